@@ -1,0 +1,29 @@
+//! Rapport's browser app: the `App` root, its router and the shell around every page.
+
+mod nav;
+mod pages;
+mod shell;
+
+use leptos::prelude::*;
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+pub use nav::{NAV_ITEMS, NavItem};
+
+/// The whole app: router, shell and pages.
+#[component]
+pub fn App() -> impl IntoView {
+    view! {
+        <Router>
+            <shell::Shell>
+                <Routes fallback=pages::NotFound>
+                    <Route path=path!("/") view=pages::Today />
+                    <Route path=path!("/parties") view=pages::Parties />
+                    <Route path=path!("/deals") view=pages::Deals />
+                    <Route path=path!("/tasks") view=pages::Tasks />
+                    <Route path=path!("/settings") view=pages::Settings />
+                </Routes>
+            </shell::Shell>
+        </Router>
+    }
+}

@@ -1,0 +1,6 @@
+//! Entry point of the browser app: install the panic hook and mount. Everything else is in the library.
+
+fn main() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(rapport_app::App);
+}

@@ -1,0 +1,43 @@
+//! The frame around every page: brand and navigation (a sidebar on desktop, a bottom bar on phones),
+//! and an error boundary so a failing page never blanks the whole app.
+
+mod main_nav;
+
+use leptos::prelude::*;
+
+use main_nav::MainNav;
+
+/// Lays out navigation and the current page.
+#[component]
+pub(crate) fn Shell(children: Children) -> impl IntoView {
+    view! {
+        <div class="shell" data-testid="app-shell">
+            <MainNav />
+            <main class="shell-main" id="main" data-testid="main">
+                <ErrorBoundary fallback=|errors| {
+                    view! { <PageError errors=errors /> }
+                }>{children()}</ErrorBoundary>
+            </main>
+        </div>
+    }
+}
+
+/// Shown in place of a page that failed; the navigation stays usable.
+#[component]
+fn PageError(errors: ArcRwSignal<Errors>) -> impl IntoView {
+    view! {
+        <section class="page page-error" role="alert" data-testid="page-error">
+            <h1>"Something went wrong on this page"</h1>
+            <p>"Your data is safe on this device. Try another page or reload."</p>
+            <ul>
+                {move || {
+                    errors
+                        .get()
+                        .into_iter()
+                        .map(|(_, error)| view! { <li>{error.to_string()}</li> })
+                        .collect_view()
+                }}
+            </ul>
+        </section>
+    }
+}

@@ -1,0 +1,50 @@
+//! The app mounted in a real Chromium page (wasm-bindgen-test): the shell renders its five destinations
+//! and the router switches pages on a click without reloading.
+#![cfg(target_arch = "wasm32")]
+
+use std::time::Duration;
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn document() -> web_sys::Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+fn by_testid(id: &str) -> Option<web_sys::HtmlElement> {
+    document()
+        .query_selector(&format!("[data-testid=\"{id}\"]"))
+        .unwrap()
+        .map(|element| element.unchecked_into())
+}
+
+async fn wait_for_testid(id: &str) -> web_sys::HtmlElement {
+    for _ in 0..200 {
+        if let Some(element) = by_testid(id) {
+            return element;
+        }
+        gloo_timers::future::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("data-testid={id} never appeared");
+}
+
+#[wasm_bindgen_test]
+async fn shell_renders_every_destination_and_navigates_on_click() {
+    leptos::mount::mount_to_body(rapport_app::App);
+
+    wait_for_testid("app-shell").await;
+    let links =
+        document().query_selector_all("[data-testid=main-nav] a[data-testid^=nav-]").unwrap();
+    assert_eq!(links.length() as usize, rapport_app::NAV_ITEMS.len());
+
+    for item in rapport_app::NAV_ITEMS.iter().rev() {
+        wait_for_testid(&format!("nav-{}", item.key)).await.click();
+        let page = wait_for_testid(&format!("page-{}", item.key)).await;
+        let title = page.query_selector("h1").unwrap().unwrap().text_content().unwrap();
+        assert_eq!(title, item.label);
+        let path = web_sys::window().unwrap().location().pathname().unwrap();
+        assert_eq!(path, item.path);
+    }
+}

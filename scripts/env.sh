@@ -1,0 +1,10 @@
+# Sourced by the scripts: where tools and build output live. Safe to source more than once.
+RAPPORT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export RAPPORT_ROOT
+export RAPPORT_TOOLS="$RAPPORT_ROOT/.tools"
+# Builds are cached outside the clone so a fresh clone (CI) reuses compiled dependencies.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/rapport/target}"
+export PATH="$RAPPORT_TOOLS/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
+# Trunk would try to download tools it cannot find; the bootstrap installed them, so stay offline.
+export TRUNK_OFFLINE="${TRUNK_OFFLINE:-true}"

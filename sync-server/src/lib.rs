@@ -1,0 +1,47 @@
+//! The Rapport relay as a library: `router` builds the whole HTTP surface so that tests drive exactly
+//! what `main.rs` serves.
+
+mod assets;
+mod config;
+mod health;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+pub use assets::AppAssets;
+pub use config::{Config, LogFormat};
+
+/// What every handler may read. Cheap to clone: everything inside is shared.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    /// The built web app (Trunk's `dist/`).
+    pub assets: AppAssets,
+    started: Arc<Instant>,
+}
+
+impl AppState {
+    pub fn new(assets: AppAssets) -> Self {
+        Self { assets, started: Arc::new(Instant::now()) }
+    }
+
+    fn uptime_seconds(&self) -> u64 {
+        self.started.elapsed().as_secs()
+    }
+}
+
+/// The relay's complete router: API routes first, the app's files and client routes as the fallback.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(health::router())
+        .fallback(assets::serve)
+        .with_state(state)
+        .layer(SetResponseHeaderLayer::if_not_present(
+            axum::http::header::X_CONTENT_TYPE_OPTIONS,
+            axum::http::HeaderValue::from_static("nosniff"),
+        ))
+        .layer(TraceLayer::new_for_http())
+}
