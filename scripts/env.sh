@@ -3,6 +3,7 @@ RAPPORT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export RAPPORT_ROOT
 export RAPPORT_TOOLS="$RAPPORT_ROOT/.tools"
 # Builds are cached outside the clone so a fresh clone (CI) reuses compiled dependencies.
+# (`cargo install` in the bootstrap uses its own temporary folder, never this one.)
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/rapport/target}"
 export PATH="$RAPPORT_TOOLS/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"

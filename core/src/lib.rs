@@ -2,8 +2,18 @@
 //!
 //! Everything here is plain data and pure functions: no `web_sys`, no `tokio`, no Leptos, no axum.
 //! The browser app and the relay are thin shells around it, and it is tested natively.
+//!
+//! - [`ids`]: stable, time-ordered record ids.
+//! - [`model`]: parties, interactions, tasks, pipelines and deals, and the records later screens use.
+//! - [`layout`]: which Automerge document holds what, and document ids.
+//! - [`document`]: reading and writing records in documents; surfacing concurrent values.
+//! - [`health`]: the relay's health report (wire type).
 
+pub mod document;
 pub mod health;
+pub mod ids;
+pub mod layout;
+pub mod model;
 
 /// The product name as shown to people.
 pub const PRODUCT_NAME: &str = "Rapport";

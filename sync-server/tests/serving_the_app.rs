@@ -124,7 +124,9 @@ async fn path_traversal_never_leaves_the_dist_folder() {
     std::fs::create_dir(&dist).unwrap();
     std::fs::write(dist.join("index.html"), INDEX).unwrap();
     std::fs::write(root.path().join("secret.txt"), "top secret").unwrap();
-    for uri in ["/../secret.txt", "/%2e%2e/secret.txt", "/..%2fsecret.txt", "/assets/../../secret.txt"] {
+    for uri in
+        ["/../secret.txt", "/%2e%2e/secret.txt", "/..%2fsecret.txt", "/assets/../../secret.txt"]
+    {
         let reply = get(&dist, uri, None).await;
         assert!(!reply.body.contains("top secret"), "{uri} escaped the dist folder");
     }

@@ -1,0 +1,281 @@
+//! Reading and writing records in Automerge documents.
+//!
+//! A shard or month document holds each record as a map at the document root, under the record id's
+//! text. Writing reconciles the record field by field (only changed fields become operations), so two
+//! devices editing different fields of one record both keep their edits, and a concurrent write to the
+//! same field keeps both values: Automerge picks a deterministic winner for reads, and [`conflicts`]
+//! shows every value so a person can choose.
+
+use automerge::{AutoCommit, ObjType, ReadDoc, ScalarValue, Value};
+use autosurgeon::{Hydrate, Reconcile};
+
+use crate::ids::{
+    CampaignId, ContractId, DealId, FeedbackId, PartyId, SegmentId, TaskId, TicketId,
+};
+use crate::layout::{Collection, DocKey};
+use crate::model::{Campaign, Contract, Deal, Feedback, Party, Segment, Task, Ticket};
+
+/// Why a record could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum DocumentError {
+    #[error("record {id} is malformed: {source}")]
+    Malformed { id: String, source: Box<autosurgeon::HydrateError> },
+    #[error("could not write record {id}: {source}")]
+    Write { id: String, source: Box<autosurgeon::ReconcileError> },
+    #[error("automerge: {0}")]
+    Automerge(#[from] Box<automerge::AutomergeError>),
+}
+
+/// How text positions are counted in every Rapport document: UTF-8 bytes, because autosurgeon's `Text`
+/// splices by byte offset. The encoding is an API setting, not part of the stored data, so JS peers
+/// (UTF-16) read and write the same documents. A document opened any other way corrupts non-ASCII notes.
+pub const TEXT_ENCODING: automerge::TextEncoding = automerge::TextEncoding::Utf8CodeUnit;
+
+impl From<automerge::AutomergeError> for DocumentError {
+    fn from(error: automerge::AutomergeError) -> Self {
+        DocumentError::Automerge(Box::new(error))
+    }
+}
+
+/// A new, empty document.
+pub fn new_document() -> AutoCommit {
+    AutoCommit::new_with_encoding(TEXT_ENCODING)
+}
+
+/// Loads a saved document (a snapshot, changes, or both concatenated).
+pub fn load_document(bytes: &[u8]) -> Result<AutoCommit, DocumentError> {
+    let options = automerge::LoadOptions::new().text_encoding(TEXT_ENCODING);
+    AutoCommit::load_with_options(bytes, options).map_err(DocumentError::from)
+}
+
+/// A record type stored in a sharded collection.
+pub trait Record: Reconcile + Hydrate {
+    type Id: Copy + std::fmt::Display + std::str::FromStr;
+    const COLLECTION: Collection;
+    fn id_bytes(id: &Self::Id) -> [u8; 16];
+
+    /// The document holding the record `id`.
+    fn doc_key(id: &Self::Id) -> DocKey {
+        let collection = Self::COLLECTION;
+        DocKey::Shard { collection, shard: collection.shard_of(&Self::id_bytes(id)) }
+    }
+}
+
+macro_rules! sharded_record {
+    ($record:ty, $id:ty, $collection:expr) => {
+        impl Record for $record {
+            type Id = $id;
+            const COLLECTION: Collection = $collection;
+            fn id_bytes(id: &$id) -> [u8; 16] {
+                *id.as_bytes()
+            }
+        }
+    };
+}
+
+sharded_record!(Party, PartyId, Collection::Parties);
+sharded_record!(Task, TaskId, Collection::Tasks);
+sharded_record!(Deal, DealId, Collection::Deals);
+sharded_record!(Ticket, TicketId, Collection::Tickets);
+sharded_record!(Contract, ContractId, Collection::Contracts);
+sharded_record!(Feedback, FeedbackId, Collection::Feedback);
+sharded_record!(Segment, SegmentId, Collection::Segments);
+sharded_record!(Campaign, CampaignId, Collection::Campaigns);
+
+/// Writes `record` under `key` at the document root, changing only what differs.
+pub fn put<D, R>(doc: &mut D, key: &str, record: &R) -> Result<(), DocumentError>
+where
+    D: autosurgeon::Doc,
+    R: Reconcile,
+{
+    autosurgeon::reconcile_prop(doc, automerge::ROOT, key, record)
+        .map_err(|source| DocumentError::Write { id: key.to_owned(), source: Box::new(source) })
+}
+
+/// Reads the record under `key`, `None` if there is none. A record that does not match the schema is
+/// an error naming it; the rest of the document stays readable.
+pub fn get<D, R>(doc: &D, key: &str) -> Result<Option<R>, DocumentError>
+where
+    D: autosurgeon::ReadDoc,
+    R: Hydrate,
+{
+    if autosurgeon::ReadDoc::get(doc, &automerge::ROOT, key)?.is_none() {
+        return Ok(None);
+    }
+    autosurgeon::hydrate_prop(doc, automerge::ROOT, key)
+        .map(Some)
+        .map_err(|source| DocumentError::Malformed { id: key.to_owned(), source: Box::new(source) })
+}
+
+/// Changes the stored record `key` in place: reads it, applies `change`, writes back what differs.
+///
+/// Always edit this way rather than `put`ting a freshly built record over a stored one: a fresh
+/// `Text` or nested object would replace the stored one as a new object, and concurrent edits to the
+/// old one would be lost in a conflict instead of merging. Returns `None` if there is no such record.
+pub fn update<D, R, T>(
+    doc: &mut D,
+    key: &str,
+    change: impl FnOnce(&mut R) -> T,
+) -> Result<Option<T>, DocumentError>
+where
+    D: autosurgeon::Doc,
+    R: Reconcile + Hydrate,
+{
+    let Some(mut record) = get::<D, R>(doc, key)? else { return Ok(None) };
+    let result = change(&mut record);
+    put(doc, key, &record)?;
+    Ok(Some(result))
+}
+
+/// The keys of every record in the document.
+pub fn keys<D: ReadDoc>(doc: &D) -> Vec<String> {
+    doc.keys(automerge::ROOT).collect()
+}
+
+/// A field of a record that two devices set concurrently.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldConflict {
+    pub field: String,
+    /// Every concurrent value; the first is the one reads return. Containers show as their type.
+    pub values: Vec<ConflictValue>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConflictValue {
+    Scalar(ScalarValue),
+    Object(ObjType),
+}
+
+/// The fields of record `key` that hold more than one concurrent value.
+pub fn conflicts<D: ReadDoc>(doc: &D, key: &str) -> Result<Vec<FieldConflict>, DocumentError> {
+    let Some((Value::Object(ObjType::Map), record)) = doc.get(automerge::ROOT, key)? else {
+        return Ok(Vec::new());
+    };
+    let mut found = Vec::new();
+    for field in doc.keys(&record) {
+        let all = doc.get_all(&record, field.as_str())?;
+        if all.len() > 1 {
+            let mut values: Vec<ConflictValue> = all
+                .into_iter()
+                .map(|(value, _)| match value {
+                    Value::Scalar(scalar) => ConflictValue::Scalar(scalar.into_owned()),
+                    Value::Object(kind) => ConflictValue::Object(kind),
+                })
+                .collect();
+            // Automerge lists the winner last; callers want it first.
+            values.reverse();
+            found.push(FieldConflict { field, values });
+        }
+    }
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::Timestamp;
+    use crate::ids::tests::CountingSource;
+    use crate::model::{ContactPoint, PartyKind, Role};
+
+    fn acme() -> Party {
+        let mut party = Party {
+            kind: PartyKind::Organisation,
+            name: "Acme Ltd".into(),
+            emails: vec![ContactPoint { label: "work".into(), value: "hello@acme.test".into() }],
+            created_at: Timestamp(1_700_000_000_000),
+            ..Party::default()
+        };
+        party.set_role(Role::Customer, true);
+        party
+    }
+
+    #[test]
+    fn a_record_round_trips_through_a_document() {
+        let id = PartyId::generate(&mut CountingSource::default());
+        let mut doc = new_document();
+        put(&mut doc, &id.to_string(), &acme()).unwrap();
+        let saved = doc.save();
+        let loaded = load_document(&saved).unwrap();
+        let back: Party = get(&loaded, &id.to_string()).unwrap().unwrap();
+        assert_eq!(back, acme());
+        assert_eq!(back.role_list(), vec![Role::Customer]);
+        assert_eq!(keys(&loaded), vec![id.to_string()]);
+    }
+
+    #[test]
+    fn a_missing_record_is_none_and_a_malformed_one_is_a_named_error() {
+        let mut doc = new_document();
+        assert!(get::<_, Party>(&doc, "nobody").unwrap().is_none());
+        use automerge::transaction::Transactable;
+        doc.put(automerge::ROOT, "broken", 42).unwrap();
+        let error = get::<_, Party>(&doc, "broken").unwrap_err();
+        assert!(error.to_string().contains("broken"), "{error}");
+    }
+
+    #[test]
+    fn edits_to_different_fields_on_two_devices_both_survive() {
+        let key = "party";
+        let mut alice = new_document();
+        put(&mut alice, key, &acme()).unwrap();
+        let mut bob = alice.fork();
+
+        update(&mut alice, key, |party: &mut Party| party.name = "Acme Corporation".into())
+            .unwrap();
+        update(&mut bob, key, |party: &mut Party| {
+            party.set_role(Role::Supplier, true);
+            party
+                .phones
+                .push(ContactPoint { label: "office".into(), value: "+7 495 000-00-00".into() });
+        })
+        .unwrap();
+
+        alice.merge(&mut bob).unwrap();
+        let merged: Party = get(&alice, key).unwrap().unwrap();
+        assert_eq!(merged.name, "Acme Corporation");
+        assert_eq!(merged.role_list(), vec![Role::Customer, Role::Supplier]);
+        assert_eq!(merged.phones.len(), 1);
+        assert!(conflicts(&alice, key).unwrap().is_empty());
+    }
+
+    #[test]
+    fn the_same_field_changed_on_two_devices_keeps_both_values() {
+        let key = "party";
+        let mut alice = new_document();
+        put(&mut alice, key, &acme()).unwrap();
+        let mut bob = alice.fork();
+        update(&mut alice, key, |party: &mut Party| party.name = "Acme (Alice)".into()).unwrap();
+        update(&mut bob, key, |party: &mut Party| party.name = "Acme (Bob)".into()).unwrap();
+
+        alice.merge(&mut bob).unwrap();
+        bob.merge(&mut alice).unwrap();
+        let shown: Party = get(&alice, key).unwrap().unwrap();
+        let shown_to_bob: Party = get(&bob, key).unwrap().unwrap();
+        assert_eq!(shown.name, shown_to_bob.name, "both devices show the same winner");
+
+        let found = conflicts(&alice, key).unwrap();
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].field, "name");
+        let mut values: Vec<String> = found[0]
+            .values
+            .iter()
+            .map(|value| match value {
+                ConflictValue::Scalar(ScalarValue::Str(text)) => text.to_string(),
+                other => format!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(values[0], shown.name, "the first value is the one reads return");
+        values.sort();
+        assert_eq!(values, vec!["Acme (Alice)", "Acme (Bob)"]);
+    }
+
+    #[test]
+    fn records_route_to_stable_shards() {
+        let mut source = CountingSource::default();
+        let id = PartyId::generate(&mut source);
+        let key = Party::doc_key(&id);
+        assert_eq!(key, Party::doc_key(&id));
+        assert!(
+            matches!(key, DocKey::Shard { collection: Collection::Parties, shard } if shard < 32)
+        );
+    }
+}
