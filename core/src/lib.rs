@@ -7,13 +7,17 @@
 //! - [`model`]: parties, interactions, tasks, pipelines and deals, and the records later screens use.
 //! - [`layout`]: which Automerge document holds what, and document ids.
 //! - [`document`]: reading and writing records in documents; surfacing concurrent values.
+//! - [`workspace`]: the root document, schema version and migrations.
+//! - [`demo`]: the seeded demo workspace generator.
 //! - [`health`]: the relay's health report (wire type).
 
+pub mod demo;
 pub mod document;
 pub mod health;
 pub mod ids;
 pub mod layout;
 pub mod model;
+pub mod workspace;
 
 /// The product name as shown to people.
 pub const PRODUCT_NAME: &str = "Rapport";

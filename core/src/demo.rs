@@ -1,0 +1,552 @@
+//! A deterministic demo workspace of any size: the same seed always gives the same records, ids included.
+//! Used by the `--demo` start-up option, by tests and by benchmarks.
+//!
+//! People have English or Russian names (Cyrillic included), belong to organisations, and carry roles
+//! across all four kinds of relationship; interactions spread over the past two years; deals sit in the
+//! stages of a sales and a fundraising pipeline; tasks are due around today.
+
+use std::collections::BTreeMap;
+
+use automerge::AutoCommit;
+use rand::rngs::ChaCha8Rng;
+use rand::seq::IndexedRandom;
+use rand::{RngExt, SeedableRng};
+
+use crate::document::{self, DocumentError, Record};
+use crate::ids::{
+    DealId, IdSource, InteractionId, MemberId, PartyId, PipelineId, StageId, TaskId, Timestamp,
+    WorkspaceId,
+};
+use crate::layout::{DocKey, Month};
+use crate::model::{
+    ContactPoint, Deal, DealStatus, Interaction, InteractionKind, LinkKind, Member, Money, Party,
+    PartyKind, PartyLink, Pipeline, PipelineKind, RecordRef, Role, Stage, StageChange, Task,
+    WorkspaceSettings,
+};
+use crate::workspace;
+
+/// How many records of each kind to generate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DemoSizes {
+    pub parties: usize,
+    pub interactions: usize,
+    pub deals: usize,
+    pub tasks: usize,
+}
+
+impl Default for DemoSizes {
+    /// The benchmark workspace: 10,000 parties, 50,000 interactions, 2,000 deals, 5,000 tasks.
+    fn default() -> Self {
+        DemoSizes { parties: 10_000, interactions: 50_000, deals: 2_000, tasks: 5_000 }
+    }
+}
+
+/// A generated workspace as plain records.
+#[derive(Debug, Clone)]
+pub struct DemoWorkspace {
+    pub workspace: WorkspaceId,
+    pub settings: WorkspaceSettings,
+    pub parties: Vec<(PartyId, Party)>,
+    pub interactions: Vec<(InteractionId, Interaction)>,
+    pub deals: Vec<(DealId, Deal)>,
+    pub tasks: Vec<(TaskId, Task)>,
+}
+
+const DAY_MS: i64 = 86_400_000;
+
+const EN_GIVEN: &[&str] = &[
+    "Olivia",
+    "Liam",
+    "Emma",
+    "Noah",
+    "Amelia",
+    "Oliver",
+    "Ava",
+    "Elijah",
+    "Sophia",
+    "James",
+    "Isabella",
+    "William",
+    "Mia",
+    "Henry",
+    "Charlotte",
+    "Lucas",
+    "Harper",
+    "Jack",
+    "Grace",
+    "Leo",
+];
+const EN_FAMILY: &[&str] = &[
+    "Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Wilson",
+    "Taylor", "Clark", "Lewis", "Walker", "Hall", "Young", "King", "Wright", "Scott", "Green",
+    "Baker",
+];
+/// Russian names with their transliteration for email addresses.
+const RU_GIVEN: &[(&str, &str)] = &[
+    ("Анна", "anna"),
+    ("Иван", "ivan"),
+    ("Мария", "maria"),
+    ("Алексей", "alexey"),
+    ("Екатерина", "ekaterina"),
+    ("Дмитрий", "dmitry"),
+    ("Ольга", "olga"),
+    ("Сергей", "sergey"),
+    ("Наталья", "natalya"),
+    ("Андрей", "andrey"),
+    ("Татьяна", "tatyana"),
+    ("Михаил", "mikhail"),
+    ("Юлия", "yulia"),
+    ("Николай", "nikolay"),
+    ("Ёлка", "yolka"),
+    ("Пётр", "pyotr"),
+];
+const RU_FAMILY: &[(&str, &str)] = &[
+    ("Иванов", "ivanov"),
+    ("Смирнов", "smirnov"),
+    ("Кузнецов", "kuznetsov"),
+    ("Попов", "popov"),
+    ("Васильев", "vasiliev"),
+    ("Петров", "petrov"),
+    ("Соколов", "sokolov"),
+    ("Михайлов", "mikhailov"),
+    ("Новиков", "novikov"),
+    ("Фёдоров", "fyodorov"),
+    ("Морозов", "morozov"),
+    ("Волков", "volkov"),
+];
+const ORG_STEMS: &[&str] = &[
+    "Northwind",
+    "Acme",
+    "Globex",
+    "Initech",
+    "Umbrella",
+    "Stark",
+    "Wayne",
+    "Tyrell",
+    "Cyberdyne",
+    "Soylent",
+    "Вектор",
+    "Гранит",
+    "Сибирь",
+    "Восход",
+    "Азимут",
+    "Полюс",
+];
+const ORG_SUFFIXES: &[&str] =
+    &["Ltd", "GmbH", "Inc", "Group", "ООО", "Logistics", "Capital", "Labs"];
+const TAGS: &[&str] =
+    &["vip", "key-account", "event-2026", "referral", "churn-risk", "partner-program"];
+const TITLES: &[&str] =
+    &["CEO", "CFO", "Head of Procurement", "Buyer", "Engineer", "Founder", "Директор"];
+
+/// Ids from the seeded generator and a clock that advances from `start`.
+struct SeededIds<'a> {
+    rng: &'a mut ChaCha8Rng,
+    clock: i64,
+}
+
+impl IdSource for SeededIds<'_> {
+    fn now(&mut self) -> Timestamp {
+        self.clock += 1;
+        Timestamp(self.clock)
+    }
+    fn random_bytes(&mut self) -> [u8; 10] {
+        let mut bytes = [0; 10];
+        self.rng.fill(&mut bytes);
+        bytes
+    }
+}
+
+fn next_id(rng: &mut ChaCha8Rng, at: i64) -> SeededIds<'_> {
+    SeededIds { rng, clock: at }
+}
+
+/// Generates the demo workspace for `seed`, with dates around `now`.
+pub fn generate(seed: u64, sizes: DemoSizes, now: Timestamp) -> DemoWorkspace {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let start = now.0 - 730 * DAY_MS;
+
+    let members: Vec<MemberId> =
+        (0..5).map(|i| MemberId::generate(&mut next_id(&mut rng, start + i))).collect();
+    let mut settings = WorkspaceSettings { name: "Demo workspace".into(), ..Default::default() };
+    settings.currencies = vec!["EUR".into(), "USD".into(), "RUB".into()];
+    for (member, (name, colour)) in members.iter().zip([
+        ("Alex Morgan", "#1d4ed8"),
+        ("Мария Соколова", "#b42318"),
+        ("Sam Lee", "#027a48"),
+        ("Дмитрий Орлов", "#9e77ed"),
+        ("Priya Shah", "#f79009"),
+    ]) {
+        settings.members.insert(
+            member.to_string(),
+            Member { display_name: name.into(), colour: colour.into() },
+        );
+    }
+    let sales = demo_pipeline(
+        &mut rng,
+        start,
+        "Sales",
+        PipelineKind::Sales,
+        &[("Lead", 10), ("Qualified", 25), ("Proposal", 50), ("Negotiation", 75), ("Won", 100)],
+    );
+    let raise = demo_pipeline(
+        &mut rng,
+        start,
+        "Seed round",
+        PipelineKind::Fundraising,
+        &[("Intro", 5), ("Pitch", 20), ("Due diligence", 50), ("Term sheet", 80), ("Closed", 100)],
+    );
+    let pipelines = [sales, raise];
+    for (id, pipeline) in &pipelines {
+        settings.pipelines.insert(id.to_string(), pipeline.clone());
+    }
+
+    // Organisations first (about a fifth), then people who mostly work at one.
+    let org_count = (sizes.parties / 5).max(usize::from(sizes.parties > 0));
+    let mut parties: Vec<(PartyId, Party)> = Vec::with_capacity(sizes.parties);
+    for i in 0..sizes.parties {
+        let created = start + rng.random_range(0..730) * DAY_MS;
+        let id = PartyId::generate(&mut next_id(&mut rng, created));
+        let mut party = if i < org_count {
+            let name = format!(
+                "{} {} {}",
+                ORG_STEMS.choose(&mut rng).unwrap(),
+                ORG_SUFFIXES.choose(&mut rng).unwrap(),
+                i + 1
+            );
+            let domain = format!("org{}.test", i + 1);
+            Party {
+                kind: PartyKind::Organisation,
+                name,
+                emails: vec![ContactPoint {
+                    label: "work".into(),
+                    value: format!("info@{domain}"),
+                }],
+                links: vec![ContactPoint {
+                    label: "website".into(),
+                    value: format!("https://{domain}"),
+                }],
+                ..Party::default()
+            }
+        } else {
+            let (given, family, email) = if rng.random_bool(0.5) {
+                let given = *EN_GIVEN.choose(&mut rng).unwrap();
+                let family = *EN_FAMILY.choose(&mut rng).unwrap();
+                (
+                    given.to_owned(),
+                    family.to_owned(),
+                    format!("{}.{}{}", given.to_lowercase(), family.to_lowercase(), i),
+                )
+            } else {
+                let (given, given_latin) = *RU_GIVEN.choose(&mut rng).unwrap();
+                let (family, family_latin) = *RU_FAMILY.choose(&mut rng).unwrap();
+                (given.to_owned(), family.to_owned(), format!("{given_latin}.{family_latin}{i}"))
+            };
+            let mut person = Party {
+                kind: PartyKind::Person,
+                name: format!("{given} {family}"),
+                given_name: given,
+                family_name: family,
+                emails: vec![ContactPoint {
+                    label: "work".into(),
+                    value: format!("{email}@mail.test"),
+                }],
+                phones: vec![ContactPoint {
+                    label: "mobile".into(),
+                    value: format!(
+                        "+{} {:03} {:03}-{:02}-{:02}",
+                        if rng.random_bool(0.5) { 7 } else { 44 },
+                        rng.random_range(900..1000),
+                        rng.random_range(0..1000),
+                        rng.random_range(0..100),
+                        rng.random_range(0..100)
+                    ),
+                }],
+                ..Party::default()
+            };
+            if org_count > 0 && rng.random_bool(0.85) {
+                let (org, _) = &parties[rng.random_range(0..org_count)];
+                let link = crate::ids::LinkId::generate(&mut next_id(&mut rng, created));
+                person.link(
+                    link,
+                    PartyLink {
+                        to: *org,
+                        kind: LinkKind::WorksAt,
+                        title: (*TITLES.choose(&mut rng).unwrap()).into(),
+                    },
+                );
+            }
+            if rng.random_bool(0.2) {
+                person.keep_in_touch_days = Some(*[14, 30, 90].choose(&mut rng).unwrap());
+            }
+            person
+        };
+        let role = *[
+            Role::Customer,
+            Role::Customer,
+            Role::Prospect,
+            Role::Prospect,
+            Role::Supplier,
+            Role::Investor,
+            Role::Employee,
+            Role::Partner,
+        ]
+        .choose(&mut rng)
+        .unwrap();
+        party.set_role(role, true);
+        if rng.random_bool(0.3) {
+            party.tags.insert((*TAGS.choose(&mut rng).unwrap()).into(), true);
+        }
+        party.owner = members.choose(&mut rng).copied();
+        party.created_at = Timestamp(created);
+        parties.push((id, party));
+    }
+
+    let pick_party = |rng: &mut ChaCha8Rng| parties[rng.random_range(0..parties.len())].0;
+    let mut interactions = Vec::with_capacity(sizes.interactions);
+    if !parties.is_empty() {
+        for _ in 0..sizes.interactions {
+            let at = start + rng.random_range(0..730 * DAY_MS);
+            let id = InteractionId::generate(&mut next_id(&mut rng, at));
+            let kind = *[
+                InteractionKind::Call,
+                InteractionKind::Meeting,
+                InteractionKind::Visit,
+                InteractionKind::Email,
+                InteractionKind::Message,
+                InteractionKind::Note,
+            ]
+            .choose(&mut rng)
+            .unwrap();
+            let author = members.choose(&mut rng).copied();
+            interactions.push((
+                id,
+                Interaction {
+                    kind,
+                    at: Timestamp(at),
+                    parties: vec![pick_party(&mut rng)],
+                    members: author.into_iter().collect(),
+                    summary: (*[
+                        "Intro call",
+                        "Quarterly review",
+                        "Site visit",
+                        "Pricing follow-up",
+                        "Обсудили поставку",
+                        "Встреча на выставке",
+                    ]
+                    .choose(&mut rng)
+                    .unwrap())
+                    .into(),
+                    notes: autosurgeon::Text::default(),
+                    outcome: String::new(),
+                    location: None,
+                    follow_up: None,
+                    author,
+                    archived: false,
+                },
+            ));
+        }
+    }
+
+    let mut deals = Vec::with_capacity(sizes.deals);
+    if !parties.is_empty() {
+        for i in 0..sizes.deals {
+            let created = start + rng.random_range(0..730) * DAY_MS;
+            let id = DealId::generate(&mut next_id(&mut rng, created));
+            let (pipeline_id, pipeline) = &pipelines[usize::from(rng.random_bool(0.2))];
+            let stage = pipeline.stages.choose(&mut rng).unwrap().id;
+            let status = if pipeline.stages.last().map(|s| s.id) == Some(stage) {
+                DealStatus::Won
+            } else if rng.random_bool(0.1) {
+                DealStatus::Lost
+            } else {
+                DealStatus::Open
+            };
+            deals.push((
+                id,
+                Deal {
+                    title: format!("Deal {}", i + 1),
+                    pipeline: *pipeline_id,
+                    stage,
+                    amount: Money {
+                        minor: rng.random_range(1_000..500_000) * 100,
+                        currency: settings.currencies.choose(&mut rng).unwrap().clone(),
+                    },
+                    expected_close: Some(Timestamp(now.0 + rng.random_range(-60..180) * DAY_MS)),
+                    owner: members.choose(&mut rng).copied(),
+                    parties: vec![pick_party(&mut rng)],
+                    status,
+                    lost_reason: if status == DealStatus::Lost {
+                        "Budget".into()
+                    } else {
+                        String::new()
+                    },
+                    stage_history: vec![StageChange { stage, at: Timestamp(created), by: None }],
+                    created_at: Timestamp(created),
+                    archived: false,
+                },
+            ));
+        }
+    }
+
+    let mut tasks = Vec::with_capacity(sizes.tasks);
+    for i in 0..sizes.tasks {
+        let due = now.0 + rng.random_range(-30..60) * DAY_MS;
+        let id = TaskId::generate(&mut next_id(&mut rng, due - 7 * DAY_MS));
+        let done = due < now.0 && rng.random_bool(0.6);
+        tasks.push((
+            id,
+            Task {
+                title: format!(
+                    "{} #{}",
+                    [
+                        "Call back",
+                        "Send proposal",
+                        "Prepare contract",
+                        "Перезвонить",
+                        "Отправить КП"
+                    ][i % 5],
+                    i + 1
+                ),
+                due: Some(Timestamp(due)),
+                assignee: members.choose(&mut rng).copied(),
+                links: if parties.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![RecordRef::Party(pick_party(&mut rng))]
+                },
+                done_at: done.then_some(Timestamp(due)),
+                recurrence: None,
+                snoozed_until: None,
+                created_at: Timestamp(due - 7 * DAY_MS),
+                archived: false,
+            },
+        ));
+    }
+
+    let workspace = WorkspaceId::generate(&mut next_id(&mut rng, start));
+    DemoWorkspace { workspace, settings, parties, interactions, deals, tasks }
+}
+
+fn demo_pipeline(
+    rng: &mut ChaCha8Rng,
+    at: i64,
+    name: &str,
+    kind: PipelineKind,
+    stages: &[(&str, u8)],
+) -> (PipelineId, Pipeline) {
+    let mut ids = SeededIds { rng, clock: at };
+    let id = PipelineId::generate(&mut ids);
+    let stages = stages
+        .iter()
+        .map(|(name, probability)| Stage {
+            id: StageId::generate(&mut ids),
+            name: (*name).into(),
+            probability: *probability,
+        })
+        .collect();
+    (id, Pipeline { name: name.into(), kind, stages })
+}
+
+impl DemoWorkspace {
+    /// Writes the workspace into its documents, one commit per record as if typed one by one.
+    pub fn to_documents(&self) -> Result<BTreeMap<DocKey, AutoCommit>, DocumentError> {
+        let mut documents: BTreeMap<DocKey, AutoCommit> =
+            workspace::create(self.workspace, &self.settings)?.into_iter().collect();
+        fn write<R: Record>(
+            documents: &mut BTreeMap<DocKey, AutoCommit>,
+            records: &[(R::Id, R)],
+        ) -> Result<(), DocumentError> {
+            for (id, record) in records {
+                let key = R::doc_key(id);
+                let doc = match documents.entry(key) {
+                    std::collections::btree_map::Entry::Occupied(entry) => entry.into_mut(),
+                    std::collections::btree_map::Entry::Vacant(entry) => {
+                        entry.insert(workspace::stamped(&key)?)
+                    }
+                };
+                document::put(doc, &id.to_string(), record)?;
+                doc.commit();
+            }
+            Ok(())
+        }
+        write(&mut documents, &self.parties)?;
+        write(&mut documents, &self.deals)?;
+        write(&mut documents, &self.tasks)?;
+        for (id, interaction) in &self.interactions {
+            let key = DocKey::Interactions(Month::of(interaction.at));
+            let doc = match documents.entry(key) {
+                std::collections::btree_map::Entry::Occupied(entry) => entry.into_mut(),
+                std::collections::btree_map::Entry::Vacant(entry) => {
+                    entry.insert(workspace::stamped(&key)?)
+                }
+            };
+            document::put(doc, &id.to_string(), interaction)?;
+            doc.commit();
+        }
+        Ok(documents)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: Timestamp = Timestamp(1_795_000_000_000);
+    const SMALL: DemoSizes = DemoSizes { parties: 300, interactions: 900, deals: 60, tasks: 120 };
+
+    #[test]
+    fn the_same_seed_gives_the_same_workspace() {
+        let a = generate(7, SMALL, NOW);
+        let b = generate(7, SMALL, NOW);
+        assert_eq!(a.workspace, b.workspace);
+        assert_eq!(a.parties, b.parties);
+        assert_eq!(a.interactions, b.interactions);
+        assert_eq!(a.deals, b.deals);
+        assert_eq!(a.tasks, b.tasks);
+        assert_ne!(generate(8, SMALL, NOW).parties[0].0, a.parties[0].0);
+    }
+
+    #[test]
+    fn sizes_are_honoured_and_names_include_cyrillic() {
+        let demo = generate(1, SMALL, NOW);
+        assert_eq!(demo.parties.len(), 300);
+        assert_eq!(demo.interactions.len(), 900);
+        assert_eq!(demo.deals.len(), 60);
+        assert_eq!(demo.tasks.len(), 120);
+        assert!(demo.parties.iter().any(|(_, p)| p.name.chars().any(|c| ('а'..='я').contains(&c))));
+        assert!(demo.parties.iter().any(|(_, p)| p.name.is_ascii()));
+        assert!(demo.parties.iter().all(|(_, p)| !p.role_list().is_empty()));
+    }
+
+    #[test]
+    fn documents_hold_every_record_where_the_layout_says() {
+        let demo = generate(3, SMALL, NOW);
+        let documents = demo.to_documents().unwrap();
+        for (id, party) in &demo.parties {
+            let doc = &documents[&Party::doc_key(id)];
+            assert_eq!(
+                document::get::<_, Party>(doc, &id.to_string()).unwrap().as_ref(),
+                Some(party)
+            );
+        }
+        for (id, interaction) in demo.interactions.iter().take(50) {
+            let doc = &documents[&DocKey::Interactions(Month::of(interaction.at))];
+            assert_eq!(
+                document::get::<_, Interaction>(doc, &id.to_string()).unwrap().as_ref(),
+                Some(interaction)
+            );
+        }
+        let months = documents.keys().filter(|key| matches!(key, DocKey::Interactions(_))).count();
+        assert!((20..=26).contains(&months), "two years of months: {months}");
+    }
+
+    #[test]
+    fn an_empty_workspace_is_fine() {
+        let demo =
+            generate(1, DemoSizes { parties: 0, interactions: 10, deals: 10, tasks: 3 }, NOW);
+        assert!(demo.parties.is_empty() && demo.interactions.is_empty() && demo.deals.is_empty());
+        assert_eq!(demo.tasks.len(), 3);
+        demo.to_documents().unwrap();
+    }
+}

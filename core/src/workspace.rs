@@ -1,0 +1,173 @@
+//! The workspace root document: schema version, settings, and the table of every other document.
+//!
+//! A device opening a workspace reads the root first. A root written by a newer Rapport (a higher schema
+//! version) is refused for writing — the app must update first — so an old app never rewrites data in a
+//! shape it does not understand.
+
+use std::collections::BTreeMap;
+
+use automerge::AutoCommit;
+
+use crate::document::{self, DocumentError};
+use crate::ids::WorkspaceId;
+use crate::layout::{DocKey, SCHEMA_VERSION};
+use crate::model::WorkspaceSettings;
+
+/// Keys at the top of the root document.
+const SCHEMA_VERSION_KEY: &str = "schema_version";
+const SETTINGS_KEY: &str = "settings";
+const DOCUMENTS_KEY: &str = "documents";
+
+/// Why a root document cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum RootError {
+    #[error(
+        "this workspace was written by a newer Rapport (schema {found}, this app knows {supported}); \
+         update the app to open it"
+    )]
+    NewerSchema { found: u64, supported: u64 },
+    #[error("the workspace root is damaged: {0}")]
+    Document(#[from] DocumentError),
+}
+
+/// What [`migrate`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Migration {
+    UpToDate,
+    Migrated { from: u64, to: u64 },
+}
+
+/// Creates a workspace: its root document (settings, document table) and one document per shard, each
+/// stamped with its key so it has content to sync.
+pub fn create(
+    workspace: WorkspaceId,
+    settings: &WorkspaceSettings,
+) -> Result<Vec<(DocKey, AutoCommit)>, DocumentError> {
+    let mut root = document::new_document();
+    document::put(&mut root, SCHEMA_VERSION_KEY, &SCHEMA_VERSION)?;
+    document::put(&mut root, SETTINGS_KEY, settings)?;
+    document::put(&mut root, DOCUMENTS_KEY, &document_table(workspace))?;
+    let mut documents = vec![(DocKey::Root, root)];
+    for key in DocKey::initial().filter(|key| *key != DocKey::Root) {
+        documents.push((key, stamped(&key)?));
+    }
+    Ok(documents)
+}
+
+/// A new document for `key`, carrying its key (the same value on every device, so concurrent
+/// creations agree).
+pub fn stamped(key: &DocKey) -> Result<AutoCommit, DocumentError> {
+    let mut doc = document::new_document();
+    document::put(&mut doc, "rapport", &key.to_string())?;
+    Ok(doc)
+}
+
+/// The document table: key text → automerge-repo document id text.
+fn document_table(workspace: WorkspaceId) -> BTreeMap<String, String> {
+    DocKey::initial().map(|key| (key.to_string(), key.document_id(workspace).to_string())).collect()
+}
+
+/// The schema version stored in a root; a root without one predates versioning (version 0).
+pub fn schema_version(root: &AutoCommit) -> Result<u64, RootError> {
+    Ok(document::get::<_, u64>(root, SCHEMA_VERSION_KEY)?.unwrap_or(0))
+}
+
+/// The workspace settings, after checking the schema is one this app understands.
+pub fn settings(root: &AutoCommit) -> Result<WorkspaceSettings, RootError> {
+    check_readable(root)?;
+    Ok(document::get(root, SETTINGS_KEY)?.unwrap_or_default())
+}
+
+/// Brings a root up to [`SCHEMA_VERSION`], or refuses one from a newer app. Idempotent.
+pub fn migrate(root: &mut AutoCommit, workspace: WorkspaceId) -> Result<Migration, RootError> {
+    let from = check_readable(root)?;
+    if from == SCHEMA_VERSION {
+        return Ok(Migration::UpToDate);
+    }
+    // 0 → 1: version-less roots had settings but no document table.
+    if from == 0 {
+        document::put(root, DOCUMENTS_KEY, &document_table(workspace))?;
+    }
+    document::put(root, SCHEMA_VERSION_KEY, &SCHEMA_VERSION)?;
+    Ok(Migration::Migrated { from, to: SCHEMA_VERSION })
+}
+
+fn check_readable(root: &AutoCommit) -> Result<u64, RootError> {
+    let found = schema_version(root)?;
+    if found > SCHEMA_VERSION {
+        return Err(RootError::NewerSchema { found, supported: SCHEMA_VERSION });
+    }
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Member;
+
+    fn settings_with_a_member() -> WorkspaceSettings {
+        let mut settings = WorkspaceSettings { name: "Field team".into(), ..Default::default() };
+        settings.currencies = vec!["EUR".into(), "RUB".into()];
+        settings.members.insert(
+            "0190c4e2-7d1c-7000-8000-00000000000a".into(),
+            Member { display_name: "Анна".into(), colour: "#1d4ed8".into() },
+        );
+        settings
+    }
+
+    #[test]
+    fn a_new_workspace_has_a_versioned_root_and_every_shard() {
+        let workspace = WorkspaceId::from_bytes([9; 16]);
+        let documents = create(workspace, &settings_with_a_member()).unwrap();
+        assert_eq!(documents.len(), DocKey::initial().count());
+        let root = &documents[0].1;
+        assert_eq!(schema_version(root).unwrap(), SCHEMA_VERSION);
+        assert_eq!(settings(root).unwrap(), settings_with_a_member());
+        let table: BTreeMap<String, String> = document::get(root, DOCUMENTS_KEY).unwrap().unwrap();
+        assert_eq!(
+            table["parties/0"],
+            DocKey::Shard { collection: crate::layout::Collection::Parties, shard: 0 }
+                .document_id(workspace)
+                .to_string()
+        );
+    }
+
+    #[test]
+    fn two_devices_creating_the_same_shard_agree() {
+        let key = DocKey::Shard { collection: crate::layout::Collection::Deals, shard: 2 };
+        let mut a = stamped(&key).unwrap();
+        let mut b = stamped(&key).unwrap();
+        a.merge(&mut b).unwrap();
+        assert_eq!(document::get::<_, String>(&a, "rapport").unwrap().unwrap(), "deals/2");
+    }
+
+    #[test]
+    fn a_version_less_root_migrates_to_the_current_schema_once() {
+        let workspace = WorkspaceId::from_bytes([3; 16]);
+        let mut root = document::new_document();
+        document::put(&mut root, SETTINGS_KEY, &settings_with_a_member()).unwrap();
+
+        assert_eq!(
+            migrate(&mut root, workspace).unwrap(),
+            Migration::Migrated { from: 0, to: SCHEMA_VERSION }
+        );
+        assert_eq!(schema_version(&root).unwrap(), SCHEMA_VERSION);
+        let table: Option<BTreeMap<String, String>> = document::get(&root, DOCUMENTS_KEY).unwrap();
+        assert_eq!(table.unwrap().len(), DocKey::initial().count());
+        assert_eq!(settings(&root).unwrap(), settings_with_a_member(), "settings survive");
+        assert_eq!(migrate(&mut root, workspace).unwrap(), Migration::UpToDate);
+    }
+
+    #[test]
+    fn a_root_from_a_newer_app_is_refused_and_left_untouched() {
+        let workspace = WorkspaceId::from_bytes([4; 16]);
+        let mut root = document::new_document();
+        document::put(&mut root, SCHEMA_VERSION_KEY, &(SCHEMA_VERSION + 1)).unwrap();
+        let heads = root.get_heads();
+        let error = migrate(&mut root, workspace).unwrap_err();
+        assert!(matches!(error, RootError::NewerSchema { .. }), "{error}");
+        assert!(error.to_string().contains("update the app"));
+        assert!(settings(&root).is_err());
+        assert_eq!(root.get_heads(), heads, "nothing written");
+    }
+}
