@@ -43,22 +43,10 @@ fn fixture() -> Fixture {
 
     // The alternative: every record of every kind in one document.
     let mut one = document::new_document();
-    for (id, party) in &demo.parties {
-        document::put(&mut one, &id.to_string(), party).unwrap();
-        one.commit();
-    }
-    for (id, interaction) in &demo.interactions {
-        document::put(&mut one, &id.to_string(), interaction).unwrap();
-        one.commit();
-    }
-    for (id, deal) in &demo.deals {
-        document::put(&mut one, &id.to_string(), deal).unwrap();
-        one.commit();
-    }
-    for (id, task) in &demo.tasks {
-        document::put(&mut one, &id.to_string(), task).unwrap();
-        one.commit();
-    }
+    put_each(&mut one, &demo.parties);
+    put_each(&mut one, &demo.interactions);
+    put_each(&mut one, &demo.deals);
+    put_each(&mut one, &demo.tasks);
     let single = one.save();
 
     let sharded_bytes: usize = sharded.values().map(Vec::len).sum();
@@ -82,6 +70,17 @@ fn fixture() -> Fixture {
         single.len()
     );
     Fixture { demo, sharded, single }
+}
+
+/// One commit per record, as the sharded layout is written.
+fn put_each<Id: std::fmt::Display, R: autosurgeon::Reconcile>(
+    doc: &mut AutoCommit,
+    records: &[(Id, R)],
+) {
+    for (id, record) in records {
+        document::put(doc, &id.to_string(), record).unwrap();
+        doc.commit();
+    }
 }
 
 fn layout(c: &mut Criterion) {

@@ -453,39 +453,39 @@ impl DemoWorkspace {
     pub fn to_documents(&self) -> Result<BTreeMap<DocKey, AutoCommit>, DocumentError> {
         let mut documents: BTreeMap<DocKey, AutoCommit> =
             workspace::create(self.workspace, &self.settings)?.into_iter().collect();
-        fn write<R: Record>(
-            documents: &mut BTreeMap<DocKey, AutoCommit>,
-            records: &[(R::Id, R)],
-        ) -> Result<(), DocumentError> {
-            for (id, record) in records {
-                let key = R::doc_key(id);
-                let doc = match documents.entry(key) {
-                    std::collections::btree_map::Entry::Occupied(entry) => entry.into_mut(),
-                    std::collections::btree_map::Entry::Vacant(entry) => {
-                        entry.insert(workspace::stamped(&key)?)
-                    }
-                };
-                document::put(doc, &id.to_string(), record)?;
-                doc.commit();
-            }
-            Ok(())
+        for (id, party) in &self.parties {
+            write_record(&mut documents, Party::doc_key(id), &id.to_string(), party)?;
         }
-        write(&mut documents, &self.parties)?;
-        write(&mut documents, &self.deals)?;
-        write(&mut documents, &self.tasks)?;
+        for (id, deal) in &self.deals {
+            write_record(&mut documents, Deal::doc_key(id), &id.to_string(), deal)?;
+        }
+        for (id, task) in &self.tasks {
+            write_record(&mut documents, Task::doc_key(id), &id.to_string(), task)?;
+        }
         for (id, interaction) in &self.interactions {
             let key = DocKey::Interactions(Month::of(interaction.at));
-            let doc = match documents.entry(key) {
-                std::collections::btree_map::Entry::Occupied(entry) => entry.into_mut(),
-                std::collections::btree_map::Entry::Vacant(entry) => {
-                    entry.insert(workspace::stamped(&key)?)
-                }
-            };
-            document::put(doc, &id.to_string(), interaction)?;
-            doc.commit();
+            write_record(&mut documents, key, &id.to_string(), interaction)?;
         }
         Ok(documents)
     }
+}
+
+/// Puts one record into the document `key`, creating that document if this is its first record.
+fn write_record<R: autosurgeon::Reconcile>(
+    documents: &mut BTreeMap<DocKey, AutoCommit>,
+    key: DocKey,
+    record_key: &str,
+    record: &R,
+) -> Result<(), DocumentError> {
+    let doc = match documents.entry(key) {
+        std::collections::btree_map::Entry::Occupied(entry) => entry.into_mut(),
+        std::collections::btree_map::Entry::Vacant(entry) => {
+            entry.insert(workspace::stamped(&key)?)
+        }
+    };
+    document::put(doc, record_key, record)?;
+    doc.commit();
+    Ok(())
 }
 
 #[cfg(test)]
