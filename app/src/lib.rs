@@ -3,6 +3,7 @@
 mod nav;
 mod pages;
 mod shell;
+pub mod storage;
 
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};

@@ -48,6 +48,21 @@ pub fn load_document(bytes: &[u8]) -> Result<AutoCommit, DocumentError> {
     AutoCommit::load_with_options(bytes, options).map_err(DocumentError::from)
 }
 
+/// Checks that `bytes` is one or more whole, well-formed Automerge chunks (a snapshot or changes), without
+/// needing the changes it depends on. Used to find a damaged chunk among a document's stored chunks, since
+/// loading changes incrementally skips what it cannot parse instead of failing.
+pub fn check_chunk(bytes: &[u8]) -> Result<(), DocumentError> {
+    let options = automerge::LoadOptions::new()
+        .text_encoding(TEXT_ENCODING)
+        .on_partial_load(automerge::OnPartialLoad::Error)
+        .verification_mode(automerge::VerificationMode::DontCheck);
+    match automerge::Automerge::load_with_options(bytes, options) {
+        // The chunk parsed; only the changes it builds on are elsewhere.
+        Ok(_) | Err(automerge::AutomergeError::MissingDeps) => Ok(()),
+        Err(error) => Err(error.into()),
+    }
+}
+
 /// A record type stored in a sharded collection.
 pub trait Record: Reconcile + Hydrate {
     type Id: Copy + std::fmt::Display + std::str::FromStr;
@@ -266,6 +281,25 @@ mod tests {
         assert_eq!(values[0], shown.name, "the first value is the one reads return");
         values.sort();
         assert_eq!(values, vec!["Acme (Alice)", "Acme (Bob)"]);
+    }
+
+    #[test]
+    fn chunk_checks_accept_changes_without_their_dependencies_and_reject_damage() {
+        let mut doc = new_document();
+        put(&mut doc, "a", &acme()).unwrap();
+        let first = doc.save_incremental();
+        update(&mut doc, "a", |party: &mut Party| party.name = "Acme 2".into()).unwrap();
+        let second = doc.save_incremental();
+        check_chunk(&first).unwrap();
+        check_chunk(&second).expect("a later change alone is still a well-formed chunk");
+        check_chunk(&doc.save()).unwrap();
+
+        assert!(check_chunk(b"\x85\x6f\x4a\x83 not automerge").is_err());
+        assert!(check_chunk(&second[..second.len() - 3]).is_err(), "truncated");
+        let mut flipped = second.clone();
+        let last = flipped.len() - 1;
+        flipped[last] ^= 0xff;
+        assert!(check_chunk(&flipped).is_err(), "checksum");
     }
 
     #[test]

@@ -8,9 +8,11 @@
 //! - [`layout`]: which Automerge document holds what, and document ids.
 //! - [`document`]: reading and writing records in documents; surfacing concurrent values.
 //! - [`workspace`]: the root document, schema version and migrations.
+//! - [`chunks`]: how documents are stored as chunks on a device, and when to compact.
 //! - [`demo`]: the seeded demo workspace generator.
 //! - [`health`]: the relay's health report (wire type).
 
+pub mod chunks;
 pub mod demo;
 pub mod document;
 pub mod health;

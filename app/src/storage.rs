@@ -1,0 +1,193 @@
+//! Automerge documents in IndexedDB.
+//!
+//! One database, one object store of chunks keyed `<document id>/<kind>/<hash>` (see
+//! `rapport_core::chunks`): a save appends the document's increment as a new chunk in its own
+//! transaction, and the returned future resolves only once that transaction has committed — only then may
+//! the UI say "saved". Compaction replaces a document's chunks by one snapshot in a single transaction,
+//! so a crash leaves either the old chunks or the new snapshot, never neither.
+//!
+//! A chunk that cannot be read (not bytes, or bytes Automerge rejects) is reported by key; the document
+//! opens from the remaining chunks and the bad chunk is left where it is, never overwritten.
+
+use automerge::AutoCommit;
+use indexed_db_futures::KeyRange;
+use indexed_db_futures::database::Database;
+use indexed_db_futures::prelude::*;
+use indexed_db_futures::transaction::TransactionMode;
+use rapport_core::chunks::{ChunkKey, ChunkKind, document_range};
+use rapport_core::document;
+use rapport_core::layout::DocumentId;
+use wasm_bindgen::{JsCast, JsValue};
+
+const STORE: &str = "chunks";
+const VERSION: u32 = 1;
+
+/// What can go wrong with on-device storage.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error(
+        "the browser refused more storage: free space on the device, or sync and clear old data"
+    )]
+    QuotaExceeded,
+    #[error("the device storage failed: {0}")]
+    Browser(String),
+}
+
+impl From<indexed_db_futures::error::Error> for StorageError {
+    fn from(error: indexed_db_futures::error::Error) -> Self {
+        let text = format!("{error:?}");
+        if text.contains("QuotaExceeded") {
+            StorageError::QuotaExceeded
+        } else {
+            StorageError::Browser(text)
+        }
+    }
+}
+
+impl From<indexed_db_futures::error::OpenDbError> for StorageError {
+    fn from(error: indexed_db_futures::error::OpenDbError) -> Self {
+        StorageError::Browser(format!("{error:?}"))
+    }
+}
+
+/// A document as loaded from the device.
+#[derive(Debug)]
+pub struct Loaded {
+    /// `None` when nothing readable is stored.
+    pub document: Option<AutoCommit>,
+    /// Keys of chunks that could not be read; they are left in place.
+    pub corrupt: Vec<String>,
+    /// The keys that were read, for a later compaction to replace.
+    pub chunk_keys: Vec<String>,
+    pub snapshot_bytes: usize,
+    pub incremental_count: usize,
+    pub incremental_bytes: usize,
+}
+
+/// The device's chunk store: one open connection, shared.
+#[derive(Debug, Clone)]
+pub struct ChunkStore {
+    db: Database,
+}
+
+impl ChunkStore {
+    /// Opens (creating if needed) the database `name`.
+    pub async fn open(name: &str) -> Result<ChunkStore, StorageError> {
+        let db = Database::open(name)
+            .with_version(VERSION)
+            .with_on_upgrade_needed(|_event, db| {
+                if !db.object_store_names().any(|existing| existing == STORE) {
+                    db.create_object_store(STORE).build()?;
+                }
+                Ok(())
+            })
+            .await?;
+        Ok(ChunkStore { db })
+    }
+
+    /// Appends one chunk of `document`; resolves once it is durable.
+    pub async fn append(
+        &self,
+        document: DocumentId,
+        kind: ChunkKind,
+        bytes: &[u8],
+    ) -> Result<String, StorageError> {
+        let key = ChunkKey::for_chunk(document, kind, bytes).to_string();
+        let tx = self.db.transaction(STORE).with_mode(TransactionMode::Readwrite).build()?;
+        let store = tx.object_store(STORE)?;
+        let value: JsValue = js_sys::Uint8Array::from(bytes).into();
+        store.put(value).with_key(key.clone()).primitive()?;
+        tx.commit().await?;
+        Ok(key)
+    }
+
+    /// Loads every chunk of `document`.
+    pub async fn load(&self, document: DocumentId) -> Result<Loaded, StorageError> {
+        let (low, high) = document_range(document);
+        let tx = self.db.transaction(STORE).build()?;
+        let store = tx.object_store(STORE)?;
+        let keys = store
+            .get_all_keys::<String>()
+            .with_query::<String, _>(KeyRange::Bound(low.clone(), false, high.clone(), false))
+            .primitive()?
+            .await?;
+        let values = store
+            .get_all::<JsValue>()
+            .with_query::<String, _>(KeyRange::Bound(low, false, high, false))
+            .primitive()?
+            .await?;
+        let keys: Vec<String> = keys.collect::<Result<_, _>>()?;
+        let values: Vec<JsValue> = values.collect::<Result<_, _>>()?;
+
+        let mut loaded = Loaded {
+            document: None,
+            corrupt: Vec::new(),
+            chunk_keys: Vec::new(),
+            snapshot_bytes: 0,
+            incremental_count: 0,
+            incremental_bytes: 0,
+        };
+        let mut chunks: Vec<(String, Vec<u8>)> = Vec::with_capacity(keys.len());
+        for (key, value) in keys.into_iter().zip(values) {
+            match (ChunkKey::parse(&key), value.dyn_into::<js_sys::Uint8Array>()) {
+                (Some(parsed), Ok(array)) => {
+                    let bytes = array.to_vec();
+                    match parsed.kind {
+                        ChunkKind::Snapshot => loaded.snapshot_bytes += bytes.len(),
+                        ChunkKind::Incremental => {
+                            loaded.incremental_count += 1;
+                            loaded.incremental_bytes += bytes.len();
+                        }
+                    }
+                    chunks.push((key, bytes));
+                }
+                _ => loaded.corrupt.push(key),
+            }
+        }
+        if chunks.is_empty() {
+            return Ok(loaded);
+        }
+        let all: Vec<u8> = chunks.iter().flat_map(|(_, bytes)| bytes.iter().copied()).collect();
+        match document::load_document(&all) {
+            Ok(doc) => {
+                loaded.chunk_keys = chunks.into_iter().map(|(key, _)| key).collect();
+                loaded.document = Some(doc);
+            }
+            // Something in there is damaged: feed the chunks one by one (Automerge queues changes
+            // whose dependencies come later) and keep everything that applies.
+            Err(_) => {
+                let mut doc = document::new_document();
+                for (key, bytes) in chunks {
+                    let applied = document::check_chunk(&bytes).is_ok()
+                        && doc.load_incremental(&bytes).is_ok();
+                    if applied {
+                        loaded.chunk_keys.push(key);
+                    } else {
+                        loaded.corrupt.push(key);
+                    }
+                }
+                loaded.document = Some(doc);
+            }
+        }
+        Ok(loaded)
+    }
+
+    /// Replaces the chunks `replaced` of `document` by `snapshot`, atomically.
+    pub async fn compact(
+        &self,
+        document: DocumentId,
+        snapshot: &[u8],
+        replaced: &[String],
+    ) -> Result<(), StorageError> {
+        let key = ChunkKey::for_chunk(document, ChunkKind::Snapshot, snapshot).to_string();
+        let tx = self.db.transaction(STORE).with_mode(TransactionMode::Readwrite).build()?;
+        let store = tx.object_store(STORE)?;
+        let value: JsValue = js_sys::Uint8Array::from(snapshot).into();
+        store.put(value).with_key(key.clone()).primitive()?;
+        for old in replaced.iter().filter(|old| **old != key) {
+            store.delete(old.clone()).primitive()?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
