@@ -13,8 +13,16 @@ use autosurgeon::{Hydrate, HydrateError, Reconcile, Reconciler};
 use uuid::Uuid;
 
 /// Milliseconds since the Unix epoch, UTC. Every timestamp in the model is one of these.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Reconcile, Hydrate)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Reconcile)]
 pub struct Timestamp(pub i64);
+
+// Written by hand: the derived `Hydrate` of a newtype reads a bare field but not an `Option<Timestamp>`,
+// which autosurgeon hydrates through `hydrate_int`.
+impl Hydrate for Timestamp {
+    fn hydrate_int(millis: i64) -> Result<Self, HydrateError> {
+        Ok(Timestamp(millis))
+    }
+}
 
 /// What a new id is made from: the current time and 10 random bytes.
 pub trait IdSource {

@@ -10,6 +10,7 @@ mod commerce;
 mod interaction;
 mod party;
 mod settings;
+mod sparse;
 mod task;
 
 pub use commerce::{
@@ -32,4 +33,112 @@ pub type NameSet = std::collections::BTreeMap<String, bool>;
 /// The names in a [`NameSet`] that are present.
 pub fn names(set: &NameSet) -> impl Iterator<Item = &str> {
     set.iter().filter(|(_, present)| **present).map(|(name, _)| name.as_str())
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    //! Records with every field set, for round-trip tests.
+
+    use autosurgeon::Text;
+
+    use super::*;
+    use crate::ids::{FieldId, LinkId, MemberId, PartyId, PipelineId, StageId, TaskId, Timestamp};
+
+    pub(crate) fn full_party() -> Party {
+        let mut party = Party {
+            kind: PartyKind::Organisation,
+            name: "ООО «Ромашка»".into(),
+            given_name: "Анна".into(),
+            family_name: "Иванова".into(),
+            emails: vec![ContactPoint { label: "work".into(), value: "anna@romashka.test".into() }],
+            phones: vec![ContactPoint { label: "mobile".into(), value: "+7 900 000-00-00".into() }],
+            addresses: vec![Address {
+                label: "office".into(),
+                street: "Тверская, 1".into(),
+                city: "Москва".into(),
+                region: "Москва".into(),
+                postcode: "125009".into(),
+                country: "RU".into(),
+            }],
+            links: vec![ContactPoint {
+                label: "site".into(),
+                value: "https://romashka.test".into(),
+            }],
+            owner: Some(MemberId::from_bytes([1; 16])),
+            consent: Consent {
+                email_marketing: Some(true),
+                phone_calls: Some(false),
+                data_processing: Some(true),
+            },
+            keep_in_touch_days: Some(30),
+            notes: Text::with_value("Prefers calls after 10:00"),
+            created_at: Timestamp(1_700_000_000_000),
+            archived: true,
+            merged_into: Some(PartyId::from_bytes([2; 16])),
+            ..Party::default()
+        };
+        party.set_role(Role::Supplier, true);
+        party.tags.insert("vip".into(), true);
+        party.set_custom(FieldId::from_bytes([3; 16]), CustomValue::Number(4.5));
+        party.link(
+            LinkId::from_bytes([4; 16]),
+            PartyLink {
+                to: PartyId::from_bytes([5; 16]),
+                kind: LinkKind::WorksAt,
+                title: "CEO".into(),
+            },
+        );
+        party
+    }
+
+    pub(crate) fn full_interaction() -> Interaction {
+        Interaction {
+            kind: InteractionKind::Visit,
+            at: Timestamp(1_700_000_000_000),
+            parties: vec![PartyId::from_bytes([1; 16])],
+            members: vec![MemberId::from_bytes([2; 16])],
+            summary: "Site visit".into(),
+            notes: Text::with_value("Walked the warehouse"),
+            outcome: "Order promised".into(),
+            location: Some(GeoPoint { latitude: 55.75, longitude: 37.61, accuracy_m: 12.0 }),
+            follow_up: Some(TaskId::from_bytes([3; 16])),
+            author: Some(MemberId::from_bytes([2; 16])),
+            archived: true,
+        }
+    }
+
+    pub(crate) fn full_task() -> Task {
+        Task {
+            title: "Send the quote".into(),
+            due: Some(Timestamp(1_700_000_100_000)),
+            assignee: Some(MemberId::from_bytes([1; 16])),
+            links: vec![RecordRef::Party(PartyId::from_bytes([2; 16]))],
+            done_at: Some(Timestamp(1_700_000_200_000)),
+            recurrence: Some(Recurrence { every: 2, unit: RecurrenceUnit::Week }),
+            snoozed_until: Some(Timestamp(1_700_000_150_000)),
+            created_at: Timestamp(1_700_000_000_000),
+            archived: true,
+        }
+    }
+
+    pub(crate) fn full_deal() -> Deal {
+        Deal {
+            title: "500 chairs".into(),
+            pipeline: PipelineId::from_bytes([1; 16]),
+            stage: StageId::from_bytes([2; 16]),
+            amount: Money { minor: 1_250_000, currency: "EUR".into() },
+            expected_close: Some(Timestamp(1_700_000_300_000)),
+            owner: Some(MemberId::from_bytes([3; 16])),
+            parties: vec![PartyId::from_bytes([4; 16])],
+            status: DealStatus::Lost,
+            lost_reason: "Price".into(),
+            stage_history: vec![StageChange {
+                stage: StageId::from_bytes([2; 16]),
+                at: Timestamp(1_700_000_000_000),
+                by: Some(MemberId::from_bytes([3; 16])),
+            }],
+            created_at: Timestamp(1_700_000_000_000),
+            archived: true,
+        }
+    }
 }

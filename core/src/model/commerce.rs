@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use autosurgeon::{Hydrate, Reconcile, Text};
 
 use super::NameSet;
+use super::sparse::reconcile_sparse;
 use crate::ids::{MemberId, PartyId, PipelineId, StageId, Timestamp};
 
 /// An amount in minor units (cents, kopecks) of an ISO 4217 currency: exact, never floating point.
@@ -15,22 +16,33 @@ pub struct Money {
     pub currency: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+#[derive(Debug, Clone, PartialEq, Hydrate)]
 pub struct Deal {
     pub title: String,
     pub pipeline: PipelineId,
     pub stage: StageId,
     pub amount: Money,
+    #[autosurgeon(missing = "Default::default")]
     pub expected_close: Option<Timestamp>,
+    #[autosurgeon(missing = "Default::default")]
     pub owner: Option<MemberId>,
+    #[autosurgeon(missing = "Default::default")]
     pub parties: Vec<PartyId>,
     pub status: DealStatus,
+    #[autosurgeon(missing = "Default::default")]
     pub lost_reason: String,
     /// Every stage move, oldest first; appended, never rewritten.
+    #[autosurgeon(missing = "Default::default")]
     pub stage_history: Vec<StageChange>,
     pub created_at: Timestamp,
+    #[autosurgeon(missing = "Default::default")]
     pub archived: bool,
 }
+
+reconcile_sparse!(Deal {
+    always: [title, pipeline, stage, amount, status, created_at],
+    sparse: [expected_close, owner, parties, lost_reason, stage_history, archived],
+});
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Reconcile, Hydrate)]
 pub enum DealStatus {

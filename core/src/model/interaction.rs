@@ -2,25 +2,40 @@
 
 use autosurgeon::{Hydrate, Reconcile, Text};
 
+use super::sparse::reconcile_sparse;
 use crate::ids::{MemberId, PartyId, TaskId, Timestamp};
 
-#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+#[derive(Debug, Clone, PartialEq, Hydrate)]
 pub struct Interaction {
     pub kind: InteractionKind,
     pub at: Timestamp,
     /// The parties involved; the first is the one it was logged on.
+    #[autosurgeon(missing = "Default::default")]
     pub parties: Vec<PartyId>,
     /// Colleagues who took part.
+    #[autosurgeon(missing = "Default::default")]
     pub members: Vec<MemberId>,
+    #[autosurgeon(missing = "Default::default")]
     pub summary: String,
+    #[autosurgeon(missing = "Default::default")]
     pub notes: Text,
+    #[autosurgeon(missing = "Default::default")]
     pub outcome: String,
     /// Where a field visit happened, when the user allowed location.
+    #[autosurgeon(missing = "Default::default")]
     pub location: Option<GeoPoint>,
+    #[autosurgeon(missing = "Default::default")]
     pub follow_up: Option<TaskId>,
+    #[autosurgeon(missing = "Default::default")]
     pub author: Option<MemberId>,
+    #[autosurgeon(missing = "Default::default")]
     pub archived: bool,
 }
+
+reconcile_sparse!(Interaction {
+    always: [kind, at],
+    sparse: [parties, members, summary, notes, outcome, location, follow_up, author, archived],
+});
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Reconcile, Hydrate)]
 pub enum InteractionKind {

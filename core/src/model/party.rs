@@ -5,41 +5,77 @@ use std::collections::BTreeMap;
 use autosurgeon::{Hydrate, Reconcile, Text};
 
 use super::NameSet;
+use super::sparse::reconcile_sparse;
 use crate::ids::{FieldId, LinkId, MemberId, PartyId, Timestamp};
 
 /// A person or an organisation the company has a relationship with.
-#[derive(Debug, Clone, PartialEq, Default, Reconcile, Hydrate)]
+#[derive(Debug, Clone, PartialEq, Default, Hydrate)]
 pub struct Party {
     pub kind: PartyKind,
     /// Display name: a person's full name or an organisation's name. Required.
     pub name: String,
     /// For people: given and family name, for sorting and salutations.
+    #[autosurgeon(missing = "Default::default")]
     pub given_name: String,
+    #[autosurgeon(missing = "Default::default")]
     pub family_name: String,
     /// Relationship roles (any number): see [`Role`]; stored by [`Role::key`].
+    #[autosurgeon(missing = "Default::default")]
     pub roles: NameSet,
+    #[autosurgeon(missing = "Default::default")]
     pub emails: Vec<ContactPoint>,
+    #[autosurgeon(missing = "Default::default")]
     pub phones: Vec<ContactPoint>,
+    #[autosurgeon(missing = "Default::default")]
     pub addresses: Vec<Address>,
     /// Website and social profiles.
+    #[autosurgeon(missing = "Default::default")]
     pub links: Vec<ContactPoint>,
+    #[autosurgeon(missing = "Default::default")]
     pub tags: NameSet,
+    #[autosurgeon(missing = "Default::default")]
     pub owner: Option<MemberId>,
     /// Values of custom fields, by definition id (as text).
+    #[autosurgeon(missing = "Default::default")]
     pub custom: BTreeMap<String, CustomValue>,
+    #[autosurgeon(missing = "Default::default")]
     pub consent: Consent,
     /// Outgoing links to other parties, by link id (as text).
+    #[autosurgeon(missing = "Default::default")]
     pub relations: BTreeMap<String, PartyLink>,
     /// "Keep in touch" cadence: a reminder is due this many days after the last interaction.
+    #[autosurgeon(missing = "Default::default")]
     pub keep_in_touch_days: Option<u32>,
     /// Free-form notes, merged character by character.
+    #[autosurgeon(missing = "Default::default")]
     pub notes: Text,
     pub created_at: Timestamp,
     /// Soft delete: merged records keep their history and can be restored.
+    #[autosurgeon(missing = "Default::default")]
     pub archived: bool,
     /// Set when this record was merged into another; the survivor holds its data.
+    #[autosurgeon(missing = "Default::default")]
     pub merged_into: Option<PartyId>,
 }
+
+reconcile_sparse!(Party {
+    // Containers two people often add to while apart are created with the record, so their first
+    // additions merge instead of conflicting (see `sparse`).
+    always: [kind, name, created_at, roles, tags, emails, phones, notes],
+    sparse: [
+        given_name,
+        family_name,
+        addresses,
+        links,
+        owner,
+        custom,
+        consent,
+        relations,
+        keep_in_touch_days,
+        archived,
+        merged_into
+    ],
+});
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Reconcile, Hydrate)]
 pub enum PartyKind {
@@ -127,6 +163,12 @@ pub struct Consent {
     pub email_marketing: Option<bool>,
     pub phone_calls: Option<bool>,
     pub data_processing: Option<bool>,
+}
+
+impl super::sparse::Sparse for Consent {
+    fn is_unset(&self) -> bool {
+        *self == Consent::default()
+    }
 }
 
 /// A typed value of a custom field (see `CustomFieldDef`).
