@@ -13,7 +13,20 @@ use autosurgeon::{Hydrate, HydrateError, Reconcile, Reconciler};
 use uuid::Uuid;
 
 /// Milliseconds since the Unix epoch, UTC. Every timestamp in the model is one of these.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Reconcile)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    Reconcile,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 pub struct Timestamp(pub i64);
 
 // Written by hand: the derived `Hydrate` of a newtype reads a bare field but not an `Option<Timestamp>`,
@@ -74,6 +87,19 @@ macro_rules! define_id {
             type Err = InvalidId;
             fn from_str(text: &str) -> Result<Self, InvalidId> {
                 Uuid::parse_str(text).map(Self).map_err(|_| InvalidId(text.to_owned()))
+            }
+        }
+
+        // The read model caches ids as their 16 bytes.
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serde::Serialize::serialize(self.as_bytes(), serializer)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                <[u8; 16] as serde::Deserialize>::deserialize(deserializer).map(Self::from_bytes)
             }
         }
 

@@ -123,6 +123,38 @@ impl fmt::Display for DocKey {
     }
 }
 
+/// Text that is not a document key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not a document key: {0:?}")]
+pub struct InvalidDocKey(pub String);
+
+impl std::str::FromStr for DocKey {
+    type Err = InvalidDocKey;
+    fn from_str(text: &str) -> Result<DocKey, InvalidDocKey> {
+        let invalid = || InvalidDocKey(text.to_owned());
+        if text == "root" {
+            return Ok(DocKey::Root);
+        }
+        let (head, tail) = text.split_once('/').ok_or_else(invalid)?;
+        if head == "interactions" {
+            let (year, month) = tail.split_once('-').ok_or_else(invalid)?;
+            let year = year.parse().map_err(|_| invalid())?;
+            let month: u8 = month.parse().map_err(|_| invalid())?;
+            if !(1..=12).contains(&month) {
+                return Err(invalid());
+            }
+            return Ok(DocKey::Interactions(Month { year, month }));
+        }
+        let collection =
+            Collection::ALL.into_iter().find(|c| c.key() == head).ok_or_else(invalid)?;
+        let shard: u16 = tail.parse().map_err(|_| invalid())?;
+        if shard >= collection.shard_count() {
+            return Err(invalid());
+        }
+        Ok(DocKey::Shard { collection, shard })
+    }
+}
+
 impl DocKey {
     /// Every document a new workspace starts with (interaction months come as they are needed).
     pub fn initial() -> impl Iterator<Item = DocKey> {
@@ -181,6 +213,19 @@ impl std::str::FromStr for DocumentId {
 mod tests {
     use super::*;
     use crate::ids::PartyId;
+
+    #[test]
+    fn document_keys_round_trip_through_text() {
+        let mut keys: Vec<DocKey> = DocKey::initial().collect();
+        keys.push(DocKey::Interactions(Month { year: 2026, month: 11 }));
+        for key in keys {
+            assert_eq!(key.to_string().parse::<DocKey>(), Ok(key));
+        }
+        for bad in ["", "parties", "parties/32", "nope/1", "interactions/2026-13", "interactions/x"]
+        {
+            assert!(bad.parse::<DocKey>().is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn months_are_utc_calendar_months() {

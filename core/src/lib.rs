@@ -9,6 +9,10 @@
 //! - [`document`]: reading and writing records in documents; surfacing concurrent values.
 //! - [`workspace`]: the root document, schema version and migrations.
 //! - [`chunks`]: how documents are stored as chunks on a device, and when to compact.
+//! - [`search`]: case- and diacritic-insensitive prefix search over parties.
+//! - [`read_model`]: flat rows derived from documents, refreshed from Automerge patches.
+//! - [`queries`]: lists, timeline, due tasks and reminders, pipeline forecast.
+//! - [`history`]: who changed which field when; the workspace as of a past time.
 //! - [`demo`]: the seeded demo workspace generator.
 //! - [`health`]: the relay's health report (wire type).
 
@@ -16,9 +20,13 @@ pub mod chunks;
 pub mod demo;
 pub mod document;
 pub mod health;
+pub mod history;
 pub mod ids;
 pub mod layout;
 pub mod model;
+pub mod queries;
+pub mod read_model;
+pub mod search;
 pub mod workspace;
 
 /// The product name as shown to people.

@@ -1,0 +1,226 @@
+//! A record's history from Automerge's own history: which fields each change touched, who made it and
+//! when, the value before and after; and a document as it was at a past time.
+//!
+//! Every Rapport commit carries its author's member id as the change message and the time in milliseconds
+//! ([`commit`]). Changes from other automerge-repo clients have no author and may carry seconds, which
+//! [`change_time`] recognises.
+
+use std::collections::BTreeSet;
+
+use automerge::{AutoCommit, ChangeHash, ObjId, ObjType, Prop, ReadDoc, Value};
+
+use crate::ids::{MemberId, Timestamp};
+
+/// Commits pending operations, attributed to `by` at `at`. Returns the new change's hash, if anything
+/// was pending.
+pub fn commit(doc: &mut AutoCommit, by: Option<MemberId>, at: Timestamp) -> Option<ChangeHash> {
+    let mut options = automerge::transaction::CommitOptions::default().with_time(at.0);
+    if let Some(member) = by {
+        options = options.with_message(member.to_string());
+    }
+    doc.commit_with(options)
+}
+
+/// The time of a change in milliseconds. Clients that store seconds (below 10¹¹, i.e. before 1973 read
+/// as milliseconds) are scaled up.
+pub fn change_time(raw: i64) -> Timestamp {
+    if raw.abs() < 100_000_000_000 { Timestamp(raw * 1000) } else { Timestamp(raw) }
+}
+
+/// One field of a record changed by one change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldChange {
+    pub field: String,
+    pub at: Timestamp,
+    pub by: Option<MemberId>,
+    /// The value before, rendered as text; `None` if the field was not set.
+    pub old: Option<String>,
+    pub new: Option<String>,
+    pub change: ChangeHash,
+}
+
+/// Every change to record `key` of `doc`, oldest first, one entry per field changed. The record's creation
+/// is listed as changes from nothing to each field's first value.
+pub fn field_history(doc: &mut AutoCommit, key: &str) -> Vec<FieldChange> {
+    let changes: Vec<(ChangeHash, Vec<ChangeHash>, i64, Option<String>)> = doc
+        .get_changes(&[])
+        .iter()
+        .map(|c| (c.hash(), c.deps().to_vec(), c.timestamp(), c.message().map(str::to_owned)))
+        .collect();
+    let mut history = Vec::new();
+    for (hash, deps, time, message) in changes {
+        let after = [hash];
+        let fields = touched_fields(&doc.diff(&deps, &after), key);
+        if fields.is_empty() {
+            continue;
+        }
+        let by = message.and_then(|m| m.parse::<MemberId>().ok());
+        for field in fields {
+            let old = render_field(doc, key, &field, &deps);
+            let new = render_field(doc, key, &field, &after);
+            if old == new {
+                continue;
+            }
+            history.push(FieldChange { field, at: change_time(time), by, old, new, change: hash });
+        }
+    }
+    history
+}
+
+/// The top-level fields of record `key` that `patches` touch.
+fn touched_fields(patches: &[automerge::Patch], key: &str) -> BTreeSet<String> {
+    let mut fields = BTreeSet::new();
+    for patch in patches {
+        match patch.path.as_slice() {
+            [(_, Prop::Map(record)), (_, Prop::Map(field)), ..] if record == key => {
+                fields.insert(field.clone());
+            }
+            [(_, Prop::Map(record))] if record == key => match &patch.action {
+                automerge::PatchAction::PutMap { key: field, .. }
+                | automerge::PatchAction::DeleteMap { key: field } => {
+                    fields.insert(field.clone());
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+    fields
+}
+
+/// The value of `field` of record `key` at `heads`, as text.
+fn render_field(doc: &AutoCommit, key: &str, field: &str, heads: &[ChangeHash]) -> Option<String> {
+    let (_, record) = doc.get_at(automerge::ROOT, key, heads).ok()??;
+    let (value, id) = doc.get_at(&record, field, heads).ok()??;
+    Some(render(doc, value, &id, heads, 0))
+}
+
+fn render(
+    doc: &AutoCommit,
+    value: Value<'_>,
+    id: &ObjId,
+    heads: &[ChangeHash],
+    depth: u8,
+) -> String {
+    match value {
+        Value::Scalar(scalar) => match scalar.as_ref() {
+            automerge::ScalarValue::Str(text) => text.to_string(),
+            automerge::ScalarValue::Null => String::new(),
+            other => other.to_string(),
+        },
+        Value::Object(ObjType::Text) => doc.text_at(id, heads).unwrap_or_default(),
+        Value::Object(_) if depth > 3 => "…".to_owned(),
+        Value::Object(ObjType::Map | ObjType::Table) => {
+            let parts: Vec<String> = doc
+                .map_range_at(id, .., heads)
+                .filter_map(|item| {
+                    let rendered =
+                        render(doc, Value::from(item.value.clone()), &item.id(), heads, depth + 1);
+                    // Sets are maps of `true`: show their members.
+                    match rendered.as_str() {
+                        "true" => Some(item.key.to_string()),
+                        "" | "false" => None,
+                        _ => Some(format!("{}: {rendered}", item.key)),
+                    }
+                })
+                .collect();
+            parts.join(", ")
+        }
+        Value::Object(ObjType::List) => {
+            let parts: Vec<String> = doc
+                .list_range_at(id, .., heads)
+                .map(|item| {
+                    render(doc, Value::from(item.value.clone()), &item.id(), heads, depth + 1)
+                })
+                .filter(|text| !text.is_empty())
+                .collect();
+            parts.join(", ")
+        }
+    }
+}
+
+/// The document as it was at `at`: every change made at or before that time whose dependencies are
+/// also included (a change never appears without what it built on).
+pub fn as_of(doc: &mut AutoCommit, at: Timestamp) -> Result<AutoCommit, automerge::AutomergeError> {
+    let mut included: BTreeSet<ChangeHash> = BTreeSet::new();
+    let mut depended_on: BTreeSet<ChangeHash> = BTreeSet::new();
+    for change in doc.get_changes(&[]) {
+        if change_time(change.timestamp()) <= at
+            && change.deps().iter().all(|d| included.contains(d))
+        {
+            included.insert(change.hash());
+            depended_on.extend(change.deps().iter().copied());
+        }
+    }
+    let heads: Vec<ChangeHash> = included.difference(&depended_on).copied().collect();
+    doc.fork_at(&heads)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document;
+    use crate::model::Party;
+
+    fn member(n: u8) -> MemberId {
+        MemberId::from_bytes([n; 16])
+    }
+
+    fn history_doc() -> AutoCommit {
+        let mut doc = document::new_document();
+        let party = Party {
+            name: "Acme".into(),
+            created_at: Timestamp(1_000_000_000_000),
+            ..Party::default()
+        };
+        document::put(&mut doc, "p", &party).unwrap();
+        commit(&mut doc, Some(member(1)), Timestamp(1_000_000_000_000));
+        document::update(&mut doc, "p", |p: &mut Party| p.name = "Acme Ltd".into()).unwrap();
+        commit(&mut doc, Some(member(2)), Timestamp(1_000_000_060_000));
+        document::update(&mut doc, "p", |p: &mut Party| {
+            p.tags.insert("vip".into(), true);
+            p.keep_in_touch_days = Some(30);
+        })
+        .unwrap();
+        commit(&mut doc, Some(member(1)), Timestamp(1_000_000_120_000));
+        doc
+    }
+
+    #[test]
+    fn history_lists_who_changed_which_field_from_what_to_what() {
+        let mut doc = history_doc();
+        let history = field_history(&mut doc, "p");
+        let rename = history.iter().find(|c| c.field == "name" && c.old.is_some()).unwrap();
+        assert_eq!(rename.old.as_deref(), Some("Acme"));
+        assert_eq!(rename.new.as_deref(), Some("Acme Ltd"));
+        assert_eq!(rename.by, Some(member(2)));
+        assert_eq!(rename.at, Timestamp(1_000_000_060_000));
+        let tags =
+            history.iter().find(|c| c.field == "tags" && c.new.as_deref() == Some("vip")).unwrap();
+        assert_eq!(tags.by, Some(member(1)));
+        let cadence = history.iter().find(|c| c.field == "keep_in_touch_days").unwrap();
+        assert_eq!((cadence.old.as_deref(), cadence.new.as_deref()), (None, Some("30")));
+        let created = history.iter().find(|c| c.field == "name" && c.old.is_none()).unwrap();
+        assert_eq!(created.new.as_deref(), Some("Acme"));
+    }
+
+    #[test]
+    fn as_of_shows_the_record_as_it_was() {
+        let mut doc = history_doc();
+        let then = as_of(&mut doc, Timestamp(1_000_000_030_000)).unwrap();
+        let party: Party = document::get(&then, "p").unwrap().unwrap();
+        assert_eq!(party.name, "Acme");
+        let later = as_of(&mut doc, Timestamp(1_000_000_090_000)).unwrap();
+        let party: Party = document::get(&later, "p").unwrap().unwrap();
+        assert_eq!(party.name, "Acme Ltd");
+        assert!(party.tags.is_empty());
+        let before = as_of(&mut doc, Timestamp(0)).unwrap();
+        assert_eq!(document::get::<_, Party>(&before, "p").unwrap(), None);
+    }
+
+    #[test]
+    fn change_times_in_seconds_are_recognised() {
+        assert_eq!(change_time(1_700_000_000), Timestamp(1_700_000_000_000));
+        assert_eq!(change_time(1_700_000_000_000), Timestamp(1_700_000_000_000));
+    }
+}

@@ -1,0 +1,453 @@
+//! Questions the screens ask of the read model: lists with sort and filter, a party's timeline, what is
+//! due, and the pipeline forecast. Pure functions over [`ReadModel`] rows; no document is loaded.
+
+use std::cmp::Reverse;
+use std::collections::BTreeMap;
+
+use crate::ids::{
+    DealId, InteractionId, MemberId, PartyId, PipelineId, StageId, TaskId, Timestamp,
+};
+use crate::layout::Month;
+use crate::model::{Role, WorkspaceSettings};
+
+use crate::read_model::{DealRow, DealStatusRow, PartyRow, ReadModel, RoleRow, TaskRow};
+use crate::search::fold;
+
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PartySort {
+    #[default]
+    Name,
+    Newest,
+    /// Longest since the last interaction first: who needs a call.
+    LeastRecentlyContacted,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PartyFilter {
+    /// Words to search for (see [`crate::search`]); empty lists everyone.
+    pub query: String,
+    pub role: Option<Role>,
+    pub tag: Option<String>,
+    pub owner: Option<MemberId>,
+    pub include_archived: bool,
+}
+
+/// Parties matching `filter`, sorted.
+pub fn parties<'m>(
+    model: &'m ReadModel,
+    filter: &PartyFilter,
+    sort: PartySort,
+) -> Vec<&'m PartyRow> {
+    let role = filter.role.map(RoleRow::of);
+    let tag = filter.tag.as_deref().map(fold);
+    let keep = |row: &&PartyRow| {
+        (filter.include_archived || !row.archived)
+            && role.is_none_or(|role| row.roles.contains(&role))
+            && tag.as_deref().is_none_or(|tag| row.tags.iter().any(|t| fold(t) == tag))
+            && filter.owner.is_none_or(|owner| row.owner == Some(owner))
+    };
+    let mut rows: Vec<&PartyRow> = if filter.query.trim().is_empty() {
+        model.parties.values().filter(keep).collect()
+    } else {
+        model
+            .search
+            .matching(&filter.query)
+            .iter()
+            .filter_map(|id| model.parties.get(id))
+            .filter(keep)
+            .collect()
+    };
+    match sort {
+        PartySort::Name => rows.sort_by(|a, b| a.sort_name.cmp(&b.sort_name).then(a.id.cmp(&b.id))),
+        PartySort::Newest => rows.sort_by_key(|row| (Reverse(row.created_at), row.id)),
+        PartySort::LeastRecentlyContacted => rows.sort_by_key(|row| {
+            (model.last_contact.get(&row.id).copied().unwrap_or(Timestamp(i64::MIN)), row.id)
+        }),
+    }
+    rows
+}
+
+/// One entry of a party's timeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TimelineItem {
+    Interaction(InteractionId),
+    Task(TaskId),
+    Deal(DealId),
+}
+
+/// Everything involving `party`, newest first: interactions by their time, tasks by due date (or
+/// creation), deals by creation.
+pub fn timeline(model: &ReadModel, party: PartyId) -> Vec<(Timestamp, TimelineItem)> {
+    let mut items: Vec<(Timestamp, TimelineItem)> = model
+        .all_interactions()
+        .filter(|row| row.parties.contains(&party))
+        .map(|row| (row.at, TimelineItem::Interaction(row.id)))
+        .chain(
+            model
+                .tasks
+                .values()
+                .filter(|row| row.parties.contains(&party))
+                .map(|row| (row.due.unwrap_or(row.created_at), TimelineItem::Task(row.id))),
+        )
+        .chain(
+            model
+                .deals
+                .values()
+                .filter(|row| row.parties.contains(&party))
+                .map(|row| (row.created_at, TimelineItem::Deal(row.id))),
+        )
+        .collect();
+    items.sort_by_key(|(at, item)| (Reverse(*at), *item));
+    items
+}
+
+/// Open tasks split by when they are due, for "my day".
+#[derive(Debug, Default, PartialEq)]
+pub struct DueTasks<'m> {
+    /// Due before today started, oldest first.
+    pub overdue: Vec<&'m TaskRow>,
+    /// Due today.
+    pub today: Vec<&'m TaskRow>,
+    /// Due later, soonest first.
+    pub upcoming: Vec<&'m TaskRow>,
+    /// No due date.
+    pub someday: Vec<&'m TaskRow>,
+}
+
+/// Open tasks (of `assignee`, or everyone's); `day_start` is when the user's local day began, so
+/// "today" follows the user's time zone.
+pub fn due_tasks(
+    model: &ReadModel,
+    assignee: Option<MemberId>,
+    day_start: Timestamp,
+) -> DueTasks<'_> {
+    let day_end = Timestamp(day_start.0 + DAY_MS);
+    let mut due = DueTasks::default();
+    for row in model.tasks.values() {
+        if row.done_at.is_some() || assignee.is_some_and(|a| row.assignee != Some(a)) {
+            continue;
+        }
+        match row.effective_due() {
+            None => due.someday.push(row),
+            Some(at) if at < day_start => due.overdue.push(row),
+            Some(at) if at < day_end => due.today.push(row),
+            Some(_) => due.upcoming.push(row),
+        }
+    }
+    for list in [&mut due.overdue, &mut due.today, &mut due.upcoming] {
+        list.sort_by_key(|row| (row.effective_due(), row.id));
+    }
+    due.someday.sort_by_key(|row| (Reverse(row.created_at), row.id));
+    due
+}
+
+/// A "keep in touch" reminder: the party has a cadence and it has run out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeepInTouch {
+    pub party: PartyId,
+    /// When contact was due: the last interaction (or the party's creation) plus the cadence.
+    pub due: Timestamp,
+    pub last_contact: Option<Timestamp>,
+}
+
+/// Parties whose keep-in-touch cadence has run out by `now`, most overdue first.
+pub fn keep_in_touch_due(model: &ReadModel, now: Timestamp) -> Vec<KeepInTouch> {
+    let mut due: Vec<KeepInTouch> = model
+        .parties
+        .values()
+        .filter(|row| !row.archived)
+        .filter_map(|row| {
+            let days = i64::from(row.keep_in_touch_days?);
+            let last_contact = model.last_contact.get(&row.id).copied();
+            let since = last_contact.unwrap_or(row.created_at);
+            let due = Timestamp(since.0 + days * DAY_MS);
+            (due <= now).then_some(KeepInTouch { party: row.id, due, last_contact })
+        })
+        .collect();
+    due.sort_by_key(|reminder| (reminder.due, reminder.party));
+    due
+}
+
+/// Open deals' value in one month and currency: the total and the total weighted by each deal's stage
+/// probability.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ForecastCell {
+    pub deals: usize,
+    pub total_minor: i64,
+    pub weighted_minor: i64,
+}
+
+/// The weighted forecast of `pipeline` (or every pipeline) by expected-close month and currency. Deals
+/// without an expected close date are under `None`.
+pub fn forecast(
+    model: &ReadModel,
+    settings: &WorkspaceSettings,
+    pipeline: Option<PipelineId>,
+) -> BTreeMap<(Option<Month>, String), ForecastCell> {
+    let mut cells: BTreeMap<(Option<Month>, String), ForecastCell> = BTreeMap::new();
+    for deal in open_deals(model, pipeline) {
+        let probability = stage_probability(settings, deal.pipeline, deal.stage);
+        let cell =
+            cells.entry((deal.expected_close.map(Month::of), deal.currency.clone())).or_default();
+        cell.deals += 1;
+        cell.total_minor += deal.amount_minor;
+        cell.weighted_minor += deal.amount_minor * i64::from(probability) / 100;
+    }
+    cells
+}
+
+/// Open deals per stage of `pipeline`, in stage order: the kanban columns and their totals.
+pub fn pipeline_columns<'m>(
+    model: &'m ReadModel,
+    settings: &WorkspaceSettings,
+    pipeline: PipelineId,
+) -> Vec<(StageId, Vec<&'m DealRow>)> {
+    let Some(definition) = settings.pipelines.get(&pipeline.to_string()) else { return Vec::new() };
+    definition
+        .stages
+        .iter()
+        .map(|stage| {
+            let mut deals: Vec<&DealRow> =
+                open_deals(model, Some(pipeline)).filter(|d| d.stage == stage.id).collect();
+            deals.sort_by_key(|d| (d.expected_close, d.id));
+            (stage.id, deals)
+        })
+        .collect()
+}
+
+fn open_deals(model: &ReadModel, pipeline: Option<PipelineId>) -> impl Iterator<Item = &DealRow> {
+    model.deals.values().filter(move |d| {
+        d.status == DealStatusRow::Open && pipeline.is_none_or(|p| d.pipeline == p)
+    })
+}
+
+fn stage_probability(settings: &WorkspaceSettings, pipeline: PipelineId, stage: StageId) -> u8 {
+    settings.pipelines.get(&pipeline.to_string()).and_then(|p| p.probability(stage)).unwrap_or(0)
+}
+
+/// Won deals' share of closed deals (won + lost), in percent, or `None` if none closed.
+pub fn win_rate(model: &ReadModel, pipeline: Option<PipelineId>) -> Option<u8> {
+    let (won, closed) = model
+        .deals
+        .values()
+        .filter(|d| pipeline.is_none_or(|p| d.pipeline == p) && d.status != DealStatusRow::Open)
+        .fold((0u64, 0u64), |(won, closed), d| {
+            (won + u64::from(d.status == DealStatusRow::Won), closed + 1)
+        });
+    (closed > 0).then(|| (won * 100 / closed) as u8)
+}
+
+#[cfg(test)]
+mod tests {
+    use automerge::AutoCommit;
+
+    use super::*;
+    use crate::document::{self, Record};
+    use crate::layout::DocKey;
+    use crate::model::{
+        Deal, DealStatus, Interaction, InteractionKind, Money, Party, Pipeline, PipelineKind,
+        RecordRef, Stage, Task,
+    };
+
+    const T0: i64 = 1_790_000_000_000;
+
+    fn party(n: u8) -> PartyId {
+        PartyId::from_bytes([n; 16])
+    }
+
+    struct Fixture {
+        model: ReadModel,
+        settings: WorkspaceSettings,
+        pipeline: PipelineId,
+    }
+
+    fn fixture() -> Fixture {
+        let mut docs: BTreeMap<DocKey, AutoCommit> = BTreeMap::new();
+        let mut put = |key: DocKey, id: String, write: &dyn Fn(&mut AutoCommit, &str)| {
+            let doc = docs.entry(key).or_insert_with(document::new_document);
+            write(doc, &id);
+        };
+        for (n, name, role, cadence) in [
+            (1, "Zoë Adams", Role::Customer, Some(7)),
+            (2, "Борис Петров", Role::Supplier, Some(30)),
+            (3, "Acme", Role::Customer, None),
+        ] {
+            let mut record = Party {
+                name: name.into(),
+                created_at: Timestamp(T0 + i64::from(n)),
+                keep_in_touch_days: cadence,
+                ..Party::default()
+            };
+            record.set_role(role, true);
+            put(Party::doc_key(&party(n)), party(n).to_string(), &|doc, id| {
+                document::put(doc, id, &record).unwrap()
+            });
+        }
+        // Party 1 was called 10 days ago, party 2 five days ago.
+        for (n, who, days_ago) in [(1u8, 1u8, 10i64), (2, 2, 5), (3, 1, 40)] {
+            let at = Timestamp(T0 + 100 * DAY_MS - days_ago * DAY_MS);
+            let record = Interaction {
+                kind: InteractionKind::Call,
+                at,
+                parties: vec![party(who)],
+                members: vec![],
+                summary: format!("call {n}"),
+                notes: Default::default(),
+                outcome: String::new(),
+                location: None,
+                follow_up: None,
+                author: None,
+                archived: false,
+            };
+            put(
+                DocKey::Interactions(Month::of(at)),
+                InteractionId::from_bytes([n; 16]).to_string(),
+                &|doc, id| document::put(doc, id, &record).unwrap(),
+            );
+        }
+        let day_start = T0 + 100 * DAY_MS;
+        for (n, due, done) in [
+            (1u8, Some(day_start - DAY_MS), false),
+            (2, Some(day_start + 3_600_000), false),
+            (3, Some(day_start + 5 * DAY_MS), false),
+            (4, None, false),
+            (5, Some(day_start - DAY_MS), true),
+        ] {
+            let id = TaskId::from_bytes([n; 16]);
+            let record = Task {
+                title: format!("task {n}"),
+                due: due.map(Timestamp),
+                assignee: None,
+                links: vec![RecordRef::Party(party(1))],
+                done_at: done.then_some(Timestamp(T0)),
+                recurrence: None,
+                snoozed_until: None,
+                created_at: Timestamp(T0),
+                archived: false,
+            };
+            put(Task::doc_key(&id), id.to_string(), &|doc, key| {
+                document::put(doc, key, &record).unwrap()
+            });
+        }
+        let pipeline = PipelineId::from_bytes([9; 16]);
+        let (early, late) = (StageId::from_bytes([1; 16]), StageId::from_bytes([2; 16]));
+        let mut settings = WorkspaceSettings::default();
+        settings.pipelines.insert(
+            pipeline.to_string(),
+            Pipeline {
+                name: "Sales".into(),
+                kind: PipelineKind::Sales,
+                stages: vec![
+                    Stage { id: early, name: "Lead".into(), probability: 10 },
+                    Stage { id: late, name: "Proposal".into(), probability: 50 },
+                ],
+            },
+        );
+        let close = Timestamp(T0 + 120 * DAY_MS);
+        for (n, stage, minor, status) in [
+            (1u8, early, 100_000, DealStatus::Open),
+            (2, late, 300_000, DealStatus::Open),
+            (3, late, 50_000, DealStatus::Won),
+            (4, early, 10_000, DealStatus::Lost),
+            (5, late, 20_000, DealStatus::Won),
+        ] {
+            let id = DealId::from_bytes([n; 16]);
+            let record = Deal {
+                title: format!("deal {n}"),
+                pipeline,
+                stage,
+                amount: Money { minor, currency: "EUR".into() },
+                expected_close: Some(close),
+                owner: None,
+                parties: vec![party(2)],
+                status,
+                lost_reason: String::new(),
+                stage_history: vec![],
+                created_at: Timestamp(T0 + i64::from(n)),
+                archived: false,
+            };
+            put(Deal::doc_key(&id), id.to_string(), &|doc, key| {
+                document::put(doc, key, &record).unwrap()
+            });
+        }
+        let mut model = ReadModel::default();
+        for (key, doc) in docs.iter_mut() {
+            model.replace_document(*key, doc);
+        }
+        Fixture { model, settings, pipeline }
+    }
+
+    #[test]
+    fn parties_filter_by_role_and_sort_by_name_or_contact() {
+        let f = fixture();
+        let customers = PartyFilter { role: Some(Role::Customer), ..PartyFilter::default() };
+        let names: Vec<&str> = parties(&f.model, &customers, PartySort::Name)
+            .iter()
+            .map(|r| r.name.as_str())
+            .collect();
+        assert_eq!(names, ["Acme", "Zoë Adams"]);
+        let everyone = PartyFilter::default();
+        let by_contact: Vec<&str> = parties(&f.model, &everyone, PartySort::LeastRecentlyContacted)
+            .iter()
+            .map(|r| r.name.as_str())
+            .collect();
+        assert_eq!(by_contact, ["Acme", "Zoë Adams", "Борис Петров"], "never contacted first");
+        let searched = PartyFilter { query: "бор".into(), ..PartyFilter::default() };
+        assert_eq!(parties(&f.model, &searched, PartySort::Name).len(), 1);
+    }
+
+    #[test]
+    fn tasks_are_split_into_overdue_today_and_upcoming() {
+        let f = fixture();
+        let due = due_tasks(&f.model, None, Timestamp(T0 + 100 * DAY_MS));
+        let titles = |rows: &[&TaskRow]| rows.iter().map(|r| r.title.clone()).collect::<Vec<_>>();
+        assert_eq!(titles(&due.overdue), ["task 1"], "a done task is not overdue");
+        assert_eq!(titles(&due.today), ["task 2"]);
+        assert_eq!(titles(&due.upcoming), ["task 3"]);
+        assert_eq!(titles(&due.someday), ["task 4"]);
+    }
+
+    #[test]
+    fn keep_in_touch_is_due_when_the_cadence_ran_out() {
+        let f = fixture();
+        let due = keep_in_touch_due(&f.model, Timestamp(T0 + 100 * DAY_MS));
+        assert_eq!(
+            due.iter().map(|r| r.party).collect::<Vec<_>>(),
+            [party(1)],
+            "called 10 days ago, cadence 7"
+        );
+        assert_eq!(due[0].due, Timestamp(T0 + 97 * DAY_MS));
+    }
+
+    #[test]
+    fn forecast_weights_open_deals_by_stage_probability() {
+        let f = fixture();
+        let cells = forecast(&f.model, &f.settings, Some(f.pipeline));
+        let close = Month::of(Timestamp(T0 + 120 * DAY_MS));
+        let cell = &cells[&(Some(close), "EUR".to_owned())];
+        assert_eq!(cell.deals, 2);
+        assert_eq!(cell.total_minor, 400_000);
+        assert_eq!(cell.weighted_minor, 10_000 + 150_000);
+        assert_eq!(win_rate(&f.model, None), Some(66));
+        let columns = pipeline_columns(&f.model, &f.settings, f.pipeline);
+        assert_eq!(columns.iter().map(|(_, deals)| deals.len()).collect::<Vec<_>>(), [1, 1]);
+    }
+
+    #[test]
+    fn timeline_is_newest_first_across_kinds() {
+        let f = fixture();
+        let items = timeline(&f.model, party(1));
+        assert!(items.windows(2).all(|pair| pair[0].0 >= pair[1].0));
+        let interactions =
+            items.iter().filter(|(_, item)| matches!(item, TimelineItem::Interaction(_))).count();
+        let tasks = items.iter().filter(|(_, item)| matches!(item, TimelineItem::Task(_))).count();
+        assert_eq!((interactions, tasks), (2, 5));
+        assert!(
+            timeline(&f.model, party(2))
+                .iter()
+                .any(|(_, item)| matches!(item, TimelineItem::Deal(_)))
+        );
+    }
+}

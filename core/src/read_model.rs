@@ -1,0 +1,618 @@
+//! The read model: flat rows of every record, kept beside the documents so the app can show lists, search
+//! and reminders without loading a single Automerge document.
+//!
+//! Rows are derived from documents and never edited directly. Each document's rows are one unit
+//! ([`DocRows`]): the app stores that unit in the same IndexedDB transaction as the document's chunk, so
+//! rows and document can never disagree on disk, and opening the app reads about a hundred such records
+//! instead of sixty thousand rows. After a document changes (a local edit or changes from a peer), only the
+//! records named by the Automerge patches are read again ([`changed_records`], [`ReadModel::refresh`]).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use automerge::{AutoCommit, Patch, Prop};
+use serde::{Deserialize, Serialize};
+
+use crate::document::{self, DocumentError};
+use crate::ids::{
+    DealId, InteractionId, MemberId, PartyId, PipelineId, StageId, TaskId, Timestamp,
+};
+use crate::layout::{Collection, DocKey, Month};
+use crate::model::{
+    Deal, DealStatus, Interaction, InteractionKind, LinkKind, Party, PartyKind, RecordRef, Role,
+    Task, names,
+};
+use crate::search::{SearchIndex, SearchableParty};
+
+/// Bumped when a row's shape changes: stored rows of another version are rebuilt from the documents.
+pub const ROWS_FORMAT: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartyRow {
+    pub id: PartyId,
+    pub kind: PartyKindRow,
+    pub name: String,
+    /// The name folded for sorting and matching (see [`crate::search::fold`]).
+    pub sort_name: String,
+    pub roles: Vec<RoleRow>,
+    pub tags: Vec<String>,
+    pub owner: Option<MemberId>,
+    pub emails: Vec<String>,
+    pub phones: Vec<String>,
+    /// Organisations this party works at (links of kind "works at").
+    pub organisations: Vec<PartyId>,
+    pub keep_in_touch_days: Option<u32>,
+    pub created_at: Timestamp,
+    pub archived: bool,
+}
+
+/// Serde mirrors of model enums, so the model itself need not depend on serde.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PartyKindRow {
+    Person,
+    Organisation,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum RoleRow {
+    Customer,
+    Prospect,
+    Supplier,
+    Investor,
+    Employee,
+    Partner,
+    Other,
+}
+
+impl RoleRow {
+    pub fn role(self) -> Role {
+        Role::ALL[self as usize]
+    }
+
+    pub fn of(role: Role) -> RoleRow {
+        match role {
+            Role::Customer => RoleRow::Customer,
+            Role::Prospect => RoleRow::Prospect,
+            Role::Supplier => RoleRow::Supplier,
+            Role::Investor => RoleRow::Investor,
+            Role::Employee => RoleRow::Employee,
+            Role::Partner => RoleRow::Partner,
+            Role::Other => RoleRow::Other,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InteractionRow {
+    pub id: InteractionId,
+    pub kind: u8,
+    pub at: Timestamp,
+    pub parties: Vec<PartyId>,
+    pub summary: String,
+    pub author: Option<MemberId>,
+}
+
+impl InteractionRow {
+    pub fn kind(&self) -> InteractionKind {
+        INTERACTION_KINDS[usize::from(self.kind).min(INTERACTION_KINDS.len() - 1)]
+    }
+}
+
+const INTERACTION_KINDS: [InteractionKind; 6] = [
+    InteractionKind::Call,
+    InteractionKind::Meeting,
+    InteractionKind::Visit,
+    InteractionKind::Email,
+    InteractionKind::Message,
+    InteractionKind::Note,
+];
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskRow {
+    pub id: TaskId,
+    pub title: String,
+    pub due: Option<Timestamp>,
+    pub assignee: Option<MemberId>,
+    /// Parties the task is about (directly linked).
+    pub parties: Vec<PartyId>,
+    pub deals: Vec<DealId>,
+    pub done_at: Option<Timestamp>,
+    pub snoozed_until: Option<Timestamp>,
+    pub created_at: Timestamp,
+}
+
+impl TaskRow {
+    /// When the task is next due: its snooze end if snoozed past the due time.
+    pub fn effective_due(&self) -> Option<Timestamp> {
+        match (self.due, self.snoozed_until) {
+            (Some(due), Some(snooze)) => Some(due.max(snooze)),
+            (due, _) => due,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DealRow {
+    pub id: DealId,
+    pub title: String,
+    pub pipeline: PipelineId,
+    pub stage: StageId,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub expected_close: Option<Timestamp>,
+    pub owner: Option<MemberId>,
+    pub parties: Vec<PartyId>,
+    pub status: DealStatusRow,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DealStatusRow {
+    Open,
+    Won,
+    Lost,
+}
+
+/// The rows derived from one document: the unit stored and replaced together.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocRows {
+    pub format: u32,
+    /// The document's heads when these rows were derived (hex), to tell a stale unit from a current one.
+    pub heads: Vec<String>,
+    pub rows: Rows,
+    /// Records that could not be read, with the reason: shown to the user, never silently skipped.
+    pub damaged: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Rows {
+    Parties(Vec<PartyRow>),
+    Interactions(Vec<InteractionRow>),
+    Tasks(Vec<TaskRow>),
+    Deals(Vec<DealRow>),
+    /// A document whose records have no rows yet (root, tickets, contracts, …).
+    None,
+}
+
+/// Why stored rows could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum RowsError {
+    #[error("stored rows are unreadable: {0}")]
+    Decode(#[from] postcard::Error),
+    #[error("stored rows have format {found}, this app writes {expected}")]
+    Format { found: u32, expected: u32 },
+}
+
+impl DocRows {
+    pub fn encode(&self) -> Vec<u8> {
+        // Serialising plain rows to a Vec cannot fail.
+        postcard::to_allocvec(self).unwrap_or_default()
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<DocRows, RowsError> {
+        let rows: DocRows = postcard::from_bytes(bytes)?;
+        if rows.format != ROWS_FORMAT {
+            return Err(RowsError::Format { found: rows.format, expected: ROWS_FORMAT });
+        }
+        Ok(rows)
+    }
+}
+
+/// The heads of `doc` as hex text.
+pub fn heads_of(doc: &mut AutoCommit) -> Vec<String> {
+    doc.get_heads().iter().map(|hash| hash.to_string()).collect()
+}
+
+/// The keys of the records (at the document root) touched by `patches`.
+pub fn changed_records(patches: &[Patch]) -> BTreeSet<String> {
+    patches
+        .iter()
+        .filter_map(|patch| match patch.path.first() {
+            Some((_, Prop::Map(key))) => Some(key.clone()),
+            Some(_) => None,
+            None => match &patch.action {
+                automerge::PatchAction::PutMap { key, .. }
+                | automerge::PatchAction::DeleteMap { key } => Some(key.clone()),
+                _ => None,
+            },
+        })
+        .collect()
+}
+
+/// Every row of the workspace, indexed for the app's queries.
+#[derive(Debug, Default)]
+pub struct ReadModel {
+    pub parties: BTreeMap<PartyId, PartyRow>,
+    pub tasks: BTreeMap<TaskId, TaskRow>,
+    pub deals: BTreeMap<DealId, DealRow>,
+    /// Interactions by the month document holding them.
+    pub interactions: BTreeMap<Month, BTreeMap<InteractionId, InteractionRow>>,
+    /// The latest interaction with each party.
+    pub last_contact: HashMap<PartyId, Timestamp>,
+    pub search: SearchIndex,
+    /// People by the organisation they work at, to re-index them when it is renamed.
+    members_of: HashMap<PartyId, BTreeSet<PartyId>>,
+    pub damaged: BTreeMap<DocKey, Vec<(String, String)>>,
+    pub heads: BTreeMap<DocKey, Vec<String>>,
+}
+
+impl ReadModel {
+    /// Builds the model from stored units (as read at start-up).
+    pub fn from_units(units: impl IntoIterator<Item = (DocKey, DocRows)>) -> ReadModel {
+        let mut model = ReadModel::default();
+        for (key, unit) in units {
+            model.install(key, unit);
+        }
+        model.rebuild_derived();
+        model
+    }
+
+    /// Replaces every row of document `key` by what `doc` holds now. Use when a document arrives whole
+    /// (first load, import); after a change use [`ReadModel::refresh`].
+    pub fn replace_document(&mut self, key: DocKey, doc: &mut AutoCommit) -> DocRows {
+        let keys = document::keys(&*doc).into_iter().collect::<BTreeSet<_>>();
+        self.drop_rows_of(key);
+        self.refresh(key, doc, &keys)
+    }
+
+    /// Brings the rows of document `key` up to date after it changed from `before` (its heads then) to
+    /// its current heads: the patches between the two name the records to read again.
+    pub fn refresh_since(
+        &mut self,
+        key: DocKey,
+        doc: &mut AutoCommit,
+        before: &[automerge::ChangeHash],
+    ) -> DocRows {
+        let after = doc.get_heads();
+        let changed = changed_records(&doc.diff(before, &after));
+        self.refresh(key, doc, &changed)
+    }
+
+    /// Re-reads the records `changed` of document `key` and returns the document's new unit of rows, to
+    /// be stored with the document's chunk.
+    pub fn refresh(
+        &mut self,
+        key: DocKey,
+        doc: &mut AutoCommit,
+        changed: &BTreeSet<String>,
+    ) -> DocRows {
+        let mut damaged: BTreeMap<String, String> =
+            self.damaged.remove(&key).unwrap_or_default().into_iter().collect();
+        for record in changed {
+            damaged.remove(record);
+            if let Err(error) = self.refresh_record(key, &*doc, record) {
+                damaged.insert(record.clone(), error.to_string());
+            }
+        }
+        let damaged: Vec<(String, String)> = damaged.into_iter().collect();
+        if !damaged.is_empty() {
+            self.damaged.insert(key, damaged.clone());
+        }
+        let heads = heads_of(doc);
+        self.heads.insert(key, heads.clone());
+        DocRows { format: ROWS_FORMAT, heads, rows: self.rows_of(key), damaged }
+    }
+
+    fn refresh_record(
+        &mut self,
+        key: DocKey,
+        doc: &AutoCommit,
+        record: &str,
+    ) -> Result<(), DocumentError> {
+        match key {
+            DocKey::Shard { collection: Collection::Parties, .. } => {
+                let Ok(id) = record.parse::<PartyId>() else { return Ok(()) };
+                let row = document::get::<_, Party>(doc, record)?.map(|p| party_row(id, &p));
+                self.set_party(id, row);
+            }
+            DocKey::Shard { collection: Collection::Tasks, .. } => {
+                let Ok(id) = record.parse::<TaskId>() else { return Ok(()) };
+                match document::get::<_, Task>(doc, record)?.filter(|t| !t.archived) {
+                    Some(task) => self.tasks.insert(id, task_row(id, &task)),
+                    None => self.tasks.remove(&id),
+                };
+            }
+            DocKey::Shard { collection: Collection::Deals, .. } => {
+                let Ok(id) = record.parse::<DealId>() else { return Ok(()) };
+                match document::get::<_, Deal>(doc, record)?.filter(|d| !d.archived) {
+                    Some(deal) => self.deals.insert(id, deal_row(id, &deal)),
+                    None => self.deals.remove(&id),
+                };
+            }
+            DocKey::Interactions(month) => {
+                let Ok(id) = record.parse::<InteractionId>() else { return Ok(()) };
+                let row = document::get::<_, Interaction>(doc, record)?
+                    .filter(|i| !i.archived)
+                    .map(|i| interaction_row(id, &i));
+                let rows = self.interactions.entry(month).or_default();
+                let old = match row {
+                    Some(row) => {
+                        let parties = row.parties.clone();
+                        let at = row.at;
+                        let old = rows.insert(id, row);
+                        for party in parties {
+                            let last = self.last_contact.entry(party).or_insert(at);
+                            *last = (*last).max(at);
+                        }
+                        old
+                    }
+                    None => rows.remove(&id),
+                };
+                // A removed or changed interaction may have been someone's latest contact.
+                if let Some(old) = old {
+                    for party in old.parties {
+                        if self.last_contact.get(&party) == Some(&old.at) {
+                            self.recompute_last_contact(party);
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn set_party(&mut self, id: PartyId, row: Option<PartyRow>) {
+        let old = match row {
+            Some(row) => self.parties.insert(id, row),
+            None => self.parties.remove(&id),
+        };
+        if let Some(old) = &old {
+            for org in &old.organisations {
+                if let Some(members) = self.members_of.get_mut(org) {
+                    members.remove(&id);
+                }
+            }
+        }
+        let renamed =
+            old.as_ref().map(|o| o.name.as_str()) != self.parties.get(&id).map(|p| p.name.as_str());
+        if let Some(row) = self.parties.get(&id) {
+            for org in row.organisations.clone() {
+                self.members_of.entry(org).or_default().insert(id);
+            }
+        }
+        self.reindex(id);
+        if renamed {
+            // People working here are found by this organisation's name.
+            let members: Vec<PartyId> =
+                self.members_of.get(&id).map(|m| m.iter().copied().collect()).unwrap_or_default();
+            for member in members {
+                self.reindex(member);
+            }
+        }
+    }
+
+    fn reindex(&mut self, id: PartyId) {
+        let Some(row) = self.parties.get(&id) else {
+            self.search.remove(id);
+            return;
+        };
+        let mut names = vec![row.name.as_str()];
+        names.extend(
+            row.organisations
+                .iter()
+                .filter_map(|org| self.parties.get(org))
+                .map(|o| o.name.as_str()),
+        );
+        let searchable = SearchableParty {
+            names,
+            emails: row.emails.iter().map(String::as_str).collect(),
+            phones: row.phones.iter().map(String::as_str).collect(),
+            tags: row.tags.iter().map(String::as_str).collect(),
+        };
+        self.search.upsert(id, &searchable);
+    }
+
+    fn recompute_last_contact(&mut self, party: PartyId) {
+        let latest = self
+            .interactions
+            .values()
+            .flat_map(|rows| rows.values())
+            .filter(|row| row.parties.contains(&party))
+            .map(|row| row.at)
+            .max();
+        match latest {
+            Some(at) => self.last_contact.insert(party, at),
+            None => self.last_contact.remove(&party),
+        };
+    }
+
+    fn install(&mut self, key: DocKey, unit: DocRows) {
+        self.heads.insert(key, unit.heads);
+        if !unit.damaged.is_empty() {
+            self.damaged.insert(key, unit.damaged);
+        }
+        match (key, unit.rows) {
+            (_, Rows::Parties(rows)) => self.parties.extend(rows.into_iter().map(|r| (r.id, r))),
+            (_, Rows::Tasks(rows)) => self.tasks.extend(rows.into_iter().map(|r| (r.id, r))),
+            (_, Rows::Deals(rows)) => self.deals.extend(rows.into_iter().map(|r| (r.id, r))),
+            (DocKey::Interactions(month), Rows::Interactions(rows)) => self
+                .interactions
+                .entry(month)
+                .or_default()
+                .extend(rows.into_iter().map(|r| (r.id, r))),
+            _ => {}
+        }
+    }
+
+    /// Indexes derived from rows across documents: search, last contact, organisation members.
+    fn rebuild_derived(&mut self) {
+        self.rebuild_last_contact();
+        self.members_of.clear();
+        for row in self.parties.values() {
+            for org in &row.organisations {
+                self.members_of.entry(*org).or_default().insert(row.id);
+            }
+        }
+        let ids: Vec<PartyId> = self.parties.keys().copied().collect();
+        for id in ids {
+            self.reindex(id);
+        }
+    }
+
+    fn rebuild_last_contact(&mut self) {
+        self.last_contact.clear();
+        for row in self.interactions.values().flat_map(|rows| rows.values()) {
+            for party in &row.parties {
+                let last = self.last_contact.entry(*party).or_insert(row.at);
+                *last = (*last).max(row.at);
+            }
+        }
+    }
+
+    fn drop_rows_of(&mut self, key: DocKey) {
+        match key {
+            DocKey::Shard { collection: Collection::Parties, .. } => {
+                let ids: Vec<PartyId> = self
+                    .parties
+                    .keys()
+                    .filter(|id| Party::doc_key_of(id) == key)
+                    .copied()
+                    .collect();
+                for id in ids {
+                    self.set_party(id, None);
+                }
+            }
+            DocKey::Shard { collection: Collection::Tasks, .. } => {
+                self.tasks.retain(|id, _| <Task as document::Record>::doc_key(id) != key)
+            }
+            DocKey::Shard { collection: Collection::Deals, .. } => {
+                self.deals.retain(|id, _| <Deal as document::Record>::doc_key(id) != key)
+            }
+            DocKey::Interactions(month) if self.interactions.remove(&month).is_some() => {
+                self.rebuild_last_contact();
+            }
+            _ => {}
+        }
+        self.damaged.remove(&key);
+    }
+
+    /// The current unit of rows of document `key`.
+    pub fn rows_of(&self, key: DocKey) -> Rows {
+        match key {
+            DocKey::Shard { collection: Collection::Parties, .. } => Rows::Parties(
+                self.parties
+                    .iter()
+                    .filter(|(id, _)| Party::doc_key_of(id) == key)
+                    .map(|(_, row)| row.clone())
+                    .collect(),
+            ),
+            DocKey::Shard { collection: Collection::Tasks, .. } => Rows::Tasks(
+                self.tasks
+                    .iter()
+                    .filter(|(id, _)| <Task as document::Record>::doc_key(id) == key)
+                    .map(|(_, row)| row.clone())
+                    .collect(),
+            ),
+            DocKey::Shard { collection: Collection::Deals, .. } => Rows::Deals(
+                self.deals
+                    .iter()
+                    .filter(|(id, _)| <Deal as document::Record>::doc_key(id) == key)
+                    .map(|(_, row)| row.clone())
+                    .collect(),
+            ),
+            DocKey::Interactions(month) => Rows::Interactions(
+                self.interactions
+                    .get(&month)
+                    .map(|rows| rows.values().cloned().collect())
+                    .unwrap_or_default(),
+            ),
+            _ => Rows::None,
+        }
+    }
+
+    /// Every interaction row, in no particular order.
+    pub fn all_interactions(&self) -> impl Iterator<Item = &InteractionRow> {
+        self.interactions.values().flat_map(|rows| rows.values())
+    }
+}
+
+impl Party {
+    fn doc_key_of(id: &PartyId) -> DocKey {
+        <Party as document::Record>::doc_key(id)
+    }
+}
+
+fn party_row(id: PartyId, party: &Party) -> PartyRow {
+    PartyRow {
+        id,
+        kind: match party.kind {
+            PartyKind::Person => PartyKindRow::Person,
+            PartyKind::Organisation => PartyKindRow::Organisation,
+        },
+        name: party.name.clone(),
+        sort_name: crate::search::fold(&party.name),
+        roles: party.role_list().into_iter().map(RoleRow::of).collect(),
+        tags: names(&party.tags).map(str::to_owned).collect(),
+        owner: party.owner,
+        emails: party.emails.iter().map(|e| e.value.clone()).collect(),
+        phones: party.phones.iter().map(|p| p.value.clone()).collect(),
+        organisations: party
+            .relations
+            .values()
+            .filter(|link| link.kind == LinkKind::WorksAt)
+            .map(|link| link.to)
+            .collect(),
+        keep_in_touch_days: party.keep_in_touch_days,
+        created_at: party.created_at,
+        archived: party.archived || party.merged_into.is_some(),
+    }
+}
+
+fn interaction_row(id: InteractionId, interaction: &Interaction) -> InteractionRow {
+    InteractionRow {
+        id,
+        kind: INTERACTION_KINDS.iter().position(|k| *k == interaction.kind).unwrap_or(5) as u8,
+        at: interaction.at,
+        parties: interaction.parties.clone(),
+        summary: interaction.summary.clone(),
+        author: interaction.author,
+    }
+}
+
+fn task_row(id: TaskId, task: &Task) -> TaskRow {
+    TaskRow {
+        id,
+        title: task.title.clone(),
+        due: task.due,
+        assignee: task.assignee,
+        parties: task
+            .links
+            .iter()
+            .filter_map(|link| match link {
+                RecordRef::Party(party) => Some(*party),
+                _ => None,
+            })
+            .collect(),
+        deals: task
+            .links
+            .iter()
+            .filter_map(|link| match link {
+                RecordRef::Deal(deal) => Some(*deal),
+                _ => None,
+            })
+            .collect(),
+        done_at: task.done_at,
+        snoozed_until: task.snoozed_until,
+        created_at: task.created_at,
+    }
+}
+
+fn deal_row(id: DealId, deal: &Deal) -> DealRow {
+    DealRow {
+        id,
+        title: deal.title.clone(),
+        pipeline: deal.pipeline,
+        stage: deal.stage,
+        amount_minor: deal.amount.minor,
+        currency: deal.amount.currency.clone(),
+        expected_close: deal.expected_close,
+        owner: deal.owner,
+        parties: deal.parties.clone(),
+        status: match deal.status {
+            DealStatus::Open => DealStatusRow::Open,
+            DealStatus::Won => DealStatusRow::Won,
+            DealStatus::Lost => DealStatusRow::Lost,
+        },
+        created_at: deal.created_at,
+    }
+}
