@@ -1,8 +1,10 @@
 //! Rapport's browser app: the `App` root, its router and the shell around every page.
 
+pub mod local;
 mod nav;
 mod pages;
 mod shell;
+pub mod state;
 pub mod storage;
 
 use leptos::prelude::*;
@@ -14,6 +16,7 @@ pub use nav::{NAV_ITEMS, NavItem};
 /// The whole app: router, shell and pages.
 #[component]
 pub fn App() -> impl IntoView {
+    state::WorkspaceCtx::provide();
     view! {
         <Router>
             <shell::Shell>

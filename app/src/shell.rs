@@ -14,11 +14,32 @@ pub(crate) fn Shell(children: Children) -> impl IntoView {
         <div class="shell" data-testid="app-shell">
             <MainNav />
             <main class="shell-main" id="main" data-testid="main">
+                <Notice />
                 <ErrorBoundary fallback=|errors| {
                     view! { <PageError errors=errors /> }
                 }>{children()}</ErrorBoundary>
             </main>
         </div>
+    }
+}
+
+/// Problems the user must know about: storage refused a save, the workspace could not open.
+#[component]
+fn Notice() -> impl IntoView {
+    let ctx = crate::state::WorkspaceCtx::use_ctx();
+    let text = move || match ctx.status.get() {
+        crate::state::Status::Failed(error) => {
+            Some(format!("Your data could not be opened: {error}"))
+        }
+        _ => ctx.notice.get(),
+    };
+    view! {
+        <Show when=move || text().is_some()>
+            <div class="notice" role="alert" data-testid="notice">
+                <span>{text}</span>
+                <button type="button" on:click=move |_| ctx.notice.set(None)>"Dismiss"</button>
+            </div>
+        </Show>
     }
 }
 

@@ -20,7 +20,11 @@ use rapport_core::layout::DocumentId;
 use wasm_bindgen::{JsCast, JsValue};
 
 const STORE: &str = "chunks";
-const VERSION: u32 = 1;
+/// Read-model rows, one record per document (see `rapport_core::read_model`), keyed by document key.
+const ROWS: &str = "rows";
+/// Small facts about the device's workspace (its id), keyed by name.
+const META: &str = "meta";
+const VERSION: u32 = 2;
 
 /// What can go wrong with on-device storage.
 #[derive(Debug, thiserror::Error)]
@@ -76,8 +80,10 @@ impl ChunkStore {
         let db = Database::open(name)
             .with_version(VERSION)
             .with_on_upgrade_needed(|_event, db| {
-                if !db.object_store_names().any(|existing| existing == STORE) {
-                    db.create_object_store(STORE).build()?;
+                for store in [STORE, ROWS, META] {
+                    if !db.object_store_names().any(|existing| existing == store) {
+                        db.create_object_store(store).build()?;
+                    }
                 }
                 Ok(())
             })
@@ -99,6 +105,62 @@ impl ChunkStore {
         store.put(value).with_key(key.clone()).primitive()?;
         tx.commit().await?;
         Ok(key)
+    }
+
+    /// Appends one chunk of `document` and replaces its read-model rows in one transaction: rows and
+    /// document never disagree on disk. Resolves once both are durable.
+    pub async fn save_with_rows(
+        &self,
+        document: DocumentId,
+        kind: ChunkKind,
+        bytes: &[u8],
+        doc_key: &str,
+        rows: &[u8],
+    ) -> Result<String, StorageError> {
+        let key = ChunkKey::for_chunk(document, kind, bytes).to_string();
+        let tx =
+            self.db.transaction([STORE, ROWS]).with_mode(TransactionMode::Readwrite).build()?;
+        let chunks = tx.object_store(STORE)?;
+        let value: JsValue = js_sys::Uint8Array::from(bytes).into();
+        chunks.put(value).with_key(key.clone()).primitive()?;
+        let rows_store = tx.object_store(ROWS)?;
+        let value: JsValue = js_sys::Uint8Array::from(rows).into();
+        rows_store.put(value).with_key(doc_key.to_owned()).primitive()?;
+        tx.commit().await?;
+        Ok(key)
+    }
+
+    /// Every stored unit of rows, by document key. A value that is not bytes comes back as `None`.
+    pub async fn load_rows(&self) -> Result<Vec<(String, Option<Vec<u8>>)>, StorageError> {
+        let tx = self.db.transaction(ROWS).build()?;
+        let store = tx.object_store(ROWS)?;
+        let keys = store.get_all_keys::<String>().primitive()?.await?;
+        let values = store.get_all::<JsValue>().primitive()?.await?;
+        let keys: Vec<String> = keys.collect::<Result<_, _>>()?;
+        let values: Vec<JsValue> = values.collect::<Result<_, _>>()?;
+        Ok(keys
+            .into_iter()
+            .zip(values)
+            .map(|(key, value)| {
+                (key, value.dyn_into::<js_sys::Uint8Array>().ok().map(|a| a.to_vec()))
+            })
+            .collect())
+    }
+
+    /// A stored fact, if any.
+    pub async fn meta(&self, name: &str) -> Result<Option<String>, StorageError> {
+        let tx = self.db.transaction(META).build()?;
+        let store = tx.object_store(META)?;
+        let value: Option<JsValue> = store.get(name.to_owned()).primitive()?.await?;
+        Ok(value.and_then(|v| v.as_string()))
+    }
+
+    pub async fn set_meta(&self, name: &str, value: &str) -> Result<(), StorageError> {
+        let tx = self.db.transaction(META).with_mode(TransactionMode::Readwrite).build()?;
+        let store = tx.object_store(META)?;
+        store.put(JsValue::from_str(value)).with_key(name.to_owned()).primitive()?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Loads every chunk of `document`.

@@ -470,6 +470,33 @@ impl DemoWorkspace {
     }
 }
 
+/// The demo workspace as whole saved documents, as the relay hands it to a browser.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct DemoBundle {
+    pub workspace: WorkspaceId,
+    /// Document key text and saved bytes.
+    pub documents: Vec<(String, Vec<u8>)>,
+}
+
+impl DemoBundle {
+    pub fn of(demo: &DemoWorkspace) -> Result<DemoBundle, DocumentError> {
+        let documents = demo
+            .to_documents()?
+            .into_iter()
+            .map(|(key, mut doc)| (key.to_string(), doc.save()))
+            .collect();
+        Ok(DemoBundle { workspace: demo.workspace, documents })
+    }
+
+    pub fn encode(&self) -> Vec<u8> {
+        postcard::to_allocvec(self).unwrap_or_default()
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<DemoBundle, postcard::Error> {
+        postcard::from_bytes(bytes)
+    }
+}
+
 /// Puts one record into the document `key`, creating that document if this is its first record.
 fn write_record<R: autosurgeon::Reconcile>(
     documents: &mut BTreeMap<DocKey, AutoCommit>,

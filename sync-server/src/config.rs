@@ -22,6 +22,15 @@ pub struct Config {
     #[arg(long, env = "RAPPORT_DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
 
+    /// Offer a seeded demo workspace to browsers that have no data yet (generated once, cached in the data
+    /// folder).
+    #[arg(long, env = "RAPPORT_DEMO")]
+    pub demo: bool,
+
+    /// Number of parties in the demo workspace; interactions are five times as many.
+    #[arg(long, env = "RAPPORT_DEMO_PARTIES", default_value_t = 10_000)]
+    pub demo_parties: usize,
+
     /// Log format: human-readable text or one JSON object per line.
     #[arg(long, env = "RAPPORT_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,

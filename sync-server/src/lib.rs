@@ -3,6 +3,7 @@
 
 mod assets;
 mod config;
+mod demo;
 mod health;
 
 use std::sync::Arc;
@@ -14,18 +15,25 @@ use tower_http::trace::TraceLayer;
 
 pub use assets::AppAssets;
 pub use config::{Config, LogFormat};
+pub use demo::DemoWorkspace;
 
 /// What every handler may read. Cheap to clone: everything inside is shared.
 #[derive(Clone, Debug)]
 pub struct AppState {
     /// The built web app (Trunk's `dist/`).
     pub assets: AppAssets,
+    pub demo: DemoWorkspace,
     started: Arc<Instant>,
 }
 
 impl AppState {
     pub fn new(assets: AppAssets) -> Self {
-        Self { assets, started: Arc::new(Instant::now()) }
+        Self { assets, demo: DemoWorkspace::off(), started: Arc::new(Instant::now()) }
+    }
+
+    pub fn with_demo(mut self, demo: DemoWorkspace) -> Self {
+        self.demo = demo;
+        self
     }
 
     fn uptime_seconds(&self) -> u64 {
@@ -37,6 +45,7 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(health::router())
+        .route("/api/demo", axum::routing::get(demo::serve))
         .fallback(assets::serve)
         .with_state(state)
         .layer(SetResponseHeaderLayer::if_not_present(

@@ -3,7 +3,7 @@
 
 use anyhow::Context;
 use clap::Parser;
-use rapport_sync_server::{AppAssets, AppState, Config, LogFormat, router};
+use rapport_sync_server::{AppAssets, AppState, Config, DemoWorkspace, LogFormat, router};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -29,7 +29,12 @@ async fn main() -> anyhow::Result<()> {
     }
     tracing::info!(%address, dist = %config.dist.display(), data = %config.data_dir.display(), "relay started");
 
-    axum::serve(listener, router(AppState::new(assets)))
+    let demo = if config.demo {
+        DemoWorkspace::start(&config.data_dir, config.demo_parties)
+    } else {
+        DemoWorkspace::off()
+    };
+    axum::serve(listener, router(AppState::new(assets).with_demo(demo)))
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("serving HTTP")?;

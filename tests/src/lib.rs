@@ -82,7 +82,16 @@ where
     F: FnOnce(Harness) -> Fut,
     Fut: Future<Output = E2eResult> + Send + 'static,
 {
-    let harness = match start(test_name).await {
+    run_with_relay_args(test_name, &[], body).await
+}
+
+/// Like [`run`], with extra command-line flags for the relay (e.g. `--demo`).
+pub async fn run_with_relay_args<F, Fut>(test_name: &str, relay_args: &[&str], body: F)
+where
+    F: FnOnce(Harness) -> Fut,
+    Fut: Future<Output = E2eResult> + Send + 'static,
+{
+    let harness = match start(test_name, relay_args).await {
         Ok(harness) => harness,
         Err(error) => panic!("could not start the end-to-end harness: {error}"),
     };
@@ -107,8 +116,8 @@ where
     }
 }
 
-async fn start(test_name: &str) -> E2eResult<Harness> {
-    let relay = Relay::start().await?;
+async fn start(test_name: &str, relay_args: &[&str]) -> E2eResult<Harness> {
+    let relay = Relay::start(relay_args).await?;
     let driver = ChromeDriver::start().await?;
     let dir = artifacts_root().join(test_name);
     // Stale artifacts from an earlier run would be mistaken for this run's.

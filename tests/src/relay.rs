@@ -21,7 +21,7 @@ pub struct Relay {
 
 impl Relay {
     /// Starts the relay on a free port, serving `dist/` (or `RAPPORT_DIST`), and waits until it listens.
-    pub async fn start() -> E2eResult<Relay> {
+    pub async fn start(extra_args: &[&str]) -> E2eResult<Relay> {
         let dist = dist_dir();
         if !dist.join("index.html").is_file() {
             return Err(E2eError::Setup(format!(
@@ -37,6 +37,7 @@ impl Relay {
             .arg(&dist)
             .arg("--data-dir")
             .arg(data.path())
+            .args(extra_args)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .kill_on_drop(true)

@@ -1,12 +1,105 @@
 use leptos::prelude::*;
+use leptos::task::spawn_local;
+use rapport_core::ids::PartyId;
+use rapport_core::model::Party;
+use rapport_core::queries::{self, PartyFilter, PartySort};
 
 use super::{EmptyState, Page};
+use crate::local::{self, BrowserIds};
+use crate::state::WorkspaceCtx;
+
+/// Rows rendered at once; the full virtualised list comes with the CRM screens.
+const SHOWN: usize = 100;
 
 #[component]
 pub(crate) fn Parties() -> impl IntoView {
+    let ctx = WorkspaceCtx::use_ctx();
+    let query = RwSignal::new(String::new());
+    let rows = Memo::new(move |_| {
+        let filter = PartyFilter { query: query.get(), ..PartyFilter::default() };
+        ctx.read(|ws| {
+            let found = queries::parties(&ws.model, &filter, PartySort::Name);
+            let total = found.len();
+            let shown: Vec<(PartyId, String, String)> = found
+                .into_iter()
+                .take(SHOWN)
+                .map(|row| {
+                    (row.id, row.name.clone(), row.emails.first().cloned().unwrap_or_default())
+                })
+                .collect();
+            (total, shown)
+        })
+        .unwrap_or_default()
+    });
+
     view! {
         <Page key="parties" title="People">
-            <EmptyState title="No people or organisations yet" hint="Customers, prospects, suppliers, investors and colleagues — all in one list." />
+            <input
+                class="search"
+                type="search"
+                placeholder="Search names, emails, phones, tags"
+                aria-label="Search people and organisations"
+                data-testid="party-search"
+                prop:value=move || query.get()
+                on:input=move |event| query.set(event_target_value(&event))
+            />
+            <NewParty />
+            <p class="count" data-testid="party-count">{move || format!("{} found", rows.get().0)}</p>
+            <Show
+                when=move || rows.with(|(total, _)| *total > 0)
+                fallback=|| view! { <EmptyState title="No people or organisations yet" hint="Customers, prospects, suppliers, investors and colleagues — all in one list." /> }
+            >
+                <ul class="rows" data-testid="party-list">
+                    <For each=move || rows.get().1 key=|(id, name, _)| (*id, name.clone()) let:row>
+                        <li class="row" data-testid="party-row">
+                            <span class="row-title">{row.1}</span>
+                            <span class="row-detail">{row.2}</span>
+                        </li>
+                    </For>
+                </ul>
+            </Show>
         </Page>
+    }
+}
+
+/// Quick add: a name is enough to start a record. The field clears only once the record is durable.
+#[component]
+fn NewParty() -> impl IntoView {
+    let ctx = WorkspaceCtx::use_ctx();
+    let name = RwSignal::new(String::new());
+    let saving = RwSignal::new(false);
+    let add = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let text = name.get_untracked().trim().to_owned();
+        let Some(shared) = ctx.shared() else { return };
+        if text.is_empty() || saving.get_untracked() {
+            return;
+        }
+        saving.set(true);
+        spawn_local(async move {
+            let id = PartyId::generate(&mut BrowserIds);
+            let party = Party { name: text, created_at: local::now(), ..Party::default() };
+            match local::create(&shared, id, party).await {
+                Ok(()) => {
+                    name.set(String::new());
+                    ctx.changed();
+                }
+                Err(error) => ctx.report(&error),
+            }
+            saving.set(false);
+        });
+    };
+    view! {
+        <form class="quick-add" on:submit=add>
+            <input
+                type="text"
+                placeholder="New person or organisation"
+                aria-label="Name of a new person or organisation"
+                data-testid="new-party-name"
+                prop:value=move || name.get()
+                on:input=move |event| name.set(event_target_value(&event))
+            />
+            <button type="submit" data-testid="add-party" disabled=move || saving.get()>"Add"</button>
+        </form>
     }
 }

@@ -1,0 +1,116 @@
+//! The workspace as the screens see it: a small `Copy` handle in context.
+//!
+//! The local workspace lives outside the reactive graph (it is large and mutated in place); a revision
+//! signal tells the screens when its read model changed, and they derive what they show from it.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use rapport_core::demo::DemoBundle;
+use rapport_core::layout::DocKey;
+use wasm_bindgen::JsCast;
+
+use crate::local::{LocalError, LocalWorkspace, Shared};
+
+/// The IndexedDB database holding this device's workspace.
+pub const DATABASE: &str = "rapport";
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Status {
+    Opening,
+    Ready,
+    Failed(String),
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct WorkspaceCtx {
+    shared: StoredValue<Option<Shared>, LocalStorage>,
+    revision: RwSignal<u64>,
+    pub status: RwSignal<Status>,
+    /// A problem the user must know about (storage full, a save that failed).
+    pub notice: RwSignal<Option<String>>,
+}
+
+impl WorkspaceCtx {
+    /// Creates the handle, puts it in context and starts opening the workspace.
+    pub fn provide() -> WorkspaceCtx {
+        let ctx = WorkspaceCtx {
+            shared: StoredValue::new_local(None),
+            revision: RwSignal::new(0),
+            status: RwSignal::new(Status::Opening),
+            notice: RwSignal::new(None),
+        };
+        provide_context(ctx);
+        spawn_local(async move { ctx.open().await });
+        ctx
+    }
+
+    async fn open(self) {
+        match LocalWorkspace::open(DATABASE).await {
+            Ok((mut local, report)) => {
+                if !report.unreadable_rows.is_empty() {
+                    self.notice.set(Some(format!(
+                        "Some saved lists were unreadable and were rebuilt: {}",
+                        report.unreadable_rows.join(", ")
+                    )));
+                }
+                let demo = if local.model.parties.is_empty() { fetch_demo().await } else { None };
+                if let Some(bundle) = demo
+                    && let Err(error) = adopt_demo(&mut local, bundle).await
+                {
+                    self.notice.set(Some(error.to_string()));
+                }
+                self.shared.set_value(Some(std::rc::Rc::new(std::cell::RefCell::new(local))));
+                self.status.set(Status::Ready);
+                self.changed();
+            }
+            Err(error) => self.status.set(Status::Failed(error.to_string())),
+        }
+    }
+
+    pub fn use_ctx() -> WorkspaceCtx {
+        expect_context::<WorkspaceCtx>()
+    }
+
+    /// Reads the workspace, subscribing the caller to its changes. `None` until it is open.
+    pub fn read<T>(&self, read: impl FnOnce(&LocalWorkspace) -> T) -> Option<T> {
+        self.revision.track();
+        self.shared.with_value(|shared| shared.as_ref().map(|shared| read(&shared.borrow())))
+    }
+
+    pub fn shared(&self) -> Option<Shared> {
+        self.shared.get_value()
+    }
+
+    /// Tells the screens the read model changed.
+    pub fn changed(&self) {
+        self.revision.update(|r| *r += 1);
+    }
+
+    /// Shows a failed save to the user; the caller keeps their input.
+    pub fn report(&self, error: &LocalError) {
+        self.notice.set(Some(format!("Not saved: {error}")));
+        self.changed();
+    }
+}
+
+/// The demo workspace, if the relay was started with `--demo`.
+async fn fetch_demo() -> Option<DemoBundle> {
+    let window = web_sys::window()?;
+    let response =
+        wasm_bindgen_futures::JsFuture::from(window.fetch_with_str("/api/demo")).await.ok()?;
+    let response: web_sys::Response = response.dyn_into().ok()?;
+    if !response.ok() {
+        return None;
+    }
+    let buffer = wasm_bindgen_futures::JsFuture::from(response.array_buffer().ok()?).await.ok()?;
+    DemoBundle::decode(&js_sys::Uint8Array::new(&buffer).to_vec()).ok()
+}
+
+async fn adopt_demo(local: &mut LocalWorkspace, bundle: DemoBundle) -> Result<(), LocalError> {
+    let documents: Vec<(DocKey, Vec<u8>)> = bundle
+        .documents
+        .into_iter()
+        .filter_map(|(key, bytes)| Some((key.parse().ok()?, bytes)))
+        .collect();
+    local.adopt(bundle.workspace, documents).await
+}

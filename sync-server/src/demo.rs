@@ -1,0 +1,104 @@
+//! `--demo`: the relay hands new browsers a seeded demo workspace at `GET /api/demo`.
+//!
+//! Until sync arrives, this is how a device gets the demo: the app asks for it on first start, when it has
+//! no people yet. Generating the default 10k-party workspace takes a while, so it happens once in the
+//! background and is cached in the data folder; meanwhile the endpoint answers 503 with `Retry-After`.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use rapport_core::demo::{self, DemoBundle, DemoSizes};
+use rapport_core::ids::Timestamp;
+
+use crate::AppState;
+
+/// The demo's seed: the same workspace every time.
+pub const DEMO_SEED: u64 = 42;
+
+/// The encoded bundle once generated; `None` while it is being prepared.
+type Slot = Arc<RwLock<Option<Arc<Vec<u8>>>>>;
+
+#[derive(Debug, Clone, Default)]
+pub struct DemoWorkspace {
+    /// `None`: not in demo mode.
+    bundle: Option<Slot>,
+}
+
+impl DemoWorkspace {
+    pub fn off() -> DemoWorkspace {
+        DemoWorkspace::default()
+    }
+
+    /// Starts preparing the demo of `parties` parties (interactions ×5, tasks ÷2, deals ÷5), cached under
+    /// `data_dir`.
+    pub fn start(data_dir: &Path, parties: usize) -> DemoWorkspace {
+        let slot = Arc::new(RwLock::new(None));
+        let cache = data_dir.join(format!("demo-{DEMO_SEED}-{parties}.bin"));
+        let filled = slot.clone();
+        tokio::task::spawn_blocking(move || {
+            let bytes = load_or_generate(&cache, parties);
+            if let Ok(mut slot) = filled.write() {
+                *slot = Some(Arc::new(bytes));
+            }
+        });
+        DemoWorkspace { bundle: Some(slot) }
+    }
+}
+
+fn load_or_generate(cache: &PathBuf, parties: usize) -> Vec<u8> {
+    if let Ok(bytes) = std::fs::read(cache)
+        && DemoBundle::decode(&bytes).is_ok()
+    {
+        return bytes;
+    }
+    let started = std::time::Instant::now();
+    let sizes =
+        DemoSizes { parties, interactions: parties * 5, deals: parties / 5, tasks: parties / 2 };
+    let now = Timestamp(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0),
+    );
+    let workspace = demo::generate(DEMO_SEED, sizes, now);
+    let bytes = match DemoBundle::of(&workspace) {
+        Ok(bundle) => bundle.encode(),
+        Err(error) => {
+            tracing::error!(%error, "could not build the demo workspace");
+            return Vec::new();
+        }
+    };
+    if let Err(error) = std::fs::write(cache, &bytes) {
+        tracing::warn!(%error, cache = %cache.display(), "could not cache the demo workspace");
+    }
+    tracing::info!(parties, bytes = bytes.len(), elapsed = ?started.elapsed(), "demo workspace ready");
+    bytes
+}
+
+pub(crate) async fn serve(State(state): State<AppState>) -> Response {
+    let Some(slot) = &state.demo.bundle else {
+        return (StatusCode::NOT_FOUND, "this relay was not started with --demo").into_response();
+    };
+    let ready = slot.read().ok().and_then(|slot| slot.clone());
+    match ready {
+        Some(bytes) if !bytes.is_empty() => (
+            [
+                (header::CONTENT_TYPE, "application/octet-stream"),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            bytes.as_ref().clone(),
+        )
+            .into_response(),
+        Some(_) => (StatusCode::INTERNAL_SERVER_ERROR, "the demo workspace could not be built")
+            .into_response(),
+        None => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, "2")],
+            "the demo workspace is being prepared",
+        )
+            .into_response(),
+    }
+}
