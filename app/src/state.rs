@@ -99,7 +99,8 @@ async fn fetch_demo() -> Option<DemoBundle> {
     let response =
         wasm_bindgen_futures::JsFuture::from(window.fetch_with_str("/api/demo")).await.ok()?;
     let response: web_sys::Response = response.dyn_into().ok()?;
-    if !response.ok() {
+    // 204: the relay offers no demo.
+    if !response.ok() || response.status() == 204 {
         return None;
     }
     let buffer = wasm_bindgen_futures::JsFuture::from(response.array_buffer().ok()?).await.ok()?;

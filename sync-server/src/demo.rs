@@ -80,7 +80,8 @@ fn load_or_generate(cache: &PathBuf, parties: usize) -> Vec<u8> {
 
 pub(crate) async fn serve(State(state): State<AppState>) -> Response {
     let Some(slot) = &state.demo.bundle else {
-        return (StatusCode::NOT_FOUND, "this relay was not started with --demo").into_response();
+        // Not an error for the browser (which would log one): there is simply no demo to offer.
+        return StatusCode::NO_CONTENT.into_response();
     };
     let ready = slot.read().ok().and_then(|slot| slot.clone());
     match ready {
