@@ -308,16 +308,7 @@ pub fn generate(seed: u64, sizes: DemoSizes, now: Timestamp) -> DemoWorkspace {
         for _ in 0..sizes.interactions {
             let at = start + rng.random_range(0..730 * DAY_MS);
             let id = InteractionId::generate(&mut next_id(&mut rng, at));
-            let kind = *[
-                InteractionKind::Call,
-                InteractionKind::Meeting,
-                InteractionKind::Visit,
-                InteractionKind::Email,
-                InteractionKind::Message,
-                InteractionKind::Note,
-            ]
-            .choose(&mut rng)
-            .unwrap();
+            let kind = *InteractionKind::ALL.choose(&mut rng).unwrap();
             let author = members.choose(&mut rng).copied();
             interactions.push((
                 id,

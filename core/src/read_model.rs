@@ -93,18 +93,9 @@ pub struct InteractionRow {
 
 impl InteractionRow {
     pub fn kind(&self) -> InteractionKind {
-        INTERACTION_KINDS[usize::from(self.kind).min(INTERACTION_KINDS.len() - 1)]
+        InteractionKind::ALL[usize::from(self.kind).min(InteractionKind::ALL.len() - 1)]
     }
 }
-
-const INTERACTION_KINDS: [InteractionKind; 6] = [
-    InteractionKind::Call,
-    InteractionKind::Meeting,
-    InteractionKind::Visit,
-    InteractionKind::Email,
-    InteractionKind::Message,
-    InteractionKind::Note,
-];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TaskRow {
@@ -561,7 +552,7 @@ fn party_row(id: PartyId, party: &Party) -> PartyRow {
 fn interaction_row(id: InteractionId, interaction: &Interaction) -> InteractionRow {
     InteractionRow {
         id,
-        kind: INTERACTION_KINDS.iter().position(|k| *k == interaction.kind).unwrap_or(5) as u8,
+        kind: InteractionKind::ALL.iter().position(|k| *k == interaction.kind).unwrap_or(5) as u8,
         at: interaction.at,
         parties: interaction.parties.clone(),
         summary: interaction.summary.clone(),

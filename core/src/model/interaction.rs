@@ -47,6 +47,17 @@ pub enum InteractionKind {
     Note,
 }
 
+impl InteractionKind {
+    pub const ALL: [InteractionKind; 6] = [
+        InteractionKind::Call,
+        InteractionKind::Meeting,
+        InteractionKind::Visit,
+        InteractionKind::Email,
+        InteractionKind::Message,
+        InteractionKind::Note,
+    ];
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Reconcile, Hydrate)]
 pub struct GeoPoint {
     pub latitude: f64,
