@@ -94,17 +94,26 @@ impl WorkspaceCtx {
 }
 
 /// The demo workspace, if the relay was started with `--demo`.
+///
+/// The relay holds the request while it prepares the demo; a 503 (it is still busy) is retried a few times.
 async fn fetch_demo() -> Option<DemoBundle> {
     let window = web_sys::window()?;
-    let response =
-        wasm_bindgen_futures::JsFuture::from(window.fetch_with_str("/api/demo")).await.ok()?;
-    let response: web_sys::Response = response.dyn_into().ok()?;
-    // 204: the relay offers no demo.
-    if !response.ok() || response.status() == 204 {
-        return None;
+    for _attempt in 0..5 {
+        let response =
+            wasm_bindgen_futures::JsFuture::from(window.fetch_with_str("/api/demo")).await.ok()?;
+        let response: web_sys::Response = response.dyn_into().ok()?;
+        match response.status() {
+            200 => {
+                let buffer =
+                    wasm_bindgen_futures::JsFuture::from(response.array_buffer().ok()?).await.ok()?;
+                return DemoBundle::decode(&js_sys::Uint8Array::new(&buffer).to_vec()).ok();
+            }
+            503 => gloo_timers::future::TimeoutFuture::new(2_000).await,
+            // 204: the relay offers no demo; anything else: none to be had.
+            _ => return None,
+        }
     }
-    let buffer = wasm_bindgen_futures::JsFuture::from(response.array_buffer().ok()?).await.ok()?;
-    DemoBundle::decode(&js_sys::Uint8Array::new(&buffer).to_vec()).ok()
+    None
 }
 
 async fn adopt_demo(local: &mut LocalWorkspace, bundle: DemoBundle) -> Result<(), LocalError> {

@@ -2,10 +2,13 @@
 //!
 //! Until sync arrives, this is how a device gets the demo: the app asks for it on first start, when it has
 //! no people yet. Generating the default 10k-party workspace takes a while, so it happens once in the
-//! background and is cached in the data folder; meanwhile the endpoint answers 503 with `Retry-After`.
+//! background and is cached in the data folder; a request that arrives meanwhile waits for it (up to
+//! [`WAIT_FOR_DEMO`], then 503 with `Retry-After`), so a browser opened right after start gets the demo
+//! instead of an error in its console.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -18,8 +21,11 @@ use crate::AppState;
 /// The demo's seed: the same workspace every time.
 pub const DEMO_SEED: u64 = 42;
 
+/// How long a request waits for a demo still being generated.
+pub const WAIT_FOR_DEMO: Duration = Duration::from_secs(60);
+
 /// The encoded bundle once generated; `None` while it is being prepared.
-type Slot = Arc<RwLock<Option<Arc<Vec<u8>>>>>;
+type Slot = tokio::sync::watch::Receiver<Option<Arc<Vec<u8>>>>;
 
 #[derive(Debug, Clone, Default)]
 pub struct DemoWorkspace {
@@ -35,14 +41,11 @@ impl DemoWorkspace {
     /// Starts preparing the demo of `parties` parties (interactions ×5, tasks ÷2, deals ÷5), cached under
     /// `data_dir`.
     pub fn start(data_dir: &Path, parties: usize) -> DemoWorkspace {
-        let slot = Arc::new(RwLock::new(None));
+        let (fill, slot) = tokio::sync::watch::channel(None);
         let cache = data_dir.join(format!("demo-{DEMO_SEED}-{parties}.bin"));
-        let filled = slot.clone();
         tokio::task::spawn_blocking(move || {
             let bytes = load_or_generate(&cache, parties);
-            if let Ok(mut slot) = filled.write() {
-                *slot = Some(Arc::new(bytes));
-            }
+            fill.send_replace(Some(Arc::new(bytes)));
         });
         DemoWorkspace { bundle: Some(slot) }
     }
@@ -83,7 +86,14 @@ pub(crate) async fn serve(State(state): State<AppState>) -> Response {
         // Not an error for the browser (which would log one): there is simply no demo to offer.
         return StatusCode::NO_CONTENT.into_response();
     };
-    let ready = slot.read().ok().and_then(|slot| slot.clone());
+    let mut slot = slot.clone();
+    let ready = tokio::time::timeout(WAIT_FOR_DEMO, slot.wait_for(Option::is_some)).await;
+    let ready = match ready {
+        Ok(Ok(bundle)) => bundle.clone(),
+        // The generator is gone (it panicked) or still busy after a minute.
+        Ok(Err(_)) => Some(Arc::new(Vec::new())),
+        Err(_) => None,
+    };
     match ready {
         Some(bytes) if !bytes.is_empty() => (
             [

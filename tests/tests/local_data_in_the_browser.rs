@@ -1,0 +1,77 @@
+//! The data layer through the real app: a demo workspace arrives from the relay into IndexedDB, its
+//! people are listed and searchable, and a person added by hand is still there after a reload — read from
+//! the stored read model, in a browser with no other copy of the data.
+
+use rapport_e2e::pages::AppShell;
+use rapport_e2e::{Viewport, run_with_relay_args, wait_until};
+
+const PARTIES: usize = 300;
+
+#[tokio::test]
+async fn demo_data_is_listed_searched_and_edits_survive_a_reload() {
+    let parties = PARTIES.to_string();
+    run_with_relay_args(
+        "demo_data_is_listed_searched_and_edits_survive_a_reload",
+        &["--demo", "--demo-parties", &parties],
+        |harness| async move {
+            let browser = harness.browser(Viewport::Desktop).await?;
+            AppShell::open(&browser, "/parties").await?;
+            let count = |browser: rapport_e2e::Browser| async move {
+                let text = browser.by_testid("party-count").await?.text().await?;
+                Ok::<_, rapport_e2e::E2eError>(text)
+            };
+            wait_until("the demo workspace to be listed", 90, || {
+                let browser = browser.clone();
+                async move {
+                    let text = count(browser).await?;
+                    Ok((text == format!("{PARTIES} found")).then_some(()))
+                }
+            })
+            .await?;
+
+            // Search narrows the list as the user types, in any script.
+            let search = browser.by_testid("party-search").await?;
+            search.send_keys("zzzz-nobody").await?;
+            wait_until("no match", 10, || {
+                let browser = browser.clone();
+                async move { Ok((count(browser).await? == "0 found").then_some(())) }
+            })
+            .await?;
+
+            // Add a person; the field clears once the record is durable.
+            search.clear().await?;
+            browser.eval("document.querySelector('[data-testid=party-search]').dispatchEvent(new Event('input'))").await?;
+            let name = browser.by_testid("new-party-name").await?;
+            name.send_keys("Ёлкина Зоя").await?;
+            browser.by_testid("add-party").await?.click().await?;
+            wait_until("the new person to be saved", 10, || {
+                let browser = browser.clone();
+                async move {
+                    let value = browser
+                        .eval("return document.querySelector('[data-testid=new-party-name]').value;")
+                        .await?;
+                    Ok((value == "").then_some(()))
+                }
+            })
+            .await?;
+
+            // Reload: the app reads the stored rows and finds her, diacritics or not.
+            browser.open("/parties").await?;
+            let search = browser.by_testid("party-search").await?;
+            search.send_keys("елкина").await?;
+            wait_until("the person added before the reload", 30, || {
+                let browser = browser.clone();
+                async move { Ok((count(browser).await? == "1 found").then_some(())) }
+            })
+            .await?;
+            let row = browser.by_testid("party-row").await?.text().await?;
+            assert!(row.contains("Ёлкина Зоя"), "{row}");
+            let total = browser.eval("return indexedDB.databases().then(d => d.map(x => x.name));").await?;
+            assert!(total.to_string().contains("rapport"), "{total}");
+            browser.screenshot("parties-after-reload").await?;
+            assert!(browser.console_errors().await?.is_empty(), "{:?}", browser.console_errors().await?);
+            Ok(())
+        },
+    )
+    .await;
+}
