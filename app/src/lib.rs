@@ -6,6 +6,7 @@ mod pages;
 mod shell;
 pub mod state;
 pub mod storage;
+pub mod timing;
 
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};

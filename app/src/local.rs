@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use automerge::AutoCommit;
-use rapport_core::chunks::ChunkKind;
+use rapport_core::chunks::{self, ChunkKind};
 use rapport_core::document::{self, DocumentError, Record};
 use rapport_core::history;
 use rapport_core::ids::{IdSource, MemberId, Timestamp, WorkspaceId};
@@ -19,7 +19,9 @@ use rapport_core::model::WorkspaceSettings;
 use rapport_core::read_model::{DocRows, ReadModel};
 use rapport_core::workspace;
 
-use crate::storage::{ChunkStore, StorageError};
+use crate::storage::{ChunkStore, Loaded, StorageError};
+use crate::timing::Span;
+use wasm_bindgen::JsCast;
 
 /// Why the local workspace could not do something.
 #[derive(Debug, thiserror::Error)]
@@ -77,29 +79,67 @@ async fn ensure_loaded(shared: &Shared, key: DocKey) -> Result<(), LocalError> {
         }
         (ws.store.clone(), key.document_id(ws.workspace))
     };
-    let loaded = store.load(id).await?;
-    let doc = match loaded.document {
+    let span = Span::start("rapport:load-document");
+    let mut loaded = store.load(id).await?;
+    span.end();
+    let doc = match loaded.document.take() {
         Some(doc) => doc,
         None => workspace::stamped(&key)?,
     };
-    shared.borrow_mut().docs.entry(key).or_insert(doc);
+    let mut ws = shared.borrow_mut();
+    ws.chunks.entry(key).or_insert_with(|| ChunkStats::of(&loaded));
+    ws.docs.entry(key).or_insert(doc);
     Ok(())
 }
 
+/// What a loaded document has on disk, to know when to compact it.
+#[derive(Debug, Clone, Copy, Default)]
+struct ChunkStats {
+    snapshot_bytes: usize,
+    incremental_count: usize,
+    incremental_bytes: usize,
+    /// Some chunk could not be read: never compact (that would delete it).
+    damaged: bool,
+}
+
+impl ChunkStats {
+    fn of(loaded: &Loaded) -> ChunkStats {
+        ChunkStats {
+            snapshot_bytes: loaded.snapshot_bytes,
+            incremental_count: loaded.incremental_count,
+            incremental_bytes: loaded.incremental_bytes,
+            damaged: !loaded.corrupt.is_empty(),
+        }
+    }
+
+    fn should_compact(&self) -> bool {
+        !self.damaged
+            && chunks::should_compact(
+                self.snapshot_bytes,
+                self.incremental_count,
+                self.incremental_bytes,
+            )
+    }
+}
+
 /// Runs `change` on document `key` and resolves once the change and the refreshed rows are durable.
-/// If storing fails, the in-memory change is undone (the document is read back from the device), so the
+/// `records` names every record the change may touch: their rows are re-read (a local edit knows what it
+/// edits, which spares diffing the document). If storing fails, the in-memory change is undone (the document is read back from the device), so the
 /// screen never shows as saved what is not; the caller shows the error and keeps the user's input.
 pub async fn write(
     shared: &Shared,
     key: DocKey,
+    records: &[String],
     change: impl FnOnce(&mut AutoCommit) -> Result<(), LocalError>,
 ) -> Result<(), LocalError> {
+    let span = Span::start("rapport:edit");
     ensure_loaded(shared, key).await?;
     let (store, save) = {
         let mut ws = shared.borrow_mut();
-        let save = ws.apply(key, change)?;
+        let save = ws.apply(key, records, change)?;
         (ws.store.clone(), save)
     };
+    let span_store = Span::start("rapport:edit-store");
     let result = store
         .save_with_rows(
             save.document,
@@ -119,13 +159,108 @@ pub async fn write(
         }
         return Err(error.into());
     }
+    span_store.end();
+    span.end();
+    compact_if_grown(shared, key, save.increment.len()).await;
     Ok(())
+}
+
+/// Folds a document's increments into one snapshot once they outgrow it. The edit is already durable, so
+/// a failure here loses nothing: the increments stay and compaction is tried after a later edit.
+async fn compact_if_grown(shared: &Shared, key: DocKey, increment_bytes: usize) {
+    let (store, id, snapshot) = {
+        let mut ws = shared.borrow_mut();
+        let ws = &mut *ws;
+        let stats = ws.chunks.entry(key).or_default();
+        stats.incremental_count += 1;
+        stats.incremental_bytes += increment_bytes;
+        if !stats.should_compact() {
+            return;
+        }
+        let Some(doc) = ws.docs.get_mut(&key) else { return };
+        (ws.store.clone(), key.document_id(ws.workspace), doc.save())
+    };
+    if store.replace_chunks(id, &snapshot).await.is_ok() {
+        let stats = ChunkStats { snapshot_bytes: snapshot.len(), ..ChunkStats::default() };
+        shared.borrow_mut().chunks.insert(key, stats);
+    }
+}
+
+/// What checking every stored document found and did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StorageCheck {
+    pub documents: usize,
+    pub chunks_before: usize,
+    pub bytes_before: usize,
+    pub bytes_after: usize,
+    /// Chunks that could not be read, by document; those documents were left as they are.
+    pub damaged: Vec<(DocKey, Vec<String>)>,
+    /// Loading every document from IndexedDB, in milliseconds.
+    pub load_ms: f64,
+    /// The wasm memory once every document was in it, in bytes.
+    pub memory_bytes: usize,
+}
+
+/// Loads every document of the workspace from the device, reports damaged chunks, and compacts each
+/// sound document into one snapshot.
+pub async fn check_and_compact(shared: &Shared) -> Result<StorageCheck, LocalError> {
+    let (store, workspace, keys) = {
+        let ws = shared.borrow();
+        let mut keys: Vec<DocKey> = ws.model.heads.keys().copied().collect();
+        if !keys.contains(&DocKey::Root) {
+            keys.push(DocKey::Root);
+        }
+        (ws.store.clone(), ws.workspace, keys)
+    };
+    let mut check = StorageCheck { documents: keys.len(), ..StorageCheck::default() };
+    let started = js_sys::Date::now();
+    let span = Span::start("rapport:load-all");
+    let mut loaded = Vec::with_capacity(keys.len());
+    for key in keys {
+        loaded.push((key, store.load(key.document_id(workspace)).await?));
+    }
+    span.end();
+    check.load_ms = js_sys::Date::now() - started;
+    check.memory_bytes = wasm_memory_bytes();
+
+    for (key, mut found) in loaded {
+        let stored = found.snapshot_bytes + found.incremental_bytes;
+        check.chunks_before += found.chunk_keys.len() + found.corrupt.len();
+        check.bytes_before += stored;
+        let sound = found.corrupt.is_empty();
+        match found.document.as_mut() {
+            Some(doc) if sound && found.chunk_keys.len() > 1 => {
+                let snapshot = doc.save();
+                store.replace_chunks(key.document_id(workspace), &snapshot).await?;
+                check.bytes_after += snapshot.len();
+                let stats = ChunkStats { snapshot_bytes: snapshot.len(), ..ChunkStats::default() };
+                shared.borrow_mut().chunks.insert(key, stats);
+            }
+            _ => check.bytes_after += stored,
+        }
+        if !sound {
+            check.damaged.push((key, found.corrupt));
+        }
+    }
+    Ok(check)
+}
+
+fn wasm_memory_bytes() -> usize {
+    wasm_bindgen::memory()
+        .dyn_into::<js_sys::WebAssembly::Memory>()
+        .map(|memory| memory.buffer().dyn_into::<js_sys::ArrayBuffer>().map(|b| b.byte_length()))
+        .ok()
+        .and_then(Result::ok)
+        .unwrap_or_default() as usize
 }
 
 /// Creates (or replaces) record `id`.
 pub async fn create<R: Record>(shared: &Shared, id: R::Id, record: R) -> Result<(), LocalError> {
-    write(shared, R::doc_key(&id), move |doc| Ok(document::put(doc, &id.to_string(), &record)?))
-        .await
+    let key = id.to_string();
+    write(shared, R::doc_key(&id), std::slice::from_ref(&key), |doc| {
+        Ok(document::put(doc, &key, &record)?)
+    })
+    .await
 }
 
 /// Changes record `id` in place.
@@ -134,10 +269,69 @@ pub async fn update<R: Record>(
     id: R::Id,
     change: impl FnOnce(&mut R),
 ) -> Result<(), LocalError> {
-    write(shared, R::doc_key(&id), move |doc| {
-        document::update::<_, R, _>(doc, &id.to_string(), change)?.ok_or(LocalError::NotFound)
+    let key = id.to_string();
+    write(shared, R::doc_key(&id), std::slice::from_ref(&key), |doc| {
+        document::update::<_, R, _>(doc, &key, change)?.ok_or(LocalError::NotFound)
     })
     .await
+}
+
+/// The key range of the stored interaction rows of `workspace`.
+fn interaction_rows_range(workspace: WorkspaceId) -> (String, String) {
+    (format!("{workspace}/interactions/"), format!("{workspace}/interactions/\u{ffff}"))
+}
+
+/// Stored units of rows of `workspace`, and the keys of those that could not be read.
+fn parse_units(
+    workspace: WorkspaceId,
+    stored: Vec<(String, Option<Vec<u8>>)>,
+) -> (Vec<(DocKey, DocRows)>, Vec<String>) {
+    let prefix = format!("{workspace}/");
+    let mut units = Vec::new();
+    let mut unreadable = Vec::new();
+    for (key, bytes) in stored {
+        let Some(key) = key.strip_prefix(&prefix).map(str::to_owned) else { continue };
+        let parsed = key.parse::<DocKey>().ok().zip(bytes.and_then(|b| DocRows::decode(&b).ok()));
+        match parsed {
+            Some(unit) => units.push(unit),
+            None => unreadable.push(key),
+        }
+    }
+    (units, unreadable)
+}
+
+/// The second step of opening (see [`LocalWorkspace::open`]): builds the search index and reads the
+/// stored interaction rows. Returns the keys of rows that could not be read; those are rebuilt from their
+/// documents.
+pub async fn finish_opening(shared: &Shared) -> Result<Vec<String>, LocalError> {
+    let span = Span::start("rapport:open-search-index");
+    shared.borrow_mut().model.build_search();
+    span.end();
+    let (store, workspace) = {
+        let ws = shared.borrow();
+        (ws.store.clone(), ws.workspace)
+    };
+    let span = Span::start("rapport:open-interactions");
+    let (low, high) = interaction_rows_range(workspace);
+    let stored = store.load_rows_between(&low, &high).await?;
+    let (units, unreadable) = parse_units(workspace, stored);
+    shared.borrow_mut().model.add_units(units);
+    span.end();
+    for key in &unreadable {
+        let Ok(key) = key.parse::<DocKey>() else { continue };
+        ensure_loaded(shared, key).await?;
+        let (id, snapshot, rows) = {
+            let mut ws = shared.borrow_mut();
+            let ws = &mut *ws;
+            let doc = ws.docs.get_mut(&key).ok_or(LocalError::NotFound)?;
+            let rows = ws.model.replace_document(key, doc).encode();
+            (key.document_id(ws.workspace), doc.save(), rows)
+        };
+        store
+            .save_with_rows(id, ChunkKind::Snapshot, &snapshot, &rows_key(workspace, key), &rows)
+            .await?;
+    }
+    Ok(unreadable)
 }
 
 /// What opening the workspace found.
@@ -155,6 +349,8 @@ pub struct LocalWorkspace {
     pub model: ReadModel,
     /// Documents loaded so far (by an edit); the rest stay on disk.
     docs: HashMap<DocKey, AutoCommit>,
+    /// What each loaded document has on disk.
+    chunks: HashMap<DocKey, ChunkStats>,
     pub me: Option<MemberId>,
 }
 
@@ -166,7 +362,9 @@ fn rows_key(workspace: WorkspaceId, key: DocKey) -> String {
 }
 
 impl LocalWorkspace {
-    /// Opens the workspace stored in database `name`, creating an empty one on first use.
+    /// Opens the workspace stored in database `name`, creating an empty one on first use. Interaction
+    /// rows are not read yet and the search index not built (`model.interactions_pending`,
+    /// `model.search_pending`): the lists can show first; call [`finish_opening`] next.
     pub async fn open(name: &str) -> Result<(LocalWorkspace, OpenReport), LocalError> {
         let store = ChunkStore::open(name).await?;
         let mut report = OpenReport::default();
@@ -187,19 +385,21 @@ impl LocalWorkspace {
                 workspace
             }
         };
-        let mut units = Vec::new();
-        let prefix = format!("{workspace}/");
-        for (key, bytes) in store.load_rows().await? {
-            let Some(key) = key.strip_prefix(&prefix).map(str::to_owned) else { continue };
-            let parsed =
-                key.parse::<DocKey>().ok().zip(bytes.and_then(|b| DocRows::decode(&b).ok()));
-            match parsed {
-                Some(unit) => units.push(unit),
-                None => report.unreadable_rows.push(key),
-            }
-        }
+        let span = Span::start("rapport:open-read-rows");
+        // Everything but interactions: they are most of the stored rows and no list needs them to
+        // show; [`load_interactions`] reads them once the first screen is up.
+        let (low, high) = (format!("{workspace}/"), format!("{workspace}/\u{ffff}"));
+        let (history_low, history_high) = interaction_rows_range(workspace);
+        let mut stored = store.load_rows_between(&low, &history_low).await?;
+        stored.extend(store.load_rows_between(&history_high, &high).await?);
+        span.end();
+        let span = Span::start("rapport:open-build-model");
+        let (units, unreadable) = parse_units(workspace, stored);
+        report.unreadable_rows = unreadable;
         let mut local = LocalWorkspace::empty(store, workspace);
-        local.model = ReadModel::from_units(units);
+        local.model = ReadModel::from_units_deferring_search(units);
+        local.model.interactions_pending = true;
+        span.end();
         // Rows that could not be read are derived again from their document; nothing is overwritten
         // until that succeeds.
         for key in report.unreadable_rows.clone() {
@@ -207,7 +407,9 @@ impl LocalWorkspace {
                 local.rebuild_rows(key).await?;
             }
         }
+        let span = Span::start("rapport:open-settings");
         local.settings = local.load_settings().await?;
+        span.end();
         Ok((local, report))
     }
 
@@ -218,6 +420,7 @@ impl LocalWorkspace {
             settings: WorkspaceSettings::default(),
             model: ReadModel::default(),
             docs: HashMap::new(),
+            chunks: HashMap::new(),
             me: None,
         }
     }
@@ -230,11 +433,12 @@ impl LocalWorkspace {
     /// The document `key`, loaded from the device on first use.
     async fn document(&mut self, key: DocKey) -> Result<&mut AutoCommit, LocalError> {
         if !self.docs.contains_key(&key) {
-            let loaded = self.store.load(key.document_id(self.workspace)).await?;
-            let doc = match loaded.document {
+            let mut loaded = self.store.load(key.document_id(self.workspace)).await?;
+            let doc = match loaded.document.take() {
                 Some(doc) => doc,
                 None => workspace::stamped(&key)?,
             };
+            self.chunks.insert(key, ChunkStats::of(&loaded));
             self.docs.insert(key, doc);
         }
         Ok(self.docs.get_mut(&key).expect("inserted above"))
@@ -262,19 +466,33 @@ impl LocalWorkspace {
     fn apply(
         &mut self,
         key: DocKey,
+        records: &[String],
         change: impl FnOnce(&mut AutoCommit) -> Result<(), LocalError>,
     ) -> Result<PendingSave, LocalError> {
         let doc = self.docs.get_mut(&key).ok_or(LocalError::NotFound)?;
         let before = doc.get_heads();
+        let span = Span::start("rapport:edit-change");
         change(doc)?;
         history::commit(doc, self.me, now());
-        let increment = doc.save_incremental();
-        let rows = self.model.refresh_since(key, doc, &before);
+        // Exactly the new change. (`save_incremental` would also write everything loaded with the
+        // document: a freshly loaded document counts as never saved.)
+        let increment = doc.save_after(&before);
+        span.end();
+        let span = Span::start("rapport:edit-rows");
+        let rows = match key {
+            // Until the month's stored rows are read, only the document knows all of them.
+            DocKey::Interactions(_) if self.model.interactions_pending => {
+                self.model.replace_document(key, doc)
+            }
+            _ => self.model.refresh(key, doc, &records.iter().cloned().collect()),
+        };
+        let rows = rows.encode();
+        span.end();
         Ok(PendingSave {
             document: key.document_id(self.workspace),
             increment,
             rows_key: rows_key(self.workspace, key),
-            rows: rows.encode(),
+            rows,
         })
     }
 
@@ -298,6 +516,7 @@ impl LocalWorkspace {
         &mut self,
         documents: impl IntoIterator<Item = (DocKey, Vec<u8>)>,
     ) -> Result<(), LocalError> {
+        let mut installed_root = false;
         for (key, bytes) in documents {
             let mut doc = document::load_document(&bytes)?;
             let rows = self.model.replace_document(key, &mut doc);
@@ -306,13 +525,17 @@ impl LocalWorkspace {
                     key.document_id(self.workspace),
                     ChunkKind::Snapshot,
                     &bytes,
-                    &key.to_string(),
+                    &rows_key(self.workspace, key),
                     &rows.encode(),
                 )
                 .await?;
-            self.docs.insert(key, doc);
+            // Not kept in memory: a large workspace would stay resident for nothing. An edit loads
+            // the one document it needs.
+            self.docs.remove(&key);
+            self.chunks.remove(&key);
+            installed_root |= key == DocKey::Root;
         }
-        if self.docs.contains_key(&DocKey::Root) {
+        if installed_root {
             self.settings = self.load_settings().await?;
         }
         Ok(())

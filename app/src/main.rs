@@ -2,5 +2,6 @@
 
 fn main() {
     console_error_panic_hook::set_once();
+    rapport_app::timing::mark_once("rapport:wasm-started");
     leptos::mount::mount_to_body(rapport_app::App);
 }

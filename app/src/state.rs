@@ -9,7 +9,7 @@ use rapport_core::demo::DemoBundle;
 use rapport_core::layout::DocKey;
 use wasm_bindgen::JsCast;
 
-use crate::local::{LocalError, LocalWorkspace, Shared};
+use crate::local::{self, LocalError, LocalWorkspace, Shared};
 
 /// The IndexedDB database holding this device's workspace.
 pub const DATABASE: &str = "rapport";
@@ -59,8 +59,22 @@ impl WorkspaceCtx {
                 {
                     self.notice.set(Some(error.to_string()));
                 }
-                self.shared.set_value(Some(std::rc::Rc::new(std::cell::RefCell::new(local))));
+                let shared = std::rc::Rc::new(std::cell::RefCell::new(local));
+                self.shared.set_value(Some(shared.clone()));
                 self.status.set(Status::Ready);
+                crate::timing::mark_once("rapport:workspace-open");
+                self.changed();
+                // Let the lists render first (the next step holds the main thread for a while), then
+                // build the search index and read the interactions (timelines, last contact).
+                gloo_timers::future::TimeoutFuture::new(0).await;
+                match local::finish_opening(&shared).await {
+                    Ok(unreadable) if !unreadable.is_empty() => self.notice.set(Some(format!(
+                        "Some saved lists were unreadable and were rebuilt: {}",
+                        unreadable.join(", ")
+                    ))),
+                    Ok(_) => {}
+                    Err(error) => self.notice.set(Some(error.to_string())),
+                }
                 self.changed();
             }
             Err(error) => self.status.set(Status::Failed(error.to_string())),
@@ -104,8 +118,9 @@ async fn fetch_demo() -> Option<DemoBundle> {
         let response: web_sys::Response = response.dyn_into().ok()?;
         match response.status() {
             200 => {
-                let buffer =
-                    wasm_bindgen_futures::JsFuture::from(response.array_buffer().ok()?).await.ok()?;
+                let buffer = wasm_bindgen_futures::JsFuture::from(response.array_buffer().ok()?)
+                    .await
+                    .ok()?;
                 return DemoBundle::decode(&js_sys::Uint8Array::new(&buffer).to_vec()).ok();
             }
             503 => gloo_timers::future::TimeoutFuture::new(2_000).await,

@@ -48,6 +48,34 @@ impl From<indexed_db_futures::error::Error> for StorageError {
     }
 }
 
+/// The outcome of committing a write. Chromium aborts a transaction that would exceed the origin's quota,
+/// and the abort reaches us without its reason; the storage estimate tells whether the device is full.
+async fn committed(outcome: indexed_db_futures::Result<()>) -> Result<(), StorageError> {
+    let Err(error) = outcome else { return Ok(()) };
+    let error = StorageError::from(error);
+    match &error {
+        StorageError::Browser(text)
+            if text.contains("TransactionAborted") && storage_is_full().await =>
+        {
+            Err(StorageError::QuotaExceeded)
+        }
+        _ => Err(error),
+    }
+}
+
+/// Whether this origin has used (nearly) all the storage the browser grants it.
+async fn storage_is_full() -> bool {
+    let Some(window) = web_sys::window() else { return false };
+    let Ok(promise) = window.navigator().storage().estimate() else { return false };
+    let Ok(estimate) = wasm_bindgen_futures::JsFuture::from(promise).await else { return false };
+    let estimate: web_sys::StorageEstimate = estimate.unchecked_into();
+    match (estimate.get_usage(), estimate.get_quota()) {
+        // Within 1 MB of the quota: no save of a user action fits in less.
+        (Some(usage), Some(quota)) => quota - usage < 1_000_000.0,
+        _ => false,
+    }
+}
+
 impl From<indexed_db_futures::error::OpenDbError> for StorageError {
     fn from(error: indexed_db_futures::error::OpenDbError) -> Self {
         StorageError::Browser(format!("{error:?}"))
@@ -103,7 +131,7 @@ impl ChunkStore {
         let store = tx.object_store(STORE)?;
         let value: JsValue = js_sys::Uint8Array::from(bytes).into();
         store.put(value).with_key(key.clone()).primitive()?;
-        tx.commit().await?;
+        committed(tx.commit().await).await?;
         Ok(key)
     }
 
@@ -126,16 +154,28 @@ impl ChunkStore {
         let rows_store = tx.object_store(ROWS)?;
         let value: JsValue = js_sys::Uint8Array::from(rows).into();
         rows_store.put(value).with_key(doc_key.to_owned()).primitive()?;
-        tx.commit().await?;
+        committed(tx.commit().await).await?;
         Ok(key)
     }
 
     /// Every stored unit of rows, by document key. A value that is not bytes comes back as `None`.
     pub async fn load_rows(&self) -> Result<Vec<(String, Option<Vec<u8>>)>, StorageError> {
+        self.load_rows_between("", "\u{ffff}").await
+    }
+
+    /// The stored units of rows with keys from `low` to `high` (both included).
+    pub async fn load_rows_between(
+        &self,
+        low: &str,
+        high: &str,
+    ) -> Result<Vec<(String, Option<Vec<u8>>)>, StorageError> {
+        let range = || KeyRange::Bound(low.to_owned(), false, high.to_owned(), false);
         let tx = self.db.transaction(ROWS).build()?;
         let store = tx.object_store(ROWS)?;
-        let keys = store.get_all_keys::<String>().primitive()?.await?;
-        let values = store.get_all::<JsValue>().primitive()?.await?;
+        let keys =
+            store.get_all_keys::<String>().with_query::<String, _>(range()).primitive()?.await?;
+        let values =
+            store.get_all::<JsValue>().with_query::<String, _>(range()).primitive()?.await?;
         let keys: Vec<String> = keys.collect::<Result<_, _>>()?;
         let values: Vec<JsValue> = values.collect::<Result<_, _>>()?;
         Ok(keys
@@ -159,7 +199,7 @@ impl ChunkStore {
         let tx = self.db.transaction(META).with_mode(TransactionMode::Readwrite).build()?;
         let store = tx.object_store(META)?;
         store.put(JsValue::from_str(value)).with_key(name.to_owned()).primitive()?;
-        tx.commit().await?;
+        committed(tx.commit().await).await?;
         Ok(())
     }
 
@@ -234,6 +274,25 @@ impl ChunkStore {
         Ok(loaded)
     }
 
+    /// Replaces every chunk of `document` by `snapshot`, atomically. Only for a document whose chunks all
+    /// loaded: a damaged chunk must stay where it is.
+    pub async fn replace_chunks(
+        &self,
+        document: DocumentId,
+        snapshot: &[u8],
+    ) -> Result<(), StorageError> {
+        let key = ChunkKey::for_chunk(document, ChunkKind::Snapshot, snapshot).to_string();
+        let (low, high) = document_range(document);
+        let tx = self.db.transaction(STORE).with_mode(TransactionMode::Readwrite).build()?;
+        let store = tx.object_store(STORE)?;
+        // Requests of one transaction run in order: the range is emptied, then the snapshot written.
+        store.delete::<String, _>(KeyRange::Bound(low, false, high, false)).primitive()?;
+        let value: JsValue = js_sys::Uint8Array::from(snapshot).into();
+        store.put(value).with_key(key).primitive()?;
+        committed(tx.commit().await).await?;
+        Ok(())
+    }
+
     /// Replaces the chunks `replaced` of `document` by `snapshot`, atomically.
     pub async fn compact(
         &self,
@@ -249,7 +308,7 @@ impl ChunkStore {
         for old in replaced.iter().filter(|old| **old != key) {
             store.delete(old.clone()).primitive()?;
         }
-        tx.commit().await?;
+        committed(tx.commit().await).await?;
         Ok(())
     }
 }

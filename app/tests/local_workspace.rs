@@ -18,6 +18,15 @@ fn database(test: &str) -> String {
     format!("rapport-test-{test}-{}", js_sys::Date::now())
 }
 
+/// Opens the workspace and finishes opening it (search index, interactions), as the app does.
+async fn open_fully(name: &str) -> (LocalWorkspace, local::OpenReport) {
+    let (ws, report) = LocalWorkspace::open(name).await.unwrap();
+    let shared = Rc::new(RefCell::new(ws));
+    local::finish_opening(&shared).await.unwrap();
+    let ws = Rc::try_unwrap(shared).expect("no other owner").into_inner();
+    (ws, report)
+}
+
 fn names(ws: &LocalWorkspace, query: &str) -> Vec<String> {
     let filter = PartyFilter { query: query.into(), ..PartyFilter::default() };
     queries::parties(&ws.model, &filter, PartySort::Name).iter().map(|r| r.name.clone()).collect()
@@ -26,7 +35,7 @@ fn names(ws: &LocalWorkspace, query: &str) -> Vec<String> {
 #[wasm_bindgen_test]
 async fn edits_are_in_the_read_model_of_the_next_session() {
     let name = database("next-session");
-    let (ws, _) = LocalWorkspace::open(&name).await.unwrap();
+    let (ws, _) = open_fully(&name).await;
     let workspace = ws.workspace;
     let shared = Rc::new(RefCell::new(ws));
     let mut ids = Vec::new();
@@ -41,7 +50,7 @@ async fn edits_are_in_the_read_model_of_the_next_session() {
     assert_eq!(names(&shared.borrow(), "zoe"), ["Zoë Adams-Baker"]);
     drop(shared);
 
-    let (again, report) = LocalWorkspace::open(&name).await.unwrap();
+    let (again, report) = open_fully(&name).await;
     assert_eq!(again.workspace, workspace, "the same workspace reopens");
     assert!(report.unreadable_rows.is_empty());
     assert_eq!(names(&again, "петр"), ["Пётр Ёлкин"]);
@@ -52,7 +61,7 @@ async fn edits_are_in_the_read_model_of_the_next_session() {
 #[wasm_bindgen_test]
 async fn damaged_rows_are_reported_and_rebuilt_from_the_documents() {
     let name = database("damaged-rows");
-    let (ws, _) = LocalWorkspace::open(&name).await.unwrap();
+    let (ws, _) = open_fully(&name).await;
     let workspace = ws.workspace;
     let shared = Rc::new(RefCell::new(ws));
     let id = PartyId::generate(&mut BrowserIds);
@@ -75,7 +84,190 @@ async fn damaged_rows_are_reported_and_rebuilt_from_the_documents() {
         .await
         .unwrap();
 
-    let (again, report) = LocalWorkspace::open(&name).await.unwrap();
+    let (again, report) = open_fully(&name).await;
     assert_eq!(report.unreadable_rows, [doc_key.to_string()]);
     assert_eq!(names(&again, "grace"), ["Grace Hopper"], "rebuilt from the document");
+}
+
+#[wasm_bindgen_test]
+async fn an_adopted_workspace_reopens_from_its_stored_rows() {
+    use rapport_core::demo::{self, DemoBundle, DemoSizes};
+    let name = database("adopted");
+    let sizes = DemoSizes { parties: 40, interactions: 80, deals: 5, tasks: 10 };
+    let bundle = DemoBundle::of(&demo::generate(7, sizes, local::now())).unwrap();
+    let (mut ws, _) = open_fully(&name).await;
+    let documents = bundle.documents.into_iter().map(|(key, bytes)| (key.parse().unwrap(), bytes));
+    ws.adopt(bundle.workspace, documents.collect()).await.unwrap();
+    assert_eq!(names(&ws, "").len(), 40);
+    drop(ws);
+
+    let (again, report) = LocalWorkspace::open(&name).await.unwrap();
+    assert_eq!(again.workspace, bundle.workspace);
+    assert!(report.unreadable_rows.is_empty(), "{report:?}");
+    assert_eq!(
+        names(&again, "").len(),
+        40,
+        "every adopted party is listed without loading documents"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn many_edits_are_compacted_and_nothing_is_lost() {
+    let name = database("compacted");
+    let (ws, _) = open_fully(&name).await;
+    let shared = Rc::new(RefCell::new(ws));
+    let id = PartyId::generate(&mut BrowserIds);
+    local::create(&shared, id, Party { name: "Edit 0".into(), ..Party::default() }).await.unwrap();
+    for edit in 1..=60 {
+        local::update::<Party>(&shared, id, |p| p.name = format!("Edit {edit}")).await.unwrap();
+    }
+    let (workspace, doc_key) = {
+        let ws = shared.borrow();
+        (ws.workspace, <Party as rapport_core::document::Record>::doc_key(&id))
+    };
+    let store = rapport_app::storage::ChunkStore::open(&name).await.unwrap();
+    let loaded = store.load(doc_key.document_id(workspace)).await.unwrap();
+    assert!(
+        loaded.incremental_count <= 32,
+        "61 edits were folded into a snapshot as they grew: {} increments left",
+        loaded.incremental_count
+    );
+    assert!(loaded.corrupt.is_empty());
+
+    // Checking everything compacts what is left into one snapshot per document, losing nothing.
+    let check = local::check_and_compact(&shared).await.unwrap();
+    assert!(check.damaged.is_empty(), "{check:?}");
+    assert!(check.documents > 1 && check.bytes_after <= check.bytes_before, "{check:?}");
+    let loaded = store.load(doc_key.document_id(workspace)).await.unwrap();
+    assert_eq!((loaded.chunk_keys.len(), loaded.incremental_count), (1, 0));
+    drop(shared);
+
+    let (again, _) = open_fully(&name).await;
+    assert_eq!(names(&again, "edit"), ["Edit 60"]);
+    let again = Rc::new(RefCell::new(again));
+    local::update::<Party>(&again, id, |p| p.name.push_str(" and one more")).await.unwrap();
+    assert_eq!(
+        names(&again.borrow(), "edit"),
+        ["Edit 60 and one more"],
+        "the document itself reloads"
+    );
+}
+
+/// A small seeded generator: the edit sequence is random but the same on every run.
+struct XorShift(u64);
+
+impl XorShift {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n as u64) as usize
+    }
+}
+
+#[wasm_bindgen_test]
+async fn the_stored_read_model_matches_the_documents_after_random_edits() {
+    use rapport_core::ids::TaskId;
+    use rapport_core::model::{ContactPoint, Task};
+    use rapport_core::read_model::ReadModel;
+
+    const NAMES: [&str; 8] = [
+        "Åsa Öberg",
+        "Пётр Ёлкин",
+        "Zoë Adams",
+        "Łukasz Żak",
+        "Ольга",
+        "Ana Núñez",
+        "Chloé",
+        "Bob",
+    ];
+    const TAGS: [&str; 4] = ["vip", "поставщик", "lead", "évent"];
+    for seed in [1_u64, 7, 42] {
+        let name = database(&format!("random-edits-{seed}"));
+        let (ws, _) = open_fully(&name).await;
+        let workspace = ws.workspace;
+        let shared = Rc::new(RefCell::new(ws));
+        let mut rng = XorShift(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+        let mut parties: Vec<PartyId> = Vec::new();
+        let mut tasks: Vec<TaskId> = Vec::new();
+        for _ in 0..60 {
+            match rng.below(6) {
+                0 | 1 => {
+                    let id = PartyId::generate(&mut BrowserIds);
+                    let party =
+                        Party { name: NAMES[rng.below(NAMES.len())].into(), ..Party::default() };
+                    local::create(&shared, id, party).await.unwrap();
+                    parties.push(id);
+                }
+                2 if !parties.is_empty() => {
+                    let id = parties[rng.below(parties.len())];
+                    let (name, tag) = (NAMES[rng.below(NAMES.len())], TAGS[rng.below(TAGS.len())]);
+                    local::update::<Party>(&shared, id, |p| {
+                        p.name = format!("{name} {}", p.name.len());
+                        p.tags.insert(tag.into(), true);
+                    })
+                    .await
+                    .unwrap();
+                }
+                3 if !parties.is_empty() => {
+                    let id = parties[rng.below(parties.len())];
+                    let email = format!("person{}@example.test", rng.below(100));
+                    local::update::<Party>(&shared, id, |p| {
+                        p.emails = vec![ContactPoint { label: "work".into(), value: email }]
+                    })
+                    .await
+                    .unwrap();
+                }
+                4 => {
+                    let id = TaskId::generate(&mut BrowserIds);
+                    let task = Task {
+                        title: format!("Call {}", rng.below(100)),
+                        due: None,
+                        assignee: None,
+                        links: Vec::new(),
+                        done_at: None,
+                        recurrence: None,
+                        snoozed_until: None,
+                        created_at: local::now(),
+                        archived: false,
+                    };
+                    local::create(&shared, id, task).await.unwrap();
+                    tasks.push(id);
+                }
+                _ if !tasks.is_empty() => {
+                    let id = tasks[rng.below(tasks.len())];
+                    let archive = rng.below(4) == 0;
+                    local::update::<Task>(&shared, id, |t| {
+                        t.title.push('!');
+                        t.archived = archive;
+                    })
+                    .await
+                    .unwrap();
+                }
+                _ => {}
+            }
+        }
+        drop(shared);
+
+        // What the next session reads (stored rows only) ...
+        let (stored, report) = open_fully(&name).await;
+        assert!(report.unreadable_rows.is_empty());
+        // ... against rows derived afresh from every stored document.
+        let store = rapport_app::storage::ChunkStore::open(&name).await.unwrap();
+        let mut derived = ReadModel::default();
+        for key in stored.model.heads.keys().copied() {
+            let mut doc = store.load(key.document_id(workspace)).await.unwrap().document.unwrap();
+            derived.replace_document(key, &mut doc);
+        }
+        assert_eq!(stored.model.parties, derived.parties, "seed {seed}");
+        assert_eq!(stored.model.tasks, derived.tasks, "seed {seed}");
+        assert_eq!(stored.model.parties.len(), parties.len(), "seed {seed}");
+        for query in ["пётр", "asa", "lukasz", "vip", "person1", "EVENT"] {
+            let mut a: Vec<_> = stored.model.search.matching(query).into_iter().collect();
+            let mut b: Vec<_> = derived.search.matching(query).into_iter().collect();
+            a.sort();
+            b.sort();
+            assert_eq!(a, b, "seed {seed}, query {query:?}");
+        }
+    }
 }

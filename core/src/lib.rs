@@ -24,6 +24,7 @@ pub mod history;
 pub mod ids;
 pub mod layout;
 pub mod model;
+pub mod protocol;
 pub mod queries;
 pub mod read_model;
 pub mod search;

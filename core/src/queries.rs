@@ -40,6 +40,18 @@ pub fn parties<'m>(
     filter: &PartyFilter,
     sort: PartySort,
 ) -> Vec<&'m PartyRow> {
+    let (_, rows) = parties_page(model, filter, sort, usize::MAX);
+    rows
+}
+
+/// How many parties match `filter`, and the first `limit` of them in order. Only those are sorted
+/// fully: a screen showing the first hundred of ten thousand need not order the rest.
+pub fn parties_page<'m>(
+    model: &'m ReadModel,
+    filter: &PartyFilter,
+    sort: PartySort,
+    limit: usize,
+) -> (usize, Vec<&'m PartyRow>) {
     let role = filter.role.map(RoleRow::of);
     let tag = filter.tag.as_deref().map(fold);
     let keep = |row: &&PartyRow| {
@@ -50,6 +62,8 @@ pub fn parties<'m>(
     };
     let mut rows: Vec<&PartyRow> = if filter.query.trim().is_empty() {
         model.parties.values().filter(keep).collect()
+    } else if model.search_pending {
+        Vec::new()
     } else {
         model
             .search
@@ -59,14 +73,26 @@ pub fn parties<'m>(
             .filter(keep)
             .collect()
     };
-    match sort {
-        PartySort::Name => rows.sort_by(|a, b| a.sort_name.cmp(&b.sort_name).then(a.id.cmp(&b.id))),
-        PartySort::Newest => rows.sort_by_key(|row| (Reverse(row.created_at), row.id)),
-        PartySort::LeastRecentlyContacted => rows.sort_by_key(|row| {
-            (model.last_contact.get(&row.id).copied().unwrap_or(Timestamp(i64::MIN)), row.id)
-        }),
+    let total = rows.len();
+    let key = |row: &&'m PartyRow| -> (&'m str, i128, PartyId) {
+        let row: &'m PartyRow = row;
+        match sort {
+            PartySort::Name => (row.sort_name.as_str(), 0_i128, row.id),
+            PartySort::Newest => ("", -i128::from(row.created_at.0), row.id),
+            PartySort::LeastRecentlyContacted => (
+                "",
+                model.last_contact.get(&row.id).map_or(i128::MIN, |at| i128::from(at.0)),
+                row.id,
+            ),
+        }
+    };
+    let order = |a: &&'m PartyRow, b: &&'m PartyRow| key(a).cmp(&key(b));
+    if limit < rows.len() {
+        rows.select_nth_unstable_by(limit, order);
+        rows.truncate(limit);
     }
-    rows
+    rows.sort_unstable_by(order);
+    (total, rows)
 }
 
 /// One entry of a party's timeline.
@@ -154,6 +180,9 @@ pub struct KeepInTouch {
 
 /// Parties whose keep-in-touch cadence has run out by `now`, most overdue first.
 pub fn keep_in_touch_due(model: &ReadModel, now: Timestamp) -> Vec<KeepInTouch> {
+    if model.interactions_pending {
+        return Vec::new();
+    }
     let mut due: Vec<KeepInTouch> = model
         .parties
         .values()
@@ -250,6 +279,7 @@ mod tests {
         Deal, DealStatus, Interaction, InteractionKind, Money, Party, Pipeline, PipelineKind,
         RecordRef, Stage, Task,
     };
+    use crate::read_model::DocRows;
 
     const T0: i64 = 1_790_000_000_000;
 
@@ -396,6 +426,56 @@ mod tests {
         assert_eq!(by_contact, ["Acme", "Zoë Adams", "Борис Петров"], "never contacted first");
         let searched = PartyFilter { query: "бор".into(), ..PartyFilter::default() };
         assert_eq!(parties(&f.model, &searched, PartySort::Name).len(), 1);
+        let newest: Vec<&str> = parties(&f.model, &everyone, PartySort::Newest)
+            .iter()
+            .map(|r| r.name.as_str())
+            .collect();
+        let newest_rows = parties(&f.model, &everyone, PartySort::Newest);
+        assert!(newest_rows.windows(2).all(|p| p[0].created_at >= p[1].created_at), "{newest:?}");
+        // A page is the head of the full order, and counts everything.
+        for sort in [PartySort::Name, PartySort::Newest, PartySort::LeastRecentlyContacted] {
+            let all = parties(&f.model, &everyone, sort);
+            let (total, page) = parties_page(&f.model, &everyone, sort, 2);
+            assert_eq!((total, page.as_slice()), (all.len(), &all[..2]));
+        }
+    }
+
+    /// A device opens its lists from stored rows first, then builds the search index and reads the
+    /// interactions: until then, searches and keep-in-touch answer nothing rather than something wrong.
+    #[test]
+    fn a_model_opened_in_two_steps_answers_only_once_complete() {
+        let f = fixture();
+        let units: Vec<_> = f
+            .model
+            .heads
+            .keys()
+            .map(|key| {
+                (
+                    *key,
+                    DocRows {
+                        format: 1,
+                        heads: vec![],
+                        rows: f.model.rows_of(*key),
+                        damaged: vec![],
+                    },
+                )
+            })
+            .collect();
+        let (history, lists): (Vec<_>, Vec<_>) =
+            units.into_iter().partition(|(key, _)| matches!(key, DocKey::Interactions(_)));
+        let mut model = ReadModel::from_units_deferring_search(lists);
+        model.interactions_pending = true;
+        let searched = PartyFilter { query: "бор".into(), ..PartyFilter::default() };
+        let later = Timestamp(T0 + 100 * DAY_MS);
+        assert_eq!(parties(&model, &PartyFilter::default(), PartySort::Name).len(), 3);
+        assert!(parties(&model, &searched, PartySort::Name).is_empty());
+        assert!(keep_in_touch_due(&model, later).is_empty());
+
+        model.build_search();
+        model.add_units(history);
+        assert_eq!(parties(&model, &searched, PartySort::Name).len(), 1);
+        assert_eq!(keep_in_touch_due(&model, later), keep_in_touch_due(&f.model, later));
+        assert_eq!(model.last_contact, f.model.last_contact);
     }
 
     #[test]

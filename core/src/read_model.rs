@@ -224,6 +224,12 @@ pub struct ReadModel {
     members_of: HashMap<PartyId, BTreeSet<PartyId>>,
     pub damaged: BTreeMap<DocKey, Vec<(String, String)>>,
     pub heads: BTreeMap<DocKey, Vec<String>>,
+    /// Set while the search index is still to be built (see [`ReadModel::from_units_deferring_search`]):
+    /// searches answer nothing until [`ReadModel::build_search`].
+    pub search_pending: bool,
+    /// Set while the interaction rows are still being read (a device opens its lists first): queries that
+    /// depend on the last contact with a party answer nothing rather than something wrong.
+    pub interactions_pending: bool,
 }
 
 impl ReadModel {
@@ -235,6 +241,39 @@ impl ReadModel {
         }
         model.rebuild_derived();
         model
+    }
+
+    /// Like [`ReadModel::from_units`] without building the search index, the largest part of the work:
+    /// a device shows its lists first and builds the index right after ([`ReadModel::build_search`]).
+    pub fn from_units_deferring_search(
+        units: impl IntoIterator<Item = (DocKey, DocRows)>,
+    ) -> ReadModel {
+        let mut model = ReadModel { search_pending: true, ..ReadModel::default() };
+        for (key, unit) in units {
+            model.install(key, unit);
+        }
+        model.rebuild_derived();
+        model
+    }
+
+    /// Builds the search index over every party row (see `search_pending`).
+    pub fn build_search(&mut self) {
+        self.search = SearchIndex::build(
+            self.parties.values().map(|row| (row.id, searchable(&self.parties, row))),
+        );
+        self.search_pending = false;
+    }
+
+    /// Adds stored units read later than the rest (interactions, after the first screen), then clears
+    /// `interactions_pending`. A document already derived since (edited meanwhile) keeps its fresher rows.
+    pub fn add_units(&mut self, units: impl IntoIterator<Item = (DocKey, DocRows)>) {
+        for (key, unit) in units {
+            if !self.heads.contains_key(&key) {
+                self.install(key, unit);
+            }
+        }
+        self.rebuild_last_contact();
+        self.interactions_pending = false;
     }
 
     /// Replaces every row of document `key` by what `doc` holds now. Use when a document arrives whole
@@ -373,24 +412,15 @@ impl ReadModel {
     }
 
     fn reindex(&mut self, id: PartyId) {
+        if self.search_pending {
+            // The whole index is built from the rows later.
+            return;
+        }
         let Some(row) = self.parties.get(&id) else {
             self.search.remove(id);
             return;
         };
-        let mut names = vec![row.name.as_str()];
-        names.extend(
-            row.organisations
-                .iter()
-                .filter_map(|org| self.parties.get(org))
-                .map(|o| o.name.as_str()),
-        );
-        let searchable = SearchableParty {
-            names,
-            emails: row.emails.iter().map(String::as_str).collect(),
-            phones: row.phones.iter().map(String::as_str).collect(),
-            tags: row.tags.iter().map(String::as_str).collect(),
-        };
-        self.search.upsert(id, &searchable);
+        self.search.upsert(id, &searchable(&self.parties, row));
     }
 
     fn recompute_last_contact(&mut self, party: PartyId) {
@@ -434,9 +464,8 @@ impl ReadModel {
                 self.members_of.entry(*org).or_default().insert(row.id);
             }
         }
-        let ids: Vec<PartyId> = self.parties.keys().copied().collect();
-        for id in ids {
-            self.reindex(id);
+        if !self.search_pending {
+            self.build_search();
         }
     }
 
@@ -605,5 +634,21 @@ fn deal_row(id: DealId, deal: &Deal) -> DealRow {
             DealStatus::Lost => DealStatusRow::Lost,
         },
         created_at: deal.created_at,
+    }
+}
+/// What party `row` is found by: its names, its organisations' names, emails, phones and tags.
+fn searchable<'a>(
+    parties: &'a BTreeMap<PartyId, PartyRow>,
+    row: &'a PartyRow,
+) -> SearchableParty<'a> {
+    let mut names = vec![row.name.as_str()];
+    names.extend(
+        row.organisations.iter().filter_map(|org| parties.get(org)).map(|o| o.name.as_str()),
+    );
+    SearchableParty {
+        names,
+        emails: row.emails.iter().map(String::as_str).collect(),
+        phones: row.phones.iter().map(String::as_str).collect(),
+        tags: row.tags.iter().map(String::as_str).collect(),
     }
 }

@@ -132,6 +132,19 @@ impl Browser {
         Ok(())
     }
 
+    /// Kills the page's renderer process (as a phone killing a backgrounded tab would), then opens
+    /// `path` in another tab of the same profile.
+    pub async fn crash_and_reopen(&self, path: &str) -> E2eResult {
+        let crashed = self.driver.window().await?;
+        // The spare tab is made first: once the page's process is gone its session answers nothing.
+        let spare = self.driver.new_tab().await?;
+        self.driver.switch_to_window(crashed).await?;
+        // The renderer dies before it can answer, so this command's own outcome means nothing.
+        let _ = self.cdp("Page.crash", json!({})).await;
+        self.driver.switch_to_window(spare).await?;
+        self.open(path).await
+    }
+
     /// The current path (and query) of the page.
     pub async fn path(&self) -> E2eResult<String> {
         let url = self.driver.current_url().await?;

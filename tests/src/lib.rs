@@ -49,6 +49,28 @@ struct Inner {
 }
 
 impl Harness {
+    /// A harness around an already started relay, for benchmarks that drive it outside [`run`].
+    pub async fn with_relay(name: &str, relay: Relay) -> E2eResult<Harness> {
+        let driver = ChromeDriver::start().await?;
+        Ok(Harness {
+            inner: Arc::new(Inner {
+                test_name: name.to_owned(),
+                relay,
+                driver,
+                browsers: Mutex::new(Vec::new()),
+            }),
+        })
+    }
+
+    /// Closes every browser this harness started.
+    pub async fn shutdown(&self) {
+        let browsers: Vec<Browser> =
+            std::mem::take(&mut *self.inner.browsers.lock().expect("list"));
+        for browser in browsers {
+            browser.quit().await;
+        }
+    }
+
     /// The relay serving the app under test.
     pub fn relay(&self) -> &Relay {
         &self.inner.relay
@@ -102,15 +124,13 @@ where
         Ok(Err(error)) => Some(error.to_string()),
         Err(join_error) => Some(panic_message(join_error)),
     };
-    let browsers: Vec<Browser> = std::mem::take(&mut *harness.inner.browsers.lock().expect("list"));
     if failure.is_some() {
+        let browsers = harness.inner.browsers.lock().expect("list").clone();
         for browser in &browsers {
             browser.save_failure_artifacts().await;
         }
     }
-    for browser in browsers {
-        browser.quit().await;
-    }
+    harness.shutdown().await;
     if let Some(message) = failure {
         panic!("{test_name} failed: {message}\n(artifacts: {})", harness.artifacts_dir().display());
     }
@@ -118,18 +138,10 @@ where
 
 async fn start(test_name: &str, relay_args: &[&str]) -> E2eResult<Harness> {
     let relay = Relay::start(relay_args).await?;
-    let driver = ChromeDriver::start().await?;
     let dir = artifacts_root().join(test_name);
     // Stale artifacts from an earlier run would be mistaken for this run's.
     let _ = std::fs::remove_dir_all(&dir);
-    Ok(Harness {
-        inner: Arc::new(Inner {
-            test_name: test_name.to_owned(),
-            relay,
-            driver,
-            browsers: Mutex::new(Vec::new()),
-        }),
-    })
+    Harness::with_relay(test_name, relay).await
 }
 
 fn panic_message(error: tokio::task::JoinError) -> String {

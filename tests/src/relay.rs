@@ -1,6 +1,6 @@
 //! The relay under test: the real `rapport-relay` binary, as a child process.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -8,7 +8,8 @@ use tokio::process::{Child, Command};
 
 use crate::{E2eError, E2eResult, workspace_root};
 
-/// A running relay on `127.0.0.1` with its own temporary data folder. Killed when dropped.
+/// A running relay on `127.0.0.1` with its own temporary data folder (or a given one). Killed when
+/// dropped.
 #[derive(Debug)]
 pub struct Relay {
     url: String,
@@ -16,12 +17,18 @@ pub struct Relay {
     _child: Child,
     // Kept open so the relay never writes into a closed pipe.
     _stdout: BufReader<tokio::process::ChildStdout>,
-    _data: tempfile::TempDir,
+    _data: Option<tempfile::TempDir>,
 }
 
 impl Relay {
     /// Starts the relay on a free port, serving `dist/` (or `RAPPORT_DIST`), and waits until it listens.
     pub async fn start(extra_args: &[&str]) -> E2eResult<Relay> {
+        Relay::start_in(None, extra_args).await
+    }
+
+    /// Like [`Relay::start`], keeping its data in `data_dir` when given (a benchmark reuses the demo
+    /// workspace cached there) instead of a temporary folder.
+    pub async fn start_in(data_dir: Option<&Path>, extra_args: &[&str]) -> E2eResult<Relay> {
         let dist = dist_dir();
         if !dist.join("index.html").is_file() {
             return Err(E2eError::Setup(format!(
@@ -30,13 +37,23 @@ impl Relay {
             )));
         }
         let binary = relay_binary()?;
-        let data = tempfile::tempdir().map_err(|source| io("creating the data folder", source))?;
+        let temporary = match data_dir {
+            Some(_) => None,
+            None => {
+                Some(tempfile::tempdir().map_err(|source| io("creating the data folder", source))?)
+            }
+        };
+        let data: &Path = match (&temporary, data_dir) {
+            (Some(temporary), _) => temporary.path(),
+            (None, Some(given)) => given,
+            (None, None) => unreachable!("one of the two is set above"),
+        };
         let mut child = Command::new(&binary)
             .args(["--listen", "127.0.0.1:0", "--log-format", "json"])
             .arg("--dist")
             .arg(&dist)
             .arg("--data-dir")
-            .arg(data.path())
+            .arg(data)
             .args(extra_args)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -55,7 +72,7 @@ impl Relay {
             .strip_prefix("Rapport relay listening on ")
             .ok_or_else(|| E2eError::Setup(format!("relay printed {first_line:?}")))?
             .to_owned();
-        Ok(Relay { url, _child: child, _stdout: stdout, _data: data })
+        Ok(Relay { url, _child: child, _stdout: stdout, _data: temporary })
     }
 
     /// `http://127.0.0.1:<port>`, without a trailing slash.

@@ -3,7 +3,7 @@
 //! the stored read model, in a browser with no other copy of the data.
 
 use rapport_e2e::pages::AppShell;
-use rapport_e2e::{Viewport, run_with_relay_args, wait_until};
+use rapport_e2e::{Viewport, run, run_with_relay_args, wait_until};
 
 const PARTIES: usize = 300;
 
@@ -55,8 +55,13 @@ async fn demo_data_is_listed_searched_and_edits_survive_a_reload() {
             })
             .await?;
 
-            // Reload: the app reads the stored rows and finds her, diacritics or not.
+            // Reload: the app reads the stored rows — the demo and her — and finds her, diacritics or not.
             browser.open("/parties").await?;
+            wait_until("everyone to be listed after the reload", 30, || {
+                let browser = browser.clone();
+                async move { Ok((count(browser).await? == format!("{} found", PARTIES + 1)).then_some(())) }
+            })
+            .await?;
             let search = browser.by_testid("party-search").await?;
             search.send_keys("елкина").await?;
             wait_until("the person added before the reload", 30, || {
@@ -69,9 +74,80 @@ async fn demo_data_is_listed_searched_and_edits_survive_a_reload() {
             let total = browser.eval("return indexedDB.databases().then(d => d.map(x => x.name));").await?;
             assert!(total.to_string().contains("rapport"), "{total}");
             browser.screenshot("parties-after-reload").await?;
+
+            // Settings: every stored document is read back and compacted, nothing damaged.
+            browser.open("/settings").await?;
+            browser.by_testid("check-storage").await?.click().await?;
+            let report = wait_until("the storage check", 60, || {
+                let browser = browser.clone();
+                async move {
+                    if !browser.has_testid("storage-report").await? {
+                        return Ok(None);
+                    }
+                    Ok(Some(browser.by_testid("storage-report").await?.text().await?))
+                }
+            })
+            .await?;
+            assert!(!browser.has_testid("storage-damaged").await?, "{report}");
+            let documents: usize = browser.by_testid("storage-documents").await?.text().await?.parse().unwrap_or(0);
+            assert!(documents > 50, "the demo spans many documents: {report}");
+            browser.screenshot("settings-storage-check").await?;
             assert!(browser.console_errors().await?.is_empty(), "{:?}", browser.console_errors().await?);
             Ok(())
         },
     )
+    .await;
+}
+
+/// Every person the app said was saved is there after the browser's page process dies mid-batch.
+#[tokio::test]
+async fn a_crashed_page_keeps_every_acknowledged_edit() {
+    run("a_crashed_page_keeps_every_acknowledged_edit", |harness| async move {
+        let browser = harness.browser(Viewport::Desktop).await?;
+        AppShell::open(&browser, "/parties").await?;
+        browser.wait_for_script(
+            "the workspace to open",
+            "return document.querySelector('[data-testid=party-count]').textContent === '0 found';",
+        )
+        .await?;
+        let acknowledged = ["Ada Lovelace", "Борис Пастернак", "Chloé Dubois", "Dmitri Ivanov"];
+        for person in acknowledged {
+            browser.by_testid("new-party-name").await?.send_keys(person).await?;
+            browser.by_testid("add-party").await?.click().await?;
+            wait_until("the app to acknowledge the save", 10, || {
+                let browser = browser.clone();
+                async move {
+                    let value = browser
+                        .eval(
+                            "return document.querySelector('[data-testid=new-party-name]').value;",
+                        )
+                        .await?;
+                    Ok((value == "").then_some(()))
+                }
+            })
+            .await?;
+        }
+        // One more, in flight when the page process is killed: it may or may not survive.
+        browser.by_testid("new-party-name").await?.send_keys("Eve in flight").await?;
+        browser.by_testid("add-party").await?.click().await?;
+        browser.crash_and_reopen("/parties").await?;
+        let text = wait_until("the people saved before the crash", 30, || {
+            let browser = browser.clone();
+            async move {
+                let count = browser.by_testid("party-count").await?.text().await?;
+                let found: usize =
+                    count.split_whitespace().next().and_then(|n| n.parse().ok()).unwrap_or(0);
+                if found < acknowledged.len() {
+                    return Ok(None);
+                }
+                Ok(Some(browser.by_testid("party-list").await?.text().await?))
+            }
+        })
+        .await?;
+        for person in acknowledged {
+            assert!(text.contains(person), "{person} was acknowledged and must survive: {text}");
+        }
+        Ok(())
+    })
     .await;
 }

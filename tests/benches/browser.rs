@@ -1,0 +1,258 @@
+//! The browser benchmark harness (issue 3): the real app, built for release, served by the real relay
+//! with its seeded demo workspace, driven in headless Chromium. Timings come from the app's own User
+//! Timing measures (`app/src/timing.rs`), read after each scripted action, so WebDriver round trips are
+//! not part of any figure.
+//!
+//! Run with `scripts/bench-browser` (it builds the app and the relay first). `RAPPORT_BENCH_PARTIES` sets
+//! the demo size (default 10,000 parties, with 5× interactions, ÷5 deals, ÷2 tasks); the demo is cached in
+//! `~/.cache/rapport/bench-relay` so only the first run generates it.
+
+// The report on the terminal is what this program is for.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use rapport_e2e::{Browser, E2eError, E2eResult, Harness, Relay, Viewport, wait_until};
+use serde_json::Value;
+
+const OPENS: usize = 7;
+const SEARCH_ROUNDS: usize = 5;
+const EDITS: usize = 20;
+const QUERIES: [&str; 8] = ["a", "ив", "smith", "петрова", "mar", "ольга", "+7 9", "zzzz"];
+
+#[tokio::main]
+async fn main() {
+    // `cargo bench` passes `--bench`; anything else (e.g. `cargo test --benches`) just compiles.
+    if !std::env::args().any(|arg| arg == "--bench") {
+        return;
+    }
+    if let Err(error) = run().await {
+        eprintln!("browser benchmark failed: {error}");
+        std::process::exit(1);
+    }
+}
+
+async fn run() -> E2eResult {
+    let parties: usize =
+        std::env::var("RAPPORT_BENCH_PARTIES").ok().and_then(|n| n.parse().ok()).unwrap_or(10_000);
+    let data = cache_dir();
+    std::fs::create_dir_all(&data)
+        .map_err(|source| E2eError::Io { what: "creating the bench data folder".into(), source })?;
+    let count = parties.to_string();
+    let relay = Relay::start_in(Some(&data), &["--demo", "--demo-parties", &count]).await?;
+    let harness = Harness::with_relay("browser-bench", relay).await?;
+    let outcome = measure(&harness, parties).await;
+    harness.shutdown().await;
+    let report = outcome?;
+    println!("\n{report}");
+    Ok(())
+}
+
+fn cache_dir() -> PathBuf {
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
+    home.join(".cache/rapport/bench-relay")
+}
+
+async fn measure(harness: &Harness, parties: usize) -> E2eResult<String> {
+    let browser = harness.browser(Viewport::Desktop).await?;
+    let mut report = format!("browser benchmark: {parties} parties\n");
+
+    // A new device: the demo arrives from the relay and is stored (generated first if not cached).
+    let started = Instant::now();
+    browser.open("/parties").await?;
+    wait_for_count(&browser, parties, 900).await?;
+    report += &format!(
+        "first start (fetch the demo, store documents and rows): {:.1} s\n",
+        started.elapsed().as_secs_f64()
+    );
+
+    // Open with data in IndexedDB, to the first rendered list.
+    let mut opens = Vec::new();
+    let mut ready = Vec::new();
+    let mut steps: [Vec<f64>; 3] = Default::default();
+    let mut marks: [Vec<f64>; 2] = Default::default();
+    for _ in 0..OPENS {
+        browser.open("/parties").await?;
+        wait_for_count(&browser, parties, 60).await?;
+        for (samples, name) in steps.iter_mut().zip(OPEN_STEPS) {
+            samples.push(number(&browser.eval(&MEASURE.replace("NAME", name)).await?)?);
+        }
+        for (samples, name) in marks.iter_mut().zip(OPEN_MARKS) {
+            samples.push(number(&browser.eval(&ENTRY_START.replace("NAME", name)).await?)?);
+        }
+        opens.push(number(
+            &browser.eval(ENTRY_START.replace("NAME", "rapport:list-rendered").as_str()).await?,
+        )?);
+        ready.push(number(&browser.eval(DOM_CONTENT_LOADED).await?)?);
+    }
+    report += &line("open to first rendered list (from navigation start)", &opens, "ms");
+    report += &line("  of which: page and wasm loaded (DOMContentLoaded)", &ready, "ms");
+    for (samples, name) in marks.iter().zip(OPEN_MARKS) {
+        report += &line(&format!("  {name} at"), samples, "ms");
+    }
+    for (samples, name) in steps.iter().zip(OPEN_STEPS) {
+        report += &line(&format!("  of which: {name}"), samples, "ms");
+    }
+
+    // Search: the whole query (search, sort, first 100 rows) as the list computes it.
+    let mut all = Vec::new();
+    for query in QUERIES {
+        let mut samples = Vec::new();
+        for round in 0..SEARCH_ROUNDS {
+            // Alternate with the empty query so every round computes afresh.
+            set_search(&browser, "").await?;
+            set_search(&browser, query).await?;
+            let took = number(&browser.eval(&MEASURE.replace("NAME", "rapport:search")).await?)?;
+            if round > 0 {
+                samples.push(took);
+            }
+        }
+        report += &line(&format!("search {query:?}"), &samples, "ms");
+        all.extend(samples);
+    }
+    set_search(&browser, "").await?;
+    let everyone = number(&browser.eval(&MEASURE.replace("NAME", "rapport:search")).await?)?;
+    report += &line("search, every query above", &all, "ms");
+    report += &format!("list everyone (empty query, all {parties} sorted): {everyone:.2} ms\n");
+
+    // One local edit: quick add, from submit to durable with the read model updated.
+    let mut warm = Vec::new();
+    let mut cold = Vec::new();
+    let mut parts: [Vec<f64>; 3] = Default::default();
+    for edit in 0..EDITS {
+        let (total, loaded) = quick_add(&browser, &format!("Bench person {edit}")).await?;
+        match loaded {
+            Some(load) => cold.push((total, load)),
+            None => warm.push(total),
+        }
+        for (samples, name) in parts.iter_mut().zip(EDIT_PARTS) {
+            if let Some(took) = browser.eval(&MEASURE.replace("NAME", name)).await?.as_f64() {
+                samples.push(took);
+            }
+        }
+    }
+    report += &line("edit, document already in memory", &warm, "ms");
+    for (samples, name) in parts.iter().zip(EDIT_PARTS) {
+        report += &line(&format!("  every edit, {name}"), samples, "ms");
+    }
+    let cold_total: Vec<f64> = cold.iter().map(|(total, _)| *total).collect();
+    let cold_load: Vec<f64> = cold.iter().map(|(_, load)| *load).collect();
+    report += &line("edit, first in its document (loads it)", &cold_total, "ms");
+    report += &line("  of which: loading the document", &cold_load, "ms");
+
+    // Load every document from IndexedDB (Settings → Check and compact), twice: before and after
+    // compaction.
+    for pass in ["before compaction", "after compaction"] {
+        browser.open("/settings").await?;
+        browser.eval(CLEAR_REPORT).await?;
+        browser.by_testid("check-storage").await?.click().await?;
+        wait_until("the storage check", 300, || {
+            let browser = browser.clone();
+            async move { Ok(browser.has_testid("storage-report").await?.then_some(())) }
+        })
+        .await?;
+        let load = number(&browser.eval(&MEASURE.replace("NAME", "rapport:load-all")).await?)?;
+        let text = |id: &'static str| {
+            let browser = browser.clone();
+            async move { Ok::<_, E2eError>(browser.by_testid(id).await?.text().await?) }
+        };
+        report += &format!(
+            "load every document, {pass}: {load:.0} ms; {} documents; wasm memory {}; stored {} → {}\n",
+            text("storage-documents").await?,
+            text("storage-memory").await?,
+            text("storage-bytes-before").await?,
+            text("storage-bytes-after").await?,
+        );
+        let usage = browser.eval(STORAGE_USAGE).await?;
+        report += &format!("  origin storage in use (navigator.storage.estimate): {usage} bytes\n");
+    }
+    let errors = browser.console_errors().await?;
+    if !errors.is_empty() {
+        report += &format!("console errors: {errors:?}\n");
+    }
+    Ok(report)
+}
+
+async fn wait_for_count(browser: &Browser, parties: usize, seconds: u64) -> E2eResult {
+    let expected = format!("{parties} found");
+    wait_until("the demo workspace to be listed", seconds, || {
+        let browser = browser.clone();
+        let expected = expected.clone();
+        async move {
+            let script = "const e = document.querySelector('[data-testid=party-count]'); return e ? e.textContent : '';";
+            Ok((browser.eval(script).await? == Value::String(expected)).then_some(()))
+        }
+    })
+    .await
+}
+
+async fn set_search(browser: &Browser, query: &str) -> E2eResult {
+    let script = format!(
+        "const input = document.querySelector('[data-testid=party-search]');
+         input.value = {query};
+         input.dispatchEvent(new Event('input'));",
+        query = Value::String(query.to_owned())
+    );
+    browser.eval(&script).await?;
+    Ok(())
+}
+
+/// Adds a person; returns the edit's time and, if it had to load its document first, that load's time.
+async fn quick_add(browser: &Browser, name: &str) -> E2eResult<(f64, Option<f64>)> {
+    let script = format!(
+        "performance.clearMeasures('rapport:edit');
+         performance.clearMeasures('rapport:load-document');
+         const input = document.querySelector('[data-testid=new-party-name]');
+         input.value = {name};
+         input.dispatchEvent(new Event('input'));
+         document.querySelector('[data-testid=add-party]').click();",
+        name = Value::String(name.to_owned())
+    );
+    browser.eval(&script).await?;
+    wait_until("the edit to be saved", 30, || async {
+        let script = "return performance.getEntriesByName('rapport:edit').length > 0";
+        Ok((browser.eval(script).await? == Value::Bool(true)).then_some(()))
+    })
+    .await?;
+    let total = number(&browser.eval(&MEASURE.replace("NAME", "rapport:edit")).await?)?;
+    let load = browser.eval(&MEASURE.replace("NAME", "rapport:load-document")).await?.as_f64();
+    Ok((total, load))
+}
+
+/// The steps of opening the workspace, measured separately by the app.
+const OPEN_STEPS: [&str; 3] =
+    ["rapport:open-read-rows", "rapport:open-build-model", "rapport:open-settings"];
+/// Moments of opening, as marks from navigation start.
+const OPEN_MARKS: [&str; 2] = ["rapport:wasm-started", "rapport:workspace-open"];
+/// The steps of an edit, measured separately by the app.
+const EDIT_PARTS: [&str; 3] = ["rapport:edit-change", "rapport:edit-rows", "rapport:edit-store"];
+const MEASURE: &str = "const m = performance.getEntriesByName('NAME', 'measure'); return m.length ? m[m.length - 1].duration : null;";
+const ENTRY_START: &str =
+    "const m = performance.getEntriesByName('NAME'); return m.length ? m[0].startTime : null;";
+const DOM_CONTENT_LOADED: &str =
+    "return performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd;";
+const CLEAR_REPORT: &str = "performance.clearMeasures('rapport:load-all');";
+const STORAGE_USAGE: &str = "return navigator.storage.estimate().then(e => e.usage);";
+
+fn number(value: &Value) -> E2eResult<f64> {
+    value
+        .as_f64()
+        .ok_or_else(|| E2eError::Setup(format!("expected a number from the page, got {value}")))
+}
+
+/// `what: median (min–max, n) unit`.
+fn line(what: &str, samples: &[f64], unit: &str) -> String {
+    if samples.is_empty() {
+        return format!("{what}: no samples\n");
+    }
+    let mut sorted = samples.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let median = sorted[sorted.len() / 2];
+    format!(
+        "{what}: median {median:.2} {unit} (min {:.2}, max {:.2}, n = {})\n",
+        sorted[0],
+        sorted[sorted.len() - 1],
+        sorted.len()
+    )
+}
