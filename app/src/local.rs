@@ -124,7 +124,7 @@ impl ChunkStats {
 
 /// Runs `change` on document `key` and resolves once the change and the refreshed rows are durable.
 /// `records` names every record the change may touch: their rows are re-read (a local edit knows what it
-/// edits, which spares diffing the document). If storing fails, the in-memory change is undone (the document is read back from the device), so the
+/// edits, which spares diffing the document). If storing fails, the in-memory change is undone, so the
 /// screen never shows as saved what is not; the caller shows the error and keeps the user's input.
 pub async fn write(
     shared: &Shared,
@@ -134,10 +134,11 @@ pub async fn write(
 ) -> Result<(), LocalError> {
     let span = Span::start("rapport:edit");
     ensure_loaded(shared, key).await?;
-    let (store, save) = {
+    let (store, save, before) = {
         let mut ws = shared.borrow_mut();
+        let before = ws.docs.get_mut(&key).map(AutoCommit::get_heads).unwrap_or_default();
         let save = ws.apply(key, records, change)?;
-        (ws.store.clone(), save)
+        (ws.store.clone(), save, before)
     };
     let span_store = Span::start("rapport:edit-store");
     let result = store
@@ -150,12 +151,21 @@ pub async fn write(
         )
         .await;
     if let Err(error) = result {
-        shared.borrow_mut().docs.remove(&key);
-        ensure_loaded(shared, key).await?;
+        // Not stored, so not shown: the document goes back to what the device holds — or, if the
+        // device cannot be read either, to its heads before this change — and its rows are derived again.
+        let from_device = store.load(save.document).await.ok().and_then(|loaded| loaded.document);
         let mut ws = shared.borrow_mut();
         let ws = &mut *ws;
-        if let Some(doc) = ws.docs.get_mut(&key) {
-            ws.model.replace_document(key, doc);
+        let restored =
+            from_device.or_else(|| ws.docs.get_mut(&key).and_then(|doc| doc.fork_at(&before).ok()));
+        match restored {
+            Some(mut doc) => {
+                ws.model.replace_document(key, &mut doc);
+                ws.docs.insert(key, doc);
+            }
+            None => {
+                ws.docs.remove(&key);
+            }
         }
         return Err(error.into());
     }
@@ -411,6 +421,12 @@ impl LocalWorkspace {
         local.settings = local.load_settings().await?;
         span.end();
         Ok((local, report))
+    }
+
+    /// Closes the device storage: every later read or write fails with an error. (A tab must do this
+    /// when another tab upgrades the database.)
+    pub fn close_storage(&self) {
+        self.store.clone().close();
     }
 
     fn empty(store: ChunkStore, workspace: WorkspaceId) -> LocalWorkspace {

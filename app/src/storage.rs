@@ -103,6 +103,12 @@ pub struct ChunkStore {
 }
 
 impl ChunkStore {
+    /// Closes the database connection, for every clone of this store: later reads and writes fail with
+    /// an error. (What a tab must do when another tab upgrades the database.)
+    pub fn close(self) {
+        self.db.close();
+    }
+
     /// Opens (creating if needed) the database `name`.
     pub async fn open(name: &str) -> Result<ChunkStore, StorageError> {
         let db = Database::open(name)

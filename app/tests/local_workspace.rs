@@ -271,3 +271,33 @@ async fn the_stored_read_model_matches_the_documents_after_random_edits() {
         }
     }
 }
+
+#[wasm_bindgen_test]
+async fn a_failed_save_is_an_error_and_is_not_shown() {
+    let name = database("failed-save");
+    let (ws, _) = open_fully(&name).await;
+    let shared = Rc::new(RefCell::new(ws));
+    let id = PartyId::generate(&mut BrowserIds);
+    local::create(&shared, id, Party { name: "Saved Person".into(), ..Party::default() })
+        .await
+        .unwrap();
+
+    // The device storage goes away (here: its connection is closed), then the user edits.
+    shared.borrow().close_storage();
+    let renamed = local::update::<Party>(&shared, id, |p| p.name = "Unsaved Name".into()).await;
+    assert!(renamed.is_err(), "the edit must fail, not pretend");
+    let added = PartyId::generate(&mut BrowserIds);
+    let created =
+        local::create(&shared, added, Party { name: "Unsaved Person".into(), ..Party::default() })
+            .await;
+    assert!(created.is_err());
+    {
+        let ws = shared.borrow();
+        assert_eq!(names(&ws, "saved"), ["Saved Person"], "the list shows only what is stored");
+        assert!(names(&ws, "unsaved").is_empty());
+    }
+
+    // What the device holds agrees.
+    let (again, _) = open_fully(&name).await;
+    assert_eq!(names(&again, ""), ["Saved Person"]);
+}
