@@ -1,10 +1,12 @@
 //! The Rapport relay as a library: `router` builds the whole HTTP surface so that tests drive exactly
 //! what `main.rs` serves.
 
+mod accounts;
 mod assets;
 mod config;
 mod demo;
 mod health;
+pub mod store;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -16,6 +18,7 @@ use tower_http::trace::TraceLayer;
 pub use assets::AppAssets;
 pub use config::{Config, LogFormat};
 pub use demo::DemoWorkspace;
+pub use store::Store;
 
 /// What every handler may read. Cheap to clone: everything inside is shared.
 #[derive(Clone, Debug)]
@@ -23,12 +26,14 @@ pub struct AppState {
     /// The built web app (Trunk's `dist/`).
     pub assets: AppAssets,
     pub demo: DemoWorkspace,
+    /// The embedded database: accounts and sessions (and, with sync, workspaces and documents).
+    pub store: Store,
     started: Arc<Instant>,
 }
 
 impl AppState {
-    pub fn new(assets: AppAssets) -> Self {
-        Self { assets, demo: DemoWorkspace::off(), started: Arc::new(Instant::now()) }
+    pub fn new(assets: AppAssets, store: Store) -> Self {
+        Self { assets, demo: DemoWorkspace::off(), store, started: Arc::new(Instant::now()) }
     }
 
     pub fn with_demo(mut self, demo: DemoWorkspace) -> Self {
@@ -45,6 +50,7 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(health::router())
+        .merge(accounts::router())
         .route("/api/demo", axum::routing::get(demo::serve))
         .fallback(assets::serve)
         .with_state(state)

@@ -3,7 +3,7 @@
 
 use anyhow::Context;
 use clap::Parser;
-use rapport_sync_server::{AppAssets, AppState, Config, DemoWorkspace, LogFormat, router};
+use rapport_sync_server::{AppAssets, AppState, Config, DemoWorkspace, LogFormat, Store, router};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -13,6 +13,8 @@ async fn main() -> anyhow::Result<()> {
 
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating the data folder {}", config.data_dir.display()))?;
+    let store = Store::open(&config.data_dir)
+        .with_context(|| format!("opening the database in {}", config.data_dir.display()))?;
     let assets = AppAssets::new(&config.dist);
     if !assets.is_built() {
         tracing::warn!(dist = %config.dist.display(), "the web app is not built; serving the API only");
@@ -34,7 +36,7 @@ async fn main() -> anyhow::Result<()> {
     } else {
         DemoWorkspace::off()
     };
-    axum::serve(listener, router(AppState::new(assets).with_demo(demo)))
+    axum::serve(listener, router(AppState::new(assets, store).with_demo(demo)))
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("serving HTTP")?;

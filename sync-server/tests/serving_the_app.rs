@@ -37,10 +37,13 @@ async fn get(dist: &std::path::Path, uri: &str, accept_encoding: Option<&str>) -
     if let Some(encoding) = accept_encoding {
         request = request.header(header::ACCEPT_ENCODING, encoding);
     }
-    let response = router(AppState::new(AppAssets::new(dist)))
-        .oneshot(request.body(Body::empty()).unwrap())
-        .await
-        .unwrap();
+    let response = router(AppState::new(
+        AppAssets::new(dist),
+        rapport_sync_server::Store::in_memory().unwrap(),
+    ))
+    .oneshot(request.body(Body::empty()).unwrap())
+    .await
+    .unwrap();
     let status = response.status();
     let headers = response.headers().clone();
     let body = response.into_body().collect().await.unwrap().to_bytes();
