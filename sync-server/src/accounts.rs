@@ -63,7 +63,7 @@ impl From<Account> for Me {
 
 /// An answer that is not a success: a status and a sentence for the person.
 #[derive(Debug)]
-pub(crate) struct Refusal(StatusCode, String);
+pub(crate) struct Refusal(pub(crate) StatusCode, pub(crate) String);
 
 impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
@@ -78,7 +78,7 @@ impl From<StoreError> for Refusal {
     }
 }
 
-fn bad_request(message: &str) -> Refusal {
+pub(crate) fn bad_request(message: &str) -> Refusal {
     Refusal(StatusCode::BAD_REQUEST, message.into())
 }
 
@@ -203,14 +203,14 @@ fn session_token(headers: &HeaderMap) -> Option<String> {
 }
 
 /// 32 random bytes, hex encoded.
-fn random_token() -> String {
+pub(crate) fn random_token() -> String {
     let mut bytes = [0u8; 32];
     // The operating system's randomness; a relay without it cannot issue sessions safely.
     getrandom::fill(&mut bytes).expect("the operating system's random source");
     hex(&bytes)
 }
 
-fn hash_token(token: &str) -> String {
+pub(crate) fn hash_token(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))
 }
 
@@ -250,7 +250,7 @@ fn dummy_hash() -> &'static str {
     })
 }
 
-fn unix_seconds() -> i64 {
+pub(crate) fn unix_seconds() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)

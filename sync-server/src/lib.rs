@@ -7,6 +7,7 @@ mod config;
 mod demo;
 mod health;
 pub mod store;
+mod workspaces;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -51,6 +52,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(health::router())
         .merge(accounts::router())
+        .merge(workspaces::router())
         .route("/api/demo", axum::routing::get(demo::serve))
         .fallback(assets::serve)
         .with_state(state)

@@ -30,6 +30,31 @@ const MIGRATIONS: &[&str] = &[
         expires_at INTEGER NOT NULL
     );
     CREATE INDEX sessions_by_account ON sessions(account_id);",
+    // 2: workspaces, who may use them, invitations, and single-use tickets for the sync socket.
+    "CREATE TABLE workspaces (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+    );
+    CREATE TABLE memberships (
+        workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+        account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        role TEXT NOT NULL CHECK (role IN ('owner', 'admin', 'member', 'viewer')),
+        PRIMARY KEY (workspace_id, account_id)
+    );
+    CREATE INDEX memberships_by_account ON memberships(account_id);
+    CREATE TABLE invites (
+        code_hash TEXT PRIMARY KEY,
+        workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+        role TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+    );
+    CREATE TABLE tickets (
+        ticket_hash TEXT PRIMARY KEY,
+        account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+        expires_at INTEGER NOT NULL
+    );",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +65,8 @@ pub enum StoreError {
     NewerSchema { found: i64, known: i64 },
     #[error("already exists")]
     Duplicate,
+    #[error("a workspace keeps at least one owner")]
+    LastOwner,
     #[error("the database task stopped: {0}")]
     Task(String),
 }
@@ -184,6 +211,249 @@ pub fn delete_session(connection: &mut Connection, token_hash: &str) -> Result<(
     Ok(())
 }
 
+/// What a member may do in a workspace, from most to least.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    Owner,
+    Admin,
+    Member,
+    Viewer,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Admin => "admin",
+            Role::Member => "member",
+            Role::Viewer => "viewer",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Role> {
+        [Role::Owner, Role::Admin, Role::Member, Role::Viewer]
+            .into_iter()
+            .find(|r| r.as_str() == text)
+    }
+
+    /// Owners and admins manage members and invitations.
+    pub fn manages(self) -> bool {
+        self <= Role::Admin
+    }
+
+    /// Everyone but viewers may change documents.
+    pub fn writes(self) -> bool {
+        self <= Role::Member
+    }
+}
+
+/// A workspace as one member sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Membership {
+    pub workspace: String,
+    pub name: String,
+    pub role: Role,
+}
+
+/// Creates workspace `id` with `account` as its owner. `Duplicate` if the id is taken.
+pub fn create_workspace(
+    connection: &mut Connection,
+    id: &str,
+    name: &str,
+    account: i64,
+    now: i64,
+) -> Result<(), StoreError> {
+    let tx = connection.transaction()?;
+    let inserted = tx.execute(
+        "INSERT INTO workspaces (id, name, created_at) VALUES (?1, ?2, ?3)",
+        params![id, name, now],
+    );
+    match inserted {
+        Ok(_) => {}
+        Err(rusqlite::Error::SqliteFailure(error, _))
+            if error.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            return Err(StoreError::Duplicate);
+        }
+        Err(error) => return Err(error.into()),
+    }
+    tx.execute(
+        "INSERT INTO memberships (workspace_id, account_id, role) VALUES (?1, ?2, 'owner')",
+        params![id, account],
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// `account`'s membership of `workspace`, if any.
+pub fn membership(
+    connection: &mut Connection,
+    workspace: &str,
+    account: i64,
+) -> Result<Option<Membership>, StoreError> {
+    Ok(connection
+        .query_row(
+            "SELECT w.id, w.name, m.role FROM memberships m JOIN workspaces w ON w.id = m.workspace_id
+             WHERE m.workspace_id = ?1 AND m.account_id = ?2",
+            params![workspace, account],
+            membership_row,
+        )
+        .optional()?)
+}
+
+fn membership_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Membership> {
+    let role: String = row.get(2)?;
+    Ok(Membership {
+        workspace: row.get(0)?,
+        name: row.get(1)?,
+        role: Role::parse(&role).unwrap_or(Role::Viewer),
+    })
+}
+
+/// Every workspace `account` belongs to.
+pub fn memberships_of(
+    connection: &mut Connection,
+    account: i64,
+) -> Result<Vec<Membership>, StoreError> {
+    let mut statement = connection.prepare(
+        "SELECT w.id, w.name, m.role FROM memberships m JOIN workspaces w ON w.id = m.workspace_id
+         WHERE m.account_id = ?1 ORDER BY w.name",
+    )?;
+    let rows = statement.query_map(params![account], membership_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The members of `workspace`: account, name, email, role.
+pub fn members(
+    connection: &mut Connection,
+    workspace: &str,
+) -> Result<Vec<(Account, Role)>, StoreError> {
+    let mut statement = connection.prepare(
+        "SELECT a.id, a.email, a.name, m.role FROM memberships m JOIN accounts a ON a.id = m.account_id
+         WHERE m.workspace_id = ?1 ORDER BY a.name",
+    )?;
+    let rows = statement.query_map(params![workspace], |row| {
+        let role: String = row.get(3)?;
+        Ok((
+            Account { id: row.get(0)?, email: row.get(1)?, name: row.get(2)? },
+            Role::parse(&role).unwrap_or(Role::Viewer),
+        ))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Removes `account` from `workspace`, with its unused tickets; `false` if it was not a member. Refused
+/// with `LastOwner` when it would leave the workspace without an owner.
+pub fn remove_member(
+    connection: &mut Connection,
+    workspace: &str,
+    account: i64,
+) -> Result<bool, StoreError> {
+    let tx = connection.transaction()?;
+    let owners_left: i64 = tx.query_row(
+        "SELECT count(*) FROM memberships WHERE workspace_id = ?1 AND role = 'owner' AND account_id != ?2",
+        params![workspace, account],
+        |row| row.get(0),
+    )?;
+    let is_owner: bool = tx
+        .query_row(
+            "SELECT role = 'owner' FROM memberships WHERE workspace_id = ?1 AND account_id = ?2",
+            params![workspace, account],
+            |row| row.get(0),
+        )
+        .optional()?
+        .unwrap_or(false);
+    if is_owner && owners_left == 0 {
+        return Err(StoreError::LastOwner);
+    }
+    let removed = tx.execute(
+        "DELETE FROM memberships WHERE workspace_id = ?1 AND account_id = ?2",
+        params![workspace, account],
+    )?;
+    tx.execute(
+        "DELETE FROM tickets WHERE workspace_id = ?1 AND account_id = ?2",
+        params![workspace, account],
+    )?;
+    tx.commit()?;
+    Ok(removed > 0)
+}
+
+pub fn create_invite(
+    connection: &mut Connection,
+    code_hash: &str,
+    workspace: &str,
+    role: Role,
+    expires_at: i64,
+) -> Result<(), StoreError> {
+    connection.execute(
+        "INSERT INTO invites (code_hash, workspace_id, role, expires_at) VALUES (?1, ?2, ?3, ?4)",
+        params![code_hash, workspace, role.as_str(), expires_at],
+    )?;
+    Ok(())
+}
+
+/// Joins `account` to the workspace of the invitation `code_hash` (kept for others until it expires).
+/// Someone already a member keeps their role. `None` if the code is unknown or expired.
+pub fn accept_invite(
+    connection: &mut Connection,
+    code_hash: &str,
+    account: i64,
+    now: i64,
+) -> Result<Option<Membership>, StoreError> {
+    let tx = connection.transaction()?;
+    let invite: Option<(String, String)> = tx
+        .query_row(
+            "SELECT workspace_id, role FROM invites WHERE code_hash = ?1 AND expires_at > ?2",
+            params![code_hash, now],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?;
+    let Some((workspace, role)) = invite else { return Ok(None) };
+    tx.execute(
+        "INSERT OR IGNORE INTO memberships (workspace_id, account_id, role) VALUES (?1, ?2, ?3)",
+        params![workspace, account, role],
+    )?;
+    tx.commit()?;
+    membership(connection, &workspace, account)
+}
+
+pub fn create_ticket(
+    connection: &mut Connection,
+    ticket_hash: &str,
+    account: i64,
+    workspace: &str,
+    expires_at: i64,
+) -> Result<(), StoreError> {
+    connection.execute(
+        "INSERT INTO tickets (ticket_hash, account_id, workspace_id, expires_at) VALUES (?1, ?2, ?3, ?4)",
+        params![ticket_hash, account, workspace, expires_at],
+    )?;
+    Ok(())
+}
+
+/// Uses up ticket `ticket_hash`: the account and its membership if the ticket exists, has not expired
+/// and its holder is still a member. A ticket works once.
+pub fn consume_ticket(
+    connection: &mut Connection,
+    ticket_hash: &str,
+    now: i64,
+) -> Result<Option<(i64, Membership)>, StoreError> {
+    let tx = connection.transaction()?;
+    let ticket: Option<(i64, String, i64)> = tx
+        .query_row(
+            "DELETE FROM tickets WHERE ticket_hash = ?1 RETURNING account_id, workspace_id, expires_at",
+            params![ticket_hash],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )
+        .optional()?;
+    tx.commit()?;
+    let Some((account, workspace, _)) = ticket.filter(|(_, _, expires_at)| *expires_at > now)
+    else {
+        return Ok(None);
+    };
+    Ok(membership(connection, &workspace, account)?.map(|membership| (account, membership)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,11 +494,63 @@ mod tests {
         drop(connection);
         assert!(matches!(
             Store::open(dir.path()),
-            Err(StoreError::NewerSchema { found: 99, known: 1 })
+            Err(StoreError::NewerSchema { found: 99, known: 2 })
         ));
         let connection = Connection::open(dir.path().join(DATABASE_FILE)).unwrap();
         let version: i64 =
             connection.pragma_query_value(None, "user_version", |row| row.get(0)).unwrap();
         assert_eq!(version, 99);
+    }
+}
+
+#[cfg(test)]
+mod workspace_tests {
+    use super::*;
+
+    fn store_with(accounts: &[&str]) -> (Store, Vec<i64>) {
+        let store = Store::in_memory().unwrap();
+        let ids = {
+            let mut db = store.connection.lock().unwrap();
+            accounts
+                .iter()
+                .map(|name| {
+                    create_account(&mut db, &format!("{name}@x.test"), name, "h", 0).unwrap().id
+                })
+                .collect()
+        };
+        (store, ids)
+    }
+
+    #[test]
+    fn tickets_work_once_until_they_expire_and_only_for_members() {
+        let (store, ids) = store_with(&["owner", "member"]);
+        let mut db = store.connection.lock().unwrap();
+        create_workspace(&mut db, "ws", "Acme", ids[0], 0).unwrap();
+        create_invite(&mut db, "code", "ws", Role::Member, 100).unwrap();
+        assert_eq!(accept_invite(&mut db, "code", ids[1], 100).unwrap(), None, "expired");
+        let joined = accept_invite(&mut db, "code", ids[1], 50).unwrap().unwrap();
+        assert_eq!(joined.role, Role::Member);
+
+        create_ticket(&mut db, "t1", ids[1], "ws", 60).unwrap();
+        assert_eq!(
+            consume_ticket(&mut db, "t1", 10).unwrap().map(|(a, m)| (a, m.role)),
+            Some((ids[1], Role::Member))
+        );
+        assert_eq!(consume_ticket(&mut db, "t1", 10).unwrap(), None, "replayed");
+        create_ticket(&mut db, "t2", ids[1], "ws", 60).unwrap();
+        assert_eq!(consume_ticket(&mut db, "t2", 60).unwrap(), None, "expired");
+
+        create_ticket(&mut db, "t3", ids[1], "ws", 60).unwrap();
+        assert!(remove_member(&mut db, "ws", ids[1]).unwrap());
+        assert_eq!(
+            consume_ticket(&mut db, "t3", 10).unwrap(),
+            None,
+            "removed members' tickets die"
+        );
+        assert!(matches!(remove_member(&mut db, "ws", ids[0]), Err(StoreError::LastOwner)));
+        assert!(matches!(
+            create_workspace(&mut db, "ws", "Again", ids[1], 0),
+            Err(StoreError::Duplicate)
+        ));
     }
 }

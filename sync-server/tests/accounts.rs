@@ -1,57 +1,11 @@
 //! Accounts through the relay's router: sign up, sign in, sign out, who am I — with the database in a
 //! real file that outlives the relay, and the refusals a careless or hostile client gets.
 
-use axum::Router;
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
-use http_body_util::BodyExt;
-use rapport_sync_server::{AppAssets, AppState, Store, router};
-use serde_json::{Value, json};
-use tower::ServiceExt;
+mod common;
 
-struct Reply {
-    status: StatusCode,
-    cookie: Option<String>,
-    body: Value,
-}
-
-fn relay(data: &std::path::Path) -> Router {
-    router(AppState::new(AppAssets::new(data.join("no-dist")), Store::open(data).unwrap()))
-}
-
-async fn call(
-    relay: &Router,
-    method: &str,
-    uri: &str,
-    cookie: Option<&str>,
-    body: Option<Value>,
-) -> Reply {
-    let mut request = Request::builder().method(method).uri(uri);
-    if let Some(cookie) = cookie {
-        request = request.header(header::COOKIE, cookie);
-    }
-    let body = match body {
-        Some(json) => {
-            request = request.header(header::CONTENT_TYPE, "application/json");
-            Body::from(json.to_string())
-        }
-        None => Body::empty(),
-    };
-    let response = relay.clone().oneshot(request.body(body).unwrap()).await.unwrap();
-    let status = response.status();
-    let cookie =
-        response.headers().get(header::SET_COOKIE).map(|value| value.to_str().unwrap().to_owned());
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    Reply { status, cookie, body }
-}
-
-/// `name=value` from a `Set-Cookie` header.
-fn session(reply: &Reply) -> String {
-    let cookie = reply.cookie.as_deref().expect("a session cookie");
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
-    cookie.split(';').next().unwrap().to_owned()
-}
+use axum::http::StatusCode;
+use common::{call, relay, session};
+use serde_json::json;
 
 const ADA: &str = "correct horse battery";
 
