@@ -7,6 +7,7 @@ mod config;
 mod demo;
 mod health;
 pub mod store;
+mod sync;
 mod workspaces;
 
 use std::sync::Arc;
@@ -29,12 +30,20 @@ pub struct AppState {
     pub demo: DemoWorkspace,
     /// The embedded database: accounts and sessions (and, with sync, workspaces and documents).
     pub store: Store,
+    /// Documents being synced and who is syncing them.
+    hub: sync::Hub,
     started: Arc<Instant>,
 }
 
 impl AppState {
     pub fn new(assets: AppAssets, store: Store) -> Self {
-        Self { assets, demo: DemoWorkspace::off(), store, started: Arc::new(Instant::now()) }
+        Self {
+            assets,
+            demo: DemoWorkspace::off(),
+            store,
+            hub: sync::Hub::default(),
+            started: Arc::new(Instant::now()),
+        }
     }
 
     pub fn with_demo(mut self, demo: DemoWorkspace) -> Self {
@@ -54,6 +63,7 @@ pub fn router(state: AppState) -> Router {
         .merge(accounts::router())
         .merge(workspaces::router())
         .route("/api/demo", axum::routing::get(demo::serve))
+        .route("/api/sync", axum::routing::get(sync::upgrade))
         .fallback(assets::serve)
         .with_state(state)
         .layer(SetResponseHeaderLayer::if_not_present(

@@ -55,6 +55,18 @@ const MIGRATIONS: &[&str] = &[
         workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
         expires_at INTEGER NOT NULL
     );",
+    // 3: Automerge documents, each in exactly one workspace, stored as appended chunks.
+    "CREATE TABLE documents (
+        id TEXT PRIMARY KEY,
+        workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE
+    );
+    CREATE INDEX documents_by_workspace ON documents(workspace_id);
+    CREATE TABLE chunks (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        bytes BLOB NOT NULL
+    );
+    CREATE INDEX chunks_by_document ON chunks(document_id, seq);",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -454,6 +466,77 @@ pub fn consume_ticket(
     Ok(membership(connection, &workspace, account)?.map(|membership| (account, membership)))
 }
 
+/// The workspace document `id` belongs to, if the relay has it.
+pub fn document_workspace(
+    connection: &mut Connection,
+    id: &str,
+) -> Result<Option<String>, StoreError> {
+    Ok(connection
+        .query_row("SELECT workspace_id FROM documents WHERE id = ?1", params![id], |row| {
+            row.get(0)
+        })
+        .optional()?)
+}
+
+/// Records that document `id` belongs to `workspace`, if the relay does not know it yet; returns the
+/// workspace it belongs to now (the given one, or the one that had it first).
+pub fn claim_document(
+    connection: &mut Connection,
+    id: &str,
+    workspace: &str,
+) -> Result<String, StoreError> {
+    connection.execute(
+        "INSERT OR IGNORE INTO documents (id, workspace_id) VALUES (?1, ?2)",
+        params![id, workspace],
+    )?;
+    document_workspace(connection, id)?
+        .ok_or(StoreError::Database(rusqlite::Error::QueryReturnedNoRows))
+}
+
+/// Appends a chunk (Automerge changes or a saved document) to document `id`; durable on return.
+pub fn append_chunk(connection: &mut Connection, id: &str, bytes: &[u8]) -> Result<(), StoreError> {
+    connection
+        .execute("INSERT INTO chunks (document_id, bytes) VALUES (?1, ?2)", params![id, bytes])?;
+    Ok(())
+}
+
+/// Every chunk of document `id`, oldest first.
+pub fn load_chunks(connection: &mut Connection, id: &str) -> Result<Vec<Vec<u8>>, StoreError> {
+    let mut statement =
+        connection.prepare("SELECT bytes FROM chunks WHERE document_id = ?1 ORDER BY seq")?;
+    let rows = statement.query_map(params![id], |row| row.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Replaces the chunks of document `id` up to and including `through` (the last sequence number the
+/// snapshot covers) by `snapshot`, in one transaction: chunks appended meanwhile stay.
+pub fn compact_chunks(
+    connection: &mut Connection,
+    id: &str,
+    snapshot: &[u8],
+    through: i64,
+) -> Result<(), StoreError> {
+    let tx = connection.transaction()?;
+    tx.execute("DELETE FROM chunks WHERE document_id = ?1 AND seq <= ?2", params![id, through])?;
+    // The snapshot must sort before what was appended after it was taken: it takes the place of the
+    // last chunk it covers.
+    tx.execute(
+        "INSERT INTO chunks (seq, document_id, bytes) VALUES (?1, ?2, ?3)",
+        params![through, id, snapshot],
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// The last sequence number of document `id`'s chunks (0 when it has none).
+pub fn last_chunk(connection: &mut Connection, id: &str) -> Result<i64, StoreError> {
+    Ok(connection.query_row(
+        "SELECT coalesce(max(seq), 0) FROM chunks WHERE document_id = ?1",
+        params![id],
+        |row| row.get(0),
+    )?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -494,7 +577,7 @@ mod tests {
         drop(connection);
         assert!(matches!(
             Store::open(dir.path()),
-            Err(StoreError::NewerSchema { found: 99, known: 2 })
+            Err(StoreError::NewerSchema { found: 99, known: 3 })
         ));
         let connection = Connection::open(dir.path().join(DATABASE_FILE)).unwrap();
         let version: i64 =
@@ -552,5 +635,50 @@ mod workspace_tests {
             create_workspace(&mut db, "ws", "Again", ids[1], 0),
             Err(StoreError::Duplicate)
         ));
+    }
+}
+
+#[cfg(test)]
+mod document_tests {
+    use super::*;
+    use automerge::transaction::Transactable;
+    use automerge::{AutoCommit, ROOT, ReadDoc};
+
+    #[test]
+    fn documents_belong_to_the_first_workspace_and_their_chunks_survive_compaction_and_restarts() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let mut db = store.connection.lock().unwrap();
+        let owner = create_account(&mut db, "o@x.test", "O", "h", 0).unwrap().id;
+        create_workspace(&mut db, "a", "A", owner, 0).unwrap();
+        create_workspace(&mut db, "b", "B", owner, 0).unwrap();
+        assert_eq!(document_workspace(&mut db, "doc").unwrap(), None);
+        assert_eq!(claim_document(&mut db, "doc", "a").unwrap(), "a");
+        assert_eq!(claim_document(&mut db, "doc", "b").unwrap(), "a", "the first claim stands");
+
+        let mut doc = AutoCommit::new();
+        doc.put(ROOT, "name", "first").unwrap();
+        append_chunk(&mut db, "doc", &doc.save_incremental()).unwrap();
+        doc.put(ROOT, "name", "second").unwrap();
+        append_chunk(&mut db, "doc", &doc.save_incremental()).unwrap();
+        let through = last_chunk(&mut db, "doc").unwrap();
+        let snapshot = doc.save();
+        doc.put(ROOT, "more", 1).unwrap();
+        append_chunk(&mut db, "doc", &doc.save_incremental()).unwrap();
+        compact_chunks(&mut db, "doc", &snapshot, through).unwrap();
+        drop(db);
+        drop(store);
+
+        let store = Store::open(dir.path()).unwrap();
+        let mut db = store.connection.lock().unwrap();
+        let chunks = load_chunks(&mut db, "doc").unwrap();
+        assert_eq!(chunks.len(), 2, "the snapshot and the chunk appended after it");
+        let mut loaded = AutoCommit::new();
+        for chunk in &chunks {
+            loaded.load_incremental(chunk).unwrap();
+        }
+        assert_eq!(loaded.get_heads(), doc.get_heads());
+        let name = loaded.get(ROOT, "name").unwrap().unwrap().0.into_string().unwrap();
+        assert_eq!(name, "second");
     }
 }

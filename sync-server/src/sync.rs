@@ -1,0 +1,315 @@
+//! The sync socket: `GET /api/sync?ticket=…` upgrades to a websocket speaking the automerge-repo
+//! protocol v1 (`rapport_core::protocol`), on `automerge::sync`.
+//!
+//! Before the upgrade: the `Origin` (when a browser sends one) must be this relay's own, and the ticket
+//! must be unused, unexpired and its holder still a member — otherwise 401/403 and no socket. The socket
+//! is bound to that account and workspace for its life.
+//!
+//! Per document, deny by default: a document belongs to the workspace whose writer first synced it; a
+//! request for a document of another workspace gets `doc-unavailable`, exactly as one that does not exist.
+//! Viewers read; a sync message of theirs that carries changes is refused and their connection closed.
+//! Changes are appended to the database before anything is sent back, so whatever a peer has seen
+//! acknowledged is on disk. A malformed frame, an oversized one or a protocol violation closes that one
+//! connection with an `error` message.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use automerge::Automerge;
+use automerge::sync::{self as am_sync, SyncDoc};
+use axum::extract::ws::{Message as Frame, WebSocket, WebSocketUpgrade};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use rapport_core::layout::DocumentId;
+use rapport_core::protocol::{MAX_FRAME_BYTES, Message, PROTOCOL_VERSION};
+use serde::Deserialize;
+use tokio::sync::{Mutex, mpsc};
+
+use crate::AppState;
+use crate::accounts::{hash_token, unix_seconds};
+use crate::store::{self, Membership};
+
+/// The relay's peer id in the protocol.
+pub const RELAY_PEER_ID: &str = "rapport-relay";
+/// How long a new socket may take to send `join`.
+const JOIN_TIMEOUT: Duration = Duration::from_secs(10);
+/// A socket silent for this long is closed (clients ping or sync well within it).
+const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
+/// Frames queued for one slow connection before it is dropped rather than slowing everyone.
+const OUTBOX: usize = 1024;
+
+/// Documents being synced, in memory, with the sync state of every connection syncing each.
+#[derive(Debug, Default, Clone)]
+pub struct Hub {
+    documents: Arc<Mutex<HashMap<DocumentId, Arc<Mutex<LiveDocument>>>>>,
+    next_connection: Arc<AtomicU64>,
+}
+
+#[derive(Debug)]
+struct LiveDocument {
+    doc: Automerge,
+    peers: HashMap<u64, Peer>,
+}
+
+#[derive(Debug)]
+struct Peer {
+    peer_id: String,
+    state: am_sync::State,
+    outbox: mpsc::Sender<Vec<u8>>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct TicketQuery {
+    ticket: Option<String>,
+}
+
+pub(crate) async fn upgrade(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<TicketQuery>,
+    ws: WebSocketUpgrade,
+) -> Response {
+    if !same_origin(&headers) {
+        return (StatusCode::FORBIDDEN, "cross-origin sync is not allowed").into_response();
+    }
+    let Some(ticket) = query.ticket.filter(|t| !t.is_empty()) else {
+        return (StatusCode::UNAUTHORIZED, "a sync ticket is required").into_response();
+    };
+    let ticket_hash = hash_token(&ticket);
+    let now = unix_seconds();
+    let holder = state.store.run(move |db| store::consume_ticket(db, &ticket_hash, now)).await;
+    let (account, membership) = match holder {
+        Ok(Some(holder)) => holder,
+        Ok(None) => {
+            return (StatusCode::UNAUTHORIZED, "the ticket is unknown, used or expired")
+                .into_response();
+        }
+        Err(error) => {
+            tracing::error!(%error, "ticket check failed");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    ws.max_message_size(MAX_FRAME_BYTES)
+        .on_upgrade(move |socket| serve(state, socket, account, membership))
+}
+
+/// A browser's `Origin` must name the host it connected to; clients that send none (servers, tests) pass.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else {
+        return true;
+    };
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
+    origin.split_once("://").is_some_and(|(_, authority)| authority == host)
+}
+
+/// Why a connection is being closed.
+struct Closing(String);
+
+async fn serve(state: AppState, socket: WebSocket, account: i64, membership: Membership) {
+    let connection = state.hub.next_connection.fetch_add(1, Ordering::Relaxed);
+    let (mut sink, mut stream) = futures_util::StreamExt::split(socket);
+    let (outbox, mut outgoing) = mpsc::channel::<Vec<u8>>(OUTBOX);
+    let writer = tokio::spawn(async move {
+        use futures_util::SinkExt;
+        while let Some(frame) = outgoing.recv().await {
+            if sink.send(Frame::Binary(frame.into())).await.is_err() {
+                break;
+            }
+        }
+        let _ = sink.close().await;
+    });
+    let mut session = Session { state, connection, membership, outbox, peer_id: None };
+    tracing::info!(connection, account, workspace = %session.membership.workspace, "sync socket open");
+    let outcome = session.run(&mut stream).await;
+    if let Err(Closing(reason)) = outcome {
+        tracing::info!(connection, %reason, "closing sync socket");
+        let _ = session.send(&Message::Error { message: reason }).await;
+    }
+    session.leave_all().await;
+    drop(session);
+    let _ = writer.await;
+}
+
+struct Session {
+    state: AppState,
+    connection: u64,
+    membership: Membership,
+    outbox: mpsc::Sender<Vec<u8>>,
+    /// Set by `join`.
+    peer_id: Option<String>,
+}
+
+impl Session {
+    async fn run(
+        &mut self,
+        stream: &mut futures_util::stream::SplitStream<WebSocket>,
+    ) -> Result<(), Closing> {
+        use futures_util::StreamExt;
+        let mut timeout = JOIN_TIMEOUT;
+        loop {
+            let frame = match tokio::time::timeout(timeout, stream.next()).await {
+                Err(_) => return Err(Closing("timed out".into())),
+                Ok(None) | Ok(Some(Err(_))) => return Ok(()),
+                Ok(Some(Ok(frame))) => frame,
+            };
+            timeout = IDLE_TIMEOUT;
+            let bytes = match frame {
+                Frame::Binary(bytes) => bytes,
+                Frame::Close(_) => return Ok(()),
+                Frame::Ping(_) | Frame::Pong(_) => continue,
+                Frame::Text(_) => return Err(Closing("frames must be binary CBOR".into())),
+            };
+            let message = Message::decode(&bytes).map_err(|error| Closing(error.to_string()))?;
+            self.handle(message).await?;
+        }
+    }
+
+    async fn handle(&mut self, message: Message) -> Result<(), Closing> {
+        let Some(me) = self.peer_id.clone() else {
+            let Message::Join { sender_id, supported_protocol_versions, .. } = message else {
+                return Err(Closing("the first message must be join".into()));
+            };
+            if !supported_protocol_versions.iter().any(|v| v == PROTOCOL_VERSION) {
+                return Err(Closing("unsupported protocol version; this relay speaks 1".into()));
+            }
+            self.peer_id = Some(sender_id.clone());
+            return self
+                .send(&Message::Peer {
+                    sender_id: RELAY_PEER_ID.into(),
+                    target_id: sender_id,
+                    selected_protocol_version: PROTOCOL_VERSION.into(),
+                    metadata: None,
+                })
+                .await;
+        };
+        match message {
+            Message::Request { document_id, data, .. } => {
+                self.sync(&me, document_id, &data, true).await
+            }
+            Message::Sync { document_id, data, .. } => {
+                self.sync(&me, document_id, &data, false).await
+            }
+            Message::Leave { .. } => Err(Closing("left".into())),
+            Message::Join { .. } => Err(Closing("join was already sent".into())),
+            // Presence and heads gossip arrive with the client engine; until then they are dropped.
+            _ => Ok(()),
+        }
+    }
+
+    async fn sync(
+        &mut self,
+        me: &str,
+        id: DocumentId,
+        data: &[u8],
+        request: bool,
+    ) -> Result<(), Closing> {
+        let message = am_sync::Message::decode(data)
+            .map_err(|error| Closing(format!("not an Automerge sync message: {error}")))?;
+        let writes = message.changes.iter().any(|change| !change.is_empty());
+        if writes && !self.membership.role.writes() {
+            return Err(Closing("viewers cannot change documents".into()));
+        }
+        if !self.may_sync(id, request).await? {
+            return self
+                .send(&Message::DocUnavailable {
+                    sender_id: RELAY_PEER_ID.into(),
+                    target_id: me.to_owned(),
+                    document_id: id,
+                })
+                .await;
+        }
+        let live = self.live_document(id).await?;
+        let mut live = live.lock().await;
+        let live = &mut *live;
+        let peer = live.peers.entry(self.connection).or_insert_with(|| Peer {
+            peer_id: me.to_owned(),
+            state: am_sync::State::new(),
+            outbox: self.outbox.clone(),
+        });
+        let before = live.doc.get_heads();
+        live.doc
+            .receive_sync_message(&mut peer.state, message)
+            .map_err(|error| Closing(format!("the sync message could not be applied: {error}")))?;
+        if live.doc.get_heads() != before {
+            // Durable before anyone hears of it.
+            let changes = live.doc.save_after(&before);
+            let key = id.to_string();
+            self.state.store.run(move |db| store::append_chunk(db, &key, &changes)).await.map_err(
+                |error| Closing(format!("the relay could not store the change: {error}")),
+            )?;
+        }
+        let mut gone = Vec::new();
+        for (connection, peer) in live.peers.iter_mut() {
+            let Some(reply) = live.doc.generate_sync_message(&mut peer.state) else { continue };
+            let frame = Message::Sync {
+                sender_id: RELAY_PEER_ID.into(),
+                target_id: peer.peer_id.clone(),
+                document_id: id,
+                data: reply.encode(),
+            }
+            .encode();
+            // A full outbox means a peer that does not read: drop it rather than wait for it.
+            if peer.outbox.try_send(frame).is_err() {
+                gone.push(*connection);
+            }
+        }
+        for connection in gone {
+            live.peers.remove(&connection);
+        }
+        Ok(())
+    }
+
+    /// Whether this connection may sync document `id`, claiming it for the workspace when a writer
+    /// syncs a document the relay does not have yet.
+    async fn may_sync(&self, id: DocumentId, request: bool) -> Result<bool, Closing> {
+        let key = id.to_string();
+        let workspace = self.membership.workspace.clone();
+        let claim = !request && self.membership.role.writes();
+        let owner = self
+            .state
+            .store
+            .run(move |db| match store::document_workspace(db, &key)? {
+                Some(owner) => Ok(Some(owner)),
+                None if claim => store::claim_document(db, &key, &workspace).map(Some),
+                None => Ok(None),
+            })
+            .await
+            .map_err(|error| Closing(format!("the relay could not read its database: {error}")))?;
+        Ok(owner.as_deref() == Some(self.membership.workspace.as_str()))
+    }
+
+    async fn live_document(&self, id: DocumentId) -> Result<Arc<Mutex<LiveDocument>>, Closing> {
+        let mut documents = self.state.hub.documents.lock().await;
+        if let Some(live) = documents.get(&id) {
+            return Ok(live.clone());
+        }
+        let key = id.to_string();
+        let chunks =
+            self.state.store.run(move |db| store::load_chunks(db, &key)).await.map_err(
+                |error| Closing(format!("the relay could not read its database: {error}")),
+            )?;
+        let mut doc = Automerge::new();
+        for chunk in chunks {
+            doc.load_incremental(&chunk)
+                .map_err(|error| Closing(format!("a stored document is damaged: {error}")))?;
+        }
+        let live = Arc::new(Mutex::new(LiveDocument { doc, peers: HashMap::new() }));
+        documents.insert(id, live.clone());
+        Ok(live)
+    }
+
+    async fn send(&self, message: &Message) -> Result<(), Closing> {
+        self.outbox.send(message.encode()).await.map_err(|_| Closing("the socket closed".into()))
+    }
+
+    /// Forgets this connection's sync state everywhere.
+    async fn leave_all(&self) {
+        let documents: Vec<_> = self.state.hub.documents.lock().await.values().cloned().collect();
+        for live in documents {
+            live.lock().await.peers.remove(&self.connection);
+        }
+    }
+}

@@ -1,0 +1,319 @@
+//! The sync socket over real websockets on loopback: members sync documents through the relay, live and
+//! after a restart; tickets, workspaces, roles and bad frames are enforced per connection.
+
+mod common;
+
+use std::time::Duration;
+
+use automerge::sync::{self as am_sync, SyncDoc};
+use automerge::transaction::Transactable;
+use automerge::{AutoCommit, ROOT, ReadDoc};
+use futures_util::{SinkExt, StreamExt};
+use rapport_core::layout::DocumentId;
+use rapport_core::protocol::Message;
+use rapport_sync_server::{AppAssets, AppState, Store, router};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message as Frame;
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+const WS: &str = "0192f3a4-5b6c-7d8e-9f00-aabbccddeeff";
+const OTHER_WS: &str = "0192f3a4-5b6c-7d8e-9f00-000000000001";
+
+/// A relay serving on a free loopback port over the database in `data`.
+async fn start(data: &std::path::Path) -> (String, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap().to_string();
+    let app =
+        router(AppState::new(AppAssets::new(data.join("no-dist")), Store::open(data).unwrap()));
+    let server = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (address, server)
+}
+
+async fn http(
+    address: &str,
+    method: reqwest::Method,
+    path: &str,
+    cookie: Option<&str>,
+    body: Value,
+) -> (u16, Option<String>, Value) {
+    let mut request =
+        reqwest::Client::new().request(method, format!("http://{address}{path}")).json(&body);
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let cookie = response
+        .headers()
+        .get("set-cookie")
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned());
+    (status, cookie, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn account(address: &str, name: &str) -> String {
+    let form = json!({ "email": format!("{name}@example.test"), "name": name, "password": "correct horse battery" });
+    let (status, cookie, body) =
+        http(address, reqwest::Method::POST, "/api/accounts", None, form).await;
+    assert_eq!(status, 201, "{body}");
+    cookie.unwrap()
+}
+
+async fn ticket(address: &str, cookie: &str, workspace: &str) -> String {
+    let path = format!("/api/workspaces/{workspace}/tickets");
+    let (status, _, body) =
+        http(address, reqwest::Method::POST, &path, Some(cookie), json!({})).await;
+    assert_eq!(status, 201, "{body}");
+    body["ticket"].as_str().unwrap().to_owned()
+}
+
+/// A protocol peer: connects with a ticket and joins.
+async fn connect(address: &str, ticket: &str, peer: &str) -> Result<Socket, String> {
+    let url = format!("ws://{address}/api/sync?ticket={ticket}");
+    let (mut socket, _) = tokio_tungstenite::connect_async(url).await.map_err(|e| e.to_string())?;
+    let join = Message::Join {
+        sender_id: peer.into(),
+        supported_protocol_versions: vec!["1".into()],
+        metadata: None,
+    };
+    socket.send(Frame::Binary(join.encode().into())).await.unwrap();
+    match receive(&mut socket, Duration::from_secs(5)).await {
+        Some(Message::Peer { target_id, .. }) if target_id == peer => Ok(socket),
+        other => Err(format!("expected peer, got {other:?}")),
+    }
+}
+
+/// The next protocol message, or `None` on timeout or close.
+async fn receive(socket: &mut Socket, wait: Duration) -> Option<Message> {
+    loop {
+        let frame = tokio::time::timeout(wait, socket.next()).await.ok()??.ok()?;
+        match frame {
+            Frame::Binary(bytes) => {
+                return Some(Message::decode(&bytes).expect("the relay sends valid frames"));
+            }
+            Frame::Close(_) => return None,
+            _ => continue,
+        }
+    }
+}
+
+#[derive(Debug, PartialEq)]
+enum Outcome {
+    Synced,
+    Unavailable,
+    Closed(Option<String>),
+}
+
+/// Runs the sync protocol for `doc` until the relay has nothing more to say.
+async fn sync(
+    socket: &mut Socket,
+    peer: &str,
+    id: DocumentId,
+    doc: &mut AutoCommit,
+    state: &mut am_sync::State,
+    request: bool,
+) -> Outcome {
+    let mut first = true;
+    loop {
+        if let Some(outgoing) = doc.sync().generate_sync_message(state) {
+            let (sender_id, target_id, data) =
+                (peer.to_owned(), "rapport-relay".to_owned(), outgoing.encode());
+            let message = if request && first {
+                Message::Request { sender_id, target_id, document_id: id, data }
+            } else {
+                Message::Sync { sender_id, target_id, document_id: id, data }
+            };
+            first = false;
+            if socket.send(Frame::Binary(message.encode().into())).await.is_err() {
+                return Outcome::Closed(None);
+            }
+        }
+        match receive(socket, Duration::from_millis(700)).await {
+            Some(Message::Sync { document_id, data, .. }) if document_id == id => {
+                let message = am_sync::Message::decode(&data).unwrap();
+                doc.sync().receive_sync_message(state, message).unwrap();
+            }
+            Some(Message::DocUnavailable { document_id, .. }) if document_id == id => {
+                return Outcome::Unavailable;
+            }
+            Some(Message::Error { message }) => return Outcome::Closed(Some(message)),
+            Some(other) => panic!("unexpected {other:?}"),
+            None if doc.sync().generate_sync_message(state).is_none() => return Outcome::Synced,
+            None => {}
+        }
+    }
+}
+
+fn name(doc: &AutoCommit) -> Option<String> {
+    doc.get(ROOT, "name").unwrap().and_then(|(value, _)| value.into_string().ok())
+}
+
+async fn workspace_with_member(address: &str) -> (String, String, String) {
+    let owner = account(address, "olga").await;
+    let member = account(address, "max").await;
+    let viewer = account(address, "vera").await;
+    let create = json!({ "id": WS, "name": "Acme" });
+    assert_eq!(
+        http(address, reqwest::Method::POST, "/api/workspaces", Some(&owner), create).await.0,
+        201
+    );
+    for (who, role) in [(&member, "member"), (&viewer, "viewer")] {
+        let path = format!("/api/workspaces/{WS}/invites");
+        let (_, _, invite) =
+            http(address, reqwest::Method::POST, &path, Some(&owner), json!({ "role": role }))
+                .await;
+        let accept = format!("/api/invites/{}", invite["code"].as_str().unwrap());
+        assert_eq!(
+            http(address, reqwest::Method::POST, &accept, Some(who), json!({})).await.0,
+            200
+        );
+    }
+    (owner, member, viewer)
+}
+
+#[tokio::test]
+async fn members_sync_live_through_the_relay_and_after_a_restart() {
+    let data = tempfile::tempdir().unwrap();
+    let (address, server) = start(data.path()).await;
+    let (owner, member, _) = workspace_with_member(&address).await;
+    let id = DocumentId([7; 16]);
+
+    let mut a = connect(&address, &ticket(&address, &owner, WS).await, "device-a").await.unwrap();
+    let mut doc_a = AutoCommit::new();
+    doc_a.put(ROOT, "name", "Acme").unwrap();
+    let mut state_a = am_sync::State::new();
+    assert_eq!(
+        sync(&mut a, "device-a", id, &mut doc_a, &mut state_a, false).await,
+        Outcome::Synced
+    );
+
+    let mut b = connect(&address, &ticket(&address, &member, WS).await, "device-b").await.unwrap();
+    let mut doc_b = AutoCommit::new();
+    let mut state_b = am_sync::State::new();
+    assert_eq!(sync(&mut b, "device-b", id, &mut doc_b, &mut state_b, true).await, Outcome::Synced);
+    assert_eq!(name(&doc_b).as_deref(), Some("Acme"));
+
+    // A edits; B hears of it without asking.
+    doc_a.put(ROOT, "name", "Acme Ltd").unwrap();
+    assert_eq!(
+        sync(&mut a, "device-a", id, &mut doc_a, &mut state_a, false).await,
+        Outcome::Synced
+    );
+    let pushed = receive(&mut b, Duration::from_secs(5)).await;
+    let Some(Message::Sync { data: live, .. }) = pushed else {
+        panic!("expected a live sync, got {pushed:?}")
+    };
+    doc_b
+        .sync()
+        .receive_sync_message(&mut state_b, am_sync::Message::decode(&live).unwrap())
+        .unwrap();
+    assert_eq!(
+        sync(&mut b, "device-b", id, &mut doc_b, &mut state_b, false).await,
+        Outcome::Synced
+    );
+    assert_eq!(name(&doc_b).as_deref(), Some("Acme Ltd"));
+
+    // The relay restarts: a new device gets everything from disk.
+    drop((a, b));
+    server.abort();
+    let _ = server.await;
+    let (address, _server) = start(data.path()).await;
+    let mut c = connect(&address, &ticket(&address, &owner, WS).await, "device-c").await.unwrap();
+    let mut doc_c = AutoCommit::new();
+    let mut state_c = am_sync::State::new();
+    assert_eq!(sync(&mut c, "device-c", id, &mut doc_c, &mut state_c, true).await, Outcome::Synced);
+    assert_eq!(name(&doc_c).as_deref(), Some("Acme Ltd"));
+    assert_eq!(doc_c.get_heads(), doc_a.get_heads());
+}
+
+#[tokio::test]
+async fn tickets_workspaces_roles_and_bad_frames_are_enforced_per_connection() {
+    let data = tempfile::tempdir().unwrap();
+    let (address, _server) = start(data.path()).await;
+    let (owner, _, viewer) = workspace_with_member(&address).await;
+    let outsider = account(&address, "eve").await;
+    let create = json!({ "id": OTHER_WS, "name": "Eve's" });
+    assert_eq!(
+        http(&address, reqwest::Method::POST, "/api/workspaces", Some(&outsider), create).await.0,
+        201
+    );
+    let id = DocumentId([9; 16]);
+
+    // No ticket, a made-up ticket, a replayed ticket: no socket at all.
+    assert!(connect(&address, "", "x").await.unwrap_err().contains("401"));
+    assert!(connect(&address, &"ab".repeat(32), "x").await.unwrap_err().contains("401"));
+    let used = ticket(&address, &owner, WS).await;
+    let mut a = connect(&address, &used, "device-a").await.unwrap();
+    assert!(connect(&address, &used, "again").await.unwrap_err().contains("401"));
+
+    let mut doc = AutoCommit::new();
+    doc.put(ROOT, "name", "secret").unwrap();
+    let mut state = am_sync::State::new();
+    assert_eq!(sync(&mut a, "device-a", id, &mut doc, &mut state, false).await, Outcome::Synced);
+
+    // Another workspace's member asks for it, or tries to write into it: as if it did not exist.
+    let mut eve =
+        connect(&address, &ticket(&address, &outsider, OTHER_WS).await, "eve").await.unwrap();
+    let mut eve_doc = AutoCommit::new();
+    let mut eve_state = am_sync::State::new();
+    assert_eq!(
+        sync(&mut eve, "eve", id, &mut eve_doc, &mut eve_state, true).await,
+        Outcome::Unavailable
+    );
+    let missing = DocumentId([1; 16]);
+    let mut nothing = AutoCommit::new();
+    assert_eq!(
+        sync(&mut eve, "eve", missing, &mut nothing, &mut am_sync::State::new(), true).await,
+        Outcome::Unavailable
+    );
+    eve_doc.put(ROOT, "name", "overwritten").unwrap();
+    assert_eq!(
+        sync(&mut eve, "eve", id, &mut eve_doc, &mut am_sync::State::new(), false).await,
+        Outcome::Unavailable
+    );
+    assert_eq!(name(&eve_doc).as_deref(), Some("overwritten"), "Eve learned nothing");
+
+    // A viewer reads, and is refused when writing.
+    let mut vera = connect(&address, &ticket(&address, &viewer, WS).await, "vera").await.unwrap();
+    let mut vera_doc = AutoCommit::new();
+    let mut vera_state = am_sync::State::new();
+    assert_eq!(
+        sync(&mut vera, "vera", id, &mut vera_doc, &mut vera_state, true).await,
+        Outcome::Synced
+    );
+    assert_eq!(name(&vera_doc).as_deref(), Some("secret"));
+    vera_doc.put(ROOT, "name", "vandalised").unwrap();
+    let refused = sync(&mut vera, "vera", id, &mut vera_doc, &mut vera_state, false).await;
+    assert_eq!(refused, Outcome::Closed(Some("viewers cannot change documents".into())));
+
+    // Garbage, a text frame, a missing join: that connection gets an error and is closed.
+    let mut bad = connect(&address, &ticket(&address, &owner, WS).await, "bad").await.unwrap();
+    bad.send(Frame::Binary(vec![0xff, 0x00, 0x13].into())).await.unwrap();
+    let Some(Message::Error { message }) = receive(&mut bad, Duration::from_secs(5)).await else {
+        panic!("no error")
+    };
+    assert!(message.contains("CBOR"), "{message}");
+    assert!(receive(&mut bad, Duration::from_secs(5)).await.is_none(), "closed after the error");
+    let url = format!("ws://{address}/api/sync?ticket={}", ticket(&address, &owner, WS).await);
+    let (mut rude, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    rude.send(Frame::Binary(Message::Leave { sender_id: "rude".into() }.encode().into()))
+        .await
+        .unwrap();
+    let Some(Message::Error { message }) = receive(&mut rude, Duration::from_secs(5)).await else {
+        panic!("no error")
+    };
+    assert_eq!(message, "the first message must be join");
+
+    // Everyone else carries on: the owner's connection still syncs, and the document was not changed.
+    doc.put(ROOT, "more", 1).unwrap();
+    assert_eq!(sync(&mut a, "device-a", id, &mut doc, &mut state, false).await, Outcome::Synced);
+    let mut check = AutoCommit::new();
+    let mut owner2 = connect(&address, &ticket(&address, &owner, WS).await, "check").await.unwrap();
+    assert_eq!(
+        sync(&mut owner2, "check", id, &mut check, &mut am_sync::State::new(), true).await,
+        Outcome::Synced
+    );
+    assert_eq!(name(&check).as_deref(), Some("secret"));
+    assert_eq!(check.get_heads(), doc.get_heads());
+}
