@@ -1,6 +1,8 @@
 //! Driving the relay's router in tests: a relay on a data folder, a JSON call, the session cookie.
 #![allow(dead_code)] // each test file uses part of it
 
+pub mod socket;
+
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};

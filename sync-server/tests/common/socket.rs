@@ -1,0 +1,174 @@
+//! A relay on loopback and a minimal protocol peer (over `automerge::sync`) for socket tests.
+
+use std::time::Duration;
+
+use automerge::sync::{self as am_sync, SyncDoc};
+use automerge::{AutoCommit, ROOT, ReadDoc};
+use futures_util::{SinkExt, StreamExt};
+use rapport_core::layout::DocumentId;
+use rapport_core::protocol::Message;
+use rapport_sync_server::{AppAssets, AppState, Store, router};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message as Frame;
+
+pub type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+pub const WS: &str = "0192f3a4-5b6c-7d8e-9f00-aabbccddeeff";
+pub const OTHER_WS: &str = "0192f3a4-5b6c-7d8e-9f00-000000000001";
+
+/// A relay serving on a free loopback port over the database in `data`.
+pub async fn start(data: &std::path::Path) -> (String, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap().to_string();
+    let app =
+        router(AppState::new(AppAssets::new(data.join("no-dist")), Store::open(data).unwrap()));
+    let server = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (address, server)
+}
+
+pub async fn http(
+    address: &str,
+    method: reqwest::Method,
+    path: &str,
+    cookie: Option<&str>,
+    body: Value,
+) -> (u16, Option<String>, Value) {
+    let mut request =
+        reqwest::Client::new().request(method, format!("http://{address}{path}")).json(&body);
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let cookie = response
+        .headers()
+        .get("set-cookie")
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned());
+    (status, cookie, response.json().await.unwrap_or(Value::Null))
+}
+
+pub async fn account(address: &str, name: &str) -> String {
+    let form = json!({ "email": format!("{name}@example.test"), "name": name, "password": "correct horse battery" });
+    let (status, cookie, body) =
+        http(address, reqwest::Method::POST, "/api/accounts", None, form).await;
+    assert_eq!(status, 201, "{body}");
+    cookie.unwrap()
+}
+
+pub async fn ticket(address: &str, cookie: &str, workspace: &str) -> String {
+    let path = format!("/api/workspaces/{workspace}/tickets");
+    let (status, _, body) =
+        http(address, reqwest::Method::POST, &path, Some(cookie), json!({})).await;
+    assert_eq!(status, 201, "{body}");
+    body["ticket"].as_str().unwrap().to_owned()
+}
+
+/// A protocol peer: connects with a ticket and joins.
+pub async fn connect(address: &str, ticket: &str, peer: &str) -> Result<Socket, String> {
+    let url = format!("ws://{address}/api/sync?ticket={ticket}");
+    let (mut socket, _) = tokio_tungstenite::connect_async(url).await.map_err(|e| e.to_string())?;
+    let join = Message::Join {
+        sender_id: peer.into(),
+        supported_protocol_versions: vec!["1".into()],
+        metadata: None,
+    };
+    socket.send(Frame::Binary(join.encode().into())).await.unwrap();
+    match receive(&mut socket, Duration::from_secs(5)).await {
+        Some(Message::Peer { target_id, .. }) if target_id == peer => Ok(socket),
+        other => Err(format!("expected peer, got {other:?}")),
+    }
+}
+
+/// The next protocol message, or `None` on timeout or close.
+pub async fn receive(socket: &mut Socket, wait: Duration) -> Option<Message> {
+    loop {
+        let frame = tokio::time::timeout(wait, socket.next()).await.ok()??.ok()?;
+        match frame {
+            Frame::Binary(bytes) => {
+                return Some(Message::decode(&bytes).expect("the relay sends valid frames"));
+            }
+            Frame::Close(_) => return None,
+            _ => continue,
+        }
+    }
+}
+
+#[derive(Debug, PartialEq)]
+pub enum Outcome {
+    Synced,
+    Unavailable,
+    Closed(Option<String>),
+}
+
+/// Runs the sync protocol for `doc` until the relay has nothing more to say.
+pub async fn sync(
+    socket: &mut Socket,
+    peer: &str,
+    id: DocumentId,
+    doc: &mut AutoCommit,
+    state: &mut am_sync::State,
+    request: bool,
+) -> Outcome {
+    let mut first = true;
+    loop {
+        if let Some(outgoing) = doc.sync().generate_sync_message(state) {
+            let (sender_id, target_id, data) =
+                (peer.to_owned(), "rapport-relay".to_owned(), outgoing.encode());
+            let message = if request && first {
+                Message::Request { sender_id, target_id, document_id: id, data }
+            } else {
+                Message::Sync { sender_id, target_id, document_id: id, data }
+            };
+            first = false;
+            if socket.send(Frame::Binary(message.encode().into())).await.is_err() {
+                return Outcome::Closed(None);
+            }
+        }
+        match receive(socket, Duration::from_millis(700)).await {
+            Some(Message::Sync { document_id, data, .. }) if document_id == id => {
+                let message = am_sync::Message::decode(&data).unwrap();
+                doc.sync().receive_sync_message(state, message).unwrap();
+            }
+            Some(Message::DocUnavailable { document_id, .. }) if document_id == id => {
+                return Outcome::Unavailable;
+            }
+            Some(Message::Error { message }) => return Outcome::Closed(Some(message)),
+            Some(other) => panic!("unexpected {other:?}"),
+            None if doc.sync().generate_sync_message(state).is_none() => return Outcome::Synced,
+            None => {}
+        }
+    }
+}
+
+/// The document's `name`: a scalar string (as Rust peers here write it) or a text object (as JavaScript
+/// automerge writes strings).
+pub fn name(doc: &AutoCommit) -> Option<String> {
+    match doc.get(ROOT, "name").unwrap()? {
+        (automerge::Value::Object(automerge::ObjType::Text), id) => doc.text(id).ok(),
+        (value, _) => value.into_string().ok(),
+    }
+}
+
+pub async fn workspace_with_member(address: &str) -> (String, String, String) {
+    let owner = account(address, "olga").await;
+    let member = account(address, "max").await;
+    let viewer = account(address, "vera").await;
+    let create = json!({ "id": WS, "name": "Acme" });
+    assert_eq!(
+        http(address, reqwest::Method::POST, "/api/workspaces", Some(&owner), create).await.0,
+        201
+    );
+    for (who, role) in [(&member, "member"), (&viewer, "viewer")] {
+        let path = format!("/api/workspaces/{WS}/invites");
+        let (_, _, invite) =
+            http(address, reqwest::Method::POST, &path, Some(&owner), json!({ "role": role }))
+                .await;
+        let accept = format!("/api/invites/{}", invite["code"].as_str().unwrap());
+        assert_eq!(
+            http(address, reqwest::Method::POST, &accept, Some(who), json!({})).await.0,
+            200
+        );
+    }
+    (owner, member, viewer)
+}
