@@ -31,7 +31,7 @@ pub struct AppState {
     /// The embedded database: accounts and sessions (and, with sync, workspaces and documents).
     pub store: Store,
     /// Documents being synced and who is syncing them.
-    hub: sync::Hub,
+    pub(crate) hub: sync::Hub,
     started: Arc<Instant>,
 }
 

@@ -46,6 +46,38 @@ const OUTBOX: usize = 1024;
 pub struct Hub {
     documents: Arc<Mutex<HashMap<DocumentId, Arc<Mutex<LiveDocument>>>>>,
     next_connection: Arc<AtomicU64>,
+    /// Open sockets by connection: whose they are, and how to end them.
+    sockets: Arc<std::sync::Mutex<HashMap<u64, OpenSocket>>>,
+}
+
+#[derive(Debug)]
+struct OpenSocket {
+    workspace: String,
+    account: i64,
+    revoked: Arc<tokio::sync::Notify>,
+}
+
+impl Hub {
+    /// Ends at once every open socket of `account` in `workspace` (they were removed from it).
+    pub fn revoke(&self, workspace: &str, account: i64) {
+        let sockets = self.sockets.lock().unwrap_or_else(|poison| poison.into_inner());
+        for socket in sockets.values().filter(|s| s.workspace == workspace && s.account == account)
+        {
+            socket.revoked.notify_one();
+        }
+    }
+
+    fn register(&self, connection: u64, workspace: &str, account: i64) -> Arc<tokio::sync::Notify> {
+        let revoked = Arc::new(tokio::sync::Notify::new());
+        let socket =
+            OpenSocket { workspace: workspace.to_owned(), account, revoked: revoked.clone() };
+        self.sockets.lock().unwrap_or_else(|poison| poison.into_inner()).insert(connection, socket);
+        revoked
+    }
+
+    fn unregister(&self, connection: u64) {
+        self.sockets.lock().unwrap_or_else(|poison| poison.into_inner()).remove(&connection);
+    }
 }
 
 #[derive(Debug)]
@@ -121,9 +153,14 @@ async fn serve(state: AppState, socket: WebSocket, account: i64, membership: Mem
         }
         let _ = sink.close().await;
     });
+    let revoked = state.hub.register(connection, &membership.workspace, account);
     let mut session = Session { state, connection, membership, outbox, peer_id: None };
     tracing::info!(connection, account, workspace = %session.membership.workspace, "sync socket open");
-    let outcome = session.run(&mut stream).await;
+    let outcome = tokio::select! {
+        outcome = session.run(&mut stream) => outcome,
+        () = revoked.notified() => Err(Closing("your access to this workspace was removed".into())),
+    };
+    session.state.hub.unregister(connection);
     if let Err(Closing(reason)) = outcome {
         tracing::info!(connection, %reason, "closing sync socket");
         let _ = session.send(&Message::Error { message: reason }).await;

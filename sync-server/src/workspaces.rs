@@ -210,8 +210,13 @@ async fn remove(
             ));
         }
     }
+    let removed_from = workspace.clone();
     match state.store.run(move |db| store::remove_member(db, &workspace, account)).await {
-        Ok(true) => Ok(StatusCode::NO_CONTENT.into_response()),
+        Ok(true) => {
+            // Open sync sockets end now, not when they next reconnect.
+            state.hub.revoke(&removed_from, account);
+            Ok(StatusCode::NO_CONTENT.into_response())
+        }
         Ok(false) => Err(Refusal(StatusCode::NOT_FOUND, "not a member".into())),
         Err(StoreError::LastOwner) => {
             Err(Refusal(StatusCode::CONFLICT, "a workspace keeps at least one owner".into()))

@@ -160,3 +160,49 @@ async fn tickets_workspaces_roles_and_bad_frames_are_enforced_per_connection() {
     assert_eq!(name(&check).as_deref(), Some("secret"));
     assert_eq!(check.get_heads(), doc.get_heads());
 }
+
+#[tokio::test]
+async fn removing_a_member_closes_their_open_socket_at_once() {
+    let data = tempfile::tempdir().unwrap();
+    let (address, _server) = start(data.path()).await;
+    let (owner, member, _) = workspace_with_member(&address).await;
+    let id = DocumentId([3; 16]);
+    let mut max = connect(&address, &ticket(&address, &member, WS).await, "max").await.unwrap();
+    let mut doc = AutoCommit::new();
+    doc.put(ROOT, "name", "before").unwrap();
+    let mut state = am_sync::State::new();
+    assert_eq!(sync(&mut max, "max", id, &mut doc, &mut state, false).await, Outcome::Synced);
+
+    let (_, _, members) = http(
+        &address,
+        reqwest::Method::GET,
+        &format!("/api/workspaces/{WS}/members"),
+        Some(&owner),
+        json!(null),
+    )
+    .await;
+    let max_id =
+        members.as_array().unwrap().iter().find(|m| m["name"] == "max").unwrap()["account"].clone();
+    let path = format!("/api/workspaces/{WS}/members/{max_id}");
+    assert_eq!(
+        http(&address, reqwest::Method::DELETE, &path, Some(&owner), json!(null)).await.0,
+        204
+    );
+
+    let Some(Message::Error { message }) = receive(&mut max, Duration::from_secs(5)).await else {
+        panic!("the removed member's socket must be told and closed")
+    };
+    assert_eq!(message, "your access to this workspace was removed");
+    assert!(receive(&mut max, Duration::from_secs(5)).await.is_none(), "closed");
+
+    // Nothing they send now arrives: the owner still sees the document as it was.
+    doc.put(ROOT, "name", "after removal").unwrap();
+    let _ = sync(&mut max, "max", id, &mut doc, &mut state, false).await;
+    let mut olga = connect(&address, &ticket(&address, &owner, WS).await, "olga").await.unwrap();
+    let mut seen = AutoCommit::new();
+    assert_eq!(
+        sync(&mut olga, "olga", id, &mut seen, &mut am_sync::State::new(), true).await,
+        Outcome::Synced
+    );
+    assert_eq!(name(&seen).as_deref(), Some("before"));
+}
