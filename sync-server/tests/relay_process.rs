@@ -1,8 +1,9 @@
 //! The real `rapport-relay` binary: it prints the address it bound, answers on loopback, creates its
 //! data folder, and exits cleanly on SIGTERM.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+mod common;
+
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 struct Relay {
@@ -12,23 +13,8 @@ struct Relay {
 
 impl Relay {
     fn start(dist: &std::path::Path, data: &std::path::Path) -> Relay {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_rapport-relay"))
-            .args(["--listen", "127.0.0.1:0", "--dist"])
-            .arg(dist)
-            .arg("--data-dir")
-            .arg(data)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the relay binary starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let url = line
-            .trim()
-            .strip_prefix("Rapport relay listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
-            .to_owned();
-        Relay { child, url }
+        let (child, address) = common::socket::start_process(dist, data);
+        Relay { child, url: format!("http://{address}") }
     }
 
     fn terminate(&mut self) -> std::process::ExitStatus {

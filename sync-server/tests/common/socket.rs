@@ -172,3 +172,28 @@ pub async fn workspace_with_member(address: &str) -> (String, String, String) {
     }
     (owner, member, viewer)
 }
+
+/// The real relay binary on a free loopback port; returns the process and its `host:port`.
+pub fn start_process(
+    dist: &std::path::Path,
+    data: &std::path::Path,
+) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rapport-relay"))
+        .args(["--listen", "127.0.0.1:0", "--dist"])
+        .arg(dist)
+        .arg("--data-dir")
+        .arg(data)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the relay binary starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let address = line
+        .trim()
+        .strip_prefix("Rapport relay listening on http://")
+        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
+        .to_owned();
+    (child, address)
+}
