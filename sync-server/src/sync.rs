@@ -48,6 +48,17 @@ pub struct Hub {
     next_connection: Arc<AtomicU64>,
     /// Open sockets by connection: whose they are, and how to end them.
     sockets: Arc<std::sync::Mutex<HashMap<u64, OpenSocket>>>,
+    /// Counters for `/metrics`.
+    pub(crate) counters: Arc<Counters>,
+}
+
+/// What `/metrics` reports besides gauges read from the hub.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub(crate) messages_received: AtomicU64,
+    pub(crate) messages_sent: AtomicU64,
+    pub(crate) storage_errors: AtomicU64,
+    pub(crate) connections_refused: AtomicU64,
 }
 
 #[derive(Debug)]
@@ -58,6 +69,16 @@ struct OpenSocket {
 }
 
 impl Hub {
+    /// Open sync sockets.
+    pub(crate) fn connections(&self) -> usize {
+        self.sockets.lock().unwrap_or_else(|poison| poison.into_inner()).len()
+    }
+
+    /// Documents held in memory (some connection is syncing them).
+    pub(crate) async fn documents_in_memory(&self) -> usize {
+        self.documents.lock().await.len()
+    }
+
     /// Ends at once every open socket of `account` in `workspace` (they were removed from it).
     pub fn revoke(&self, workspace: &str, account: i64) {
         let sockets = self.sockets.lock().unwrap_or_else(|poison| poison.into_inner());
@@ -116,6 +137,7 @@ pub(crate) async fn upgrade(
     let (account, membership) = match holder {
         Ok(Some(holder)) => holder,
         Ok(None) => {
+            state.hub.counters.connections_refused.fetch_add(1, Ordering::Relaxed);
             return (StatusCode::UNAUTHORIZED, "the ticket is unknown, used or expired")
                 .into_response();
         }
@@ -199,6 +221,7 @@ impl Session {
                 Frame::Ping(_) | Frame::Pong(_) => continue,
                 Frame::Text(_) => return Err(Closing("frames must be binary CBOR".into())),
             };
+            self.state.hub.counters.messages_received.fetch_add(1, Ordering::Relaxed);
             let message = Message::decode(&bytes).map_err(|error| Closing(error.to_string()))?;
             self.handle(message).await?;
         }
@@ -291,6 +314,8 @@ impl Session {
             // A full outbox means a peer that does not read: drop it rather than wait for it.
             if peer.outbox.try_send(frame).is_err() {
                 gone.push(*connection);
+            } else {
+                self.state.hub.counters.messages_sent.fetch_add(1, Ordering::Relaxed);
             }
         }
         for connection in gone {
@@ -339,14 +364,24 @@ impl Session {
     }
 
     async fn send(&self, message: &Message) -> Result<(), Closing> {
+        self.state.hub.counters.messages_sent.fetch_add(1, Ordering::Relaxed);
         self.outbox.send(message.encode()).await.map_err(|_| Closing("the socket closed".into()))
     }
 
-    /// Forgets this connection's sync state everywhere.
+    /// Forgets this connection's sync state everywhere, and evicts from memory the documents nobody
+    /// syncs any more (they are all on disk).
     async fn leave_all(&self) {
-        let documents: Vec<_> = self.state.hub.documents.lock().await.values().cloned().collect();
-        for live in documents {
-            live.lock().await.peers.remove(&self.connection);
+        let mut documents = self.state.hub.documents.lock().await;
+        let mut unused = Vec::new();
+        for (id, live) in documents.iter() {
+            let mut live = live.lock().await;
+            live.peers.remove(&self.connection);
+            if live.peers.is_empty() {
+                unused.push(*id);
+            }
+        }
+        for id in unused {
+            documents.remove(&id);
         }
     }
 }

@@ -206,3 +206,68 @@ async fn removing_a_member_closes_their_open_socket_at_once() {
     );
     assert_eq!(name(&seen).as_deref(), Some("before"));
 }
+
+/// `/metrics` as Prometheus text, as a map of metric to value.
+async fn metrics(address: &str) -> std::collections::HashMap<String, f64> {
+    let text =
+        reqwest::get(format!("http://{address}/metrics")).await.unwrap().text().await.unwrap();
+    text.lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| line.split_once(' '))
+        .map(|(name, value)| (name.to_owned(), value.parse().unwrap()))
+        .collect()
+}
+
+#[tokio::test]
+async fn metrics_count_sockets_and_documents_and_unused_documents_leave_memory() {
+    let data = tempfile::tempdir().unwrap();
+    let (address, _server) = start(data.path()).await;
+    let (owner, _, _) = workspace_with_member(&address).await;
+    let before = metrics(&address).await;
+    assert_eq!(before["rapport_sync_connections"], 0.0);
+    assert_eq!(before["rapport_documents_in_memory"], 0.0);
+
+    let mut socket = connect(&address, &ticket(&address, &owner, WS).await, "a").await.unwrap();
+    for n in 0..3u8 {
+        let mut doc = AutoCommit::new();
+        doc.put(ROOT, "name", format!("doc {n}")).unwrap();
+        let outcome = sync(
+            &mut socket,
+            "a",
+            DocumentId([n; 16]),
+            &mut doc,
+            &mut am_sync::State::new(),
+            false,
+        )
+        .await;
+        assert_eq!(outcome, Outcome::Synced);
+    }
+    let _ = connect(&address, "not-a-ticket", "b").await;
+    let during = metrics(&address).await;
+    assert_eq!(during["rapport_sync_connections"], 1.0);
+    assert_eq!(during["rapport_documents_in_memory"], 3.0);
+    assert!(during["rapport_sync_messages_received_total"] >= 4.0);
+    assert!(during["rapport_sync_messages_sent_total"] >= 4.0);
+    assert_eq!(during["rapport_sync_connections_refused_total"], 1.0);
+    assert_eq!(during["rapport_storage_errors_total"], 0.0);
+
+    drop(socket);
+    let mut after = metrics(&address).await;
+    for _ in 0..50 {
+        if after["rapport_sync_connections"] == 0.0 && after["rapport_documents_in_memory"] == 0.0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        after = metrics(&address).await;
+    }
+    assert_eq!(after["rapport_sync_connections"], 0.0);
+    assert_eq!(after["rapport_documents_in_memory"], 0.0, "nobody syncs them: evicted");
+    // Evicted is not lost: a new socket gets them back from disk.
+    let mut socket = connect(&address, &ticket(&address, &owner, WS).await, "c").await.unwrap();
+    let mut doc = AutoCommit::new();
+    let outcome =
+        sync(&mut socket, "c", DocumentId([2; 16]), &mut doc, &mut am_sync::State::new(), true)
+            .await;
+    assert_eq!(outcome, Outcome::Synced);
+    assert_eq!(name(&doc).as_deref(), Some("doc 2"));
+}
