@@ -40,6 +40,10 @@ const JOIN_TIMEOUT: Duration = Duration::from_secs(10);
 const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
 /// Frames queued for one slow connection before it is dropped rather than slowing everyone.
 const OUTBOX: usize = 1024;
+/// Messages one connection may send: a burst of this many, refilled at [`RATE_PER_SECOND`]. A device
+/// catching up sends one sync message per document and round; typing presence a few per second.
+const RATE_BURST: f64 = 2_000.0;
+const RATE_PER_SECOND: f64 = 500.0;
 
 /// Documents being synced, in memory, with the sync state of every connection syncing each.
 #[derive(Debug, Default, Clone)]
@@ -208,6 +212,8 @@ impl Session {
     ) -> Result<(), Closing> {
         use futures_util::StreamExt;
         let mut timeout = JOIN_TIMEOUT;
+        let mut allowance = RATE_BURST;
+        let mut last = tokio::time::Instant::now();
         loop {
             let frame = match tokio::time::timeout(timeout, stream.next()).await {
                 Err(_) => return Err(Closing("timed out".into())),
@@ -215,6 +221,14 @@ impl Session {
                 Ok(Some(Ok(frame))) => frame,
             };
             timeout = IDLE_TIMEOUT;
+            let now = tokio::time::Instant::now();
+            allowance = (allowance + now.duration_since(last).as_secs_f64() * RATE_PER_SECOND)
+                .min(RATE_BURST);
+            last = now;
+            if allowance < 1.0 {
+                return Err(Closing("too many messages; slow down".into()));
+            }
+            allowance -= 1.0;
             let bytes = match frame {
                 Frame::Binary(bytes) => bytes,
                 Frame::Close(_) => return Ok(()),
@@ -254,7 +268,11 @@ impl Session {
             }
             Message::Leave { .. } => Err(Closing("left".into())),
             Message::Join { .. } => Err(Closing("join was already sent".into())),
-            // Presence and heads gossip arrive with the client engine; until then they are dropped.
+            Message::Ephemeral { count, session_id, document_id, data, .. } => {
+                self.forward_ephemeral(&me, count, session_id, document_id, data).await;
+                Ok(())
+            }
+            // Heads gossip is not implemented; such messages are ignored.
             _ => Ok(()),
         }
     }
@@ -322,6 +340,42 @@ impl Session {
             live.peers.remove(&connection);
         }
         Ok(())
+    }
+
+    /// Passes presence (cursors, "who is viewing") to the other sockets syncing the same document. Only
+    /// a socket that syncs the document may send about it, and only sockets syncing it receive: both
+    /// were authorised for its workspace.
+    async fn forward_ephemeral(
+        &self,
+        me: &str,
+        count: u64,
+        session_id: String,
+        id: DocumentId,
+        data: Vec<u8>,
+    ) {
+        let Some(live) = self.state.hub.documents.lock().await.get(&id).cloned() else { return };
+        let live = live.lock().await;
+        if !live.peers.contains_key(&self.connection) {
+            return;
+        }
+        for (connection, peer) in &live.peers {
+            if *connection == self.connection {
+                continue;
+            }
+            let frame = Message::Ephemeral {
+                sender_id: me.to_owned(),
+                target_id: peer.peer_id.clone(),
+                count,
+                session_id: session_id.clone(),
+                document_id: id,
+                data: data.clone(),
+            }
+            .encode();
+            // Presence is best effort: a full outbox drops it.
+            if peer.outbox.try_send(frame).is_ok() {
+                self.state.hub.counters.messages_sent.fetch_add(1, Ordering::Relaxed);
+            }
+        }
     }
 
     /// Whether this connection may sync document `id`, claiming it for the workspace when a writer

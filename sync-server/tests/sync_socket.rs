@@ -271,3 +271,72 @@ async fn metrics_count_sockets_and_documents_and_unused_documents_leave_memory()
     assert_eq!(outcome, Outcome::Synced);
     assert_eq!(name(&doc).as_deref(), Some("doc 2"));
 }
+
+#[tokio::test]
+async fn presence_reaches_only_those_syncing_the_document_and_floods_are_cut_off() {
+    let data = tempfile::tempdir().unwrap();
+    let (address, _server) = start(data.path()).await;
+    let (owner, member, _) = workspace_with_member(&address).await;
+    let outsider = account(&address, "eve").await;
+    let create = json!({ "id": OTHER_WS, "name": "Eve's" });
+    assert_eq!(
+        http(&address, reqwest::Method::POST, "/api/workspaces", Some(&outsider), create).await.0,
+        201
+    );
+    let id = DocumentId([4; 16]);
+    let mut a = connect(&address, &ticket(&address, &owner, WS).await, "a").await.unwrap();
+    let mut b = connect(&address, &ticket(&address, &member, WS).await, "b").await.unwrap();
+    let mut eve =
+        connect(&address, &ticket(&address, &outsider, OTHER_WS).await, "eve").await.unwrap();
+    let mut doc = AutoCommit::new();
+    doc.put(ROOT, "name", "shared").unwrap();
+    assert_eq!(
+        sync(&mut a, "a", id, &mut doc, &mut am_sync::State::new(), false).await,
+        Outcome::Synced
+    );
+    let mut doc_b = AutoCommit::new();
+    assert_eq!(
+        sync(&mut b, "b", id, &mut doc_b, &mut am_sync::State::new(), true).await,
+        Outcome::Synced
+    );
+
+    let presence = |sender: &str, count: u64| Message::Ephemeral {
+        sender_id: sender.into(),
+        target_id: "rapport-relay".into(),
+        count,
+        session_id: format!("{sender}-session"),
+        document_id: id,
+        data: b"viewing party 42".to_vec(),
+    };
+    a.send(Frame::Binary(presence("a", 1).encode().into())).await.unwrap();
+    match receive(&mut b, Duration::from_secs(5)).await {
+        Some(Message::Ephemeral { sender_id, target_id, count, data, .. }) => {
+            assert_eq!((sender_id.as_str(), target_id.as_str(), count), ("a", "b", 1));
+            assert_eq!(data, b"viewing party 42");
+        }
+        other => panic!("expected presence, got {other:?}"),
+    }
+    // Someone outside the workspace cannot inject presence into it.
+    eve.send(Frame::Binary(presence("eve", 1).encode().into())).await.unwrap();
+    assert_eq!(receive(&mut b, Duration::from_millis(500)).await, None);
+
+    // A flood is cut off; the others carry on.
+    let frame = presence("a", 2).encode();
+    let mut refused = None;
+    for _ in 0..20_000 {
+        if a.send(Frame::Binary(frame.clone().into())).await.is_err() {
+            break;
+        }
+    }
+    while let Some(message) = receive(&mut a, Duration::from_secs(5)).await {
+        if let Message::Error { message } = message {
+            refused = Some(message);
+        }
+    }
+    assert_eq!(refused.as_deref(), Some("too many messages; slow down"));
+    doc_b.put(ROOT, "name", "still syncing").unwrap();
+    assert_eq!(
+        sync(&mut b, "b", id, &mut doc_b, &mut am_sync::State::new(), false).await,
+        Outcome::Synced
+    );
+}

@@ -134,6 +134,8 @@ pub async fn sync(
                 return Outcome::Unavailable;
             }
             Some(Message::Error { message }) => return Outcome::Closed(Some(message)),
+            // Presence from others may arrive at any time; it is not part of syncing.
+            Some(Message::Ephemeral { .. }) => {}
             Some(other) => panic!("unexpected {other:?}"),
             None if doc.sync().generate_sync_message(state).is_none() => return Outcome::Synced,
             None => {}
