@@ -75,12 +75,7 @@ async fn tickets_workspaces_roles_and_bad_frames_are_enforced_per_connection() {
     let data = tempfile::tempdir().unwrap();
     let (address, _server) = start(data.path()).await;
     let (owner, _, viewer) = workspace_with_member(&address).await;
-    let outsider = account(&address, "eve").await;
-    let create = json!({ "id": OTHER_WS, "name": "Eve's" });
-    assert_eq!(
-        http(&address, reqwest::Method::POST, "/api/workspaces", Some(&outsider), create).await.0,
-        201
-    );
+    let outsider = outsider_with_workspace(&address).await;
     let id = DocumentId([9; 16]);
 
     // No ticket, a made-up ticket, a replayed ticket: no socket at all.
@@ -277,12 +272,7 @@ async fn presence_reaches_only_those_syncing_the_document_and_floods_are_cut_off
     let data = tempfile::tempdir().unwrap();
     let (address, _server) = start(data.path()).await;
     let (owner, member, _) = workspace_with_member(&address).await;
-    let outsider = account(&address, "eve").await;
-    let create = json!({ "id": OTHER_WS, "name": "Eve's" });
-    assert_eq!(
-        http(&address, reqwest::Method::POST, "/api/workspaces", Some(&outsider), create).await.0,
-        201
-    );
+    let outsider = outsider_with_workspace(&address).await;
     let id = DocumentId([4; 16]);
     let mut a = connect(&address, &ticket(&address, &owner, WS).await, "a").await.unwrap();
     let mut b = connect(&address, &ticket(&address, &member, WS).await, "b").await.unwrap();

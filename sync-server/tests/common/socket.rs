@@ -175,6 +175,15 @@ pub async fn workspace_with_member(address: &str) -> (String, String, String) {
     (owner, member, viewer)
 }
 
+/// Eve: an account with a workspace of her own (`OTHER_WS`); returns her session cookie.
+pub async fn outsider_with_workspace(address: &str) -> String {
+    let outsider = account(address, "eve").await;
+    let create = json!({ "id": OTHER_WS, "name": "Eve's" });
+    let path = "/api/workspaces";
+    assert_eq!(http(address, reqwest::Method::POST, path, Some(&outsider), create).await.0, 201);
+    outsider
+}
+
 /// The real relay binary on a free loopback port; returns the process and its `host:port`.
 pub fn start_process(
     dist: &std::path::Path,
