@@ -82,13 +82,33 @@ pub async fn connect(address: &str, ticket: &str, peer: &str) -> Result<Socket, 
 
 /// The next protocol message, or `None` on timeout or close.
 pub async fn receive(socket: &mut Socket, wait: Duration) -> Option<Message> {
+    match next_event(socket, wait).await {
+        Event::Message(message) => Some(message),
+        Event::Quiet | Event::Closed => None,
+    }
+}
+
+/// What the socket did within a wait.
+pub enum Event {
+    Message(Message),
+    Quiet,
+    Closed,
+}
+
+pub async fn next_event(socket: &mut Socket, wait: Duration) -> Event {
     loop {
-        let frame = tokio::time::timeout(wait, socket.next()).await.ok()??.ok()?;
+        let frame = match tokio::time::timeout(wait, socket.next()).await {
+            Err(_) => return Event::Quiet,
+            Ok(None) | Ok(Some(Err(_))) => return Event::Closed,
+            Ok(Some(Ok(frame))) => frame,
+        };
         match frame {
             Frame::Binary(bytes) => {
-                return Some(Message::decode(&bytes).expect("the relay sends valid frames"));
+                return Event::Message(
+                    Message::decode(&bytes).expect("the relay sends valid frames"),
+                );
             }
-            Frame::Close(_) => return None,
+            Frame::Close(_) => return Event::Closed,
             _ => continue,
         }
     }
@@ -111,6 +131,7 @@ pub async fn sync(
     request: bool,
 ) -> Outcome {
     let mut first = true;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     loop {
         if let Some(outgoing) = doc.sync().generate_sync_message(state) {
             let (sender_id, target_id, data) =
@@ -125,20 +146,34 @@ pub async fn sync(
                 return Outcome::Closed(None);
             }
         }
-        match receive(socket, Duration::from_millis(700)).await {
-            Some(Message::Sync { document_id, data, .. }) if document_id == id => {
+        match next_event(socket, Duration::from_millis(200)).await {
+            Event::Message(Message::Sync { document_id, data, .. }) if document_id == id => {
                 let message = am_sync::Message::decode(&data).unwrap();
                 doc.sync().receive_sync_message(state, message).unwrap();
             }
-            Some(Message::DocUnavailable { document_id, .. }) if document_id == id => {
+            Event::Message(Message::DocUnavailable { document_id, .. }) if document_id == id => {
                 return Outcome::Unavailable;
             }
-            Some(Message::Error { message }) => return Outcome::Closed(Some(message)),
+            Event::Message(Message::Error { message }) => return Outcome::Closed(Some(message)),
             // Presence from others may arrive at any time; it is not part of syncing.
-            Some(Message::Ephemeral { .. }) => {}
-            Some(other) => panic!("unexpected {other:?}"),
-            None if doc.sync().generate_sync_message(state).is_none() => return Outcome::Synced,
-            None => {}
+            Event::Message(Message::Ephemeral { .. }) => {}
+            Event::Message(other) => panic!("unexpected {other:?}"),
+            Event::Closed => return Outcome::Closed(None),
+            // Done when the relay has said its heads are ours and neither side has more to say; a slow
+            // relay is waited for (up to a deadline), not mistaken for a finished sync.
+            Event::Quiet => {
+                let mut mine = doc.get_heads();
+                mine.sort();
+                let mut theirs = state.their_heads.clone().unwrap_or_default();
+                theirs.sort();
+                let settled = state.their_heads.is_some() && mine == theirs;
+                if settled && doc.sync().generate_sync_message(state).is_none() {
+                    return Outcome::Synced;
+                }
+                if tokio::time::Instant::now() > deadline {
+                    panic!("the sync of {id} did not settle within 20 s");
+                }
+            }
         }
     }
 }
