@@ -327,21 +327,32 @@ pub async fn finish_opening(shared: &Shared) -> Result<Vec<String>, LocalError> 
     let (units, unreadable) = parse_units(workspace, stored);
     shared.borrow_mut().model.add_units(units);
     span.end();
-    for key in &unreadable {
-        let Ok(key) = key.parse::<DocKey>() else { continue };
-        ensure_loaded(shared, key).await?;
-        let (id, snapshot, rows) = {
-            let mut ws = shared.borrow_mut();
-            let ws = &mut *ws;
-            let doc = ws.docs.get_mut(&key).ok_or(LocalError::NotFound)?;
-            let rows = ws.model.replace_document(key, doc).encode();
-            (key.document_id(ws.workspace), doc.save(), rows)
-        };
-        store
-            .save_with_rows(id, ChunkKind::Snapshot, &snapshot, &rows_key(workspace, key), &rows)
-            .await?;
+    let earlier = std::mem::take(&mut shared.borrow_mut().unreadable);
+    let later = unreadable.iter().filter_map(|key| key.parse::<DocKey>().ok());
+    for key in earlier.into_iter().chain(later) {
+        rebuild_rows(shared, key).await?;
     }
     Ok(unreadable)
+}
+
+/// Derives the rows of document `key` again from the document and stores them with a snapshot of it.
+async fn rebuild_rows(shared: &Shared, key: DocKey) -> Result<(), LocalError> {
+    ensure_loaded(shared, key).await?;
+    let (store, id, snapshot, rows_key, rows) = {
+        let mut ws = shared.borrow_mut();
+        let ws = &mut *ws;
+        let doc = ws.docs.get_mut(&key).ok_or(LocalError::NotFound)?;
+        let rows = ws.model.replace_document(key, doc).encode();
+        (
+            ws.store.clone(),
+            key.document_id(ws.workspace),
+            doc.save(),
+            rows_key(ws.workspace, key),
+            rows,
+        )
+    };
+    store.save_with_rows(id, ChunkKind::Snapshot, &snapshot, &rows_key, &rows).await?;
+    Ok(())
 }
 
 /// What opening the workspace found.
@@ -361,6 +372,8 @@ pub struct LocalWorkspace {
     docs: HashMap<DocKey, AutoCommit>,
     /// What each loaded document has on disk.
     chunks: HashMap<DocKey, ChunkStats>,
+    /// Documents whose stored rows could not be read at opening; `finish_opening` rebuilds them.
+    unreadable: Vec<DocKey>,
     pub me: Option<MemberId>,
 }
 
@@ -410,13 +423,10 @@ impl LocalWorkspace {
         local.model = ReadModel::from_units_deferring_search(units);
         local.model.interactions_pending = true;
         span.end();
-        // Rows that could not be read are derived again from their document; nothing is overwritten
-        // until that succeeds.
-        for key in report.unreadable_rows.clone() {
-            if let Ok(key) = key.parse::<DocKey>() {
-                local.rebuild_rows(key).await?;
-            }
-        }
+        // Rows that could not be read are derived again from their documents by `finish_opening`,
+        // after the first screen; nothing is overwritten until that succeeds.
+        local.unreadable =
+            report.unreadable_rows.iter().filter_map(|key| key.parse().ok()).collect();
         let span = Span::start("rapport:open-settings");
         local.settings = local.load_settings().await?;
         span.end();
@@ -437,6 +447,7 @@ impl LocalWorkspace {
             model: ReadModel::default(),
             docs: HashMap::new(),
             chunks: HashMap::new(),
+            unreadable: Vec::new(),
             me: None,
         }
     }
@@ -458,23 +469,6 @@ impl LocalWorkspace {
             self.docs.insert(key, doc);
         }
         Ok(self.docs.get_mut(&key).expect("inserted above"))
-    }
-
-    async fn rebuild_rows(&mut self, key: DocKey) -> Result<(), LocalError> {
-        self.document(key).await?;
-        let doc = self.docs.get_mut(&key).expect("loaded above");
-        let rows = self.model.replace_document(key, doc);
-        let snapshot = doc.save();
-        self.store
-            .save_with_rows(
-                key.document_id(self.workspace),
-                ChunkKind::Snapshot,
-                &snapshot,
-                &rows_key(self.workspace, key),
-                &rows.encode(),
-            )
-            .await?;
-        Ok(())
     }
 
     /// Applies `change` to the (loaded) document `key` and returns what must be stored: the increment

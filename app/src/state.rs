@@ -47,12 +47,7 @@ impl WorkspaceCtx {
     async fn open(self) {
         match LocalWorkspace::open(DATABASE).await {
             Ok((mut local, report)) => {
-                if !report.unreadable_rows.is_empty() {
-                    self.notice.set(Some(format!(
-                        "Some saved lists were unreadable and were rebuilt: {}",
-                        report.unreadable_rows.join(", ")
-                    )));
-                }
+                self.report_rebuilt(&report.unreadable_rows);
                 let demo = if local.model.parties.is_empty() { fetch_demo().await } else { None };
                 if let Some(bundle) = demo
                     && let Err(error) = adopt_demo(&mut local, bundle).await
@@ -68,16 +63,22 @@ impl WorkspaceCtx {
                 // build the search index and read the interactions (timelines, last contact).
                 gloo_timers::future::TimeoutFuture::new(0).await;
                 match local::finish_opening(&shared).await {
-                    Ok(unreadable) if !unreadable.is_empty() => self.notice.set(Some(format!(
-                        "Some saved lists were unreadable and were rebuilt: {}",
-                        unreadable.join(", ")
-                    ))),
-                    Ok(_) => {}
+                    Ok(unreadable) => self.report_rebuilt(&unreadable),
                     Err(error) => self.notice.set(Some(error.to_string())),
                 }
                 self.changed();
             }
             Err(error) => self.status.set(Status::Failed(error.to_string())),
+        }
+    }
+
+    /// Tells the user which stored lists could not be read (they were rebuilt from the documents).
+    fn report_rebuilt(&self, unreadable: &[String]) {
+        if !unreadable.is_empty() {
+            self.notice.set(Some(format!(
+                "Some saved lists were unreadable and were rebuilt: {}",
+                unreadable.join(", ")
+            )));
         }
     }
 

@@ -164,12 +164,8 @@ impl ChunkStore {
         Ok(key)
     }
 
-    /// Every stored unit of rows, by document key. A value that is not bytes comes back as `None`.
-    pub async fn load_rows(&self) -> Result<Vec<(String, Option<Vec<u8>>)>, StorageError> {
-        self.load_rows_between("", "\u{ffff}").await
-    }
-
-    /// The stored units of rows with keys from `low` to `high` (both included).
+    /// The stored units of rows with keys from `low` to `high` (both included), by document key. A value
+    /// that is not bytes comes back as `None`.
     pub async fn load_rows_between(
         &self,
         low: &str,
