@@ -3,9 +3,11 @@
 pub mod local;
 mod nav;
 mod pages;
+pub mod relay_api;
 mod shell;
 pub mod state;
 pub mod storage;
+pub mod sync;
 pub mod timing;
 
 use leptos::prelude::*;
@@ -17,13 +19,15 @@ pub use nav::{NAV_ITEMS, NavItem};
 /// The whole app: router, shell and pages.
 #[component]
 pub fn App() -> impl IntoView {
-    state::WorkspaceCtx::provide();
+    let workspace = state::WorkspaceCtx::provide();
+    sync::SyncCtx::provide(workspace);
     view! {
         <Router>
             <shell::Shell>
                 <Routes fallback=pages::NotFound>
                     <Route path=path!("/") view=pages::Today />
                     <Route path=path!("/parties") view=pages::Parties />
+                    <Route path=path!("/parties/:id") view=pages::PartyPage />
                     <Route path=path!("/deals") view=pages::Deals />
                     <Route path=path!("/tasks") view=pages::Tasks />
                     <Route path=path!("/settings") view=pages::Settings />

@@ -6,7 +6,7 @@
 //! document's refreshed rows in one transaction; the edit is reported done only after that commits.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::rc::Rc;
 
 use automerge::AutoCommit;
@@ -82,10 +82,9 @@ async fn ensure_loaded(shared: &Shared, key: DocKey) -> Result<(), LocalError> {
     let span = Span::start("rapport:load-document");
     let mut loaded = store.load(id).await?;
     span.end();
-    let doc = match loaded.document.take() {
-        Some(doc) => doc,
-        None => workspace::stamped(&key)?,
-    };
+    // A document the device does not have starts empty: a local edit is content enough, and one
+    // arriving from the relay brings its whole history.
+    let doc = loaded.document.take().unwrap_or_else(document::new_document);
     let mut ws = shared.borrow_mut();
     ws.chunks.entry(key).or_insert_with(|| ChunkStats::of(&loaded));
     ws.docs.entry(key).or_insert(doc);
@@ -171,8 +170,34 @@ pub async fn write(
     }
     span_store.end();
     span.end();
+    note_unsynced(shared, key, records).await;
+    if let Some(on_change) = &shared.borrow().on_change {
+        let _ = on_change.unbounded_send(key);
+    }
     compact_if_grown(shared, key, save.increment.len()).await;
+    if let DocKey::Interactions(_) = key {
+        register_in_root(shared, key).await?;
+    }
     Ok(())
+}
+
+/// Lists document `key` in the root's table (once), so other devices discover it.
+async fn register_in_root(shared: &Shared, key: DocKey) -> Result<(), LocalError> {
+    ensure_loaded(shared, DocKey::Root).await?;
+    let (listed, owner) = {
+        let ws = shared.borrow();
+        let root = ws.docs.get(&DocKey::Root).ok_or(LocalError::NotFound)?;
+        (workspace::document_keys(root)?.contains(&key), ws.workspace)
+    };
+    if listed {
+        return Ok(());
+    }
+    // Boxed: `write` calls this function, and an async recursion needs an indirection.
+    Box::pin(write(shared, DocKey::Root, &[], |root| {
+        workspace::register(root, owner, key)?;
+        Ok(())
+    }))
+    .await
 }
 
 /// Folds a document's increments into one snapshot once they outgrow it. The edit is already durable, so
@@ -355,6 +380,165 @@ async fn rebuild_rows(shared: &Shared, key: DocKey) -> Result<(), LocalError> {
     Ok(())
 }
 
+/// Local edits the relay has not confirmed yet, in one document: how many, and to which records.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Unsynced {
+    pub edits: u32,
+    pub records: BTreeSet<String>,
+}
+
+/// The ledger of unconfirmed edits as stored: one line per document, `key<TAB>edits<TAB>record record…`.
+/// It only feeds the sync status and badges (sync itself compares heads), so a damaged ledger is
+/// dropped rather than reported.
+fn encode_ledger(ledger: &BTreeMap<DocKey, Unsynced>) -> String {
+    let mut text = String::new();
+    for (key, unsynced) in ledger {
+        let records: Vec<&str> = unsynced.records.iter().map(String::as_str).collect();
+        text.push_str(&format!("{key}\t{}\t{}\n", unsynced.edits, records.join(" ")));
+    }
+    text
+}
+
+fn decode_ledger(text: &str) -> BTreeMap<DocKey, Unsynced> {
+    let mut ledger = BTreeMap::new();
+    for line in text.lines() {
+        let mut fields = line.split('\t');
+        let (Some(key), Some(edits), Some(records)) = (fields.next(), fields.next(), fields.next())
+        else {
+            continue;
+        };
+        let (Ok(key), Ok(edits)) = (key.parse::<DocKey>(), edits.parse::<u32>()) else { continue };
+        let records = records.split(' ').filter(|r| !r.is_empty()).map(str::to_owned).collect();
+        ledger.insert(key, Unsynced { edits, records });
+    }
+    ledger
+}
+
+fn ledger_meta(workspace: WorkspaceId) -> String {
+    format!("{workspace}/unsynced")
+}
+
+fn linked_meta(workspace: WorkspaceId) -> String {
+    format!("{workspace}/linked")
+}
+
+/// Records an edit of `records` in document `key` as not yet on the relay.
+async fn note_unsynced(shared: &Shared, key: DocKey, records: &[String]) {
+    let (store, name, text) = {
+        let mut ws = shared.borrow_mut();
+        let entry = ws.unsynced.entry(key).or_default();
+        entry.edits += 1;
+        entry.records.extend(records.iter().cloned());
+        (ws.store.clone(), ledger_meta(ws.workspace), encode_ledger(&ws.unsynced))
+    };
+    // Losing the ledger loses a badge, not data: the next sync compares heads regardless.
+    let _ = store.set_meta(&name, &text).await;
+}
+
+/// The relay confirmed it holds every change of document `key`: its edits leave the ledger. Returns
+/// whether there were any.
+pub async fn mark_synced(shared: &Shared, key: DocKey) -> bool {
+    let (store, name, text) = {
+        let mut ws = shared.borrow_mut();
+        if ws.unsynced.remove(&key).is_none() {
+            return false;
+        }
+        (ws.store.clone(), ledger_meta(ws.workspace), encode_ledger(&ws.unsynced))
+    };
+    let _ = store.set_meta(&name, &text).await;
+    true
+}
+
+/// Runs `read` on document `key`, loading it from the device first (or starting it empty).
+pub async fn with_document<T>(
+    shared: &Shared,
+    key: DocKey,
+    read: impl FnOnce(&mut AutoCommit) -> T,
+) -> Result<T, LocalError> {
+    ensure_loaded(shared, key).await?;
+    let mut ws = shared.borrow_mut();
+    let doc = ws.docs.get_mut(&key).ok_or(LocalError::NotFound)?;
+    Ok(read(doc))
+}
+
+/// Applies what the relay sent (`apply` runs the sync protocol on the document), then stores the new
+/// changes with the refreshed rows. Returns whether the document changed.
+pub async fn merge_remote(
+    shared: &Shared,
+    key: DocKey,
+    apply: impl FnOnce(&mut AutoCommit) -> Result<(), automerge::AutomergeError>,
+) -> Result<bool, LocalError> {
+    ensure_loaded(shared, key).await?;
+    let (store, id, chunk, kind, rows_key, rows) = {
+        let mut ws = shared.borrow_mut();
+        let ws = &mut *ws;
+        let doc = ws.docs.get_mut(&key).ok_or(LocalError::NotFound)?;
+        let before = doc.get_heads();
+        apply(doc).map_err(DocumentError::from)?;
+        if doc.get_heads() == before {
+            return Ok(false);
+        }
+        let span = Span::start("rapport:remote-rows");
+        let whole = before.is_empty()
+            || (matches!(key, DocKey::Interactions(_)) && ws.model.interactions_pending);
+        let rows = if whole {
+            ws.model.replace_document(key, doc)
+        } else {
+            ws.model.refresh_since(key, doc, &before)
+        };
+        span.end();
+        // A document arriving whole is stored as one compact snapshot, not as its change log.
+        let (chunk, kind) = if before.is_empty() {
+            (doc.save(), ChunkKind::Snapshot)
+        } else {
+            (doc.save_after(&before), ChunkKind::Incremental)
+        };
+        if key == DocKey::Root {
+            ws.settings = workspace::settings(doc).unwrap_or_default();
+        }
+        (
+            ws.store.clone(),
+            key.document_id(ws.workspace),
+            chunk,
+            kind,
+            rows_key(ws.workspace, key),
+            rows.encode(),
+        )
+    };
+    // Not acknowledged to anyone, so nothing is lost if this fails: the relay keeps the changes and
+    // the next session fetches them again.
+    store.save_with_rows(id, kind, &chunk, &rows_key, &rows).await?;
+    if kind == ChunkKind::Incremental {
+        compact_if_grown(shared, key, chunk.len()).await;
+    } else {
+        let stats = ChunkStats { snapshot_bytes: chunk.len(), ..ChunkStats::default() };
+        shared.borrow_mut().chunks.insert(key, stats);
+    }
+    Ok(true)
+}
+
+/// Marks the workspace on this device as connected to the relay (or not): a linked workspace syncs
+/// whenever the device is online.
+pub async fn set_linked(shared: &Shared, linked: bool) -> Result<(), LocalError> {
+    let (store, name) = {
+        let mut ws = shared.borrow_mut();
+        ws.linked = linked;
+        (ws.store.clone(), linked_meta(ws.workspace))
+    };
+    store.set_meta(&name, if linked { "yes" } else { "no" }).await?;
+    Ok(())
+}
+
+/// Makes this device hold workspace `workspace` from now on, linked to the relay, starting empty (the
+/// sync fetches it). What the device held before stays in its own entries. The page reloads after
+/// this, so every screen opens the new workspace from scratch.
+pub async fn switch_workspace(shared: &Shared, workspace: WorkspaceId) -> Result<(), LocalError> {
+    let store = shared.borrow().store.clone();
+    store.set_meta(&linked_meta(workspace), "yes").await?;
+    store.set_meta(WORKSPACE_META, &workspace.to_string()).await?;
+    Ok(())
+}
+
 /// What opening the workspace found.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct OpenReport {
@@ -375,6 +559,13 @@ pub struct LocalWorkspace {
     /// Documents whose stored rows could not be read at opening; `finish_opening` rebuilds them.
     unreadable: Vec<DocKey>,
     pub me: Option<MemberId>,
+    /// Local edits the relay has not confirmed, by document.
+    pub unsynced: BTreeMap<DocKey, Unsynced>,
+    /// Whether this workspace syncs with the relay (a local-only workspace does not).
+    pub linked: bool,
+    /// Told the key of every document a local edit changed, once the edit is durable (the sync engine
+    /// pushes it).
+    pub on_change: Option<futures_channel::mpsc::UnboundedSender<DocKey>>,
 }
 
 const WORKSPACE_META: &str = "workspace";
@@ -430,7 +621,32 @@ impl LocalWorkspace {
         let span = Span::start("rapport:open-settings");
         local.settings = local.load_settings().await?;
         span.end();
+        let ledger = local.store.meta(&ledger_meta(workspace)).await?;
+        local.unsynced = ledger.as_deref().map(decode_ledger).unwrap_or_default();
+        local.linked = local.store.meta(&linked_meta(workspace)).await?.as_deref() == Some("yes");
         Ok((local, report))
+    }
+
+    /// Every document of the workspace this device knows of: those it holds rows for, those loaded, and
+    /// those the root's table names (other devices' interaction months).
+    pub fn document_keys(&self) -> Vec<DocKey> {
+        let mut keys: BTreeSet<DocKey> = self.model.heads.keys().copied().collect();
+        keys.extend(self.docs.keys().copied());
+        keys.insert(DocKey::Root);
+        if let Some(root) = self.docs.get(&DocKey::Root) {
+            keys.extend(workspace::document_keys(root).unwrap_or_default());
+        }
+        keys.into_iter().collect()
+    }
+
+    /// How many local edits the relay has not confirmed yet.
+    pub fn unsynced_edits(&self) -> u32 {
+        self.unsynced.values().map(|u| u.edits).sum()
+    }
+
+    /// Whether record `id` has an edit the relay has not confirmed yet.
+    pub fn is_unsynced(&self, id: &str) -> bool {
+        self.unsynced.values().any(|u| u.records.contains(id))
     }
 
     /// Closes the device storage: every later read or write fails with an error. (A tab must do this
@@ -449,6 +665,9 @@ impl LocalWorkspace {
             chunks: HashMap::new(),
             unreadable: Vec::new(),
             me: None,
+            unsynced: BTreeMap::new(),
+            linked: false,
+            on_change: None,
         }
     }
 
@@ -461,10 +680,7 @@ impl LocalWorkspace {
     async fn document(&mut self, key: DocKey) -> Result<&mut AutoCommit, LocalError> {
         if !self.docs.contains_key(&key) {
             let mut loaded = self.store.load(key.document_id(self.workspace)).await?;
-            let doc = match loaded.document.take() {
-                Some(doc) => doc,
-                None => workspace::stamped(&key)?,
-            };
+            let doc = loaded.document.take().unwrap_or_else(document::new_document);
             self.chunks.insert(key, ChunkStats::of(&loaded));
             self.docs.insert(key, doc);
         }

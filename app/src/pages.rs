@@ -3,6 +3,7 @@
 mod deals;
 mod not_found;
 mod parties;
+mod party;
 mod settings;
 mod tasks;
 mod today;
@@ -10,6 +11,7 @@ mod today;
 pub(crate) use deals::Deals;
 pub(crate) use not_found::NotFound;
 pub(crate) use parties::Parties;
+pub(crate) use party::PartyPage;
 pub(crate) use settings::Settings;
 pub(crate) use tasks::Tasks;
 pub(crate) use today::Today;

@@ -2,10 +2,12 @@
 //! and an error boundary so a failing page never blanks the whole app.
 
 mod main_nav;
+mod sync_status;
 
 use leptos::prelude::*;
 
 use main_nav::MainNav;
+use sync_status::SyncStatusBar;
 
 /// Lays out navigation and the current page.
 #[component]
@@ -14,6 +16,7 @@ pub(crate) fn Shell(children: Children) -> impl IntoView {
         <div class="shell" data-testid="app-shell">
             <MainNav />
             <main class="shell-main" id="main" data-testid="main">
+                <SyncStatusBar />
                 <Notice />
                 <ErrorBoundary fallback=|errors| {
                     view! { <PageError errors=errors /> }

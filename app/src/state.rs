@@ -48,7 +48,13 @@ impl WorkspaceCtx {
         match LocalWorkspace::open(DATABASE).await {
             Ok((mut local, report)) => {
                 self.report_rebuilt(&report.unreadable_rows);
-                let demo = if local.model.parties.is_empty() { fetch_demo().await } else { None };
+                // The demo only fills an empty workspace of this device alone: a linked one is fetched from
+                // the relay instead.
+                let demo = if local.model.parties.is_empty() && !local.linked {
+                    fetch_demo().await
+                } else {
+                    None
+                };
                 if let Some(bundle) = demo
                     && let Err(error) = adopt_demo(&mut local, bundle).await
                 {

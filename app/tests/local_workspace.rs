@@ -301,3 +301,58 @@ async fn a_failed_save_is_an_error_and_is_not_shown() {
     let (again, _) = open_fully(&name).await;
     assert_eq!(names(&again, ""), ["Saved Person"]);
 }
+
+/// A colleague's changes, merged as the sync engine merges them, are in the read model at once and in
+/// the stored rows of the next session; the ledger of edits not yet on the relay survives a reload and
+/// empties once the relay confirms.
+#[wasm_bindgen_test]
+async fn a_colleagues_changes_are_listed_and_the_unsynced_ledger_survives_a_reload() {
+    use rapport_core::document::Record;
+    let (mine, theirs) = (database("ledger-mine"), database("ledger-theirs"));
+    let (ws, _) = open_fully(&mine).await;
+    let workspace = ws.workspace;
+    let shared = Rc::new(RefCell::new(ws));
+    let id = PartyId::generate(&mut BrowserIds);
+    local::create(&shared, id, Party { name: "Acme Ltd".into(), ..Party::default() })
+        .await
+        .unwrap();
+    let key = Party::doc_key(&id);
+    assert_eq!(shared.borrow().unsynced_edits(), 1);
+    assert!(shared.borrow().is_unsynced(&id.to_string()));
+    let changes = local::with_document(&shared, key, |doc| doc.save()).await.unwrap();
+    drop(shared);
+
+    // The colleague's device holds the same workspace and receives the change.
+    let (colleague, _) = open_fully(&theirs).await;
+    let colleague = Rc::new(RefCell::new(colleague));
+    local::switch_workspace(&colleague, workspace).await.unwrap();
+    drop(colleague);
+    let (colleague, _) = open_fully(&theirs).await;
+    assert_eq!(colleague.workspace, workspace);
+    assert!(colleague.linked, "a joined workspace syncs");
+    let colleague = Rc::new(RefCell::new(colleague));
+    let changed =
+        local::merge_remote(&colleague, key, |doc| doc.load_incremental(&changes).map(drop))
+            .await
+            .unwrap();
+    assert!(changed);
+    assert_eq!(names(&colleague.borrow(), "acme"), ["Acme Ltd"]);
+    assert_eq!(colleague.borrow().unsynced_edits(), 0, "a colleague's change is not mine to push");
+    let again =
+        local::merge_remote(&colleague, key, |doc| doc.load_incremental(&changes).map(drop))
+            .await
+            .unwrap();
+    assert!(!again, "the same changes twice change nothing");
+    drop(colleague);
+    let (colleague, _) = open_fully(&theirs).await;
+    assert_eq!(names(&colleague, "acme"), ["Acme Ltd"], "stored with its rows");
+
+    // My ledger: still one edit after a reload, none once the relay has it.
+    let (ws, _) = open_fully(&mine).await;
+    assert_eq!(ws.unsynced_edits(), 1);
+    let shared = Rc::new(RefCell::new(ws));
+    assert!(local::mark_synced(&shared, key).await);
+    drop(shared);
+    let (ws, _) = open_fully(&mine).await;
+    assert_eq!(ws.unsynced_edits(), 0);
+}

@@ -457,6 +457,16 @@ impl DemoWorkspace {
             let key = DocKey::Interactions(Month::of(interaction.at));
             write_record(&mut documents, key, &id.to_string(), interaction)?;
         }
+        // Other devices discover the month documents through the root's table.
+        let months: Vec<DocKey> = documents
+            .keys()
+            .copied()
+            .filter(|key| matches!(key, DocKey::Interactions(_)))
+            .collect();
+        let root = documents.get_mut(&DocKey::Root).expect("created above");
+        for key in months {
+            workspace::register(root, self.workspace, key)?;
+        }
         Ok(documents)
     }
 }

@@ -6,6 +6,7 @@
 //! same field keeps both values: Automerge picks a deterministic winner for reads, and [`conflicts`]
 //! shows every value so a person can choose.
 
+use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ObjType, ReadDoc, ScalarValue, Value};
 use autosurgeon::{Hydrate, Reconcile};
 
@@ -185,6 +186,22 @@ pub fn conflicts<D: ReadDoc>(doc: &D, key: &str) -> Result<Vec<FieldConflict>, D
     Ok(found)
 }
 
+/// Settles a conflict on `field` of record `key` by writing `value` over every concurrent value. (An
+/// ordinary update would write nothing when `value` is the one reads already return, and the conflict
+/// would stay.)
+pub fn resolve(
+    doc: &mut AutoCommit,
+    key: &str,
+    field: &str,
+    value: ScalarValue,
+) -> Result<(), DocumentError> {
+    let Some((Value::Object(ObjType::Map), record)) = doc.get(automerge::ROOT, key)? else {
+        return Ok(());
+    };
+    doc.put(&record, field, value)?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -281,6 +298,12 @@ mod tests {
         assert_eq!(values[0], shown.name, "the first value is the one reads return");
         values.sort();
         assert_eq!(values, vec!["Acme (Alice)", "Acme (Bob)"]);
+
+        // Choosing a value — even the one already shown — settles the conflict on both devices.
+        resolve(&mut alice, key, "name", ScalarValue::Str(shown.name.clone().into())).unwrap();
+        bob.merge(&mut alice).unwrap();
+        assert!(conflicts(&bob, key).unwrap().is_empty());
+        assert_eq!(get::<_, Party>(&bob, key).unwrap().unwrap().name, shown.name);
     }
 
     #[test]

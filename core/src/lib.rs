@@ -15,6 +15,8 @@
 //! - [`history`]: who changed which field when; the workspace as of a past time.
 //! - [`demo`]: the seeded demo workspace generator.
 //! - [`health`]: the relay's health report (wire type).
+//! - [`protocol`]: the automerge-repo websocket protocol and its CBOR codec.
+//! - [`sync_client`]: a device's side of that protocol, sans IO.
 
 pub mod chunks;
 pub mod demo;
@@ -28,6 +30,7 @@ pub mod protocol;
 pub mod queries;
 pub mod read_model;
 pub mod search;
+pub mod sync_client;
 pub mod workspace;
 
 /// The product name as shown to people.

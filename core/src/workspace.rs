@@ -67,6 +67,39 @@ fn document_table(workspace: WorkspaceId) -> BTreeMap<String, String> {
     DocKey::initial().map(|key| (key.to_string(), key.document_id(workspace).to_string())).collect()
 }
 
+/// Adds document `key` to the root's table, so other devices discover it (interaction months are
+/// created as they are needed). Returns whether the root changed.
+pub fn register(
+    root: &mut AutoCommit,
+    workspace: WorkspaceId,
+    key: DocKey,
+) -> Result<bool, DocumentError> {
+    let (name, id) = (key.to_string(), key.document_id(workspace).to_string());
+    let added = document::update::<_, BTreeMap<String, String>, _>(root, DOCUMENTS_KEY, |table| {
+        if table.contains_key(&name) {
+            return false;
+        }
+        table.insert(name.clone(), id.clone());
+        true
+    })?;
+    match added {
+        Some(added) => Ok(added),
+        None => {
+            let mut table = document_table(workspace);
+            table.insert(name, id);
+            document::put(root, DOCUMENTS_KEY, &table)?;
+            Ok(true)
+        }
+    }
+}
+
+/// Every document the root's table names. Entries this app cannot parse (a newer app's documents) are
+/// skipped, not an error: they are still synced by the devices that know them.
+pub fn document_keys(root: &AutoCommit) -> Result<Vec<DocKey>, DocumentError> {
+    let table: BTreeMap<String, String> = document::get(root, DOCUMENTS_KEY)?.unwrap_or_default();
+    Ok(table.keys().filter_map(|name| name.parse().ok()).collect())
+}
+
 /// The schema version stored in a root; a root without one predates versioning (version 0).
 pub fn schema_version(root: &AutoCommit) -> Result<u64, RootError> {
     Ok(document::get::<_, u64>(root, SCHEMA_VERSION_KEY)?.unwrap_or(0))
@@ -104,6 +137,22 @@ fn check_readable(root: &AutoCommit) -> Result<u64, RootError> {
 mod tests {
     use super::*;
     use crate::model::Member;
+
+    #[test]
+    fn a_registered_month_is_listed_once_and_merges_with_a_concurrent_registration() {
+        let workspace = WorkspaceId::from_bytes([7; 16]);
+        let mut root = create(workspace, &WorkspaceSettings::default()).unwrap().remove(0).1;
+        let month = DocKey::Interactions(crate::layout::Month { year: 2026, month: 11 });
+        let other = DocKey::Interactions(crate::layout::Month { year: 2026, month: 10 });
+        let mut fork = root.fork();
+        assert!(register(&mut root, workspace, month).unwrap());
+        assert!(!register(&mut root, workspace, month).unwrap(), "already there");
+        assert!(register(&mut fork, workspace, other).unwrap());
+        root.merge(&mut fork).unwrap();
+        let keys = document_keys(&root).unwrap();
+        assert!(keys.contains(&month) && keys.contains(&other) && keys.contains(&DocKey::Root));
+        assert_eq!(keys.len(), DocKey::initial().count() + 2);
+    }
 
     fn settings_with_a_member() -> WorkspaceSettings {
         let mut settings = WorkspaceSettings { name: "Field team".into(), ..Default::default() };

@@ -21,10 +21,16 @@ pub(crate) fn Parties() -> impl IntoView {
         let span = Span::start("rapport:search");
         let found = ctx.read(|ws| {
             let (total, found) = queries::parties_page(&ws.model, &filter, PartySort::Name, SHOWN);
-            let shown: Vec<(PartyId, String, String)> = found
+            let shown: Vec<(PartyId, String, String, bool)> = found
                 .into_iter()
                 .map(|row| {
-                    (row.id, row.name.clone(), row.emails.first().cloned().unwrap_or_default())
+                    let unsynced = !ws.unsynced.is_empty() && ws.is_unsynced(&row.id.to_string());
+                    (
+                        row.id,
+                        row.name.clone(),
+                        row.emails.first().cloned().unwrap_or_default(),
+                        unsynced,
+                    )
                 })
                 .collect();
             (total, shown)
@@ -68,10 +74,15 @@ pub(crate) fn Parties() -> impl IntoView {
                 fallback=move || (ctx.status.get() != Status::Opening).then(|| view! { <EmptyState title="No people or organisations yet" hint="Customers, prospects, suppliers, investors and colleagues — all in one list." /> })
             >
                 <ul class="rows" data-testid="party-list">
-                    <For each=move || rows.get().1 key=|(id, name, _)| (*id, name.clone()) let:row>
+                    <For each=move || rows.get().1 key=|row| row.clone() let:row>
                         <li class="row" data-testid="party-row">
-                            <span class="row-title">{row.1}</span>
-                            <span class="row-detail">{row.2}</span>
+                            <a class="row-link" href=format!("/parties/{}", row.0)>
+                                <span class="row-title">{row.1}</span>
+                                <span class="row-detail">{row.2}</span>
+                            </a>
+                            {row.3.then(|| view! {
+                                <span class="badge badge-unsynced" data-testid="row-unsynced" title="Not yet on the relay">"●"</span>
+                            })}
                         </li>
                     </For>
                 </ul>

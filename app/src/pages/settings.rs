@@ -1,7 +1,10 @@
+mod sync_panel;
+
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use sync_panel::SyncPanel;
 
-use super::{EmptyState, Page};
+use super::Page;
 use crate::local::{self, StorageCheck};
 use crate::state::WorkspaceCtx;
 
@@ -9,7 +12,7 @@ use crate::state::WorkspaceCtx;
 pub(crate) fn Settings() -> impl IntoView {
     view! {
         <Page key="settings" title="Settings">
-            <EmptyState title="Workspace settings" hint="Members, pipelines, custom fields and sync live here." />
+            <SyncPanel />
             <DeviceStorage />
         </Page>
     }

@@ -1,0 +1,237 @@
+//! One person or organisation: edit the main details; when two people changed the same field at the same
+//! time, both values are shown and the user picks one. (The full record page — timeline, quick log,
+//! tasks — comes with the CRM screens.)
+
+use automerge::ScalarValue;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::use_params_map;
+use rapport_core::document::{self, ConflictValue, FieldConflict, Record};
+use rapport_core::ids::PartyId;
+use rapport_core::model::{ContactPoint, Party};
+
+use super::Page;
+use crate::local;
+use crate::state::WorkspaceCtx;
+
+/// The record and its conflicts as read from its document.
+#[derive(Debug, Clone, PartialEq)]
+struct Loaded {
+    party: Party,
+    conflicts: Vec<FieldConflict>,
+}
+
+#[component]
+pub(crate) fn PartyPage() -> impl IntoView {
+    let ctx = WorkspaceCtx::use_ctx();
+    let params = use_params_map();
+    let id =
+        Memo::new(move |_| params.with(|p| p.get("id").and_then(|id| id.parse::<PartyId>().ok())));
+    let loaded = RwSignal::new(None::<Result<Loaded, String>>);
+    // Re-read whenever the workspace changes (a colleague's edit arrives, a save completes).
+    Effect::new(move || {
+        ctx.read(|_| ());
+        let (Some(id), Some(shared)) = (id.get(), ctx.shared()) else { return };
+        spawn_local(async move {
+            let key = id.to_string();
+            let read = local::with_document(&shared, Party::doc_key(&id), |doc| {
+                let party = document::get::<_, Party>(doc, &key)?;
+                let conflicts = document::conflicts(doc, &key)?;
+                Ok::<_, document::DocumentError>(party.map(|party| Loaded { party, conflicts }))
+            })
+            .await;
+            let result = match read {
+                Ok(Ok(Some(found))) => Ok(found),
+                Ok(Ok(None)) => Err("No such person or organisation on this device.".to_owned()),
+                Ok(Err(error)) => Err(error.to_string()),
+                Err(error) => Err(error.to_string()),
+            };
+            if loaded.get_untracked().as_ref() != Some(&result) {
+                loaded.set(Some(result));
+            }
+        });
+    });
+
+    let found = Memo::new(move |_| loaded.get().and_then(Result::ok));
+    let failure = move || match (id.get(), loaded.get()) {
+        (None, _) => Some("This link does not name a record.".to_owned()),
+        (_, Some(Err(error))) => Some(error),
+        _ => None,
+    };
+    view! {
+        <Page key="party" title="Details">
+            {move || failure().map(|error| view! { <p class="error" data-testid="party-error">{error}</p> })}
+            <Show
+                when=move || found.with(Option::is_some)
+                fallback=move || failure().is_none().then(|| view! { <p class="hint">"Opening…"</p> })
+            >
+                {move || id.get_untracked().map(|id| view! { <PartyForm id found /> })}
+            </Show>
+        </Page>
+    }
+}
+
+/// The values the form edits, as stored.
+fn form_values(party: &Party) -> (String, String, String) {
+    (
+        party.name.clone(),
+        party.emails.first().map(|e| e.value.clone()).unwrap_or_default(),
+        party.phones.first().map(|p| p.value.clone()).unwrap_or_default(),
+    )
+}
+
+#[component]
+fn PartyForm(id: PartyId, found: Memo<Option<Loaded>>) -> impl IntoView {
+    let ctx = WorkspaceCtx::use_ctx();
+    let initial =
+        found.with_untracked(|f| f.as_ref().map(|f| form_values(&f.party))).unwrap_or_default();
+    let name = RwSignal::new(initial.0.clone());
+    let email = RwSignal::new(initial.1.clone());
+    let phone = RwSignal::new(initial.2.clone());
+    // A colleague's change shows in the form at once — except in a field this user is typing in, which
+    // keeps what they typed.
+    let stored = StoredValue::new(initial);
+    Effect::new(move || {
+        let Some(now) = found.with(|f| f.as_ref().map(|f| form_values(&f.party))) else { return };
+        stored.update_value(|before| {
+            for (field, old, new) in
+                [(name, &before.0, &now.0), (email, &before.1, &now.1), (phone, &before.2, &now.2)]
+            {
+                if field.get_untracked() == *old && old != new {
+                    field.set(new.clone());
+                }
+            }
+            *before = now;
+        });
+    });
+    let saving = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let save = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let Some(shared) = ctx.shared() else { return };
+        let (new_name, new_email, new_phone) = (
+            name.get_untracked().trim().to_owned(),
+            email.get_untracked().trim().to_owned(),
+            phone.get_untracked().trim().to_owned(),
+        );
+        if new_name.is_empty() {
+            error.set(Some("A name is required.".into()));
+            return;
+        }
+        saving.set(true);
+        spawn_local(async move {
+            let result = local::update(&shared, id, move |party: &mut Party| {
+                party.name = new_name;
+                set_first(&mut party.emails, new_email, "work");
+                set_first(&mut party.phones, new_phone, "mobile");
+            })
+            .await;
+            match result {
+                Ok(()) => {
+                    error.set(None);
+                    ctx.changed();
+                }
+                Err(failure) => {
+                    error.set(Some(format!("Not saved: {failure}")));
+                    ctx.report(&failure);
+                }
+            }
+            saving.set(false);
+        });
+    };
+    let unsynced = move || ctx.read(|ws| ws.is_unsynced(&id.to_string())).unwrap_or(false);
+    let conflicts =
+        move || found.with(|f| f.as_ref().map(|f| f.conflicts.clone())).unwrap_or_default();
+    view! {
+        <Show when=unsynced>
+            <p class="badge badge-unsynced" data-testid="record-unsynced">"Not yet on the relay"</p>
+        </Show>
+        {move || {
+            let conflicts = conflicts();
+            (!conflicts.is_empty()).then(|| view! { <Conflicts id conflicts /> })
+        }}
+        <form class="record-form" on:submit=save data-testid="party-form">
+            <label>
+                "Name"
+                <input type="text" required data-testid="party-name" prop:value=move || name.get()
+                    on:input=move |e| name.set(event_target_value(&e)) />
+            </label>
+            <label>
+                "Email"
+                <input type="email" data-testid="party-email" prop:value=move || email.get()
+                    on:input=move |e| email.set(event_target_value(&e)) />
+            </label>
+            <label>
+                "Phone"
+                <input type="tel" data-testid="party-phone" prop:value=move || phone.get()
+                    on:input=move |e| phone.set(event_target_value(&e)) />
+            </label>
+            {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            <button type="submit" data-testid="save-party" disabled=move || saving.get()>
+                {move || if saving.get() { "Saving…" } else { "Save" }}
+            </button>
+        </form>
+    }
+}
+
+/// Fields two people changed at the same time: every value, and a button to keep each.
+#[component]
+fn Conflicts(id: PartyId, conflicts: Vec<FieldConflict>) -> impl IntoView {
+    let ctx = WorkspaceCtx::use_ctx();
+    let choose = move |field: String, value: ScalarValue| {
+        let Some(shared) = ctx.shared() else { return };
+        spawn_local(async move {
+            let key = id.to_string();
+            let records = [key.clone()];
+            let result = local::write(&shared, Party::doc_key(&id), &records, |doc| {
+                Ok(document::resolve(doc, &key, &field, value)?)
+            })
+            .await;
+            match result {
+                Ok(()) => ctx.changed(),
+                Err(error) => ctx.report(&error),
+            }
+        });
+    };
+    view! {
+        <section class="panel conflicts" data-testid="conflicts" aria-label="Changed by two people at once">
+            <h2>"Changed by two people at once"</h2>
+            {conflicts.into_iter().map(|conflict| {
+                let field = conflict.field.clone();
+                view! {
+                    <div class="conflict" data-testid="conflict" data-field=field.clone()>
+                        <p>{format!("{}: keep which value?", conflict.field)}</p>
+                        {conflict.values.into_iter().filter_map(|value| match value {
+                            ConflictValue::Scalar(scalar) => Some(scalar),
+                            ConflictValue::Object(_) => None,
+                        }).map(|scalar| {
+                            let label = match &scalar {
+                                ScalarValue::Str(text) => text.to_string(),
+                                other => other.to_string(),
+                            };
+                            let field = field.clone();
+                            view! {
+                                <button type="button" data-testid="conflict-choice"
+                                    on:click=move |_| choose(field.clone(), scalar.clone())>
+                                    {label}
+                                </button>
+                            }
+                        }).collect_view()}
+                    </div>
+                }
+            }).collect_view()}
+        </section>
+    }
+}
+
+/// Sets the first contact point of a list to `value` (removing it when empty), keeping the others.
+fn set_first(points: &mut Vec<ContactPoint>, value: String, label: &str) {
+    match (points.first_mut(), value.is_empty()) {
+        (Some(_), true) => {
+            points.remove(0);
+        }
+        (Some(first), false) => first.value = value,
+        (None, false) => points.push(ContactPoint { label: label.into(), value }),
+        (None, true) => {}
+    }
+}

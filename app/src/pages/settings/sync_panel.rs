@@ -1,0 +1,251 @@
+//! Settings → Sync: the account on this browser, putting this device's workspace on the relay, inviting
+//! colleagues, and joining a colleague's workspace with an invitation code.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use rapport_core::ids::WorkspaceId;
+
+use crate::local;
+use crate::relay_api::{self, ApiError};
+use crate::state::WorkspaceCtx;
+use crate::sync::SyncCtx;
+
+#[component]
+pub(crate) fn SyncPanel() -> impl IntoView {
+    let sync = SyncCtx::use_ctx();
+    let error = RwSignal::new(None::<String>);
+    // The panel changes only when who is signed in changes, not on every status update.
+    let signed_in = Memo::new(move |_| sync.account.get());
+    view! {
+        <section class="panel" id="sync" aria-labelledby="sync-title" data-testid="sync-panel">
+            <h2 id="sync-title">"Sync and colleagues"</h2>
+            {move || match signed_in.get() {
+                None => view! { <SignIn error /> }.into_any(),
+                Some(account) => view! {
+                    <p data-testid="signed-in-as">{format!("Signed in as {} ({})", account.name, account.email)}</p>
+                    <LinkOrInvite error />
+                    <MyWorkspaces error />
+                    <Join error />
+                    <button type="button" class="secondary" data-testid="sign-out" on:click=move |_| {
+                        spawn_local(async move {
+                            match relay_api::sign_out().await {
+                                Ok(()) => sync.account.set(None),
+                                Err(failure) => error.set(Some(failure.to_string())),
+                            }
+                        });
+                    }>"Sign out"</button>
+                }.into_any(),
+            }}
+            {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="sync-error">{e}</p> })}
+            {move || sync.detail.get().map(|d| view! { <p class="hint" data-testid="sync-detail">{format!("Last connection problem: {d}")}</p> })}
+        </section>
+    }
+}
+
+#[component]
+fn SignIn(error: RwSignal<Option<String>>) -> impl IntoView {
+    let sync = SyncCtx::use_ctx();
+    let email = RwSignal::new(String::new());
+    let name = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let busy = RwSignal::new(false);
+    let submit = move |create: bool| {
+        let (email, name, password) =
+            (email.get_untracked(), name.get_untracked(), password.get_untracked());
+        busy.set(true);
+        spawn_local(async move {
+            let result = if create {
+                relay_api::sign_up(email.trim(), name.trim(), &password).await
+            } else {
+                relay_api::sign_in(email.trim(), &password).await
+            };
+            match result {
+                Ok(account) => {
+                    error.set(None);
+                    sync.account.set(Some(account));
+                    sync.retry();
+                }
+                Err(failure) => error.set(Some(failure.to_string())),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <p class="hint">"Sign in to sync this workspace between your devices and with colleagues. Without an account everything stays on this device."</p>
+        <form class="account-form" on:submit=move |e| { e.prevent_default(); submit(false) }>
+            <label>"Email"<input type="email" autocomplete="email" required data-testid="account-email"
+                prop:value=move || email.get() on:input=move |e| email.set(event_target_value(&e)) /></label>
+            <label>"Name (for a new account)"<input type="text" autocomplete="name" data-testid="account-name"
+                prop:value=move || name.get() on:input=move |e| name.set(event_target_value(&e)) /></label>
+            <label>"Password"<input type="password" autocomplete="current-password" required data-testid="account-password"
+                prop:value=move || password.get() on:input=move |e| password.set(event_target_value(&e)) /></label>
+            <div class="actions">
+                <button type="submit" data-testid="sign-in" disabled=move || busy.get()>"Sign in"</button>
+                <button type="button" class="secondary" data-testid="sign-up" disabled=move || busy.get()
+                    on:click=move |_| submit(true)>"Create account"</button>
+            </div>
+        </form>
+    }
+}
+
+/// Puts a local-only workspace on the relay, or invites colleagues to a linked one.
+#[component]
+fn LinkOrInvite(error: RwSignal<Option<String>>) -> impl IntoView {
+    let workspace = WorkspaceCtx::use_ctx();
+    let sync = SyncCtx::use_ctx();
+    let linked = move || workspace.read(|ws| ws.linked).unwrap_or(false);
+    let code = RwSignal::new(None::<String>);
+    let role = RwSignal::new("member".to_owned());
+    let link = move |_| {
+        let Some(shared) = workspace.shared() else { return };
+        let (id, name) = {
+            let ws = shared.borrow();
+            let name = if ws.settings.name.trim().is_empty() {
+                "My workspace".to_owned()
+            } else {
+                ws.settings.name.clone()
+            };
+            (ws.workspace, name)
+        };
+        spawn_local(async move {
+            let created = relay_api::create_workspace(id, &name).await;
+            let linked = match created {
+                Ok(_) => local::set_linked(&shared, true).await.map_err(|e| e.to_string()),
+                Err(failure) => Err(failure.to_string()),
+            };
+            match linked {
+                Ok(()) => {
+                    error.set(None);
+                    workspace.changed();
+                    sync.retry();
+                }
+                Err(failure) => error.set(Some(failure)),
+            }
+        });
+    };
+    let invite = move |_| {
+        let Some(shared) = workspace.shared() else { return };
+        let id = shared.borrow().workspace;
+        let role = role.get_untracked();
+        spawn_local(async move {
+            match relay_api::invite(id, &role).await {
+                Ok(invite) => code.set(Some(invite.code)),
+                Err(failure) => error.set(Some(failure.to_string())),
+            }
+        });
+    };
+    view! {
+        <Show
+            when=linked
+            fallback=move || view! {
+                <p class="hint">"This workspace is on this device only. Upload it to the relay to sync it and invite colleagues."</p>
+                <button type="button" data-testid="link-workspace" on:click=link>"Upload and sync this workspace"</button>
+            }
+        >
+            <p class="hint">"This workspace syncs with the relay."</p>
+            <div class="actions">
+                <label>"Invite as"
+                    <select data-testid="invite-role" on:change=move |e| role.set(event_target_value(&e))>
+                        <option value="member" selected>"Member"</option>
+                        <option value="admin">"Admin"</option>
+                        <option value="viewer">"Viewer (read only)"</option>
+                    </select>
+                </label>
+                <button type="button" data-testid="create-invite" on:click=invite>"Create invitation"</button>
+            </div>
+            {move || code.get().map(|code| view! {
+                <p>"Give your colleague this code (valid for 7 days):"</p>
+                <output class="code" data-testid="invite-code">{code}</output>
+            })}
+        </Show>
+    }
+}
+
+/// My workspaces on the relay: on a new device, pick one to hold here.
+#[component]
+fn MyWorkspaces(error: RwSignal<Option<String>>) -> impl IntoView {
+    let workspace = WorkspaceCtx::use_ctx();
+    let sync = SyncCtx::use_ctx();
+    let mine = LocalResource::new(move || {
+        sync.account.track();
+        relay_api::my_workspaces()
+    });
+    let current = move || workspace.read(|ws| ws.workspace.to_string()).unwrap_or_default();
+    let open = move |id: String| {
+        let Some(shared) = workspace.shared() else { return };
+        let Ok(id) = id.parse::<WorkspaceId>() else { return };
+        spawn_local(async move {
+            match local::switch_workspace(&shared, id).await {
+                Ok(()) => {
+                    if let Some(window) = web_sys::window() {
+                        let _ = window.location().reload();
+                    }
+                }
+                Err(failure) => error.set(Some(failure.to_string())),
+            }
+        });
+    };
+    view! {
+        {move || mine.get().and_then(Result::ok).filter(|list| list.iter().any(|w| w.id != current())).map(|list| view! {
+            <h3>"Your workspaces on the relay"</h3>
+            <ul class="rows" data-testid="my-workspaces">
+                {list.into_iter().map(|remote| {
+                    let here = remote.id == current();
+                    let id = remote.id.clone();
+                    view! {
+                        <li class="row" data-testid="my-workspace">
+                            <span class="row-title">{format!("{} ({})", remote.name, remote.role)}</span>
+                            {if here {
+                                view! { <span class="row-detail">"On this device"</span> }.into_any()
+                            } else {
+                                view! { <button type="button" data-testid="open-workspace" on:click=move |_| open(id.clone())>"Use on this device"</button> }.into_any()
+                            }}
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        })}
+    }
+}
+
+/// Joins a colleague's workspace: this device then holds that workspace (fetched from the relay).
+#[component]
+fn Join(error: RwSignal<Option<String>>) -> impl IntoView {
+    let workspace = WorkspaceCtx::use_ctx();
+    let code = RwSignal::new(String::new());
+    let join = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let Some(shared) = workspace.shared() else { return };
+        let text = code.get_untracked();
+        spawn_local(async move {
+            let joined = match relay_api::accept(&text).await {
+                Ok(remote) => remote.id.parse::<WorkspaceId>().map_err(|_| {
+                    ApiError::Refused("the relay sent a malformed workspace id".into())
+                }),
+                Err(failure) => Err(failure),
+            };
+            let switched = match joined {
+                Ok(id) => local::switch_workspace(&shared, id).await.map_err(|e| e.to_string()),
+                Err(failure) => Err(failure.to_string()),
+            };
+            match switched {
+                // Every screen opens the joined workspace from scratch.
+                Ok(()) => {
+                    if let Some(window) = web_sys::window() {
+                        let _ = window.location().reload();
+                    }
+                }
+                Err(failure) => error.set(Some(failure)),
+            }
+        });
+    };
+    view! {
+        <form class="join-form" on:submit=join>
+            <label>"Join a colleague's workspace with an invitation code"
+                <input type="text" autocomplete="off" data-testid="invite-input"
+                    prop:value=move || code.get() on:input=move |e| code.set(event_target_value(&e)) />
+            </label>
+            <button type="submit" data-testid="join-workspace">"Join"</button>
+        </form>
+    }
+}

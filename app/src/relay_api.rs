@@ -1,0 +1,166 @@
+//! The relay's HTTP API as the app calls it: accounts, workspaces, invitations and sync tickets. The
+//! relay serves the app, so every call is same-origin and the session rides in its `HttpOnly` cookie.
+
+use gloo_net::http::{Request, Response};
+use rapport_core::ids::WorkspaceId;
+use serde::{Deserialize, Serialize};
+
+/// Why a call to the relay did not succeed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ApiError {
+    /// The relay could not be reached (offline, relay down).
+    #[error("the relay cannot be reached")]
+    Unreachable,
+    /// Not signed in, or the session expired.
+    #[error("not signed in")]
+    SignedOut,
+    /// The relay refused, with its sentence for the person.
+    #[error("{0}")]
+    Refused(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Account {
+    pub email: String,
+    pub name: String,
+}
+
+/// A workspace on the relay and my role in it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct RemoteWorkspace {
+    pub id: String,
+    pub name: String,
+    pub role: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Invite {
+    pub code: String,
+    pub role: String,
+}
+
+#[derive(Deserialize)]
+struct Ticket {
+    ticket: String,
+}
+
+#[derive(Deserialize)]
+struct Refusal {
+    error: String,
+}
+
+async fn post(path: &str, body: &impl Serialize) -> Result<Response, ApiError> {
+    let request = Request::post(path).json(body).map_err(|_| ApiError::Unreachable)?;
+    let response = request.send().await.map_err(|_| ApiError::Unreachable)?;
+    refused(response).await
+}
+
+async fn refused(response: Response) -> Result<Response, ApiError> {
+    match response.status() {
+        200..=299 => Ok(response),
+        401 => Err(ApiError::SignedOut),
+        // A relay behind a proxy that is down answers 502–504: the same as unreachable.
+        502..=504 => Err(ApiError::Unreachable),
+        status => Err(ApiError::Refused(
+            response
+                .json::<Refusal>()
+                .await
+                .map(|refusal| refusal.error)
+                .unwrap_or_else(|_| format!("the relay answered {status}")),
+        )),
+    }
+}
+
+async fn json<T: for<'de> Deserialize<'de>>(response: Response) -> Result<T, ApiError> {
+    response
+        .json()
+        .await
+        .map_err(|_| ApiError::Refused("the relay sent an unexpected answer".into()))
+}
+
+/// Who is signed in on this browser, if anyone.
+pub async fn me() -> Result<Option<Account>, ApiError> {
+    let response = Request::get("/api/me").send().await.map_err(|_| ApiError::Unreachable)?;
+    match refused(response).await {
+        Ok(response) => json(response).await.map(Some),
+        Err(ApiError::SignedOut) => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
+pub async fn sign_up(email: &str, name: &str, password: &str) -> Result<Account, ApiError> {
+    #[derive(Serialize)]
+    struct Form<'a> {
+        email: &'a str,
+        name: &'a str,
+        password: &'a str,
+    }
+    json(post("/api/accounts", &Form { email, name, password }).await?).await
+}
+
+pub async fn sign_in(email: &str, password: &str) -> Result<Account, ApiError> {
+    #[derive(Serialize)]
+    struct Form<'a> {
+        email: &'a str,
+        password: &'a str,
+    }
+    match post("/api/sessions", &Form { email, password }).await {
+        // Here a 401 means the credentials, not an expired session.
+        Err(ApiError::SignedOut) => Err(ApiError::Refused("wrong email or password".into())),
+        other => json(other?).await,
+    }
+}
+
+pub async fn sign_out() -> Result<(), ApiError> {
+    let response =
+        Request::delete("/api/sessions").send().await.map_err(|_| ApiError::Unreachable)?;
+    refused(response).await.map(drop)
+}
+
+pub async fn my_workspaces() -> Result<Vec<RemoteWorkspace>, ApiError> {
+    let response =
+        Request::get("/api/workspaces").send().await.map_err(|_| ApiError::Unreachable)?;
+    json(refused(response).await?).await
+}
+
+/// Puts this device's workspace on the relay (I become its owner). Creating one I already own is fine.
+pub async fn create_workspace(id: WorkspaceId, name: &str) -> Result<RemoteWorkspace, ApiError> {
+    #[derive(Serialize)]
+    struct Form<'a> {
+        id: String,
+        name: &'a str,
+    }
+    json(post("/api/workspaces", &Form { id: id.to_string(), name }).await?).await
+}
+
+pub async fn invite(workspace: WorkspaceId, role: &str) -> Result<Invite, ApiError> {
+    #[derive(Serialize)]
+    struct Form<'a> {
+        role: &'a str,
+    }
+    json(post(&format!("/api/workspaces/{workspace}/invites"), &Form { role }).await?).await
+}
+
+/// Joins the workspace an invitation code is for.
+pub async fn accept(code: &str) -> Result<RemoteWorkspace, ApiError> {
+    let code: String = code
+        .trim()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    if code.is_empty() {
+        return Err(ApiError::Refused("enter the invitation code".into()));
+    }
+    json(post(&format!("/api/invites/{code}"), &serde_empty()).await?).await
+}
+
+/// A single-use ticket for opening the sync socket of `workspace`.
+pub async fn ticket(workspace: WorkspaceId) -> Result<String, ApiError> {
+    let ticket: Ticket =
+        json(post(&format!("/api/workspaces/{workspace}/tickets"), &serde_empty()).await?).await?;
+    Ok(ticket.ticket)
+}
+
+fn serde_empty() -> std::collections::BTreeMap<String, String> {
+    std::collections::BTreeMap::new()
+}

@@ -1,0 +1,472 @@
+//! The sync engine: keeps this device's workspace and the relay's copy equal while the device is online.
+//!
+//! One task per page. It waits until the workspace is linked to the relay and the browser is online,
+//! asks the relay for a single-use ticket (the session cookie proves who we are), opens the websocket,
+//! syncs every document of the workspace — discovering new ones through the root's table — and then
+//! pushes each local edit at once and applies colleagues' changes into the read model as they arrive.
+//! When the connection drops it backs off (1 s doubling to 30 s, with jitter) and reconnects; the
+//! protocol state kept in [`SyncClient`] makes the reconnect send only what is missing. The protocol
+//! itself is `rapport_core::sync_client`; this module only moves frames and documents.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use futures_channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
+use futures_util::future::{Either, select};
+use futures_util::{SinkExt, StreamExt};
+use gloo_net::websocket::Message as Frame;
+use gloo_net::websocket::futures::WebSocket;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use rapport_core::layout::{DocKey, DocumentId};
+use rapport_core::sync_client::{Event, SyncClient};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::Closure;
+
+use crate::local::{self, Shared};
+use crate::relay_api::{self, Account, ApiError};
+use crate::state::WorkspaceCtx;
+
+/// What the status bar says about sync.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SyncStatus {
+    /// The workspace is not linked to a relay: everything stays on this device.
+    LocalOnly,
+    /// Linked, but this browser is not signed in (or the session expired).
+    SignedOut,
+    /// The relay refused this workspace (not a member any more, removed, unknown).
+    Refused(String),
+    /// No network, or the relay cannot be reached: retrying.
+    Offline,
+    Connecting,
+    /// Connected, exchanging changes.
+    Syncing,
+    /// Connected, and the relay holds everything this device has.
+    Synced,
+}
+
+/// Why the engine woke up.
+#[derive(Debug, Clone, Copy)]
+enum Wake {
+    /// A local edit to this document is durable: push it.
+    Changed(DocKey),
+    /// Something may now let a connection succeed (signed in, linked, back online): try at once.
+    Retry,
+}
+
+/// How a connection ended.
+enum Ended {
+    SignedOut,
+    Refused(String),
+    Lost(String),
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct SyncCtx {
+    pub status: RwSignal<SyncStatus>,
+    /// When the relay last held everything this device had (ms since the epoch).
+    pub last_synced: RwSignal<Option<f64>>,
+    /// Who is signed in on this browser; `None` when nobody is (or not known yet).
+    pub account: RwSignal<Option<Account>>,
+    /// Why the last connection attempt failed, for the settings page.
+    pub detail: RwSignal<Option<String>>,
+    wake: StoredValue<Option<UnboundedSender<Wake>>, LocalStorage>,
+}
+
+impl SyncCtx {
+    /// Creates the handle, puts it in context and starts the engine for `workspace`.
+    pub fn provide(workspace: WorkspaceCtx) -> SyncCtx {
+        let (sender, inbox) = unbounded();
+        let ctx = SyncCtx {
+            status: RwSignal::new(SyncStatus::LocalOnly),
+            last_synced: RwSignal::new(None),
+            account: RwSignal::new(None),
+            detail: RwSignal::new(None),
+            wake: StoredValue::new_local(Some(sender)),
+        };
+        provide_context(ctx);
+        retry_when_online(ctx);
+        spawn_local(async move { ctx.run(workspace, inbox).await });
+        spawn_local(async move {
+            // Only a change re-renders what depends on it (a form half filled in must not be replaced).
+            if let Ok(account) = relay_api::me().await
+                && ctx.account.get_untracked() != account
+            {
+                ctx.account.set(account);
+            }
+        });
+        ctx
+    }
+
+    pub fn use_ctx() -> SyncCtx {
+        expect_context::<SyncCtx>()
+    }
+
+    /// Try to connect now (after signing in, linking the workspace, coming back online).
+    pub fn retry(&self) {
+        self.send(Wake::Retry);
+    }
+
+    fn send(&self, wake: Wake) {
+        self.wake.with_value(|sender| {
+            if let Some(sender) = sender {
+                let _ = sender.unbounded_send(wake);
+            }
+        });
+    }
+
+    async fn run(self, workspace: WorkspaceCtx, mut inbox: UnboundedReceiver<Wake>) {
+        let shared = loop {
+            if let Some(shared) = workspace.shared() {
+                break shared;
+            }
+            gloo_timers::future::TimeoutFuture::new(100).await;
+        };
+        // Every durable local edit wakes the engine, which pushes it if connected.
+        let (edits, mut edited) = unbounded::<DocKey>();
+        shared.borrow_mut().on_change = Some(edits);
+        let forward = self;
+        spawn_local(async move {
+            while let Some(key) = edited.next().await {
+                forward.send(Wake::Changed(key));
+            }
+        });
+
+        let mut client = SyncClient::new(random_id("rapport-"), random_id(""));
+        let mut backoff_ms = 1_000u32;
+        loop {
+            if !shared.borrow().linked {
+                self.status.set(SyncStatus::LocalOnly);
+                wait_for_retry(&mut inbox, None).await;
+                continue;
+            }
+            if !online() {
+                self.status.set(SyncStatus::Offline);
+                wait_for_retry(&mut inbox, Some(5_000)).await;
+                continue;
+            }
+            self.status.set(SyncStatus::Connecting);
+            let ended =
+                Connection::new(self, workspace, &shared, &mut client).run(&mut inbox).await;
+            if client.is_connected() {
+                backoff_ms = 1_000;
+            }
+            client.disconnected();
+            match ended {
+                Ended::SignedOut => {
+                    self.account.set(None);
+                    self.status.set(SyncStatus::SignedOut);
+                    wait_for_retry(&mut inbox, None).await;
+                }
+                Ended::Refused(reason) => {
+                    self.status.set(SyncStatus::Refused(reason.clone()));
+                    self.detail.set(Some(reason));
+                    wait_for_retry(&mut inbox, None).await;
+                }
+                Ended::Lost(reason) => {
+                    self.status.set(SyncStatus::Offline);
+                    self.detail.set(Some(reason));
+                    // Jitter spreads the reconnects of many devices after a relay restart.
+                    let jitter = (js_sys::Math::random() * f64::from(backoff_ms) / 2.0) as u32;
+                    wait_for_retry(&mut inbox, Some(backoff_ms + jitter)).await;
+                    backoff_ms = (backoff_ms * 2).min(30_000);
+                }
+            }
+        }
+    }
+}
+
+/// One websocket connection to the relay, from ticket to close.
+struct Connection<'a> {
+    ctx: SyncCtx,
+    workspace: WorkspaceCtx,
+    shared: &'a Shared,
+    client: &'a mut SyncClient,
+    /// Every document being synced, by its protocol id.
+    documents: BTreeMap<DocumentId, DocKey>,
+    /// Documents whose changes the relay has not confirmed yet.
+    pending: BTreeSet<DocKey>,
+    /// The read model changed since the screens were last told.
+    dirty: bool,
+    last_render: f64,
+}
+
+impl<'a> Connection<'a> {
+    fn new(
+        ctx: SyncCtx,
+        workspace: WorkspaceCtx,
+        shared: &'a Shared,
+        client: &'a mut SyncClient,
+    ) -> Connection<'a> {
+        Connection {
+            ctx,
+            workspace,
+            shared,
+            client,
+            documents: BTreeMap::new(),
+            pending: BTreeSet::new(),
+            dirty: false,
+            last_render: 0.0,
+        }
+    }
+
+    async fn run(mut self, inbox: &mut UnboundedReceiver<Wake>) -> Ended {
+        let id = self.shared.borrow().workspace;
+        let ticket = match relay_api::ticket(id).await {
+            Ok(ticket) => ticket,
+            Err(ApiError::SignedOut) => return Ended::SignedOut,
+            Err(ApiError::Refused(reason)) => return Ended::Refused(reason),
+            Err(ApiError::Unreachable) => return Ended::Lost("the relay cannot be reached".into()),
+        };
+        let socket = match WebSocket::open(&socket_url(&ticket)) {
+            Ok(socket) => socket,
+            Err(error) => return Ended::Lost(error.to_string()),
+        };
+        let (mut sink, mut stream) = socket.split();
+        if sink.send(Frame::Bytes(self.client.join())).await.is_err() {
+            return Ended::Lost("the connection closed at once".into());
+        }
+        let mut ticks = 0u32;
+        loop {
+            let frame = select(stream.next(), select(inbox.next(), timeout(100))).await;
+            match frame {
+                Either::Left((Some(Ok(Frame::Bytes(bytes))), _)) => {
+                    if let Err(ended) = self.receive(&bytes, &mut sink).await {
+                        return ended;
+                    }
+                }
+                Either::Left((Some(Ok(Frame::Text(_))), _)) => {}
+                Either::Left((Some(Err(error)), _)) => return Ended::Lost(error.to_string()),
+                Either::Left((None, _)) => {
+                    return Ended::Lost("the relay closed the connection".into());
+                }
+                Either::Right((Either::Left((Some(Wake::Changed(key)), _)), _)) => {
+                    if self.client.is_connected() {
+                        self.add(key);
+                        if let Err(ended) = self.push(key, &mut sink).await {
+                            return ended;
+                        }
+                    }
+                }
+                Either::Right((Either::Left((Some(Wake::Retry), _)), _)) => {}
+                Either::Right((Either::Left((None, _)), _)) => {
+                    return Ended::Lost("stopped".into());
+                }
+                Either::Right((Either::Right(_), _)) => {
+                    ticks += 1;
+                    // Every few seconds, ask again for documents the relay did not have: a colleague's
+                    // device may have created them since.
+                    if ticks.is_multiple_of(30) && self.client.is_connected() {
+                        for id in self.client.retry_unavailable() {
+                            if let Some(key) = self.documents.get(&id).copied()
+                                && let Err(ended) = self.push(key, &mut sink).await
+                            {
+                                return ended;
+                            }
+                        }
+                    }
+                }
+            }
+            self.render_if_due(false);
+        }
+    }
+
+    async fn receive(
+        &mut self,
+        bytes: &[u8],
+        sink: &mut futures_util::stream::SplitSink<WebSocket, Frame>,
+    ) -> Result<(), Ended> {
+        let event = self.client.receive(bytes).map_err(|error| Ended::Lost(error.to_string()))?;
+        match event {
+            Event::Connected => {
+                self.ctx.status.set(SyncStatus::Syncing);
+                let keys = self.shared.borrow().document_keys();
+                for key in keys {
+                    self.add(key);
+                    self.push(key, sink).await?;
+                    // Loading a document from IndexedDB can take tens of milliseconds: let the page
+                    // breathe between documents.
+                    gloo_timers::future::TimeoutFuture::new(0).await;
+                }
+            }
+            Event::Sync { document, message } => {
+                let Some(key) = self.documents.get(&document).copied() else { return Ok(()) };
+                let client = &mut *self.client;
+                let changed = local::merge_remote(self.shared, key, |doc| {
+                    client.apply(document, doc, message)
+                })
+                .await;
+                match changed {
+                    Ok(true) => {
+                        self.dirty = true;
+                        if key == DocKey::Root {
+                            self.discover(sink).await?;
+                        }
+                    }
+                    Ok(false) => {}
+                    Err(error) => self.workspace.notice.set(Some(format!(
+                        "A colleague's change could not be stored on this device: {error}"
+                    ))),
+                }
+                self.push(key, sink).await?;
+            }
+            Event::Unavailable(document) => {
+                if let Some(key) = self.documents.get(&document).copied() {
+                    let empty =
+                        local::with_document(self.shared, key, |doc| doc.get_heads().is_empty())
+                            .await
+                            .unwrap_or(true);
+                    if empty {
+                        self.pending.remove(&key);
+                    }
+                }
+            }
+            Event::Ephemeral { .. } | Event::Ignored => {}
+            Event::Refused(reason) => return Err(Ended::Lost(reason)),
+        }
+        self.update_status().await;
+        Ok(())
+    }
+
+    /// Starts syncing documents the root's table names that this connection does not know yet.
+    async fn discover(
+        &mut self,
+        sink: &mut futures_util::stream::SplitSink<WebSocket, Frame>,
+    ) -> Result<(), Ended> {
+        let keys = self.shared.borrow().document_keys();
+        for key in keys {
+            let id = key.document_id(self.shared.borrow().workspace);
+            if !self.documents.contains_key(&id) {
+                self.add(key);
+                self.push(key, sink).await?;
+            }
+        }
+        Ok(())
+    }
+
+    fn add(&mut self, key: DocKey) {
+        let id = key.document_id(self.shared.borrow().workspace);
+        self.documents.insert(id, key);
+    }
+
+    /// Sends what the relay lacks of document `key`, if anything.
+    async fn push(
+        &mut self,
+        key: DocKey,
+        sink: &mut futures_util::stream::SplitSink<WebSocket, Frame>,
+    ) -> Result<(), Ended> {
+        let id = key.document_id(self.shared.borrow().workspace);
+        let client = &mut *self.client;
+        let frame = local::with_document(self.shared, key, |doc| {
+            let frame = client.message_for(id, doc);
+            (frame, client.relay_has(id, doc))
+        })
+        .await;
+        let (frame, relay_has) = match frame {
+            Ok(found) => found,
+            Err(error) => {
+                self.workspace
+                    .notice
+                    .set(Some(format!("Could not read {key} to sync it: {error}")));
+                return Ok(());
+            }
+        };
+        if !relay_has {
+            self.pending.insert(key);
+        }
+        if let Some(frame) = frame {
+            sink.send(Frame::Bytes(frame))
+                .await
+                .map_err(|error| Ended::Lost(format!("sending failed: {error}")))?;
+        }
+        Ok(())
+    }
+
+    /// Clears the documents the relay now holds entirely, and says whether everything is synced.
+    async fn update_status(&mut self) {
+        let pending: Vec<DocKey> = self.pending.iter().copied().collect();
+        for key in pending {
+            let id = key.document_id(self.shared.borrow().workspace);
+            let client = &*self.client;
+            let held = local::with_document(self.shared, key, |doc| client.relay_has(id, doc))
+                .await
+                .unwrap_or(false);
+            if held {
+                self.pending.remove(&key);
+                if local::mark_synced(self.shared, key).await {
+                    self.dirty = true;
+                }
+            }
+        }
+        if self.pending.is_empty() {
+            self.ctx.status.set(SyncStatus::Synced);
+            self.ctx.last_synced.set(Some(js_sys::Date::now()));
+        } else {
+            self.ctx.status.set(SyncStatus::Syncing);
+        }
+    }
+
+    /// Tells the screens about colleagues' changes, at most every 100 ms while changes stream in (a new
+    /// device receives dozens of documents in a row; re-rendering after each would waste the time).
+    fn render_if_due(&mut self, force: bool) {
+        let now = js_sys::Date::now();
+        if self.dirty && (force || now - self.last_render >= 100.0) {
+            self.dirty = false;
+            self.last_render = now;
+            self.workspace.changed();
+        }
+    }
+}
+
+/// Waits until something asks for a retry, or `ms` pass (forever when `None`). Local edits do not end
+/// the wait: while the relay is unreachable, typing must not turn into reconnect attempts.
+async fn wait_for_retry(inbox: &mut UnboundedReceiver<Wake>, ms: Option<u32>) {
+    let deadline = ms.map(|ms| js_sys::Date::now() + f64::from(ms));
+    loop {
+        let left = deadline.map(|at| (at - js_sys::Date::now()).max(0.0) as u32);
+        if left == Some(0) {
+            return;
+        }
+        let wait = timeout(left.unwrap_or(u32::MAX / 2));
+        match select(inbox.next(), wait).await {
+            Either::Left((Some(Wake::Retry), _)) | Either::Left((None, _)) => return,
+            Either::Left((Some(Wake::Changed(_)), _)) => continue,
+            Either::Right(_) => return,
+        }
+    }
+}
+
+fn timeout(ms: u32) -> gloo_timers::future::TimeoutFuture {
+    gloo_timers::future::TimeoutFuture::new(ms)
+}
+
+fn online() -> bool {
+    web_sys::window().map(|window| window.navigator().on_line()).unwrap_or(true)
+}
+
+/// Reconnects as soon as the browser says the network is back.
+fn retry_when_online(ctx: SyncCtx) {
+    let Some(window) = web_sys::window() else { return };
+    let callback = Closure::<dyn Fn()>::new(move || ctx.retry());
+    let _ = window.add_event_listener_with_callback("online", callback.as_ref().unchecked_ref());
+    // The listener lives as long as the page.
+    callback.forget();
+}
+
+fn socket_url(ticket: &str) -> String {
+    let location = web_sys::window().map(|window| window.location());
+    let secure = location.as_ref().and_then(|l| l.protocol().ok()).as_deref() == Some("https:");
+    let host = location.and_then(|l| l.host().ok()).unwrap_or_default();
+    let scheme = if secure { "wss" } else { "ws" };
+    format!("{scheme}://{host}/api/sync?ticket={ticket}")
+}
+
+/// A random id for this page's protocol peer and session.
+fn random_id(prefix: &str) -> String {
+    let mut bytes = [0u8; 12];
+    // The browser always has a random source; without one, ids still differ by time.
+    if getrandom::fill(&mut bytes).is_err() {
+        bytes[..8].copy_from_slice(&js_sys::Date::now().to_bits().to_le_bytes());
+    }
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{prefix}{hex}")
+}

@@ -1,0 +1,395 @@
+//! The client side of the automerge-repo protocol, sans IO: what a device says to the relay and what it
+//! makes of the answers. The browser drives it over a `WebSocket`, the load generator and the tests over
+//! tokio; neither duplicates the protocol.
+//!
+//! One [`SyncClient`] lives as long as the device knows the relay, across connections: on a disconnect
+//! each document's sync state is cut back to the heads both sides shared ([`SyncClient::disconnected`]),
+//! so a reconnect exchanges only what is missing — Automerge's own rule for resuming a sync.
+
+use std::collections::HashMap;
+
+use automerge::sync::{self as am_sync, SyncDoc};
+use automerge::{AutoCommit, AutomergeError, ChangeHash};
+
+use crate::layout::DocumentId;
+use crate::protocol::{Message, PROTOCOL_VERSION, PeerId, PeerMetadata, ProtocolError};
+
+/// What a frame from the relay means for the device.
+#[derive(Debug)]
+pub enum Event {
+    /// The relay accepted our `join`: documents may be synced now.
+    Connected,
+    /// A sync message for a document: apply it with [`SyncClient::apply`].
+    Sync { document: DocumentId, message: am_sync::Message },
+    /// The relay has no such document for us (or may not say whether it exists).
+    Unavailable(DocumentId),
+    /// Presence from another peer syncing the same document.
+    Ephemeral { from: PeerId, document: DocumentId, data: Vec<u8> },
+    /// The relay reported an error; it closes the connection next.
+    Refused(String),
+    /// Nothing the device needs to act on (heads gossip, a peer leaving).
+    Ignored,
+}
+
+/// Why a frame from the relay could not be used. The connection should be closed and opened again.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncClientError {
+    #[error(transparent)]
+    Protocol(#[from] ProtocolError),
+    #[error("the relay sent {0} before accepting our join")]
+    NotJoined(&'static str),
+    #[error("a sync message from the relay is not valid: {0}")]
+    BadSyncMessage(String),
+}
+
+/// Per-document sync progress with the relay.
+#[derive(Debug, Default)]
+struct DocSync {
+    state: am_sync::State,
+    /// The relay said it has no such document; asked again only by [`SyncClient::retry_unavailable`].
+    unavailable: bool,
+    /// Something was sent for this document on the current connection.
+    started: bool,
+}
+
+/// A device's conversation with the relay.
+#[derive(Debug)]
+pub struct SyncClient {
+    me: PeerId,
+    relay: Option<PeerId>,
+    docs: HashMap<DocumentId, DocSync>,
+    ephemeral_count: u64,
+    session: String,
+}
+
+impl SyncClient {
+    /// A client speaking as peer `me`; `session` names this run of the app in ephemeral messages.
+    pub fn new(me: impl Into<PeerId>, session: impl Into<String>) -> SyncClient {
+        SyncClient {
+            me: me.into(),
+            relay: None,
+            docs: HashMap::new(),
+            ephemeral_count: 0,
+            session: session.into(),
+        }
+    }
+
+    pub fn peer_id(&self) -> &str {
+        &self.me
+    }
+
+    /// The first frame of every connection.
+    pub fn join(&self) -> Vec<u8> {
+        Message::Join {
+            sender_id: self.me.clone(),
+            supported_protocol_versions: vec![PROTOCOL_VERSION.into()],
+            metadata: Some(PeerMetadata { storage_id: None, is_ephemeral: false }),
+        }
+        .encode()
+    }
+
+    /// Whether the relay accepted our join on the current connection.
+    pub fn is_connected(&self) -> bool {
+        self.relay.is_some()
+    }
+
+    /// Reads one frame from the relay.
+    pub fn receive(&mut self, frame: &[u8]) -> Result<Event, SyncClientError> {
+        let message = Message::decode(frame)?;
+        if self.relay.is_none() {
+            return match message {
+                Message::Peer { sender_id, .. } => {
+                    self.relay = Some(sender_id);
+                    Ok(Event::Connected)
+                }
+                Message::Error { message } => Ok(Event::Refused(message)),
+                other => Err(SyncClientError::NotJoined(other.kind())),
+            };
+        }
+        Ok(match message {
+            Message::Sync { document_id, data, .. }
+            | Message::Request { document_id, data, .. } => {
+                let message = am_sync::Message::decode(&data)
+                    .map_err(|error| SyncClientError::BadSyncMessage(error.to_string()))?;
+                self.docs.entry(document_id).or_default().unavailable = false;
+                Event::Sync { document: document_id, message }
+            }
+            Message::DocUnavailable { document_id, .. } => {
+                self.docs.entry(document_id).or_default().unavailable = true;
+                Event::Unavailable(document_id)
+            }
+            Message::Ephemeral { sender_id, document_id, data, .. } => {
+                Event::Ephemeral { from: sender_id, document: document_id, data }
+            }
+            Message::Error { message } => Event::Refused(message),
+            _ => Event::Ignored,
+        })
+    }
+
+    /// The next frame to send about `id`, if the relay lacks something of `doc` or we lack something
+    /// of the relay's. A document with no history yet is *requested* (the relay answers
+    /// `doc-unavailable` if it has none); one with history is *synced*, which lets the relay store it.
+    pub fn message_for(&mut self, id: DocumentId, doc: &mut AutoCommit) -> Option<Vec<u8>> {
+        let relay = self.relay.clone()?;
+        let entry = self.docs.entry(id).or_default();
+        if entry.unavailable && doc.get_heads().is_empty() {
+            return None;
+        }
+        let message = doc.sync().generate_sync_message(&mut entry.state)?;
+        let request = !entry.started && doc.get_heads().is_empty();
+        entry.started = true;
+        let (sender_id, target_id, data) = (self.me.clone(), relay, message.encode());
+        Some(
+            if request {
+                Message::Request { sender_id, target_id, document_id: id, data }
+            } else {
+                Message::Sync { sender_id, target_id, document_id: id, data }
+            }
+            .encode(),
+        )
+    }
+
+    /// Applies a sync message from the relay to `doc`.
+    pub fn apply(
+        &mut self,
+        id: DocumentId,
+        doc: &mut AutoCommit,
+        message: am_sync::Message,
+    ) -> Result<(), AutomergeError> {
+        let entry = self.docs.entry(id).or_default();
+        doc.sync().receive_sync_message(&mut entry.state, message)
+    }
+
+    /// Whether the relay is known to hold every change of `doc`: it told us heads that include ours.
+    pub fn relay_has(&self, id: DocumentId, doc: &mut AutoCommit) -> bool {
+        let Some(theirs) = self.docs.get(&id).and_then(|entry| entry.state.their_heads.as_ref())
+        else {
+            return false;
+        };
+        doc.get_heads().iter().all(|head| theirs.contains(head))
+    }
+
+    /// The heads the relay last told us for `id`, if it did on this or an earlier connection.
+    pub fn relay_heads(&self, id: DocumentId) -> Option<&[ChangeHash]> {
+        self.docs.get(&id).and_then(|entry| entry.state.their_heads.as_deref())
+    }
+
+    /// Documents the relay said it does not have, to ask again (another device may have created them).
+    pub fn retry_unavailable(&mut self) -> Vec<DocumentId> {
+        let mut ids = Vec::new();
+        for (id, entry) in &mut self.docs {
+            if entry.unavailable {
+                entry.unavailable = false;
+                entry.started = false;
+                entry.state = am_sync::State::new();
+                ids.push(*id);
+            }
+        }
+        ids
+    }
+
+    /// The connection ended: keep, per document, only the heads both sides shared, as Automerge
+    /// prescribes for resuming, and wait for a new `peer`.
+    pub fn disconnected(&mut self) {
+        self.relay = None;
+        for entry in self.docs.values_mut() {
+            let shared = std::mem::take(&mut entry.state.shared_heads);
+            entry.state = am_sync::State::new();
+            entry.state.shared_heads = shared;
+            entry.started = false;
+            entry.unavailable = false;
+        }
+    }
+
+    /// A presence frame about document `id` (who is here, what they look at), for the relay to pass to
+    /// the other peers syncing it. `None` while not connected.
+    pub fn ephemeral(&mut self, id: DocumentId, data: Vec<u8>) -> Option<Vec<u8>> {
+        let relay = self.relay.clone()?;
+        self.ephemeral_count += 1;
+        Some(
+            Message::Ephemeral {
+                sender_id: self.me.clone(),
+                target_id: relay,
+                count: self.ephemeral_count,
+                session_id: self.session.clone(),
+                document_id: id,
+                data,
+            }
+            .encode(),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use automerge::transaction::Transactable;
+    use automerge::{Automerge, ROOT};
+
+    /// A stand-in relay peer for unit tests: one document, the real `automerge::sync`. (The real relay
+    /// is tested with this client in `sync-server/tests`.)
+    struct Peer {
+        doc: Automerge,
+        state: am_sync::State,
+    }
+
+    impl Peer {
+        fn answer(&mut self, frame: &[u8]) -> Option<Vec<u8>> {
+            let (id, data) = match Message::decode(frame).unwrap() {
+                Message::Sync { document_id, data, .. }
+                | Message::Request { document_id, data, .. } => (document_id, data),
+                other => panic!("unexpected {other:?}"),
+            };
+            let message = am_sync::Message::decode(&data).unwrap();
+            self.doc.receive_sync_message(&mut self.state, message).unwrap();
+            let reply = self.doc.generate_sync_message(&mut self.state)?;
+            Some(
+                Message::Sync {
+                    sender_id: "relay".into(),
+                    target_id: "me".into(),
+                    document_id: id,
+                    data: reply.encode(),
+                }
+                .encode(),
+            )
+        }
+    }
+
+    fn connected() -> SyncClient {
+        let mut client = SyncClient::new("me", "s1");
+        let peer = Message::Peer {
+            sender_id: "relay".into(),
+            target_id: "me".into(),
+            selected_protocol_version: "1".into(),
+            metadata: None,
+        };
+        assert!(matches!(client.receive(&peer.encode()).unwrap(), Event::Connected));
+        client
+    }
+
+    /// Runs the exchange until neither side has anything to say.
+    fn settle(client: &mut SyncClient, id: DocumentId, doc: &mut AutoCommit, relay: &mut Peer) {
+        for _ in 0..20 {
+            let Some(frame) = client.message_for(id, doc) else { return };
+            if let Some(reply) = relay.answer(&frame) {
+                match client.receive(&reply).unwrap() {
+                    Event::Sync { document, message } => {
+                        client.apply(document, doc, message).unwrap()
+                    }
+                    other => panic!("unexpected {other:?}"),
+                }
+            }
+        }
+        panic!("the sync did not settle");
+    }
+
+    #[test]
+    fn nothing_is_sent_before_the_relay_accepts_the_join() {
+        let mut client = SyncClient::new("me", "s1");
+        let mut doc = AutoCommit::new();
+        doc.put(ROOT, "a", 1).unwrap();
+        assert!(client.message_for(DocumentId([1; 16]), &mut doc).is_none());
+        let sync = Message::Sync {
+            sender_id: "relay".into(),
+            target_id: "me".into(),
+            document_id: DocumentId([1; 16]),
+            data: vec![],
+        };
+        assert!(matches!(client.receive(&sync.encode()), Err(SyncClientError::NotJoined("sync"))));
+    }
+
+    #[test]
+    fn an_empty_document_is_requested_and_one_with_history_is_synced() {
+        let mut client = connected();
+        let mut empty = AutoCommit::new();
+        let frame = client.message_for(DocumentId([1; 16]), &mut empty).unwrap();
+        assert_eq!(Message::decode(&frame).unwrap().kind(), "request");
+        let mut full = AutoCommit::new();
+        full.put(ROOT, "a", 1).unwrap();
+        let frame = client.message_for(DocumentId([2; 16]), &mut full).unwrap();
+        assert_eq!(Message::decode(&frame).unwrap().kind(), "sync");
+    }
+
+    #[test]
+    fn local_changes_reach_the_relay_and_are_then_known_to_be_there() {
+        let id = DocumentId([3; 16]);
+        let mut client = connected();
+        let mut relay = Peer { doc: Automerge::new(), state: am_sync::State::new() };
+        let mut doc = AutoCommit::new();
+        doc.put(ROOT, "name", "Acme").unwrap();
+        assert!(!client.relay_has(id, &mut doc));
+        settle(&mut client, id, &mut doc, &mut relay);
+        assert!(client.relay_has(id, &mut doc));
+        assert_eq!(relay.doc.get_heads(), doc.get_heads());
+        doc.put(ROOT, "name", "Acme Ltd").unwrap();
+        assert!(!client.relay_has(id, &mut doc), "a new local change is not on the relay yet");
+        settle(&mut client, id, &mut doc, &mut relay);
+        assert!(client.relay_has(id, &mut doc));
+    }
+
+    #[test]
+    fn a_reconnect_sends_only_what_is_missing() {
+        let id = DocumentId([4; 16]);
+        let mut client = connected();
+        let mut relay = Peer { doc: Automerge::new(), state: am_sync::State::new() };
+        let mut doc = AutoCommit::new();
+        for i in 0..200 {
+            doc.put(ROOT, format!("k{i}"), i).unwrap();
+        }
+        settle(&mut client, id, &mut doc, &mut relay);
+        client.disconnected();
+        relay.state = am_sync::State::new();
+        doc.put(ROOT, "late", "one more").unwrap();
+        let peer = Message::Peer {
+            sender_id: "relay".into(),
+            target_id: "me".into(),
+            selected_protocol_version: "1".into(),
+            metadata: None,
+        };
+        client.receive(&peer.encode()).unwrap();
+        let first = client.message_for(id, &mut doc).unwrap();
+        let Message::Sync { data, .. } = Message::decode(&first).unwrap() else { panic!() };
+        let message = am_sync::Message::decode(&data).unwrap();
+        // The first message after reconnecting names what both had, so only the one new change follows.
+        assert!(message.changes.is_empty());
+        assert!(!message.have.is_empty() && !message.have[0].last_sync.is_empty());
+        let reply = relay.answer(&first).unwrap();
+        let Event::Sync { document, message } = client.receive(&reply).unwrap() else { panic!() };
+        client.apply(document, &mut doc, message).unwrap();
+        settle(&mut client, id, &mut doc, &mut relay);
+        assert_eq!(relay.doc.get_heads(), doc.get_heads());
+    }
+
+    #[test]
+    fn an_unavailable_document_is_not_asked_for_again_until_retried() {
+        let id = DocumentId([5; 16]);
+        let mut client = connected();
+        let mut empty = AutoCommit::new();
+        client.message_for(id, &mut empty).unwrap();
+        let unavailable = Message::DocUnavailable {
+            sender_id: "relay".into(),
+            target_id: "me".into(),
+            document_id: id,
+        };
+        assert!(
+            matches!(client.receive(&unavailable.encode()).unwrap(), Event::Unavailable(d) if d == id)
+        );
+        assert!(client.message_for(id, &mut empty).is_none());
+        assert_eq!(client.retry_unavailable(), vec![id]);
+        let frame = client.message_for(id, &mut empty).unwrap();
+        assert_eq!(Message::decode(&frame).unwrap().kind(), "request");
+    }
+
+    #[test]
+    fn garbage_from_the_relay_is_an_error_not_a_panic() {
+        let mut client = connected();
+        assert!(client.receive(&[0xff, 0x00, 0x13]).is_err());
+        let bad = Message::Sync {
+            sender_id: "relay".into(),
+            target_id: "me".into(),
+            document_id: DocumentId([6; 16]),
+            data: vec![1, 2, 3],
+        };
+        assert!(matches!(client.receive(&bad.encode()), Err(SyncClientError::BadSyncMessage(_))));
+    }
+}
