@@ -18,6 +18,7 @@ use gloo_net::websocket::futures::WebSocket;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use rapport_core::layout::{DocKey, DocumentId};
+use rapport_core::presence::{self, Presence};
 use rapport_core::sync_client::{Event, SyncClient};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
@@ -69,7 +70,39 @@ pub struct SyncCtx {
     pub account: RwSignal<Option<Account>>,
     /// Why the last connection attempt failed, for the settings page.
     pub detail: RwSignal<Option<String>>,
+    /// The record this person has on screen, announced to colleagues.
+    pub viewing: RwSignal<Option<String>>,
+    /// Colleagues online now, by protocol peer (one person may have several devices).
+    pub colleagues: RwSignal<BTreeMap<String, Colleague>>,
     wake: StoredValue<Option<UnboundedSender<Wake>>, LocalStorage>,
+}
+
+/// A colleague's device that announced itself recently.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Colleague {
+    pub presence: Presence,
+    /// When we last heard from it (ms since the epoch).
+    pub seen: f64,
+}
+
+impl SyncCtx {
+    /// The names of colleagues online, each once, sorted.
+    pub fn online_names(&self) -> Vec<String> {
+        let names: BTreeSet<String> =
+            self.colleagues.with(|all| all.values().map(|c| c.presence.name.clone()).collect());
+        names.into_iter().collect()
+    }
+
+    /// The names of colleagues with record `id` on screen.
+    pub fn viewers_of(&self, id: &str) -> Vec<String> {
+        let names: BTreeSet<String> = self.colleagues.with(|all| {
+            all.values()
+                .filter(|c| c.presence.viewing.as_deref() == Some(id))
+                .map(|c| c.presence.name.clone())
+                .collect()
+        });
+        names.into_iter().collect()
+    }
 }
 
 impl SyncCtx {
@@ -81,6 +114,8 @@ impl SyncCtx {
             last_synced: RwSignal::new(None),
             account: RwSignal::new(None),
             detail: RwSignal::new(None),
+            viewing: RwSignal::new(None),
+            colleagues: RwSignal::new(BTreeMap::new()),
             wake: StoredValue::new_local(Some(sender)),
         };
         provide_context(ctx);
@@ -151,6 +186,8 @@ impl SyncCtx {
                 backoff_ms = 1_000;
             }
             client.disconnected();
+            // Whoever we heard through this connection is unknown now.
+            self.colleagues.set(BTreeMap::new());
             match ended {
                 Ended::SignedOut => {
                     self.account.set(None);
@@ -188,6 +225,8 @@ struct Connection<'a> {
     /// The read model changed since the screens were last told.
     dirty: bool,
     last_render: f64,
+    /// What we last told colleagues, and when.
+    announced: Option<(Presence, f64)>,
 }
 
 impl<'a> Connection<'a> {
@@ -206,6 +245,7 @@ impl<'a> Connection<'a> {
             pending: BTreeSet::new(),
             dirty: false,
             last_render: 0.0,
+            announced: None,
         }
     }
 
@@ -267,7 +307,48 @@ impl<'a> Connection<'a> {
                 }
             }
             self.render_if_due(false);
+            if let Err(ended) = self.announce(&mut sink).await {
+                return ended;
+            }
         }
+    }
+
+    /// Tells colleagues who is here and what they look at: at once when that changes, and every
+    /// [`presence::HEARTBEAT_MS`] otherwise. Also forgets colleagues not heard from for a while.
+    async fn announce(
+        &mut self,
+        sink: &mut futures_util::stream::SplitSink<WebSocket, Frame>,
+    ) -> Result<(), Ended> {
+        let now = js_sys::Date::now();
+        let stale = self
+            .ctx
+            .colleagues
+            .with_untracked(|all| all.values().any(|c| now - c.seen > presence::EXPIRES_MS));
+        if stale {
+            self.ctx
+                .colleagues
+                .update(|all| all.retain(|_, c| now - c.seen <= presence::EXPIRES_MS));
+        }
+        let Some(account) = self.ctx.account.get_untracked() else { return Ok(()) };
+        if !self.client.is_connected() {
+            return Ok(());
+        }
+        let current = Presence { name: account.name, viewing: self.ctx.viewing.get_untracked() };
+        let due = match &self.announced {
+            Some((said, at)) => *said != current || now - at >= presence::HEARTBEAT_MS,
+            None => true,
+        };
+        if !due {
+            return Ok(());
+        }
+        let root = DocKey::Root.document_id(self.shared.borrow().workspace);
+        if let Some(frame) = self.client.ephemeral(root, current.encode()) {
+            sink.send(Frame::Bytes(frame))
+                .await
+                .map_err(|error| Ended::Lost(format!("sending failed: {error}")))?;
+        }
+        self.announced = Some((current, now));
+        Ok(())
     }
 
     async fn receive(
@@ -320,7 +401,35 @@ impl<'a> Connection<'a> {
                     }
                 }
             }
-            Event::Ephemeral { .. } | Event::Ignored => {}
+            Event::Ephemeral { from, document, data } => {
+                let root = DocKey::Root.document_id(self.shared.borrow().workspace);
+                if document == root
+                    && let Ok(presence) = Presence::decode(&data)
+                {
+                    let seen = js_sys::Date::now();
+                    let known = self.ctx.colleagues.with_untracked(|all| {
+                        all.get(&from).map(|c| c.presence == presence).unwrap_or(false)
+                    });
+                    if known {
+                        // Only the time: no re-render for a heartbeat.
+                        self.ctx.colleagues.update_untracked(|all| {
+                            if let Some(c) = all.get_mut(&from) {
+                                c.seen = seen;
+                            }
+                        });
+                    } else {
+                        self.ctx.colleagues.update(|all| {
+                            all.insert(from, Colleague { presence, seen });
+                        });
+                    }
+                    // A newcomer should see us at once, not at our next heartbeat.
+                    if !known {
+                        self.announced = None;
+                    }
+                }
+                return Ok(());
+            }
+            Event::Ignored => {}
             Event::Refused(reason) => return Err(Ended::Lost(reason)),
         }
         self.update_status().await;

@@ -15,6 +15,7 @@
 //! - [`history`]: who changed which field when; the workspace as of a past time.
 //! - [`demo`]: the seeded demo workspace generator.
 //! - [`health`]: the relay's health report (wire type).
+//! - [`presence`]: who is online and what they look at (ephemeral, never stored).
 //! - [`protocol`]: the automerge-repo websocket protocol and its CBOR codec.
 //! - [`sync_client`]: a device's side of that protocol, sans IO.
 
@@ -26,6 +27,7 @@ pub mod history;
 pub mod ids;
 pub mod layout;
 pub mod model;
+pub mod presence;
 pub mod protocol;
 pub mod queries;
 pub mod read_model;

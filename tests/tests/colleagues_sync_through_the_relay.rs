@@ -1,5 +1,5 @@
 //! Two colleagues in two browsers, synced through the real relay: an edit on one screen appears on the
-//! other while it is open; with the relay gone both keep working (the same record, a different field, a
+//! other while it is open, and each sees the other viewing the record; with the relay gone both keep working (the same record, a different field, a
 //! new record); when it returns both converge, the same-field conflict is shown with both values and
 //! settled by a choice; a third device signs in and receives the whole workspace.
 
@@ -35,6 +35,18 @@ async fn colleagues_see_edits_live_and_converge_after_the_relay_returns() {
         // Both open the record; Anna's edit shows on Boris's screen while it is open.
         open_record(&anna, "Acme Ltd").await?;
         open_record(&boris, "Acme Ltd").await?;
+        // Each sees the other online and on this record.
+        for (browser, colleague) in [(&anna, "Boris"), (&boris, "Anna")] {
+            wait_until(&format!("{colleague} shown on the record"), 15, || async {
+                let viewers = browser
+                    .eval("return document.querySelector('[data-testid=record-viewers]')?.textContent ?? '';")
+                    .await?;
+                Ok(viewers.as_str().is_some_and(|v| v.contains(colleague)).then_some(()))
+            })
+            .await?;
+            let online = browser.by_testid("online-colleagues").await?.text().await?;
+            assert!(online.contains(colleague), "{online}");
+        }
         set_field(&anna, "party-name", "Acme Corporation").await?;
         anna.by_testid("save-party").await?.click().await?;
         field_becomes(&boris, "party-name", "Acme Corporation", 10).await?;

@@ -13,6 +13,7 @@ use rapport_core::model::{ContactPoint, Party};
 use super::Page;
 use crate::local;
 use crate::state::WorkspaceCtx;
+use crate::sync::SyncCtx;
 
 /// The record and its conflicts as read from its document.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,6 +53,11 @@ pub(crate) fn PartyPage() -> impl IntoView {
         });
     });
 
+    // Colleagues see who has this record open.
+    let sync = SyncCtx::use_ctx();
+    Effect::new(move || sync.viewing.set(id.get().map(|id| id.to_string())));
+    on_cleanup(move || sync.viewing.set(None));
+    let viewers = move || id.get().map(|id| sync.viewers_of(&id.to_string())).unwrap_or_default();
     let found = Memo::new(move |_| loaded.get().and_then(Result::ok));
     let failure = move || match (id.get(), loaded.get()) {
         (None, _) => Some("This link does not name a record.".to_owned()),
@@ -60,6 +66,17 @@ pub(crate) fn PartyPage() -> impl IntoView {
     };
     view! {
         <Page key="party" title="Details">
+            {move || {
+                let names = viewers();
+                (!names.is_empty()).then(|| view! {
+                    <p class="viewers" data-testid="record-viewers">
+                        {names.iter().map(|name| view! {
+                            <span class="avatar" title=name.clone() aria-hidden="true">{initials(name)}</span>
+                        }).collect_view()}
+                        <span>{format!("{} also viewing", names.join(", "))}</span>
+                    </p>
+                })
+            }}
             {move || failure().map(|error| view! { <p class="error" data-testid="party-error">{error}</p> })}
             <Show
                 when=move || found.with(Option::is_some)
@@ -234,4 +251,13 @@ fn set_first(points: &mut Vec<ContactPoint>, value: String, label: &str) {
         (None, false) => points.push(ContactPoint { label: label.into(), value }),
         (None, true) => {}
     }
+}
+
+/// Up to two initials for an avatar.
+fn initials(name: &str) -> String {
+    name.split_whitespace()
+        .filter_map(|word| word.chars().next())
+        .take(2)
+        .collect::<String>()
+        .to_uppercase()
 }

@@ -40,11 +40,22 @@ pub(crate) fn SyncStatusBar() -> impl IntoView {
         };
         format!("{status}{pending}")
     };
+    let online = move || {
+        let names = sync.online_names();
+        (!names.is_empty()).then(|| {
+            view! {
+                <span class="online" data-testid="online-colleagues" title=names.join(", ")>
+                    {format!("· {} online", names.join(", "))}
+                </span>
+            }
+        })
+    };
     view! {
         <p class="sync-status" role="status" aria-live="polite" data-testid="sync-status" data-state=state
             data-unsynced=move || unsynced().to_string()>
             <span class="sync-dot" aria-hidden="true"></span>
             <a href="/settings#sync">{text}</a>
+            {online}
         </p>
     }
 }
