@@ -40,6 +40,8 @@ const JOIN_TIMEOUT: Duration = Duration::from_secs(10);
 const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
 /// Frames queued for one slow connection before it is dropped rather than slowing everyone.
 const OUTBOX: usize = 1024;
+/// Bytes read from a socket at a time (see `upgrade`).
+const READ_BUFFER_BYTES: usize = 8 * 1024;
 /// Messages one connection may send: a burst of this many, refilled at [`RATE_PER_SECOND`]. A device
 /// catching up sends one sync message per document and round; typing presence a few per second.
 const RATE_BURST: f64 = 2_000.0;
@@ -150,7 +152,10 @@ pub(crate) async fn upgrade(
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
+    // Reads are staged through this buffer, not limited by it: tungstenite's default of 128 KiB per
+    // connection made a thousand idle sockets cost 128 MB.
     ws.max_message_size(MAX_FRAME_BYTES)
+        .read_buffer_size(READ_BUFFER_BYTES)
         .on_upgrade(move |socket| serve(state, socket, account, membership))
 }
 

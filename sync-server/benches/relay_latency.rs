@@ -1,0 +1,226 @@
+//! Issue 4 benchmark: edit-to-visible latency through the relay under load.
+//!
+//! The real relay binary runs as its own process on loopback (so its memory is its own). A light load
+//! generator — tokio tasks speaking the protocol through `rapport_core::sync_client`, the same code the
+//! browser runs — opens `CLIENTS` websocket clients (default 100) over `DOCS` documents (default 10) of
+//! one workspace. Every client edits its document once a second (staggered), writing the time of the
+//! edit; every other client syncing that document measures when the edit reaches it. Reports the
+//! latency percentiles, updates delivered per second, and the relay's resident memory.
+//!
+//! Run: `cargo bench -p rapport-sync-server --bench relay_latency` (env `CLIENTS`, `DOCS`, `SECONDS`).
+#![allow(clippy::print_stdout, clippy::print_stderr)] // a report is this program's output
+
+// The socket tests' helpers: the relay process, accounts, tickets.
+#[allow(dead_code)]
+#[path = "../tests/common/socket.rs"]
+mod socket;
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use automerge::transaction::Transactable;
+use automerge::{AutoCommit, PatchAction, ROOT, ScalarValue};
+use futures_util::{SinkExt, StreamExt};
+use rapport_core::layout::DocumentId;
+use rapport_core::sync_client::{Event, SyncClient};
+use serde_json::json;
+use tokio_tungstenite::tungstenite::Message as Frame;
+
+const WORKSPACE: &str = "0192f3a4-5b6c-7d8e-9f00-bbbbbbbbbbbb";
+
+fn setting(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+#[tokio::main]
+async fn main() {
+    if !std::env::args().any(|arg| arg == "--bench") {
+        return;
+    }
+    let clients = setting("CLIENTS", 100);
+    let docs = setting("DOCS", 10);
+    let seconds = setting("SECONDS", 20) as u64;
+    let data = tempfile::tempdir().unwrap();
+    let (mut relay, address) = socket::start_process(&data.path().join("no-dist"), data.path());
+    let cookie = setup(&address).await;
+    let mut tickets = Vec::with_capacity(clients);
+    for _ in 0..clients {
+        tickets.push(socket::ticket(&address, &cookie, WORKSPACE).await);
+    }
+    eprintln!("relay_latency: {clients} clients on {docs} documents for {seconds} s");
+
+    let clock = Instant::now();
+    let latencies = Arc::new(Mutex::new(Vec::<u64>::new()));
+    let ready = Arc::new(tokio::sync::Barrier::new(clients + 1));
+    let measuring = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut tasks = Vec::new();
+    for (i, ticket) in tickets.into_iter().enumerate() {
+        let (address, latencies, ready, measuring) =
+            (address.clone(), latencies.clone(), ready.clone(), measuring.clone());
+        let doc_id = DocumentId([(i % docs) as u8 + 1; 16]);
+        tasks.push(tokio::spawn(async move {
+            client(i, &address, &ticket, doc_id, clock, seconds, latencies, ready, measuring).await
+        }));
+    }
+    // Everyone connected and synced: measure from here.
+    ready.wait().await;
+    let rss_idle = rss_kb(relay.id());
+    let cpu_before = cpu_seconds(relay.id());
+    measuring.store(true, std::sync::atomic::Ordering::SeqCst);
+    let started = Instant::now();
+    let mut rss_peak = rss_idle;
+    while started.elapsed() < Duration::from_secs(seconds) {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        rss_peak = rss_peak.max(rss_kb(relay.id()));
+    }
+    let relay_cpu = cpu_seconds(relay.id()) - cpu_before;
+    measuring.store(false, std::sync::atomic::Ordering::SeqCst);
+    for task in tasks {
+        let _ = task.await;
+    }
+    let _ = relay.kill();
+    let mut all = latencies.lock().unwrap().clone();
+    all.sort_unstable();
+    let pick = |q: f64| all.get(((all.len() as f64 - 1.0) * q) as usize).copied().unwrap_or(0);
+    let ms = |us: u64| us as f64 / 1000.0;
+    println!(
+        "relay_latency clients={clients} docs={docs} seconds={seconds}: {} updates delivered \
+         ({:.0}/s); latency p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms, max {:.1} ms; relay RSS \
+         {:.1} MB idle, {:.1} MB peak; relay CPU {:.0} % of one core",
+        all.len(),
+        all.len() as f64 / seconds as f64,
+        ms(pick(0.5)),
+        ms(pick(0.9)),
+        ms(pick(0.99)),
+        ms(all.last().copied().unwrap_or(0)),
+        rss_idle as f64 / 1024.0,
+        rss_peak as f64 / 1024.0,
+        relay_cpu / seconds as f64 * 100.0,
+    );
+}
+
+/// One simulated device: joins, syncs its document, then edits it once a second while measuring the
+/// arrival of everyone else's edits.
+#[allow(clippy::too_many_arguments)]
+async fn client(
+    i: usize,
+    address: &str,
+    ticket: &str,
+    id: DocumentId,
+    clock: Instant,
+    seconds: u64,
+    latencies: Arc<Mutex<Vec<u64>>>,
+    ready: Arc<tokio::sync::Barrier>,
+    measuring: Arc<std::sync::atomic::AtomicBool>,
+) {
+    let url = format!("ws://{address}/api/sync?ticket={ticket}");
+    let (socket, _) = tokio_tungstenite::connect_async(url).await.expect("connect");
+    let (mut sink, mut stream) = socket.split();
+    let mut client = SyncClient::new(format!("load-{i}"), format!("s{i}"));
+    let mut doc = AutoCommit::new();
+    // Each client writes its own key, so edits never conflict and every one is visible.
+    let mine = format!("c{i}");
+    doc.put(ROOT, &mine, 0u64).unwrap();
+    sink.send(Frame::Binary(client.join().into())).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(seconds + 30);
+    let mut synced = false;
+    let mut edit_at = tokio::time::Instant::now() + Duration::from_millis(137 * i as u64 % 1000);
+    let mut waiting = true;
+    let mut done = false;
+    while Instant::now() < deadline {
+        let frame = tokio::select! {
+            frame = stream.next() => frame,
+            _ = tokio::time::sleep_until(edit_at), if !waiting => {
+                edit_at += Duration::from_secs(1);
+                if measuring.load(std::sync::atomic::Ordering::SeqCst) {
+                    let now = clock.elapsed().as_micros() as u64;
+                    doc.put(ROOT, &mine, now).unwrap();
+                    if let Some(out) = client.message_for(id, &mut doc) {
+                        sink.send(Frame::Binary(out.into())).await.unwrap();
+                    }
+                } else if done {
+                    break;
+                } else {
+                    done = true;
+                }
+                continue;
+            }
+            _ = tokio::time::sleep(Duration::from_millis(200)), if waiting => {
+                // Synced with the relay: wait for everyone, then start editing.
+                if synced && client.relay_has(id, &mut doc) {
+                    waiting = false;
+                    ready.wait().await;
+                    edit_at = tokio::time::Instant::now() + Duration::from_millis(137 * i as u64 % 1000);
+                }
+                continue;
+            }
+        };
+        let Some(Ok(Frame::Binary(bytes))) = frame else { break };
+        match client.receive(&bytes).expect("valid frames") {
+            Event::Connected => {
+                if let Some(out) = client.message_for(id, &mut doc) {
+                    sink.send(Frame::Binary(out.into())).await.unwrap();
+                }
+            }
+            Event::Sync { document, message } => {
+                let before = doc.get_heads();
+                client.apply(document, &mut doc, message).unwrap();
+                let arrived = clock.elapsed().as_micros() as u64;
+                let after = doc.get_heads();
+                if !waiting && before != after {
+                    let mut found = Vec::new();
+                    for patch in doc.diff(&before, &after) {
+                        if let PatchAction::PutMap { key, value, .. } = patch.action
+                            && key != mine
+                            && let (automerge::Value::Scalar(scalar), _) = value
+                            && let ScalarValue::Uint(at) = scalar.as_ref()
+                            && *at > 0
+                        {
+                            found.push(arrived.saturating_sub(*at));
+                        }
+                    }
+                    latencies.lock().unwrap().extend(found);
+                }
+                synced = true;
+                if let Some(out) = client.message_for(id, &mut doc) {
+                    sink.send(Frame::Binary(out.into())).await.unwrap();
+                }
+            }
+            Event::Unavailable(_) | Event::Ephemeral { .. } | Event::Ignored => {}
+            Event::Refused(reason) => panic!("client {i} refused: {reason}"),
+        }
+    }
+}
+
+async fn setup(address: &str) -> String {
+    let cookie = socket::account(address, "load").await;
+    let create = json!({ "id": WORKSPACE, "name": "Load" });
+    let (status, _, body) =
+        socket::http(address, reqwest::Method::POST, "/api/workspaces", Some(&cookie), create)
+            .await;
+    assert_eq!(status, 201, "{body}");
+    cookie
+}
+
+/// Resident memory of process `pid` in KiB (Linux).
+fn rss_kb(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|status| {
+            status.lines().find_map(|line| {
+                line.strip_prefix("VmRSS:")
+                    .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+            })
+        })
+        .unwrap_or(0)
+}
+
+/// CPU time (user + system) process `pid` has used, in seconds (Linux, 100 ticks per second).
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the parenthesised command name; utime and stime are the 12th and 13th of those.
+    let rest = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or_default();
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
+}
