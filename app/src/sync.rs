@@ -122,6 +122,11 @@ impl SyncCtx {
         retry_when_online(ctx);
         spawn_local(async move { ctx.run(workspace, inbox).await });
         spawn_local(async move {
+            // Asked only of a browser that signed in before: for everyone else the answer is a 401,
+            // which browsers log as an error on every start.
+            if !signed_in_before() {
+                return;
+            }
             // Only a change re-renders what depends on it (a form half filled in must not be replaced).
             if let Ok(account) = relay_api::me().await
                 && ctx.account.get_untracked() != account
@@ -190,6 +195,7 @@ impl SyncCtx {
             self.colleagues.set(BTreeMap::new());
             match ended {
                 Ended::SignedOut => {
+                    remember_signed_in(false);
                     self.account.set(None);
                     self.status.set(SyncStatus::SignedOut);
                     wait_for_retry(&mut inbox, None).await;
@@ -542,6 +548,27 @@ async fn wait_for_retry(inbox: &mut UnboundedReceiver<Wake>, ms: Option<u32>) {
             Either::Right(_) => return,
         }
     }
+}
+
+const SIGNED_IN_KEY: &str = "rapport-signed-in";
+
+/// Whether someone signed in on this browser (and did not sign out) — remembered in `localStorage`.
+fn signed_in_before() -> bool {
+    let storage = web_sys::window().and_then(|window| window.local_storage().ok().flatten());
+    storage.and_then(|storage| storage.get_item(SIGNED_IN_KEY).ok().flatten()).is_some()
+}
+
+/// Remembers (or forgets) that someone is signed in on this browser.
+pub fn remember_signed_in(signed_in: bool) {
+    let Some(storage) = web_sys::window().and_then(|window| window.local_storage().ok().flatten())
+    else {
+        return;
+    };
+    let _ = if signed_in {
+        storage.set_item(SIGNED_IN_KEY, "1")
+    } else {
+        storage.remove_item(SIGNED_IN_KEY)
+    };
 }
 
 fn timeout(ms: u32) -> gloo_timers::future::TimeoutFuture {

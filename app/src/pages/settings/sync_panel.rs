@@ -29,7 +29,10 @@ pub(crate) fn SyncPanel() -> impl IntoView {
                     <button type="button" class="secondary" data-testid="sign-out" on:click=move |_| {
                         spawn_local(async move {
                             match relay_api::sign_out().await {
-                                Ok(()) => sync.account.set(None),
+                                Ok(()) => {
+                                    crate::sync::remember_signed_in(false);
+                                    sync.account.set(None);
+                                }
                                 Err(failure) => error.set(Some(failure.to_string())),
                             }
                         });
@@ -62,6 +65,7 @@ fn SignIn(error: RwSignal<Option<String>>) -> impl IntoView {
             match result {
                 Ok(account) => {
                     error.set(None);
+                    crate::sync::remember_signed_in(true);
                     sync.account.set(Some(account));
                     sync.retry();
                 }
