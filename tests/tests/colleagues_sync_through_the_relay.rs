@@ -15,7 +15,7 @@ async fn colleagues_see_edits_live_and_converge_after_the_relay_returns() {
         // Anna puts her workspace on the relay and adds a customer.
         AppShell::open(&anna, "/settings").await?;
         create_account(&anna, "anna@example.test", "Anna").await?;
-        anna.by_testid("link-workspace").await?.click().await?;
+        click_when_enabled(&anna, "link-workspace").await?;
         sync_state(&anna, "synced", 30).await?;
         add_party(&anna, "Acme Ltd").await?;
         nothing_unsynced(&anna).await?;
@@ -27,7 +27,7 @@ async fn colleagues_see_edits_live_and_converge_after_the_relay_returns() {
         AppShell::open(&boris, "/settings").await?;
         create_account(&boris, "boris@example.test", "Boris").await?;
         boris.by_testid("invite-input").await?.send_keys(&code).await?;
-        boris.by_testid("join-workspace").await?.click().await?;
+        click_when_enabled(&boris, "join-workspace").await?;
         sync_state(&boris, "synced", 30).await?;
         AppShell::open(&boris, "/parties").await?;
         party_count(&boris, 1).await?;
@@ -109,7 +109,7 @@ async fn colleagues_see_edits_live_and_converge_after_the_relay_returns() {
         let laptop = harness.browser(Viewport::Desktop).await?;
         AppShell::open(&laptop, "/settings").await?;
         sign_in(&laptop, "boris@example.test").await?;
-        laptop.by_testid("open-workspace").await?.click().await?;
+        click_when_enabled(&laptop, "open-workspace").await?;
         sync_state(&laptop, "synced", 30).await?;
         AppShell::open(&laptop, "/parties").await?;
         party_count(&laptop, 2).await?;
@@ -239,4 +239,17 @@ async fn conflict_choices(browser: &Browser) -> E2eResult<Vec<String>> {
         Ok((choices.len() >= 2).then_some(choices))
     })
     .await
+}
+
+/// Clicks a button once it is enabled (the app enables some only once the workspace is open).
+async fn click_when_enabled(browser: &Browser, testid: &str) -> E2eResult {
+    let script = format!(
+        "const b = document.querySelector('[data-testid={testid}]'); return !!b && !b.disabled;"
+    );
+    wait_until(&format!("{testid} to be enabled"), 30, || async {
+        Ok((browser.eval(&script).await? == true).then_some(()))
+    })
+    .await?;
+    browser.by_testid(testid).await?.click().await?;
+    Ok(())
 }

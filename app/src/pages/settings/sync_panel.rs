@@ -7,7 +7,7 @@ use rapport_core::ids::WorkspaceId;
 
 use crate::local;
 use crate::relay_api::{self, ApiError};
-use crate::state::WorkspaceCtx;
+use crate::state::{Status, WorkspaceCtx};
 use crate::sync::SyncCtx;
 
 #[component]
@@ -143,7 +143,8 @@ fn LinkOrInvite(error: RwSignal<Option<String>>) -> impl IntoView {
             when=linked
             fallback=move || view! {
                 <p class="hint">"This workspace is on this device only. Upload it to the relay to sync it and invite colleagues."</p>
-                <button type="button" data-testid="link-workspace" on:click=link>"Upload and sync this workspace"</button>
+                <button type="button" data-testid="link-workspace" on:click=link
+                    disabled=move || workspace.status.get() != Status::Ready>"Upload and sync this workspace"</button>
             }
         >
             <p class="hint">"This workspace syncs with the relay."</p>
@@ -202,7 +203,8 @@ fn MyWorkspaces(error: RwSignal<Option<String>>) -> impl IntoView {
                             {if here {
                                 view! { <span class="row-detail">"On this device"</span> }.into_any()
                             } else {
-                                view! { <button type="button" data-testid="open-workspace" on:click=move |_| open(id.clone())>"Use on this device"</button> }.into_any()
+                                view! { <button type="button" data-testid="open-workspace" on:click=move |_| open(id.clone())
+                                    disabled=move || workspace.status.get() != Status::Ready>"Use on this device"</button> }.into_any()
                             }}
                         </li>
                     }
@@ -249,7 +251,8 @@ fn Join(error: RwSignal<Option<String>>) -> impl IntoView {
                 <input type="text" autocomplete="off" data-testid="invite-input"
                     prop:value=move || code.get() on:input=move |e| code.set(event_target_value(&e)) />
             </label>
-            <button type="submit" data-testid="join-workspace">"Join"</button>
+            <button type="submit" data-testid="join-workspace"
+                disabled=move || workspace.status.get() != Status::Ready>"Join"</button>
         </form>
     }
 }
