@@ -395,6 +395,7 @@ impl<'a> Connection<'a> {
                     ))),
                 }
                 self.push(key, sink).await?;
+                self.settle(key).await;
             }
             Event::Unavailable(document) => {
                 if let Some(key) = self.documents.get(&document).copied() {
@@ -438,7 +439,7 @@ impl<'a> Connection<'a> {
             Event::Ignored => {}
             Event::Refused(reason) => return Err(Ended::Lost(reason)),
         }
-        self.update_status().await;
+        self.report_status();
         Ok(())
     }
 
@@ -496,22 +497,27 @@ impl<'a> Connection<'a> {
         Ok(())
     }
 
-    /// Clears the documents the relay now holds entirely, and says whether everything is synced.
-    async fn update_status(&mut self) {
-        let pending: Vec<DocKey> = self.pending.iter().copied().collect();
-        for key in pending {
-            let id = key.document_id(self.shared.borrow().workspace);
-            let client = &*self.client;
-            let held = local::with_document(self.shared, key, |doc| client.relay_has(id, doc))
-                .await
-                .unwrap_or(false);
-            if held {
-                self.pending.remove(&key);
-                if local::mark_synced(self.shared, key).await {
-                    self.dirty = true;
-                }
+    /// Once the relay holds every change of document `key` (checked after each frame about it), its
+    /// edits leave the pending set and the ledger.
+    async fn settle(&mut self, key: DocKey) {
+        if !self.pending.contains(&key) {
+            return;
+        }
+        let id = key.document_id(self.shared.borrow().workspace);
+        let client = &*self.client;
+        let held = local::with_document(self.shared, key, |doc| client.relay_has(id, doc))
+            .await
+            .unwrap_or(false);
+        if held {
+            self.pending.remove(&key);
+            if local::mark_synced(self.shared, key).await {
+                self.dirty = true;
             }
         }
+    }
+
+    /// Synced when no document has changes the relay has not confirmed.
+    fn report_status(&self) {
         if self.pending.is_empty() {
             self.ctx.status.set(SyncStatus::Synced);
             self.ctx.last_synced.set(Some(js_sys::Date::now()));

@@ -180,13 +180,8 @@ fn MyWorkspaces(error: RwSignal<Option<String>>) -> impl IntoView {
         let Some(shared) = workspace.shared() else { return };
         let Ok(id) = id.parse::<WorkspaceId>() else { return };
         spawn_local(async move {
-            match local::switch_workspace(&shared, id).await {
-                Ok(()) => {
-                    if let Some(window) = web_sys::window() {
-                        let _ = window.location().reload();
-                    }
-                }
-                Err(failure) => error.set(Some(failure.to_string())),
+            if let Err(failure) = hold_here(&shared, id).await {
+                error.set(Some(failure));
             }
         });
     };
@@ -230,18 +225,12 @@ fn Join(error: RwSignal<Option<String>>) -> impl IntoView {
                 }),
                 Err(failure) => Err(failure),
             };
-            let switched = match joined {
-                Ok(id) => local::switch_workspace(&shared, id).await.map_err(|e| e.to_string()),
+            let held = match joined {
+                Ok(id) => hold_here(&shared, id).await,
                 Err(failure) => Err(failure.to_string()),
             };
-            match switched {
-                // Every screen opens the joined workspace from scratch.
-                Ok(()) => {
-                    if let Some(window) = web_sys::window() {
-                        let _ = window.location().reload();
-                    }
-                }
-                Err(failure) => error.set(Some(failure)),
+            if let Err(failure) = held {
+                error.set(Some(failure));
             }
         });
     };
@@ -255,4 +244,13 @@ fn Join(error: RwSignal<Option<String>>) -> impl IntoView {
                 disabled=move || workspace.status.get() != Status::Ready>"Join"</button>
         </form>
     }
+}
+
+/// Makes this device hold workspace `id` and reloads the page, so every screen opens it from scratch.
+async fn hold_here(shared: &local::Shared, id: WorkspaceId) -> Result<(), String> {
+    local::switch_workspace(shared, id).await.map_err(|e| e.to_string())?;
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().reload();
+    }
+    Ok(())
 }
