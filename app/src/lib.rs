@@ -3,6 +3,7 @@
 pub mod local;
 mod nav;
 mod pages;
+pub mod pwa;
 pub mod relay_api;
 mod shell;
 pub mod state;
@@ -19,7 +20,16 @@ pub use nav::{NAV_ITEMS, NavItem};
 /// The whole app: router, shell and pages.
 #[component]
 pub fn App() -> impl IntoView {
+    let pwa = pwa::PwaCtx::provide();
     let workspace = state::WorkspaceCtx::provide();
+    // Once the workspace holds data, ask the browser to keep it through storage pressure.
+    Effect::new(move |asked: Option<bool>| {
+        let ready = asked == Some(true) || workspace.status.get() == state::Status::Ready;
+        if ready && asked != Some(true) {
+            pwa.refresh_storage(true);
+        }
+        ready
+    });
     sync::SyncCtx::provide(workspace);
     view! {
         <Router>

@@ -17,6 +17,7 @@ pub(crate) fn Shell(children: Children) -> impl IntoView {
             <MainNav />
             <main class="shell-main" id="main" data-testid="main">
                 <SyncStatusBar />
+                <crate::pwa::UpdateBanner />
                 <Notice />
                 <ErrorBoundary fallback=|errors| {
                     view! { <PageError errors=errors /> }

@@ -52,6 +52,8 @@ enum Wake {
     Changed(DocKey),
     /// Something may now let a connection succeed (signed in, linked, back online): try at once.
     Retry,
+    /// The browser lost its network: a socket can take minutes to notice, so drop it now.
+    Offline,
 }
 
 /// How a connection ended.
@@ -294,6 +296,9 @@ impl<'a> Connection<'a> {
                     }
                 }
                 Either::Right((Either::Left((Some(Wake::Retry), _)), _)) => {}
+                Either::Right((Either::Left((Some(Wake::Offline), _)), _)) => {
+                    return Ended::Lost("this device is offline".into());
+                }
                 Either::Right((Either::Left((None, _)), _)) => {
                     return Ended::Lost("stopped".into());
                 }
@@ -550,7 +555,7 @@ async fn wait_for_retry(inbox: &mut UnboundedReceiver<Wake>, ms: Option<u32>) {
         let wait = timeout(left.unwrap_or(u32::MAX / 2));
         match select(inbox.next(), wait).await {
             Either::Left((Some(Wake::Retry), _)) | Either::Left((None, _)) => return,
-            Either::Left((Some(Wake::Changed(_)), _)) => continue,
+            Either::Left((Some(Wake::Changed(_) | Wake::Offline), _)) => continue,
             Either::Right(_) => return,
         }
     }
@@ -585,13 +590,17 @@ fn online() -> bool {
     web_sys::window().map(|window| window.navigator().on_line()).unwrap_or(true)
 }
 
-/// Reconnects as soon as the browser says the network is back.
+/// Reconnects as soon as the browser says the network is back, and drops the socket when it says the
+/// network is gone (so the status says "offline" at once, not after a socket timeout).
 fn retry_when_online(ctx: SyncCtx) {
     let Some(window) = web_sys::window() else { return };
-    let callback = Closure::<dyn Fn()>::new(move || ctx.retry());
-    let _ = window.add_event_listener_with_callback("online", callback.as_ref().unchecked_ref());
-    // The listener lives as long as the page.
-    callback.forget();
+    let online = Closure::<dyn Fn()>::new(move || ctx.retry());
+    let _ = window.add_event_listener_with_callback("online", online.as_ref().unchecked_ref());
+    let offline = Closure::<dyn Fn()>::new(move || ctx.send(Wake::Offline));
+    let _ = window.add_event_listener_with_callback("offline", offline.as_ref().unchecked_ref());
+    // The listeners live as long as the page.
+    online.forget();
+    offline.forget();
 }
 
 fn socket_url(ticket: &str) -> String {

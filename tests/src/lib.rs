@@ -8,6 +8,7 @@
 
 mod browser;
 mod chromedriver;
+pub mod flows;
 pub mod pages;
 mod relay;
 
@@ -17,7 +18,7 @@ use std::sync::{Arc, Mutex};
 
 pub use browser::{Browser, ConsoleEntry, Viewport};
 pub use chromedriver::ChromeDriver;
-pub use relay::Relay;
+pub use relay::{Relay, dist_dir};
 
 /// What can go wrong while driving the product.
 #[derive(Debug, thiserror::Error)]
@@ -113,7 +114,15 @@ where
     F: FnOnce(Harness) -> Fut,
     Fut: Future<Output = E2eResult> + Send + 'static,
 {
-    let harness = match start(test_name, relay_args).await {
+    run_on(test_name, Relay::start(relay_args).await, body).await
+}
+
+async fn run_on<F, Fut>(test_name: &str, relay: E2eResult<Relay>, body: F)
+where
+    F: FnOnce(Harness) -> Fut,
+    Fut: Future<Output = E2eResult> + Send + 'static,
+{
+    let harness = match start_with(test_name, relay).await {
         Ok(harness) => harness,
         Err(error) => panic!("could not start the end-to-end harness: {error}"),
     };
@@ -136,8 +145,17 @@ where
     }
 }
 
-async fn start(test_name: &str, relay_args: &[&str]) -> E2eResult<Harness> {
-    let relay = Relay::start(relay_args).await?;
+/// Like [`run`], around a relay the test started itself (e.g. serving a copy of the app).
+pub async fn run_with_relay<F, Fut>(test_name: &str, relay: Relay, body: F)
+where
+    F: FnOnce(Harness) -> Fut,
+    Fut: Future<Output = E2eResult> + Send + 'static,
+{
+    run_on(test_name, Ok(relay), body).await
+}
+
+async fn start_with(test_name: &str, relay: E2eResult<Relay>) -> E2eResult<Harness> {
+    let relay = relay?;
     let dir = artifacts_root().join(test_name);
     // Stale artifacts from an earlier run would be mistaken for this run's.
     let _ = std::fs::remove_dir_all(&dir);

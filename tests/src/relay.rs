@@ -18,6 +18,7 @@ pub struct Relay {
     /// while stopped.
     process: std::sync::Mutex<Option<(Child, BufReader<tokio::process::ChildStdout>)>>,
     data: PathBuf,
+    dist: PathBuf,
     extra_args: Vec<String>,
     // Held for its `Drop`: the folder is removed after the process.
     _data: Option<tempfile::TempDir>,
@@ -32,6 +33,20 @@ impl Relay {
     /// Like [`Relay::start`], keeping its data in `data_dir` when given (a benchmark reuses the demo
     /// workspace cached there) instead of a temporary folder.
     pub async fn start_in(data_dir: Option<&Path>, extra_args: &[&str]) -> E2eResult<Relay> {
+        Relay::launch(data_dir, dist_dir(), extra_args).await
+    }
+
+    /// Like [`Relay::start`], serving the app from `dist` (a copy a test can change, as a deployment
+    /// of a new build would).
+    pub async fn start_serving(dist: &Path, extra_args: &[&str]) -> E2eResult<Relay> {
+        Relay::launch(None, dist.to_path_buf(), extra_args).await
+    }
+
+    async fn launch(
+        data_dir: Option<&Path>,
+        dist: PathBuf,
+        extra_args: &[&str],
+    ) -> E2eResult<Relay> {
         let temporary = match data_dir {
             Some(_) => None,
             None => {
@@ -44,11 +59,12 @@ impl Relay {
             (None, None) => unreachable!("one of the two is set above"),
         };
         let extra_args: Vec<String> = extra_args.iter().map(|a| (*a).to_owned()).collect();
-        let (child, stdout, url) = spawn(&data, "127.0.0.1:0", &extra_args).await?;
+        let (child, stdout, url) = spawn(&data, &dist, "127.0.0.1:0", &extra_args).await?;
         Ok(Relay {
             url,
             process: std::sync::Mutex::new(Some((child, stdout))),
             data,
+            dist,
             extra_args,
             _data: temporary,
         })
@@ -74,7 +90,7 @@ impl Relay {
         // The port was just released; binding it again may take a moment.
         let mut last = None;
         for _attempt in 0..50 {
-            match spawn(&self.data, &address, &self.extra_args).await {
+            match spawn(&self.data, &self.dist, &address, &self.extra_args).await {
                 Ok((child, stdout, _)) => {
                     *self.process.lock().expect("relay process") = Some((child, stdout));
                     return Ok(());
@@ -90,10 +106,10 @@ impl Relay {
 /// Starts the relay binary listening on `listen`; returns it, its stdout and its URL.
 async fn spawn(
     data: &Path,
+    dist: &Path,
     listen: &str,
     extra_args: &[String],
 ) -> E2eResult<(Child, BufReader<tokio::process::ChildStdout>, String)> {
-    let dist = dist_dir();
     if !dist.join("index.html").is_file() {
         return Err(E2eError::Setup(format!(
             "{} has no built app; run `trunk build --release` (scripts/test does) first",
@@ -104,7 +120,7 @@ async fn spawn(
     let mut child = Command::new(&binary)
         .args(["--listen", listen, "--log-format", "json"])
         .arg("--dist")
-        .arg(&dist)
+        .arg(dist)
         .arg("--data-dir")
         .arg(data)
         .args(extra_args)
@@ -128,7 +144,8 @@ async fn spawn(
     Ok((child, stdout, url))
 }
 
-fn dist_dir() -> PathBuf {
+/// The built app the relay serves: `RAPPORT_DIST`, or `dist/` at the workspace root.
+pub fn dist_dir() -> PathBuf {
     std::env::var_os("RAPPORT_DIST")
         .map(PathBuf::from)
         .unwrap_or_else(|| workspace_root().join("dist"))

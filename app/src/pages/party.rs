@@ -121,6 +121,15 @@ fn PartyForm(id: PartyId, found: Memo<Option<Loaded>>) -> impl IntoView {
             *before = now;
         });
     });
+    // Typed but not saved: an update waits, and closing the tab asks first.
+    let dirty = Signal::derive(move || {
+        found.with(|f| f.as_ref().map(|f| form_values(&f.party))).is_some_and(|s| {
+            name.with(|n| n.trim() != s.0)
+                || email.with(|e| e.trim() != s.1)
+                || phone.with(|p| p.trim() != s.2)
+        })
+    });
+    crate::pwa::PwaCtx::use_ctx().track_unsaved(dirty);
     let saving = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     let save = move |event: leptos::ev::SubmitEvent| {

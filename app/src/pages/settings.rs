@@ -6,6 +6,7 @@ use sync_panel::SyncPanel;
 
 use super::Page;
 use crate::local::{self, StorageCheck};
+use crate::pwa::{PwaCtx, build_version};
 use crate::state::WorkspaceCtx;
 
 #[component]
@@ -36,6 +37,7 @@ fn DeviceStorage() -> impl IntoView {
     view! {
         <section class="panel" aria-labelledby="storage-title">
             <h2 id="storage-title">"Data on this device"</h2>
+            <StorageUse />
             <p class="hint">
                 "Reads every stored document, reports anything damaged (and leaves it untouched), and packs the rest to save space."
             </p>
@@ -47,6 +49,52 @@ fn DeviceStorage() -> impl IntoView {
                 Err(error) => view! { <p class="error" data-testid="storage-error">{error}</p> }.into_any(),
             })}
         </section>
+    }
+}
+
+/// How much this site stores, whether the browser promised to keep it, and a warning when edits that
+/// exist only here could be cleared by the browser.
+#[component]
+fn StorageUse() -> impl IntoView {
+    let pwa = PwaCtx::use_ctx();
+    let ctx = WorkspaceCtx::use_ctx();
+    pwa.refresh_storage(false);
+    let unsynced = move || ctx.read(|ws| ws.unsynced_edits()).unwrap_or(0);
+    let linked = move || ctx.read(|ws| ws.linked).unwrap_or(false);
+    view! {
+        {move || pwa.storage.get().map(|info| {
+            let megabytes = |bytes: f64| format!("{:.1} MB", bytes / 1e6);
+            view! {
+                <dl class="facts" data-testid="storage-use">
+                    <dt>"Used"</dt>
+                    <dd data-testid="storage-usage">
+                        {format!("{} of {}", megabytes(info.usage_bytes), megabytes(info.quota_bytes))}
+                    </dd>
+                    <dt>"Kept by the browser"</dt>
+                    <dd data-testid="storage-persisted" data-persisted=info.persisted.to_string()>
+                        {if info.persisted { "Yes, even when space runs low" } else { "Only while space allows" }}
+                    </dd>
+                    <dt>"Version"</dt>
+                    <dd data-testid="app-version">{build_version()}</dd>
+                </dl>
+            }
+        })}
+        {move || {
+            let at_risk = pwa.storage.get().is_some_and(|info| !info.persisted);
+            let only_here = if linked() { unsynced() } else { 0 };
+            (at_risk && (only_here > 0 || !linked())).then(|| view! {
+                <p class="warning" role="alert" data-testid="eviction-warning">
+                    {if linked() {
+                        format!("{only_here} change(s) exist only on this device, and the browser may clear its storage when space runs low. Connect to sync them, or keep the data on this device.")
+                    } else {
+                        "This workspace exists only on this device, and the browser may clear its storage when space runs low. Upload it to the relay, or keep the data on this device.".to_owned()
+                    }}
+                </p>
+                <button type="button" data-testid="persist-storage" on:click=move |_| pwa.refresh_storage(true)>
+                    "Keep the data on this device"
+                </button>
+            })
+        }}
     }
 }
 

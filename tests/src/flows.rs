@@ -1,0 +1,157 @@
+//! Flows through the app that several tests share: accounts, the sync status, adding and opening
+//! records, form fields. Each waits for what a person would wait for, and reads the page in one script
+//! where the page may be reloading (element handles go stale across reloads).
+
+use crate::pages::AppShell;
+use crate::{Browser, E2eResult, wait_until};
+
+/// The password every test account uses.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+pub async fn create_account(browser: &Browser, email: &str, name: &str) -> E2eResult {
+    browser.by_testid("account-email").await?.send_keys(email).await?;
+    browser.by_testid("account-name").await?.send_keys(name).await?;
+    browser.by_testid("account-password").await?.send_keys(PASSWORD).await?;
+    browser.by_testid("sign-up").await?.click().await?;
+    browser.by_testid("signed-in-as").await?;
+    Ok(())
+}
+
+pub async fn sign_in(browser: &Browser, email: &str) -> E2eResult {
+    browser.by_testid("account-email").await?.send_keys(email).await?;
+    browser.by_testid("account-password").await?.send_keys(PASSWORD).await?;
+    browser.by_testid("sign-in").await?.click().await?;
+    browser.by_testid("signed-in-as").await?;
+    Ok(())
+}
+
+/// The status bar's `data-state` and `data-unsynced`, read in one script (the page may be reloading).
+pub async fn sync_status(browser: &Browser) -> E2eResult<(String, String)> {
+    let found = browser
+        .eval(
+            "const s = document.querySelector('[data-testid=sync-status]');\
+             return s ? [s.dataset.state, s.dataset.unsynced] : ['', ''];",
+        )
+        .await?;
+    let text = |i: usize| found[i].as_str().unwrap_or_default().to_owned();
+    Ok((text(0), text(1)))
+}
+
+pub async fn sync_state(browser: &Browser, state: &str, seconds: u64) -> E2eResult {
+    wait_until(&format!("sync status {state}"), seconds, || async {
+        Ok((sync_status(browser).await?.0 == state).then_some(()))
+    })
+    .await
+}
+
+pub async fn nothing_unsynced(browser: &Browser) -> E2eResult {
+    wait_until("every edit to be on the relay", 30, || async {
+        let (state, pending) = sync_status(browser).await?;
+        Ok((state == "synced" && pending == "0").then_some(()))
+    })
+    .await
+}
+
+pub async fn add_party(browser: &Browser, name: &str) -> E2eResult {
+    if !browser.has_testid("page-parties").await? {
+        browser.by_testid("nav-parties").await?.click().await?;
+    }
+    browser.by_testid("page-parties").await?;
+    browser.by_testid("new-party-name").await?.send_keys(name).await?;
+    browser.by_testid("add-party").await?.click().await?;
+    wait_until("the new record to be saved", 10, || async {
+        let value = browser
+            .eval("return document.querySelector('[data-testid=new-party-name]').value;")
+            .await?;
+        Ok((value == "").then_some(()))
+    })
+    .await
+}
+
+pub async fn party_count(browser: &Browser, count: usize) -> E2eResult {
+    wait_until(&format!("{count} records listed"), 30, || async {
+        let text = browser.by_testid("party-count").await?.text().await?;
+        Ok((text == format!("{count} found")).then_some(()))
+    })
+    .await
+}
+
+/// Opens the first listed record whose name starts with `prefix`, from the list (in-app navigation, no
+/// reload).
+pub async fn open_record(browser: &Browser, prefix: &str) -> E2eResult {
+    if !browser.has_testid("page-parties").await? {
+        browser.by_testid("nav-parties").await?.click().await?;
+    }
+    let link = wait_until(&format!("a record named {prefix}…"), 15, || async {
+        for row in
+            browser.driver().find_all(thirtyfour::By::Css("[data-testid=party-row] a")).await?
+        {
+            if row.text().await?.starts_with(prefix) {
+                return Ok(Some(row));
+            }
+        }
+        Ok(None)
+    })
+    .await?;
+    link.click().await?;
+    browser.by_testid("party-form").await?;
+    Ok(())
+}
+
+pub async fn set_field(browser: &Browser, testid: &str, value: &str) -> E2eResult {
+    let field = browser.by_testid(testid).await?;
+    field.clear().await?;
+    field.send_keys(value).await?;
+    Ok(())
+}
+
+pub async fn field_becomes(
+    browser: &Browser,
+    testid: &str,
+    value: &str,
+    seconds: u64,
+) -> E2eResult {
+    let script = format!("return document.querySelector('[data-testid={testid}]')?.value ?? null;");
+    wait_until(&format!("{testid} to read {value:?}"), seconds, || async {
+        Ok((browser.eval(&script).await? == value).then_some(()))
+    })
+    .await
+}
+
+pub async fn conflict_choices(browser: &Browser) -> E2eResult<Vec<String>> {
+    wait_until("both values of the conflict", 15, || async {
+        let mut choices = Vec::new();
+        for button in
+            browser.driver().find_all(thirtyfour::By::Css("[data-testid=conflict-choice]")).await?
+        {
+            choices.push(button.text().await?);
+        }
+        choices.sort();
+        Ok((choices.len() >= 2).then_some(choices))
+    })
+    .await
+}
+
+/// Clicks a button once it is enabled (the app enables some only once the workspace is open).
+pub async fn click_when_enabled(browser: &Browser, testid: &str) -> E2eResult {
+    let script = format!(
+        "const b = document.querySelector('[data-testid={testid}]'); return !!b && !b.disabled;"
+    );
+    wait_until(&format!("{testid} to be enabled"), 30, || async {
+        Ok((browser.eval(&script).await? == true).then_some(()))
+    })
+    .await?;
+    browser.by_testid(testid).await?.click().await?;
+    Ok(())
+}
+
+/// Another device of the same person: signs in, picks the workspace on the relay and waits until it has
+/// synced, then shows the list of people.
+pub async fn sign_in_on_another_device(browser: &Browser, email: &str) -> E2eResult {
+    AppShell::open(browser, "/settings").await?;
+    sign_in(browser, email).await?;
+    click_when_enabled(browser, "open-workspace").await?;
+    sync_state(browser, "synced", 30).await?;
+    AppShell::open(browser, "/parties").await?;
+    Ok(())
+}
