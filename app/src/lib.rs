@@ -38,6 +38,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=pages::Today />
                     <Route path=path!("/parties") view=pages::Parties />
                     <Route path=path!("/parties/:id") view=pages::PartyPage />
+                    <Route path=path!("/log/:kind") view=pages::LogInteraction />
                     <Route path=path!("/deals") view=pages::Deals />
                     <Route path=path!("/tasks") view=pages::Tasks />
                     <Route path=path!("/settings") view=pages::Settings />

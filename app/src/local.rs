@@ -13,9 +13,9 @@ use automerge::AutoCommit;
 use rapport_core::chunks::{self, ChunkKind};
 use rapport_core::document::{self, DocumentError, Record};
 use rapport_core::history;
-use rapport_core::ids::{IdSource, MemberId, Timestamp, WorkspaceId};
-use rapport_core::layout::DocKey;
-use rapport_core::model::WorkspaceSettings;
+use rapport_core::ids::{IdSource, InteractionId, MemberId, Timestamp, WorkspaceId};
+use rapport_core::layout::{DocKey, Month};
+use rapport_core::model::{Interaction, WorkspaceSettings};
 use rapport_core::read_model::{DocRows, ReadModel};
 use rapport_core::workspace;
 
@@ -287,6 +287,23 @@ fn wasm_memory_bytes() -> usize {
         .ok()
         .and_then(Result::ok)
         .unwrap_or_default() as usize
+}
+
+/// Logs an interaction in the document of its month (registered in the root on first use, so other
+/// devices find it).
+pub async fn log_interaction(
+    shared: &Shared,
+    id: InteractionId,
+    interaction: Interaction,
+) -> Result<(), LocalError> {
+    let key = id.to_string();
+    write(
+        shared,
+        DocKey::Interactions(Month::of(interaction.at)),
+        std::slice::from_ref(&key),
+        |doc| Ok(document::put(doc, &key, &interaction)?),
+    )
+    .await
 }
 
 /// Creates (or replaces) record `id`.

@@ -1,6 +1,7 @@
 //! One module per route. Each page is a component taking no props; it reads what it needs from context.
 
 mod deals;
+mod log;
 mod not_found;
 mod parties;
 mod party;
@@ -9,6 +10,7 @@ mod tasks;
 mod today;
 
 pub(crate) use deals::Deals;
+pub(crate) use log::LogInteraction;
 pub(crate) use not_found::NotFound;
 pub(crate) use parties::Parties;
 pub(crate) use party::PartyPage;
@@ -46,4 +48,14 @@ fn EmptyState(title: &'static str, hint: &'static str) -> impl IntoView {
             <p>{hint}</p>
         </div>
     }
+}
+
+/// A moment as this browser's language writes a date and time.
+pub(crate) fn local_date_time(at: rapport_core::ids::Timestamp) -> String {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at.0 as f64));
+    let language = web_sys::window().and_then(|w| w.navigator().language()).unwrap_or_default();
+    let options = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&options, &"dateStyle".into(), &"medium".into());
+    let _ = js_sys::Reflect::set(&options, &"timeStyle".into(), &"short".into());
+    date.to_locale_string(&language, &options).into()
 }

@@ -102,6 +102,20 @@ impl WorkspaceCtx {
         self.shared.get_value()
     }
 
+    /// The workspace once it is open: what the user submitted while it was still opening is saved,
+    /// not dropped. `None` if it cannot open.
+    pub async fn shared_once_open(&self) -> Option<Shared> {
+        loop {
+            if let Some(shared) = self.shared() {
+                return Some(shared);
+            }
+            if matches!(self.status.get_untracked(), Status::Failed(_)) {
+                return None;
+            }
+            gloo_timers::future::TimeoutFuture::new(50).await;
+        }
+    }
+
     /// Tells the screens the read model changed.
     pub fn changed(&self) {
         self.revision.update(|r| *r += 1);

@@ -97,15 +97,27 @@ fn NewParty() -> impl IntoView {
     let ctx = WorkspaceCtx::use_ctx();
     let name = RwSignal::new(String::new());
     let saving = RwSignal::new(false);
+    // `?new=1` (the home-screen shortcut "New contact") puts the cursor here at once.
+    let input = NodeRef::<leptos::html::Input>::new();
+    let wants_new =
+        leptos_router::hooks::use_query_map().with_untracked(|q| q.get("new").is_some());
+    Effect::new(move || {
+        if wants_new && let Some(input) = input.get() {
+            let _ = input.focus();
+        }
+    });
     let add = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         let text = name.get_untracked().trim().to_owned();
-        let Some(shared) = ctx.shared() else { return };
         if text.is_empty() || saving.get_untracked() {
             return;
         }
         saving.set(true);
         spawn_local(async move {
+            let Some(shared) = ctx.shared_once_open().await else {
+                saving.set(false);
+                return;
+            };
             let id = PartyId::generate(&mut BrowserIds);
             let party = Party { name: text, created_at: local::now(), ..Party::default() };
             match local::create(&shared, id, party).await {
@@ -125,13 +137,14 @@ fn NewParty() -> impl IntoView {
                 placeholder="New person or organisation"
                 aria-label="Name of a new person or organisation"
                 data-testid="new-party-name"
+                node_ref=input
                 prop:value=move || name.get()
                 on:input=move |event| name.set(event_target_value(&event))
             />
             <button
                 type="submit"
                 data-testid="add-party"
-                disabled=move || saving.get() || ctx.status.get() != Status::Ready
+                disabled=move || saving.get()
             >
                 "Add"
             </button>

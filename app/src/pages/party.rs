@@ -197,6 +197,62 @@ fn PartyForm(id: PartyId, found: Memo<Option<Loaded>>) -> impl IntoView {
                 {move || if saving.get() { "Saving…" } else { "Save" }}
             </button>
         </form>
+        <nav class="record-actions" aria-label="Contact and log">
+            {move || found.with(|f| f.as_ref().map(|f| form_values(&f.party))).map(|(_, email, phone)| view! {
+                {(!phone.is_empty()).then(|| view! {
+                    <a class="action" href=format!("tel:{}", phone.replace(' ', "")) data-testid="call-link">"Call"</a>
+                })}
+                {(!email.is_empty()).then(|| view! {
+                    <a class="action" href=format!("mailto:{email}") data-testid="email-link">"Email"</a>
+                })}
+            })}
+            <a class="action" href=format!("/log/visit?party={id}") data-testid="log-visit-link">"Log a visit"</a>
+            <a class="action" href=format!("/log/call?party={id}") data-testid="log-call-link">"Log a call"</a>
+        </nav>
+        <Timeline id />
+    }
+}
+
+/// Calls, meetings and visits with this party, newest first.
+#[component]
+fn Timeline(id: PartyId) -> impl IntoView {
+    let ctx = WorkspaceCtx::use_ctx();
+    let items = move || {
+        ctx.read(|ws| {
+            let mut rows: Vec<_> = ws
+                .model
+                .all_interactions()
+                .filter(|row| row.parties.contains(&id))
+                .map(|row| (row.at, row.kind(), row.summary.clone()))
+                .collect();
+            rows.sort_by_key(|row| std::cmp::Reverse(row.0));
+            rows.truncate(50);
+            rows
+        })
+        .unwrap_or_default()
+    };
+    view! {
+        <section class="panel" aria-labelledby="timeline-title" data-testid="timeline">
+            <h2 id="timeline-title">"Timeline"</h2>
+            {move || {
+                let items = items();
+                if items.is_empty() {
+                    view! { <p class="hint">"Nothing logged yet."</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="rows">
+                            {items.into_iter().map(|(at, kind, summary)| view! {
+                                <li class="row" data-testid="timeline-item">
+                                    <span class="row-title">{super::log::label(kind)}</span>
+                                    <span class="row-detail">{summary}</span>
+                                    <time class="row-detail">{super::local_date_time(at)}</time>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    }.into_any()
+                }
+            }}
+        </section>
     }
 }
 

@@ -30,6 +30,10 @@ pub(crate) fn Today() -> impl IntoView {
     });
     view! {
         <Page key="today" title="Today">
+            <nav class="record-actions" aria-label="Log">
+                <a class="action" href="/log/visit" data-testid="today-log-visit">"Log a visit"</a>
+                <a class="action" href="/log/call" data-testid="today-log-call">"Log a call"</a>
+            </nav>
             <p class="count" data-testid="today-summary">
                 {move || {
                     let (overdue, today, reminders, _) = due.get();

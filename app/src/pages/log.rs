@@ -1,0 +1,288 @@
+//! Log a call, meeting or visit in a few taps (the home-screen shortcut "Log a visit" opens it): who, what
+//! happened, and — for a visit, when the user allows — where. Works offline like every edit.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use rapport_core::document;
+use rapport_core::ids::{InteractionId, PartyId};
+use rapport_core::model::{GeoPoint, Interaction, InteractionKind};
+use rapport_core::queries::{self, PartyFilter, PartySort};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::Closure;
+
+use super::Page;
+use crate::local::{self, BrowserIds};
+use crate::state::WorkspaceCtx;
+
+/// The kinds the quick log offers, with their URL segment and label.
+const KINDS: [(InteractionKind, &str); 3] = [
+    (InteractionKind::Visit, "visit"),
+    (InteractionKind::Call, "call"),
+    (InteractionKind::Meeting, "meeting"),
+];
+
+/// Where the location of a visit stands.
+#[derive(Debug, Clone, PartialEq)]
+enum Place {
+    NotAsked,
+    Locating,
+    Found(GeoPoint),
+    Unavailable(String),
+}
+
+#[component]
+pub(crate) fn LogInteraction() -> impl IntoView {
+    let ctx = WorkspaceCtx::use_ctx();
+    let params = use_params_map();
+    let from_url = params.with_untracked(|p| {
+        let segment = p.get("kind").unwrap_or_default();
+        KINDS.iter().find(|(_, s)| *s == segment).map_or(InteractionKind::Visit, |k| k.0)
+    });
+    let kind = RwSignal::new(from_url);
+    let query = RwSignal::new(String::new());
+    // Opened from a record ("Log a visit" on its page): that party is chosen already.
+    let preset = use_query_map()
+        .with_untracked(|q| q.get("party"))
+        .and_then(|id| id.parse::<PartyId>().ok());
+    let party = RwSignal::new(None::<(PartyId, String)>);
+    Effect::new(move || {
+        let Some(id) = preset else { return };
+        let name = ctx.read(|ws| ws.model.parties.get(&id).map(|row| row.name.clone())).flatten();
+        if let Some(name) = name
+            && party.get_untracked().is_none()
+        {
+            party.set(Some((id, name)));
+        }
+    });
+    let summary = RwSignal::new(String::new());
+    let place = RwSignal::new(Place::NotAsked);
+    let error = RwSignal::new(None::<String>);
+    let saving = RwSignal::new(false);
+    let logged = RwSignal::new(None::<String>);
+
+    let matches = Memo::new(move |_| {
+        let filter = PartyFilter { query: query.get(), ..PartyFilter::default() };
+        if filter.query.trim().is_empty() {
+            return Vec::new();
+        }
+        ctx.read(|ws| {
+            let (_, rows) = queries::parties_page(&ws.model, &filter, PartySort::Name, 6);
+            rows.into_iter().map(|row| (row.id, row.name.clone())).collect::<Vec<_>>()
+        })
+        .unwrap_or_default()
+    });
+
+    let save = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let Some(shared) = ctx.shared() else { return };
+        let Some((party_id, party_name)) = party.get_untracked() else {
+            error.set(Some("Choose who it was with.".into()));
+            return;
+        };
+        let location = match place.get_untracked() {
+            Place::Found(point) => Some(point),
+            _ => None,
+        };
+        let kind_now = kind.get_untracked();
+        let interaction = Interaction {
+            kind: kind_now,
+            at: local::now(),
+            parties: vec![party_id],
+            summary: summary.get_untracked().trim().to_owned(),
+            members: Vec::new(),
+            notes: Default::default(),
+            outcome: String::new(),
+            location,
+            follow_up: None,
+            author: ctx.read(|ws| ws.me).flatten(),
+            archived: false,
+        };
+        saving.set(true);
+        spawn_local(async move {
+            let id = InteractionId::generate(&mut BrowserIds);
+            let at = interaction.at;
+            match local::log_interaction(&shared, id, interaction).await {
+                Ok(()) => {
+                    // Read back what was stored, so the confirmation shows exactly that.
+                    let stored = local::with_document(
+                        &shared,
+                        rapport_core::layout::DocKey::Interactions(
+                            rapport_core::layout::Month::of(at),
+                        ),
+                        |doc| document::get::<_, Interaction>(doc, &id.to_string()),
+                    )
+                    .await;
+                    let confirmation = match stored {
+                        Ok(Ok(Some(stored))) => confirmation(&stored, &party_name),
+                        _ => format!("{} with {party_name} logged.", label(kind_now)),
+                    };
+                    logged.set(Some(confirmation));
+                    error.set(None);
+                    summary.set(String::new());
+                    place.set(Place::NotAsked);
+                    party.set(None);
+                    query.set(String::new());
+                    ctx.changed();
+                }
+                Err(failure) => {
+                    error.set(Some(format!("Not saved: {failure}")));
+                    ctx.report(&failure);
+                }
+            }
+            saving.set(false);
+        });
+    };
+
+    view! {
+        <Page key="log" title="Log an interaction">
+            <form class="record-form log-form" on:submit=save data-testid="log-form">
+                <fieldset class="segmented">
+                    <legend>"What"</legend>
+                    {KINDS.iter().map(|&(value, segment)| view! {
+                        <label class="segment">
+                            <input
+                                type="radio"
+                                name="kind"
+                                value=segment
+                                data-testid=format!("log-kind-{segment}")
+                                prop:checked=move || kind.get() == value
+                                on:change=move |_| kind.set(value)
+                            />
+                            <span>{label(value)}</span>
+                        </label>
+                    }).collect_view()}
+                </fieldset>
+                <label>
+                    "With"
+                    {move || match party.get() {
+                        Some((_, name)) => view! {
+                            <span class="chosen">
+                                <span data-testid="log-party">{name}</span>
+                                <button type="button" on:click=move |_| party.set(None)>"Change"</button>
+                            </span>
+                        }.into_any(),
+                        None => view! {
+                            <input
+                                type="search"
+                                placeholder="Search people and organisations"
+                                data-testid="log-party-search"
+                                prop:value=move || query.get()
+                                on:input=move |e| query.set(event_target_value(&e))
+                            />
+                        }.into_any(),
+                    }}
+                </label>
+                <Show when=move || party.with(Option::is_none)>
+                    <ul class="choices" data-testid="log-party-matches">
+                        <For each=move || matches.get() key=|row| row.0 let:row>
+                            <li>
+                                <button
+                                    type="button"
+                                    data-testid="log-party-match"
+                                    on:click=move |_| party.set(Some(row.clone()))
+                                >
+                                    {row.1.clone()}
+                                </button>
+                            </li>
+                        </For>
+                    </ul>
+                </Show>
+                <label>
+                    "What happened"
+                    <textarea
+                        rows="3"
+                        data-testid="log-summary"
+                        prop:value=move || summary.get()
+                        on:input=move |e| summary.set(event_target_value(&e))
+                    ></textarea>
+                </label>
+                <Show when=move || kind.get() == InteractionKind::Visit>
+                    <div class="place" data-testid="log-place">
+                        <button
+                            type="button"
+                            data-testid="log-locate"
+                            disabled=move || place.get() == Place::Locating
+                            on:click=move |_| locate(place)
+                        >
+                            "Add where I am"
+                        </button>
+                        <span data-testid="log-place-status">
+                            {move || match place.get() {
+                                Place::NotAsked => String::new(),
+                                Place::Locating => "Finding you…".into(),
+                                Place::Found(point) => describe(&point),
+                                Place::Unavailable(why) => why,
+                            }}
+                        </span>
+                    </div>
+                </Show>
+                {move || error.get().map(|e| view! { <p class="error" data-testid="log-error">{e}</p> })}
+                <button type="submit" data-testid="save-log" disabled=move || saving.get()>
+                    {move || format!("Log {}", label(kind.get()).to_lowercase())}
+                </button>
+            </form>
+            {move || logged.get().map(|text| view! {
+                <p class="done" role="status" data-testid="log-done">{text}</p>
+            })}
+        </Page>
+    }
+}
+
+/// What people call each kind of interaction.
+pub(crate) fn label(kind: InteractionKind) -> &'static str {
+    match kind {
+        InteractionKind::Call => "Call",
+        InteractionKind::Meeting => "Meeting",
+        InteractionKind::Visit => "Visit",
+        InteractionKind::Email => "Email",
+        InteractionKind::Message => "Message",
+        InteractionKind::Note => "Note",
+    }
+}
+
+fn describe(point: &GeoPoint) -> String {
+    format!("{:.5}, {:.5} (±{:.0} m)", point.latitude, point.longitude, point.accuracy_m)
+}
+
+fn confirmation(stored: &Interaction, party: &str) -> String {
+    let place =
+        stored.location.as_ref().map(|p| format!(" at {}", describe(p))).unwrap_or_default();
+    format!("{} with {party} logged{place}.", label(stored.kind))
+}
+
+/// Asks the browser where the device is. The browser asks the user the first time; a refusal or a
+/// timeout leaves the visit without a place, and says why.
+fn locate(place: RwSignal<Place>) {
+    let geolocation = web_sys::window().and_then(|w| w.navigator().geolocation().ok());
+    let Some(geolocation) = geolocation else {
+        place.set(Place::Unavailable("This browser cannot tell where you are.".into()));
+        return;
+    };
+    place.set(Place::Locating);
+    let found = Closure::once_into_js(move |position: web_sys::Position| {
+        let coords = position.coords();
+        place.set(Place::Found(GeoPoint {
+            latitude: coords.latitude(),
+            longitude: coords.longitude(),
+            accuracy_m: coords.accuracy(),
+        }));
+    });
+    let failed = Closure::once_into_js(move |error: web_sys::PositionError| {
+        let why = match error.code() {
+            web_sys::PositionError::PERMISSION_DENIED => {
+                "Location not allowed: the visit is logged without it."
+            }
+            _ => "Location unavailable right now: the visit is logged without it.",
+        };
+        place.set(Place::Unavailable(why.into()));
+    });
+    let options = web_sys::PositionOptions::new();
+    options.set_enable_high_accuracy(true);
+    options.set_timeout(15_000);
+    let _ = geolocation.get_current_position_with_error_callback_and_options(
+        found.unchecked_ref(),
+        Some(failed.unchecked_ref()),
+        &options,
+    );
+}
