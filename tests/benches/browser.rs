@@ -66,9 +66,18 @@ async fn measure(harness: &Harness, parties: usize) -> E2eResult<String> {
         "first start (fetch the demo, store documents and rows): {:.1} s\n",
         started.elapsed().as_secs_f64()
     );
+    let transfer = browser.eval(FIRST_LOAD_TRANSFER).await?;
+    report += &format!("first load, bytes over the network (page and its files): {transfer}\n");
+    browser
+        .wait_for_script(
+            "the service worker to control the page",
+            "return !!navigator.serviceWorker.controller;",
+        )
+        .await?;
 
     // Open with data in IndexedDB, to the first rendered list.
     let mut opens = Vec::new();
+    let mut from_worker = 0;
     let mut ready = Vec::new();
     let mut steps: [Vec<f64>; 3] = Default::default();
     let mut marks: [Vec<f64>; 2] = Default::default();
@@ -85,7 +94,11 @@ async fn measure(harness: &Harness, parties: usize) -> E2eResult<String> {
             &browser.eval(ENTRY_START.replace("NAME", "rapport:list-rendered").as_str()).await?,
         )?);
         ready.push(number(&browser.eval(DOM_CONTENT_LOADED).await?)?);
+        if browser.eval(SERVED_BY_WORKER).await? == Value::Bool(true) {
+            from_worker += 1;
+        }
     }
+    report += &format!("repeat visits served by the service worker: {from_worker} of {OPENS}\n");
     report += &line("open to first rendered list (from navigation start)", &opens, "ms");
     report += &line("  of which: page and wasm loaded (DOMContentLoaded)", &ready, "ms");
     for (samples, name) in marks.iter().zip(OPEN_MARKS) {
@@ -232,6 +245,16 @@ const ENTRY_START: &str =
     "const m = performance.getEntriesByName('NAME'); return m.length ? m[0].startTime : null;";
 const DOM_CONTENT_LOADED: &str =
     "return performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd;";
+/// What the first visit downloaded: the page and every file it loaded, as transferred (compressed),
+/// by file.
+const FIRST_LOAD_TRANSFER: &str = "
+    const entries = [performance.getEntriesByType('navigation')[0], ...performance.getEntriesByType('resource')]
+        .filter(e => !e.name.includes('/api/'));
+    const total = entries.reduce((sum, e) => sum + e.transferSize, 0);
+    return total + ' B (' + entries.map(e => new URL(e.name).pathname + ' ' + e.transferSize).join(', ') + ')';";
+/// Whether this page's navigation went through the service worker.
+const SERVED_BY_WORKER: &str =
+    "return performance.getEntriesByType('navigation')[0].workerStart > 0;";
 const CLEAR_REPORT: &str = "performance.clearMeasures('rapport:load-all');";
 const STORAGE_USAGE: &str = "return navigator.storage.estimate().then(e => e.usage);";
 

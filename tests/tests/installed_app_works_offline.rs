@@ -162,6 +162,97 @@ async fn a_new_build_is_offered_and_applied_only_after_the_prompt() {
     .await;
 }
 
+#[tokio::test]
+async fn losing_the_network_shows_at_once_and_edits_go_out_when_it_returns() {
+    run(
+        "losing_the_network_shows_at_once_and_edits_go_out_when_it_returns",
+        |harness| async move {
+            let phone = harness.browser(Viewport::Phone).await?;
+            AppShell::open(&phone, "/settings").await?;
+            create_account(&phone, "tunnel@example.test", "Tunnel").await?;
+            click_when_enabled(&phone, "link-workspace").await?;
+            sync_state(&phone, "synced", 30).await?;
+
+            // A tunnel: the browser says it is offline, and so does the status bar, without waiting for the
+            // socket to time out.
+            set_network(&phone, false).await?;
+            sync_state(&phone, "offline", 3).await?;
+            add_party(&phone, "Typed in the tunnel").await?;
+            let (_, pending) = sync_status(&phone).await?;
+            assert_eq!(pending, "1");
+
+            // Out of the tunnel: the edit goes out at once (no back-off wait).
+            set_network(&phone, true).await?;
+            sync_state(&phone, "synced", 5).await?;
+            nothing_unsynced(&phone).await?;
+            Ok(())
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn storage_use_is_shown_and_eviction_is_warned_of_until_the_browser_keeps_the_data() {
+    run(
+        "storage_use_is_shown_and_eviction_is_warned_of_until_the_browser_keeps_the_data",
+        |harness| async move {
+            let phone = harness.browser(Viewport::Phone).await?;
+            let origin = harness.relay().url().to_owned();
+            let persistence = |setting: &'static str| {
+                json!({
+                    "origin": origin,
+                    "permission": { "name": "persistent-storage" },
+                    "setting": setting,
+                })
+            };
+            phone.cdp("Browser.setPermission", persistence("denied")).await?;
+            AppShell::open(&phone, "/settings").await?;
+            add_party(&phone, "Only on this phone").await?;
+            AppShell::open(&phone, "/settings").await?;
+            let usage = phone.by_testid("storage-usage").await?.text().await?;
+            assert!(usage.contains(" MB of ") && usage.ends_with('B'), "{usage}");
+            assert_eq!(persisted(&phone).await?, "false");
+            phone.by_testid("eviction-warning").await?;
+            phone.screenshot("storage-at-risk-390x844").await?;
+
+            // The browser agrees to keep the data: the warning goes.
+            phone.cdp("Browser.setPermission", persistence("granted")).await?;
+            // Below the fold on a phone: scrolled to, as a thumb would.
+            let keep = phone.by_testid("persist-storage").await?;
+            keep.scroll_into_view().await?;
+            phone.eval("window.scrollBy(0, 200);").await?;
+            keep.click().await?;
+            wait_until("the browser to keep the data", 10, || async {
+                Ok((persisted(&phone).await? == "true").then_some(()))
+            })
+            .await?;
+            assert!(!phone.has_testid("eviction-warning").await?);
+            Ok(())
+        },
+    )
+    .await;
+}
+
+async fn persisted(browser: &Browser) -> E2eResult<String> {
+    let value = browser
+        .eval("return document.querySelector('[data-testid=storage-persisted]')?.dataset.persisted ?? '';")
+        .await?;
+    Ok(value.as_str().unwrap_or_default().to_owned())
+}
+
+/// Cuts or restores the browser's network, as a tunnel would (the browser fires `offline`/`online`).
+async fn set_network(browser: &Browser, online: bool) -> E2eResult {
+    browser.cdp("Network.enable", json!({})).await?;
+    let conditions = json!({
+        "offline": !online,
+        "latency": 0,
+        "downloadThroughput": -1,
+        "uploadThroughput": -1,
+    });
+    browser.cdp("Network.emulateNetworkConditions", conditions).await?;
+    Ok(())
+}
+
 /// Waits until the service worker controls the page (after the first visit, it always does).
 async fn controlled_by_the_service_worker(browser: &Browser) -> E2eResult {
     browser

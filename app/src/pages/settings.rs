@@ -63,12 +63,11 @@ fn StorageUse() -> impl IntoView {
     let linked = move || ctx.read(|ws| ws.linked).unwrap_or(false);
     view! {
         {move || pwa.storage.get().map(|info| {
-            let megabytes = |bytes: f64| format!("{:.1} MB", bytes / 1e6);
             view! {
                 <dl class="facts" data-testid="storage-use">
                     <dt>"Used"</dt>
                     <dd data-testid="storage-usage">
-                        {format!("{} of {}", megabytes(info.usage_bytes), megabytes(info.quota_bytes))}
+                        {format!("{} of {}", size(info.usage_bytes), size(info.quota_bytes))}
                     </dd>
                     <dt>"Kept by the browser"</dt>
                     <dd data-testid="storage-persisted" data-persisted=info.persisted.to_string()>
@@ -96,6 +95,11 @@ fn StorageUse() -> impl IntoView {
             })
         }}
     }
+}
+
+/// Bytes as people read them: "2.9 MB", "10.7 GB".
+fn size(bytes: f64) -> String {
+    if bytes >= 1e9 { format!("{:.1} GB", bytes / 1e9) } else { format!("{:.1} MB", bytes / 1e6) }
 }
 
 #[component]
