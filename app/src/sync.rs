@@ -17,6 +17,7 @@ use gloo_net::websocket::Message as Frame;
 use gloo_net::websocket::futures::WebSocket;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use rapport_core::ids::WorkspaceId;
 use rapport_core::layout::{DocKey, DocumentId};
 use rapport_core::presence::{self, Presence};
 use rapport_core::sync_client::{Event, SyncClient};
@@ -25,7 +26,7 @@ use wasm_bindgen::prelude::Closure;
 
 use crate::local::{self, Shared};
 use crate::relay_api::{self, Account, ApiError};
-use crate::state::WorkspaceCtx;
+use crate::state::{Status, WorkspaceCtx};
 
 /// What the status bar says about sync.
 #[derive(Debug, Clone, PartialEq)]
@@ -76,6 +77,9 @@ pub struct SyncCtx {
     pub viewing: RwSignal<Option<String>>,
     /// Colleagues online now, by protocol peer (one person may have several devices).
     pub colleagues: RwSignal<BTreeMap<String, Colleague>>,
+    /// This person is a viewer of the workspace: the relay refuses their changes, so the screens offer
+    /// none. Remembered per workspace, so it holds offline too.
+    pub view_only: RwSignal<bool>,
     wake: StoredValue<Option<UnboundedSender<Wake>>, LocalStorage>,
 }
 
@@ -118,9 +122,22 @@ impl SyncCtx {
             detail: RwSignal::new(None),
             viewing: RwSignal::new(None),
             colleagues: RwSignal::new(BTreeMap::new()),
+            view_only: RwSignal::new(false),
             wake: StoredValue::new_local(Some(sender)),
         };
         provide_context(ctx);
+        // A viewer's screens offer no edits from the first frame, also offline: the role remembered for
+        // this workspace applies as soon as it opens (the engine refreshes it on each connection).
+        Effect::new(move || {
+            if workspace.status.get() != Status::Ready {
+                return;
+            }
+            let Some(shared) = workspace.shared() else { return };
+            let remembered = remembered_view_only(shared.borrow().workspace);
+            if ctx.view_only.get_untracked() != remembered {
+                ctx.view_only.set(remembered);
+            }
+        });
         retry_when_online(ctx);
         spawn_local(async move { ctx.run(workspace, inbox).await });
         spawn_local(async move {
@@ -141,6 +158,11 @@ impl SyncCtx {
 
     pub fn use_ctx() -> SyncCtx {
         expect_context::<SyncCtx>()
+    }
+
+    /// Whether the screens may change the workspace (everyone but a viewer).
+    pub fn can_edit(&self) -> bool {
+        !self.view_only.get()
     }
 
     /// Try to connect now (after signing in, linking the workspace, coming back online).
@@ -259,6 +281,16 @@ impl<'a> Connection<'a> {
 
     async fn run(mut self, inbox: &mut UnboundedReceiver<Wake>) -> Ended {
         let id = self.shared.borrow().workspace;
+        // The role may have changed since the last connection (an admin made this person a viewer).
+        if let Ok(workspaces) = relay_api::my_workspaces().await
+            && let Some(this) = workspaces.iter().find(|w| w.id == id.to_string())
+        {
+            let view_only = this.role == "viewer";
+            remember_view_only(id, view_only);
+            if self.ctx.view_only.get_untracked() != view_only {
+                self.ctx.view_only.set(view_only);
+            }
+        }
         let ticket = match relay_api::ticket(id).await {
             Ok(ticket) => ticket,
             Err(ApiError::SignedOut) => return Ended::SignedOut,
@@ -580,6 +612,24 @@ pub fn remember_signed_in(signed_in: bool) {
     } else {
         storage.remove_item(SIGNED_IN_KEY)
     };
+}
+
+fn view_only_key(workspace: WorkspaceId) -> String {
+    format!("rapport-view-only-{workspace}")
+}
+
+fn remembered_view_only(workspace: WorkspaceId) -> bool {
+    let storage = web_sys::window().and_then(|window| window.local_storage().ok().flatten());
+    storage.and_then(|s| s.get_item(&view_only_key(workspace)).ok().flatten()).is_some()
+}
+
+fn remember_view_only(workspace: WorkspaceId, view_only: bool) {
+    let Some(storage) = web_sys::window().and_then(|window| window.local_storage().ok().flatten())
+    else {
+        return;
+    };
+    let key = view_only_key(workspace);
+    let _ = if view_only { storage.set_item(&key, "1") } else { storage.remove_item(&key) };
 }
 
 fn timeout(ms: u32) -> gloo_timers::future::TimeoutFuture {

@@ -31,6 +31,11 @@ pub struct Config {
     #[arg(long, env = "RAPPORT_DEMO_PARTIES", default_value_t = 10_000)]
     pub demo_parties: usize,
 
+    /// Seconds a sync socket may stay silent before the relay closes it (devices send presence every
+    /// 10 s, so only dead connections stay silent).
+    #[arg(long, env = "RAPPORT_IDLE_TIMEOUT_SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    pub idle_timeout_secs: u64,
+
     /// Log format: human-readable text or one JSON object per line.
     #[arg(long, env = "RAPPORT_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -54,6 +59,7 @@ mod tests {
         assert_eq!(config.dist, PathBuf::from("dist"));
         assert_eq!(config.data_dir, PathBuf::from("data"));
         assert_eq!(config.log_format, LogFormat::Text);
+        assert_eq!(config.idle_timeout_secs, 300);
     }
 
     #[test]

@@ -32,6 +32,8 @@ pub struct AppState {
     pub store: Store,
     /// Documents being synced and who is syncing them.
     pub(crate) hub: sync::Hub,
+    /// How long a sync socket may stay silent.
+    pub(crate) idle_timeout: std::time::Duration,
     started: Arc<Instant>,
 }
 
@@ -42,8 +44,15 @@ impl AppState {
             demo: DemoWorkspace::off(),
             store,
             hub: sync::Hub::default(),
+            idle_timeout: sync::DEFAULT_IDLE_TIMEOUT,
             started: Arc::new(Instant::now()),
         }
+    }
+
+    /// Closes sync sockets silent for longer than `timeout` (devices send presence every 10 s).
+    pub fn with_idle_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.idle_timeout = timeout;
+        self
     }
 
     pub fn with_demo(mut self, demo: DemoWorkspace) -> Self {

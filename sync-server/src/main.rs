@@ -36,7 +36,10 @@ async fn main() -> anyhow::Result<()> {
     } else {
         DemoWorkspace::off()
     };
-    axum::serve(listener, router(AppState::new(assets, store).with_demo(demo)))
+    let state = AppState::new(assets, store)
+        .with_demo(demo)
+        .with_idle_timeout(std::time::Duration::from_secs(config.idle_timeout_secs));
+    axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("serving HTTP")?;

@@ -36,8 +36,9 @@ use crate::store::{self, Membership};
 pub const RELAY_PEER_ID: &str = "rapport-relay";
 /// How long a new socket may take to send `join`.
 const JOIN_TIMEOUT: Duration = Duration::from_secs(10);
-/// A socket silent for this long is closed (clients ping or sync well within it).
-const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
+/// A socket silent for this long is closed unless configured otherwise (`--idle-timeout-secs`); devices
+/// announce presence every 10 s, so only dead connections stay silent this long.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(300);
 /// Frames queued for one slow connection before it is dropped rather than slowing everyone.
 const OUTBOX: usize = 1024;
 /// Bytes read from a socket at a time (see `upgrade`).
@@ -225,7 +226,7 @@ impl Session {
                 Ok(None) | Ok(Some(Err(_))) => return Ok(()),
                 Ok(Some(Ok(frame))) => frame,
             };
-            timeout = IDLE_TIMEOUT;
+            timeout = self.state.idle_timeout;
             let now = tokio::time::Instant::now();
             allowance = (allowance + now.duration_since(last).as_secs_f64() * RATE_PER_SECOND)
                 .min(RATE_BURST);

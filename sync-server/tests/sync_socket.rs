@@ -330,3 +330,33 @@ async fn presence_reaches_only_those_syncing_the_document_and_floods_are_cut_off
         Outcome::Synced
     );
 }
+
+#[tokio::test]
+async fn a_silent_socket_is_closed_after_the_idle_timeout_and_a_live_one_stays() {
+    let data = tempfile::tempdir().unwrap();
+    let (address, _server) =
+        start_with(data.path(), |state| state.with_idle_timeout(Duration::from_millis(800))).await;
+    let (owner, member, _) = workspace_with_member(&address).await;
+    let mut silent =
+        connect(&address, &ticket(&address, &owner, WS).await, "silent").await.unwrap();
+    let mut live = connect(&address, &ticket(&address, &member, WS).await, "live").await.unwrap();
+
+    // For two idle timeouts, one socket pings now and then and the other says nothing.
+    let started = tokio::time::Instant::now();
+    while started.elapsed() < Duration::from_millis(1_600) {
+        live.send(Frame::Ping(Vec::new().into())).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    match receive(&mut silent, Duration::from_secs(2)).await {
+        Some(Message::Error { message }) => assert!(message.contains("timed out"), "{message}"),
+        other => panic!("expected an error before the close, got {other:?}"),
+    }
+    assert!(matches!(next_event(&mut silent, Duration::from_secs(2)).await, Event::Closed));
+
+    // The live socket still syncs.
+    let mut doc = AutoCommit::new();
+    doc.put(ROOT, "name", "Still here").unwrap();
+    let mut state = am_sync::State::new();
+    let id = DocumentId([41; 16]);
+    assert_eq!(sync(&mut live, "live", id, &mut doc, &mut state, false).await, Outcome::Synced);
+}

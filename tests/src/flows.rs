@@ -155,3 +155,12 @@ pub async fn sign_in_on_another_device(browser: &Browser, email: &str) -> E2eRes
     AppShell::open(browser, "/parties").await?;
     Ok(())
 }
+
+/// Someone starts syncing: creates an account in Settings and uploads this device's workspace to the
+/// relay, then waits until it is synced.
+pub async fn sign_up_and_upload(browser: &Browser, email: &str, name: &str) -> E2eResult {
+    AppShell::open(browser, "/settings").await?;
+    create_account(browser, email, name).await?;
+    click_when_enabled(browser, "link-workspace").await?;
+    sync_state(browser, "synced", 30).await
+}

@@ -5,8 +5,8 @@
 
 use rapport_e2e::flows::{
     add_party, click_when_enabled, conflict_choices, create_account, field_becomes,
-    nothing_unsynced, open_record, party_count, set_field, sign_in_on_another_device, sync_state,
-    sync_status,
+    nothing_unsynced, open_record, party_count, set_field, sign_in_on_another_device,
+    sign_up_and_upload, sync_state, sync_status,
 };
 use rapport_e2e::pages::AppShell;
 use rapport_e2e::{Viewport, run, wait_until};
@@ -18,10 +18,7 @@ async fn colleagues_see_edits_live_and_converge_after_the_relay_returns() {
         let boris = harness.browser(Viewport::Phone).await?;
 
         // Anna puts her workspace on the relay and adds a customer.
-        AppShell::open(&anna, "/settings").await?;
-        create_account(&anna, "anna@example.test", "Anna").await?;
-        click_when_enabled(&anna, "link-workspace").await?;
-        sync_state(&anna, "synced", 30).await?;
+        sign_up_and_upload(&anna, "anna@example.test", "Anna").await?;
         add_party(&anna, "Acme Ltd").await?;
         nothing_unsynced(&anna).await?;
 

@@ -6,8 +6,8 @@
 use std::path::Path;
 
 use rapport_e2e::flows::{
-    add_party, click_when_enabled, create_account, nothing_unsynced, open_record, party_count,
-    set_field, sign_in_on_another_device, sync_state, sync_status,
+    add_party, click_when_enabled, nothing_unsynced, open_record, party_count, set_field,
+    sign_in_on_another_device, sign_up_and_upload, sync_state, sync_status,
 };
 use rapport_e2e::pages::AppShell;
 use rapport_e2e::{
@@ -21,10 +21,7 @@ async fn after_one_visit_the_app_opens_and_takes_edits_with_the_relay_gone() {
         "after_one_visit_the_app_opens_and_takes_edits_with_the_relay_gone",
         |harness| async move {
             let phone = harness.browser(Viewport::Phone).await?;
-            AppShell::open(&phone, "/settings").await?;
-            create_account(&phone, "field@example.test", "Field Sales").await?;
-            click_when_enabled(&phone, "link-workspace").await?;
-            sync_state(&phone, "synced", 30).await?;
+            sign_up_and_upload(&phone, "field@example.test", "Field Sales").await?;
             add_party(&phone, "Before the car park").await?;
             nothing_unsynced(&phone).await?;
             controlled_by_the_service_worker(&phone).await?;
@@ -168,10 +165,7 @@ async fn losing_the_network_shows_at_once_and_edits_go_out_when_it_returns() {
         "losing_the_network_shows_at_once_and_edits_go_out_when_it_returns",
         |harness| async move {
             let phone = harness.browser(Viewport::Phone).await?;
-            AppShell::open(&phone, "/settings").await?;
-            create_account(&phone, "tunnel@example.test", "Tunnel").await?;
-            click_when_enabled(&phone, "link-workspace").await?;
-            sync_state(&phone, "synced", 30).await?;
+            sign_up_and_upload(&phone, "tunnel@example.test", "Tunnel").await?;
 
             // A tunnel: the browser says it is offline, and so does the status bar, without waiting for the
             // socket to time out.

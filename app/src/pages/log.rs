@@ -34,6 +34,7 @@ enum Place {
 #[component]
 pub(crate) fn LogInteraction() -> impl IntoView {
     let ctx = WorkspaceCtx::use_ctx();
+    let sync = crate::sync::SyncCtx::use_ctx();
     let params = use_params_map();
     let from_url = params.with_untracked(|p| {
         let segment = p.get("kind").unwrap_or_default();
@@ -76,6 +77,10 @@ pub(crate) fn LogInteraction() -> impl IntoView {
     let save = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         let Some(shared) = ctx.shared() else { return };
+        if sync.view_only.get_untracked() {
+            error.set(Some("You can view this workspace; members can log interactions.".into()));
+            return;
+        }
         let Some((party_id, party_name)) = party.get_untracked() else {
             error.set(Some("Choose who it was with.".into()));
             return;

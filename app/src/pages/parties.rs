@@ -16,6 +16,7 @@ const SHOWN: usize = 100;
 pub(crate) fn Parties() -> impl IntoView {
     let ctx = WorkspaceCtx::use_ctx();
     let query = RwSignal::new(String::new());
+    let sync = crate::sync::SyncCtx::use_ctx();
     let rows = Memo::new(move |_| {
         let filter = PartyFilter { query: query.get(), ..PartyFilter::default() };
         let span = Span::start("rapport:search");
@@ -57,7 +58,9 @@ pub(crate) fn Parties() -> impl IntoView {
                 prop:value=move || query.get()
                 on:input=move |event| query.set(event_target_value(&event))
             />
-            <NewParty />
+            <Show when=move || sync.can_edit()>
+                <NewParty />
+            </Show>
             <p class="count" data-testid="party-count">
                 {move || {
                     let searching = !query.with(|q| q.trim().is_empty());

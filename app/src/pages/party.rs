@@ -166,6 +166,8 @@ fn PartyForm(id: PartyId, found: Memo<Option<Loaded>>) -> impl IntoView {
         });
     };
     let unsynced = move || ctx.read(|ws| ws.is_unsynced(&id.to_string())).unwrap_or(false);
+    let sync = SyncCtx::use_ctx();
+    let read_only = move || !sync.can_edit();
     let conflicts =
         move || found.with(|f| f.as_ref().map(|f| f.conflicts.clone())).unwrap_or_default();
     view! {
@@ -174,28 +176,33 @@ fn PartyForm(id: PartyId, found: Memo<Option<Loaded>>) -> impl IntoView {
         </Show>
         {move || {
             let conflicts = conflicts();
-            (!conflicts.is_empty()).then(|| view! { <Conflicts id conflicts /> })
+            (!conflicts.is_empty() && !read_only()).then(|| view! { <Conflicts id conflicts /> })
         }}
         <form class="record-form" on:submit=save data-testid="party-form">
             <label>
                 "Name"
-                <input type="text" required data-testid="party-name" prop:value=move || name.get()
+                <input type="text" required data-testid="party-name" readonly=read_only prop:value=move || name.get()
                     on:input=move |e| name.set(event_target_value(&e)) />
             </label>
             <label>
                 "Email"
-                <input type="email" data-testid="party-email" prop:value=move || email.get()
+                <input type="email" data-testid="party-email" readonly=read_only prop:value=move || email.get()
                     on:input=move |e| email.set(event_target_value(&e)) />
             </label>
             <label>
                 "Phone"
-                <input type="tel" data-testid="party-phone" prop:value=move || phone.get()
+                <input type="tel" data-testid="party-phone" readonly=read_only prop:value=move || phone.get()
                     on:input=move |e| phone.set(event_target_value(&e)) />
             </label>
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
-            <button type="submit" data-testid="save-party" disabled=move || saving.get()>
-                {move || if saving.get() { "Saving…" } else { "Save" }}
-            </button>
+            <Show
+                when=move || !read_only()
+                fallback=|| view! { <p class="hint" data-testid="view-only-hint">"You can view this workspace; members can change it."</p> }
+            >
+                <button type="submit" data-testid="save-party" disabled=move || saving.get()>
+                    {move || if saving.get() { "Saving…" } else { "Save" }}
+                </button>
+            </Show>
         </form>
         <nav class="record-actions" aria-label="Contact and log">
             {move || found.with(|f| f.as_ref().map(|f| form_values(&f.party))).map(|(_, email, phone)| view! {
@@ -206,8 +213,10 @@ fn PartyForm(id: PartyId, found: Memo<Option<Loaded>>) -> impl IntoView {
                     <a class="action" href=format!("mailto:{email}") data-testid="email-link">"Email"</a>
                 })}
             })}
-            <a class="action" href=format!("/log/visit?party={id}") data-testid="log-visit-link">"Log a visit"</a>
-            <a class="action" href=format!("/log/call?party={id}") data-testid="log-call-link">"Log a call"</a>
+            <Show when=move || !read_only()>
+                <a class="action" href=format!("/log/visit?party={id}") data-testid="log-visit-link">"Log a visit"</a>
+                <a class="action" href=format!("/log/call?party={id}") data-testid="log-call-link">"Log a call"</a>
+            </Show>
         </nav>
         <Timeline id />
     }

@@ -9,6 +9,7 @@ use crate::state::WorkspaceCtx;
 #[component]
 pub(crate) fn Today() -> impl IntoView {
     let ctx = WorkspaceCtx::use_ctx();
+    let sync = crate::sync::SyncCtx::use_ctx();
     let due = Memo::new(move |_| {
         let day_start = local_day_start();
         ctx.read(|ws| {
@@ -30,10 +31,12 @@ pub(crate) fn Today() -> impl IntoView {
     });
     view! {
         <Page key="today" title="Today">
-            <nav class="record-actions" aria-label="Log">
-                <a class="action" href="/log/visit" data-testid="today-log-visit">"Log a visit"</a>
-                <a class="action" href="/log/call" data-testid="today-log-call">"Log a call"</a>
-            </nav>
+            <Show when=move || sync.can_edit()>
+                <nav class="record-actions" aria-label="Log">
+                    <a class="action" href="/log/visit" data-testid="today-log-visit">"Log a visit"</a>
+                    <a class="action" href="/log/call" data-testid="today-log-call">"Log a call"</a>
+                </nav>
+            </Show>
             <p class="count" data-testid="today-summary">
                 {move || {
                     let (overdue, today, reminders, _) = due.get();

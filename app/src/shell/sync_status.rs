@@ -55,6 +55,11 @@ pub(crate) fn SyncStatusBar() -> impl IntoView {
             data-unsynced=move || unsynced().to_string()>
             <span class="sync-dot" aria-hidden="true"></span>
             <a href="/settings#sync">{text}</a>
+            <Show when=move || sync.view_only.get()>
+                <span class="badge" data-testid="view-only" title="You can look at this workspace; changes are for members">
+                    "· View only"
+                </span>
+            </Show>
             {online}
         </p>
     }

@@ -19,10 +19,18 @@ pub const OTHER_WS: &str = "0192f3a4-5b6c-7d8e-9f00-000000000001";
 
 /// A relay serving on a free loopback port over the database in `data`.
 pub async fn start(data: &std::path::Path) -> (String, tokio::task::JoinHandle<()>) {
+    start_with(data, |state| state).await
+}
+
+/// Like [`start`], with the relay's state adjusted first (e.g. a short idle timeout).
+pub async fn start_with(
+    data: &std::path::Path,
+    adjust: impl FnOnce(AppState) -> AppState,
+) -> (String, tokio::task::JoinHandle<()>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap().to_string();
-    let app =
-        router(AppState::new(AppAssets::new(data.join("no-dist")), Store::open(data).unwrap()));
+    let state = AppState::new(AppAssets::new(data.join("no-dist")), Store::open(data).unwrap());
+    let app = router(adjust(state));
     let server = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     (address, server)
 }
