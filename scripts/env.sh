@@ -5,6 +5,8 @@ export RAPPORT_TOOLS="$RAPPORT_ROOT/.tools"
 # Builds are cached outside the clone so a fresh clone (CI) reuses compiled dependencies.
 # (`cargo install` in the bootstrap uses its own temporary folder, never this one.)
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/rapport/target}"
+# Incremental caches are per clone path and grow by gigabytes per clone; CI builds each clone once.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 export PATH="$RAPPORT_TOOLS/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
 # Trunk would try to download tools it cannot find; the bootstrap installed them, so stay offline.

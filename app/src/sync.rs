@@ -542,7 +542,8 @@ impl<'a> Connection<'a> {
         }
         let id = key.document_id(self.shared.borrow().workspace);
         let client = &*self.client;
-        let held = local::with_document(self.shared, key, |doc| client.relay_has(id, doc))
+        // In step both ways: "synced" on a new device means it holds what the relay has, too.
+        let held = local::with_document(self.shared, key, |doc| client.in_step(id, doc))
             .await
             .unwrap_or(false);
         if held {

@@ -169,6 +169,16 @@ impl SyncClient {
         doc.get_heads().iter().all(|head| theirs.contains(head))
     }
 
+    /// Whether this device and the relay hold the same history of `doc`: the relay has every change of
+    /// ours, and we have every change of the heads it last told us. (A new device that has not received
+    /// a document yet has nothing the relay lacks, but is not in step with it.)
+    pub fn in_step(&self, id: DocumentId, doc: &mut AutoCommit) -> bool {
+        self.relay_has(id, doc)
+            && self.relay_heads(id).is_some_and(|theirs| {
+                theirs.iter().all(|head| doc.get_change_by_hash(head).is_some())
+            })
+    }
+
     /// The heads the relay last told us for `id`, if it did on this or an earlier connection.
     pub fn relay_heads(&self, id: DocumentId) -> Option<&[ChangeHash]> {
         self.docs.get(&id).and_then(|entry| entry.state.their_heads.as_deref())
@@ -281,6 +291,44 @@ mod tests {
             }
         }
         panic!("the sync did not settle");
+    }
+
+    #[test]
+    fn a_device_is_in_step_only_once_it_holds_what_the_relay_has() {
+        let id = DocumentId([4; 16]);
+        let mut client = connected();
+        let mut relay = Peer { doc: Automerge::new(), state: am_sync::State::new() };
+        let mut written = AutoCommit::new();
+        written.put(ROOT, "name", "Acme").unwrap();
+        relay.doc.merge(&mut written.document().clone()).unwrap();
+        let mut doc = AutoCommit::new();
+        // The relay's heads are known before its changes arrive: nothing of ours is missing there, yet
+        // this device is behind.
+        let request = client.message_for(id, &mut doc).unwrap();
+        relay.answer(&request);
+        let heads = am_sync::Message {
+            heads: relay.doc.get_heads(),
+            need: Vec::new(),
+            have: Vec::new(),
+            changes: am_sync::ChunkList::empty(),
+            flags: None,
+            version: am_sync::MessageVersion::V1,
+        };
+        let frame = Message::Sync {
+            sender_id: "relay".into(),
+            target_id: "me".into(),
+            document_id: id,
+            data: heads.encode(),
+        };
+        match client.receive(&frame.encode()).unwrap() {
+            Event::Sync { document, message } => client.apply(document, &mut doc, message).unwrap(),
+            other => panic!("unexpected {other:?}"),
+        }
+        assert!(client.relay_has(id, &mut doc));
+        assert!(!client.in_step(id, &mut doc));
+        settle(&mut client, id, &mut doc, &mut relay);
+        assert!(client.in_step(id, &mut doc));
+        assert_eq!(doc.get_heads(), relay.doc.get_heads());
     }
 
     #[test]

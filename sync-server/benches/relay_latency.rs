@@ -155,7 +155,12 @@ async fn client(
                 continue;
             }
         };
-        let Some(Ok(Frame::Binary(bytes))) = frame else { break };
+        let bytes = match frame {
+            Some(Ok(Frame::Binary(bytes))) => bytes,
+            // Pings and pongs are answered by tungstenite; only data matters here.
+            Some(Ok(_)) => continue,
+            Some(Err(_)) | None => break,
+        };
         match client.receive(&bytes).expect("valid frames") {
             Event::Connected => {
                 if let Some(out) = client.message_for(id, &mut doc) {
