@@ -10,6 +10,7 @@ pub mod state;
 pub mod storage;
 pub mod sync;
 pub mod timing;
+mod widgets;
 
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
@@ -40,8 +41,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/parties/:id") view=pages::PartyPage />
                     <Route path=path!("/log/:kind") view=pages::LogInteraction />
                     <Route path=path!("/deals") view=pages::Deals />
+                    <Route path=path!("/deals/:id") view=pages::DealPage />
                     <Route path=path!("/tasks") view=pages::Tasks />
                     <Route path=path!("/settings") view=pages::Settings />
+                    <Route path=path!("/import-export") view=pages::ImportExport />
                 </Routes>
             </shell::Shell>
         </Router>

@@ -34,6 +34,8 @@ pub enum LocalError {
     NotFound,
     #[error("stored workspace id is damaged: {0}")]
     BadWorkspaceId(String),
+    #[error(transparent)]
+    Root(#[from] workspace::RootError),
 }
 
 /// Ids from the browser's clock and its cryptographic random source.
@@ -51,6 +53,32 @@ impl IdSource for BrowserIds {
         getrandom::fill(&mut bytes).expect("crypto.getRandomValues");
         bytes
     }
+}
+
+/// The currency a new workspace offers first: the one of the browser's region where it is a common one.
+fn default_currency() -> String {
+    let language = web_sys::window().and_then(|w| w.navigator().language()).unwrap_or_default();
+    let region = language.rsplit(['-', '_']).next().unwrap_or_default().to_ascii_uppercase();
+    let currency = match region.as_str() {
+        "RU" => "RUB",
+        "US" => "USD",
+        "GB" => "GBP",
+        "CH" => "CHF",
+        "JP" => "JPY",
+        "CN" => "CNY",
+        "IN" => "INR",
+        "CA" => "CAD",
+        "AU" => "AUD",
+        "KZ" => "KZT",
+        "BY" => "BYN",
+        "UA" => "UAH",
+        "PL" => "PLN",
+        "SE" => "SEK",
+        "TR" => "TRY",
+        "BR" => "BRL",
+        _ => "EUR",
+    };
+    currency.into()
 }
 
 pub fn now() -> Timestamp {
@@ -307,6 +335,79 @@ pub async fn log_interaction(
 }
 
 /// Creates (or replaces) record `id`.
+/// Changes the workspace settings (pipelines, members, currencies) in the root document.
+pub async fn update_settings(
+    shared: &Shared,
+    change: impl FnOnce(&mut WorkspaceSettings),
+) -> Result<(), LocalError> {
+    let mut updated = None;
+    write(shared, DocKey::Root, &[], |root| {
+        updated = Some(workspace::update_settings(root, change)?);
+        Ok(())
+    })
+    .await?;
+    if let Some(settings) = updated {
+        shared.borrow_mut().settings = settings;
+    }
+    Ok(())
+}
+
+/// Creates many records (an import): one stored change per document and batch of `BATCH` records, not
+/// one per record, so ten thousand rows take seconds. `progress` is told how many are stored so far; the
+/// page gets to paint between batches.
+pub async fn create_many<R: Record>(
+    shared: &Shared,
+    records: Vec<(R::Id, R)>,
+    progress: impl Fn(usize),
+) -> Result<(), LocalError> {
+    const BATCH: usize = 500;
+    let mut by_document: BTreeMap<DocKey, Vec<(String, R)>> = BTreeMap::new();
+    for (id, record) in records {
+        by_document.entry(R::doc_key(&id)).or_default().push((id.to_string(), record));
+    }
+    let mut stored = 0;
+    for (key, records) in by_document {
+        let mut records = records.into_iter().peekable();
+        while records.peek().is_some() {
+            let batch: Vec<(String, R)> = records.by_ref().take(BATCH).collect();
+            let keys: Vec<String> = batch.iter().map(|(key, _)| key.clone()).collect();
+            write(shared, key, &keys, |doc| {
+                for (key, record) in &batch {
+                    document::put(doc, key, record)?;
+                }
+                Ok(())
+            })
+            .await?;
+            stored += batch.len();
+            progress(stored);
+            gloo_timers::future::TimeoutFuture::new(0).await;
+        }
+    }
+    Ok(())
+}
+
+/// Every record of a collection, read from its documents (an export). Keys that are not ids of this
+/// record type (a document's own stamp) are skipped.
+pub async fn all_records<R: Record>(shared: &Shared) -> Result<Vec<(R::Id, R)>, LocalError> {
+    let collection = R::COLLECTION;
+    let mut all = Vec::new();
+    for shard in 0..collection.shard_count() {
+        let found = with_document(shared, DocKey::Shard { collection, shard }, |doc| {
+            document::keys(doc)
+                .into_iter()
+                .filter_map(|key| {
+                    let id = key.parse::<R::Id>().ok()?;
+                    let record = document::get::<_, R>(doc, &key).ok()??;
+                    Some((id, record))
+                })
+                .collect::<Vec<_>>()
+        })
+        .await?;
+        all.extend(found);
+    }
+    Ok(all)
+}
+
 pub async fn create<R: Record>(shared: &Shared, id: R::Id, record: R) -> Result<(), LocalError> {
     let key = id.to_string();
     write(shared, R::doc_key(&id), std::slice::from_ref(&key), |doc| {
@@ -606,8 +707,13 @@ impl LocalWorkspace {
             None => {
                 let workspace = WorkspaceId::generate(&mut BrowserIds);
                 let mut local = LocalWorkspace::empty(store.clone(), workspace);
-                let settings =
-                    WorkspaceSettings { name: "My workspace".into(), ..Default::default() };
+                let (pipeline_id, pipeline) = workspace::default_sales_pipeline(workspace);
+                let settings = WorkspaceSettings {
+                    name: "My workspace".into(),
+                    currencies: vec![default_currency()],
+                    pipelines: [(pipeline_id.to_string(), pipeline)].into(),
+                    ..Default::default()
+                };
                 let documents = workspace::create(workspace, &settings)?;
                 local
                     .install_documents(documents.into_iter().map(|(k, mut d)| (k, d.save())))

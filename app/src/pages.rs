@@ -1,6 +1,8 @@
 //! One module per route. Each page is a component taking no props; it reads what it needs from context.
 
+mod deal;
 mod deals;
+mod import_export;
 mod log;
 mod not_found;
 mod parties;
@@ -9,7 +11,9 @@ mod settings;
 mod tasks;
 mod today;
 
+pub(crate) use deal::DealPage;
 pub(crate) use deals::Deals;
+pub(crate) use import_export::ImportExport;
 pub(crate) use log::LogInteraction;
 pub(crate) use not_found::NotFound;
 pub(crate) use parties::Parties;

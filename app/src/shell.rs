@@ -1,11 +1,13 @@
 //! The frame around every page: brand and navigation (a sidebar on desktop, a bottom bar on phones),
 //! and an error boundary so a failing page never blanks the whole app.
 
+mod command_palette;
 mod main_nav;
 mod sync_status;
 
 use leptos::prelude::*;
 
+use command_palette::CommandPalette;
 use main_nav::MainNav;
 use sync_status::SyncStatusBar;
 
@@ -15,6 +17,7 @@ pub(crate) fn Shell(children: Children) -> impl IntoView {
     view! {
         <div class="shell" data-testid="app-shell">
             <MainNav />
+            <CommandPalette />
             <main class="shell-main" id="main" data-testid="main">
                 <SyncStatusBar />
                 <crate::pwa::UpdateBanner />

@@ -128,6 +128,44 @@ impl WorkspaceCtx {
     }
 }
 
+/// A record read from its document and read again whenever the workspace changes (a colleague's edit
+/// arrives, a save completes). `None` while reading; `Err` with words for the user when the id is not on
+/// this device or its document cannot be read.
+pub fn watch_record<Id, T>(
+    id: Memo<Option<Id>>,
+    key: fn(&Id) -> DocKey,
+    read: fn(
+        &mut automerge::AutoCommit,
+        &str,
+    ) -> Result<Option<T>, rapport_core::document::DocumentError>,
+    missing: &'static str,
+) -> RwSignal<Option<Result<T, String>>>
+where
+    Id: Copy + std::fmt::Display + PartialEq + Send + Sync + 'static,
+    T: Clone + PartialEq + Send + Sync + 'static,
+{
+    let ctx = WorkspaceCtx::use_ctx();
+    let loaded = RwSignal::new(None::<Result<T, String>>);
+    Effect::new(move || {
+        ctx.read(|_| ());
+        let (Some(id), Some(shared)) = (id.get(), ctx.shared()) else { return };
+        spawn_local(async move {
+            let record = id.to_string();
+            let result =
+                match local::with_document(&shared, key(&id), |doc| read(doc, &record)).await {
+                    Ok(Ok(Some(found))) => Ok(found),
+                    Ok(Ok(None)) => Err(missing.to_owned()),
+                    Ok(Err(error)) => Err(error.to_string()),
+                    Err(error) => Err(error.to_string()),
+                };
+            if loaded.get_untracked().as_ref() != Some(&result) {
+                loaded.set(Some(result));
+            }
+        });
+    });
+    loaded
+}
+
 /// The demo workspace, if the relay was started with `--demo`.
 ///
 /// The relay holds the request while it prepares the demo; a 503 (it is still busy) is retried a few times.

@@ -25,6 +25,7 @@ pub mod document;
 pub mod health;
 pub mod history;
 pub mod ids;
+pub mod interchange;
 pub mod layout;
 pub mod model;
 pub mod presence;

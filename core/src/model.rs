@@ -14,8 +14,8 @@ mod sparse;
 mod task;
 
 pub use commerce::{
-    Campaign, CampaignResponse, Contract, Deal, DealStatus, Feedback, FeedbackKind, Money, Segment,
-    SegmentFilter, StageChange, Ticket, TicketPriority, TicketStatus,
+    AmountError, Campaign, CampaignResponse, Contract, Deal, DealStatus, Feedback, FeedbackKind,
+    Money, Segment, SegmentFilter, StageChange, Ticket, TicketPriority, TicketStatus, minor_digits,
 };
 pub use interaction::{GeoPoint, Interaction, InteractionKind};
 pub use party::{

@@ -9,9 +9,9 @@ use std::collections::BTreeMap;
 use automerge::AutoCommit;
 
 use crate::document::{self, DocumentError};
-use crate::ids::WorkspaceId;
+use crate::ids::{PipelineId, StageId, WorkspaceId};
 use crate::layout::{DocKey, SCHEMA_VERSION};
-use crate::model::WorkspaceSettings;
+use crate::model::{Pipeline, PipelineKind, Stage, WorkspaceSettings};
 
 /// Keys at the top of the root document.
 const SCHEMA_VERSION_KEY: &str = "schema_version";
@@ -111,6 +111,40 @@ pub fn settings(root: &AutoCommit) -> Result<WorkspaceSettings, RootError> {
     Ok(document::get(root, SETTINGS_KEY)?.unwrap_or_default())
 }
 
+/// Changes the workspace settings; only what `change` altered is written (autosurgeon reconciles), so
+/// concurrent changes to different settings merge.
+pub fn update_settings(
+    root: &mut AutoCommit,
+    change: impl FnOnce(&mut WorkspaceSettings),
+) -> Result<WorkspaceSettings, RootError> {
+    let mut settings = settings(root)?;
+    change(&mut settings);
+    document::put(root, SETTINGS_KEY, &settings)?;
+    Ok(settings)
+}
+
+/// The sales pipeline every workspace starts with. Its ids derive from the workspace id, so devices that
+/// set it up concurrently write the same pipeline and the merge holds one.
+pub fn default_sales_pipeline(workspace: WorkspaceId) -> (PipelineId, Pipeline) {
+    let derived = |tag: u8| {
+        let mut bytes = *workspace.as_bytes();
+        bytes[15] ^= tag;
+        // Still a valid UUID v7: variant and version bits are untouched by the last byte.
+        bytes
+    };
+    let stages = [("Lead", 10), ("Qualified", 25), ("Proposal", 50), ("Negotiation", 75)]
+        .into_iter()
+        .enumerate()
+        .map(|(n, (name, probability))| Stage {
+            id: StageId::from_bytes(derived(n as u8 + 2)),
+            name: name.into(),
+            probability,
+        })
+        .collect();
+    let pipeline = Pipeline { name: "Sales".into(), kind: PipelineKind::Sales, stages };
+    (PipelineId::from_bytes(derived(1)), pipeline)
+}
+
 /// Brings a root up to [`SCHEMA_VERSION`], or refuses one from a newer app. Idempotent.
 pub fn migrate(root: &mut AutoCommit, workspace: WorkspaceId) -> Result<Migration, RootError> {
     let from = check_readable(root)?;
@@ -152,6 +186,32 @@ mod tests {
         let keys = document_keys(&root).unwrap();
         assert!(keys.contains(&month) && keys.contains(&other) && keys.contains(&DocKey::Root));
         assert_eq!(keys.len(), DocKey::initial().count() + 2);
+    }
+
+    #[test]
+    fn two_devices_setting_up_the_sales_pipeline_at_once_end_with_one() {
+        let workspace = WorkspaceId::from_bytes([9; 16]);
+        let mut root = create(workspace, &WorkspaceSettings::default()).unwrap().remove(0).1;
+        let mut fork = root.fork();
+        let add = |settings: &mut WorkspaceSettings| {
+            let (id, pipeline) = default_sales_pipeline(workspace);
+            settings.pipelines.insert(id.to_string(), pipeline);
+        };
+        update_settings(&mut root, add).unwrap();
+        update_settings(&mut fork, add).unwrap();
+        root.merge(&mut fork).unwrap();
+        let merged = settings(&root).unwrap();
+        assert_eq!(merged.pipelines.len(), 1);
+        let pipeline = merged.pipelines.values().next().unwrap();
+        assert_eq!(pipeline.stages.len(), 4);
+        let stage_ids: std::collections::BTreeSet<_> =
+            pipeline.stages.iter().map(|s| s.id).collect();
+        assert_eq!(stage_ids.len(), 4, "stage ids are distinct");
+        assert_ne!(
+            default_sales_pipeline(workspace).0,
+            default_sales_pipeline(WorkspaceId::from_bytes([8; 16])).0,
+            "another workspace's pipeline has other ids"
+        );
     }
 
     fn settings_with_a_member() -> WorkspaceSettings {

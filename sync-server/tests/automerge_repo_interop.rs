@@ -16,7 +16,11 @@ use rapport_core::layout::DocumentId;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 fn script() -> PathBuf {
-    let interop = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/interop");
+    // Read at run time: a binary built in another checkout sharing the build cache may be reused.
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
+    let interop = manifest
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+        .join("../tests/interop");
     assert!(
         interop.join("node_modules/@automerge/automerge-repo").is_dir(),
         "{} has no node_modules: run scripts/bootstrap",

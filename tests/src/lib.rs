@@ -177,12 +177,21 @@ fn panic_message(error: tokio::task::JoinError) -> String {
 pub fn artifacts_root() -> PathBuf {
     std::env::var_os("RAPPORT_E2E_ARTIFACTS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("artifacts"))
+        .unwrap_or_else(|| manifest_dir().join("artifacts"))
 }
 
 /// The workspace root, where `dist/` is built.
 pub fn workspace_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+    manifest_dir().parent().expect("tests/ has a parent").to_path_buf()
+}
+
+/// This crate's folder, as Cargo says when it runs the test — not as it was when the binary was built:
+/// the build cache is shared between checkouts (`scripts/env.sh`), and Cargo reuses a test binary built
+/// from the same sources in another checkout, whose path `env!` would have baked in.
+fn manifest_dir() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
 }
 
 /// Polls `check` every 50 ms until it yields `Some`, or fails after `seconds`.

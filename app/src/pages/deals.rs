@@ -1,12 +1,652 @@
+//! Deals: the pipeline as a board (drag a card by its handle to another stage — mouse or finger — or
+//! pick the stage from the card's menu) or as a list; a new deal; the weighted forecast by month and the
+//! win rate. A workspace without a pipeline is offered the standard sales pipeline.
+
 use leptos::prelude::*;
+use leptos::task::spawn_local;
+use rapport_core::ids::{DealId, MemberId, PartyId, PipelineId, StageId};
+use rapport_core::layout::Month;
+use rapport_core::model::{Deal, DealStatus, Money, StageChange};
+use rapport_core::queries;
+use rapport_core::read_model::DealRow;
+use rapport_core::workspace;
+use wasm_bindgen::JsCast;
 
 use super::{EmptyState, Page};
+use crate::local::{self, BrowserIds, LocalWorkspace};
+use crate::state::WorkspaceCtx;
+use crate::sync::SyncCtx;
+use crate::widgets::{self, PartyPicker, Segmented};
+
+/// Where a deal can be moved: a stage of its pipeline, or out of the board as won or lost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Destination {
+    Stage(StageId),
+    Won,
+    Lost,
+}
+
+impl Destination {
+    pub(crate) fn value(self) -> String {
+        match self {
+            Destination::Stage(stage) => stage.to_string(),
+            Destination::Won => "won".into(),
+            Destination::Lost => "lost".into(),
+        }
+    }
+
+    pub(crate) fn parse(value: &str) -> Option<Destination> {
+        match value {
+            "won" => Some(Destination::Won),
+            "lost" => Some(Destination::Lost),
+            stage => stage.parse().ok().map(Destination::Stage),
+        }
+    }
+}
+
+/// A deal as a card or list row shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct DealCard {
+    id: DealId,
+    title: String,
+    stage: StageId,
+    amount: String,
+    close: Option<String>,
+    parties: Vec<(PartyId, String)>,
+}
+
+impl DealCard {
+    fn of(row: &DealRow, ws: &LocalWorkspace) -> DealCard {
+        DealCard {
+            id: row.id,
+            title: row.title.clone(),
+            stage: row.stage,
+            amount: widgets::money(row.amount_minor, &row.currency),
+            close: row.expected_close.map(widgets::local_date),
+            parties: row
+                .parties
+                .iter()
+                .filter_map(|id| ws.model.parties.get(id).map(|p| (*id, p.name.clone())))
+                .collect(),
+        }
+    }
+}
+
+/// A board column: the stage, its open deals and their total.
+#[derive(Debug, Clone, PartialEq)]
+struct Column {
+    stage: StageId,
+    name: String,
+    probability: u8,
+    total: String,
+    cards: Vec<DealCard>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    Board,
+    List,
+}
+
+/// The card being dragged: where the pointer went down and how far it has moved.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Drag {
+    deal: DealId,
+    pointer: i32,
+    start: (f64, f64),
+    moved: (f64, f64),
+    over: Option<StageId>,
+}
 
 #[component]
 pub(crate) fn Deals() -> impl IntoView {
+    let ctx = WorkspaceCtx::use_ctx();
+    let sync = SyncCtx::use_ctx();
+    let chosen = RwSignal::new(None::<PipelineId>);
+    let layout = RwSignal::new(Layout::Board);
+    // The chosen pipeline, or the first sales pipeline, or any.
+    let pipelines = Memo::new(move |_| {
+        ctx.read(|ws| {
+            let mut all: Vec<(PipelineId, String, bool)> = ws
+                .settings
+                .pipelines
+                .iter()
+                .filter_map(|(id, p)| {
+                    let sales = p.kind == rapport_core::model::PipelineKind::Sales;
+                    Some((id.parse().ok()?, p.name.clone(), sales))
+                })
+                .collect();
+            all.sort_by_key(|(_, name, sales)| (!sales, name.clone()));
+            all
+        })
+        .unwrap_or_default()
+    });
+    let pipeline = Memo::new(move |_| {
+        let all = pipelines.get();
+        chosen.get().filter(|c| all.iter().any(|(id, _, _)| id == c)).or(all.first().map(|p| p.0))
+    });
+    let columns = Memo::new(move |_| {
+        let pipeline = pipeline.get()?;
+        ctx.read(|ws| board(ws, pipeline))
+    });
+    let summary = Memo::new(move |_| {
+        let pipeline = pipeline.get()?;
+        ctx.read(|ws| {
+            let forecast = queries::forecast(&ws.model, &ws.settings, Some(pipeline));
+            let open: usize = forecast.values().map(|cell| cell.deals).sum();
+            let weighted = forecast
+                .iter()
+                .fold(
+                    std::collections::BTreeMap::<String, i64>::new(),
+                    |mut sums, ((_, cur), c)| {
+                        *sums.entry(cur.clone()).or_default() += c.weighted_minor;
+                        sums
+                    },
+                )
+                .into_iter()
+                .map(|(currency, minor)| widgets::money(minor, &currency))
+                .collect::<Vec<_>>()
+                .join(" + ");
+            let win_rate = queries::win_rate(&ws.model, Some(pipeline)).map_or_else(
+                || "no deal closed yet".to_owned(),
+                |rate| format!("win rate {rate} %"),
+            );
+            let weighted = if weighted.is_empty() { "nothing".to_owned() } else { weighted };
+            format!("{open} open · weighted {weighted} · {win_rate}")
+        })
+    });
+    let set_up = move |_| {
+        let Some(shared) = ctx.shared() else { return };
+        spawn_local(async move {
+            let workspace_id = shared.borrow().workspace;
+            let result = local::update_settings(&shared, |settings| {
+                let (id, pipeline) = workspace::default_sales_pipeline(workspace_id);
+                settings.pipelines.entry(id.to_string()).or_insert(pipeline);
+            })
+            .await;
+            match result {
+                Ok(()) => ctx.changed(),
+                Err(error) => ctx.report(&error),
+            }
+        });
+    };
     view! {
         <Page key="deals" title="Deals">
-            <EmptyState title="No deals yet" hint="Pipelines for sales, fundraising, procurement and hiring, with a weighted forecast." />
+            <Show
+                when=move || pipeline.get().is_some()
+                fallback=move || view! {
+                    <EmptyState title="No pipeline yet" hint="A pipeline is the stages a deal goes through, from lead to signed." />
+                    <Show when=move || sync.can_edit()>
+                        <button type="button" class="primary" data-testid="set-up-pipeline" on:click=set_up>
+                            "Set up a sales pipeline"
+                        </button>
+                    </Show>
+                }
+            >
+                <div class="toolbar">
+                    <Show when=move || { pipelines.with(|p| p.len() > 1) }>
+                        <select
+                            aria-label="Pipeline"
+                            data-testid="pipeline-choice"
+                            on:change=move |e| chosen.set(event_target_value(&e).parse().ok())
+                        >
+                            {move || pipelines.get().into_iter().map(|(id, name, _)| {
+                                let selected = pipeline.get() == Some(id);
+                                view! { <option value=id.to_string() selected=selected>{name}</option> }
+                            }).collect_view()}
+                        </select>
+                    </Show>
+                    <Segmented
+                        value=layout
+                        name="deal-layout"
+                        label="Show as"
+                        options=vec![(Layout::Board, "Board", "deals-board"), (Layout::List, "List", "deals-list")]
+                    />
+                </div>
+                <p class="count" data-testid="deal-summary">{move || summary.get().unwrap_or_default()}</p>
+                <Show when=move || sync.can_edit()>
+                    {move || pipeline.get().map(|pipeline| view! { <NewDeal pipeline /> })}
+                </Show>
+                {move || {
+                    let columns = columns.get().unwrap_or_default();
+                    match layout.get() {
+                        Layout::Board => view! { <Board columns /> }.into_any(),
+                        Layout::List => view! { <DealList columns /> }.into_any(),
+                    }
+                }}
+                {move || pipeline.get().map(|pipeline| view! { <Forecast pipeline /> })}
+            </Show>
         </Page>
+    }
+}
+
+/// The open deals of `pipeline` by stage, with each stage's total.
+fn board(ws: &LocalWorkspace, pipeline: PipelineId) -> Vec<Column> {
+    let Some(definition) = ws.settings.pipelines.get(&pipeline.to_string()) else {
+        return Vec::new();
+    };
+    queries::pipeline_columns(&ws.model, &ws.settings, pipeline)
+        .into_iter()
+        .filter_map(|(stage, rows)| {
+            let defined = definition.stages.iter().find(|s| s.id == stage)?;
+            let mut totals = std::collections::BTreeMap::<&str, i64>::new();
+            for row in &rows {
+                *totals.entry(row.currency.as_str()).or_default() += row.amount_minor;
+            }
+            let total = totals
+                .into_iter()
+                .map(|(currency, minor)| widgets::money(minor, currency))
+                .collect::<Vec<_>>()
+                .join(" + ");
+            Some(Column {
+                stage,
+                name: defined.name.clone(),
+                probability: defined.probability,
+                total,
+                cards: rows.into_iter().map(|row| DealCard::of(row, ws)).collect(),
+            })
+        })
+        .collect()
+}
+
+/// Moves a deal to another stage (recorded in its stage history), or closes it as won or lost.
+pub(crate) async fn move_deal(
+    ctx: WorkspaceCtx,
+    id: DealId,
+    to: Destination,
+    by: Option<MemberId>,
+) -> Result<(), local::LocalError> {
+    let Some(shared) = ctx.shared() else { return Ok(()) };
+    let at = local::now();
+    local::update::<Deal>(&shared, id, |deal| match to {
+        Destination::Stage(stage) => {
+            if deal.stage != stage || deal.status != DealStatus::Open {
+                deal.stage = stage;
+                deal.status = DealStatus::Open;
+                deal.stage_history.push(StageChange { stage, at, by });
+            }
+        }
+        Destination::Won => deal.status = DealStatus::Won,
+        Destination::Lost => deal.status = DealStatus::Lost,
+    })
+    .await?;
+    ctx.changed();
+    Ok(())
+}
+
+#[component]
+fn Board(columns: Vec<Column>) -> impl IntoView {
+    let sync = SyncCtx::use_ctx();
+    let drag = RwSignal::new(None::<Drag>);
+    let stages: Vec<(StageId, String)> =
+        columns.iter().map(|c| (c.stage, c.name.clone())).collect();
+    let stages = StoredValue::new(stages);
+    view! {
+        <div class="board" data-testid="deal-board">
+            {columns.into_iter().map(|column| {
+                let stage = column.stage;
+                view! {
+                    <section
+                        class="board-column"
+                        class:drop-target=move || drag.with(|d| d.is_some_and(|d| d.over == Some(stage)))
+                        data-stage=stage.to_string()
+                        data-testid="stage-column"
+                        data-name=column.name.clone()
+                    >
+                        <header>
+                            <h2>{column.name.clone()}</h2>
+                            <span class="row-detail" data-testid="stage-total">
+                                {match column.cards.len() {
+                                    0 => format!("0 · {} %", column.probability),
+                                    n => format!("{n} · {} · {} %", column.total, column.probability),
+                                }}
+                            </span>
+                        </header>
+                        <ul class="cards">
+                            {column.cards.into_iter().map(|card| view! {
+                                <DealCardView card drag stages editable=Signal::derive(move || sync.can_edit()) />
+                            }).collect_view()}
+                        </ul>
+                    </section>
+                }
+            }).collect_view()}
+        </div>
+    }
+}
+
+/// The stage under a point of the page, if any: what a dragged card is over. Only the columns themselves
+/// count — the dragged card, under the pointer too, still sits in its old column in the document.
+fn stage_at(x: f64, y: f64) -> Option<StageId> {
+    let document = web_sys::window()?.document()?;
+    document.elements_from_point(x as f32, y as f32).iter().find_map(|node| {
+        let element: web_sys::Element = node.dyn_into().ok()?;
+        element.get_attribute("data-stage")?.parse().ok()
+    })
+}
+
+#[component]
+fn DealCardView(
+    card: DealCard,
+    drag: RwSignal<Option<Drag>>,
+    stages: StoredValue<Vec<(StageId, String)>>,
+    editable: Signal<bool>,
+) -> impl IntoView {
+    let ctx = WorkspaceCtx::use_ctx();
+    let id = card.id;
+    let stage = card.stage;
+    let dragging = move || drag.with(|d| d.is_some_and(|d| d.deal == id));
+    let send = move |to: Destination| {
+        let me = ctx.read(|ws| ws.me).flatten();
+        spawn_local(async move {
+            if let Err(error) = move_deal(ctx, id, to, me).await {
+                ctx.report(&error);
+            }
+        });
+    };
+    let style = move || {
+        drag.with(|d| match d {
+            Some(d) if d.deal == id => {
+                format!("transform: translate({}px, {}px)", d.moved.0, d.moved.1)
+            }
+            _ => String::new(),
+        })
+    };
+    let down = move |e: leptos::ev::PointerEvent| {
+        if !editable.get_untracked() || e.button() != 0 {
+            return;
+        }
+        e.prevent_default();
+        if let Some(target) = e.current_target().and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        {
+            let _ = target.set_pointer_capture(e.pointer_id());
+        }
+        let start = (f64::from(e.client_x()), f64::from(e.client_y()));
+        drag.set(Some(Drag {
+            deal: id,
+            pointer: e.pointer_id(),
+            start,
+            moved: (0.0, 0.0),
+            over: None,
+        }));
+    };
+    let moved = move |e: leptos::ev::PointerEvent| {
+        let (x, y) = (f64::from(e.client_x()), f64::from(e.client_y()));
+        drag.update(|d| {
+            if let Some(d) = d.as_mut().filter(|d| d.deal == id && d.pointer == e.pointer_id()) {
+                d.moved = (x - d.start.0, y - d.start.1);
+                d.over = stage_at(x, y);
+            }
+        });
+    };
+    let up = move |e: leptos::ev::PointerEvent| {
+        if drag.get_untracked().is_none_or(|d| d.deal != id) {
+            return;
+        }
+        drag.set(None);
+        let over = stage_at(f64::from(e.client_x()), f64::from(e.client_y()));
+        if let Some(to) = over.filter(|to| *to != stage) {
+            send(Destination::Stage(to));
+        }
+    };
+    let choose = move |e: leptos::ev::Event| {
+        if let Some(to) = Destination::parse(&event_target_value(&e)) {
+            send(to);
+        }
+    };
+    view! {
+        <li class="deal-card" class:dragging=dragging style=style data-testid="deal-card" data-title=card.title.clone()>
+            <div class="deal-card-top">
+                <a class="row-title" href=format!("/deals/{id}") data-testid="deal-link">{card.title.clone()}</a>
+                <Show when=move || editable.get()>
+                    <span
+                        class="drag-handle"
+                        role="img"
+                        aria-label="Drag to another stage"
+                        data-testid="deal-drag"
+                        on:pointerdown=down
+                        on:pointermove=moved
+                        on:pointerup=up
+                        on:pointercancel=move |_| drag.set(None)
+                    >
+                        "⠿"
+                    </span>
+                </Show>
+            </div>
+            <span class="row-detail" data-testid="deal-amount">{card.amount.clone()}</span>
+            {card.close.clone().map(|close| view! { <span class="row-detail">{format!("closes {close}")}</span> })}
+            {card.parties.iter().map(|(party, name)| view! {
+                <a class="row-detail" href=format!("/parties/{party}")>{name.clone()}</a>
+            }).collect_view()}
+            <Show when=move || editable.get()>
+                <select class="deal-move" aria-label="Move to" data-testid="deal-move" on:change=choose>
+                    {stages.with_value(|stages| stages.iter().map(|(s, name)| {
+                        let value = Destination::Stage(*s).value();
+                        view! { <option value=value selected=*s == stage>{name.clone()}</option> }
+                    }).collect_view())}
+                    <option value="won">"Won"</option>
+                    <option value="lost">"Lost"</option>
+                </select>
+            </Show>
+        </li>
+    }
+}
+
+#[component]
+fn DealList(columns: Vec<Column>) -> impl IntoView {
+    let mut rows: Vec<(String, DealCard)> = columns
+        .into_iter()
+        .flat_map(|column| {
+            let name = column.name;
+            column.cards.into_iter().map(move |card| (name.clone(), card))
+        })
+        .collect();
+    rows.sort_by_key(|(_, card)| card.title.to_lowercase());
+    view! {
+        <table class="deal-table" data-testid="deal-table">
+            <thead>
+                <tr><th>"Deal"</th><th>"Stage"</th><th>"Amount"</th><th>"Closes"</th><th>"With"</th></tr>
+            </thead>
+            <tbody>
+                {rows.into_iter().map(|(stage, card)| view! {
+                    <tr data-testid="deal-table-row">
+                        <td><a href=format!("/deals/{}", card.id)>{card.title}</a></td>
+                        <td data-testid="deal-table-stage">{stage}</td>
+                        <td class="number">{card.amount}</td>
+                        <td>{card.close.unwrap_or_default()}</td>
+                        <td>{card.parties.into_iter().map(|(party, name)| view! {
+                            <a href=format!("/parties/{party}")>{name}</a>" "
+                        }).collect_view()}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+/// Open deals' value by expected-close month, in full and weighted by each stage's probability.
+#[component]
+fn Forecast(pipeline: PipelineId) -> impl IntoView {
+    let ctx = WorkspaceCtx::use_ctx();
+    let rows = move || {
+        ctx.read(|ws| {
+            queries::forecast(&ws.model, &ws.settings, Some(pipeline))
+                .into_iter()
+                .map(|((month, currency), cell)| {
+                    (
+                        month.map_or_else(|| "No close date".to_owned(), month_name),
+                        cell.deals,
+                        widgets::money(cell.total_minor, &currency),
+                        widgets::money(cell.weighted_minor, &currency),
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default()
+    };
+    view! {
+        <section class="panel" aria-labelledby="forecast-title" data-testid="forecast">
+            <h2 id="forecast-title">"Forecast"</h2>
+            <table class="deal-table">
+                <thead><tr><th>"Month"</th><th>"Deals"</th><th>"Total"</th><th>"Weighted"</th></tr></thead>
+                <tbody>
+                    {move || rows().into_iter().map(|(month, deals, total, weighted)| view! {
+                        <tr data-testid="forecast-row">
+                            <td>{month}</td>
+                            <td class="number">{deals}</td>
+                            <td class="number">{total}</td>
+                            <td class="number" data-testid="forecast-weighted">{weighted}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </section>
+    }
+}
+
+/// "Nov 2026" in the browser's language.
+fn month_name(month: Month) -> String {
+    let date =
+        js_sys::Date::new_with_year_month_day(month.year as u32, i32::from(month.month) - 1, 1);
+    let options = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&options, &"month".into(), &"short".into());
+    let _ = js_sys::Reflect::set(&options, &"year".into(), &"numeric".into());
+    date.to_locale_date_string(&widgets::language(), &options).into()
+}
+
+/// A new deal: a title, an amount, when it should close and with whom; it starts in the first stage.
+#[component]
+fn NewDeal(pipeline: PipelineId) -> impl IntoView {
+    let ctx = WorkspaceCtx::use_ctx();
+    let title = RwSignal::new(String::new());
+    let amount = RwSignal::new(String::new());
+    let currencies = Memo::new(move |_| {
+        ctx.read(|ws| ws.settings.currencies.clone())
+            .filter(|c| !c.is_empty())
+            .unwrap_or_else(|| vec!["EUR".to_owned()])
+    });
+    let currency = RwSignal::new(None::<String>);
+    let close = RwSignal::new(String::new());
+    let party = RwSignal::new(None::<(PartyId, String)>);
+    let error = RwSignal::new(None::<String>);
+    let saving = RwSignal::new(false);
+    let form = NodeRef::<leptos::html::Details>::new();
+    crate::pwa::PwaCtx::use_ctx().track_unsaved(Signal::derive(move || {
+        !title.with(|t| t.trim().is_empty()) || !amount.with(|a| a.trim().is_empty())
+    }));
+    let add = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let text = title.get_untracked().trim().to_owned();
+        if text.is_empty() {
+            error.set(Some("A deal needs a title.".into()));
+            return;
+        }
+        let currency_now = currency
+            .get_untracked()
+            .or_else(|| currencies.get_untracked().first().cloned())
+            .unwrap_or_else(|| "EUR".into());
+        let money = match amount.with_untracked(|a| a.trim().is_empty()) {
+            true => Money { minor: 0, currency: currency_now },
+            false => match Money::parse(&amount.get_untracked(), &currency_now) {
+                Ok(money) => money,
+                Err(why) => {
+                    error.set(Some(why.to_string()));
+                    return;
+                }
+            },
+        };
+        if saving.get_untracked() {
+            return;
+        }
+        saving.set(true);
+        spawn_local(async move {
+            let Some(shared) = ctx.shared_once_open().await else {
+                saving.set(false);
+                return;
+            };
+            let (first_stage, me) = {
+                let ws = shared.borrow();
+                let stage = ws
+                    .settings
+                    .pipelines
+                    .get(&pipeline.to_string())
+                    .and_then(|p| p.stages.first().map(|s| s.id));
+                (stage, ws.me)
+            };
+            let Some(stage) = first_stage else {
+                error.set(Some("This pipeline has no stages.".into()));
+                saving.set(false);
+                return;
+            };
+            let now = local::now();
+            let deal = Deal {
+                title: text,
+                pipeline,
+                stage,
+                amount: money,
+                expected_close: widgets::parse_date_input(&close.get_untracked()),
+                owner: me,
+                parties: party.get_untracked().map(|(id, _)| id).into_iter().collect(),
+                status: DealStatus::Open,
+                lost_reason: String::new(),
+                stage_history: vec![StageChange { stage, at: now, by: me }],
+                created_at: now,
+                archived: false,
+            };
+            match local::create(&shared, DealId::generate(&mut BrowserIds), deal).await {
+                Ok(()) => {
+                    title.set(String::new());
+                    amount.set(String::new());
+                    close.set(String::new());
+                    party.set(None);
+                    error.set(None);
+                    // Folded away again: the board is what one wants to see next.
+                    if let Some(form) = form.get_untracked() {
+                        form.set_open(false);
+                    }
+                    ctx.changed();
+                }
+                Err(failure) => {
+                    error.set(Some(format!("Not saved: {failure}")));
+                    ctx.report(&failure);
+                }
+            }
+            saving.set(false);
+        });
+    };
+    view! {
+        <details class="panel new-deal" node_ref=form>
+            <summary data-testid="new-deal-open">"New deal"</summary>
+            <form class="record-form" on:submit=add data-testid="new-deal">
+                <label>
+                    "Title"
+                    <input type="text" data-testid="new-deal-title" prop:value=move || title.get()
+                        on:input=move |e| title.set(event_target_value(&e)) />
+                </label>
+                <div class="field-row">
+                    <label>
+                        "Amount"
+                        <input type="text" inputmode="decimal" data-testid="new-deal-amount"
+                            prop:value=move || amount.get()
+                            on:input=move |e| amount.set(event_target_value(&e)) />
+                    </label>
+                    <label>
+                        "Currency"
+                        <select data-testid="new-deal-currency" on:change=move |e| currency.set(Some(event_target_value(&e)))>
+                            {move || currencies.get().into_iter().map(|code| view! {
+                                <option value=code.clone()>{code.clone()}</option>
+                            }).collect_view()}
+                        </select>
+                    </label>
+                </div>
+                <label>
+                    "Expected close"
+                    <input type="date" data-testid="new-deal-close" prop:value=move || close.get()
+                        on:input=move |e| close.set(event_target_value(&e)) />
+                </label>
+                <PartyPicker chosen=party testid="new-deal" label="With" />
+                {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="new-deal-error">{e}</p> })}
+                <button type="submit" data-testid="add-deal" disabled=move || saving.get()>"Add deal"</button>
+            </form>
+        </details>
     }
 }

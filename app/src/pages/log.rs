@@ -7,13 +7,13 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use rapport_core::document;
 use rapport_core::ids::{InteractionId, PartyId};
 use rapport_core::model::{GeoPoint, Interaction, InteractionKind};
-use rapport_core::queries::{self, PartyFilter, PartySort};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
 
 use super::Page;
 use crate::local::{self, BrowserIds};
 use crate::state::WorkspaceCtx;
+use crate::widgets::PartyPicker;
 
 /// The kinds the quick log offers, with their URL segment and label.
 const KINDS: [(InteractionKind, &str); 3] = [
@@ -41,7 +41,6 @@ pub(crate) fn LogInteraction() -> impl IntoView {
         KINDS.iter().find(|(_, s)| *s == segment).map_or(InteractionKind::Visit, |k| k.0)
     });
     let kind = RwSignal::new(from_url);
-    let query = RwSignal::new(String::new());
     // Opened from a record ("Log a visit" on its page): that party is chosen already.
     let preset = use_query_map()
         .with_untracked(|q| q.get("party"))
@@ -61,18 +60,6 @@ pub(crate) fn LogInteraction() -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let saving = RwSignal::new(false);
     let logged = RwSignal::new(None::<String>);
-
-    let matches = Memo::new(move |_| {
-        let filter = PartyFilter { query: query.get(), ..PartyFilter::default() };
-        if filter.query.trim().is_empty() {
-            return Vec::new();
-        }
-        ctx.read(|ws| {
-            let (_, rows) = queries::parties_page(&ws.model, &filter, PartySort::Name, 6);
-            rows.into_iter().map(|row| (row.id, row.name.clone())).collect::<Vec<_>>()
-        })
-        .unwrap_or_default()
-    });
 
     let save = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
@@ -127,7 +114,6 @@ pub(crate) fn LogInteraction() -> impl IntoView {
                     summary.set(String::new());
                     place.set(Place::NotAsked);
                     party.set(None);
-                    query.set(String::new());
                     ctx.changed();
                 }
                 Err(failure) => {
@@ -158,41 +144,7 @@ pub(crate) fn LogInteraction() -> impl IntoView {
                         </label>
                     }).collect_view()}
                 </fieldset>
-                <label>
-                    "With"
-                    {move || match party.get() {
-                        Some((_, name)) => view! {
-                            <span class="chosen">
-                                <span data-testid="log-party">{name}</span>
-                                <button type="button" on:click=move |_| party.set(None)>"Change"</button>
-                            </span>
-                        }.into_any(),
-                        None => view! {
-                            <input
-                                type="search"
-                                placeholder="Search people and organisations"
-                                data-testid="log-party-search"
-                                prop:value=move || query.get()
-                                on:input=move |e| query.set(event_target_value(&e))
-                            />
-                        }.into_any(),
-                    }}
-                </label>
-                <Show when=move || party.with(Option::is_none)>
-                    <ul class="choices" data-testid="log-party-matches">
-                        <For each=move || matches.get() key=|row| row.0 let:row>
-                            <li>
-                                <button
-                                    type="button"
-                                    data-testid="log-party-match"
-                                    on:click=move |_| party.set(Some(row.clone()))
-                                >
-                                    {row.1.clone()}
-                                </button>
-                            </li>
-                        </For>
-                    </ul>
-                </Show>
+                <PartyPicker chosen=party testid="log" label="With" />
                 <label>
                     "What happened"
                     <textarea

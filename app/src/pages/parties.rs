@@ -60,6 +60,7 @@ pub(crate) fn Parties() -> impl IntoView {
             />
             <Show when=move || sync.can_edit()>
                 <NewParty />
+                <a class="action subtle" href="/import-export" data-testid="parties-import-link">"Import from CSV or vCard"</a>
             </Show>
             <p class="count" data-testid="party-count">
                 {move || {

@@ -9,6 +9,7 @@ use leptos_router::hooks::use_params_map;
 use rapport_core::document::{self, ConflictValue, FieldConflict, Record};
 use rapport_core::ids::PartyId;
 use rapport_core::model::{ContactPoint, Party};
+use rapport_core::queries::{self, TimelineItem};
 
 use super::Page;
 use crate::local;
@@ -24,34 +25,19 @@ struct Loaded {
 
 #[component]
 pub(crate) fn PartyPage() -> impl IntoView {
-    let ctx = WorkspaceCtx::use_ctx();
     let params = use_params_map();
     let id =
         Memo::new(move |_| params.with(|p| p.get("id").and_then(|id| id.parse::<PartyId>().ok())));
-    let loaded = RwSignal::new(None::<Result<Loaded, String>>);
-    // Re-read whenever the workspace changes (a colleague's edit arrives, a save completes).
-    Effect::new(move || {
-        ctx.read(|_| ());
-        let (Some(id), Some(shared)) = (id.get(), ctx.shared()) else { return };
-        spawn_local(async move {
-            let key = id.to_string();
-            let read = local::with_document(&shared, Party::doc_key(&id), |doc| {
-                let party = document::get::<_, Party>(doc, &key)?;
-                let conflicts = document::conflicts(doc, &key)?;
-                Ok::<_, document::DocumentError>(party.map(|party| Loaded { party, conflicts }))
-            })
-            .await;
-            let result = match read {
-                Ok(Ok(Some(found))) => Ok(found),
-                Ok(Ok(None)) => Err("No such person or organisation on this device.".to_owned()),
-                Ok(Err(error)) => Err(error.to_string()),
-                Err(error) => Err(error.to_string()),
-            };
-            if loaded.get_untracked().as_ref() != Some(&result) {
-                loaded.set(Some(result));
-            }
-        });
-    });
+    let loaded = crate::state::watch_record(
+        id,
+        Party::doc_key,
+        |doc, key| {
+            let party = document::get::<_, Party>(doc, key)?;
+            let conflicts = document::conflicts(doc, key)?;
+            Ok(party.map(|party| Loaded { party, conflicts }))
+        },
+        "No such person or organisation on this device.",
+    );
 
     // Colleagues see who has this record open.
     let sync = SyncCtx::use_ctx();
@@ -218,25 +204,73 @@ fn PartyForm(id: PartyId, found: Memo<Option<Loaded>>) -> impl IntoView {
                 <a class="action" href=format!("/log/call?party={id}") data-testid="log-call-link">"Log a call"</a>
             </Show>
         </nav>
+        <NextSteps id />
         <Timeline id />
     }
 }
 
-/// Calls, meetings and visits with this party, newest first.
+/// What is to be done about this party: its open tasks, and a field to add the next one.
+#[component]
+fn NextSteps(id: PartyId) -> impl IntoView {
+    let ctx = WorkspaceCtx::use_ctx();
+    let sync = SyncCtx::use_ctx();
+    let steps =
+        Memo::new(move |_| ctx.read(|ws| super::tasks::next_steps(ws, id)).unwrap_or_default());
+    view! {
+        <section class="panel" aria-labelledby="next-steps-title" data-testid="next-steps">
+            <h2 id="next-steps-title">"Next steps"</h2>
+            <Show when=move || sync.can_edit()>
+                <super::tasks::NewTask about=Some(id) />
+            </Show>
+            {move || {
+                let steps = steps.get();
+                if steps.is_empty() {
+                    view! { <p class="hint">"No open task about them."</p> }.into_any()
+                } else {
+                    view! { <super::tasks::TaskList lines=steps /> }.into_any()
+                }
+            }}
+        </section>
+    }
+}
+
+/// Everything with this party, newest first: calls, meetings and visits, tasks and deals.
 #[component]
 fn Timeline(id: PartyId) -> impl IntoView {
     let ctx = WorkspaceCtx::use_ctx();
     let items = move || {
         ctx.read(|ws| {
-            let mut rows: Vec<_> = ws
+            let mut items = queries::timeline(&ws.model, id);
+            items.truncate(50);
+            // One pass over the interactions, not one per item.
+            let interactions: std::collections::HashMap<_, _> = ws
                 .model
                 .all_interactions()
                 .filter(|row| row.parties.contains(&id))
-                .map(|row| (row.at, row.kind(), row.summary.clone()))
+                .map(|row| (row.id, row))
                 .collect();
-            rows.sort_by_key(|row| std::cmp::Reverse(row.0));
-            rows.truncate(50);
-            rows
+            items
+                .into_iter()
+                .filter_map(|(at, item)| {
+                    let (kind, text) = match item {
+                        TimelineItem::Interaction(iid) => {
+                            let row = interactions.get(&iid)?;
+                            (super::log::label(row.kind()).to_owned(), row.summary.clone())
+                        }
+                        TimelineItem::Task(tid) => {
+                            let row = ws.model.tasks.get(&tid)?;
+                            let state = if row.done_at.is_some() { "Task done" } else { "Task" };
+                            (state.to_owned(), row.title.clone())
+                        }
+                        TimelineItem::Deal(did) => {
+                            let row = ws.model.deals.get(&did)?;
+                            let amount = crate::widgets::money(row.amount_minor, &row.currency);
+                            ("Deal".to_owned(), format!("{} · {amount}", row.title))
+                        }
+                    };
+                    Some((at, kind, text))
+                })
+                .collect::<Vec<_>>()
         })
         .unwrap_or_default()
     };
@@ -250,10 +284,10 @@ fn Timeline(id: PartyId) -> impl IntoView {
                 } else {
                     view! {
                         <ul class="rows">
-                            {items.into_iter().map(|(at, kind, summary)| view! {
+                            {items.into_iter().map(|(at, kind, text)| view! {
                                 <li class="row" data-testid="timeline-item">
-                                    <span class="row-title">{super::log::label(kind)}</span>
-                                    <span class="row-detail">{summary}</span>
+                                    <span class="row-title">{kind}</span>
+                                    <span class="row-detail">{text}</span>
                                     <time class="row-detail">{super::local_date_time(at)}</time>
                                 </li>
                             }).collect_view()}

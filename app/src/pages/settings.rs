@@ -14,6 +14,11 @@ pub(crate) fn Settings() -> impl IntoView {
     view! {
         <Page key="settings" title="Settings">
             <SyncPanel />
+            <section class="panel" aria-labelledby="transfer-title">
+                <h2 id="transfer-title">"Import and export"</h2>
+                <p class="hint">"Bring contacts in from CSV or vCard; take them out the same way."</p>
+                <a class="action" href="/import-export" data-testid="import-export-link">"Import or export…"</a>
+            </section>
             <DeviceStorage />
         </Page>
     }

@@ -1,5 +1,4 @@
 use leptos::prelude::*;
-use rapport_core::ids::Timestamp;
 use rapport_core::queries;
 
 use super::{EmptyState, Page};
@@ -11,7 +10,7 @@ pub(crate) fn Today() -> impl IntoView {
     let ctx = WorkspaceCtx::use_ctx();
     let sync = crate::sync::SyncCtx::use_ctx();
     let due = Memo::new(move |_| {
-        let day_start = local_day_start();
+        let day_start = crate::widgets::local_day_start(0);
         ctx.read(|ws| {
             let tasks = queries::due_tasks(&ws.model, ws.me, day_start);
             let reminders = queries::keep_in_touch_due(&ws.model, local::now());
@@ -55,14 +54,4 @@ pub(crate) fn Today() -> impl IntoView {
             </Show>
         </Page>
     }
-}
-
-/// Midnight of the user's local day, as a timestamp.
-fn local_day_start() -> Timestamp {
-    let date = js_sys::Date::new_0();
-    date.set_hours(0);
-    date.set_minutes(0);
-    date.set_seconds(0);
-    date.set_milliseconds(0);
-    Timestamp(date.get_time() as i64)
 }

@@ -16,6 +16,91 @@ pub struct Money {
     pub currency: String,
 }
 
+/// Why typed text is not an amount.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AmountError {
+    #[error("enter an amount, like 1200 or 1 200,50")]
+    Empty,
+    #[error("“{0}” is not an amount: use digits, with a comma or a point before the cents")]
+    NotANumber(String),
+    #[error("{currency} amounts have at most {digits} digits after the point")]
+    TooPrecise { currency: String, digits: u32 },
+    #[error("that amount is too large")]
+    TooLarge,
+}
+
+/// Digits of `currency`'s minor unit (ISO 4217): 2 for most, 0 for yen or won, 3 for dinars.
+pub fn minor_digits(currency: &str) -> u32 {
+    match currency {
+        "JPY" | "KRW" | "VND" | "CLP" | "ISK" | "UGX" | "PYG" | "XOF" | "XAF" | "HUF" => 0,
+        "BHD" | "KWD" | "OMR" | "JOD" | "TND" | "LYD" | "IQD" => 3,
+        _ => 2,
+    }
+}
+
+impl Money {
+    /// The amount as plain digits with a point, for an input field: `12000.50`, `1500` (yen).
+    pub fn to_plain(&self) -> String {
+        let digits = minor_digits(&self.currency);
+        if digits == 0 {
+            return self.minor.to_string();
+        }
+        let scale = 10_i64.pow(digits);
+        let sign = if self.minor < 0 { "-" } else { "" };
+        let (whole, fraction) =
+            (self.minor.unsigned_abs() / scale as u64, self.minor.unsigned_abs() % scale as u64);
+        format!("{sign}{whole}.{fraction:0width$}", width = digits as usize)
+    }
+
+    /// Reads an amount as people type it: `1200`, `1 200,50`, `1,200.50`, `1.200,50`, `1’200.5`.
+    /// A single comma or point followed by exactly three digits groups thousands (`1,200` is 1200).
+    pub fn parse(text: &str, currency: &str) -> Result<Money, AmountError> {
+        let compact: String = text
+            .chars()
+            .filter(|c| !c.is_whitespace() && !matches!(c, '\'' | '’' | '\u{a0}' | '\u{202f}'))
+            .collect();
+        if compact.is_empty() {
+            return Err(AmountError::Empty);
+        }
+        let not_a_number = || AmountError::NotANumber(text.trim().to_owned());
+        let digits = minor_digits(currency);
+        let last_separator = compact.rfind(['.', ',']);
+        let decimal_at = last_separator.filter(|&at| {
+            let separator = compact.as_bytes()[at];
+            let other = if separator == b'.' { ',' } else { '.' };
+            let fraction = compact.len() - at - 1;
+            let repeated = compact.matches(char::from(separator)).count() > 1;
+            compact.contains(other) || !(repeated || fraction == 3 && digits != 3)
+        });
+        let (whole, fraction) = match decimal_at {
+            Some(at) => (&compact[..at], &compact[at + 1..]),
+            None => (compact.as_str(), ""),
+        };
+        let whole: String = whole.chars().filter(|c| !matches!(c, '.' | ',')).collect();
+        let all_digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
+        if whole.is_empty() && fraction.is_empty() || !all_digits(&whole) || !all_digits(fraction) {
+            return Err(not_a_number());
+        }
+        if fraction.len() > digits as usize {
+            return Err(AmountError::TooPrecise { currency: currency.to_owned(), digits });
+        }
+        let scale = 10_i64.pow(digits);
+        let whole: i64 =
+            if whole.is_empty() { 0 } else { whole.parse().map_err(|_| AmountError::TooLarge)? };
+        let fraction: i64 = if fraction.is_empty() {
+            0
+        } else {
+            fraction.parse::<i64>().map_err(|_| not_a_number())?
+                * 10_i64.pow(digits - fraction.len() as u32)
+        };
+        let minor = whole
+            .checked_mul(scale)
+            .and_then(|m| m.checked_add(fraction))
+            .ok_or(AmountError::TooLarge)?;
+        Ok(Money { minor, currency: currency.to_owned() })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Hydrate)]
 pub struct Deal {
     pub title: String,
@@ -158,4 +243,62 @@ pub enum CampaignResponse {
     Sent,
     Responded,
     Declined,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn minor(text: &str, currency: &str) -> Result<i64, AmountError> {
+        Money::parse(text, currency).map(|money| money.minor)
+    }
+
+    #[test]
+    fn amounts_are_read_the_way_people_type_them() {
+        assert_eq!(minor("1200", "EUR"), Ok(120_000));
+        assert_eq!(minor("1 200,50", "RUB"), Ok(120_050));
+        assert_eq!(minor("1\u{a0}200,5", "RUB"), Ok(120_050));
+        assert_eq!(minor("1,200.50", "USD"), Ok(120_050));
+        assert_eq!(minor("1.200,50", "EUR"), Ok(120_050));
+        assert_eq!(minor("1’200.5", "CHF"), Ok(120_050));
+        assert_eq!(
+            minor("1,200", "USD"),
+            Ok(120_000),
+            "three digits after one comma group thousands"
+        );
+        assert_eq!(minor("1.200.000", "EUR"), Ok(120_000_000));
+        assert_eq!(minor("0,99", "EUR"), Ok(99));
+        assert_eq!(minor(",5", "EUR"), Ok(50));
+        assert_eq!(minor("1500", "JPY"), Ok(1500));
+        assert_eq!(minor("1,500", "JPY"), Ok(1500));
+        assert_eq!(minor("1.250", "KWD"), Ok(1250), "dinars have three decimals");
+    }
+
+    #[test]
+    fn plain_amounts_read_back_as_the_same_money() {
+        for (minor, currency, plain) in [
+            (120_050, "EUR", "1200.50"),
+            (5, "EUR", "0.05"),
+            (1500, "JPY", "1500"),
+            (1250, "KWD", "1.250"),
+        ] {
+            let money = Money { minor, currency: currency.into() };
+            assert_eq!(money.to_plain(), plain);
+            assert_eq!(Money::parse(&money.to_plain(), currency), Ok(money));
+        }
+    }
+
+    #[test]
+    fn what_is_not_an_amount_says_why() {
+        assert_eq!(minor("  ", "EUR"), Err(AmountError::Empty));
+        assert_eq!(minor("12a", "EUR"), Err(AmountError::NotANumber("12a".into())));
+        assert_eq!(minor("-5", "EUR"), Err(AmountError::NotANumber("-5".into())));
+        assert_eq!(minor(".", "EUR"), Err(AmountError::NotANumber(".".into())));
+        assert_eq!(
+            minor("1.5", "JPY"),
+            Err(AmountError::TooPrecise { currency: "JPY".into(), digits: 0 })
+        );
+        assert_eq!(minor("99999999999999999999", "EUR"), Err(AmountError::TooLarge));
+        assert_eq!(minor("92233720368547759", "EUR"), Err(AmountError::TooLarge));
+    }
 }

@@ -1,0 +1,288 @@
+//! One deal: its title, amount and expected close; where it stands (move it, win it, lose it with a
+//! reason); who it is with; and every stage it went through, when and by whom.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::use_params_map;
+use rapport_core::document::{self, Record};
+use rapport_core::ids::DealId;
+use rapport_core::model::{Deal, DealStatus, Money};
+
+use super::Page;
+use super::deals::{Destination, move_deal};
+use crate::local;
+use crate::state::WorkspaceCtx;
+use crate::sync::SyncCtx;
+use crate::widgets;
+
+#[component]
+pub(crate) fn DealPage() -> impl IntoView {
+    let params = use_params_map();
+    let id =
+        Memo::new(move |_| params.with(|p| p.get("id").and_then(|id| id.parse::<DealId>().ok())));
+    let loaded = crate::state::watch_record(
+        id,
+        Deal::doc_key,
+        |doc, key| document::get(doc, key),
+        "No such deal on this device.",
+    );
+    let deal = Memo::new(move |_| loaded.get().and_then(Result::ok));
+    let failure = move || match (id.get(), loaded.get()) {
+        (None, _) => Some("This link does not name a deal.".to_owned()),
+        (_, Some(Err(error))) => Some(error),
+        _ => None,
+    };
+    view! {
+        <Page key="deal" title="Deal">
+            {move || failure().map(|error| view! { <p class="error" data-testid="deal-error">{error}</p> })}
+            <Show
+                when=move || deal.with(Option::is_some)
+                fallback=move || failure().is_none().then(|| view! { <p class="hint">"Opening…"</p> })
+            >
+                {move || id.get_untracked().map(|id| view! {
+                    <DealForm id deal />
+                    <DealStanding id deal />
+                    <StageHistory deal />
+                })}
+            </Show>
+        </Page>
+    }
+}
+
+/// Title, amount and expected close, saved together.
+#[component]
+fn DealForm(id: DealId, deal: Memo<Option<Deal>>) -> impl IntoView {
+    let ctx = WorkspaceCtx::use_ctx();
+    let sync = SyncCtx::use_ctx();
+    let values = move |deal: &Deal| {
+        (
+            deal.title.clone(),
+            deal.amount.to_plain(),
+            deal.expected_close.map(widgets::date_input_value).unwrap_or_default(),
+        )
+    };
+    let initial = deal.with_untracked(|d| d.as_ref().map(values)).unwrap_or_default();
+    let title = RwSignal::new(initial.0);
+    let amount = RwSignal::new(initial.1);
+    let close = RwSignal::new(initial.2);
+    let currency =
+        move || deal.with(|d| d.as_ref().map(|d| d.amount.currency.clone()).unwrap_or_default());
+    // A colleague's change shows at once, except in a field this user has changed.
+    Effect::new(move |before: Option<(String, String, String)>| {
+        let now = deal.with(|d| d.as_ref().map(values)).unwrap_or_default();
+        if let Some(before) = before {
+            for (field, old, new) in [
+                (title, &before.0, &now.0),
+                (amount, &before.1, &now.1),
+                (close, &before.2, &now.2),
+            ] {
+                if field.get_untracked() == *old && old != new {
+                    field.set(new.clone());
+                }
+            }
+        }
+        now
+    });
+    let dirty = Signal::derive(move || {
+        deal.with(|d| d.as_ref().map(values)).is_some_and(|s| {
+            title.with(|t| t.trim() != s.0)
+                || amount.with(|a| a.trim() != s.1)
+                || close.with(|c| *c != s.2)
+        })
+    });
+    crate::pwa::PwaCtx::use_ctx().track_unsaved(dirty);
+    let error = RwSignal::new(None::<String>);
+    let saving = RwSignal::new(false);
+    let save = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let Some(shared) = ctx.shared() else { return };
+        let new_title = title.get_untracked().trim().to_owned();
+        if new_title.is_empty() {
+            error.set(Some("A deal needs a title.".into()));
+            return;
+        }
+        let money = match Money::parse(&amount.get_untracked(), &currency()) {
+            Ok(money) => money,
+            Err(why) => {
+                error.set(Some(why.to_string()));
+                return;
+            }
+        };
+        let expected_close = widgets::parse_date_input(&close.get_untracked());
+        let plain = money.to_plain();
+        saving.set(true);
+        spawn_local(async move {
+            let result = local::update::<Deal>(&shared, id, move |deal| {
+                deal.title = new_title;
+                deal.amount = money;
+                deal.expected_close = expected_close;
+            })
+            .await;
+            match result {
+                Ok(()) => {
+                    // The amount as stored ("15 000" becomes "15000.00").
+                    amount.set(plain);
+                    error.set(None);
+                    ctx.changed();
+                }
+                Err(failure) => {
+                    error.set(Some(format!("Not saved: {failure}")));
+                    ctx.report(&failure);
+                }
+            }
+            saving.set(false);
+        });
+    };
+    let read_only = move || !sync.can_edit();
+    view! {
+        <form class="record-form" on:submit=save data-testid="deal-form">
+            <label>
+                "Title"
+                <input type="text" data-testid="deal-title" readonly=read_only prop:value=move || title.get()
+                    on:input=move |e| title.set(event_target_value(&e)) />
+            </label>
+            <label>
+                {move || format!("Amount ({})", currency())}
+                <input type="text" inputmode="decimal" data-testid="deal-amount-field" readonly=read_only
+                    prop:value=move || amount.get() on:input=move |e| amount.set(event_target_value(&e)) />
+            </label>
+            <label>
+                "Expected close"
+                <input type="date" data-testid="deal-close" readonly=read_only prop:value=move || close.get()
+                    on:input=move |e| close.set(event_target_value(&e)) />
+            </label>
+            {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="deal-form-error">{e}</p> })}
+            <Show when=move || !read_only()>
+                <button type="submit" data-testid="save-deal" disabled=move || saving.get()>
+                    {move || if saving.get() { "Saving…" } else { "Save" }}
+                </button>
+            </Show>
+        </form>
+    }
+}
+
+/// Where the deal stands and the control to move it; who it is with.
+#[component]
+fn DealStanding(id: DealId, deal: Memo<Option<Deal>>) -> impl IntoView {
+    let ctx = WorkspaceCtx::use_ctx();
+    let sync = SyncCtx::use_ctx();
+    let stages = move || {
+        let pipeline = deal.with(|d| d.as_ref().map(|d| d.pipeline))?;
+        ctx.read(|ws| {
+            ws.settings
+                .pipelines
+                .get(&pipeline.to_string())
+                .map(|p| p.stages.iter().map(|s| (s.id, s.name.clone())).collect::<Vec<_>>())
+        })
+        .flatten()
+    };
+    let standing = move || {
+        let (status, stage) = deal.with(|d| d.as_ref().map(|d| (d.status, d.stage)))?;
+        let stage_name = stages()
+            .and_then(|stages| stages.into_iter().find(|(s, _)| *s == stage).map(|(_, name)| name))
+            .unwrap_or_else(|| "a stage no longer in the pipeline".into());
+        Some(match status {
+            DealStatus::Open => format!("Open · {stage_name}"),
+            DealStatus::Won => "Won".to_owned(),
+            DealStatus::Lost => "Lost".to_owned(),
+        })
+    };
+    let parties = move || {
+        let ids = deal.with(|d| d.as_ref().map(|d| d.parties.clone())).unwrap_or_default();
+        ctx.read(|ws| {
+            ids.iter()
+                .filter_map(|id| ws.model.parties.get(id).map(|p| (*id, p.name.clone())))
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default()
+    };
+    let choose = move |e: leptos::ev::Event| {
+        let Some(to) = Destination::parse(&event_target_value(&e)) else { return };
+        let me = ctx.read(|ws| ws.me).flatten();
+        spawn_local(async move {
+            if let Err(error) = move_deal(ctx, id, to, me).await {
+                ctx.report(&error);
+            }
+        });
+    };
+    let current = move || {
+        deal.with(|d| {
+            d.as_ref().map(|d| match d.status {
+                DealStatus::Open => Destination::Stage(d.stage),
+                DealStatus::Won => Destination::Won,
+                DealStatus::Lost => Destination::Lost,
+            })
+        })
+    };
+    view! {
+        <section class="panel" data-testid="deal-standing">
+            <h2>"Where it stands"</h2>
+            <p data-testid="deal-status">{standing}</p>
+            <Show when=move || sync.can_edit()>
+                <label class="actions">
+                    "Move to "
+                    <select data-testid="deal-page-move" on:change=choose>
+                        {move || {
+                            let current = current();
+                            stages().unwrap_or_default().into_iter().map(|(stage, name)| Destination::Stage(stage).option(name, current))
+                                .chain([Destination::Won.option("Won".into(), current), Destination::Lost.option("Lost".into(), current)])
+                                .collect_view()
+                        }}
+                    </select>
+                </label>
+            </Show>
+            <p>
+                {move || parties().into_iter().map(|(party, name)| view! {
+                    <a class="action" href=format!("/parties/{party}") data-testid="deal-party">{name}</a>" "
+                }).collect_view()}
+            </p>
+        </section>
+    }
+}
+
+impl Destination {
+    fn option(self, label: String, current: Option<Destination>) -> impl IntoView {
+        view! { <option value=self.value() selected=current == Some(self)>{label}</option> }
+    }
+}
+
+/// Every stage the deal went through, newest first.
+#[component]
+fn StageHistory(deal: Memo<Option<Deal>>) -> impl IntoView {
+    let ctx = WorkspaceCtx::use_ctx();
+    let rows = move || {
+        let Some(deal) = deal.get() else { return Vec::new() };
+        ctx.read(|ws| {
+            let pipeline = ws.settings.pipelines.get(&deal.pipeline.to_string());
+            deal.stage_history
+                .iter()
+                .rev()
+                .map(|change| {
+                    let stage = pipeline
+                        .and_then(|p| p.stages.iter().find(|s| s.id == change.stage))
+                        .map_or_else(|| "(removed stage)".to_owned(), |s| s.name.clone());
+                    let by = change
+                        .by
+                        .and_then(|m| ws.settings.members.get(&m.to_string()))
+                        .map(|m| format!(" · {}", m.display_name))
+                        .unwrap_or_default();
+                    (stage, format!("{}{by}", super::local_date_time(change.at)))
+                })
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default()
+    };
+    view! {
+        <section class="panel" data-testid="stage-history">
+            <h2>"Stage history"</h2>
+            <ul class="rows">
+                {move || rows().into_iter().map(|(stage, when)| view! {
+                    <li class="row" data-testid="stage-change">
+                        <span class="row-title">{stage}</span>
+                        <span class="row-detail">{when}</span>
+                    </li>
+                }).collect_view()}
+            </ul>
+        </section>
+    }
+}

@@ -1,0 +1,243 @@
+//! Ctrl/Cmd-K from anywhere (or the search button): one box that finds people, organisations, deals and
+//! tasks, and runs actions ("New deal", "Log a visit"). Arrow keys choose, Enter opens, Escape closes.
+//! Everything is searched on the device, so it works offline and answers as the user types.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+use rapport_core::queries::{self, PartyFilter, PartySort};
+use rapport_core::read_model::DealStatusRow;
+use rapport_core::search::fold;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::Closure;
+
+use crate::state::WorkspaceCtx;
+use crate::timing::Span;
+
+/// What the palette offers: its kind (shown and used as a test handle), label, detail and where it leads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Entry {
+    kind: &'static str,
+    label: String,
+    detail: String,
+    href: String,
+}
+
+/// Actions, always offered when they match what is typed.
+const ACTIONS: [(&str, &str); 8] = [
+    ("New person or organisation", "/parties?new=1"),
+    ("New task", "/tasks"),
+    ("New deal", "/deals"),
+    ("Log a visit", "/log/visit"),
+    ("Log a call", "/log/call"),
+    ("Log a meeting", "/log/meeting"),
+    ("Import or export contacts", "/import-export"),
+    ("Settings", "/settings"),
+];
+
+/// How many of each kind the palette lists.
+const PER_KIND: usize = 6;
+
+#[component]
+pub(crate) fn CommandPalette() -> impl IntoView {
+    let ctx = WorkspaceCtx::use_ctx();
+    let open = RwSignal::new(false);
+    let query = RwSignal::new(String::new());
+    let selected = RwSignal::new(0usize);
+    let input = NodeRef::<leptos::html::Input>::new();
+    let navigate = use_navigate();
+
+    // Ctrl-K / Cmd-K anywhere opens it (and closes it again); the listener lives as long as the app.
+    let on_key =
+        Closure::<dyn Fn(web_sys::KeyboardEvent)>::new(move |event: web_sys::KeyboardEvent| {
+            if (event.ctrl_key() || event.meta_key()) && event.key().eq_ignore_ascii_case("k") {
+                event.prevent_default();
+                open.update(|o| *o = !*o);
+            }
+        });
+    if let Some(window) = web_sys::window() {
+        let _ = window.add_event_listener_with_callback("keydown", on_key.as_ref().unchecked_ref());
+    }
+    on_key.forget();
+
+    // Opening starts afresh with the cursor in the box.
+    Effect::new(move || {
+        if open.get() {
+            query.set(String::new());
+            selected.set(0);
+            if let Some(input) = input.get() {
+                let _ = input.focus();
+            }
+        }
+    });
+
+    let entries = Memo::new(move |_| {
+        if !open.get() {
+            return Vec::new();
+        }
+        let text = query.get();
+        let span = Span::start("rapport:palette");
+        let folded = fold(text.trim());
+        let mut entries: Vec<Entry> = ACTIONS
+            .iter()
+            .filter(|(label, _)| folded.is_empty() || fold(label).contains(&folded))
+            .map(|(label, href)| Entry {
+                kind: "action",
+                label: (*label).to_owned(),
+                detail: String::new(),
+                href: (*href).to_owned(),
+            })
+            .collect();
+        if !folded.is_empty() {
+            ctx.read(|ws| {
+                let filter = PartyFilter { query: text.clone(), ..PartyFilter::default() };
+                let (_, parties) =
+                    queries::parties_page(&ws.model, &filter, PartySort::Name, PER_KIND);
+                entries.extend(parties.into_iter().map(|row| Entry {
+                    kind: "party",
+                    label: row.name.clone(),
+                    detail: row.emails.first().cloned().unwrap_or_default(),
+                    href: format!("/parties/{}", row.id),
+                }));
+                entries.extend(
+                    ws.model
+                        .deals
+                        .values()
+                        .filter(|d| {
+                            d.status == DealStatusRow::Open && fold(&d.title).contains(&folded)
+                        })
+                        .take(PER_KIND)
+                        .map(|d| Entry {
+                            kind: "deal",
+                            label: d.title.clone(),
+                            detail: crate::widgets::money(d.amount_minor, &d.currency),
+                            href: format!("/deals/{}", d.id),
+                        }),
+                );
+                entries.extend(
+                    ws.model
+                        .tasks
+                        .values()
+                        .filter(|t| t.done_at.is_none() && fold(&t.title).contains(&folded))
+                        .take(PER_KIND)
+                        .map(|t| Entry {
+                            kind: "task",
+                            label: t.title.clone(),
+                            detail: t
+                                .effective_due()
+                                .map(crate::widgets::local_date)
+                                .unwrap_or_default(),
+                            href: "/tasks".to_owned(),
+                        }),
+                );
+            });
+        }
+        span.end();
+        entries
+    });
+
+    let go = move |href: String| {
+        open.set(false);
+        navigate(&href, Default::default());
+    };
+    let go_selected = {
+        let go = go.clone();
+        move || {
+            let chosen = entries.with(|e| e.get(selected.get_untracked()).map(|e| e.href.clone()));
+            if let Some(href) = chosen {
+                go(href);
+            }
+        }
+    };
+    let on_keydown = move |event: leptos::ev::KeyboardEvent| match event.key().as_str() {
+        "ArrowDown" => {
+            event.prevent_default();
+            let count = entries.with(Vec::len);
+            selected.update(|s| *s = if count == 0 { 0 } else { (*s + 1) % count });
+        }
+        "ArrowUp" => {
+            event.prevent_default();
+            let count = entries.with(Vec::len);
+            selected.update(|s| *s = if count == 0 { 0 } else { (*s + count - 1) % count });
+        }
+        "Enter" => {
+            event.prevent_default();
+            go_selected();
+        }
+        "Escape" => open.set(false),
+        _ => {}
+    };
+
+    view! {
+        <button
+            type="button"
+            class="palette-open"
+            data-testid="palette-open"
+            aria-label="Search and commands (Ctrl+K)"
+            title="Search and commands (Ctrl+K)"
+            on:click=move |_| open.set(true)
+        >
+            <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2">
+                <circle cx="11" cy="11" r="7" />
+                <path d="M20 20l-4-4" />
+            </svg>
+        </button>
+        <Show when=move || open.get()>
+            <div class="palette-backdrop" on:click=move |_| open.set(false)></div>
+            <div class="palette" role="dialog" aria-modal="true" aria-label="Search and commands" data-testid="command-palette">
+                <input
+                    type="search"
+                    placeholder="Find people, deals, tasks or an action"
+                    aria-label="Find people, deals, tasks or an action"
+                    aria-controls="palette-results"
+                    data-testid="palette-input"
+                    node_ref=input
+                    prop:value=move || query.get()
+                    on:input=move |e| {
+                        query.set(event_target_value(&e));
+                        selected.set(0);
+                    }
+                    on:keydown=on_keydown.clone()
+                />
+                <ul class="palette-results" id="palette-results" role="listbox">
+                    {
+                        let go = go.clone();
+                        move || {
+                            let go = go.clone();
+                            entries.get().into_iter().enumerate().map(move |(index, entry)| {
+                                let go = go.clone();
+                                let href = entry.href.clone();
+                                view! {
+                                    <li
+                                        role="option"
+                                        class="palette-item"
+                                        class:selected=move || selected.get() == index
+                                        aria-selected=move || (selected.get() == index).to_string()
+                                        data-testid="palette-item"
+                                        data-kind=entry.kind
+                                        on:click=move |_| go(href.clone())
+                                    >
+                                        <span class="palette-kind">{kind_label(entry.kind)}</span>
+                                        <span class="row-title">{entry.label}</span>
+                                        <span class="row-detail">{entry.detail}</span>
+                                    </li>
+                                }
+                            }).collect_view()
+                        }
+                    }
+                </ul>
+                <Show when=move || entries.with(Vec::is_empty)>
+                    <p class="hint" data-testid="palette-nothing">"Nothing matches."</p>
+                </Show>
+            </div>
+        </Show>
+    }
+}
+
+fn kind_label(kind: &str) -> &'static str {
+    match kind {
+        "party" => "Contact",
+        "deal" => "Deal",
+        "task" => "Task",
+        _ => "Action",
+    }
+}

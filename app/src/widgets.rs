@@ -1,0 +1,78 @@
+//! Small pieces several pages share: choosing a party, a segmented choice, and writing dates and money the way the user's
+//! language does.
+
+mod party_picker;
+mod segmented;
+
+pub(crate) use party_picker::PartyPicker;
+pub(crate) use segmented::Segmented;
+
+use rapport_core::ids::Timestamp;
+use wasm_bindgen::JsValue;
+
+/// The browser's language, for dates and numbers.
+pub(crate) fn language() -> String {
+    web_sys::window().and_then(|w| w.navigator().language()).unwrap_or_else(|| "en".into())
+}
+
+fn options(pairs: &[(&str, &str)]) -> js_sys::Object {
+    let options = js_sys::Object::new();
+    for (key, value) in pairs {
+        let _ = js_sys::Reflect::set(&options, &(*key).into(), &(*value).into());
+    }
+    options
+}
+
+/// A day as this browser's language writes it ("27 Nov 2026").
+pub(crate) fn local_date(at: Timestamp) -> String {
+    let date = js_sys::Date::new(&JsValue::from_f64(at.0 as f64));
+    date.to_locale_date_string(&language(), &options(&[("dateStyle", "medium")])).into()
+}
+
+/// An amount in minor units as this browser's language writes money ("€1,200.50", "1 200,50 ₽").
+pub(crate) fn money(minor: i64, currency: &str) -> String {
+    let digits = rapport_core::model::minor_digits(currency);
+    let major = minor as f64 / 10_f64.powi(digits as i32);
+    let locales = js_sys::Array::of1(&language().into());
+    let format = js_sys::Intl::NumberFormat::new(
+        &locales,
+        &options(&[("style", "currency"), ("currency", currency)]),
+    );
+    format
+        .format()
+        .call1(&JsValue::NULL, &JsValue::from_f64(major))
+        .ok()
+        .and_then(|text| text.as_string())
+        // An unknown currency code: the number and the code.
+        .unwrap_or_else(|| format!("{major:.2} {currency}"))
+}
+
+/// The local midnight starting the day an `<input type="date">` holds (`YYYY-MM-DD`); `None` if empty.
+pub(crate) fn parse_date_input(value: &str) -> Option<Timestamp> {
+    let mut parts = value.trim().splitn(3, '-').map(str::parse::<u32>);
+    let (Some(Ok(year)), Some(Ok(month)), Some(Ok(day))) =
+        (parts.next(), parts.next(), parts.next())
+    else {
+        return None;
+    };
+    let date = js_sys::Date::new_with_year_month_day(year, month as i32 - 1, day as i32);
+    let time = date.get_time();
+    (!time.is_nan()).then_some(Timestamp(time as i64))
+}
+
+/// The `YYYY-MM-DD` an `<input type="date">` shows for `at`, in local time.
+pub(crate) fn date_input_value(at: Timestamp) -> String {
+    let date = js_sys::Date::new(&JsValue::from_f64(at.0 as f64));
+    format!("{:04}-{:02}-{:02}", date.get_full_year(), date.get_month() + 1, date.get_date())
+}
+
+/// Midnight of the local day `days` after today (0 = today).
+pub(crate) fn local_day_start(days: i32) -> Timestamp {
+    let date = js_sys::Date::new_0();
+    date.set_hours(0);
+    date.set_minutes(0);
+    date.set_seconds(0);
+    date.set_milliseconds(0);
+    date.set_date((date.get_date() as i32 + days) as u32);
+    Timestamp(date.get_time() as i64)
+}

@@ -1,0 +1,72 @@
+use leptos::prelude::*;
+use rapport_core::ids::PartyId;
+use rapport_core::queries::{self, PartyFilter, PartySort};
+
+use crate::state::WorkspaceCtx;
+
+/// Choose a person or organisation by typing part of a name, email or phone. Test handles are
+/// `<testid>-party-search`, `<testid>-party-match` and `<testid>-party` (the chosen one).
+#[component]
+pub(crate) fn PartyPicker(
+    chosen: RwSignal<Option<(PartyId, String)>>,
+    testid: &'static str,
+    /// The visible label.
+    label: &'static str,
+) -> impl IntoView {
+    let ctx = WorkspaceCtx::use_ctx();
+    let query = RwSignal::new(String::new());
+    let matches = Memo::new(move |_| {
+        let filter = PartyFilter { query: query.get(), ..PartyFilter::default() };
+        if filter.query.trim().is_empty() {
+            return Vec::new();
+        }
+        ctx.read(|ws| {
+            let (_, rows) = queries::parties_page(&ws.model, &filter, PartySort::Name, 6);
+            rows.into_iter().map(|row| (row.id, row.name.clone())).collect::<Vec<_>>()
+        })
+        .unwrap_or_default()
+    });
+    // A cleared choice starts a fresh search.
+    Effect::new(move || {
+        if chosen.with(Option::is_some) {
+            query.set(String::new());
+        }
+    });
+    view! {
+        <label>
+            {label}
+            {move || match chosen.get() {
+                Some((_, name)) => view! {
+                    <span class="chosen">
+                        <span data-testid=format!("{testid}-party")>{name}</span>
+                        <button type="button" on:click=move |_| chosen.set(None)>"Change"</button>
+                    </span>
+                }.into_any(),
+                None => view! {
+                    <input
+                        type="search"
+                        placeholder="Search people and organisations"
+                        data-testid=format!("{testid}-party-search")
+                        prop:value=move || query.get()
+                        on:input=move |e| query.set(event_target_value(&e))
+                    />
+                }.into_any(),
+            }}
+        </label>
+        <Show when=move || chosen.with(Option::is_none)>
+            <ul class="choices">
+                <For each=move || matches.get() key=|row| row.0 let:row>
+                    <li>
+                        <button
+                            type="button"
+                            data-testid=format!("{testid}-party-match")
+                            on:click=move |_| chosen.set(Some(row.clone()))
+                        >
+                            {row.1.clone()}
+                        </button>
+                    </li>
+                </For>
+            </ul>
+        </Show>
+    }
+}

@@ -1,0 +1,376 @@
+//! Moving people and organisations in and out of Rapport: CSV (with a column mapping) and vCard in,
+//! CSV and vCard out; tasks out as iCalendar. Sans IO: bytes in, records and a report out; the app reads the file and stores the
+//! records.
+//!
+//! An import is planned before anything is written: every row becomes a [`Candidate`] or a [`Skipped`]
+//! line with its reason, and [`dedupe`] sets aside candidates that match a record already in the
+//! workspace (or an earlier row of the same file) by email or phone, so an import run twice creates
+//! nothing the second time.
+
+mod calendar;
+mod csv_table;
+mod export;
+mod vcard;
+
+use std::collections::HashMap;
+
+pub use calendar::tasks_ics;
+pub use csv_table::{CsvError, Field, Table, candidates_from_table, guess_field, read_table};
+pub use export::{parties_csv, parties_vcard};
+pub use vcard::read_vcards;
+
+use crate::ids::Timestamp;
+use crate::model::{Address, ContactPoint, Party, PartyKind};
+use crate::read_model::PartyRow;
+use crate::search::fold;
+
+/// How an uploaded file's bytes are to be read as text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextEncoding {
+    Utf8,
+    Utf16Le,
+    Utf16Be,
+    /// Cyrillic exports of older Windows software (Outlook, 1C, Excel "CSV").
+    Windows1251,
+}
+
+impl TextEncoding {
+    /// The WHATWG label, for the browser's `TextDecoder`.
+    pub fn label(self) -> &'static str {
+        match self {
+            TextEncoding::Utf8 => "utf-8",
+            TextEncoding::Utf16Le => "utf-16le",
+            TextEncoding::Utf16Be => "utf-16be",
+            TextEncoding::Windows1251 => "windows-1251",
+        }
+    }
+}
+
+/// Which encoding a file is in, and how many bytes of byte-order mark to skip: a byte-order mark
+/// decides, else valid UTF-8 is UTF-8, else Windows-1251. (The decoding itself is the platform's: the
+/// browser has every legacy encoding built in, so the app does not ship encoding tables.)
+pub fn sniff_encoding(bytes: &[u8]) -> (TextEncoding, usize) {
+    match bytes {
+        [0xEF, 0xBB, 0xBF, ..] => (TextEncoding::Utf8, 3),
+        [0xFF, 0xFE, ..] => (TextEncoding::Utf16Le, 2),
+        [0xFE, 0xFF, ..] => (TextEncoding::Utf16Be, 2),
+        _ if std::str::from_utf8(bytes).is_ok() => (TextEncoding::Utf8, 0),
+        _ => (TextEncoding::Windows1251, 0),
+    }
+}
+
+/// A record an import would create, with where it came from (a CSV row or the n-th vCard).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Candidate {
+    pub source: usize,
+    pub kind: PartyKind,
+    pub name: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub emails: Vec<String>,
+    pub phones: Vec<String>,
+    pub organisation: String,
+    pub job_title: String,
+    pub tags: Vec<String>,
+    pub notes: String,
+    pub website: String,
+    pub address: Address,
+}
+
+/// A row or card not imported, and why — in words a person can act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    pub source: usize,
+    pub reason: String,
+}
+
+/// What an import will do: create `new`, leave out `skipped` and `duplicates`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ImportPlan {
+    pub new: Vec<Candidate>,
+    pub skipped: Vec<Skipped>,
+    pub duplicates: Vec<Skipped>,
+}
+
+impl Candidate {
+    /// Fills the name from given and family name (or the organisation), then checks what a record
+    /// needs: a name, emails that are addresses, phones with digits.
+    fn finish(mut self) -> Result<Candidate, Skipped> {
+        let skip = |reason: String| Skipped { source: self.source, reason };
+        if self.name.trim().is_empty() {
+            self.name = [self.given_name.trim(), self.family_name.trim()]
+                .into_iter()
+                .filter(|part| !part.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
+        }
+        if self.name.is_empty() && !self.organisation.trim().is_empty() {
+            self.name = self.organisation.trim().to_owned();
+            self.organisation.clear();
+            self.kind = PartyKind::Organisation;
+        }
+        if self.name.trim().is_empty() {
+            return Err(skip("no name".into()));
+        }
+        self.name = self.name.trim().to_owned();
+        if let Some(bad) = self.emails.iter().find(|e| !is_email(e)) {
+            return Err(skip(format!("email “{bad}” is not an address")));
+        }
+        if let Some(bad) = self.phones.iter().find(|p| !is_phone(p)) {
+            return Err(skip(format!("phone “{bad}” is not a phone number")));
+        }
+        Ok(self)
+    }
+
+    /// The record to store. The organisation and job title, which Rapport keeps as a link to an
+    /// organisation record, are written into the notes until such links are made on import.
+    pub fn to_party(&self, created_at: Timestamp) -> Party {
+        let point = |label: &str, value: &String| ContactPoint {
+            label: label.into(),
+            value: value.clone(),
+        };
+        let mut notes = self.notes.clone();
+        let works_at = match (self.job_title.is_empty(), self.organisation.is_empty()) {
+            (true, true) => String::new(),
+            (false, true) => self.job_title.clone(),
+            (true, false) => self.organisation.clone(),
+            (false, false) => format!("{}, {}", self.job_title, self.organisation),
+        };
+        if !works_at.is_empty() {
+            if !notes.is_empty() {
+                notes.push('\n');
+            }
+            notes.push_str(&works_at);
+        }
+        let mut party = Party {
+            kind: self.kind,
+            name: self.name.clone(),
+            given_name: self.given_name.trim().to_owned(),
+            family_name: self.family_name.trim().to_owned(),
+            emails: self.emails.iter().map(|e| point("work", e)).collect(),
+            phones: self.phones.iter().map(|p| point("work", p)).collect(),
+            links: (!self.website.is_empty())
+                .then(|| point("website", &self.website))
+                .into_iter()
+                .collect(),
+            notes: autosurgeon::Text::with_value(notes),
+            created_at,
+            ..Party::default()
+        };
+        if self.address != Address::default() {
+            party.addresses.push(self.address.clone());
+        }
+        for tag in &self.tags {
+            party.tags.insert(tag.clone(), true);
+        }
+        party
+    }
+}
+
+/// An address the way mail systems accept it: something@domain.tld, no spaces.
+pub fn is_email(text: &str) -> bool {
+    let Some((local, domain)) = text.split_once('@') else { return false };
+    !local.is_empty()
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !text.chars().any(char::is_whitespace)
+}
+
+/// A phone number as people write it: at least five digits, with `+ ( ) - . /` and spaces allowed.
+pub fn is_phone(text: &str) -> bool {
+    let digits = text.chars().filter(char::is_ascii_digit).count();
+    digits >= 5
+        && text.chars().all(|c| c.is_ascii_digit() || " +()-./".contains(c) || c == '\u{a0}')
+}
+
+/// A phone's digits, for comparing numbers written differently (`+49 30 1234567` = `+49-30-1234567`).
+fn phone_key(text: &str) -> String {
+    text.chars().filter(char::is_ascii_digit).collect()
+}
+
+/// Who an existing record is, by email and phone, for finding duplicates.
+#[derive(Debug, Default)]
+pub struct KnownParties {
+    by_email: HashMap<String, String>,
+    by_phone: HashMap<String, String>,
+    by_organisation: HashMap<String, String>,
+}
+
+impl KnownParties {
+    pub fn of<'r>(rows: impl IntoIterator<Item = &'r PartyRow>) -> KnownParties {
+        let mut known = KnownParties::default();
+        for row in rows {
+            if row.archived {
+                continue;
+            }
+            known.add(
+                &row.name,
+                &row.emails,
+                &row.phones,
+                row.kind == crate::read_model::PartyKindRow::Organisation,
+            );
+        }
+        known
+    }
+
+    fn add(&mut self, name: &str, emails: &[String], phones: &[String], organisation: bool) {
+        for email in emails {
+            self.by_email.entry(fold(email.trim())).or_insert_with(|| name.to_owned());
+        }
+        for phone in phones {
+            let key = phone_key(phone);
+            if key.len() >= 5 {
+                self.by_phone.entry(key).or_insert_with(|| name.to_owned());
+            }
+        }
+        if organisation && emails.is_empty() && phones.is_empty() {
+            self.by_organisation.entry(fold(name.trim())).or_insert_with(|| name.to_owned());
+        }
+    }
+
+    fn matching(&self, candidate: &Candidate) -> Option<String> {
+        let by_email = candidate.emails.iter().find_map(|e| {
+            self.by_email.get(&fold(e.trim())).map(|name| format!("same email as {name}"))
+        });
+        let by_phone = || {
+            candidate.phones.iter().find_map(|p| {
+                self.by_phone.get(&phone_key(p)).map(|name| format!("same phone as {name}"))
+            })
+        };
+        let by_name = || {
+            (candidate.kind == PartyKind::Organisation
+                && candidate.emails.is_empty()
+                && candidate.phones.is_empty())
+            .then(|| self.by_organisation.get(&fold(&candidate.name)))
+            .flatten()
+            .map(|name| format!("an organisation named {name} exists"))
+        };
+        by_email.or_else(by_phone).or_else(by_name)
+    }
+}
+
+/// Splits checked candidates into new records and duplicates of `known` records or of earlier
+/// candidates; the reasons name the record matched.
+pub fn dedupe(candidates: Vec<Result<Candidate, Skipped>>, mut known: KnownParties) -> ImportPlan {
+    let mut plan = ImportPlan::default();
+    for candidate in candidates {
+        let candidate = match candidate.and_then(Candidate::finish) {
+            Ok(candidate) => candidate,
+            Err(skipped) => {
+                plan.skipped.push(skipped);
+                continue;
+            }
+        };
+        if let Some(reason) = known.matching(&candidate) {
+            plan.duplicates.push(Skipped { source: candidate.source, reason });
+            continue;
+        }
+        known.add(
+            &candidate.name,
+            &candidate.emails,
+            &candidate.phones,
+            candidate.kind == PartyKind::Organisation,
+        );
+        plan.new.push(candidate);
+    }
+    plan
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// Decodes as the browser's `TextDecoder` does, for tests (encoding_rs implements the same
+    /// WHATWG standard).
+    pub(crate) fn decode(bytes: &[u8]) -> (String, TextEncoding) {
+        let (encoding, bom) = sniff_encoding(bytes);
+        let decoder = encoding_rs::Encoding::for_label(encoding.label().as_bytes()).unwrap();
+        (decoder.decode_without_bom_handling(&bytes[bom..]).0.into_owned(), encoding)
+    }
+
+    #[test]
+    fn bytes_are_read_as_utf8_or_windows_1251() {
+        let utf8 = "Иван;ivan@x.ru";
+        assert_eq!(decode(utf8.as_bytes()), (utf8.into(), TextEncoding::Utf8));
+        let (cp1251, _, _) = encoding_rs::WINDOWS_1251.encode("Иван Петров");
+        assert_eq!(decode(&cp1251), ("Иван Петров".into(), TextEncoding::Windows1251));
+        let with_bom = [&[0xEF, 0xBB, 0xBF][..], "Name".as_bytes()].concat();
+        assert_eq!(decode(&with_bom), ("Name".into(), TextEncoding::Utf8));
+        assert_eq!(sniff_encoding(&[0xFF, 0xFE, b'N', 0]), (TextEncoding::Utf16Le, 2));
+    }
+
+    #[test]
+    fn emails_and_phones_are_checked_the_way_people_write_them() {
+        assert!(is_email("anna@firma.de"));
+        assert!(!is_email("anna at firma.de"));
+        assert!(!is_email("anna@firma"));
+        assert!(!is_email("an na@firma.de"));
+        assert!(is_phone("+49 (30) 123-45.67"));
+        assert!(!is_phone("call me"));
+        assert!(!is_phone("123"));
+    }
+
+    fn candidate(
+        source: usize,
+        name: &str,
+        email: &str,
+        phone: &str,
+    ) -> Result<Candidate, Skipped> {
+        Ok(Candidate {
+            source,
+            name: name.into(),
+            emails: (!email.is_empty()).then(|| email.to_owned()).into_iter().collect(),
+            phones: (!phone.is_empty()).then(|| phone.to_owned()).into_iter().collect(),
+            ..Candidate::default()
+        })
+    }
+
+    #[test]
+    fn duplicates_of_existing_records_and_of_earlier_rows_are_set_aside() {
+        let mut known = KnownParties::default();
+        known.add("Anna Weber", &["Anna@Firma.de".into()], &["+49 30 1234567".into()], false);
+        let plan = dedupe(
+            vec![
+                candidate(2, "A. Weber", "anna@firma.de", ""),
+                candidate(3, "Anna W.", "", "+49-30-1234567"),
+                candidate(4, "Boris", "boris@x.ru", ""),
+                candidate(5, "Boris again", "BORIS@x.ru", ""),
+                candidate(6, "", "", ""),
+                candidate(7, "Bad", "not-an-email", ""),
+            ],
+            known,
+        );
+        assert_eq!(plan.new.iter().map(|c| c.source).collect::<Vec<_>>(), [4]);
+        assert_eq!(
+            plan.duplicates,
+            [
+                Skipped { source: 2, reason: "same email as Anna Weber".into() },
+                Skipped { source: 3, reason: "same phone as Anna Weber".into() },
+                Skipped { source: 5, reason: "same email as Boris".into() },
+            ]
+        );
+        assert_eq!(
+            plan.skipped,
+            [
+                Skipped { source: 6, reason: "no name".into() },
+                Skipped { source: 7, reason: "email “not-an-email” is not an address".into() },
+            ]
+        );
+    }
+
+    #[test]
+    fn a_row_with_only_an_organisation_becomes_an_organisation() {
+        let plan = dedupe(
+            vec![Ok(Candidate {
+                source: 2,
+                organisation: "Nordwind GmbH".into(),
+                ..Candidate::default()
+            })],
+            KnownParties::default(),
+        );
+        assert_eq!(plan.new[0].kind, PartyKind::Organisation);
+        assert_eq!(plan.new[0].name, "Nordwind GmbH");
+    }
+}

@@ -1,0 +1,131 @@
+//! Tasks as an iCalendar file (RFC 5545 `VTODO`s) that calendar and to-do apps import. Only writing is
+//! needed, which is a few lines of escaping and folding; the `icalendar` crate would add chrono and a
+//! parser to the wasm bundle for it.
+
+use std::fmt::Write;
+
+use time::OffsetDateTime;
+
+use crate::ids::{TaskId, Timestamp};
+use crate::model::Task;
+
+/// The tasks (archived ones left out) as one `.ics` calendar; `now` stamps it (`DTSTAMP`).
+pub fn tasks_ics(tasks: &[(TaskId, Task)], now: Timestamp) -> String {
+    let mut out = String::new();
+    line(&mut out, "BEGIN:VCALENDAR");
+    line(&mut out, "VERSION:2.0");
+    line(&mut out, "PRODID:-//Rapport//Rapport//EN");
+    for (id, task) in tasks.iter().filter(|(_, task)| !task.archived) {
+        line(&mut out, "BEGIN:VTODO");
+        line(&mut out, &format!("UID:{id}@rapport"));
+        line(&mut out, &format!("DTSTAMP:{}", utc(now)));
+        line(&mut out, &format!("CREATED:{}", utc(task.created_at)));
+        line(&mut out, &format!("SUMMARY:{}", escape(&task.title)));
+        if let Some(due) = task.due {
+            line(&mut out, &format!("DUE:{}", utc(due)));
+        }
+        match task.done_at {
+            Some(done) => {
+                line(&mut out, "STATUS:COMPLETED");
+                line(&mut out, &format!("COMPLETED:{}", utc(done)));
+            }
+            None => line(&mut out, "STATUS:NEEDS-ACTION"),
+        }
+        line(&mut out, "END:VTODO");
+    }
+    line(&mut out, "END:VCALENDAR");
+    out
+}
+
+/// `20261127T093000Z`.
+fn utc(at: Timestamp) -> String {
+    let moment = OffsetDateTime::from_unix_timestamp_nanos(i128::from(at.0) * 1_000_000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        moment.year(),
+        u8::from(moment.month()),
+        moment.day(),
+        moment.hour(),
+        moment.minute(),
+        moment.second()
+    )
+}
+
+/// TEXT values escape backslash, semicolon, comma and line breaks (RFC 5545 3.3.11).
+fn escape(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' => escaped.push_str("\\\\"),
+            ';' => escaped.push_str("\\;"),
+            ',' => escaped.push_str("\\,"),
+            '\n' => escaped.push_str("\\n"),
+            '\r' => {}
+            c => escaped.push(c),
+        }
+    }
+    escaped
+}
+
+/// Writes a content line, folded so no line exceeds 75 octets (never inside a UTF-8 character).
+fn line(out: &mut String, content: &str) {
+    let mut width = 0;
+    for c in content.chars() {
+        if width + c.len_utf8() > 75 {
+            out.push_str("\r\n ");
+            width = 1;
+        }
+        out.push(c);
+        width += c.len_utf8();
+    }
+    let _ = write!(out, "\r\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tasks_become_todos_with_escaped_and_folded_text() {
+        let long =
+            "Позвонить в ООО «Ромашка», обсудить поставку; уточнить цены на 2027 год и сроки";
+        let open = Task {
+            title: long.into(),
+            due: Some(Timestamp(1_795_776_600_000)),
+            assignee: None,
+            links: Vec::new(),
+            done_at: None,
+            recurrence: None,
+            snoozed_until: None,
+            created_at: Timestamp(1_795_000_000_000),
+            archived: false,
+        };
+        let done = Task {
+            title: "Send offer".into(),
+            due: None,
+            done_at: Some(Timestamp(1_795_100_000_000)),
+            ..open.clone()
+        };
+        let gone = Task { archived: true, ..open.clone() };
+        let ics = tasks_ics(
+            &[
+                (TaskId::from_bytes([1; 16]), open),
+                (TaskId::from_bytes([2; 16]), done),
+                (TaskId::from_bytes([3; 16]), gone),
+            ],
+            Timestamp(1_795_200_000_000),
+        );
+        assert!(ics.starts_with("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"));
+        assert_eq!(ics.matches("BEGIN:VTODO").count(), 2, "archived left out");
+        assert!(ics.contains("DUE:20261127T105000Z\r\n"), "{ics}");
+        assert!(ics.contains("STATUS:COMPLETED\r\nCOMPLETED:"), "{ics}");
+        assert!(ics.lines().all(|l| l.len() <= 75), "folded: {ics}");
+        // Unfolded, the summary is the title with its separators escaped.
+        let unfolded = ics.replace("\r\n ", "");
+        assert!(
+            unfolded.contains(&format!("SUMMARY:{}", long.replace(',', "\\,").replace(';', "\\;"))),
+            "{unfolded}"
+        );
+    }
+}

@@ -1,0 +1,228 @@
+//! People and organisations out of Rapport: CSV that spreadsheets open and Rapport reads back with the
+//! same meaning per column, and vCard 4.0 that phones and mail programs import.
+
+use vcard::tree::cst::VcardCst;
+use vcard::tree::line::VcardLine;
+
+use crate::ids::PartyId;
+use crate::model::{Party, PartyKind};
+
+const HEADERS: [&str; 14] = [
+    "Name",
+    "Kind",
+    "Given Name",
+    "Family Name",
+    "E-mail 1",
+    "E-mail 2",
+    "Phone 1",
+    "Phone 2",
+    "Tags",
+    "Notes",
+    "Website",
+    "Street",
+    "City",
+    "Country",
+];
+
+fn kind_name(kind: PartyKind) -> &'static str {
+    match kind {
+        PartyKind::Person => "Person",
+        PartyKind::Organisation => "Organisation",
+    }
+}
+
+/// The records as CSV (UTF-8, comma separated, a header line); archived records are left out.
+/// Emails and phones beyond the second are joined into the second column with ` ::: `.
+pub fn parties_csv(parties: &[(PartyId, Party)]) -> String {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    // Writing into memory cannot fail.
+    let _ = writer.write_record(HEADERS);
+    for (_, party) in parties.iter().filter(|(_, p)| !p.archived && p.merged_into.is_none()) {
+        let nth = |points: &[crate::model::ContactPoint], n: usize| -> String {
+            match n {
+                0 => points.first().map(|p| p.value.clone()).unwrap_or_default(),
+                _ => points
+                    .iter()
+                    .skip(1)
+                    .map(|p| p.value.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ::: "),
+            }
+        };
+        let tags: Vec<&str> =
+            party.tags.iter().filter(|(_, on)| **on).map(|(tag, _)| tag.as_str()).collect();
+        let address = party.addresses.first().cloned().unwrap_or_default();
+        let _ = writer.write_record([
+            party.name.as_str(),
+            kind_name(party.kind),
+            &party.given_name,
+            &party.family_name,
+            &nth(&party.emails, 0),
+            &nth(&party.emails, 1),
+            &nth(&party.phones, 0),
+            &nth(&party.phones, 1),
+            &tags.join("; "),
+            party.notes.as_str(),
+            party.links.first().map(|l| l.value.as_str()).unwrap_or_default(),
+            &address.street,
+            &address.city,
+            &address.country,
+        ]);
+    }
+    let bytes = writer.into_inner().unwrap_or_default();
+    String::from_utf8(bytes).unwrap_or_default()
+}
+
+/// A property line holding `value`, escaped (a comma, semicolon or line break in a note stays text).
+fn text_line(name: &'static str, value: impl AsRef<str>) -> VcardLine<'static> {
+    let mut line = VcardLine::text(name, "");
+    line.value.set(&[value.as_ref()]);
+    line
+}
+
+/// The records as one vCard 4.0 file; archived records are left out.
+pub fn parties_vcard(parties: &[(PartyId, Party)]) -> String {
+    let mut out = Vec::new();
+    for (id, party) in parties.iter().filter(|(_, p)| !p.archived && p.merged_into.is_none()) {
+        let mut card = VcardCst::v4();
+        card.props.push(text_line("UID", format!("urn:uuid:{id}")));
+        card.props.push(text_line("FN", &party.name));
+        if party.kind == PartyKind::Organisation {
+            card.props.push(text_line("KIND", "org"));
+        }
+        if !party.given_name.is_empty() || !party.family_name.is_empty() {
+            let mut n = VcardLine::text("N", "");
+            for (i, part) in [&party.family_name, &party.given_name].into_iter().enumerate() {
+                n.value.set_component(i, &[part.as_str()]);
+            }
+            for i in 2..5 {
+                n.value.set_component::<&str>(i, &[]);
+            }
+            card.props.push(n);
+        }
+        for email in &party.emails {
+            card.props.push(text_line("EMAIL", &email.value));
+        }
+        for phone in &party.phones {
+            card.props.push(text_line("TEL", &phone.value));
+        }
+        let tags: Vec<&str> =
+            party.tags.iter().filter(|(_, on)| **on).map(|(tag, _)| tag.as_str()).collect();
+        if !tags.is_empty() {
+            let mut categories = VcardLine::text("CATEGORIES", "");
+            categories.value.set_component(0, &tags);
+            card.props.push(categories);
+        }
+        if !party.notes.as_str().is_empty() {
+            card.props.push(text_line("NOTE", party.notes.as_str()));
+        }
+        if let Some(link) = party.links.first() {
+            card.props.push(text_line("URL", &link.value));
+        }
+        out.extend(card.to_bytes());
+    }
+    String::from_utf8(out).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::Timestamp;
+    use crate::interchange::{Candidate, candidates_from_table};
+    use crate::interchange::{KnownParties, dedupe, guess_field, read_table, read_vcards};
+    use crate::model::ContactPoint;
+
+    fn sample() -> Vec<(PartyId, Party)> {
+        let point = |value: &str| ContactPoint { label: "work".into(), value: value.into() };
+        let mut anna = Party {
+            name: "Weber, Anna \"Ann\"".into(),
+            given_name: "Anna".into(),
+            family_name: "Weber".into(),
+            emails: vec![point("anna@nordwind.de"), point("anna@home.de"), point("a@w.de")],
+            phones: vec![point("+49 170 1234567")],
+            notes: autosurgeon::Text::with_value("Two lines;\nwith, commas"),
+            created_at: Timestamp(1),
+            ..Party::default()
+        };
+        anna.tags.insert("VIP".into(), true);
+        anna.tags.insert("Ярмарка 2026".into(), true);
+        let baltic = Party {
+            kind: PartyKind::Organisation,
+            name: "Baltic Freight".into(),
+            links: vec![ContactPoint {
+                label: "website".into(),
+                value: "https://baltic.example".into(),
+            }],
+            created_at: Timestamp(2),
+            ..Party::default()
+        };
+        let gone = Party { name: "Archived".into(), archived: true, ..Party::default() };
+        vec![
+            (PartyId::from_bytes([1; 16]), anna),
+            (PartyId::from_bytes([2; 16]), baltic),
+            (PartyId::from_bytes([3; 16]), gone),
+        ]
+    }
+
+    /// Name, kind, emails, phones, tags, notes, website.
+    type Essentials = (String, PartyKind, Vec<String>, Vec<String>, Vec<String>, String, String);
+
+    /// What a round trip must keep, whatever the file format.
+    fn essentials(
+        candidate: &Candidate,
+    ) -> (String, PartyKind, Vec<String>, Vec<String>, Vec<String>, String, String) {
+        let mut tags = candidate.tags.clone();
+        tags.sort();
+        (
+            candidate.name.clone(),
+            candidate.kind,
+            candidate.emails.clone(),
+            candidate.phones.clone(),
+            tags,
+            candidate.notes.clone(),
+            candidate.website.clone(),
+        )
+    }
+
+    fn expected() -> Vec<Essentials> {
+        vec![
+            (
+                "Weber, Anna \"Ann\"".into(),
+                PartyKind::Person,
+                vec!["anna@nordwind.de".into(), "anna@home.de".into(), "a@w.de".into()],
+                vec!["+49 170 1234567".into()],
+                vec!["VIP".into(), "Ярмарка 2026".into()],
+                "Two lines;\nwith, commas".into(),
+                String::new(),
+            ),
+            (
+                "Baltic Freight".into(),
+                PartyKind::Organisation,
+                vec![],
+                vec![],
+                vec![],
+                String::new(),
+                "https://baltic.example".into(),
+            ),
+        ]
+    }
+
+    #[test]
+    fn csv_export_reads_back_with_nothing_lost() {
+        let csv = parties_csv(&sample());
+        let table = read_table(&csv).unwrap();
+        let mapping: Vec<_> = table.headers.iter().map(|h| guess_field(h)).collect();
+        let plan = dedupe(candidates_from_table(&table, &mapping), KnownParties::default());
+        assert!(plan.skipped.is_empty() && plan.duplicates.is_empty(), "{plan:?}");
+        assert_eq!(plan.new.iter().map(essentials).collect::<Vec<_>>(), expected());
+    }
+
+    #[test]
+    fn vcard_export_reads_back_with_nothing_lost() {
+        let vcf = parties_vcard(&sample());
+        assert!(vcf.starts_with("BEGIN:VCARD\r\nVERSION:4.0\r\n"), "{vcf}");
+        let plan = dedupe(read_vcards(&vcf), KnownParties::default());
+        assert!(plan.skipped.is_empty() && plan.duplicates.is_empty(), "{plan:?}");
+        assert_eq!(plan.new.iter().map(essentials).collect::<Vec<_>>(), expected());
+    }
+}

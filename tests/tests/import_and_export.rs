@@ -1,0 +1,197 @@
+//! Contacts come in from real files — a Windows-1251 Outlook CSV with semicolons and a field spanning two
+//! lines, a vCard address book with folded lines and a photo — with a preview of each column's meaning,
+//! a report of skipped rows and duplicates, and nothing created twice. They go out as CSV and vCard
+//! files, and another device importing those files ends with the same records.
+
+use std::path::{Path, PathBuf};
+
+use rapport_e2e::flows::{open_record, party_count};
+use rapport_e2e::pages::AppShell;
+use rapport_e2e::{Browser, E2eResult, Viewport, run, wait_until, workspace_root};
+use serde_json::json;
+
+fn fixture(name: &str) -> PathBuf {
+    workspace_root().join("tests/fixtures").join(name)
+}
+
+async fn text_becomes(browser: &Browser, testid: &str, expected: &str) -> E2eResult {
+    wait_until(&format!("{testid} to read {expected:?}"), 15, || async {
+        let text = match browser.by_testid(testid).await {
+            Ok(element) => element.text().await?,
+            Err(_) => String::new(),
+        };
+        Ok((text == expected).then_some(()))
+    })
+    .await
+}
+
+async fn texts(browser: &Browser, testid: &str) -> E2eResult<Vec<String>> {
+    let value = browser
+        .eval(&format!(
+            "return [...document.querySelectorAll('[data-testid={testid}]')].map(e => e.textContent.trim());"
+        ))
+        .await?;
+    Ok(serde_json::from_value(value).unwrap_or_default())
+}
+
+/// Clicks `testid` once scrolled to the middle of the screen (a phone's bottom bar covers the bottom).
+async fn click(browser: &Browser, testid: &str) -> E2eResult {
+    browser
+        .eval(&format!(
+            "document.querySelector('[data-testid={testid}]').scrollIntoView({{ block: 'center' }}); return 1;"
+        ))
+        .await?;
+    browser.by_testid(testid).await?.click().await?;
+    Ok(())
+}
+
+async fn choose_file(browser: &Browser, path: &Path) -> E2eResult {
+    let input = browser.by_testid("import-file").await?;
+    input.send_keys(path.to_str().expect("a UTF-8 path")).await?;
+    Ok(())
+}
+
+async fn set_column(browser: &Browser, column: usize, field: &str) -> E2eResult {
+    let set = browser
+        .eval(&format!(
+            "const s = document.querySelector('[data-testid=mapping-select][data-column=\"{column}\"]');
+             s.value = '{field}'; s.dispatchEvent(new Event('change', {{ bubbles: true }})); return s.value;"
+        ))
+        .await?;
+    assert_eq!(set, field);
+    Ok(())
+}
+
+/// Downloads of this browser go to `dir`.
+async fn downloads_into(browser: &Browser, dir: &Path) -> E2eResult {
+    browser
+        .cdp(
+            "Browser.setDownloadBehavior",
+            json!({ "behavior": "allow", "downloadPath": dir.to_str().expect("a UTF-8 path") }),
+        )
+        .await?;
+    Ok(())
+}
+
+/// Clicks `testid` and waits for the finished download ending in `extension` in `dir`.
+async fn download(
+    browser: &Browser,
+    testid: &str,
+    dir: &Path,
+    extension: &str,
+) -> E2eResult<PathBuf> {
+    click(browser, testid).await?;
+    wait_until(&format!("a downloaded .{extension} file"), 20, || async {
+        let found = std::fs::read_dir(dir)
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .map(|e| e.path())
+                    .find(|p| p.extension().is_some_and(|e| e == extension))
+            })
+            .ok()
+            .flatten();
+        Ok(found)
+    })
+    .await
+}
+
+#[tokio::test]
+async fn contacts_are_imported_with_a_report_and_exported_without_loss() {
+    run("contacts_are_imported_with_a_report_and_exported_without_loss", |harness| async move {
+        let browser = harness.browser(Viewport::Desktop).await?;
+        AppShell::open(&browser, "/import-export").await?;
+
+        // The Outlook file: its encoding, separator and columns are recognised.
+        choose_file(&browser, &fixture("outlook-ru-windows-1251.csv")).await?;
+        text_becomes(&browser, "import-format", "5 rows · Windows-1251 · separated by semicolons").await?;
+        let mapping = browser
+            .eval("return [...document.querySelectorAll('[data-testid=mapping-select]')].map(s => s.value);")
+            .await?;
+        assert_eq!(mapping, json!(["given-name", "family-name", "organisation", "email", "phone", "notes"]));
+        text_becomes(&browser, "import-plan", "2 new · 1 already in Rapport · 2 skipped").await?;
+
+        // The preview follows the mapping: without the email column, nothing is a duplicate by email and
+        // the bad address no longer matters.
+        set_column(&browser, 3, "ignore").await?;
+        text_becomes(&browser, "import-plan", "4 new · 0 already in Rapport · 1 skipped").await?;
+        set_column(&browser, 3, "email").await?;
+        text_becomes(&browser, "import-plan", "2 new · 1 already in Rapport · 2 skipped").await?;
+        browser.screenshot("import-preview-1280x800").await?;
+
+        click(&browser, "start-import").await?;
+        text_becomes(
+            &browser,
+            "import-summary",
+            "outlook-ru-windows-1251.csv: 2 imported, 1 already in Rapport, 2 skipped.",
+        )
+        .await?;
+        assert_eq!(
+            texts(&browser, "import-skipped").await?,
+            ["Row 5: no name", "Row 6: email “oleg-at-example.ru” is not an address"]
+        );
+        assert_eq!(texts(&browser, "import-duplicate").await?, ["Row 7: same email as Иван Петров"]);
+
+        // The vCard book: the card without a name is reported, the photo is skipped quietly.
+        choose_file(&browser, &fixture("contacts.vcf")).await?;
+        text_becomes(&browser, "import-plan", "2 new · 0 already in Rapport · 1 skipped").await?;
+        click(&browser, "start-import").await?;
+        text_becomes(&browser, "import-summary", "contacts.vcf: 2 imported, 0 already in Rapport, 1 skipped.")
+            .await?;
+        assert_eq!(texts(&browser, "import-skipped").await?, ["Card 3: no name"]);
+
+        // The same file again creates nothing.
+        choose_file(&browser, &fixture("outlook-ru-windows-1251.csv")).await?;
+        text_becomes(&browser, "import-plan", "0 new · 3 already in Rapport · 2 skipped").await?;
+        let disabled = browser.eval("return document.querySelector('[data-testid=start-import]').disabled;").await?;
+        assert_eq!(disabled, true);
+
+        // What came in, as the record page shows it (the multi-line note and Cyrillic intact).
+        let shell = AppShell::open(&browser, "/parties").await?;
+        party_count(&browser, 4).await?;
+        open_record(&browser, "Иван").await?;
+        rapport_e2e::flows::field_becomes(&browser, "party-email", "ivan@romashka.ru", 5).await?;
+        rapport_e2e::flows::field_becomes(&browser, "party-phone", "+7 495 123-45-67", 5).await?;
+        shell.go_to("parties").await?;
+        open_record(&browser, "Anna").await?;
+        rapport_e2e::flows::field_becomes(&browser, "party-email", "anna@nordwind.de", 5).await?;
+
+        // Out as files, then into a second device that has nothing.
+        let exported = tempfile::tempdir().expect("a temp dir");
+        downloads_into(&browser, exported.path()).await?;
+        AppShell::open(&browser, "/import-export").await?;
+        let csv = download(&browser, "export-csv", exported.path(), "csv").await?;
+        let vcf = download(&browser, "export-vcard", exported.path(), "vcf").await?;
+        let csv_text = std::fs::read_to_string(&csv).expect("the CSV");
+        assert!(csv_text.starts_with("\u{feff}Name,Kind,"), "{csv_text}");
+        assert!(csv_text.contains("\"Постоянный клиент\r\nзвонить после 10\nООО Ромашка\""), "{csv_text}");
+        let vcf_text = std::fs::read_to_string(&vcf).expect("the vCard file");
+        assert_eq!(vcf_text.matches("BEGIN:VCARD").count(), 4);
+
+        let other = harness.browser(Viewport::Phone).await?;
+        AppShell::open(&other, "/import-export").await?;
+        choose_file(&other, &csv).await?;
+        text_becomes(&other, "import-plan", "4 new · 0 already in Rapport · 0 skipped").await?;
+        other.screenshot("import-preview-390x844").await?;
+        click(&other, "start-import").await?;
+        text_becomes(&other, "import-summary", &format!(
+            "{}: 4 imported, 0 already in Rapport, 0 skipped.",
+            csv.file_name().unwrap().to_string_lossy()
+        ))
+        .await?;
+        choose_file(&other, &vcf).await?;
+        text_becomes(&other, "import-plan", "0 new · 4 already in Rapport · 0 skipped").await?;
+
+        // The second device's export equals the first's: nothing was lost on the way.
+        let again = tempfile::tempdir().expect("a temp dir");
+        downloads_into(&other, again.path()).await?;
+        let csv_again = download(&other, "export-csv", again.path(), "csv").await?;
+        assert_eq!(std::fs::read_to_string(&csv_again).expect("the CSV"), csv_text);
+        for browser in [&browser, &other] {
+            let errors = browser.console_errors().await?;
+            assert!(errors.is_empty(), "console errors: {errors:?}");
+        }
+        Ok(())
+    })
+    .await;
+}
