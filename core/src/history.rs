@@ -1,5 +1,6 @@
 //! A record's history from Automerge's own history: which fields each change touched, who made it and
-//! when, the value before and after; and a document as it was at a past time.
+//! when, the value before and after; a document as it was at a past time; and an earlier value of a field
+//! put back.
 //!
 //! Every Rapport commit carries its author's member id as the change message and the time in milliseconds
 //! ([`commit`]). Changes from other automerge-repo clients have no author and may carry seconds, which
@@ -7,6 +8,7 @@
 
 use std::collections::BTreeSet;
 
+use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ChangeHash, ObjId, ObjType, Prop, ReadDoc, Value};
 
 use crate::ids::{MemberId, Timestamp};
@@ -37,6 +39,8 @@ pub struct FieldChange {
     pub old: Option<String>,
     pub new: Option<String>,
     pub change: ChangeHash,
+    /// The document's heads just before the change: where [`restore_field`] reads the old value.
+    pub before: Vec<ChangeHash>,
 }
 
 /// Every change to record `key` of `doc`, oldest first, one entry per field changed. The record's creation
@@ -61,7 +65,15 @@ pub fn field_history(doc: &mut AutoCommit, key: &str) -> Vec<FieldChange> {
             if old == new {
                 continue;
             }
-            history.push(FieldChange { field, at: change_time(time), by, old, new, change: hash });
+            history.push(FieldChange {
+                field,
+                at: change_time(time),
+                by,
+                old,
+                new,
+                change: hash,
+                before: deps.clone(),
+            });
         }
     }
     history
@@ -156,6 +168,84 @@ pub fn as_of(doc: &mut AutoCommit, at: Timestamp) -> Result<AutoCommit, automerg
     doc.fork_at(&heads)
 }
 
+/// Puts field `field` of record `key` back to its value at `heads` (a history entry's `before`): the
+/// value is copied as it was — text, lists and maps included — so the restore is an ordinary change that
+/// syncs and merges like any edit. A field that did not exist then is removed. Returns whether the
+/// record exists now.
+pub fn restore_field(
+    doc: &mut AutoCommit,
+    key: &str,
+    field: &str,
+    heads: &[ChangeHash],
+) -> Result<bool, automerge::AutomergeError> {
+    let Some((_, record)) = doc.get(automerge::ROOT, key)? else { return Ok(false) };
+    let then = match doc.get_at(automerge::ROOT, key, heads)? {
+        Some((_, old_record)) => {
+            doc.get_at(&old_record, field, heads)?.map(|(value, id)| (value.to_owned(), id))
+        }
+        None => None,
+    };
+    match then {
+        None => doc.delete(&record, field)?,
+        Some((value, id)) => {
+            copy_value(doc, &record, Prop::Map(field.to_owned()), value, &id, heads)?
+        }
+    }
+    Ok(true)
+}
+
+/// Writes `value` (as read at `heads`, object id `id`) to `prop` of `target`, recursively.
+fn copy_value(
+    doc: &mut AutoCommit,
+    target: &ObjId,
+    prop: Prop,
+    value: Value<'static>,
+    id: &ObjId,
+    heads: &[ChangeHash],
+) -> Result<(), automerge::AutomergeError> {
+    let kind = match value {
+        Value::Scalar(scalar) => {
+            match prop {
+                Prop::Map(key) => doc.put(target, key, scalar.into_owned())?,
+                Prop::Seq(index) => doc.insert(target, index, scalar.into_owned())?,
+            }
+            return Ok(());
+        }
+        Value::Object(kind) => kind,
+    };
+    let created = match prop {
+        Prop::Map(key) => doc.put_object(target, key, kind)?,
+        Prop::Seq(index) => doc.insert_object(target, index, kind)?,
+    };
+    match kind {
+        ObjType::Text => {
+            let text = doc.text_at(id, heads)?;
+            doc.splice_text(&created, 0, 0, &text)?;
+        }
+        ObjType::List => {
+            let items: Vec<(Value<'static>, ObjId)> = doc
+                .list_range_at(id, .., heads)
+                .map(|item| (Value::from(item.value.clone()).to_owned(), item.id()))
+                .collect();
+            for (index, (item, item_id)) in items.into_iter().enumerate() {
+                copy_value(doc, &created, Prop::Seq(index), item, &item_id, heads)?;
+            }
+        }
+        ObjType::Map | ObjType::Table => {
+            let entries: Vec<(String, Value<'static>, ObjId)> = doc
+                .map_range_at(id, .., heads)
+                .map(|item| {
+                    (item.key.to_string(), Value::from(item.value.clone()).to_owned(), item.id())
+                })
+                .collect();
+            for (key, item, item_id) in entries {
+                copy_value(doc, &created, Prop::Map(key), item, &item_id, heads)?;
+            }
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -216,6 +306,51 @@ mod tests {
         assert!(party.tags.is_empty());
         let before = as_of(&mut doc, Timestamp(0)).unwrap();
         assert_eq!(document::get::<_, Party>(&before, "p").unwrap(), None);
+    }
+
+    #[test]
+    fn an_earlier_value_is_restored_as_a_new_change() {
+        let mut doc = history_doc();
+        document::update(&mut doc, "p", |p: &mut Party| {
+            p.emails.push(crate::model::ContactPoint {
+                label: "work".into(),
+                value: "a@acme.de".into(),
+            });
+            p.notes = autosurgeon::Text::with_value("first note");
+        })
+        .unwrap();
+        commit(&mut doc, Some(member(1)), Timestamp(1_000_000_180_000));
+        document::update(&mut doc, "p", |p: &mut Party| {
+            p.name = "ACME Holding".into();
+            p.emails.clear();
+            p.notes.update("second");
+        })
+        .unwrap();
+        commit(&mut doc, Some(member(2)), Timestamp(1_000_000_240_000));
+        let history = field_history(&mut doc, "p");
+        let last = |field: &str| history.iter().rev().find(|c| c.field == field).unwrap().clone();
+        for field in ["name", "emails", "notes"] {
+            assert!(restore_field(&mut doc, "p", field, &last(field).before).unwrap());
+        }
+        // The tags added before that stay; a field that did not exist before its first change goes.
+        let cadence = history.iter().find(|c| c.field == "keep_in_touch_days").unwrap().clone();
+        restore_field(&mut doc, "p", "keep_in_touch_days", &cadence.before).unwrap();
+        commit(&mut doc, Some(member(1)), Timestamp(1_000_000_300_000));
+        let party: Party = document::get(&doc, "p").unwrap().unwrap();
+        assert_eq!(party.name, "Acme Ltd");
+        assert_eq!(
+            party.emails.iter().map(|e| e.value.as_str()).collect::<Vec<_>>(),
+            ["a@acme.de"]
+        );
+        assert_eq!(party.notes.as_str(), "first note");
+        assert_eq!(party.keep_in_touch_days, None);
+        assert!(party.tags.contains_key("vip"));
+        assert!(!restore_field(&mut doc, "missing", "name", &[]).unwrap());
+        // The restore is history too.
+        let after = field_history(&mut doc, "p");
+        let restored = after.iter().rev().find(|c| c.field == "name").unwrap();
+        assert_eq!(restored.new.as_deref(), Some("Acme Ltd"));
+        assert_eq!(restored.by, Some(member(1)));
     }
 
     #[test]

@@ -110,10 +110,33 @@ fn NewParty() -> impl IntoView {
             let _ = input.focus();
         }
     });
+    // A record with the same name (ignoring case and accents) is probably the same person: say so, and
+    // add only when the user submits again.
+    let existing = Memo::new(move |_| {
+        let folded = rapport_core::search::fold(name.with(|n| n.trim().to_owned()).as_str());
+        if folded.is_empty() {
+            return None;
+        }
+        ctx.read(|ws| {
+            ws.model
+                .parties
+                .values()
+                .find(|row| !row.archived && row.sort_name == folded)
+                .map(|row| (row.id, row.name.clone()))
+        })
+        .flatten()
+    });
+    let confirmed = RwSignal::new(None::<String>);
     let add = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         let text = name.get_untracked().trim().to_owned();
         if text.is_empty() || saving.get_untracked() {
+            return;
+        }
+        if existing.get_untracked().is_some()
+            && confirmed.get_untracked().as_deref() != Some(text.as_str())
+        {
+            confirmed.set(Some(text));
             return;
         }
         saving.set(true);
@@ -127,6 +150,7 @@ fn NewParty() -> impl IntoView {
             match local::create(&shared, id, party).await {
                 Ok(()) => {
                     name.set(String::new());
+                    confirmed.set(None);
                     ctx.changed();
                 }
                 Err(error) => ctx.report(&error),
@@ -150,8 +174,15 @@ fn NewParty() -> impl IntoView {
                 data-testid="add-party"
                 disabled=move || saving.get()
             >
-                "Add"
+                {move || if existing.get().is_some() && confirmed.get() == Some(name.get().trim().to_owned()) { "Add anyway" } else { "Add" }}
             </button>
         </form>
+        {move || existing.get().map(|(id, existing_name)| view! {
+            <p class="hint duplicate" role="status" data-testid="duplicate-warning">
+                "Already in Rapport: "
+                <a href=format!("/parties/{id}") data-testid="duplicate-link">{existing_name}</a>
+                {move || (confirmed.get() == Some(name.get().trim().to_owned())).then_some(" — press Add anyway to create a second record.")}
+            </p>
+        })}
     }
 }

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_params_map;
 use rapport_core::document::{self, ConflictValue, FieldConflict, Record};
+use rapport_core::history;
 use rapport_core::ids::PartyId;
 use rapport_core::model::{ContactPoint, Party};
 use rapport_core::queries::{self, TimelineItem};
@@ -206,6 +207,7 @@ fn PartyForm(id: PartyId, found: Memo<Option<Loaded>>) -> impl IntoView {
         </nav>
         <NextSteps id />
         <Timeline id />
+        <RecordHistory id />
     }
 }
 
@@ -296,6 +298,221 @@ fn Timeline(id: PartyId) -> impl IntoView {
                 }
             }}
         </section>
+    }
+}
+
+/// One field change as the history panel lists it.
+#[derive(Debug, Clone, PartialEq)]
+struct HistoryLine {
+    field: String,
+    text: String,
+    when: String,
+    /// The old value and the document's heads before the change, when restoring it would change the
+    /// field (it differs from the value now).
+    restore: Option<(String, Vec<automerge::ChangeHash>)>,
+}
+
+/// Every change to this record's fields, newest first, with who and when; an earlier value can be put
+/// back. Read only while open (it walks the document's whole history).
+#[component]
+fn RecordHistory(id: PartyId) -> impl IntoView {
+    let ctx = WorkspaceCtx::use_ctx();
+    let sync = SyncCtx::use_ctx();
+    let open = RwSignal::new(false);
+    let lines = RwSignal::new(None::<Result<Vec<HistoryLine>, String>>);
+    let panel = NodeRef::<leptos::html::Details>::new();
+    Effect::new(move || {
+        ctx.read(|_| ());
+        if !open.get() {
+            return;
+        }
+        let Some(shared) = ctx.shared() else { return };
+        spawn_local(async move {
+            let key = id.to_string();
+            let members = shared.borrow().settings.members.clone();
+            let read = local::with_document(&shared, Party::doc_key(&id), |doc| {
+                history::field_history(doc, &key)
+            })
+            .await;
+            lines.set(Some(
+                read.map(|changes| history_lines(changes, &members)).map_err(|e| e.to_string()),
+            ));
+        });
+    });
+    // "As it was on": the record at the end of a chosen day.
+    let day = RwSignal::new(String::new());
+    let then = RwSignal::new(None::<Result<Option<(String, String, String)>, String>>);
+    Effect::new(move || {
+        ctx.read(|_| ());
+        let Some(start) = crate::widgets::parse_date_input(&day.get()) else {
+            then.set(None);
+            return;
+        };
+        let Some(shared) = ctx.shared() else { return };
+        // The end of that local day (a day is 24 h but for daylight-saving changes; close enough).
+        let end = rapport_core::ids::Timestamp(start.0 + 86_400_000 - 1);
+        spawn_local(async move {
+            let key = id.to_string();
+            let read = local::with_document(&shared, Party::doc_key(&id), |doc| {
+                let old = history::as_of(doc, end).map_err(|e| e.to_string())?;
+                let party = document::get::<_, Party>(&old, &key).map_err(|e| e.to_string())?;
+                Ok::<_, String>(party.as_ref().map(form_values))
+            })
+            .await;
+            then.set(Some(read.map_err(|e| e.to_string()).and_then(|r| r)));
+        });
+    });
+    let restore = move |field: String, before: Vec<automerge::ChangeHash>| {
+        let Some(shared) = ctx.shared() else { return };
+        spawn_local(async move {
+            let key = id.to_string();
+            let records = [key.clone()];
+            let result = local::write(&shared, Party::doc_key(&id), &records, |doc| {
+                history::restore_field(doc, &key, &field, &before)
+                    .map(|_| ())
+                    .map_err(|error| local::LocalError::Document(Box::new(error).into()))
+            })
+            .await;
+            match result {
+                Ok(()) => ctx.changed(),
+                Err(error) => ctx.report(&error),
+            }
+        });
+    };
+    view! {
+        <details
+            class="panel history"
+            data-testid="record-history"
+            node_ref=panel
+            on:toggle=move |_| open.set(panel.get_untracked().is_some_and(|p| p.open()))
+        >
+            <summary data-testid="history-open">"History"</summary>
+            <label class="as-of">
+                "As it was on "
+                <input type="date" data-testid="as-of-date" prop:value=move || day.get()
+                    on:input=move |e| day.set(event_target_value(&e)) />
+            </label>
+            {move || then.get().map(|then| match then {
+                Ok(Some((name, email, phone))) => view! {
+                    <dl class="facts" data-testid="as-of">
+                        <dt>"Name"</dt><dd data-testid="as-of-name">{name}</dd>
+                        <dt>"Email"</dt><dd>{email}</dd>
+                        <dt>"Phone"</dt><dd>{phone}</dd>
+                    </dl>
+                }.into_any(),
+                Ok(None) => view! { <p class="hint" data-testid="as-of">"Not yet in Rapport on that day."</p> }.into_any(),
+                Err(error) => view! { <p class="error">{error}</p> }.into_any(),
+            })}
+            {move || match lines.get() {
+                None => view! { <p class="hint">"Reading…"</p> }.into_any(),
+                Some(Err(error)) => view! { <p class="error">{error}</p> }.into_any(),
+                Some(Ok(lines)) => view! {
+                    <ul class="rows">
+                        {lines.into_iter().map(|line| {
+                            let restore_button = line.restore.clone().filter(|_| sync.can_edit()).map(|(old, before)| {
+                                let field = line.field.clone();
+                                view! {
+                                    <button
+                                        type="button"
+                                        class="restore"
+                                        data-testid="history-restore"
+                                        on:click=move |_| restore(field.clone(), before.clone())
+                                    >
+                                        {format!("Restore “{}”", shorten(&old))}
+                                    </button>
+                                }
+                            });
+                            view! {
+                                <li class="row" data-testid="history-line" data-field=line.field.clone()>
+                                    <span class="row-title">{line.text}</span>
+                                    <span class="row-detail">{line.when}</span>
+                                    {restore_button}
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any(),
+            }}
+        </details>
+    }
+}
+
+/// The record's field changes as lines, newest first. Bookkeeping fields are left out.
+fn history_lines(
+    changes: Vec<history::FieldChange>,
+    members: &std::collections::BTreeMap<String, rapport_core::model::Member>,
+) -> Vec<HistoryLine> {
+    let mut current: std::collections::HashMap<String, Option<String>> =
+        std::collections::HashMap::new();
+    for change in &changes {
+        current.insert(change.field.clone(), change.new.clone());
+    }
+    changes
+        .into_iter()
+        .rev()
+        .filter(|change| {
+            !matches!(change.field.as_str(), "created_at" | "archived" | "merged_into")
+        })
+        .take(100)
+        .map(|change| {
+            let label = field_label(&change.field);
+            let show = |value: &Option<String>| match value.as_deref() {
+                None | Some("") => "(empty)".to_owned(),
+                Some(text) => shorten(text),
+            };
+            let text = match &change.old {
+                None => format!("{label} set to {}", show(&change.new)),
+                Some(_) => format!("{label}: {} → {}", show(&change.old), show(&change.new)),
+            };
+            let who = change
+                .by
+                .and_then(|m| members.get(&m.to_string()))
+                .map(|m| format!(" · {}", m.display_name))
+                .unwrap_or_default();
+            let now = current.get(&change.field).cloned().flatten();
+            let restore = change
+                .old
+                .clone()
+                .filter(|old| Some(old) != now.as_ref())
+                .map(|old| (old, change.before.clone()));
+            HistoryLine {
+                field: change.field,
+                text,
+                when: format!("{}{who}", super::local_date_time(change.at)),
+                restore,
+            }
+        })
+        .collect()
+}
+
+fn field_label(field: &str) -> String {
+    match field {
+        "name" => "Name",
+        "given_name" => "Given name",
+        "family_name" => "Family name",
+        "emails" => "Email",
+        "phones" => "Phone",
+        "addresses" => "Address",
+        "links" => "Links",
+        "tags" => "Tags",
+        "roles" => "Roles",
+        "notes" => "Notes",
+        "kind" => "Kind",
+        "owner" => "Owner",
+        "keep_in_touch_days" => "Keep in touch (days)",
+        "relations" => "Relations",
+        "custom" => "Custom fields",
+        "consent" => "Consent",
+        other => other,
+    }
+    .to_owned()
+}
+
+/// At most 60 characters of a value, for a line of the history.
+fn shorten(text: &str) -> String {
+    match text.char_indices().nth(60) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_owned(),
     }
 }
 
