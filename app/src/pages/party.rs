@@ -205,9 +205,76 @@ fn PartyForm(id: PartyId, found: Memo<Option<Loaded>>) -> impl IntoView {
                 <a class="action" href=format!("/log/call?party={id}") data-testid="log-call-link">"Log a call"</a>
             </Show>
         </nav>
+        <KeepInTouch id />
         <NextSteps id />
         <Timeline id />
         <RecordHistory id />
+    }
+}
+
+/// How often to be in touch; Today lists the party once that long has passed since the last interaction.
+const CADENCES: [(Option<u32>, &str); 6] = [
+    (None, "No reminder"),
+    (Some(7), "Every week"),
+    (Some(14), "Every 2 weeks"),
+    (Some(30), "Every month"),
+    (Some(90), "Every quarter"),
+    (Some(365), "Every year"),
+];
+
+/// The keep-in-touch cadence: chosen here, saved at once, with when the next contact is due.
+#[component]
+fn KeepInTouch(id: PartyId) -> impl IntoView {
+    let ctx = WorkspaceCtx::use_ctx();
+    let sync = SyncCtx::use_ctx();
+    let state = Memo::new(move |_| {
+        ctx.read(|ws| {
+            let row = ws.model.parties.get(&id)?;
+            let days = row.keep_in_touch_days?;
+            let since = ws.model.last_contact.get(&id).copied().unwrap_or(row.created_at);
+            Some((days, rapport_core::ids::Timestamp(since.0 + i64::from(days) * 86_400_000)))
+        })
+        .flatten()
+    });
+    let choose = move |e: leptos::ev::Event| {
+        let days = event_target_value(&e).parse::<u32>().ok();
+        let Some(shared) = ctx.shared() else { return };
+        spawn_local(async move {
+            match local::update::<Party>(&shared, id, move |party| party.keep_in_touch_days = days)
+                .await
+            {
+                Ok(()) => ctx.changed(),
+                Err(error) => ctx.report(&error),
+            }
+        });
+    };
+    view! {
+        <section class="panel keep-in-touch" aria-labelledby="keep-in-touch-title">
+            <h2 id="keep-in-touch-title">"Keep in touch"</h2>
+            <select
+                data-testid="keep-in-touch"
+                aria-label="How often to be in touch"
+                disabled=move || !sync.can_edit()
+                on:change=choose
+            >
+                {CADENCES.iter().map(|(days, label)| {
+                    let value = days.map(|d| d.to_string()).unwrap_or_default();
+                    let days = *days;
+                    view! {
+                        <option value=value selected=move || state.get().map(|(d, _)| d) == days>{*label}</option>
+                    }
+                }).collect_view()}
+            </select>
+            {move || state.get().map(|(_, due)| {
+                let overdue = due <= local::now();
+                let text = if overdue {
+                    format!("Contact was due {}", crate::widgets::local_date(due))
+                } else {
+                    format!("Next contact due {}", crate::widgets::local_date(due))
+                };
+                view! { <p class="hint" class:overdue=overdue data-testid="keep-in-touch-due">{text}</p> }
+            })}
+        </section>
     }
 }
 
