@@ -73,7 +73,8 @@ async fn downloads_into(browser: &Browser, dir: &Path) -> E2eResult {
     Ok(())
 }
 
-/// Clicks `testid` and waits for the finished download ending in `extension` in `dir`.
+/// Clicks `testid` and waits for the finished download ending in `extension` in `dir`: the file is there,
+/// not empty, and no partial download (`.crdownload`) is left.
 async fn download(
     browser: &Browser,
     testid: &str,
@@ -82,16 +83,16 @@ async fn download(
 ) -> E2eResult<PathBuf> {
     click(browser, testid).await?;
     wait_until(&format!("a downloaded .{extension} file"), 20, || async {
-        let found = std::fs::read_dir(dir)
-            .map(|entries| {
-                entries
-                    .filter_map(Result::ok)
-                    .map(|e| e.path())
-                    .find(|p| p.extension().is_some_and(|e| e == extension))
-            })
-            .ok()
-            .flatten();
-        Ok(found)
+        let paths: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map(|entries| entries.filter_map(Result::ok).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        if paths.iter().any(|p| p.extension().is_some_and(|e| e == "crdownload")) {
+            return Ok(None);
+        }
+        Ok(paths.into_iter().find(|p| {
+            p.extension().is_some_and(|e| e == extension)
+                && std::fs::metadata(p).is_ok_and(|m| m.len() > 0)
+        }))
     })
     .await
 }
