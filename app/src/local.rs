@@ -318,20 +318,19 @@ fn wasm_memory_bytes() -> usize {
 }
 
 /// Logs an interaction in the document of its month (registered in the root on first use, so other
-/// devices find it).
+/// devices find it). Returns the document it is stored in.
 pub async fn log_interaction(
     shared: &Shared,
     id: InteractionId,
     interaction: Interaction,
-) -> Result<(), LocalError> {
+) -> Result<DocKey, LocalError> {
     let key = id.to_string();
-    write(
-        shared,
-        DocKey::Interactions(Month::of(interaction.at)),
-        std::slice::from_ref(&key),
-        |doc| Ok(document::put(doc, &key, &interaction)?),
-    )
-    .await
+    let document = DocKey::Interactions(Month::of(interaction.at));
+    write(shared, document, std::slice::from_ref(&key), |doc| {
+        Ok(document::put(doc, &key, &interaction)?)
+    })
+    .await?;
+    Ok(document)
 }
 
 /// Creates (or replaces) record `id`.

@@ -121,6 +121,24 @@ impl WorkspaceCtx {
         self.revision.update(|r| *r += 1);
     }
 
+    /// Settles a form's save: on success clears the form's `error` and tells the screens; on failure
+    /// shows why in the form and in the notice (the caller keeps the user's input). Returns whether it
+    /// was saved.
+    pub fn settle(&self, result: Result<(), LocalError>, error: RwSignal<Option<String>>) -> bool {
+        match result {
+            Ok(()) => {
+                error.set(None);
+                self.changed();
+                true
+            }
+            Err(failure) => {
+                error.set(Some(format!("Not saved: {failure}")));
+                self.report(&failure);
+                false
+            }
+        }
+    }
+
     /// Shows a failed save to the user; the caller keeps their input.
     pub fn report(&self, error: &LocalError) {
         self.notice.set(Some(format!("Not saved: {error}")));

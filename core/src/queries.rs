@@ -4,13 +4,13 @@
 use std::cmp::Reverse;
 use std::collections::BTreeMap;
 
-use crate::ids::{
-    DealId, InteractionId, MemberId, PartyId, PipelineId, StageId, TaskId, Timestamp,
-};
+use crate::ids::{MemberId, PartyId, PipelineId, StageId, Timestamp};
 use crate::layout::Month;
 use crate::model::{Role, WorkspaceSettings};
 
-use crate::read_model::{DealRow, DealStatusRow, PartyRow, ReadModel, RoleRow, TaskRow};
+use crate::read_model::{
+    DealRow, DealStatusRow, InteractionRow, PartyRow, ReadModel, RoleRow, TaskRow,
+};
 use crate::search::fold;
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
@@ -95,37 +95,48 @@ pub fn parties_page<'m>(
     (total, rows)
 }
 
-/// One entry of a party's timeline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum TimelineItem {
-    Interaction(InteractionId),
-    Task(TaskId),
-    Deal(DealId),
+/// One entry of a party's timeline: the row itself, so a screen shows it without looking it up again.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TimelineItem<'m> {
+    Interaction(&'m InteractionRow),
+    Task(&'m TaskRow),
+    Deal(&'m DealRow),
+}
+
+impl TimelineItem<'_> {
+    /// Orders entries of the same moment: interactions, then tasks, then deals, each by id.
+    fn tie_break(&self) -> (u8, [u8; 16]) {
+        match self {
+            TimelineItem::Interaction(row) => (0, *row.id.as_bytes()),
+            TimelineItem::Task(row) => (1, *row.id.as_bytes()),
+            TimelineItem::Deal(row) => (2, *row.id.as_bytes()),
+        }
+    }
 }
 
 /// Everything involving `party`, newest first: interactions by their time, tasks by due date (or
 /// creation), deals by creation.
-pub fn timeline(model: &ReadModel, party: PartyId) -> Vec<(Timestamp, TimelineItem)> {
-    let mut items: Vec<(Timestamp, TimelineItem)> = model
+pub fn timeline(model: &ReadModel, party: PartyId) -> Vec<(Timestamp, TimelineItem<'_>)> {
+    let mut items: Vec<(Timestamp, TimelineItem<'_>)> = model
         .all_interactions()
         .filter(|row| row.parties.contains(&party))
-        .map(|row| (row.at, TimelineItem::Interaction(row.id)))
+        .map(|row| (row.at, TimelineItem::Interaction(row)))
         .chain(
             model
                 .tasks
                 .values()
                 .filter(|row| row.parties.contains(&party))
-                .map(|row| (row.due.unwrap_or(row.created_at), TimelineItem::Task(row.id))),
+                .map(|row| (row.due.unwrap_or(row.created_at), TimelineItem::Task(row))),
         )
         .chain(
             model
                 .deals
                 .values()
                 .filter(|row| row.parties.contains(&party))
-                .map(|row| (row.created_at, TimelineItem::Deal(row.id))),
+                .map(|row| (row.created_at, TimelineItem::Deal(row))),
         )
         .collect();
-    items.sort_by_key(|(at, item)| (Reverse(*at), *item));
+    items.sort_by_key(|(at, item)| (Reverse(*at), item.tie_break()));
     items
 }
 
@@ -208,14 +219,17 @@ pub struct ForecastCell {
     pub weighted_minor: i64,
 }
 
+/// Open deals' value by expected-close month (`None`: no date) and currency.
+pub type Forecast = BTreeMap<(Option<Month>, String), ForecastCell>;
+
 /// The weighted forecast of `pipeline` (or every pipeline) by expected-close month and currency. Deals
 /// without an expected close date are under `None`.
 pub fn forecast(
     model: &ReadModel,
     settings: &WorkspaceSettings,
     pipeline: Option<PipelineId>,
-) -> BTreeMap<(Option<Month>, String), ForecastCell> {
-    let mut cells: BTreeMap<(Option<Month>, String), ForecastCell> = BTreeMap::new();
+) -> Forecast {
+    let mut cells = Forecast::new();
     for deal in open_deals(model, pipeline) {
         let probability = stage_probability(settings, deal.pipeline, deal.stage);
         let cell =
@@ -274,6 +288,7 @@ mod tests {
 
     use super::*;
     use crate::document::{self, Record};
+    use crate::ids::{DealId, InteractionId, TaskId};
     use crate::layout::DocKey;
     use crate::model::{
         Deal, DealStatus, Interaction, InteractionKind, Money, Party, Pipeline, PipelineKind,

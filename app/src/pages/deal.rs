@@ -118,17 +118,9 @@ fn DealForm(id: DealId, deal: Memo<Option<Deal>>) -> impl IntoView {
                 deal.expected_close = expected_close;
             })
             .await;
-            match result {
-                Ok(()) => {
-                    // The amount as stored ("15 000" becomes "15000.00").
-                    amount.set(plain);
-                    error.set(None);
-                    ctx.changed();
-                }
-                Err(failure) => {
-                    error.set(Some(format!("Not saved: {failure}")));
-                    ctx.report(&failure);
-                }
+            if ctx.settle(result, error) {
+                // The amount as stored ("15 000" becomes "15000.00").
+                amount.set(plain);
             }
             saving.set(false);
         });

@@ -2,6 +2,8 @@
 //! pick the stage from the card's menu) or as a list; a new deal; the weighted forecast by month and the
 //! win rate. A workspace without a pipeline is offered the standard sales pipeline.
 
+use std::collections::BTreeMap;
+
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use rapport_core::ids::{DealId, MemberId, PartyId, PipelineId, StageId};
@@ -129,20 +131,22 @@ pub(crate) fn Deals() -> impl IntoView {
         let pipeline = pipeline.get()?;
         ctx.read(|ws| board(ws, pipeline))
     });
+    // Computed once for the summary line and the forecast table.
+    let forecast = Memo::new(move |_| {
+        let pipeline = pipeline.get()?;
+        ctx.read(|ws| queries::forecast(&ws.model, &ws.settings, Some(pipeline)))
+    });
     let summary = Memo::new(move |_| {
         let pipeline = pipeline.get()?;
+        let forecast = forecast.get()?;
         ctx.read(|ws| {
-            let forecast = queries::forecast(&ws.model, &ws.settings, Some(pipeline));
             let open: usize = forecast.values().map(|cell| cell.deals).sum();
             let weighted = forecast
                 .iter()
-                .fold(
-                    std::collections::BTreeMap::<String, i64>::new(),
-                    |mut sums, ((_, cur), c)| {
-                        *sums.entry(cur.clone()).or_default() += c.weighted_minor;
-                        sums
-                    },
-                )
+                .fold(BTreeMap::<String, i64>::new(), |mut sums, ((_, cur), c)| {
+                    *sums.entry(cur.clone()).or_default() += c.weighted_minor;
+                    sums
+                })
                 .into_iter()
                 .map(|(currency, minor)| widgets::money(minor, &currency))
                 .collect::<Vec<_>>()
@@ -214,7 +218,7 @@ pub(crate) fn Deals() -> impl IntoView {
                         Layout::List => view! { <DealList columns /> }.into_any(),
                     }
                 }}
-                {move || pipeline.get().map(|pipeline| view! { <Forecast pipeline /> })}
+                <Forecast forecast />
             </Show>
         </Page>
     }
@@ -465,23 +469,21 @@ fn DealList(columns: Vec<Column>) -> impl IntoView {
 
 /// Open deals' value by expected-close month, in full and weighted by each stage's probability.
 #[component]
-fn Forecast(pipeline: PipelineId) -> impl IntoView {
-    let ctx = WorkspaceCtx::use_ctx();
+fn Forecast(forecast: Memo<Option<queries::Forecast>>) -> impl IntoView {
     let rows = move || {
-        ctx.read(|ws| {
-            queries::forecast(&ws.model, &ws.settings, Some(pipeline))
-                .into_iter()
-                .map(|((month, currency), cell)| {
-                    (
-                        month.map_or_else(|| "No close date".to_owned(), month_name),
-                        cell.deals,
-                        widgets::money(cell.total_minor, &currency),
-                        widgets::money(cell.weighted_minor, &currency),
-                    )
-                })
-                .collect::<Vec<_>>()
-        })
-        .unwrap_or_default()
+        forecast
+            .get()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|((month, currency), cell)| {
+                (
+                    month.map_or_else(|| "No close date".to_owned(), month_name),
+                    cell.deals,
+                    widgets::money(cell.total_minor, &currency),
+                    widgets::money(cell.weighted_minor, &currency),
+                )
+            })
+            .collect::<Vec<_>>()
     };
     view! {
         <section class="panel" aria-labelledby="forecast-title" data-testid="forecast">
@@ -592,22 +594,15 @@ fn NewDeal(pipeline: PipelineId) -> impl IntoView {
                 created_at: now,
                 archived: false,
             };
-            match local::create(&shared, DealId::generate(&mut BrowserIds), deal).await {
-                Ok(()) => {
-                    title.set(String::new());
-                    amount.set(String::new());
-                    close.set(String::new());
-                    party.set(None);
-                    error.set(None);
-                    // Folded away again: the board is what one wants to see next.
-                    if let Some(form) = form.get_untracked() {
-                        form.set_open(false);
-                    }
-                    ctx.changed();
-                }
-                Err(failure) => {
-                    error.set(Some(format!("Not saved: {failure}")));
-                    ctx.report(&failure);
+            let created = local::create(&shared, DealId::generate(&mut BrowserIds), deal).await;
+            if ctx.settle(created, error) {
+                title.set(String::new());
+                amount.set(String::new());
+                close.set(String::new());
+                party.set(None);
+                // Folded away again: the board is what one wants to see next.
+                if let Some(form) = form.get_untracked() {
+                    form.set_open(false);
                 }
             }
             saving.set(false);

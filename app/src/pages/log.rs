@@ -93,33 +93,24 @@ pub(crate) fn LogInteraction() -> impl IntoView {
         saving.set(true);
         spawn_local(async move {
             let id = InteractionId::generate(&mut BrowserIds);
-            let at = interaction.at;
-            match local::log_interaction(&shared, id, interaction).await {
-                Ok(()) => {
-                    // Read back what was stored, so the confirmation shows exactly that.
-                    let stored = local::with_document(
-                        &shared,
-                        rapport_core::layout::DocKey::Interactions(
-                            rapport_core::layout::Month::of(at),
-                        ),
-                        |doc| document::get::<_, Interaction>(doc, &id.to_string()),
-                    )
-                    .await;
-                    let confirmation = match stored {
-                        Ok(Ok(Some(stored))) => confirmation(&stored, &party_name),
-                        _ => format!("{} with {party_name} logged.", label(kind_now)),
-                    };
-                    logged.set(Some(confirmation));
-                    error.set(None);
-                    summary.set(String::new());
-                    place.set(Place::NotAsked);
-                    party.set(None);
-                    ctx.changed();
-                }
-                Err(failure) => {
-                    error.set(Some(format!("Not saved: {failure}")));
-                    ctx.report(&failure);
-                }
+            let result = local::log_interaction(&shared, id, interaction).await;
+            let stored_in = result.as_ref().ok().copied();
+            if ctx.settle(result.map(|_| ()), error)
+                && let Some(key) = stored_in
+            {
+                // Read back what was stored, so the confirmation shows exactly that.
+                let stored = local::with_document(&shared, key, |doc| {
+                    document::get::<_, Interaction>(doc, &id.to_string())
+                })
+                .await;
+                let confirmation = match stored {
+                    Ok(Ok(Some(stored))) => confirmation(&stored, &party_name),
+                    _ => format!("{} with {party_name} logged.", label(kind_now)),
+                };
+                logged.set(Some(confirmation));
+                summary.set(String::new());
+                place.set(Place::NotAsked);
+                party.set(None);
             }
             saving.set(false);
         });

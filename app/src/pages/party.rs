@@ -139,16 +139,7 @@ fn PartyForm(id: PartyId, found: Memo<Option<Loaded>>) -> impl IntoView {
                 set_first(&mut party.phones, new_phone, "mobile");
             })
             .await;
-            match result {
-                Ok(()) => {
-                    error.set(None);
-                    ctx.changed();
-                }
-                Err(failure) => {
-                    error.set(Some(format!("Not saved: {failure}")));
-                    ctx.report(&failure);
-                }
-            }
+            ctx.settle(result, error);
             saving.set(false);
         });
     };
@@ -311,33 +302,23 @@ fn Timeline(id: PartyId) -> impl IntoView {
         ctx.read(|ws| {
             let mut items = queries::timeline(&ws.model, id);
             items.truncate(50);
-            // One pass over the interactions, not one per item.
-            let interactions: std::collections::HashMap<_, _> = ws
-                .model
-                .all_interactions()
-                .filter(|row| row.parties.contains(&id))
-                .map(|row| (row.id, row))
-                .collect();
             items
                 .into_iter()
-                .filter_map(|(at, item)| {
+                .map(|(at, item)| {
                     let (kind, text) = match item {
-                        TimelineItem::Interaction(iid) => {
-                            let row = interactions.get(&iid)?;
+                        TimelineItem::Interaction(row) => {
                             (super::log::label(row.kind()).to_owned(), row.summary.clone())
                         }
-                        TimelineItem::Task(tid) => {
-                            let row = ws.model.tasks.get(&tid)?;
+                        TimelineItem::Task(row) => {
                             let state = if row.done_at.is_some() { "Task done" } else { "Task" };
                             (state.to_owned(), row.title.clone())
                         }
-                        TimelineItem::Deal(did) => {
-                            let row = ws.model.deals.get(&did)?;
+                        TimelineItem::Deal(row) => {
                             let amount = crate::widgets::money(row.amount_minor, &row.currency);
                             ("Deal".to_owned(), format!("{} · {amount}", row.title))
                         }
                     };
-                    Some((at, kind, text))
+                    (at, kind, text)
                 })
                 .collect::<Vec<_>>()
         })
