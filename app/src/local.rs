@@ -13,9 +13,9 @@ use automerge::AutoCommit;
 use rapport_core::chunks::{self, ChunkKind};
 use rapport_core::document::{self, DocumentError, Record};
 use rapport_core::history;
-use rapport_core::ids::{IdSource, InteractionId, MemberId, Timestamp, WorkspaceId};
+use rapport_core::ids::{IdSource, InteractionId, MemberId, PartyId, Timestamp, WorkspaceId};
 use rapport_core::layout::{DocKey, Month};
-use rapport_core::model::{Interaction, WorkspaceSettings};
+use rapport_core::model::{Interaction, Party, WorkspaceSettings};
 use rapport_core::read_model::{DocRows, ReadModel};
 use rapport_core::workspace;
 
@@ -93,7 +93,9 @@ pub type Shared = Rc<RefCell<LocalWorkspace>>;
 #[derive(Debug)]
 struct PendingSave {
     document: rapport_core::layout::DocumentId,
-    increment: Vec<u8>,
+    kind: ChunkKind,
+    /// The new change, or the whole document if it was empty before.
+    bytes: Vec<u8>,
     rows_key: String,
     rows: Vec<u8>,
 }
@@ -159,23 +161,31 @@ pub async fn write(
     records: &[String],
     change: impl FnOnce(&mut AutoCommit) -> Result<(), LocalError>,
 ) -> Result<(), LocalError> {
+    write_then_rows(shared, key, records, change, |model, doc| {
+        model.refresh(key, doc, &records.iter().cloned().collect())
+    })
+    .await
+}
+
+/// [`write`], with the document's rows derived by `rows` (after the change) instead of re-read.
+async fn write_then_rows(
+    shared: &Shared,
+    key: DocKey,
+    records: &[String],
+    change: impl FnOnce(&mut AutoCommit) -> Result<(), LocalError>,
+    rows: impl FnOnce(&mut ReadModel, &mut AutoCommit) -> DocRows,
+) -> Result<(), LocalError> {
     let span = Span::start("rapport:edit");
     ensure_loaded(shared, key).await?;
     let (store, save, before) = {
         let mut ws = shared.borrow_mut();
         let before = ws.docs.get_mut(&key).map(AutoCommit::get_heads).unwrap_or_default();
-        let save = ws.apply(key, records, change)?;
+        let save = ws.apply(key, change, rows)?;
         (ws.store.clone(), save, before)
     };
     let span_store = Span::start("rapport:edit-store");
     let result = store
-        .save_with_rows(
-            save.document,
-            ChunkKind::Incremental,
-            &save.increment,
-            &save.rows_key,
-            &save.rows,
-        )
+        .save_with_rows(save.document, save.kind, &save.bytes, &save.rows_key, &save.rows)
         .await;
     if let Err(error) = result {
         // Not stored, so not shown: the document goes back to what the device holds — or, if the
@@ -202,7 +212,12 @@ pub async fn write(
     if let Some(on_change) = &shared.borrow().on_change {
         let _ = on_change.unbounded_send(key);
     }
-    compact_if_grown(shared, key, save.increment.len()).await;
+    match save.kind {
+        ChunkKind::Incremental => compact_if_grown(shared, key, save.bytes.len()).await,
+        ChunkKind::Snapshot => {
+            shared.borrow_mut().chunks.entry(key).or_default().snapshot_bytes += save.bytes.len();
+        }
+    }
     if let DocKey::Interactions(_) = key {
         register_in_root(shared, key).await?;
     }
@@ -351,31 +366,38 @@ pub async fn update_settings(
     Ok(())
 }
 
-/// Creates many records (an import): one stored change per document and batch of `BATCH` records, not
-/// one per record, so ten thousand rows take seconds. `progress` is told how many are stored so far; the
-/// page gets to paint between batches.
-pub async fn create_many<R: Record>(
+/// Creates many parties (an import): one stored change per document and batch of `BATCH` parties, not
+/// one per party, each written in bulk (`document::put_new`) and its rows derived from the values in
+/// hand, so ten thousand rows take seconds. `progress` is told how many are stored so far; the page
+/// gets to paint between batches.
+pub async fn create_parties(
     shared: &Shared,
-    records: Vec<(R::Id, R)>,
+    parties: Vec<(PartyId, Party)>,
     progress: impl Fn(usize),
 ) -> Result<(), LocalError> {
     const BATCH: usize = 500;
-    let mut by_document: BTreeMap<DocKey, Vec<(String, R)>> = BTreeMap::new();
-    for (id, record) in records {
-        by_document.entry(R::doc_key(&id)).or_default().push((id.to_string(), record));
+    let mut by_document: BTreeMap<DocKey, Vec<(PartyId, Party)>> = BTreeMap::new();
+    for (id, party) in parties {
+        by_document.entry(Party::doc_key(&id)).or_default().push((id, party));
     }
     let mut stored = 0;
-    for (key, records) in by_document {
-        let mut records = records.into_iter().peekable();
-        while records.peek().is_some() {
-            let batch: Vec<(String, R)> = records.by_ref().take(BATCH).collect();
-            let keys: Vec<String> = batch.iter().map(|(key, _)| key.clone()).collect();
-            write(shared, key, &keys, |doc| {
-                for (key, record) in &batch {
-                    document::put(doc, key, record)?;
-                }
-                Ok(())
-            })
+    for (key, parties) in by_document {
+        let mut parties = parties.into_iter().peekable();
+        while parties.peek().is_some() {
+            let batch: Vec<(PartyId, Party)> = parties.by_ref().take(BATCH).collect();
+            let keys: Vec<String> = batch.iter().map(|(id, _)| id.to_string()).collect();
+            write_then_rows(
+                shared,
+                key,
+                &keys,
+                |doc| {
+                    let new = keys.iter().map(String::as_str).zip(batch.iter().map(|(_, p)| p));
+                    Ok(document::put_new(doc, new)?)
+                },
+                |model, doc| {
+                    model.refresh_written_parties(key, doc, batch.iter().map(|(id, p)| (*id, p)))
+                },
+            )
             .await?;
             stored += batch.len();
             progress(stored);
@@ -814,17 +836,26 @@ impl LocalWorkspace {
     fn apply(
         &mut self,
         key: DocKey,
-        records: &[String],
         change: impl FnOnce(&mut AutoCommit) -> Result<(), LocalError>,
+        refreshed_rows: impl FnOnce(&mut ReadModel, &mut AutoCommit) -> DocRows,
     ) -> Result<PendingSave, LocalError> {
         let doc = self.docs.get_mut(&key).ok_or(LocalError::NotFound)?;
         let before = doc.get_heads();
         let span = Span::start("rapport:edit-change");
         change(doc)?;
         history::commit(doc, self.me, now());
-        // Exactly the new change. (`save_incremental` would also write everything loaded with the
-        // document: a freshly loaded document counts as never saved.)
-        let increment = doc.save_after(&before);
+        span.end();
+        let span = Span::start("rapport:edit-encode");
+        let (kind, bytes) = if before.is_empty() {
+            // A document that was empty is stored whole (a first import into it): a snapshot is
+            // compressed, several times quicker to encode than the change, and leaves nothing to
+            // compact.
+            (ChunkKind::Snapshot, doc.save())
+        } else {
+            // Exactly the new change. (`save_incremental` would also write everything loaded with
+            // the document: a freshly loaded document counts as never saved.)
+            (ChunkKind::Incremental, doc.save_after(&before))
+        };
         span.end();
         let span = Span::start("rapport:edit-rows");
         let rows = match key {
@@ -832,13 +863,14 @@ impl LocalWorkspace {
             DocKey::Interactions(_) if self.model.interactions_pending => {
                 self.model.replace_document(key, doc)
             }
-            _ => self.model.refresh(key, doc, &records.iter().cloned().collect()),
+            _ => refreshed_rows(&mut self.model, doc),
         };
         let rows = rows.encode();
         span.end();
         Ok(PendingSave {
             document: key.document_id(self.workspace),
-            increment,
+            kind,
+            bytes,
             rows_key: rows_key(self.workspace, key),
             rows,
         })

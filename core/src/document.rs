@@ -108,6 +108,45 @@ where
         .map_err(|source| DocumentError::Write { id: key.to_owned(), source: Box::new(source) })
 }
 
+/// Writes records that are new to `doc` (an import, a restore) in bulk. Reconciling straight into a
+/// document costs one splice of its op columns per field, about 0.7 ms per party in a document of 300
+/// (`cargo bench --bench import`). Reconciling into an *empty* document builds the value in memory and
+/// initialises the root in one step, so the records are built that way (in `doc` itself when it is
+/// empty, else in a scratch document) and each inserted into `doc` as one batch. A key that exists
+/// already is replaced, not merged: use [`put`] to change a record.
+pub fn put_new<'r, R: Reconcile + 'r>(
+    doc: &mut AutoCommit,
+    records: impl IntoIterator<Item = (&'r str, &'r R)>,
+) -> Result<(), DocumentError> {
+    let records: std::collections::BTreeMap<&str, &R> = records.into_iter().collect();
+    let reconcile = |target: &mut AutoCommit| {
+        autosurgeon::reconcile(target, &records).map_err(|source| DocumentError::Write {
+            id: records.keys().next().copied().unwrap_or_default().to_owned(),
+            source: Box::new(source),
+        })
+    };
+    // `is_empty` looks at committed changes only: with operations pending, initialising the root
+    // would drop them (found by the tests below).
+    if doc.is_empty() && doc.pending_ops() == 0 {
+        return reconcile(doc);
+    }
+    let mut scratch = new_document();
+    reconcile(&mut scratch)?;
+    let automerge::hydrate::Value::Map(built) = scratch.hydrate(automerge::ROOT, None)? else {
+        unreachable!("a document's root is a map");
+    };
+    for (key, record) in &records {
+        match built.get(key) {
+            Some(value) if value.is_object() => {
+                doc.batch_create_object(automerge::ROOT, *key, value, false)?;
+            }
+            // A record that reconciles to a scalar is one operation anyway.
+            _ => put(doc, key, record)?,
+        }
+    }
+    Ok(())
+}
+
 /// Reads the record under `key`, `None` if there is none. A record that does not match the schema is
 /// an error naming it; the rest of the document stays readable.
 pub fn get<D, R>(doc: &D, key: &str) -> Result<Option<R>, DocumentError>
@@ -232,6 +271,65 @@ mod tests {
         assert_eq!(back, acme());
         assert_eq!(back.role_list(), vec![Role::Customer]);
         assert_eq!(keys(&loaded), vec![id.to_string()]);
+    }
+
+    #[test]
+    fn records_written_in_a_batch_read_merge_and_edit_like_any_other() {
+        let mut party = acme();
+        party.notes = autosurgeon::Text::with_value("Заметка: привет");
+        party.phones.push(ContactPoint { label: "mobile".into(), value: "+7 900".into() });
+        let mut empty = new_document();
+        put_new(&mut empty, [("a", &party), ("b", &acme())]).unwrap();
+        empty.commit();
+        assert_eq!(get::<_, Party>(&empty, "a").unwrap().unwrap(), party);
+        let mut doc = new_document();
+        put(&mut doc, "old", &acme()).unwrap();
+        put_new(&mut doc, [("a", &party), ("b", &acme())]).unwrap();
+        doc.commit();
+        let loaded = load_document(&doc.save()).unwrap();
+        assert_eq!(get::<_, Party>(&loaded, "a").unwrap().unwrap(), party);
+        assert_eq!(get::<_, Party>(&loaded, "b").unwrap().unwrap(), acme());
+        assert_eq!(get::<_, Party>(&loaded, "old").unwrap().unwrap(), acme());
+
+        // Concurrent edits to different fields and to the notes' text merge as usual.
+        let mut other = doc.fork();
+        update(&mut doc, "a", |p: &mut Party| p.name = "Acme Corporation".into()).unwrap();
+        update(&mut other, "a", |p: &mut Party| {
+            p.notes.splice(0, 0, "! ");
+            p.set_role(Role::Supplier, true);
+        })
+        .unwrap();
+        doc.merge(&mut other).unwrap();
+        let merged: Party = get(&doc, "a").unwrap().unwrap();
+        assert_eq!(merged.name, "Acme Corporation");
+        assert_eq!(merged.notes.as_str(), "! Заметка: привет");
+        assert_eq!(merged.role_list(), vec![Role::Customer, Role::Supplier]);
+        assert!(conflicts(&doc, "a").unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_batch_among_many_committed_and_pending_records_keeps_every_record() {
+        let named = |n: usize| Party { name: format!("Party {n}"), ..acme() };
+        let mut doc = new_document();
+        // Keys interleave: the batch's records sort between, before and after the existing ones.
+        for n in (0..300).step_by(3) {
+            put(&mut doc, &format!("{n:04}"), &named(n)).unwrap();
+        }
+        doc.commit();
+        put(&mut doc, "0001", &named(1)).unwrap();
+        put(&mut doc, "zzzz", &named(9999)).unwrap();
+        let batch: Vec<(String, Party)> =
+            (0..300).filter(|n| n % 3 == 2).map(|n| (format!("{n:04}"), named(n))).collect();
+        put_new(&mut doc, batch.iter().map(|(key, party)| (key.as_str(), party))).unwrap();
+        doc.commit();
+        let loaded = load_document(&doc.save()).unwrap();
+        for n in (0..300).filter(|n| n % 3 != 1 || *n == 1) {
+            let key = format!("{n:04}");
+            assert_eq!(get::<_, Party>(&doc, &key).unwrap(), Some(named(n)), "{key}");
+            assert_eq!(get::<_, Party>(&loaded, &key).unwrap(), Some(named(n)), "{key} loaded");
+        }
+        assert_eq!(get::<_, Party>(&loaded, "zzzz").unwrap(), Some(named(9999)));
+        assert_eq!(keys(&loaded).len(), 202);
     }
 
     #[test]

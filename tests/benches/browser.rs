@@ -5,7 +5,8 @@
 //!
 //! Run with `scripts/bench-browser` (it builds the app and the relay first). `RAPPORT_BENCH_PARTIES` sets
 //! the demo size (default 10,000 parties, with 5× interactions, ÷5 deals, ÷2 tasks); the demo is cached in
-//! `~/.cache/rapport/bench-relay` so only the first run generates it.
+//! `~/.cache/rapport/bench-relay` so only the first run generates it. `RAPPORT_BENCH_ONLY=import` runs the
+//! CSV import alone.
 
 // The report on the terminal is what this program is for.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
@@ -72,6 +73,10 @@ fn cache_dir() -> PathBuf {
 }
 
 async fn measure(harness: &Harness, parties: usize) -> E2eResult<String> {
+    // `RAPPORT_BENCH_ONLY=import` times the CSV import alone (with a small demo, a quick run).
+    if std::env::var("RAPPORT_BENCH_ONLY").is_ok_and(|only| only == "import") {
+        return import_csv(harness, IMPORT_ROWS).await;
+    }
     let browser = harness.browser(Viewport::Desktop).await?;
     let mut report = format!("browser benchmark: {parties} parties\n");
 
@@ -317,10 +322,22 @@ async fn import_csv(harness: &Harness, rows: usize) -> E2eResult<String> {
     let summary = device.by_testid("import-summary").await?.text().await?;
     let progress = device.eval(PROGRESS_SEEN).await?;
     let long_tasks = device.eval(LONG_TASKS).await?;
+    let mut spans = String::new();
+    for name in [
+        "rapport:edit-change",
+        "rapport:edit-encode",
+        "rapport:edit-rows",
+        "rapport:edit-store",
+        "rapport:edit",
+    ] {
+        let total = device.eval(&TOTAL_MEASURE.replace("NAME", name)).await?;
+        spans += &format!("{name} {total}; ");
+    }
     Ok(format!(
         "import {rows} CSV rows into an empty workspace: preview {preview:.1} s; import {imported:.1} s (\"{summary}\")\n\
          \x20 progress updates shown: {progress}\n\
-         \x20 main-thread long tasks during the import: {long_tasks}\n"
+         \x20 main-thread long tasks during the import: {long_tasks}\n\
+         \x20 time in the writes (sum of measures): {spans}\n"
     ))
 }
 
@@ -411,6 +428,9 @@ const OPEN_MARKS: [&str; 2] = ["rapport:wasm-started", "rapport:workspace-open"]
 /// The steps of an edit, measured separately by the app.
 const EDIT_PARTS: [&str; 3] = ["rapport:edit-change", "rapport:edit-rows", "rapport:edit-store"];
 const MEASURE: &str = "const m = performance.getEntriesByName('NAME', 'measure'); return m.length ? m[m.length - 1].duration : null;";
+/// How many measures named NAME, and their total duration.
+const TOTAL_MEASURE: &str = "const m = performance.getEntriesByName('NAME', 'measure');
+    return m.length + ' × ' + m.reduce((a, e) => a + e.duration, 0).toFixed(0) + ' ms';";
 const ENTRY_START: &str =
     "const m = performance.getEntriesByName('NAME'); return m.length ? m[0].startTime : null;";
 const DOM_CONTENT_LOADED: &str =

@@ -57,6 +57,7 @@ async fn a_viewer_sees_the_workspace_and_is_offered_no_changes() {
 
 async fn invite(owner: &Browser, role: &str) -> E2eResult<String> {
     AppShell::open(owner, "/settings").await?;
+    owner.by_testid("invite-role").await?;
     owner
         .eval(&format!(
             "const s = document.querySelector('[data-testid=invite-role]'); s.value = '{role}';\

@@ -52,6 +52,7 @@ async fn choose_file(browser: &Browser, path: &Path) -> E2eResult {
 }
 
 async fn set_column(browser: &Browser, column: usize, field: &str) -> E2eResult {
+    browser.by_testid("mapping-select").await?;
     let set = browser
         .eval(&format!(
             "const s = document.querySelector('[data-testid=mapping-select][data-column=\"{column}\"]');

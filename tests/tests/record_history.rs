@@ -39,6 +39,7 @@ async fn save(browser: &Browser) -> E2eResult {
 }
 
 async fn set_day(browser: &Browser, days_from_today: i32) -> E2eResult {
+    browser.by_testid("as-of-date").await?;
     browser
         .eval(&format!(
             "const d = new Date(); d.setDate(d.getDate() + ({days_from_today}));

@@ -9,6 +9,7 @@ use serde_json::json;
 
 /// Sets an `<input type="date">` to the local day `days` from today, as a person picking it would.
 async fn set_date(browser: &Browser, testid: &str, days: i32) -> E2eResult {
+    browser.by_testid(testid).await?;
     browser
         .eval(&format!(
             "const d = new Date(); d.setDate(d.getDate() + ({days}));

@@ -127,7 +127,7 @@ fn Import() -> impl IntoView {
         progress.set(Some((0, total)));
         spawn_local(async move {
             let result =
-                local::create_many(&shared, records, |done| progress.set(Some((done, total))))
+                local::create_parties(&shared, records, |done| progress.set(Some((done, total))))
                     .await;
             progress.set(None);
             match result {
