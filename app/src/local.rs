@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::rc::Rc;
 
 use automerge::AutoCommit;
+use rapport_core::backup::Backup;
 use rapport_core::chunks::{self, ChunkKind};
 use rapport_core::document::{self, DocumentError, Record};
 use rapport_core::history;
@@ -654,6 +655,57 @@ pub async fn merge_remote(
         shared.borrow_mut().chunks.insert(key, stats);
     }
     Ok(true)
+}
+
+/// Every document of the workspace with content, saved whole (a backup).
+pub async fn all_documents(shared: &Shared) -> Result<Vec<(DocKey, Vec<u8>)>, LocalError> {
+    ensure_loaded(shared, DocKey::Root).await?;
+    let keys = shared.borrow().document_keys();
+    let mut documents = Vec::with_capacity(keys.len());
+    for key in keys {
+        let saved = with_document(shared, key, |doc| (!doc.is_empty()).then(|| doc.save())).await?;
+        documents.extend(saved.map(|bytes| (key, bytes)));
+    }
+    Ok(documents)
+}
+
+/// What restoring a backup did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Restored {
+    /// Documents that gained changes from the backup.
+    pub changed: usize,
+    /// Documents that already held everything in the backup.
+    pub unchanged: usize,
+    /// The backup is of another workspace: its settings (members, pipelines) were not merged into
+    /// this one's; its records were.
+    pub other_workspace: bool,
+}
+
+/// Merges a backup's documents into this workspace. Merging never loses what either side has, and what
+/// the backup adds goes to the relay like any local edit.
+pub async fn restore_documents(shared: &Shared, backup: Backup) -> Result<Restored, LocalError> {
+    let other_workspace = backup.workspace != shared.borrow().workspace;
+    let mut restored = Restored { other_workspace, ..Restored::default() };
+    for (key, bytes) in backup.documents {
+        if key == DocKey::Root && other_workspace {
+            continue;
+        }
+        let changed =
+            merge_remote(shared, key, |doc| doc.load_incremental(&bytes).map(|_| ())).await?;
+        if !changed {
+            restored.unchanged += 1;
+            continue;
+        }
+        restored.changed += 1;
+        note_unsynced(shared, key, &[]).await;
+        if let Some(on_change) = &shared.borrow().on_change {
+            let _ = on_change.unbounded_send(key);
+        }
+        if let DocKey::Interactions(_) = key {
+            register_in_root(shared, key).await?;
+        }
+    }
+    Ok(restored)
 }
 
 /// Marks the workspace on this device as connected to the relay (or not): a linked workspace syncs

@@ -1,4 +1,4 @@
-//! Small pieces several pages share: choosing a party, a segmented choice, and writing dates and money the way the user's
+//! Small pieces several pages share: choosing a party, a segmented choice, role names, and writing dates and money the way the user's
 //! language does.
 
 mod party_picker;
@@ -8,6 +8,7 @@ pub(crate) use party_picker::PartyPicker;
 pub(crate) use segmented::Segmented;
 
 use rapport_core::ids::Timestamp;
+use rapport_core::model::Role;
 use wasm_bindgen::JsValue;
 
 /// The browser's language, for dates and numbers.
@@ -75,4 +76,17 @@ pub(crate) fn local_day_start(days: i32) -> Timestamp {
     date.set_milliseconds(0);
     date.set_date((date.get_date() as i32 + days) as u32);
     Timestamp(date.get_time() as i64)
+}
+
+/// A relationship role as the screens name it, one and many ("Customer", "Customers").
+pub(crate) fn role_label(role: Role) -> (&'static str, &'static str) {
+    match role {
+        Role::Customer => ("Customer", "Customers"),
+        Role::Prospect => ("Prospect", "Prospects"),
+        Role::Supplier => ("Supplier", "Suppliers"),
+        Role::Investor => ("Investor", "Investors"),
+        Role::Employee => ("Employee", "Employees"),
+        Role::Partner => ("Partner", "Partners"),
+        Role::Other => ("Other", "Others"),
+    }
 }

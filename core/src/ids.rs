@@ -163,6 +163,10 @@ define_id!(
     FeedbackId
 );
 define_id!(
+    /// A saved view of the people list.
+    ViewId
+);
+define_id!(
     /// A saved filter.
     SegmentId
 );

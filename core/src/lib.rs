@@ -13,12 +13,14 @@
 //! - [`read_model`]: flat rows derived from documents, refreshed from Automerge patches.
 //! - [`queries`]: lists, timeline, due tasks and reminders, pipeline forecast.
 //! - [`history`]: who changed which field when; the workspace as of a past time.
+//! - [`backup`]: the whole workspace as one JSON file, and reading it back.
 //! - [`demo`]: the seeded demo workspace generator.
 //! - [`health`]: the relay's health report (wire type).
 //! - [`presence`]: who is online and what they look at (ephemeral, never stored).
 //! - [`protocol`]: the automerge-repo websocket protocol and its CBOR codec.
 //! - [`sync_client`]: a device's side of that protocol, sans IO.
 
+pub mod backup;
 pub mod chunks;
 pub mod demo;
 pub mod document;

@@ -22,7 +22,8 @@ pub use party::{
     Address, Consent, ContactPoint, CustomValue, LinkKind, Party, PartyKind, PartyLink, Role,
 };
 pub use settings::{
-    CustomFieldDef, FieldKind, Member, Pipeline, PipelineKind, RecordKind, Stage, WorkspaceSettings,
+    CustomFieldDef, FieldKind, Member, Pipeline, PipelineKind, RecordKind, SavedView, Stage,
+    WorkspaceSettings,
 };
 pub use task::{RecordRef, Recurrence, RecurrenceUnit, Task};
 

@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 
 use crate::ids::{MemberId, PartyId, PipelineId, StageId, Timestamp};
 use crate::layout::Month;
-use crate::model::{Role, WorkspaceSettings};
+use crate::model::{Role, SavedView, WorkspaceSettings};
 
 use crate::read_model::{
-    DealRow, DealStatusRow, InteractionRow, PartyRow, ReadModel, RoleRow, TaskRow,
+    DealRow, DealStatusRow, InteractionRow, PartyKindRow, PartyRow, ReadModel, RoleRow, TaskRow,
 };
 use crate::search::fold;
 
@@ -24,6 +24,25 @@ pub enum PartySort {
     LeastRecentlyContacted,
 }
 
+impl PartySort {
+    pub const ALL: [PartySort; 3] =
+        [PartySort::Name, PartySort::Newest, PartySort::LeastRecentlyContacted];
+
+    /// How a saved view stores it.
+    pub fn key(self) -> &'static str {
+        match self {
+            PartySort::Name => "name",
+            PartySort::Newest => "newest",
+            PartySort::LeastRecentlyContacted => "least-recently-contacted",
+        }
+    }
+
+    /// The sort stored as `key`; an unknown key (a newer version's) sorts by name.
+    pub fn from_key(key: &str) -> PartySort {
+        PartySort::ALL.into_iter().find(|sort| sort.key() == key).unwrap_or_default()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PartyFilter {
     /// Words to search for (see [`crate::search`]); empty lists everyone.
@@ -31,7 +50,24 @@ pub struct PartyFilter {
     pub role: Option<Role>,
     pub tag: Option<String>,
     pub owner: Option<MemberId>,
+    /// Only people, or only organisations.
+    pub kind: Option<PartyKindRow>,
     pub include_archived: bool,
+}
+
+impl PartyFilter {
+    /// The filter a saved view stands for, opened by `me`.
+    pub fn of_view(view: &SavedView, me: Option<MemberId>) -> (PartyFilter, PartySort) {
+        let filter = PartyFilter {
+            query: view.query.clone(),
+            role: view.role.as_deref().and_then(Role::from_key),
+            tag: view.tag.clone(),
+            owner: if view.only_mine { me } else { None },
+            kind: None,
+            include_archived: false,
+        };
+        (filter, PartySort::from_key(&view.sort))
+    }
 }
 
 /// Parties matching `filter`, sorted.
@@ -59,6 +95,7 @@ pub fn parties_page<'m>(
             && role.is_none_or(|role| row.roles.contains(&role))
             && tag.as_deref().is_none_or(|tag| row.tags.iter().any(|t| fold(t) == tag))
             && filter.owner.is_none_or(|owner| row.owner == Some(owner))
+            && filter.kind.is_none_or(|kind| row.kind == kind)
     };
     let mut rows: Vec<&PartyRow> = if filter.query.trim().is_empty() {
         model.parties.values().filter(keep).collect()
@@ -425,6 +462,51 @@ mod tests {
     }
 
     #[test]
+    fn a_saved_view_reopens_the_same_list_for_whoever_opens_it() {
+        let f = fixture();
+        let me = MemberId::from_bytes([7; 16]);
+        let filter = PartyFilter {
+            query: "adams".into(),
+            role: Some(Role::Customer),
+            tag: Some("vip".into()),
+            owner: Some(me),
+            kind: None,
+            include_archived: false,
+        };
+        let view = SavedView {
+            name: "My VIP customers".into(),
+            query: "adams".into(),
+            role: Some("customer".into()),
+            tag: Some("vip".into()),
+            only_mine: true,
+            sort: "least-recently-contacted".into(),
+        };
+        assert_eq!(
+            PartyFilter::of_view(&view, Some(me)),
+            (filter, PartySort::LeastRecentlyContacted)
+        );
+        // "Mine" is whoever opens it.
+        let other = MemberId::from_bytes([8; 16]);
+        assert_eq!(PartyFilter::of_view(&view, Some(other)).0.owner, Some(other));
+
+        let view = SavedView {
+            name: "Customers".into(),
+            role: Some("customer".into()),
+            sort: "newest".into(),
+            ..SavedView::default()
+        };
+        let (filter, sort) = PartyFilter::of_view(&view, None);
+        let names: Vec<&str> =
+            parties(&f.model, &filter, sort).iter().map(|row| row.name.as_str()).collect();
+        assert_eq!(names, ["Acme", "Zoë Adams"]);
+        // A sort this version does not know falls back to names.
+        assert_eq!(PartySort::from_key("by-mood"), PartySort::Name);
+        for sort in PartySort::ALL {
+            assert_eq!(PartySort::from_key(sort.key()), sort);
+        }
+    }
+
+    #[test]
     fn parties_filter_by_role_and_sort_by_name_or_contact() {
         let f = fixture();
         let customers = PartyFilter { role: Some(Role::Customer), ..PartyFilter::default() };
@@ -441,6 +523,11 @@ mod tests {
         assert_eq!(by_contact, ["Acme", "Zoë Adams", "Борис Петров"], "never contacted first");
         let searched = PartyFilter { query: "бор".into(), ..PartyFilter::default() };
         assert_eq!(parties(&f.model, &searched, PartySort::Name).len(), 1);
+        let of_kind = |kind| PartyFilter { kind: Some(kind), ..PartyFilter::default() };
+        assert_eq!(parties(&f.model, &of_kind(PartyKindRow::Person), PartySort::Name).len(), 3);
+        assert!(
+            parties(&f.model, &of_kind(PartyKindRow::Organisation), PartySort::Name).is_empty()
+        );
         let newest: Vec<&str> = parties(&f.model, &everyone, PartySort::Newest)
             .iter()
             .map(|r| r.name.as_str())

@@ -408,6 +408,11 @@ impl ReadModel {
         Ok(())
     }
 
+    /// The people who work at organisation `org` (links of kind "works at"), in id order.
+    pub fn people_at(&self, org: PartyId) -> impl Iterator<Item = &PartyRow> {
+        self.members_of.get(&org).into_iter().flatten().filter_map(|id| self.parties.get(id))
+    }
+
     fn set_party(&mut self, id: PartyId, row: Option<PartyRow>) {
         let old = match row {
             Some(row) => self.parties.insert(id, row),

@@ -73,8 +73,10 @@ fn cache_dir() -> PathBuf {
 }
 
 async fn measure(harness: &Harness, parties: usize) -> E2eResult<String> {
-    // `RAPPORT_BENCH_ONLY=import` times the CSV import alone (with a small demo, a quick run).
-    if std::env::var("RAPPORT_BENCH_ONLY").is_ok_and(|only| only == "import") {
+    // `RAPPORT_BENCH_ONLY=import` times the CSV import alone (with a small demo, a quick run);
+    // `RAPPORT_BENCH_ONLY=scroll` the list's scrolling alone.
+    let only = std::env::var("RAPPORT_BENCH_ONLY").unwrap_or_default();
+    if only == "import" {
         return import_csv(harness, IMPORT_ROWS).await;
     }
     let browser = harness.browser(Viewport::Desktop).await?;
@@ -88,6 +90,10 @@ async fn measure(harness: &Harness, parties: usize) -> E2eResult<String> {
         "first start (fetch the demo, store documents and rows): {:.1} s\n",
         started.elapsed().as_secs_f64()
     );
+    if only == "scroll" {
+        report += &scroll_the_list(&browser, parties).await?;
+        return Ok(report);
+    }
     let transfer = browser.eval(FIRST_LOAD_TRANSFER).await?;
     report += &format!("first load, bytes over the network (page and its files): {transfer}\n");
     browser
@@ -202,6 +208,7 @@ async fn measure(harness: &Harness, parties: usize) -> E2eResult<String> {
         let usage = browser.eval(STORAGE_USAGE).await?;
         report += &format!("  origin storage in use (navigator.storage.estimate): {usage} bytes\n");
     }
+    report += &scroll_the_list(&browser, parties).await?;
     report += &sync_through_the_relay(harness, &browser, parties).await?;
     report += &import_csv(harness, IMPORT_ROWS).await?;
     let errors = browser.console_errors().await?;
@@ -340,6 +347,53 @@ async fn import_csv(harness: &Harness, rows: usize) -> E2eResult<String> {
          \x20 time in the writes (sum of measures): {spans}\n"
     ))
 }
+
+/// Issue 5: the people list scrolled by script one step per animation frame, slow (a reading pace) and
+/// fast (a flick), through the whole list: the intervals between frames (16.7 ms at 60 Hz when every
+/// frame is on time), how many frames took longer than one and a half intervals, and the long tasks.
+async fn scroll_the_list(browser: &Browser, parties: usize) -> E2eResult<String> {
+    browser.open("/parties").await?;
+    wait_for_count(browser, parties, 60).await?;
+    let mut report = String::new();
+    for (name, step) in [("slow, 8 px a frame", 8), ("fast, 160 px a frame", 160)] {
+        browser.eval("window.__longTasks = []; return 1;").await?;
+        let frames = browser.eval(&SCROLL_FRAMES.replace("STEP", &step.to_string())).await?;
+        let frames: Vec<f64> = serde_json::from_value(frames).unwrap_or_default();
+        let late = frames.iter().filter(|&&f| f > 25.0).count();
+        let mut sorted = frames.clone();
+        sorted.sort_by(f64::total_cmp);
+        let p95 = sorted.get(sorted.len() * 95 / 100).copied().unwrap_or_default();
+        let rows = browser
+            .eval("return document.querySelectorAll('[data-testid=party-row]').length;")
+            .await?;
+        report += &line(&format!("list scroll {name}: frame interval"), &frames, "ms");
+        report += &format!(
+            "  p95 {p95:.1} ms; frames later than 25 ms: {late} of {}; rows in the DOM at the end: {rows}; long tasks: {}\n",
+            frames.len(),
+            browser.eval(LONG_TASKS).await?
+        );
+    }
+    Ok(report)
+}
+
+/// Scrolls the people list by STEP pixels each animation frame for 600 frames (or to its end) and
+/// returns the intervals between frames.
+const SCROLL_FRAMES: &str = "
+    const v = document.querySelector('[data-testid=party-viewport]');
+    v.scrollTop = 0;
+    return new Promise(resolve => {
+        const frames = [];
+        let last = null;
+        const step = t => {
+            if (last !== null) frames.push(t - last);
+            last = t;
+            const before = v.scrollTop;
+            v.scrollTop = before + STEP;
+            if (frames.length < 600 && v.scrollTop !== before) requestAnimationFrame(step);
+            else resolve(frames);
+        };
+        requestAnimationFrame(step);
+    });";
 
 /// Records when the import's progress text changes.
 const RECORD_PROGRESS: &str = "

@@ -2,6 +2,8 @@
 //! records, form fields. Each waits for what a person would wait for, and reads the page in one script
 //! where the page may be reloading (element handles go stale across reloads).
 
+use std::path::{Path, PathBuf};
+
 use crate::pages::AppShell;
 use crate::{Browser, E2eResult, wait_until};
 
@@ -163,4 +165,51 @@ pub async fn sign_up_and_upload(browser: &Browser, email: &str, name: &str) -> E
     create_account(browser, email, name).await?;
     click_when_enabled(browser, "link-workspace").await?;
     sync_state(browser, "synced", 30).await
+}
+
+/// Clicks `testid` once scrolled to the middle of the screen (a phone's bottom bar covers the bottom).
+pub async fn click_centred(browser: &Browser, testid: &str) -> E2eResult {
+    browser.by_testid(testid).await?;
+    browser
+        .eval(&format!(
+            "document.querySelector('[data-testid={testid}]').scrollIntoView({{ block: 'center' }}); return 1;"
+        ))
+        .await?;
+    browser.by_testid(testid).await?.click().await?;
+    Ok(())
+}
+
+/// Downloads of this browser go to `dir`.
+pub async fn downloads_into(browser: &Browser, dir: &Path) -> E2eResult {
+    browser
+        .cdp(
+            "Browser.setDownloadBehavior",
+            serde_json::json!({ "behavior": "allow", "downloadPath": dir.to_str().expect("a UTF-8 path") }),
+        )
+        .await?;
+    Ok(())
+}
+
+/// Clicks `testid` and waits for the finished download ending in `extension` in `dir`: the file is there,
+/// not empty, and no partial download (`.crdownload`) is left.
+pub async fn download(
+    browser: &Browser,
+    testid: &str,
+    dir: &Path,
+    extension: &str,
+) -> E2eResult<PathBuf> {
+    click_centred(browser, testid).await?;
+    wait_until(&format!("a downloaded .{extension} file"), 20, || async {
+        let paths: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map(|entries| entries.filter_map(Result::ok).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        if paths.iter().any(|p| p.extension().is_some_and(|e| e == "crdownload")) {
+            return Ok(None);
+        }
+        Ok(paths.into_iter().find(|p| {
+            p.extension().is_some_and(|e| e == extension)
+                && std::fs::metadata(p).is_ok_and(|m| m.len() > 0)
+        }))
+    })
+    .await
 }

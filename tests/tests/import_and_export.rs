@@ -5,7 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
-use rapport_e2e::flows::{open_record, party_count};
+use rapport_e2e::flows::{
+    click_centred as click, download, downloads_into, open_record, party_count,
+};
 use rapport_e2e::pages::AppShell;
 use rapport_e2e::{Browser, E2eResult, Viewport, run, wait_until, workspace_root};
 use serde_json::json;
@@ -34,17 +36,6 @@ async fn texts(browser: &Browser, testid: &str) -> E2eResult<Vec<String>> {
     Ok(serde_json::from_value(value).unwrap_or_default())
 }
 
-/// Clicks `testid` once scrolled to the middle of the screen (a phone's bottom bar covers the bottom).
-async fn click(browser: &Browser, testid: &str) -> E2eResult {
-    browser
-        .eval(&format!(
-            "document.querySelector('[data-testid={testid}]').scrollIntoView({{ block: 'center' }}); return 1;"
-        ))
-        .await?;
-    browser.by_testid(testid).await?.click().await?;
-    Ok(())
-}
-
 async fn choose_file(browser: &Browser, path: &Path) -> E2eResult {
     let input = browser.by_testid("import-file").await?;
     input.send_keys(path.to_str().expect("a UTF-8 path")).await?;
@@ -61,41 +52,6 @@ async fn set_column(browser: &Browser, column: usize, field: &str) -> E2eResult 
         .await?;
     assert_eq!(set, field);
     Ok(())
-}
-
-/// Downloads of this browser go to `dir`.
-async fn downloads_into(browser: &Browser, dir: &Path) -> E2eResult {
-    browser
-        .cdp(
-            "Browser.setDownloadBehavior",
-            json!({ "behavior": "allow", "downloadPath": dir.to_str().expect("a UTF-8 path") }),
-        )
-        .await?;
-    Ok(())
-}
-
-/// Clicks `testid` and waits for the finished download ending in `extension` in `dir`: the file is there,
-/// not empty, and no partial download (`.crdownload`) is left.
-async fn download(
-    browser: &Browser,
-    testid: &str,
-    dir: &Path,
-    extension: &str,
-) -> E2eResult<PathBuf> {
-    click(browser, testid).await?;
-    wait_until(&format!("a downloaded .{extension} file"), 20, || async {
-        let paths: Vec<PathBuf> = std::fs::read_dir(dir)
-            .map(|entries| entries.filter_map(Result::ok).map(|e| e.path()).collect())
-            .unwrap_or_default();
-        if paths.iter().any(|p| p.extension().is_some_and(|e| e == "crdownload")) {
-            return Ok(None);
-        }
-        Ok(paths.into_iter().find(|p| {
-            p.extension().is_some_and(|e| e == extension)
-                && std::fs::metadata(p).is_ok_and(|m| m.len() > 0)
-        }))
-    })
-    .await
 }
 
 #[tokio::test]

@@ -1,10 +1,11 @@
-//! Import people and organisations from CSV (with a preview of what each column becomes) or vCard, and
-//! export them as CSV or vCard. Nothing is written until the user has seen what will happen: how many
+//! Import people and organisations from CSV (with a preview of what each column becomes) or vCard,
+//! export them as CSV or vCard, and back the whole workspace up as JSON and restore it. Nothing is written until the user has seen what will happen: how many
 //! records are new, which rows are skipped and why, which are already in Rapport. Works offline: the
 //! file never leaves the device.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use rapport_core::backup;
 use rapport_core::ids::PartyId;
 use rapport_core::interchange::{
     self, Candidate, Field, ImportPlan, KnownParties, Skipped, Table, TextEncoding,
@@ -47,6 +48,7 @@ pub(crate) fn ImportExport() -> impl IntoView {
                 <Import />
             </Show>
             <Export />
+            <BackupAndRestore />
         </Page>
     }
 }
@@ -112,7 +114,6 @@ fn Import() -> impl IntoView {
         let (Some(file), Some(plan)) = (loaded.get_untracked(), plan.get_untracked()) else {
             return;
         };
-        let Some(shared) = ctx.shared() else { return };
         let (file_name, unit) = match &file {
             Loaded::Csv { file, .. } => (file.clone(), "Row"),
             Loaded::Vcard { file, .. } => (file.clone(), "Card"),
@@ -126,6 +127,11 @@ fn Import() -> impl IntoView {
         let total = records.len();
         progress.set(Some((0, total)));
         spawn_local(async move {
+            // Clicked while the workspace is still opening: the import waits for it.
+            let Some(shared) = ctx.shared_once_open().await else {
+                progress.set(None);
+                return;
+            };
             let result =
                 local::create_parties(&shared, records, |done| progress.set(Some((done, total))))
                     .await;
@@ -409,6 +415,122 @@ fn Export() -> impl IntoView {
                 <button type="button" data-testid="export-ics" disabled=move || busy.get() on:click=move |_| export("ics")>"Tasks as calendar (ICS)"</button>
             </div>
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+        </section>
+    }
+}
+
+/// The whole workspace as one JSON file, and merging such a file back in.
+#[component]
+fn BackupAndRestore() -> impl IntoView {
+    let ctx = WorkspaceCtx::use_ctx();
+    let sync = SyncCtx::use_ctx();
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let chosen = RwSignal::new(None::<(String, backup::Backup)>);
+    let restored = RwSignal::new(None::<local::Restored>);
+    let input = NodeRef::<leptos::html::Input>::new();
+    let save = move |_| {
+        busy.set(true);
+        spawn_local(async move {
+            let Some(shared) = ctx.shared_once_open().await else {
+                busy.set(false);
+                return;
+            };
+            match local::all_documents(&shared).await {
+                Ok(documents) => {
+                    let workspace = shared.borrow().workspace;
+                    let file = backup::Backup { workspace, created_at: local::now(), documents };
+                    let day = crate::widgets::date_input_value(local::now());
+                    let name = format!("rapport-backup-{day}.json");
+                    let text = backup::to_json(&file);
+                    error.set(download(&name, "application/json", &text).err());
+                }
+                Err(failure) => error.set(Some(format!("Could not read the workspace: {failure}"))),
+            }
+            busy.set(false);
+        });
+    };
+    let pick = move |_| {
+        let Some(file) = input.get_untracked().and_then(|i| i.files()).and_then(|f| f.get(0))
+        else {
+            return;
+        };
+        restored.set(None);
+        error.set(None);
+        chosen.set(None);
+        spawn_local(async move {
+            let name = file.name();
+            let text = match wasm_bindgen_futures::JsFuture::from(file.text()).await {
+                Ok(text) => text.as_string().unwrap_or_default(),
+                Err(_) => {
+                    error.set(Some(format!("{name} could not be read.")));
+                    return;
+                }
+            };
+            match backup::from_json(&text) {
+                Ok(file) => chosen.set(Some((name, file))),
+                Err(why) => error.set(Some(format!("{name}: {why}. Nothing was restored."))),
+            }
+        });
+    };
+    let restore = move |_| {
+        let Some((_, file)) = chosen.get_untracked() else { return };
+        busy.set(true);
+        spawn_local(async move {
+            let Some(shared) = ctx.shared_once_open().await else {
+                busy.set(false);
+                return;
+            };
+            match local::restore_documents(&shared, file).await {
+                Ok(done) => {
+                    restored.set(Some(done));
+                    chosen.set(None);
+                    if let Some(input) = input.get_untracked() {
+                        input.set_value("");
+                    }
+                    ctx.changed();
+                }
+                Err(failure) => {
+                    error.set(Some(format!("The restore stopped: {failure}. What was merged before stays; restoring again finishes it.")));
+                    ctx.report(&failure);
+                }
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <section class="panel" aria-labelledby="backup-title" data-testid="backup">
+            <h2 id="backup-title">"Backup"</h2>
+            <p class="hint">"Everything in this workspace — people, interactions, tasks, deals, settings, and every change's history — as one JSON file. Restoring merges a backup in: nothing here is overwritten, and restoring twice changes nothing."</p>
+            <div class="actions-row">
+                <button type="button" data-testid="backup-download" disabled=move || busy.get() on:click=save>"Download a backup"</button>
+            </div>
+            <Show when=move || sync.can_edit()>
+                <label class="file">
+                    "Restore from a backup"
+                    <input type="file" accept=".json,application/json" data-testid="restore-file" node_ref=input on:change=pick />
+                </label>
+            </Show>
+            {move || chosen.get().map(|(name, file)| view! {
+                <p data-testid="restore-plan">
+                    {format!(
+                        "{name}: {} documents, made {}.",
+                        file.documents.len(),
+                        crate::widgets::local_date(file.created_at)
+                    )}
+                </p>
+                <button type="button" class="primary" data-testid="restore-start" disabled=move || busy.get() on:click=restore>"Restore"</button>
+            })}
+            {move || restored.get().map(|done| view! {
+                <p role="status" data-testid="restore-report">
+                    {format!(
+                        "Restored: {} documents gained changes, {} were already up to date.",
+                        done.changed, done.unchanged
+                    )}
+                    {done.other_workspace.then_some(" The backup is of another workspace: its records were added, its settings (members, pipelines) were not.")}
+                </p>
+            })}
+            {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="backup-error">{e}</p> })}
         </section>
     }
 }

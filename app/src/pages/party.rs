@@ -1,6 +1,6 @@
-//! One person or organisation: edit the main details; when two people changed the same field at the same
-//! time, both values are shown and the user picks one. (The full record page — timeline, quick log,
-//! tasks — comes with the CRM screens.)
+//! One person or organisation: details with validation, relationship (kind, roles, where they work),
+//! keep-in-touch, next steps, timeline and history; when two people changed the same field at the same
+//! time, both values are shown and the user picks one.
 
 use automerge::ScalarValue;
 use leptos::prelude::*;
@@ -11,6 +11,8 @@ use rapport_core::history;
 use rapport_core::ids::PartyId;
 use rapport_core::model::{ContactPoint, Party};
 use rapport_core::queries::{self, TimelineItem};
+
+mod profile;
 
 use super::Page;
 use crate::local;
@@ -75,13 +77,41 @@ pub(crate) fn PartyPage() -> impl IntoView {
     }
 }
 
-/// The values the form edits, as stored.
-fn form_values(party: &Party) -> (String, String, String) {
+/// The values the form edits, as stored: name, first email, first phone, tags separated by commas.
+fn form_values(party: &Party) -> (String, String, String, String) {
     (
         party.name.clone(),
         party.emails.first().map(|e| e.value.clone()).unwrap_or_default(),
         party.phones.first().map(|p| p.value.clone()).unwrap_or_default(),
+        rapport_core::model::names(&party.tags).collect::<Vec<_>>().join(", "),
     )
+}
+
+/// Tags typed as "vip, moscow , vip": each once, trimmed, in the order typed.
+fn parse_tags(text: &str) -> Vec<String> {
+    let mut tags: Vec<String> = Vec::new();
+    for tag in text.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+        if !tags.iter().any(|t| t == tag) {
+            tags.push(tag.to_owned());
+        }
+    }
+    tags
+}
+
+/// Why the typed values cannot be saved, if they cannot.
+fn invalid(name: &str, email: &str, phone: &str) -> Option<String> {
+    use rapport_core::interchange::{is_email, is_phone};
+    if name.is_empty() {
+        Some("A name is required.".into())
+    } else if !email.is_empty() && !is_email(email) {
+        Some(format!("“{email}” is not an email address (like name@example.com)."))
+    } else if !phone.is_empty() && !is_phone(phone) {
+        Some(format!(
+            "“{phone}” is not a phone number (at least five digits; + ( ) - . / and spaces allowed)."
+        ))
+    } else {
+        None
+    }
 }
 
 #[component]
@@ -92,15 +122,19 @@ fn PartyForm(id: PartyId, found: Memo<Option<Loaded>>) -> impl IntoView {
     let name = RwSignal::new(initial.0.clone());
     let email = RwSignal::new(initial.1.clone());
     let phone = RwSignal::new(initial.2.clone());
+    let tags = RwSignal::new(initial.3.clone());
     // A colleague's change shows in the form at once — except in a field this user is typing in, which
     // keeps what they typed.
     let stored = StoredValue::new(initial);
     Effect::new(move || {
         let Some(now) = found.with(|f| f.as_ref().map(|f| form_values(&f.party))) else { return };
         stored.update_value(|before| {
-            for (field, old, new) in
-                [(name, &before.0, &now.0), (email, &before.1, &now.1), (phone, &before.2, &now.2)]
-            {
+            for (field, old, new) in [
+                (name, &before.0, &now.0),
+                (email, &before.1, &now.1),
+                (phone, &before.2, &now.2),
+                (tags, &before.3, &now.3),
+            ] {
                 if field.get_untracked() == *old && old != new {
                     field.set(new.clone());
                 }
@@ -114,6 +148,7 @@ fn PartyForm(id: PartyId, found: Memo<Option<Loaded>>) -> impl IntoView {
             name.with(|n| n.trim() != s.0)
                 || email.with(|e| e.trim() != s.1)
                 || phone.with(|p| p.trim() != s.2)
+                || tags.with(|t| parse_tags(t).join(", ") != s.3)
         })
     });
     crate::pwa::PwaCtx::use_ctx().track_unsaved(dirty);
@@ -127,16 +162,22 @@ fn PartyForm(id: PartyId, found: Memo<Option<Loaded>>) -> impl IntoView {
             email.get_untracked().trim().to_owned(),
             phone.get_untracked().trim().to_owned(),
         );
-        if new_name.is_empty() {
-            error.set(Some("A name is required.".into()));
+        if let Some(why) = invalid(&new_name, &new_email, &new_phone) {
+            error.set(Some(why));
             return;
         }
+        let new_tags = parse_tags(&tags.get_untracked());
         saving.set(true);
         spawn_local(async move {
             let result = local::update(&shared, id, move |party: &mut Party| {
                 party.name = new_name;
                 set_first(&mut party.emails, new_email, "work");
                 set_first(&mut party.phones, new_phone, "mobile");
+                // Removed tags leave the set; kept and added ones are present (a set merges).
+                party.tags.retain(|tag, _| new_tags.contains(tag));
+                for tag in new_tags {
+                    party.tags.insert(tag, true);
+                }
             })
             .await;
             ctx.settle(result, error);
@@ -156,7 +197,8 @@ fn PartyForm(id: PartyId, found: Memo<Option<Loaded>>) -> impl IntoView {
             let conflicts = conflicts();
             (!conflicts.is_empty() && !read_only()).then(|| view! { <Conflicts id conflicts /> })
         }}
-        <form class="record-form" on:submit=save data-testid="party-form">
+        // `novalidate`: the form checks email and phone itself and says why in the page's words.
+        <form class="record-form" on:submit=save data-testid="party-form" novalidate>
             <label>
                 "Name"
                 <input type="text" required data-testid="party-name" readonly=read_only prop:value=move || name.get()
@@ -172,7 +214,12 @@ fn PartyForm(id: PartyId, found: Memo<Option<Loaded>>) -> impl IntoView {
                 <input type="tel" data-testid="party-phone" readonly=read_only prop:value=move || phone.get()
                     on:input=move |e| phone.set(event_target_value(&e)) />
             </label>
-            {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            <label>
+                "Tags"
+                <input type="text" data-testid="party-tags" readonly=read_only placeholder="vip, moscow"
+                    prop:value=move || tags.get() on:input=move |e| tags.set(event_target_value(&e)) />
+            </label>
+            {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="party-form-error">{e}</p> })}
             <Show
                 when=move || !read_only()
                 fallback=|| view! { <p class="hint" data-testid="view-only-hint">"You can view this workspace; members can change it."</p> }
@@ -183,7 +230,7 @@ fn PartyForm(id: PartyId, found: Memo<Option<Loaded>>) -> impl IntoView {
             </Show>
         </form>
         <nav class="record-actions" aria-label="Contact and log">
-            {move || found.with(|f| f.as_ref().map(|f| form_values(&f.party))).map(|(_, email, phone)| view! {
+            {move || found.with(|f| f.as_ref().map(|f| form_values(&f.party))).map(|(_, email, phone, _)| view! {
                 {(!phone.is_empty()).then(|| view! {
                     <a class="action" href=format!("tel:{}", phone.replace(' ', "")) data-testid="call-link">"Call"</a>
                 })}
@@ -196,6 +243,7 @@ fn PartyForm(id: PartyId, found: Memo<Option<Loaded>>) -> impl IntoView {
                 <a class="action" href=format!("/log/call?party={id}") data-testid="log-call-link">"Log a call"</a>
             </Show>
         </nav>
+        <profile::Profile id />
         <KeepInTouch id />
         <NextSteps id />
         <Timeline id />
@@ -229,15 +277,7 @@ fn KeepInTouch(id: PartyId) -> impl IntoView {
     });
     let choose = move |e: leptos::ev::Event| {
         let days = event_target_value(&e).parse::<u32>().ok();
-        let Some(shared) = ctx.shared() else { return };
-        spawn_local(async move {
-            match local::update::<Party>(&shared, id, move |party| party.keep_in_touch_days = days)
-                .await
-            {
-                Ok(()) => ctx.changed(),
-                Err(error) => ctx.report(&error),
-            }
-        });
+        profile::save(ctx, id, move |party| party.keep_in_touch_days = days);
     };
     view! {
         <section class="panel keep-in-touch" aria-labelledby="keep-in-touch-title">
@@ -389,7 +429,7 @@ fn RecordHistory(id: PartyId) -> impl IntoView {
     });
     // "As it was on": the record at the end of a chosen day.
     let day = RwSignal::new(String::new());
-    let then = RwSignal::new(None::<Result<Option<(String, String, String)>, String>>);
+    let then = RwSignal::new(None::<Result<Option<(String, String, String, String)>, String>>);
     Effect::new(move || {
         ctx.read(|_| ());
         let Some(start) = crate::widgets::parse_date_input(&day.get()) else {
@@ -441,11 +481,12 @@ fn RecordHistory(id: PartyId) -> impl IntoView {
                     on:input=move |e| day.set(event_target_value(&e)) />
             </label>
             {move || then.get().map(|then| match then {
-                Ok(Some((name, email, phone))) => view! {
+                Ok(Some((name, email, phone, tags))) => view! {
                     <dl class="facts" data-testid="as-of">
                         <dt>"Name"</dt><dd data-testid="as-of-name">{name}</dd>
                         <dt>"Email"</dt><dd>{email}</dd>
                         <dt>"Phone"</dt><dd>{phone}</dd>
+                        <dt>"Tags"</dt><dd>{tags}</dd>
                     </dl>
                 }.into_any(),
                 Ok(None) => view! { <p class="hint" data-testid="as-of">"Not yet in Rapport on that day."</p> }.into_any(),

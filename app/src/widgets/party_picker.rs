@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 use rapport_core::ids::PartyId;
 use rapport_core::queries::{self, PartyFilter, PartySort};
+use rapport_core::read_model::PartyKindRow;
 
 use crate::state::WorkspaceCtx;
 
@@ -12,11 +13,18 @@ pub(crate) fn PartyPicker(
     testid: &'static str,
     /// The visible label.
     label: &'static str,
+    /// Offer only organisations.
+    #[prop(optional)]
+    organisations: bool,
 ) -> impl IntoView {
     let ctx = WorkspaceCtx::use_ctx();
     let query = RwSignal::new(String::new());
     let matches = Memo::new(move |_| {
-        let filter = PartyFilter { query: query.get(), ..PartyFilter::default() };
+        let filter = PartyFilter {
+            query: query.get(),
+            kind: organisations.then_some(PartyKindRow::Organisation),
+            ..PartyFilter::default()
+        };
         if filter.query.trim().is_empty() {
             return Vec::new();
         }

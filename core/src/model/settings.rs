@@ -1,4 +1,4 @@
-//! Workspace settings: members, currencies, pipelines and custom-field definitions. They live in the
+//! Workspace settings: members, currencies, pipelines, custom-field definitions and saved views. They live in the
 //! workspace's root document, which every device loads first.
 
 use std::collections::BTreeMap;
@@ -18,6 +18,24 @@ pub struct WorkspaceSettings {
     pub pipelines: BTreeMap<String, Pipeline>,
     /// Field id (as text) → definition.
     pub custom_fields: BTreeMap<String, CustomFieldDef>,
+    /// Saved views of the people list, shared by the team: view id (as text) → view.
+    #[autosurgeon(missing = "Default::default")]
+    pub saved_views: BTreeMap<String, SavedView>,
+}
+
+/// A named search, filter and sort of the people list ("Suppliers in Moscow", "My prospects").
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Reconcile, Hydrate)]
+pub struct SavedView {
+    pub name: String,
+    /// Words searched for; empty for none.
+    pub query: String,
+    /// A [`crate::model::Role`] key, or none for every role.
+    pub role: Option<String>,
+    pub tag: Option<String>,
+    /// Only the parties owned by whoever opens the view.
+    pub only_mine: bool,
+    /// A `PartySort` key (`queries::PartySort::key`).
+    pub sort: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate)]

@@ -1,0 +1,184 @@
+//! Who a party is: person or organisation, its relationship roles, and where a person works (or, for an
+//! organisation, who works there). Each control saves at once, like a chip on a phone should.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use rapport_core::ids::{LinkId, PartyId};
+use rapport_core::model::{LinkKind, Party, PartyKind, PartyLink, Role};
+use rapport_core::read_model::{PartyKindRow, RoleRow};
+
+use crate::local::{self, BrowserIds};
+use crate::state::WorkspaceCtx;
+use crate::sync::SyncCtx;
+use crate::widgets::{PartyPicker, role_label};
+
+/// Saves `change` to party `id` and refreshes the screens, or says why not.
+pub(super) fn save(ctx: WorkspaceCtx, id: PartyId, change: impl FnOnce(&mut Party) + 'static) {
+    let Some(shared) = ctx.shared() else { return };
+    spawn_local(async move {
+        match local::update::<Party>(&shared, id, change).await {
+            Ok(()) => ctx.changed(),
+            Err(error) => ctx.report(&error),
+        }
+    });
+}
+
+#[component]
+pub(super) fn Profile(id: PartyId) -> impl IntoView {
+    let ctx = WorkspaceCtx::use_ctx();
+    let sync = SyncCtx::use_ctx();
+    let row = Memo::new(move |_| ctx.read(|ws| ws.model.parties.get(&id).cloned()).flatten());
+    let is_org =
+        move || row.with(|r| r.as_ref().is_some_and(|r| r.kind == PartyKindRow::Organisation));
+    let kind_choice = move |kind: PartyKind, label: &'static str, testid: &'static str| {
+        let organisation = kind == PartyKind::Organisation;
+        view! {
+            <label class="segment">
+                <input
+                    type="radio"
+                    name="party-kind"
+                    data-testid=testid
+                    disabled=move || !sync.can_edit()
+                    prop:checked=move || is_org() == organisation
+                    on:change=move |_| save(ctx, id, move |party| party.kind = kind)
+                />
+                <span>{label}</span>
+            </label>
+        }
+    };
+    let role_chip = move |role: Role| {
+        let has =
+            move || row.with(|r| r.as_ref().is_some_and(|r| r.roles.contains(&RoleRow::of(role))));
+        view! {
+            <button
+                type="button"
+                class="chip"
+                data-testid="party-role"
+                data-role=role.key()
+                aria-pressed=move || has().to_string()
+                disabled=move || !sync.can_edit()
+                on:click=move |_| {
+                    let present = !has();
+                    save(ctx, id, move |party| party.set_role(role, present));
+                }
+            >
+                {role_label(role).0}
+            </button>
+        }
+    };
+    view! {
+        <section class="panel profile" aria-labelledby="profile-title">
+            <h2 id="profile-title">"Relationship"</h2>
+            <fieldset class="segmented" aria-label="Person or organisation">
+                {kind_choice(PartyKind::Person, "Person", "kind-person")}
+                {kind_choice(PartyKind::Organisation, "Organisation", "kind-organisation")}
+            </fieldset>
+            <div class="chips" role="group" aria-label="Roles">
+                {Role::ALL.into_iter().map(role_chip).collect_view()}
+            </div>
+            <Show when=is_org fallback=move || view! { <WorksAt id /> }>
+                <PeopleHere id />
+            </Show>
+        </section>
+    }
+}
+
+/// The organisations a person works at, each with a way to unlink it, and a picker to add one.
+#[component]
+fn WorksAt(id: PartyId) -> impl IntoView {
+    let ctx = WorkspaceCtx::use_ctx();
+    let sync = SyncCtx::use_ctx();
+    let organisations = Memo::new(move |_| {
+        ctx.read(|ws| {
+            let row = ws.model.parties.get(&id)?;
+            Some(
+                row.organisations
+                    .iter()
+                    .filter_map(|org| ws.model.parties.get(org).map(|o| (*org, o.name.clone())))
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .flatten()
+        .unwrap_or_default()
+    });
+    let chosen = RwSignal::new(None::<(PartyId, String)>);
+    // Choosing an organisation links it at once.
+    Effect::new(move || {
+        let Some((org, _)) = chosen.get() else { return };
+        chosen.set(None);
+        if org == id {
+            return;
+        }
+        let link_id = LinkId::generate(&mut BrowserIds);
+        save(ctx, id, move |party| {
+            party.link(
+                link_id,
+                PartyLink { to: org, kind: LinkKind::WorksAt, title: String::new() },
+            );
+        });
+    });
+    let unlink = move |org: PartyId| {
+        save(ctx, id, move |party| {
+            party.relations.retain(|_, link| !(link.kind == LinkKind::WorksAt && link.to == org));
+        });
+    };
+    view! {
+        <div class="works-at">
+            <h3>"Works at"</h3>
+            <ul class="rows">
+                <For each=move || organisations.get() key=|entry| entry.0 let:entry>
+                    <li class="row" data-testid="works-at">
+                        <a class="row-link" href=format!("/parties/{}", entry.0)>
+                            <span class="row-title">{entry.1.clone()}</span>
+                        </a>
+                        <Show when=move || sync.can_edit()>
+                            <button
+                                type="button"
+                                class="subtle"
+                                data-testid="unlink-organisation"
+                                aria-label=format!("No longer works at {}", entry.1)
+                                on:click=move |_| unlink(entry.0)
+                            >
+                                "Remove"
+                            </button>
+                        </Show>
+                    </li>
+                </For>
+            </ul>
+            <Show when=move || sync.can_edit()>
+                <PartyPicker chosen testid="works-at" label="Add an organisation" organisations=true />
+            </Show>
+        </div>
+    }
+}
+
+/// The people linked to an organisation.
+#[component]
+fn PeopleHere(id: PartyId) -> impl IntoView {
+    let ctx = WorkspaceCtx::use_ctx();
+    let people = Memo::new(move |_| {
+        ctx.read(|ws| {
+            let mut people: Vec<(PartyId, String)> =
+                ws.model.people_at(id).map(|row| (row.id, row.name.clone())).collect();
+            people.sort_by(|a, b| a.1.cmp(&b.1));
+            people
+        })
+        .unwrap_or_default()
+    });
+    view! {
+        <div class="people-here">
+            <h3>"People here"</h3>
+            <Show when=move || people.with(|p| !p.is_empty()) fallback=|| view! { <p class="hint">"Nobody linked yet: open a person and add this organisation."</p> }>
+                <ul class="rows">
+                    <For each=move || people.get() key=|entry| entry.0 let:entry>
+                        <li class="row" data-testid="person-here">
+                            <a class="row-link" href=format!("/parties/{}", entry.0)>
+                                <span class="row-title">{entry.1.clone()}</span>
+                            </a>
+                        </li>
+                    </For>
+                </ul>
+            </Show>
+        </div>
+    }
+}
