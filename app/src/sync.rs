@@ -111,6 +111,45 @@ impl SyncCtx {
     }
 }
 
+/// Once the account is known in a workspace that syncs, the device writes as that account's member
+/// (history says who, "mine" means something, deals and tasks get owners), and the member is listed in
+/// the workspace settings under the account's name so colleagues see it (except a viewer's, who cannot
+/// write the settings).
+fn know_who_i_am(ctx: SyncCtx, workspace: WorkspaceCtx) {
+    let registering = StoredValue::new(false);
+    Effect::new(move || {
+        let Some(account) = ctx.account.get() else { return };
+        // Read through the workspace so this runs again once it opens or is linked.
+        if !workspace.read(|ws| ws.linked).unwrap_or(false) {
+            return;
+        }
+        let Some(shared) = workspace.shared() else { return };
+        let me = rapport_core::workspace::member_of_account(&account.email);
+        let listed = {
+            let mut ws = shared.borrow_mut();
+            ws.me = Some(me);
+            ws.settings.members.get(&me.to_string()).is_some_and(|m| m.display_name == account.name)
+        };
+        // Connected means the role was just read from the relay: a viewer is known to be one.
+        let connected = matches!(ctx.status.get(), SyncStatus::Syncing | SyncStatus::Synced);
+        if listed || !connected || ctx.view_only.get_untracked() || registering.get_value() {
+            return;
+        }
+        registering.set_value(true);
+        spawn_local(async move {
+            let result = local::update_settings(&shared, move |settings| {
+                rapport_core::workspace::register_member(settings, me, &account.name);
+            })
+            .await;
+            registering.set_value(false);
+            match result {
+                Ok(()) => workspace.changed(),
+                Err(error) => workspace.report(&error),
+            }
+        });
+    });
+}
+
 impl SyncCtx {
     /// Creates the handle, puts it in context and starts the engine for `workspace`.
     pub fn provide(workspace: WorkspaceCtx) -> SyncCtx {
@@ -138,6 +177,7 @@ impl SyncCtx {
                 ctx.view_only.set(remembered);
             }
         });
+        know_who_i_am(ctx, workspace);
         retry_when_online(ctx);
         spawn_local(async move { ctx.run(workspace, inbox).await });
         spawn_local(async move {

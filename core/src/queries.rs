@@ -258,6 +258,8 @@ pub struct ForecastCell {
 
 /// Open deals' value by expected-close month (`None`: no date) and currency.
 pub type Forecast = BTreeMap<(Option<Month>, String), ForecastCell>;
+/// The forecast by the deals' owners (`None`: nobody's) and currency.
+pub type ForecastByOwner = BTreeMap<(Option<MemberId>, String), ForecastCell>;
 
 /// The weighted forecast of `pipeline` (or every pipeline) by expected-close month and currency. Deals
 /// without an expected close date are under `None`.
@@ -266,11 +268,28 @@ pub fn forecast(
     settings: &WorkspaceSettings,
     pipeline: Option<PipelineId>,
 ) -> Forecast {
-    let mut cells = Forecast::new();
+    forecast_by(model, settings, pipeline, |deal| deal.expected_close.map(Month::of))
+}
+
+/// The weighted forecast of `pipeline` (or every pipeline) by owner and currency.
+pub fn forecast_by_owner(
+    model: &ReadModel,
+    settings: &WorkspaceSettings,
+    pipeline: Option<PipelineId>,
+) -> ForecastByOwner {
+    forecast_by(model, settings, pipeline, |deal| deal.owner)
+}
+
+fn forecast_by<K: Ord>(
+    model: &ReadModel,
+    settings: &WorkspaceSettings,
+    pipeline: Option<PipelineId>,
+    key: impl Fn(&DealRow) -> K,
+) -> BTreeMap<(K, String), ForecastCell> {
+    let mut cells = BTreeMap::new();
     for deal in open_deals(model, pipeline) {
         let probability = stage_probability(settings, deal.pipeline, deal.stage);
-        let cell =
-            cells.entry((deal.expected_close.map(Month::of), deal.currency.clone())).or_default();
+        let cell: &mut ForecastCell = cells.entry((key(deal), deal.currency.clone())).or_default();
         cell.deals += 1;
         cell.total_minor += deal.amount_minor;
         cell.weighted_minor += deal.amount_minor * i64::from(probability) / 100;
@@ -442,7 +461,7 @@ mod tests {
                 stage,
                 amount: Money { minor, currency: "EUR".into() },
                 expected_close: Some(close),
-                owner: None,
+                owner: (n == 2).then_some(MemberId::from_bytes([7; 16])),
                 parties: vec![party(2)],
                 status,
                 lost_reason: String::new(),
@@ -613,6 +632,11 @@ mod tests {
         assert_eq!(cell.total_minor, 400_000);
         assert_eq!(cell.weighted_minor, 10_000 + 150_000);
         assert_eq!(win_rate(&f.model, None), Some(66));
+        let by_owner = forecast_by_owner(&f.model, &f.settings, Some(f.pipeline));
+        let olga = MemberId::from_bytes([7; 16]);
+        assert_eq!(by_owner[&(Some(olga), "EUR".to_owned())].weighted_minor, 150_000);
+        assert_eq!(by_owner[&(None, "EUR".to_owned())].weighted_minor, 10_000);
+        assert_eq!(by_owner.len(), 2);
         let columns = pipeline_columns(&f.model, &f.settings, f.pipeline);
         assert_eq!(columns.iter().map(|(_, deals)| deals.len()).collect::<Vec<_>>(), [1, 1]);
     }

@@ -9,9 +9,9 @@ use std::collections::BTreeMap;
 use automerge::AutoCommit;
 
 use crate::document::{self, DocumentError};
-use crate::ids::{PipelineId, StageId, WorkspaceId};
+use crate::ids::{MemberId, PipelineId, StageId, WorkspaceId};
 use crate::layout::{DocKey, SCHEMA_VERSION};
-use crate::model::{Pipeline, PipelineKind, Stage, WorkspaceSettings};
+use crate::model::{Member, Pipeline, PipelineKind, Stage, WorkspaceSettings};
 
 /// Keys at the top of the root document.
 const SCHEMA_VERSION_KEY: &str = "schema_version";
@@ -123,6 +123,30 @@ pub fn update_settings(
     Ok(settings)
 }
 
+/// The member an account is in every workspace: derived from its email (trimmed, lower case), so every
+/// device of one person writes as the same member without asking anyone.
+pub fn member_of_account(email: &str) -> MemberId {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("rapport-member:{}", email.trim().to_lowercase()));
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    MemberId::from_bytes(bytes)
+}
+
+/// Records `member` in the workspace settings under `name` (with a colour of its own), if it is not
+/// there already under that name. Returns whether the settings changed.
+pub fn register_member(settings: &mut WorkspaceSettings, member: MemberId, name: &str) -> bool {
+    const COLOURS: [&str; 8] =
+        ["#1d4ed8", "#b91c1c", "#047857", "#7c3aed", "#c2410c", "#0f766e", "#be185d", "#4d7c0f"];
+    let key = member.to_string();
+    if settings.members.get(&key).is_some_and(|m| m.display_name == name) {
+        return false;
+    }
+    let colour = COLOURS[usize::from(member.as_bytes()[0]) % COLOURS.len()].to_owned();
+    settings.members.insert(key, Member { display_name: name.to_owned(), colour });
+    true
+}
+
 /// The sales pipeline every workspace starts with. Its ids derive from the workspace id, so devices that
 /// set it up concurrently write the same pipeline and the merge holds one.
 pub fn default_sales_pipeline(workspace: WorkspaceId) -> (PipelineId, Pipeline) {
@@ -171,6 +195,19 @@ fn check_readable(root: &AutoCommit) -> Result<u64, RootError> {
 mod tests {
     use super::*;
     use crate::model::Member;
+
+    #[test]
+    fn an_account_is_the_same_member_everywhere_and_registers_once() {
+        let member = member_of_account(" Olga@Example.test ");
+        assert_eq!(member, member_of_account("olga@example.test"));
+        assert_ne!(member, member_of_account("boris@example.test"));
+        let mut settings = WorkspaceSettings::default();
+        assert!(register_member(&mut settings, member, "Olga"));
+        assert!(!register_member(&mut settings, member, "Olga"), "already there");
+        assert!(register_member(&mut settings, member, "Olga K."), "renamed");
+        assert_eq!(settings.members[&member.to_string()].display_name, "Olga K.");
+        assert!(settings.members[&member.to_string()].colour.starts_with('#'));
+    }
 
     #[test]
     fn a_registered_month_is_listed_once_and_merges_with_a_concurrent_registration() {

@@ -1,6 +1,7 @@
 //! The day's work of a salesperson: next steps on a record and the task list (overdue, today, later,
 //! no date; done, snoozed, reopened — still so after a reload), and deals moving through the pipeline
-//! by menu, by mouse drag and by finger drag on a phone, with the weighted forecast and win rate.
+//! by menu, by mouse drag and by finger drag on a phone, with the weighted forecast (by month and by
+//! owner) and win rate.
 
 use rapport_e2e::flows::{add_party, open_record};
 use rapport_e2e::pages::AppShell;
@@ -425,6 +426,61 @@ async fn a_deal_is_dragged_to_another_stage_with_a_finger() {
         assert!(deals_in(&phone, "Lead").await?.is_empty());
         let errors = phone.console_errors().await?;
         assert!(errors.is_empty(), "console errors: {errors:?}");
+        Ok(())
+    })
+    .await;
+}
+
+/// The forecast read by owner: a member's deals count for them; a deal given to nobody moves to
+/// "Nobody". A signed-in device writes as its account's member, whom the history names.
+#[tokio::test]
+async fn the_forecast_by_owner_follows_who_owns_each_deal() {
+    run("the_forecast_by_owner_follows_who_owns_each_deal", |harness| async move {
+        let browser = harness.browser(Viewport::Desktop).await?;
+        rapport_e2e::flows::sign_up_and_upload(&browser, "olga@example.test", "Olga").await?;
+        add_party(&browser, "Nordwind GmbH").await?;
+        AppShell::open(&browser, "/deals").await?;
+        new_deal(&browser, "Fleet renewal", "1000", "Nord").await?;
+        new_deal(&browser, "Spare parts", "300", "Nord").await?;
+        let by_owner = || async {
+            browser.by_testid("forecast-by-owner").await?;
+            browser.eval("document.querySelector('[data-testid=forecast-by-owner]').click(); return 1;").await?;
+            let rows = browser
+                .eval("return [...document.querySelectorAll('[data-testid=forecast-row]')].map(r => [r.querySelector('[data-testid=forecast-label]').textContent, r.children[1].textContent]);")
+                .await?;
+            Ok::<_, rapport_e2e::E2eError>(rows)
+        };
+        wait_until("both deals under Olga", 10, || async {
+            Ok((by_owner().await? == json!([["Olga", "2"]])).then_some(()))
+        })
+        .await?;
+
+        // Given to nobody on its page, the deal leaves Olga's row.
+        browser
+            .eval("[...document.querySelectorAll('[data-testid=deal-link]')].find(a => a.textContent === 'Spare parts').click(); return 1;")
+            .await?;
+        browser.by_testid("deal-owner").await?;
+        browser
+            .eval("const s = document.querySelector('[data-testid=deal-owner]'); s.value = '';
+                   s.dispatchEvent(new Event('change', { bubbles: true })); return 1;")
+            .await?;
+        AppShell::open(&browser, "/deals").await?;
+        wait_until("one deal each for Nobody and Olga", 10, || async {
+            Ok((by_owner().await? == json!([["Nobody", "1"], ["Olga", "1"]])).then_some(()))
+        })
+        .await?;
+        browser.screenshot("forecast-by-owner-1280x800").await?;
+
+        // Signed in, the device writes as Olga's member: the record's history says who.
+        open_record(&browser, "Nordwind").await?;
+        browser.eval("document.querySelector('[data-testid=history-open]').click(); return 1;").await?;
+        wait_until("the history to name Olga", 10, || async {
+            let lines = browser
+                .eval("return [...document.querySelectorAll('[data-testid=history-line]')].map(e => e.textContent).join(' | ');")
+                .await?;
+            Ok(lines.as_str().is_some_and(|l| l.contains("· Olga")).then_some(()))
+        })
+        .await?;
         Ok(())
     })
     .await;

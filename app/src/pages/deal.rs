@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_params_map;
 use rapport_core::document::{self, Record};
-use rapport_core::ids::DealId;
+use rapport_core::ids::{DealId, MemberId};
 use rapport_core::model::{Deal, DealStatus, Money};
 
 use super::Page;
@@ -188,6 +188,28 @@ fn DealStanding(id: DealId, deal: Memo<Option<Deal>>) -> impl IntoView {
         })
         .unwrap_or_default()
     };
+    let members = move || {
+        ctx.read(|ws| {
+            ws.settings
+                .members
+                .iter()
+                .filter_map(|(id, m)| Some((id.parse::<MemberId>().ok()?, m.display_name.clone())))
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default()
+    };
+    let owner = move || deal.with(|d| d.as_ref().and_then(|d| d.owner));
+    // Whose deal it is: the forecast by owner counts it for them.
+    let reassign = move |e: leptos::ev::Event| {
+        let to = event_target_value(&e).parse::<MemberId>().ok();
+        let Some(shared) = ctx.shared() else { return };
+        spawn_local(async move {
+            match local::update::<Deal>(&shared, id, move |deal| deal.owner = to).await {
+                Ok(()) => ctx.changed(),
+                Err(error) => ctx.report(&error),
+            }
+        });
+    };
     let choose = move |e: leptos::ev::Event| {
         let Some(to) = Destination::parse(&event_target_value(&e)) else { return };
         let me = ctx.read(|ws| ws.me).flatten();
@@ -220,6 +242,15 @@ fn DealStanding(id: DealId, deal: Memo<Option<Deal>>) -> impl IntoView {
                                 .chain([Destination::Won.option("Won".into(), current), Destination::Lost.option("Lost".into(), current)])
                                 .collect_view()
                         }}
+                    </select>
+                </label>
+                <label class="actions">
+                    "Owner "
+                    <select data-testid="deal-owner" on:change=reassign>
+                        <option value="" selected=move || owner().is_none()>"Nobody"</option>
+                        {move || members().into_iter().map(|(member, name)| view! {
+                            <option value=member.to_string() selected=move || owner() == Some(member)>{name}</option>
+                        }).collect_view()}
                     </select>
                 </label>
             </Show>

@@ -1,6 +1,6 @@
 //! Deals: the pipeline as a board (drag a card by its handle to another stage — mouse or finger — or
-//! pick the stage from the card's menu) or as a list; a new deal; the weighted forecast by month and the
-//! win rate. A workspace without a pipeline is offered the standard sales pipeline.
+//! pick the stage from the card's menu) or as a list; a new deal; the weighted forecast by month or by
+//! owner and the win rate. A workspace without a pipeline is offered the standard sales pipeline.
 
 use std::collections::BTreeMap;
 
@@ -218,7 +218,7 @@ pub(crate) fn Deals() -> impl IntoView {
                         Layout::List => view! { <DealList columns /> }.into_any(),
                     }
                 }}
-                <Forecast forecast />
+                <Forecast forecast pipeline />
             </Show>
         </Page>
     }
@@ -467,33 +467,73 @@ fn DealList(columns: Vec<Column>) -> impl IntoView {
     }
 }
 
-/// Open deals' value by expected-close month, in full and weighted by each stage's probability.
+/// How the forecast table groups open deals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ForecastBy {
+    Month,
+    Owner,
+}
+
+/// Open deals' value by expected-close month or by owner, in full and weighted by each stage's
+/// probability.
 #[component]
-fn Forecast(forecast: Memo<Option<queries::Forecast>>) -> impl IntoView {
-    let rows = move || {
-        forecast
+fn Forecast(
+    forecast: Memo<Option<queries::Forecast>>,
+    pipeline: Memo<Option<PipelineId>>,
+) -> impl IntoView {
+    let ctx = WorkspaceCtx::use_ctx();
+    let by = RwSignal::new(ForecastBy::Month);
+    let cell_row = |label: String, cell: &queries::ForecastCell, currency: &str| {
+        (
+            label,
+            cell.deals,
+            widgets::money(cell.total_minor, currency),
+            widgets::money(cell.weighted_minor, currency),
+        )
+    };
+    let rows = move || match by.get() {
+        ForecastBy::Month => forecast
             .get()
             .unwrap_or_default()
-            .into_iter()
+            .iter()
             .map(|((month, currency), cell)| {
-                (
-                    month.map_or_else(|| "No close date".to_owned(), month_name),
-                    cell.deals,
-                    widgets::money(cell.total_minor, &currency),
-                    widgets::money(cell.weighted_minor, &currency),
-                )
+                let label = month.map_or_else(|| "No close date".to_owned(), month_name);
+                cell_row(label, cell, currency)
             })
-            .collect::<Vec<_>>()
+            .collect::<Vec<_>>(),
+        ForecastBy::Owner => ctx
+            .read(|ws| {
+                let cells = queries::forecast_by_owner(&ws.model, &ws.settings, pipeline.get());
+                let name = |owner: Option<MemberId>| {
+                    owner
+                        .and_then(|o| ws.settings.members.get(&o.to_string()))
+                        .map_or_else(|| "Nobody".to_owned(), |m| m.display_name.clone())
+                };
+                let mut rows: Vec<_> = cells
+                    .iter()
+                    .map(|((owner, currency), cell)| cell_row(name(*owner), cell, currency))
+                    .collect();
+                rows.sort_by(|a, b| a.0.cmp(&b.0));
+                rows
+            })
+            .unwrap_or_default(),
     };
     view! {
         <section class="panel" aria-labelledby="forecast-title" data-testid="forecast">
             <h2 id="forecast-title">"Forecast"</h2>
+            <Segmented value=by name="forecast-by" label="Group the forecast" options=vec![
+                (ForecastBy::Month, "By month", "forecast-by-month"),
+                (ForecastBy::Owner, "By owner", "forecast-by-owner"),
+            ] />
             <table class="deal-table">
-                <thead><tr><th>"Month"</th><th>"Deals"</th><th>"Total"</th><th>"Weighted"</th></tr></thead>
+                <thead><tr>
+                    <th>{move || if by.get() == ForecastBy::Month { "Month" } else { "Owner" }}</th>
+                    <th>"Deals"</th><th>"Total"</th><th>"Weighted"</th>
+                </tr></thead>
                 <tbody>
-                    {move || rows().into_iter().map(|(month, deals, total, weighted)| view! {
+                    {move || rows().into_iter().map(|(label, deals, total, weighted)| view! {
                         <tr data-testid="forecast-row">
-                            <td>{month}</td>
+                            <td data-testid="forecast-label">{label}</td>
                             <td class="number">{deals}</td>
                             <td class="number">{total}</td>
                             <td class="number" data-testid="forecast-weighted">{weighted}</td>
