@@ -835,6 +835,15 @@ impl LocalWorkspace {
         keys.into_iter().collect()
     }
 
+    /// The workspace's members and their names, for choosing an owner or an assignee.
+    pub fn members(&self) -> Vec<(MemberId, String)> {
+        self.settings
+            .members
+            .iter()
+            .filter_map(|(id, m)| Some((id.parse::<MemberId>().ok()?, m.display_name.clone())))
+            .collect()
+    }
+
     /// How many local edits the relay has not confirmed yet.
     pub fn unsynced_edits(&self) -> u32 {
         self.unsynced.values().map(|u| u.edits).sum()

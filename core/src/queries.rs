@@ -154,22 +154,25 @@ impl TimelineItem<'_> {
 /// Everything involving `party`, newest first: interactions by their time, tasks by due date (or
 /// creation), deals by creation.
 pub fn timeline(model: &ReadModel, party: PartyId) -> Vec<(Timestamp, TimelineItem<'_>)> {
+    // Records merged into this one bring their timelines.
+    let family = model.merged_family(party);
+    let involves = |parties: &[PartyId]| parties.iter().any(|p| family.contains(p));
     let mut items: Vec<(Timestamp, TimelineItem<'_>)> = model
         .all_interactions()
-        .filter(|row| row.parties.contains(&party))
+        .filter(|row| involves(&row.parties))
         .map(|row| (row.at, TimelineItem::Interaction(row)))
         .chain(
             model
                 .tasks
                 .values()
-                .filter(|row| row.parties.contains(&party))
+                .filter(|row| involves(&row.parties))
                 .map(|row| (row.due.unwrap_or(row.created_at), TimelineItem::Task(row))),
         )
         .chain(
             model
                 .deals
                 .values()
-                .filter(|row| row.parties.contains(&party))
+                .filter(|row| involves(&row.parties))
                 .map(|row| (row.created_at, TimelineItem::Deal(row))),
         )
         .collect();
@@ -231,13 +234,14 @@ pub fn keep_in_touch_due(model: &ReadModel, now: Timestamp) -> Vec<KeepInTouch> 
     if model.interactions_pending {
         return Vec::new();
     }
+    let contacts = model.last_contacts_merged();
     let mut due: Vec<KeepInTouch> = model
         .parties
         .values()
         .filter(|row| !row.archived)
         .filter_map(|row| {
             let days = i64::from(row.keep_in_touch_days?);
-            let last_contact = model.last_contact.get(&row.id).copied();
+            let last_contact = contacts.get(&row.id).copied();
             let since = last_contact.unwrap_or(row.created_at);
             let due = Timestamp(since.0 + days * DAY_MS);
             (due <= now).then_some(KeepInTouch { party: row.id, due, last_contact })
@@ -639,6 +643,55 @@ mod tests {
         assert_eq!(by_owner.len(), 2);
         let columns = pipeline_columns(&f.model, &f.settings, f.pipeline);
         assert_eq!(columns.iter().map(|(_, deals)| deals.len()).collect::<Vec<_>>(), [1, 1]);
+    }
+
+    #[test]
+    fn a_merged_record_brings_its_timeline_and_last_contact() {
+        let (survivor, merged) = (party(1), party(2));
+        let mut model = ReadModel::default();
+        let mut docs: BTreeMap<DocKey, AutoCommit> = BTreeMap::new();
+        for (id, record) in [
+            (
+                survivor,
+                Party { name: "Ivan".into(), keep_in_touch_days: Some(30), ..Party::default() },
+            ),
+            (
+                merged,
+                Party { name: "Иван".into(), merged_into: Some(survivor), ..Party::default() },
+            ),
+        ] {
+            let doc = docs.entry(Party::doc_key(&id)).or_insert_with(document::new_document);
+            document::put(doc, &id.to_string(), &record).unwrap();
+        }
+        let at = Timestamp(T0 + 10 * DAY_MS);
+        let call = Interaction {
+            kind: InteractionKind::Call,
+            at,
+            parties: vec![merged],
+            members: vec![],
+            summary: "call".into(),
+            notes: Default::default(),
+            outcome: String::new(),
+            location: None,
+            follow_up: None,
+            author: None,
+            archived: false,
+        };
+        let doc =
+            docs.entry(DocKey::Interactions(Month::of(at))).or_insert_with(document::new_document);
+        document::put(doc, &InteractionId::from_bytes([1; 16]).to_string(), &call).unwrap();
+        for (key, doc) in docs.iter_mut() {
+            model.replace_document(*key, doc);
+        }
+        assert_eq!(model.merged_family(survivor), vec![survivor, merged]);
+        assert_eq!(timeline(&model, survivor).len(), 1, "the call with the merged record");
+        assert_eq!(model.last_contact_of(survivor), Some(at));
+        // Due 30 days after that call, not 30 days after the survivor was created.
+        assert!(keep_in_touch_due(&model, Timestamp(at.0 + 29 * DAY_MS)).is_empty());
+        let due = keep_in_touch_due(&model, Timestamp(at.0 + 31 * DAY_MS));
+        assert_eq!(due.iter().map(|d| d.party).collect::<Vec<_>>(), [survivor]);
+        // The merged record is out of the lists.
+        assert_eq!(parties(&model, &PartyFilter::default(), PartySort::Name).len(), 1);
     }
 
     #[test]

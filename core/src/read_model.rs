@@ -24,7 +24,7 @@ use crate::model::{
 use crate::search::{SearchIndex, SearchableParty};
 
 /// Bumped when a row's shape changes: stored rows of another version are rebuilt from the documents.
-pub const ROWS_FORMAT: u32 = 1;
+pub const ROWS_FORMAT: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PartyRow {
@@ -43,6 +43,8 @@ pub struct PartyRow {
     pub keep_in_touch_days: Option<u32>,
     pub created_at: Timestamp,
     pub archived: bool,
+    /// The record this one was merged into (it is then also `archived`).
+    pub merged_into: Option<PartyId>,
 }
 
 /// Serde mirrors of model enums, so the model itself need not depend on serde.
@@ -408,6 +410,50 @@ impl ReadModel {
         Ok(())
     }
 
+    /// Party `party` and the records merged into it (and into those): their interactions, tasks and
+    /// deals are all on its timeline.
+    pub fn merged_family(&self, party: PartyId) -> Vec<PartyId> {
+        let mut family = vec![party];
+        let mut next = 0;
+        while next < family.len() {
+            let survivor = family[next];
+            let merged: Vec<PartyId> = self
+                .parties
+                .values()
+                .filter(|row| row.merged_into == Some(survivor) && !family.contains(&row.id))
+                .map(|row| row.id)
+                .collect();
+            family.extend(merged);
+            next += 1;
+        }
+        family
+    }
+
+    /// The latest interaction with `party` or a record merged into it.
+    pub fn last_contact_of(&self, party: PartyId) -> Option<Timestamp> {
+        self.merged_family(party).iter().filter_map(|p| self.last_contact.get(p)).max().copied()
+    }
+
+    /// The latest interaction with every party, each merged record's counted for the record it was
+    /// merged into (following merges of merges).
+    pub fn last_contacts_merged(&self) -> HashMap<PartyId, Timestamp> {
+        let mut contacts = self.last_contact.clone();
+        for row in self.parties.values().filter(|row| row.merged_into.is_some()) {
+            let Some(&at) = self.last_contact.get(&row.id) else { continue };
+            let mut survivor = row.id;
+            // A cycle (two devices merging each into the other) ends the walk.
+            for _ in 0..16 {
+                match self.parties.get(&survivor).and_then(|r| r.merged_into) {
+                    Some(next) if next != row.id => survivor = next,
+                    _ => break,
+                }
+            }
+            let last = contacts.entry(survivor).or_insert(at);
+            *last = (*last).max(at);
+        }
+        contacts
+    }
+
     /// The people who work at organisation `org` (links of kind "works at"), in id order.
     pub fn people_at(&self, org: PartyId) -> impl Iterator<Item = &PartyRow> {
         self.members_of.get(&org).into_iter().flatten().filter_map(|id| self.parties.get(id))
@@ -607,6 +653,7 @@ fn party_row(id: PartyId, party: &Party) -> PartyRow {
         keep_in_touch_days: party.keep_in_touch_days,
         created_at: party.created_at,
         archived: party.archived || party.merged_into.is_some(),
+        merged_into: party.merged_into,
     }
 }
 

@@ -10,7 +10,7 @@ use rapport_core::model::{Deal, DealStatus, Money};
 
 use super::Page;
 use super::deals::{Destination, move_deal};
-use crate::local;
+use crate::local::{self, LocalWorkspace};
 use crate::state::WorkspaceCtx;
 use crate::sync::SyncCtx;
 use crate::widgets;
@@ -188,16 +188,7 @@ fn DealStanding(id: DealId, deal: Memo<Option<Deal>>) -> impl IntoView {
         })
         .unwrap_or_default()
     };
-    let members = move || {
-        ctx.read(|ws| {
-            ws.settings
-                .members
-                .iter()
-                .filter_map(|(id, m)| Some((id.parse::<MemberId>().ok()?, m.display_name.clone())))
-                .collect::<Vec<_>>()
-        })
-        .unwrap_or_default()
-    };
+    let members = move || ctx.read(LocalWorkspace::members).unwrap_or_default();
     let owner = move || deal.with(|d| d.as_ref().and_then(|d| d.owner));
     // Whose deal it is: the forecast by owner counts it for them.
     let reassign = move |e: leptos::ev::Event| {

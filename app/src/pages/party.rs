@@ -67,6 +67,21 @@ pub(crate) fn PartyPage() -> impl IntoView {
                 })
             }}
             {move || failure().map(|error| view! { <p class="error" data-testid="party-error">{error}</p> })}
+            {move || {
+                let into = found.with(|f| f.as_ref().and_then(|f| f.party.merged_into))?;
+                let ctx = WorkspaceCtx::use_ctx();
+                let name = ctx
+                    .read(|ws| ws.model.parties.get(&into).map(|row| row.name.clone()))
+                    .flatten()
+                    .unwrap_or_else(|| "another record".into());
+                Some(view! {
+                    <p class="notice" role="status">
+                        "This record was merged into "
+                        <a href=format!("/parties/{into}") data-testid="merged-into">{name}</a>
+                        "; its interactions, tasks and deals are shown there."
+                    </p>
+                })
+            }}
             <Show
                 when=move || found.with(Option::is_some)
                 fallback=move || failure().is_none().then(|| view! { <p class="hint">"Opening…"</p> })
@@ -270,7 +285,7 @@ fn KeepInTouch(id: PartyId) -> impl IntoView {
         ctx.read(|ws| {
             let row = ws.model.parties.get(&id)?;
             let days = row.keep_in_touch_days?;
-            let since = ws.model.last_contact.get(&id).copied().unwrap_or(row.created_at);
+            let since = ws.model.last_contact_of(id).unwrap_or(row.created_at);
             Some((days, rapport_core::ids::Timestamp(since.0 + i64::from(days) * 86_400_000)))
         })
         .flatten()

@@ -10,7 +10,7 @@ use rapport_core::queries;
 use rapport_core::read_model::TaskRow;
 
 use super::{EmptyState, Page};
-use crate::local::{self, BrowserIds};
+use crate::local::{self, BrowserIds, LocalWorkspace};
 use crate::state::WorkspaceCtx;
 use crate::sync::SyncCtx;
 use crate::widgets::{self, Segmented, local_day_start};
@@ -149,16 +149,7 @@ pub(crate) fn TaskList(lines: Vec<TaskLine>) -> impl IntoView {
 fn TaskItem(line: TaskLine) -> impl IntoView {
     let ctx = WorkspaceCtx::use_ctx();
     let sync = SyncCtx::use_ctx();
-    let members = move || {
-        ctx.read(|ws| {
-            ws.settings
-                .members
-                .iter()
-                .filter_map(|(id, m)| Some((id.parse::<MemberId>().ok()?, m.display_name.clone())))
-                .collect::<Vec<_>>()
-        })
-        .unwrap_or_default()
-    };
+    let members = move || ctx.read(LocalWorkspace::members).unwrap_or_default();
     let id = line.id;
     let done = line.done;
     let toggle = move |_| {

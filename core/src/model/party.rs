@@ -213,4 +213,139 @@ impl Party {
     pub fn set_custom(&mut self, field: FieldId, value: CustomValue) {
         self.custom.insert(id_key(field), value);
     }
+
+    /// Folds `other`, a duplicate of this record, into this one, losing nothing: what this record lacks
+    /// is taken (names, owner, cadence, custom values), lists gain the other's entries not already here
+    /// (emails compared ignoring case, phones by their digits), roles and tags are united, links to other
+    /// parties are kept, and the other's notes are appended. This record's own values win where both
+    /// have one. The other record is then marked `merged_into` this one by the caller; its interactions,
+    /// tasks and deals show on this record's timeline from then on.
+    pub fn absorb(&mut self, other: &Party, other_id: PartyId) {
+        fill(&mut self.given_name, &other.given_name);
+        fill(&mut self.family_name, &other.family_name);
+        self.owner = self.owner.or(other.owner);
+        self.keep_in_touch_days = self.keep_in_touch_days.or(other.keep_in_touch_days);
+        let email_key = |c: &ContactPoint| c.value.trim().to_lowercase();
+        let phone_key =
+            |c: &ContactPoint| c.value.chars().filter(char::is_ascii_digit).collect::<String>();
+        let text_key = |c: &ContactPoint| c.value.trim().to_owned();
+        unite(&mut self.emails, &other.emails, email_key);
+        unite(&mut self.phones, &other.phones, phone_key);
+        unite(&mut self.links, &other.links, text_key);
+        for address in &other.addresses {
+            if !self.addresses.contains(address) {
+                self.addresses.push(address.clone());
+            }
+        }
+        for (name, present) in &other.roles {
+            if *present {
+                self.roles.insert(name.clone(), true);
+            }
+        }
+        for (name, present) in &other.tags {
+            if *present {
+                self.tags.insert(name.clone(), true);
+            }
+        }
+        for (field, value) in &other.custom {
+            self.custom.entry(field.clone()).or_insert_with(|| value.clone());
+        }
+        for (link_id, link) in &other.relations {
+            if link.to != other_id
+                && !self.relations.values().any(|l| l.to == link.to && l.kind == link.kind)
+            {
+                self.relations.insert(link_id.clone(), link.clone());
+            }
+        }
+        let theirs = other.notes.as_str().trim();
+        if !theirs.is_empty() && !self.notes.as_str().contains(theirs) {
+            let end = self.notes.as_str().len();
+            let joined =
+                if end == 0 { theirs.to_owned() } else { format!("\n\n{}: {theirs}", other.name) };
+            self.notes.splice(end, 0, &joined);
+        }
+    }
+}
+
+fn fill(mine: &mut String, theirs: &str) {
+    if mine.trim().is_empty() {
+        *mine = theirs.to_owned();
+    }
+}
+
+/// Appends `theirs` entries whose `key` is not among `mine`'s (nor empty).
+fn unite<K: PartialEq + Default>(
+    mine: &mut Vec<ContactPoint>,
+    theirs: &[ContactPoint],
+    key: impl Fn(&ContactPoint) -> K,
+) {
+    for point in theirs {
+        let k = key(point);
+        if k != K::default() && !mine.iter().any(|m| key(m) == k) {
+            mine.push(point.clone());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn point(label: &str, value: &str) -> ContactPoint {
+        ContactPoint { label: label.into(), value: value.into() }
+    }
+
+    #[test]
+    fn a_duplicate_folds_in_without_losing_anything_or_repeating_it() {
+        let org = PartyId::from_bytes([9; 16]);
+        let other_id = PartyId::from_bytes([2; 16]);
+        let mut mine = Party {
+            name: "Ivan Petrov".into(),
+            emails: vec![point("work", "ivan@romashka.ru")],
+            phones: vec![point("mobile", "+7 900 111-22-33")],
+            notes: Text::with_value("Met at the fair."),
+            ..Party::default()
+        };
+        mine.set_role(Role::Customer, true);
+        let mut other = Party {
+            name: "Иван Петров".into(),
+            given_name: "Иван".into(),
+            emails: vec![point("home", "IVAN@romashka.ru"), point("home", "ivan@gmail.com")],
+            phones: vec![point("work", "+79001112233"), point("work", "+7 495 123-45-67")],
+            keep_in_touch_days: Some(30),
+            notes: Text::with_value("Prefers calls after 10."),
+            ..Party::default()
+        };
+        other.set_role(Role::Supplier, true);
+        other.tags.insert("vip".into(), true);
+        other.link(
+            LinkId::from_bytes([5; 16]),
+            PartyLink { to: org, kind: LinkKind::WorksAt, title: "Buyer".into() },
+        );
+        other.link(
+            LinkId::from_bytes([6; 16]),
+            PartyLink { to: other_id, kind: LinkKind::Other, title: String::new() },
+        );
+
+        mine.absorb(&other, other_id);
+        assert_eq!(mine.name, "Ivan Petrov", "this record's values win");
+        assert_eq!(mine.given_name, "Иван", "what it lacked is taken");
+        let emails: Vec<&str> = mine.emails.iter().map(|e| e.value.as_str()).collect();
+        assert_eq!(emails, ["ivan@romashka.ru", "ivan@gmail.com"]);
+        let phones: Vec<&str> = mine.phones.iter().map(|p| p.value.as_str()).collect();
+        assert_eq!(phones, ["+7 900 111-22-33", "+7 495 123-45-67"]);
+        assert_eq!(mine.role_list(), vec![Role::Customer, Role::Supplier]);
+        assert_eq!(mine.tags.get("vip"), Some(&true));
+        assert_eq!(mine.keep_in_touch_days, Some(30));
+        assert_eq!(
+            mine.relations.len(),
+            1,
+            "the works-at link, not the link to the duplicate itself"
+        );
+        assert_eq!(mine.notes.as_str(), "Met at the fair.\n\nИван Петров: Prefers calls after 10.");
+        // Folding the same record in again changes nothing.
+        let once = mine.clone();
+        mine.absorb(&other, other_id);
+        assert_eq!(mine, once);
+    }
 }

@@ -1,5 +1,6 @@
 //! Who a party is: person or organisation, its relationship roles, and where a person works (or, for an
-//! organisation, who works there). Each control saves at once, like a chip on a phone should.
+//! organisation, who works there); and merging a duplicate into it. Each control saves at once, like a
+//! chip on a phone should.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -79,8 +80,72 @@ pub(super) fn Profile(id: PartyId) -> impl IntoView {
             <Show when=is_org fallback=move || view! { <WorksAt id /> }>
                 <PeopleHere id />
             </Show>
+            <Show when=move || sync.can_edit() && row.with(|r| r.as_ref().is_some_and(|r| r.merged_into.is_none()))>
+                <MergeDuplicate id />
+            </Show>
         </section>
     }
+}
+
+/// Folds a duplicate into this record: its details join this one's (`Party::absorb`), and it is marked
+/// as merged here, which takes it off the lists and brings its interactions, tasks and deals onto this
+/// record's timeline. Asks first.
+#[component]
+fn MergeDuplicate(id: PartyId) -> impl IntoView {
+    let ctx = WorkspaceCtx::use_ctx();
+    let chosen = RwSignal::new(None::<(PartyId, String)>);
+    let merging = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let merge = move |_| {
+        let Some((other, _)) = chosen.get_untracked() else { return };
+        if other == id {
+            error.set(Some("A record cannot be merged into itself.".into()));
+            return;
+        }
+        let Some(shared) = ctx.shared() else { return };
+        merging.set(true);
+        spawn_local(async move {
+            let result = merge_into(&shared, id, other).await;
+            if ctx.settle(result, error) {
+                chosen.set(None);
+            }
+            merging.set(false);
+        });
+    };
+    view! {
+        <details class="merge" data-testid="merge">
+            <summary>"Merge a duplicate into this record"</summary>
+            <PartyPicker chosen testid="merge" label="Duplicate" />
+            {move || chosen.get().map(|(_, name)| view! {
+                <p class="hint" data-testid="merge-explained">
+                    {format!("“{name}” joins this record: its emails, phones, roles, tags and notes are added here, its interactions, tasks and deals show here, and it leaves the list.")}
+                </p>
+                <button type="button" class="primary" data-testid="confirm-merge" disabled=move || merging.get() on:click=merge>
+                    "Merge"
+                </button>
+            })}
+            {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+        </details>
+    }
+}
+
+/// Writes the merge: first this record gains the duplicate's details (if the second step fails, the
+/// details are in both records — nothing is lost), then the duplicate is marked merged into it.
+async fn merge_into(
+    shared: &local::Shared,
+    survivor: PartyId,
+    duplicate: PartyId,
+) -> Result<(), local::LocalError> {
+    use rapport_core::document::{self, Record};
+    let key = duplicate.to_string();
+    let other = local::with_document(shared, Party::doc_key(&duplicate), |doc| {
+        document::get::<_, Party>(doc, &key)
+    })
+    .await?
+    .map_err(local::LocalError::Document)?
+    .ok_or(local::LocalError::NotFound)?;
+    local::update::<Party>(shared, survivor, move |party| party.absorb(&other, duplicate)).await?;
+    local::update::<Party>(shared, duplicate, move |party| party.merged_into = Some(survivor)).await
 }
 
 /// The organisations a person works at, each with a way to unlink it, and a picker to add one.
