@@ -23,7 +23,7 @@ pub use party::{
 };
 pub use settings::{
     CustomFieldDef, FieldKind, Member, Pipeline, PipelineKind, RecordKind, SavedView, Stage,
-    WorkspaceSettings,
+    StageInUse, WorkspaceSettings,
 };
 pub use task::{RecordRef, Recurrence, RecurrenceUnit, Task};
 

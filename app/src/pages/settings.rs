@@ -1,7 +1,9 @@
+mod pipelines;
 mod sync_panel;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use pipelines::Pipelines;
 use sync_panel::SyncPanel;
 
 use super::Page;
@@ -19,6 +21,7 @@ pub(crate) fn Settings() -> impl IntoView {
                 <p class="hint">"Bring contacts in from CSV or vCard; take them out the same way."</p>
                 <a class="action" href="/import-export" data-testid="import-export-link">"Import or export…"</a>
             </section>
+            <Pipelines />
             <DeviceStorage />
         </Page>
     }

@@ -45,7 +45,7 @@ pub struct Member {
     pub colour: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Reconcile, Hydrate)]
 pub struct Pipeline {
     pub name: String,
     pub kind: PipelineKind,
@@ -53,7 +53,7 @@ pub struct Pipeline {
     pub stages: Vec<Stage>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Reconcile, Hydrate)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Reconcile, Hydrate)]
 pub enum PipelineKind {
     Sales,
     Fundraising,
@@ -61,7 +61,7 @@ pub enum PipelineKind {
     Hiring,
 }
 
-#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Reconcile, Hydrate)]
 pub struct Stage {
     pub id: StageId,
     pub name: String,
@@ -100,5 +100,145 @@ impl Pipeline {
     /// The win probability of `stage`, or `None` if the stage is not (or no longer) in this pipeline.
     pub fn probability(&self, stage: StageId) -> Option<u8> {
         self.stages.iter().find(|s| s.id == stage).map(|s| s.probability)
+    }
+
+    /// A new pipeline of `kind` with the stages such a pipeline usually has (ids from `ids`, in order).
+    pub fn starting(
+        name: &str,
+        kind: PipelineKind,
+        ids: impl IntoIterator<Item = StageId>,
+    ) -> Pipeline {
+        let stages: &[(&str, u8)] = match kind {
+            PipelineKind::Sales => {
+                &[("Lead", 10), ("Qualified", 25), ("Proposal", 50), ("Negotiation", 75)]
+            }
+            PipelineKind::Fundraising => {
+                &[("Intro", 10), ("Pitch", 25), ("Due diligence", 50), ("Term sheet", 80)]
+            }
+            PipelineKind::Procurement => {
+                &[("Request", 10), ("Quotes", 30), ("Evaluation", 60), ("Contract", 90)]
+            }
+            PipelineKind::Hiring => {
+                &[("Applied", 10), ("Screening", 25), ("Interview", 50), ("Offer", 80)]
+            }
+        };
+        let stages = stages
+            .iter()
+            .zip(ids)
+            .map(|((name, probability), id)| Stage {
+                id,
+                name: (*name).into(),
+                probability: *probability,
+            })
+            .collect();
+        Pipeline { name: name.trim().to_owned(), kind, stages }
+    }
+
+    /// Adds a stage at the end.
+    pub fn add_stage(&mut self, id: StageId, name: &str, probability: u8) {
+        self.stages.push(Stage {
+            id,
+            name: name.trim().to_owned(),
+            probability: probability.min(100),
+        });
+    }
+
+    /// Renames `stage` and sets its probability (at most 100).
+    pub fn edit_stage(&mut self, stage: StageId, name: &str, probability: u8) {
+        if let Some(s) = self.stages.iter_mut().find(|s| s.id == stage) {
+            s.name = name.trim().to_owned();
+            s.probability = probability.min(100);
+        }
+    }
+
+    /// Moves `stage` one place earlier (`-1`) or later (`1`) on the board; at either end it stays.
+    pub fn move_stage(&mut self, stage: StageId, by: isize) {
+        let Some(at) = self.stages.iter().position(|s| s.id == stage) else { return };
+        let to = at as isize + by;
+        if (0..self.stages.len() as isize).contains(&to) {
+            self.stages.swap(at, to as usize);
+        }
+    }
+
+    /// Removes `stage`, which must hold no open deal (`open_deals` of them now): deals are never left
+    /// in a stage that no longer exists. The last stage stays.
+    pub fn remove_stage(&mut self, stage: StageId, open_deals: usize) -> Result<(), StageInUse> {
+        if open_deals > 0 {
+            return Err(StageInUse::HasDeals(open_deals));
+        }
+        if self.stages.len() <= 1 {
+            return Err(StageInUse::LastStage);
+        }
+        self.stages.retain(|s| s.id != stage);
+        Ok(())
+    }
+}
+
+/// Why a stage cannot be removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum StageInUse {
+    #[error("this stage holds {0} open deal(s): move them to another stage first")]
+    HasDeals(usize),
+    #[error("a pipeline keeps at least one stage")]
+    LastStage,
+}
+
+impl PipelineKind {
+    pub const ALL: [PipelineKind; 4] = [
+        PipelineKind::Sales,
+        PipelineKind::Fundraising,
+        PipelineKind::Procurement,
+        PipelineKind::Hiring,
+    ];
+
+    /// How the kind is written in a form or a URL.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PipelineKind::Sales => "sales",
+            PipelineKind::Fundraising => "fundraising",
+            PipelineKind::Procurement => "procurement",
+            PipelineKind::Hiring => "hiring",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<PipelineKind> {
+        PipelineKind::ALL.into_iter().find(|kind| kind.as_str() == key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(n: u8) -> StageId {
+        StageId::from_bytes([n; 16])
+    }
+
+    #[test]
+    fn a_pipeline_is_set_up_edited_reordered_and_keeps_stages_with_deals() {
+        let mut pipeline =
+            Pipeline::starting(" Seed round ", PipelineKind::Fundraising, (1..).map(id));
+        assert_eq!(pipeline.name, "Seed round");
+        let names = |p: &Pipeline| p.stages.iter().map(|s| s.name.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&pipeline), ["Intro", "Pitch", "Due diligence", "Term sheet"]);
+        pipeline.add_stage(id(9), "Closed", 250);
+        assert_eq!(pipeline.probability(id(9)), Some(100), "at most 100 %");
+        pipeline.edit_stage(id(2), "Partner pitch ", 30);
+        pipeline.move_stage(id(9), -1);
+        pipeline.move_stage(id(1), -1);
+        assert_eq!(
+            names(&pipeline),
+            ["Intro", "Partner pitch", "Due diligence", "Closed", "Term sheet"]
+        );
+        assert_eq!(pipeline.probability(id(2)), Some(30));
+        assert_eq!(pipeline.remove_stage(id(3), 2), Err(StageInUse::HasDeals(2)));
+        assert_eq!(pipeline.stages.len(), 5);
+        pipeline.remove_stage(id(3), 0).unwrap();
+        assert_eq!(names(&pipeline), ["Intro", "Partner pitch", "Closed", "Term sheet"]);
+        let mut single = Pipeline::starting("One", PipelineKind::Sales, [id(1)]);
+        assert_eq!(single.remove_stage(id(1), 0), Err(StageInUse::LastStage));
+        for kind in PipelineKind::ALL {
+            assert_eq!(PipelineKind::from_key(kind.as_str()), Some(kind));
+        }
     }
 }
