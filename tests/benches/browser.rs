@@ -208,7 +208,8 @@ async fn measure(harness: &Harness, parties: usize) -> E2eResult<String> {
         let usage = browser.eval(STORAGE_USAGE).await?;
         report += &format!("  origin storage in use (navigator.storage.estimate): {usage} bytes\n");
     }
-    report += &scroll_the_list(&browser, parties).await?;
+    // The edits above added EDITS people.
+    report += &scroll_the_list(&browser, parties + EDITS).await?;
     report += &sync_through_the_relay(harness, &browser, parties).await?;
     report += &import_csv(harness, IMPORT_ROWS).await?;
     let errors = browser.console_errors().await?;
