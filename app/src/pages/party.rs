@@ -12,6 +12,7 @@ use rapport_core::ids::PartyId;
 use rapport_core::model::{ContactPoint, Party};
 use rapport_core::queries::{self, TimelineItem};
 
+mod fields;
 mod profile;
 
 use super::Page;
@@ -259,6 +260,7 @@ fn PartyForm(id: PartyId, found: Memo<Option<Loaded>>) -> impl IntoView {
             </Show>
         </nav>
         <profile::Profile id />
+        <fields::CustomFieldValues id />
         <KeepInTouch id />
         <NextSteps id />
         <Timeline id />

@@ -1,6 +1,8 @@
+mod fields;
 mod pipelines;
 mod sync_panel;
 
+use fields::CustomFields;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use pipelines::Pipelines;
@@ -22,6 +24,7 @@ pub(crate) fn Settings() -> impl IntoView {
                 <a class="action" href="/import-export" data-testid="import-export-link">"Import or export…"</a>
             </section>
             <Pipelines />
+            <CustomFields />
             <DeviceStorage />
         </Page>
     }

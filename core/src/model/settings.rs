@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use autosurgeon::{Hydrate, Reconcile};
 
 use crate::ids::StageId;
+use crate::model::CustomValue;
 
 #[derive(Debug, Clone, PartialEq, Default, Reconcile, Hydrate)]
 pub struct WorkspaceSettings {
@@ -174,6 +175,90 @@ impl Pipeline {
     }
 }
 
+impl CustomFieldDef {
+    /// Reads what a person typed into this field: `None` clears it. Numbers take a comma or a point
+    /// and spaces between thousands; dates are `YYYY-MM-DD` (what a date input gives); a choice must be
+    /// one of the field's; yes/no is `true`/`false` (a checkbox).
+    pub fn parse(&self, text: &str) -> Result<Option<CustomValue>, String> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        let value = match self.kind {
+            FieldKind::Text => CustomValue::Text(text.to_owned()),
+            FieldKind::Number => {
+                let plain: String =
+                    text.chars().filter(|c| !c.is_whitespace() && *c != '\u{a0}').collect();
+                let plain = plain.replace(',', ".");
+                match plain.parse::<f64>() {
+                    Ok(n) if n.is_finite() => CustomValue::Number(n),
+                    _ => return Err(format!("{}: “{text}” is not a number", self.label)),
+                }
+            }
+            FieldKind::Date => {
+                let valid = text.len() == 10
+                    && text.as_bytes()[4] == b'-'
+                    && text.as_bytes()[7] == b'-'
+                    && text.split('-').all(|part| part.chars().all(|c| c.is_ascii_digit()));
+                if !valid {
+                    return Err(format!("{}: “{text}” is not a date (YYYY-MM-DD)", self.label));
+                }
+                CustomValue::Date(text.to_owned())
+            }
+            FieldKind::Choice => {
+                if !self.choices.iter().any(|c| c == text) {
+                    return Err(format!(
+                        "{}: “{text}” is not one of {}",
+                        self.label,
+                        self.choices.join(", ")
+                    ));
+                }
+                CustomValue::Choice(text.to_owned())
+            }
+            FieldKind::Boolean => CustomValue::Boolean(text == "true"),
+        };
+        Ok(Some(value))
+    }
+}
+
+impl CustomValue {
+    /// The value as a form field holds it (the inverse of [`CustomFieldDef::parse`]).
+    pub fn as_input(&self) -> String {
+        match self {
+            CustomValue::Text(text) | CustomValue::Date(text) | CustomValue::Choice(text) => {
+                text.clone()
+            }
+            CustomValue::Number(n) => n.to_string(),
+            CustomValue::Boolean(b) => b.to_string(),
+        }
+    }
+}
+
+impl FieldKind {
+    pub const ALL: [FieldKind; 5] = [
+        FieldKind::Text,
+        FieldKind::Number,
+        FieldKind::Date,
+        FieldKind::Choice,
+        FieldKind::Boolean,
+    ];
+
+    /// How the kind is written in a form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FieldKind::Text => "text",
+            FieldKind::Number => "number",
+            FieldKind::Date => "date",
+            FieldKind::Choice => "choice",
+            FieldKind::Boolean => "yes-no",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<FieldKind> {
+        FieldKind::ALL.into_iter().find(|kind| kind.as_str() == key)
+    }
+}
+
 /// Why a stage cannot be removed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum StageInUse {
@@ -239,6 +324,42 @@ mod tests {
         assert_eq!(single.remove_stage(id(1), 0), Err(StageInUse::LastStage));
         for kind in PipelineKind::ALL {
             assert_eq!(PipelineKind::from_key(kind.as_str()), Some(kind));
+        }
+    }
+
+    #[test]
+    fn custom_field_values_are_read_as_people_type_them_and_refused_with_a_reason() {
+        let field = |kind, choices: &[&str]| CustomFieldDef {
+            label: "Region".into(),
+            kind,
+            applies_to: RecordKind::Party,
+            choices: choices.iter().map(|c| (*c).to_owned()).collect(),
+        };
+        let number = field(FieldKind::Number, &[]);
+        assert_eq!(number.parse(" 1 200,5 "), Ok(Some(CustomValue::Number(1200.5))));
+        assert_eq!(number.parse(""), Ok(None), "empty clears");
+        assert!(number.parse("a lot").unwrap_err().contains("not a number"));
+        let date = field(FieldKind::Date, &[]);
+        assert_eq!(date.parse("2026-12-01"), Ok(Some(CustomValue::Date("2026-12-01".into()))));
+        assert!(date.parse("1.12.2026").unwrap_err().contains("not a date"));
+        let choice = field(FieldKind::Choice, &["North", "South"]);
+        assert_eq!(choice.parse("South"), Ok(Some(CustomValue::Choice("South".into()))));
+        assert!(choice.parse("East").unwrap_err().contains("North, South"));
+        let yes_no = field(FieldKind::Boolean, &[]);
+        assert_eq!(yes_no.parse("true"), Ok(Some(CustomValue::Boolean(true))));
+        for text in ["1200.5", "2026-12-01", "South", "true", "plain words"] {
+            let kind = match text {
+                "1200.5" => FieldKind::Number,
+                "2026-12-01" => FieldKind::Date,
+                "South" => FieldKind::Choice,
+                "true" => FieldKind::Boolean,
+                _ => FieldKind::Text,
+            };
+            let value = field(kind, &["North", "South"]).parse(text).unwrap().unwrap();
+            assert_eq!(value.as_input(), text, "round trip through the form");
+        }
+        for kind in FieldKind::ALL {
+            assert_eq!(FieldKind::from_key(kind.as_str()), Some(kind));
         }
     }
 }

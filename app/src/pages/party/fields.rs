@@ -1,0 +1,123 @@
+//! The workspace's custom fields on a record: one input per field, by its kind; a value is checked
+//! (`CustomFieldDef::parse`) and saved when the input is left.
+
+use leptos::prelude::*;
+use rapport_core::document::Record;
+use rapport_core::ids::PartyId;
+use rapport_core::model::{CustomFieldDef, FieldKind, Party, RecordKind};
+
+use crate::state::WorkspaceCtx;
+use crate::sync::SyncCtx;
+
+#[component]
+pub(super) fn CustomFieldValues(id: PartyId) -> impl IntoView {
+    let ctx = WorkspaceCtx::use_ctx();
+    let sync = SyncCtx::use_ctx();
+    let error = RwSignal::new(None::<String>);
+    let fields = Memo::new(move |_| {
+        ctx.read(|ws| {
+            let mut all: Vec<(String, CustomFieldDef)> = ws
+                .settings
+                .custom_fields
+                .iter()
+                .filter(|(_, f)| f.applies_to == RecordKind::Party)
+                .map(|(id, f)| (id.clone(), f.clone()))
+                .collect();
+            all.sort_by(|a, b| a.1.label.cmp(&b.1.label));
+            all
+        })
+        .unwrap_or_default()
+    });
+    // The record's values, read from its document whenever the workspace changes.
+    let values = RwSignal::new(std::collections::BTreeMap::<String, String>::new());
+    Effect::new(move || {
+        ctx.read(|_| ());
+        let Some(shared) = ctx.shared() else { return };
+        leptos::task::spawn_local(async move {
+            let key = id.to_string();
+            let read = crate::local::with_document(&shared, Party::doc_key(&id), |doc| {
+                rapport_core::document::get::<_, Party>(doc, &key)
+            })
+            .await;
+            if let Ok(Ok(Some(party))) = read {
+                let now = party.custom.iter().map(|(k, v)| (k.clone(), v.as_input())).collect();
+                if values.get_untracked() != now {
+                    values.set(now);
+                }
+            }
+        });
+    });
+    let save = move |field_id: String, field: CustomFieldDef, text: String| match field.parse(&text)
+    {
+        Err(why) => error.set(Some(why)),
+        Ok(value) => {
+            error.set(None);
+            super::profile::save(ctx, id, move |party| match value {
+                Some(value) => {
+                    party.custom.insert(field_id, value);
+                }
+                None => {
+                    party.custom.remove(&field_id);
+                }
+            });
+        }
+    };
+    view! {
+        <Show when=move || fields.with(|f| !f.is_empty())>
+            <section class="panel custom-values" aria-labelledby="custom-title" data-testid="custom-values">
+                <h2 id="custom-title">"More details"</h2>
+                <For each=move || fields.get() key=|(id, f)| (id.clone(), f.label.clone(), f.choices.clone()) let:entry>
+                    {
+                        let (field_id, field) = entry;
+                        let label = field.label.clone();
+                        let current = {
+                            let field_id = field_id.clone();
+                            move || values.with(|v| v.get(&field_id).cloned().unwrap_or_default())
+                        };
+                        let on_change = {
+                            let (field_id, field) = (field_id.clone(), field.clone());
+                            move |e: leptos::ev::Event| {
+                                let text = if field.kind == FieldKind::Boolean {
+                                    event_target_checked(&e).to_string()
+                                } else {
+                                    event_target_value(&e)
+                                };
+                                save(field_id.clone(), field.clone(), text);
+                            }
+                        };
+                        let read_only = move || !sync.can_edit();
+                        let input = match field.kind {
+                            FieldKind::Choice => view! {
+                                <select data-testid="custom-value" data-label=label.clone() disabled=read_only on:change=on_change>
+                                    <option value="" selected={let c = current.clone(); move || c().is_empty()}>"—"</option>
+                                    {field.choices.iter().map(|choice| {
+                                        let value = choice.clone();
+                                        let c = current.clone();
+                                        view! { <option value=choice.clone() selected=move || c() == value>{choice.clone()}</option> }
+                                    }).collect_view()}
+                                </select>
+                            }.into_any(),
+                            FieldKind::Boolean => view! {
+                                <input type="checkbox" data-testid="custom-value" data-label=label.clone() disabled=read_only
+                                    prop:checked={let c = current.clone(); move || c() == "true"} on:change=on_change />
+                            }.into_any(),
+                            kind => {
+                                let (kind_attr, mode) = match kind {
+                                    FieldKind::Date => ("date", "text"),
+                                    FieldKind::Number => ("text", "decimal"),
+                                    _ => ("text", "text"),
+                                };
+                                view! {
+                                    <input type=kind_attr inputmode=mode data-testid="custom-value" data-label=label.clone()
+                                        readonly=read_only prop:value=current.clone() on:change=on_change />
+                                }.into_any()
+                            }
+                        };
+                        view! { <label class="custom-value">{label.clone()}{input}</label> }
+                    }
+                </For>
+                {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="custom-error">{e}</p> })}
+            </section>
+        </Show>
+    }
+}

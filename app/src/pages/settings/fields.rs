@@ -1,0 +1,136 @@
+//! Custom fields: the workspace's own details for people and organisations ("Region", "Contract value",
+//! "NDA signed"), each of a kind — text, number, date, a choice among values, yes/no. Values live on
+//! the records; removing a field hides it, and its values stay in the records' history.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use rapport_core::ids::FieldId;
+use rapport_core::model::{CustomFieldDef, FieldKind, RecordKind};
+
+use crate::local::{self, BrowserIds};
+use crate::state::WorkspaceCtx;
+use crate::sync::SyncCtx;
+
+pub(crate) fn kind_label(kind: FieldKind) -> &'static str {
+    match kind {
+        FieldKind::Text => "Text",
+        FieldKind::Number => "Number",
+        FieldKind::Date => "Date",
+        FieldKind::Choice => "Choice",
+        FieldKind::Boolean => "Yes / no",
+    }
+}
+
+#[component]
+pub(super) fn CustomFields() -> impl IntoView {
+    let ctx = WorkspaceCtx::use_ctx();
+    let sync = SyncCtx::use_ctx();
+    let error = RwSignal::new(None::<String>);
+    let fields = Memo::new(move |_| {
+        ctx.read(|ws| {
+            let mut all: Vec<(String, String, &'static str, String)> = ws
+                .settings
+                .custom_fields
+                .iter()
+                .filter(|(_, f)| f.applies_to == RecordKind::Party)
+                .map(|(id, f)| {
+                    (id.clone(), f.label.clone(), kind_label(f.kind), f.choices.join(", "))
+                })
+                .collect();
+            all.sort_by(|a, b| a.1.cmp(&b.1));
+            all
+        })
+        .unwrap_or_default()
+    });
+    let label = RwSignal::new(String::new());
+    let kind = RwSignal::new(FieldKind::Text);
+    let choices = RwSignal::new(String::new());
+    let add = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let text = label.get_untracked().trim().to_owned();
+        if text.is_empty() {
+            error.set(Some("A field needs a name.".into()));
+            return;
+        }
+        let kind = kind.get_untracked();
+        let options: Vec<String> = choices
+            .get_untracked()
+            .split(',')
+            .map(|c| c.trim().to_owned())
+            .filter(|c| !c.is_empty())
+            .collect();
+        if kind == FieldKind::Choice && options.is_empty() {
+            error.set(Some("A choice field needs its values, separated by commas.".into()));
+            return;
+        }
+        let Some(shared) = ctx.shared() else { return };
+        let id = FieldId::generate(&mut BrowserIds).to_string();
+        let field = CustomFieldDef {
+            label: text,
+            kind,
+            applies_to: RecordKind::Party,
+            choices: if kind == FieldKind::Choice { options } else { Vec::new() },
+        };
+        spawn_local(async move {
+            let result = local::update_settings(&shared, move |settings| {
+                settings.custom_fields.insert(id, field);
+            })
+            .await;
+            if ctx.settle(result, error) {
+                label.set(String::new());
+                choices.set(String::new());
+            }
+        });
+    };
+    let remove = move |id: String| {
+        let Some(shared) = ctx.shared() else { return };
+        spawn_local(async move {
+            let result = local::update_settings(&shared, move |settings| {
+                settings.custom_fields.remove(&id);
+            })
+            .await;
+            ctx.settle(result, error);
+        });
+    };
+    view! {
+        <section class="panel fields" aria-labelledby="fields-title" data-testid="custom-fields">
+            <h2 id="fields-title">"Fields for people and organisations"</h2>
+            <p class="hint">"Details of your own, shown on every record."</p>
+            <ul class="rows">
+                <For each=move || fields.get() key=|f| f.clone() let:field>
+                    <li class="row" data-testid="custom-field" data-label=field.1.clone()>
+                        <span class="row-title">{field.1.clone()}</span>
+                        <span class="row-detail">
+                            {field.2}
+                            {(!field.3.is_empty()).then(|| format!(": {}", field.3))}
+                        </span>
+                        <Show when=move || sync.can_edit()>
+                            <button type="button" class="subtle" data-testid="remove-field" on:click={
+                                let id = field.0.clone();
+                                move |_| remove(id.clone())
+                            }>"Remove"</button>
+                        </Show>
+                    </li>
+                </For>
+            </ul>
+            <Show when=move || sync.can_edit()>
+                <form class="new-field" on:submit=add>
+                    <input type="text" placeholder="Name, e.g. Region" aria-label="Name of the new field"
+                        data-testid="new-field-label" prop:value=move || label.get()
+                        on:input=move |e| label.set(event_target_value(&e)) />
+                    <select data-testid="new-field-kind" aria-label="Kind of field"
+                        on:change=move |e| if let Some(k) = FieldKind::from_key(&event_target_value(&e)) { kind.set(k) }>
+                        {FieldKind::ALL.into_iter().map(|k| view! { <option value=k.as_str()>{kind_label(k)}</option> }).collect_view()}
+                    </select>
+                    <Show when=move || kind.get() == FieldKind::Choice>
+                        <input type="text" placeholder="Values, e.g. North, South" aria-label="Values to choose from"
+                            data-testid="new-field-choices" prop:value=move || choices.get()
+                            on:input=move |e| choices.set(event_target_value(&e)) />
+                    </Show>
+                    <button type="submit" data-testid="add-field">"Add field"</button>
+                </form>
+            </Show>
+            {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="field-error">{e}</p> })}
+        </section>
+    }
+}
