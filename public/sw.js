@@ -65,3 +65,14 @@ self.addEventListener("fetch", (event) => {
       .then((cached) => cached || fetch(request)),
   );
 });
+
+// A tapped reminder brings Rapport forward on its Tasks page (or opens it).
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  event.waitUntil(
+    self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((windows) => {
+      const open = windows.find((w) => "focus" in w);
+      return open ? open.focus() : self.clients.openWindow("/tasks");
+    }),
+  );
+});

@@ -5,6 +5,7 @@ mod nav;
 mod pages;
 pub mod pwa;
 pub mod relay_api;
+mod reminders;
 mod shell;
 pub mod state;
 pub mod storage;
@@ -32,6 +33,7 @@ pub fn App() -> impl IntoView {
         ready
     });
     sync::SyncCtx::provide(workspace);
+    reminders::start(workspace);
     view! {
         <Router>
             <shell::Shell>

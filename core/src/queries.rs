@@ -229,6 +229,20 @@ pub struct KeepInTouch {
     pub last_contact: Option<Timestamp>,
 }
 
+/// Open tasks for `me` (assigned to me or to nobody) whose time has come by `now`: what a reminder
+/// notification announces, oldest first.
+pub fn reminders_due(model: &ReadModel, me: Option<MemberId>, now: Timestamp) -> Vec<&TaskRow> {
+    let mut due: Vec<&TaskRow> = model
+        .tasks
+        .values()
+        .filter(|task| task.done_at.is_none())
+        .filter(|task| task.assignee.is_none() || task.assignee == me)
+        .filter(|task| task.effective_due().is_some_and(|due| due <= now))
+        .collect();
+    due.sort_by_key(|task| (task.effective_due(), task.id));
+    due
+}
+
 /// Parties whose keep-in-touch cadence has run out by `now`, most overdue first.
 pub fn keep_in_touch_due(model: &ReadModel, now: Timestamp) -> Vec<KeepInTouch> {
     if model.interactions_pending {
@@ -692,6 +706,21 @@ mod tests {
         assert_eq!(due.iter().map(|d| d.party).collect::<Vec<_>>(), [survivor]);
         // The merged record is out of the lists.
         assert_eq!(parties(&model, &PartyFilter::default(), PartySort::Name).len(), 1);
+    }
+
+    #[test]
+    fn reminders_are_due_for_open_tasks_whose_time_has_come() {
+        let f = fixture();
+        let day_start = T0 + 100 * DAY_MS;
+        let titles = |now: i64| -> Vec<String> {
+            reminders_due(&f.model, None, Timestamp(now)).iter().map(|t| t.title.clone()).collect()
+        };
+        assert_eq!(
+            titles(day_start + 2 * 3_600_000),
+            ["task 1", "task 2"],
+            "not done, not later, not undated"
+        );
+        assert_eq!(titles(day_start), ["task 1"]);
     }
 
     #[test]

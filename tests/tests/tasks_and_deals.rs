@@ -485,3 +485,50 @@ async fn the_forecast_by_owner_follows_who_owns_each_deal() {
     })
     .await;
 }
+
+/// Due reminders: once notifications are allowed, a task whose time has come is announced by the
+/// device (through the service worker) and a task due later is not; after a reload it is not announced
+/// a second time.
+#[tokio::test]
+async fn a_task_whose_time_has_come_is_announced_once() {
+    run("a_task_whose_time_has_come_is_announced_once", |harness| async move {
+        const SHOWN: &str = "return navigator.serviceWorker.getRegistration()
+            .then(r => r ? r.getNotifications() : []).then(ns => ns.map(n => n.title));";
+        let browser = harness.browser(Viewport::Desktop).await?;
+        AppShell::open(&browser, "/tasks").await?;
+        // Not asked yet: the page offers to turn reminders on.
+        browser.by_testid("enable-reminders").await?;
+        browser
+            .wait_for_script(
+                "the service worker to be active",
+                "return navigator.serviceWorker.getRegistration().then(r => !!(r && r.active));",
+            )
+            .await?;
+        browser.cdp("Browser.grantPermissions", json!({ "permissions": ["notifications"] })).await?;
+        AppShell::open(&browser, "/tasks").await?;
+        browser
+            .wait_for_script(
+                "reminders to be on",
+                "return document.querySelector('[data-testid=reminders]')?.dataset.state === 'granted';",
+            )
+            .await?;
+        add_task(&browser, "Call Nordwind back", Some(0)).await?;
+        add_task(&browser, "Send the contract", Some(3)).await?;
+        wait_until("the reminder of the task due now", 15, || async {
+            Ok((browser.eval(SHOWN).await? == json!(["Call Nordwind back"])).then_some(()))
+        })
+        .await?;
+
+        // Dismissed, then the page reloads: not announced again.
+        browser
+            .eval("return navigator.serviceWorker.getRegistration().then(r => r.getNotifications())
+                   .then(ns => { ns.forEach(n => n.close()); return ns.length; });")
+            .await?;
+        AppShell::open(&browser, "/tasks").await?;
+        browser.by_testid("task-row").await?;
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+        assert_eq!(browser.eval(SHOWN).await?, json!([]));
+        Ok(())
+    })
+    .await;
+}

@@ -107,6 +107,7 @@ pub(crate) fn Tasks() -> impl IntoView {
     };
     view! {
         <Page key="tasks" title="Tasks">
+            <crate::reminders::ReminderSwitch />
             <Show when=move || sync.can_edit()>
                 <NewTask about=None />
             </Show>
