@@ -260,7 +260,7 @@ fn PartyForm(id: PartyId, found: Memo<Option<Loaded>>) -> impl IntoView {
             </Show>
         </nav>
         <profile::Profile id />
-        <fields::CustomFieldValues id />
+        <fields::CustomFieldValues id found />
         <KeepInTouch id />
         <NextSteps id />
         <Timeline id />

@@ -175,6 +175,16 @@ impl Pipeline {
     }
 }
 
+impl WorkspaceSettings {
+    /// The custom fields of people and organisations, by label: the order forms show them in.
+    pub fn party_fields(&self) -> impl Iterator<Item = (&String, &CustomFieldDef)> {
+        let mut fields: Vec<(&String, &CustomFieldDef)> =
+            self.custom_fields.iter().filter(|(_, f)| f.applies_to == RecordKind::Party).collect();
+        fields.sort_by(|a, b| a.1.label.cmp(&b.1.label));
+        fields.into_iter()
+    }
+}
+
 impl CustomFieldDef {
     /// Reads what a person typed into this field: `None` clears it. Numbers take a comma or a point
     /// and spaces between thousands; dates are `YYYY-MM-DD` (what a date input gives); a choice must be

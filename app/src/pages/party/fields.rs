@@ -2,50 +2,30 @@
 //! (`CustomFieldDef::parse`) and saved when the input is left.
 
 use leptos::prelude::*;
-use rapport_core::document::Record;
 use rapport_core::ids::PartyId;
-use rapport_core::model::{CustomFieldDef, FieldKind, Party, RecordKind};
+use rapport_core::model::{CustomFieldDef, FieldKind};
 
 use crate::state::WorkspaceCtx;
 use crate::sync::SyncCtx;
 
 #[component]
-pub(super) fn CustomFieldValues(id: PartyId) -> impl IntoView {
+pub(super) fn CustomFieldValues(id: PartyId, found: Memo<Option<super::Loaded>>) -> impl IntoView {
     let ctx = WorkspaceCtx::use_ctx();
     let sync = SyncCtx::use_ctx();
     let error = RwSignal::new(None::<String>);
     let fields = Memo::new(move |_| {
         ctx.read(|ws| {
-            let mut all: Vec<(String, CustomFieldDef)> = ws
-                .settings
-                .custom_fields
-                .iter()
-                .filter(|(_, f)| f.applies_to == RecordKind::Party)
-                .map(|(id, f)| (id.clone(), f.clone()))
-                .collect();
-            all.sort_by(|a, b| a.1.label.cmp(&b.1.label));
-            all
+            ws.settings.party_fields().map(|(id, f)| (id.clone(), f.clone())).collect::<Vec<_>>()
         })
         .unwrap_or_default()
     });
-    // The record's values, read from its document whenever the workspace changes.
-    let values = RwSignal::new(std::collections::BTreeMap::<String, String>::new());
-    Effect::new(move || {
-        ctx.read(|_| ());
-        let Some(shared) = ctx.shared() else { return };
-        leptos::task::spawn_local(async move {
-            let key = id.to_string();
-            let read = crate::local::with_document(&shared, Party::doc_key(&id), |doc| {
-                rapport_core::document::get::<_, Party>(doc, &key)
-            })
-            .await;
-            if let Ok(Ok(Some(party))) = read {
-                let now = party.custom.iter().map(|(k, v)| (k.clone(), v.as_input())).collect();
-                if values.get_untracked() != now {
-                    values.set(now);
-                }
-            }
-        });
+    // The record's values as the page loaded them (and reloads them on every change).
+    let values = Memo::new(move |_| {
+        found.with(|f| {
+            f.as_ref()
+                .map(|f| f.party.custom.iter().map(|(k, v)| (k.clone(), v.as_input())).collect())
+                .unwrap_or_else(std::collections::BTreeMap::<String, String>::new)
+        })
     });
     let save = move |field_id: String, field: CustomFieldDef, text: String| match field.parse(&text)
     {

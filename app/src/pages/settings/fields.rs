@@ -28,17 +28,12 @@ pub(super) fn CustomFields() -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let fields = Memo::new(move |_| {
         ctx.read(|ws| {
-            let mut all: Vec<(String, String, &'static str, String)> = ws
-                .settings
-                .custom_fields
-                .iter()
-                .filter(|(_, f)| f.applies_to == RecordKind::Party)
+            ws.settings
+                .party_fields()
                 .map(|(id, f)| {
                     (id.clone(), f.label.clone(), kind_label(f.kind), f.choices.join(", "))
                 })
-                .collect();
-            all.sort_by(|a, b| a.1.cmp(&b.1));
-            all
+                .collect::<Vec<_>>()
         })
         .unwrap_or_default()
     });
