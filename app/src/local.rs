@@ -781,8 +781,10 @@ impl LocalWorkspace {
                 let workspace = WorkspaceId::generate(&mut BrowserIds);
                 let mut local = LocalWorkspace::empty(store.clone(), workspace);
                 let (pipeline_id, pipeline) = workspace::default_sales_pipeline(workspace);
+                let pipeline = pipeline.named_by(crate::locale::default_name);
                 let settings = WorkspaceSettings {
-                    name: "My workspace".into(),
+                    name: crate::locale::default_name("My workspace")
+                        .unwrap_or_else(|| "My workspace".into()),
                     currencies: vec![default_currency()],
                     pipelines: [(pipeline_id.to_string(), pipeline)].into(),
                     ..Default::default()

@@ -29,14 +29,15 @@ use leptos::prelude::*;
 fn Page(
     /// `page-<key>` becomes the page's test handle.
     key: &'static str,
-    /// The page heading.
-    title: &'static str,
+    /// The page heading, in the screens' language.
+    #[prop(into)]
+    title: TextProp,
     children: Children,
 ) -> impl IntoView {
     view! {
         <section class="page" data-testid=format!("page-{key}") aria-labelledby="page-title">
             <header class="page-header">
-                <h1 id="page-title" data-testid="page-title">{title}</h1>
+                <h1 id="page-title" data-testid="page-title">{move || title.get()}</h1>
             </header>
             {children()}
         </section>
@@ -45,19 +46,19 @@ fn Page(
 
 /// What a page shows while it has nothing to list yet.
 #[component]
-fn EmptyState(title: &'static str, hint: &'static str) -> impl IntoView {
+fn EmptyState(#[prop(into)] title: TextProp, #[prop(into)] hint: TextProp) -> impl IntoView {
     view! {
         <div class="empty-state" data-testid="empty-state">
-            <h2>{title}</h2>
-            <p>{hint}</p>
+            <h2>{move || title.get()}</h2>
+            <p>{move || hint.get()}</p>
         </div>
     }
 }
 
-/// A moment as this browser's language writes a date and time.
+/// A moment as the screens' language writes a date and time.
 pub(crate) fn local_date_time(at: rapport_core::ids::Timestamp) -> String {
     let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at.0 as f64));
-    let language = web_sys::window().and_then(|w| w.navigator().language()).unwrap_or_default();
+    let language = crate::widgets::language();
     let options = js_sys::Object::new();
     let _ = js_sys::Reflect::set(&options, &"dateStyle".into(), &"medium".into());
     let _ = js_sys::Reflect::set(&options, &"timeStyle".into(), &"short".into());

@@ -5,6 +5,9 @@
 //! The service worker itself is `public/sw.js`; `scripts/precache` stamps each build's version into it.
 
 use leptos::prelude::*;
+use leptos_i18n::td_string;
+
+use crate::i18n::{t, t_string, use_i18n};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
 use wasm_bindgen_futures::JsFuture;
@@ -216,7 +219,7 @@ fn warn_before_leaving_unsaved_input(ctx: PwaCtx) {
         move |event: web_sys::BeforeUnloadEvent| {
             if ctx.unsaved_forms.get_untracked() > 0 {
                 event.prevent_default();
-                event.set_return_value("You have changes that are not saved yet.");
+                event.set_return_value(td_string!(crate::locale::current(), pwa.unsaved_leave));
             }
         },
     );
@@ -229,15 +232,16 @@ fn warn_before_leaving_unsaved_input(ctx: PwaCtx) {
 #[component]
 pub fn UpdateBanner() -> impl IntoView {
     let ctx = PwaCtx::use_ctx();
+    let i18n = use_i18n();
     let applying = RwSignal::new(false);
     view! {
         <Show when=move || ctx.update_ready.get()>
             <div class="update-banner" role="status" data-testid="update-available">
                 <span>
                     {move || if ctx.has_unsaved_input() {
-                        "Update available — save your changes first, then reload."
+                        t_string!(i18n, pwa.update_save_first)
                     } else {
-                        "Update available."
+                        t_string!(i18n, pwa.update_available)
                     }}
                 </span>
                 <button
@@ -249,7 +253,7 @@ pub fn UpdateBanner() -> impl IntoView {
                         ctx.apply_update();
                     }
                 >
-                    "Reload"
+                    {t!(i18n, pwa.reload)}
                 </button>
             </div>
         </Show>

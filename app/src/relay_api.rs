@@ -2,6 +2,7 @@
 //! relay serves the app, so every call is same-origin and the session rides in its `HttpOnly` cookie.
 
 use gloo_net::http::{Request, Response};
+use leptos_i18n::td_string;
 use rapport_core::ids::WorkspaceId;
 use serde::{Deserialize, Serialize};
 
@@ -17,6 +18,19 @@ pub enum ApiError {
     /// The relay refused, with its sentence for the person.
     #[error("{0}")]
     Refused(String),
+}
+
+impl ApiError {
+    /// The sentence for the person, in the screens' language (the relay's own refusals arrive in
+    /// its words).
+    pub fn said(&self) -> String {
+        let locale = crate::locale::current();
+        match self {
+            ApiError::Unreachable => td_string!(locale, sync.unreachable).to_owned(),
+            ApiError::SignedOut => td_string!(locale, account.signed_out).to_owned(),
+            ApiError::Refused(text) => text.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -62,20 +76,17 @@ async fn refused(response: Response) -> Result<Response, ApiError> {
         // A relay behind a proxy that is down answers 502–504: the same as unreachable.
         502..=504 => Err(ApiError::Unreachable),
         status => Err(ApiError::Refused(
-            response
-                .json::<Refusal>()
-                .await
-                .map(|refusal| refusal.error)
-                .unwrap_or_else(|_| format!("the relay answered {status}")),
+            response.json::<Refusal>().await.map(|refusal| refusal.error).unwrap_or_else(|_| {
+                td_string!(crate::locale::current(), account.answered, status).to_string()
+            }),
         )),
     }
 }
 
 async fn json<T: for<'de> Deserialize<'de>>(response: Response) -> Result<T, ApiError> {
-    response
-        .json()
-        .await
-        .map_err(|_| ApiError::Refused("the relay sent an unexpected answer".into()))
+    response.json().await.map_err(|_| {
+        ApiError::Refused(td_string!(crate::locale::current(), account.unexpected).into())
+    })
 }
 
 /// Who is signed in on this browser, if anyone.
@@ -106,7 +117,9 @@ pub async fn sign_in(email: &str, password: &str) -> Result<Account, ApiError> {
     }
     match post("/api/sessions", &Form { email, password }).await {
         // Here a 401 means the credentials, not an expired session.
-        Err(ApiError::SignedOut) => Err(ApiError::Refused("wrong email or password".into())),
+        Err(ApiError::SignedOut) => Err(ApiError::Refused(
+            td_string!(crate::locale::current(), account.wrong_password).into(),
+        )),
         other => json(other?).await,
     }
 }
@@ -149,7 +162,9 @@ pub async fn accept(code: &str) -> Result<RemoteWorkspace, ApiError> {
         .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
         .collect();
     if code.is_empty() {
-        return Err(ApiError::Refused("enter the invitation code".into()));
+        return Err(ApiError::Refused(
+            td_string!(crate::locale::current(), account.enter_code).into(),
+        ));
     }
     json(post(&format!("/api/invites/{code}"), &serde_empty()).await?).await
 }

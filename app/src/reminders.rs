@@ -6,9 +6,11 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_i18n::td_string;
 use rapport_core::queries;
 use wasm_bindgen::JsCast;
 
+use crate::i18n::{t, use_i18n};
 use crate::state::WorkspaceCtx;
 
 const ANNOUNCED: &str = "rapport-reminded";
@@ -104,7 +106,7 @@ async fn announce(ctx: WorkspaceCtx) {
 /// Shows one reminder; whether it was shown.
 async fn show(title: &str, task: &str) -> bool {
     let options = web_sys::NotificationOptions::new();
-    options.set_body("Due now · Rapport");
+    options.set_body(td_string!(crate::locale::current(), reminders.due_now));
     options.set_tag(task);
     options.set_icon("/icons/icon-192.png");
     let Some(window) = web_sys::window() else { return false };
@@ -126,6 +128,7 @@ async fn show(title: &str, task: &str) -> bool {
 #[component]
 pub(crate) fn ReminderSwitch() -> impl IntoView {
     let ctx = WorkspaceCtx::use_ctx();
+    let i18n = use_i18n();
     let state = RwSignal::new(permission());
     let turn_on = move |_| {
         spawn_local(async move {
@@ -137,12 +140,12 @@ pub(crate) fn ReminderSwitch() -> impl IntoView {
     view! {
         <p class="hint reminders" data-testid="reminders" data-state=move || state.get()>
             {move || match state.get() {
-                "granted" => view! { "Reminders are on: a task's time comes, this device tells you." }.into_any(),
-                "denied" => view! { "Reminders are blocked in this browser's settings for this site." }.into_any(),
-                "unsupported" => view! { "This browser cannot show reminders." }.into_any(),
+                "granted" => t!(i18n, reminders.on).into_any(),
+                "denied" => t!(i18n, reminders.blocked).into_any(),
+                "unsupported" => t!(i18n, reminders.unsupported).into_any(),
                 _ => view! {
                     <button type="button" class="subtle" data-testid="enable-reminders" on:click=turn_on>
-                        "Remind me when tasks are due"
+                        {t!(i18n, reminders.turn_on)}
                     </button>
                 }.into_any(),
             }}

@@ -7,6 +7,8 @@ mod sync_status;
 
 use leptos::prelude::*;
 
+use crate::i18n::{t, t_string, use_i18n};
+
 use command_palette::CommandPalette;
 use main_nav::MainNav;
 use sync_status::SyncStatusBar;
@@ -34,9 +36,10 @@ pub(crate) fn Shell(children: Children) -> impl IntoView {
 #[component]
 fn Notice() -> impl IntoView {
     let ctx = crate::state::WorkspaceCtx::use_ctx();
+    let i18n = use_i18n();
     let text = move || match ctx.status.get() {
         crate::state::Status::Failed(error) => {
-            Some(format!("Your data could not be opened: {error}"))
+            Some(t_string!(i18n, shell.data_not_opened, error).to_string())
         }
         _ => ctx.notice.get(),
     };
@@ -44,7 +47,7 @@ fn Notice() -> impl IntoView {
         <Show when=move || text().is_some()>
             <div class="notice" role="alert" data-testid="notice">
                 <span>{text}</span>
-                <button type="button" on:click=move |_| ctx.notice.set(None)>"Dismiss"</button>
+                <button type="button" on:click=move |_| ctx.notice.set(None)>{t!(i18n, shell.dismiss)}</button>
             </div>
         </Show>
     }
@@ -53,10 +56,11 @@ fn Notice() -> impl IntoView {
 /// Shown in place of a page that failed; the navigation stays usable.
 #[component]
 fn PageError(errors: ArcRwSignal<Errors>) -> impl IntoView {
+    let i18n = use_i18n();
     view! {
         <section class="page page-error" role="alert" data-testid="page-error">
-            <h1>"Something went wrong on this page"</h1>
-            <p>"Your data is safe on this device. Try another page or reload."</p>
+            <h1>{t!(i18n, shell.page_error)}</h1>
+            <p>{t!(i18n, shell.page_error_hint)}</p>
             <ul>
                 {move || {
                     errors

@@ -5,6 +5,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_i18n::td_string;
 use rapport_core::demo::DemoBundle;
 use rapport_core::layout::DocKey;
 use wasm_bindgen::JsCast;
@@ -81,10 +82,9 @@ impl WorkspaceCtx {
     /// Tells the user which stored lists could not be read (they were rebuilt from the documents).
     fn report_rebuilt(&self, unreadable: &[String]) {
         if !unreadable.is_empty() {
-            self.notice.set(Some(format!(
-                "Some saved lists were unreadable and were rebuilt: {}",
-                unreadable.join(", ")
-            )));
+            let lists = unreadable.join(", ");
+            let text = td_string!(crate::locale::current(), notice.rebuilt, lists);
+            self.notice.set(Some(text.to_string()));
         }
     }
 
@@ -132,7 +132,7 @@ impl WorkspaceCtx {
                 true
             }
             Err(failure) => {
-                error.set(Some(format!("Not saved: {failure}")));
+                error.set(Some(not_saved(&failure)));
                 self.report(&failure);
                 false
             }
@@ -141,7 +141,7 @@ impl WorkspaceCtx {
 
     /// Shows a failed save to the user; the caller keeps their input.
     pub fn report(&self, error: &LocalError) {
-        self.notice.set(Some(format!("Not saved: {error}")));
+        self.notice.set(Some(not_saved(error)));
         self.changed();
     }
 }
@@ -215,4 +215,19 @@ async fn adopt_demo(local: &mut LocalWorkspace, bundle: DemoBundle) -> Result<()
         .filter_map(|(key, bytes)| Some((key.parse().ok()?, bytes)))
         .collect();
     local.adopt(bundle.workspace, documents).await
+}
+
+/// "Not saved: …" in the screens' language; the cases a user can act on are translated, a
+/// storage engine's own words stay as the browser gave them.
+fn not_saved(error: &LocalError) -> String {
+    use crate::storage::StorageError;
+    let locale = crate::locale::current();
+    let reason = match error {
+        LocalError::Storage(StorageError::QuotaExceeded) => {
+            td_string!(locale, notice.quota).to_string()
+        }
+        LocalError::NotFound => td_string!(locale, notice.not_found).to_string(),
+        other => other.to_string(),
+    };
+    td_string!(locale, notice.not_saved, reason).to_string()
 }

@@ -17,6 +17,7 @@ use gloo_net::websocket::Message as Frame;
 use gloo_net::websocket::futures::WebSocket;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_i18n::td_string;
 use rapport_core::ids::WorkspaceId;
 use rapport_core::layout::{DocKey, DocumentId};
 use rapport_core::presence::{self, Presence};
@@ -335,7 +336,9 @@ impl<'a> Connection<'a> {
             Ok(ticket) => ticket,
             Err(ApiError::SignedOut) => return Ended::SignedOut,
             Err(ApiError::Refused(reason)) => return Ended::Refused(reason),
-            Err(ApiError::Unreachable) => return Ended::Lost("the relay cannot be reached".into()),
+            Err(ApiError::Unreachable) => {
+                return Ended::Lost(said(|l| td_string!(l, sync.unreachable)));
+            }
         };
         let socket = match WebSocket::open(&socket_url(&ticket)) {
             Ok(socket) => socket,
@@ -343,7 +346,7 @@ impl<'a> Connection<'a> {
         };
         let (mut sink, mut stream) = socket.split();
         if sink.send(Frame::Bytes(self.client.join())).await.is_err() {
-            return Ended::Lost("the connection closed at once".into());
+            return Ended::Lost(said(|l| td_string!(l, sync.closed_at_once)));
         }
         let mut ticks = 0u32;
         loop {
@@ -357,7 +360,7 @@ impl<'a> Connection<'a> {
                 Either::Left((Some(Ok(Frame::Text(_))), _)) => {}
                 Either::Left((Some(Err(error)), _)) => return Ended::Lost(error.to_string()),
                 Either::Left((None, _)) => {
-                    return Ended::Lost("the relay closed the connection".into());
+                    return Ended::Lost(said(|l| td_string!(l, sync.relay_closed)));
                 }
                 Either::Right((Either::Left((Some(Wake::Changed(key)), _)), _)) => {
                     if self.client.is_connected() {
@@ -369,7 +372,7 @@ impl<'a> Connection<'a> {
                 }
                 Either::Right((Either::Left((Some(Wake::Retry), _)), _)) => {}
                 Either::Right((Either::Left((Some(Wake::Offline), _)), _)) => {
-                    return Ended::Lost("this device is offline".into());
+                    return Ended::Lost(said(|l| td_string!(l, sync.device_offline)));
                 }
                 Either::Right((Either::Left((None, _)), _)) => {
                     return Ended::Lost("stopped".into());
@@ -467,9 +470,10 @@ impl<'a> Connection<'a> {
                         }
                     }
                     Ok(false) => {}
-                    Err(error) => self.workspace.notice.set(Some(format!(
-                        "A colleague's change could not be stored on this device: {error}"
-                    ))),
+                    Err(error) => {
+                        let text = td_string!(crate::locale::current(), sync.not_stored, error);
+                        self.workspace.notice.set(Some(text.to_string()));
+                    }
                 }
                 self.push(key, sink).await?;
                 self.settle(key).await;
@@ -557,9 +561,8 @@ impl<'a> Connection<'a> {
         let (frame, relay_has) = match frame {
             Ok(found) => found,
             Err(error) => {
-                self.workspace
-                    .notice
-                    .set(Some(format!("Could not read {key} to sync it: {error}")));
+                let text = td_string!(crate::locale::current(), sync.not_read, key, error);
+                self.workspace.notice.set(Some(text.to_string()));
                 return Ok(());
             }
         };
@@ -711,4 +714,9 @@ fn random_id(prefix: &str) -> String {
     }
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     format!("{prefix}{hex}")
+}
+
+/// A fixed reason in the screens' language, for the sync panel's detail line.
+fn said(text: impl Fn(crate::i18n::Locale) -> &'static str) -> String {
+    text(crate::locale::current()).to_owned()
 }

@@ -11,10 +11,10 @@ use rapport_core::ids::Timestamp;
 use rapport_core::model::Role;
 use wasm_bindgen::JsValue;
 
-/// The browser's language, for dates and numbers.
-pub(crate) fn language() -> String {
-    web_sys::window().and_then(|w| w.navigator().language()).unwrap_or_else(|| "en".into())
-}
+use crate::i18n::{t_string, use_i18n};
+use leptos_i18n::td_string;
+
+pub(crate) use crate::locale::language;
 
 fn options(pairs: &[(&str, &str)]) -> js_sys::Object {
     let options = js_sys::Object::new();
@@ -24,13 +24,13 @@ fn options(pairs: &[(&str, &str)]) -> js_sys::Object {
     options
 }
 
-/// A day as this browser's language writes it ("27 Nov 2026").
+/// A day as the screens' language writes it ("27 Nov 2026").
 pub(crate) fn local_date(at: Timestamp) -> String {
     let date = js_sys::Date::new(&JsValue::from_f64(at.0 as f64));
     date.to_locale_date_string(&language(), &options(&[("dateStyle", "medium")])).into()
 }
 
-/// An amount in minor units as this browser's language writes money ("€1,200.50", "1 200,50 ₽").
+/// An amount in minor units as the screens' language writes money ("€1,200.50", "1 200,50 ₽").
 pub(crate) fn money(minor: i64, currency: &str) -> String {
     let digits = rapport_core::model::minor_digits(currency);
     let major = minor as f64 / 10_f64.powi(digits as i32);
@@ -78,15 +78,30 @@ pub(crate) fn local_day_start(days: i32) -> Timestamp {
     Timestamp(date.get_time() as i64)
 }
 
-/// A relationship role as the screens name it, one and many ("Customer", "Customers").
+/// A relationship role as the screens name it, one and many ("Customer", "Customers"); reactive.
 pub(crate) fn role_label(role: Role) -> (&'static str, &'static str) {
+    let i18n = use_i18n();
     match role {
-        Role::Customer => ("Customer", "Customers"),
-        Role::Prospect => ("Prospect", "Prospects"),
-        Role::Supplier => ("Supplier", "Suppliers"),
-        Role::Investor => ("Investor", "Investors"),
-        Role::Employee => ("Employee", "Employees"),
-        Role::Partner => ("Partner", "Partners"),
-        Role::Other => ("Other", "Others"),
+        Role::Customer => (t_string!(i18n, roles.customer), t_string!(i18n, roles.customers)),
+        Role::Prospect => (t_string!(i18n, roles.prospect), t_string!(i18n, roles.prospects)),
+        Role::Supplier => (t_string!(i18n, roles.supplier), t_string!(i18n, roles.suppliers)),
+        Role::Investor => (t_string!(i18n, roles.investor), t_string!(i18n, roles.investors)),
+        Role::Employee => (t_string!(i18n, roles.employee), t_string!(i18n, roles.employees)),
+        Role::Partner => (t_string!(i18n, roles.partner), t_string!(i18n, roles.partners)),
+        Role::Other => (t_string!(i18n, roles.other), t_string!(i18n, roles.others)),
+    }
+}
+
+/// Why a typed amount was refused, in the screens' language.
+pub(crate) fn amount_refused(why: &rapport_core::model::AmountError) -> String {
+    use rapport_core::model::AmountError;
+    let locale = crate::locale::current();
+    match why {
+        AmountError::Empty => td_string!(locale, amount.empty).to_owned(),
+        AmountError::NotANumber(text) => td_string!(locale, amount.not_a_number, text).to_string(),
+        AmountError::TooPrecise { currency, digits } => {
+            td_string!(locale, amount.too_precise, currency, digits).to_string()
+        }
+        AmountError::TooLarge => td_string!(locale, amount.too_large).to_owned(),
     }
 }

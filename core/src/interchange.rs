@@ -81,7 +81,27 @@ pub struct Candidate {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skipped {
     pub source: usize,
-    pub reason: String,
+    pub reason: SkipReason,
+}
+
+/// Why a row or card is left out; each names what it found, so the screens can say it in the
+/// user's language (the English here is the `Display`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SkipReason {
+    #[error("no name")]
+    NoName,
+    #[error("email “{0}” is not an address")]
+    BadEmail(String),
+    #[error("phone “{0}” is not a phone number")]
+    BadPhone(String),
+    #[error("unreadable card: {0}")]
+    UnreadableCard(String),
+    #[error("same email as {0}")]
+    SameEmailAs(String),
+    #[error("same phone as {0}")]
+    SamePhoneAs(String),
+    #[error("an organisation named {0} exists")]
+    OrganisationExists(String),
 }
 
 /// What an import will do: create `new`, leave out `skipped` and `duplicates`.
@@ -96,7 +116,7 @@ impl Candidate {
     /// Fills the name from given and family name (or the organisation), then checks what a record
     /// needs: a name, emails that are addresses, phones with digits.
     fn finish(mut self) -> Result<Candidate, Skipped> {
-        let skip = |reason: String| Skipped { source: self.source, reason };
+        let skip = |reason: SkipReason| Skipped { source: self.source, reason };
         if self.name.trim().is_empty() {
             self.name = [self.given_name.trim(), self.family_name.trim()]
                 .into_iter()
@@ -110,14 +130,14 @@ impl Candidate {
             self.kind = PartyKind::Organisation;
         }
         if self.name.trim().is_empty() {
-            return Err(skip("no name".into()));
+            return Err(skip(SkipReason::NoName));
         }
         self.name = self.name.trim().to_owned();
         if let Some(bad) = self.emails.iter().find(|e| !is_email(e)) {
-            return Err(skip(format!("email “{bad}” is not an address")));
+            return Err(skip(SkipReason::BadEmail(bad.clone())));
         }
         if let Some(bad) = self.phones.iter().find(|p| !is_phone(p)) {
-            return Err(skip(format!("phone “{bad}” is not a phone number")));
+            return Err(skip(SkipReason::BadPhone(bad.clone())));
         }
         Ok(self)
     }
@@ -230,13 +250,13 @@ impl KnownParties {
         }
     }
 
-    fn matching(&self, candidate: &Candidate) -> Option<String> {
+    fn matching(&self, candidate: &Candidate) -> Option<SkipReason> {
         let by_email = candidate.emails.iter().find_map(|e| {
-            self.by_email.get(&fold(e.trim())).map(|name| format!("same email as {name}"))
+            self.by_email.get(&fold(e.trim())).map(|name| SkipReason::SameEmailAs(name.clone()))
         });
         let by_phone = || {
             candidate.phones.iter().find_map(|p| {
-                self.by_phone.get(&phone_key(p)).map(|name| format!("same phone as {name}"))
+                self.by_phone.get(&phone_key(p)).map(|name| SkipReason::SamePhoneAs(name.clone()))
             })
         };
         let by_name = || {
@@ -245,7 +265,7 @@ impl KnownParties {
                 && candidate.phones.is_empty())
             .then(|| self.by_organisation.get(&fold(&candidate.name)))
             .flatten()
-            .map(|name| format!("an organisation named {name} exists"))
+            .map(|name| SkipReason::OrganisationExists(name.clone()))
         };
         by_email.or_else(by_phone).or_else(by_name)
     }
@@ -346,16 +366,16 @@ pub(crate) mod tests {
         assert_eq!(
             plan.duplicates,
             [
-                Skipped { source: 2, reason: "same email as Anna Weber".into() },
-                Skipped { source: 3, reason: "same phone as Anna Weber".into() },
-                Skipped { source: 5, reason: "same email as Boris".into() },
+                Skipped { source: 2, reason: SkipReason::SameEmailAs("Anna Weber".into()) },
+                Skipped { source: 3, reason: SkipReason::SamePhoneAs("Anna Weber".into()) },
+                Skipped { source: 5, reason: SkipReason::SameEmailAs("Boris".into()) },
             ]
         );
         assert_eq!(
             plan.skipped,
             [
-                Skipped { source: 6, reason: "no name".into() },
-                Skipped { source: 7, reason: "email “not-an-email” is not an address".into() },
+                Skipped { source: 6, reason: SkipReason::NoName },
+                Skipped { source: 7, reason: SkipReason::BadEmail("not-an-email".into()) },
             ]
         );
     }

@@ -57,6 +57,7 @@ impl Browser {
         driver: &ChromeDriver,
         relay: &Relay,
         viewport: Viewport,
+        language: &str,
         index: usize,
         artifacts: PathBuf,
     ) -> E2eResult<Browser> {
@@ -78,10 +79,13 @@ impl Browser {
             "--disable-quic",
             "--disable-features=Translate,OptimizationHints,MediaRouter",
             &format!("--window-size={width},{height}"),
+            // The language the browser reports (`navigator.languages`), whatever the machine's.
+            &format!("--lang={language}"),
             &format!("--user-data-dir={}", profile.path().display()),
         ] {
             caps.add_arg(arg)?;
         }
+        caps.add_experimental_option("prefs", json!({ "intl.accept_languages": language }))?;
         caps.set_browser_log_level(LoggingPrefsLogLevel::All)?;
         let webdriver = WebDriver::new(driver.url(), caps).await?;
         let browser = Browser {

@@ -77,13 +77,20 @@ impl Harness {
         &self.inner.relay
     }
 
-    /// Starts one more browser (a colleague, a phone, a second device) with a fresh profile.
+    /// Starts one more browser (a colleague, a phone, a second device) with a fresh profile, set to
+    /// American English.
     pub async fn browser(&self, viewport: Viewport) -> E2eResult<Browser> {
+        self.browser_speaking(viewport, "en-US").await
+    }
+
+    /// Starts one more browser whose user reads `language` (a BCP 47 tag such as "ru-RU").
+    pub async fn browser_speaking(&self, viewport: Viewport, language: &str) -> E2eResult<Browser> {
         let index = self.inner.browsers.lock().expect("browser list").len();
         let browser = Browser::start(
             &self.inner.driver,
             &self.inner.relay,
             viewport,
+            language,
             index,
             self.artifacts_dir(),
         )

@@ -2,6 +2,8 @@
 //! reason); who it is with; and every stage it went through, when and by whom.
 
 use leptos::prelude::*;
+
+use crate::i18n::{t, t_string, use_i18n};
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_params_map;
 use rapport_core::document::{self, Record};
@@ -17,6 +19,7 @@ use crate::widgets;
 
 #[component]
 pub(crate) fn DealPage() -> impl IntoView {
+    let i18n = use_i18n();
     let params = use_params_map();
     let id =
         Memo::new(move |_| params.with(|p| p.get("id").and_then(|id| id.parse::<DealId>().ok())));
@@ -24,20 +27,20 @@ pub(crate) fn DealPage() -> impl IntoView {
         id,
         Deal::doc_key,
         |doc, key| document::get(doc, key),
-        "No such deal on this device.",
+        t_string!(i18n, deal.no_such),
     );
     let deal = Memo::new(move |_| loaded.get().and_then(Result::ok));
     let failure = move || match (id.get(), loaded.get()) {
-        (None, _) => Some("This link does not name a deal.".to_owned()),
+        (None, _) => Some(t_string!(i18n, deal.bad_link).to_owned()),
         (_, Some(Err(error))) => Some(error),
         _ => None,
     };
     view! {
-        <Page key="deal" title="Deal">
+        <Page key="deal" title=move || t_string!(i18n, deals.deal)>
             {move || failure().map(|error| view! { <p class="error" data-testid="deal-error">{error}</p> })}
             <Show
                 when=move || deal.with(Option::is_some)
-                fallback=move || failure().is_none().then(|| view! { <p class="hint">"Opening…"</p> })
+                fallback=move || failure().is_none().then(|| view! { <p class="hint">{t!(i18n, deal.opening)}</p> })
             >
                 {move || id.get_untracked().map(|id| view! {
                     <DealForm id deal />
@@ -52,6 +55,7 @@ pub(crate) fn DealPage() -> impl IntoView {
 /// Title, amount and expected close, saved together.
 #[component]
 fn DealForm(id: DealId, deal: Memo<Option<Deal>>) -> impl IntoView {
+    let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
     let sync = SyncCtx::use_ctx();
     let values = move |deal: &Deal| {
@@ -98,13 +102,13 @@ fn DealForm(id: DealId, deal: Memo<Option<Deal>>) -> impl IntoView {
         let Some(shared) = ctx.shared() else { return };
         let new_title = title.get_untracked().trim().to_owned();
         if new_title.is_empty() {
-            error.set(Some("A deal needs a title.".into()));
+            error.set(Some(t_string!(i18n, deal.title_needed).into()));
             return;
         }
         let money = match Money::parse(&amount.get_untracked(), &currency()) {
             Ok(money) => money,
             Err(why) => {
-                error.set(Some(why.to_string()));
+                error.set(Some(crate::widgets::amount_refused(&why)));
                 return;
             }
         };
@@ -129,24 +133,24 @@ fn DealForm(id: DealId, deal: Memo<Option<Deal>>) -> impl IntoView {
     view! {
         <form class="record-form" on:submit=save data-testid="deal-form">
             <label>
-                "Title"
+                {t!(i18n, deal.title)}
                 <input type="text" data-testid="deal-title" readonly=read_only prop:value=move || title.get()
                     on:input=move |e| title.set(event_target_value(&e)) />
             </label>
             <label>
-                {move || format!("Amount ({})", currency())}
+                {move || t_string!(i18n, deal.amount, currency = currency()).to_string()}
                 <input type="text" inputmode="decimal" data-testid="deal-amount-field" readonly=read_only
                     prop:value=move || amount.get() on:input=move |e| amount.set(event_target_value(&e)) />
             </label>
             <label>
-                "Expected close"
+                {t!(i18n, deal.expected_close)}
                 <input type="date" data-testid="deal-close" readonly=read_only prop:value=move || close.get()
                     on:input=move |e| close.set(event_target_value(&e)) />
             </label>
             {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="deal-form-error">{e}</p> })}
             <Show when=move || !read_only()>
                 <button type="submit" data-testid="save-deal" disabled=move || saving.get()>
-                    {move || if saving.get() { "Saving…" } else { "Save" }}
+                    {move || if saving.get() { t_string!(i18n, deal.saving) } else { t_string!(i18n, deal.save) }}
                 </button>
             </Show>
         </form>
@@ -156,6 +160,7 @@ fn DealForm(id: DealId, deal: Memo<Option<Deal>>) -> impl IntoView {
 /// Where the deal stands and the control to move it; who it is with.
 #[component]
 fn DealStanding(id: DealId, deal: Memo<Option<Deal>>) -> impl IntoView {
+    let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
     let sync = SyncCtx::use_ctx();
     let stages = move || {
@@ -172,11 +177,11 @@ fn DealStanding(id: DealId, deal: Memo<Option<Deal>>) -> impl IntoView {
         let (status, stage) = deal.with(|d| d.as_ref().map(|d| (d.status, d.stage)))?;
         let stage_name = stages()
             .and_then(|stages| stages.into_iter().find(|(s, _)| *s == stage).map(|(_, name)| name))
-            .unwrap_or_else(|| "a stage no longer in the pipeline".into());
+            .unwrap_or_else(|| t_string!(i18n, deal.gone_stage).into());
         Some(match status {
-            DealStatus::Open => format!("Open · {stage_name}"),
-            DealStatus::Won => "Won".to_owned(),
-            DealStatus::Lost => "Lost".to_owned(),
+            DealStatus::Open => t_string!(i18n, deal.open, stage = stage_name).to_string(),
+            DealStatus::Won => t_string!(i18n, deal.won).to_owned(),
+            DealStatus::Lost => t_string!(i18n, deal.lost).to_owned(),
         })
     };
     let parties = move || {
@@ -221,24 +226,24 @@ fn DealStanding(id: DealId, deal: Memo<Option<Deal>>) -> impl IntoView {
     };
     view! {
         <section class="panel" data-testid="deal-standing">
-            <h2>"Where it stands"</h2>
+            <h2>{t!(i18n, deal.standing)}</h2>
             <p data-testid="deal-status">{standing}</p>
             <Show when=move || sync.can_edit()>
                 <label class="actions">
-                    "Move to "
+                    {t!(i18n, deal.move_to)}
                     <select data-testid="deal-page-move" on:change=choose>
                         {move || {
                             let current = current();
                             stages().unwrap_or_default().into_iter().map(|(stage, name)| Destination::Stage(stage).option(name, current))
-                                .chain([Destination::Won.option("Won".into(), current), Destination::Lost.option("Lost".into(), current)])
+                                .chain([Destination::Won.option(t_string!(i18n, deal.won).into(), current), Destination::Lost.option(t_string!(i18n, deal.lost).into(), current)])
                                 .collect_view()
                         }}
                     </select>
                 </label>
                 <label class="actions">
-                    "Owner "
+                    {t!(i18n, deal.owner)}
                     <select data-testid="deal-owner" on:change=reassign>
-                        <option value="" selected=move || owner().is_none()>"Nobody"</option>
+                        <option value="" selected=move || owner().is_none()>{t!(i18n, deal.nobody)}</option>
                         {move || members().into_iter().map(|(member, name)| view! {
                             <option value=member.to_string() selected=move || owner() == Some(member)>{name}</option>
                         }).collect_view()}
@@ -263,6 +268,7 @@ impl Destination {
 /// Every stage the deal went through, newest first.
 #[component]
 fn StageHistory(deal: Memo<Option<Deal>>) -> impl IntoView {
+    let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
     let rows = move || {
         let Some(deal) = deal.get() else { return Vec::new() };
@@ -274,7 +280,10 @@ fn StageHistory(deal: Memo<Option<Deal>>) -> impl IntoView {
                 .map(|change| {
                     let stage = pipeline
                         .and_then(|p| p.stages.iter().find(|s| s.id == change.stage))
-                        .map_or_else(|| "(removed stage)".to_owned(), |s| s.name.clone());
+                        .map_or_else(
+                            || t_string!(i18n, deal.removed_stage).to_owned(),
+                            |s| s.name.clone(),
+                        );
                     let by = change
                         .by
                         .and_then(|m| ws.settings.members.get(&m.to_string()))
@@ -288,7 +297,7 @@ fn StageHistory(deal: Memo<Option<Deal>>) -> impl IntoView {
     };
     view! {
         <section class="panel" data-testid="stage-history">
-            <h2>"Stage history"</h2>
+            <h2>{t!(i18n, deal.history)}</h2>
             <ul class="rows">
                 {move || rows().into_iter().map(|(stage, when)| view! {
                     <li class="row" data-testid="stage-change">

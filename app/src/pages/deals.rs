@@ -5,6 +5,8 @@
 use std::collections::BTreeMap;
 
 use leptos::prelude::*;
+
+use crate::i18n::{t, t_string, use_i18n};
 use leptos::task::spawn_local;
 use rapport_core::ids::{DealId, MemberId, PartyId, PipelineId, StageId};
 use rapport_core::layout::Month;
@@ -102,6 +104,7 @@ struct Drag {
 
 #[component]
 pub(crate) fn Deals() -> impl IntoView {
+    let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
     let sync = SyncCtx::use_ctx();
     let chosen = RwSignal::new(None::<PipelineId>);
@@ -152,11 +155,15 @@ pub(crate) fn Deals() -> impl IntoView {
                 .collect::<Vec<_>>()
                 .join(" + ");
             let win_rate = queries::win_rate(&ws.model, Some(pipeline)).map_or_else(
-                || "no deal closed yet".to_owned(),
-                |rate| format!("win rate {rate} %"),
+                || t_string!(i18n, deals.no_closed).to_owned(),
+                |rate| t_string!(i18n, deals.win_rate, rate).to_string(),
             );
-            let weighted = if weighted.is_empty() { "nothing".to_owned() } else { weighted };
-            format!("{open} open · weighted {weighted} · {win_rate}")
+            let weighted = if weighted.is_empty() {
+                t_string!(i18n, deals.nothing).to_owned()
+            } else {
+                weighted
+            };
+            t_string!(i18n, deals.summary, open, weighted, win_rate).to_string()
         })
     });
     let set_up = move |_| {
@@ -165,6 +172,7 @@ pub(crate) fn Deals() -> impl IntoView {
             let workspace_id = shared.borrow().workspace;
             let result = local::update_settings(&shared, |settings| {
                 let (id, pipeline) = workspace::default_sales_pipeline(workspace_id);
+                let pipeline = pipeline.named_by(crate::locale::default_name);
                 settings.pipelines.entry(id.to_string()).or_insert(pipeline);
             })
             .await;
@@ -175,14 +183,14 @@ pub(crate) fn Deals() -> impl IntoView {
         });
     };
     view! {
-        <Page key="deals" title="Deals">
+        <Page key="deals" title=move || t_string!(i18n, nav.deals)>
             <Show
                 when=move || pipeline.get().is_some()
                 fallback=move || view! {
-                    <EmptyState title="No pipeline yet" hint="A pipeline is the stages a deal goes through, from lead to signed." />
+                    <EmptyState title=move || t_string!(i18n, deals.no_pipeline) hint=move || t_string!(i18n, deals.no_pipeline_hint) />
                     <Show when=move || sync.can_edit()>
                         <button type="button" class="primary" data-testid="set-up-pipeline" on:click=set_up>
-                            "Set up a sales pipeline"
+                            {t!(i18n, deals.set_up)}
                         </button>
                     </Show>
                 }
@@ -190,7 +198,7 @@ pub(crate) fn Deals() -> impl IntoView {
                 <div class="toolbar">
                     <Show when=move || { pipelines.with(|p| p.len() > 1) }>
                         <select
-                            aria-label="Pipeline"
+                            aria-label=move || t_string!(i18n, deals.pipeline)
                             data-testid="pipeline-choice"
                             on:change=move |e| chosen.set(event_target_value(&e).parse().ok())
                         >
@@ -203,8 +211,8 @@ pub(crate) fn Deals() -> impl IntoView {
                     <Segmented
                         value=layout
                         name="deal-layout"
-                        label="Show as"
-                        options=vec![(Layout::Board, "Board", "deals-board"), (Layout::List, "List", "deals-list")]
+                        label=t_string!(i18n, deals.show_as)
+                        options=vec![(Layout::Board, t_string!(i18n, deals.board), "deals-board"), (Layout::List, t_string!(i18n, deals.list), "deals-list")]
                     />
                 </div>
                 <p class="count" data-testid="deal-summary">{move || summary.get().unwrap_or_default()}</p>
@@ -335,6 +343,7 @@ fn DealCardView(
     stages: StoredValue<Vec<(StageId, String)>>,
     editable: Signal<bool>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
     let id = card.id;
     let stage = card.stage;
@@ -405,7 +414,7 @@ fn DealCardView(
                     <span
                         class="drag-handle"
                         role="img"
-                        aria-label="Drag to another stage"
+                        aria-label=move || t_string!(i18n, deals.drag)
                         data-testid="deal-drag"
                         on:pointerdown=down
                         on:pointermove=moved
@@ -417,18 +426,18 @@ fn DealCardView(
                 </Show>
             </div>
             <span class="row-detail" data-testid="deal-amount">{card.amount.clone()}</span>
-            {card.close.clone().map(|close| view! { <span class="row-detail">{format!("closes {close}")}</span> })}
+            {card.close.clone().map(|close| view! { <span class="row-detail">{t_string!(i18n, deals.closes, date = &close).to_string()}</span> })}
             {card.parties.iter().map(|(party, name)| view! {
                 <a class="row-detail" href=format!("/parties/{party}")>{name.clone()}</a>
             }).collect_view()}
             <Show when=move || editable.get()>
-                <select class="deal-move" aria-label="Move to" data-testid="deal-move" on:change=choose>
+                <select class="deal-move" aria-label=move || t_string!(i18n, deals.move_to) data-testid="deal-move" on:change=choose>
                     {stages.with_value(|stages| stages.iter().map(|(s, name)| {
                         let value = Destination::Stage(*s).value();
                         view! { <option value=value selected=*s == stage>{name.clone()}</option> }
                     }).collect_view())}
-                    <option value="won">"Won"</option>
-                    <option value="lost">"Lost"</option>
+                    <option value="won">{t!(i18n, deals.won)}</option>
+                    <option value="lost">{t!(i18n, deals.lost)}</option>
                 </select>
             </Show>
         </li>
@@ -437,6 +446,7 @@ fn DealCardView(
 
 #[component]
 fn DealList(columns: Vec<Column>) -> impl IntoView {
+    let i18n = use_i18n();
     let mut rows: Vec<(String, DealCard)> = columns
         .into_iter()
         .flat_map(|column| {
@@ -448,7 +458,7 @@ fn DealList(columns: Vec<Column>) -> impl IntoView {
     view! {
         <table class="deal-table" data-testid="deal-table">
             <thead>
-                <tr><th>"Deal"</th><th>"Stage"</th><th>"Amount"</th><th>"Closes"</th><th>"With"</th></tr>
+                <tr><th>{t!(i18n, deals.deal)}</th><th>{t!(i18n, deals.stage)}</th><th>{t!(i18n, deals.amount)}</th><th>{t!(i18n, deals.closes_col)}</th><th>{t!(i18n, deals.with)}</th></tr>
             </thead>
             <tbody>
                 {rows.into_iter().map(|(stage, card)| view! {
@@ -481,6 +491,7 @@ fn Forecast(
     forecast: Memo<Option<queries::Forecast>>,
     pipeline: Memo<Option<PipelineId>>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
     let by = RwSignal::new(ForecastBy::Month);
     let cell_row = |label: String, cell: &queries::ForecastCell, currency: &str| {
@@ -497,7 +508,8 @@ fn Forecast(
             .unwrap_or_default()
             .iter()
             .map(|((month, currency), cell)| {
-                let label = month.map_or_else(|| "No close date".to_owned(), month_name);
+                let label =
+                    month.map_or_else(|| t_string!(i18n, deals.no_close).to_owned(), month_name);
                 cell_row(label, cell, currency)
             })
             .collect::<Vec<_>>(),
@@ -505,9 +517,10 @@ fn Forecast(
             .read(|ws| {
                 let cells = queries::forecast_by_owner(&ws.model, &ws.settings, pipeline.get());
                 let name = |owner: Option<MemberId>| {
-                    owner
-                        .and_then(|o| ws.settings.members.get(&o.to_string()))
-                        .map_or_else(|| "Nobody".to_owned(), |m| m.display_name.clone())
+                    owner.and_then(|o| ws.settings.members.get(&o.to_string())).map_or_else(
+                        || t_string!(i18n, deals.nobody).to_owned(),
+                        |m| m.display_name.clone(),
+                    )
                 };
                 let mut rows: Vec<_> = cells
                     .iter()
@@ -520,15 +533,15 @@ fn Forecast(
     };
     view! {
         <section class="panel" aria-labelledby="forecast-title" data-testid="forecast">
-            <h2 id="forecast-title">"Forecast"</h2>
-            <Segmented value=by name="forecast-by" label="Group the forecast" options=vec![
-                (ForecastBy::Month, "By month", "forecast-by-month"),
-                (ForecastBy::Owner, "By owner", "forecast-by-owner"),
+            <h2 id="forecast-title">{t!(i18n, deals.forecast)}</h2>
+            <Segmented value=by name="forecast-by" label=t_string!(i18n, deals.group) options=vec![
+                (ForecastBy::Month, t_string!(i18n, deals.by_month), "forecast-by-month"),
+                (ForecastBy::Owner, t_string!(i18n, deals.by_owner), "forecast-by-owner"),
             ] />
             <table class="deal-table">
                 <thead><tr>
-                    <th>{move || if by.get() == ForecastBy::Month { "Month" } else { "Owner" }}</th>
-                    <th>"Deals"</th><th>"Total"</th><th>"Weighted"</th>
+                    <th>{move || if by.get() == ForecastBy::Month { t_string!(i18n, deals.month) } else { t_string!(i18n, deals.owner) }}</th>
+                    <th>{t!(i18n, deals.deals)}</th><th>{t!(i18n, deals.total)}</th><th>{t!(i18n, deals.weighted)}</th>
                 </tr></thead>
                 <tbody>
                     {move || rows().into_iter().map(|(label, deals, total, weighted)| view! {
@@ -545,7 +558,7 @@ fn Forecast(
     }
 }
 
-/// "Nov 2026" in the browser's language.
+/// "Nov 2026" in the screens' language.
 fn month_name(month: Month) -> String {
     let date =
         js_sys::Date::new_with_year_month_day(month.year as u32, i32::from(month.month) - 1, 1);
@@ -558,6 +571,7 @@ fn month_name(month: Month) -> String {
 /// A new deal: a title, an amount, when it should close and with whom; it starts in the first stage.
 #[component]
 fn NewDeal(pipeline: PipelineId) -> impl IntoView {
+    let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
     let title = RwSignal::new(String::new());
     let amount = RwSignal::new(String::new());
@@ -579,7 +593,7 @@ fn NewDeal(pipeline: PipelineId) -> impl IntoView {
         event.prevent_default();
         let text = title.get_untracked().trim().to_owned();
         if text.is_empty() {
-            error.set(Some("A deal needs a title.".into()));
+            error.set(Some(t_string!(i18n, deals.title_needed).into()));
             return;
         }
         let currency_now = currency
@@ -591,7 +605,7 @@ fn NewDeal(pipeline: PipelineId) -> impl IntoView {
             false => match Money::parse(&amount.get_untracked(), &currency_now) {
                 Ok(money) => money,
                 Err(why) => {
-                    error.set(Some(why.to_string()));
+                    error.set(Some(crate::widgets::amount_refused(&why)));
                     return;
                 }
             },
@@ -615,7 +629,7 @@ fn NewDeal(pipeline: PipelineId) -> impl IntoView {
                 (stage, ws.me)
             };
             let Some(stage) = first_stage else {
-                error.set(Some("This pipeline has no stages.".into()));
+                error.set(Some(t_string!(i18n, deals.no_stages).into()));
                 saving.set(false);
                 return;
             };
@@ -650,22 +664,22 @@ fn NewDeal(pipeline: PipelineId) -> impl IntoView {
     };
     view! {
         <details class="panel new-deal" node_ref=form>
-            <summary data-testid="new-deal-open">"New deal"</summary>
+            <summary data-testid="new-deal-open">{t!(i18n, deals.new_one)}</summary>
             <form class="record-form" on:submit=add data-testid="new-deal">
                 <label>
-                    "Title"
+                    {t!(i18n, deals.title)}
                     <input type="text" data-testid="new-deal-title" prop:value=move || title.get()
                         on:input=move |e| title.set(event_target_value(&e)) />
                 </label>
                 <div class="field-row">
                     <label>
-                        "Amount"
+                        {t!(i18n, deals.amount)}
                         <input type="text" inputmode="decimal" data-testid="new-deal-amount"
                             prop:value=move || amount.get()
                             on:input=move |e| amount.set(event_target_value(&e)) />
                     </label>
                     <label>
-                        "Currency"
+                        {t!(i18n, deals.currency)}
                         <select data-testid="new-deal-currency" on:change=move |e| currency.set(Some(event_target_value(&e)))>
                             {move || currencies.get().into_iter().map(|code| view! {
                                 <option value=code.clone()>{code.clone()}</option>
@@ -674,13 +688,13 @@ fn NewDeal(pipeline: PipelineId) -> impl IntoView {
                     </label>
                 </div>
                 <label>
-                    "Expected close"
+                    {t!(i18n, deals.expected_close)}
                     <input type="date" data-testid="new-deal-close" prop:value=move || close.get()
                         on:input=move |e| close.set(event_target_value(&e)) />
                 </label>
-                <PartyPicker chosen=party testid="new-deal" label="With" />
+                <PartyPicker chosen=party testid="new-deal" label=move || t_string!(i18n, deals.with) />
                 {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="new-deal-error">{e}</p> })}
-                <button type="submit" data-testid="add-deal" disabled=move || saving.get()>"Add deal"</button>
+                <button type="submit" data-testid="add-deal" disabled=move || saving.get()>{t!(i18n, deals.add)}</button>
             </form>
         </details>
     }

@@ -4,11 +4,14 @@
 //! file never leaves the device.
 
 use leptos::prelude::*;
+
+use crate::i18n::{Locale, t, t_string, use_i18n};
 use leptos::task::spawn_local;
+use leptos_i18n::{I18nContext, td_string};
 use rapport_core::backup;
 use rapport_core::ids::PartyId;
 use rapport_core::interchange::{
-    self, Candidate, Field, ImportPlan, KnownParties, Skipped, Table, TextEncoding,
+    self, Candidate, Field, ImportPlan, KnownParties, SkipReason, Skipped, Table, TextEncoding,
 };
 use rapport_core::model::{Party, Task};
 use wasm_bindgen::JsCast;
@@ -38,12 +41,13 @@ struct Report {
 
 #[component]
 pub(crate) fn ImportExport() -> impl IntoView {
+    let i18n = use_i18n();
     let sync = SyncCtx::use_ctx();
     view! {
-        <Page key="import-export" title="Import and export">
+        <Page key="import-export" title=move || t_string!(i18n, io.title)>
             <Show
                 when=move || sync.can_edit()
-                fallback=|| view! { <p class="hint">"You can view this workspace; members can import."</p> }
+                fallback=move || view! { <p class="hint">{t!(i18n, io.view_only)}</p> }
             >
                 <Import />
             </Show>
@@ -55,6 +59,7 @@ pub(crate) fn ImportExport() -> impl IntoView {
 
 #[component]
 fn Import() -> impl IntoView {
+    let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
     let loaded = RwSignal::new(None::<Loaded>);
     let mapping = RwSignal::new(Vec::<Field>::new());
@@ -88,7 +93,7 @@ fn Import() -> impl IntoView {
             let buffer = match wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await {
                 Ok(buffer) => buffer,
                 Err(_) => {
-                    error.set(Some(format!("{name} could not be read.")));
+                    error.set(Some(t_string!(i18n, io.unreadable, name = &name).to_string()));
                     return;
                 }
             };
@@ -115,8 +120,8 @@ fn Import() -> impl IntoView {
             return;
         };
         let (file_name, unit) = match &file {
-            Loaded::Csv { file, .. } => (file.clone(), "Row"),
-            Loaded::Vcard { file, .. } => (file.clone(), "Card"),
+            Loaded::Csv { file, .. } => (file.clone(), t_string!(i18n, io.row)),
+            Loaded::Vcard { file, .. } => (file.clone(), t_string!(i18n, io.card)),
         };
         let now = local::now();
         let records: Vec<(PartyId, Party)> = plan
@@ -151,7 +156,7 @@ fn Import() -> impl IntoView {
                     }
                 }
                 Err(failure) => {
-                    error.set(Some(format!("The import stopped: {failure}. What was stored before stays; importing the file again skips it as duplicates.")));
+                    error.set(Some(t_string!(i18n, io.stopped, failure = &failure).to_string()));
                     ctx.report(&failure);
                 }
             }
@@ -160,18 +165,18 @@ fn Import() -> impl IntoView {
     };
 
     let unit = move || match loaded.get() {
-        Some(Loaded::Vcard { .. }) => "Card",
-        _ => "Row",
+        Some(Loaded::Vcard { .. }) => t_string!(i18n, io.card),
+        _ => t_string!(i18n, io.row),
     };
     view! {
         <section class="panel" aria-labelledby="import-title" data-testid="import">
-            <h2 id="import-title">"Import people and organisations"</h2>
-            <p class="hint">"CSV from a spreadsheet, Google Contacts or Outlook (UTF-8 or Windows-1251, comma or semicolon), or vCard files from a phone or mail program."</p>
+            <h2 id="import-title">{t!(i18n, io.import)}</h2>
+            <p class="hint">{t!(i18n, io.import_hint)}</p>
             <input
                 type="file"
                 accept=".csv,.vcf,.vcard,text/csv,text/vcard"
                 data-testid="import-file"
-                aria-label="File to import"
+                aria-label=move || t_string!(i18n, io.file)
                 node_ref=input
                 on:change=chosen
                 disabled=move || progress.get().is_some()
@@ -183,7 +188,7 @@ fn Import() -> impl IntoView {
             }}
             {move || plan.get().map(|plan| view! {
                 <p class="count" data-testid="import-plan">
-                    {format!("{} new · {} already in Rapport · {} skipped", plan.new.len(), plan.duplicates.len(), plan.skipped.len())}
+                    {t_string!(i18n, io.plan, new = plan.new.len(), duplicates = plan.duplicates.len(), skipped = plan.skipped.len()).to_string()}
                 </p>
                 <Problems unit=unit() plan=plan.clone() />
                 <button
@@ -193,22 +198,23 @@ fn Import() -> impl IntoView {
                     disabled=move || progress.get().is_some() || plan.new.is_empty()
                     on:click=start
                 >
-                    {format!("Import {}", plan.new.len())}
+                    {t_string!(i18n, io.start, count = plan.new.len()).to_string()}
                 </button>
             })}
             {move || progress.get().map(|(done, total)| view! {
                 <label class="progress" data-testid="import-progress">
-                    {format!("Importing… {done} of {total}")}
+                    {t_string!(i18n, io.progress, done, total).to_string()}
                     <progress max=total.to_string() value=done.to_string()></progress>
                 </label>
             })}
             {move || report.get().map(|report| view! {
                 <div class="done" role="status" data-testid="import-report">
                     <p data-testid="import-summary">
-                        {format!(
-                            "{}: {} imported, {} already in Rapport, {} skipped.",
-                            report.file, report.imported, report.duplicates.len(), report.skipped.len()
-                        )}
+                        {t_string!(
+                            i18n, io.summary,
+                            file = &report.file, imported = report.imported,
+                            duplicates = report.duplicates.len(), skipped = report.skipped.len()
+                        ).to_string()}
                     </p>
                     <Problems unit=report.unit plan=ImportPlan { new: Vec::new(), skipped: report.skipped, duplicates: report.duplicates } />
                 </div>
@@ -219,8 +225,10 @@ fn Import() -> impl IntoView {
 
 /// The file's text, decoded by the browser (which knows Windows-1251 and every other legacy encoding).
 fn decode(name: &str, bytes: &[u8]) -> Result<(String, TextEncoding), String> {
+    let locale = crate::locale::current();
     let (encoding, bom) = interchange::sniff_encoding(bytes);
-    let unreadable = |_| format!("{name} could not be decoded as {}.", encoding.label());
+    let unreadable =
+        |_| td_string!(locale, io.undecodable, name, encoding = encoding.label()).to_string();
     let decoder = web_sys::TextDecoder::new_with_label(encoding.label()).map_err(unreadable)?;
     let text = decoder.decode_with_u8_array(&bytes[bom..]).map_err(unreadable)?;
     Ok((text, encoding))
@@ -229,6 +237,7 @@ fn decode(name: &str, bytes: &[u8]) -> Result<(String, TextEncoding), String> {
 /// Reads a chosen file by its name (and, for vCard, its first line).
 fn read_file(name: &str, bytes: &[u8]) -> Result<Loaded, String> {
     let (text, encoding) = decode(name, bytes)?;
+    let locale = crate::locale::current();
     let lower = name.to_lowercase();
     let looks_like_vcard =
         text.trim_start().get(..11).is_some_and(|s| s.eq_ignore_ascii_case("BEGIN:VCARD"))
@@ -237,14 +246,22 @@ fn read_file(name: &str, bytes: &[u8]) -> Result<Loaded, String> {
     if looks_like_vcard {
         let cards = interchange::read_vcards(&text);
         if cards.is_empty() {
-            return Err(format!("{name} holds no vCard (no BEGIN:VCARD line)."));
+            return Err(td_string!(locale, io.no_vcard, name).to_string());
         }
         return Ok(Loaded::Vcard { file: name.to_owned(), cards });
     }
     match interchange::read_table(&text) {
-        Ok(table) if table.rows.is_empty() => Err(format!("{name} has a header line but no rows.")),
+        Ok(table) if table.rows.is_empty() => Err(td_string!(locale, io.no_rows, name).to_string()),
         Ok(table) => Ok(Loaded::Csv { file: name.to_owned(), table, encoding }),
-        Err(why) => Err(format!("{name} cannot be read as CSV: {why}.")),
+        Err(why) => {
+            let why = match why {
+                interchange::CsvError::Empty => td_string!(locale, io.csv_empty).to_owned(),
+                interchange::CsvError::Malformed { line, message } => {
+                    td_string!(locale, io.csv_line, line, message).to_string()
+                }
+            };
+            Err(td_string!(locale, io.bad_csv, name, why).to_string())
+        }
     }
 }
 
@@ -255,15 +272,16 @@ fn ColumnMapping(
     encoding: TextEncoding,
     mapping: RwSignal<Vec<Field>>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let encoding = match encoding {
         TextEncoding::Utf8 => "UTF-8",
         TextEncoding::Utf16Le | TextEncoding::Utf16Be => "UTF-16",
         TextEncoding::Windows1251 => "Windows-1251",
     };
     let delimiter = match table.delimiter {
-        b';' => "semicolons",
-        b'\t' => "tabs",
-        _ => "commas",
+        b';' => t_string!(i18n, io.semicolons),
+        b'\t' => t_string!(i18n, io.tabs),
+        _ => t_string!(i18n, io.commas),
     };
     let examples: Vec<String> = (0..table.headers.len())
         .map(|column| {
@@ -278,7 +296,7 @@ fn ColumnMapping(
         .collect();
     view! {
         <p class="hint" data-testid="import-format">
-            {format!("{} rows · {encoding} · separated by {delimiter}", table.rows.len())}
+            {t_string!(i18n, io.format, rows = table.rows.len(), encoding, delimiter).to_string()}
         </p>
         <div class="mapping" data-testid="column-mapping">
             {table.headers.into_iter().zip(examples).enumerate().map(|(column, (header, example))| view! {
@@ -309,39 +327,37 @@ fn ColumnMapping(
 }
 
 fn field_label(field: Field) -> &'static str {
+    let i18n = use_i18n();
     match field {
-        Field::Ignore => "Leave out",
-        Field::Name => "Full name",
-        Field::GivenName => "Given name",
-        Field::FamilyName => "Family name",
-        Field::Organisation => "Organisation",
-        Field::JobTitle => "Job title",
-        Field::Email => "Email",
-        Field::Phone => "Phone",
-        Field::Tags => "Tags",
-        Field::Notes => "Notes",
-        Field::Website => "Website",
-        Field::Street => "Street",
-        Field::City => "City",
-        Field::Region => "Region",
-        Field::Postcode => "Postcode",
-        Field::Country => "Country",
-        Field::Kind => "Person or organisation",
+        Field::Ignore => t_string!(i18n, io.f_ignore),
+        Field::Name => t_string!(i18n, io.f_name),
+        Field::GivenName => t_string!(i18n, io.f_given_name),
+        Field::FamilyName => t_string!(i18n, io.f_family_name),
+        Field::Organisation => t_string!(i18n, io.f_organisation),
+        Field::JobTitle => t_string!(i18n, io.f_job_title),
+        Field::Email => t_string!(i18n, io.f_email),
+        Field::Phone => t_string!(i18n, io.f_phone),
+        Field::Tags => t_string!(i18n, io.f_tags),
+        Field::Notes => t_string!(i18n, io.f_notes),
+        Field::Website => t_string!(i18n, io.f_website),
+        Field::Street => t_string!(i18n, io.f_street),
+        Field::City => t_string!(i18n, io.f_city),
+        Field::Region => t_string!(i18n, io.f_region),
+        Field::Postcode => t_string!(i18n, io.f_postcode),
+        Field::Country => t_string!(i18n, io.f_country),
+        Field::Kind => t_string!(i18n, io.f_kind),
     }
 }
 
 /// Rows left out and rows already in Rapport, each with its line (or card) and reason.
 #[component]
 fn Problems(unit: &'static str, plan: ImportPlan) -> impl IntoView {
+    let i18n = use_i18n();
     let lines: Vec<(String, &'static str)> = plan
         .skipped
         .iter()
-        .map(|s| (format!("{unit} {}: {}", s.source, s.reason), "import-skipped"))
-        .chain(
-            plan.duplicates
-                .iter()
-                .map(|s| (format!("{unit} {}: {}", s.source, s.reason), "import-duplicate")),
-        )
+        .map(|s| (problem(i18n, unit, s), "import-skipped"))
+        .chain(plan.duplicates.iter().map(|s| (problem(i18n, unit, s), "import-duplicate")))
         .take(200)
         .collect();
     (!lines.is_empty()).then(|| {
@@ -355,6 +371,7 @@ fn Problems(unit: &'static str, plan: ImportPlan) -> impl IntoView {
 
 #[component]
 fn Export() -> impl IntoView {
+    let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
@@ -373,7 +390,9 @@ fn Export() -> impl IntoView {
                         let name = format!("rapport-tasks-{day}.ics");
                         error.set(download(&name, "text/calendar;charset=utf-8", &text).err());
                     }
-                    Err(failure) => error.set(Some(format!("Could not read the tasks: {failure}"))),
+                    Err(failure) => {
+                        error.set(Some(t_string!(i18n, io.no_tasks, failure).to_string()))
+                    }
                 }
                 busy.set(false);
                 return;
@@ -400,19 +419,21 @@ fn Export() -> impl IntoView {
                         error.set(None);
                     }
                 }
-                Err(failure) => error.set(Some(format!("Could not read the records: {failure}"))),
+                Err(failure) => {
+                    error.set(Some(t_string!(i18n, io.no_records, failure).to_string()))
+                }
             }
             busy.set(false);
         });
     };
     view! {
         <section class="panel" aria-labelledby="export-title" data-testid="export">
-            <h2 id="export-title">"Export"</h2>
-            <p class="hint">"People and organisations on this device as a spreadsheet file or as contacts for a phone; tasks for a calendar or to-do app."</p>
+            <h2 id="export-title">{t!(i18n, io.export)}</h2>
+            <p class="hint">{t!(i18n, io.export_hint)}</p>
             <div class="actions-row">
                 <button type="button" data-testid="export-csv" disabled=move || busy.get() on:click=move |_| export("csv")>"CSV"</button>
                 <button type="button" data-testid="export-vcard" disabled=move || busy.get() on:click=move |_| export("vcard")>"vCard"</button>
-                <button type="button" data-testid="export-ics" disabled=move || busy.get() on:click=move |_| export("ics")>"Tasks as calendar (ICS)"</button>
+                <button type="button" data-testid="export-ics" disabled=move || busy.get() on:click=move |_| export("ics")>{t!(i18n, io.ics)}</button>
             </div>
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
         </section>
@@ -422,6 +443,7 @@ fn Export() -> impl IntoView {
 /// The whole workspace as one JSON file, and merging such a file back in.
 #[component]
 fn BackupAndRestore() -> impl IntoView {
+    let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
     let sync = SyncCtx::use_ctx();
     let busy = RwSignal::new(false);
@@ -445,7 +467,9 @@ fn BackupAndRestore() -> impl IntoView {
                     let text = backup::to_json(&file);
                     error.set(download(&name, "application/json", &text).err());
                 }
-                Err(failure) => error.set(Some(format!("Could not read the workspace: {failure}"))),
+                Err(failure) => {
+                    error.set(Some(t_string!(i18n, io.no_workspace, failure).to_string()))
+                }
             }
             busy.set(false);
         });
@@ -463,13 +487,16 @@ fn BackupAndRestore() -> impl IntoView {
             let text = match wasm_bindgen_futures::JsFuture::from(file.text()).await {
                 Ok(text) => text.as_string().unwrap_or_default(),
                 Err(_) => {
-                    error.set(Some(format!("{name} could not be read.")));
+                    error.set(Some(t_string!(i18n, io.unreadable, name = &name).to_string()));
                     return;
                 }
             };
             match backup::from_json(&text) {
                 Ok(file) => chosen.set(Some((name, file))),
-                Err(why) => error.set(Some(format!("{name}: {why}. Nothing was restored."))),
+                Err(why) => error.set(Some(
+                    t_string!(i18n, io.not_restored, name = &name, why = backup_refused(&why))
+                        .to_string(),
+                )),
             }
         });
     };
@@ -491,7 +518,9 @@ fn BackupAndRestore() -> impl IntoView {
                     ctx.changed();
                 }
                 Err(failure) => {
-                    error.set(Some(format!("The restore stopped: {failure}. What was merged before stays; restoring again finishes it.")));
+                    error.set(Some(
+                        t_string!(i18n, io.restore_stopped, failure = &failure).to_string(),
+                    ));
                     ctx.report(&failure);
                 }
             }
@@ -500,34 +529,31 @@ fn BackupAndRestore() -> impl IntoView {
     };
     view! {
         <section class="panel" aria-labelledby="backup-title" data-testid="backup">
-            <h2 id="backup-title">"Backup"</h2>
-            <p class="hint">"Everything in this workspace — people, interactions, tasks, deals, settings, and every change's history — as one JSON file. Restoring merges a backup in: nothing here is overwritten, and restoring twice changes nothing."</p>
+            <h2 id="backup-title">{t!(i18n, io.backup)}</h2>
+            <p class="hint">{t!(i18n, io.backup_hint)}</p>
             <div class="actions-row">
-                <button type="button" data-testid="backup-download" disabled=move || busy.get() on:click=save>"Download a backup"</button>
+                <button type="button" data-testid="backup-download" disabled=move || busy.get() on:click=save>{t!(i18n, io.download)}</button>
             </div>
             <Show when=move || sync.can_edit()>
                 <label class="file">
-                    "Restore from a backup"
+                    {t!(i18n, io.restore_from)}
                     <input type="file" accept=".json,application/json" data-testid="restore-file" node_ref=input on:change=pick />
                 </label>
             </Show>
             {move || chosen.get().map(|(name, file)| view! {
                 <p data-testid="restore-plan">
-                    {format!(
-                        "{name}: {} documents, made {}.",
-                        file.documents.len(),
-                        crate::widgets::local_date(file.created_at)
-                    )}
+                    {t_string!(
+                        i18n, io.restore_plan,
+                        name = &name, count = file.documents.len(),
+                        date = crate::widgets::local_date(file.created_at)
+                    ).to_string()}
                 </p>
-                <button type="button" class="primary" data-testid="restore-start" disabled=move || busy.get() on:click=restore>"Restore"</button>
+                <button type="button" class="primary" data-testid="restore-start" disabled=move || busy.get() on:click=restore>{t!(i18n, io.restore)}</button>
             })}
             {move || restored.get().map(|done| view! {
                 <p role="status" data-testid="restore-report">
-                    {format!(
-                        "Restored: {} documents gained changes, {} were already up to date.",
-                        done.changed, done.unchanged
-                    )}
-                    {done.other_workspace.then_some(" The backup is of another workspace: its records were added, its settings (members, pipelines) were not.")}
+                    {t_string!(i18n, io.restored, changed = done.changed, unchanged = done.unchanged).to_string()}
+                    {done.other_workspace.then_some(t_string!(i18n, io.other_workspace))}
                 </p>
             })}
             {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="backup-error">{e}</p> })}
@@ -537,7 +563,7 @@ fn BackupAndRestore() -> impl IntoView {
 
 /// Hands `text` to the browser as a file download.
 fn download(name: &str, mime: &str, text: &str) -> Result<(), String> {
-    let fail = |_| "The browser refused the download.".to_owned();
+    let fail = |_| td_string!(crate::locale::current(), io.download_refused).to_owned();
     let parts = js_sys::Array::of1(&text.into());
     let options = web_sys::BlobPropertyBag::new();
     options.set_type(mime);
@@ -555,4 +581,36 @@ fn download(name: &str, mime: &str, text: &str) -> Result<(), String> {
         let _ = web_sys::Url::revoke_object_url(&url);
     });
     Ok(())
+}
+
+/// "Row 4: no name", in the screens' language.
+fn problem(i18n: I18nContext<Locale>, unit: &str, skipped: &Skipped) -> String {
+    let reason = match &skipped.reason {
+        SkipReason::NoName => t_string!(i18n, io.r_no_name).to_owned(),
+        SkipReason::BadEmail(value) => t_string!(i18n, io.r_bad_email, value).to_string(),
+        SkipReason::BadPhone(value) => t_string!(i18n, io.r_bad_phone, value).to_string(),
+        SkipReason::UnreadableCard(value) => t_string!(i18n, io.r_unreadable, value).to_string(),
+        SkipReason::SameEmailAs(value) => t_string!(i18n, io.r_same_email, value).to_string(),
+        SkipReason::SamePhoneAs(value) => t_string!(i18n, io.r_same_phone, value).to_string(),
+        SkipReason::OrganisationExists(value) => {
+            t_string!(i18n, io.r_org_exists, value).to_string()
+        }
+    };
+    t_string!(i18n, io.problem, unit, source = skipped.source, reason).to_string()
+}
+
+/// Why a file is not restored, in the screens' language.
+fn backup_refused(why: &backup::BackupError) -> String {
+    use backup::BackupError;
+    let locale = crate::locale::current();
+    match why {
+        BackupError::NotJson(why) => td_string!(locale, io.b_not_json, why).to_string(),
+        BackupError::WrongFormat(what) => td_string!(locale, io.b_wrong_format, what).to_string(),
+        BackupError::Newer(version) => td_string!(locale, io.b_newer, version).to_string(),
+        BackupError::BadWorkspace(id) => td_string!(locale, io.b_bad_workspace, id).to_string(),
+        BackupError::UnknownDocument(key) => {
+            td_string!(locale, io.b_unknown_document, key).to_string()
+        }
+        BackupError::Damaged { key, why } => td_string!(locale, io.b_damaged, key, why).to_string(),
+    }
 }

@@ -2,7 +2,10 @@
 //! happened, and — for a visit, when the user allows — where. Works offline like every edit.
 
 use leptos::prelude::*;
+
+use crate::i18n::{t, t_string, use_i18n};
 use leptos::task::spawn_local;
+use leptos_i18n::td_string;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use rapport_core::document;
 use rapport_core::ids::{InteractionId, PartyId};
@@ -33,6 +36,7 @@ enum Place {
 
 #[component]
 pub(crate) fn LogInteraction() -> impl IntoView {
+    let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
     let sync = crate::sync::SyncCtx::use_ctx();
     let params = use_params_map();
@@ -65,11 +69,11 @@ pub(crate) fn LogInteraction() -> impl IntoView {
         event.prevent_default();
         let Some(shared) = ctx.shared() else { return };
         if sync.view_only.get_untracked() {
-            error.set(Some("You can view this workspace; members can log interactions.".into()));
+            error.set(Some(t_string!(i18n, log.view_only).into()));
             return;
         }
         let Some((party_id, party_name)) = party.get_untracked() else {
-            error.set(Some("Choose who it was with.".into()));
+            error.set(Some(t_string!(i18n, log.choose_party).into()));
             return;
         };
         let location = match place.get_untracked() {
@@ -105,7 +109,14 @@ pub(crate) fn LogInteraction() -> impl IntoView {
                 .await;
                 let confirmation = match stored {
                     Ok(Ok(Some(stored))) => confirmation(&stored, &party_name),
-                    _ => format!("{} with {party_name} logged.", label(kind_now)),
+                    _ => t_string!(
+                        i18n,
+                        log.logged,
+                        kind = label(kind_now),
+                        party = &party_name,
+                        place = ""
+                    )
+                    .to_string(),
                 };
                 logged.set(Some(confirmation));
                 summary.set(String::new());
@@ -117,10 +128,10 @@ pub(crate) fn LogInteraction() -> impl IntoView {
     };
 
     view! {
-        <Page key="log" title="Log an interaction">
+        <Page key="log" title=move || t_string!(i18n, log.title)>
             <form class="record-form log-form" on:submit=save data-testid="log-form">
                 <fieldset class="segmented">
-                    <legend>"What"</legend>
+                    <legend>{t!(i18n, log.what)}</legend>
                     {KINDS.iter().map(|&(value, segment)| view! {
                         <label class="segment">
                             <input
@@ -135,9 +146,9 @@ pub(crate) fn LogInteraction() -> impl IntoView {
                         </label>
                     }).collect_view()}
                 </fieldset>
-                <PartyPicker chosen=party testid="log" label="With" />
+                <PartyPicker chosen=party testid="log" label=move || t_string!(i18n, log.with) />
                 <label>
-                    "What happened"
+                    {t!(i18n, log.what_happened)}
                     <textarea
                         rows="3"
                         data-testid="log-summary"
@@ -153,12 +164,12 @@ pub(crate) fn LogInteraction() -> impl IntoView {
                             disabled=move || place.get() == Place::Locating
                             on:click=move |_| locate(place)
                         >
-                            "Add where I am"
+                            {t!(i18n, log.locate)}
                         </button>
                         <span data-testid="log-place-status">
                             {move || match place.get() {
                                 Place::NotAsked => String::new(),
-                                Place::Locating => "Finding you…".into(),
+                                Place::Locating => t_string!(i18n, log.locating).into(),
                                 Place::Found(point) => describe(&point),
                                 Place::Unavailable(why) => why,
                             }}
@@ -167,7 +178,11 @@ pub(crate) fn LogInteraction() -> impl IntoView {
                 </Show>
                 {move || error.get().map(|e| view! { <p class="error" data-testid="log-error">{e}</p> })}
                 <button type="submit" data-testid="save-log" disabled=move || saving.get()>
-                    {move || format!("Log {}", label(kind.get()).to_lowercase())}
+                    {move || match kind.get() {
+                        InteractionKind::Call => t_string!(i18n, log.save_call),
+                        InteractionKind::Meeting => t_string!(i18n, log.save_meeting),
+                        _ => t_string!(i18n, log.save_visit),
+                    }}
                 </button>
             </form>
             {move || logged.get().map(|text| view! {
@@ -179,13 +194,14 @@ pub(crate) fn LogInteraction() -> impl IntoView {
 
 /// What people call each kind of interaction.
 pub(crate) fn label(kind: InteractionKind) -> &'static str {
+    let locale = crate::locale::current();
     match kind {
-        InteractionKind::Call => "Call",
-        InteractionKind::Meeting => "Meeting",
-        InteractionKind::Visit => "Visit",
-        InteractionKind::Email => "Email",
-        InteractionKind::Message => "Message",
-        InteractionKind::Note => "Note",
+        InteractionKind::Call => td_string!(locale, log.call),
+        InteractionKind::Meeting => td_string!(locale, log.meeting),
+        InteractionKind::Visit => td_string!(locale, log.visit),
+        InteractionKind::Email => td_string!(locale, log.email),
+        InteractionKind::Message => td_string!(locale, log.message),
+        InteractionKind::Note => td_string!(locale, log.note),
     }
 }
 
@@ -194,9 +210,13 @@ fn describe(point: &GeoPoint) -> String {
 }
 
 fn confirmation(stored: &Interaction, party: &str) -> String {
-    let place =
-        stored.location.as_ref().map(|p| format!(" at {}", describe(p))).unwrap_or_default();
-    format!("{} with {party} logged{place}.", label(stored.kind))
+    let locale = crate::locale::current();
+    let place = stored
+        .location
+        .as_ref()
+        .map(|p| td_string!(locale, log.at, place = describe(p)).to_string())
+        .unwrap_or_default();
+    td_string!(locale, log.logged, kind = label(stored.kind), party, place).to_string()
 }
 
 /// Asks the browser where the device is. The browser asks the user the first time; a refusal or a
@@ -204,7 +224,7 @@ fn confirmation(stored: &Interaction, party: &str) -> String {
 fn locate(place: RwSignal<Place>) {
     let geolocation = web_sys::window().and_then(|w| w.navigator().geolocation().ok());
     let Some(geolocation) = geolocation else {
-        place.set(Place::Unavailable("This browser cannot tell where you are.".into()));
+        place.set(Place::Unavailable(td_string!(crate::locale::current(), log.no_geo).into()));
         return;
     };
     place.set(Place::Locating);
@@ -219,9 +239,9 @@ fn locate(place: RwSignal<Place>) {
     let failed = Closure::once_into_js(move |error: web_sys::PositionError| {
         let why = match error.code() {
             web_sys::PositionError::PERMISSION_DENIED => {
-                "Location not allowed: the visit is logged without it."
+                td_string!(crate::locale::current(), log.geo_denied)
             }
-            _ => "Location unavailable right now: the visit is logged without it.",
+            _ => td_string!(crate::locale::current(), log.geo_unavailable),
         };
         place.set(Place::Unavailable(why.into()));
     });

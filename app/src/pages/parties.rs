@@ -1,4 +1,6 @@
 use leptos::prelude::*;
+
+use crate::i18n::{t, t_string, use_i18n};
 use leptos::task::spawn_local;
 use rapport_core::ids::{PartyId, ViewId};
 use rapport_core::model::{Party, Role, SavedView};
@@ -71,6 +73,7 @@ impl ListState {
 
 #[component]
 pub(crate) fn Parties() -> impl IntoView {
+    let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
     let state = ListState::new();
     let sync = crate::sync::SyncCtx::use_ctx();
@@ -97,12 +100,12 @@ pub(crate) fn Parties() -> impl IntoView {
     };
 
     view! {
-        <Page key="parties" title="People">
+        <Page key="parties" title=move || t_string!(i18n, nav.parties)>
             <input
                 class="search"
                 type="search"
-                placeholder="Search names, emails, phones, tags"
-                aria-label="Search people and organisations"
+                placeholder=move || t_string!(i18n, parties.search)
+                aria-label=move || t_string!(i18n, parties.search_label)
                 data-testid="party-search"
                 prop:value=move || state.query.get()
                 on:input=move |event| state.query.set(event_target_value(&event))
@@ -112,16 +115,16 @@ pub(crate) fn Parties() -> impl IntoView {
             <SavedViews state />
             <Show when=move || sync.can_edit()>
                 <NewParty />
-                <a class="action subtle" href="/import-export" data-testid="parties-import-link">"Import from CSV or vCard"</a>
+                <a class="action subtle" href="/import-export" data-testid="parties-import-link">{t!(i18n, parties.import_link)}</a>
             </Show>
             <p class="count" data-testid="party-count" aria-live="polite">
                 {move || {
                     let searching = !state.query.with(|q| q.trim().is_empty());
                     let index_pending = ctx.read(|ws| ws.model.search_pending).unwrap_or(true);
                     match ctx.status.get() {
-                        Status::Opening => "Opening…".to_owned(),
-                        _ if searching && index_pending => "Preparing search…".to_owned(),
-                        _ => format!("{} found", found.with(Vec::len)),
+                        Status::Opening => t_string!(i18n, parties.opening).to_string(),
+                        _ if searching && index_pending => t_string!(i18n, parties.preparing).to_string(),
+                        _ => t_string!(i18n, parties.found, count = found.with(Vec::len)).to_string(),
                     }
                 }}
             </p>
@@ -130,9 +133,9 @@ pub(crate) fn Parties() -> impl IntoView {
                 fallback=move || (ctx.status.get() != Status::Opening).then(|| {
                     let searching = !state.query.with(|q| q.trim().is_empty()) || filtered();
                     if searching {
-                        view! { <EmptyState title="Nobody matches" hint="Try fewer words, or another role or tag." /> }.into_any()
+                        view! { <EmptyState title=move || t_string!(i18n, parties.nobody) hint=move || t_string!(i18n, parties.nobody_hint) /> }.into_any()
                     } else {
-                        view! { <EmptyState title="No people or organisations yet" hint="Customers, prospects, suppliers, investors and colleagues — all in one list." /> }.into_any()
+                        view! { <EmptyState title=move || t_string!(i18n, parties.empty) hint=move || t_string!(i18n, parties.empty_hint) /> }.into_any()
                     }
                 })
             >
@@ -145,6 +148,7 @@ pub(crate) fn Parties() -> impl IntoView {
 /// One chip per role, and "All": a tap shows only that role.
 #[component]
 fn RoleChips(state: ListState) -> impl IntoView {
+    let i18n = use_i18n();
     let chip = move |role: Option<Role>, label: &'static str| {
         let key = role.map_or("all", Role::key);
         view! {
@@ -161,8 +165,8 @@ fn RoleChips(state: ListState) -> impl IntoView {
         }
     };
     view! {
-        <div class="chips" role="group" aria-label="Show one role">
-            {chip(None, "All")}
+        <div class="chips" role="group" aria-label=move || t_string!(i18n, parties.one_role)>
+            {chip(None, t_string!(i18n, parties.all))}
             {Role::ALL.into_iter().filter(|r| *r != Role::Other).map(|role| chip(Some(role), role_label(role).1)).collect_view()}
         </div>
     }
@@ -171,6 +175,7 @@ fn RoleChips(state: ListState) -> impl IntoView {
 /// Order, tag and "only mine".
 #[component]
 fn ListControls(state: ListState) -> impl IntoView {
+    let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
     // Tags in use, for the filter (sorted, each once).
     let tags = Memo::new(move |_| {
@@ -184,14 +189,14 @@ fn ListControls(state: ListState) -> impl IntoView {
         .unwrap_or_default()
     });
     let sort_label = |sort: PartySort| match sort {
-        PartySort::Name => "Name",
-        PartySort::Newest => "Newest first",
-        PartySort::LeastRecentlyContacted => "Longest since contact",
+        PartySort::Name => t_string!(i18n, parties.sort_name),
+        PartySort::Newest => t_string!(i18n, parties.sort_newest),
+        PartySort::LeastRecentlyContacted => t_string!(i18n, parties.sort_contact),
     };
     view! {
         <div class="list-controls">
             <label>
-                "Sort"
+                {t!(i18n, parties.sort)}
                 <select
                     data-testid="party-sort"
                     on:change=move |e| state.sort.set(PartySort::from_key(&event_target_value(&e)))
@@ -203,7 +208,7 @@ fn ListControls(state: ListState) -> impl IntoView {
                 </select>
             </label>
             <label>
-                "Tag"
+                {t!(i18n, parties.tag)}
                 <select
                     data-testid="party-tag"
                     on:change=move |e| {
@@ -212,7 +217,7 @@ fn ListControls(state: ListState) -> impl IntoView {
                     }
                     prop:value=move || state.tag.get().unwrap_or_default()
                 >
-                    <option value="">"Any tag"</option>
+                    <option value="">{t!(i18n, parties.any_tag)}</option>
                     <For each=move || tags.get() key=|tag| tag.clone() let:tag>
                         <option value=tag.clone()>{tag.clone()}</option>
                     </For>
@@ -225,7 +230,7 @@ fn ListControls(state: ListState) -> impl IntoView {
                     prop:checked=move || state.only_mine.get()
                     on:change=move |e| state.only_mine.set(event_target_checked(&e))
                 />
-                "Only mine"
+                {t!(i18n, parties.only_mine)}
             </label>
         </div>
     }
@@ -235,6 +240,7 @@ fn ListControls(state: ListState) -> impl IntoView {
 /// under a name.
 #[component]
 fn SavedViews(state: ListState) -> impl IntoView {
+    let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
     let sync = crate::sync::SyncCtx::use_ctx();
     let views = Memo::new(move |_| {
@@ -253,7 +259,7 @@ fn SavedViews(state: ListState) -> impl IntoView {
         event.prevent_default();
         let text = name.get_untracked().trim().to_owned();
         if text.is_empty() {
-            error.set(Some("Give the view a name.".into()));
+            error.set(Some(t_string!(i18n, parties.view_name_needed).into()));
             return;
         }
         let view = state.to_view(&text);
@@ -281,7 +287,7 @@ fn SavedViews(state: ListState) -> impl IntoView {
         });
     };
     view! {
-        <div class="saved-views" role="group" aria-label="Saved views">
+        <div class="saved-views" role="group" aria-label=move || t_string!(i18n, parties.saved_views)>
             <For each=move || views.get() key=|(id, view)| (id.clone(), view.clone()) let:entry>
                 {
                     let (id, view) = entry;
@@ -296,7 +302,7 @@ fn SavedViews(state: ListState) -> impl IntoView {
                                     type="button"
                                     class="chip-remove"
                                     data-testid="remove-view"
-                                    aria-label=format!("Remove the view {label}")
+                                    aria-label=t_string!(i18n, parties.remove_view, label = &label).to_string()
                                     on:click={
                                         let id = id.clone();
                                         move |_| remove(id.clone())
@@ -314,21 +320,21 @@ fn SavedViews(state: ListState) -> impl IntoView {
                     when=move || naming.get()
                     fallback=move || view! {
                         <button type="button" class="chip subtle" data-testid="new-view" on:click=move |_| naming.set(true)>
-                            "Save this view"
+                            {t!(i18n, parties.save_view)}
                         </button>
                     }
                 >
                     <form class="save-view" on:submit=save>
                         <input
                             type="text"
-                            placeholder="Name of the view"
-                            aria-label="Name of the view"
+                            placeholder=move || t_string!(i18n, parties.view_name)
+                            aria-label=move || t_string!(i18n, parties.view_name)
                             data-testid="view-name"
                             prop:value=move || name.get()
                             on:input=move |e| name.set(event_target_value(&e))
                         />
-                        <button type="submit" data-testid="save-view">"Save"</button>
-                        <button type="button" class="subtle" on:click=move |_| naming.set(false)>"Cancel"</button>
+                        <button type="submit" data-testid="save-view">{t!(i18n, parties.save)}</button>
+                        <button type="button" class="subtle" on:click=move |_| naming.set(false)>{t!(i18n, parties.cancel)}</button>
                     </form>
                 </Show>
             </Show>
@@ -340,6 +346,7 @@ fn SavedViews(state: ListState) -> impl IntoView {
 /// The matches as a scrolling list that renders only what is in view (plus a few rows either side).
 #[component]
 fn VirtualList(found: Memo<Vec<PartyId>>) -> impl IntoView {
+    let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
     let viewport = NodeRef::<leptos::html::Div>::new();
     let scroll_top = RwSignal::new(0.0_f64);
@@ -404,7 +411,7 @@ fn VirtualList(found: Memo<Vec<PartyId>>) -> impl IntoView {
                     <span class="row-roles">{move || shown.with(|s| s.2.clone())}</span>
                 </a>
                 {move || shown.with(|s| s.3).then(|| view! {
-                    <span class="badge badge-unsynced" data-testid="row-unsynced" title="Not yet on the relay">"●"</span>
+                    <span class="badge badge-unsynced" data-testid="row-unsynced" title=move || t_string!(i18n, parties.unsynced)>"●"</span>
                 })}
             </li>
         }
@@ -430,6 +437,7 @@ fn VirtualList(found: Memo<Vec<PartyId>>) -> impl IntoView {
 /// Quick add: a name is enough to start a record. The field clears only once the record is durable.
 #[component]
 fn NewParty() -> impl IntoView {
+    let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
     let name = RwSignal::new(String::new());
     let saving = RwSignal::new(false);
@@ -494,8 +502,8 @@ fn NewParty() -> impl IntoView {
         <form class="quick-add" on:submit=add>
             <input
                 type="text"
-                placeholder="New person or organisation"
-                aria-label="Name of a new person or organisation"
+                placeholder=move || t_string!(i18n, parties.new_one)
+                aria-label=move || t_string!(i18n, parties.new_label)
                 data-testid="new-party-name"
                 node_ref=input
                 prop:value=move || name.get()
@@ -506,14 +514,14 @@ fn NewParty() -> impl IntoView {
                 data-testid="add-party"
                 disabled=move || saving.get()
             >
-                {move || if existing.get().is_some() && confirmed.get() == Some(name.get().trim().to_owned()) { "Add anyway" } else { "Add" }}
+                {move || if existing.get().is_some() && confirmed.get() == Some(name.get().trim().to_owned()) { t_string!(i18n, parties.add_anyway) } else { t_string!(i18n, parties.add) }}
             </button>
         </form>
         {move || existing.get().map(|(id, existing_name)| view! {
             <p class="hint duplicate" role="status" data-testid="duplicate-warning">
-                "Already in Rapport: "
+                {t!(i18n, parties.already)}
                 <a href=format!("/parties/{id}") data-testid="duplicate-link">{existing_name}</a>
-                {move || (confirmed.get() == Some(name.get().trim().to_owned())).then_some(" — press Add anyway to create a second record.")}
+                {move || (confirmed.get() == Some(name.get().trim().to_owned())).then_some(t_string!(i18n, parties.add_anyway_hint))}
             </p>
         })}
     }

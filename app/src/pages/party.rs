@@ -4,7 +4,10 @@
 
 use automerge::ScalarValue;
 use leptos::prelude::*;
+
+use crate::i18n::{t, t_string, use_i18n};
 use leptos::task::spawn_local;
+use leptos_i18n::td_string;
 use leptos_router::hooks::use_params_map;
 use rapport_core::document::{self, ConflictValue, FieldConflict, Record};
 use rapport_core::history;
@@ -29,6 +32,7 @@ struct Loaded {
 
 #[component]
 pub(crate) fn PartyPage() -> impl IntoView {
+    let i18n = use_i18n();
     let params = use_params_map();
     let id =
         Memo::new(move |_| params.with(|p| p.get("id").and_then(|id| id.parse::<PartyId>().ok())));
@@ -40,7 +44,7 @@ pub(crate) fn PartyPage() -> impl IntoView {
             let conflicts = document::conflicts(doc, key)?;
             Ok(party.map(|party| Loaded { party, conflicts }))
         },
-        "No such person or organisation on this device.",
+        t_string!(i18n, party.no_such),
     );
 
     // Colleagues see who has this record open.
@@ -50,12 +54,12 @@ pub(crate) fn PartyPage() -> impl IntoView {
     let viewers = move || id.get().map(|id| sync.viewers_of(&id.to_string())).unwrap_or_default();
     let found = Memo::new(move |_| loaded.get().and_then(Result::ok));
     let failure = move || match (id.get(), loaded.get()) {
-        (None, _) => Some("This link does not name a record.".to_owned()),
+        (None, _) => Some(t_string!(i18n, party.bad_link).to_owned()),
         (_, Some(Err(error))) => Some(error),
         _ => None,
     };
     view! {
-        <Page key="party" title="Details">
+        <Page key="party" title=move || t_string!(i18n, party.title)>
             {move || {
                 let names = viewers();
                 (!names.is_empty()).then(|| view! {
@@ -63,7 +67,7 @@ pub(crate) fn PartyPage() -> impl IntoView {
                         {names.iter().map(|name| view! {
                             <span class="avatar" title=name.clone() aria-hidden="true">{initials(name)}</span>
                         }).collect_view()}
-                        <span>{format!("{} also viewing", names.join(", "))}</span>
+                        <span>{t_string!(i18n, party.also_viewing, names = names.join(", ")).to_string()}</span>
                     </p>
                 })
             }}
@@ -74,18 +78,18 @@ pub(crate) fn PartyPage() -> impl IntoView {
                 let name = ctx
                     .read(|ws| ws.model.parties.get(&into).map(|row| row.name.clone()))
                     .flatten()
-                    .unwrap_or_else(|| "another record".into());
+                    .unwrap_or_else(|| t_string!(i18n, party.another).into());
                 Some(view! {
                     <p class="notice" role="status">
-                        "This record was merged into "
+                        {t!(i18n, party.merged_into)}
                         <a href=format!("/parties/{into}") data-testid="merged-into">{name}</a>
-                        "; its interactions, tasks and deals are shown there."
+                        {t!(i18n, party.merged_into_after)}
                     </p>
                 })
             }}
             <Show
                 when=move || found.with(Option::is_some)
-                fallback=move || failure().is_none().then(|| view! { <p class="hint">"Opening…"</p> })
+                fallback=move || failure().is_none().then(|| view! { <p class="hint">{t!(i18n, party.opening)}</p> })
             >
                 {move || id.get_untracked().map(|id| view! { <PartyForm id found /> })}
             </Show>
@@ -117,14 +121,13 @@ fn parse_tags(text: &str) -> Vec<String> {
 /// Why the typed values cannot be saved, if they cannot.
 fn invalid(name: &str, email: &str, phone: &str) -> Option<String> {
     use rapport_core::interchange::{is_email, is_phone};
+    let locale = crate::locale::current();
     if name.is_empty() {
-        Some("A name is required.".into())
+        Some(td_string!(locale, party.name_required).to_owned())
     } else if !email.is_empty() && !is_email(email) {
-        Some(format!("“{email}” is not an email address (like name@example.com)."))
+        Some(td_string!(locale, party.bad_email, email).to_string())
     } else if !phone.is_empty() && !is_phone(phone) {
-        Some(format!(
-            "“{phone}” is not a phone number (at least five digits; + ( ) - . / and spaces allowed)."
-        ))
+        Some(td_string!(locale, party.bad_phone, phone).to_string())
     } else {
         None
     }
@@ -132,6 +135,7 @@ fn invalid(name: &str, email: &str, phone: &str) -> Option<String> {
 
 #[component]
 fn PartyForm(id: PartyId, found: Memo<Option<Loaded>>) -> impl IntoView {
+    let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
     let initial =
         found.with_untracked(|f| f.as_ref().map(|f| form_values(&f.party))).unwrap_or_default();
@@ -207,7 +211,7 @@ fn PartyForm(id: PartyId, found: Memo<Option<Loaded>>) -> impl IntoView {
         move || found.with(|f| f.as_ref().map(|f| f.conflicts.clone())).unwrap_or_default();
     view! {
         <Show when=unsynced>
-            <p class="badge badge-unsynced" data-testid="record-unsynced">"Not yet on the relay"</p>
+            <p class="badge badge-unsynced" data-testid="record-unsynced">{t!(i18n, party.unsynced)}</p>
         </Show>
         {move || {
             let conflicts = conflicts();
@@ -216,47 +220,47 @@ fn PartyForm(id: PartyId, found: Memo<Option<Loaded>>) -> impl IntoView {
         // `novalidate`: the form checks email and phone itself and says why in the page's words.
         <form class="record-form" on:submit=save data-testid="party-form" novalidate>
             <label>
-                "Name"
+                {t!(i18n, party.name)}
                 <input type="text" required data-testid="party-name" readonly=read_only prop:value=move || name.get()
                     on:input=move |e| name.set(event_target_value(&e)) />
             </label>
             <label>
-                "Email"
+                {t!(i18n, party.email)}
                 <input type="email" data-testid="party-email" readonly=read_only prop:value=move || email.get()
                     on:input=move |e| email.set(event_target_value(&e)) />
             </label>
             <label>
-                "Phone"
+                {t!(i18n, party.phone)}
                 <input type="tel" data-testid="party-phone" readonly=read_only prop:value=move || phone.get()
                     on:input=move |e| phone.set(event_target_value(&e)) />
             </label>
             <label>
-                "Tags"
+                {t!(i18n, party.tags)}
                 <input type="text" data-testid="party-tags" readonly=read_only placeholder="vip, moscow"
                     prop:value=move || tags.get() on:input=move |e| tags.set(event_target_value(&e)) />
             </label>
             {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="party-form-error">{e}</p> })}
             <Show
                 when=move || !read_only()
-                fallback=|| view! { <p class="hint" data-testid="view-only-hint">"You can view this workspace; members can change it."</p> }
+                fallback=move || view! { <p class="hint" data-testid="view-only-hint">{t!(i18n, party.view_only)}</p> }
             >
                 <button type="submit" data-testid="save-party" disabled=move || saving.get()>
-                    {move || if saving.get() { "Saving…" } else { "Save" }}
+                    {move || if saving.get() { t_string!(i18n, party.saving) } else { t_string!(i18n, party.save) }}
                 </button>
             </Show>
         </form>
-        <nav class="record-actions" aria-label="Contact and log">
+        <nav class="record-actions" aria-label=move || t_string!(i18n, party.actions)>
             {move || found.with(|f| f.as_ref().map(|f| form_values(&f.party))).map(|(_, email, phone, _)| view! {
                 {(!phone.is_empty()).then(|| view! {
-                    <a class="action" href=format!("tel:{}", phone.replace(' ', "")) data-testid="call-link">"Call"</a>
+                    <a class="action" href=format!("tel:{}", phone.replace(' ', "")) data-testid="call-link">{t!(i18n, party.call)}</a>
                 })}
                 {(!email.is_empty()).then(|| view! {
-                    <a class="action" href=format!("mailto:{email}") data-testid="email-link">"Email"</a>
+                    <a class="action" href=format!("mailto:{email}") data-testid="email-link">{t!(i18n, party.email_action)}</a>
                 })}
             })}
             <Show when=move || !read_only()>
-                <a class="action" href=format!("/log/visit?party={id}") data-testid="log-visit-link">"Log a visit"</a>
-                <a class="action" href=format!("/log/call?party={id}") data-testid="log-call-link">"Log a call"</a>
+                <a class="action" href=format!("/log/visit?party={id}") data-testid="log-visit-link">{t!(i18n, party.log_visit)}</a>
+                <a class="action" href=format!("/log/call?party={id}") data-testid="log-call-link">{t!(i18n, party.log_call)}</a>
             </Show>
         </nav>
         <profile::Profile id />
@@ -269,18 +273,26 @@ fn PartyForm(id: PartyId, found: Memo<Option<Loaded>>) -> impl IntoView {
 }
 
 /// How often to be in touch; Today lists the party once that long has passed since the last interaction.
-const CADENCES: [(Option<u32>, &str); 6] = [
-    (None, "No reminder"),
-    (Some(7), "Every week"),
-    (Some(14), "Every 2 weeks"),
-    (Some(30), "Every month"),
-    (Some(90), "Every quarter"),
-    (Some(365), "Every year"),
-];
+const CADENCES: [Option<u32>; 6] = [None, Some(7), Some(14), Some(30), Some(90), Some(365)];
+
+fn cadence_label(
+    i18n: leptos_i18n::I18nContext<crate::i18n::Locale>,
+    days: Option<u32>,
+) -> &'static str {
+    match days {
+        None => t_string!(i18n, party.cadence_none),
+        Some(7) => t_string!(i18n, party.cadence_week),
+        Some(14) => t_string!(i18n, party.cadence_2weeks),
+        Some(30) => t_string!(i18n, party.cadence_month),
+        Some(90) => t_string!(i18n, party.cadence_quarter),
+        _ => t_string!(i18n, party.cadence_year),
+    }
+}
 
 /// The keep-in-touch cadence: chosen here, saved at once, with when the next contact is due.
 #[component]
 fn KeepInTouch(id: PartyId) -> impl IntoView {
+    let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
     let sync = SyncCtx::use_ctx();
     let state = Memo::new(move |_| {
@@ -298,27 +310,27 @@ fn KeepInTouch(id: PartyId) -> impl IntoView {
     };
     view! {
         <section class="panel keep-in-touch" aria-labelledby="keep-in-touch-title">
-            <h2 id="keep-in-touch-title">"Keep in touch"</h2>
+            <h2 id="keep-in-touch-title">{t!(i18n, party.keep_in_touch)}</h2>
             <select
                 data-testid="keep-in-touch"
-                aria-label="How often to be in touch"
+                aria-label=move || t_string!(i18n, party.keep_in_touch_label)
                 disabled=move || !sync.can_edit()
                 on:change=choose
             >
-                {CADENCES.iter().map(|(days, label)| {
+                {CADENCES.iter().map(|days| {
                     let value = days.map(|d| d.to_string()).unwrap_or_default();
                     let days = *days;
                     view! {
-                        <option value=value selected=move || state.get().map(|(d, _)| d) == days>{*label}</option>
+                        <option value=value selected=move || state.get().map(|(d, _)| d) == days>{move || cadence_label(i18n, days)}</option>
                     }
                 }).collect_view()}
             </select>
             {move || state.get().map(|(_, due)| {
                 let overdue = due <= local::now();
                 let text = if overdue {
-                    format!("Contact was due {}", crate::widgets::local_date(due))
+                    t_string!(i18n, party.contact_was_due, date = crate::widgets::local_date(due)).to_string()
                 } else {
-                    format!("Next contact due {}", crate::widgets::local_date(due))
+                    t_string!(i18n, party.next_contact, date = crate::widgets::local_date(due)).to_string()
                 };
                 view! { <p class="hint" class:overdue=overdue data-testid="keep-in-touch-due">{text}</p> }
             })}
@@ -329,20 +341,21 @@ fn KeepInTouch(id: PartyId) -> impl IntoView {
 /// What is to be done about this party: its open tasks, and a field to add the next one.
 #[component]
 fn NextSteps(id: PartyId) -> impl IntoView {
+    let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
     let sync = SyncCtx::use_ctx();
     let steps =
         Memo::new(move |_| ctx.read(|ws| super::tasks::next_steps(ws, id)).unwrap_or_default());
     view! {
         <section class="panel" aria-labelledby="next-steps-title" data-testid="next-steps">
-            <h2 id="next-steps-title">"Next steps"</h2>
+            <h2 id="next-steps-title">{t!(i18n, party.next_steps)}</h2>
             <Show when=move || sync.can_edit()>
                 <super::tasks::NewTask about=Some(id) />
             </Show>
             {move || {
                 let steps = steps.get();
                 if steps.is_empty() {
-                    view! { <p class="hint">"No open task about them."</p> }.into_any()
+                    view! { <p class="hint">{t!(i18n, party.no_open_task)}</p> }.into_any()
                 } else {
                     view! { <super::tasks::TaskList lines=steps /> }.into_any()
                 }
@@ -354,6 +367,7 @@ fn NextSteps(id: PartyId) -> impl IntoView {
 /// Everything with this party, newest first: calls, meetings and visits, tasks and deals.
 #[component]
 fn Timeline(id: PartyId) -> impl IntoView {
+    let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
     let items = move || {
         ctx.read(|ws| {
@@ -367,12 +381,19 @@ fn Timeline(id: PartyId) -> impl IntoView {
                             (super::log::label(row.kind()).to_owned(), row.summary.clone())
                         }
                         TimelineItem::Task(row) => {
-                            let state = if row.done_at.is_some() { "Task done" } else { "Task" };
+                            let state = if row.done_at.is_some() {
+                                t_string!(i18n, party.task_done)
+                            } else {
+                                t_string!(i18n, party.task)
+                            };
                             (state.to_owned(), row.title.clone())
                         }
                         TimelineItem::Deal(row) => {
                             let amount = crate::widgets::money(row.amount_minor, &row.currency);
-                            ("Deal".to_owned(), format!("{} · {amount}", row.title))
+                            (
+                                t_string!(i18n, party.deal).to_owned(),
+                                format!("{} · {amount}", row.title),
+                            )
                         }
                     };
                     (at, kind, text)
@@ -383,11 +404,11 @@ fn Timeline(id: PartyId) -> impl IntoView {
     };
     view! {
         <section class="panel" aria-labelledby="timeline-title" data-testid="timeline">
-            <h2 id="timeline-title">"Timeline"</h2>
+            <h2 id="timeline-title">{t!(i18n, party.timeline)}</h2>
             {move || {
                 let items = items();
                 if items.is_empty() {
-                    view! { <p class="hint">"Nothing logged yet."</p> }.into_any()
+                    view! { <p class="hint">{t!(i18n, party.nothing_logged)}</p> }.into_any()
                 } else {
                     view! {
                         <ul class="rows">
@@ -421,6 +442,7 @@ struct HistoryLine {
 /// back. Read only while open (it walks the document's whole history).
 #[component]
 fn RecordHistory(id: PartyId) -> impl IntoView {
+    let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
     let sync = SyncCtx::use_ctx();
     let open = RwSignal::new(false);
@@ -491,26 +513,26 @@ fn RecordHistory(id: PartyId) -> impl IntoView {
             node_ref=panel
             on:toggle=move |_| open.set(panel.get_untracked().is_some_and(|p| p.open()))
         >
-            <summary data-testid="history-open">"History"</summary>
+            <summary data-testid="history-open">{t!(i18n, party.history)}</summary>
             <label class="as-of">
-                "As it was on "
+                {t!(i18n, party.as_of)}
                 <input type="date" data-testid="as-of-date" prop:value=move || day.get()
                     on:input=move |e| day.set(event_target_value(&e)) />
             </label>
             {move || then.get().map(|then| match then {
                 Ok(Some((name, email, phone, tags))) => view! {
                     <dl class="facts" data-testid="as-of">
-                        <dt>"Name"</dt><dd data-testid="as-of-name">{name}</dd>
-                        <dt>"Email"</dt><dd>{email}</dd>
-                        <dt>"Phone"</dt><dd>{phone}</dd>
-                        <dt>"Tags"</dt><dd>{tags}</dd>
+                        <dt>{t!(i18n, party.name)}</dt><dd data-testid="as-of-name">{name}</dd>
+                        <dt>{t!(i18n, party.email)}</dt><dd>{email}</dd>
+                        <dt>{t!(i18n, party.phone)}</dt><dd>{phone}</dd>
+                        <dt>{t!(i18n, party.tags)}</dt><dd>{tags}</dd>
                     </dl>
                 }.into_any(),
-                Ok(None) => view! { <p class="hint" data-testid="as-of">"Not yet in Rapport on that day."</p> }.into_any(),
+                Ok(None) => view! { <p class="hint" data-testid="as-of">{t!(i18n, party.not_yet)}</p> }.into_any(),
                 Err(error) => view! { <p class="error">{error}</p> }.into_any(),
             })}
             {move || match lines.get() {
-                None => view! { <p class="hint">"Reading…"</p> }.into_any(),
+                None => view! { <p class="hint">{t!(i18n, party.reading)}</p> }.into_any(),
                 Some(Err(error)) => view! { <p class="error">{error}</p> }.into_any(),
                 Some(Ok(lines)) => view! {
                     <ul class="rows">
@@ -524,7 +546,7 @@ fn RecordHistory(id: PartyId) -> impl IntoView {
                                         data-testid="history-restore"
                                         on:click=move |_| restore(field.clone(), before.clone())
                                     >
-                                        {format!("Restore “{}”", shorten(&old))}
+                                        {t_string!(i18n, party.restore, value = shorten(&old)).to_string()}
                                     </button>
                                 }
                             });
@@ -548,6 +570,7 @@ fn history_lines(
     changes: Vec<history::FieldChange>,
     members: &std::collections::BTreeMap<String, rapport_core::model::Member>,
 ) -> Vec<HistoryLine> {
+    let locale = crate::locale::current();
     let mut current: std::collections::HashMap<String, Option<String>> =
         std::collections::HashMap::new();
     for change in &changes {
@@ -563,12 +586,17 @@ fn history_lines(
         .map(|change| {
             let label = field_label(&change.field);
             let show = |value: &Option<String>| match value.as_deref() {
-                None | Some("") => "(empty)".to_owned(),
+                None | Some("") => td_string!(locale, party.empty).to_owned(),
                 Some(text) => shorten(text),
             };
             let text = match &change.old {
-                None => format!("{label} set to {}", show(&change.new)),
-                Some(_) => format!("{label}: {} → {}", show(&change.old), show(&change.new)),
+                None => {
+                    td_string!(locale, party.set_to, label, value = show(&change.new)).to_string()
+                }
+                Some(_) => {
+                    let (old, new) = (show(&change.old), show(&change.new));
+                    td_string!(locale, party.changed, label, old, new).to_string()
+                }
             };
             let who = change
                 .by
@@ -591,24 +619,26 @@ fn history_lines(
         .collect()
 }
 
-fn field_label(field: &str) -> String {
+/// A field's name in the screens' language (the history and conflict panels).
+pub(super) fn field_label(field: &str) -> String {
+    let locale = crate::locale::current();
     match field {
-        "name" => "Name",
-        "given_name" => "Given name",
-        "family_name" => "Family name",
-        "emails" => "Email",
-        "phones" => "Phone",
-        "addresses" => "Address",
-        "links" => "Links",
-        "tags" => "Tags",
-        "roles" => "Roles",
-        "notes" => "Notes",
-        "kind" => "Kind",
-        "owner" => "Owner",
-        "keep_in_touch_days" => "Keep in touch (days)",
-        "relations" => "Relations",
-        "custom" => "Custom fields",
-        "consent" => "Consent",
+        "name" => td_string!(locale, party.name),
+        "given_name" => td_string!(locale, party.f_given_name),
+        "family_name" => td_string!(locale, party.f_family_name),
+        "emails" => td_string!(locale, party.email),
+        "phones" => td_string!(locale, party.phone),
+        "addresses" => td_string!(locale, party.f_address),
+        "links" => td_string!(locale, party.f_links),
+        "tags" => td_string!(locale, party.tags),
+        "roles" => td_string!(locale, party.f_roles),
+        "notes" => td_string!(locale, party.f_notes),
+        "kind" => td_string!(locale, party.f_kind),
+        "owner" => td_string!(locale, party.f_owner),
+        "keep_in_touch_days" => td_string!(locale, party.f_keep_in_touch),
+        "relations" => td_string!(locale, party.f_relations),
+        "custom" => td_string!(locale, party.f_custom),
+        "consent" => td_string!(locale, party.f_consent),
         other => other,
     }
     .to_owned()
@@ -625,6 +655,7 @@ fn shorten(text: &str) -> String {
 /// Fields two people changed at the same time: every value, and a button to keep each.
 #[component]
 fn Conflicts(id: PartyId, conflicts: Vec<FieldConflict>) -> impl IntoView {
+    let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
     let choose = move |field: String, value: ScalarValue| {
         let Some(shared) = ctx.shared() else { return };
@@ -642,13 +673,13 @@ fn Conflicts(id: PartyId, conflicts: Vec<FieldConflict>) -> impl IntoView {
         });
     };
     view! {
-        <section class="panel conflicts" data-testid="conflicts" aria-label="Changed by two people at once">
-            <h2>"Changed by two people at once"</h2>
+        <section class="panel conflicts" data-testid="conflicts" aria-label=move || t_string!(i18n, party.conflicts)>
+            <h2>{t!(i18n, party.conflicts)}</h2>
             {conflicts.into_iter().map(|conflict| {
                 let field = conflict.field.clone();
                 view! {
                     <div class="conflict" data-testid="conflict" data-field=field.clone()>
-                        <p>{format!("{}: keep which value?", conflict.field)}</p>
+                        <p>{t_string!(i18n, party.keep_which, field = field_label(&conflict.field)).to_string()}</p>
                         {conflict.values.into_iter().filter_map(|value| match value {
                             ConflictValue::Scalar(scalar) => Some(scalar),
                             ConflictValue::Object(_) => None,

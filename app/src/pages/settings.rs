@@ -4,6 +4,8 @@ mod sync_panel;
 
 use fields::CustomFields;
 use leptos::prelude::*;
+
+use crate::i18n::{t, t_string, use_i18n};
 use leptos::task::spawn_local;
 use pipelines::Pipelines;
 use sync_panel::SyncPanel;
@@ -15,13 +17,18 @@ use crate::state::WorkspaceCtx;
 
 #[component]
 pub(crate) fn Settings() -> impl IntoView {
+    let i18n = use_i18n();
     view! {
-        <Page key="settings" title="Settings">
+        <Page key="settings" title=move || t_string!(i18n, nav.settings)>
+            <section class="panel" aria-labelledby="language-title">
+                <h2 id="language-title">{t!(i18n, settings.language)}</h2>
+                <crate::locale::LanguageSwitch />
+            </section>
             <SyncPanel />
             <section class="panel" aria-labelledby="transfer-title">
-                <h2 id="transfer-title">"Import and export"</h2>
-                <p class="hint">"Bring contacts in from CSV or vCard; take them out the same way."</p>
-                <a class="action" href="/import-export" data-testid="import-export-link">"Import or export…"</a>
+                <h2 id="transfer-title">{t!(i18n, settings.transfer)}</h2>
+                <p class="hint">{t!(i18n, settings.transfer_hint)}</p>
+                <a class="action" href="/import-export" data-testid="import-export-link">{t!(i18n, settings.transfer_link)}</a>
             </section>
             <Pipelines />
             <CustomFields />
@@ -33,6 +40,7 @@ pub(crate) fn Settings() -> impl IntoView {
 /// This device's copy of the workspace: check every document and compact it, on demand.
 #[component]
 fn DeviceStorage() -> impl IntoView {
+    let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
     let checking = RwSignal::new(false);
     let result = RwSignal::new(None::<Result<StorageCheck, String>>);
@@ -47,13 +55,13 @@ fn DeviceStorage() -> impl IntoView {
     };
     view! {
         <section class="panel" aria-labelledby="storage-title">
-            <h2 id="storage-title">"Data on this device"</h2>
+            <h2 id="storage-title">{t!(i18n, settings.storage)}</h2>
             <StorageUse />
             <p class="hint">
-                "Reads every stored document, reports anything damaged (and leaves it untouched), and packs the rest to save space."
+                {t!(i18n, settings.check_hint)}
             </p>
             <button type="button" data-testid="check-storage" on:click=check disabled=move || checking.get()>
-                {move || if checking.get() { "Checking…" } else { "Check and compact" }}
+                {move || if checking.get() { t_string!(i18n, settings.checking) } else { t_string!(i18n, settings.check) }}
             </button>
             {move || result.get().map(|outcome| match outcome {
                 Ok(check) => view! { <StorageReport check /> }.into_any(),
@@ -67,6 +75,7 @@ fn DeviceStorage() -> impl IntoView {
 /// exist only here could be cleared by the browser.
 #[component]
 fn StorageUse() -> impl IntoView {
+    let i18n = use_i18n();
     let pwa = PwaCtx::use_ctx();
     let ctx = WorkspaceCtx::use_ctx();
     pwa.refresh_storage(false);
@@ -76,15 +85,15 @@ fn StorageUse() -> impl IntoView {
         {move || pwa.storage.get().map(|info| {
             view! {
                 <dl class="facts" data-testid="storage-use">
-                    <dt>"Used"</dt>
+                    <dt>{t!(i18n, settings.used)}</dt>
                     <dd data-testid="storage-usage">
-                        {format!("{} of {}", size(info.usage_bytes), size(info.quota_bytes))}
+                        {t_string!(i18n, settings.used_of, used = size(info.usage_bytes), quota = size(info.quota_bytes)).to_string()}
                     </dd>
-                    <dt>"Kept by the browser"</dt>
+                    <dt>{t!(i18n, settings.persisted)}</dt>
                     <dd data-testid="storage-persisted" data-persisted=info.persisted.to_string()>
-                        {if info.persisted { "Yes, even when space runs low" } else { "Only while space allows" }}
+                        {if info.persisted { t_string!(i18n, settings.persisted_yes) } else { t_string!(i18n, settings.persisted_no) }}
                     </dd>
-                    <dt>"Version"</dt>
+                    <dt>{t!(i18n, settings.version)}</dt>
                     <dd data-testid="app-version">{build_version()}</dd>
                 </dl>
             }
@@ -95,13 +104,13 @@ fn StorageUse() -> impl IntoView {
             (at_risk && (only_here > 0 || !linked())).then(|| view! {
                 <p class="warning" role="alert" data-testid="eviction-warning">
                     {if linked() {
-                        format!("{only_here} change(s) exist only on this device, and the browser may clear its storage when space runs low. Connect to sync them, or keep the data on this device.")
+                        t_string!(i18n, settings.at_risk, count = only_here).to_string()
                     } else {
-                        "This workspace exists only on this device, and the browser may clear its storage when space runs low. Upload it to the relay, or keep the data on this device.".to_owned()
+                        t_string!(i18n, settings.at_risk_local).to_owned()
                     }}
                 </p>
                 <button type="button" data-testid="persist-storage" on:click=move |_| pwa.refresh_storage(true)>
-                    "Keep the data on this device"
+                    {t!(i18n, settings.persist)}
                 </button>
             })
         }}
@@ -115,22 +124,25 @@ fn size(bytes: f64) -> String {
 
 #[component]
 fn StorageReport(check: StorageCheck) -> impl IntoView {
+    let i18n = use_i18n();
     let damaged = check
         .damaged
         .iter()
-        .map(|(key, chunks)| format!("{key}: {} unreadable part(s)", chunks.len()))
+        .map(|(key, chunks)| {
+            t_string!(i18n, settings.unreadable, key, count = chunks.len()).to_string()
+        })
         .collect::<Vec<_>>();
     view! {
         <dl class="facts" data-testid="storage-report">
-            <dt>"Documents"</dt>
+            <dt>{t!(i18n, settings.documents)}</dt>
             <dd data-testid="storage-documents">{check.documents}</dd>
-            <dt>"Stored before"</dt>
-            <dd data-testid="storage-bytes-before">{format!("{} bytes in {} parts", check.bytes_before, check.chunks_before)}</dd>
-            <dt>"Stored now"</dt>
-            <dd data-testid="storage-bytes-after">{format!("{} bytes", check.bytes_after)}</dd>
-            <dt>"Read in"</dt>
+            <dt>{t!(i18n, settings.before)}</dt>
+            <dd data-testid="storage-bytes-before">{t_string!(i18n, settings.bytes_parts, bytes = check.bytes_before, parts = check.chunks_before).to_string()}</dd>
+            <dt>{t!(i18n, settings.after)}</dt>
+            <dd data-testid="storage-bytes-after">{t_string!(i18n, settings.bytes, bytes = check.bytes_after).to_string()}</dd>
+            <dt>{t!(i18n, settings.read_in)}</dt>
             <dd data-testid="storage-load-ms">{format!("{:.0} ms", check.load_ms)}</dd>
-            <dt>"Memory used"</dt>
+            <dt>{t!(i18n, settings.memory)}</dt>
             <dd data-testid="storage-memory">{format!("{:.1} MB", check.memory_bytes as f64 / 1e6)}</dd>
         </dl>
         {(!damaged.is_empty()).then(|| view! {

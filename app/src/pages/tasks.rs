@@ -3,6 +3,8 @@
 //! typed on a record's page ("Next step") is linked to that record.
 
 use leptos::prelude::*;
+
+use crate::i18n::{t, t_string, use_i18n};
 use leptos::task::spawn_local;
 use rapport_core::ids::{MemberId, PartyId, TaskId, Timestamp};
 use rapport_core::model::{RecordRef, RecurrenceUnit, Task};
@@ -68,6 +70,7 @@ enum Whose {
 
 #[component]
 pub(crate) fn Tasks() -> impl IntoView {
+    let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
     let sync = SyncCtx::use_ctx();
     let whose = RwSignal::new(Whose::Mine);
@@ -92,11 +95,11 @@ pub(crate) fn Tasks() -> impl IntoView {
                 .collect();
             done.sort_by_key(|row| std::cmp::Reverse(row.done_at));
             [
-                ("overdue", "Overdue", lines(&due.overdue)),
-                ("today", "Today", lines(&due.today)),
-                ("upcoming", "Upcoming", lines(&due.upcoming)),
-                ("someday", "No date", lines(&due.someday)),
-                ("done", "Done today", lines(&done)),
+                ("overdue", t_string!(i18n, tasks.overdue), lines(&due.overdue)),
+                ("today", t_string!(i18n, tasks.today), lines(&due.today)),
+                ("upcoming", t_string!(i18n, tasks.upcoming), lines(&due.upcoming)),
+                ("someday", t_string!(i18n, tasks.someday), lines(&due.someday)),
+                ("done", t_string!(i18n, tasks.done_today), lines(&done)),
             ]
         })
     });
@@ -106,7 +109,7 @@ pub(crate) fn Tasks() -> impl IntoView {
         })
     };
     view! {
-        <Page key="tasks" title="Tasks">
+        <Page key="tasks" title=move || t_string!(i18n, nav.tasks)>
             <crate::reminders::ReminderSwitch />
             <Show when=move || sync.can_edit()>
                 <NewTask about=None />
@@ -115,14 +118,14 @@ pub(crate) fn Tasks() -> impl IntoView {
                 <Segmented
                     value=whose
                     name="whose"
-                    label="Whose tasks"
-                    options=vec![(Whose::Mine, "Mine", "tasks-mine"), (Whose::Everyone, "Everyone's", "tasks-everyone")]
+                    label=t_string!(i18n, tasks.whose)
+                    options=vec![(Whose::Mine, t_string!(i18n, tasks.mine), "tasks-mine"), (Whose::Everyone, t_string!(i18n, tasks.everyone), "tasks-everyone")]
                 />
             </Show>
-            <p class="count" data-testid="task-count">{move || format!("{} open", open_count())}</p>
+            <p class="count" data-testid="task-count">{move || t_string!(i18n, tasks.open, count = open_count()).to_string()}</p>
             <Show
                 when=move || sections.with(|s| s.as_ref().is_some_and(|s| s.iter().any(|(_, _, l)| !l.is_empty())))
-                fallback=|| view! { <EmptyState title="No tasks" hint="Follow-ups, calls to make and things promised — overdue first, also offline." /> }
+                fallback=move || view! { <EmptyState title=move || t_string!(i18n, tasks.empty) hint=move || t_string!(i18n, tasks.empty_hint) /> }
             >
                 {move || sections.get().unwrap_or_default().into_iter().filter(|(_, _, lines)| !lines.is_empty()).map(|(key, title, lines)| view! {
                     <section class="panel" data-testid=format!("tasks-{key}")>
@@ -148,6 +151,7 @@ pub(crate) fn TaskList(lines: Vec<TaskLine>) -> impl IntoView {
 
 #[component]
 fn TaskItem(line: TaskLine) -> impl IntoView {
+    let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
     let sync = SyncCtx::use_ctx();
     let members = move || ctx.read(LocalWorkspace::members).unwrap_or_default();
@@ -187,7 +191,7 @@ fn TaskItem(line: TaskLine) -> impl IntoView {
     };
     let when = line.due.map(|due| {
         let text = widgets::local_date(due);
-        if line.overdue { format!("was due {text}") } else { text }
+        if line.overdue { t_string!(i18n, tasks.was_due, date = text).to_string() } else { text }
     });
     let assignee = StoredValue::new(line.assignee.map(|a| a.to_string()).unwrap_or_default());
     view! {
@@ -196,7 +200,7 @@ fn TaskItem(line: TaskLine) -> impl IntoView {
                 <input
                     type="checkbox"
                     data-testid="task-done"
-                    aria-label=format!("Done: {}", line.title)
+                    aria-label=t_string!(i18n, tasks.done, title = &line.title).to_string()
                     prop:checked=done
                     disabled=move || !sync.can_edit()
                     on:change=toggle
@@ -211,15 +215,15 @@ fn TaskItem(line: TaskLine) -> impl IntoView {
             </span>
             <Show when=move || !done && sync.can_edit()>
                 <span class="task-actions">
-                    <button type="button" data-testid="task-snooze-tomorrow" on:click=move |_| snooze(1)>"Tomorrow"</button>
-                    <button type="button" data-testid="task-snooze-week" on:click=move |_| snooze(7)>"Next week"</button>
+                    <button type="button" data-testid="task-snooze-tomorrow" on:click=move |_| snooze(1)>{t!(i18n, tasks.tomorrow)}</button>
+                    <button type="button" data-testid="task-snooze-week" on:click=move |_| snooze(7)>{t!(i18n, tasks.next_week)}</button>
                     <Show when=move || !members().is_empty()>
                         <select
                             data-testid="task-assignee"
-                            aria-label="Assigned to"
+                            aria-label=move || t_string!(i18n, tasks.assigned)
                             on:change=move |e| assign(event_target_value(&e))
                         >
-                            <option value="" selected=assignee.with_value(String::is_empty)>"Unassigned"</option>
+                            <option value="" selected=assignee.with_value(String::is_empty)>{t!(i18n, tasks.unassigned)}</option>
                             {
                                 move || members().into_iter().map(|(member, name)| {
                                     let value = member.to_string();
@@ -268,6 +272,7 @@ async fn reopen(shared: &local::Shared, id: TaskId) -> Result<(), local::LocalEr
 /// record (`about`).
 #[component]
 pub(crate) fn NewTask(about: Option<PartyId>) -> impl IntoView {
+    let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
     let title = RwSignal::new(String::new());
     let due = RwSignal::new(String::new());
@@ -309,25 +314,29 @@ pub(crate) fn NewTask(about: Option<PartyId>) -> impl IntoView {
             saving.set(false);
         });
     };
-    let placeholder = if about.is_some() { "Next step, e.g. send the offer" } else { "New task" };
+    let placeholder = if about.is_some() {
+        t_string!(i18n, tasks.next_step)
+    } else {
+        t_string!(i18n, tasks.new_one)
+    };
     view! {
         <form class="quick-add new-task" on:submit=add data-testid="new-task">
             <input
                 type="text"
                 placeholder=placeholder
-                aria-label="What is to be done"
+                aria-label=move || t_string!(i18n, tasks.what)
                 data-testid="new-task-title"
                 prop:value=move || title.get()
                 on:input=move |e| title.set(event_target_value(&e))
             />
             <input
                 type="date"
-                aria-label="Due"
+                aria-label=move || t_string!(i18n, tasks.due)
                 data-testid="new-task-due"
                 prop:value=move || due.get()
                 on:input=move |e| due.set(event_target_value(&e))
             />
-            <button type="submit" data-testid="add-task" disabled=move || saving.get()>"Add"</button>
+            <button type="submit" data-testid="add-task" disabled=move || saving.get()>{t!(i18n, tasks.add)}</button>
         </form>
     }
 }

@@ -10,8 +10,10 @@ use rapport_core::search::fold;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
 
+use crate::i18n::{Locale, t, t_string, use_i18n};
 use crate::state::WorkspaceCtx;
 use crate::timing::Span;
+use leptos_i18n::I18nContext;
 
 /// What the palette offers: its kind (shown and used as a test handle), label, detail and where it leads.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,17 +24,30 @@ struct Entry {
     href: String,
 }
 
-/// Actions, always offered when they match what is typed.
-const ACTIONS: [(&str, &str); 8] = [
-    ("New person or organisation", "/parties?new=1"),
-    ("New task", "/tasks"),
-    ("New deal", "/deals"),
-    ("Log a visit", "/log/visit"),
-    ("Log a call", "/log/call"),
-    ("Log a meeting", "/log/meeting"),
-    ("Import or export contacts", "/import-export"),
-    ("Settings", "/settings"),
+/// Actions, always offered when they match what is typed (in the screens' language).
+const ACTIONS: [&str; 8] = [
+    "/parties?new=1",
+    "/tasks",
+    "/deals",
+    "/log/visit",
+    "/log/call",
+    "/log/meeting",
+    "/import-export",
+    "/settings",
 ];
+
+fn action_label(i18n: I18nContext<Locale>, href: &str) -> &'static str {
+    match href {
+        "/parties?new=1" => t_string!(i18n, palette.new_party),
+        "/tasks" => t_string!(i18n, palette.new_task),
+        "/deals" => t_string!(i18n, palette.new_deal),
+        "/log/visit" => t_string!(i18n, palette.log_visit),
+        "/log/call" => t_string!(i18n, palette.log_call),
+        "/log/meeting" => t_string!(i18n, palette.log_meeting),
+        "/import-export" => t_string!(i18n, palette.import_export),
+        _ => t_string!(i18n, nav.settings),
+    }
+}
 
 /// How many of each kind the palette lists.
 const PER_KIND: usize = 6;
@@ -40,6 +55,7 @@ const PER_KIND: usize = 6;
 #[component]
 pub(crate) fn CommandPalette() -> impl IntoView {
     let ctx = WorkspaceCtx::use_ctx();
+    let i18n = use_i18n();
     let open = RwSignal::new(false);
     let query = RwSignal::new(String::new());
     let selected = RwSignal::new(0usize);
@@ -79,10 +95,11 @@ pub(crate) fn CommandPalette() -> impl IntoView {
         let folded = fold(text.trim());
         let mut entries: Vec<Entry> = ACTIONS
             .iter()
+            .map(|href| (action_label(i18n, href), href))
             .filter(|(label, _)| folded.is_empty() || fold(label).contains(&folded))
             .map(|(label, href)| Entry {
                 kind: "action",
-                label: (*label).to_owned(),
+                label: label.to_owned(),
                 detail: String::new(),
                 href: (*href).to_owned(),
             })
@@ -172,8 +189,8 @@ pub(crate) fn CommandPalette() -> impl IntoView {
             type="button"
             class="palette-open"
             data-testid="palette-open"
-            aria-label="Search and commands (Ctrl+K)"
-            title="Search and commands (Ctrl+K)"
+            aria-label=move || t_string!(i18n, palette.open)
+            title=move || t_string!(i18n, palette.open)
             on:click=move |_| open.set(true)
         >
             <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2">
@@ -183,11 +200,11 @@ pub(crate) fn CommandPalette() -> impl IntoView {
         </button>
         <Show when=move || open.get()>
             <div class="palette-backdrop" on:click=move |_| open.set(false)></div>
-            <div class="palette" role="dialog" aria-modal="true" aria-label="Search and commands" data-testid="command-palette">
+            <div class="palette" role="dialog" aria-modal="true" aria-label=move || t_string!(i18n, palette.title) data-testid="command-palette">
                 <input
                     type="search"
-                    placeholder="Find people, deals, tasks or an action"
-                    aria-label="Find people, deals, tasks or an action"
+                    placeholder=move || t_string!(i18n, palette.placeholder)
+                    aria-label=move || t_string!(i18n, palette.placeholder)
                     aria-controls="palette-results"
                     data-testid="palette-input"
                     node_ref=input
@@ -216,7 +233,7 @@ pub(crate) fn CommandPalette() -> impl IntoView {
                                         data-kind=entry.kind
                                         on:click=move |_| go(href.clone())
                                     >
-                                        <span class="palette-kind">{kind_label(entry.kind)}</span>
+                                        <span class="palette-kind">{kind_label(i18n, entry.kind)}</span>
                                         <span class="row-title">{entry.label}</span>
                                         <span class="row-detail">{entry.detail}</span>
                                     </li>
@@ -226,18 +243,18 @@ pub(crate) fn CommandPalette() -> impl IntoView {
                     }
                 </ul>
                 <Show when=move || entries.with(Vec::is_empty)>
-                    <p class="hint" data-testid="palette-nothing">"Nothing matches."</p>
+                    <p class="hint" data-testid="palette-nothing">{t!(i18n, palette.nothing)}</p>
                 </Show>
             </div>
         </Show>
     }
 }
 
-fn kind_label(kind: &str) -> &'static str {
+fn kind_label(i18n: I18nContext<Locale>, kind: &str) -> &'static str {
     match kind {
-        "party" => "Contact",
-        "deal" => "Deal",
-        "task" => "Task",
-        _ => "Action",
+        "party" => t_string!(i18n, palette.kind_contact),
+        "deal" => t_string!(i18n, palette.kind_deal),
+        "task" => t_string!(i18n, palette.kind_task),
+        _ => t_string!(i18n, palette.kind_action),
     }
 }

@@ -4,13 +4,15 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use crate::i18n::{t_string, use_i18n};
 use crate::nav::{NAV_ITEMS, NavItem};
 
 #[component]
 pub(crate) fn MainNav() -> impl IntoView {
+    let i18n = use_i18n();
     view! {
-        <nav class="main-nav" aria-label="Main" data-testid="main-nav">
-            <a class="brand" href="/" aria-label="Rapport home">
+        <nav class="main-nav" aria-label=move || t_string!(i18n, nav.main) data-testid="main-nav">
+            <a class="brand" href="/" aria-label=move || t_string!(i18n, nav.home)>
                 <span class="brand-mark" aria-hidden="true">"R"</span>
                 <span class="brand-name">{rapport_core::PRODUCT_NAME}</span>
             </a>
@@ -24,6 +26,14 @@ pub(crate) fn MainNav() -> impl IntoView {
 /// A link with its icon; the router marks the current one with `aria-current="page"`.
 #[component]
 fn NavLink(item: NavItem) -> impl IntoView {
+    let i18n = use_i18n();
+    let label = move || match item.key {
+        "today" => t_string!(i18n, nav.today),
+        "parties" => t_string!(i18n, nav.parties),
+        "deals" => t_string!(i18n, nav.deals),
+        "tasks" => t_string!(i18n, nav.tasks),
+        _ => t_string!(i18n, nav.settings),
+    };
     view! {
         <li>
             <A href=item.path attr:class="main-nav-link" attr:data-testid=format!("nav-{}", item.key)>
@@ -39,7 +49,7 @@ fn NavLink(item: NavItem) -> impl IntoView {
                 >
                     <path d=item.icon />
                 </svg>
-                <span class="main-nav-label">{item.label}</span>
+                <span class="main-nav-label">{label}</span>
             </A>
         </li>
     }

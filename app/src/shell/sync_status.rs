@@ -3,6 +3,8 @@
 
 use leptos::prelude::*;
 
+use crate::i18n::{t, t_string, use_i18n};
+use crate::locale::t_plural;
 use crate::state::WorkspaceCtx;
 use crate::sync::{SyncCtx, SyncStatus};
 
@@ -10,6 +12,7 @@ use crate::sync::{SyncCtx, SyncStatus};
 pub(crate) fn SyncStatusBar() -> impl IntoView {
     let sync = SyncCtx::use_ctx();
     let workspace = WorkspaceCtx::use_ctx();
+    let i18n = use_i18n();
     let unsynced = move || workspace.read(|ws| ws.unsynced_edits()).unwrap_or(0);
     let state = move || match sync.status.get() {
         SyncStatus::LocalOnly => "local",
@@ -23,19 +26,18 @@ pub(crate) fn SyncStatusBar() -> impl IntoView {
     let text = move || {
         let pending = match unsynced() {
             0 => String::new(),
-            1 => " · 1 change not on the relay".to_owned(),
-            n => format!(" · {n} changes not on the relay"),
+            n => t_plural!(i18n, sync.pending, n),
         };
         let status = match sync.status.get() {
-            SyncStatus::LocalOnly => "On this device only".to_owned(),
-            SyncStatus::SignedOut => "Sign in to sync".to_owned(),
-            SyncStatus::Refused(reason) => format!("Sync refused: {reason}"),
-            SyncStatus::Offline => "Offline".to_owned(),
-            SyncStatus::Connecting => "Connecting…".to_owned(),
-            SyncStatus::Syncing => "Syncing…".to_owned(),
+            SyncStatus::LocalOnly => t_string!(i18n, sync.local_only).to_string(),
+            SyncStatus::SignedOut => t_string!(i18n, sync.signed_out).to_string(),
+            SyncStatus::Refused(reason) => t_string!(i18n, sync.refused, reason).to_string(),
+            SyncStatus::Offline => t_string!(i18n, sync.offline).to_string(),
+            SyncStatus::Connecting => t_string!(i18n, sync.connecting).to_string(),
+            SyncStatus::Syncing => t_string!(i18n, sync.syncing).to_string(),
             SyncStatus::Synced => match sync.last_synced.get() {
-                Some(at) => format!("Synced {}", clock(at)),
-                None => "Synced".to_owned(),
+                Some(at) => t_string!(i18n, sync.synced_at, time = clock(at)).to_string(),
+                None => t_string!(i18n, sync.synced).to_string(),
             },
         };
         format!("{status}{pending}")
@@ -45,7 +47,7 @@ pub(crate) fn SyncStatusBar() -> impl IntoView {
         (!names.is_empty()).then(|| {
             view! {
                 <span class="online" data-testid="online-colleagues" title=names.join(", ")>
-                    {format!("· {} online", names.join(", "))}
+                    {t_string!(i18n, sync.online, names = names.join(", ")).to_string()}
                 </span>
             }
         })
@@ -56,8 +58,8 @@ pub(crate) fn SyncStatusBar() -> impl IntoView {
             <span class="sync-dot" aria-hidden="true"></span>
             <a href="/settings#sync">{text}</a>
             <Show when=move || sync.view_only.get()>
-                <span class="badge" data-testid="view-only" title="You can look at this workspace; changes are for members">
-                    "· View only"
+                <span class="badge" data-testid="view-only" title=move || t_string!(i18n, sync.view_only_hint)>
+                    {t!(i18n, sync.view_only)}
                 </span>
             </Show>
             {online}

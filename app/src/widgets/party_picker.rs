@@ -3,6 +3,7 @@ use rapport_core::ids::PartyId;
 use rapport_core::queries::{self, PartyFilter, PartySort};
 use rapport_core::read_model::PartyKindRow;
 
+use crate::i18n::{t, t_string, use_i18n};
 use crate::state::WorkspaceCtx;
 
 /// Choose a person or organisation by typing part of a name, email or phone. Test handles are
@@ -11,13 +12,15 @@ use crate::state::WorkspaceCtx;
 pub(crate) fn PartyPicker(
     chosen: RwSignal<Option<(PartyId, String)>>,
     testid: &'static str,
-    /// The visible label.
-    label: &'static str,
+    /// The visible label, in the screens' language.
+    #[prop(into)]
+    label: TextProp,
     /// Offer only organisations.
     #[prop(optional)]
     organisations: bool,
 ) -> impl IntoView {
     let ctx = WorkspaceCtx::use_ctx();
+    let i18n = use_i18n();
     let query = RwSignal::new(String::new());
     let matches = Memo::new(move |_| {
         let filter = PartyFilter {
@@ -42,18 +45,18 @@ pub(crate) fn PartyPicker(
     });
     view! {
         <label>
-            {label}
+            {move || label.get()}
             {move || match chosen.get() {
                 Some((_, name)) => view! {
                     <span class="chosen">
                         <span data-testid=format!("{testid}-party")>{name}</span>
-                        <button type="button" on:click=move |_| chosen.set(None)>"Change"</button>
+                        <button type="button" on:click=move |_| chosen.set(None)>{t!(i18n, picker.change)}</button>
                     </span>
                 }.into_any(),
                 None => view! {
                     <input
                         type="search"
-                        placeholder="Search people and organisations"
+                        placeholder=move || t_string!(i18n, picker.search)
                         data-testid=format!("{testid}-party-search")
                         prop:value=move || query.get()
                         on:input=move |e| query.set(event_target_value(&e))

@@ -2,7 +2,7 @@
 //! folding and escapes. Photos, keys and sounds are left out; a card that cannot be read is reported
 //! and the others still come in.
 
-use super::{Candidate, Skipped};
+use super::{Candidate, SkipReason, Skipped};
 use crate::model::PartyKind;
 
 /// The cards of a vCard file as candidates (`source` is the card's position, from 1), and the cards
@@ -13,8 +13,9 @@ pub fn read_vcards(text: &str) -> Vec<Result<Candidate, Skipped>> {
         .enumerate()
         .map(|(index, card)| {
             let source = index + 1;
-            let parsed = vcard::tree::cst::VcardCst::parse(card.as_str())
-                .map_err(|error| Skipped { source, reason: format!("unreadable card: {error}") })?;
+            let parsed = vcard::tree::cst::VcardCst::parse(card.as_str()).map_err(|error| {
+                Skipped { source, reason: SkipReason::UnreadableCard(error.to_string()) }
+            })?;
             Ok(candidate(source, &parsed))
         })
         .collect()
@@ -147,11 +148,11 @@ mod tests {
             plan.new.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
             ["Anna Weber", "Baltic Freight"]
         );
-        let reasons: Vec<(usize, &str)> =
-            plan.skipped.iter().map(|s| (s.source, s.reason.as_str())).collect();
+        let reasons: Vec<(usize, String)> =
+            plan.skipped.iter().map(|s| (s.source, s.reason.to_string())).collect();
         assert_eq!(reasons.len(), 2, "{reasons:?}");
         assert_eq!(reasons[0].0, 1);
         assert!(reasons[0].1.starts_with("unreadable card"), "{reasons:?}");
-        assert_eq!(reasons[1], (4, "no name"));
+        assert_eq!(reasons[1], (4, "no name".to_owned()));
     }
 }

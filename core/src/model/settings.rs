@@ -103,6 +103,21 @@ impl Pipeline {
         self.stages.iter().find(|s| s.id == stage).map(|s| s.probability)
     }
 
+    /// The same pipeline with its name and its stages' names as `translate` gives them, where it
+    /// gives one: [`Pipeline::starting`] and the default sales pipeline are written in English, and
+    /// a screen in another language passes its own words for them.
+    pub fn named_by(mut self, translate: impl Fn(&str) -> Option<String>) -> Pipeline {
+        if let Some(name) = translate(&self.name) {
+            self.name = name;
+        }
+        for stage in &mut self.stages {
+            if let Some(name) = translate(&stage.name) {
+                stage.name = name;
+            }
+        }
+        self
+    }
+
     /// A new pipeline of `kind` with the stages such a pipeline usually has (ids from `ids`, in order).
     pub fn starting(
         name: &str,
@@ -185,11 +200,22 @@ impl WorkspaceSettings {
     }
 }
 
+/// Why a value typed into a custom field was refused (each names the field and what was typed).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CustomValueError {
+    #[error("{label}: “{text}” is not a number")]
+    NotANumber { label: String, text: String },
+    #[error("{label}: “{text}” is not a date (YYYY-MM-DD)")]
+    NotADate { label: String, text: String },
+    #[error("{label}: “{text}” is not one of {choices}")]
+    NotAChoice { label: String, text: String, choices: String },
+}
+
 impl CustomFieldDef {
     /// Reads what a person typed into this field: `None` clears it. Numbers take a comma or a point
     /// and spaces between thousands; dates are `YYYY-MM-DD` (what a date input gives); a choice must be
     /// one of the field's; yes/no is `true`/`false` (a checkbox).
-    pub fn parse(&self, text: &str) -> Result<Option<CustomValue>, String> {
+    pub fn parse(&self, text: &str) -> Result<Option<CustomValue>, CustomValueError> {
         let text = text.trim();
         if text.is_empty() {
             return Ok(None);
@@ -202,7 +228,10 @@ impl CustomFieldDef {
                 let plain = plain.replace(',', ".");
                 match plain.parse::<f64>() {
                     Ok(n) if n.is_finite() => CustomValue::Number(n),
-                    _ => return Err(format!("{}: “{text}” is not a number", self.label)),
+                    _ => {
+                        let (label, text) = (self.label.clone(), text.to_owned());
+                        return Err(CustomValueError::NotANumber { label, text });
+                    }
                 }
             }
             FieldKind::Date => {
@@ -211,17 +240,18 @@ impl CustomFieldDef {
                     && text.as_bytes()[7] == b'-'
                     && text.split('-').all(|part| part.chars().all(|c| c.is_ascii_digit()));
                 if !valid {
-                    return Err(format!("{}: “{text}” is not a date (YYYY-MM-DD)", self.label));
+                    let (label, text) = (self.label.clone(), text.to_owned());
+                    return Err(CustomValueError::NotADate { label, text });
                 }
                 CustomValue::Date(text.to_owned())
             }
             FieldKind::Choice => {
                 if !self.choices.iter().any(|c| c == text) {
-                    return Err(format!(
-                        "{}: “{text}” is not one of {}",
-                        self.label,
-                        self.choices.join(", ")
-                    ));
+                    return Err(CustomValueError::NotAChoice {
+                        label: self.label.clone(),
+                        text: text.to_owned(),
+                        choices: self.choices.join(", "),
+                    });
                 }
                 CustomValue::Choice(text.to_owned())
             }
@@ -310,6 +340,22 @@ mod tests {
     }
 
     #[test]
+    fn a_pipeline_takes_its_words_from_the_screens_language_where_it_has_them() {
+        let translated =
+            Pipeline::starting("Sales", PipelineKind::Sales, (1..).map(id)).named_by(|name| {
+                match name {
+                    "Sales" => Some("Продажи".into()),
+                    "Lead" => Some("Лид".into()),
+                    _ => None,
+                }
+            });
+        assert_eq!(translated.name, "Продажи");
+        let names: Vec<&str> = translated.stages.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["Лид", "Qualified", "Proposal", "Negotiation"], "unknown names kept");
+        assert_eq!(translated.stages[0].probability, 10);
+    }
+
+    #[test]
     fn a_pipeline_is_set_up_edited_reordered_and_keeps_stages_with_deals() {
         let mut pipeline =
             Pipeline::starting(" Seed round ", PipelineKind::Fundraising, (1..).map(id));
@@ -348,13 +394,13 @@ mod tests {
         let number = field(FieldKind::Number, &[]);
         assert_eq!(number.parse(" 1 200,5 "), Ok(Some(CustomValue::Number(1200.5))));
         assert_eq!(number.parse(""), Ok(None), "empty clears");
-        assert!(number.parse("a lot").unwrap_err().contains("not a number"));
+        assert!(number.parse("a lot").unwrap_err().to_string().contains("not a number"));
         let date = field(FieldKind::Date, &[]);
         assert_eq!(date.parse("2026-12-01"), Ok(Some(CustomValue::Date("2026-12-01".into()))));
-        assert!(date.parse("1.12.2026").unwrap_err().contains("not a date"));
+        assert!(date.parse("1.12.2026").unwrap_err().to_string().contains("not a date"));
         let choice = field(FieldKind::Choice, &["North", "South"]);
         assert_eq!(choice.parse("South"), Ok(Some(CustomValue::Choice("South".into()))));
-        assert!(choice.parse("East").unwrap_err().contains("North, South"));
+        assert!(choice.parse("East").unwrap_err().to_string().contains("North, South"));
         let yes_no = field(FieldKind::Boolean, &[]);
         assert_eq!(yes_no.parse("true"), Ok(Some(CustomValue::Boolean(true))));
         for text in ["1200.5", "2026-12-01", "South", "true", "plain words"] {

@@ -2,14 +2,17 @@
 //! (`CustomFieldDef::parse`) and saved when the input is left.
 
 use leptos::prelude::*;
+
+use crate::i18n::{t, t_string, use_i18n};
 use rapport_core::ids::PartyId;
-use rapport_core::model::{CustomFieldDef, FieldKind};
+use rapport_core::model::{CustomFieldDef, CustomValueError, FieldKind};
 
 use crate::state::WorkspaceCtx;
 use crate::sync::SyncCtx;
 
 #[component]
 pub(super) fn CustomFieldValues(id: PartyId, found: Memo<Option<super::Loaded>>) -> impl IntoView {
+    let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
     let sync = SyncCtx::use_ctx();
     let error = RwSignal::new(None::<String>);
@@ -29,7 +32,7 @@ pub(super) fn CustomFieldValues(id: PartyId, found: Memo<Option<super::Loaded>>)
     });
     let save = move |field_id: String, field: CustomFieldDef, text: String| match field.parse(&text)
     {
-        Err(why) => error.set(Some(why)),
+        Err(why) => error.set(Some(refusal(i18n, &why))),
         Ok(value) => {
             error.set(None);
             super::profile::save(ctx, id, move |party| match value {
@@ -45,7 +48,7 @@ pub(super) fn CustomFieldValues(id: PartyId, found: Memo<Option<super::Loaded>>)
     view! {
         <Show when=move || fields.with(|f| !f.is_empty())>
             <section class="panel custom-values" aria-labelledby="custom-title" data-testid="custom-values">
-                <h2 id="custom-title">"More details"</h2>
+                <h2 id="custom-title">{t!(i18n, fields.more)}</h2>
                 <For each=move || fields.get() key=|(id, f)| (id.clone(), f.label.clone(), f.choices.clone()) let:entry>
                     {
                         let (field_id, field) = entry;
@@ -99,5 +102,20 @@ pub(super) fn CustomFieldValues(id: PartyId, found: Memo<Option<super::Loaded>>)
                 {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="custom-error">{e}</p> })}
             </section>
         </Show>
+    }
+}
+
+/// Why a typed value was refused, in the screens' language.
+fn refusal(i18n: leptos_i18n::I18nContext<crate::i18n::Locale>, why: &CustomValueError) -> String {
+    match why {
+        CustomValueError::NotANumber { label, text } => {
+            t_string!(i18n, fields.not_number, label, text).to_string()
+        }
+        CustomValueError::NotADate { label, text } => {
+            t_string!(i18n, fields.not_date, label, text).to_string()
+        }
+        CustomValueError::NotAChoice { label, text, choices } => {
+            t_string!(i18n, fields.not_choice, label, text, choices).to_string()
+        }
     }
 }

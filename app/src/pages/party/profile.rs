@@ -3,6 +3,8 @@
 //! chip on a phone should.
 
 use leptos::prelude::*;
+
+use crate::i18n::{t, t_string, use_i18n};
 use leptos::task::spawn_local;
 use rapport_core::ids::{LinkId, PartyId};
 use rapport_core::model::{LinkKind, Party, PartyKind, PartyLink, Role};
@@ -26,6 +28,7 @@ pub(super) fn save(ctx: WorkspaceCtx, id: PartyId, change: impl FnOnce(&mut Part
 
 #[component]
 pub(super) fn Profile(id: PartyId) -> impl IntoView {
+    let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
     let sync = SyncCtx::use_ctx();
     let row = Memo::new(move |_| ctx.read(|ws| ws.model.parties.get(&id).cloned()).flatten());
@@ -69,12 +72,12 @@ pub(super) fn Profile(id: PartyId) -> impl IntoView {
     };
     view! {
         <section class="panel profile" aria-labelledby="profile-title">
-            <h2 id="profile-title">"Relationship"</h2>
-            <fieldset class="segmented" aria-label="Person or organisation">
-                {kind_choice(PartyKind::Person, "Person", "kind-person")}
-                {kind_choice(PartyKind::Organisation, "Organisation", "kind-organisation")}
+            <h2 id="profile-title">{t!(i18n, profile.relationship)}</h2>
+            <fieldset class="segmented" aria-label=move || t_string!(i18n, profile.kind)>
+                {kind_choice(PartyKind::Person, t_string!(i18n, profile.person), "kind-person")}
+                {kind_choice(PartyKind::Organisation, t_string!(i18n, profile.organisation), "kind-organisation")}
             </fieldset>
-            <div class="chips" role="group" aria-label="Roles">
+            <div class="chips" role="group" aria-label=move || t_string!(i18n, profile.roles)>
                 {Role::ALL.into_iter().map(role_chip).collect_view()}
             </div>
             <Show when=is_org fallback=move || view! { <WorksAt id /> }>
@@ -92,6 +95,7 @@ pub(super) fn Profile(id: PartyId) -> impl IntoView {
 /// record's timeline. Asks first.
 #[component]
 fn MergeDuplicate(id: PartyId) -> impl IntoView {
+    let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
     let chosen = RwSignal::new(None::<(PartyId, String)>);
     let merging = RwSignal::new(false);
@@ -99,7 +103,7 @@ fn MergeDuplicate(id: PartyId) -> impl IntoView {
     let merge = move |_| {
         let Some((other, _)) = chosen.get_untracked() else { return };
         if other == id {
-            error.set(Some("A record cannot be merged into itself.".into()));
+            error.set(Some(t_string!(i18n, profile.merge_self).into()));
             return;
         }
         let Some(shared) = ctx.shared() else { return };
@@ -114,14 +118,14 @@ fn MergeDuplicate(id: PartyId) -> impl IntoView {
     };
     view! {
         <details class="merge" data-testid="merge">
-            <summary>"Merge a duplicate into this record"</summary>
-            <PartyPicker chosen testid="merge" label="Duplicate" />
+            <summary>{t!(i18n, profile.merge)}</summary>
+            <PartyPicker chosen testid="merge" label=move || t_string!(i18n, profile.duplicate) />
             {move || chosen.get().map(|(_, name)| view! {
                 <p class="hint" data-testid="merge-explained">
-                    {format!("“{name}” joins this record: its emails, phones, roles, tags and notes are added here, its interactions, tasks and deals show here, and it leaves the list.")}
+                    {t_string!(i18n, profile.merge_explain, name = &name).to_string()}
                 </p>
                 <button type="button" class="primary" data-testid="confirm-merge" disabled=move || merging.get() on:click=merge>
-                    "Merge"
+                    {t!(i18n, profile.merge_button)}
                 </button>
             })}
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
@@ -151,6 +155,7 @@ async fn merge_into(
 /// The organisations a person works at, each with a way to unlink it, and a picker to add one.
 #[component]
 fn WorksAt(id: PartyId) -> impl IntoView {
+    let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
     let sync = SyncCtx::use_ctx();
     let organisations = Memo::new(move |_| {
@@ -189,7 +194,7 @@ fn WorksAt(id: PartyId) -> impl IntoView {
     };
     view! {
         <div class="works-at">
-            <h3>"Works at"</h3>
+            <h3>{t!(i18n, profile.works_at)}</h3>
             <ul class="rows">
                 <For each=move || organisations.get() key=|entry| entry.0 let:entry>
                     <li class="row" data-testid="works-at">
@@ -201,17 +206,17 @@ fn WorksAt(id: PartyId) -> impl IntoView {
                                 type="button"
                                 class="subtle"
                                 data-testid="unlink-organisation"
-                                aria-label=format!("No longer works at {}", entry.1)
+                                aria-label=t_string!(i18n, profile.no_longer, name = &entry.1).to_string()
                                 on:click=move |_| unlink(entry.0)
                             >
-                                "Remove"
+                                {t!(i18n, profile.remove)}
                             </button>
                         </Show>
                     </li>
                 </For>
             </ul>
             <Show when=move || sync.can_edit()>
-                <PartyPicker chosen testid="works-at" label="Add an organisation" organisations=true />
+                <PartyPicker chosen testid="works-at" label=move || t_string!(i18n, profile.add_org) organisations=true />
             </Show>
         </div>
     }
@@ -220,6 +225,7 @@ fn WorksAt(id: PartyId) -> impl IntoView {
 /// The people linked to an organisation.
 #[component]
 fn PeopleHere(id: PartyId) -> impl IntoView {
+    let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
     let people = Memo::new(move |_| {
         ctx.read(|ws| {
@@ -232,8 +238,8 @@ fn PeopleHere(id: PartyId) -> impl IntoView {
     });
     view! {
         <div class="people-here">
-            <h3>"People here"</h3>
-            <Show when=move || people.with(|p| !p.is_empty()) fallback=|| view! { <p class="hint">"Nobody linked yet: open a person and add this organisation."</p> }>
+            <h3>{t!(i18n, profile.people_here)}</h3>
+            <Show when=move || people.with(|p| !p.is_empty()) fallback=move || view! { <p class="hint">{t!(i18n, profile.nobody_here)}</p> }>
                 <ul class="rows">
                     <For each=move || people.get() key=|entry| entry.0 let:entry>
                         <li class="row" data-testid="person-here">

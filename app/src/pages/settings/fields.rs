@@ -3,6 +3,8 @@
 //! the records; removing a field hides it, and its values stay in the records' history.
 
 use leptos::prelude::*;
+
+use crate::i18n::{t, t_string, use_i18n};
 use leptos::task::spawn_local;
 use rapport_core::ids::FieldId;
 use rapport_core::model::{CustomFieldDef, FieldKind, RecordKind};
@@ -12,17 +14,19 @@ use crate::state::WorkspaceCtx;
 use crate::sync::SyncCtx;
 
 pub(crate) fn kind_label(kind: FieldKind) -> &'static str {
+    let i18n = use_i18n();
     match kind {
-        FieldKind::Text => "Text",
-        FieldKind::Number => "Number",
-        FieldKind::Date => "Date",
-        FieldKind::Choice => "Choice",
-        FieldKind::Boolean => "Yes / no",
+        FieldKind::Text => t_string!(i18n, custom.text),
+        FieldKind::Number => t_string!(i18n, custom.number),
+        FieldKind::Date => t_string!(i18n, custom.date),
+        FieldKind::Choice => t_string!(i18n, custom.choice),
+        FieldKind::Boolean => t_string!(i18n, custom.yes_no),
     }
 }
 
 #[component]
 pub(super) fn CustomFields() -> impl IntoView {
+    let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
     let sync = SyncCtx::use_ctx();
     let error = RwSignal::new(None::<String>);
@@ -44,7 +48,7 @@ pub(super) fn CustomFields() -> impl IntoView {
         event.prevent_default();
         let text = label.get_untracked().trim().to_owned();
         if text.is_empty() {
-            error.set(Some("A field needs a name.".into()));
+            error.set(Some(t_string!(i18n, custom.name_needed).into()));
             return;
         }
         let kind = kind.get_untracked();
@@ -55,7 +59,7 @@ pub(super) fn CustomFields() -> impl IntoView {
             .filter(|c| !c.is_empty())
             .collect();
         if kind == FieldKind::Choice && options.is_empty() {
-            error.set(Some("A choice field needs its values, separated by commas.".into()));
+            error.set(Some(t_string!(i18n, custom.choices_needed).into()));
             return;
         }
         let Some(shared) = ctx.shared() else { return };
@@ -89,8 +93,8 @@ pub(super) fn CustomFields() -> impl IntoView {
     };
     view! {
         <section class="panel fields" aria-labelledby="fields-title" data-testid="custom-fields">
-            <h2 id="fields-title">"Fields for people and organisations"</h2>
-            <p class="hint">"Details of your own, shown on every record."</p>
+            <h2 id="fields-title">{t!(i18n, custom.title)}</h2>
+            <p class="hint">{t!(i18n, custom.hint)}</p>
             <ul class="rows">
                 <For each=move || fields.get() key=|f| f.clone() let:field>
                     <li class="row" data-testid="custom-field" data-label=field.1.clone()>
@@ -103,26 +107,26 @@ pub(super) fn CustomFields() -> impl IntoView {
                             <button type="button" class="subtle" data-testid="remove-field" on:click={
                                 let id = field.0.clone();
                                 move |_| remove(id.clone())
-                            }>"Remove"</button>
+                            }>{t!(i18n, custom.remove)}</button>
                         </Show>
                     </li>
                 </For>
             </ul>
             <Show when=move || sync.can_edit()>
                 <form class="new-field" on:submit=add>
-                    <input type="text" placeholder="Name, e.g. Region" aria-label="Name of the new field"
+                    <input type="text" placeholder=move || t_string!(i18n, custom.name) aria-label=move || t_string!(i18n, custom.name_label)
                         data-testid="new-field-label" prop:value=move || label.get()
                         on:input=move |e| label.set(event_target_value(&e)) />
-                    <select data-testid="new-field-kind" aria-label="Kind of field"
+                    <select data-testid="new-field-kind" aria-label=move || t_string!(i18n, custom.kind)
                         on:change=move |e| if let Some(k) = FieldKind::from_key(&event_target_value(&e)) { kind.set(k) }>
                         {FieldKind::ALL.into_iter().map(|k| view! { <option value=k.as_str()>{kind_label(k)}</option> }).collect_view()}
                     </select>
                     <Show when=move || kind.get() == FieldKind::Choice>
-                        <input type="text" placeholder="Values, e.g. North, South" aria-label="Values to choose from"
+                        <input type="text" placeholder=move || t_string!(i18n, custom.values) aria-label=move || t_string!(i18n, custom.values_label)
                             data-testid="new-field-choices" prop:value=move || choices.get()
                             on:input=move |e| choices.set(event_target_value(&e)) />
                     </Show>
-                    <button type="submit" data-testid="add-field">"Add field"</button>
+                    <button type="submit" data-testid="add-field">{t!(i18n, custom.add)}</button>
                 </form>
             </Show>
             {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="field-error">{e}</p> })}

@@ -4,9 +4,11 @@
 //! removed.
 
 use leptos::prelude::*;
+
+use crate::i18n::{t, t_string, use_i18n};
 use leptos::task::spawn_local;
 use rapport_core::ids::{PipelineId, StageId};
-use rapport_core::model::{Pipeline, PipelineKind};
+use rapport_core::model::{Pipeline, PipelineKind, StageInUse};
 use rapport_core::read_model::DealStatusRow;
 
 use crate::local::{self, BrowserIds};
@@ -14,11 +16,12 @@ use crate::state::WorkspaceCtx;
 use crate::sync::SyncCtx;
 
 fn kind_label(kind: PipelineKind) -> &'static str {
+    let i18n = use_i18n();
     match kind {
-        PipelineKind::Sales => "Sales (customers)",
-        PipelineKind::Fundraising => "Fundraising (investors)",
-        PipelineKind::Procurement => "Procurement (suppliers)",
-        PipelineKind::Hiring => "Hiring (employees)",
+        PipelineKind::Sales => t_string!(i18n, pipelines.sales),
+        PipelineKind::Fundraising => t_string!(i18n, pipelines.fundraising),
+        PipelineKind::Procurement => t_string!(i18n, pipelines.procurement),
+        PipelineKind::Hiring => t_string!(i18n, pipelines.hiring),
     }
 }
 
@@ -51,6 +54,7 @@ fn edit(
 
 #[component]
 pub(super) fn Pipelines() -> impl IntoView {
+    let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
     let sync = SyncCtx::use_ctx();
     let error = RwSignal::new(None::<String>);
@@ -69,8 +73,8 @@ pub(super) fn Pipelines() -> impl IntoView {
     });
     view! {
         <section class="panel pipelines" aria-labelledby="pipelines-title" data-testid="pipelines">
-            <h2 id="pipelines-title">"Pipelines"</h2>
-            <p class="hint">"Each pipeline is a board of stages in order; a stage's probability weighs its deals in the forecast."</p>
+            <h2 id="pipelines-title">{t!(i18n, pipelines.title)}</h2>
+            <p class="hint">{t!(i18n, pipelines.hint)}</p>
             <For each=move || pipelines.get() key=|entry| entry.clone() let:entry>
                 <PipelineEditor id=entry.0 pipeline=entry.1 error />
             </For>
@@ -88,6 +92,7 @@ fn PipelineEditor(
     pipeline: Pipeline,
     error: RwSignal<Option<String>>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
     let sync = SyncCtx::use_ctx();
     let read_only = move || !sync.can_edit();
@@ -107,7 +112,7 @@ fn PipelineEditor(
         let rename = move |e: leptos::ev::Event| {
             let name = event_target_value(&e);
             if name.trim().is_empty() {
-                error.set(Some("A stage needs a name.".into()));
+                error.set(Some(t_string!(i18n, pipelines.stage_name_needed).into()));
                 return;
             }
             edit(ctx, error, id, move |p| {
@@ -118,7 +123,7 @@ fn PipelineEditor(
         };
         let reweigh = move |e: leptos::ev::Event| {
             let Ok(probability) = event_target_value(&e).trim().parse::<u8>() else {
-                error.set(Some("A probability is a whole number from 0 to 100.".into()));
+                error.set(Some(t_string!(i18n, pipelines.probability).into()));
                 return;
             };
             edit(ctx, error, id, move |p| {
@@ -133,24 +138,27 @@ fn PipelineEditor(
         });
         let remove = move |_| {
             let deals = open_deals(stage_id);
-            edit(ctx, error, id, move |p| p.remove_stage(stage_id, deals).map_err(|why| why.to_string()));
+            edit(ctx, error, id, move |p| p.remove_stage(stage_id, deals).map_err(|why| match why {
+                StageInUse::HasDeals(count) => t_string!(i18n, pipelines.has_deals, count).to_string(),
+                StageInUse::LastStage => t_string!(i18n, pipelines.last_stage).to_owned(),
+            }));
         };
         view! {
             <li class="stage-edit" data-testid="stage" data-name=stage.name.clone()>
-                <input type="text" aria-label="Stage name" data-testid="stage-name" readonly=read_only
+                <input type="text" aria-label=move || t_string!(i18n, pipelines.stage_name) data-testid="stage-name" readonly=read_only
                     prop:value=stage.name.clone() on:change=rename />
                 <label class="probability">
-                    <input type="number" min="0" max="100" inputmode="numeric" aria-label="Chance to win, %"
+                    <input type="number" min="0" max="100" inputmode="numeric" aria-label=move || t_string!(i18n, pipelines.chance)
                         data-testid="stage-probability" readonly=read_only
                         prop:value=stage.probability.to_string() on:change=reweigh />
                     "%"
                 </label>
                 <Show when=move || !read_only()>
-                    <button type="button" class="subtle" data-testid="stage-up" aria-label="Move earlier"
+                    <button type="button" class="subtle" data-testid="stage-up" aria-label=move || t_string!(i18n, pipelines.earlier)
                         disabled=index == 0 on:click=move |_| shift(-1)>"↑"</button>
-                    <button type="button" class="subtle" data-testid="stage-down" aria-label="Move later"
+                    <button type="button" class="subtle" data-testid="stage-down" aria-label=move || t_string!(i18n, pipelines.later)
                         disabled=index + 1 == count on:click=move |_| shift(1)>"↓"</button>
-                    <button type="button" class="subtle" data-testid="stage-remove" on:click=remove>"Remove"</button>
+                    <button type="button" class="subtle" data-testid="stage-remove" on:click=remove>{t!(i18n, pipelines.remove)}</button>
                 </Show>
             </li>
         }
@@ -173,7 +181,7 @@ fn PipelineEditor(
     let rename = move |e: leptos::ev::Event| {
         let name = event_target_value(&e).trim().to_owned();
         if name.is_empty() {
-            error.set(Some("A pipeline needs a name.".into()));
+            error.set(Some(t_string!(i18n, pipelines.name_needed).into()));
             return;
         }
         edit(ctx, error, id, move |p| {
@@ -191,10 +199,10 @@ fn PipelineEditor(
             <ol class="stages">{stages}</ol>
             <Show when=move || !read_only()>
                 <form class="quick-add" on:submit=add_stage>
-                    <input type="text" placeholder="New stage" aria-label="Name of a new stage"
+                    <input type="text" placeholder=move || t_string!(i18n, pipelines.new_stage) aria-label=move || t_string!(i18n, pipelines.new_stage_label)
                         data-testid="new-stage-name" prop:value=move || new_stage.get()
                         on:input=move |e| new_stage.set(event_target_value(&e)) />
-                    <button type="submit" data-testid="add-stage">"Add stage"</button>
+                    <button type="submit" data-testid="add-stage">{t!(i18n, pipelines.add_stage)}</button>
                 </form>
             </Show>
         </div>
@@ -204,6 +212,7 @@ fn PipelineEditor(
 /// A new pipeline of a kind, starting with that kind's usual stages.
 #[component]
 fn NewPipeline(error: RwSignal<Option<String>>) -> impl IntoView {
+    let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
     let name = RwSignal::new(String::new());
     let kind = RwSignal::new(PipelineKind::Sales);
@@ -211,13 +220,16 @@ fn NewPipeline(error: RwSignal<Option<String>>) -> impl IntoView {
         event.prevent_default();
         let text = name.get_untracked().trim().to_owned();
         if text.is_empty() {
-            error.set(Some("A pipeline needs a name.".into()));
+            error.set(Some(t_string!(i18n, pipelines.name_needed).into()));
             return;
         }
         let Some(shared) = ctx.shared() else { return };
         let id = PipelineId::generate(&mut BrowserIds);
         let stages: Vec<StageId> = (0..4).map(|_| StageId::generate(&mut BrowserIds)).collect();
-        let pipeline = Pipeline::starting(&text, kind.get_untracked(), stages);
+        // Stage names in the screens' language; the pipeline's own name as typed.
+        let mut pipeline = Pipeline::starting(&text, kind.get_untracked(), stages)
+            .named_by(crate::locale::default_name);
+        pipeline.name = text.trim().to_owned();
         spawn_local(async move {
             let result = local::update_settings(&shared, move |settings| {
                 settings.pipelines.insert(id.to_string(), pipeline);
@@ -230,11 +242,11 @@ fn NewPipeline(error: RwSignal<Option<String>>) -> impl IntoView {
     };
     view! {
         <form class="new-pipeline" on:submit=add data-testid="new-pipeline">
-            <h3>"New pipeline"</h3>
-            <input type="text" placeholder="Name, e.g. Seed round" aria-label="Name of the new pipeline"
+            <h3>{t!(i18n, pipelines.new_one)}</h3>
+            <input type="text" placeholder=move || t_string!(i18n, pipelines.new_name) aria-label=move || t_string!(i18n, pipelines.new_name_label)
                 data-testid="new-pipeline-name" prop:value=move || name.get()
                 on:input=move |e| name.set(event_target_value(&e)) />
-            <select data-testid="new-pipeline-kind" aria-label="Kind of pipeline"
+            <select data-testid="new-pipeline-kind" aria-label=move || t_string!(i18n, pipelines.kind)
                 on:change=move |e| {
                     if let Some(k) = PipelineKind::from_key(&event_target_value(&e)) {
                         kind.set(k);
@@ -242,7 +254,7 @@ fn NewPipeline(error: RwSignal<Option<String>>) -> impl IntoView {
                 }>
                 {PipelineKind::ALL.into_iter().map(|k| view! { <option value=k.as_str()>{kind_label(k)}</option> }).collect_view()}
             </select>
-            <button type="submit" data-testid="add-pipeline">"Add pipeline"</button>
+            <button type="submit" data-testid="add-pipeline">{t!(i18n, pipelines.add)}</button>
         </form>
     }
 }

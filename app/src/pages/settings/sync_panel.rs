@@ -2,6 +2,8 @@
 //! colleagues, and joining a colleague's workspace with an invitation code.
 
 use leptos::prelude::*;
+
+use crate::i18n::{t, t_string, use_i18n};
 use leptos::task::spawn_local;
 use rapport_core::ids::WorkspaceId;
 
@@ -12,17 +14,18 @@ use crate::sync::SyncCtx;
 
 #[component]
 pub(crate) fn SyncPanel() -> impl IntoView {
+    let i18n = use_i18n();
     let sync = SyncCtx::use_ctx();
     let error = RwSignal::new(None::<String>);
     // The panel changes only when who is signed in changes, not on every status update.
     let signed_in = Memo::new(move |_| sync.account.get());
     view! {
         <section class="panel" id="sync" aria-labelledby="sync-title" data-testid="sync-panel">
-            <h2 id="sync-title">"Sync and colleagues"</h2>
+            <h2 id="sync-title">{t!(i18n, account.title)}</h2>
             {move || match signed_in.get() {
                 None => view! { <SignIn error /> }.into_any(),
                 Some(account) => view! {
-                    <p data-testid="signed-in-as">{format!("Signed in as {} ({})", account.name, account.email)}</p>
+                    <p data-testid="signed-in-as">{t_string!(i18n, account.signed_in, name = &account.name, email = &account.email).to_string()}</p>
                     <LinkOrInvite error />
                     <MyWorkspaces error />
                     <Join error />
@@ -33,20 +36,21 @@ pub(crate) fn SyncPanel() -> impl IntoView {
                                     crate::sync::remember_signed_in(false);
                                     sync.account.set(None);
                                 }
-                                Err(failure) => error.set(Some(failure.to_string())),
+                                Err(failure) => error.set(Some(failure.said())),
                             }
                         });
-                    }>"Sign out"</button>
+                    }>{t!(i18n, account.sign_out)}</button>
                 }.into_any(),
             }}
             {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="sync-error">{e}</p> })}
-            {move || sync.detail.get().map(|d| view! { <p class="hint" data-testid="sync-detail">{format!("Last connection problem: {d}")}</p> })}
+            {move || sync.detail.get().map(|d| view! { <p class="hint" data-testid="sync-detail">{t_string!(i18n, account.last_problem, detail = &d).to_string()}</p> })}
         </section>
     }
 }
 
 #[component]
 fn SignIn(error: RwSignal<Option<String>>) -> impl IntoView {
+    let i18n = use_i18n();
     let sync = SyncCtx::use_ctx();
     let email = RwSignal::new(String::new());
     let name = RwSignal::new(String::new());
@@ -69,24 +73,24 @@ fn SignIn(error: RwSignal<Option<String>>) -> impl IntoView {
                     sync.account.set(Some(account));
                     sync.retry();
                 }
-                Err(failure) => error.set(Some(failure.to_string())),
+                Err(failure) => error.set(Some(failure.said())),
             }
             busy.set(false);
         });
     };
     view! {
-        <p class="hint">"Sign in to sync this workspace between your devices and with colleagues. Without an account everything stays on this device."</p>
+        <p class="hint">{t!(i18n, account.sign_in_hint)}</p>
         <form class="account-form" on:submit=move |e| { e.prevent_default(); submit(false) }>
-            <label>"Email"<input type="email" autocomplete="email" required data-testid="account-email"
+            <label>{t!(i18n, account.email)}<input type="email" autocomplete="email" required data-testid="account-email"
                 prop:value=move || email.get() on:input=move |e| email.set(event_target_value(&e)) /></label>
-            <label>"Name (for a new account)"<input type="text" autocomplete="name" data-testid="account-name"
+            <label>{t!(i18n, account.name)}<input type="text" autocomplete="name" data-testid="account-name"
                 prop:value=move || name.get() on:input=move |e| name.set(event_target_value(&e)) /></label>
-            <label>"Password"<input type="password" autocomplete="current-password" required data-testid="account-password"
+            <label>{t!(i18n, account.password)}<input type="password" autocomplete="current-password" required data-testid="account-password"
                 prop:value=move || password.get() on:input=move |e| password.set(event_target_value(&e)) /></label>
             <div class="actions">
-                <button type="submit" data-testid="sign-in" disabled=move || busy.get()>"Sign in"</button>
+                <button type="submit" data-testid="sign-in" disabled=move || busy.get()>{t!(i18n, account.sign_in)}</button>
                 <button type="button" class="secondary" data-testid="sign-up" disabled=move || busy.get()
-                    on:click=move |_| submit(true)>"Create account"</button>
+                    on:click=move |_| submit(true)>{t!(i18n, account.sign_up)}</button>
             </div>
         </form>
     }
@@ -95,6 +99,7 @@ fn SignIn(error: RwSignal<Option<String>>) -> impl IntoView {
 /// Puts a local-only workspace on the relay, or invites colleagues to a linked one.
 #[component]
 fn LinkOrInvite(error: RwSignal<Option<String>>) -> impl IntoView {
+    let i18n = use_i18n();
     let workspace = WorkspaceCtx::use_ctx();
     let sync = SyncCtx::use_ctx();
     let linked = move || workspace.read(|ws| ws.linked).unwrap_or(false);
@@ -105,7 +110,7 @@ fn LinkOrInvite(error: RwSignal<Option<String>>) -> impl IntoView {
         let (id, name) = {
             let ws = shared.borrow();
             let name = if ws.settings.name.trim().is_empty() {
-                "My workspace".to_owned()
+                t_string!(i18n, defaults.workspace).to_owned()
             } else {
                 ws.settings.name.clone()
             };
@@ -115,7 +120,7 @@ fn LinkOrInvite(error: RwSignal<Option<String>>) -> impl IntoView {
             let created = relay_api::create_workspace(id, &name).await;
             let linked = match created {
                 Ok(_) => local::set_linked(&shared, true).await.map_err(|e| e.to_string()),
-                Err(failure) => Err(failure.to_string()),
+                Err(failure) => Err(failure.said()),
             };
             match linked {
                 Ok(()) => {
@@ -134,7 +139,7 @@ fn LinkOrInvite(error: RwSignal<Option<String>>) -> impl IntoView {
         spawn_local(async move {
             match relay_api::invite(id, &role).await {
                 Ok(invite) => code.set(Some(invite.code)),
-                Err(failure) => error.set(Some(failure.to_string())),
+                Err(failure) => error.set(Some(failure.said())),
             }
         });
     };
@@ -142,24 +147,24 @@ fn LinkOrInvite(error: RwSignal<Option<String>>) -> impl IntoView {
         <Show
             when=linked
             fallback=move || view! {
-                <p class="hint">"This workspace is on this device only. Upload it to the relay to sync it and invite colleagues."</p>
+                <p class="hint">{t!(i18n, account.local_only)}</p>
                 <button type="button" data-testid="link-workspace" on:click=link
-                    disabled=move || workspace.status.get() != Status::Ready>"Upload and sync this workspace"</button>
+                    disabled=move || workspace.status.get() != Status::Ready>{t!(i18n, account.link)}</button>
             }
         >
-            <p class="hint">"This workspace syncs with the relay."</p>
+            <p class="hint">{t!(i18n, account.linked)}</p>
             <div class="actions">
-                <label>"Invite as"
+                <label>{t!(i18n, account.invite_as)}
                     <select data-testid="invite-role" on:change=move |e| role.set(event_target_value(&e))>
-                        <option value="member" selected>"Member"</option>
-                        <option value="admin">"Admin"</option>
-                        <option value="viewer">"Viewer (read only)"</option>
+                        <option value="member" selected>{t!(i18n, account.member)}</option>
+                        <option value="admin">{t!(i18n, account.admin)}</option>
+                        <option value="viewer">{t!(i18n, account.viewer)}</option>
                     </select>
                 </label>
-                <button type="button" data-testid="create-invite" on:click=invite>"Create invitation"</button>
+                <button type="button" data-testid="create-invite" on:click=invite>{t!(i18n, account.invite)}</button>
             </div>
             {move || code.get().map(|code| view! {
-                <p>"Give your colleague this code (valid for 7 days):"</p>
+                <p>{t!(i18n, account.code_hint)}</p>
                 <output class="code" data-testid="invite-code">{code}</output>
             })}
         </Show>
@@ -169,6 +174,7 @@ fn LinkOrInvite(error: RwSignal<Option<String>>) -> impl IntoView {
 /// My workspaces on the relay: on a new device, pick one to hold here.
 #[component]
 fn MyWorkspaces(error: RwSignal<Option<String>>) -> impl IntoView {
+    let i18n = use_i18n();
     let workspace = WorkspaceCtx::use_ctx();
     let sync = SyncCtx::use_ctx();
     let mine = LocalResource::new(move || {
@@ -187,7 +193,7 @@ fn MyWorkspaces(error: RwSignal<Option<String>>) -> impl IntoView {
     };
     view! {
         {move || mine.get().and_then(Result::ok).filter(|list| list.iter().any(|w| w.id != current())).map(|list| view! {
-            <h3>"Your workspaces on the relay"</h3>
+            <h3>{t!(i18n, account.workspaces)}</h3>
             <ul class="rows" data-testid="my-workspaces">
                 {list.into_iter().map(|remote| {
                     let here = remote.id == current();
@@ -196,10 +202,10 @@ fn MyWorkspaces(error: RwSignal<Option<String>>) -> impl IntoView {
                         <li class="row" data-testid="my-workspace">
                             <span class="row-title">{format!("{} ({})", remote.name, remote.role)}</span>
                             {if here {
-                                view! { <span class="row-detail">"On this device"</span> }.into_any()
+                                view! { <span class="row-detail">{t!(i18n, account.here)}</span> }.into_any()
                             } else {
                                 view! { <button type="button" data-testid="open-workspace" on:click=move |_| open(id.clone())
-                                    disabled=move || workspace.status.get() != Status::Ready>"Use on this device"</button> }.into_any()
+                                    disabled=move || workspace.status.get() != Status::Ready>{t!(i18n, account.use_here)}</button> }.into_any()
                             }}
                         </li>
                     }
@@ -212,6 +218,7 @@ fn MyWorkspaces(error: RwSignal<Option<String>>) -> impl IntoView {
 /// Joins a colleague's workspace: this device then holds that workspace (fetched from the relay).
 #[component]
 fn Join(error: RwSignal<Option<String>>) -> impl IntoView {
+    let i18n = use_i18n();
     let workspace = WorkspaceCtx::use_ctx();
     let code = RwSignal::new(String::new());
     let join = move |event: leptos::ev::SubmitEvent| {
@@ -220,14 +227,15 @@ fn Join(error: RwSignal<Option<String>>) -> impl IntoView {
         let text = code.get_untracked();
         spawn_local(async move {
             let joined = match relay_api::accept(&text).await {
-                Ok(remote) => remote.id.parse::<WorkspaceId>().map_err(|_| {
-                    ApiError::Refused("the relay sent a malformed workspace id".into())
-                }),
+                Ok(remote) => remote
+                    .id
+                    .parse::<WorkspaceId>()
+                    .map_err(|_| ApiError::Refused(t_string!(i18n, account.malformed_id).into())),
                 Err(failure) => Err(failure),
             };
             let held = match joined {
                 Ok(id) => hold_here(&shared, id).await,
-                Err(failure) => Err(failure.to_string()),
+                Err(failure) => Err(failure.said()),
             };
             if let Err(failure) = held {
                 error.set(Some(failure));
@@ -236,12 +244,12 @@ fn Join(error: RwSignal<Option<String>>) -> impl IntoView {
     };
     view! {
         <form class="join-form" on:submit=join>
-            <label>"Join a colleague's workspace with an invitation code"
+            <label>{t!(i18n, account.join_label)}
                 <input type="text" autocomplete="off" data-testid="invite-input"
                     prop:value=move || code.get() on:input=move |e| code.set(event_target_value(&e)) />
             </label>
             <button type="submit" data-testid="join-workspace"
-                disabled=move || workspace.status.get() != Status::Ready>"Join"</button>
+                disabled=move || workspace.status.get() != Status::Ready>{t!(i18n, account.join)}</button>
         </form>
     }
 }
