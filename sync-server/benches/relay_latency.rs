@@ -8,6 +8,11 @@
 //! latency percentiles, updates delivered per second, and the relay's resident memory.
 //!
 //! Run: `cargo bench -p rapport-sync-server --bench relay_latency` (env `CLIENTS`, `DOCS`, `SECONDS`).
+//!
+//! With `SERVER=js` the same generator drives the JavaScript `@automerge/automerge-repo-sync-server`
+//! instead (`node` on the file `JS_SYNC_SERVER` names, started here with its own port and data folder;
+//! no accounts or tickets — it has none). `scripts/bench-sync-servers` installs it from npm and runs both
+//! one after the other.
 #![allow(clippy::print_stdout, clippy::print_stderr)] // a report is this program's output
 
 // The socket tests' helpers: the relay process, accounts, tickets.
@@ -41,25 +46,33 @@ async fn main() {
     let docs = setting("DOCS", 10);
     let seconds = setting("SECONDS", 20) as u64;
     let data = tempfile::tempdir().unwrap();
-    let (mut relay, address) = socket::start_process(&data.path().join("no-dist"), data.path());
-    let cookie = setup(&address).await;
-    let mut tickets = Vec::with_capacity(clients);
-    for _ in 0..clients {
-        tickets.push(socket::ticket(&address, &cookie, WORKSPACE).await);
-    }
-    eprintln!("relay_latency: {clients} clients on {docs} documents for {seconds} s");
+    let js = std::env::var("SERVER").is_ok_and(|server| server == "js");
+    let (mut relay, urls) = if js {
+        start_js_server(data.path(), clients).await
+    } else {
+        let (relay, address) = socket::start_process(&data.path().join("no-dist"), data.path());
+        let cookie = setup(&address).await;
+        let mut urls = Vec::with_capacity(clients);
+        for _ in 0..clients {
+            let ticket = socket::ticket(&address, &cookie, WORKSPACE).await;
+            urls.push(format!("ws://{address}/api/sync?ticket={ticket}"));
+        }
+        (relay, urls)
+    };
+    let server = if js { "js" } else { "rapport" };
+    eprintln!(
+        "relay_latency: {server} server, {clients} clients on {docs} documents for {seconds} s"
+    );
 
     let clock = Instant::now();
     let latencies = Arc::new(Mutex::new(Vec::<u64>::new()));
     let ready = Arc::new(tokio::sync::Barrier::new(clients + 1));
     let measuring = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let mut tasks = Vec::new();
-    for (i, ticket) in tickets.into_iter().enumerate() {
-        let (address, latencies, ready, measuring) =
-            (address.clone(), latencies.clone(), ready.clone(), measuring.clone());
-        let doc_id = DocumentId([(i % docs) as u8 + 1; 16]);
+    for (i, url) in urls.into_iter().enumerate() {
+        let (latencies, ready, measuring) = (latencies.clone(), ready.clone(), measuring.clone());
         tasks.push(tokio::spawn(async move {
-            client(i, &address, &ticket, doc_id, clock, seconds, latencies, ready, measuring).await
+            client(i, &url, document(i % docs), clock, seconds, latencies, ready, measuring).await
         }));
     }
     // Everyone connected and synced: measure from here.
@@ -84,7 +97,7 @@ async fn main() {
     let pick = |q: f64| all.get(((all.len() as f64 - 1.0) * q) as usize).copied().unwrap_or(0);
     let ms = |us: u64| us as f64 / 1000.0;
     println!(
-        "relay_latency clients={clients} docs={docs} seconds={seconds}: {} updates delivered \
+        "relay_latency server={server} clients={clients} docs={docs} seconds={seconds}: {} updates delivered \
          ({:.0}/s); latency p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms, max {:.1} ms; relay RSS \
          {:.1} MB idle, {:.1} MB peak; relay CPU {:.0} % of one core",
         all.len(),
@@ -104,8 +117,7 @@ async fn main() {
 #[allow(clippy::too_many_arguments)]
 async fn client(
     i: usize,
-    address: &str,
-    ticket: &str,
+    url: &str,
     id: DocumentId,
     clock: Instant,
     seconds: u64,
@@ -113,7 +125,6 @@ async fn client(
     ready: Arc<tokio::sync::Barrier>,
     measuring: Arc<std::sync::atomic::AtomicBool>,
 ) {
-    let url = format!("ws://{address}/api/sync?ticket={ticket}");
     let (socket, _) = tokio_tungstenite::connect_async(url).await.expect("connect");
     let (mut sink, mut stream) = socket.split();
     let mut client = SyncClient::new(format!("load-{i}"), format!("s{i}"));
@@ -195,6 +206,47 @@ async fn client(
             Event::Refused(reason) => panic!("client {i} refused: {reason}"),
         }
     }
+}
+
+/// Document `n`'s id: shaped as a UUID v4 (version and variant bits set), which automerge-repo's
+/// servers require of a document id — they drop messages about any other id without a word.
+fn document(n: usize) -> DocumentId {
+    let mut bytes = [n as u8 + 1; 16];
+    bytes[6] = 0x40 | (bytes[6] & 0x0f);
+    bytes[8] = 0x80 | (bytes[8] & 0x3f);
+    DocumentId(bytes)
+}
+
+/// Starts `node` on the JavaScript sync server `JS_SYNC_SERVER` names, on a free port with its data
+/// in `data`, and waits until it accepts connections; one URL per client (it has no tickets).
+async fn start_js_server(
+    data: &std::path::Path,
+    clients: usize,
+) -> (std::process::Child, Vec<String>) {
+    let script = std::env::var("JS_SYNC_SERVER").expect(
+        "JS_SYNC_SERVER: the sync server's src/index.js (scripts/bench-sync-servers sets it)",
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let server = std::process::Command::new("node")
+        .arg(&script)
+        .current_dir(data)
+        .env("PORT", port.to_string())
+        .env("DATA_DIR", data.join("amrg"))
+        // It logs every connection, and exits when a closed pipe refuses a line: no pipes.
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("node starts");
+    let address = format!("127.0.0.1:{port}");
+    let started = Instant::now();
+    while tokio::net::TcpStream::connect(&address).await.is_err() {
+        assert!(started.elapsed() < Duration::from_secs(30), "the JS sync server never listened");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // It listens a moment before its repo has given the network adapter a peer id; a `join` in that
+    // moment crashes it.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    (server, vec![format!("ws://{address}"); clients])
 }
 
 async fn setup(address: &str) -> String {

@@ -317,7 +317,8 @@ impl Session {
         live.doc
             .receive_sync_message(&mut peer.state, message)
             .map_err(|error| Closing(format!("the sync message could not be applied: {error}")))?;
-        if live.doc.get_heads() != before {
+        let changed = live.doc.get_heads() != before;
+        if changed {
             // Durable before anyone hears of it.
             let changes = live.doc.save_after(&before);
             let key = id.to_string();
@@ -327,6 +328,13 @@ impl Session {
         }
         let mut gone = Vec::new();
         for (connection, peer) in live.peers.iter_mut() {
+            // A message that changed nothing (an acknowledgement, most of them) concerns only its
+            // sender: every other peer was offered all the document holds when it last changed.
+            // Asking Automerge anyway cost a sync-message computation per peer per message — the
+            // relay's whole CPU at 300 clients (BENCHMARKS.md).
+            if !changed && *connection != self.connection {
+                continue;
+            }
             let Some(reply) = live.doc.generate_sync_message(&mut peer.state) else { continue };
             let frame = Message::Sync {
                 sender_id: RELAY_PEER_ID.into(),

@@ -80,7 +80,9 @@ async fn a_killed_relay_keeps_every_change_it_acknowledged() {
     assert!(!acknowledged.is_empty());
 
     // Restarted on the same folder: every acknowledged change is there.
-    let (_relay, address) = start_process(&data.path().join("no-dist"), data.path());
+    let (relay, address) = start_process(&data.path().join("no-dist"), data.path());
+    // Stopped however the test ends (a dropped `Child` keeps running).
+    let _relay = KilledOnDrop(relay);
     let mut socket =
         connect(&address, &ticket(&address, &owner, WS).await, "new-device").await.unwrap();
     let mut pulled = AutoCommit::new();
@@ -94,4 +96,13 @@ async fn a_killed_relay_keeps_every_change_it_acknowledged() {
     let count =
         automerge::ReadDoc::get(&pulled, ROOT, "count").unwrap().unwrap().0.as_i64().unwrap();
     assert!(count >= 149, "the last acknowledged edit was 149, the relay has {count}");
+}
+
+struct KilledOnDrop(std::process::Child);
+
+impl Drop for KilledOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
