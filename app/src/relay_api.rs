@@ -61,6 +61,41 @@ struct Ticket {
 #[derive(Deserialize)]
 struct Refusal {
     error: String,
+    /// The relay's stable name for the reason, said here in the screens' language.
+    #[serde(default)]
+    code: Option<String>,
+}
+
+/// The relay's reason in the screens' language; its own sentence for a code this app does not know
+/// (a newer relay).
+fn refusal_text(refusal: Refusal) -> String {
+    let locale = crate::locale::current();
+    let said = match refusal.code.as_deref() {
+        Some("database") => td_string!(locale, relay.database),
+        Some("not_an_email") => td_string!(locale, relay.not_an_email),
+        Some("password_too_short") => td_string!(locale, relay.password_too_short),
+        Some("password_too_long") => td_string!(locale, relay.password_too_long),
+        Some("name_needed") => td_string!(locale, relay.name_needed),
+        Some("account_exists") => td_string!(locale, relay.account_exists),
+        Some("wrong_password") => td_string!(locale, relay.wrong_password),
+        Some("not_signed_in") => td_string!(locale, relay.not_signed_in),
+        Some("session_failed") => td_string!(locale, relay.session_failed),
+        Some("hash_failed") => td_string!(locale, relay.hash_failed),
+        Some("check_failed") => td_string!(locale, relay.check_failed),
+        Some("no_such_workspace") => td_string!(locale, relay.no_such_workspace),
+        Some("bad_workspace_id") => td_string!(locale, relay.bad_workspace_id),
+        Some("workspace_id_taken") => td_string!(locale, relay.workspace_id_taken),
+        Some("only_managers_invite") => td_string!(locale, relay.only_managers_invite),
+        Some("bad_role") => td_string!(locale, relay.bad_role),
+        Some("invite_above_role") => td_string!(locale, relay.invite_above_role),
+        Some("invite_unknown") => td_string!(locale, relay.invite_unknown),
+        Some("only_managers_remove") => td_string!(locale, relay.only_managers_remove),
+        Some("remove_above_role") => td_string!(locale, relay.remove_above_role),
+        Some("not_a_member") => td_string!(locale, relay.not_a_member),
+        Some("last_owner") => td_string!(locale, relay.last_owner),
+        _ => return refusal.error,
+    };
+    said.to_owned()
 }
 
 async fn post(path: &str, body: &impl Serialize) -> Result<Response, ApiError> {
@@ -76,7 +111,7 @@ async fn refused(response: Response) -> Result<Response, ApiError> {
         // A relay behind a proxy that is down answers 502–504: the same as unreachable.
         502..=504 => Err(ApiError::Unreachable),
         status => Err(ApiError::Refused(
-            response.json::<Refusal>().await.map(|refusal| refusal.error).unwrap_or_else(|_| {
+            response.json::<Refusal>().await.map(refusal_text).unwrap_or_else(|_| {
                 td_string!(crate::locale::current(), account.answered, status).to_string()
             }),
         )),

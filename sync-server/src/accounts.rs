@@ -61,25 +61,110 @@ impl From<Account> for Me {
     }
 }
 
-/// An answer that is not a success: a status and a sentence for the person.
+/// Why the relay refuses: a stable code the app says in its user's language, and an English sentence
+/// for anyone else reading the answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Why {
+    DatabaseUnreachable,
+    NotAnEmail,
+    PasswordTooShort,
+    PasswordTooLong,
+    NameNeeded,
+    AccountExists,
+    WrongPassword,
+    NotSignedIn,
+    SessionFailed,
+    HashFailed,
+    CheckFailed,
+    NoSuchWorkspace,
+    BadWorkspaceId,
+    WorkspaceIdTaken,
+    OnlyManagersInvite,
+    BadRole,
+    InviteAboveRole,
+    InviteUnknown,
+    OnlyManagersRemove,
+    RemoveAboveRole,
+    NotAMember,
+    LastOwner,
+}
+
+impl Why {
+    fn code(self) -> &'static str {
+        match self {
+            Why::DatabaseUnreachable => "database",
+            Why::NotAnEmail => "not_an_email",
+            Why::PasswordTooShort => "password_too_short",
+            Why::PasswordTooLong => "password_too_long",
+            Why::NameNeeded => "name_needed",
+            Why::AccountExists => "account_exists",
+            Why::WrongPassword => "wrong_password",
+            Why::NotSignedIn => "not_signed_in",
+            Why::SessionFailed => "session_failed",
+            Why::HashFailed => "hash_failed",
+            Why::CheckFailed => "check_failed",
+            Why::NoSuchWorkspace => "no_such_workspace",
+            Why::BadWorkspaceId => "bad_workspace_id",
+            Why::WorkspaceIdTaken => "workspace_id_taken",
+            Why::OnlyManagersInvite => "only_managers_invite",
+            Why::BadRole => "bad_role",
+            Why::InviteAboveRole => "invite_above_role",
+            Why::InviteUnknown => "invite_unknown",
+            Why::OnlyManagersRemove => "only_managers_remove",
+            Why::RemoveAboveRole => "remove_above_role",
+            Why::NotAMember => "not_a_member",
+            Why::LastOwner => "last_owner",
+        }
+    }
+
+    fn sentence(self) -> &'static str {
+        match self {
+            Why::DatabaseUnreachable => "the relay could not reach its database",
+            Why::NotAnEmail => "that does not look like an email address",
+            Why::PasswordTooShort => "the password needs at least 10 characters",
+            Why::PasswordTooLong => "the password is too long (1024 bytes at most)",
+            Why::NameNeeded => "a name of 1 to 100 characters is needed",
+            Why::AccountExists => "an account with that email exists; sign in instead",
+            Why::WrongPassword => "wrong email or password",
+            Why::NotSignedIn => "not signed in",
+            Why::SessionFailed => "could not start a session",
+            Why::HashFailed => "could not hash the password",
+            Why::CheckFailed => "could not check the password",
+            Why::NoSuchWorkspace => "no such workspace",
+            Why::BadWorkspaceId => "the workspace id must be a UUID",
+            Why::WorkspaceIdTaken => "that workspace id is taken",
+            Why::OnlyManagersInvite => "only owners and admins invite",
+            Why::BadRole => "invite as admin, member or viewer",
+            Why::InviteAboveRole => "you cannot invite above your own role",
+            Why::InviteUnknown => "this invitation is unknown or has expired",
+            Why::OnlyManagersRemove => "only owners and admins remove members",
+            Why::RemoveAboveRole => "you cannot remove someone above your role",
+            Why::NotAMember => "not a member",
+            Why::LastOwner => "a workspace keeps at least one owner",
+        }
+    }
+}
+
+/// An answer that is not a success: a status and why (`{"error": sentence, "code": code}`).
 #[derive(Debug)]
-pub(crate) struct Refusal(pub(crate) StatusCode, pub(crate) String);
+pub(crate) struct Refusal(pub(crate) StatusCode, pub(crate) Why);
 
 impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
-        (self.0, Json(serde_json::json!({ "error": self.1 }))).into_response()
+        let body = serde_json::json!({ "error": self.1.sentence(), "code": self.1.code() });
+        (self.0, Json(body)).into_response()
     }
 }
 
 impl From<StoreError> for Refusal {
     fn from(error: StoreError) -> Refusal {
         tracing::error!(%error, "storage error");
-        Refusal(StatusCode::INTERNAL_SERVER_ERROR, "the relay could not reach its database".into())
+        Refusal(StatusCode::INTERNAL_SERVER_ERROR, Why::DatabaseUnreachable)
     }
 }
 
-pub(crate) fn bad_request(message: &str) -> Refusal {
-    Refusal(StatusCode::BAD_REQUEST, message.into())
+pub(crate) fn bad_request(why: Why) -> Refusal {
+    Refusal(StatusCode::BAD_REQUEST, why)
 }
 
 fn normalise_email(email: &str) -> Result<String, Refusal> {
@@ -88,15 +173,15 @@ fn normalise_email(email: &str) -> Result<String, Refusal> {
         && email
             .split_once('@')
             .is_some_and(|(user, domain)| !user.is_empty() && domain.contains('.'));
-    if plausible { Ok(email) } else { Err(bad_request("that does not look like an email address")) }
+    if plausible { Ok(email) } else { Err(bad_request(Why::NotAnEmail)) }
 }
 
 fn check_password(password: &str) -> Result<(), Refusal> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(bad_request("the password needs at least 10 characters"));
+        return Err(bad_request(Why::PasswordTooShort));
     }
     if password.len() > MAX_PASSWORD_BYTES {
-        return Err(bad_request("the password is too long (1024 bytes at most)"));
+        return Err(bad_request(Why::PasswordTooLong));
     }
     Ok(())
 }
@@ -108,7 +193,7 @@ async fn sign_up(
     let email = normalise_email(&form.email)?;
     let name = form.name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(bad_request("a name of 1 to 100 characters is needed"));
+        return Err(bad_request(Why::NameNeeded));
     }
     check_password(&form.password)?;
     let hash = hash_password(form.password).await?;
@@ -118,10 +203,7 @@ async fn sign_up(
     let account = match created {
         Ok(account) => account,
         Err(StoreError::Duplicate) => {
-            return Err(Refusal(
-                StatusCode::CONFLICT,
-                "an account with that email exists; sign in instead".into(),
-            ));
+            return Err(Refusal(StatusCode::CONFLICT, Why::AccountExists));
         }
         Err(error) => return Err(error.into()),
     };
@@ -134,7 +216,7 @@ async fn sign_in(
     State(state): State<AppState>,
     Json(form): Json<SignIn>,
 ) -> Result<Response, Refusal> {
-    let refused = || Refusal(StatusCode::UNAUTHORIZED, "wrong email or password".into());
+    let refused = || Refusal(StatusCode::UNAUTHORIZED, Why::WrongPassword);
     let email = normalise_email(&form.email).map_err(|_| refused())?;
     if form.password.len() > MAX_PASSWORD_BYTES {
         return Err(refused());
@@ -167,7 +249,7 @@ async fn me(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<Me
 
 /// The account whose session cookie came with the request.
 pub(crate) async fn signed_in(state: &AppState, headers: &HeaderMap) -> Result<Account, Refusal> {
-    let unauthorised = || Refusal(StatusCode::UNAUTHORIZED, "not signed in".into());
+    let unauthorised = || Refusal(StatusCode::UNAUTHORIZED, Why::NotSignedIn);
     let token = session_token(headers).ok_or_else(unauthorised)?;
     let token_hash = hash_token(&token);
     let now = unix_seconds();
@@ -187,7 +269,7 @@ async fn start_session(state: &AppState, account: i64) -> Result<HeaderValue, Re
         "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={SESSION_SECONDS}"
     );
     HeaderValue::from_str(&cookie)
-        .map_err(|_| Refusal(StatusCode::INTERNAL_SERVER_ERROR, "could not start a session".into()))
+        .map_err(|_| Refusal(StatusCode::INTERNAL_SERVER_ERROR, Why::SessionFailed))
 }
 
 fn session_token(headers: &HeaderMap) -> Option<String> {
@@ -225,7 +307,7 @@ async fn hash_password(password: String) -> Result<String, Refusal> {
     .await
     .ok()
     .and_then(Result::ok)
-    .ok_or_else(|| Refusal(StatusCode::INTERNAL_SERVER_ERROR, "could not hash the password".into()))
+    .ok_or(Refusal(StatusCode::INTERNAL_SERVER_ERROR, Why::HashFailed))
 }
 
 async fn verify_password(password: String, hash: String) -> Result<bool, Refusal> {
@@ -235,7 +317,7 @@ async fn verify_password(password: String, hash: String) -> Result<bool, Refusal
             .unwrap_or(false)
     })
     .await
-    .map_err(|_| Refusal(StatusCode::INTERNAL_SERVER_ERROR, "could not check the password".into()))
+    .map_err(|_| Refusal(StatusCode::INTERNAL_SERVER_ERROR, Why::CheckFailed))
 }
 
 /// An Argon2id hash of a password nobody has, with the default parameters, so that checking it costs what

@@ -14,7 +14,9 @@ use rapport_core::ids::WorkspaceId;
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
-use crate::accounts::{Refusal, bad_request, hash_token, random_token, signed_in, unix_seconds};
+use crate::accounts::{
+    Refusal, Why, bad_request, hash_token, random_token, signed_in, unix_seconds,
+};
 use crate::store::{self, Membership, Role, StoreError};
 
 /// How long an invitation code works.
@@ -52,7 +54,7 @@ impl From<Membership> for WorkspaceView {
 }
 
 fn not_found() -> Refusal {
-    Refusal(StatusCode::NOT_FOUND, "no such workspace".into())
+    Refusal(StatusCode::NOT_FOUND, Why::NoSuchWorkspace)
 }
 
 /// The caller's membership of workspace `id`, or the same 404 as for a workspace that does not exist.
@@ -72,12 +74,11 @@ async fn create(
     Json(form): Json<NewWorkspace>,
 ) -> Result<Response, Refusal> {
     let account = signed_in(&state, &headers).await?;
-    let id: WorkspaceId =
-        form.id.parse().map_err(|_| bad_request("the workspace id must be a UUID"))?;
+    let id: WorkspaceId = form.id.parse().map_err(|_| bad_request(Why::BadWorkspaceId))?;
     let id = id.to_string();
     let name = form.name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(bad_request("a name of 1 to 100 characters is needed"));
+        return Err(bad_request(Why::NameNeeded));
     }
     let now = unix_seconds();
     let (ws_id, ws_name) = (id.clone(), name.clone());
@@ -95,7 +96,7 @@ async fn create(
             let mine = state.store.run(move |db| store::membership(db, &id, account.id)).await?;
             match mine {
                 Some(membership) => Ok(Json(WorkspaceView::from(membership)).into_response()),
-                None => Err(Refusal(StatusCode::CONFLICT, "that workspace id is taken".into())),
+                None => Err(Refusal(StatusCode::CONFLICT, Why::WorkspaceIdTaken)),
             }
         }
         Err(error) => Err(error.into()),
@@ -152,13 +153,13 @@ async fn invite(
 ) -> Result<Response, Refusal> {
     let (_, membership) = member_of(&state, &headers, id).await?;
     if !membership.role.manages() {
-        return Err(Refusal(StatusCode::FORBIDDEN, "only owners and admins invite".into()));
+        return Err(Refusal(StatusCode::FORBIDDEN, Why::OnlyManagersInvite));
     }
     let role = Role::parse(&form.role)
         .filter(|role| *role != Role::Owner)
-        .ok_or_else(|| bad_request("invite as admin, member or viewer"))?;
+        .ok_or_else(|| bad_request(Why::BadRole))?;
     if role < membership.role {
-        return Err(Refusal(StatusCode::FORBIDDEN, "you cannot invite above your own role".into()));
+        return Err(Refusal(StatusCode::FORBIDDEN, Why::InviteAboveRole));
     }
     let code = random_token();
     let code_hash = hash_token(&code);
@@ -182,9 +183,9 @@ async fn accept(
     let now = unix_seconds();
     let joined =
         state.store.run(move |db| store::accept_invite(db, &code_hash, account.id, now)).await?;
-    joined.map(|membership| Json(WorkspaceView::from(membership))).ok_or_else(|| {
-        Refusal(StatusCode::NOT_FOUND, "this invitation is unknown or has expired".into())
-    })
+    joined
+        .map(|membership| Json(WorkspaceView::from(membership)))
+        .ok_or(Refusal(StatusCode::NOT_FOUND, Why::InviteUnknown))
 }
 
 async fn remove(
@@ -196,18 +197,12 @@ async fn remove(
     let workspace = membership.workspace.clone();
     if account != me {
         if !membership.role.manages() {
-            return Err(Refusal(
-                StatusCode::FORBIDDEN,
-                "only owners and admins remove members".into(),
-            ));
+            return Err(Refusal(StatusCode::FORBIDDEN, Why::OnlyManagersRemove));
         }
         let lookup = workspace.clone();
         let target = state.store.run(move |db| store::membership(db, &lookup, account)).await?;
         if target.is_some_and(|target| target.role < membership.role) {
-            return Err(Refusal(
-                StatusCode::FORBIDDEN,
-                "you cannot remove someone above your role".into(),
-            ));
+            return Err(Refusal(StatusCode::FORBIDDEN, Why::RemoveAboveRole));
         }
     }
     let removed_from = workspace.clone();
@@ -217,10 +212,8 @@ async fn remove(
             state.hub.revoke(&removed_from, account);
             Ok(StatusCode::NO_CONTENT.into_response())
         }
-        Ok(false) => Err(Refusal(StatusCode::NOT_FOUND, "not a member".into())),
-        Err(StoreError::LastOwner) => {
-            Err(Refusal(StatusCode::CONFLICT, "a workspace keeps at least one owner".into()))
-        }
+        Ok(false) => Err(Refusal(StatusCode::NOT_FOUND, Why::NotAMember)),
+        Err(StoreError::LastOwner) => Err(Refusal(StatusCode::CONFLICT, Why::LastOwner)),
         Err(error) => Err(error.into()),
     }
 }

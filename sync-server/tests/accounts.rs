@@ -74,16 +74,20 @@ async fn refusals_are_clear_and_do_not_tell_which_emails_exist() {
     let again =
         call(&relay, "POST", "/api/accounts", None, sign_up("GRACE@example.test", ADA)).await;
     assert_eq!(again.status, StatusCode::CONFLICT);
+    // Each refusal names its reason in a stable code (the app says it in its user's language).
+    assert_eq!(again.body["code"], "account_exists");
 
     let short =
         call(&relay, "POST", "/api/accounts", None, sign_up("x@example.test", "short")).await;
     assert_eq!(short.status, StatusCode::BAD_REQUEST);
     assert!(short.body["error"].as_str().unwrap().contains("10 characters"));
+    assert_eq!(short.body["code"], "password_too_short");
     let long = "x".repeat(2000);
     let huge = call(&relay, "POST", "/api/accounts", None, sign_up("y@example.test", &long)).await;
     assert_eq!(huge.status, StatusCode::BAD_REQUEST);
     let not_email = call(&relay, "POST", "/api/accounts", None, sign_up("grace", ADA)).await;
     assert_eq!(not_email.status, StatusCode::BAD_REQUEST);
+    assert_eq!(not_email.body["code"], "not_an_email");
     let garbage =
         call(&relay, "POST", "/api/sessions", None, Some(json!(["not", "a", "form"]))).await;
     assert!(garbage.status.is_client_error(), "{}", garbage.status);

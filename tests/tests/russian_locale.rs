@@ -1,7 +1,8 @@
 //! Rapport in Russian: a browser whose user reads Russian gets every screen in Russian from the first
 //! load — navigation, lists, forms, their error messages, the default pipeline's stages, plural forms
-//! ("1 изменение", "2 изменения", "5 изменений") and dates and money as Russian writes them. The switch
-//! in Settings changes the language at once and the device remembers it across a reload.
+//! ("1 изменение", "2 изменения", "5 изменений"), the relay's refusals, and dates and money as Russian
+//! writes them. The switch in Settings changes the language at once and the device remembers it across
+//! a reload.
 
 use rapport_e2e::flows::{add_party, open_record, set_field, sign_up_and_upload};
 use rapport_e2e::pages::AppShell;
@@ -135,6 +136,14 @@ async fn pending(browser: &Browser, n: usize) -> E2eResult<String> {
 async fn plural_forms_follow_russian_rules_while_offline() {
     run("plural_forms_follow_russian_rules_while_offline", |harness| async move {
         let phone = harness.browser_speaking(Viewport::Phone, "ru-RU").await?;
+        // The relay's refusals too: it names the reason, the app says it in Russian.
+        AppShell::open(&phone, "/settings").await?;
+        phone.by_testid("account-email").await?.send_keys("olga@example.test").await?;
+        phone.by_testid("account-name").await?.send_keys("Ольга").await?;
+        phone.by_testid("account-password").await?.send_keys("short").await?;
+        phone.by_testid("sign-up").await?.click().await?;
+        text_becomes(&phone, "sync-error", "в пароле должно быть не меньше 10 символов").await?;
+        phone.driver().refresh().await?;
         sign_up_and_upload(&phone, "olga@example.test", "Ольга").await?;
         let status = text_of(&phone, "sync-status").await?;
         assert!(status.starts_with("Синхронизировано в "), "{status}");
