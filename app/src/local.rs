@@ -562,6 +562,29 @@ fn linked_meta(workspace: WorkspaceId) -> String {
     format!("{workspace}/linked")
 }
 
+fn resume_meta(workspace: WorkspaceId) -> String {
+    format!("{workspace}/sync-resume")
+}
+
+/// Where this workspace's conversations with the relay stopped (`SyncClient::resume_points`), kept
+/// so that after a reload each document's first sync message offers only what changed since.
+pub async fn resume_points(shared: &Shared) -> String {
+    let (store, name) = {
+        let ws = shared.borrow();
+        (ws.store.clone(), resume_meta(ws.workspace))
+    };
+    store.meta(&name).await.ok().flatten().unwrap_or_default()
+}
+
+/// Keeps `points` (see [`resume_points`]); a failure only costs a longer first sync after a reload.
+pub async fn keep_resume_points(shared: &Shared, points: &str) {
+    let (store, name) = {
+        let ws = shared.borrow();
+        (ws.store.clone(), resume_meta(ws.workspace))
+    };
+    let _ = store.set_meta(&name, points).await;
+}
+
 /// Records an edit of `records` in document `key` as not yet on the relay.
 async fn note_unsynced(shared: &Shared, key: DocKey, records: &[String]) {
     let (store, name, text) = {

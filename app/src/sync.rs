@@ -237,6 +237,8 @@ impl SyncCtx {
         });
 
         let mut client = SyncClient::new(random_id("rapport-"), random_id(""));
+        // Where the last page's conversations stopped: a reload resumes instead of starting over.
+        client.resume(&local::resume_points(&shared).await);
         let mut backoff_ms = 1_000u32;
         loop {
             if !shared.borrow().linked {
@@ -256,6 +258,7 @@ impl SyncCtx {
                 backoff_ms = 1_000;
             }
             client.disconnected();
+            local::keep_resume_points(&shared, &client.resume_points()).await;
             // Whoever we heard through this connection is unknown now.
             self.colleagues.set(BTreeMap::new());
             match ended {
@@ -296,6 +299,8 @@ struct Connection<'a> {
     /// The read model changed since the screens were last told.
     dirty: bool,
     last_render: f64,
+    /// When the resume points were last kept (see [`Connection::keep_resume_points`]).
+    last_kept: f64,
     /// What we last told colleagues, and when.
     announced: Option<(Presence, f64)>,
 }
@@ -316,6 +321,7 @@ impl<'a> Connection<'a> {
             pending: BTreeSet::new(),
             dirty: false,
             last_render: 0.0,
+            last_kept: 0.0,
             announced: None,
         }
     }
@@ -521,7 +527,20 @@ impl<'a> Connection<'a> {
             Event::Refused(reason) => return Err(Ended::Lost(reason)),
         }
         self.report_status();
+        self.keep_resume_points();
         Ok(())
+    }
+
+    /// Once in step with the relay, keeps where each conversation stands, at most every 10 s: a page
+    /// closed or reloaded mid-connection then resumes from there.
+    fn keep_resume_points(&mut self) {
+        let now = js_sys::Date::now();
+        if !self.pending.is_empty() || now - self.last_kept < 10_000.0 {
+            return;
+        }
+        self.last_kept = now;
+        let (shared, points) = (self.shared.clone(), self.client.resume_points());
+        spawn_local(async move { local::keep_resume_points(&shared, &points).await });
     }
 
     /// Starts syncing documents the root's table names that this connection does not know yet.
