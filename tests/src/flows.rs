@@ -213,3 +213,16 @@ pub async fn download(
     })
     .await
 }
+
+/// Cuts or restores the browser's network, as a tunnel would (the browser fires `offline`/`online`).
+pub async fn set_network(browser: &Browser, online: bool) -> E2eResult {
+    browser.cdp("Network.enable", serde_json::json!({})).await?;
+    let conditions = serde_json::json!({
+        "offline": !online,
+        "latency": 0,
+        "downloadThroughput": -1,
+        "uploadThroughput": -1,
+    });
+    browser.cdp("Network.emulateNetworkConditions", conditions).await?;
+    Ok(())
+}

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use rapport_e2e::flows::{
     add_party, click_when_enabled, nothing_unsynced, open_record, party_count, set_field,
-    sign_in_on_another_device, sign_up_and_upload, sync_state, sync_status,
+    set_network, sign_in_on_another_device, sign_up_and_upload, sync_state, sync_status,
 };
 use rapport_e2e::pages::AppShell;
 use rapport_e2e::{
@@ -232,19 +232,6 @@ async fn persisted(browser: &Browser) -> E2eResult<String> {
         .eval("return document.querySelector('[data-testid=storage-persisted]')?.dataset.persisted ?? '';")
         .await?;
     Ok(value.as_str().unwrap_or_default().to_owned())
-}
-
-/// Cuts or restores the browser's network, as a tunnel would (the browser fires `offline`/`online`).
-async fn set_network(browser: &Browser, online: bool) -> E2eResult {
-    browser.cdp("Network.enable", json!({})).await?;
-    let conditions = json!({
-        "offline": !online,
-        "latency": 0,
-        "downloadThroughput": -1,
-        "uploadThroughput": -1,
-    });
-    browser.cdp("Network.emulateNetworkConditions", conditions).await?;
-    Ok(())
 }
 
 /// Waits until the service worker controls the page (after the first visit, it always does).

@@ -4,7 +4,7 @@
 //! writes them. The switch in Settings changes the language at once and the device remembers it across
 //! a reload.
 
-use rapport_e2e::flows::{add_party, open_record, set_field, sign_up_and_upload};
+use rapport_e2e::flows::{add_party, open_record, set_field, set_network, sign_up_and_upload};
 use rapport_e2e::pages::AppShell;
 use rapport_e2e::{Browser, E2eResult, Viewport, run, wait_until};
 use serde_json::json;
@@ -31,14 +31,6 @@ async fn nav_labels(browser: &Browser) -> E2eResult<Vec<String>> {
         .eval("return [...document.querySelectorAll('.main-nav-label')].map(e => e.textContent.trim());")
         .await?;
     Ok(serde_json::from_value(labels).unwrap_or_default())
-}
-
-/// Cuts or restores the browser's network, as a tunnel would.
-async fn set_network(browser: &Browser, online: bool) -> E2eResult {
-    browser.cdp("Network.enable", json!({})).await?;
-    let conditions = json!({ "offline": !online, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1 });
-    browser.cdp("Network.emulateNetworkConditions", conditions).await?;
-    Ok(())
 }
 
 #[tokio::test]
