@@ -3,6 +3,7 @@
 pub mod local;
 mod locale;
 mod nav;
+mod offload;
 mod pages;
 pub mod pwa;
 pub mod relay_api;

@@ -17,6 +17,7 @@ use rapport_core::history;
 use rapport_core::ids::{IdSource, InteractionId, MemberId, PartyId, Timestamp, WorkspaceId};
 use rapport_core::layout::{DocKey, Month};
 use rapport_core::model::{Interaction, Party, WorkspaceSettings};
+use rapport_core::offload::Merged;
 use rapport_core::read_model::{DocRows, ReadModel};
 use rapport_core::workspace;
 
@@ -113,12 +114,17 @@ async fn ensure_loaded(shared: &Shared, key: DocKey) -> Result<(), LocalError> {
     let span = Span::start("rapport:load-document");
     let mut loaded = store.load(id).await?;
     span.end();
+    // Counted, so a test or DevTools can tell how many documents with content the page loaded.
+    if loaded.document.is_some() {
+        crate::timing::mark("rapport:document-loaded");
+    }
     // A document the device does not have starts empty: a local edit is content enough, and one
     // arriving from the relay brings its whole history.
     let doc = loaded.document.take().unwrap_or_else(document::new_document);
     let mut ws = shared.borrow_mut();
     ws.chunks.entry(key).or_insert_with(|| ChunkStats::of(&loaded));
     ws.docs.entry(key).or_insert(doc);
+    ws.worker_heads.remove(&key);
     Ok(())
 }
 
@@ -680,6 +686,78 @@ pub async fn merge_remote(
     Ok(true)
 }
 
+/// Whether document `key` holds nothing on this device yet (a new device's documents before their first
+/// sync).
+pub async fn holds_nothing(shared: &Shared, key: DocKey) -> bool {
+    if let Some(heads) = stored_heads(shared, key) {
+        return heads.is_empty();
+    }
+    with_document(shared, key, |doc| doc.get_heads().is_empty()).await.unwrap_or(false)
+}
+
+/// The heads of document `key` as stored on the device, known without loading it: from the worker
+/// that stored it, or from its rows (stored in the same transaction as each of its changes). `None`
+/// when the page has it loaded (ask the document), when edits made here wait for the relay (the sync
+/// engine then works on the document itself), or when its rows are not at hand.
+pub fn stored_heads(shared: &Shared, key: DocKey) -> Option<Vec<automerge::ChangeHash>> {
+    let ws = shared.borrow();
+    if ws.docs.contains_key(&key) || ws.unsynced.contains_key(&key) {
+        return None;
+    }
+    if let Some(heads) = ws.worker_heads.get(&key) {
+        return Some(heads.clone());
+    }
+    ws.model.heads.get(&key)?.iter().map(|hex| hex.parse().ok()).collect()
+}
+
+/// The heads of document `key`, loading it only when they are not known otherwise ([`stored_heads`]).
+pub async fn heads(shared: &Shared, key: DocKey) -> Result<Vec<automerge::ChangeHash>, LocalError> {
+    if let Some(heads) = stored_heads(shared, key) {
+        return Ok(heads);
+    }
+    with_document(shared, key, |doc| doc.get_heads()).await
+}
+
+/// Stores a document the worker merged whole from the relay (`rapport_core::offload`) with its rows,
+/// and shows them. The page does not load the document: its next use does, from the device.
+pub async fn store_merged(shared: &Shared, key: DocKey, merged: &Merged) -> Result<(), LocalError> {
+    let (store, id, rows_key) = {
+        let ws = shared.borrow();
+        (ws.store.clone(), key.document_id(ws.workspace), rows_key(ws.workspace, key))
+    };
+    let span = Span::start("rapport:worker-store");
+    store
+        .save_with_rows(id, ChunkKind::Snapshot, &merged.snapshot, &rows_key, &merged.rows.encode())
+        .await?;
+    span.end();
+    let (chunk, rows) = {
+        let mut ws = shared.borrow_mut();
+        let ws = &mut *ws;
+        let stats = ChunkStats { snapshot_bytes: merged.snapshot.len(), ..ChunkStats::default() };
+        let edited_meanwhile = ws.docs.get_mut(&key).is_some_and(|doc| !doc.get_heads().is_empty());
+        match ws.docs.get_mut(&key) {
+            Some(doc) if edited_meanwhile => {
+                // A local edit reached this document while the worker ran: the page's copy takes in
+                // the relay's content too, as it would have with no worker (slower, and rare).
+                doc.load_incremental(&merged.snapshot).map_err(DocumentError::from)?;
+                let rows = ws.model.replace_document(key, doc);
+                let stats = ws.chunks.entry(key).or_default();
+                stats.snapshot_bytes += merged.snapshot.len();
+                (doc.save(), rows)
+            }
+            _ => {
+                ws.docs.remove(&key);
+                ws.chunks.insert(key, stats);
+                ws.worker_heads.insert(key, merged.heads());
+                ws.model.replace_rows(key, merged.rows.clone());
+                return Ok(());
+            }
+        }
+    };
+    store.save_with_rows(id, ChunkKind::Snapshot, &chunk, &rows_key, &rows.encode()).await?;
+    Ok(())
+}
+
 /// Every document of the workspace with content, saved whole (a backup).
 pub async fn all_documents(shared: &Shared) -> Result<Vec<(DocKey, Vec<u8>)>, LocalError> {
     ensure_loaded(shared, DocKey::Root).await?;
@@ -770,6 +848,9 @@ pub struct LocalWorkspace {
     docs: HashMap<DocKey, AutoCommit>,
     /// What each loaded document has on disk.
     chunks: HashMap<DocKey, ChunkStats>,
+    /// The heads of documents the worker stored whole and this page has not loaded since, so sync can
+    /// tell where they stand without loading them (see [`store_merged`]).
+    worker_heads: HashMap<DocKey, Vec<automerge::ChangeHash>>,
     /// Documents whose stored rows could not be read at opening; `finish_opening` rebuilds them.
     unreadable: Vec<DocKey>,
     pub me: Option<MemberId>,
@@ -893,6 +974,7 @@ impl LocalWorkspace {
             model: ReadModel::default(),
             docs: HashMap::new(),
             chunks: HashMap::new(),
+            worker_heads: HashMap::new(),
             unreadable: Vec::new(),
             me: None,
             unsynced: BTreeMap::new(),
@@ -913,6 +995,7 @@ impl LocalWorkspace {
             let doc = loaded.document.take().unwrap_or_else(document::new_document);
             self.chunks.insert(key, ChunkStats::of(&loaded));
             self.docs.insert(key, doc);
+            self.worker_heads.remove(&key);
         }
         Ok(self.docs.get_mut(&key).expect("inserted above"))
     }
@@ -972,6 +1055,7 @@ impl LocalWorkspace {
         self.workspace = workspace;
         self.model = ReadModel::default();
         self.docs.clear();
+        self.worker_heads.clear();
         self.install_documents(documents).await?;
         self.store.set_meta(WORKSPACE_META, &workspace.to_string()).await?;
         Ok(())

@@ -20,6 +20,7 @@ use leptos::task::spawn_local;
 use leptos_i18n::td_string;
 use rapport_core::ids::WorkspaceId;
 use rapport_core::layout::{DocKey, DocumentId};
+use rapport_core::offload::WholeDocument;
 use rapport_core::presence::{self, Presence};
 use rapport_core::sync_client::{Event, SyncClient};
 use wasm_bindgen::JsCast;
@@ -455,6 +456,9 @@ impl<'a> Connection<'a> {
                 let keys = self.shared.borrow().document_keys();
                 for key in keys {
                     self.add(key);
+                    if self.resume_unloaded(key, sink).await? {
+                        continue;
+                    }
                     self.push(key, sink).await?;
                     // Loading a document from IndexedDB can take tens of milliseconds: let the page
                     // breathe between documents.
@@ -463,6 +467,22 @@ impl<'a> Connection<'a> {
             }
             Event::Sync { document, message } => {
                 let Some(key) = self.documents.get(&document).copied() else { return Ok(()) };
+                // The relay says it is where we are: nothing to merge, no document to load.
+                if let Some(heads) = local::stored_heads(self.shared, key)
+                    && self.client.take_in_step(document, &heads, &message)
+                {
+                    self.settle(key).await;
+                    self.report_status();
+                    self.keep_resume_points();
+                    return Ok(());
+                }
+                if self.merge_in_worker(key, document, &message, sink).await? {
+                    self.dirty = true;
+                    self.settle(key).await;
+                    self.report_status();
+                    self.keep_resume_points();
+                    return Ok(());
+                }
                 let client = &mut *self.client;
                 let changed = local::merge_remote(self.shared, key, |doc| {
                     client.apply(document, doc, message)
@@ -487,9 +507,7 @@ impl<'a> Connection<'a> {
             Event::Unavailable(document) => {
                 if let Some(key) = self.documents.get(&document).copied() {
                     let empty =
-                        local::with_document(self.shared, key, |doc| doc.get_heads().is_empty())
-                            .await
-                            .unwrap_or(true);
+                        local::heads(self.shared, key).await.map(|h| h.is_empty()).unwrap_or(true);
                     if empty {
                         self.pending.remove(&key);
                     }
@@ -529,6 +547,68 @@ impl<'a> Connection<'a> {
         self.report_status();
         self.keep_resume_points();
         Ok(())
+    }
+
+    /// Opens the conversation about document `key` without loading it, when the device holds exactly
+    /// what the relay and it shared when they last spoke (kept across reloads): the usual case on
+    /// every start of a synced device, which then loads only the documents that changed meanwhile.
+    /// Returns `false` when the document must be loaded to say where it stands.
+    async fn resume_unloaded(
+        &mut self,
+        key: DocKey,
+        sink: &mut futures_util::stream::SplitSink<WebSocket, Frame>,
+    ) -> Result<bool, Ended> {
+        let Some(heads) = local::stored_heads(self.shared, key) else { return Ok(false) };
+        let id = key.document_id(self.shared.borrow().workspace);
+        let Some(frame) = self.client.resume_message(id, &heads) else { return Ok(false) };
+        // Synced once the relay confirms it is there too.
+        self.pending.insert(key);
+        sink.send(Frame::Bytes(frame))
+            .await
+            .map_err(|error| Ended::Lost(format!("sending failed: {error}")))?;
+        Ok(true)
+    }
+
+    /// A document arriving whole — one this device holds nothing of, as on a new device — is merged
+    /// by the worker (`crate::offload`), stored, and the relay answered, while the page stays
+    /// responsive. Returns `false` when that is not the case or the worker cannot help: the page then
+    /// applies the message itself. The root stays on the page: its settings are read at once.
+    async fn merge_in_worker(
+        &mut self,
+        key: DocKey,
+        document: DocumentId,
+        message: &automerge::sync::Message,
+        sink: &mut futures_util::stream::SplitSink<WebSocket, Frame>,
+    ) -> Result<bool, Ended> {
+        if key == DocKey::Root
+            || message.changes.is_empty()
+            || !local::holds_nothing(self.shared, key).await
+        {
+            return Ok(false);
+        }
+        let job = WholeDocument {
+            key: key.to_string(),
+            state: self.client.state_for(document),
+            message: message.clone().encode(),
+        };
+        let Some(merged) = crate::offload::merge_whole(&job).await else { return Ok(false) };
+        if let Err(error) = local::store_merged(self.shared, key, &merged).await {
+            // Not stored, so not taken: the conversation state stays as it was, and the relay offers
+            // the document again on the next connection.
+            let text = td_string!(crate::locale::current(), sync.not_stored, error);
+            self.workspace.notice.set(Some(text.to_string()));
+            return Ok(true);
+        }
+        let reply = self
+            .client
+            .adopt(document, &merged.state, merged.reply)
+            .map_err(|error| Ended::Lost(error.to_string()))?;
+        if let Some(frame) = reply {
+            sink.send(Frame::Bytes(frame))
+                .await
+                .map_err(|error| Ended::Lost(format!("sending failed: {error}")))?;
+        }
+        Ok(true)
     }
 
     /// Once in step with the relay, keeps where each conversation stands, at most every 10 s: a page
@@ -603,11 +683,11 @@ impl<'a> Connection<'a> {
             return;
         }
         let id = key.document_id(self.shared.borrow().workspace);
-        let client = &*self.client;
         // In step both ways: "synced" on a new device means it holds what the relay has, too.
-        let held = local::with_document(self.shared, key, |doc| client.in_step(id, doc))
-            .await
-            .unwrap_or(false);
+        let held = match local::heads(self.shared, key).await {
+            Ok(heads) => self.client.in_step_at(id, &heads),
+            Err(_) => false,
+        };
         if held {
             self.pending.remove(&key);
             if local::mark_synced(self.shared, key).await {

@@ -13,6 +13,13 @@ pub fn mark_once(name: &str) {
     }
 }
 
+/// Records that `name` happened now, every time (DevTools and the tests count them).
+pub fn mark(name: &str) {
+    if let Some(performance) = performance() {
+        let _ = performance.mark(name);
+    }
+}
+
 /// A piece of work being timed; [`Span::end`] records it as the measure of its name.
 #[derive(Debug)]
 #[must_use = "a span records nothing until it ends"]

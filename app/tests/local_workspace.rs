@@ -356,3 +356,82 @@ async fn a_colleagues_changes_are_listed_and_the_unsynced_ledger_survives_a_relo
     let (ws, _) = open_fully(&mine).await;
     assert_eq!(ws.unsynced_edits(), 0);
 }
+
+/// What the relay would send a new device for one party document holding `name` (and the key): the Web
+/// Worker's job, merged as the worker merges it.
+fn merged_by_the_worker(
+    name: &str,
+) -> (rapport_core::layout::DocKey, rapport_core::offload::Merged) {
+    use automerge::sync::{self as am_sync, SyncDoc};
+    use rapport_core::document::{self, Record};
+    use rapport_core::offload::{self, SyncState, WholeDocument};
+    let id = PartyId::generate(&mut BrowserIds);
+    let key = Party::doc_key(&id);
+    let mut relay = document::new_document();
+    document::put(&mut relay, &id.to_string(), &Party { name: name.into(), ..Party::default() })
+        .unwrap();
+    let mut relay_state = am_sync::State::new();
+    let mut device_state = am_sync::State::new();
+    let ask = document::new_document().sync().generate_sync_message(&mut device_state).unwrap();
+    relay.sync().receive_sync_message(&mut relay_state, ask).unwrap();
+    let offer = relay.sync().generate_sync_message(&mut relay_state).unwrap();
+    let job = WholeDocument {
+        key: key.to_string(),
+        state: SyncState::of(&device_state),
+        message: offer.encode(),
+    };
+    (key, offload::merge_whole(&job).unwrap())
+}
+
+/// A device that has just joined a colleague's workspace: nothing of it is on the device yet.
+async fn joined(name: &str) -> Rc<RefCell<LocalWorkspace>> {
+    let (ws, _) = open_fully(name).await;
+    let shared = Rc::new(RefCell::new(ws));
+    let workspace = rapport_core::ids::WorkspaceId::generate(&mut BrowserIds);
+    local::switch_workspace(&shared, workspace).await.unwrap();
+    drop(shared);
+    let (ws, _) = open_fully(name).await;
+    assert_eq!(ws.workspace, workspace);
+    Rc::new(RefCell::new(ws))
+}
+
+#[wasm_bindgen_test]
+async fn a_document_merged_by_the_worker_is_stored_shown_and_kept_with_an_edit_made_meanwhile() {
+    use rapport_core::document::Record;
+    // The usual case: the page stores the worker's snapshot and rows without loading the document.
+    let name = database("worker-merge");
+    let shared = joined(&name).await;
+    let (key, merged) = merged_by_the_worker("Worker One");
+    assert!(local::holds_nothing(&shared, key).await);
+    local::store_merged(&shared, key, &merged).await.unwrap();
+    assert_eq!(names(&shared.borrow(), "worker"), ["Worker One"]);
+    assert_eq!(local::stored_heads(&shared, key), Some(merged.heads()));
+    assert!(!local::holds_nothing(&shared, key).await);
+    drop(shared);
+    let (again, _) = open_fully(&name).await;
+    assert_eq!(names(&again, "worker"), ["Worker One"], "stored with its rows");
+    let again = Rc::new(RefCell::new(again));
+    let heads = local::with_document(&again, key, |doc| doc.get_heads()).await.unwrap();
+    assert_eq!(heads, merged.heads(), "and the document itself");
+
+    // A local edit reached the same document while the worker ran: both are kept.
+    let name = database("worker-merge-edited");
+    let shared = joined(&name).await;
+    let (key, merged) = merged_by_the_worker("Worker Two");
+    let mine = loop {
+        let id = PartyId::generate(&mut BrowserIds);
+        if Party::doc_key(&id) == key {
+            break id;
+        }
+    };
+    assert!(local::holds_nothing(&shared, key).await);
+    local::create(&shared, mine, Party { name: "Typed Meanwhile".into(), ..Party::default() })
+        .await
+        .unwrap();
+    local::store_merged(&shared, key, &merged).await.unwrap();
+    assert_eq!(names(&shared.borrow(), ""), ["Typed Meanwhile", "Worker Two"]);
+    assert_eq!(local::stored_heads(&shared, key), None, "the page holds the document now");
+    drop(shared);
+    let (again, _) = open_fully(&name).await;
+    assert_eq!(names(&again, ""), ["Typed Meanwhile", "Worker Two"]);
+}

@@ -30,6 +30,7 @@ pub mod ids;
 pub mod interchange;
 pub mod layout;
 pub mod model;
+pub mod offload;
 pub mod presence;
 pub mod protocol;
 pub mod queries;

@@ -384,8 +384,99 @@ fn text_list(value: Option<&Value>) -> Option<Vec<String>> {
     value?.as_array()?.iter().map(|item| item.as_text().map(str::to_owned)).collect()
 }
 
+/// Why an Automerge sync message from a peer is refused.
+#[derive(Debug, thiserror::Error)]
+pub enum BadSyncMessage {
+    #[error("not an Automerge sync message: {0}")]
+    Decode(String),
+    #[error("a bloom filter in the sync message is malformed")]
+    Bloom,
+}
+
+/// The most probes and bits per entry a bloom filter may declare. Automerge writes 7 and 10; the limits
+/// only keep a peer from making the reader allocate or loop for nothing.
+const MAX_BLOOM_PARAMETER: u64 = 64;
+
+/// Decodes an Automerge sync message from a peer, refusing what Automerge 0.12 decodes but cannot use
+/// safely: a bloom filter that declares entries but carries no bits (reading it takes a remainder by
+/// zero, a panic — which in a release build, `panic = "abort"`, would end the whole relay), or absurd
+/// probe and bit counts (an allocation per probe). Every peer's message goes through here, on the relay
+/// and on devices.
+pub fn decode_sync_message(data: &[u8]) -> Result<automerge::sync::Message, BadSyncMessage> {
+    let message = automerge::sync::Message::decode(data)
+        .map_err(|error| BadSyncMessage::Decode(error.to_string()))?;
+    if message.have.iter().all(|have| bloom_is_usable(&have.bloom)) {
+        Ok(message)
+    } else {
+        Err(BadSyncMessage::Bloom)
+    }
+}
+
+/// Whether Automerge can read `bloom` safely (see [`decode_sync_message`]).
+pub fn bloom_is_usable(bloom: &automerge::sync::BloomFilter) -> bool {
+    // `to_bytes` is the filter's wire form: nothing for an empty filter, else three LEB128 numbers
+    // (entries, bits per entry, probes) and the bits.
+    let bytes = bloom.to_bytes();
+    if bytes.is_empty() {
+        return true;
+    }
+    let mut rest = bytes.as_slice();
+    let mut numbers = [0u64; 3];
+    for number in &mut numbers {
+        let Some(value) = read_leb128(&mut rest) else { return false };
+        *number = value;
+    }
+    let [_entries, bits_per_entry, probes] = numbers;
+    !rest.is_empty()
+        && (1..=MAX_BLOOM_PARAMETER).contains(&probes)
+        && bits_per_entry <= MAX_BLOOM_PARAMETER
+}
+
+fn read_leb128(bytes: &mut &[u8]) -> Option<u64> {
+    let mut value = 0u64;
+    for shift in (0..64).step_by(7) {
+        let (&byte, rest) = bytes.split_first()?;
+        *bytes = rest;
+        value |= u64::from(byte & 0x7f) << shift;
+        if byte & 0x80 == 0 {
+            return Some(value);
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_sync_message_with_a_bloom_filter_automerge_cannot_read_is_refused() {
+        use automerge::sync::{self as am_sync, BloomFilter, Have};
+        let with = |bloom: &[u8]| {
+            am_sync::Message {
+                heads: vec![],
+                need: vec![],
+                have: vec![Have {
+                    last_sync: vec![],
+                    bloom: BloomFilter::try_from(bloom).unwrap(),
+                }],
+                changes: am_sync::ChunkList::empty(),
+                flags: None,
+                version: am_sync::MessageVersion::V1,
+            }
+            .encode()
+        };
+        // Entries and no bits; absurd probe counts.
+        assert!(matches!(decode_sync_message(&with(&[1, 0, 1])), Err(BadSyncMessage::Bloom)));
+        assert!(matches!(
+            decode_sync_message(&with(&[1, 10, 0xff, 0xff, 0xff, 0xff, 0x0f, 0, 0])),
+            Err(BadSyncMessage::Bloom)
+        ));
+        // What Automerge itself writes passes: empty, and a real filter.
+        assert!(decode_sync_message(&with(&[])).is_ok());
+        let real = BloomFilter::from_hashes([automerge::ChangeHash([7; 32])].iter());
+        assert!(decode_sync_message(&with(&real.to_bytes())).is_ok());
+        assert!(matches!(decode_sync_message(b"nonsense"), Err(BadSyncMessage::Decode(_))));
+    }
+
     use super::*;
 
     fn doc(n: u8) -> DocumentId {

@@ -286,6 +286,38 @@ impl ReadModel {
         self.refresh(key, doc, &keys)
     }
 
+    /// Replaces every row of document `key` by `unit`, rows derived elsewhere from the whole document
+    /// (a worker, see [`crate::offload`]): the same model as [`ReadModel::replace_document`] gives.
+    pub fn replace_rows(&mut self, key: DocKey, unit: DocRows) {
+        self.drop_rows_of(key);
+        self.heads.insert(key, unit.heads);
+        if !unit.damaged.is_empty() {
+            self.damaged.insert(key, unit.damaged);
+        }
+        match (key, unit.rows) {
+            (_, Rows::Parties(rows)) => {
+                for row in rows {
+                    self.set_party(row.id, Some(row));
+                }
+            }
+            (_, Rows::Tasks(rows)) => self.tasks.extend(rows.into_iter().map(|r| (r.id, r))),
+            (_, Rows::Deals(rows)) => self.deals.extend(rows.into_iter().map(|r| (r.id, r))),
+            (DocKey::Interactions(month), Rows::Interactions(rows)) => {
+                for row in &rows {
+                    for party in &row.parties {
+                        let last = self.last_contact.entry(*party).or_insert(row.at);
+                        *last = (*last).max(row.at);
+                    }
+                }
+                self.interactions
+                    .entry(month)
+                    .or_default()
+                    .extend(rows.into_iter().map(|r| (r.id, r)));
+            }
+            _ => {}
+        }
+    }
+
     /// Brings the rows of document `key` up to date after it changed from `before` (its heads then) to
     /// its current heads: the patches between the two name the records to read again.
     pub fn refresh_since(

@@ -12,6 +12,7 @@ use automerge::sync::{self as am_sync, SyncDoc};
 use automerge::{AutoCommit, AutomergeError, ChangeHash};
 
 use crate::layout::DocumentId;
+use crate::offload::{OffloadError, SyncState};
 use crate::protocol::{Message, PROTOCOL_VERSION, PeerId, PeerMetadata, ProtocolError};
 
 /// What a frame from the relay means for the device.
@@ -109,7 +110,7 @@ impl SyncClient {
         Ok(match message {
             Message::Sync { document_id, data, .. }
             | Message::Request { document_id, data, .. } => {
-                let message = am_sync::Message::decode(&data)
+                let message = crate::protocol::decode_sync_message(&data)
                     .map_err(|error| SyncClientError::BadSyncMessage(error.to_string()))?;
                 self.docs.entry(document_id).or_default().unavailable = false;
                 Event::Sync { document: document_id, message }
@@ -149,6 +150,110 @@ impl SyncClient {
         )
     }
 
+    /// The first frame about document `id` on a connection, for a document this device has not loaded
+    /// and knows the `heads` of — when those are exactly where the last conversation stopped (its
+    /// resume point) and nothing else is known yet, the message says only "I have these heads", and
+    /// needs no document: Automerge's own message for that case, built without loading the document.
+    /// `None` otherwise: load the document and use [`SyncClient::message_for`].
+    pub fn resume_message(&mut self, id: DocumentId, heads: &[ChangeHash]) -> Option<Vec<u8>> {
+        let relay = self.relay.clone()?;
+        let entry = self.docs.get_mut(&id)?;
+        let state = &mut entry.state;
+        let mut ours = heads.to_vec();
+        ours.sort_unstable();
+        let mut shared = state.shared_heads.clone();
+        shared.sort_unstable();
+        let fresh = state.their_heads.is_none()
+            && state.their_have.as_ref().is_none_or(|have| have.is_empty())
+            && state.their_need.is_none()
+            && state.their_capabilities.is_none()
+            && state.last_sent_heads.is_empty()
+            && state.sent_hashes.is_empty()
+            && !state.have_responded
+            && !state.read_only
+            && !state.needs_reset;
+        if !fresh || ours.is_empty() || ours != shared || entry.unavailable {
+            return None;
+        }
+        // What `generate_sync_message` sends in this state: our heads, nothing needed, and a summary
+        // of the changes since the shared heads — none.
+        let mut flags = am_sync::MessageFlags::new();
+        flags.set(am_sync::MessageFlags::SUPPORTS_SYNC_RESET);
+        let message = am_sync::Message {
+            heads: ours.clone(),
+            need: Vec::new(),
+            have: vec![am_sync::Have {
+                last_sync: state.shared_heads.clone(),
+                bloom: am_sync::BloomFilter::from_hashes(std::iter::empty::<ChangeHash>()),
+            }],
+            changes: am_sync::ChunkList::empty(),
+            flags: Some(flags),
+            version: am_sync::MessageVersion::V1,
+        };
+        state.have_responded = true;
+        state.last_sent_heads = ours;
+        state.in_flight = true;
+        entry.started = true;
+        Some(
+            Message::Sync {
+                sender_id: self.me.clone(),
+                target_id: relay,
+                document_id: id,
+                data: message.encode(),
+            }
+            .encode(),
+        )
+    }
+
+    /// Takes a message from the relay about document `id` without the document, when it only says the
+    /// relay is exactly where this device is (`heads`, not loaded) and that nothing is owed either way —
+    /// what the relay answers [`SyncClient::resume_message`] when nothing changed. The state then is
+    /// what [`SyncClient::apply`] would leave, and there is nothing to answer. Returns `false` (nothing
+    /// taken) for any other message: load the document and apply it.
+    pub fn take_in_step(
+        &mut self,
+        id: DocumentId,
+        heads: &[ChangeHash],
+        message: &am_sync::Message,
+    ) -> bool {
+        let Some(entry) = self.docs.get_mut(&id) else { return false };
+        let state = &mut entry.state;
+        let sorted = |hashes: &[ChangeHash]| {
+            let mut hashes = hashes.to_vec();
+            hashes.sort_unstable();
+            hashes
+        };
+        let ours = sorted(heads);
+        let where_we_are = !ours.is_empty()
+            && message.changes.is_empty()
+            && message.need.is_empty()
+            && sorted(&message.heads) == ours
+            && !message.have.is_empty()
+            && message.have.iter().all(|have| sorted(&have.last_sync) == ours)
+            && state.sent_hashes.is_empty()
+            && state.last_sent_heads == ours
+            && !state.read_only;
+        if !where_we_are {
+            return false;
+        }
+        // As `receive_sync_message` sets them for a message that changes nothing.
+        state.in_flight = false;
+        if let Some(flags) = message.flags {
+            let mut capabilities = vec![am_sync::Capability::MessageV2];
+            if flags.contains(am_sync::MessageFlags::SUPPORTS_SYNC_RESET) {
+                capabilities.push(am_sync::Capability::SyncReset);
+            }
+            state.their_capabilities = Some(capabilities);
+            state.peer_read_only = flags.contains(am_sync::MessageFlags::READ_ONLY);
+        }
+        state.last_sent_heads.clone_from(&message.heads);
+        state.shared_heads.clone_from(&message.heads);
+        state.their_have = Some(message.have.clone());
+        state.their_heads = Some(message.heads.clone());
+        state.their_need = Some(message.need.clone());
+        true
+    }
+
     /// Applies a sync message from the relay to `doc`.
     pub fn apply(
         &mut self,
@@ -177,6 +282,47 @@ impl SyncClient {
             && self.relay_heads(id).is_some_and(|theirs| {
                 theirs.iter().all(|head| doc.get_change_by_hash(head).is_some())
             })
+    }
+
+    /// Whether this device, holding `heads` of document `id`, and the relay hold the same history — the
+    /// same answer as [`SyncClient::in_step`] without the document at hand: the relay has all of ours
+    /// and we have all of its exactly when both name the same heads (no head is an ancestor of another).
+    pub fn in_step_at(&self, id: DocumentId, heads: &[ChangeHash]) -> bool {
+        self.relay_heads(id).is_some_and(|theirs| {
+            let mut theirs = theirs.to_vec();
+            let mut ours = heads.to_vec();
+            theirs.sort_unstable();
+            ours.sort_unstable();
+            theirs.dedup();
+            ours.dedup();
+            theirs == ours
+        })
+    }
+
+    /// Document `id`'s whole sync state, for a worker to apply a message with
+    /// ([`crate::offload::WholeDocument`]).
+    pub fn state_for(&self, id: DocumentId) -> SyncState {
+        self.docs.get(&id).map(|entry| SyncState::of(&entry.state)).unwrap_or_default()
+    }
+
+    /// Takes over the sync state a worker ended with after applying a message to document `id`, and
+    /// returns the frame carrying its reply to the relay, if any — as [`SyncClient::apply`] followed
+    /// by [`SyncClient::message_for`] would have.
+    pub fn adopt(
+        &mut self,
+        id: DocumentId,
+        state: &SyncState,
+        reply: Option<Vec<u8>>,
+    ) -> Result<Option<Vec<u8>>, OffloadError> {
+        let state = state.to_state()?;
+        let entry = self.docs.entry(id).or_default();
+        entry.state = state;
+        let (Some(data), Some(relay)) = (reply, self.relay.clone()) else { return Ok(None) };
+        entry.started = true;
+        Ok(Some(
+            Message::Sync { sender_id: self.me.clone(), target_id: relay, document_id: id, data }
+                .encode(),
+        ))
     }
 
     /// The heads the relay last told us for `id`, if it did on this or an earlier connection.
@@ -488,6 +634,120 @@ mod tests {
         let Message::Sync { data, .. } = Message::decode(&first).unwrap() else { panic!() };
         let message = am_sync::Message::decode(&data).unwrap();
         assert!(message.have.is_empty() || message.have[0].last_sync.is_empty());
+    }
+
+    #[test]
+    fn a_document_merged_by_a_worker_continues_the_conversation_where_apply_would() {
+        let id = DocumentId([8; 16]);
+        let mut relay = Peer { doc: Automerge::new(), state: am_sync::State::new() };
+        let mut source = AutoCommit::new();
+        for i in 0..100 {
+            source.put(ROOT, format!("k{i}"), i).unwrap();
+        }
+        relay.doc = Automerge::load(&source.save()).unwrap();
+
+        // A new device asks; the relay sends everything; a worker applies it.
+        let mut client = connected();
+        let mut empty = crate::document::new_document();
+        let ask = client.message_for(id, &mut empty).unwrap();
+        let offer = relay.answer(&ask).unwrap();
+        let Event::Sync { document, message } = client.receive(&offer).unwrap() else { panic!() };
+        let job = crate::offload::WholeDocument {
+            key: "parties/0".into(),
+            state: client.state_for(document),
+            message: message.encode(),
+        };
+        let merged = crate::offload::merge_whole(&job).unwrap();
+        assert!(!client.in_step_at(id, &merged.heads()), "the relay has not heard from us yet");
+        let reply = client.adopt(id, &merged.state, merged.reply.clone()).unwrap().unwrap();
+        assert_eq!(Message::decode(&reply).unwrap().kind(), "sync");
+        assert!(relay.answer(&reply).is_none(), "the relay has nothing more to send");
+        assert!(client.in_step_at(id, &merged.heads()));
+        assert!(!client.in_step_at(id, &[]));
+
+        // Later, the page loads the stored snapshot and the conversation goes on as usual.
+        let mut doc = crate::document::load_document(&merged.snapshot).unwrap();
+        assert!(client.in_step(id, &mut doc));
+        relay
+            .doc
+            .transact::<_, _, automerge::AutomergeError>(|tx| {
+                tx.put(ROOT, "late", "from a colleague")?;
+                Ok(())
+            })
+            .unwrap();
+        relay.state.have_responded = false;
+        let push = relay.doc.generate_sync_message(&mut relay.state).unwrap();
+        client.apply(id, &mut doc, push).unwrap();
+        settle(&mut client, id, &mut doc, &mut relay);
+        assert_eq!(doc.get_heads(), relay.doc.get_heads());
+        assert!(client.in_step(id, &mut doc));
+    }
+
+    #[test]
+    fn a_resumed_document_is_announced_without_loading_it_exactly_as_automerge_would() {
+        let id = DocumentId([9; 16]);
+        let mut relay = Peer { doc: Automerge::new(), state: am_sync::State::new() };
+        let mut doc = AutoCommit::new();
+        for i in 0..50 {
+            doc.put(ROOT, format!("k{i}"), i).unwrap();
+            doc.commit();
+        }
+        let mut before = connected();
+        settle(&mut before, id, &mut doc, &mut relay);
+        before.disconnected();
+        let points = before.resume_points();
+
+        // Two reloads from the same points: one loads the document, one does not.
+        let (mut loading, mut not_loading) = (connected(), connected());
+        loading.resume(&points);
+        not_loading.resume(&points);
+        let heads = doc.get_heads();
+        let expected = loading.message_for(id, &mut doc).unwrap();
+        let built = not_loading.resume_message(id, &heads).unwrap();
+        assert_eq!(built, expected, "the same frame, byte for byte");
+        assert_eq!(
+            not_loading.docs[&id].state, loading.docs[&id].state,
+            "and the same state after"
+        );
+        assert!(not_loading.resume_message(id, &heads).is_none(), "only as the first message");
+
+        // The relay, in a new connection, answers it as it answers the loaded one.
+        relay.state = am_sync::State::new();
+        let answer = relay.answer(&built);
+        relay.state = am_sync::State::new();
+        assert_eq!(answer, relay.answer(&expected));
+
+        // The relay's answer when nothing changed is taken without the document too, leaving the
+        // state `apply` leaves, and nothing to say.
+        let Some(reply) = answer else { panic!("the relay answers a resumed document") };
+        let (Event::Sync { message: taken, .. }, Event::Sync { message: applied, .. }) =
+            (not_loading.receive(&reply).unwrap(), loading.receive(&reply).unwrap())
+        else {
+            panic!("a sync message")
+        };
+        assert!(not_loading.take_in_step(id, &heads, &taken));
+        loading.apply(id, &mut doc, applied).unwrap();
+        assert_eq!(not_loading.docs[&id].state, loading.docs[&id].state);
+        assert!(loading.message_for(id, &mut doc).is_none(), "nothing to answer");
+        assert!(not_loading.in_step_at(id, &heads));
+        // A colleague's change is never taken without the document.
+        relay
+            .doc
+            .transact::<_, _, automerge::AutomergeError>(|tx| {
+                tx.put(ROOT, "colleague", 1)?;
+                Ok(())
+            })
+            .unwrap();
+        let news = relay.doc.generate_sync_message(&mut relay.state).unwrap();
+        assert!(!news.changes.is_empty());
+        assert!(!not_loading.take_in_step(id, &heads, &news));
+
+        // Heads other than the resume point (or no resume point) need the document.
+        let mut other = connected();
+        other.resume(&points);
+        doc.put(ROOT, "late", 1).unwrap();
+        assert!(other.resume_message(id, &doc.get_heads()).is_none());
+        assert!(connected().resume_message(id, &heads).is_none());
     }
 
     #[test]

@@ -290,8 +290,8 @@ impl Session {
         data: &[u8],
         request: bool,
     ) -> Result<(), Closing> {
-        let message = am_sync::Message::decode(data)
-            .map_err(|error| Closing(format!("not an Automerge sync message: {error}")))?;
+        let message = rapport_core::protocol::decode_sync_message(data)
+            .map_err(|error| Closing(error.to_string()))?;
         let writes = message.changes.iter().any(|change| !change.is_empty());
         if writes && !self.membership.role.writes() {
             return Err(Closing("viewers cannot change documents".into()));

@@ -142,6 +142,31 @@ async fn tickets_workspaces_roles_and_bad_frames_are_enforced_per_connection() {
         panic!("no error")
     };
     assert_eq!(message, "the first message must be join");
+    // A sync message Automerge decodes but would panic on (a bloom filter with entries and no bits:
+    // a remainder by zero when the relay answers — in a release build, an abort of the whole relay).
+    let mut sly = connect(&address, &ticket(&address, &owner, WS).await, "sly").await.unwrap();
+    let poisoned = am_sync::Message {
+        heads: vec![],
+        need: vec![],
+        have: vec![am_sync::Have {
+            last_sync: vec![],
+            bloom: am_sync::BloomFilter::try_from(&[1u8, 0, 1][..]).unwrap(),
+        }],
+        changes: am_sync::ChunkList::empty(),
+        flags: None,
+        version: am_sync::MessageVersion::V1,
+    };
+    let frame = Message::Sync {
+        sender_id: "sly".into(),
+        target_id: "rapport-relay".into(),
+        document_id: id,
+        data: poisoned.encode(),
+    };
+    sly.send(Frame::Binary(frame.encode().into())).await.unwrap();
+    let Some(Message::Error { message }) = receive(&mut sly, Duration::from_secs(5)).await else {
+        panic!("no error")
+    };
+    assert!(message.contains("bloom filter"), "{message}");
 
     // Everyone else carries on: the owner's connection still syncs, and the document was not changed.
     doc.put(ROOT, "more", 1).unwrap();

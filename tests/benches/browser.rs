@@ -6,7 +6,7 @@
 //! Run with `scripts/bench-browser` (it builds the app and the relay first). `RAPPORT_BENCH_PARTIES` sets
 //! the demo size (default 10,000 parties, with 5× interactions, ÷5 deals, ÷2 tasks); the demo is cached in
 //! `~/.cache/rapport/bench-relay` so only the first run generates it. `RAPPORT_BENCH_ONLY=import` runs the
-//! CSV import alone.
+//! CSV import alone, `=scroll` the list's scrolling, `=sync` the upload and a new device's pull.
 
 // The report on the terminal is what this program is for.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
@@ -74,7 +74,7 @@ fn cache_dir() -> PathBuf {
 
 async fn measure(harness: &Harness, parties: usize) -> E2eResult<String> {
     // `RAPPORT_BENCH_ONLY=import` times the CSV import alone (with a small demo, a quick run);
-    // `RAPPORT_BENCH_ONLY=scroll` the list's scrolling alone.
+    // `RAPPORT_BENCH_ONLY=scroll` the list's scrolling alone, `=sync` the upload and the pull.
     let only = std::env::var("RAPPORT_BENCH_ONLY").unwrap_or_default();
     if only == "import" {
         return import_csv(harness, IMPORT_ROWS).await;
@@ -92,6 +92,10 @@ async fn measure(harness: &Harness, parties: usize) -> E2eResult<String> {
     );
     if only == "scroll" {
         report += &scroll_the_list(&browser, parties).await?;
+        return Ok(report);
+    }
+    if only == "sync" {
+        report += &sync_through_the_relay(harness, &browser, parties).await?;
         return Ok(report);
     }
     let transfer = browser.eval(FIRST_LOAD_TRANSFER).await?;
@@ -210,7 +214,7 @@ async fn measure(harness: &Harness, parties: usize) -> E2eResult<String> {
     }
     // The edits above added EDITS people.
     report += &scroll_the_list(&browser, parties + EDITS).await?;
-    report += &sync_through_the_relay(harness, &browser, parties).await?;
+    report += &sync_through_the_relay(harness, &browser, parties + EDITS).await?;
     report += &import_csv(harness, IMPORT_ROWS).await?;
     let errors = browser.console_errors().await?;
     if !errors.is_empty() {
@@ -227,6 +231,7 @@ async fn sync_through_the_relay(
     browser: &Browser,
     parties: usize,
 ) -> E2eResult<String> {
+    // `parties`: everyone the uploading browser holds (the demo, and whoever the edits added).
     let mut report = String::new();
     let email = "bench@example.test";
     browser.open("/settings").await?;
@@ -255,19 +260,35 @@ async fn sync_through_the_relay(
     let synced = started.elapsed().as_secs_f64();
     // Read before navigating: the record belongs to the page that did the pull.
     let long_tasks = device.eval(LONG_TASKS).await?;
+    let in_worker =
+        device.eval("return performance.getEntriesByName('rapport:worker-merge').length;").await?;
     // In-app navigation: a reload would interrupt whatever the engine still stores.
     device.by_testid("nav-parties").await?.click().await?;
-    // The workspace holds the demo and the people the edit benchmark above added.
-    if let Err(error) = wait_for_count(&device, parties + EDITS, 300).await {
+    if let Err(error) = wait_for_count(&device, parties, 300).await {
         let shown = device.eval(PAGE_STATE).await?;
         return Err(E2eError::Setup(format!("{error}; the new device shows {shown}")));
     }
     let listed = started.elapsed().as_secs_f64();
+    // The same device starts again: everything is stored and where each conversation stopped is kept,
+    // so reconnecting should load no document to say where it stands.
+    let started = Instant::now();
+    device.open("/settings").await?;
+    wait_until("the restarted device to be in step", 300, || async {
+        Ok((sync_status(&device).await?.0 == "synced").then_some(()))
+    })
+    .await?;
+    let restarted = started.elapsed().as_secs_f64();
+    let restart_tasks = device.eval(LONG_TASKS).await?;
+    let loaded = device
+        .eval("return performance.getEntriesByName('rapport:document-loaded').length;")
+        .await?;
     report += &format!(
         "a new device (browser) pulls the workspace, from \"use on this device\": synced {synced:.1} s, \
-         all {} listed {listed:.1} s\n\
-         \x20 main-thread long tasks (> 50 ms) on the new device until synced: {long_tasks}\n",
-        parties + EDITS
+         all {parties} listed {listed:.1} s\n\
+         \x20 documents merged in the Web Worker: {in_worker}\n\
+         \x20 main-thread long tasks (> 50 ms) on the new device until synced: {long_tasks}\n\
+         the same device restarted (a reload), to synced again: {restarted:.1} s; documents loaded: \
+         {loaded}; long tasks (opening included): {restart_tasks}\n"
     );
     Ok(report)
 }

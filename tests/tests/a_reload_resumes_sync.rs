@@ -1,9 +1,11 @@
 //! A device keeps where each document's conversation with the relay stopped, so a reload resumes it
 //! instead of starting over: the points are stored once the device is in step, survive the reload, and
-//! the device syncs on from them (a new edit reaches a second device).
+//! the device syncs on from them without loading a document to say where it stands (a new edit reaches
+//! a second device).
 
 use rapport_e2e::flows::{
-    add_party, nothing_unsynced, sign_in_on_another_device, sign_up_and_upload,
+    add_party, nothing_unsynced, set_network, sign_in_on_another_device, sign_up_and_upload,
+    sync_state,
 };
 use rapport_e2e::pages::AppShell;
 use rapport_e2e::{Browser, E2eResult, Viewport, run, wait_until};
@@ -55,9 +57,21 @@ async fn a_reload_resumes_each_conversation_where_it_stopped() {
         .await?;
         assert!(points.iter().all(|(id, state)| !id.is_empty() && state.len() > 4), "{points:?}");
 
-        // A reload: the points are still there, and the device syncs on from them.
+        // A tunnel: the points are kept on the disconnect too, so they are where every document stands.
+        set_network(&phone, false).await?;
+        sync_state(&phone, "offline", 10).await?;
+        set_network(&phone, true).await?;
+        sync_state(&phone, "synced", 30).await?;
+
+        // A reload: the points are still there, and the device syncs on from them — saying where each
+        // document stands without loading any of them.
         AppShell::open(&phone, "/parties").await?;
         nothing_unsynced(&phone).await?;
+        sync_state(&phone, "synced", 30).await?;
+        let loaded = phone
+            .eval("return performance.getEntriesByName('rapport:document-loaded').length;")
+            .await?;
+        assert_eq!(loaded.as_u64(), Some(0), "documents loaded to resume");
         assert!(resume_points(&phone).await?.len() >= points.len());
         add_party(&phone, "After the reload").await?;
         nothing_unsynced(&phone).await?;

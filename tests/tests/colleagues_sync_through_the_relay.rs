@@ -5,8 +5,8 @@
 
 use rapport_e2e::flows::{
     add_party, click_when_enabled, conflict_choices, create_account, field_becomes,
-    nothing_unsynced, open_record, party_count, set_field, sign_in_on_another_device,
-    sign_up_and_upload, sync_state, sync_status,
+    nothing_unsynced, open_record, party_count, set_field, sign_in, sign_up_and_upload, sync_state,
+    sync_status,
 };
 use rapport_e2e::pages::AppShell;
 use rapport_e2e::{Viewport, run, wait_until};
@@ -109,10 +109,25 @@ async fn colleagues_see_edits_live_and_converge_after_the_relay_returns() {
 
         // A third device: Boris signs in on a laptop and receives the whole workspace.
         let laptop = harness.browser(Viewport::Desktop).await?;
-        sign_in_on_another_device(&laptop, "boris@example.test").await?;
+        AppShell::open(&laptop, "/settings").await?;
+        sign_in(&laptop, "boris@example.test").await?;
+        click_when_enabled(&laptop, "open-workspace").await?;
+        sync_state(&laptop, "synced", 30).await?;
+        // The documents arrived whole, and the Web Worker merged them, not the page.
+        let merged = laptop
+            .eval("return performance.getEntriesByName('rapport:worker-merge').length;")
+            .await?;
+        assert!(merged.as_u64().unwrap_or(0) >= 1, "documents merged in the worker: {merged}");
+        laptop.by_testid("nav-parties").await?.click().await?;
         party_count(&laptop, 2).await?;
         open_record(&laptop, "Acme (Boris)").await?;
         field_becomes(&laptop, "party-phone", "+49 30 1234567", 10).await?;
+        // What a colleague changes next reaches the laptop live: the conversation the worker took
+        // part in goes on on the page.
+        set_field(&anna, "party-phone", "+49 30 7654321").await?;
+        anna.by_testid("save-party").await?.click().await?;
+        field_becomes(&laptop, "party-phone", "+49 30 7654321", 10).await?;
+        nothing_unsynced(&laptop).await?;
         Ok(())
     })
     .await;
