@@ -40,7 +40,7 @@ pub struct PeerMetadata {
 /// The heads some storage has of a document, as gossiped in `remote-heads-changed`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RemoteHeads {
-    /// Change hashes, hex encoded.
+    /// Change hashes as automerge-repo 2 writes them: base58check ([`encode_heads`]).
     pub heads: Vec<String>,
     /// Milliseconds since the Unix epoch on the peer that first sent them.
     pub timestamp: u64,
@@ -382,6 +382,12 @@ impl Fields {
 
 fn text_list(value: Option<&Value>) -> Option<Vec<String>> {
     value?.as_array()?.iter().map(|item| item.as_text().map(str::to_owned)).collect()
+}
+
+/// Heads as automerge-repo 2 writes them in `remote-heads-changed` (its `encodeHeads`): each change hash
+/// in base58check.
+pub fn encode_heads(heads: &[automerge::ChangeHash]) -> Vec<String> {
+    heads.iter().map(|hash| bs58::encode(hash.0).with_check().into_string()).collect()
 }
 
 /// Why an Automerge sync message from a peer is refused.

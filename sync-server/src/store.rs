@@ -67,6 +67,13 @@ const MIGRATIONS: &[&str] = &[
         bytes BLOB NOT NULL
     );
     CREATE INDEX chunks_by_document ON chunks(document_id, seq);",
+    // 4: facts about this relay: its storage id (automerge-repo peers subscribe to a storage's heads by
+    // it), random and fixed when the database is created.
+    "CREATE TABLE relay (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    INSERT INTO relay (key, value) VALUES ('storage_id', lower(hex(randomblob(16))));",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -500,6 +507,12 @@ pub fn append_chunk(connection: &mut Connection, id: &str, bytes: &[u8]) -> Resu
     Ok(())
 }
 
+/// This relay's storage id: the same across restarts, different for every database.
+pub fn relay_storage_id(connection: &mut Connection) -> Result<String, StoreError> {
+    Ok(connection
+        .query_row("SELECT value FROM relay WHERE key = 'storage_id'", [], |row| row.get(0))?)
+}
+
 /// Every chunk of document `id`, oldest first.
 pub fn load_chunks(connection: &mut Connection, id: &str) -> Result<Vec<Vec<u8>>, StoreError> {
     let mut statement =
@@ -577,7 +590,7 @@ mod tests {
         drop(connection);
         assert!(matches!(
             Store::open(dir.path()),
-            Err(StoreError::NewerSchema { found: 99, known: 3 })
+            Err(StoreError::NewerSchema { found: 99, known: 4 })
         ));
         let connection = Connection::open(dir.path().join(DATABASE_FILE)).unwrap();
         let version: i64 =

@@ -24,7 +24,9 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rapport_core::layout::DocumentId;
-use rapport_core::protocol::{MAX_FRAME_BYTES, Message, PROTOCOL_VERSION};
+use rapport_core::protocol::{
+    MAX_FRAME_BYTES, Message, PROTOCOL_VERSION, PeerMetadata, RemoteHeads,
+};
 use serde::Deserialize;
 use tokio::sync::{Mutex, mpsc};
 
@@ -112,6 +114,8 @@ impl Hub {
 struct LiveDocument {
     doc: Automerge,
     peers: HashMap<u64, Peer>,
+    /// The heads last announced for this document per storage id (heads gossip), so only a change is.
+    gossiped: HashMap<String, Vec<automerge::ChangeHash>>,
 }
 
 #[derive(Debug)]
@@ -119,7 +123,16 @@ struct Peer {
     peer_id: String,
     state: am_sync::State,
     outbox: mpsc::Sender<Vec<u8>>,
+    /// The storage id its peer announced in `join` (none for an ephemeral peer).
+    storage_id: Option<String>,
+    /// Storage ids whose heads its peer asked to hear about (`remote-subscription-change`).
+    subscriptions: Subscriptions,
 }
+
+/// A connection's heads-gossip subscriptions, shared by its session and its entries in live documents.
+type Subscriptions = Arc<std::sync::Mutex<std::collections::HashSet<String>>>;
+/// Storage ids one connection may subscribe to at once.
+const MAX_SUBSCRIPTIONS: usize = 1_000;
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct TicketQuery {
@@ -186,7 +199,16 @@ async fn serve(state: AppState, socket: WebSocket, account: i64, membership: Mem
         let _ = sink.close().await;
     });
     let revoked = state.hub.register(connection, &membership.workspace, account);
-    let mut session = Session { state, connection, membership, outbox, peer_id: None };
+    let mut session = Session {
+        state,
+        connection,
+        membership,
+        outbox,
+        peer_id: None,
+        storage_id: None,
+        relay_storage_id: String::new(),
+        subscriptions: Subscriptions::default(),
+    };
     tracing::info!(connection, account, workspace = %session.membership.workspace, "sync socket open");
     let outcome = tokio::select! {
         outcome = session.run(&mut stream) => outcome,
@@ -209,6 +231,11 @@ struct Session {
     outbox: mpsc::Sender<Vec<u8>>,
     /// Set by `join`.
     peer_id: Option<String>,
+    /// The storage id the peer announced in `join`, if it keeps one.
+    storage_id: Option<String>,
+    /// This relay's own storage id, announced in `peer`.
+    relay_storage_id: String,
+    subscriptions: Subscriptions,
 }
 
 impl Session {
@@ -249,19 +276,30 @@ impl Session {
 
     async fn handle(&mut self, message: Message) -> Result<(), Closing> {
         let Some(me) = self.peer_id.clone() else {
-            let Message::Join { sender_id, supported_protocol_versions, .. } = message else {
+            let Message::Join { sender_id, supported_protocol_versions, metadata } = message else {
                 return Err(Closing("the first message must be join".into()));
             };
             if !supported_protocol_versions.iter().any(|v| v == PROTOCOL_VERSION) {
                 return Err(Closing("unsupported protocol version; this relay speaks 1".into()));
             }
             self.peer_id = Some(sender_id.clone());
+            self.storage_id = metadata
+                .filter(|m| !m.is_ephemeral)
+                .and_then(|m| m.storage_id)
+                .filter(|id| !id.is_empty() && id.len() <= 128);
+            self.relay_storage_id =
+                self.state.store.run(store::relay_storage_id).await.map_err(|error| {
+                    Closing(format!("the relay could not read its storage id: {error}"))
+                })?;
             return self
                 .send(&Message::Peer {
                     sender_id: RELAY_PEER_ID.into(),
                     target_id: sender_id,
                     selected_protocol_version: PROTOCOL_VERSION.into(),
-                    metadata: None,
+                    metadata: Some(PeerMetadata {
+                        storage_id: Some(self.relay_storage_id.clone()),
+                        is_ephemeral: false,
+                    }),
                 })
                 .await;
         };
@@ -278,8 +316,24 @@ impl Session {
                 self.forward_ephemeral(&me, count, session_id, document_id, data).await;
                 Ok(())
             }
-            // Heads gossip is not implemented; such messages are ignored.
-            _ => Ok(()),
+            Message::RemoteSubscriptionChange { add, remove, .. } => {
+                let mut subscriptions =
+                    self.subscriptions.lock().unwrap_or_else(|poison| poison.into_inner());
+                for storage in remove {
+                    subscriptions.remove(&storage);
+                }
+                for storage in add {
+                    if subscriptions.len() >= MAX_SUBSCRIPTIONS {
+                        return Err(Closing("too many heads subscriptions".into()));
+                    }
+                    subscriptions.insert(storage);
+                }
+                Ok(())
+            }
+            // Heads a peer heard of elsewhere are not passed on: a device hears what it needs from
+            // the relay's own storage and from the peers syncing through it.
+            Message::RemoteHeadsChanged { .. } => Ok(()),
+            Message::Peer { .. } | Message::DocUnavailable { .. } | Message::Error { .. } => Ok(()),
         }
     }
 
@@ -312,6 +366,8 @@ impl Session {
             peer_id: me.to_owned(),
             state: am_sync::State::new(),
             outbox: self.outbox.clone(),
+            storage_id: self.storage_id.clone(),
+            subscriptions: self.subscriptions.clone(),
         });
         let before = live.doc.get_heads();
         live.doc
@@ -353,7 +409,64 @@ impl Session {
         for connection in gone {
             live.peers.remove(&connection);
         }
+        // Heads gossip: the sender's storage now holds the heads it just told us, and after a change
+        // the relay's own storage holds new ones; whoever syncs this document and subscribed to that
+        // storage hears of it.
+        let theirs = live
+            .peers
+            .get(&self.connection)
+            .and_then(|peer| Some((peer.storage_id.clone()?, peer.state.their_heads.clone()?)));
+        if let Some((storage, heads)) = theirs {
+            self.gossip(live, id, storage, heads);
+        }
+        if changed {
+            let heads = live.doc.get_heads();
+            self.gossip(live, id, self.relay_storage_id.clone(), heads);
+        }
         Ok(())
+    }
+
+    /// Tells every other peer of document `id` subscribed to `storage` that it now holds `heads`,
+    /// if that is news.
+    fn gossip(
+        &self,
+        live: &mut LiveDocument,
+        id: DocumentId,
+        storage: String,
+        heads: Vec<automerge::ChangeHash>,
+    ) {
+        if live.gossiped.get(&storage) == Some(&heads) {
+            return;
+        }
+        let timestamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|since| since.as_millis() as u64)
+            .unwrap_or_default();
+        let encoded = rapport_core::protocol::encode_heads(&heads);
+        for (connection, peer) in &live.peers {
+            let subscribed = peer
+                .subscriptions
+                .lock()
+                .unwrap_or_else(|poison| poison.into_inner())
+                .contains(&storage);
+            if *connection == self.connection && storage != self.relay_storage_id || !subscribed {
+                continue;
+            }
+            let frame = Message::RemoteHeadsChanged {
+                sender_id: RELAY_PEER_ID.into(),
+                target_id: peer.peer_id.clone(),
+                document_id: id,
+                new_heads: std::collections::BTreeMap::from([(
+                    storage.clone(),
+                    RemoteHeads { heads: encoded.clone(), timestamp },
+                )]),
+            }
+            .encode();
+            if peer.outbox.try_send(frame).is_ok() {
+                self.state.hub.counters.messages_sent.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        live.gossiped.insert(storage, heads);
     }
 
     /// Passes presence (cursors, "who is viewing") to the other sockets syncing the same document. Only
@@ -426,7 +539,11 @@ impl Session {
             doc.load_incremental(&chunk)
                 .map_err(|error| Closing(format!("a stored document is damaged: {error}")))?;
         }
-        let live = Arc::new(Mutex::new(LiveDocument { doc, peers: HashMap::new() }));
+        let live = Arc::new(Mutex::new(LiveDocument {
+            doc,
+            peers: HashMap::new(),
+            gossiped: HashMap::new(),
+        }));
         documents.insert(id, live.clone());
         Ok(live)
     }

@@ -1,6 +1,7 @@
 //! The official JavaScript automerge-repo 2.5 (with its websocket adapter, from npm) syncs with the relay
 //! in both directions: a document it creates reaches a Rust peer through the relay, and a document a Rust
-//! peer wrote is found by it. Needs `tests/interop/node_modules` (installed by `scripts/bootstrap`).
+//! peer wrote is found by it; and heads gossip: a peer subscribed to another's storage hears of its new
+//! heads through the relay. Needs `tests/interop/node_modules` (installed by `scripts/bootstrap`).
 
 mod common;
 
@@ -84,4 +85,27 @@ async fn javascript_automerge_repo_syncs_with_the_relay_both_ways() {
     assert!(output.status.success(), "{printed} {}", String::from_utf8_lossy(&output.stderr));
     let json: serde_json::Value = serde_json::from_str(printed.trim()).unwrap();
     assert_eq!(json["name"], "Made in Rust");
+}
+
+#[tokio::test]
+async fn javascript_peers_hear_each_others_heads_through_the_relay() {
+    let data = tempfile::tempdir().unwrap();
+    let (address, _server) = start(data.path()).await;
+    let (owner, member, _) = workspace_with_member(&address).await;
+    let url = |ticket: String| format!("ws://{address}/api/sync?ticket={ticket}");
+    let writer = url(ticket(&address, &owner, WS).await);
+    let watcher = url(ticket(&address, &member, WS).await);
+    let run = node(&writer, "gossip", &watcher).output();
+    let output = tokio::time::timeout(Duration::from_secs(60), run).await.unwrap().unwrap();
+    let printed = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{printed} {}", String::from_utf8_lossy(&output.stderr));
+    let heard: serde_json::Value = serde_json::from_str(printed.trim()).unwrap();
+    // The relay announces a storage of its own, and the watcher heard the writer's newest heads.
+    assert!(heard["relayStorage"].as_str().is_some_and(|id| id.len() == 32), "{heard}");
+    assert_eq!(heard["heardOfWriter"], heard["writerHeads"], "{heard}");
+
+    // The relay's storage id is kept in its database: a restart announces the same one.
+    let store = rapport_sync_server::store::Store::open(data.path()).unwrap();
+    let kept = store.run(rapport_sync_server::store::relay_storage_id).await.unwrap();
+    assert_eq!(heard["relayStorage"].as_str(), Some(kept.as_str()));
 }
