@@ -468,40 +468,15 @@ impl<'a> Connection<'a> {
             Event::Sync { document, message } => {
                 let Some(key) = self.documents.get(&document).copied() else { return Ok(()) };
                 // The relay says it is where we are: nothing to merge, no document to load.
-                if let Some(heads) = local::stored_heads(self.shared, key)
-                    && self.client.take_in_step(document, &heads, &message)
-                {
-                    self.settle(key).await;
-                    self.report_status();
-                    self.keep_resume_points();
-                    return Ok(());
-                }
-                if self.merge_in_worker(key, document, &message, sink).await? {
-                    self.dirty = true;
-                    self.settle(key).await;
-                    self.report_status();
-                    self.keep_resume_points();
-                    return Ok(());
-                }
-                let client = &mut *self.client;
-                let changed = local::merge_remote(self.shared, key, |doc| {
-                    client.apply(document, doc, message)
-                })
-                .await;
-                match changed {
-                    Ok(true) => {
+                let in_step = local::stored_heads(self.shared, key)
+                    .is_some_and(|heads| self.client.take_in_step(document, &heads, &message));
+                if !in_step {
+                    if self.merge_in_worker(key, document, &message, sink).await? {
                         self.dirty = true;
-                        if key == DocKey::Root {
-                            self.discover(sink).await?;
-                        }
-                    }
-                    Ok(false) => {}
-                    Err(error) => {
-                        let text = td_string!(crate::locale::current(), sync.not_stored, error);
-                        self.workspace.notice.set(Some(text.to_string()));
+                    } else {
+                        self.merge_on_page(key, document, message, sink).await?;
                     }
                 }
-                self.push(key, sink).await?;
                 self.settle(key).await;
             }
             Event::Unavailable(document) => {
@@ -547,6 +522,34 @@ impl<'a> Connection<'a> {
         self.report_status();
         self.keep_resume_points();
         Ok(())
+    }
+
+    /// Applies a sync message on the page (any document the worker does not take), stores it, and
+    /// answers the relay.
+    async fn merge_on_page(
+        &mut self,
+        key: DocKey,
+        document: DocumentId,
+        message: automerge::sync::Message,
+        sink: &mut futures_util::stream::SplitSink<WebSocket, Frame>,
+    ) -> Result<(), Ended> {
+        let client = &mut *self.client;
+        let changed =
+            local::merge_remote(self.shared, key, |doc| client.apply(document, doc, message)).await;
+        match changed {
+            Ok(true) => {
+                self.dirty = true;
+                if key == DocKey::Root {
+                    self.discover(sink).await?;
+                }
+            }
+            Ok(false) => {}
+            Err(error) => {
+                let text = td_string!(crate::locale::current(), sync.not_stored, error);
+                self.workspace.notice.set(Some(text.to_string()));
+            }
+        }
+        self.push(key, sink).await
     }
 
     /// Opens the conversation about document `key` without loading it, when the device holds exactly

@@ -159,10 +159,8 @@ impl SyncClient {
         let relay = self.relay.clone()?;
         let entry = self.docs.get_mut(&id)?;
         let state = &mut entry.state;
-        let mut ours = heads.to_vec();
-        ours.sort_unstable();
-        let mut shared = state.shared_heads.clone();
-        shared.sort_unstable();
+        let ours = as_set(heads);
+        let shared = as_set(&state.shared_heads);
         let fresh = state.their_heads.is_none()
             && state.their_have.as_ref().is_none_or(|have| have.is_empty())
             && state.their_need.is_none()
@@ -218,18 +216,13 @@ impl SyncClient {
     ) -> bool {
         let Some(entry) = self.docs.get_mut(&id) else { return false };
         let state = &mut entry.state;
-        let sorted = |hashes: &[ChangeHash]| {
-            let mut hashes = hashes.to_vec();
-            hashes.sort_unstable();
-            hashes
-        };
-        let ours = sorted(heads);
+        let ours = as_set(heads);
         let where_we_are = !ours.is_empty()
             && message.changes.is_empty()
             && message.need.is_empty()
-            && sorted(&message.heads) == ours
+            && as_set(&message.heads) == ours
             && !message.have.is_empty()
-            && message.have.iter().all(|have| sorted(&have.last_sync) == ours)
+            && message.have.iter().all(|have| as_set(&have.last_sync) == ours)
             && state.sent_hashes.is_empty()
             && state.last_sent_heads == ours
             && !state.read_only;
@@ -288,15 +281,7 @@ impl SyncClient {
     /// same answer as [`SyncClient::in_step`] without the document at hand: the relay has all of ours
     /// and we have all of its exactly when both name the same heads (no head is an ancestor of another).
     pub fn in_step_at(&self, id: DocumentId, heads: &[ChangeHash]) -> bool {
-        self.relay_heads(id).is_some_and(|theirs| {
-            let mut theirs = theirs.to_vec();
-            let mut ours = heads.to_vec();
-            theirs.sort_unstable();
-            ours.sort_unstable();
-            theirs.dedup();
-            ours.dedup();
-            theirs == ours
-        })
+        self.relay_heads(id).is_some_and(|theirs| as_set(theirs) == as_set(heads))
     }
 
     /// Document `id`'s whole sync state, for a worker to apply a message with
@@ -413,6 +398,14 @@ impl SyncClient {
             .encode(),
         )
     }
+}
+
+/// Heads compared as sets: sorted, each once.
+fn as_set(heads: &[ChangeHash]) -> Vec<ChangeHash> {
+    let mut heads = heads.to_vec();
+    heads.sort_unstable();
+    heads.dedup();
+    heads
 }
 
 #[cfg(test)]

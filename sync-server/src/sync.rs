@@ -59,6 +59,8 @@ pub struct Hub {
     sockets: Arc<std::sync::Mutex<HashMap<u64, OpenSocket>>>,
     /// Counters for `/metrics`.
     pub(crate) counters: Arc<Counters>,
+    /// This relay's storage id, read from the database once (`store::relay_storage_id`).
+    storage_id: Arc<tokio::sync::OnceCell<String>>,
 }
 
 /// What `/metrics` reports besides gauges read from the hub.
@@ -287,10 +289,17 @@ impl Session {
                 .filter(|m| !m.is_ephemeral)
                 .and_then(|m| m.storage_id)
                 .filter(|id| !id.is_empty() && id.len() <= 128);
-            self.relay_storage_id =
-                self.state.store.run(store::relay_storage_id).await.map_err(|error| {
+            let store = &self.state.store;
+            self.relay_storage_id = self
+                .state
+                .hub
+                .storage_id
+                .get_or_try_init(|| store.run(store::relay_storage_id))
+                .await
+                .map_err(|error| {
                     Closing(format!("the relay could not read its storage id: {error}"))
-                })?;
+                })?
+                .clone();
             return self
                 .send(&Message::Peer {
                     sender_id: RELAY_PEER_ID.into(),
