@@ -435,3 +435,24 @@ async fn a_document_merged_by_the_worker_is_stored_shown_and_kept_with_an_edit_m
     let (again, _) = open_fully(&name).await;
     assert_eq!(names(&again, ""), ["Typed Meanwhile", "Worker Two"]);
 }
+
+/// In the browser, search folding removes marks with the browser's own Unicode tables instead of the
+/// crate the native build links; it must fold exactly as the native tests pin, one text at a time and
+/// when the index folds all parties in one call.
+#[wasm_bindgen_test]
+fn search_folds_text_in_the_browser_as_the_native_build_does() {
+    use rapport_core::search::{FOLD_EXAMPLES, SearchIndex, SearchableParty, fold, words};
+
+    for (text, folded) in FOLD_EXAMPLES {
+        assert_eq!(fold(text), *folded, "{text}");
+    }
+    let id = |n: usize| PartyId::from_bytes([n as u8; 16]);
+    let index = SearchIndex::build(FOLD_EXAMPLES.iter().enumerate().map(|(n, (text, _))| {
+        (id(n), SearchableParty { names: vec![text], ..Default::default() })
+    }));
+    for (n, (text, folded)) in FOLD_EXAMPLES.iter().enumerate() {
+        for word in words(folded) {
+            assert!(index.matching(&word).contains(&id(n)), "{text} is found by {word}");
+        }
+    }
+}

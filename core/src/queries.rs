@@ -2,7 +2,7 @@
 //! due, and the pipeline forecast. Pure functions over [`ReadModel`] rows; no document is loaded.
 
 use std::cmp::Reverse;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::ids::{MemberId, PartyId, PipelineId, StageId, Timestamp};
 use crate::layout::Month;
@@ -90,10 +90,14 @@ pub fn parties_page<'m>(
 ) -> (usize, Vec<&'m PartyRow>) {
     let role = filter.role.map(RoleRow::of);
     let tag = filter.tag.as_deref().map(fold);
-    let keep = |row: &&PartyRow| {
+    // The same few tags repeat on thousands of rows: each distinct one is folded once.
+    let mut tag_matches: HashMap<&'m str, bool> = HashMap::new();
+    let keep = |row: &&'m PartyRow| {
         (filter.include_archived || !row.archived)
             && role.is_none_or(|role| row.roles.contains(&role))
-            && tag.as_deref().is_none_or(|tag| row.tags.iter().any(|t| fold(t) == tag))
+            && tag.as_deref().is_none_or(|tag| {
+                row.tags.iter().any(|t| *tag_matches.entry(t).or_insert_with(|| fold(t) == tag))
+            })
             && filter.owner.is_none_or(|owner| row.owner == Some(owner))
             && filter.kind.is_none_or(|kind| row.kind == kind)
     };

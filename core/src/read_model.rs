@@ -361,10 +361,13 @@ impl ReadModel {
     ) -> DocRows {
         let mut damaged: BTreeMap<String, String> =
             self.damaged.remove(&key).unwrap_or_default().into_iter().collect();
+        let mut reindex = BTreeSet::new();
         for (id, party) in written {
             damaged.remove(&id.to_string());
-            self.set_party(id, Some(party_row(id, party)));
+            reindex.extend(self.set_party_row(id, Some(party_row(id, party))));
         }
+        // All of them at once: one pass folding their text (see `SearchIndex::upsert_all`).
+        self.reindex_all(reindex);
         self.finish_refresh(key, doc, damaged)
     }
 
@@ -492,6 +495,14 @@ impl ReadModel {
     }
 
     fn set_party(&mut self, id: PartyId, row: Option<PartyRow>) {
+        for party in self.set_party_row(id, row) {
+            self.reindex(party);
+        }
+    }
+
+    /// Stores a party's row and its memberships; returns the parties whose search terms changed: this
+    /// one, and when it was renamed, the people working there (found by its name).
+    fn set_party_row(&mut self, id: PartyId, row: Option<PartyRow>) -> Vec<PartyId> {
         let old = match row {
             Some(row) => self.parties.insert(id, row),
             None => self.parties.remove(&id),
@@ -510,14 +521,28 @@ impl ReadModel {
                 self.members_of.entry(org).or_default().insert(id);
             }
         }
-        self.reindex(id);
+        let mut changed = vec![id];
         if renamed {
-            // People working here are found by this organisation's name.
-            let members: Vec<PartyId> =
-                self.members_of.get(&id).map(|m| m.iter().copied().collect()).unwrap_or_default();
-            for member in members {
-                self.reindex(member);
+            changed.extend(self.members_of.get(&id).into_iter().flatten().copied());
+        }
+        changed
+    }
+
+    fn reindex_all(&mut self, ids: impl IntoIterator<Item = PartyId>) {
+        if self.search_pending {
+            return;
+        }
+        let mut gone = Vec::new();
+        let mut present = Vec::new();
+        for id in ids {
+            match self.parties.get(&id) {
+                Some(row) => present.push((id, searchable(&self.parties, row))),
+                None => gone.push(id),
             }
+        }
+        self.search.upsert_all(present);
+        for id in gone {
+            self.search.remove(id);
         }
     }
 

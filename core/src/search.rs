@@ -9,9 +9,6 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use unicode_normalization::UnicodeNormalization;
-use unicode_normalization::char::is_combining_mark;
-
 use crate::ids::PartyId;
 
 /// Folds text for matching: lower case, no diacritics.
@@ -21,13 +18,52 @@ pub fn fold(text: &str) -> String {
         return text.to_ascii_lowercase();
     }
     let mut folded = String::with_capacity(text.len());
-    for c in text.nfd().filter(|c| !is_combining_mark(*c)).flat_map(char::to_lowercase) {
+    for c in without_marks(text).chars().flat_map(char::to_lowercase) {
         match stroke_letter(c) {
             Some(base) => folded.push_str(base),
             None => folded.push(c),
         }
     }
     folded
+}
+
+/// Text and its folded form, in many scripts: pinned by the native tests below and by the browser's
+/// (`app/tests/local_workspace.rs`), so both ways of removing marks fold alike.
+#[doc(hidden)]
+pub const FOLD_EXAMPLES: &[(&str, &str)] = &[
+    ("Zoë Łukasiewicz", "zoe lukasiewicz"),
+    ("Пётр Ёлкин", "петр елкин"),
+    ("ООО «Ромашка»", "ооо «ромашка»"),
+    ("Ångström Ærø", "angstrom aero"),
+    ("Crème Brûlée Straße", "creme brulee strasse"),
+    ("Nguyễn Thị Minh Khai", "nguyen thi minh khai"),
+    ("İstanbul Şişli", "istanbul sisli"),
+    ("Ελληνικά Άλφα", "ελληνικα αλφα"),
+    ("हिन्दी", "हनद"),
+    ("ﬁnance №5", "ﬁnance №5"),
+    ("Ａｃｍｅ", "ａｃｍｅ"),
+];
+
+/// `text` in canonical decomposition (NFD) without its combining marks (general category M).
+#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+fn without_marks(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    use unicode_normalization::char::is_combining_mark;
+
+    text.nfd().filter(|c| !is_combining_mark(*c)).collect()
+}
+
+/// `text` in canonical decomposition (NFD) without its combining marks (general category M), by the
+/// browser's own Unicode tables: linking unicode-normalization's put about 50 KB (brotli) of tables on
+/// every phone's first download of the app. `app/tests/local_workspace.rs` checks both agree.
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+fn without_marks(text: &str) -> String {
+    thread_local! {
+        static MARKS: js_sys::RegExp = js_sys::RegExp::new(r"\p{M}", "gu");
+    }
+    MARKS.with(|marks| {
+        js_sys::JsString::from(text).normalize("NFD").replace_by_pattern(marks, "").into()
+    })
 }
 
 /// Latin letters whose diacritic is part of the letter (no canonical decomposition), as people type them
@@ -47,9 +83,33 @@ fn stroke_letter(c: char) -> Option<&'static str> {
     })
 }
 
-/// The words of `text`, folded: runs of letters and digits.
-pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(fold)
+/// The words of `text`, folded: runs of letters and digits. Folded first, then split: one pass over the
+/// whole text (on the page, one call into the browser's Unicode tables instead of one per word), and
+/// text typed in decomposed form ("e" + U+0301) makes the same words as its composed form.
+pub fn words(text: &str) -> Vec<String> {
+    words_of_folded(&fold(text))
+}
+
+fn words_of_folded(folded: &str) -> Vec<String> {
+    folded
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Each of `texts` folded as [`fold`] folds it, in one pass over them all: on the page, building the
+/// index of 10,000 parties makes one call into the browser's Unicode tables instead of 10,000.
+fn fold_all(texts: &[String]) -> Vec<String> {
+    // Canonical decomposition never reorders across a character without combining class, like NUL, and
+    // folding never makes one: the folded whole splits back into as many texts.
+    const SEPARATOR: char = '\0';
+    if texts.iter().any(|text| text.contains(SEPARATOR)) {
+        return texts.iter().map(|text| fold(text)).collect();
+    }
+    let folded: Vec<String> = fold(&texts.join("\0")).split(SEPARATOR).map(str::to_owned).collect();
+    debug_assert_eq!(folded.len(), texts.len().max(1));
+    folded.into_iter().take(texts.len()).collect()
 }
 
 /// The terms a phone number is found by: its digits, and the digits without a leading country code.
@@ -76,12 +136,21 @@ pub struct SearchableParty<'a> {
 }
 
 impl SearchableParty<'_> {
+    /// Names, emails and tags as one text: words never span the line breaks between them.
+    fn text(&self) -> String {
+        let texts: Vec<&str> =
+            self.names.iter().chain(&self.emails).chain(&self.tags).copied().collect();
+        texts.join("\n")
+    }
+
     /// Every term the party is found under, sorted, without repeats.
     fn terms(&self) -> Vec<String> {
-        let mut terms = Vec::new();
-        for text in self.names.iter().chain(&self.emails).chain(&self.tags) {
-            terms.extend(words(text));
-        }
+        self.terms_of_folded(&fold(&self.text()))
+    }
+
+    /// [`Self::terms`], given [`Self::text`] folded.
+    fn terms_of_folded(&self, folded_text: &str) -> Vec<String> {
+        let mut terms = words_of_folded(folded_text);
         for email in &self.emails {
             // The whole address too, so a pasted address matches exactly.
             terms.push(fold(email));
@@ -109,10 +178,12 @@ impl SearchIndex {
     pub fn build<'a>(
         parties: impl IntoIterator<Item = (PartyId, SearchableParty<'a>)>,
     ) -> SearchIndex {
+        let parties: Vec<(PartyId, SearchableParty<'a>)> = parties.into_iter().collect();
+        let texts: Vec<String> = parties.iter().map(|(_, party)| party.text()).collect();
         let mut terms_of = HashMap::new();
         let mut entries = Vec::new();
-        for (id, party) in parties {
-            let terms = party.terms();
+        for ((id, party), folded) in parties.into_iter().zip(fold_all(&texts)) {
+            let terms = party.terms_of_folded(&folded);
             entries.extend(terms.iter().map(|term| (term.clone(), id)));
             terms_of.insert(id, terms);
         }
@@ -122,7 +193,18 @@ impl SearchIndex {
 
     /// Indexes `party` (replacing what it was indexed under before).
     pub fn upsert(&mut self, id: PartyId, party: &SearchableParty<'_>) {
-        let terms = party.terms();
+        self.upsert_terms(id, party.terms());
+    }
+
+    /// [`Self::upsert`] for many parties, their text folded in one pass (an import's batch).
+    pub fn upsert_all<'a>(&mut self, parties: Vec<(PartyId, SearchableParty<'a>)>) {
+        let texts: Vec<String> = parties.iter().map(|(_, party)| party.text()).collect();
+        for ((id, party), folded) in parties.iter().zip(fold_all(&texts)) {
+            self.upsert_terms(*id, party.terms_of_folded(&folded));
+        }
+    }
+
+    fn upsert_terms(&mut self, id: PartyId, terms: Vec<String>) {
         if let Some(old) = self.terms_of.get(&id) {
             if *old == terms {
                 return;
@@ -156,7 +238,7 @@ impl SearchIndex {
     /// Parties matching every word of `query` as a prefix of one of their terms, sorted by id. An empty
     /// query matches nothing (callers show their unfiltered list instead).
     pub fn matching(&self, query: &str) -> Vec<PartyId> {
-        let mut query_terms: Vec<String> = words(query).collect();
+        let mut query_terms = words(query);
         // A query that looks like a phone number is matched as digits, whatever the punctuation.
         let digits: String = query.chars().filter(char::is_ascii_digit).collect();
         // Three digits, or a leading `+` (an international prefix being typed, like "+7 9").
@@ -227,6 +309,51 @@ mod tests {
             index.matching(query).into_iter().map(|id| id.as_bytes()[0]).collect();
         ids.sort();
         ids
+    }
+
+    #[test]
+    fn folding_removes_case_and_marks_in_every_script() {
+        for (text, folded) in FOLD_EXAMPLES {
+            assert_eq!(fold(text), *folded, "{text}");
+        }
+    }
+
+    #[test]
+    fn an_index_built_at_once_equals_one_built_party_by_party() {
+        let parties = [
+            (id(1), vec!["Zoë Łukasiewicz", "Acme Ltd"]),
+            (id(2), vec!["Пётр Ёлкин"]),
+            (id(3), vec!["Nul\0in a name", "Ærø"]),
+            (id(4), vec![]),
+        ];
+        let searchable = |names: &Vec<&'static str>| SearchableParty {
+            names: names.clone(),
+            tags: vec!["поставщик"],
+            ..Default::default()
+        };
+        let built = SearchIndex::build(parties.iter().map(|(id, names)| (*id, searchable(names))));
+        let mut upserted = SearchIndex::default();
+        for (id, names) in &parties {
+            upserted.upsert(*id, &searchable(names));
+        }
+        assert_eq!(built.entries, upserted.entries);
+        assert_eq!(built.terms_of, upserted.terms_of);
+        let mut all_at_once = SearchIndex::default();
+        all_at_once
+            .upsert_all(parties.iter().map(|(id, names)| (*id, searchable(names))).collect());
+        assert_eq!(all_at_once.entries, upserted.entries);
+        // And without the NUL, the whole batch takes the one-call path.
+        let built =
+            SearchIndex::build(parties[..2].iter().map(|(id, names)| (*id, searchable(names))));
+        assert_eq!(found(&built, "ёлк"), [2]);
+        assert_eq!(found(&built, "zoe"), [1]);
+        assert_eq!(SearchIndex::build(std::iter::empty()).len(), 0);
+    }
+
+    #[test]
+    fn text_typed_decomposed_makes_the_same_words_as_composed() {
+        assert_eq!(words("E\u{301}mile Zoe\u{308}"), ["emile", "zoe"]);
+        assert_eq!(words("Émile Zoë"), ["emile", "zoe"]);
     }
 
     #[test]

@@ -289,3 +289,60 @@ proptest! {
         }
     }
 }
+
+/// An import writes parties in batches and derives their rows from the values it wrote, indexing the
+/// batch's search terms at once; the model must be the one the documents themselves give.
+#[test]
+fn rows_of_written_parties_equal_rows_read_from_their_documents() {
+    let org = party_id(1);
+    let names = ["ООО «Ромашка»", "Zoë Łukasiewicz", "Пётр Ёлкин", "Émile Zola", "Ann Lee"];
+    let parties: Vec<(PartyId, Party)> = names
+        .iter()
+        .enumerate()
+        .map(|(n, name)| {
+            let id = party_id(n as u8 + 1);
+            let mut party = Party {
+                kind: if id == org { PartyKind::Organisation } else { PartyKind::Person },
+                name: (*name).to_owned(),
+                created_at: Timestamp(START),
+                ..Party::default()
+            };
+            party.tags.insert("поставщик".into(), true);
+            if id != org {
+                let link = PartyLink { to: org, kind: LinkKind::WorksAt, title: String::new() };
+                party.link(rapport_core::ids::LinkId::from_bytes([n as u8; 16]), link);
+            }
+            (id, party)
+        })
+        .collect();
+    let mut by_key: BTreeMap<DocKey, Vec<(PartyId, Party)>> = BTreeMap::new();
+    for (id, party) in parties {
+        by_key.entry(Party::doc_key(&id)).or_default().push((id, party));
+    }
+
+    let mut written = ReadModel::default();
+    let mut docs = BTreeMap::new();
+    for (key, batch) in &by_key {
+        let mut doc = document::new_document();
+        let ids: Vec<String> = batch.iter().map(|(id, _)| id.to_string()).collect();
+        document::put_new(
+            &mut doc,
+            ids.iter().map(String::as_str).zip(batch.iter().map(|(_, p)| p)),
+        )
+        .unwrap();
+        doc.commit();
+        written.refresh_written_parties(*key, &mut doc, batch.iter().map(|(id, p)| (*id, p)));
+        docs.insert(*key, doc);
+    }
+    let mut read = ReadModel::default();
+    for (key, doc) in docs.iter_mut() {
+        read.replace_document(*key, doc);
+    }
+
+    assert_eq!(written.parties, read.parties);
+    for query in ["ромаш", "zoe", "петр ел", "emile", "ann ромашка", "поставщ", "lee"]
+    {
+        assert_eq!(written.search.matching(query), read.search.matching(query), "{query}");
+    }
+    assert_eq!(written.search.matching("ромашка").len(), 5, "the organisation and its four people");
+}

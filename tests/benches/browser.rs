@@ -111,6 +111,7 @@ async fn measure(harness: &Harness, parties: usize) -> E2eResult<String> {
     let mut opens = Vec::new();
     let mut from_worker = 0;
     let mut ready = Vec::new();
+    let mut search_index = Vec::new();
     let mut steps: [Vec<f64>; 3] = Default::default();
     let mut marks: [Vec<f64>; 2] = Default::default();
     for _ in 0..OPENS {
@@ -124,6 +125,16 @@ async fn measure(harness: &Harness, parties: usize) -> E2eResult<String> {
         }
         opens.push(number(
             &browser.eval(ENTRY_START.replace("NAME", "rapport:list-rendered").as_str()).await?,
+        )?);
+        // Search works once its index is built, which the app does after showing the list.
+        browser
+            .wait_for_script(
+                "the search index",
+                "return performance.getEntriesByName('rapport:open-search-index', 'measure').length > 0;",
+            )
+            .await?;
+        search_index.push(number(
+            &browser.eval(&MEASURE.replace("NAME", "rapport:open-search-index")).await?,
         )?);
         ready.push(number(&browser.eval(DOM_CONTENT_LOADED).await?)?);
         if browser.eval(SERVED_BY_WORKER).await? == Value::Bool(true) {
@@ -139,6 +150,7 @@ async fn measure(harness: &Harness, parties: usize) -> E2eResult<String> {
     for (samples, name) in steps.iter().zip(OPEN_STEPS) {
         report += &line(&format!("  of which: {name}"), samples, "ms");
     }
+    report += &line("then the search index (rapport:open-search-index)", &search_index, "ms");
 
     // Search: the whole query (search, sort, first 100 rows) as the list computes it.
     let mut all = Vec::new();

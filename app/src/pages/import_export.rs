@@ -399,7 +399,9 @@ fn Export() -> impl IntoView {
             }
             match local::all_records::<Party>(&shared).await {
                 Ok(mut parties) => {
-                    parties.sort_by_key(|(_, party)| rapport_core::search::fold(&party.name));
+                    // Folded once per party, not once per comparison.
+                    parties
+                        .sort_by_cached_key(|(_, party)| rapport_core::search::fold(&party.name));
                     let (text, name, mime) = match kind {
                         "csv" => (
                             // A byte-order mark, so spreadsheet programs read UTF-8 correctly.
