@@ -211,8 +211,11 @@ pub(crate) fn Deals() -> impl IntoView {
                     <Segmented
                         value=layout
                         name="deal-layout"
-                        label=t_string!(i18n, deals.show_as)
-                        options=vec![(Layout::Board, t_string!(i18n, deals.board), "deals-board"), (Layout::List, t_string!(i18n, deals.list), "deals-list")]
+                        label=Signal::derive(move || t_string!(i18n, deals.show_as))
+                        options=vec![
+                            (Layout::Board, Signal::derive(move || t_string!(i18n, deals.board)), "deals-board"),
+                            (Layout::List, Signal::derive(move || t_string!(i18n, deals.list)), "deals-list"),
+                        ]
                     />
                 </div>
                 <p class="count" data-testid="deal-summary">{move || summary.get().unwrap_or_default()}</p>
@@ -534,9 +537,9 @@ fn Forecast(
     view! {
         <section class="panel" aria-labelledby="forecast-title" data-testid="forecast">
             <h2 id="forecast-title">{t!(i18n, deals.forecast)}</h2>
-            <Segmented value=by name="forecast-by" label=t_string!(i18n, deals.group) options=vec![
-                (ForecastBy::Month, t_string!(i18n, deals.by_month), "forecast-by-month"),
-                (ForecastBy::Owner, t_string!(i18n, deals.by_owner), "forecast-by-owner"),
+            <Segmented value=by name="forecast-by" label=Signal::derive(move || t_string!(i18n, deals.group)) options=vec![
+                (ForecastBy::Month, Signal::derive(move || t_string!(i18n, deals.by_month)), "forecast-by-month"),
+                (ForecastBy::Owner, Signal::derive(move || t_string!(i18n, deals.by_owner)), "forecast-by-owner"),
             ] />
             <table class="deal-table">
                 <thead><tr>

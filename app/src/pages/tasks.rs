@@ -118,8 +118,11 @@ pub(crate) fn Tasks() -> impl IntoView {
                 <Segmented
                     value=whose
                     name="whose"
-                    label=t_string!(i18n, tasks.whose)
-                    options=vec![(Whose::Mine, t_string!(i18n, tasks.mine), "tasks-mine"), (Whose::Everyone, t_string!(i18n, tasks.everyone), "tasks-everyone")]
+                    label=Signal::derive(move || t_string!(i18n, tasks.whose))
+                    options=vec![
+                        (Whose::Mine, Signal::derive(move || t_string!(i18n, tasks.mine)), "tasks-mine"),
+                        (Whose::Everyone, Signal::derive(move || t_string!(i18n, tasks.everyone)), "tasks-everyone"),
+                    ]
                 />
             </Show>
             <p class="count" data-testid="task-count">{move || t_string!(i18n, tasks.open, count = open_count()).to_string()}</p>
