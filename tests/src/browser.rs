@@ -180,6 +180,33 @@ impl Browser {
         Ok(!found.is_empty())
     }
 
+    /// The text of the element `data-testid="<id>"` (its `textContent`, trimmed) once `check` accepts
+    /// it, waiting up to 15 s; an element not there yet reads as empty. A timeout names the last text.
+    pub async fn text_when(&self, id: &str, check: impl Fn(&str) -> bool) -> E2eResult<String> {
+        let script = format!(
+            "return document.querySelector('[data-testid=\"{id}\"]')?.textContent.trim() ?? '';"
+        );
+        let last = Mutex::new(String::new());
+        wait_until(&format!("data-testid={id} to read as expected"), 15, || async {
+            let text = self.eval(&script).await?.as_str().unwrap_or_default().to_owned();
+            *last.lock().expect("last text") = text.clone();
+            Ok(check(&text).then_some(text))
+        })
+        .await
+        .map_err(|error| match error {
+            E2eError::Timeout { what, seconds } => {
+                let last = last.lock().expect("last text");
+                E2eError::Timeout { what: format!("{what}; it read {last:?}"), seconds }
+            }
+            other => other,
+        })
+    }
+
+    /// Waits until the element `data-testid="<id>"` reads `expected` (see [`Browser::text_when`]).
+    pub async fn text_becomes(&self, id: &str, expected: &str) -> E2eResult {
+        self.text_when(id, |text| text == expected).await.map(drop)
+    }
+
     /// Runs `script` (a function body; `return` yields the value) in the page.
     pub async fn eval(&self, script: &str) -> E2eResult<serde_json::Value> {
         Ok(self.driver.execute(script, Vec::new()).await?.json().clone())

@@ -51,15 +51,15 @@ async fn shortcuts_add_a_contact_and_log_a_visit_with_its_place() {
         choose_party(&phone, "Acme").await?;
         phone.by_testid("log-summary").await?.send_keys("Met the buyer at the depot").await?;
         phone.by_testid("log-locate").await?.click().await?;
-        text_becomes(&phone, "log-place-status", "52.52000, 13.40500 (±12 m)").await?;
+        phone.text_becomes("log-place-status", "52.52000, 13.40500 (±12 m)").await?;
         phone.screenshot("log-a-visit-390x844").await?;
         phone.by_testid("save-log").await?.click().await?;
-        text_becomes(
-            &phone,
-            "log-done",
-            "Visit with Acme Field Ltd logged at 52.52000, 13.40500 (±12 m).",
-        )
-        .await?;
+        phone
+            .text_becomes(
+                "log-done",
+                "Visit with Acme Field Ltd logged at 52.52000, 13.40500 (±12 m).",
+            )
+            .await?;
 
         // Location refused: the visit is logged without a place, and the user is told why.
         phone
@@ -71,14 +71,14 @@ async fn shortcuts_add_a_contact_and_log_a_visit_with_its_place() {
         choose_party(&phone, "Acme").await?;
         phone.by_testid("log-summary").await?.send_keys("Dropped off samples").await?;
         phone.by_testid("log-locate").await?.click().await?;
-        text_becomes(
-            &phone,
-            "log-place-status",
-            "Location not allowed: the visit is logged without it.",
-        )
-        .await?;
+        phone
+            .text_becomes(
+                "log-place-status",
+                "Location not allowed: the visit is logged without it.",
+            )
+            .await?;
         phone.by_testid("save-log").await?.click().await?;
-        text_becomes(&phone, "log-done", "Visit with Acme Field Ltd logged.").await?;
+        phone.text_becomes("log-done", "Visit with Acme Field Ltd logged.").await?;
 
         // Both visits are on the record's timeline, also after a reload.
         AppShell::open(&phone, "/parties").await?;
@@ -110,13 +110,4 @@ async fn choose_party(browser: &Browser, query: &str) -> E2eResult {
     browser.by_testid("log-party-match").await?.click().await?;
     browser.by_testid("log-party").await?;
     Ok(())
-}
-
-async fn text_becomes(browser: &Browser, testid: &str, expected: &str) -> E2eResult {
-    let script =
-        format!("return document.querySelector('[data-testid={testid}]')?.textContent ?? null;");
-    wait_until(&format!("{testid} to read {expected:?}"), 15, || async {
-        Ok((browser.eval(&script).await? == expected).then_some(()))
-    })
-    .await
 }

@@ -9,22 +9,11 @@ use rapport_e2e::flows::{
     click_centred as click, download, downloads_into, open_record, party_count,
 };
 use rapport_e2e::pages::AppShell;
-use rapport_e2e::{Browser, E2eResult, Viewport, run, wait_until, workspace_root};
+use rapport_e2e::{Browser, E2eResult, Viewport, run, workspace_root};
 use serde_json::json;
 
 fn fixture(name: &str) -> PathBuf {
     workspace_root().join("tests/fixtures").join(name)
-}
-
-async fn text_becomes(browser: &Browser, testid: &str, expected: &str) -> E2eResult {
-    wait_until(&format!("{testid} to read {expected:?}"), 15, || async {
-        let text = match browser.by_testid(testid).await {
-            Ok(element) => element.text().await?,
-            Err(_) => String::new(),
-        };
-        Ok((text == expected).then_some(()))
-    })
-    .await
 }
 
 async fn texts(browser: &Browser, testid: &str) -> E2eResult<Vec<String>> {
@@ -62,28 +51,28 @@ async fn contacts_are_imported_with_a_report_and_exported_without_loss() {
 
         // The Outlook file: its encoding, separator and columns are recognised.
         choose_file(&browser, &fixture("outlook-ru-windows-1251.csv")).await?;
-        text_becomes(&browser, "import-format", "5 rows · Windows-1251 · separated by semicolons").await?;
+        browser.text_becomes("import-format", "5 rows · Windows-1251 · separated by semicolons").await?;
         let mapping = browser
             .eval("return [...document.querySelectorAll('[data-testid=mapping-select]')].map(s => s.value);")
             .await?;
         assert_eq!(mapping, json!(["given-name", "family-name", "organisation", "email", "phone", "notes"]));
-        text_becomes(&browser, "import-plan", "2 new · 1 already in Rapport · 2 skipped").await?;
+        browser.text_becomes("import-plan", "2 new · 1 already in Rapport · 2 skipped").await?;
 
         // The preview follows the mapping: without the email column, nothing is a duplicate by email and
         // the bad address no longer matters.
         set_column(&browser, 3, "ignore").await?;
-        text_becomes(&browser, "import-plan", "4 new · 0 already in Rapport · 1 skipped").await?;
+        browser.text_becomes("import-plan", "4 new · 0 already in Rapport · 1 skipped").await?;
         set_column(&browser, 3, "email").await?;
-        text_becomes(&browser, "import-plan", "2 new · 1 already in Rapport · 2 skipped").await?;
+        browser.text_becomes("import-plan", "2 new · 1 already in Rapport · 2 skipped").await?;
         browser.screenshot("import-preview-1280x800").await?;
 
         click(&browser, "start-import").await?;
-        text_becomes(
-            &browser,
-            "import-summary",
-            "outlook-ru-windows-1251.csv: 2 imported, 1 already in Rapport, 2 skipped.",
-        )
-        .await?;
+        browser
+            .text_becomes(
+                "import-summary",
+                "outlook-ru-windows-1251.csv: 2 imported, 1 already in Rapport, 2 skipped.",
+            )
+            .await?;
         assert_eq!(
             texts(&browser, "import-skipped").await?,
             ["Row 5: no name", "Row 6: email “oleg-at-example.ru” is not an address"]
@@ -92,15 +81,15 @@ async fn contacts_are_imported_with_a_report_and_exported_without_loss() {
 
         // The vCard book: the card without a name is reported, the photo is skipped quietly.
         choose_file(&browser, &fixture("contacts.vcf")).await?;
-        text_becomes(&browser, "import-plan", "2 new · 0 already in Rapport · 1 skipped").await?;
+        browser.text_becomes("import-plan", "2 new · 0 already in Rapport · 1 skipped").await?;
         click(&browser, "start-import").await?;
-        text_becomes(&browser, "import-summary", "contacts.vcf: 2 imported, 0 already in Rapport, 1 skipped.")
+        browser.text_becomes("import-summary", "contacts.vcf: 2 imported, 0 already in Rapport, 1 skipped.")
             .await?;
         assert_eq!(texts(&browser, "import-skipped").await?, ["Card 3: no name"]);
 
         // The same file again creates nothing.
         choose_file(&browser, &fixture("outlook-ru-windows-1251.csv")).await?;
-        text_becomes(&browser, "import-plan", "0 new · 3 already in Rapport · 2 skipped").await?;
+        browser.text_becomes("import-plan", "0 new · 3 already in Rapport · 2 skipped").await?;
         let disabled = browser.eval("return document.querySelector('[data-testid=start-import]').disabled;").await?;
         assert_eq!(disabled, true);
 
@@ -129,16 +118,16 @@ async fn contacts_are_imported_with_a_report_and_exported_without_loss() {
         let other = harness.browser(Viewport::Phone).await?;
         AppShell::open(&other, "/import-export").await?;
         choose_file(&other, &csv).await?;
-        text_becomes(&other, "import-plan", "4 new · 0 already in Rapport · 0 skipped").await?;
+        other.text_becomes("import-plan", "4 new · 0 already in Rapport · 0 skipped").await?;
         other.screenshot("import-preview-390x844").await?;
         click(&other, "start-import").await?;
-        text_becomes(&other, "import-summary", &format!(
+        other.text_becomes("import-summary", &format!(
             "{}: 4 imported, 0 already in Rapport, 0 skipped.",
             csv.file_name().unwrap().to_string_lossy()
         ))
         .await?;
         choose_file(&other, &vcf).await?;
-        text_becomes(&other, "import-plan", "0 new · 4 already in Rapport · 0 skipped").await?;
+        other.text_becomes("import-plan", "0 new · 4 already in Rapport · 0 skipped").await?;
 
         // The second device's export equals the first's: nothing was lost on the way.
         let again = tempfile::tempdir().expect("a temp dir");

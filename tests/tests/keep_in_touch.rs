@@ -3,7 +3,7 @@
 
 use rapport_e2e::flows::{add_party, open_record};
 use rapport_e2e::pages::AppShell;
-use rapport_e2e::{Browser, E2eResult, Viewport, run, wait_until};
+use rapport_e2e::{Viewport, run};
 use serde_json::json;
 
 /// From the next page load on, the page's clock runs `days` ahead.
@@ -15,21 +15,6 @@ const SHIFT_CLOCK: &str = "
         static now() { return RealDate.now() + shift; }
     }
     window.Date = ShiftedDate;";
-
-async fn text_becomes(
-    browser: &Browser,
-    testid: &str,
-    check: impl Fn(&str) -> bool,
-) -> E2eResult<String> {
-    wait_until(&format!("{testid} to read as expected"), 15, || async {
-        let text = match browser.by_testid(testid).await {
-            Ok(element) => element.text().await?,
-            Err(_) => String::new(),
-        };
-        Ok(check(&text).then_some(text))
-    })
-    .await
-}
 
 #[tokio::test]
 async fn a_party_to_keep_in_touch_with_comes_up_when_its_time_has_come() {
@@ -46,9 +31,9 @@ async fn a_party_to_keep_in_touch_with_comes_up_when_its_time_has_come() {
             )
             .await?;
         assert_eq!(chosen, "30");
-        text_becomes(&browser, "keep-in-touch-due", |t| t.starts_with("Next contact due ")).await?;
+        browser.text_when("keep-in-touch-due", |t| t.starts_with("Next contact due ")).await?;
         AppShell::open(&browser, "/").await?;
-        text_becomes(&browser, "today-summary", |t| t == "0 overdue · 0 due today · 0 to keep in touch with")
+        browser.text_when("today-summary", |t| t == "0 overdue · 0 due today · 0 to keep in touch with")
             .await?;
 
         // A month and a day later.
@@ -59,13 +44,13 @@ async fn a_party_to_keep_in_touch_with_comes_up_when_its_time_has_come() {
             )
             .await?;
         AppShell::open(&browser, "/").await?;
-        text_becomes(&browser, "today-summary", |t| t == "0 overdue · 0 due today · 1 to keep in touch with")
+        browser.text_when("today-summary", |t| t == "0 overdue · 0 due today · 1 to keep in touch with")
             .await?;
         let due = browser.by_testid("due-list").await?.text().await?;
         assert!(due.contains("Keep in touch: Nordwind GmbH"), "{due}");
         AppShell::open(&browser, "/parties").await?;
         open_record(&browser, "Nordwind").await?;
-        text_becomes(&browser, "keep-in-touch-due", |t| t.starts_with("Contact was due ")).await?;
+        browser.text_when("keep-in-touch-due", |t| t.starts_with("Contact was due ")).await?;
         let cadence = browser
             .eval("return document.querySelector('[data-testid=keep-in-touch]').value;")
             .await?;
@@ -77,7 +62,7 @@ async fn a_party_to_keep_in_touch_with_comes_up_when_its_time_has_come() {
         browser.by_testid("save-log").await?.click().await?;
         browser.by_testid("log-done").await?;
         AppShell::open(&browser, "/").await?;
-        text_becomes(&browser, "today-summary", |t| t == "0 overdue · 0 due today · 0 to keep in touch with")
+        browser.text_when("today-summary", |t| t == "0 overdue · 0 due today · 0 to keep in touch with")
             .await?;
         let errors = browser.console_errors().await?;
         assert!(errors.is_empty(), "console errors: {errors:?}");

@@ -13,18 +13,6 @@ async fn text_of(browser: &Browser, testid: &str) -> E2eResult<String> {
     Ok(browser.by_testid(testid).await?.text().await?)
 }
 
-async fn text_becomes(browser: &Browser, testid: &str, expected: &str) -> E2eResult {
-    wait_until(&format!("{testid} to read {expected:?}"), 10, || async {
-        let text = browser
-            .eval(&format!(
-                "return document.querySelector('[data-testid={testid}]')?.textContent.trim() ?? '';"
-            ))
-            .await?;
-        Ok((text == expected).then_some(()))
-    })
-    .await
-}
-
 /// The visible labels of the main navigation, in order.
 async fn nav_labels(browser: &Browser) -> E2eResult<Vec<String>> {
     let labels = browser
@@ -38,7 +26,7 @@ async fn a_russian_browser_gets_every_screen_in_russian() {
     run("a_russian_browser_gets_every_screen_in_russian", |harness| async move {
         let browser = harness.browser_speaking(Viewport::Desktop, "ru-RU").await?;
         let shell = AppShell::open(&browser, "/").await?;
-        text_becomes(&browser, "page-title", "Сегодня").await?;
+        browser.text_becomes("page-title", "Сегодня").await?;
         assert_eq!(nav_labels(&browser).await?, ["Сегодня", "Люди", "Сделки", "Задачи", "Настройки"]);
         assert_eq!(browser.eval("return document.documentElement.lang;").await?, "ru");
         assert_eq!(
@@ -48,17 +36,17 @@ async fn a_russian_browser_gets_every_screen_in_russian() {
 
         // People: the quick add, the count, the duplicate warning.
         add_party(&browser, "Анна Петрова").await?;
-        text_becomes(&browser, "party-count", "Найдено: 1").await?;
+        browser.text_becomes("party-count", "Найдено: 1").await?;
         browser.by_testid("new-party-name").await?.send_keys("анна петрова").await?;
         let warning = text_of(&browser, "duplicate-warning").await?;
         assert!(warning.starts_with("Уже есть в Rapport:"), "{warning}");
         browser.by_testid("add-party").await?.click().await?;
-        text_becomes(&browser, "add-party", "Всё равно добавить").await?;
+        browser.text_becomes("add-party", "Всё равно добавить").await?;
         browser.by_testid("new-party-name").await?.clear().await?;
 
         // The record: labels and what a bad email is told.
         open_record(&browser, "Анна").await?;
-        text_becomes(&browser, "page-title", "Карточка").await?;
+        browser.text_becomes("page-title", "Карточка").await?;
         set_field(&browser, "party-email", "anna-at-example").await?;
         browser.by_testid("save-party").await?.click().await?;
         let error = text_of(&browser, "party-form-error").await?;
@@ -66,7 +54,7 @@ async fn a_russian_browser_gets_every_screen_in_russian() {
 
         // Tasks: a due date as Russian writes it.
         shell.go_to("tasks").await?;
-        text_becomes(&browser, "page-title", "Задачи").await?;
+        browser.text_becomes("page-title", "Задачи").await?;
         browser.by_testid("new-task-title").await?.send_keys("Позвонить Анне").await?;
         browser
             .eval(
@@ -77,7 +65,7 @@ async fn a_russian_browser_gets_every_screen_in_russian() {
             )
             .await?;
         browser.by_testid("add-task").await?.click().await?;
-        text_becomes(&browser, "task-count", "Открыто: 1").await?;
+        browser.text_becomes("task-count", "Открыто: 1").await?;
         let expected_due = browser
             .eval(
                 "const d = new Date(); d.setDate(d.getDate() + 3); d.setHours(0, 0, 0, 0);
@@ -106,7 +94,7 @@ async fn a_russian_browser_gets_every_screen_in_russian() {
             .eval("return new Intl.NumberFormat('ru-RU', { style: 'currency', currency: 'RUB' }).format(1200.5);")
             .await?;
         assert_eq!(roubles, "1\u{a0}200,50\u{a0}₽");
-        text_becomes(&browser, "deal-amount", "1\u{a0}200,50\u{a0}₽").await?;
+        browser.text_becomes("deal-amount", "1\u{a0}200,50\u{a0}₽").await?;
 
         browser.screenshot("russian-1280x800").await?;
         assert!(browser.console_errors().await?.is_empty(), "{:?}", browser.console_errors().await?);
@@ -134,7 +122,7 @@ async fn plural_forms_follow_russian_rules_while_offline() {
         phone.by_testid("account-name").await?.send_keys("Ольга").await?;
         phone.by_testid("account-password").await?.send_keys("short").await?;
         phone.by_testid("sign-up").await?.click().await?;
-        text_becomes(&phone, "sync-error", "в пароле должно быть не меньше 10 символов").await?;
+        phone.text_becomes("sync-error", "в пароле должно быть не меньше 10 символов").await?;
         phone.driver().refresh().await?;
         sign_up_and_upload(&phone, "olga@example.test", "Ольга").await?;
         let status = text_of(&phone, "sync-status").await?;
@@ -168,7 +156,7 @@ async fn the_language_switch_applies_at_once_and_is_remembered() {
     run("the_language_switch_applies_at_once_and_is_remembered", |harness| async move {
         let browser = harness.browser_speaking(Viewport::Desktop, "ru-RU").await?;
         AppShell::open(&browser, "/settings").await?;
-        text_becomes(&browser, "page-title", "Настройки").await?;
+        browser.text_becomes("page-title", "Настройки").await?;
         let choose = |tag: &'static str| {
             let browser = browser.clone();
             async move {
@@ -181,19 +169,19 @@ async fn the_language_switch_applies_at_once_and_is_remembered() {
             }
         };
         choose("en").await?;
-        text_becomes(&browser, "page-title", "Settings").await?;
+        browser.text_becomes("page-title", "Settings").await?;
         assert_eq!(nav_labels(&browser).await?, ["Today", "People", "Deals", "Tasks", "Settings"]);
         assert_eq!(browser.eval("return document.documentElement.lang;").await?, "en");
 
         // A reload (and another page) keeps the choice although the browser still says Russian.
         AppShell::open(&browser, "/parties").await?;
-        text_becomes(&browser, "page-title", "People").await?;
+        browser.text_becomes("page-title", "People").await?;
         let languages = browser.eval("return navigator.languages[0];").await?;
         assert_eq!(languages, "ru-RU", "the browser itself still reads Russian");
 
         AppShell::open(&browser, "/settings").await?;
         choose("ru").await?;
-        text_becomes(&browser, "page-title", "Настройки").await?;
+        browser.text_becomes("page-title", "Настройки").await?;
         let selected = browser
             .eval("return document.querySelector('[data-testid=language]').value;")
             .await?;

@@ -42,14 +42,6 @@ async fn titles_become(browser: &Browser, css: &str, expected: &[&str]) -> E2eRe
     .await
 }
 
-async fn text_becomes(browser: &Browser, testid: &str, expected: &str) -> E2eResult {
-    wait_until(&format!("{testid} to read {expected:?}"), 10, || async {
-        let text = browser.by_testid(testid).await?.text().await?;
-        Ok((text == expected).then_some(()))
-    })
-    .await
-}
-
 /// Clicks the control `testid` inside the task row titled `title`.
 async fn on_task(browser: &Browser, title: &str, testid: &str) -> E2eResult {
     let clicked = browser
@@ -101,7 +93,7 @@ async fn tasks_are_planned_completed_snoozed_and_kept() {
         browser.by_testid("page-tasks").await?;
         add_task(&browser, "Prepare the demo", Some(0)).await?;
         add_task(&browser, "Call back about pricing", None).await?;
-        text_becomes(&browser, "task-count", "3 open").await?;
+        browser.text_becomes("task-count", "3 open").await?;
         titles_become(
             &browser,
             "[data-testid=tasks-overdue] [data-testid=task-row]",
@@ -140,7 +132,7 @@ async fn tasks_are_planned_completed_snoozed_and_kept() {
         )
         .await?;
         assert!(!browser.has_testid("tasks-overdue").await?, "nothing overdue any more");
-        text_becomes(&browser, "task-count", "2 open").await?;
+        browser.text_becomes("task-count", "2 open").await?;
         browser.screenshot("tasks-1280x800").await?;
 
         // All of it was stored: a reload shows the same, and a done task can be reopened.
@@ -165,7 +157,7 @@ async fn tasks_are_planned_completed_snoozed_and_kept() {
             &["Prepare the demo"],
         )
         .await?;
-        text_becomes(&browser, "task-count", "3 open").await?;
+        browser.text_becomes("task-count", "3 open").await?;
 
         // Out as a calendar file for a to-do app: every task, its due day, done or not.
         let downloads = tempfile::tempdir().expect("a temp dir");
@@ -306,12 +298,12 @@ async fn deals_move_through_the_pipeline_by_menu_and_drag() {
 
         // Bad amounts are refused with a reason, and nothing is created.
         new_deal(&browser, "Fleet renewal", "12k", "Nord").await?;
-        text_becomes(
-            &browser,
-            "new-deal-error",
-            "“12k” is not an amount: use digits, with a comma or a point before the cents",
-        )
-        .await?;
+        browser
+            .text_becomes(
+                "new-deal-error",
+                "“12k” is not an amount: use digits, with a comma or a point before the cents",
+            )
+            .await?;
         assert!(deals_in(&browser, "Lead").await?.is_empty());
         let field = browser.by_testid("new-deal-amount").await?;
         field.clear().await?;
@@ -341,7 +333,7 @@ async fn deals_move_through_the_pipeline_by_menu_and_drag() {
         deal_moves_to(&browser, "Proposal", "Fleet renewal").await?;
 
         // The forecast weighs it by the stage's 50 %.
-        text_becomes(&browser, "deal-summary", "1 open · weighted $6,000.25 · no deal closed yet")
+        browser.text_becomes("deal-summary", "1 open · weighted $6,000.25 · no deal closed yet")
             .await?;
         let weighted = titles(&browser, "[data-testid=forecast-weighted]").await?;
         assert_eq!(weighted, ["$6,000.25"]);
@@ -354,14 +346,14 @@ async fn deals_move_through_the_pipeline_by_menu_and_drag() {
             Ok((stages == ["Proposal", "Qualified", "Lead"]).then_some(()))
         })
         .await?;
-        text_becomes(&browser, "deal-status", "Open · Proposal").await?;
+        browser.text_becomes("deal-status", "Open · Proposal").await?;
         rapport_e2e::flows::field_becomes(&browser, "deal-amount-field", "12000.50", 5).await?;
         rapport_e2e::flows::set_field(&browser, "deal-amount-field", "15 000").await?;
         browser.by_testid("save-deal").await?.click().await?;
         rapport_e2e::flows::field_becomes(&browser, "deal-amount-field", "15000.00", 5).await?;
         browser.driver().back().await?;
         browser.by_testid("deal-board").await?;
-        text_becomes(&browser, "deal-summary", "1 open · weighted $7,500.00 · no deal closed yet")
+        browser.text_becomes("deal-summary", "1 open · weighted $7,500.00 · no deal closed yet")
             .await?;
 
         // A second deal, then the first is won: off the board, and the win rate counts it.
@@ -373,7 +365,7 @@ async fn deals_move_through_the_pipeline_by_menu_and_drag() {
             Ok((all == ["Spare parts"]).then_some(()))
         })
         .await?;
-        text_becomes(&browser, "deal-summary", "1 open · weighted $80.00 · win rate 100 %").await?;
+        browser.text_becomes("deal-summary", "1 open · weighted $80.00 · win rate 100 %").await?;
         browser.screenshot("deals-board-1280x800").await?;
 
         // The list view, after a reload: everything was stored.
