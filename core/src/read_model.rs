@@ -495,9 +495,8 @@ impl ReadModel {
     }
 
     fn set_party(&mut self, id: PartyId, row: Option<PartyRow>) {
-        for party in self.set_party_row(id, row) {
-            self.reindex(party);
-        }
+        let changed = self.set_party_row(id, row);
+        self.reindex_all(changed);
     }
 
     /// Stores a party's row and its memberships; returns the parties whose search terms changed: this
@@ -528,8 +527,10 @@ impl ReadModel {
         changed
     }
 
+    /// Re-indexes parties `ids` for search, their text folded in one pass.
     fn reindex_all(&mut self, ids: impl IntoIterator<Item = PartyId>) {
         if self.search_pending {
+            // The whole index is built from the rows later.
             return;
         }
         let mut gone = Vec::new();
@@ -544,18 +545,6 @@ impl ReadModel {
         for id in gone {
             self.search.remove(id);
         }
-    }
-
-    fn reindex(&mut self, id: PartyId) {
-        if self.search_pending {
-            // The whole index is built from the rows later.
-            return;
-        }
-        let Some(row) = self.parties.get(&id) else {
-            self.search.remove(id);
-            return;
-        };
-        self.search.upsert(id, &searchable(&self.parties, row));
     }
 
     fn recompute_last_contact(&mut self, party: PartyId) {
