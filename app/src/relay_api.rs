@@ -53,6 +53,17 @@ pub struct Invite {
     pub role: String,
 }
 
+/// An invitation still waiting for people, as the relay lists it (without its code).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct PendingInvite {
+    pub id: i64,
+    pub role: String,
+    pub uses_left: i64,
+    /// Seconds since the Unix epoch.
+    pub expires_at: i64,
+    pub created_by: Option<String>,
+}
+
 #[derive(Deserialize)]
 struct Ticket {
     ticket: String,
@@ -93,6 +104,13 @@ fn refusal_text(refusal: Refusal) -> String {
         Some("remove_above_role") => td_string!(locale, relay.remove_above_role),
         Some("not_a_member") => td_string!(locale, relay.not_a_member),
         Some("last_owner") => td_string!(locale, relay.last_owner),
+        Some("too_many_attempts") => td_string!(locale, relay.too_many_attempts),
+        Some("busy") => td_string!(locale, relay.busy),
+        Some("too_many_tickets") => td_string!(locale, relay.too_many_tickets),
+        Some("no_such_invite") => td_string!(locale, relay.no_such_invite),
+        Some("cross_site") => td_string!(locale, relay.cross_site),
+        Some("bad_form") => td_string!(locale, relay.bad_form),
+        Some("bad_uses") => td_string!(locale, relay.bad_uses),
         _ => return refusal.error,
     };
     said.to_owned()
@@ -181,12 +199,28 @@ pub async fn create_workspace(id: WorkspaceId, name: &str) -> Result<RemoteWorks
     json(post("/api/workspaces", &Form { id: id.to_string(), name }).await?).await
 }
 
-pub async fn invite(workspace: WorkspaceId, role: &str) -> Result<Invite, ApiError> {
+/// A code for `uses` people to join `workspace` as `role`.
+pub async fn invite(workspace: WorkspaceId, role: &str, uses: u32) -> Result<Invite, ApiError> {
     #[derive(Serialize)]
     struct Form<'a> {
         role: &'a str,
+        uses: u32,
     }
-    json(post(&format!("/api/workspaces/{workspace}/invites"), &Form { role }).await?).await
+    json(post(&format!("/api/workspaces/{workspace}/invites"), &Form { role, uses }).await?).await
+}
+
+/// The invitations of `workspace` not used up, expired or revoked (owners and admins only).
+pub async fn pending_invites(workspace: WorkspaceId) -> Result<Vec<PendingInvite>, ApiError> {
+    let path = format!("/api/workspaces/{workspace}/invites");
+    let response = Request::get(&path).send().await.map_err(|_| ApiError::Unreachable)?;
+    json(refused(response).await?).await
+}
+
+/// Takes back invitation `invite` of `workspace` before anyone else uses it.
+pub async fn revoke_invite(workspace: WorkspaceId, invite: i64) -> Result<(), ApiError> {
+    let path = format!("/api/workspaces/{workspace}/invites/{invite}");
+    let response = Request::delete(&path).send().await.map_err(|_| ApiError::Unreachable)?;
+    refused(response).await.map(drop)
 }
 
 /// Joins the workspace an invitation code is for.

@@ -63,6 +63,9 @@ enum Wake {
 enum Ended {
     SignedOut,
     Refused(String),
+    /// The relay closed the socket and said why (a limit reached, a document it could not store):
+    /// shown as refused, retried like a lost connection.
+    Closed(String),
     Lost(String),
 }
 
@@ -262,27 +265,29 @@ impl SyncCtx {
             local::keep_resume_points(&shared, &client.resume_points()).await;
             // Whoever we heard through this connection is unknown now.
             self.colleagues.set(BTreeMap::new());
-            match ended {
+            let (status, reason) = match ended {
                 Ended::SignedOut => {
                     remember_signed_in(false);
                     self.account.set(None);
                     self.status.set(SyncStatus::SignedOut);
                     wait_for_retry(&mut inbox, None).await;
+                    continue;
                 }
                 Ended::Refused(reason) => {
                     self.status.set(SyncStatus::Refused(reason.clone()));
                     self.detail.set(Some(reason));
                     wait_for_retry(&mut inbox, None).await;
+                    continue;
                 }
-                Ended::Lost(reason) => {
-                    self.status.set(SyncStatus::Offline);
-                    self.detail.set(Some(reason));
-                    // Jitter spreads the reconnects of many devices after a relay restart.
-                    let jitter = (js_sys::Math::random() * f64::from(backoff_ms) / 2.0) as u32;
-                    wait_for_retry(&mut inbox, Some(backoff_ms + jitter)).await;
-                    backoff_ms = (backoff_ms * 2).min(30_000);
-                }
-            }
+                Ended::Closed(reason) => (SyncStatus::Refused(reason.clone()), reason),
+                Ended::Lost(reason) => (SyncStatus::Offline, reason),
+            };
+            self.status.set(status);
+            self.detail.set(Some(reason));
+            // Jitter spreads the reconnects of many devices after a relay restart.
+            let jitter = (js_sys::Math::random() * f64::from(backoff_ms) / 2.0) as u32;
+            wait_for_retry(&mut inbox, Some(backoff_ms + jitter)).await;
+            backoff_ms = (backoff_ms * 2).min(30_000);
         }
     }
 }
@@ -485,14 +490,25 @@ impl<'a> Connection<'a> {
                         local::heads(self.shared, key).await.map(|h| h.is_empty()).unwrap_or(true);
                     if empty {
                         self.pending.remove(&key);
+                    } else {
+                        // The relay will not take what this device holds: say so, never wait silently.
+                        let key = key.to_string();
+                        let locale = crate::locale::current();
+                        let text =
+                            td_string!(locale, sync.unavailable_document, key = key.as_str());
+                        self.ctx.detail.set(Some(text.to_string()));
                     }
                 }
             }
-            Event::Ephemeral { from, document, data } => {
+            Event::Ephemeral { from, document, data, account } => {
                 let root = DocKey::Root.document_id(self.shared.borrow().workspace);
                 if document == root
-                    && let Ok(presence) = Presence::decode(&data)
+                    && let Ok(mut presence) = Presence::decode(&data)
                 {
+                    // The relay's word on who sent it, not the name the device chose.
+                    if let Some(account) = account {
+                        presence.name = account.name;
+                    }
                     let seen = js_sys::Date::now();
                     let known = self.ctx.colleagues.with_untracked(|all| {
                         all.get(&from).map(|c| c.presence == presence).unwrap_or(false)
@@ -517,7 +533,7 @@ impl<'a> Connection<'a> {
                 return Ok(());
             }
             Event::Ignored => {}
-            Event::Refused(reason) => return Err(Ended::Lost(reason)),
+            Event::Refused(reason) => return Err(Ended::Closed(reason)),
         }
         self.report_status();
         self.keep_resume_points();

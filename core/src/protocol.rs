@@ -6,10 +6,15 @@
 //! [`MAX_FRAME_BYTES`], nested deeper than [`MAX_NESTING`], of an unknown `type`, missing a required field
 //! or carrying a malformed document id is an error naming the problem; unknown extra fields are ignored, so
 //! newer peers can add some. Nothing here panics on input (a property test feeds it arbitrary bytes).
+//!
+//! A frame is decoded straight into the fields a message has, never into a tree of CBOR values first:
+//! a tree costs tens of bytes per item, so a 16 MB frame of tiny items would have cost the relay
+//! hundreds of megabytes before it could refuse it. Unknown fields are skipped without being kept,
+//! every text is at most [`MAX_TEXT_BYTES`] and every list at most [`MAX_LIST_ITEMS`] long.
 
 use std::collections::BTreeMap;
 
-use ciborium::value::{Integer, Value};
+use ciborium::value::Value;
 
 use crate::layout::DocumentId;
 
@@ -24,6 +29,12 @@ pub const MAX_FRAME_BYTES: usize = 16 * 1024 * 1024;
 /// How deeply CBOR values may nest. Protocol messages nest three levels (`newHeads`); this bounds the
 /// decoder's recursion on hostile input.
 pub const MAX_NESTING: usize = 16;
+
+/// The longest text field accepted (peer, session and storage ids, versions, error messages).
+pub const MAX_TEXT_BYTES: usize = 1024;
+
+/// The most items of a list or map field (protocol versions, subscriptions, gossiped heads).
+pub const MAX_LIST_ITEMS: usize = 1024;
 
 /// A peer's id: opaque text chosen by the peer (automerge-repo uses random base64).
 pub type PeerId = String;
@@ -44,6 +55,13 @@ pub struct RemoteHeads {
     pub heads: Vec<String>,
     /// Milliseconds since the Unix epoch on the peer that first sent them.
     pub timestamp: u64,
+}
+
+/// Who sent an ephemeral message, as the relay knows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SenderAccount {
+    pub id: i64,
+    pub name: String,
 }
 
 /// One protocol message.
@@ -78,6 +96,9 @@ pub enum Message {
         session_id: String,
         document_id: DocumentId,
         data: Vec<u8>,
+        /// The account that sent it, stamped by the relay (`rapportAccount` on the wire): receivers
+        /// trust this, never a name inside `data`. Absent from peers' own messages.
+        sender_account: Option<SenderAccount>,
     },
     /// A protocol error; the connection closes after it.
     Error { message: String },
@@ -177,13 +198,28 @@ impl Message {
                 fields.push(("targetId", text(target_id)));
                 fields.push(("documentId", text(&document_id.to_string())));
             }
-            Message::Ephemeral { sender_id, target_id, count, session_id, document_id, data } => {
+            Message::Ephemeral {
+                sender_id,
+                target_id,
+                count,
+                session_id,
+                document_id,
+                data,
+                sender_account,
+            } => {
                 fields.push(("senderId", text(sender_id)));
                 fields.push(("targetId", text(target_id)));
                 fields.push(("count", Value::Integer((*count).into())));
                 fields.push(("sessionId", text(session_id)));
                 fields.push(("documentId", text(&document_id.to_string())));
                 fields.push(("data", Value::Bytes(data.clone())));
+                if let Some(account) = sender_account {
+                    let account = Value::Map(vec![
+                        (text("id"), Value::Integer(account.id.into())),
+                        (text("name"), text(&account.name)),
+                    ]);
+                    fields.push(("rapportAccount", account));
+                }
             }
             Message::Error { message } => fields.push(("message", text(message))),
             Message::RemoteSubscriptionChange { sender_id, target_id, add, remove } => {
@@ -221,69 +257,286 @@ impl Message {
         if frame.len() > MAX_FRAME_BYTES {
             return Err(ProtocolError::TooLarge(frame.len()));
         }
+        // CBOR major type 5 is a map; a number, text, bytes, array or tag is not a message (checked
+        // first so that it is named as such rather than as a type error deep in the decoder). Major
+        // type 7 (simple values, floats, and bytes that start nothing) is left to the decoder.
+        if frame.first().is_some_and(|first| matches!(first >> 5, 0..=4 | 6)) {
+            return Err(ProtocolError::NotAMap);
+        }
         let mut reader = frame;
-        let value: Value = ciborium::de::from_reader_with_recursion_limit(&mut reader, MAX_NESTING)
-            .map_err(|error| ProtocolError::Cbor(error.to_string()))?;
+        let wire: wire::Fields =
+            ciborium::de::from_reader_with_recursion_limit(&mut reader, MAX_NESTING)
+                .map_err(|error| ProtocolError::Cbor(error.to_string()))?;
         if !reader.is_empty() {
             return Err(ProtocolError::TrailingBytes(reader.len()));
         }
-        let Value::Map(entries) = value else { return Err(ProtocolError::NotAMap) };
-        let fields = Fields(entries);
-        let kind = fields.text("type")?;
-        let message = match kind.as_str() {
-            "join" => Message::Join {
-                sender_id: fields.text("senderId")?,
-                supported_protocol_versions: fields.texts("supportedProtocolVersions")?,
-                metadata: fields.metadata()?,
-            },
-            "peer" => Message::Peer {
-                sender_id: fields.text("senderId")?,
-                target_id: fields.text("targetId")?,
-                selected_protocol_version: fields.text("selectedProtocolVersion")?,
-                metadata: fields.metadata()?,
-            },
-            "leave" => Message::Leave { sender_id: fields.text("senderId")? },
-            "request" => Message::Request {
-                sender_id: fields.text("senderId")?,
-                target_id: fields.text("targetId")?,
-                document_id: fields.document_id()?,
-                data: fields.bytes("data")?,
-            },
-            "sync" => Message::Sync {
-                sender_id: fields.text("senderId")?,
-                target_id: fields.text("targetId")?,
-                document_id: fields.document_id()?,
-                data: fields.bytes("data")?,
-            },
-            "doc-unavailable" => Message::DocUnavailable {
-                sender_id: fields.text("senderId")?,
-                target_id: fields.text("targetId")?,
-                document_id: fields.document_id()?,
-            },
-            "ephemeral" => Message::Ephemeral {
-                sender_id: fields.text("senderId")?,
-                target_id: fields.text("targetId")?,
-                count: fields.uint("count")?,
-                session_id: fields.text("sessionId")?,
-                document_id: fields.document_id()?,
-                data: fields.bytes("data")?,
-            },
-            "error" => Message::Error { message: fields.text("message")? },
-            "remote-subscription-change" => Message::RemoteSubscriptionChange {
-                sender_id: fields.text("senderId")?,
-                target_id: fields.text("targetId")?,
-                add: fields.optional_texts("add")?,
-                remove: fields.optional_texts("remove")?,
-            },
-            "remote-heads-changed" => Message::RemoteHeadsChanged {
-                sender_id: fields.text("senderId")?,
-                target_id: fields.text("targetId")?,
-                document_id: fields.document_id()?,
-                new_heads: fields.new_heads()?,
-            },
-            _ => return Err(ProtocolError::UnknownType(kind)),
-        };
-        Ok(message)
+        wire.into_message()
+    }
+}
+
+/// The wire form of a message: every field any message has, each optional, decoded with bounds.
+mod wire {
+    use std::collections::BTreeMap;
+    use std::fmt;
+
+    use serde::Deserialize;
+    use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+
+    use super::{
+        MAX_LIST_ITEMS, MAX_TEXT_BYTES, Message, PeerMetadata, ProtocolError, RemoteHeads,
+        SenderAccount,
+    };
+    use crate::layout::DocumentId;
+
+    #[derive(Debug, Default, Deserialize)]
+    #[serde(default)]
+    pub(super) struct Fields {
+        #[serde(rename = "type")]
+        kind: Option<Text>,
+        #[serde(rename = "senderId")]
+        sender_id: Option<Text>,
+        #[serde(rename = "targetId")]
+        target_id: Option<Text>,
+        #[serde(rename = "documentId")]
+        document_id: Option<Text>,
+        data: Option<Bytes>,
+        count: Option<u64>,
+        #[serde(rename = "sessionId")]
+        session_id: Option<Text>,
+        message: Option<Text>,
+        #[serde(rename = "supportedProtocolVersions")]
+        supported_protocol_versions: Option<Texts>,
+        #[serde(rename = "selectedProtocolVersion")]
+        selected_protocol_version: Option<Text>,
+        /// As the JavaScript adapter sends it; the protocol's text calls it `metadata`.
+        #[serde(rename = "peerMetadata")]
+        peer_metadata: Option<Metadata>,
+        metadata: Option<Metadata>,
+        add: Option<Texts>,
+        remove: Option<Texts>,
+        #[serde(rename = "newHeads")]
+        new_heads: Option<Heads>,
+        #[serde(rename = "rapportAccount")]
+        rapport_account: Option<Account>,
+    }
+
+    impl Fields {
+        pub(super) fn into_message(self) -> Result<Message, ProtocolError> {
+            let kind = self.kind.clone().ok_or(ProtocolError::Field("type"))?.0;
+            let message = match kind.as_str() {
+                "join" => Message::Join {
+                    sender_id: self.sender_id()?,
+                    supported_protocol_versions: self
+                        .supported_protocol_versions
+                        .ok_or(ProtocolError::Field("supportedProtocolVersions"))?
+                        .0,
+                    metadata: self.peer_metadata.or(self.metadata).map(Metadata::into_metadata),
+                },
+                "peer" => Message::Peer {
+                    sender_id: self.sender_id()?,
+                    target_id: self.target_id()?,
+                    selected_protocol_version: self
+                        .selected_protocol_version
+                        .ok_or(ProtocolError::Field("selectedProtocolVersion"))?
+                        .0,
+                    metadata: self.peer_metadata.or(self.metadata).map(Metadata::into_metadata),
+                },
+                "leave" => Message::Leave { sender_id: self.sender_id()? },
+                "request" => Message::Request {
+                    sender_id: self.sender_id()?,
+                    target_id: self.target_id()?,
+                    document_id: self.document_id()?,
+                    data: self.data.ok_or(ProtocolError::Field("data"))?.0,
+                },
+                "sync" => Message::Sync {
+                    sender_id: self.sender_id()?,
+                    target_id: self.target_id()?,
+                    document_id: self.document_id()?,
+                    data: self.data.ok_or(ProtocolError::Field("data"))?.0,
+                },
+                "doc-unavailable" => Message::DocUnavailable {
+                    sender_id: self.sender_id()?,
+                    target_id: self.target_id()?,
+                    document_id: self.document_id()?,
+                },
+                "ephemeral" => Message::Ephemeral {
+                    sender_id: self.sender_id()?,
+                    target_id: self.target_id()?,
+                    count: self.count.ok_or(ProtocolError::Field("count"))?,
+                    session_id: self.session_id.clone().ok_or(ProtocolError::Field("sessionId"))?.0,
+                    document_id: self.document_id()?,
+                    sender_account: self
+                        .rapport_account
+                        .clone()
+                        .map(|a| SenderAccount { id: a.id, name: a.name.0 }),
+                    data: self.data.ok_or(ProtocolError::Field("data"))?.0,
+                },
+                "error" => Message::Error {
+                    message: self.message.ok_or(ProtocolError::Field("message"))?.0,
+                },
+                "remote-subscription-change" => Message::RemoteSubscriptionChange {
+                    sender_id: self.sender_id()?,
+                    target_id: self.target_id()?,
+                    add: self.add.unwrap_or_default().0,
+                    remove: self.remove.unwrap_or_default().0,
+                },
+                "remote-heads-changed" => Message::RemoteHeadsChanged {
+                    sender_id: self.sender_id()?,
+                    target_id: self.target_id()?,
+                    document_id: self.document_id()?,
+                    new_heads: self.new_heads.ok_or(ProtocolError::Field("newHeads"))?.0,
+                },
+                _ => return Err(ProtocolError::UnknownType(kind)),
+            };
+            Ok(message)
+        }
+
+        fn sender_id(&self) -> Result<String, ProtocolError> {
+            Ok(self.sender_id.clone().ok_or(ProtocolError::Field("senderId"))?.0)
+        }
+
+        fn target_id(&self) -> Result<String, ProtocolError> {
+            Ok(self.target_id.clone().ok_or(ProtocolError::Field("targetId"))?.0)
+        }
+
+        fn document_id(&self) -> Result<DocumentId, ProtocolError> {
+            let text = self.document_id.clone().ok_or(ProtocolError::Field("documentId"))?.0;
+            text.parse().map_err(|_| ProtocolError::DocumentId(text))
+        }
+    }
+
+    #[derive(Debug, Clone, Deserialize)]
+    struct Metadata {
+        #[serde(rename = "storageId", default)]
+        storage_id: Option<Text>,
+        #[serde(rename = "isEphemeral", default)]
+        is_ephemeral: Option<bool>,
+    }
+
+    impl Metadata {
+        fn into_metadata(self) -> PeerMetadata {
+            PeerMetadata {
+                storage_id: self.storage_id.map(|id| id.0),
+                is_ephemeral: self.is_ephemeral.unwrap_or(false),
+            }
+        }
+    }
+
+    #[derive(Debug, Clone, Deserialize)]
+    struct Account {
+        id: i64,
+        name: Text,
+    }
+
+    #[derive(Debug, Clone, Deserialize)]
+    struct HeadsEntry {
+        heads: Texts,
+        timestamp: u64,
+    }
+
+    /// Text of at most [`MAX_TEXT_BYTES`].
+    #[derive(Debug, Clone, Default)]
+    struct Text(String);
+
+    impl<'de> Deserialize<'de> for Text {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Text, D::Error> {
+            struct Bounded;
+            impl Visitor<'_> for Bounded {
+                type Value = Text;
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    write!(f, "a text of at most {MAX_TEXT_BYTES} bytes")
+                }
+                fn visit_str<E: de::Error>(self, text: &str) -> Result<Text, E> {
+                    if text.len() > MAX_TEXT_BYTES {
+                        return Err(E::invalid_length(text.len(), &self));
+                    }
+                    Ok(Text(text.to_owned()))
+                }
+            }
+            deserializer.deserialize_str(Bounded)
+        }
+    }
+
+    /// A byte string (CBOR major type 2).
+    #[derive(Debug, Default)]
+    struct Bytes(Vec<u8>);
+
+    impl<'de> Deserialize<'de> for Bytes {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Bytes, D::Error> {
+            struct Binary;
+            impl Visitor<'_> for Binary {
+                type Value = Bytes;
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str("a byte string")
+                }
+                fn visit_bytes<E: de::Error>(self, bytes: &[u8]) -> Result<Bytes, E> {
+                    Ok(Bytes(bytes.to_vec()))
+                }
+                fn visit_byte_buf<E: de::Error>(self, bytes: Vec<u8>) -> Result<Bytes, E> {
+                    Ok(Bytes(bytes))
+                }
+            }
+            deserializer.deserialize_byte_buf(Binary)
+        }
+    }
+
+    /// A list of at most [`MAX_LIST_ITEMS`] texts; `null` reads as none.
+    #[derive(Debug, Clone, Default)]
+    struct Texts(Vec<String>);
+
+    impl<'de> Deserialize<'de> for Texts {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Texts, D::Error> {
+            struct List;
+            impl<'de> Visitor<'de> for List {
+                type Value = Texts;
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    write!(f, "a list of at most {MAX_LIST_ITEMS} texts")
+                }
+                fn visit_unit<E: de::Error>(self) -> Result<Texts, E> {
+                    Ok(Texts::default())
+                }
+                fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Texts, A::Error> {
+                    let mut items = Vec::new();
+                    while let Some(Text(item)) = seq.next_element()? {
+                        if items.len() == MAX_LIST_ITEMS {
+                            return Err(de::Error::invalid_length(items.len() + 1, &self));
+                        }
+                        items.push(item);
+                    }
+                    Ok(Texts(items))
+                }
+            }
+            deserializer.deserialize_any(List)
+        }
+    }
+
+    /// `newHeads`: storage id → heads, at most [`MAX_LIST_ITEMS`] storages.
+    #[derive(Debug, Default)]
+    struct Heads(BTreeMap<String, RemoteHeads>);
+
+    impl<'de> Deserialize<'de> for Heads {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Heads, D::Error> {
+            struct Storages;
+            impl<'de> Visitor<'de> for Storages {
+                type Value = Heads;
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    write!(f, "a map of at most {MAX_LIST_ITEMS} storage ids to heads")
+                }
+                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Heads, A::Error> {
+                    let mut heads = BTreeMap::new();
+                    while let Some((Text(storage), entry)) = map.next_entry::<Text, HeadsEntry>()? {
+                        if heads.len() == MAX_LIST_ITEMS {
+                            return Err(de::Error::invalid_length(heads.len() + 1, &self));
+                        }
+                        let entry =
+                            RemoteHeads { heads: entry.heads.0, timestamp: entry.timestamp };
+                        heads.insert(storage, entry);
+                    }
+                    Ok(Heads(heads))
+                }
+            }
+            deserializer.deserialize_map(Storages)
+        }
     }
 }
 
@@ -302,86 +555,6 @@ fn encode_metadata(metadata: &PeerMetadata) -> Value {
     }
     entries.push((text("isEphemeral"), Value::Bool(metadata.is_ephemeral)));
     Value::Map(entries)
-}
-
-/// A decoded CBOR map, read by field name.
-struct Fields(Vec<(Value, Value)>);
-
-impl Fields {
-    fn get(&self, name: &str) -> Option<&Value> {
-        self.0.iter().find(|(key, _)| key.as_text() == Some(name)).map(|(_, value)| value)
-    }
-
-    fn text(&self, name: &'static str) -> Result<String, ProtocolError> {
-        self.get(name).and_then(Value::as_text).map(str::to_owned).ok_or(ProtocolError::Field(name))
-    }
-
-    fn bytes(&self, name: &'static str) -> Result<Vec<u8>, ProtocolError> {
-        self.get(name).and_then(Value::as_bytes).cloned().ok_or(ProtocolError::Field(name))
-    }
-
-    fn uint(&self, name: &'static str) -> Result<u64, ProtocolError> {
-        self.get(name)
-            .and_then(Value::as_integer)
-            .and_then(|i: Integer| u64::try_from(i).ok())
-            .ok_or(ProtocolError::Field(name))
-    }
-
-    fn texts(&self, name: &'static str) -> Result<Vec<String>, ProtocolError> {
-        text_list(self.get(name)).ok_or(ProtocolError::Field(name))
-    }
-
-    fn optional_texts(&self, name: &'static str) -> Result<Vec<String>, ProtocolError> {
-        match self.get(name) {
-            None | Some(Value::Null) => Ok(Vec::new()),
-            value => text_list(value).ok_or(ProtocolError::Field(name)),
-        }
-    }
-
-    fn document_id(&self) -> Result<DocumentId, ProtocolError> {
-        let text = self.text("documentId")?;
-        text.parse().map_err(|_| ProtocolError::DocumentId(text))
-    }
-
-    /// `peerMetadata` as the JavaScript adapter sends it (the protocol's text calls it `metadata`).
-    fn metadata(&self) -> Result<Option<PeerMetadata>, ProtocolError> {
-        let value = match self.get("peerMetadata").or_else(|| self.get("metadata")) {
-            None | Some(Value::Null) => return Ok(None),
-            Some(value) => value,
-        };
-        let Value::Map(entries) = value else { return Err(ProtocolError::Field("peerMetadata")) };
-        let fields = Fields(entries.clone());
-        let storage_id = match fields.get("storageId") {
-            None | Some(Value::Null) => None,
-            Some(Value::Text(id)) => Some(id.clone()),
-            Some(_) => return Err(ProtocolError::Field("storageId")),
-        };
-        let is_ephemeral = match fields.get("isEphemeral") {
-            None => false,
-            Some(value) => value.as_bool().ok_or(ProtocolError::Field("isEphemeral"))?,
-        };
-        Ok(Some(PeerMetadata { storage_id, is_ephemeral }))
-    }
-
-    fn new_heads(&self) -> Result<BTreeMap<String, RemoteHeads>, ProtocolError> {
-        let Some(Value::Map(entries)) = self.get("newHeads") else {
-            return Err(ProtocolError::Field("newHeads"));
-        };
-        let mut heads = BTreeMap::new();
-        for (storage, entry) in entries {
-            let storage = storage.as_text().ok_or(ProtocolError::Field("newHeads"))?;
-            let Value::Map(inner) = entry else { return Err(ProtocolError::Field("newHeads")) };
-            let inner = Fields(inner.clone());
-            let entry =
-                RemoteHeads { heads: inner.texts("heads")?, timestamp: inner.uint("timestamp")? };
-            heads.insert(storage.to_owned(), entry);
-        }
-        Ok(heads)
-    }
-}
-
-fn text_list(value: Option<&Value>) -> Option<Vec<String>> {
-    value?.as_array()?.iter().map(|item| item.as_text().map(str::to_owned)).collect()
 }
 
 /// Heads as automerge-repo 2 writes them in `remote-heads-changed` (its `encodeHeads`): each change hash
@@ -538,6 +711,16 @@ mod tests {
                 session_id: "session".into(),
                 document_id: doc(4),
                 data: vec![0xa0],
+                sender_account: None,
+            },
+            Message::Ephemeral {
+                sender_id: "a".into(),
+                target_id: "b".into(),
+                count: 8,
+                session_id: "session".into(),
+                document_id: doc(4),
+                data: vec![0xa0],
+                sender_account: Some(SenderAccount { id: 12, name: "Olga".into() }),
             },
             Message::Error { message: "frame too large".into() },
             Message::RemoteSubscriptionChange {
@@ -587,6 +770,41 @@ mod tests {
     }
 
     #[test]
+    fn texts_and_lists_over_their_caps_are_refused_and_unknown_bulk_is_skipped_unkept() {
+        let encode = |value: Value| {
+            let mut bytes = Vec::new();
+            ciborium::ser::into_writer(&value, &mut bytes).unwrap();
+            bytes
+        };
+        let leave = |sender: Value, extra: Vec<(Value, Value)>| {
+            let mut fields = vec![(text("type"), text("leave")), (text("senderId"), sender)];
+            fields.extend(extra);
+            encode(Value::Map(fields))
+        };
+        let long = leave(text(&"x".repeat(MAX_TEXT_BYTES + 1)), vec![]);
+        let Err(ProtocolError::Cbor(why)) = Message::decode(&long) else { panic!("accepted") };
+        assert!(why.contains(&MAX_TEXT_BYTES.to_string()), "{why}");
+        let longest = leave(text(&"x".repeat(MAX_TEXT_BYTES)), vec![]);
+        assert!(Message::decode(&longest).is_ok());
+
+        let many = (0..=MAX_LIST_ITEMS).map(|n| text(&n.to_string())).collect();
+        let subscribe = encode(Value::Map(vec![
+            (text("type"), text("remote-subscription-change")),
+            (text("senderId"), text("a")),
+            (text("targetId"), text("b")),
+            (text("add"), Value::Array(many)),
+        ]));
+        let Err(ProtocolError::Cbor(why)) = Message::decode(&subscribe) else { panic!("accepted") };
+        assert!(why.contains(&MAX_LIST_ITEMS.to_string()), "{why}");
+
+        // A million tiny items in a field nobody knows: skipped as they are read, never kept (a value
+        // tree of them would have cost the relay tens of megabytes for one frame).
+        let bulk = Value::Array(vec![Value::Integer(0.into()); 1_000_000]);
+        let padded = leave(text("a"), vec![(text("padding"), bulk)]);
+        assert_eq!(Message::decode(&padded), Ok(Message::Leave { sender_id: "a".into() }));
+    }
+
+    #[test]
     fn bad_frames_are_named_errors() {
         let encode = |value: Value| {
             let mut bytes = Vec::new();
@@ -623,11 +841,14 @@ mod tests {
         let mut lying = vec![0xa1, 0x64, b't', b'y', b'p', b'e', 0x5b];
         lying.extend([0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
         assert!(matches!(Message::decode(&lying), Err(ProtocolError::Cbor(_))));
-        let mut lying_array = vec![0x9b];
+        // The same inside a field nobody knows, which is skipped as it is read.
+        let mut lying_array = vec![0xa1, 0x61, b'x', 0x9b];
         lying_array.extend([0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
         assert!(matches!(Message::decode(&lying_array), Err(ProtocolError::Cbor(_))));
+        assert_eq!(Message::decode(&[0x9b, 0x7f]), Err(ProtocolError::NotAMap));
         // Deep nesting is refused rather than recursed into.
-        let mut deep = vec![0x81; 10_000];
+        let mut deep = vec![0xa1, 0x61, b'x'];
+        deep.extend([0x81; 10_000]);
         deep.push(0x00);
         assert!(matches!(Message::decode(&deep), Err(ProtocolError::Cbor(_))));
     }

@@ -24,8 +24,13 @@ pub enum Event {
     Sync { document: DocumentId, message: am_sync::Message },
     /// The relay has no such document for us (or may not say whether it exists).
     Unavailable(DocumentId),
-    /// Presence from another peer syncing the same document.
-    Ephemeral { from: PeerId, document: DocumentId, data: Vec<u8> },
+    /// Presence from another peer syncing the same document, with the account the relay says sent it.
+    Ephemeral {
+        from: PeerId,
+        document: DocumentId,
+        data: Vec<u8>,
+        account: Option<crate::protocol::SenderAccount>,
+    },
     /// The relay reported an error; it closes the connection next.
     Refused(String),
     /// Nothing the device needs to act on (heads gossip, a peer leaving).
@@ -119,8 +124,13 @@ impl SyncClient {
                 self.docs.entry(document_id).or_default().unavailable = true;
                 Event::Unavailable(document_id)
             }
-            Message::Ephemeral { sender_id, document_id, data, .. } => {
-                Event::Ephemeral { from: sender_id, document: document_id, data }
+            Message::Ephemeral { sender_id, document_id, data, sender_account, .. } => {
+                Event::Ephemeral {
+                    from: sender_id,
+                    document: document_id,
+                    data,
+                    account: sender_account,
+                }
             }
             Message::Error { message } => Event::Refused(message),
             _ => Event::Ignored,
@@ -394,6 +404,7 @@ impl SyncClient {
                 session_id: self.session.clone(),
                 document_id: id,
                 data,
+                sender_account: None,
             }
             .encode(),
         )

@@ -37,7 +37,8 @@ fn message() -> impl Strategy<Value = Message> {
             count,
             session_id: "session".into(),
             document_id: d,
-            data
+            data,
+            sender_account: None,
         }),
         ".{0,64}".prop_map(|message| Message::Error { message }),
     ]

@@ -50,7 +50,16 @@ async fn main() {
     let (mut relay, urls) = if js {
         start_js_server(data.path(), clients).await
     } else {
-        let (relay, address) = socket::start_process(&data.path().join("no-dist"), data.path());
+        // One account holds every client's socket and ticket here; the limits are for strangers.
+        let many = (clients * 2).to_string();
+        let flags = [
+            "--max-sockets-per-account",
+            many.as_str(),
+            "--max-tickets-per-account",
+            many.as_str(),
+        ];
+        let (relay, address) =
+            socket::start_process_with(&data.path().join("no-dist"), data.path(), &flags, &[]);
         let cookie = setup(&address).await;
         let mut urls = Vec::with_capacity(clients);
         for _ in 0..clients {

@@ -1,10 +1,21 @@
 //! Accounts and sign-in: `POST /api/accounts` (sign up), `POST /api/sessions` (sign in),
-//! `DELETE /api/sessions` (sign out), `GET /api/me`.
+//! `DELETE /api/sessions` (sign out), `DELETE /api/me/sessions` (sign out everywhere), `PUT
+//! /api/me/password` (change it; other sessions end), `GET /api/me`.
 //!
-//! Passwords are hashed with Argon2id (its default parameters) on the blocking pool. A session is a
-//! random 256-bit token in an `HttpOnly`, `SameSite=Strict` cookie; the database keeps only its SHA-256,
-//! so a leaked database signs nobody in. Signing in with an unknown email costs the same hash as a wrong
-//! password and gets the same answer, so the endpoint does not tell which emails have accounts.
+//! Passwords are hashed with Argon2id (its default parameters) on the blocking pool, at most
+//! [`Limits::hashes_at_once`] at a time (each takes ~19 MiB and a core), with a short queue beyond which
+//! the relay answers 429 at once; sign-ins and sign-ups are rate-limited per client address and sign-ins
+//! per email (429 with `Retry-After`), so nobody can flood the relay with hashing while members sync.
+//! A session is a random 256-bit token in an `HttpOnly`, `SameSite=Strict` cookie (`Secure` and
+//! `__Host-` prefixed behind TLS); the database keeps only its SHA-256, so a leaked database signs
+//! nobody in. Signing in with an unknown email costs the same hash as a wrong password and gets the
+//! same answer, so the endpoint does not tell which emails have accounts.
+
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
@@ -12,16 +23,20 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::AppState;
+use crate::limits::Limits;
 use crate::store::{self, Account, StoreError};
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "rapport_session";
+/// Its name over TLS: a `__Host-` cookie is only accepted `Secure`, for the whole host, from HTTPS, so
+/// no other subdomain or plain-HTTP page can set or shadow it.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-rapport_session";
 /// How long a sign-in lasts: a field salesperson should not be signed out during a week offline.
 pub const SESSION_SECONDS: i64 = 30 * 24 * 3600;
 /// Shortest password accepted.
@@ -34,6 +49,8 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/accounts", post(sign_up))
         .route("/api/sessions", post(sign_in).delete(sign_out))
         .route("/api/me", get(me))
+        .route("/api/me/sessions", delete(sign_out_everywhere))
+        .route("/api/me/password", put(change_password))
 }
 
 #[derive(Debug, Deserialize)]
@@ -47,6 +64,12 @@ struct SignUp {
 struct SignIn {
     email: String,
     password: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct NewPassword {
+    current: String,
+    new: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -75,10 +98,8 @@ pub(crate) enum Why {
     NotSignedIn,
     SessionFailed,
     HashFailed,
-    CheckFailed,
     NoSuchWorkspace,
     BadWorkspaceId,
-    WorkspaceIdTaken,
     OnlyManagersInvite,
     BadRole,
     InviteAboveRole,
@@ -87,6 +108,13 @@ pub(crate) enum Why {
     RemoveAboveRole,
     NotAMember,
     LastOwner,
+    TooManyAttempts,
+    Busy,
+    TooManyTickets,
+    NoSuchInvite,
+    CrossSite,
+    BadForm,
+    BadUses,
 }
 
 impl Why {
@@ -102,10 +130,8 @@ impl Why {
             Why::NotSignedIn => "not_signed_in",
             Why::SessionFailed => "session_failed",
             Why::HashFailed => "hash_failed",
-            Why::CheckFailed => "check_failed",
             Why::NoSuchWorkspace => "no_such_workspace",
             Why::BadWorkspaceId => "bad_workspace_id",
-            Why::WorkspaceIdTaken => "workspace_id_taken",
             Why::OnlyManagersInvite => "only_managers_invite",
             Why::BadRole => "bad_role",
             Why::InviteAboveRole => "invite_above_role",
@@ -114,6 +140,13 @@ impl Why {
             Why::RemoveAboveRole => "remove_above_role",
             Why::NotAMember => "not_a_member",
             Why::LastOwner => "last_owner",
+            Why::TooManyAttempts => "too_many_attempts",
+            Why::Busy => "busy",
+            Why::TooManyTickets => "too_many_tickets",
+            Why::NoSuchInvite => "no_such_invite",
+            Why::CrossSite => "cross_site",
+            Why::BadForm => "bad_form",
+            Why::BadUses => "bad_uses",
         }
     }
 
@@ -129,10 +162,8 @@ impl Why {
             Why::NotSignedIn => "not signed in",
             Why::SessionFailed => "could not start a session",
             Why::HashFailed => "could not hash the password",
-            Why::CheckFailed => "could not check the password",
             Why::NoSuchWorkspace => "no such workspace",
             Why::BadWorkspaceId => "the workspace id must be a UUID",
-            Why::WorkspaceIdTaken => "that workspace id is taken",
             Why::OnlyManagersInvite => "only owners and admins invite",
             Why::BadRole => "invite as admin, member or viewer",
             Why::InviteAboveRole => "you cannot invite above your own role",
@@ -141,30 +172,118 @@ impl Why {
             Why::RemoveAboveRole => "you cannot remove someone above your role",
             Why::NotAMember => "not a member",
             Why::LastOwner => "a workspace keeps at least one owner",
+            Why::TooManyAttempts => "too many attempts; try again in a minute",
+            Why::Busy => "the relay is busy; try again in a moment",
+            Why::TooManyTickets => "too many sync tickets asked for; try again in a minute",
+            Why::NoSuchInvite => "no such invitation",
+            Why::CrossSite => "requests from other sites may not change anything here",
+            Why::BadForm => "the request's body is not the JSON this call takes",
+            Why::BadUses => "an invitation is for 1 to 100 people",
         }
     }
 }
 
-/// An answer that is not a success: a status and why (`{"error": sentence, "code": code}`).
+/// An answer that is not a success: a status and why (`{"error": sentence, "code": code}`), and for
+/// 429 how long to wait (`Retry-After`).
 #[derive(Debug)]
-pub(crate) struct Refusal(pub(crate) StatusCode, pub(crate) Why);
+pub(crate) struct Refusal(pub(crate) StatusCode, pub(crate) Why, pub(crate) Option<Duration>);
 
 impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
         let body = serde_json::json!({ "error": self.1.sentence(), "code": self.1.code() });
-        (self.0, Json(body)).into_response()
+        let mut response = (self.0, Json(body)).into_response();
+        if let Refusal(StatusCode::TOO_MANY_REQUESTS, _, Some(wait)) = self {
+            let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
+    }
+}
+
+/// What keeps password hashing from being used against the relay: rate limits per client address and
+/// per email, and a bound on hashes computed and waiting at once.
+#[derive(Clone, Debug)]
+pub(crate) struct Guards {
+    by_address: Arc<governor::DefaultKeyedRateLimiter<IpAddr>>,
+    by_email: Arc<governor::DefaultKeyedRateLimiter<String>>,
+    hashing: Arc<tokio::sync::Semaphore>,
+    waiting: Arc<AtomicUsize>,
+    most_waiting: usize,
+}
+
+impl Guards {
+    pub(crate) fn new(limits: &Limits) -> Guards {
+        let per_minute = |n: u32| {
+            governor::Quota::per_minute(NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN))
+        };
+        Guards {
+            by_address: Arc::new(governor::RateLimiter::keyed(per_minute(
+                limits.sign_ins_per_minute_per_address,
+            ))),
+            by_email: Arc::new(governor::RateLimiter::keyed(per_minute(
+                limits.sign_ins_per_minute_per_email,
+            ))),
+            hashing: Arc::new(tokio::sync::Semaphore::new(limits.hashes_at_once.max(1))),
+            waiting: Arc::default(),
+            most_waiting: limits.hashes_waiting,
+        }
+    }
+
+    /// Counts an attempt from `address` (when known) and for `email` (when given); 429 once either
+    /// has had its share.
+    fn attempt(&self, address: Option<IpAddr>, email: Option<&str>) -> Result<(), Refusal> {
+        use governor::clock::{Clock, DefaultClock};
+        let refused = |not_until: governor::NotUntil<_>| {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            Refusal(StatusCode::TOO_MANY_REQUESTS, Why::TooManyAttempts, Some(wait))
+        };
+        if let Some(address) = address {
+            self.by_address.check_key(&address).map_err(refused)?;
+        }
+        if let Some(email) = email {
+            self.by_email.check_key(&email.to_owned()).map_err(refused)?;
+        }
+        Ok(())
+    }
+
+    /// Runs `work` (a hash or its check) when a hashing slot is free; 429 at once when too many wait.
+    async fn hash<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, Refusal> {
+        let busy =
+            || Refusal(StatusCode::TOO_MANY_REQUESTS, Why::Busy, Some(Duration::from_secs(1)));
+        if self.waiting.fetch_add(1, Ordering::AcqRel) >= self.most_waiting {
+            self.waiting.fetch_sub(1, Ordering::AcqRel);
+            return Err(busy());
+        }
+        let permit = self.hashing.clone().acquire_owned().await;
+        self.waiting.fetch_sub(1, Ordering::AcqRel);
+        let permit = permit.map_err(|_| busy())?;
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            work()
+        })
+        .await
+        .map_err(|_| Refusal(StatusCode::INTERNAL_SERVER_ERROR, Why::HashFailed, None))
+    }
+
+    /// Forgets addresses and emails that have been quiet (keyed limiters otherwise grow for ever).
+    pub(crate) fn forget_idle(&self) {
+        self.by_address.retain_recent();
+        self.by_email.retain_recent();
     }
 }
 
 impl From<StoreError> for Refusal {
     fn from(error: StoreError) -> Refusal {
         tracing::error!(%error, "storage error");
-        Refusal(StatusCode::INTERNAL_SERVER_ERROR, Why::DatabaseUnreachable)
+        Refusal(StatusCode::INTERNAL_SERVER_ERROR, Why::DatabaseUnreachable, None)
     }
 }
 
 pub(crate) fn bad_request(why: Why) -> Refusal {
-    Refusal(StatusCode::BAD_REQUEST, why)
+    Refusal(StatusCode::BAD_REQUEST, why, None)
 }
 
 fn normalise_email(email: &str) -> Result<String, Refusal> {
@@ -188,22 +307,30 @@ fn check_password(password: &str) -> Result<(), Refusal> {
 
 async fn sign_up(
     State(state): State<AppState>,
-    Json(form): Json<SignUp>,
+    request: axum::extract::Request,
 ) -> Result<Response, Refusal> {
+    let address = crate::server::client_address(request.extensions()).map(|a| a.ip());
+    let Json(form): Json<SignUp> = json_body(request).await?;
+    state.guards.attempt(address, None)?;
     let email = normalise_email(&form.email)?;
     let name = form.name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(bad_request(Why::NameNeeded));
     }
     check_password(&form.password)?;
-    let hash = hash_password(form.password).await?;
+    // Before hashing: a taken email costs the relay nothing.
+    let lookup = email.clone();
+    if state.store.run(move |db| store::email_taken(db, &lookup)).await? {
+        return Err(Refusal(StatusCode::CONFLICT, Why::AccountExists, None));
+    }
+    let hash = hash_password(&state, form.password).await?;
     let now = unix_seconds();
     let created =
         state.store.run(move |db| store::create_account(db, &email, &name, &hash, now)).await;
     let account = match created {
         Ok(account) => account,
         Err(StoreError::Duplicate) => {
-            return Err(Refusal(StatusCode::CONFLICT, Why::AccountExists));
+            return Err(Refusal(StatusCode::CONFLICT, Why::AccountExists, None));
         }
         Err(error) => return Err(error.into()),
     };
@@ -214,10 +341,13 @@ async fn sign_up(
 
 async fn sign_in(
     State(state): State<AppState>,
-    Json(form): Json<SignIn>,
+    request: axum::extract::Request,
 ) -> Result<Response, Refusal> {
-    let refused = || Refusal(StatusCode::UNAUTHORIZED, Why::WrongPassword);
+    let address = crate::server::client_address(request.extensions()).map(|a| a.ip());
+    let Json(form): Json<SignIn> = json_body(request).await?;
+    let refused = || Refusal(StatusCode::UNAUTHORIZED, Why::WrongPassword, None);
     let email = normalise_email(&form.email).map_err(|_| refused())?;
+    state.guards.attempt(address, Some(&email))?;
     if form.password.len() > MAX_PASSWORD_BYTES {
         return Err(refused());
     }
@@ -227,19 +357,66 @@ async fn sign_in(
         // Spend the same work on unknown emails as on known ones.
         None => (None, dummy_hash().to_owned()),
     };
-    let matches = verify_password(form.password, stored_hash).await?;
+    let matches = verify_password(&state, form.password, stored_hash).await?;
     let Some(account) = account.filter(|_| matches) else { return Err(refused()) };
     let cookie = start_session(&state, account.id).await?;
     Ok(([(header::SET_COOKIE, cookie)], Json(Me::from(account))).into_response())
 }
 
+/// The JSON body of `request`, refused as axum's `Json` would refuse it.
+async fn json_body<T: serde::de::DeserializeOwned>(
+    request: axum::extract::Request,
+) -> Result<Json<T>, Refusal> {
+    use axum::extract::FromRequest;
+    Json::<T>::from_request(request, &()).await.map_err(|_| bad_request(Why::BadForm))
+}
+
 async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, Refusal> {
-    if let Some(token) = session_token(&headers) {
+    if let Some(token) = session_token(&state, &headers) {
         let token_hash = hash_token(&token);
         state.store.run(move |db| store::delete_session(db, &token_hash)).await?;
     }
-    let expired = format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
-    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, expired)]).into_response())
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, expired_cookie(&state))]).into_response())
+}
+
+/// Ends every session of the signed-in account, on every device, this one included.
+async fn sign_out_everywhere(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, Refusal> {
+    let account = signed_in(&state, &headers).await?;
+    state.store.run(move |db| store::end_sessions(db, account.id, None)).await?;
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, expired_cookie(&state))]).into_response())
+}
+
+/// Changes the signed-in account's password, given the current one; every other session ends.
+async fn change_password(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+) -> Result<Response, Refusal> {
+    let address = crate::server::client_address(request.extensions()).map(|a| a.ip());
+    let headers = request.headers().clone();
+    let account = signed_in(&state, &headers).await?;
+    let Json(form): Json<NewPassword> = json_body(request).await?;
+    state.guards.attempt(address, Some(&account.email))?;
+    check_password(&form.new)?;
+    let id = account.id;
+    let stored = state.store.run(move |db| store::password_hash(db, id)).await?;
+    if form.current.len() > MAX_PASSWORD_BYTES
+        || !verify_password(&state, form.current, stored).await?
+    {
+        return Err(Refusal(StatusCode::FORBIDDEN, Why::WrongPassword, None));
+    }
+    let hash = hash_password(&state, form.new).await?;
+    let keep = session_token(&state, &headers).map(|token| hash_token(&token));
+    state
+        .store
+        .run(move |db| {
+            store::set_password_hash(db, id, &hash)?;
+            store::end_sessions(db, id, keep.as_deref())
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 async fn me(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<Me>, Refusal> {
@@ -249,8 +426,8 @@ async fn me(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<Me
 
 /// The account whose session cookie came with the request.
 pub(crate) async fn signed_in(state: &AppState, headers: &HeaderMap) -> Result<Account, Refusal> {
-    let unauthorised = || Refusal(StatusCode::UNAUTHORIZED, Why::NotSignedIn);
-    let token = session_token(headers).ok_or_else(unauthorised)?;
+    let unauthorised = || Refusal(StatusCode::UNAUTHORIZED, Why::NotSignedIn, None);
+    let token = session_token(state, headers).ok_or_else(unauthorised)?;
     let token_hash = hash_token(&token);
     let now = unix_seconds();
     state
@@ -266,20 +443,35 @@ async fn start_session(state: &AppState, account: i64) -> Result<HeaderValue, Re
     let expires = unix_seconds() + SESSION_SECONDS;
     state.store.run(move |db| store::create_session(db, &token_hash, account, expires)).await?;
     let cookie = format!(
-        "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={SESSION_SECONDS}"
+        "{}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={SESSION_SECONDS}{}",
+        cookie_name(state),
+        if state.behind_tls { "; Secure" } else { "" },
     );
     HeaderValue::from_str(&cookie)
-        .map_err(|_| Refusal(StatusCode::INTERNAL_SERVER_ERROR, Why::SessionFailed))
+        .map_err(|_| Refusal(StatusCode::INTERNAL_SERVER_ERROR, Why::SessionFailed, None))
 }
 
-fn session_token(headers: &HeaderMap) -> Option<String> {
+fn expired_cookie(state: &AppState) -> String {
+    format!(
+        "{}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0{}",
+        cookie_name(state),
+        if state.behind_tls { "; Secure" } else { "" },
+    )
+}
+
+fn cookie_name(state: &AppState) -> &'static str {
+    if state.behind_tls { SECURE_SESSION_COOKIE } else { SESSION_COOKIE }
+}
+
+fn session_token(state: &AppState, headers: &HeaderMap) -> Option<String> {
+    let name = cookie_name(state);
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|cookies| cookies.split(';'))
         .filter_map(|cookie| cookie.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .find(|(cookie, _)| *cookie == name)
         .map(|(_, value)| value.to_owned())
         .filter(|value| !value.is_empty())
 }
@@ -300,24 +492,31 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-async fn hash_password(password: String) -> Result<String, Refusal> {
-    tokio::task::spawn_blocking(move || {
-        Argon2::default().hash_password(password.as_bytes()).map(|hash| hash.to_string())
-    })
-    .await
-    .ok()
-    .and_then(Result::ok)
-    .ok_or(Refusal(StatusCode::INTERNAL_SERVER_ERROR, Why::HashFailed))
+async fn hash_password(state: &AppState, password: String) -> Result<String, Refusal> {
+    state
+        .guards
+        .hash(move || {
+            Argon2::default().hash_password(password.as_bytes()).map(|hash| hash.to_string())
+        })
+        .await?
+        .map_err(|_| Refusal(StatusCode::INTERNAL_SERVER_ERROR, Why::HashFailed, None))
 }
 
-async fn verify_password(password: String, hash: String) -> Result<bool, Refusal> {
-    tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash)
-            .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
-            .unwrap_or(false)
-    })
-    .await
-    .map_err(|_| Refusal(StatusCode::INTERNAL_SERVER_ERROR, Why::CheckFailed))
+async fn verify_password(
+    state: &AppState,
+    password: String,
+    hash: String,
+) -> Result<bool, Refusal> {
+    state
+        .guards
+        .hash(move || {
+            PasswordHash::new(&hash)
+                .map(|parsed| {
+                    Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok()
+                })
+                .unwrap_or(false)
+        })
+        .await
 }
 
 /// An Argon2id hash of a password nobody has, with the default parameters, so that checking it costs what

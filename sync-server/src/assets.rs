@@ -20,6 +20,15 @@ use tower_http::services::{ServeDir, ServeFile};
 use crate::AppState;
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// The Content-Security-Policy of every response: scripts, styles, workers and connections from this
+/// origin only (WebAssembly compiled, never `eval`), no framing (clickjacking), no plugins. The app
+/// page's own (`document_csp`) adds the hashes of the inline scripts Trunk writes into it. Inline
+/// styles stay allowed: Leptos sets `style` attributes, and styles cannot run code.
+pub(crate) const BASE_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+    style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; \
+    worker-src 'self'; manifest-src 'self'; frame-ancestors 'none'; base-uri 'none'; \
+    form-action 'self'; object-src 'none'";
 const REVALIDATE: &str = "no-cache";
 
 /// The folder holding the built app.
@@ -53,9 +62,9 @@ pub(crate) async fn serve(State(state): State<AppState>, request: Request) -> Re
         if !assets.is_built() {
             return app_not_built(assets);
         }
-        let index =
-            ServeFile::new(assets.dist.join("index.html")).precompressed_br().precompressed_gzip();
-        into_response(index.oneshot(request).await)
+        return serve_document(assets, request).await;
+    } else if path == "/index.html" {
+        return serve_document(assets, request).await;
     } else {
         let files = ServeDir::new(assets.dist.as_ref())
             .precompressed_br()
@@ -64,6 +73,42 @@ pub(crate) async fn serve(State(state): State<AppState>, request: Request) -> Re
         into_response(files.oneshot(request).await)
     };
     with_cache_policy(&path, response)
+}
+
+/// The app's page, with a policy that lets exactly its own inline scripts run.
+async fn serve_document(assets: &AppAssets, request: Request) -> Response {
+    let index = assets.dist.join("index.html");
+    let policy = tokio::fs::read_to_string(&index).await.map(|html| document_csp(&html));
+    let page = ServeFile::new(index).precompressed_br().precompressed_gzip();
+    let mut response = with_cache_policy("/index.html", into_response(page.oneshot(request).await));
+    if let Ok(policy) = policy
+        && let Ok(value) = HeaderValue::from_str(&policy)
+    {
+        response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, value);
+    }
+    response
+}
+
+/// [`BASE_CSP`] with the SHA-256 of each inline `<script>` of `html` allowed.
+fn document_csp(html: &str) -> String {
+    use base64::Engine;
+    use sha2::{Digest, Sha256};
+    let mut hashes = String::new();
+    let mut rest = html;
+    while let Some(start) = rest.find("<script") {
+        rest = &rest[start..];
+        let Some(open_end) = rest.find('>') else { break };
+        let tag = &rest[..open_end];
+        let body = &rest[open_end + 1..];
+        let Some(close) = body.find("</script>") else { break };
+        if !tag.contains(" src=") && !body[..close].trim().is_empty() {
+            let digest = Sha256::digest(&body.as_bytes()[..close]);
+            let encoded = base64::engine::general_purpose::STANDARD.encode(digest);
+            hashes.push_str(&format!(" 'sha256-{encoded}'"));
+        }
+        rest = &body[close..];
+    }
+    BASE_CSP.replacen("'wasm-unsafe-eval'", &format!("'wasm-unsafe-eval'{hashes}"), 1)
 }
 
 fn into_response<B>(result: Result<axum::http::Response<B>, Infallible>) -> Response
@@ -123,6 +168,20 @@ mod tests {
         for path in ["/index.html", "/app-1a2b3c4d5e6f7a8b.js", "/icons/icon-192.png", "/sw.js"] {
             assert!(!is_client_route(path), "{path}");
         }
+    }
+
+    #[test]
+    fn the_page_policy_allows_exactly_its_inline_scripts() {
+        let html = "<head><script src=\"/a.js\"></script><script type=\"module\">run()</script>\
+                    </head><body><script>\n</script></body>";
+        let policy = document_csp(html);
+        // sha256("run()"), as `printf 'run()' | openssl dgst -sha256 -binary | base64` writes it.
+        assert!(
+            policy.contains("script-src 'self' 'wasm-unsafe-eval' 'sha256-AvyuiL0SD1mVY3NNxR+V2uo+lhk6RMFrytWmRt6CrJQ='"),
+            "{policy}"
+        );
+        assert_eq!(policy.matches("sha256-").count(), 1, "external and empty scripts need no hash");
+        assert!(policy.contains("frame-ancestors 'none'"));
     }
 
     #[test]

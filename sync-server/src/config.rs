@@ -6,6 +6,10 @@ use std::path::PathBuf;
 
 use clap::{Parser, ValueEnum};
 
+use crate::limits::Limits;
+
+const MB: u64 = 1024 * 1024;
+
 /// Rapport relay: serves the Rapport web app and syncs its data between devices.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "rapport-relay", version)]
@@ -36,9 +40,73 @@ pub struct Config {
     #[arg(long, env = "RAPPORT_IDLE_TIMEOUT_SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
     pub idle_timeout_secs: u64,
 
+    /// The origin browsers reach the relay at (e.g. `https://crm.example.com`) when a proxy in front of
+    /// it rewrites `Host`; browsers' `Origin` is checked against it instead.
+    #[arg(long, env = "RAPPORT_PUBLIC_ORIGIN")]
+    pub public_origin: Option<String>,
+
+    /// The relay is reached over HTTPS (a TLS proxy in front): session cookies become `Secure` and
+    /// `__Host-` prefixed.
+    #[arg(long, env = "RAPPORT_BEHIND_TLS")]
+    pub behind_tls: bool,
+
+    /// A bearer token that reads `/metrics` from anywhere; without one, only loopback clients may.
+    #[arg(long, env = "RAPPORT_METRICS_TOKEN")]
+    pub metrics_token: Option<String>,
+
+    /// Documents one workspace may hold.
+    #[arg(long, env = "RAPPORT_MAX_DOCUMENTS_PER_WORKSPACE", default_value_t = Limits::default().documents_per_workspace)]
+    pub max_documents_per_workspace: u64,
+
+    /// Megabytes one document may take in storage.
+    #[arg(long, env = "RAPPORT_MAX_DOCUMENT_MB", default_value_t = Limits::default().document_bytes / MB)]
+    pub max_document_mb: u64,
+
+    /// Megabytes per second one sync socket may send, sustained (reading pauses beyond it).
+    #[arg(long, env = "RAPPORT_MAX_MB_PER_SECOND", default_value_t = Limits::default().bytes_per_second / MB)]
+    pub max_mb_per_second: u64,
+
+    /// Sync sockets one account may hold open at once.
+    #[arg(long, env = "RAPPORT_MAX_SOCKETS_PER_ACCOUNT", default_value_t = Limits::default().sockets_per_account)]
+    pub max_sockets_per_account: usize,
+
+    /// HTTP connections served at once.
+    #[arg(long, env = "RAPPORT_MAX_CONNECTIONS", default_value_t = Limits::default().http_connections)]
+    pub max_connections: usize,
+
+    /// Sign-in and sign-up attempts per client address per minute.
+    #[arg(long, env = "RAPPORT_SIGN_INS_PER_MINUTE", default_value_t = Limits::default().sign_ins_per_minute_per_address)]
+    pub sign_ins_per_minute: u32,
+
+    /// Unused sync tickets one account may hold.
+    #[arg(long, env = "RAPPORT_MAX_TICKETS_PER_ACCOUNT", default_value_t = Limits::default().tickets_per_account)]
+    pub max_tickets_per_account: u64,
+
+    /// The relay is behind a proxy that appends the client's address to `X-Forwarded-For`: rate
+    /// limits per address use that address instead of the proxy's.
+    #[arg(long, env = "RAPPORT_TRUST_FORWARDED_FOR")]
+    pub trust_forwarded_for: bool,
+
     /// Log format: human-readable text or one JSON object per line.
     #[arg(long, env = "RAPPORT_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+}
+
+impl Config {
+    /// The limits these flags set, the rest at their defaults.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            documents_per_workspace: self.max_documents_per_workspace,
+            document_bytes: self.max_document_mb.saturating_mul(MB),
+            bytes_per_second: self.max_mb_per_second.saturating_mul(MB),
+            sockets_per_account: self.max_sockets_per_account,
+            http_connections: self.max_connections,
+            sign_ins_per_minute_per_address: self.sign_ins_per_minute,
+            tickets_per_account: self.max_tickets_per_account,
+            trust_forwarded_for: self.trust_forwarded_for,
+            ..Limits::default()
+        }
+    }
 }
 
 /// How log lines are written to standard error.

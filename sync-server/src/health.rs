@@ -1,5 +1,6 @@
 //! `GET /healthz`: liveness for load balancers and the end-to-end harness. `GET /metrics`: Prometheus
-//! text for monitoring.
+//! text for monitoring, for loopback clients or whoever presents `--metrics-token` as a bearer token
+//! (it tells how busy the relay is, which is nobody else's business).
 
 use axum::extract::State;
 use axum::routing::get;
@@ -16,7 +17,14 @@ async fn healthz(State(state): State<AppState>) -> Json<HealthReport> {
     Json(HealthReport::ok(state.uptime_seconds()))
 }
 
-async fn metrics(State(state): State<AppState>) -> impl axum::response::IntoResponse {
+async fn metrics(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if !may_read_metrics(&state, &request) {
+        return axum::http::StatusCode::NOT_FOUND.into_response();
+    }
     use std::fmt::Write;
     use std::sync::atomic::Ordering::Relaxed;
     let counters = &state.hub.counters;
@@ -25,7 +33,7 @@ async fn metrics(State(state): State<AppState>) -> impl axum::response::IntoResp
         (
             "rapport_documents_in_memory",
             "Documents held in memory because some socket syncs them.",
-            state.hub.documents_in_memory().await as u64,
+            state.hub.documents_in_memory() as u64,
         ),
         ("rapport_uptime_seconds", "Seconds since the relay started.", state.uptime_seconds()),
     ];
@@ -43,8 +51,23 @@ async fn metrics(State(state): State<AppState>) -> impl axum::response::IntoResp
         ),
         (
             "rapport_sync_connections_refused_total",
-            "Sync sockets refused for a bad ticket.",
+            "Sync sockets refused for a bad ticket or too many sockets.",
             &counters.connections_refused,
+        ),
+        (
+            "rapport_documents_failed_total",
+            "Documents taken out of memory, their sockets closed, after a storage error or a panic.",
+            &counters.documents_failed,
+        ),
+        (
+            "rapport_slow_sockets_closed_total",
+            "Sync sockets closed because the device did not read what the relay sent.",
+            &counters.slow_sockets_closed,
+        ),
+        (
+            "rapport_compactions_total",
+            "Documents whose stored chunks were compacted into one snapshot.",
+            &counters.compactions,
         ),
     ];
     let mut text = String::new();
@@ -55,5 +78,23 @@ async fn metrics(State(state): State<AppState>) -> impl axum::response::IntoResp
         let value = counter.load(Relaxed);
         let _ = writeln!(text, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}");
     }
-    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
+    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
+}
+
+fn may_read_metrics(state: &AppState, request: &axum::extract::Request) -> bool {
+    if let Some(token) = &state.metrics_token {
+        let bearer = request
+            .headers()
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "));
+        return bearer.is_some_and(|given| constant_time_equal(given.as_bytes(), token.as_bytes()));
+    }
+    crate::server::client_address(request.extensions())
+        .is_some_and(|address| address.ip().is_loopback())
+}
+
+/// Compares without stopping at the first difference, so timing does not reveal a token's prefix.
+fn constant_time_equal(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |diff, (x, y)| diff | (x ^ y)) == 0
 }

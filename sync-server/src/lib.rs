@@ -6,6 +6,9 @@ mod assets;
 mod config;
 mod demo;
 mod health;
+pub mod limits;
+mod origin;
+mod server;
 pub mod store;
 mod sync;
 mod workspaces;
@@ -20,6 +23,8 @@ use tower_http::trace::TraceLayer;
 pub use assets::AppAssets;
 pub use config::{Config, LogFormat};
 pub use demo::DemoWorkspace;
+pub use limits::Limits;
+pub use server::serve;
 pub use store::Store;
 
 /// What every handler may read. Cheap to clone: everything inside is shared.
@@ -34,17 +39,34 @@ pub struct AppState {
     pub(crate) hub: sync::Hub,
     /// How long a sync socket may stay silent.
     pub(crate) idle_timeout: std::time::Duration,
+    pub(crate) limits: Arc<Limits>,
+    /// The origin browsers see the relay at, when a proxy stands in front of it (`--public-origin`).
+    pub(crate) public_origin: Option<Arc<str>>,
+    /// Served over TLS (by a proxy in front): session cookies are `Secure` and `__Host-` prefixed.
+    pub(crate) behind_tls: bool,
+    /// `/metrics` for whoever presents this bearer token; without one, for loopback only.
+    pub(crate) metrics_token: Option<Arc<str>>,
+    pub(crate) guards: accounts::Guards,
     started: Arc<Instant>,
 }
 
 impl AppState {
     pub fn new(assets: AppAssets, store: Store) -> Self {
+        Self::with_limits(assets, store, Limits::default())
+    }
+
+    pub fn with_limits(assets: AppAssets, store: Store, limits: Limits) -> Self {
         Self {
             assets,
             demo: DemoWorkspace::off(),
             store,
             hub: sync::Hub::default(),
             idle_timeout: sync::DEFAULT_IDLE_TIMEOUT,
+            guards: accounts::Guards::new(&limits),
+            limits: Arc::new(limits),
+            public_origin: None,
+            behind_tls: false,
+            metrics_token: None,
             started: Arc::new(Instant::now()),
         }
     }
@@ -58,6 +80,35 @@ impl AppState {
     pub fn with_demo(mut self, demo: DemoWorkspace) -> Self {
         self.demo = demo;
         self
+    }
+
+    /// The origin browsers reach the relay at (`https://crm.example`), when a proxy rewrites `Host`.
+    pub fn with_public_origin(mut self, origin: Option<String>) -> Self {
+        self.public_origin = origin.map(Into::into);
+        self
+    }
+
+    /// The relay is reached over TLS (a proxy terminates it).
+    pub fn with_tls(mut self, behind_tls: bool) -> Self {
+        self.behind_tls = behind_tls;
+        self
+    }
+
+    pub fn with_metrics_token(mut self, token: Option<String>) -> Self {
+        self.metrics_token = token.filter(|t| !t.is_empty()).map(Into::into);
+        self
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Deletes what can no longer be used (expired sessions, tickets, invitations) and forgets rate
+    /// limits' idle keys; `main` runs it every few minutes.
+    pub async fn purge_expired(&self) -> Result<store::Purged, store::StoreError> {
+        self.guards.forget_idle();
+        let now = accounts::unix_seconds();
+        self.store.run(move |db| store::purge_expired(db, now)).await
     }
 
     fn uptime_seconds(&self) -> u64 {
@@ -74,10 +125,19 @@ pub fn router(state: AppState) -> Router {
         .route("/api/demo", axum::routing::get(demo::serve))
         .route("/api/sync", axum::routing::get(sync::upgrade))
         .fallback(assets::serve)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), origin::same_origin_writes))
         .with_state(state)
         .layer(SetResponseHeaderLayer::if_not_present(
             axum::http::header::X_CONTENT_TYPE_OPTIONS,
             axum::http::HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            axum::http::header::REFERRER_POLICY,
+            axum::http::HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            axum::http::header::CONTENT_SECURITY_POLICY,
+            axum::http::HeaderValue::from_static(assets::BASE_CSP),
         ))
         .layer(TraceLayer::new_for_http())
 }

@@ -3,7 +3,9 @@
 
 use anyhow::Context;
 use clap::Parser;
-use rapport_sync_server::{AppAssets, AppState, Config, DemoWorkspace, LogFormat, Store, router};
+use rapport_sync_server::{
+    AppAssets, AppState, Config, DemoWorkspace, LogFormat, Store, router, serve,
+};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -36,15 +38,29 @@ async fn main() -> anyhow::Result<()> {
     } else {
         DemoWorkspace::off()
     };
-    let state = AppState::new(assets, store)
+    let limits = config.limits();
+    let state = AppState::with_limits(assets, store, limits.clone())
         .with_demo(demo)
-        .with_idle_timeout(std::time::Duration::from_secs(config.idle_timeout_secs));
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("serving HTTP")?;
+        .with_idle_timeout(std::time::Duration::from_secs(config.idle_timeout_secs))
+        .with_public_origin(config.public_origin.clone())
+        .with_tls(config.behind_tls)
+        .with_metrics_token(config.metrics_token.clone());
+    tokio::spawn(purge_every(state.clone(), std::time::Duration::from_secs(600)));
+    serve(listener, router(state), &limits, shutdown_signal()).await;
     tracing::info!("relay stopped");
     Ok(())
+}
+
+/// Deletes expired sessions, tickets and invitations now and every `period`.
+async fn purge_every(state: AppState, period: std::time::Duration) {
+    let mut ticks = tokio::time::interval(period);
+    loop {
+        ticks.tick().await;
+        match state.purge_expired().await {
+            Ok(purged) => tracing::debug!(?purged, "expired credentials purged"),
+            Err(error) => tracing::warn!(%error, "purging expired credentials failed"),
+        }
+    }
 }
 
 fn init_tracing(format: LogFormat) {

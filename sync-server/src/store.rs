@@ -74,6 +74,40 @@ const MIGRATIONS: &[&str] = &[
         value TEXT NOT NULL
     );
     INSERT INTO relay (key, value) VALUES ('storage_id', lower(hex(randomblob(16))));",
+    // 5: every workspace has a namespace of its own: a document is keyed by (workspace, document), so a
+    // member of one workspace cannot claim the ids another workspace will use (ids derive from the
+    // workspace id, so they are guessable). Invitations carry how many uses are left, who made them and
+    // who used them (one account, one use: a removed member cannot rejoin with the code they used).
+    "ALTER TABLE chunks RENAME TO chunks_v4;
+    ALTER TABLE documents RENAME TO documents_v4;
+    CREATE TABLE documents (
+        workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+        id TEXT NOT NULL,
+        PRIMARY KEY (workspace_id, id)
+    );
+    CREATE TABLE chunks (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        workspace_id TEXT NOT NULL,
+        document_id TEXT NOT NULL,
+        bytes BLOB NOT NULL,
+        FOREIGN KEY (workspace_id, document_id) REFERENCES documents(workspace_id, id) ON DELETE CASCADE
+    );
+    INSERT INTO documents (workspace_id, id) SELECT workspace_id, id FROM documents_v4;
+    INSERT INTO chunks (seq, workspace_id, document_id, bytes)
+        SELECT c.seq, d.workspace_id, c.document_id, c.bytes
+        FROM chunks_v4 c JOIN documents_v4 d ON d.id = c.document_id;
+    DROP TABLE chunks_v4;
+    DROP TABLE documents_v4;
+    CREATE INDEX chunks_by_document ON chunks(workspace_id, document_id, seq);
+    ALTER TABLE invites ADD COLUMN uses_left INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE invites ADD COLUMN created_by INTEGER;
+    ALTER TABLE invites ADD COLUMN created_at INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE invite_uses (
+        code_hash TEXT NOT NULL REFERENCES invites(code_hash) ON DELETE CASCADE,
+        account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        PRIMARY KEY (code_hash, account_id)
+    );
+    CREATE INDEX tickets_by_account ON tickets(account_id);",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -361,7 +395,8 @@ pub fn members(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// Removes `account` from `workspace`, with its unused tickets; `false` if it was not a member. Refused
+/// Removes `account` from `workspace`, with its unused tickets and the invitations it made; `false` if
+/// it was not a member. Refused
 /// with `LastOwner` when it would leave the workspace without an owner.
 pub fn remove_member(
     connection: &mut Connection,
@@ -393,26 +428,99 @@ pub fn remove_member(
         "DELETE FROM tickets WHERE workspace_id = ?1 AND account_id = ?2",
         params![workspace, account],
     )?;
+    // Codes they made are codes they know: they could let themselves back in.
+    tx.execute(
+        "DELETE FROM invites WHERE workspace_id = ?1 AND created_by = ?2",
+        params![workspace, account],
+    )?;
     tx.commit()?;
     Ok(removed > 0)
 }
 
-pub fn create_invite(
-    connection: &mut Connection,
-    code_hash: &str,
-    workspace: &str,
-    role: Role,
-    expires_at: i64,
-) -> Result<(), StoreError> {
+/// A pending invitation as its workspace's managers see it (never its code: only the hash is kept).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invite {
+    pub id: i64,
+    pub role: Role,
+    pub uses_left: i64,
+    pub expires_at: i64,
+    pub created_at: i64,
+    /// The name of the member who made it, if they still have an account.
+    pub created_by: Option<String>,
+}
+
+/// What a new invitation is.
+#[derive(Debug, Clone, Copy)]
+pub struct NewInvite<'a> {
+    pub code_hash: &'a str,
+    pub workspace: &'a str,
+    pub role: Role,
+    /// How many accounts may join with it.
+    pub uses: i64,
+    pub created_by: i64,
+    pub now: i64,
+    pub expires_at: i64,
+}
+
+pub fn create_invite(connection: &mut Connection, invite: NewInvite<'_>) -> Result<(), StoreError> {
     connection.execute(
-        "INSERT INTO invites (code_hash, workspace_id, role, expires_at) VALUES (?1, ?2, ?3, ?4)",
-        params![code_hash, workspace, role.as_str(), expires_at],
+        "INSERT INTO invites (code_hash, workspace_id, role, expires_at, uses_left, created_by, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            invite.code_hash,
+            invite.workspace,
+            invite.role.as_str(),
+            invite.expires_at,
+            invite.uses,
+            invite.created_by,
+            invite.now
+        ],
     )?;
     Ok(())
 }
 
-/// Joins `account` to the workspace of the invitation `code_hash` (kept for others until it expires).
-/// Someone already a member keeps their role. `None` if the code is unknown or expired.
+/// The invitations of `workspace` that can still be used, newest first.
+pub fn invites(
+    connection: &mut Connection,
+    workspace: &str,
+    now: i64,
+) -> Result<Vec<Invite>, StoreError> {
+    let mut statement = connection.prepare(
+        "SELECT i.rowid, i.role, i.uses_left, i.expires_at, i.created_at, a.name
+         FROM invites i LEFT JOIN accounts a ON a.id = i.created_by
+         WHERE i.workspace_id = ?1 AND i.expires_at > ?2 AND i.uses_left > 0
+         ORDER BY i.created_at DESC, i.rowid DESC",
+    )?;
+    let rows = statement.query_map(params![workspace, now], |row| {
+        let role: String = row.get(1)?;
+        Ok(Invite {
+            id: row.get(0)?,
+            role: Role::parse(&role).unwrap_or(Role::Viewer),
+            uses_left: row.get(2)?,
+            expires_at: row.get(3)?,
+            created_at: row.get(4)?,
+            created_by: row.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Deletes invitation `id` of `workspace`; `false` if there was none.
+pub fn revoke_invite(
+    connection: &mut Connection,
+    workspace: &str,
+    id: i64,
+) -> Result<bool, StoreError> {
+    let deleted = connection.execute(
+        "DELETE FROM invites WHERE rowid = ?1 AND workspace_id = ?2",
+        params![id, workspace],
+    )?;
+    Ok(deleted > 0)
+}
+
+/// Joins `account` to the workspace of the invitation `code_hash`, using up one of its uses. Someone
+/// already a member keeps their role and uses nothing. `None` if the code is unknown, expired, used up,
+/// or was already used by this account (so a removed member cannot rejoin with it).
 pub fn accept_invite(
     connection: &mut Connection,
     code_hash: &str,
@@ -422,16 +530,35 @@ pub fn accept_invite(
     let tx = connection.transaction()?;
     let invite: Option<(String, String)> = tx
         .query_row(
-            "SELECT workspace_id, role FROM invites WHERE code_hash = ?1 AND expires_at > ?2",
+            "SELECT workspace_id, role FROM invites
+             WHERE code_hash = ?1 AND expires_at > ?2 AND uses_left > 0",
             params![code_hash, now],
             |row| Ok((row.get(0)?, row.get(1)?)),
         )
         .optional()?;
     let Some((workspace, role)) = invite else { return Ok(None) };
-    tx.execute(
-        "INSERT OR IGNORE INTO memberships (workspace_id, account_id, role) VALUES (?1, ?2, ?3)",
-        params![workspace, account, role],
+    let member: bool = tx.query_row(
+        "SELECT count(*) > 0 FROM memberships WHERE workspace_id = ?1 AND account_id = ?2",
+        params![workspace, account],
+        |row| row.get(0),
     )?;
+    if !member {
+        let first_use = tx.execute(
+            "INSERT OR IGNORE INTO invite_uses (code_hash, account_id) VALUES (?1, ?2)",
+            params![code_hash, account],
+        )?;
+        if first_use == 0 {
+            return Ok(None);
+        }
+        tx.execute(
+            "INSERT INTO memberships (workspace_id, account_id, role) VALUES (?1, ?2, ?3)",
+            params![workspace, account, role],
+        )?;
+        tx.execute(
+            "UPDATE invites SET uses_left = uses_left - 1 WHERE code_hash = ?1",
+            params![code_hash],
+        )?;
+    }
     tx.commit()?;
     membership(connection, &workspace, account)
 }
@@ -456,7 +583,7 @@ pub fn consume_ticket(
     connection: &mut Connection,
     ticket_hash: &str,
     now: i64,
-) -> Result<Option<(i64, Membership)>, StoreError> {
+) -> Result<Option<(Account, Membership)>, StoreError> {
     let tx = connection.transaction()?;
     let ticket: Option<(i64, String, i64)> = tx
         .query_row(
@@ -470,41 +597,81 @@ pub fn consume_ticket(
     else {
         return Ok(None);
     };
-    Ok(membership(connection, &workspace, account)?.map(|membership| (account, membership)))
-}
-
-/// The workspace document `id` belongs to, if the relay has it.
-pub fn document_workspace(
-    connection: &mut Connection,
-    id: &str,
-) -> Result<Option<String>, StoreError> {
-    Ok(connection
-        .query_row("SELECT workspace_id FROM documents WHERE id = ?1", params![id], |row| {
-            row.get(0)
+    let Some(membership) = membership(connection, &workspace, account)? else { return Ok(None) };
+    let holder = connection
+        .query_row("SELECT id, email, name FROM accounts WHERE id = ?1", params![account], |row| {
+            Ok(Account { id: row.get(0)?, email: row.get(1)?, name: row.get(2)? })
         })
-        .optional()?)
+        .optional()?;
+    Ok(holder.map(|holder| (holder, membership)))
 }
 
-/// Records that document `id` belongs to `workspace`, if the relay does not know it yet; returns the
-/// workspace it belongs to now (the given one, or the one that had it first).
+/// Whether `workspace` has document `id`.
+pub fn has_document(
+    connection: &mut Connection,
+    workspace: &str,
+    id: &str,
+) -> Result<bool, StoreError> {
+    Ok(connection.query_row(
+        "SELECT count(*) > 0 FROM documents WHERE workspace_id = ?1 AND id = ?2",
+        params![workspace, id],
+        |row| row.get(0),
+    )?)
+}
+
+/// What claiming a document did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// The workspace had it already.
+    Known,
+    /// It is the workspace's now.
+    Created,
+    /// The workspace holds `max_documents` already.
+    OverQuota,
+}
+
+/// Adds document `id` to `workspace` unless it has it, or has `max_documents` already.
 pub fn claim_document(
     connection: &mut Connection,
-    id: &str,
     workspace: &str,
-) -> Result<String, StoreError> {
-    connection.execute(
-        "INSERT OR IGNORE INTO documents (id, workspace_id) VALUES (?1, ?2)",
-        params![id, workspace],
+    id: &str,
+    max_documents: u64,
+) -> Result<Claim, StoreError> {
+    let tx = connection.transaction()?;
+    let known: bool = tx.query_row(
+        "SELECT count(*) > 0 FROM documents WHERE workspace_id = ?1 AND id = ?2",
+        params![workspace, id],
+        |row| row.get(0),
     )?;
-    document_workspace(connection, id)?
-        .ok_or(StoreError::Database(rusqlite::Error::QueryReturnedNoRows))
+    if known {
+        return Ok(Claim::Known);
+    }
+    let held: i64 = tx.query_row(
+        "SELECT count(*) FROM documents WHERE workspace_id = ?1",
+        params![workspace],
+        |row| row.get(0),
+    )?;
+    if held as u64 >= max_documents {
+        return Ok(Claim::OverQuota);
+    }
+    tx.execute("INSERT INTO documents (workspace_id, id) VALUES (?1, ?2)", params![workspace, id])?;
+    tx.commit()?;
+    Ok(Claim::Created)
 }
 
-/// Appends a chunk (Automerge changes or a saved document) to document `id`; durable on return.
-pub fn append_chunk(connection: &mut Connection, id: &str, bytes: &[u8]) -> Result<(), StoreError> {
-    connection
-        .execute("INSERT INTO chunks (document_id, bytes) VALUES (?1, ?2)", params![id, bytes])?;
-    Ok(())
+/// Appends a chunk (Automerge changes or a saved document) to document `id` of `workspace`; durable on
+/// return. Returns the chunk's sequence number.
+pub fn append_chunk(
+    connection: &mut Connection,
+    workspace: &str,
+    id: &str,
+    bytes: &[u8],
+) -> Result<i64, StoreError> {
+    connection.execute(
+        "INSERT INTO chunks (workspace_id, document_id, bytes) VALUES (?1, ?2, ?3)",
+        params![workspace, id, bytes],
+    )?;
+    Ok(connection.last_insert_rowid())
 }
 
 /// This relay's storage id: the same across restarts, different for every database.
@@ -513,41 +680,119 @@ pub fn relay_storage_id(connection: &mut Connection) -> Result<String, StoreErro
         .query_row("SELECT value FROM relay WHERE key = 'storage_id'", [], |row| row.get(0))?)
 }
 
-/// Every chunk of document `id`, oldest first.
-pub fn load_chunks(connection: &mut Connection, id: &str) -> Result<Vec<Vec<u8>>, StoreError> {
-    let mut statement =
-        connection.prepare("SELECT bytes FROM chunks WHERE document_id = ?1 ORDER BY seq")?;
-    let rows = statement.query_map(params![id], |row| row.get(0))?;
+/// Every chunk of document `id` of `workspace`, oldest first, with its sequence number.
+pub fn load_chunks(
+    connection: &mut Connection,
+    workspace: &str,
+    id: &str,
+) -> Result<Vec<(i64, Vec<u8>)>, StoreError> {
+    let mut statement = connection.prepare(
+        "SELECT seq, bytes FROM chunks WHERE workspace_id = ?1 AND document_id = ?2 ORDER BY seq",
+    )?;
+    let rows = statement.query_map(params![workspace, id], |row| Ok((row.get(0)?, row.get(1)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// Replaces the chunks of document `id` up to and including `through` (the last sequence number the
-/// snapshot covers) by `snapshot`, in one transaction: chunks appended meanwhile stay.
+/// Replaces the chunks of document `id` of `workspace` up to and including `through` (the last
+/// sequence number the snapshot covers) by `snapshot`, in one transaction: chunks appended meanwhile
+/// stay.
 pub fn compact_chunks(
     connection: &mut Connection,
+    workspace: &str,
     id: &str,
     snapshot: &[u8],
     through: i64,
 ) -> Result<(), StoreError> {
     let tx = connection.transaction()?;
-    tx.execute("DELETE FROM chunks WHERE document_id = ?1 AND seq <= ?2", params![id, through])?;
+    tx.execute(
+        "DELETE FROM chunks WHERE workspace_id = ?1 AND document_id = ?2 AND seq <= ?3",
+        params![workspace, id, through],
+    )?;
     // The snapshot must sort before what was appended after it was taken: it takes the place of the
     // last chunk it covers.
     tx.execute(
-        "INSERT INTO chunks (seq, document_id, bytes) VALUES (?1, ?2, ?3)",
-        params![through, id, snapshot],
+        "INSERT INTO chunks (seq, workspace_id, document_id, bytes) VALUES (?1, ?2, ?3, ?4)",
+        params![through, workspace, id, snapshot],
     )?;
     tx.commit()?;
     Ok(())
 }
 
-/// The last sequence number of document `id`'s chunks (0 when it has none).
-pub fn last_chunk(connection: &mut Connection, id: &str) -> Result<i64, StoreError> {
+/// Ends every session of `account` but the one with `keep` (the caller's own, if it stays).
+pub fn end_sessions(
+    connection: &mut Connection,
+    account: i64,
+    keep: Option<&str>,
+) -> Result<usize, StoreError> {
+    Ok(connection.execute(
+        "DELETE FROM sessions WHERE account_id = ?1 AND token_hash IS NOT ?2",
+        params![account, keep],
+    )?)
+}
+
+/// The password hash of `account`.
+pub fn password_hash(connection: &mut Connection, account: i64) -> Result<String, StoreError> {
     Ok(connection.query_row(
-        "SELECT coalesce(max(seq), 0) FROM chunks WHERE document_id = ?1",
-        params![id],
+        "SELECT password_hash FROM accounts WHERE id = ?1",
+        params![account],
         |row| row.get(0),
     )?)
+}
+
+pub fn set_password_hash(
+    connection: &mut Connection,
+    account: i64,
+    hash: &str,
+) -> Result<(), StoreError> {
+    connection
+        .execute("UPDATE accounts SET password_hash = ?2 WHERE id = ?1", params![account, hash])?;
+    Ok(())
+}
+
+/// Whether an account has `email`.
+pub fn email_taken(connection: &mut Connection, email: &str) -> Result<bool, StoreError> {
+    Ok(connection.query_row(
+        "SELECT count(*) > 0 FROM accounts WHERE email = ?1",
+        params![email],
+        |row| row.get(0),
+    )?)
+}
+
+/// Unexpired sync tickets `account` holds.
+pub fn live_tickets(
+    connection: &mut Connection,
+    account: i64,
+    now: i64,
+) -> Result<u64, StoreError> {
+    let count: i64 = connection.query_row(
+        "SELECT count(*) FROM tickets WHERE account_id = ?1 AND expires_at > ?2",
+        params![account, now],
+        |row| row.get(0),
+    )?;
+    Ok(count as u64)
+}
+
+/// What [`purge_expired`] deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Purged {
+    pub sessions: usize,
+    pub tickets: usize,
+    pub invites: usize,
+}
+
+/// Deletes sessions, tickets and invitations that can no longer be used.
+pub fn purge_expired(connection: &mut Connection, now: i64) -> Result<Purged, StoreError> {
+    let tx = connection.transaction()?;
+    let purged = Purged {
+        sessions: tx.execute("DELETE FROM sessions WHERE expires_at <= ?1", params![now])?,
+        tickets: tx.execute("DELETE FROM tickets WHERE expires_at <= ?1", params![now])?,
+        invites: tx.execute(
+            "DELETE FROM invites WHERE expires_at <= ?1 OR uses_left <= 0",
+            params![now],
+        )?,
+    };
+    tx.commit()?;
+    Ok(purged)
 }
 
 #[cfg(test)]
@@ -590,7 +835,7 @@ mod tests {
         drop(connection);
         assert!(matches!(
             Store::open(dir.path()),
-            Err(StoreError::NewerSchema { found: 99, known: 4 })
+            Err(StoreError::NewerSchema { found: 99, known: 5 })
         ));
         let connection = Connection::open(dir.path().join(DATABASE_FILE)).unwrap();
         let version: i64 =
@@ -617,19 +862,54 @@ mod workspace_tests {
         (store, ids)
     }
 
+    fn invite(code_hash: &str, uses: i64, created_by: i64) -> NewInvite<'_> {
+        NewInvite {
+            code_hash,
+            workspace: "ws",
+            role: Role::Member,
+            uses,
+            created_by,
+            now: 0,
+            expires_at: 100,
+        }
+    }
+
+    #[test]
+    fn an_invitation_admits_as_many_accounts_as_it_has_uses_each_once() {
+        let (store, ids) = store_with(&["owner", "ann", "bob", "cat"]);
+        let mut db = store.connection.lock().unwrap();
+        create_workspace(&mut db, "ws", "Acme", ids[0], 0).unwrap();
+        create_invite(&mut db, invite("two", 2, ids[0])).unwrap();
+        assert_eq!(invites(&mut db, "ws", 1).unwrap()[0].uses_left, 2);
+        assert!(accept_invite(&mut db, "two", ids[0], 1).unwrap().is_some(), "a member uses none");
+        assert!(accept_invite(&mut db, "two", ids[1], 1).unwrap().is_some());
+        assert!(remove_member(&mut db, "ws", ids[1]).unwrap());
+        assert_eq!(accept_invite(&mut db, "two", ids[1], 1).unwrap(), None, "no second use");
+        assert!(accept_invite(&mut db, "two", ids[2], 1).unwrap().is_some());
+        assert_eq!(accept_invite(&mut db, "two", ids[3], 1).unwrap(), None, "used up");
+        assert!(invites(&mut db, "ws", 1).unwrap().is_empty());
+        assert_eq!(purge_expired(&mut db, 1).unwrap().invites, 1);
+
+        create_invite(&mut db, invite("gone", 5, ids[0])).unwrap();
+        let listed = invites(&mut db, "ws", 1).unwrap();
+        assert_eq!(listed[0].created_by.as_deref(), Some("owner"));
+        assert!(revoke_invite(&mut db, "ws", listed[0].id).unwrap());
+        assert_eq!(accept_invite(&mut db, "gone", ids[3], 1).unwrap(), None, "revoked");
+    }
+
     #[test]
     fn tickets_work_once_until_they_expire_and_only_for_members() {
         let (store, ids) = store_with(&["owner", "member"]);
         let mut db = store.connection.lock().unwrap();
         create_workspace(&mut db, "ws", "Acme", ids[0], 0).unwrap();
-        create_invite(&mut db, "code", "ws", Role::Member, 100).unwrap();
+        create_invite(&mut db, invite("code", 1, ids[0])).unwrap();
         assert_eq!(accept_invite(&mut db, "code", ids[1], 100).unwrap(), None, "expired");
         let joined = accept_invite(&mut db, "code", ids[1], 50).unwrap().unwrap();
         assert_eq!(joined.role, Role::Member);
 
         create_ticket(&mut db, "t1", ids[1], "ws", 60).unwrap();
         assert_eq!(
-            consume_ticket(&mut db, "t1", 10).unwrap().map(|(a, m)| (a, m.role)),
+            consume_ticket(&mut db, "t1", 10).unwrap().map(|(a, m)| (a.id, m.role)),
             Some((ids[1], Role::Member))
         );
         assert_eq!(consume_ticket(&mut db, "t1", 10).unwrap(), None, "replayed");
@@ -658,40 +938,77 @@ mod document_tests {
     use automerge::{AutoCommit, ROOT, ReadDoc};
 
     #[test]
-    fn documents_belong_to_the_first_workspace_and_their_chunks_survive_compaction_and_restarts() {
+    fn each_workspace_has_its_own_documents_and_their_chunks_survive_compaction_and_restarts() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
         let mut db = store.connection.lock().unwrap();
         let owner = create_account(&mut db, "o@x.test", "O", "h", 0).unwrap().id;
         create_workspace(&mut db, "a", "A", owner, 0).unwrap();
         create_workspace(&mut db, "b", "B", owner, 0).unwrap();
-        assert_eq!(document_workspace(&mut db, "doc").unwrap(), None);
-        assert_eq!(claim_document(&mut db, "doc", "a").unwrap(), "a");
-        assert_eq!(claim_document(&mut db, "doc", "b").unwrap(), "a", "the first claim stands");
+        assert!(!has_document(&mut db, "a", "doc").unwrap());
+        assert_eq!(claim_document(&mut db, "a", "doc", 10).unwrap(), Claim::Created);
+        assert_eq!(claim_document(&mut db, "a", "doc", 10).unwrap(), Claim::Known);
+        assert_eq!(
+            claim_document(&mut db, "b", "doc", 10).unwrap(),
+            Claim::Created,
+            "own namespace"
+        );
+        assert_eq!(claim_document(&mut db, "b", "other", 1).unwrap(), Claim::OverQuota);
 
         let mut doc = AutoCommit::new();
         doc.put(ROOT, "name", "first").unwrap();
-        append_chunk(&mut db, "doc", &doc.save_incremental()).unwrap();
+        append_chunk(&mut db, "a", "doc", &doc.save_incremental()).unwrap();
         doc.put(ROOT, "name", "second").unwrap();
-        append_chunk(&mut db, "doc", &doc.save_incremental()).unwrap();
-        let through = last_chunk(&mut db, "doc").unwrap();
+        let through = append_chunk(&mut db, "a", "doc", &doc.save_incremental()).unwrap();
         let snapshot = doc.save();
         doc.put(ROOT, "more", 1).unwrap();
-        append_chunk(&mut db, "doc", &doc.save_incremental()).unwrap();
-        compact_chunks(&mut db, "doc", &snapshot, through).unwrap();
+        append_chunk(&mut db, "a", "doc", &doc.save_incremental()).unwrap();
+        compact_chunks(&mut db, "a", "doc", &snapshot, through).unwrap();
+        let mut theirs = AutoCommit::new();
+        theirs.put(ROOT, "name", "b's own").unwrap();
+        append_chunk(&mut db, "b", "doc", &theirs.save()).unwrap();
         drop(db);
         drop(store);
 
         let store = Store::open(dir.path()).unwrap();
         let mut db = store.connection.lock().unwrap();
-        let chunks = load_chunks(&mut db, "doc").unwrap();
+        let chunks = load_chunks(&mut db, "a", "doc").unwrap();
         assert_eq!(chunks.len(), 2, "the snapshot and the chunk appended after it");
         let mut loaded = AutoCommit::new();
-        for chunk in &chunks {
+        for (_, chunk) in &chunks {
             loaded.load_incremental(chunk).unwrap();
         }
         assert_eq!(loaded.get_heads(), doc.get_heads());
         let name = loaded.get(ROOT, "name").unwrap().unwrap().0.into_string().unwrap();
         assert_eq!(name, "second");
+        assert_eq!(load_chunks(&mut db, "b", "doc").unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_version_4_database_keeps_its_documents_in_their_workspaces() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut connection = Connection::open(dir.path().join(DATABASE_FILE)).unwrap();
+        let tx = connection.transaction().unwrap();
+        for migration in &MIGRATIONS[..4] {
+            tx.execute_batch(migration).unwrap();
+        }
+        tx.pragma_update(None, "user_version", 4).unwrap();
+        tx.execute_batch(
+            "INSERT INTO accounts VALUES (1, 'o@x.test', 'O', 'h', 0);
+             INSERT INTO workspaces VALUES ('a', 'A', 0);
+             INSERT INTO documents VALUES ('doc', 'a');
+             INSERT INTO chunks (document_id, bytes) VALUES ('doc', x'01'), ('doc', x'02');
+             INSERT INTO invites VALUES ('code', 'a', 'member', 100);",
+        )
+        .unwrap();
+        tx.commit().unwrap();
+        drop(connection);
+
+        let store = Store::open(dir.path()).unwrap();
+        let mut db = store.connection.lock().unwrap();
+        let chunks = load_chunks(&mut db, "a", "doc").unwrap();
+        assert_eq!(chunks, vec![(1, vec![1]), (2, vec![2])]);
+        assert_eq!(append_chunk(&mut db, "a", "doc", &[3]).unwrap(), 3);
+        assert_eq!(invites(&mut db, "a", 1).unwrap()[0].uses_left, 1, "old codes: one use");
     }
 }

@@ -1,47 +1,56 @@
 //! The sync socket: `GET /api/sync?ticket=…` upgrades to a websocket speaking the automerge-repo
 //! protocol v1 (`rapport_core::protocol`), on `automerge::sync`.
 //!
-//! Before the upgrade: the `Origin` (when a browser sends one) must be this relay's own, and the ticket
-//! must be unused, unexpired and its holder still a member — otherwise 401/403 and no socket. The socket
-//! is bound to that account and workspace for its life.
+//! Before the upgrade: the `Origin` (when a browser sends one) must be this relay's own, the ticket
+//! must be unused, unexpired and its holder still a member, and the account may not hold more sockets
+//! than [`crate::Limits::sockets_per_account`] — otherwise 401/403/429 and no socket. The socket is bound to
+//! that account and workspace for its life.
 //!
-//! Per document, deny by default: a document belongs to the workspace whose writer first synced it; a
-//! request for a document of another workspace gets `doc-unavailable`, exactly as one that does not exist.
-//! Viewers read; a sync message of theirs that carries changes is refused and their connection closed.
-//! Changes are appended to the database before anything is sent back, so whatever a peer has seen
-//! acknowledged is on disk. A malformed frame, an oversized one or a protocol violation closes that one
-//! connection with an `error` message.
+//! Every workspace has a namespace of its own: documents are keyed by (workspace, document id), so
+//! nobody outside a workspace can touch, claim or even detect its documents (ids derive from the
+//! workspace id, so they are guessable). Inside its workspace a writer's first sync of an id creates
+//! the document; a request for one that does not exist gets `doc-unavailable`. Viewers read; a sync
+//! message of theirs that carries changes is refused and their connection closed. Changes are
+//! appended to the database before anything is sent back, so whatever a peer has seen acknowledged is
+//! on disk; a change the database refuses (disk full) takes the document out of memory and closes
+//! every socket syncing it, so nobody is served what was not stored. A panic while handling one
+//! document does the same, and touches nobody else. A malformed frame, an oversized one or a protocol
+//! violation closes that one connection with an `error` message.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use automerge::Automerge;
 use automerge::sync::{self as am_sync, SyncDoc};
 use axum::extract::ws::{Message as Frame, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use rapport_core::layout::DocumentId;
 use rapport_core::protocol::{
-    MAX_FRAME_BYTES, Message, PROTOCOL_VERSION, PeerMetadata, RemoteHeads,
+    MAX_FRAME_BYTES, Message, PROTOCOL_VERSION, PeerMetadata, RemoteHeads, SenderAccount,
 };
 use serde::Deserialize;
-use tokio::sync::{Mutex, mpsc};
+use tokio::sync::{Mutex, OwnedMutexGuard, mpsc};
 
 use crate::AppState;
 use crate::accounts::{hash_token, unix_seconds};
-use crate::store::{self, Membership};
+use crate::store::{self, Account, Claim, Membership};
 
 /// The relay's peer id in the protocol.
 pub const RELAY_PEER_ID: &str = "rapport-relay";
 /// How long a new socket may take to send `join`.
 const JOIN_TIMEOUT: Duration = Duration::from_secs(10);
+/// The largest frame before `join`: a join is a few hundred bytes, so a stranger's first frame is never
+/// decoded from megabytes.
+const MAX_JOIN_FRAME_BYTES: usize = 4 * 1024;
 /// A socket silent for this long is closed unless configured otherwise (`--idle-timeout-secs`); devices
 /// announce presence every 10 s, so only dead connections stay silent this long.
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(300);
-/// Frames queued for one slow connection before it is dropped rather than slowing everyone.
+/// Frames queued for one slow connection before it is closed rather than slowing everyone (bytes are
+/// bounded too: [`crate::Limits::outbox_bytes`]).
 const OUTBOX: usize = 1024;
 /// Bytes read from a socket at a time (see `upgrade`).
 const READ_BUFFER_BYTES: usize = 8 * 1024;
@@ -49,11 +58,18 @@ const READ_BUFFER_BYTES: usize = 8 * 1024;
 /// catching up sends one sync message per document and round; typing presence a few per second.
 const RATE_BURST: f64 = 2_000.0;
 const RATE_PER_SECOND: f64 = 500.0;
+/// A document's stored chunks are compacted into one snapshot once at least this many were appended
+/// since the last one and they take more bytes than it.
+const COMPACT_AFTER_CHUNKS: usize = 32;
+
+/// A document in one workspace's namespace.
+type Key = (Arc<str>, DocumentId);
 
 /// Documents being synced, in memory, with the sync state of every connection syncing each.
 #[derive(Debug, Default, Clone)]
 pub struct Hub {
-    documents: Arc<Mutex<HashMap<DocumentId, Arc<Mutex<LiveDocument>>>>>,
+    /// Never held across an await: a document is loaded, synced and left under its own lock.
+    documents: Arc<std::sync::Mutex<HashMap<Key, Arc<Mutex<LiveDocument>>>>>,
     next_connection: Arc<AtomicU64>,
     /// Open sockets by connection: whose they are, and how to end them.
     sockets: Arc<std::sync::Mutex<HashMap<u64, OpenSocket>>>,
@@ -70,13 +86,42 @@ pub(crate) struct Counters {
     pub(crate) messages_sent: AtomicU64,
     pub(crate) storage_errors: AtomicU64,
     pub(crate) connections_refused: AtomicU64,
+    pub(crate) documents_failed: AtomicU64,
+    pub(crate) slow_sockets_closed: AtomicU64,
+    pub(crate) compactions: AtomicU64,
 }
 
 #[derive(Debug)]
 struct OpenSocket {
-    workspace: String,
+    workspace: Arc<str>,
     account: i64,
-    revoked: Arc<tokio::sync::Notify>,
+    kick: Arc<Kick>,
+}
+
+/// Ends one socket from elsewhere (its member was removed, a document it syncs failed, it stopped
+/// reading), with the reason it is told.
+#[derive(Debug, Default)]
+struct Kick {
+    notify: tokio::sync::Notify,
+    reason: std::sync::Mutex<Option<String>>,
+}
+
+impl Kick {
+    fn kick(&self, reason: &str) {
+        let mut first = self.reason.lock().unwrap_or_else(|poison| poison.into_inner());
+        if first.is_none() {
+            *first = Some(reason.to_owned());
+        }
+        self.notify.notify_one();
+    }
+
+    fn reason(&self) -> String {
+        self.reason
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .clone()
+            .unwrap_or_else(|| "closed by the relay".into())
+    }
 }
 
 impl Hub {
@@ -86,55 +131,143 @@ impl Hub {
     }
 
     /// Documents held in memory (some connection is syncing them).
-    pub(crate) async fn documents_in_memory(&self) -> usize {
-        self.documents.lock().await.len()
+    pub(crate) fn documents_in_memory(&self) -> usize {
+        self.documents.lock().unwrap_or_else(|poison| poison.into_inner()).len()
+    }
+
+    /// Open sockets of `account`, in any workspace.
+    fn sockets_of(&self, account: i64) -> usize {
+        let sockets = self.sockets.lock().unwrap_or_else(|poison| poison.into_inner());
+        sockets.values().filter(|s| s.account == account).count()
     }
 
     /// Ends at once every open socket of `account` in `workspace` (they were removed from it).
     pub fn revoke(&self, workspace: &str, account: i64) {
         let sockets = self.sockets.lock().unwrap_or_else(|poison| poison.into_inner());
-        for socket in sockets.values().filter(|s| s.workspace == workspace && s.account == account)
+        for socket in
+            sockets.values().filter(|s| &*s.workspace == workspace && s.account == account)
         {
-            socket.revoked.notify_one();
+            socket.kick.kick("your access to this workspace was removed");
         }
     }
 
-    fn register(&self, connection: u64, workspace: &str, account: i64) -> Arc<tokio::sync::Notify> {
-        let revoked = Arc::new(tokio::sync::Notify::new());
-        let socket =
-            OpenSocket { workspace: workspace.to_owned(), account, revoked: revoked.clone() };
+    /// Ends socket `connection`, telling it why.
+    fn kick(&self, connection: u64, reason: &str) {
+        let sockets = self.sockets.lock().unwrap_or_else(|poison| poison.into_inner());
+        if let Some(socket) = sockets.get(&connection) {
+            socket.kick.kick(reason);
+        }
+    }
+
+    fn register(&self, connection: u64, workspace: Arc<str>, account: i64) -> Arc<Kick> {
+        let kick = Arc::new(Kick::default());
+        let socket = OpenSocket { workspace, account, kick: kick.clone() };
         self.sockets.lock().unwrap_or_else(|poison| poison.into_inner()).insert(connection, socket);
-        revoked
+        kick
     }
 
     fn unregister(&self, connection: u64) {
         self.sockets.lock().unwrap_or_else(|poison| poison.into_inner()).remove(&connection);
     }
+
+    /// The live document `key`, if some connection holds it.
+    fn held(&self, key: &Key) -> Option<Arc<Mutex<LiveDocument>>> {
+        let documents = self.documents.lock().unwrap_or_else(|poison| poison.into_inner());
+        documents.get(key).cloned()
+    }
+
+    /// The live document `key`, created (unloaded) if nobody holds it.
+    fn slot(&self, key: &Key) -> Arc<Mutex<LiveDocument>> {
+        let mut documents = self.documents.lock().unwrap_or_else(|poison| poison.into_inner());
+        documents.entry(key.clone()).or_default().clone()
+    }
+
+    /// Takes `live` (whose lock the caller holds) out of the hub: whoever waits for it finds it evicted
+    /// and starts again from storage.
+    fn evict(&self, key: &Key, slot: &Arc<Mutex<LiveDocument>>, live: &mut LiveDocument) {
+        live.evicted = true;
+        let mut documents = self.documents.lock().unwrap_or_else(|poison| poison.into_inner());
+        if documents.get(key).is_some_and(|held| Arc::ptr_eq(held, slot)) {
+            documents.remove(key);
+        }
+    }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Default)]
 struct LiveDocument {
+    /// Read from storage (a new slot is not, until the first connection that locks it loads it).
+    loaded: bool,
+    /// Out of the hub: a connection that finds this takes a fresh slot.
+    evicted: bool,
     doc: Automerge,
     peers: HashMap<u64, Peer>,
     /// The heads last announced for this document per storage id (heads gossip), so only a change is.
     gossiped: HashMap<String, Vec<automerge::ChangeHash>>,
+    stored: StoredSize,
+}
+
+/// What a document takes in storage, to enforce its size limit and decide when to compact it.
+#[derive(Debug, Default, Clone, Copy)]
+struct StoredSize {
+    /// Bytes of the first chunk (a snapshot once compacted).
+    base: u64,
+    /// Bytes and count of the chunks appended after it.
+    increments: u64,
+    increment_chunks: usize,
+}
+
+impl StoredSize {
+    fn total(self) -> u64 {
+        self.base + self.increments
+    }
+
+    fn wants_compaction(self) -> bool {
+        self.increment_chunks >= COMPACT_AFTER_CHUNKS && self.increments > self.base
+    }
 }
 
 #[derive(Debug)]
 struct Peer {
     peer_id: String,
     state: am_sync::State,
-    outbox: mpsc::Sender<Vec<u8>>,
+    outbox: Outbox,
     /// The storage id its peer announced in `join` (none for an ephemeral peer).
     storage_id: Option<String>,
     /// Storage ids whose heads its peer asked to hear about (`remote-subscription-change`).
     subscriptions: Subscriptions,
 }
 
+/// Frames waiting to be written to one socket, bounded in count and in bytes: a peer that stops
+/// reading is closed, never waited for.
+#[derive(Debug, Clone)]
+struct Outbox {
+    frames: mpsc::Sender<Vec<u8>>,
+    queued_bytes: Arc<AtomicUsize>,
+    max_bytes: usize,
+}
+
+/// The outbox is full or its socket is gone.
+#[derive(Debug)]
+struct NotReading;
+
+impl Outbox {
+    fn push(&self, frame: Vec<u8>) -> Result<(), NotReading> {
+        let bytes = frame.len();
+        let queued = self.queued_bytes.fetch_add(bytes, Ordering::Relaxed);
+        if queued + bytes > self.max_bytes || self.frames.try_send(frame).is_err() {
+            self.queued_bytes.fetch_sub(bytes, Ordering::Relaxed);
+            return Err(NotReading);
+        }
+        Ok(())
+    }
+}
+
 /// A connection's heads-gossip subscriptions, shared by its session and its entries in live documents.
-type Subscriptions = Arc<std::sync::Mutex<std::collections::HashSet<String>>>;
+type Subscriptions = Arc<std::sync::Mutex<HashSet<String>>>;
 /// Storage ids one connection may subscribe to at once.
 const MAX_SUBSCRIPTIONS: usize = 1_000;
+/// The longest storage id accepted (automerge-repo's are UUIDs).
+const MAX_STORAGE_ID_BYTES: usize = 128;
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct TicketQuery {
@@ -147,10 +280,10 @@ pub(crate) async fn upgrade(
     Query(query): Query<TicketQuery>,
     ws: WebSocketUpgrade,
 ) -> Response {
-    if !same_origin(&headers) {
+    if !crate::origin::websocket_origin_allowed(&headers, state.public_origin.as_deref()) {
         return (StatusCode::FORBIDDEN, "cross-origin sync is not allowed").into_response();
     }
-    let Some(ticket) = query.ticket.filter(|t| !t.is_empty()) else {
+    let Some(ticket) = query.ticket.filter(|t| !t.is_empty() && t.len() <= 128) else {
         return (StatusCode::UNAUTHORIZED, "a sync ticket is required").into_response();
     };
     let ticket_hash = hash_token(&ticket);
@@ -168,6 +301,11 @@ pub(crate) async fn upgrade(
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
+    if state.hub.sockets_of(account.id) >= state.limits.sockets_per_account {
+        state.hub.counters.connections_refused.fetch_add(1, Ordering::Relaxed);
+        return (StatusCode::TOO_MANY_REQUESTS, "this account has too many sync sockets open")
+            .into_response();
+    }
     // Reads are staged through this buffer, not limited by it: tungstenite's default of 128 KiB per
     // connection made a thousand idle sockets cost 128 MB.
     ws.max_message_size(MAX_FRAME_BYTES)
@@ -175,51 +313,63 @@ pub(crate) async fn upgrade(
         .on_upgrade(move |socket| serve(state, socket, account, membership))
 }
 
-/// A browser's `Origin` must name the host it connected to; clients that send none (servers, tests) pass.
-fn same_origin(headers: &HeaderMap) -> bool {
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else {
-        return true;
-    };
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
-    origin.split_once("://").is_some_and(|(_, authority)| authority == host)
-}
-
 /// Why a connection is being closed.
 struct Closing(String);
 
-async fn serve(state: AppState, socket: WebSocket, account: i64, membership: Membership) {
+async fn serve(state: AppState, socket: WebSocket, account: Account, membership: Membership) {
+    fault::delay_before_register().await;
     let connection = state.hub.next_connection.fetch_add(1, Ordering::Relaxed);
     let (mut sink, mut stream) = futures_util::StreamExt::split(socket);
-    let (outbox, mut outgoing) = mpsc::channel::<Vec<u8>>(OUTBOX);
+    let (frames, mut outgoing) = mpsc::channel::<Vec<u8>>(OUTBOX);
+    let outbox =
+        Outbox { frames, queued_bytes: Arc::default(), max_bytes: state.limits.outbox_bytes };
+    let workspace: Arc<str> = membership.workspace.as_str().into();
+    let kick = state.hub.register(connection, workspace.clone(), account.id);
+    let queued_bytes = outbox.queued_bytes.clone();
+    let write_timeout = state.limits.write_timeout;
+    let (hub, writer_kick) = (state.hub.clone(), kick.clone());
     let writer = tokio::spawn(async move {
         use futures_util::SinkExt;
         while let Some(frame) = outgoing.recv().await {
-            if sink.send(Frame::Binary(frame.into())).await.is_err() {
-                break;
+            let bytes = frame.len();
+            let sent = tokio::time::timeout(write_timeout, sink.send(Frame::Binary(frame.into())));
+            let sent = sent.await;
+            queued_bytes.fetch_sub(bytes, Ordering::Relaxed);
+            match sent {
+                Ok(Ok(())) => {}
+                Ok(Err(_)) => break,
+                Err(_) => {
+                    hub.counters.slow_sockets_closed.fetch_add(1, Ordering::Relaxed);
+                    writer_kick.kick("the device did not read what the relay sent");
+                    // Closing would wait on the same stuck socket: dropping it is the end.
+                    return;
+                }
             }
         }
-        let _ = sink.close().await;
+        let _ = tokio::time::timeout(write_timeout, sink.close()).await;
     });
-    let revoked = state.hub.register(connection, &membership.workspace, account);
     let mut session = Session {
         state,
         connection,
+        account,
+        workspace,
         membership,
         outbox,
         peer_id: None,
         storage_id: None,
         relay_storage_id: String::new(),
         subscriptions: Subscriptions::default(),
+        joined: HashSet::new(),
     };
-    tracing::info!(connection, account, workspace = %session.membership.workspace, "sync socket open");
+    tracing::info!(connection, account = session.account.id, workspace = %session.workspace, "sync socket open");
     let outcome = tokio::select! {
         outcome = session.run(&mut stream) => outcome,
-        () = revoked.notified() => Err(Closing("your access to this workspace was removed".into())),
+        () = kick.notify.notified() => Err(Closing(kick.reason())),
     };
     session.state.hub.unregister(connection);
     if let Err(Closing(reason)) = outcome {
         tracing::info!(connection, %reason, "closing sync socket");
-        let _ = session.send(&Message::Error { message: reason }).await;
+        let _ = session.send(&Message::Error { message: reason });
     }
     session.leave_all().await;
     drop(session);
@@ -229,8 +379,10 @@ async fn serve(state: AppState, socket: WebSocket, account: i64, membership: Mem
 struct Session {
     state: AppState,
     connection: u64,
+    account: Account,
+    workspace: Arc<str>,
     membership: Membership,
-    outbox: mpsc::Sender<Vec<u8>>,
+    outbox: Outbox,
     /// Set by `join`.
     peer_id: Option<String>,
     /// The storage id the peer announced in `join`, if it keeps one.
@@ -238,6 +390,8 @@ struct Session {
     /// This relay's own storage id, announced in `peer`.
     relay_storage_id: String,
     subscriptions: Subscriptions,
+    /// Documents this connection synced, to leave when it ends.
+    joined: HashSet<DocumentId>,
 }
 
 impl Session {
@@ -246,8 +400,21 @@ impl Session {
         stream: &mut futures_util::stream::SplitStream<WebSocket>,
     ) -> Result<(), Closing> {
         use futures_util::StreamExt;
+        // Removed between using the ticket and being registered: the removal found no socket to end.
+        let (workspace, account) = (self.membership.workspace.clone(), self.account.id);
+        let still =
+            self.state.store.run(move |db| store::membership(db, &workspace, account)).await;
+        match still {
+            Ok(Some(membership)) => self.membership = membership,
+            Ok(None) => return Err(Closing("your access to this workspace was removed".into())),
+            Err(error) => {
+                return Err(Closing(format!("the relay could not read its database: {error}")));
+            }
+        }
+        let limits = self.state.limits.clone();
         let mut timeout = JOIN_TIMEOUT;
-        let mut allowance = RATE_BURST;
+        let mut messages = RATE_BURST;
+        let mut bytes = limits.bytes_burst as f64;
         let mut last = tokio::time::Instant::now();
         loop {
             let frame = match tokio::time::timeout(timeout, stream.next()).await {
@@ -256,22 +423,34 @@ impl Session {
                 Ok(Some(Ok(frame))) => frame,
             };
             timeout = self.state.idle_timeout;
-            let now = tokio::time::Instant::now();
-            allowance = (allowance + now.duration_since(last).as_secs_f64() * RATE_PER_SECOND)
-                .min(RATE_BURST);
-            last = now;
-            if allowance < 1.0 {
-                return Err(Closing("too many messages; slow down".into()));
-            }
-            allowance -= 1.0;
-            let bytes = match frame {
+            let bytes_in = match frame {
                 Frame::Binary(bytes) => bytes,
                 Frame::Close(_) => return Ok(()),
                 Frame::Ping(_) | Frame::Pong(_) => continue,
                 Frame::Text(_) => return Err(Closing("frames must be binary CBOR".into())),
             };
+            if self.peer_id.is_none() && bytes_in.len() > MAX_JOIN_FRAME_BYTES {
+                return Err(Closing("the first message must be a small join".into()));
+            }
+            let now = tokio::time::Instant::now();
+            let elapsed = now.duration_since(last).as_secs_f64();
+            last = now;
+            messages = (messages + elapsed * RATE_PER_SECOND).min(RATE_BURST);
+            if messages < 1.0 {
+                return Err(Closing("too many messages; slow down".into()));
+            }
+            messages -= 1.0;
+            // Bytes beyond the allowance are not refused: reading pauses until they are paid for, so a
+            // device uploading a large workspace slows down instead of failing.
+            let rate = limits.bytes_per_second.max(1) as f64;
+            bytes = (bytes + elapsed * rate).min(limits.bytes_burst as f64) - bytes_in.len() as f64;
+            if bytes < 0.0 {
+                tokio::time::sleep(Duration::from_secs_f64(-bytes / rate)).await;
+                last = tokio::time::Instant::now();
+                bytes = 0.0;
+            }
             self.state.hub.counters.messages_received.fetch_add(1, Ordering::Relaxed);
-            let message = Message::decode(&bytes).map_err(|error| Closing(error.to_string()))?;
+            let message = Message::decode(&bytes_in).map_err(|error| Closing(error.to_string()))?;
             self.handle(message).await?;
         }
     }
@@ -288,7 +467,7 @@ impl Session {
             self.storage_id = metadata
                 .filter(|m| !m.is_ephemeral)
                 .and_then(|m| m.storage_id)
-                .filter(|id| !id.is_empty() && id.len() <= 128);
+                .filter(|id| !id.is_empty() && id.len() <= MAX_STORAGE_ID_BYTES);
             let store = &self.state.store;
             self.relay_storage_id = self
                 .state
@@ -300,17 +479,15 @@ impl Session {
                     Closing(format!("the relay could not read its storage id: {error}"))
                 })?
                 .clone();
-            return self
-                .send(&Message::Peer {
-                    sender_id: RELAY_PEER_ID.into(),
-                    target_id: sender_id,
-                    selected_protocol_version: PROTOCOL_VERSION.into(),
-                    metadata: Some(PeerMetadata {
-                        storage_id: Some(self.relay_storage_id.clone()),
-                        is_ephemeral: false,
-                    }),
-                })
-                .await;
+            return self.send(&Message::Peer {
+                sender_id: RELAY_PEER_ID.into(),
+                target_id: sender_id,
+                selected_protocol_version: PROTOCOL_VERSION.into(),
+                metadata: Some(PeerMetadata {
+                    storage_id: Some(self.relay_storage_id.clone()),
+                    is_ephemeral: false,
+                }),
+            });
         };
         match message {
             Message::Request { document_id, data, .. } => {
@@ -335,6 +512,9 @@ impl Session {
                     if subscriptions.len() >= MAX_SUBSCRIPTIONS {
                         return Err(Closing("too many heads subscriptions".into()));
                     }
+                    if storage.len() > MAX_STORAGE_ID_BYTES {
+                        return Err(Closing("a storage id is too long".into()));
+                    }
                     subscriptions.insert(storage);
                 }
                 Ok(())
@@ -355,21 +535,27 @@ impl Session {
     ) -> Result<(), Closing> {
         let message = rapport_core::protocol::decode_sync_message(data)
             .map_err(|error| Closing(error.to_string()))?;
-        let writes = message.changes.iter().any(|change| !change.is_empty());
-        if writes && !self.membership.role.writes() {
+        let incoming: u64 = message.changes.iter().map(|change| change.len() as u64).sum();
+        if incoming > 0 && !self.membership.role.writes() {
             return Err(Closing("viewers cannot change documents".into()));
         }
         if !self.may_sync(id, request).await? {
-            return self
-                .send(&Message::DocUnavailable {
-                    sender_id: RELAY_PEER_ID.into(),
-                    target_id: me.to_owned(),
-                    document_id: id,
-                })
-                .await;
+            return self.send(&Message::DocUnavailable {
+                sender_id: RELAY_PEER_ID.into(),
+                target_id: me.to_owned(),
+                document_id: id,
+            });
         }
-        let live = self.live_document(id).await?;
-        let mut live = live.lock().await;
+        let key: Key = (self.workspace.clone(), id);
+        let (slot, mut live) = self.live_document(&key).await?;
+        let limit = self.state.limits.document_bytes;
+        if incoming > 0 && live.stored.total() + incoming > limit {
+            return Err(Closing(format!(
+                "document {id} would grow past {} MB, the most this relay stores per document",
+                limit / (1024 * 1024)
+            )));
+        }
+        self.joined.insert(id);
         let live = &mut *live;
         let peer = live.peers.entry(self.connection).or_insert_with(|| Peer {
             peer_id: me.to_owned(),
@@ -379,45 +565,48 @@ impl Session {
             subscriptions: self.subscriptions.clone(),
         });
         let before = live.doc.get_heads();
-        live.doc
-            .receive_sync_message(&mut peer.state, message)
+        let doc = &mut live.doc;
+        let existed = live.stored.total() > 0;
+        let applied = contained(|| {
+            if incoming > 0 && existed {
+                fault::maybe_panic(id);
+            }
+            doc.receive_sync_message(&mut peer.state, message)
+        });
+        let applied = match applied {
+            Ok(applied) => applied,
+            Err(Panicked) => return Err(self.fail(&key, &slot, live, "it made the relay fail")),
+        };
+        applied
             .map_err(|error| Closing(format!("the sync message could not be applied: {error}")))?;
         let changed = live.doc.get_heads() != before;
         if changed {
             // Durable before anyone hears of it.
-            let changes = live.doc.save_after(&before);
-            let key = id.to_string();
-            self.state.store.run(move |db| store::append_chunk(db, &key, &changes)).await.map_err(
-                |error| Closing(format!("the relay could not store the change: {error}")),
-            )?;
-        }
-        let mut gone = Vec::new();
-        for (connection, peer) in live.peers.iter_mut() {
-            // A message that changed nothing (an acknowledgement, most of them) concerns only its
-            // sender: every other peer was offered all the document holds when it last changed.
-            // Asking Automerge anyway cost a sync-message computation per peer per message — the
-            // relay's whole CPU at 300 clients (BENCHMARKS.md).
-            if !changed && *connection != self.connection {
-                continue;
-            }
-            let Some(reply) = live.doc.generate_sync_message(&mut peer.state) else { continue };
-            let frame = Message::Sync {
-                sender_id: RELAY_PEER_ID.into(),
-                target_id: peer.peer_id.clone(),
-                document_id: id,
-                data: reply.encode(),
-            }
-            .encode();
-            // A full outbox means a peer that does not read: drop it rather than wait for it.
-            if peer.outbox.try_send(frame).is_err() {
-                gone.push(*connection);
-            } else {
-                self.state.hub.counters.messages_sent.fetch_add(1, Ordering::Relaxed);
+            let Ok(changes) = contained(|| live.doc.save_after(&before)) else {
+                return Err(self.fail(&key, &slot, live, "it made the relay fail"));
+            };
+            let (workspace, document, size) =
+                (self.workspace.clone(), id.to_string(), changes.len());
+            let stored = self
+                .state
+                .store
+                .run(move |db| store::append_chunk(db, &workspace, &document, &changes))
+                .await;
+            let seq = match stored {
+                Ok(seq) => seq,
+                Err(error) => {
+                    self.state.hub.counters.storage_errors.fetch_add(1, Ordering::Relaxed);
+                    tracing::error!(%error, document = %id, "a change could not be stored");
+                    return Err(self.fail(&key, &slot, live, "the relay could not store a change"));
+                }
+            };
+            live.stored.increments += size as u64;
+            live.stored.increment_chunks += 1;
+            if live.stored.wants_compaction() {
+                self.compact(id, live, seq).await;
             }
         }
-        for connection in gone {
-            live.peers.remove(&connection);
-        }
+        self.fan_out(id, live, changed, &key, &slot)?;
         // Heads gossip: the sender's storage now holds the heads it just told us, and after a change
         // the relay's own storage holds new ones; whoever syncs this document and subscribed to that
         // storage hears of it.
@@ -433,6 +622,102 @@ impl Session {
             self.gossip(live, id, self.relay_storage_id.clone(), heads);
         }
         Ok(())
+    }
+
+    /// Offers the document's news to its peers after a message from this connection.
+    fn fan_out(
+        &self,
+        id: DocumentId,
+        live: &mut LiveDocument,
+        changed: bool,
+        key: &Key,
+        slot: &Arc<Mutex<LiveDocument>>,
+    ) -> Result<(), Closing> {
+        let mut gone = Vec::new();
+        let mut panicked = false;
+        for (connection, peer) in live.peers.iter_mut() {
+            // A message that changed nothing (an acknowledgement, most of them) concerns only its
+            // sender: every other peer was offered all the document holds when it last changed.
+            // Asking Automerge anyway cost a sync-message computation per peer per message — the
+            // relay's whole CPU at 300 clients (BENCHMARKS.md).
+            if !changed && *connection != self.connection {
+                continue;
+            }
+            let doc = &live.doc;
+            let Ok(reply) = contained(|| doc.generate_sync_message(&mut peer.state)) else {
+                panicked = true;
+                break;
+            };
+            let Some(reply) = reply else { continue };
+            let frame = Message::Sync {
+                sender_id: RELAY_PEER_ID.into(),
+                target_id: peer.peer_id.clone(),
+                document_id: id,
+                data: reply.encode(),
+            }
+            .encode();
+            // A full outbox means a peer that does not read: close it rather than wait for it.
+            if peer.outbox.push(frame).is_err() {
+                gone.push(*connection);
+            } else {
+                self.state.hub.counters.messages_sent.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        if panicked {
+            return Err(self.fail(key, slot, live, "it made the relay fail"));
+        }
+        for connection in gone {
+            live.peers.remove(&connection);
+            if connection == self.connection {
+                return Err(Closing("the device did not read what the relay sent".into()));
+            }
+            self.state.hub.counters.slow_sockets_closed.fetch_add(1, Ordering::Relaxed);
+            self.state.hub.kick(connection, "the device did not read what the relay sent");
+        }
+        Ok(())
+    }
+
+    /// Replaces the document's stored chunks, through `seq`, by one snapshot. A failure leaves the
+    /// chunks as they were (one transaction), so it is logged, counted and otherwise ignored.
+    async fn compact(&self, id: DocumentId, live: &mut LiveDocument, seq: i64) {
+        let Ok(snapshot) = contained(|| live.doc.save()) else { return };
+        let size = snapshot.len() as u64;
+        let (workspace, document) = (self.workspace.clone(), id.to_string());
+        let compacted = self
+            .state
+            .store
+            .run(move |db| store::compact_chunks(db, &workspace, &document, &snapshot, seq))
+            .await;
+        match compacted {
+            Ok(()) => {
+                live.stored = StoredSize { base: size, increments: 0, increment_chunks: 0 };
+                self.state.hub.counters.compactions.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(error) => {
+                self.state.hub.counters.storage_errors.fetch_add(1, Ordering::Relaxed);
+                tracing::error!(%error, document = %id, "compaction failed; the chunks stay");
+            }
+        }
+    }
+
+    /// Takes a document whose handling failed out of memory and closes every other socket syncing it
+    /// (they reconnect and sync again from what is stored); returns why this one closes.
+    fn fail(
+        &self,
+        key: &Key,
+        slot: &Arc<Mutex<LiveDocument>>,
+        live: &mut LiveDocument,
+        why: &str,
+    ) -> Closing {
+        self.state.hub.counters.documents_failed.fetch_add(1, Ordering::Relaxed);
+        let reason = format!("document {} was closed: {why}", key.1);
+        tracing::error!(document = %key.1, workspace = %key.0, %reason, "closing a document's sockets");
+        for connection in live.peers.keys().filter(|c| **c != self.connection) {
+            self.state.hub.kick(*connection, &reason);
+        }
+        live.peers.clear();
+        self.state.hub.evict(key, slot, live);
+        Closing(reason)
     }
 
     /// Tells every other peer of document `id` subscribed to `storage` that it now holds `heads`,
@@ -471,16 +756,17 @@ impl Session {
                 )]),
             }
             .encode();
-            if peer.outbox.try_send(frame).is_ok() {
+            if peer.outbox.push(frame).is_ok() {
                 self.state.hub.counters.messages_sent.fetch_add(1, Ordering::Relaxed);
             }
         }
         live.gossiped.insert(storage, heads);
     }
 
-    /// Passes presence (cursors, "who is viewing") to the other sockets syncing the same document. Only
-    /// a socket that syncs the document may send about it, and only sockets syncing it receive: both
-    /// were authorised for its workspace.
+    /// Passes presence (cursors, "who is viewing") to the other sockets syncing the same document,
+    /// stamped with the sending account (whatever name the device put in its data, receivers know who
+    /// really sent it). Only a socket that syncs the document may send about it, and only sockets
+    /// syncing it receive: both were authorised for its workspace.
     async fn forward_ephemeral(
         &self,
         me: &str,
@@ -489,11 +775,13 @@ impl Session {
         id: DocumentId,
         data: Vec<u8>,
     ) {
-        let Some(live) = self.state.hub.documents.lock().await.get(&id).cloned() else { return };
-        let live = live.lock().await;
-        if !live.peers.contains_key(&self.connection) {
+        let key: Key = (self.workspace.clone(), id);
+        let Some(slot) = self.state.hub.held(&key) else { return };
+        let live = slot.lock().await;
+        if live.evicted || !live.peers.contains_key(&self.connection) {
             return;
         }
+        let account = SenderAccount { id: self.account.id, name: self.account.name.clone() };
         for (connection, peer) in &live.peers {
             if *connection == self.connection {
                 continue;
@@ -505,77 +793,169 @@ impl Session {
                 session_id: session_id.clone(),
                 document_id: id,
                 data: data.clone(),
+                sender_account: Some(account.clone()),
             }
             .encode();
             // Presence is best effort: a full outbox drops it.
-            if peer.outbox.try_send(frame).is_ok() {
+            if peer.outbox.push(frame).is_ok() {
                 self.state.hub.counters.messages_sent.fetch_add(1, Ordering::Relaxed);
             }
         }
     }
 
-    /// Whether this connection may sync document `id`, claiming it for the workspace when a writer
-    /// syncs a document the relay does not have yet.
+    /// Whether this connection may sync document `id` of its workspace, creating it when a writer
+    /// syncs one the workspace does not have yet.
     async fn may_sync(&self, id: DocumentId, request: bool) -> Result<bool, Closing> {
-        let key = id.to_string();
-        let workspace = self.membership.workspace.clone();
+        let document = id.to_string();
+        let workspace = self.workspace.clone();
         let claim = !request && self.membership.role.writes();
-        let owner = self
+        let most = self.state.limits.documents_per_workspace;
+        let found = self
             .state
             .store
-            .run(move |db| match store::document_workspace(db, &key)? {
-                Some(owner) => Ok(Some(owner)),
-                None if claim => store::claim_document(db, &key, &workspace).map(Some),
-                None => Ok(None),
+            .run(move |db| {
+                if claim {
+                    store::claim_document(db, &workspace, &document, most)
+                } else if store::has_document(db, &workspace, &document)? {
+                    Ok(Claim::Known)
+                } else {
+                    Ok(Claim::OverQuota)
+                }
             })
             .await
             .map_err(|error| Closing(format!("the relay could not read its database: {error}")))?;
-        Ok(owner.as_deref() == Some(self.membership.workspace.as_str()))
+        match found {
+            Claim::Known | Claim::Created => Ok(true),
+            Claim::OverQuota if claim => Err(Closing(format!(
+                "this workspace holds {most} documents, the most this relay allows"
+            ))),
+            Claim::OverQuota => Ok(false),
+        }
     }
 
-    async fn live_document(&self, id: DocumentId) -> Result<Arc<Mutex<LiveDocument>>, Closing> {
-        let mut documents = self.state.hub.documents.lock().await;
-        if let Some(live) = documents.get(&id) {
-            return Ok(live.clone());
+    /// Document `key`, loaded from storage by the first connection that needs it; the lock on it is
+    /// held by the caller, never the hub's.
+    async fn live_document(
+        &self,
+        key: &Key,
+    ) -> Result<(Arc<Mutex<LiveDocument>>, OwnedMutexGuard<LiveDocument>), Closing> {
+        loop {
+            let slot = self.state.hub.slot(key);
+            let mut live = slot.clone().lock_owned().await;
+            if live.evicted {
+                continue;
+            }
+            if !live.loaded {
+                let (workspace, document) = (key.0.clone(), key.1.to_string());
+                let chunks = self
+                    .state
+                    .store
+                    .run(move |db| store::load_chunks(db, &workspace, &document))
+                    .await;
+                let loaded = chunks
+                    .map_err(|error| format!("the relay could not read its database: {error}"))
+                    .and_then(|chunks| load(&chunks));
+                match loaded {
+                    Ok((doc, stored)) => {
+                        live.doc = doc;
+                        live.stored = stored;
+                        live.loaded = true;
+                    }
+                    Err(reason) => {
+                        self.state.hub.evict(key, &slot, &mut live);
+                        return Err(Closing(reason));
+                    }
+                }
+            }
+            return Ok((slot, live));
         }
-        let key = id.to_string();
-        let chunks =
-            self.state.store.run(move |db| store::load_chunks(db, &key)).await.map_err(
-                |error| Closing(format!("the relay could not read its database: {error}")),
-            )?;
-        let mut doc = Automerge::new();
-        for chunk in chunks {
-            doc.load_incremental(&chunk)
-                .map_err(|error| Closing(format!("a stored document is damaged: {error}")))?;
-        }
-        let live = Arc::new(Mutex::new(LiveDocument {
-            doc,
-            peers: HashMap::new(),
-            gossiped: HashMap::new(),
-        }));
-        documents.insert(id, live.clone());
-        Ok(live)
     }
 
-    async fn send(&self, message: &Message) -> Result<(), Closing> {
+    /// Queues a frame for this connection; a connection whose outbox is full does not read, and ends.
+    fn send(&self, message: &Message) -> Result<(), Closing> {
         self.state.hub.counters.messages_sent.fetch_add(1, Ordering::Relaxed);
-        self.outbox.send(message.encode()).await.map_err(|_| Closing("the socket closed".into()))
+        self.outbox
+            .push(message.encode())
+            .map_err(|NotReading| Closing("the device did not read what the relay sent".into()))
     }
 
-    /// Forgets this connection's sync state everywhere, and evicts from memory the documents nobody
-    /// syncs any more (they are all on disk).
-    async fn leave_all(&self) {
-        let mut documents = self.state.hub.documents.lock().await;
-        let mut unused = Vec::new();
-        for (id, live) in documents.iter() {
-            let mut live = live.lock().await;
+    /// Forgets this connection's sync state in every document it synced, and evicts from memory the
+    /// documents nobody syncs any more (they are all on disk).
+    async fn leave_all(&mut self) {
+        for id in std::mem::take(&mut self.joined) {
+            let key: Key = (self.workspace.clone(), id);
+            let Some(slot) = self.state.hub.held(&key) else { continue };
+            let mut live = slot.lock().await;
             live.peers.remove(&self.connection);
-            if live.peers.is_empty() {
-                unused.push(*id);
+            if live.peers.is_empty() && !live.evicted {
+                self.state.hub.evict(&key, &slot, &mut live);
             }
         }
-        for id in unused {
-            documents.remove(&id);
+    }
+}
+
+/// A document from its stored chunks, and what they take.
+fn load(chunks: &[(i64, Vec<u8>)]) -> Result<(Automerge, StoredSize), String> {
+    let mut doc = Automerge::new();
+    let mut stored = StoredSize::default();
+    for (index, (_, chunk)) in chunks.iter().enumerate() {
+        let loaded = contained(|| doc.load_incremental(chunk));
+        match loaded {
+            Ok(Ok(_)) => {}
+            Ok(Err(error)) => return Err(format!("a stored document is damaged: {error}")),
+            Err(Panicked) => return Err("a stored document made the relay fail".into()),
+        }
+        if index == 0 {
+            stored.base = chunk.len() as u64;
+        } else {
+            stored.increments += chunk.len() as u64;
+            stored.increment_chunks += 1;
         }
     }
+    Ok((doc, stored))
+}
+
+/// Automerge panicked.
+#[derive(Debug)]
+struct Panicked;
+
+/// Runs Automerge on data from the network with its panics caught: the relay's profile unwinds, and a
+/// panic about one document must not end the others (`Session::fail` retires the document).
+fn contained<T>(work: impl FnOnce() -> T) -> Result<T, Panicked> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).map_err(|_| Panicked)
+}
+
+/// Fault injection for tests, in debug builds only (release builds compile it to nothing):
+/// - `RAPPORT_FAULT_PANIC_DOCUMENT=<document id>`: the relay panics while applying a change to that
+///   document once it exists, as Automerge would on input it cannot handle;
+/// - `RAPPORT_FAULT_DELAY_REGISTER_MS=<ms>`: a new socket waits this long between using its ticket and
+///   being registered, the window in which a removal finds no socket to end.
+mod fault {
+    use rapport_core::layout::DocumentId;
+
+    #[cfg(debug_assertions)]
+    pub(super) async fn delay_before_register() {
+        static DELAY: std::sync::OnceLock<Option<u64>> = std::sync::OnceLock::new();
+        let delay = DELAY.get_or_init(|| {
+            std::env::var("RAPPORT_FAULT_DELAY_REGISTER_MS").ok().and_then(|ms| ms.parse().ok())
+        });
+        if let Some(ms) = delay {
+            tokio::time::sleep(std::time::Duration::from_millis(*ms)).await;
+        }
+    }
+
+    #[cfg(not(debug_assertions))]
+    pub(super) async fn delay_before_register() {}
+
+    #[cfg(debug_assertions)]
+    pub(super) fn maybe_panic(id: DocumentId) {
+        static DOCUMENT: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+        let target = DOCUMENT.get_or_init(|| std::env::var("RAPPORT_FAULT_PANIC_DOCUMENT").ok());
+        if target.as_deref() == Some(id.to_string().as_str()) {
+            panic!("injected fault: a sync message about {id}");
+        }
+    }
+
+    #[cfg(not(debug_assertions))]
+    pub(super) fn maybe_panic(_: DocumentId) {}
 }

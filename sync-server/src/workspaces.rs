@@ -1,6 +1,8 @@
 //! Workspaces on the relay and who may use them: create one for a device's local workspace, list mine,
-//! invite by code with a role, join, remove a member, and issue the short-lived single-use ticket that
-//! opens the sync socket.
+//! invite by code with a role and a number of uses (one unless the inviter says more; each account
+//! once), list and revoke pending invitations, join, remove a member (their tickets and the codes they
+//! made die with their membership), and issue the short-lived single-use ticket that opens the sync
+//! socket.
 //!
 //! Deny by default: every route checks the caller's membership first, and a workspace the caller does
 //! not belong to is answered exactly like one that does not exist (404), so ids cannot be probed.
@@ -23,13 +25,16 @@ use crate::store::{self, Membership, Role, StoreError};
 pub const INVITE_SECONDS: i64 = 7 * 24 * 3600;
 /// How long a sync ticket works: just long enough to open the socket it was asked for.
 pub const TICKET_SECONDS: i64 = 60;
+/// The most uses one invitation may be given.
+pub const MAX_INVITE_USES: i64 = 100;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/api/workspaces", post(create).get(list))
         .route("/api/workspaces/{id}/members", get(members))
         .route("/api/workspaces/{id}/members/{account}", delete(remove))
-        .route("/api/workspaces/{id}/invites", post(invite))
+        .route("/api/workspaces/{id}/invites", post(invite).get(pending_invites))
+        .route("/api/workspaces/{id}/invites/{invite}", delete(revoke_invite))
         .route("/api/workspaces/{id}/tickets", post(ticket))
         .route("/api/invites/{code}", post(accept))
 }
@@ -54,7 +59,7 @@ impl From<Membership> for WorkspaceView {
 }
 
 fn not_found() -> Refusal {
-    Refusal(StatusCode::NOT_FOUND, Why::NoSuchWorkspace)
+    Refusal(StatusCode::NOT_FOUND, Why::NoSuchWorkspace, None)
 }
 
 /// The caller's membership of workspace `id`, or the same 404 as for a workspace that does not exist.
@@ -96,7 +101,8 @@ async fn create(
             let mine = state.store.run(move |db| store::membership(db, &id, account.id)).await?;
             match mine {
                 Some(membership) => Ok(Json(WorkspaceView::from(membership)).into_response()),
-                None => Err(Refusal(StatusCode::CONFLICT, Why::WorkspaceIdTaken)),
+                // Answered like any workspace the caller is not in: ids cannot be probed.
+                None => Err(not_found()),
             }
         }
         Err(error) => Err(error.into()),
@@ -143,6 +149,32 @@ async fn members(
 #[derive(Debug, Deserialize)]
 struct NewInvite {
     role: String,
+    /// How many people may join with the code; one if not said.
+    uses: Option<i64>,
+}
+
+#[derive(Debug, Serialize)]
+struct InviteView {
+    id: i64,
+    role: &'static str,
+    uses_left: i64,
+    expires_at: i64,
+    created_at: i64,
+    created_by: Option<String>,
+}
+
+/// The caller's membership of workspace `id` if they manage it (owners and admins).
+async fn manager_of(
+    state: &AppState,
+    headers: &HeaderMap,
+    id: String,
+    refusal: Why,
+) -> Result<(i64, Membership), Refusal> {
+    let (account, membership) = member_of(state, headers, id).await?;
+    if !membership.role.manages() {
+        return Err(Refusal(StatusCode::FORBIDDEN, refusal, None));
+    }
+    Ok((account, membership))
 }
 
 async fn invite(
@@ -151,26 +183,83 @@ async fn invite(
     Path(id): Path<String>,
     Json(form): Json<NewInvite>,
 ) -> Result<Response, Refusal> {
-    let (_, membership) = member_of(&state, &headers, id).await?;
-    if !membership.role.manages() {
-        return Err(Refusal(StatusCode::FORBIDDEN, Why::OnlyManagersInvite));
-    }
+    let (me, membership) = manager_of(&state, &headers, id, Why::OnlyManagersInvite).await?;
     let role = Role::parse(&form.role)
         .filter(|role| *role != Role::Owner)
         .ok_or_else(|| bad_request(Why::BadRole))?;
     if role < membership.role {
-        return Err(Refusal(StatusCode::FORBIDDEN, Why::InviteAboveRole));
+        return Err(Refusal(StatusCode::FORBIDDEN, Why::InviteAboveRole, None));
+    }
+    let uses = form.uses.unwrap_or(1);
+    if !(1..=MAX_INVITE_USES).contains(&uses) {
+        return Err(bad_request(Why::BadUses));
     }
     let code = random_token();
     let code_hash = hash_token(&code);
-    let expires = unix_seconds() + INVITE_SECONDS;
+    let now = unix_seconds();
     let workspace = membership.workspace;
     state
         .store
-        .run(move |db| store::create_invite(db, &code_hash, &workspace, role, expires))
+        .run(move |db| {
+            store::create_invite(
+                db,
+                store::NewInvite {
+                    code_hash: &code_hash,
+                    workspace: &workspace,
+                    role,
+                    uses,
+                    created_by: me,
+                    now,
+                    expires_at: now + INVITE_SECONDS,
+                },
+            )
+        })
         .await?;
-    let body = serde_json::json!({ "code": code, "role": role.as_str(), "expires_in_seconds": INVITE_SECONDS });
+    let body = serde_json::json!({
+        "code": code,
+        "role": role.as_str(),
+        "uses": uses,
+        "expires_in_seconds": INVITE_SECONDS,
+    });
     Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+async fn pending_invites(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<InviteView>>, Refusal> {
+    let (_, membership) = manager_of(&state, &headers, id, Why::OnlyManagersInvite).await?;
+    let now = unix_seconds();
+    let workspace = membership.workspace;
+    let pending = state.store.run(move |db| store::invites(db, &workspace, now)).await?;
+    Ok(Json(
+        pending
+            .into_iter()
+            .map(|invite| InviteView {
+                id: invite.id,
+                role: invite.role.as_str(),
+                uses_left: invite.uses_left,
+                expires_at: invite.expires_at,
+                created_at: invite.created_at,
+                created_by: invite.created_by,
+            })
+            .collect(),
+    ))
+}
+
+async fn revoke_invite(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((id, invite)): Path<(String, i64)>,
+) -> Result<Response, Refusal> {
+    let (_, membership) = manager_of(&state, &headers, id, Why::OnlyManagersInvite).await?;
+    let workspace = membership.workspace;
+    if state.store.run(move |db| store::revoke_invite(db, &workspace, invite)).await? {
+        Ok(StatusCode::NO_CONTENT.into_response())
+    } else {
+        Err(Refusal(StatusCode::NOT_FOUND, Why::NoSuchInvite, None))
+    }
 }
 
 async fn accept(
@@ -183,9 +272,11 @@ async fn accept(
     let now = unix_seconds();
     let joined =
         state.store.run(move |db| store::accept_invite(db, &code_hash, account.id, now)).await?;
-    joined
-        .map(|membership| Json(WorkspaceView::from(membership)))
-        .ok_or(Refusal(StatusCode::NOT_FOUND, Why::InviteUnknown))
+    joined.map(|membership| Json(WorkspaceView::from(membership))).ok_or(Refusal(
+        StatusCode::NOT_FOUND,
+        Why::InviteUnknown,
+        None,
+    ))
 }
 
 async fn remove(
@@ -197,12 +288,12 @@ async fn remove(
     let workspace = membership.workspace.clone();
     if account != me {
         if !membership.role.manages() {
-            return Err(Refusal(StatusCode::FORBIDDEN, Why::OnlyManagersRemove));
+            return Err(Refusal(StatusCode::FORBIDDEN, Why::OnlyManagersRemove, None));
         }
         let lookup = workspace.clone();
         let target = state.store.run(move |db| store::membership(db, &lookup, account)).await?;
         if target.is_some_and(|target| target.role < membership.role) {
-            return Err(Refusal(StatusCode::FORBIDDEN, Why::RemoveAboveRole));
+            return Err(Refusal(StatusCode::FORBIDDEN, Why::RemoveAboveRole, None));
         }
     }
     let removed_from = workspace.clone();
@@ -212,8 +303,8 @@ async fn remove(
             state.hub.revoke(&removed_from, account);
             Ok(StatusCode::NO_CONTENT.into_response())
         }
-        Ok(false) => Err(Refusal(StatusCode::NOT_FOUND, Why::NotAMember)),
-        Err(StoreError::LastOwner) => Err(Refusal(StatusCode::CONFLICT, Why::LastOwner)),
+        Ok(false) => Err(Refusal(StatusCode::NOT_FOUND, Why::NotAMember, None)),
+        Err(StoreError::LastOwner) => Err(Refusal(StatusCode::CONFLICT, Why::LastOwner, None)),
         Err(error) => Err(error.into()),
     }
 }
@@ -226,12 +317,23 @@ async fn ticket(
     let (account, membership) = member_of(&state, &headers, id).await?;
     let ticket = random_token();
     let ticket_hash = hash_token(&ticket);
-    let expires = unix_seconds() + TICKET_SECONDS;
+    let now = unix_seconds();
     let workspace = membership.workspace;
-    state
+    let most = state.limits.tickets_per_account;
+    let issued = state
         .store
-        .run(move |db| store::create_ticket(db, &ticket_hash, account, &workspace, expires))
+        .run(move |db| {
+            if store::live_tickets(db, account, now)? >= most {
+                return Ok(false);
+            }
+            store::create_ticket(db, &ticket_hash, account, &workspace, now + TICKET_SECONDS)?;
+            Ok(true)
+        })
         .await?;
+    if !issued {
+        let wait = Some(std::time::Duration::from_secs(TICKET_SECONDS as u64));
+        return Err(Refusal(StatusCode::TOO_MANY_REQUESTS, Why::TooManyTickets, wait));
+    }
     let body = serde_json::json!({ "ticket": ticket, "expires_in_seconds": TICKET_SECONDS });
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }

@@ -12,7 +12,6 @@ use common::socket::*;
 use futures_util::SinkExt;
 use rapport_core::layout::DocumentId;
 use rapport_core::protocol::Message;
-use serde_json::json;
 use tokio_tungstenite::tungstenite::Message as Frame;
 
 #[tokio::test]
@@ -105,10 +104,11 @@ async fn tickets_workspaces_roles_and_bad_frames_are_enforced_per_connection() {
         sync(&mut eve, "eve", missing, &mut nothing, &mut am_sync::State::new(), true).await,
         Outcome::Unavailable
     );
+    // Writing the same id makes a document in Eve's own workspace, and nothing in Acme's.
     eve_doc.put(ROOT, "name", "overwritten").unwrap();
     assert_eq!(
         sync(&mut eve, "eve", id, &mut eve_doc, &mut am_sync::State::new(), false).await,
-        Outcome::Unavailable
+        Outcome::Synced
     );
     assert_eq!(name(&eve_doc).as_deref(), Some("overwritten"), "Eve learned nothing");
 
@@ -193,21 +193,7 @@ async fn removing_a_member_closes_their_open_socket_at_once() {
     let mut state = am_sync::State::new();
     assert_eq!(sync(&mut max, "max", id, &mut doc, &mut state, false).await, Outcome::Synced);
 
-    let (_, _, members) = http(
-        &address,
-        reqwest::Method::GET,
-        &format!("/api/workspaces/{WS}/members"),
-        Some(&owner),
-        json!(null),
-    )
-    .await;
-    let max_id =
-        members.as_array().unwrap().iter().find(|m| m["name"] == "max").unwrap()["account"].clone();
-    let path = format!("/api/workspaces/{WS}/members/{max_id}");
-    assert_eq!(
-        http(&address, reqwest::Method::DELETE, &path, Some(&owner), json!(null)).await.0,
-        204
-    );
+    remove_member(&address, &owner, "max").await;
 
     let Some(Message::Error { message }) = receive(&mut max, Duration::from_secs(5)).await else {
         panic!("the removed member's socket must be told and closed")
@@ -225,17 +211,6 @@ async fn removing_a_member_closes_their_open_socket_at_once() {
         Outcome::Synced
     );
     assert_eq!(name(&seen).as_deref(), Some("before"));
-}
-
-/// `/metrics` as Prometheus text, as a map of metric to value.
-async fn metrics(address: &str) -> std::collections::HashMap<String, f64> {
-    let text =
-        reqwest::get(format!("http://{address}/metrics")).await.unwrap().text().await.unwrap();
-    text.lines()
-        .filter(|line| !line.starts_with('#'))
-        .filter_map(|line| line.split_once(' '))
-        .map(|(name, value)| (name.to_owned(), value.parse().unwrap()))
-        .collect()
 }
 
 #[tokio::test]
@@ -322,12 +297,21 @@ async fn presence_reaches_only_those_syncing_the_document_and_floods_are_cut_off
         session_id: format!("{sender}-session"),
         document_id: id,
         data: b"viewing party 42".to_vec(),
+        sender_account: None,
     };
-    a.send(Frame::Binary(presence("a", 1).encode().into())).await.unwrap();
+    // A device claims an account in its message: the relay stamps the real one over it.
+    let mut forged = presence("a", 1);
+    if let Message::Ephemeral { sender_account, .. } = &mut forged {
+        *sender_account = Some(rapport_core::protocol::SenderAccount { id: 0, name: "CEO".into() });
+    }
+    a.send(Frame::Binary(forged.encode().into())).await.unwrap();
     match receive(&mut b, Duration::from_secs(5)).await {
-        Some(Message::Ephemeral { sender_id, target_id, count, data, .. }) => {
+        Some(Message::Ephemeral { sender_id, target_id, count, data, sender_account, .. }) => {
             assert_eq!((sender_id.as_str(), target_id.as_str(), count), ("a", "b", 1));
             assert_eq!(data, b"viewing party 42");
+            let stamped = sender_account.expect("the relay names the sending account");
+            assert_eq!(stamped.name, "olga", "the account that holds the socket, not a claim");
+            assert!(stamped.id > 0);
         }
         other => panic!("expected presence, got {other:?}"),
     }
@@ -384,4 +368,41 @@ async fn a_silent_socket_is_closed_after_the_idle_timeout_and_a_live_one_stays()
     let mut state = am_sync::State::new();
     let id = DocumentId([41; 16]);
     assert_eq!(sync(&mut live, "live", id, &mut doc, &mut state, false).await, Outcome::Synced);
+}
+
+/// Document ids derive from the workspace id, so anyone can compute the ids another workspace will
+/// use. Someone who syncs them first — a member of another workspace, or a removed member — must not
+/// take them: each workspace has a namespace of its own.
+#[tokio::test]
+async fn another_workspace_cannot_squat_the_documents_a_workspace_will_create() {
+    let data = tempfile::tempdir().unwrap();
+    let (address, _server) = start(data.path()).await;
+    let (owner, member, _) = workspace_with_member(&address).await;
+    let outsider = outsider_with_workspace(&address).await;
+    let future = DocumentId([42; 16]);
+
+    // Eve syncs the id first, with content of her own, as a writer of her workspace.
+    let mut eve =
+        connect(&address, &ticket(&address, &outsider, OTHER_WS).await, "eve").await.unwrap();
+    let mut squat = AutoCommit::new();
+    squat.put(ROOT, "name", "squatted").unwrap();
+    assert_eq!(sync_afresh(&mut eve, "eve", future, &mut squat, false).await, Outcome::Synced);
+
+    // Acme's member creates the document later: it is Acme's, with Acme's content only.
+    let mut max = connect(&address, &ticket(&address, &member, WS).await, "max").await.unwrap();
+    let mut doc = AutoCommit::new();
+    doc.put(ROOT, "name", "Acme's own").unwrap();
+    assert_eq!(sync_afresh(&mut max, "max", future, &mut doc, false).await, Outcome::Synced);
+    assert_eq!(name(&doc).as_deref(), Some("Acme's own"), "nothing of Eve's merged in");
+
+    let mut olga = connect(&address, &ticket(&address, &owner, WS).await, "olga").await.unwrap();
+    let mut read = AutoCommit::new();
+    assert_eq!(sync_afresh(&mut olga, "olga", future, &mut read, true).await, Outcome::Synced);
+    assert_eq!(read.get_heads(), doc.get_heads());
+    assert_eq!(name(&read).as_deref(), Some("Acme's own"));
+
+    // And Eve still sees only her own.
+    let mut eve_read = AutoCommit::new();
+    assert_eq!(sync_afresh(&mut eve, "eve", future, &mut eve_read, true).await, Outcome::Synced);
+    assert_eq!(name(&eve_read).as_deref(), Some("squatted"));
 }

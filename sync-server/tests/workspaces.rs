@@ -47,7 +47,9 @@ async fn an_owner_invites_members_with_roles_and_removes_them() {
         Some(json!({ "id": WS, "name": "Mine" })),
     )
     .await;
-    assert_eq!(taken.status, StatusCode::CONFLICT);
+    // Another account's workspace is answered like one that does not exist: ids cannot be probed.
+    assert_eq!(taken.status, StatusCode::NOT_FOUND);
+    assert_eq!(taken.body["code"], "no_such_workspace");
     let bad = call(
         &relay,
         "POST",
@@ -157,4 +159,128 @@ async fn an_owner_invites_members_with_roles_and_removes_them() {
     assert_eq!(last.status, StatusCode::CONFLICT);
     let anonymous = call(&relay, "GET", "/api/workspaces", None, None).await;
     assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+}
+
+/// The account id of `name` among the workspace's members.
+async fn member_id(relay: &axum::Router, cookie: &str, name: &str) -> serde_json::Value {
+    let members =
+        call(relay, "GET", &format!("/api/workspaces/{WS}/members"), Some(cookie), None).await;
+    members.body.as_array().unwrap().iter().find(|m| m["name"] == name).unwrap()["account"].clone()
+}
+
+async fn join(relay: &axum::Router, cookie: &str, code: &str) -> StatusCode {
+    call(relay, "POST", &format!("/api/invites/{code}"), Some(cookie), None).await.status
+}
+
+/// Invitation codes are used once per account and as many times as the inviter said; a removed
+/// member cannot come back with the code they used, nor an admin with codes they made; owners and
+/// admins list and revoke what is pending; an admin manages below the owner and never above.
+#[tokio::test]
+async fn invitations_are_counted_revocable_and_die_with_the_member_who_could_reuse_them() {
+    let data = tempfile::tempdir().unwrap();
+    let relay = relay(data.path());
+    let owner = sign_up(&relay, "olga").await;
+    let [ann, bob, cat, dan] = [
+        sign_up(&relay, "ann").await,
+        sign_up(&relay, "bob").await,
+        sign_up(&relay, "cat").await,
+        sign_up(&relay, "dan").await,
+    ];
+    let create = Some(json!({ "id": WS, "name": "Acme" }));
+    assert_eq!(
+        call(&relay, "POST", "/api/workspaces", Some(&owner), create).await.status,
+        StatusCode::CREATED
+    );
+    let invites = format!("/api/workspaces/{WS}/invites");
+    let invite = |who: &str, body: serde_json::Value| {
+        let (relay, invites, who) = (relay.clone(), invites.clone(), who.to_owned());
+        async move { call(&relay, "POST", &invites, Some(&who), Some(body)).await }
+    };
+
+    // Single use unless said otherwise.
+    let admin_code = invite(&owner, json!({ "role": "admin" })).await;
+    assert_eq!(admin_code.body["uses"], 1);
+    let admin_code = admin_code.body["code"].as_str().unwrap().to_owned();
+    assert_eq!(join(&relay, &ann, &admin_code).await, StatusCode::OK);
+    assert_eq!(join(&relay, &bob, &admin_code).await, StatusCode::NOT_FOUND, "used up");
+
+    // The admin invites members (two uses) and may not invite an owner.
+    let no_owner = invite(&ann, json!({ "role": "owner" })).await;
+    assert_eq!(no_owner.status, StatusCode::BAD_REQUEST);
+    let too_many = invite(&ann, json!({ "role": "member", "uses": 1000 })).await;
+    assert_eq!(
+        (too_many.status, too_many.body["code"].clone()),
+        (StatusCode::BAD_REQUEST, json!("bad_uses"))
+    );
+    let pair = invite(&ann, json!({ "role": "member", "uses": 2 })).await;
+    let pair = pair.body["code"].as_str().unwrap().to_owned();
+    assert_eq!(join(&relay, &bob, &pair).await, StatusCode::OK);
+
+    // Pending invitations: listed for managers only (never their codes), with uses left.
+    let listed = call(&relay, "GET", &invites, Some(&owner), None).await;
+    assert_eq!(listed.status, StatusCode::OK);
+    let pending = listed.body.as_array().unwrap();
+    assert_eq!(pending.len(), 1, "{}", listed.body);
+    assert_eq!(
+        (pending[0]["uses_left"].clone(), pending[0]["created_by"].clone()),
+        (json!(1), json!("ann"))
+    );
+    assert!(!listed.body.to_string().contains(&pair), "codes are never listed");
+    assert_eq!(call(&relay, "GET", &invites, Some(&bob), None).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(call(&relay, "GET", &invites, Some(&dan), None).await.status, StatusCode::NOT_FOUND);
+
+    // Removed, Bob cannot rejoin with the code he used, though it has a use left for someone else.
+    let bob_id = member_id(&relay, &owner, "bob").await;
+    let remove_bob = format!("/api/workspaces/{WS}/members/{bob_id}");
+    assert_eq!(
+        call(&relay, "DELETE", &remove_bob, Some(&ann), None).await.status,
+        StatusCode::NO_CONTENT,
+        "an admin removes a member"
+    );
+    assert_eq!(join(&relay, &bob, &pair).await, StatusCode::NOT_FOUND);
+
+    // An admin may not remove the owner; removed, she cannot use the codes she made.
+    let olga_id = member_id(&relay, &owner, "olga").await;
+    let remove_olga = format!("/api/workspaces/{WS}/members/{olga_id}");
+    assert_eq!(
+        call(&relay, "DELETE", &remove_olga, Some(&ann), None).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let spare = invite(&ann, json!({ "role": "admin", "uses": 5 })).await;
+    let spare = spare.body["code"].as_str().unwrap().to_owned();
+    let ann_id = member_id(&relay, &owner, "ann").await;
+    let remove_ann = format!("/api/workspaces/{WS}/members/{ann_id}");
+    assert_eq!(
+        call(&relay, "DELETE", &remove_ann, Some(&owner), None).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        join(&relay, &ann, &spare).await,
+        StatusCode::NOT_FOUND,
+        "her own codes died with her membership"
+    );
+    assert_eq!(join(&relay, &ann, &pair).await, StatusCode::NOT_FOUND, "and those she made before");
+    assert!(
+        call(&relay, "GET", &invites, Some(&owner), None).await.body.as_array().unwrap().is_empty()
+    );
+
+    // Revoking: the owner takes back a code before anyone uses it.
+    let later = invite(&owner, json!({ "role": "viewer" })).await;
+    let later = later.body["code"].as_str().unwrap().to_owned();
+    let listed = call(&relay, "GET", &invites, Some(&owner), None).await;
+    let id = listed.body[0]["id"].clone();
+    let revoke = format!("{invites}/{id}");
+    assert_eq!(
+        call(&relay, "DELETE", &revoke, Some(&dan), None).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        call(&relay, "DELETE", &revoke, Some(&owner), None).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        call(&relay, "DELETE", &revoke, Some(&owner), None).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(join(&relay, &cat, &later).await, StatusCode::NOT_FOUND, "revoked");
 }

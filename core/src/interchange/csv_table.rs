@@ -139,9 +139,18 @@ pub fn read_table(text: &str) -> Result<Table, CsvError> {
             continue;
         }
         // The row number a spreadsheet shows: the header is row 1, a cell spanning lines is one row.
-        rows.push((index + 2, record.iter().map(str::to_owned).collect()));
+        rows.push((index + 2, record.iter().map(|cell| unguarded(cell).to_owned()).collect()));
     }
     Ok(Table { headers, rows, delimiter })
+}
+
+/// A cell without the apostrophe an export put before a would-be formula
+/// ([`super::export::FORMULA_STARTS`]), so what was typed comes back as typed.
+fn unguarded(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(super::export::FORMULA_STARTS) => rest,
+        _ => cell,
+    }
 }
 
 /// What a header most likely means. Knows Google Contacts ("Given Name", "E-mail 1 - Value",

@@ -52,7 +52,7 @@ pub fn parties_csv(parties: &[(PartyId, Party)]) -> String {
         let tags: Vec<&str> =
             party.tags.iter().filter(|(_, on)| **on).map(|(tag, _)| tag.as_str()).collect();
         let address = party.addresses.first().cloned().unwrap_or_default();
-        let _ = writer.write_record([
+        let cells = [
             party.name.as_str(),
             kind_name(party.kind),
             &party.given_name,
@@ -67,10 +67,24 @@ pub fn parties_csv(parties: &[(PartyId, Party)]) -> String {
             &address.street,
             &address.city,
             &address.country,
-        ]);
+        ];
+        let _ = writer.write_record(cells.map(|cell| spreadsheet_safe(cell).into_owned()));
     }
     let bytes = writer.into_inner().unwrap_or_default();
     String::from_utf8(bytes).unwrap_or_default()
+}
+
+/// What a spreadsheet would run as a formula if a cell began with it (`=`, `+`, `-`, `@`, a tab or a
+/// carriage return: CSV injection). Such a cell is written behind an apostrophe, which spreadsheets
+/// show as text and [`super::csv_table::read_table`] removes again.
+pub(crate) const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(FORMULA_STARTS) {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
 }
 
 /// A property line holding `value`, escaped (a comma, semicolon or line break in a note stays text).
@@ -205,6 +219,40 @@ mod tests {
                 "https://baltic.example".into(),
             ),
         ]
+    }
+
+    #[test]
+    fn cells_a_spreadsheet_would_run_as_formulas_are_exported_as_text_and_read_back_as_typed() {
+        let mut parties = sample();
+        let typed = [
+            "=HYPERLINK(\"http://evil.example\",\"click\")",
+            "+1 555 0100",
+            "-2",
+            "@SUM(A1)",
+            "\tindented",
+            "\rreturn",
+        ];
+        parties[0].1.notes = autosurgeon::Text::with_value(typed.join(" | "));
+        parties[0].1.name = typed[0].to_owned();
+        parties[0].1.phones[0].value = typed[1].to_owned();
+        let csv = parties_csv(&parties);
+        // As a spreadsheet reads the file: no cell starts a formula.
+        let mut spreadsheet = csv::Reader::from_reader(csv.as_bytes());
+        for record in spreadsheet.records() {
+            for (cell, header) in record.unwrap().iter().zip(HEADERS) {
+                assert!(!cell.starts_with(FORMULA_STARTS), "{header}: {cell:?}");
+            }
+        }
+        assert!(csv.lines().nth(1).unwrap().starts_with("\"'=HYPERLINK"), "{csv}");
+        let table = read_table(&csv).unwrap();
+        let back = candidates_from_table(
+            &table,
+            &table.headers.iter().map(|h| guess_field(h)).collect::<Vec<_>>(),
+        );
+        let back = back[0].as_ref().unwrap();
+        assert_eq!(back.name, typed[0]);
+        assert_eq!(back.phones[0], typed[1]);
+        assert_eq!(back.notes, typed.join(" | "));
     }
 
     #[test]

@@ -22,6 +22,49 @@ pub async fn start(data: &std::path::Path) -> (String, tokio::task::JoinHandle<(
     start_with(data, |state| state).await
 }
 
+/// Like [`start`], with these limits.
+pub async fn start_limited(
+    data: &std::path::Path,
+    limits: rapport_sync_server::Limits,
+) -> (String, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap().to_string();
+    let assets = AppAssets::new(data.join("no-dist"));
+    let state = AppState::with_limits(assets, Store::open(data).unwrap(), limits.clone());
+    let app = router(state);
+    let server = tokio::spawn(async move {
+        rapport_sync_server::serve(listener, app, &limits, std::future::pending()).await
+    });
+    (address, server)
+}
+
+/// `/metrics` as Prometheus text, as a map of metric to value.
+pub async fn metrics(address: &str) -> std::collections::HashMap<String, f64> {
+    let text =
+        reqwest::get(format!("http://{address}/metrics")).await.unwrap().text().await.unwrap();
+    text.lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| line.split_once(' '))
+        .map(|(name, value)| (name.to_owned(), value.parse().unwrap()))
+        .collect()
+}
+
+/// Polls `/metrics` until `holds` is true of them (what a person watching a dashboard would do), for
+/// up to 20 s; returns the last reading either way.
+pub async fn metrics_when(
+    address: &str,
+    holds: impl Fn(&std::collections::HashMap<String, f64>) -> bool,
+) -> std::collections::HashMap<String, f64> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let now = metrics(address).await;
+        if holds(&now) || tokio::time::Instant::now() > deadline {
+            return now;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Like [`start`], with the relay's state adjusted first (e.g. a short idle timeout).
 pub async fn start_with(
     data: &std::path::Path,
@@ -30,8 +73,12 @@ pub async fn start_with(
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap().to_string();
     let state = AppState::new(AppAssets::new(data.join("no-dist")), Store::open(data).unwrap());
-    let app = router(adjust(state));
-    let server = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let state = adjust(state);
+    let limits = state.limits().clone();
+    let app = router(state);
+    let server = tokio::spawn(async move {
+        rapport_sync_server::serve(listener, app, &limits, std::future::pending()).await
+    });
     (address, server)
 }
 
@@ -186,6 +233,17 @@ pub async fn sync(
     }
 }
 
+/// [`sync`] from a fresh sync state: a first conversation about `id` on this connection.
+pub async fn sync_afresh(
+    socket: &mut Socket,
+    peer: &str,
+    id: DocumentId,
+    doc: &mut AutoCommit,
+    request: bool,
+) -> Outcome {
+    sync(socket, peer, id, doc, &mut am_sync::State::new(), request).await
+}
+
 /// The document's `name`: a scalar string (as Rust peers here write it) or a text object (as JavaScript
 /// automerge writes strings).
 pub fn name(doc: &AutoCommit) -> Option<String> {
@@ -232,12 +290,24 @@ pub fn start_process(
     dist: &std::path::Path,
     data: &std::path::Path,
 ) -> (std::process::Child, String) {
+    start_process_with(dist, data, &[], &[])
+}
+
+/// Like [`start_process`], with more flags and environment variables for the relay.
+pub fn start_process_with(
+    dist: &std::path::Path,
+    data: &std::path::Path,
+    flags: &[&str],
+    environment: &[(&str, &str)],
+) -> (std::process::Child, String) {
     use std::io::{BufRead, BufReader};
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rapport-relay"))
         .args(["--listen", "127.0.0.1:0", "--dist"])
         .arg(dist)
         .arg("--data-dir")
         .arg(data)
+        .args(flags)
+        .envs(environment.iter().copied())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -250,4 +320,17 @@ pub fn start_process(
         .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
         .to_owned();
     (child, address)
+}
+
+/// The owner removes the member called `name` from `WS`.
+pub async fn remove_member(address: &str, owner: &str, name: &str) {
+    let path = format!("/api/workspaces/{WS}/members");
+    let (_, _, members) =
+        http(address, reqwest::Method::GET, &path, Some(owner), json!(null)).await;
+    let id =
+        members.as_array().unwrap().iter().find(|m| m["name"] == name).unwrap()["account"].clone();
+    let path = format!("/api/workspaces/{WS}/members/{id}");
+    let (status, _, body) =
+        http(address, reqwest::Method::DELETE, &path, Some(owner), json!(null)).await;
+    assert_eq!(status, 204, "{body}");
 }

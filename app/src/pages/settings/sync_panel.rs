@@ -105,6 +105,9 @@ fn LinkOrInvite(error: RwSignal<Option<String>>) -> impl IntoView {
     let linked = move || workspace.read(|ws| ws.linked).unwrap_or(false);
     let code = RwSignal::new(None::<String>);
     let role = RwSignal::new("member".to_owned());
+    let uses = RwSignal::new(1u32);
+    // Bumped when an invitation is made or revoked: the pending list reloads.
+    let invitations = RwSignal::new(0u32);
     let link = move |_| {
         let Some(shared) = workspace.shared() else { return };
         let (id, name) = {
@@ -136,9 +139,13 @@ fn LinkOrInvite(error: RwSignal<Option<String>>) -> impl IntoView {
         let Some(shared) = workspace.shared() else { return };
         let id = shared.borrow().workspace;
         let role = role.get_untracked();
+        let uses = uses.get_untracked();
         spawn_local(async move {
-            match relay_api::invite(id, &role).await {
-                Ok(invite) => code.set(Some(invite.code)),
+            match relay_api::invite(id, &role, uses).await {
+                Ok(invite) => {
+                    code.set(Some(invite.code));
+                    invitations.update(|n| *n += 1);
+                }
                 Err(failure) => error.set(Some(failure.said())),
             }
         });
@@ -161,13 +168,78 @@ fn LinkOrInvite(error: RwSignal<Option<String>>) -> impl IntoView {
                         <option value="viewer">{t!(i18n, account.viewer)}</option>
                     </select>
                 </label>
+                <label>{t!(i18n, account.invite_uses)}
+                    <input type="number" min="1" max="100" inputmode="numeric" data-testid="invite-uses"
+                        prop:value=move || uses.get().to_string()
+                        on:change=move |e| uses.set(event_target_value(&e).parse().unwrap_or(1).clamp(1, 100)) />
+                </label>
                 <button type="button" data-testid="create-invite" on:click=invite>{t!(i18n, account.invite)}</button>
             </div>
             {move || code.get().map(|code| view! {
                 <p>{t!(i18n, account.code_hint)}</p>
                 <output class="code" data-testid="invite-code">{code}</output>
             })}
+            <PendingInvites error invitations />
         </Show>
+    }
+}
+
+/// The workspace's invitations nobody has used up yet, for owners and admins, each revocable. Others
+/// (the relay refuses them the list) see nothing.
+#[component]
+fn PendingInvites(error: RwSignal<Option<String>>, invitations: RwSignal<u32>) -> impl IntoView {
+    let i18n = use_i18n();
+    let workspace = WorkspaceCtx::use_ctx();
+    let id = move || workspace.read(|ws| ws.workspace);
+    let pending = LocalResource::new(move || {
+        invitations.track();
+        let id = id();
+        async move {
+            match id {
+                Some(id) => relay_api::pending_invites(id).await.ok(),
+                None => None,
+            }
+        }
+    });
+    let revoke = move |invite: i64| {
+        let Some(id) = id() else { return };
+        spawn_local(async move {
+            match relay_api::revoke_invite(id, invite).await {
+                Ok(()) => invitations.update(|n| *n += 1),
+                Err(failure) => error.set(Some(failure.said())),
+            }
+        });
+    };
+    let role_name = move |role: &str| match role {
+        "admin" => t_string!(i18n, account.admin).to_owned(),
+        "viewer" => t_string!(i18n, account.viewer).to_owned(),
+        _ => t_string!(i18n, account.member).to_owned(),
+    };
+    view! {
+        {move || pending.get().flatten().map(|list| view! {
+            <h3>{t!(i18n, account.pending_invites)}</h3>
+            <Show when={
+                let empty = list.is_empty();
+                move || !empty
+            } fallback=move || view! { <p class="hint">{t!(i18n, account.no_pending_invites)}</p> }>
+                <ul class="rows" data-testid="pending-invites">
+                    {list.clone().into_iter().map(|invite| {
+                        let date = crate::widgets::local_date(rapport_core::ids::Timestamp(invite.expires_at * 1000));
+                        let who = invite.created_by.clone().unwrap_or_default();
+                        let line = t_string!(i18n, account.invite_row,
+                            role = role_name(&invite.role), uses = invite.uses_left, date = date, who = who).to_string();
+                        let id = invite.id;
+                        view! {
+                            <li data-testid="pending-invite">
+                                <span>{line}</span>
+                                <button type="button" class="secondary" data-testid="revoke-invite"
+                                    on:click=move |_| revoke(id)>{t!(i18n, account.revoke)}</button>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            </Show>
+        })}
     }
 }
 
