@@ -183,6 +183,27 @@ pub async fn sign_out() -> Result<(), ApiError> {
     refused(response).await.map(drop)
 }
 
+/// Ends every session of my account, on every device (this one too).
+pub async fn sign_out_everywhere() -> Result<(), ApiError> {
+    let response =
+        Request::delete("/api/me/sessions").send().await.map_err(|_| ApiError::Unreachable)?;
+    refused(response).await.map(drop)
+}
+
+/// Changes my password; every other device's session ends. A wrong current password is refused.
+pub async fn change_password(current: &str, new: &str) -> Result<(), ApiError> {
+    #[derive(Serialize)]
+    struct Form<'a> {
+        current: &'a str,
+        new: &'a str,
+    }
+    let request = Request::put("/api/me/password")
+        .json(&Form { current, new })
+        .map_err(|_| ApiError::Unreachable)?;
+    let response = request.send().await.map_err(|_| ApiError::Unreachable)?;
+    refused(response).await.map(drop)
+}
+
 pub async fn my_workspaces() -> Result<Vec<RemoteWorkspace>, ApiError> {
     let response =
         Request::get("/api/workspaces").send().await.map_err(|_| ApiError::Unreachable)?;

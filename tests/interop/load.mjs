@@ -52,6 +52,8 @@ function fail(message) {
   console.error(`load.mjs: ${message}`)
   process.exit(1)
 }
+// The websocket adapter throws from its error handler (a refused ticket, a wrong URL): say so and stop.
+process.on("uncaughtException", error => fail(`${error.message} (is the server up, and URL/SERVER right?)`))
 
 /** Waits until `check()` is truthy, polling; fails after `seconds`. */
 async function until(what, check, seconds = 30) {

@@ -29,6 +29,7 @@ pub(crate) fn SyncPanel() -> impl IntoView {
                     <LinkOrInvite error />
                     <MyWorkspaces error />
                     <Join error />
+                    <Security error />
                     <button type="button" class="secondary" data-testid="sign-out" on:click=move |_| {
                         spawn_local(async move {
                             match relay_api::sign_out().await {
@@ -45,6 +46,64 @@ pub(crate) fn SyncPanel() -> impl IntoView {
             {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="sync-error">{e}</p> })}
             {move || sync.detail.get().map(|d| view! { <p class="hint" data-testid="sync-detail">{t_string!(i18n, account.last_problem, detail = &d).to_string()}</p> })}
         </section>
+    }
+}
+
+/// The account's password, and its sessions on every device.
+#[component]
+fn Security(error: RwSignal<Option<String>>) -> impl IntoView {
+    let i18n = use_i18n();
+    let sync = SyncCtx::use_ctx();
+    let current = RwSignal::new(String::new());
+    let new = RwSignal::new(String::new());
+    let done = RwSignal::new(false);
+    let change = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let (old_password, new_password) = (current.get_untracked(), new.get_untracked());
+        spawn_local(async move {
+            match relay_api::change_password(&old_password, &new_password).await {
+                Ok(()) => {
+                    error.set(None);
+                    current.set(String::new());
+                    new.set(String::new());
+                    done.set(true);
+                }
+                Err(failure) => error.set(Some(failure.said())),
+            }
+        });
+    };
+    let everywhere = move |_| {
+        spawn_local(async move {
+            match relay_api::sign_out_everywhere().await {
+                Ok(()) => {
+                    crate::sync::remember_signed_in(false);
+                    sync.account.set(None);
+                }
+                Err(failure) => error.set(Some(failure.said())),
+            }
+        });
+    };
+    view! {
+        <details class="disclosure" data-testid="security">
+            <summary>{t!(i18n, account.security)}</summary>
+            <form class="account-form" on:submit=change>
+                <label>{t!(i18n, account.current_password)}
+                    <input type="password" autocomplete="current-password" data-testid="current-password"
+                        prop:value=move || current.get() on:input=move |e| current.set(event_target_value(&e)) />
+                </label>
+                <label>{t!(i18n, account.new_password)}
+                    <input type="password" autocomplete="new-password" minlength="10" data-testid="new-password"
+                        prop:value=move || new.get() on:input=move |e| new.set(event_target_value(&e)) />
+                </label>
+                <button type="submit" data-testid="change-password">{t!(i18n, account.change_password)}</button>
+            </form>
+            <Show when=move || done.get()>
+                <p class="hint" role="status" data-testid="password-changed">{t!(i18n, account.password_changed)}</p>
+            </Show>
+            <button type="button" class="secondary" data-testid="sign-out-everywhere" on:click=everywhere>
+                {t!(i18n, account.sign_out_everywhere)}
+            </button>
+        </details>
     }
 }
 
@@ -190,15 +249,21 @@ fn LinkOrInvite(error: RwSignal<Option<String>>) -> impl IntoView {
 fn PendingInvites(error: RwSignal<Option<String>>, invitations: RwSignal<u32>) -> impl IntoView {
     let i18n = use_i18n();
     let workspace = WorkspaceCtx::use_ctx();
-    let id = move || workspace.read(|ws| ws.workspace);
+    // The workspace, not its every change: the list is asked for again only when it is another one.
+    let id = Memo::new(move |_| workspace.read(|ws| ws.workspace));
+    let id = move || id.get();
     let pending = LocalResource::new(move || {
         invitations.track();
         let id = id();
         async move {
-            match id {
-                Some(id) => relay_api::pending_invites(id).await.ok(),
-                None => None,
+            let id = id?;
+            // Only owners and admins may see the list; nobody else asks for it.
+            let mine = relay_api::my_workspaces().await.ok()?;
+            let role = mine.into_iter().find(|w| w.id == id.to_string())?.role;
+            if !matches!(role.as_str(), "owner" | "admin") {
+                return None;
             }
+            relay_api::pending_invites(id).await.ok()
         }
     });
     let revoke = move |invite: i64| {
@@ -230,8 +295,8 @@ fn PendingInvites(error: RwSignal<Option<String>>, invitations: RwSignal<u32>) -
                             role = role_name(&invite.role), uses = invite.uses_left, date = date, who = who).to_string();
                         let id = invite.id;
                         view! {
-                            <li data-testid="pending-invite">
-                                <span>{line}</span>
+                            <li class="row" data-testid="pending-invite">
+                                <span class="row-title">{line}</span>
                                 <button type="button" class="secondary" data-testid="revoke-invite"
                                     on:click=move |_| revoke(id)>{t!(i18n, account.revoke)}</button>
                             </li>
