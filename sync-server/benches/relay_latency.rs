@@ -47,16 +47,20 @@ async fn main() {
     let seconds = setting("SECONDS", 20) as u64;
     let data = tempfile::tempdir().unwrap();
     let js = std::env::var("SERVER").is_ok_and(|server| server == "js");
-    let (mut relay, urls) = if js {
-        start_js_server(data.path(), clients).await
+    let (mut relay, urls, address) = if js {
+        let (relay, urls) = start_js_server(data.path(), clients).await;
+        (relay, urls, String::new())
     } else {
         // One account holds every client's socket and ticket here; the limits are for strangers.
         let many = (clients * 2).to_string();
+        // With FLOOD the flood comes from many addresses (as a botnet's would), which the relay
+        // tells apart only through a proxy's `X-Forwarded-For`.
         let flags = [
             "--max-sockets-per-account",
             many.as_str(),
             "--max-tickets-per-account",
             many.as_str(),
+            "--trust-forwarded-for",
         ];
         let (relay, address) =
             socket::start_process_with(&data.path().join("no-dist"), data.path(), &flags, &[]);
@@ -66,7 +70,7 @@ async fn main() {
             let ticket = socket::ticket(&address, &cookie, WORKSPACE).await;
             urls.push(format!("ws://{address}/api/sync?ticket={ticket}"));
         }
-        (relay, urls)
+        (relay, urls, address)
     };
     let server = if js { "js" } else { "rapport" };
     eprintln!(
@@ -90,6 +94,7 @@ async fn main() {
     let cpu_before = cpu_seconds(relay.id());
     measuring.store(true, std::sync::atomic::Ordering::SeqCst);
     let started = Instant::now();
+    let flood = flood(&address, if js { 0 } else { setting("FLOOD", 0) }, seconds);
     let mut rss_peak = rss_idle;
     while started.elapsed() < Duration::from_secs(seconds) {
         tokio::time::sleep(Duration::from_millis(500)).await;
@@ -97,6 +102,7 @@ async fn main() {
     }
     let relay_cpu = cpu_seconds(relay.id()) - cpu_before;
     measuring.store(false, std::sync::atomic::Ordering::SeqCst);
+    let flooded = flood.await;
     for task in tasks {
         let _ = task.await;
     }
@@ -119,6 +125,54 @@ async fn main() {
         rss_peak as f64 / 1024.0,
         relay_cpu / seconds as f64 * 100.0,
     );
+    if !flooded.is_empty() {
+        println!("relay_latency flood answers by status: {flooded:?}");
+    }
+}
+
+/// `workers` concurrent sign-in attempts with wrong passwords, each from a new address and for a new
+/// email, for `seconds`: what a botnet guessing passwords costs the relay while members sync. Returns
+/// how many answers of each HTTP status it got. Bounded in time; loopback only.
+fn flood(
+    address: &str,
+    workers: usize,
+    seconds: u64,
+) -> impl Future<Output = std::collections::BTreeMap<u16, u64>> + use<> {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let tasks: Vec<_> = (0..workers)
+        .map(|worker| {
+            let url = format!("http://{address}/api/sessions");
+            tokio::spawn(async move {
+                let client = reqwest::Client::new();
+                let mut answers = std::collections::BTreeMap::<u16, u64>::new();
+                let mut n = 0u32;
+                while Instant::now() < deadline {
+                    n += 1;
+                    // Addresses of the benchmarking range (RFC 2544), only ever written in a header.
+                    let k = worker as u32 * 4096 + n;
+                    let from = format!("198.{}.{}.{}", 18 + (k >> 16) % 2, (k >> 8) % 256, k % 256);
+                    let sent = client
+                        .post(&url)
+                        .header("x-forwarded-for", from)
+                        .json(&json!({ "email": format!("guess-{worker}-{n}@example.test"), "password": "wrong password!" }))
+                        .send()
+                        .await;
+                    let status = sent.map(|r| r.status().as_u16()).unwrap_or(0);
+                    *answers.entry(status).or_default() += 1;
+                }
+                answers
+            })
+        })
+        .collect();
+    async move {
+        let mut all = std::collections::BTreeMap::new();
+        for task in tasks {
+            for (status, count) in task.await.unwrap_or_default() {
+                *all.entry(status).or_default() += count;
+            }
+        }
+        all
+    }
 }
 
 /// One simulated device: joins, syncs its document, then edits it once a second while measuring the

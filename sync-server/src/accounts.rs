@@ -14,7 +14,6 @@
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use argon2::Argon2;
@@ -206,9 +205,42 @@ impl IntoResponse for Refusal {
 pub(crate) struct Guards {
     by_address: Arc<governor::DefaultKeyedRateLimiter<IpAddr>>,
     by_email: Arc<governor::DefaultKeyedRateLimiter<String>>,
-    hashing: Arc<tokio::sync::Semaphore>,
-    waiting: Arc<AtomicUsize>,
-    most_waiting: usize,
+    hashing: Hashing,
+}
+
+/// A hash or its check, to run on a hashing thread.
+type HashJob = Box<dyn FnOnce() + Send>;
+
+/// Threads of their own for password hashing, `hashes_at_once` of them, fed through a queue of
+/// `hashes_waiting`. Not the blocking pool: that one serves every database call and grows to 512
+/// threads, and each thread's allocator arena kept the ~19 MiB Argon2 buffers it had used — a sign-in
+/// flood took the relay to 5 GB of memory (BENCHMARKS.md). Here a handful of threads reuse theirs.
+#[derive(Clone, Debug)]
+struct Hashing {
+    jobs: std::sync::mpsc::SyncSender<HashJob>,
+}
+
+impl Hashing {
+    fn start(threads: usize, waiting: usize) -> Hashing {
+        let (jobs, queue) = std::sync::mpsc::sync_channel::<HashJob>(waiting);
+        let queue = Arc::new(std::sync::Mutex::new(queue));
+        for n in 0..threads.max(1) {
+            let queue = queue.clone();
+            let spawned =
+                std::thread::Builder::new().name(format!("rapport-hash-{n}")).spawn(move || {
+                    loop {
+                        // The queue's lock is held only while taking a job, never while hashing.
+                        let job = queue.lock().unwrap_or_else(|poison| poison.into_inner()).recv();
+                        let Ok(job) = job else { return };
+                        job();
+                    }
+                });
+            if let Err(error) = spawned {
+                tracing::error!(%error, "could not start a password-hashing thread");
+            }
+        }
+        Hashing { jobs }
+    }
 }
 
 impl Guards {
@@ -223,9 +255,7 @@ impl Guards {
             by_email: Arc::new(governor::RateLimiter::keyed(per_minute(
                 limits.sign_ins_per_minute_per_email,
             ))),
-            hashing: Arc::new(tokio::sync::Semaphore::new(limits.hashes_at_once.max(1))),
-            waiting: Arc::default(),
-            most_waiting: limits.hashes_waiting,
+            hashing: Hashing::start(limits.hashes_at_once, limits.hashes_waiting),
         }
     }
 
@@ -246,26 +276,25 @@ impl Guards {
         Ok(())
     }
 
-    /// Runs `work` (a hash or its check) when a hashing slot is free; 429 at once when too many wait.
+    /// Runs `work` (a hash or its check) on a hashing thread; 429 at once when too many wait.
     async fn hash<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, Refusal> {
-        let busy =
-            || Refusal(StatusCode::TOO_MANY_REQUESTS, Why::Busy, Some(Duration::from_secs(1)));
-        if self.waiting.fetch_add(1, Ordering::AcqRel) >= self.most_waiting {
-            self.waiting.fetch_sub(1, Ordering::AcqRel);
-            return Err(busy());
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        let job: HashJob = Box::new(move || {
+            let _ = answer.send(work());
+        });
+        if self.hashing.jobs.try_send(job).is_err() {
+            return Err(Refusal(
+                StatusCode::TOO_MANY_REQUESTS,
+                Why::Busy,
+                Some(Duration::from_secs(1)),
+            ));
         }
-        let permit = self.hashing.clone().acquire_owned().await;
-        self.waiting.fetch_sub(1, Ordering::AcqRel);
-        let permit = permit.map_err(|_| busy())?;
-        tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            work()
-        })
-        .await
-        .map_err(|_| Refusal(StatusCode::INTERNAL_SERVER_ERROR, Why::HashFailed, None))
+        answered
+            .await
+            .map_err(|_| Refusal(StatusCode::INTERNAL_SERVER_ERROR, Why::HashFailed, None))
     }
 
     /// Forgets addresses and emails that have been quiet (keyed limiters otherwise grow for ever).

@@ -406,3 +406,57 @@ async fn another_workspace_cannot_squat_the_documents_a_workspace_will_create() 
     assert_eq!(sync_afresh(&mut eve, "eve", future, &mut eve_read, true).await, Outcome::Synced);
     assert_eq!(name(&eve_read).as_deref(), Some("squatted"));
 }
+
+/// A device that acknowledges late — it confirms heads the relay has since moved past — is not sent
+/// the relay's heads again: it has them in a message it has not read yet. Such echoes were two thirds
+/// of a loaded relay's messages to JavaScript peers, each costing them a millisecond or more, which
+/// made their next acknowledgements later still (BENCHMARKS.md, "With official JavaScript
+/// automerge-repo clients").
+#[tokio::test]
+async fn a_late_acknowledgement_is_not_echoed() {
+    let data = tempfile::tempdir().unwrap();
+    let (address, _server) = start(data.path()).await;
+    let (owner, member, _) = workspace_with_member(&address).await;
+    let id = DocumentId([31; 16]);
+    let mut a = connect(&address, &ticket(&address, &owner, WS).await, "a").await.unwrap();
+    let mut b = connect(&address, &ticket(&address, &member, WS).await, "b").await.unwrap();
+    let mut doc_a = AutoCommit::new();
+    doc_a.put(ROOT, "name", "v0").unwrap();
+    let mut state_a = am_sync::State::new();
+    assert_eq!(sync(&mut a, "a", id, &mut doc_a, &mut state_a, false).await, Outcome::Synced);
+    let mut doc_b = AutoCommit::new();
+    let mut state_b = am_sync::State::new();
+    assert_eq!(sync(&mut b, "b", id, &mut doc_b, &mut state_b, true).await, Outcome::Synced);
+
+    // Two changes in a row; B receives both messages before answering either.
+    let mut messages = Vec::new();
+    for version in ["v1", "v2"] {
+        doc_a.put(ROOT, "name", version).unwrap();
+        assert_eq!(sync(&mut a, "a", id, &mut doc_a, &mut state_a, false).await, Outcome::Synced);
+        let Some(Message::Sync { data, .. }) = receive(&mut b, Duration::from_secs(5)).await else {
+            panic!("B is sent {version}")
+        };
+        messages.push(am_sync::Message::decode(&data).unwrap());
+    }
+    let second = messages.pop().unwrap();
+    let first = messages.pop().unwrap();
+    doc_b.sync().receive_sync_message(&mut state_b, first).unwrap();
+    let late = doc_b.sync().generate_sync_message(&mut state_b).expect("B acknowledges v1");
+    let frame = Message::Sync {
+        sender_id: "b".into(),
+        target_id: "rapport-relay".into(),
+        document_id: id,
+        data: late.encode(),
+    };
+    b.send(Frame::Binary(frame.encode().into())).await.unwrap();
+    assert!(
+        matches!(next_event(&mut b, Duration::from_secs(1)).await, Event::Quiet),
+        "nothing new for B: the relay told it these heads already"
+    );
+
+    // B reads the message it had waiting and is in step, as ever.
+    doc_b.sync().receive_sync_message(&mut state_b, second).unwrap();
+    assert_eq!(sync(&mut b, "b", id, &mut doc_b, &mut state_b, false).await, Outcome::Synced);
+    assert_eq!(name(&doc_b).as_deref(), Some("v2"));
+    assert_eq!(doc_b.get_heads(), doc_a.get_heads());
+}
