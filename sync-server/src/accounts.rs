@@ -232,7 +232,8 @@ impl Hashing {
                         // The queue's lock is held only while taking a job, never while hashing.
                         let job = queue.lock().unwrap_or_else(|poison| poison.into_inner()).recv();
                         let Ok(job) = job else { return };
-                        job();
+                        // A panicking hash must not take the thread (and every later sign-in).
+                        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
                     }
                 });
             if let Err(error) = spawned {
@@ -415,6 +416,7 @@ async fn sign_out_everywhere(
 ) -> Result<Response, Refusal> {
     let account = signed_in(&state, &headers).await?;
     state.store.run(move |db| store::end_sessions(db, account.id, None)).await?;
+    state.hub.revoke_account(account.id, "you signed out on every device");
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, expired_cookie(&state))]).into_response())
 }
 
@@ -445,6 +447,8 @@ async fn change_password(
             store::end_sessions(db, id, keep.as_deref())
         })
         .await?;
+    // Open sync sockets may belong to a session that just ended; devices still signed in reconnect.
+    state.hub.revoke_account(id, "your password was changed");
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

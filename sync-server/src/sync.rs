@@ -30,7 +30,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use rapport_core::layout::DocumentId;
 use rapport_core::protocol::{
-    MAX_FRAME_BYTES, Message, PROTOCOL_VERSION, PeerMetadata, RemoteHeads, SenderAccount,
+    MAX_FRAME_BYTES, MAX_TEXT_BYTES, Message, PROTOCOL_VERSION, PeerMetadata, RemoteHeads,
+    SenderAccount,
 };
 use serde::Deserialize;
 use tokio::sync::{Mutex, OwnedMutexGuard, mpsc};
@@ -151,6 +152,15 @@ impl Hub {
         }
     }
 
+    /// Ends at once every open socket of `account`, in every workspace (it signed out everywhere or
+    /// changed its password: a stolen session's sockets must not outlive it).
+    pub fn revoke_account(&self, account: i64, reason: &str) {
+        let sockets = self.sockets.lock().unwrap_or_else(|poison| poison.into_inner());
+        for socket in sockets.values().filter(|s| s.account == account) {
+            socket.kick.kick(reason);
+        }
+    }
+
     /// Ends socket `connection`, telling it why.
     fn kick(&self, connection: u64, reason: &str) {
         let sockets = self.sockets.lock().unwrap_or_else(|poison| poison.into_inner());
@@ -266,6 +276,8 @@ impl Outbox {
 type Subscriptions = Arc<std::sync::Mutex<HashSet<String>>>;
 /// Storage ids one connection may subscribe to at once.
 const MAX_SUBSCRIPTIONS: usize = 1_000;
+/// The largest ephemeral message passed on to other peers.
+const MAX_EPHEMERAL_BYTES: usize = 64 * 1024;
 /// The longest storage id accepted (automerge-repo's are UUIDs).
 const MAX_STORAGE_ID_BYTES: usize = 128;
 
@@ -362,13 +374,19 @@ async fn serve(state: AppState, socket: WebSocket, account: Account, membership:
         joined: HashSet::new(),
     };
     tracing::info!(connection, account = session.account.id, workspace = %session.workspace, "sync socket open");
-    let outcome = tokio::select! {
-        outcome = session.run(&mut stream) => outcome,
-        () = kick.notify.notified() => Err(Closing(kick.reason())),
-    };
+    let outcome = session.run(&mut stream, &kick).await;
     session.state.hub.unregister(connection);
-    if let Err(Closing(reason)) = outcome {
+    if let Err(Closing(mut reason)) = outcome {
         tracing::info!(connection, %reason, "closing sync socket");
+        // Within what every peer's decoder accepts (an error quoting a peer's input can be long).
+        if reason.len() > MAX_TEXT_BYTES {
+            let mut end = MAX_TEXT_BYTES - 3;
+            while !reason.is_char_boundary(end) {
+                end -= 1;
+            }
+            reason.truncate(end);
+            reason.push('…');
+        }
         let _ = session.send(&Message::Error { message: reason });
     }
     session.leave_all().await;
@@ -395,9 +413,13 @@ struct Session {
 }
 
 impl Session {
+    /// Reads and handles frames until the socket ends. A kick is taken between messages, never in the
+    /// middle of one: a message half handled (its change applied in memory, its append to the store
+    /// under way) would leave a change served but not stored, or stored but told to nobody.
     async fn run(
         &mut self,
         stream: &mut futures_util::stream::SplitStream<WebSocket>,
+        kick: &Kick,
     ) -> Result<(), Closing> {
         use futures_util::StreamExt;
         // Removed between using the ticket and being registered: the removal found no socket to end.
@@ -417,7 +439,11 @@ impl Session {
         let mut bytes = limits.bytes_burst as f64;
         let mut last = tokio::time::Instant::now();
         loop {
-            let frame = match tokio::time::timeout(timeout, stream.next()).await {
+            let next = tokio::select! {
+                () = kick.notify.notified() => return Err(Closing(kick.reason())),
+                next = tokio::time::timeout(timeout, stream.next()) => next,
+            };
+            let frame = match next {
                 Err(_) => return Err(Closing("timed out".into())),
                 Ok(None) | Ok(Some(Err(_))) => return Ok(()),
                 Ok(Some(Ok(frame))) => frame,
@@ -445,7 +471,10 @@ impl Session {
             let rate = limits.bytes_per_second.max(1) as f64;
             bytes = (bytes + elapsed * rate).min(limits.bytes_burst as f64) - bytes_in.len() as f64;
             if bytes < 0.0 {
-                tokio::time::sleep(Duration::from_secs_f64(-bytes / rate)).await;
+                tokio::select! {
+                    () = kick.notify.notified() => return Err(Closing(kick.reason())),
+                    () = tokio::time::sleep(Duration::from_secs_f64(-bytes / rate)) => {}
+                }
                 last = tokio::time::Instant::now();
                 bytes = 0.0;
             }
@@ -548,6 +577,8 @@ impl Session {
         }
         let key: Key = (self.workspace.clone(), id);
         let (slot, mut live) = self.live_document(&key).await?;
+        // Joined from here on, whatever happens next: leaving evicts the document when nobody syncs it.
+        self.joined.insert(id);
         let limit = self.state.limits.document_bytes;
         if incoming > 0 && live.stored.total() + incoming > limit {
             return Err(Closing(format!(
@@ -555,7 +586,6 @@ impl Session {
                 limit / (1024 * 1024)
             )));
         }
-        self.joined.insert(id);
         let live = &mut *live;
         let peer = live.peers.entry(self.connection).or_insert_with(|| Peer {
             peer_id: me.to_owned(),
@@ -635,7 +665,6 @@ impl Session {
     ) -> Result<(), Closing> {
         let mut gone = Vec::new();
         let mut panicked = false;
-        let ours = live.doc.get_heads();
         for (connection, peer) in live.peers.iter_mut() {
             // A message that changed nothing (an acknowledgement, most of them) concerns only its
             // sender: every other peer was offered all the document holds when it last changed.
@@ -644,22 +673,12 @@ impl Session {
             if !changed && *connection != self.connection {
                 continue;
             }
-            let announced = !changed && peer.state.last_sent_heads == ours;
             let doc = &live.doc;
             let Ok(reply) = contained(|| doc.generate_sync_message(&mut peer.state)) else {
                 panicked = true;
                 break;
             };
             let Some(reply) = reply else { continue };
-            // A late acknowledgement: the peer confirms older heads while the relay has already sent
-            // it these. Automerge then answers with our heads again and nothing else — news to nobody
-            // (the peer answers that earlier message by itself, asking for what it lacks). Each such
-            // echo costs a JavaScript automerge-repo peer a millisecond or more, which makes its next
-            // acknowledgements later still: with 100 JS clients on 10 documents two thirds of the
-            // relay's messages were these, and the clients fell seconds behind (BENCHMARKS.md).
-            if announced && reply.changes.is_empty() && reply.need.is_empty() {
-                continue;
-            }
             let frame = Message::Sync {
                 sender_id: RELAY_PEER_ID.into(),
                 target_id: peer.peer_id.clone(),
@@ -787,6 +806,11 @@ impl Session {
         data: Vec<u8>,
     ) {
         let key: Key = (self.workspace.clone(), id);
+        // Presence is a name and a record id: anything larger is not presence, and would be copied to
+        // every peer of the document.
+        if data.len() > MAX_EPHEMERAL_BYTES {
+            return;
+        }
         let Some(slot) = self.state.hub.held(&key) else { return };
         let live = slot.lock().await;
         if live.evicted || !live.peers.contains_key(&self.connection) {

@@ -6,6 +6,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use automerge::sync::SyncDoc;
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ROOT, ScalarValue};
 use common::socket::*;
@@ -533,8 +534,18 @@ async fn signing_out_everywhere_and_changing_the_password_end_other_sessions() {
     assert_eq!(put(&laptop, wrong).await.0, 403);
     let short = json!({ "current": "correct horse battery", "new": "short" });
     assert_eq!(put(&laptop, short).await.0, 400);
+    // The phone syncs; a session that ends must not leave its socket open.
+    let create = json!({ "id": WS, "name": "Ada's" });
+    http(&address, reqwest::Method::POST, "/api/workspaces", Some(&laptop), create).await;
+    let mut phone_socket =
+        connect(&address, &ticket(&address, &phone, WS).await, "phone").await.unwrap();
     let right = json!({ "current": "correct horse battery", "new": "a brand new secret" });
     assert_eq!(put(&laptop, right).await.0, 204);
+    let Some(Message::Error { message }) = receive(&mut phone_socket, Duration::from_secs(5)).await
+    else {
+        panic!("the phone's socket is closed with its session")
+    };
+    assert_eq!(message, "your password was changed");
     assert_eq!(me(laptop.clone()).await, 200, "the session that changed it stays");
     assert_eq!(me(phone.clone()).await, 401, "every other session ends");
     assert_eq!(sign_in("correct horse battery").await.0, 401);
@@ -728,4 +739,83 @@ async fn a_change_that_could_not_be_stored_is_never_served() {
     assert_eq!(name(&after).as_deref(), Some("never stored"), "stored now there is room");
     relay.kill().unwrap();
     relay.wait().unwrap();
+}
+
+/// Loading a large document from storage (here: thousands of small chunks, seconds of Automerge work in
+/// a debug build) happens under that document's own lock, never the hub's: presence between two
+/// colleagues on another document goes through meanwhile. Before, the hub-wide lock was held for the
+/// whole load, and every socket of every workspace waited.
+#[tokio::test]
+async fn loading_a_large_document_stalls_nobody_else() {
+    let data = tempfile::tempdir().unwrap();
+    let (address, server) = start(data.path()).await;
+    let (owner, member, _) = workspace_with_member(&address).await;
+    server.abort();
+    let _ = server.await;
+    // A long-lived document, written as the relay would have over months: thousands of chunks.
+    let large = DocumentId([41; 16]);
+    let store = rapport_sync_server::Store::open(data.path()).unwrap();
+    let key = large.to_string();
+    store
+        .run(move |db| {
+            use rapport_sync_server::store;
+            // Seeding, not serving: no fsync per chunk.
+            db.pragma_update(None, "synchronous", "OFF")?;
+            store::claim_document(db, WS, &key, 10)?;
+            let mut doc = AutoCommit::new();
+            for n in 0..4_000 {
+                doc.put(ROOT, format!("k{}", n % 50), n as i64).unwrap();
+                doc.commit();
+                store::append_chunk(db, WS, &key, &doc.save_incremental())?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+    drop(store);
+
+    let (address, _server) = start(data.path()).await;
+    let small = DocumentId([42; 16]);
+    let mut b = connect(&address, &ticket(&address, &owner, WS).await, "b").await.unwrap();
+    let mut c = connect(&address, &ticket(&address, &member, WS).await, "c").await.unwrap();
+    let mut doc = AutoCommit::new();
+    doc.put(ROOT, "name", "small").unwrap();
+    assert_eq!(sync_afresh(&mut b, "b", small, &mut doc, false).await, Outcome::Synced);
+    let mut copy = AutoCommit::new();
+    assert_eq!(sync_afresh(&mut c, "c", small, &mut copy, true).await, Outcome::Synced);
+
+    // A asks for the large document; while the relay loads it, B tells C where it is.
+    let mut a = connect(&address, &ticket(&address, &owner, WS).await, "a").await.unwrap();
+    let mut empty = AutoCommit::new();
+    let request = empty.sync().generate_sync_message(&mut automerge::sync::State::new());
+    let frame = Message::Request {
+        sender_id: "a".into(),
+        target_id: "rapport-relay".into(),
+        document_id: large,
+        data: request.expect("a first message").encode(),
+    };
+    a.send(Frame::Binary(frame.encode().into())).await.unwrap();
+    let presence = Message::Ephemeral {
+        sender_id: "b".into(),
+        target_id: "rapport-relay".into(),
+        count: 1,
+        session_id: "b".into(),
+        document_id: small,
+        data: b"on the large one".to_vec(),
+        sender_account: None,
+    };
+    b.send(Frame::Binary(presence.encode().into())).await.unwrap();
+    // Whichever comes first: presence must not wait for the load.
+    tokio::select! {
+        biased;
+        heard = receive(&mut c, Duration::from_secs(60)) => {
+            assert!(matches!(heard, Some(Message::Ephemeral { .. })), "{heard:?}");
+        }
+        answered = receive(&mut a, Duration::from_secs(60)) => {
+            panic!("the large document was loaded before presence went through: {answered:?}");
+        }
+    }
+    let Some(Message::Sync { .. }) = receive(&mut a, Duration::from_secs(60)).await else {
+        panic!("the large document is served once loaded")
+    };
 }
