@@ -145,10 +145,13 @@ pub fn read_table(text: &str) -> Result<Table, CsvError> {
 }
 
 /// A cell without the apostrophe an export put before a would-be formula
-/// ([`super::export::FORMULA_STARTS`]), so what was typed comes back as typed.
+/// ([`super::export::FORMULA_STARTS`]) or before an apostrophe typed in front of one, so what was typed
+/// comes back as typed.
 fn unguarded(cell: &str) -> &str {
     match cell.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(super::export::FORMULA_STARTS) => rest,
+        Some(rest) if rest.starts_with(super::export::FORMULA_STARTS) || rest.starts_with('\'') => {
+            rest
+        }
         _ => cell,
     }
 }

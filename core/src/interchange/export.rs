@@ -80,7 +80,12 @@ pub fn parties_csv(parties: &[(PartyId, Party)]) -> String {
 pub(crate) const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 
 fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
-    if cell.starts_with(FORMULA_STARTS) {
+    // A cell typed with an apostrophe of its own before such a character gets one more, so that reading
+    // it back takes off exactly the one the export added.
+    let typed_guard = cell
+        .strip_prefix('\'')
+        .is_some_and(|rest| rest.starts_with(FORMULA_STARTS) || rest.starts_with('\''));
+    if cell.starts_with(FORMULA_STARTS) || typed_guard {
         std::borrow::Cow::Owned(format!("'{cell}"))
     } else {
         std::borrow::Cow::Borrowed(cell)
@@ -231,10 +236,14 @@ mod tests {
             "@SUM(A1)",
             "\tindented",
             "\rreturn",
+            "'+1 typed with its own apostrophe",
+            "''=two",
         ];
         parties[0].1.notes = autosurgeon::Text::with_value(typed.join(" | "));
         parties[0].1.name = typed[0].to_owned();
         parties[0].1.phones[0].value = typed[1].to_owned();
+        parties[0].1.given_name = typed[6].to_owned();
+        parties[0].1.family_name = typed[7].to_owned();
         let csv = parties_csv(&parties);
         // As a spreadsheet reads the file: no cell starts a formula.
         let mut spreadsheet = csv::Reader::from_reader(csv.as_bytes());
@@ -252,6 +261,7 @@ mod tests {
         let back = back[0].as_ref().unwrap();
         assert_eq!(back.name, typed[0]);
         assert_eq!(back.phones[0], typed[1]);
+        assert_eq!((back.given_name.as_str(), back.family_name.as_str()), (typed[6], typed[7]));
         assert_eq!(back.notes, typed.join(" | "));
     }
 
