@@ -1,6 +1,8 @@
 //! `GET /healthz`: liveness for load balancers and the end-to-end harness. `GET /metrics`: Prometheus
 //! text for monitoring, for loopback clients or whoever presents `--metrics-token` as a bearer token
-//! (it tells how busy the relay is, which is nobody else's business).
+//! (it tells how busy the relay is, which is nobody else's business). Behind a proxy (`--public-origin`
+//! or `--behind-tls`) without `--trust-forwarded-for`, every client looks like loopback: only the token
+//! opens it there.
 
 use axum::extract::State;
 use axum::routing::get;
@@ -89,6 +91,12 @@ fn may_read_metrics(state: &AppState, request: &axum::extract::Request) -> bool 
             .and_then(|value| value.to_str().ok())
             .and_then(|value| value.strip_prefix("Bearer "));
         return bearer.is_some_and(|given| constant_time_equal(given.as_bytes(), token.as_bytes()));
+    }
+    // Behind a proxy on the same host every client comes from loopback: that address proves nothing
+    // unless the proxy's `X-Forwarded-For` is trusted. There, only the token opens the metrics.
+    let proxied = state.public_origin.is_some() || state.behind_tls;
+    if proxied && !state.limits.trust_forwarded_for {
+        return false;
     }
     crate::server::client_address(request.extensions())
         .is_some_and(|address| address.ip().is_loopback())

@@ -358,7 +358,14 @@ async fn metrics_are_for_loopback_or_the_token_holder() {
     };
     assert_eq!(get(None).await, 404, "with a token set, loopback needs it too");
     assert_eq!(get(Some("wrong-token!")).await, 404);
+    assert_eq!(get(Some("s3cret")).await, 404, "a prefix is not the token");
     assert_eq!(get(Some("s3cret-token")).await, 200);
+
+    // Behind a proxy on the same host everyone is loopback: without a token, nobody reads them.
+    let data = tempfile::tempdir().unwrap();
+    let (address, _server) = start_with(data.path(), |state| state.with_tls(true)).await;
+    let status = reqwest::get(format!("http://{address}/metrics")).await.unwrap().status();
+    assert_eq!(status.as_u16(), 404, "behind a proxy, loopback proves nothing");
 }
 
 /// Sign-in floods: per address, per email, and a bound on hashes at once — and members keep syncing.
