@@ -214,6 +214,10 @@ struct LiveDocument {
     /// The heads last announced for this document per storage id (heads gossip), so only a change is.
     gossiped: HashMap<String, Vec<automerge::ChangeHash>>,
     stored: StoredSize,
+    /// Bytes of changes received that Automerge holds back because a change they depend on is missing
+    /// (they are neither applied nor stored). A peer's bloom filter can cause a few; a peer sending
+    /// orphans on purpose would grow memory without bound, so they count against the document's size.
+    unapplied: u64,
 }
 
 /// What a document takes in storage, to enforce its size limit and decide when to compact it.
@@ -580,10 +584,14 @@ impl Session {
         // Joined from here on, whatever happens next: leaving evicts the document when nobody syncs it.
         self.joined.insert(id);
         let limit = self.state.limits.document_bytes;
-        if incoming > 0 && live.stored.total() + incoming > limit {
+        if incoming > 0 && live.stored.total() + live.unapplied + incoming > limit {
+            let most = if limit >= 1024 * 1024 {
+                format!("{} MB", limit / (1024 * 1024))
+            } else {
+                format!("{} KB", limit / 1024)
+            };
             return Err(Closing(format!(
-                "document {id} would grow past {} MB, the most this relay stores per document",
-                limit / (1024 * 1024)
+                "document {id} would grow past {most}, the most this relay stores per document"
             )));
         }
         let live = &mut *live;
@@ -610,6 +618,15 @@ impl Session {
         applied
             .map_err(|error| Closing(format!("the sync message could not be applied: {error}")))?;
         let changed = live.doc.get_heads() != before;
+        if changed {
+            live.unapplied = 0;
+        } else if incoming > 0 {
+            live.unapplied += incoming;
+            if live.stored.total() + live.unapplied > limit {
+                let why = "it was sent more changes it cannot apply than it may hold";
+                return Err(self.fail(&key, &slot, live, why));
+            }
+        }
         if changed {
             // Durable before anyone hears of it.
             let Ok(changes) = contained(|| live.doc.save_after(&before)) else {

@@ -826,3 +826,63 @@ async fn loading_a_large_document_stalls_nobody_else() {
         panic!("the large document is served once loaded")
     };
 }
+
+/// Changes whose dependencies the relay lacks are held back by Automerge, neither applied nor stored:
+/// a member sending such orphans on purpose would grow the relay's memory without bound. They count
+/// against the document's size, and past it the document is dropped from memory (and its queue with it).
+#[tokio::test]
+async fn changes_that_cannot_be_applied_cannot_pile_up() {
+    let data = tempfile::tempdir().unwrap();
+    let limits = Limits { document_bytes: 256 * 1024, ..limits() };
+    let (address, _server) = start_limited(data.path(), limits).await;
+    let (owner, _, _) = workspace_with_member(&address).await;
+    let id = DocumentId([51; 16]);
+    let mut socket = connect(&address, &ticket(&address, &owner, WS).await, "a").await.unwrap();
+    let mut doc = AutoCommit::new();
+    doc.put(ROOT, "name", "real").unwrap();
+    assert_eq!(sync_afresh(&mut socket, "a", id, &mut doc, false).await, Outcome::Synced);
+
+    // Orphans: each message carries a change whose parent it never sends.
+    let mut sent = 0;
+    let outcome = loop {
+        let mut elsewhere = AutoCommit::new();
+        elsewhere.put(ROOT, "parent", sent).unwrap();
+        elsewhere.commit();
+        bulky(&mut elsewhere, "orphan", 32 * 1024);
+        elsewhere.commit();
+        let orphan = elsewhere.get_changes(&[]).last().unwrap().raw_bytes().to_vec();
+        let message = automerge::sync::Message {
+            heads: vec![],
+            need: vec![],
+            have: vec![],
+            changes: vec![orphan].into(),
+            flags: None,
+            version: automerge::sync::MessageVersion::V1,
+        };
+        let frame = Message::Sync {
+            sender_id: "a".into(),
+            target_id: "rapport-relay".into(),
+            document_id: id,
+            data: message.encode(),
+        };
+        socket.send(Frame::Binary(frame.encode().into())).await.unwrap();
+        sent += 1;
+        match next_event(&mut socket, Duration::from_millis(500)).await {
+            Event::Message(Message::Error { message }) => break message,
+            Event::Closed => panic!("closed without a reason"),
+            _ if sent > 40 => panic!("40 orphans of 32 KiB held for a 256 KiB document"),
+            _ => {}
+        }
+    };
+    // Refused either before applying (what is held back counts as the document's) or after.
+    assert!(
+        outcome.contains("would grow past 256 KB") || outcome.contains("cannot apply"),
+        "{outcome}"
+    );
+    assert!(sent <= 10, "refused once past the document's size, after {sent}");
+    // What was stored is intact.
+    let mut socket = connect(&address, &ticket(&address, &owner, WS).await, "b").await.unwrap();
+    let mut read = AutoCommit::new();
+    assert_eq!(sync_afresh(&mut socket, "b", id, &mut read, true).await, Outcome::Synced);
+    assert_eq!(name(&read).as_deref(), Some("real"));
+}
