@@ -1,16 +1,20 @@
 //! The listener: accepts connections and serves the router on each, with the limits a public server
 //! needs and `axum::serve` does not set — a cap on connections served at once (more wait in the
-//! kernel's backlog), a deadline for a request's headers (a client trickling them byte by byte, the
-//! slowloris attack, is cut off), `TCP_NODELAY` (sync frames are small and latency-bound), and the
-//! client's address for per-address rate limits.
+//! kernel's backlog), a deadline for a request's headers from the moment the connection is open (a
+//! client that sends nothing, or trickles its headers byte by byte — slowloris — is cut off),
+//! `TCP_NODELAY` (sync frames are small and latency-bound), and the client's address for per-address
+//! rate limits. HTTP/1.1 only: hyper's HTTP/1 connection starts its header timer at once, whereas the
+//! auto-detecting builder first waits, with no deadline, to learn which version the client speaks;
+//! browsers speak HTTP/1.1 to a plain-HTTP relay, and a TLS proxy in front speaks whatever it likes
+//! to browsers.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::ConnectInfo;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto::Builder;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tower::ServiceExt;
@@ -24,11 +28,11 @@ pub async fn serve(
     limits: &Limits,
     shutdown: impl Future<Output = ()>,
 ) {
-    let slots = Arc::new(tokio::sync::Semaphore::new(limits.http_connections.max(1)));
-    let mut builder = Builder::new(TokioExecutor::new());
-    builder.http1().timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout);
-    let builder = Arc::new(builder);
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let most = limits.http_connections.max(1);
+    let slots = Arc::new(tokio::sync::Semaphore::new(most));
+    let mut builder = http1::Builder::new();
+    builder.timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout);
+    let (stop, stopping) = tokio::sync::watch::channel(false);
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let slot = tokio::select! {
@@ -57,16 +61,26 @@ pub async fn serve(
             request
         });
         let connection = builder
-            .serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(service))
-            .into_owned();
-        let connection = graceful.watch(connection);
+            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service))
+            .with_upgrades();
+        let mut stopping = stopping.clone();
         tokio::spawn(async move {
-            let _ = connection.await;
+            let mut connection = std::pin::pin!(connection);
+            tokio::select! {
+                _ = connection.as_mut() => {}
+                () = async { drop(stopping.wait_for(|stop| *stop).await) } => {
+                    // Finish the request in progress, take no more.
+                    connection.as_mut().graceful_shutdown();
+                    let _ = connection.await;
+                }
+            }
             drop(slot);
         });
     }
     drop(listener);
-    graceful.shutdown().await;
+    let _ = stop.send(true);
+    // Every connection holds a slot until it ends: all slots back means all connections done.
+    let _ = slots.acquire_many(most as u32).await;
 }
 
 /// The address the proxy in front saw: the last entry of `X-Forwarded-For` (earlier ones are the

@@ -256,6 +256,12 @@ async fn a_client_trickling_its_headers_is_cut_off() {
     assert!(matches!(read, Ok(0) | Err(_)) || buffer.starts_with(b"HTTP/1.1 408"), "{read:?}");
     let status = tokio::time::timeout(Duration::from_secs(10), waiting).await.unwrap().unwrap();
     assert_eq!(status.as_u16(), 200, "served once the slot was free");
+
+    // A connection that sends nothing at all is cut off the same way.
+    let mut silent = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let read = tokio::time::timeout(Duration::from_secs(10), silent.read(&mut buffer)).await;
+    let read = read.expect("the relay closes a connection that never sends a request");
+    assert!(matches!(read, Ok(0) | Err(_)) || buffer.starts_with(b"HTTP/1.1 408"), "{read:?}");
 }
 
 #[tokio::test]
