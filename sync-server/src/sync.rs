@@ -144,19 +144,22 @@ impl Hub {
 
     /// Ends at once every open socket of `account` in `workspace` (they were removed from it).
     pub fn revoke(&self, workspace: &str, account: i64) {
-        let sockets = self.sockets.lock().unwrap_or_else(|poison| poison.into_inner());
-        for socket in
-            sockets.values().filter(|s| &*s.workspace == workspace && s.account == account)
-        {
-            socket.kick.kick("your access to this workspace was removed");
-        }
+        self.kick_where(
+            |s| &*s.workspace == workspace && s.account == account,
+            "your access to this workspace was removed",
+        );
     }
 
     /// Ends at once every open socket of `account`, in every workspace (it signed out everywhere or
     /// changed its password: a stolen session's sockets must not outlive it).
     pub fn revoke_account(&self, account: i64, reason: &str) {
+        self.kick_where(|s| s.account == account, reason);
+    }
+
+    /// Ends every open socket `which` picks, telling it why.
+    fn kick_where(&self, which: impl Fn(&OpenSocket) -> bool, reason: &str) {
         let sockets = self.sockets.lock().unwrap_or_else(|poison| poison.into_inner());
-        for socket in sockets.values().filter(|s| s.account == account) {
+        for socket in sockets.values().filter(|s| which(s)) {
             socket.kick.kick(reason);
         }
     }
@@ -858,6 +861,11 @@ impl Session {
     /// Whether this connection may sync document `id` of its workspace, creating it when a writer
     /// syncs one the workspace does not have yet.
     async fn may_sync(&self, id: DocumentId, request: bool) -> Result<bool, Closing> {
+        // Synced on this connection already: it is the workspace's, and the database need not be
+        // asked again on every message (a removal ends the socket).
+        if self.joined.contains(&id) {
+            return Ok(true);
+        }
         let document = id.to_string();
         let workspace = self.workspace.clone();
         let claim = !request && self.membership.role.writes();

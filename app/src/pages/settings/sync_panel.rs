@@ -32,13 +32,7 @@ pub(crate) fn SyncPanel() -> impl IntoView {
                     <Security error />
                     <button type="button" class="secondary" data-testid="sign-out" on:click=move |_| {
                         spawn_local(async move {
-                            match relay_api::sign_out().await {
-                                Ok(()) => {
-                                    crate::sync::remember_signed_in(false);
-                                    sync.account.set(None);
-                                }
-                                Err(failure) => error.set(Some(failure.said())),
-                            }
+                            signed_out(relay_api::sign_out().await, sync, error);
                         });
                     }>{t!(i18n, account.sign_out)}</button>
                 }.into_any(),
@@ -46,6 +40,17 @@ pub(crate) fn SyncPanel() -> impl IntoView {
             {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="sync-error">{e}</p> })}
             {move || sync.detail.get().map(|d| view! { <p class="hint" data-testid="sync-detail">{t_string!(i18n, account.last_problem, detail = &d).to_string()}</p> })}
         </section>
+    }
+}
+
+/// This browser is signed out once the relay confirms it (`ended`); otherwise the panel says why not.
+fn signed_out(ended: Result<(), ApiError>, sync: SyncCtx, error: RwSignal<Option<String>>) {
+    match ended {
+        Ok(()) => {
+            crate::sync::remember_signed_in(false);
+            sync.account.set(None);
+        }
+        Err(failure) => error.set(Some(failure.said())),
     }
 }
 
@@ -74,13 +79,7 @@ fn Security(error: RwSignal<Option<String>>) -> impl IntoView {
     };
     let everywhere = move |_| {
         spawn_local(async move {
-            match relay_api::sign_out_everywhere().await {
-                Ok(()) => {
-                    crate::sync::remember_signed_in(false);
-                    sync.account.set(None);
-                }
-                Err(failure) => error.set(Some(failure.said())),
-            }
+            signed_out(relay_api::sign_out_everywhere().await, sync, error);
         });
     };
     view! {
