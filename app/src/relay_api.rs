@@ -111,6 +111,8 @@ fn refusal_text(refusal: Refusal) -> String {
         Some("cross_site") => td_string!(locale, relay.cross_site),
         Some("bad_form") => td_string!(locale, relay.bad_form),
         Some("bad_uses") => td_string!(locale, relay.bad_uses),
+        Some("too_many_workspaces") => td_string!(locale, relay.too_many_workspaces),
+        Some("body_too_large") => td_string!(locale, relay.body_too_large),
         _ => return refusal.error,
     };
     said.to_owned()

@@ -18,6 +18,7 @@
 //! - [`health`]: the relay's health report (wire type).
 //! - [`presence`]: who is online and what they look at (ephemeral, never stored).
 //! - [`protocol`]: the automerge-repo websocket protocol and its CBOR codec.
+//! - [`inflate`]: what Automerge chunks take once inflated, bounded before Automerge inflates them.
 //! - [`sync_client`]: a device's side of that protocol, sans IO.
 
 pub mod backup;
@@ -27,6 +28,7 @@ pub mod document;
 pub mod health;
 pub mod history;
 pub mod ids;
+pub mod inflate;
 pub mod interchange;
 pub mod layout;
 pub mod model;

@@ -563,6 +563,50 @@ pub fn encode_heads(heads: &[automerge::ChangeHash]) -> Vec<String> {
     heads.iter().map(|hash| bs58::encode(hash.0).with_check().into_string()).collect()
 }
 
+/// The most bytes of Automerge sync data one frame carries; the envelope (type, ids) takes far less
+/// than the rest of [`MAX_FRAME_BYTES`].
+pub const MAX_SYNC_DATA_BYTES: usize = MAX_FRAME_BYTES - 64 * 1024;
+
+/// `message` encoded as one sync message, or as several of at most `most` bytes each when it is larger
+/// (a peer catching up on a large document by single changes): each part carries the same heads, needs
+/// and haves and a share of the changes, in order, so applying the parts one after another is applying
+/// the whole. A single change chunk larger than `most` travels alone (the relay keeps documents small
+/// enough that a whole one fits a frame, `Limits::document_bytes`).
+pub fn encode_sync_message_in_parts(
+    message: automerge::sync::Message,
+    most: usize,
+) -> Vec<Vec<u8>> {
+    let whole = message.clone().encode();
+    if whole.len() <= most || message.changes.len() < 2 {
+        return vec![whole];
+    }
+    let empty = automerge::sync::Message {
+        changes: automerge::sync::ChunkList::empty(),
+        ..message.clone()
+    };
+    let overhead = empty.encode().len();
+    let mut parts = Vec::new();
+    let mut part: Vec<Vec<u8>> = Vec::new();
+    let mut size = overhead;
+    for change in message.changes.iter() {
+        // A length prefix of at most 10 bytes per change, and the count's.
+        let adds = change.len() + 10;
+        if !part.is_empty() && size + adds > most {
+            parts.push(std::mem::take(&mut part));
+            size = overhead;
+        }
+        size += adds;
+        part.push(change.to_vec());
+    }
+    parts.push(part);
+    parts
+        .into_iter()
+        .map(|changes| {
+            automerge::sync::Message { changes: changes.into(), ..message.clone() }.encode()
+        })
+        .collect()
+}
+
 /// Why an Automerge sync message from a peer is refused.
 #[derive(Debug, thiserror::Error)]
 pub enum BadSyncMessage {
@@ -570,6 +614,8 @@ pub enum BadSyncMessage {
     Decode(String),
     #[error("a bloom filter in the sync message is malformed")]
     Bloom,
+    #[error("the sync message is malformed: {0}")]
+    Shape(&'static str),
 }
 
 /// The most probes and bits per entry a bloom filter may declare. Automerge writes 7 and 10; the limits
@@ -582,6 +628,7 @@ const MAX_BLOOM_PARAMETER: u64 = 64;
 /// probe and bit counts (an allocation per probe). Every peer's message goes through here, on the relay
 /// and on devices.
 pub fn decode_sync_message(data: &[u8]) -> Result<automerge::sync::Message, BadSyncMessage> {
+    check_sync_message_shape(data)?;
     let message = automerge::sync::Message::decode(data)
         .map_err(|error| BadSyncMessage::Decode(error.to_string()))?;
     if message.have.iter().all(|have| bloom_is_usable(&have.bloom)) {
@@ -589,6 +636,50 @@ pub fn decode_sync_message(data: &[u8]) -> Result<automerge::sync::Message, BadS
     } else {
         Err(BadSyncMessage::Bloom)
     }
+}
+
+/// The most "have" summaries a sync message may carry (Automerge sends one).
+const MAX_HAVES: u64 = 64;
+/// The smallest Automerge chunk: magic (4), checksum (4), type (1) and a length (1).
+const MIN_CHUNK_BYTES: u64 = 10;
+
+/// Walks a sync message's layout before Automerge decodes it: Automerge allocates for every "have"
+/// and every change entry it reads, so a frame of millions of empty entries (one byte each) would
+/// cost it tens of bytes of memory per byte received. Each change entry must be able to hold a
+/// chunk, and a message carries at most [`MAX_HAVES`] haves. (Layout: version, heads, need, haves —
+/// each hashes and a bloom filter —, changes, flags; counts and lengths are LEB128.)
+fn check_sync_message_shape(data: &[u8]) -> Result<(), BadSyncMessage> {
+    let short = || BadSyncMessage::Decode("the sync message ends early".into());
+    let mut rest = data.get(1..).ok_or_else(short)?;
+    let skip = |rest: &mut &[u8], bytes: u64| -> Result<(), BadSyncMessage> {
+        let bytes = usize::try_from(bytes).map_err(|_| short())?;
+        *rest = rest.get(bytes..).ok_or_else(short)?;
+        Ok(())
+    };
+    let hashes = |rest: &mut &[u8]| -> Result<(), BadSyncMessage> {
+        let count = read_leb128(rest).ok_or_else(short)?;
+        skip(rest, count.saturating_mul(32))
+    };
+    hashes(&mut rest)?; // heads
+    hashes(&mut rest)?; // need
+    let haves = read_leb128(&mut rest).ok_or_else(short)?;
+    if haves > MAX_HAVES {
+        return Err(BadSyncMessage::Shape("too many haves"));
+    }
+    for _ in 0..haves {
+        hashes(&mut rest)?;
+        let bloom = read_leb128(&mut rest).ok_or_else(short)?;
+        skip(&mut rest, bloom)?;
+    }
+    let changes = read_leb128(&mut rest).ok_or_else(short)?;
+    for _ in 0..changes {
+        let length = read_leb128(&mut rest).ok_or_else(short)?;
+        if length < MIN_CHUNK_BYTES {
+            return Err(BadSyncMessage::Shape("a change entry too small to hold a change"));
+        }
+        skip(&mut rest, length)?;
+    }
+    Ok(())
 }
 
 /// Whether Automerge can read `bloom` safely (see [`decode_sync_message`]).
@@ -654,6 +745,94 @@ mod tests {
         let real = BloomFilter::from_hashes([automerge::ChangeHash([7; 32])].iter());
         assert!(decode_sync_message(&with(&real.to_bytes())).is_ok());
         assert!(matches!(decode_sync_message(b"nonsense"), Err(BadSyncMessage::Decode(_))));
+    }
+
+    #[test]
+    fn a_sync_message_of_empty_entries_is_refused_before_automerge_allocates_for_them() {
+        use automerge::sync::{self as am_sync, SyncDoc};
+        use automerge::transaction::Transactable;
+        // A real message passes.
+        let mut doc = automerge::AutoCommit::new();
+        doc.put(automerge::ROOT, "a", 1).unwrap();
+        let real = doc.sync().generate_sync_message(&mut am_sync::State::new()).unwrap();
+        let real = real.encode();
+        assert!(decode_sync_message(&real).is_ok());
+        // A million empty change entries: a megabyte that Automerge would make 24 MB of.
+        let mut empties = vec![0x42, 0, 0, 0];
+        let mut count = 1_000_000u64;
+        loop {
+            let byte = (count & 0x7f) as u8;
+            count >>= 7;
+            if count == 0 {
+                empties.push(byte);
+                break;
+            }
+            empties.push(byte | 0x80);
+        }
+        empties.extend(std::iter::repeat_n(0u8, 1_000_000));
+        assert!(matches!(decode_sync_message(&empties), Err(BadSyncMessage::Shape(_))));
+        // Thousands of haves, each with an empty bloom filter.
+        let mut haves = vec![0x42, 0, 0, 0xd0, 0x0f];
+        haves.extend(std::iter::repeat_n([0u8, 0u8], 2000).flatten());
+        haves.push(0);
+        assert!(matches!(decode_sync_message(&haves), Err(BadSyncMessage::Shape(_))));
+        // Cut short anywhere: refused, never read past the end.
+        for end in 0..real.len() {
+            let _ = decode_sync_message(&real[..end]);
+        }
+    }
+
+    #[test]
+    fn a_sync_message_larger_than_a_frame_travels_in_parts_that_converge() {
+        use automerge::sync::{self as am_sync, SyncDoc};
+        use automerge::transaction::Transactable;
+        use automerge::{AutoCommit, ROOT};
+        let mut relay = AutoCommit::new();
+        for n in 0..300 {
+            relay.put(ROOT, format!("k{n}"), format!("value {n} ").repeat(30)).unwrap();
+            relay.commit();
+        }
+        let mut device = AutoCommit::new();
+        let (mut relay_state, mut device_state) = (am_sync::State::new(), am_sync::State::new());
+        let most = 8 * 1024;
+        let mut largest_parts = 0;
+        for _round in 0..20 {
+            let mut quiet = true;
+            if let Some(message) = device.sync().generate_sync_message(&mut device_state) {
+                quiet = false;
+                // The device speaks protocol V1 (no flags): the relay sends changes one by one, not
+                // its whole document in one chunk.
+                let mut bytes = message.encode();
+                let message = am_sync::Message::decode(&bytes).unwrap();
+                let stripped =
+                    am_sync::Message { flags: None, version: message.version, ..message };
+                bytes = stripped.encode();
+                relay
+                    .sync()
+                    .receive_sync_message(&mut relay_state, decode_sync_message(&bytes).unwrap())
+                    .unwrap();
+            }
+            if let Some(message) = relay.sync().generate_sync_message(&mut relay_state) {
+                quiet = false;
+                let parts = encode_sync_message_in_parts(message, most);
+                largest_parts = largest_parts.max(parts.len());
+                for part in parts {
+                    assert!(part.len() <= most, "a part of {} bytes", part.len());
+                    let part = decode_sync_message(&part).unwrap();
+                    device.sync().receive_sync_message(&mut device_state, part).unwrap();
+                }
+            }
+            if quiet {
+                break;
+            }
+        }
+        assert!(largest_parts > 2, "the message was split ({largest_parts} parts)");
+        assert_eq!(device.get_heads(), relay.get_heads());
+        // A message that fits is one part, byte for byte the message.
+        let mut small = AutoCommit::new();
+        small.put(ROOT, "a", 1).unwrap();
+        let message = small.sync().generate_sync_message(&mut am_sync::State::new()).unwrap();
+        assert_eq!(encode_sync_message_in_parts(message.clone(), most), vec![message.encode()]);
     }
 
     use super::*;

@@ -1,5 +1,6 @@
-//! What the relay does with every sync message a member sends: decode it, apply it to the document it
-//! holds (which has history of its own), store the changes and answer. Inputs are near-valid: a peer
+//! What the relay does with every sync message a member sends: decode it, measure what its changes
+//! inflate to, apply it to the document it holds (which has history of its own), store the changes
+//! and answer. Inputs are near-valid: a peer
 //! document is edited as the input says, its real sync message is generated, and then damaged as the
 //! input says — so the fuzzer explores messages Automerge nearly accepts, applied to non-empty
 //! documents. A panic here is a panic of the relay (contained to one document since issue 17, but a
@@ -72,6 +73,12 @@ fuzz_target!(|data: &[u8]| {
         bytes.truncate(keep);
     }
     let Ok(message) = rapport_core::protocol::decode_sync_message(&bytes) else { return };
+    // What the relay measures before applying: the changes' inflated size, within its budget.
+    for chunks in message.changes.iter() {
+        if rapport_core::inflate::inflated_size(chunks, 64 * 1024 * 1024).is_err() {
+            return;
+        }
+    }
     let before = relay.get_heads();
     if relay.sync().receive_sync_message(&mut relay_state, message).is_ok() {
         let _ = relay.save_after(&before);

@@ -114,6 +114,8 @@ pub(crate) enum Why {
     CrossSite,
     BadForm,
     BadUses,
+    TooManyWorkspaces,
+    BodyTooLarge,
 }
 
 impl Why {
@@ -146,6 +148,8 @@ impl Why {
             Why::CrossSite => "cross_site",
             Why::BadForm => "bad_form",
             Why::BadUses => "bad_uses",
+            Why::TooManyWorkspaces => "too_many_workspaces",
+            Why::BodyTooLarge => "body_too_large",
         }
     }
 
@@ -178,6 +182,8 @@ impl Why {
             Why::CrossSite => "requests from other sites may not change anything here",
             Why::BadForm => "the request's body is not the JSON this call takes",
             Why::BadUses => "an invitation is for 1 to 100 people",
+            Why::TooManyWorkspaces => "this account owns as many workspaces as the relay allows",
+            Why::BodyTooLarge => "the request's body is larger than this call takes",
         }
     }
 }
@@ -269,7 +275,9 @@ impl Guards {
             Refusal(StatusCode::TOO_MANY_REQUESTS, Why::TooManyAttempts, Some(wait))
         };
         if let Some(address) = address {
-            self.by_address.check_key(&address).map_err(refused)?;
+            // An IPv6 host commonly holds a whole /64: counted as one client.
+            let key = crate::server::address_key(address);
+            self.by_address.check_key(&key).map_err(refused)?;
         }
         if let Some(email) = email {
             self.by_email.check_key(&email.to_owned()).map_err(refused)?;
@@ -398,7 +406,13 @@ async fn json_body<T: serde::de::DeserializeOwned>(
     request: axum::extract::Request,
 ) -> Result<Json<T>, Refusal> {
     use axum::extract::FromRequest;
-    Json::<T>::from_request(request, &()).await.map_err(|_| bad_request(Why::BadForm))
+    Json::<T>::from_request(request, &()).await.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Refusal(StatusCode::PAYLOAD_TOO_LARGE, Why::BodyTooLarge, None)
+        } else {
+            bad_request(Why::BadForm)
+        }
+    })
 }
 
 async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, Refusal> {

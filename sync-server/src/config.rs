@@ -58,8 +58,8 @@ pub struct Config {
     #[arg(long, env = "RAPPORT_MAX_DOCUMENTS_PER_WORKSPACE", default_value_t = Limits::default().documents_per_workspace)]
     pub max_documents_per_workspace: u64,
 
-    /// Megabytes one document may take in storage.
-    #[arg(long, env = "RAPPORT_MAX_DOCUMENT_MB", default_value_t = Limits::default().document_bytes / MB)]
+    /// Megabytes one document may take in storage, 1 to 12: a whole document must fit one sync frame.
+    #[arg(long, env = "RAPPORT_MAX_DOCUMENT_MB", default_value_t = Limits::default().document_bytes / MB, value_parser = clap::value_parser!(u64).range(1..=crate::limits::MOST_DOCUMENT_BYTES / MB))]
     pub max_document_mb: u64,
 
     /// Megabytes per second one sync socket may send, sustained (reading pauses beyond it).
@@ -73,6 +73,19 @@ pub struct Config {
     /// HTTP connections served at once.
     #[arg(long, env = "RAPPORT_MAX_CONNECTIONS", default_value_t = Limits::default().http_connections)]
     pub max_connections: usize,
+
+    /// HTTP connections (sync sockets included) one client address may hold at once; an IPv6 client
+    /// counts by its /64. Not applied with --trust-forwarded-for (every connection is the proxy's).
+    #[arg(long, env = "RAPPORT_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = Limits::default().connections_per_address)]
+    pub max_connections_per_address: usize,
+
+    /// Sync sockets open at once, all accounts together.
+    #[arg(long, env = "RAPPORT_MAX_SYNC_SOCKETS", default_value_t = Limits::default().sync_sockets)]
+    pub max_sync_sockets: usize,
+
+    /// Workspaces one account may own.
+    #[arg(long, env = "RAPPORT_MAX_WORKSPACES_PER_ACCOUNT", default_value_t = Limits::default().workspaces_per_account)]
+    pub max_workspaces_per_account: u64,
 
     /// Sign-in and sign-up attempts per client address per minute.
     #[arg(long, env = "RAPPORT_SIGN_INS_PER_MINUTE", default_value_t = Limits::default().sign_ins_per_minute_per_address)]
@@ -101,6 +114,9 @@ impl Config {
             bytes_per_second: self.max_mb_per_second.saturating_mul(MB),
             sockets_per_account: self.max_sockets_per_account,
             http_connections: self.max_connections,
+            connections_per_address: self.max_connections_per_address,
+            sync_sockets: self.max_sync_sockets,
+            workspaces_per_account: self.max_workspaces_per_account,
             sign_ins_per_minute_per_address: self.sign_ins_per_minute,
             tickets_per_account: self.max_tickets_per_account,
             trust_forwarded_for: self.trust_forwarded_for,
@@ -128,6 +144,15 @@ mod tests {
         assert_eq!(config.data_dir, PathBuf::from("data"));
         assert_eq!(config.log_format, LogFormat::Text);
         assert_eq!(config.idle_timeout_secs, 300);
+    }
+
+    #[test]
+    fn a_document_limit_no_frame_could_carry_is_refused() {
+        let err =
+            Config::try_parse_from(["rapport-relay", "--max-document-mb", "256"]).unwrap_err();
+        assert!(err.to_string().contains("--max-document-mb"), "{err}");
+        let config = Config::try_parse_from(["rapport-relay", "--max-document-mb", "4"]).unwrap();
+        assert_eq!(config.limits().document_bytes, 4 * MB);
     }
 
     #[test]

@@ -71,6 +71,11 @@ async fn metrics(
             "Documents whose stored chunks were compacted into one snapshot.",
             &counters.compactions,
         ),
+        (
+            "rapport_documents_refused_total",
+            "Documents refused to one device (too large, or the workspace holds the most documents allowed); its other documents sync on.",
+            &counters.documents_refused,
+        ),
     ];
     let mut text = String::new();
     for (name, help, value) in gauges {

@@ -118,6 +118,7 @@ impl AppState {
 
 /// The relay's complete router: API routes first, the app's files and client routes as the fallback.
 pub fn router(state: AppState) -> Router {
+    let request_timeout = state.limits.request_timeout;
     Router::new()
         .merge(health::router())
         .merge(accounts::router())
@@ -140,4 +141,12 @@ pub fn router(state: AppState) -> Router {
             axum::http::HeaderValue::from_static(assets::BASE_CSP),
         ))
         .layer(TraceLayer::new_for_http())
+        // A request's body must arrive, and its answer be ready, within the limit: a client trickling
+        // a body, or a handler stuck behind a busy database, does not hold a connection for ever.
+        // (A sync socket's handler answers at once; its frames have timeouts of their own.)
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            request_timeout,
+        ))
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(request_timeout))
 }

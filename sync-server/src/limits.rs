@@ -4,12 +4,20 @@
 
 use std::time::Duration;
 
+/// The largest document limit there can be: a device that has none of a document is sent it whole, in
+/// one chunk of one frame (Automerge's sync), and a frame carries at most
+/// [`rapport_core::protocol::MAX_SYNC_DATA_BYTES`] (16 MB less an envelope). A quarter is left for a
+/// snapshot that comes out a little larger than the chunks it was counted from. The 10,000-party demo's
+/// largest document is 39 KB.
+pub const MOST_DOCUMENT_BYTES: u64 = 12 * 1024 * 1024;
+
 /// The relay's limits; [`Limits::default`] is what `rapport-relay` runs with unless told otherwise.
 #[derive(Debug, Clone)]
 pub struct Limits {
     /// Documents one workspace may hold (the 10k-party demo uses about 90).
     pub documents_per_workspace: u64,
-    /// Bytes one document may take in storage (its chunks, before compaction).
+    /// Bytes one document may take in storage (its chunks, before compaction), counting a peer's
+    /// compressed changes as they inflate. At most [`MOST_DOCUMENT_BYTES`].
     pub document_bytes: u64,
     /// Bytes one sync socket may send per second, sustained; reading pauses beyond it.
     pub bytes_per_second: u64,
@@ -25,6 +33,16 @@ pub struct Limits {
     pub write_timeout: Duration,
     /// HTTP connections served at once; more wait to be accepted.
     pub http_connections: usize,
+    /// HTTP connections (sync sockets included) one client address may hold at once (an IPv6
+    /// client's /64); not applied behind a proxy (`trust_forwarded_for`), where every connection comes
+    /// from the proxy.
+    pub connections_per_address: usize,
+    /// Sync sockets open at once, all accounts together (each holds sync states and buffers).
+    pub sync_sockets: usize,
+    /// Workspaces one account may create.
+    pub workspaces_per_account: u64,
+    /// How long a client may take to send a request's body, and a handler to answer.
+    pub request_timeout: Duration,
     /// How long a client may take to send a request's headers.
     pub header_read_timeout: Duration,
     /// Password hashes computed at once (each takes ~19 MiB and a core for ~50 ms); more wait, and
@@ -45,7 +63,7 @@ impl Default for Limits {
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
         Limits {
             documents_per_workspace: 20_000,
-            document_bytes: 256 * 1024 * 1024,
+            document_bytes: MOST_DOCUMENT_BYTES,
             bytes_per_second: 8 * 1024 * 1024,
             bytes_burst: 64 * 1024 * 1024,
             sockets_per_account: 32,
@@ -54,6 +72,10 @@ impl Default for Limits {
             write_timeout: Duration::from_secs(30),
             http_connections: 4_096,
             header_read_timeout: Duration::from_secs(10),
+            connections_per_address: 256,
+            sync_sockets: 20_000,
+            workspaces_per_account: 100,
+            request_timeout: Duration::from_secs(30),
             // One core stays free for syncing while passwords are hashed.
             hashes_at_once: cores.saturating_sub(1).max(1),
             hashes_waiting: 16,

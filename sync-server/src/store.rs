@@ -120,6 +120,8 @@ pub enum StoreError {
     Duplicate,
     #[error("a workspace keeps at least one owner")]
     LastOwner,
+    #[error("the account owns as many workspaces as it may")]
+    TooManyWorkspaces,
     #[error("the database task stopped: {0}")]
     Task(String),
 }
@@ -315,6 +317,7 @@ pub fn create_workspace(
     name: &str,
     account: i64,
     now: i64,
+    most_owned: u64,
 ) -> Result<(), StoreError> {
     let tx = connection.transaction()?;
     let inserted = tx.execute(
@@ -329,6 +332,16 @@ pub fn create_workspace(
             return Err(StoreError::Duplicate);
         }
         Err(error) => return Err(error.into()),
+    }
+    // Counted after the id is known to be new, so that connecting an existing workspace again is
+    // never refused as one too many.
+    let owned: i64 = tx.query_row(
+        "SELECT COUNT(*) FROM memberships WHERE account_id = ?1 AND role = 'owner'",
+        params![account],
+        |row| row.get(0),
+    )?;
+    if owned.unsigned_abs() >= most_owned {
+        return Err(StoreError::TooManyWorkspaces);
     }
     tx.execute(
         "INSERT INTO memberships (workspace_id, account_id, role) VALUES (?1, ?2, 'owner')",
@@ -884,7 +897,7 @@ mod workspace_tests {
     fn an_invitation_admits_as_many_accounts_as_it_has_uses_each_once() {
         let (store, ids) = store_with(&["owner", "ann", "bob", "cat"]);
         let mut db = store.connection.lock().unwrap();
-        create_workspace(&mut db, "ws", "Acme", ids[0], 0).unwrap();
+        create_workspace(&mut db, "ws", "Acme", ids[0], 0, 100).unwrap();
         create_invite(&mut db, invite("two", 2, ids[0])).unwrap();
         assert_eq!(invites(&mut db, "ws", 1).unwrap()[0].uses_left, 2);
         assert!(accept_invite(&mut db, "two", ids[0], 1).unwrap().is_some(), "a member uses none");
@@ -907,7 +920,7 @@ mod workspace_tests {
     fn tickets_work_once_until_they_expire_and_only_for_members() {
         let (store, ids) = store_with(&["owner", "member"]);
         let mut db = store.connection.lock().unwrap();
-        create_workspace(&mut db, "ws", "Acme", ids[0], 0).unwrap();
+        create_workspace(&mut db, "ws", "Acme", ids[0], 0, 100).unwrap();
         create_invite(&mut db, invite("code", 1, ids[0])).unwrap();
         assert_eq!(accept_invite(&mut db, "code", ids[1], 100).unwrap(), None, "expired");
         let joined = accept_invite(&mut db, "code", ids[1], 50).unwrap().unwrap();
@@ -931,7 +944,7 @@ mod workspace_tests {
         );
         assert!(matches!(remove_member(&mut db, "ws", ids[0]), Err(StoreError::LastOwner)));
         assert!(matches!(
-            create_workspace(&mut db, "ws", "Again", ids[1], 0),
+            create_workspace(&mut db, "ws", "Again", ids[1], 0, 100),
             Err(StoreError::Duplicate)
         ));
     }
@@ -949,8 +962,8 @@ mod document_tests {
         let store = Store::open(dir.path()).unwrap();
         let mut db = store.connection.lock().unwrap();
         let owner = create_account(&mut db, "o@x.test", "O", "h", 0).unwrap().id;
-        create_workspace(&mut db, "a", "A", owner, 0).unwrap();
-        create_workspace(&mut db, "b", "B", owner, 0).unwrap();
+        create_workspace(&mut db, "a", "A", owner, 0, 100).unwrap();
+        create_workspace(&mut db, "b", "B", owner, 0, 100).unwrap();
         assert!(!has_document(&mut db, "a", "doc").unwrap());
         assert_eq!(claim_document(&mut db, "a", "doc", 10).unwrap(), Claim::Created);
         assert_eq!(claim_document(&mut db, "a", "doc", 10).unwrap(), Claim::Known);

@@ -28,10 +28,11 @@ use axum::extract::ws::{Message as Frame, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use rapport_core::inflate;
 use rapport_core::layout::DocumentId;
 use rapport_core::protocol::{
-    MAX_FRAME_BYTES, MAX_TEXT_BYTES, Message, PROTOCOL_VERSION, PeerMetadata, RemoteHeads,
-    SenderAccount,
+    MAX_FRAME_BYTES, MAX_SYNC_DATA_BYTES, MAX_TEXT_BYTES, Message, PROTOCOL_VERSION, PeerMetadata,
+    RemoteHeads, SenderAccount, encode_sync_message_in_parts,
 };
 use serde::Deserialize;
 use tokio::sync::{Mutex, OwnedMutexGuard, mpsc};
@@ -90,6 +91,7 @@ pub(crate) struct Counters {
     pub(crate) documents_failed: AtomicU64,
     pub(crate) slow_sockets_closed: AtomicU64,
     pub(crate) compactions: AtomicU64,
+    pub(crate) documents_refused: AtomicU64,
 }
 
 #[derive(Debug)]
@@ -136,10 +138,26 @@ impl Hub {
         self.documents.lock().unwrap_or_else(|poison| poison.into_inner()).len()
     }
 
-    /// Open sockets of `account`, in any workspace.
-    fn sockets_of(&self, account: i64) -> usize {
-        let sockets = self.sockets.lock().unwrap_or_else(|poison| poison.into_inner());
-        sockets.values().filter(|s| s.account == account).count()
+    /// Registers a socket of `account` in `workspace` before it is upgraded, unless the account or the
+    /// relay holds as many as it may. Counting and registering under one lock: two upgrades at once
+    /// cannot both pass a check that only one of them fits.
+    fn admit(
+        &self,
+        account: i64,
+        workspace: Arc<str>,
+        limits: &crate::Limits,
+    ) -> Result<Admission, &'static str> {
+        let mut sockets = self.sockets.lock().unwrap_or_else(|poison| poison.into_inner());
+        if sockets.len() >= limits.sync_sockets {
+            return Err("the relay holds as many sync sockets as it may; try again later");
+        }
+        if sockets.values().filter(|s| s.account == account).count() >= limits.sockets_per_account {
+            return Err("this account has too many sync sockets open");
+        }
+        let connection = self.next_connection.fetch_add(1, Ordering::Relaxed);
+        let kick = Arc::new(Kick::default());
+        sockets.insert(connection, OpenSocket { workspace, account, kick: kick.clone() });
+        Ok(Admission { hub: self.clone(), connection, kick })
     }
 
     /// Ends at once every open socket of `account` in `workspace` (they were removed from it).
@@ -172,17 +190,6 @@ impl Hub {
         }
     }
 
-    fn register(&self, connection: u64, workspace: Arc<str>, account: i64) -> Arc<Kick> {
-        let kick = Arc::new(Kick::default());
-        let socket = OpenSocket { workspace, account, kick: kick.clone() };
-        self.sockets.lock().unwrap_or_else(|poison| poison.into_inner()).insert(connection, socket);
-        kick
-    }
-
-    fn unregister(&self, connection: u64) {
-        self.sockets.lock().unwrap_or_else(|poison| poison.into_inner()).remove(&connection);
-    }
-
     /// The live document `key`, if some connection holds it.
     fn held(&self, key: &Key) -> Option<Arc<Mutex<LiveDocument>>> {
         let documents = self.documents.lock().unwrap_or_else(|poison| poison.into_inner());
@@ -203,6 +210,21 @@ impl Hub {
         if documents.get(key).is_some_and(|held| Arc::ptr_eq(held, slot)) {
             documents.remove(key);
         }
+    }
+}
+
+/// A sync socket counted and registered in the hub (so that it can be kicked) from before its upgrade
+/// until it ends, or until the upgrade fails.
+struct Admission {
+    hub: Hub,
+    connection: u64,
+    kick: Arc<Kick>,
+}
+
+impl Drop for Admission {
+    fn drop(&mut self) {
+        let mut sockets = self.hub.sockets.lock().unwrap_or_else(|poison| poison.into_inner());
+        sockets.remove(&self.connection);
     }
 }
 
@@ -285,6 +307,8 @@ type Subscriptions = Arc<std::sync::Mutex<HashSet<String>>>;
 const MAX_SUBSCRIPTIONS: usize = 1_000;
 /// The largest ephemeral message passed on to other peers.
 const MAX_EPHEMERAL_BYTES: usize = 64 * 1024;
+/// Storage ids whose heads one live document remembers having announced.
+const MAX_GOSSIPED: usize = 4_096;
 /// The longest storage id accepted (automerge-repo's are UUIDs).
 const MAX_STORAGE_ID_BYTES: usize = 128;
 
@@ -295,6 +319,7 @@ pub(crate) struct TicketQuery {
 
 pub(crate) async fn upgrade(
     State(state): State<AppState>,
+    hold: Option<axum::Extension<crate::server::AddressHold>>,
     headers: HeaderMap,
     Query(query): Query<TicketQuery>,
     ws: WebSocketUpgrade,
@@ -320,30 +345,42 @@ pub(crate) async fn upgrade(
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
-    if state.hub.sockets_of(account.id) >= state.limits.sockets_per_account {
-        state.hub.counters.connections_refused.fetch_add(1, Ordering::Relaxed);
-        return (StatusCode::TOO_MANY_REQUESTS, "this account has too many sync sockets open")
-            .into_response();
-    }
+    fault::delay_before_register().await;
+    let workspace: Arc<str> = membership.workspace.as_str().into();
+    let admission = match state.hub.admit(account.id, workspace, &state.limits) {
+        Ok(admission) => admission,
+        Err(why) => {
+            state.hub.counters.connections_refused.fetch_add(1, Ordering::Relaxed);
+            return (StatusCode::TOO_MANY_REQUESTS, why).into_response();
+        }
+    };
     // Reads are staged through this buffer, not limited by it: tungstenite's default of 128 KiB per
     // connection made a thousand idle sockets cost 128 MB.
-    ws.max_message_size(MAX_FRAME_BYTES)
-        .read_buffer_size(READ_BUFFER_BYTES)
-        .on_upgrade(move |socket| serve(state, socket, account, membership))
+    ws.max_message_size(MAX_FRAME_BYTES).read_buffer_size(READ_BUFFER_BYTES).on_upgrade(
+        move |socket| {
+            let held = (admission, hold);
+            serve(state, socket, held, account, membership)
+        },
+    )
 }
 
 /// Why a connection is being closed.
 struct Closing(String);
 
-async fn serve(state: AppState, socket: WebSocket, account: Account, membership: Membership) {
-    fault::delay_before_register().await;
-    let connection = state.hub.next_connection.fetch_add(1, Ordering::Relaxed);
+async fn serve(
+    state: AppState,
+    socket: WebSocket,
+    (admission, hold): (Admission, Option<axum::Extension<crate::server::AddressHold>>),
+    account: Account,
+    membership: Membership,
+) {
+    let connection = admission.connection;
     let (mut sink, mut stream) = futures_util::StreamExt::split(socket);
     let (frames, mut outgoing) = mpsc::channel::<Vec<u8>>(OUTBOX);
     let outbox =
         Outbox { frames, queued_bytes: Arc::default(), max_bytes: state.limits.outbox_bytes };
     let workspace: Arc<str> = membership.workspace.as_str().into();
-    let kick = state.hub.register(connection, workspace.clone(), account.id);
+    let kick = admission.kick.clone();
     let queued_bytes = outbox.queued_bytes.clone();
     let write_timeout = state.limits.write_timeout;
     let (hub, writer_kick) = (state.hub.clone(), kick.clone());
@@ -382,7 +419,7 @@ async fn serve(state: AppState, socket: WebSocket, account: Account, membership:
     };
     tracing::info!(connection, account = session.account.id, workspace = %session.workspace, "sync socket open");
     let outcome = session.run(&mut stream, &kick).await;
-    session.state.hub.unregister(connection);
+    drop((admission, hold));
     if let Err(Closing(mut reason)) = outcome {
         tracing::info!(connection, %reason, "closing sync socket");
         // Within what every peer's decoder accepts (an error quoting a peer's input can be long).
@@ -571,8 +608,7 @@ impl Session {
     ) -> Result<(), Closing> {
         let message = rapport_core::protocol::decode_sync_message(data)
             .map_err(|error| Closing(error.to_string()))?;
-        let incoming: u64 = message.changes.iter().map(|change| change.len() as u64).sum();
-        if incoming > 0 && !self.membership.role.writes() {
+        if !message.changes.is_empty() && !self.membership.role.writes() {
             return Err(Closing("viewers cannot change documents".into()));
         }
         if !self.may_sync(id, request).await? {
@@ -586,16 +622,27 @@ impl Session {
         let (slot, mut live) = self.live_document(&key).await?;
         // Joined from here on, whatever happens next: leaving evicts the document when nobody syncs it.
         self.joined.insert(id);
+        // What the changes take once inflated counts, not what they take on the wire: Automerge inflates
+        // them whole, and DEFLATE expands a thousandfold. Measured without inflating them into memory.
         let limit = self.state.limits.document_bytes;
-        if incoming > 0 && live.stored.total() + live.unapplied + incoming > limit {
-            let most = if limit >= 1024 * 1024 {
-                format!("{} MB", limit / (1024 * 1024))
-            } else {
-                format!("{} KB", limit / 1024)
-            };
-            return Err(Closing(format!(
-                "document {id} would grow past {most}, the most this relay stores per document"
-            )));
+        let room = limit.saturating_sub(live.stored.total() + live.unapplied);
+        let mut incoming = 0u64;
+        for chunks in message.changes.iter() {
+            match heavy(chunks.len(), || inflate::inflated_size(chunks, room - incoming)) {
+                Ok(bytes) => incoming += bytes,
+                Err(inflate::Refused::TooLarge { .. }) => {
+                    let most = if limit >= 1024 * 1024 {
+                        format!("{} MB", limit / (1024 * 1024))
+                    } else {
+                        format!("{} KB", limit / 1024)
+                    };
+                    let why = format!(
+                        "it would grow past {most}, the most this relay stores per document"
+                    );
+                    return self.refuse(me, id, &key, &slot, &mut live, &why);
+                }
+                Err(malformed) => return Err(Closing(malformed.to_string())),
+            }
         }
         let live = &mut *live;
         let peer = live.peers.entry(self.connection).or_insert_with(|| Peer {
@@ -608,11 +655,13 @@ impl Session {
         let before = live.doc.get_heads();
         let doc = &mut live.doc;
         let existed = live.stored.total() > 0;
-        let applied = contained(|| {
-            if incoming > 0 && existed {
-                fault::maybe_panic(id);
-            }
-            doc.receive_sync_message(&mut peer.state, message)
+        let applied = heavy(incoming as usize, || {
+            contained(|| {
+                if incoming > 0 && existed {
+                    fault::maybe_panic(id);
+                }
+                doc.receive_sync_message(&mut peer.state, message)
+            })
         });
         let applied = match applied {
             Ok(applied) => applied,
@@ -623,16 +672,15 @@ impl Session {
         let changed = live.doc.get_heads() != before;
         if changed {
             live.unapplied = 0;
-        } else if incoming > 0 {
+        } else {
+            // Within the document's room: checked above.
             live.unapplied += incoming;
-            if live.stored.total() + live.unapplied > limit {
-                let why = "it was sent more changes it cannot apply than it may hold";
-                return Err(self.fail(&key, &slot, live, why));
-            }
         }
         if changed {
             // Durable before anyone hears of it.
-            let Ok(changes) = contained(|| live.doc.save_after(&before)) else {
+            let doc = &live.doc;
+            let Ok(changes) = heavy(incoming as usize, || contained(|| doc.save_after(&before)))
+            else {
                 return Err(self.fail(&key, &slot, live, "it made the relay fail"));
             };
             let (workspace, document, size) =
@@ -694,22 +742,29 @@ impl Session {
                 continue;
             }
             let doc = &live.doc;
-            let Ok(reply) = contained(|| doc.generate_sync_message(&mut peer.state)) else {
+            // A peer that has nothing yet is sent the whole document, saved for it.
+            let first = peer.state.their_heads.as_ref().is_none_or(Vec::is_empty);
+            let bytes = if first { live.stored.total() as usize } else { 0 };
+            let Ok(reply) =
+                heavy(bytes, || contained(|| doc.generate_sync_message(&mut peer.state)))
+            else {
                 panicked = true;
                 break;
             };
             let Some(reply) = reply else { continue };
-            let frame = Message::Sync {
-                sender_id: RELAY_PEER_ID.into(),
-                target_id: peer.peer_id.clone(),
-                document_id: id,
-                data: reply.encode(),
-            }
-            .encode();
-            // A full outbox means a peer that does not read: close it rather than wait for it.
-            if peer.outbox.push(frame).is_err() {
-                gone.push(*connection);
-            } else {
+            for data in encode_sync_message_in_parts(reply, MAX_SYNC_DATA_BYTES) {
+                let frame = Message::Sync {
+                    sender_id: RELAY_PEER_ID.into(),
+                    target_id: peer.peer_id.clone(),
+                    document_id: id,
+                    data,
+                }
+                .encode();
+                // A full outbox means a peer that does not read: close it rather than wait for it.
+                if peer.outbox.push(frame).is_err() {
+                    gone.push(*connection);
+                    break;
+                }
                 self.state.hub.counters.messages_sent.fetch_add(1, Ordering::Relaxed);
             }
         }
@@ -730,7 +785,10 @@ impl Session {
     /// Replaces the document's stored chunks, through `seq`, by one snapshot. A failure leaves the
     /// chunks as they were (one transaction), so it is logged, counted and otherwise ignored.
     async fn compact(&self, id: DocumentId, live: &mut LiveDocument, seq: i64) {
-        let Ok(snapshot) = contained(|| live.doc.save()) else { return };
+        let doc = &live.doc;
+        let Ok(snapshot) = heavy(live.stored.total() as usize, || contained(|| doc.save())) else {
+            return;
+        };
         let size = snapshot.len() as u64;
         let (workspace, document) = (self.workspace.clone(), id.to_string());
         let compacted = self
@@ -768,6 +826,32 @@ impl Session {
         live.peers.clear();
         self.state.hub.evict(key, slot, live);
         Closing(reason)
+    }
+
+    /// Refuses this connection one document, and only that one: the device hears `doc-unavailable`
+    /// for it (and says so on screen) and goes on syncing the others. Its sync state is forgotten, so
+    /// a later message starts that document afresh.
+    fn refuse(
+        &mut self,
+        me: &str,
+        id: DocumentId,
+        key: &Key,
+        slot: &Arc<Mutex<LiveDocument>>,
+        live: &mut LiveDocument,
+        why: &str,
+    ) -> Result<(), Closing> {
+        tracing::warn!(document = %id, workspace = %key.0, connection = self.connection, %why, "document refused");
+        self.state.hub.counters.documents_refused.fetch_add(1, Ordering::Relaxed);
+        live.peers.remove(&self.connection);
+        self.joined.remove(&id);
+        if live.peers.is_empty() && !live.evicted {
+            self.state.hub.evict(key, slot, live);
+        }
+        self.send(&Message::DocUnavailable {
+            sender_id: RELAY_PEER_ID.into(),
+            target_id: me.to_owned(),
+            document_id: id,
+        })
     }
 
     /// Tells every other peer of document `id` subscribed to `storage` that it now holds `heads`,
@@ -809,6 +893,12 @@ impl Session {
             if peer.outbox.push(frame).is_ok() {
                 self.state.hub.counters.messages_sent.fetch_add(1, Ordering::Relaxed);
             }
+        }
+        // One entry per storage id heard of while the document is in memory: a device reconnecting
+        // under ever new storage ids would grow it without end. Forgetting costs only a repeated
+        // announcement.
+        if live.gossiped.len() >= MAX_GOSSIPED && !live.gossiped.contains_key(&storage) {
+            live.gossiped.clear();
         }
         live.gossiped.insert(storage, heads);
     }
@@ -886,9 +976,11 @@ impl Session {
             .map_err(|error| Closing(format!("the relay could not read its database: {error}")))?;
         match found {
             Claim::Known | Claim::Created => Ok(true),
-            Claim::OverQuota if claim => Err(Closing(format!(
-                "this workspace holds {most} documents, the most this relay allows"
-            ))),
+            Claim::OverQuota if claim => {
+                self.state.hub.counters.documents_refused.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(document = %id, workspace = %self.workspace, "refused: this workspace holds {most} documents, the most this relay allows");
+                Ok(false)
+            }
             Claim::OverQuota => Ok(false),
         }
     }
@@ -914,7 +1006,10 @@ impl Session {
                     .await;
                 let loaded = chunks
                     .map_err(|error| format!("the relay could not read its database: {error}"))
-                    .and_then(|chunks| load(&chunks));
+                    .and_then(|chunks| {
+                        let bytes = chunks.iter().map(|(_, chunk)| chunk.len()).sum();
+                        heavy(bytes, || load(&chunks))
+                    });
                 match loaded {
                     Ok((doc, stored)) => {
                         live.doc = doc;
@@ -973,6 +1068,20 @@ fn load(chunks: &[(i64, Vec<u8>)]) -> Result<(Automerge, StoredSize), String> {
         }
     }
     Ok((doc, stored))
+}
+
+/// Work on this many bytes of a document or more leaves the async worker's other sockets to another
+/// thread while it runs (loading a large document, inflating a large message, compacting).
+const HEAVY_BYTES: usize = 256 * 1024;
+
+/// Runs `work`, CPU-bound on `bytes` of input, without stalling the other tasks of this worker when it
+/// is large: `block_in_place` hands them to another thread. Small work (nearly every sync message) runs
+/// as it is, since the hand-over costs more than it saves. A single-threaded runtime (some tests)
+/// cannot hand over, and runs it in place.
+fn heavy<T>(bytes: usize, work: impl FnOnce() -> T) -> T {
+    let multi_thread = tokio::runtime::Handle::try_current()
+        .is_ok_and(|handle| handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+    if bytes >= HEAVY_BYTES && multi_thread { tokio::task::block_in_place(work) } else { work() }
 }
 
 /// Automerge panicked.

@@ -87,9 +87,10 @@ async fn create(
     }
     let now = unix_seconds();
     let (ws_id, ws_name) = (id.clone(), name.clone());
+    let most = state.limits.workspaces_per_account;
     let created = state
         .store
-        .run(move |db| store::create_workspace(db, &ws_id, &ws_name, account.id, now))
+        .run(move |db| store::create_workspace(db, &ws_id, &ws_name, account.id, now, most))
         .await;
     match created {
         Ok(()) => {
@@ -104,6 +105,9 @@ async fn create(
                 // Answered like any workspace the caller is not in: ids cannot be probed.
                 None => Err(not_found()),
             }
+        }
+        Err(StoreError::TooManyWorkspaces) => {
+            Err(Refusal(StatusCode::FORBIDDEN, Why::TooManyWorkspaces, None))
         }
         Err(error) => Err(error.into()),
     }

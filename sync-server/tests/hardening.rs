@@ -6,9 +6,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use automerge::sync::SyncDoc;
+use automerge::sync::{self as am_sync, SyncDoc};
 use automerge::transaction::Transactable;
-use automerge::{AutoCommit, ROOT, ScalarValue};
+use automerge::{AutoCommit, ROOT, ReadDoc, ScalarValue};
 use common::socket::*;
 use futures_util::SinkExt;
 use rapport_core::layout::DocumentId;
@@ -35,6 +35,32 @@ fn bulky(doc: &mut AutoCommit, key: &str, bytes: usize) {
     doc.put(ROOT, key, ScalarValue::Bytes(value)).unwrap();
 }
 
+/// Sends `peer`'s sync message for document `id` carrying `chunks` as its changes, built by hand (a
+/// device's own Automerge would never send such chunks).
+async fn send_changes(
+    socket: &mut Socket,
+    peer: &str,
+    id: DocumentId,
+    heads: Vec<automerge::ChangeHash>,
+    chunks: Vec<u8>,
+) {
+    let message = am_sync::Message {
+        heads,
+        need: vec![],
+        have: vec![],
+        changes: vec![chunks].into(),
+        flags: None,
+        version: am_sync::MessageVersion::V1,
+    };
+    let frame = Message::Sync {
+        sender_id: peer.into(),
+        target_id: "rapport-relay".into(),
+        document_id: id,
+        data: message.encode(),
+    };
+    socket.send(Frame::Binary(frame.encode().into())).await.unwrap();
+}
+
 fn closed_because(outcome: Outcome) -> String {
     match outcome {
         Outcome::Closed(Some(reason)) => reason,
@@ -42,6 +68,8 @@ fn closed_because(outcome: Outcome) -> String {
     }
 }
 
+/// A document refused (one too many for its workspace, or grown too large) is refused alone: the device
+/// hears `doc-unavailable` for it and its socket goes on syncing every other document.
 #[tokio::test]
 async fn a_workspace_holds_only_so_many_documents_and_a_document_only_so_many_bytes() {
     let data = tempfile::tempdir().unwrap();
@@ -49,29 +77,36 @@ async fn a_workspace_holds_only_so_many_documents_and_a_document_only_so_many_by
     let (address, _server) = start_limited(data.path(), limits).await;
     let (owner, _, _) = workspace_with_member(&address).await;
     let mut socket = connect(&address, &ticket(&address, &owner, WS).await, "a").await.unwrap();
+    let mut docs = Vec::new();
     for n in 0..2u8 {
         let mut doc = AutoCommit::new();
         doc.put(ROOT, "name", format!("doc {n}")).unwrap();
-        let outcome = sync_afresh(&mut socket, "a", DocumentId([n; 16]), &mut doc, false).await;
+        let mut state = am_sync::State::new();
+        let outcome =
+            sync(&mut socket, "a", DocumentId([n; 16]), &mut doc, &mut state, false).await;
         assert_eq!(outcome, Outcome::Synced);
+        docs.push((doc, state));
     }
     let mut third = AutoCommit::new();
     third.put(ROOT, "name", "one too many").unwrap();
     let refused = sync_afresh(&mut socket, "a", DocumentId([2; 16]), &mut third, false).await;
-    let reason = closed_because(refused);
-    assert!(reason.contains("holds 2 documents"), "{reason}");
+    assert_eq!(refused, Outcome::Unavailable, "one too many documents is refused, by itself");
+    let (doc, state) = &mut docs[1];
+    doc.put(ROOT, "name", "doc 1, renamed").unwrap();
+    let outcome = sync(&mut socket, "a", DocumentId([1; 16]), doc, state, false).await;
+    assert_eq!(outcome, Outcome::Synced, "the socket syncs the workspace's other documents on");
 
-    // A document may not grow past its size: the change is refused before it is applied or stored.
-    let mut socket = connect(&address, &ticket(&address, &owner, WS).await, "b").await.unwrap();
-    let mut doc = AutoCommit::new();
-    assert_eq!(
-        sync_afresh(&mut socket, "b", DocumentId([0; 16]), &mut doc, true).await,
-        Outcome::Synced
-    );
-    bulky(&mut doc, "attachment", 100 * 1024);
-    let refused = sync_afresh(&mut socket, "b", DocumentId([0; 16]), &mut doc, false).await;
-    let reason = closed_because(refused);
-    assert!(reason.contains("would grow past"), "{reason}");
+    // A document may not grow past its size: the change is refused before it is applied or stored,
+    // and again the socket goes on with the other documents.
+    let (doc, state) = &mut docs[0];
+    bulky(doc, "attachment", 100 * 1024);
+    let refused = sync(&mut socket, "a", DocumentId([0; 16]), doc, state, false).await;
+    assert_eq!(refused, Outcome::Unavailable);
+    let (doc, state) = &mut docs[1];
+    doc.put(ROOT, "name", "doc 1, renamed again").unwrap();
+    let outcome = sync(&mut socket, "a", DocumentId([1; 16]), doc, state, false).await;
+    assert_eq!(outcome, Outcome::Synced);
+
     let mut socket = connect(&address, &ticket(&address, &owner, WS).await, "c").await.unwrap();
     let mut stored = AutoCommit::new();
     assert_eq!(
@@ -79,6 +114,51 @@ async fn a_workspace_holds_only_so_many_documents_and_a_document_only_so_many_by
         Outcome::Synced
     );
     assert_eq!(name(&stored).as_deref(), Some("doc 0"), "the oversized change was not kept");
+    assert_eq!(stored.get(ROOT, "attachment").unwrap(), None);
+    let mut other = AutoCommit::new();
+    assert_eq!(
+        sync_afresh(&mut socket, "c", DocumentId([1; 16]), &mut other, true).await,
+        Outcome::Synced
+    );
+    assert_eq!(name(&other).as_deref(), Some("doc 1, renamed again"));
+    let metrics =
+        reqwest::get(format!("http://{address}/metrics")).await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("rapport_documents_refused_total 2"), "{metrics}");
+}
+
+/// Compressed changes count as they inflate: Automerge inflates them whole before applying them, and a
+/// change that compresses a thousandfold would otherwise pass a size check on its compressed bytes.
+#[tokio::test]
+async fn compressed_changes_count_as_they_inflate() {
+    let data = tempfile::tempdir().unwrap();
+    let limits = Limits { document_bytes: 64 * 1024, ..limits() };
+    let (address, _server) = start_limited(data.path(), limits).await;
+    let (owner, _, _) = workspace_with_member(&address).await;
+    let id = DocumentId([61; 16]);
+    let mut socket = connect(&address, &ticket(&address, &owner, WS).await, "a").await.unwrap();
+    let mut doc = AutoCommit::new();
+    doc.put(ROOT, "name", "small").unwrap();
+    assert_eq!(sync_afresh(&mut socket, "a", id, &mut doc, false).await, Outcome::Synced);
+    let before = doc.get_heads();
+    // A megabyte of one letter: about a kilobyte once compressed.
+    doc.put(ROOT, "padding", "a".repeat(1024 * 1024)).unwrap();
+    doc.commit();
+    let mut change = doc.get_changes(&before).pop().unwrap().clone();
+    let compressed = change.bytes().into_owned();
+    assert!(compressed.len() < 16 * 1024, "compressed to {} bytes", compressed.len());
+    assert_eq!(compressed[8], 2, "a compressed change chunk");
+    send_changes(&mut socket, "a", id, doc.get_heads(), compressed).await;
+    let answer = receive(&mut socket, Duration::from_secs(10)).await;
+    assert!(
+        matches!(answer, Some(Message::DocUnavailable { document_id, .. }) if document_id == id),
+        "refused: {answer:?}"
+    );
+    // Not stored: a reader sees the document as it was.
+    let mut socket = connect(&address, &ticket(&address, &owner, WS).await, "b").await.unwrap();
+    let mut read = AutoCommit::new();
+    assert_eq!(sync_afresh(&mut socket, "b", id, &mut read, true).await, Outcome::Synced);
+    assert_eq!(name(&read).as_deref(), Some("small"));
+    assert_eq!(read.get(ROOT, "padding").unwrap(), None);
 }
 
 #[tokio::test]
@@ -182,8 +262,13 @@ async fn many_small_changes_are_compacted_into_one_snapshot_that_survives_a_rest
 #[tokio::test]
 async fn a_device_that_stops_reading_is_closed_and_the_writer_carries_on() {
     let data = tempfile::tempdir().unwrap();
-    let limits =
-        Limits { outbox_bytes: 1024 * 1024, write_timeout: Duration::from_secs(1), ..limits() };
+    // The writer sends 15 MB, more than the kernel's buffers hold, into a document allowed that much.
+    let limits = Limits {
+        outbox_bytes: 1024 * 1024,
+        write_timeout: Duration::from_secs(1),
+        document_bytes: 64 * 1024 * 1024,
+        ..limits()
+    };
     let (address, _server) = start_limited(data.path(), limits).await;
     let (owner, member, _) = workspace_with_member(&address).await;
     let id = DocumentId([6; 16]);
@@ -262,6 +347,93 @@ async fn a_client_trickling_its_headers_is_cut_off() {
     let read = tokio::time::timeout(Duration::from_secs(10), silent.read(&mut buffer)).await;
     let read = read.expect("the relay closes a connection that never sends a request");
     assert!(matches!(read, Ok(0) | Err(_)) || buffer.starts_with(b"HTTP/1.1 408"), "{read:?}");
+}
+
+/// A client trickling a request's body is answered 408 once the request timeout passes, and its
+/// connection slot is free again.
+#[tokio::test]
+async fn a_client_trickling_a_body_is_cut_off() {
+    let data = tempfile::tempdir().unwrap();
+    let limits =
+        Limits { request_timeout: Duration::from_secs(1), http_connections: 1, ..limits() };
+    let (address, _server) = start_limited(data.path(), limits).await;
+    let mut slow = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let head = "POST /api/sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{";
+    slow.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), slow.read_to_end(&mut answer)).await;
+    read.expect("the relay answers a body that never ends").ok();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408") || answer.is_empty(), "{answer}");
+    let status = reqwest::get(format!("http://{address}/healthz")).await.unwrap().status();
+    assert_eq!(status.as_u16(), 200, "the slot is free again");
+}
+
+/// One address cannot take every connection: past its share its connections are closed at once, its
+/// sync sockets count for as long as they live, and the share comes back as they end.
+#[tokio::test]
+async fn one_address_holds_only_so_many_connections() {
+    let data = tempfile::tempdir().unwrap();
+    let (address, _server) = start(data.path()).await;
+    let (owner, _, _) = workspace_with_member(&address).await;
+    let tickets = [ticket(&address, &owner, WS).await, ticket(&address, &owner, WS).await];
+    _server.abort();
+    let _ = _server.await;
+    // The same database, now with a share of 3 per address.
+    let limits = Limits { connections_per_address: 3, ..limits() };
+    let (address, _server) = start_limited(data.path(), limits).await;
+    let first = connect(&address, &tickets[0], "a").await.unwrap();
+    let _second = connect(&address, &tickets[1], "b").await.unwrap();
+    let _idle = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let mut refused = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let _ = refused.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").await;
+    let mut buffer = [0u8; 64];
+    let read = tokio::time::timeout(Duration::from_secs(10), refused.read(&mut buffer)).await;
+    let read = read.expect("a connection past the address's share is closed at once");
+    assert!(matches!(read, Ok(0) | Err(_)), "closed unanswered: {read:?}");
+    // A sync socket that ends gives its place back.
+    drop(first);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let answered = reqwest::get(format!("http://{address}/healthz")).await;
+        if answered.is_ok_and(|answer| answer.status() == 200) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the closed socket's place came back");
+        tokio::task::yield_now().await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The relay holds only so many sync sockets in all, and an account only so many workspaces.
+#[tokio::test]
+async fn the_relay_holds_only_so_many_sockets_and_an_account_only_so_many_workspaces() {
+    let data = tempfile::tempdir().unwrap();
+    let limits = Limits { sync_sockets: 2, workspaces_per_account: 2, ..limits() };
+    let (address, _server) = start_limited(data.path(), limits).await;
+    let (owner, member, viewer) = workspace_with_member(&address).await;
+    let _one = connect(&address, &ticket(&address, &owner, WS).await, "1").await.unwrap();
+    let _two = connect(&address, &ticket(&address, &member, WS).await, "2").await.unwrap();
+    let third = connect(&address, &ticket(&address, &viewer, WS).await, "3").await;
+    assert!(third.unwrap_err().contains("429"), "a third socket is refused, whoever asks");
+    drop(_one);
+
+    // The owner has one workspace (WS); one more, then no more.
+    let second = json!({ "id": OTHER_WS, "name": "Second" });
+    let path = "/api/workspaces";
+    assert_eq!(
+        http(&address, reqwest::Method::POST, path, Some(&owner), second.clone()).await.0,
+        201
+    );
+    let third = json!({ "id": "4d1a0f8c-6a0e-4c55-9d63-1f5f5d1b2c3e", "name": "Third" });
+    let (status, _, body) = http(&address, reqwest::Method::POST, path, Some(&owner), third).await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["code"], "too_many_workspaces");
+    // Connecting an existing workspace again is not creating one.
+    assert_eq!(http(&address, reqwest::Method::POST, path, Some(&owner), second).await.0, 200);
+    // Workspaces joined by invitation are not owned: the member still creates one.
+    let own = json!({ "id": "5e2b1f9d-7b1f-4d66-8e74-2a6a6e2c3d4f", "name": "Max's" });
+    assert_eq!(http(&address, reqwest::Method::POST, path, Some(&member), own).await.0, 201);
 }
 
 #[tokio::test]
@@ -545,6 +717,47 @@ async fn signing_out_everywhere_and_changing_the_password_end_other_sessions() {
         }
     };
     assert_eq!(put(&laptop, wrong).await.0, 403);
+    // Malformed, oversized and unauthenticated requests are refused with a clear status; none of
+    // them changes anything.
+    let raw =
+        |method: reqwest::Method, path: &'static str, cookie: Option<&String>, body: String| {
+            let (address, cookie) = (address.clone(), cookie.cloned());
+            async move {
+                let mut request = reqwest::Client::new()
+                    .request(method, format!("http://{address}{path}"))
+                    .header("content-type", "application/json")
+                    .body(body);
+                if let Some(cookie) = cookie {
+                    request = request.header("cookie", cookie);
+                }
+                request.send().await.unwrap().status().as_u16()
+            }
+        };
+    assert_eq!(
+        raw(reqwest::Method::PUT, "/api/me/password", Some(&laptop), "{\"current\":".into()).await,
+        400
+    );
+    assert_eq!(
+        raw(reqwest::Method::PUT, "/api/me/password", Some(&laptop), "[1, 2]".into()).await,
+        400
+    );
+    let huge = format!("{{\"current\":\"{}\",\"new\":\"x\"}}", "a".repeat(2 * 1024 * 1024));
+    assert_eq!(raw(reqwest::Method::PUT, "/api/me/password", Some(&laptop), huge).await, 413);
+    let right_again =
+        json!({ "current": "correct horse battery", "new": "stolen password" }).to_string();
+    assert_eq!(raw(reqwest::Method::PUT, "/api/me/password", None, right_again.clone()).await, 401);
+    let forged = "rapport_session=forged".to_owned();
+    assert_eq!(
+        raw(reqwest::Method::PUT, "/api/me/password", Some(&forged), right_again).await,
+        401
+    );
+    assert_eq!(raw(reqwest::Method::DELETE, "/api/me/sessions", None, String::new()).await, 401);
+    assert_eq!(
+        raw(reqwest::Method::DELETE, "/api/me/sessions", Some(&forged), String::new()).await,
+        401
+    );
+    assert_eq!(me(laptop.clone()).await, 200, "nothing above ended a session");
+    assert_eq!(me(phone.clone()).await, 200);
     let short = json!({ "current": "correct horse battery", "new": "short" });
     assert_eq!(put(&laptop, short).await.0, 400);
     // The phone syncs; a session that ends must not leave its socket open.
@@ -857,35 +1070,20 @@ async fn changes_that_cannot_be_applied_cannot_pile_up() {
         bulky(&mut elsewhere, "orphan", 32 * 1024);
         elsewhere.commit();
         let orphan = elsewhere.get_changes(&[]).last().unwrap().raw_bytes().to_vec();
-        let message = automerge::sync::Message {
-            heads: vec![],
-            need: vec![],
-            have: vec![],
-            changes: vec![orphan].into(),
-            flags: None,
-            version: automerge::sync::MessageVersion::V1,
-        };
-        let frame = Message::Sync {
-            sender_id: "a".into(),
-            target_id: "rapport-relay".into(),
-            document_id: id,
-            data: message.encode(),
-        };
-        socket.send(Frame::Binary(frame.encode().into())).await.unwrap();
+        send_changes(&mut socket, "a", id, vec![], orphan).await;
         sent += 1;
         match next_event(&mut socket, Duration::from_millis(500)).await {
-            Event::Message(Message::Error { message }) => break message,
+            Event::Message(Message::DocUnavailable { document_id, .. }) if document_id == id => {
+                break sent;
+            }
+            Event::Message(Message::Error { message }) => panic!("closed: {message}"),
             Event::Closed => panic!("closed without a reason"),
             _ if sent > 40 => panic!("40 orphans of 32 KiB held for a 256 KiB document"),
             _ => {}
         }
     };
-    // Refused either before applying (what is held back counts as the document's) or after.
-    assert!(
-        outcome.contains("would grow past 256 KB") || outcome.contains("cannot apply"),
-        "{outcome}"
-    );
-    assert!(sent <= 10, "refused once past the document's size, after {sent}");
+    // What is held back counts as the document's: refused once past its size.
+    assert!(outcome <= 10, "refused once past the document's size, after {outcome}");
     // What was stored is intact.
     let mut socket = connect(&address, &ticket(&address, &owner, WS).await, "b").await.unwrap();
     let mut read = AutoCommit::new();
