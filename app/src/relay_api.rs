@@ -56,7 +56,7 @@ pub struct Invite {
 /// An invitation still waiting for people, as the relay lists it (without its code).
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 pub struct PendingInvite {
-    pub id: i64,
+    pub id: String,
     pub role: String,
     pub uses_left: i64,
     /// Seconds since the Unix epoch.
@@ -240,7 +240,7 @@ pub async fn pending_invites(workspace: WorkspaceId) -> Result<Vec<PendingInvite
 }
 
 /// Takes back invitation `invite` of `workspace` before anyone else uses it.
-pub async fn revoke_invite(workspace: WorkspaceId, invite: i64) -> Result<(), ApiError> {
+pub async fn revoke_invite(workspace: WorkspaceId, invite: String) -> Result<(), ApiError> {
     let path = format!("/api/workspaces/{workspace}/invites/{invite}");
     let response = Request::delete(&path).send().await.map_err(|_| ApiError::Unreachable)?;
     refused(response).await.map(drop)

@@ -62,6 +62,10 @@ pub struct Config {
     #[arg(long, env = "RAPPORT_MAX_DOCUMENT_MB", default_value_t = Limits::default().document_bytes / MB, value_parser = clap::value_parser!(u64).range(1..=crate::limits::MOST_DOCUMENT_BYTES / MB))]
     pub max_document_mb: u64,
 
+    /// Megabytes all of one workspace's documents may take in storage.
+    #[arg(long, env = "RAPPORT_MAX_WORKSPACE_MB", default_value_t = Limits::default().workspace_bytes / MB)]
+    pub max_workspace_mb: u64,
+
     /// Megabytes per second one sync socket may send, sustained (reading pauses beyond it).
     #[arg(long, env = "RAPPORT_MAX_MB_PER_SECOND", default_value_t = Limits::default().bytes_per_second / MB)]
     pub max_mb_per_second: u64,
@@ -111,6 +115,7 @@ impl Config {
         Limits {
             documents_per_workspace: self.max_documents_per_workspace,
             document_bytes: self.max_document_mb.saturating_mul(MB),
+            workspace_bytes: self.max_workspace_mb.saturating_mul(MB),
             bytes_per_second: self.max_mb_per_second.saturating_mul(MB),
             sockets_per_account: self.max_sockets_per_account,
             http_connections: self.max_connections,

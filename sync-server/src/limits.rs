@@ -19,6 +19,9 @@ pub struct Limits {
     /// Bytes one document may take in storage (its chunks, before compaction), counting a peer's
     /// compressed changes as they inflate. At most [`MOST_DOCUMENT_BYTES`].
     pub document_bytes: u64,
+    /// Bytes all of one workspace's documents may take in storage. With
+    /// [`Limits::workspaces_per_account`] it bounds what one account can make the relay store.
+    pub workspace_bytes: u64,
     /// Bytes one sync socket may send per second, sustained; reading pauses beyond it.
     pub bytes_per_second: u64,
     /// Bytes one sync socket may send at once before [`Limits::bytes_per_second`] applies.
@@ -64,6 +67,7 @@ impl Default for Limits {
         Limits {
             documents_per_workspace: 20_000,
             document_bytes: MOST_DOCUMENT_BYTES,
+            workspace_bytes: 4 * 1024 * 1024 * 1024,
             bytes_per_second: 8 * 1024 * 1024,
             bytes_burst: 64 * 1024 * 1024,
             sockets_per_account: 32,

@@ -108,6 +108,9 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (code_hash, account_id)
     );
     CREATE INDEX tickets_by_account ON tickets(account_id);",
+    // 6: codes made before invitations knew their maker (schema 4) could not die with that maker's
+    // membership, so a removed admin could still hand them out: they go (they lived 7 days at most).
+    "DELETE FROM invites WHERE created_by IS NULL;",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -453,7 +456,10 @@ pub fn remove_member(
 /// A pending invitation as its workspace's managers see it (never its code: only the hash is kept).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invite {
-    pub id: i64,
+    /// The first 16 hex digits of the code's hash: names the invitation without giving away its code,
+    /// and never names another one later (a row id is reused once the last row is deleted, so a stale
+    /// revoke could have taken back an invitation made after it).
+    pub id: String,
     pub role: Role,
     pub uses_left: i64,
     pub expires_at: i64,
@@ -499,7 +505,7 @@ pub fn invites(
     now: i64,
 ) -> Result<Vec<Invite>, StoreError> {
     let mut statement = connection.prepare(
-        "SELECT i.rowid, i.role, i.uses_left, i.expires_at, i.created_at, a.name
+        "SELECT substr(i.code_hash, 1, 16), i.role, i.uses_left, i.expires_at, i.created_at, a.name
          FROM invites i LEFT JOIN accounts a ON a.id = i.created_by
          WHERE i.workspace_id = ?1 AND i.expires_at > ?2 AND i.uses_left > 0
          ORDER BY i.created_at DESC, i.rowid DESC",
@@ -522,10 +528,13 @@ pub fn invites(
 pub fn revoke_invite(
     connection: &mut Connection,
     workspace: &str,
-    id: i64,
+    id: &str,
 ) -> Result<bool, StoreError> {
+    if id.len() != 16 || !id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+        return Ok(false);
+    }
     let deleted = connection.execute(
-        "DELETE FROM invites WHERE rowid = ?1 AND workspace_id = ?2",
+        "DELETE FROM invites WHERE substr(code_hash, 1, 16) = ?1 AND workspace_id = ?2",
         params![id, workspace],
     )?;
     Ok(deleted > 0)
@@ -555,11 +564,13 @@ pub fn accept_invite(
         params![workspace, account],
         |row| row.get(0),
     )?;
+    // Recorded for a member too: were they removed later, the code they accepted must not let them
+    // back in.
+    let first_use = tx.execute(
+        "INSERT OR IGNORE INTO invite_uses (code_hash, account_id) VALUES (?1, ?2)",
+        params![code_hash, account],
+    )?;
     if !member {
-        let first_use = tx.execute(
-            "INSERT OR IGNORE INTO invite_uses (code_hash, account_id) VALUES (?1, ?2)",
-            params![code_hash, account],
-        )?;
         if first_use == 0 {
             return Ok(None);
         }
@@ -685,6 +696,16 @@ pub fn append_chunk(
         params![workspace, id, bytes],
     )?;
     Ok(connection.last_insert_rowid())
+}
+
+/// Bytes the chunks of every document of `workspace` take.
+pub fn workspace_bytes(connection: &mut Connection, workspace: &str) -> Result<u64, StoreError> {
+    let bytes: i64 = connection.query_row(
+        "SELECT COALESCE(SUM(length(bytes)), 0) FROM chunks WHERE workspace_id = ?1",
+        params![workspace],
+        |row| row.get(0),
+    )?;
+    Ok(bytes.unsigned_abs())
 }
 
 /// This relay's storage id: the same across restarts, different for every database.
@@ -854,7 +875,7 @@ mod tests {
         drop(connection);
         assert!(matches!(
             Store::open(dir.path()),
-            Err(StoreError::NewerSchema { found: 99, known: 5 })
+            Err(StoreError::NewerSchema { found: 99, known: 6 })
         ));
         let connection = Connection::open(dir.path().join(DATABASE_FILE)).unwrap();
         let version: i64 =
@@ -909,11 +930,15 @@ mod workspace_tests {
         assert!(invites(&mut db, "ws", 1).unwrap().is_empty());
         assert_eq!(purge_expired(&mut db, 1).unwrap().invites, 1);
 
-        create_invite(&mut db, invite("gone", 5, ids[0])).unwrap();
+        create_invite(&mut db, invite("9a0e1f2b3c4d5e6f7a8b", 5, ids[0])).unwrap();
         let listed = invites(&mut db, "ws", 1).unwrap();
         assert_eq!(listed[0].created_by.as_deref(), Some("owner"));
-        assert!(revoke_invite(&mut db, "ws", listed[0].id).unwrap());
-        assert_eq!(accept_invite(&mut db, "gone", ids[3], 1).unwrap(), None, "revoked");
+        assert!(revoke_invite(&mut db, "ws", &listed[0].id).unwrap());
+        assert_eq!(
+            accept_invite(&mut db, "9a0e1f2b3c4d5e6f7a8b", ids[3], 1).unwrap(),
+            None,
+            "revoked"
+        );
     }
 
     #[test]
@@ -1028,6 +1053,9 @@ mod document_tests {
         let chunks = load_chunks(&mut db, "a", "doc").unwrap();
         assert_eq!(chunks, vec![(1, vec![1]), (2, vec![2])]);
         assert_eq!(append_chunk(&mut db, "a", "doc", &[3]).unwrap(), 3);
-        assert_eq!(invites(&mut db, "a", 1).unwrap()[0].uses_left, 1, "old codes: one use");
+        assert!(
+            invites(&mut db, "a", 1).unwrap().is_empty(),
+            "codes whose maker is unknown could outlive her membership: gone"
+        );
     }
 }

@@ -79,6 +79,9 @@ pub struct Hub {
     pub(crate) counters: Arc<Counters>,
     /// This relay's storage id, read from the database once (`store::relay_storage_id`).
     storage_id: Arc<tokio::sync::OnceCell<String>>,
+    /// Bytes each workspace's documents take in storage, summed from the database the first time a
+    /// workspace's document grows and kept up to date from then on (appends and compactions).
+    workspace_bytes: Arc<std::sync::Mutex<HashMap<Arc<str>, Arc<AtomicU64>>>>,
 }
 
 /// What `/metrics` reports besides gauges read from the hub.
@@ -626,19 +629,29 @@ impl Session {
         // them whole, and DEFLATE expands a thousandfold. Measured without inflating them into memory.
         let limit = self.state.limits.document_bytes;
         let room = limit.saturating_sub(live.stored.total() + live.unapplied);
+        let workspace_bytes =
+            if message.changes.is_empty() { None } else { Some(self.workspace_bytes().await?) };
+        let workspace_limit = self.state.limits.workspace_bytes;
+        let workspace_room = workspace_bytes.as_ref().map_or(u64::MAX, |bytes| {
+            workspace_limit.saturating_sub(bytes.load(Ordering::Relaxed) + live.unapplied)
+        });
         let mut incoming = 0u64;
         for chunks in message.changes.iter() {
-            match heavy(chunks.len(), || inflate::inflated_size(chunks, room - incoming)) {
+            let budget = room.min(workspace_room) - incoming;
+            match heavy(chunks.len(), || inflate::inflated_size(chunks, budget)) {
                 Ok(bytes) => incoming += bytes,
                 Err(inflate::Refused::TooLarge { .. }) => {
-                    let most = if limit >= 1024 * 1024 {
-                        format!("{} MB", limit / (1024 * 1024))
+                    let why = if room <= workspace_room {
+                        format!(
+                            "it would grow past {}, the most this relay stores per document",
+                            in_words(limit)
+                        )
                     } else {
-                        format!("{} KB", limit / 1024)
+                        format!(
+                            "the workspace would grow past {}, the most this relay stores per workspace",
+                            in_words(workspace_limit)
+                        )
                     };
-                    let why = format!(
-                        "it would grow past {most}, the most this relay stores per document"
-                    );
                     return self.refuse(me, id, &key, &slot, &mut live, &why);
                 }
                 Err(malformed) => return Err(Closing(malformed.to_string())),
@@ -700,8 +713,21 @@ impl Session {
             };
             live.stored.increments += size as u64;
             live.stored.increment_chunks += 1;
+            if let Some(bytes) = &workspace_bytes {
+                bytes.fetch_add(size as u64, Ordering::Relaxed);
+            }
             if live.stored.wants_compaction() {
-                self.compact(id, live, seq).await;
+                let before = live.stored.total();
+                if self.compact(id, live, seq).await
+                    && let Some(bytes) = &workspace_bytes
+                {
+                    let after = live.stored.total();
+                    if after <= before {
+                        bytes.fetch_sub(before - after, Ordering::Relaxed);
+                    } else {
+                        bytes.fetch_add(after - before, Ordering::Relaxed);
+                    }
+                }
             }
         }
         self.fan_out(id, live, changed, &key, &slot)?;
@@ -784,10 +810,11 @@ impl Session {
 
     /// Replaces the document's stored chunks, through `seq`, by one snapshot. A failure leaves the
     /// chunks as they were (one transaction), so it is logged, counted and otherwise ignored.
-    async fn compact(&self, id: DocumentId, live: &mut LiveDocument, seq: i64) {
+    /// Whether it did.
+    async fn compact(&self, id: DocumentId, live: &mut LiveDocument, seq: i64) -> bool {
         let doc = &live.doc;
         let Ok(snapshot) = heavy(live.stored.total() as usize, || contained(|| doc.save())) else {
-            return;
+            return false;
         };
         let size = snapshot.len() as u64;
         let (workspace, document) = (self.workspace.clone(), id.to_string());
@@ -800,12 +827,34 @@ impl Session {
             Ok(()) => {
                 live.stored = StoredSize { base: size, increments: 0, increment_chunks: 0 };
                 self.state.hub.counters.compactions.fetch_add(1, Ordering::Relaxed);
+                true
             }
             Err(error) => {
                 self.state.hub.counters.storage_errors.fetch_add(1, Ordering::Relaxed);
                 tracing::error!(%error, document = %id, "compaction failed; the chunks stay");
+                false
             }
         }
+    }
+
+    /// What this workspace's documents take in storage, read from the database once per relay.
+    async fn workspace_bytes(&self) -> Result<Arc<AtomicU64>, Closing> {
+        let known = {
+            let all = self.state.hub.workspace_bytes.lock().unwrap_or_else(|p| p.into_inner());
+            all.get(&self.workspace).cloned()
+        };
+        if let Some(bytes) = known {
+            return Ok(bytes);
+        }
+        let workspace = self.workspace.clone();
+        let summed =
+            self.state.store.run(move |db| store::workspace_bytes(db, &workspace)).await.map_err(
+                |error| Closing(format!("the relay could not read its database: {error}")),
+            )?;
+        let mut all = self.state.hub.workspace_bytes.lock().unwrap_or_else(|p| p.into_inner());
+        // Another connection may have summed it meanwhile, and counted appends since: its count stays.
+        let bytes = all.entry(self.workspace.clone()).or_insert_with(|| Arc::new(summed.into()));
+        Ok(bytes.clone())
     }
 
     /// Takes a document whose handling failed out of memory and closes every other socket syncing it
@@ -1068,6 +1117,15 @@ fn load(chunks: &[(i64, Vec<u8>)]) -> Result<(Automerge, StoredSize), String> {
         }
     }
     Ok((doc, stored))
+}
+
+/// A size limit as people say it: megabytes from a megabyte up, else kilobytes.
+fn in_words(bytes: u64) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{} MB", bytes / (1024 * 1024))
+    } else {
+        format!("{} KB", bytes / 1024)
+    }
 }
 
 /// Work on this many bytes of a document or more leaves the async worker's other sockets to another

@@ -159,7 +159,7 @@ struct NewInvite {
 
 #[derive(Debug, Serialize)]
 struct InviteView {
-    id: i64,
+    id: String,
     role: &'static str,
     uses_left: i64,
     expires_at: i64,
@@ -255,11 +255,11 @@ async fn pending_invites(
 async fn revoke_invite(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path((id, invite)): Path<(String, i64)>,
+    Path((id, invite)): Path<(String, String)>,
 ) -> Result<Response, Refusal> {
     let (_, membership) = manager_of(&state, &headers, id, Why::OnlyManagersInvite).await?;
     let workspace = membership.workspace;
-    if state.store.run(move |db| store::revoke_invite(db, &workspace, invite)).await? {
+    if state.store.run(move |db| store::revoke_invite(db, &workspace, &invite)).await? {
         Ok(StatusCode::NO_CONTENT.into_response())
     } else {
         Err(Refusal(StatusCode::NOT_FOUND, Why::NoSuchInvite, None))

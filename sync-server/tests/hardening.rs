@@ -126,6 +126,44 @@ async fn a_workspace_holds_only_so_many_documents_and_a_document_only_so_many_by
     assert!(metrics.contains("rapport_documents_refused_total 2"), "{metrics}");
 }
 
+/// A workspace's documents together may take only so much, counted from what is stored when the relay
+/// starts and kept up to date as they grow.
+#[tokio::test]
+async fn a_workspace_holds_only_so_many_bytes_in_all() {
+    let data = tempfile::tempdir().unwrap();
+    let limits = Limits { document_bytes: 256 * 1024, workspace_bytes: 300 * 1024, ..limits() };
+    let (address, server) = start_limited(data.path(), limits.clone()).await;
+    let (owner, _, _) = workspace_with_member(&address).await;
+    let mut socket = connect(&address, &ticket(&address, &owner, WS).await, "a").await.unwrap();
+    let mut first = AutoCommit::new();
+    bulky(&mut first, "attachment", 200 * 1024);
+    let outcome = sync_afresh(&mut socket, "a", DocumentId([71; 16]), &mut first, false).await;
+    assert_eq!(outcome, Outcome::Synced, "200 KB fit the workspace's 300 KB");
+    let tickets = [ticket(&address, &owner, WS).await, ticket(&address, &owner, WS).await];
+    let mut second = AutoCommit::new();
+    bulky(&mut second, "attachment", 150 * 1024);
+    let outcome = sync_afresh(&mut socket, "a", DocumentId([72; 16]), &mut second, false).await;
+    assert_eq!(outcome, Outcome::Unavailable, "150 KB more do not, though the document would");
+    let mut small = AutoCommit::new();
+    small.put(ROOT, "name", "small").unwrap();
+    let outcome = sync_afresh(&mut socket, "a", DocumentId([73; 16]), &mut small, false).await;
+    assert_eq!(outcome, Outcome::Synced, "what still fits is stored");
+
+    // A relay started over the same database sums what is stored.
+    drop(socket);
+    server.abort();
+    let _ = server.await;
+    let (address, _server) = start_limited(data.path(), limits).await;
+    let mut socket = connect(&address, &tickets[0], "b").await.unwrap();
+    let outcome = sync_afresh(&mut socket, "b", DocumentId([72; 16]), &mut second, false).await;
+    assert_eq!(outcome, Outcome::Unavailable);
+    let mut read = AutoCommit::new();
+    let mut socket = connect(&address, &tickets[1], "c").await.unwrap();
+    let outcome = sync_afresh(&mut socket, "c", DocumentId([73; 16]), &mut read, true).await;
+    assert_eq!(outcome, Outcome::Synced);
+    assert_eq!(name(&read).as_deref(), Some("small"));
+}
+
 /// Compressed changes count as they inflate: Automerge inflates them whole before applying them, and a
 /// change that compresses a thousandfold would otherwise pass a size check on its compressed bytes.
 #[tokio::test]

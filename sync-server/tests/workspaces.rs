@@ -268,7 +268,7 @@ async fn invitations_are_counted_revocable_and_die_with_the_member_who_could_reu
     let later = invite(&owner, json!({ "role": "viewer" })).await;
     let later = later.body["code"].as_str().unwrap().to_owned();
     let listed = call(&relay, "GET", &invites, Some(&owner), None).await;
-    let id = listed.body[0]["id"].clone();
+    let id = listed.body[0]["id"].as_str().unwrap().to_owned();
     let revoke = format!("{invites}/{id}");
     assert_eq!(
         call(&relay, "DELETE", &revoke, Some(&dan), None).await.status,
@@ -283,4 +283,40 @@ async fn invitations_are_counted_revocable_and_die_with_the_member_who_could_reu
         StatusCode::NOT_FOUND
     );
     assert_eq!(join(&relay, &cat, &later).await, StatusCode::NOT_FOUND, "revoked");
+
+    // A stale revoke never takes back an invitation made after the one it named.
+    let newer = invite(&owner, json!({ "role": "viewer" })).await;
+    let newer = newer.body["code"].as_str().unwrap().to_owned();
+    assert_eq!(
+        call(&relay, "DELETE", &revoke, Some(&owner), None).await.status,
+        StatusCode::NOT_FOUND
+    );
+    for malformed in ["1", "not-an-id", "%27%20OR%201%3D1", &"f".repeat(64)] {
+        let path = format!("{invites}/{malformed}");
+        let status = call(&relay, "DELETE", &path, Some(&owner), None).await.status;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{malformed}");
+    }
+    assert_eq!(
+        call(&relay, "GET", &invites, Some(&owner), None).await.body.as_array().unwrap().len(),
+        1
+    );
+
+    // A member who accepts a code of their own workspace uses it up for themselves: removed later,
+    // they cannot come back with it.
+    assert_eq!(join(&relay, &cat, &newer).await, StatusCode::OK);
+    let shared = invite(&owner, json!({ "role": "member", "uses": 3 })).await;
+    let shared = shared.body["code"].as_str().unwrap().to_owned();
+    assert_eq!(
+        join(&relay, &cat, &shared).await,
+        StatusCode::OK,
+        "already a member: nothing changes"
+    );
+    let cat_id = member_id(&relay, &owner, "cat").await;
+    let remove_cat = format!("/api/workspaces/{WS}/members/{cat_id}");
+    assert_eq!(
+        call(&relay, "DELETE", &remove_cat, Some(&owner), None).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(join(&relay, &cat, &shared).await, StatusCode::NOT_FOUND);
+    assert_eq!(join(&relay, &dan, &shared).await, StatusCode::OK, "the code still serves others");
 }

@@ -85,11 +85,21 @@ fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
     let typed_guard = cell
         .strip_prefix('\'')
         .is_some_and(|rest| rest.starts_with(FORMULA_STARTS) || rest.starts_with('\''));
-    if cell.starts_with(FORMULA_STARTS) || typed_guard {
+    if cell.starts_with(FORMULA_STARTS) && !plain_number(cell) || typed_guard {
         std::borrow::Cow::Owned(format!("'{cell}"))
     } else {
         std::borrow::Cow::Borrowed(cell)
     }
+}
+
+/// A phone number or amount ("+7 (999) 123-45-67", "-15.5"): a sign, then only digits, spaces and
+/// `( ) - . /`. It names no function and no other cell, so it cannot be an injection; Google Contacts
+/// and Outlook export phones like this unguarded, and other tools reading the file would keep an
+/// apostrophe as part of the number.
+fn plain_number(cell: &str) -> bool {
+    let Some(rest) = cell.strip_prefix(['+', '-']) else { return false };
+    rest.chars().any(|c| c.is_ascii_digit())
+        && rest.chars().all(|c| c.is_ascii_digit() || " ()-./".contains(c))
 }
 
 /// A property line holding `value`, escaped (a comma, semicolon or line break in a note stays text).
@@ -245,12 +255,30 @@ mod tests {
         parties[0].1.given_name = typed[6].to_owned();
         parties[0].1.family_name = typed[7].to_owned();
         let csv = parties_csv(&parties);
-        // As a spreadsheet reads the file: no cell starts a formula.
+        // As a spreadsheet reads the file: no cell starts a formula, but for plain numbers (a phone
+        // number is exported as typed, as Google Contacts and Outlook do).
         let mut spreadsheet = csv::Reader::from_reader(csv.as_bytes());
+        let mut raw_phone = false;
         for record in spreadsheet.records() {
             for (cell, header) in record.unwrap().iter().zip(HEADERS) {
-                assert!(!cell.starts_with(FORMULA_STARTS), "{header}: {cell:?}");
+                assert!(
+                    !cell.starts_with(FORMULA_STARTS) || plain_number(cell),
+                    "{header}: {cell:?}"
+                );
+                raw_phone |= cell == typed[1];
             }
+        }
+        assert!(raw_phone, "the phone number is exported without an apostrophe: {csv}");
+        for (cell, plain) in [
+            ("+7 (999) 123-45-67", true),
+            ("-15.5", true),
+            ("+", false),
+            ("+1+cmd|' /C calc'!A0", false),
+            ("-2+3*SUM(A1)", false),
+            ("=1", false),
+        ] {
+            assert_eq!(plain_number(cell), plain, "{cell}");
+            assert_eq!(spreadsheet_safe(cell).starts_with('\''), !plain, "{cell}");
         }
         assert!(csv.lines().nth(1).unwrap().starts_with("\"'=HYPERLINK"), "{csv}");
         let table = read_table(&csv).unwrap();

@@ -265,7 +265,7 @@ fn PendingInvites(error: RwSignal<Option<String>>, invitations: RwSignal<u32>) -
             relay_api::pending_invites(id).await.ok()
         }
     });
-    let revoke = move |invite: i64| {
+    let revoke = move |invite: String| {
         let Some(id) = id() else { return };
         spawn_local(async move {
             match relay_api::revoke_invite(id, invite).await {
@@ -292,12 +292,12 @@ fn PendingInvites(error: RwSignal<Option<String>>, invitations: RwSignal<u32>) -
                         let who = invite.created_by.clone().unwrap_or_default();
                         let line = t_string!(i18n, account.invite_row,
                             role = role_name(&invite.role), uses = invite.uses_left, date = date, who = who).to_string();
-                        let id = invite.id;
+                        let id = invite.id.clone();
                         view! {
                             <li class="row" data-testid="pending-invite">
                                 <span class="row-title">{line}</span>
                                 <button type="button" class="secondary" data-testid="revoke-invite"
-                                    on:click=move |_| revoke(id)>{t!(i18n, account.revoke)}</button>
+                                    on:click=move |_| revoke(id.clone())>{t!(i18n, account.revoke)}</button>
                             </li>
                         }
                     }).collect_view()}
