@@ -47,7 +47,7 @@ fn batch() -> Vec<(PartyId, Party)> {
         .map(|(n, c)| {
             (
                 PartyId::from_bytes((n as u128 + 1).to_be_bytes()),
-                c.to_party(Timestamp(1_795_000_000_000)),
+                c.to_party(Timestamp(1_795_000_000_000), &|extra| extra.english().into()),
             )
         })
         .collect()

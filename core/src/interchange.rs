@@ -15,12 +15,14 @@ mod vcard;
 use std::collections::HashMap;
 
 pub use calendar::tasks_ics;
-pub use csv_table::{CsvError, Field, Table, candidates_from_table, guess_field, read_table};
+pub use csv_table::{
+    CsvError, Field, Table, candidates_from_table, guess_field, left_out_columns, read_table,
+};
 pub use export::{parties_csv, parties_vcard};
 pub use vcard::read_vcards;
 
-use crate::ids::Timestamp;
-use crate::model::{Address, ContactPoint, Party, PartyKind};
+use crate::ids::{IdSource, LinkId, PartyId, Timestamp};
+use crate::model::{Address, ContactPoint, LinkKind, Party, PartyKind, PartyLink};
 use crate::read_model::PartyRow;
 use crate::search::fold;
 
@@ -67,14 +69,57 @@ pub struct Candidate {
     pub name: String,
     pub given_name: String,
     pub family_name: String,
-    pub emails: Vec<String>,
-    pub phones: Vec<String>,
+    /// Emails, phones and links with their kind as the source said it ("work", "home", "mobile").
+    pub emails: Vec<ContactPoint>,
+    pub phones: Vec<ContactPoint>,
+    pub links: Vec<ContactPoint>,
+    pub addresses: Vec<Address>,
+    /// Becomes a link to an organisation record ([`records_to_write`]), the job title its title.
     pub organisation: String,
     pub job_title: String,
     pub tags: Vec<String>,
     pub notes: String,
-    pub website: String,
-    pub address: Address,
+    /// What the source holds that a record has no field for, kept as labelled lines of the notes.
+    pub extras: Vec<(Extra, String)>,
+}
+
+/// Facts a contact carries that Rapport's records have no field of their own for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Extra {
+    MiddleName,
+    Prefix,
+    Suffix,
+    Nickname,
+    Birthday,
+    Anniversary,
+}
+
+impl Extra {
+    pub const ALL: [Extra; 6] = [
+        Extra::MiddleName,
+        Extra::Prefix,
+        Extra::Suffix,
+        Extra::Nickname,
+        Extra::Birthday,
+        Extra::Anniversary,
+    ];
+
+    /// The English label, for tests and for anyone reading a record without the app.
+    pub fn english(self) -> &'static str {
+        match self {
+            Extra::MiddleName => "Middle name",
+            Extra::Prefix => "Name prefix",
+            Extra::Suffix => "Name suffix",
+            Extra::Nickname => "Nickname",
+            Extra::Birthday => "Birthday",
+            Extra::Anniversary => "Anniversary",
+        }
+    }
+}
+
+/// A contact point labelled `label`.
+pub(crate) fn point(label: &str, value: impl Into<String>) -> ContactPoint {
+    ContactPoint { label: label.to_owned(), value: value.into() }
 }
 
 /// A row or card not imported, and why — in words a person can act on.
@@ -133,58 +178,102 @@ impl Candidate {
             return Err(skip(SkipReason::NoName));
         }
         self.name = self.name.trim().to_owned();
-        if let Some(bad) = self.emails.iter().find(|e| !is_email(e)) {
-            return Err(skip(SkipReason::BadEmail(bad.clone())));
+        if let Some(bad) = self.emails.iter().find(|e| !is_email(&e.value)) {
+            return Err(skip(SkipReason::BadEmail(bad.value.clone())));
         }
-        if let Some(bad) = self.phones.iter().find(|p| !is_phone(p)) {
-            return Err(skip(SkipReason::BadPhone(bad.clone())));
+        if let Some(bad) = self.phones.iter().find(|p| !is_phone(&p.value)) {
+            return Err(skip(SkipReason::BadPhone(bad.value.clone())));
         }
         Ok(self)
     }
 
-    /// The record to store. The organisation and job title, which Rapport keeps as a link to an
-    /// organisation record, are written into the notes until such links are made on import.
-    pub fn to_party(&self, created_at: Timestamp) -> Party {
-        let point = |label: &str, value: &String| ContactPoint {
-            label: label.into(),
-            value: value.clone(),
-        };
+    /// The record to store, without its organisation (see [`records_to_write`]); facts without a
+    /// field of their own are labelled lines after the notes, labelled by `label` in the user's
+    /// language.
+    pub fn to_party(&self, created_at: Timestamp, label: &dyn Fn(Extra) -> String) -> Party {
         let mut notes = self.notes.clone();
-        let works_at = match (self.job_title.is_empty(), self.organisation.is_empty()) {
-            (true, true) => String::new(),
-            (false, true) => self.job_title.clone(),
-            (true, false) => self.organisation.clone(),
-            (false, false) => format!("{}, {}", self.job_title, self.organisation),
-        };
-        if !works_at.is_empty() {
+        for (extra, value) in &self.extras {
             if !notes.is_empty() {
                 notes.push('\n');
             }
-            notes.push_str(&works_at);
+            notes.push_str(&format!("{}: {value}", label(*extra)));
         }
         let mut party = Party {
             kind: self.kind,
             name: self.name.clone(),
             given_name: self.given_name.trim().to_owned(),
             family_name: self.family_name.trim().to_owned(),
-            emails: self.emails.iter().map(|e| point("work", e)).collect(),
-            phones: self.phones.iter().map(|p| point("work", p)).collect(),
-            links: (!self.website.is_empty())
-                .then(|| point("website", &self.website))
-                .into_iter()
-                .collect(),
+            emails: self.emails.clone(),
+            phones: self.phones.clone(),
+            links: self.links.clone(),
+            addresses: self.addresses.clone(),
             notes: autosurgeon::Text::with_value(notes),
             created_at,
             ..Party::default()
         };
-        if self.address != Address::default() {
-            party.addresses.push(self.address.clone());
-        }
         for tag in &self.tags {
             party.tags.insert(tag.clone(), true);
         }
         party
     }
+}
+
+/// The records an import writes: a party per new candidate, and an organisation record for each
+/// organisation named by a person, created once (matched case- and diacritics-insensitively against
+/// `organisations` already in the workspace, against organisations of the same import and against one
+/// another), each person linked to it ("works at", the job title as the link's title).
+pub fn records_to_write<'a>(
+    plan: &ImportPlan,
+    organisations: impl IntoIterator<Item = (PartyId, &'a str)>,
+    created_at: Timestamp,
+    ids: &mut impl IdSource,
+    label: &dyn Fn(Extra) -> String,
+) -> Vec<(PartyId, Party)> {
+    let mut known: HashMap<String, PartyId> =
+        organisations.into_iter().map(|(id, name)| (fold(name.trim()), id)).collect();
+    let mut records = Vec::with_capacity(plan.new.len());
+    for candidate in plan.new.iter().filter(|c| c.kind == PartyKind::Organisation) {
+        let id = PartyId::generate(ids);
+        known.entry(fold(&candidate.name)).or_insert(id);
+        records.push((id, candidate.to_party(created_at, label)));
+    }
+    for candidate in plan.new.iter().filter(|c| c.kind != PartyKind::Organisation) {
+        let mut person = candidate.to_party(created_at, label);
+        let organisation = candidate.organisation.trim();
+        if !organisation.is_empty() {
+            let org = match known.get(&fold(organisation)) {
+                Some(id) => *id,
+                None => {
+                    let id = PartyId::generate(ids);
+                    known.insert(fold(organisation), id);
+                    let party = Party {
+                        kind: PartyKind::Organisation,
+                        name: organisation.to_owned(),
+                        created_at,
+                        ..Party::default()
+                    };
+                    records.push((id, party));
+                    id
+                }
+            };
+            let link = PartyLink {
+                to: org,
+                kind: LinkKind::WorksAt,
+                title: candidate.job_title.trim().to_owned(),
+            };
+            person.link(LinkId::generate(ids), link);
+        } else if !candidate.job_title.trim().is_empty() {
+            // A title with no organisation to hold it stays with the person, in the notes.
+            let mut notes = person.notes.as_str().to_owned();
+            if !notes.is_empty() {
+                notes.push('\n');
+            }
+            notes.push_str(candidate.job_title.trim());
+            person.notes = autosurgeon::Text::with_value(notes);
+        }
+        records.push((PartyId::generate(ids), person));
+    }
+    records
 }
 
 /// An address the way mail systems accept it: something@domain.tld, no spaces.
@@ -252,11 +341,13 @@ impl KnownParties {
 
     fn matching(&self, candidate: &Candidate) -> Option<SkipReason> {
         let by_email = candidate.emails.iter().find_map(|e| {
-            self.by_email.get(&fold(e.trim())).map(|name| SkipReason::SameEmailAs(name.clone()))
+            let name = self.by_email.get(&fold(e.value.trim()))?;
+            Some(SkipReason::SameEmailAs(name.clone()))
         });
         let by_phone = || {
             candidate.phones.iter().find_map(|p| {
-                self.by_phone.get(&phone_key(p)).map(|name| SkipReason::SamePhoneAs(name.clone()))
+                let name = self.by_phone.get(&phone_key(&p.value))?;
+                Some(SkipReason::SamePhoneAs(name.clone()))
             })
         };
         let by_name = || {
@@ -287,10 +378,12 @@ pub fn dedupe(candidates: Vec<Result<Candidate, Skipped>>, mut known: KnownParti
             plan.duplicates.push(Skipped { source: candidate.source, reason });
             continue;
         }
+        let values =
+            |points: &[ContactPoint]| points.iter().map(|p| p.value.clone()).collect::<Vec<_>>();
         known.add(
             &candidate.name,
-            &candidate.emails,
-            &candidate.phones,
+            &values(&candidate.emails),
+            &values(&candidate.phones),
             candidate.kind == PartyKind::Organisation,
         );
         plan.new.push(candidate);
@@ -341,8 +434,8 @@ pub(crate) mod tests {
         Ok(Candidate {
             source,
             name: name.into(),
-            emails: (!email.is_empty()).then(|| email.to_owned()).into_iter().collect(),
-            phones: (!phone.is_empty()).then(|| phone.to_owned()).into_iter().collect(),
+            emails: (!email.is_empty()).then(|| point("work", email)).into_iter().collect(),
+            phones: (!phone.is_empty()).then(|| point("work", phone)).into_iter().collect(),
             ..Candidate::default()
         })
     }
@@ -377,6 +470,86 @@ pub(crate) mod tests {
                 Skipped { source: 6, reason: SkipReason::NoName },
                 Skipped { source: 7, reason: SkipReason::BadEmail("not-an-email".into()) },
             ]
+        );
+    }
+
+    #[test]
+    fn a_persons_organisation_becomes_one_linked_record_matched_however_it_is_written() {
+        let person = |source, name: &str, organisation: &str, title: &str| {
+            Ok(Candidate {
+                source,
+                name: name.into(),
+                organisation: organisation.into(),
+                job_title: title.into(),
+                ..Candidate::default()
+            })
+        };
+        let plan = dedupe(
+            vec![
+                person(2, "Anna", "Nordwind GmbH", "Buyer"),
+                person(3, "Boris", "NORDWIND gmbh", ""),
+                person(4, "Chloé", "Société Générale", "CFO"),
+                person(5, "Dmitri", "societe generale", ""),
+                person(6, "Eva", "Ромашка", ""),
+                person(7, "Fritz", "", "Consultant"),
+                Ok(Candidate {
+                    source: 8,
+                    kind: PartyKind::Organisation,
+                    name: "Ромашка".into(),
+                    ..Candidate::default()
+                }),
+            ],
+            KnownParties::default(),
+        );
+        let existing = PartyId::from_bytes([9; 16]);
+        let records = records_to_write(
+            &plan,
+            [(existing, "Société générale")],
+            Timestamp(0),
+            &mut crate::ids::tests::CountingSource::default(),
+            &|extra| extra.english().into(),
+        );
+        let organisations: Vec<&str> = records
+            .iter()
+            .filter(|(_, p)| p.kind == PartyKind::Organisation)
+            .map(|(_, p)| p.name.as_str())
+            .collect();
+        assert_eq!(organisations, ["Ромашка", "Nordwind GmbH"], "each created once, none twice");
+        let id_of = |name: &str| records.iter().find(|(_, p)| p.name == name).unwrap().0;
+        let works_at = |name: &str| {
+            let party = &records.iter().find(|(_, p)| p.name == name).unwrap().1;
+            let links: Vec<(PartyId, String)> = party
+                .relations
+                .values()
+                .filter(|l| l.kind == LinkKind::WorksAt)
+                .map(|l| (l.to, l.title.clone()))
+                .collect();
+            (links, party.notes.as_str().to_owned())
+        };
+        let nordwind = id_of("Nordwind GmbH");
+        assert_eq!(works_at("Anna"), (vec![(nordwind, "Buyer".to_owned())], String::new()));
+        assert_eq!(works_at("Boris"), (vec![(nordwind, String::new())], String::new()));
+        assert_eq!(works_at("Chloé"), (vec![(existing, "CFO".to_owned())], String::new()));
+        assert_eq!(works_at("Dmitri").0, [(existing, String::new())]);
+        assert_eq!(works_at("Eva").0, [(id_of("Ромашка"), String::new())]);
+        assert_eq!(works_at("Fritz"), (vec![], "Consultant".to_owned()));
+    }
+
+    #[test]
+    fn facts_without_a_field_are_labelled_lines_of_the_notes() {
+        let candidate = Candidate {
+            name: "Anna".into(),
+            notes: "Met at the fair".into(),
+            extras: vec![(Extra::Birthday, "1980-05-17".into()), (Extra::Nickname, "Ani".into())],
+            ..Candidate::default()
+        };
+        let party = candidate.to_party(Timestamp(0), &|extra| match extra {
+            Extra::Birthday => "День рождения".into(),
+            other => other.english().into(),
+        });
+        assert_eq!(
+            party.notes.as_str(),
+            "Met at the fair\nДень рождения: 1980-05-17\nNickname: Ani"
         );
     }
 

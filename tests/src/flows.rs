@@ -95,6 +95,12 @@ pub async fn open_record(browser: &Browser, prefix: &str) -> E2eResult {
         Ok(None)
     })
     .await?;
+    // As a person would: brought to the middle of the screen first (on a phone the bottom bar and the
+    // search button cover the last rows).
+    browser
+        .driver()
+        .execute("arguments[0].scrollIntoView({ block: 'center' });", vec![link.to_json()?])
+        .await?;
     link.click().await?;
     browser.by_testid("party-form").await?;
     Ok(())

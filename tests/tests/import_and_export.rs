@@ -93,15 +93,19 @@ async fn contacts_are_imported_with_a_report_and_exported_without_loss() {
         let disabled = browser.eval("return document.querySelector('[data-testid=start-import]').disabled;").await?;
         assert_eq!(disabled, true);
 
-        // What came in, as the record page shows it (the multi-line note and Cyrillic intact).
+        // What came in, as the record page shows it (the multi-line note and Cyrillic intact). Each
+        // person's organisation became a record of its own, linked ("works at"): four people and
+        // organisations from the files, and the two organisations the people named.
         let shell = AppShell::open(&browser, "/parties").await?;
-        party_count(&browser, 4).await?;
+        party_count(&browser, 6).await?;
         open_record(&browser, "Иван").await?;
         rapport_e2e::flows::field_becomes(&browser, "party-email", "ivan@romashka.ru", 5).await?;
         rapport_e2e::flows::field_becomes(&browser, "party-phone", "+7 495 123-45-67", 5).await?;
+        browser.text_when("works-at", |t| t.contains("ООО Ромашка")).await?;
         shell.go_to("parties").await?;
         open_record(&browser, "Anna").await?;
         rapport_e2e::flows::field_becomes(&browser, "party-email", "anna@nordwind.de", 5).await?;
+        browser.text_when("works-at", |t| t.contains("Nordwind GmbH")).await?;
 
         // Out as files, then into a second device that has nothing.
         let exported = tempfile::tempdir().expect("a temp dir");
@@ -111,29 +115,58 @@ async fn contacts_are_imported_with_a_report_and_exported_without_loss() {
         let vcf = download(&browser, "export-vcard", exported.path(), "vcf").await?;
         let csv_text = std::fs::read_to_string(&csv).expect("the CSV");
         assert!(csv_text.starts_with("\u{feff}Name,Kind,"), "{csv_text}");
-        assert!(csv_text.contains("\"Постоянный клиент\r\nзвонить после 10\nООО Ромашка\""), "{csv_text}");
+        assert!(csv_text.contains("\"Постоянный клиент\r\nзвонить после 10\""), "{csv_text}");
+        assert!(csv_text.contains("Иван Петров,Person,Иван,Петров,ООО Ромашка,,"), "{csv_text}");
+        assert!(csv_text.contains("Anna Weber,Person,Anna,Weber,Nordwind GmbH,Buyer,"), "{csv_text}");
         let vcf_text = std::fs::read_to_string(&vcf).expect("the vCard file");
-        assert_eq!(vcf_text.matches("BEGIN:VCARD").count(), 4);
+        assert_eq!(vcf_text.matches("BEGIN:VCARD").count(), 6);
+        assert!(vcf_text.contains("ORG:Nordwind GmbH\r\nTITLE:Buyer\r\n"), "{vcf_text}");
 
         let other = harness.browser(Viewport::Phone).await?;
         AppShell::open(&other, "/import-export").await?;
         choose_file(&other, &csv).await?;
-        other.text_becomes("import-plan", "4 new · 0 already in Rapport · 0 skipped").await?;
+        other.text_becomes("import-plan", "6 new · 0 already in Rapport · 0 skipped").await?;
         other.screenshot("import-preview-390x844").await?;
         click(&other, "start-import").await?;
         other.text_becomes("import-summary", &format!(
-            "{}: 4 imported, 0 already in Rapport, 0 skipped.",
+            "{}: 6 imported, 0 already in Rapport, 0 skipped.",
             csv.file_name().unwrap().to_string_lossy()
         ))
         .await?;
         choose_file(&other, &vcf).await?;
-        other.text_becomes("import-plan", "0 new · 4 already in Rapport · 0 skipped").await?;
+        other.text_becomes("import-plan", "0 new · 6 already in Rapport · 0 skipped").await?;
 
         // The second device's export equals the first's: nothing was lost on the way.
         let again = tempfile::tempdir().expect("a temp dir");
         downloads_into(&other, again.path()).await?;
         let csv_again = download(&other, "export-csv", again.path(), "csv").await?;
         assert_eq!(std::fs::read_to_string(&csv_again).expect("the CSV"), csv_text);
+
+        // An old Android phone's vCard 2.1: quoted-printable UTF-8 with a soft line break, the
+        // middle name and birthday kept as lines of the notes, the organisation linked.
+        AppShell::open(&other, "/import-export").await?;
+        choose_file(&other, &fixture("android-2.1.vcf")).await?;
+        other.text_becomes("import-plan", "1 new · 0 already in Rapport · 0 skipped").await?;
+        click(&other, "start-import").await?;
+        other
+            .text_becomes("import-summary", "android-2.1.vcf: 1 imported, 0 already in Rapport, 0 skipped.")
+            .await?;
+        AppShell::open(&other, "/parties").await?;
+        open_record(&other, "Ольга").await?;
+        rapport_e2e::flows::field_becomes(&other, "party-name", "Ольга Смирнова", 5).await?;
+        rapport_e2e::flows::field_becomes(&other, "party-phone", "+7 916 555-12-34", 5).await?;
+        other.text_when("works-at", |t| t.contains("Ромашка")).await?;
+        AppShell::open(&other, "/import-export").await?;
+        let third = tempfile::tempdir().expect("a temp dir");
+        downloads_into(&other, third.path()).await?;
+        let with_olga = download(&other, "export-csv", third.path(), "csv").await?;
+        let with_olga = std::fs::read_to_string(&with_olga).expect("the CSV");
+        assert!(
+            with_olga.contains("Ольга Смирнова,Person,Ольга,Смирнова,Ромашка,,olga.smirnova@example.ru"),
+            "{with_olga}"
+        );
+        assert!(with_olga.contains("\"Middle name: Петровна\nBirthday: 1985-03-08\""), "{with_olga}");
+        assert!(!with_olga.contains("=D0"), "nothing quoted-printable is left: {with_olga}");
         for browser in [&browser, &other] {
             let errors = browser.console_errors().await?;
             assert!(errors.is_empty(), "console errors: {errors:?}");

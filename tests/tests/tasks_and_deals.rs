@@ -196,7 +196,22 @@ async fn tasks_are_planned_completed_snoozed_and_kept() {
             assert!(ics.contains(&format!("SUMMARY:{title}\r\n")), "{title} in {ics}");
         }
         assert_eq!(ics.matches("STATUS:COMPLETED").count(), 1, "{ics}");
-        assert_eq!(ics.matches("DUE:").count(), 2, "the undated task has no DUE: {ics}");
+        // Due on a day, as picked: a date (`VALUE=DATE`) every calendar shows on that day, wherever it
+        // is — a moment in UTC would fall on the day before in the Americas.
+        let day = |days: i32| {
+            let browser = &browser;
+            async move {
+                let script = format!(
+                    "const d = new Date(); d.setDate(d.getDate() + ({days}));
+                     return `${{d.getFullYear()}}${{String(d.getMonth() + 1).padStart(2, '0')}}${{String(d.getDate()).padStart(2, '0')}}`;"
+                );
+                E2eResult::Ok(browser.eval(&script).await?.as_str().unwrap_or_default().to_owned())
+            }
+        };
+        for due in [day(-2).await?, day(0).await?] {
+            assert!(ics.contains(&format!("DUE;VALUE=DATE:{due}\r\n")), "due {due} in {ics}");
+        }
+        assert_eq!(ics.matches("DUE").count(), 2, "the undated task has no DUE: {ics}");
 
         // The record's timeline lists its task.
         shell.go_to("parties").await?;

@@ -9,11 +9,13 @@ use crate::i18n::{Locale, t, t_string, use_i18n};
 use leptos::task::spawn_local;
 use leptos_i18n::{I18nContext, td_string};
 use rapport_core::backup;
-use rapport_core::ids::PartyId;
+use rapport_core::ids::{PartyId, Timestamp};
 use rapport_core::interchange::{
-    self, Candidate, Field, ImportPlan, KnownParties, SkipReason, Skipped, Table, TextEncoding,
+    self, Candidate, Extra, Field, ImportPlan, KnownParties, SkipReason, Skipped, Table,
+    TextEncoding,
 };
 use rapport_core::model::{Party, Task};
+use rapport_core::read_model::PartyKindRow;
 use wasm_bindgen::JsCast;
 
 use super::Page;
@@ -124,12 +126,32 @@ fn Import() -> impl IntoView {
             Loaded::Vcard { file, .. } => (file.clone(), t_string!(i18n, io.card)),
         };
         let now = local::now();
-        let records: Vec<(PartyId, Party)> = plan
-            .new
-            .iter()
-            .map(|candidate| (PartyId::generate(&mut BrowserIds), candidate.to_party(now)))
-            .collect();
+        // A person's organisation is linked to the record of that name, created once if none exists.
+        let organisations: Vec<(PartyId, String)> = ctx
+            .read(|ws| {
+                ws.model
+                    .parties
+                    .values()
+                    .filter(|row| row.kind == PartyKindRow::Organisation && !row.archived)
+                    .map(|row| (row.id, row.name.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let label = |extra: Extra| {
+            // The notes keep the label without the examples the column menu gives.
+            let full = extra_label(i18n, extra);
+            full.split(" (").next().unwrap_or(full).to_owned()
+        };
+        let records: Vec<(PartyId, Party)> = interchange::records_to_write(
+            &plan,
+            organisations.iter().map(|(id, name)| (*id, name.as_str())),
+            now,
+            &mut BrowserIds,
+            &label,
+        );
         let total = records.len();
+        // Rows (or cards) imported; the organisations they name come with them.
+        let imported = plan.new.len();
         progress.set(Some((0, total)));
         spawn_local(async move {
             // Clicked while the workspace is still opening: the import waits for it.
@@ -145,7 +167,7 @@ fn Import() -> impl IntoView {
                 Ok(()) => {
                     report.set(Some(Report {
                         file: file_name,
-                        imported: total,
+                        imported,
                         unit,
                         skipped: plan.skipped,
                         duplicates: plan.duplicates,
@@ -186,6 +208,15 @@ fn Import() -> impl IntoView {
                 Some(Loaded::Csv { table, encoding, .. }) => Some(view! { <ColumnMapping table encoding mapping /> }.into_any()),
                 _ => None,
             }}
+            {move || {
+                let Some(Loaded::Csv { table, .. }) = loaded.get() else { return None };
+                let columns = mapping.with(|m| interchange::left_out_columns(&table, m));
+                (!columns.is_empty()).then(|| view! {
+                    <p class="hint" data-testid="import-left-out">
+                        {t_string!(i18n, io.left_out, columns = columns.join(", ")).to_string()}
+                    </p>
+                })
+            }}
             {move || plan.get().map(|plan| view! {
                 <p class="count" data-testid="import-plan">
                     {t_string!(i18n, io.plan, new = plan.new.len(), duplicates = plan.duplicates.len(), skipped = plan.skipped.len()).to_string()}
@@ -221,6 +252,22 @@ fn Import() -> impl IntoView {
             })}
         </section>
     }
+}
+
+/// The local day `at` begins, when it is a local midnight (how a due date picked in this browser is
+/// stored): such a task is due on that day, wherever its calendar is.
+fn local_whole_day(at: Timestamp) -> Option<time::Date> {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at.0 as f64));
+    let midnight = date.get_hours() == 0
+        && date.get_minutes() == 0
+        && date.get_seconds() == 0
+        && date.get_milliseconds() == 0;
+    if !midnight {
+        return None;
+    }
+    let month = time::Month::try_from(u8::try_from(date.get_month() + 1).ok()?).ok()?;
+    let day = u8::try_from(date.get_date()).ok()?;
+    time::Date::from_calendar_date(date.get_full_year() as i32, month, day).ok()
 }
 
 /// The file's text, decoded by the browser (which knows Windows-1251 and every other legacy encoding).
@@ -346,6 +393,19 @@ fn field_label(field: Field) -> &'static str {
         Field::Postcode => t_string!(i18n, io.f_postcode),
         Field::Country => t_string!(i18n, io.f_country),
         Field::Kind => t_string!(i18n, io.f_kind),
+        Field::Extra(extra) => extra_label(i18n, extra),
+    }
+}
+
+/// A fact without a field of its own, as its line in the notes says it.
+fn extra_label(i18n: I18nContext<Locale>, extra: Extra) -> &'static str {
+    match extra {
+        Extra::MiddleName => t_string!(i18n, io.f_middle_name),
+        Extra::Prefix => t_string!(i18n, io.f_name_prefix),
+        Extra::Suffix => t_string!(i18n, io.f_name_suffix),
+        Extra::Nickname => t_string!(i18n, io.f_nickname),
+        Extra::Birthday => t_string!(i18n, io.f_birthday),
+        Extra::Anniversary => t_string!(i18n, io.f_anniversary),
     }
 }
 
@@ -386,7 +446,7 @@ fn Export() -> impl IntoView {
                         tasks.sort_by_key(|(_, task)| {
                             (task.due.is_none(), task.due, task.created_at)
                         });
-                        let text = interchange::tasks_ics(&tasks, local::now());
+                        let text = interchange::tasks_ics(&tasks, local::now(), &local_whole_day);
                         let name = format!("rapport-tasks-{day}.ics");
                         error.set(download(&name, "text/calendar;charset=utf-8", &text).err());
                     }

@@ -9,8 +9,15 @@ use time::OffsetDateTime;
 use crate::ids::{TaskId, Timestamp};
 use crate::model::Task;
 
-/// The tasks (archived ones left out) as one `.ics` calendar; `now` stamps it (`DTSTAMP`).
-pub fn tasks_ics(tasks: &[(TaskId, Task)], now: Timestamp) -> String {
+/// The tasks (archived ones left out) as one `.ics` calendar; `now` stamps it (`DTSTAMP`). A task is
+/// due on a day (the app stores the local midnight starting it): `whole_day` names that day in the
+/// exporting device's time zone, and it is written as a date (`DUE;VALUE=DATE`), which a calendar
+/// shows on that day wherever it is; a due moment that is not a whole day (`None`) is written in UTC.
+pub fn tasks_ics(
+    tasks: &[(TaskId, Task)],
+    now: Timestamp,
+    whole_day: &dyn Fn(Timestamp) -> Option<time::Date>,
+) -> String {
     let mut out = String::new();
     line(&mut out, "BEGIN:VCALENDAR");
     line(&mut out, "VERSION:2.0");
@@ -21,8 +28,18 @@ pub fn tasks_ics(tasks: &[(TaskId, Task)], now: Timestamp) -> String {
         line(&mut out, &format!("DTSTAMP:{}", utc(now)));
         line(&mut out, &format!("CREATED:{}", utc(task.created_at)));
         line(&mut out, &format!("SUMMARY:{}", escape(&task.title)));
-        if let Some(due) = task.due {
-            line(&mut out, &format!("DUE:{}", utc(due)));
+        match task.due.map(|due| (due, whole_day(due))) {
+            Some((_, Some(day))) => line(
+                &mut out,
+                &format!(
+                    "DUE;VALUE=DATE:{:04}{:02}{:02}",
+                    day.year(),
+                    u8::from(day.month()),
+                    day.day()
+                ),
+            ),
+            Some((due, None)) => line(&mut out, &format!("DUE:{}", utc(due))),
+            None => {}
         }
         match task.done_at {
             Some(done) => {
@@ -115,6 +132,7 @@ mod tests {
                 (TaskId::from_bytes([3; 16]), gone),
             ],
             Timestamp(1_795_200_000_000),
+            &|_| None,
         );
         assert!(ics.starts_with("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"));
         assert_eq!(ics.matches("BEGIN:VTODO").count(), 2, "archived left out");
@@ -127,5 +145,32 @@ mod tests {
             unfolded.contains(&format!("SUMMARY:{}", long.replace(',', "\\,").replace(';', "\\;"))),
             "{unfolded}"
         );
+    }
+
+    /// A task due 10 December, set in Berlin (its local midnight is 9 December 23:00 UTC), is due on
+    /// 10 December in any calendar: a date, not a moment that falls on the 9th in the Americas.
+    #[test]
+    fn a_task_due_on_a_day_is_due_on_that_day_everywhere() {
+        let midnight_in_berlin = Timestamp(1_796_857_200_000); // 2026-12-09T23:00:00Z
+        let task = Task {
+            title: "Call Anna".into(),
+            due: Some(midnight_in_berlin),
+            assignee: None,
+            links: Vec::new(),
+            done_at: None,
+            recurrence: None,
+            snoozed_until: None,
+            created_at: Timestamp(0),
+            archived: false,
+        };
+        let berlin = time::UtcOffset::from_hms(1, 0, 0).unwrap();
+        let whole_day = |at: Timestamp| {
+            let local = OffsetDateTime::from_unix_timestamp_nanos(i128::from(at.0) * 1_000_000)
+                .ok()?
+                .to_offset(berlin);
+            (local.time() == time::Time::MIDNIGHT).then(|| local.date())
+        };
+        let ics = tasks_ics(&[(TaskId::from_bytes([1; 16]), task)], Timestamp(0), &whole_day);
+        assert!(ics.contains("DUE;VALUE=DATE:20261210\r\n"), "{ics}");
     }
 }

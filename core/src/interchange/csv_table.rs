@@ -2,7 +2,7 @@
 //! fields spanning lines, UTF-8 or Windows-1251; headers of Google Contacts and Outlook (English and
 //! Russian) recognised, every column's meaning adjustable before the import.
 
-use super::{Candidate, Skipped};
+use super::{Candidate, Extra, Skipped, point};
 use crate::model::PartyKind;
 
 /// What a column holds.
@@ -26,10 +26,12 @@ pub enum Field {
     Country,
     /// "Person" or "Organisation" (Rapport's own export).
     Kind,
+    /// A fact without a field of its own, kept as a labelled line of the notes.
+    Extra(Extra),
 }
 
 impl Field {
-    pub const ALL: [Field; 17] = [
+    pub const ALL: [Field; 23] = [
         Field::Ignore,
         Field::Name,
         Field::GivenName,
@@ -47,6 +49,12 @@ impl Field {
         Field::Postcode,
         Field::Country,
         Field::Kind,
+        Field::Extra(Extra::MiddleName),
+        Field::Extra(Extra::Prefix),
+        Field::Extra(Extra::Suffix),
+        Field::Extra(Extra::Nickname),
+        Field::Extra(Extra::Birthday),
+        Field::Extra(Extra::Anniversary),
     ];
 
     /// A stable key (for a form's `<select>`).
@@ -69,6 +77,12 @@ impl Field {
             Field::Postcode => "postcode",
             Field::Country => "country",
             Field::Kind => "kind",
+            Field::Extra(Extra::MiddleName) => "middle-name",
+            Field::Extra(Extra::Prefix) => "name-prefix",
+            Field::Extra(Extra::Suffix) => "name-suffix",
+            Field::Extra(Extra::Nickname) => "nickname",
+            Field::Extra(Extra::Birthday) => "birthday",
+            Field::Extra(Extra::Anniversary) => "anniversary",
         }
     }
 
@@ -157,8 +171,10 @@ fn unguarded(cell: &str) -> &str {
 }
 
 /// What a header most likely means. Knows Google Contacts ("Given Name", "E-mail 1 - Value",
-/// "Organization 1 - Name"), Outlook ("First Name", "E-mail Address", "Mobile Phone", "Company"), their
-/// Russian versions, and Rapport's own export.
+/// "Organization 1 - Name", "Address 1 - Country"), Outlook ("First Name", "Title" — a name prefix —,
+/// "E-mail Address", "Mobile Phone", "Company", "Business Country/Region"), their Russian versions, and
+/// Rapport's own export. Phonetic and Japanese reading ("Yomi") columns, telex and fax are not what
+/// their words suggest, and are left out.
 pub fn guess_field(header: &str) -> Field {
     let h = header.trim().to_lowercase();
     let has = |words: &[&str]| words.iter().any(|w| h.contains(w));
@@ -166,11 +182,14 @@ pub fn guess_field(header: &str) -> Field {
     if h.ends_with("- type") || h.ends_with("- label") || h.ends_with("тип") {
         return Field::Ignore;
     }
+    if has(&["phonetic", "yomi", "telex", "fax", "факс", "pager", "пейджер"]) {
+        return Field::Ignore;
+    }
     if has(&["e-mail", "email", "mail", "почт"]) && !has(&["display"]) {
         return Field::Email;
     }
-    if has(&["phone", "mobile", "телефон", "tel", "fax"]) && !has(&["type"]) {
-        return if has(&["fax", "факс"]) { Field::Ignore } else { Field::Phone };
+    if has(&["phone", "mobile", "телефон", "tel"]) && !has(&["type"]) {
+        return Field::Phone;
     }
     match h.as_str() {
         "name"
@@ -184,11 +203,22 @@ pub fn guess_field(header: &str) -> Field {
         }
         "first name" | "given name" | "имя" => return Field::GivenName,
         "last name" | "family name" | "surname" | "фамилия" => return Field::FamilyName,
+        "middle name" | "additional name" | "отчество" => {
+            return Field::Extra(Extra::MiddleName);
+        }
+        // Outlook's "Title" is Mr., Dr. — its job title is "Job Title".
+        "title" | "name prefix" | "обращение" => return Field::Extra(Extra::Prefix),
+        "suffix" | "name suffix" | "суффикс" => return Field::Extra(Extra::Suffix),
+        "nickname" | "прозвище" => return Field::Extra(Extra::Nickname),
+        "birthday" | "день рождения" | "дата рождения" => {
+            return Field::Extra(Extra::Birthday);
+        }
+        "anniversary" | "годовщина" => return Field::Extra(Extra::Anniversary),
         "kind" | "type" => return Field::Kind,
         _ => {}
     }
     if has(&["organization", "organisation", "company", "организац", "компани", "account name"])
-        && !has(&["title", "department", "phone", "должн"])
+        && !has(&["title", "department", "phone", "должн", "отдел"])
     {
         return Field::Organisation;
     }
@@ -209,6 +239,10 @@ pub fn guess_field(header: &str) -> Field {
     if has(&["postal code", "postcode", "zip", "индекс"]) {
         return Field::Postcode;
     }
+    // Before regions: Outlook's "Business Country/Region" is a country.
+    if has(&["country", "страна"]) {
+        return Field::Country;
+    }
     if has(&["street", "улица", "адрес"]) && !has(&["po box"]) {
         return Field::Street;
     }
@@ -218,26 +252,111 @@ pub fn guess_field(header: &str) -> Field {
     if has(&["region", "state", "province", "область", "регион"]) {
         return Field::Region;
     }
-    if has(&["country", "страна"]) {
-        return Field::Country;
-    }
     Field::Ignore
 }
 
-/// Turns rows into candidates by the chosen meaning of each column; several email or phone columns
-/// all count, tags may be separated by `;`, `,` or Google's ` ::: `.
+/// The kind of an email, phone, address or website column as its header says it: Outlook's "Home
+/// Phone", "Business Street", "Mobile Phone"; Google's numbered columns say it in a column of their
+/// own (see [`candidates_from_table`]).
+fn label_in_header(header: &str) -> Option<&'static str> {
+    let h = header.to_lowercase();
+    let has = |words: &[&str]| words.iter().any(|w| h.contains(w));
+    if has(&["mobile", "cell", "мобильн", "сотов"]) {
+        Some("mobile")
+    } else if has(&["home", "personal", "домашн", "личн"]) {
+        Some("home")
+    } else if has(&["business", "work", "company", "рабоч", "служебн"]) {
+        Some("work")
+    } else if has(&["other", "друг"]) {
+        Some("other")
+    } else {
+        None
+    }
+}
+
+/// Which address a column belongs to: Google numbers them ("Address 2 - City"), Outlook names them
+/// ("Home City", "Business Street").
+fn address_group(header: &str) -> String {
+    let h = header.to_lowercase();
+    if let Some(rest) = h.strip_prefix("address ") {
+        return rest.split(" - ").next().unwrap_or_default().trim().to_owned();
+    }
+    label_in_header(header).unwrap_or_default().to_owned()
+}
+
+/// Google's label for the value column at `index`: the "… - Label" (or "- Type") column just before it
+/// with the same start ("Phone 1 - Label" for "Phone 1 - Value").
+fn label_column(headers: &[String], index: usize) -> Option<usize> {
+    let header = headers.get(index)?.to_lowercase();
+    let stem = header.strip_suffix(" - value").or_else(|| header.strip_suffix(" - formatted"))?;
+    headers.iter().position(|h| {
+        let h = h.to_lowercase();
+        h == format!("{stem} - label") || h == format!("{stem} - type")
+    })
+}
+
+/// A label as Google or Outlook writes it ("* Mobile", "Work", "Мобильный") in Rapport's words.
+fn normalise_label(label: &str) -> String {
+    let label = label.trim().trim_start_matches('*').trim();
+    match label_in_header(label) {
+        Some(known) => known.to_owned(),
+        None if label.is_empty() => "work".to_owned(),
+        None => label.to_lowercase(),
+    }
+}
+
+/// Columns with values that the mapping leaves out (not counting Google's label columns, which label
+/// the values next to them): what the import report lists, so nothing is dropped silently.
+pub fn left_out_columns(table: &Table, mapping: &[Field]) -> Vec<String> {
+    let mapped = |i: usize| mapping.get(i).is_some_and(|f| *f != Field::Ignore);
+    // "Phone 1 - Label" labels "Phone 1 - Value", "Address 1 - Label" every "Address 1 - …".
+    let labels_a_mapped_column = |header: &str| {
+        let header = header.to_lowercase();
+        let Some(stem) = header.strip_suffix(" - label").or_else(|| header.strip_suffix(" - type"))
+        else {
+            return false;
+        };
+        let prefix = format!("{stem} - ");
+        table.headers.iter().enumerate().any(|(i, h)| {
+            let h = h.to_lowercase();
+            mapped(i) && h.starts_with(&prefix) && h != header
+        })
+    };
+    table
+        .headers
+        .iter()
+        .enumerate()
+        .filter(|(i, header)| !mapped(*i) && !labels_a_mapped_column(header))
+        .filter(|(i, _)| {
+            table.rows.iter().any(|(_, row)| row.get(*i).is_some_and(|v| !v.trim().is_empty()))
+        })
+        .map(|(_, header)| header.clone())
+        .collect()
+}
+
+/// Turns rows into candidates by the chosen meaning of each column; several email, phone, website and
+/// address columns all count, each with its kind (from Google's label column beside it or from an
+/// Outlook header); tags may be separated by `;`, `,` or Google's ` ::: `.
 pub fn candidates_from_table(table: &Table, mapping: &[Field]) -> Vec<Result<Candidate, Skipped>> {
+    let labels: Vec<Option<usize>> =
+        (0..table.headers.len()).map(|i| label_column(&table.headers, i)).collect();
+    let groups: Vec<String> = table.headers.iter().map(|h| address_group(h)).collect();
     table
         .rows
         .iter()
         .map(|(line, row)| {
             let mut candidate = Candidate { source: *line, ..Candidate::default() };
-            let mut address_used = false;
-            for (value, field) in row.iter().zip(mapping) {
+            let mut addresses: Vec<(String, crate::model::Address)> = Vec::new();
+            for (index, (value, field)) in row.iter().zip(mapping).enumerate() {
                 let value = value.trim();
                 if value.is_empty() {
                     continue;
                 }
+                let header = &table.headers[index];
+                let label = || match labels[index].and_then(|l| row.get(l)) {
+                    Some(given) if !given.trim().is_empty() => normalise_label(given),
+                    _ => label_in_header(header).unwrap_or("work").to_owned(),
+                };
                 let append = |target: &mut String| {
                     if !target.is_empty() {
                         target.push(' ');
@@ -251,8 +370,20 @@ pub fn candidates_from_table(table: &Table, mapping: &[Field]) -> Vec<Result<Can
                     Field::FamilyName => append(&mut candidate.family_name),
                     Field::Organisation => append(&mut candidate.organisation),
                     Field::JobTitle => append(&mut candidate.job_title),
-                    Field::Email => candidate.emails.extend(split_multi(value)),
-                    Field::Phone => candidate.phones.extend(split_multi(value)),
+                    Field::Email => {
+                        let label = label();
+                        candidate.emails.extend(split_multi(value).map(|v| point(&label, v)));
+                    }
+                    Field::Phone => {
+                        let label = label();
+                        candidate.phones.extend(split_multi(value).map(|v| point(&label, v)));
+                    }
+                    Field::Website => {
+                        let label =
+                            if labels[index].is_some() { label() } else { "website".into() };
+                        candidate.links.extend(split_multi(value).map(|v| point(&label, v)));
+                    }
+                    Field::Extra(extra) => candidate.extras.push((*extra, value.to_owned())),
                     Field::Tags => candidate.tags.extend(
                         value
                             .split(":::")
@@ -267,18 +398,22 @@ pub fn candidates_from_table(table: &Table, mapping: &[Field]) -> Vec<Result<Can
                         }
                         candidate.notes.push_str(value);
                     }
-                    Field::Website => {
-                        if candidate.website.is_empty() {
-                            candidate.website = value.to_owned();
-                        }
-                    }
                     Field::Street
                     | Field::City
                     | Field::Region
                     | Field::Postcode
                     | Field::Country => {
-                        address_used = true;
-                        let address = &mut candidate.address;
+                        let group = &groups[index];
+                        let at = match addresses.iter().position(|(g, _)| g == group) {
+                            Some(at) => at,
+                            None => {
+                                let label = label_in_header(header).unwrap_or("work").to_owned();
+                                let address = crate::model::Address { label, ..Default::default() };
+                                addresses.push((group.clone(), address));
+                                addresses.len() - 1
+                            }
+                        };
+                        let address = &mut addresses[at].1;
                         let target = match field {
                             Field::Street => &mut address.street,
                             Field::City => &mut address.city,
@@ -286,9 +421,10 @@ pub fn candidates_from_table(table: &Table, mapping: &[Field]) -> Vec<Result<Can
                             Field::Postcode => &mut address.postcode,
                             _ => &mut address.country,
                         };
-                        if target.is_empty() {
-                            *target = value.to_owned();
+                        if !target.is_empty() {
+                            target.push_str(", ");
                         }
+                        target.push_str(value);
                     }
                     Field::Kind => {
                         let lower = value.to_lowercase();
@@ -301,9 +437,21 @@ pub fn candidates_from_table(table: &Table, mapping: &[Field]) -> Vec<Result<Can
                     }
                 }
             }
-            if address_used {
-                candidate.address.label = "work".into();
+            // Google's "Address 1 - Label" names the address it belongs to.
+            for (group, address) in &mut addresses {
+                let label = table.headers.iter().enumerate().find_map(|(i, h)| {
+                    let h = h.to_lowercase();
+                    (h == format!("address {group} - label")
+                        || h == format!("address {group} - type"))
+                    .then(|| row.get(i))
+                    .flatten()
+                    .filter(|v| !v.trim().is_empty())
+                });
+                if let Some(label) = label {
+                    address.label = normalise_label(label);
+                }
             }
+            candidate.addresses = addresses.into_iter().map(|(_, address)| address).collect();
             Ok(candidate)
         })
         .collect()
@@ -353,9 +501,13 @@ mod tests {
         let ivan = &plan.new[0];
         assert_eq!(ivan.name, "Иван Петров");
         assert_eq!(ivan.organisation, "ООО Ромашка");
-        assert_eq!(ivan.phones, ["+7 495 123-45-67"]);
-        let party = ivan.to_party(crate::ids::Timestamp(0));
-        assert_eq!(party.notes.as_str(), "Постоянный клиент\nООО Ромашка");
+        assert_eq!(ivan.phones, [point("mobile", "+7 495 123-45-67")]);
+        let party = ivan.to_party(crate::ids::Timestamp(0), &|extra| extra.english().into());
+        assert_eq!(
+            party.notes.as_str(),
+            "Постоянный клиент",
+            "the organisation is a link, not a note"
+        );
     }
 
     #[test]
@@ -382,7 +534,7 @@ mod tests {
             fields,
             [
                 Field::GivenName,
-                Field::Ignore,
+                Field::Extra(Extra::MiddleName),
                 Field::FamilyName,
                 Field::Organisation,
                 Field::JobTitle,
@@ -429,8 +581,96 @@ mod tests {
         let mapping: Vec<Field> = table.headers.iter().map(|h| guess_field(h)).collect();
         let candidates = candidates_from_table(&table, &mapping);
         let anna = candidates[0].as_ref().unwrap();
-        assert_eq!(anna.emails, ["anna@a.de", "anna@b.de"]);
+        assert_eq!(anna.emails, [point("work", "anna@a.de"), point("work", "anna@b.de")]);
         assert_eq!(anna.tags, ["VIP", "Fair 2026"]);
+    }
+
+    #[test]
+    fn outlook_headers_mean_what_outlook_means() {
+        let headers = [
+            "Title",
+            "First Name",
+            "Middle Name",
+            "Last Name",
+            "Suffix",
+            "Company",
+            "Job Title",
+            "Business Street",
+            "Business City",
+            "Business Country/Region",
+            "Home Street",
+            "Home City",
+            "Home Country/Region",
+            "Mobile Phone",
+            "Home Phone",
+            "Telex",
+            "Company Yomi",
+            "Phonetic First Name",
+            "Birthday",
+            "Web Page",
+        ];
+        let fields: Vec<Field> = headers.iter().map(|h| guess_field(h)).collect();
+        assert_eq!(
+            fields,
+            [
+                Field::Extra(Extra::Prefix),
+                Field::GivenName,
+                Field::Extra(Extra::MiddleName),
+                Field::FamilyName,
+                Field::Extra(Extra::Suffix),
+                Field::Organisation,
+                Field::JobTitle,
+                Field::Street,
+                Field::City,
+                Field::Country,
+                Field::Street,
+                Field::City,
+                Field::Country,
+                Field::Phone,
+                Field::Phone,
+                Field::Ignore,
+                Field::Ignore,
+                Field::Ignore,
+                Field::Extra(Extra::Birthday),
+                Field::Website,
+            ]
+        );
+        let row = "Dr.,Anna,Maria,Weber,Jr.,Nordwind GmbH,Buyer,Hafenstr. 1,Hamburg,Germany,Elbweg 2,Altona,Germany,+49 170 1,+49 40 2,123,ノルドヴィント,アンナ,1980-05-17,https://nordwind.example";
+        let table = read_table(&format!("{}\n{row}\n", headers.join(","))).unwrap();
+        let candidates = candidates_from_table(&table, &fields);
+        let anna = candidates[0].as_ref().unwrap();
+        assert_eq!(anna.phones, [point("mobile", "+49 170 1"), point("home", "+49 40 2")]);
+        assert_eq!(anna.addresses.len(), 2);
+        assert_eq!(
+            (anna.addresses[0].label.as_str(), anna.addresses[0].city.as_str()),
+            ("work", "Hamburg")
+        );
+        assert_eq!(
+            (anna.addresses[1].label.as_str(), anna.addresses[1].country.as_str()),
+            ("home", "Germany")
+        );
+        assert_eq!(anna.extras[0], (Extra::Prefix, "Dr.".to_owned()));
+        assert_eq!(
+            left_out_columns(&table, &fields),
+            ["Telex", "Company Yomi", "Phonetic First Name"],
+            "the report names what was left out"
+        );
+    }
+
+    #[test]
+    fn google_labels_go_with_their_values() {
+        let file = "First Name,E-mail 1 - Label,E-mail 1 - Value,E-mail 2 - Label,E-mail 2 - Value,Phone 1 - Label,Phone 1 - Value,Address 1 - Label,Address 1 - City,Address 2 - Label,Address 2 - City,Website 1 - Label,Website 1 - Value\nAnna,* Work,anna@firma.de,Home,anna@mail.de,Mobile,+49 170 1,Home,Hamburg,Work,Berlin,Profile,https://x.example/anna\n";
+        let table = read_table(file).unwrap();
+        let fields: Vec<Field> = table.headers.iter().map(|h| guess_field(h)).collect();
+        let candidates = candidates_from_table(&table, &fields);
+        let anna = candidates[0].as_ref().unwrap();
+        assert_eq!(anna.emails, [point("work", "anna@firma.de"), point("home", "anna@mail.de")]);
+        assert_eq!(anna.phones, [point("mobile", "+49 170 1")]);
+        let addresses: Vec<(&str, &str)> =
+            anna.addresses.iter().map(|a| (a.label.as_str(), a.city.as_str())).collect();
+        assert_eq!(addresses, [("home", "Hamburg"), ("work", "Berlin")]);
+        assert_eq!(anna.links, [point("profile", "https://x.example/anna")]);
+        assert!(left_out_columns(&table, &fields).is_empty(), "labels are used, not left out");
     }
 
     #[test]

@@ -7,11 +7,13 @@ use vcard::tree::line::VcardLine;
 use crate::ids::PartyId;
 use crate::model::{Party, PartyKind};
 
-const HEADERS: [&str; 14] = [
+const HEADERS: [&str; 18] = [
     "Name",
     "Kind",
     "Given Name",
     "Family Name",
+    "Organization Name",
+    "Organization Title",
     "E-mail 1",
     "E-mail 2",
     "Phone 1",
@@ -21,8 +23,23 @@ const HEADERS: [&str; 14] = [
     "Website",
     "Street",
     "City",
+    "Region",
+    "Postal Code",
     "Country",
 ];
+
+/// The organisation a person works at (the first such link to a record in `parties`) and the title.
+fn works_at<'p>(party: &'p Party, parties: &'p [(PartyId, Party)]) -> (&'p str, &'p str) {
+    party
+        .relations
+        .values()
+        .filter(|link| link.kind == crate::model::LinkKind::WorksAt)
+        .find_map(|link| {
+            let (_, org) = parties.iter().find(|(id, _)| *id == link.to)?;
+            Some((org.name.as_str(), link.title.as_str()))
+        })
+        .unwrap_or_default()
+}
 
 fn kind_name(kind: PartyKind) -> &'static str {
     match kind {
@@ -52,11 +69,14 @@ pub fn parties_csv(parties: &[(PartyId, Party)]) -> String {
         let tags: Vec<&str> =
             party.tags.iter().filter(|(_, on)| **on).map(|(tag, _)| tag.as_str()).collect();
         let address = party.addresses.first().cloned().unwrap_or_default();
+        let (organisation, title) = works_at(party, parties);
         let cells = [
             party.name.as_str(),
             kind_name(party.kind),
             &party.given_name,
             &party.family_name,
+            organisation,
+            title,
             &nth(&party.emails, 0),
             &nth(&party.emails, 1),
             &nth(&party.phones, 0),
@@ -66,6 +86,8 @@ pub fn parties_csv(parties: &[(PartyId, Party)]) -> String {
             party.links.first().map(|l| l.value.as_str()).unwrap_or_default(),
             &address.street,
             &address.city,
+            &address.region,
+            &address.postcode,
             &address.country,
         ];
         let _ = writer.write_record(cells.map(|cell| spreadsheet_safe(cell).into_owned()));
@@ -102,6 +124,21 @@ fn plain_number(cell: &str) -> bool {
         && rest.chars().all(|c| c.is_ascii_digit() || " ()-./".contains(c))
 }
 
+/// `line` with a `TYPE` of `label` ("work", "home", "cell"), when the label is one word a vCard
+/// reader can take.
+fn typed<'a>(mut line: VcardLine<'a>, label: &str) -> VcardLine<'a> {
+    let word = label.trim().to_ascii_lowercase();
+    if !word.is_empty() && word.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        use vcard::tree::leaf::VcardLeaf;
+        line.params.push(vcard::tree::param::node::VcardParamNode {
+            name: VcardLeaf("TYPE".into()),
+            values: vec![VcardLeaf(word.into())],
+            escaper: vcard::tree::codec::mode::VcardEscaper::V4_0,
+        });
+    }
+    line
+}
+
 /// A property line holding `value`, escaped (a comma, semicolon or line break in a note stays text).
 fn text_line(name: &'static str, value: impl AsRef<str>) -> VcardLine<'static> {
     let mut line = VcardLine::text(name, "");
@@ -129,11 +166,35 @@ pub fn parties_vcard(parties: &[(PartyId, Party)]) -> String {
             }
             card.props.push(n);
         }
+        let (organisation, title) = works_at(party, parties);
+        if !organisation.is_empty() {
+            card.props.push(text_line("ORG", organisation));
+        }
+        if !title.is_empty() {
+            card.props.push(text_line("TITLE", title));
+        }
         for email in &party.emails {
-            card.props.push(text_line("EMAIL", &email.value));
+            card.props.push(typed(text_line("EMAIL", &email.value), &email.label));
         }
         for phone in &party.phones {
-            card.props.push(text_line("TEL", &phone.value));
+            let label = if phone.label == "mobile" { "cell" } else { phone.label.as_str() };
+            card.props.push(typed(text_line("TEL", &phone.value), label));
+        }
+        for address in &party.addresses {
+            let mut adr = VcardLine::text("ADR", "");
+            let parts = [
+                "",
+                "",
+                &address.street,
+                &address.city,
+                &address.region,
+                &address.postcode,
+                &address.country,
+            ];
+            for (i, part) in parts.into_iter().enumerate() {
+                adr.value.set_component(i, &[part]);
+            }
+            card.props.push(typed(adr, &address.label));
         }
         let tags: Vec<&str> =
             party.tags.iter().filter(|(_, on)| **on).map(|(tag, _)| tag.as_str()).collect();
@@ -145,7 +206,7 @@ pub fn parties_vcard(parties: &[(PartyId, Party)]) -> String {
         if !party.notes.as_str().is_empty() {
             card.props.push(text_line("NOTE", party.notes.as_str()));
         }
-        if let Some(link) = party.links.first() {
+        for link in &party.links {
             card.props.push(text_line("URL", &link.value));
         }
         out.extend(card.to_bytes());
@@ -205,11 +266,11 @@ mod tests {
         (
             candidate.name.clone(),
             candidate.kind,
-            candidate.emails.clone(),
-            candidate.phones.clone(),
+            candidate.emails.iter().map(|e| e.value.clone()).collect(),
+            candidate.phones.iter().map(|p| p.value.clone()).collect(),
             tags,
             candidate.notes.clone(),
-            candidate.website.clone(),
+            candidate.links.first().map(|l| l.value.clone()).unwrap_or_default(),
         )
     }
 
@@ -288,7 +349,7 @@ mod tests {
         );
         let back = back[0].as_ref().unwrap();
         assert_eq!(back.name, typed[0]);
-        assert_eq!(back.phones[0], typed[1]);
+        assert_eq!(back.phones[0].value, typed[1]);
         assert_eq!((back.given_name.as_str(), back.family_name.as_str()), (typed[6], typed[7]));
         assert_eq!(back.notes, typed.join(" | "));
     }
@@ -310,5 +371,76 @@ mod tests {
         let plan = dedupe(read_vcards(&vcf), KnownParties::default());
         assert!(plan.skipped.is_empty() && plan.duplicates.is_empty(), "{plan:?}");
         assert_eq!(plan.new.iter().map(essentials).collect::<Vec<_>>(), expected());
+    }
+
+    /// Export → import keeps who works where (and as what), each email's and phone's kind (vCard) and
+    /// every address.
+    #[test]
+    fn a_round_trip_keeps_organisations_titles_kinds_and_addresses() {
+        use crate::ids::LinkId;
+        use crate::ids::tests::CountingSource;
+        use crate::interchange::records_to_write;
+        use crate::model::{Address, LinkKind, PartyLink};
+        let org_id = PartyId::from_bytes([7; 16]);
+        let org = Party {
+            kind: PartyKind::Organisation,
+            name: "Nordwind GmbH".into(),
+            ..Party::default()
+        };
+        let address = |label: &str, city: &str| Address {
+            label: label.into(),
+            street: "Hafenstr. 1".into(),
+            city: city.into(),
+            region: "HH".into(),
+            postcode: "20457".into(),
+            country: "Germany".into(),
+        };
+        let mut anna = Party {
+            name: "Anna Weber".into(),
+            given_name: "Anna".into(),
+            family_name: "Weber".into(),
+            emails: vec![
+                ContactPoint { label: "work".into(), value: "anna@nordwind.de".into() },
+                ContactPoint { label: "home".into(), value: "anna@mail.de".into() },
+            ],
+            phones: vec![ContactPoint { label: "mobile".into(), value: "+49 170 1".into() }],
+            addresses: vec![address("work", "Hamburg"), address("home", "Altona")],
+            ..Party::default()
+        };
+        anna.link(
+            LinkId::from_bytes([1; 16]),
+            PartyLink { to: org_id, kind: LinkKind::WorksAt, title: "Buyer".into() },
+        );
+        let parties = vec![(org_id, org), (PartyId::from_bytes([8; 16]), anna.clone())];
+        let back_from = |plan: &crate::interchange::ImportPlan| {
+            let records =
+                records_to_write(plan, [], Timestamp(0), &mut CountingSource::default(), &|e| {
+                    e.english().into()
+                });
+            let (_, person) = records.iter().find(|(_, p)| p.name == "Anna Weber").unwrap().clone();
+            let link = person.relations.values().next().cloned().unwrap();
+            let (_, org) = records.iter().find(|(id, _)| *id == link.to).unwrap();
+            (person, org.name.clone(), link.title, records.len())
+        };
+
+        let vcf = parties_vcard(&parties);
+        let (person, org, title, count) =
+            back_from(&dedupe(read_vcards(&vcf), KnownParties::default()));
+        assert_eq!((org.as_str(), title.as_str(), count), ("Nordwind GmbH", "Buyer", 2), "{vcf}");
+        assert_eq!(person.emails, anna.emails);
+        assert_eq!(person.phones, anna.phones);
+        assert_eq!(person.addresses, anna.addresses);
+
+        let csv = parties_csv(&parties);
+        let table = read_table(&csv).unwrap();
+        let mapping: Vec<_> = table.headers.iter().map(|h| guess_field(h)).collect();
+        let plan = dedupe(candidates_from_table(&table, &mapping), KnownParties::default());
+        let (person, org, title, count) = back_from(&plan);
+        assert_eq!((org.as_str(), title.as_str(), count), ("Nordwind GmbH", "Buyer", 2), "{csv}");
+        assert_eq!(person.addresses[0], address("work", "Hamburg"));
+        assert_eq!(
+            person.emails.iter().map(|e| e.value.as_str()).collect::<Vec<_>>(),
+            ["anna@nordwind.de", "anna@mail.de"]
+        );
     }
 }

@@ -1,9 +1,12 @@
 //! vCard files (2.1, 3.0 and 4.0, one card or a whole address book) through `vcard-rs`, which resolves
-//! folding and escapes. Photos, keys and sounds are left out; a card that cannot be read is reported
-//! and the others still come in.
+//! folding, quoted-printable soft line breaks and escapes; quoted-printable values are decoded in their
+//! `CHARSET` here (vcard-rs would bring encoding_rs's tables into the app for it). Every email, phone,
+//! address and website comes in with its type; name parts, nickname, birthday and anniversary without a
+//! field of their own are kept as labelled lines of the notes. Photos, keys and sounds are left out; a
+//! card that cannot be read is reported and the others still come in.
 
-use super::{Candidate, SkipReason, Skipped};
-use crate::model::PartyKind;
+use super::{Candidate, Extra, SkipReason, Skipped, point};
+use crate::model::{Address, PartyKind};
 
 /// The cards of a vCard file as candidates (`source` is the card's position, from 1), and the cards
 /// that could not be read.
@@ -47,65 +50,167 @@ fn candidate(source: usize, card: &vcard::tree::cst::VcardCst<'_>) -> Candidate 
     for line in &card.props {
         // `item1.EMAIL` → `EMAIL`.
         let name = line.name.get().rsplit('.').next().unwrap_or_default().to_ascii_uppercase();
-        let binary = line.params.iter().any(|param| {
-            param.name.get().eq_ignore_ascii_case("ENCODING")
-                && param
-                    .values
-                    .iter()
-                    .any(|v| matches!(v.get().to_ascii_uppercase().as_str(), "B" | "BASE64"))
-        });
-        if binary {
+        let param_values = |wanted: &str| -> Vec<String> {
+            line.params
+                .iter()
+                .filter(|param| param.name.get().eq_ignore_ascii_case(wanted))
+                .flat_map(|param| param.values.iter().map(|v| v.get().to_ascii_uppercase()))
+                .collect()
+        };
+        if param_values("ENCODING").iter().any(|v| v == "B" || v == "BASE64") {
             continue;
         }
-        let value = || line.value.decode().trim().to_owned();
+        // vCard 2.1 writes types and the encoding as bare parameters: `TEL;CELL;QUOTED-PRINTABLE:`.
+        let bare: Vec<String> = line
+            .params
+            .iter()
+            .filter(|param| param.values.is_empty())
+            .map(|param| param.name.get().to_ascii_uppercase())
+            .collect();
+        let quoted_printable = bare.iter().any(|b| b == "QUOTED-PRINTABLE")
+            || param_values("ENCODING").iter().any(|v| v == "QUOTED-PRINTABLE");
+        let charset = param_values("CHARSET").into_iter().next();
+        let text = |raw: &str| -> String {
+            if quoted_printable {
+                let bytes = quoted_printable::decode(raw, quoted_printable::ParseMode::Robust)
+                    .unwrap_or_else(|_| raw.as_bytes().to_vec());
+                in_charset(&bytes, charset.as_deref()).trim().to_owned()
+            } else {
+                raw.trim().to_owned()
+            }
+        };
+        let value = || text(&line.value.decode());
+        let part = |i| text(&line.value.decode_component(i));
+        let mut types = param_values("TYPE");
+        types.extend(bare.iter().cloned());
+        let label = |fallback: &str| type_label(&types).unwrap_or(fallback).to_owned();
         match name.as_str() {
             "FN" => candidate.name = value(),
             "N" => {
-                candidate.family_name = line.value.decode_component(0).trim().to_owned();
-                candidate.given_name = line.value.decode_component(1).trim().to_owned();
+                candidate.family_name = part(0);
+                candidate.given_name = part(1);
+                for (index, extra) in
+                    [(2, Extra::MiddleName), (3, Extra::Prefix), (4, Extra::Suffix)]
+                {
+                    let found = part(index);
+                    if !found.is_empty() {
+                        candidate.extras.push((extra, found));
+                    }
+                }
             }
-            "ORG" => candidate.organisation = line.value.decode_component(0).trim().to_owned(),
+            "ORG" => candidate.organisation = part(0),
             "TITLE" => candidate.job_title = value(),
-            "EMAIL" => candidate.emails.push(value()),
+            "EMAIL" => candidate.emails.push(point(&label("work"), value())),
             "TEL" => {
                 // 4.0 may write `tel:+49…` as a URI.
-                let text = value();
-                candidate.phones.push(text.strip_prefix("tel:").unwrap_or(&text).to_owned());
+                let found = value();
+                let number = found.strip_prefix("tel:").unwrap_or(&found).to_owned();
+                candidate.phones.push(point(&label("work"), number));
             }
-            "NOTE" => candidate.notes = value(),
-            "URL" if candidate.website.is_empty() => candidate.website = value(),
-            "CATEGORIES" => candidate.tags.extend(
-                line.value
-                    .decode_list()
-                    .iter()
-                    .map(|t| t.trim().to_owned())
-                    .filter(|t| !t.is_empty()),
-            ),
+            "NOTE" => {
+                if !candidate.notes.is_empty() {
+                    candidate.notes.push('\n');
+                }
+                candidate.notes.push_str(&value());
+            }
+            "URL" => candidate.links.push(point(&label("website"), value())),
+            "NICKNAME" => candidate.extras.push((Extra::Nickname, value())),
+            "BDAY" => candidate.extras.push((Extra::Birthday, value())),
+            "ANNIVERSARY" | "X-ANNIVERSARY" => {
+                candidate.extras.push((Extra::Anniversary, value()));
+            }
+            "CATEGORIES" => candidate
+                .tags
+                .extend(line.value.decode_list().iter().map(|t| text(t)).filter(|t| !t.is_empty())),
             "KIND" if value().eq_ignore_ascii_case("org") => {
                 candidate.kind = PartyKind::Organisation
             }
             "X-ABSHOWAS" if value().eq_ignore_ascii_case("company") => {
                 candidate.kind = PartyKind::Organisation;
             }
-            "ADR" if candidate.address.street.is_empty() && candidate.address.city.is_empty() => {
-                let part = |i| line.value.decode_component(i).trim().to_owned();
-                candidate.address.label = "work".into();
-                candidate.address.street = part(2);
-                candidate.address.city = part(3);
-                candidate.address.region = part(4);
-                candidate.address.postcode = part(5);
-                candidate.address.country = part(6);
+            "ADR" => {
+                let address = Address {
+                    label: label("work"),
+                    // The post office box and extended address (suite, floor) belong to the street.
+                    street: [part(2), part(1), part(0)]
+                        .into_iter()
+                        .filter(|p| !p.is_empty())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    city: part(3),
+                    region: part(4),
+                    postcode: part(5),
+                    country: part(6),
+                };
+                if address != (Address { label: address.label.clone(), ..Address::default() }) {
+                    candidate.addresses.push(address);
+                }
             }
             _ => {}
         }
     }
-    candidate.emails.retain(|e| !e.is_empty());
-    candidate.phones.retain(|p| !p.is_empty());
+    candidate.emails.retain(|e| !e.value.is_empty());
+    candidate.phones.retain(|p| !p.value.is_empty());
+    candidate.links.retain(|l| !l.value.is_empty());
+    candidate.extras.retain(|(_, value)| !value.is_empty());
     // An organisation's card names the organisation in FN and ORG both.
     if candidate.kind == PartyKind::Organisation && candidate.organisation == candidate.name {
         candidate.organisation.clear();
     }
     candidate
+}
+
+/// Rapport's label for a vCard `TYPE` list (`CELL`, `HOME`, `WORK`, `FAX`…), if it names one.
+fn type_label(types: &[String]) -> Option<&'static str> {
+    let has = |wanted: &[&str]| types.iter().any(|t| wanted.contains(&t.as_str()));
+    if has(&["CELL", "MOBILE", "IPHONE"]) {
+        Some("mobile")
+    } else if has(&["FAX"]) {
+        Some("fax")
+    } else if has(&["HOME"]) {
+        Some("home")
+    } else if has(&["WORK"]) {
+        Some("work")
+    } else if has(&["OTHER"]) {
+        Some("other")
+    } else {
+        None
+    }
+}
+
+/// Bytes decoded from a quoted-printable value in its `CHARSET`: UTF-8 (the default), Latin-1, or
+/// Windows-1251, which Russian phones of the vCard 2.1 era wrote. Anything else is read as UTF-8,
+/// replacing what is not.
+fn in_charset(bytes: &[u8], charset: Option<&str>) -> String {
+    match charset.map(str::to_ascii_uppercase).as_deref() {
+        Some("ISO-8859-1" | "LATIN1" | "ISO8859-1" | "US-ASCII") => {
+            bytes.iter().map(|&b| char::from(b)).collect()
+        }
+        Some("WINDOWS-1251" | "CP1251" | "CP-1251") => {
+            bytes.iter().map(|&b| windows_1251(b)).collect()
+        }
+        _ => String::from_utf8_lossy(bytes).into_owned(),
+    }
+}
+
+/// One Windows-1251 byte as a character (WHATWG's table; the app otherwise leaves legacy encodings to
+/// the browser, but a quoted-printable value is decoded here, and this half-table is 128 characters).
+fn windows_1251(byte: u8) -> char {
+    const HIGH: [u16; 64] = [
+        0x0402, 0x0403, 0x201A, 0x0453, 0x201E, 0x2026, 0x2020, 0x2021, 0x20AC, 0x2030, 0x0409,
+        0x2039, 0x040A, 0x040C, 0x040B, 0x040F, 0x0452, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+        0x2013, 0x2014, 0x0098, 0x2122, 0x0459, 0x203A, 0x045A, 0x045C, 0x045B, 0x045F, 0x00A0,
+        0x040E, 0x045E, 0x0408, 0x00A4, 0x0490, 0x00A6, 0x00A7, 0x0401, 0x00A9, 0x0404, 0x00AB,
+        0x00AC, 0x00AD, 0x00AE, 0x0407, 0x00B0, 0x00B1, 0x0406, 0x0456, 0x0491, 0x00B5, 0x00B6,
+        0x00B7, 0x0451, 0x2116, 0x0454, 0x00BB, 0x0458, 0x0405, 0x0455, 0x0457,
+    ];
+    let code = match byte {
+        0x00..=0x7F => u32::from(byte),
+        0x80..=0xBF => u32::from(HIGH[usize::from(byte - 0x80)]),
+        // А (U+0410) to я (U+044F), in order.
+        _ => 0x0410 + u32::from(byte - 0xC0),
+    };
+    char::from_u32(code).unwrap_or('\u{FFFD}')
 }
 
 #[cfg(test)]
@@ -124,18 +229,70 @@ mod tests {
         assert_eq!((anna.given_name.as_str(), anna.family_name.as_str()), ("Anna", "Weber"));
         assert_eq!(anna.organisation, "Nordwind GmbH");
         assert_eq!(anna.job_title, "Buyer");
-        assert_eq!(anna.emails, ["anna@nordwind.de", "anna.weber@mail.de"]);
+        assert_eq!(
+            anna.emails,
+            [point("work", "anna@nordwind.de"), point("home", "anna.weber@mail.de")]
+        );
         assert_eq!(
             anna.phones,
-            ["+49 170 1234567", "+49 40 5550101"],
+            [point("mobile", "+49 170 1234567"), point("work", "+49 40 5550101")],
             "a folded line is one value"
         );
         assert_eq!(anna.notes, "Met at the fair, wants a quote\nfor 40 units");
         assert_eq!(anna.tags, ["VIP", "Fair 2026"]);
         let baltic = cards[1].as_ref().unwrap();
         assert_eq!(baltic.kind, PartyKind::Organisation);
-        assert_eq!(baltic.phones, ["+371-6700-1234"]);
-        assert_eq!(baltic.website, "https://baltic.example");
+        assert_eq!(baltic.phones, [point("work", "+371-6700-1234")]);
+        assert_eq!(baltic.links, [point("website", "https://baltic.example")]);
+    }
+
+    /// An old Android phone's export: vCard 2.1, names quoted-printable in UTF-8 with a soft line
+    /// break, types as bare parameters, name parts, a birthday and two addresses.
+    const ANDROID: &str = "BEGIN:VCARD\r\nVERSION:2.1\r\nN;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:=D0=9F=D0=B5=D1=82=D1=80=D0=BE=D0=B2;=D0=98=D0=B2=D0=B0=D0=BD;=D0=A1=D0=B5=D1=80=D0=B3=D0=B5=D0=B5=D0=B2=D0=B8=D1=87;Dr.;Jr.\r\nFN;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:=D0=98=D0=B2=D0=B0=D0=BD =D0=9F=D0=B5=D1=82=\r\n=D1=80=D0=BE=D0=B2\r\nTEL;CELL;PREF:+7 916 123-45-67\r\nTEL;HOME:+7 495 765-43-21\r\nEMAIL;HOME:ivan@example.ru\r\nORG;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:=D0=A0=D0=BE=D0=BC=D0=B0=D1=88=D0=BA=D0=B0\r\nTITLE:Buyer\r\nBDAY:1980-05-17\r\nADR;HOME;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:;;=D0=A2=D0=B2=D0=B5=D1=80=D1=81=D0=BA=D0=B0=D1=8F 1;=D0=9C=D0=BE=D1=81=D0=BA=D0=B2=D0=B0;;101000;=D0=A0=D0=BE=D1=81=D1=81=D0=B8=D1=8F\r\nADR;WORK:;Floor 3;Nevsky 10;Saint Petersburg;;191186;Russia\r\nNOTE;ENCODING=QUOTED-PRINTABLE;CHARSET=WINDOWS-1251:=CF=EE=F1=F2=EE=FF=ED=ED=FB=E9 =EA=EB=E8=E5=ED=F2\r\nEND:VCARD\r\n";
+
+    #[test]
+    fn an_android_2_1_card_in_quoted_printable_keeps_every_part() {
+        let cards = read_vcards(ANDROID);
+        let ivan = cards[0].as_ref().unwrap();
+        assert_eq!(ivan.name, "Иван Петров", "decoded across the soft line break");
+        assert_eq!((ivan.given_name.as_str(), ivan.family_name.as_str()), ("Иван", "Петров"));
+        assert_eq!(ivan.organisation, "Ромашка");
+        assert_eq!(ivan.job_title, "Buyer");
+        assert_eq!(
+            ivan.phones,
+            [point("mobile", "+7 916 123-45-67"), point("home", "+7 495 765-43-21")]
+        );
+        assert_eq!(ivan.emails, [point("home", "ivan@example.ru")]);
+        assert_eq!(
+            ivan.extras,
+            [
+                (Extra::MiddleName, "Сергеевич".to_owned()),
+                (Extra::Prefix, "Dr.".to_owned()),
+                (Extra::Suffix, "Jr.".to_owned()),
+                (Extra::Birthday, "1980-05-17".to_owned()),
+            ]
+        );
+        assert_eq!(ivan.addresses.len(), 2);
+        let home = &ivan.addresses[0];
+        assert_eq!(
+            (home.label.as_str(), home.street.as_str(), home.city.as_str()),
+            ("home", "Тверская 1", "Москва")
+        );
+        assert_eq!((home.postcode.as_str(), home.country.as_str()), ("101000", "Россия"));
+        let work = &ivan.addresses[1];
+        assert_eq!((work.label.as_str(), work.street.as_str()), ("work", "Nevsky 10, Floor 3"));
+        assert_eq!(ivan.notes, "Постоянный клиент", "quoted-printable in Windows-1251");
+        // Nothing quoted-printable is left anywhere.
+        assert!(!format!("{ivan:?}").contains("=D0"), "{ivan:?}");
+    }
+
+    #[test]
+    fn windows_1251_is_read_as_the_web_reads_it() {
+        for byte in 0..=255u8 {
+            let bytes = [byte];
+            let (expected, _) = encoding_rs::WINDOWS_1251.decode_without_bom_handling(&bytes);
+            assert_eq!(windows_1251(byte).to_string(), expected, "byte {byte:#x}");
+        }
     }
 
     #[test]
