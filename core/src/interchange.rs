@@ -92,16 +92,19 @@ pub enum Extra {
     Nickname,
     Birthday,
     Anniversary,
+    /// The department of the organisation a person works at.
+    Department,
 }
 
 impl Extra {
-    pub const ALL: [Extra; 6] = [
+    pub const ALL: [Extra; 7] = [
         Extra::MiddleName,
         Extra::Prefix,
         Extra::Suffix,
         Extra::Nickname,
         Extra::Birthday,
         Extra::Anniversary,
+        Extra::Department,
     ];
 
     /// The English label, for tests and for anyone reading a record without the app.
@@ -113,6 +116,7 @@ impl Extra {
             Extra::Nickname => "Nickname",
             Extra::Birthday => "Birthday",
             Extra::Anniversary => "Anniversary",
+            Extra::Department => "Department",
         }
     }
 }

@@ -145,7 +145,7 @@ async fn contacts_are_imported_with_a_report_and_exported_without_loss() {
         // An old Android phone's vCard 2.1: quoted-printable UTF-8 with a soft line break, the
         // middle name and birthday kept as lines of the notes, the organisation linked.
         AppShell::open(&other, "/import-export").await?;
-        choose_file(&other, &fixture("android-2.1.vcf")).await?;
+        choose_file(&other, &fixture("import/android-2.1.vcf")).await?;
         other.text_becomes("import-plan", "1 new · 0 already in Rapport · 0 skipped").await?;
         click(&other, "start-import").await?;
         other

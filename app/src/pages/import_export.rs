@@ -406,6 +406,7 @@ fn extra_label(i18n: I18nContext<Locale>, extra: Extra) -> &'static str {
         Extra::Nickname => t_string!(i18n, io.f_nickname),
         Extra::Birthday => t_string!(i18n, io.f_birthday),
         Extra::Anniversary => t_string!(i18n, io.f_anniversary),
+        Extra::Department => t_string!(i18n, io.f_department),
     }
 }
 

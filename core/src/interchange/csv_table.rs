@@ -31,7 +31,7 @@ pub enum Field {
 }
 
 impl Field {
-    pub const ALL: [Field; 23] = [
+    pub const ALL: [Field; 24] = [
         Field::Ignore,
         Field::Name,
         Field::GivenName,
@@ -55,6 +55,7 @@ impl Field {
         Field::Extra(Extra::Nickname),
         Field::Extra(Extra::Birthday),
         Field::Extra(Extra::Anniversary),
+        Field::Extra(Extra::Department),
     ];
 
     /// A stable key (for a form's `<select>`).
@@ -83,6 +84,7 @@ impl Field {
             Field::Extra(Extra::Nickname) => "nickname",
             Field::Extra(Extra::Birthday) => "birthday",
             Field::Extra(Extra::Anniversary) => "anniversary",
+            Field::Extra(Extra::Department) => "department",
         }
     }
 
@@ -182,13 +184,13 @@ pub fn guess_field(header: &str) -> Field {
     if h.ends_with("- type") || h.ends_with("- label") || h.ends_with("тип") {
         return Field::Ignore;
     }
-    if has(&["phonetic", "yomi", "telex", "fax", "факс", "pager", "пейджер"]) {
+    if has(&["phonetic", "yomi", "telex", "pager", "пейджер"]) {
         return Field::Ignore;
     }
     if has(&["e-mail", "email", "mail", "почт"]) && !has(&["display"]) {
         return Field::Email;
     }
-    if has(&["phone", "mobile", "телефон", "tel"]) && !has(&["type"]) {
+    if has(&["phone", "mobile", "телефон", "tel", "fax", "факс"]) && !has(&["type"]) {
         return Field::Phone;
     }
     match h.as_str() {
@@ -216,6 +218,9 @@ pub fn guess_field(header: &str) -> Field {
         "anniversary" | "годовщина" => return Field::Extra(Extra::Anniversary),
         "kind" | "type" => return Field::Kind,
         _ => {}
+    }
+    if has(&["department", "отдел", "подразделен"]) {
+        return Field::Extra(Extra::Department);
     }
     if has(&["organization", "organisation", "company", "организац", "компани", "account name"])
         && !has(&["title", "department", "phone", "должн", "отдел"])
@@ -261,7 +266,9 @@ pub fn guess_field(header: &str) -> Field {
 fn label_in_header(header: &str) -> Option<&'static str> {
     let h = header.to_lowercase();
     let has = |words: &[&str]| words.iter().any(|w| h.contains(w));
-    if has(&["mobile", "cell", "мобильн", "сотов"]) {
+    if has(&["fax", "факс"]) {
+        Some("fax")
+    } else if has(&["mobile", "cell", "мобильн", "сотов"]) {
         Some("mobile")
     } else if has(&["home", "personal", "домашн", "личн"]) {
         Some("home")
@@ -312,7 +319,11 @@ pub fn left_out_columns(table: &Table, mapping: &[Field]) -> Vec<String> {
     // "Phone 1 - Label" labels "Phone 1 - Value", "Address 1 - Label" every "Address 1 - …".
     let labels_a_mapped_column = |header: &str| {
         let header = header.to_lowercase();
-        let Some(stem) = header.strip_suffix(" - label").or_else(|| header.strip_suffix(" - type"))
+        let Some(stem) = header
+            .strip_suffix(" - label")
+            .or_else(|| header.strip_suffix(" - type"))
+            // Google's "Address 1 - Formatted" repeats the address's parts in one text.
+            .or_else(|| header.strip_suffix(" - formatted"))
         else {
             return false;
         };
@@ -569,7 +580,7 @@ mod tests {
                 Field::JobTitle,
                 Field::Email,
                 Field::Phone,
-                Field::Ignore
+                Field::Phone
             ]
         );
     }

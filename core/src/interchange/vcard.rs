@@ -98,7 +98,14 @@ fn candidate(source: usize, card: &vcard::tree::cst::VcardCst<'_>) -> Candidate 
                     }
                 }
             }
-            "ORG" => candidate.organisation = part(0),
+            "ORG" => {
+                candidate.organisation = part(0);
+                // `ORG:Company;Department;Unit`.
+                let units: Vec<String> = (1..4).map(part).filter(|p| !p.is_empty()).collect();
+                if !units.is_empty() {
+                    candidate.extras.push((Extra::Department, units.join(", ")));
+                }
+            }
             "TITLE" => candidate.job_title = value(),
             "EMAIL" => candidate.emails.push(point(&label("work"), value())),
             "TEL" => {
