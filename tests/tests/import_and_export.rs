@@ -147,6 +147,11 @@ async fn contacts_are_imported_with_a_report_and_exported_without_loss() {
         AppShell::open(&other, "/import-export").await?;
         choose_file(&other, &fixture("import/android-2.1.vcf")).await?;
         other.text_becomes("import-plan", "1 new · 0 already in Rapport · 0 skipped").await?;
+        // Shown before anything is written, decoded.
+        other
+            .text_becomes("import-preview-record", "Ольга СмирноваРомашка · olga.smirnova@example.ru · +7 916 555-12-34")
+            .await?;
+        other.screenshot("import-vcard-preview-390x844").await?;
         click(&other, "start-import").await?;
         other
             .text_becomes("import-summary", "android-2.1.vcf: 1 imported, 0 already in Rapport, 0 skipped.")

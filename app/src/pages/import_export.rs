@@ -221,6 +221,7 @@ fn Import() -> impl IntoView {
                 <p class="count" data-testid="import-plan">
                     {t_string!(i18n, io.plan, new = plan.new.len(), duplicates = plan.duplicates.len(), skipped = plan.skipped.len()).to_string()}
                 </p>
+                <Preview plan=plan.clone() />
                 <Problems unit=unit() plan=plan.clone() />
                 <button
                     type="button"
@@ -407,6 +408,46 @@ fn extra_label(i18n: I18nContext<Locale>, extra: Extra) -> &'static str {
         Extra::Birthday => t_string!(i18n, io.f_birthday),
         Extra::Anniversary => t_string!(i18n, io.f_anniversary),
         Extra::Department => t_string!(i18n, io.f_department),
+    }
+}
+
+/// The first records an import will create, as they will read: name, where they work, how to reach
+/// them — so a file read wrongly (a name still encoded, a column mapped to the wrong field) shows
+/// before anything is written.
+#[component]
+fn Preview(plan: ImportPlan) -> impl IntoView {
+    let i18n = use_i18n();
+    const SHOWN: usize = 5;
+    let more = plan.new.len().saturating_sub(SHOWN);
+    let rows: Vec<(String, String)> = plan
+        .new
+        .iter()
+        .take(SHOWN)
+        .map(|candidate| {
+            let works = match (candidate.job_title.trim(), candidate.organisation.trim()) {
+                ("", "") => String::new(),
+                (title, "") => title.to_owned(),
+                ("", org) => org.to_owned(),
+                (title, org) => format!("{title}, {org}"),
+            };
+            let reach = candidate.emails.iter().chain(&candidate.phones).map(|p| p.value.as_str());
+            let detail =
+                std::iter::once(works.as_str()).chain(reach).filter(|d| !d.is_empty()).take(3);
+            (candidate.name.clone(), detail.collect::<Vec<_>>().join(" · "))
+        })
+        .collect();
+    view! {
+        <ul class="rows" data-testid="import-preview">
+            {rows.into_iter().map(|(name, detail)| view! {
+                <li class="row" data-testid="import-preview-record">
+                    <span class="row-title">{name}</span>
+                    <span class="row-detail">{detail}</span>
+                </li>
+            }).collect_view()}
+        </ul>
+        {(more > 0).then(|| view! {
+            <p class="hint">{t_string!(i18n, io.preview_more, count = more).to_string()}</p>
+        })}
     }
 }
 
