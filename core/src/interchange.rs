@@ -22,7 +22,7 @@ pub use export::{parties_csv, parties_vcard};
 pub use vcard::read_vcards;
 
 use crate::ids::{IdSource, LinkId, PartyId, Timestamp};
-use crate::model::{Address, ContactPoint, LinkKind, Party, PartyKind, PartyLink};
+use crate::model::{Address, ContactPoint, LinkKind, Party, PartyKind, PartyLink, Role};
 use crate::read_model::PartyRow;
 use crate::search::fold;
 
@@ -78,6 +78,8 @@ pub struct Candidate {
     pub organisation: String,
     pub job_title: String,
     pub tags: Vec<String>,
+    /// Customer, supplier, investor… (Rapport's own export writes them).
+    pub roles: Vec<Role>,
     pub notes: String,
     /// What the source holds that a record has no field for, kept as labelled lines of the notes.
     pub extras: Vec<(Extra, String)>,
@@ -218,8 +220,41 @@ impl Candidate {
         for tag in &self.tags {
             party.tags.insert(tag.clone(), true);
         }
+        for role in &self.roles {
+            party.set_role(*role, true);
+        }
         party
     }
+
+    /// Adds the roles named in `text` (keys as Rapport writes them, or the English or Russian names,
+    /// separated by `;` `,` or ` ::: `); a word that names no role becomes a tag, so nothing is lost.
+    pub(crate) fn add_roles(&mut self, text: &str) {
+        for word in text.split(":::").flat_map(|part| part.split([';', ','])).map(str::trim) {
+            if word.is_empty() {
+                continue;
+            }
+            match role_named(word) {
+                Some(role) if !self.roles.contains(&role) => self.roles.push(role),
+                Some(_) => {}
+                None => self.tags.push(word.to_owned()),
+            }
+        }
+    }
+}
+
+/// The role a word names: its key, or its English or Russian name.
+fn role_named(word: &str) -> Option<Role> {
+    let word = word.to_lowercase();
+    Role::from_key(&word).or(match word.as_str() {
+        "client" | "клиент" => Some(Role::Customer),
+        "lead" | "потенциальный клиент" | "лид" => Some(Role::Prospect),
+        "vendor" | "поставщик" => Some(Role::Supplier),
+        "инвестор" => Some(Role::Investor),
+        "сотрудник" => Some(Role::Employee),
+        "партнёр" | "партнер" => Some(Role::Partner),
+        "другое" => Some(Role::Other),
+        _ => None,
+    })
 }
 
 /// The records an import writes: a party per new candidate, and an organisation record for each
@@ -537,6 +572,14 @@ pub(crate) mod tests {
         assert_eq!(works_at("Dmitri").0, [(existing, String::new())]);
         assert_eq!(works_at("Eva").0, [(id_of("Ромашка"), String::new())]);
         assert_eq!(works_at("Fritz"), (vec![], "Consultant".to_owned()));
+    }
+
+    #[test]
+    fn roles_are_read_by_key_or_name_and_other_words_kept_as_tags() {
+        let mut candidate = Candidate::default();
+        candidate.add_roles("customer; Поставщик ::: Investor, key account, customer");
+        assert_eq!(candidate.roles, [Role::Customer, Role::Supplier, Role::Investor]);
+        assert_eq!(candidate.tags, ["key account"]);
     }
 
     #[test]

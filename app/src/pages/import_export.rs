@@ -394,6 +394,7 @@ fn field_label(field: Field) -> &'static str {
         Field::Postcode => t_string!(i18n, io.f_postcode),
         Field::Country => t_string!(i18n, io.f_country),
         Field::Kind => t_string!(i18n, io.f_kind),
+        Field::Roles => t_string!(i18n, io.f_roles),
         Field::Extra(extra) => extra_label(i18n, extra),
     }
 }

@@ -26,12 +26,14 @@ pub enum Field {
     Country,
     /// "Person" or "Organisation" (Rapport's own export).
     Kind,
+    /// Customer, supplier, investor… (Rapport's own export).
+    Roles,
     /// A fact without a field of its own, kept as a labelled line of the notes.
     Extra(Extra),
 }
 
 impl Field {
-    pub const ALL: [Field; 24] = [
+    pub const ALL: [Field; 25] = [
         Field::Ignore,
         Field::Name,
         Field::GivenName,
@@ -49,6 +51,7 @@ impl Field {
         Field::Postcode,
         Field::Country,
         Field::Kind,
+        Field::Roles,
         Field::Extra(Extra::MiddleName),
         Field::Extra(Extra::Prefix),
         Field::Extra(Extra::Suffix),
@@ -78,6 +81,7 @@ impl Field {
             Field::Postcode => "postcode",
             Field::Country => "country",
             Field::Kind => "kind",
+            Field::Roles => "roles",
             Field::Extra(Extra::MiddleName) => "middle-name",
             Field::Extra(Extra::Prefix) => "name-prefix",
             Field::Extra(Extra::Suffix) => "name-suffix",
@@ -217,6 +221,7 @@ pub fn guess_field(header: &str) -> Field {
         }
         "anniversary" | "годовщина" => return Field::Extra(Extra::Anniversary),
         "kind" | "type" => return Field::Kind,
+        "roles" | "role" | "relationship" | "роли" | "роль" => return Field::Roles,
         _ => {}
     }
     if has(&["department", "отдел", "подразделен"]) {
@@ -395,6 +400,7 @@ pub fn candidates_from_table(table: &Table, mapping: &[Field]) -> Vec<Result<Can
                         candidate.links.extend(split_multi(value).map(|v| point(&label, v)));
                     }
                     Field::Extra(extra) => candidate.extras.push((*extra, value.to_owned())),
+                    Field::Roles => candidate.add_roles(value),
                     Field::Tags => candidate.tags.extend(
                         value
                             .split(":::")

@@ -7,9 +7,10 @@ use vcard::tree::line::VcardLine;
 use crate::ids::PartyId;
 use crate::model::{Party, PartyKind};
 
-const HEADERS: [&str; 18] = [
+const HEADERS: [&str; 19] = [
     "Name",
     "Kind",
+    "Roles",
     "Given Name",
     "Family Name",
     "Organization Name",
@@ -70,9 +71,11 @@ pub fn parties_csv(parties: &[(PartyId, Party)]) -> String {
             party.tags.iter().filter(|(_, on)| **on).map(|(tag, _)| tag.as_str()).collect();
         let address = party.addresses.first().cloned().unwrap_or_default();
         let (organisation, title) = works_at(party, parties);
+        let roles: Vec<&str> = party.role_list().into_iter().map(|role| role.key()).collect();
         let cells = [
             party.name.as_str(),
             kind_name(party.kind),
+            &roles.join("; "),
             &party.given_name,
             &party.family_name,
             organisation,
@@ -155,6 +158,11 @@ pub fn parties_vcard(parties: &[(PartyId, Party)]) -> String {
         card.props.push(text_line("FN", &party.name));
         if party.kind == PartyKind::Organisation {
             card.props.push(text_line("KIND", "org"));
+        }
+        // Rapport's own property: vCard has none for relationship roles (`ROLE` is a job function).
+        let roles: Vec<&str> = party.role_list().into_iter().map(|role| role.key()).collect();
+        if !roles.is_empty() {
+            card.props.push(text_line("X-RAPPORT-ROLES", roles.join(",")));
         }
         if !party.given_name.is_empty() || !party.family_name.is_empty() {
             let mut n = VcardLine::text("N", "");
@@ -411,6 +419,8 @@ mod tests {
             LinkId::from_bytes([1; 16]),
             PartyLink { to: org_id, kind: LinkKind::WorksAt, title: "Buyer".into() },
         );
+        anna.set_role(crate::model::Role::Customer, true);
+        anna.set_role(crate::model::Role::Supplier, true);
         let parties = vec![(org_id, org), (PartyId::from_bytes([8; 16]), anna.clone())];
         let back_from = |plan: &crate::interchange::ImportPlan| {
             let records =
@@ -430,6 +440,8 @@ mod tests {
         assert_eq!(person.emails, anna.emails);
         assert_eq!(person.phones, anna.phones);
         assert_eq!(person.addresses, anna.addresses);
+        assert_eq!(person.role_list(), anna.role_list());
+        assert!(person.tags.is_empty(), "roles are not tags");
 
         let csv = parties_csv(&parties);
         let table = read_table(&csv).unwrap();
@@ -438,6 +450,7 @@ mod tests {
         let (person, org, title, count) = back_from(&plan);
         assert_eq!((org.as_str(), title.as_str(), count), ("Nordwind GmbH", "Buyer", 2), "{csv}");
         assert_eq!(person.addresses[0], address("work", "Hamburg"));
+        assert_eq!(person.role_list(), anna.role_list());
         assert_eq!(
             person.emails.iter().map(|e| e.value.as_str()).collect::<Vec<_>>(),
             ["anna@nordwind.de", "anna@mail.de"]
