@@ -21,6 +21,15 @@ use crate::accounts::{
 };
 use crate::store::{self, Membership, Role, StoreError};
 
+/// A new invitation code: 128 random bits in base58 (about 22 characters, no look-alike letters), short
+/// enough to read out or type; it travels mostly inside a link (`/settings?invite=…`).
+fn invitation_code() -> String {
+    let mut bytes = [0u8; 16];
+    // The operating system's randomness; a relay without it cannot issue invitations safely.
+    getrandom::fill(&mut bytes).expect("the operating system's random source");
+    bs58::encode(bytes).into_string()
+}
+
 /// How long an invitation code works.
 pub const INVITE_SECONDS: i64 = 7 * 24 * 3600;
 /// How long a sync ticket works: just long enough to open the socket it was asked for.
@@ -198,7 +207,7 @@ async fn invite(
     if !(1..=MAX_INVITE_USES).contains(&uses) {
         return Err(bad_request(Why::BadUses));
     }
-    let code = random_token();
+    let code = invitation_code();
     let code_hash = hash_token(&code);
     let now = unix_seconds();
     let workspace = membership.workspace;

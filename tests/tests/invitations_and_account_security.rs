@@ -20,13 +20,22 @@ async fn an_owner_invites_two_people_sees_what_is_left_and_revokes_the_rest() {
             let latecomer = harness.browser(Viewport::Phone).await?;
             sign_up_and_upload(&owner, "owner@example.test", "Olga").await?;
 
-            let code = invite(&owner, "member", 2).await?;
+            let (code, link) = invite(&owner, "member", 2).await?;
+            // A link to pass on, and a short code to read out (not 64 hex digits).
+            assert!((20..=24).contains(&code.chars().count()), "{code}");
+            assert!(link.ends_with(&format!("/settings?invite={code}#sync")), "{link}");
             let pending =
                 owner.text_when("pending-invites", |text| text.contains("2 left")).await?;
             assert!(pending.contains("Member") && pending.contains("Olga"), "{pending}");
             owner.screenshot("invitations-1280x800").await?;
 
-            join(&colleague, "max@example.test", "Max", &code).await?;
+            // Max opens the link: the join form is filled in for him.
+            let path = &link[link.find("/settings").expect("a settings link")..];
+            AppShell::open(&colleague, path).await?;
+            create_account(&colleague, "max@example.test", "Max").await?;
+            rapport_e2e::flows::field_becomes(&colleague, "invite-input", &code, 10).await?;
+            colleague.screenshot("invitation-link-opened-390x844").await?;
+            click_when_enabled(&colleague, "join-workspace").await?;
             sync_state(&colleague, "synced", 30).await?;
             // The owner's list follows when it is reloaded: one use left.
             AppShell::open(&owner, "/settings").await?;
@@ -37,7 +46,8 @@ async fn an_owner_invites_two_people_sees_what_is_left_and_revokes_the_rest() {
                 Ok((!owner.has_testid("pending-invite").await?).then_some(()))
             })
             .await?;
-            join(&latecomer, "lena@example.test", "Lena", &code).await?;
+            // Lena pastes the whole link where a code goes: it is read as its code, now revoked.
+            join(&latecomer, "lena@example.test", "Lena", &link).await?;
             let refused = latecomer.text_when("sync-error", |text| !text.is_empty()).await?;
             assert!(refused.contains("unknown or has expired"), "{refused}");
 
@@ -56,7 +66,7 @@ async fn a_new_password_signs_other_devices_out_in_russian_on_a_phone() {
         let phone = harness.browser_speaking(Viewport::Phone, "ru-RU").await?;
         let laptop = harness.browser(Viewport::Desktop).await?;
         sign_up_and_upload(&phone, "ada@example.test", "Ада").await?;
-        let code = invite(&phone, "viewer", 3).await?;
+        let (code, _) = invite(&phone, "viewer", 3).await?;
         assert!(!code.is_empty());
         phone.text_when("pending-invites", |text| text.contains("осталось 3")).await?;
         phone.screenshot("invitations-ru-390x844").await?;
@@ -112,8 +122,8 @@ async fn no_errors_but_refusals(browser: &Browser) -> E2eResult {
     Ok(())
 }
 
-/// Creates an invitation for `uses` people as `role` and returns its code.
-async fn invite(owner: &Browser, role: &str, uses: u32) -> E2eResult<String> {
+/// Creates an invitation for `uses` people as `role` and returns its code and link.
+async fn invite(owner: &Browser, role: &str, uses: u32) -> E2eResult<(String, String)> {
     AppShell::open(owner, "/settings").await?;
     owner.by_testid("invite-role").await?;
     owner
@@ -125,7 +135,9 @@ async fn invite(owner: &Browser, role: &str, uses: u32) -> E2eResult<String> {
         ))
         .await?;
     owner.by_testid("create-invite").await?.click().await?;
-    Ok(owner.by_testid("invite-code").await?.text().await?)
+    let code = owner.by_testid("invite-code").await?.text().await?;
+    let link = owner.by_testid("invite-link").await?.text().await?;
+    Ok((code, link))
 }
 
 async fn join(browser: &Browser, email: &str, name: &str, code: &str) -> E2eResult {

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use crate::i18n::{t, t_string, use_i18n};
 use leptos::task::spawn_local;
 use rapport_core::ids::WorkspaceId;
+use wasm_bindgen::JsCast;
 
 use crate::local;
 use crate::relay_api::{self, ApiError};
@@ -233,10 +234,7 @@ fn LinkOrInvite(error: RwSignal<Option<String>>) -> impl IntoView {
                 </label>
                 <button type="button" data-testid="create-invite" on:click=invite>{t!(i18n, account.invite)}</button>
             </div>
-            {move || code.get().map(|code| view! {
-                <p>{t!(i18n, account.code_hint)}</p>
-                <output class="code" data-testid="invite-code">{code}</output>
-            })}
+            {move || code.get().map(|code| view! { <InvitationLink code /> })}
             <PendingInvites error invitations />
         </Show>
     }
@@ -351,16 +349,71 @@ fn MyWorkspaces(error: RwSignal<Option<String>>) -> impl IntoView {
     }
 }
 
-/// Joins a colleague's workspace: this device then holds that workspace (fetched from the relay).
+/// A new invitation as the inviter passes it on: a link that opens the join form filled in, with a
+/// copy button, and the code itself for reading out.
+#[component]
+fn InvitationLink(code: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
+    let link = format!("{origin}/settings?invite={code}#sync");
+    let copied = RwSignal::new(false);
+    let copy = {
+        let link = link.clone();
+        move |_| {
+            let link = link.clone();
+            spawn_local(async move {
+                copied.set(copy_to_clipboard(&link).await);
+            });
+        }
+    };
+    view! {
+        <p>{t!(i18n, account.link_hint)}</p>
+        <div class="invite-link">
+            <output class="code" data-testid="invite-link">{link}</output>
+            <button type="button" class="secondary" data-testid="copy-invite" on:click=copy>
+                {move || if copied.get() { t_string!(i18n, account.copied) } else { t_string!(i18n, account.copy) }}
+            </button>
+        </div>
+        <p class="hint">{t!(i18n, account.code_hint)} <output class="code" data-testid="invite-code">{code}</output></p>
+    }
+}
+
+/// Writes `text` to the clipboard (`navigator.clipboard.writeText`); whether it was written.
+async fn copy_to_clipboard(text: &str) -> bool {
+    let Some(window) = web_sys::window() else { return false };
+    let navigator = window.navigator();
+    let Ok(clipboard) = js_sys::Reflect::get(&navigator, &"clipboard".into()) else { return false };
+    let write = js_sys::Reflect::get(&clipboard, &"writeText".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    let Some(write) = write else { return false };
+    let Ok(promise) = write.call1(&clipboard, &text.into()) else { return false };
+    let Ok(promise) = promise.dyn_into::<js_sys::Promise>() else { return false };
+    wasm_bindgen_futures::JsFuture::from(promise).await.is_ok()
+}
+
+/// The invitation code in what was pasted: the code itself, or a whole invitation link.
+fn invitation_code(pasted: &str) -> String {
+    let pasted = pasted.trim();
+    let code = match pasted.split_once("invite=") {
+        Some((_, rest)) => rest.split(['&', '#']).next().unwrap_or_default(),
+        None => pasted,
+    };
+    code.trim().to_owned()
+}
+
+/// Joins a colleague's workspace: this device then holds that workspace (fetched from the relay). An
+/// invitation link opens Settings with the code filled in.
 #[component]
 fn Join(error: RwSignal<Option<String>>) -> impl IntoView {
     let i18n = use_i18n();
     let workspace = WorkspaceCtx::use_ctx();
-    let code = RwSignal::new(String::new());
+    let invited = leptos_router::hooks::use_query_map().with_untracked(|q| q.get("invite"));
+    let code = RwSignal::new(invited.unwrap_or_default());
     let join = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         let Some(shared) = workspace.shared() else { return };
-        let text = code.get_untracked();
+        let text = invitation_code(&code.get_untracked());
         spawn_local(async move {
             let joined = match relay_api::accept(&text).await {
                 Ok(remote) => remote
