@@ -164,18 +164,9 @@ fn to_usize(length: u64) -> Result<usize, Refused> {
     usize::try_from(length).map_err(|_| TOO_LONG)
 }
 
-/// An unsigned LEB128 number of at most 64 bits.
+/// An unsigned LEB128 number of at most 64 bits (the protocol's reader).
 fn uleb(data: &mut &[u8]) -> Result<u64, Refused> {
-    let mut value = 0u64;
-    for shift in (0..64).step_by(7) {
-        let [byte, rest @ ..] = *data else { return Err(TOO_LONG) };
-        *data = rest;
-        value |= u64::from(byte & 0x7f) << shift;
-        if byte & 0x80 == 0 {
-            return Ok(value);
-        }
-    }
-    Err(Refused::Malformed("a number is longer than 64 bits"))
+    crate::protocol::read_leb128(data).ok_or(TOO_LONG)
 }
 
 #[cfg(test)]

@@ -702,7 +702,7 @@ pub fn bloom_is_usable(bloom: &automerge::sync::BloomFilter) -> bool {
         && bits_per_entry <= MAX_BLOOM_PARAMETER
 }
 
-fn read_leb128(bytes: &mut &[u8]) -> Option<u64> {
+pub(crate) fn read_leb128(bytes: &mut &[u8]) -> Option<u64> {
     let mut value = 0u64;
     for shift in (0..64).step_by(7) {
         let (&byte, rest) = bytes.split_first()?;
