@@ -281,10 +281,20 @@ async fn choose_move(browser: &Browser, title: &str, to: &str) -> E2eResult {
 async fn new_deal(browser: &Browser, title: &str, amount: &str, party: &str) -> E2eResult {
     // The form appears once the workspace (and its pipeline) is open.
     browser.by_testid("new-deal-open").await?;
-    let form_open = browser.eval("return document.querySelector('.new-deal').open;").await?;
-    if form_open != true {
-        browser.by_testid("new-deal-open").await?.click().await?;
-    }
+    // As a person would: opened if it is not, and typed into once its title field shows (after the
+    // previous deal the form re-renders; a field still being laid out is not interactable).
+    wait_until("the new-deal form to be open", 10, || async {
+        let shown = browser
+            .eval(
+                "const form = document.querySelector('.new-deal');
+                 if (!form.open) { document.querySelector('[data-testid=new-deal-open]').click(); return false; }
+                 const title = document.querySelector('[data-testid=new-deal-title]');
+                 return !!title && title.offsetParent !== null && !title.disabled;",
+            )
+            .await?;
+        Ok((shown == true).then_some(()))
+    })
+    .await?;
     browser.by_testid("new-deal-title").await?.send_keys(title).await?;
     let field = browser.by_testid("new-deal-amount").await?;
     field.clear().await?;
