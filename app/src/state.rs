@@ -208,13 +208,23 @@ async fn fetch_demo() -> Option<DemoBundle> {
     None
 }
 
+/// Makes the demo this device's own workspace: every browser's demo gets its own id, so anyone may upload
+/// theirs without finding the id taken.
 async fn adopt_demo(local: &mut LocalWorkspace, bundle: DemoBundle) -> Result<(), LocalError> {
-    let documents: Vec<(DocKey, Vec<u8>)> = bundle
-        .documents
-        .into_iter()
-        .filter_map(|(key, bytes)| Some((key.parse().ok()?, bytes)))
-        .collect();
-    local.adopt(bundle.workspace, documents).await
+    let workspace = rapport_core::ids::WorkspaceId::generate(&mut crate::local::BrowserIds);
+    let mut documents = Vec::with_capacity(bundle.documents.len());
+    for (key, bytes) in bundle.documents {
+        let Ok(key) = key.parse::<DocKey>() else { continue };
+        let bytes = if key == DocKey::Root {
+            let mut root = rapport_core::document::load_document(&bytes)?;
+            rapport_core::workspace::rehome(&mut root, workspace)?;
+            root.save()
+        } else {
+            bytes
+        };
+        documents.push((key, bytes));
+    }
+    local.adopt(workspace, documents).await
 }
 
 /// "Not saved: …" in the screens' language; the cases a user can act on are translated, a

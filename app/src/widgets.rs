@@ -1,11 +1,14 @@
-//! Small pieces several pages share: choosing a party, a segmented choice, role names, and writing dates and money the way the user's
+//! Small pieces several pages share: choosing a party, a segmented choice, a long list that renders what
+//! is on screen, role names, and writing dates and money the way the user's
 //! language does.
 
 mod party_picker;
 mod segmented;
+mod windowed;
 
 pub(crate) use party_picker::PartyPicker;
 pub(crate) use segmented::Segmented;
+pub(crate) use windowed::Windowed;
 
 use rapport_core::ids::Timestamp;
 use rapport_core::model::Role;
@@ -30,15 +33,48 @@ pub(crate) fn local_date(at: Timestamp) -> String {
     date.to_locale_date_string(&language(), &options(&[("dateStyle", "medium")])).into()
 }
 
+/// Up to two letters naming a person on a small avatar: "Anna Berg" → "AB".
+pub(crate) fn initials(name: &str) -> String {
+    name.split_whitespace()
+        .filter_map(|word| word.chars().next())
+        .take(2)
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+/// A count as the screens' language groups its digits ("10,000", "10 000").
+pub(crate) fn count(n: usize) -> String {
+    let locales = js_sys::Array::of1(&language().into());
+    let format = js_sys::Intl::NumberFormat::new(&locales, &js_sys::Object::new());
+    format
+        .format()
+        .call1(&JsValue::NULL, &JsValue::from_f64(n as f64))
+        .ok()
+        .and_then(|text| text.as_string())
+        .unwrap_or_else(|| n.to_string())
+}
+
 /// An amount in minor units as the screens' language writes money ("€1,200.50", "1 200,50 ₽").
 pub(crate) fn money(minor: i64, currency: &str) -> String {
     let digits = rapport_core::model::minor_digits(currency);
     let major = minor as f64 / 10_f64.powi(digits as i32);
-    let locales = js_sys::Array::of1(&language().into());
-    let format = js_sys::Intl::NumberFormat::new(
-        &locales,
-        &options(&[("style", "currency"), ("currency", currency)]),
-    );
+    // A formatter costs far more to make than to use: one per language and currency, kept.
+    thread_local! {
+        static FORMATS: std::cell::RefCell<std::collections::HashMap<(String, String), js_sys::Intl::NumberFormat>> =
+            Default::default();
+    }
+    let format = FORMATS.with_borrow_mut(|formats| {
+        formats
+            .entry((language(), currency.to_owned()))
+            .or_insert_with(|| {
+                let locales = js_sys::Array::of1(&language().into());
+                js_sys::Intl::NumberFormat::new(
+                    &locales,
+                    &options(&[("style", "currency"), ("currency", currency)]),
+                )
+            })
+            .clone()
+    });
     format
         .format()
         .call1(&JsValue::NULL, &JsValue::from_f64(major))

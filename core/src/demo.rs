@@ -187,14 +187,14 @@ pub fn generate(seed: u64, sizes: DemoSizes, now: Timestamp) -> DemoWorkspace {
         start,
         "Sales",
         PipelineKind::Sales,
-        &[("Lead", 10), ("Qualified", 25), ("Proposal", 50), ("Negotiation", 75), ("Won", 100)],
+        &[("Lead", 10), ("Qualified", 25), ("Proposal", 50), ("Negotiation", 75)],
     );
     let raise = demo_pipeline(
         &mut rng,
         start,
         "Seed round",
         PipelineKind::Fundraising,
-        &[("Intro", 5), ("Pitch", 20), ("Due diligence", 50), ("Term sheet", 80), ("Closed", 100)],
+        &[("Intro", 5), ("Pitch", 20), ("Due diligence", 50), ("Term sheet", 80)],
     );
     let pipelines = [sales, raise];
     for (id, pipeline) in &pipelines {

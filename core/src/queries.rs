@@ -11,29 +11,56 @@ use crate::model::{Role, SavedView, WorkspaceSettings};
 use crate::read_model::{
     DealRow, DealStatusRow, InteractionRow, PartyKindRow, PartyRow, ReadModel, RoleRow, TaskRow,
 };
-use crate::search::fold;
+use crate::search::{fold, natural_cmp};
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum PartySort {
+    /// A to Z, numbers in names by value ("Person 2" before "Person 10").
     #[default]
     Name,
+    /// Z to A.
+    NameDescending,
     Newest,
-    /// Longest since the last interaction first: who needs a call.
+    Oldest,
+    /// Longest since the last interaction first (never contacted first): who needs a call.
     LeastRecentlyContacted,
+    /// Latest interaction first (never contacted last).
+    MostRecentlyContacted,
 }
 
 impl PartySort {
-    pub const ALL: [PartySort; 3] =
-        [PartySort::Name, PartySort::Newest, PartySort::LeastRecentlyContacted];
+    pub const ALL: [PartySort; 6] = [
+        PartySort::Name,
+        PartySort::NameDescending,
+        PartySort::Newest,
+        PartySort::Oldest,
+        PartySort::LeastRecentlyContacted,
+        PartySort::MostRecentlyContacted,
+    ];
 
     /// How a saved view stores it.
     pub fn key(self) -> &'static str {
         match self {
             PartySort::Name => "name",
+            PartySort::NameDescending => "name-descending",
             PartySort::Newest => "newest",
+            PartySort::Oldest => "oldest",
             PartySort::LeastRecentlyContacted => "least-recently-contacted",
+            PartySort::MostRecentlyContacted => "most-recently-contacted",
+        }
+    }
+
+    /// The same column sorted the other way (a second click on a column's heading).
+    pub fn reversed(self) -> PartySort {
+        match self {
+            PartySort::Name => PartySort::NameDescending,
+            PartySort::NameDescending => PartySort::Name,
+            PartySort::Newest => PartySort::Oldest,
+            PartySort::Oldest => PartySort::Newest,
+            PartySort::LeastRecentlyContacted => PartySort::MostRecentlyContacted,
+            PartySort::MostRecentlyContacted => PartySort::LeastRecentlyContacted,
         }
     }
 
@@ -115,19 +142,19 @@ pub fn parties_page<'m>(
             .collect()
     };
     let total = rows.len();
-    let key = |row: &&'m PartyRow| -> (&'m str, i128, PartyId) {
-        let row: &'m PartyRow = row;
-        match sort {
-            PartySort::Name => (row.sort_name.as_str(), 0_i128, row.id),
-            PartySort::Newest => ("", -i128::from(row.created_at.0), row.id),
-            PartySort::LeastRecentlyContacted => (
-                "",
-                model.last_contact.get(&row.id).map_or(i128::MIN, |at| i128::from(at.0)),
-                row.id,
-            ),
-        }
+    let last = |row: &PartyRow| model.last_contact.get(&row.id).map(|at| at.0);
+    let order = |a: &&'m PartyRow, b: &&'m PartyRow| {
+        let by = match sort {
+            PartySort::Name => natural_cmp(&a.sort_name, &b.sort_name),
+            PartySort::NameDescending => natural_cmp(&b.sort_name, &a.sort_name),
+            PartySort::Newest => b.created_at.cmp(&a.created_at),
+            PartySort::Oldest => a.created_at.cmp(&b.created_at),
+            // `None` (never contacted) orders before any time.
+            PartySort::LeastRecentlyContacted => last(a).cmp(&last(b)),
+            PartySort::MostRecentlyContacted => last(b).cmp(&last(a)),
+        };
+        by.then(a.id.cmp(&b.id))
     };
-    let order = |a: &&'m PartyRow, b: &&'m PartyRow| key(a).cmp(&key(b));
     if limit < rows.len() {
         rows.select_nth_unstable_by(limit, order);
         rows.truncate(limit);

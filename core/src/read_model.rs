@@ -24,7 +24,7 @@ use crate::model::{
 use crate::search::{SearchIndex, SearchableParty};
 
 /// Bumped when a row's shape changes: stored rows of another version are rebuilt from the documents.
-pub const ROWS_FORMAT: u32 = 2;
+pub const ROWS_FORMAT: u32 = 3;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PartyRow {
@@ -136,6 +136,8 @@ pub struct DealRow {
     pub parties: Vec<PartyId>,
     pub status: DealStatusRow,
     pub created_at: Timestamp,
+    /// When the deal entered its current stage ("days in stage" on its card).
+    pub stage_since: Timestamp,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -759,6 +761,12 @@ fn deal_row(id: DealId, deal: &Deal) -> DealRow {
             DealStatus::Lost => DealStatusRow::Lost,
         },
         created_at: deal.created_at,
+        stage_since: deal
+            .stage_history
+            .iter()
+            .rev()
+            .find(|change| change.stage == deal.stage)
+            .map_or(deal.created_at, |change| change.at),
     }
 }
 /// What party `row` is found by: its names, its organisations' names, emails, phones and tags.

@@ -11,6 +11,41 @@ use std::collections::{BTreeSet, HashMap};
 
 use crate::ids::PartyId;
 
+/// Orders texts as people read them: runs of digits by their value ("Person 2" before "Person 10",
+/// "v007" with "v7"), everything else byte by byte — which for UTF-8 is code point order, so folded
+/// names in any script compare as before.
+pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        if a[i].is_ascii_digit() && b[j].is_ascii_digit() {
+            let digits = |text: &[u8], from: usize| {
+                let end = text[from..]
+                    .iter()
+                    .position(|c| !c.is_ascii_digit())
+                    .map_or(text.len(), |n| from + n);
+                let start =
+                    text[from..end].iter().position(|c| *c != b'0').map_or(end, |n| from + n);
+                (start, end)
+            };
+            let ((sa, ea), (sb, eb)) = (digits(a, i), digits(b, j));
+            // Without leading zeros, the longer number is the larger; of equal length, the digits decide.
+            let by_value = (ea - sa).cmp(&(eb - sb)).then_with(|| a[sa..ea].cmp(&b[sb..eb]));
+            if by_value != Ordering::Equal {
+                return by_value;
+            }
+            (i, j) = (ea, eb);
+        } else {
+            match a[i].cmp(&b[j]) {
+                Ordering::Equal => (i, j) = (i + 1, j + 1),
+                other => return other,
+            }
+        }
+    }
+    (a.len() - i).cmp(&(b.len() - j)).then_with(|| a.cmp(b))
+}
+
 /// Folds text for matching: lower case, no diacritics.
 pub fn fold(text: &str) -> String {
     // Most names, emails and tags are ASCII: nothing to decompose.
@@ -274,6 +309,41 @@ impl SearchIndex {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn names_with_numbers_sort_as_people_read_them() {
+        let mut names = vec![
+            "person 10",
+            "person 2",
+            "person 1",
+            "person 02",
+            "acme",
+            "person",
+            "жанна 3",
+            "zoe",
+            "жанна 20",
+        ];
+        names.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(
+            names,
+            [
+                "acme",
+                "person",
+                "person 1",
+                "person 02",
+                "person 2",
+                "person 10",
+                "zoe",
+                "жанна 3",
+                "жанна 20"
+            ]
+        );
+        assert_eq!(
+            natural_cmp("a99999999999999999999999", "a100000000000000000000000"),
+            std::cmp::Ordering::Less
+        );
+        assert_eq!(natural_cmp("x", "x"), std::cmp::Ordering::Equal);
+    }
+
     use super::*;
 
     fn id(n: u8) -> PartyId {

@@ -93,6 +93,22 @@ pub fn register(
     }
 }
 
+/// Makes a copy of a workspace its own: the root's table names each document by its id in `workspace`
+/// (ids derive from the workspace). Used when a device adopts the demo, so every device's demo is a
+/// workspace of its own that can be uploaded without taking another's id. Entries this app cannot parse
+/// are kept as they are.
+pub fn rehome(root: &mut AutoCommit, workspace: WorkspaceId) -> Result<(), DocumentError> {
+    let table: BTreeMap<String, String> = document::get(root, DOCUMENTS_KEY)?.unwrap_or_default();
+    let table: BTreeMap<String, String> = table
+        .into_iter()
+        .map(|(name, id)| match name.parse::<DocKey>() {
+            Ok(key) => (name, key.document_id(workspace).to_string()),
+            Err(_) => (name, id),
+        })
+        .collect();
+    document::put(root, DOCUMENTS_KEY, &table)
+}
+
 /// Every document the root's table names. Entries this app cannot parse (a newer app's documents) are
 /// skipped, not an error: they are still synced by the devices that know them.
 pub fn document_keys(root: &AutoCommit) -> Result<Vec<DocKey>, DocumentError> {
@@ -207,6 +223,24 @@ mod tests {
         assert!(register_member(&mut settings, member, "Olga K."), "renamed");
         assert_eq!(settings.members[&member.to_string()].display_name, "Olga K.");
         assert!(settings.members[&member.to_string()].colour.starts_with('#'));
+    }
+
+    #[test]
+    fn a_rehomed_root_names_its_documents_by_the_new_workspace() {
+        let old = WorkspaceId::from_bytes([7; 16]);
+        let new = WorkspaceId::from_bytes([9; 16]);
+        let mut root = create(old, &WorkspaceSettings::default()).unwrap().remove(0).1;
+        let month = DocKey::Interactions(crate::layout::Month { year: 2026, month: 11 });
+        register(&mut root, old, month).unwrap();
+        rehome(&mut root, new).unwrap();
+        let table: BTreeMap<String, String> = document::get(&root, DOCUMENTS_KEY).unwrap().unwrap();
+        assert_eq!(table.len(), DocKey::initial().count() + 1);
+        for (name, id) in &table {
+            let key: DocKey = name.parse().unwrap();
+            assert_eq!(*id, key.document_id(new).to_string(), "{name}");
+            assert_ne!(*id, key.document_id(old).to_string(), "{name}");
+        }
+        assert!(document_keys(&root).unwrap().contains(&month));
     }
 
     #[test]

@@ -46,10 +46,11 @@ async fn a_party_to_keep_in_touch_with_comes_up_when_its_time_has_come() {
         AppShell::open(&browser, "/").await?;
         browser.text_when("today-summary", |t| t == "0 overdue · 0 due today · 1 to keep in touch with")
             .await?;
-        let due = browser.by_testid("due-list").await?.text().await?;
-        assert!(due.contains("Keep in touch: Nordwind GmbH"), "{due}");
-        AppShell::open(&browser, "/parties").await?;
-        open_record(&browser, "Nordwind").await?;
+        // Today says who, since when and that there was no contact yet, and leads to the record.
+        let due = browser.by_testid("today-contact").await?.text().await?;
+        assert!(due.contains("Nordwind GmbH") && due.contains("no contact yet"), "{due}");
+        browser.by_testid("contact-party").await?.click().await?;
+        rapport_e2e::flows::field_becomes(&browser, "party-name", "Nordwind GmbH", 10).await?;
         browser.text_when("keep-in-touch-due", |t| t.starts_with("Contact was due ")).await?;
         let cadence = browser
             .eval("return document.querySelector('[data-testid=keep-in-touch]').value;")

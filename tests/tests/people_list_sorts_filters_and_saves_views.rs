@@ -24,7 +24,7 @@ async fn row_names(browser: &Browser) -> E2eResult<Vec<String>> {
     let value = browser
         .eval(
             "return [...document.querySelectorAll('[data-testid=party-row]')]
-                .map(r => [new DOMMatrix(getComputedStyle(r).transform).m42, r.querySelector('.row-title').textContent])
+                .map(r => [r.getBoundingClientRect().top, r.querySelector('.row-title').textContent])
                 .sort((a, b) => a[0] - b[0]).map(r => r[1]);",
         )
         .await?;
@@ -120,6 +120,18 @@ async fn the_people_list_filters_by_role_and_tag_sorts_and_keeps_saved_views() {
         select(&browser, "party-tag", "").await?;
         select(&browser, "party-sort", "newest").await?;
         first_rows_are(&browser, &["Anna Weber", "Ivan Petrov", "Romashka LLC"]).await?;
+        // The Name heading sorts by name; a second click, the other way.
+        click_css(&browser, "[data-testid=sort-by-name]").await?;
+        first_rows_are(&browser, &["Anna Weber", "Ivan Petrov", "Romashka LLC"]).await?;
+        click_css(&browser, "[data-testid=sort-by-name]").await?;
+        first_rows_are(&browser, &["Romashka LLC", "Ivan Petrov", "Anna Weber"]).await?;
+        let sorted = browser
+            .eval("return document.querySelector('[data-testid=sort-by-name]').parentElement.getAttribute('aria-sort');")
+            .await?;
+        assert_eq!(sorted, "descending");
+        let chosen = browser.eval("return document.querySelector('[data-testid=party-sort]').value;").await?;
+        assert_eq!(chosen, "name-descending", "the sort menu follows the heading");
+        select(&browser, "party-sort", "name").await?;
         browser.by_testid("party-search").await?.send_keys("romashka").await?;
         party_count(&browser, 2).await?;
         browser.by_testid("party-search").await?.clear().await?;
@@ -189,7 +201,7 @@ async fn hundreds_of_people_scroll_with_only_the_rows_in_view_rendered() {
 
         // To the end: the last people are rendered, the first are not.
         browser
-            .eval("const v = document.querySelector('[data-testid=party-viewport]'); v.scrollTop = v.scrollHeight; return 1;")
+            .eval("window.scrollTo(0, document.documentElement.scrollHeight); return 1;")
             .await?;
         wait_until("the last person to be rendered", 10, || async {
             let names = row_names(&browser).await?;
@@ -200,12 +212,15 @@ async fn hundreds_of_people_scroll_with_only_the_rows_in_view_rendered() {
         .await?;
         // Half way, by a real wheel: the rows around the middle.
         browser
-            .eval("const v = document.querySelector('[data-testid=party-viewport]'); v.scrollTop = 0; return 1;")
+            .eval("window.scrollTo(0, 0); return 1;")
             .await?;
         first_rows_are(&browser, &["Person 0000"]).await?;
         browser
             .eval(&format!(
-                "const v = document.querySelector('[data-testid=party-viewport]'); v.scrollTop = {} * 56; return 1;",
+                // The list's top on the page, plus that many rows of the height the style sheet gives.
+                "const list = document.querySelector('[data-testid=party-list]');
+                 const row = parseFloat(getComputedStyle(list).getPropertyValue('--row'));
+                 window.scrollTo(0, list.getBoundingClientRect().top + scrollY + {} * row); return 1;",
                 PEOPLE / 2
             ))
             .await?;

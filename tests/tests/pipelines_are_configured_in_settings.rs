@@ -96,7 +96,7 @@ async fn a_pipeline_is_configured_in_settings_and_the_board_follows() {
             .await?;
         wait_until("the seed round's columns", 10, || async {
             let columns = browser
-                .eval("return [...document.querySelectorAll('[data-testid=stage-column] h2')].map(h => h.textContent);")
+                .eval("return [...document.querySelectorAll('[data-testid=stage-column] [data-testid=stage-name]')].map(h => h.textContent);")
                 .await?;
             Ok((columns == json!(["Intro", "Partner meeting", "Due diligence", "Closing"])).then_some(()))
         })

@@ -316,7 +316,7 @@ async fn deals_move_through_the_pipeline_by_menu_and_drag() {
 
         // A new workspace has the standard sales pipeline.
         wait_until("the four stages", 10, || async {
-            let stages = titles(&browser, "[data-testid=stage-column] h2").await?;
+            let stages = titles(&browser, "[data-testid=stage-column] [data-testid=stage-name]").await?;
             Ok((stages == ["Lead", "Qualified", "Proposal", "Negotiation"]).then_some(()))
         })
         .await?;

@@ -20,7 +20,7 @@ use super::{EmptyState, Page};
 use crate::local::{self, BrowserIds, LocalWorkspace};
 use crate::state::WorkspaceCtx;
 use crate::sync::SyncCtx;
-use crate::widgets::{self, PartyPicker, Segmented};
+use crate::widgets::{self, PartyPicker, Segmented, Windowed};
 
 /// Where a deal can be moved: a stage of its pipeline, or out of the board as won or lost.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,10 +57,14 @@ struct DealCard {
     amount: String,
     close: Option<String>,
     parties: Vec<(PartyId, String)>,
+    /// The owner's name, if the deal has one.
+    owner: Option<String>,
+    /// Whole days since the deal entered its stage.
+    days_in_stage: i64,
 }
 
 impl DealCard {
-    fn of(row: &DealRow, ws: &LocalWorkspace) -> DealCard {
+    fn of(row: &DealRow, ws: &LocalWorkspace, now: rapport_core::ids::Timestamp) -> DealCard {
         DealCard {
             id: row.id,
             title: row.title.clone(),
@@ -72,18 +76,24 @@ impl DealCard {
                 .iter()
                 .filter_map(|id| ws.model.parties.get(id).map(|p| (*id, p.name.clone())))
                 .collect(),
+            owner: row
+                .owner
+                .and_then(|o| ws.settings.members.get(&o.to_string()))
+                .map(|m| m.display_name.clone()),
+            days_in_stage: (now.0 - row.stage_since.0).max(0) / 86_400_000,
         }
     }
 }
 
-/// A board column: the stage, its open deals and their total.
+/// A board column: the stage, its open deals and their totals (one per currency).
 #[derive(Debug, Clone, PartialEq)]
 struct Column {
     stage: StageId,
     name: String,
     probability: u8,
-    total: String,
-    cards: Vec<DealCard>,
+    totals: Vec<String>,
+    /// The stage's deals in order; a card reads its deal when it comes on screen.
+    cards: Vec<DealId>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -248,17 +258,16 @@ fn board(ws: &LocalWorkspace, pipeline: PipelineId) -> Vec<Column> {
             for row in &rows {
                 *totals.entry(row.currency.as_str()).or_default() += row.amount_minor;
             }
-            let total = totals
+            let totals = totals
                 .into_iter()
                 .map(|(currency, minor)| widgets::money(minor, currency))
-                .collect::<Vec<_>>()
-                .join(" + ");
+                .collect::<Vec<_>>();
             Some(Column {
                 stage,
                 name: defined.name.clone(),
                 probability: defined.probability,
-                total,
-                cards: rows.into_iter().map(|row| DealCard::of(row, ws)).collect(),
+                totals,
+                cards: rows.into_iter().map(|row| row.id).collect(),
             })
         })
         .collect()
@@ -309,19 +318,27 @@ fn Board(columns: Vec<Column>) -> impl IntoView {
                         data-name=column.name.clone()
                     >
                         <header>
-                            <h2>{column.name.clone()}</h2>
-                            <span class="row-detail" data-testid="stage-total">
-                                {match column.cards.len() {
-                                    0 => format!("0 · {} %", column.probability),
-                                    n => format!("{n} · {} · {} %", column.total, column.probability),
-                                }}
+                            <h2>
+                                <span data-testid="stage-name">{column.name.clone()}</span>
+                                <span class="stage-count" data-testid="stage-count">{widgets::count(column.cards.len())}</span>
+                                <span class="stage-probability">{format!("{} %", column.probability)}</span>
+                            </h2>
+                            <span class="stage-totals" data-testid="stage-total">
+                                {column.totals.iter().map(|total| view! { <span>{total.clone()}</span> }).collect_view()}
                             </span>
                         </header>
-                        <ul class="cards">
-                            {column.cards.into_iter().map(|card| view! {
-                                <DealCardView card drag stages editable=Signal::derive(move || sync.can_edit()) />
-                            }).collect_view()}
-                        </ul>
+                        // Only the cards on screen are in the page; the column is as tall as all of them.
+                        <Windowed
+                            items=Signal::stored(column.cards)
+                            key=|id: &DealId| *id
+                            row=move |id| {
+                                let card = deal_card(id);
+                                move || card.get().map(|card| view! { <DealCardView card drag stages editable=Signal::derive(move || sync.can_edit()) /> })
+                            }
+                            class="cards"
+                            testid="stage-cards"
+                            row_px=128
+                        />
                     </section>
                 }
             }).collect_view()}
@@ -410,7 +427,7 @@ fn DealCardView(
         }
     };
     view! {
-        <li class="deal-card" class:dragging=dragging style=style data-testid="deal-card" data-title=card.title.clone()>
+        <div class="deal-card" class:dragging=dragging style=style data-testid="deal-card" data-title=card.title.clone()>
             <div class="deal-card-top">
                 <a class="row-title" href=format!("/deals/{id}") data-testid="deal-link">{card.title.clone()}</a>
                 <Show when=move || editable.get()>
@@ -428,55 +445,98 @@ fn DealCardView(
                     </span>
                 </Show>
             </div>
-            <span class="row-detail" data-testid="deal-amount">{card.amount.clone()}</span>
-            {card.close.clone().map(|close| view! { <span class="row-detail">{t_string!(i18n, deals.closes, date = &close).to_string()}</span> })}
-            {card.parties.iter().map(|(party, name)| view! {
-                <a class="row-detail" href=format!("/parties/{party}")>{name.clone()}</a>
-            }).collect_view()}
-            <Show when=move || editable.get()>
-                <select class="deal-move" aria-label=move || t_string!(i18n, deals.move_to) data-testid="deal-move" on:change=choose>
-                    {stages.with_value(|stages| stages.iter().map(|(s, name)| {
-                        let value = Destination::Stage(*s).value();
-                        view! { <option value=value selected=*s == stage>{name.clone()}</option> }
-                    }).collect_view())}
-                    <option value="won">{t!(i18n, deals.won)}</option>
-                    <option value="lost">{t!(i18n, deals.lost)}</option>
-                </select>
-            </Show>
-        </li>
+            <span class="deal-card-detail row-detail">
+                <span data-testid="deal-amount">{card.amount.clone()}</span>
+                {card.parties.first().map(|(party, name)| view! {
+                    " · "<a href=format!("/parties/{party}") data-testid="deal-party">{name.clone()}</a>
+                })}
+            </span>
+            <div class="deal-card-meta">
+                {card.owner.clone().map(|owner| view! {
+                    <span class="avatar" title=owner.clone() aria-label=owner.clone() data-testid="deal-owner">{widgets::initials(&owner)}</span>
+                })}
+                <span class="row-detail" data-testid="deal-days" title=t_string!(i18n, deals.days_in_stage_long, days = card.days_in_stage).to_string()>
+                    {t_string!(i18n, deals.days_in_stage, days = card.days_in_stage).to_string()}
+                </span>
+                <Show when=move || editable.get()>
+                    <select class="deal-move" aria-label=move || t_string!(i18n, deals.move_to) data-testid="deal-move" on:change=choose>
+                        {stages.with_value(|stages| stages.iter().map(|(s, name)| {
+                            let value = Destination::Stage(*s).value();
+                            view! { <option value=value selected=*s == stage>{name.clone()}</option> }
+                        }).collect_view())}
+                        <option value="won">{t!(i18n, deals.won)}</option>
+                        <option value="lost">{t!(i18n, deals.lost)}</option>
+                    </select>
+                </Show>
+            </div>
+        </div>
     }
+}
+
+/// What deal `id`'s card shows, following the workspace (a colleague's change shows at once). Read only
+/// for the cards on screen: formatting two thousand amounts would take longer than the page may.
+fn deal_card(id: DealId) -> Memo<Option<DealCard>> {
+    let ctx = WorkspaceCtx::use_ctx();
+    Memo::new(move |_| {
+        ctx.read(|ws| ws.model.deals.get(&id).map(|row| DealCard::of(row, ws, local::now())))
+            .flatten()
+    })
 }
 
 #[component]
 fn DealList(columns: Vec<Column>) -> impl IntoView {
     let i18n = use_i18n();
-    let mut rows: Vec<(String, DealCard)> = columns
-        .into_iter()
-        .flat_map(|column| {
-            let name = column.name;
-            column.cards.into_iter().map(move |card| (name.clone(), card))
+    let ctx = WorkspaceCtx::use_ctx();
+    let mut rows: Vec<(String, String, DealId)> = ctx
+        .read(|ws| {
+            columns
+                .into_iter()
+                .flat_map(|column| {
+                    let name = column.name;
+                    column.cards.into_iter().map(move |id| (name.clone(), id))
+                })
+                .map(|(stage, id)| {
+                    let title =
+                        ws.model.deals.get(&id).map(|d| d.title.to_lowercase()).unwrap_or_default();
+                    (title, stage, id)
+                })
+                .collect()
         })
-        .collect();
-    rows.sort_by_key(|(_, card)| card.title.to_lowercase());
+        .unwrap_or_default();
+    rows.sort();
+    let rows: Vec<(String, DealId)> = rows.into_iter().map(|(_, stage, id)| (stage, id)).collect();
+    // A grid of rows rather than a <table>: only the rows on screen are in the page.
     view! {
-        <table class="deal-table" data-testid="deal-table">
-            <thead>
-                <tr><th>{t!(i18n, deals.deal)}</th><th>{t!(i18n, deals.stage)}</th><th>{t!(i18n, deals.amount)}</th><th>{t!(i18n, deals.closes_col)}</th><th>{t!(i18n, deals.with)}</th></tr>
-            </thead>
-            <tbody>
-                {rows.into_iter().map(|(stage, card)| view! {
-                    <tr data-testid="deal-table-row">
-                        <td><a href=format!("/deals/{}", card.id)>{card.title}</a></td>
-                        <td data-testid="deal-table-stage">{stage}</td>
-                        <td class="number">{card.amount}</td>
-                        <td>{card.close.unwrap_or_default()}</td>
-                        <td>{card.parties.into_iter().map(|(party, name)| view! {
+        <div class="deal-grid" role="table" data-testid="deal-table">
+            <div class="deal-line deal-head" role="row">
+                <span role="columnheader">{t!(i18n, deals.deal)}</span>
+                <span role="columnheader">{t!(i18n, deals.stage)}</span>
+                <span role="columnheader" class="number">{t!(i18n, deals.amount)}</span>
+                <span role="columnheader">{t!(i18n, deals.closes_col)}</span>
+                <span role="columnheader">{t!(i18n, deals.with)}</span>
+            </div>
+            <Windowed
+                items=Signal::stored(rows)
+                key=|(_, id): &(String, DealId)| *id
+                row=|(stage, id): (String, DealId)| {
+                    let card = deal_card(id);
+                    move || card.get().map(|card| { let stage = stage.clone(); view! {
+                    <div class="deal-line" role="row" data-testid="deal-table-row">
+                        <a role="cell" class="row-title" href=format!("/deals/{}", card.id)>{card.title}</a>
+                        <span role="cell" class="row-detail" data-testid="deal-table-stage">{stage}</span>
+                        <span role="cell" class="number">{card.amount}</span>
+                        <span role="cell" class="row-detail">{card.close.unwrap_or_default()}</span>
+                        <span role="cell" class="row-detail">{card.parties.into_iter().map(|(party, name)| view! {
                             <a href=format!("/parties/{party}")>{name}</a>" "
-                        }).collect_view()}</td>
-                    </tr>
-                }).collect_view()}
-            </tbody>
-        </table>
+                        }).collect_view()}</span>
+                    </div>
+                    }})
+                }
+                class="deal-lines"
+                testid="deal-lines"
+                row_px=48
+            />
+        </div>
     }
 }
 

@@ -10,13 +10,7 @@ use super::{EmptyState, Page};
 use crate::local::{self, BrowserIds};
 use crate::state::{Status, WorkspaceCtx};
 use crate::timing::{self, Span};
-use crate::widgets::role_label;
-
-/// Height of one row of the list in CSS pixels (`.vrow` in the style sheet): the list renders only the
-/// rows in view, placed by index, so ten thousand rows scroll like fifty.
-const ROW_PX: f64 = 56.0;
-/// Rows rendered above and below the visible ones, so a fast flick does not show blank space.
-const OVERSCAN: usize = 8;
+use crate::widgets::{Windowed, role_label};
 
 /// What the list shows: search, role, tag, owner and order. A saved view is a named copy of it.
 #[derive(Clone, Copy)]
@@ -76,6 +70,10 @@ pub(crate) fn Parties() -> impl IntoView {
     let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
     let state = ListState::new();
+    // `?q=` (the palette's "Show all"): the list opens with that search.
+    if let Some(query) = leptos_router::hooks::use_query_map().with_untracked(|q| q.get("q")) {
+        state.query.set(query);
+    }
     let sync = crate::sync::SyncCtx::use_ctx();
     // Every match in order (ids only); the list renders the few in view.
     let found = Memo::new(move |_| {
@@ -111,11 +109,13 @@ pub(crate) fn Parties() -> impl IntoView {
                 on:input=move |event| state.query.set(event_target_value(&event))
             />
             <RoleChips state />
-            <ListControls state />
-            <SavedViews state />
+            // Order, tag, "only mine" and the saved views share one line where the screen allows.
+            <div class="list-toolbar">
+                <ListControls state />
+                <SavedViews state />
+            </div>
             <Show when=move || sync.can_edit()>
                 <NewParty />
-                <a class="action subtle" href="/import-export" data-testid="parties-import-link">{t!(i18n, parties.import_link)}</a>
             </Show>
             <p class="count" data-testid="party-count" aria-live="polite">
                 {move || {
@@ -124,7 +124,7 @@ pub(crate) fn Parties() -> impl IntoView {
                     match ctx.status.get() {
                         Status::Opening => t_string!(i18n, parties.opening).to_string(),
                         _ if searching && index_pending => t_string!(i18n, parties.preparing).to_string(),
-                        _ => t_string!(i18n, parties.found, count = found.with(Vec::len)).to_string(),
+                        _ => t_string!(i18n, parties.found, count = crate::widgets::count(found.with(Vec::len))).to_string(),
                     }
                 }}
             </p>
@@ -139,7 +139,7 @@ pub(crate) fn Parties() -> impl IntoView {
                     }
                 })
             >
-                <VirtualList found />
+                <PeopleTable found state />
             </Show>
         </Page>
     }
@@ -190,13 +190,16 @@ fn ListControls(state: ListState) -> impl IntoView {
     });
     let sort_label = |sort: PartySort| match sort {
         PartySort::Name => t_string!(i18n, parties.sort_name),
+        PartySort::NameDescending => t_string!(i18n, parties.sort_name_descending),
         PartySort::Newest => t_string!(i18n, parties.sort_newest),
+        PartySort::Oldest => t_string!(i18n, parties.sort_oldest),
         PartySort::LeastRecentlyContacted => t_string!(i18n, parties.sort_contact),
+        PartySort::MostRecentlyContacted => t_string!(i18n, parties.sort_contact_recent),
     };
     view! {
         <div class="list-controls">
             <label>
-                {t!(i18n, parties.sort)}
+                <span class="control-label">{t!(i18n, parties.sort)}</span>
                 <select
                     data-testid="party-sort"
                     on:change=move |e| state.sort.set(PartySort::from_key(&event_target_value(&e)))
@@ -208,7 +211,7 @@ fn ListControls(state: ListState) -> impl IntoView {
                 </select>
             </label>
             <label>
-                {t!(i18n, parties.tag)}
+                <span class="control-label">{t!(i18n, parties.tag)}</span>
                 <select
                     data-testid="party-tag"
                     on:change=move |e| {
@@ -343,93 +346,133 @@ fn SavedViews(state: ListState) -> impl IntoView {
     }
 }
 
-/// The matches as a scrolling list that renders only what is in view (plus a few rows either side).
+/// The matches as a table: a heading per column (a click on Name or Last contact sorts by it, a second
+/// click the other way), then one row per person — only the rows on screen are in the page.
 #[component]
-fn VirtualList(found: Memo<Vec<PartyId>>) -> impl IntoView {
+fn PeopleTable(found: Memo<Vec<PartyId>>, state: ListState) -> impl IntoView {
     let i18n = use_i18n();
-    let ctx = WorkspaceCtx::use_ctx();
-    let viewport = NodeRef::<leptos::html::Div>::new();
-    let scroll_top = RwSignal::new(0.0_f64);
-    let height = RwSignal::new(640.0_f64);
-    let measure = move || {
-        if let Some(element) = viewport.get_untracked() {
-            scroll_top.set(f64::from(element.scroll_top()));
-            height.set(f64::from(element.client_height()).max(ROW_PX));
-        }
-    };
-    Effect::new(move || {
-        if viewport.get().is_some() {
-            measure();
-        }
-    });
-    // A new search starts at the top.
-    Effect::new(move |previous: Option<usize>| {
-        let count = found.with(Vec::len);
-        if previous.is_some()
-            && let Some(element) = viewport.get_untracked()
-        {
-            element.set_scroll_top(0);
-            scroll_top.set(0.0);
-        }
-        count
-    });
-    let window = Memo::new(move |_| {
-        let total = found.with(Vec::len);
-        let first = ((scroll_top.get() / ROW_PX) as usize).saturating_sub(OVERSCAN).min(total);
-        let last =
-            (((scroll_top.get() + height.get()) / ROW_PX).ceil() as usize + OVERSCAN).min(total);
-        found.with(|ids| {
-            ids[first..last].iter().enumerate().map(|(n, id)| (first + n, *id)).collect::<Vec<_>>()
-        })
-    });
-    let row = move |(index, id): (usize, PartyId)| {
-        // Follows the workspace: a colleague's rename shows in the row at once.
-        let shown = Memo::new(move |_| {
-            ctx.read(|ws| {
-                ws.model.parties.get(&id).map(|row| {
-                    let unsynced = !ws.unsynced.is_empty() && ws.is_unsynced(&id.to_string());
-                    let detail =
-                        row.emails.first().or(row.phones.first()).cloned().unwrap_or_default();
-                    let roles: Vec<&'static str> = Role::ALL
-                        .into_iter()
-                        .filter(|role| {
-                            row.roles.contains(&rapport_core::read_model::RoleRow::of(*role))
-                        })
-                        .map(|role| role_label(role).0)
-                        .collect();
-                    (row.name.clone(), detail, roles.join(" · "), unsynced)
-                })
-            })
-            .flatten()
-            .unwrap_or_default()
-        });
+    let heading = move |label: &'static str, ascending: PartySort, testid: &'static str| {
+        let sorted = move || {
+            let sort = state.sort.get();
+            if sort == ascending {
+                "ascending"
+            } else if sort == ascending.reversed() {
+                "descending"
+            } else {
+                "none"
+            }
+        };
         view! {
-            <li class="row vrow" data-testid="party-row" style:transform=format!("translateY({}px)", index as f64 * ROW_PX)>
-                <a class="row-link" href=format!("/parties/{id}")>
-                    <span class="row-title">{move || shown.with(|s| s.0.clone())}</span>
-                    <span class="row-detail">{move || shown.with(|s| s.1.clone())}</span>
-                    <span class="row-roles">{move || shown.with(|s| s.2.clone())}</span>
-                </a>
-                {move || shown.with(|s| s.3).then(|| view! {
-                    <span class="badge badge-unsynced" data-testid="row-unsynced" title=move || t_string!(i18n, parties.unsynced)>"●"</span>
-                })}
-            </li>
+            <span role="columnheader" aria-sort=sorted>
+                <button
+                    type="button"
+                    class="sort-heading"
+                    data-testid=testid
+                    on:click=move |_| state.sort.update(|sort| {
+                        *sort = if *sort == ascending { ascending.reversed() } else { ascending };
+                    })
+                >
+                    {label}
+                    <span class="sort-mark" aria-hidden="true">{move || match sorted() {
+                        "ascending" => "↑",
+                        "descending" => "↓",
+                        _ => "",
+                    }}</span>
+                </button>
+            </span>
         }
     };
     view! {
-        <div class="vlist" node_ref=viewport on:scroll=move |_| measure() data-testid="party-viewport">
-            <ul
-                class="rows vlist-inner"
-                data-testid="party-list"
-                style:height=move || format!("{}px", found.with(Vec::len) as f64 * ROW_PX)
-            >
-                // Keyed by position and id: scrolling keeps each rendered row, a new order renders anew.
-                <For
-                    each=move || window.get()
-                    key=|entry| *entry
-                    children=row
-                />
-            </ul>
+        <div class="people-table" role="table" aria-label=move || t_string!(i18n, nav.parties)>
+            <div class="party-line party-head" role="row">
+                {move || heading(t_string!(i18n, parties.col_name), PartySort::Name, "sort-by-name")}
+                <span role="columnheader" class="col-detail">{t!(i18n, parties.col_detail)}</span>
+                <span role="columnheader" class="col-roles">{t!(i18n, parties.col_roles)}</span>
+                <span role="columnheader" class="col-owner">{t!(i18n, parties.col_owner)}</span>
+                {move || heading(t_string!(i18n, parties.col_last_contact), PartySort::MostRecentlyContacted, "sort-by-contact")}
+            </div>
+            <Windowed
+                items=found
+                key=|id: &PartyId| *id
+                row=|id| view! { <PartyLine id /> }
+                class="parties"
+                testid="party-list"
+                row_px=40
+            />
+        </div>
+    }
+}
+
+/// What a row of the people table shows.
+#[derive(Debug, Clone, PartialEq, Default)]
+struct Line {
+    name: String,
+    /// Where they work and how to reach them.
+    detail: String,
+    roles: String,
+    owner: Option<String>,
+    last_contact: Option<String>,
+    unsynced: bool,
+}
+
+/// One person or organisation of the table; follows the workspace, so a colleague's rename shows in
+/// the row at once.
+#[component]
+fn PartyLine(id: PartyId) -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = WorkspaceCtx::use_ctx();
+    let line = Memo::new(move |_| {
+        ctx.read(|ws| {
+            let row = ws.model.parties.get(&id)?;
+            let organisation = row
+                .organisations
+                .iter()
+                .find_map(|org| ws.model.parties.get(org))
+                .map(|o| o.name.clone());
+            let reach = row.emails.first().or(row.phones.first()).cloned();
+            let roles: Vec<&'static str> = Role::ALL
+                .into_iter()
+                .filter(|role| row.roles.contains(&rapport_core::read_model::RoleRow::of(*role)))
+                .map(|role| role_label(role).0)
+                .collect();
+            Some(Line {
+                name: row.name.clone(),
+                detail: organisation.into_iter().chain(reach).collect::<Vec<_>>().join(" · "),
+                roles: roles.join(" · "),
+                owner: row
+                    .owner
+                    .and_then(|o| ws.settings.members.get(&o.to_string()))
+                    .map(|m| m.display_name.clone()),
+                last_contact: ws
+                    .model
+                    .last_contact
+                    .get(&id)
+                    .map(|at| crate::widgets::local_date(*at)),
+                unsynced: !ws.unsynced.is_empty() && ws.is_unsynced(&id.to_string()),
+            })
+        })
+        .flatten()
+        .unwrap_or_default()
+    });
+    view! {
+        <div class="row party-line" role="row" data-testid="party-row">
+            <a class="row-link" role="cell" href=format!("/parties/{id}")>
+                <span class="row-title">{move || line.with(|l| l.name.clone())}</span>
+                {move || line.with(|l| l.unsynced).then(|| view! {
+                    <span class="badge badge-unsynced" data-testid="row-unsynced" title=move || t_string!(i18n, parties.unsynced)>"●"</span>
+                })}
+            </a>
+            <span class="row-detail col-detail" role="cell">{move || line.with(|l| l.detail.clone())}</span>
+            <span class="row-roles col-roles" role="cell">{move || line.with(|l| l.roles.clone())}</span>
+            <span class="col-owner" role="cell">
+                {move || line.with(|l| l.owner.clone()).map(|owner| view! {
+                    <span class="avatar" title=owner.clone() aria-hidden="true">{crate::widgets::initials(&owner)}</span>
+                    <span class="owner-name">{owner}</span>
+                })}
+            </span>
+            <span class="row-detail col-contact" role="cell" data-testid="party-last-contact">
+                {move || line.with(|l| l.last_contact.clone()).unwrap_or_else(|| "—".to_owned())}
+            </span>
         </div>
     }
 }
@@ -516,6 +559,7 @@ fn NewParty() -> impl IntoView {
             >
                 {move || if existing.get().is_some() && confirmed.get() == Some(name.get().trim().to_owned()) { t_string!(i18n, parties.add_anyway) } else { t_string!(i18n, parties.add) }}
             </button>
+            <a class="action subtle import-link" href="/import-export" data-testid="parties-import-link">{t!(i18n, parties.import_link)}</a>
         </form>
         {move || existing.get().map(|(id, existing_name)| view! {
             <p class="hint duplicate" role="status" data-testid="duplicate-warning">

@@ -49,8 +49,10 @@ fn action_label(i18n: I18nContext<Locale>, href: &str) -> &'static str {
     }
 }
 
-/// How many of each kind the palette lists.
-const PER_KIND: usize = 6;
+/// How many people the palette lists; more are one "Show all" away, on the people list.
+const PEOPLE: usize = 12;
+/// How many deals and tasks it lists.
+const PER_KIND: usize = 8;
 
 #[component]
 pub(crate) fn CommandPalette() -> impl IntoView {
@@ -107,14 +109,40 @@ pub(crate) fn CommandPalette() -> impl IntoView {
         if !folded.is_empty() {
             ctx.read(|ws| {
                 let filter = PartyFilter { query: text.clone(), ..PartyFilter::default() };
-                let (_, parties) =
-                    queries::parties_page(&ws.model, &filter, PartySort::Name, PER_KIND);
-                entries.extend(parties.into_iter().map(|row| Entry {
-                    kind: "party",
-                    label: row.name.clone(),
-                    detail: row.emails.first().cloned().unwrap_or_default(),
-                    href: format!("/parties/{}", row.id),
+                let (total, parties) =
+                    queries::parties_page(&ws.model, &filter, PartySort::Name, PEOPLE);
+                let name_of = |id: &rapport_core::ids::PartyId| {
+                    ws.model.parties.get(id).map(|row| row.name.clone())
+                };
+                // Context tells two people of one name apart: where they work, how to reach them.
+                entries.extend(parties.into_iter().map(|row| {
+                    Entry {
+                        kind: "party",
+                        label: row.name.clone(),
+                        detail: row
+                            .organisations
+                            .iter()
+                            .filter_map(name_of)
+                            .take(1)
+                            .chain(row.emails.first().or(row.phones.first()).cloned())
+                            .collect::<Vec<_>>()
+                            .join(" · "),
+                        href: format!("/parties/{}", row.id),
+                    }
                 }));
+                if total > PEOPLE {
+                    entries.push(Entry {
+                        kind: "all",
+                        label: t_string!(
+                            i18n,
+                            palette.all_people,
+                            count = crate::widgets::count(total)
+                        )
+                        .to_string(),
+                        detail: String::new(),
+                        href: format!("/parties?q={}", js_sys::encode_uri_component(text.trim())),
+                    });
+                }
                 entries.extend(
                     ws.model
                         .deals
@@ -126,7 +154,13 @@ pub(crate) fn CommandPalette() -> impl IntoView {
                         .map(|d| Entry {
                             kind: "deal",
                             label: d.title.clone(),
-                            detail: crate::widgets::money(d.amount_minor, &d.currency),
+                            detail: std::iter::once(crate::widgets::money(
+                                d.amount_minor,
+                                &d.currency,
+                            ))
+                            .chain(d.parties.first().and_then(name_of))
+                            .collect::<Vec<_>>()
+                            .join(" · "),
                             href: format!("/deals/{}", d.id),
                         }),
                 );
@@ -142,8 +176,15 @@ pub(crate) fn CommandPalette() -> impl IntoView {
                             detail: t
                                 .effective_due()
                                 .map(crate::widgets::local_date)
-                                .unwrap_or_default(),
-                            href: "/tasks".to_owned(),
+                                .into_iter()
+                                .chain(t.parties.first().and_then(name_of))
+                                .collect::<Vec<_>>()
+                                .join(" · "),
+                            // A task about someone opens their record, where its next steps are.
+                            href: t
+                                .parties
+                                .first()
+                                .map_or_else(|| "/tasks".to_owned(), |p| format!("/parties/{p}")),
                         }),
                 );
             });
@@ -255,6 +296,7 @@ fn kind_label(i18n: I18nContext<Locale>, kind: &str) -> &'static str {
         "party" => t_string!(i18n, palette.kind_contact),
         "deal" => t_string!(i18n, palette.kind_deal),
         "task" => t_string!(i18n, palette.kind_task),
+        "all" => t_string!(i18n, palette.kind_more),
         _ => t_string!(i18n, palette.kind_action),
     }
 }
