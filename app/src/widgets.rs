@@ -128,6 +128,20 @@ pub(crate) fn role_label(role: Role) -> (&'static str, &'static str) {
     }
 }
 
+/// A relationship role's name in the screens' language, outside any component (e.g. in a task).
+pub(crate) fn role_name(role: Role) -> &'static str {
+    let locale = crate::locale::current();
+    match role {
+        Role::Customer => td_string!(locale, roles.customer),
+        Role::Prospect => td_string!(locale, roles.prospect),
+        Role::Supplier => td_string!(locale, roles.supplier),
+        Role::Investor => td_string!(locale, roles.investor),
+        Role::Employee => td_string!(locale, roles.employee),
+        Role::Partner => td_string!(locale, roles.partner),
+        Role::Other => td_string!(locale, roles.other),
+    }
+}
+
 /// Why a typed amount was refused, in the screens' language.
 pub(crate) fn amount_refused(why: &rapport_core::model::AmountError) -> String {
     use rapport_core::model::AmountError;

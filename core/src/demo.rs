@@ -444,18 +444,23 @@ impl DemoWorkspace {
     pub fn to_documents(&self) -> Result<BTreeMap<DocKey, AutoCommit>, DocumentError> {
         let mut documents: BTreeMap<DocKey, AutoCommit> =
             workspace::create(self.workspace, &self.settings)?.into_iter().collect();
+        // Each record is written by its owner when it was created, so its history reads like a real one.
         for (id, party) in &self.parties {
-            write_record(&mut documents, Party::doc_key(id), &id.to_string(), party)?;
+            let made = (party.created_at, party.owner);
+            write_record(&mut documents, Party::doc_key(id), &id.to_string(), party, made)?;
         }
         for (id, deal) in &self.deals {
-            write_record(&mut documents, Deal::doc_key(id), &id.to_string(), deal)?;
+            let made = (deal.created_at, deal.owner);
+            write_record(&mut documents, Deal::doc_key(id), &id.to_string(), deal, made)?;
         }
         for (id, task) in &self.tasks {
-            write_record(&mut documents, Task::doc_key(id), &id.to_string(), task)?;
+            let made = (task.created_at, task.assignee);
+            write_record(&mut documents, Task::doc_key(id), &id.to_string(), task, made)?;
         }
         for (id, interaction) in &self.interactions {
             let key = DocKey::Interactions(Month::of(interaction.at));
-            write_record(&mut documents, key, &id.to_string(), interaction)?;
+            let made = (interaction.at, interaction.author);
+            write_record(&mut documents, key, &id.to_string(), interaction, made)?;
         }
         // Other devices discover the month documents through the root's table.
         let months: Vec<DocKey> = documents
@@ -504,6 +509,7 @@ fn write_record<R: autosurgeon::Reconcile>(
     key: DocKey,
     record_key: &str,
     record: &R,
+    (at, by): (Timestamp, Option<MemberId>),
 ) -> Result<(), DocumentError> {
     let doc = match documents.entry(key) {
         std::collections::btree_map::Entry::Occupied(entry) => entry.into_mut(),
@@ -512,7 +518,7 @@ fn write_record<R: autosurgeon::Reconcile>(
         }
     };
     document::put(doc, record_key, record)?;
-    doc.commit();
+    crate::history::commit(doc, by, at);
     Ok(())
 }
 
@@ -522,6 +528,19 @@ mod tests {
 
     const NOW: Timestamp = Timestamp(1_795_000_000_000);
     const SMALL: DemoSizes = DemoSizes { parties: 300, interactions: 900, deals: 60, tasks: 120 };
+
+    #[test]
+    fn a_demo_record_was_written_by_its_owner_when_it_was_created() {
+        let demo = generate(7, SMALL, NOW);
+        let mut documents = demo.to_documents().unwrap();
+        let (id, party) = &demo.parties[0];
+        let doc = documents.get_mut(&Party::doc_key(id)).unwrap();
+        let history = crate::history::field_history(doc, &id.to_string());
+        assert!(!history.is_empty());
+        for change in history {
+            assert_eq!((change.at, change.by), (party.created_at, party.owner), "{}", change.field);
+        }
+    }
 
     #[test]
     fn the_same_seed_gives_the_same_workspace() {

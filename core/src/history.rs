@@ -38,6 +38,10 @@ pub struct FieldChange {
     /// The value before, rendered as text; `None` if the field was not set.
     pub old: Option<String>,
     pub new: Option<String>,
+    /// The same values with their shape, for saying what changed in people's words
+    /// ([`party_value`]).
+    pub old_value: Option<Rendered>,
+    pub new_value: Option<Rendered>,
     pub change: ChangeHash,
     /// The document's heads just before the change: where [`restore_field`] reads the old value.
     pub before: Vec<ChangeHash>,
@@ -60,8 +64,10 @@ pub fn field_history(doc: &mut AutoCommit, key: &str) -> Vec<FieldChange> {
         }
         let by = message.and_then(|m| m.parse::<MemberId>().ok());
         for field in fields {
-            let old = render_field(doc, key, &field, &deps);
-            let new = render_field(doc, key, &field, &after);
+            let old_value = render_field(doc, key, &field, &deps);
+            let new_value = render_field(doc, key, &field, &after);
+            let (old, new) =
+                (old_value.as_ref().map(Rendered::flat), new_value.as_ref().map(Rendered::flat));
             if old == new {
                 continue;
             }
@@ -71,6 +77,8 @@ pub fn field_history(doc: &mut AutoCommit, key: &str) -> Vec<FieldChange> {
                 by,
                 old,
                 new,
+                old_value,
+                new_value,
                 change: hash,
                 before: deps.clone(),
             });
@@ -100,8 +108,68 @@ fn touched_fields(patches: &[automerge::Patch], key: &str) -> BTreeSet<String> {
     fields
 }
 
-/// The value of `field` of record `key` at `heads`, as text.
-fn render_field(doc: &AutoCommit, key: &str, field: &str, heads: &[ChangeHash]) -> Option<String> {
+/// A field's value as read from the document, with its shape: text (scalars as text, null as empty), a
+/// list, or a map of keys in order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Rendered {
+    Text(String),
+    List(Vec<Rendered>),
+    Map(Vec<(String, Rendered)>),
+}
+
+impl Rendered {
+    /// One line of text: sets (maps of `true`) as their members, other maps as `key: value`, lists
+    /// joined by commas; empty and `false` entries left out.
+    pub fn flat(&self) -> String {
+        match self {
+            Rendered::Text(text) => text.clone(),
+            Rendered::List(items) => items
+                .iter()
+                .map(Rendered::flat)
+                .filter(|text| !text.is_empty())
+                .collect::<Vec<_>>()
+                .join(", "),
+            Rendered::Map(entries) => entries
+                .iter()
+                .filter_map(|(key, value)| match value.flat().as_str() {
+                    "true" => Some(key.clone()),
+                    "" | "false" => None,
+                    text => Some(format!("{key}: {text}")),
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+        }
+    }
+
+    /// The text of entry `key` of a map ("" if absent or not text).
+    fn entry(&self, key: &str) -> String {
+        match self {
+            Rendered::Map(entries) => entries
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, value)| value.flat())
+                .unwrap_or_default(),
+            _ => String::new(),
+        }
+    }
+
+    /// The items of a list, the values of a map, or this one value.
+    fn items(&self) -> Vec<&Rendered> {
+        match self {
+            Rendered::List(items) => items.iter().collect(),
+            Rendered::Map(entries) => entries.iter().map(|(_, value)| value).collect(),
+            text => vec![text],
+        }
+    }
+}
+
+/// The value of `field` of record `key` at `heads`.
+fn render_field(
+    doc: &AutoCommit,
+    key: &str,
+    field: &str,
+    heads: &[ChangeHash],
+) -> Option<Rendered> {
     let (_, record) = doc.get_at(automerge::ROOT, key, heads).ok()??;
     let (value, id) = doc.get_at(&record, field, heads).ok()??;
     Some(render(doc, value, &id, heads, 0))
@@ -113,41 +181,149 @@ fn render(
     id: &ObjId,
     heads: &[ChangeHash],
     depth: u8,
-) -> String {
+) -> Rendered {
     match value {
-        Value::Scalar(scalar) => match scalar.as_ref() {
+        Value::Scalar(scalar) => Rendered::Text(match scalar.as_ref() {
             automerge::ScalarValue::Str(text) => text.to_string(),
             automerge::ScalarValue::Null => String::new(),
             other => other.to_string(),
-        },
-        Value::Object(ObjType::Text) => doc.text_at(id, heads).unwrap_or_default(),
-        Value::Object(_) if depth > 3 => "…".to_owned(),
-        Value::Object(ObjType::Map | ObjType::Table) => {
-            let parts: Vec<String> = doc
-                .map_range_at(id, .., heads)
-                .filter_map(|item| {
-                    let rendered =
+        }),
+        Value::Object(ObjType::Text) => Rendered::Text(doc.text_at(id, heads).unwrap_or_default()),
+        Value::Object(_) if depth > 3 => Rendered::Text("…".to_owned()),
+        Value::Object(ObjType::Map | ObjType::Table) => Rendered::Map(
+            doc.map_range_at(id, .., heads)
+                .map(|item| {
+                    let value =
                         render(doc, Value::from(item.value.clone()), &item.id(), heads, depth + 1);
-                    // Sets are maps of `true`: show their members.
-                    match rendered.as_str() {
-                        "true" => Some(item.key.to_string()),
-                        "" | "false" => None,
-                        _ => Some(format!("{}: {rendered}", item.key)),
-                    }
+                    (item.key.to_string(), value)
                 })
-                .collect();
-            parts.join(", ")
-        }
-        Value::Object(ObjType::List) => {
-            let parts: Vec<String> = doc
-                .list_range_at(id, .., heads)
+                .collect(),
+        ),
+        Value::Object(ObjType::List) => Rendered::List(
+            doc.list_range_at(id, .., heads)
                 .map(|item| {
                     render(doc, Value::from(item.value.clone()), &item.id(), heads, depth + 1)
                 })
-                .filter(|text| !text.is_empty())
-                .collect();
-            parts.join(", ")
+                .collect(),
+        ),
+    }
+}
+
+/// A party's field value as a person would read it: what the screens put into words (and translate).
+#[derive(Debug, Clone, PartialEq)]
+pub enum PartyValue {
+    /// Nothing (a cleared field).
+    Empty,
+    /// Names, notes: the text itself.
+    Text(String),
+    /// Emails, phones, websites, tags, addresses: each value, without its label or field names.
+    Values(Vec<String>),
+    /// Relationship roles by key (`Role::key`).
+    Roles(Vec<String>),
+    /// Person or organisation.
+    Kind(crate::model::PartyKind),
+    /// A member (the owner), by id.
+    Member(MemberId),
+    /// A keep-in-touch cadence in days.
+    Days(u32),
+    /// Links to other parties: the kind (as stored, e.g. `WorksAt`), the party and the title.
+    Relations(Vec<(String, crate::ids::PartyId, String)>),
+    /// Custom field values by the field's id.
+    Custom(Vec<(String, String)>),
+    /// Consent by question: `email_marketing`, `phone_calls`, `data_processing` → yes (true) or no.
+    Consent(Vec<(String, bool)>),
+}
+
+/// What `value` of party field `field` says, in the shape the screens put into words. Unknown fields
+/// (a newer app's) are their text.
+pub fn party_value(field: &str, value: Option<&Rendered>) -> PartyValue {
+    let Some(value) = value else { return PartyValue::Empty };
+    let flat = value.flat();
+    let values = |items: Vec<String>| {
+        let items: Vec<String> = items.into_iter().filter(|v| !v.trim().is_empty()).collect();
+        if items.is_empty() { PartyValue::Empty } else { PartyValue::Values(items) }
+    };
+    match field {
+        _ if flat.trim().is_empty() => PartyValue::Empty,
+        "emails" | "phones" | "links" => {
+            values(value.items().iter().map(|p| p.entry("value")).collect())
         }
+        "addresses" => values(
+            value
+                .items()
+                .iter()
+                .map(|address| {
+                    ["street", "city", "region", "postcode", "country"]
+                        .iter()
+                        .map(|part| address.entry(part))
+                        .filter(|part| !part.is_empty())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .collect(),
+        ),
+        "tags" | "roles" => {
+            let members: Vec<String> = match value {
+                Rendered::Map(entries) => entries
+                    .iter()
+                    .filter(|(_, v)| v.flat() == "true")
+                    .map(|(key, _)| key.clone())
+                    .collect(),
+                other => vec![other.flat()],
+            };
+            if members.is_empty() {
+                PartyValue::Empty
+            } else if field == "roles" {
+                PartyValue::Roles(members)
+            } else {
+                PartyValue::Values(members)
+            }
+        }
+        "kind" => match flat.as_str() {
+            "Organisation" => PartyValue::Kind(crate::model::PartyKind::Organisation),
+            "Person" => PartyValue::Kind(crate::model::PartyKind::Person),
+            _ => PartyValue::Text(flat),
+        },
+        "owner" => flat.parse().map_or(PartyValue::Text(flat), PartyValue::Member),
+        "keep_in_touch_days" => flat.parse().map_or(PartyValue::Text(flat), PartyValue::Days),
+        "relations" => PartyValue::Relations(
+            value
+                .items()
+                .iter()
+                .filter_map(|link| {
+                    Some((link.entry("kind"), link.entry("to").parse().ok()?, link.entry("title")))
+                })
+                .collect(),
+        ),
+        "custom" => PartyValue::Custom(match value {
+            Rendered::Map(entries) => entries
+                .iter()
+                .map(|(id, typed)| {
+                    // Stored as `{ Variant: value }`: the value is what was entered.
+                    let text = match typed {
+                        Rendered::Map(variant) => {
+                            variant.first().map(|(_, v)| v.flat()).unwrap_or_default()
+                        }
+                        other => other.flat(),
+                    };
+                    (id.clone(), text)
+                })
+                .filter(|(_, text)| !text.is_empty())
+                .collect(),
+            _ => Vec::new(),
+        }),
+        "consent" => PartyValue::Consent(match value {
+            Rendered::Map(entries) => entries
+                .iter()
+                .filter_map(|(question, answer)| match answer.flat().as_str() {
+                    "true" => Some((question.clone(), true)),
+                    "false" => Some((question.clone(), false)),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        }),
+        _ => PartyValue::Text(flat),
     }
 }
 
@@ -292,6 +468,71 @@ mod tests {
         assert_eq!((cadence.old.as_deref(), cadence.new.as_deref()), (None, Some("30")));
         let created = history.iter().find(|c| c.field == "name" && c.old.is_none()).unwrap();
         assert_eq!(created.new.as_deref(), Some("Acme"));
+    }
+
+    #[test]
+    fn a_change_is_read_in_the_shape_people_read_it() {
+        let mut doc = history_doc();
+        let org = crate::ids::PartyId::from_bytes([5; 16]);
+        document::update(&mut doc, "p", |p: &mut Party| {
+            p.emails.push(crate::model::ContactPoint {
+                label: "work".into(),
+                value: "zoe.first@example.test".into(),
+            });
+            p.roles.insert("customer".into(), true);
+            p.kind = crate::model::PartyKind::Organisation;
+            p.owner = Some(member(3));
+            p.relations.insert(
+                "l".into(),
+                crate::model::PartyLink {
+                    to: org,
+                    kind: crate::model::LinkKind::WorksAt,
+                    title: "CFO".into(),
+                },
+            );
+        })
+        .unwrap();
+        commit(&mut doc, Some(member(1)), Timestamp(1_000_000_180_000));
+        document::update(&mut doc, "p", |p: &mut Party| {
+            p.emails[0].value = "zoe.second@example.test".into();
+            p.owner = None;
+        })
+        .unwrap();
+        commit(&mut doc, Some(member(1)), Timestamp(1_000_000_240_000));
+        let history = field_history(&mut doc, "p");
+        let email = history.iter().rfind(|c| c.field == "emails").unwrap();
+        assert_eq!(
+            party_value("emails", email.old_value.as_ref()),
+            PartyValue::Values(vec!["zoe.first@example.test".into()])
+        );
+        assert_eq!(
+            party_value("emails", email.new_value.as_ref()),
+            PartyValue::Values(vec!["zoe.second@example.test".into()])
+        );
+        // The first value each field was given.
+        let value = |field: &str| {
+            history
+                .iter()
+                .filter(|c| c.field == field)
+                .map(|c| party_value(field, c.new_value.as_ref()))
+                .find(|v| *v != PartyValue::Empty)
+                .unwrap()
+        };
+        assert_eq!(value("roles"), PartyValue::Roles(vec!["customer".into()]));
+        let kind = history.iter().rfind(|c| c.field == "kind").unwrap();
+        assert_eq!(
+            party_value("kind", kind.new_value.as_ref()),
+            PartyValue::Kind(crate::model::PartyKind::Organisation)
+        );
+        assert_eq!(value("owner"), PartyValue::Member(member(3)));
+        assert_eq!(value("keep_in_touch_days"), PartyValue::Days(30));
+        assert_eq!(
+            value("relations"),
+            PartyValue::Relations(vec![("WorksAt".into(), org, "CFO".into())])
+        );
+        let owner = history.iter().rfind(|c| c.field == "owner").unwrap();
+        assert_eq!(party_value("owner", owner.new_value.as_ref()), PartyValue::Empty);
+        assert_eq!(party_value("tags", None), PartyValue::Empty);
     }
 
     #[test]

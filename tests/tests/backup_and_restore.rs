@@ -71,7 +71,7 @@ async fn a_backup_restores_everything_on_a_new_device_and_twice_changes_nothing(
             let lines = second
                 .eval("return [...document.querySelectorAll('[data-testid=history-line]')].map(e => e.textContent).join(' | ');")
                 .await?;
-            Ok(lines.as_str().is_some_and(|l| l.contains("Name: Anna Weber → Anna Weber-Schmidt")).then_some(()))
+            Ok(lines.as_str().is_some_and(|l| l.contains("Name changed from Anna Weber to Anna Weber-Schmidt")).then_some(()))
         })
         .await?;
         AppShell::open(&second, "/tasks").await?;

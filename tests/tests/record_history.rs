@@ -74,7 +74,7 @@ async fn an_earlier_value_is_restored_from_the_history() {
         save(&browser).await?;
 
         browser.by_testid("history-open").await?.click().await?;
-        first_name_line_becomes(&browser, "Name: Nordwind GmbH → Nordwind AG").await?;
+        first_name_line_becomes(&browser, "Name changed from Nordwind GmbH to Nordwind AG").await?;
         let lines = history(&browser).await?;
         assert!(lines.iter().any(|(field, _)| field == "emails"), "{lines:?}");
         assert!(
@@ -90,15 +90,15 @@ async fn an_earlier_value_is_restored_from_the_history() {
                  button.scrollIntoView({ block: 'center' }); button.click(); return button.textContent;",
             )
             .await?;
-        assert_eq!(restored, "Restore “Nordwind GmbH”");
+        assert_eq!(restored, "Restore Nordwind GmbH");
         field_becomes(&browser, "party-name", "Nordwind GmbH", 10).await?;
-        first_name_line_becomes(&browser, "Name: Nordwind AG → Nordwind GmbH").await?;
+        first_name_line_becomes(&browser, "Name changed from Nordwind AG to Nordwind GmbH").await?;
 
         // Kept: after a reload, the list and the record say so.
         browser.driver().refresh().await?;
         field_becomes(&browser, "party-name", "Nordwind GmbH", 10).await?;
         browser.by_testid("history-open").await?.click().await?;
-        first_name_line_becomes(&browser, "Name: Nordwind AG → Nordwind GmbH").await?;
+        first_name_line_becomes(&browser, "Name changed from Nordwind AG to Nordwind GmbH").await?;
 
         // As it was: before it existed, and today.
         set_day(&browser, -1).await?;
@@ -108,6 +108,76 @@ async fn an_earlier_value_is_restored_from_the_history() {
         browser.screenshot("record-history-1280x800").await?;
         let errors = browser.console_errors().await?;
         assert!(errors.is_empty(), "console errors: {errors:?}");
+        Ok(())
+    })
+    .await;
+}
+
+/// Everything the history says, in one line per change.
+async fn history_text(browser: &Browser) -> E2eResult<Vec<String>> {
+    let value = browser
+        .eval("return [...document.querySelectorAll('[data-testid=history-line] .row-title')].map(e => e.textContent);")
+        .await?;
+    Ok(serde_json::from_value(value).unwrap_or_default())
+}
+
+/// Words that mean the history is showing storage, not what a person did.
+const NOT_PEOPLES_WORDS: [&str; 6] =
+    ["label:", "value:", "Organisation\"", "prospect", "Restore \"\"", "WorksAt"];
+
+#[tokio::test]
+async fn the_history_says_what_changed_in_peoples_words_in_both_languages() {
+    run("history_in_peoples_words", |harness| async move {
+        for (language, expected) in [
+            (
+                "en",
+                [
+                    "Email changed from zoe.first@example.test to zoe.second@example.test",
+                    "Email set to zoe.first@example.test",
+                    "Roles set to Prospect",
+                ],
+            ),
+            (
+                "ru",
+                [
+                    "Изменено поле «Почта»: было zoe.first@example.test, стало zoe.second@example.test",
+                    "Заполнено поле «Почта»: zoe.first@example.test",
+                    "Заполнено поле «Роли»: Потенциальный клиент",
+                ],
+            ),
+        ] {
+            let browser = harness.browser_speaking(Viewport::Desktop, language).await?;
+            AppShell::open(&browser, "/parties").await?;
+            add_party(&browser, "Zoe Quinn").await?;
+            open_record(&browser, "Zoe").await?;
+            browser.by_testid("history-open").await?.click().await?;
+            set_field(&browser, "party-email", "zoe.first@example.test").await?;
+            browser.by_testid("save-party").await?.click().await?;
+            wait_until("the first email in the history", 10, || async {
+                Ok(history_text(&browser).await?.iter().any(|l| l == expected[1]).then_some(()))
+            })
+            .await?;
+            set_field(&browser, "party-email", "zoe.second@example.test").await?;
+            browser.by_testid("save-party").await?.click().await?;
+            let clicked = browser
+                .eval("const chip = document.querySelector('[data-testid=party-role][data-role=prospect]'); chip?.click(); return !!chip;")
+                .await?;
+            assert_eq!(clicked, true);
+            let lines = wait_until("the history in people's words", 10, || async {
+                let lines = history_text(&browser).await?;
+                Ok(expected.iter().all(|e| lines.iter().any(|l| l == e)).then_some(lines))
+            })
+            .await?;
+            for line in &lines {
+                for word in NOT_PEOPLES_WORDS {
+                    assert!(!line.contains(word), "{line:?} shows {word:?}");
+                }
+                assert!(!line.contains("1970"), "{line:?}");
+            }
+            browser.screenshot(&format!("history-1280x800-{language}")).await?;
+            let errors = browser.console_errors().await?;
+            assert!(errors.is_empty(), "console errors: {errors:?}");
+        }
         Ok(())
     })
     .await;

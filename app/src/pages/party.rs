@@ -456,13 +456,13 @@ fn RecordHistory(id: PartyId) -> impl IntoView {
         let Some(shared) = ctx.shared() else { return };
         spawn_local(async move {
             let key = id.to_string();
-            let members = shared.borrow().settings.members.clone();
+            let names = Names::of(&shared.borrow());
             let read = local::with_document(&shared, Party::doc_key(&id), |doc| {
                 history::field_history(doc, &key)
             })
             .await;
             lines.set(Some(
-                read.map(|changes| history_lines(changes, &members)).map_err(|e| e.to_string()),
+                read.map(|changes| history_lines(changes, &names)).map_err(|e| e.to_string()),
             ));
         });
     });
@@ -546,7 +546,7 @@ fn RecordHistory(id: PartyId) -> impl IntoView {
                                         data-testid="history-restore"
                                         on:click=move |_| restore(field.clone(), before.clone())
                                     >
-                                        {t_string!(i18n, party.restore, value = shorten(&old)).to_string()}
+                                        {t_string!(i18n, party.restore, value = old).to_string()}
                                     </button>
                                 }
                             });
@@ -565,11 +565,112 @@ fn RecordHistory(id: PartyId) -> impl IntoView {
     }
 }
 
-/// The record's field changes as lines, newest first. Bookkeeping fields are left out.
-fn history_lines(
-    changes: Vec<history::FieldChange>,
-    members: &std::collections::BTreeMap<String, rapport_core::model::Member>,
-) -> Vec<HistoryLine> {
+/// What the history needs to name things: members, parties and custom fields by id.
+struct Names {
+    members: std::collections::BTreeMap<String, rapport_core::model::Member>,
+    parties: std::collections::HashMap<PartyId, String>,
+    custom: std::collections::BTreeMap<String, String>,
+}
+
+impl Names {
+    fn of(ws: &local::LocalWorkspace) -> Names {
+        Names {
+            members: ws.settings.members.clone(),
+            parties: ws.model.parties.iter().map(|(id, row)| (*id, row.name.clone())).collect(),
+            custom: ws
+                .settings
+                .custom_fields
+                .iter()
+                .map(|(id, f)| (id.clone(), f.label.clone()))
+                .collect(),
+        }
+    }
+}
+
+/// A field's value in people's words: "zoe@example.com, +49 30 1234", "Customer · Supplier", "Anna
+/// Berg", "Every month", "Works at Nordwind GmbH (CFO)" — never labels, ids or enum names.
+fn said(value: &history::PartyValue, names: &Names) -> String {
+    use history::PartyValue;
+    let locale = crate::locale::current();
+    let text = match value {
+        PartyValue::Empty => return td_string!(locale, party.empty).to_owned(),
+        PartyValue::Text(text) => text.clone(),
+        PartyValue::Values(values) => values.join(", "),
+        PartyValue::Roles(keys) => keys
+            .iter()
+            .map(|key| {
+                rapport_core::model::Role::from_key(key)
+                    .map_or_else(|| key.clone(), |role| crate::widgets::role_name(role).to_owned())
+            })
+            .collect::<Vec<_>>()
+            .join(" · "),
+        PartyValue::Kind(rapport_core::model::PartyKind::Person) => {
+            td_string!(locale, profile.person).to_owned()
+        }
+        PartyValue::Kind(rapport_core::model::PartyKind::Organisation) => {
+            td_string!(locale, profile.organisation).to_owned()
+        }
+        PartyValue::Member(member) => names.members.get(&member.to_string()).map_or_else(
+            || td_string!(locale, party.former_member).to_owned(),
+            |m| m.display_name.clone(),
+        ),
+        PartyValue::Days(days) => match days {
+            7 => td_string!(locale, party.cadence_week),
+            14 => td_string!(locale, party.cadence_2weeks),
+            30 => td_string!(locale, party.cadence_month),
+            90 => td_string!(locale, party.cadence_quarter),
+            365 => td_string!(locale, party.cadence_year),
+            _ => return td_string!(locale, party.every_days, days).to_string(),
+        }
+        .to_owned(),
+        PartyValue::Relations(links) => links
+            .iter()
+            .map(|(kind, party, title)| {
+                let name = names
+                    .parties
+                    .get(party)
+                    .cloned()
+                    .unwrap_or_else(|| td_string!(locale, party.another).to_owned());
+                let kind = match kind.as_str() {
+                    "WorksAt" => td_string!(locale, profile.works_at).to_owned(),
+                    _ => td_string!(locale, party.linked_to).to_owned(),
+                };
+                if title.is_empty() {
+                    format!("{kind} {name}")
+                } else {
+                    format!("{kind} {name} ({title})")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        PartyValue::Custom(values) => values
+            .iter()
+            .map(|(id, value)| {
+                format!("{}: {value}", names.custom.get(id).cloned().unwrap_or_else(|| id.clone()))
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        PartyValue::Consent(answers) => answers
+            .iter()
+            .map(|(question, yes)| {
+                let question = match question.as_str() {
+                    "email_marketing" => td_string!(locale, party.consent_email),
+                    "phone_calls" => td_string!(locale, party.consent_calls),
+                    _ => td_string!(locale, party.consent_data),
+                };
+                let answer =
+                    if *yes { td_string!(locale, party.yes) } else { td_string!(locale, party.no) };
+                format!("{question}: {answer}")
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+    };
+    shorten(&text)
+}
+
+/// The record's field changes as lines, newest first, in people's words ("Email changed from … to …").
+/// Bookkeeping fields are left out.
+fn history_lines(changes: Vec<history::FieldChange>, names: &Names) -> Vec<HistoryLine> {
     let locale = crate::locale::current();
     let mut current: std::collections::HashMap<String, Option<String>> =
         std::collections::HashMap::new();
@@ -585,22 +686,27 @@ fn history_lines(
         .take(100)
         .map(|change| {
             let label = field_label(&change.field);
-            let show = |value: &Option<String>| match value.as_deref() {
-                None | Some("") => td_string!(locale, party.empty).to_owned(),
-                Some(text) => shorten(text),
-            };
-            let text = match &change.old {
-                None => {
-                    td_string!(locale, party.set_to, label, value = show(&change.new)).to_string()
+            let old = history::party_value(&change.field, change.old_value.as_ref());
+            let new = history::party_value(&change.field, change.new_value.as_ref());
+            let text = match (&old, &new) {
+                (history::PartyValue::Empty, _) => {
+                    td_string!(locale, party.set_to, label, value = said(&new, names)).to_string()
                 }
-                Some(_) => {
-                    let (old, new) = (show(&change.old), show(&change.new));
-                    td_string!(locale, party.changed, label, old, new).to_string()
+                (_, history::PartyValue::Empty) => {
+                    td_string!(locale, party.cleared, label, old = said(&old, names)).to_string()
                 }
+                _ => td_string!(
+                    locale,
+                    party.changed,
+                    label,
+                    old = said(&old, names),
+                    new = said(&new, names)
+                )
+                .to_string(),
             };
             let who = change
                 .by
-                .and_then(|m| members.get(&m.to_string()))
+                .and_then(|m| names.members.get(&m.to_string()))
                 .map(|m| format!(" · {}", m.display_name))
                 .unwrap_or_default();
             let now = current.get(&change.field).cloned().flatten();
@@ -608,7 +714,7 @@ fn history_lines(
                 .old
                 .clone()
                 .filter(|old| Some(old) != now.as_ref())
-                .map(|old| (old, change.before.clone()));
+                .map(|_| (said(&old, names), change.before.clone()));
             HistoryLine {
                 field: change.field,
                 text,
