@@ -29,6 +29,8 @@ pub struct WorkspaceCtx {
     pub status: RwSignal<Status>,
     /// A problem the user must know about (storage full, a save that failed).
     pub notice: RwSignal<Option<String>>,
+    /// What was just logged from a record's page, said on that page once the user is back on it.
+    pub logged: RwSignal<Option<String>>,
 }
 
 impl WorkspaceCtx {
@@ -39,6 +41,7 @@ impl WorkspaceCtx {
             revision: RwSignal::new(0),
             status: RwSignal::new(Status::Opening),
             notice: RwSignal::new(None),
+            logged: RwSignal::new(None),
         };
         provide_context(ctx);
         spawn_local(async move { ctx.open().await });

@@ -54,6 +54,12 @@ pub(crate) fn count(n: usize) -> String {
         .unwrap_or_else(|| n.to_string())
 }
 
+/// A time of day as the screens' language writes it ("14:05", "2:05 PM").
+pub(crate) fn local_time(at: Timestamp) -> String {
+    let date = js_sys::Date::new(&JsValue::from_f64(at.0 as f64));
+    date.to_locale_time_string_with_options(&language(), &options(&[("timeStyle", "short")])).into()
+}
+
 /// An amount in minor units as the screens' language writes money ("€1,200.50", "1 200,50 ₽").
 pub(crate) fn money(minor: i64, currency: &str) -> String {
     let digits = rapport_core::model::minor_digits(currency);

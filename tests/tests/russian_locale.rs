@@ -46,7 +46,8 @@ async fn a_russian_browser_gets_every_screen_in_russian() {
 
         // The record: labels and what a bad email is told.
         open_record(&browser, "Анна").await?;
-        browser.text_becomes("page-title", "Карточка").await?;
+        // The record's name is the page's title.
+        browser.text_becomes("page-title", "Анна Петрова").await?;
         set_field(&browser, "party-email", "anna-at-example").await?;
         browser.by_testid("save-party").await?.click().await?;
         let error = text_of(&browser, "party-form-error").await?;

@@ -217,7 +217,7 @@ async fn tasks_are_planned_completed_snoozed_and_kept() {
         shell.go_to("parties").await?;
         open_record(&browser, "Nordwind").await?;
         wait_until("the task on the timeline", 10, || async {
-            let items = titles(&browser, "[data-testid=timeline-item] .row-detail").await?;
+            let items = titles(&browser, "[data-testid=timeline-item] .timeline-text").await?;
             Ok(items.iter().any(|t| t == "Send the offer").then_some(()))
         })
         .await?;

@@ -649,6 +649,20 @@ fn NewDeal(pipeline: PipelineId) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let saving = RwSignal::new(false);
     let form = NodeRef::<leptos::html::Details>::new();
+    // `?party=` ("Add deal" on a record): the form opens with that party chosen.
+    let preset = leptos_router::hooks::use_query_map()
+        .with_untracked(|q| q.get("party"))
+        .and_then(|id| id.parse::<PartyId>().ok());
+    Effect::new(move || {
+        let Some(id) = preset else { return };
+        let name = ctx.read(|ws| ws.model.parties.get(&id).map(|row| row.name.clone())).flatten();
+        if let (Some(name), Some(details)) = (name, form.get())
+            && party.get_untracked().is_none()
+        {
+            party.set(Some((id, name)));
+            details.set_open(true);
+        }
+    });
     crate::pwa::PwaCtx::use_ctx().track_unsaved(Signal::derive(move || {
         !title.with(|t| t.trim().is_empty()) || !amount.with(|a| a.trim().is_empty())
     }));

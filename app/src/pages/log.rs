@@ -59,6 +59,7 @@ pub(crate) fn LogInteraction() -> impl IntoView {
             party.set(Some((id, name)));
         }
     });
+    let navigate = leptos_router::hooks::use_navigate();
     let summary = RwSignal::new(String::new());
     let place = RwSignal::new(Place::NotAsked);
     let error = RwSignal::new(None::<String>);
@@ -95,6 +96,7 @@ pub(crate) fn LogInteraction() -> impl IntoView {
             archived: false,
         };
         saving.set(true);
+        let navigate = navigate.clone();
         spawn_local(async move {
             let id = InteractionId::generate(&mut BrowserIds);
             let result = local::log_interaction(&shared, id, interaction).await;
@@ -118,10 +120,16 @@ pub(crate) fn LogInteraction() -> impl IntoView {
                     )
                     .to_string(),
                 };
-                logged.set(Some(confirmation));
-                summary.set(String::new());
-                place.set(Place::NotAsked);
-                party.set(None);
+                // Opened from a record: back on it, where the entry now tops the timeline.
+                if preset == Some(party_id) {
+                    ctx.logged.set(Some(confirmation));
+                    navigate(&format!("/parties/{party_id}"), Default::default());
+                } else {
+                    logged.set(Some(confirmation));
+                    summary.set(String::new());
+                    place.set(Place::NotAsked);
+                    party.set(None);
+                }
             }
             saving.set(false);
         });

@@ -12,9 +12,10 @@ use leptos_router::hooks::use_params_map;
 use rapport_core::document::{self, ConflictValue, FieldConflict, Record};
 use rapport_core::history;
 use rapport_core::ids::PartyId;
-use rapport_core::model::{ContactPoint, Party};
+use rapport_core::model::{Address, ContactPoint, Party};
 use rapport_core::queries::{self, TimelineItem};
 
+mod contact;
 mod fields;
 mod profile;
 
@@ -59,13 +60,14 @@ pub(crate) fn PartyPage() -> impl IntoView {
         _ => None,
     };
     view! {
-        <Page key="party" title=move || t_string!(i18n, party.title)>
+        // The record's name is the page's title.
+        <Page key="party" title=move || found.with(|f| f.as_ref().map(|f| f.party.name.clone())).unwrap_or_else(|| t_string!(i18n, party.title).to_owned())>
             {move || {
                 let names = viewers();
                 (!names.is_empty()).then(|| view! {
                     <p class="viewers" data-testid="record-viewers">
                         {names.iter().map(|name| view! {
-                            <span class="avatar" title=name.clone() aria-hidden="true">{initials(name)}</span>
+                            <span class="avatar" title=name.clone() aria-hidden="true">{crate::widgets::initials(name)}</span>
                         }).collect_view()}
                         <span>{t_string!(i18n, party.also_viewing, names = names.join(", ")).to_string()}</span>
                     </p>
@@ -91,10 +93,37 @@ pub(crate) fn PartyPage() -> impl IntoView {
                 when=move || found.with(Option::is_some)
                 fallback=move || failure().is_none().then(|| view! { <p class="hint">{t!(i18n, party.opening)}</p> })
             >
-                {move || id.get_untracked().map(|id| view! { <PartyForm id found /> })}
+                {move || id.get_untracked().map(|id| view! {
+                    <RecordHeader id found />
+                    // Facts beside the activity on a wide screen; one after the other on a phone.
+                    <div class="record-layout">
+                        <div class="record-main">
+                            <PartyForm id found />
+                            <profile::Profile id titles=Signal::derive(move || found.with(|f| f.as_ref().map(|f| job_titles(&f.party)).unwrap_or_default())) />
+                            <fields::CustomFieldValues id found />
+                            <KeepInTouch id />
+                        </div>
+                        <div class="record-activity">
+                            <LoggedHere />
+                            <NextSteps id />
+                            <Timeline id />
+                            <RecordHistory id />
+                        </div>
+                    </div>
+                })}
             </Show>
         </Page>
     }
+}
+
+/// The person's job title at each organisation they work at.
+fn job_titles(party: &Party) -> std::collections::BTreeMap<PartyId, String> {
+    party
+        .relations
+        .values()
+        .filter(|link| link.kind == rapport_core::model::LinkKind::WorksAt)
+        .map(|link| (link.to, link.title.clone()))
+        .collect()
 }
 
 /// The values the form edits, as stored: name, first email, first phone, tags separated by commas.
@@ -133,43 +162,133 @@ fn invalid(name: &str, email: &str, phone: &str) -> Option<String> {
     }
 }
 
+/// What the record's form edits, as the record holds it (tags as typed, comma-separated).
+#[derive(Debug, Clone, PartialEq, Default)]
+struct FormValues {
+    name: String,
+    emails: Vec<ContactPoint>,
+    phones: Vec<ContactPoint>,
+    links: Vec<ContactPoint>,
+    addresses: Vec<Address>,
+    tags: String,
+    notes: String,
+}
+
+impl FormValues {
+    fn of(party: &Party) -> FormValues {
+        FormValues {
+            name: party.name.clone(),
+            emails: party.emails.clone(),
+            phones: party.phones.clone(),
+            links: party.links.clone(),
+            addresses: party.addresses.clone(),
+            tags: rapport_core::model::names(&party.tags).collect::<Vec<_>>().join(", "),
+            notes: party.notes.as_str().to_owned(),
+        }
+    }
+
+    /// As it would be saved: values trimmed, empty entries dropped.
+    fn cleaned(&self) -> FormValues {
+        let points = |points: &[ContactPoint]| -> Vec<ContactPoint> {
+            points
+                .iter()
+                .map(|p| ContactPoint { label: p.label.clone(), value: p.value.trim().to_owned() })
+                .filter(|p| !p.value.is_empty())
+                .collect()
+        };
+        FormValues {
+            name: self.name.trim().to_owned(),
+            emails: points(&self.emails),
+            phones: points(&self.phones),
+            links: points(&self.links),
+            addresses: self
+                .addresses
+                .iter()
+                .map(|a| Address {
+                    label: a.label.clone(),
+                    street: a.street.trim().to_owned(),
+                    city: a.city.trim().to_owned(),
+                    region: a.region.trim().to_owned(),
+                    postcode: a.postcode.trim().to_owned(),
+                    country: a.country.trim().to_owned(),
+                })
+                .filter(|a| {
+                    [&a.street, &a.city, &a.region, &a.postcode, &a.country]
+                        .iter()
+                        .any(|p| !p.is_empty())
+                })
+                .collect(),
+            tags: parse_tags(&self.tags).join(", "),
+            notes: self.notes.clone(),
+        }
+    }
+
+    /// Why these values cannot be saved, if they cannot: the first bad email or phone, in the page's words.
+    fn invalid(&self) -> Option<String> {
+        let email = self.emails.iter().find(|p| !rapport_core::interchange::is_email(&p.value));
+        let phone = self.phones.iter().find(|p| !rapport_core::interchange::is_phone(&p.value));
+        invalid(
+            &self.name,
+            email.map_or("", |p| p.value.as_str()),
+            phone.map_or("", |p| p.value.as_str()),
+        )
+    }
+}
+
 #[component]
 fn PartyForm(id: PartyId, found: Memo<Option<Loaded>>) -> impl IntoView {
     let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
     let initial =
-        found.with_untracked(|f| f.as_ref().map(|f| form_values(&f.party))).unwrap_or_default();
-    let name = RwSignal::new(initial.0.clone());
-    let email = RwSignal::new(initial.1.clone());
-    let phone = RwSignal::new(initial.2.clone());
-    let tags = RwSignal::new(initial.3.clone());
+        found.with_untracked(|f| f.as_ref().map(|f| FormValues::of(&f.party))).unwrap_or_default();
+    let name = RwSignal::new(initial.name.clone());
+    let emails = RwSignal::new(initial.emails.clone());
+    let phones = RwSignal::new(initial.phones.clone());
+    let links = RwSignal::new(initial.links.clone());
+    let addresses = RwSignal::new(initial.addresses.clone());
+    let tags = RwSignal::new(initial.tags.clone());
+    let notes = RwSignal::new(initial.notes.clone());
+    let typed = move || FormValues {
+        name: name.get(),
+        emails: emails.get(),
+        phones: phones.get(),
+        links: links.get(),
+        addresses: addresses.get(),
+        tags: tags.get(),
+        notes: notes.get(),
+    };
     // A colleague's change shows in the form at once — except in a field this user is typing in, which
     // keeps what they typed.
     let stored = StoredValue::new(initial);
     Effect::new(move || {
-        let Some(now) = found.with(|f| f.as_ref().map(|f| form_values(&f.party))) else { return };
+        let Some(now) = found.with(|f| f.as_ref().map(|f| FormValues::of(&f.party))) else {
+            return;
+        };
         stored.update_value(|before| {
-            for (field, old, new) in [
-                (name, &before.0, &now.0),
-                (email, &before.1, &now.1),
-                (phone, &before.2, &now.2),
-                (tags, &before.3, &now.3),
-            ] {
-                if field.get_untracked() == *old && old != new {
+            fn follow<T: Clone + PartialEq + Send + Sync + 'static>(
+                field: RwSignal<T>,
+                old: &T,
+                new: &T,
+            ) {
+                if field.with_untracked(|f| f == old) && old != new {
                     field.set(new.clone());
                 }
             }
+            follow(name, &before.name, &now.name);
+            follow(emails, &before.emails, &now.emails);
+            follow(phones, &before.phones, &now.phones);
+            follow(links, &before.links, &now.links);
+            follow(addresses, &before.addresses, &now.addresses);
+            follow(tags, &before.tags, &now.tags);
+            follow(notes, &before.notes, &now.notes);
             *before = now;
         });
     });
     // Typed but not saved: an update waits, and closing the tab asks first.
     let dirty = Signal::derive(move || {
-        found.with(|f| f.as_ref().map(|f| form_values(&f.party))).is_some_and(|s| {
-            name.with(|n| n.trim() != s.0)
-                || email.with(|e| e.trim() != s.1)
-                || phone.with(|p| p.trim() != s.2)
-                || tags.with(|t| parse_tags(t).join(", ") != s.3)
-        })
+        found
+            .with(|f| f.as_ref().map(|f| FormValues::of(&f.party).cleaned()))
+            .is_some_and(|saved| typed().cleaned() != saved)
     });
     crate::pwa::PwaCtx::use_ctx().track_unsaved(dirty);
     let saving = RwSignal::new(false);
@@ -177,26 +296,36 @@ fn PartyForm(id: PartyId, found: Memo<Option<Loaded>>) -> impl IntoView {
     let save = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         let Some(shared) = ctx.shared() else { return };
-        let (new_name, new_email, new_phone) = (
-            name.get_untracked().trim().to_owned(),
-            email.get_untracked().trim().to_owned(),
-            phone.get_untracked().trim().to_owned(),
-        );
-        if let Some(why) = invalid(&new_name, &new_email, &new_phone) {
+        let values = typed().cleaned();
+        if let Some(why) = values.invalid() {
             error.set(Some(why));
             return;
         }
-        let new_tags = parse_tags(&tags.get_untracked());
         saving.set(true);
         spawn_local(async move {
+            let new_tags = parse_tags(&values.tags);
             let result = local::update(&shared, id, move |party: &mut Party| {
-                party.name = new_name;
-                set_first(&mut party.emails, new_email, "work");
-                set_first(&mut party.phones, new_phone, "mobile");
+                party.name = values.name;
+                if party.emails != values.emails {
+                    party.emails = values.emails;
+                }
+                if party.phones != values.phones {
+                    party.phones = values.phones;
+                }
+                if party.links != values.links {
+                    party.links = values.links;
+                }
+                if party.addresses != values.addresses {
+                    party.addresses = values.addresses;
+                }
                 // Removed tags leave the set; kept and added ones are present (a set merges).
                 party.tags.retain(|tag, _| new_tags.contains(tag));
                 for tag in new_tags {
                     party.tags.insert(tag, true);
+                }
+                // Notes merge character by character: only what changed is written.
+                if party.notes.as_str() != values.notes {
+                    party.notes.update(&values.notes);
                 }
             })
             .await;
@@ -206,7 +335,7 @@ fn PartyForm(id: PartyId, found: Memo<Option<Loaded>>) -> impl IntoView {
     };
     let unsynced = move || ctx.read(|ws| ws.is_unsynced(&id.to_string())).unwrap_or(false);
     let sync = SyncCtx::use_ctx();
-    let read_only = move || !sync.can_edit();
+    let read_only = Signal::derive(move || !sync.can_edit());
     let conflicts =
         move || found.with(|f| f.as_ref().map(|f| f.conflicts.clone())).unwrap_or_default();
     view! {
@@ -215,60 +344,186 @@ fn PartyForm(id: PartyId, found: Memo<Option<Loaded>>) -> impl IntoView {
         </Show>
         {move || {
             let conflicts = conflicts();
-            (!conflicts.is_empty() && !read_only()).then(|| view! { <Conflicts id conflicts /> })
+            (!conflicts.is_empty() && !read_only.get()).then(|| view! { <Conflicts id conflicts /> })
         }}
-        // `novalidate`: the form checks email and phone itself and says why in the page's words.
-        <form class="record-form" on:submit=save data-testid="party-form" novalidate>
+        // `novalidate`: the form checks emails and phones itself and says why in the page's words.
+        <form class="record-form panel" on:submit=save data-testid="party-form" novalidate>
+            <h2>{t!(i18n, party.details)}</h2>
             <label>
                 {t!(i18n, party.name)}
                 <input type="text" required data-testid="party-name" readonly=read_only prop:value=move || name.get()
                     on:input=move |e| name.set(event_target_value(&e)) />
             </label>
-            <label>
-                {t!(i18n, party.email)}
-                <input type="email" data-testid="party-email" readonly=read_only prop:value=move || email.get()
-                    on:input=move |e| email.set(event_target_value(&e)) />
-            </label>
-            <label>
-                {t!(i18n, party.phone)}
-                <input type="tel" data-testid="party-phone" readonly=read_only prop:value=move || phone.get()
-                    on:input=move |e| phone.set(event_target_value(&e)) />
-            </label>
+            <contact::Points kind=contact::PointKind::Email points=emails read_only />
+            <contact::Points kind=contact::PointKind::Phone points=phones read_only />
+            <contact::Points kind=contact::PointKind::Website points=links read_only />
+            <contact::Addresses addresses read_only />
             <label>
                 {t!(i18n, party.tags)}
                 <input type="text" data-testid="party-tags" readonly=read_only placeholder="vip, moscow"
                     prop:value=move || tags.get() on:input=move |e| tags.set(event_target_value(&e)) />
             </label>
+            <label>
+                {t!(i18n, party.f_notes)}
+                <textarea rows="4" data-testid="party-notes" readonly=read_only
+                    prop:value=move || notes.get() on:input=move |e| notes.set(event_target_value(&e))></textarea>
+            </label>
             {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="party-form-error">{e}</p> })}
             <Show
-                when=move || !read_only()
+                when=move || !read_only.get()
                 fallback=move || view! { <p class="hint" data-testid="view-only-hint">{t!(i18n, party.view_only)}</p> }
             >
-                <button type="submit" data-testid="save-party" disabled=move || saving.get()>
+                <button type="submit" class="primary-action" data-testid="save-party" disabled=move || saving.get()>
                     {move || if saving.get() { t_string!(i18n, party.saving) } else { t_string!(i18n, party.save) }}
                 </button>
             </Show>
         </form>
-        <nav class="record-actions" aria-label=move || t_string!(i18n, party.actions)>
-            {move || found.with(|f| f.as_ref().map(|f| form_values(&f.party))).map(|(_, email, phone, _)| view! {
-                {(!phone.is_empty()).then(|| view! {
-                    <a class="action" href=format!("tel:{}", phone.replace(' ', "")) data-testid="call-link">{t!(i18n, party.call)}</a>
-                })}
-                {(!email.is_empty()).then(|| view! {
-                    <a class="action" href=format!("mailto:{email}") data-testid="email-link">{t!(i18n, party.email_action)}</a>
-                })}
-            })}
-            <Show when=move || !read_only()>
-                <a class="action" href=format!("/log/visit?party={id}") data-testid="log-visit-link">{t!(i18n, party.log_visit)}</a>
-                <a class="action" href=format!("/log/call?party={id}") data-testid="log-call-link">{t!(i18n, party.log_call)}</a>
-            </Show>
-        </nav>
-        <profile::Profile id />
-        <fields::CustomFieldValues id found />
-        <KeepInTouch id />
-        <NextSteps id />
-        <Timeline id />
-        <RecordHistory id />
+    }
+}
+
+/// The top of a record: who it is (initials, name, title and organisation, roles), whose it is and when
+/// they were last in touch — then one tap to call, write, log or plan.
+#[component]
+fn RecordHeader(id: PartyId, found: Memo<Option<Loaded>>) -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = WorkspaceCtx::use_ctx();
+    let sync = SyncCtx::use_ctx();
+    // Everything the header says, derived from the record and the workspace.
+    let facts = Memo::new(move |_| {
+        let party = found.with(|f| f.as_ref().map(|f| f.party.clone()))?;
+        ctx.read(|ws| {
+            let works_at: Vec<String> = party
+                .relations
+                .values()
+                .filter(|link| link.kind == rapport_core::model::LinkKind::WorksAt)
+                .filter_map(|link| {
+                    let org = ws.model.parties.get(&link.to)?.name.clone();
+                    Some(if link.title.is_empty() {
+                        org
+                    } else {
+                        format!("{} · {org}", link.title)
+                    })
+                })
+                .collect();
+            let roles: Vec<&'static str> = rapport_core::model::Role::ALL
+                .into_iter()
+                .filter(|role| party.roles.contains_key(role.key()))
+                .map(crate::widgets::role_name)
+                .collect();
+            let owner = party
+                .owner
+                .and_then(|o| ws.settings.members.get(&o.to_string()))
+                .map(|m| m.display_name.clone());
+            let last = ws.model.last_contact_of(id);
+            let due = party.keep_in_touch_days.map(|days| {
+                let since = last.unwrap_or(party.created_at);
+                rapport_core::ids::Timestamp(since.0 + i64::from(days) * 86_400_000)
+            });
+            HeaderFacts {
+                name: party.name.clone(),
+                subtitle: works_at.join("; "),
+                roles,
+                owner,
+                last,
+                due,
+                email: party.emails.first().map(|e| e.value.clone()),
+                phone: party.phones.first().map(|p| p.value.clone()),
+            }
+        })
+    });
+    view! {
+        {move || facts.get().map(|facts| {
+            let last = facts.last.map_or_else(
+                || t_string!(i18n, party.never_contacted).to_owned(),
+                |at| t_string!(i18n, party.last_contact, date = crate::widgets::local_date(at)).to_string(),
+            );
+            let status = facts.due.map(|due| {
+                let overdue = due <= local::now();
+                let text = if overdue {
+                    t_string!(i18n, party.contact_was_due, date = crate::widgets::local_date(due)).to_string()
+                } else {
+                    t_string!(i18n, party.next_contact, date = crate::widgets::local_date(due)).to_string()
+                };
+                view! { <span class="status" class:overdue=overdue data-testid="record-status">{text}</span> }
+            });
+            view! {
+                <header class="record-header" data-testid="record-header">
+                    <span class="avatar avatar-large" aria-hidden="true">{crate::widgets::initials(&facts.name)}</span>
+                    <div class="record-who">
+                        {(!facts.subtitle.is_empty()).then(|| view! { <p class="record-subtitle" data-testid="record-subtitle">{facts.subtitle.clone()}</p> })}
+                        <p class="record-facts">
+                            {facts.roles.iter().map(|role| view! { <span class="tag" data-testid="record-role">{*role}</span> }).collect_view()}
+                            {facts.owner.clone().map(|owner| view! {
+                                <span class="record-owner" data-testid="record-owner">
+                                    <span class="avatar" aria-hidden="true">{crate::widgets::initials(&owner)}</span>
+                                    {owner}
+                                </span>
+                            })}
+                            <span data-testid="record-last-contact">{last}</span>
+                            {status}
+                        </p>
+                    </div>
+                </header>
+                <nav class="record-actions" aria-label=move || t_string!(i18n, party.actions)>
+                    {facts.phone.clone().map(|phone| view! {
+                        <a class="action" href=format!("tel:{}", phone.replace(' ', "")) data-testid="call-link">{t!(i18n, party.call)}</a>
+                    })}
+                    {facts.email.clone().map(|email| view! {
+                        <a class="action" href=format!("mailto:{email}") data-testid="email-link">{t!(i18n, party.email_action)}</a>
+                    })}
+                    <Show when=move || sync.can_edit()>
+                        <a class="action" href=format!("/log/call?party={id}") data-testid="log-call-link">{t!(i18n, party.log_call)}</a>
+                        <a class="action" href=format!("/log/visit?party={id}") data-testid="log-visit-link">{t!(i18n, party.log_visit)}</a>
+                        <a class="action" href=format!("/log/meeting?party={id}") data-testid="log-meeting-link">{t!(i18n, party.log_meeting)}</a>
+                        <a class="action" href="#next-steps" data-testid="add-task-link"
+                            on:click=move |_| focus_next_step()>{t!(i18n, party.add_task)}</a>
+                        <a class="action" href=format!("/deals?party={id}") data-testid="add-deal-link">{t!(i18n, party.add_deal)}</a>
+                    </Show>
+                </nav>
+            }
+        })}
+    }
+}
+
+/// What the record's header shows.
+#[derive(Debug, Clone, PartialEq)]
+struct HeaderFacts {
+    name: String,
+    /// "Title · Organisation" for each place they work.
+    subtitle: String,
+    roles: Vec<&'static str>,
+    owner: Option<String>,
+    last: Option<rapport_core::ids::Timestamp>,
+    /// When contact is due, if they have a keep-in-touch cadence.
+    due: Option<rapport_core::ids::Timestamp>,
+    email: Option<String>,
+    phone: Option<String>,
+}
+
+/// "Add task": the next-step field gets the cursor.
+fn focus_next_step() {
+    use wasm_bindgen::JsCast;
+    let field = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| {
+            d.query_selector("[data-testid=next-steps] [data-testid=new-task-title]").ok().flatten()
+        })
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+    if let Some(field) = field {
+        let _ = field.focus();
+    }
+}
+
+/// What was just logged about this record (from its "Log a call"), shown above its next steps and
+/// timeline until the user leaves the record.
+#[component]
+fn LoggedHere() -> impl IntoView {
+    let ctx = WorkspaceCtx::use_ctx();
+    on_cleanup(move || ctx.logged.set(None));
+    move || {
+        ctx.logged
+            .get()
+            .map(|text| view! { <p class="done" role="status" data-testid="log-done">{text}</p> })
     }
 }
 
@@ -364,62 +619,199 @@ fn NextSteps(id: PartyId) -> impl IntoView {
     }
 }
 
-/// Everything with this party, newest first: calls, meetings and visits, tasks and deals.
+/// What the timeline can be narrowed to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TimelineFilter {
+    All,
+    Calls,
+    Visits,
+    Meetings,
+    Tasks,
+    Deals,
+}
+
+/// One entry of the timeline as it is shown.
+#[derive(Debug, Clone, PartialEq)]
+struct Entry {
+    at: rapport_core::ids::Timestamp,
+    /// `call`, `visit`, `meeting`, `email`, `message`, `note`, `task`, `task-done` or `deal`: its icon
+    /// and test handle.
+    kind: &'static str,
+    label: String,
+    text: String,
+    who: Option<String>,
+}
+
+impl Entry {
+    fn shown_by(&self, filter: TimelineFilter) -> bool {
+        match filter {
+            TimelineFilter::All => true,
+            TimelineFilter::Calls => self.kind == "call",
+            TimelineFilter::Visits => self.kind == "visit",
+            TimelineFilter::Meetings => self.kind == "meeting",
+            TimelineFilter::Tasks => self.kind.starts_with("task"),
+            TimelineFilter::Deals => self.kind == "deal",
+        }
+    }
+}
+
+/// A small line icon per kind of entry (stroke-drawn, in the text's colour).
+fn icon(kind: &str) -> &'static str {
+    match kind {
+        "call" => {
+            "M5 4h4l2 5-2.5 1.5a11 11 0 0 0 5 5L15 13l5 2v4a2 2 0 0 1-2 2A16 16 0 0 1 3 6a2 2 0 0 1 2-2"
+        }
+        "visit" => {
+            "M12 21s-7-6.2-7-11a7 7 0 0 1 14 0c0 4.8-7 11-7 11zM12 12.5a2.5 2.5 0 1 0 0-5 2.5 2.5 0 0 0 0 5"
+        }
+        "meeting" => {
+            "M8 11a3 3 0 1 0 0-6 3 3 0 0 0 0 6M16 11a3 3 0 1 0 0-6 3 3 0 0 0 0 6M2 20c0-3 3-5 6-5s6 2 6 5M13 15.5c1-.3 2-.5 3-.5 3 0 6 2 6 5"
+        }
+        "email" => "M3 5h18v14H3zM3 6l9 7 9-7",
+        "task" => "M4 4h16v16H4z",
+        "task-done" => "M4 4h16v16H4zM8 12l3 3 5-6",
+        "deal" => "M3 7h18v13H3zM8 7V4h8v3M3 12h18",
+        _ => "M5 4h14v16H5zM8 9h8M8 13h8M8 17h5",
+    }
+}
+
+/// Everything with this party, newest first and grouped by day: calls, meetings and visits, tasks and
+/// deals, each with its icon, who and when; narrowed to one kind with a tap.
 #[component]
 fn Timeline(id: PartyId) -> impl IntoView {
     let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
-    let items = move || {
+    let filter = RwSignal::new(TimelineFilter::All);
+    let entries = Memo::new(move |_| {
         ctx.read(|ws| {
+            let name = |member: Option<rapport_core::ids::MemberId>| {
+                member
+                    .and_then(|m| ws.settings.members.get(&m.to_string()))
+                    .map(|m| m.display_name.clone())
+            };
             let mut items = queries::timeline(&ws.model, id);
-            items.truncate(50);
+            items.truncate(200);
             items
                 .into_iter()
-                .map(|(at, item)| {
-                    let (kind, text) = match item {
-                        TimelineItem::Interaction(row) => {
-                            (super::log::label(row.kind()).to_owned(), row.summary.clone())
+                .map(|(at, item)| match item {
+                    TimelineItem::Interaction(row) => {
+                        use rapport_core::model::InteractionKind as K;
+                        let kind = match row.kind() {
+                            K::Call => "call",
+                            K::Visit => "visit",
+                            K::Meeting => "meeting",
+                            K::Email => "email",
+                            K::Message => "message",
+                            K::Note => "note",
+                        };
+                        Entry {
+                            at,
+                            kind,
+                            label: super::log::label(row.kind()).to_owned(),
+                            text: row.summary.clone(),
+                            who: name(row.author),
                         }
-                        TimelineItem::Task(row) => {
-                            let state = if row.done_at.is_some() {
-                                t_string!(i18n, party.task_done)
-                            } else {
-                                t_string!(i18n, party.task)
-                            };
-                            (state.to_owned(), row.title.clone())
+                    }
+                    TimelineItem::Task(row) => {
+                        let (kind, label) = if row.done_at.is_some() {
+                            ("task-done", t_string!(i18n, party.task_done))
+                        } else {
+                            ("task", t_string!(i18n, party.task))
+                        };
+                        Entry {
+                            at,
+                            kind,
+                            label: label.to_owned(),
+                            text: row.title.clone(),
+                            who: name(row.assignee),
                         }
-                        TimelineItem::Deal(row) => {
-                            let amount = crate::widgets::money(row.amount_minor, &row.currency);
-                            (
-                                t_string!(i18n, party.deal).to_owned(),
-                                format!("{} · {amount}", row.title),
-                            )
-                        }
-                    };
-                    (at, kind, text)
+                    }
+                    TimelineItem::Deal(row) => Entry {
+                        at,
+                        kind: "deal",
+                        label: t_string!(i18n, party.deal).to_owned(),
+                        text: format!(
+                            "{} · {}",
+                            row.title,
+                            crate::widgets::money(row.amount_minor, &row.currency)
+                        ),
+                        who: name(row.owner),
+                    },
                 })
                 .collect::<Vec<_>>()
         })
         .unwrap_or_default()
+    });
+    // Grouped by local day, newest first (the entries come in that order).
+    let days = move || {
+        let filter = filter.get();
+        let mut days: Vec<(String, Vec<Entry>)> = Vec::new();
+        for entry in entries.get().into_iter().filter(|e| e.shown_by(filter)) {
+            let day = crate::widgets::local_date(entry.at);
+            match days.last_mut() {
+                Some((last, list)) if *last == day => list.push(entry),
+                _ => days.push((day, vec![entry])),
+            }
+        }
+        days
+    };
+    let chip = move |value: TimelineFilter, label: &'static str, key: &'static str| {
+        view! {
+            <button type="button" class="chip" data-testid="timeline-filter" data-show=key
+                aria-pressed=move || (filter.get() == value).to_string()
+                on:click=move |_| filter.set(value)>
+                {label}
+            </button>
+        }
     };
     view! {
         <section class="panel" aria-labelledby="timeline-title" data-testid="timeline">
             <h2 id="timeline-title">{t!(i18n, party.timeline)}</h2>
+            <div class="chips" role="group" aria-label=move || t_string!(i18n, party.timeline_show)>
+                {move || view! {
+                    {chip(TimelineFilter::All, t_string!(i18n, party.show_all), "all")}
+                    {chip(TimelineFilter::Calls, t_string!(i18n, party.show_calls), "calls")}
+                    {chip(TimelineFilter::Visits, t_string!(i18n, party.show_visits), "visits")}
+                    {chip(TimelineFilter::Meetings, t_string!(i18n, party.show_meetings), "meetings")}
+                    {chip(TimelineFilter::Tasks, t_string!(i18n, party.show_tasks), "tasks")}
+                    {chip(TimelineFilter::Deals, t_string!(i18n, party.show_deals), "deals")}
+                }}
+            </div>
             {move || {
-                let items = items();
-                if items.is_empty() {
+                let days = days();
+                if days.is_empty() {
                     view! { <p class="hint">{t!(i18n, party.nothing_logged)}</p> }.into_any()
                 } else {
                     view! {
-                        <ul class="rows">
-                            {items.into_iter().map(|(at, kind, text)| view! {
-                                <li class="row" data-testid="timeline-item">
-                                    <span class="row-title">{kind}</span>
-                                    <span class="row-detail">{text}</span>
-                                    <time class="row-detail">{super::local_date_time(at)}</time>
+                        <ol class="timeline">
+                            {days.into_iter().map(|(day, list)| view! {
+                                <li class="timeline-day">
+                                    <h3 class="timeline-date" data-testid="timeline-day">{day}</h3>
+                                    <ul class="rows">
+                                        {list.into_iter().map(|entry| {
+                                            let time = crate::widgets::local_time(entry.at);
+                                            view! {
+                                                <li class="timeline-item" data-testid="timeline-item" data-kind=entry.kind>
+                                                    <span class="timeline-icon" aria-hidden="true">
+                                                        <svg viewBox="0 0 24 24" width="18" height="18" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linejoin="round" stroke-linecap="round">
+                                                            <path d=icon(entry.kind) />
+                                                        </svg>
+                                                    </span>
+                                                    <span class="timeline-body">
+                                                        <span class="row-title">{entry.label}</span>
+                                                        {(!entry.text.is_empty()).then(|| view! { <span class="timeline-text">{entry.text}</span> })}
+                                                        <span class="row-detail">
+                                                            {entry.who.map(|who| format!("{who} · ")).unwrap_or_default()}
+                                                            <time>{time}</time>
+                                                        </span>
+                                                    </span>
+                                                </li>
+                                            }
+                                        }).collect_view()}
+                                    </ul>
                                 </li>
                             }).collect_view()}
-                        </ul>
+                        </ol>
                     }.into_any()
                 }
             }}
@@ -807,25 +1199,4 @@ fn Conflicts(id: PartyId, conflicts: Vec<FieldConflict>) -> impl IntoView {
             }).collect_view()}
         </section>
     }
-}
-
-/// Sets the first contact point of a list to `value` (removing it when empty), keeping the others.
-fn set_first(points: &mut Vec<ContactPoint>, value: String, label: &str) {
-    match (points.first_mut(), value.is_empty()) {
-        (Some(_), true) => {
-            points.remove(0);
-        }
-        (Some(first), false) => first.value = value,
-        (None, false) => points.push(ContactPoint { label: label.into(), value }),
-        (None, true) => {}
-    }
-}
-
-/// Up to two initials for an avatar.
-fn initials(name: &str) -> String {
-    name.split_whitespace()
-        .filter_map(|word| word.chars().next())
-        .take(2)
-        .collect::<String>()
-        .to_uppercase()
 }

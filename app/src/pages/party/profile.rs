@@ -27,7 +27,11 @@ pub(super) fn save(ctx: WorkspaceCtx, id: PartyId, change: impl FnOnce(&mut Part
 }
 
 #[component]
-pub(super) fn Profile(id: PartyId) -> impl IntoView {
+pub(super) fn Profile(
+    id: PartyId,
+    /// The person's job title at each organisation they work at (from the record).
+    titles: Signal<std::collections::BTreeMap<PartyId, String>>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
     let sync = SyncCtx::use_ctx();
@@ -80,7 +84,7 @@ pub(super) fn Profile(id: PartyId) -> impl IntoView {
             <div class="chips" role="group" aria-label=move || t_string!(i18n, profile.roles)>
                 {Role::ALL.into_iter().map(role_chip).collect_view()}
             </div>
-            <Show when=is_org fallback=move || view! { <WorksAt id /> }>
+            <Show when=is_org fallback=move || view! { <WorksAt id titles /> }>
                 <PeopleHere id />
             </Show>
             <Show when=move || sync.can_edit() && row.with(|r| r.as_ref().is_some_and(|r| r.merged_into.is_none()))>
@@ -152,9 +156,13 @@ async fn merge_into(
     local::update::<Party>(shared, duplicate, move |party| party.merged_into = Some(survivor)).await
 }
 
-/// The organisations a person works at, each with a way to unlink it, and a picker to add one.
+/// The organisations a person works at, each with their job title there and a way to unlink it, and a
+/// picker to add one.
 #[component]
-fn WorksAt(id: PartyId) -> impl IntoView {
+fn WorksAt(
+    id: PartyId,
+    titles: Signal<std::collections::BTreeMap<PartyId, String>>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
     let sync = SyncCtx::use_ctx();
@@ -187,6 +195,16 @@ fn WorksAt(id: PartyId) -> impl IntoView {
             );
         });
     });
+    let retitle = move |org: PartyId, title: String| {
+        let title = title.trim().to_owned();
+        save(ctx, id, move |party| {
+            for link in party.relations.values_mut() {
+                if link.kind == LinkKind::WorksAt && link.to == org && link.title != title {
+                    link.title = title.clone();
+                }
+            }
+        });
+    };
     let unlink = move |org: PartyId| {
         save(ctx, id, move |party| {
             party.relations.retain(|_, link| !(link.kind == LinkKind::WorksAt && link.to == org));
@@ -201,6 +219,16 @@ fn WorksAt(id: PartyId) -> impl IntoView {
                         <a class="row-link" href=format!("/parties/{}", entry.0)>
                             <span class="row-title">{entry.1.clone()}</span>
                         </a>
+                        <input
+                            type="text"
+                            class="job-title"
+                            data-testid="job-title"
+                            placeholder=move || t_string!(i18n, profile.job_title)
+                            aria-label=t_string!(i18n, profile.job_title_at, name = &entry.1).to_string()
+                            readonly=move || !sync.can_edit()
+                            prop:value=move || titles.with(|t| t.get(&entry.0).cloned().unwrap_or_default())
+                            on:change=move |e| retitle(entry.0, event_target_value(&e))
+                        />
                         <Show when=move || sync.can_edit()>
                             <button
                                 type="button"
