@@ -70,3 +70,62 @@ async fn desktop_gets_a_sidebar() {
     })
     .await;
 }
+
+/// Every control a thumb presses, on every page, at least 44 × 44 px (inline links inside a line of text
+/// excepted, as WCAG 2.5.8 does); nothing scrolls sideways; the floating search button covers nothing
+/// that can be pressed.
+#[tokio::test]
+async fn every_control_on_every_page_is_thumb_sized_on_a_phone() {
+    run("thumb_sized_controls", |harness| async move {
+        let browser = harness.browser(Viewport::Phone).await?;
+        AppShell::open(&browser, "/parties").await?;
+        rapport_e2e::flows::add_party(&browser, "Nordwind GmbH").await?;
+        rapport_e2e::flows::open_record(&browser, "Nordwind").await?;
+        let record = browser.path().await?;
+        browser.by_testid("new-task-title").await?.send_keys("Send the offer\n").await?;
+        browser.by_testid("timeline-item").await?;
+        for path in ["/", "/parties", "/deals", "/tasks", "/settings", "/import-export", "/log/call", record.as_str()] {
+            AppShell::open(&browser, path).await?;
+            browser.by_testid("page-title").await?;
+            if path == "/deals" && browser.has_testid("set-up-pipeline").await? {
+                browser.by_testid("set-up-pipeline").await?.click().await?;
+                browser.by_testid("stage-column").await?;
+            }
+            let small = browser.eval(SMALL_TARGETS).await?;
+            assert_eq!(small, serde_json::json!([]), "targets under 44 px on {path}");
+            let overflow = browser
+                .eval("return document.documentElement.scrollWidth - document.documentElement.clientWidth;")
+                .await?;
+            assert_eq!(overflow, 0, "no sideways scrolling on {path}");
+            let covered = browser.eval(UNDER_THE_SEARCH_BUTTON).await?;
+            assert_eq!(covered, serde_json::json!([]), "the search button covers a control on {path}");
+        }
+        Ok(())
+    })
+    .await;
+}
+
+/// The visible controls smaller than 44 × 44 px, as "tag#testid: w×h". Checkboxes and radios count by
+/// the label that holds them; links inside text (not standalone actions) are left out.
+const SMALL_TARGETS: &str = "
+    const controls = [...document.querySelectorAll(
+        'button, select, textarea, summary, a.action, a.row-link, a.main-nav-link, .chip, ' +
+        'input:not([type=checkbox]):not([type=radio]):not([type=hidden]):not([type=file]), ' +
+        'label:has(> input[type=checkbox]), label:has(> input[type=radio])')];
+    return controls
+        .filter(e => e.offsetParent !== null && !e.closest('.points .remove-never'))
+        .map(e => [e, e.getBoundingClientRect()])
+        .filter(([e, r]) => r.width > 0 && (r.height < 44 - 0.5 || r.width < 44 - 0.5))
+        .map(([e, r]) => `${e.tagName.toLowerCase()}#${e.dataset.testid || e.className}: ${Math.round(r.width)}×${Math.round(r.height)}`);";
+
+/// The controls the floating search button overlaps, at the top of the page.
+const UNDER_THE_SEARCH_BUTTON: &str = "
+    window.scrollTo(0, 0);
+    const b = document.querySelector('[data-testid=palette-open]').getBoundingClientRect();
+    return [...document.querySelectorAll('button, select, input, textarea, a, summary, label')]
+        .filter(e => e.offsetParent !== null && e.dataset.testid !== 'palette-open')
+        .filter(e => {
+            const r = e.getBoundingClientRect();
+            return r.width > 0 && r.left < b.right && r.right > b.left && r.top < b.bottom && r.bottom > b.top;
+        })
+        .map(e => e.dataset.testid || e.tagName);";
