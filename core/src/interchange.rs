@@ -12,7 +12,7 @@ mod csv_table;
 mod export;
 mod vcard;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 pub use calendar::tasks_ics;
 pub use csv_table::{
@@ -21,8 +21,8 @@ pub use csv_table::{
 pub use export::{parties_csv, parties_vcard};
 pub use vcard::read_vcards;
 
-use crate::ids::{IdSource, LinkId, PartyId, Timestamp};
-use crate::model::{Address, ContactPoint, LinkKind, Party, PartyKind, PartyLink, Role};
+use crate::ids::{IdSource, LinkId, MemberId, PartyId, Timestamp};
+use crate::model::{Address, ContactPoint, LinkKind, Member, Party, PartyKind, PartyLink, Role};
 use crate::read_model::PartyRow;
 use crate::search::fold;
 
@@ -81,7 +81,11 @@ pub struct Candidate {
     /// Customer, supplier, investor… (Rapport's own export writes them).
     pub roles: Vec<Role>,
     pub notes: String,
-    /// What the source holds that a record has no field for, kept as labelled lines of the notes.
+    /// The owner's name as the source wrote it (Rapport's own export): the member of that name owns the
+    /// record ([`records_to_write`]).
+    pub owner: String,
+    /// What the source holds beyond the fields above: birthdays and anniversaries become the record's
+    /// own fields, the rest labelled lines of the notes.
     pub extras: Vec<(Extra, String)>,
 }
 
@@ -121,6 +125,32 @@ impl Extra {
             Extra::Department => "Department",
         }
     }
+}
+
+/// A calendar date as a record keeps it — `YYYY-MM-DD`, or `--MM-DD` without a year — from how exports
+/// write one: `1980-05-17`, `19800517`, `--0517`, `--05-17`, `17.05.1980`, or an ISO time after the date.
+/// `None` if it is not one.
+pub fn calendar_date(text: &str) -> Option<String> {
+    let text = text.trim();
+    let text = text.split(['T', ' ']).next().unwrap_or(text);
+    let valid = |month: u32, day: u32| (1..=12).contains(&month) && (1..=31).contains(&day);
+    let number = |s: &str| -> Option<u32> {
+        (!s.is_empty() && s.chars().all(|c| c.is_ascii_digit())).then(|| s.parse().ok()).flatten()
+    };
+    if let Some(rest) = text.strip_prefix("--") {
+        let digits: String = rest.chars().filter(|c| *c != '-').collect();
+        let (month, day) = (number(digits.get(..2)?)?, number(digits.get(2..)?)?);
+        return (digits.len() == 4 && valid(month, day)).then(|| format!("--{month:02}-{day:02}"));
+    }
+    let (year, month, day) = match text.split(['-', '.', '/']).collect::<Vec<_>>()[..] {
+        [y, m, d] if y.len() == 4 => (number(y)?, number(m)?, number(d)?),
+        [d, m, y] if y.len() == 4 => (number(y)?, number(m)?, number(d)?),
+        [compact] if compact.len() == 8 => {
+            (number(&compact[..4])?, number(&compact[4..6])?, number(&compact[6..])?)
+        }
+        _ => return None,
+    };
+    valid(month, day).then(|| format!("{year:04}-{month:02}-{day:02}"))
 }
 
 /// A contact point labelled `label`.
@@ -198,7 +228,21 @@ impl Candidate {
     /// language.
     pub fn to_party(&self, created_at: Timestamp, label: &dyn Fn(Extra) -> String) -> Party {
         let mut notes = self.notes.clone();
+        let (mut birthday, mut anniversary) = (String::new(), String::new());
         for (extra, value) in &self.extras {
+            let field = match extra {
+                Extra::Birthday => Some(&mut birthday),
+                Extra::Anniversary => Some(&mut anniversary),
+                _ => None,
+            };
+            // The first date of each kind is the record's; a second one, or one that is not a date,
+            // stays in the notes so nothing is lost.
+            if let Some(field) = field.filter(|f| f.is_empty())
+                && let Some(date) = calendar_date(value)
+            {
+                *field = date;
+                continue;
+            }
             if !notes.is_empty() {
                 notes.push('\n');
             }
@@ -214,6 +258,8 @@ impl Candidate {
             links: self.links.clone(),
             addresses: self.addresses.clone(),
             notes: autosurgeon::Text::with_value(notes),
+            birthday,
+            anniversary,
             created_at,
             ..Party::default()
         };
@@ -264,20 +310,32 @@ fn role_named(word: &str) -> Option<Role> {
 pub fn records_to_write<'a>(
     plan: &ImportPlan,
     organisations: impl IntoIterator<Item = (PartyId, &'a str)>,
+    members: &BTreeMap<String, Member>,
     created_at: Timestamp,
     ids: &mut impl IdSource,
     label: &dyn Fn(Extra) -> String,
 ) -> Vec<(PartyId, Party)> {
+    // An owner named in the file is the member of that name (ignoring case and accents), if any.
+    let owner_named = |name: &str| -> Option<MemberId> {
+        let name = fold(name.trim());
+        (!name.is_empty())
+            .then(|| members.iter().find(|(_, m)| fold(m.display_name.trim()) == name))
+            .flatten()
+            .and_then(|(id, _)| id.parse().ok())
+    };
     let mut known: HashMap<String, PartyId> =
         organisations.into_iter().map(|(id, name)| (fold(name.trim()), id)).collect();
     let mut records = Vec::with_capacity(plan.new.len());
     for candidate in plan.new.iter().filter(|c| c.kind == PartyKind::Organisation) {
         let id = PartyId::generate(ids);
         known.entry(fold(&candidate.name)).or_insert(id);
-        records.push((id, candidate.to_party(created_at, label)));
+        let mut organisation = candidate.to_party(created_at, label);
+        organisation.owner = owner_named(&candidate.owner);
+        records.push((id, organisation));
     }
     for candidate in plan.new.iter().filter(|c| c.kind != PartyKind::Organisation) {
         let mut person = candidate.to_party(created_at, label);
+        person.owner = owner_named(&candidate.owner);
         let organisation = candidate.organisation.trim();
         if !organisation.is_empty() {
             let org = match known.get(&fold(organisation)) {
@@ -544,6 +602,7 @@ pub(crate) mod tests {
         let records = records_to_write(
             &plan,
             [(existing, "Société générale")],
+            &BTreeMap::new(),
             Timestamp(0),
             &mut crate::ids::tests::CountingSource::default(),
             &|extra| extra.english().into(),
@@ -575,6 +634,23 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn dates_are_read_as_exports_write_them() {
+        for (text, date) in [
+            ("1980-05-17", Some("1980-05-17")),
+            ("19800517", Some("1980-05-17")),
+            ("1980-05-17T00:00:00Z", Some("1980-05-17")),
+            ("17.05.1980", Some("1980-05-17")),
+            ("--0517", Some("--05-17")),
+            ("--05-17", Some("--05-17")),
+            ("1980-13-01", None),
+            ("next spring", None),
+            ("", None),
+        ] {
+            assert_eq!(calendar_date(text).as_deref(), date, "{text}");
+        }
+    }
+
+    #[test]
     fn roles_are_read_by_key_or_name_and_other_words_kept_as_tags() {
         let mut candidate = Candidate::default();
         candidate.add_roles("customer; Поставщик ::: Investor, key account, customer");
@@ -583,20 +659,27 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn facts_without_a_field_are_labelled_lines_of_the_notes() {
+    fn facts_without_a_field_are_labelled_lines_of_the_notes_and_dates_are_fields() {
         let candidate = Candidate {
             name: "Anna".into(),
             notes: "Met at the fair".into(),
-            extras: vec![(Extra::Birthday, "1980-05-17".into()), (Extra::Nickname, "Ani".into())],
+            extras: vec![
+                (Extra::Birthday, "19800517".into()),
+                (Extra::Nickname, "Ani".into()),
+                (Extra::Anniversary, "next spring".into()),
+                (Extra::Birthday, "1981-01-01".into()),
+            ],
             ..Candidate::default()
         };
         let party = candidate.to_party(Timestamp(0), &|extra| match extra {
             Extra::Birthday => "День рождения".into(),
             other => other.english().into(),
         });
+        assert_eq!(party.birthday, "1980-05-17");
+        assert_eq!(party.anniversary, "", "not a date: kept in the notes");
         assert_eq!(
             party.notes.as_str(),
-            "Met at the fair\nДень рождения: 1980-05-17\nNickname: Ani"
+            "Met at the fair\nNickname: Ani\nAnniversary: next spring\nДень рождения: 1981-01-01"
         );
     }
 

@@ -52,10 +52,14 @@ fn imported(file: &str) -> (String, Vec<String>) {
     };
     let plan = interchange::dedupe(candidates, KnownParties::default());
     assert!(plan.skipped.is_empty() && plan.duplicates.is_empty(), "{file}: {plan:?}");
-    let records =
-        interchange::records_to_write(&plan, [], Timestamp(0), &mut Counting(0), &|extra| {
-            extra.english().into()
-        });
+    let records = interchange::records_to_write(
+        &plan,
+        [],
+        &Default::default(),
+        Timestamp(0),
+        &mut Counting(0),
+        &|extra| extra.english().into(),
+    );
     let mut described: Vec<String> = records.iter().map(|(_, p)| describe(p, &records)).collect();
     described.sort();
     (described.join(""), left_out)
@@ -93,6 +97,11 @@ fn describe(party: &Party, records: &[(PartyId, Party)]) -> String {
     if !tags.is_empty() {
         out += &format!("  tags {tags:?}\n");
     }
+    for (what, date) in [("birthday", &party.birthday), ("anniversary", &party.anniversary)] {
+        if !date.is_empty() {
+            out += &format!("  {what} {date}\n");
+        }
+    }
     if !party.notes.as_str().is_empty() {
         out += &format!("  notes {:?}\n", party.notes.as_str());
     }
@@ -102,7 +111,9 @@ fn describe(party: &Party, records: &[(PartyId, Party)]) -> String {
 #[test]
 fn google_contacts_current_csv() {
     let (records, left_out) = imported("google-contacts.csv");
-    assert_eq!(records, "\
+    assert_eq!(
+        records,
+        "\
 Anna Weber (person) given=Anna family=Weber
   email work anna@nordwind.de
   email home anna.weber@mail.de
@@ -112,14 +123,16 @@ Anna Weber (person) given=Anna family=Weber
   address work: Hafenstr. 1 | Hamburg | HH | 20457 | Germany
   works at Nordwind GmbH as \"Head of Purchasing\"
   tags [\"VIP\"]
-  notes \"Met at the fair,\\nwants a quote\\nMiddle name: Maria\\nName prefix: Dr.\\nNickname: Ani\\nBirthday: 1980-05-17\"
+  birthday 1980-05-17
+  notes \"Met at the fair,\\nwants a quote\\nMiddle name: Maria\\nName prefix: Dr.\\nNickname: Ani\"
 José Núñez (person) given=José family=Núñez
   email work jose@nordwind.de
   phone mobile +49 171 7654321
   works at Nordwind GmbH as \"Buyer\"
   notes \"Name suffix: Jr.\"
 Nordwind GmbH (organisation)
-");
+"
+    );
     assert_eq!(left_out, Vec::<String>::new());
 }
 
@@ -139,7 +152,8 @@ John Smith (person) given=John family=Smith
   link website https://acme.example
   address work: 1 Main St | Springfield | IL | 62701 | United States of America
   works at Acme Corp as \"Account Manager\"
-  notes \"Prefers calls\\nName prefix: Mr.\\nDepartment: Sales\\nBirthday: 1975-01-02\"
+  birthday 1975-01-02
+  notes \"Prefers calls\\nName prefix: Mr.\\nDepartment: Sales\"
 "
     );
     assert_eq!(left_out, ["E-mail Display Name"], "derived from the name and address");
@@ -154,7 +168,8 @@ Chidi Okafor (person) given=Chidi family=Okafor
   phone mobile +234 803 123 4567
   address work: 12 Marina Road | Lagos |  | 101001 | Nigeria
   works at Lagos Logistics Ltd as \"COO\"
-  notes \"Introduced by Anna at the Hamburg fair, follow up in Q1 about the warehouse contract\\nDepartment: Operations\\nBirthday: 1982-11-30\"
+  birthday 1982-11-30
+  notes \"Introduced by Anna at the Hamburg fair, follow up in Q1 about the warehouse contract\\nDepartment: Operations\"
 Lagos Logistics Ltd (organisation)
 ");
 }
@@ -169,7 +184,8 @@ fn android_vcard_2_1_in_quoted_printable() {
   email home olga.smirnova@example.ru
   phone mobile +7 916 555-12-34
   works at Ромашка as \"\"
-  notes \"Middle name: Петровна\\nBirthday: 1985-03-08\"
+  birthday 1985-03-08
+  notes \"Middle name: Петровна\"
 Ромашка (organisation)
 "
     );

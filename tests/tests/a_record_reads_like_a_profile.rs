@@ -1,6 +1,6 @@
 //! A record's page reads like a profile: its name is the page's title; a header says where they work and
 //! as what, their roles, owner and last contact; every way to reach them (several emails, phones,
-//! websites, addresses) and the notes are on the page and editable; one tap logs a call and brings the
+//! websites, addresses), birthday, anniversary and the notes are on the page and editable; one tap logs a call and brings the
 //! user back to the record with the call on top of a timeline grouped by day with an icon per kind and a
 //! filter; "Add deal" opens a deal with them.
 
@@ -55,6 +55,12 @@ async fn a_record_reads_like_a_profile_and_every_field_is_editable() {
         set_field(&browser, "address-city-1", "Hamburg").await?;
         set_field(&browser, "address-country-1", "Germany").await?;
         set_field(&browser, "party-notes", "Prefers calls before ten.").await?;
+        // A birthday as people type it; a date that is not one is refused with the reason.
+        set_field(&browser, "party-birthday", "17.05.1980").await?;
+        set_field(&browser, "party-anniversary", "sometime in June").await?;
+        click_centred(&browser, "save-party").await?;
+        browser.text_when("party-form-error", |t| t.contains("sometime in June") && t.contains("not a date")).await?;
+        set_field(&browser, "party-anniversary", "--06-21").await?;
         click_centred(&browser, "save-party").await?;
         wait_until("the record to be saved", 10, || async {
             Ok(browser.has_testid("email-link").await?.then_some(()))
@@ -65,6 +71,8 @@ async fn a_record_reads_like_a_profile_and_every_field_is_editable() {
         field_becomes(&browser, "party-website", "https://nordwind.example", 5).await?;
         field_becomes(&browser, "address-city-1", "Hamburg", 5).await?;
         field_becomes(&browser, "party-notes", "Prefers calls before ten.", 5).await?;
+        field_becomes(&browser, "party-birthday", "1980-05-17", 5).await?;
+        field_becomes(&browser, "party-anniversary", "--06-21", 5).await?;
         let label = browser.eval("return document.querySelector('[data-testid=party-email-2-label]').value;").await?;
         assert_eq!(label, "home");
         let call = browser.eval("return document.querySelector('[data-testid=call-link]').getAttribute('href');").await?;

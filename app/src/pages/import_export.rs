@@ -142,9 +142,11 @@ fn Import() -> impl IntoView {
             let full = extra_label(i18n, extra);
             full.split(" (").next().unwrap_or(full).to_owned()
         };
+        let members = ctx.read(|ws| ws.settings.members.clone()).unwrap_or_default();
         let records: Vec<(PartyId, Party)> = interchange::records_to_write(
             &plan,
             organisations.iter().map(|(id, name)| (*id, name.as_str())),
+            &members,
             now,
             &mut BrowserIds,
             &label,
@@ -395,6 +397,7 @@ fn field_label(field: Field) -> &'static str {
         Field::Country => t_string!(i18n, io.f_country),
         Field::Kind => t_string!(i18n, io.f_kind),
         Field::Roles => t_string!(i18n, io.f_roles),
+        Field::Owner => t_string!(i18n, io.f_owner),
         Field::Extra(extra) => extra_label(i18n, extra),
     }
 }
@@ -500,6 +503,7 @@ fn Export() -> impl IntoView {
                 busy.set(false);
                 return;
             }
+            let members = shared.borrow().settings.members.clone();
             match local::all_records::<Party>(&shared).await {
                 Ok(mut parties) => {
                     // Folded once per party, not once per comparison.
@@ -508,12 +512,12 @@ fn Export() -> impl IntoView {
                     let (text, name, mime) = match kind {
                         "csv" => (
                             // A byte-order mark, so spreadsheet programs read UTF-8 correctly.
-                            format!("\u{feff}{}", interchange::parties_csv(&parties)),
+                            format!("\u{feff}{}", interchange::parties_csv(&parties, &members)),
                             format!("rapport-people-{day}.csv"),
                             "text/csv;charset=utf-8",
                         ),
                         _ => (
-                            interchange::parties_vcard(&parties),
+                            interchange::parties_vcard(&parties, &members),
                             format!("rapport-people-{day}.vcf"),
                             "text/vcard;charset=utf-8",
                         ),

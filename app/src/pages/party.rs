@@ -126,6 +126,13 @@ fn job_titles(party: &Party) -> std::collections::BTreeMap<PartyId, String> {
         .collect()
 }
 
+/// A typed date as the record keeps dates (`1980-05-17`, `--05-17`); what is not a date stays as typed,
+/// for the form to refuse with the reason.
+fn date_or_typed(text: &str) -> String {
+    let text = text.trim();
+    rapport_core::interchange::calendar_date(text).unwrap_or_else(|| text.to_owned())
+}
+
 /// The values the form edits, as stored: name, first email, first phone, tags separated by commas.
 fn form_values(party: &Party) -> (String, String, String, String) {
     (
@@ -172,6 +179,8 @@ struct FormValues {
     addresses: Vec<Address>,
     tags: String,
     notes: String,
+    birthday: String,
+    anniversary: String,
 }
 
 impl FormValues {
@@ -184,6 +193,8 @@ impl FormValues {
             addresses: party.addresses.clone(),
             tags: rapport_core::model::names(&party.tags).collect::<Vec<_>>().join(", "),
             notes: party.notes.as_str().to_owned(),
+            birthday: party.birthday.clone(),
+            anniversary: party.anniversary.clone(),
         }
     }
 
@@ -220,6 +231,9 @@ impl FormValues {
                 .collect(),
             tags: parse_tags(&self.tags).join(", "),
             notes: self.notes.clone(),
+            // A date as typed is kept as the record writes dates; one that is not a date is refused.
+            birthday: date_or_typed(&self.birthday),
+            anniversary: date_or_typed(&self.anniversary),
         }
     }
 
@@ -227,11 +241,20 @@ impl FormValues {
     fn invalid(&self) -> Option<String> {
         let email = self.emails.iter().find(|p| !rapport_core::interchange::is_email(&p.value));
         let phone = self.phones.iter().find(|p| !rapport_core::interchange::is_phone(&p.value));
+        let locale = crate::locale::current();
         invalid(
             &self.name,
             email.map_or("", |p| p.value.as_str()),
             phone.map_or("", |p| p.value.as_str()),
         )
+        .or_else(|| {
+            [&self.birthday, &self.anniversary]
+                .into_iter()
+                .find(|date| {
+                    !date.is_empty() && rapport_core::interchange::calendar_date(date).is_none()
+                })
+                .map(|date| td_string!(locale, party.bad_date, date).to_string())
+        })
     }
 }
 
@@ -248,6 +271,8 @@ fn PartyForm(id: PartyId, found: Memo<Option<Loaded>>) -> impl IntoView {
     let addresses = RwSignal::new(initial.addresses.clone());
     let tags = RwSignal::new(initial.tags.clone());
     let notes = RwSignal::new(initial.notes.clone());
+    let birthday = RwSignal::new(initial.birthday.clone());
+    let anniversary = RwSignal::new(initial.anniversary.clone());
     let typed = move || FormValues {
         name: name.get(),
         emails: emails.get(),
@@ -256,6 +281,8 @@ fn PartyForm(id: PartyId, found: Memo<Option<Loaded>>) -> impl IntoView {
         addresses: addresses.get(),
         tags: tags.get(),
         notes: notes.get(),
+        birthday: birthday.get(),
+        anniversary: anniversary.get(),
     };
     // A colleague's change shows in the form at once — except in a field this user is typing in, which
     // keeps what they typed.
@@ -281,6 +308,8 @@ fn PartyForm(id: PartyId, found: Memo<Option<Loaded>>) -> impl IntoView {
             follow(addresses, &before.addresses, &now.addresses);
             follow(tags, &before.tags, &now.tags);
             follow(notes, &before.notes, &now.notes);
+            follow(birthday, &before.birthday, &now.birthday);
+            follow(anniversary, &before.anniversary, &now.anniversary);
             *before = now;
         });
     });
@@ -323,6 +352,12 @@ fn PartyForm(id: PartyId, found: Memo<Option<Loaded>>) -> impl IntoView {
                 for tag in new_tags {
                     party.tags.insert(tag, true);
                 }
+                if party.birthday != values.birthday {
+                    party.birthday = values.birthday;
+                }
+                if party.anniversary != values.anniversary {
+                    party.anniversary = values.anniversary;
+                }
                 // Notes merge character by character: only what changed is written.
                 if party.notes.as_str() != values.notes {
                     party.notes.update(&values.notes);
@@ -358,6 +393,20 @@ fn PartyForm(id: PartyId, found: Memo<Option<Loaded>>) -> impl IntoView {
             <contact::Points kind=contact::PointKind::Phone points=phones read_only />
             <contact::Points kind=contact::PointKind::Website points=links read_only />
             <contact::Addresses addresses read_only />
+            <div class="field-row">
+                <label>
+                    {t!(i18n, party.f_birthday)}
+                    <input type="text" inputmode="numeric" data-testid="party-birthday" readonly=read_only
+                        placeholder=move || t_string!(i18n, party.date_hint)
+                        prop:value=move || birthday.get() on:input=move |e| birthday.set(event_target_value(&e)) />
+                </label>
+                <label>
+                    {t!(i18n, party.f_anniversary)}
+                    <input type="text" inputmode="numeric" data-testid="party-anniversary" readonly=read_only
+                        placeholder=move || t_string!(i18n, party.date_hint)
+                        prop:value=move || anniversary.get() on:input=move |e| anniversary.set(event_target_value(&e)) />
+                </label>
+            </div>
             <label>
                 {t!(i18n, party.tags)}
                 <input type="text" data-testid="party-tags" readonly=read_only placeholder="vip, moscow"
@@ -1137,6 +1186,8 @@ pub(super) fn field_label(field: &str) -> String {
         "relations" => td_string!(locale, party.f_relations),
         "custom" => td_string!(locale, party.f_custom),
         "consent" => td_string!(locale, party.f_consent),
+        "birthday" => td_string!(locale, party.f_birthday),
+        "anniversary" => td_string!(locale, party.f_anniversary),
         other => other,
     }
     .to_owned()

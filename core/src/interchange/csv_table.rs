@@ -28,12 +28,14 @@ pub enum Field {
     Kind,
     /// Customer, supplier, investor… (Rapport's own export).
     Roles,
+    /// Who in the team owns the record, by name (Rapport's own export).
+    Owner,
     /// A fact without a field of its own, kept as a labelled line of the notes.
     Extra(Extra),
 }
 
 impl Field {
-    pub const ALL: [Field; 25] = [
+    pub const ALL: [Field; 26] = [
         Field::Ignore,
         Field::Name,
         Field::GivenName,
@@ -52,6 +54,7 @@ impl Field {
         Field::Country,
         Field::Kind,
         Field::Roles,
+        Field::Owner,
         Field::Extra(Extra::MiddleName),
         Field::Extra(Extra::Prefix),
         Field::Extra(Extra::Suffix),
@@ -82,6 +85,7 @@ impl Field {
             Field::Country => "country",
             Field::Kind => "kind",
             Field::Roles => "roles",
+            Field::Owner => "owner",
             Field::Extra(Extra::MiddleName) => "middle-name",
             Field::Extra(Extra::Prefix) => "name-prefix",
             Field::Extra(Extra::Suffix) => "name-suffix",
@@ -222,6 +226,10 @@ pub fn guess_field(header: &str) -> Field {
         "anniversary" | "годовщина" => return Field::Extra(Extra::Anniversary),
         "kind" | "type" => return Field::Kind,
         "roles" | "role" | "relationship" | "роли" | "роль" => return Field::Roles,
+        "owner" | "record owner" | "contact owner" | "ответственный" | "владелец" =>
+        {
+            return Field::Owner;
+        }
         _ => {}
     }
     if has(&["department", "отдел", "подразделен"]) {
@@ -401,6 +409,7 @@ pub fn candidates_from_table(table: &Table, mapping: &[Field]) -> Vec<Result<Can
                     }
                     Field::Extra(extra) => candidate.extras.push((*extra, value.to_owned())),
                     Field::Roles => candidate.add_roles(value),
+                    Field::Owner => append(&mut candidate.owner),
                     Field::Tags => candidate.tags.extend(
                         value
                             .split(":::")

@@ -4,10 +4,12 @@
 use vcard::tree::cst::VcardCst;
 use vcard::tree::line::VcardLine;
 
-use crate::ids::PartyId;
-use crate::model::{Party, PartyKind};
+use std::collections::BTreeMap;
 
-const HEADERS: [&str; 19] = [
+use crate::ids::PartyId;
+use crate::model::{Member, Party, PartyKind};
+
+const HEADERS: [&str; 22] = [
     "Name",
     "Kind",
     "Roles",
@@ -27,7 +29,20 @@ const HEADERS: [&str; 19] = [
     "Region",
     "Postal Code",
     "Country",
+    "Birthday",
+    "Anniversary",
+    "Owner",
 ];
+
+/// The name of the member who owns `party`, if any (owners go out by name and come back to the member
+/// of that name).
+fn owner_name<'m>(party: &Party, members: &'m BTreeMap<String, Member>) -> &'m str {
+    party
+        .owner
+        .and_then(|owner| members.get(&owner.to_string()))
+        .map(|member| member.display_name.as_str())
+        .unwrap_or_default()
+}
 
 /// The organisation a person works at (the first such link to a record in `parties`) and the title.
 fn works_at<'p>(party: &'p Party, parties: &'p [(PartyId, Party)]) -> (&'p str, &'p str) {
@@ -50,8 +65,9 @@ fn kind_name(kind: PartyKind) -> &'static str {
 }
 
 /// The records as CSV (UTF-8, comma separated, a header line); archived records are left out.
-/// Emails and phones beyond the second are joined into the second column with ` ::: `.
-pub fn parties_csv(parties: &[(PartyId, Party)]) -> String {
+/// Emails and phones beyond the second are joined into the second column with ` ::: `; owners by the
+/// name `members` gives them.
+pub fn parties_csv(parties: &[(PartyId, Party)], members: &BTreeMap<String, Member>) -> String {
     let mut writer = csv::Writer::from_writer(Vec::new());
     // Writing into memory cannot fail.
     let _ = writer.write_record(HEADERS);
@@ -92,6 +108,9 @@ pub fn parties_csv(parties: &[(PartyId, Party)]) -> String {
             &address.region,
             &address.postcode,
             &address.country,
+            &party.birthday,
+            &party.anniversary,
+            owner_name(party, members),
         ];
         let _ = writer.write_record(cells.map(|cell| spreadsheet_safe(cell).into_owned()));
     }
@@ -149,8 +168,9 @@ fn text_line(name: &'static str, value: impl AsRef<str>) -> VcardLine<'static> {
     line
 }
 
-/// The records as one vCard 4.0 file; archived records are left out.
-pub fn parties_vcard(parties: &[(PartyId, Party)]) -> String {
+/// The records as one vCard 4.0 file; archived records are left out; owners by the name `members` gives
+/// them.
+pub fn parties_vcard(parties: &[(PartyId, Party)], members: &BTreeMap<String, Member>) -> String {
     let mut out = Vec::new();
     for (id, party) in parties.iter().filter(|(_, p)| !p.archived && p.merged_into.is_none()) {
         let mut card = VcardCst::v4();
@@ -216,6 +236,20 @@ pub fn parties_vcard(parties: &[(PartyId, Party)]) -> String {
         }
         for link in &party.links {
             card.props.push(text_line("URL", &link.value));
+        }
+        // vCard 4.0 dates: `19800517`, or `--0517` without a year.
+        for (name, date) in [("BDAY", &party.birthday), ("ANNIVERSARY", &party.anniversary)] {
+            if !date.is_empty() {
+                let value = match date.strip_prefix("--") {
+                    Some(month_day) => format!("--{}", month_day.replace('-', "")),
+                    None => date.replace('-', ""),
+                };
+                card.props.push(text_line(name, value));
+            }
+        }
+        let owner = owner_name(party, members);
+        if !owner.is_empty() {
+            card.props.push(text_line("X-RAPPORT-OWNER", owner));
         }
         out.extend(card.to_bytes());
     }
@@ -323,7 +357,7 @@ mod tests {
         parties[0].1.phones[0].value = typed[1].to_owned();
         parties[0].1.given_name = typed[6].to_owned();
         parties[0].1.family_name = typed[7].to_owned();
-        let csv = parties_csv(&parties);
+        let csv = parties_csv(&parties, &BTreeMap::new());
         // As a spreadsheet reads the file: no cell starts a formula, but for plain numbers (a phone
         // number is exported as typed, as Google Contacts and Outlook do).
         let mut spreadsheet = csv::Reader::from_reader(csv.as_bytes());
@@ -364,7 +398,7 @@ mod tests {
 
     #[test]
     fn csv_export_reads_back_with_nothing_lost() {
-        let csv = parties_csv(&sample());
+        let csv = parties_csv(&sample(), &BTreeMap::new());
         let table = read_table(&csv).unwrap();
         let mapping: Vec<_> = table.headers.iter().map(|h| guess_field(h)).collect();
         let plan = dedupe(candidates_from_table(&table, &mapping), KnownParties::default());
@@ -374,7 +408,7 @@ mod tests {
 
     #[test]
     fn vcard_export_reads_back_with_nothing_lost() {
-        let vcf = parties_vcard(&sample());
+        let vcf = parties_vcard(&sample(), &BTreeMap::new());
         assert!(vcf.starts_with("BEGIN:VCARD\r\nVERSION:4.0\r\n"), "{vcf}");
         let plan = dedupe(read_vcards(&vcf), KnownParties::default());
         assert!(plan.skipped.is_empty() && plan.duplicates.is_empty(), "{plan:?}");
@@ -421,19 +455,32 @@ mod tests {
         );
         anna.set_role(crate::model::Role::Customer, true);
         anna.set_role(crate::model::Role::Supplier, true);
+        anna.birthday = "1980-05-17".into();
+        anna.anniversary = "--06-21".into();
+        let olga = crate::ids::MemberId::from_bytes([5; 16]);
+        anna.owner = Some(olga);
+        let members: BTreeMap<String, Member> = [(
+            olga.to_string(),
+            Member { display_name: "Olga Smirnova".into(), colour: "#123456".into() },
+        )]
+        .into();
         let parties = vec![(org_id, org), (PartyId::from_bytes([8; 16]), anna.clone())];
         let back_from = |plan: &crate::interchange::ImportPlan| {
-            let records =
-                records_to_write(plan, [], Timestamp(0), &mut CountingSource::default(), &|e| {
-                    e.english().into()
-                });
+            let records = records_to_write(
+                plan,
+                [],
+                &members,
+                Timestamp(0),
+                &mut CountingSource::default(),
+                &|e| e.english().into(),
+            );
             let (_, person) = records.iter().find(|(_, p)| p.name == "Anna Weber").unwrap().clone();
             let link = person.relations.values().next().cloned().unwrap();
             let (_, org) = records.iter().find(|(id, _)| *id == link.to).unwrap();
             (person, org.name.clone(), link.title, records.len())
         };
 
-        let vcf = parties_vcard(&parties);
+        let vcf = parties_vcard(&parties, &members);
         let (person, org, title, count) =
             back_from(&dedupe(read_vcards(&vcf), KnownParties::default()));
         assert_eq!((org.as_str(), title.as_str(), count), ("Nordwind GmbH", "Buyer", 2), "{vcf}");
@@ -442,8 +489,18 @@ mod tests {
         assert_eq!(person.addresses, anna.addresses);
         assert_eq!(person.role_list(), anna.role_list());
         assert!(person.tags.is_empty(), "roles are not tags");
+        assert_eq!(
+            (person.birthday.as_str(), person.anniversary.as_str()),
+            ("1980-05-17", "--06-21")
+        );
+        assert_eq!(person.owner, Some(olga), "the owner comes back as the member of that name");
+        assert!(
+            person.notes.as_str().is_empty(),
+            "dates are fields, not notes: {:?}",
+            person.notes
+        );
 
-        let csv = parties_csv(&parties);
+        let csv = parties_csv(&parties, &members);
         let table = read_table(&csv).unwrap();
         let mapping: Vec<_> = table.headers.iter().map(|h| guess_field(h)).collect();
         let plan = dedupe(candidates_from_table(&table, &mapping), KnownParties::default());
@@ -455,5 +512,20 @@ mod tests {
             person.emails.iter().map(|e| e.value.as_str()).collect::<Vec<_>>(),
             ["anna@nordwind.de", "anna@mail.de"]
         );
+        assert_eq!(
+            (person.birthday.as_str(), person.anniversary.as_str()),
+            ("1980-05-17", "--06-21")
+        );
+        assert_eq!(person.owner, Some(olga));
+        // In a workspace without a member of that name, nobody owns it (and nothing fails).
+        let records = records_to_write(
+            &plan,
+            [],
+            &BTreeMap::new(),
+            Timestamp(0),
+            &mut CountingSource::default(),
+            &|e| e.english().into(),
+        );
+        assert!(records.iter().all(|(_, p)| p.owner.is_none()));
     }
 }

@@ -123,6 +123,7 @@ fn candidate(source: usize, card: &vcard::tree::cst::VcardCst<'_>) -> Candidate 
             "URL" => candidate.links.push(point(&label("website"), value())),
             "NICKNAME" => candidate.extras.push((Extra::Nickname, value())),
             "X-RAPPORT-ROLES" => candidate.add_roles(&value()),
+            "X-RAPPORT-OWNER" => candidate.owner = value(),
             "BDAY" => candidate.extras.push((Extra::Birthday, value())),
             "ANNIVERSARY" | "X-ANNIVERSARY" => {
                 candidate.extras.push((Extra::Anniversary, value()));

@@ -46,6 +46,13 @@ pub struct Party {
     /// "Keep in touch" cadence: a reminder is due this many days after the last interaction.
     #[autosurgeon(missing = "Default::default")]
     pub keep_in_touch_days: Option<u32>,
+    /// A calendar date, `YYYY-MM-DD`, or `--MM-DD` when the year is not known (as vCard writes it);
+    /// empty when not known.
+    #[autosurgeon(missing = "Default::default")]
+    pub birthday: String,
+    /// A wedding or work anniversary, written like [`Party::birthday`].
+    #[autosurgeon(missing = "Default::default")]
+    pub anniversary: String,
     /// Free-form notes, merged character by character.
     #[autosurgeon(missing = "Default::default")]
     pub notes: Text,
@@ -72,6 +79,8 @@ reconcile_sparse!(Party {
         consent,
         relations,
         keep_in_touch_days,
+        birthday,
+        anniversary,
         archived,
         merged_into
     ],
@@ -223,6 +232,8 @@ impl Party {
     pub fn absorb(&mut self, other: &Party, other_id: PartyId) {
         fill(&mut self.given_name, &other.given_name);
         fill(&mut self.family_name, &other.family_name);
+        fill(&mut self.birthday, &other.birthday);
+        fill(&mut self.anniversary, &other.anniversary);
         self.owner = self.owner.or(other.owner);
         self.keep_in_touch_days = self.keep_in_touch_days.or(other.keep_in_touch_days);
         let email_key = |c: &ContactPoint| c.value.trim().to_lowercase();
