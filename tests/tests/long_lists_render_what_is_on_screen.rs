@@ -103,12 +103,16 @@ async fn long_lists_render_only_what_is_on_screen() {
         .await?;
         browser.eval("window.scrollTo(0, 0); return 0;").await?;
 
-        // Ticking the first overdue task moves it to "Done today" at once.
+        // Ticking the first overdue task moves it to "Done today" at once (once the top of the page is
+        // drawn again, as a person would see it).
         let overdue = section_total(&browser, "tasks-overdue").await?;
-        let title = browser
-            .eval("return document.querySelector('[data-testid=tasks-overdue] [data-testid=task-row]').dataset.title;")
-            .await?;
-        let title = title.as_str().unwrap_or_default().to_owned();
+        let title = wait_until("the first overdue task on screen", 10, || async {
+            let title = browser
+                .eval("return document.querySelector('[data-testid=tasks-overdue] [data-testid=task-row]')?.dataset.title ?? '';")
+                .await?;
+            Ok(title.as_str().filter(|t| !t.is_empty()).map(str::to_owned))
+        })
+        .await?;
         browser
             .driver()
             .find(thirtyfour::By::Css("[data-testid=tasks-overdue] [data-testid=task-done]"))
@@ -163,6 +167,20 @@ async fn long_lists_render_only_what_is_on_screen() {
             .await?;
         assert_eq!(won, 1, "Won once in the stage menu");
         browser.screenshot("deals-board-1280x800-en").await?;
+        // A new deal closing last of all sorts to the end of the first column: the board brings it on
+        // screen and marks it.
+        browser.by_testid("new-deal-open").await?.click().await?;
+        browser.by_testid("new-deal-title").await?.send_keys("Zeppelin fleet").await?;
+        browser
+            .eval("const d = document.querySelector('[data-testid=new-deal-close]'); d.value = '2099-12-31'; d.dispatchEvent(new Event('input', { bubbles: true })); return 1;")
+            .await?;
+        browser.by_testid("add-deal").await?.click().await?;
+        wait_until("the new deal on screen, marked", 10, || async {
+            let seen = on_screen(&browser, "[data-testid=deal-card].just-added[data-title='Zeppelin fleet']").await?;
+            Ok((seen == 1).then_some(()))
+        })
+        .await?;
+        browser.screenshot("deals-new-deal-1280x800-en").await?;
         browser.by_testid("deals-list").await?.click().await?;
         browser.by_testid("deal-table-row").await?;
         let rows = count_of(&browser, "[data-testid=deal-table-row]").await?;

@@ -36,7 +36,8 @@ pub(crate) fn DealPage() -> impl IntoView {
         _ => None,
     };
     view! {
-        <Page key="deal" title=move || t_string!(i18n, deals.deal)>
+        // The deal's title is the page's title, as a record's name is on its page.
+        <Page key="deal" title=move || deal.with(|d| d.as_ref().map(|d: &Deal| d.title.clone())).unwrap_or_else(|| t_string!(i18n, deals.deal).to_owned())>
             {move || failure().map(|error| view! { <p class="error" data-testid="deal-error">{error}</p> })}
             <Show
                 when=move || deal.with(Option::is_some)

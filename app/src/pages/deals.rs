@@ -119,6 +119,9 @@ pub(crate) fn Deals() -> impl IntoView {
     let sync = SyncCtx::use_ctx();
     let chosen = RwSignal::new(None::<PipelineId>);
     let layout = RwSignal::new(Layout::Board);
+    // The deal this page just added, shown where the user sees it.
+    let added = RwSignal::new(None::<DealId>);
+    let shown = StoredValue::new(None::<DealId>);
     // The chosen pipeline, or the first sales pipeline, or any.
     let pipelines = Memo::new(move |_| {
         ctx.read(|ws| {
@@ -230,12 +233,12 @@ pub(crate) fn Deals() -> impl IntoView {
                 </div>
                 <p class="count" data-testid="deal-summary">{move || summary.get().unwrap_or_default()}</p>
                 <Show when=move || sync.can_edit()>
-                    {move || pipeline.get().map(|pipeline| view! { <NewDeal pipeline /> })}
+                    {move || pipeline.get().map(|pipeline| view! { <NewDeal pipeline added /> })}
                 </Show>
                 {move || {
                     let columns = columns.get().unwrap_or_default();
                     match layout.get() {
-                        Layout::Board => view! { <Board columns /> }.into_any(),
+                        Layout::Board => view! { <Board columns added shown /> }.into_any(),
                         Layout::List => view! { <DealList columns /> }.into_any(),
                     }
                 }}
@@ -299,12 +302,35 @@ pub(crate) async fn move_deal(
 }
 
 #[component]
-fn Board(columns: Vec<Column>) -> impl IntoView {
+fn Board(
+    columns: Vec<Column>,
+    /// The deal just added here: brought on screen and marked.
+    added: RwSignal<Option<DealId>>,
+    /// The added deal already brought on screen.
+    shown: StoredValue<Option<DealId>>,
+) -> impl IntoView {
     let sync = SyncCtx::use_ctx();
     let drag = RwSignal::new(None::<Drag>);
     let stages: Vec<(StageId, String)> =
         columns.iter().map(|c| (c.stage, c.name.clone())).collect();
     let stages = StoredValue::new(stages);
+    // Each column's deals, to find the new one: its column and its place in it. Brought on screen once
+    // (a later change to the board leaves the page where the user scrolled it).
+    let positions: Vec<(StageId, Vec<DealId>)> =
+        columns.iter().map(|c| (c.stage, c.cards.clone())).collect();
+    Effect::new(move || {
+        let Some(new) = added.get() else { return };
+        if shown.get_value() == Some(new) {
+            return;
+        }
+        let place = positions
+            .iter()
+            .find_map(|(stage, ids)| ids.iter().position(|id| *id == new).map(|row| (*stage, row)));
+        if let Some((stage, row)) = place {
+            shown.set_value(Some(new));
+            show_card(stage, row);
+        }
+    });
     view! {
         <div class="board" data-testid="deal-board">
             {columns.into_iter().map(|column| {
@@ -333,7 +359,7 @@ fn Board(columns: Vec<Column>) -> impl IntoView {
                             key=|id: &DealId| *id
                             row=move |id| {
                                 let card = deal_card(id);
-                                move || card.get().map(|card| view! { <DealCardView card drag stages editable=Signal::derive(move || sync.can_edit()) /> })
+                                move || card.get().map(|card| view! { <DealCardView card drag stages added editable=Signal::derive(move || sync.can_edit()) /> })
                             }
                             class="cards"
                             testid="stage-cards"
@@ -343,6 +369,42 @@ fn Board(columns: Vec<Column>) -> impl IntoView {
                 }
             }).collect_view()}
         </div>
+    }
+}
+
+/// Scrolls the board so that card `row` of `stage`'s column is on screen: the column into view sideways
+/// (a phone shows one at a time), the page to the card's place.
+fn show_card(stage: StageId, row: usize) {
+    use wasm_bindgen::JsCast;
+    let Some(window) = web_sys::window() else { return };
+    let Some(document) = window.document() else { return };
+    let column = document
+        .query_selector(&format!("[data-testid=stage-column][data-stage=\"{stage}\"]"))
+        .ok()
+        .flatten();
+    let Some(column) = column.and_then(|c| c.dyn_into::<web_sys::HtmlElement>().ok()) else {
+        return;
+    };
+    if let Some(board) = column.parent_element() {
+        board.set_scroll_left(column.offset_left() - 8);
+    }
+    let Some(cards) = column.query_selector("[data-testid=stage-cards]").ok().flatten() else {
+        return;
+    };
+    let row_px = window
+        .get_computed_style(&cards)
+        .ok()
+        .flatten()
+        .and_then(|style| style.get_property_value("--row").ok())
+        .and_then(|value| value.trim().trim_end_matches("px").parse::<f64>().ok())
+        .unwrap_or(128.0);
+    let top = cards.get_bounding_client_rect().top() + window.scroll_y().unwrap_or(0.0);
+    let card_top = top + row as f64 * row_px;
+    let screen = window.inner_height().ok().and_then(|h| h.as_f64()).unwrap_or(800.0);
+    let now = window.scroll_y().unwrap_or(0.0);
+    // Only if it is not on screen already: then to a third of the way down.
+    if card_top < now || card_top + row_px > now + screen {
+        window.scroll_to_with_x_and_y(window.scroll_x().unwrap_or(0.0), card_top - screen / 3.0);
     }
 }
 
@@ -361,6 +423,7 @@ fn DealCardView(
     card: DealCard,
     drag: RwSignal<Option<Drag>>,
     stages: StoredValue<Vec<(StageId, String)>>,
+    added: RwSignal<Option<DealId>>,
     editable: Signal<bool>,
 ) -> impl IntoView {
     let i18n = use_i18n();
@@ -427,7 +490,7 @@ fn DealCardView(
         }
     };
     view! {
-        <div class="deal-card" class:dragging=dragging style=style data-testid="deal-card" data-title=card.title.clone()>
+        <div class="deal-card" class:dragging=dragging class:just-added=move || added.get() == Some(id) style=style data-testid="deal-card" data-title=card.title.clone()>
             <div class="deal-card-top">
                 <a class="row-title" href=format!("/deals/{id}") data-testid="deal-link">{card.title.clone()}</a>
                 <Show when=move || editable.get()>
@@ -633,7 +696,7 @@ fn month_name(month: Month) -> String {
 
 /// A new deal: a title, an amount, when it should close and with whom; it starts in the first stage.
 #[component]
-fn NewDeal(pipeline: PipelineId) -> impl IntoView {
+fn NewDeal(pipeline: PipelineId, added: RwSignal<Option<DealId>>) -> impl IntoView {
     let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
     let title = RwSignal::new(String::new());
@@ -725,8 +788,10 @@ fn NewDeal(pipeline: PipelineId) -> impl IntoView {
                 created_at: now,
                 archived: false,
             };
-            let created = local::create(&shared, DealId::generate(&mut BrowserIds), deal).await;
+            let id = DealId::generate(&mut BrowserIds);
+            let created = local::create(&shared, id, deal).await;
             if ctx.settle(created, error) {
+                added.set(Some(id));
                 title.set(String::new());
                 amount.set(String::new());
                 close.set(String::new());

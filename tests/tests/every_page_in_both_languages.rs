@@ -1,0 +1,79 @@
+//! Every page, photographed at 1280×800 and 390×844 in English and Russian with a small demo workspace
+//! (the screenshots are kept as test artifacts to be looked at), and the main ones dark: each opens
+//! without console errors and nothing scrolls sideways.
+
+use rapport_e2e::pages::AppShell;
+use rapport_e2e::{Browser, E2eResult, Viewport, run_with_relay_args, wait_until};
+
+/// The first link matching `selector`'s address, once the page shows one.
+async fn first_href(browser: &Browser, selector: &str) -> E2eResult<String> {
+    wait_until(&format!("a link {selector}"), 30, || async {
+        let href = browser
+            .eval(&format!(
+                "return document.querySelector({selector:?})?.getAttribute('href') ?? '';"
+            ))
+            .await?;
+        Ok(href.as_str().filter(|h| !h.is_empty()).map(str::to_owned))
+    })
+    .await
+}
+
+#[tokio::test]
+async fn every_page_is_photographed_in_both_languages_at_both_sizes() {
+    run_with_relay_args("every_page", &["--demo", "--demo-parties", "60"], |harness| async move {
+        for (viewport, size) in [(Viewport::Desktop, "1280x800"), (Viewport::Phone, "390x844")] {
+            for language in ["en", "ru"] {
+                let browser = harness.browser_speaking(viewport, language).await?;
+                AppShell::open(&browser, "/parties").await?;
+                let record = first_href(&browser, "[data-testid=party-row] a").await?;
+                AppShell::open(&browser, "/deals").await?;
+                let deal = first_href(&browser, "[data-testid=deal-link]").await?;
+                for (page, path) in [
+                    ("today", "/"),
+                    ("people", "/parties"),
+                    ("record", record.as_str()),
+                    ("deals", "/deals"),
+                    ("deal", deal.as_str()),
+                    ("tasks", "/tasks"),
+                    ("log", "/log/call"),
+                    ("import-export", "/import-export"),
+                    ("settings", "/settings"),
+                ] {
+                    AppShell::open(&browser, path).await?;
+                    browser.by_testid("page-title").await?;
+                    // What a person would wait for: the page's own content, not just its frame.
+                    wait_until(&format!("{page} to show its content"), 15, || async {
+                        let ready = browser
+                            .eval("return !document.body.textContent.includes('Opening…') && !document.body.textContent.includes('Открываем…');")
+                            .await?;
+                        Ok((ready == true).then_some(()))
+                    })
+                    .await?;
+                    let overflow = browser
+                        .eval("return document.documentElement.scrollWidth - document.documentElement.clientWidth;")
+                        .await?;
+                    assert_eq!(overflow, 0, "{page} scrolls sideways at {size} in {language}");
+                    browser.screenshot(&format!("{page}-{size}-{language}")).await?;
+                }
+                // Dark, as the device asks: the same pages from the same tokens.
+                if language == "en" {
+                    let dark = serde_json::json!({ "features": [{ "name": "prefers-color-scheme", "value": "dark" }] });
+                    browser.cdp("Emulation.setEmulatedMedia", dark).await?;
+                    for (page, path) in [("people", "/parties"), ("record", record.as_str()), ("deals", "/deals"), ("tasks", "/tasks")] {
+                        AppShell::open(&browser, path).await?;
+                        browser.by_testid("page-title").await?;
+                        let background = browser
+                            .eval("return getComputedStyle(document.body).backgroundColor;")
+                            .await?;
+                        assert_eq!(background, "rgb(11, 17, 32)", "{page} is dark");
+                        browser.screenshot(&format!("{page}-{size}-dark")).await?;
+                    }
+                }
+                let errors = browser.console_errors().await?;
+                assert!(errors.is_empty(), "console errors at {size} in {language}: {errors:?}");
+            }
+        }
+        Ok(())
+    })
+    .await;
+}
