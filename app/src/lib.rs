@@ -1,5 +1,6 @@
 //! Rapport's browser app: the `App` root, its router and the shell around every page.
 
+mod edits;
 pub mod local;
 mod locale;
 mod nav;

@@ -18,7 +18,7 @@ use rapport_core::ids::{IdSource, InteractionId, MemberId, PartyId, Timestamp, W
 use rapport_core::layout::{DocKey, Month};
 use rapport_core::model::{Interaction, Party, WorkspaceSettings};
 use rapport_core::offload::Merged;
-use rapport_core::read_model::{DocRows, ReadModel};
+use rapport_core::read_model::{Changed, DocRows, ReadModel};
 use rapport_core::workspace;
 
 use crate::storage::{ChunkStore, Loaded, StorageError};
@@ -219,6 +219,7 @@ async fn write_then_rows(
     if let Some(on_change) = &shared.borrow().on_change {
         let _ = on_change.unbounded_send(key);
     }
+    tell_screens(shared);
     match save.kind {
         ChunkKind::Incremental => compact_if_grown(shared, key, save.bytes.len()).await,
         ChunkKind::Snapshot => {
@@ -368,8 +369,11 @@ pub async fn update_settings(
     })
     .await?;
     if let Some(settings) = updated {
-        shared.borrow_mut().settings = settings;
+        let mut ws = shared.borrow_mut();
+        ws.settings = settings;
+        ws.model.note_changed(Changed::SETTINGS);
     }
+    tell_screens(shared);
     Ok(())
 }
 
@@ -831,6 +835,24 @@ pub async fn switch_workspace(shared: &Shared, workspace: WorkspaceId) -> Result
     Ok(())
 }
 
+/// Tells the screens what the last local write changed (see `LocalWorkspace::on_rows`).
+fn tell_screens(shared: &Shared) {
+    let on_rows = shared.borrow().on_rows.clone();
+    if let Some(OnRows(tell)) = on_rows {
+        tell();
+    }
+}
+
+/// Who is told after every local write (see `LocalWorkspace::on_rows`).
+#[derive(Clone)]
+pub struct OnRows(pub std::rc::Rc<dyn Fn()>);
+
+impl std::fmt::Debug for OnRows {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OnRows")
+    }
+}
+
 /// What opening the workspace found.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct OpenReport {
@@ -861,6 +883,9 @@ pub struct LocalWorkspace {
     /// Told the key of every document a local edit changed, once the edit is durable (the sync engine
     /// pushes it).
     pub on_change: Option<futures_channel::mpsc::UnboundedSender<DocKey>>,
+    /// Told after every local write, once its rows are in the model: the screens read again what changed
+    /// (`WorkspaceCtx::changed`).
+    pub on_rows: Option<OnRows>,
 }
 
 const WORKSPACE_META: &str = "workspace";
@@ -980,6 +1005,7 @@ impl LocalWorkspace {
             unsynced: BTreeMap::new(),
             linked: false,
             on_change: None,
+            on_rows: None,
         }
     }
 
@@ -1062,14 +1088,30 @@ impl LocalWorkspace {
     }
 
     /// Stores whole documents (saved bytes) and their rows, replacing what the device had for them.
+    /// The rows are derived in the workers, all documents at once (`crate::offload`); on the page when
+    /// a worker cannot help.
     pub async fn install_documents(
         &mut self,
         documents: impl IntoIterator<Item = (DocKey, Vec<u8>)>,
     ) -> Result<(), LocalError> {
+        let derived =
+            futures_util::future::join_all(documents.into_iter().map(|(key, bytes)| async move {
+                let rows = crate::offload::rows_of(key, &bytes).await;
+                (key, bytes, rows)
+            }))
+            .await;
         let mut installed_root = false;
-        for (key, bytes) in documents {
-            let mut doc = document::load_document(&bytes)?;
-            let rows = self.model.replace_document(key, &mut doc);
+        for (key, bytes, rows) in derived {
+            let rows = match rows {
+                Some(rows) => {
+                    self.model.replace_rows(key, rows.clone());
+                    rows
+                }
+                None => {
+                    let mut doc = document::load_document(&bytes)?;
+                    self.model.replace_document(key, &mut doc)
+                }
+            };
             self.store
                 .save_with_rows(
                     key.document_id(self.workspace),

@@ -3,7 +3,9 @@
 //! whole from the relay — a new device pulling its workspace — so the page never freezes on loading a
 //! document, deriving its rows and answering the relay (`rapport_core::offload`).
 //!
-//! The worker is started on first use. Whenever it cannot help — it does not load (no build of it, as in
+//! Up to [`MAX_WORKERS`] workers (one per core the browser reports), each started on first use; a job
+//! goes to the one with the fewest jobs waiting, so a new device's documents are merged on every core.
+//! Whenever a worker cannot help — it does not load (no build of it, as in
 //! the wasm unit tests), it fails, or it takes too long to start — [`merge_whole`] answers `None` and the
 //! page does the work itself, as it did before there was a worker: slower, never wrong.
 
@@ -13,7 +15,9 @@ use std::rc::Rc;
 
 use futures_channel::oneshot;
 use futures_util::future::{Either, select};
-use rapport_core::offload::{self, Merged, WholeDocument};
+use rapport_core::layout::DocKey;
+use rapport_core::offload::{self, Job, Merged, Outcome, SavedDocument, WholeDocument};
+use rapport_core::read_model::DocRows;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
 
@@ -21,18 +25,37 @@ use wasm_bindgen::prelude::Closure;
 const WORKER_URL: &str = "/rapport-worker_loader.js";
 /// How long a worker may take to load before the page stops waiting for it.
 const START_TIMEOUT_MS: u32 = 15_000;
+/// More workers than this would only compete with each other and the page for memory.
+const MAX_WORKERS: usize = 4;
 
-/// Applies a document that arrived whole in the worker. `None`: do it on the page.
-pub async fn merge_whole(job: &WholeDocument) -> Option<Merged> {
-    let worker = running().await?;
+/// Applies a document that arrived whole in a worker. `None`: do it on the page.
+pub async fn merge_whole(job: WholeDocument) -> Option<Merged> {
+    let key = job.key.clone();
+    let outcome = ask(&Job::Merge(job), &key).await;
+    crate::timing::mark("rapport:worker-merge");
+    match outcome? {
+        Outcome::Merged(merged) => Some(*merged),
+        Outcome::Rows(_) => None,
+    }
+}
+
+/// The rows of a saved document, derived in a worker. `None`: derive them on the page.
+pub async fn rows_of(key: DocKey, bytes: &[u8]) -> Option<DocRows> {
+    let key = key.to_string();
+    let job = Job::Rows(SavedDocument { key: key.clone(), bytes: bytes.to_vec() });
+    match ask(&job, &key).await? {
+        Outcome::Rows(rows) => Some(rows),
+        Outcome::Merged(_) => None,
+    }
+}
+
+async fn ask(job: &Job, key: &str) -> Option<Outcome> {
+    let worker = running(least_busy()?).await?;
     let answer = worker.ask(offload::encode_job(job)).await?;
     let outcome = offload::decode_outcome(&answer);
     if let Err(error) = &outcome {
-        web_sys::console::warn_1(
-            &format!("the worker could not merge {}: {error}", job.key).into(),
-        );
+        web_sys::console::warn_1(&format!("a worker could not do {key}: {error}").into());
     }
-    crate::timing::mark("rapport:worker-merge");
     outcome.ok()
 }
 
@@ -45,13 +68,39 @@ enum Slot {
 }
 
 thread_local! {
-    static SLOT: RefCell<Slot> = const { RefCell::new(Slot::NotStarted) };
+    static SLOTS: RefCell<Vec<Slot>> = RefCell::new(
+        (0..worker_count()).map(|_| Slot::NotStarted).collect(),
+    );
 }
 
-/// The worker, started if need be; `None` when there is none to be had.
-async fn running() -> Option<Rc<Handle>> {
-    let wait = SLOT.with(|slot| {
-        let mut slot = slot.borrow_mut();
+fn worker_count() -> usize {
+    let cores = web_sys::window().map_or(1.0, |window| window.navigator().hardware_concurrency());
+    (cores as usize).clamp(1, MAX_WORKERS)
+}
+
+/// The worker with the fewest jobs waiting (one not started yet has none); `None` when every one broke.
+fn least_busy() -> Option<usize> {
+    SLOTS.with(|slots| {
+        slots
+            .borrow()
+            .iter()
+            .enumerate()
+            .filter_map(|(index, slot)| match slot {
+                Slot::NotStarted => Some((index, 0)),
+                Slot::Starting(waiting) => Some((index, waiting.len())),
+                Slot::Running(handle) => Some((index, handle.waiting.borrow().len())),
+                Slot::Broken => None,
+            })
+            .min_by_key(|(_, load)| *load)
+            .map(|(index, _)| index)
+    })
+}
+
+/// Worker `index`, started if need be; `None` when there is none to be had.
+async fn running(index: usize) -> Option<Rc<Handle>> {
+    let wait = SLOTS.with(|slots| {
+        let mut slots = slots.borrow_mut();
+        let slot = &mut slots[index];
         match &mut *slot {
             Slot::Running(handle) => Ok(Some(handle.clone())),
             Slot::Broken => Ok(None),
@@ -71,19 +120,21 @@ async fn running() -> Option<Rc<Handle>> {
         Ok(found) => return found,
         Err(receiver) => receiver,
     };
-    if SLOT.with(|slot| matches!(&*slot.borrow(), Slot::Starting(waiting) if waiting.len() == 1)) {
-        start();
+    if SLOTS.with(
+        |slots| matches!(&slots.borrow()[index], Slot::Starting(waiting) if waiting.len() == 1),
+    ) {
+        start(index);
     }
     let timeout = gloo_timers::future::TimeoutFuture::new(START_TIMEOUT_MS);
     match select(receiver, timeout).await {
         Either::Left((Ok(true), _)) => {}
         Either::Left(_) => return None,
         Either::Right(_) => {
-            broken("the worker did not start in time");
+            broken(index, "the worker did not start in time");
             return None;
         }
     }
-    SLOT.with(|slot| match &*slot.borrow() {
+    SLOTS.with(|slots| match &slots.borrow()[index] {
         Slot::Running(handle) => Some(handle.clone()),
         _ => None,
     })
@@ -91,10 +142,10 @@ async fn running() -> Option<Rc<Handle>> {
 
 /// Creates the worker; it says it is ready with an empty message once its handler is set (messages
 /// posted before that would be lost while its wasm loads).
-fn start() {
+fn start(index: usize) {
     let worker = match web_sys::Worker::new(WORKER_URL) {
         Ok(worker) => worker,
-        Err(_) => return broken("the worker could not be created"),
+        Err(_) => return broken(index, "the worker could not be created"),
     };
     let handle = Rc::new(Handle {
         worker: worker.clone(),
@@ -106,7 +157,7 @@ fn start() {
         Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
             let bytes = js_sys::Uint8Array::new(&event.data()).to_vec();
             if bytes.is_empty() {
-                ready(handle.clone());
+                ready(index, handle.clone());
             } else {
                 handle.answered(&bytes);
             }
@@ -114,7 +165,7 @@ fn start() {
     };
     let on_error = Closure::<dyn Fn(web_sys::Event)>::new(move |event: web_sys::Event| {
         event.prevent_default();
-        broken("the worker failed");
+        broken(index, "the worker failed");
     });
     worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
@@ -123,8 +174,9 @@ fn start() {
     on_error.forget();
 }
 
-fn ready(handle: Rc<Handle>) {
-    let previous = SLOT.with(|slot| slot.replace(Slot::Running(handle)));
+fn ready(index: usize, handle: Rc<Handle>) {
+    let previous = SLOTS
+        .with(|slots| std::mem::replace(&mut slots.borrow_mut()[index], Slot::Running(handle)));
     if let Slot::Starting(waiting) = previous {
         for sender in waiting {
             let _ = sender.send(true);
@@ -132,10 +184,12 @@ fn ready(handle: Rc<Handle>) {
     }
 }
 
-/// Gives up on the worker: whoever waits for it or for an answer is told to do the work on the page.
-fn broken(why: &str) {
+/// Gives up on worker `index`: whoever waits for it or for its answer is told to do the work on the
+/// page (later jobs go to the other workers, if any).
+fn broken(index: usize, why: &str) {
     web_sys::console::warn_1(&format!("{why}; syncing on the page instead").into());
-    let previous = SLOT.with(|slot| slot.replace(Slot::Broken));
+    let previous =
+        SLOTS.with(|slots| std::mem::replace(&mut slots.borrow_mut()[index], Slot::Broken));
     match previous {
         Slot::Starting(waiting) => {
             for sender in waiting {

@@ -1,13 +1,18 @@
 //! The workspace as the screens see it: a small `Copy` handle in context.
 //!
 //! The local workspace lives outside the reactive graph (it is large and mutated in place); a revision
-//! signal tells the screens when its read model changed, and they derive what they show from it.
+//! signal per kind of rows (`rapport_core::read_model::Changed`) tells the screens when that part of its
+//! read model changed, and they derive what they show from it: a screen that reads only tasks
+//! (`read_of(Changed::TASKS, …)`) is not run again for a colleague's edit to a deal. Every local write
+//! tells the screens itself (`LocalWorkspace::on_rows`); merges from the relay are told by the sync
+//! engine, at most every 100 ms.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_i18n::td_string;
 use rapport_core::demo::DemoBundle;
 use rapport_core::layout::DocKey;
+use rapport_core::read_model::Changed;
 use wasm_bindgen::JsCast;
 
 use crate::local::{self, LocalError, LocalWorkspace, Shared};
@@ -25,7 +30,9 @@ pub enum Status {
 #[derive(Debug, Clone, Copy)]
 pub struct WorkspaceCtx {
     shared: StoredValue<Option<Shared>, LocalStorage>,
-    revision: RwSignal<u64>,
+    /// One per kind of [`Changed::KINDS`], one for the rest (the workspace opened, linked), and one for
+    /// the edits waiting for the relay ([`WorkspaceCtx::ledger_changed`]).
+    revisions: [RwSignal<u64>; 7],
     pub status: RwSignal<Status>,
     /// A problem the user must know about (storage full, a save that failed).
     pub notice: RwSignal<Option<String>>,
@@ -38,7 +45,7 @@ impl WorkspaceCtx {
     pub fn provide() -> WorkspaceCtx {
         let ctx = WorkspaceCtx {
             shared: StoredValue::new_local(None),
-            revision: RwSignal::new(0),
+            revisions: std::array::from_fn(|_| RwSignal::new(0)),
             status: RwSignal::new(Status::Opening),
             notice: RwSignal::new(None),
             logged: RwSignal::new(None),
@@ -64,11 +71,16 @@ impl WorkspaceCtx {
                 {
                     self.notice.set(Some(error.to_string()));
                 }
+                // Every local write tells the screens what it changed.
+                local.on_rows = Some(local::OnRows(std::rc::Rc::new(move || {
+                    self.changed();
+                    self.ledger_changed();
+                })));
                 let shared = std::rc::Rc::new(std::cell::RefCell::new(local));
                 self.shared.set_value(Some(shared.clone()));
                 self.status.set(Status::Ready);
                 crate::timing::mark_once("rapport:workspace-open");
-                self.changed();
+                self.changed_all();
                 // Let the lists render first (the next step holds the main thread for a while), then
                 // build the search index and read the interactions (timelines, last contact).
                 gloo_timers::future::TimeoutFuture::new(0).await;
@@ -95,9 +107,22 @@ impl WorkspaceCtx {
         expect_context::<WorkspaceCtx>()
     }
 
-    /// Reads the workspace, subscribing the caller to its changes. `None` until it is open.
+    /// Reads the workspace, subscribing the caller to every change (the edits waiting for the relay
+    /// included). `None` until it is open.
     pub fn read<T>(&self, read: impl FnOnce(&LocalWorkspace) -> T) -> Option<T> {
-        self.revision.track();
+        self.revisions[6].track();
+        self.read_of(Changed::ALL, read)
+    }
+
+    /// Reads the workspace, subscribing the caller to changes of the rows of `kinds` only (and to its
+    /// opening). `None` until it is open.
+    pub fn read_of<T>(&self, kinds: Changed, read: impl FnOnce(&LocalWorkspace) -> T) -> Option<T> {
+        for (kind, revision) in Changed::KINDS.iter().zip(&self.revisions) {
+            if kinds.touches(*kind) {
+                revision.track();
+            }
+        }
+        self.revisions[5].track();
         self.shared.with_value(|shared| shared.as_ref().map(|shared| read(&shared.borrow())))
     }
 
@@ -119,9 +144,33 @@ impl WorkspaceCtx {
         }
     }
 
-    /// Tells the screens the read model changed.
+    /// Tells the screens showing them that rows changed: the kinds the read model recorded since it was
+    /// last asked (nothing, if nothing did).
     pub fn changed(&self) {
-        self.revision.update(|r| *r += 1);
+        let changed = self.shared.with_value(|shared| {
+            shared.as_ref().map_or(Changed::NOTHING, |shared| {
+                shared.try_borrow_mut().map_or(Changed::ALL, |mut ws| ws.model.take_changed())
+            })
+        });
+        for (kind, revision) in Changed::KINDS.iter().zip(&self.revisions) {
+            if changed.touches(*kind) {
+                revision.update(|r| *r += 1);
+            }
+        }
+    }
+
+    /// Tells the screens that show it that the edits waiting for the relay changed (one was made, the
+    /// relay took some).
+    pub fn ledger_changed(&self) {
+        self.revisions[6].update(|r| *r += 1);
+    }
+
+    /// Tells every screen to read again: what changed is not rows (the workspace opened, was linked).
+    pub fn changed_all(&self) {
+        self.changed();
+        for revision in &self.revisions {
+            revision.update(|r| *r += 1);
+        }
     }
 
     /// Settles a form's save: on success clears the form's `error` and tells the screens; on failure
@@ -149,8 +198,8 @@ impl WorkspaceCtx {
     }
 }
 
-/// A record read from its document and read again whenever the workspace changes (a colleague's edit
-/// arrives, a save completes). `None` while reading; `Err` with words for the user when the id is not on
+/// A record read from its document and read again whenever records of its kind change (a colleague's
+/// edit arrives, a save completes). `None` while reading; `Err` with words for the user when the id is not on
 /// this device or its document cannot be read.
 pub fn watch_record<Id, T>(
     id: Memo<Option<Id>>,
@@ -168,8 +217,10 @@ where
     let ctx = WorkspaceCtx::use_ctx();
     let loaded = RwSignal::new(None::<Result<T, String>>);
     Effect::new(move || {
-        ctx.read(|_| ());
-        let (Some(id), Some(shared)) = (id.get(), ctx.shared()) else { return };
+        let Some(id) = id.get() else { return };
+        // Again when rows of its kind change: a colleague's edit to it, a save.
+        ctx.read_of(Changed::of(key(&id)), |_| ());
+        let Some(shared) = ctx.shared() else { return };
         spawn_local(async move {
             let record = id.to_string();
             let result =

@@ -8,10 +8,12 @@
 //! protocol state kept in [`SyncClient`] makes the reconnect send only what is missing. The protocol
 //! itself is `rapport_core::sync_client`; this module only moves frames and documents.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::pin::pin;
 
 use futures_channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
-use futures_util::future::{Either, select};
+use futures_util::future::{Either, LocalBoxFuture, select};
+use futures_util::stream::FuturesUnordered;
 use futures_util::{SinkExt, StreamExt};
 use gloo_net::websocket::Message as Frame;
 use gloo_net::websocket::futures::WebSocket;
@@ -20,7 +22,7 @@ use leptos::task::spawn_local;
 use leptos_i18n::td_string;
 use rapport_core::ids::WorkspaceId;
 use rapport_core::layout::{DocKey, DocumentId};
-use rapport_core::offload::WholeDocument;
+use rapport_core::offload::{Merged, WholeDocument};
 use rapport_core::presence::{self, Presence};
 use rapport_core::sync_client::{Event, SyncClient};
 use wasm_bindgen::JsCast;
@@ -302,6 +304,11 @@ struct Connection<'a> {
     documents: BTreeMap<DocumentId, DocKey>,
     /// Documents whose changes the relay has not confirmed yet.
     pending: BTreeSet<DocKey>,
+    /// Documents the worker is merging, with the relay's messages about them that arrived meanwhile
+    /// (handled in order once the worker is done). Other documents' frames go on being read: a new
+    /// device's pull keeps the worker busy instead of waiting on each answer.
+    merging: BTreeMap<DocKey, VecDeque<automerge::sync::Message>>,
+    in_worker: FuturesUnordered<LocalBoxFuture<'static, WorkerMerge>>,
     /// The read model changed since the screens were last told.
     dirty: bool,
     last_render: f64,
@@ -325,6 +332,8 @@ impl<'a> Connection<'a> {
             client,
             documents: BTreeMap::new(),
             pending: BTreeSet::new(),
+            merging: BTreeMap::new(),
+            in_worker: FuturesUnordered::new(),
             dirty: false,
             last_render: 0.0,
             last_kept: 0.0,
@@ -362,19 +371,42 @@ impl<'a> Connection<'a> {
         }
         let mut ticks = 0u32;
         loop {
-            let frame = select(stream.next(), select(inbox.next(), timeout(100))).await;
-            match frame {
-                Either::Left((Some(Ok(Frame::Bytes(bytes))), _)) => {
+            let step = {
+                let merged = pin!(async {
+                    match self.in_worker.next().await {
+                        Some(merged) => merged,
+                        None => std::future::pending().await,
+                    }
+                });
+                match select(stream.next(), select(merged, select(inbox.next(), timeout(100))))
+                    .await
+                {
+                    Either::Left((frame, _)) => Either::Left(frame),
+                    Either::Right((Either::Left((merged, _)), _)) => {
+                        Either::Right(Either::Left(merged))
+                    }
+                    Either::Right((Either::Right((wake, _)), _)) => {
+                        Either::Right(Either::Right(wake))
+                    }
+                }
+            };
+            match step {
+                Either::Left(Some(Ok(Frame::Bytes(bytes)))) => {
                     if let Err(ended) = self.receive(&bytes, &mut sink).await {
                         return ended;
                     }
                 }
-                Either::Left((Some(Ok(Frame::Text(_))), _)) => {}
-                Either::Left((Some(Err(error)), _)) => return Ended::Lost(error.to_string()),
-                Either::Left((None, _)) => {
+                Either::Left(Some(Ok(Frame::Text(_)))) => {}
+                Either::Left(Some(Err(error))) => return Ended::Lost(error.to_string()),
+                Either::Left(None) => {
                     return Ended::Lost(said(|l| td_string!(l, sync.relay_closed)));
                 }
-                Either::Right((Either::Left((Some(Wake::Changed(key)), _)), _)) => {
+                Either::Right(Either::Left(merged)) => {
+                    if let Err(ended) = self.merged_in_worker(merged, &mut sink).await {
+                        return ended;
+                    }
+                }
+                Either::Right(Either::Right(Either::Left((Some(Wake::Changed(key)), _)))) => {
                     if self.client.is_connected() {
                         self.add(key);
                         if let Err(ended) = self.push(key, &mut sink).await {
@@ -382,14 +414,14 @@ impl<'a> Connection<'a> {
                         }
                     }
                 }
-                Either::Right((Either::Left((Some(Wake::Retry), _)), _)) => {}
-                Either::Right((Either::Left((Some(Wake::Offline), _)), _)) => {
+                Either::Right(Either::Right(Either::Left((Some(Wake::Retry), _)))) => {}
+                Either::Right(Either::Right(Either::Left((Some(Wake::Offline), _)))) => {
                     return Ended::Lost(said(|l| td_string!(l, sync.device_offline)));
                 }
-                Either::Right((Either::Left((None, _)), _)) => {
+                Either::Right(Either::Right(Either::Left((None, _)))) => {
                     return Ended::Lost("stopped".into());
                 }
-                Either::Right((Either::Right(_), _)) => {
+                Either::Right(Either::Right(Either::Right(_))) => {
                     ticks += 1;
                     // Every few seconds, ask again for documents the relay did not have: a colleague's
                     // device may have created them since.
@@ -472,17 +504,13 @@ impl<'a> Connection<'a> {
             }
             Event::Sync { document, message } => {
                 let Some(key) = self.documents.get(&document).copied() else { return Ok(()) };
-                // The relay says it is where we are: nothing to merge, no document to load.
-                let in_step = local::stored_heads(self.shared, key)
-                    .is_some_and(|heads| self.client.take_in_step(document, &heads, &message));
-                if !in_step {
-                    if self.merge_in_worker(key, document, &message, sink).await? {
-                        self.dirty = true;
-                    } else {
-                        self.merge_on_page(key, document, message, sink).await?;
-                    }
+                if let Some(waiting) = self.merging.get_mut(&key) {
+                    waiting.push_back(message);
+                    return Ok(());
                 }
-                self.settle(key).await;
+                if !self.merge_in_worker(key, document, &message).await {
+                    self.sync_on_page(key, document, message, sink).await?;
+                }
             }
             Event::Unavailable(document) => {
                 if let Some(key) = self.documents.get(&document).copied() {
@@ -540,6 +568,25 @@ impl<'a> Connection<'a> {
         Ok(())
     }
 
+    /// Takes the relay's `message` about document `key` on the page, and checks whether the document
+    /// is now in step.
+    async fn sync_on_page(
+        &mut self,
+        key: DocKey,
+        document: DocumentId,
+        message: automerge::sync::Message,
+        sink: &mut futures_util::stream::SplitSink<WebSocket, Frame>,
+    ) -> Result<(), Ended> {
+        // The relay says it is where we are: nothing to merge, no document to load.
+        let in_step = local::stored_heads(self.shared, key)
+            .is_some_and(|heads| self.client.take_in_step(document, &heads, &message));
+        if !in_step {
+            self.merge_on_page(key, document, message, sink).await?;
+        }
+        self.settle(key).await;
+        Ok(())
+    }
+
     /// Applies a sync message on the page (any document the worker does not take), stores it, and
     /// answers the relay.
     async fn merge_on_page(
@@ -588,36 +635,76 @@ impl<'a> Connection<'a> {
         Ok(true)
     }
 
-    /// A document arriving whole — one this device holds nothing of, as on a new device — is merged
-    /// by the worker (`crate::offload`), stored, and the relay answered, while the page stays
-    /// responsive. Returns `false` when that is not the case or the worker cannot help: the page then
-    /// applies the message itself. The root stays on the page: its settings are read at once.
+    /// A document arriving whole — one this device holds nothing of, as on a new device — is handed
+    /// to the worker (`crate::offload`) to merge, while the page stays responsive and goes on reading
+    /// the relay's frames; [`Connection::merged_in_worker`] stores the outcome and answers the relay.
+    /// Returns `false` when the document is not one for the worker: the page then applies the message
+    /// itself. The root stays on the page: its settings are read at once.
     async fn merge_in_worker(
         &mut self,
         key: DocKey,
         document: DocumentId,
         message: &automerge::sync::Message,
-        sink: &mut futures_util::stream::SplitSink<WebSocket, Frame>,
-    ) -> Result<bool, Ended> {
+    ) -> bool {
         if key == DocKey::Root
             || message.changes.is_empty()
             || !local::holds_nothing(self.shared, key).await
         {
-            return Ok(false);
+            return false;
         }
         let job = WholeDocument {
             key: key.to_string(),
             state: self.client.state_for(document),
             message: message.clone().encode(),
         };
-        let Some(merged) = crate::offload::merge_whole(&job).await else { return Ok(false) };
+        let message = message.clone();
+        self.merging.insert(key, VecDeque::new());
+        // Not synced until the worker's outcome is stored and the relay answered.
+        self.pending.insert(key);
+        self.in_worker.push(Box::pin(async move {
+            let merged = crate::offload::merge_whole(job).await;
+            WorkerMerge { key, document, message, merged }
+        }));
+        true
+    }
+
+    /// Stores what the worker made of a document, answers the relay, then takes the relay's messages
+    /// about the document that arrived meanwhile. When the worker could not help, the page applies
+    /// the message itself, as it would have with no worker.
+    async fn merged_in_worker(
+        &mut self,
+        done: WorkerMerge,
+        sink: &mut futures_util::stream::SplitSink<WebSocket, Frame>,
+    ) -> Result<(), Ended> {
+        let WorkerMerge { key, document, message, merged } = done;
+        match merged {
+            None => self.merge_on_page(key, document, message, sink).await?,
+            Some(merged) => self.store_worker_merge(key, document, merged, sink).await?,
+        }
+        for message in self.merging.remove(&key).unwrap_or_default() {
+            self.sync_on_page(key, document, message, sink).await?;
+        }
+        self.settle(key).await;
+        self.report_status();
+        self.keep_resume_points();
+        Ok(())
+    }
+
+    async fn store_worker_merge(
+        &mut self,
+        key: DocKey,
+        document: DocumentId,
+        merged: Merged,
+        sink: &mut futures_util::stream::SplitSink<WebSocket, Frame>,
+    ) -> Result<(), Ended> {
         if let Err(error) = local::store_merged(self.shared, key, &merged).await {
             // Not stored, so not taken: the conversation state stays as it was, and the relay offers
             // the document again on the next connection.
             let text = td_string!(crate::locale::current(), sync.not_stored, error);
             self.workspace.notice.set(Some(text.to_string()));
-            return Ok(true);
+            return Ok(());
         }
+        self.dirty = true;
         let reply = self
             .client
             .adopt(document, &merged.state, merged.reply)
@@ -627,7 +714,7 @@ impl<'a> Connection<'a> {
                 .await
                 .map_err(|error| Ended::Lost(format!("sending failed: {error}")))?;
         }
-        Ok(true)
+        Ok(())
     }
 
     /// Once in step with the relay, keeps where each conversation stands, at most every 10 s: a page
@@ -710,7 +797,7 @@ impl<'a> Connection<'a> {
         if held {
             self.pending.remove(&key);
             if local::mark_synced(self.shared, key).await {
-                self.dirty = true;
+                self.workspace.ledger_changed();
             }
         }
     }
@@ -735,6 +822,14 @@ impl<'a> Connection<'a> {
             self.workspace.changed();
         }
     }
+}
+
+/// A document the worker merged (`None`: it could not), with the relay's message it merged.
+struct WorkerMerge {
+    key: DocKey,
+    document: DocumentId,
+    message: automerge::sync::Message,
+    merged: Option<Merged>,
 }
 
 /// Waits until something asks for a retry, or `ms` pass (forever when `None`). Local edits do not end

@@ -1,17 +1,19 @@
 //! Small pieces several pages share: choosing a party, a segmented choice, a long list that renders what
-//! is on screen, role names, and writing dates and money the way the user's
+//! is on screen, tasks as rows, role names, and writing dates and money the way the user's
 //! language does.
 
 mod party_picker;
 mod segmented;
+mod task_list;
 mod windowed;
 
 pub(crate) use party_picker::PartyPicker;
 pub(crate) use segmented::Segmented;
+pub(crate) use task_list::{NewTask, TaskList, TaskRowById, next_steps};
 pub(crate) use windowed::Windowed;
 
 use rapport_core::ids::Timestamp;
-use rapport_core::model::Role;
+use rapport_core::model::{InteractionKind, Role};
 use wasm_bindgen::JsValue;
 
 use crate::i18n::{t_string, use_i18n};
@@ -110,6 +112,24 @@ pub(crate) fn date_input_value(at: Timestamp) -> String {
 }
 
 /// Midnight of the local day `days` after today (0 = today).
+/// The calendar day `at` falls on in the device's time zone.
+pub(crate) fn local_day(at: Timestamp) -> time::Date {
+    let date = js_sys::Date::new(&JsValue::from_f64(at.0 as f64));
+    let month = time::Month::try_from(date.get_month() as u8 + 1).unwrap_or(time::Month::January);
+    time::Date::from_calendar_date(date.get_full_year() as i32, month, date.get_date() as u8)
+        .unwrap_or(time::Date::MIN)
+}
+
+/// When `day` begins in the device's time zone.
+pub(crate) fn local_midnight(day: time::Date) -> Timestamp {
+    let date = js_sys::Date::new_with_year_month_day(
+        day.year() as u32,
+        i32::from(u8::from(day.month())) - 1,
+        i32::from(day.day()),
+    );
+    Timestamp(date.get_time() as i64)
+}
+
 pub(crate) fn local_day_start(days: i32) -> Timestamp {
     let date = js_sys::Date::new_0();
     date.set_hours(0);
@@ -159,5 +179,18 @@ pub(crate) fn amount_refused(why: &rapport_core::model::AmountError) -> String {
             td_string!(locale, amount.too_precise, currency, digits).to_string()
         }
         AmountError::TooLarge => td_string!(locale, amount.too_large).to_owned(),
+    }
+}
+
+/// What people call each kind of interaction.
+pub(crate) fn interaction_label(kind: InteractionKind) -> &'static str {
+    let locale = crate::locale::current();
+    match kind {
+        InteractionKind::Call => td_string!(locale, log.call),
+        InteractionKind::Meeting => td_string!(locale, log.meeting),
+        InteractionKind::Visit => td_string!(locale, log.visit),
+        InteractionKind::Email => td_string!(locale, log.email),
+        InteractionKind::Message => td_string!(locale, log.message),
+        InteractionKind::Note => td_string!(locale, log.note),
     }
 }

@@ -14,8 +14,9 @@ mod sparse;
 mod task;
 
 pub use commerce::{
-    AmountError, Campaign, CampaignResponse, Contract, Deal, DealStatus, Feedback, FeedbackKind,
-    Money, Segment, SegmentFilter, StageChange, Ticket, TicketPriority, TicketStatus, minor_digits,
+    AmountError, Campaign, CampaignResponse, Contract, Deal, DealStatus, Destination, Feedback,
+    FeedbackKind, Money, Segment, SegmentFilter, StageChange, Ticket, TicketPriority, TicketStatus,
+    minor_digits,
 };
 pub use interaction::{GeoPoint, Interaction, InteractionKind};
 pub use party::{
@@ -115,7 +116,7 @@ pub(crate) mod tests {
             assignee: Some(MemberId::from_bytes([1; 16])),
             links: vec![RecordRef::Party(PartyId::from_bytes([2; 16]))],
             done_at: Some(Timestamp(1_700_000_200_000)),
-            recurrence: Some(Recurrence { every: 2, unit: RecurrenceUnit::Week }),
+            recurrence: Some(Recurrence { every: 2, unit: RecurrenceUnit::Week, day: None }),
             snoozed_until: Some(Timestamp(1_700_000_150_000)),
             created_at: Timestamp(1_700_000_000_000),
             archived: true,

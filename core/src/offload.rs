@@ -1,7 +1,8 @@
-//! Work a device hands to another thread: a document arriving whole from the relay, as on a new device
-//! pulling its workspace. Loading the document, deriving its rows and answering the relay cost tens to
-//! hundreds of milliseconds per document in wasm; the browser runs [`run`] in a Web Worker so its page
-//! never waits on it, and only stores and shows the outcome.
+//! Work a device hands to other threads: a document arriving whole from the relay, as on a new device
+//! pulling its workspace ([`Job::Merge`]), and the rows of a saved document a device is given whole, as
+//! when it adopts the demo ([`Job::Rows`]). Loading a document, deriving its rows and answering the relay
+//! cost tens to hundreds of milliseconds per document in wasm; the browser runs [`run`] in Web Workers
+//! (one per core) so its page never waits on it, and only stores and shows the outcome.
 //!
 //! Sans IO: a job and its outcome are bytes (postcard), so each crosses `postMessage` as one
 //! `Uint8Array`. The sync state travels whole (every field of Automerge's `sync::State`), so the
@@ -27,6 +28,28 @@ pub struct WholeDocument {
     pub state: SyncState,
     /// The sync message as the relay sent it (Automerge's encoding).
     pub message: Vec<u8>,
+}
+
+/// A saved document (a snapshot, changes, or both) whose rows a device needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedDocument {
+    /// The document, as text (`DocKey`'s `Display`).
+    pub key: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Work for a worker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Job {
+    Merge(WholeDocument),
+    Rows(SavedDocument),
+}
+
+/// What a worker made of a [`Job`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Outcome {
+    Merged(Box<Merged>),
+    Rows(DocRows),
 }
 
 /// What the worker made of a [`WholeDocument`].
@@ -61,6 +84,8 @@ pub enum OffloadError {
     Message(String),
     #[error("the sync state is not valid: {0}")]
     State(String),
+    #[error("the document is not readable: {0}")]
+    Document(String),
     #[error("applying the sync message failed: {0}")]
     Apply(#[from] automerge::AutomergeError),
 }
@@ -84,26 +109,37 @@ pub fn merge_whole(job: &WholeDocument) -> Result<Merged, OffloadError> {
     })
 }
 
-/// The worker's whole job, bytes to bytes: a postcard [`WholeDocument`] in, a postcard
-/// `Result<Merged, String>` out (the error said in English; the page falls back on it and does not
-/// show it).
+/// The rows of a saved document: what the page would get from loading it and
+/// [`ReadModel::replace_document`].
+pub fn rows_of_saved(job: &SavedDocument) -> Result<DocRows, OffloadError> {
+    let key: DocKey = job.key.parse().map_err(|_| OffloadError::Key(job.key.clone()))?;
+    let mut doc = document::load_document(&job.bytes)
+        .map_err(|error| OffloadError::Document(error.to_string()))?;
+    Ok(ReadModel::default().replace_document(key, &mut doc))
+}
+
+/// A worker's whole job, bytes to bytes: a postcard [`Job`] in, a postcard `Result<Outcome, String>`
+/// out (the error said in English; the page falls back on it and does not show it).
 pub fn run(job: &[u8]) -> Vec<u8> {
-    let outcome: Result<Merged, String> = postcard::from_bytes::<WholeDocument>(job)
+    let outcome: Result<Outcome, String> = postcard::from_bytes::<Job>(job)
         .map_err(|error| OffloadError::Job(error.to_string()))
-        .and_then(|job| merge_whole(&job))
+        .and_then(|job| match job {
+            Job::Merge(job) => merge_whole(&job).map(|merged| Outcome::Merged(Box::new(merged))),
+            Job::Rows(job) => rows_of_saved(&job).map(Outcome::Rows),
+        })
         .map_err(|error| error.to_string());
     // Serialising plain data to a Vec cannot fail.
     postcard::to_allocvec(&outcome).unwrap_or_default()
 }
 
 /// Encodes a job for [`run`].
-pub fn encode_job(job: &WholeDocument) -> Vec<u8> {
+pub fn encode_job(job: &Job) -> Vec<u8> {
     postcard::to_allocvec(job).unwrap_or_default()
 }
 
 /// Reads what [`run`] answered.
-pub fn decode_outcome(bytes: &[u8]) -> Result<Merged, String> {
-    postcard::from_bytes::<Result<Merged, String>>(bytes)
+pub fn decode_outcome(bytes: &[u8]) -> Result<Outcome, String> {
+    postcard::from_bytes::<Result<Outcome, String>>(bytes)
         .unwrap_or_else(|error| Err(format!("the worker's answer is not readable: {error}")))
 }
 
@@ -260,7 +296,10 @@ mod tests {
             state: SyncState::of(&before),
             message: offer.encode(),
         };
-        let merged = decode_outcome(&run(&encode_job(&job))).unwrap();
+        let Outcome::Merged(merged) = decode_outcome(&run(&encode_job(&Job::Merge(job)))).unwrap()
+        else {
+            panic!("a merge answers with what it merged")
+        };
 
         assert_eq!(merged.heads(), page.get_heads());
         assert_eq!(merged.rows, page_rows);
@@ -296,9 +335,28 @@ mod tests {
             state: SyncState::default(),
             message: Vec::new(),
         };
-        assert!(decode_outcome(&run(&encode_job(&job))).unwrap_err().contains("nonsense"));
+        let merge =
+            |job: &WholeDocument| decode_outcome(&run(&encode_job(&Job::Merge(job.clone()))));
+        assert!(merge(&job).unwrap_err().contains("nonsense"));
         let job = WholeDocument { key: DocKey::Root.to_string(), ..job };
-        assert!(decode_outcome(&run(&encode_job(&job))).unwrap_err().contains("sync message"));
+        assert!(merge(&job).unwrap_err().contains("sync message"));
         assert!(decode_outcome(b"\xff\xff").is_err());
+        let rows = |key: &str, bytes: &[u8]| {
+            let job = Job::Rows(SavedDocument { key: key.into(), bytes: bytes.to_vec() });
+            decode_outcome(&run(&encode_job(&job)))
+        };
+        assert!(rows("nonsense", b"").unwrap_err().contains("nonsense"));
+        assert!(rows("parties/3", b"not automerge").unwrap_err().contains("not readable"));
+    }
+
+    #[test]
+    fn the_rows_of_a_saved_document_are_those_the_page_would_derive() {
+        let (key, mut relay, _, _) = relay_offer();
+        let job = Job::Rows(SavedDocument { key: key.to_string(), bytes: relay.save() });
+        let Outcome::Rows(rows) = decode_outcome(&run(&encode_job(&job))).unwrap() else {
+            panic!("rows asked, rows answered")
+        };
+        assert_eq!(rows, ReadModel::default().replace_document(key, &mut relay));
+        assert!(matches!(&rows.rows, Rows::Parties(parties) if parties.len() > 5));
     }
 }

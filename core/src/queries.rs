@@ -251,6 +251,17 @@ pub fn due_tasks(
     due
 }
 
+/// The open tasks about `party`: its next steps, the soonest due first and the undated last.
+pub fn next_steps(model: &ReadModel, party: PartyId) -> Vec<&TaskRow> {
+    let mut rows: Vec<&TaskRow> = model
+        .tasks
+        .values()
+        .filter(|row| row.done_at.is_none() && row.parties.contains(&party))
+        .collect();
+    rows.sort_by_key(|row| (row.effective_due().is_none(), row.effective_due(), row.id));
+    rows
+}
+
 /// A "keep in touch" reminder: the party has a cadence and it has run out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KeepInTouch {
@@ -657,6 +668,19 @@ mod tests {
         assert_eq!(titles(&due.today), ["task 2"]);
         assert_eq!(titles(&due.upcoming), ["task 3"]);
         assert_eq!(titles(&due.someday), ["task 4"]);
+    }
+
+    #[test]
+    fn next_steps_are_the_open_tasks_about_a_party_soonest_first_undated_last() {
+        let f = fixture();
+        let titles: Vec<&str> =
+            next_steps(&f.model, party(1)).iter().map(|row| row.title.as_str()).collect();
+        assert_eq!(
+            titles,
+            ["task 1", "task 2", "task 3", "task 4"],
+            "the done task 5 is not a step"
+        );
+        assert!(next_steps(&f.model, party(2)).is_empty());
     }
 
     #[test]

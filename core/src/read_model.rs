@@ -23,6 +23,10 @@ use crate::model::{
 };
 use crate::search::{SearchIndex, SearchableParty};
 
+mod hydrated;
+
+use hydrated::FromHydrated;
+
 /// Bumped when a row's shape changes: stored rows of another version are rebuilt from the documents.
 pub const ROWS_FORMAT: u32 = 3;
 
@@ -213,6 +217,64 @@ pub fn changed_records(patches: &[Patch]) -> BTreeSet<String> {
         .collect()
 }
 
+/// Which kinds of rows changed: the screens re-read only what shows them ([`ReadModel::take_changed`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Changed(u8);
+
+impl Changed {
+    pub const NOTHING: Changed = Changed(0);
+    pub const PARTIES: Changed = Changed(1);
+    pub const TASKS: Changed = Changed(2);
+    pub const DEALS: Changed = Changed(4);
+    pub const INTERACTIONS: Changed = Changed(8);
+    /// The root document: members, pipelines, custom fields, saved views.
+    pub const SETTINGS: Changed = Changed(16);
+    pub const ALL: Changed = Changed(31);
+    /// Each kind on its own, in bit order.
+    pub const KINDS: [Changed; 5] = [
+        Changed::PARTIES,
+        Changed::TASKS,
+        Changed::DEALS,
+        Changed::INTERACTIONS,
+        Changed::SETTINGS,
+    ];
+
+    /// What a change to document `key` may have changed.
+    pub fn of(key: DocKey) -> Changed {
+        match key {
+            DocKey::Root => Changed::SETTINGS,
+            DocKey::Shard { collection: Collection::Parties, .. } => Changed::PARTIES,
+            DocKey::Shard { collection: Collection::Tasks, .. } => Changed::TASKS,
+            DocKey::Shard { collection: Collection::Deals, .. } => Changed::DEALS,
+            DocKey::Interactions(_) => Changed::INTERACTIONS,
+            // Records without rows yet: nothing a screen lists.
+            DocKey::Shard { .. } => Changed::NOTHING,
+        }
+    }
+
+    /// Whether any kind of `kinds` changed.
+    pub fn touches(self, kinds: Changed) -> bool {
+        self.0 & kinds.0 != 0
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+}
+
+impl std::ops::BitOr for Changed {
+    type Output = Changed;
+    fn bitor(self, other: Changed) -> Changed {
+        Changed(self.0 | other.0)
+    }
+}
+
+impl std::ops::BitOrAssign for Changed {
+    fn bitor_assign(&mut self, other: Changed) {
+        self.0 |= other.0;
+    }
+}
+
 /// Every row of the workspace, indexed for the app's queries.
 #[derive(Debug, Default)]
 pub struct ReadModel {
@@ -234,6 +296,8 @@ pub struct ReadModel {
     /// Set while the interaction rows are still being read (a device opens its lists first): queries that
     /// depend on the last contact with a party answer nothing rather than something wrong.
     pub interactions_pending: bool,
+    /// What changed since [`ReadModel::take_changed`] was last asked.
+    changed: Changed,
 }
 
 impl ReadModel {
@@ -260,8 +324,20 @@ impl ReadModel {
         model
     }
 
+    /// Records that `kinds` changed outside the rows (the settings read from the root document).
+    pub fn note_changed(&mut self, kinds: Changed) {
+        self.changed |= kinds;
+    }
+
+    /// What changed since this was last asked, to tell the screens showing it; a model built from
+    /// stored units has changed everything.
+    pub fn take_changed(&mut self) -> Changed {
+        std::mem::take(&mut self.changed)
+    }
+
     /// Builds the search index over every party row (see `search_pending`).
     pub fn build_search(&mut self) {
+        self.changed |= Changed::PARTIES;
         self.search = SearchIndex::build(
             self.parties.values().map(|row| (row.id, searchable(&self.parties, row))),
         );
@@ -278,29 +354,50 @@ impl ReadModel {
         }
         self.rebuild_last_contact();
         self.interactions_pending = false;
+        self.changed |= Changed::INTERACTIONS | Changed::PARTIES;
     }
 
     /// Replaces every row of document `key` by what `doc` holds now. Use when a document arrives whole
     /// (first load, import); after a change use [`ReadModel::refresh`].
+    /// The whole document is read in one pass (see [`hydrated`]).
     pub fn replace_document(&mut self, key: DocKey, doc: &mut AutoCommit) -> DocRows {
-        let keys = document::keys(&*doc).into_iter().collect::<BTreeSet<_>>();
         self.drop_rows_of(key);
-        self.refresh(key, doc, &keys)
+        let whole = match automerge::ReadDoc::hydrate(&*doc, automerge::ROOT, None) {
+            Ok(automerge::hydrate::Value::Map(records)) => records,
+            // Not readable in one pass: each record is read on its own below.
+            _ => Default::default(),
+        };
+        let mut damaged = BTreeMap::new();
+        let mut reindex = Vec::new();
+        for record in document::keys(&*doc) {
+            match self.refresh_record(key, &*doc, &record, whole.get(&record)) {
+                Ok(parties) => reindex.extend(parties),
+                Err(error) => {
+                    damaged.insert(record, error.to_string());
+                }
+            }
+        }
+        self.reindex_all(reindex);
+        self.finish_refresh(key, doc, damaged)
     }
 
     /// Replaces every row of document `key` by `unit`, rows derived elsewhere from the whole document
     /// (a worker, see [`crate::offload`]): the same model as [`ReadModel::replace_document`] gives.
     pub fn replace_rows(&mut self, key: DocKey, unit: DocRows) {
         self.drop_rows_of(key);
+        self.changed |= Changed::of(key);
         self.heads.insert(key, unit.heads);
         if !unit.damaged.is_empty() {
             self.damaged.insert(key, unit.damaged);
         }
         match (key, unit.rows) {
             (_, Rows::Parties(rows)) => {
+                let mut reindex = Vec::with_capacity(rows.len());
                 for row in rows {
-                    self.set_party(row.id, Some(row));
+                    reindex.extend(self.set_party_row(row.id, Some(row)));
                 }
+                // All of them at once: one pass folding their text (see `SearchIndex::upsert_all`).
+                self.reindex_all(reindex);
             }
             (_, Rows::Tasks(rows)) => self.tasks.extend(rows.into_iter().map(|r| (r.id, r))),
             (_, Rows::Deals(rows)) => self.deals.extend(rows.into_iter().map(|r| (r.id, r))),
@@ -343,12 +440,17 @@ impl ReadModel {
     ) -> DocRows {
         let mut damaged: BTreeMap<String, String> =
             self.damaged.remove(&key).unwrap_or_default().into_iter().collect();
+        let mut reindex = Vec::new();
         for record in changed {
             damaged.remove(record);
-            if let Err(error) = self.refresh_record(key, &*doc, record) {
-                damaged.insert(record.clone(), error.to_string());
+            match self.refresh_record(key, &*doc, record, None) {
+                Ok(parties) => reindex.extend(parties),
+                Err(error) => {
+                    damaged.insert(record.clone(), error.to_string());
+                }
             }
         }
+        self.reindex_all(reindex);
         self.finish_refresh(key, doc, damaged)
     }
 
@@ -383,40 +485,44 @@ impl ReadModel {
         if !damaged.is_empty() {
             self.damaged.insert(key, damaged.clone());
         }
+        self.changed |= Changed::of(key);
         let heads = heads_of(doc);
         self.heads.insert(key, heads.clone());
         DocRows { format: ROWS_FORMAT, heads, rows: self.rows_of(key), damaged }
     }
 
+    /// Derives the row of `record` in document `key` again. `whole`, when the whole document was read
+    /// in one pass, holds the record's value from that pass. Returns the parties to re-index for search.
     fn refresh_record(
         &mut self,
         key: DocKey,
         doc: &AutoCommit,
         record: &str,
-    ) -> Result<(), DocumentError> {
+        whole: Option<&automerge::hydrate::Value>,
+    ) -> Result<Vec<PartyId>, DocumentError> {
         match key {
             DocKey::Shard { collection: Collection::Parties, .. } => {
-                let Ok(id) = record.parse::<PartyId>() else { return Ok(()) };
-                let row = document::get::<_, Party>(doc, record)?.map(|p| party_row(id, &p));
-                self.set_party(id, row);
+                let Ok(id) = record.parse::<PartyId>() else { return Ok(Vec::new()) };
+                let row = read::<Party>(doc, record, whole)?.map(|p| party_row(id, &p));
+                return Ok(self.set_party_row(id, row));
             }
             DocKey::Shard { collection: Collection::Tasks, .. } => {
-                let Ok(id) = record.parse::<TaskId>() else { return Ok(()) };
-                match document::get::<_, Task>(doc, record)?.filter(|t| !t.archived) {
+                let Ok(id) = record.parse::<TaskId>() else { return Ok(Vec::new()) };
+                match read::<Task>(doc, record, whole)?.filter(|t| !t.archived) {
                     Some(task) => self.tasks.insert(id, task_row(id, &task)),
                     None => self.tasks.remove(&id),
                 };
             }
             DocKey::Shard { collection: Collection::Deals, .. } => {
-                let Ok(id) = record.parse::<DealId>() else { return Ok(()) };
-                match document::get::<_, Deal>(doc, record)?.filter(|d| !d.archived) {
+                let Ok(id) = record.parse::<DealId>() else { return Ok(Vec::new()) };
+                match read::<Deal>(doc, record, whole)?.filter(|d| !d.archived) {
                     Some(deal) => self.deals.insert(id, deal_row(id, &deal)),
                     None => self.deals.remove(&id),
                 };
             }
             DocKey::Interactions(month) => {
-                let Ok(id) = record.parse::<InteractionId>() else { return Ok(()) };
-                let row = document::get::<_, Interaction>(doc, record)?
+                let Ok(id) = record.parse::<InteractionId>() else { return Ok(Vec::new()) };
+                let row = read::<Interaction>(doc, record, whole)?
                     .filter(|i| !i.archived)
                     .map(|i| interaction_row(id, &i));
                 let rows = self.interactions.entry(month).or_default();
@@ -444,7 +550,7 @@ impl ReadModel {
             }
             _ => {}
         }
-        Ok(())
+        Ok(Vec::new())
     }
 
     /// Party `party` and the records merged into it (and into those): their interactions, tasks and
@@ -564,6 +670,7 @@ impl ReadModel {
     }
 
     fn install(&mut self, key: DocKey, unit: DocRows) {
+        self.changed |= Changed::of(key);
         self.heads.insert(key, unit.heads);
         if !unit.damaged.is_empty() {
             self.damaged.insert(key, unit.damaged);
@@ -606,6 +713,7 @@ impl ReadModel {
     }
 
     fn drop_rows_of(&mut self, key: DocKey) {
+        self.changed |= Changed::of(key);
         match key {
             DocKey::Shard { collection: Collection::Parties, .. } => {
                 let ids: Vec<PartyId> = self
@@ -675,6 +783,30 @@ impl ReadModel {
 impl Party {
     fn doc_key_of(id: &PartyId) -> DocKey {
         <Party as document::Record>::doc_key(id)
+    }
+}
+
+/// Reads record `record` of `doc` for its row: from `whole` (the one-pass read of the document) when
+/// given, else from the record's own one-pass read; autosurgeon reads it when neither is as expected, so a
+/// damaged record fails with autosurgeon's reason.
+fn read<R: autosurgeon::Hydrate + FromHydrated>(
+    doc: &AutoCommit,
+    record: &str,
+    whole: Option<&automerge::hydrate::Value>,
+) -> Result<Option<R>, DocumentError> {
+    use automerge::ReadDoc;
+    let fast = match whole {
+        Some(value) => R::from_hydrated(value),
+        None => match doc.get(automerge::ROOT, record) {
+            Ok(Some((automerge::Value::Object(automerge::ObjType::Map), obj))) => {
+                doc.hydrate(obj, None).ok().and_then(|value| R::from_hydrated(&value))
+            }
+            _ => None,
+        },
+    };
+    match fast {
+        Some(value) => Ok(Some(value)),
+        None => document::get::<_, R>(doc, record),
     }
 }
 
@@ -783,5 +915,34 @@ fn searchable<'a>(
         emails: row.emails.iter().map(String::as_str).collect(),
         phones: row.phones.iter().map(String::as_str).collect(),
         tags: row.tags.iter().map(String::as_str).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo::{self, DemoSizes};
+
+    #[test]
+    fn the_model_says_which_kinds_of_rows_changed_once() {
+        let sizes = DemoSizes { parties: 40, interactions: 40, deals: 10, tasks: 10 };
+        let documents =
+            demo::generate(3, sizes, Timestamp(1_795_000_000_000)).to_documents().unwrap();
+        let mut model = ReadModel::default();
+        assert_eq!(model.take_changed(), Changed::NOTHING);
+        for (key, mut doc) in documents {
+            model.replace_document(key, &mut doc);
+            let changed = model.take_changed();
+            assert_eq!(changed, Changed::of(key), "document {key}");
+            assert_eq!(model.take_changed(), Changed::NOTHING, "told once");
+            if let DocKey::Shard { collection: Collection::Tasks, .. } = key {
+                let records = document::keys(&doc).into_iter().take(1).collect();
+                model.refresh(key, &mut doc, &records);
+                assert!(model.take_changed().touches(Changed::TASKS));
+                assert!(!Changed::TASKS.touches(Changed::PARTIES | Changed::DEALS));
+            }
+        }
+        model.build_search();
+        assert_eq!(model.take_changed(), Changed::PARTIES);
     }
 }

@@ -8,10 +8,10 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::use_params_map;
 use rapport_core::document::{self, Record};
 use rapport_core::ids::{DealId, MemberId};
-use rapport_core::model::{Deal, DealStatus, Money};
+use rapport_core::model::{Deal, DealStatus, Destination, Money};
 
 use super::Page;
-use super::deals::{Destination, move_deal};
+use crate::edits::move_deal;
 use crate::local::{self, LocalWorkspace};
 use crate::state::WorkspaceCtx;
 use crate::sync::SyncCtx;
@@ -208,7 +208,7 @@ fn DealStanding(id: DealId, deal: Memo<Option<Deal>>) -> impl IntoView {
         });
     };
     let choose = move |e: leptos::ev::Event| {
-        let Some(to) = Destination::parse(&event_target_value(&e)) else { return };
+        let Some(to) = Destination::from_key(&event_target_value(&e)) else { return };
         let me = ctx.read(|ws| ws.me).flatten();
         spawn_local(async move {
             if let Err(error) = move_deal(ctx, id, to, me).await {
@@ -216,15 +216,7 @@ fn DealStanding(id: DealId, deal: Memo<Option<Deal>>) -> impl IntoView {
             }
         });
     };
-    let current = move || {
-        deal.with(|d| {
-            d.as_ref().map(|d| match d.status {
-                DealStatus::Open => Destination::Stage(d.stage),
-                DealStatus::Won => Destination::Won,
-                DealStatus::Lost => Destination::Lost,
-            })
-        })
-    };
+    let current = move || deal.with(|d| d.as_ref().map(Deal::destination));
     view! {
         <section class="panel" data-testid="deal-standing">
             <h2>{t!(i18n, deal.standing)}</h2>
@@ -235,8 +227,8 @@ fn DealStanding(id: DealId, deal: Memo<Option<Deal>>) -> impl IntoView {
                     <select data-testid="deal-page-move" on:change=choose>
                         {move || {
                             let current = current();
-                            stages().unwrap_or_default().into_iter().map(|(stage, name)| Destination::Stage(stage).option(name, current))
-                                .chain([Destination::Won.option(t_string!(i18n, deal.won).into(), current), Destination::Lost.option(t_string!(i18n, deal.lost).into(), current)])
+                            stages().unwrap_or_default().into_iter().map(|(stage, name)| destination_option(Destination::Stage(stage), name, current))
+                                .chain([destination_option(Destination::Won, t_string!(i18n, deal.won).into(), current), destination_option(Destination::Lost, t_string!(i18n, deal.lost).into(), current)])
                                 .collect_view()
                         }}
                     </select>
@@ -260,10 +252,12 @@ fn DealStanding(id: DealId, deal: Memo<Option<Deal>>) -> impl IntoView {
     }
 }
 
-impl Destination {
-    fn option(self, label: String, current: Option<Destination>) -> impl IntoView {
-        view! { <option value=self.value() selected=current == Some(self)>{label}</option> }
-    }
+fn destination_option(
+    to: Destination,
+    label: String,
+    current: Option<Destination>,
+) -> impl IntoView {
+    view! { <option value=to.key() selected=current == Some(to)>{label}</option> }
 }
 
 /// Every stage the deal went through, newest first.

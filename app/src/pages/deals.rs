@@ -10,43 +10,19 @@ use crate::i18n::{t, t_string, use_i18n};
 use leptos::task::spawn_local;
 use rapport_core::ids::{DealId, MemberId, PartyId, PipelineId, StageId};
 use rapport_core::layout::Month;
-use rapport_core::model::{Deal, DealStatus, Money, StageChange};
+use rapport_core::model::{Deal, DealStatus, Destination, Money, StageChange};
 use rapport_core::queries;
+use rapport_core::read_model::Changed;
 use rapport_core::read_model::DealRow;
 use rapport_core::workspace;
 use wasm_bindgen::JsCast;
 
 use super::{EmptyState, Page};
+use crate::edits::move_deal;
 use crate::local::{self, BrowserIds, LocalWorkspace};
 use crate::state::WorkspaceCtx;
 use crate::sync::SyncCtx;
 use crate::widgets::{self, PartyPicker, Segmented, Windowed};
-
-/// Where a deal can be moved: a stage of its pipeline, or out of the board as won or lost.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Destination {
-    Stage(StageId),
-    Won,
-    Lost,
-}
-
-impl Destination {
-    pub(crate) fn value(self) -> String {
-        match self {
-            Destination::Stage(stage) => stage.to_string(),
-            Destination::Won => "won".into(),
-            Destination::Lost => "lost".into(),
-        }
-    }
-
-    pub(crate) fn parse(value: &str) -> Option<Destination> {
-        match value {
-            "won" => Some(Destination::Won),
-            "lost" => Some(Destination::Lost),
-            stage => stage.parse().ok().map(Destination::Stage),
-        }
-    }
-}
 
 /// A deal as a card or list row shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -124,7 +100,7 @@ pub(crate) fn Deals() -> impl IntoView {
     let shown = StoredValue::new(None::<DealId>);
     // The chosen pipeline, or the first sales pipeline, or any.
     let pipelines = Memo::new(move |_| {
-        ctx.read(|ws| {
+        ctx.read_of(Changed::SETTINGS, |ws| {
             let mut all: Vec<(PipelineId, String, bool)> = ws
                 .settings
                 .pipelines
@@ -145,12 +121,14 @@ pub(crate) fn Deals() -> impl IntoView {
     });
     let columns = Memo::new(move |_| {
         let pipeline = pipeline.get()?;
-        ctx.read(|ws| board(ws, pipeline))
+        ctx.read_of(Changed::DEALS | Changed::SETTINGS, |ws| board(ws, pipeline))
     });
     // Computed once for the summary line and the forecast table.
     let forecast = Memo::new(move |_| {
         let pipeline = pipeline.get()?;
-        ctx.read(|ws| queries::forecast(&ws.model, &ws.settings, Some(pipeline)))
+        ctx.read_of(Changed::DEALS | Changed::SETTINGS, |ws| {
+            queries::forecast(&ws.model, &ws.settings, Some(pipeline))
+        })
     });
     let summary = Memo::new(move |_| {
         let pipeline = pipeline.get()?;
@@ -274,31 +252,6 @@ fn board(ws: &LocalWorkspace, pipeline: PipelineId) -> Vec<Column> {
             })
         })
         .collect()
-}
-
-/// Moves a deal to another stage (recorded in its stage history), or closes it as won or lost.
-pub(crate) async fn move_deal(
-    ctx: WorkspaceCtx,
-    id: DealId,
-    to: Destination,
-    by: Option<MemberId>,
-) -> Result<(), local::LocalError> {
-    let Some(shared) = ctx.shared() else { return Ok(()) };
-    let at = local::now();
-    local::update::<Deal>(&shared, id, |deal| match to {
-        Destination::Stage(stage) => {
-            if deal.stage != stage || deal.status != DealStatus::Open {
-                deal.stage = stage;
-                deal.status = DealStatus::Open;
-                deal.stage_history.push(StageChange { stage, at, by });
-            }
-        }
-        Destination::Won => deal.status = DealStatus::Won,
-        Destination::Lost => deal.status = DealStatus::Lost,
-    })
-    .await?;
-    ctx.changed();
-    Ok(())
 }
 
 #[component]
@@ -485,7 +438,7 @@ fn DealCardView(
         }
     };
     let choose = move |e: leptos::ev::Event| {
-        if let Some(to) = Destination::parse(&event_target_value(&e)) {
+        if let Some(to) = Destination::from_key(&event_target_value(&e)) {
             send(to);
         }
     };
@@ -524,7 +477,7 @@ fn DealCardView(
                 <Show when=move || editable.get()>
                     <select class="deal-move" aria-label=move || t_string!(i18n, deals.move_to) data-testid="deal-move" on:change=choose>
                         {stages.with_value(|stages| stages.iter().map(|(s, name)| {
-                            let value = Destination::Stage(*s).value();
+                            let value = Destination::Stage(*s).key();
                             view! { <option value=value selected=*s == stage>{name.clone()}</option> }
                         }).collect_view())}
                         <option value="won">{t!(i18n, deals.won)}</option>
@@ -541,8 +494,11 @@ fn DealCardView(
 fn deal_card(id: DealId) -> Memo<Option<DealCard>> {
     let ctx = WorkspaceCtx::use_ctx();
     Memo::new(move |_| {
-        ctx.read(|ws| ws.model.deals.get(&id).map(|row| DealCard::of(row, ws, local::now())))
-            .flatten()
+        let kinds = Changed::DEALS | Changed::PARTIES | Changed::SETTINGS;
+        ctx.read_of(kinds, |ws| {
+            ws.model.deals.get(&id).map(|row| DealCard::of(row, ws, local::now()))
+        })
+        .flatten()
     })
 }
 

@@ -16,7 +16,7 @@ use wasm_bindgen::prelude::Closure;
 use super::Page;
 use crate::local::{self, BrowserIds};
 use crate::state::WorkspaceCtx;
-use crate::widgets::PartyPicker;
+use crate::widgets::{self, PartyPicker};
 
 /// The kinds the quick log offers, with their URL segment and label.
 const KINDS: [(InteractionKind, &str); 3] = [
@@ -114,7 +114,7 @@ pub(crate) fn LogInteraction() -> impl IntoView {
                     _ => t_string!(
                         i18n,
                         log.logged,
-                        kind = label(kind_now),
+                        kind = widgets::interaction_label(kind_now),
                         party = &party_name,
                         place = ""
                     )
@@ -150,7 +150,7 @@ pub(crate) fn LogInteraction() -> impl IntoView {
                                 prop:checked=move || kind.get() == value
                                 on:change=move |_| kind.set(value)
                             />
-                            <span>{label(value)}</span>
+                            <span>{widgets::interaction_label(value)}</span>
                         </label>
                     }).collect_view()}
                 </fieldset>
@@ -200,19 +200,6 @@ pub(crate) fn LogInteraction() -> impl IntoView {
     }
 }
 
-/// What people call each kind of interaction.
-pub(crate) fn label(kind: InteractionKind) -> &'static str {
-    let locale = crate::locale::current();
-    match kind {
-        InteractionKind::Call => td_string!(locale, log.call),
-        InteractionKind::Meeting => td_string!(locale, log.meeting),
-        InteractionKind::Visit => td_string!(locale, log.visit),
-        InteractionKind::Email => td_string!(locale, log.email),
-        InteractionKind::Message => td_string!(locale, log.message),
-        InteractionKind::Note => td_string!(locale, log.note),
-    }
-}
-
 fn describe(point: &GeoPoint) -> String {
     format!("{:.5}, {:.5} (±{:.0} m)", point.latitude, point.longitude, point.accuracy_m)
 }
@@ -224,7 +211,8 @@ fn confirmation(stored: &Interaction, party: &str) -> String {
         .as_ref()
         .map(|p| td_string!(locale, log.at, place = describe(p)).to_string())
         .unwrap_or_default();
-    td_string!(locale, log.logged, kind = label(stored.kind), party, place).to_string()
+    td_string!(locale, log.logged, kind = widgets::interaction_label(stored.kind), party, place)
+        .to_string()
 }
 
 /// Asks the browser where the device is. The browser asks the user the first time; a refusal or a

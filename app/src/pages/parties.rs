@@ -5,6 +5,7 @@ use leptos::task::spawn_local;
 use rapport_core::ids::{PartyId, ViewId};
 use rapport_core::model::{Party, Role, SavedView};
 use rapport_core::queries::{self, PartyFilter, PartySort};
+use rapport_core::read_model::Changed;
 
 use super::{EmptyState, Page};
 use crate::local::{self, BrowserIds};
@@ -79,7 +80,8 @@ pub(crate) fn Parties() -> impl IntoView {
     let found = Memo::new(move |_| {
         let span = Span::start("rapport:search");
         let sort = state.sort.get();
-        let ids = ctx.read(|ws| {
+        // Not tasks or deals: ticking a task does not sort ten thousand people again.
+        let ids = ctx.read_of(Changed::PARTIES | Changed::INTERACTIONS | Changed::SETTINGS, |ws| {
             let filter = state.filter(ws.me);
             queries::parties(&ws.model, &filter, sort).iter().map(|row| row.id).collect::<Vec<_>>()
         });
@@ -179,7 +181,7 @@ fn ListControls(state: ListState) -> impl IntoView {
     let ctx = WorkspaceCtx::use_ctx();
     // Tags in use, for the filter (sorted, each once).
     let tags = Memo::new(move |_| {
-        ctx.read(|ws| {
+        ctx.read_of(Changed::PARTIES, |ws| {
             let mut tags: Vec<String> =
                 ws.model.parties.values().flat_map(|row| row.tags.iter().cloned()).collect();
             tags.sort_unstable();
@@ -247,7 +249,7 @@ fn SavedViews(state: ListState) -> impl IntoView {
     let ctx = WorkspaceCtx::use_ctx();
     let sync = crate::sync::SyncCtx::use_ctx();
     let views = Memo::new(move |_| {
-        ctx.read(|ws| {
+        ctx.read_of(Changed::SETTINGS, |ws| {
             let mut views: Vec<(String, SavedView)> =
                 ws.settings.saved_views.iter().map(|(id, v)| (id.clone(), v.clone())).collect();
             views.sort_by(|a, b| a.1.name.cmp(&b.1.name));

@@ -23,6 +23,7 @@ use super::Page;
 use crate::local;
 use crate::state::WorkspaceCtx;
 use crate::sync::SyncCtx;
+use crate::widgets;
 
 /// The record and its conflicts as read from its document.
 #[derive(Debug, Clone, PartialEq)]
@@ -648,20 +649,19 @@ fn NextSteps(id: PartyId) -> impl IntoView {
     let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
     let sync = SyncCtx::use_ctx();
-    let steps =
-        Memo::new(move |_| ctx.read(|ws| super::tasks::next_steps(ws, id)).unwrap_or_default());
+    let steps = Memo::new(move |_| ctx.read(|ws| widgets::next_steps(ws, id)).unwrap_or_default());
     view! {
         <section class="panel" aria-labelledby="next-steps-title" data-testid="next-steps">
             <h2 id="next-steps-title">{t!(i18n, party.next_steps)}</h2>
             <Show when=move || sync.can_edit()>
-                <super::tasks::NewTask about=Some(id) />
+                <widgets::NewTask about=Some(id) />
             </Show>
             {move || {
                 let steps = steps.get();
                 if steps.is_empty() {
                     view! { <p class="hint">{t!(i18n, party.no_open_task)}</p> }.into_any()
                 } else {
-                    view! { <super::tasks::TaskList lines=steps /> }.into_any()
+                    view! { <widgets::TaskList lines=steps /> }.into_any()
                 }
             }}
         </section>
@@ -756,7 +756,7 @@ fn Timeline(id: PartyId) -> impl IntoView {
                         Entry {
                             at,
                             kind,
-                            label: super::log::label(row.kind()).to_owned(),
+                            label: widgets::interaction_label(row.kind()).to_owned(),
                             text: row.summary.clone(),
                             who: name(row.author),
                         }

@@ -5,12 +5,13 @@
 use leptos::prelude::*;
 use rapport_core::ids::{PartyId, TaskId, Timestamp};
 use rapport_core::queries;
+use rapport_core::read_model::Changed;
 
-use super::tasks::TaskRowById;
 use super::{EmptyState, Page};
 use crate::i18n::{t, t_string, use_i18n};
 use crate::local;
 use crate::state::WorkspaceCtx;
+use crate::widgets::TaskRowById;
 use crate::widgets::{self, Windowed};
 
 /// How many of a group show before "Show all".
@@ -41,7 +42,7 @@ pub(crate) fn Today() -> impl IntoView {
         let span = crate::timing::Span::start("rapport:today");
         let day_start = widgets::local_day_start(0);
         let due = ctx
-            .read(|ws| {
+            .read_of(Changed::TASKS | Changed::PARTIES | Changed::INTERACTIONS, |ws| {
                 let tasks = queries::due_tasks(&ws.model, ws.me, day_start);
                 let contact = queries::keep_in_touch_due(&ws.model, local::now())
                     .into_iter()

@@ -137,6 +137,62 @@ pub enum DealStatus {
     Lost,
 }
 
+/// Where a deal can be moved: a stage of its pipeline, or off the board as won or lost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Destination {
+    Stage(StageId),
+    Won,
+    Lost,
+}
+
+impl Destination {
+    /// Stable text for a form's value: the stage id, `won` or `lost`.
+    pub fn key(self) -> String {
+        match self {
+            Destination::Stage(stage) => stage.to_string(),
+            Destination::Won => "won".into(),
+            Destination::Lost => "lost".into(),
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Destination> {
+        match key {
+            "won" => Some(Destination::Won),
+            "lost" => Some(Destination::Lost),
+            stage => stage.parse().ok().map(Destination::Stage),
+        }
+    }
+}
+
+impl Deal {
+    /// Where the deal is now.
+    pub fn destination(&self) -> Destination {
+        match self.status {
+            DealStatus::Open => Destination::Stage(self.stage),
+            DealStatus::Won => Destination::Won,
+            DealStatus::Lost => Destination::Lost,
+        }
+    }
+
+    /// Moves the deal to `to` at `at` by `by`. Entering a stage (or reopening a closed deal into one)
+    /// is written in its stage history, which "days in stage" and the forecast history read; moving to
+    /// where it already is changes nothing. Closing keeps its stage, so a reopened deal shows where it
+    /// stood.
+    pub fn move_to(&mut self, to: Destination, at: Timestamp, by: Option<MemberId>) {
+        match to {
+            Destination::Stage(stage) => {
+                if self.stage != stage || self.status != DealStatus::Open {
+                    self.stage = stage;
+                    self.status = DealStatus::Open;
+                    self.stage_history.push(StageChange { stage, at, by });
+                }
+            }
+            Destination::Won => self.status = DealStatus::Won,
+            Destination::Lost => self.status = DealStatus::Lost,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Reconcile, Hydrate)]
 pub struct StageChange {
     pub stage: StageId,
@@ -248,6 +304,46 @@ pub enum CampaignResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_deal_moved_to_a_stage_writes_its_history_once_and_closing_keeps_its_stage() {
+        let (lead, proposal) = (StageId::from_bytes([1; 16]), StageId::from_bytes([2; 16]));
+        let by = Some(MemberId::from_bytes([3; 16]));
+        let mut deal = Deal {
+            title: "Pilot".into(),
+            pipeline: PipelineId::from_bytes([4; 16]),
+            stage: lead,
+            amount: Money { minor: 100, currency: "EUR".into() },
+            expected_close: None,
+            owner: None,
+            parties: Vec::new(),
+            status: DealStatus::Open,
+            lost_reason: String::new(),
+            stage_history: vec![StageChange { stage: lead, at: Timestamp(1), by }],
+            created_at: Timestamp(1),
+            archived: false,
+        };
+        deal.move_to(Destination::Stage(lead), Timestamp(2), by);
+        assert_eq!(deal.stage_history.len(), 1, "where it already is: nothing written");
+        deal.move_to(Destination::Stage(proposal), Timestamp(3), by);
+        assert_eq!(deal.destination(), Destination::Stage(proposal));
+        assert_eq!(
+            deal.stage_history.last(),
+            Some(&StageChange { stage: proposal, at: Timestamp(3), by })
+        );
+        deal.move_to(Destination::Won, Timestamp(4), by);
+        assert_eq!(
+            (deal.status, deal.stage, deal.stage_history.len()),
+            (DealStatus::Won, proposal, 2)
+        );
+        // Reopened into the stage it stood in: that is a new entry into it.
+        deal.move_to(Destination::Stage(proposal), Timestamp(5), None);
+        assert_eq!((deal.status, deal.stage_history.len()), (DealStatus::Open, 3));
+        for to in [Destination::Stage(lead), Destination::Won, Destination::Lost] {
+            assert_eq!(Destination::from_key(&to.key()), Some(to));
+        }
+        assert_eq!(Destination::from_key("nonsense"), None);
+    }
 
     fn minor(text: &str, currency: &str) -> Result<i64, AmountError> {
         Money::parse(text, currency).map(|money| money.minor)

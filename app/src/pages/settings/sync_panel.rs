@@ -187,7 +187,7 @@ fn LinkOrInvite(error: RwSignal<Option<String>>) -> impl IntoView {
             match linked {
                 Ok(()) => {
                     error.set(None);
-                    workspace.changed();
+                    workspace.changed_all();
                     sync.retry();
                 }
                 Err(failure) => error.set(Some(failure)),

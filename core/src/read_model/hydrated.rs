@@ -1,0 +1,549 @@
+//! Records read from Automerge's one-pass `hydrate`, for deriving rows.
+//!
+//! autosurgeon's `Hydrate` looks every field of every record up in Automerge's compressed op columns
+//! (about 45 µs a record natively, most of a new device's pull); Automerge's own `hydrate` walks a
+//! document once and hands back plain values (about 10 µs a record). [`FromHydrated`] reads the record
+//! types from those values **exactly as autosurgeon's derived `Hydrate` reads them from the document**:
+//! the same required and defaulted fields, the same scalar types, the first present variant of an enum
+//! with data. It is strict: anything else answers `None`, and the caller reads that record with
+//! autosurgeon, which says what is wrong with it. The tests hold the two ways equal, record for record.
+//!
+//! For rows only: a `Text` read here is detached from its document and must never be written back (a
+//! detached text replaces the whole text instead of merging).
+
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+use automerge::ScalarValue;
+use automerge::hydrate::Value;
+use autosurgeon::Text;
+
+use crate::ids::{
+    ContractId, DealId, MemberId, PartyId, PipelineId, StageId, TaskId, TicketId, Timestamp,
+};
+use crate::model::{
+    Address, Consent, ContactPoint, CustomValue, Deal, DealStatus, GeoPoint, Interaction,
+    InteractionKind, LinkKind, Money, Party, PartyKind, PartyLink, RecordRef, Recurrence,
+    RecurrenceUnit, StageChange, Task,
+};
+
+/// A type read from a hydrated value as autosurgeon would read it from the document.
+pub(crate) trait FromHydrated: Sized {
+    fn from_hydrated(value: &Value) -> Option<Self>;
+
+    /// What a field that is not there reads as, when the field has no `missing` default: autosurgeon
+    /// fails for every type here.
+    fn absent() -> Option<Self> {
+        None
+    }
+}
+
+fn scalar(value: &Value) -> Option<&ScalarValue> {
+    match value {
+        Value::Scalar(scalar) => Some(scalar),
+        _ => None,
+    }
+}
+
+impl FromHydrated for String {
+    fn from_hydrated(value: &Value) -> Option<Self> {
+        match scalar(value)? {
+            ScalarValue::Str(text) => Some(text.to_string()),
+            _ => None,
+        }
+    }
+}
+
+impl FromHydrated for bool {
+    fn from_hydrated(value: &Value) -> Option<Self> {
+        match scalar(value)? {
+            ScalarValue::Boolean(flag) => Some(*flag),
+            _ => None,
+        }
+    }
+}
+
+impl FromHydrated for i64 {
+    fn from_hydrated(value: &Value) -> Option<Self> {
+        match scalar(value)? {
+            ScalarValue::Int(number) => Some(*number),
+            _ => None,
+        }
+    }
+}
+
+impl FromHydrated for u32 {
+    fn from_hydrated(value: &Value) -> Option<Self> {
+        match scalar(value)? {
+            ScalarValue::Uint(number) => u32::try_from(*number).ok(),
+            _ => None,
+        }
+    }
+}
+
+impl FromHydrated for u8 {
+    fn from_hydrated(value: &Value) -> Option<Self> {
+        match scalar(value)? {
+            ScalarValue::Uint(number) => u8::try_from(*number).ok(),
+            _ => None,
+        }
+    }
+}
+
+impl FromHydrated for f64 {
+    fn from_hydrated(value: &Value) -> Option<Self> {
+        match scalar(value)? {
+            ScalarValue::F64(number) => Some(*number),
+            _ => None,
+        }
+    }
+}
+
+impl FromHydrated for Timestamp {
+    fn from_hydrated(value: &Value) -> Option<Self> {
+        i64::from_hydrated(value).map(Timestamp)
+    }
+}
+
+impl FromHydrated for Text {
+    fn from_hydrated(value: &Value) -> Option<Self> {
+        match value {
+            Value::Text(text) => Some(Text::with_value(String::from(text))),
+            _ => None,
+        }
+    }
+}
+
+impl<T: FromHydrated> FromHydrated for Option<T> {
+    fn from_hydrated(value: &Value) -> Option<Self> {
+        match value {
+            Value::Scalar(ScalarValue::Null) => Some(None),
+            other => T::from_hydrated(other).map(Some),
+        }
+    }
+}
+
+impl<T: FromHydrated> FromHydrated for Vec<T> {
+    fn from_hydrated(value: &Value) -> Option<Self> {
+        match value {
+            Value::List(list) => list.iter().map(|item| T::from_hydrated(&item.value)).collect(),
+            _ => None,
+        }
+    }
+}
+
+impl<T: FromHydrated> FromHydrated for BTreeMap<String, T> {
+    fn from_hydrated(value: &Value) -> Option<Self> {
+        match value {
+            Value::Map(map) => map
+                .iter()
+                .map(|(key, item)| Some((key.clone(), T::from_hydrated(&item.value)?)))
+                .collect(),
+            _ => None,
+        }
+    }
+}
+
+/// Ids are stored as their text.
+macro_rules! id_from_text {
+    ($($id:ty),*) => {$(
+        impl FromHydrated for $id {
+            fn from_hydrated(value: &Value) -> Option<Self> {
+                match scalar(value)? {
+                    ScalarValue::Str(text) => <$id>::from_str(text).ok(),
+                    _ => None,
+                }
+            }
+        }
+    )*};
+}
+
+id_from_text!(PartyId, MemberId, DealId, TaskId, TicketId, ContractId, PipelineId, StageId);
+
+/// A struct stored as a map: `required` fields fail when absent, `defaulted` ones (autosurgeon's
+/// `missing = "Default::default"`) read as their default.
+macro_rules! struct_from_map {
+    ($ty:ident { required: [$($required:ident),*], defaulted: [$($defaulted:ident),*] $(,)? }) => {
+        impl FromHydrated for $ty {
+            fn from_hydrated(value: &Value) -> Option<Self> {
+                let Value::Map(map) = value else { return None };
+                Some($ty {
+                    $($required: match map.get(stringify!($required)) {
+                        Some(field) => FromHydrated::from_hydrated(field)?,
+                        None => FromHydrated::absent()?,
+                    },)*
+                    $($defaulted: match map.get(stringify!($defaulted)) {
+                        Some(field) => FromHydrated::from_hydrated(field)?,
+                        None => Default::default(),
+                    },)*
+                })
+            }
+        }
+    };
+}
+
+/// An enum of unit variants, stored as the variant's name.
+macro_rules! enum_from_name {
+    ($ty:ident { $($variant:ident),* $(,)? }) => {
+        impl FromHydrated for $ty {
+            fn from_hydrated(value: &Value) -> Option<Self> {
+                match scalar(value)? {
+                    ScalarValue::Str(name) => match name.as_str() {
+                        $(stringify!($variant) => Some($ty::$variant),)*
+                        _ => None,
+                    },
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+/// An enum of one-value variants, stored as a map from the variant's name to its value; autosurgeon
+/// takes the first variant (in declaration order) whose name is a key.
+macro_rules! enum_from_tagged_map {
+    ($ty:ident { $($variant:ident),* $(,)? }) => {
+        impl FromHydrated for $ty {
+            fn from_hydrated(value: &Value) -> Option<Self> {
+                let Value::Map(map) = value else { return None };
+                $(if let Some(inner) = map.get(stringify!($variant)) {
+                    return FromHydrated::from_hydrated(inner).map($ty::$variant);
+                })*
+                None
+            }
+        }
+    };
+}
+
+struct_from_map!(Party {
+    required: [kind, name, created_at],
+    defaulted: [
+        given_name,
+        family_name,
+        roles,
+        emails,
+        phones,
+        addresses,
+        links,
+        tags,
+        owner,
+        custom,
+        consent,
+        relations,
+        keep_in_touch_days,
+        birthday,
+        anniversary,
+        notes,
+        archived,
+        merged_into
+    ],
+});
+enum_from_name!(PartyKind { Person, Organisation });
+struct_from_map!(ContactPoint { required: [label, value], defaulted: [] });
+struct_from_map!(Address {
+    required: [label, street, city, region, postcode, country],
+    defaulted: [],
+});
+struct_from_map!(Consent {
+    required: [email_marketing, phone_calls, data_processing],
+    defaulted: [],
+});
+enum_from_tagged_map!(CustomValue { Text, Number, Date, Choice, Boolean });
+struct_from_map!(PartyLink { required: [to, kind, title], defaulted: [] });
+enum_from_name!(LinkKind { WorksAt, ReportsTo, IntroducedBy, SubsidiaryOf, Other });
+
+struct_from_map!(Task {
+    required: [title, created_at],
+    defaulted: [due, assignee, links, done_at, recurrence, snoozed_until, archived],
+});
+enum_from_tagged_map!(RecordRef { Party, Deal, Ticket, Contract });
+struct_from_map!(Recurrence { required: [every, unit], defaulted: [day] });
+enum_from_name!(RecurrenceUnit { Day, Week, Month });
+
+struct_from_map!(Deal {
+    required: [title, pipeline, stage, amount, status, created_at],
+    defaulted: [expected_close, owner, parties, lost_reason, stage_history, archived],
+});
+struct_from_map!(Money { required: [minor, currency], defaulted: [] });
+enum_from_name!(DealStatus { Open, Won, Lost });
+struct_from_map!(StageChange { required: [stage, at, by], defaulted: [] });
+
+struct_from_map!(Interaction {
+    required: [kind, at],
+    defaulted: [parties, members, summary, notes, outcome, location, follow_up, author, archived],
+});
+enum_from_name!(InteractionKind { Call, Meeting, Visit, Email, Message, Note });
+struct_from_map!(GeoPoint { required: [latitude, longitude, accuracy_m], defaulted: [] });
+
+#[cfg(test)]
+mod tests {
+    use automerge::transaction::Transactable;
+    use automerge::{AutoCommit, ObjType, ROOT, ReadDoc};
+    use autosurgeon::Hydrate;
+
+    use super::*;
+    use crate::demo::{self, DemoSizes};
+    use crate::document;
+    use crate::ids::{FieldId, InteractionId, LinkId};
+    use crate::layout::DocKey;
+
+    const NOW: Timestamp = Timestamp(1_795_000_000_000);
+
+    /// How record `key` of `doc` reads both ways: `None` for autosurgeon means it failed.
+    fn both<R: Hydrate + FromHydrated>(doc: &AutoCommit, key: &str) -> (Option<R>, Option<R>) {
+        let Ok(Value::Map(whole)) = doc.hydrate(ROOT, None) else { panic!("a map at the root") };
+        let fast = R::from_hydrated(whole.get(key).expect("the record"));
+        let slow = document::get::<_, R>(doc, key).ok().flatten();
+        (fast, slow)
+    }
+
+    fn same<R: Hydrate + FromHydrated + PartialEq + std::fmt::Debug>(doc: &AutoCommit, key: &str) {
+        let (fast, slow) = both::<R>(doc, key);
+        assert!(slow.is_some(), "autosurgeon reads {key}");
+        assert_eq!(fast, slow, "record {key}");
+    }
+
+    fn refused<R: Hydrate + FromHydrated + std::fmt::Debug>(doc: &AutoCommit, key: &str) {
+        let (fast, slow) = both::<R>(doc, key);
+        assert!(slow.is_none(), "autosurgeon refuses {key}");
+        assert!(fast.is_none(), "and so does the one-pass read of {key}: {fast:?}");
+    }
+
+    #[test]
+    fn every_demo_record_reads_as_autosurgeon_reads_it() {
+        let sizes = DemoSizes { parties: 300, interactions: 900, deals: 60, tasks: 120 };
+        let documents = demo::generate(5, sizes, NOW).to_documents().expect("documents");
+        let mut read = 0;
+        for (key, doc) in &documents {
+            // Besides its records, a document holds its own description under "rapport".
+            for record in document::keys(doc).into_iter().filter(|key| key != "rapport") {
+                match key {
+                    DocKey::Shard { collection: crate::layout::Collection::Parties, .. } => {
+                        same::<Party>(doc, &record)
+                    }
+                    DocKey::Shard { collection: crate::layout::Collection::Tasks, .. } => {
+                        same::<Task>(doc, &record)
+                    }
+                    DocKey::Shard { collection: crate::layout::Collection::Deals, .. } => {
+                        same::<Deal>(doc, &record)
+                    }
+                    DocKey::Interactions(_) => same::<Interaction>(doc, &record),
+                    _ => continue,
+                }
+                read += 1;
+            }
+        }
+        assert_eq!(read, 300 + 900 + 60 + 120);
+    }
+
+    fn written<R: autosurgeon::Reconcile>(records: &[(&str, &R)]) -> AutoCommit {
+        let mut doc = document::new_document();
+        for (key, record) in records {
+            document::put(&mut doc, key, *record).expect("put");
+        }
+        doc.commit();
+        doc
+    }
+
+    #[test]
+    fn every_field_of_every_kind_reads_as_autosurgeon_reads_it() {
+        let org = PartyId::from_bytes([1; 16]);
+        let member = MemberId::from_bytes([2; 16]);
+        let mut full = Party {
+            kind: PartyKind::Person,
+            name: "Zoë Ångström".into(),
+            given_name: "Zoë".into(),
+            family_name: "Ångström".into(),
+            emails: vec![ContactPoint { label: "work".into(), value: "zoe@example.com".into() }],
+            phones: vec![ContactPoint { label: "mobile".into(), value: "+49 170 1".into() }],
+            addresses: vec![Address {
+                label: "home".into(),
+                street: "Hauptstraße 1".into(),
+                city: "Köln".into(),
+                region: "NRW".into(),
+                postcode: "50667".into(),
+                country: "DE".into(),
+            }],
+            links: vec![ContactPoint { label: "web".into(), value: "https://zoe.example".into() }],
+            owner: Some(member),
+            consent: Consent {
+                email_marketing: Some(true),
+                phone_calls: Some(false),
+                data_processing: None,
+            },
+            keep_in_touch_days: Some(30),
+            birthday: "--02-29".into(),
+            anniversary: "2020-06-01".into(),
+            notes: Text::with_value("Met at the fair.\nLikes tea."),
+            created_at: NOW,
+            merged_into: Some(org),
+            ..Party::default()
+        };
+        full.set_role(crate::model::Role::Customer, true);
+        full.tags.insert("vip".into(), true);
+        full.tags.insert("gone".into(), false);
+        full.link(
+            LinkId::from_bytes([3; 16]),
+            PartyLink { to: org, kind: LinkKind::WorksAt, title: "CFO".into() },
+        );
+        for (n, value) in [
+            CustomValue::Text("t".into()),
+            CustomValue::Number(1.5),
+            CustomValue::Date("2026-01-31".into()),
+            CustomValue::Choice("gold".into()),
+            CustomValue::Boolean(true),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            full.set_custom(FieldId::from_bytes([10 + n as u8; 16]), value);
+        }
+        let sparse =
+            Party { name: "Acme".into(), kind: PartyKind::Organisation, ..Party::default() };
+        let doc = written(&[("full", &full), ("sparse", &sparse)]);
+        same::<Party>(&doc, "full");
+        same::<Party>(&doc, "sparse");
+
+        let task = Task {
+            title: "Call back".into(),
+            due: Some(NOW),
+            assignee: Some(member),
+            links: vec![
+                RecordRef::Party(org),
+                RecordRef::Deal(DealId::from_bytes([4; 16])),
+                RecordRef::Ticket(TicketId::from_bytes([5; 16])),
+                RecordRef::Contract(ContractId::from_bytes([6; 16])),
+            ],
+            done_at: None,
+            recurrence: Some(Recurrence { every: 1, unit: RecurrenceUnit::Month, day: Some(31) }),
+            snoozed_until: Some(NOW),
+            created_at: NOW,
+            archived: true,
+        };
+        same::<Task>(&written(&[("task", &task)]), "task");
+
+        let stage = StageId::from_bytes([7; 16]);
+        let deal = Deal {
+            title: "Pilot".into(),
+            pipeline: PipelineId::from_bytes([8; 16]),
+            stage,
+            amount: Money { minor: -1250, currency: "EUR".into() },
+            expected_close: Some(NOW),
+            owner: None,
+            parties: vec![org],
+            status: DealStatus::Lost,
+            lost_reason: "Price".into(),
+            stage_history: vec![
+                StageChange { stage, at: NOW, by: Some(member) },
+                StageChange { stage, at: NOW, by: None },
+            ],
+            created_at: NOW,
+            archived: false,
+        };
+        same::<Deal>(&written(&[("deal", &deal)]), "deal");
+
+        let interaction = Interaction {
+            kind: InteractionKind::Visit,
+            at: NOW,
+            parties: vec![org],
+            members: vec![member],
+            summary: "On site".into(),
+            notes: Text::with_value("Долго говорили."),
+            outcome: "Order".into(),
+            location: Some(GeoPoint { latitude: 50.9, longitude: 6.9, accuracy_m: 12.0 }),
+            follow_up: Some(TaskId::from_bytes([9; 16])),
+            author: Some(member),
+            archived: false,
+        };
+        let key = InteractionId::from_bytes([11; 16]).to_string();
+        same::<Interaction>(&written(&[(key.as_str(), &interaction)]), &key);
+    }
+
+    #[test]
+    fn the_value_a_concurrent_edit_left_winning_is_read_both_ways() {
+        let party = Party { name: "Before".into(), created_at: NOW, ..Party::default() };
+        let mut left = written(&[("p", &party)]);
+        let mut right = left.fork();
+        let mut on_left = party.clone();
+        on_left.name = "Left".into();
+        document::put(&mut left, "p", &on_left).expect("put");
+        left.commit();
+        let mut on_right = party;
+        on_right.name = "Right".into();
+        on_right.keep_in_touch_days = Some(7);
+        document::put(&mut right, "p", &on_right).expect("put");
+        right.commit();
+        left.merge(&mut right).expect("merge");
+        assert_eq!(left.get_all(left.get(ROOT, "p").unwrap().unwrap().1, "name").unwrap().len(), 2);
+        same::<Party>(&left, "p");
+    }
+
+    #[test]
+    fn what_autosurgeon_refuses_is_refused_in_one_pass_too() {
+        let mut doc = document::new_document();
+        let record = |doc: &mut AutoCommit, key: &str| {
+            let obj = doc.put_object(ROOT, key, ObjType::Map).unwrap();
+            doc.put(&obj, "kind", "Person").unwrap();
+            doc.put(&obj, "name", "Ann").unwrap();
+            doc.put(&obj, "created_at", NOW.0).unwrap();
+            obj
+        };
+        let good = record(&mut doc, "good");
+        let _ = good;
+        let obj = record(&mut doc, "name-is-a-number");
+        doc.put(&obj, "name", 5_i64).unwrap();
+        let obj = record(&mut doc, "no-name");
+        doc.delete(&obj, "name").unwrap();
+        let obj = record(&mut doc, "a-robot");
+        doc.put(&obj, "kind", "Robot").unwrap();
+        let obj = record(&mut doc, "created-unsigned");
+        doc.put(&obj, "created_at", 5_u64).unwrap();
+        let obj = record(&mut doc, "cadence-signed");
+        doc.put(&obj, "keep_in_touch_days", 30_i64).unwrap();
+        let obj = record(&mut doc, "owner-not-an-id");
+        doc.put(&obj, "owner", "someone").unwrap();
+        let obj = record(&mut doc, "roles-a-list");
+        doc.put_object(&obj, "roles", ObjType::List).unwrap();
+        let obj = record(&mut doc, "notes-a-string");
+        doc.put(&obj, "notes", "plain").unwrap();
+        let obj = record(&mut doc, "email-without-label");
+        let emails = doc.put_object(&obj, "emails", ObjType::List).unwrap();
+        let email = doc.insert_object(&emails, 0, ObjType::Map).unwrap();
+        doc.put(&email, "value", "a@example.com").unwrap();
+        let obj = record(&mut doc, "custom-of-no-kind");
+        let custom = doc.put_object(&obj, "custom", ObjType::Map).unwrap();
+        let value = doc.put_object(&custom, "f", ObjType::Map).unwrap();
+        doc.put(&value, "Colour", "red").unwrap();
+        doc.put(&obj, "merged_into", automerge::ScalarValue::Null).unwrap();
+        doc.commit();
+
+        same::<Party>(&doc, "good");
+        for key in [
+            "name-is-a-number",
+            "no-name",
+            "a-robot",
+            "created-unsigned",
+            "cadence-signed",
+            "owner-not-an-id",
+            "roles-a-list",
+            "notes-a-string",
+            "email-without-label",
+            "custom-of-no-kind",
+        ] {
+            refused::<Party>(&doc, key);
+        }
+    }
+
+    #[test]
+    fn rows_of_a_whole_document_equal_rows_read_record_by_record() {
+        let sizes = DemoSizes { parties: 200, interactions: 400, deals: 40, tasks: 80 };
+        let documents = demo::generate(9, sizes, NOW).to_documents().expect("documents");
+        for (key, doc) in documents {
+            let mut doc = doc;
+            let all = document::keys(&doc).into_iter().collect();
+            let whole = crate::read_model::ReadModel::default().replace_document(key, &mut doc);
+            let each = crate::read_model::ReadModel::default().refresh(key, &mut doc, &all);
+            assert_eq!(whole, each, "document {key}");
+        }
+    }
+}
