@@ -18,8 +18,8 @@ use crate::ids::{
 };
 use crate::layout::{Collection, DocKey, Month};
 use crate::model::{
-    Deal, DealStatus, Interaction, InteractionKind, LinkKind, Party, PartyKind, RecordRef, Role,
-    Task, names,
+    Deal, DealStatus, Interaction, InteractionKind, LinkKind, Party, PartyKind, RecordRef,
+    RecurrenceUnit, Role, Task, names,
 };
 use crate::search::{SearchIndex, SearchableParty};
 
@@ -28,7 +28,7 @@ mod hydrated;
 use hydrated::FromHydrated;
 
 /// Bumped when a row's shape changes: stored rows of another version are rebuilt from the documents.
-pub const ROWS_FORMAT: u32 = 3;
+pub const ROWS_FORMAT: u32 = 4;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PartyRow {
@@ -115,6 +115,16 @@ pub struct TaskRow {
     pub done_at: Option<Timestamp>,
     pub snoozed_until: Option<Timestamp>,
     pub created_at: Timestamp,
+    /// How often it comes back once done, if it repeats.
+    pub repeats: Option<RepeatRow>,
+}
+
+/// A serde mirror of a task's [`crate::model::Recurrence`]: every so many days, weeks or months.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum RepeatRow {
+    Days(u32),
+    Weeks(u32),
+    Months(u32),
 }
 
 impl TaskRow {
@@ -873,6 +883,11 @@ fn task_row(id: TaskId, task: &Task) -> TaskRow {
         done_at: task.done_at,
         snoozed_until: task.snoozed_until,
         created_at: task.created_at,
+        repeats: task.recurrence.map(|r| match r.unit {
+            RecurrenceUnit::Day => RepeatRow::Days(r.every),
+            RecurrenceUnit::Week => RepeatRow::Weeks(r.every),
+            RecurrenceUnit::Month => RepeatRow::Months(r.every),
+        }),
     }
 }
 

@@ -278,7 +278,20 @@ async fn choose_move(browser: &Browser, title: &str, to: &str) -> E2eResult {
     Ok(())
 }
 
+/// Adds a deal and waits until it is saved.
 async fn new_deal(browser: &Browser, title: &str, amount: &str, party: &str) -> E2eResult {
+    fill_new_deal(browser, title, amount, party).await?;
+    // Saved: the form folds away (as a person sees), so the next deal is not typed into a form that
+    // is about to be cleared.
+    wait_until("the new deal to be saved", 10, || async {
+        let open = browser.eval("return document.querySelector('.new-deal').open;").await?;
+        Ok((open == false).then_some(()))
+    })
+    .await
+}
+
+/// Fills in the new-deal form and submits it.
+async fn fill_new_deal(browser: &Browser, title: &str, amount: &str, party: &str) -> E2eResult {
     // The form appears once the workspace (and its pipeline) is open.
     browser.by_testid("new-deal-open").await?;
     // As a person would: opened if it is not, and typed into once its title field shows (after the
@@ -322,7 +335,7 @@ async fn deals_move_through_the_pipeline_by_menu_and_drag() {
         .await?;
 
         // Bad amounts are refused with a reason, and nothing is created.
-        new_deal(&browser, "Fleet renewal", "12k", "Nord").await?;
+        fill_new_deal(&browser, "Fleet renewal", "12k", "Nord").await?;
         browser
             .text_becomes(
                 "new-deal-error",
@@ -545,6 +558,45 @@ async fn a_task_whose_time_has_come_is_announced_once() {
         browser.by_testid("task-row").await?;
         tokio::time::sleep(std::time::Duration::from_secs(2)).await;
         assert_eq!(browser.eval(SHOWN).await?, json!([]));
+        Ok(())
+    })
+    .await;
+}
+
+/// A task repeating every month from the 31st comes back at each month's end and then on the 31st again
+/// (calendar months, not 30 days), each occurrence marked as repeating.
+#[tokio::test]
+async fn a_monthly_task_comes_back_at_each_months_end() {
+    run("a_monthly_task_comes_back_at_each_months_end", |harness| async move {
+        const DUE: &str = "return [...document.querySelectorAll('[data-testid=tasks-upcoming] [data-testid=task-row]')]
+            .map(r => [r.dataset.title, r.querySelector('[data-testid=task-due]')?.getAttribute('datetime'),
+                       !!r.querySelector('[data-testid=task-repeat]')]);";
+        let browser = harness.browser(Viewport::Desktop).await?;
+        AppShell::open(&browser, "/tasks").await?;
+        browser.by_testid("new-task-title").await?.send_keys("Send the invoice").await?;
+        browser
+            .eval("const due = document.querySelector('[data-testid=new-task-due]');
+                   due.value = '2031-01-31'; due.dispatchEvent(new Event('input', { bubbles: true }));
+                   const repeat = document.querySelector('[data-testid=new-task-repeat]');
+                   repeat.value = 'month'; repeat.dispatchEvent(new Event('change', { bubbles: true }));
+                   return 1;")
+            .await?;
+        browser.by_testid("add-task").await?.click().await?;
+        for next in ["2031-01-31", "2031-02-28", "2031-03-31"] {
+            wait_until(&format!("the invoice to be due on {next}"), 10, || async {
+                let due = browser.eval(DUE).await?;
+                Ok((due == json!([["Send the invoice", next, true]])).then_some(()))
+            })
+            .await?;
+            on_task(&browser, "Send the invoice", "task-done").await?;
+            // Done: the next occurrence replaces it among the upcoming tasks.
+            wait_until("the done one to leave the upcoming tasks", 10, || async {
+                let due = browser.eval(DUE).await?;
+                Ok((due != json!([["Send the invoice", next, true]])).then_some(()))
+            })
+            .await?;
+        }
+        browser.screenshot("tasks-repeating-1280x800").await?;
         Ok(())
     })
     .await;

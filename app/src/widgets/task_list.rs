@@ -4,10 +4,10 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use rapport_core::ids::{MemberId, PartyId, TaskId, Timestamp};
-use rapport_core::model::{RecordRef, Task};
+use rapport_core::model::{RecordRef, Recurrence, RecurrenceUnit, Task};
 use rapport_core::queries;
 use rapport_core::read_model::Changed;
-use rapport_core::read_model::TaskRow;
+use rapport_core::read_model::{RepeatRow, TaskRow};
 
 use crate::i18n::{t, t_string, use_i18n};
 use crate::local::{self, BrowserIds, LocalWorkspace};
@@ -25,6 +25,7 @@ pub(crate) struct TaskLine {
     done: bool,
     assignee: Option<MemberId>,
     parties: Vec<(PartyId, String)>,
+    repeats: Option<RepeatRow>,
 }
 
 impl TaskLine {
@@ -37,6 +38,7 @@ impl TaskLine {
             overdue: row.done_at.is_none() && due.is_some_and(|due| due < today),
             done: row.done_at.is_some(),
             assignee: row.assignee,
+            repeats: row.repeats,
             parties: row
                 .parties
                 .iter()
@@ -122,7 +124,20 @@ fn TaskItem(line: TaskLine) -> impl IntoView {
     };
     let when = line.due.map(|due| {
         let text = widgets::local_date(due);
-        if line.overdue { t_string!(i18n, tasks.was_due, date = text).to_string() } else { text }
+        let text = if line.overdue {
+            t_string!(i18n, tasks.was_due, date = text).to_string()
+        } else {
+            text
+        };
+        // The day as a machine reads it, beside the words.
+        let day = local_day(due);
+        (format!("{:04}-{:02}-{:02}", day.year(), u8::from(day.month()), day.day()), text)
+    });
+    let repeats = line.repeats.map(|repeats| match repeats {
+        RepeatRow::Days(1) => t_string!(i18n, tasks.every_day),
+        RepeatRow::Weeks(1) => t_string!(i18n, tasks.every_week),
+        RepeatRow::Months(1) => t_string!(i18n, tasks.every_month),
+        _ => t_string!(i18n, tasks.repeats),
     });
     let assignee = StoredValue::new(line.assignee.map(|a| a.to_string()).unwrap_or_default());
     view! {
@@ -139,7 +154,8 @@ fn TaskItem(line: TaskLine) -> impl IntoView {
                 <span class="row-title">{line.title.clone()}</span>
             </label>
             <span class="row-detail">
-                {when.map(|w| view! { <time class:overdue=line.overdue data-testid="task-due">{w}</time> })}
+                {when.map(|(day, w)| view! { <time datetime=day class:overdue=line.overdue data-testid="task-due">{w}</time> })}
+                {repeats.map(|r| view! { " "<span class="task-repeat" data-testid="task-repeat">"↻ "{r}</span> })}
                 {line.parties.into_iter().map(|(party, name)| view! {
                     " · "<a href=format!("/parties/{party}") data-testid="task-party">{name}</a>
                 }).collect_view()}
@@ -198,6 +214,7 @@ pub(crate) fn NewTask(about: Option<PartyId>) -> impl IntoView {
     let ctx = WorkspaceCtx::use_ctx();
     let title = RwSignal::new(String::new());
     let due = RwSignal::new(String::new());
+    let repeat = RwSignal::new(String::new());
     let saving = RwSignal::new(false);
     crate::pwa::PwaCtx::use_ctx()
         .track_unsaved(Signal::derive(move || !title.with(|t| t.trim().is_empty())));
@@ -214,13 +231,26 @@ pub(crate) fn NewTask(about: Option<PartyId>) -> impl IntoView {
                 return;
             };
             let me = shared.borrow().me;
+            let due_at = widgets::parse_date_input(&due.get_untracked());
+            let unit = match repeat.get_untracked().as_str() {
+                "day" => Some(RecurrenceUnit::Day),
+                "week" => Some(RecurrenceUnit::Week),
+                "month" => Some(RecurrenceUnit::Month),
+                _ => None,
+            };
+            // A monthly series keeps the day it starts on (the 31st stays the month's end).
+            let recurrence = unit.map(|unit| Recurrence {
+                every: 1,
+                unit,
+                day: due_at.filter(|_| unit == RecurrenceUnit::Month).map(|at| local_day(at).day()),
+            });
             let task = Task {
                 title: text,
-                due: widgets::parse_date_input(&due.get_untracked()),
+                due: due_at,
                 assignee: me,
                 links: about.map(RecordRef::Party).into_iter().collect(),
                 done_at: None,
-                recurrence: None,
+                recurrence,
                 snoozed_until: None,
                 created_at: local::now(),
                 archived: false,
@@ -229,6 +259,7 @@ pub(crate) fn NewTask(about: Option<PartyId>) -> impl IntoView {
                 Ok(()) => {
                     title.set(String::new());
                     due.set(String::new());
+                    repeat.set(String::new());
                     ctx.changed();
                 }
                 Err(error) => ctx.report(&error),
@@ -258,6 +289,17 @@ pub(crate) fn NewTask(about: Option<PartyId>) -> impl IntoView {
                 prop:value=move || due.get()
                 on:input=move |e| due.set(event_target_value(&e))
             />
+            <select
+                aria-label=move || t_string!(i18n, tasks.repeat)
+                data-testid="new-task-repeat"
+                prop:value=move || repeat.get()
+                on:change=move |e| repeat.set(event_target_value(&e))
+            >
+                <option value="">{t!(i18n, tasks.once)}</option>
+                <option value="day">{t!(i18n, tasks.every_day)}</option>
+                <option value="week">{t!(i18n, tasks.every_week)}</option>
+                <option value="month">{t!(i18n, tasks.every_month)}</option>
+            </select>
             <button type="submit" data-testid="add-task" disabled=move || saving.get()>{t!(i18n, tasks.add)}</button>
         </form>
     }
