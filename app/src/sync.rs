@@ -8,7 +8,7 @@
 //! protocol state kept in [`SyncClient`] makes the reconnect send only what is missing. The protocol
 //! itself is `rapport_core::sync_client`; this module only moves frames and documents.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet};
 use std::pin::pin;
 
 use futures_channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
@@ -20,6 +20,7 @@ use gloo_net::websocket::futures::WebSocket;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_i18n::td_string;
+use rapport_core::connection::{ConnectionState, Incoming};
 use rapport_core::ids::WorkspaceId;
 use rapport_core::layout::{DocKey, DocumentId};
 use rapport_core::offload::{Merged, WholeDocument};
@@ -300,20 +301,11 @@ struct Connection<'a> {
     workspace: WorkspaceCtx,
     shared: &'a Shared,
     client: &'a mut SyncClient,
-    /// Every document being synced, by its protocol id.
-    documents: BTreeMap<DocumentId, DocKey>,
-    /// Documents whose changes the relay has not confirmed yet.
-    pending: BTreeSet<DocKey>,
-    /// Documents the worker is merging, with the relay's messages about them that arrived meanwhile
-    /// (handled in order once the worker is done). Other documents' frames go on being read: a new
-    /// device's pull keeps the worker busy instead of waiting on each answer.
-    merging: BTreeMap<DocKey, VecDeque<automerge::sync::Message>>,
+    /// What this connection knows of the documents and decides with each frame (`rapport_core`).
+    state: ConnectionState,
+    /// The workers' merges under way. Other documents' frames go on being read meanwhile: a new
+    /// device's pull keeps the workers busy instead of waiting on each answer.
     in_worker: FuturesUnordered<LocalBoxFuture<'static, WorkerMerge>>,
-    /// The read model changed since the screens were last told.
-    dirty: bool,
-    last_render: f64,
-    /// When the resume points were last kept (see [`Connection::keep_resume_points`]).
-    last_kept: f64,
     /// What we last told colleagues, and when.
     announced: Option<(Presence, f64)>,
 }
@@ -329,14 +321,9 @@ impl<'a> Connection<'a> {
             ctx,
             workspace,
             shared,
+            state: ConnectionState::new(shared.borrow().workspace),
             client,
-            documents: BTreeMap::new(),
-            pending: BTreeSet::new(),
-            merging: BTreeMap::new(),
             in_worker: FuturesUnordered::new(),
-            dirty: false,
-            last_render: 0.0,
-            last_kept: 0.0,
             announced: None,
         }
     }
@@ -408,7 +395,7 @@ impl<'a> Connection<'a> {
                 }
                 Either::Right(Either::Right(Either::Left((Some(Wake::Changed(key)), _)))) => {
                     if self.client.is_connected() {
-                        self.add(key);
+                        self.state.add(key);
                         if let Err(ended) = self.push(key, &mut sink).await {
                             return ended;
                         }
@@ -427,7 +414,7 @@ impl<'a> Connection<'a> {
                     // device may have created them since.
                     if ticks.is_multiple_of(30) && self.client.is_connected() {
                         for id in self.client.retry_unavailable() {
-                            if let Some(key) = self.documents.get(&id).copied()
+                            if let Some(key) = self.state.key_of(id)
                                 && let Err(ended) = self.push(key, &mut sink).await
                             {
                                 return ended;
@@ -492,7 +479,7 @@ impl<'a> Connection<'a> {
                 self.ctx.status.set(SyncStatus::Syncing);
                 let keys = self.shared.borrow().document_keys();
                 for key in keys {
-                    self.add(key);
+                    self.state.add(key);
                     if self.resume_unloaded(key, sink).await? {
                         continue;
                     }
@@ -502,23 +489,23 @@ impl<'a> Connection<'a> {
                     gloo_timers::future::TimeoutFuture::new(0).await;
                 }
             }
-            Event::Sync { document, message } => {
-                let Some(key) = self.documents.get(&document).copied() else { return Ok(()) };
-                if let Some(waiting) = self.merging.get_mut(&key) {
-                    waiting.push_back(message);
-                    return Ok(());
+            Event::Sync { document, message } => match self.state.receive(document, message) {
+                Incoming::Unknown | Incoming::Held => return Ok(()),
+                Incoming::Take { key, message, whole } => {
+                    let to_worker = whole && local::holds_nothing(self.shared, key).await;
+                    if to_worker {
+                        self.merge_in_worker(key, document, message);
+                    } else {
+                        self.sync_on_page(key, document, message, sink).await?;
+                    }
                 }
-                if !self.merge_in_worker(key, document, &message).await {
-                    self.sync_on_page(key, document, message, sink).await?;
-                }
-            }
+            },
             Event::Unavailable(document) => {
-                if let Some(key) = self.documents.get(&document).copied() {
+                if let Some(key) = self.state.key_of(document) {
                     let empty =
                         local::heads(self.shared, key).await.map(|h| h.is_empty()).unwrap_or(true);
-                    if empty {
-                        self.pending.remove(&key);
-                    } else {
+                    self.state.unavailable(key, empty);
+                    if !empty {
                         // The relay will not take what this device holds: say so, never wait silently.
                         let key = key.to_string();
                         let locale = crate::locale::current();
@@ -601,7 +588,7 @@ impl<'a> Connection<'a> {
             local::merge_remote(self.shared, key, |doc| client.apply(document, doc, message)).await;
         match changed {
             Ok(true) => {
-                self.dirty = true;
+                self.state.rows_changed();
                 if key == DocKey::Root {
                     self.discover(sink).await?;
                 }
@@ -628,7 +615,7 @@ impl<'a> Connection<'a> {
         let id = key.document_id(self.shared.borrow().workspace);
         let Some(frame) = self.client.resume_message(id, &heads) else { return Ok(false) };
         // Synced once the relay confirms it is there too.
-        self.pending.insert(key);
+        self.state.offered(key, false);
         sink.send(Frame::Bytes(frame))
             .await
             .map_err(|error| Ended::Lost(format!("sending failed: {error}")))?;
@@ -636,36 +623,24 @@ impl<'a> Connection<'a> {
     }
 
     /// A document arriving whole — one this device holds nothing of, as on a new device — is handed
-    /// to the worker (`crate::offload`) to merge, while the page stays responsive and goes on reading
+    /// to a worker (`crate::offload`) to merge, while the page stays responsive and goes on reading
     /// the relay's frames; [`Connection::merged_in_worker`] stores the outcome and answers the relay.
-    /// Returns `false` when the document is not one for the worker: the page then applies the message
-    /// itself. The root stays on the page: its settings are read at once.
-    async fn merge_in_worker(
+    fn merge_in_worker(
         &mut self,
         key: DocKey,
         document: DocumentId,
-        message: &automerge::sync::Message,
-    ) -> bool {
-        if key == DocKey::Root
-            || message.changes.is_empty()
-            || !local::holds_nothing(self.shared, key).await
-        {
-            return false;
-        }
+        message: automerge::sync::Message,
+    ) {
         let job = WholeDocument {
             key: key.to_string(),
             state: self.client.state_for(document),
             message: message.clone().encode(),
         };
-        let message = message.clone();
-        self.merging.insert(key, VecDeque::new());
-        // Not synced until the worker's outcome is stored and the relay answered.
-        self.pending.insert(key);
+        self.state.worker_started(key);
         self.in_worker.push(Box::pin(async move {
             let merged = crate::offload::merge_whole(job).await;
             WorkerMerge { key, document, message, merged }
         }));
-        true
     }
 
     /// Stores what the worker made of a document, answers the relay, then takes the relay's messages
@@ -681,7 +656,7 @@ impl<'a> Connection<'a> {
             None => self.merge_on_page(key, document, message, sink).await?,
             Some(merged) => self.store_worker_merge(key, document, merged, sink).await?,
         }
-        for message in self.merging.remove(&key).unwrap_or_default() {
+        for message in self.state.worker_finished(key) {
             self.sync_on_page(key, document, message, sink).await?;
         }
         self.settle(key).await;
@@ -704,7 +679,7 @@ impl<'a> Connection<'a> {
             self.workspace.notice.set(Some(text.to_string()));
             return Ok(());
         }
-        self.dirty = true;
+        self.state.rows_changed();
         let reply = self
             .client
             .adopt(document, &merged.state, merged.reply)
@@ -720,11 +695,9 @@ impl<'a> Connection<'a> {
     /// Once in step with the relay, keeps where each conversation stands, at most every 10 s: a page
     /// closed or reloaded mid-connection then resumes from there.
     fn keep_resume_points(&mut self) {
-        let now = js_sys::Date::now();
-        if !self.pending.is_empty() || now - self.last_kept < 10_000.0 {
+        if !self.state.keep_resume_points_due(js_sys::Date::now()) {
             return;
         }
-        self.last_kept = now;
         let (shared, points) = (self.shared.clone(), self.client.resume_points());
         spawn_local(async move { local::keep_resume_points(&shared, &points).await });
     }
@@ -735,19 +708,11 @@ impl<'a> Connection<'a> {
         sink: &mut futures_util::stream::SplitSink<WebSocket, Frame>,
     ) -> Result<(), Ended> {
         let keys = self.shared.borrow().document_keys();
-        for key in keys {
-            let id = key.document_id(self.shared.borrow().workspace);
-            if !self.documents.contains_key(&id) {
-                self.add(key);
-                self.push(key, sink).await?;
-            }
+        for key in self.state.undiscovered(keys) {
+            self.state.add(key);
+            self.push(key, sink).await?;
         }
         Ok(())
-    }
-
-    fn add(&mut self, key: DocKey) {
-        let id = key.document_id(self.shared.borrow().workspace);
-        self.documents.insert(id, key);
     }
 
     /// Sends what the relay lacks of document `key`, if anything.
@@ -771,9 +736,7 @@ impl<'a> Connection<'a> {
                 return Ok(());
             }
         };
-        if !relay_has {
-            self.pending.insert(key);
-        }
+        self.state.offered(key, relay_has);
         if let Some(frame) = frame {
             sink.send(Frame::Bytes(frame))
                 .await
@@ -785,7 +748,7 @@ impl<'a> Connection<'a> {
     /// Once the relay holds every change of document `key` (checked after each frame about it), its
     /// edits leave the pending set and the ledger.
     async fn settle(&mut self, key: DocKey) {
-        if !self.pending.contains(&key) {
+        if !self.state.is_pending(key) {
             return;
         }
         let id = key.document_id(self.shared.borrow().workspace);
@@ -794,17 +757,14 @@ impl<'a> Connection<'a> {
             Ok(heads) => self.client.in_step_at(id, &heads),
             Err(_) => false,
         };
-        if held {
-            self.pending.remove(&key);
-            if local::mark_synced(self.shared, key).await {
-                self.workspace.ledger_changed();
-            }
+        if self.state.settle(key, held) && local::mark_synced(self.shared, key).await {
+            self.workspace.ledger_changed();
         }
     }
 
     /// Synced when no document has changes the relay has not confirmed.
     fn report_status(&self) {
-        if self.pending.is_empty() {
+        if self.state.synced() {
             self.ctx.status.set(SyncStatus::Synced);
             self.ctx.last_synced.set(Some(js_sys::Date::now()));
         } else {
@@ -812,13 +772,10 @@ impl<'a> Connection<'a> {
         }
     }
 
-    /// Tells the screens about colleagues' changes, at most every 100 ms while changes stream in (a new
-    /// device receives dozens of documents in a row; re-rendering after each would waste the time).
+    /// Tells the screens about colleagues' changes, at most every
+    /// [`rapport_core::connection::RENDER_EVERY_MS`] while changes stream in.
     fn render_if_due(&mut self, force: bool) {
-        let now = js_sys::Date::now();
-        if self.dirty && (force || now - self.last_render >= 100.0) {
-            self.dirty = false;
-            self.last_render = now;
+        if self.state.render_due(js_sys::Date::now(), force) {
             self.workspace.changed();
         }
     }

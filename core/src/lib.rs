@@ -23,6 +23,7 @@
 
 pub mod backup;
 pub mod chunks;
+pub mod connection;
 pub mod demo;
 pub mod document;
 pub mod health;
