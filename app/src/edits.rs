@@ -17,7 +17,6 @@ pub(crate) async fn move_deal(
 ) -> Result<(), local::LocalError> {
     let Some(shared) = ctx.shared() else { return Ok(()) };
     let at = local::now();
-    local::update::<Deal>(&shared, id, |deal| deal.move_to(to, at, by)).await?;
-    ctx.changed();
-    Ok(())
+    // The write tells the screens itself.
+    local::update::<Deal>(&shared, id, |deal| deal.move_to(to, at, by)).await
 }

@@ -3,11 +3,13 @@
 //! language does.
 
 mod party_picker;
+mod save;
 mod segmented;
 mod task_list;
 mod windowed;
 
 pub(crate) use party_picker::PartyPicker;
+pub(crate) use save::Save;
 pub(crate) use segmented::Segmented;
 pub(crate) use task_list::{NewTask, TaskList, TaskRowById, next_steps};
 pub(crate) use windowed::Windowed;

@@ -97,10 +97,25 @@ fn DealForm(id: DealId, deal: Memo<Option<Deal>>) -> impl IntoView {
     });
     crate::pwa::PwaCtx::use_ctx().track_unsaved(dirty);
     let error = RwSignal::new(None::<String>);
-    let saving = RwSignal::new(false);
+    let saving =
+        widgets::Save::new(move |(new_title, money, expected_close): (String, Money, _)| {
+            async move {
+                let Some(shared) = ctx.shared() else { return };
+                let plain = money.to_plain();
+                let result = local::update::<Deal>(&shared, id, move |deal| {
+                    deal.title = new_title;
+                    deal.amount = money;
+                    deal.expected_close = expected_close;
+                })
+                .await;
+                if ctx.settle(result, error) {
+                    // The amount as stored ("15 000" becomes "15000.00").
+                    amount.set(plain);
+                }
+            }
+        });
     let save = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
-        let Some(shared) = ctx.shared() else { return };
         let new_title = title.get_untracked().trim().to_owned();
         if new_title.is_empty() {
             error.set(Some(t_string!(i18n, deal.title_needed).into()));
@@ -114,21 +129,7 @@ fn DealForm(id: DealId, deal: Memo<Option<Deal>>) -> impl IntoView {
             }
         };
         let expected_close = widgets::parse_date_input(&close.get_untracked());
-        let plain = money.to_plain();
-        saving.set(true);
-        spawn_local(async move {
-            let result = local::update::<Deal>(&shared, id, move |deal| {
-                deal.title = new_title;
-                deal.amount = money;
-                deal.expected_close = expected_close;
-            })
-            .await;
-            if ctx.settle(result, error) {
-                // The amount as stored ("15 000" becomes "15000.00").
-                amount.set(plain);
-            }
-            saving.set(false);
-        });
+        saving.submit((new_title, money, expected_close));
     };
     let read_only = move || !sync.can_edit();
     view! {
@@ -150,8 +151,8 @@ fn DealForm(id: DealId, deal: Memo<Option<Deal>>) -> impl IntoView {
             </label>
             {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="deal-form-error">{e}</p> })}
             <Show when=move || !read_only()>
-                <button type="submit" data-testid="save-deal" disabled=move || saving.get()>
-                    {move || if saving.get() { t_string!(i18n, deal.saving) } else { t_string!(i18n, deal.save) }}
+                <button type="submit" data-testid="save-deal" disabled=move || saving.pending()>
+                    {move || if saving.pending() { t_string!(i18n, deal.saving) } else { t_string!(i18n, deal.save) }}
                 </button>
             </Show>
         </form>
@@ -201,9 +202,10 @@ fn DealStanding(id: DealId, deal: Memo<Option<Deal>>) -> impl IntoView {
         let to = event_target_value(&e).parse::<MemberId>().ok();
         let Some(shared) = ctx.shared() else { return };
         spawn_local(async move {
-            match local::update::<Deal>(&shared, id, move |deal| deal.owner = to).await {
-                Ok(()) => ctx.changed(),
-                Err(error) => ctx.report(&error),
+            if let Err(error) =
+                local::update::<Deal>(&shared, id, move |deal| deal.owner = to).await
+            {
+                ctx.report(&error);
             }
         });
     };

@@ -167,9 +167,8 @@ pub(crate) fn Deals() -> impl IntoView {
                 settings.pipelines.entry(id.to_string()).or_insert(pipeline);
             })
             .await;
-            match result {
-                Ok(()) => ctx.changed(),
-                Err(error) => ctx.report(&error),
+            if let Err(error) = result {
+                ctx.report(&error);
             }
         });
     };
@@ -666,7 +665,6 @@ fn NewDeal(pipeline: PipelineId, added: RwSignal<Option<DealId>>) -> impl IntoVi
     let close = RwSignal::new(String::new());
     let party = RwSignal::new(None::<(PartyId, String)>);
     let error = RwSignal::new(None::<String>);
-    let saving = RwSignal::new(false);
     let form = NodeRef::<leptos::html::Details>::new();
     // `?party=` ("Add deal" on a record): the form opens with that party chosen.
     let preset = leptos_router::hooks::use_query_map()
@@ -685,6 +683,50 @@ fn NewDeal(pipeline: PipelineId, added: RwSignal<Option<DealId>>) -> impl IntoVi
     crate::pwa::PwaCtx::use_ctx().track_unsaved(Signal::derive(move || {
         !title.with(|t| t.trim().is_empty()) || !amount.with(|a| a.trim().is_empty())
     }));
+    let saving = widgets::Save::new(move |(text, money): (String, Money)| async move {
+        let Some(shared) = ctx.shared_once_open().await else { return };
+        let (first_stage, me) = {
+            let ws = shared.borrow();
+            let stage = ws
+                .settings
+                .pipelines
+                .get(&pipeline.to_string())
+                .and_then(|p| p.stages.first().map(|s| s.id));
+            (stage, ws.me)
+        };
+        let Some(stage) = first_stage else {
+            error.set(Some(t_string!(i18n, deals.no_stages).into()));
+            return;
+        };
+        let now = local::now();
+        let deal = Deal {
+            title: text,
+            pipeline,
+            stage,
+            amount: money,
+            expected_close: widgets::parse_date_input(&close.get_untracked()),
+            owner: me,
+            parties: party.get_untracked().map(|(id, _)| id).into_iter().collect(),
+            status: DealStatus::Open,
+            lost_reason: String::new(),
+            stage_history: vec![StageChange { stage, at: now, by: me }],
+            created_at: now,
+            archived: false,
+        };
+        let id = DealId::generate(&mut BrowserIds);
+        let created = local::create(&shared, id, deal).await;
+        if ctx.settle(created, error) {
+            added.set(Some(id));
+            title.set(String::new());
+            amount.set(String::new());
+            close.set(String::new());
+            party.set(None);
+            // Folded away again: the board is what one wants to see next.
+            if let Some(form) = form.get_untracked() {
+                form.set_open(false);
+            }
+        }
+    });
     let add = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         let text = title.get_untracked().trim().to_owned();
@@ -706,60 +748,9 @@ fn NewDeal(pipeline: PipelineId, added: RwSignal<Option<DealId>>) -> impl IntoVi
                 }
             },
         };
-        if saving.get_untracked() {
-            return;
-        }
-        saving.set(true);
-        spawn_local(async move {
-            let Some(shared) = ctx.shared_once_open().await else {
-                saving.set(false);
-                return;
-            };
-            let (first_stage, me) = {
-                let ws = shared.borrow();
-                let stage = ws
-                    .settings
-                    .pipelines
-                    .get(&pipeline.to_string())
-                    .and_then(|p| p.stages.first().map(|s| s.id));
-                (stage, ws.me)
-            };
-            let Some(stage) = first_stage else {
-                error.set(Some(t_string!(i18n, deals.no_stages).into()));
-                saving.set(false);
-                return;
-            };
-            let now = local::now();
-            let deal = Deal {
-                title: text,
-                pipeline,
-                stage,
-                amount: money,
-                expected_close: widgets::parse_date_input(&close.get_untracked()),
-                owner: me,
-                parties: party.get_untracked().map(|(id, _)| id).into_iter().collect(),
-                status: DealStatus::Open,
-                lost_reason: String::new(),
-                stage_history: vec![StageChange { stage, at: now, by: me }],
-                created_at: now,
-                archived: false,
-            };
-            let id = DealId::generate(&mut BrowserIds);
-            let created = local::create(&shared, id, deal).await;
-            if ctx.settle(created, error) {
-                added.set(Some(id));
-                title.set(String::new());
-                amount.set(String::new());
-                close.set(String::new());
-                party.set(None);
-                // Folded away again: the board is what one wants to see next.
-                if let Some(form) = form.get_untracked() {
-                    form.set_open(false);
-                }
-            }
-            saving.set(false);
-        });
+        saving.submit((text, money));
     };
+
     view! {
         <details class="panel new-deal" node_ref=form>
             <summary data-testid="new-deal-open">{t!(i18n, deals.new_one)}</summary>
@@ -792,7 +783,7 @@ fn NewDeal(pipeline: PipelineId, added: RwSignal<Option<DealId>>) -> impl IntoVi
                 </label>
                 <PartyPicker chosen=party testid="new-deal" label=move || t_string!(i18n, deals.with) />
                 {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="new-deal-error">{e}</p> })}
-                <button type="submit" data-testid="add-deal" disabled=move || saving.get()>{t!(i18n, deals.add)}</button>
+                <button type="submit" data-testid="add-deal" disabled=move || saving.pending()>{t!(i18n, deals.add)}</button>
             </form>
         </details>
     }

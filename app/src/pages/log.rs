@@ -4,7 +4,6 @@
 use leptos::prelude::*;
 
 use crate::i18n::{t, t_string, use_i18n};
-use leptos::task::spawn_local;
 use leptos_i18n::td_string;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use rapport_core::document;
@@ -63,12 +62,59 @@ pub(crate) fn LogInteraction() -> impl IntoView {
     let summary = RwSignal::new(String::new());
     let place = RwSignal::new(Place::NotAsked);
     let error = RwSignal::new(None::<String>);
-    let saving = RwSignal::new(false);
     let logged = RwSignal::new(None::<String>);
 
+    let saving = widgets::Save::new(
+        move |(interaction, party_id, party_name, kind_now): (
+            Interaction,
+            PartyId,
+            String,
+            InteractionKind,
+        )| {
+            let navigate = navigate.clone();
+            async move {
+                let Some(shared) = ctx.shared() else { return };
+                let id = InteractionId::generate(&mut BrowserIds);
+                let result = local::log_interaction(&shared, id, interaction).await;
+                let stored_in = result.as_ref().ok().copied();
+                if ctx.settle(result.map(|_| ()), error)
+                    && let Some(key) = stored_in
+                {
+                    // Read back what was stored, so the confirmation shows exactly that.
+                    let stored = local::with_document(&shared, key, |doc| {
+                        document::get::<_, Interaction>(doc, &id.to_string())
+                    })
+                    .await;
+                    let confirmation = match stored {
+                        Ok(Ok(Some(stored))) => confirmation(&stored, &party_name),
+                        _ => t_string!(
+                            i18n,
+                            log.logged,
+                            kind = widgets::interaction_label(kind_now),
+                            party = &party_name,
+                            place = ""
+                        )
+                        .to_string(),
+                    };
+                    // Opened from a record: back on it, where the entry now tops the timeline.
+                    if preset == Some(party_id) {
+                        ctx.logged.set(Some(confirmation));
+                        navigate(&format!("/parties/{party_id}"), Default::default());
+                    } else {
+                        logged.set(Some(confirmation));
+                        summary.set(String::new());
+                        place.set(Place::NotAsked);
+                        party.set(None);
+                    }
+                }
+            }
+        },
+    );
     let save = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
-        let Some(shared) = ctx.shared() else { return };
+        if ctx.shared().is_none() {
+            return;
+        }
         if sync.view_only.get_untracked() {
             error.set(Some(t_string!(i18n, log.view_only).into()));
             return;
@@ -95,44 +141,7 @@ pub(crate) fn LogInteraction() -> impl IntoView {
             author: ctx.read(|ws| ws.me).flatten(),
             archived: false,
         };
-        saving.set(true);
-        let navigate = navigate.clone();
-        spawn_local(async move {
-            let id = InteractionId::generate(&mut BrowserIds);
-            let result = local::log_interaction(&shared, id, interaction).await;
-            let stored_in = result.as_ref().ok().copied();
-            if ctx.settle(result.map(|_| ()), error)
-                && let Some(key) = stored_in
-            {
-                // Read back what was stored, so the confirmation shows exactly that.
-                let stored = local::with_document(&shared, key, |doc| {
-                    document::get::<_, Interaction>(doc, &id.to_string())
-                })
-                .await;
-                let confirmation = match stored {
-                    Ok(Ok(Some(stored))) => confirmation(&stored, &party_name),
-                    _ => t_string!(
-                        i18n,
-                        log.logged,
-                        kind = widgets::interaction_label(kind_now),
-                        party = &party_name,
-                        place = ""
-                    )
-                    .to_string(),
-                };
-                // Opened from a record: back on it, where the entry now tops the timeline.
-                if preset == Some(party_id) {
-                    ctx.logged.set(Some(confirmation));
-                    navigate(&format!("/parties/{party_id}"), Default::default());
-                } else {
-                    logged.set(Some(confirmation));
-                    summary.set(String::new());
-                    place.set(Place::NotAsked);
-                    party.set(None);
-                }
-            }
-            saving.set(false);
-        });
+        saving.submit((interaction, party_id, party_name, kind_now));
     };
 
     view! {
@@ -185,7 +194,7 @@ pub(crate) fn LogInteraction() -> impl IntoView {
                     </div>
                 </Show>
                 {move || error.get().map(|e| view! { <p class="error" data-testid="log-error">{e}</p> })}
-                <button type="submit" data-testid="save-log" disabled=move || saving.get()>
+                <button type="submit" data-testid="save-log" disabled=move || saving.pending()>
                     {move || match kind.get() {
                         InteractionKind::Call => t_string!(i18n, log.save_call),
                         InteractionKind::Meeting => t_string!(i18n, log.save_meeting),

@@ -485,7 +485,6 @@ fn NewParty() -> impl IntoView {
     let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
     let name = RwSignal::new(String::new());
-    let saving = RwSignal::new(false);
     // `?new=1` (the home-screen shortcut "New contact") puts the cursor here at once.
     let input = NodeRef::<leptos::html::Input>::new();
     let wants_new =
@@ -512,10 +511,22 @@ fn NewParty() -> impl IntoView {
         .flatten()
     });
     let confirmed = RwSignal::new(None::<String>);
+    let saving = crate::widgets::Save::new(move |text: String| async move {
+        let Some(shared) = ctx.shared_once_open().await else { return };
+        let id = PartyId::generate(&mut BrowserIds);
+        let party = Party { name: text, created_at: local::now(), ..Party::default() };
+        match local::create(&shared, id, party).await {
+            Ok(()) => {
+                name.set(String::new());
+                confirmed.set(None);
+            }
+            Err(error) => ctx.report(&error),
+        }
+    });
     let add = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         let text = name.get_untracked().trim().to_owned();
-        if text.is_empty() || saving.get_untracked() {
+        if text.is_empty() || saving.pending_untracked() {
             return;
         }
         if existing.get_untracked().is_some()
@@ -524,24 +535,7 @@ fn NewParty() -> impl IntoView {
             confirmed.set(Some(text));
             return;
         }
-        saving.set(true);
-        spawn_local(async move {
-            let Some(shared) = ctx.shared_once_open().await else {
-                saving.set(false);
-                return;
-            };
-            let id = PartyId::generate(&mut BrowserIds);
-            let party = Party { name: text, created_at: local::now(), ..Party::default() };
-            match local::create(&shared, id, party).await {
-                Ok(()) => {
-                    name.set(String::new());
-                    confirmed.set(None);
-                    ctx.changed();
-                }
-                Err(error) => ctx.report(&error),
-            }
-            saving.set(false);
-        });
+        saving.submit(text);
     };
     view! {
         <form class="quick-add" on:submit=add>
@@ -557,7 +551,7 @@ fn NewParty() -> impl IntoView {
             <button
                 type="submit"
                 data-testid="add-party"
-                disabled=move || saving.get()
+                disabled=move || saving.pending()
             >
                 {move || if existing.get().is_some() && confirmed.get() == Some(name.get().trim().to_owned()) { t_string!(i18n, parties.add_anyway) } else { t_string!(i18n, parties.add) }}
             </button>

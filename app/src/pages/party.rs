@@ -321,18 +321,10 @@ fn PartyForm(id: PartyId, found: Memo<Option<Loaded>>) -> impl IntoView {
             .is_some_and(|saved| typed().cleaned() != saved)
     });
     crate::pwa::PwaCtx::use_ctx().track_unsaved(dirty);
-    let saving = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
-    let save = move |event: leptos::ev::SubmitEvent| {
-        event.prevent_default();
+    let saving = widgets::Save::new(move |values: FormValues| async move {
         let Some(shared) = ctx.shared() else { return };
-        let values = typed().cleaned();
-        if let Some(why) = values.invalid() {
-            error.set(Some(why));
-            return;
-        }
-        saving.set(true);
-        spawn_local(async move {
+        {
             let new_tags = parse_tags(&values.tags);
             let result = local::update(&shared, id, move |party: &mut Party| {
                 party.name = values.name;
@@ -366,8 +358,16 @@ fn PartyForm(id: PartyId, found: Memo<Option<Loaded>>) -> impl IntoView {
             })
             .await;
             ctx.settle(result, error);
-            saving.set(false);
-        });
+        }
+    });
+    let save = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let values = typed().cleaned();
+        if let Some(why) = values.invalid() {
+            error.set(Some(why));
+            return;
+        }
+        saving.submit(values);
     };
     let unsynced = move || ctx.read(|ws| ws.is_unsynced(&id.to_string())).unwrap_or(false);
     let sync = SyncCtx::use_ctx();
@@ -423,8 +423,8 @@ fn PartyForm(id: PartyId, found: Memo<Option<Loaded>>) -> impl IntoView {
                 when=move || !read_only.get()
                 fallback=move || view! { <p class="hint" data-testid="view-only-hint">{t!(i18n, party.view_only)}</p> }
             >
-                <button type="submit" class="primary-action" data-testid="save-party" disabled=move || saving.get()>
-                    {move || if saving.get() { t_string!(i18n, party.saving) } else { t_string!(i18n, party.save) }}
+                <button type="submit" class="primary-action" data-testid="save-party" disabled=move || saving.pending()>
+                    {move || if saving.pending() { t_string!(i18n, party.saving) } else { t_string!(i18n, party.save) }}
                 </button>
             </Show>
         </form>
@@ -941,9 +941,8 @@ fn RecordHistory(id: PartyId) -> impl IntoView {
                     .map_err(|error| local::LocalError::Document(Box::new(error).into()))
             })
             .await;
-            match result {
-                Ok(()) => ctx.changed(),
-                Err(error) => ctx.report(&error),
+            if let Err(error) = result {
+                ctx.report(&error);
             }
         });
     };
@@ -1215,9 +1214,8 @@ fn Conflicts(id: PartyId, conflicts: Vec<FieldConflict>) -> impl IntoView {
                 Ok(document::resolve(doc, &key, &field, value)?)
             })
             .await;
-            match result {
-                Ok(()) => ctx.changed(),
-                Err(error) => ctx.report(&error),
+            if let Err(error) = result {
+                ctx.report(&error);
             }
         });
     };

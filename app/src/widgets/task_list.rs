@@ -94,9 +94,8 @@ fn TaskItem(line: TaskLine) -> impl IntoView {
         let Some(shared) = ctx.shared() else { return };
         spawn_local(async move {
             let result = if done { reopen(&shared, id).await } else { complete(&shared, id).await };
-            match result {
-                Ok(()) => ctx.changed(),
-                Err(error) => ctx.report(&error),
+            if let Err(error) = result {
+                ctx.report(&error);
             }
         });
     };
@@ -105,10 +104,10 @@ fn TaskItem(line: TaskLine) -> impl IntoView {
         // Snoozed until 09:00 of that day: back on the list when the working day starts.
         let until = Timestamp(local_day_start(days).0 + 9 * 3_600_000);
         spawn_local(async move {
-            match local::update::<Task>(&shared, id, |task| task.snoozed_until = Some(until)).await
+            if let Err(error) =
+                local::update::<Task>(&shared, id, |task| task.snoozed_until = Some(until)).await
             {
-                Ok(()) => ctx.changed(),
-                Err(error) => ctx.report(&error),
+                ctx.report(&error);
             }
         });
     };
@@ -116,9 +115,10 @@ fn TaskItem(line: TaskLine) -> impl IntoView {
         let Some(shared) = ctx.shared() else { return };
         let assignee = value.parse::<MemberId>().ok();
         spawn_local(async move {
-            match local::update::<Task>(&shared, id, |task| task.assignee = assignee).await {
-                Ok(()) => ctx.changed(),
-                Err(error) => ctx.report(&error),
+            if let Err(error) =
+                local::update::<Task>(&shared, id, |task| task.assignee = assignee).await
+            {
+                ctx.report(&error);
             }
         });
     };
@@ -215,58 +215,53 @@ pub(crate) fn NewTask(about: Option<PartyId>) -> impl IntoView {
     let title = RwSignal::new(String::new());
     let due = RwSignal::new(String::new());
     let repeat = RwSignal::new(String::new());
-    let saving = RwSignal::new(false);
     crate::pwa::PwaCtx::use_ctx()
         .track_unsaved(Signal::derive(move || !title.with(|t| t.trim().is_empty())));
+    let saving = widgets::Save::new(move |text: String| async move {
+        let Some(shared) = ctx.shared_once_open().await else { return };
+        let me = shared.borrow().me;
+        let due_at = widgets::parse_date_input(&due.get_untracked());
+        let unit = match repeat.get_untracked().as_str() {
+            "day" => Some(RecurrenceUnit::Day),
+            "week" => Some(RecurrenceUnit::Week),
+            "month" => Some(RecurrenceUnit::Month),
+            _ => None,
+        };
+        // A monthly series keeps the day it starts on (the 31st stays the month's end).
+        let recurrence = unit.map(|unit| Recurrence {
+            every: 1,
+            unit,
+            day: due_at.filter(|_| unit == RecurrenceUnit::Month).map(|at| local_day(at).day()),
+        });
+        let task = Task {
+            title: text,
+            due: due_at,
+            assignee: me,
+            links: about.map(RecordRef::Party).into_iter().collect(),
+            done_at: None,
+            recurrence,
+            snoozed_until: None,
+            created_at: local::now(),
+            archived: false,
+        };
+        match local::create(&shared, TaskId::generate(&mut BrowserIds), task).await {
+            Ok(()) => {
+                title.set(String::new());
+                due.set(String::new());
+                repeat.set(String::new());
+            }
+            Err(error) => ctx.report(&error),
+        }
+    });
     let add = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         let text = title.get_untracked().trim().to_owned();
-        if text.is_empty() || saving.get_untracked() {
+        if text.is_empty() {
             return;
         }
-        saving.set(true);
-        spawn_local(async move {
-            let Some(shared) = ctx.shared_once_open().await else {
-                saving.set(false);
-                return;
-            };
-            let me = shared.borrow().me;
-            let due_at = widgets::parse_date_input(&due.get_untracked());
-            let unit = match repeat.get_untracked().as_str() {
-                "day" => Some(RecurrenceUnit::Day),
-                "week" => Some(RecurrenceUnit::Week),
-                "month" => Some(RecurrenceUnit::Month),
-                _ => None,
-            };
-            // A monthly series keeps the day it starts on (the 31st stays the month's end).
-            let recurrence = unit.map(|unit| Recurrence {
-                every: 1,
-                unit,
-                day: due_at.filter(|_| unit == RecurrenceUnit::Month).map(|at| local_day(at).day()),
-            });
-            let task = Task {
-                title: text,
-                due: due_at,
-                assignee: me,
-                links: about.map(RecordRef::Party).into_iter().collect(),
-                done_at: None,
-                recurrence,
-                snoozed_until: None,
-                created_at: local::now(),
-                archived: false,
-            };
-            match local::create(&shared, TaskId::generate(&mut BrowserIds), task).await {
-                Ok(()) => {
-                    title.set(String::new());
-                    due.set(String::new());
-                    repeat.set(String::new());
-                    ctx.changed();
-                }
-                Err(error) => ctx.report(&error),
-            }
-            saving.set(false);
-        });
+        saving.submit(text);
     };
+
     let placeholder = if about.is_some() {
         t_string!(i18n, tasks.next_step)
     } else {
@@ -300,7 +295,7 @@ pub(crate) fn NewTask(about: Option<PartyId>) -> impl IntoView {
                 <option value="week">{t!(i18n, tasks.every_week)}</option>
                 <option value="month">{t!(i18n, tasks.every_month)}</option>
             </select>
-            <button type="submit" data-testid="add-task" disabled=move || saving.get()>{t!(i18n, tasks.add)}</button>
+            <button type="submit" data-testid="add-task" disabled=move || saving.pending()>{t!(i18n, tasks.add)}</button>
         </form>
     }
 }

@@ -19,9 +19,8 @@ use crate::widgets::{PartyPicker, role_label};
 pub(super) fn save(ctx: WorkspaceCtx, id: PartyId, change: impl FnOnce(&mut Party) + 'static) {
     let Some(shared) = ctx.shared() else { return };
     spawn_local(async move {
-        match local::update::<Party>(&shared, id, change).await {
-            Ok(()) => ctx.changed(),
-            Err(error) => ctx.report(&error),
+        if let Err(error) = local::update::<Party>(&shared, id, change).await {
+            ctx.report(&error);
         }
     });
 }
