@@ -1,5 +1,6 @@
 //! Rapport's browser app: the `App` root, its router and the shell around every page.
 
+pub mod account;
 mod edits;
 pub mod local;
 mod locale;
@@ -48,7 +49,7 @@ fn Root() -> impl IntoView {
         }
         ready
     });
-    sync::SyncCtx::provide(workspace);
+    sync::SyncCtx::provide(workspace, account::AccountCtx::provide());
     reminders::start(workspace);
     view! {
         <Router>

@@ -29,6 +29,7 @@ use rapport_core::sync_client::{Event, SyncClient};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
 
+use crate::account::AccountCtx;
 use crate::local::{self, Shared};
 use crate::relay_api::{self, Account, ApiError};
 use crate::state::{Status, WorkspaceCtx};
@@ -77,7 +78,8 @@ pub struct SyncCtx {
     pub status: RwSignal<SyncStatus>,
     /// When the relay last held everything this device had (ms since the epoch).
     pub last_synced: RwSignal<Option<f64>>,
-    /// Who is signed in on this browser; `None` when nobody is (or not known yet).
+    /// Who is signed in on this browser; `None` when nobody is (or not known yet). The same signal
+    /// as [`AccountCtx::account`].
     pub account: RwSignal<Option<Account>>,
     /// Why the last connection attempt failed, for the settings page.
     pub detail: RwSignal<Option<String>>,
@@ -86,7 +88,8 @@ pub struct SyncCtx {
     /// Colleagues online now, by protocol peer (one person may have several devices).
     pub colleagues: RwSignal<BTreeMap<String, Colleague>>,
     /// This person is a viewer of the workspace: the relay refuses their changes, so the screens offer
-    /// none. Remembered per workspace, so it holds offline too.
+    /// none. Remembered per workspace, so it holds offline too. The same signal as
+    /// [`AccountCtx::view_only`].
     pub view_only: RwSignal<bool>,
     wake: StoredValue<Option<UnboundedSender<Wake>>, LocalStorage>,
 }
@@ -160,16 +163,16 @@ fn know_who_i_am(ctx: SyncCtx, workspace: WorkspaceCtx) {
 
 impl SyncCtx {
     /// Creates the handle, puts it in context and starts the engine for `workspace`.
-    pub fn provide(workspace: WorkspaceCtx) -> SyncCtx {
+    pub fn provide(workspace: WorkspaceCtx, people: AccountCtx) -> SyncCtx {
         let (sender, inbox) = unbounded();
         let ctx = SyncCtx {
             status: RwSignal::new(SyncStatus::LocalOnly),
             last_synced: RwSignal::new(None),
-            account: RwSignal::new(None),
+            account: people.account,
             detail: RwSignal::new(None),
             viewing: RwSignal::new(None),
             colleagues: RwSignal::new(BTreeMap::new()),
-            view_only: RwSignal::new(false),
+            view_only: people.view_only,
             wake: StoredValue::new_local(Some(sender)),
         };
         provide_context(ctx);
@@ -206,11 +209,6 @@ impl SyncCtx {
 
     pub fn use_ctx() -> SyncCtx {
         expect_context::<SyncCtx>()
-    }
-
-    /// Whether the screens may change the workspace (everyone but a viewer).
-    pub fn can_edit(&self) -> bool {
-        !self.view_only.get()
     }
 
     /// Try to connect now (after signing in, linking the workspace, coming back online).

@@ -14,7 +14,6 @@ use super::Page;
 use crate::edits::move_deal;
 use crate::local::{self, LocalWorkspace};
 use crate::state::WorkspaceCtx;
-use crate::sync::SyncCtx;
 use crate::widgets;
 
 #[component]
@@ -58,7 +57,7 @@ pub(crate) fn DealPage() -> impl IntoView {
 fn DealForm(id: DealId, deal: Memo<Option<Deal>>) -> impl IntoView {
     let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
-    let sync = SyncCtx::use_ctx();
+    let account = crate::account::AccountCtx::use_ctx();
     let values = move |deal: &Deal| {
         (
             deal.title.clone(),
@@ -131,7 +130,7 @@ fn DealForm(id: DealId, deal: Memo<Option<Deal>>) -> impl IntoView {
         let expected_close = widgets::parse_date_input(&close.get_untracked());
         saving.submit((new_title, money, expected_close));
     };
-    let read_only = move || !sync.can_edit();
+    let read_only = move || !account.can_edit();
     view! {
         <form class="record-form" on:submit=save data-testid="deal-form">
             <label>
@@ -164,7 +163,7 @@ fn DealForm(id: DealId, deal: Memo<Option<Deal>>) -> impl IntoView {
 fn DealStanding(id: DealId, deal: Memo<Option<Deal>>) -> impl IntoView {
     let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
-    let sync = SyncCtx::use_ctx();
+    let account = crate::account::AccountCtx::use_ctx();
     let stages = move || {
         let pipeline = deal.with(|d| d.as_ref().map(|d| d.pipeline))?;
         ctx.read(|ws| {
@@ -223,7 +222,7 @@ fn DealStanding(id: DealId, deal: Memo<Option<Deal>>) -> impl IntoView {
         <section class="panel" data-testid="deal-standing">
             <h2>{t!(i18n, deal.standing)}</h2>
             <p data-testid="deal-status">{standing}</p>
-            <Show when=move || sync.can_edit()>
+            <Show when=move || account.can_edit()>
                 <label class="actions">
                     {t!(i18n, deal.move_to)}
                     <select data-testid="deal-page-move" on:change=choose>

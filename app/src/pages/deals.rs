@@ -21,7 +21,6 @@ use super::{EmptyState, Page};
 use crate::edits::move_deal;
 use crate::local::{self, BrowserIds, LocalWorkspace};
 use crate::state::WorkspaceCtx;
-use crate::sync::SyncCtx;
 use crate::widgets::{self, PartyPicker, Segmented, Windowed};
 
 /// A deal as a card or list row shows it.
@@ -92,7 +91,7 @@ struct Drag {
 pub(crate) fn Deals() -> impl IntoView {
     let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
-    let sync = SyncCtx::use_ctx();
+    let account = crate::account::AccountCtx::use_ctx();
     let chosen = RwSignal::new(None::<PipelineId>);
     let layout = RwSignal::new(Layout::Board);
     // The deal this page just added, shown where the user sees it.
@@ -178,7 +177,7 @@ pub(crate) fn Deals() -> impl IntoView {
                 when=move || pipeline.get().is_some()
                 fallback=move || view! {
                     <EmptyState title=move || t_string!(i18n, deals.no_pipeline) hint=move || t_string!(i18n, deals.no_pipeline_hint) />
-                    <Show when=move || sync.can_edit()>
+                    <Show when=move || account.can_edit()>
                         <button type="button" class="primary" data-testid="set-up-pipeline" on:click=set_up>
                             {t!(i18n, deals.set_up)}
                         </button>
@@ -209,7 +208,7 @@ pub(crate) fn Deals() -> impl IntoView {
                     />
                 </div>
                 <p class="count" data-testid="deal-summary">{move || summary.get().unwrap_or_default()}</p>
-                <Show when=move || sync.can_edit()>
+                <Show when=move || account.can_edit()>
                     {move || pipeline.get().map(|pipeline| view! { <NewDeal pipeline added /> })}
                 </Show>
                 {move || {
@@ -261,7 +260,7 @@ fn Board(
     /// The added deal already brought on screen.
     shown: StoredValue<Option<DealId>>,
 ) -> impl IntoView {
-    let sync = SyncCtx::use_ctx();
+    let account = crate::account::AccountCtx::use_ctx();
     let drag = RwSignal::new(None::<Drag>);
     let stages: Vec<(StageId, String)> =
         columns.iter().map(|c| (c.stage, c.name.clone())).collect();
@@ -311,7 +310,7 @@ fn Board(
                             key=|id: &DealId| *id
                             row=move |id| {
                                 let card = deal_card(id);
-                                move || card.get().map(|card| view! { <DealCardView card drag stages added editable=Signal::derive(move || sync.can_edit()) /> })
+                                move || card.get().map(|card| view! { <DealCardView card drag stages added editable=Signal::derive(move || account.can_edit()) /> })
                             }
                             class="cards"
                             testid="stage-cards"

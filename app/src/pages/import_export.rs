@@ -21,7 +21,6 @@ use wasm_bindgen::JsCast;
 use super::Page;
 use crate::local::{self, BrowserIds};
 use crate::state::WorkspaceCtx;
-use crate::sync::SyncCtx;
 
 /// A file read and waiting for the user's go.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,11 +43,11 @@ struct Report {
 #[component]
 pub(crate) fn ImportExport() -> impl IntoView {
     let i18n = use_i18n();
-    let sync = SyncCtx::use_ctx();
+    let account = crate::account::AccountCtx::use_ctx();
     view! {
         <Page key="import-export" title=move || t_string!(i18n, io.title)>
             <Show
-                when=move || sync.can_edit()
+                when=move || account.can_edit()
                 fallback=move || view! { <p class="hint">{t!(i18n, io.view_only)}</p> }
             >
                 <Import />
@@ -554,7 +553,7 @@ fn Export() -> impl IntoView {
 fn BackupAndRestore() -> impl IntoView {
     let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
-    let sync = SyncCtx::use_ctx();
+    let account = crate::account::AccountCtx::use_ctx();
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     let chosen = RwSignal::new(None::<(String, backup::Backup)>);
@@ -643,7 +642,7 @@ fn BackupAndRestore() -> impl IntoView {
             <div class="actions-row">
                 <button type="button" data-testid="backup-download" disabled=move || busy.get() on:click=save>{t!(i18n, io.download)}</button>
             </div>
-            <Show when=move || sync.can_edit()>
+            <Show when=move || account.can_edit()>
                 <label class="file">
                     {t!(i18n, io.restore_from)}
                     <input type="file" accept=".json,application/json" data-testid="restore-file" node_ref=input on:change=pick />

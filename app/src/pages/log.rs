@@ -37,7 +37,7 @@ enum Place {
 pub(crate) fn LogInteraction() -> impl IntoView {
     let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
-    let sync = crate::sync::SyncCtx::use_ctx();
+    let account = crate::account::AccountCtx::use_ctx();
     let params = use_params_map();
     let from_url = params.with_untracked(|p| {
         let segment = p.get("kind").unwrap_or_default();
@@ -115,7 +115,7 @@ pub(crate) fn LogInteraction() -> impl IntoView {
         if ctx.shared().is_none() {
             return;
         }
-        if sync.view_only.get_untracked() {
+        if account.view_only.get_untracked() {
             error.set(Some(t_string!(i18n, log.view_only).into()));
             return;
         }

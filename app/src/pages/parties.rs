@@ -75,7 +75,7 @@ pub(crate) fn Parties() -> impl IntoView {
     if let Some(query) = leptos_router::hooks::use_query_map().with_untracked(|q| q.get("q")) {
         state.query.set(query);
     }
-    let sync = crate::sync::SyncCtx::use_ctx();
+    let account = crate::account::AccountCtx::use_ctx();
     // Every match in order (ids only); the list renders the few in view.
     let found = Memo::new(move |_| {
         let span = Span::start("rapport:search");
@@ -116,7 +116,7 @@ pub(crate) fn Parties() -> impl IntoView {
                 <ListControls state />
                 <SavedViews state />
             </div>
-            <Show when=move || sync.can_edit()>
+            <Show when=move || account.can_edit()>
                 <NewParty />
             </Show>
             <p class="count" data-testid="party-count" aria-live="polite">
@@ -247,7 +247,7 @@ fn ListControls(state: ListState) -> impl IntoView {
 fn SavedViews(state: ListState) -> impl IntoView {
     let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
-    let sync = crate::sync::SyncCtx::use_ctx();
+    let account = crate::account::AccountCtx::use_ctx();
     let views = Memo::new(move |_| {
         ctx.read_of(Changed::SETTINGS, |ws| {
             let mut views: Vec<(String, SavedView)> =
@@ -302,7 +302,7 @@ fn SavedViews(state: ListState) -> impl IntoView {
                             <button type="button" class="chip-main" data-testid="saved-view" on:click=move |_| state.apply(&view)>
                                 {label.clone()}
                             </button>
-                            <Show when=move || sync.can_edit()>
+                            <Show when=move || account.can_edit()>
                                 <button
                                     type="button"
                                     class="chip-remove"
@@ -320,7 +320,7 @@ fn SavedViews(state: ListState) -> impl IntoView {
                     }
                 }
             </For>
-            <Show when=move || sync.can_edit()>
+            <Show when=move || account.can_edit()>
                 <Show
                     when=move || naming.get()
                     fallback=move || view! {

@@ -370,8 +370,8 @@ fn PartyForm(id: PartyId, found: Memo<Option<Loaded>>) -> impl IntoView {
         saving.submit(values);
     };
     let unsynced = move || ctx.read(|ws| ws.is_unsynced(&id.to_string())).unwrap_or(false);
-    let sync = SyncCtx::use_ctx();
-    let read_only = Signal::derive(move || !sync.can_edit());
+    let account = crate::account::AccountCtx::use_ctx();
+    let read_only = Signal::derive(move || !account.can_edit());
     let conflicts =
         move || found.with(|f| f.as_ref().map(|f| f.conflicts.clone())).unwrap_or_default();
     view! {
@@ -437,7 +437,7 @@ fn PartyForm(id: PartyId, found: Memo<Option<Loaded>>) -> impl IntoView {
 fn RecordHeader(id: PartyId, found: Memo<Option<Loaded>>) -> impl IntoView {
     let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
-    let sync = SyncCtx::use_ctx();
+    let account = crate::account::AccountCtx::use_ctx();
     // Everything the header says, derived from the record and the workspace.
     let facts = Memo::new(move |_| {
         let party = found.with(|f| f.as_ref().map(|f| f.party.clone()))?;
@@ -521,7 +521,7 @@ fn RecordHeader(id: PartyId, found: Memo<Option<Loaded>>) -> impl IntoView {
                     {facts.email.clone().map(|email| view! {
                         <a class="action" href=format!("mailto:{email}") data-testid="email-link">{t!(i18n, party.email_action)}</a>
                     })}
-                    <Show when=move || sync.can_edit()>
+                    <Show when=move || account.can_edit()>
                         <a class="action" href=format!("/log/call?party={id}") data-testid="log-call-link">{t!(i18n, party.log_call)}</a>
                         <a class="action" href=format!("/log/visit?party={id}") data-testid="log-visit-link">{t!(i18n, party.log_visit)}</a>
                         <a class="action" href=format!("/log/meeting?party={id}") data-testid="log-meeting-link">{t!(i18n, party.log_meeting)}</a>
@@ -599,7 +599,7 @@ fn cadence_label(
 fn KeepInTouch(id: PartyId) -> impl IntoView {
     let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
-    let sync = SyncCtx::use_ctx();
+    let account = crate::account::AccountCtx::use_ctx();
     let state = Memo::new(move |_| {
         ctx.read(|ws| {
             let row = ws.model.parties.get(&id)?;
@@ -619,7 +619,7 @@ fn KeepInTouch(id: PartyId) -> impl IntoView {
             <select
                 data-testid="keep-in-touch"
                 aria-label=move || t_string!(i18n, party.keep_in_touch_label)
-                disabled=move || !sync.can_edit()
+                disabled=move || !account.can_edit()
                 on:change=choose
             >
                 {CADENCES.iter().map(|days| {
@@ -648,12 +648,12 @@ fn KeepInTouch(id: PartyId) -> impl IntoView {
 fn NextSteps(id: PartyId) -> impl IntoView {
     let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
-    let sync = SyncCtx::use_ctx();
+    let account = crate::account::AccountCtx::use_ctx();
     let steps = Memo::new(move |_| ctx.read(|ws| widgets::next_steps(ws, id)).unwrap_or_default());
     view! {
         <section class="panel" aria-labelledby="next-steps-title" data-testid="next-steps">
             <h2 id="next-steps-title">{t!(i18n, party.next_steps)}</h2>
-            <Show when=move || sync.can_edit()>
+            <Show when=move || account.can_edit()>
                 <widgets::NewTask about=Some(id) />
             </Show>
             {move || {
@@ -885,7 +885,7 @@ struct HistoryLine {
 fn RecordHistory(id: PartyId) -> impl IntoView {
     let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
-    let sync = SyncCtx::use_ctx();
+    let account = crate::account::AccountCtx::use_ctx();
     let open = RwSignal::new(false);
     let lines = RwSignal::new(None::<Result<Vec<HistoryLine>, String>>);
     let panel = NodeRef::<leptos::html::Details>::new();
@@ -977,7 +977,7 @@ fn RecordHistory(id: PartyId) -> impl IntoView {
                 Some(Ok(lines)) => view! {
                     <ul class="rows">
                         {lines.into_iter().map(|line| {
-                            let restore_button = line.restore.clone().filter(|_| sync.can_edit()).map(|(old, before)| {
+                            let restore_button = line.restore.clone().filter(|_| account.can_edit()).map(|(old, before)| {
                                 let field = line.field.clone();
                                 view! {
                                     <button

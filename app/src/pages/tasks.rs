@@ -12,7 +12,6 @@ use rapport_core::read_model::TaskRow;
 
 use super::{EmptyState, Page};
 use crate::state::WorkspaceCtx;
-use crate::sync::SyncCtx;
 use crate::widgets::{NewTask, Segmented, TaskRowById, Windowed, local_day_start};
 
 /// Which tasks the page lists.
@@ -29,7 +28,7 @@ type Section = (&'static str, &'static str, Vec<TaskId>);
 pub(crate) fn Tasks() -> impl IntoView {
     let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
-    let sync = SyncCtx::use_ctx();
+    let account = crate::account::AccountCtx::use_ctx();
     let whose = RwSignal::new(Whose::Mine);
     let me = Memo::new(move |_| ctx.read(|ws| ws.me).flatten());
     // Ids only: a section of thousands renders the few rows on screen, each reading its own task.
@@ -77,7 +76,7 @@ pub(crate) fn Tasks() -> impl IntoView {
     view! {
         <Page key="tasks" title=move || t_string!(i18n, nav.tasks)>
             <crate::reminders::ReminderSwitch />
-            <Show when=move || sync.can_edit()>
+            <Show when=move || account.can_edit()>
                 <NewTask about=None />
             </Show>
             <Show when=move || me.get().is_some()>

@@ -36,7 +36,7 @@ struct Contact {
 #[component]
 pub(crate) fn Today() -> impl IntoView {
     let ctx = WorkspaceCtx::use_ctx();
-    let sync = crate::sync::SyncCtx::use_ctx();
+    let account = crate::account::AccountCtx::use_ctx();
     let i18n = use_i18n();
     let due = Memo::new(move |_| {
         let span = crate::timing::Span::start("rapport:today");
@@ -69,7 +69,7 @@ pub(crate) fn Today() -> impl IntoView {
         move || due.with(|d| d.overdue.is_empty() && d.today.is_empty() && d.contact.is_empty());
     view! {
         <Page key="today" title=move || t_string!(i18n, nav.today)>
-            <Show when=move || sync.can_edit()>
+            <Show when=move || account.can_edit()>
                 <nav class="record-actions" aria-label=move || t_string!(i18n, today.log)>
                     <a class="action" href="/log/visit" data-testid="today-log-visit">{t!(i18n, palette.log_visit)}</a>
                     <a class="action" href="/log/call" data-testid="today-log-call">{t!(i18n, palette.log_call)}</a>
@@ -142,7 +142,7 @@ where
 fn ContactRow(contact: Contact) -> impl IntoView {
     let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
-    let sync = crate::sync::SyncCtx::use_ctx();
+    let account = crate::account::AccountCtx::use_ctx();
     let party = contact.party;
     let name = Memo::new(move |_| {
         ctx.read(|ws| ws.model.parties.get(&party).map(|row| row.name.clone()))
@@ -160,7 +160,7 @@ fn ContactRow(contact: Contact) -> impl IntoView {
                 <span class="row-title">{move || name.get()}</span>
                 <span class="row-detail">{format!("{due} · {last}")}</span>
             </a>
-            <Show when=move || sync.can_edit()>
+            <Show when=move || account.can_edit()>
                 <a class="action" href=format!("/log/call?party={party}") data-testid="contact-log-call">{t!(i18n, party.log_call)}</a>
             </Show>
         </div>

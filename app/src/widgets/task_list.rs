@@ -12,7 +12,6 @@ use rapport_core::read_model::{RepeatRow, TaskRow};
 use crate::i18n::{t, t_string, use_i18n};
 use crate::local::{self, BrowserIds, LocalWorkspace};
 use crate::state::WorkspaceCtx;
-use crate::sync::SyncCtx;
 use crate::widgets::{self, local_day, local_day_start, local_midnight};
 
 /// A task as one row shows it.
@@ -86,7 +85,7 @@ pub(crate) fn TaskList(lines: Vec<TaskLine>) -> impl IntoView {
 fn TaskItem(line: TaskLine) -> impl IntoView {
     let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
-    let sync = SyncCtx::use_ctx();
+    let account = crate::account::AccountCtx::use_ctx();
     let members = move || ctx.read(LocalWorkspace::members).unwrap_or_default();
     let id = line.id;
     let done = line.done;
@@ -148,7 +147,7 @@ fn TaskItem(line: TaskLine) -> impl IntoView {
                     data-testid="task-done"
                     aria-label=t_string!(i18n, tasks.done, title = &line.title).to_string()
                     prop:checked=done
-                    disabled=move || !sync.can_edit()
+                    disabled=move || !account.can_edit()
                     on:change=toggle
                 />
                 <span class="row-title">{line.title.clone()}</span>
@@ -160,7 +159,7 @@ fn TaskItem(line: TaskLine) -> impl IntoView {
                     " · "<a href=format!("/parties/{party}") data-testid="task-party">{name}</a>
                 }).collect_view()}
             </span>
-            <Show when=move || !done && sync.can_edit()>
+            <Show when=move || !done && account.can_edit()>
                 <span class="task-actions">
                     <button type="button" data-testid="task-snooze-tomorrow" on:click=move |_| snooze(1)>{t!(i18n, tasks.tomorrow)}</button>
                     <button type="button" data-testid="task-snooze-week" on:click=move |_| snooze(7)>{t!(i18n, tasks.next_week)}</button>

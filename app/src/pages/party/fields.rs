@@ -8,13 +8,12 @@ use rapport_core::ids::PartyId;
 use rapport_core::model::{CustomFieldDef, CustomValueError, FieldKind};
 
 use crate::state::WorkspaceCtx;
-use crate::sync::SyncCtx;
 
 #[component]
 pub(super) fn CustomFieldValues(id: PartyId, found: Memo<Option<super::Loaded>>) -> impl IntoView {
     let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
-    let sync = SyncCtx::use_ctx();
+    let account = crate::account::AccountCtx::use_ctx();
     let error = RwSignal::new(None::<String>);
     let fields = Memo::new(move |_| {
         ctx.read(|ws| {
@@ -68,7 +67,7 @@ pub(super) fn CustomFieldValues(id: PartyId, found: Memo<Option<super::Loaded>>)
                                 save(field_id.clone(), field.clone(), text);
                             }
                         };
-                        let read_only = move || !sync.can_edit();
+                        let read_only = move || !account.can_edit();
                         let input = match field.kind {
                             FieldKind::Choice => view! {
                                 <select data-testid="custom-value" data-label=label.clone() disabled=read_only on:change=on_change>

@@ -12,7 +12,6 @@ use rapport_core::read_model::{PartyKindRow, RoleRow};
 
 use crate::local::{self, BrowserIds};
 use crate::state::WorkspaceCtx;
-use crate::sync::SyncCtx;
 use crate::widgets::{PartyPicker, role_label};
 
 /// Saves `change` to party `id` and refreshes the screens, or says why not.
@@ -33,7 +32,7 @@ pub(super) fn Profile(
 ) -> impl IntoView {
     let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
-    let sync = SyncCtx::use_ctx();
+    let account = crate::account::AccountCtx::use_ctx();
     let row = Memo::new(move |_| ctx.read(|ws| ws.model.parties.get(&id).cloned()).flatten());
     let is_org =
         move || row.with(|r| r.as_ref().is_some_and(|r| r.kind == PartyKindRow::Organisation));
@@ -45,7 +44,7 @@ pub(super) fn Profile(
                     type="radio"
                     name="party-kind"
                     data-testid=testid
-                    disabled=move || !sync.can_edit()
+                    disabled=move || !account.can_edit()
                     prop:checked=move || is_org() == organisation
                     on:change=move |_| save(ctx, id, move |party| party.kind = kind)
                 />
@@ -63,7 +62,7 @@ pub(super) fn Profile(
                 data-testid="party-role"
                 data-role=role.key()
                 aria-pressed=move || has().to_string()
-                disabled=move || !sync.can_edit()
+                disabled=move || !account.can_edit()
                 on:click=move |_| {
                     let present = !has();
                     save(ctx, id, move |party| party.set_role(role, present));
@@ -86,7 +85,7 @@ pub(super) fn Profile(
             <Show when=is_org fallback=move || view! { <WorksAt id titles /> }>
                 <PeopleHere id />
             </Show>
-            <Show when=move || sync.can_edit() && row.with(|r| r.as_ref().is_some_and(|r| r.merged_into.is_none()))>
+            <Show when=move || account.can_edit() && row.with(|r| r.as_ref().is_some_and(|r| r.merged_into.is_none()))>
                 <MergeDuplicate id />
             </Show>
         </section>
@@ -164,7 +163,7 @@ fn WorksAt(
 ) -> impl IntoView {
     let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
-    let sync = SyncCtx::use_ctx();
+    let account = crate::account::AccountCtx::use_ctx();
     let organisations = Memo::new(move |_| {
         ctx.read(|ws| {
             let row = ws.model.parties.get(&id)?;
@@ -224,11 +223,11 @@ fn WorksAt(
                             data-testid="job-title"
                             placeholder=move || t_string!(i18n, profile.job_title)
                             aria-label=t_string!(i18n, profile.job_title_at, name = &entry.1).to_string()
-                            readonly=move || !sync.can_edit()
+                            readonly=move || !account.can_edit()
                             prop:value=move || titles.with(|t| t.get(&entry.0).cloned().unwrap_or_default())
                             on:change=move |e| retitle(entry.0, event_target_value(&e))
                         />
-                        <Show when=move || sync.can_edit()>
+                        <Show when=move || account.can_edit()>
                             <button
                                 type="button"
                                 class="subtle"
@@ -242,7 +241,7 @@ fn WorksAt(
                     </li>
                 </For>
             </ul>
-            <Show when=move || sync.can_edit()>
+            <Show when=move || account.can_edit()>
                 <PartyPicker chosen testid="works-at" label=move || t_string!(i18n, profile.add_org) organisations=true />
             </Show>
         </div>

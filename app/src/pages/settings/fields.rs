@@ -11,7 +11,6 @@ use rapport_core::model::{CustomFieldDef, FieldKind, RecordKind};
 
 use crate::local::{self, BrowserIds};
 use crate::state::WorkspaceCtx;
-use crate::sync::SyncCtx;
 
 pub(crate) fn kind_label(kind: FieldKind) -> &'static str {
     let i18n = use_i18n();
@@ -28,7 +27,7 @@ pub(crate) fn kind_label(kind: FieldKind) -> &'static str {
 pub(super) fn CustomFields() -> impl IntoView {
     let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
-    let sync = SyncCtx::use_ctx();
+    let account = crate::account::AccountCtx::use_ctx();
     let error = RwSignal::new(None::<String>);
     let fields = Memo::new(move |_| {
         ctx.read(|ws| {
@@ -103,7 +102,7 @@ pub(super) fn CustomFields() -> impl IntoView {
                             {field.2}
                             {(!field.3.is_empty()).then(|| format!(": {}", field.3))}
                         </span>
-                        <Show when=move || sync.can_edit()>
+                        <Show when=move || account.can_edit()>
                             <button type="button" class="subtle" data-testid="remove-field" on:click={
                                 let id = field.0.clone();
                                 move |_| remove(id.clone())
@@ -112,7 +111,7 @@ pub(super) fn CustomFields() -> impl IntoView {
                     </li>
                 </For>
             </ul>
-            <Show when=move || sync.can_edit()>
+            <Show when=move || account.can_edit()>
                 <form class="new-field" on:submit=add>
                     <input type="text" placeholder=move || t_string!(i18n, custom.name) aria-label=move || t_string!(i18n, custom.name_label)
                         data-testid="new-field-label" prop:value=move || label.get()

@@ -13,7 +13,6 @@ use rapport_core::read_model::DealStatusRow;
 
 use crate::local::{self, BrowserIds};
 use crate::state::WorkspaceCtx;
-use crate::sync::SyncCtx;
 
 fn kind_label(kind: PipelineKind) -> &'static str {
     let i18n = use_i18n();
@@ -56,7 +55,7 @@ fn edit(
 pub(super) fn Pipelines() -> impl IntoView {
     let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
-    let sync = SyncCtx::use_ctx();
+    let account = crate::account::AccountCtx::use_ctx();
     let error = RwSignal::new(None::<String>);
     let pipelines = Memo::new(move |_| {
         ctx.read(|ws| {
@@ -78,7 +77,7 @@ pub(super) fn Pipelines() -> impl IntoView {
             <For each=move || pipelines.get() key=|entry| entry.clone() let:entry>
                 <PipelineEditor id=entry.0 pipeline=entry.1 error />
             </For>
-            <Show when=move || sync.can_edit()>
+            <Show when=move || account.can_edit()>
                 <NewPipeline error />
             </Show>
             {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="pipeline-error">{e}</p> })}
@@ -94,8 +93,8 @@ fn PipelineEditor(
 ) -> impl IntoView {
     let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
-    let sync = SyncCtx::use_ctx();
-    let read_only = move || !sync.can_edit();
+    let account = crate::account::AccountCtx::use_ctx();
+    let read_only = move || !account.can_edit();
     let open_deals = move |stage: StageId| {
         ctx.read(|ws| {
             ws.model
