@@ -61,7 +61,6 @@ pub(super) fn CustomFields() -> impl IntoView {
             error.set(Some(t_string!(i18n, custom.choices_needed).into()));
             return;
         }
-        let Some(shared) = ctx.shared() else { return };
         let id = FieldId::generate(&mut BrowserIds).to_string();
         let field = CustomFieldDef {
             label: text,
@@ -70,6 +69,8 @@ pub(super) fn CustomFields() -> impl IntoView {
             choices: if kind == FieldKind::Choice { options } else { Vec::new() },
         };
         spawn_local(async move {
+            // Submitted while the workspace still opens: saved once it is, not dropped.
+            let Some(shared) = ctx.shared_once_open().await else { return };
             let result = local::update_settings(&shared, move |settings| {
                 settings.custom_fields.insert(id, field);
             })

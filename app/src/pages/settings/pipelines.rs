@@ -222,7 +222,6 @@ fn NewPipeline(error: RwSignal<Option<String>>) -> impl IntoView {
             error.set(Some(t_string!(i18n, pipelines.name_needed).into()));
             return;
         }
-        let Some(shared) = ctx.shared() else { return };
         let id = PipelineId::generate(&mut BrowserIds);
         let stages: Vec<StageId> = (0..4).map(|_| StageId::generate(&mut BrowserIds)).collect();
         // Stage names in the screens' language; the pipeline's own name as typed.
@@ -230,6 +229,8 @@ fn NewPipeline(error: RwSignal<Option<String>>) -> impl IntoView {
             .named_by(crate::locale::default_name);
         pipeline.name = text.trim().to_owned();
         spawn_local(async move {
+            // Submitted while the workspace still opens: saved once it is, not dropped.
+            let Some(shared) = ctx.shared_once_open().await else { return };
             let result = local::update_settings(&shared, move |settings| {
                 settings.pipelines.insert(id.to_string(), pipeline);
             })
