@@ -113,7 +113,6 @@ pub(crate) fn date_input_value(at: Timestamp) -> String {
     format!("{:04}-{:02}-{:02}", date.get_full_year(), date.get_month() + 1, date.get_date())
 }
 
-/// Midnight of the local day `days` after today (0 = today).
 /// The calendar day `at` falls on in the device's time zone.
 pub(crate) fn local_day(at: Timestamp) -> time::Date {
     let date = js_sys::Date::new(&JsValue::from_f64(at.0 as f64));
@@ -132,6 +131,7 @@ pub(crate) fn local_midnight(day: time::Date) -> Timestamp {
     Timestamp(date.get_time() as i64)
 }
 
+/// Midnight of the local day `days` after today (0 = today).
 pub(crate) fn local_day_start(days: i32) -> Timestamp {
     let date = js_sys::Date::new_0();
     date.set_hours(0);

@@ -129,8 +129,7 @@ fn TaskItem(line: TaskLine) -> impl IntoView {
             text
         };
         // The day as a machine reads it, beside the words.
-        let day = local_day(due);
-        (format!("{:04}-{:02}-{:02}", day.year(), u8::from(day.month()), day.day()), text)
+        (widgets::date_input_value(due), text)
     });
     let repeats = line.repeats.map(|repeats| match repeats {
         RepeatRow::Days(1) => t_string!(i18n, tasks.every_day),
