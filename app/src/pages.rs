@@ -34,8 +34,11 @@ fn Page(
     title: TextProp,
     children: Children,
 ) -> impl IntoView {
+    let ctx = crate::state::WorkspaceCtx::use_ctx();
+    // Busy while the workspace opens: what the page lists is not known yet.
+    let busy = move || ctx.status.with(|s| matches!(s, crate::state::Status::Opening)).to_string();
     view! {
-        <section class="page" data-testid=format!("page-{key}") aria-labelledby="page-title">
+        <section class="page" data-testid=format!("page-{key}") aria-labelledby="page-title" aria-busy=busy>
             <header class="page-header">
                 <h1 id="page-title" data-testid="page-title">{move || title.get()}</h1>
             </header>
@@ -44,14 +47,26 @@ fn Page(
     }
 }
 
-/// What a page shows while it has nothing to list yet.
+/// What a page shows while it has nothing to list yet — once the workspace is open: while it opens,
+/// "nothing here" would be untrue (and an offer such as "Set up a pipeline" would flash and vanish).
 #[component]
-fn EmptyState(#[prop(into)] title: TextProp, #[prop(into)] hint: TextProp) -> impl IntoView {
+fn EmptyState(
+    #[prop(into)] title: TextProp,
+    #[prop(into)] hint: TextProp,
+    /// What the user can do about it (shown with the text).
+    #[prop(optional)]
+    children: Option<ChildrenFn>,
+) -> impl IntoView {
+    let ctx = crate::state::WorkspaceCtx::use_ctx();
+    let opened = move || ctx.status.with(|s| !matches!(s, crate::state::Status::Opening));
     view! {
-        <div class="empty-state" data-testid="empty-state">
-            <h2>{move || title.get()}</h2>
-            <p>{move || hint.get()}</p>
-        </div>
+        <Show when=opened>
+            <div class="empty-state" data-testid="empty-state">
+                <h2>{let title = title.clone(); move || title.get()}</h2>
+                <p>{let hint = hint.clone(); move || hint.get()}</p>
+            </div>
+            {children.clone().map(|children| children())}
+        </Show>
     }
 }
 

@@ -21,10 +21,17 @@ pub const DESTINATIONS: [(&str, &str, &str); 5] = [
 ];
 
 impl AppShell {
-    /// Opens `path` and waits until the app has rendered its shell (the wasm module has started).
+    /// Opens `path` and waits until the app has rendered its shell (the wasm module has started) and the
+    /// page is no longer busy opening the workspace — as a person waits for the page to fill.
     pub async fn open(browser: &Browser, path: &str) -> E2eResult<AppShell> {
         browser.open(path).await?;
         browser.by_testid("app-shell").await?;
+        browser
+            .wait_for_script(
+                "the workspace to open",
+                "return document.querySelector('section.page[aria-busy=true]') === null;",
+            )
+            .await?;
         Ok(AppShell { browser: browser.clone() })
     }
 

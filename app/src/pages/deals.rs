@@ -176,12 +176,13 @@ pub(crate) fn Deals() -> impl IntoView {
             <Show
                 when=move || pipeline.get().is_some()
                 fallback=move || view! {
-                    <EmptyState title=move || t_string!(i18n, deals.no_pipeline) hint=move || t_string!(i18n, deals.no_pipeline_hint) />
-                    <Show when=move || account.can_edit()>
-                        <button type="button" class="primary" data-testid="set-up-pipeline" on:click=set_up>
-                            {t!(i18n, deals.set_up)}
-                        </button>
-                    </Show>
+                    <EmptyState title=move || t_string!(i18n, deals.no_pipeline) hint=move || t_string!(i18n, deals.no_pipeline_hint)>
+                        <Show when=move || account.can_edit()>
+                            <button type="button" class="primary" data-testid="set-up-pipeline" on:click=set_up>
+                                {t!(i18n, deals.set_up)}
+                            </button>
+                        </Show>
+                    </EmptyState>
                 }
             >
                 <div class="toolbar">
