@@ -16,6 +16,7 @@ use rapport_core::read_model::Changed;
 use wasm_bindgen::JsCast;
 
 use crate::local::{self, LocalError, LocalWorkspace, Shared};
+use rapport_core::replica::Replica;
 
 /// The IndexedDB database holding this device's workspace.
 pub const DATABASE: &str = "rapport";
@@ -109,14 +110,14 @@ impl WorkspaceCtx {
 
     /// Reads the workspace, subscribing the caller to every change (the edits waiting for the relay
     /// included). `None` until it is open.
-    pub fn read<T>(&self, read: impl FnOnce(&LocalWorkspace) -> T) -> Option<T> {
+    pub fn read<T>(&self, read: impl FnOnce(&Replica) -> T) -> Option<T> {
         self.revisions[6].track();
         self.read_of(Changed::ALL, read)
     }
 
     /// Reads the workspace, subscribing the caller to changes of the rows of `kinds` only (and to its
     /// opening). `None` until it is open.
-    pub fn read_of<T>(&self, kinds: Changed, read: impl FnOnce(&LocalWorkspace) -> T) -> Option<T> {
+    pub fn read_of<T>(&self, kinds: Changed, read: impl FnOnce(&Replica) -> T) -> Option<T> {
         for (kind, revision) in Changed::KINDS.iter().zip(&self.revisions) {
             if kinds.touches(*kind) {
                 revision.track();

@@ -9,14 +9,13 @@
 //! A chunk that cannot be read (not bytes, or bytes Automerge rejects) is reported by key; the document
 //! opens from the remaining chunks and the bad chunk is left where it is, never overwritten.
 
-use automerge::AutoCommit;
 use indexed_db_futures::KeyRange;
 use indexed_db_futures::database::Database;
 use indexed_db_futures::prelude::*;
 use indexed_db_futures::transaction::TransactionMode;
 use rapport_core::chunks::{ChunkKey, ChunkKind, document_range};
-use rapport_core::document;
 use rapport_core::layout::DocumentId;
+pub use rapport_core::replica::Loaded;
 use wasm_bindgen::{JsCast, JsValue};
 
 const STORE: &str = "chunks";
@@ -80,20 +79,6 @@ impl From<indexed_db_futures::error::OpenDbError> for StorageError {
     fn from(error: indexed_db_futures::error::OpenDbError) -> Self {
         StorageError::Browser(format!("{error:?}"))
     }
-}
-
-/// A document as loaded from the device.
-#[derive(Debug)]
-pub struct Loaded {
-    /// `None` when nothing readable is stored.
-    pub document: Option<AutoCommit>,
-    /// Keys of chunks that could not be read; they are left in place.
-    pub corrupt: Vec<String>,
-    /// The keys that were read, for a later compaction to replace.
-    pub chunk_keys: Vec<String>,
-    pub snapshot_bytes: usize,
-    pub incremental_count: usize,
-    pub incremental_bytes: usize,
 }
 
 /// The device's chunk store: one open connection, shared.
@@ -205,7 +190,7 @@ impl ChunkStore {
         Ok(())
     }
 
-    /// Loads every chunk of `document`.
+    /// Loads every chunk of `document` and puts the document together (`Loaded::assemble`).
     pub async fn load(&self, document: DocumentId) -> Result<Loaded, StorageError> {
         let (low, high) = document_range(document);
         let tx = self.db.transaction(STORE).build()?;
@@ -222,58 +207,15 @@ impl ChunkStore {
             .await?;
         let keys: Vec<String> = keys.collect::<Result<_, _>>()?;
         let values: Vec<JsValue> = values.collect::<Result<_, _>>()?;
-
-        let mut loaded = Loaded {
-            document: None,
-            corrupt: Vec::new(),
-            chunk_keys: Vec::new(),
-            snapshot_bytes: 0,
-            incremental_count: 0,
-            incremental_bytes: 0,
-        };
-        let mut chunks: Vec<(String, Vec<u8>)> = Vec::with_capacity(keys.len());
-        for (key, value) in keys.into_iter().zip(values) {
-            match (ChunkKey::parse(&key), value.dyn_into::<js_sys::Uint8Array>()) {
-                (Some(parsed), Ok(array)) => {
-                    let bytes = array.to_vec();
-                    match parsed.kind {
-                        ChunkKind::Snapshot => loaded.snapshot_bytes += bytes.len(),
-                        ChunkKind::Incremental => {
-                            loaded.incremental_count += 1;
-                            loaded.incremental_bytes += bytes.len();
-                        }
-                    }
-                    chunks.push((key, bytes));
-                }
-                _ => loaded.corrupt.push(key),
-            }
-        }
-        if chunks.is_empty() {
-            return Ok(loaded);
-        }
-        let all: Vec<u8> = chunks.iter().flat_map(|(_, bytes)| bytes.iter().copied()).collect();
-        match document::load_document(&all) {
-            Ok(doc) => {
-                loaded.chunk_keys = chunks.into_iter().map(|(key, _)| key).collect();
-                loaded.document = Some(doc);
-            }
-            // Something in there is damaged: feed the chunks one by one (Automerge queues changes
-            // whose dependencies come later) and keep everything that applies.
-            Err(_) => {
-                let mut doc = document::new_document();
-                for (key, bytes) in chunks {
-                    let applied = document::check_chunk(&bytes).is_ok()
-                        && doc.load_incremental(&bytes).is_ok();
-                    if applied {
-                        loaded.chunk_keys.push(key);
-                    } else {
-                        loaded.corrupt.push(key);
-                    }
-                }
-                loaded.document = Some(doc);
-            }
-        }
-        Ok(loaded)
+        let stored = keys
+            .into_iter()
+            .zip(values)
+            .map(|(key, value)| {
+                let bytes = value.dyn_into::<js_sys::Uint8Array>().ok().map(|array| array.to_vec());
+                (key, bytes)
+            })
+            .collect();
+        Ok(Loaded::assemble(stored))
     }
 
     /// Replaces every chunk of `document` by `snapshot`, atomically. Only for a document whose chunks all

@@ -51,3 +51,13 @@ fn start_mark(name: &str) -> String {
 fn performance() -> Option<web_sys::Performance> {
     web_sys::window()?.performance()
 }
+
+/// Starts (`started`) or ends the measure `name`, for code that reports its phases as they happen
+/// (the replica's edits) instead of holding a [`Span`].
+pub fn phase(name: &'static str, started: bool) {
+    if started {
+        let _ = Span::start(name);
+    } else {
+        Span { name }.end();
+    }
+}

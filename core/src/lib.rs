@@ -11,6 +11,7 @@
 //! - [`chunks`]: how documents are stored as chunks on a device, and when to compact.
 //! - [`search`]: case- and diacritic-insensitive prefix search over parties.
 //! - [`read_model`]: flat rows derived from documents, refreshed from Automerge patches.
+//! - [`replica`]: the workspace on a device, sans IO — what each edit, merge and compaction stores.
 //! - [`queries`]: lists, timeline, due tasks and reminders, pipeline forecast.
 //! - [`history`]: who changed which field when; the workspace as of a past time.
 //! - [`backup`]: the whole workspace as one JSON file, and reading it back.
@@ -38,6 +39,7 @@ pub mod presence;
 pub mod protocol;
 pub mod queries;
 pub mod read_model;
+pub mod replica;
 pub mod search;
 pub mod sync_client;
 pub mod workspace;

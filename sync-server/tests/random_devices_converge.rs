@@ -3,28 +3,70 @@
 //! is killed (SIGKILL) and restarted. At the end every device reconnects and syncs: all hold identical
 //! heads for every document, and every edit any device made is present on all of them.
 //!
-//! The devices drive `core::sync_client::SyncClient`, the code the browser engine uses. Seeds are fixed
-//! so a failure replays; `RAPPORT_CONVERGENCE_SEED` runs one given seed.
+//! The devices are the code the browser runs: each a `core::replica` (documents stored as chunks with
+//! their rows, the ledger of unconfirmed edits) over an in-memory store, speaking through
+//! `core::sync_client::SyncClient`. At the end every device also shows the same people, and its ledger
+//! is empty. Seeds are fixed so a failure replays; `RAPPORT_CONVERGENCE_SEED` runs one given seed.
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use automerge::transaction::Transactable;
-use automerge::{AutoCommit, ROOT, ReadDoc};
 use common::socket::*;
 use futures_util::{SinkExt, StreamExt};
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
-use rapport_core::layout::DocumentId;
+use rapport_core::document::{self, Record};
+use rapport_core::ids::{PartyId, Timestamp, WorkspaceId};
+use rapport_core::layout::DocKey;
+use rapport_core::model::{Party, WorkspaceSettings};
+use rapport_core::replica::memory::{self, MemoryError};
 use rapport_core::sync_client::{Event, SyncClient};
 use tokio_tungstenite::tungstenite::Message as Frame;
 
 const DEVICES: usize = 4;
-const DOCUMENTS: [DocumentId; 3] =
-    [DocumentId([21; 16]), DocumentId([22; 16]), DocumentId([23; 16])];
+/// The documents the devices edit: party shards 0, 1 and 2.
+const DOCUMENTS: usize = 3;
 const STEPS: usize = 300;
+
+fn workspace() -> WorkspaceId {
+    WS.parse().expect("a workspace id")
+}
+
+/// A party every device renames in document `d` (the field they contest).
+fn contested(d: usize) -> PartyId {
+    let mut bytes = [0xee; 16];
+    bytes[14] = 0;
+    bytes[15] = d as u8;
+    PartyId::from_bytes(bytes)
+}
+
+/// The party device `device` adds at `step`, in document `d`.
+fn added(device: usize, step: usize, d: usize) -> PartyId {
+    let mut bytes = [0u8; 16];
+    bytes[0] = device as u8;
+    bytes[1..9].copy_from_slice(&(step as u64).to_be_bytes());
+    bytes[15] = d as u8;
+    PartyId::from_bytes(bytes)
+}
+
+fn document_key(d: usize) -> DocKey {
+    Party::doc_key(&contested(d))
+}
+
+/// Writes `party` as `id`, as the app's `create` does.
+fn put_party(device: &mut Device, id: PartyId, name: String, at: i64) {
+    let party = Party { name, created_at: Timestamp(at), ..Party::default() };
+    let key = id.to_string();
+    let records = [key.clone()];
+    device
+        .local
+        .edit(Party::doc_key(&id), &records, Timestamp(at), |doc| {
+            document::put(doc, &key, &party)
+                .map_err(|e| MemoryError::from(rapport_core::replica::ReplicaError::from(e)))
+        })
+        .expect("stored");
+}
 
 #[tokio::test]
 async fn devices_converge_through_random_edits_disconnects_and_relay_restarts() {
@@ -41,7 +83,7 @@ struct Device {
     name: String,
     cookie: String,
     client: SyncClient,
-    docs: BTreeMap<DocumentId, AutoCommit>,
+    local: memory::Device,
     socket: Option<Socket>,
 }
 
@@ -79,18 +121,21 @@ async fn run(seed: u64) {
         data: folder.path().to_path_buf(),
     };
     let (owner, member, _viewer) = workspace_with_member(&relay.address).await;
+    // Every device starts from the same new workspace (as devices restored from one backup would).
+    let settings = WorkspaceSettings { name: "Acme".into(), ..WorkspaceSettings::default() };
+    let first = memory::Device::create(workspace(), &settings).expect("created");
     let mut devices: Vec<Device> = (0..DEVICES)
         .map(|i| Device {
             name: format!("device-{i}"),
             cookie: if i % 2 == 0 { owner.clone() } else { member.clone() },
             client: SyncClient::new(format!("device-{i}"), format!("session-{seed}-{i}")),
-            docs: DOCUMENTS.iter().map(|id| (*id, AutoCommit::new())).collect(),
+            local: memory::Device::open(workspace(), first.store.clone()).expect("opened"),
             socket: None,
         })
         .collect();
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    // Every edit made anywhere: (document, key, value).
-    let mut made: Vec<(DocumentId, String, i64)> = Vec::new();
+    // Every party added anywhere, with its name.
+    let mut made: Vec<(PartyId, String)> = Vec::new();
     let mut restarts = 0;
 
     for step in 0..STEPS {
@@ -98,13 +143,12 @@ async fn run(seed: u64) {
         match rng.random_range(0..100) {
             // Edit: a field of one's own and the field everyone writes.
             0..50 => {
-                let id = DOCUMENTS[rng.random_range(0..DOCUMENTS.len())];
-                let key = format!("{}-{step}", devices[device].name);
-                let doc = devices[device].docs.get_mut(&id).unwrap();
-                doc.put(ROOT, &key, step as i64).unwrap();
-                doc.put(ROOT, "contested", step as i64).unwrap();
-                doc.commit();
-                made.push((id, key, step as i64));
+                let d = rng.random_range(0..DOCUMENTS);
+                let name = format!("{}-{step}", devices[device].name);
+                let at = 1_780_000_000_000 + step as i64;
+                put_party(&mut devices[device], added(device, step, d), name.clone(), at);
+                put_party(&mut devices[device], contested(d), name.clone(), at);
+                made.push((added(device, step, d), name));
                 push_all(&mut devices[device]).await;
             }
             50..80 => pump(&mut devices[device], Duration::from_millis(10)).await,
@@ -125,8 +169,10 @@ async fn run(seed: u64) {
                 connect(device, &relay.address).await;
             }
             for id in device.client.retry_unavailable() {
-                let doc = device.docs.get_mut(&id).unwrap();
-                if let Some(frame) = device.client.message_for(id, doc) {
+                let key =
+                    (0..DOCUMENTS).map(document_key).find(|k| k.document_id(workspace()) == id);
+                if let Some(frame) = key.and_then(|key| device.local.offer(&mut device.client, key))
+                {
                     send(device, frame).await;
                 }
             }
@@ -141,22 +187,33 @@ async fn run(seed: u64) {
             made.len()
         );
     }
-    for device in &devices {
-        for (id, key, value) in &made {
-            let found = device.docs[id].get(ROOT, key.as_str()).unwrap().map(|(v, _)| v.as_i64());
-            assert_eq!(found, Some(Some(*value)), "seed {seed}: {} lacks {key}", device.name);
+    for device in &mut devices {
+        for (id, name) in &made {
+            let shown = device.local.replica.model.parties.get(id).map(|row| row.name.clone());
+            assert_eq!(shown.as_ref(), Some(name), "seed {seed}: {} lacks {name}", device.name);
         }
+        for d in 0..DOCUMENTS {
+            device.local.settle(&device.client, document_key(d)).expect("ledger kept");
+        }
+        assert_eq!(device.local.replica.unsynced_edits(), 0, "seed {seed}: {}", device.name);
+        // What it shows is what it stored: opened again, the device shows the same people.
+        let reopened = memory::Device::open(workspace(), device.local.store.clone()).unwrap();
+        assert_eq!(reopened.replica.model.parties, device.local.replica.model.parties);
     }
+    let first = &devices[0].local.replica.model.parties;
+    assert!(devices.iter().all(|d| &d.local.replica.model.parties == first), "seed {seed}");
     assert!(made.len() > 100, "seed {seed}: the run made edits ({})", made.len());
 }
 
 /// All devices hold the same heads for every document, and the relay has told each of them so.
 fn converged(devices: &mut [Device]) -> bool {
-    DOCUMENTS.iter().all(|id| {
+    (0..DOCUMENTS).map(document_key).all(|key| {
+        let id = key.document_id(workspace());
         let mut heads: Vec<_> = devices
             .iter_mut()
             .map(|device| {
-                let mut h = device.docs.get_mut(id).unwrap().get_heads();
+                device.local.ensure_loaded(key);
+                let mut h = device.local.replica.document(key).unwrap().get_heads();
                 h.sort();
                 h
             })
@@ -164,8 +221,8 @@ fn converged(devices: &mut [Device]) -> bool {
         heads.dedup();
         heads.len() == 1
             && devices.iter_mut().all(|device| {
-                let doc = device.docs.get_mut(id).unwrap();
-                device.client.relay_has(*id, doc)
+                let doc = device.local.replica.document(key).unwrap();
+                device.client.relay_has(id, doc)
             })
     })
 }
@@ -205,10 +262,8 @@ async fn push_all(device: &mut Device) {
     if !device.client.is_connected() {
         return;
     }
-    let frames: Vec<Vec<u8>> = device
-        .docs
-        .iter_mut()
-        .filter_map(|(id, doc)| device.client.message_for(*id, doc))
+    let frames: Vec<Vec<u8>> = (0..DOCUMENTS)
+        .filter_map(|d| device.local.offer(&mut device.client, document_key(d)))
         .collect();
     for frame in frames {
         send(device, frame).await;
@@ -238,9 +293,13 @@ async fn pump(device: &mut Device, quiet: Duration) {
         match device.client.receive(&frame).expect("the relay sends valid frames") {
             Event::Connected => push_all(device).await,
             Event::Sync { document, message } => {
-                let doc = device.docs.get_mut(&document).expect("one of our documents");
-                device.client.apply(document, doc, message).unwrap();
-                if let Some(reply) = device.client.message_for(document, doc) {
+                let key = (0..DOCUMENTS)
+                    .map(document_key)
+                    .find(|k| k.document_id(workspace()) == document)
+                    .expect("one of our documents");
+                let reply =
+                    device.local.take_sync(&mut device.client, key, message).expect("stored");
+                if let Some(reply) = reply {
                     send(device, reply).await;
                 }
             }

@@ -12,9 +12,10 @@ use rapport_core::model::{Deal, DealStatus, Destination, Money};
 
 use super::Page;
 use crate::edits::move_deal;
-use crate::local::{self, LocalWorkspace};
+use crate::local;
 use crate::state::WorkspaceCtx;
 use crate::widgets;
+use rapport_core::replica::Replica;
 
 #[component]
 pub(crate) fn DealPage() -> impl IntoView {
@@ -194,7 +195,7 @@ fn DealStanding(id: DealId, deal: Memo<Option<Deal>>) -> impl IntoView {
         })
         .unwrap_or_default()
     };
-    let members = move || ctx.read(LocalWorkspace::members).unwrap_or_default();
+    let members = move || ctx.read(Replica::members).unwrap_or_default();
     let owner = move || deal.with(|d| d.as_ref().and_then(|d| d.owner));
     // Whose deal it is: the forecast by owner counts it for them.
     let reassign = move |e: leptos::ev::Event| {

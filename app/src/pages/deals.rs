@@ -19,9 +19,10 @@ use wasm_bindgen::JsCast;
 
 use super::{EmptyState, Page};
 use crate::edits::move_deal;
-use crate::local::{self, BrowserIds, LocalWorkspace};
+use crate::local::{self, BrowserIds};
 use crate::state::WorkspaceCtx;
 use crate::widgets::{self, PartyPicker, Segmented, Windowed};
+use rapport_core::replica::Replica;
 
 /// A deal as a card or list row shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -39,7 +40,7 @@ struct DealCard {
 }
 
 impl DealCard {
-    fn of(row: &DealRow, ws: &LocalWorkspace, now: rapport_core::ids::Timestamp) -> DealCard {
+    fn of(row: &DealRow, ws: &Replica, now: rapport_core::ids::Timestamp) -> DealCard {
         DealCard {
             id: row.id,
             title: row.title.clone(),
@@ -226,7 +227,7 @@ pub(crate) fn Deals() -> impl IntoView {
 }
 
 /// The open deals of `pipeline` by stage, with each stage's total.
-fn board(ws: &LocalWorkspace, pipeline: PipelineId) -> Vec<Column> {
+fn board(ws: &Replica, pipeline: PipelineId) -> Vec<Column> {
     let Some(definition) = ws.settings.pipelines.get(&pipeline.to_string()) else {
         return Vec::new();
     };

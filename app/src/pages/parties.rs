@@ -450,7 +450,7 @@ fn PartyLine(id: PartyId) -> impl IntoView {
                     .last_contact
                     .get(&id)
                     .map(|at| crate::widgets::local_date(*at)),
-                unsynced: !ws.unsynced.is_empty() && ws.is_unsynced(&id.to_string()),
+                unsynced: ws.unsynced_edits() > 0 && ws.is_unsynced(&id.to_string()),
             })
         })
         .flatten()

@@ -1013,7 +1013,7 @@ struct Names {
 }
 
 impl Names {
-    fn of(ws: &local::LocalWorkspace) -> Names {
+    fn of(ws: &rapport_core::replica::Replica) -> Names {
         Names {
             members: ws.settings.members.clone(),
             parties: ws.model.parties.iter().map(|(id, row)| (*id, row.name.clone())).collect(),

@@ -10,9 +10,10 @@ use rapport_core::read_model::Changed;
 use rapport_core::read_model::{RepeatRow, TaskRow};
 
 use crate::i18n::{t, t_string, use_i18n};
-use crate::local::{self, BrowserIds, LocalWorkspace};
+use crate::local::{self, BrowserIds};
 use crate::state::WorkspaceCtx;
 use crate::widgets::{self, local_day, local_day_start, local_midnight};
+use rapport_core::replica::Replica;
 
 /// A task as one row shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -28,7 +29,7 @@ pub(crate) struct TaskLine {
 }
 
 impl TaskLine {
-    fn of(row: &TaskRow, ws: &local::LocalWorkspace, today: Timestamp) -> TaskLine {
+    fn of(row: &TaskRow, ws: &Replica, today: Timestamp) -> TaskLine {
         let due = row.effective_due();
         TaskLine {
             id: row.id,
@@ -48,7 +49,7 @@ impl TaskLine {
 }
 
 /// The open tasks about `party`, soonest first: its next steps.
-pub(crate) fn next_steps(ws: &local::LocalWorkspace, party: PartyId) -> Vec<TaskLine> {
+pub(crate) fn next_steps(ws: &Replica, party: PartyId) -> Vec<TaskLine> {
     let today = local_day_start(0);
     queries::next_steps(&ws.model, party)
         .into_iter()
@@ -86,7 +87,7 @@ fn TaskItem(line: TaskLine) -> impl IntoView {
     let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
     let account = crate::account::AccountCtx::use_ctx();
-    let members = move || ctx.read(LocalWorkspace::members).unwrap_or_default();
+    let members = move || ctx.read(Replica::members).unwrap_or_default();
     let id = line.id;
     let done = line.done;
     let toggle = move |_| {
