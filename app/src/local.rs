@@ -17,7 +17,6 @@ use rapport_core::document::{self, DocumentError, Record};
 use rapport_core::ids::{IdSource, InteractionId, PartyId, Timestamp, WorkspaceId};
 use rapport_core::layout::{DocKey, Month};
 use rapport_core::model::{Interaction, Party, WorkspaceSettings};
-use rapport_core::offload::Merged;
 use rapport_core::read_model::{DocRows, ReadModel};
 use rapport_core::replica::{
     self, Chunk, EditPhase, Replica, ReplicaError, Write, interaction_rows_range, parse_units,
@@ -105,7 +104,7 @@ pub fn now() -> Timestamp {
 pub type Shared = Rc<RefCell<LocalWorkspace>>;
 
 /// Loads document `key` into the replica if it is not there yet.
-async fn ensure_loaded(shared: &Shared, key: DocKey) -> Result<(), LocalError> {
+pub async fn ensure_loaded(shared: &Shared, key: DocKey) -> Result<(), LocalError> {
     let (store, id) = {
         let ws = shared.borrow();
         if ws.replica.is_loaded(key) {
@@ -124,6 +123,12 @@ async fn ensure_loaded(shared: &Shared, key: DocKey) -> Result<(), LocalError> {
     Ok(())
 }
 
+/// Stores `chunk` (from the replica) with its rows in one transaction.
+pub async fn store_chunk(shared: &Shared, chunk: &Chunk) -> Result<(), LocalError> {
+    let store = shared.borrow().store.clone();
+    Ok(save(&store, chunk).await?)
+}
+
 /// Stores `chunk` with its rows in one transaction.
 async fn save(store: &ChunkStore, chunk: &Chunk) -> Result<(), StorageError> {
     store
@@ -135,7 +140,7 @@ async fn save(store: &ChunkStore, chunk: &Chunk) -> Result<(), StorageError> {
 /// Performs the writes the replica asked for after a chunk was stored. Each is safe to lose: a
 /// compaction that fails is tried after a later edit, a ledger that is not kept costs a badge (sync
 /// itself compares heads).
-async fn perform(shared: &Shared, writes: Vec<Write>) {
+pub async fn perform(shared: &Shared, writes: Vec<Write>) {
     let store = shared.borrow().store.clone();
     for write in writes {
         match write {
@@ -449,14 +454,6 @@ pub async fn keep_resume_points(shared: &Shared, points: &str) {
     let _ = store.set_meta(&name, points).await;
 }
 
-/// The relay confirmed it holds every change of document `key`: its edits leave the ledger. Returns
-/// whether there were any.
-pub async fn mark_synced(shared: &Shared, key: DocKey) -> bool {
-    let Some(write) = shared.borrow_mut().replica.mark_synced(key) else { return false };
-    perform(shared, vec![write]).await;
-    true
-}
-
 /// Runs `read` on document `key`, loading it from the device first (or starting it empty).
 pub async fn with_document<T>(
     shared: &Shared,
@@ -490,46 +487,6 @@ pub async fn merge_remote(
     let compaction = shared.borrow_mut().replica.stored(&chunk);
     perform(shared, compaction.into_iter().collect()).await;
     Ok(true)
-}
-
-/// Whether document `key` holds nothing on this device yet (a new device's documents before their first
-/// sync).
-pub async fn holds_nothing(shared: &Shared, key: DocKey) -> bool {
-    if let Some(heads) = stored_heads(shared, key) {
-        return heads.is_empty();
-    }
-    with_document(shared, key, |doc| doc.get_heads().is_empty()).await.unwrap_or(false)
-}
-
-/// The heads of document `key` as stored on the device, known without loading it
-/// (`Replica::stored_heads`).
-pub fn stored_heads(shared: &Shared, key: DocKey) -> Option<Vec<automerge::ChangeHash>> {
-    shared.borrow().replica.stored_heads(key)
-}
-
-/// The heads of document `key`, loading it only when they are not known otherwise ([`stored_heads`]).
-pub async fn heads(shared: &Shared, key: DocKey) -> Result<Vec<automerge::ChangeHash>, LocalError> {
-    if let Some(heads) = stored_heads(shared, key) {
-        return Ok(heads);
-    }
-    with_document(shared, key, |doc| doc.get_heads()).await
-}
-
-/// Stores a document the worker merged whole from the relay (`rapport_core::offload`) with its rows,
-/// and shows them. The page does not load the document: its next use does, from the device.
-pub async fn store_merged(shared: &Shared, key: DocKey, merged: &Merged) -> Result<(), LocalError> {
-    let (store, chunk) = {
-        let ws = shared.borrow();
-        (ws.store.clone(), ws.replica.merged_chunk(key, merged))
-    };
-    let span = Span::start("rapport:worker-store");
-    save(&store, &chunk).await?;
-    span.end();
-    let again = shared.borrow_mut().replica.merged_stored(key, merged)?;
-    if let Some(chunk) = again {
-        save(&store, &chunk).await?;
-    }
-    Ok(())
 }
 
 /// Every document of the workspace with content, saved whole (a backup).

@@ -12,7 +12,7 @@ use leptos::task::spawn_local;
 use leptos_i18n::td_string;
 use rapport_core::demo::DemoBundle;
 use rapport_core::layout::DocKey;
-use rapport_core::read_model::Changed;
+use rapport_core::read_model::{Changed, ChangedRecords, RecordLog};
 use wasm_bindgen::JsCast;
 
 use crate::local::{self, LocalError, LocalWorkspace, Shared};
@@ -39,6 +39,10 @@ pub struct WorkspaceCtx {
     pub notice: RwSignal<Option<String>>,
     /// What was just logged from a record's page, said on that page once the user is back on it.
     pub logged: RwSignal<Option<String>>,
+    /// The records that changed lately, each batch under its number ([`WorkspaceCtx::record_changed`]);
+    /// the newest number is `record_batches`' value.
+    record_log: StoredValue<RecordLog, LocalStorage>,
+    record_batches: RwSignal<u64>,
 }
 
 impl WorkspaceCtx {
@@ -50,6 +54,8 @@ impl WorkspaceCtx {
             status: RwSignal::new(Status::Opening),
             notice: RwSignal::new(None),
             logged: RwSignal::new(None),
+            record_log: StoredValue::new_local(RecordLog::default()),
+            record_batches: RwSignal::new(0),
         };
         provide_context(ctx);
         spawn_local(async move { ctx.open().await });
@@ -148,16 +154,32 @@ impl WorkspaceCtx {
     /// Tells the screens showing them that rows changed: the kinds the read model recorded since it was
     /// last asked (nothing, if nothing did).
     pub fn changed(&self) {
-        let changed = self.shared.with_value(|shared| {
-            shared.as_ref().map_or(Changed::NOTHING, |shared| {
-                shared.try_borrow_mut().map_or(Changed::ALL, |mut ws| ws.model.take_changed())
+        // `None` records: the model is busy, so anything may have changed.
+        let (changed, records) = self.shared.with_value(|shared| {
+            shared.as_ref().map_or((Changed::NOTHING, Some(ChangedRecords::default())), |shared| {
+                shared.try_borrow_mut().map_or((Changed::ALL, None), |mut ws| {
+                    (ws.model.take_changed(), Some(ws.model.take_changed_records()))
+                })
             })
         });
+        if let Some(batch) = self.record_log.try_update_value(|log| log.push(records)).flatten() {
+            self.record_batches.set(batch);
+        }
         for (kind, revision) in Changed::KINDS.iter().zip(&self.revisions) {
             if changed.touches(*kind) {
                 revision.update(|r| *r += 1);
             }
         }
+    }
+
+    /// The number of the latest batch of changed records, subscribing the caller to the next.
+    fn record_batch(&self) -> u64 {
+        self.record_batches.get()
+    }
+
+    /// Whether record `record` of document `key` may have changed after batch `since`.
+    fn record_changed(&self, since: u64, key: DocKey, record: &str) -> bool {
+        self.record_log.with_value(|log| log.changed_since(since, key, record))
     }
 
     /// Tells the screens that show it that the edits waiting for the relay changed (one was made, the
@@ -217,11 +239,23 @@ where
 {
     let ctx = WorkspaceCtx::use_ctx();
     let loaded = RwSignal::new(None::<Result<T, String>>);
+    // The record last read, and the batch of changed records it was read after.
+    let read_at = StoredValue::new(None::<(Id, u64)>);
     Effect::new(move || {
         let Some(id) = id.get() else { return };
-        // Again when rows of its kind change: a colleague's edit to it, a save.
-        ctx.read_of(Changed::of(key(&id)), |_| ());
+        let batch = ctx.record_batch();
+        // Again when the workspace opens (or is linked).
+        ctx.read_of(Changed::NOTHING, |_| ());
         let Some(shared) = ctx.shared() else { return };
+        // Again when this record changed (a colleague's edit to it, a save) — not for every change of
+        // its kind.
+        let unchanged = read_at.get_value().is_some_and(|(read, since)| {
+            read == id && !ctx.record_changed(since, key(&id), &id.to_string())
+        });
+        read_at.set_value(Some((id, batch)));
+        if unchanged {
+            return;
+        }
         spawn_local(async move {
             let record = id.to_string();
             let result =

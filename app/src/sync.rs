@@ -20,12 +20,14 @@ use gloo_net::websocket::futures::WebSocket;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_i18n::td_string;
-use rapport_core::connection::{ConnectionState, Incoming};
+use rapport_core::device_sync::{Device, Handled, Link, Lost, Merging, Notice, Session, WorkerJob};
 use rapport_core::ids::WorkspaceId;
-use rapport_core::layout::{DocKey, DocumentId};
-use rapport_core::offload::{Merged, WholeDocument};
+use rapport_core::layout::DocKey;
+use rapport_core::offload::Merged;
 use rapport_core::presence::{self, Presence};
-use rapport_core::sync_client::{Event, SyncClient};
+use rapport_core::protocol::SenderAccount;
+use rapport_core::replica::{Chunk, Replica, Write};
+use rapport_core::sync_client::SyncClient;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
 
@@ -244,6 +246,7 @@ impl SyncCtx {
         let mut client = SyncClient::new(random_id("rapport-"), random_id(""));
         // Where the last page's conversations stopped: a reload resumes instead of starting over.
         client.resume(&local::resume_points(&shared).await);
+        let mut session = Session::new(client, shared.borrow().workspace);
         let mut backoff_ms = 1_000u32;
         loop {
             if !shared.borrow().linked {
@@ -258,12 +261,12 @@ impl SyncCtx {
             }
             self.status.set(SyncStatus::Connecting);
             let ended =
-                Connection::new(self, workspace, &shared, &mut client).run(&mut inbox).await;
-            if client.is_connected() {
+                Connection::new(self, workspace, &shared, &mut session).run(&mut inbox).await;
+            if session.is_connected() {
                 backoff_ms = 1_000;
             }
-            client.disconnected();
-            local::keep_resume_points(&shared, &client.resume_points()).await;
+            session.disconnected();
+            local::keep_resume_points(&shared, &session.client().resume_points()).await;
             // Whoever we heard through this connection is unknown now.
             self.colleagues.set(BTreeMap::new());
             let (status, reason) = match ended {
@@ -293,19 +296,63 @@ impl SyncCtx {
     }
 }
 
-/// One websocket connection to the relay, from ticket to close.
+/// One websocket connection to the relay, from ticket to close. It moves frames and runs the workers;
+/// what each frame means is decided by the session (`rapport_core::device_sync`).
 struct Connection<'a> {
     ctx: SyncCtx,
     workspace: WorkspaceCtx,
-    shared: &'a Shared,
-    client: &'a mut SyncClient,
-    /// What this connection knows of the documents and decides with each frame (`rapport_core`).
-    state: ConnectionState,
+    device: BrowserDevice<'a>,
+    session: &'a mut Session,
     /// The workers' merges under way. Other documents' frames go on being read meanwhile: a new
     /// device's pull keeps the workers busy instead of waiting on each answer.
-    in_worker: FuturesUnordered<LocalBoxFuture<'static, WorkerMerge>>,
+    in_worker: FuturesUnordered<LocalBoxFuture<'static, (Merging, Option<Merged>)>>,
     /// What we last told colleagues, and when.
     announced: Option<(Presence, f64)>,
+}
+
+/// The device's workspace as the session needs it: IndexedDB through `crate::local`.
+struct BrowserDevice<'a> {
+    shared: &'a Shared,
+    workspace: WorkspaceCtx,
+}
+
+impl Device for BrowserDevice<'_> {
+    type Error = local::LocalError;
+
+    fn with_replica<T>(&self, f: impl FnOnce(&mut Replica) -> T) -> T {
+        f(&mut self.shared.borrow_mut().replica)
+    }
+
+    async fn load(&self, key: DocKey) -> Result<(), local::LocalError> {
+        local::ensure_loaded(self.shared, key).await
+    }
+
+    async fn save(&self, chunk: &Chunk) -> Result<(), local::LocalError> {
+        local::store_chunk(self.shared, chunk).await
+    }
+
+    async fn perform(&self, writes: Vec<Write>) {
+        local::perform(self.shared, writes).await;
+    }
+
+    async fn pause(&self) {
+        gloo_timers::future::TimeoutFuture::new(0).await;
+    }
+
+    fn ledger_changed(&self) {
+        self.workspace.ledger_changed();
+    }
+}
+
+type Sink = futures_util::stream::SplitSink<WebSocket, Frame>;
+
+/// The websocket's sending half as the session's link.
+struct SocketLink<'s>(&'s mut Sink);
+
+impl Link for SocketLink<'_> {
+    async fn send(&mut self, frame: Vec<u8>) -> Result<(), String> {
+        self.0.send(Frame::Bytes(frame)).await.map_err(|error| format!("sending failed: {error}"))
+    }
 }
 
 impl<'a> Connection<'a> {
@@ -313,21 +360,20 @@ impl<'a> Connection<'a> {
         ctx: SyncCtx,
         workspace: WorkspaceCtx,
         shared: &'a Shared,
-        client: &'a mut SyncClient,
+        session: &'a mut Session,
     ) -> Connection<'a> {
         Connection {
             ctx,
             workspace,
-            shared,
-            state: ConnectionState::new(shared.borrow().workspace),
-            client,
+            device: BrowserDevice { shared, workspace },
+            session,
             in_worker: FuturesUnordered::new(),
             announced: None,
         }
     }
 
     async fn run(mut self, inbox: &mut UnboundedReceiver<Wake>) -> Ended {
-        let id = self.shared.borrow().workspace;
+        let id = self.device.shared.borrow().workspace;
         // The role may have changed since the last connection (an admin made this person a viewer).
         if let Ok(workspaces) = relay_api::my_workspaces().await
             && let Some(this) = workspaces.iter().find(|w| w.id == id.to_string())
@@ -351,7 +397,7 @@ impl<'a> Connection<'a> {
             Err(error) => return Ended::Lost(error.to_string()),
         };
         let (mut sink, mut stream) = socket.split();
-        if sink.send(Frame::Bytes(self.client.join())).await.is_err() {
+        if sink.send(Frame::Bytes(self.session.join())).await.is_err() {
             return Ended::Lost(said(|l| td_string!(l, sync.closed_at_once)));
         }
         let mut ticks = 0u32;
@@ -375,31 +421,29 @@ impl<'a> Connection<'a> {
                     }
                 }
             };
-            match step {
+            let mut link = SocketLink(&mut sink);
+            let handled = match step {
                 Either::Left(Some(Ok(Frame::Bytes(bytes)))) => {
-                    if let Err(ended) = self.receive(&bytes, &mut sink).await {
-                        return ended;
-                    }
+                    self.receive(&bytes, &mut link).await
                 }
-                Either::Left(Some(Ok(Frame::Text(_)))) => {}
+                Either::Left(Some(Ok(Frame::Text(_)))) => Ok(()),
                 Either::Left(Some(Err(error))) => return Ended::Lost(error.to_string()),
                 Either::Left(None) => {
                     return Ended::Lost(said(|l| td_string!(l, sync.relay_closed)));
                 }
-                Either::Right(Either::Left(merged)) => {
-                    if let Err(ended) = self.merged_in_worker(merged, &mut sink).await {
-                        return ended;
-                    }
+                Either::Right(Either::Left((merging, merged))) => {
+                    let done = self.session.worker_done(&self.device, &mut link, merging, merged);
+                    let done = done.await.map_err(|Lost(reason)| Ended::Lost(reason));
+                    self.report_status();
+                    self.keep_resume_points();
+                    done
                 }
-                Either::Right(Either::Right(Either::Left((Some(Wake::Changed(key)), _)))) => {
-                    if self.client.is_connected() {
-                        self.state.add(key);
-                        if let Err(ended) = self.push(key, &mut sink).await {
-                            return ended;
-                        }
-                    }
-                }
-                Either::Right(Either::Right(Either::Left((Some(Wake::Retry), _)))) => {}
+                Either::Right(Either::Right(Either::Left((Some(Wake::Changed(key)), _)))) => self
+                    .session
+                    .local_change(&self.device, &mut link, key)
+                    .await
+                    .map_err(|Lost(reason)| Ended::Lost(reason)),
+                Either::Right(Either::Right(Either::Left((Some(Wake::Retry), _)))) => Ok(()),
                 Either::Right(Either::Right(Either::Left((Some(Wake::Offline), _)))) => {
                     return Ended::Lost(said(|l| td_string!(l, sync.device_offline)));
                 }
@@ -410,18 +454,21 @@ impl<'a> Connection<'a> {
                     ticks += 1;
                     // Every few seconds, ask again for documents the relay did not have: a colleague's
                     // device may have created them since.
-                    if ticks.is_multiple_of(30) && self.client.is_connected() {
-                        for id in self.client.retry_unavailable() {
-                            if let Some(key) = self.state.key_of(id)
-                                && let Err(ended) = self.push(key, &mut sink).await
-                            {
-                                return ended;
-                            }
-                        }
+                    if ticks.is_multiple_of(30) {
+                        self.session
+                            .retry_unavailable(&self.device, &mut link)
+                            .await
+                            .map_err(|Lost(reason)| Ended::Lost(reason))
+                    } else {
+                        Ok(())
                     }
                 }
+            };
+            if let Err(ended) = handled {
+                return ended;
             }
-            self.render_if_due(false);
+            self.tell_notices();
+            self.render_if_due();
             if let Err(ended) = self.announce(&mut sink).await {
                 return ended;
             }
@@ -430,10 +477,7 @@ impl<'a> Connection<'a> {
 
     /// Tells colleagues who is here and what they look at: at once when that changes, and every
     /// [`presence::HEARTBEAT_MS`] otherwise. Also forgets colleagues not heard from for a while.
-    async fn announce(
-        &mut self,
-        sink: &mut futures_util::stream::SplitSink<WebSocket, Frame>,
-    ) -> Result<(), Ended> {
+    async fn announce(&mut self, sink: &mut Sink) -> Result<(), Ended> {
         let now = js_sys::Date::now();
         let stale = self
             .ctx
@@ -445,7 +489,7 @@ impl<'a> Connection<'a> {
                 .update(|all| all.retain(|_, c| now - c.seen <= presence::EXPIRES_MS));
         }
         let Some(account) = self.ctx.account.get_untracked() else { return Ok(()) };
-        if !self.client.is_connected() {
+        if !self.session.is_connected() {
             return Ok(());
         }
         let current = Presence { name: account.name, viewing: self.ctx.viewing.get_untracked() };
@@ -456,8 +500,7 @@ impl<'a> Connection<'a> {
         if !due {
             return Ok(());
         }
-        let root = DocKey::Root.document_id(self.shared.borrow().workspace);
-        if let Some(frame) = self.client.ephemeral(root, current.encode()) {
+        if let Some(frame) = self.session.presence(current.encode()) {
             sink.send(Frame::Bytes(frame))
                 .await
                 .map_err(|error| Ended::Lost(format!("sending failed: {error}")))?;
@@ -466,325 +509,113 @@ impl<'a> Connection<'a> {
         Ok(())
     }
 
-    async fn receive(
-        &mut self,
-        bytes: &[u8],
-        sink: &mut futures_util::stream::SplitSink<WebSocket, Frame>,
-    ) -> Result<(), Ended> {
-        let event = self.client.receive(bytes).map_err(|error| Ended::Lost(error.to_string()))?;
-        match event {
-            Event::Connected => {
-                self.ctx.status.set(SyncStatus::Syncing);
-                let keys = self.shared.borrow().document_keys();
-                for key in keys {
-                    self.state.add(key);
-                    if self.resume_unloaded(key, sink).await? {
-                        continue;
-                    }
-                    self.push(key, sink).await?;
-                    // Loading a document from IndexedDB can take tens of milliseconds: let the page
-                    // breathe between documents.
-                    gloo_timers::future::TimeoutFuture::new(0).await;
-                }
-            }
-            Event::Sync { document, message } => match self.state.receive(document, message) {
-                Incoming::Unknown | Incoming::Held => return Ok(()),
-                Incoming::Take { key, message, whole } => {
-                    let to_worker = whole && local::holds_nothing(self.shared, key).await;
-                    if to_worker {
-                        self.merge_in_worker(key, document, message);
-                    } else {
-                        self.sync_on_page(key, document, message, sink).await?;
-                    }
-                }
-            },
-            Event::Unavailable(document) => {
-                if let Some(key) = self.state.key_of(document) {
-                    let empty =
-                        local::heads(self.shared, key).await.map(|h| h.is_empty()).unwrap_or(true);
-                    self.state.unavailable(key, empty);
-                    if !empty {
-                        // The relay will not take what this device holds: say so, never wait silently.
-                        let key = key.to_string();
-                        let locale = crate::locale::current();
-                        let text =
-                            td_string!(locale, sync.unavailable_document, key = key.as_str());
-                        self.ctx.detail.set(Some(text.to_string()));
-                    }
-                }
-            }
-            Event::Ephemeral { from, document, data, account } => {
-                let root = DocKey::Root.document_id(self.shared.borrow().workspace);
-                if document == root
-                    && let Ok(mut presence) = Presence::decode(&data)
-                {
-                    // The relay's word on who sent it, not the name the device chose.
-                    if let Some(account) = account {
-                        presence.name = account.name;
-                    }
-                    let seen = js_sys::Date::now();
-                    let known = self.ctx.colleagues.with_untracked(|all| {
-                        all.get(&from).map(|c| c.presence == presence).unwrap_or(false)
-                    });
-                    if known {
-                        // Only the time: no re-render for a heartbeat.
-                        self.ctx.colleagues.update_untracked(|all| {
-                            if let Some(c) = all.get_mut(&from) {
-                                c.seen = seen;
-                            }
-                        });
-                    } else {
-                        self.ctx.colleagues.update(|all| {
-                            all.insert(from, Colleague { presence, seen });
-                        });
-                    }
-                    // A newcomer should see us at once, not at our next heartbeat.
-                    if !known {
-                        self.announced = None;
-                    }
-                }
-                return Ok(());
-            }
-            Event::Ignored => {}
-            Event::Refused(reason) => return Err(Ended::Closed(reason)),
-        }
-        self.report_status();
-        self.keep_resume_points();
-        Ok(())
-    }
-
-    /// Takes the relay's `message` about document `key` on the page, and checks whether the document
-    /// is now in step.
-    async fn sync_on_page(
-        &mut self,
-        key: DocKey,
-        document: DocumentId,
-        message: automerge::sync::Message,
-        sink: &mut futures_util::stream::SplitSink<WebSocket, Frame>,
-    ) -> Result<(), Ended> {
-        // The relay says it is where we are: nothing to merge, no document to load.
-        let in_step = local::stored_heads(self.shared, key)
-            .is_some_and(|heads| self.client.take_in_step(document, &heads, &message));
-        if !in_step {
-            self.merge_on_page(key, document, message, sink).await?;
-        }
-        self.settle(key).await;
-        Ok(())
-    }
-
-    /// Applies a sync message on the page (any document the worker does not take), stores it, and
-    /// answers the relay.
-    async fn merge_on_page(
-        &mut self,
-        key: DocKey,
-        document: DocumentId,
-        message: automerge::sync::Message,
-        sink: &mut futures_util::stream::SplitSink<WebSocket, Frame>,
-    ) -> Result<(), Ended> {
-        let client = &mut *self.client;
-        let changed =
-            local::merge_remote(self.shared, key, |doc| client.apply(document, doc, message)).await;
-        match changed {
-            Ok(true) => {
-                self.state.rows_changed();
-                if key == DocKey::Root {
-                    self.discover(sink).await?;
-                }
-            }
-            Ok(false) => {}
-            Err(error) => {
-                let text = td_string!(crate::locale::current(), sync.not_stored, error);
-                self.workspace.notice.set(Some(text.to_string()));
-            }
-        }
-        self.push(key, sink).await
-    }
-
-    /// Opens the conversation about document `key` without loading it, when the device holds exactly
-    /// what the relay and it shared when they last spoke (kept across reloads): the usual case on
-    /// every start of a synced device, which then loads only the documents that changed meanwhile.
-    /// Returns `false` when the document must be loaded to say where it stands.
-    async fn resume_unloaded(
-        &mut self,
-        key: DocKey,
-        sink: &mut futures_util::stream::SplitSink<WebSocket, Frame>,
-    ) -> Result<bool, Ended> {
-        let Some(heads) = local::stored_heads(self.shared, key) else { return Ok(false) };
-        let id = key.document_id(self.shared.borrow().workspace);
-        let Some(frame) = self.client.resume_message(id, &heads) else { return Ok(false) };
-        // Synced once the relay confirms it is there too.
-        self.state.offered(key, false);
-        sink.send(Frame::Bytes(frame))
+    /// Hands one frame to the session, and does what it asks: start a worker, show a colleague.
+    async fn receive(&mut self, bytes: &[u8], link: &mut SocketLink<'_>) -> Result<(), Ended> {
+        let handled = self
+            .session
+            .frame(&self.device, link, bytes)
             .await
-            .map_err(|error| Ended::Lost(format!("sending failed: {error}")))?;
-        Ok(true)
-    }
-
-    /// A document arriving whole — one this device holds nothing of, as on a new device — is handed
-    /// to a worker (`crate::offload`) to merge, while the page stays responsive and goes on reading
-    /// the relay's frames; [`Connection::merged_in_worker`] stores the outcome and answers the relay.
-    fn merge_in_worker(
-        &mut self,
-        key: DocKey,
-        document: DocumentId,
-        message: automerge::sync::Message,
-    ) {
-        let job = WholeDocument {
-            key: key.to_string(),
-            state: self.client.state_for(document),
-            message: message.clone().encode(),
-        };
-        self.state.worker_started(key);
-        self.in_worker.push(Box::pin(async move {
-            let merged = crate::offload::merge_whole(job).await;
-            WorkerMerge { key, document, message, merged }
-        }));
-    }
-
-    /// Stores what the worker made of a document, answers the relay, then takes the relay's messages
-    /// about the document that arrived meanwhile. When the worker could not help, the page applies
-    /// the message itself, as it would have with no worker.
-    async fn merged_in_worker(
-        &mut self,
-        done: WorkerMerge,
-        sink: &mut futures_util::stream::SplitSink<WebSocket, Frame>,
-    ) -> Result<(), Ended> {
-        let WorkerMerge { key, document, message, merged } = done;
-        match merged {
-            None => self.merge_on_page(key, document, message, sink).await?,
-            Some(merged) => self.store_worker_merge(key, document, merged, sink).await?,
-        }
-        for message in self.state.worker_finished(key) {
-            self.sync_on_page(key, document, message, sink).await?;
-        }
-        self.settle(key).await;
-        self.report_status();
-        self.keep_resume_points();
-        Ok(())
-    }
-
-    async fn store_worker_merge(
-        &mut self,
-        key: DocKey,
-        document: DocumentId,
-        merged: Merged,
-        sink: &mut futures_util::stream::SplitSink<WebSocket, Frame>,
-    ) -> Result<(), Ended> {
-        if let Err(error) = local::store_merged(self.shared, key, &merged).await {
-            // Not stored, so not taken: the conversation state stays as it was, and the relay offers
-            // the document again on the next connection.
-            let text = td_string!(crate::locale::current(), sync.not_stored, error);
-            self.workspace.notice.set(Some(text.to_string()));
-            return Ok(());
-        }
-        self.state.rows_changed();
-        let reply = self
-            .client
-            .adopt(document, &merged.state, merged.reply)
-            .map_err(|error| Ended::Lost(error.to_string()))?;
-        if let Some(frame) = reply {
-            sink.send(Frame::Bytes(frame))
-                .await
-                .map_err(|error| Ended::Lost(format!("sending failed: {error}")))?;
+            .map_err(|Lost(reason)| Ended::Lost(reason))?;
+        match handled {
+            Handled::Nothing => {
+                self.report_status();
+                self.keep_resume_points();
+            }
+            Handled::Worker(work) => {
+                let WorkerJob { job, merging } = *work;
+                self.in_worker.push(Box::pin(async move {
+                    let merged = crate::offload::merge_whole(job).await;
+                    (merging, merged)
+                }));
+                self.report_status();
+            }
+            Handled::Presence { from, data, account } => self.colleague(from, &data, account),
+            Handled::Refused(reason) => return Err(Ended::Closed(reason)),
         }
         Ok(())
+    }
+
+    /// A colleague's device announced itself.
+    fn colleague(&mut self, from: String, data: &[u8], account: Option<SenderAccount>) {
+        let Ok(mut presence) = Presence::decode(data) else { return };
+        // The relay's word on who sent it, not the name the device chose.
+        if let Some(account) = account {
+            presence.name = account.name;
+        }
+        let seen = js_sys::Date::now();
+        let known = self
+            .ctx
+            .colleagues
+            .with_untracked(|all| all.get(&from).map(|c| c.presence == presence).unwrap_or(false));
+        if known {
+            // Only the time: no re-render for a heartbeat.
+            self.ctx.colleagues.update_untracked(|all| {
+                if let Some(c) = all.get_mut(&from) {
+                    c.seen = seen;
+                }
+            });
+        } else {
+            self.ctx.colleagues.update(|all| {
+                all.insert(from, Colleague { presence, seen });
+            });
+            // A newcomer should see us at once, not at our next heartbeat.
+            self.announced = None;
+        }
+    }
+
+    /// Says what the user must know: a document not stored or not read, one the relay will not take.
+    fn tell_notices(&mut self) {
+        let locale = crate::locale::current();
+        for notice in self.session.take_notices() {
+            match notice {
+                Notice::NotStored { error, .. } => {
+                    let text = td_string!(locale, sync.not_stored, error);
+                    self.workspace.notice.set(Some(text.to_string()));
+                }
+                Notice::NotRead { key, error } => {
+                    let text = td_string!(locale, sync.not_read, key, error);
+                    self.workspace.notice.set(Some(text.to_string()));
+                }
+                Notice::Unavailable { key } => {
+                    // The relay will not take what this device holds: say so, never wait silently.
+                    let key = key.to_string();
+                    let text = td_string!(locale, sync.unavailable_document, key = key.as_str());
+                    self.ctx.detail.set(Some(text.to_string()));
+                }
+            }
+        }
     }
 
     /// Once in step with the relay, keeps where each conversation stands, at most every 10 s: a page
     /// closed or reloaded mid-connection then resumes from there.
     fn keep_resume_points(&mut self) {
-        if !self.state.keep_resume_points_due(js_sys::Date::now()) {
-            return;
-        }
-        let (shared, points) = (self.shared.clone(), self.client.resume_points());
+        let Some(points) = self.session.resume_points_due(js_sys::Date::now()) else { return };
+        let shared = self.device.shared.clone();
         spawn_local(async move { local::keep_resume_points(&shared, &points).await });
-    }
-
-    /// Starts syncing documents the root's table names that this connection does not know yet.
-    async fn discover(
-        &mut self,
-        sink: &mut futures_util::stream::SplitSink<WebSocket, Frame>,
-    ) -> Result<(), Ended> {
-        let keys = self.shared.borrow().document_keys();
-        for key in self.state.undiscovered(keys) {
-            self.state.add(key);
-            self.push(key, sink).await?;
-        }
-        Ok(())
-    }
-
-    /// Sends what the relay lacks of document `key`, if anything.
-    async fn push(
-        &mut self,
-        key: DocKey,
-        sink: &mut futures_util::stream::SplitSink<WebSocket, Frame>,
-    ) -> Result<(), Ended> {
-        let id = key.document_id(self.shared.borrow().workspace);
-        let client = &mut *self.client;
-        let frame = local::with_document(self.shared, key, |doc| {
-            let frame = client.message_for(id, doc);
-            (frame, client.relay_has(id, doc))
-        })
-        .await;
-        let (frame, relay_has) = match frame {
-            Ok(found) => found,
-            Err(error) => {
-                let text = td_string!(crate::locale::current(), sync.not_read, key, error);
-                self.workspace.notice.set(Some(text.to_string()));
-                return Ok(());
-            }
-        };
-        self.state.offered(key, relay_has);
-        if let Some(frame) = frame {
-            sink.send(Frame::Bytes(frame))
-                .await
-                .map_err(|error| Ended::Lost(format!("sending failed: {error}")))?;
-        }
-        Ok(())
-    }
-
-    /// Once the relay holds every change of document `key` (checked after each frame about it), its
-    /// edits leave the pending set and the ledger.
-    async fn settle(&mut self, key: DocKey) {
-        if !self.state.is_pending(key) {
-            return;
-        }
-        let id = key.document_id(self.shared.borrow().workspace);
-        // In step both ways: "synced" on a new device means it holds what the relay has, too.
-        let held = match local::heads(self.shared, key).await {
-            Ok(heads) => self.client.in_step_at(id, &heads),
-            Err(_) => false,
-        };
-        if self.state.settle(key, held) && local::mark_synced(self.shared, key).await {
-            self.workspace.ledger_changed();
-        }
     }
 
     /// Synced when no document has changes the relay has not confirmed.
     fn report_status(&self) {
-        if self.state.synced() {
-            self.ctx.status.set(SyncStatus::Synced);
+        if !self.session.is_connected() {
+            return;
+        }
+        if self.session.synced() {
+            if self.ctx.status.get_untracked() != SyncStatus::Synced {
+                self.ctx.status.set(SyncStatus::Synced);
+            }
             self.ctx.last_synced.set(Some(js_sys::Date::now()));
-        } else {
+        } else if self.ctx.status.get_untracked() != SyncStatus::Syncing {
             self.ctx.status.set(SyncStatus::Syncing);
         }
     }
 
     /// Tells the screens about colleagues' changes, at most every
     /// [`rapport_core::connection::RENDER_EVERY_MS`] while changes stream in.
-    fn render_if_due(&mut self, force: bool) {
-        if self.state.render_due(js_sys::Date::now(), force) {
+    fn render_if_due(&mut self) {
+        if self.session.render_due(js_sys::Date::now(), false) {
             self.workspace.changed();
         }
     }
-}
-
-/// A document the worker merged (`None`: it could not), with the relay's message it merged.
-struct WorkerMerge {
-    key: DocKey,
-    document: DocumentId,
-    message: automerge::sync::Message,
-    merged: Option<Merged>,
 }
 
 /// Waits until something asks for a retry, or `ms` pass (forever when `None`). Local edits do not end

@@ -351,7 +351,8 @@ async fn a_colleagues_changes_are_listed_and_the_unsynced_ledger_survives_a_relo
     let (ws, _) = open_fully(&mine).await;
     assert_eq!(ws.unsynced_edits(), 1);
     let shared = Rc::new(RefCell::new(ws));
-    assert!(local::mark_synced(&shared, key).await);
+    let ledger = shared.borrow_mut().replica.mark_synced(key).expect("it had edits");
+    local::perform(&shared, vec![ledger]).await;
     drop(shared);
     let (ws, _) = open_fully(&mine).await;
     assert_eq!(ws.unsynced_edits(), 0);
@@ -383,6 +384,32 @@ fn merged_by_the_worker(
     (key, offload::merge_whole(&job).unwrap())
 }
 
+/// Stores what the worker merged, as the sync session does (`Session::worker_done`): its snapshot with
+/// its rows, then — if an edit reached the document meanwhile — the page's copy holding both.
+async fn store_merged(
+    shared: &Rc<RefCell<LocalWorkspace>>,
+    key: rapport_core::layout::DocKey,
+    merged: &rapport_core::offload::Merged,
+) {
+    let chunk = shared.borrow().replica.merged_chunk(key, merged);
+    local::store_chunk(shared, &chunk).await.unwrap();
+    let again = shared.borrow_mut().replica.merged_stored(key, merged).unwrap();
+    if let Some(again) = again {
+        local::store_chunk(shared, &again).await.unwrap();
+    }
+}
+
+/// Whether the device holds nothing of document `key` (the worker may merge it).
+async fn holds_nothing(
+    shared: &Rc<RefCell<LocalWorkspace>>,
+    key: rapport_core::layout::DocKey,
+) -> bool {
+    if let Some(heads) = shared.borrow().replica.stored_heads(key) {
+        return heads.is_empty();
+    }
+    local::with_document(shared, key, |doc| doc.get_heads().is_empty()).await.unwrap()
+}
+
 /// A device that has just joined a colleague's workspace: nothing of it is on the device yet.
 async fn joined(name: &str) -> Rc<RefCell<LocalWorkspace>> {
     let (ws, _) = open_fully(name).await;
@@ -402,11 +429,11 @@ async fn a_document_merged_by_the_worker_is_stored_shown_and_kept_with_an_edit_m
     let name = database("worker-merge");
     let shared = joined(&name).await;
     let (key, merged) = merged_by_the_worker("Worker One");
-    assert!(local::holds_nothing(&shared, key).await);
-    local::store_merged(&shared, key, &merged).await.unwrap();
+    assert!(holds_nothing(&shared, key).await);
+    store_merged(&shared, key, &merged).await;
     assert_eq!(names(&shared.borrow(), "worker"), ["Worker One"]);
-    assert_eq!(local::stored_heads(&shared, key), Some(merged.heads()));
-    assert!(!local::holds_nothing(&shared, key).await);
+    assert_eq!(shared.borrow().replica.stored_heads(key), Some(merged.heads()));
+    assert!(!holds_nothing(&shared, key).await);
     drop(shared);
     let (again, _) = open_fully(&name).await;
     assert_eq!(names(&again, "worker"), ["Worker One"], "stored with its rows");
@@ -424,13 +451,13 @@ async fn a_document_merged_by_the_worker_is_stored_shown_and_kept_with_an_edit_m
             break id;
         }
     };
-    assert!(local::holds_nothing(&shared, key).await);
+    assert!(holds_nothing(&shared, key).await);
     local::create(&shared, mine, Party { name: "Typed Meanwhile".into(), ..Party::default() })
         .await
         .unwrap();
-    local::store_merged(&shared, key, &merged).await.unwrap();
+    store_merged(&shared, key, &merged).await;
     assert_eq!(names(&shared.borrow(), ""), ["Typed Meanwhile", "Worker Two"]);
-    assert_eq!(local::stored_heads(&shared, key), None, "the page holds the document now");
+    assert_eq!(shared.borrow().replica.stored_heads(key), None, "the page holds the document now");
     drop(shared);
     let (again, _) = open_fully(&name).await;
     assert_eq!(names(&again, ""), ["Typed Meanwhile", "Worker Two"]);

@@ -21,11 +21,13 @@
 //! - [`protocol`]: the automerge-repo websocket protocol and its CBOR codec.
 //! - [`inflate`]: what Automerge chunks take once inflated, bounded before Automerge inflates them.
 //! - [`sync_client`]: a device's side of that protocol, sans IO.
+//! - [`device_sync`]: a device's sync session over its replica, which every driver runs.
 
 pub mod backup;
 pub mod chunks;
 pub mod connection;
 pub mod demo;
+pub mod device_sync;
 pub mod document;
 pub mod health;
 pub mod history;

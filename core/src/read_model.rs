@@ -285,6 +285,64 @@ impl std::ops::BitOrAssign for Changed {
     }
 }
 
+/// Which records changed, for screens that show one record ([`ReadModel::take_changed_records`]): a
+/// colleague's edit to another person must not make the open record read its document again.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChangedRecords {
+    /// Records read again, by id.
+    pub records: BTreeSet<String>,
+    /// Documents whose rows were replaced whole: any record in them may have changed.
+    pub documents: BTreeSet<DocKey>,
+}
+
+impl ChangedRecords {
+    /// Whether record `record` of document `key` may have changed.
+    pub fn touches(&self, key: DocKey, record: &str) -> bool {
+        self.documents.contains(&key) || self.records.contains(record)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty() && self.documents.is_empty()
+    }
+}
+
+/// The last batches of changed records, each under its number, newest last: enough for a screen showing
+/// one record to tell whether it changed since it last read it (one that waited longer reads again).
+#[derive(Debug, Default)]
+pub struct RecordLog {
+    batches: std::collections::VecDeque<(u64, Option<ChangedRecords>)>,
+    latest: u64,
+}
+
+impl RecordLog {
+    const KEPT: usize = 64;
+
+    /// Adds a batch (`None`: anything may have changed) and returns its number; nothing, and `None`,
+    /// for an empty batch.
+    pub fn push(&mut self, changed: Option<ChangedRecords>) -> Option<u64> {
+        if changed.as_ref().is_some_and(ChangedRecords::is_empty) {
+            return None;
+        }
+        self.latest += 1;
+        self.batches.push_back((self.latest, changed));
+        if self.batches.len() > Self::KEPT {
+            self.batches.pop_front();
+        }
+        Some(self.latest)
+    }
+
+    /// Whether record `record` of document `key` may have changed in a batch after number `since`.
+    pub fn changed_since(&self, since: u64, key: DocKey, record: &str) -> bool {
+        match self.batches.front() {
+            // Some batch after `since` is not kept any more.
+            Some((oldest, _)) if *oldest > since + 1 => true,
+            _ => self.batches.iter().filter(|(n, _)| *n > since).any(|(_, changed)| {
+                changed.as_ref().is_none_or(|changed| changed.touches(key, record))
+            }),
+        }
+    }
+}
+
 /// Every row of the workspace, indexed for the app's queries.
 #[derive(Debug, Default)]
 pub struct ReadModel {
@@ -308,6 +366,8 @@ pub struct ReadModel {
     pub interactions_pending: bool,
     /// What changed since [`ReadModel::take_changed`] was last asked.
     changed: Changed,
+    /// Which records changed since [`ReadModel::take_changed_records`] was last asked.
+    changed_records: ChangedRecords,
 }
 
 impl ReadModel {
@@ -343,6 +403,12 @@ impl ReadModel {
     /// stored units has changed everything.
     pub fn take_changed(&mut self) -> Changed {
         std::mem::take(&mut self.changed)
+    }
+
+    /// Which records changed since this was last asked (a model built from stored units names none:
+    /// opening tells every screen anyway).
+    pub fn take_changed_records(&mut self) -> ChangedRecords {
+        std::mem::take(&mut self.changed_records)
     }
 
     /// Builds the search index over every party row (see `search_pending`).
@@ -451,6 +517,7 @@ impl ReadModel {
         let mut damaged: BTreeMap<String, String> =
             self.damaged.remove(&key).unwrap_or_default().into_iter().collect();
         let mut reindex = Vec::new();
+        self.changed_records.records.extend(changed.iter().cloned());
         for record in changed {
             damaged.remove(record);
             match self.refresh_record(key, &*doc, record, None) {
@@ -477,6 +544,7 @@ impl ReadModel {
             self.damaged.remove(&key).unwrap_or_default().into_iter().collect();
         let mut reindex = BTreeSet::new();
         for (id, party) in written {
+            self.changed_records.records.insert(id.to_string());
             damaged.remove(&id.to_string());
             reindex.extend(self.set_party_row(id, Some(party_row(id, party))));
         }
@@ -724,6 +792,7 @@ impl ReadModel {
 
     fn drop_rows_of(&mut self, key: DocKey) {
         self.changed |= Changed::of(key);
+        self.changed_records.documents.insert(key);
         match key {
             DocKey::Shard { collection: Collection::Parties, .. } => {
                 let ids: Vec<PartyId> = self
@@ -937,6 +1006,62 @@ fn searchable<'a>(
 mod tests {
     use super::*;
     use crate::demo::{self, DemoSizes};
+
+    #[test]
+    fn the_model_names_the_records_an_edit_changed_and_the_documents_replaced_whole() {
+        let sizes = DemoSizes { parties: 40, interactions: 0, deals: 0, tasks: 0 };
+        let documents =
+            demo::generate(3, sizes, Timestamp(1_795_000_000_000)).to_documents().unwrap();
+        let mut model = ReadModel::default();
+        let (key, mut doc) = documents
+            .into_iter()
+            .find(|(key, doc)| {
+                matches!(key, DocKey::Shard { collection: Collection::Parties, .. })
+                    && document::keys(doc).len() > 2
+            })
+            .expect("a shard with parties");
+        model.replace_document(key, &mut doc);
+        let whole = model.take_changed_records();
+        let keys = document::keys(&doc);
+        let [first, second, ..] = &keys[..] else { panic!("two parties") };
+        assert!(whole.touches(key, first) && whole.touches(key, second), "replaced whole");
+        assert!(model.take_changed_records().is_empty(), "told once");
+
+        let before = doc.get_heads();
+        document::update(&mut doc, first, |p: &mut crate::model::Party| p.name = "Renamed".into())
+            .unwrap();
+        doc.commit();
+        model.refresh_since(key, &mut doc, &before);
+        let edited = model.take_changed_records();
+        assert!(edited.touches(key, first));
+        assert!(!edited.touches(key, second), "another record of the same document");
+    }
+
+    #[test]
+    fn a_screen_reads_its_record_again_only_when_a_batch_since_touched_it() {
+        const PARTIES: DocKey = DocKey::Shard { collection: Collection::Parties, shard: 1 };
+        const OTHER: DocKey = DocKey::Shard { collection: Collection::Parties, shard: 2 };
+        let mut log = RecordLog::default();
+        let edit =
+            |id: &str| ChangedRecords { records: [id.to_owned()].into(), ..Default::default() };
+        assert_eq!(log.push(Some(ChangedRecords::default())), None, "an empty batch is no batch");
+        let first = log.push(Some(edit("a"))).unwrap();
+        assert!(log.changed_since(0, PARTIES, "a"));
+        assert!(!log.changed_since(0, PARTIES, "b"));
+        let second = log.push(Some(edit("b"))).unwrap();
+        assert!(!log.changed_since(first, PARTIES, "a"), "read after its edit");
+        assert!(log.changed_since(first, PARTIES, "b"));
+        let whole = ChangedRecords { documents: [OTHER].into(), ..Default::default() };
+        let third = log.push(Some(whole)).unwrap();
+        assert!(log.changed_since(second, OTHER, "c"), "its document replaced whole");
+        assert!(!log.changed_since(second, PARTIES, "c"));
+        log.push(None);
+        assert!(log.changed_since(third, PARTIES, "z"), "anything may have changed");
+        for _ in 0..RecordLog::KEPT {
+            log.push(Some(edit("x")));
+        }
+        assert!(log.changed_since(first, PARTIES, "a"), "too long ago to know: read again");
+    }
 
     #[test]
     fn the_model_says_which_kinds_of_rows_changed_once() {

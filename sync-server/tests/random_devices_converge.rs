@@ -3,10 +3,12 @@
 //! is killed (SIGKILL) and restarted. At the end every device reconnects and syncs: all hold identical
 //! heads for every document, and every edit any device made is present on all of them.
 //!
-//! The devices are the code the browser runs: each a `core::replica` (documents stored as chunks with
-//! their rows, the ledger of unconfirmed edits) over an in-memory store, speaking through
-//! `core::sync_client::SyncClient`. At the end every device also shows the same people, and its ledger
-//! is empty. Seeds are fixed so a failure replays; `RAPPORT_CONVERGENCE_SEED` runs one given seed.
+//! The devices run the code the browser runs: a `core::device_sync::Session` over a `core::replica`
+//! (documents stored as chunks with their rows, the ledger of unconfirmed edits) — here over an
+//! in-memory store, documents arriving whole merged by the worker's code (`core::offload`) as in the
+//! browser. At the end every device also shows the same people, and its ledger is empty (the relay
+//! confirmed every edit). Seeds are fixed so a failure replays; `RAPPORT_CONVERGENCE_SEED` runs one
+//! given seed.
 
 mod common;
 
@@ -16,12 +18,13 @@ use common::socket::*;
 use futures_util::{SinkExt, StreamExt};
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
+use rapport_core::device_sync::{Handled, Link, Session};
 use rapport_core::document::{self, Record};
 use rapport_core::ids::{PartyId, Timestamp, WorkspaceId};
 use rapport_core::layout::DocKey;
 use rapport_core::model::{Party, WorkspaceSettings};
 use rapport_core::replica::memory::{self, MemoryError};
-use rapport_core::sync_client::{Event, SyncClient};
+use rapport_core::sync_client::SyncClient;
 use tokio_tungstenite::tungstenite::Message as Frame;
 
 const DEVICES: usize = 4;
@@ -61,6 +64,7 @@ fn put_party(device: &mut Device, id: PartyId, name: String, at: i64) {
     let records = [key.clone()];
     device
         .local
+        .borrow_mut()
         .edit(Party::doc_key(&id), &records, Timestamp(at), |doc| {
             document::put(doc, &key, &party)
                 .map_err(|e| MemoryError::from(rapport_core::replica::ReplicaError::from(e)))
@@ -82,9 +86,11 @@ async fn devices_converge_through_random_edits_disconnects_and_relay_restarts() 
 struct Device {
     name: String,
     cookie: String,
-    client: SyncClient,
-    local: memory::Device,
+    session: Session,
+    local: std::cell::RefCell<memory::Device>,
     socket: Option<Socket>,
+    /// Documents that arrived whole and were merged by the worker's code.
+    worker_merges: usize,
 }
 
 struct Relay {
@@ -128,9 +134,13 @@ async fn run(seed: u64) {
         .map(|i| Device {
             name: format!("device-{i}"),
             cookie: if i % 2 == 0 { owner.clone() } else { member.clone() },
-            client: SyncClient::new(format!("device-{i}"), format!("session-{seed}-{i}")),
-            local: memory::Device::open(workspace(), first.store.clone()).expect("opened"),
+            session: Session::new(
+                SyncClient::new(format!("device-{i}"), format!("session-{seed}-{i}")),
+                workspace(),
+            ),
+            local: memory::Device::open(workspace(), first.store.clone()).expect("opened").into(),
             socket: None,
+            worker_merges: 0,
         })
         .collect();
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -149,7 +159,12 @@ async fn run(seed: u64) {
                 put_party(&mut devices[device], added(device, step, d), name.clone(), at);
                 put_party(&mut devices[device], contested(d), name.clone(), at);
                 made.push((added(device, step, d), name));
-                push_all(&mut devices[device]).await;
+                let device = &mut devices[device];
+                let mut link = SocketLink(&mut device.socket);
+                let pushed = device.session.local_change(&device.local, &mut link, document_key(d));
+                if pushed.await.is_err() {
+                    disconnect(device).await;
+                }
             }
             50..80 => pump(&mut devices[device], Duration::from_millis(10)).await,
             80..88 => disconnect(&mut devices[device]).await,
@@ -168,13 +183,9 @@ async fn run(seed: u64) {
             if device.socket.is_none() {
                 connect(device, &relay.address).await;
             }
-            for id in device.client.retry_unavailable() {
-                let key =
-                    (0..DOCUMENTS).map(document_key).find(|k| k.document_id(workspace()) == id);
-                if let Some(frame) = key.and_then(|key| device.local.offer(&mut device.client, key))
-                {
-                    send(device, frame).await;
-                }
+            let mut link = SocketLink(&mut device.socket);
+            if device.session.retry_unavailable(&device.local, &mut link).await.is_err() {
+                disconnect(device).await;
             }
             pump(device, Duration::from_millis(20)).await;
         }
@@ -187,22 +198,57 @@ async fn run(seed: u64) {
             made.len()
         );
     }
-    for device in &mut devices {
+    for device in &devices {
+        let local = device.local.borrow();
         for (id, name) in &made {
-            let shown = device.local.replica.model.parties.get(id).map(|row| row.name.clone());
+            let shown = local.replica.model.parties.get(id).map(|row| row.name.clone());
             assert_eq!(shown.as_ref(), Some(name), "seed {seed}: {} lacks {name}", device.name);
         }
-        for d in 0..DOCUMENTS {
-            device.local.settle(&device.client, document_key(d)).expect("ledger kept");
-        }
-        assert_eq!(device.local.replica.unsynced_edits(), 0, "seed {seed}: {}", device.name);
+        assert_eq!(local.replica.unsynced_edits(), 0, "seed {seed}: {} ledger", device.name);
         // What it shows is what it stored: opened again, the device shows the same people.
-        let reopened = memory::Device::open(workspace(), device.local.store.clone()).unwrap();
-        assert_eq!(reopened.replica.model.parties, device.local.replica.model.parties);
+        let reopened = memory::Device::open(workspace(), local.store.clone()).unwrap();
+        assert_eq!(reopened.replica.model.parties, local.replica.model.parties);
     }
-    let first = &devices[0].local.replica.model.parties;
-    assert!(devices.iter().all(|d| &d.local.replica.model.parties == first), "seed {seed}");
+    let first = devices[0].local.borrow().replica.model.parties.clone();
+    assert!(devices.iter().all(|d| d.local.borrow().replica.model.parties == first), "seed {seed}");
     assert!(made.len() > 100, "seed {seed}: the run made edits ({})", made.len());
+
+    // A new device of the member, holding nothing, pulls the workspace: the root on the page, the
+    // documents it lists whole through the worker's code. It shows what everyone shows.
+    let mut newcomer = Device {
+        name: "newcomer".into(),
+        cookie: member.clone(),
+        session: Session::new(
+            SyncClient::new("newcomer", format!("session-{seed}-new")),
+            workspace(),
+        ),
+        local: memory::Device {
+            replica: rapport_core::replica::Replica::new(workspace()),
+            store: memory::MemoryStore::default(),
+        }
+        .into(),
+        socket: None,
+        worker_merges: 0,
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if newcomer.socket.is_none() {
+            connect(&mut newcomer, &relay.address).await;
+        }
+        pump(&mut newcomer, Duration::from_millis(20)).await;
+        let shown = newcomer.local.borrow().replica.model.parties.clone();
+        if shown == first && newcomer.session.synced() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "seed {seed}: the new device shows {} parties",
+            shown.len()
+        );
+    }
+    let whole = newcomer.local.borrow().replica.document_keys();
+    assert!(whole.len() > DOCUMENTS, "seed {seed}: it found the documents in the root: {whole:?}");
+    assert!(newcomer.worker_merges >= DOCUMENTS, "seed {seed}: {}", newcomer.worker_merges);
 }
 
 /// All devices hold the same heads for every document, and the relay has told each of them so.
@@ -212,8 +258,9 @@ fn converged(devices: &mut [Device]) -> bool {
         let mut heads: Vec<_> = devices
             .iter_mut()
             .map(|device| {
-                device.local.ensure_loaded(key);
-                let mut h = device.local.replica.document(key).unwrap().get_heads();
+                let mut local = device.local.borrow_mut();
+                local.ensure_loaded(key);
+                let mut h = local.replica.document(key).unwrap().get_heads();
                 h.sort();
                 h
             })
@@ -221,8 +268,9 @@ fn converged(devices: &mut [Device]) -> bool {
         heads.dedup();
         heads.len() == 1
             && devices.iter_mut().all(|device| {
-                let doc = device.local.replica.document(key).unwrap();
-                device.client.relay_has(id, doc)
+                let mut local = device.local.borrow_mut();
+                let doc = local.replica.document(key).unwrap();
+                device.session.client().relay_has(id, doc)
             })
     })
 }
@@ -243,7 +291,7 @@ async fn connect(device: &mut Device, address: &str) {
     let ticket = body["ticket"].as_str().unwrap();
     let url = format!("ws://{address}/api/sync?ticket={ticket}");
     let Ok((mut socket, _)) = tokio_tungstenite::connect_async(url).await else { return };
-    if socket.send(Frame::Binary(device.client.join().into())).await.is_err() {
+    if socket.send(Frame::Binary(device.session.join().into())).await.is_err() {
         return;
     }
     device.socket = Some(socket);
@@ -254,30 +302,20 @@ async fn disconnect(device: &mut Device) {
     if let Some(mut socket) = device.socket.take() {
         let _ = socket.close(None).await;
     }
-    device.client.disconnected();
+    device.session.disconnected();
 }
 
-/// Offers every document to the relay (what the engine does after a local edit and on connecting).
-async fn push_all(device: &mut Device) {
-    if !device.client.is_connected() {
-        return;
-    }
-    let frames: Vec<Vec<u8>> = (0..DOCUMENTS)
-        .filter_map(|d| device.local.offer(&mut device.client, document_key(d)))
-        .collect();
-    for frame in frames {
-        send(device, frame).await;
+/// The websocket as the session's link; a failed send is a lost connection.
+struct SocketLink<'a>(&'a mut Option<Socket>);
+
+impl Link for SocketLink<'_> {
+    async fn send(&mut self, frame: Vec<u8>) -> Result<(), String> {
+        let socket = self.0.as_mut().ok_or("not connected")?;
+        socket.send(Frame::Binary(frame.into())).await.map_err(|error| error.to_string())
     }
 }
 
-async fn send(device: &mut Device, frame: Vec<u8>) {
-    let Some(socket) = device.socket.as_mut() else { return };
-    if socket.send(Frame::Binary(frame.into())).await.is_err() {
-        disconnect(device).await;
-    }
-}
-
-/// Handles what the relay sends for up to `quiet` of silence, answering as the engine would.
+/// Handles what the relay sends for up to `quiet` of silence, as the browser's engine does.
 async fn pump(device: &mut Device, quiet: Duration) {
     loop {
         let Some(socket) = device.socket.as_mut() else { return };
@@ -290,21 +328,24 @@ async fn pump(device: &mut Device, quiet: Duration) {
             }
             Ok(Some(Ok(_))) => continue,
         };
-        match device.client.receive(&frame).expect("the relay sends valid frames") {
-            Event::Connected => push_all(device).await,
-            Event::Sync { document, message } => {
-                let key = (0..DOCUMENTS)
-                    .map(document_key)
-                    .find(|k| k.document_id(workspace()) == document)
-                    .expect("one of our documents");
-                let reply =
-                    device.local.take_sync(&mut device.client, key, message).expect("stored");
-                if let Some(reply) = reply {
-                    send(device, reply).await;
-                }
+        let mut link = SocketLink(&mut device.socket);
+        let handled = device.session.frame(&device.local, &mut link, &frame).await;
+        let done = match handled {
+            Ok(Handled::Worker(job)) => {
+                // The worker's code, run here: the browser runs it in a Web Worker.
+                let merged = rapport_core::offload::merge_whole(&job.job).ok();
+                device.worker_merges += usize::from(merged.is_some());
+                device.session.worker_done(&device.local, &mut link, job.merging, merged).await
             }
-            Event::Refused(reason) => panic!("{} refused: {reason}", device.name),
-            _ => {}
+            Ok(Handled::Refused(reason)) => panic!("{} refused: {reason}", device.name),
+            Ok(_) => Ok(()),
+            Err(lost) => Err(lost),
+        };
+        let notices = device.session.take_notices();
+        assert!(notices.is_empty(), "{}: {notices:?}", device.name);
+        if done.is_err() {
+            disconnect(device).await;
+            return;
         }
     }
 }

@@ -269,3 +269,34 @@ impl Device {
         }
     }
 }
+
+/// A device a [`Session`](crate::device_sync::Session) runs over natively, as the browser's runs over
+/// IndexedDB.
+impl crate::device_sync::Device for std::cell::RefCell<Device> {
+    type Error = MemoryError;
+
+    fn with_replica<T>(&self, f: impl FnOnce(&mut Replica) -> T) -> T {
+        f(&mut self.borrow_mut().replica)
+    }
+
+    async fn load(&self, key: DocKey) -> Result<(), MemoryError> {
+        self.borrow_mut().ensure_loaded(key);
+        Ok(())
+    }
+
+    async fn save(&self, chunk: &Chunk) -> Result<(), MemoryError> {
+        self.borrow_mut().store.save(chunk)
+    }
+
+    async fn perform(&self, writes: Vec<Write>) {
+        let mut device = self.borrow_mut();
+        for write in writes {
+            // Each is safe to lose, as in the browser.
+            if device.store.write(&write).is_ok()
+                && let Write::Compact { key, snapshot, .. } = &write
+            {
+                device.replica.compacted(*key, snapshot.len());
+            }
+        }
+    }
+}
