@@ -565,8 +565,12 @@ impl<'a> Connection<'a> {
 
     /// Says what the user must know: a document not stored or not read, one the relay will not take.
     fn tell_notices(&mut self) {
+        let notices = self.session.take_notices();
+        if notices.is_empty() {
+            return;
+        }
         let locale = crate::locale::current();
-        for notice in self.session.take_notices() {
+        for notice in notices {
             match notice {
                 Notice::NotStored { error, .. } => {
                     let text = td_string!(locale, sync.not_stored, error);
