@@ -13,7 +13,8 @@ use std::rc::Rc;
 
 use automerge::AutoCommit;
 use rapport_core::backup::Backup;
-use rapport_core::document::{self, DocumentError, Record};
+use rapport_core::document::{self, DocumentError, FieldConflict, Record};
+use rapport_core::history::{self, FieldChange};
 use rapport_core::ids::{IdSource, InteractionId, PartyId, Timestamp, WorkspaceId};
 use rapport_core::layout::{DocKey, Month};
 use rapport_core::model::{Interaction, Party, WorkspaceSettings};
@@ -379,6 +380,61 @@ pub async fn all_records<R: Record>(shared: &Shared) -> Result<Vec<(R::Id, R)>, 
         all.extend(found);
     }
     Ok(all)
+}
+
+/// A record as its document holds it, with the fields that hold concurrent values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredRecord<R> {
+    pub record: R,
+    pub conflicts: Vec<FieldConflict>,
+}
+
+/// Record `id` as its document holds it (`None`: no such record). What a record's page shows;
+/// screens never handle the document itself.
+pub async fn read_record<R: Record>(
+    shared: &Shared,
+    id: R::Id,
+) -> Result<Option<StoredRecord<R>>, LocalError> {
+    let key = id.to_string();
+    with_document(shared, R::doc_key(&id), |doc| {
+        let Some(record) = document::get::<_, R>(&*doc, &key)? else { return Ok(None) };
+        let conflicts = document::conflicts(&*doc, &key)?;
+        Ok(Some(StoredRecord { record, conflicts }))
+    })
+    .await?
+}
+
+/// Interaction `id` as stored in document `key` (its month).
+pub async fn read_interaction(
+    shared: &Shared,
+    key: DocKey,
+    id: InteractionId,
+) -> Result<Option<Interaction>, LocalError> {
+    let record = id.to_string();
+    Ok(with_document(shared, key, |doc| document::get::<_, Interaction>(&*doc, &record)).await??)
+}
+
+/// Who changed which field of record `id`, and when.
+pub async fn field_history<R: Record>(
+    shared: &Shared,
+    id: R::Id,
+) -> Result<Vec<FieldChange>, LocalError> {
+    let key = id.to_string();
+    with_document(shared, R::doc_key(&id), |doc| history::field_history(doc, &key)).await
+}
+
+/// Record `id` as it was at `at` (`None`: it did not exist yet).
+pub async fn record_as_of<R: Record>(
+    shared: &Shared,
+    id: R::Id,
+    at: Timestamp,
+) -> Result<Option<R>, LocalError> {
+    let key = id.to_string();
+    with_document(shared, R::doc_key(&id), |doc| {
+        let old = history::as_of(doc, at).map_err(DocumentError::from)?;
+        Ok(document::get::<_, R>(&old, &key)?)
+    })
+    .await?
 }
 
 /// Creates (or replaces) record `id`.

@@ -11,11 +11,12 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_i18n::td_string;
 use rapport_core::demo::DemoBundle;
+use rapport_core::document::Record;
 use rapport_core::layout::DocKey;
 use rapport_core::read_model::{Changed, ChangedRecords, RecordLog};
 use wasm_bindgen::JsCast;
 
-use crate::local::{self, LocalError, LocalWorkspace, Shared};
+use crate::local::{self, LocalError, LocalWorkspace, Shared, StoredRecord};
 use rapport_core::replica::Replica;
 
 /// The IndexedDB database holding this device's workspace.
@@ -224,23 +225,18 @@ impl WorkspaceCtx {
 /// A record read from its document and read again whenever records of its kind change (a colleague's
 /// edit arrives, a save completes). `None` while reading; `Err` with words for the user when the id is not on
 /// this device or its document cannot be read.
-pub fn watch_record<Id, T>(
-    id: Memo<Option<Id>>,
-    key: fn(&Id) -> DocKey,
-    read: fn(
-        &mut automerge::AutoCommit,
-        &str,
-    ) -> Result<Option<T>, rapport_core::document::DocumentError>,
+pub fn watch_record<R>(
+    id: Memo<Option<R::Id>>,
     missing: &'static str,
-) -> RwSignal<Option<Result<T, String>>>
+) -> RwSignal<Option<Result<StoredRecord<R>, String>>>
 where
-    Id: Copy + std::fmt::Display + PartialEq + Send + Sync + 'static,
-    T: Clone + PartialEq + Send + Sync + 'static,
+    R: Record + Clone + PartialEq + Send + Sync + 'static,
+    R::Id: PartialEq + Send + Sync + 'static,
 {
     let ctx = WorkspaceCtx::use_ctx();
-    let loaded = RwSignal::new(None::<Result<T, String>>);
+    let loaded = RwSignal::new(None::<Result<StoredRecord<R>, String>>);
     // The record last read, and the batch of changed records it was read after.
-    let read_at = StoredValue::new(None::<(Id, u64)>);
+    let read_at = StoredValue::new(None::<(R::Id, u64)>);
     Effect::new(move || {
         let Some(id) = id.get() else { return };
         let batch = ctx.record_batch();
@@ -250,21 +246,18 @@ where
         // Again when this record changed (a colleague's edit to it, a save) — not for every change of
         // its kind.
         let unchanged = read_at.get_value().is_some_and(|(read, since)| {
-            read == id && !ctx.record_changed(since, key(&id), &id.to_string())
+            read == id && !ctx.record_changed(since, R::doc_key(&id), &id.to_string())
         });
         read_at.set_value(Some((id, batch)));
         if unchanged {
             return;
         }
         spawn_local(async move {
-            let record = id.to_string();
-            let result =
-                match local::with_document(&shared, key(&id), |doc| read(doc, &record)).await {
-                    Ok(Ok(Some(found))) => Ok(found),
-                    Ok(Ok(None)) => Err(missing.to_owned()),
-                    Ok(Err(error)) => Err(error.to_string()),
-                    Err(error) => Err(error.to_string()),
-                };
+            let result = match local::read_record::<R>(&shared, id).await {
+                Ok(Some(found)) => Ok(found),
+                Ok(None) => Err(missing.to_owned()),
+                Err(error) => Err(error.to_string()),
+            };
             if loaded.get_untracked().as_ref() != Some(&result) {
                 loaded.set(Some(result));
             }

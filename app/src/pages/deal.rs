@@ -6,7 +6,6 @@ use leptos::prelude::*;
 use crate::i18n::{t, t_string, use_i18n};
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_params_map;
-use rapport_core::document::{self, Record};
 use rapport_core::ids::{DealId, MemberId};
 use rapport_core::model::{Deal, DealStatus, Destination, Money};
 
@@ -23,13 +22,8 @@ pub(crate) fn DealPage() -> impl IntoView {
     let params = use_params_map();
     let id =
         Memo::new(move |_| params.with(|p| p.get("id").and_then(|id| id.parse::<DealId>().ok())));
-    let loaded = crate::state::watch_record(
-        id,
-        Deal::doc_key,
-        |doc, key| document::get(doc, key),
-        t_string!(i18n, deal.no_such),
-    );
-    let deal = Memo::new(move |_| loaded.get().and_then(Result::ok));
+    let loaded = crate::state::watch_record::<Deal>(id, t_string!(i18n, deal.no_such));
+    let deal = Memo::new(move |_| loaded.get().and_then(Result::ok).map(|found| found.record));
     let failure = move || match (id.get(), loaded.get()) {
         (None, _) => Some(t_string!(i18n, deal.bad_link).to_owned()),
         (_, Some(Err(error))) => Some(error),

@@ -6,7 +6,6 @@ use leptos::prelude::*;
 use crate::i18n::{t, t_string, use_i18n};
 use leptos_i18n::td_string;
 use leptos_router::hooks::{use_params_map, use_query_map};
-use rapport_core::document;
 use rapport_core::ids::{InteractionId, PartyId};
 use rapport_core::model::{GeoPoint, Interaction, InteractionKind};
 use wasm_bindgen::JsCast;
@@ -81,12 +80,9 @@ pub(crate) fn LogInteraction() -> impl IntoView {
                     && let Some(key) = stored_in
                 {
                     // Read back what was stored, so the confirmation shows exactly that.
-                    let stored = local::with_document(&shared, key, |doc| {
-                        document::get::<_, Interaction>(doc, &id.to_string())
-                    })
-                    .await;
+                    let stored = local::read_interaction(&shared, key, id).await;
                     let confirmation = match stored {
-                        Ok(Ok(Some(stored))) => confirmation(&stored, &party_name),
+                        Ok(Some(stored)) => confirmation(&stored, &party_name),
                         _ => t_string!(
                             i18n,
                             log.logged,

@@ -38,23 +38,19 @@ pub(crate) fn PartyPage() -> impl IntoView {
     let params = use_params_map();
     let id =
         Memo::new(move |_| params.with(|p| p.get("id").and_then(|id| id.parse::<PartyId>().ok())));
-    let loaded = crate::state::watch_record(
-        id,
-        Party::doc_key,
-        |doc, key| {
-            let party = document::get::<_, Party>(doc, key)?;
-            let conflicts = document::conflicts(doc, key)?;
-            Ok(party.map(|party| Loaded { party, conflicts }))
-        },
-        t_string!(i18n, party.no_such),
-    );
+    let loaded = crate::state::watch_record::<Party>(id, t_string!(i18n, party.no_such));
 
     // Colleagues see who has this record open.
     let sync = SyncCtx::use_ctx();
     Effect::new(move || sync.viewing.set(id.get().map(|id| id.to_string())));
     on_cleanup(move || sync.viewing.set(None));
     let viewers = move || id.get().map(|id| sync.viewers_of(&id.to_string())).unwrap_or_default();
-    let found = Memo::new(move |_| loaded.get().and_then(Result::ok));
+    let found = Memo::new(move |_| {
+        loaded
+            .get()
+            .and_then(Result::ok)
+            .map(|found| Loaded { party: found.record, conflicts: found.conflicts })
+    });
     let failure = move || match (id.get(), loaded.get()) {
         (None, _) => Some(t_string!(i18n, party.bad_link).to_owned()),
         (_, Some(Err(error))) => Some(error),
@@ -896,12 +892,8 @@ fn RecordHistory(id: PartyId) -> impl IntoView {
         }
         let Some(shared) = ctx.shared() else { return };
         spawn_local(async move {
-            let key = id.to_string();
             let names = Names::of(&shared.borrow());
-            let read = local::with_document(&shared, Party::doc_key(&id), |doc| {
-                history::field_history(doc, &key)
-            })
-            .await;
+            let read = local::field_history::<Party>(&shared, id).await;
             lines.set(Some(
                 read.map(|changes| history_lines(changes, &names)).map_err(|e| e.to_string()),
             ));
@@ -920,14 +912,10 @@ fn RecordHistory(id: PartyId) -> impl IntoView {
         // The end of that local day (a day is 24 h but for daylight-saving changes; close enough).
         let end = rapport_core::ids::Timestamp(start.0 + 86_400_000 - 1);
         spawn_local(async move {
-            let key = id.to_string();
-            let read = local::with_document(&shared, Party::doc_key(&id), |doc| {
-                let old = history::as_of(doc, end).map_err(|e| e.to_string())?;
-                let party = document::get::<_, Party>(&old, &key).map_err(|e| e.to_string())?;
-                Ok::<_, String>(party.as_ref().map(form_values))
-            })
-            .await;
-            then.set(Some(read.map_err(|e| e.to_string()).and_then(|r| r)));
+            let read = local::record_as_of::<Party>(&shared, id, end).await;
+            then.set(Some(
+                read.map(|party| party.as_ref().map(form_values)).map_err(|e| e.to_string()),
+            ));
         });
     });
     let restore = move |field: String, before: Vec<automerge::ChangeHash>| {

@@ -142,14 +142,10 @@ async fn merge_into(
     survivor: PartyId,
     duplicate: PartyId,
 ) -> Result<(), local::LocalError> {
-    use rapport_core::document::{self, Record};
-    let key = duplicate.to_string();
-    let other = local::with_document(shared, Party::doc_key(&duplicate), |doc| {
-        document::get::<_, Party>(doc, &key)
-    })
-    .await?
-    .map_err(local::LocalError::Document)?
-    .ok_or(local::LocalError::NotFound)?;
+    let other = local::read_record::<Party>(shared, duplicate)
+        .await?
+        .ok_or(local::LocalError::NotFound)?
+        .record;
     local::update::<Party>(shared, survivor, move |party| party.absorb(&other, duplicate)).await?;
     local::update::<Party>(shared, duplicate, move |party| party.merged_into = Some(survivor)).await
 }
