@@ -222,6 +222,20 @@ impl std::fmt::Debug for Replica {
     }
 }
 
+/// Tells `probe`, if any, that an edit's `phase` starts or ends.
+fn phase(probe: &Option<PhaseProbe>, phase: EditPhase, started: bool) {
+    if let Some(probe) = probe {
+        probe(phase, started);
+    }
+}
+
+/// The root changed (or was loaded): the settings are read from it again, and the screens showing them
+/// told.
+fn read_settings(settings: &mut WorkspaceSettings, model: &mut ReadModel, root: &AutoCommit) {
+    *settings = workspace::settings(root).unwrap_or_default();
+    model.note_changed(Changed::SETTINGS);
+}
+
 /// Document `key` of `workspace`: `bytes` of `kind`, stored with its encoded `rows`.
 fn chunk(
     workspace: WorkspaceId,
@@ -339,12 +353,6 @@ impl Replica {
         self.probe = Some(probe);
     }
 
-    fn phase(&self, phase: EditPhase, started: bool) {
-        if let Some(probe) = &self.probe {
-            probe(phase, started);
-        }
-    }
-
     /// Whether document `key` is in memory; load it with [`Replica::loaded`] before editing it.
     pub fn is_loaded(&self, key: DocKey) -> bool {
         self.docs.contains_key(&key)
@@ -360,7 +368,7 @@ impl Replica {
         // arriving from the relay brings its whole history.
         let doc = loaded.document.take().unwrap_or_else(document::new_document);
         if key == DocKey::Root {
-            self.settings = workspace::settings(&doc).unwrap_or_default();
+            read_settings(&mut self.settings, &mut self.model, &doc);
         }
         self.chunks.insert(key, ChunkStats::of(&loaded));
         self.docs.insert(key, doc);
@@ -385,15 +393,11 @@ impl Replica {
         let (me, workspace) = (self.me, self.workspace);
         let doc = self.docs.get_mut(&key).ok_or(ReplicaError::NotLoaded(key))?;
         let before = doc.get_heads();
-        if let Some(probe) = &self.probe {
-            probe(EditPhase::Change, true);
-        }
+        phase(&self.probe, EditPhase::Change, true);
         change(doc)?;
         history::commit(doc, me, now);
-        if let Some(probe) = &self.probe {
-            probe(EditPhase::Change, false);
-            probe(EditPhase::Encode, true);
-        }
+        phase(&self.probe, EditPhase::Change, false);
+        phase(&self.probe, EditPhase::Encode, true);
         let (kind, bytes) = if before.is_empty() {
             // A document that was empty is stored whole (a first import into it): a snapshot is
             // compressed, several times quicker to encode than the change, and leaves nothing to
@@ -404,9 +408,8 @@ impl Replica {
             // document: a freshly loaded document counts as never saved.)
             (ChunkKind::Incremental, doc.save_after(&before))
         };
-        self.phase(EditPhase::Encode, false);
-        self.phase(EditPhase::Rows, true);
-        let doc = self.docs.get_mut(&key).ok_or(ReplicaError::NotLoaded(key))?;
+        phase(&self.probe, EditPhase::Encode, false);
+        phase(&self.probe, EditPhase::Rows, true);
         let rows = match key {
             // Until the month's stored rows are read, only the document knows all of them.
             DocKey::Interactions(_) if self.model.interactions_pending => {
@@ -415,11 +418,10 @@ impl Replica {
             _ => rows(&mut self.model, doc),
         };
         if key == DocKey::Root {
-            self.settings = workspace::settings(doc).unwrap_or_default();
-            self.model.note_changed(Changed::SETTINGS);
+            read_settings(&mut self.settings, &mut self.model, doc);
         }
         let rows = rows.encode();
-        self.phase(EditPhase::Rows, false);
+        phase(&self.probe, EditPhase::Rows, false);
         let chunk = chunk(workspace, key, kind, bytes, rows);
         Ok(Edit { chunk, before })
     }
@@ -435,7 +437,7 @@ impl Replica {
             Some(mut doc) => {
                 self.model.replace_document(key, &mut doc);
                 if key == DocKey::Root {
-                    self.settings = workspace::settings(&doc).unwrap_or_default();
+                    read_settings(&mut self.settings, &mut self.model, &doc);
                 }
                 self.docs.insert(key, doc);
             }
@@ -556,8 +558,7 @@ impl Replica {
             (ChunkKind::Incremental, doc.save_after(&before))
         };
         if key == DocKey::Root {
-            self.settings = workspace::settings(doc).unwrap_or_default();
-            self.model.note_changed(Changed::SETTINGS);
+            read_settings(&mut self.settings, &mut self.model, doc);
         }
         Ok(Some(chunk(workspace, key, kind, bytes, rows.encode())))
     }
@@ -594,8 +595,7 @@ impl Replica {
             self.model.replace_rows(key, merged.rows.clone());
             if key == DocKey::Root {
                 let root = document::load_document(&merged.snapshot)?;
-                self.settings = workspace::settings(&root).unwrap_or_default();
-                self.model.note_changed(Changed::SETTINGS);
+                read_settings(&mut self.settings, &mut self.model, &root);
             }
             return Ok(None);
         }
@@ -603,7 +603,7 @@ impl Replica {
         doc.load_incremental(&merged.snapshot)?;
         let rows = self.model.replace_document(key, doc);
         if key == DocKey::Root {
-            self.settings = workspace::settings(doc).unwrap_or_default();
+            read_settings(&mut self.settings, &mut self.model, doc);
         }
         self.chunks.entry(key).or_default().snapshot_bytes += merged.snapshot.len();
         Ok(Some(chunk(self.workspace, key, ChunkKind::Snapshot, doc.save(), rows.encode())))
@@ -638,8 +638,7 @@ impl Replica {
         };
         if key == DocKey::Root {
             let root = document::load_document(&bytes)?;
-            self.settings = workspace::settings(&root).unwrap_or_default();
-            self.model.note_changed(Changed::SETTINGS);
+            read_settings(&mut self.settings, &mut self.model, &root);
         }
         self.docs.remove(&key);
         self.chunks.remove(&key);

@@ -11,7 +11,6 @@ use crate::chunks::{ChunkKey, ChunkKind, document_range};
 use crate::ids::{Timestamp, WorkspaceId};
 use crate::layout::{DocKey, DocumentId};
 use crate::read_model::DocRows;
-use crate::sync_client::SyncClient;
 use crate::workspace;
 
 /// The device's storage, in memory.
@@ -184,10 +183,7 @@ impl Device {
             return Err(error);
         }
         for write in self.replica.edit_stored(&edit.chunk, records) {
-            self.store.write(&write)?;
-            if let Write::Compact { key, snapshot, .. } = &write {
-                self.replica.compacted(*key, snapshot.len());
-            }
+            self.perform(&write)?;
         }
         self.ensure_loaded(DocKey::Root);
         if self.replica.needs_listing(key)? == Some(true) {
@@ -198,6 +194,15 @@ impl Device {
                 Ok(())
             });
             self.edit(DocKey::Root, &[], now, list)?;
+        }
+        Ok(())
+    }
+
+    /// Performs a write the replica asked for, telling it how a compaction went.
+    pub fn perform(&mut self, write: &Write) -> Result<(), MemoryError> {
+        self.store.write(write)?;
+        if let Write::Compact { key, snapshot, .. } = write {
+            self.replica.compacted(*key, snapshot.len());
         }
         Ok(())
     }
@@ -214,59 +219,9 @@ impl Device {
         };
         self.store.save(&chunk)?;
         if let Some(write) = self.replica.stored(&chunk) {
-            self.store.write(&write)?;
-            if let Write::Compact { key, snapshot, .. } = &write {
-                self.replica.compacted(*key, snapshot.len());
-            }
+            self.perform(&write)?;
         }
         Ok(true)
-    }
-
-    /// What the relay lacks of document `key`, to send (the browser's `push`).
-    pub fn offer(&mut self, client: &mut SyncClient, key: DocKey) -> Option<Vec<u8>> {
-        self.ensure_loaded(key);
-        let id = key.document_id(self.replica.workspace);
-        client.message_for(id, self.replica.document(key).ok()?)
-    }
-
-    /// Takes the relay's sync `message` about document `key` as the browser's page does: merged into
-    /// the document, stored with its rows (and compacted when due); then the answer, if any, to send.
-    pub fn take_sync(
-        &mut self,
-        client: &mut SyncClient,
-        key: DocKey,
-        message: automerge::sync::Message,
-    ) -> Result<Option<Vec<u8>>, MemoryError> {
-        self.ensure_loaded(key);
-        let id = key.document_id(self.replica.workspace);
-        if let Some(chunk) = self.replica.merge_remote(key, |doc| client.apply(id, doc, message))? {
-            self.store.save(&chunk)?;
-            if let Some(write) = self.replica.stored(&chunk) {
-                self.store.write(&write)?;
-                if let Write::Compact { key, snapshot, .. } = &write {
-                    self.replica.compacted(*key, snapshot.len());
-                }
-            }
-        }
-        Ok(self.offer(client, key))
-    }
-
-    /// Once the relay holds every change of document `key` and this device the relay's, its edits
-    /// leave the ledger (kept). Returns whether they did.
-    pub fn settle(&mut self, client: &SyncClient, key: DocKey) -> Result<bool, MemoryError> {
-        self.ensure_loaded(key);
-        let id = key.document_id(self.replica.workspace);
-        let heads = self.replica.document(key)?.get_heads();
-        if !client.in_step_at(id, &heads) {
-            return Ok(false);
-        }
-        match self.replica.mark_synced(key) {
-            Some(write) => {
-                self.store.write(&write)?;
-                Ok(true)
-            }
-            None => Ok(false),
-        }
     }
 }
 
@@ -292,11 +247,7 @@ impl crate::device_sync::Device for std::cell::RefCell<Device> {
         let mut device = self.borrow_mut();
         for write in writes {
             // Each is safe to lose, as in the browser.
-            if device.store.write(&write).is_ok()
-                && let Write::Compact { key, snapshot, .. } = &write
-            {
-                device.replica.compacted(*key, snapshot.len());
-            }
+            let _ = device.perform(&write);
         }
     }
 }
