@@ -22,6 +22,9 @@
 //! - [`inflate`]: what Automerge chunks take once inflated, bounded before Automerge inflates them.
 //! - [`sync_client`]: a device's side of that protocol, sans IO.
 //! - [`device_sync`]: a device's sync session over its replica, which every driver runs.
+//! - [`outbox`]: work a device hands to the relay (mail), its ledger id derived from the cause, and
+//!   the ledger's wire types.
+//! - [`template`]: merge fields (`{{first_name}}`) filled in from a record, unknown ones named.
 
 pub mod backup;
 pub mod chunks;
@@ -37,6 +40,7 @@ pub mod interchange;
 pub mod layout;
 pub mod model;
 pub mod offload;
+pub mod outbox;
 pub mod presence;
 pub mod protocol;
 pub mod queries;
@@ -44,6 +48,7 @@ pub mod read_model;
 pub mod replica;
 pub mod search;
 pub mod sync_client;
+pub mod template;
 pub mod workspace;
 
 /// The product name as shown to people.

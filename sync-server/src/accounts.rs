@@ -116,6 +116,11 @@ pub(crate) enum Why {
     BadUses,
     TooManyWorkspaces,
     BodyTooLarge,
+    ReadOnly,
+    NoMail,
+    OutboxFull,
+    NoSuchEntry,
+    BadSource,
 }
 
 impl Why {
@@ -150,6 +155,11 @@ impl Why {
             Why::BadUses => "bad_uses",
             Why::TooManyWorkspaces => "too_many_workspaces",
             Why::BodyTooLarge => "body_too_large",
+            Why::ReadOnly => "read_only",
+            Why::NoMail => "no_mail",
+            Why::OutboxFull => "outbox_full",
+            Why::NoSuchEntry => "no_such_entry",
+            Why::BadSource => "bad_source",
         }
     }
 
@@ -184,6 +194,15 @@ impl Why {
             Why::BadUses => "an invitation is for 1 to 100 people",
             Why::TooManyWorkspaces => "this account owns as many workspaces as the relay allows",
             Why::BodyTooLarge => "the request's body is larger than this call takes",
+            Why::ReadOnly => "viewers may read but not send or change anything",
+            Why::NoMail => {
+                "this relay sends no mail (no SMTP server is configured); hand the message to your mail app"
+            }
+            Why::OutboxFull => "this workspace has as much unsent work queued as the relay allows",
+            Why::NoSuchEntry => "no such entry in this workspace's outbox",
+            Why::BadSource => {
+                "say in 1 to 200 characters, on one line, how consent was given or withdrawn"
+            }
         }
     }
 }
@@ -402,7 +421,7 @@ async fn sign_in(
 }
 
 /// The JSON body of `request`, refused as axum's `Json` would refuse it.
-async fn json_body<T: serde::de::DeserializeOwned>(
+pub(crate) async fn json_body<T: serde::de::DeserializeOwned>(
     request: axum::extract::Request,
 ) -> Result<Json<T>, Refusal> {
     use axum::extract::FromRequest;

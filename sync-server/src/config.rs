@@ -104,6 +104,35 @@ pub struct Config {
     #[arg(long, env = "RAPPORT_TRUST_FORWARDED_FOR")]
     pub trust_forwarded_for: bool,
 
+    /// The SMTP server the relay sends the outbox's mail through, as a URL with the submission
+    /// credentials: `smtp://user:password@host:587?tls=required` (STARTTLS), `smtps://user:password@host`
+    /// (TLS from the start, port 465), `smtp://host:25` (a local MTA, no TLS). Without it the relay
+    /// sends no mail and devices hand messages to their mail app. Never written to a synced document.
+    #[arg(long, env = "RAPPORT_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+
+    /// The sender of the relay's mail, `Name <address>` (needed with --smtp-url).
+    #[arg(long, env = "RAPPORT_MAIL_FROM")]
+    pub mail_from: Option<String>,
+
+    /// Seconds one SMTP exchange may take before the attempt counts as failed and is retried.
+    #[arg(long, env = "RAPPORT_SMTP_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub smtp_timeout_secs: u64,
+
+    /// Seconds before a mail that failed for a temporary reason is tried again; each next pause is
+    /// three times longer, 6 hours at most.
+    #[arg(long, env = "RAPPORT_MAIL_RETRY_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub mail_retry_secs: u64,
+
+    /// Attempts at one mail before it is marked failed with the server's last answer.
+    #[arg(long, env = "RAPPORT_MAIL_ATTEMPTS", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=30))]
+    pub mail_attempts: u32,
+
+    /// Mails handed to the SMTP server at once (1 to 10). A relay killed mid-send resends at most these,
+    /// with the same `Message-ID`s; 1 makes that a single mail but sends ~22 mails a second.
+    #[arg(long, env = "RAPPORT_MAIL_AT_ONCE", default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=10))]
+    pub mail_at_once: u64,
+
     /// Log format: human-readable text or one JSON object per line.
     #[arg(long, env = "RAPPORT_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -127,6 +156,31 @@ impl Config {
             trust_forwarded_for: self.trust_forwarded_for,
             ..Limits::default()
         }
+    }
+}
+
+impl Config {
+    /// The mail sender these flags configure, if any; `links_origin` is where unsubscribe links point
+    /// when no --public-origin is given.
+    pub fn mail_settings(
+        &self,
+        links_origin: &str,
+    ) -> Result<Option<crate::mail::MailSettings>, String> {
+        let Some(smtp_url) = self.smtp_url.clone().filter(|url| !url.trim().is_empty()) else {
+            return Ok(None);
+        };
+        let Some(from) = self.mail_from.clone().filter(|from| !from.trim().is_empty()) else {
+            return Err("--smtp-url needs --mail-from (the sender, `Name <address>`)".into());
+        };
+        Ok(Some(crate::mail::MailSettings {
+            smtp_url,
+            from,
+            timeout: std::time::Duration::from_secs(self.smtp_timeout_secs),
+            retry_after: std::time::Duration::from_secs(self.mail_retry_secs),
+            attempts: self.mail_attempts,
+            at_once: self.mail_at_once as usize,
+            links_origin: self.public_origin.clone().unwrap_or_else(|| links_origin.to_owned()),
+        }))
     }
 }
 
@@ -158,6 +212,26 @@ mod tests {
         assert!(err.to_string().contains("--max-document-mb"), "{err}");
         let config = Config::try_parse_from(["rapport-relay", "--max-document-mb", "4"]).unwrap();
         assert_eq!(config.limits().document_bytes, 4 * MB);
+    }
+
+    #[test]
+    fn mail_is_off_by_default_and_a_server_without_a_sender_is_refused() {
+        let config = Config::try_parse_from(["rapport-relay"]).unwrap();
+        assert!(config.mail_settings("http://127.0.0.1:8080").unwrap().is_none());
+        let config =
+            Config::try_parse_from(["rapport-relay", "--smtp-url", "smtp://127.0.0.1:25"]).unwrap();
+        assert!(config.mail_settings("http://x").unwrap_err().contains("--mail-from"));
+        let config = Config::try_parse_from([
+            "rapport-relay",
+            "--smtp-url",
+            "smtp://127.0.0.1:25",
+            "--mail-from",
+            "CRM <crm@example.com>",
+        ])
+        .unwrap();
+        let settings = config.mail_settings("http://127.0.0.1:9").unwrap().unwrap();
+        assert_eq!(settings.links_origin, "http://127.0.0.1:9");
+        assert_eq!((settings.attempts, settings.retry_after.as_secs()), (8, 30));
     }
 
     #[test]

@@ -7,8 +7,10 @@ mod config;
 mod demo;
 mod health;
 pub mod limits;
+pub mod mail;
 mod origin;
 mod server;
+mod services;
 pub mod store;
 mod sync;
 mod workspaces;
@@ -47,6 +49,8 @@ pub struct AppState {
     /// `/metrics` for whoever presents this bearer token; without one, for loopback only.
     pub(crate) metrics_token: Option<Arc<str>>,
     pub(crate) guards: accounts::Guards,
+    /// The sender of the outbox's mail, when an SMTP server is configured.
+    pub(crate) mail: Option<mail::Mailer>,
     started: Arc<Instant>,
 }
 
@@ -67,6 +71,7 @@ impl AppState {
             public_origin: None,
             behind_tls: false,
             metrics_token: None,
+            mail: None,
             started: Arc::new(Instant::now()),
         }
     }
@@ -99,6 +104,19 @@ impl AppState {
         self
     }
 
+    /// Sends the outbox's mail through `mailer`; [`AppState::start_services`] starts it.
+    pub fn with_mail(mut self, mailer: Option<mail::Mailer>) -> Self {
+        self.mail = mailer;
+        self
+    }
+
+    /// Starts the background services this state is configured with (the mail sender).
+    pub fn start_services(&self) {
+        if let Some(mailer) = self.mail.clone() {
+            tokio::spawn(mail::run(self.clone(), mailer));
+        }
+    }
+
     pub fn limits(&self) -> &Limits {
         &self.limits
     }
@@ -123,6 +141,7 @@ pub fn router(state: AppState) -> Router {
         .merge(health::router())
         .merge(accounts::router())
         .merge(workspaces::router())
+        .merge(services::router())
         .route("/api/demo", axum::routing::get(demo::serve))
         .route("/api/sync", axum::routing::get(sync::upgrade))
         .fallback(assets::serve)

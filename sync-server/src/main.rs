@@ -3,6 +3,7 @@
 
 use anyhow::Context;
 use clap::Parser;
+use rapport_sync_server::mail::Mailer;
 use rapport_sync_server::{
     AppAssets, AppState, Config, DemoWorkspace, LogFormat, Store, router, serve,
 };
@@ -45,6 +46,18 @@ async fn main() -> anyhow::Result<()> {
         .with_public_origin(config.public_origin.clone())
         .with_tls(config.behind_tls)
         .with_metrics_token(config.metrics_token.clone());
+    let mail = config
+        .mail_settings(&format!("http://{address}"))
+        .map_err(anyhow::Error::msg)?
+        .map(|settings| {
+            let from = settings.from.clone();
+            let mailer = Mailer::new(settings).context("--smtp-url / --mail-from")?;
+            tracing::info!(%from, "sending mail");
+            anyhow::Ok(mailer)
+        })
+        .transpose()?;
+    let state = state.with_mail(mail);
+    state.start_services();
     tokio::spawn(purge_every(state.clone(), std::time::Duration::from_secs(600)));
     serve(listener, router(state), &limits, shutdown_signal()).await;
     tracing::info!("relay stopped");

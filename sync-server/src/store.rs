@@ -11,6 +11,8 @@ use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+pub mod outbox;
+
 /// The file name of the database inside the data folder.
 pub const DATABASE_FILE: &str = "rapport.sqlite3";
 
@@ -111,6 +113,39 @@ const MIGRATIONS: &[&str] = &[
     // 6: codes made before invitations knew their maker (schema 4) could not die with that maker's
     // membership, so a removed admin could still hand them out: they go (they lived 7 days at most).
     "DELETE FROM invites WHERE created_by IS NULL;",
+    // 7: the services' ledger. `outbox` holds each piece of work a device queued, once per (workspace,
+    // id) — ids derive from the cause, so devices repeating a trigger or retrying name the same row —
+    // with its state; `version` grows with every change so devices fetch what changed. Consent is an
+    // append-only log of opt-ins and opt-outs per address; the latest event of an address decides.
+    // `link_secret` signs unsubscribe links.
+    "CREATE TABLE outbox (
+        workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+        id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        queued_by INTEGER REFERENCES accounts(id) ON DELETE SET NULL,
+        queued_at INTEGER NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('queued', 'sending', 'sent', 'failed', 'suppressed')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        reason TEXT,
+        message_id TEXT,
+        updated_at INTEGER NOT NULL,
+        version INTEGER NOT NULL,
+        PRIMARY KEY (workspace_id, id)
+    );
+    CREATE INDEX outbox_due ON outbox(next_attempt_at) WHERE state IN ('queued', 'sending');
+    CREATE INDEX outbox_versions ON outbox(workspace_id, version);
+    CREATE TABLE consent_events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+        address TEXT NOT NULL,
+        opted_in INTEGER NOT NULL CHECK (opted_in IN (0, 1)),
+        source TEXT NOT NULL,
+        at INTEGER NOT NULL
+    );
+    CREATE INDEX consent_by_address ON consent_events(workspace_id, address, seq);
+    INSERT INTO relay (key, value) VALUES ('link_secret', lower(hex(randomblob(32))));",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -125,6 +160,8 @@ pub enum StoreError {
     LastOwner,
     #[error("the account owns as many workspaces as it may")]
     TooManyWorkspaces,
+    #[error("the workspace has as much unsent work queued as it may")]
+    OutboxFull,
     #[error("the database task stopped: {0}")]
     Task(String),
 }
@@ -875,7 +912,7 @@ mod tests {
         drop(connection);
         assert!(matches!(
             Store::open(dir.path()),
-            Err(StoreError::NewerSchema { found: 99, known: 6 })
+            Err(StoreError::NewerSchema { found: 99, known: 7 })
         ));
         let connection = Connection::open(dir.path().join(DATABASE_FILE)).unwrap();
         let version: i64 =

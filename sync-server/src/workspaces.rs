@@ -72,7 +72,7 @@ fn not_found() -> Refusal {
 }
 
 /// The caller's membership of workspace `id`, or the same 404 as for a workspace that does not exist.
-async fn member_of(
+pub(crate) async fn member_of(
     state: &AppState,
     headers: &HeaderMap,
     id: String,

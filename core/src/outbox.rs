@@ -1,0 +1,586 @@
+//! Work a device hands to the relay — an email to send now, and later a notification due at a time —
+//! and the relay's ledger of it, as wire types both sides share.
+//!
+//! Exactly once although every device of a workspace sees the same triggers, retries after timeouts
+//! and replays after days offline: a piece of work is named by an [`OutboxId`] derived from what caused
+//! it (a record, a rule, a due time), so two devices doing the same thing, or one device asking again,
+//! name the same entry, and the relay keeps one entry per id and workspace. The relay never reads CRM
+//! fields: it sees the message it is asked to send, not the record it came from.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::ids::WorkspaceId;
+
+/// The ledger id of one piece of work: 32 lowercase hex digits (128 bits of a SHA-256 of its cause).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct OutboxId(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("an outbox id is 32 lowercase hex digits")]
+pub struct BadOutboxId;
+
+impl OutboxId {
+    pub const LEN: usize = 32;
+
+    /// The id of the work that `cause` names in `workspace` — for example `["follow-up",
+    /// interaction id]` or `["reminder", task id, due time]`. The same cause gives the same id on every
+    /// device; the parts are length-prefixed, so `["ab", "c"]` and `["a", "bc"]` differ.
+    pub fn from_cause(workspace: WorkspaceId, cause: &[&str]) -> OutboxId {
+        let mut hash = Sha256::new();
+        hash.update(b"rapport-outbox\0");
+        hash.update(workspace.to_string().as_bytes());
+        for part in cause {
+            hash.update((part.len() as u64).to_be_bytes());
+            hash.update(part.as_bytes());
+        }
+        let digest = hash.finalize();
+        OutboxId(digest[..Self::LEN / 2].iter().map(|b| format!("{b:02x}")).collect())
+    }
+
+    pub fn parse(text: &str) -> Result<OutboxId, BadOutboxId> {
+        let well_formed = text.len() == Self::LEN
+            && text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        if well_formed { Ok(OutboxId(text.to_owned())) } else { Err(BadOutboxId) }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for OutboxId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for OutboxId {
+    type Error = BadOutboxId;
+    fn try_from(text: String) -> Result<OutboxId, BadOutboxId> {
+        OutboxId::parse(&text)
+    }
+}
+
+impl From<OutboxId> for String {
+    fn from(id: OutboxId) -> String {
+        id.0
+    }
+}
+
+/// What a device asks the relay to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Work {
+    Mail(Mail),
+}
+
+impl Work {
+    /// The kind as the ledger names it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Work::Mail(_) => "mail",
+        }
+    }
+
+    pub fn check(&self) -> Result<(), WorkError> {
+        match self {
+            Work::Mail(mail) => mail.check(),
+        }
+    }
+}
+
+/// An email, composed on the device (merge fields already filled in), sent by the relay as plain text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mail {
+    pub to: Vec<Recipient>,
+    pub subject: String,
+    pub text: String,
+    /// Where replies go when not to the relay's sender address (the member who wrote it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<Recipient>,
+    /// Bulk mail (a campaign): it carries one-click unsubscribe headers (RFC 8058).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub bulk: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recipient {
+    pub address: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
+}
+
+/// The most recipients one mail may have (a campaign sends one mail per recipient).
+pub const MOST_RECIPIENTS: usize = 50;
+/// The most characters of a subject.
+pub const MOST_SUBJECT_CHARS: usize = 300;
+/// The most bytes of a mail's text.
+pub const MOST_TEXT_BYTES: usize = 256 * 1024;
+
+/// Why a piece of work cannot be queued; each says what to fix.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WorkError {
+    #[error("a mail needs at least one recipient")]
+    NoRecipient,
+    #[error("a mail may have at most {MOST_RECIPIENTS} recipients")]
+    TooManyRecipients,
+    #[error("“{0}” is not an email address")]
+    BadAddress(String),
+    #[error("a recipient's name may not contain line breaks or angle brackets")]
+    BadName,
+    #[error("a mail needs a subject")]
+    SubjectNeeded,
+    #[error("a subject has at most {MOST_SUBJECT_CHARS} characters and no line breaks")]
+    BadSubject,
+    #[error("a mail's text has at most {} KB", MOST_TEXT_BYTES / 1024)]
+    TextTooLong,
+}
+
+impl Mail {
+    pub fn check(&self) -> Result<(), WorkError> {
+        if self.to.is_empty() {
+            return Err(WorkError::NoRecipient);
+        }
+        if self.to.len() > MOST_RECIPIENTS {
+            return Err(WorkError::TooManyRecipients);
+        }
+        for recipient in self.to.iter().chain(&self.reply_to) {
+            if !plausible_address(&recipient.address) {
+                return Err(WorkError::BadAddress(recipient.address.clone()));
+            }
+            if recipient.name.contains(['\r', '\n', '<', '>']) || recipient.name.len() > 200 {
+                return Err(WorkError::BadName);
+            }
+        }
+        if self.subject.trim().is_empty() {
+            return Err(WorkError::SubjectNeeded);
+        }
+        if self.subject.chars().count() > MOST_SUBJECT_CHARS || self.subject.contains(['\r', '\n'])
+        {
+            return Err(WorkError::BadSubject);
+        }
+        if self.text.len() > MOST_TEXT_BYTES {
+            return Err(WorkError::TextTooLong);
+        }
+        Ok(())
+    }
+}
+
+/// `local@domain.tld`: one `@`, no spaces, quotes, brackets or control characters, a dotted domain.
+/// The relay's mail library checks the full grammar again before sending.
+pub fn plausible_address(address: &str) -> bool {
+    let Some((local, domain)) = address.split_once('@') else { return false };
+    let forbidden = |c: char| c.is_whitespace() || c.is_control() || "<>()[],;:\"\\@".contains(c);
+    !local.is_empty()
+        && local.len() <= 64
+        && domain.len() <= 253
+        && !local.contains(forbidden)
+        && !domain.contains(forbidden)
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains("..")
+}
+
+/// The form an address is kept in for consent: trimmed and lowercased (nobody has two mailboxes that
+/// differ by case, and an opt-out must hold however the address is written).
+pub fn normalise_address(address: &str) -> String {
+    address.trim().to_lowercase()
+}
+
+/// Where a piece of work stands in the relay's ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    /// Waiting for its turn (or for its next attempt after a temporary failure).
+    Queued,
+    /// Being handed to the mail server.
+    Sending,
+    /// The mail server accepted it.
+    Sent,
+    /// Given up: refused by the mail server, or still failing after the last attempt.
+    Failed,
+    /// Not sent: a recipient opted out.
+    Suppressed,
+}
+
+impl State {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Queued => "queued",
+            State::Sending => "sending",
+            State::Sent => "sent",
+            State::Failed => "failed",
+            State::Suppressed => "suppressed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<State> {
+        [State::Queued, State::Sending, State::Sent, State::Failed, State::Suppressed]
+            .into_iter()
+            .find(|state| state.as_str() == text)
+    }
+
+    /// Nothing more will happen to it.
+    pub fn is_final(self) -> bool {
+        matches!(self, State::Sent | State::Failed | State::Suppressed)
+    }
+}
+
+/// One ledger entry as every member's device sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    pub id: OutboxId,
+    pub kind: String,
+    pub state: State,
+    /// Attempts made to hand it over so far.
+    pub attempts: u32,
+    /// Unix seconds when the relay first took it.
+    pub queued_at: i64,
+    /// Unix seconds of its last change.
+    pub updated_at: i64,
+    /// The mail server's answer, or why it was not sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The `Message-ID` it is sent with (stable across attempts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<String>,
+    /// Grows with every change in the workspace's ledger: a device asks for what changed after the
+    /// last version it saw.
+    pub version: i64,
+}
+
+/// The answer to "what changed in the ledger after version V".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Changes {
+    pub entries: Vec<Entry>,
+    /// The version to ask after next time.
+    pub version: i64,
+    /// More changes wait beyond this page.
+    pub more: bool,
+}
+
+/// An opt-in or opt-out, as recorded (never rewritten).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentEvent {
+    pub seq: i64,
+    pub address: String,
+    pub opted_in: bool,
+    /// Who or what recorded it: "one-click unsubscribe", "unsubscribe page", or a member's words.
+    pub source: String,
+    pub at: i64,
+}
+
+/// A device's side of the outbox, sans IO. Work queued here stays (the driver keeps this value in the
+/// device's storage) until the relay has acknowledged it, across reloads and days offline; the
+/// ledger's entries are kept as last heard, so every device shows every entry's state.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceOutbox {
+    /// Work the relay has not acknowledged yet, oldest first.
+    waiting: Vec<Waiting>,
+    /// The ledger as last heard, by id.
+    ledger: BTreeMap<OutboxId, Entry>,
+    /// Work the relay refused for good, and why (it will never be in the ledger).
+    refused: BTreeMap<OutboxId, String>,
+    /// The ledger version heard up to.
+    version: i64,
+}
+
+/// Work queued on the device, not yet acknowledged by the relay.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Waiting {
+    pub id: OutboxId,
+    pub work: Work,
+    /// Unix milliseconds when it was queued here.
+    pub queued_at: i64,
+}
+
+/// Where a piece of work stands, as this device knows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status<'a> {
+    /// On this device, not yet at the relay (offline, or the relay not reached yet).
+    Waiting,
+    /// In the relay's ledger.
+    Relay(&'a Entry),
+    /// The relay refused it for good.
+    Refused(&'a str),
+}
+
+/// What the relay's answer to handing over a piece of work means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Handover {
+    /// In the ledger (now or already): the device forgets its copy.
+    Stored,
+    /// Refused for good (bad input, no mail service): kept as refused, with the relay's words.
+    Refused(String),
+    /// Not now (offline, signed out, busy, a relay error): hand it over again later.
+    Later,
+}
+
+impl DeviceOutbox {
+    /// Queues `work` under `id` unless this device already knows that id (waiting, in the ledger or
+    /// refused): the same trigger seen twice queues once. Returns whether it was queued.
+    pub fn queue(&mut self, id: OutboxId, work: Work, now_ms: i64) -> bool {
+        if self.status(&id).is_some() {
+            return false;
+        }
+        self.waiting.push(Waiting { id, work, queued_at: now_ms });
+        true
+    }
+
+    /// Work to hand to the relay, oldest first.
+    pub fn waiting(&self) -> &[Waiting] {
+        &self.waiting
+    }
+
+    /// The version to ask the ledger's changes after.
+    pub fn version(&self) -> i64 {
+        self.version
+    }
+
+    pub fn status(&self, id: &OutboxId) -> Option<Status<'_>> {
+        if let Some(entry) = self.ledger.get(id) {
+            return Some(Status::Relay(entry));
+        }
+        if let Some(reason) = self.refused.get(id) {
+            return Some(Status::Refused(reason));
+        }
+        self.waiting.iter().any(|w| &w.id == id).then_some(Status::Waiting)
+    }
+
+    /// The relay answered `status` with `body` to the handover of `id`.
+    pub fn handed_over(&mut self, id: &OutboxId, status: u16, body: &str) -> Handover {
+        let handover = match status {
+            200 | 201 => match serde_json::from_str::<Entry>(body) {
+                Ok(entry) if &entry.id == id => {
+                    self.heard(entry);
+                    Handover::Stored
+                }
+                _ => Handover::Later,
+            },
+            // Bad input, too large, a viewer, or a relay without the service: asking again changes
+            // nothing.
+            400 | 403 | 413 | 503 if error_code(body).is_some_and(|code| code != "database") => {
+                let reason = error_text(body).unwrap_or_else(|| format!("refused ({status})"));
+                self.refused.insert(id.clone(), reason.clone());
+                Handover::Refused(reason)
+            }
+            _ => Handover::Later,
+        };
+        if handover != Handover::Later {
+            self.waiting.retain(|w| &w.id != id);
+        }
+        handover
+    }
+
+    /// Takes in the ledger's changes after [`DeviceOutbox::version`]; returns whether anything changed.
+    pub fn apply(&mut self, changes: Changes) -> bool {
+        let mut changed = false;
+        for entry in changes.entries {
+            changed |= self.heard(entry);
+        }
+        self.version = self.version.max(changes.version);
+        changed
+    }
+
+    /// Keeps `entry` unless a later version of it is already known; it is no longer waiting either.
+    fn heard(&mut self, entry: Entry) -> bool {
+        self.waiting.retain(|w| w.id != entry.id);
+        match self.ledger.get(&entry.id) {
+            Some(known) if known.version >= entry.version => false,
+            _ => {
+                self.ledger.insert(entry.id.clone(), entry);
+                true
+            }
+        }
+    }
+}
+
+fn error_code(body: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(body).ok()?;
+    value.get("code")?.as_str().map(str::to_owned)
+}
+
+fn error_text(body: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(body).ok()?;
+    value.get("error")?.as_str().map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn workspace(n: u8) -> WorkspaceId {
+        format!("0190f5a0-0000-7000-8000-0000000000{n:02x}").parse().unwrap()
+    }
+
+    #[test]
+    fn the_same_cause_names_the_same_work_and_any_difference_another() {
+        let a = OutboxId::from_cause(workspace(1), &["reminder", "task-1", "2026-12-03T09:00"]);
+        assert_eq!(
+            a,
+            OutboxId::from_cause(workspace(1), &["reminder", "task-1", "2026-12-03T09:00"])
+        );
+        assert_ne!(
+            a,
+            OutboxId::from_cause(workspace(2), &["reminder", "task-1", "2026-12-03T09:00"])
+        );
+        assert_ne!(
+            a,
+            OutboxId::from_cause(workspace(1), &["reminder", "task-1", "2026-12-04T09:00"])
+        );
+        // Parts are length-prefixed: moving a boundary is another cause.
+        assert_ne!(
+            OutboxId::from_cause(workspace(1), &["ab", "c"]),
+            OutboxId::from_cause(workspace(1), &["a", "bc"])
+        );
+        assert_eq!(OutboxId::parse(a.as_str()), Ok(a.clone()));
+        assert_eq!(a.as_str().len(), OutboxId::LEN);
+    }
+
+    #[test]
+    fn only_well_formed_ids_parse() {
+        assert!(OutboxId::parse("0123456789abcdef0123456789abcdef").is_ok());
+        for bad in [
+            "",
+            "0123456789ABCDEF0123456789abcdef",
+            "0123456789abcdef0123456789abcde",
+            "../../etc/passwd0123456789abcdef0",
+        ] {
+            assert_eq!(OutboxId::parse(bad), Err(BadOutboxId), "{bad}");
+        }
+        let json = r#"{"kind":"mail","to":[{"address":"a@b.example"}],"subject":"s","text":"t"}"#;
+        let work: Work = serde_json::from_str(json).unwrap();
+        assert_eq!(work.kind(), "mail");
+        assert!(serde_json::from_str::<Work>(r#"{"kind":"fax","to":"x"}"#).is_err());
+        assert!(
+            serde_json::from_str::<Work>(&json.replace("\"text\"", "\"html\"")).is_err(),
+            "unknown fields are refused, not ignored"
+        );
+    }
+
+    fn mail(to: &str) -> Mail {
+        Mail {
+            to: vec![Recipient { address: to.into(), name: "Ann".into() }],
+            subject: "Following up".into(),
+            text: "Hello".into(),
+            reply_to: None,
+            bulk: false,
+        }
+    }
+
+    #[test]
+    fn a_mail_is_checked_before_it_is_queued_and_says_what_is_wrong() {
+        assert_eq!(mail("ann@example.com").check(), Ok(()));
+        assert_eq!(
+            mail("ann@localhost").check(),
+            Err(WorkError::BadAddress("ann@localhost".into()))
+        );
+        assert_eq!(
+            mail("ann example.com").check(),
+            Err(WorkError::BadAddress("ann example.com".into()))
+        );
+        assert!(matches!(mail("ann@exa mple.com").check(), Err(WorkError::BadAddress(_))));
+        assert!(matches!(
+            mail("a\r\nBcc: x@y.z@example.com").check(),
+            Err(WorkError::BadAddress(_))
+        ));
+        let mut m = mail("ann@example.com");
+        m.subject = "Hi\r\nBcc: everyone@example.com".into();
+        assert_eq!(
+            m.check(),
+            Err(WorkError::BadSubject),
+            "no header injection through the subject"
+        );
+        m.subject = "  ".into();
+        assert_eq!(m.check(), Err(WorkError::SubjectNeeded));
+        let mut m = mail("ann@example.com");
+        m.to[0].name = "Ann\r\nBcc: x@y.z".into();
+        assert_eq!(m.check(), Err(WorkError::BadName));
+        let mut m = mail("ann@example.com");
+        m.to.clear();
+        assert_eq!(m.check(), Err(WorkError::NoRecipient));
+        m.to = vec![mail("ann@example.com").to[0].clone(); MOST_RECIPIENTS + 1];
+        assert_eq!(m.check(), Err(WorkError::TooManyRecipients));
+        let mut m = mail("ann@example.com");
+        m.text = "x".repeat(MOST_TEXT_BYTES + 1);
+        assert_eq!(m.check(), Err(WorkError::TextTooLong));
+    }
+
+    fn entry(id: &OutboxId, state: State, version: i64) -> Entry {
+        Entry {
+            id: id.clone(),
+            kind: "mail".into(),
+            state,
+            attempts: 1,
+            queued_at: 1,
+            updated_at: 2,
+            reason: None,
+            message_id: None,
+            version,
+        }
+    }
+
+    #[test]
+    fn a_device_keeps_work_until_the_relay_has_it_and_then_follows_the_ledger() {
+        let id = OutboxId::from_cause(workspace(1), &["follow-up", "i-1"]);
+        let work = Work::Mail(mail("ann@example.com"));
+        let mut outbox = DeviceOutbox::default();
+        assert!(outbox.queue(id.clone(), work.clone(), 10));
+        assert!(!outbox.queue(id.clone(), work.clone(), 11), "the same trigger queues once");
+        assert_eq!(outbox.status(&id), Some(Status::Waiting));
+
+        // Offline, a relay error, a session that ran out: kept for later.
+        for (status, body) in [(0, ""), (500, r#"{"code":"database"}"#), (401, "{}"), (404, "{}")] {
+            assert_eq!(outbox.handed_over(&id, status, body), Handover::Later);
+        }
+        // A stored copy survives a reload.
+        let reloaded: DeviceOutbox =
+            serde_json::from_str(&serde_json::to_string(&outbox).unwrap()).unwrap();
+        assert_eq!(reloaded, outbox);
+        assert_eq!(outbox.waiting().len(), 1);
+
+        let queued = entry(&id, State::Queued, 1);
+        let body = serde_json::to_string(&queued).unwrap();
+        assert_eq!(outbox.handed_over(&id, 201, &body), Handover::Stored);
+        assert!(outbox.waiting().is_empty());
+        assert_eq!(outbox.status(&id), Some(Status::Relay(&queued)));
+        assert!(!outbox.queue(id.clone(), work, 12), "known to the ledger: not queued again");
+
+        // Changes arrive in any order; the later version wins, an older one changes nothing.
+        let sent = entry(&id, State::Sent, 3);
+        assert!(outbox.apply(Changes { entries: vec![sent.clone()], version: 3, more: false }));
+        assert!(!outbox.apply(Changes { entries: vec![queued], version: 1, more: false }));
+        assert_eq!(outbox.status(&id), Some(Status::Relay(&sent)));
+        assert_eq!(outbox.version(), 3);
+    }
+
+    #[test]
+    fn work_the_relay_refuses_for_good_is_not_handed_over_again() {
+        let id = OutboxId::from_cause(workspace(1), &["follow-up", "i-2"]);
+        let mut outbox = DeviceOutbox::default();
+        outbox.queue(id.clone(), Work::Mail(mail("ann@example.com")), 1);
+        let body = r#"{"error":"this relay sends no mail","code":"no_mail"}"#;
+        assert_eq!(
+            outbox.handed_over(&id, 503, body),
+            Handover::Refused("this relay sends no mail".into())
+        );
+        assert!(outbox.waiting().is_empty());
+        assert_eq!(outbox.status(&id), Some(Status::Refused("this relay sends no mail")));
+        // A 503 without a code is a proxy in front, not the relay's answer: later.
+        let other = OutboxId::from_cause(workspace(1), &["follow-up", "i-3"]);
+        outbox.queue(other.clone(), Work::Mail(mail("ann@example.com")), 2);
+        assert_eq!(outbox.handed_over(&other, 503, "<html>bad gateway</html>"), Handover::Later);
+    }
+
+    #[test]
+    fn consent_holds_however_an_address_is_written() {
+        assert_eq!(normalise_address("  Ann@Example.COM "), "ann@example.com");
+    }
+}

@@ -1,0 +1,391 @@
+//! Email out over SMTP: the relay's sender works through the outbox ledger, one attempt per entry at a
+//! time, and records how each ended.
+//!
+//! Exactly once: an entry is marked `sending` (its attempt counted) in the same transaction that takes
+//! it, and marked `sent` when the mail server accepts it. A temporary refusal or a timeout is tried
+//! again later with growing pauses, up to a number of attempts; a permanent refusal (5xx) ends it at
+//! once with the server's answer. The only message that can go twice is the one being handed over
+//! when the relay died (the server may have taken it before the relay heard so): on restart it goes
+//! again with the same `Message-ID`, derived from the ledger id.
+//!
+//! Consent is checked here, when the mail goes, not only when a device queued it: an address that
+//! opted out meanwhile (for example through the one-click link while every device was offline) is not
+//! written to. Bulk mail carries `List-Unsubscribe` and `List-Unsubscribe-Post` (RFC 8058) pointing at
+//! the relay, with a link signed by the relay's secret.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine;
+use hmac::{KeyInit, Mac};
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, Message};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use rapport_core::outbox::{Mail, OutboxId, Work, normalise_address};
+
+use crate::AppState;
+use crate::accounts::unix_seconds;
+use crate::store::outbox::{self as ledger, Due, Outcome};
+
+/// How the relay reaches its mail server.
+#[derive(Clone)]
+pub struct MailSettings {
+    /// lettre's connection URL: `smtp://user:pass@host:587?tls=required` (STARTTLS),
+    /// `smtps://user:pass@host:465` (TLS from the start), `smtp://host:25` (plain, a local MTA).
+    pub smtp_url: String,
+    /// The sender, `Name <address>`.
+    pub from: String,
+    /// How long one SMTP exchange may take.
+    pub timeout: Duration,
+    /// The pause after the first failed attempt; each next pause is three times longer (6 h at most).
+    pub retry_after: Duration,
+    /// Attempts before an entry is marked failed.
+    pub attempts: u32,
+    /// Mails handed to the mail server at once, each over a connection of its own. A relay killed
+    /// mid-send resends at most these (with their `Message-ID`s). More than one because lettre
+    /// 0.11.23 leaves Nagle's algorithm on, so each mail on a connection waits ~40 ms for the
+    /// server's delayed ACK (fixed upstream in lettre#1159, not yet released): one at a time sends
+    /// ~22 mails a second, eight ~180.
+    pub at_once: usize,
+    /// Where unsubscribe links point: the relay's public origin.
+    pub links_origin: String,
+}
+
+impl std::fmt::Debug for MailSettings {
+    // The URL may hold the submission password: never printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailSettings").field("from", &self.from).finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MailSetupError {
+    #[error("the SMTP URL is not usable: {0}")]
+    Url(String),
+    #[error("the sender address “{0}” is not a mailbox (write `Name <address>` or `address`)")]
+    From(String),
+}
+
+/// The relay's sender. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Mailer {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+    settings: MailSettings,
+    /// Nudged when work is queued, so the sender does not wait for its next look.
+    wake: tokio::sync::Notify,
+}
+
+impl Mailer {
+    pub fn new(settings: MailSettings) -> Result<Mailer, MailSetupError> {
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&settings.smtp_url)
+            .map_err(|error| MailSetupError::Url(error.to_string()))?
+            .timeout(Some(settings.timeout))
+            .build();
+        let from: Mailbox =
+            settings.from.parse().map_err(|_| MailSetupError::From(settings.from.clone()))?;
+        let wake = tokio::sync::Notify::new();
+        Ok(Mailer { inner: Arc::new(Inner { transport, from, settings, wake }) })
+    }
+
+    /// The sender address as members see it.
+    pub fn from(&self) -> String {
+        self.inner.from.to_string()
+    }
+
+    /// Work was queued: look now.
+    pub fn wake(&self) {
+        self.inner.wake.notify_one();
+    }
+
+    /// The pause before attempt `attempt + 1`, or none when `attempt` was the last.
+    fn retry_pause(&self, attempt: u32) -> Option<Duration> {
+        if attempt >= self.inner.settings.attempts {
+            return None;
+        }
+        let first = self.inner.settings.retry_after.as_secs().max(1);
+        let pause = first.saturating_mul(3u64.saturating_pow(attempt.saturating_sub(1)));
+        Some(Duration::from_secs(pause.min(6 * 3600)))
+    }
+
+    /// `<ledger id.workspace@sender's domain>`: the same for every attempt of one entry.
+    fn message_id(&self, workspace: &str, id: &OutboxId) -> String {
+        format!("<{id}.{workspace}@{}>", self.inner.from.email.domain())
+    }
+}
+
+/// Works through the outbox until the relay stops: takes due entries, makes one attempt each, records
+/// the outcome, then waits for new work or the next due time.
+pub async fn run(state: AppState, mailer: Mailer) {
+    let now = unix_seconds();
+    match state.store.run(move |db| ledger::resume_interrupted(db, now)).await {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!(entries = n, "taking up mail interrupted by the last stop"),
+        Err(error) => tracing::error!(%error, "reading the outbox failed"),
+    }
+    let secret = loop {
+        match state.store.run(ledger::link_secret).await {
+            Ok(secret) => break secret,
+            Err(error) => {
+                tracing::error!(%error, "reading the link secret failed");
+                tokio::time::sleep(Duration::from_secs(5)).await;
+            }
+        }
+    };
+    let secret: Arc<str> = secret.into();
+    // An attempt holds its entry this long; a relay that dies mid-attempt retakes it on restart.
+    let lease = mailer.inner.settings.timeout.as_secs() as i64 * 4 + 60;
+    let slots = Arc::new(tokio::sync::Semaphore::new(mailer.inner.settings.at_once.max(1)));
+    loop {
+        // Entries are taken only when a slot is free to attempt them at once: an entry marked
+        // `sending` is one being handed over, and a slow mail does not hold up the others.
+        let Ok(first) = slots.clone().acquire_owned().await else { return };
+        let free = 1 + slots.available_permits();
+        let now = unix_seconds();
+        let due = state.store.run(move |db| ledger::take_due(db, now, now + lease, free)).await;
+        let due = match due {
+            Ok(due) => due,
+            Err(error) => {
+                tracing::error!(%error, "taking due mail failed");
+                drop(first);
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        if due.is_empty() {
+            drop(first);
+            let next = state.store.run(ledger::next_due).await.ok().flatten();
+            let wait = next.map_or(60_000, |at| ((at - unix_seconds()) * 1000).clamp(100, 60_000));
+            tokio::select! {
+                () = mailer.inner.wake.notified() => {}
+                () = tokio::time::sleep(Duration::from_millis(wait as u64)) => {}
+            }
+            continue;
+        }
+        let mut first = Some(first);
+        for entry in due {
+            let slot = match first.take() {
+                Some(slot) => slot,
+                None => match slots.clone().acquire_owned().await {
+                    Ok(slot) => slot,
+                    Err(_) => return,
+                },
+            };
+            let (state, mailer, secret) = (state.clone(), mailer.clone(), secret.clone());
+            tokio::spawn(async move {
+                attempt_and_record(&state, &mailer, &secret, entry).await;
+                drop(slot);
+                // A retry may now be due sooner than the sender planned to look.
+                mailer.wake();
+            });
+        }
+    }
+}
+
+async fn attempt_and_record(state: &AppState, mailer: &Mailer, secret: &str, entry: Due) {
+    let outcome = attempt(state, mailer, secret, &entry).await;
+    match &outcome {
+        Outcome::Sent { .. } => tracing::debug!(id = %entry.id, "mail sent"),
+        Outcome::Retry { reason, .. } => {
+            tracing::warn!(id = %entry.id, attempt = entry.attempt, %reason, "mail will be retried")
+        }
+        Outcome::Failed { reason } | Outcome::Suppressed { reason } => {
+            tracing::warn!(id = %entry.id, %reason, "mail not sent")
+        }
+    }
+    let (workspace, id) = (entry.workspace.clone(), entry.id.clone());
+    let now = unix_seconds();
+    let finished =
+        state.store.run(move |db| ledger::finish(db, &workspace, &id, &outcome, now)).await;
+    if let Err(error) = finished {
+        // The entry stays `sending` and is taken up again when its lease ends.
+        tracing::error!(%error, id = %entry.id, "recording a mail's outcome failed");
+    }
+}
+
+/// One attempt at one entry.
+async fn attempt(state: &AppState, mailer: &Mailer, secret: &str, entry: &Due) -> Outcome {
+    let mail = match serde_json::from_str::<Work>(&entry.payload) {
+        Ok(Work::Mail(mail)) => mail,
+        Err(error) => return Outcome::Failed { reason: format!("unreadable request: {error}") },
+    };
+    let addresses: Vec<String> = mail.to.iter().map(|r| normalise_address(&r.address)).collect();
+    let workspace = entry.workspace.clone();
+    match state.store.run(move |db| ledger::opted_out(db, &workspace, &addresses)).await {
+        Ok(Some(event)) => {
+            let reason = format!("{} opted out ({})", event.address, event.source);
+            return Outcome::Suppressed { reason };
+        }
+        Ok(None) => {}
+        Err(error) => return retry_or_fail(mailer, entry, format!("consent unreadable: {error}")),
+    }
+    let message_id = mailer.message_id(&entry.workspace, &entry.id);
+    let message = match compose(mailer, secret, &entry.workspace, &mail, &message_id) {
+        Ok(message) => message,
+        Err(reason) => return Outcome::Failed { reason },
+    };
+    // lettre applies its timeout per command; this bounds the whole exchange.
+    let deadline = mailer.inner.settings.timeout * 3;
+    match tokio::time::timeout(deadline, mailer.inner.transport.send(message)).await {
+        Ok(Ok(reply)) => {
+            let text = reply.message().collect::<Vec<_>>().join(" ");
+            Outcome::Sent { message_id, reply: format!("{} {text}", reply.code()) }
+        }
+        Ok(Err(error)) if error.is_permanent() => Outcome::Failed { reason: smtp_reason(&error) },
+        Ok(Err(error)) => retry_or_fail(mailer, entry, smtp_reason(&error)),
+        Err(_) => retry_or_fail(mailer, entry, "the mail server did not answer in time".into()),
+    }
+}
+
+/// The server's answer as a person reads it, without lettre's wrapping.
+fn smtp_reason(error: &lettre::transport::smtp::Error) -> String {
+    match error.status() {
+        Some(code) => format!("{code}: {error}"),
+        None => error.to_string(),
+    }
+}
+
+fn retry_or_fail(mailer: &Mailer, entry: &Due, reason: String) -> Outcome {
+    match mailer.retry_pause(entry.attempt) {
+        Some(pause) => Outcome::Retry { at: unix_seconds() + pause.as_secs() as i64, reason },
+        None => Outcome::Failed {
+            reason: format!("gave up after {} attempts: {reason}", entry.attempt),
+        },
+    }
+}
+
+fn compose(
+    mailer: &Mailer,
+    secret: &str,
+    workspace: &str,
+    mail: &Mail,
+    message_id: &str,
+) -> Result<Message, String> {
+    let mailbox = |address: &str, name: &str| -> Result<Mailbox, String> {
+        let address = address.parse().map_err(|_| format!("“{address}” is not an address"))?;
+        Ok(Mailbox::new((!name.is_empty()).then(|| name.to_owned()), address))
+    };
+    let mut builder = Message::builder()
+        .from(mailer.inner.from.clone())
+        .subject(mail.subject.clone())
+        .message_id(Some(message_id.to_owned()))
+        .header(ContentType::TEXT_PLAIN);
+    for recipient in &mail.to {
+        builder = builder.to(mailbox(&recipient.address, &recipient.name)?);
+    }
+    if let Some(reply_to) = &mail.reply_to {
+        builder = builder.reply_to(mailbox(&reply_to.address, &reply_to.name)?);
+    }
+    if mail.bulk {
+        let first = mail.to.first().map(|r| normalise_address(&r.address)).unwrap_or_default();
+        let link = format!(
+            "{}/api/unsubscribe/{}",
+            mailer.inner.settings.links_origin.trim_end_matches('/'),
+            unsubscribe_token(secret, workspace, &first)
+        );
+        builder = builder
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                format!("<{link}>"),
+            ))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                "List-Unsubscribe=One-Click".to_owned(),
+            ));
+    }
+    builder.body(mail.text.clone()).map_err(|error| format!("the message is not valid: {error}"))
+}
+
+type LinkMac = hmac::Hmac<sha2::Sha256>;
+
+/// A link token naming `address` in `workspace`, signed with the relay's secret: whoever holds it may
+/// opt that address out, and nothing else.
+pub fn unsubscribe_token(secret: &str, workspace: &str, address: &str) -> String {
+    let payload = format!("{workspace}\n{address}");
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    format!("{}.{}", engine.encode(&payload), engine.encode(link_tag(secret, &payload)))
+}
+
+fn link_tag(secret: &str, payload: &str) -> Vec<u8> {
+    let mut mac =
+        LinkMac::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
+    mac.update(payload.as_bytes());
+    mac.finalize().into_bytes()[..16].to_vec()
+}
+
+/// The workspace and address a token names, if the relay signed it.
+pub fn read_unsubscribe_token(secret: &str, token: &str) -> Option<(String, String)> {
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let (payload, tag) = token.split_once('.')?;
+    let payload = String::from_utf8(engine.decode(payload).ok()?).ok()?;
+    let tag = engine.decode(tag).ok()?;
+    let mut mac = LinkMac::new_from_slice(secret.as_bytes()).ok()?;
+    mac.update(payload.as_bytes());
+    // Constant time: a forged tag learns nothing from how long the check took.
+    mac.verify_truncated_left(&tag).ok()?;
+    if tag.len() != 16 {
+        return None;
+    }
+    let (workspace, address) = payload.split_once('\n')?;
+    Some((workspace.to_owned(), address.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unsubscribe_link_names_one_address_and_cannot_be_altered() {
+        let token = unsubscribe_token("secret", "ws-1", "ann@example.com");
+        assert_eq!(
+            read_unsubscribe_token("secret", &token),
+            Some(("ws-1".into(), "ann@example.com".into()))
+        );
+        assert_eq!(read_unsubscribe_token("another secret", &token), None);
+        let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let (_, tag) = token.split_once('.').unwrap();
+        let forged = format!("{}.{tag}", engine.encode("ws-1\nbob@example.com"));
+        assert_eq!(read_unsubscribe_token("secret", &forged), None);
+        let short = format!("{}.{}", token.split_once('.').unwrap().0, &tag[..4]);
+        assert_eq!(read_unsubscribe_token("secret", &short), None, "a truncated tag is refused");
+        for junk in ["", ".", "x.y", "%%%.%%%"] {
+            assert_eq!(read_unsubscribe_token("secret", junk), None);
+        }
+    }
+
+    fn mailer(attempts: u32) -> Mailer {
+        Mailer::new(MailSettings {
+            smtp_url: "smtp://127.0.0.1:1".into(),
+            from: "Rapport <crm@example.com>".into(),
+            timeout: Duration::from_secs(5),
+            retry_after: Duration::from_secs(30),
+            attempts,
+            at_once: 1,
+            links_origin: "https://crm.example.com".into(),
+        })
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn failed_attempts_wait_three_times_longer_each_time_until_the_last() {
+        let mailer = mailer(4);
+        let pauses: Vec<_> = (1..=4).map(|n| mailer.retry_pause(n).map(|d| d.as_secs())).collect();
+        assert_eq!(pauses, [Some(30), Some(90), Some(270), None]);
+        assert_eq!(self::mailer(100).retry_pause(60), Some(Duration::from_secs(6 * 3600)));
+    }
+
+    #[tokio::test]
+    async fn a_bad_sender_or_url_is_named_at_start() {
+        let mut settings = mailer(1).inner.settings.clone();
+        settings.from = "not an address".into();
+        assert!(matches!(Mailer::new(settings.clone()), Err(MailSetupError::From(_))));
+        settings.from = "crm@example.com".into();
+        settings.smtp_url = "ftp://example.com".into();
+        assert!(matches!(Mailer::new(settings), Err(MailSetupError::Url(_))));
+    }
+}

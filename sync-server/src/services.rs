@@ -1,0 +1,303 @@
+//! The relay's explicit services over HTTP, each behind workspace authorisation, deny by default: the
+//! outbox (queue work under an id derived from its cause; read the ledger's changes), consent (the
+//! suppression list, as an append-only log of opt-ins and opt-outs) and the public unsubscribe link
+//! that works while every device is offline.
+//!
+//! Who may do what: any member reads the ledger and the consent log; owners, admins and members queue
+//! work and record consent; viewers only read. A workspace the caller is not in is answered like one
+//! that does not exist (404).
+
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, put};
+use axum::{Json, Router};
+use rapport_core::outbox::{
+    ConsentEvent, MOST_TEXT_BYTES, OutboxId, Work, normalise_address, plausible_address,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::AppState;
+use crate::accounts::{Refusal, Why, bad_request, json_body, unix_seconds};
+use crate::mail::read_unsubscribe_token;
+use crate::store::StoreError;
+use crate::store::outbox::{self as ledger, NewWork};
+use crate::workspaces::member_of;
+
+/// The most unfinished entries one workspace may have in the outbox.
+pub const MOST_PENDING: u64 = 10_000;
+/// The most ledger changes or consent events one answer carries.
+const PAGE: usize = 500;
+/// A queued request's body: the largest mail text and room for its envelope.
+const MOST_WORK_BYTES: usize = MOST_TEXT_BYTES + 64 * 1024;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/workspaces/{id}/services", get(services))
+        .route("/api/workspaces/{id}/outbox", get(outbox_changes))
+        .route(
+            "/api/workspaces/{id}/outbox/{item}",
+            put(queue).get(outbox_entry).layer(DefaultBodyLimit::max(MOST_WORK_BYTES)),
+        )
+        .route("/api/workspaces/{id}/consent", get(consent_log).post(record_consent))
+        .route("/api/unsubscribe/{token}", get(unsubscribe_page).post(unsubscribe))
+}
+
+#[derive(Debug, Serialize)]
+struct Services {
+    /// The relay sends mail; without it, devices hand messages to the device's mail app.
+    mail: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mail_from: Option<String>,
+}
+
+async fn services(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<Services>, Refusal> {
+    member_of(&state, &headers, id).await?;
+    let mail_from = state.mail.as_ref().map(|mailer| mailer.from());
+    Ok(Json(Services { mail: mail_from.is_some(), mail_from }))
+}
+
+/// A refusal naming exactly what is wrong with the work (`{"error", "code": "bad_work"}`).
+fn bad_work(error: impl std::fmt::Display) -> Response {
+    let body = serde_json::json!({ "error": error.to_string(), "code": "bad_work" });
+    (StatusCode::BAD_REQUEST, Json(body)).into_response()
+}
+
+async fn queue(
+    State(state): State<AppState>,
+    Path((workspace, item)): Path<(String, String)>,
+    request: axum::extract::Request,
+) -> Result<Response, Response> {
+    let headers = request.headers().clone();
+    let (account, membership) =
+        member_of(&state, &headers, workspace).await.map_err(IntoResponse::into_response)?;
+    if !membership.role.writes() {
+        return Err(Refusal(StatusCode::FORBIDDEN, Why::ReadOnly, None).into_response());
+    }
+    let id = OutboxId::parse(&item).map_err(bad_work)?;
+    let Json(work): Json<Work> = json_body(request).await.map_err(IntoResponse::into_response)?;
+    work.check().map_err(bad_work)?;
+    let Some(mailer) = state.mail.clone() else {
+        return Err(Refusal(StatusCode::SERVICE_UNAVAILABLE, Why::NoMail, None).into_response());
+    };
+    let payload = serde_json::to_string(&work).map_err(bad_work)?;
+    let now = unix_seconds();
+    let queued = state
+        .store
+        .run(move |db| {
+            ledger::queue(
+                db,
+                NewWork {
+                    workspace: &membership.workspace,
+                    id: &id,
+                    kind: work.kind(),
+                    payload: &payload,
+                    queued_by: account,
+                    now,
+                    most_pending: MOST_PENDING,
+                },
+            )
+        })
+        .await;
+    match queued {
+        Ok((entry, created)) => {
+            if created {
+                mailer.wake();
+            }
+            // 201 the first time; 200 with the same entry for every repeat, from any device.
+            let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+            Ok((status, Json(entry)).into_response())
+        }
+        Err(StoreError::OutboxFull) => {
+            Err(Refusal(StatusCode::TOO_MANY_REQUESTS, Why::OutboxFull, None).into_response())
+        }
+        Err(error) => Err(Refusal::from(error).into_response()),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct After {
+    #[serde(default)]
+    after: i64,
+}
+
+async fn outbox_changes(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    query: Result<Query<After>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, Refusal> {
+    let (_, membership) = member_of(&state, &headers, id).await?;
+    let Ok(Query(After { after })) = query else { return Err(bad_request(Why::BadForm)) };
+    let changes =
+        state.store.run(move |db| ledger::changes(db, &membership.workspace, after, PAGE)).await?;
+    Ok(Json(changes).into_response())
+}
+
+async fn outbox_entry(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((workspace, item)): Path<(String, String)>,
+) -> Result<Response, Response> {
+    let (_, membership) =
+        member_of(&state, &headers, workspace).await.map_err(IntoResponse::into_response)?;
+    let id = OutboxId::parse(&item).map_err(bad_work)?;
+    let found = state
+        .store
+        .run(move |db| ledger::entry(db, &membership.workspace, &id))
+        .await
+        .map_err(|error| Refusal::from(error).into_response())?;
+    match found {
+        Some(entry) => Ok(Json(entry).into_response()),
+        None => Err(Refusal(StatusCode::NOT_FOUND, Why::NoSuchEntry, None).into_response()),
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct ConsentLog {
+    events: Vec<ConsentEvent>,
+    /// The sequence number to ask after next time.
+    after: i64,
+}
+
+async fn consent_log(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    query: Result<Query<After>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<ConsentLog>, Refusal> {
+    let (_, membership) = member_of(&state, &headers, id).await?;
+    let Ok(Query(After { after })) = query else { return Err(bad_request(Why::BadForm)) };
+    let events = state
+        .store
+        .run(move |db| ledger::consent_events(db, &membership.workspace, after, PAGE))
+        .await?;
+    let after = events.last().map_or(after, |event| event.seq);
+    Ok(Json(ConsentLog { events, after }))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewConsent {
+    address: String,
+    opted_in: bool,
+    /// How it was given or withdrawn ("asked by phone", "signed the form at the fair").
+    source: String,
+}
+
+async fn record_consent(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    request: axum::extract::Request,
+) -> Result<Response, Refusal> {
+    let headers = request.headers().clone();
+    let (_, membership) = member_of(&state, &headers, id).await?;
+    if !membership.role.writes() {
+        return Err(Refusal(StatusCode::FORBIDDEN, Why::ReadOnly, None));
+    }
+    let Json(form): Json<NewConsent> = json_body(request).await?;
+    let address = normalise_address(&form.address);
+    if !plausible_address(&address) {
+        return Err(bad_request(Why::NotAnEmail));
+    }
+    let source = form.source.trim().to_owned();
+    if source.is_empty() || source.chars().count() > 200 || source.contains(['\r', '\n']) {
+        return Err(bad_request(Why::BadSource));
+    }
+    let now = unix_seconds();
+    let recorded = state
+        .store
+        .run(move |db| {
+            ledger::record_consent(db, &membership.workspace, &address, form.opted_in, &source, now)
+        })
+        .await?;
+    Ok(match recorded {
+        Some(event) => (StatusCode::CREATED, Json(event)).into_response(),
+        // Already so: nothing recorded, nothing to tell.
+        None => StatusCode::NO_CONTENT.into_response(),
+    })
+}
+
+/// The link's workspace and address, if the relay signed it and the workspace still exists.
+async fn linked(state: &AppState, token: String) -> Result<Option<(String, String)>, StoreError> {
+    state
+        .store
+        .run(move |db| {
+            let secret = ledger::link_secret(db)?;
+            let Some((workspace, address)) = read_unsubscribe_token(&secret, &token) else {
+                return Ok(None);
+            };
+            Ok(ledger::workspace_exists(db, &workspace)?.then_some((workspace, address)))
+        })
+        .await
+}
+
+fn page(status: StatusCode, title: &str, body: &str) -> Response {
+    let html = format!(
+        "<!doctype html><html><head><meta charset=utf-8>\
+         <meta name=viewport content=\"width=device-width, initial-scale=1\">\
+         <title>{title}</title><style>body{{font:16px/1.5 system-ui,sans-serif;max-width:32rem;\
+         margin:3rem auto;padding:0 1rem}}button{{font:inherit;min-height:44px;padding:0 1.25rem}}\
+         </style></head><body>{body}</body></html>"
+    );
+    (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+const UNKNOWN_LINK: &str = "<h1>This link no longer works</h1>\
+    <p>Nothing was changed. / Ссылка больше не действует, ничего не изменено.</p>";
+
+/// Opening the link shows a button and changes nothing: mail scanners open links on their own.
+async fn unsubscribe_page(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, Refusal> {
+    let Some((_, address)) = linked(&state, token.clone()).await? else {
+        return Ok(page(StatusCode::NOT_FOUND, "Unsubscribe", UNKNOWN_LINK));
+    };
+    let body = format!(
+        "<h1>Unsubscribe</h1><p>Stop mail to <strong>{address}</strong>?<br>\
+         Отписать <strong>{address}</strong> от рассылок?</p>\
+         <form method=post action=\"/api/unsubscribe/{token}\">\
+         <button type=submit>Unsubscribe / Отписаться</button></form>",
+        address = escape(&address),
+        token = escape(&token),
+    );
+    Ok(page(StatusCode::OK, "Unsubscribe", &body))
+}
+
+/// The opt-out itself: from the page's button, or a mail provider's one-click POST (RFC 8058, body
+/// `List-Unsubscribe=One-Click`). Recorded with its time and source; repeating it changes nothing.
+async fn unsubscribe(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    body: String,
+) -> Result<Response, Refusal> {
+    let Some((workspace, address)) = linked(&state, token).await? else {
+        return Ok(page(StatusCode::NOT_FOUND, "Unsubscribe", UNKNOWN_LINK));
+    };
+    let source = if body.trim() == "List-Unsubscribe=One-Click" {
+        "one-click unsubscribe"
+    } else {
+        "unsubscribe page"
+    };
+    let now = unix_seconds();
+    let shown = address.clone();
+    state
+        .store
+        .run(move |db| ledger::record_consent(db, &workspace, &address, false, source, now))
+        .await?;
+    let body = format!(
+        "<h1>Unsubscribed</h1><p><strong>{0}</strong> will get no more mail from this sender.<br>\
+         <strong>{0}</strong> больше не будет получать рассылки.</p>",
+        escape(&shown)
+    );
+    Ok(page(StatusCode::OK, "Unsubscribed", &body))
+}

@@ -1,0 +1,346 @@
+//! The services' ledger in the embedded database: the outbox (one row per workspace and id, whatever
+//! number of devices or retries asked for it) and the consent log.
+
+use rapport_core::outbox::{Changes, ConsentEvent, Entry, OutboxId, State};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+
+use super::StoreError;
+
+/// A piece of work as a device hands it over.
+#[derive(Debug)]
+pub struct NewWork<'a> {
+    pub workspace: &'a str,
+    pub id: &'a OutboxId,
+    pub kind: &'a str,
+    /// The device's request as JSON, checked by the caller.
+    pub payload: &'a str,
+    pub queued_by: i64,
+    pub now: i64,
+    /// The most unfinished entries a workspace may have.
+    pub most_pending: u64,
+}
+
+/// Queues `work` unless an entry with its id exists in its workspace; either way returns the entry,
+/// and whether it was created now.
+pub fn queue(connection: &mut Connection, work: NewWork<'_>) -> Result<(Entry, bool), StoreError> {
+    let tx = connection.transaction()?;
+    if let Some(existing) = entry_in(&tx, work.workspace, work.id)? {
+        return Ok((existing, false));
+    }
+    let pending: i64 = tx.query_row(
+        "SELECT COUNT(*) FROM outbox WHERE workspace_id = ?1 AND state IN ('queued', 'sending')",
+        [work.workspace],
+        |row| row.get(0),
+    )?;
+    if pending as u64 >= work.most_pending {
+        return Err(StoreError::OutboxFull);
+    }
+    let version = next_version(&tx, work.workspace)?;
+    tx.execute(
+        "INSERT INTO outbox (workspace_id, id, kind, payload, queued_by, queued_at, state,
+             next_attempt_at, updated_at, version)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'queued', ?6, ?6, ?7)",
+        params![
+            work.workspace,
+            work.id.as_str(),
+            work.kind,
+            work.payload,
+            work.queued_by,
+            work.now,
+            version
+        ],
+    )?;
+    let entry = entry_in(&tx, work.workspace, work.id)?.ok_or(StoreError::Duplicate)?;
+    tx.commit()?;
+    Ok((entry, true))
+}
+
+fn next_version(tx: &Transaction<'_>, workspace: &str) -> Result<i64, StoreError> {
+    Ok(tx.query_row(
+        "SELECT COALESCE(MAX(version), 0) + 1 FROM outbox WHERE workspace_id = ?1",
+        [workspace],
+        |row| row.get(0),
+    )?)
+}
+
+const ENTRY_COLUMNS: &str =
+    "id, kind, state, attempts, queued_at, updated_at, reason, message_id, version";
+
+fn entry_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
+    let id: String = row.get(0)?;
+    let state: String = row.get(2)?;
+    let bad = |column: usize| {
+        rusqlite::Error::FromSqlConversionFailure(
+            column,
+            rusqlite::types::Type::Text,
+            "not an outbox id or state".into(),
+        )
+    };
+    Ok(Entry {
+        id: OutboxId::parse(&id).map_err(|_| bad(0))?,
+        kind: row.get(1)?,
+        state: State::parse(&state).ok_or_else(|| bad(2))?,
+        attempts: row.get(3)?,
+        queued_at: row.get(4)?,
+        updated_at: row.get(5)?,
+        reason: row.get(6)?,
+        message_id: row.get(7)?,
+        version: row.get(8)?,
+    })
+}
+
+fn entry_in(
+    connection: &Connection,
+    workspace: &str,
+    id: &OutboxId,
+) -> Result<Option<Entry>, StoreError> {
+    Ok(connection
+        .query_row(
+            &format!("SELECT {ENTRY_COLUMNS} FROM outbox WHERE workspace_id = ?1 AND id = ?2"),
+            params![workspace, id.as_str()],
+            entry_row,
+        )
+        .optional()?)
+}
+
+pub fn entry(
+    connection: &mut Connection,
+    workspace: &str,
+    id: &OutboxId,
+) -> Result<Option<Entry>, StoreError> {
+    entry_in(connection, workspace, id)
+}
+
+/// The entries of `workspace` changed after `after`, oldest change first, `limit` at most.
+pub fn changes(
+    connection: &mut Connection,
+    workspace: &str,
+    after: i64,
+    limit: usize,
+) -> Result<Changes, StoreError> {
+    let mut statement = connection.prepare_cached(&format!(
+        "SELECT {ENTRY_COLUMNS} FROM outbox WHERE workspace_id = ?1 AND version > ?2
+         ORDER BY version LIMIT ?3"
+    ))?;
+    let mut entries = statement
+        .query_map(params![workspace, after, limit as i64 + 1], entry_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    let more = entries.len() > limit;
+    entries.truncate(limit);
+    let version = entries.last().map_or(after, |entry| entry.version);
+    Ok(Changes { entries, version, more })
+}
+
+/// A piece of work whose turn has come, taken for one attempt.
+#[derive(Debug, Clone)]
+pub struct Due {
+    pub workspace: String,
+    pub id: OutboxId,
+    pub kind: String,
+    pub payload: String,
+    /// This attempt's number, from 1.
+    pub attempt: u32,
+}
+
+/// Takes up to `limit` entries due at `now` for an attempt each: they become `sending`, their attempt
+/// counted, and are not due again before `lease_until` (a relay that dies mid-attempt takes them up
+/// again on restart, see [`resume_interrupted`]).
+pub fn take_due(
+    connection: &mut Connection,
+    now: i64,
+    lease_until: i64,
+    limit: usize,
+) -> Result<Vec<Due>, StoreError> {
+    let tx = connection.transaction()?;
+    let due = {
+        let mut statement = tx.prepare_cached(
+            "SELECT workspace_id, id, kind, payload, attempts FROM outbox
+             WHERE state IN ('queued', 'sending') AND next_attempt_at <= ?1
+             ORDER BY next_attempt_at LIMIT ?2",
+        )?;
+        statement
+            .query_map(params![now, limit as i64], |row| {
+                let id: String = row.get(1)?;
+                Ok((row.get(0)?, id, row.get(2)?, row.get(3)?, row.get::<_, u32>(4)?))
+            })?
+            .collect::<Result<Vec<(String, String, String, String, u32)>, _>>()?
+    };
+    let mut taken = Vec::with_capacity(due.len());
+    for (workspace, id, kind, payload, attempts) in due {
+        let version = next_version(&tx, &workspace)?;
+        tx.execute(
+            "UPDATE outbox SET state = 'sending', attempts = attempts + 1, next_attempt_at = ?3,
+                 updated_at = ?4, version = ?5
+             WHERE workspace_id = ?1 AND id = ?2",
+            params![workspace, id, lease_until, now, version],
+        )?;
+        let Ok(id) = OutboxId::parse(&id) else { continue };
+        taken.push(Due { workspace, id, kind, payload, attempt: attempts + 1 });
+    }
+    tx.commit()?;
+    Ok(taken)
+}
+
+/// How an attempt ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Sent {
+        message_id: String,
+        reply: String,
+    },
+    /// Try again at `at` (unix seconds).
+    Retry {
+        at: i64,
+        reason: String,
+    },
+    Failed {
+        reason: String,
+    },
+    Suppressed {
+        reason: String,
+    },
+}
+
+pub fn finish(
+    connection: &mut Connection,
+    workspace: &str,
+    id: &OutboxId,
+    outcome: &Outcome,
+    now: i64,
+) -> Result<(), StoreError> {
+    let tx = connection.transaction()?;
+    let version = next_version(&tx, workspace)?;
+    let (state, next_at, reason, message_id) = match outcome {
+        Outcome::Sent { message_id, reply } => ("sent", now, reply, Some(message_id)),
+        Outcome::Retry { at, reason } => ("queued", *at, reason, None),
+        Outcome::Failed { reason } => ("failed", now, reason, None),
+        Outcome::Suppressed { reason } => ("suppressed", now, reason, None),
+    };
+    tx.execute(
+        "UPDATE outbox SET state = ?3, next_attempt_at = ?4, reason = ?5,
+             message_id = COALESCE(?6, message_id), updated_at = ?7, version = ?8
+         WHERE workspace_id = ?1 AND id = ?2",
+        params![workspace, id.as_str(), state, next_at, reason, message_id, now, version],
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// The earliest time an unfinished entry is due, if any.
+pub fn next_due(connection: &mut Connection) -> Result<Option<i64>, StoreError> {
+    Ok(connection.query_row(
+        "SELECT MIN(next_attempt_at) FROM outbox WHERE state IN ('queued', 'sending')",
+        [],
+        |row| row.get(0),
+    )?)
+}
+
+/// After a restart: entries a previous run was handing over when it stopped are due now. At most
+/// those are sent twice — the mail server may have taken one before the relay died — and they go
+/// again with the same `Message-ID`, so a receiving server or reader can tell.
+pub fn resume_interrupted(connection: &mut Connection, now: i64) -> Result<usize, StoreError> {
+    Ok(connection
+        .execute("UPDATE outbox SET next_attempt_at = ?1 WHERE state = 'sending'", [now])?)
+}
+
+/// The secret that signs unsubscribe links, made when the database was.
+pub fn link_secret(connection: &mut Connection) -> Result<String, StoreError> {
+    Ok(connection
+        .query_row("SELECT value FROM relay WHERE key = 'link_secret'", [], |row| row.get(0))?)
+}
+
+pub fn workspace_exists(connection: &mut Connection, workspace: &str) -> Result<bool, StoreError> {
+    Ok(connection
+        .query_row("SELECT 1 FROM workspaces WHERE id = ?1", [workspace], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+fn consent_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ConsentEvent> {
+    Ok(ConsentEvent {
+        seq: row.get(0)?,
+        address: row.get(1)?,
+        opted_in: row.get(2)?,
+        source: row.get(3)?,
+        at: row.get(4)?,
+    })
+}
+
+/// The latest consent event of `address` (normalised) in `workspace`.
+pub fn latest_consent(
+    connection: &Connection,
+    workspace: &str,
+    address: &str,
+) -> Result<Option<ConsentEvent>, StoreError> {
+    Ok(connection
+        .query_row(
+            "SELECT seq, address, opted_in, source, at FROM consent_events
+             WHERE workspace_id = ?1 AND address = ?2 ORDER BY seq DESC LIMIT 1",
+            params![workspace, address],
+            consent_row,
+        )
+        .optional()?)
+}
+
+/// Records that `address` (normalised) opted in or out, unless its latest event already says so;
+/// returns the event recorded.
+pub fn record_consent(
+    connection: &mut Connection,
+    workspace: &str,
+    address: &str,
+    opted_in: bool,
+    source: &str,
+    now: i64,
+) -> Result<Option<ConsentEvent>, StoreError> {
+    let tx = connection.transaction()?;
+    if latest_consent(&tx, workspace, address)?.is_some_and(|latest| latest.opted_in == opted_in) {
+        return Ok(None);
+    }
+    tx.execute(
+        "INSERT INTO consent_events (workspace_id, address, opted_in, source, at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![workspace, address, opted_in, source, now],
+    )?;
+    let seq = tx.last_insert_rowid();
+    tx.commit()?;
+    Ok(Some(ConsentEvent {
+        seq,
+        address: address.to_owned(),
+        opted_in,
+        source: source.to_owned(),
+        at: now,
+    }))
+}
+
+/// Consent events of `workspace` after `after`, oldest first, `limit` at most.
+pub fn consent_events(
+    connection: &mut Connection,
+    workspace: &str,
+    after: i64,
+    limit: usize,
+) -> Result<Vec<ConsentEvent>, StoreError> {
+    let mut statement = connection.prepare_cached(
+        "SELECT seq, address, opted_in, source, at FROM consent_events
+         WHERE workspace_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+    )?;
+    let events = statement
+        .query_map(params![workspace, after, limit as i64], consent_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(events)
+}
+
+/// The first of `addresses` (normalised) whose latest consent event is an opt-out, with that event.
+pub fn opted_out(
+    connection: &mut Connection,
+    workspace: &str,
+    addresses: &[String],
+) -> Result<Option<ConsentEvent>, StoreError> {
+    for address in addresses {
+        if let Some(latest) = latest_consent(connection, workspace, address)?
+            && !latest.opted_in
+        {
+            return Ok(Some(latest));
+        }
+    }
+    Ok(None)
+}

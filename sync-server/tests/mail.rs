@@ -1,0 +1,462 @@
+//! The relay's mail service end to end: the real relay binary sends through a real SMTP server on
+//! loopback (aiosmtpd, `tests/servers/smtp.py`, which stores every message it accepts), devices queue
+//! work over HTTP as the app does, and the tests read the mailbox and the ledger.
+
+mod common;
+
+use std::path::Path;
+use std::process::Child;
+use std::time::{Duration, Instant};
+
+use common::smtp::SmtpServer;
+use common::socket::{
+    OTHER_WS, WS, http, outsider_with_workspace, remove_member, start_process_with,
+    workspace_with_member,
+};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+/// The real relay binary, killed when dropped.
+struct Relay {
+    child: Child,
+    address: String,
+}
+
+impl Relay {
+    fn start(data: &Path, smtp: Option<&str>, more: &[&str]) -> Relay {
+        let mut flags = vec!["--mail-retry-secs", "1", "--smtp-timeout-secs", "2"];
+        if let Some(url) = smtp {
+            flags.extend(["--smtp-url", url, "--mail-from", "Acme CRM <crm@acme.example>"]);
+        }
+        flags.extend(more);
+        let dist = data.join("no-dist");
+        let (child, address) = start_process_with(&dist, data, &flags, &[]);
+        Relay { child, address }
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn id(n: u32) -> String {
+    format!("{n:032x}")
+}
+
+fn mail(to: &str, subject: &str) -> Value {
+    json!({ "kind": "mail", "to": [{ "address": to, "name": "Ann Lee" }], "subject": subject,
+            "text": format!("Hello Ann,\n\n{subject}.\n") })
+}
+
+async fn queue(relay: &Relay, cookie: &str, item: &str, work: Value) -> (u16, Value) {
+    let path = format!("/api/workspaces/{WS}/outbox/{item}");
+    let (status, _, body) = http(&relay.address, Method::PUT, &path, Some(cookie), work).await;
+    (status, body)
+}
+
+/// The ledger entry `item` once it is final (sent, failed or suppressed), read as a viewer would.
+async fn settled(relay: &Relay, cookie: &str, item: &str) -> Value {
+    let path = format!("/api/workspaces/{WS}/outbox/{item}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (status, _, entry) =
+            http(&relay.address, Method::GET, &path, Some(cookie), Value::Null).await;
+        assert_eq!(status, 200, "{entry}");
+        if ["sent", "failed", "suppressed"].contains(&entry["state"].as_str().unwrap()) {
+            return entry;
+        }
+        assert!(Instant::now() < deadline, "{item} still {entry} after 30 s");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_mail_goes_out_once_with_a_stable_message_id_however_many_devices_ask_for_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let smtp = SmtpServer::start(&dir.path().join("mailbox"), 30);
+    let relay = Relay::start(&dir.path().join("data"), Some(&smtp.url()), &[]);
+    let (owner, member, viewer) = workspace_with_member(&relay.address).await;
+
+    let (status, services) = {
+        let path = format!("/api/workspaces/{WS}/services");
+        let (s, _, b) = http(&relay.address, Method::GET, &path, Some(&viewer), Value::Null).await;
+        (s, b)
+    };
+    assert_eq!((status, &services["mail"]), (200, &json!(true)), "{services}");
+    assert_eq!(services["mail_from"], "Acme CRM <crm@acme.example>");
+
+    // Two devices of the workspace see the same trigger and each queues it, three times over.
+    let work = mail("ann@client.example", "Following up on our call");
+    let asks = (0..6).map(|n| {
+        let cookie = if n % 2 == 0 { owner.clone() } else { member.clone() };
+        let (relay, work) = (&relay, work.clone());
+        async move { queue(relay, &cookie, &id(1), work).await }
+    });
+    let answers = futures_util::future::join_all(asks).await;
+    let created = answers.iter().filter(|(status, _)| *status == 201).count();
+    let repeated = answers.iter().filter(|(status, _)| *status == 200).count();
+    assert_eq!((created, repeated), (1, 5), "{answers:?}");
+
+    let entry = settled(&relay, &viewer, &id(1)).await;
+    assert_eq!(entry["state"], "sent", "{entry}");
+    assert_eq!(entry["attempts"], 1);
+    let message_id = format!("<{}.{WS}@acme.example>", id(1));
+    assert_eq!(entry["message_id"], message_id.as_str());
+    assert!(entry["reason"].as_str().unwrap().starts_with("250"), "{entry}");
+
+    let messages = smtp.messages();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    let message = &messages[0];
+    for line in [
+        format!("Message-ID: {message_id}"),
+        "Subject: Following up on our call".into(),
+        "From: \"Acme CRM\" <crm@acme.example>".into(),
+        "To: \"Ann Lee\" <ann@client.example>".into(),
+    ] {
+        assert!(message.lines().any(|l| l == line), "no {line:?} in\n{message}");
+    }
+    assert!(message.contains("Following up on our call."), "{message}");
+    assert!(!message.contains("List-Unsubscribe"), "one-to-one mail is not a list");
+
+    // Asking again after it went changes nothing: same entry, no second message.
+    let (status, again) = queue(&relay, &member, &id(1), work).await;
+    assert_eq!((status, &again["state"]), (200, &json!("sent")));
+    assert_eq!(smtp.messages().len(), 1);
+
+    // Every member's device follows the ledger by version: queued, sending, sent.
+    let path = format!("/api/workspaces/{WS}/outbox?after=0");
+    let (_, _, changes) =
+        http(&relay.address, Method::GET, &path, Some(&viewer), Value::Null).await;
+    assert_eq!(changes["entries"].as_array().unwrap().len(), 1, "{changes}");
+    assert_eq!(changes["entries"][0]["state"], "sent");
+    assert_eq!(changes["more"], false);
+    let last = changes["version"].as_i64().unwrap();
+    assert!(last >= 3, "queued, sending and sent are three versions: {changes}");
+    let path = format!("/api/workspaces/{WS}/outbox?after={last}");
+    let (_, _, none) = http(&relay.address, Method::GET, &path, Some(&viewer), Value::Null).await;
+    assert_eq!(none["entries"], json!([]), "nothing changed after the last version");
+}
+
+#[tokio::test]
+async fn a_refusal_ends_at_once_a_temporary_one_is_retried_with_pauses_and_then_given_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let smtp = SmtpServer::start(&dir.path().join("mailbox"), 30);
+    let relay =
+        Relay::start(&dir.path().join("data"), Some(&smtp.url()), &["--mail-attempts", "3"]);
+    let (owner, _, _) = workspace_with_member(&relay.address).await;
+
+    for (n, to) in
+        [(1, "refuse@client.example"), (2, "busy@client.example"), (3, "flaky@client.example")]
+    {
+        assert_eq!(queue(&relay, &owner, &id(n), mail(to, "Hello")).await.0, 201);
+    }
+    let refused = settled(&relay, &owner, &id(1)).await;
+    assert_eq!((&refused["state"], &refused["attempts"]), (&json!("failed"), &json!(1)));
+    let reason = refused["reason"].as_str().unwrap();
+    assert!(reason.starts_with("550") && reason.contains("mailbox unavailable"), "{reason}");
+
+    let flaky = settled(&relay, &owner, &id(3)).await;
+    assert_eq!((&flaky["state"], &flaky["attempts"]), (&json!("sent"), &json!(3)), "{flaky}");
+    assert_eq!(smtp.to("flaky@client.example").len(), 1);
+
+    let busy = settled(&relay, &owner, &id(2)).await;
+    assert_eq!((&busy["state"], &busy["attempts"]), (&json!("failed"), &json!(3)), "{busy}");
+    let reason = busy["reason"].as_str().unwrap();
+    assert!(reason.starts_with("gave up after 3 attempts: 451"), "{reason}");
+    // Pauses of 1 s then 3 s between the three attempts.
+    let spent = busy["updated_at"].as_i64().unwrap() - busy["queued_at"].as_i64().unwrap();
+    assert!(spent >= 3, "the attempts were spread over {spent} s");
+    assert_eq!(smtp.messages().len(), 1, "only the flaky address's mail was accepted");
+}
+
+#[tokio::test]
+async fn a_mail_server_that_never_answers_counts_as_a_failed_attempt() {
+    let dir = tempfile::tempdir().unwrap();
+    // Accepts connections and says nothing: no greeting ever comes.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("smtp://{}", silent.local_addr().unwrap());
+    let held = std::thread::spawn(move || {
+        let mut open = Vec::new();
+        for stream in silent.incoming().take(2) {
+            open.push(stream);
+        }
+        std::thread::sleep(Duration::from_secs(8));
+    });
+    let relay = Relay::start(&dir.path().join("data"), Some(&url), &["--mail-attempts", "2"]);
+    let (owner, _, _) = workspace_with_member(&relay.address).await;
+    assert_eq!(queue(&relay, &owner, &id(7), mail("ann@client.example", "Hi")).await.0, 201);
+    let entry = settled(&relay, &owner, &id(7)).await;
+    assert_eq!((&entry["state"], &entry["attempts"]), (&json!("failed"), &json!(2)), "{entry}");
+    assert!(entry["reason"].as_str().unwrap().starts_with("gave up after 2 attempts"), "{entry}");
+    drop(held);
+}
+
+#[tokio::test]
+async fn an_address_that_opted_out_by_one_click_while_every_device_was_offline_gets_no_more_mail() {
+    let dir = tempfile::tempdir().unwrap();
+    let smtp = SmtpServer::start(&dir.path().join("mailbox"), 30);
+    let relay = Relay::start(&dir.path().join("data"), Some(&smtp.url()), &[]);
+    let (owner, member, viewer) = workspace_with_member(&relay.address).await;
+
+    let mut news = mail("ann@client.example", "December news");
+    news["bulk"] = json!(true);
+    assert_eq!(queue(&relay, &owner, &id(1), news.clone()).await.0, 201);
+    assert_eq!(settled(&relay, &owner, &id(1)).await["state"], "sent");
+    let message = smtp.messages().pop().unwrap();
+    assert!(message.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"), "{message}");
+    let link = message
+        .lines()
+        .find_map(|l| l.strip_prefix("List-Unsubscribe: <"))
+        .and_then(|l| l.strip_suffix('>'))
+        .unwrap_or_else(|| panic!("no List-Unsubscribe link in\n{message}"))
+        .to_owned();
+    assert!(link.starts_with(&format!("http://{}/api/unsubscribe/", relay.address)), "{link}");
+
+    // Opening the link (as a mail scanner does) changes nothing.
+    let page = reqwest::get(&link).await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("ann@client.example"));
+    let consent = format!("/api/workspaces/{WS}/consent");
+    let (_, _, log) = http(&relay.address, Method::GET, &consent, Some(&viewer), Value::Null).await;
+    assert_eq!(log["events"], json!([]), "a GET records nothing");
+
+    // The mail provider's one-click POST (RFC 8058), with no cookie and no device online.
+    let click = reqwest::Client::new()
+        .post(&link)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(click.status(), 200);
+    let (_, _, log) = http(&relay.address, Method::GET, &consent, Some(&viewer), Value::Null).await;
+    let events = log["events"].as_array().unwrap();
+    assert_eq!(events.len(), 1, "{log}");
+    assert_eq!(events[0]["address"], "ann@client.example");
+    assert_eq!(events[0]["opted_in"], false);
+    assert_eq!(events[0]["source"], "one-click unsubscribe");
+    assert!(events[0]["at"].as_i64().unwrap() > 1_700_000_000);
+
+    // A device that queued before hearing of it: the relay checks at send time, however the address
+    // is written.
+    let mut later = mail("ANN@Client.Example", "January news");
+    later["bulk"] = json!(true);
+    assert_eq!(queue(&relay, &member, &id(2), later).await.0, 201);
+    let entry = settled(&relay, &viewer, &id(2)).await;
+    assert_eq!(entry["state"], "suppressed", "{entry}");
+    assert_eq!(entry["reason"], "ann@client.example opted out (one-click unsubscribe)");
+    assert_eq!(smtp.messages().len(), 1);
+
+    // A forged or altered link does nothing.
+    let forged = format!("{}x", link.trim_end_matches(|c: char| c != '.'));
+    let answer = reqwest::Client::new().post(&forged).body("List-Unsubscribe=One-Click").send();
+    assert_eq!(answer.await.unwrap().status(), 404);
+
+    // Ann opts in again, told to a member: recorded with its source, and mail goes again.
+    let opt_in =
+        json!({ "address": "ann@client.example", "opted_in": true, "source": "asked at the fair" });
+    let (status, _, event) =
+        http(&relay.address, Method::POST, &consent, Some(&member), opt_in.clone()).await;
+    assert_eq!((status, &event["source"]), (201, &json!("asked at the fair")), "{event}");
+    let (status, _, _) = http(&relay.address, Method::POST, &consent, Some(&member), opt_in).await;
+    assert_eq!(status, 204, "already opted in: nothing recorded twice");
+    assert_eq!(queue(&relay, &member, &id(3), news).await.0, 201);
+    assert_eq!(settled(&relay, &viewer, &id(3)).await["state"], "sent");
+    assert_eq!(smtp.messages().len(), 2);
+}
+
+#[tokio::test]
+async fn a_relay_killed_mid_send_resends_only_that_message_with_the_same_message_id() {
+    let dir = tempfile::tempdir().unwrap();
+    // The server stores the slow message, then holds its answer for 3 s.
+    let smtp = SmtpServer::start(&dir.path().join("mailbox"), 3);
+    let data = dir.path().join("data");
+    let mut relay = Relay::start(&data, Some(&smtp.url()), &[]);
+    let (owner, _, _) = workspace_with_member(&relay.address).await;
+
+    assert_eq!(queue(&relay, &owner, &id(1), mail("slow@client.example", "Contract")).await.0, 201);
+    for n in 2..=4 {
+        let to = format!("person{n}@client.example");
+        assert_eq!(queue(&relay, &owner, &id(n), mail(&to, "Hello")).await.0, 201);
+    }
+    // The others go out alongside it and are recorded as sent.
+    for n in 2..=4 {
+        assert_eq!(settled(&relay, &owner, &id(n)).await["state"], "sent");
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while smtp.to("slow@client.example").is_empty() {
+        assert!(Instant::now() < deadline, "the slow message never reached the server");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // The server has the slow message; the relay has not heard so. Now it dies.
+    relay.child.kill().unwrap();
+    relay.child.wait().unwrap();
+
+    let relay = Relay::start(&data, Some(&smtp.url()), &[]);
+    for n in 1..=4 {
+        let entry = settled(&relay, &owner, &id(n)).await;
+        assert_eq!(entry["state"], "sent", "{entry}");
+    }
+    let slow = smtp.to("slow@client.example");
+    assert_eq!(slow.len(), 2, "the message in flight went twice, and only it");
+    let message_id = format!("Message-ID: <{}.{WS}@acme.example>", id(1));
+    assert!(slow.iter().all(|m| m.lines().any(|l| l == message_id)), "same Message-ID both times");
+    for n in 2..=4 {
+        assert_eq!(smtp.to(&format!("person{n}@client.example")).len(), 1, "person{n}");
+    }
+}
+
+#[tokio::test]
+async fn the_outbox_and_consent_refuse_outsiders_viewers_removed_members_and_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let smtp = SmtpServer::start(&dir.path().join("mailbox"), 30);
+    let relay = Relay::start(&dir.path().join("data"), Some(&smtp.url()), &[]);
+    let address = relay.address.clone();
+    let (owner, member, viewer) = workspace_with_member(&address).await;
+    let outsider = outsider_with_workspace(&address).await;
+    let work = mail("ann@client.example", "Hi");
+    let outbox = format!("/api/workspaces/{WS}/outbox");
+    let consent = format!("/api/workspaces/{WS}/consent");
+    let item = format!("{outbox}/{}", id(1));
+
+    // Another workspace's member: answered as if the workspace did not exist, for every call.
+    for (method, path, body) in [
+        (Method::PUT, item.as_str(), work.clone()),
+        (Method::GET, item.as_str(), Value::Null),
+        (Method::GET, outbox.as_str(), Value::Null),
+        (Method::GET, consent.as_str(), Value::Null),
+        (
+            Method::POST,
+            consent.as_str(),
+            json!({"address": "a@b.example", "opted_in": false, "source": "x"}),
+        ),
+    ] {
+        let (status, _, body) = http(&address, method.clone(), path, Some(&outsider), body).await;
+        assert_eq!((status, &body["code"]), (404, &json!("no_such_workspace")), "{method} {path}");
+    }
+    // Her own workspace's outbox does not show ours.
+    assert_eq!(queue(&relay, &owner, &id(1), work.clone()).await.0, 201);
+    let theirs = format!("/api/workspaces/{OTHER_WS}/outbox/{}", id(1));
+    assert_eq!(http(&address, Method::GET, &theirs, Some(&outsider), Value::Null).await.0, 404);
+    // Nobody signed in.
+    assert_eq!(http(&address, Method::GET, &outbox, None, Value::Null).await.0, 401);
+    assert_eq!(http(&address, Method::PUT, &item, None, work.clone()).await.0, 401);
+
+    // A viewer reads the ledger and the consent log but queues and records nothing.
+    assert_eq!(http(&address, Method::GET, &outbox, Some(&viewer), Value::Null).await.0, 200);
+    let viewer_item = format!("{outbox}/{}", id(2));
+    let (status, _, body) =
+        http(&address, Method::PUT, &viewer_item, Some(&viewer), work.clone()).await;
+    assert_eq!((status, &body["code"]), (403, &json!("read_only")));
+    let opt_out = json!({"address": "a@b.example", "opted_in": false, "source": "phone"});
+    let (status, _, _) =
+        http(&address, Method::POST, &consent, Some(&viewer), opt_out.clone()).await;
+    assert_eq!(status, 403);
+
+    // Bad input, each refused with what is wrong, nothing queued.
+    let cases = [
+        ("not-an-id", work.clone(), 400, "bad_work"),
+        (
+            &id(3)[..],
+            json!({"kind": "mail", "to": [{"address": "ann@client"}], "subject": "s", "text": "t"}),
+            400,
+            "bad_work",
+        ),
+        (
+            &id(3)[..],
+            json!({"kind": "mail", "to": [{"address": "a@b.example"}], "subject": "s\r\nBcc: x@y.example", "text": "t"}),
+            400,
+            "bad_work",
+        ),
+        (
+            &id(3)[..],
+            json!({"kind": "mail", "to": [], "subject": "s", "text": "t"}),
+            400,
+            "bad_work",
+        ),
+        (&id(3)[..], json!({"kind": "fax", "to": "x"}), 400, "bad_form"),
+        (
+            &id(3)[..],
+            json!({"kind": "mail", "to": [{"address": "a@b.example"}], "subject": "s", "text": "t", "bcc": "x"}),
+            400,
+            "bad_form",
+        ),
+        (&id(3)[..], json!([1, 2, 3]), 400, "bad_form"),
+    ];
+    for (item, body, status, code) in cases {
+        let path = format!("{outbox}/{item}");
+        let (got, _, answer) =
+            http(&address, Method::PUT, &path, Some(&member), body.clone()).await;
+        assert_eq!((got, &answer["code"]), (status, &json!(code)), "{body} → {answer}");
+        assert!(!answer["error"].as_str().unwrap().is_empty());
+    }
+    let path = format!("{outbox}/{}", id(3));
+    let (_, _, answer) = http(
+        &address,
+        Method::PUT,
+        &path,
+        Some(&member),
+        json!({"kind": "mail", "to": [{"address": "ann@client"}], "subject": "s", "text": "t"}),
+    )
+    .await;
+    assert!(
+        answer["error"].as_str().unwrap().contains("ann@client"),
+        "names the address: {answer}"
+    );
+    // Oversized: refused before it is read whole.
+    let mut huge = work.clone();
+    huge["text"] = json!("x".repeat(400 * 1024));
+    let (status, _, answer) = http(&address, Method::PUT, &path, Some(&member), huge).await;
+    assert_eq!((status, &answer["code"]), (413, &json!("body_too_large")));
+    let raw = reqwest::Client::new()
+        .put(format!("http://{address}{path}"))
+        .header("cookie", &member)
+        .header("content-type", "application/json")
+        .body("{\"kind\": \"mail\", \"to\": [")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(raw.status(), 400, "malformed JSON");
+    let (status, _, _) = http(
+        &address,
+        Method::GET,
+        &format!("{outbox}?after=yesterday"),
+        Some(&member),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, 400);
+    for bad in [
+        json!({"address": "not an address", "opted_in": false, "source": "phone"}),
+        json!({"address": "a@b.example", "opted_in": false, "source": ""}),
+        json!({"address": "a@b.example", "opted_in": false, "source": "a\nb"}),
+        json!({"address": "a@b.example", "opted_in": "no", "source": "phone"}),
+    ] {
+        let (status, _, _) =
+            http(&address, Method::POST, &consent, Some(&member), bad.clone()).await;
+        assert_eq!(status, 400, "{bad}");
+    }
+    let (_, _, changes) = http(&address, Method::GET, &outbox, Some(&member), Value::Null).await;
+    assert_eq!(changes["entries"].as_array().unwrap().len(), 1, "only the good mail: {changes}");
+
+    // A removed member loses the workspace's services with it.
+    remove_member(&address, &owner, "max").await;
+    assert_eq!(http(&address, Method::GET, &outbox, Some(&member), Value::Null).await.0, 404);
+    let (status, _, _) =
+        http(&address, Method::PUT, &format!("{outbox}/{}", id(4)), Some(&member), work.clone())
+            .await;
+    assert_eq!(status, 404);
+
+    // A relay with no mail server: says so, and refuses mail work with a clear reason.
+    let bare_dir = tempfile::tempdir().unwrap();
+    let bare = Relay::start(bare_dir.path(), None, &[]);
+    let (owner, _, _) = workspace_with_member(&bare.address).await;
+    let path = format!("/api/workspaces/{WS}/services");
+    let (_, _, services) = http(&bare.address, Method::GET, &path, Some(&owner), Value::Null).await;
+    assert_eq!(services["mail"], false);
+    let (status, answer) = queue(&bare, &owner, &id(1), work).await;
+    assert_eq!((status, &answer["code"]), (503, &json!("no_mail")), "{answer}");
+}
