@@ -6,6 +6,7 @@ pub mod local;
 mod locale;
 mod nav;
 mod offload;
+pub mod outbox;
 mod pages;
 pub mod pwa;
 pub mod relay_api;
@@ -49,7 +50,8 @@ fn Root() -> impl IntoView {
         }
         ready
     });
-    sync::SyncCtx::provide(workspace, account::AccountCtx::provide());
+    let sync = sync::SyncCtx::provide(workspace, account::AccountCtx::provide());
+    outbox::OutboxCtx::provide(workspace, sync);
     reminders::start(workspace);
     view! {
         <Router>
@@ -58,6 +60,7 @@ fn Root() -> impl IntoView {
                     <Route path=path!("/") view=pages::Today />
                     <Route path=path!("/parties") view=pages::Parties />
                     <Route path=path!("/parties/:id") view=pages::PartyPage />
+                    <Route path=path!("/parties/:id/email") view=pages::ComposeEmail />
                     <Route path=path!("/log/:kind") view=pages::LogInteraction />
                     <Route path=path!("/deals") view=pages::Deals />
                     <Route path=path!("/deals/:id") view=pages::DealPage />

@@ -510,6 +510,34 @@ pub async fn keep_resume_points(shared: &Shared, points: &str) {
     let _ = store.set_meta(&name, points).await;
 }
 
+fn outbox_meta(workspace: WorkspaceId) -> String {
+    format!("{workspace}/outbox")
+}
+
+/// The work this device handed (or will hand) to the relay, and the ledger as last heard
+/// (`rapport_core::outbox::DeviceOutbox`); empty if none was kept or it cannot be read.
+pub async fn outbox(shared: &Shared) -> rapport_core::outbox::DeviceOutbox {
+    let (store, name) = {
+        let ws = shared.borrow();
+        (ws.store.clone(), outbox_meta(ws.replica.workspace))
+    };
+    let kept = store.meta(&name).await.ok().flatten().unwrap_or_default();
+    serde_json::from_str(&kept).unwrap_or_default()
+}
+
+/// Keeps `outbox` on the device; only once this resolves is queued work safe from a closed tab.
+pub async fn keep_outbox(
+    shared: &Shared,
+    outbox: &rapport_core::outbox::DeviceOutbox,
+) -> Result<(), StorageError> {
+    let (store, name) = {
+        let ws = shared.borrow();
+        (ws.store.clone(), outbox_meta(ws.replica.workspace))
+    };
+    let json = serde_json::to_string(outbox).unwrap_or_default();
+    store.set_meta(&name, &json).await
+}
+
 /// Runs `read` on document `key`, loading it from the device first (or starting it empty).
 pub async fn with_document<T>(
     shared: &Shared,

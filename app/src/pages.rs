@@ -1,5 +1,6 @@
 //! One module per route. Each page is a component taking no props; it reads what it needs from context.
 
+mod compose;
 mod deal;
 mod deals;
 mod import_export;
@@ -11,6 +12,7 @@ mod settings;
 mod tasks;
 mod today;
 
+pub(crate) use compose::ComposeEmail;
 pub(crate) use deal::DealPage;
 pub(crate) use deals::Deals;
 pub(crate) use import_export::ImportExport;

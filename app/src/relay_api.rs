@@ -268,6 +268,46 @@ pub async fn ticket(workspace: WorkspaceId) -> Result<String, ApiError> {
     Ok(ticket.ticket)
 }
 
+/// What the relay offers a workspace's devices besides sync.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Services {
+    /// The relay sends mail; without it, messages go to the device's mail app.
+    pub mail: bool,
+    #[serde(default)]
+    pub mail_from: Option<String>,
+}
+
+pub async fn services(workspace: WorkspaceId) -> Result<Services, ApiError> {
+    let path = format!("/api/workspaces/{workspace}/services");
+    let response = Request::get(&path).send().await.map_err(|_| ApiError::Unreachable)?;
+    json(refused(response).await?).await
+}
+
+/// Hands `work` to the relay's outbox under `id`: the relay's status and body as they are, for
+/// `DeviceOutbox::handed_over` to judge (status 0: the relay was not reached).
+pub async fn hand_over(
+    workspace: WorkspaceId,
+    id: &rapport_core::outbox::OutboxId,
+    work: &rapport_core::outbox::Work,
+) -> (u16, String) {
+    let path = format!("/api/workspaces/{workspace}/outbox/{id}");
+    let Ok(request) = Request::put(&path).json(work) else { return (0, String::new()) };
+    match request.send().await {
+        Ok(response) => (response.status(), response.text().await.unwrap_or_default()),
+        Err(_) => (0, String::new()),
+    }
+}
+
+/// The workspace's outbox ledger, changed after version `after`.
+pub async fn outbox_changes(
+    workspace: WorkspaceId,
+    after: i64,
+) -> Result<rapport_core::outbox::Changes, ApiError> {
+    let path = format!("/api/workspaces/{workspace}/outbox?after={after}");
+    let response = Request::get(&path).send().await.map_err(|_| ApiError::Unreachable)?;
+    json(refused(response).await?).await
+}
+
 fn serde_empty() -> std::collections::BTreeMap<String, String> {
     std::collections::BTreeMap::new()
 }

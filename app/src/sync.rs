@@ -93,6 +93,8 @@ pub struct SyncCtx {
     /// none. Remembered per workspace, so it holds offline too. The same signal as
     /// [`AccountCtx::view_only`].
     pub view_only: RwSignal<bool>,
+    /// Bumped each time the relay says the workspace's outbox ledger changed.
+    pub outbox_news: RwSignal<u64>,
     wake: StoredValue<Option<UnboundedSender<Wake>>, LocalStorage>,
 }
 
@@ -175,6 +177,7 @@ impl SyncCtx {
             viewing: RwSignal::new(None),
             colleagues: RwSignal::new(BTreeMap::new()),
             view_only: people.view_only,
+            outbox_news: RwSignal::new(0),
             wake: StoredValue::new_local(Some(sender)),
         };
         provide_context(ctx);
@@ -528,6 +531,12 @@ impl<'a> Connection<'a> {
                     (merging, merged)
                 }));
                 self.report_status();
+            }
+            // The relay itself (no account stamped) says the outbox ledger changed.
+            Handled::Presence { data, account: None, .. }
+                if data == rapport_core::outbox::OUTBOX_CHANGED =>
+            {
+                self.ctx.outbox_news.update(|n| *n += 1);
             }
             Handled::Presence { from, data, account } => self.colleague(from, &data, account),
             Handled::Refused(reason) => return Err(Ended::Closed(reason)),

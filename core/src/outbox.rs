@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::ids::WorkspaceId;
+use crate::ids::{InteractionId, WorkspaceId};
 
 /// The ledger id of one piece of work: 32 lowercase hex digits (128 bits of a SHA-256 of its cause).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -39,6 +39,12 @@ impl OutboxId {
         }
         let digest = hash.finalize();
         OutboxId(digest[..Self::LEN / 2].iter().map(|b| format!("{b:02x}")).collect())
+    }
+
+    /// The mail sent as interaction `interaction` (the email on the timeline): every device derives
+    /// the same id from it, so the mail's state shows wherever the interaction does.
+    pub fn of_mail(workspace: WorkspaceId, interaction: InteractionId) -> OutboxId {
+        OutboxId::from_cause(workspace, &["mail", &interaction.to_string()])
     }
 
     pub fn parse(text: &str) -> Result<OutboxId, BadOutboxId> {
@@ -70,6 +76,10 @@ impl From<OutboxId> for String {
         id.0
     }
 }
+
+/// The data of the ephemeral message the relay sends on a workspace's root when its outbox ledger
+/// changed: devices then ask for the changes.
+pub const OUTBOX_CHANGED: &[u8] = b"rapport:outbox-changed";
 
 /// What a device asks the relay to do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -337,6 +347,11 @@ impl DeviceOutbox {
     /// Work to hand to the relay, oldest first.
     pub fn waiting(&self) -> &[Waiting] {
         &self.waiting
+    }
+
+    /// Something is on its way: waiting for the relay, or in the ledger and not final yet.
+    pub fn unsettled(&self) -> bool {
+        !self.waiting.is_empty() || self.ledger.values().any(|entry| !entry.state.is_final())
     }
 
     /// The version to ask the ledger's changes after.

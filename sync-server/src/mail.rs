@@ -202,9 +202,10 @@ async fn attempt_and_record(state: &AppState, mailer: &Mailer, secret: &str, ent
     let now = unix_seconds();
     let finished =
         state.store.run(move |db| ledger::finish(db, &workspace, &id, &outcome, now)).await;
-    if let Err(error) = finished {
+    match finished {
+        Ok(()) => state.hub.outbox_changed(&entry.workspace).await,
         // The entry stays `sending` and is taken up again when its lease ends.
-        tracing::error!(%error, id = %entry.id, "recording a mail's outcome failed");
+        Err(error) => tracing::error!(%error, id = %entry.id, "recording a mail's outcome failed"),
     }
 }
 

@@ -85,6 +85,7 @@ async fn queue(
         return Err(Refusal(StatusCode::SERVICE_UNAVAILABLE, Why::NoMail, None).into_response());
     };
     let payload = serde_json::to_string(&work).map_err(bad_work)?;
+    let entry_workspace = membership.workspace.clone();
     let now = unix_seconds();
     let queued = state
         .store
@@ -107,6 +108,7 @@ async fn queue(
         Ok((entry, created)) => {
             if created {
                 mailer.wake();
+                state.hub.outbox_changed(&entry_workspace).await;
             }
             // 201 the first time; 200 with the same entry for every repeat, from any device.
             let status = if created { StatusCode::CREATED } else { StatusCode::OK };

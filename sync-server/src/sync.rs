@@ -29,7 +29,8 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use rapport_core::inflate;
-use rapport_core::layout::DocumentId;
+use rapport_core::layout::{DocKey, DocumentId};
+use rapport_core::outbox::OUTBOX_CHANGED;
 use rapport_core::protocol::{
     MAX_FRAME_BYTES, MAX_SYNC_DATA_BYTES, MAX_TEXT_BYTES, Message, PROTOCOL_VERSION, PeerMetadata,
     RemoteHeads, SenderAccount, encode_sync_message_in_parts,
@@ -190,6 +191,36 @@ impl Hub {
         let sockets = self.sockets.lock().unwrap_or_else(|poison| poison.into_inner());
         if let Some(socket) = sockets.get(&connection) {
             socket.kick.kick(reason);
+        }
+    }
+
+    /// Tells every device syncing `workspace` that its outbox ledger changed: an ephemeral message
+    /// from the relay itself on the workspace's root, carrying [`OUTBOX_CHANGED`]. Devices then ask
+    /// for the changes (over HTTP, with their authorisation) — the message itself says nothing more.
+    pub(crate) async fn outbox_changed(&self, workspace: &str) {
+        let Ok(id) = workspace.parse::<rapport_core::ids::WorkspaceId>() else { return };
+        let key: Key = (Arc::from(workspace), DocKey::Root.document_id(id));
+        let Some(slot) = self.held(&key) else { return };
+        let live = slot.lock().await;
+        if live.evicted {
+            return;
+        }
+        let count = self.counters.messages_sent.load(Ordering::Relaxed);
+        for peer in live.peers.values() {
+            let frame = Message::Ephemeral {
+                sender_id: RELAY_PEER_ID.into(),
+                target_id: peer.peer_id.clone(),
+                count,
+                session_id: RELAY_PEER_ID.into(),
+                document_id: key.1,
+                data: OUTBOX_CHANGED.to_vec(),
+                sender_account: None,
+            }
+            .encode();
+            // Best effort, like presence: the device also looks now and then.
+            if peer.outbox.push(frame).is_ok() {
+                self.counters.messages_sent.fetch_add(1, Ordering::Relaxed);
+            }
         }
     }
 

@@ -460,3 +460,80 @@ async fn the_outbox_and_consent_refuse_outsiders_viewers_removed_members_and_bad
     let (status, answer) = queue(&bare, &owner, &id(1), work).await;
     assert_eq!((status, &answer["code"]), (503, &json!("no_mail")), "{answer}");
 }
+
+#[tokio::test]
+async fn devices_syncing_the_workspace_hear_at_once_that_its_ledger_changed_and_no_one_else_does() {
+    use automerge::AutoCommit;
+    use common::socket::{Event, connect, next_event, sync_afresh, ticket};
+    use rapport_core::layout::DocKey;
+    use rapport_core::protocol::Message;
+
+    let dir = tempfile::tempdir().unwrap();
+    let smtp = SmtpServer::start(&dir.path().join("mailbox"), 30);
+    let relay = Relay::start(&dir.path().join("data"), Some(&smtp.url()), &[]);
+    let (owner, _, viewer) = workspace_with_member(&relay.address).await;
+    let outsider = outsider_with_workspace(&relay.address).await;
+
+    // The owner's device puts the root on the relay; the viewer's device syncs it, and an outsider's
+    // device syncs her own workspace's root.
+    let mut root_doc = AutoCommit::new();
+    automerge::transaction::Transactable::put(&mut root_doc, automerge::ROOT, "name", "Acme")
+        .unwrap();
+    let owner_ticket = ticket(&relay.address, &owner, WS).await;
+    let mut owner_socket = connect(&relay.address, &owner_ticket, "owner-device").await.unwrap();
+    let root = DocKey::Root.document_id(WS.parse().unwrap());
+    let synced = sync_afresh(&mut owner_socket, "owner-device", root, &mut root_doc, false).await;
+    assert_eq!(synced, common::socket::Outcome::Synced);
+    let mut listening = Vec::new();
+    for (cookie, workspace, peer) in
+        [(&viewer, WS, "viewer-device"), (&outsider, OTHER_WS, "eve-device")]
+    {
+        let ticket = ticket(&relay.address, cookie, workspace).await;
+        let mut socket = connect(&relay.address, &ticket, peer).await.unwrap();
+        let root = DocKey::Root.document_id(workspace.parse().unwrap());
+        let theirs = workspace == WS;
+        let mut doc = if theirs { AutoCommit::new() } else { root_doc.fork() };
+        let synced = sync_afresh(&mut socket, peer, root, &mut doc, theirs).await;
+        assert_eq!(synced, common::socket::Outcome::Synced, "{peer}");
+        listening.push((socket, root));
+    }
+
+    assert_eq!(queue(&relay, &owner, &id(1), mail("ann@client.example", "Hi")).await.0, 201);
+    let (viewer_socket, root) = &mut listening[0];
+    // Queued, then sent: each is news.
+    for news in ["queued", "sent"] {
+        let heard = loop {
+            match next_event(viewer_socket, Duration::from_secs(10)).await {
+                Event::Message(Message::Ephemeral {
+                    sender_id,
+                    document_id,
+                    data,
+                    sender_account,
+                    ..
+                }) => {
+                    break (sender_id, document_id, data, sender_account);
+                }
+                Event::Message(_) => continue,
+                Event::Quiet | Event::Closed => panic!("no news of the ledger ({news})"),
+            }
+        };
+        assert_eq!(heard.0, "rapport-relay");
+        assert_eq!(heard.1, *root);
+        assert_eq!(
+            heard.2,
+            rapport_core::outbox::OUTBOX_CHANGED,
+            "it says only that something changed"
+        );
+        assert!(heard.3.is_none(), "from the relay itself, not a member");
+    }
+    let (outsider_socket, _) = &mut listening[1];
+    loop {
+        match next_event(outsider_socket, Duration::from_millis(500)).await {
+            Event::Message(Message::Ephemeral { .. }) => {
+                panic!("another workspace heard of this ledger")
+            }
+            Event::Message(_) => continue,
+            Event::Quiet | Event::Closed => break,
+        }
+    }
+}

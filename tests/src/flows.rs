@@ -168,6 +168,24 @@ pub async fn sign_in_on_another_device(browser: &Browser, email: &str) -> E2eRes
 
 /// Someone starts syncing: creates an account in Settings and uploads this device's workspace to the
 /// relay, then waits until it is synced.
+/// `inviter` (signed in, workspace on the relay) invites a new account `name` on `joiner`, who signs
+/// up, joins with the code and waits until the workspace is synced.
+pub async fn join_by_invitation(
+    inviter: &Browser,
+    joiner: &Browser,
+    email: &str,
+    name: &str,
+) -> E2eResult {
+    AppShell::open(inviter, "/settings").await?;
+    inviter.by_testid("create-invite").await?.click().await?;
+    let code = inviter.by_testid("invite-code").await?.text().await?;
+    AppShell::open(joiner, "/settings").await?;
+    create_account(joiner, email, name).await?;
+    joiner.by_testid("invite-input").await?.send_keys(&code).await?;
+    click_when_enabled(joiner, "join-workspace").await?;
+    sync_state(joiner, "synced", 30).await
+}
+
 pub async fn sign_up_and_upload(browser: &Browser, email: &str, name: &str) -> E2eResult {
     AppShell::open(browser, "/settings").await?;
     create_account(browser, email, name).await?;

@@ -11,6 +11,9 @@ mod chromedriver;
 pub mod flows;
 pub mod pages;
 mod relay;
+/// The relay tests' SMTP server (aiosmtpd on loopback), shared with the browser tests.
+#[path = "../../sync-server/tests/common/smtp.rs"]
+pub mod smtp;
 
 use std::future::Future;
 use std::path::PathBuf;

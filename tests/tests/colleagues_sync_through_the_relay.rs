@@ -4,7 +4,7 @@
 //! settled by a choice; a third device signs in and receives the whole workspace.
 
 use rapport_e2e::flows::{
-    add_party, click_when_enabled, conflict_choices, create_account, field_becomes,
+    add_party, click_when_enabled, conflict_choices, field_becomes, join_by_invitation,
     nothing_unsynced, open_record, party_count, set_field, sign_in, sign_up_and_upload, sync_state,
     sync_status,
 };
@@ -23,14 +23,7 @@ async fn colleagues_see_edits_live_and_converge_after_the_relay_returns() {
         nothing_unsynced(&anna).await?;
 
         // She invites Boris, who joins on his phone and receives the customer.
-        AppShell::open(&anna, "/settings").await?;
-        anna.by_testid("create-invite").await?.click().await?;
-        let code = anna.by_testid("invite-code").await?.text().await?;
-        AppShell::open(&boris, "/settings").await?;
-        create_account(&boris, "boris@example.test", "Boris").await?;
-        boris.by_testid("invite-input").await?.send_keys(&code).await?;
-        click_when_enabled(&boris, "join-workspace").await?;
-        sync_state(&boris, "synced", 30).await?;
+        join_by_invitation(&anna, &boris, "boris@example.test", "Boris").await?;
         AppShell::open(&boris, "/parties").await?;
         party_count(&boris, 1).await?;
 

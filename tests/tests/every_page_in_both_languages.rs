@@ -28,10 +28,12 @@ async fn every_page_is_photographed_in_both_languages_at_both_sizes() {
                 let record = first_href(&browser, "[data-testid=party-row] a").await?;
                 AppShell::open(&browser, "/deals").await?;
                 let deal = first_href(&browser, "[data-testid=deal-link]").await?;
+                let email = format!("{record}/email");
                 for (page, path) in [
                     ("today", "/"),
                     ("people", "/parties"),
                     ("record", record.as_str()),
+                    ("email", email.as_str()),
                     ("deals", "/deals"),
                     ("deal", deal.as_str()),
                     ("tasks", "/tasks"),

@@ -514,8 +514,11 @@ fn RecordHeader(id: PartyId, found: Memo<Option<Loaded>>) -> impl IntoView {
                     {facts.phone.clone().map(|phone| view! {
                         <a class="action" href=format!("tel:{}", phone.replace(' ', "")) data-testid="call-link">{t!(i18n, party.call)}</a>
                     })}
-                    {facts.email.clone().map(|email| view! {
-                        <a class="action" href=format!("mailto:{email}") data-testid="email-link">{t!(i18n, party.email_action)}</a>
+                    {facts.email.clone().map(|email| {
+                        // Members write it here (sent by the relay, logged with its state); a viewer
+                        // writes from their mail app.
+                        let href = move || if account.can_edit() { format!("/parties/{id}/email") } else { format!("mailto:{email}") };
+                        view! { <a class="action" href=href data-testid="email-link">{t!(i18n, party.email_action)}</a> }
                     })}
                     <Show when=move || account.can_edit()>
                         <a class="action" href=format!("/log/call?party={id}") data-testid="log-call-link">{t!(i18n, party.log_call)}</a>
@@ -685,6 +688,8 @@ struct Entry {
     label: String,
     text: String,
     who: Option<String>,
+    /// For an email: the outbox id it was (or will be) sent under, if it went through the relay.
+    mail: Option<rapport_core::outbox::OutboxId>,
 }
 
 impl Entry {
@@ -749,12 +754,15 @@ fn Timeline(id: PartyId) -> impl IntoView {
                             K::Message => "message",
                             K::Note => "note",
                         };
+                        let mail = (row.kind() == K::Email)
+                            .then(|| rapport_core::outbox::OutboxId::of_mail(ws.workspace, row.id));
                         Entry {
                             at,
                             kind,
                             label: widgets::interaction_label(row.kind()).to_owned(),
                             text: row.summary.clone(),
                             who: name(row.author),
+                            mail,
                         }
                     }
                     TimelineItem::Task(row) => {
@@ -769,6 +777,7 @@ fn Timeline(id: PartyId) -> impl IntoView {
                             label: label.to_owned(),
                             text: row.title.clone(),
                             who: name(row.assignee),
+                            mail: None,
                         }
                     }
                     TimelineItem::Deal(row) => Entry {
@@ -781,6 +790,7 @@ fn Timeline(id: PartyId) -> impl IntoView {
                             crate::widgets::money(row.amount_minor, &row.currency)
                         ),
                         who: name(row.owner),
+                        mail: None,
                     },
                 })
                 .collect::<Vec<_>>()
@@ -849,6 +859,7 @@ fn Timeline(id: PartyId) -> impl IntoView {
                                                             {entry.who.map(|who| format!("{who} · ")).unwrap_or_default()}
                                                             <time>{time}</time>
                                                         </span>
+                                                        {entry.mail.map(|id| view! { <MailState id /> })}
                                                     </span>
                                                 </li>
                                             }
@@ -861,6 +872,46 @@ fn Timeline(id: PartyId) -> impl IntoView {
                 }
             }}
         </section>
+    }
+}
+
+/// Where an email sent through the relay stands, as this device last heard — the same on every
+/// device of the workspace. Nothing for an email that was only logged (or sent from a mail app).
+#[component]
+fn MailState(id: rapport_core::outbox::OutboxId) -> impl IntoView {
+    use rapport_core::outbox::{State, Status};
+    let i18n = use_i18n();
+    let outbox = crate::outbox::OutboxCtx::use_ctx();
+    move || {
+        outbox.outbox.with(|outbox| {
+            let (state, text) = match outbox.status(&id)? {
+                Status::Waiting => ("waiting", t_string!(i18n, mail.waiting).to_string()),
+                Status::Refused(reason) => {
+                    ("refused", t_string!(i18n, mail.state_refused, reason).to_string())
+                }
+                Status::Relay(entry) => {
+                    let reason = entry.reason.clone().unwrap_or_default();
+                    match entry.state {
+                        State::Queued => ("queued", t_string!(i18n, mail.state_queued).to_string()),
+                        State::Sending => {
+                            ("sending", t_string!(i18n, mail.state_sending).to_string())
+                        }
+                        State::Sent => ("sent", t_string!(i18n, mail.state_sent).to_string()),
+                        State::Failed => {
+                            ("failed", t_string!(i18n, mail.state_failed, reason).to_string())
+                        }
+                        State::Suppressed => (
+                            "suppressed",
+                            t_string!(i18n, mail.state_suppressed, reason).to_string(),
+                        ),
+                    }
+                }
+            };
+            let bad = matches!(state, "failed" | "suppressed" | "refused");
+            Some(view! {
+                <span class="tag mail-state" class:overdue=bad data-testid="mail-state" data-state=state>{text}</span>
+            })
+        })
     }
 }
 

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 /// The SMTP server of the tests, killed when dropped.
+#[derive(Debug)]
 pub struct SmtpServer {
     child: Child,
     pub port: u16,

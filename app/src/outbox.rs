@@ -1,0 +1,152 @@
+//! The device's outbox, driven: work queued here (a mail to send) is kept on the device until the
+//! relay has it, handed over whenever the workspace is connected, and the relay's ledger is followed
+//! so every screen shows where each piece of work stands — on every device of the workspace. The
+//! decisions (what is queued once, what the relay's answer means, which ledger entry is newer) are
+//! `rapport_core::outbox::DeviceOutbox`'s; this module only stores, fetches and waits.
+
+use futures_channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
+use futures_util::StreamExt;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use rapport_core::ids::WorkspaceId;
+use rapport_core::outbox::{DeviceOutbox, OutboxId, Work};
+
+use crate::local::{self, Shared};
+use crate::relay_api;
+use crate::state::WorkspaceCtx;
+use crate::storage::StorageError;
+use crate::sync::{SyncCtx, SyncStatus};
+
+/// How often the ledger is asked for news while something is on its way, and otherwise (colleagues'
+/// mail) while connected.
+const BUSY_MS: u32 = 3_000;
+const IDLE_MS: u32 = 30_000;
+
+#[derive(Clone, Copy, Debug)]
+pub struct OutboxCtx {
+    /// The outbox as last kept on the device.
+    pub outbox: RwSignal<DeviceOutbox>,
+    /// Whether the relay sends this workspace's mail; `None` until it is asked (offline, not linked).
+    pub relay_mail: RwSignal<Option<bool>>,
+    wake: StoredValue<Option<UnboundedSender<()>>, LocalStorage>,
+}
+
+impl OutboxCtx {
+    /// Creates the handle, puts it in context and starts handing work over for `workspace`.
+    pub fn provide(workspace: WorkspaceCtx, sync: SyncCtx) -> OutboxCtx {
+        let (sender, inbox) = unbounded();
+        let ctx = OutboxCtx {
+            outbox: RwSignal::new(DeviceOutbox::default()),
+            relay_mail: RwSignal::new(None),
+            wake: StoredValue::new_local(Some(sender)),
+        };
+        provide_context(ctx);
+        // Connected again: hand over what waited, and hear what happened meanwhile. And whenever the
+        // relay says the ledger changed (a colleague's mail queued, a mail sent).
+        Effect::new(move || {
+            sync.outbox_news.track();
+            if connected(&sync.status.get()) {
+                ctx.wake();
+            }
+        });
+        spawn_local(run(ctx, workspace, sync, inbox));
+        ctx
+    }
+
+    pub fn use_ctx() -> OutboxCtx {
+        expect_context::<OutboxCtx>()
+    }
+
+    fn wake(&self) {
+        self.wake.with_value(|sender| {
+            if let Some(sender) = sender {
+                let _ = sender.unbounded_send(());
+            }
+        });
+    }
+
+    /// Queues `work` under `id` on this device (once: a second call with the same id does nothing);
+    /// resolves once it is stored, so it survives a closed tab, then hands it over when it can.
+    pub async fn queue(
+        &self,
+        shared: &Shared,
+        id: OutboxId,
+        work: Work,
+    ) -> Result<(), StorageError> {
+        let mut next = self.outbox.get_untracked();
+        if next.queue(id, work, js_sys::Date::now() as i64) {
+            local::keep_outbox(shared, &next).await?;
+            self.outbox.set(next);
+            self.wake();
+        }
+        Ok(())
+    }
+}
+
+fn connected(status: &SyncStatus) -> bool {
+    matches!(status, SyncStatus::Syncing | SyncStatus::Synced)
+}
+
+async fn run(
+    ctx: OutboxCtx,
+    workspace: WorkspaceCtx,
+    sync: SyncCtx,
+    mut inbox: UnboundedReceiver<()>,
+) {
+    let Some(shared) = workspace.shared_once_open().await else { return };
+    let mut loaded: Option<WorkspaceId> = None;
+    loop {
+        // The device switched workspaces: its outbox is another one.
+        let id = shared.borrow().replica.workspace;
+        if loaded != Some(id) {
+            ctx.outbox.set(local::outbox(&shared).await);
+            ctx.relay_mail.set(None);
+            loaded = Some(id);
+        }
+        if connected(&sync.status.get_untracked()) {
+            exchange(ctx, &shared, id).await;
+        }
+        let busy = ctx.outbox.with_untracked(|outbox| outbox.unsettled());
+        let wait = gloo_timers::future::TimeoutFuture::new(if busy { BUSY_MS } else { IDLE_MS });
+        futures_util::future::select(inbox.next(), wait).await;
+    }
+}
+
+/// One round with the relay: what the services are, every waiting piece of work handed over, the
+/// ledger's changes taken in. Each change is kept on the device before the next step.
+async fn exchange(ctx: OutboxCtx, shared: &Shared, workspace: WorkspaceId) {
+    if ctx.relay_mail.get_untracked().is_none()
+        && let Ok(services) = relay_api::services(workspace).await
+    {
+        ctx.relay_mail.set(Some(services.mail));
+    }
+    let waiting = ctx.outbox.with_untracked(|outbox| outbox.waiting().to_vec());
+    for item in waiting {
+        let (status, body) = relay_api::hand_over(workspace, &item.id, &item.work).await;
+        let mut next = ctx.outbox.get_untracked();
+        if next.handed_over(&item.id, status, &body) == rapport_core::outbox::Handover::Later {
+            // Not now: the rest would meet the same answer.
+            break;
+        }
+        keep(ctx, shared, next).await;
+    }
+    loop {
+        let after = ctx.outbox.with_untracked(DeviceOutbox::version);
+        let Ok(changes) = relay_api::outbox_changes(workspace, after).await else { return };
+        let more = changes.more;
+        let mut next = ctx.outbox.get_untracked();
+        if next.apply(changes) || next.version() != after {
+            keep(ctx, shared, next).await;
+        }
+        if !more {
+            return;
+        }
+    }
+}
+
+async fn keep(ctx: OutboxCtx, shared: &Shared, next: DeviceOutbox) {
+    // Kept in memory even if the device refuses it: the relay has the work, and the next round writes
+    // again.
+    let _ = local::keep_outbox(shared, &next).await;
+    ctx.outbox.set(next);
+}

@@ -1,0 +1,109 @@
+//! Email from a record, end to end: the real relay sends through a real SMTP server on loopback.
+//! Anna writes to a customer with merge fields while her browser is offline — an unknown field is
+//! named before anything goes, the preview shows the real record — and the email waits on her device;
+//! back online it goes out exactly once, and its state shows on her timeline and on her colleague's
+//! phone.
+
+use std::sync::Arc;
+
+use rapport_e2e::flows::{
+    add_party, click_centred, click_when_enabled, join_by_invitation, nothing_unsynced,
+    open_record, set_field, set_network, sign_up_and_upload, sync_state,
+};
+use rapport_e2e::pages::AppShell;
+use rapport_e2e::smtp::SmtpServer;
+use rapport_e2e::{Browser, E2eResult, Viewport, run_with_relay_args, wait_until};
+
+/// Brings the email's line on the timeline to the middle of the screen, for a screenshot.
+async fn show_email(browser: &Browser) -> E2eResult {
+    browser
+        .eval("document.querySelector('[data-testid=timeline-item][data-kind=email]').scrollIntoView({ block: 'center' }); return 1;")
+        .await?;
+    Ok(())
+}
+
+async fn mail_state(browser: &Browser, state: &str) -> E2eResult {
+    wait_until(&format!("the email shown as {state}"), 30, || async {
+        let found = browser
+            .eval("return document.querySelector('[data-testid=timeline-item][data-kind=email] [data-testid=mail-state]')?.dataset.state ?? '';")
+            .await?;
+        Ok((found == state).then_some(()))
+    })
+    .await
+}
+
+#[tokio::test]
+async fn an_email_written_offline_goes_out_once_and_its_state_shows_on_every_device() {
+    let mailbox = tempfile::tempdir().unwrap();
+    let smtp = Arc::new(SmtpServer::start(&mailbox.path().join("mail"), 30));
+    let url = smtp.url();
+    let args = ["--smtp-url", url.as_str(), "--mail-from", "Acme CRM <crm@acme.example>"];
+    let name = "an_email_written_offline_goes_out_once_and_its_state_shows_on_every_device";
+    run_with_relay_args(name, &args, move |harness| async move {
+        let anna = harness.browser(Viewport::Desktop).await?;
+        let boris = harness.browser(Viewport::Phone).await?;
+        sign_up_and_upload(&anna, "anna@example.test", "Anna").await?;
+        add_party(&anna, "Ann Lee").await?;
+        open_record(&anna, "Ann Lee").await?;
+        set_field(&anna, "party-email", "ann@client.example").await?;
+        click_centred(&anna, "save-party").await?;
+        anna.by_testid("email-link").await?;
+        nothing_unsynced(&anna).await?;
+
+        // Boris joins on his phone.
+        join_by_invitation(&anna, &boris, "boris@example.test", "Boris").await?;
+
+        // Anna loses the network and writes from the record.
+        AppShell::open(&anna, "/parties").await?;
+        open_record(&anna, "Ann Lee").await?;
+        set_network(&anna, false).await?;
+        sync_state(&anna, "offline", 30).await?;
+        click_centred(&anna, "email-link").await?;
+        anna.by_testid("page-compose").await?;
+        set_field(&anna, "compose-subject", "Hello {{first_name}}").await?;
+        set_field(&anna, "compose-body", "Dear {{frist_name}},\nthank you for today.").await?;
+        anna.text_when("preview-problem", |t| t.contains("frist_name")).await?;
+        assert!(
+            !anna.by_testid("compose-send").await?.is_enabled().await?,
+            "nothing goes with an unknown field"
+        );
+        set_field(&anna, "compose-body", "Dear {{first_name}},\nthank you for today.").await?;
+        anna.text_becomes("preview-subject", "Hello Ann").await?;
+        anna.text_when("preview-body", |t| t.starts_with("Dear Ann,")).await?;
+        anna.screenshot("compose-offline").await?;
+        click_when_enabled(&anna, "compose-send").await?;
+
+        // Back on the record: the email is on the timeline, waiting on this device.
+        anna.by_testid("party-form").await?;
+        mail_state(&anna, "waiting").await?;
+        show_email(&anna).await?;
+        anna.screenshot("email-waiting-offline").await?;
+        assert!(smtp.messages().is_empty(), "nothing left the device while offline");
+
+        // The network returns: it goes out, once, and every device shows it sent.
+        set_network(&anna, true).await?;
+        mail_state(&anna, "sent").await?;
+        let messages = smtp.to("ann@client.example");
+        assert_eq!(messages.len(), 1, "{messages:?}");
+        let message = &messages[0];
+        assert!(message.lines().any(|l| l == "Subject: Hello Ann"), "{message}");
+        assert!(
+            message
+                .lines()
+                .any(|l| l.starts_with("Reply-To:") && l.contains("<anna@example.test>")),
+            "replies go to the member who wrote it:\n{message}"
+        );
+        assert!(message.contains("Dear Ann,"), "{message}");
+        show_email(&anna).await?;
+        anna.screenshot("email-sent-on-the-timeline").await?;
+
+        AppShell::open(&boris, "/parties").await?;
+        open_record(&boris, "Ann Lee").await?;
+        mail_state(&boris, "sent").await?;
+        show_email(&boris).await?;
+        boris.screenshot("email-sent-seen-by-a-colleague").await?;
+        assert_eq!(smtp.messages().len(), 1, "sent once in all");
+        Ok(())
+    })
+    .await;
+}
