@@ -121,6 +121,14 @@ pub(crate) enum Why {
     OutboxFull,
     NoSuchEntry,
     BadSource,
+    NoFiles,
+    BadHash,
+    HashMismatch,
+    FileTooLarge,
+    FilesQuota,
+    NoSuchFile,
+    UploadCut,
+    StorageFailed,
 }
 
 impl Why {
@@ -160,6 +168,14 @@ impl Why {
             Why::OutboxFull => "outbox_full",
             Why::NoSuchEntry => "no_such_entry",
             Why::BadSource => "bad_source",
+            Why::NoFiles => "no_files",
+            Why::BadHash => "bad_hash",
+            Why::HashMismatch => "hash_mismatch",
+            Why::FileTooLarge => "file_too_large",
+            Why::FilesQuota => "files_quota",
+            Why::NoSuchFile => "no_such_file",
+            Why::UploadCut => "upload_cut",
+            Why::StorageFailed => "storage_failed",
         }
     }
 
@@ -203,6 +219,16 @@ impl Why {
             Why::BadSource => {
                 "say in 1 to 200 characters, on one line, how consent was given or withdrawn"
             }
+            Why::NoFiles => "this relay keeps no files",
+            Why::BadHash => "a file is named by the SHA-256 of its bytes: 64 lowercase hex digits",
+            Why::HashMismatch => {
+                "the file's bytes do not match its name (SHA-256): nothing was stored"
+            }
+            Why::FileTooLarge => "the file is larger than this relay takes",
+            Why::FilesQuota => "this workspace's files take all the room the relay gives it",
+            Why::NoSuchFile => "no such file in this workspace",
+            Why::UploadCut => "the upload stopped before its end: nothing was stored",
+            Why::StorageFailed => "the relay could not store or read the file",
         }
     }
 }

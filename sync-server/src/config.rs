@@ -133,6 +133,14 @@ pub struct Config {
     #[arg(long, env = "RAPPORT_MAIL_AT_ONCE", default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=10))]
     pub mail_at_once: u64,
 
+    /// Megabytes one attached file may take.
+    #[arg(long, env = "RAPPORT_MAX_FILE_MB", default_value_t = 25, value_parser = clap::value_parser!(u64).range(1..=4096))]
+    pub max_file_mb: u64,
+
+    /// Megabytes all of one workspace's attached files may take.
+    #[arg(long, env = "RAPPORT_MAX_FILES_MB_PER_WORKSPACE", default_value_t = 2048)]
+    pub max_files_mb_per_workspace: u64,
+
     /// Log format: human-readable text or one JSON object per line.
     #[arg(long, env = "RAPPORT_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -160,6 +168,15 @@ impl Config {
 }
 
 impl Config {
+    /// Where attachments are kept (`files/` in the data folder) and how large they may be.
+    pub fn file_store(&self) -> crate::files::FileStore {
+        crate::files::FileStore::new(
+            self.data_dir.join("files"),
+            self.max_file_mb.saturating_mul(MB),
+            self.max_files_mb_per_workspace.saturating_mul(MB),
+        )
+    }
+
     /// The mail sender these flags configure, if any; `links_origin` is where unsubscribe links point
     /// when no --public-origin is given.
     pub fn mail_settings(

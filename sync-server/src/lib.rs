@@ -5,6 +5,7 @@ mod accounts;
 mod assets;
 mod config;
 mod demo;
+pub mod files;
 mod health;
 pub mod limits;
 pub mod mail;
@@ -51,6 +52,8 @@ pub struct AppState {
     pub(crate) guards: accounts::Guards,
     /// The sender of the outbox's mail, when an SMTP server is configured.
     pub(crate) mail: Option<mail::Mailer>,
+    /// Where attachments are kept, when the relay keeps them (`main` always does, in the data folder).
+    pub(crate) files: Option<files::FileStore>,
     started: Arc<Instant>,
 }
 
@@ -72,6 +75,7 @@ impl AppState {
             behind_tls: false,
             metrics_token: None,
             mail: None,
+            files: None,
             started: Arc::new(Instant::now()),
         }
     }
@@ -110,6 +114,12 @@ impl AppState {
         self
     }
 
+    /// Keeps attachments in `files`.
+    pub fn with_files(mut self, files: files::FileStore) -> Self {
+        self.files = Some(files);
+        self
+    }
+
     /// Starts the background services this state is configured with (the mail sender).
     pub fn start_services(&self) {
         if let Some(mailer) = self.mail.clone() {
@@ -137,6 +147,17 @@ impl AppState {
 /// The relay's complete router: API routes first, the app's files and client routes as the fallback.
 pub fn router(state: AppState) -> Router {
     let request_timeout = state.limits.request_timeout;
+    // A request's answer must be ready within the limit: a handler stuck behind a busy database does
+    // not hold a connection for ever. (A sync socket's handler answers at once; its frames have
+    // timeouts of their own.) Files take as long as a slow phone needs to move megabytes, as long as
+    // bytes keep coming (the body timeout below, between frames, still applies).
+    let answer_within = |limit| {
+        tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            limit,
+        )
+    };
+    let files = files::router().layer(answer_within(state.limits.transfer_timeout));
     Router::new()
         .merge(health::router())
         .merge(accounts::router())
@@ -145,6 +166,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/demo", axum::routing::get(demo::serve))
         .route("/api/sync", axum::routing::get(sync::upgrade))
         .fallback(assets::serve)
+        .layer(answer_within(request_timeout))
+        .merge(files)
         .layer(axum::middleware::from_fn_with_state(state.clone(), origin::same_origin_writes))
         .with_state(state)
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -160,12 +183,6 @@ pub fn router(state: AppState) -> Router {
             axum::http::HeaderValue::from_static(assets::BASE_CSP),
         ))
         .layer(TraceLayer::new_for_http())
-        // A request's body must arrive, and its answer be ready, within the limit: a client trickling
-        // a body, or a handler stuck behind a busy database, does not hold a connection for ever.
-        // (A sync socket's handler answers at once; its frames have timeouts of their own.)
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            request_timeout,
-        ))
+        // A client trickling a body is cut off: each part of it must arrive within the limit.
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(request_timeout))
 }

@@ -46,6 +46,8 @@ pub struct Limits {
     pub workspaces_per_account: u64,
     /// How long a client may take to send a request's body, and a handler to answer.
     pub request_timeout: Duration,
+    /// How long an upload or a download of a file may take, whole (as long as its bytes keep coming).
+    pub transfer_timeout: Duration,
     /// How long a client may take to send a request's headers.
     pub header_read_timeout: Duration,
     /// Password hashes computed at once (each takes ~19 MiB and a core for ~50 ms); more wait, and
@@ -80,6 +82,8 @@ impl Default for Limits {
             sync_sockets: 20_000,
             workspaces_per_account: 100,
             request_timeout: Duration::from_secs(30),
+            // 25 MB at 1 Mbit/s takes 200 s.
+            transfer_timeout: Duration::from_secs(15 * 60),
             // One core stays free for syncing while passwords are hashed.
             hashes_at_once: cores.saturating_sub(1).max(1),
             hashes_waiting: 16,

@@ -56,7 +56,7 @@ async fn main() -> anyhow::Result<()> {
             anyhow::Ok(mailer)
         })
         .transpose()?;
-    let state = state.with_mail(mail);
+    let state = state.with_mail(mail).with_files(config.file_store());
     state.start_services();
     tokio::spawn(purge_every(state.clone(), std::time::Duration::from_secs(600)));
     serve(listener, router(state), &limits, shutdown_signal()).await;

@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+pub mod files;
 pub mod outbox;
 
 /// The file name of the database inside the data folder.
@@ -146,6 +147,16 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX consent_by_address ON consent_events(workspace_id, address, seq);
     INSERT INTO relay (key, value) VALUES ('link_secret', lower(hex(randomblob(32))));",
+    // 8: attachments each workspace holds (their bytes on disk, named by SHA-256), for its quota.
+    "CREATE TABLE files (
+        workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+        hash TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        content_type TEXT NOT NULL,
+        uploaded_by INTEGER REFERENCES accounts(id) ON DELETE SET NULL,
+        uploaded_at INTEGER NOT NULL,
+        PRIMARY KEY (workspace_id, hash)
+    );",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -162,6 +173,8 @@ pub enum StoreError {
     TooManyWorkspaces,
     #[error("the workspace has as much unsent work queued as it may")]
     OutboxFull,
+    #[error("the workspace's files take as much room as they may")]
+    FilesQuota,
     #[error("the database task stopped: {0}")]
     Task(String),
 }
@@ -912,7 +925,7 @@ mod tests {
         drop(connection);
         assert!(matches!(
             Store::open(dir.path()),
-            Err(StoreError::NewerSchema { found: 99, known: 7 })
+            Err(StoreError::NewerSchema { found: 99, known: 8 })
         ));
         let connection = Connection::open(dir.path().join(DATABASE_FILE)).unwrap();
         let version: i64 =
