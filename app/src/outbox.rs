@@ -20,6 +20,8 @@ use crate::sync::{SyncCtx, SyncStatus};
 /// How often the ledger is asked for news while something is on its way, and otherwise (colleagues'
 /// mail) while connected.
 const BUSY_MS: u32 = 3_000;
+/// The relay's page of consent events: a full one means more may follow.
+const CONSENT_PAGE: usize = 500;
 const IDLE_MS: u32 = 30_000;
 
 #[derive(Clone, Copy, Debug)]
@@ -129,6 +131,19 @@ async fn exchange(ctx: OutboxCtx, shared: &Shared, workspace: WorkspaceId) {
             break;
         }
         keep(ctx, shared, next).await;
+    }
+    // Who opted out: the composer says so before anything is queued.
+    loop {
+        let after = ctx.outbox.with_untracked(DeviceOutbox::consent_seq);
+        let Ok(log) = relay_api::consent_log(workspace, after).await else { break };
+        let full = log.events.len() >= CONSENT_PAGE;
+        let mut next = ctx.outbox.get_untracked();
+        if next.apply_consent(log.events) {
+            keep(ctx, shared, next).await;
+        }
+        if !full {
+            break;
+        }
     }
     loop {
         let after = ctx.outbox.with_untracked(DeviceOutbox::version);

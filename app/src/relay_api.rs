@@ -308,6 +308,19 @@ pub async fn outbox_changes(
     json(refused(response).await?).await
 }
 
+/// A page of the workspace's consent log, after sequence number `after`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct ConsentLog {
+    pub events: Vec<rapport_core::outbox::ConsentEvent>,
+    pub after: i64,
+}
+
+pub async fn consent_log(workspace: WorkspaceId, after: i64) -> Result<ConsentLog, ApiError> {
+    let path = format!("/api/workspaces/{workspace}/consent?after={after}");
+    let response = Request::get(&path).send().await.map_err(|_| ApiError::Unreachable)?;
+    json(refused(response).await?).await
+}
+
 fn serde_empty() -> std::collections::BTreeMap<String, String> {
     std::collections::BTreeMap::new()
 }

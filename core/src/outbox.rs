@@ -300,6 +300,12 @@ pub struct DeviceOutbox {
     refused: BTreeMap<OutboxId, String>,
     /// The ledger version heard up to.
     version: i64,
+    /// The latest consent event of each address (normalised), as last heard.
+    #[serde(default)]
+    consent: BTreeMap<String, ConsentEvent>,
+    /// The consent log's sequence number heard up to.
+    #[serde(default)]
+    consent_seq: i64,
 }
 
 /// Work queued on the device, not yet acknowledged by the relay.
@@ -402,6 +408,30 @@ impl DeviceOutbox {
         }
         self.version = self.version.max(changes.version);
         changed
+    }
+
+    /// The consent log's sequence number to ask after.
+    pub fn consent_seq(&self) -> i64 {
+        self.consent_seq
+    }
+
+    /// Takes in consent events (oldest first); returns whether anything changed.
+    pub fn apply_consent(&mut self, events: Vec<ConsentEvent>) -> bool {
+        let mut changed = false;
+        for event in events {
+            self.consent_seq = self.consent_seq.max(event.seq);
+            let newer = self.consent.get(&event.address).is_none_or(|known| known.seq < event.seq);
+            if newer {
+                self.consent.insert(event.address.clone(), event);
+                changed = true;
+            }
+        }
+        changed
+    }
+
+    /// The opt-out that stands for `address` (however it is written), if its latest event is one.
+    pub fn opted_out(&self, address: &str) -> Option<&ConsentEvent> {
+        self.consent.get(&normalise_address(address)).filter(|event| !event.opted_in)
     }
 
     /// Keeps `entry` unless a later version of it is already known; it is no longer waiting either.
@@ -597,5 +627,21 @@ mod tests {
     #[test]
     fn consent_holds_however_an_address_is_written() {
         assert_eq!(normalise_address("  Ann@Example.COM "), "ann@example.com");
+        let event = |seq, opted_in| ConsentEvent {
+            seq,
+            address: "ann@example.com".into(),
+            opted_in,
+            source: "one-click unsubscribe".into(),
+            at: 1,
+        };
+        let mut outbox = DeviceOutbox::default();
+        assert!(outbox.apply_consent(vec![event(3, false)]));
+        assert_eq!(outbox.opted_out("ANN@example.com").map(|e| e.seq), Some(3));
+        // An older event heard late changes nothing; a newer opt-in lifts the opt-out.
+        assert!(!outbox.apply_consent(vec![event(2, true)]));
+        assert!(outbox.opted_out("ann@example.com").is_some());
+        assert!(outbox.apply_consent(vec![event(5, true)]));
+        assert_eq!(outbox.opted_out("ann@example.com"), None);
+        assert_eq!(outbox.consent_seq(), 5);
     }
 }

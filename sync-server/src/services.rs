@@ -211,6 +211,7 @@ async fn record_consent(
         return Err(bad_request(Why::BadSource));
     }
     let now = unix_seconds();
+    let workspace = membership.workspace.clone();
     let recorded = state
         .store
         .run(move |db| {
@@ -218,7 +219,11 @@ async fn record_consent(
         })
         .await?;
     Ok(match recorded {
-        Some(event) => (StatusCode::CREATED, Json(event)).into_response(),
+        Some(event) => {
+            // Devices check consent before queueing: they hear of it at once.
+            state.hub.outbox_changed(&workspace).await;
+            (StatusCode::CREATED, Json(event)).into_response()
+        }
         // Already so: nothing recorded, nothing to tell.
         None => StatusCode::NO_CONTENT.into_response(),
     })
@@ -292,10 +297,14 @@ async fn unsubscribe(
     };
     let now = unix_seconds();
     let shown = address.clone();
-    state
+    let ws = workspace.clone();
+    let recorded = state
         .store
-        .run(move |db| ledger::record_consent(db, &workspace, &address, false, source, now))
+        .run(move |db| ledger::record_consent(db, &ws, &address, false, source, now))
         .await?;
+    if recorded.is_some() {
+        state.hub.outbox_changed(&workspace).await;
+    }
     let body = format!(
         "<h1>Unsubscribed</h1><p><strong>{0}</strong> will get no more mail from this sender.<br>\
          <strong>{0}</strong> больше не будет получать рассылки.</p>",

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use rapport_e2e::flows::{
-    add_party, click_centred, click_when_enabled, join_by_invitation, nothing_unsynced,
+    PASSWORD, add_party, click_centred, click_when_enabled, join_by_invitation, nothing_unsynced,
     open_record, set_field, set_network, sign_up_and_upload, sync_state,
 };
 use rapport_e2e::pages::AppShell;
@@ -30,6 +30,37 @@ async fn mail_state(browser: &Browser, state: &str) -> E2eResult {
         Ok((found == state).then_some(()))
     })
     .await
+}
+
+/// Anna, signed in from another client of the relay's API, records that `address` opted out.
+async fn record_opt_out(relay: &str, address: &str, source: &str) {
+    let client = reqwest::Client::new();
+    let signed_in = client
+        .post(format!("{relay}/api/sessions"))
+        .header("content-type", "application/json")
+        .body(format!(r#"{{"email":"anna@example.test","password":"{PASSWORD}"}}"#))
+        .send()
+        .await
+        .expect("signing in");
+    let cookie =
+        signed_in.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let mine = client
+        .get(format!("{relay}/api/workspaces"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    let mine: serde_json::Value = serde_json::from_str(&mine.text().await.unwrap()).unwrap();
+    let workspace = mine[0]["id"].as_str().expect("her workspace").to_owned();
+    let recorded = client
+        .post(format!("{relay}/api/workspaces/{workspace}/consent"))
+        .header("cookie", cookie)
+        .header("content-type", "application/json")
+        .body(format!(r#"{{"address":"{address}","opted_in":false,"source":"{source}"}}"#))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(recorded.status(), 201);
 }
 
 #[tokio::test]
@@ -103,6 +134,23 @@ async fn an_email_written_offline_goes_out_once_and_its_state_shows_on_every_dev
         show_email(&boris).await?;
         boris.screenshot("email-sent-seen-by-a-colleague").await?;
         assert_eq!(smtp.messages().len(), 1, "sent once in all");
+
+        // Ann asks to get no more email; Anna records it from another client of the relay's API.
+        record_opt_out(harness.relay().url(), "Ann@Client.example", "asked by phone").await;
+        // Her device learns of it from the relay; the composer says so and sends nothing.
+        AppShell::open(&anna, "/parties").await?;
+        open_record(&anna, "Ann Lee").await?;
+        click_centred(&anna, "email-link").await?;
+        anna.text_when("compose-opted-out", |t| {
+            t.contains("ann@client.example") && t.contains("asked by phone")
+        })
+        .await?;
+        set_field(&anna, "compose-subject", "One more thing").await?;
+        assert!(
+            !anna.by_testid("compose-send").await?.is_enabled().await?,
+            "nothing is queued to an opted-out address"
+        );
+        anna.screenshot("compose-to-an-address-that-opted-out").await?;
         Ok(())
     })
     .await;

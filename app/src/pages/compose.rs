@@ -105,6 +105,12 @@ pub(crate) fn ComposeEmail() -> impl IntoView {
             Route::MailApp
         }
     };
+    // The address opted out (as this device last heard): the relay would not send, so nothing is queued.
+    let opted_out = Memo::new(move |_| {
+        let address = to.get();
+        outbox.outbox.with(|outbox| outbox.opted_out(&address).cloned())
+    });
+    let blocked = move || route() == Route::Relay && opted_out.with(Option::is_some);
     let error = RwSignal::new(None::<String>);
     let navigate = leptos_router::hooks::use_navigate();
 
@@ -179,6 +185,9 @@ pub(crate) fn ComposeEmail() -> impl IntoView {
             return;
         };
         let address = to.get_untracked();
+        if blocked() {
+            return;
+        }
         if address.is_empty() {
             error.set(Some(t_string!(i18n, mail.no_address).into()));
             return;
@@ -231,6 +240,11 @@ pub(crate) fn ComposeEmail() -> impl IntoView {
                                     }).collect_view()}
                                 </select>
                             </label>
+                            {move || opted_out.get().map(|event| {
+                                let date = widgets::local_date(rapport_core::ids::Timestamp(event.at * 1000));
+                                let text = t_string!(i18n, mail.opted_out, address = event.address.as_str(), date = date.as_str(), source = event.source.as_str()).to_string();
+                                view! { <p class="error" role="status" data-testid="compose-opted-out">{text}</p> }
+                            })}
                             <label>
                                 {t!(i18n, mail.subject)}
                                 <input type="text" data-testid="compose-subject" maxlength="300"
@@ -243,12 +257,14 @@ pub(crate) fn ComposeEmail() -> impl IntoView {
                                     prop:value=move || text.get()
                                     on:input=move |e| text.set(event_target_value(&e))></textarea>
                             </label>
+                            <div class="compose-fields">
                             <p class="hint" id="compose-fields-hint">{t!(i18n, mail.fields)}</p>
                             <div class="chips" role="group" aria-labelledby="compose-fields-hint">
                                 {PARTY_FIELDS.into_iter().map(|field| view! {
                                     <button type="button" class="chip" data-testid="compose-field" data-field=field
                                         on:click=move |_| insert(field)>{format!("{{{{{field}}}}}")}</button>
                                 }).collect_view()}
+                            </div>
                             </div>
                             // Once there is something to preview.
                             <section class="panel compose-preview" aria-labelledby="preview-title" data-testid="compose-preview"
@@ -276,7 +292,7 @@ pub(crate) fn ComposeEmail() -> impl IntoView {
                                 }}
                             </p>
                             <button type="submit" data-testid="compose-send"
-                                disabled=move || saving.pending() || matches!(preview.get(), Some(Err(_)))>
+                                disabled=move || saving.pending() || blocked() || matches!(preview.get(), Some(Err(_)))>
                                 {move || match route() {
                                     Route::Relay => t_string!(i18n, mail.send),
                                     Route::MailApp => t_string!(i18n, mail.open_mail_app),
