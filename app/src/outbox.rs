@@ -30,6 +30,8 @@ pub struct OutboxCtx {
     pub outbox: RwSignal<DeviceOutbox>,
     /// Whether the relay sends this workspace's mail; `None` until it is asked (offline, not linked).
     pub relay_mail: RwSignal<Option<bool>>,
+    /// The sender the relay writes as, when it sends mail.
+    pub mail_from: RwSignal<Option<String>>,
     wake: StoredValue<Option<UnboundedSender<()>>, LocalStorage>,
 }
 
@@ -40,6 +42,7 @@ impl OutboxCtx {
         let ctx = OutboxCtx {
             outbox: RwSignal::new(DeviceOutbox::default()),
             relay_mail: RwSignal::new(None),
+            mail_from: RwSignal::new(None),
             wake: StoredValue::new_local(Some(sender)),
         };
         provide_context(ctx);
@@ -57,6 +60,11 @@ impl OutboxCtx {
 
     pub fn use_ctx() -> OutboxCtx {
         expect_context::<OutboxCtx>()
+    }
+
+    /// Ask the relay now (something changed there that this device caused).
+    pub fn refresh(&self) {
+        self.wake();
     }
 
     fn wake(&self) {
@@ -121,6 +129,7 @@ async fn exchange(ctx: OutboxCtx, shared: &Shared, workspace: WorkspaceId) {
         && let Ok(services) = relay_api::services(workspace).await
     {
         ctx.relay_mail.set(Some(services.mail));
+        ctx.mail_from.set(services.mail_from);
     }
     let waiting = ctx.outbox.with_untracked(|outbox| outbox.waiting().to_vec());
     for item in waiting {

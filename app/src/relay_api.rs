@@ -315,6 +315,23 @@ pub struct ConsentLog {
     pub after: i64,
 }
 
+/// Records that `address` opted in or out, and how (204 when it already stood so: fine too).
+pub async fn record_consent(
+    workspace: WorkspaceId,
+    address: &str,
+    opted_in: bool,
+    source: &str,
+) -> Result<(), ApiError> {
+    #[derive(Serialize)]
+    struct Form<'a> {
+        address: &'a str,
+        opted_in: bool,
+        source: &'a str,
+    }
+    let path = format!("/api/workspaces/{workspace}/consent");
+    post(&path, &Form { address: address.trim(), opted_in, source: source.trim() }).await.map(drop)
+}
+
 pub async fn consent_log(workspace: WorkspaceId, after: i64) -> Result<ConsentLog, ApiError> {
     let path = format!("/api/workspaces/{workspace}/consent?after={after}");
     let response = Request::get(&path).send().await.map_err(|_| ApiError::Unreachable)?;

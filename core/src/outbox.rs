@@ -429,6 +429,11 @@ impl DeviceOutbox {
         changed
     }
 
+    /// Every address whose latest event is an opt-out, by address.
+    pub fn opt_outs(&self) -> impl Iterator<Item = &ConsentEvent> {
+        self.consent.values().filter(|event| !event.opted_in)
+    }
+
     /// The opt-out that stands for `address` (however it is written), if its latest event is one.
     pub fn opted_out(&self, address: &str) -> Option<&ConsentEvent> {
         self.consent.get(&normalise_address(address)).filter(|event| !event.opted_in)

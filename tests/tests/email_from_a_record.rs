@@ -151,6 +151,28 @@ async fn an_email_written_offline_goes_out_once_and_its_state_shows_on_every_dev
             "nothing is queued to an opted-out address"
         );
         anna.screenshot("compose-to-an-address-that-opted-out").await?;
+
+        // Settings lists who unsubscribed and how; Ann agrees again at a fair, recorded there.
+        AppShell::open(&anna, "/settings").await?;
+        anna.text_when("opted-out", |t| t.contains("ann@client.example") && t.contains("asked by phone"))
+            .await?;
+        anna.text_when("mail-how", |t| t.contains("crm@acme.example")).await?;
+        set_field(&anna, "consent-address", "ann@client.example").await?;
+        set_field(&anna, "consent-source", "signed up again at the fair").await?;
+        click_centred(&anna, "record-opt-in").await?;
+        anna.by_testid("consent-recorded").await?;
+        anna.by_testid("nobody-opted-out").await?;
+        anna.eval("document.querySelector('[data-testid=mail-panel]').scrollIntoView({ block: 'center' }); return 1;").await?;
+        anna.screenshot("settings-email-panel").await?;
+        AppShell::open(&anna, "/parties").await?;
+        open_record(&anna, "Ann Lee").await?;
+        click_centred(&anna, "email-link").await?;
+        set_field(&anna, "compose-subject", "Welcome back").await?;
+        wait_until("sending allowed again", 10, || async {
+            Ok(anna.by_testid("compose-send").await?.is_enabled().await?.then_some(()))
+        })
+        .await?;
+        assert!(!anna.has_testid("compose-opted-out").await?);
         Ok(())
     })
     .await;

@@ -1,4 +1,5 @@
 mod fields;
+mod mail_panel;
 mod pipelines;
 mod sync_panel;
 
@@ -7,6 +8,7 @@ use leptos::prelude::*;
 
 use crate::i18n::{t, t_string, use_i18n};
 use leptos::task::spawn_local;
+use mail_panel::MailPanel;
 use pipelines::Pipelines;
 use sync_panel::SyncPanel;
 
@@ -25,6 +27,7 @@ pub(crate) fn Settings() -> impl IntoView {
                 <crate::locale::LanguageSwitch />
             </section>
             <SyncPanel />
+            <MailPanel />
             <section class="panel" aria-labelledby="transfer-title">
                 <h2 id="transfer-title">{t!(i18n, settings.transfer)}</h2>
                 <p class="hint">{t!(i18n, settings.transfer_hint)}</p>
