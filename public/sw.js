@@ -66,13 +66,51 @@ self.addEventListener("fetch", (event) => {
   );
 });
 
-// A tapped reminder brings Rapport forward on its Tasks page (or opens it).
+// A reminder pushed by the relay while Rapport may be closed (its scheduled jobs, Web Push): shown
+// with the job's id as its tag, so a push that arrives twice, or the page's own reminder for the same
+// task, is one notification. The relay only sends paths of this app to open; anything else opens Tasks.
+self.addEventListener("push", (event) => {
+  let message = {};
+  try {
+    message = event.data ? event.data.json() : {};
+  } catch (error) {
+    message = {};
+  }
+  const open = safePath(message.open);
+  event.waitUntil(
+    self.registration.showNotification(message.title || "Rapport", {
+      body: message.body || reminderWord(),
+      tag: message.tag || open,
+      icon: "/icons/icon-192.png",
+      badge: "/icons/icon-192.png",
+      data: { open },
+    }),
+  );
+});
+
+// Reminders carry the record's words only (a task's title, a party's name), so colleagues whose
+// screens speak different languages register the same job; the word added here is this device's.
+function reminderWord() {
+  const language = (self.navigator && self.navigator.language) || "en";
+  return language.toLowerCase().startsWith("ru") ? "Напоминание · Rapport" : "Reminder · Rapport";
+}
+
+function safePath(path) {
+  return typeof path === "string" && path.startsWith("/") && !path.startsWith("//") && !path.includes("\\")
+    ? path
+    : "/tasks";
+}
+
+// A tapped reminder opens its record: in a Rapport window already open (brought forward and sent
+// there), else in a new one.
 self.addEventListener("notificationclick", (event) => {
   event.notification.close();
+  const open = safePath(event.notification.data && event.notification.data.open);
   event.waitUntil(
     self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((windows) => {
-      const open = windows.find((w) => "focus" in w);
-      return open ? open.focus() : self.clients.openWindow("/tasks");
+      const window = windows.find((w) => "focus" in w);
+      if (!window) return self.clients.openWindow(open);
+      return window.focus().then((focused) => ("navigate" in focused ? focused.navigate(open) : focused));
     }),
   );
 });

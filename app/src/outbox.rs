@@ -1,15 +1,17 @@
-//! The device's outbox, driven: work queued here (a mail to send) is kept on the device until the
-//! relay has it, handed over whenever the workspace is connected, and the relay's ledger is followed
-//! so every screen shows where each piece of work stands — on every device of the workspace. The
-//! decisions (what is queued once, what the relay's answer means, which ledger entry is newer) are
-//! `rapport_core::outbox::DeviceOutbox`'s; this module only stores, fetches and waits.
+//! The device's outbox, driven: work queued here (a mail to send, a reminder to push when due) is kept
+//! on the device until the relay has it, handed over whenever the workspace is connected, and the
+//! relay's ledger is followed so every screen shows where each piece of work stands — on every device
+//! of the workspace. The decisions (what is queued once, which reminders the records call for
+//! (`rapport_core::jobs`), what the relay's answer means, which ledger entry is newer) are core's;
+//! this module only stores, fetches and waits.
 
 use futures_channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
 use futures_util::StreamExt;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use rapport_core::ids::WorkspaceId;
-use rapport_core::outbox::{DeviceOutbox, OutboxId, Work};
+use rapport_core::jobs::{self, Job};
+use rapport_core::outbox::{DeviceOutbox, Handover, OutboxId, Work};
 
 use crate::local::{self, Shared};
 use crate::relay_api;
@@ -23,6 +25,8 @@ const BUSY_MS: u32 = 3_000;
 /// The relay's page of consent events: a full one means more may follow.
 const CONSENT_PAGE: usize = 500;
 const IDLE_MS: u32 = 30_000;
+/// How long the browser's push service has to accept a subscription.
+const SUBSCRIBE_WITHIN_MS: u32 = 20_000;
 
 #[derive(Clone, Copy, Debug)]
 pub struct OutboxCtx {
@@ -32,6 +36,13 @@ pub struct OutboxCtx {
     pub relay_mail: RwSignal<Option<bool>>,
     /// The sender the relay writes as, when it sends mail.
     pub mail_from: RwSignal<Option<String>>,
+    /// Whether the relay pushes reminders; `None` until it is asked.
+    pub relay_push: RwSignal<Option<bool>>,
+    /// This browser's push subscription as the relay last heard of it: `Ok` once registered this
+    /// session, `Err` with why it could not be (no permission, no push service reachable).
+    pub push_subscribed: RwSignal<Option<Result<(), String>>>,
+    /// A subscription attempt is under way.
+    subscribing: StoredValue<bool>,
     wake: StoredValue<Option<UnboundedSender<()>>, LocalStorage>,
 }
 
@@ -43,6 +54,9 @@ impl OutboxCtx {
             outbox: RwSignal::new(DeviceOutbox::default()),
             relay_mail: RwSignal::new(None),
             mail_from: RwSignal::new(None),
+            relay_push: RwSignal::new(None),
+            push_subscribed: RwSignal::new(None),
+            subscribing: StoredValue::new(false),
             wake: StoredValue::new_local(Some(sender)),
         };
         provide_context(ctx);
@@ -51,6 +65,15 @@ impl OutboxCtx {
         Effect::new(move || {
             sync.outbox_news.track();
             if connected(&sync.status.get()) {
+                ctx.wake();
+            }
+        });
+        // Tasks, parties or contacts changed (here or by a colleague): the reminders they call for
+        // are brought in line with the relay's jobs now, not at the next idle round.
+        Effect::new(move || {
+            use rapport_core::read_model::Changed;
+            let kinds = Changed::TASKS | Changed::PARTIES | Changed::INTERACTIONS;
+            if workspace.read_of(kinds, |_| ()).is_some() {
                 ctx.wake();
             }
         });
@@ -111,31 +134,51 @@ async fn run(
         if loaded != Some(id) {
             ctx.outbox.set(local::outbox(&shared).await);
             ctx.relay_mail.set(None);
+            ctx.relay_push.set(None);
             loaded = Some(id);
         }
         if connected(&sync.status.get_untracked()) {
             exchange(ctx, &shared, id).await;
+            if ctx.relay_push.get_untracked() == Some(true) {
+                register_reminders(ctx, &shared).await;
+                subscribe_once(ctx);
+            }
         }
         let busy = ctx.outbox.with_untracked(|outbox| outbox.unsettled());
         let wait = gloo_timers::future::TimeoutFuture::new(if busy { BUSY_MS } else { IDLE_MS });
         futures_util::future::select(inbox.next(), wait).await;
+        // Many wakes while one round ran (a burst of edits, a colleague's batch): one round serves all.
+        while inbox.try_recv().is_ok() {}
     }
 }
 
-/// One round with the relay: what the services are, every waiting piece of work handed over, the
-/// ledger's changes taken in. Each change is kept on the device before the next step.
+/// One round with the relay: what the services are, every waiting piece of work handed over and
+/// every cancelled job cancelled, the ledger's changes taken in. Each change is kept on the device
+/// before the next step.
 async fn exchange(ctx: OutboxCtx, shared: &Shared, workspace: WorkspaceId) {
     if ctx.relay_mail.get_untracked().is_none()
         && let Ok(services) = relay_api::services(workspace).await
     {
         ctx.relay_mail.set(Some(services.mail));
         ctx.mail_from.set(services.mail_from);
+        ctx.relay_push.set(Some(services.push));
     }
-    let waiting = ctx.outbox.with_untracked(|outbox| outbox.waiting().to_vec());
+    let cancelling = ctx.outbox.with_untracked(|outbox| outbox.cancelling().to_vec());
+    for id in cancelling {
+        let (status, body) = relay_api::cancel_job(workspace, &id).await;
+        let mut next = ctx.outbox.get_untracked();
+        if next.cancel_answered(&id, status, &body) == Handover::Later {
+            break;
+        }
+        keep(ctx, shared, next).await;
+    }
+    let mut waiting = ctx.outbox.with_untracked(|outbox| outbox.waiting().to_vec());
+    // A mail someone just wrote goes before a backlog of reminders (a workspace's first round).
+    waiting.sort_by_key(|item| item.work.replaceable());
     for item in waiting {
         let (status, body) = relay_api::hand_over(workspace, &item.id, &item.work).await;
         let mut next = ctx.outbox.get_untracked();
-        if next.handed_over(&item.id, status, &body) == rapport_core::outbox::Handover::Later {
+        if next.handed_over(&item.id, status, &body) == Handover::Later {
             // Not now: the rest would meet the same answer.
             break;
         }
@@ -166,6 +209,63 @@ async fn exchange(ctx: OutboxCtx, shared: &Shared, workspace: WorkspaceId) {
             return;
         }
     }
+}
+
+/// Brings the relay's reminder jobs in line with the records as this device knows them (after the
+/// ledger's changes are in, so what the relay already holds is not handed over again): what changed
+/// is queued or cancelled here and goes to the relay in the next round, which starts at once.
+async fn register_reminders(ctx: OutboxCtx, shared: &Shared) {
+    let now = local::now();
+    let wanted = {
+        let borrowed = shared.borrow();
+        let replica = &borrowed.replica;
+        if !replica.linked {
+            return;
+        }
+        jobs::reminder_jobs(&replica.model, replica.workspace, now)
+    };
+    let mut next = ctx.outbox.get_untracked();
+    let mut changed = false;
+    for job in wanted {
+        changed |= match job {
+            Job::Schedule(id, work) => next.schedule(id, work, js_sys::Date::now() as i64),
+            Job::Cancel(id) => next.cancel(&id),
+        };
+    }
+    if changed {
+        keep(ctx, shared, next).await;
+        ctx.wake();
+    }
+}
+
+/// Registers this browser for pushed reminders once a session, where notifications are allowed — on
+/// the side, never holding up the outbox: a browser's push service may take long to answer, or never
+/// (no network to it), and then the attempt is given up after [`SUBSCRIBE_WITHIN_MS`].
+fn subscribe_once(ctx: OutboxCtx) {
+    if ctx.push_subscribed.get_untracked().is_some()
+        || ctx.subscribing.get_value()
+        || crate::reminders::permission() != "granted"
+    {
+        return;
+    }
+    ctx.subscribing.set_value(true);
+    spawn_local(async move {
+        let attempt = Box::pin(crate::reminders::subscribe_push());
+        let deadline = gloo_timers::future::TimeoutFuture::new(SUBSCRIBE_WITHIN_MS);
+        let subscribed = match futures_util::future::select(attempt, deadline).await {
+            futures_util::future::Either::Left((subscribed, _)) => subscribed,
+            futures_util::future::Either::Right(_) => {
+                Err(leptos_i18n::td_string!(crate::locale::current(), reminders.no_push_service)
+                    .to_owned())
+            }
+        };
+        if let Err(reason) = &subscribed {
+            let said = format!("Pushed reminders are off on this device: {reason}");
+            web_sys::console::warn_1(&said.into());
+        }
+        ctx.push_subscribed.set(Some(subscribed));
+        ctx.subscribing.set_value(false);
+    });
 }
 
 async fn keep(ctx: OutboxCtx, shared: &Shared, next: DeviceOutbox) {

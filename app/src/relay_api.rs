@@ -275,6 +275,9 @@ pub struct Services {
     pub mail: bool,
     #[serde(default)]
     pub mail_from: Option<String>,
+    /// The relay pushes scheduled reminders to subscribed devices.
+    #[serde(default)]
+    pub push: bool,
 }
 
 pub async fn services(workspace: WorkspaceId) -> Result<Services, ApiError> {
@@ -296,6 +299,39 @@ pub async fn hand_over(
         Ok(response) => (response.status(), response.text().await.unwrap_or_default()),
         Err(_) => (0, String::new()),
     }
+}
+
+/// Asks the relay to cancel the scheduled job `id`: its status and body, for
+/// `DeviceOutbox::cancel_answered` (status 0: the relay was not reached).
+pub async fn cancel_job(
+    workspace: WorkspaceId,
+    id: &rapport_core::outbox::OutboxId,
+) -> (u16, String) {
+    let path = format!("/api/workspaces/{workspace}/outbox/{id}");
+    match Request::delete(&path).send().await {
+        Ok(response) => (response.status(), response.text().await.unwrap_or_default()),
+        Err(_) => (0, String::new()),
+    }
+}
+
+/// The key browsers subscribe to the relay's pushes with (base64url).
+pub async fn push_key() -> Result<String, ApiError> {
+    #[derive(Deserialize)]
+    struct Key {
+        public_key: String,
+    }
+    let response = Request::get("/api/push/key").send().await.map_err(|_| ApiError::Unreachable)?;
+    json::<Key>(refused(response).await?).await.map(|key| key.public_key)
+}
+
+/// Hands this browser's push subscription (`PushSubscription.toJSON()`, as JSON text) to the relay.
+pub async fn push_subscribe(subscription: &str) -> Result<(), ApiError> {
+    let request = Request::put("/api/push/subscription")
+        .header("content-type", "application/json")
+        .body(subscription)
+        .map_err(|_| ApiError::Unreachable)?;
+    let response = request.send().await.map_err(|_| ApiError::Unreachable)?;
+    refused(response).await.map(drop)
 }
 
 /// The workspace's outbox ledger, changed after version `after`.

@@ -37,6 +37,7 @@ pub mod history;
 pub mod ids;
 pub mod inflate;
 pub mod interchange;
+pub mod jobs;
 pub mod layout;
 pub mod model;
 pub mod offload;

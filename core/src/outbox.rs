@@ -1,5 +1,5 @@
-//! Work a device hands to the relay — an email to send now, and later a notification due at a time —
-//! and the relay's ledger of it, as wire types both sides share.
+//! Work a device hands to the relay — an email to send now, a notification due at a time — and the
+//! relay's ledger of it, as wire types both sides share.
 //!
 //! Exactly once although every device of a workspace sees the same triggers, retries after timeouts
 //! and replays after days offline: a piece of work is named by an [`OutboxId`] derived from what caused
@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::ids::{InteractionId, WorkspaceId};
+use crate::ids::{InteractionId, MemberId, WorkspaceId};
 
 /// The ledger id of one piece of work: 32 lowercase hex digits (128 bits of a SHA-256 of its cause).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -86,6 +86,7 @@ pub const OUTBOX_CHANGED: &[u8] = b"rapport:outbox-changed";
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Work {
     Mail(Mail),
+    Notify(Notify),
 }
 
 impl Work {
@@ -93,13 +94,115 @@ impl Work {
     pub fn kind(&self) -> &'static str {
         match self {
             Work::Mail(_) => "mail",
+            Work::Notify(_) => "notify",
         }
     }
 
     pub fn check(&self) -> Result<(), WorkError> {
         match self {
             Work::Mail(mail) => mail.check(),
+            Work::Notify(notify) => notify.check(),
         }
+    }
+
+    /// Unix seconds before which the relay does not do it (a scheduled job), if any.
+    pub fn due_at(&self) -> Option<i64> {
+        match self {
+            Work::Mail(_) => None,
+            Work::Notify(notify) => Some(notify.due_at),
+        }
+    }
+
+    /// Whether handing over other work under the same id replaces it (a job re-registered with a new
+    /// time or text). A mail, once queued, is what it is: asking again changes nothing.
+    pub fn replaceable(&self) -> bool {
+        matches!(self, Work::Notify(_))
+    }
+
+    /// A fingerprint of exactly this request (32 hex digits): the ledger shows it, so a device can
+    /// tell whether the relay holds the version of a job it would register.
+    pub fn digest(&self) -> String {
+        let json = serde_json::to_vec(self).unwrap_or_default();
+        let digest = Sha256::digest(&json);
+        digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// A notification the relay pushes to members' subscribed devices when it is due (Web Push), whether
+/// or not any device is online then.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Notify {
+    /// Unix seconds when it is due.
+    pub due_at: i64,
+    /// The members to notify; none named means every member of the workspace.
+    #[serde(default, skip_serializing_if = "Vec::is_empty", with = "member_texts")]
+    pub to: Vec<MemberId>,
+    pub title: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub body: String,
+    /// The app's path a tap on the notification opens (`/parties/…`).
+    pub open: String,
+}
+
+/// Member ids on the wire as their usual text (`0190f5a0-…`), not the 16 bytes rows keep them as.
+mod member_texts {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use crate::ids::MemberId;
+
+    pub fn serialize<S: Serializer>(
+        members: &[MemberId],
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(members.iter().map(ToString::to_string))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Vec<MemberId>, D::Error> {
+        let texts = Vec::<String>::deserialize(deserializer)?;
+        texts.iter().map(|text| text.parse().map_err(serde::de::Error::custom)).collect()
+    }
+}
+
+/// The most members one notification names.
+pub const MOST_NOTIFIED: usize = 50;
+/// The most characters of a notification's title.
+pub const MOST_TITLE_CHARS: usize = 200;
+/// The most bytes of a notification's body (a push message carries about 4 KB in all).
+pub const MOST_BODY_BYTES: usize = 1000;
+/// The most bytes of the path a notification opens.
+pub const MOST_OPEN_BYTES: usize = 300;
+/// The span a due time must fall in: 2000-01-01 to 2100-01-01 (Unix seconds).
+const DUE_SPAN: std::ops::Range<i64> = 946_684_800..4_102_444_800;
+
+impl Notify {
+    pub fn check(&self) -> Result<(), WorkError> {
+        if !DUE_SPAN.contains(&self.due_at) {
+            return Err(WorkError::BadDueTime);
+        }
+        if self.to.len() > MOST_NOTIFIED {
+            return Err(WorkError::TooManyNotified);
+        }
+        if self.title.trim().is_empty() {
+            return Err(WorkError::TitleNeeded);
+        }
+        if self.title.chars().count() > MOST_TITLE_CHARS || self.title.contains(char::is_control) {
+            return Err(WorkError::BadTitle);
+        }
+        if self.body.len() > MOST_BODY_BYTES {
+            return Err(WorkError::BodyTooLong);
+        }
+        // A path of this app only: a notification never sends anyone to another site.
+        let path_only = self.open.starts_with('/')
+            && !self.open.starts_with("//")
+            && !self.open.contains(['\\', ' '])
+            && !self.open.contains(char::is_control);
+        if !path_only || self.open.len() > MOST_OPEN_BYTES {
+            return Err(WorkError::BadOpen);
+        }
+        Ok(())
     }
 }
 
@@ -150,6 +253,20 @@ pub enum WorkError {
     BadSubject,
     #[error("a mail's text has at most {} KB", MOST_TEXT_BYTES / 1024)]
     TextTooLong,
+    #[error("a notification's due time must fall between the years 2000 and 2100")]
+    BadDueTime,
+    #[error("a notification may name at most {MOST_NOTIFIED} members")]
+    TooManyNotified,
+    #[error("a notification needs a title")]
+    TitleNeeded,
+    #[error("a notification's title has at most {MOST_TITLE_CHARS} characters and no line breaks")]
+    BadTitle,
+    #[error("a notification's text has at most {MOST_BODY_BYTES} bytes")]
+    BodyTooLong,
+    #[error(
+        "a notification opens a path of this app (starting with one /), at most {MOST_OPEN_BYTES} bytes"
+    )]
+    BadOpen,
 }
 
 impl Mail {
@@ -218,6 +335,8 @@ pub enum State {
     Failed,
     /// Not sent: a recipient opted out.
     Suppressed,
+    /// Cancelled before it was due (a scheduled job deleted by a device).
+    Cancelled,
 }
 
 impl State {
@@ -228,18 +347,26 @@ impl State {
             State::Sent => "sent",
             State::Failed => "failed",
             State::Suppressed => "suppressed",
+            State::Cancelled => "cancelled",
         }
     }
 
     pub fn parse(text: &str) -> Option<State> {
-        [State::Queued, State::Sending, State::Sent, State::Failed, State::Suppressed]
-            .into_iter()
-            .find(|state| state.as_str() == text)
+        [
+            State::Queued,
+            State::Sending,
+            State::Sent,
+            State::Failed,
+            State::Suppressed,
+            State::Cancelled,
+        ]
+        .into_iter()
+        .find(|state| state.as_str() == text)
     }
 
     /// Nothing more will happen to it.
     pub fn is_final(self) -> bool {
-        matches!(self, State::Sent | State::Failed | State::Suppressed)
+        matches!(self, State::Sent | State::Failed | State::Suppressed | State::Cancelled)
     }
 }
 
@@ -261,6 +388,12 @@ pub struct Entry {
     /// The `Message-ID` it is sent with (stable across attempts).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_id: Option<String>,
+    /// When a scheduled job is due (Unix seconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_at: Option<i64>,
+    /// [`Work::digest`] of the request the ledger holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
     /// Grows with every change in the workspace's ledger: a device asks for what changed after the
     /// last version it saw.
     pub version: i64,
@@ -306,6 +439,9 @@ pub struct DeviceOutbox {
     /// The consent log's sequence number heard up to.
     #[serde(default)]
     consent_seq: i64,
+    /// Scheduled jobs to cancel at the relay, oldest first.
+    #[serde(default)]
+    cancelling: Vec<OutboxId>,
 }
 
 /// Work queued on the device, not yet acknowledged by the relay.
@@ -350,6 +486,71 @@ impl DeviceOutbox {
         true
     }
 
+    /// Registers a scheduled job: queues `work` under `id` unless the relay already holds exactly
+    /// this version of it (same [`Work::digest`], not cancelled) or it already waits here; a different
+    /// version replaces the waiting one and, once handed over, the relay's. Returns whether anything
+    /// is to be handed over.
+    pub fn schedule(&mut self, id: OutboxId, work: Work, now_ms: i64) -> bool {
+        if let Some(waiting) = self.waiting.iter_mut().find(|w| w.id == id) {
+            if waiting.work == work {
+                return false;
+            }
+            waiting.work = work;
+            return true;
+        }
+        let digest = work.digest();
+        let held = self.ledger.get(&id).is_some_and(|entry| {
+            entry.digest.as_deref() == Some(digest.as_str()) && entry.state != State::Cancelled
+        });
+        if held {
+            return false;
+        }
+        self.cancelling.retain(|c| c != &id);
+        self.waiting.push(Waiting { id, work, queued_at: now_ms });
+        true
+    }
+
+    /// Cancels a scheduled job: forgets it if it still waits here, and asks the relay to cancel it if
+    /// the ledger holds it unfinished. Returns whether anything changed.
+    pub fn cancel(&mut self, id: &OutboxId) -> bool {
+        let before = self.waiting.len();
+        self.waiting.retain(|w| &w.id != id);
+        let mut changed = self.waiting.len() != before;
+        let pending = self.ledger.get(id).is_some_and(|entry| entry.state == State::Queued);
+        if pending && !self.cancelling.contains(id) {
+            self.cancelling.push(id.clone());
+            changed = true;
+        }
+        changed
+    }
+
+    /// Jobs to cancel at the relay.
+    pub fn cancelling(&self) -> &[OutboxId] {
+        &self.cancelling
+    }
+
+    /// The relay answered `status` with `body` to cancelling `id`: done (the entry as it now is),
+    /// nothing to cancel (unknown, or already under way or finished), or to ask again later.
+    pub fn cancel_answered(&mut self, id: &OutboxId, status: u16, body: &str) -> Handover {
+        let handover = match status {
+            200 => match serde_json::from_str::<Entry>(body) {
+                Ok(entry) if &entry.id == id => {
+                    self.heard(entry);
+                    Handover::Stored
+                }
+                _ => Handover::Later,
+            },
+            403 | 404 | 409 if error_code(body).is_some() => {
+                Handover::Refused(error_text(body).unwrap_or_else(|| format!("refused ({status})")))
+            }
+            _ => Handover::Later,
+        };
+        if handover != Handover::Later {
+            self.cancelling.retain(|c| c != id);
+        }
+        handover
+    }
+
     /// Work to hand to the relay, oldest first.
     pub fn waiting(&self) -> &[Waiting] {
         &self.waiting
@@ -357,7 +558,13 @@ impl DeviceOutbox {
 
     /// Something is on its way: waiting for the relay, or in the ledger and not final yet.
     pub fn unsettled(&self) -> bool {
-        !self.waiting.is_empty() || self.ledger.values().any(|entry| !entry.state.is_final())
+        !self.waiting.is_empty()
+            || !self.cancelling.is_empty()
+            || self.ledger.values().any(|entry| entry.state == State::Sending)
+            || self
+                .ledger
+                .values()
+                .any(|entry| entry.state == State::Queued && entry.due_at.is_none())
     }
 
     /// The version to ask the ledger's changes after.
@@ -573,8 +780,105 @@ mod tests {
             updated_at: 2,
             reason: None,
             message_id: None,
+            due_at: None,
+            digest: None,
             version,
         }
+    }
+
+    fn reminder(due_at: i64, title: &str) -> Work {
+        Work::Notify(Notify {
+            due_at,
+            to: Vec::new(),
+            title: title.into(),
+            body: "Due now".into(),
+            open: "/tasks".into(),
+        })
+    }
+
+    #[test]
+    fn a_notification_is_checked_and_opens_only_a_path_of_this_app() {
+        assert_eq!(reminder(1_790_000_000, "Call Ann").check(), Ok(()));
+        assert_eq!(reminder(0, "Call Ann").check(), Err(WorkError::BadDueTime));
+        assert_eq!(reminder(1_790_000_000, " ").check(), Err(WorkError::TitleNeeded));
+        assert_eq!(reminder(1_790_000_000, "a\nb").check(), Err(WorkError::BadTitle));
+        for open in ["https://evil.example", "//evil.example", "/\\evil.example", "", "/a b"] {
+            let Work::Notify(mut notify) = reminder(1_790_000_000, "Call Ann") else {
+                unreachable!()
+            };
+            notify.open = open.into();
+            assert_eq!(notify.check(), Err(WorkError::BadOpen), "{open}");
+        }
+        let Work::Notify(mut notify) = reminder(1_790_000_000, "Call Ann") else { unreachable!() };
+        notify.body = "x".repeat(MOST_BODY_BYTES + 1);
+        assert_eq!(notify.check(), Err(WorkError::BodyTooLong));
+        notify.body.clear();
+        notify.to = vec![MemberId::from_bytes([1; 16]); MOST_NOTIFIED + 1];
+        assert_eq!(notify.check(), Err(WorkError::TooManyNotified));
+        let Work::Notify(mut notify) = reminder(1_790_000_000, "Call Ann") else { unreachable!() };
+        notify.to = vec![MemberId::from_bytes([1; 16])];
+        let json = serde_json::to_string(&Work::Notify(notify.clone())).unwrap();
+        assert!(json.contains(r#""to":["01010101-0101-0101-0101-010101010101"]"#), "{json}");
+        assert_eq!(serde_json::from_str::<Work>(&json).unwrap(), Work::Notify(notify));
+        assert_ne!(reminder(1, "a").digest(), reminder(2, "a").digest());
+        assert_eq!(reminder(1, "a").digest(), reminder(1, "a").digest());
+    }
+
+    #[test]
+    fn a_job_registered_again_is_handed_over_only_when_it_differs_from_what_the_relay_holds() {
+        let id = OutboxId::from_cause(workspace(1), &["reminder", "task", "t-1"]);
+        let mut outbox = DeviceOutbox::default();
+        assert!(outbox.schedule(id.clone(), reminder(100, "Call"), 1));
+        assert!(!outbox.schedule(id.clone(), reminder(100, "Call"), 2), "already waiting");
+        assert!(outbox.schedule(id.clone(), reminder(200, "Call"), 3), "a new time replaces it");
+        assert_eq!(outbox.waiting().len(), 1);
+        assert_eq!(outbox.waiting()[0].work, reminder(200, "Call"));
+
+        let mut held = entry(&id, State::Queued, 1);
+        held.due_at = Some(200);
+        held.digest = Some(reminder(200, "Call").digest());
+        let body = serde_json::to_string(&held).unwrap();
+        assert_eq!(outbox.handed_over(&id, 200, &body), Handover::Stored);
+        assert!(!outbox.unsettled(), "a job waiting for its time keeps nobody busy");
+        assert!(!outbox.schedule(id.clone(), reminder(200, "Call"), 4), "the relay holds it");
+        assert!(
+            outbox.schedule(id.clone(), reminder(300, "Call"), 5),
+            "a snooze goes to the relay"
+        );
+        assert!(outbox.cancel(&id), "cancelling forgets the waiting version and asks the relay");
+        assert!(outbox.waiting().is_empty());
+        assert_eq!(outbox.cancelling(), std::slice::from_ref(&id));
+        assert!(outbox.unsettled());
+
+        let mut cancelled = held.clone();
+        cancelled.state = State::Cancelled;
+        cancelled.version = 2;
+        let body = serde_json::to_string(&cancelled).unwrap();
+        assert_eq!(outbox.cancel_answered(&id, 200, &body), Handover::Stored);
+        assert!(outbox.cancelling().is_empty());
+        assert!(!outbox.cancel(&id), "nothing left to cancel");
+        assert!(
+            outbox.schedule(id.clone(), reminder(200, "Call"), 6),
+            "a cancelled job comes back"
+        );
+    }
+
+    #[test]
+    fn a_cancel_the_relay_cannot_do_is_dropped_and_one_it_did_not_hear_is_asked_again() {
+        let id = OutboxId::from_cause(workspace(1), &["reminder", "task", "t-2"]);
+        let mut outbox = DeviceOutbox::default();
+        let mut held = entry(&id, State::Queued, 1);
+        held.digest = Some(reminder(100, "Call").digest());
+        outbox.apply(Changes { entries: vec![held], version: 1, more: false });
+        assert!(outbox.cancel(&id));
+        assert_eq!(outbox.cancel_answered(&id, 0, ""), Handover::Later);
+        assert_eq!(outbox.cancelling().len(), 1);
+        let body = r#"{"error":"it is being sent","code":"under_way"}"#;
+        assert_eq!(
+            outbox.cancel_answered(&id, 409, body),
+            Handover::Refused("it is being sent".into())
+        );
+        assert!(outbox.cancelling().is_empty());
     }
 
     #[test]

@@ -287,11 +287,20 @@ pub fn reminders_due(model: &ReadModel, me: Option<MemberId>, now: Timestamp) ->
 
 /// Parties whose keep-in-touch cadence has run out by `now`, most overdue first.
 pub fn keep_in_touch_due(model: &ReadModel, now: Timestamp) -> Vec<KeepInTouch> {
+    let mut due: Vec<KeepInTouch> =
+        keep_in_touch_dates(model).into_iter().filter(|reminder| reminder.due <= now).collect();
+    due.sort_by_key(|reminder| (reminder.due, reminder.party));
+    due
+}
+
+/// When contact is next due with every party that has a cadence and is not archived, overdue or
+/// not; nothing while interactions are still loading (the last contact would be wrong).
+pub fn keep_in_touch_dates(model: &ReadModel) -> Vec<KeepInTouch> {
     if model.interactions_pending {
         return Vec::new();
     }
     let contacts = model.last_contacts_merged();
-    let mut due: Vec<KeepInTouch> = model
+    model
         .parties
         .values()
         .filter(|row| !row.archived)
@@ -299,12 +308,13 @@ pub fn keep_in_touch_due(model: &ReadModel, now: Timestamp) -> Vec<KeepInTouch> 
             let days = i64::from(row.keep_in_touch_days?);
             let last_contact = contacts.get(&row.id).copied();
             let since = last_contact.unwrap_or(row.created_at);
-            let due = Timestamp(since.0 + days * DAY_MS);
-            (due <= now).then_some(KeepInTouch { party: row.id, due, last_contact })
+            Some(KeepInTouch {
+                party: row.id,
+                due: Timestamp(since.0 + days * DAY_MS),
+                last_contact,
+            })
         })
-        .collect();
-    due.sort_by_key(|reminder| (reminder.due, reminder.party));
-    due
+        .collect()
 }
 
 /// Open deals' value in one month and currency: the total and the total weighted by each deal's stage

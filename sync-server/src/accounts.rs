@@ -129,6 +129,10 @@ pub(crate) enum Why {
     NoSuchFile,
     UploadCut,
     StorageFailed,
+    UnderWay,
+    NoPush,
+    BadSubscription,
+    PushServiceNotAllowed,
 }
 
 impl Why {
@@ -176,6 +180,10 @@ impl Why {
             Why::NoSuchFile => "no_such_file",
             Why::UploadCut => "upload_cut",
             Why::StorageFailed => "storage_failed",
+            Why::UnderWay => "under_way",
+            Why::NoPush => "no_push",
+            Why::BadSubscription => "bad_subscription",
+            Why::PushServiceNotAllowed => "push_service_not_allowed",
         }
     }
 
@@ -229,6 +237,14 @@ impl Why {
             Why::NoSuchFile => "no such file in this workspace",
             Why::UploadCut => "the upload stopped before its end: nothing was stored",
             Why::StorageFailed => "the relay could not store or read the file",
+            Why::UnderWay => "it is being sent right now and can no longer be changed or cancelled",
+            Why::NoPush => "this relay sends no push notifications",
+            Why::BadSubscription => {
+                "a push subscription is {endpoint, keys: {p256dh, auth}} as the browser gives it"
+            }
+            Why::PushServiceNotAllowed => {
+                "the subscription's endpoint is not a push service this relay sends to"
+            }
         }
     }
 }

@@ -133,6 +133,30 @@ pub struct Config {
     #[arg(long, env = "RAPPORT_MAIL_AT_ONCE", default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=10))]
     pub mail_at_once: u64,
 
+    /// Send no push notifications (scheduled reminders then reach devices only while Rapport is open).
+    #[arg(long, env = "RAPPORT_NO_PUSH")]
+    pub no_push: bool,
+
+    /// How push services may reach whoever runs this relay (the VAPID `sub` claim): `mailto:you@…` or
+    /// an `https://` page. Defaults to the mail sender's address, else the public origin.
+    #[arg(long, env = "RAPPORT_PUSH_CONTACT")]
+    pub push_contact: Option<String>,
+
+    /// A push service host subscriptions may point at (with its subdomains), instead of the browsers'
+    /// own (fcm.googleapis.com, push.services.mozilla.com, notify.windows.com, push.apple.com).
+    /// Repeat it for several.
+    #[arg(long = "push-service", env = "RAPPORT_PUSH_SERVICES", value_delimiter = ',')]
+    pub push_services: Vec<String>,
+
+    /// Also push to `http://127.0.0.1:…` endpoints: for a test's push receiver, never in production.
+    #[arg(long, env = "RAPPORT_PUSH_ALLOW_LOOPBACK")]
+    pub push_allow_loopback: bool,
+
+    /// Seconds before a push that failed for a temporary reason is tried again; each next pause is
+    /// three times longer, an hour at most.
+    #[arg(long, env = "RAPPORT_PUSH_RETRY_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub push_retry_secs: u64,
+
     /// Megabytes one attached file may take.
     #[arg(long, env = "RAPPORT_MAX_FILE_MB", default_value_t = 25, value_parser = clap::value_parser!(u64).range(1..=4096))]
     pub max_file_mb: u64,
@@ -175,6 +199,34 @@ impl Config {
             self.max_file_mb.saturating_mul(MB),
             self.max_files_mb_per_workspace.saturating_mul(MB),
         )
+    }
+
+    /// The push settings these flags configure, unless push is off; `origin` is the relay's address
+    /// when no --public-origin is given.
+    pub fn push_settings(&self, origin: &str) -> Option<crate::push::PushSettings> {
+        if self.no_push {
+            return None;
+        }
+        let mail_address = self.mail_from.as_deref().and_then(|from| {
+            let address = from.rsplit_once('<').map_or(from, |(_, rest)| rest);
+            let address = address.trim().trim_end_matches('>').trim();
+            address.contains('@').then(|| format!("mailto:{address}"))
+        });
+        let public = self.public_origin.clone().filter(|origin| origin.starts_with("https://"));
+        let contact = self
+            .push_contact
+            .clone()
+            .or(mail_address)
+            .or(public)
+            .unwrap_or_else(|| origin.replacen("http://", "https://", 1));
+        let mut settings = crate::push::PushSettings::new(contact);
+        if !self.push_services.is_empty() {
+            settings.services =
+                self.push_services.iter().map(|host| host.trim().to_owned()).collect();
+        }
+        settings.allow_loopback = self.push_allow_loopback;
+        settings.retry_after = std::time::Duration::from_secs(self.push_retry_secs);
+        Some(settings)
     }
 
     /// The mail sender these flags configure, if any; `links_origin` is where unsubscribe links point

@@ -10,6 +10,7 @@ mod health;
 pub mod limits;
 pub mod mail;
 mod origin;
+pub mod push;
 mod server;
 mod services;
 pub mod store;
@@ -52,6 +53,8 @@ pub struct AppState {
     pub(crate) guards: accounts::Guards,
     /// The sender of the outbox's mail, when an SMTP server is configured.
     pub(crate) mail: Option<mail::Mailer>,
+    /// The Web Push sender of scheduled notifications.
+    pub(crate) push: Option<push::Pusher>,
     /// Where attachments are kept, when the relay keeps them (`main` always does, in the data folder).
     pub(crate) files: Option<files::FileStore>,
     started: Arc<Instant>,
@@ -75,6 +78,7 @@ impl AppState {
             behind_tls: false,
             metrics_token: None,
             mail: None,
+            push: None,
             files: None,
             started: Arc::new(Instant::now()),
         }
@@ -114,16 +118,25 @@ impl AppState {
         self
     }
 
+    /// Pushes due `notify` jobs through `pusher`; [`AppState::start_services`] starts it.
+    pub fn with_push(mut self, pusher: Option<push::Pusher>) -> Self {
+        self.push = pusher;
+        self
+    }
+
     /// Keeps attachments in `files`.
     pub fn with_files(mut self, files: files::FileStore) -> Self {
         self.files = Some(files);
         self
     }
 
-    /// Starts the background services this state is configured with (the mail sender).
+    /// Starts the background services this state is configured with (the mail and push senders).
     pub fn start_services(&self) {
         if let Some(mailer) = self.mail.clone() {
             tokio::spawn(mail::run(self.clone(), mailer));
+        }
+        if let Some(pusher) = self.push.clone() {
+            tokio::spawn(push::run(self.clone(), pusher));
         }
     }
 
@@ -163,6 +176,7 @@ pub fn router(state: AppState) -> Router {
         .merge(accounts::router())
         .merge(workspaces::router())
         .merge(services::router())
+        .merge(push::router())
         .route("/api/demo", axum::routing::get(demo::serve))
         .route("/api/sync", axum::routing::get(sync::upgrade))
         .fallback(assets::serve)

@@ -123,7 +123,7 @@ impl Mailer {
 /// the outcome, then waits for new work or the next due time.
 pub async fn run(state: AppState, mailer: Mailer) {
     let now = unix_seconds();
-    match state.store.run(move |db| ledger::resume_interrupted(db, now)).await {
+    match state.store.run(move |db| ledger::resume_interrupted(db, "mail", now)).await {
         Ok(0) => {}
         Ok(n) => tracing::warn!(entries = n, "taking up mail interrupted by the last stop"),
         Err(error) => tracing::error!(%error, "reading the outbox failed"),
@@ -147,7 +147,8 @@ pub async fn run(state: AppState, mailer: Mailer) {
         let Ok(first) = slots.clone().acquire_owned().await else { return };
         let free = 1 + slots.available_permits();
         let now = unix_seconds();
-        let due = state.store.run(move |db| ledger::take_due(db, now, now + lease, free)).await;
+        let due =
+            state.store.run(move |db| ledger::take_due(db, "mail", now, now + lease, free)).await;
         let due = match due {
             Ok(due) => due,
             Err(error) => {
@@ -159,7 +160,7 @@ pub async fn run(state: AppState, mailer: Mailer) {
         };
         if due.is_empty() {
             drop(first);
-            let next = state.store.run(ledger::next_due).await.ok().flatten();
+            let next = state.store.run(|db| ledger::next_due(db, "mail")).await.ok().flatten();
             let wait = next.map_or(60_000, |at| ((at - unix_seconds()) * 1000).clamp(100, 60_000));
             tokio::select! {
                 () = mailer.inner.wake.notified() => {}
@@ -190,7 +191,9 @@ pub async fn run(state: AppState, mailer: Mailer) {
 async fn attempt_and_record(state: &AppState, mailer: &Mailer, secret: &str, entry: Due) {
     let outcome = attempt(state, mailer, secret, &entry).await;
     match &outcome {
-        Outcome::Sent { .. } => tracing::debug!(id = %entry.id, "mail sent"),
+        Outcome::Sent { .. } | Outcome::Delivered { .. } => {
+            tracing::debug!(id = %entry.id, "mail sent")
+        }
         Outcome::Retry { reason, .. } => {
             tracing::warn!(id = %entry.id, attempt = entry.attempt, %reason, "mail will be retried")
         }
@@ -213,6 +216,7 @@ async fn attempt_and_record(state: &AppState, mailer: &Mailer, secret: &str, ent
 async fn attempt(state: &AppState, mailer: &Mailer, secret: &str, entry: &Due) -> Outcome {
     let mail = match serde_json::from_str::<Work>(&entry.payload) {
         Ok(Work::Mail(mail)) => mail,
+        Ok(_) => return Outcome::Failed { reason: "not a mail".into() },
         Err(error) => return Outcome::Failed { reason: format!("unreadable request: {error}") },
     };
     let addresses: Vec<String> = mail.to.iter().map(|r| normalise_address(&r.address)).collect();

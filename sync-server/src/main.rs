@@ -4,6 +4,7 @@
 use anyhow::Context;
 use clap::Parser;
 use rapport_sync_server::mail::Mailer;
+use rapport_sync_server::push::Pusher;
 use rapport_sync_server::{
     AppAssets, AppState, Config, DemoWorkspace, LogFormat, Store, router, serve,
 };
@@ -56,7 +57,15 @@ async fn main() -> anyhow::Result<()> {
             anyhow::Ok(mailer)
         })
         .transpose()?;
-    let state = state.with_mail(mail).with_files(config.file_store());
+    let push = match config.push_settings(&format!("http://{address}")) {
+        Some(settings) => {
+            let pusher =
+                Pusher::load(&state.store, settings).await.context("push notifications")?;
+            Some(pusher)
+        }
+        None => None,
+    };
+    let state = state.with_mail(mail).with_push(push).with_files(config.file_store());
     state.start_services();
     tokio::spawn(purge_every(state.clone(), std::time::Duration::from_secs(600)));
     serve(listener, router(state), &limits, shutdown_signal()).await;

@@ -3,8 +3,11 @@
 //! suppression list, as an append-only log of opt-ins and opt-outs) and the public unsubscribe link
 //! that works while every device is offline.
 //!
+//! Scheduled jobs (`notify` work) are replaced when handed over again with another request under the
+//! same id, and cancelled with DELETE while waiting for their time.
+//!
 //! Who may do what: any member reads the ledger and the consent log; owners, admins and members queue
-//! work and record consent; viewers only read. A workspace the caller is not in is answered like one
+//! and cancel work and record consent; viewers only read. A workspace the caller is not in is answered like one
 //! that does not exist (404).
 
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
@@ -24,8 +27,10 @@ use crate::store::StoreError;
 use crate::store::outbox::{self as ledger, NewWork};
 use crate::workspaces::member_of;
 
-/// The most unfinished entries one workspace may have in the outbox.
+/// The most unsent mails one workspace may have in the outbox.
 pub const MOST_PENDING: u64 = 10_000;
+/// The most scheduled notifications one workspace may have waiting (a reminder per open task).
+pub const MOST_SCHEDULED: u64 = 100_000;
 /// The most ledger changes or consent events one answer carries.
 const PAGE: usize = 500;
 /// A queued request's body: the largest mail text and room for its envelope.
@@ -37,7 +42,10 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/workspaces/{id}/outbox", get(outbox_changes))
         .route(
             "/api/workspaces/{id}/outbox/{item}",
-            put(queue).get(outbox_entry).layer(DefaultBodyLimit::max(MOST_WORK_BYTES)),
+            put(queue)
+                .get(outbox_entry)
+                .delete(cancel)
+                .layer(DefaultBodyLimit::max(MOST_WORK_BYTES)),
         )
         .route("/api/workspaces/{id}/consent", get(consent_log).post(record_consent))
         .route("/api/unsubscribe/{token}", get(unsubscribe_page).post(unsubscribe))
@@ -49,6 +57,8 @@ struct Services {
     mail: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     mail_from: Option<String>,
+    /// The relay pushes scheduled notifications to subscribed devices.
+    push: bool,
 }
 
 async fn services(
@@ -58,7 +68,7 @@ async fn services(
 ) -> Result<Json<Services>, Refusal> {
     member_of(&state, &headers, id).await?;
     let mail_from = state.mail.as_ref().map(|mailer| mailer.from());
-    Ok(Json(Services { mail: mail_from.is_some(), mail_from }))
+    Ok(Json(Services { mail: mail_from.is_some(), mail_from, push: state.push.is_some() }))
 }
 
 /// A refusal naming exactly what is wrong with the work (`{"error", "code": "bad_work"}`).
@@ -81,10 +91,26 @@ async fn queue(
     let id = OutboxId::parse(&item).map_err(bad_work)?;
     let Json(work): Json<Work> = json_body(request).await.map_err(IntoResponse::into_response)?;
     work.check().map_err(bad_work)?;
-    let Some(mailer) = state.mail.clone() else {
-        return Err(Refusal(StatusCode::SERVICE_UNAVAILABLE, Why::NoMail, None).into_response());
+    // The service that will do it, nudged once it is queued.
+    let wake: Box<dyn Fn() + Send> = match &work {
+        Work::Mail(_) => match state.mail.clone() {
+            Some(mailer) => Box::new(move || mailer.wake()),
+            None => {
+                let refusal = Refusal(StatusCode::SERVICE_UNAVAILABLE, Why::NoMail, None);
+                return Err(refusal.into_response());
+            }
+        },
+        Work::Notify(_) => match state.push.clone() {
+            Some(pusher) => Box::new(move || pusher.wake()),
+            None => {
+                let refusal = Refusal(StatusCode::SERVICE_UNAVAILABLE, Why::NoPush, None);
+                return Err(refusal.into_response());
+            }
+        },
     };
     let payload = serde_json::to_string(&work).map_err(bad_work)?;
+    let digest = work.digest();
+    let most_pending = if work.replaceable() { MOST_SCHEDULED } else { MOST_PENDING };
     let entry_workspace = membership.workspace.clone();
     let now = unix_seconds();
     let queued = state
@@ -97,9 +123,12 @@ async fn queue(
                     id: &id,
                     kind: work.kind(),
                     payload: &payload,
+                    digest: &digest,
+                    due_at: work.due_at(),
+                    replaceable: work.replaceable(),
                     queued_by: account,
                     now,
-                    most_pending: MOST_PENDING,
+                    most_pending,
                 },
             )
         })
@@ -107,15 +136,47 @@ async fn queue(
     match queued {
         Ok((entry, created)) => {
             if created {
-                mailer.wake();
+                wake();
                 state.hub.outbox_changed(&entry_workspace).await;
             }
-            // 201 the first time; 200 with the same entry for every repeat, from any device.
+            // 201 when queued or replaced; 200 with the same entry for every repeat, from any device.
             let status = if created { StatusCode::CREATED } else { StatusCode::OK };
             Ok((status, Json(entry)).into_response())
         }
         Err(StoreError::OutboxFull) => {
             Err(Refusal(StatusCode::TOO_MANY_REQUESTS, Why::OutboxFull, None).into_response())
+        }
+        Err(StoreError::UnderWay) => {
+            Err(Refusal(StatusCode::CONFLICT, Why::UnderWay, None).into_response())
+        }
+        Err(error) => Err(Refusal::from(error).into_response()),
+    }
+}
+
+/// Cancels a waiting entry (a scheduled job, or a mail not yet handed over): 200 with the entry as
+/// it now is (also when it had already finished), 404 when there is none, 409 while it is being sent.
+async fn cancel(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((workspace, item)): Path<(String, String)>,
+) -> Result<Response, Response> {
+    let (_, membership) =
+        member_of(&state, &headers, workspace).await.map_err(IntoResponse::into_response)?;
+    if !membership.role.writes() {
+        return Err(Refusal(StatusCode::FORBIDDEN, Why::ReadOnly, None).into_response());
+    }
+    let id = OutboxId::parse(&item).map_err(bad_work)?;
+    let now = unix_seconds();
+    let ws = membership.workspace.clone();
+    let cancelled = state.store.run(move |db| ledger::cancel(db, &ws, &id, now)).await;
+    match cancelled {
+        Ok(Some(entry)) => {
+            state.hub.outbox_changed(&membership.workspace).await;
+            Ok(Json(entry).into_response())
+        }
+        Ok(None) => Err(Refusal(StatusCode::NOT_FOUND, Why::NoSuchEntry, None).into_response()),
+        Err(StoreError::UnderWay) => {
+            Err(Refusal(StatusCode::CONFLICT, Why::UnderWay, None).into_response())
         }
         Err(error) => Err(Refusal::from(error).into_response()),
     }

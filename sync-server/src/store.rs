@@ -13,6 +13,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 pub mod files;
 pub mod outbox;
+pub mod push;
 
 /// The file name of the database inside the data folder.
 pub const DATABASE_FILE: &str = "rapport.sqlite3";
@@ -157,6 +158,52 @@ const MIGRATIONS: &[&str] = &[
         uploaded_at INTEGER NOT NULL,
         PRIMARY KEY (workspace_id, hash)
     );",
+    // 9: scheduled jobs and Web Push. An outbox entry may wait for a due time (`due_at`) and be
+    // cancelled; `digest` fingerprints the request so devices see which version the relay holds. Push
+    // subscriptions belong to an account (one per device and browser); `push_deliveries` records each
+    // device a job reached, so a retry or a restart never pushes to it twice.
+    "CREATE TABLE outbox_v9 (
+        workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+        id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        queued_by INTEGER REFERENCES accounts(id) ON DELETE SET NULL,
+        queued_at INTEGER NOT NULL,
+        state TEXT NOT NULL
+            CHECK (state IN ('queued', 'sending', 'sent', 'failed', 'suppressed', 'cancelled')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        reason TEXT,
+        message_id TEXT,
+        updated_at INTEGER NOT NULL,
+        version INTEGER NOT NULL,
+        due_at INTEGER,
+        digest TEXT,
+        PRIMARY KEY (workspace_id, id)
+    );
+    INSERT INTO outbox_v9 (workspace_id, id, kind, payload, queued_by, queued_at, state, attempts,
+        next_attempt_at, reason, message_id, updated_at, version)
+        SELECT workspace_id, id, kind, payload, queued_by, queued_at, state, attempts,
+            next_attempt_at, reason, message_id, updated_at, version FROM outbox;
+    DROP TABLE outbox;
+    ALTER TABLE outbox_v9 RENAME TO outbox;
+    CREATE INDEX outbox_due ON outbox(kind, next_attempt_at) WHERE state IN ('queued', 'sending');
+    CREATE INDEX outbox_versions ON outbox(workspace_id, version);
+    CREATE TABLE push_subscriptions (
+        endpoint TEXT PRIMARY KEY,
+        account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        p256dh TEXT NOT NULL,
+        auth TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+    );
+    CREATE INDEX push_by_account ON push_subscriptions(account_id);
+    CREATE TABLE push_deliveries (
+        workspace_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        endpoint TEXT NOT NULL,
+        PRIMARY KEY (workspace_id, id, endpoint),
+        FOREIGN KEY (workspace_id, id) REFERENCES outbox(workspace_id, id) ON DELETE CASCADE
+    );",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -173,6 +220,8 @@ pub enum StoreError {
     TooManyWorkspaces,
     #[error("the workspace has as much unsent work queued as it may")]
     OutboxFull,
+    #[error("the entry is being sent and cannot be changed")]
+    UnderWay,
     #[error("the workspace's files take as much room as they may")]
     FilesQuota,
     #[error("the database task stopped: {0}")]
@@ -917,6 +966,32 @@ mod tests {
     }
 
     #[test]
+    fn the_outbox_of_schema_8_keeps_its_mail_when_jobs_arrive() {
+        let dir = tempfile::tempdir().unwrap();
+        let connection = Connection::open(dir.path().join(DATABASE_FILE)).unwrap();
+        for migration in &MIGRATIONS[..8] {
+            connection.execute_batch(migration).unwrap();
+        }
+        connection.pragma_update(None, "user_version", 8).unwrap();
+        connection
+            .execute_batch(
+                "INSERT INTO workspaces (id, name, created_at) VALUES ('ws', 'Acme', 1);
+                 INSERT INTO outbox (workspace_id, id, kind, payload, queued_at, state,
+                     next_attempt_at, updated_at, version)
+                 VALUES ('ws', '0123456789abcdef0123456789abcdef', 'mail', '{}', 1, 'sent', 1, 2, 3);",
+            )
+            .unwrap();
+        drop(connection);
+        let store = Store::open(dir.path()).unwrap();
+        let mut connection = store.connection.lock().unwrap();
+        let id = rapport_core::outbox::OutboxId::parse("0123456789abcdef0123456789abcdef").unwrap();
+        let entry = outbox::entry(&mut connection, "ws", &id).unwrap().unwrap();
+        assert_eq!((entry.kind.as_str(), entry.version, entry.due_at), ("mail", 3, None));
+        let cancelled = outbox::cancel(&mut connection, "ws", &id, 5).unwrap().unwrap();
+        assert_eq!(cancelled.state, rapport_core::outbox::State::Sent, "a sent mail stays sent");
+    }
+
+    #[test]
     fn a_database_from_a_newer_relay_is_refused_untouched() {
         let dir = tempfile::tempdir().unwrap();
         drop(Store::open(dir.path()).unwrap());
@@ -925,7 +1000,7 @@ mod tests {
         drop(connection);
         assert!(matches!(
             Store::open(dir.path()),
-            Err(StoreError::NewerSchema { found: 99, known: 8 })
+            Err(StoreError::NewerSchema { found: 99, known: 9 })
         ));
         let connection = Connection::open(dir.path().join(DATABASE_FILE)).unwrap();
         let version: i64 =

@@ -252,3 +252,23 @@ pub async fn set_network(browser: &Browser, online: bool) -> E2eResult {
     browser.cdp("Network.emulateNetworkConditions", conditions).await?;
     Ok(())
 }
+
+/// A session of `email` from another client of the relay's API (as a script or a second app would
+/// use it), and the id of the first workspace the account is in: `(client, cookie, workspace)`.
+pub async fn api_session(relay: &str, email: &str) -> (reqwest::Client, String, String) {
+    let client = reqwest::Client::new();
+    let signed_in = client
+        .post(format!("{relay}/api/sessions"))
+        .header("content-type", "application/json")
+        .body(format!(r#"{{"email":"{email}","password":"{PASSWORD}"}}"#))
+        .send()
+        .await
+        .expect("signing in");
+    let cookie =
+        signed_in.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let mine = client.get(format!("{relay}/api/workspaces")).header("cookie", &cookie).send().await;
+    let mine: serde_json::Value =
+        serde_json::from_str(&mine.expect("listing workspaces").text().await.unwrap()).unwrap();
+    let workspace = mine[0]["id"].as_str().expect("a workspace").to_owned();
+    (client, cookie, workspace)
+}

@@ -7,8 +7,8 @@
 use std::sync::Arc;
 
 use rapport_e2e::flows::{
-    PASSWORD, add_party, click_centred, click_when_enabled, join_by_invitation, nothing_unsynced,
-    open_record, set_field, set_network, sign_up_and_upload, sync_state,
+    add_party, api_session, click_centred, click_when_enabled, join_by_invitation,
+    nothing_unsynced, open_record, set_field, set_network, sign_up_and_upload, sync_state,
 };
 use rapport_e2e::pages::AppShell;
 use rapport_e2e::smtp::SmtpServer;
@@ -34,24 +34,7 @@ async fn mail_state(browser: &Browser, state: &str) -> E2eResult {
 
 /// Anna, signed in from another client of the relay's API, records that `address` opted out.
 async fn record_opt_out(relay: &str, address: &str, source: &str) {
-    let client = reqwest::Client::new();
-    let signed_in = client
-        .post(format!("{relay}/api/sessions"))
-        .header("content-type", "application/json")
-        .body(format!(r#"{{"email":"anna@example.test","password":"{PASSWORD}"}}"#))
-        .send()
-        .await
-        .expect("signing in");
-    let cookie =
-        signed_in.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
-    let mine = client
-        .get(format!("{relay}/api/workspaces"))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap();
-    let mine: serde_json::Value = serde_json::from_str(&mine.text().await.unwrap()).unwrap();
-    let workspace = mine[0]["id"].as_str().expect("her workspace").to_owned();
+    let (client, cookie, workspace) = api_session(relay, "anna@example.test").await;
     let recorded = client
         .post(format!("{relay}/api/workspaces/{workspace}/consent"))
         .header("cookie", cookie)

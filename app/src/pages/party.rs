@@ -904,10 +904,13 @@ fn MailState(id: rapport_core::outbox::OutboxId) -> impl IntoView {
                             "suppressed",
                             t_string!(i18n, mail.state_suppressed, reason).to_string(),
                         ),
+                        State::Cancelled => {
+                            ("cancelled", t_string!(i18n, mail.state_cancelled).to_string())
+                        }
                     }
                 }
             };
-            let bad = matches!(state, "failed" | "suppressed" | "refused");
+            let bad = matches!(state, "failed" | "suppressed" | "refused" | "cancelled");
             Some(view! {
                 <span class="tag mail-state" class:overdue=bad data-testid="mail-state" data-state=state>{text}</span>
             })

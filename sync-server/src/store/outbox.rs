@@ -14,45 +14,121 @@ pub struct NewWork<'a> {
     pub kind: &'a str,
     /// The device's request as JSON, checked by the caller.
     pub payload: &'a str,
+    /// [`rapport_core::outbox::Work::digest`] of the request.
+    pub digest: &'a str,
+    /// Not before this time (a scheduled job); now when none.
+    pub due_at: Option<i64>,
+    /// Handing over other work under an existing id replaces it (a job), rather than changing
+    /// nothing (a mail).
+    pub replaceable: bool,
     pub queued_by: i64,
     pub now: i64,
-    /// The most unfinished entries a workspace may have.
+    /// The most unfinished entries of this kind a workspace may have.
     pub most_pending: u64,
 }
 
-/// Queues `work` unless an entry with its id exists in its workspace; either way returns the entry,
-/// and whether it was created now.
+/// Queues `work` unless an entry with its id exists in its workspace. An existing entry stays as it
+/// is — unless the work is replaceable and differs (another digest, or it was cancelled): then it is
+/// replaced and waits for its new time, and the devices it reached may be reached again. Returns the
+/// entry, and whether anything changed. A job being handed over right now cannot be replaced
+/// ([`StoreError::UnderWay`]).
 pub fn queue(connection: &mut Connection, work: NewWork<'_>) -> Result<(Entry, bool), StoreError> {
     let tx = connection.transaction()?;
-    if let Some(existing) = entry_in(&tx, work.workspace, work.id)? {
-        return Ok((existing, false));
-    }
-    let pending: i64 = tx.query_row(
-        "SELECT COUNT(*) FROM outbox WHERE workspace_id = ?1 AND state IN ('queued', 'sending')",
-        [work.workspace],
-        |row| row.get(0),
-    )?;
-    if pending as u64 >= work.most_pending {
-        return Err(StoreError::OutboxFull);
+    let existing = entry_in(&tx, work.workspace, work.id)?;
+    if let Some(existing) = &existing {
+        let same =
+            existing.digest.as_deref() == Some(work.digest) && existing.state != State::Cancelled;
+        if !work.replaceable || existing.kind != work.kind || same {
+            return Ok((existing.clone(), false));
+        }
+        if existing.state == State::Sending {
+            return Err(StoreError::UnderWay);
+        }
+    } else {
+        let pending: i64 = tx.query_row(
+            "SELECT COUNT(*) FROM outbox
+             WHERE workspace_id = ?1 AND kind = ?2 AND state IN ('queued', 'sending')",
+            params![work.workspace, work.kind],
+            |row| row.get(0),
+        )?;
+        if pending as u64 >= work.most_pending {
+            return Err(StoreError::OutboxFull);
+        }
     }
     let version = next_version(&tx, work.workspace)?;
-    tx.execute(
-        "INSERT INTO outbox (workspace_id, id, kind, payload, queued_by, queued_at, state,
-             next_attempt_at, updated_at, version)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'queued', ?6, ?6, ?7)",
-        params![
-            work.workspace,
-            work.id.as_str(),
-            work.kind,
-            work.payload,
-            work.queued_by,
-            work.now,
-            version
-        ],
-    )?;
+    let next_at = work.due_at.unwrap_or(work.now);
+    if existing.is_some() {
+        tx.execute(
+            "UPDATE outbox SET payload = ?3, queued_by = ?4, state = 'queued', attempts = 0,
+                 next_attempt_at = ?5, reason = NULL, updated_at = ?6, version = ?7, due_at = ?8,
+                 digest = ?9
+             WHERE workspace_id = ?1 AND id = ?2",
+            params![
+                work.workspace,
+                work.id.as_str(),
+                work.payload,
+                work.queued_by,
+                next_at,
+                work.now,
+                version,
+                work.due_at,
+                work.digest
+            ],
+        )?;
+        tx.execute(
+            "DELETE FROM push_deliveries WHERE workspace_id = ?1 AND id = ?2",
+            params![work.workspace, work.id.as_str()],
+        )?;
+    } else {
+        tx.execute(
+            "INSERT INTO outbox (workspace_id, id, kind, payload, queued_by, queued_at, state,
+                 next_attempt_at, updated_at, version, due_at, digest)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'queued', ?7, ?6, ?8, ?9, ?10)",
+            params![
+                work.workspace,
+                work.id.as_str(),
+                work.kind,
+                work.payload,
+                work.queued_by,
+                work.now,
+                next_at,
+                version,
+                work.due_at,
+                work.digest
+            ],
+        )?;
+    }
     let entry = entry_in(&tx, work.workspace, work.id)?.ok_or(StoreError::Duplicate)?;
     tx.commit()?;
     Ok((entry, true))
+}
+
+/// Cancels the entry `id` if it is waiting (a job not yet due, or a mail not yet handed over):
+/// returns it as it now is, `None` when there is no such entry, [`StoreError::UnderWay`] while it is
+/// being handed over. A finished entry stays as it is.
+pub fn cancel(
+    connection: &mut Connection,
+    workspace: &str,
+    id: &OutboxId,
+    now: i64,
+) -> Result<Option<Entry>, StoreError> {
+    let tx = connection.transaction()?;
+    let Some(existing) = entry_in(&tx, workspace, id)? else { return Ok(None) };
+    match existing.state {
+        State::Sending => return Err(StoreError::UnderWay),
+        State::Queued => {
+            let version = next_version(&tx, workspace)?;
+            tx.execute(
+                "UPDATE outbox SET state = 'cancelled', updated_at = ?3, version = ?4
+                 WHERE workspace_id = ?1 AND id = ?2",
+                params![workspace, id.as_str(), now, version],
+            )?;
+        }
+        _ => return Ok(Some(existing)),
+    }
+    let entry = entry_in(&tx, workspace, id)?;
+    tx.commit()?;
+    Ok(entry)
 }
 
 fn next_version(tx: &Transaction<'_>, workspace: &str) -> Result<i64, StoreError> {
@@ -64,7 +140,7 @@ fn next_version(tx: &Transaction<'_>, workspace: &str) -> Result<i64, StoreError
 }
 
 const ENTRY_COLUMNS: &str =
-    "id, kind, state, attempts, queued_at, updated_at, reason, message_id, version";
+    "id, kind, state, attempts, queued_at, updated_at, reason, message_id, version, due_at, digest";
 
 fn entry_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
     let id: String = row.get(0)?;
@@ -86,6 +162,8 @@ fn entry_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
         reason: row.get(6)?,
         message_id: row.get(7)?,
         version: row.get(8)?,
+        due_at: row.get(9)?,
+        digest: row.get(10)?,
     })
 }
 
@@ -142,11 +220,12 @@ pub struct Due {
     pub attempt: u32,
 }
 
-/// Takes up to `limit` entries due at `now` for an attempt each: they become `sending`, their attempt
-/// counted, and are not due again before `lease_until` (a relay that dies mid-attempt takes them up
-/// again on restart, see [`resume_interrupted`]).
+/// Takes up to `limit` entries of `kind` due at `now` for an attempt each: they become `sending`,
+/// their attempt counted, and are not due again before `lease_until` (a relay that dies mid-attempt
+/// takes them up again on restart, see [`resume_interrupted`]).
 pub fn take_due(
     connection: &mut Connection,
+    kind: &str,
     now: i64,
     lease_until: i64,
     limit: usize,
@@ -155,11 +234,11 @@ pub fn take_due(
     let due = {
         let mut statement = tx.prepare_cached(
             "SELECT workspace_id, id, kind, payload, attempts FROM outbox
-             WHERE state IN ('queued', 'sending') AND next_attempt_at <= ?1
-             ORDER BY next_attempt_at LIMIT ?2",
+             WHERE kind = ?1 AND state IN ('queued', 'sending') AND next_attempt_at <= ?2
+             ORDER BY next_attempt_at LIMIT ?3",
         )?;
         statement
-            .query_map(params![now, limit as i64], |row| {
+            .query_map(params![kind, now, limit as i64], |row| {
                 let id: String = row.get(1)?;
                 Ok((row.get(0)?, id, row.get(2)?, row.get(3)?, row.get::<_, u32>(4)?))
             })?
@@ -188,6 +267,10 @@ pub enum Outcome {
         message_id: String,
         reply: String,
     },
+    /// Done without a message id (a push): what happened, in words.
+    Delivered {
+        reply: String,
+    },
     /// Try again at `at` (unix seconds).
     Retry {
         at: i64,
@@ -212,25 +295,27 @@ pub fn finish(
     let version = next_version(&tx, workspace)?;
     let (state, next_at, reason, message_id) = match outcome {
         Outcome::Sent { message_id, reply } => ("sent", now, reply, Some(message_id)),
+        Outcome::Delivered { reply } => ("sent", now, reply, None),
         Outcome::Retry { at, reason } => ("queued", *at, reason, None),
         Outcome::Failed { reason } => ("failed", now, reason, None),
         Outcome::Suppressed { reason } => ("suppressed", now, reason, None),
     };
+    // Only an attempt still under way is recorded: nothing else may have changed it meanwhile.
     tx.execute(
         "UPDATE outbox SET state = ?3, next_attempt_at = ?4, reason = ?5,
              message_id = COALESCE(?6, message_id), updated_at = ?7, version = ?8
-         WHERE workspace_id = ?1 AND id = ?2",
+         WHERE workspace_id = ?1 AND id = ?2 AND state = 'sending'",
         params![workspace, id.as_str(), state, next_at, reason, message_id, now, version],
     )?;
     tx.commit()?;
     Ok(())
 }
 
-/// The earliest time an unfinished entry is due, if any.
-pub fn next_due(connection: &mut Connection) -> Result<Option<i64>, StoreError> {
+/// The earliest time an unfinished entry of `kind` is due, if any.
+pub fn next_due(connection: &mut Connection, kind: &str) -> Result<Option<i64>, StoreError> {
     Ok(connection.query_row(
-        "SELECT MIN(next_attempt_at) FROM outbox WHERE state IN ('queued', 'sending')",
-        [],
+        "SELECT MIN(next_attempt_at) FROM outbox WHERE kind = ?1 AND state IN ('queued', 'sending')",
+        [kind],
         |row| row.get(0),
     )?)
 }
@@ -238,9 +323,15 @@ pub fn next_due(connection: &mut Connection) -> Result<Option<i64>, StoreError> 
 /// After a restart: entries a previous run was handing over when it stopped are due now. At most
 /// those are sent twice — the mail server may have taken one before the relay died — and they go
 /// again with the same `Message-ID`, so a receiving server or reader can tell.
-pub fn resume_interrupted(connection: &mut Connection, now: i64) -> Result<usize, StoreError> {
-    Ok(connection
-        .execute("UPDATE outbox SET next_attempt_at = ?1 WHERE state = 'sending'", [now])?)
+pub fn resume_interrupted(
+    connection: &mut Connection,
+    kind: &str,
+    now: i64,
+) -> Result<usize, StoreError> {
+    Ok(connection.execute(
+        "UPDATE outbox SET next_attempt_at = ?2 WHERE kind = ?1 AND state = 'sending'",
+        params![kind, now],
+    )?)
 }
 
 /// The secret that signs unsubscribe links, made when the database was.

@@ -1,6 +1,7 @@
 //! Driving the relay's router in tests: a relay on a data folder, a JSON call, the session cookie.
 #![allow(dead_code)] // each test file uses part of it
 
+pub mod push;
 pub mod smtp;
 pub mod socket;
 
