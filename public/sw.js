@@ -96,9 +96,8 @@ function reminderWord() {
 }
 
 function safePath(path) {
-  return typeof path === "string" && path.startsWith("/") && !path.startsWith("//") && !path.includes("\\")
-    ? path
-    : "/tasks";
+  const plain = typeof path === "string" && !/[\u0000-\u0020\\]/.test(path);
+  return plain && path.startsWith("/") && !path.startsWith("//") ? path : "/tasks";
 }
 
 // A tapped reminder opens its record: in a Rapport window already open (brought forward and sent

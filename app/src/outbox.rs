@@ -77,7 +77,8 @@ impl OutboxCtx {
                 ctx.wake();
             }
         });
-        spawn_local(run(ctx, workspace, sync, inbox));
+        let account = use_context::<crate::account::AccountCtx>();
+        spawn_local(run(ctx, workspace, sync, account, inbox));
         ctx
     }
 
@@ -124,6 +125,7 @@ async fn run(
     ctx: OutboxCtx,
     workspace: WorkspaceCtx,
     sync: SyncCtx,
+    account: Option<crate::account::AccountCtx>,
     mut inbox: UnboundedReceiver<()>,
 ) {
     let Some(shared) = workspace.shared_once_open().await else { return };
@@ -139,7 +141,11 @@ async fn run(
         }
         if connected(&sync.status.get_untracked()) {
             exchange(ctx, &shared, id).await;
-            if ctx.relay_push.get_untracked() == Some(true) {
+            // Only from a device that is in step (a half-synced one would register stale versions)
+            // and may change the workspace (a viewer's registrations are refused).
+            let in_step = matches!(sync.status.get_untracked(), SyncStatus::Synced);
+            let writes = account.is_some_and(|account| !account.view_only.get_untracked());
+            if ctx.relay_push.get_untracked() == Some(true) && in_step && writes {
                 register_reminders(ctx, &shared).await;
                 subscribe_once(ctx);
             }
@@ -233,8 +239,11 @@ async fn register_reminders(ctx: OutboxCtx, shared: &Shared) {
         };
     }
     if changed {
+        let to_send = !next.waiting().is_empty() || !next.cancelling().is_empty();
         keep(ctx, shared, next).await;
-        ctx.wake();
+        if to_send {
+            ctx.wake();
+        }
     }
 }
 

@@ -175,7 +175,7 @@ pub const MOST_BODY_BYTES: usize = 1000;
 /// The most bytes of the path a notification opens.
 pub const MOST_OPEN_BYTES: usize = 300;
 /// The span a due time must fall in: 2000-01-01 to 2100-01-01 (Unix seconds).
-const DUE_SPAN: std::ops::Range<i64> = 946_684_800..4_102_444_800;
+pub const DUE_SPAN: std::ops::Range<i64> = 946_684_800..4_102_444_800;
 
 impl Notify {
     pub fn check(&self) -> Result<(), WorkError> {
@@ -442,6 +442,9 @@ pub struct DeviceOutbox {
     /// Scheduled jobs to cancel at the relay, oldest first.
     #[serde(default)]
     cancelling: Vec<OutboxId>,
+    /// The digest of each job the relay refused for good: that version is not handed over again.
+    #[serde(default)]
+    refused_digests: BTreeMap<OutboxId, String>,
 }
 
 /// Work queued on the device, not yet acknowledged by the relay.
@@ -499,13 +502,21 @@ impl DeviceOutbox {
             return true;
         }
         let digest = work.digest();
+        // Wanted again: whatever the relay holds is not to be cancelled.
+        let was_cancelling = self.cancelling.len();
+        self.cancelling.retain(|c| c != &id);
+        let uncancelled = self.cancelling.len() != was_cancelling;
         let held = self.ledger.get(&id).is_some_and(|entry| {
             entry.digest.as_deref() == Some(digest.as_str()) && entry.state != State::Cancelled
         });
-        if held {
-            return false;
+        // Refused for good in this very version (a viewer's device, a time out of range): asking
+        // again changes nothing. Another version may be asked for.
+        let refused = self.refused_digests.get(&id) == Some(&digest);
+        if held || refused {
+            return uncancelled;
         }
-        self.cancelling.retain(|c| c != &id);
+        self.refused.remove(&id);
+        self.refused_digests.remove(&id);
         self.waiting.push(Waiting { id, work, queued_at: now_ms });
         true
     }
@@ -584,6 +595,7 @@ impl DeviceOutbox {
 
     /// The relay answered `status` with `body` to the handover of `id`.
     pub fn handed_over(&mut self, id: &OutboxId, status: u16, body: &str) -> Handover {
+        let digest = self.waiting.iter().find(|w| &w.id == id).map(|w| w.work.digest());
         let handover = match status {
             200 | 201 => match serde_json::from_str::<Entry>(body) {
                 Ok(entry) if &entry.id == id => {
@@ -597,6 +609,9 @@ impl DeviceOutbox {
             400 | 403 | 413 | 503 if error_code(body).is_some_and(|code| code != "database") => {
                 let reason = error_text(body).unwrap_or_else(|| format!("refused ({status})"));
                 self.refused.insert(id.clone(), reason.clone());
+                if let Some(digest) = digest {
+                    self.refused_digests.insert(id.clone(), digest);
+                }
                 Handover::Refused(reason)
             }
             _ => Handover::Later,
@@ -861,6 +876,20 @@ mod tests {
             outbox.schedule(id.clone(), reminder(200, "Call"), 6),
             "a cancelled job comes back"
         );
+    }
+
+    #[test]
+    fn a_job_refused_for_good_is_not_handed_over_again_until_it_changes() {
+        let id = OutboxId::from_cause(workspace(1), &["reminder", "task", "t-3"]);
+        let mut outbox = DeviceOutbox::default();
+        assert!(outbox.schedule(id.clone(), reminder(100, "Call"), 1));
+        let body =
+            r#"{"error":"viewers may read but not send or change anything","code":"read_only"}"#;
+        assert!(matches!(outbox.handed_over(&id, 403, body), Handover::Refused(_)));
+        assert!(!outbox.schedule(id.clone(), reminder(100, "Call"), 2), "the same version: no");
+        assert!(outbox.waiting().is_empty());
+        assert!(outbox.schedule(id.clone(), reminder(200, "Call"), 3), "another version may go");
+        assert_eq!(outbox.status(&id), Some(Status::Waiting));
     }
 
     #[test]

@@ -571,7 +571,7 @@ fn cookie_name(state: &AppState) -> &'static str {
     if state.behind_tls { SECURE_SESSION_COOKIE } else { SESSION_COOKIE }
 }
 
-fn session_token(state: &AppState, headers: &HeaderMap) -> Option<String> {
+pub(crate) fn session_token(state: &AppState, headers: &HeaderMap) -> Option<String> {
     let name = cookie_name(state);
     headers
         .get_all(header::COOKIE)

@@ -203,8 +203,11 @@ async fn attempt_and_record(state: &AppState, mailer: &Mailer, secret: &str, ent
     }
     let (workspace, id) = (entry.workspace.clone(), entry.id.clone());
     let now = unix_seconds();
-    let finished =
-        state.store.run(move |db| ledger::finish(db, &workspace, &id, &outcome, now)).await;
+    let attempt = entry.attempt;
+    let finished = state
+        .store
+        .run(move |db| ledger::finish(db, &workspace, &id, attempt, &outcome, now))
+        .await;
     match finished {
         Ok(()) => state.hub.outbox_changed(&entry.workspace).await,
         // The entry stays `sending` and is taken up again when its lease ends.

@@ -29,7 +29,9 @@ use web_push::{
 };
 
 use crate::AppState;
-use crate::accounts::{Refusal, Why, bad_request, json_body, signed_in, unix_seconds};
+use crate::accounts::{
+    Refusal, Why, bad_request, hash_token, json_body, session_token, signed_in, unix_seconds,
+};
 use crate::store::outbox::{self as ledger, Due, Outcome};
 use crate::store::push::{self as subscriptions, Subscription};
 use crate::store::{Store, StoreError};
@@ -247,6 +249,9 @@ async fn subscribe(
 ) -> Result<StatusCode, Refusal> {
     let headers = request.headers().clone();
     let account = signed_in(&state, &headers).await?;
+    let session_hash = session_token(&state, &headers).map(|token| hash_token(&token));
+    let session_hash =
+        session_hash.ok_or(Refusal(StatusCode::UNAUTHORIZED, Why::NotSignedIn, None))?;
     let pusher = pusher(&state)?.clone();
     let Json(form): Json<NewSubscription> =
         json_body(request).await.map_err(|refusal| match refusal.0 {
@@ -268,7 +273,8 @@ async fn subscribe(
     let new = state
         .store
         .run(move |db| {
-            subscriptions::subscribe(db, account.id, &subscription, now, MOST_SUBSCRIPTIONS)
+            let most = MOST_SUBSCRIPTIONS;
+            subscriptions::subscribe(db, account.id, &session_hash, &subscription, now, most)
         })
         .await?;
     Ok(if new { StatusCode::CREATED } else { StatusCode::OK })
@@ -345,9 +351,10 @@ pub async fn run(state: AppState, pusher: Pusher) {
                 }
                 let (workspace, id) = (entry.workspace.clone(), entry.id.clone());
                 let now = unix_seconds();
+                let attempt = entry.attempt;
                 let finished = state
                     .store
-                    .run(move |db| ledger::finish(db, &workspace, &id, &outcome, now))
+                    .run(move |db| ledger::finish(db, &workspace, &id, attempt, &outcome, now))
                     .await;
                 match finished {
                     Ok(()) => state.hub.outbox_changed(&entry.workspace).await,
@@ -389,32 +396,38 @@ async fn attempt(state: &AppState, pusher: &Pusher, entry: &Due) -> Outcome {
         }
     };
     let payload = message(&entry.id, &notify);
+    // Each device's push is recorded as soon as the service took it, before anything else waits on
+    // it: a relay killed now pushes again only to the devices whose answer it had not heard.
+    let pushes = targets.into_iter().map(|target| {
+        let payload = payload.as_str();
+        async move {
+            let answer = push(pusher, &entry.id, &target, payload).await;
+            let (workspace, id, endpoint) =
+                (entry.workspace.clone(), entry.id.clone(), target.endpoint);
+            let recorded = match &answer {
+                Pushed::Reached => {
+                    let record =
+                        move |db: &mut _| subscriptions::delivered(db, &workspace, &id, &endpoint);
+                    state.store.run(record).await
+                }
+                Pushed::Gone => {
+                    state.store.run(move |db| subscriptions::forget(db, &endpoint)).await
+                }
+                Pushed::Refused(_) | Pushed::NotNow(_) => Ok(()),
+            };
+            match recorded {
+                Ok(()) => answer,
+                Err(error) => Pushed::NotNow(format!("not recorded: {error}")),
+            }
+        }
+    });
     let mut not_now = Vec::new();
     let mut refused = Vec::new();
-    let pushes = targets.iter().map(|target| push(pusher, &entry.id, target, &payload));
-    let answers = futures_util::future::join_all(pushes).await;
-    for (target, answer) in targets.into_iter().zip(answers) {
-        let (workspace, id, endpoint) =
-            (entry.workspace.clone(), entry.id.clone(), target.endpoint);
-        let recorded = match answer {
-            Pushed::Reached => {
-                state
-                    .store
-                    .run(move |db| subscriptions::delivered(db, &workspace, &id, &endpoint))
-                    .await
-            }
-            Pushed::Gone => state.store.run(move |db| subscriptions::forget(db, &endpoint)).await,
-            Pushed::Refused(reason) => {
-                refused.push(reason);
-                Ok(())
-            }
-            Pushed::NotNow(reason) => {
-                not_now.push(reason);
-                Ok(())
-            }
-        };
-        if let Err(error) = recorded {
-            not_now.push(format!("not recorded: {error}"));
+    for answer in futures_util::future::join_all(pushes).await {
+        match answer {
+            Pushed::Reached | Pushed::Gone => {}
+            Pushed::Refused(reason) => refused.push(reason),
+            Pushed::NotNow(reason) => not_now.push(reason),
         }
     }
     let (workspace, id) = (entry.workspace.clone(), entry.id.clone());

@@ -160,7 +160,8 @@ const MIGRATIONS: &[&str] = &[
     );",
     // 9: scheduled jobs and Web Push. An outbox entry may wait for a due time (`due_at`) and be
     // cancelled; `digest` fingerprints the request so devices see which version the relay holds. Push
-    // subscriptions belong to an account (one per device and browser); `push_deliveries` records each
+    // subscriptions belong to an account's session (one per device and browser: signing out, or out
+    // everywhere, ends its pushes with the session); `push_deliveries` records each
     // device a job reached, so a retry or a restart never pushes to it twice.
     "CREATE TABLE outbox_v9 (
         workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
@@ -192,6 +193,7 @@ const MIGRATIONS: &[&str] = &[
     CREATE TABLE push_subscriptions (
         endpoint TEXT PRIMARY KEY,
         account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        session_hash TEXT NOT NULL REFERENCES sessions(token_hash) ON DELETE CASCADE,
         p256dh TEXT NOT NULL,
         auth TEXT NOT NULL,
         created_at INTEGER NOT NULL

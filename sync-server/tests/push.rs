@@ -145,6 +145,22 @@ async fn a_reminder_reaches_each_device_of_its_member_once_when_due_signed_and_e
     let received = receiver.wait_for(4).await;
     assert_eq!(for_job(&received, &id(1)).len(), 2, "{received:?}");
     assert_eq!(receiver.rejected(), "");
+
+    // Renamed after it went, its time unchanged: the ledger keeps the new version, nobody is
+    // reminded again.
+    let (status, renamed) =
+        relay.register(&olga, &id(1), reminder(due, &["olga"], "Call Ann")).await;
+    assert_eq!((status, &renamed["state"]), (201, &json!("sent")), "{renamed}");
+    assert_eq!(relay.register(&olga, &id(3), reminder(now(), &["olga"], "Marker 2")).await.0, 201);
+    let received = receiver.wait_for(6).await;
+    assert_eq!(for_job(&received, &id(1)).len(), 2, "not pushed again: {received:?}");
+
+    // Max signs out on his phone: its pushes end with the session.
+    let (status, _) = relay.call(Method::DELETE, "/api/sessions", &max, Value::Null).await;
+    assert_eq!(status, 204);
+    assert_eq!(relay.register(&olga, &id(4), reminder(now(), &["max"], "For Max")).await.0, 201);
+    let entry = relay.settled(&olga, &id(4)).await;
+    assert_eq!(entry["reason"], "no device of the people notified has notifications on");
 }
 
 #[tokio::test]

@@ -57,7 +57,27 @@ pub fn queue(connection: &mut Connection, work: NewWork<'_>) -> Result<(Entry, b
     }
     let version = next_version(&tx, work.workspace)?;
     let next_at = work.due_at.unwrap_or(work.now);
-    if existing.is_some() {
+    // Already pushed, and its time has not moved (the task renamed after its reminder went): the new
+    // text is kept for the record, and nobody is reminded again.
+    let done_at_same_time = existing
+        .as_ref()
+        .is_some_and(|entry| entry.state == State::Sent && entry.due_at == work.due_at);
+    if done_at_same_time {
+        tx.execute(
+            "UPDATE outbox SET payload = ?3, queued_by = ?4, updated_at = ?5, version = ?6,
+                 digest = ?7
+             WHERE workspace_id = ?1 AND id = ?2",
+            params![
+                work.workspace,
+                work.id.as_str(),
+                work.payload,
+                work.queued_by,
+                work.now,
+                version,
+                work.digest
+            ],
+        )?;
+    } else if existing.is_some() {
         tx.execute(
             "UPDATE outbox SET payload = ?3, queued_by = ?4, state = 'queued', attempts = 0,
                  next_attempt_at = ?5, reason = NULL, updated_at = ?6, version = ?7, due_at = ?8,
@@ -220,9 +240,10 @@ pub struct Due {
     pub attempt: u32,
 }
 
-/// Takes up to `limit` entries of `kind` due at `now` for an attempt each: they become `sending`,
-/// their attempt counted, and are not due again before `lease_until` (a relay that dies mid-attempt
-/// takes them up again on restart, see [`resume_interrupted`]).
+/// Takes up to `limit` queued entries of `kind` due at `now` for an attempt each: they become
+/// `sending`, their attempt counted (`lease_until` is kept as their next time, for the record). An
+/// entry `sending` is never taken again while this relay runs; one a relay was sending when it died
+/// is queued again on restart ([`resume_interrupted`]).
 pub fn take_due(
     connection: &mut Connection,
     kind: &str,
@@ -234,7 +255,7 @@ pub fn take_due(
     let due = {
         let mut statement = tx.prepare_cached(
             "SELECT workspace_id, id, kind, payload, attempts FROM outbox
-             WHERE kind = ?1 AND state IN ('queued', 'sending') AND next_attempt_at <= ?2
+             WHERE kind = ?1 AND state = 'queued' AND next_attempt_at <= ?2
              ORDER BY next_attempt_at LIMIT ?3",
         )?;
         statement
@@ -284,10 +305,12 @@ pub enum Outcome {
     },
 }
 
+/// Records how attempt `attempt` at `id` ended — only if that attempt is still the one under way.
 pub fn finish(
     connection: &mut Connection,
     workspace: &str,
     id: &OutboxId,
+    attempt: u32,
     outcome: &Outcome,
     now: i64,
 ) -> Result<(), StoreError> {
@@ -304,8 +327,8 @@ pub fn finish(
     tx.execute(
         "UPDATE outbox SET state = ?3, next_attempt_at = ?4, reason = ?5,
              message_id = COALESCE(?6, message_id), updated_at = ?7, version = ?8
-         WHERE workspace_id = ?1 AND id = ?2 AND state = 'sending'",
-        params![workspace, id.as_str(), state, next_at, reason, message_id, now, version],
+         WHERE workspace_id = ?1 AND id = ?2 AND state = 'sending' AND attempts = ?9",
+        params![workspace, id.as_str(), state, next_at, reason, message_id, now, version, attempt],
     )?;
     tx.commit()?;
     Ok(())
@@ -329,7 +352,7 @@ pub fn resume_interrupted(
     now: i64,
 ) -> Result<usize, StoreError> {
     Ok(connection.execute(
-        "UPDATE outbox SET next_attempt_at = ?2 WHERE kind = ?1 AND state = 'sending'",
+        "UPDATE outbox SET state = 'queued', next_attempt_at = ?2 WHERE kind = ?1 AND state = 'sending'",
         params![kind, now],
     )?)
 }

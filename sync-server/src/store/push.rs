@@ -18,11 +18,13 @@ pub struct Subscription {
     pub auth: String,
 }
 
-/// Keeps `subscription` for `account`. A browser that subscribed under another account before (a
-/// shared device, an account switched) now belongs to this one. Returns whether it is new.
+/// Keeps `subscription` for `account`'s session `session_hash` (it ends with the session). A browser
+/// that subscribed under another account or session before (a shared device, an account switched)
+/// now belongs to this one. Returns whether it is new.
 pub fn subscribe(
     connection: &mut Connection,
     account: i64,
+    session_hash: &str,
     subscription: &Subscription,
     now: i64,
     most_per_account: u64,
@@ -50,11 +52,21 @@ pub fn subscribe(
             )?;
         }
     }
+    // An endpoint changes hands only with its browser's own secret: someone who merely learnt the
+    // address cannot take another person's pushes.
     tx.execute(
-        "INSERT INTO push_subscriptions (endpoint, account_id, p256dh, auth, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT (endpoint) DO UPDATE SET account_id = ?2, p256dh = ?3, auth = ?4",
-        params![subscription.endpoint, account, subscription.p256dh, subscription.auth, now],
+        "INSERT INTO push_subscriptions (endpoint, account_id, session_hash, p256dh, auth, created_at)
+         VALUES (?1, ?2, ?6, ?3, ?4, ?5)
+         ON CONFLICT (endpoint) DO UPDATE SET account_id = ?2, session_hash = ?6, p256dh = ?3
+         WHERE push_subscriptions.auth = ?4",
+        params![
+            subscription.endpoint,
+            account,
+            subscription.p256dh,
+            subscription.auth,
+            now,
+            session_hash
+        ],
     )?;
     tx.commit()?;
     Ok(known.is_none())
