@@ -206,6 +206,43 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (workspace_id, id, endpoint),
         FOREIGN KEY (workspace_id, id) REFERENCES outbox(workspace_id, id) ON DELETE CASCADE
     );",
+    // 10: how many entries of each kind a workspace has waiting (queued or being sent), kept by the
+    // database itself on every change of state, so checking the workspace's limit when a job is
+    // registered costs one lookup rather than a count of everything waiting (100,000 jobs registered
+    // one by one made that quadratic).
+    "CREATE TABLE outbox_waiting (
+        workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        waiting INTEGER NOT NULL,
+        PRIMARY KEY (workspace_id, kind)
+    );
+    INSERT INTO outbox_waiting (workspace_id, kind, waiting)
+        SELECT workspace_id, kind, COUNT(*) FROM outbox
+        WHERE state IN ('queued', 'sending') GROUP BY workspace_id, kind;
+    CREATE TRIGGER outbox_waits_on_insert AFTER INSERT ON outbox
+        WHEN NEW.state IN ('queued', 'sending')
+    BEGIN
+        INSERT INTO outbox_waiting (workspace_id, kind, waiting) VALUES (NEW.workspace_id, NEW.kind, 1)
+            ON CONFLICT (workspace_id, kind) DO UPDATE SET waiting = waiting + 1;
+    END;
+    CREATE TRIGGER outbox_stops_waiting AFTER UPDATE OF state, kind ON outbox
+        WHEN OLD.state IN ('queued', 'sending')
+    BEGIN
+        UPDATE outbox_waiting SET waiting = waiting - 1
+            WHERE workspace_id = OLD.workspace_id AND kind = OLD.kind;
+    END;
+    CREATE TRIGGER outbox_waits_again AFTER UPDATE OF state, kind ON outbox
+        WHEN NEW.state IN ('queued', 'sending')
+    BEGIN
+        INSERT INTO outbox_waiting (workspace_id, kind, waiting) VALUES (NEW.workspace_id, NEW.kind, 1)
+            ON CONFLICT (workspace_id, kind) DO UPDATE SET waiting = waiting + 1;
+    END;
+    CREATE TRIGGER outbox_waits_no_more AFTER DELETE ON outbox
+        WHEN OLD.state IN ('queued', 'sending')
+    BEGIN
+        UPDATE outbox_waiting SET waiting = waiting - 1
+            WHERE workspace_id = OLD.workspace_id AND kind = OLD.kind;
+    END;",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -994,6 +1031,113 @@ mod tests {
     }
 
     #[test]
+    fn the_count_of_waiting_jobs_follows_every_change_and_holds_the_limit() {
+        use outbox::{NewWork, Outcome};
+        use rapport_core::outbox::{OutboxId, State};
+        let dir = tempfile::tempdir().unwrap();
+        let connection = Connection::open(dir.path().join(DATABASE_FILE)).unwrap();
+        for migration in &MIGRATIONS[..9] {
+            connection.execute_batch(migration).unwrap();
+        }
+        connection.pragma_update(None, "user_version", 9).unwrap();
+        // Before schema 10: two jobs waiting (one being pushed) and one pushed.
+        connection
+            .execute_batch(
+                "INSERT INTO workspaces (id, name, created_at) VALUES ('ws', 'Acme', 1);
+                 INSERT INTO outbox (workspace_id, id, kind, payload, queued_at, state,
+                     next_attempt_at, updated_at, version)
+                 VALUES ('ws', '00000000000000000000000000000001', 'notify', '{}', 1, 'queued', 9, 1, 1),
+                        ('ws', '00000000000000000000000000000002', 'notify', '{}', 1, 'sending', 9, 1, 2),
+                        ('ws', '00000000000000000000000000000003', 'notify', '{}', 1, 'sent', 9, 1, 3),
+                        ('ws', '00000000000000000000000000000004', 'mail', '{}', 1, 'queued', 9, 1, 4);",
+            )
+            .unwrap();
+        drop(connection);
+        let store = Store::open(dir.path()).unwrap();
+        let mut connection = store.connection.lock().unwrap();
+        let account = create_account(&mut connection, "ada@example.test", "Ada", "h", 1).unwrap();
+        // The kept count equals a count of the rows, after every step.
+        let counted = |connection: &Connection| -> (i64, i64) {
+            let kept = connection
+                .query_row(
+                    "SELECT COALESCE(SUM(waiting), 0) FROM outbox_waiting
+                     WHERE workspace_id = 'ws' AND kind = 'notify'",
+                    [],
+                    |row| row.get(0),
+                )
+                .unwrap();
+            let rows = connection
+                .query_row(
+                    "SELECT COUNT(*) FROM outbox WHERE workspace_id = 'ws' AND kind = 'notify'
+                     AND state IN ('queued', 'sending')",
+                    [],
+                    |row| row.get(0),
+                )
+                .unwrap();
+            (kept, rows)
+        };
+        assert_eq!(counted(&connection), (2, 2), "counted when migrated");
+        let id = |n: u32| OutboxId::parse(&format!("{n:032}")).unwrap();
+        let job = |id: &OutboxId, digest: &str, due_at: i64| {
+            let (id, digest) = (id.clone(), digest.to_owned());
+            move |connection: &mut Connection| {
+                outbox::queue(
+                    connection,
+                    NewWork {
+                        workspace: "ws",
+                        id: &id,
+                        kind: "notify",
+                        payload: "{}",
+                        digest: &digest,
+                        due_at: Some(due_at),
+                        replaceable: true,
+                        queued_by: account.id,
+                        now: 10,
+                        most_pending: 3,
+                    },
+                )
+            }
+        };
+        let (five, six, three) = (&id(5), &id(6), &id(3));
+
+        job(five, "a", 100)(&mut connection).unwrap();
+        assert_eq!(counted(&connection), (3, 3));
+        assert!(matches!(job(six, "a", 100)(&mut connection), Err(StoreError::OutboxFull)));
+        // The pushed job registered again at another time would wait again: refused while full.
+        assert!(matches!(job(three, "b", 200)(&mut connection), Err(StoreError::OutboxFull)));
+        // A waiting job changed is not one more.
+        job(five, "b", 150)(&mut connection).unwrap();
+        assert_eq!(counted(&connection), (3, 3));
+
+        outbox::cancel(&mut connection, "ws", five, 11).unwrap();
+        assert_eq!(counted(&connection), (2, 2));
+        job(five, "b", 150)(&mut connection).unwrap();
+        assert_eq!(counted(&connection), (3, 3), "a cancelled job registered again waits again");
+        outbox::cancel(&mut connection, "ws", five, 12).unwrap();
+        job(three, "b", 200)(&mut connection).unwrap();
+        assert_eq!(counted(&connection), (3, 3), "the pushed job waits for its new time");
+
+        let due = outbox::take_due(&mut connection, "notify", 9, 60, 10).unwrap();
+        assert_eq!(due.len(), 1, "the queued job of schema 9");
+        assert_eq!(counted(&connection), (3, 3), "being pushed still waits");
+        let retry = Outcome::Retry { at: 20, reason: "busy".into() };
+        outbox::finish(&mut connection, "ws", &due[0].id, due[0].attempt, &retry, 13).unwrap();
+        assert_eq!(counted(&connection), (3, 3));
+        let due = outbox::take_due(&mut connection, "notify", 20, 80, 10).unwrap();
+        let delivered = Outcome::Delivered { reply: "201".into() };
+        outbox::finish(&mut connection, "ws", &due[0].id, due[0].attempt, &delivered, 21).unwrap();
+        assert_eq!(counted(&connection), (2, 2));
+        assert_eq!(outbox::resume_interrupted(&mut connection, "notify", 22).unwrap(), 1);
+        assert_eq!(counted(&connection), (2, 2), "taken up again after a restart");
+        assert_eq!(
+            outbox::entry(&mut connection, "ws", &id(2)).unwrap().unwrap().state,
+            State::Queued
+        );
+        job(six, "a", 100)(&mut connection).unwrap();
+        assert_eq!(counted(&connection), (3, 3), "room again once one was pushed");
+    }
+
+    #[test]
     fn a_database_from_a_newer_relay_is_refused_untouched() {
         let dir = tempfile::tempdir().unwrap();
         drop(Store::open(dir.path()).unwrap());
@@ -1002,7 +1146,7 @@ mod tests {
         drop(connection);
         assert!(matches!(
             Store::open(dir.path()),
-            Err(StoreError::NewerSchema { found: 99, known: 9 })
+            Err(StoreError::NewerSchema { found: 99, known: 10 })
         ));
         let connection = Connection::open(dir.path().join(DATABASE_FILE)).unwrap();
         let version: i64 =

@@ -44,24 +44,23 @@ pub fn queue(connection: &mut Connection, work: NewWork<'_>) -> Result<(Entry, b
         if existing.state == State::Sending {
             return Err(StoreError::UnderWay);
         }
-    } else {
-        let pending: i64 = tx.query_row(
-            "SELECT COUNT(*) FROM outbox
-             WHERE workspace_id = ?1 AND kind = ?2 AND state IN ('queued', 'sending')",
-            params![work.workspace, work.kind],
-            |row| row.get(0),
-        )?;
-        if pending as u64 >= work.most_pending {
-            return Err(StoreError::OutboxFull);
-        }
     }
-    let version = next_version(&tx, work.workspace)?;
-    let next_at = work.due_at.unwrap_or(work.now);
     // Already pushed, and its time has not moved (the task renamed after its reminder went): the new
     // text is kept for the record, and nobody is reminded again.
     let done_at_same_time = existing
         .as_ref()
         .is_some_and(|entry| entry.state == State::Sent && entry.due_at == work.due_at);
+    // An entry that starts to wait — a new one, or a finished or cancelled one replaced — counts
+    // against the workspace's limit; one already waiting is only changed.
+    let starts_waiting = match &existing {
+        None => true,
+        Some(entry) => entry.state.is_final() && !done_at_same_time,
+    };
+    if starts_waiting && waiting(&tx, work.workspace, work.kind)? >= work.most_pending {
+        return Err(StoreError::OutboxFull);
+    }
+    let version = next_version(&tx, work.workspace)?;
+    let next_at = work.due_at.unwrap_or(work.now);
     if done_at_same_time {
         tx.execute(
             "UPDATE outbox SET payload = ?3, queued_by = ?4, updated_at = ?5, version = ?6,
@@ -149,6 +148,19 @@ pub fn cancel(
     let entry = entry_in(&tx, workspace, id)?;
     tx.commit()?;
     Ok(entry)
+}
+
+/// How many entries of `kind` wait in `workspace` (queued or being sent), as the database keeps count
+/// (schema 10's triggers).
+fn waiting(tx: &Transaction<'_>, workspace: &str, kind: &str) -> Result<u64, StoreError> {
+    let waiting: Option<i64> = tx
+        .query_row(
+            "SELECT waiting FROM outbox_waiting WHERE workspace_id = ?1 AND kind = ?2",
+            params![workspace, kind],
+            |row| row.get(0),
+        )
+        .optional()?;
+    Ok(waiting.unwrap_or(0).max(0) as u64)
 }
 
 fn next_version(tx: &Transaction<'_>, workspace: &str) -> Result<i64, StoreError> {
