@@ -1,13 +1,15 @@
-//! Small pieces several pages share: choosing a party, a segmented choice, a long list that renders what
+//! Small pieces several pages share: choosing a party or a member, a segmented choice, a long list that renders what
 //! is on screen, tasks as rows, role names, and writing dates and money the way the user's
 //! language does.
 
+mod member_choice;
 mod party_picker;
 mod save;
 mod segmented;
 mod task_list;
 mod windowed;
 
+pub(crate) use member_choice::MemberChoice;
 pub(crate) use party_picker::PartyPicker;
 pub(crate) use save::Save;
 pub(crate) use segmented::Segmented;

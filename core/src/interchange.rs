@@ -19,7 +19,7 @@ pub use csv_table::{
     CsvError, Field, Table, candidates_from_table, guess_field, left_out_columns, read_table,
 };
 pub use export::{parties_csv, parties_vcard};
-pub use vcard::read_vcards;
+pub use vcard::{VcardBook, read_vcard_book, read_vcards};
 
 use crate::ids::{IdSource, LinkId, MemberId, PartyId, Timestamp};
 use crate::model::{Address, ContactPoint, LinkKind, Member, Party, PartyKind, PartyLink, Role};
@@ -84,6 +84,8 @@ pub struct Candidate {
     /// The owner's name as the source wrote it (Rapport's own export): the member of that name owns the
     /// record ([`records_to_write`]).
     pub owner: String,
+    /// How often to get in touch, in days (Rapport's own export).
+    pub keep_in_touch_days: Option<u32>,
     /// What the source holds beyond the fields above: birthdays and anniversaries become the record's
     /// own fields, the rest labelled lines of the notes.
     pub extras: Vec<(Extra, String)>,
@@ -100,10 +102,12 @@ pub enum Extra {
     Anniversary,
     /// The department of the organisation a person works at.
     Department,
+    /// A "keep in touch" cadence that is not a number of days.
+    KeepInTouch,
 }
 
 impl Extra {
-    pub const ALL: [Extra; 7] = [
+    pub const ALL: [Extra; 8] = [
         Extra::MiddleName,
         Extra::Prefix,
         Extra::Suffix,
@@ -111,6 +115,7 @@ impl Extra {
         Extra::Birthday,
         Extra::Anniversary,
         Extra::Department,
+        Extra::KeepInTouch,
     ];
 
     /// The English label, for tests and for anyone reading a record without the app.
@@ -123,13 +128,16 @@ impl Extra {
             Extra::Birthday => "Birthday",
             Extra::Anniversary => "Anniversary",
             Extra::Department => "Department",
+            Extra::KeepInTouch => "Keep in touch",
         }
     }
 }
 
 /// A calendar date as a record keeps it — `YYYY-MM-DD`, or `--MM-DD` without a year — from how exports
-/// write one: `1980-05-17`, `19800517`, `--0517`, `--05-17`, `17.05.1980`, or an ISO time after the date.
-/// `None` if it is not one.
+/// write one: `1980-05-17`, `19800517`, `--0517`, `--05-17`, `17.05.1980` (day first with dots, as
+/// Russian and German programs write it), `5/17/1980` (month first with slashes, as an English
+/// Outlook writes it — day first when the first number cannot be a month), or an ISO time after the
+/// date. `None` if it is not one.
 pub fn calendar_date(text: &str) -> Option<String> {
     let text = text.trim();
     let text = text.split(['T', ' ']).next().unwrap_or(text);
@@ -144,6 +152,9 @@ pub fn calendar_date(text: &str) -> Option<String> {
     }
     let (year, month, day) = match text.split(['-', '.', '/']).collect::<Vec<_>>()[..] {
         [y, m, d] if y.len() == 4 => (number(y)?, number(m)?, number(d)?),
+        [m, d, y] if y.len() == 4 && text.contains('/') && number(m)? <= 12 => {
+            (number(y)?, number(m)?, number(d)?)
+        }
         [d, m, y] if y.len() == 4 => (number(y)?, number(m)?, number(d)?),
         [compact] if compact.len() == 8 => {
             (number(&compact[..4])?, number(&compact[4..6])?, number(&compact[6..])?)
@@ -235,6 +246,12 @@ impl Candidate {
                 Extra::Anniversary => Some(&mut anniversary),
                 _ => None,
             };
+            // Outlook writes "0/0/00" for a date it does not have.
+            if matches!(extra, Extra::Birthday | Extra::Anniversary)
+                && value.chars().all(|c| matches!(c, '0' | '/' | '.' | '-'))
+            {
+                continue;
+            }
             // The first date of each kind is the record's; a second one, or one that is not a date,
             // stays in the notes so nothing is lost.
             if let Some(field) = field.filter(|f| f.is_empty())
@@ -260,6 +277,7 @@ impl Candidate {
             notes: autosurgeon::Text::with_value(notes),
             birthday,
             anniversary,
+            keep_in_touch_days: self.keep_in_touch_days,
             created_at,
             ..Party::default()
         };
@@ -640,6 +658,10 @@ pub(crate) mod tests {
             ("19800517", Some("1980-05-17")),
             ("1980-05-17T00:00:00Z", Some("1980-05-17")),
             ("17.05.1980", Some("1980-05-17")),
+            ("5/17/1980", Some("1980-05-17")),
+            ("1/2/1975", Some("1975-01-02")),
+            ("17/05/1980", Some("1980-05-17")),
+            ("0/0/00", None),
             ("--0517", Some("--05-17")),
             ("--05-17", Some("--05-17")),
             ("1980-13-01", None),

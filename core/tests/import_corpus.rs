@@ -1,5 +1,6 @@
 //! Real-shaped exports of the address books people bring (`tests/fixtures/import/`: Google Contacts'
-//! current CSV, Outlook's English CSV, an iPhone's vCard 3.0 with folded lines and a photo, an old
+//! current CSV with events, relations and custom fields, Outlook's English CSV and its Russian one in
+//! Windows-1251 (an empty date written "0.0.00", addresses named in brackets), an iPhone's vCard 3.0 with folded lines and a photo, an old
 //! Android phone's vCard 2.1 in quoted-printable, an Excel sheet saved as Windows-1251 with semicolons),
 //! each imported as the app does it — encoding sniffed, columns guessed, checked, deduplicated, written
 //! with organisations linked — and compared with the exact records expected, every field of them.
@@ -42,7 +43,8 @@ impl IdSource for Counting {
 fn imported(file: &str) -> (String, Vec<String>) {
     let text = text(&fixture(file));
     let (candidates, left_out) = if file.ends_with(".vcf") {
-        (interchange::read_vcards(&text), Vec::new())
+        let book = interchange::read_vcard_book(&text);
+        (book.cards, book.left_out)
     } else {
         let table = interchange::read_table(&text).unwrap();
         let mapping: Vec<Field> =
@@ -124,12 +126,13 @@ Anna Weber (person) given=Anna family=Weber
   works at Nordwind GmbH as \"Head of Purchasing\"
   tags [\"VIP\"]
   birthday 1980-05-17
-  notes \"Met at the fair,\\nwants a quote\\nMiddle name: Maria\\nName prefix: Dr.\\nNickname: Ani\"
+  anniversary 2010-06-12
+  notes \"Met at the fair,\\nwants a quote\\nSpouse: Tom Weber\\nCustomer number: K-1042\\nMiddle name: Maria\\nName prefix: Dr.\\nNickname: Ani\"
 José Núñez (person) given=José family=Núñez
   email work jose@nordwind.de
   phone mobile +49 171 7654321
   works at Nordwind GmbH as \"Buyer\"
-  notes \"Name suffix: Jr.\"
+  notes \"Name day: --03-19\\nName suffix: Jr.\"
 Nordwind GmbH (organisation)
 "
     );
@@ -150,33 +153,50 @@ John Smith (person) given=John family=Smith
   phone work +1 217 555 0101
   phone mobile +1 217 555 0199
   link website https://acme.example
-  address work: 1 Main St | Springfield | IL | 62701 | United States of America
+  address work: 1 Main St, Suite 200 | Springfield | IL | 62701 | United States of America
   works at Acme Corp as \"Account Manager\"
   birthday 1975-01-02
   notes \"Prefers calls\\nName prefix: Mr.\\nDepartment: Sales\"
 "
     );
-    assert_eq!(left_out, ["E-mail Display Name"], "derived from the name and address");
+    // Said, not dropped silently: the transport type (SMTP), the display names derived from the name
+    // and address, and Outlook's defaults for flags it keeps on every contact.
+    assert_eq!(
+        left_out,
+        [
+            "E-mail Type",
+            "E-mail Display Name",
+            "E-mail 2 Type",
+            "E-mail 2 Display Name",
+            "Priority",
+            "Sensitivity",
+            "Private",
+            "Gender"
+        ]
+    );
 }
 
 #[test]
 fn iphone_vcard_3_with_folded_lines_and_a_photo() {
-    let (records, _) = imported("iphone.vcf");
+    let (records, left_out) = imported("iphone.vcf");
     assert_eq!(records, "\
 Chidi Okafor (person) given=Chidi family=Okafor
   email work chidi@lagos-logistics.example
   phone mobile +234 803 123 4567
+  link linkedin https://www.linkedin.com/in/chidi-okafor
   address work: 12 Marina Road | Lagos |  | 101001 | Nigeria
   works at Lagos Logistics Ltd as \"COO\"
   birthday 1982-11-30
-  notes \"Introduced by Anna at the Hamburg fair, follow up in Q1 about the warehouse contract\\nDepartment: Operations\"
+  anniversary 2009-07-04
+  notes \"Introduced by Anna at the Hamburg fair, follow up in Q1 about the warehouse contract\\nSpouse: Ngozi Okafor\\nJoined the board: 2015-03-01\\nDepartment: Operations\"
 Lagos Logistics Ltd (organisation)
 ");
+    assert_eq!(left_out, ["PHOTO"], "said, not dropped silently");
 }
 
 #[test]
 fn android_vcard_2_1_in_quoted_printable() {
-    let (records, _) = imported("android-2.1.vcf");
+    let (records, left_out) = imported("android-2.1.vcf");
     assert_eq!(
         records,
         "\
@@ -189,6 +209,7 @@ fn android_vcard_2_1_in_quoted_printable() {
 Ромашка (organisation)
 "
     );
+    assert_eq!(left_out, Vec::<String>::new());
 }
 
 #[test]
@@ -210,4 +231,28 @@ fn excel_windows_1251_with_semicolons() {
 "
     );
     assert_eq!(left_out, Vec::<String>::new());
+}
+
+#[test]
+fn outlook_russian_csv_in_windows_1251() {
+    let (records, left_out) = imported("outlook-ru-1251.csv");
+    assert_eq!(
+        records,
+        "\
+Игорь Соколов (person) given=Игорь family=Соколов
+  email work sokolov@alfa.example
+  phone work +7 495 123-45-67
+  phone home +7 495 765-43-21
+  phone mobile +7 916 111-22-33
+  link website https://alfa.example
+  address work: ул. Ленина, 5, офис 12 | Москва | Московская | 101000 | Россия
+  address home: Садовая ул., 3 | Химки | Московская | 141400 | Россия
+  works at ООО «Альфа» as \"Директор по закупкам\"
+  tags [\"Поставщики\"]
+  birthday 1978-04-15
+  notes \"Звонить после обеда\\nName prefix: г-н\\nMiddle name: Петрович\\nDepartment: Закупки\"
+ООО «Альфа» (organisation)
+"
+    );
+    assert_eq!(left_out, ["Тип эл. почты", "Краткое имя эл. почты", "Важность", "Пол"]);
 }

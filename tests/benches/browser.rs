@@ -355,10 +355,16 @@ async fn screens(browser: &Browser) -> E2eResult<String> {
 
 const SCREEN_ROUNDS: usize = 5;
 /// The pages opened from People: name, the link clicked, what shows once the page is there.
-const SCREENS: [(&str, &str, &str); 3] = [
+const SCREENS: [(&str, &str, &str); 5] = [
     ("Tasks", "[data-testid=nav-tasks]", "[data-testid=task-row]"),
     ("Deals", "[data-testid=nav-deals]", "[data-testid=deal-card]"),
     ("Today", "[data-testid=nav-today]", "[data-testid=today-summary]"),
+    (
+        "a record (the first row)",
+        "[data-testid=party-row] a.row-link",
+        "[data-testid=record-header]",
+    ),
+    ("Settings", "[data-testid=nav-settings]", "[data-testid=import-export-link]"),
 ];
 /// Resolves once `READY` is in the page and a frame has been painted after it; returns ms since the
 /// click on `CLICK`. (Polled each animation frame: the figure's resolution is one frame.)

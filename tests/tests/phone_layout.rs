@@ -110,7 +110,7 @@ async fn every_control_on_every_page_is_thumb_sized_on_a_phone() {
 const SMALL_TARGETS: &str = "
     const controls = [...document.querySelectorAll(
         'button, select, textarea, summary, a.action, a.row-link, a.main-nav-link, .chip, ' +
-        'input:not([type=checkbox]):not([type=radio]):not([type=hidden]):not([type=file]), ' +
+        'input:not([type=checkbox]):not([type=radio]):not([type=hidden]), ' +
         'label:has(> input[type=checkbox]), label:has(> input[type=radio])')];
     return controls
         .filter(e => e.offsetParent !== null && !e.closest('.points .remove-never'))

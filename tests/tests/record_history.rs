@@ -135,6 +135,7 @@ async fn the_history_says_what_changed_in_peoples_words_in_both_languages() {
                     "Email changed from zoe.first@example.test to zoe.second@example.test",
                     "Email set to zoe.first@example.test",
                     "Roles set to Prospect",
+                    "Kind changed from Person to Organisation",
                 ],
             ),
             (
@@ -143,6 +144,7 @@ async fn the_history_says_what_changed_in_peoples_words_in_both_languages() {
                     "Изменено поле «Почта»: было zoe.first@example.test, стало zoe.second@example.test",
                     "Заполнено поле «Почта»: zoe.first@example.test",
                     "Заполнено поле «Роли»: Потенциальный клиент",
+                    "Изменено поле «Тип»: было Человек, стало Организация",
                 ],
             ),
         ] {
@@ -163,16 +165,28 @@ async fn the_history_says_what_changed_in_peoples_words_in_both_languages() {
                 .eval("const chip = document.querySelector('[data-testid=party-role][data-role=prospect]'); chip?.click(); return !!chip;")
                 .await?;
             assert_eq!(clicked, true);
-            let lines = wait_until("the history in people's words", 10, || async {
+            browser.eval("document.querySelector('[data-testid=kind-organisation]').click(); return 1;").await?;
+            wait_until("the history in people's words", 10, || async {
                 let lines = history_text(&browser).await?;
                 Ok(expected.iter().all(|e| lines.iter().any(|l| l == e)).then_some(lines))
             })
             .await?;
-            for line in &lines {
+            // Every word of every line — who, when and the restore buttons included.
+            let whole = browser
+                .eval("return [...document.querySelectorAll('[data-testid=history-line]')].map(e => e.textContent);")
+                .await?;
+            let whole: Vec<String> = serde_json::from_value(whole).unwrap_or_default();
+            assert!(whole.len() >= expected.len(), "{whole:?}");
+            for line in &whole {
                 for word in NOT_PEOPLES_WORDS {
                     assert!(!line.contains(word), "{line:?} shows {word:?}");
                 }
                 assert!(!line.contains("1970"), "{line:?}");
+                let mut run = 0;
+                for c in line.chars() {
+                    run = if c.is_ascii_hexdigit() { run + 1 } else { 0 };
+                    assert!(run < 16, "{line:?} shows an id");
+                }
             }
             browser.screenshot(&format!("history-1280x800-{language}")).await?;
             let errors = browser.console_errors().await?;

@@ -501,19 +501,45 @@ async fn the_forecast_by_owner_follows_who_owns_each_deal() {
         .await?;
         browser.screenshot("forecast-by-owner-1280x800").await?;
 
-        // Signed in, the device writes as Olga's member: the record's history says who.
+        // Signed in, the device writes as Olga's member: the record's history says who. She makes
+        // herself the record's owner on its page: the header and the history name her, never an id.
         open_record(&browser, "Nordwind").await?;
+        browser.text_when("party-owner", |t| t.contains("Olga")).await?;
+        browser
+            .eval("const s = document.querySelector('[data-testid=party-owner]');
+                   s.value = [...s.options].find(o => o.textContent === 'Olga').value;
+                   s.dispatchEvent(new Event('change', { bubbles: true })); return 1;")
+            .await?;
+        browser.text_when("record-owner", |t| t.contains("Olga")).await?;
         browser.eval("document.querySelector('[data-testid=history-open]').click(); return 1;").await?;
-        wait_until("the history to name Olga", 10, || async {
+        wait_until("the history to name Olga as the one who made her the owner", 10, || async {
             let lines = browser
                 .eval("return [...document.querySelectorAll('[data-testid=history-line]')].map(e => e.textContent).join(' | ');")
                 .await?;
-            Ok(lines.as_str().is_some_and(|l| l.contains("· Olga")).then_some(()))
+            let lines = lines.as_str().unwrap_or_default().to_owned();
+            Ok((lines.contains("· Olga") && lines.contains("Owner") && lines.matches("Olga").count() >= 2)
+                .then_some(lines))
         })
-        .await?;
+        .await
+        .map(|lines| {
+            let id_like = holds_a_hex_id(&lines);
+            assert!(!id_like, "no raw ids in the history: {lines}");
+        })?;
         Ok(())
     })
     .await;
+}
+
+/// Whether `text` holds a run of 16 or more hex digits — an id where a name belongs.
+fn holds_a_hex_id(text: &str) -> bool {
+    let mut run = 0;
+    for c in text.chars() {
+        run = if c.is_ascii_hexdigit() { run + 1 } else { 0 };
+        if run >= 16 {
+            return true;
+        }
+    }
+    false
 }
 
 /// Due reminders: once notifications are allowed, a task whose time has come is announced by the

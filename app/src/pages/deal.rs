@@ -13,8 +13,7 @@ use super::Page;
 use crate::edits::move_deal;
 use crate::local;
 use crate::state::WorkspaceCtx;
-use crate::widgets;
-use rapport_core::replica::Replica;
+use crate::widgets::{self, MemberChoice};
 
 #[component]
 pub(crate) fn DealPage() -> impl IntoView {
@@ -189,11 +188,9 @@ fn DealStanding(id: DealId, deal: Memo<Option<Deal>>) -> impl IntoView {
         })
         .unwrap_or_default()
     };
-    let members = move || ctx.read(Replica::members).unwrap_or_default();
-    let owner = move || deal.with(|d| d.as_ref().and_then(|d| d.owner));
+    let owner = Signal::derive(move || deal.with(|d| d.as_ref().and_then(|d| d.owner)));
     // Whose deal it is: the forecast by owner counts it for them.
-    let reassign = move |e: leptos::ev::Event| {
-        let to = event_target_value(&e).parse::<MemberId>().ok();
+    let reassign = Callback::new(move |to: Option<MemberId>| {
         let Some(shared) = ctx.shared() else { return };
         spawn_local(async move {
             if let Err(error) =
@@ -202,7 +199,7 @@ fn DealStanding(id: DealId, deal: Memo<Option<Deal>>) -> impl IntoView {
                 ctx.report(&error);
             }
         });
-    };
+    });
     let choose = move |e: leptos::ev::Event| {
         let Some(to) = Destination::from_key(&event_target_value(&e)) else { return };
         let me = ctx.read(|ws| ws.me).flatten();
@@ -231,12 +228,12 @@ fn DealStanding(id: DealId, deal: Memo<Option<Deal>>) -> impl IntoView {
                 </label>
                 <label class="actions">
                     {t!(i18n, deal.owner)}
-                    <select data-testid="deal-owner" on:change=reassign>
-                        <option value="" selected=move || owner().is_none()>{t!(i18n, deal.nobody)}</option>
-                        {move || members().into_iter().map(|(member, name)| view! {
-                            <option value=member.to_string() selected=move || owner() == Some(member)>{name}</option>
-                        }).collect_view()}
-                    </select>
+                    <MemberChoice
+                        testid="deal-owner"
+                        current=owner
+                        nobody=Signal::derive(move || t_string!(i18n, deal.nobody).to_owned())
+                        choose=reassign
+                    />
                 </label>
             </Show>
             <p>

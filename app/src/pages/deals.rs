@@ -154,7 +154,8 @@ pub(crate) fn Deals() -> impl IntoView {
             } else {
                 weighted
             };
-            t_string!(i18n, deals.summary, open, weighted, win_rate).to_string()
+            t_string!(i18n, deals.summary, open = widgets::count(open), weighted, win_rate)
+                .to_string()
         })
     });
     let set_up = move |_| {

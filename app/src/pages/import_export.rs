@@ -21,12 +21,13 @@ use wasm_bindgen::JsCast;
 use super::Page;
 use crate::local::{self, BrowserIds};
 use crate::state::WorkspaceCtx;
+use crate::widgets;
 
 /// A file read and waiting for the user's go.
 #[derive(Debug, Clone, PartialEq)]
 enum Loaded {
     Csv { file: String, table: Table, encoding: TextEncoding },
-    Vcard { file: String, cards: Vec<Result<Candidate, Skipped>> },
+    Vcard { file: String, cards: Vec<Result<Candidate, Skipped>>, left_out: Vec<String> },
 }
 
 /// What an import did, kept after it finished.
@@ -210,17 +211,21 @@ fn Import() -> impl IntoView {
                 _ => None,
             }}
             {move || {
-                let Some(Loaded::Csv { table, .. }) = loaded.get() else { return None };
-                let columns = mapping.with(|m| interchange::left_out_columns(&table, m));
-                (!columns.is_empty()).then(|| view! {
-                    <p class="hint" data-testid="import-left-out">
-                        {t_string!(i18n, io.left_out, columns = columns.join(", ")).to_string()}
-                    </p>
-                })
+                let said = match loaded.get()? {
+                    Loaded::Csv { table, .. } => {
+                        let columns = mapping.with(|m| interchange::left_out_columns(&table, m));
+                        (!columns.is_empty())
+                            .then(|| t_string!(i18n, io.left_out, columns = columns.join(", ")).to_string())
+                    }
+                    Loaded::Vcard { left_out, .. } => (!left_out.is_empty()).then(|| {
+                        t_string!(i18n, io.left_out_of_cards, properties = left_out.join(", ")).to_string()
+                    }),
+                }?;
+                Some(view! { <p class="hint" data-testid="import-left-out">{said}</p> })
             }}
             {move || plan.get().map(|plan| view! {
                 <p class="count" data-testid="import-plan">
-                    {t_string!(i18n, io.plan, new = plan.new.len(), duplicates = plan.duplicates.len(), skipped = plan.skipped.len()).to_string()}
+                    {t_string!(i18n, io.plan, new = widgets::count(plan.new.len()), duplicates = widgets::count(plan.duplicates.len()), skipped = widgets::count(plan.skipped.len())).to_string()}
                 </p>
                 <Preview plan=plan.clone() />
                 <Problems unit=unit() plan=plan.clone() />
@@ -231,12 +236,12 @@ fn Import() -> impl IntoView {
                     disabled=move || progress.get().is_some() || plan.new.is_empty()
                     on:click=start
                 >
-                    {t_string!(i18n, io.start, count = plan.new.len()).to_string()}
+                    {t_string!(i18n, io.start, count = widgets::count(plan.new.len())).to_string()}
                 </button>
             })}
             {move || progress.get().map(|(done, total)| view! {
                 <label class="progress" data-testid="import-progress">
-                    {t_string!(i18n, io.progress, done, total).to_string()}
+                    {t_string!(i18n, io.progress, done = widgets::count(done), total = widgets::count(total)).to_string()}
                     <progress max=total.to_string() value=done.to_string()></progress>
                 </label>
             })}
@@ -245,8 +250,8 @@ fn Import() -> impl IntoView {
                     <p data-testid="import-summary">
                         {t_string!(
                             i18n, io.summary,
-                            file = &report.file, imported = report.imported,
-                            duplicates = report.duplicates.len(), skipped = report.skipped.len()
+                            file = &report.file, imported = widgets::count(report.imported),
+                            duplicates = widgets::count(report.duplicates.len()), skipped = widgets::count(report.skipped.len())
                         ).to_string()}
                     </p>
                     <Problems unit=report.unit plan=ImportPlan { new: Vec::new(), skipped: report.skipped, duplicates: report.duplicates } />
@@ -293,11 +298,11 @@ fn read_file(name: &str, bytes: &[u8]) -> Result<Loaded, String> {
             || lower.ends_with(".vcf")
             || lower.ends_with(".vcard");
     if looks_like_vcard {
-        let cards = interchange::read_vcards(&text);
+        let interchange::VcardBook { cards, left_out } = interchange::read_vcard_book(&text);
         if cards.is_empty() {
             return Err(td_string!(locale, io.no_vcard, name).to_string());
         }
-        return Ok(Loaded::Vcard { file: name.to_owned(), cards });
+        return Ok(Loaded::Vcard { file: name.to_owned(), cards, left_out });
     }
     match interchange::read_table(&text) {
         Ok(table) if table.rows.is_empty() => Err(td_string!(locale, io.no_rows, name).to_string()),
@@ -345,7 +350,7 @@ fn ColumnMapping(
         .collect();
     view! {
         <p class="hint" data-testid="import-format">
-            {t_string!(i18n, io.format, rows = table.rows.len(), encoding, delimiter).to_string()}
+            {t_string!(i18n, io.format, rows = widgets::count(table.rows.len()), encoding, delimiter).to_string()}
         </p>
         <div class="mapping" data-testid="column-mapping">
             {table.headers.into_iter().zip(examples).enumerate().map(|(column, (header, example))| view! {
@@ -397,7 +402,9 @@ fn field_label(field: Field) -> &'static str {
         Field::Kind => t_string!(i18n, io.f_kind),
         Field::Roles => t_string!(i18n, io.f_roles),
         Field::Owner => t_string!(i18n, io.f_owner),
+        Field::KeepInTouch => t_string!(i18n, io.f_keep_in_touch),
         Field::Extra(extra) => extra_label(i18n, extra),
+        Field::LabelledNote => t_string!(i18n, io.f_labelled_note),
     }
 }
 
@@ -411,6 +418,7 @@ fn extra_label(i18n: I18nContext<Locale>, extra: Extra) -> &'static str {
         Extra::Birthday => t_string!(i18n, io.f_birthday),
         Extra::Anniversary => t_string!(i18n, io.f_anniversary),
         Extra::Department => t_string!(i18n, io.f_department),
+        Extra::KeepInTouch => t_string!(i18n, io.f_keep_in_touch),
     }
 }
 

@@ -90,7 +90,7 @@ pub(crate) fn Tasks() -> impl IntoView {
                     ]
                 />
             </Show>
-            <p class="count" data-testid="task-count">{move || t_string!(i18n, tasks.open, count = open_count()).to_string()}</p>
+            <p class="count" data-testid="task-count">{move || t_string!(i18n, tasks.open, count = crate::widgets::count(open_count())).to_string()}</p>
             <Show
                 when=move || sections.with(|s| s.as_ref().is_some_and(|s| s.iter().any(|(_, _, ids)| !ids.is_empty())))
                 fallback=move || view! { <EmptyState title=move || t_string!(i18n, tasks.empty) hint=move || t_string!(i18n, tasks.empty_hint) /> }

@@ -76,7 +76,7 @@ pub(crate) fn Today() -> impl IntoView {
                 </nav>
             </Show>
             <p class="count" data-testid="today-summary">
-                {move || due.with(|d| t_string!(i18n, today.summary, overdue = d.overdue.len(), today = d.today.len(), reminders = d.contact.len()).to_string())}
+                {move || due.with(|d| t_string!(i18n, today.summary, overdue = widgets::count(d.overdue.len()), today = widgets::count(d.today.len()), reminders = widgets::count(d.contact.len())).to_string())}
             </p>
             <Show
                 when=move || !nothing()

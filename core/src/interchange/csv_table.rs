@@ -30,12 +30,18 @@ pub enum Field {
     Roles,
     /// Who in the team owns the record, by name (Rapport's own export).
     Owner,
+    /// How often to get in touch, in days (Rapport's own export).
+    KeepInTouch,
     /// A fact without a field of its own, kept as a labelled line of the notes.
     Extra(Extra),
+    /// A value named by the label column beside it (Google's "Event 1 - Value", "Relation 1 - Value",
+    /// "Custom Field 1 - Value", "IM 1 - Value") or else by its header: kept as a line of the notes,
+    /// "Label: value" — and an event labelled as an anniversary is the record's anniversary.
+    LabelledNote,
 }
 
 impl Field {
-    pub const ALL: [Field; 26] = [
+    pub const ALL: [Field; 28] = [
         Field::Ignore,
         Field::Name,
         Field::GivenName,
@@ -55,6 +61,7 @@ impl Field {
         Field::Kind,
         Field::Roles,
         Field::Owner,
+        Field::KeepInTouch,
         Field::Extra(Extra::MiddleName),
         Field::Extra(Extra::Prefix),
         Field::Extra(Extra::Suffix),
@@ -62,6 +69,7 @@ impl Field {
         Field::Extra(Extra::Birthday),
         Field::Extra(Extra::Anniversary),
         Field::Extra(Extra::Department),
+        Field::LabelledNote,
     ];
 
     /// A stable key (for a form's `<select>`).
@@ -86,6 +94,7 @@ impl Field {
             Field::Kind => "kind",
             Field::Roles => "roles",
             Field::Owner => "owner",
+            Field::KeepInTouch => "keep-in-touch",
             Field::Extra(Extra::MiddleName) => "middle-name",
             Field::Extra(Extra::Prefix) => "name-prefix",
             Field::Extra(Extra::Suffix) => "name-suffix",
@@ -93,6 +102,8 @@ impl Field {
             Field::Extra(Extra::Birthday) => "birthday",
             Field::Extra(Extra::Anniversary) => "anniversary",
             Field::Extra(Extra::Department) => "department",
+            Field::Extra(Extra::KeepInTouch) => "keep-in-touch-text",
+            Field::LabelledNote => "labelled-note",
         }
     }
 
@@ -188,14 +199,33 @@ fn unguarded(cell: &str) -> &str {
 pub fn guess_field(header: &str) -> Field {
     let h = header.trim().to_lowercase();
     let has = |words: &[&str]| words.iter().any(|w| h.contains(w));
-    // Labels and types of Google's multi-value columns ("E-mail 1 - Type") describe, not hold, values.
-    if h.ends_with("- type") || h.ends_with("- label") || h.ends_with("тип") {
+    // Labels and types of Google's multi-value columns ("E-mail 1 - Type") describe, not hold, values;
+    // so do Outlook's "E-mail Type" (SMTP) and "Тип эл. почты".
+    if h.ends_with(" type")
+        || h.ends_with("- label")
+        || h.ends_with("тип")
+        || h.starts_with("тип ")
+        || h.ends_with(" - service")
+    {
         return Field::Ignore;
     }
-    if has(&["phonetic", "yomi", "telex", "pager", "пейджер"]) {
+    if has(&["phonetic", "yomi", "telex", "телекс", "pager", "пейджер", "po box", "почтовый ящик"])
+    {
         return Field::Ignore;
     }
-    if has(&["e-mail", "email", "mail", "почт"]) && !has(&["display"]) {
+    // Russian Outlook's "Почтовый код (дом. адрес)" is a postcode, not mail.
+    if has(&["почтовый код", "почтовый индекс"]) {
+        return Field::Postcode;
+    }
+    // Google's labelled values that have no field of their own.
+    if ["event ", "relation ", "custom field ", "im "].iter().any(|s| h.starts_with(s))
+        && h.ends_with(" - value")
+    {
+        return Field::LabelledNote;
+    }
+    // Outlook's "E-mail Display Name" and "Краткое имя эл. почты" repeat the name and address.
+    if has(&["e-mail", "email", "mail", "почт"]) && !has(&["display", "краткое имя"])
+    {
         return Field::Email;
     }
     if has(&["phone", "mobile", "телефон", "tel", "fax", "факс"]) && !has(&["type"]) {
@@ -232,6 +262,9 @@ pub fn guess_field(header: &str) -> Field {
         }
         _ => {}
     }
+    if has(&["keep in touch", "на связи каждые"]) {
+        return Field::KeepInTouch;
+    }
     if has(&["department", "отдел", "подразделен"]) {
         return Field::Extra(Extra::Department);
     }
@@ -261,14 +294,15 @@ pub fn guess_field(header: &str) -> Field {
     if has(&["country", "страна"]) {
         return Field::Country;
     }
-    if has(&["street", "улица", "адрес"]) && !has(&["po box"]) {
-        return Field::Street;
-    }
+    // Before streets: Outlook's Russian headers name the address ("Город (раб. адрес)").
     if has(&["city", "город"]) {
         return Field::City;
     }
     if has(&["region", "state", "province", "область", "регион"]) {
         return Field::Region;
+    }
+    if has(&["street", "улица", "адрес"]) {
+        return Field::Street;
     }
     Field::Ignore
 }
@@ -281,11 +315,11 @@ fn label_in_header(header: &str) -> Option<&'static str> {
     let has = |words: &[&str]| words.iter().any(|w| h.contains(w));
     if has(&["fax", "факс"]) {
         Some("fax")
-    } else if has(&["mobile", "cell", "мобильн", "сотов"]) {
+    } else if has(&["mobile", "cell", "мобильн", "сотов", "переносн"]) {
         Some("mobile")
-    } else if has(&["home", "personal", "домашн", "личн"]) {
+    } else if has(&["home", "personal", "домашн", "личн", "дом."]) {
         Some("home")
-    } else if has(&["business", "work", "company", "рабоч", "служебн"]) {
+    } else if has(&["business", "work", "company", "рабоч", "служебн", "раб."]) {
         Some("work")
     } else if has(&["other", "друг"]) {
         Some("other")
@@ -408,8 +442,30 @@ pub fn candidates_from_table(table: &Table, mapping: &[Field]) -> Vec<Result<Can
                         candidate.links.extend(split_multi(value).map(|v| point(&label, v)));
                     }
                     Field::Extra(extra) => candidate.extras.push((*extra, value.to_owned())),
+                    Field::LabelledNote => {
+                        let given = labels[index]
+                            .and_then(|l| row.get(l))
+                            .map(|l| l.trim().trim_start_matches('*').trim().to_owned());
+                        let label = match given {
+                            Some(label) if !label.is_empty() => label,
+                            _ => header.split(" - ").next().unwrap_or(header).trim().to_owned(),
+                        };
+                        let lower = label.to_lowercase();
+                        if lower == "anniversary" || lower == "годовщина" {
+                            candidate.extras.push((Extra::Anniversary, value.to_owned()));
+                        } else {
+                            if !candidate.notes.is_empty() {
+                                candidate.notes.push('\n');
+                            }
+                            candidate.notes.push_str(&format!("{label}: {value}"));
+                        }
+                    }
                     Field::Roles => candidate.add_roles(value),
                     Field::Owner => append(&mut candidate.owner),
+                    Field::KeepInTouch => match value.parse::<u32>() {
+                        Ok(days) if days > 0 => candidate.keep_in_touch_days = Some(days),
+                        _ => candidate.extras.push((Extra::KeepInTouch, value.to_owned())),
+                    },
                     Field::Tags => candidate.tags.extend(
                         value
                             .split(":::")
@@ -609,6 +665,35 @@ mod tests {
         let anna = candidates[0].as_ref().unwrap();
         assert_eq!(anna.emails, [point("work", "anna@a.de"), point("work", "anna@b.de")]);
         assert_eq!(anna.tags, ["VIP", "Fair 2026"]);
+    }
+
+    #[test]
+    fn type_and_display_columns_hold_no_address_and_russian_addresses_are_read_by_part() {
+        for (header, field) in [
+            ("E-mail Type", Field::Ignore),
+            ("E-mail 2 Type", Field::Ignore),
+            ("E-mail 2 Display Name", Field::Ignore),
+            ("Тип эл. почты", Field::Ignore),
+            ("Тип 2 эл. почты", Field::Ignore),
+            ("Краткое имя эл. почты", Field::Ignore),
+            ("Адрес 2 эл. почты", Field::Email),
+            ("Улица (раб. адрес)", Field::Street),
+            ("Город (раб. адрес)", Field::City),
+            ("Область (дом. адрес)", Field::Region),
+            ("Почтовый код (дом. адрес)", Field::Postcode),
+            ("Почтовый ящик (раб. адрес)", Field::Ignore),
+            ("Business Address PO Box", Field::Ignore),
+            ("Страна или регион (раб. адрес)", Field::Country),
+            ("Телекс", Field::Ignore),
+            ("Event 1 - Value", Field::LabelledNote),
+            ("Custom Field 1 - Value", Field::LabelledNote),
+            ("IM 1 - Service", Field::Ignore),
+        ] {
+            assert_eq!(guess_field(header), field, "{header}");
+        }
+        assert_eq!(label_in_header("Город (раб. адрес)"), Some("work"));
+        assert_eq!(label_in_header("Телефон дом. 2"), Some("home"));
+        assert_eq!(label_in_header("Телефон переносной"), Some("mobile"));
     }
 
     #[test]

@@ -9,31 +9,6 @@ use std::collections::BTreeMap;
 use crate::ids::PartyId;
 use crate::model::{Member, Party, PartyKind};
 
-const HEADERS: [&str; 22] = [
-    "Name",
-    "Kind",
-    "Roles",
-    "Given Name",
-    "Family Name",
-    "Organization Name",
-    "Organization Title",
-    "E-mail 1",
-    "E-mail 2",
-    "Phone 1",
-    "Phone 2",
-    "Tags",
-    "Notes",
-    "Website",
-    "Street",
-    "City",
-    "Region",
-    "Postal Code",
-    "Country",
-    "Birthday",
-    "Anniversary",
-    "Owner",
-];
-
 /// The name of the member who owns `party`, if any (owners go out by name and come back to the member
 /// of that name).
 fn owner_name<'m>(party: &Party, members: &'m BTreeMap<String, Member>) -> &'m str {
@@ -64,31 +39,58 @@ fn kind_name(kind: PartyKind) -> &'static str {
     }
 }
 
-/// The records as CSV (UTF-8, comma separated, a header line); archived records are left out.
-/// Emails and phones beyond the second are joined into the second column with ` ::: `; owners by the
-/// name `members` gives them.
+/// The parts of an address, as the numbered CSV columns name them.
+const ADDRESS_PARTS: [&str; 5] = ["Street", "City", "Region", "Postal Code", "Country"];
+
+/// The records as CSV (UTF-8, comma separated, a header line); archived records are left out. Every
+/// email, phone, website and address goes out in numbered columns with its label, as Google Contacts
+/// writes them ("E-mail 2 - Label", "E-mail 2 - Value", "Address 1 - City") — as many as the record
+/// with the most has — so an import, Rapport's or another program's, keeps each with its kind. Owners
+/// by the name `members` gives them.
 pub fn parties_csv(parties: &[(PartyId, Party)], members: &BTreeMap<String, Member>) -> String {
+    let shown: Vec<&Party> =
+        parties.iter().map(|(_, p)| p).filter(|p| !p.archived && p.merged_into.is_none()).collect();
+    let most = |count: fn(&Party) -> usize| shown.iter().map(|p| count(p)).max().unwrap_or(0);
+    let (emails, phones, websites, addresses) = (
+        most(|p| p.emails.len()),
+        most(|p| p.phones.len()),
+        most(|p| p.links.len()),
+        most(|p| p.addresses.len()),
+    );
+    let mut headers: Vec<String> = [
+        "Name",
+        "Kind",
+        "Roles",
+        "Given Name",
+        "Family Name",
+        "Organization Name",
+        "Organization Title",
+    ]
+    .map(String::from)
+    .into();
+    for (stem, count) in [("E-mail", emails), ("Phone", phones), ("Website", websites)] {
+        for n in 1..=count {
+            headers.push(format!("{stem} {n} - Label"));
+            headers.push(format!("{stem} {n} - Value"));
+        }
+    }
+    for n in 1..=addresses {
+        headers.push(format!("Address {n} - Label"));
+        headers.extend(ADDRESS_PARTS.map(|part| format!("Address {n} - {part}")));
+    }
+    headers.extend(
+        ["Tags", "Notes", "Birthday", "Anniversary", "Keep in touch (days)", "Owner"]
+            .map(String::from),
+    );
     let mut writer = csv::Writer::from_writer(Vec::new());
     // Writing into memory cannot fail.
-    let _ = writer.write_record(HEADERS);
-    for (_, party) in parties.iter().filter(|(_, p)| !p.archived && p.merged_into.is_none()) {
-        let nth = |points: &[crate::model::ContactPoint], n: usize| -> String {
-            match n {
-                0 => points.first().map(|p| p.value.clone()).unwrap_or_default(),
-                _ => points
-                    .iter()
-                    .skip(1)
-                    .map(|p| p.value.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" ::: "),
-            }
-        };
+    let _ = writer.write_record(&headers);
+    for party in shown {
         let tags: Vec<&str> =
             party.tags.iter().filter(|(_, on)| **on).map(|(tag, _)| tag.as_str()).collect();
-        let address = party.addresses.first().cloned().unwrap_or_default();
         let (organisation, title) = works_at(party, parties);
         let roles: Vec<&str> = party.role_list().into_iter().map(|role| role.key()).collect();
-        let cells = [
+        let mut cells: Vec<String> = [
             party.name.as_str(),
             kind_name(party.kind),
             &roles.join("; "),
@@ -96,23 +98,37 @@ pub fn parties_csv(parties: &[(PartyId, Party)], members: &BTreeMap<String, Memb
             &party.family_name,
             organisation,
             title,
-            &nth(&party.emails, 0),
-            &nth(&party.emails, 1),
-            &nth(&party.phones, 0),
-            &nth(&party.phones, 1),
-            &tags.join("; "),
-            party.notes.as_str(),
-            party.links.first().map(|l| l.value.as_str()).unwrap_or_default(),
-            &address.street,
-            &address.city,
-            &address.region,
-            &address.postcode,
-            &address.country,
-            &party.birthday,
-            &party.anniversary,
-            owner_name(party, members),
-        ];
-        let _ = writer.write_record(cells.map(|cell| spreadsheet_safe(cell).into_owned()));
+        ]
+        .map(String::from)
+        .into();
+        for (points, count) in
+            [(&party.emails, emails), (&party.phones, phones), (&party.links, websites)]
+        {
+            for n in 0..count {
+                let point = points.get(n).cloned().unwrap_or_default();
+                cells.extend([point.label, point.value]);
+            }
+        }
+        for n in 0..addresses {
+            let address = party.addresses.get(n).cloned().unwrap_or_default();
+            cells.extend([
+                address.label,
+                address.street,
+                address.city,
+                address.region,
+                address.postcode,
+                address.country,
+            ]);
+        }
+        cells.extend([
+            tags.join("; "),
+            party.notes.as_str().to_owned(),
+            party.birthday.clone(),
+            party.anniversary.clone(),
+            party.keep_in_touch_days.map(|days| days.to_string()).unwrap_or_default(),
+            owner_name(party, members).to_owned(),
+        ]);
+        let _ = writer.write_record(cells.iter().map(|cell| spreadsheet_safe(cell).into_owned()));
     }
     let bytes = writer.into_inner().unwrap_or_default();
     String::from_utf8(bytes).unwrap_or_default()
@@ -235,7 +251,7 @@ pub fn parties_vcard(parties: &[(PartyId, Party)], members: &BTreeMap<String, Me
             card.props.push(text_line("NOTE", party.notes.as_str()));
         }
         for link in &party.links {
-            card.props.push(text_line("URL", &link.value));
+            card.props.push(typed(text_line("URL", &link.value), &link.label));
         }
         // vCard 4.0 dates: `19800517`, or `--0517` without a year.
         for (name, date) in [("BDAY", &party.birthday), ("ANNIVERSARY", &party.anniversary)] {
@@ -250,6 +266,9 @@ pub fn parties_vcard(parties: &[(PartyId, Party)], members: &BTreeMap<String, Me
         let owner = owner_name(party, members);
         if !owner.is_empty() {
             card.props.push(text_line("X-RAPPORT-OWNER", owner));
+        }
+        if let Some(days) = party.keep_in_touch_days {
+            card.props.push(text_line("X-RAPPORT-KEEP-IN-TOUCH", days.to_string()));
         }
         out.extend(card.to_bytes());
     }
@@ -361,9 +380,10 @@ mod tests {
         // As a spreadsheet reads the file: no cell starts a formula, but for plain numbers (a phone
         // number is exported as typed, as Google Contacts and Outlook do).
         let mut spreadsheet = csv::Reader::from_reader(csv.as_bytes());
+        let headers = spreadsheet.headers().unwrap().clone();
         let mut raw_phone = false;
         for record in spreadsheet.records() {
-            for (cell, header) in record.unwrap().iter().zip(HEADERS) {
+            for (cell, header) in record.unwrap().iter().zip(&headers) {
                 assert!(
                     !cell.starts_with(FORMULA_STARTS) || plain_number(cell),
                     "{header}: {cell:?}"
@@ -445,8 +465,20 @@ mod tests {
                 ContactPoint { label: "work".into(), value: "anna@nordwind.de".into() },
                 ContactPoint { label: "home".into(), value: "anna@mail.de".into() },
             ],
-            phones: vec![ContactPoint { label: "mobile".into(), value: "+49 170 1".into() }],
+            phones: vec![
+                ContactPoint { label: "mobile".into(), value: "+49 170 1".into() },
+                ContactPoint { label: "fax".into(), value: "+49 40 2".into() },
+                ContactPoint { label: "home".into(), value: "+49 40 3".into() },
+            ],
+            links: vec![
+                ContactPoint { label: "website".into(), value: "https://nordwind.de".into() },
+                ContactPoint {
+                    label: "linkedin".into(),
+                    value: "https://linkedin.example/a".into(),
+                },
+            ],
             addresses: vec![address("work", "Hamburg"), address("home", "Altona")],
+            keep_in_touch_days: Some(30),
             ..Party::default()
         };
         anna.link(
@@ -486,7 +518,9 @@ mod tests {
         assert_eq!((org.as_str(), title.as_str(), count), ("Nordwind GmbH", "Buyer", 2), "{vcf}");
         assert_eq!(person.emails, anna.emails);
         assert_eq!(person.phones, anna.phones);
+        assert_eq!(person.links, anna.links);
         assert_eq!(person.addresses, anna.addresses);
+        assert_eq!(person.keep_in_touch_days, Some(30));
         assert_eq!(person.role_list(), anna.role_list());
         assert!(person.tags.is_empty(), "roles are not tags");
         assert_eq!(
@@ -506,12 +540,14 @@ mod tests {
         let plan = dedupe(candidates_from_table(&table, &mapping), KnownParties::default());
         let (person, org, title, count) = back_from(&plan);
         assert_eq!((org.as_str(), title.as_str(), count), ("Nordwind GmbH", "Buyer", 2), "{csv}");
-        assert_eq!(person.addresses[0], address("work", "Hamburg"));
+        // Every value with its kind, as the vCard keeps them.
+        assert_eq!(person.emails, anna.emails, "{csv}");
+        assert_eq!(person.phones, anna.phones, "{csv}");
+        assert_eq!(person.links, anna.links, "{csv}");
+        assert_eq!(person.addresses, anna.addresses, "{csv}");
+        assert_eq!(person.keep_in_touch_days, Some(30));
         assert_eq!(person.role_list(), anna.role_list());
-        assert_eq!(
-            person.emails.iter().map(|e| e.value.as_str()).collect::<Vec<_>>(),
-            ["anna@nordwind.de", "anna@mail.de"]
-        );
+        assert!(person.notes.as_str().is_empty(), "nothing left to the notes: {:?}", person.notes);
         assert_eq!(
             (person.birthday.as_str(), person.anniversary.as_str()),
             ("1980-05-17", "--06-21")

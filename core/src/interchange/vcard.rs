@@ -11,7 +11,23 @@ use crate::model::{Address, PartyKind};
 /// The cards of a vCard file as candidates (`source` is the card's position, from 1), and the cards
 /// that could not be read.
 pub fn read_vcards(text: &str) -> Vec<Result<Candidate, Skipped>> {
-    split_cards(text)
+    read_vcard_book(text).cards
+}
+
+/// A vCard file as an import sees it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct VcardBook {
+    /// Each card as a candidate, or why it could not be read.
+    pub cards: Vec<Result<Candidate, Skipped>>,
+    /// The properties some card has with a value that no field keeps (a photo, a key, an unknown
+    /// `X-` extension), by name in the order first met: what the import says it leaves out.
+    pub left_out: Vec<String>,
+}
+
+/// [`read_vcards`], and what the cards hold that the import leaves out.
+pub fn read_vcard_book(text: &str) -> VcardBook {
+    let mut left_out = Vec::new();
+    let cards = split_cards(text)
         .into_iter()
         .enumerate()
         .map(|(index, card)| {
@@ -19,9 +35,41 @@ pub fn read_vcards(text: &str) -> Vec<Result<Candidate, Skipped>> {
             let parsed = vcard::tree::cst::VcardCst::parse(card.as_str()).map_err(|error| {
                 Skipped { source, reason: SkipReason::UnreadableCard(error.to_string()) }
             })?;
-            Ok(candidate(source, &parsed))
+            Ok(candidate(source, &parsed, &mut left_out))
         })
-        .collect()
+        .collect();
+    VcardBook { cards, left_out }
+}
+
+/// Properties that hold nothing a person would miss: the card's own bookkeeping, labels read with
+/// the property they label, and repetitions of what other properties hold (2.1's `LABEL` is the
+/// address again).
+const NOTHING_TO_KEEP: &[&str] = &[
+    "BEGIN",
+    "END",
+    "VERSION",
+    "PRODID",
+    "REV",
+    "UID",
+    "KIND",
+    "X-ABSHOWAS",
+    "X-ABLABEL",
+    "X-ABUID",
+    "X-ABADR",
+    "X-IMAGETYPE",
+    "X-IMAGEHASH",
+    "LABEL",
+    "SORT-STRING",
+    "CLASS",
+    "SOURCE",
+    "NAME",
+    "MAILER",
+];
+
+/// An Apple label as a person reads it: `_$!<Anniversary>!$_` → `Anniversary`, a custom one as written.
+fn apple_label(text: &str) -> String {
+    let text = text.trim();
+    text.strip_prefix("_$!<").and_then(|rest| rest.strip_suffix(">!$_")).unwrap_or(text).to_owned()
 }
 
 /// One text per `BEGIN:VCARD … END:VCARD`, so one broken card does not hide the rest.
@@ -45,11 +93,32 @@ fn split_cards(text: &str) -> Vec<String> {
     cards
 }
 
-fn candidate(source: usize, card: &vcard::tree::cst::VcardCst<'_>) -> Candidate {
+fn candidate(
+    source: usize,
+    card: &vcard::tree::cst::VcardCst<'_>,
+    left_out: &mut Vec<String>,
+) -> Candidate {
     let mut candidate = Candidate { source, ..Candidate::default() };
+    // Apple labels a grouped property in a line of its own: `item1.X-ABLabel:_$!<Anniversary>!$_`.
+    let group_label = |group: &str| -> Option<String> {
+        card.props.iter().find_map(|line| {
+            let full = line.name.get();
+            let (g, name) = full.rsplit_once('.')?;
+            (g.eq_ignore_ascii_case(group) && name.eq_ignore_ascii_case("X-ABLABEL"))
+                .then(|| apple_label(&line.value.decode()))
+                .filter(|label| !label.is_empty())
+        })
+    };
+    let mut leave_out = |name: &str| {
+        if !left_out.iter().any(|known| known == name) {
+            left_out.push(name.to_owned());
+        }
+    };
     for line in &card.props {
         // `item1.EMAIL` → `EMAIL`.
-        let name = line.name.get().rsplit('.').next().unwrap_or_default().to_ascii_uppercase();
+        let full_name = line.name.get();
+        let group = full_name.rsplit_once('.').map(|(group, _)| group);
+        let name = full_name.rsplit('.').next().unwrap_or_default().to_ascii_uppercase();
         let param_values = |wanted: &str| -> Vec<String> {
             line.params
                 .iter()
@@ -58,6 +127,7 @@ fn candidate(source: usize, card: &vcard::tree::cst::VcardCst<'_>) -> Candidate 
                 .collect()
         };
         if param_values("ENCODING").iter().any(|v| v == "B" || v == "BASE64") {
+            leave_out(&name);
             continue;
         }
         // vCard 2.1 writes types and the encoding as bare parameters: `TEL;CELL;QUOTED-PRINTABLE:`.
@@ -84,6 +154,24 @@ fn candidate(source: usize, card: &vcard::tree::cst::VcardCst<'_>) -> Candidate 
         let mut types = param_values("TYPE");
         types.extend(bare.iter().cloned());
         let label = |fallback: &str| type_label(&types).unwrap_or(fallback).to_owned();
+        // A labelled fact without a field of its own, as a line of the notes: "Spouse: Tom".
+        let mut note_line = |label: String, value: String| {
+            if !candidate.notes.is_empty() {
+                candidate.notes.push('\n');
+            }
+            candidate.notes.push_str(&format!("{label}: {value}"));
+        };
+        let named = |fallback: &str| -> String {
+            group
+                .and_then(group_label)
+                .or_else(|| {
+                    types
+                        .iter()
+                        .find(|t| !matches!(t.as_str(), "PREF" | "INTERNET" | "VOICE"))
+                        .map(|t| t.to_lowercase())
+                })
+                .unwrap_or_else(|| fallback.to_owned())
+        };
         match name.as_str() {
             "FN" => candidate.name = value(),
             "N" => {
@@ -120,13 +208,40 @@ fn candidate(source: usize, card: &vcard::tree::cst::VcardCst<'_>) -> Candidate 
                 }
                 candidate.notes.push_str(&value());
             }
-            "URL" => candidate.links.push(point(&label("website"), value())),
+            "URL" => {
+                let label = type_label(&types).map_or_else(|| named("website"), str::to_owned);
+                candidate.links.push(point(&label, value()));
+            }
             "NICKNAME" => candidate.extras.push((Extra::Nickname, value())),
             "X-RAPPORT-ROLES" => candidate.add_roles(&value()),
             "X-RAPPORT-OWNER" => candidate.owner = value(),
+            "X-RAPPORT-KEEP-IN-TOUCH" => match value().parse::<u32>() {
+                Ok(days) if days > 0 => candidate.keep_in_touch_days = Some(days),
+                _ => candidate.extras.push((Extra::KeepInTouch, value())),
+            },
             "BDAY" => candidate.extras.push((Extra::Birthday, value())),
             "ANNIVERSARY" | "X-ANNIVERSARY" => {
                 candidate.extras.push((Extra::Anniversary, value()));
+            }
+            // A social profile is a link, named by its network (`type=linkedin`).
+            "X-SOCIALPROFILE" => candidate.links.push(point(&named("profile"), value())),
+            // Apple's other dates and related people, named by their label.
+            "X-ABDATE" | "X-ABRELATEDNAMES" | "RELATED" | "IMPP" => {
+                let found = value();
+                if found.is_empty() {
+                    continue;
+                }
+                let label = named(match name.as_str() {
+                    "X-ABDATE" => "Date",
+                    "IMPP" => "Chat",
+                    _ => "Related",
+                });
+                let anniversary = label.eq_ignore_ascii_case("anniversary");
+                if name == "X-ABDATE" && anniversary {
+                    candidate.extras.push((Extra::Anniversary, found));
+                } else {
+                    note_line(label, found);
+                }
             }
             "CATEGORIES" => candidate
                 .tags
@@ -155,7 +270,9 @@ fn candidate(source: usize, card: &vcard::tree::cst::VcardCst<'_>) -> Candidate 
                     candidate.addresses.push(address);
                 }
             }
-            _ => {}
+            "KIND" | "X-ABSHOWAS" => {}
+            other if NOTHING_TO_KEEP.contains(&other) || value().is_empty() => {}
+            other => leave_out(other),
         }
     }
     candidate.emails.retain(|e| !e.value.is_empty());

@@ -6,13 +6,13 @@ use leptos::prelude::*;
 
 use crate::i18n::{t, t_string, use_i18n};
 use leptos::task::spawn_local;
-use rapport_core::ids::{LinkId, PartyId};
+use rapport_core::ids::{LinkId, MemberId, PartyId};
 use rapport_core::model::{LinkKind, Party, PartyKind, PartyLink, Role};
 use rapport_core::read_model::{PartyKindRow, RoleRow};
 
 use crate::local::{self, BrowserIds};
 use crate::state::WorkspaceCtx;
-use crate::widgets::{PartyPicker, role_label};
+use crate::widgets::{MemberChoice, PartyPicker, role_label};
 
 /// Saves `change` to party `id` and refreshes the screens, or says why not.
 pub(super) fn save(ctx: WorkspaceCtx, id: PartyId, change: impl FnOnce(&mut Party) + 'static) {
@@ -82,6 +82,7 @@ pub(super) fn Profile(
             <div class="chips" role="group" aria-label=move || t_string!(i18n, profile.roles)>
                 {Role::ALL.into_iter().map(role_chip).collect_view()}
             </div>
+            <OwnerChoice id row />
             <Show when=is_org fallback=move || view! { <WorksAt id titles /> }>
                 <PeopleHere id />
             </Show>
@@ -89,6 +90,32 @@ pub(super) fn Profile(
                 <MergeDuplicate id />
             </Show>
         </section>
+    }
+}
+
+/// Who in the team owns the record (the people list filters by it, Today's keep-in-touch reminders
+/// go to them): any member, or nobody. Saves on choosing.
+#[component]
+fn OwnerChoice(
+    id: PartyId,
+    row: Memo<Option<rapport_core::read_model::PartyRow>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = WorkspaceCtx::use_ctx();
+    let account = crate::account::AccountCtx::use_ctx();
+    let current = Signal::derive(move || row.with(|r| r.as_ref().and_then(|r| r.owner)));
+    let choose = Callback::new(move |to: Option<MemberId>| save(ctx, id, move |p| p.owner = to));
+    view! {
+        <label class="actions">
+            {t!(i18n, profile.owner)}
+            <MemberChoice
+                testid="party-owner"
+                current
+                nobody=Signal::derive(move || t_string!(i18n, profile.nobody).to_owned())
+                choose
+                disabled=Signal::derive(move || !account.can_edit())
+            />
+        </label>
     }
 }
 
