@@ -110,6 +110,19 @@ async fn an_email_written_offline_goes_out_once_and_its_state_shows_on_every_dev
         assert!(message.contains("Dear Ann,"), "{message}");
         show_email(&anna).await?;
         anna.screenshot("email-sent-on-the-timeline").await?;
+        // The timeline narrowed to emails shows it alone; to notes, nothing.
+        let kinds = "return [...document.querySelectorAll('[data-testid=timeline-item]')].map(e => e.dataset.kind).join(',');";
+        anna.eval("document.querySelector('[data-testid=timeline-filter][data-show=emails]').click(); return 1;").await?;
+        wait_until("only the email on the timeline", 10, || async {
+            Ok((anna.eval(kinds).await? == "email").then_some(()))
+        })
+        .await?;
+        anna.eval("document.querySelector('[data-testid=timeline-filter][data-show=notes]').click(); return 1;").await?;
+        wait_until("nothing but notes on the timeline", 10, || async {
+            Ok((anna.eval(kinds).await? == "").then_some(()))
+        })
+        .await?;
+        anna.eval("document.querySelector('[data-testid=timeline-filter][data-show=all]').click(); return 1;").await?;
 
         AppShell::open(&boris, "/parties").await?;
         open_record(&boris, "Ann Lee").await?;

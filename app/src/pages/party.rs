@@ -323,7 +323,7 @@ fn PartyForm(id: PartyId, found: Memo<Option<Loaded>>) -> impl IntoView {
         {
             let new_tags = parse_tags(&values.tags);
             let result = local::update(&shared, id, move |party: &mut Party| {
-                party.name = values.name;
+                party.rename(values.name);
                 if party.emails != values.emails {
                     party.emails = values.emails;
                 }
@@ -674,6 +674,9 @@ enum TimelineFilter {
     Calls,
     Visits,
     Meetings,
+    /// Emails and messages.
+    Emails,
+    Notes,
     Tasks,
     Deals,
 }
@@ -699,6 +702,8 @@ impl Entry {
             TimelineFilter::Calls => self.kind == "call",
             TimelineFilter::Visits => self.kind == "visit",
             TimelineFilter::Meetings => self.kind == "meeting",
+            TimelineFilter::Emails => matches!(self.kind, "email" | "message"),
+            TimelineFilter::Notes => self.kind == "note",
             TimelineFilter::Tasks => self.kind.starts_with("task"),
             TimelineFilter::Deals => self.kind == "deal",
         }
@@ -732,6 +737,10 @@ fn Timeline(id: PartyId) -> impl IntoView {
     let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
     let filter = RwSignal::new(TimelineFilter::All);
+    // The newest entries first; older ones a tap away, a page at a time (a record of many years can
+    // hold thousands).
+    let shown = RwSignal::new(TIMELINE_PAGE);
+    // The entries shown, and how many there are in all.
     let entries = Memo::new(move |_| {
         ctx.read(|ws| {
             let name = |member: Option<rapport_core::ids::MemberId>| {
@@ -740,8 +749,9 @@ fn Timeline(id: PartyId) -> impl IntoView {
                     .map(|m| m.display_name.clone())
             };
             let mut items = queries::timeline(&ws.model, id);
-            items.truncate(200);
-            items
+            let total = items.len();
+            items.truncate(shown.get());
+            let entries = items
                 .into_iter()
                 .map(|(at, item)| match item {
                     TimelineItem::Interaction(row) => {
@@ -793,15 +803,17 @@ fn Timeline(id: PartyId) -> impl IntoView {
                         mail: None,
                     },
                 })
-                .collect::<Vec<_>>()
+                .collect::<Vec<_>>();
+            (entries, total)
         })
         .unwrap_or_default()
     });
+    let total = move || entries.with(|(_, total)| *total);
     // Grouped by local day, newest first (the entries come in that order).
     let days = move || {
         let filter = filter.get();
         let mut days: Vec<(String, Vec<Entry>)> = Vec::new();
-        for entry in entries.get().into_iter().filter(|e| e.shown_by(filter)) {
+        for entry in entries.get().0.into_iter().filter(|e| e.shown_by(filter)) {
             let day = crate::widgets::local_date(entry.at);
             match days.last_mut() {
                 Some((last, list)) if *last == day => list.push(entry),
@@ -828,6 +840,8 @@ fn Timeline(id: PartyId) -> impl IntoView {
                     {chip(TimelineFilter::Calls, t_string!(i18n, party.show_calls), "calls")}
                     {chip(TimelineFilter::Visits, t_string!(i18n, party.show_visits), "visits")}
                     {chip(TimelineFilter::Meetings, t_string!(i18n, party.show_meetings), "meetings")}
+                    {chip(TimelineFilter::Emails, t_string!(i18n, party.show_emails), "emails")}
+                    {chip(TimelineFilter::Notes, t_string!(i18n, party.show_notes), "notes")}
                     {chip(TimelineFilter::Tasks, t_string!(i18n, party.show_tasks), "tasks")}
                     {chip(TimelineFilter::Deals, t_string!(i18n, party.show_deals), "deals")}
                 }}
@@ -871,9 +885,17 @@ fn Timeline(id: PartyId) -> impl IntoView {
                     }.into_any()
                 }
             }}
+            <Show when=move || { total() > shown.get() }>
+                <button type="button" data-testid="timeline-more" on:click=move |_| shown.update(|n| *n += TIMELINE_PAGE)>
+                    {move || t_string!(i18n, party.show_older, count = widgets::count(total() - shown.get())).to_string()}
+                </button>
+            </Show>
         </section>
     }
 }
+
+/// How many timeline entries show at first, and how many more each "show older" adds.
+const TIMELINE_PAGE: usize = 200;
 
 /// Where an email sent through the relay stands, as this device last heard — the same on every
 /// device of the workspace. Nothing for an email that was only logged (or sent from a mail app).

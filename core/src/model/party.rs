@@ -215,6 +215,24 @@ pub(crate) fn id_key(id: impl std::fmt::Display) -> String {
 }
 
 impl Party {
+    /// Renames the record. Given and family name that spelled the old name (either way round) would
+    /// now contradict it — exports write them as the vCard's `N` — so they are cleared; ones that
+    /// never spelled it (a nickname as the name) are kept. Unchanged, nothing is written.
+    pub fn rename(&mut self, name: String) {
+        if self.name == name {
+            return;
+        }
+        let (given, family) = (self.given_name.trim(), self.family_name.trim());
+        let spelled = [format!("{given} {family}"), format!("{family} {given}")]
+            .iter()
+            .any(|spelling| spelling.trim() == self.name.trim());
+        if spelled && !(given.is_empty() && family.is_empty()) {
+            self.given_name.clear();
+            self.family_name.clear();
+        }
+        self.name = name;
+    }
+
     pub fn link(&mut self, id: LinkId, link: PartyLink) {
         self.relations.insert(id_key(id), link);
     }
@@ -304,6 +322,35 @@ mod tests {
 
     fn point(label: &str, value: &str) -> ContactPoint {
         ContactPoint { label: label.into(), value: value.into() }
+    }
+
+    #[test]
+    fn renaming_clears_name_parts_that_spelled_the_old_name_only() {
+        let named = |name: &str, given: &str, family: &str| Party {
+            name: name.into(),
+            given_name: given.into(),
+            family_name: family.into(),
+            ..Party::default()
+        };
+        let mut zoe = named("Zoe Quinn", "Zoe", "Quinn");
+        zoe.rename("Zoe Quinn-Baker".into());
+        assert_eq!(
+            (zoe.name.as_str(), zoe.given_name.as_str(), zoe.family_name.as_str()),
+            ("Zoe Quinn-Baker", "", "")
+        );
+        let mut ivan = named("Петров Иван", "Иван", "Петров");
+        ivan.rename("Петров Иван Сергеевич".into());
+        assert_eq!((ivan.given_name.as_str(), ivan.family_name.as_str()), ("", ""), "family first");
+        let mut nick = named("Ani", "Anna", "Weber");
+        nick.rename("Ani W.".into());
+        assert_eq!(
+            (nick.given_name.as_str(), nick.family_name.as_str()),
+            ("Anna", "Weber"),
+            "never spelled it"
+        );
+        let mut same = named("Zoe Quinn", "Zoe", "Quinn");
+        same.rename("Zoe Quinn".into());
+        assert_eq!(same.given_name, "Zoe", "unchanged");
     }
 
     #[test]
