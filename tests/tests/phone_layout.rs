@@ -84,6 +84,17 @@ async fn every_control_on_every_page_is_thumb_sized_on_a_phone() {
         let record = browser.path().await?;
         browser.by_testid("new-task-title").await?.send_keys("Send the offer\n").await?;
         browser.by_testid("timeline-item").await?;
+        // A deal with the record, so the board and the list have cards and links to measure.
+        AppShell::open(&browser, "/deals").await?;
+        if browser.has_testid("set-up-pipeline").await? {
+            browser.by_testid("set-up-pipeline").await?.click().await?;
+        }
+        browser.by_testid("stage-column").await?;
+        AppShell::open(&browser, &record).await?;
+        rapport_e2e::flows::click_centred(&browser, "add-deal-link").await?;
+        browser.text_when("new-deal-party", |t| t == "Nordwind GmbH").await?;
+        browser.by_testid("new-deal-title").await?.send_keys("Fleet renewal\n").await?;
+        browser.by_testid("deal-card").await?;
         for path in ["/", "/parties", "/deals", "/tasks", "/settings", "/import-export", "/log/call", record.as_str()] {
             AppShell::open(&browser, path).await?;
             browser.by_testid("page-title").await?;
@@ -110,6 +121,7 @@ async fn every_control_on_every_page_is_thumb_sized_on_a_phone() {
 const SMALL_TARGETS: &str = "
     const controls = [...document.querySelectorAll(
         'button, select, textarea, summary, a.action, a.row-link, a.main-nav-link, .chip, ' +
+        'a[data-testid=deal-link], a[data-testid=contact-party], ' +
         'input:not([type=checkbox]):not([type=radio]):not([type=hidden]), ' +
         'label:has(> input[type=checkbox]), label:has(> input[type=radio])')];
     return controls

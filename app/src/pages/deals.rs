@@ -464,8 +464,10 @@ fn DealCardView(
             </div>
             <span class="deal-card-detail row-detail">
                 <span data-testid="deal-amount">{card.amount.clone()}</span>
-                {card.parties.first().map(|(party, name)| view! {
-                    " · "<a href=format!("/parties/{party}") data-testid="deal-party">{name.clone()}</a>
+                // The party by name only: too small a target for a thumb here, it is a tap away on the
+                // deal's page (the card's title).
+                {card.parties.first().map(|(_, name)| view! {
+                    " · "<span data-testid="deal-party-name">{name.clone()}</span>
                 })}
             </span>
             <div class="deal-card-meta">
