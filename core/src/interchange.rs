@@ -22,7 +22,9 @@ pub use export::{parties_csv, parties_vcard};
 pub use vcard::{VcardBook, read_vcard_book, read_vcards};
 
 use crate::ids::{IdSource, LinkId, MemberId, PartyId, Timestamp};
-use crate::model::{Address, ContactPoint, LinkKind, Member, Party, PartyKind, PartyLink, Role};
+use crate::model::{
+    Address, ContactPoint, LinkKind, Party, PartyKind, PartyLink, Role, WorkspaceSettings,
+};
 use crate::read_model::PartyRow;
 use crate::search::fold;
 
@@ -86,6 +88,10 @@ pub struct Candidate {
     pub owner: String,
     /// How often to get in touch, in days (Rapport's own export).
     pub keep_in_touch_days: Option<u32>,
+    /// Facts the source names by a label of its own (Google's custom fields and events, Apple's
+    /// labelled dates and related names, Rapport's own custom fields), as (label, value): the
+    /// workspace's field of that label takes a value it accepts, the rest become lines of the notes.
+    pub labelled: Vec<(String, String)>,
     /// What the source holds beyond the fields above: birthdays and anniversaries become the record's
     /// own fields, the rest labelled lines of the notes.
     pub extras: Vec<(Extra, String)>,
@@ -238,7 +244,34 @@ impl Candidate {
     /// field of their own are labelled lines after the notes, labelled by `label` in the user's
     /// language.
     pub fn to_party(&self, created_at: Timestamp, label: &dyn Fn(Extra) -> String) -> Party {
+        self.to_party_in(&WorkspaceSettings::default(), created_at, label)
+    }
+
+    /// [`Candidate::to_party`] in a workspace: a labelled fact whose label names one of the
+    /// workspace's custom fields for people and organisations (ignoring case and accents) is that
+    /// field's value when the field accepts it.
+    pub fn to_party_in(
+        &self,
+        settings: &WorkspaceSettings,
+        created_at: Timestamp,
+        label: &dyn Fn(Extra) -> String,
+    ) -> Party {
         let mut notes = self.notes.clone();
+        let mut custom = BTreeMap::new();
+        for (named, value) in &self.labelled {
+            let field = settings.party_fields().find(|(_, def)| fold(&def.label) == fold(named));
+            if let Some((id, def)) = field
+                && !custom.contains_key(id)
+                && let Ok(Some(value)) = def.parse(value)
+            {
+                custom.insert(id.clone(), value);
+                continue;
+            }
+            if !notes.is_empty() {
+                notes.push('\n');
+            }
+            notes.push_str(&format!("{named}: {value}"));
+        }
         let (mut birthday, mut anniversary) = (String::new(), String::new());
         for (extra, value) in &self.extras {
             let field = match extra {
@@ -278,6 +311,7 @@ impl Candidate {
             birthday,
             anniversary,
             keep_in_touch_days: self.keep_in_touch_days,
+            custom,
             created_at,
             ..Party::default()
         };
@@ -324,11 +358,12 @@ fn role_named(word: &str) -> Option<Role> {
 /// The records an import writes: a party per new candidate, and an organisation record for each
 /// organisation named by a person, created once (matched case- and diacritics-insensitively against
 /// `organisations` already in the workspace, against organisations of the same import and against one
-/// another), each person linked to it ("works at", the job title as the link's title).
+/// another), each person linked to it ("works at", the job title as the link's title). Owners and
+/// custom fields are matched by name against the workspace's `settings`.
 pub fn records_to_write<'a>(
     plan: &ImportPlan,
     organisations: impl IntoIterator<Item = (PartyId, &'a str)>,
-    members: &BTreeMap<String, Member>,
+    settings: &WorkspaceSettings,
     created_at: Timestamp,
     ids: &mut impl IdSource,
     label: &dyn Fn(Extra) -> String,
@@ -337,7 +372,7 @@ pub fn records_to_write<'a>(
     let owner_named = |name: &str| -> Option<MemberId> {
         let name = fold(name.trim());
         (!name.is_empty())
-            .then(|| members.iter().find(|(_, m)| fold(m.display_name.trim()) == name))
+            .then(|| settings.members.iter().find(|(_, m)| fold(m.display_name.trim()) == name))
             .flatten()
             .and_then(|(id, _)| id.parse().ok())
     };
@@ -347,12 +382,12 @@ pub fn records_to_write<'a>(
     for candidate in plan.new.iter().filter(|c| c.kind == PartyKind::Organisation) {
         let id = PartyId::generate(ids);
         known.entry(fold(&candidate.name)).or_insert(id);
-        let mut organisation = candidate.to_party(created_at, label);
+        let mut organisation = candidate.to_party_in(settings, created_at, label);
         organisation.owner = owner_named(&candidate.owner);
         records.push((id, organisation));
     }
     for candidate in plan.new.iter().filter(|c| c.kind != PartyKind::Organisation) {
-        let mut person = candidate.to_party(created_at, label);
+        let mut person = candidate.to_party_in(settings, created_at, label);
         person.owner = owner_named(&candidate.owner);
         let organisation = candidate.organisation.trim();
         if !organisation.is_empty() {
@@ -620,7 +655,7 @@ pub(crate) mod tests {
         let records = records_to_write(
             &plan,
             [(existing, "Société générale")],
-            &BTreeMap::new(),
+            &WorkspaceSettings::default(),
             Timestamp(0),
             &mut crate::ids::tests::CountingSource::default(),
             &|extra| extra.english().into(),

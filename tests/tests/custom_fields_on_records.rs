@@ -1,7 +1,10 @@
 //! The workspace's own fields: defined in Settings (a choice, a number, yes/no), filled in on a record,
-//! checked as typed (a bad number is refused with the reason), and still there after a reload.
+//! checked as typed (a bad number is refused with the reason), still there after a reload, and out in an
+//! export and back in through an import.
 
-use rapport_e2e::flows::{add_party, open_record};
+use rapport_e2e::flows::{
+    add_party, click_centred, download, downloads_into, open_record, set_field,
+};
 use rapport_e2e::pages::AppShell;
 use rapport_e2e::{Browser, E2eResult, Viewport, run, wait_until};
 use serde_json::{Value, json};
@@ -88,6 +91,32 @@ async fn custom_fields_are_defined_filled_in_checked_and_kept() {
 
         let path = browser.path().await?;
         AppShell::open(&browser, &path).await?;
+        values_become(
+            &browser,
+            json!([["Contract value", "1200.5"], ["NDA signed", "true"], ["Region", "South"]]),
+        )
+        .await?;
+
+        // Out as CSV with the fields by name, and back in: the import fills the fields again.
+        let exported = tempfile::tempdir().expect("a temp dir");
+        downloads_into(&browser, exported.path()).await?;
+        AppShell::open(&browser, "/import-export").await?;
+        let csv = download(&browser, "export-csv", exported.path(), "csv").await?;
+        let text = std::fs::read_to_string(&csv).expect("the CSV");
+        assert!(text.contains("Custom Field 1 - Label,Custom Field 1 - Value,"), "{text}");
+        assert!(text.contains(",Contract value,1200.5,NDA signed,true,Region,South,"), "{text}");
+        AppShell::open(&browser, &path).await?;
+        set_field(&browser, "party-name", "Nordwind AG").await?;
+        click_centred(&browser, "save-party").await?;
+        browser.text_becomes("page-title", "Nordwind AG").await?;
+        AppShell::open(&browser, "/import-export").await?;
+        let file = browser.by_testid("import-file").await?;
+        file.send_keys(csv.to_str().expect("a UTF-8 path")).await?;
+        browser.text_becomes("import-plan", "1 new · 0 already in Rapport · 0 skipped").await?;
+        click_centred(&browser, "start-import").await?;
+        browser.by_testid("import-summary").await?;
+        AppShell::open(&browser, "/parties").await?;
+        open_record(&browser, "Nordwind GmbH").await?;
         values_become(
             &browser,
             json!([["Contract value", "1200.5"], ["NDA signed", "true"], ["Region", "South"]]),

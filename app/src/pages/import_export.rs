@@ -142,11 +142,11 @@ fn Import() -> impl IntoView {
             let full = extra_label(i18n, extra);
             full.split(" (").next().unwrap_or(full).to_owned()
         };
-        let members = ctx.read(|ws| ws.settings.members.clone()).unwrap_or_default();
+        let settings = ctx.read(|ws| ws.settings.clone()).unwrap_or_default();
         let records: Vec<(PartyId, Party)> = interchange::records_to_write(
             &plan,
             organisations.iter().map(|(id, name)| (*id, name.as_str())),
-            &members,
+            &settings,
             now,
             &mut BrowserIds,
             &label,
@@ -510,7 +510,7 @@ fn Export() -> impl IntoView {
                 busy.set(false);
                 return;
             }
-            let members = shared.borrow().settings.members.clone();
+            let settings = shared.borrow().settings.clone();
             match local::all_records::<Party>(&shared).await {
                 Ok(mut parties) => {
                     // Folded once per party, not once per comparison.
@@ -519,12 +519,12 @@ fn Export() -> impl IntoView {
                     let (text, name, mime) = match kind {
                         "csv" => (
                             // A byte-order mark, so spreadsheet programs read UTF-8 correctly.
-                            format!("\u{feff}{}", interchange::parties_csv(&parties, &members)),
+                            format!("\u{feff}{}", interchange::parties_csv(&parties, &settings)),
                             format!("rapport-people-{day}.csv"),
                             "text/csv;charset=utf-8",
                         ),
                         _ => (
-                            interchange::parties_vcard(&parties, &members),
+                            interchange::parties_vcard(&parties, &settings),
                             format!("rapport-people-{day}.vcf"),
                             "text/vcard;charset=utf-8",
                         ),

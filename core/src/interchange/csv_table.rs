@@ -454,10 +454,7 @@ pub fn candidates_from_table(table: &Table, mapping: &[Field]) -> Vec<Result<Can
                         if lower == "anniversary" || lower == "годовщина" {
                             candidate.extras.push((Extra::Anniversary, value.to_owned()));
                         } else {
-                            if !candidate.notes.is_empty() {
-                                candidate.notes.push('\n');
-                            }
-                            candidate.notes.push_str(&format!("{label}: {value}"));
+                            candidate.labelled.push((label, value.to_owned()));
                         }
                     }
                     Field::Roles => candidate.add_roles(value),

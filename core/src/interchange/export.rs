@@ -7,7 +7,7 @@ use vcard::tree::line::VcardLine;
 use std::collections::BTreeMap;
 
 use crate::ids::PartyId;
-use crate::model::{Member, Party, PartyKind};
+use crate::model::{Member, Party, PartyKind, WorkspaceSettings};
 
 /// The name of the member who owns `party`, if any (owners go out by name and come back to the member
 /// of that name).
@@ -42,12 +42,21 @@ fn kind_name(kind: PartyKind) -> &'static str {
 /// The parts of an address, as the numbered CSV columns name them.
 const ADDRESS_PARTS: [&str; 5] = ["Street", "City", "Region", "Postal Code", "Country"];
 
+/// A party's custom values as (the field's label, the value as typed), in the order forms show them.
+fn custom_values(party: &Party, settings: &WorkspaceSettings) -> Vec<(String, String)> {
+    settings
+        .party_fields()
+        .filter_map(|(id, def)| Some((def.label.clone(), party.custom.get(id)?.as_input())))
+        .collect()
+}
+
 /// The records as CSV (UTF-8, comma separated, a header line); archived records are left out. Every
 /// email, phone, website and address goes out in numbered columns with its label, as Google Contacts
 /// writes them ("E-mail 2 - Label", "E-mail 2 - Value", "Address 1 - City") — as many as the record
-/// with the most has — so an import, Rapport's or another program's, keeps each with its kind. Owners
-/// by the name `members` gives them.
-pub fn parties_csv(parties: &[(PartyId, Party)], members: &BTreeMap<String, Member>) -> String {
+/// with the most has — so an import, Rapport's or another program's, keeps each with its kind; custom
+/// fields likewise as Google's "Custom Field 1 - Label" and "- Value". Owners by the member's name.
+pub fn parties_csv(parties: &[(PartyId, Party)], settings: &WorkspaceSettings) -> String {
+    let members = &settings.members;
     let shown: Vec<&Party> =
         parties.iter().map(|(_, p)| p).filter(|p| !p.archived && p.merged_into.is_none()).collect();
     let most = |count: fn(&Party) -> usize| shown.iter().map(|p| count(p)).max().unwrap_or(0);
@@ -57,6 +66,7 @@ pub fn parties_csv(parties: &[(PartyId, Party)], members: &BTreeMap<String, Memb
         most(|p| p.links.len()),
         most(|p| p.addresses.len()),
     );
+    let customs = shown.iter().map(|p| custom_values(p, settings).len()).max().unwrap_or(0);
     let mut headers: Vec<String> = [
         "Name",
         "Kind",
@@ -77,6 +87,10 @@ pub fn parties_csv(parties: &[(PartyId, Party)], members: &BTreeMap<String, Memb
     for n in 1..=addresses {
         headers.push(format!("Address {n} - Label"));
         headers.extend(ADDRESS_PARTS.map(|part| format!("Address {n} - {part}")));
+    }
+    for n in 1..=customs {
+        headers.push(format!("Custom Field {n} - Label"));
+        headers.push(format!("Custom Field {n} - Value"));
     }
     headers.extend(
         ["Tags", "Notes", "Birthday", "Anniversary", "Keep in touch (days)", "Owner"]
@@ -119,6 +133,11 @@ pub fn parties_csv(parties: &[(PartyId, Party)], members: &BTreeMap<String, Memb
                 address.postcode,
                 address.country,
             ]);
+        }
+        let values = custom_values(party, settings);
+        for n in 0..customs {
+            let (label, value) = values.get(n).cloned().unwrap_or_default();
+            cells.extend([label, value]);
         }
         cells.extend([
             tags.join("; "),
@@ -184,9 +203,10 @@ fn text_line(name: &'static str, value: impl AsRef<str>) -> VcardLine<'static> {
     line
 }
 
-/// The records as one vCard 4.0 file; archived records are left out; owners by the name `members` gives
-/// them.
-pub fn parties_vcard(parties: &[(PartyId, Party)], members: &BTreeMap<String, Member>) -> String {
+/// The records as one vCard 4.0 file; archived records are left out; owners by the member's name;
+/// custom fields as `itemN.X-RAPPORT-FIELD` labelled by `itemN.X-ABLabel`, as Apple labels its own.
+pub fn parties_vcard(parties: &[(PartyId, Party)], settings: &WorkspaceSettings) -> String {
+    let members = &settings.members;
     let mut out = Vec::new();
     for (id, party) in parties.iter().filter(|(_, p)| !p.archived && p.merged_into.is_none()) {
         let mut card = VcardCst::v4();
@@ -269,6 +289,13 @@ pub fn parties_vcard(parties: &[(PartyId, Party)], members: &BTreeMap<String, Me
         }
         if let Some(days) = party.keep_in_touch_days {
             card.props.push(text_line("X-RAPPORT-KEEP-IN-TOUCH", days.to_string()));
+        }
+        for (n, (label, value)) in custom_values(party, settings).into_iter().enumerate() {
+            let mut field = VcardLine::text(format!("item{}.X-RAPPORT-FIELD", n + 1), "");
+            field.value.set(&[value.as_str()]);
+            let mut named = VcardLine::text(format!("item{}.X-ABLabel", n + 1), "");
+            named.value.set(&[label.as_str()]);
+            card.props.extend([field, named]);
         }
         out.extend(card.to_bytes());
     }
@@ -376,7 +403,7 @@ mod tests {
         parties[0].1.phones[0].value = typed[1].to_owned();
         parties[0].1.given_name = typed[6].to_owned();
         parties[0].1.family_name = typed[7].to_owned();
-        let csv = parties_csv(&parties, &BTreeMap::new());
+        let csv = parties_csv(&parties, &WorkspaceSettings::default());
         // As a spreadsheet reads the file: no cell starts a formula, but for plain numbers (a phone
         // number is exported as typed, as Google Contacts and Outlook do).
         let mut spreadsheet = csv::Reader::from_reader(csv.as_bytes());
@@ -418,7 +445,7 @@ mod tests {
 
     #[test]
     fn csv_export_reads_back_with_nothing_lost() {
-        let csv = parties_csv(&sample(), &BTreeMap::new());
+        let csv = parties_csv(&sample(), &WorkspaceSettings::default());
         let table = read_table(&csv).unwrap();
         let mapping: Vec<_> = table.headers.iter().map(|h| guess_field(h)).collect();
         let plan = dedupe(candidates_from_table(&table, &mapping), KnownParties::default());
@@ -428,7 +455,7 @@ mod tests {
 
     #[test]
     fn vcard_export_reads_back_with_nothing_lost() {
-        let vcf = parties_vcard(&sample(), &BTreeMap::new());
+        let vcf = parties_vcard(&sample(), &WorkspaceSettings::default());
         assert!(vcf.starts_with("BEGIN:VCARD\r\nVERSION:4.0\r\n"), "{vcf}");
         let plan = dedupe(read_vcards(&vcf), KnownParties::default());
         assert!(plan.skipped.is_empty() && plan.duplicates.is_empty(), "{plan:?}");
@@ -496,12 +523,35 @@ mod tests {
             Member { display_name: "Olga Smirnova".into(), colour: "#123456".into() },
         )]
         .into();
+        // The workspace's own fields: a number, a date, a choice with a comma, a yes/no.
+        use crate::model::{CustomFieldDef, CustomValue, FieldKind, RecordKind};
+        let field = |label: &str, kind: FieldKind, choices: &[&str]| CustomFieldDef {
+            label: label.into(),
+            kind,
+            applies_to: RecordKind::Party,
+            choices: choices.iter().map(|c| c.to_string()).collect(),
+        };
+        let custom_fields: BTreeMap<String, CustomFieldDef> = [
+            ("f1".to_owned(), field("Contract number", FieldKind::Number, &[])),
+            ("f2".to_owned(), field("Renewal", FieldKind::Date, &[])),
+            ("f3".to_owned(), field("Tier", FieldKind::Choice, &["Gold, annual", "Silver"])),
+            ("f4".to_owned(), field("NDA signed", FieldKind::Boolean, &[])),
+        ]
+        .into();
+        anna.custom = [
+            ("f1".to_owned(), CustomValue::Number(1042.5)),
+            ("f2".to_owned(), CustomValue::Date("2027-03-01".into())),
+            ("f3".to_owned(), CustomValue::Choice("Gold, annual".into())),
+            ("f4".to_owned(), CustomValue::Boolean(true)),
+        ]
+        .into();
+        let settings = WorkspaceSettings { members, custom_fields, ..WorkspaceSettings::default() };
         let parties = vec![(org_id, org), (PartyId::from_bytes([8; 16]), anna.clone())];
         let back_from = |plan: &crate::interchange::ImportPlan| {
             let records = records_to_write(
                 plan,
                 [],
-                &members,
+                &settings,
                 Timestamp(0),
                 &mut CountingSource::default(),
                 &|e| e.english().into(),
@@ -512,7 +562,7 @@ mod tests {
             (person, org.name.clone(), link.title, records.len())
         };
 
-        let vcf = parties_vcard(&parties, &members);
+        let vcf = parties_vcard(&parties, &settings);
         let (person, org, title, count) =
             back_from(&dedupe(read_vcards(&vcf), KnownParties::default()));
         assert_eq!((org.as_str(), title.as_str(), count), ("Nordwind GmbH", "Buyer", 2), "{vcf}");
@@ -521,6 +571,7 @@ mod tests {
         assert_eq!(person.links, anna.links);
         assert_eq!(person.addresses, anna.addresses);
         assert_eq!(person.keep_in_touch_days, Some(30));
+        assert_eq!(person.custom, anna.custom, "{vcf}");
         assert_eq!(person.role_list(), anna.role_list());
         assert!(person.tags.is_empty(), "roles are not tags");
         assert_eq!(
@@ -534,7 +585,7 @@ mod tests {
             person.notes
         );
 
-        let csv = parties_csv(&parties, &members);
+        let csv = parties_csv(&parties, &settings);
         let table = read_table(&csv).unwrap();
         let mapping: Vec<_> = table.headers.iter().map(|h| guess_field(h)).collect();
         let plan = dedupe(candidates_from_table(&table, &mapping), KnownParties::default());
@@ -546,6 +597,7 @@ mod tests {
         assert_eq!(person.links, anna.links, "{csv}");
         assert_eq!(person.addresses, anna.addresses, "{csv}");
         assert_eq!(person.keep_in_touch_days, Some(30));
+        assert_eq!(person.custom, anna.custom, "{csv}");
         assert_eq!(person.role_list(), anna.role_list());
         assert!(person.notes.as_str().is_empty(), "nothing left to the notes: {:?}", person.notes);
         assert_eq!(
@@ -553,15 +605,22 @@ mod tests {
             ("1980-05-17", "--06-21")
         );
         assert_eq!(person.owner, Some(olga));
-        // In a workspace without a member of that name, nobody owns it (and nothing fails).
+        // In a workspace without a member of that name, nobody owns it (and nothing fails); without
+        // those fields, their values are kept as lines of the notes.
         let records = records_to_write(
             &plan,
             [],
-            &BTreeMap::new(),
+            &WorkspaceSettings::default(),
             Timestamp(0),
             &mut CountingSource::default(),
             &|e| e.english().into(),
         );
         assert!(records.iter().all(|(_, p)| p.owner.is_none()));
+        let elsewhere = records.iter().find(|(_, p)| p.name == "Anna Weber").unwrap();
+        assert!(elsewhere.1.custom.is_empty());
+        assert_eq!(
+            elsewhere.1.notes.as_str(),
+            "Contract number: 1042.5\nNDA signed: true\nRenewal: 2027-03-01\nTier: Gold, annual"
+        );
     }
 }

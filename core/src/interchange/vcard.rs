@@ -154,13 +154,6 @@ fn candidate(
         let mut types = param_values("TYPE");
         types.extend(bare.iter().cloned());
         let label = |fallback: &str| type_label(&types).unwrap_or(fallback).to_owned();
-        // A labelled fact without a field of its own, as a line of the notes: "Spouse: Tom".
-        let mut note_line = |label: String, value: String| {
-            if !candidate.notes.is_empty() {
-                candidate.notes.push('\n');
-            }
-            candidate.notes.push_str(&format!("{label}: {value}"));
-        };
         let named = |fallback: &str| -> String {
             group
                 .and_then(group_label)
@@ -226,7 +219,8 @@ fn candidate(
             // A social profile is a link, named by its network (`type=linkedin`).
             "X-SOCIALPROFILE" => candidate.links.push(point(&named("profile"), value())),
             // Apple's other dates and related people, named by their label.
-            "X-ABDATE" | "X-ABRELATEDNAMES" | "RELATED" | "IMPP" => {
+            // Rapport's own custom fields: `item1.X-RAPPORT-FIELD:…` labelled by `item1.X-ABLabel`.
+            "X-ABDATE" | "X-ABRELATEDNAMES" | "RELATED" | "IMPP" | "X-RAPPORT-FIELD" => {
                 let found = value();
                 if found.is_empty() {
                     continue;
@@ -234,13 +228,14 @@ fn candidate(
                 let label = named(match name.as_str() {
                     "X-ABDATE" => "Date",
                     "IMPP" => "Chat",
+                    "X-RAPPORT-FIELD" => "Field",
                     _ => "Related",
                 });
                 let anniversary = label.eq_ignore_ascii_case("anniversary");
                 if name == "X-ABDATE" && anniversary {
                     candidate.extras.push((Extra::Anniversary, found));
                 } else {
-                    note_line(label, found);
+                    candidate.labelled.push((label, found));
                 }
             }
             "CATEGORIES" => candidate
