@@ -23,7 +23,8 @@ pub use vcard::{VcardBook, read_vcard_book, read_vcards};
 
 use crate::ids::{IdSource, LinkId, MemberId, PartyId, Timestamp};
 use crate::model::{
-    Address, ContactPoint, LinkKind, Party, PartyKind, PartyLink, Role, WorkspaceSettings,
+    Address, ContactPoint, CustomFieldDef, CustomValue, FieldKind, LinkKind, Party, PartyKind,
+    PartyLink, Role, WorkspaceSettings,
 };
 use crate::read_model::PartyRow;
 use crate::search::fold;
@@ -88,6 +89,9 @@ pub struct Candidate {
     pub owner: String,
     /// How often to get in touch, in days (Rapport's own export).
     pub keep_in_touch_days: Option<u32>,
+    /// Dates with slashes in this source are month first (`1/2/1975` is 2 January): an English
+    /// Outlook's, or a file whose dates can only be read so ([`csv_table::candidates_from_table`]).
+    pub dates_month_first: bool,
     /// Facts the source names by a label of its own (Google's custom fields and events, Apple's
     /// labelled dates and related names, Rapport's own custom fields), as (label, value): the
     /// workspace's field of that label takes a value it accepts, the rest become lines of the notes.
@@ -139,12 +143,18 @@ impl Extra {
     }
 }
 
-/// A calendar date as a record keeps it — `YYYY-MM-DD`, or `--MM-DD` without a year — from how exports
-/// write one: `1980-05-17`, `19800517`, `--0517`, `--05-17`, `17.05.1980` (day first with dots, as
-/// Russian and German programs write it), `5/17/1980` (month first with slashes, as an English
-/// Outlook writes it — day first when the first number cannot be a month), or an ISO time after the
-/// date. `None` if it is not one.
+/// A calendar date as a record keeps it — `YYYY-MM-DD`, or `--MM-DD` without a year — from how people
+/// and exports write one: `1980-05-17`, `19800517`, `--0517`, `--05-17`, `17.05.1980` or `17/05/1980`
+/// (day first, as most of the world writes it; `5/17/1980`, which can only be month first, is read so),
+/// or an ISO time after the date. `None` if it is not one.
 pub fn calendar_date(text: &str) -> Option<String> {
+    calendar_date_ordered(text, false)
+}
+
+/// [`calendar_date`], with `month_first` choosing how an ambiguous date with slashes reads
+/// (`1/2/1975`: 2 January when month first, as an English Outlook writes it). A date that can only
+/// be read one way is read that way.
+pub fn calendar_date_ordered(text: &str, month_first: bool) -> Option<String> {
     let text = text.trim();
     let text = text.split(['T', ' ']).next().unwrap_or(text);
     let valid = |month: u32, day: u32| (1..=12).contains(&month) && (1..=31).contains(&day);
@@ -158,8 +168,11 @@ pub fn calendar_date(text: &str) -> Option<String> {
     }
     let (year, month, day) = match text.split(['-', '.', '/']).collect::<Vec<_>>()[..] {
         [y, m, d] if y.len() == 4 => (number(y)?, number(m)?, number(d)?),
-        [m, d, y] if y.len() == 4 && text.contains('/') && number(m)? <= 12 => {
-            (number(y)?, number(m)?, number(d)?)
+        [a, b, y] if y.len() == 4 && text.contains('/') => {
+            let (a, b, y) = (number(a)?, number(b)?, number(y)?);
+            // The preferred order, unless only the other one is a date.
+            let (month, day) = if month_first { (a, b) } else { (b, a) };
+            if valid(month, day) { (y, month, day) } else { (y, day, month) }
         }
         [d, m, y] if y.len() == 4 => (number(y)?, number(m)?, number(d)?),
         [compact] if compact.len() == 8 => {
@@ -262,7 +275,7 @@ impl Candidate {
             let field = settings.party_fields().find(|(_, def)| fold(&def.label) == fold(named));
             if let Some((id, def)) = field
                 && !custom.contains_key(id)
-                && let Ok(Some(value)) = def.parse(value)
+                && let Some(value) = imported_value(def, value, self.dates_month_first)
             {
                 custom.insert(id.clone(), value);
                 continue;
@@ -288,7 +301,7 @@ impl Candidate {
             // The first date of each kind is the record's; a second one, or one that is not a date,
             // stays in the notes so nothing is lost.
             if let Some(field) = field.filter(|f| f.is_empty())
-                && let Some(date) = calendar_date(value)
+                && let Some(date) = calendar_date_ordered(value, self.dates_month_first)
             {
                 *field = date;
                 continue;
@@ -338,6 +351,34 @@ impl Candidate {
             }
         }
     }
+}
+
+/// A custom field's value from what another program wrote, only when it cannot mean something else:
+/// yes/no in words people and programs use (a checkbox's parse would read "Yes" as no), a number
+/// without a comma that may group thousands ("1,200": 1200 in English, 1.2 in Russian), a date in any
+/// form [`calendar_date`] reads. `None` leaves the text to the notes.
+fn imported_value(def: &CustomFieldDef, text: &str, month_first: bool) -> Option<CustomValue> {
+    let text = text.trim();
+    let typed = match def.kind {
+        FieldKind::Boolean => match text.to_lowercase().as_str() {
+            "true" | "yes" | "y" | "1" | "да" => "true".to_owned(),
+            "false" | "no" | "n" | "0" | "нет" => "false".to_owned(),
+            _ => return None,
+        },
+        FieldKind::Number => {
+            let groups_thousands = text
+                .split(',')
+                .skip(1)
+                .any(|after| after.chars().take_while(char::is_ascii_digit).count() == 3);
+            if groups_thousands {
+                return None;
+            }
+            text.to_owned()
+        }
+        FieldKind::Date => calendar_date_ordered(text, month_first)?,
+        FieldKind::Text | FieldKind::Choice => text.to_owned(),
+    };
+    def.parse(&typed).ok().flatten()
 }
 
 /// The role a word names: its key, or its English or Russian name.
@@ -687,6 +728,45 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_labelled_value_fills_a_field_only_when_it_cannot_mean_something_else() {
+        use crate::model::{CustomFieldDef, FieldKind, RecordKind};
+        let def = |label: &str, kind: FieldKind| CustomFieldDef {
+            label: label.into(),
+            kind,
+            applies_to: RecordKind::Party,
+            choices: Vec::new(),
+        };
+        let settings = WorkspaceSettings {
+            custom_fields: [
+                ("a".to_owned(), def("NDA signed", FieldKind::Boolean)),
+                ("b".to_owned(), def("Volume", FieldKind::Number)),
+                ("c".to_owned(), def("Renewal", FieldKind::Date)),
+                ("d".to_owned(), def("Partner since", FieldKind::Boolean)),
+                ("e".to_owned(), def("Seats", FieldKind::Number)),
+            ]
+            .into(),
+            ..WorkspaceSettings::default()
+        };
+        let candidate = Candidate {
+            name: "Nordwind".into(),
+            labelled: vec![
+                ("nda SIGNED".into(), "Yes".into()),
+                ("Volume".into(), "1,200".into()),
+                ("Renewal".into(), "05/06/2027".into()),
+                ("Partner since".into(), "2019".into()),
+                ("Seats".into(), "12,5".into()),
+            ],
+            ..Candidate::default()
+        };
+        let party = candidate.to_party_in(&settings, Timestamp(0), &|e| e.english().into());
+        assert_eq!(party.custom.get("a"), Some(&CustomValue::Boolean(true)), "Yes is yes");
+        assert_eq!(party.custom.get("c"), Some(&CustomValue::Date("2027-06-05".into())));
+        assert_eq!(party.custom.get("e"), Some(&CustomValue::Number(12.5)), "a decimal comma");
+        assert!(!party.custom.contains_key("b") && !party.custom.contains_key("d"));
+        assert_eq!(party.notes.as_str(), "Volume: 1,200\nPartner since: 2019", "kept as written");
+    }
+
+    #[test]
     fn dates_are_read_as_exports_write_them() {
         for (text, date) in [
             ("1980-05-17", Some("1980-05-17")),
@@ -694,7 +774,8 @@ pub(crate) mod tests {
             ("1980-05-17T00:00:00Z", Some("1980-05-17")),
             ("17.05.1980", Some("1980-05-17")),
             ("5/17/1980", Some("1980-05-17")),
-            ("1/2/1975", Some("1975-01-02")),
+            ("1/2/1975", Some("1975-02-01")),
+            ("05/06/1980", Some("1980-06-05")),
             ("17/05/1980", Some("1980-05-17")),
             ("0/0/00", None),
             ("--0517", Some("--05-17")),
@@ -705,6 +786,10 @@ pub(crate) mod tests {
         ] {
             assert_eq!(calendar_date(text).as_deref(), date, "{text}");
         }
+        // From an English Outlook: month first where it could be either.
+        assert_eq!(calendar_date_ordered("1/2/1975", true).as_deref(), Some("1975-01-02"));
+        assert_eq!(calendar_date_ordered("17/05/1980", true).as_deref(), Some("1980-05-17"));
+        assert_eq!(calendar_date_ordered("02.01.1975", true).as_deref(), Some("1975-01-02"));
     }
 
     #[test]

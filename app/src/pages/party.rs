@@ -748,10 +748,8 @@ fn Timeline(id: PartyId) -> impl IntoView {
                     .and_then(|m| ws.settings.members.get(&m.to_string()))
                     .map(|m| m.display_name.clone())
             };
-            let mut items = queries::timeline(&ws.model, id);
-            let total = items.len();
-            items.truncate(shown.get());
-            let entries = items
+            let filter = filter.get();
+            let mut entries = queries::timeline(&ws.model, id)
                 .into_iter()
                 .map(|(at, item)| match item {
                     TimelineItem::Interaction(row) => {
@@ -803,7 +801,11 @@ fn Timeline(id: PartyId) -> impl IntoView {
                         mail: None,
                     },
                 })
+                .filter(|entry| entry.shown_by(filter))
                 .collect::<Vec<_>>();
+            // Narrowed first, then a page of it: the filter looks through the whole history.
+            let total = entries.len();
+            entries.truncate(shown.get());
             (entries, total)
         })
         .unwrap_or_default()
@@ -811,9 +813,8 @@ fn Timeline(id: PartyId) -> impl IntoView {
     let total = move || entries.with(|(_, total)| *total);
     // Grouped by local day, newest first (the entries come in that order).
     let days = move || {
-        let filter = filter.get();
         let mut days: Vec<(String, Vec<Entry>)> = Vec::new();
-        for entry in entries.get().0.into_iter().filter(|e| e.shown_by(filter)) {
+        for entry in entries.get().0 {
             let day = crate::widgets::local_date(entry.at);
             match days.last_mut() {
                 Some((last, list)) if *last == day => list.push(entry),
@@ -887,7 +888,7 @@ fn Timeline(id: PartyId) -> impl IntoView {
             }}
             <Show when=move || { total() > shown.get() }>
                 <button type="button" data-testid="timeline-more" on:click=move |_| shown.update(|n| *n += TIMELINE_PAGE)>
-                    {move || t_string!(i18n, party.show_older, count = widgets::count(total() - shown.get())).to_string()}
+                    {move || t_string!(i18n, party.show_older, count = widgets::count(total().saturating_sub(shown.get()))).to_string()}
                 </button>
             </Show>
         </section>

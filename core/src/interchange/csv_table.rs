@@ -352,11 +352,64 @@ fn label_column(headers: &[String], index: usize) -> Option<usize> {
 /// A label as Google or Outlook writes it ("* Mobile", "Work", "Мобильный") in Rapport's words.
 fn normalise_label(label: &str) -> String {
     let label = label.trim().trim_start_matches('*').trim();
-    match label_in_header(label) {
+    match label_in_words(label) {
         Some(known) => known.to_owned(),
         None if label.is_empty() => "work".to_owned(),
         None => label.to_lowercase(),
     }
+}
+
+/// Rapport's kind for a label a person chose, by its whole words ("Work Fax" is a fax, "Homepage" and
+/// "Network" stay as written — unlike a header, where parts of words tell).
+fn label_in_words(label: &str) -> Option<&'static str> {
+    let lower = label.to_lowercase();
+    let words: Vec<&str> =
+        lower.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    let any = |english: &[&str], stems: &[&str]| {
+        words.iter().any(|w| english.contains(w) || stems.iter().any(|stem| w.starts_with(stem)))
+    };
+    if any(&["fax"], &["факс"]) {
+        Some("fax")
+    } else if any(&["mobile", "cell"], &["мобильн", "сотов"]) {
+        Some("mobile")
+    } else if any(&["home", "personal"], &["домашн", "личн"]) {
+        Some("home")
+    } else if any(&["work", "business", "company"], &["рабоч", "служебн"]) {
+        Some("work")
+    } else if any(&["other"], &["друг"]) {
+        Some("other")
+    } else {
+        None
+    }
+}
+
+/// Whether this file's dates with slashes are month first: when one can only be read so (`5/17/1980`),
+/// or none can only be read day first and the date columns are named in English (an English Outlook
+/// writes `1/2/1975` for 2 January). Dates with dots, or ISO dates, are never in question.
+fn dates_month_first(table: &Table, mapping: &[Field]) -> bool {
+    let date_columns: Vec<usize> = mapping
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| matches!(f, Field::Extra(Extra::Birthday | Extra::Anniversary)))
+        .map(|(i, _)| i)
+        .collect();
+    let (mut day_first, mut month_first) = (false, false);
+    for (_, row) in &table.rows {
+        for &column in &date_columns {
+            let Some(value) = row.get(column) else { continue };
+            let parts: Vec<u32> =
+                value.trim().split('/').filter_map(|part| part.trim().parse().ok()).collect();
+            if let [first, second, _] = parts[..] {
+                day_first |= first > 12;
+                month_first |= second > 12;
+            }
+        }
+    }
+    let english = date_columns.iter().any(|&column| {
+        let header = table.headers[column].to_lowercase();
+        header.contains("birthday") || header.contains("anniversary")
+    });
+    !day_first && (month_first || english)
 }
 
 /// Columns with values that the mapping leaves out (not counting Google's label columns, which label
@@ -399,11 +452,13 @@ pub fn candidates_from_table(table: &Table, mapping: &[Field]) -> Vec<Result<Can
     let labels: Vec<Option<usize>> =
         (0..table.headers.len()).map(|i| label_column(&table.headers, i)).collect();
     let groups: Vec<String> = table.headers.iter().map(|h| address_group(h)).collect();
+    let dates_month_first = dates_month_first(table, mapping);
     table
         .rows
         .iter()
         .map(|(line, row)| {
-            let mut candidate = Candidate { source: *line, ..Candidate::default() };
+            let mut candidate =
+                Candidate { source: *line, dates_month_first, ..Candidate::default() };
             let mut addresses: Vec<(String, crate::model::Address)> = Vec::new();
             for (index, (value, field)) in row.iter().zip(mapping).enumerate() {
                 let value = value.trim();
@@ -451,7 +506,8 @@ pub fn candidates_from_table(table: &Table, mapping: &[Field]) -> Vec<Result<Can
                             _ => header.split(" - ").next().unwrap_or(header).trim().to_owned(),
                         };
                         let lower = label.to_lowercase();
-                        if lower == "anniversary" || lower == "годовщина" {
+                        let event = header.to_lowercase().starts_with("event ");
+                        if event && (lower == "anniversary" || lower == "годовщина") {
                             candidate.extras.push((Extra::Anniversary, value.to_owned()));
                         } else {
                             candidate.labelled.push((label, value.to_owned()));
@@ -691,6 +747,17 @@ mod tests {
         assert_eq!(label_in_header("Город (раб. адрес)"), Some("work"));
         assert_eq!(label_in_header("Телефон дом. 2"), Some("home"));
         assert_eq!(label_in_header("Телефон переносной"), Some("mobile"));
+        // A label a person chose keeps its words: only whole words name a kind.
+        for (label, kind) in [
+            ("* Work", "work"),
+            ("Work Fax", "fax"),
+            ("Мобильный", "mobile"),
+            ("Homepage", "homepage"),
+            ("Network", "network"),
+            ("", "work"),
+        ] {
+            assert_eq!(normalise_label(label), kind, "{label}");
+        }
     }
 
     #[test]

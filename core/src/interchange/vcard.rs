@@ -153,7 +153,14 @@ fn candidate(
         let part = |i| text(&line.value.decode_component(i));
         let mut types = param_values("TYPE");
         types.extend(bare.iter().cloned());
-        let label = |fallback: &str| type_label(&types).unwrap_or(fallback).to_owned();
+        // An email's, phone's or address's kind: its TYPE, else the label Apple gave its group
+        // (`item1.X-ABLabel:Assistant`).
+        let label = |fallback: &str| {
+            type_label(&types)
+                .map(str::to_owned)
+                .or_else(|| group.and_then(group_label).map(|l| l.to_lowercase()))
+                .unwrap_or_else(|| fallback.to_owned())
+        };
         let named = |fallback: &str| -> String {
             group
                 .and_then(group_label)
