@@ -46,6 +46,10 @@ self.addEventListener("fetch", (event) => {
   if (request.method !== "GET") return;
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
+  if (FILE_PATH.test(url.pathname) && !request.headers.has("range")) {
+    event.respondWith(attachment(request, url.pathname));
+    return;
+  }
   if (url.pathname.startsWith("/api/") || url.pathname === "/healthz" || url.pathname === "/metrics") {
     return;
   }
@@ -65,6 +69,25 @@ self.addEventListener("fetch", (event) => {
       .then((cached) => cached || fetch(request)),
   );
 });
+
+// An attachment (named by the SHA-256 of its bytes, so it never changes): from the device's files cache
+// — where the page keeps every file attached here and every file opened —, else from the relay, kept
+// for the next time. Kept apart from the shell's caches, which each new version drops.
+const FILES_CACHE = "rapport-files";
+const FILE_PATH = /^\/api\/workspaces\/[0-9a-f-]{36}\/files\/[0-9a-f]{64}$/;
+
+function attachment(request, path) {
+  return caches.open(FILES_CACHE).then((cache) =>
+    cache.match(path).then(
+      (cached) =>
+        cached ||
+        fetch(request).then((response) => {
+          if (response.status === 200) cache.put(path, response.clone()).catch(() => {});
+          return response;
+        }),
+    ),
+  );
+}
 
 // A reminder pushed by the relay while Rapport may be closed (its scheduled jobs, Web Push): shown
 // with the job's id as its tag, so a push that arrives twice, or the page's own reminder for the same

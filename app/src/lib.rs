@@ -1,6 +1,7 @@
 //! Rapport's browser app: the `App` root, its router and the shell around every page.
 
 pub mod account;
+mod attachments;
 mod edits;
 pub mod local;
 mod locale;

@@ -510,19 +510,34 @@ pub async fn keep_resume_points(shared: &Shared, points: &str) {
     let _ = store.set_meta(&name, points).await;
 }
 
-fn outbox_meta(workspace: WorkspaceId) -> String {
-    format!("{workspace}/outbox")
+/// A value this device keeps as JSON beside workspace `shared`'s documents, under `what`; the default
+/// if none was kept or it cannot be read.
+async fn kept_json<T: serde::de::DeserializeOwned + Default>(shared: &Shared, what: &str) -> T {
+    let (store, name) = {
+        let ws = shared.borrow();
+        (ws.store.clone(), format!("{}/{what}", ws.replica.workspace))
+    };
+    let kept = store.meta(&name).await.ok().flatten().unwrap_or_default();
+    serde_json::from_str(&kept).unwrap_or_default()
+}
+
+async fn keep_json<T: serde::Serialize>(
+    shared: &Shared,
+    what: &str,
+    value: &T,
+) -> Result<(), StorageError> {
+    let (store, name) = {
+        let ws = shared.borrow();
+        (ws.store.clone(), format!("{}/{what}", ws.replica.workspace))
+    };
+    let json = serde_json::to_string(value).unwrap_or_default();
+    store.set_meta(&name, &json).await
 }
 
 /// The work this device handed (or will hand) to the relay, and the ledger as last heard
 /// (`rapport_core::outbox::DeviceOutbox`); empty if none was kept or it cannot be read.
 pub async fn outbox(shared: &Shared) -> rapport_core::outbox::DeviceOutbox {
-    let (store, name) = {
-        let ws = shared.borrow();
-        (ws.store.clone(), outbox_meta(ws.replica.workspace))
-    };
-    let kept = store.meta(&name).await.ok().flatten().unwrap_or_default();
-    serde_json::from_str(&kept).unwrap_or_default()
+    kept_json(shared, "outbox").await
 }
 
 /// Keeps `outbox` on the device; only once this resolves is queued work safe from a closed tab.
@@ -530,12 +545,21 @@ pub async fn keep_outbox(
     shared: &Shared,
     outbox: &rapport_core::outbox::DeviceOutbox,
 ) -> Result<(), StorageError> {
-    let (store, name) = {
-        let ws = shared.borrow();
-        (ws.store.clone(), outbox_meta(ws.replica.workspace))
-    };
-    let json = serde_json::to_string(outbox).unwrap_or_default();
-    store.set_meta(&name, &json).await
+    keep_json(shared, "outbox", outbox).await
+}
+
+/// The files this device still owes the relay (`rapport_core::attachments::Uploads`); none if
+/// nothing was kept or it cannot be read.
+pub async fn uploads(shared: &Shared) -> rapport_core::attachments::Uploads {
+    kept_json(shared, "uploads").await
+}
+
+/// Keeps `uploads` on the device: a file is attached only once this resolves.
+pub async fn keep_uploads(
+    shared: &Shared,
+    uploads: &rapport_core::attachments::Uploads,
+) -> Result<(), StorageError> {
+    keep_json(shared, "uploads", uploads).await
 }
 
 /// Runs `read` on document `key`, loading it from the device first (or starting it empty).

@@ -9,6 +9,7 @@ use futures_channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
 use futures_util::StreamExt;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use rapport_core::attachments::Uploads;
 use rapport_core::ids::WorkspaceId;
 use rapport_core::jobs::{self, Job};
 use rapport_core::outbox::{DeviceOutbox, Handover, OutboxId, Work};
@@ -41,6 +42,10 @@ pub struct OutboxCtx {
     /// This browser's push subscription as the relay last heard of it: `Ok` once registered this
     /// session, `Err` with why it could not be (no permission, no push service reachable).
     pub push_subscribed: RwSignal<Option<Result<(), String>>>,
+    /// Files attached on this device that the relay does not hold yet (`crate::attachments`).
+    pub uploads: RwSignal<Uploads>,
+    /// Whether the relay keeps files; `None` until it is asked.
+    pub relay_files: RwSignal<Option<bool>>,
     /// A subscription attempt is under way.
     subscribing: StoredValue<bool>,
     wake: StoredValue<Option<UnboundedSender<()>>, LocalStorage>,
@@ -56,6 +61,8 @@ impl OutboxCtx {
             mail_from: RwSignal::new(None),
             relay_push: RwSignal::new(None),
             push_subscribed: RwSignal::new(None),
+            uploads: RwSignal::new(Uploads::default()),
+            relay_files: RwSignal::new(None),
             subscribing: StoredValue::new(false),
             wake: StoredValue::new_local(Some(sender)),
         };
@@ -135,8 +142,10 @@ async fn run(
         let id = shared.borrow().replica.workspace;
         if loaded != Some(id) {
             ctx.outbox.set(local::outbox(&shared).await);
+            ctx.uploads.set(local::uploads(&shared).await);
             ctx.relay_mail.set(None);
             ctx.relay_push.set(None);
+            ctx.relay_files.set(None);
             loaded = Some(id);
         }
         if connected(&sync.status.get_untracked()) {
@@ -149,8 +158,13 @@ async fn run(
                 register_reminders(ctx, &shared).await;
                 subscribe_once(ctx);
             }
+            if writes {
+                send_files(ctx, &shared, id).await;
+            }
         }
-        let busy = ctx.outbox.with_untracked(|outbox| outbox.unsettled());
+        let busy = ctx.outbox.with_untracked(|outbox| outbox.unsettled())
+            || (ctx.relay_files.get_untracked() == Some(true)
+                && ctx.uploads.with_untracked(|uploads| !uploads.waiting().is_empty()));
         let wait = gloo_timers::future::TimeoutFuture::new(if busy { BUSY_MS } else { IDLE_MS });
         futures_util::future::select(inbox.next(), wait).await;
         // Many wakes while one round ran (a burst of edits, a colleague's batch): one round serves all.
@@ -214,6 +228,28 @@ async fn exchange(ctx: OutboxCtx, shared: &Shared, workspace: WorkspaceId) {
         if !more {
             return;
         }
+    }
+}
+
+/// The files this device owes the relay, sent — once the relay said it keeps files, and how large
+/// one may be (which the record page checks before attaching).
+async fn send_files(ctx: OutboxCtx, shared: &Shared, workspace: WorkspaceId) {
+    if ctx.relay_files.get_untracked().is_none() {
+        match relay_api::file_usage(workspace).await {
+            Ok(Some(usage)) => {
+                ctx.relay_files.set(Some(true));
+                let mut next = ctx.uploads.get_untracked();
+                if next.set_most_file(usage.most_file) {
+                    let _ = local::keep_uploads(shared, &next).await;
+                    ctx.uploads.set(next);
+                }
+            }
+            Ok(None) => ctx.relay_files.set(Some(false)),
+            Err(_) => return,
+        }
+    }
+    if ctx.relay_files.get_untracked() == Some(true) {
+        crate::attachments::upload_owed(ctx, shared, workspace).await;
     }
 }
 

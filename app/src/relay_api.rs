@@ -80,8 +80,14 @@ struct Refusal {
 /// The relay's reason in the screens' language; its own sentence for a code this app does not know
 /// (a newer relay).
 fn refusal_text(refusal: Refusal) -> String {
+    said_code(refusal.code.as_deref(), &refusal.error)
+}
+
+/// The relay's reason `code` in the screens' language; `error`, its own sentence, for a code this app
+/// does not know.
+pub fn said_code(code: Option<&str>, error: &str) -> String {
     let locale = crate::locale::current();
-    let said = match refusal.code.as_deref() {
+    let said = match code {
         Some("database") => td_string!(locale, relay.database),
         Some("not_an_email") => td_string!(locale, relay.not_an_email),
         Some("password_too_short") => td_string!(locale, relay.password_too_short),
@@ -113,7 +119,12 @@ fn refusal_text(refusal: Refusal) -> String {
         Some("bad_uses") => td_string!(locale, relay.bad_uses),
         Some("too_many_workspaces") => td_string!(locale, relay.too_many_workspaces),
         Some("body_too_large") => td_string!(locale, relay.body_too_large),
-        _ => return refusal.error,
+        Some("read_only") => td_string!(locale, relay.read_only),
+        Some("file_too_large") => td_string!(locale, relay.file_too_large),
+        Some("files_quota") => td_string!(locale, relay.files_quota),
+        Some("hash_mismatch") => td_string!(locale, relay.hash_mismatch),
+        Some("file_lost") => td_string!(locale, relay.file_lost),
+        _ => return error.to_owned(),
     };
     said.to_owned()
 }
@@ -284,6 +295,39 @@ pub async fn services(workspace: WorkspaceId) -> Result<Services, ApiError> {
     let path = format!("/api/workspaces/{workspace}/services");
     let response = Request::get(&path).send().await.map_err(|_| ApiError::Unreachable)?;
     json(refused(response).await?).await
+}
+
+/// What a workspace's files take on the relay, and its limits.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+pub struct FileUsage {
+    pub used: u64,
+    pub quota: u64,
+    pub most_file: u64,
+}
+
+/// The workspace's file usage; `None` when the relay keeps no files.
+pub async fn file_usage(workspace: WorkspaceId) -> Result<Option<FileUsage>, ApiError> {
+    let path = format!("/api/workspaces/{workspace}/files");
+    let response = Request::get(&path).send().await.map_err(|_| ApiError::Unreachable)?;
+    if response.status() == 503
+        && response.json::<Refusal>().await.is_ok_and(|r| r.code.as_deref() == Some("no_files"))
+    {
+        return Ok(None);
+    }
+    json(refused(response).await?).await.map(Some)
+}
+
+/// Uploads `blob` as the file at `path`: the relay's status and body as they are, for
+/// `Uploads::uploaded` to judge (status 0: the relay was not reached).
+pub async fn upload_file(path: &str, blob: &web_sys::Blob, content_type: &str) -> (u16, String) {
+    let kind = if content_type.is_empty() { "application/octet-stream" } else { content_type };
+    let Ok(request) = Request::put(path).header("content-type", kind).body(blob) else {
+        return (0, String::new());
+    };
+    match request.send().await {
+        Ok(response) => (response.status(), response.text().await.unwrap_or_default()),
+        Err(_) => (0, String::new()),
+    }
 }
 
 /// Hands `work` to the relay's outbox under `id`: the relay's status and body as they are, for

@@ -48,16 +48,62 @@ pub(crate) fn initials(name: &str) -> String {
         .collect()
 }
 
+/// The screens' language's number formatter with `settings`: one per language and settings, kept,
+/// since a formatter costs far more to make than to use.
+fn number_format(settings: &[(&str, &str)]) -> js_sys::Intl::NumberFormat {
+    type Formats = std::collections::HashMap<(String, String), js_sys::Intl::NumberFormat>;
+    thread_local! {
+        static FORMATS: std::cell::RefCell<Formats> = Default::default();
+    }
+    let key: String = settings.iter().map(|(name, value)| format!("{name}={value};")).collect();
+    FORMATS.with_borrow_mut(|formats| {
+        formats
+            .entry((language(), key))
+            .or_insert_with(|| {
+                let locales = js_sys::Array::of1(&language().into());
+                js_sys::Intl::NumberFormat::new(&locales, &options(settings))
+            })
+            .clone()
+    })
+}
+
+fn formatted(format: &js_sys::Intl::NumberFormat, n: f64) -> Option<String> {
+    format.format().call1(&JsValue::NULL, &JsValue::from_f64(n)).ok()?.as_string()
+}
+
+/// Hands `blob` to the browser as a download named `name`.
+pub(crate) fn save_as(name: &str, blob: &web_sys::Blob) -> Result<(), JsValue> {
+    use wasm_bindgen::JsCast;
+    let url = web_sys::Url::create_object_url_with_blob(blob)?;
+    let document = web_sys::window().and_then(|w| w.document()).ok_or(JsValue::NULL)?;
+    let link: web_sys::HtmlAnchorElement = document.create_element("a")?.dyn_into()?;
+    link.set_href(&url);
+    link.set_download(name);
+    link.click();
+    // Freed once the browser has surely read it (revoking at once can cancel the download).
+    leptos::task::spawn_local(async move {
+        gloo_timers::future::TimeoutFuture::new(60_000).await;
+        let _ = web_sys::Url::revoke_object_url(&url);
+    });
+    Ok(())
+}
+
 /// A count as the screens' language groups its digits ("10,000", "10 000").
 pub(crate) fn count(n: usize) -> String {
-    let locales = js_sys::Array::of1(&language().into());
-    let format = js_sys::Intl::NumberFormat::new(&locales, &js_sys::Object::new());
-    format
-        .format()
-        .call1(&JsValue::NULL, &JsValue::from_f64(n as f64))
-        .ok()
-        .and_then(|text| text.as_string())
-        .unwrap_or_else(|| n.to_string())
+    formatted(&number_format(&[]), n as f64).unwrap_or_else(|| n.to_string())
+}
+
+/// A file's size as the screens' language writes it ("820 kB", "2.4 MB", "2,4 МБ").
+pub(crate) fn file_size(bytes: u64) -> String {
+    let (unit, scale) = match bytes {
+        0..1_000 => ("byte", 1.0),
+        1_000..1_000_000 => ("kilobyte", 1e3),
+        1_000_000..1_000_000_000 => ("megabyte", 1e6),
+        _ => ("gigabyte", 1e9),
+    };
+    let format =
+        number_format(&[("style", "unit"), ("unit", unit), ("maximumFractionDigits", "1")]);
+    formatted(&format, bytes as f64 / scale).unwrap_or_else(|| format!("{bytes} B"))
 }
 
 /// A time of day as the screens' language writes it ("14:05", "2:05 PM").
@@ -70,28 +116,8 @@ pub(crate) fn local_time(at: Timestamp) -> String {
 pub(crate) fn money(minor: i64, currency: &str) -> String {
     let digits = rapport_core::model::minor_digits(currency);
     let major = minor as f64 / 10_f64.powi(digits as i32);
-    // A formatter costs far more to make than to use: one per language and currency, kept.
-    thread_local! {
-        static FORMATS: std::cell::RefCell<std::collections::HashMap<(String, String), js_sys::Intl::NumberFormat>> =
-            Default::default();
-    }
-    let format = FORMATS.with_borrow_mut(|formats| {
-        formats
-            .entry((language(), currency.to_owned()))
-            .or_insert_with(|| {
-                let locales = js_sys::Array::of1(&language().into());
-                js_sys::Intl::NumberFormat::new(
-                    &locales,
-                    &options(&[("style", "currency"), ("currency", currency)]),
-                )
-            })
-            .clone()
-    });
-    format
-        .format()
-        .call1(&JsValue::NULL, &JsValue::from_f64(major))
-        .ok()
-        .and_then(|text| text.as_string())
+    let format = number_format(&[("style", "currency"), ("currency", currency)]);
+    formatted(&format, major)
         // An unknown currency code: the number and the code.
         .unwrap_or_else(|| format!("{major:.2} {currency}"))
 }

@@ -262,6 +262,11 @@ pub fn party_value(field: &str, value: Option<&Rendered>) -> PartyValue {
                 })
                 .collect(),
         ),
+        // A record's files, by name.
+        "files" => values(match value {
+            Rendered::Map(entries) => entries.iter().map(|(_, file)| file.entry("name")).collect(),
+            other => vec![other.flat()],
+        }),
         "tags" | "roles" => {
             let members: Vec<String> = match value {
                 Rendered::Map(entries) => entries
@@ -490,6 +495,10 @@ mod tests {
                     title: "CFO".into(),
                 },
             );
+            p.files.insert(
+                "ab".repeat(32),
+                crate::model::Attachment { name: "Offer.pdf".into(), ..Default::default() },
+            );
         })
         .unwrap();
         commit(&mut doc, Some(member(1)), Timestamp(1_000_000_180_000));
@@ -526,6 +535,7 @@ mod tests {
         );
         assert_eq!(value("owner"), PartyValue::Member(member(3)));
         assert_eq!(value("keep_in_touch_days"), PartyValue::Days(30));
+        assert_eq!(value("files"), PartyValue::Values(vec!["Offer.pdf".into()]));
         assert_eq!(
             value("relations"),
             PartyValue::Relations(vec![("WorksAt".into(), org, "CFO".into())])

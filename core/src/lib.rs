@@ -26,6 +26,7 @@
 //!   the ledger's wire types.
 //! - [`template`]: merge fields (`{{first_name}}`) filled in from a record, unknown ones named.
 
+pub mod attachments;
 pub mod backup;
 pub mod chunks;
 pub mod connection;

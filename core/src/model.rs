@@ -6,6 +6,7 @@
 //! concurrent additions merge; long notes are `autosurgeon::Text`, merged character by character.
 //! `docs/data-model.md` documents the same schema for integrators.
 
+mod attachment;
 mod commerce;
 mod interaction;
 mod party;
@@ -13,6 +14,7 @@ mod settings;
 mod sparse;
 mod task;
 
+pub use attachment::Attachment;
 pub use commerce::{
     AmountError, Campaign, CampaignResponse, Contract, Deal, DealStatus, Destination, Feedback,
     FeedbackKind, Money, Segment, SegmentFilter, StageChange, Ticket, TicketPriority, TicketStatus,
@@ -79,6 +81,17 @@ pub(crate) mod tests {
             merged_into: Some(PartyId::from_bytes([2; 16])),
             ..Party::default()
         };
+        party.files.insert(
+            "ab".repeat(32),
+            Attachment {
+                name: "Договор.pdf".into(),
+                content_type: "application/pdf".into(),
+                size: 5_000_000_000,
+                added_at: Timestamp(1_700_000_100_000),
+                added_by: Some(MemberId::from_bytes([1; 16])),
+                thumbnail: Some("cd".repeat(32)),
+            },
+        );
         party.set_role(Role::Supplier, true);
         party.tags.insert("vip".into(), true);
         party.set_custom(FieldId::from_bytes([3; 16]), CustomValue::Number(4.5));

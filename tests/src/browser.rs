@@ -100,8 +100,9 @@ impl Browser {
         Ok(browser)
     }
 
-    /// Sets the exact viewport (window sizes in headless mode are approximate), and touch for phones.
-    async fn emulate(&self, viewport: Viewport) -> E2eResult {
+    /// Sets the exact viewport (window sizes in headless mode are approximate), and touch for phones;
+    /// a test may switch a browser to the other size to photograph the same screen.
+    pub async fn emulate(&self, viewport: Viewport) -> E2eResult {
         let (width, height) = viewport.size();
         let phone = viewport == Viewport::Phone;
         let metrics = json!({

@@ -16,7 +16,6 @@ use rapport_core::interchange::{
 };
 use rapport_core::model::{Party, Task};
 use rapport_core::read_model::PartyKindRow;
-use wasm_bindgen::JsCast;
 
 use super::Page;
 use crate::local::{self, BrowserIds};
@@ -684,19 +683,7 @@ fn download(name: &str, mime: &str, text: &str) -> Result<(), String> {
     let options = web_sys::BlobPropertyBag::new();
     options.set_type(mime);
     let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).map_err(fail)?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(fail)?;
-    let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
-    let link: web_sys::HtmlAnchorElement =
-        document.create_element("a").map_err(fail)?.dyn_into().map_err(|_| "no link".to_owned())?;
-    link.set_href(&url);
-    link.set_download(name);
-    link.click();
-    // Freed once the browser has surely read it (revoking at once can cancel the download).
-    spawn_local(async move {
-        gloo_timers::future::TimeoutFuture::new(60_000).await;
-        let _ = web_sys::Url::revoke_object_url(&url);
-    });
-    Ok(())
+    crate::widgets::save_as(name, &blob).map_err(fail)
 }
 
 /// "Row 4: no name", in the screens' language.

@@ -17,6 +17,7 @@ use rapport_core::queries::{self, TimelineItem};
 
 mod contact;
 mod fields;
+mod files;
 mod profile;
 
 use super::Page;
@@ -99,6 +100,7 @@ pub(crate) fn PartyPage() -> impl IntoView {
                             <profile::Profile id titles=Signal::derive(move || found.with(|f| f.as_ref().map(|f| job_titles(&f.party)).unwrap_or_default())) />
                             <fields::CustomFieldValues id found />
                             <KeepInTouch id />
+                            <files::Files id found />
                         </div>
                         <div class="record-activity">
                             <LoggedHere />

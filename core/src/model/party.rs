@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use autosurgeon::{Hydrate, Reconcile, Text};
 
-use super::NameSet;
 use super::sparse::reconcile_sparse;
+use super::{Attachment, NameSet};
 use crate::ids::{FieldId, LinkId, MemberId, PartyId, Timestamp};
 
 /// A person or an organisation the company has a relationship with.
@@ -56,6 +56,9 @@ pub struct Party {
     /// Free-form notes, merged character by character.
     #[autosurgeon(missing = "Default::default")]
     pub notes: Text,
+    /// Files attached to the record, by the hex SHA-256 of their bytes.
+    #[autosurgeon(missing = "Default::default")]
+    pub files: BTreeMap<String, Attachment>,
     pub created_at: Timestamp,
     /// Soft delete: merged records keep their history and can be restored.
     #[autosurgeon(missing = "Default::default")]
@@ -81,6 +84,7 @@ reconcile_sparse!(Party {
         keep_in_touch_days,
         birthday,
         anniversary,
+        files,
         archived,
         merged_into
     ],
@@ -275,6 +279,9 @@ impl Party {
             if *present {
                 self.tags.insert(name.clone(), true);
             }
+        }
+        for (hash, file) in &other.files {
+            self.files.entry(hash.clone()).or_insert_with(|| file.clone());
         }
         for (field, value) in &other.custom {
             self.custom.entry(field.clone()).or_insert_with(|| value.clone());

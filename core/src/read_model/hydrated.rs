@@ -22,9 +22,9 @@ use crate::ids::{
     ContractId, DealId, MemberId, PartyId, PipelineId, StageId, TaskId, TicketId, Timestamp,
 };
 use crate::model::{
-    Address, Consent, ContactPoint, CustomValue, Deal, DealStatus, GeoPoint, Interaction,
-    InteractionKind, LinkKind, Money, Party, PartyKind, PartyLink, RecordRef, Recurrence,
-    RecurrenceUnit, StageChange, Task,
+    Address, Attachment, Consent, ContactPoint, CustomValue, Deal, DealStatus, GeoPoint,
+    Interaction, InteractionKind, LinkKind, Money, Party, PartyKind, PartyLink, RecordRef,
+    Recurrence, RecurrenceUnit, StageChange, Task,
 };
 
 /// A type read from a hydrated value as autosurgeon would read it from the document.
@@ -76,6 +76,15 @@ impl FromHydrated for u32 {
     fn from_hydrated(value: &Value) -> Option<Self> {
         match scalar(value)? {
             ScalarValue::Uint(number) => u32::try_from(*number).ok(),
+            _ => None,
+        }
+    }
+}
+
+impl FromHydrated for u64 {
+    fn from_hydrated(value: &Value) -> Option<Self> {
+        match scalar(value)? {
+            ScalarValue::Uint(number) => Some(*number),
             _ => None,
         }
     }
@@ -234,6 +243,7 @@ struct_from_map!(Party {
         birthday,
         anniversary,
         notes,
+        files,
         archived,
         merged_into
     ],
@@ -249,6 +259,10 @@ struct_from_map!(Consent {
     defaulted: [],
 });
 enum_from_tagged_map!(CustomValue { Text, Number, Date, Choice, Boolean });
+struct_from_map!(Attachment {
+    required: [name, content_type, size, added_at],
+    defaulted: [added_by, thumbnail],
+});
 struct_from_map!(PartyLink { required: [to, kind, title], defaulted: [] });
 enum_from_name!(LinkKind { WorksAt, ReportsTo, IntroducedBy, SubsidiaryOf, Other });
 
@@ -379,6 +393,26 @@ mod tests {
             merged_into: Some(org),
             ..Party::default()
         };
+        full.files.insert(
+            "ef".repeat(32),
+            Attachment {
+                name: "photo.jpg".into(),
+                content_type: "image/jpeg".into(),
+                size: 123_456,
+                added_at: NOW,
+                added_by: Some(member),
+                thumbnail: Some("01".repeat(32)),
+            },
+        );
+        full.files.insert(
+            "02".repeat(32),
+            Attachment {
+                name: "notes.txt".into(),
+                size: 3,
+                added_at: NOW,
+                ..Attachment::default()
+            },
+        );
         full.set_role(crate::model::Role::Customer, true);
         full.tags.insert("vip".into(), true);
         full.tags.insert("gone".into(), false);
