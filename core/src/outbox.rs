@@ -661,9 +661,14 @@ impl DeviceOutbox {
         self.consent.get(&normalise_address(address)).filter(|event| !event.opted_in)
     }
 
-    /// Keeps `entry` unless a later version of it is already known; it is no longer waiting either.
+    /// Keeps `entry` unless a later version of it is already known. What waits under its id is settled
+    /// by it — except a job this device wants changed to something else than the entry holds (an older
+    /// version heard late, a colleague's): that replacement still goes.
     fn heard(&mut self, entry: Entry) -> bool {
-        self.waiting.retain(|w| w.id != entry.id);
+        self.waiting.retain(|w| {
+            w.id != entry.id
+                || (w.work.replaceable() && entry.digest.as_deref() != Some(&*w.work.digest()))
+        });
         match self.ledger.get(&entry.id) {
             Some(known) if known.version >= entry.version => false,
             _ => {
@@ -876,6 +881,36 @@ mod tests {
             outbox.schedule(id.clone(), reminder(200, "Call"), 6),
             "a cancelled job comes back"
         );
+    }
+
+    #[test]
+    fn a_change_heard_late_does_not_drop_the_newer_job_waiting_to_replace_it() {
+        let id = OutboxId::from_cause(workspace(1), &["reminder", "task", "t-1"]);
+        let mut outbox = DeviceOutbox::default();
+        let mut held = entry(&id, State::Queued, 1);
+        held.due_at = Some(100);
+        held.digest = Some(reminder(100, "Call").digest());
+        // The relay holds the job at 100; the task is snoozed to 200 here while offline.
+        assert!(outbox.schedule(id.clone(), reminder(200, "Call"), 1));
+        // The ledger's change for the old version arrives afterwards.
+        let changes = Changes { entries: vec![held.clone()], version: 1, more: false };
+        assert!(outbox.apply(changes));
+        assert_eq!(outbox.waiting().len(), 1, "the snooze still goes to the relay");
+        assert_eq!(outbox.waiting()[0].work, reminder(200, "Call"));
+        // Once the ledger holds exactly what waits, nothing is left to send.
+        let mut replaced = held;
+        replaced.due_at = Some(200);
+        replaced.digest = Some(reminder(200, "Call").digest());
+        replaced.version = 2;
+        assert!(outbox.apply(Changes { entries: vec![replaced], version: 2, more: false }));
+        assert!(outbox.waiting().is_empty());
+        // A mail is settled by any entry under its id: it is sent once, never replaced.
+        let mail_id = OutboxId::from_cause(workspace(1), &["mail", "m-1"]);
+        assert!(outbox.queue(mail_id.clone(), Work::Mail(mail("ann@example.test")), 3));
+        let changes =
+            Changes { entries: vec![entry(&mail_id, State::Sent, 3)], version: 3, more: false };
+        outbox.apply(changes);
+        assert!(outbox.waiting().is_empty());
     }
 
     #[test]
