@@ -405,15 +405,17 @@ async fn attempt(state: &AppState, pusher: &Pusher, entry: &Due) -> Outcome {
             let (workspace, id, endpoint) =
                 (entry.workspace.clone(), entry.id.clone(), target.endpoint);
             let recorded = match &answer {
-                Pushed::Reached => {
-                    let record =
-                        move |db: &mut _| subscriptions::delivered(db, &workspace, &id, &endpoint);
+                Pushed::Reached | Pushed::Refused(_) => {
+                    let reached = matches!(answer, Pushed::Reached);
+                    let record = move |db: &mut _| {
+                        subscriptions::delivered(db, &workspace, &id, &endpoint, reached)
+                    };
                     state.store.run(record).await
                 }
                 Pushed::Gone => {
                     state.store.run(move |db| subscriptions::forget(db, &endpoint)).await
                 }
-                Pushed::Refused(_) | Pushed::NotNow(_) => Ok(()),
+                Pushed::NotNow(_) => Ok(()),
             };
             match recorded {
                 Ok(()) => answer,
@@ -431,9 +433,9 @@ async fn attempt(state: &AppState, pusher: &Pusher, entry: &Due) -> Outcome {
         }
     }
     let (workspace, id) = (entry.workspace.clone(), entry.id.clone());
-    let reached =
+    let counted =
         state.store.run(move |db| subscriptions::delivered_count(db, &workspace, &id)).await;
-    let reached = reached.unwrap_or_default();
+    let (reached, refused_in_all) = counted.unwrap_or_default();
     if let Some(reason) = not_now.first() {
         let reason = format!("{} device(s) not reached yet: {reason}", not_now.len());
         return retry_or_fail(pusher, entry, reason);
@@ -443,8 +445,11 @@ async fn attempt(state: &AppState, pusher: &Pusher, entry: &Due) -> Outcome {
         1 => "reached 1 device".to_owned(),
         n => format!("reached {n} devices"),
     };
-    if let Some(reason) = refused.first() {
-        reply.push_str(&format!("; {} refused: {reason}", refused.len()));
+    // Refused now (with the service's words) or on an earlier attempt.
+    match refused.first() {
+        Some(reason) => reply.push_str(&format!("; {refused_in_all} refused: {reason}")),
+        None if refused_in_all > 0 => reply.push_str(&format!("; {refused_in_all} refused")),
+        None => {}
     }
     Outcome::Delivered { reply }
 }

@@ -243,6 +243,14 @@ const MIGRATIONS: &[&str] = &[
         UPDATE outbox_waiting SET waiting = waiting - 1
             WHERE workspace_id = OLD.workspace_id AND kind = OLD.kind;
     END;",
+    // 11: a device whose push service refused a job for good is recorded too (`reached = 0`), so a
+    // retry for other devices does not push to it again; a finished job's records are dropped (it is
+    // never taken again — a new version of it starts afresh), so the table holds jobs under way only.
+    "ALTER TABLE push_deliveries ADD COLUMN reached INTEGER NOT NULL DEFAULT 1;
+    DELETE FROM push_deliveries WHERE EXISTS (
+        SELECT 1 FROM outbox o
+        WHERE o.workspace_id = push_deliveries.workspace_id AND o.id = push_deliveries.id
+          AND o.state NOT IN ('queued', 'sending'));",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -1004,14 +1012,50 @@ mod tests {
         assert_eq!(session_account(&mut connection, "token", 0).unwrap(), None);
     }
 
+    /// A database in `dir` as a relay of schema `version` left it.
+    fn database_at_schema(dir: &Path, version: usize) -> Connection {
+        let connection = Connection::open(dir.join(DATABASE_FILE)).unwrap();
+        for migration in &MIGRATIONS[..version] {
+            connection.execute_batch(migration).unwrap();
+        }
+        connection.pragma_update(None, "user_version", version as i64).unwrap();
+        connection
+    }
+
+    #[test]
+    fn schema_11_forgets_whom_finished_jobs_reached_and_keeps_jobs_under_way() {
+        let dir = tempfile::tempdir().unwrap();
+        let connection = database_at_schema(dir.path(), 10);
+        connection
+            .execute_batch(
+                "INSERT INTO workspaces (id, name, created_at) VALUES ('ws', 'Acme', 1);
+                 INSERT INTO outbox (workspace_id, id, kind, payload, queued_at, state,
+                     next_attempt_at, updated_at, version)
+                 VALUES ('ws', '00000000000000000000000000000001', 'notify', '{}', 1, 'queued', 9, 1, 1),
+                        ('ws', '00000000000000000000000000000002', 'notify', '{}', 1, 'sent', 9, 1, 2);
+                 INSERT INTO push_deliveries (workspace_id, id, endpoint)
+                 VALUES ('ws', '00000000000000000000000000000001', 'https://push.example/a'),
+                        ('ws', '00000000000000000000000000000002', 'https://push.example/a'),
+                        ('ws', '00000000000000000000000000000002', 'https://push.example/b');",
+            )
+            .unwrap();
+        drop(connection);
+        let store = Store::open(dir.path()).unwrap();
+        let connection = store.connection.lock().unwrap();
+        let kept: Vec<(String, bool)> = connection
+            .prepare("SELECT id, reached FROM push_deliveries")
+            .unwrap()
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(kept, [("00000000000000000000000000000001".to_owned(), true)]);
+    }
+
     #[test]
     fn the_outbox_of_schema_8_keeps_its_mail_when_jobs_arrive() {
         let dir = tempfile::tempdir().unwrap();
-        let connection = Connection::open(dir.path().join(DATABASE_FILE)).unwrap();
-        for migration in &MIGRATIONS[..8] {
-            connection.execute_batch(migration).unwrap();
-        }
-        connection.pragma_update(None, "user_version", 8).unwrap();
+        let connection = database_at_schema(dir.path(), 8);
         connection
             .execute_batch(
                 "INSERT INTO workspaces (id, name, created_at) VALUES ('ws', 'Acme', 1);
@@ -1035,11 +1079,7 @@ mod tests {
         use outbox::{NewWork, Outcome};
         use rapport_core::outbox::{OutboxId, State};
         let dir = tempfile::tempdir().unwrap();
-        let connection = Connection::open(dir.path().join(DATABASE_FILE)).unwrap();
-        for migration in &MIGRATIONS[..9] {
-            connection.execute_batch(migration).unwrap();
-        }
-        connection.pragma_update(None, "user_version", 9).unwrap();
+        let connection = database_at_schema(dir.path(), 9);
         // Before schema 10: two jobs waiting (one being pushed) and one pushed.
         connection
             .execute_batch(
@@ -1146,7 +1186,7 @@ mod tests {
         drop(connection);
         assert!(matches!(
             Store::open(dir.path()),
-            Err(StoreError::NewerSchema { found: 99, known: 10 })
+            Err(StoreError::NewerSchema { found: 99, known: 11 })
         ));
         let connection = Connection::open(dir.path().join(DATABASE_FILE)).unwrap();
         let version: i64 =

@@ -286,6 +286,37 @@ async fn a_gone_subscription_is_forgotten_and_a_failing_service_is_retried_witho
 }
 
 #[tokio::test]
+async fn a_device_whose_service_refused_a_job_is_not_pushed_again_when_the_job_retries() {
+    let dir = tempfile::tempdir().unwrap();
+    let receiver = PushReceiver::start(&dir.path().join("inbox"), 3);
+    let relay = Relay::start(&dir.path().join("data"));
+    let (olga, _, _) = workspace_with_member(&relay.address).await;
+    relay.subscribe(&olga, &receiver.subscription(0, "refusing")).await;
+    relay.subscribe(&olga, &receiver.subscription(1, "flaky")).await;
+    relay.subscribe(&olga, &receiver.subscriptions[2]).await;
+
+    assert_eq!(relay.register(&olga, &id(1), reminder(now(), &[], "Renew")).await.0, 201);
+    let entry = relay.settled(&olga, &id(1)).await;
+    assert_eq!(entry["state"], "sent", "{entry}");
+    assert_eq!(entry["attempts"], 3, "the flaky service refused twice: {entry}");
+    assert_eq!(entry["reason"], "reached 2 devices; 1 refused", "{entry}");
+    let refusals = receiver.rejected().lines().filter(|l| l.contains("/refusing/")).count();
+    assert_eq!(refusals, 1, "asked once in three attempts: {}", receiver.rejected());
+    // The refusal holds for that job only: the next one asks that service again.
+    assert_eq!(relay.register(&olga, &id(2), reminder(now(), &[], "Renew again")).await.0, 201);
+    let entry = relay.settled(&olga, &id(2)).await;
+    assert!(
+        entry["reason"].as_str().unwrap().starts_with("reached 2 devices; 1 refused:"),
+        "{entry}"
+    );
+    // Both jobs finished: nothing is kept of whom they reached.
+    let db = rusqlite::Connection::open(dir.path().join("data/rapport.sqlite3")).unwrap();
+    let kept: i64 =
+        db.query_row("SELECT COUNT(*) FROM push_deliveries", [], |row| row.get(0)).unwrap();
+    assert_eq!(kept, 0);
+}
+
+#[tokio::test]
 async fn push_refuses_outsiders_viewers_removed_members_foreign_hosts_and_bad_input() {
     let dir = tempfile::tempdir().unwrap();
     let receiver = PushReceiver::start(&dir.path().join("inbox"), 2);

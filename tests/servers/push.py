@@ -15,6 +15,8 @@ What it answers depends on the endpoint's last path part, so one receiver plays 
 - `/push/N`        201 (accepted).
 - `/gone/N`        410 (the browser unsubscribed: the relay must forget the subscription).
 - `/flaky/N`       503 for the first two pushes to it, then 201.
+- `/refusing/N`    413 always (refused for good: the relay must not push there again for the job); each
+                   push to it is noted in INBOX/rejected.log.
 """
 
 import base64
@@ -133,6 +135,9 @@ def handler(receiver):
                 return self.answer(410)
             if kind == "flaky" and receiver.attempt(self.path) <= 2:
                 return self.answer(503)
+            if kind == "refusing":
+                receiver.reject(f"{self.path} refused")
+                return self.answer(413)
             audience = f"http://127.0.0.1:{self.server.server_address[1]}"
             try:
                 key, contact = check_vapid(self.headers.get("Authorization", ""), audience)

@@ -142,6 +142,11 @@ pub fn cancel(
                  WHERE workspace_id = ?1 AND id = ?2",
                 params![workspace, id.as_str(), now, version],
             )?;
+            // A retry between two attempts is cancelled: the devices it reached no longer matter.
+            tx.execute(
+                "DELETE FROM push_deliveries WHERE workspace_id = ?1 AND id = ?2",
+                params![workspace, id.as_str()],
+            )?;
         }
         _ => return Ok(Some(existing)),
     }
@@ -336,12 +341,20 @@ pub fn finish(
         Outcome::Suppressed { reason } => ("suppressed", now, reason, None),
     };
     // Only an attempt still under way is recorded: nothing else may have changed it meanwhile.
-    tx.execute(
+    let recorded = tx.execute(
         "UPDATE outbox SET state = ?3, next_attempt_at = ?4, reason = ?5,
              message_id = COALESCE(?6, message_id), updated_at = ?7, version = ?8
          WHERE workspace_id = ?1 AND id = ?2 AND state = 'sending' AND attempts = ?9",
         params![workspace, id.as_str(), state, next_at, reason, message_id, now, version, attempt],
     )?;
+    // Finished: never taken again (a new version starts afresh), so which devices it reached no
+    // longer matters.
+    if recorded > 0 && state != "queued" {
+        tx.execute(
+            "DELETE FROM push_deliveries WHERE workspace_id = ?1 AND id = ?2",
+            params![workspace, id.as_str()],
+        )?;
+    }
     tx.commit()?;
     Ok(())
 }

@@ -133,30 +133,34 @@ pub fn targets(
     Ok(targets)
 }
 
-/// How many devices job `id` has reached.
+/// How many devices job `id` has reached, and how many refused it for good.
 pub fn delivered_count(
     connection: &mut Connection,
     workspace: &str,
     id: &OutboxId,
-) -> Result<u64, StoreError> {
-    let n: i64 = connection.query_row(
-        "SELECT COUNT(*) FROM push_deliveries WHERE workspace_id = ?1 AND id = ?2",
+) -> Result<(u64, u64), StoreError> {
+    let (reached, refused): (i64, i64) = connection.query_row(
+        "SELECT COALESCE(SUM(reached), 0), COUNT(*) - COALESCE(SUM(reached), 0)
+         FROM push_deliveries WHERE workspace_id = ?1 AND id = ?2",
         params![workspace, id.as_str()],
-        |row| row.get(0),
+        |row| Ok((row.get(0)?, row.get(1)?)),
     )?;
-    Ok(n as u64)
+    Ok((reached as u64, refused as u64))
 }
 
-/// Records that job `id` reached `endpoint`.
+/// Records that job `id` is done with `endpoint`: it `reached` the device, or its push service refused
+/// it for good. Either way the job is not pushed there again.
 pub fn delivered(
     connection: &mut Connection,
     workspace: &str,
     id: &OutboxId,
     endpoint: &str,
+    reached: bool,
 ) -> Result<(), StoreError> {
     connection.execute(
-        "INSERT OR IGNORE INTO push_deliveries (workspace_id, id, endpoint) VALUES (?1, ?2, ?3)",
-        params![workspace, id.as_str(), endpoint],
+        "INSERT OR IGNORE INTO push_deliveries (workspace_id, id, endpoint, reached)
+         VALUES (?1, ?2, ?3, ?4)",
+        params![workspace, id.as_str(), endpoint, reached],
     )?;
     Ok(())
 }
