@@ -5,6 +5,7 @@
 mod member_choice;
 mod party_picker;
 mod save;
+mod saved_chips;
 mod segmented;
 mod task_list;
 mod windowed;
@@ -12,6 +13,7 @@ mod windowed;
 pub(crate) use member_choice::MemberChoice;
 pub(crate) use party_picker::PartyPicker;
 pub(crate) use save::Save;
+pub(crate) use saved_chips::{SavedChips, SavedKind};
 pub(crate) use segmented::Segmented;
 pub(crate) use task_list::{NewTask, TaskList, TaskRowById, next_steps};
 pub(crate) use windowed::Windowed;

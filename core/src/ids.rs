@@ -167,6 +167,10 @@ define_id!(
     ViewId
 );
 define_id!(
+    /// A saved email template.
+    TemplateId
+);
+define_id!(
     /// A saved filter.
     SegmentId
 );

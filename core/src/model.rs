@@ -25,8 +25,8 @@ pub use party::{
     Address, Consent, ContactPoint, CustomValue, LinkKind, Party, PartyKind, PartyLink, Role,
 };
 pub use settings::{
-    CustomFieldDef, CustomValueError, FieldKind, Member, Pipeline, PipelineKind, RecordKind,
-    SavedView, Stage, StageInUse, WorkspaceSettings,
+    CustomFieldDef, CustomValueError, FieldKind, MailTemplate, Member, Pipeline, PipelineKind,
+    RecordKind, SavedView, Stage, StageInUse, WorkspaceSettings,
 };
 pub use task::{RecordRef, Recurrence, RecurrenceUnit, Task};
 

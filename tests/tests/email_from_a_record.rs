@@ -84,6 +84,11 @@ async fn an_email_written_offline_goes_out_once_and_its_state_shows_on_every_dev
         set_field(&anna, "compose-body", "Dear {{first_name}},\nthank you for today.").await?;
         anna.text_becomes("preview-subject", "Hello Ann").await?;
         anna.text_when("preview-body", |t| t.starts_with("Dear Ann,")).await?;
+        // Kept as the team's template, merge fields and all.
+        click_centred(&anna, "new-template").await?;
+        anna.by_testid("template-name").await?.send_keys("Thank you").await?;
+        anna.by_testid("save-template").await?.click().await?;
+        anna.text_becomes("saved-template", "Thank you").await?;
         anna.screenshot("compose-offline").await?;
         click_when_enabled(&anna, "compose-send").await?;
 
@@ -163,6 +168,12 @@ async fn an_email_written_offline_goes_out_once_and_its_state_shows_on_every_dev
         AppShell::open(&anna, "/parties").await?;
         open_record(&anna, "Ann Lee").await?;
         click_centred(&anna, "email-link").await?;
+        // The template writes the form, filled in from this record in the preview.
+        click_centred(&anna, "saved-template").await?;
+        anna.text_becomes("preview-subject", "Hello Ann").await?;
+        let subject = anna.by_testid("compose-subject").await?.prop("value").await?;
+        assert_eq!(subject.as_deref(), Some("Hello {{first_name}}"));
+        anna.text_when("preview-body", |t| t.starts_with("Dear Ann,")).await?;
         set_field(&anna, "compose-subject", "Welcome back").await?;
         wait_until("sending allowed again", 10, || async {
             Ok(anna.by_testid("compose-send").await?.is_enabled().await?.then_some(()))

@@ -2,12 +2,13 @@
 //! in a preview before anything goes, unknown fields named. Sent through the relay's outbox when the
 //! relay has a mail server — queued on this device while offline, sent once however many times it is
 //! handed over — and logged on the timeline as an email with its state. Without a mail server, the
-//! same screen hands the message to the device's mail app and logs it.
+//! same screen hands the message to the device's mail app and logs it. The team's templates (saved in
+//! the workspace's settings) fill the form with one tap.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
-use rapport_core::ids::{InteractionId, PartyId};
-use rapport_core::model::{Interaction, InteractionKind, LinkKind, Party};
+use rapport_core::ids::{InteractionId, PartyId, TemplateId};
+use rapport_core::model::{Interaction, InteractionKind, LinkKind, MailTemplate, Party};
 use rapport_core::outbox::{Mail, OutboxId, Recipient, Work};
 use rapport_core::template::{MergeFields, PARTY_FIELDS, Template, TemplateError};
 
@@ -245,6 +246,7 @@ pub(crate) fn ComposeEmail() -> impl IntoView {
                                 let text = t_string!(i18n, mail.opted_out, address = event.address.as_str(), date = date.as_str(), source = event.source.as_str()).to_string();
                                 view! { <p class="error" role="status" data-testid="compose-opted-out">{text}</p> }
                             })}
+                            <TemplateChips subject text />
                             <label>
                                 {t!(i18n, mail.subject)}
                                 <input type="text" data-testid="compose-subject" maxlength="300"
@@ -317,5 +319,47 @@ fn open_mail_app(address: &str, rendered: &Rendered) {
     );
     if let Some(window) = web_sys::window() {
         let _ = window.location().set_href(&link);
+    }
+}
+
+/// The team's saved emails: one tap writes a template's subject and text into the form (merge fields
+/// and all, previewed with this record); "Save as template" keeps what the form holds.
+#[component]
+fn TemplateChips(subject: RwSignal<String>, text: RwSignal<String>) -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = WorkspaceCtx::use_ctx();
+    let kind = widgets::SavedKind {
+        testid: "template",
+        list: |settings| {
+            settings.mail_templates.iter().map(|(id, t)| (id.clone(), t.name.clone())).collect()
+        },
+        remove: |settings, id| {
+            settings.mail_templates.remove(id);
+        },
+        keep: std::sync::Arc::new(move |settings, id, name| {
+            let (subject, text) = (subject.get_untracked(), text.get_untracked());
+            settings.mail_templates.insert(id, MailTemplate { name, subject, text });
+        }),
+        new_id: || TemplateId::generate(&mut BrowserIds).to_string(),
+        group_label: Signal::derive(move || t_string!(i18n, mail.templates).to_owned()),
+        save_label: Signal::derive(move || t_string!(i18n, mail.save_template).to_owned()),
+        name_label: Signal::derive(move || t_string!(i18n, mail.template_name).to_owned()),
+        name_needed: Signal::derive(move || t_string!(i18n, mail.template_name_needed).to_owned()),
+        remove_label: std::sync::Arc::new(move |label| {
+            t_string!(i18n, mail.remove_template, label = label).to_string()
+        }),
+    };
+    let pick = Callback::new(move |id: String| {
+        let template = ctx.read(|ws| ws.settings.mail_templates.get(&id).cloned()).flatten();
+        if let Some(template) = template {
+            subject.set(template.subject);
+            text.set(template.text);
+        }
+    });
+    view! {
+        <div class="compose-templates">
+            <p class="hint">{t!(i18n, mail.templates)}</p>
+            <widgets::SavedChips kind pick />
+        </div>
     }
 }

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 use crate::i18n::{t, t_string, use_i18n};
-use leptos::task::spawn_local;
+use crate::widgets::{SavedChips, SavedKind};
 use rapport_core::ids::{PartyId, ViewId};
 use rapport_core::model::{Party, Role, SavedView};
 use rapport_core::queries::{self, PartyFilter, PartySort};
@@ -247,105 +247,33 @@ fn ListControls(state: ListState) -> impl IntoView {
 fn SavedViews(state: ListState) -> impl IntoView {
     let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
-    let account = crate::account::AccountCtx::use_ctx();
-    let views = Memo::new(move |_| {
-        ctx.read_of(Changed::SETTINGS, |ws| {
-            let mut views: Vec<(String, SavedView)> =
-                ws.settings.saved_views.iter().map(|(id, v)| (id.clone(), v.clone())).collect();
-            views.sort_by(|a, b| a.1.name.cmp(&b.1.name));
-            views
-        })
-        .unwrap_or_default()
-    });
-    let naming = RwSignal::new(false);
-    let name = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<String>);
-    let save = move |event: leptos::ev::SubmitEvent| {
-        event.prevent_default();
-        let text = name.get_untracked().trim().to_owned();
-        if text.is_empty() {
-            error.set(Some(t_string!(i18n, parties.view_name_needed).into()));
-            return;
+    let kind = SavedKind {
+        testid: "view",
+        list: |settings| {
+            settings.saved_views.iter().map(|(id, v)| (id.clone(), v.name.clone())).collect()
+        },
+        remove: |settings, id| {
+            settings.saved_views.remove(id);
+        },
+        keep: std::sync::Arc::new(move |settings, id, name| {
+            settings.saved_views.insert(id, state.to_view(&name));
+        }),
+        new_id: || ViewId::generate(&mut BrowserIds).to_string(),
+        group_label: Signal::derive(move || t_string!(i18n, parties.saved_views).to_owned()),
+        save_label: Signal::derive(move || t_string!(i18n, parties.save_view).to_owned()),
+        name_label: Signal::derive(move || t_string!(i18n, parties.view_name).to_owned()),
+        name_needed: Signal::derive(move || t_string!(i18n, parties.view_name_needed).to_owned()),
+        remove_label: std::sync::Arc::new(move |label| {
+            t_string!(i18n, parties.remove_view, label = label).to_string()
+        }),
+    };
+    let pick = Callback::new(move |id: String| {
+        let view = ctx.read(|ws| ws.settings.saved_views.get(&id).cloned()).flatten();
+        if let Some(view) = view {
+            state.apply(&view);
         }
-        let view = state.to_view(&text);
-        spawn_local(async move {
-            let Some(shared) = ctx.shared_once_open().await else { return };
-            let id = ViewId::generate(&mut BrowserIds).to_string();
-            let result = local::update_settings(&shared, move |settings| {
-                settings.saved_views.insert(id, view);
-            })
-            .await;
-            if ctx.settle(result, error) {
-                name.set(String::new());
-                naming.set(false);
-            }
-        });
-    };
-    let remove = move |id: String| {
-        spawn_local(async move {
-            let Some(shared) = ctx.shared() else { return };
-            let result = local::update_settings(&shared, move |settings| {
-                settings.saved_views.remove(&id);
-            })
-            .await;
-            ctx.settle(result, error);
-        });
-    };
-    view! {
-        <div class="saved-views" role="group" aria-label=move || t_string!(i18n, parties.saved_views)>
-            <For each=move || views.get() key=|(id, view)| (id.clone(), view.clone()) let:entry>
-                {
-                    let (id, view) = entry;
-                    let label = view.name.clone();
-                    view! {
-                        <span class="chip saved-view">
-                            <button type="button" class="chip-main" data-testid="saved-view" on:click=move |_| state.apply(&view)>
-                                {label.clone()}
-                            </button>
-                            <Show when=move || account.can_edit()>
-                                <button
-                                    type="button"
-                                    class="chip-remove"
-                                    data-testid="remove-view"
-                                    aria-label=t_string!(i18n, parties.remove_view, label = &label).to_string()
-                                    on:click={
-                                        let id = id.clone();
-                                        move |_| remove(id.clone())
-                                    }
-                                >
-                                    "×"
-                                </button>
-                            </Show>
-                        </span>
-                    }
-                }
-            </For>
-            <Show when=move || account.can_edit()>
-                <Show
-                    when=move || naming.get()
-                    fallback=move || view! {
-                        <button type="button" class="chip subtle" data-testid="new-view" on:click=move |_| naming.set(true)>
-                            {t!(i18n, parties.save_view)}
-                        </button>
-                    }
-                >
-                    <form class="save-view" on:submit=save>
-                        <input
-                            type="text"
-                            placeholder=move || t_string!(i18n, parties.view_name)
-                            aria-label=move || t_string!(i18n, parties.view_name)
-                            data-testid="view-name"
-                            prop:value=move || name.get()
-                            on:input=move |e| name.set(event_target_value(&e))
-                        />
-                        <button type="submit" data-testid="save-view">{t!(i18n, parties.save)}</button>
-                        <button type="button" class="subtle" on:click=move |_| naming.set(false)>{t!(i18n, parties.cancel)}</button>
-                    </form>
-                </Show>
-            </Show>
-            {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
-        </div>
-    }
+    });
+    view! { <SavedChips kind pick /> }
 }
 
 /// The matches as a table: a heading per column (a click on Name or Last contact sorts by it, a second

@@ -22,6 +22,18 @@ pub struct WorkspaceSettings {
     /// Saved views of the people list, shared by the team: view id (as text) → view.
     #[autosurgeon(missing = "Default::default")]
     pub saved_views: BTreeMap<String, SavedView>,
+    /// Email templates the team writes from, merge fields and all: template id (as text) → template.
+    #[autosurgeon(missing = "Default::default")]
+    pub mail_templates: BTreeMap<String, MailTemplate>,
+}
+
+/// A saved email: its subject and text as written, `{{first_name}}` and the other merge fields
+/// filled in from the record each time it is used (`crate::template`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Reconcile, Hydrate)]
+pub struct MailTemplate {
+    pub name: String,
+    pub subject: String,
+    pub text: String,
 }
 
 /// A named search, filter and sort of the people list ("Suppliers in Moscow", "My prospects").
