@@ -337,6 +337,9 @@ pub enum State {
     Suppressed,
     /// Cancelled before it was due (a scheduled job deleted by a device).
     Cancelled,
+    /// Accepted by the mail server, then returned as undeliverable (a delivery status notification
+    /// with `Action: failed`); the address is suppressed from then on.
+    Bounced,
 }
 
 impl State {
@@ -348,6 +351,7 @@ impl State {
             State::Failed => "failed",
             State::Suppressed => "suppressed",
             State::Cancelled => "cancelled",
+            State::Bounced => "bounced",
         }
     }
 
@@ -359,6 +363,7 @@ impl State {
             State::Failed,
             State::Suppressed,
             State::Cancelled,
+            State::Bounced,
         ]
         .into_iter()
         .find(|state| state.as_str() == text)
@@ -366,7 +371,10 @@ impl State {
 
     /// Nothing more will happen to it.
     pub fn is_final(self) -> bool {
-        matches!(self, State::Sent | State::Failed | State::Suppressed | State::Cancelled)
+        matches!(
+            self,
+            State::Sent | State::Failed | State::Suppressed | State::Cancelled | State::Bounced
+        )
     }
 }
 

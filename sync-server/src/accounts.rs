@@ -133,6 +133,8 @@ pub(crate) enum Why {
     NoPush,
     BadSubscription,
     PushServiceNotAllowed,
+    NoBounces,
+    BadBounce,
 }
 
 impl Why {
@@ -184,6 +186,8 @@ impl Why {
             Why::NoPush => "no_push",
             Why::BadSubscription => "bad_subscription",
             Why::PushServiceNotAllowed => "push_service_not_allowed",
+            Why::NoBounces => "no_bounces",
+            Why::BadBounce => "bad_bounce",
         }
     }
 
@@ -244,6 +248,10 @@ impl Why {
             }
             Why::PushServiceNotAllowed => {
                 "the subscription's endpoint is not a push service this relay sends to"
+            }
+            Why::NoBounces => "this relay takes no bounces (it has no --bounce-token)",
+            Why::BadBounce => {
+                "not a delivery status notification: a multipart/report with a message/delivery-status part and the returned message's headers"
             }
         }
     }

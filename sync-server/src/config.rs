@@ -111,6 +111,12 @@ pub struct Config {
     #[arg(long, env = "RAPPORT_SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<String>,
 
+    /// A secret the mail system presents (`Authorization: Bearer …`) when it hands the relay a bounce,
+    /// a delivery status notification, at `POST /api/mail/bounces` (e.g. from Postfix's `pipe` through
+    /// curl, or a provider's webhook). Without it the relay takes no bounces.
+    #[arg(long, env = "RAPPORT_BOUNCE_TOKEN", hide_env_values = true)]
+    pub bounce_token: Option<String>,
+
     /// The sender of the relay's mail, `Name <address>` (needed with --smtp-url).
     #[arg(long, env = "RAPPORT_MAIL_FROM")]
     pub mail_from: Option<String>,
@@ -249,6 +255,7 @@ impl Config {
             attempts: self.mail_attempts,
             at_once: self.mail_at_once as usize,
             links_origin: self.public_origin.clone().unwrap_or_else(|| links_origin.to_owned()),
+            bounce_token: self.bounce_token.clone().filter(|token| !token.trim().is_empty()),
         }))
     }
 }

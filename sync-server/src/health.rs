@@ -108,6 +108,6 @@ fn may_read_metrics(state: &AppState, request: &axum::extract::Request) -> bool 
 }
 
 /// Compares without stopping at the first difference, so timing does not reveal a token's prefix.
-fn constant_time_equal(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn constant_time_equal(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |diff, (x, y)| diff | (x ^ y)) == 0
 }

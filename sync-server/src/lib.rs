@@ -3,6 +3,7 @@
 
 mod accounts;
 mod assets;
+mod bounces;
 mod config;
 mod demo;
 pub mod files;
@@ -177,6 +178,7 @@ pub fn router(state: AppState) -> Router {
         .merge(workspaces::router())
         .merge(services::router())
         .merge(push::router())
+        .merge(bounces::router())
         .route("/api/demo", axum::routing::get(demo::serve))
         .route("/api/sync", axum::routing::get(sync::upgrade))
         .fallback(assets::serve)

@@ -49,6 +49,9 @@ pub struct MailSettings {
     pub at_once: usize,
     /// Where unsubscribe links point: the relay's public origin.
     pub links_origin: String,
+    /// The bearer token the mail system presents when it hands the relay a bounce
+    /// (`POST /api/mail/bounces`); none, no bounces are taken.
+    pub bounce_token: Option<String>,
 }
 
 impl std::fmt::Debug for MailSettings {
@@ -82,6 +85,11 @@ struct Inner {
 }
 
 impl Mailer {
+    /// The token bounces are handed over with, if the relay takes them.
+    pub(crate) fn bounce_token(&self) -> Option<&[u8]> {
+        self.inner.settings.bounce_token.as_deref().map(str::as_bytes)
+    }
+
     pub fn new(settings: MailSettings) -> Result<Mailer, MailSetupError> {
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&settings.smtp_url)
             .map_err(|error| MailSetupError::Url(error.to_string()))?
@@ -375,6 +383,7 @@ mod tests {
             attempts,
             at_once: 1,
             links_origin: "https://crm.example.com".into(),
+            bounce_token: None,
         })
         .unwrap()
     }

@@ -18,6 +18,38 @@ pub mod push;
 /// The file name of the database inside the data folder.
 pub const DATABASE_FILE: &str = "rapport.sqlite3";
 
+/// The triggers that keep `outbox_waiting` (schema 10): created with it, and again whenever the
+/// outbox table is rebuilt (dropping a table drops its triggers).
+macro_rules! outbox_waiting_triggers {
+    () => {
+        "
+    CREATE TRIGGER outbox_waits_on_insert AFTER INSERT ON outbox
+        WHEN NEW.state IN ('queued', 'sending')
+    BEGIN
+        INSERT INTO outbox_waiting (workspace_id, kind, waiting) VALUES (NEW.workspace_id, NEW.kind, 1)
+            ON CONFLICT (workspace_id, kind) DO UPDATE SET waiting = waiting + 1;
+    END;
+    CREATE TRIGGER outbox_stops_waiting AFTER UPDATE OF state, kind ON outbox
+        WHEN OLD.state IN ('queued', 'sending')
+    BEGIN
+        UPDATE outbox_waiting SET waiting = waiting - 1
+            WHERE workspace_id = OLD.workspace_id AND kind = OLD.kind;
+    END;
+    CREATE TRIGGER outbox_waits_again AFTER UPDATE OF state, kind ON outbox
+        WHEN NEW.state IN ('queued', 'sending')
+    BEGIN
+        INSERT INTO outbox_waiting (workspace_id, kind, waiting) VALUES (NEW.workspace_id, NEW.kind, 1)
+            ON CONFLICT (workspace_id, kind) DO UPDATE SET waiting = waiting + 1;
+    END;
+    CREATE TRIGGER outbox_waits_no_more AFTER DELETE ON outbox
+        WHEN OLD.state IN ('queued', 'sending')
+    BEGIN
+        UPDATE outbox_waiting SET waiting = waiting - 1
+            WHERE workspace_id = OLD.workspace_id AND kind = OLD.kind;
+    END;"
+    };
+}
+
 /// Schema migrations, in order; `user_version` counts how many have run.
 const MIGRATIONS: &[&str] = &[
     // 1: accounts and their sign-in sessions.
@@ -210,6 +242,7 @@ const MIGRATIONS: &[&str] = &[
     // database itself on every change of state, so checking the workspace's limit when a job is
     // registered costs one lookup rather than a count of everything waiting (100,000 jobs registered
     // one by one made that quadratic).
+    concat!(
     "CREATE TABLE outbox_waiting (
         workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
         kind TEXT NOT NULL,
@@ -219,30 +252,9 @@ const MIGRATIONS: &[&str] = &[
     INSERT INTO outbox_waiting (workspace_id, kind, waiting)
         SELECT workspace_id, kind, COUNT(*) FROM outbox
         WHERE state IN ('queued', 'sending') GROUP BY workspace_id, kind;
-    CREATE TRIGGER outbox_waits_on_insert AFTER INSERT ON outbox
-        WHEN NEW.state IN ('queued', 'sending')
-    BEGIN
-        INSERT INTO outbox_waiting (workspace_id, kind, waiting) VALUES (NEW.workspace_id, NEW.kind, 1)
-            ON CONFLICT (workspace_id, kind) DO UPDATE SET waiting = waiting + 1;
-    END;
-    CREATE TRIGGER outbox_stops_waiting AFTER UPDATE OF state, kind ON outbox
-        WHEN OLD.state IN ('queued', 'sending')
-    BEGIN
-        UPDATE outbox_waiting SET waiting = waiting - 1
-            WHERE workspace_id = OLD.workspace_id AND kind = OLD.kind;
-    END;
-    CREATE TRIGGER outbox_waits_again AFTER UPDATE OF state, kind ON outbox
-        WHEN NEW.state IN ('queued', 'sending')
-    BEGIN
-        INSERT INTO outbox_waiting (workspace_id, kind, waiting) VALUES (NEW.workspace_id, NEW.kind, 1)
-            ON CONFLICT (workspace_id, kind) DO UPDATE SET waiting = waiting + 1;
-    END;
-    CREATE TRIGGER outbox_waits_no_more AFTER DELETE ON outbox
-        WHEN OLD.state IN ('queued', 'sending')
-    BEGIN
-        UPDATE outbox_waiting SET waiting = waiting - 1
-            WHERE workspace_id = OLD.workspace_id AND kind = OLD.kind;
-    END;",
+    ",
+        outbox_waiting_triggers!()
+    ),
     // 11: a device whose push service refused a job for good is recorded too (`reached = 0`), so a
     // retry for other devices does not push to it again; a finished job's records are dropped (it is
     // never taken again — a new version of it starts afresh), so the table holds jobs under way only.
@@ -251,6 +263,41 @@ const MIGRATIONS: &[&str] = &[
         SELECT 1 FROM outbox o
         WHERE o.workspace_id = push_deliveries.workspace_id AND o.id = push_deliveries.id
           AND o.state NOT IN ('queued', 'sending'));",
+    // 12: a mail can be `bounced` (a delivery status notification came back after the server took
+    // it). SQLite cannot change a CHECK, so the table is rebuilt; dropping it would cascade to
+    // `push_deliveries` and drop its triggers, so the deliveries are kept aside and the triggers made
+    // again.
+    concat!(
+        "CREATE TABLE outbox_v12 (
+        workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+        id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        queued_by INTEGER REFERENCES accounts(id) ON DELETE SET NULL,
+        queued_at INTEGER NOT NULL,
+        state TEXT NOT NULL CHECK (state IN
+            ('queued', 'sending', 'sent', 'failed', 'suppressed', 'cancelled', 'bounced')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        reason TEXT,
+        message_id TEXT,
+        updated_at INTEGER NOT NULL,
+        version INTEGER NOT NULL,
+        due_at INTEGER,
+        digest TEXT,
+        PRIMARY KEY (workspace_id, id)
+    );
+    INSERT INTO outbox_v12 SELECT workspace_id, id, kind, payload, queued_by, queued_at, state,
+        attempts, next_attempt_at, reason, message_id, updated_at, version, due_at, digest FROM outbox;
+    CREATE TEMP TABLE deliveries_kept AS SELECT * FROM push_deliveries;
+    DROP TABLE outbox;
+    ALTER TABLE outbox_v12 RENAME TO outbox;
+    INSERT INTO push_deliveries SELECT * FROM deliveries_kept;
+    DROP TABLE deliveries_kept;
+    CREATE INDEX outbox_due ON outbox(kind, next_attempt_at) WHERE state IN ('queued', 'sending');
+    CREATE INDEX outbox_versions ON outbox(workspace_id, version);",
+        outbox_waiting_triggers!()
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -1053,6 +1100,47 @@ mod tests {
     }
 
     #[test]
+    fn schema_12_lets_a_mail_bounce_and_keeps_deliveries_and_the_waiting_count() {
+        use rapport_core::outbox::OutboxId;
+        let dir = tempfile::tempdir().unwrap();
+        let connection = database_at_schema(dir.path(), 11);
+        connection
+            .execute_batch(
+                "INSERT INTO workspaces (id, name, created_at) VALUES ('ws', 'Acme', 1);
+                 INSERT INTO outbox (workspace_id, id, kind, payload, queued_at, state,
+                     next_attempt_at, updated_at, version, message_id)
+                 VALUES ('ws', '00000000000000000000000000000001', 'notify', '{}', 1, 'sending', 9, 1, 1, NULL),
+                        ('ws', '00000000000000000000000000000002', 'mail', '{}', 1, 'sent', 9, 1, 2, '<m>');
+                 INSERT INTO push_deliveries (workspace_id, id, endpoint, reached)
+                 VALUES ('ws', '00000000000000000000000000000001', 'https://push.example/a', 0);",
+            )
+            .unwrap();
+        drop(connection);
+        let store = Store::open(dir.path()).unwrap();
+        let mut connection = store.connection.lock().unwrap();
+        let kept: i64 = connection
+            .query_row("SELECT COUNT(*) FROM push_deliveries WHERE reached = 0", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(kept, 1, "a job under way keeps whom it is done with");
+        let sent = OutboxId::parse("00000000000000000000000000000002").unwrap();
+        assert!(outbox::bounced(&mut connection, "ws", &sent, "5.1.1", 5).unwrap());
+        let entry = outbox::entry(&mut connection, "ws", &sent).unwrap().unwrap();
+        assert_eq!(entry.state, rapport_core::outbox::State::Bounced);
+        assert!(!outbox::bounced(&mut connection, "ws", &sent, "5.1.1", 6).unwrap(), "once");
+        // The waiting count's triggers came back with the table.
+        connection
+            .execute(
+                "UPDATE outbox SET state = 'sent' WHERE id = '00000000000000000000000000000001'",
+                [],
+            )
+            .unwrap();
+        let waiting: i64 = connection
+            .query_row("SELECT waiting FROM outbox_waiting WHERE kind = 'notify'", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(waiting, 0);
+    }
+
+    #[test]
     fn the_outbox_of_schema_8_keeps_its_mail_when_jobs_arrive() {
         let dir = tempfile::tempdir().unwrap();
         let connection = database_at_schema(dir.path(), 8);
@@ -1186,7 +1274,7 @@ mod tests {
         drop(connection);
         assert!(matches!(
             Store::open(dir.path()),
-            Err(StoreError::NewerSchema { found: 99, known: 11 })
+            Err(StoreError::NewerSchema { found: 99, known: 12 })
         ));
         let connection = Connection::open(dir.path().join(DATABASE_FILE)).unwrap();
         let version: i64 =

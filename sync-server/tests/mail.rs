@@ -537,3 +537,129 @@ async fn devices_syncing_the_workspace_hear_at_once_that_its_ledger_changed_and_
         }
     }
 }
+
+/// Hands the relay a bounce as the mail system would: the raw notification with the bearer token.
+async fn hand_bounce(relay: &Relay, token: Option<&str>, body: Vec<u8>) -> (u16, String) {
+    let mut request = reqwest::Client::new()
+        .post(format!("http://{}/api/mail/bounces", relay.address))
+        .header("content-type", "message/rfc822")
+        .body(body);
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    let response = request.send().await.unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_bounce_marks_the_mail_bounced_on_every_device_and_suppresses_the_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let smtp = SmtpServer::start(&dir.path().join("mailbox"), 30);
+    let relay = Relay::start(
+        &dir.path().join("data"),
+        Some(&smtp.url()),
+        &["--bounce-token", "bounce-secret-0123456789"],
+    );
+    let (owner, _member, viewer) = workspace_with_member(&relay.address).await;
+    assert_eq!(
+        queue(&relay, &owner, &id(1), mail("bounce-ann@client.example", "Hello")).await.0,
+        201
+    );
+    assert_eq!(queue(&relay, &owner, &id(2), mail("ben@client.example", "Hello")).await.0, 201);
+    assert_eq!(settled(&relay, &viewer, &id(1)).await["state"], "sent");
+    assert_eq!(settled(&relay, &viewer, &id(2)).await["state"], "sent");
+    let notifications = smtp.notifications();
+    assert_eq!(notifications.len(), 1, "the mail system returned one message");
+    let notification = notifications[0].clone();
+
+    // Without the token, or with another, nothing happens.
+    assert_eq!(hand_bounce(&relay, None, notification.clone()).await.0, 401);
+    assert_eq!(hand_bounce(&relay, Some("guess"), notification.clone()).await.0, 401);
+    assert_eq!(settled(&relay, &viewer, &id(1)).await["state"], "sent");
+
+    let (status, body) =
+        hand_bounce(&relay, Some("bounce-secret-0123456789"), notification.clone()).await;
+    assert_eq!(status, 200, "{body}");
+    let path = format!("/api/workspaces/{WS}/outbox/{}", id(1));
+    let (_, _, entry) = http(&relay.address, Method::GET, &path, Some(&viewer), Value::Null).await;
+    assert_eq!(entry["state"], "bounced", "{entry}");
+    let reason = entry["reason"].as_str().unwrap();
+    assert!(reason.starts_with("bounce-ann@client.example: 5.1.1"), "{reason}");
+    assert!(reason.contains("User unknown"), "{reason}");
+    // The address is suppressed: the consent log says so, and the next mail to it is not sent.
+    let consent = format!("/api/workspaces/{WS}/consent");
+    let (_, _, log) = http(&relay.address, Method::GET, &consent, Some(&viewer), Value::Null).await;
+    let events = log["events"].as_array().unwrap();
+    assert_eq!(events.len(), 1, "{log}");
+    assert_eq!(events[0]["address"], "bounce-ann@client.example");
+    assert_eq!(events[0]["opted_in"], false);
+    assert!(events[0]["source"].as_str().unwrap().starts_with("bounced: 5.1.1"), "{log}");
+    assert_eq!(
+        queue(&relay, &owner, &id(3), mail("bounce-ann@client.example", "Again")).await.0,
+        201
+    );
+    assert_eq!(settled(&relay, &viewer, &id(3)).await["state"], "suppressed");
+    assert_eq!(smtp.to("bounce-ann@client.example").len(), 1, "nothing more went to it");
+    // The same notification again changes nothing; the other mail stays sent.
+    let (status, body) =
+        hand_bounce(&relay, Some("bounce-secret-0123456789"), notification.clone()).await;
+    assert_eq!((status, body.as_str()), (202, r#"{"bounced":0}"#));
+    assert_eq!(settled(&relay, &viewer, &id(2)).await["state"], "sent");
+}
+
+#[tokio::test]
+async fn bounces_are_refused_without_a_token_and_bad_or_foreign_ones_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let smtp = SmtpServer::start(&dir.path().join("mailbox"), 30);
+    let token = "bounce-secret-0123456789";
+    // A relay without a bounce token has no such door.
+    let closed = Relay::start(&dir.path().join("closed"), Some(&smtp.url()), &[]);
+    assert_eq!(hand_bounce(&closed, Some(token), b"x".to_vec()).await.0, 404);
+    drop(closed);
+
+    let relay =
+        Relay::start(&dir.path().join("data"), Some(&smtp.url()), &["--bounce-token", token]);
+    let (owner, _, viewer) = workspace_with_member(&relay.address).await;
+    let eve = outsider_with_workspace(&relay.address).await;
+    assert_eq!(
+        queue(&relay, &owner, &id(1), mail("bounce-ann@client.example", "Hello")).await.0,
+        201
+    );
+    assert_eq!(settled(&relay, &viewer, &id(1)).await["state"], "sent");
+    let notification = String::from_utf8(smtp.notifications()[0].clone()).unwrap();
+
+    // Malformed: not a message, not a report, no Message-ID.
+    for bad in ["", "hello", "From: a@b.example\r\nSubject: hi\r\n\r\nhello\r\n"] {
+        let (status, body) = hand_bounce(&relay, Some(token), bad.as_bytes().to_vec()).await;
+        assert_eq!(status, 400, "{bad:?}: {body}");
+        assert!(body.contains("bad_bounce"), "{body}");
+    }
+    let no_id: String = notification
+        .lines()
+        .filter(|l| !l.starts_with("Message-ID"))
+        .collect::<Vec<_>>()
+        .join("\r\n");
+    assert_eq!(hand_bounce(&relay, Some(token), no_id.into_bytes()).await.0, 400);
+    // Oversized.
+    let huge = format!("{notification}{}", "x".repeat(2 * 1024 * 1024));
+    assert_eq!(hand_bounce(&relay, Some(token), huge.into_bytes()).await.0, 413);
+    // Naming another workspace's message (Eve's workspace, same ledger id): nothing of hers or ours.
+    let foreign = notification.replace(WS, OTHER_WS);
+    assert_eq!(hand_bounce(&relay, Some(token), foreign.into_bytes()).await.0, 202);
+    // Naming a recipient the mail was not for: nobody else is suppressed.
+    let stranger = notification
+        .replace("Final-Recipient: rfc822; bounce-ann", "Final-Recipient: rfc822; carol");
+    assert_eq!(hand_bounce(&relay, Some(token), stranger.into_bytes()).await.0, 202);
+    // Only delayed: not a failure.
+    let delayed = notification.replace("Action: failed", "Action: delayed");
+    assert_eq!(hand_bounce(&relay, Some(token), delayed.into_bytes()).await.0, 202);
+    let path = format!("/api/workspaces/{WS}/outbox/{}", id(1));
+    let (_, _, entry) = http(&relay.address, Method::GET, &path, Some(&viewer), Value::Null).await;
+    assert_eq!(entry["state"], "sent", "{entry}");
+    let consent = format!("/api/workspaces/{WS}/consent");
+    let (_, _, log) = http(&relay.address, Method::GET, &consent, Some(&viewer), Value::Null).await;
+    assert_eq!(log["events"], json!([]));
+    let theirs = format!("/api/workspaces/{OTHER_WS}/consent");
+    let (_, _, log) = http(&relay.address, Method::GET, &theirs, Some(&eve), Value::Null).await;
+    assert_eq!(log["events"], json!([]));
+}

@@ -10,6 +10,9 @@ What it answers depends on the recipient's local part, so one server plays every
 - `flaky...`   451 at RCPT for the first two attempts of each address, then accepted.
 - `slow...`    the message is stored, then the answer is held back for SLOW_SECONDS (default 30):
                a relay killed meanwhile never hears that the server took it.
+- `bounce...`  accepted, then found undeliverable, as a mail system finds out after accepting: a
+               delivery status notification (RFC 3464: multipart/report with message/delivery-status
+               and the returned headers) addressed to the envelope sender is written to NNNNNN.dsn.
 Anything else is accepted at once.
 """
 
@@ -49,9 +52,46 @@ class Store:
         with open(name + ".rcpt", "w") as f:
             f.write("\n".join(envelope.rcpt_tos))
         os.rename(name + ".tmp", name + ".eml")
+        bounced = [r for r in envelope.rcpt_tos if r.split("@", 1)[0].lower().startswith("bounce")]
+        if bounced:
+            content = envelope.original_content or envelope.content
+            with open(name + ".dsn.tmp", "wb") as f:
+                f.write(notification(envelope.mail_from, bounced, content))
+            os.rename(name + ".dsn.tmp", name + ".dsn")
         if any(r.split("@", 1)[0].lower().startswith("slow") for r in envelope.rcpt_tos):
             await asyncio.sleep(self.slow)
         return "250 2.0.0 queued as %06d" % self.count
+
+
+def notification(sender, recipients, content):
+    """A delivery status notification of `content` for `recipients`, as an MTA returns it."""
+    headers = content.split(b"\r\n\r\n", 1)[0].decode("utf-8", "replace")
+    status = "Reporting-MTA: dns; mx.test.example\r\n"
+    for recipient in recipients:
+        status += (
+            "\r\nFinal-Recipient: rfc822; %s\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+            "Diagnostic-Code: smtp; 550 5.1.1 <%s>: Recipient address rejected:\r\n"
+            " User unknown in virtual mailbox table\r\n" % (recipient, recipient)
+        )
+    report = (
+        "From: Mail Delivery System <MAILER-DAEMON@mx.test.example>\r\n"
+        "To: %s\r\n"
+        "Subject: Undelivered Mail Returned to Sender\r\n"
+        "MIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="dsn-boundary"\r\n'
+        "\r\n"
+        "--dsn-boundary\r\n"
+        "Content-Type: text/plain; charset=us-ascii\r\n\r\n"
+        "Your message could not be delivered to one or more recipients.\r\n"
+        "--dsn-boundary\r\n"
+        "Content-Type: message/delivery-status\r\n\r\n"
+        "%s"
+        "--dsn-boundary\r\n"
+        "Content-Type: text/rfc822-headers\r\n\r\n"
+        "%s\r\n"
+        "--dsn-boundary--\r\n"
+    ) % (sender, status, headers)
+    return report.encode("utf-8")
 
 
 async def serve(folder):

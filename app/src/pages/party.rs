@@ -932,10 +932,14 @@ fn MailState(id: rapport_core::outbox::OutboxId) -> impl IntoView {
                         State::Cancelled => {
                             ("cancelled", t_string!(i18n, mail.state_cancelled).to_string())
                         }
+                        State::Bounced => {
+                            ("bounced", t_string!(i18n, mail.state_bounced, reason).to_string())
+                        }
                     }
                 }
             };
-            let bad = matches!(state, "failed" | "suppressed" | "refused" | "cancelled");
+            let bad =
+                matches!(state, "failed" | "suppressed" | "refused" | "cancelled" | "bounced");
             Some(view! {
                 <span class="tag mail-state" class:overdue=bad data-testid="mail-state" data-state=state>{text}</span>
             })

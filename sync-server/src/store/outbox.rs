@@ -322,6 +322,41 @@ pub enum Outcome {
     },
 }
 
+/// The request entry `id` holds (its JSON), if there is one.
+pub fn payload(
+    connection: &mut Connection,
+    workspace: &str,
+    id: &OutboxId,
+) -> Result<Option<String>, StoreError> {
+    Ok(connection
+        .query_row(
+            "SELECT payload FROM outbox WHERE workspace_id = ?1 AND id = ?2",
+            params![workspace, id.as_str()],
+            |row| row.get(0),
+        )
+        .optional()?)
+}
+
+/// Marks the sent mail `id` bounced with `reason` (a notification came back); returns whether it was
+/// sent (a second notification for it changes nothing).
+pub fn bounced(
+    connection: &mut Connection,
+    workspace: &str,
+    id: &OutboxId,
+    reason: &str,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let tx = connection.transaction()?;
+    let version = next_version(&tx, workspace)?;
+    let marked = tx.execute(
+        "UPDATE outbox SET state = 'bounced', reason = ?3, updated_at = ?4, version = ?5
+         WHERE workspace_id = ?1 AND id = ?2 AND state = 'sent'",
+        params![workspace, id.as_str(), reason, now, version],
+    )?;
+    tx.commit()?;
+    Ok(marked > 0)
+}
+
 /// Records how attempt `attempt` at `id` ended — only if that attempt is still the one under way.
 pub fn finish(
     connection: &mut Connection,

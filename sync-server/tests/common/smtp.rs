@@ -58,6 +58,13 @@ impl SmtpServer {
             .collect()
     }
 
+    /// The delivery status notifications the server wrote for messages it accepted and then found
+    /// undeliverable (recipients `bounce…`), oldest first: what its mail system would hand the relay.
+    pub fn notifications(&self) -> Vec<Vec<u8>> {
+        let files = self.accepted_files().into_iter();
+        files.filter_map(|(eml, _)| std::fs::read(eml.with_extension("dsn")).ok()).collect()
+    }
+
     pub fn messages(&self) -> Vec<String> {
         self.accepted().into_iter().map(|(message, _)| message).collect()
     }
