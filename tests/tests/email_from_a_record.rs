@@ -51,7 +51,14 @@ async fn an_email_written_offline_goes_out_once_and_its_state_shows_on_every_dev
     let mailbox = tempfile::tempdir().unwrap();
     let smtp = Arc::new(SmtpServer::start(&mailbox.path().join("mail"), 30));
     let url = smtp.url();
-    let args = ["--smtp-url", url.as_str(), "--mail-from", "Acme CRM <crm@acme.example>"];
+    let args = [
+        "--smtp-url",
+        url.as_str(),
+        "--mail-from",
+        "Acme CRM <crm@acme.example>",
+        "--bounce-token",
+        BOUNCE_TOKEN,
+    ];
     let name = "an_email_written_offline_goes_out_once_and_its_state_shows_on_every_device";
     run_with_relay_args(name, &args, move |harness| async move {
         let anna = harness.browser(Viewport::Desktop).await?;
@@ -180,7 +187,43 @@ async fn an_email_written_offline_goes_out_once_and_its_state_shows_on_every_dev
         })
         .await?;
         assert!(!anna.has_testid("compose-opted-out").await?);
+
+        // A mail the server took comes back undeliverable: the mail system hands the relay the
+        // notification, and both devices show the email bounced, with the server's words.
+        add_party(&anna, "Bob Stone").await?;
+        open_record(&anna, "Bob Stone").await?;
+        set_field(&anna, "party-email", "bounce-bob@client.example").await?;
+        click_centred(&anna, "save-party").await?;
+        click_centred(&anna, "email-link").await?;
+        anna.by_testid("page-compose").await?;
+        set_field(&anna, "compose-subject", "Our offer").await?;
+        set_field(&anna, "compose-body", "Dear {{first_name}}, here it is.").await?;
+        click_when_enabled(&anna, "compose-send").await?;
+        anna.by_testid("party-form").await?;
+        mail_state(&anna, "sent").await?;
+        let notifications = smtp.notifications();
+        assert_eq!(notifications.len(), 1, "one mail came back");
+        let handed = reqwest::Client::new()
+            .post(format!("{}/api/mail/bounces", harness.relay().url()))
+            .header("authorization", format!("Bearer {BOUNCE_TOKEN}"))
+            .body(notifications[0].clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(handed.status(), 200);
+        mail_state(&anna, "bounced").await?;
+        anna.text_when("mail-state", |t| t.contains("5.1.1") && t.contains("User unknown")).await?;
+        show_email(&anna).await?;
+        anna.screenshot("email-bounced").await?;
+        AppShell::open(&boris, "/parties").await?;
+        open_record(&boris, "Bob Stone").await?;
+        mail_state(&boris, "bounced").await?;
+        show_email(&boris).await?;
+        boris.screenshot("email-bounced-seen-by-a-colleague").await?;
         Ok(())
     })
     .await;
 }
+
+/// What the relay's mail system presents when it hands over a bounce (`--bounce-token`).
+const BOUNCE_TOKEN: &str = "e2e-bounce-token-0123456789";
