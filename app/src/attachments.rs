@@ -10,8 +10,9 @@
 use leptos::prelude::*;
 use leptos_i18n::td_string;
 use rapport_core::attachments::{self, FileKind, Upload, Uploads};
-use rapport_core::ids::{PartyId, WorkspaceId};
-use rapport_core::model::{Attachment, Party};
+use rapport_core::document::Record;
+use rapport_core::ids::WorkspaceId;
+use rapport_core::model::{Attachment, WithFiles};
 use rapport_core::outbox::Handover;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -32,11 +33,11 @@ fn said(text: &str) -> FileError {
 }
 
 /// Reads `file`, keeps it on this device, owes it (and an image's thumbnail) to the relay, and names
-/// it on party `id`.
-pub async fn attach(
+/// it on record `id`.
+pub async fn attach<R: Record + WithFiles>(
     shared: &Shared,
     outbox: OutboxCtx,
-    id: PartyId,
+    id: R::Id,
     file: web_sys::File,
 ) -> Result<(), FileError> {
     let locale = crate::locale::current();
@@ -90,8 +91,8 @@ pub async fn attach(
         added_by: shared.borrow().me,
         thumbnail,
     };
-    local::update::<Party>(shared, id, move |party| {
-        party.files.entry(hash).or_insert(attachment);
+    local::update::<R>(shared, id, move |record| {
+        record.files_mut().entry(hash).or_insert(attachment);
     })
     .await
     .map_err(|e| FileError(e.to_string()))?;

@@ -2,6 +2,7 @@
 //! is on screen, tasks as rows, role names, and writing dates and money the way the user's
 //! language does.
 
+mod files;
 mod member_choice;
 mod party_picker;
 mod save;
@@ -10,6 +11,7 @@ mod segmented;
 mod task_list;
 mod windowed;
 
+pub(crate) use files::{FileOwner, Files};
 pub(crate) use member_choice::MemberChoice;
 pub(crate) use party_picker::PartyPicker;
 pub(crate) use save::Save;

@@ -373,6 +373,7 @@ pub fn generate(seed: u64, sizes: DemoSizes, now: Timestamp) -> DemoWorkspace {
                         String::new()
                     },
                     stage_history: vec![StageChange { stage, at: Timestamp(created), by: None }],
+                    files: Default::default(),
                     created_at: Timestamp(created),
                     archived: false,
                 },

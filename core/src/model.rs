@@ -14,7 +14,7 @@ mod settings;
 mod sparse;
 mod task;
 
-pub use attachment::Attachment;
+pub use attachment::{Attachment, WithFiles};
 pub use commerce::{
     AmountError, Campaign, CampaignResponse, Contract, Deal, DealStatus, Destination, Feedback,
     FeedbackKind, Money, Segment, SegmentFilter, StageChange, Ticket, TicketPriority, TicketStatus,
@@ -152,6 +152,18 @@ pub(crate) mod tests {
                 at: Timestamp(1_700_000_000_000),
                 by: Some(MemberId::from_bytes([3; 16])),
             }],
+            files: [(
+                "ef".repeat(32),
+                Attachment {
+                    name: "Offer.pdf".into(),
+                    content_type: "application/pdf".into(),
+                    size: 80_000,
+                    added_at: Timestamp(1_700_000_200_000),
+                    added_by: None,
+                    thumbnail: None,
+                },
+            )]
+            .into(),
             created_at: Timestamp(1_700_000_000_000),
             archived: true,
         }

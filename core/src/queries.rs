@@ -536,6 +536,7 @@ mod tests {
                 status,
                 lost_reason: String::new(),
                 stage_history: vec![],
+                files: Default::default(),
                 created_at: Timestamp(T0 + i64::from(n)),
                 archived: false,
             };

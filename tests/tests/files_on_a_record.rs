@@ -216,6 +216,30 @@ async fn files_attached_offline_reach_the_relay_and_a_colleague_keeps_what_he_op
             .await?;
         files_listed(&boris, 1).await?;
         assert_eq!(files_listed(&anna, 1).await?, vec![contract_hash.clone()]);
+
+        // A deal keeps files the same way: the same contract attached to it is one file on the relay.
+        AppShell::open(&anna, "/deals").await?;
+        anna.wait_for_script(
+            "the new-deal form",
+            "const form = document.querySelector('.new-deal'); if (form && !form.open) form.open = true; return !!form && form.open;",
+        )
+        .await?;
+        anna.by_testid("new-deal-title").await?.send_keys("Supply 2027").await?;
+        anna.by_testid("add-deal").await?.click().await?;
+        let deal = wait_until("the new deal on the board", 20, || async {
+            let href = anna.eval("return document.querySelector('[data-testid=deal-link]')?.getAttribute('href') ?? '';").await?;
+            Ok(href.as_str().filter(|h| !h.is_empty()).map(str::to_owned))
+        })
+        .await?;
+        AppShell::open(&anna, &deal).await?;
+        anna.by_testid("file-attach").await?.send_keys(contract_path.to_str().unwrap()).await?;
+        assert_eq!(files_listed(&anna, 1).await?, vec![contract_hash.clone()]);
+        wait_until("the deal's file on the relay", 30, || async {
+            Ok(states(&anna).await?.is_empty().then_some(()))
+        })
+        .await?;
+        show_files(&anna).await?;
+        anna.screenshot("files-on-a-deal-1280x800-en").await?;
         Ok(())
     })
     .await;

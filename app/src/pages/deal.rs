@@ -39,6 +39,7 @@ pub(crate) fn DealPage() -> impl IntoView {
                 {move || id.get_untracked().map(|id| view! {
                     <DealForm id deal />
                     <DealStanding id deal />
+                    <widgets::Files owner=widgets::FileOwner::Deal(id) files=Signal::derive(move || deal.with(|d| d.as_ref().map(|d| d.files.clone()).unwrap_or_default())) />
                     <StageHistory deal />
                 })}
             </Show>

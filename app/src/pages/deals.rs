@@ -714,6 +714,7 @@ fn NewDeal(pipeline: PipelineId, added: RwSignal<Option<DealId>>) -> impl IntoVi
             status: DealStatus::Open,
             lost_reason: String::new(),
             stage_history: vec![StageChange { stage, at: now, by: me }],
+            files: Default::default(),
             created_at: now,
             archived: false,
         };

@@ -17,7 +17,6 @@ use rapport_core::queries::{self, TimelineItem};
 
 mod contact;
 mod fields;
-mod files;
 mod profile;
 
 use super::Page;
@@ -100,7 +99,7 @@ pub(crate) fn PartyPage() -> impl IntoView {
                             <profile::Profile id titles=Signal::derive(move || found.with(|f| f.as_ref().map(|f| job_titles(&f.party)).unwrap_or_default())) />
                             <fields::CustomFieldValues id found />
                             <KeepInTouch id />
-                            <files::Files id found />
+                            <widgets::Files owner=widgets::FileOwner::Party(id) files=Signal::derive(move || found.with(|f| f.as_ref().map(|f| f.party.files.clone()).unwrap_or_default())) />
                         </div>
                         <div class="record-activity">
                             <LoggedHere />

@@ -1,6 +1,8 @@
 //! Files attached to records: what a document keeps of a file is its name, kind and size, and the
 //! SHA-256 of its bytes, by which the relay stores and serves it (the bytes never enter a document).
 
+use std::collections::BTreeMap;
+
 use autosurgeon::{Hydrate, Reconcile};
 
 use crate::ids::{MemberId, Timestamp};
@@ -23,3 +25,26 @@ pub struct Attachment {
     #[autosurgeon(missing = "Default::default")]
     pub thumbnail: Option<String>,
 }
+
+/// A record that keeps files (people and organisations, deals): one files panel and one way of
+/// attaching serve them all.
+pub trait WithFiles {
+    /// The record's files, by the hex SHA-256 of their bytes.
+    fn files(&self) -> &BTreeMap<String, Attachment>;
+    fn files_mut(&mut self) -> &mut BTreeMap<String, Attachment>;
+}
+
+macro_rules! with_files {
+    ($($record:ty),*) => {$(
+        impl WithFiles for $record {
+            fn files(&self) -> &BTreeMap<String, Attachment> {
+                &self.files
+            }
+            fn files_mut(&mut self) -> &mut BTreeMap<String, Attachment> {
+                &mut self.files
+            }
+        }
+    )*};
+}
+
+with_files!(super::Party, super::Deal);

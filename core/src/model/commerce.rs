@@ -119,6 +119,9 @@ pub struct Deal {
     /// Every stage move, oldest first; appended, never rewritten.
     #[autosurgeon(missing = "Default::default")]
     pub stage_history: Vec<StageChange>,
+    /// Proposals, quotes, signed orders: by the hex SHA-256 of their bytes.
+    #[autosurgeon(missing = "Default::default")]
+    pub files: BTreeMap<String, super::Attachment>,
     pub created_at: Timestamp,
     #[autosurgeon(missing = "Default::default")]
     pub archived: bool,
@@ -126,7 +129,7 @@ pub struct Deal {
 
 reconcile_sparse!(Deal {
     always: [title, pipeline, stage, amount, status, created_at],
-    sparse: [expected_close, owner, parties, lost_reason, stage_history, archived],
+    sparse: [expected_close, owner, parties, lost_reason, stage_history, files, archived],
 });
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Reconcile, Hydrate)]
@@ -320,6 +323,7 @@ mod tests {
             status: DealStatus::Open,
             lost_reason: String::new(),
             stage_history: vec![StageChange { stage: lead, at: Timestamp(1), by }],
+            files: Default::default(),
             created_at: Timestamp(1),
             archived: false,
         };

@@ -276,7 +276,7 @@ enum_from_name!(RecurrenceUnit { Day, Week, Month });
 
 struct_from_map!(Deal {
     required: [title, pipeline, stage, amount, status, created_at],
-    defaulted: [expected_close, owner, parties, lost_reason, stage_history, archived],
+    defaulted: [expected_close, owner, parties, lost_reason, stage_history, files, archived],
 });
 struct_from_map!(Money { required: [minor, currency], defaulted: [] });
 enum_from_name!(DealStatus { Open, Won, Lost });
@@ -471,6 +471,16 @@ mod tests {
                 StageChange { stage, at: NOW, by: Some(member) },
                 StageChange { stage, at: NOW, by: None },
             ],
+            files: [(
+                "aa".repeat(32),
+                Attachment {
+                    name: "Quote.pdf".into(),
+                    size: 9,
+                    added_at: NOW,
+                    ..Attachment::default()
+                },
+            )]
+            .into(),
             created_at: NOW,
             archived: false,
         };

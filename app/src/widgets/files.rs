@@ -1,4 +1,5 @@
-//! The record's files: contracts, proposals, photos from a phone's camera. Each shows its thumbnail
+//! A record's files — a person's contract, a deal's proposal, photos from a phone's camera — as every
+//! record page shows them. Each shows its thumbnail
 //! (images) or its kind's icon, its size, who attached it and when, and — on the device that attached
 //! it — whether the relay has it yet. Opening one saves it under its name; attaching reads, keeps and
 //! names it (`crate::attachments`), checked against the relay's size limit first.
@@ -6,16 +7,59 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use rapport_core::attachments::{self, FileKind, UploadState};
-use rapport_core::ids::PartyId;
-use rapport_core::model::Attachment;
+use std::collections::BTreeMap;
+
+use rapport_core::ids::{DealId, PartyId};
+use rapport_core::model::{Attachment, Deal, Party};
 use wasm_bindgen::JsCast;
 
 use crate::i18n::{t, t_string, use_i18n};
 use crate::outbox::OutboxCtx;
 use crate::state::WorkspaceCtx;
 
+/// A record that keeps files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FileOwner {
+    Party(PartyId),
+    Deal(DealId),
+}
+
+impl FileOwner {
+    async fn attach(
+        self,
+        shared: &crate::local::Shared,
+        outbox: OutboxCtx,
+        file: web_sys::File,
+    ) -> Result<(), crate::attachments::FileError> {
+        use crate::attachments::attach;
+        match self {
+            FileOwner::Party(id) => attach::<Party>(shared, outbox, id, file).await,
+            FileOwner::Deal(id) => attach::<Deal>(shared, outbox, id, file).await,
+        }
+    }
+
+    async fn remove(
+        self,
+        shared: &crate::local::Shared,
+        hash: String,
+    ) -> Result<(), crate::local::LocalError> {
+        use rapport_core::model::WithFiles;
+        let forget = move |record: &mut dyn WithFiles| {
+            record.files_mut().remove(&hash);
+        };
+        match self {
+            FileOwner::Party(id) => crate::local::update::<Party>(shared, id, |r| forget(r)).await,
+            FileOwner::Deal(id) => crate::local::update::<Deal>(shared, id, |r| forget(r)).await,
+        }
+    }
+}
+
+/// The files of the record `owner` (as its page read it), to open, attach and remove.
 #[component]
-pub(super) fn Files(id: PartyId, found: Memo<Option<super::Loaded>>) -> impl IntoView {
+pub(crate) fn Files(
+    owner: FileOwner,
+    files: Signal<BTreeMap<String, Attachment>>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
     let outbox = OutboxCtx::use_ctx();
@@ -24,9 +68,7 @@ pub(super) fn Files(id: PartyId, found: Memo<Option<super::Loaded>>) -> impl Int
     let attaching = RwSignal::new(0_usize);
     // Newest first.
     let files = Memo::new(move |_| {
-        let mut files: Vec<(String, Attachment)> = found
-            .with(|f| f.as_ref().map(|f| f.party.files.clone().into_iter().collect()))
-            .unwrap_or_default();
+        let mut files: Vec<(String, Attachment)> = files.get().into_iter().collect();
         files.sort_by(|a, b| b.1.added_at.cmp(&a.1.added_at).then_with(|| a.0.cmp(&b.0)));
         files
     });
@@ -43,7 +85,7 @@ pub(super) fn Files(id: PartyId, found: Memo<Option<super::Loaded>>) -> impl Int
         spawn_local(async move {
             let mut refused = Vec::new();
             for file in chosen {
-                if let Err(why) = crate::attachments::attach(&shared, outbox, id, file).await {
+                if let Err(why) = owner.attach(&shared, outbox, file).await {
                     refused.push(why.0);
                 }
                 attaching.update(|n| *n = n.saturating_sub(1));
@@ -63,7 +105,7 @@ pub(super) fn Files(id: PartyId, found: Memo<Option<super::Loaded>>) -> impl Int
             >
                 <ul class="rows file-list">
                     <For each=move || files.get() key=|(hash, file)| (hash.clone(), file.clone()) let:entry>
-                        <FileRow hash=entry.0 file=entry.1 party=id error />
+                        <FileRow hash=entry.0 file=entry.1 owner error />
                     </For>
                 </ul>
             </Show>
@@ -97,7 +139,7 @@ fn LineIcon(path: &'static str) -> impl IntoView {
 fn FileRow(
     hash: String,
     file: Attachment,
-    party: PartyId,
+    owner: FileOwner,
     error: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
@@ -157,8 +199,11 @@ fn FileRow(
         let hash = hash.clone();
         move |_| {
             let hash = hash.clone();
-            super::profile::save(ctx, party, move |p| {
-                p.files.remove(&hash);
+            let Some(shared) = ctx.shared() else { return };
+            spawn_local(async move {
+                if let Err(error) = owner.remove(&shared, hash).await {
+                    ctx.report(&error);
+                }
             });
         }
     };
