@@ -5,7 +5,9 @@
 //! — is proven against a real push receiver in `sync-server/tests/push.rs`; headless Chromium has no
 //! push service to subscribe with, and the page says so.)
 
-use rapport_e2e::flows::{add_party, api_session, open_record, sign_up_and_upload};
+use rapport_e2e::flows::{
+    add_party, api_session, open_record, sign_in_on_another_device, sign_up_and_upload,
+};
 use rapport_e2e::pages::AppShell;
 use rapport_e2e::{Browser, E2eResult, Viewport, run_with_relay_args, wait_until};
 use serde_json::{Value, json};
@@ -90,6 +92,26 @@ async fn a_due_task_becomes_a_relay_reminder_that_opens_its_record_and_goes_when
         let said = anna.by_testid("reminders").await?.text().await?;
         assert!(said.contains("while Rapport is open"), "{said}");
         anna.screenshot("reminders-push-off-1280x800").await?;
+        anna.emulate(Viewport::Phone).await?;
+        anna.screenshot("reminders-push-off-390x844").await?;
+        anna.emulate(Viewport::Desktop).await?;
+        // The same line on her phone in Russian, at both sizes.
+        let phone = harness.browser_speaking(Viewport::Phone, "ru-RU").await?;
+        sign_in_on_another_device(&phone, "anna@example.test").await?;
+        phone.cdp("Browser.grantPermissions", json!({ "permissions": ["notifications"] })).await?;
+        AppShell::open(&phone, "/tasks").await?;
+        wait_until("the phone's push state", 45, || async {
+            let push = phone
+                .eval("return document.querySelector('[data-testid=reminders]')?.dataset.push ?? '';")
+                .await?;
+            Ok(push.as_str().filter(|p| !p.is_empty()).map(|_| ()))
+        })
+        .await?;
+        let said = phone.by_testid("reminders").await?.text().await?;
+        assert!(said.contains("Rapport"), "{said}");
+        phone.screenshot("reminders-push-off-390x844-ru").await?;
+        phone.emulate(Viewport::Desktop).await?;
+        phone.screenshot("reminders-push-off-1280x800-ru").await?;
 
         // A push as the relay sends it (the record's words only): shown with the job's tag and a word
         // in this device's language, opening the task's record.
