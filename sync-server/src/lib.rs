@@ -16,6 +16,7 @@ mod server;
 mod services;
 pub mod store;
 mod sync;
+mod worker;
 mod workspaces;
 
 use std::sync::Arc;

@@ -127,15 +127,8 @@ impl Mailer {
     }
 }
 
-/// Works through the outbox until the relay stops: takes due entries, makes one attempt each, records
-/// the outcome, then waits for new work or the next due time.
+/// Works through the outbox's mail until the relay stops (`worker::work_through`).
 pub async fn run(state: AppState, mailer: Mailer) {
-    let now = unix_seconds();
-    match state.store.run(move |db| ledger::resume_interrupted(db, "mail", now)).await {
-        Ok(0) => {}
-        Ok(n) => tracing::warn!(entries = n, "taking up mail interrupted by the last stop"),
-        Err(error) => tracing::error!(%error, "reading the outbox failed"),
-    }
     let secret = loop {
         match state.store.run(ledger::link_secret).await {
             Ok(secret) => break secret,
@@ -145,81 +138,38 @@ pub async fn run(state: AppState, mailer: Mailer) {
             }
         }
     };
-    let secret: Arc<str> = secret.into();
-    // An attempt holds its entry this long; a relay that dies mid-attempt retakes it on restart.
-    let lease = mailer.inner.settings.timeout.as_secs() as i64 * 4 + 60;
-    let slots = Arc::new(tokio::sync::Semaphore::new(mailer.inner.settings.at_once.max(1)));
-    loop {
-        // Entries are taken only when a slot is free to attempt them at once: an entry marked
-        // `sending` is one being handed over, and a slow mail does not hold up the others.
-        let Ok(first) = slots.clone().acquire_owned().await else { return };
-        let free = 1 + slots.available_permits();
-        let now = unix_seconds();
-        let due =
-            state.store.run(move |db| ledger::take_due(db, "mail", now, now + lease, free)).await;
-        let due = match due {
-            Ok(due) => due,
-            Err(error) => {
-                tracing::error!(%error, "taking due mail failed");
-                drop(first);
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                continue;
-            }
-        };
-        if due.is_empty() {
-            drop(first);
-            let next = state.store.run(|db| ledger::next_due(db, "mail")).await.ok().flatten();
-            let wait = next.map_or(60_000, |at| ((at - unix_seconds()) * 1000).clamp(100, 60_000));
-            tokio::select! {
-                () = mailer.inner.wake.notified() => {}
-                () = tokio::time::sleep(Duration::from_millis(wait as u64)) => {}
-            }
-            continue;
-        }
-        let mut first = Some(first);
-        for entry in due {
-            let slot = match first.take() {
-                Some(slot) => slot,
-                None => match slots.clone().acquire_owned().await {
-                    Ok(slot) => slot,
-                    Err(_) => return,
-                },
-            };
-            let (state, mailer, secret) = (state.clone(), mailer.clone(), secret.clone());
-            tokio::spawn(async move {
-                attempt_and_record(&state, &mailer, &secret, entry).await;
-                drop(slot);
-                // A retry may now be due sooner than the sender planned to look.
-                mailer.wake();
-            });
-        }
-    }
+    crate::worker::work_through(state, Sending { mailer, secret: secret.into() }).await;
 }
 
-async fn attempt_and_record(state: &AppState, mailer: &Mailer, secret: &str, entry: Due) {
-    let outcome = attempt(state, mailer, secret, &entry).await;
-    match &outcome {
-        Outcome::Sent { .. } | Outcome::Delivered { .. } => {
-            tracing::debug!(id = %entry.id, "mail sent")
-        }
-        Outcome::Retry { reason, .. } => {
-            tracing::warn!(id = %entry.id, attempt = entry.attempt, %reason, "mail will be retried")
-        }
-        Outcome::Failed { reason } | Outcome::Suppressed { reason } => {
-            tracing::warn!(id = %entry.id, %reason, "mail not sent")
-        }
+/// The mail service as the outbox's worker runs it: the sender and the secret its unsubscribe links
+/// are signed with.
+#[derive(Clone)]
+struct Sending {
+    mailer: Mailer,
+    secret: Arc<str>,
+}
+
+impl crate::worker::Service for Sending {
+    const KIND: &'static str = "mail";
+
+    fn lease_secs(&self) -> i64 {
+        self.mailer.inner.settings.timeout.as_secs() as i64 * 4 + 60
     }
-    let (workspace, id) = (entry.workspace.clone(), entry.id.clone());
-    let now = unix_seconds();
-    let attempt = entry.attempt;
-    let finished = state
-        .store
-        .run(move |db| ledger::finish(db, &workspace, &id, attempt, &outcome, now))
-        .await;
-    match finished {
-        Ok(()) => state.hub.outbox_changed(&entry.workspace).await,
-        // The entry stays `sending` and is taken up again when its lease ends.
-        Err(error) => tracing::error!(%error, id = %entry.id, "recording a mail's outcome failed"),
+
+    fn at_once(&self) -> usize {
+        self.mailer.inner.settings.at_once
+    }
+
+    fn wakes(&self) -> &tokio::sync::Notify {
+        &self.mailer.inner.wake
+    }
+
+    async fn attempt(&self, state: &AppState, entry: &Due) -> Outcome {
+        let outcome = attempt(state, &self.mailer, &self.secret, entry).await;
+        if let Outcome::Suppressed { reason } = &outcome {
+            tracing::info!(id = %entry.id, %reason, "mail not sent");
+        }
+        outcome
     }
 }
 

@@ -32,7 +32,7 @@ use crate::AppState;
 use crate::accounts::{
     Refusal, Why, bad_request, hash_token, json_body, session_token, signed_in, unix_seconds,
 };
-use crate::store::outbox::{self as ledger, Due, Outcome};
+use crate::store::outbox::{Due, Outcome};
 use crate::store::push::{self as subscriptions, Subscription};
 use crate::store::{Store, StoreError};
 
@@ -295,77 +295,26 @@ async fn unsubscribe(
 /// pushes each to the devices it has not reached, records the outcome, then waits for new work or
 /// the next due time.
 pub async fn run(state: AppState, pusher: Pusher) {
-    let now = unix_seconds();
-    match state.store.run(move |db| ledger::resume_interrupted(db, "notify", now)).await {
-        Ok(0) => {}
-        Ok(n) => tracing::warn!(jobs = n, "taking up pushes interrupted by the last stop"),
-        Err(error) => tracing::error!(%error, "reading the outbox failed"),
+    crate::worker::work_through(state, pusher).await;
+}
+
+impl crate::worker::Service for Pusher {
+    const KIND: &'static str = "notify";
+
+    fn lease_secs(&self) -> i64 {
+        self.inner.settings.timeout.as_secs() as i64 * 4 + 60
     }
-    let lease = pusher.inner.settings.timeout.as_secs() as i64 * 4 + 60;
-    let slots = Arc::new(tokio::sync::Semaphore::new(pusher.inner.settings.at_once.max(1)));
-    loop {
-        let Ok(first) = slots.clone().acquire_owned().await else { return };
-        let free = 1 + slots.available_permits();
-        let now = unix_seconds();
-        let due =
-            state.store.run(move |db| ledger::take_due(db, "notify", now, now + lease, free)).await;
-        let due = match due {
-            Ok(due) => due,
-            Err(error) => {
-                tracing::error!(%error, "taking due jobs failed");
-                drop(first);
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                continue;
-            }
-        };
-        if due.is_empty() {
-            drop(first);
-            let next = state.store.run(|db| ledger::next_due(db, "notify")).await.ok().flatten();
-            // Due times are whole seconds: look when the next one's second has begun.
-            let wait = next.map_or(60_000, |at| {
-                let now_ms = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0, |d| d.as_millis() as i64);
-                (at * 1000 - now_ms).clamp(50, 60_000)
-            });
-            tokio::select! {
-                () = pusher.inner.wake.notified() => {}
-                () = tokio::time::sleep(Duration::from_millis(wait as u64)) => {}
-            }
-            continue;
-        }
-        let mut first = Some(first);
-        for entry in due {
-            let slot = match first.take() {
-                Some(slot) => slot,
-                None => match slots.clone().acquire_owned().await {
-                    Ok(slot) => slot,
-                    Err(_) => return,
-                },
-            };
-            let (state, pusher) = (state.clone(), pusher.clone());
-            tokio::spawn(async move {
-                let outcome = attempt(&state, &pusher, &entry).await;
-                if let Outcome::Retry { reason, .. } | Outcome::Failed { reason } = &outcome {
-                    tracing::warn!(id = %entry.id, attempt = entry.attempt, %reason, "push not done");
-                }
-                let (workspace, id) = (entry.workspace.clone(), entry.id.clone());
-                let now = unix_seconds();
-                let attempt = entry.attempt;
-                let finished = state
-                    .store
-                    .run(move |db| ledger::finish(db, &workspace, &id, attempt, &outcome, now))
-                    .await;
-                match finished {
-                    Ok(()) => state.hub.outbox_changed(&entry.workspace).await,
-                    Err(error) => {
-                        tracing::error!(%error, id = %entry.id, "recording a push failed")
-                    }
-                }
-                drop(slot);
-                pusher.wake();
-            });
-        }
+
+    fn at_once(&self) -> usize {
+        self.inner.settings.at_once
+    }
+
+    fn wakes(&self) -> &tokio::sync::Notify {
+        &self.inner.wake
+    }
+
+    async fn attempt(&self, state: &AppState, entry: &Due) -> Outcome {
+        attempt(state, self, entry).await
     }
 }
 
