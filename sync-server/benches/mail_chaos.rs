@@ -51,22 +51,11 @@ fn work(n: usize) -> Work {
     })
 }
 
-struct Relay {
-    child: std::process::Child,
-}
-
-impl Drop for Relay {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_relay(data: &std::path::Path, smtp: &str) -> (Relay, String) {
+fn start_relay(data: &std::path::Path, smtp: &str) -> (socket::Process, String) {
     let flags =
         ["--smtp-url", smtp, "--mail-from", "CRM <crm@acme.example>", "--mail-retry-secs", "1"];
     let (child, address) = socket::start_process_with(&data.join("no-dist"), data, &flags, &[]);
-    (Relay { child }, address)
+    (socket::Process(child), address)
 }
 
 /// What one device measured: for each id it handed over after coming back online, when it came back.

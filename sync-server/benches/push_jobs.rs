@@ -27,14 +27,7 @@ use futures_util::StreamExt;
 use serde_json::json;
 
 struct Relay {
-    child: std::process::Child,
-}
-
-impl Drop for Relay {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+    child: socket::Process,
 }
 
 fn unix_ms() -> i64 {
@@ -83,7 +76,7 @@ async fn main() {
     let data = dir.path().join("data");
     let flags = ["--push-allow-loopback"];
     let (child, address) = socket::start_process_with(&data.join("no-dist"), &data, &flags, &[]);
-    let relay = Relay { child };
+    let relay = Relay { child: socket::Process(child) };
     let (owner, _, _) = socket::workspace_with_member(&address).await;
     let (status, _, _) = socket::http(
         &address,

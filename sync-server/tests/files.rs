@@ -15,7 +15,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 struct Relay {
-    child: std::process::Child,
+    _child: common::socket::Process,
     address: String,
     data: tempfile::TempDir,
 }
@@ -25,7 +25,7 @@ impl Relay {
         let data = tempfile::tempdir().unwrap();
         let (child, address) =
             start_process_with(&data.path().join("no-dist"), data.path(), flags, &[]);
-        Relay { child, address, data }
+        Relay { _child: common::socket::Process(child), address, data }
     }
 
     fn url(&self, workspace: &str, hash: &str) -> String {
@@ -43,13 +43,6 @@ impl Relay {
             })
         }
         count(&self.data.path().join("files"))
-    }
-}
-
-impl Drop for Relay {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

@@ -5,7 +5,6 @@
 mod common;
 
 use std::path::Path;
-use std::process::Child;
 use std::time::{Duration, Instant};
 
 use common::smtp::SmtpServer;
@@ -18,7 +17,7 @@ use serde_json::{Value, json};
 
 /// The real relay binary, killed when dropped.
 struct Relay {
-    child: Child,
+    child: common::socket::Process,
     address: String,
 }
 
@@ -31,14 +30,7 @@ impl Relay {
         flags.extend(more);
         let dist = data.join("no-dist");
         let (child, address) = start_process_with(&dist, data, &flags, &[]);
-        Relay { child, address }
-    }
-}
-
-impl Drop for Relay {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        Relay { child: common::socket::Process(child), address }
     }
 }
 

@@ -6,7 +6,6 @@
 mod common;
 
 use std::path::Path;
-use std::process::Child;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use common::push::PushReceiver;
@@ -20,7 +19,7 @@ use serde_json::{Value, json};
 
 /// The real relay binary, killed when dropped.
 struct Relay {
-    child: Child,
+    child: common::socket::Process,
     address: String,
 }
 
@@ -28,7 +27,7 @@ impl Relay {
     fn start(data: &Path) -> Relay {
         let flags = ["--push-allow-loopback", "--push-retry-secs", "1"];
         let (child, address) = start_process_with(&data.join("no-dist"), data, &flags, &[]);
-        Relay { child, address }
+        Relay { child: common::socket::Process(child), address }
     }
 
     async fn call(&self, method: Method, path: &str, cookie: &str, body: Value) -> (u16, Value) {
@@ -59,13 +58,6 @@ impl Relay {
             assert!(Instant::now() < deadline, "{item} still {entry} after 30 s");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-    }
-}
-
-impl Drop for Relay {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

@@ -94,7 +94,7 @@ struct Device {
 }
 
 struct Relay {
-    process: std::process::Child,
+    process: common::socket::Process,
     address: String,
     dist: std::path::PathBuf,
     data: std::path::PathBuf,
@@ -105,15 +105,8 @@ impl Relay {
         self.process.kill().unwrap();
         self.process.wait().unwrap();
         let (process, address) = start_process(&self.dist, &self.data);
-        self.process = process;
+        self.process = common::socket::Process(process);
         self.address = address;
-    }
-}
-
-impl Drop for Relay {
-    fn drop(&mut self) {
-        let _ = self.process.kill();
-        let _ = self.process.wait();
     }
 }
 
@@ -121,7 +114,7 @@ async fn run(seed: u64) {
     let folder = tempfile::tempdir().unwrap();
     let (process, address) = start_process(&folder.path().join("no-dist"), folder.path());
     let mut relay = Relay {
-        process,
+        process: common::socket::Process(process),
         address,
         dist: folder.path().join("no-dist"),
         data: folder.path().to_path_buf(),

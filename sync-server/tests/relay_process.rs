@@ -3,18 +3,18 @@
 
 mod common;
 
-use std::process::{Child, Command};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 struct Relay {
-    child: Child,
+    child: common::socket::Process,
     url: String,
 }
 
 impl Relay {
     fn start(dist: &std::path::Path, data: &std::path::Path) -> Relay {
         let (child, address) = common::socket::start_process(dist, data);
-        Relay { child, url: format!("http://{address}") }
+        Relay { child: common::socket::Process(child), url: format!("http://{address}") }
     }
 
     fn terminate(&mut self) -> std::process::ExitStatus {
@@ -28,13 +28,6 @@ impl Relay {
             assert!(Instant::now() < deadline, "the relay did not stop within 10 s of SIGTERM");
             std::thread::sleep(Duration::from_millis(20));
         }
-    }
-}
-
-impl Drop for Relay {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

@@ -293,6 +293,30 @@ pub fn start_process(
     start_process_with(dist, data, &[], &[])
 }
 
+/// A relay (or any server) process the test started: killed when the test lets go of it, passed or
+/// not.
+pub struct Process(pub std::process::Child);
+
+impl std::ops::Deref for Process {
+    type Target = std::process::Child;
+    fn deref(&self) -> &std::process::Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Process {
+    fn deref_mut(&mut self) -> &mut std::process::Child {
+        &mut self.0
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Like [`start_process`], with more flags and environment variables for the relay.
 pub fn start_process_with(
     dist: &std::path::Path,
