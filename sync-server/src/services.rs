@@ -77,18 +77,30 @@ fn bad_work(error: impl std::fmt::Display) -> Response {
     (StatusCode::BAD_REQUEST, Json(body)).into_response()
 }
 
+/// The signed-in member who may change `workspace`'s outbox (anyone but a viewer), and the entry the
+/// path names.
+async fn writer_and_entry(
+    state: &AppState,
+    headers: &HeaderMap,
+    workspace: String,
+    item: &str,
+) -> Result<(i64, crate::store::Membership, OutboxId), Response> {
+    let (account, membership) =
+        member_of(state, headers, workspace).await.map_err(IntoResponse::into_response)?;
+    if !membership.role.writes() {
+        return Err(Refusal(StatusCode::FORBIDDEN, Why::ReadOnly, None).into_response());
+    }
+    let id = OutboxId::parse(item).map_err(bad_work)?;
+    Ok((account, membership, id))
+}
+
 async fn queue(
     State(state): State<AppState>,
     Path((workspace, item)): Path<(String, String)>,
     request: axum::extract::Request,
 ) -> Result<Response, Response> {
     let headers = request.headers().clone();
-    let (account, membership) =
-        member_of(&state, &headers, workspace).await.map_err(IntoResponse::into_response)?;
-    if !membership.role.writes() {
-        return Err(Refusal(StatusCode::FORBIDDEN, Why::ReadOnly, None).into_response());
-    }
-    let id = OutboxId::parse(&item).map_err(bad_work)?;
+    let (account, membership, id) = writer_and_entry(&state, &headers, workspace, &item).await?;
     let Json(work): Json<Work> = json_body(request).await.map_err(IntoResponse::into_response)?;
     work.check().map_err(bad_work)?;
     // The service that will do it, nudged once it is queued.
@@ -160,12 +172,7 @@ async fn cancel(
     headers: HeaderMap,
     Path((workspace, item)): Path<(String, String)>,
 ) -> Result<Response, Response> {
-    let (_, membership) =
-        member_of(&state, &headers, workspace).await.map_err(IntoResponse::into_response)?;
-    if !membership.role.writes() {
-        return Err(Refusal(StatusCode::FORBIDDEN, Why::ReadOnly, None).into_response());
-    }
-    let id = OutboxId::parse(&item).map_err(bad_work)?;
+    let (_, membership, id) = writer_and_entry(&state, &headers, workspace, &item).await?;
     let now = unix_seconds();
     let ws = membership.workspace.clone();
     let cancelled = state.store.run(move |db| ledger::cancel(db, &ws, &id, now)).await;
