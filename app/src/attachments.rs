@@ -74,15 +74,12 @@ pub async fn attach<R: Record + WithFiles>(
         }
         None => None,
     };
-    let mut next = outbox.uploads.get_untracked();
-    let mut changed = false;
-    for upload in owed {
-        changed |= next.add(upload);
-    }
-    if changed {
-        local::keep_uploads(shared, &next).await.map_err(|e| FileError(e.to_string()))?;
-        outbox.uploads.set(next);
-    }
+    let owing = change_uploads(outbox, shared, move |uploads| {
+        for upload in owed {
+            uploads.add(upload);
+        }
+    });
+    owing.await.map_err(|e| FileError(e.to_string()))?;
     let attachment = Attachment {
         name,
         content_type,
@@ -106,21 +103,44 @@ pub async fn upload_owed(outbox: OutboxCtx, shared: &Shared, workspace: Workspac
     let owed = outbox.uploads.with_untracked(|uploads| uploads.waiting().to_vec());
     for upload in owed {
         let path = attachments::file_path(workspace, &upload.hash);
-        let mut next = outbox.uploads.get_untracked();
-        match cached(&path).await {
+        let hash = upload.hash.clone();
+        let answered = match cached(&path).await {
             Some(blob) => {
                 let (status, body) =
                     crate::relay_api::upload_file(&path, &blob, &upload.content_type).await;
-                if next.uploaded(&upload.hash, status, &body) == Handover::Later {
-                    return;
-                }
+                let judged = change_uploads(outbox, shared, move |uploads| {
+                    uploads.uploaded(&hash, status, &body)
+                });
+                judged.await
             }
             // The browser cleared the device's storage: nothing left to send.
-            None => next.lost(&upload.hash),
+            None => {
+                change_uploads(outbox, shared, move |uploads| {
+                    uploads.lost(&hash);
+                    Handover::Stored
+                })
+                .await
+            }
+        };
+        if matches!(answered, Ok(Handover::Later)) {
+            return;
         }
-        let _ = local::keep_uploads(shared, &next).await;
-        outbox.uploads.set(next);
     }
+}
+
+/// Changes the device's uploads and keeps them. The change is made on the signal at once — the page
+/// runs one task at a time, so an attachment made while an upload round awaits the relay is never
+/// overwritten by the round's older copy — and the copy kept is the one the change left.
+pub(crate) async fn change_uploads<T>(
+    outbox: OutboxCtx,
+    shared: &Shared,
+    change: impl FnOnce(&mut Uploads) -> T,
+) -> Result<T, crate::storage::StorageError> {
+    let gone = || crate::storage::StorageError::Browser("the page is closing".into());
+    let result = outbox.uploads.try_update(change).ok_or_else(gone)?;
+    let kept = outbox.uploads.get_untracked();
+    local::keep_uploads(shared, &kept).await?;
+    Ok(result)
 }
 
 /// Opens file `hash` of the workspace under `name`: from this device when it has it, else from the

@@ -238,10 +238,12 @@ async fn send_files(ctx: OutboxCtx, shared: &Shared, workspace: WorkspaceId) {
         match relay_api::file_usage(workspace).await {
             Ok(Some(usage)) => {
                 ctx.relay_files.set(Some(true));
-                let mut next = ctx.uploads.get_untracked();
-                if next.set_most_file(usage.most_file) {
-                    let _ = local::keep_uploads(shared, &next).await;
-                    ctx.uploads.set(next);
+                if ctx.uploads.with_untracked(|u| u.most_file() != usage.most_file) {
+                    let most = usage.most_file;
+                    let set = crate::attachments::change_uploads(ctx, shared, move |uploads| {
+                        uploads.set_most_file(most)
+                    });
+                    let _ = set.await;
                 }
             }
             Ok(None) => ctx.relay_files.set(Some(false)),
