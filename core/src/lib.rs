@@ -24,6 +24,8 @@
 //! - [`device_sync`]: a device's sync session over its replica, which every driver runs.
 //! - [`outbox`]: work a device hands to the relay (mail), its ledger id derived from the cause, and
 //!   the ledger's wire types.
+//! - [`sla`]: service-level clocks (first response, next response, resolution) derived from a
+//!   ticket's events, in working time of a team's hours and time zone.
 //! - [`template`]: merge fields (`{{first_name}}`) filled in from a record, unknown ones named.
 
 pub mod attachments;
@@ -49,6 +51,7 @@ pub mod queries;
 pub mod read_model;
 pub mod replica;
 pub mod search;
+pub mod sla;
 pub mod sync_client;
 pub mod template;
 pub mod workspace;
