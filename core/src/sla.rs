@@ -24,6 +24,9 @@ pub use calendar::{Calendar, CalendarError, Zone};
 use crate::ids::Timestamp;
 
 const MINUTE: i64 = 60_000;
+/// How long after its opening a ticket's events are followed: ten years, within which `Calendar::add`
+/// always finds the instant a target was reached.
+const MOST_SPAN: i64 = 3_650 * 24 * 60 * MINUTE;
 
 /// A working span on one weekday, in minutes from local midnight: `from` up to (not including) `to`,
 /// at most 24:00. Breaks are the gaps between a day's spans.
@@ -140,7 +143,8 @@ pub struct ClockEvent {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ClockEventKind {
-    /// The ticket was opened (its status is then in the open category).
+    /// The ticket was opened: the clocks start, the status is in the open category. An `Opened`
+    /// after the first (a ticket opened again) counts as a change to an open status.
     Opened,
     /// The status changed to one of this category.
     Status(StatusCategory),
@@ -154,7 +158,7 @@ pub enum ClockEventKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Clock {
     /// Counting: due at this instant — already past when breached. `None` when the working hours
-    /// hold no working time left (a week with no spans).
+    /// hold the time left in no less than ten years (a week with no spans, say).
     Running { due: Option<Timestamp> },
     /// Stopped by a paused status: working time left, in milliseconds; negative once overdue.
     Paused { left: i64 },
@@ -241,15 +245,19 @@ impl Count {
     }
 }
 
-/// Where a ticket's clocks stand after its events (taken in time order; equal times in the order
-/// given), under `targets` and `calendar`.
+/// Where a ticket's clocks stand after its events (taken in time order; at equal times an opening
+/// first, then the rest in the order given), under `targets` and `calendar`. Events before the
+/// first opening are not counted; events more than ten years after it are taken at ten years (so a
+/// hostile timestamp costs no more than a decade's walk), and times outside 1900–9000 at the
+/// nearest end.
 pub fn clocks(targets: &Targets, calendar: &Calendar, events: &[ClockEvent]) -> Clocks {
     let mut events = events.to_vec();
-    events.sort_by_key(|event| event.at);
+    events.sort_by_key(|event| (event.at, event.kind != ClockEventKind::Opened));
     let Some(opened) = events.iter().position(|event| event.kind == ClockEventKind::Opened) else {
         return Clocks::default();
     };
-    let opened_at = events[opened].at.0;
+    let opened_at = events[opened].at.0.clamp(calendar::EARLIEST, calendar::LATEST);
+    let latest = opened_at.saturating_add(MOST_SPAN).min(calendar::LATEST);
     let mut first = targets.first_response.map(|target| Count::new(target, opened_at));
     let mut resolution = targets.resolution.map(|target| Count::new(target, opened_at));
     let mut next: Option<Count> = None;
@@ -259,14 +267,18 @@ pub fn clocks(targets: &Targets, calendar: &Calendar, events: &[ClockEvent]) -> 
     let mut status = StatusCategory::Open;
     let mut last = opened_at;
     for event in &events[opened + 1..] {
-        let at = event.at.0;
+        let at = event.at.0.clamp(opened_at, latest);
         if status == StatusCategory::Open {
             for count in [&mut first, &mut next, &mut resolution].into_iter().flatten() {
                 count.run(calendar, last, at);
             }
         }
         last = at;
-        match event.kind {
+        let kind = match event.kind {
+            ClockEventKind::Opened => ClockEventKind::Status(StatusCategory::Open),
+            other => other,
+        };
+        match kind {
             ClockEventKind::Opened => {}
             ClockEventKind::Status(category) => {
                 status = category;

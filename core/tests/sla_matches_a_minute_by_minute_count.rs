@@ -3,7 +3,9 @@
 //! team's wall clock shows, and counts a minute when that time falls in a working span of a day that
 //! is no holiday and the ticket's status is open. 10,000 random cases: working hours with breaks,
 //! holidays, pauses, reopenings, next-response rounds, and time zones with daylight-saving changes
-//! (a third of the cases open in the weeks around one), half-hour offsets and rules past 24:00.
+//! (a third of the cases open in the weeks around one), half-hour offsets and rules past 24:00;
+//! zero targets, tickets opened again, events before the opening or at its very time, and events
+//! handed over out of order.
 
 use rand::rngs::ChaCha8Rng;
 use rand::seq::IndexedRandom;
@@ -44,7 +46,15 @@ fn sla_clocks_match_a_minute_by_minute_count_in_10000_random_cases() {
         let targets = random_targets(&mut rng);
         let events = random_events(&mut rng);
         let calendar = Calendar::new(&hours).expect("the generated hours are valid");
-        let computed = sla::clocks(&targets, &calendar, &events);
+        // The order events are handed over in does not matter (only at equal times).
+        let mut given = events.clone();
+        let mut times: Vec<_> = events.iter().map(|event| event.at).collect();
+        times.dedup();
+        if times.len() == events.len() {
+            use rand::seq::SliceRandom;
+            given.shuffle(&mut rng);
+        }
+        let computed = sla::clocks(&targets, &calendar, &given);
         let expected = Reference { hours: &hours, zone }.clocks(&targets, &events);
         assert_eq!(
             computed, expected,
@@ -127,11 +137,48 @@ fn a_week_without_working_hours_never_falls_due_and_bad_hours_are_refused() {
     assert!(Calendar::new(&hours(vec![WorkingSpan { weekday: 0, from: 0, to: 1441 }])).is_err());
     let bad_rule = WorkingHours { rule: "Not a rule".into(), ..hours(Vec::new()) };
     assert!(Calendar::new(&bad_rule).is_err());
+    for rule in ["<+20>-20", "<-16>16", "A0B,J100/1,J100/3"] {
+        let odd = WorkingHours { rule: rule.into(), ..hours(Vec::new()) };
+        assert!(Calendar::new(&odd).is_err(), "{rule} is no place's rule");
+    }
+    // A date that does not exist is no holiday: the rest of the hours still count.
+    let every_day = (0..7).map(|weekday| WorkingSpan { weekday, from: 0, to: 1440 }).collect();
     let no_date = WorkingHours {
-        holidays: vec![LocalDay { year: 2027, month: 2, day: 30 }],
-        ..hours(Vec::new())
+        holidays: vec![
+            LocalDay { year: 2027, month: 2, day: 30 },
+            LocalDay { year: 2027, month: 1, day: 1 },
+        ],
+        ..hours(every_day)
     };
-    assert!(Calendar::new(&no_date).is_err());
+    let calendar = Calendar::new(&no_date).unwrap();
+    let new_year = 1_798_761_600_000;
+    assert_eq!(calendar.between(new_year - DAY, new_year + 2 * DAY), 2 * DAY);
+}
+
+#[test]
+fn hostile_times_neither_overflow_nor_keep_a_device_busy() {
+    let weekdays = (0..5).map(|weekday| WorkingSpan { weekday, from: 540, to: 1020 }).collect();
+    let hours = WorkingHours {
+        zone: "UTC".into(),
+        rule: "UTC0".into(),
+        spans: weekdays,
+        holidays: Vec::new(),
+    };
+    let calendar = Calendar::new(&hours).unwrap();
+    let targets =
+        Targets { first_response: Some(60), next_response: Some(60), resolution: Some(600) };
+    let event = |at, kind| ClockEvent { at: Timestamp(at), kind };
+    for events in [
+        vec![event(i64::MIN, ClockEventKind::Opened), event(i64::MAX, ClockEventKind::TeamReplied)],
+        vec![event(0, ClockEventKind::Opened), event(i64::MAX, ClockEventKind::CustomerWrote)],
+        vec![event(i64::MAX, ClockEventKind::Opened)],
+    ] {
+        let clocks = sla::clocks(&targets, &calendar, &events);
+        assert!(clocks.resolution.is_some());
+    }
+    assert_eq!(Calendar::always().add(i64::MAX, i64::MAX).map(|at| at > 0), Some(true));
+    // Times past the year 9000 are taken as its first instant.
+    assert_eq!(calendar.add(i64::MAX, 60 * MINUTE), calendar.add(221_845_392_000_000, 60 * MINUTE));
 }
 
 fn system_zone(name: &str) -> tz::TimeZone {
@@ -191,7 +238,10 @@ fn random_hours(rng: &mut ChaCha8Rng, zone: &str) -> WorkingHours {
 }
 
 fn random_targets(rng: &mut ChaCha8Rng) -> Targets {
-    let target = |rng: &mut ChaCha8Rng| rng.random_bool(0.85).then(|| rng.random_range(1..1500));
+    let target = |rng: &mut ChaCha8Rng| {
+        rng.random_bool(0.85)
+            .then(|| if rng.random_bool(0.03) { 0 } else { rng.random_range(1..1500) })
+    };
     Targets { first_response: target(rng), next_response: target(rng), resolution: target(rng) }
 }
 
@@ -206,13 +256,29 @@ fn random_events(rng: &mut ChaCha8Rng) -> Vec<ClockEvent> {
     };
     let mut at = start_day * DAY + rng.random_range(0..1440) * MINUTE;
     let mut events = vec![ClockEvent { at: Timestamp(at), kind: ClockEventKind::Opened }];
+    match rng.random_range(0..10) {
+        // Something logged before the ticket was opened, which no clock counts.
+        0 => events.insert(
+            0,
+            ClockEvent {
+                at: Timestamp(at - rng.random_range(0..600) * MINUTE),
+                kind: ClockEventKind::TeamReplied,
+            },
+        ),
+        // Something at the opening's very time, handed over before it.
+        1 => {
+            events.insert(0, ClockEvent { at: Timestamp(at), kind: ClockEventKind::CustomerWrote })
+        }
+        _ => {}
+    }
     for _ in 0..rng.random_range(0..9) {
         at += match rng.random_range(0..4) {
             0 => 0,
             1 => rng.random_range(1..120) * MINUTE,
             _ => rng.random_range(1..3 * 1440) * MINUTE,
         };
-        let kind = match rng.random_range(0..8) {
+        let kind = match rng.random_range(0..9) {
+            8 => ClockEventKind::Opened,
             0 | 1 => ClockEventKind::TeamReplied,
             2 | 3 => ClockEventKind::CustomerWrote,
             4 => ClockEventKind::Status(StatusCategory::Paused),
@@ -266,11 +332,11 @@ struct Tally {
 }
 
 impl Tally {
-    fn new(target: Option<u32>) -> Option<Tally> {
+    fn new(target: Option<u32>, from: i64) -> Option<Tally> {
         target.map(|target| Tally {
             target: i64::from(target),
             counted: 0,
-            reached: None,
+            reached: (target == 0).then_some(from),
             ended: None,
         })
     }
@@ -313,10 +379,15 @@ impl Reference<'_> {
     }
 
     fn clocks(&self, targets: &Targets, events: &[ClockEvent]) -> Clocks {
+        // In time order, an opening first among equal times; nothing before the first opening counts.
+        let mut events = events.to_vec();
+        events.sort_by_key(|event| (event.at, event.kind != ClockEventKind::Opened));
+        let start = events.iter().position(|event| event.kind == ClockEventKind::Opened).unwrap();
+        let events = &events[start..];
         let opened = events[0].at.0;
         let last_event = events.last().unwrap().at.0;
-        let mut first = Tally::new(targets.first_response);
-        let mut resolution = Tally::new(targets.resolution);
+        let mut first = Tally::new(targets.first_response, opened);
+        let mut resolution = Tally::new(targets.resolution, opened);
         let mut round: Option<Tally> = None;
         let mut open = true;
         let mut answered = false;
@@ -324,7 +395,12 @@ impl Reference<'_> {
         let mut minute = opened;
         loop {
             while next_event < events.len() && events[next_event].at.0 == minute {
-                match events[next_event].kind {
+                let kind = match events[next_event].kind {
+                    // Opened again: an open status.
+                    ClockEventKind::Opened => ClockEventKind::Status(StatusCategory::Open),
+                    other => other,
+                };
+                match kind {
                     ClockEventKind::Opened => {}
                     ClockEventKind::TeamReplied => {
                         answered = true;
@@ -335,7 +411,7 @@ impl Reference<'_> {
                     }
                     ClockEventKind::CustomerWrote => {
                         if answered && round.is_none_or(|tally| tally.ended.is_some()) {
-                            round = Tally::new(targets.next_response);
+                            round = Tally::new(targets.next_response, minute);
                         }
                     }
                     ClockEventKind::Status(category) => {

@@ -7,15 +7,22 @@
 //! repeated hour is worked twice, as the people on shift do.
 
 use std::cell::RefCell;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 
 use super::{LocalDay, WorkingHours, zone};
 
 const MINUTE: i64 = 60_000;
 const HOUR: i64 = 60 * MINUTE;
 const DAY: i64 = 24 * HOUR;
-/// How far `add` looks for working time before it says there is none: ten years.
-const LOOK_AHEAD_DAYS: i64 = 3_660;
+/// How far `add` looks for working time before it says there is none: a little over ten years.
+pub(super) const LOOK_AHEAD_DAYS: i64 = 3_700;
+/// The instants a calendar computes with: 1900-01-01 to 9000-01-01 (UTC). Times outside are taken
+/// at the nearest end, so a hostile timestamp in a synced document cannot overflow anything.
+pub(super) const EARLIEST: i64 = -2_208_988_800_000;
+pub(super) const LATEST: i64 = 221_845_392_000_000;
+/// The largest offset from UTC a rule may have. Real zones lie within −12 and +14 hours; a day's
+/// wall-clock times are looked for within this much of its midnight.
+const MOST_OFFSET: i64 = 15 * HOUR;
 
 /// Why working hours cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -26,8 +33,6 @@ pub enum CalendarError {
         "a working span on weekday {weekday} runs from minute {from} to {to}: it must end after it starts and by 24:00"
     )]
     Span { weekday: u8, from: u16, to: u16 },
-    #[error("{0:?} is not a date")]
-    Holiday(LocalDay),
 }
 
 /// Working hours made ready to compute with. Not `Sync`: it remembers the time zone's transitions
@@ -86,28 +91,27 @@ impl Calendar {
             }
             *day = merged;
         }
-        let holidays = hours
-            .holidays
-            .iter()
-            .map(|day| day.days_since_epoch().ok_or(CalendarError::Holiday(*day)))
-            .collect::<Result<_, _>>()?;
+        // A date that does not exist is no day off: left out rather than refusing every deadline.
+        let holidays = hours.holidays.iter().filter_map(|day| day.days_since_epoch()).collect();
         Ok(Calendar { shape: Shape::Hours(Box::new(Hours { zone, week, holidays })) })
     }
 
     /// The instant at which `work` milliseconds of working time from `start` have passed: the
     /// earliest such instant, so a deadline falling at the end of a span is that end. `None` when the
-    /// calendar holds no working time in the next ten years.
+    /// calendar holds that much working time in no less than ten years.
     pub fn add(&self, start: i64, work: i64) -> Option<i64> {
+        let start = start.clamp(EARLIEST, LATEST);
         let Shape::Hours(_) = &self.shape else {
-            return Some(start + work.max(0));
+            return Some(start.saturating_add(work.max(0)));
         };
         if work <= 0 {
             return Some(start);
         }
         let mut left = work;
-        let first = self.local_day(start) - 1;
+        let mut days = Days::new(self);
+        let first = start.div_euclid(DAY);
         for day in first..first + LOOK_AHEAD_DAYS {
-            for (from, to) in self.working(day) {
+            for (from, to) in days.utc(day) {
                 let from = from.max(start);
                 if to <= from {
                     continue;
@@ -123,15 +127,17 @@ impl Calendar {
 
     /// Working time between two instants, in milliseconds (zero when `to` is not after `from`).
     pub fn between(&self, from: i64, to: i64) -> i64 {
+        let (from, to) = (from.clamp(EARLIEST, LATEST), to.clamp(EARLIEST, LATEST));
         if to <= from {
             return 0;
         }
         let Shape::Hours(_) = &self.shape else {
             return to - from;
         };
+        let mut days = Days::new(self);
         let mut total = 0;
-        for day in self.local_day(from) - 1..=self.local_day(to) + 1 {
-            for (start, end) in self.working(day) {
+        for day in from.div_euclid(DAY)..=(to - 1).div_euclid(DAY) {
+            for (start, end) in days.utc(day) {
                 let (start, end) = (start.max(from), end.min(to));
                 if end > start {
                     total += end - start;
@@ -139,14 +145,6 @@ impl Calendar {
             }
         }
         total
-    }
-
-    /// The local day (days since the epoch) an instant falls on.
-    fn local_day(&self, at: i64) -> i64 {
-        match &self.shape {
-            Shape::Always => at.div_euclid(DAY),
-            Shape::Hours(hours) => (at + hours.zone.offset_at(at)).div_euclid(DAY),
-        }
     }
 
     /// The instants of local day `day` that are working time, in order: for each span, the
@@ -161,8 +159,9 @@ impl Calendar {
             return Vec::new();
         }
         let midnight = day * DAY;
-        // Offsets lie within ±15 hours, so the day's wall-clock times fall in this window.
-        let pieces = zone.pieces(midnight - 15 * HOUR, midnight + DAY + 15 * HOUR);
+        // Offsets lie within ±15 hours (`Zone::from_rule`), so the day's wall-clock times fall in this
+        // window.
+        let pieces = zone.pieces(midnight - MOST_OFFSET, midnight + DAY + MOST_OFFSET);
         let mut found = Vec::new();
         for &(from, to) in spans {
             for &(start, end, offset) in &pieces {
@@ -175,6 +174,52 @@ impl Calendar {
         }
         found.sort_unstable();
         found
+    }
+}
+
+/// The working time of UTC days, walked in order. A UTC day is walked rather than a local one because
+/// local days are not in order in UTC when clocks go back across midnight: the instants of a UTC day
+/// come from the local days either side of it too, each worked out once.
+struct Days<'a> {
+    calendar: &'a Calendar,
+    /// The last few local days worked out.
+    local: VecDeque<(i64, Vec<(i64, i64)>)>,
+}
+
+impl<'a> Days<'a> {
+    fn new(calendar: &'a Calendar) -> Days<'a> {
+        Days { calendar, local: VecDeque::with_capacity(4) }
+    }
+
+    /// The working instants of UTC day `day` (days since the epoch), in order.
+    fn utc(&mut self, day: i64) -> Vec<(i64, i64)> {
+        let (lo, hi) = (day * DAY, (day + 1) * DAY);
+        let mut found = Vec::new();
+        // With offsets within ±15 hours, a UTC day's wall-clock times fall on these local days.
+        for local in day - 1..=day + 1 {
+            for &(start, end) in self.local(local) {
+                let (start, end) = (start.max(lo), end.min(hi));
+                if end > start {
+                    found.push((start, end));
+                }
+            }
+        }
+        found.sort_unstable();
+        found
+    }
+
+    fn local(&mut self, day: i64) -> &[(i64, i64)] {
+        let at = match self.local.iter().position(|(known, _)| *known == day) {
+            Some(at) => at,
+            None => {
+                if self.local.len() == 4 {
+                    self.local.pop_front();
+                }
+                self.local.push_back((day, self.calendar.working(day)));
+                self.local.len() - 1
+            }
+        };
+        &self.local[at].1
     }
 }
 
@@ -199,9 +244,36 @@ impl std::fmt::Debug for Zone {
 }
 
 impl Zone {
-    /// `None` for a rule that cannot be read.
+    /// `None` for a rule that cannot be read, or that no place keeps: an offset beyond ±15 hours, or
+    /// summer time too short to be found (under a day, and holding neither a UTC midnight nor a whole
+    /// UTC hour) — transitions are found by sampling the year.
     pub fn from_rule(rule: &str) -> Option<Zone> {
-        Some(Zone { zone: zone::from_rule(rule)?, transitions: RefCell::default() })
+        let zone = Zone { zone: zone::from_rule(rule)?, transitions: RefCell::default() };
+        let offsets = match zone.zone.as_ref().extra_rule() {
+            Some(tz::timezone::TransitionRule::Fixed(kind)) => vec![kind.ut_offset()],
+            Some(tz::timezone::TransitionRule::Alternate(both)) => {
+                vec![both.std().ut_offset(), both.dst().ut_offset()]
+            }
+            None => return None,
+        };
+        if offsets.iter().any(|offset| i64::from(offset.abs()) * 1000 > MOST_OFFSET) {
+            return None;
+        }
+        let year = 2030;
+        let hourly = (0..365 * 24)
+            .map(|hour| zone.offset_at(year_start(year) + hour * HOUR))
+            .collect::<Vec<_>>()
+            .windows(2)
+            .filter(|pair| pair[0] != pair[1])
+            .count();
+        let mut daily = 0;
+        zone.with_transitions(year, |found| {
+            daily = found
+                .iter()
+                .filter(|(at, _)| *at <= year_start(year) + (365 * 24 - 1) * HOUR)
+                .count();
+        });
+        (hourly == daily).then_some(zone)
     }
 
     /// Milliseconds to add to UTC (`at`, milliseconds since the epoch) for the wall-clock time.
