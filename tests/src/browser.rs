@@ -215,7 +215,17 @@ impl Browser {
 
     /// Waits until `script` returns `true`.
     pub async fn wait_for_script(&self, what: &str, script: &str) -> E2eResult {
-        wait_until(what, 10, || async {
+        self.wait_for_script_within(what, 10, script).await
+    }
+
+    /// [`Browser::wait_for_script`] with a patience of `seconds`.
+    pub async fn wait_for_script_within(
+        &self,
+        what: &str,
+        seconds: u64,
+        script: &str,
+    ) -> E2eResult {
+        wait_until(what, seconds, || async {
             Ok((self.eval(script).await? == serde_json::Value::Bool(true)).then_some(()))
         })
         .await

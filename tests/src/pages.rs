@@ -26,9 +26,12 @@ impl AppShell {
     pub async fn open(browser: &Browser, path: &str) -> E2eResult<AppShell> {
         browser.open(path).await?;
         browser.by_testid("app-shell").await?;
+        // A new device's first opening may wait for the relay's demo, which a relay just started is still
+        // generating (13 s for 1,000 people on a busy CI machine): a person waits for the loading state.
         browser
-            .wait_for_script(
+            .wait_for_script_within(
                 "the workspace to open",
+                90,
                 "return document.querySelector('section.page[aria-busy=true]') === null;",
             )
             .await?;
