@@ -2,10 +2,12 @@
 //! `rapport_core`'s (a deal's move with its stage history: `Deal::move_to`); this only applies them to
 //! the workspace and tells the screens.
 
-use rapport_core::ids::{DealId, MemberId};
-use rapport_core::model::{Deal, Destination};
+use rapport_core::ids::{DealId, MemberId, TicketEventId, TicketId};
+use rapport_core::model::{Deal, Destination, Ticket, TicketMessage};
+use rapport_core::outbox::Work;
 
 use crate::local;
+use crate::outbox::OutboxCtx;
 use crate::state::WorkspaceCtx;
 
 /// Moves a deal to another stage (recorded in its stage history), or closes it as won or lost.
@@ -19,4 +21,79 @@ pub(crate) async fn move_deal(
     let at = local::now();
     // The write tells the screens itself.
     local::update::<Deal>(&shared, id, |deal| deal.move_to(to, at, by)).await
+}
+
+/// Opens ticket `ticket` (its first message, if any, already in it) and asks the relay to stamp its
+/// events.
+pub(crate) async fn open_ticket(
+    ctx: WorkspaceCtx,
+    outbox: OutboxCtx,
+    id: TicketId,
+    ticket: Ticket,
+) -> Result<(), local::LocalError> {
+    let Some(shared) = ctx.shared_once_open().await else { return Ok(()) };
+    let events: Vec<String> =
+        std::iter::once("opened".to_owned()).chain(ticket.messages.keys().cloned()).collect();
+    local::create(&shared, id, ticket).await?;
+    stamp(&shared, outbox, id, events).await;
+    Ok(())
+}
+
+/// Adds a message to ticket `id` and asks the relay to stamp it.
+pub(crate) async fn add_ticket_message(
+    ctx: WorkspaceCtx,
+    outbox: OutboxCtx,
+    id: TicketId,
+    message: TicketMessage,
+) -> Result<(), local::LocalError> {
+    let Some(shared) = ctx.shared_once_open().await else { return Ok(()) };
+    let event = TicketEventId::generate(&mut local::BrowserIds).to_string();
+    let written = event.clone();
+    local::update::<Ticket>(&shared, id, move |ticket| ticket.add_message(written, message))
+        .await?;
+    stamp(&shared, outbox, id, vec![event]).await;
+    Ok(())
+}
+
+/// Moves ticket `id` to status `status` (logged, and stamped by the relay).
+pub(crate) async fn set_ticket_status(
+    ctx: WorkspaceCtx,
+    outbox: OutboxCtx,
+    id: TicketId,
+    status: String,
+) -> Result<(), local::LocalError> {
+    let Some(shared) = ctx.shared_once_open().await else { return Ok(()) };
+    let by = shared.borrow().me;
+    let event = TicketEventId::generate(&mut local::BrowserIds).to_string();
+    let written = event.clone();
+    let at = local::now();
+    let moved = std::rc::Rc::new(std::cell::Cell::new(false));
+    let told = moved.clone();
+    local::update::<Ticket>(&shared, id, move |ticket| {
+        told.set(ticket.set_status(written, &status, at, by));
+    })
+    .await?;
+    if moved.get() {
+        stamp(&shared, outbox, id, vec![event]).await;
+    }
+    Ok(())
+}
+
+/// Asks the relay to note when it first hears of `events` of ticket `id` — the times the SLA clocks
+/// count with (`rapport_core::service`). Only for a workspace linked to a relay: a device's own
+/// workspace has no relay clock, and stamping its events when it is linked later would move them all
+/// to that day. Kept in the device's outbox until the relay has them, however long it is offline.
+async fn stamp(shared: &local::Shared, outbox: OutboxCtx, id: TicketId, events: Vec<String>) {
+    let (linked, workspace) = {
+        let ws = shared.borrow();
+        (ws.linked, ws.workspace)
+    };
+    if !linked {
+        return;
+    }
+    for event in events {
+        let stamp = rapport_core::service::stamp_id(workspace, id, &event);
+        // A failed write leaves the event counted at this device's time: shown as such.
+        let _ = outbox.queue(shared, stamp, Work::Stamp {}).await;
+    }
 }

@@ -79,7 +79,11 @@ impl OutboxCtx {
         // are brought in line with the relay's jobs now, not at the next idle round.
         Effect::new(move || {
             use rapport_core::read_model::Changed;
-            let kinds = Changed::TASKS | Changed::PARTIES | Changed::INTERACTIONS;
+            let kinds = Changed::TASKS
+                | Changed::PARTIES
+                | Changed::INTERACTIONS
+                | Changed::TICKETS
+                | Changed::SETTINGS;
             if workspace.read_of(kinds, |_| ()).is_some() {
                 ctx.wake();
             }
@@ -255,20 +259,30 @@ async fn send_files(ctx: OutboxCtx, shared: &Shared, workspace: WorkspaceId) {
     }
 }
 
-/// Brings the relay's reminder jobs in line with the records as this device knows them (after the
-/// ledger's changes are in, so what the relay already holds is not handed over again): what changed
-/// is queued or cancelled here and goes to the relay in the next round, which starts at once.
+/// Brings the relay's reminder jobs and SLA breach alerts in line with the records as this device
+/// knows them (after the ledger's changes are in, so what the relay already holds is not handed over
+/// again): what changed is queued or cancelled here and goes to the relay in the next round, which
+/// starts at once.
 async fn register_reminders(ctx: OutboxCtx, shared: &Shared) {
     let now = local::now();
+    let mut next = ctx.outbox.get_untracked();
     let wanted = {
         let borrowed = shared.borrow();
         let replica = &borrowed.replica;
         if !replica.linked {
             return;
         }
-        jobs::reminder_jobs(&replica.model, replica.workspace, now)
+        let mut wanted = jobs::reminder_jobs(&replica.model, replica.workspace, now);
+        // Breach alerts, at the relay's time of each ticket event this device has heard.
+        wanted.extend(jobs::breach_jobs(
+            &replica.model,
+            &replica.settings,
+            replica.workspace,
+            |id| next.stamp(id),
+            now,
+        ));
+        wanted
     };
-    let mut next = ctx.outbox.get_untracked();
     let mut changed = false;
     for job in wanted {
         changed |= match job {

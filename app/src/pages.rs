@@ -10,6 +10,8 @@ mod parties;
 mod party;
 mod settings;
 mod tasks;
+mod ticket;
+pub(crate) mod tickets;
 mod today;
 
 pub(crate) use compose::ComposeEmail;
@@ -22,6 +24,8 @@ pub(crate) use parties::Parties;
 pub(crate) use party::PartyPage;
 pub(crate) use settings::Settings;
 pub(crate) use tasks::Tasks;
+pub(crate) use ticket::TicketPage;
+pub(crate) use tickets::Tickets;
 pub(crate) use today::Today;
 
 use leptos::prelude::*;

@@ -4,6 +4,7 @@
 
 mod files;
 mod member_choice;
+mod new_ticket;
 mod party_picker;
 mod save;
 mod saved_chips;
@@ -13,6 +14,7 @@ mod windowed;
 
 pub(crate) use files::{FileOwner, Files};
 pub(crate) use member_choice::MemberChoice;
+pub(crate) use new_ticket::NewTicket;
 pub(crate) use party_picker::PartyPicker;
 pub(crate) use save::Save;
 pub(crate) use saved_chips::{SavedChips, SavedKind};

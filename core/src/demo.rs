@@ -3,26 +3,30 @@
 //!
 //! People have English or Russian names (Cyrillic included), belong to organisations, and carry roles
 //! across all four kinds of relationship; interactions spread over the past two years; deals sit in the
-//! stages of a sales and a fundraising pipeline; tasks are due around today.
+//! stages of a sales and a fundraising pipeline; tasks are due around today; support tickets of the
+//! last month sit in a support team's queue under a service-level policy, most still open.
 
 use std::collections::BTreeMap;
 
 use automerge::AutoCommit;
+use autosurgeon::Text;
 use rand::rngs::ChaCha8Rng;
 use rand::seq::IndexedRandom;
 use rand::{RngExt, SeedableRng};
 
 use crate::document::{self, DocumentError, Record};
 use crate::ids::{
-    DealId, IdSource, InteractionId, MemberId, PartyId, PipelineId, StageId, TaskId, Timestamp,
-    WorkspaceId,
+    DealId, IdSource, InteractionId, MemberId, PartyId, PipelineId, PolicyId, StageId, TaskId,
+    TeamId, TicketEventId, TicketId, Timestamp, WorkspaceId,
 };
 use crate::layout::{DocKey, Month};
 use crate::model::{
-    ContactPoint, Deal, DealStatus, Interaction, InteractionKind, LinkKind, Member, Money, Party,
-    PartyKind, PartyLink, Pipeline, PipelineKind, RecordRef, Role, Stage, StageChange, Task,
+    Assignment, Channel, ContactPoint, Deal, DealStatus, Interaction, InteractionKind, LinkKind,
+    Member, MessageKind, Money, Party, PartyKind, PartyLink, Pipeline, PipelineKind, RecordRef,
+    Role, Stage, StageChange, StatusChange, Task, Team, Ticket, TicketMessage, TicketPriority,
     WorkspaceSettings,
 };
+use crate::sla::{Week, WorkingHours};
 use crate::workspace;
 
 /// How many records of each kind to generate.
@@ -32,12 +36,20 @@ pub struct DemoSizes {
     pub interactions: usize,
     pub deals: usize,
     pub tasks: usize,
+    pub tickets: usize,
 }
 
 impl Default for DemoSizes {
-    /// The benchmark workspace: 10,000 parties, 50,000 interactions, 2,000 deals, 5,000 tasks.
+    /// The benchmark workspace: 10,000 parties, 50,000 interactions, 2,000 deals, 5,000 tasks, 5,000
+    /// tickets.
     fn default() -> Self {
-        DemoSizes { parties: 10_000, interactions: 50_000, deals: 2_000, tasks: 5_000 }
+        DemoSizes {
+            parties: 10_000,
+            interactions: 50_000,
+            deals: 2_000,
+            tasks: 5_000,
+            tickets: 5_000,
+        }
     }
 }
 
@@ -50,6 +62,7 @@ pub struct DemoWorkspace {
     pub interactions: Vec<(InteractionId, Interaction)>,
     pub deals: Vec<(DealId, Deal)>,
     pub tasks: Vec<(TaskId, Task)>,
+    pub tickets: Vec<(TicketId, Ticket)>,
 }
 
 const DAY_MS: i64 = 86_400_000;
@@ -416,8 +429,134 @@ pub fn generate(seed: u64, sizes: DemoSizes, now: Timestamp) -> DemoWorkspace {
         ));
     }
 
+    let mut tickets = Vec::with_capacity(sizes.tickets);
+    if !parties.is_empty() && sizes.tickets > 0 {
+        let team = TeamId::generate(&mut next_id(&mut rng, start));
+        settings.teams.insert(team.to_string(), demo_team(&members));
+        let policy = PolicyId::generate(&mut next_id(&mut rng, start));
+        settings
+            .sla_policies
+            .insert(policy.to_string(), crate::service::standard_policy("Standard"));
+        for i in 0..sizes.tickets {
+            let opened = now.0 - rng.random_range(0..30 * DAY_MS);
+            let id = TicketId::generate(&mut next_id(&mut rng, opened));
+            let party = pick_party(&mut rng);
+            let ticket = demo_ticket(&mut rng, i, opened, party, team, &members);
+            tickets.push((id, ticket));
+        }
+    }
+
     let workspace = WorkspaceId::generate(&mut next_id(&mut rng, start));
-    DemoWorkspace { workspace, settings, parties, interactions, deals, tasks }
+    DemoWorkspace { workspace, settings, parties, interactions, deals, tasks, tickets }
+}
+
+/// The demo's support team: three members, Monday to Friday nine to six in Moscow with an hour for
+/// lunch, tickets handed round by round.
+fn demo_team(members: &[MemberId]) -> Team {
+    let spans = Week::OFFICE.spans();
+    Team {
+        name: "Support".into(),
+        members: members.iter().take(3).map(|m| (m.to_string(), true)).collect(),
+        hours: Some(WorkingHours {
+            zone: "Europe/Moscow".into(),
+            rule: crate::sla::zone_rule("Europe/Moscow").unwrap_or("MSK-3").into(),
+            spans,
+            holidays: Vec::new(),
+        }),
+        assignment: Assignment::RoundRobin,
+    }
+}
+
+/// Ticket `i`, opened at `opened` by `party`: a question, often answered, sometimes asked again,
+/// and now open, waiting on the customer, resolved or closed.
+fn demo_ticket(
+    rng: &mut ChaCha8Rng,
+    i: usize,
+    opened: i64,
+    party: PartyId,
+    team: TeamId,
+    members: &[MemberId],
+) -> Ticket {
+    const SUBJECTS: [&str; 6] = [
+        "Invoice does not match the order",
+        "Cannot sign in",
+        "Delivery is late",
+        "Не приходит счёт",
+        "Вопрос по договору",
+        "Сломался терминал",
+    ];
+    const HOUR: i64 = 3_600_000;
+    let subject = SUBJECTS[i % SUBJECTS.len()];
+    let assignee = members.get(i % 3).copied().filter(|_| rng.random_bool(0.8));
+    let event =
+        |rng: &mut ChaCha8Rng, at: i64| TicketEventId::generate(&mut next_id(rng, at)).to_string();
+    let mut messages = BTreeMap::new();
+    let mut status_log = BTreeMap::new();
+    let first = TicketMessage {
+        kind: MessageKind::Customer,
+        author: None,
+        at: Timestamp(opened),
+        text: format!("{subject} — please help."),
+    };
+    messages.insert(event(rng, opened), first);
+    let mut last = opened;
+    if rng.random_bool(0.7) {
+        last = opened + rng.random_range(1..48) * HOUR / 2;
+        let reply = TicketMessage {
+            kind: MessageKind::Reply,
+            author: assignee,
+            at: Timestamp(last),
+            text: "Thank you — we are looking into it.".into(),
+        };
+        messages.insert(event(rng, last), reply);
+        if rng.random_bool(0.3) {
+            last += rng.random_range(1..24) * HOUR;
+            let again = TicketMessage {
+                kind: MessageKind::Customer,
+                author: None,
+                at: Timestamp(last),
+                text: "Any news?".into(),
+            };
+            messages.insert(event(rng, last), again);
+        }
+    }
+    let status = match rng.random_range(0..10) {
+        0..5 => "open",
+        5..7 => "waiting",
+        7..9 => "resolved",
+        _ => "closed",
+    };
+    if status != "open" {
+        let at = last + HOUR;
+        let change = StatusChange { status: status.into(), at: Timestamp(at), by: assignee };
+        status_log.insert(event(rng, at), change);
+    }
+    let priorities = [
+        TicketPriority::Normal,
+        TicketPriority::Normal,
+        TicketPriority::High,
+        TicketPriority::Low,
+        TicketPriority::Urgent,
+    ];
+    Ticket {
+        subject: subject.into(),
+        description: Text::with_value(format!("{subject}. Reported by the customer.")),
+        party: Some(party),
+        deal: None,
+        contract: None,
+        channel: Channel::ALL[i % Channel::ALL.len()],
+        priority: priorities[i % priorities.len()],
+        status: status.into(),
+        team: Some(team),
+        assignee,
+        tags: Default::default(),
+        files: Default::default(),
+        messages,
+        status_log,
+        created_at: Timestamp(opened),
+        created_by: assignee,
+        archived: false,
+    }
 }
 
 fn demo_pipeline(
@@ -457,6 +596,10 @@ impl DemoWorkspace {
         for (id, task) in &self.tasks {
             let made = (task.created_at, task.assignee);
             write_record(&mut documents, Task::doc_key(id), &id.to_string(), task, made)?;
+        }
+        for (id, ticket) in &self.tickets {
+            let made = (ticket.created_at, ticket.created_by);
+            write_record(&mut documents, Ticket::doc_key(id), &id.to_string(), ticket, made)?;
         }
         for (id, interaction) in &self.interactions {
             let key = DocKey::Interactions(Month::of(interaction.at));
@@ -528,7 +671,8 @@ mod tests {
     use super::*;
 
     const NOW: Timestamp = Timestamp(1_795_000_000_000);
-    const SMALL: DemoSizes = DemoSizes { parties: 300, interactions: 900, deals: 60, tasks: 120 };
+    const SMALL: DemoSizes =
+        DemoSizes { parties: 300, interactions: 900, deals: 60, tasks: 120, tickets: 120 };
 
     #[test]
     fn a_demo_record_was_written_by_its_owner_when_it_was_created() {
@@ -552,6 +696,7 @@ mod tests {
         assert_eq!(a.interactions, b.interactions);
         assert_eq!(a.deals, b.deals);
         assert_eq!(a.tasks, b.tasks);
+        assert_eq!(a.tickets, b.tickets);
         assert_ne!(generate(8, SMALL, NOW).parties[0].0, a.parties[0].0);
     }
 
@@ -562,6 +707,8 @@ mod tests {
         assert_eq!(demo.interactions.len(), 900);
         assert_eq!(demo.deals.len(), 60);
         assert_eq!(demo.tasks.len(), 120);
+        assert_eq!(demo.tickets.len(), 120);
+        assert!(demo.tickets.iter().any(|(_, t)| t.status == "open" && t.messages.len() > 1));
         assert!(demo.parties.iter().any(|(_, p)| p.name.chars().any(|c| ('а'..='я').contains(&c))));
         assert!(demo.parties.iter().any(|(_, p)| p.name.is_ascii()));
         assert!(demo.parties.iter().all(|(_, p)| !p.role_list().is_empty()));
@@ -591,8 +738,11 @@ mod tests {
 
     #[test]
     fn an_empty_workspace_is_fine() {
-        let demo =
-            generate(1, DemoSizes { parties: 0, interactions: 10, deals: 10, tasks: 3 }, NOW);
+        let demo = generate(
+            1,
+            DemoSizes { parties: 0, interactions: 10, deals: 10, tasks: 3, tickets: 3 },
+            NOW,
+        );
         assert!(demo.parties.is_empty() && demo.interactions.is_empty() && demo.deals.is_empty());
         assert_eq!(demo.tasks.len(), 3);
         demo.to_documents().unwrap();

@@ -186,6 +186,18 @@ define_id!(
     /// A link between two parties.
     LinkId
 );
+define_id!(
+    /// A support team (a queue of tickets).
+    TeamId
+);
+define_id!(
+    /// Something that happened on a ticket: a message, a status change.
+    TicketEventId
+);
+define_id!(
+    /// A service-level policy.
+    PolicyId
+);
 
 fn uuid_v7(source: &mut impl IdSource) -> Uuid {
     let millis = u64::try_from(source.now().0).unwrap_or(0);

@@ -14,10 +14,13 @@
 
 use std::collections::HashMap;
 
-use crate::ids::{PartyId, TaskId, Timestamp, WorkspaceId};
+use crate::ids::{MemberId, PartyId, TaskId, TicketId, Timestamp, WorkspaceId};
+use crate::model::{WorkspaceSettings, names};
 use crate::outbox::{DUE_SPAN, MOST_TITLE_CHARS, Notify, OutboxId, Work};
 use crate::queries;
 use crate::read_model::ReadModel;
+use crate::service::Desk;
+use crate::sla::Clock;
 
 /// A time already past by more than this is not registered: the device that sees it announces it
 /// itself, and a job registered late would only repeat that (10 minutes).
@@ -91,6 +94,65 @@ pub fn reminder_jobs(model: &ReadModel, workspace: WorkspaceId, now: Timestamp) 
             open: format!("/parties/{}", party.id),
         };
         jobs.push(Job::Schedule(id, Work::Notify(notify)));
+    }
+    jobs
+}
+
+pub fn breach_alert_id(workspace: WorkspaceId, ticket: TicketId, metric: &str) -> OutboxId {
+    OutboxId::from_cause(workspace, &["breach", "ticket", &ticket.to_string(), metric])
+}
+
+/// A breach alert for each running SLA clock of each ticket, pushed at its deadline to the assignee
+/// and the ticket's team (everyone, when it has neither). The job is named by (ticket, metric) and
+/// carries the deadline: a deadline that moves (a new priority, a policy edited, the relay's stamp
+/// heard) replaces the job, and the relay pushes a job once per deadline — so an alert goes out once
+/// per (ticket, metric, deadline). A clock that stops (answered, paused, resolved) cancels it.
+pub fn breach_jobs(
+    model: &ReadModel,
+    settings: &WorkspaceSettings,
+    workspace: WorkspaceId,
+    stamp: impl Fn(&OutboxId) -> Option<i64>,
+    now: Timestamp,
+) -> Vec<Job> {
+    let desk = Desk::new(workspace, settings);
+    let mut jobs = Vec::new();
+    for ticket in model.tickets.values() {
+        let roles: Vec<&str> = ticket
+            .party
+            .and_then(|party| model.parties.get(&party))
+            .map(|party| party.roles.iter().map(|role| role.role().key()).collect())
+            .unwrap_or_default();
+        let clocks = desk.clocks(ticket, &roles, &stamp).clocks;
+        for (metric, clock) in [
+            ("first_response", clocks.first_response),
+            ("next_response", clocks.next_response),
+            ("resolution", clocks.resolution),
+        ] {
+            let id = breach_alert_id(workspace, ticket.id, metric);
+            let Some(due) = clock.and_then(Clock::due) else {
+                jobs.push(Job::Cancel(id));
+                continue;
+            };
+            if due.0 < now.0 - GRACE_MS || !DUE_SPAN.contains(&due.0.div_euclid(1000)) {
+                continue;
+            }
+            let mut to: Vec<MemberId> = ticket.assignee.into_iter().collect();
+            if let Some(team) = ticket.team.and_then(|team| settings.teams.get(&team.to_string())) {
+                to.extend(
+                    names(&team.members).filter_map(|member| member.parse::<MemberId>().ok()),
+                );
+            }
+            to.sort();
+            to.dedup();
+            let notify = Notify {
+                due_at: due.0.div_euclid(1000),
+                to,
+                title: title(&ticket.subject),
+                body: metric.to_owned(),
+                open: format!("/tickets/{}", ticket.id),
+            };
+            jobs.push(Job::Schedule(id, Work::Notify(notify)));
+        }
     }
     jobs
 }
@@ -236,5 +298,81 @@ mod tests {
         let mut loading = model(vec![], vec![weekly, archived, none]);
         loading.interactions_pending = true;
         assert_eq!(reminder_jobs(&loading, workspace(), Timestamp(NOW)), vec![]);
+    }
+
+    #[test]
+    fn a_breach_alert_is_due_at_each_running_deadline_and_cancelled_when_the_clock_stops() {
+        use crate::model::{Assignment, Team, TicketPriority};
+        use crate::read_model::{TicketEvent, TicketEventKind, TicketRow};
+        use crate::service::standard_policy;
+
+        let team = crate::ids::TeamId::from_bytes([7; 16]);
+        let (ann, bob) = (MemberId::from_bytes([1; 16]), MemberId::from_bytes([2; 16]));
+        let mut settings = WorkspaceSettings::default();
+        settings.sla_policies.insert("p".into(), standard_policy("Standard"));
+        settings.teams.insert(
+            team.to_string(),
+            Team {
+                name: "Support".into(),
+                members: [(bob.to_string(), true), (ann.to_string(), true)].into(),
+                hours: None,
+                assignment: Assignment::Manual,
+            },
+        );
+        let opened =
+            TicketEvent { id: "opened".into(), at: Timestamp(NOW), kind: TicketEventKind::Opened };
+        let ticket = TicketRow {
+            id: TicketId::from_bytes([9; 16]),
+            subject: "Printer\njams".into(),
+            party: None,
+            channel: crate::model::Channel::Phone,
+            priority: TicketPriority::Urgent,
+            status: "open".into(),
+            team: Some(team),
+            assignee: Some(ann),
+            tags: Vec::new(),
+            created_at: Timestamp(NOW),
+            events: vec![opened.clone()],
+        };
+        let mut model = ReadModel::default();
+        model.tickets.insert(ticket.id, ticket.clone());
+        let jobs = breach_jobs(&model, &settings, workspace(), |_| None, Timestamp(NOW));
+        let first = breach_alert_id(workspace(), ticket.id, "first_response");
+        let Some(Job::Schedule(id, Work::Notify(notify))) = jobs.first() else {
+            panic!("{jobs:?}")
+        };
+        assert_eq!(id, &first);
+        // Urgent: an hour to answer, around the clock (the team keeps no hours).
+        assert_eq!(notify.due_at, (NOW + HOUR) / 1000);
+        assert_eq!(notify.to, [ann.min(bob), ann.max(bob)], "the assignee and the team, once each");
+        assert_eq!(
+            (notify.title.as_str(), notify.body.as_str()),
+            ("Printer jams", "first_response")
+        );
+        assert_eq!(notify.open, format!("/tickets/{}", ticket.id));
+        let scheduled = jobs.iter().filter(|job| matches!(job, Job::Schedule(..))).count();
+        assert_eq!(scheduled, 2, "first response and resolution; no next response yet: {jobs:?}");
+        assert_eq!(jobs, breach_jobs(&model, &settings, workspace(), |_| None, Timestamp(NOW)));
+
+        // Answered: the first-response alert is cancelled, resolution still due.
+        let mut answered = ticket.clone();
+        answered.events.push(TicketEvent {
+            id: "r".into(),
+            at: Timestamp(NOW + HOUR / 2),
+            kind: TicketEventKind::Reply,
+        });
+        model.tickets.insert(ticket.id, answered);
+        let jobs = breach_jobs(&model, &settings, workspace(), |_| None, Timestamp(NOW));
+        assert!(jobs.contains(&Job::Cancel(first.clone())), "{jobs:?}");
+        // A deadline long past is the devices' to show, not the relay's to push.
+        model.tickets.insert(ticket.id, ticket.clone());
+        let late =
+            breach_jobs(&model, &settings, workspace(), |_| None, Timestamp(NOW + 30 * 24 * HOUR));
+        assert!(late.iter().all(|job| matches!(job, Job::Cancel(_))), "{late:?}");
+        // The relay's stamp moves the deadline, and with it the job (same id, new time).
+        let stamped =
+            breach_jobs(&model, &settings, workspace(), |_| Some(NOW + HOUR), Timestamp(NOW));
+        let Some(Job::Schedule(id, Work::Notify(notify))) = stamped.first() else { panic!() };
+        assert_eq!((id, notify.due_at), (&first, (NOW + 2 * HOUR) / 1000));
     }
 }

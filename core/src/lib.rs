@@ -51,6 +51,7 @@ pub mod queries;
 pub mod read_model;
 pub mod replica;
 pub mod search;
+pub mod service;
 pub mod sla;
 pub mod sync_client;
 pub mod template;

@@ -13,22 +13,24 @@ mod party;
 mod settings;
 mod sparse;
 mod task;
+mod ticket;
 
 pub use attachment::{Attachment, WithFiles};
 pub use commerce::{
     AmountError, Campaign, CampaignResponse, Contract, Deal, DealStatus, Destination, Feedback,
-    FeedbackKind, Money, Segment, SegmentFilter, StageChange, Ticket, TicketPriority, TicketStatus,
-    minor_digits,
+    FeedbackKind, Money, Segment, SegmentFilter, StageChange, minor_digits,
 };
 pub use interaction::{GeoPoint, Interaction, InteractionKind};
 pub use party::{
     Address, Consent, ContactPoint, CustomValue, LinkKind, Party, PartyKind, PartyLink, Role,
 };
 pub use settings::{
-    CustomFieldDef, CustomValueError, FieldKind, MailTemplate, Member, Pipeline, PipelineKind,
-    RecordKind, SavedView, Stage, StageInUse, WorkspaceSettings,
+    Assignment, CannedReply, CustomFieldDef, CustomValueError, FieldKind, MailTemplate, Member,
+    Pipeline, PipelineKind, RecordKind, SavedView, SlaPolicy, Stage, StageInUse, Team,
+    TicketStatusDef, WorkspaceSettings,
 };
 pub use task::{RecordRef, Recurrence, RecurrenceUnit, Task};
+pub use ticket::{Channel, MessageKind, StatusChange, Ticket, TicketMessage, TicketPriority};
 
 /// A set of names stored as an Automerge map of `true`, so two devices adding different members both
 /// keep theirs (a list would duplicate or reorder).

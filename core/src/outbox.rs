@@ -14,6 +14,50 @@ use sha2::{Digest, Sha256};
 
 use crate::ids::{InteractionId, MemberId, WorkspaceId};
 
+/// The first parts of many causes, hashed once: the ids of many pieces of work that share them (every
+/// event of every ticket: `["stamp", "ticket", …]`) cost only their own parts.
+#[derive(Clone)]
+pub struct Causes(Sha256);
+
+impl Causes {
+    pub fn new(workspace: WorkspaceId, first: &[&str]) -> Causes {
+        let mut hash = Sha256::new();
+        hash.update(b"rapport-outbox\0");
+        hash.update(workspace.to_string().as_bytes());
+        let mut causes = Causes(hash);
+        causes.feed(first);
+        causes
+    }
+
+    fn feed(&mut self, parts: &[&str]) {
+        for part in parts {
+            self.0.update((part.len() as u64).to_be_bytes());
+            self.0.update(part.as_bytes());
+        }
+    }
+
+    /// The id of the cause made of the first parts and then `rest`, as
+    /// [`OutboxId::from_cause`] gives it for all the parts at once.
+    pub fn id(&self, rest: &[&str]) -> OutboxId {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut causes = self.clone();
+        causes.feed(rest);
+        let digest = causes.0.finalize();
+        let mut text = String::with_capacity(OutboxId::LEN);
+        for byte in &digest[..OutboxId::LEN / 2] {
+            text.push(char::from(HEX[usize::from(byte >> 4)]));
+            text.push(char::from(HEX[usize::from(byte & 15)]));
+        }
+        OutboxId(text)
+    }
+}
+
+impl std::fmt::Debug for Causes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Causes")
+    }
+}
+
 /// The ledger id of one piece of work: 32 lowercase hex digits (128 bits of a SHA-256 of its cause).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -30,15 +74,7 @@ impl OutboxId {
     /// interaction id]` or `["reminder", task id, due time]`. The same cause gives the same id on every
     /// device; the parts are length-prefixed, so `["ab", "c"]` and `["a", "bc"]` differ.
     pub fn from_cause(workspace: WorkspaceId, cause: &[&str]) -> OutboxId {
-        let mut hash = Sha256::new();
-        hash.update(b"rapport-outbox\0");
-        hash.update(workspace.to_string().as_bytes());
-        for part in cause {
-            hash.update((part.len() as u64).to_be_bytes());
-            hash.update(part.as_bytes());
-        }
-        let digest = hash.finalize();
-        OutboxId(digest[..Self::LEN / 2].iter().map(|b| format!("{b:02x}")).collect())
+        Causes::new(workspace, &[]).id(cause)
     }
 
     /// The mail sent as interaction `interaction` (the email on the timeline): every device derives
@@ -87,6 +123,10 @@ pub const OUTBOX_CHANGED: &[u8] = b"rapport:outbox-changed";
 pub enum Work {
     Mail(Mail),
     Notify(Notify),
+    /// Nothing to do but note the time the relay first heard of the id: the relay's clock for an
+    /// event on a device (a ticket's reply, say), the same on every device once they have heard it,
+    /// and only as early as the event reached the relay, however the device's clock is set.
+    Stamp {},
 }
 
 impl Work {
@@ -95,6 +135,7 @@ impl Work {
         match self {
             Work::Mail(_) => "mail",
             Work::Notify(_) => "notify",
+            Work::Stamp {} => "stamp",
         }
     }
 
@@ -102,13 +143,14 @@ impl Work {
         match self {
             Work::Mail(mail) => mail.check(),
             Work::Notify(notify) => notify.check(),
+            Work::Stamp {} => Ok(()),
         }
     }
 
     /// Unix seconds before which the relay does not do it (a scheduled job), if any.
     pub fn due_at(&self) -> Option<i64> {
         match self {
-            Work::Mail(_) => None,
+            Work::Mail(_) | Work::Stamp {} => None,
             Work::Notify(notify) => Some(notify.due_at),
         }
     }
@@ -337,6 +379,8 @@ pub enum State {
     Suppressed,
     /// Cancelled before it was due (a scheduled job deleted by a device).
     Cancelled,
+    /// Taken note of, nothing more to do (a [`Work::Stamp`]).
+    Recorded,
     /// Accepted by the mail server, then returned as undeliverable (a delivery status notification
     /// with `Action: failed`); the address is suppressed from then on.
     Bounced,
@@ -352,6 +396,7 @@ impl State {
             State::Suppressed => "suppressed",
             State::Cancelled => "cancelled",
             State::Bounced => "bounced",
+            State::Recorded => "recorded",
         }
     }
 
@@ -364,6 +409,7 @@ impl State {
             State::Suppressed,
             State::Cancelled,
             State::Bounced,
+            State::Recorded,
         ]
         .into_iter()
         .find(|state| state.as_str() == text)
@@ -373,7 +419,12 @@ impl State {
     pub fn is_final(self) -> bool {
         matches!(
             self,
-            State::Sent | State::Failed | State::Suppressed | State::Cancelled | State::Bounced
+            State::Sent
+                | State::Failed
+                | State::Suppressed
+                | State::Cancelled
+                | State::Bounced
+                | State::Recorded
         )
     }
 }
@@ -453,6 +504,10 @@ pub struct DeviceOutbox {
     /// The digest of each job the relay refused for good: that version is not handed over again.
     #[serde(default)]
     refused_digests: BTreeMap<OutboxId, String>,
+    /// The relay's time of each [`Work::Stamp`] (Unix milliseconds), kept apart from the ledger: a
+    /// busy support team makes tens of thousands, and a device needs only their time.
+    #[serde(default)]
+    stamps: BTreeMap<OutboxId, i64>,
 }
 
 /// Work queued on the device, not yet acknowledged by the relay.
@@ -473,6 +528,8 @@ pub enum Status<'a> {
     Relay(&'a Entry),
     /// The relay refused it for good.
     Refused(&'a str),
+    /// A stamp the relay has taken ([`DeviceOutbox::stamp`] says when).
+    Stamped,
 }
 
 /// What the relay's answer to handing over a piece of work means.
@@ -591,7 +648,20 @@ impl DeviceOutbox {
         self.version
     }
 
+    /// When the relay first heard of stamp `id` (Unix milliseconds), once this device has heard.
+    pub fn stamp(&self, id: &OutboxId) -> Option<i64> {
+        self.stamps.get(id).copied()
+    }
+
+    /// How many stamps this device has heard of: a screen reading them again only when this grows.
+    pub fn stamps_heard(&self) -> usize {
+        self.stamps.len()
+    }
+
     pub fn status(&self, id: &OutboxId) -> Option<Status<'_>> {
+        if self.stamps.contains_key(id) {
+            return Some(Status::Stamped);
+        }
         if let Some(entry) = self.ledger.get(id) {
             return Some(Status::Relay(entry));
         }
@@ -677,6 +747,14 @@ impl DeviceOutbox {
             w.id != entry.id
                 || (w.work.replaceable() && entry.digest.as_deref() != Some(&*w.work.digest()))
         });
+        if entry.kind == "stamp" {
+            // A stamp never changes once taken.
+            if self.stamps.contains_key(&entry.id) {
+                return false;
+            }
+            self.stamps.insert(entry.id, entry.queued_at.saturating_mul(1000));
+            return true;
+        }
         match self.ledger.get(&entry.id) {
             Some(known) if known.version >= entry.version => false,
             _ => {
@@ -703,6 +781,17 @@ mod tests {
 
     fn workspace(n: u8) -> WorkspaceId {
         format!("0190f5a0-0000-7000-8000-0000000000{n:02x}").parse().unwrap()
+    }
+
+    #[test]
+    fn an_id_is_the_same_in_every_version_and_however_its_parts_are_hashed() {
+        // Pinned: ids already in ledgers must be derived the same forever (computed independently:
+        // SHA-256 of the prefix, the workspace and each part with its big-endian u64 length).
+        let interaction = "0190f5a0-0000-7000-8000-0000000000ab";
+        let mail = OutboxId::from_cause(workspace(1), &["mail", interaction]);
+        assert_eq!(mail.as_str(), "e30e89acdae9783fcfba8e4180dac05a");
+        assert_eq!(Causes::new(workspace(1), &["mail"]).id(&[interaction]), mail);
+        assert_eq!(Causes::new(workspace(1), &[]).id(&["mail", interaction]), mail);
     }
 
     #[test]
@@ -1024,5 +1113,37 @@ mod tests {
         assert!(outbox.apply_consent(vec![event(5, true)]));
         assert_eq!(outbox.opted_out("ann@example.com"), None);
         assert_eq!(outbox.consent_seq(), 5);
+    }
+
+    #[test]
+    fn a_stamp_heard_from_the_ledger_keeps_the_relays_first_time_and_is_not_asked_for_again() {
+        let id = OutboxId::from_cause(workspace(1), &["stamp", "ticket", "t", "opened"]);
+        let mut outbox = DeviceOutbox::default();
+        assert!(outbox.queue(id.clone(), Work::Stamp {}, 5));
+        assert_eq!(outbox.status(&id), Some(Status::Waiting));
+        let mut stamp = entry(&id, State::Recorded, 1);
+        stamp.kind = "stamp".into();
+        stamp.queued_at = 1_800_000_000;
+        assert_eq!(
+            outbox.handed_over(&id, 201, &serde_json::to_string(&stamp).unwrap()),
+            Handover::Stored
+        );
+        assert_eq!(outbox.stamp(&id), Some(1_800_000_000_000));
+        assert_eq!(outbox.status(&id), Some(Status::Stamped));
+        assert!(!outbox.queue(id.clone(), Work::Stamp {}, 6), "asked once");
+        // A later answer (another device asked again) changes nothing.
+        let mut later = stamp.clone();
+        later.queued_at = 1_900_000_000;
+        later.version = 2;
+        assert!(!outbox.apply(Changes { entries: vec![later], version: 2, more: false }));
+        assert_eq!(outbox.stamp(&id), Some(1_800_000_000_000));
+        assert_eq!(outbox.stamps_heard(), 1);
+        let kept: DeviceOutbox =
+            serde_json::from_str(&serde_json::to_string(&outbox).unwrap()).unwrap();
+        assert_eq!(kept.stamp(&id), Some(1_800_000_000_000), "kept across reloads");
+        assert_eq!(
+            serde_json::to_value(Work::Stamp {}).unwrap(),
+            serde_json::json!({ "kind": "stamp" })
+        );
     }
 }

@@ -10,6 +10,7 @@ use crate::model::{Role, SavedView, WorkspaceSettings};
 
 use crate::read_model::{
     DealRow, DealStatusRow, InteractionRow, PartyKindRow, PartyRow, ReadModel, RoleRow, TaskRow,
+    TicketRow,
 };
 use crate::search::{fold, natural_cmp};
 
@@ -169,21 +170,23 @@ pub enum TimelineItem<'m> {
     Interaction(&'m InteractionRow),
     Task(&'m TaskRow),
     Deal(&'m DealRow),
+    Ticket(&'m TicketRow),
 }
 
 impl TimelineItem<'_> {
-    /// Orders entries of the same moment: interactions, then tasks, then deals, each by id.
+    /// Orders entries of the same moment: interactions, tasks, deals, tickets, each by id.
     fn tie_break(&self) -> (u8, [u8; 16]) {
         match self {
             TimelineItem::Interaction(row) => (0, *row.id.as_bytes()),
             TimelineItem::Task(row) => (1, *row.id.as_bytes()),
             TimelineItem::Deal(row) => (2, *row.id.as_bytes()),
+            TimelineItem::Ticket(row) => (3, *row.id.as_bytes()),
         }
     }
 }
 
 /// Everything involving `party`, newest first: interactions by their time, tasks by due date (or
-/// creation), deals by creation.
+/// creation), deals by creation, tickets by their latest activity.
 pub fn timeline(model: &ReadModel, party: PartyId) -> Vec<(Timestamp, TimelineItem<'_>)> {
     // Records merged into this one bring their timelines.
     let family = model.merged_family(party);
@@ -205,6 +208,13 @@ pub fn timeline(model: &ReadModel, party: PartyId) -> Vec<(Timestamp, TimelineIt
                 .values()
                 .filter(|row| involves(&row.parties))
                 .map(|row| (row.created_at, TimelineItem::Deal(row))),
+        )
+        .chain(
+            model
+                .tickets
+                .values()
+                .filter(|row| row.party.is_some_and(|p| family.contains(&p)))
+                .map(|row| (row.last_activity(), TimelineItem::Ticket(row))),
         )
         .collect();
     items.sort_by_key(|(at, item)| (Reverse(*at), item.tie_break()));

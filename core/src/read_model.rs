@@ -14,12 +14,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::document::{self, DocumentError};
 use crate::ids::{
-    DealId, InteractionId, MemberId, PartyId, PipelineId, StageId, TaskId, Timestamp,
+    DealId, InteractionId, MemberId, PartyId, PipelineId, StageId, TaskId, TeamId, TicketId,
+    Timestamp,
 };
 use crate::layout::{Collection, DocKey, Month};
 use crate::model::{
-    Deal, DealStatus, Interaction, InteractionKind, LinkKind, Party, PartyKind, RecordRef,
-    RecurrenceUnit, Role, Task, names,
+    Channel, Deal, DealStatus, Interaction, InteractionKind, LinkKind, MessageKind, Party,
+    PartyKind, RecordRef, RecurrenceUnit, Role, Task, Ticket, TicketPriority, names,
 };
 use crate::search::{SearchIndex, SearchableParty};
 
@@ -28,7 +29,7 @@ mod hydrated;
 use hydrated::FromHydrated;
 
 /// Bumped when a row's shape changes: stored rows of another version are rebuilt from the documents.
-pub const ROWS_FORMAT: u32 = 4;
+pub const ROWS_FORMAT: u32 = 5;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PartyRow {
@@ -161,6 +162,51 @@ pub enum DealStatusRow {
     Lost,
 }
 
+/// A ticket as lists show it, with the events its SLA clocks are derived from
+/// (`crate::service::Desk::clocks`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketRow {
+    pub id: TicketId,
+    pub subject: String,
+    pub party: Option<PartyId>,
+    pub channel: Channel,
+    pub priority: TicketPriority,
+    /// The status key.
+    pub status: String,
+    pub team: Option<TeamId>,
+    pub assignee: Option<MemberId>,
+    pub tags: Vec<String>,
+    pub created_at: Timestamp,
+    /// The opening, the messages and the status changes, by the writing device's clock, oldest first.
+    pub events: Vec<TicketEvent>,
+}
+
+impl TicketRow {
+    /// When anything last happened on it.
+    pub fn last_activity(&self) -> Timestamp {
+        self.events.iter().map(|event| event.at).max().unwrap_or(self.created_at)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketEvent {
+    /// `opened`, or the message's or status change's id: with the ticket's id, what names the
+    /// relay's stamp of it (`crate::service::stamp_id`).
+    pub id: String,
+    pub at: Timestamp,
+    pub kind: TicketEventKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TicketEventKind {
+    Opened,
+    /// Moved to this status key.
+    Status(String),
+    Customer,
+    Reply,
+    Internal,
+}
+
 /// The rows derived from one document: the unit stored and replaced together.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DocRows {
@@ -178,8 +224,9 @@ pub enum Rows {
     Interactions(Vec<InteractionRow>),
     Tasks(Vec<TaskRow>),
     Deals(Vec<DealRow>),
-    /// A document whose records have no rows yet (root, tickets, contracts, …).
+    /// A document whose records have no rows yet (root, contracts, …).
     None,
+    Tickets(Vec<TicketRow>),
 }
 
 /// Why stored rows could not be used.
@@ -239,14 +286,16 @@ impl Changed {
     pub const INTERACTIONS: Changed = Changed(8);
     /// The root document: members, pipelines, custom fields, saved views.
     pub const SETTINGS: Changed = Changed(16);
-    pub const ALL: Changed = Changed(31);
+    pub const TICKETS: Changed = Changed(32);
+    pub const ALL: Changed = Changed(63);
     /// Each kind on its own, in bit order.
-    pub const KINDS: [Changed; 5] = [
+    pub const KINDS: [Changed; 6] = [
         Changed::PARTIES,
         Changed::TASKS,
         Changed::DEALS,
         Changed::INTERACTIONS,
         Changed::SETTINGS,
+        Changed::TICKETS,
     ];
 
     /// What a change to document `key` may have changed.
@@ -256,6 +305,7 @@ impl Changed {
             DocKey::Shard { collection: Collection::Parties, .. } => Changed::PARTIES,
             DocKey::Shard { collection: Collection::Tasks, .. } => Changed::TASKS,
             DocKey::Shard { collection: Collection::Deals, .. } => Changed::DEALS,
+            DocKey::Shard { collection: Collection::Tickets, .. } => Changed::TICKETS,
             DocKey::Interactions(_) => Changed::INTERACTIONS,
             // Records without rows yet: nothing a screen lists.
             DocKey::Shard { .. } => Changed::NOTHING,
@@ -349,6 +399,7 @@ pub struct ReadModel {
     pub parties: BTreeMap<PartyId, PartyRow>,
     pub tasks: BTreeMap<TaskId, TaskRow>,
     pub deals: BTreeMap<DealId, DealRow>,
+    pub tickets: BTreeMap<TicketId, TicketRow>,
     /// Interactions by the month document holding them.
     pub interactions: BTreeMap<Month, BTreeMap<InteractionId, InteractionRow>>,
     /// The latest interaction with each party.
@@ -477,6 +528,7 @@ impl ReadModel {
             }
             (_, Rows::Tasks(rows)) => self.tasks.extend(rows.into_iter().map(|r| (r.id, r))),
             (_, Rows::Deals(rows)) => self.deals.extend(rows.into_iter().map(|r| (r.id, r))),
+            (_, Rows::Tickets(rows)) => self.tickets.extend(rows.into_iter().map(|r| (r.id, r))),
             (DocKey::Interactions(month), Rows::Interactions(rows)) => {
                 for row in &rows {
                     for party in &row.parties {
@@ -596,6 +648,13 @@ impl ReadModel {
                 match read::<Deal>(doc, record, whole)?.filter(|d| !d.archived) {
                     Some(deal) => self.deals.insert(id, deal_row(id, &deal)),
                     None => self.deals.remove(&id),
+                };
+            }
+            DocKey::Shard { collection: Collection::Tickets, .. } => {
+                let Ok(id) = record.parse::<TicketId>() else { return Ok(Vec::new()) };
+                match read::<Ticket>(doc, record, whole)?.filter(|t| !t.archived) {
+                    Some(ticket) => self.tickets.insert(id, ticket_row(id, &ticket)),
+                    None => self.tickets.remove(&id),
                 };
             }
             DocKey::Interactions(month) => {
@@ -757,6 +816,7 @@ impl ReadModel {
             (_, Rows::Parties(rows)) => self.parties.extend(rows.into_iter().map(|r| (r.id, r))),
             (_, Rows::Tasks(rows)) => self.tasks.extend(rows.into_iter().map(|r| (r.id, r))),
             (_, Rows::Deals(rows)) => self.deals.extend(rows.into_iter().map(|r| (r.id, r))),
+            (_, Rows::Tickets(rows)) => self.tickets.extend(rows.into_iter().map(|r| (r.id, r))),
             (DocKey::Interactions(month), Rows::Interactions(rows)) => self
                 .interactions
                 .entry(month)
@@ -811,6 +871,9 @@ impl ReadModel {
             DocKey::Shard { collection: Collection::Deals, .. } => {
                 self.deals.retain(|id, _| <Deal as document::Record>::doc_key(id) != key)
             }
+            DocKey::Shard { collection: Collection::Tickets, .. } => {
+                self.tickets.retain(|id, _| <Ticket as document::Record>::doc_key(id) != key)
+            }
             DocKey::Interactions(month) if self.interactions.remove(&month).is_some() => {
                 self.rebuild_last_contact();
             }
@@ -840,6 +903,13 @@ impl ReadModel {
                 self.deals
                     .iter()
                     .filter(|(id, _)| <Deal as document::Record>::doc_key(id) == key)
+                    .map(|(_, row)| row.clone())
+                    .collect(),
+            ),
+            DocKey::Shard { collection: Collection::Tickets, .. } => Rows::Tickets(
+                self.tickets
+                    .iter()
+                    .filter(|(id, _)| <Ticket as document::Record>::doc_key(id) == key)
                     .map(|(_, row)| row.clone())
                     .collect(),
             ),
@@ -985,6 +1055,42 @@ fn deal_row(id: DealId, deal: &Deal) -> DealRow {
             .map_or(deal.created_at, |change| change.at),
     }
 }
+fn ticket_row(id: TicketId, ticket: &Ticket) -> TicketRow {
+    let mut events = Vec::with_capacity(1 + ticket.messages.len() + ticket.status_log.len());
+    events.push(TicketEvent {
+        id: "opened".into(),
+        at: ticket.created_at,
+        kind: TicketEventKind::Opened,
+    });
+    for (event, message) in &ticket.messages {
+        let kind = match message.kind {
+            MessageKind::Customer => TicketEventKind::Customer,
+            MessageKind::Reply => TicketEventKind::Reply,
+            MessageKind::Internal => TicketEventKind::Internal,
+        };
+        events.push(TicketEvent { id: event.clone(), at: message.at, kind });
+    }
+    for (event, change) in &ticket.status_log {
+        let kind = TicketEventKind::Status(change.status.clone());
+        events.push(TicketEvent { id: event.clone(), at: change.at, kind });
+    }
+    // By time, then by id (UUID v7: the order of writing), the same on every device.
+    events.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
+    TicketRow {
+        id,
+        subject: ticket.subject.clone(),
+        party: ticket.party,
+        channel: ticket.channel,
+        priority: ticket.priority,
+        status: ticket.status.clone(),
+        team: ticket.team,
+        assignee: ticket.assignee,
+        tags: names(&ticket.tags).map(str::to_owned).collect(),
+        created_at: ticket.created_at,
+        events,
+    }
+}
+
 /// What party `row` is found by: its names, its organisations' names, emails, phones and tags.
 fn searchable<'a>(
     parties: &'a BTreeMap<PartyId, PartyRow>,
@@ -1009,7 +1115,7 @@ mod tests {
 
     #[test]
     fn the_model_names_the_records_an_edit_changed_and_the_documents_replaced_whole() {
-        let sizes = DemoSizes { parties: 40, interactions: 0, deals: 0, tasks: 0 };
+        let sizes = DemoSizes { parties: 40, interactions: 0, deals: 0, tasks: 0, tickets: 0 };
         let documents =
             demo::generate(3, sizes, Timestamp(1_795_000_000_000)).to_documents().unwrap();
         let mut model = ReadModel::default();
@@ -1065,7 +1171,7 @@ mod tests {
 
     #[test]
     fn the_model_says_which_kinds_of_rows_changed_once() {
-        let sizes = DemoSizes { parties: 40, interactions: 40, deals: 10, tasks: 10 };
+        let sizes = DemoSizes { parties: 40, interactions: 40, deals: 10, tasks: 10, tickets: 10 };
         let documents =
             demo::generate(3, sizes, Timestamp(1_795_000_000_000)).to_documents().unwrap();
         let mut model = ReadModel::default();

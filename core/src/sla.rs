@@ -30,7 +30,7 @@ const MOST_SPAN: i64 = 3_650 * 24 * 60 * MINUTE;
 
 /// A working span on one weekday, in minutes from local midnight: `from` up to (not including) `to`,
 /// at most 24:00. Breaks are the gaps between a day's spans.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Reconcile, Hydrate)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Reconcile, Hydrate)]
 pub struct WorkingSpan {
     /// Monday = 0 … Sunday = 6.
     pub weekday: u8,
@@ -64,7 +64,7 @@ impl LocalDay {
 const UNIX_EPOCH_JULIAN_DAY: i64 = 2_440_588;
 
 /// A team's working hours: when its SLA clocks run.
-#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Reconcile, Hydrate)]
 pub struct WorkingHours {
     /// The team's IANA time zone, as chosen ("Europe/Moscow"), for people to read.
     pub zone: String,
@@ -74,6 +74,81 @@ pub struct WorkingHours {
     pub rule: String,
     pub spans: Vec<WorkingSpan>,
     pub holidays: Vec<LocalDay>,
+}
+
+/// A working week as people set it: the same hours on each working day, with at most one break.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Week {
+    /// Working weekdays, Monday = bit 0 … Sunday = bit 6.
+    pub days: u8,
+    /// Minutes from local midnight.
+    pub from: u16,
+    pub to: u16,
+    /// A break within the day, if any.
+    pub pause: Option<(u16, u16)>,
+}
+
+impl Week {
+    /// Monday to Friday, nine to six, an hour's lunch at one.
+    pub const OFFICE: Week =
+        Week { days: 0b1_1111, from: 9 * 60, to: 18 * 60, pause: Some((13 * 60, 14 * 60)) };
+
+    /// The spans this week gives; a break outside the day or an empty day gives what is left.
+    pub fn spans(self) -> Vec<WorkingSpan> {
+        let (from, to) = (self.from.min(24 * 60), self.to.min(24 * 60));
+        let mut spans = Vec::new();
+        for weekday in 0..7u8 {
+            if self.days & (1 << weekday) == 0 || from >= to {
+                continue;
+            }
+            match self.pause {
+                Some((start, end)) if from < start && start < end && end < to => {
+                    spans.push(WorkingSpan { weekday, from, to: start });
+                    spans.push(WorkingSpan { weekday, from: end, to });
+                }
+                _ => spans.push(WorkingSpan { weekday, from, to }),
+            }
+        }
+        spans
+    }
+
+    /// The week `spans` describe, when they are one (the same hours on every working day, at most
+    /// one break); `None` for hours set otherwise, which a simple form cannot show.
+    pub fn of(spans: &[WorkingSpan]) -> Option<Week> {
+        let mut days = 0u8;
+        let mut day: Option<Vec<(u16, u16)>> = None;
+        for weekday in 0..7u8 {
+            let mut today: Vec<(u16, u16)> = spans
+                .iter()
+                .filter(|span| span.weekday == weekday)
+                .map(|span| (span.from, span.to))
+                .collect();
+            if today.is_empty() {
+                continue;
+            }
+            today.sort_unstable();
+            days |= 1 << weekday;
+            match &day {
+                None => day = Some(today),
+                Some(first) if *first == today => {}
+                Some(_) => return None,
+            }
+        }
+        let week = match day?.as_slice() {
+            [(from, to)] => Week { days, from: *from, to: *to, pause: None },
+            [(from, start), (end, to)] => {
+                Week { days, from: *from, to: *to, pause: Some((*start, *end)) }
+            }
+            _ => return None,
+        };
+        (week.spans() == spans_sorted(spans)).then_some(week)
+    }
+}
+
+fn spans_sorted(spans: &[WorkingSpan]) -> Vec<WorkingSpan> {
+    let mut sorted = spans.to_vec();
+    sorted.sort_by_key(|span| (span.weekday, span.from, span.to));
+    sorted
 }
 
 /// The POSIX TZ rule an IANA time zone follows today (links such as "Europe/Kiev" included), from
@@ -117,7 +192,7 @@ mod zone {
 }
 
 /// Targets in minutes of working time; `None` for a clock the policy does not keep.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Reconcile, Hydrate)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Reconcile, Hydrate)]
 pub struct Targets {
     pub first_response: Option<u32>,
     pub next_response: Option<u32>,
@@ -126,7 +201,7 @@ pub struct Targets {
 
 /// The category a ticket status belongs to; a workspace names its statuses, the clocks read only
 /// the category.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Reconcile, Hydrate)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Reconcile, Hydrate)]
 pub enum StatusCategory {
     Open,
     Paused,
@@ -318,5 +393,30 @@ pub fn clocks(targets: &Targets, calendar: &Calendar, events: &[ClockEvent]) -> 
         first_response: first.map(|count| count.clock(calendar, open, last)),
         next_response: next.map(|count| count.clock(calendar, open, last)),
         resolution: resolution.map(|count| count.clock(calendar, open, last)),
+    }
+}
+
+#[cfg(test)]
+mod week_tests {
+    use super::*;
+
+    #[test]
+    fn a_week_as_people_set_it_becomes_spans_and_back() {
+        let spans = Week::OFFICE.spans();
+        assert_eq!(spans.len(), 10);
+        assert_eq!(spans[0], WorkingSpan { weekday: 0, from: 540, to: 780 });
+        assert_eq!(spans[1], WorkingSpan { weekday: 0, from: 840, to: 1080 });
+        assert_eq!(Week::of(&spans), Some(Week::OFFICE));
+        let weekend = Week { days: 0b110_0000, from: 600, to: 960, pause: None };
+        assert_eq!(Week::of(&weekend.spans()), Some(weekend));
+        // A break outside the day is no break; an empty day is no day.
+        let odd = Week { days: 1, from: 600, to: 700, pause: Some((800, 900)) };
+        assert_eq!(odd.spans(), [WorkingSpan { weekday: 0, from: 600, to: 700 }]);
+        assert!(Week { days: 1, from: 700, to: 600, pause: None }.spans().is_empty());
+        // Hours a simple week cannot show.
+        let mut uneven = Week::OFFICE.spans();
+        uneven[0].to = 790;
+        assert_eq!(Week::of(&uneven), None);
+        assert_eq!(Week::of(&[]), None);
     }
 }

@@ -35,6 +35,10 @@ pub struct Config {
     #[arg(long, env = "RAPPORT_DEMO_PARTIES", default_value_t = 10_000)]
     pub demo_parties: usize,
 
+    /// Number of support tickets in the demo workspace; one for every twenty parties when not given.
+    #[arg(long, env = "RAPPORT_DEMO_TICKETS")]
+    pub demo_tickets: Option<usize>,
+
     /// Seconds a sync socket may stay silent before the relay closes it (devices send presence every
     /// 10 s, so only dead connections stay silent).
     #[arg(long, env = "RAPPORT_IDLE_TIMEOUT_SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]

@@ -38,28 +38,33 @@ impl DemoWorkspace {
         DemoWorkspace::default()
     }
 
-    /// Starts preparing the demo of `parties` parties (interactions ×5, tasks ÷2, deals ÷5), cached under
-    /// `data_dir`.
-    pub fn start(data_dir: &Path, parties: usize) -> DemoWorkspace {
+    /// Starts preparing the demo of `parties` parties (interactions ×5, tasks ÷2, deals ÷5) and
+    /// `tickets` tickets, cached under `data_dir`.
+    pub fn start(data_dir: &Path, parties: usize, tickets: usize) -> DemoWorkspace {
         let (fill, slot) = tokio::sync::watch::channel(None);
-        let cache = data_dir.join(format!("demo-{DEMO_SEED}-{parties}.bin"));
+        let cache = data_dir.join(format!("demo-{DEMO_SEED}-{parties}-{tickets}.bin"));
         tokio::task::spawn_blocking(move || {
-            let bytes = load_or_generate(&cache, parties);
+            let bytes = load_or_generate(&cache, parties, tickets);
             fill.send_replace(Some(Arc::new(bytes)));
         });
         DemoWorkspace { bundle: Some(slot) }
     }
 }
 
-fn load_or_generate(cache: &PathBuf, parties: usize) -> Vec<u8> {
+fn load_or_generate(cache: &PathBuf, parties: usize, tickets: usize) -> Vec<u8> {
     if let Ok(bytes) = std::fs::read(cache)
         && DemoBundle::decode(&bytes).is_ok()
     {
         return bytes;
     }
     let started = std::time::Instant::now();
-    let sizes =
-        DemoSizes { parties, interactions: parties * 5, deals: parties / 5, tasks: parties / 2 };
+    let sizes = DemoSizes {
+        parties,
+        interactions: parties * 5,
+        deals: parties / 5,
+        tasks: parties / 2,
+        tickets,
+    };
     let now = Timestamp(
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -77,7 +82,7 @@ fn load_or_generate(cache: &PathBuf, parties: usize) -> Vec<u8> {
     if let Err(error) = std::fs::write(cache, &bytes) {
         tracing::warn!(%error, cache = %cache.display(), "could not cache the demo workspace");
     }
-    tracing::info!(parties, bytes = bytes.len(), elapsed = ?started.elapsed(), "demo workspace ready");
+    tracing::info!(parties, tickets, bytes = bytes.len(), elapsed = ?started.elapsed(), "demo workspace ready");
     bytes
 }
 

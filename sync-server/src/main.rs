@@ -36,7 +36,11 @@ async fn main() -> anyhow::Result<()> {
     tracing::info!(%address, dist = %config.dist.display(), data = %config.data_dir.display(), "relay started");
 
     let demo = if config.demo {
-        DemoWorkspace::start(&config.data_dir, config.demo_parties)
+        DemoWorkspace::start(
+            &config.data_dir,
+            config.demo_parties,
+            config.demo_tickets.unwrap_or(config.demo_parties / 20),
+        )
     } else {
         DemoWorkspace::off()
     };

@@ -31,6 +31,9 @@ use crate::workspaces::member_of;
 pub const MOST_PENDING: u64 = 10_000;
 /// The most scheduled notifications one workspace may have waiting (a reminder per open task).
 pub const MOST_SCHEDULED: u64 = 100_000;
+/// The most stamps a workspace may have (a few per ticket event: a million is years of a busy
+/// support team).
+pub const MOST_STAMPS: u64 = 1_000_000;
 /// The most ledger changes or consent events one answer carries.
 const PAGE: usize = 500;
 /// A queued request's body: the largest mail text and room for its envelope.
@@ -119,10 +122,17 @@ async fn queue(
                 return Err(refusal.into_response());
             }
         },
+        // Nothing to do but note the time: no service to wake.
+        Work::Stamp {} => Box::new(|| {}),
     };
     let payload = serde_json::to_string(&work).map_err(bad_work)?;
     let digest = work.digest();
-    let most_pending = if work.replaceable() { MOST_SCHEDULED } else { MOST_PENDING };
+    let record_only = matches!(work, Work::Stamp {});
+    let most_pending = match &work {
+        Work::Stamp {} => MOST_STAMPS,
+        work if work.replaceable() => MOST_SCHEDULED,
+        _ => MOST_PENDING,
+    };
     let entry_workspace = membership.workspace.clone();
     let now = unix_seconds();
     let queued = state
@@ -141,6 +151,7 @@ async fn queue(
                     queued_by: account,
                     now,
                     most_pending,
+                    record_only,
                 },
             )
         })

@@ -298,6 +298,47 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX outbox_versions ON outbox(workspace_id, version);",
         outbox_waiting_triggers!()
     ),
+    // 13: a stamp (a device asking the relay to note when it first heard of an event) is `recorded`
+    // at once; the table is rebuilt as in 12 for the new CHECK. Stamps are never removed, so
+    // `outbox_waiting` counts all of a workspace's stamps under kind `stamp`: their limit.
+    concat!(
+        "CREATE TABLE outbox_v13 (
+        workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+        id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        queued_by INTEGER REFERENCES accounts(id) ON DELETE SET NULL,
+        queued_at INTEGER NOT NULL,
+        state TEXT NOT NULL CHECK (state IN
+            ('queued', 'sending', 'sent', 'failed', 'suppressed', 'cancelled', 'bounced',
+            'recorded')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        reason TEXT,
+        message_id TEXT,
+        updated_at INTEGER NOT NULL,
+        version INTEGER NOT NULL,
+        due_at INTEGER,
+        digest TEXT,
+        PRIMARY KEY (workspace_id, id)
+    );
+    INSERT INTO outbox_v13 SELECT workspace_id, id, kind, payload, queued_by, queued_at, state,
+        attempts, next_attempt_at, reason, message_id, updated_at, version, due_at, digest FROM outbox;
+    CREATE TEMP TABLE deliveries_kept AS SELECT * FROM push_deliveries;
+    DROP TABLE outbox;
+    ALTER TABLE outbox_v13 RENAME TO outbox;
+    INSERT INTO push_deliveries SELECT * FROM deliveries_kept;
+    DROP TABLE deliveries_kept;
+    CREATE INDEX outbox_due ON outbox(kind, next_attempt_at) WHERE state IN ('queued', 'sending');
+    CREATE INDEX outbox_versions ON outbox(workspace_id, version);",
+        outbox_waiting_triggers!(),
+        "
+    CREATE TRIGGER outbox_stamps_counted AFTER INSERT ON outbox WHEN NEW.kind = 'stamp'
+    BEGIN
+        INSERT INTO outbox_waiting (workspace_id, kind, waiting) VALUES (NEW.workspace_id, 'stamp', 1)
+            ON CONFLICT (workspace_id, kind) DO UPDATE SET waiting = waiting + 1;
+    END;"
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -1222,6 +1263,7 @@ mod tests {
                         queued_by: account.id,
                         now: 10,
                         most_pending: 3,
+                        record_only: false,
                     },
                 )
             }
@@ -1274,7 +1316,7 @@ mod tests {
         drop(connection);
         assert!(matches!(
             Store::open(dir.path()),
-            Err(StoreError::NewerSchema { found: 99, known: 12 })
+            Err(StoreError::NewerSchema { found: 99, known: 13 })
         ));
         let connection = Connection::open(dir.path().join(DATABASE_FILE)).unwrap();
         let version: i64 =

@@ -1128,3 +1128,66 @@ async fn changes_that_cannot_be_applied_cannot_pile_up() {
     assert_eq!(sync_afresh(&mut socket, "b", id, &mut read, true).await, Outcome::Synced);
     assert_eq!(name(&read).as_deref(), Some("real"));
 }
+
+/// Stamps (the relay's time of a ticket's event, `Work::Stamp {}`): recorded at once with the relay's
+/// clock, the same entry for every device that asks again, and refused to outsiders, viewers, removed
+/// members, malformed and oversized requests.
+#[tokio::test]
+async fn a_stamp_keeps_the_time_the_relay_first_heard_it_and_only_members_may_ask() {
+    let dir = tempfile::tempdir().unwrap();
+    let (address, _relay) = start(dir.path()).await;
+    let (olga, max, vera) = workspace_with_member(&address).await;
+    let eve = outsider_with_workspace(&address).await;
+    let item = |n: u32| format!("/api/workspaces/{WS}/outbox/{n:032x}");
+    let stamp = json!({ "kind": "stamp" });
+    let put = |cookie: &str, path: String, body: serde_json::Value| {
+        let cookie = cookie.to_owned();
+        let address = address.clone();
+        async move { http(&address, reqwest::Method::PUT, &path, Some(&cookie), body).await }
+    };
+
+    let before =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+            as i64;
+    let (status, _, first) = put(&olga, item(1), stamp.clone()).await;
+    assert_eq!(status, 201, "{first}");
+    assert_eq!(first["state"], "recorded");
+    assert_eq!(first["kind"], "stamp");
+    let at = first["queued_at"].as_i64().unwrap();
+    assert!((before..=before + 5).contains(&at), "the relay's own clock: {at} vs {before}");
+    // Max's device heard of the same event later: the first time stays.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let (status, _, again) = put(&max, item(1), stamp.clone()).await;
+    assert_eq!((status, &again["queued_at"]), (200, &json!(at)), "{again}");
+    // Every device hears it in the ledger's changes.
+    let changes = format!("/api/workspaces/{WS}/outbox?after=0");
+    let (status, _, feed) =
+        http(&address, reqwest::Method::GET, &changes, Some(&max), json!(null)).await;
+    assert_eq!(status, 200);
+    let entries = feed["entries"].as_array().unwrap();
+    assert!(entries.iter().any(|e| e["kind"] == "stamp" && e["queued_at"] == at), "{feed}");
+    // Cancelling a stamp changes nothing.
+    let (status, _, kept) =
+        http(&address, reqwest::Method::DELETE, &item(1), Some(&olga), json!(null)).await;
+    assert_eq!((status, &kept["state"]), (200, &json!("recorded")), "{kept}");
+
+    // Outsiders, viewers and removed members cannot stamp; nor reach another workspace's ledger.
+    assert_eq!(put(&eve, item(2), stamp.clone()).await.0, 404);
+    assert_eq!(put(&vera, item(2), stamp.clone()).await.0, 403);
+    let other = format!("/api/workspaces/{OTHER_WS}/outbox/{:032x}", 2);
+    assert_eq!(put(&olga, other, stamp.clone()).await.0, 404);
+    // Malformed: a bad id, unknown fields, a wrong kind, not JSON at all; and oversized.
+    let bad_id = format!("/api/workspaces/{WS}/outbox/not-an-id");
+    assert_eq!(put(&olga, bad_id, stamp.clone()).await.0, 400);
+    for bad in [json!({ "kind": "stamp", "at": 1 }), json!({ "kind": "stamped" }), json!("stamp")] {
+        let (status, _, body) = put(&olga, item(3), bad.clone()).await;
+        assert_eq!(status, 400, "{bad}: {body}");
+    }
+    let huge = json!({ "kind": "stamp", "padding": "x".repeat(2_000_000) });
+    assert_eq!(put(&olga, item(3), huge).await.0, 413);
+    let (status, _, missing) =
+        http(&address, reqwest::Method::GET, &item(3), Some(&olga), json!(null)).await;
+    assert_eq!(status, 404, "nothing was recorded by refused requests: {missing}");
+    remove_member(&address, &olga, "max").await;
+    assert_eq!(put(&max, item(4), stamp).await.0, 404);
+}

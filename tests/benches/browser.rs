@@ -50,13 +50,18 @@ async fn run() -> E2eResult {
     };
     std::fs::create_dir_all(&cache).map_err(io("creating the bench cache folder"))?;
     let data = tempfile::tempdir().map_err(io("creating the relay's data folder"))?;
-    let demo_file = format!("demo-42-{parties}.bin");
+    let tickets: usize = std::env::var("RAPPORT_BENCH_TICKETS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(parties / 20);
+    let demo_file = format!("demo-42-{parties}-{tickets}.bin");
     if cache.join(&demo_file).is_file() {
         std::fs::copy(cache.join(&demo_file), data.path().join(&demo_file))
             .map_err(io("copying the cached demo"))?;
     }
-    let count = parties.to_string();
-    let relay = Relay::start_in(Some(data.path()), &["--demo", "--demo-parties", &count]).await?;
+    let (count, ticket_count) = (parties.to_string(), tickets.to_string());
+    let flags = ["--demo", "--demo-parties", &count, "--demo-tickets", &ticket_count];
+    let relay = Relay::start_in(Some(data.path()), &flags).await?;
     let harness = Harness::with_relay("browser-bench", relay).await?;
     let outcome = measure(&harness, parties).await;
     harness.shutdown().await;
@@ -101,6 +106,10 @@ async fn measure(harness: &Harness, parties: usize) -> E2eResult<String> {
     }
     if only == "screens" {
         report += &screens(&browser).await?;
+        return Ok(report);
+    }
+    if only == "tickets" {
+        report += &ticket_views(&browser).await?;
         return Ok(report);
     }
     let transfer = browser.eval(FIRST_LOAD_TRANSFER).await?;
@@ -249,15 +258,7 @@ async fn screens(browser: &Browser) -> E2eResult<String> {
     let mut report = String::new();
     for (device, throttle) in [("desktop 1280×800", None), ("phone 390×844, CPU ×4", Some(4))] {
         if let Some(rate) = throttle {
-            browser
-                .cdp(
-                    "Emulation.setDeviceMetricsOverride",
-                    serde_json::json!({ "width": 390, "height": 844, "deviceScaleFactor": 3, "mobile": true }),
-                )
-                .await?;
-            browser
-                .cdp("Emulation.setCPUThrottlingRate", serde_json::json!({ "rate": rate }))
-                .await?;
+            as_a_slow_phone(browser, rate).await?;
         }
         report += &format!("{device}:\n");
         let mut reloads = Vec::new();
@@ -351,6 +352,79 @@ async fn screens(browser: &Browser) -> E2eResult<String> {
     browser.cdp("Emulation.setCPUThrottlingRate", serde_json::json!({ "rate": 1 })).await?;
     browser.cdp("Emulation.clearDeviceMetricsOverride", serde_json::json!({})).await?;
     Ok(report)
+}
+
+/// The tickets page with the demo's tickets: switching to "breaching soon" (every ticket's clocks
+/// derived, the view filtered and sorted, painted), on a desktop and on a phone with its CPU slowed
+/// four times.
+async fn ticket_views(browser: &Browser) -> E2eResult<String> {
+    let mut report = String::new();
+    for (device, throttle) in [("desktop 1280×800", None), ("phone 390×844, CPU ×4", Some(4))] {
+        if let Some(rate) = throttle {
+            as_a_slow_phone(browser, rate).await?;
+        }
+        browser.open("/tickets").await?;
+        wait_until("the tickets listed", 120, || async {
+            let count = browser
+                .eval("return document.querySelectorAll('[data-testid=ticket-row]').length;")
+                .await?;
+            Ok((count.as_u64().unwrap_or(0) > 0).then_some(()))
+        })
+        .await?;
+        let total = browser.by_testid("ticket-count").await?.text().await?;
+        report += &format!("{device}: {total} open\n");
+        let cold = number(&browser.eval(&MEASURE.replace("NAME", "rapport:tickets-cold")).await?)?;
+        report += &format!(
+            "  opening the page: every ticket's clocks computed, All open listed (rapport:tickets-cold): {cold:.1} ms\n"
+        );
+        let (mut switches, mut derived) = (Vec::new(), Vec::new());
+        for _ in 0..SCREEN_ROUNDS {
+            browser
+                .eval(
+                    &CLICK_AND_PAINT
+                        .replace("CLICK", "[data-testid=ticket-queue][data-queue=open]")
+                        .replace(
+                            "READY",
+                            "[data-testid=ticket-queue][data-queue=open][aria-pressed=true]",
+                        ),
+                )
+                .await?;
+            switches.push(number(
+                &browser
+                    .eval(
+                        &CLICK_AND_PAINT
+                            .replace("CLICK", "[data-testid=ticket-queue][data-queue=breaching]")
+                            .replace(
+                                "READY",
+                                "[data-testid=ticket-queue][data-queue=breaching][aria-pressed=true]",
+                            ),
+                    )
+                    .await?,
+            )?);
+            derived
+                .push(number(&browser.eval(&MEASURE.replace("NAME", "rapport:tickets")).await?)?);
+        }
+        let breaching = browser.by_testid("ticket-count").await?.text().await?;
+        report += &line(
+            &format!("  All open → Breaching soon ({breaching}), click → painted"),
+            &switches,
+            "ms",
+        );
+        report +=
+            &line("  of which the view from the clocks kept (rapport:tickets)", &derived, "ms");
+    }
+    browser.cdp("Emulation.setCPUThrottlingRate", serde_json::json!({ "rate": 1 })).await?;
+    browser.cdp("Emulation.clearDeviceMetricsOverride", serde_json::json!({})).await?;
+    Ok(report)
+}
+
+/// A 390×844 phone whose CPU is `rate` times slower.
+async fn as_a_slow_phone(browser: &Browser, rate: u32) -> E2eResult {
+    let phone =
+        serde_json::json!({ "width": 390, "height": 844, "deviceScaleFactor": 3, "mobile": true });
+    browser.cdp("Emulation.setDeviceMetricsOverride", phone).await?;
+    browser.cdp("Emulation.setCPUThrottlingRate", serde_json::json!({ "rate": rate })).await?;
+    Ok(())
 }
 
 const SCREEN_ROUNDS: usize = 5;

@@ -528,6 +528,7 @@ fn RecordHeader(id: PartyId, found: Memo<Option<Loaded>>) -> impl IntoView {
                         <a class="action" href="#next-steps" data-testid="add-task-link"
                             on:click=move |_| focus_next_step()>{t!(i18n, party.add_task)}</a>
                         <a class="action" href=format!("/deals?party={id}") data-testid="add-deal-link">{t!(i18n, party.add_deal)}</a>
+                        <a class="action" href=format!("/tickets?party={id}") data-testid="new-ticket-link">{t!(i18n, party.new_ticket)}</a>
                     </Show>
                 </nav>
             }
@@ -680,6 +681,7 @@ enum TimelineFilter {
     Notes,
     Tasks,
     Deals,
+    Tickets,
 }
 
 /// One entry of the timeline as it is shown.
@@ -694,6 +696,8 @@ struct Entry {
     who: Option<String>,
     /// For an email: the outbox id it was (or will be) sent under, if it went through the relay.
     mail: Option<rapport_core::outbox::OutboxId>,
+    /// The record's own page, for an entry that is a record (a ticket).
+    link: Option<String>,
 }
 
 impl Entry {
@@ -707,6 +711,7 @@ impl Entry {
             TimelineFilter::Notes => self.kind == "note",
             TimelineFilter::Tasks => self.kind.starts_with("task"),
             TimelineFilter::Deals => self.kind == "deal",
+            TimelineFilter::Tickets => self.kind == "ticket",
         }
     }
 }
@@ -727,6 +732,7 @@ fn icon(kind: &str) -> &'static str {
         "task" => "M4 4h16v16H4z",
         "task-done" => "M4 4h16v16H4zM8 12l3 3 5-6",
         "deal" => "M3 7h18v13H3zM8 7V4h8v3M3 12h18",
+        "ticket" => "M3 8V6h18v2a2 2 0 0 0 0 4v2H3v-2a2 2 0 0 0 0-4zM3 14v4h18v-4",
         _ => "M5 4h14v16H5zM8 9h8M8 13h8M8 17h5",
     }
 }
@@ -772,6 +778,7 @@ fn Timeline(id: PartyId) -> impl IntoView {
                             text: row.summary.clone(),
                             who: name(row.author),
                             mail,
+                            link: None,
                         }
                     }
                     TimelineItem::Task(row) => {
@@ -787,6 +794,7 @@ fn Timeline(id: PartyId) -> impl IntoView {
                             text: row.title.clone(),
                             who: name(row.assignee),
                             mail: None,
+                            link: None,
                         }
                     }
                     TimelineItem::Deal(row) => Entry {
@@ -800,7 +808,24 @@ fn Timeline(id: PartyId) -> impl IntoView {
                         ),
                         who: name(row.owner),
                         mail: None,
+                        link: None,
                     },
+                    TimelineItem::Ticket(row) => {
+                        let statuses = rapport_core::service::Statuses::of(&ws.settings);
+                        Entry {
+                            at,
+                            kind: "ticket",
+                            label: format!(
+                                "{} · {}",
+                                t_string!(i18n, party.ticket),
+                                crate::pages::tickets::status_name(&statuses, &row.status)
+                            ),
+                            text: row.subject.clone(),
+                            who: name(row.assignee),
+                            mail: None,
+                            link: Some(format!("/tickets/{}", row.id)),
+                        }
+                    }
                 })
                 .filter(|entry| entry.shown_by(filter))
                 .collect::<Vec<_>>();
@@ -846,6 +871,7 @@ fn Timeline(id: PartyId) -> impl IntoView {
                     {chip(TimelineFilter::Notes, t_string!(i18n, party.show_notes), "notes")}
                     {chip(TimelineFilter::Tasks, t_string!(i18n, party.show_tasks), "tasks")}
                     {chip(TimelineFilter::Deals, t_string!(i18n, party.show_deals), "deals")}
+                    {chip(TimelineFilter::Tickets, t_string!(i18n, party.show_tickets), "tickets")}
                 }}
             </div>
             {move || {
@@ -870,7 +896,10 @@ fn Timeline(id: PartyId) -> impl IntoView {
                                                     </span>
                                                     <span class="timeline-body">
                                                         <span class="row-title">{entry.label}</span>
-                                                        {(!entry.text.is_empty()).then(|| view! { <span class="timeline-text">{entry.text}</span> })}
+                                                        {match entry.link {
+                                                            Some(href) => view! { <a class="timeline-text" href=href data-testid="timeline-link">{entry.text}</a> }.into_any(),
+                                                            None => (!entry.text.is_empty()).then(|| view! { <span class="timeline-text">{entry.text}</span> }).into_any(),
+                                                        }}
                                                         <span class="row-detail">
                                                             {entry.who.map(|who| format!("{who} · ")).unwrap_or_default()}
                                                             <time>{time}</time>
@@ -909,6 +938,8 @@ fn MailState(id: rapport_core::outbox::OutboxId) -> impl IntoView {
     move || {
         outbox.outbox.with(|outbox| {
             let (state, text) = match outbox.status(&id)? {
+                // Stamps are not mail.
+                Status::Stamped => return None,
                 Status::Waiting => ("waiting", t_string!(i18n, mail.waiting).to_string()),
                 Status::Refused(reason) => {
                     ("refused", t_string!(i18n, mail.state_refused, reason).to_string())
@@ -934,6 +965,7 @@ fn MailState(id: rapport_core::outbox::OutboxId) -> impl IntoView {
                         State::Bounced => {
                             ("bounced", t_string!(i18n, mail.state_bounced, reason).to_string())
                         }
+                        State::Recorded => return None,
                     }
                 }
             };

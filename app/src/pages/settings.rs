@@ -1,6 +1,7 @@
 mod fields;
 mod mail_panel;
 mod pipelines;
+mod service_panel;
 mod sync_panel;
 
 use fields::CustomFields;
@@ -10,6 +11,7 @@ use crate::i18n::{t, t_string, use_i18n};
 use leptos::task::spawn_local;
 use mail_panel::MailPanel;
 use pipelines::Pipelines;
+use service_panel::ServicePanel;
 use sync_panel::SyncPanel;
 
 use super::Page;
@@ -34,6 +36,7 @@ pub(crate) fn Settings() -> impl IntoView {
                 <a class="action" href="/import-export" data-testid="import-export-link">{t!(i18n, settings.transfer_link)}</a>
             </section>
             <Pipelines />
+            <ServicePanel />
             <CustomFields />
             <DeviceStorage />
         </Page>

@@ -32,6 +32,7 @@ fn NavLink(item: NavItem) -> impl IntoView {
         "parties" => t_string!(i18n, nav.parties),
         "deals" => t_string!(i18n, nav.deals),
         "tasks" => t_string!(i18n, nav.tasks),
+        "tickets" => t_string!(i18n, nav.tickets),
         _ => t_string!(i18n, nav.settings),
     };
     view! {

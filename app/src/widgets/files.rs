@@ -9,8 +9,8 @@ use leptos::task::spawn_local;
 use rapport_core::attachments::{self, FileKind, UploadState};
 use std::collections::BTreeMap;
 
-use rapport_core::ids::{DealId, PartyId};
-use rapport_core::model::{Attachment, Deal, Party};
+use rapport_core::ids::{DealId, PartyId, TicketId};
+use rapport_core::model::{Attachment, Deal, Party, Ticket};
 use wasm_bindgen::JsCast;
 
 use crate::i18n::{t, t_string, use_i18n};
@@ -22,6 +22,7 @@ use crate::state::WorkspaceCtx;
 pub(crate) enum FileOwner {
     Party(PartyId),
     Deal(DealId),
+    Ticket(TicketId),
 }
 
 impl FileOwner {
@@ -35,6 +36,7 @@ impl FileOwner {
         match self {
             FileOwner::Party(id) => attach::<Party>(shared, outbox, id, file).await,
             FileOwner::Deal(id) => attach::<Deal>(shared, outbox, id, file).await,
+            FileOwner::Ticket(id) => attach::<Ticket>(shared, outbox, id, file).await,
         }
     }
 
@@ -50,6 +52,9 @@ impl FileOwner {
         match self {
             FileOwner::Party(id) => crate::local::update::<Party>(shared, id, |r| forget(r)).await,
             FileOwner::Deal(id) => crate::local::update::<Deal>(shared, id, |r| forget(r)).await,
+            FileOwner::Ticket(id) => {
+                crate::local::update::<Ticket>(shared, id, |r| forget(r)).await
+            }
         }
     }
 }

@@ -1,4 +1,4 @@
-//! Deals in pipelines, and the records later screens use: tickets, contracts, feedback, segments and
+//! Deals in pipelines, and the records later screens use: contracts, feedback, segments and
 //! campaigns. Modelled now so that the schema does not have to break when their screens arrive.
 
 use std::collections::BTreeMap;
@@ -201,34 +201,6 @@ pub struct StageChange {
     pub stage: StageId,
     pub at: Timestamp,
     pub by: Option<MemberId>,
-}
-
-#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
-pub struct Ticket {
-    pub subject: String,
-    pub party: Option<PartyId>,
-    pub status: TicketStatus,
-    pub priority: TicketPriority,
-    pub sla_due: Option<Timestamp>,
-    pub assignee: Option<MemberId>,
-    pub description: Text,
-    pub created_at: Timestamp,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Reconcile, Hydrate)]
-pub enum TicketStatus {
-    Open,
-    Pending,
-    Resolved,
-    Closed,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Reconcile, Hydrate)]
-pub enum TicketPriority {
-    Low,
-    Normal,
-    High,
-    Urgent,
 }
 
 #[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]

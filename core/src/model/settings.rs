@@ -25,6 +25,78 @@ pub struct WorkspaceSettings {
     /// Email templates the team writes from, merge fields and all: template id (as text) → template.
     #[autosurgeon(missing = "Default::default")]
     pub mail_templates: BTreeMap<String, MailTemplate>,
+    /// Ticket statuses the workspace added or renamed: status key → status. The built-in ones
+    /// (`crate::service::Statuses`) apply where this says nothing.
+    #[autosurgeon(missing = "Default::default")]
+    pub ticket_statuses: BTreeMap<String, TicketStatusDef>,
+    /// Support teams, each a queue of tickets: team id (as text) → team.
+    #[autosurgeon(missing = "Default::default")]
+    pub teams: BTreeMap<String, Team>,
+    /// Service-level policies: policy id (as text) → policy. A ticket follows the first, by
+    /// `position`, whose conditions it meets.
+    #[autosurgeon(missing = "Default::default")]
+    pub sla_policies: BTreeMap<String, SlaPolicy>,
+    /// Answers the support team gives often, merge fields and all: reply id (as text) → reply.
+    #[autosurgeon(missing = "Default::default")]
+    pub canned_replies: BTreeMap<String, CannedReply>,
+}
+
+/// A reply the support team inserts in a ticket's conversation, `{{first_name}}` and the other merge
+/// fields filled in from the ticket's customer.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Reconcile, Hydrate)]
+pub struct CannedReply {
+    pub name: String,
+    pub text: String,
+}
+
+/// A ticket status as the workspace names it; the SLA clocks read only its category.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Reconcile, Hydrate)]
+pub struct TicketStatusDef {
+    pub name: String,
+    pub category: crate::sla::StatusCategory,
+    /// Where it is listed among the statuses.
+    pub position: u32,
+}
+
+/// A support team: who is in it, when it works and how new tickets find an assignee.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Reconcile, Hydrate)]
+pub struct Team {
+    pub name: String,
+    /// Member ids (as text).
+    pub members: super::NameSet,
+    /// The team's working hours, in its time zone; none: the policy's, or around the clock.
+    pub hours: Option<crate::sla::WorkingHours>,
+    pub assignment: Assignment,
+}
+
+/// How a ticket put in a team's queue with nobody on it gets an assignee.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Reconcile, Hydrate)]
+pub enum Assignment {
+    /// People take tickets themselves.
+    #[default]
+    Manual,
+    /// Each member in turn.
+    RoundRobin,
+    /// The member with the fewest open tickets.
+    LeastLoaded,
+}
+
+/// Which tickets a policy covers, and the times it promises them.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Reconcile, Hydrate)]
+pub struct SlaPolicy {
+    pub name: String,
+    /// Policies are tried in this order; the first that applies wins.
+    pub position: u32,
+    /// Priority keys it applies to; empty for any.
+    pub priorities: super::NameSet,
+    /// It applies to tickets with any of these tags; empty for any.
+    pub tags: super::NameSet,
+    /// It applies to tickets of parties with any of these role keys; empty for any.
+    pub roles: super::NameSet,
+    /// Targets by priority key; a priority missing here has none.
+    pub targets: BTreeMap<String, crate::sla::Targets>,
+    /// Working hours for teams that keep none of their own; none: around the clock.
+    pub hours: Option<crate::sla::WorkingHours>,
 }
 
 /// A saved email: its subject and text as written, `{{first_name}}` and the other merge fields

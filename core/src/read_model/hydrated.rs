@@ -19,12 +19,13 @@ use automerge::hydrate::Value;
 use autosurgeon::Text;
 
 use crate::ids::{
-    ContractId, DealId, MemberId, PartyId, PipelineId, StageId, TaskId, TicketId, Timestamp,
+    ContractId, DealId, MemberId, PartyId, PipelineId, StageId, TaskId, TeamId, TicketId, Timestamp,
 };
 use crate::model::{
-    Address, Attachment, Consent, ContactPoint, CustomValue, Deal, DealStatus, GeoPoint,
-    Interaction, InteractionKind, LinkKind, Money, Party, PartyKind, PartyLink, RecordRef,
-    Recurrence, RecurrenceUnit, StageChange, Task,
+    Address, Attachment, Channel, Consent, ContactPoint, CustomValue, Deal, DealStatus, GeoPoint,
+    Interaction, InteractionKind, LinkKind, MessageKind, Money, Party, PartyKind, PartyLink,
+    RecordRef, Recurrence, RecurrenceUnit, StageChange, StatusChange, Task, Ticket, TicketMessage,
+    TicketPriority,
 };
 
 /// A type read from a hydrated value as autosurgeon would read it from the document.
@@ -167,7 +168,7 @@ macro_rules! id_from_text {
     )*};
 }
 
-id_from_text!(PartyId, MemberId, DealId, TaskId, TicketId, ContractId, PipelineId, StageId);
+id_from_text!(PartyId, MemberId, DealId, TaskId, TicketId, ContractId, PipelineId, StageId, TeamId);
 
 /// A struct stored as a map: `required` fields fail when absent, `defaulted` ones (autosurgeon's
 /// `missing = "Default::default"`) read as their default.
@@ -282,6 +283,26 @@ struct_from_map!(Money { required: [minor, currency], defaulted: [] });
 enum_from_name!(DealStatus { Open, Won, Lost });
 struct_from_map!(StageChange { required: [stage, at, by], defaulted: [] });
 
+struct_from_map!(Ticket {
+    required: [
+        subject,
+        description,
+        channel,
+        priority,
+        status,
+        tags,
+        messages,
+        status_log,
+        created_at
+    ],
+    defaulted: [party, deal, contract, team, assignee, files, created_by, archived],
+});
+enum_from_name!(Channel { Email, Phone, Visit, WebForm });
+enum_from_name!(TicketPriority { Low, Normal, High, Urgent });
+struct_from_map!(TicketMessage { required: [kind, author, at, text], defaulted: [] });
+enum_from_name!(MessageKind { Customer, Reply, Internal });
+struct_from_map!(StatusChange { required: [status, at, by], defaulted: [] });
+
 struct_from_map!(Interaction {
     required: [kind, at],
     defaulted: [parties, members, summary, notes, outcome, location, follow_up, author, archived],
@@ -325,7 +346,8 @@ mod tests {
 
     #[test]
     fn every_demo_record_reads_as_autosurgeon_reads_it() {
-        let sizes = DemoSizes { parties: 300, interactions: 900, deals: 60, tasks: 120 };
+        let sizes =
+            DemoSizes { parties: 300, interactions: 900, deals: 60, tasks: 120, tickets: 120 };
         let documents = demo::generate(5, sizes, NOW).to_documents().expect("documents");
         let mut read = 0;
         for (key, doc) in &documents {
@@ -341,13 +363,16 @@ mod tests {
                     DocKey::Shard { collection: crate::layout::Collection::Deals, .. } => {
                         same::<Deal>(doc, &record)
                     }
+                    DocKey::Shard { collection: crate::layout::Collection::Tickets, .. } => {
+                        same::<Ticket>(doc, &record)
+                    }
                     DocKey::Interactions(_) => same::<Interaction>(doc, &record),
                     _ => continue,
                 }
                 read += 1;
             }
         }
-        assert_eq!(read, 300 + 900 + 60 + 120);
+        assert_eq!(read, 300 + 900 + 60 + 120 + 120);
     }
 
     fn written<R: autosurgeon::Reconcile>(records: &[(&str, &R)]) -> AutoCommit {
@@ -501,6 +526,61 @@ mod tests {
         };
         let key = InteractionId::from_bytes([11; 16]).to_string();
         same::<Interaction>(&written(&[(key.as_str(), &interaction)]), &key);
+
+        let ticket = Ticket {
+            subject: "Printer jams".into(),
+            description: Text::with_value("Since Monday."),
+            party: Some(org),
+            deal: Some(DealId::from_bytes([4; 16])),
+            contract: Some(ContractId::from_bytes([6; 16])),
+            channel: Channel::Visit,
+            priority: TicketPriority::Urgent,
+            status: "waiting".into(),
+            team: Some(TeamId::from_bytes([12; 16])),
+            assignee: Some(member),
+            tags: [("hardware".to_owned(), true), ("old".to_owned(), false)].into(),
+            files: deal.files.clone(),
+            messages: [
+                ("m1", MessageKind::Customer, None),
+                ("m2", MessageKind::Reply, Some(member)),
+                ("m3", MessageKind::Internal, Some(member)),
+            ]
+            .into_iter()
+            .map(|(id, kind, author)| {
+                (id.to_owned(), TicketMessage { kind, author, at: NOW, text: "Привет".into() })
+            })
+            .collect(),
+            status_log: [(
+                "s1".to_owned(),
+                StatusChange { status: "waiting".into(), at: NOW, by: Some(member) },
+            )]
+            .into(),
+            created_at: NOW,
+            created_by: Some(member),
+            archived: true,
+        };
+        let sparse_ticket = Ticket {
+            subject: "Hello".into(),
+            description: Text::with_value(""),
+            party: None,
+            deal: None,
+            contract: None,
+            channel: Channel::WebForm,
+            priority: TicketPriority::Low,
+            status: "open".into(),
+            team: None,
+            assignee: None,
+            tags: Default::default(),
+            files: Default::default(),
+            messages: Default::default(),
+            status_log: Default::default(),
+            created_at: NOW,
+            created_by: None,
+            archived: false,
+        };
+        let doc = written(&[("ticket", &ticket), ("sparse", &sparse_ticket)]);
+        same::<Ticket>(&doc, "ticket");
+        same::<Ticket>(&doc, "sparse");
     }
 
     #[test]
@@ -580,7 +660,8 @@ mod tests {
 
     #[test]
     fn rows_of_a_whole_document_equal_rows_read_record_by_record() {
-        let sizes = DemoSizes { parties: 200, interactions: 400, deals: 40, tasks: 80 };
+        let sizes =
+            DemoSizes { parties: 200, interactions: 400, deals: 40, tasks: 80, tickets: 80 };
         let documents = demo::generate(9, sizes, NOW).to_documents().expect("documents");
         for (key, doc) in documents {
             let mut doc = doc;

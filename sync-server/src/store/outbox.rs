@@ -23,8 +23,11 @@ pub struct NewWork<'a> {
     pub replaceable: bool,
     pub queued_by: i64,
     pub now: i64,
-    /// The most unfinished entries of this kind a workspace may have.
+    /// The most unfinished entries of this kind a workspace may have (of stamps: the most it may
+    /// have at all).
     pub most_pending: u64,
+    /// Nothing is to be done but note it (a stamp): it is `recorded` at once.
+    pub record_only: bool,
 }
 
 /// Queues `work` unless an entry with its id exists in its workspace. An existing entry stays as it
@@ -102,7 +105,7 @@ pub fn queue(connection: &mut Connection, work: NewWork<'_>) -> Result<(Entry, b
         tx.execute(
             "INSERT INTO outbox (workspace_id, id, kind, payload, queued_by, queued_at, state,
                  next_attempt_at, updated_at, version, due_at, digest)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'queued', ?7, ?6, ?8, ?9, ?10)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?11, ?7, ?6, ?8, ?9, ?10)",
             params![
                 work.workspace,
                 work.id.as_str(),
@@ -113,7 +116,8 @@ pub fn queue(connection: &mut Connection, work: NewWork<'_>) -> Result<(Entry, b
                 next_at,
                 version,
                 work.due_at,
-                work.digest
+                work.digest,
+                if work.record_only { State::Recorded } else { State::Queued }.as_str()
             ],
         )?;
     }

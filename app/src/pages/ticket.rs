@@ -1,0 +1,503 @@
+//! One ticket: where it stands (status, priority, team, assignee), its service-level clocks, the
+//! conversation — replies to the customer, what the customer said, notes for the team — with canned
+//! replies, and its files.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::use_params_map;
+use rapport_core::ids::{MemberId, PartyId, TicketId, Timestamp};
+use rapport_core::model::{MessageKind, Party, Ticket, TicketMessage, TicketPriority};
+use rapport_core::read_model::Changed;
+use rapport_core::service::{self, Desk, TicketClocks};
+use rapport_core::sla::{Clock, StatusCategory};
+use rapport_core::template::{MergeFields, Template};
+
+use super::Page;
+use super::tickets::{channel_name, priority_name, span, status_name, ticking_now};
+use crate::i18n::{t, t_string, use_i18n};
+use crate::local;
+use crate::outbox::OutboxCtx;
+use crate::state::WorkspaceCtx;
+use crate::widgets::{self, MemberChoice, Segmented};
+
+#[component]
+pub(crate) fn TicketPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let params = use_params_map();
+    let id =
+        Memo::new(move |_| params.with(|p| p.get("id").and_then(|id| id.parse::<TicketId>().ok())));
+    let loaded = crate::state::watch_record::<Ticket>(id, t_string!(i18n, ticket.no_such));
+    let ticket = Memo::new(move |_| loaded.get().and_then(Result::ok).map(|found| found.record));
+    let failure = move || match (id.get(), loaded.get()) {
+        (None, _) => Some(t_string!(i18n, ticket.bad_link).to_owned()),
+        (_, Some(Err(error))) => Some(error),
+        _ => None,
+    };
+    view! {
+        <Page key="ticket" title=move || ticket.with(|t| t.as_ref().map(|t| t.subject.clone())).unwrap_or_else(|| t_string!(i18n, ticket.ticket).to_owned())>
+            {move || failure().map(|error| view! { <p class="error" data-testid="ticket-error">{error}</p> })}
+            <Show
+                when=move || ticket.with(Option::is_some)
+                fallback=move || failure().is_none().then(|| view! { <p class="hint">{t!(i18n, ticket.opening)}</p> })
+            >
+                {move || id.get_untracked().map(|id| view! {
+                    <div class="record-layout">
+                        <div class="record-main">
+                            <TicketStanding id ticket />
+                            <ServiceLevel id />
+                        </div>
+                        <div class="record-activity">
+                            <Conversation id ticket />
+                            <widgets::Files owner=widgets::FileOwner::Ticket(id) files=Signal::derive(move || ticket.with(|t| t.as_ref().map(|t| t.files.clone()).unwrap_or_default())) />
+                        </div>
+                    </div>
+                })}
+            </Show>
+        </Page>
+    }
+}
+
+/// Who it is for, how it came in, and the controls that move it: status, priority, team, assignee.
+#[component]
+fn TicketStanding(id: TicketId, ticket: Memo<Option<Ticket>>) -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = WorkspaceCtx::use_ctx();
+    let outbox = OutboxCtx::use_ctx();
+    let account = crate::account::AccountCtx::use_ctx();
+    let statuses = Memo::new(move |_| {
+        ctx.read_of(Changed::SETTINGS, |ws| {
+            service::Statuses::of(&ws.settings)
+                .all()
+                .iter()
+                .map(|status| (status.key.clone(), status.category))
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default()
+    });
+    let status_label = move |key: &str| {
+        ctx.read_of(Changed::SETTINGS, |ws| status_name(&service::Statuses::of(&ws.settings), key))
+            .unwrap_or_default()
+    };
+    let current = move || ticket.with(|t| t.as_ref().map(|t| t.status.clone())).unwrap_or_default();
+    let category = move || {
+        let key = current();
+        statuses.with(|all| {
+            all.iter().find(|(k, _)| *k == key).map_or(StatusCategory::Open, |(_, c)| *c)
+        })
+    };
+    let move_to = move |status: String| {
+        spawn_local(async move {
+            if let Err(error) = crate::edits::set_ticket_status(ctx, outbox, id, status).await {
+                ctx.report(&error);
+            }
+        });
+    };
+    // One tap to finish it, or to open it again.
+    let quick = move || {
+        let wanted = if super::tickets::finished(category()) {
+            StatusCategory::Open
+        } else {
+            StatusCategory::Resolved
+        };
+        statuses.with(|all| all.iter().find(|(_, c)| *c == wanted).map(|(k, _)| k.clone()))
+    };
+    let update = move |change: Box<dyn FnOnce(&mut Ticket)>| {
+        let Some(shared) = ctx.shared() else { return };
+        spawn_local(async move {
+            if let Err(error) = local::update::<Ticket>(&shared, id, change).await {
+                ctx.report(&error);
+            }
+        });
+    };
+    let assignee = Signal::derive(move || ticket.with(|t| t.as_ref().and_then(|t| t.assignee)));
+    let reassign = Callback::new(move |to: Option<MemberId>| {
+        update(Box::new(move |ticket| ticket.assignee = to))
+    });
+    let teams = move || super::tickets::teams(ctx);
+    let party = move || {
+        let party = ticket.with(|t| t.as_ref().and_then(|t| t.party))?;
+        let name = ctx.read_of(Changed::PARTIES, |ws| {
+            ws.model.parties.get(&party).map(|row| row.name.clone())
+        })??;
+        Some((party, name))
+    };
+    let facts = move || {
+        ticket.with(|t| {
+            t.as_ref().map(|t| {
+                format!(
+                    "{} · {}",
+                    channel_name(t.channel),
+                    t_string!(i18n, ticket.opened_at, at = super::local_date_time(t.created_at))
+                )
+            })
+        })
+    };
+    let read_only = move || !account.can_edit();
+    view! {
+        <section class="panel" data-testid="ticket-standing">
+            <h2>{t!(i18n, ticket.standing)}</h2>
+            <p>
+                {move || party().map(|(party, name): (PartyId, String)| view! {
+                    <a class="action" href=format!("/parties/{party}") data-testid="ticket-party">{name}</a>" · "
+                })}
+                <span class="row-detail">{facts}</span>
+            </p>
+            <p data-testid="ticket-status" data-status=current>{move || status_label(&current())}</p>
+            <Show when=move || !read_only()>
+                <div class="ticket-quick">
+                    {move || quick().map(|status| {
+                        let finishing = !super::tickets::finished(category());
+                        view! {
+                            <button type="button" data-testid=if finishing { "ticket-resolve" } else { "ticket-reopen" }
+                                on:click=move |_| move_to(status.clone())>
+                                {if finishing { t_string!(i18n, ticket.resolve) } else { t_string!(i18n, ticket.reopen) }}
+                            </button>
+                        }
+                    })}
+                </div>
+                <div class="ticket-controls">
+                    <label>
+                        {t!(i18n, ticket.status)}
+                        <select data-testid="ticket-status-choice" on:change=move |e| move_to(event_target_value(&e))>
+                            {move || {
+                                let now = current();
+                                statuses.get().into_iter().map(|(key, _)| {
+                                    let label = status_label(&key);
+                                    let selected = key == now;
+                                    view! { <option value=key selected=selected>{label}</option> }
+                                }).collect_view()
+                            }}
+                        </select>
+                    </label>
+                    <label>
+                        {t!(i18n, tickets.priority)}
+                        <select data-testid="ticket-priority" on:change=move |e| {
+                            if let Some(p) = TicketPriority::parse(&event_target_value(&e)) {
+                                update(Box::new(move |ticket| ticket.priority = p));
+                            }
+                        }>
+                            {service::priorities_urgent_first().map(|p| view! {
+                                <option value=p.as_str() selected=move || ticket.with(|t| t.as_ref().map(|t| t.priority)) == Some(p)>{move || priority_name(p)}</option>
+                            }).collect_view()}
+                        </select>
+                    </label>
+                    <label>
+                        {t!(i18n, tickets.team)}
+                        <select data-testid="ticket-team" on:change=move |e| {
+                            let team = event_target_value(&e).parse().ok();
+                            update(Box::new(move |ticket| ticket.team = team));
+                        }>
+                            <option value="" selected=move || ticket.with(|t| t.as_ref().is_some_and(|t| t.team.is_none()))>{t!(i18n, ticket.no_team)}</option>
+                            {move || {
+                                let now = ticket.with(|t| t.as_ref().and_then(|t| t.team));
+                                teams().into_iter().map(|(id, name)| {
+                                    let selected = now == Some(id);
+                                    view! { <option value=id.to_string() selected=selected>{name}</option> }
+                                }).collect_view()
+                            }}
+                        </select>
+                    </label>
+                    <label>
+                        {t!(i18n, ticket.assignee)}
+                        <MemberChoice
+                            testid="ticket-assignee"
+                            current=assignee
+                            nobody=Signal::derive(move || t_string!(i18n, ticket.nobody).to_owned())
+                            choose=reassign
+                        />
+                    </label>
+                </div>
+            </Show>
+        </section>
+    }
+}
+
+/// The ticket's clocks: first response, next response and resolution, each due, paused or done.
+#[component]
+fn ServiceLevel(id: TicketId) -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = WorkspaceCtx::use_ctx();
+    let outbox = OutboxCtx::use_ctx();
+    let now = ticking_now();
+    // The clocks, the policy's name, and whether an event of this ticket still waits on this device
+    // for the relay's stamp.
+    let state = Memo::new(move |_| {
+        let kinds = Changed::TICKETS | Changed::SETTINGS | Changed::PARTIES;
+        outbox.outbox.with(|stamps| {
+            ctx.read_of(kinds, |ws| {
+                let row = ws.model.tickets.get(&id)?;
+                let desk = Desk::new(ws.workspace, &ws.settings);
+                let roles: Vec<&str> = row
+                    .party
+                    .and_then(|p| ws.model.parties.get(&p))
+                    .map(|p| p.roles.iter().map(|r| r.role().key()).collect())
+                    .unwrap_or_default();
+                let clocks: TicketClocks = desk.clocks(row, &roles, |id| stamps.stamp(id));
+                let policy = clocks
+                    .policy
+                    .as_ref()
+                    .and_then(|p| ws.settings.sla_policies.get(p))
+                    .map(|p| p.name.clone());
+                let waiting = ws.linked
+                    && row.events.iter().any(|event| {
+                        let stamp = service::stamp_id(ws.workspace, id, &event.id);
+                        matches!(stamps.status(&stamp), Some(rapport_core::outbox::Status::Waiting))
+                    });
+                Some((clocks, policy, waiting))
+            })
+            .flatten()
+        })
+    });
+    let line = move |label: &'static str, testid: &'static str, clock: Option<Clock>| {
+        let now: Timestamp = now.get();
+        let clock = clock?;
+        let (state, text) = match clock {
+            Clock::Running { due: Some(due) } if due <= now => (
+                "overdue",
+                t_string!(i18n, tickets.overdue_by, span = span(now.0 - due.0)).to_string(),
+            ),
+            Clock::Running { due: Some(due) } => {
+                let state = if due.0 - now.0 <= service::SOON { "soon" } else { "due" };
+                (
+                    state,
+                    t_string!(
+                        i18n,
+                        ticket.due_at,
+                        span = span(due.0 - now.0),
+                        at = super::local_date_time(due)
+                    )
+                    .to_string(),
+                )
+            }
+            Clock::Running { due: None } => {
+                ("due", t_string!(i18n, ticket.no_working_time).to_owned())
+            }
+            Clock::Paused { left } if left < 0 => {
+                ("overdue", t_string!(i18n, tickets.paused_overdue, span = span(-left)).to_string())
+            }
+            Clock::Paused { left } => {
+                ("paused", t_string!(i18n, tickets.paused_left, span = span(left)).to_string())
+            }
+            Clock::Done { at, late: false } => {
+                ("met", t_string!(i18n, ticket.met_at, at = super::local_date_time(at)).to_string())
+            }
+            Clock::Done { at, late: true } => (
+                "missed",
+                t_string!(i18n, ticket.missed_at, at = super::local_date_time(at)).to_string(),
+            ),
+        };
+        Some(view! {
+            <li class="row" data-testid=testid data-state=state>
+                <span class="row-title">{label}</span>
+                <span class="tag due" data-state=state>{text}</span>
+            </li>
+        })
+    };
+    view! {
+        <section class="panel" data-testid="ticket-sla">
+            <h2>{t!(i18n, ticket.service_level)}</h2>
+            {move || match state.get() {
+                None => view! { <p class="hint">{t!(i18n, ticket.no_policy)}</p> }.into_any(),
+                Some((clocks, policy, waiting)) => view! {
+                    <p class="hint" data-testid="ticket-policy">
+                        {match &policy {
+                            Some(name) => t_string!(i18n, ticket.policy, name = name.clone()).to_string(),
+                            None => t_string!(i18n, ticket.no_policy).to_owned(),
+                        }}
+                    </p>
+                    <ul class="rows">
+                        {line(t_string!(i18n, ticket.first_response), "sla-first-response", clocks.clocks.first_response)}
+                        {line(t_string!(i18n, ticket.next_response), "sla-next-response", clocks.clocks.next_response)}
+                        {line(t_string!(i18n, ticket.resolution), "sla-resolution", clocks.clocks.resolution)}
+                    </ul>
+                    {waiting.then(|| view! {
+                        <p class="hint" data-testid="sla-waiting">{t!(i18n, ticket.counts_when_relay_hears)}</p>
+                    })}
+                }.into_any(),
+            }}
+        </section>
+    }
+}
+
+/// What was said, oldest first, and the composer: a reply to the customer, what the customer said
+/// (a call, a visit), or a note only the team sees; canned replies fill it in.
+#[component]
+fn Conversation(id: TicketId, ticket: Memo<Option<Ticket>>) -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = WorkspaceCtx::use_ctx();
+    let outbox = OutboxCtx::use_ctx();
+    let account = crate::account::AccountCtx::use_ctx();
+    let kind = RwSignal::new(MessageKind::Reply);
+    let text = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    crate::pwa::PwaCtx::use_ctx()
+        .track_unsaved(Signal::derive(move || !text.with(|t| t.trim().is_empty())));
+    let messages = move || {
+        let Some(ticket) = ticket.get() else { return Vec::new() };
+        ctx.read_of(Changed::SETTINGS, |ws| {
+            ticket
+                .conversation()
+                .into_iter()
+                .map(|(event, message)| {
+                    let who = message
+                        .author
+                        .and_then(|m| ws.settings.members.get(&m.to_string()))
+                        .map(|m| m.display_name.clone());
+                    (event.to_owned(), message.clone(), who)
+                })
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default()
+    };
+    let saving = widgets::Save::new(move |message: TicketMessage| async move {
+        match crate::edits::add_ticket_message(ctx, outbox, id, message).await {
+            Ok(()) => {
+                text.set(String::new());
+                error.set(None);
+                ctx.changed();
+            }
+            Err(failure) => {
+                error.set(Some(failure.to_string()));
+                ctx.report(&failure);
+            }
+        }
+    });
+    let send = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let said = text.get_untracked().trim().to_owned();
+        if said.is_empty() {
+            error.set(Some(t_string!(i18n, ticket.message_needed).to_owned()));
+            return;
+        }
+        let me = ctx.read(|ws| ws.me).flatten();
+        saving.submit(TicketMessage {
+            kind: kind.get_untracked(),
+            author: me,
+            at: local::now(),
+            text: said,
+        });
+    };
+    // The customer's record, for canned replies' merge fields.
+    let party_id = Memo::new(move |_| ticket.with(|t| t.as_ref().and_then(|t| t.party)));
+    let party = crate::state::watch_record::<Party>(party_id, t_string!(i18n, ticket.no_party));
+    let canned = widgets::SavedKind {
+        testid: "canned",
+        list: |settings| {
+            settings.canned_replies.iter().map(|(id, r)| (id.clone(), r.name.clone())).collect()
+        },
+        remove: |settings, id| {
+            settings.canned_replies.remove(id);
+        },
+        keep: std::sync::Arc::new(move |settings, id, name| {
+            let text = text.get_untracked();
+            settings.canned_replies.insert(id, rapport_core::model::CannedReply { name, text });
+        }),
+        new_id: || rapport_core::ids::TemplateId::generate(&mut local::BrowserIds).to_string(),
+        group_label: Signal::derive(move || t_string!(i18n, ticket.canned).to_owned()),
+        save_label: Signal::derive(move || t_string!(i18n, ticket.save_canned).to_owned()),
+        name_label: Signal::derive(move || t_string!(i18n, ticket.canned_name).to_owned()),
+        name_needed: Signal::derive(move || t_string!(i18n, ticket.canned_name_needed).to_owned()),
+        remove_label: std::sync::Arc::new(move |label| {
+            t_string!(i18n, ticket.remove_canned, label = label).to_string()
+        }),
+    };
+    let insert = Callback::new(move |reply: String| {
+        let Some(found) = ctx.read(|ws| ws.settings.canned_replies.get(&reply).cloned()).flatten()
+        else {
+            return;
+        };
+        let mut fields = party
+            .get_untracked()
+            .and_then(Result::ok)
+            .map(|stored| MergeFields::of_party(&stored.record, None))
+            .unwrap_or_default();
+        let subject =
+            ticket.with_untracked(|t| t.as_ref().map(|t| t.subject.clone())).unwrap_or_default();
+        fields.0.insert("ticket_subject".into(), subject);
+        let me = ctx
+            .read(|ws| {
+                ws.me.and_then(|m| {
+                    ws.settings.members.get(&m.to_string()).map(|m| m.display_name.clone())
+                })
+            })
+            .flatten();
+        fields.0.insert("my_name".into(), me.unwrap_or_default());
+        for field in rapport_core::template::PARTY_FIELDS {
+            fields.0.entry(field.to_owned()).or_default();
+        }
+        match Template::parse(&found.text).and_then(|template| template.render(&fields)) {
+            Ok(filled) => {
+                kind.set(MessageKind::Reply);
+                text.update(|text| {
+                    if !text.is_empty() && !text.ends_with('\n') {
+                        text.push('\n');
+                    }
+                    text.push_str(&filled);
+                });
+                error.set(None);
+            }
+            Err(why) => error.set(Some(why.to_string())),
+        }
+    });
+    view! {
+        <section class="panel" data-testid="conversation">
+            <h2>{t!(i18n, ticket.conversation)}</h2>
+            <ol class="conversation">
+                {move || messages().into_iter().map(|(_, message, who)| {
+                    let (class, label) = match message.kind {
+                        MessageKind::Customer => ("message customer", t_string!(i18n, ticket.from_customer)),
+                        MessageKind::Reply => ("message reply", t_string!(i18n, ticket.reply)),
+                        MessageKind::Internal => ("message internal", t_string!(i18n, ticket.internal)),
+                    };
+                    let kind_key = match message.kind {
+                        MessageKind::Customer => "customer",
+                        MessageKind::Reply => "reply",
+                        MessageKind::Internal => "internal",
+                    };
+                    view! {
+                        <li class=class data-testid="ticket-message" data-kind=kind_key>
+                            <p class="row-detail">
+                                {label}
+                                {who.map(|who| format!(" · {who}"))}
+                                " · "<time>{super::local_date_time(message.at)}</time>
+                            </p>
+                            <p class="message-text">{message.text}</p>
+                        </li>
+                    }
+                }).collect_view()}
+            </ol>
+            <Show when=move || account.can_edit()>
+                <form class="record-form composer" on:submit=send data-testid="ticket-composer">
+                    <Segmented
+                        value=kind
+                        name="message-kind"
+                        label=Signal::derive(move || t_string!(i18n, ticket.message_kind))
+                        options=vec![
+                            (MessageKind::Reply, Signal::derive(move || t_string!(i18n, ticket.reply)), "message-reply"),
+                            (MessageKind::Customer, Signal::derive(move || t_string!(i18n, ticket.from_customer)), "message-customer"),
+                            (MessageKind::Internal, Signal::derive(move || t_string!(i18n, ticket.internal)), "message-internal"),
+                        ]
+                    />
+                    <textarea rows="4" data-testid="ticket-message-text"
+                            aria-label=move || t_string!(i18n, ticket.message)
+                            placeholder=move || match kind.get() {
+                                MessageKind::Reply => t_string!(i18n, ticket.reply_placeholder),
+                                MessageKind::Customer => t_string!(i18n, ticket.customer_placeholder),
+                                MessageKind::Internal => t_string!(i18n, ticket.internal_placeholder),
+                            }
+                            prop:value=move || text.get()
+                            on:input=move |e| text.set(event_target_value(&e))></textarea>
+                    <widgets::SavedChips kind=canned.clone() pick=insert />
+                    {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="ticket-message-error">{e}</p> })}
+                    <button type="submit" class="primary-action" data-testid="send-message" disabled=move || saving.pending()>
+                        {move || match kind.get() {
+                            MessageKind::Internal => t_string!(i18n, ticket.add_note),
+                            MessageKind::Customer => t_string!(i18n, ticket.log_customer),
+                            MessageKind::Reply => t_string!(i18n, ticket.send_reply),
+                        }}
+                    </button>
+                </form>
+            </Show>
+        </section>
+    }
+}

@@ -1,0 +1,254 @@
+//! Customer service end to end with the real relay: Anna adds a service-level policy in Settings
+//! (urgent tickets answered within half an hour) and opens a ticket from her customer's page; Boris,
+//! on his phone in Russian, finds it under "breaching soon". Anna answers while her browser is
+//! offline: the page says the reply counts from when it reaches the relay, and once online the relay
+//! has stamped it and the note goes away. Boris sees the answer and resolves the ticket, which leaves
+//! Anna's open views. A canned reply fills in the customer's first name; the ticket is on the
+//! customer's timeline; the relay's ledger holds a stamp for each event. Screenshots of the tickets
+//! list, a ticket and the settings at both sizes in both languages.
+
+use rapport_e2e::flows::{
+    add_party, api_session, click_centred, join_by_invitation, nothing_unsynced, open_record,
+    set_field, set_network, sign_up_and_upload, sync_state,
+};
+use rapport_e2e::pages::AppShell;
+use rapport_e2e::{Browser, E2eResult, Viewport, run, wait_until};
+
+/// Sets a field as a person does — types, then leaves it (which fires `change`).
+async fn change_to(browser: &Browser, testid: &str, value: &str) -> E2eResult {
+    browser
+        .eval(&format!(
+            "const f = document.querySelector('[data-testid={testid}]'); f.value = {value:?};
+             f.dispatchEvent(new Event('input', {{ bubbles: true }}));
+             f.dispatchEvent(new Event('change', {{ bubbles: true }})); return 1;"
+        ))
+        .await?;
+    Ok(())
+}
+
+async fn attribute(browser: &Browser, testid: &str, name: &str) -> E2eResult<String> {
+    let value = browser
+        .eval(&format!(
+            "return document.querySelector('[data-testid={testid}]')?.getAttribute({name:?}) ?? '';"
+        ))
+        .await?;
+    Ok(value.as_str().unwrap_or_default().to_owned())
+}
+
+async fn attribute_becomes(browser: &Browser, testid: &str, name: &str, wanted: &str) -> E2eResult {
+    wait_until(&format!("{testid} {name}={wanted}"), 30, || async {
+        Ok((attribute(browser, testid, name).await? == wanted).then_some(()))
+    })
+    .await
+}
+
+/// The kinds of the conversation's messages, oldest first.
+async fn messages(browser: &Browser) -> E2eResult<Vec<String>> {
+    let kinds = browser
+        .eval("return [...document.querySelectorAll('[data-testid=ticket-message]')].map(m => m.dataset.kind);")
+        .await?;
+    Ok(serde_json::from_value(kinds).unwrap_or_default())
+}
+
+async fn messages_become(browser: &Browser, wanted: &[&str]) -> E2eResult {
+    wait_until(&format!("the conversation {wanted:?}"), 30, || async {
+        Ok((messages(browser).await? == wanted).then_some(()))
+    })
+    .await
+}
+
+/// The titles of the tickets listed.
+async fn listed(browser: &Browser) -> E2eResult<Vec<String>> {
+    let titles = browser
+        .eval("return [...document.querySelectorAll('[data-testid=ticket-row]')].map(r => r.dataset.title);")
+        .await?;
+    Ok(serde_json::from_value(titles).unwrap_or_default())
+}
+
+async fn queue(browser: &Browser, key: &str) -> E2eResult {
+    browser
+        .eval(&format!(
+            "document.querySelector('[data-testid=ticket-queue][data-queue={key}]').click(); return 1;"
+        ))
+        .await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_ticket_runs_on_the_relays_clock_from_opening_to_resolved_across_two_devices() {
+    run("customer_service_tickets", |harness| async move {
+        let anna = harness.browser(Viewport::Desktop).await?;
+        let boris = harness.browser_speaking(Viewport::Phone, "ru-RU").await?;
+        sign_up_and_upload(&anna, "anna@example.test", "Anna").await?;
+        add_party(&anna, "Ann Lee").await?;
+
+        // A policy for every ticket; urgent ones answered within half an hour.
+        AppShell::open(&anna, "/settings").await?;
+        anna.text_when("service-settings", |t| t.contains("No policy yet")).await?;
+        click_centred(&anna, "add-policy").await?;
+        anna.by_testid("policy").await?;
+        change_to(&anna, "target-urgent-0", "0.5").await?;
+        wait_until("the target saved", 15, || async {
+            let value = anna
+                .eval("return document.querySelector('[data-testid=target-urgent-0]').value;")
+                .await?;
+            Ok((value == "0.5").then_some(()))
+        })
+        .await?;
+        anna.eval("document.querySelector('[data-testid=service-settings]').scrollIntoView(); return 1;")
+            .await?;
+        anna.screenshot("settings-service-1280x800-en").await?;
+        nothing_unsynced(&anna).await?;
+        join_by_invitation(&anna, &boris, "boris@example.test", "Boris").await?;
+
+        // A ticket from the customer's page.
+        AppShell::open(&anna, "/parties").await?;
+        open_record(&anna, "Ann Lee").await?;
+        click_centred(&anna, "new-ticket-link").await?;
+        anna.text_when("new-ticket-for", |t| t.contains("Ann Lee")).await?;
+        set_field(&anna, "new-ticket-subject", "Printer jams").await?;
+        change_to(&anna, "new-ticket-priority", "urgent").await?;
+        set_field(&anna, "new-ticket-said", "It jams on every page.").await?;
+        anna.by_testid("save-ticket").await?.click().await?;
+        anna.by_testid("page-ticket").await?;
+        let ticket = anna.path().await?;
+        assert!(ticket.starts_with("/tickets/"), "{ticket}");
+        messages_become(&anna, &["customer"]).await?;
+        // Half an hour to answer: breaching soon.
+        attribute_becomes(&anna, "sla-first-response", "data-state", "soon").await?;
+        anna.text_when("ticket-policy", |t| t.contains("Standard")).await?;
+        wait_until("the opening stamped by the relay", 30, || async {
+            Ok((!anna.has_testid("sla-waiting").await?).then_some(()))
+        })
+        .await?;
+
+        // Boris, on his phone, finds it among the tickets breaching soon.
+        AppShell::open(&boris, "/tickets").await?;
+        queue(&boris, "breaching").await?;
+        wait_until("the ticket on Boris's phone", 30, || async {
+            Ok(listed(&boris).await?.contains(&"Printer jams".to_owned()).then_some(()))
+        })
+        .await?;
+        assert_eq!(attribute(&boris, "ticket-due", "data-state").await?, "soon");
+        boris.text_when("ticket-due", |t| t.contains("Осталось")).await?;
+        boris.screenshot("tickets-390x844-ru").await?;
+
+        // Anna answers with no network: it counts from when the relay hears of it.
+        set_network(&anna, false).await?;
+        sync_state(&anna, "offline", 30).await?;
+        set_field(&anna, "ticket-message-text", "We are sending a technician today.").await?;
+        anna.by_testid("send-message").await?.click().await?;
+        messages_become(&anna, &["customer", "reply"]).await?;
+        anna.text_when("sla-waiting", |t| t.contains("reaches the relay")).await?;
+        attribute_becomes(&anna, "sla-first-response", "data-state", "met").await?;
+        set_network(&anna, true).await?;
+        sync_state(&anna, "synced", 30).await?;
+        wait_until("the reply stamped by the relay", 30, || async {
+            Ok((!anna.has_testid("sla-waiting").await?).then_some(()))
+        })
+        .await?;
+        attribute_becomes(&anna, "sla-first-response", "data-state", "met").await?;
+
+        // Boris sees the answer and resolves the ticket; it leaves Anna's open views.
+        AppShell::open(&boris, &ticket).await?;
+        messages_become(&boris, &["customer", "reply"]).await?;
+        attribute_becomes(&boris, "sla-first-response", "data-state", "met").await?;
+        boris.screenshot("ticket-390x844-ru").await?;
+        click_centred(&boris, "ticket-resolve").await?;
+        attribute_becomes(&boris, "ticket-status", "data-status", "resolved").await?;
+        attribute_becomes(&anna, "ticket-status", "data-status", "resolved").await?;
+        attribute_becomes(&anna, "sla-resolution", "data-state", "met").await?;
+        AppShell::open(&anna, "/tickets").await?;
+        queue(&anna, "open").await?;
+        anna.text_when("ticket-count", |t| t.contains('0')).await?;
+        assert!(listed(&anna).await?.is_empty());
+        queue(&anna, "done").await?;
+        wait_until("the ticket among the done ones", 15, || async {
+            Ok((listed(&anna).await? == ["Printer jams"]).then_some(()))
+        })
+        .await?;
+        anna.screenshot("tickets-1280x800-en").await?;
+
+        // A canned reply, saved once, fills in the customer's first name.
+        AppShell::open(&anna, &ticket).await?;
+        set_field(&anna, "ticket-message-text", "Thanks, {{first_name}}!").await?;
+        anna.by_testid("new-canned").await?.click().await?;
+        set_field(&anna, "canned-name", "Thanks").await?;
+        anna.by_testid("save-canned").await?.click().await?;
+        anna.by_testid("saved-canned").await?;
+        change_to(&anna, "ticket-message-text", "").await?;
+        anna.by_testid("saved-canned").await?.click().await?;
+        wait_until("the canned reply filled in", 15, || async {
+            let text = anna
+                .eval("return document.querySelector('[data-testid=ticket-message-text]').value;")
+                .await?;
+            Ok((text == "Thanks, Ann!").then_some(()))
+        })
+        .await?;
+        anna.screenshot("ticket-1280x800-en").await?;
+
+        // On the customer's timeline, linking back.
+        AppShell::open(&anna, "/parties").await?;
+        open_record(&anna, "Ann Lee").await?;
+        let href = wait_until("the ticket on the timeline", 15, || async {
+            let href = anna
+                .eval("return document.querySelector('[data-testid=timeline-item][data-kind=ticket] [data-testid=timeline-link]')?.getAttribute('href') ?? '';")
+                .await?;
+            Ok(href.as_str().filter(|h| !h.is_empty()).map(str::to_owned))
+        })
+        .await?;
+        assert_eq!(href, ticket);
+
+        // The relay's ledger: a stamp for the opening, each message and the status change.
+        let relay = harness.relay().url().to_owned();
+        let (client, cookie, workspace) = api_session(&relay, "anna@example.test").await;
+        let changes: serde_json::Value = client
+            .get(format!("{relay}/api/workspaces/{workspace}/outbox?after=0"))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .expect("the ledger")
+            .json()
+            .await
+            .expect("json");
+        let stamps = changes["entries"]
+            .as_array()
+            .map(|entries| entries.iter().filter(|e| e["kind"] == "stamp").count())
+            .unwrap_or(0);
+        assert_eq!(stamps, 4, "opened, the customer's message, the reply, resolved: {changes}");
+
+        // The other sizes and languages of each screen.
+        boris.emulate(Viewport::Desktop).await?;
+        AppShell::open(&boris, "/tickets").await?;
+        queue(&boris, "done").await?;
+        wait_until("the done ticket on Boris's screen", 15, || async {
+            Ok((listed(&boris).await?.len() == 1).then_some(()))
+        })
+        .await?;
+        boris.screenshot("tickets-1280x800-ru").await?;
+        AppShell::open(&boris, &ticket).await?;
+        messages_become(&boris, &["customer", "reply"]).await?;
+        boris.screenshot("ticket-1280x800-ru").await?;
+        AppShell::open(&boris, "/settings").await?;
+        boris.eval("document.querySelector('[data-testid=service-settings]').scrollIntoView(); return 1;").await?;
+        boris.screenshot("settings-service-1280x800-ru").await?;
+        boris.emulate(Viewport::Phone).await?;
+        boris.screenshot("settings-service-390x844-ru").await?;
+        anna.emulate(Viewport::Phone).await?;
+        AppShell::open(&anna, "/tickets").await?;
+        queue(&anna, "done").await?;
+        wait_until("the done ticket on Anna's phone", 15, || async {
+            Ok((listed(&anna).await?.len() == 1).then_some(()))
+        })
+        .await?;
+        anna.screenshot("tickets-390x844-en").await?;
+        AppShell::open(&anna, &ticket).await?;
+        messages_become(&anna, &["customer", "reply"]).await?;
+        anna.screenshot("ticket-390x844-en").await?;
+        AppShell::open(&anna, "/settings").await?;
+        anna.eval("document.querySelector('[data-testid=service-settings]').scrollIntoView(); return 1;").await?;
+        anna.screenshot("settings-service-390x844-en").await?;
+        Ok(())
+    })
+    .await;
+}
