@@ -118,10 +118,12 @@ impl OutboxCtx {
         id: OutboxId,
         work: Work,
     ) -> Result<(), StorageError> {
-        let mut next = self.outbox.get_untracked();
-        if next.queue(id, work, js_sys::Date::now() as i64) {
-            local::keep_outbox(shared, &next).await?;
-            self.outbox.set(next);
+        // Changed in memory at once (a round with the relay that is storing its own change meanwhile
+        // keeps this one: see `keep`), then stored as it now is.
+        let mut queued = false;
+        self.outbox.update(|outbox| queued = outbox.queue(id, work, js_sys::Date::now() as i64));
+        if queued {
+            local::keep_outbox(shared, &self.outbox.get_untracked()).await?;
             self.wake();
         }
         Ok(())
@@ -158,6 +160,9 @@ async fn run(
             // and may change the workspace (a viewer's registrations are refused).
             let in_step = matches!(sync.status.get_untracked(), SyncStatus::Synced);
             let writes = account.is_some_and(|account| !account.view_only.get_untracked());
+            if in_step && writes {
+                stamp_recent_events(ctx, &shared).await;
+            }
             if ctx.relay_push.get_untracked() == Some(true) && in_step && writes {
                 register_reminders(ctx, &shared).await;
                 subscribe_once(ctx);
@@ -299,6 +304,37 @@ async fn register_reminders(ctx: OutboxCtx, shared: &Shared) {
     }
 }
 
+/// Ticket events of the last day that no device has had stamped yet, as far as this one knows (the
+/// device that wrote one was closed before it stored its stamp, or lost it): stamped now — the relay
+/// keeps the first time anyone asked, so a colleague's own stamp, if it arrives, changes nothing.
+/// Older events are left at their device's time rather than moved to today.
+async fn stamp_recent_events(ctx: OutboxCtx, shared: &Shared) {
+    const RECENT_MS: i64 = 24 * 60 * 60 * 1000;
+    let now = local::now();
+    let mut next = ctx.outbox.get_untracked();
+    let mut queued = false;
+    {
+        let borrowed = shared.borrow();
+        let replica = &borrowed.replica;
+        if !replica.linked {
+            return;
+        }
+        for ticket in replica.model.tickets.values() {
+            for event in &ticket.events {
+                if (event.at.0 - now.0).abs() > RECENT_MS {
+                    continue;
+                }
+                let id = rapport_core::service::stamp_id(replica.workspace, ticket.id, &event.id);
+                queued |= next.queue(id, Work::Stamp {}, js_sys::Date::now() as i64);
+            }
+        }
+    }
+    if queued {
+        keep(ctx, shared, next).await;
+        ctx.wake();
+    }
+}
+
 /// Registers this browser for pushed reminders once a session, where notifications are allowed — on
 /// the side, never holding up the outbox: a browser's push service may take long to answer, or never
 /// (no network to it), and then the attempt is given up after [`SUBSCRIBE_WITHIN_MS`].
@@ -330,8 +366,10 @@ fn subscribe_once(ctx: OutboxCtx) {
 }
 
 async fn keep(ctx: OutboxCtx, shared: &Shared, next: DeviceOutbox) {
-    // Kept in memory even if the device refuses it: the relay has the work, and the next round writes
-    // again.
-    let _ = local::keep_outbox(shared, &next).await;
+    // In memory first, before anything is awaited: `next` was made from the outbox as it was a moment
+    // ago with no await since, so nothing queued meanwhile (a stamp, a mail) is lost by setting it. Then
+    // stored as it is now; kept in memory even if the device refuses it: the relay has the work, and the
+    // next round writes again.
     ctx.outbox.set(next);
+    let _ = local::keep_outbox(shared, &ctx.outbox.get_untracked()).await;
 }

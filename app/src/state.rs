@@ -34,7 +34,7 @@ pub struct WorkspaceCtx {
     shared: StoredValue<Option<Shared>, LocalStorage>,
     /// One per kind of [`Changed::KINDS`], one for the rest (the workspace opened, linked), and one for
     /// the edits waiting for the relay ([`WorkspaceCtx::ledger_changed`]).
-    revisions: [RwSignal<u64>; 7],
+    revisions: [RwSignal<u64>; 8],
     pub status: RwSignal<Status>,
     /// A problem the user must know about (storage full, a save that failed).
     pub notice: RwSignal<Option<String>>,
@@ -118,7 +118,7 @@ impl WorkspaceCtx {
     /// Reads the workspace, subscribing the caller to every change (the edits waiting for the relay
     /// included). `None` until it is open.
     pub fn read<T>(&self, read: impl FnOnce(&Replica) -> T) -> Option<T> {
-        self.revisions[6].track();
+        self.revisions[7].track();
         self.read_of(Changed::ALL, read)
     }
 
@@ -130,7 +130,7 @@ impl WorkspaceCtx {
                 revision.track();
             }
         }
-        self.revisions[5].track();
+        self.revisions[6].track();
         self.shared.with_value(|shared| shared.as_ref().map(|shared| read(&shared.borrow())))
     }
 
@@ -186,7 +186,7 @@ impl WorkspaceCtx {
     /// Tells the screens that show it that the edits waiting for the relay changed (one was made, the
     /// relay took some).
     pub fn ledger_changed(&self) {
-        self.revisions[6].update(|r| *r += 1);
+        self.revisions[7].update(|r| *r += 1);
     }
 
     /// Tells every screen to read again: what changed is not rows (the workspace opened, was linked).

@@ -16,11 +16,11 @@ use std::collections::HashMap;
 
 use crate::ids::{MemberId, PartyId, TaskId, TicketId, Timestamp, WorkspaceId};
 use crate::model::{WorkspaceSettings, names};
-use crate::outbox::{DUE_SPAN, MOST_TITLE_CHARS, Notify, OutboxId, Work};
+use crate::outbox::{DUE_SPAN, MOST_NOTIFIED, MOST_TITLE_CHARS, Notify, OutboxId, Work};
 use crate::queries;
 use crate::read_model::ReadModel;
 use crate::service::Desk;
-use crate::sla::Clock;
+use crate::sla::{Clock, StatusCategory};
 
 /// A time already past by more than this is not registered: the device that sees it announces it
 /// itself, and a job registered late would only repeat that (10 minutes).
@@ -117,6 +117,18 @@ pub fn breach_jobs(
     let desk = Desk::new(workspace, settings);
     let mut jobs = Vec::new();
     for ticket in model.tickets.values() {
+        let metrics = ["first_response", "next_response", "resolution"];
+        // A ticket resolved or closed has no running clock: cancelled without computing its clocks (a
+        // workspace holds years of them, and this runs on every round with the relay).
+        if matches!(
+            desk.statuses.category(&ticket.status),
+            StatusCategory::Resolved | StatusCategory::Closed
+        ) {
+            jobs.extend(
+                metrics.map(|metric| Job::Cancel(breach_alert_id(workspace, ticket.id, metric))),
+            );
+            continue;
+        }
         let roles: Vec<&str> = ticket
             .party
             .and_then(|party| model.parties.get(&party))
@@ -144,6 +156,10 @@ pub fn breach_jobs(
             }
             to.sort();
             to.dedup();
+            // A team larger than a job may name: its assignee, or else everyone.
+            if to.len() > MOST_NOTIFIED {
+                to = ticket.assignee.into_iter().collect();
+            }
             let notify = Notify {
                 due_at: due.0.div_euclid(1000),
                 to,
@@ -369,6 +385,15 @@ mod tests {
         let late =
             breach_jobs(&model, &settings, workspace(), |_| None, Timestamp(NOW + 30 * 24 * HOUR));
         assert!(late.iter().all(|job| matches!(job, Job::Cancel(_))), "{late:?}");
+        // Resolved: every alert of the ticket cancelled, no clock computed.
+        let mut resolved = ticket.clone();
+        resolved.status = "resolved".into();
+        model.tickets.insert(ticket.id, resolved);
+        let done = breach_jobs(&model, &settings, workspace(), |_| None, Timestamp(NOW));
+        assert_eq!(done.len(), 3);
+        assert!(done.contains(&Job::Cancel(first.clone())), "{done:?}");
+        assert!(done.iter().all(|job| matches!(job, Job::Cancel(_))), "{done:?}");
+        model.tickets.insert(ticket.id, ticket.clone());
         // The relay's stamp moves the deadline, and with it the job (same id, new time).
         let stamped =
             breach_jobs(&model, &settings, workspace(), |_| Some(NOW + HOUR), Timestamp(NOW));

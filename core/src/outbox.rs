@@ -674,6 +674,7 @@ impl DeviceOutbox {
     /// The relay answered `status` with `body` to the handover of `id`.
     pub fn handed_over(&mut self, id: &OutboxId, status: u16, body: &str) -> Handover {
         let digest = self.waiting.iter().find(|w| &w.id == id).map(|w| w.work.digest());
+        let stamp = self.waiting.iter().any(|w| &w.id == id && matches!(w.work, Work::Stamp {}));
         let handover = match status {
             200 | 201 => match serde_json::from_str::<Entry>(body) {
                 Ok(entry) if &entry.id == id => {
@@ -683,14 +684,13 @@ impl DeviceOutbox {
                 _ => Handover::Later,
             },
             // Bad input, too large, a viewer, or a relay without the service: asking again changes
-            // nothing.
+            // nothing. Nor for a stamp the workspace has no room for (stamps are never removed):
+            // asking again would hold up every mail and job queued after it, for good.
             400 | 403 | 413 | 503 if error_code(body).is_some_and(|code| code != "database") => {
-                let reason = error_text(body).unwrap_or_else(|| format!("refused ({status})"));
-                self.refused.insert(id.clone(), reason.clone());
-                if let Some(digest) = digest {
-                    self.refused_digests.insert(id.clone(), digest);
-                }
-                Handover::Refused(reason)
+                self.refuse(id, status, body, digest)
+            }
+            429 if stamp && error_code(body).as_deref() == Some("outbox_full") => {
+                self.refuse(id, status, body, digest)
             }
             _ => Handover::Later,
         };
@@ -698,6 +698,21 @@ impl DeviceOutbox {
             self.waiting.retain(|w| &w.id != id);
         }
         handover
+    }
+
+    fn refuse(
+        &mut self,
+        id: &OutboxId,
+        status: u16,
+        body: &str,
+        digest: Option<String>,
+    ) -> Handover {
+        let reason = error_text(body).unwrap_or_else(|| format!("refused ({status})"));
+        self.refused.insert(id.clone(), reason.clone());
+        if let Some(digest) = digest {
+            self.refused_digests.insert(id.clone(), digest);
+        }
+        Handover::Refused(reason)
     }
 
     /// Takes in the ledger's changes after [`DeviceOutbox::version`]; returns whether anything changed.
@@ -1145,5 +1160,16 @@ mod tests {
             serde_json::to_value(Work::Stamp {}).unwrap(),
             serde_json::json!({ "kind": "stamp" })
         );
+
+        // A workspace with no room for more stamps: the stamp is given up (the rest of the outbox
+        // goes on), while a mail refused for a full outbox waits for room.
+        let full = r#"{"error":"full","code":"outbox_full"}"#;
+        let other = OutboxId::from_cause(workspace(1), &["stamp", "ticket", "t", "e1"]);
+        assert!(outbox.queue(other.clone(), Work::Stamp {}, 7));
+        assert!(matches!(outbox.handed_over(&other, 429, full), Handover::Refused(_)));
+        assert!(!outbox.unsettled(), "nothing left waiting");
+        let mail_id = OutboxId::from_cause(workspace(1), &["mail", "m"]);
+        assert!(outbox.queue(mail_id.clone(), Work::Mail(mail("ann@example.test")), 8));
+        assert_eq!(outbox.handed_over(&mail_id, 429, full), Handover::Later);
     }
 }

@@ -1082,7 +1082,7 @@ fn ticket_row(id: TicketId, ticket: &Ticket) -> TicketRow {
         party: ticket.party,
         channel: ticket.channel,
         priority: ticket.priority,
-        status: ticket.status.clone(),
+        status: ticket.current_status().to_owned(),
         team: ticket.team,
         assignee: ticket.assignee,
         tags: names(&ticket.tags).map(str::to_owned).collect(),

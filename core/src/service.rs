@@ -5,10 +5,12 @@
 //! **Whose clock.** A ticket's events carry the time of the device that wrote them, which may be
 //! wrong or days old (a reply written offline). The clocks take instead the time the relay first
 //! heard of each event: the device that writes an event hands the relay a
-//! [`crate::outbox::Work::Stamp`] named by
-//! [`stamp_id`], and the relay's ledger keeps the time it first took that id, which every device then
-//! hears. Until a device has heard the stamp, the event counts at the device's time and the screen
-//! says so ([`TicketClocks::unstamped`]).
+//! [`crate::outbox::Work::Stamp`] named by [`stamp_id`], and the relay's ledger keeps the time it first
+//! took that id, which every device then hears. Until a device has heard the stamp, the event counts at
+//! the device's time ([`TicketClocks::unstamped`] counts them); the device that wrote it says, while the
+//! stamp waits on it, that the event counts from when it reaches the relay. This guards against wrong
+//! and stale clocks, not against a hostile member: the relay stamps an id, not the change carrying the
+//! event, so a member could ask for the stamp of an event before writing it.
 
 use std::collections::HashMap;
 
@@ -428,13 +430,15 @@ impl ClockCache {
 }
 
 /// Who a ticket put in `team`'s queue with nobody on it goes to, by the team's rule: round-robin
-/// (the member after whoever took the team's latest ticket) or least-loaded (the fewest open
-/// tickets; the first by id among equals). `None` for manual assignment or an empty team.
+/// (the member after whoever took the team's latest ticket opened by `now` — a ticket dated in the
+/// future by a device's wrong clock does not hold the turn) or least-loaded (the fewest open tickets;
+/// the first by id among equals). `None` for manual assignment or an empty team.
 pub fn assignee_for(
     settings: &WorkspaceSettings,
     statuses: &Statuses,
     team: TeamId,
     tickets: &[&TicketRow],
+    now: Timestamp,
 ) -> Option<MemberId> {
     let found = settings.teams.get(&team.to_string())?;
     let members: Vec<MemberId> = names(&found.members).filter_map(|m| m.parse().ok()).collect();
@@ -447,6 +451,7 @@ pub fn assignee_for(
             let latest = tickets
                 .iter()
                 .filter(|row| row.team == Some(team) && row.assignee.is_some())
+                .filter(|row| row.created_at <= now)
                 .max_by_key(|row| (row.created_at, row.id))
                 .and_then(|row| row.assignee);
             let next = match latest.and_then(|m| members.iter().position(|x| *x == m)) {
@@ -767,29 +772,50 @@ mod tests {
             },
         );
         let statuses = Statuses::of(&settings);
-        assert_eq!(assignee_for(&settings, &statuses, team, &[]), Some(first));
+        assert_eq!(assignee_for(&settings, &statuses, team, &[], Timestamp(MONDAY)), Some(first));
         let mut taken = ticket(1, TicketPriority::Normal, &[]);
         taken.team = Some(team);
         taken.assignee = Some(first);
-        assert_eq!(assignee_for(&settings, &statuses, team, &[&taken]), Some(second));
+        assert_eq!(
+            assignee_for(&settings, &statuses, team, &[&taken], Timestamp(MONDAY)),
+            Some(second)
+        );
+        // A ticket dated ahead by a device's wrong clock does not hold the turn.
+        let mut ahead = ticket(5, TicketPriority::Normal, &[]);
+        ahead.team = Some(team);
+        ahead.assignee = Some(second);
+        ahead.created_at = Timestamp(MONDAY + 10 * HOUR);
+        assert_eq!(
+            assignee_for(&settings, &statuses, team, &[&taken, &ahead], Timestamp(MONDAY)),
+            Some(second)
+        );
 
         settings.teams.get_mut(&team.to_string()).unwrap().assignment = Assignment::LeastLoaded;
         let mut busy = ticket(2, TicketPriority::Normal, &[]);
         busy.assignee = Some(second);
         let mut also_busy = ticket(3, TicketPriority::Normal, &[]);
         also_busy.assignee = Some(second);
-        assert_eq!(assignee_for(&settings, &statuses, team, &[&busy, &also_busy]), Some(first));
+        assert_eq!(
+            assignee_for(&settings, &statuses, team, &[&busy, &also_busy], Timestamp(MONDAY)),
+            Some(first)
+        );
         let mut closed = taken.clone();
         closed.status = "closed".into();
         let mut open = taken.clone();
         open.id = ticket(4, TicketPriority::Normal, &[]).id;
         assert_eq!(
-            assignee_for(&settings, &statuses, team, &[&busy, &open, &open.clone(), &closed]),
+            assignee_for(
+                &settings,
+                &statuses,
+                team,
+                &[&busy, &open, &open.clone(), &closed],
+                Timestamp(MONDAY)
+            ),
             Some(second),
             "two open tickets against one; closed ones weigh nothing"
         );
         settings.teams.get_mut(&team.to_string()).unwrap().assignment = Assignment::Manual;
-        assert_eq!(assignee_for(&settings, &statuses, team, &[]), None);
+        assert_eq!(assignee_for(&settings, &statuses, team, &[], Timestamp(MONDAY)), None);
     }
 
     #[test]

@@ -129,7 +129,7 @@ async fn a_due_task_becomes_a_relay_reminder_that_opens_its_record_and_goes_when
             )
             .await;
         assert!(delivered.is_ok(), "{delivered:?}");
-        let notification = wait_until("the pushed reminder to show", 15, || async {
+        let notification = wait_until("the pushed reminder to show", 45, || async {
             let found = anna
                 .eval("return navigator.serviceWorker.getRegistration().then(r => r.getNotifications())
                        .then(ns => ns.map(n => [n.title, n.body, n.tag, n.data && n.data.open]));")

@@ -78,7 +78,9 @@ fn TicketStanding(id: TicketId, ticket: Memo<Option<Ticket>>) -> impl IntoView {
         ctx.read_of(Changed::SETTINGS, |ws| status_name(&service::Statuses::of(&ws.settings), key))
             .unwrap_or_default()
     };
-    let current = move || ticket.with(|t| t.as_ref().map(|t| t.status.clone())).unwrap_or_default();
+    let current = move || {
+        ticket.with(|t| t.as_ref().map(|t| t.current_status().to_owned())).unwrap_or_default()
+    };
     let category = move || {
         let key = current();
         statuses.with(|all| {
@@ -184,8 +186,22 @@ fn TicketStanding(id: TicketId, ticket: Memo<Option<Ticket>>) -> impl IntoView {
                     <label>
                         {t!(i18n, tickets.team)}
                         <select data-testid="ticket-team" on:change=move |e| {
-                            let team = event_target_value(&e).parse().ok();
-                            update(Box::new(move |ticket| ticket.team = team));
+                            let team: Option<rapport_core::ids::TeamId> = event_target_value(&e).parse().ok();
+                            // Put in a queue with nobody on it: whoever the team's rule picks.
+                            let pick = team.and_then(|team| {
+                                ctx.read(|ws| {
+                                    let rows: Vec<&rapport_core::read_model::TicketRow> = ws.model.tickets.values().collect();
+                                    let statuses = service::Statuses::of(&ws.settings);
+                                    service::assignee_for(&ws.settings, &statuses, team, &rows, local::now())
+                                })
+                                .flatten()
+                            });
+                            update(Box::new(move |ticket| {
+                                ticket.team = team;
+                                if ticket.assignee.is_none() {
+                                    ticket.assignee = pick;
+                                }
+                            }));
                         }>
                             <option value="" selected=move || ticket.with(|t| t.as_ref().is_some_and(|t| t.team.is_none()))>{t!(i18n, ticket.no_team)}</option>
                             {move || {

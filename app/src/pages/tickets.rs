@@ -71,7 +71,7 @@ pub(crate) fn span(ms: i64) -> String {
 }
 
 /// Where a ticket's service level stands at a moment, for its badge.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Badge {
     /// No policy, or no clock.
     None,
@@ -142,7 +142,7 @@ impl Badge {
 
 /// One ticket as the list shows it: what tells it apart, the names read by its row only when it is on
 /// screen.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct Line {
     id: TicketId,
     subject: String,
@@ -358,7 +358,8 @@ pub(crate) fn Tickets() -> impl IntoView {
             >
                 <Windowed
                     items=lines
-                    key=|line: &Line| line.id
+                    // The whole line: a row whose status, priority or deadline changed is drawn again.
+                    key=|line: &Line| line.clone()
                     row=|line| view! { <TicketLine line /> }
                     class="tickets"
                     testid="ticket-list"

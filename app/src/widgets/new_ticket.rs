@@ -90,7 +90,7 @@ pub(crate) fn NewTicket(
             if let Some(team) = team {
                 let rows: Vec<&TicketRow> = ws.model.tickets.values().collect();
                 let statuses = Statuses::of(&ws.settings);
-                ticket.assignee = service::assignee_for(&ws.settings, &statuses, team, &rows);
+                ticket.assignee = service::assignee_for(&ws.settings, &statuses, team, &rows, at);
             }
             let first = said.get_untracked().trim().to_owned();
             if !first.is_empty() {

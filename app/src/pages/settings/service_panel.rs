@@ -15,21 +15,31 @@ use crate::local::{self, BrowserIds};
 use crate::pages::tickets::priority_name;
 use crate::state::WorkspaceCtx;
 
-/// Saves `change` to the settings, or shows why it was refused (nothing is written then).
+/// Applies `change` to the settings as stored (never to a copy, which would write back whatever it
+/// held of other settings), or shows why it was refused. Every change here refuses before it changes
+/// anything, so a refused one writes nothing.
 fn edit(
     ctx: WorkspaceCtx,
     error: RwSignal<Option<String>>,
     change: impl FnOnce(&mut WorkspaceSettings) -> Result<(), String> + 'static,
 ) {
     let Some(shared) = ctx.shared() else { return };
-    let Some(mut settings) = ctx.read(|ws| ws.settings.clone()) else { return };
-    if let Err(why) = change(&mut settings) {
-        error.set(Some(why));
-        return;
-    }
     spawn_local(async move {
-        let result = local::update_settings(&shared, move |stored| *stored = settings).await;
-        ctx.settle(result, error);
+        let refused = std::rc::Rc::new(std::cell::RefCell::new(None::<String>));
+        let told = refused.clone();
+        let result = local::update_settings(&shared, move |stored| {
+            if let Err(why) = change(stored) {
+                *told.borrow_mut() = Some(why);
+            }
+        })
+        .await;
+        let refused = refused.borrow_mut().take();
+        match refused {
+            Some(why) => error.set(Some(why)),
+            None => {
+                ctx.settle(result, error);
+            }
+        }
     });
 }
 
@@ -177,7 +187,10 @@ fn TeamEditor(
         });
     };
     let hours = team.hours.clone();
-    let week = hours.as_ref().and_then(|h| Week::of(&h.spans)).unwrap_or(Week::OFFICE);
+    // Hours set so that a simple week cannot show them (another app, a merge of two edits): shown as
+    // such, and not rewritten by this form.
+    let shaped = hours.as_ref().map(|h| Week::of(&h.spans)).unwrap_or(Some(Week::OFFICE));
+    let week = shaped.unwrap_or(Week::OFFICE);
     let zone = hours.as_ref().map(|h| h.zone.clone()).unwrap_or_else(|| "UTC".into());
     let holiday_text = hours
         .as_ref()
@@ -191,6 +204,8 @@ fn TeamEditor(
         .unwrap_or_default();
     // The hours as the form shows them, changed by `change_week` and saved whole.
     let set_week = move |edit_week: Box<dyn FnOnce(&mut Week)>| {
+        let locale = crate::locale::current();
+        let odd = leptos_i18n::td_string!(locale, service.odd_hours).to_owned();
         change(Box::new(move |team| {
             let hours = team.hours.get_or_insert_with(|| WorkingHours {
                 zone: "UTC".into(),
@@ -198,7 +213,7 @@ fn TeamEditor(
                 spans: Week::OFFICE.spans(),
                 holidays: Vec::new(),
             });
-            let mut week = Week::of(&hours.spans).unwrap_or(Week::OFFICE);
+            let mut week = Week::of(&hours.spans).ok_or(odd)?;
             edit_week(&mut week);
             hours.spans = week.spans();
             Ok(())
@@ -264,6 +279,7 @@ fn TeamEditor(
                     }
                 }).collect_view()}
             </div>
+            {shaped.is_none().then(|| view! { <p class="hint" data-testid="team-odd-hours">{t!(i18n, service.odd_hours)}</p> })}
             <label>
                 {t!(i18n, service.zone)}
                 <input type="text" list="zone-names" data-testid="team-zone" value=zone on:change=move |e| {
