@@ -27,7 +27,7 @@ async fn a_russian_browser_gets_every_screen_in_russian() {
         let browser = harness.browser_speaking(Viewport::Desktop, "ru-RU").await?;
         let shell = AppShell::open(&browser, "/").await?;
         browser.text_becomes("page-title", "Сегодня").await?;
-        assert_eq!(nav_labels(&browser).await?, ["Сегодня", "Люди", "Сделки", "Задачи", "Настройки"]);
+        assert_eq!(nav_labels(&browser).await?, ["Сегодня", "Люди", "Сделки", "Задачи", "Заявки", "Настройки"]);
         assert_eq!(browser.eval("return document.documentElement.lang;").await?, "ru");
         assert_eq!(
             text_of(&browser, "today-summary").await?,
@@ -171,7 +171,7 @@ async fn the_language_switch_applies_at_once_and_is_remembered() {
         };
         choose("en").await?;
         browser.text_becomes("page-title", "Settings").await?;
-        assert_eq!(nav_labels(&browser).await?, ["Today", "People", "Deals", "Tasks", "Settings"]);
+        assert_eq!(nav_labels(&browser).await?, ["Today", "People", "Deals", "Tasks", "Tickets", "Settings"]);
         assert_eq!(browser.eval("return document.documentElement.lang;").await?, "en");
 
         // A reload (and another page) keeps the choice although the browser still says Russian.
