@@ -2,9 +2,10 @@
 //! `rapport_core`'s (a deal's move with its stage history: `Deal::move_to`); this only applies them to
 //! the workspace and tells the screens.
 
+use leptos::prelude::*;
 use rapport_core::ids::{DealId, MemberId, TicketEventId, TicketId};
-use rapport_core::model::{Deal, Destination, Ticket, TicketMessage};
-use rapport_core::outbox::Work;
+use rapport_core::model::{Deal, Destination, MailLink, Ticket, TicketMessage};
+use rapport_core::outbox::{Recipient, Work};
 
 use crate::local;
 use crate::outbox::OutboxCtx;
@@ -39,18 +40,41 @@ pub(crate) async fn open_ticket(
     Ok(())
 }
 
-/// Adds a message to ticket `id` and asks the relay to stamp it.
+/// Adds a message to ticket `id` and asks the relay to stamp it; a reply with `email` goes to that
+/// customer as mail too, through the relay's outbox, threaded under the customer's mails
+/// (`rapport_core::inbound::reply_mail`).
 pub(crate) async fn add_ticket_message(
     ctx: WorkspaceCtx,
     outbox: OutboxCtx,
     id: TicketId,
-    message: TicketMessage,
+    mut message: TicketMessage,
+    email: Option<Recipient>,
 ) -> Result<(), local::LocalError> {
     let Some(shared) = ctx.shared_once_open().await else { return Ok(()) };
     let event = TicketEventId::generate(&mut local::BrowserIds).to_string();
-    let written = event.clone();
-    local::update::<Ticket>(&shared, id, move |ticket| ticket.add_message(written, message))
-        .await?;
+    let workspace = shared.borrow().workspace;
+    let mail_id = email.as_ref().map(|to| {
+        let mail_id = rapport_core::inbound::reply_mail_id(workspace, id, &event);
+        let address = to.address.clone();
+        message.mail = Some(MailLink { id: mail_id.to_string(), address });
+        mail_id
+    });
+    let support = outbox.support_address.get_untracked();
+    let (written, text) = (event.clone(), message.text.clone());
+    let mail = std::rc::Rc::new(std::cell::RefCell::new(None));
+    let composed = mail.clone();
+    local::update::<Ticket>(&shared, id, move |ticket| {
+        ticket.add_message(written, message);
+        if let Some(to) = email {
+            let mail = rapport_core::inbound::reply_mail(id, ticket, to, text, support.as_deref());
+            *composed.borrow_mut() = Some(mail);
+        }
+    })
+    .await?;
+    if let (Some(mail_id), Some(mail)) = (mail_id, mail.take()) {
+        // Kept on the device until the relay has it, however long it is offline.
+        let _ = outbox.queue(&shared, mail_id, Work::Mail(mail)).await;
+    }
     stamp(&shared, outbox, id, vec![event]).await;
     Ok(())
 }

@@ -3,6 +3,7 @@
 pub mod account;
 mod attachments;
 mod edits;
+pub mod inbound;
 pub mod local;
 mod locale;
 mod nav;

@@ -46,6 +46,10 @@ pub struct OutboxCtx {
     pub uploads: RwSignal<Uploads>,
     /// Whether the relay keeps files; `None` until it is asked.
     pub relay_files: RwSignal<Option<bool>>,
+    /// Whether the relay receives mail for a support address; `None` until it is asked.
+    pub relay_inbound: RwSignal<Option<bool>>,
+    /// The workspace's support address (replies sent as mail are answered to it), once made.
+    pub support_address: RwSignal<Option<String>>,
     /// A subscription attempt is under way.
     subscribing: StoredValue<bool>,
     wake: StoredValue<Option<UnboundedSender<()>>, LocalStorage>,
@@ -63,6 +67,8 @@ impl OutboxCtx {
             push_subscribed: RwSignal::new(None),
             uploads: RwSignal::new(Uploads::default()),
             relay_files: RwSignal::new(None),
+            relay_inbound: RwSignal::new(None),
+            support_address: RwSignal::new(None),
             subscribing: StoredValue::new(false),
             wake: StoredValue::new_local(Some(sender)),
         };
@@ -90,6 +96,7 @@ impl OutboxCtx {
         });
         let account = use_context::<crate::account::AccountCtx>();
         spawn_local(run(ctx, workspace, sync, account, inbox));
+        crate::inbound::start(ctx, workspace, sync, account);
         ctx
     }
 
@@ -152,6 +159,8 @@ async fn run(
             ctx.relay_mail.set(None);
             ctx.relay_push.set(None);
             ctx.relay_files.set(None);
+            ctx.relay_inbound.set(None);
+            ctx.support_address.set(None);
             loaded = Some(id);
         }
         if connected(&sync.status.get_untracked()) {
@@ -191,6 +200,8 @@ async fn exchange(ctx: OutboxCtx, shared: &Shared, workspace: WorkspaceId) {
         ctx.relay_mail.set(Some(services.mail));
         ctx.mail_from.set(services.mail_from);
         ctx.relay_push.set(Some(services.push));
+        ctx.relay_inbound.set(Some(services.inbound));
+        ctx.support_address.set(services.support_address);
     }
     let cancelling = ctx.outbox.with_untracked(|outbox| outbox.cancelling().to_vec());
     for id in cancelling {
@@ -321,7 +332,8 @@ async fn stamp_recent_events(ctx: OutboxCtx, shared: &Shared) {
         }
         for ticket in replica.model.tickets.values() {
             for event in &ticket.events {
-                if (event.at.0 - now.0).abs() > RECENT_MS {
+                // A mail received is at the relay's time already.
+                if event.relay_time || (event.at.0 - now.0).abs() > RECENT_MS {
                     continue;
                 }
                 let id = rapport_core::service::stamp_id(replica.workspace, ticket.id, &event.id);

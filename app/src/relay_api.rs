@@ -124,6 +124,8 @@ pub fn said_code(code: Option<&str>, error: &str) -> String {
         Some("files_quota") => td_string!(locale, relay.files_quota),
         Some("hash_mismatch") => td_string!(locale, relay.hash_mismatch),
         Some("file_lost") => td_string!(locale, relay.file_lost),
+        Some("only_managers") => td_string!(locale, relay.only_managers),
+        Some("no_inbound") => td_string!(locale, service.no_inbound),
         _ => return error.to_owned(),
     };
     said.to_owned()
@@ -289,6 +291,12 @@ pub struct Services {
     /// The relay pushes scheduled reminders to subscribed devices.
     #[serde(default)]
     pub push: bool,
+    /// The relay receives mail for support addresses.
+    #[serde(default)]
+    pub inbound: bool,
+    /// The workspace's support address, once made.
+    #[serde(default)]
+    pub support_address: Option<String>,
 }
 
 pub async fn services(workspace: WorkspaceId) -> Result<Services, ApiError> {
@@ -416,6 +424,36 @@ pub async fn consent_log(workspace: WorkspaceId, after: i64) -> Result<ConsentLo
     let path = format!("/api/workspaces/{workspace}/consent?after={after}");
     let response = Request::get(&path).send().await.map_err(|_| ApiError::Unreachable)?;
     json(refused(response).await?).await
+}
+
+/// The workspace's mails not filed yet (writers only).
+pub async fn inbound(
+    workspace: WorkspaceId,
+) -> Result<rapport_core::inbound::InboundList, ApiError> {
+    let path = format!("/api/workspaces/{workspace}/inbound");
+    let response = Request::get(&path).send().await.map_err(|_| ApiError::Unreachable)?;
+    json(refused(response).await?).await
+}
+
+/// Asks to file mail `seq` (`step` `take`) or says it is filed (`filed`): the status (204 yes, 409
+/// another device holds it, 410 filed already; 0 the relay was not reached).
+pub async fn inbound_step(workspace: WorkspaceId, seq: i64, step: &str) -> u16 {
+    let path = format!("/api/workspaces/{workspace}/inbound/{seq}/{step}");
+    match Request::post(&path).send().await {
+        Ok(response) => response.status(),
+        Err(_) => 0,
+    }
+}
+
+/// Makes the workspace's support address (owners and admins), or returns the one it has.
+pub async fn make_support_address(workspace: WorkspaceId) -> Result<String, ApiError> {
+    #[derive(Deserialize)]
+    struct Made {
+        address: String,
+    }
+    let path = format!("/api/workspaces/{workspace}/inbound/address");
+    let response = Request::post(&path).send().await.map_err(|_| ApiError::Unreachable)?;
+    json::<Made>(refused(response).await?).await.map(|made| made.address)
 }
 
 fn serde_empty() -> std::collections::BTreeMap<String, String> {

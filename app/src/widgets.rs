@@ -3,6 +3,7 @@
 //! language does.
 
 mod files;
+mod mail_state;
 mod member_choice;
 mod new_ticket;
 mod party_picker;
@@ -13,6 +14,7 @@ mod task_list;
 mod windowed;
 
 pub(crate) use files::{FileOwner, Files};
+pub(crate) use mail_state::MailState;
 pub(crate) use member_choice::MemberChoice;
 pub(crate) use new_ticket::NewTicket;
 pub(crate) use party_picker::PartyPicker;

@@ -497,6 +497,7 @@ fn demo_ticket(
         author: None,
         at: Timestamp(opened),
         text: format!("{subject} — please help."),
+        mail: None,
     };
     messages.insert(event(rng, opened), first);
     let mut last = opened;
@@ -507,6 +508,7 @@ fn demo_ticket(
             author: assignee,
             at: Timestamp(last),
             text: "Thank you — we are looking into it.".into(),
+            mail: None,
         };
         messages.insert(event(rng, last), reply);
         if rng.random_bool(0.3) {
@@ -516,6 +518,7 @@ fn demo_ticket(
                 author: None,
                 at: Timestamp(last),
                 text: "Any news?".into(),
+                mail: None,
             };
             messages.insert(event(rng, last), again);
         }

@@ -335,8 +335,12 @@ mod tests {
                 assignment: Assignment::Manual,
             },
         );
-        let opened =
-            TicketEvent { id: "opened".into(), at: Timestamp(NOW), kind: TicketEventKind::Opened };
+        let opened = TicketEvent {
+            id: "opened".into(),
+            at: Timestamp(NOW),
+            kind: TicketEventKind::Opened,
+            relay_time: false,
+        };
         let ticket = TicketRow {
             id: TicketId::from_bytes([9; 16]),
             subject: "Printer\njams".into(),
@@ -349,6 +353,7 @@ mod tests {
             tags: Vec::new(),
             created_at: Timestamp(NOW),
             events: vec![opened.clone()],
+            mail_ids: Vec::new(),
         };
         let mut model = ReadModel::default();
         model.tickets.insert(ticket.id, ticket.clone());
@@ -376,6 +381,7 @@ mod tests {
             id: "r".into(),
             at: Timestamp(NOW + HOUR / 2),
             kind: TicketEventKind::Reply,
+            relay_time: false,
         });
         model.tickets.insert(ticket.id, answered);
         let jobs = breach_jobs(&model, &settings, workspace(), |_| None, Timestamp(NOW));

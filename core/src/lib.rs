@@ -38,6 +38,7 @@ pub mod document;
 pub mod health;
 pub mod history;
 pub mod ids;
+pub mod inbound;
 pub mod inflate;
 pub mod interchange;
 pub mod jobs;

@@ -30,7 +30,9 @@ pub use settings::{
     TicketStatusDef, WorkspaceSettings,
 };
 pub use task::{RecordRef, Recurrence, RecurrenceUnit, Task};
-pub use ticket::{Channel, MessageKind, StatusChange, Ticket, TicketMessage, TicketPriority};
+pub use ticket::{
+    Channel, MailLink, MessageKind, StatusChange, Ticket, TicketMessage, TicketPriority,
+};
 
 /// A set of names stored as an Automerge map of `true`, so two devices adding different members both
 /// keep theirs (a list would duplicate or reorder).

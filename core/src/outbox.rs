@@ -261,6 +261,12 @@ pub struct Mail {
     /// Bulk mail (a campaign): it carries one-click unsubscribe headers (RFC 8058).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub bulk: bool,
+    /// The `Message-ID` it answers (without angle brackets): threads it in the recipient's mail app.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_reply_to: Option<String>,
+    /// The thread it belongs to, oldest first (`References`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -277,6 +283,10 @@ pub const MOST_RECIPIENTS: usize = 50;
 pub const MOST_SUBJECT_CHARS: usize = 300;
 /// The most bytes of a mail's text.
 pub const MOST_TEXT_BYTES: usize = 256 * 1024;
+/// The most mails a mail's `References` names (the oldest are dropped past it, as mail apps do).
+pub const MOST_REFERENCES: usize = 30;
+/// The most bytes of a `Message-ID`.
+pub const MOST_MESSAGE_ID_BYTES: usize = 250;
 
 /// Why a piece of work cannot be queued; each says what to fix.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -295,6 +305,10 @@ pub enum WorkError {
     BadSubject,
     #[error("a mail's text has at most {} KB", MOST_TEXT_BYTES / 1024)]
     TextTooLong,
+    #[error(
+        "a mail answered is named by its Message-ID (at most {MOST_MESSAGE_ID_BYTES} bytes, no spaces or angle brackets), at most {MOST_REFERENCES} of them"
+    )]
+    BadThread,
     #[error("a notification's due time must fall between the years 2000 and 2100")]
     BadDueTime,
     #[error("a notification may name at most {MOST_NOTIFIED} members")]
@@ -336,6 +350,16 @@ impl Mail {
         }
         if self.text.len() > MOST_TEXT_BYTES {
             return Err(WorkError::TextTooLong);
+        }
+        let well_formed = |id: &String| {
+            !id.is_empty()
+                && id.len() <= MOST_MESSAGE_ID_BYTES
+                && id.bytes().all(|b| b.is_ascii_graphic() && b != b'<' && b != b'>')
+        };
+        if self.references.len() > MOST_REFERENCES
+            || !self.references.iter().chain(&self.in_reply_to).all(well_formed)
+        {
+            return Err(WorkError::BadThread);
         }
         Ok(())
     }
@@ -861,6 +885,8 @@ mod tests {
             text: "Hello".into(),
             reply_to: None,
             bulk: false,
+            in_reply_to: None,
+            references: Vec::new(),
         }
     }
 

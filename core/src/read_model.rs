@@ -29,7 +29,7 @@ mod hydrated;
 use hydrated::FromHydrated;
 
 /// Bumped when a row's shape changes: stored rows of another version are rebuilt from the documents.
-pub const ROWS_FORMAT: u32 = 5;
+pub const ROWS_FORMAT: u32 = 6;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PartyRow {
@@ -179,6 +179,9 @@ pub struct TicketRow {
     pub created_at: Timestamp,
     /// The opening, the messages and the status changes, by the writing device's clock, oldest first.
     pub events: Vec<TicketEvent>,
+    /// The mails of its conversation ([`crate::model::MailLink::id`]): what a customer's answer
+    /// names to be threaded to it (`crate::inbound::thread_of`).
+    pub mail_ids: Vec<String>,
 }
 
 impl TicketRow {
@@ -195,6 +198,8 @@ pub struct TicketEvent {
     pub id: String,
     pub at: Timestamp,
     pub kind: TicketEventKind,
+    /// `at` is the relay's time already (a mail it received), not a device's: no stamp is waited for.
+    pub relay_time: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -1057,22 +1062,32 @@ fn deal_row(id: DealId, deal: &Deal) -> DealRow {
 }
 fn ticket_row(id: TicketId, ticket: &Ticket) -> TicketRow {
     let mut events = Vec::with_capacity(1 + ticket.messages.len() + ticket.status_log.len());
+    let received = |message: &crate::model::TicketMessage| {
+        message.kind == MessageKind::Customer && message.mail.is_some()
+    };
     events.push(TicketEvent {
         id: "opened".into(),
         at: ticket.created_at,
         kind: TicketEventKind::Opened,
+        // Opened by a mail the relay received: at the time it received it.
+        relay_time: ticket.messages.values().any(|m| received(m) && m.at == ticket.created_at),
     });
+    let mut mail_ids = Vec::new();
     for (event, message) in &ticket.messages {
         let kind = match message.kind {
             MessageKind::Customer => TicketEventKind::Customer,
             MessageKind::Reply => TicketEventKind::Reply,
             MessageKind::Internal => TicketEventKind::Internal,
         };
-        events.push(TicketEvent { id: event.clone(), at: message.at, kind });
+        let relay_time = received(message);
+        events.push(TicketEvent { id: event.clone(), at: message.at, kind, relay_time });
+        if let Some(mail) = &message.mail {
+            mail_ids.push(mail.id.clone());
+        }
     }
     for (event, change) in &ticket.status_log {
         let kind = TicketEventKind::Status(change.status.clone());
-        events.push(TicketEvent { id: event.clone(), at: change.at, kind });
+        events.push(TicketEvent { id: event.clone(), at: change.at, kind, relay_time: false });
     }
     // By time, then by id (UUID v7: the order of writing), the same on every device.
     events.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
@@ -1088,6 +1103,7 @@ fn ticket_row(id: TicketId, ticket: &Ticket) -> TicketRow {
         tags: names(&ticket.tags).map(str::to_owned).collect(),
         created_at: ticket.created_at,
         events,
+        mail_ids,
     }
 }
 

@@ -276,8 +276,11 @@ impl Desk {
                     TicketEventKind::Reply => ClockEventKind::TeamReplied,
                     TicketEventKind::Internal => return None,
                 };
-                let heard =
-                    stamp.as_ref().and_then(|stamp| stamp(&self.stamp_id(ticket.id, &event.id)));
+                let heard = if event.relay_time {
+                    Some(event.at.0)
+                } else {
+                    stamp.as_ref().and_then(|stamp| stamp(&self.stamp_id(ticket.id, &event.id)))
+                };
                 let at = match heard {
                     Some(at) => Timestamp(at),
                     None => {
@@ -536,9 +539,11 @@ mod tests {
             id: "opened".into(),
             at: Timestamp(MONDAY),
             kind: TicketEventKind::Opened,
+            relay_time: false,
         }];
         for (i, (at, kind)) in events.iter().enumerate() {
-            all.push(TicketEvent { id: format!("e{i}"), at: Timestamp(*at), kind: kind.clone() });
+            let (id, at, kind) = (format!("e{i}"), Timestamp(*at), kind.clone());
+            all.push(TicketEvent { id, at, kind, relay_time: false });
         }
         TicketRow {
             id,
@@ -552,6 +557,7 @@ mod tests {
             tags: Vec::new(),
             created_at: Timestamp(MONDAY),
             events: all,
+            mail_ids: Vec::new(),
         }
     }
 
@@ -835,6 +841,7 @@ mod tests {
             id: "r".into(),
             at: Timestamp(MONDAY + HOUR),
             kind: TicketEventKind::Reply,
+            relay_time: false,
         });
         let answered = cache.clocks(&desk, &row, &[], 1, |_| None);
         assert_eq!(answered, desk.clocks(&row, &[], |_| None));

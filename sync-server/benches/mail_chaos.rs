@@ -48,6 +48,8 @@ fn work(n: usize) -> Work {
         text: "Thank you for your time today.".into(),
         reply_to: None,
         bulk: false,
+        in_reply_to: None,
+        references: Vec::new(),
     })
 }
 

@@ -135,6 +135,11 @@ pub(crate) enum Why {
     PushServiceNotAllowed,
     NoBounces,
     BadBounce,
+    NoInbound,
+    OnlyManagers,
+    TakenElsewhere,
+    AlreadyFiled,
+    NotTaken,
 }
 
 impl Why {
@@ -188,6 +193,11 @@ impl Why {
             Why::PushServiceNotAllowed => "push_service_not_allowed",
             Why::NoBounces => "no_bounces",
             Why::BadBounce => "bad_bounce",
+            Why::NoInbound => "no_inbound",
+            Why::OnlyManagers => "only_managers",
+            Why::TakenElsewhere => "taken_elsewhere",
+            Why::AlreadyFiled => "already_filed",
+            Why::NotTaken => "not_taken",
         }
     }
 
@@ -253,6 +263,11 @@ impl Why {
             Why::BadBounce => {
                 "not a delivery status notification: a multipart/report with a message/delivery-status part and the returned message's headers"
             }
+            Why::NoInbound => "this relay receives no mail (it has no --inbound-smtp)",
+            Why::OnlyManagers => "only the workspace's owners and admins may do that",
+            Why::TakenElsewhere => "another device is filing this mail right now",
+            Why::AlreadyFiled => "this mail is filed already",
+            Why::NotTaken => "take the mail before saying it is filed",
         }
     }
 }

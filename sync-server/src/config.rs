@@ -121,6 +121,16 @@ pub struct Config {
     #[arg(long, env = "RAPPORT_BOUNCE_TOKEN", hide_env_values = true)]
     pub bounce_token: Option<String>,
 
+    /// Where the relay receives mail for workspaces' support addresses over SMTP (`0.0.0.0:25`, or a
+    /// port a mail system forwards to). Without it the relay receives no mail.
+    #[arg(long, env = "RAPPORT_INBOUND_SMTP")]
+    pub inbound_smtp: Option<SocketAddr>,
+
+    /// The domain of the support addresses (`support-…@<domain>`): one whose MX points at the relay,
+    /// or that a mail system delivers to it. Needed with --inbound-smtp.
+    #[arg(long, env = "RAPPORT_INBOUND_DOMAIN")]
+    pub inbound_domain: Option<String>,
+
     /// The sender of the relay's mail, `Name <address>` (needed with --smtp-url).
     #[arg(long, env = "RAPPORT_MAIL_FROM")]
     pub mail_from: Option<String>,

@@ -8,6 +8,7 @@ mod config;
 mod demo;
 pub mod files;
 mod health;
+pub mod inbound;
 pub mod limits;
 pub mod mail;
 mod origin;
@@ -59,6 +60,8 @@ pub struct AppState {
     pub(crate) push: Option<push::Pusher>,
     /// Where attachments are kept, when the relay keeps them (`main` always does, in the data folder).
     pub(crate) files: Option<files::FileStore>,
+    /// Where the relay receives mail for workspaces' support addresses, when it does.
+    pub(crate) inbound: Option<inbound::Inbound>,
     started: Arc<Instant>,
 }
 
@@ -82,6 +85,7 @@ impl AppState {
             mail: None,
             push: None,
             files: None,
+            inbound: None,
             started: Arc::new(Instant::now()),
         }
     }
@@ -129,6 +133,13 @@ impl AppState {
     /// Keeps attachments in `files`.
     pub fn with_files(mut self, files: files::FileStore) -> Self {
         self.files = Some(files);
+        self
+    }
+
+    /// Receives mail for support addresses at `inbound`'s domain (its SMTP listener is
+    /// [`inbound::serve`]).
+    pub fn with_inbound(mut self, inbound: Option<inbound::Inbound>) -> Self {
+        self.inbound = inbound;
         self
     }
 
@@ -180,6 +191,7 @@ pub fn router(state: AppState) -> Router {
         .merge(services::router())
         .merge(push::router())
         .merge(bounces::router())
+        .merge(inbound::router())
         .route("/api/demo", axum::routing::get(demo::serve))
         .route("/api/sync", axum::routing::get(sync::upgrade))
         .fallback(assets::serve)

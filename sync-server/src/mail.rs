@@ -247,6 +247,14 @@ fn compose(
     if let Some(reply_to) = &mail.reply_to {
         builder = builder.reply_to(mailbox(&reply_to.address, &reply_to.name)?);
     }
+    // Threads it in the recipient's mail app (the ids were checked when it was queued).
+    if let Some(id) = &mail.in_reply_to {
+        builder = builder.in_reply_to(format!("<{id}>"));
+    }
+    if !mail.references.is_empty() {
+        let ids: Vec<String> = mail.references.iter().map(|id| format!("<{id}>")).collect();
+        builder = builder.references(ids.join(" "));
+    }
     if mail.bulk {
         let first = mail.to.first().map(|r| normalise_address(&r.address)).unwrap_or_default();
         let link = format!(

@@ -3,6 +3,7 @@
 
 use anyhow::Context;
 use clap::Parser;
+use rapport_sync_server::inbound::Inbound;
 use rapport_sync_server::mail::Mailer;
 use rapport_sync_server::push::Pusher;
 use rapport_sync_server::{
@@ -69,8 +70,28 @@ async fn main() -> anyhow::Result<()> {
         }
         None => None,
     };
-    let state = state.with_mail(mail).with_push(push).with_files(config.file_store());
+    let inbound = match (config.inbound_smtp, config.inbound_domain.as_deref().map(str::trim)) {
+        (Some(at), Some(domain)) if !domain.is_empty() => {
+            let listener = tokio::net::TcpListener::bind(at)
+                .await
+                .with_context(|| format!("binding --inbound-smtp {at}"))?;
+            let bound = listener.local_addr().context("reading the SMTP address")?;
+            tracing::info!(%bound, %domain, "receiving mail");
+            let inbound = Inbound { domain: domain.to_ascii_lowercase().into() };
+            Some((listener, inbound))
+        }
+        (Some(_), _) => anyhow::bail!("--inbound-smtp needs --inbound-domain"),
+        (None, _) => None,
+    };
+    let state = state
+        .with_mail(mail)
+        .with_push(push)
+        .with_files(config.file_store())
+        .with_inbound(inbound.as_ref().map(|(_, inbound)| inbound.clone()));
     state.start_services();
+    if let Some((listener, inbound)) = inbound {
+        tokio::spawn(rapport_sync_server::inbound::serve(state.clone(), listener, inbound));
+    }
     tokio::spawn(purge_every(state.clone(), std::time::Duration::from_secs(600)));
     serve(listener, router(state), &limits, shutdown_signal()).await;
     tracing::info!("relay stopped");

@@ -62,6 +62,11 @@ struct Services {
     mail_from: Option<String>,
     /// The relay pushes scheduled notifications to subscribed devices.
     push: bool,
+    /// The relay receives mail for support addresses.
+    inbound: bool,
+    /// The workspace's support address, once made.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    support_address: Option<String>,
 }
 
 async fn services(
@@ -69,9 +74,23 @@ async fn services(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Json<Services>, Refusal> {
-    member_of(&state, &headers, id).await?;
+    member_of(&state, &headers, id.clone()).await?;
     let mail_from = state.mail.as_ref().map(|mailer| mailer.from());
-    Ok(Json(Services { mail: mail_from.is_some(), mail_from, push: state.push.is_some() }))
+    let support_address = match &state.inbound {
+        Some(inbound) => state
+            .store
+            .run(move |db| crate::store::inbound::address_of(db, &id))
+            .await?
+            .map(|local| inbound.address(&local)),
+        None => None,
+    };
+    Ok(Json(Services {
+        mail: mail_from.is_some(),
+        mail_from,
+        push: state.push.is_some(),
+        inbound: state.inbound.is_some(),
+        support_address,
+    }))
 }
 
 /// A refusal naming exactly what is wrong with the work (`{"error", "code": "bad_work"}`).

@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 use rusqlite::{Connection, OptionalExtension, params};
 
 pub mod files;
+pub mod inbound;
 pub mod outbox;
 pub mod push;
 
@@ -339,6 +340,26 @@ const MIGRATIONS: &[&str] = &[
             ON CONFLICT (workspace_id, kind) DO UPDATE SET waiting = waiting + 1;
     END;"
     ),
+    // 14: email-to-ticket. A workspace's support address (its local part, at the relay's inbound
+    // domain) and the mails received for it, kept until a device files them (then only the key stays,
+    // so the same mail delivered again is not filed twice).
+    "CREATE TABLE inbound_addresses (
+        workspace_id TEXT PRIMARY KEY REFERENCES workspaces(id) ON DELETE CASCADE,
+        local TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL
+    );
+    CREATE TABLE inbound_mail (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        received_at INTEGER NOT NULL,
+        mail TEXT NOT NULL,
+        taken_by TEXT,
+        taken_until INTEGER,
+        filed_at INTEGER,
+        UNIQUE (workspace_id, key)
+    );
+    CREATE INDEX inbound_unfiled ON inbound_mail(workspace_id, seq) WHERE filed_at IS NULL;",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -359,6 +380,8 @@ pub enum StoreError {
     UnderWay,
     #[error("the workspace's files take as much room as they may")]
     FilesQuota,
+    #[error("the workspace has as many mails waiting to be filed as it may")]
+    InboundFull,
     #[error("the database task stopped: {0}")]
     Task(String),
 }
@@ -1316,7 +1339,7 @@ mod tests {
         drop(connection);
         assert!(matches!(
             Store::open(dir.path()),
-            Err(StoreError::NewerSchema { found: 99, known: 13 })
+            Err(StoreError::NewerSchema { found: 99, known: 14 })
         ));
         let connection = Connection::open(dir.path().join(DATABASE_FILE)).unwrap();
         let version: i64 =

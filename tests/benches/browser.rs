@@ -7,7 +7,9 @@
 //! the demo size (default 10,000 parties, with 5× interactions, ÷5 deals, ÷2 tasks); the demo is cached in
 //! `~/.cache/rapport/bench-relay` so only the first run generates it. `RAPPORT_BENCH_ONLY=import` runs the
 //! CSV import alone, `=scroll` the list's scrolling, `=sync` the upload and a new device's pull, `=screens`
-//! opening Tasks, Deals, Today and the palette, ticking a task, and the same on a slowed-down phone.
+//! opening Tasks, Deals, Today and the palette, ticking a task, and the same on a slowed-down phone,
+//! `=tickets` the Tickets page's views, `=inbound` a mail to the support address until its ticket is
+//! listed on a second device.
 
 // The report on the terminal is what this program is for.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
@@ -24,6 +26,10 @@ const SEARCH_ROUNDS: usize = 5;
 const EDITS: usize = 20;
 /// Rows of the CSV import benchmark (issue 5: 10,000 rows in ≤ 5 s).
 const IMPORT_ROWS: usize = 10_000;
+/// The relay's SMTP listener in this run (the relay prints only its HTTP address).
+const INBOUND_PORT: u16 = 42525;
+/// Mails sent in the email-to-ticket run.
+const MAILS: usize = 10;
 const QUERIES: [&str; 8] = ["a", "ив", "smith", "петрова", "mar", "ольга", "+7 9", "zzzz"];
 
 #[tokio::main]
@@ -60,7 +66,19 @@ async fn run() -> E2eResult {
             .map_err(io("copying the cached demo"))?;
     }
     let (count, ticket_count) = (parties.to_string(), tickets.to_string());
-    let flags = ["--demo", "--demo-parties", &count, "--demo-tickets", &ticket_count];
+    // The relay receives mail too, for the email-to-ticket run.
+    let inbound = format!("127.0.0.1:{INBOUND_PORT}");
+    let flags = [
+        "--demo",
+        "--demo-parties",
+        &count,
+        "--demo-tickets",
+        &ticket_count,
+        "--inbound-smtp",
+        &inbound,
+        "--inbound-domain",
+        "bench.example",
+    ];
     let relay = Relay::start_in(Some(data.path()), &flags).await?;
     let harness = Harness::with_relay("browser-bench", relay).await?;
     let outcome = measure(&harness, parties).await;
@@ -110,6 +128,10 @@ async fn measure(harness: &Harness, parties: usize) -> E2eResult<String> {
     }
     if only == "tickets" {
         report += &ticket_views(&browser).await?;
+        return Ok(report);
+    }
+    if only == "inbound" {
+        report += &mail_to_ticket(harness, &browser).await?;
         return Ok(report);
     }
     let transfer = browser.eval(FIRST_LOAD_TRANSFER).await?;
@@ -522,13 +544,7 @@ async fn sync_through_the_relay(
     let email = "bench@example.test";
     browser.open("/settings").await?;
     let started = Instant::now();
-    create_account(browser, email, "Bench").await?;
-    click_when_enabled(browser, "link-workspace").await?;
-    wait_until("the upload to finish", 600, || async {
-        let (state, pending) = sync_status(browser).await?;
-        Ok((state == "synced" && pending == "0").then_some(()))
-    })
-    .await?;
+    link_to_the_relay(browser, email).await?;
     report += &format!(
         "upload the workspace to the relay through the browser's sync engine: {:.1} s\n",
         started.elapsed().as_secs_f64()
@@ -577,6 +593,102 @@ async fn sync_through_the_relay(
          {loaded}; long tasks (opening included): {restart_tasks}\n"
     );
     Ok(report)
+}
+
+/// Issue 21: a mail sent to the workspace's support address (over SMTP, to the relay on loopback)
+/// until its ticket is listed on a second, online device — which is not the one that files it. The
+/// workspace is linked by the first browser (which files the mail), the second signs in and watches
+/// the Tickets page, searched to the mails' subject; the moment the row appears is taken in the
+/// page by a MutationObserver (`Date.now()`, the same clock the send time is read from).
+async fn mail_to_ticket(harness: &Harness, browser: &Browser) -> E2eResult<String> {
+    use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+    let email = "bench@example.test";
+    browser.open("/settings").await?;
+    link_to_the_relay(browser, email).await?;
+    let device = empty_device(harness).await?;
+    device.open("/settings").await?;
+    sign_in(&device, email).await?;
+    click_when_enabled(&device, "open-workspace").await?;
+    wait_until("the second device in step", 900, || async {
+        Ok((sync_status(&device).await?.0 == "synced").then_some(()))
+    })
+    .await?;
+    browser.open("/settings").await?;
+    click_when_enabled(browser, "make-support-address").await?;
+    let address = wait_until("the support address", 30, || async {
+        let text = browser
+            .eval("return document.querySelector('[data-testid=support-address]')?.textContent ?? '';")
+            .await?;
+        Ok(text.as_str().filter(|t| t.contains('@')).map(str::to_owned))
+    })
+    .await?;
+    device.open("/tickets").await?;
+    device.by_testid("ticket-search").await?;
+    device
+        .eval(
+            "const input = document.querySelector('[data-testid=ticket-search]');
+             input.value = 'Bench mail'; input.dispatchEvent(new Event('input'));
+             window.__seen = {};
+             new MutationObserver(() => {
+               for (const row of document.querySelectorAll('[data-testid=ticket-row]')) {
+                 window.__seen[row.dataset.title] ??= Date.now();
+               }
+             }).observe(document.body, { childList: true, subtree: true });
+             return 1;",
+        )
+        .await?;
+    let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous("127.0.0.1")
+        .port(INBOUND_PORT)
+        .build();
+    let mut latencies = Vec::new();
+    for n in 0..MAILS {
+        let subject = format!("Bench mail {n}");
+        let raw = format!(
+            "From: Ann Lee <ann{n}@client.example>\r\nSubject: {subject}\r\nMessage-ID: <bench-{n}@client.example>\r\n\r\nHello.\r\n"
+        );
+        let envelope = lettre::address::Envelope::new(
+            Some("ann@client.example".parse().expect("an address")),
+            vec![
+                address
+                    .parse()
+                    .map_err(|_| E2eError::Setup(format!("not an address: {address}")))?,
+            ],
+        )
+        .map_err(|error| E2eError::Setup(error.to_string()))?;
+        let sent = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0.0, |since| since.as_millis() as f64);
+        transport
+            .send_raw(&envelope, raw.as_bytes())
+            .await
+            .map_err(|error| E2eError::Setup(format!("the relay refused the mail: {error}")))?;
+        let script = format!("return window.__seen[{}] ?? null;", Value::String(subject.clone()));
+        let seen = wait_until(&format!("{subject} listed on the second device"), 30, || async {
+            Ok(device.eval(&script).await?.as_f64())
+        })
+        .await?;
+        latencies.push(seen - sent);
+    }
+    let each: Vec<String> = latencies.iter().map(|ms| format!("{ms:.0}")).collect();
+    latencies.sort_by(f64::total_cmp);
+    Ok(format!(
+        "a mail received → its ticket listed on a second, online device ({MAILS} mails): median {:.0} ms, worst {:.0} ms (in order: {} ms)\n",
+        latencies[latencies.len() / 2],
+        latencies[latencies.len() - 1],
+        each.join(", ")
+    ))
+}
+
+/// Makes an account `email` in `browser` (on Settings) and links its workspace to the relay, to the
+/// end of the upload.
+async fn link_to_the_relay(browser: &Browser, email: &str) -> E2eResult {
+    create_account(browser, email, "Bench").await?;
+    click_when_enabled(browser, "link-workspace").await?;
+    wait_until("the upload to finish", 600, || async {
+        let (state, pending) = sync_status(browser).await?;
+        Ok((state == "synced" && pending == "0").then_some(()))
+    })
+    .await
 }
 
 /// A new browser that starts empty (the relay's demo offer, for first starts, is not for it) and records

@@ -157,6 +157,8 @@ pub(crate) fn ComposeEmail() -> impl IntoView {
                             text: rendered.text,
                             reply_to,
                             bulk: false,
+                            in_reply_to: None,
+                            references: Vec::new(),
                         });
                         let id = OutboxId::of_mail(workspace, interaction_id);
                         if let Err(failed) = outbox.queue(&shared, id, work).await {

@@ -7,6 +7,7 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::use_params_map;
 use rapport_core::ids::{MemberId, PartyId, TicketId, Timestamp};
 use rapport_core::model::{MessageKind, Party, Ticket, TicketMessage, TicketPriority};
+use rapport_core::outbox::Recipient;
 use rapport_core::read_model::Changed;
 use rapport_core::service::{self, Desk, TicketClocks};
 use rapport_core::sla::{Clock, StatusCategory};
@@ -344,6 +345,7 @@ fn Conversation(id: TicketId, ticket: Memo<Option<Ticket>>) -> impl IntoView {
     let outbox = OutboxCtx::use_ctx();
     let account = crate::account::AccountCtx::use_ctx();
     let kind = RwSignal::new(MessageKind::Reply);
+    let by_mail = RwSignal::new(true);
     let text = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     crate::pwa::PwaCtx::use_ctx()
@@ -365,18 +367,45 @@ fn Conversation(id: TicketId, ticket: Memo<Option<Ticket>>) -> impl IntoView {
         })
         .unwrap_or_default()
     };
-    let saving = widgets::Save::new(move |message: TicketMessage| async move {
-        match crate::edits::add_ticket_message(ctx, outbox, id, message).await {
-            Ok(()) => {
-                text.set(String::new());
-                error.set(None);
-                ctx.changed();
+    let saving = widgets::Save::new(
+        move |(message, email): (TicketMessage, Option<Recipient>)| async move {
+            match crate::edits::add_ticket_message(ctx, outbox, id, message, email).await {
+                Ok(()) => {
+                    text.set(String::new());
+                    error.set(None);
+                    ctx.changed();
+                }
+                Err(failure) => {
+                    error.set(Some(failure.to_string()));
+                    ctx.report(&failure);
+                }
             }
-            Err(failure) => {
-                error.set(Some(failure.to_string()));
-                ctx.report(&failure);
-            }
+        },
+    );
+    // The customer's record, for canned replies' merge fields.
+    let party_id = Memo::new(move |_| ticket.with(|t| t.as_ref().and_then(|t| t.party)));
+    let party = crate::state::watch_record::<Party>(party_id, t_string!(i18n, ticket.no_party));
+    // Where a reply goes as mail, when the relay sends mail: the address the customer last wrote
+    // from, else the record's first email.
+    let mail_to = Memo::new(move |_| {
+        if outbox.relay_mail.get() != Some(true) {
+            return None;
         }
+        let written = ticket.with(|t| {
+            t.as_ref().and_then(|t| {
+                t.conversation()
+                    .into_iter()
+                    .rev()
+                    .filter(|(_, m)| m.kind == MessageKind::Customer)
+                    .find_map(|(_, m)| m.mail.as_ref().map(|mail| mail.address.clone()))
+            })
+        });
+        let stored = party.get().and_then(Result::ok);
+        let name = stored.as_ref().map(|s| s.record.name.clone()).unwrap_or_default();
+        let address = written.or_else(|| {
+            stored.as_ref().and_then(|s| s.record.emails.first().map(|e| e.value.clone()))
+        })?;
+        Some(Recipient { address, name })
     });
     let send = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
@@ -386,16 +415,18 @@ fn Conversation(id: TicketId, ticket: Memo<Option<Ticket>>) -> impl IntoView {
             return;
         }
         let me = ctx.read(|ws| ws.me).flatten();
-        saving.submit(TicketMessage {
+        let email = (kind.get_untracked() == MessageKind::Reply && by_mail.get_untracked())
+            .then(|| mail_to.get_untracked())
+            .flatten();
+        let message = TicketMessage {
             kind: kind.get_untracked(),
             author: me,
             at: local::now(),
             text: said,
-        });
+            mail: None,
+        };
+        saving.submit((message, email));
     };
-    // The customer's record, for canned replies' merge fields.
-    let party_id = Memo::new(move |_| ticket.with(|t| t.as_ref().and_then(|t| t.party)));
-    let party = crate::state::watch_record::<Party>(party_id, t_string!(i18n, ticket.no_party));
     let canned = widgets::SavedKind {
         testid: "canned",
         list: |settings| {
@@ -478,6 +509,15 @@ fn Conversation(id: TicketId, ticket: Memo<Option<Ticket>>) -> impl IntoView {
                                 " · "<time>{super::local_date_time(message.at)}</time>
                             </p>
                             <p class="message-text">{message.text}</p>
+                            {message.mail.filter(|_| message.kind == MessageKind::Reply).map(|mail| {
+                                let id = rapport_core::outbox::OutboxId::parse(&mail.id).ok();
+                                view! {
+                                    <p class="row-detail" data-testid="reply-mailed">
+                                        {t!(i18n, ticket.mailed_to, address = mail.address)}
+                                        " "{id.map(|id| view! { <widgets::MailState id /> })}
+                                    </p>
+                                }
+                            })}
                         </li>
                     }
                 }).collect_view()}
@@ -503,6 +543,13 @@ fn Conversation(id: TicketId, ticket: Memo<Option<Ticket>>) -> impl IntoView {
                             }
                             prop:value=move || text.get()
                             on:input=move |e| text.set(event_target_value(&e))></textarea>
+                    {move || (kind.get() == MessageKind::Reply).then(|| mail_to.get()).flatten().map(|to| view! {
+                        <label class="check" data-testid="reply-by-mail">
+                            <input type="checkbox" prop:checked=move || by_mail.get()
+                                on:change=move |e| by_mail.set(event_target_checked(&e)) />
+                            {t!(i18n, ticket.send_by_mail, address = to.address)}
+                        </label>
+                    })}
                     <widgets::SavedChips kind=canned.clone() pick=insert />
                     {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="ticket-message-error">{e}</p> })}
                     <button type="submit" class="primary-action" data-testid="send-message" disabled=move || saving.pending()>

@@ -95,8 +95,13 @@ pub(crate) fn NewTicket(
             let first = said.get_untracked().trim().to_owned();
             if !first.is_empty() {
                 let event = TicketEventId::generate(&mut BrowserIds).to_string();
-                let message =
-                    TicketMessage { kind: MessageKind::Customer, author: ws.me, at, text: first };
+                let message = TicketMessage {
+                    kind: MessageKind::Customer,
+                    author: ws.me,
+                    at,
+                    text: first,
+                    mail: None,
+                };
                 ticket.add_message(event, message);
             }
             ticket

@@ -141,9 +141,21 @@ pub struct TicketMessage {
     /// The member who wrote it, or logged what the customer said.
     pub author: Option<MemberId>,
     /// When it was written, by the writing device's clock; the clocks take the relay's time once
-    /// it has heard of the message.
+    /// it has heard of the message. A mail received is at the relay's time of receiving it.
     pub at: Timestamp,
     pub text: String,
+    /// The mail it came as or went out as, if any: what threads the customer's answers to it.
+    #[autosurgeon(missing = "Default::default")]
+    pub mail: Option<MailLink>,
+}
+
+/// A message's mail: for the customer's, the `Message-ID` of the mail the relay received; for a reply
+/// sent as mail, the id of the outbox entry that sent it (the relay's `Message-ID` begins with it).
+#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate)]
+pub struct MailLink {
+    pub id: String,
+    /// The customer's address it came from or went to.
+    pub address: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Reconcile, Hydrate)]

@@ -23,9 +23,9 @@ use crate::ids::{
 };
 use crate::model::{
     Address, Attachment, Channel, Consent, ContactPoint, CustomValue, Deal, DealStatus, GeoPoint,
-    Interaction, InteractionKind, LinkKind, MessageKind, Money, Party, PartyKind, PartyLink,
-    RecordRef, Recurrence, RecurrenceUnit, StageChange, StatusChange, Task, Ticket, TicketMessage,
-    TicketPriority,
+    Interaction, InteractionKind, LinkKind, MailLink, MessageKind, Money, Party, PartyKind,
+    PartyLink, RecordRef, Recurrence, RecurrenceUnit, StageChange, StatusChange, Task, Ticket,
+    TicketMessage, TicketPriority,
 };
 
 /// A type read from a hydrated value as autosurgeon would read it from the document.
@@ -299,7 +299,8 @@ struct_from_map!(Ticket {
 });
 enum_from_name!(Channel { Email, Phone, Visit, WebForm });
 enum_from_name!(TicketPriority { Low, Normal, High, Urgent });
-struct_from_map!(TicketMessage { required: [kind, author, at, text], defaulted: [] });
+struct_from_map!(TicketMessage { required: [kind, author, at, text], defaulted: [mail] });
+struct_from_map!(MailLink { required: [id, address], defaulted: [] });
 enum_from_name!(MessageKind { Customer, Reply, Internal });
 struct_from_map!(StatusChange { required: [status, at, by], defaulted: [] });
 
@@ -547,7 +548,12 @@ mod tests {
             ]
             .into_iter()
             .map(|(id, kind, author)| {
-                (id.to_owned(), TicketMessage { kind, author, at: NOW, text: "Привет".into() })
+                (
+                    id.to_owned(),
+                    TicketMessage {
+                        kind, author, at: NOW, text: "Привет".into(), mail: None
+                    },
+                )
             })
             .collect(),
             status_log: [(

@@ -167,7 +167,57 @@ pub(super) fn ServicePanel() -> impl IntoView {
                 <button type="button" data-testid="add-policy" on:click=add_policy>{t!(i18n, service.add_policy)}</button>
             </Show>
             {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="service-error">{e}</p> })}
+            <SupportAddress />
         </section>
+    }
+}
+
+/// The workspace's support address: mail sent to it becomes tickets (or replies on the tickets it
+/// answers), and customers' answers to replies sent from a ticket come back to it.
+#[component]
+fn SupportAddress() -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = WorkspaceCtx::use_ctx();
+    let outbox = crate::outbox::OutboxCtx::use_ctx();
+    let account = crate::account::AccountCtx::use_ctx();
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let linked = move || ctx.read(|ws| ws.linked).unwrap_or(false);
+    let make = move |_| {
+        let Some(shared) = ctx.shared() else { return };
+        let workspace = shared.borrow().replica.workspace;
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            let made = crate::relay_api::make_support_address(workspace).await;
+            busy.set(false);
+            match made {
+                Ok(address) => {
+                    error.set(None);
+                    outbox.support_address.set(Some(address));
+                }
+                Err(failure) => error.set(Some(failure.said())),
+            }
+        });
+    };
+    view! {
+        <h3>{t!(i18n, service.support_address)}</h3>
+        {move || match (linked(), outbox.relay_inbound.get(), outbox.support_address.get()) {
+            (true, Some(true), Some(address)) => view! {
+                <p class="support-address"><code data-testid="support-address">{address}</code></p>
+                <p class="hint">{t!(i18n, service.support_address_hint)}</p>
+            }.into_any(),
+            (true, Some(true), None) => view! {
+                <p class="hint">{t!(i18n, service.support_address_none)}</p>
+                <Show when=move || account.can_edit()>
+                    <button type="button" data-testid="make-support-address" on:click=make disabled=move || busy.get()>
+                        {t!(i18n, service.make_support_address)}
+                    </button>
+                </Show>
+            }.into_any(),
+            (true, Some(false), _) => view! { <p class="hint">{t!(i18n, service.no_inbound)}</p> }.into_any(),
+            _ => view! { <p class="hint">{t!(i18n, service.inbound_needs_relay)}</p> }.into_any(),
+        }}
+        {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="support-address-error">{e}</p> })}
     }
 }
 

@@ -1,0 +1,114 @@
+//! Email-to-ticket on the device: the mails the relay received for the workspace's support address
+//! are filed here — each taken from the relay first, so one device files it while the others leave
+//! it, then written as core decides (`rapport_core::inbound::file`: a reply on the ticket it answers,
+//! or a new ticket from its sender), then said to be filed. A device cut off between writing and
+//! saying so leaves the mail to be filed again, which writes nothing new: every id comes from the mail.
+//!
+//! Its own loop, beside the outbox's: a round of the outbox (a backlog of reminders handed over) must
+//! not hold a customer's mail back. Only a device in step files (one still pulling might not hold the
+//! ticket a mail answers, and would open a second one).
+
+use futures_channel::mpsc::unbounded;
+use futures_util::StreamExt;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use rapport_core::ids::WorkspaceId;
+use rapport_core::inbound::{self, Filing};
+use rapport_core::model::{Party, Ticket};
+
+use crate::local::{self, Shared};
+use crate::outbox::OutboxCtx;
+use crate::relay_api;
+use crate::state::WorkspaceCtx;
+use crate::sync::{SyncCtx, SyncStatus};
+
+/// How often the relay is asked anyway, in case a notice of new mail was missed (a reconnect).
+const IDLE_MS: u32 = 30_000;
+
+/// Files the workspace's mail whenever the relay says something arrived, the device comes in step,
+/// or the relay turns out to receive mail — and now and then.
+pub(crate) fn start(
+    ctx: OutboxCtx,
+    workspace: WorkspaceCtx,
+    sync: SyncCtx,
+    account: Option<crate::account::AccountCtx>,
+) {
+    let (sender, mut inbox) = unbounded::<()>();
+    Effect::new(move || {
+        sync.outbox_news.track();
+        let in_step = matches!(sync.status.get(), SyncStatus::Synced);
+        if in_step && ctx.relay_inbound.get() == Some(true) {
+            let _ = sender.unbounded_send(());
+        }
+    });
+    spawn_local(async move {
+        let Some(shared) = workspace.shared_once_open().await else { return };
+        loop {
+            let wait = gloo_timers::future::TimeoutFuture::new(IDLE_MS);
+            futures_util::future::select(inbox.next(), wait).await;
+            while inbox.try_recv().is_ok() {}
+            let in_step = matches!(sync.status.get_untracked(), SyncStatus::Synced);
+            let writes = account.is_some_and(|account| !account.view_only.get_untracked());
+            if in_step && writes && ctx.relay_inbound.get_untracked() == Some(true) {
+                let id = shared.borrow().replica.workspace;
+                // A full page filed: more may wait behind it.
+                while file_mail(ctx, &shared, id).await {}
+            }
+        }
+    });
+}
+
+/// Files every mail of the relay's page of waiting ones that no other device is filing; says whether
+/// the page was full and this device filed some of it (so more may wait).
+async fn file_mail(ctx: OutboxCtx, shared: &Shared, workspace: WorkspaceId) -> bool {
+    /// The relay's page of waiting mails.
+    const PAGE: usize = 100;
+    let Ok(list) = relay_api::inbound(workspace).await else { return false };
+    let full = list.mails.len() >= PAGE;
+    let mut filed = false;
+    if ctx.support_address.with_untracked(|known| known != &list.address) {
+        ctx.support_address.set(list.address.clone());
+    }
+    for mail in list.mails.into_iter().filter(|mail| !mail.taken) {
+        match relay_api::inbound_step(workspace, mail.seq, "take").await {
+            204 => {}
+            // Another device files it, or did, or it is gone.
+            404 | 409 | 410 => continue,
+            // The relay is not answering: the rest waits for the next round.
+            _ => return false,
+        }
+        let filing = {
+            let ws = shared.borrow();
+            let model = &ws.replica.model;
+            inbound::file(workspace, &mail, model.tickets.values(), model.parties.values())
+        };
+        if write(shared, filing).await.is_ok() {
+            filed |= relay_api::inbound_step(workspace, mail.seq, "filed").await == 204;
+        }
+    }
+    full && filed
+}
+
+/// Writes what filing a mail decided, leaving alone whatever an earlier filing of it wrote.
+async fn write(shared: &Shared, filing: Filing) -> Result<(), local::LocalError> {
+    match filing {
+        Filing::Reply { ticket, event, message } => {
+            local::update::<Ticket>(shared, ticket, move |ticket| {
+                if !ticket.messages.contains_key(&event) {
+                    ticket.add_message(event, message);
+                }
+            })
+            .await
+        }
+        Filing::New { ticket, record, person } => {
+            if let Some((id, party)) = person {
+                let known = shared.borrow().replica.model.parties.contains_key(&id);
+                if !known {
+                    local::create::<Party>(shared, id, *party).await?;
+                }
+            }
+            let known = shared.borrow().replica.model.tickets.contains_key(&ticket);
+            if known { Ok(()) } else { local::create::<Ticket>(shared, ticket, *record).await }
+        }
+    }
+}
