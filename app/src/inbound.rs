@@ -82,11 +82,33 @@ async fn file_mail(ctx: OutboxCtx, shared: &Shared, workspace: WorkspaceId) -> b
             let model = &ws.replica.model;
             inbound::file(workspace, &mail, model.tickets.values(), model.parties.values())
         };
-        if write(shared, filing).await.is_ok() {
+        let records = filing.records();
+        // Filed once the relay holds what it wrote: until then the relay keeps the mail (and this
+        // device's hold on it lapses), so a device lost before its change left loses no mail.
+        if write(shared, filing).await.is_ok() && reached_the_relay(shared, &records).await {
             filed |= relay_api::inbound_step(workspace, mail.seq, "filed").await == 204;
+        } else {
+            return false;
         }
     }
     full && filed
+}
+
+/// Waits (as long as a hold lasts, at most) until the relay has confirmed every edit of `records`.
+async fn reached_the_relay(shared: &Shared, records: &[String]) -> bool {
+    const WAIT_MS: u32 = 60_000;
+    const EVERY_MS: u32 = 100;
+    for _ in 0..WAIT_MS / EVERY_MS {
+        let waiting = {
+            let ws = shared.borrow();
+            records.iter().any(|id| ws.replica.is_unsynced(id))
+        };
+        if !waiting {
+            return true;
+        }
+        gloo_timers::future::TimeoutFuture::new(EVERY_MS).await;
+    }
+    false
 }
 
 /// Writes what filing a mail decided, leaving alone whatever an earlier filing of it wrote.

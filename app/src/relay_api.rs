@@ -431,7 +431,8 @@ pub async fn inbound(
     workspace: WorkspaceId,
 ) -> Result<rapport_core::inbound::InboundList, ApiError> {
     let path = format!("/api/workspaces/{workspace}/inbound");
-    let response = Request::get(&path).send().await.map_err(|_| ApiError::Unreachable)?;
+    let request = Request::get(&path).header("x-rapport-filer", &this_page());
+    let response = request.send().await.map_err(|_| ApiError::Unreachable)?;
     json(refused(response).await?).await
 }
 
@@ -439,10 +440,18 @@ pub async fn inbound(
 /// another device holds it, 410 filed already; 0 the relay was not reached).
 pub async fn inbound_step(workspace: WorkspaceId, seq: i64, step: &str) -> u16 {
     let path = format!("/api/workspaces/{workspace}/inbound/{seq}/{step}");
-    match Request::post(&path).send().await {
+    match Request::post(&path).header("x-rapport-filer", &this_page()).send().await {
         Ok(response) => response.status(),
         Err(_) => 0,
     }
+}
+
+/// This page's own id as a filer of mail: two tabs of one browser share a session but not this.
+fn this_page() -> String {
+    thread_local! {
+        static PAGE: String = format!("{:016x}", (js_sys::Math::random() * 1e16) as u64);
+    }
+    PAGE.with(Clone::clone)
 }
 
 /// Makes the workspace's support address (owners and admins), or returns the one it has.

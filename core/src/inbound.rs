@@ -52,6 +52,12 @@ pub struct InboundMail {
     pub taken: bool,
 }
 
+/// The most attachments a mail names, and the most characters of each name (the relay keeps no more).
+pub const MOST_ATTACHMENT_NAMES: usize = 20;
+pub const MOST_NAME_CHARS: usize = 100;
+/// The most `In-Reply-To` ids kept of a mail.
+pub const MOST_ANSWERED: usize = 5;
+
 /// The relay's list of a workspace's mails not filed yet.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct InboundList {
@@ -70,6 +76,7 @@ pub fn reference(ticket: TicketId) -> String {
 
 /// The subject of a reply to ticket `ticket`: the ticket's subject with `Re: ` and its reference, so
 /// an answer whose mail app dropped the headers still finds the ticket.
+/// It is cut to fit a subject's length with the reference kept.
 pub fn reply_subject(subject: &str, ticket: TicketId) -> String {
     let tag = format!("[#{}]", reference(ticket));
     let base = subject.trim();
@@ -78,7 +85,12 @@ pub fn reply_subject(subject: &str, ticket: TicketId) -> String {
     } else {
         format!("Re: {base}")
     };
-    if base.contains(&tag) { base } else { format!("{base} {tag}") }
+    if base.contains(&tag) && base.chars().count() <= crate::outbox::MOST_SUBJECT_CHARS {
+        return base;
+    }
+    let room = crate::outbox::MOST_SUBJECT_CHARS - tag.chars().count() - 1;
+    let base: String = base.replace(&tag, "").chars().take(room).collect();
+    format!("{} {tag}", base.trim_end())
 }
 
 /// The ticket `mail` answers, if any: by the mails it names (`In-Reply-To`, then `References`, latest
@@ -88,7 +100,9 @@ pub fn thread_of<'a>(
     mail: &InboundMail,
     tickets: impl IntoIterator<Item = &'a TicketRow> + Clone,
 ) -> Option<TicketId> {
-    let named = mail.in_reply_to.iter().chain(mail.references.iter().rev());
+    // A few of each: a mail naming thousands of ids costs no more than an ordinary one.
+    let named =
+        mail.in_reply_to.iter().take(MOST_ANSWERED).chain(mail.references.iter().rev().take(30));
     for id in named {
         let outbox = id.split(['.', '@']).next().filter(|local| OutboxId::parse(local).is_ok());
         let found = tickets.clone().into_iter().find(|ticket| {
@@ -126,6 +140,18 @@ fn subject_reference(subject: &str) -> Option<String> {
 pub enum Filing {
     Reply { ticket: TicketId, event: String, message: TicketMessage },
     New { ticket: TicketId, record: Box<Ticket>, person: Option<(PartyId, Box<Party>)> },
+}
+
+impl Filing {
+    /// The ids of the records it writes (what must reach the relay before the mail counts as filed).
+    pub fn records(&self) -> Vec<String> {
+        match self {
+            Filing::Reply { ticket, .. } => vec![ticket.to_string()],
+            Filing::New { ticket, person, .. } => std::iter::once(ticket.to_string())
+                .chain(person.iter().map(|(id, _)| id.to_string()))
+                .collect(),
+        }
+    }
 }
 
 /// How `mail` is filed in `workspace`, given the tickets and parties the device has. Every id comes
@@ -198,7 +224,13 @@ fn message_text(mail: &InboundMail) -> String {
             text.push_str("\n\n");
         }
         text.push_str("📎 ");
-        text.push_str(&mail.attachments.join(", "));
+        let names: Vec<String> = mail
+            .attachments
+            .iter()
+            .take(MOST_ATTACHMENT_NAMES)
+            .map(|name| name.chars().take(MOST_NAME_CHARS).collect())
+            .collect();
+        text.push_str(&names.join(", "));
     }
     text
 }
@@ -250,12 +282,17 @@ pub fn reply_mail(
     text: String,
     support_address: Option<&str>,
 ) -> Mail {
-    let received: Vec<&str> = ticket
+    let mut received: Vec<&str> = ticket
         .conversation()
         .into_iter()
         .filter(|(_, message)| message.kind == MessageKind::Customer)
         .filter_map(|(_, message)| message.mail.as_ref().map(|mail| mail.id.as_str()))
         .collect();
+    // The newest, as mail apps keep them.
+    let most = crate::outbox::MOST_REFERENCES;
+    if received.len() > most {
+        received.drain(..received.len() - most);
+    }
     Mail {
         to: vec![to],
         subject: reply_subject(&ticket.subject, id),
@@ -425,5 +462,22 @@ mod tests {
         assert_eq!(mail.references, ["a@mail.example", "b@mail.example"]);
         assert_eq!(mail.reply_to.as_ref().unwrap().address, "s-1@in.example");
         assert!(mail.check().is_ok());
+
+        // A long conversation and the longest subject: still a mail the relay takes.
+        ticket.subject = "x".repeat(crate::outbox::MOST_SUBJECT_CHARS);
+        for n in 0..40 {
+            let mut more = self::mail(&format!("k{n}"), &format!("m{n}@mail.example"));
+            more.received_at += 120_000 + n;
+            let Filing::New { record, .. } = file(workspace(), &more, &[], &[]) else { panic!() };
+            for (event, message) in record.messages {
+                ticket.add_message(event, message);
+            }
+        }
+        let to = Recipient { address: "ann@example.com".into(), name: String::new() };
+        let long = reply_mail(id, &ticket, to, "Fixed.".into(), None);
+        assert_eq!(long.check(), Ok(()));
+        assert!(long.subject.ends_with("[#1a2b3c4d]"), "{}", long.subject);
+        assert_eq!(long.references.len(), crate::outbox::MOST_REFERENCES);
+        assert_eq!(long.references.last().map(String::as_str), Some("m39@mail.example"));
     }
 }

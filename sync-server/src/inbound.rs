@@ -12,7 +12,9 @@
 //! Deny by default: a workspace has no address until an owner or admin makes one (an unguessable
 //! local part at `--inbound-domain`), and any other recipient is refused at `RCPT` (550). Mail past
 //! [`MOST_MAIL_BYTES`] is refused at its end (552); a workspace with [`MOST_WAITING`] mails not filed
-//! is answered "try later" (452), so a flood neither fills the disk nor loses mail already accepted.
+//! is answered "try later" (452), so a flood neither fills the disk nor loses mail already accepted
+//! (what is kept of a mail is bounded: its text at 256 KB, a few ids and file names). One address
+//! holds at most `MOST_PER_ADDRESS` connections, and a conversation lasts at most half an hour.
 //! A mail is answered 250 only once it is in the database.
 
 use std::collections::HashMap;
@@ -42,13 +44,17 @@ use crate::workspaces::member_of;
 /// The largest mail accepted (its encoded size, attachments included).
 pub const MOST_MAIL_BYTES: usize = 10 * 1024 * 1024;
 /// The most mails a workspace may have waiting to be filed.
-pub const MOST_WAITING: u64 = 10_000;
+pub const MOST_WAITING: u64 = 1_000;
 /// The longest line read: SMTP allows 1,000 bytes; mail software that folds badly gets room.
 const MOST_LINE_BYTES: u64 = 64 * 1024;
 /// How long a client may stay silent before the relay hangs up (RFC 5321 suggests minutes).
 const IDLE: Duration = Duration::from_secs(300);
 /// SMTP connections served at once; more are told to come back.
 const MOST_CONNECTIONS: usize = 64;
+/// Connections one address may hold at once: one host cannot take every slot.
+const MOST_PER_ADDRESS: usize = 4;
+/// The longest a whole conversation may last, however busy it keeps the line.
+const MOST_CONVERSATION: Duration = Duration::from_secs(30 * 60);
 /// Recipients per mail: a mail to more of this relay's workspaces than this is refused past it.
 const MOST_RECIPIENTS: usize = 20;
 /// How long a device holds a mail it is filing before another may.
@@ -72,6 +78,7 @@ impl Inbound {
 /// Accepts SMTP connections on `listener` until the relay stops.
 pub async fn serve(state: AppState, listener: TcpListener, inbound: Inbound) {
     let slots = Arc::new(tokio::sync::Semaphore::new(MOST_CONNECTIONS));
+    let per_address: Arc<Mutex<HashMap<std::net::IpAddr, usize>>> = Arc::default();
     loop {
         let (mut stream, peer) = match listener.accept().await {
             Ok(accepted) => accepted,
@@ -81,17 +88,44 @@ pub async fn serve(state: AppState, listener: TcpListener, inbound: Inbound) {
                 continue;
             }
         };
-        let Ok(slot) = slots.clone().try_acquire_owned() else {
-            let _ = stream.write_all(b"421 Too busy, try again later\r\n").await;
-            continue;
+        let address = peer.ip();
+        let admitted = {
+            let mut held = per_address.lock().unwrap_or_else(|poison| poison.into_inner());
+            let count = held.entry(address).or_default();
+            (*count < MOST_PER_ADDRESS).then(|| *count += 1)
         };
-        let (state, inbound) = (state.clone(), inbound.clone());
-        tokio::spawn(async move {
-            if let Err(error) = converse(state, stream, peer, inbound).await {
-                tracing::debug!(%error, %peer, "SMTP connection ended");
+        let slot = match (admitted, slots.clone().try_acquire_owned()) {
+            (Some(()), Ok(slot)) => slot,
+            (admitted, _) => {
+                if admitted.is_some() {
+                    release(&per_address, address);
+                }
+                let _ = stream.write_all(b"421 Too busy, try again later\r\n").await;
+                continue;
             }
+        };
+        let (state, inbound, per_address) = (state.clone(), inbound.clone(), per_address.clone());
+        tokio::spawn(async move {
+            let talk = converse(state, stream, peer, inbound);
+            match tokio::time::timeout(MOST_CONVERSATION, talk).await {
+                Ok(Err(error)) => tracing::debug!(%error, %peer, "SMTP connection ended"),
+                Err(_) => tracing::debug!(%peer, "SMTP conversation too long: cut"),
+                Ok(Ok(())) => {}
+            }
+            release(&per_address, address);
             drop(slot);
         });
+    }
+}
+
+/// One connection of `address` ended.
+fn release(per_address: &Mutex<HashMap<std::net::IpAddr, usize>>, address: std::net::IpAddr) {
+    let mut held = per_address.lock().unwrap_or_else(|poison| poison.into_inner());
+    if let Some(count) = held.get_mut(&address) {
+        *count -= 1;
+        if *count == 0 {
+            held.remove(&address);
+        }
     }
 }
 
@@ -231,8 +265,10 @@ async fn converse(
             // The rest of a long line, not a line of its own: a dot there is text (the state
             // machine takes one leading dot away, and a lone dot would end the message).
             line.insert(0, b'.');
-        } else if ended && !line.ends_with(b"\r\n") {
-            // A bare LF ends a line for lenient clients; the state machine expects CRLF.
+        } else if ended && !in_data && !line.ends_with(b"\r\n") {
+            // A bare LF ends a command for lenient clients; the state machine expects CRLF. Never
+            // within a message's text: only CRLF.CRLF ends a message, or a bare-LF dot line could
+            // end it early and smuggle what follows in as commands.
             line.pop();
             line.extend_from_slice(b"\r\n");
         }
@@ -357,11 +393,19 @@ pub fn read(raw: &[u8], envelope_from: &str, received_at: i64) -> Option<Inbound
         .as_ref()
         .map(|m| {
             m.attachments()
-                .map(|part| part.attachment_name().unwrap_or("attachment").to_owned())
+                .take(rapport_core::inbound::MOST_ATTACHMENT_NAMES)
+                .map(|part| {
+                    let name = part.attachment_name().unwrap_or("attachment");
+                    name.chars()
+                        .filter(|c| !c.is_control())
+                        .take(rapport_core::inbound::MOST_NAME_CHARS)
+                        .collect()
+                })
                 .collect()
         })
         .unwrap_or_default();
-    let in_reply_to = message.as_ref().map(|m| ids(m.in_reply_to())).unwrap_or_default();
+    let mut in_reply_to = message.as_ref().map(|m| ids(m.in_reply_to())).unwrap_or_default();
+    in_reply_to.truncate(rapport_core::inbound::MOST_ANSWERED);
     let mut references = message.as_ref().map(|m| ids(m.references())).unwrap_or_default();
     let most = rapport_core::outbox::MOST_REFERENCES;
     if references.len() > most {
@@ -400,8 +444,9 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/workspaces/{id}/inbound/{seq}/filed", post(filed))
 }
 
-/// The signed-in member who may file `workspace`'s mail (anyone but a viewer) and their session's
-/// hash, which holds a mail while it is filed.
+/// The signed-in member who may file `workspace`'s mail (anyone but a viewer), named as the holder of
+/// the mail it files: their session's hash and the page's own id (`X-Rapport-Filer`), so two tabs of
+/// one browser are two filers.
 async fn filer(
     state: &AppState,
     headers: &HeaderMap,
@@ -416,7 +461,12 @@ async fn filer(
         Why::NotSignedIn,
         None,
     ))?;
-    Ok(hash_token(&token))
+    let page = headers
+        .get("x-rapport-filer")
+        .and_then(|value| value.to_str().ok())
+        .filter(|id| id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        .unwrap_or_default();
+    Ok(format!("{}:{page}", hash_token(&token)))
 }
 
 /// The workspace's mails not filed yet, and its support address.

@@ -68,6 +68,18 @@ fn customer_mail(message_id: &str, subject: &str, text: &str) -> Vec<u8> {
     .into_bytes()
 }
 
+/// A filing step from another page (tab) of `who`'s browser: the status.
+async fn call_as_page(relay: &Relay, path: &str, who: &str, page: &str) -> u16 {
+    let response = reqwest::Client::new()
+        .post(format!("http://{}{path}", relay.address))
+        .header("cookie", who)
+        .header("x-rapport-filer", page)
+        .send()
+        .await
+        .unwrap();
+    response.status().as_u16()
+}
+
 async fn call(relay: &Relay, method: Method, path: &str, who: &str) -> (u16, Value) {
     let (status, _, body) = http(&relay.address, method, path, Some(who), Value::Null).await;
     (status, body)
@@ -147,6 +159,12 @@ async fn a_mail_to_the_support_address_is_kept_once_and_filed_by_one_device_only
     let (_, listed) = call(&relay, Method::GET, &list, &owner).await;
     assert_eq!(listed["mails"][0]["taken"], true, "the owner's device leaves it");
     assert_eq!(call(&relay, Method::POST, &filed, &owner).await.0, 409);
+    // Another tab of the member's own browser is another filer.
+    assert_eq!(call_as_page(&relay, &take, &member, "tab-2").await, 409);
+    // One filer at a time in a workspace: the other mail waits for the member too.
+    let unreadable = mails[1]["seq"].as_i64().unwrap();
+    let take_other = format!("/api/workspaces/{WS}/inbound/{unreadable}/take");
+    assert_eq!(call(&relay, Method::POST, &take_other, &owner).await.0, 409);
     assert_eq!(call(&relay, Method::POST, &take, &viewer).await.0, 403);
     assert_eq!(call(&relay, Method::POST, &take, &eve).await.0, 404);
     let eves_path = format!("/api/workspaces/{OTHER_WS}/inbound/{seq}/take");
@@ -157,6 +175,7 @@ async fn a_mail_to_the_support_address_is_kept_once_and_filed_by_one_device_only
     }
     assert_eq!(call(&relay, Method::POST, &filed, &member).await.0, 204);
     assert_eq!(call(&relay, Method::POST, &take, &owner).await.0, 410, "filed: nobody takes it");
+    assert_eq!(call(&relay, Method::POST, &take_other, &owner).await.0, 204, "free once filed");
     let (_, listed) = call(&relay, Method::GET, &list, &owner).await;
     assert_eq!(listed["mails"].as_array().unwrap().len(), 1, "only the unreadable one waits");
     // Delivered once more after filing: still not filed twice.
@@ -213,4 +232,79 @@ async fn a_reply_goes_out_threaded_under_the_customer_s_mails() {
             http(&relay.address, Method::PUT, &path, Some(&owner), broken).await;
         assert_eq!((status, body["code"].as_str()), (400, Some("bad_work")), "{bad}: {body}");
     }
+}
+
+/// Speaks SMTP to the relay line by line: what it answers to each.
+struct Conversation {
+    reader: tokio::io::BufReader<tokio::net::tcp::OwnedReadHalf>,
+    writer: tokio::net::tcp::OwnedWriteHalf,
+}
+
+impl Conversation {
+    async fn open(port: u16) -> Conversation {
+        let stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+        let (reader, writer) = stream.into_split();
+        let mut conversation = Conversation { reader: tokio::io::BufReader::new(reader), writer };
+        assert!(conversation.answer().await.starts_with("220"));
+        conversation
+    }
+
+    /// The server's next answer (the last line of a multi-line one).
+    async fn answer(&mut self) -> String {
+        use tokio::io::AsyncBufReadExt;
+        loop {
+            let mut line = String::new();
+            self.reader.read_line(&mut line).await.unwrap();
+            if line.len() < 4 || line.as_bytes()[3] != b'-' {
+                return line;
+            }
+        }
+    }
+
+    async fn say(&mut self, bytes: &[u8]) -> String {
+        use tokio::io::AsyncWriteExt;
+        self.writer.write_all(bytes).await.unwrap();
+        self.answer().await
+    }
+}
+
+#[tokio::test]
+async fn a_dot_on_a_bare_line_feed_is_text_and_one_host_holds_few_connections() {
+    let dir = tempfile::tempdir().unwrap();
+    let outgoing = SmtpServer::start(&dir.path().join("mailbox"), 30);
+    let relay = Relay::start(&dir.path().join("data"), &outgoing.url());
+    let (owner, _, _) = workspace_with_member(&relay.address).await;
+    let make = format!("/api/workspaces/{WS}/inbound/address");
+    let (_, made) = call(&relay, Method::POST, &make, &owner).await;
+    let address = made["address"].as_str().unwrap().to_owned();
+
+    // A message whose text holds "<LF>.<LF>" and then what looks like commands: all of it is text,
+    // and only CRLF.CRLF ends it — nothing is smuggled in as a second mail.
+    let mut smtp = Conversation::open(relay.smtp_port).await;
+    assert!(smtp.say(b"EHLO client.example\r\n").await.starts_with("250"));
+    assert!(smtp.say(b"MAIL FROM:<ann@client.example>\r\n").await.starts_with("250"));
+    assert!(smtp.say(format!("RCPT TO:<{address}>\r\n").as_bytes()).await.starts_with("250"));
+    assert!(smtp.say(b"DATA\r\n").await.starts_with("354"));
+    let text = "From: ann@client.example\r\nSubject: One\r\nMessage-ID: <one@client.example>\r\n\r\nhello\n.\nMAIL FROM:<eve@evil.example>\r\nRCPT TO:<x@y.example>\r\n.\r\n";
+    assert!(smtp.say(text.as_bytes()).await.starts_with("250"), "one mail, taken once");
+    assert!(smtp.say(b"QUIT\r\n").await.starts_with("221"));
+    let list = format!("/api/workspaces/{WS}/inbound");
+    let (_, listed) = call(&relay, Method::GET, &list, &owner).await;
+    let mails = listed["mails"].as_array().unwrap();
+    assert_eq!(mails.len(), 1, "{listed}");
+    assert!(
+        mails[0]["text"].as_str().unwrap().contains("MAIL FROM:<eve@evil.example>"),
+        "{listed}"
+    );
+
+    // One address holds at most four connections; the fifth is told to come back.
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        held.push(Conversation::open(relay.smtp_port).await);
+    }
+    let mut fifth = tokio::net::TcpStream::connect(("127.0.0.1", relay.smtp_port)).await.unwrap();
+    let mut said = String::new();
+    tokio::io::AsyncReadExt::read_to_string(&mut fifth, &mut said).await.unwrap();
+    assert!(said.starts_with("421"), "{said}");
+    drop(held);
 }

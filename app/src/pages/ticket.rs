@@ -385,8 +385,9 @@ fn Conversation(id: TicketId, ticket: Memo<Option<Ticket>>) -> impl IntoView {
     // The customer's record, for canned replies' merge fields.
     let party_id = Memo::new(move |_| ticket.with(|t| t.as_ref().and_then(|t| t.party)));
     let party = crate::state::watch_record::<Party>(party_id, t_string!(i18n, ticket.no_party));
-    // Where a reply goes as mail, when the relay sends mail: the address the customer last wrote
-    // from, else the record's first email.
+    // Where a reply goes as mail, when the relay sends mail: the address the ticket's first mail came
+    // from (not whoever wrote last: anyone who saw a reply's subject can write into the thread), else
+    // the record's first email.
     let mail_to = Memo::new(move |_| {
         if outbox.relay_mail.get() != Some(true) {
             return None;
@@ -395,7 +396,6 @@ fn Conversation(id: TicketId, ticket: Memo<Option<Ticket>>) -> impl IntoView {
             t.as_ref().and_then(|t| {
                 t.conversation()
                     .into_iter()
-                    .rev()
                     .filter(|(_, m)| m.kind == MessageKind::Customer)
                     .find_map(|(_, m)| m.mail.as_ref().map(|mail| mail.address.clone()))
             })

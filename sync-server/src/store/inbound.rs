@@ -128,7 +128,9 @@ pub enum Take {
     Missing,
 }
 
-/// Lets `session` file mail `seq` of `workspace` until `until`, unless another session holds it.
+/// Lets `session` file mail `seq` of `workspace` until `until`, unless another session holds any of
+/// the workspace's mail: one filer at a time, so two devices never create the same derived record
+/// (a new sender's person) at once, and a mail answering one just filed finds its ticket.
 pub fn take(
     connection: &mut Connection,
     workspace: &str,
@@ -146,10 +148,16 @@ pub fn take(
             |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
         )
         .optional()?;
+    let other_holder: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM inbound_mail WHERE workspace_id = ?1 AND filed_at IS NULL
+             AND taken_by IS NOT NULL AND taken_by != ?2 AND taken_until > ?3)",
+        params![workspace, session, now],
+        |row| row.get(0),
+    )?;
     let answer = match found {
         None => Take::Missing,
         Some((_, _, Some(_))) => Take::Filed,
-        Some((Some(by), Some(until), None)) if by != session && until > now => Take::Elsewhere,
+        Some(_) if other_holder => Take::Elsewhere,
         Some(_) => {
             tx.execute(
                 "UPDATE inbound_mail SET taken_by = ?3, taken_until = ?4
