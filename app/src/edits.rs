@@ -79,24 +79,79 @@ pub(crate) async fn add_ticket_message(
     Ok(())
 }
 
-/// Moves ticket `id` to status `status` (logged, and stamped by the relay).
+/// A satisfaction survey's words, in the language of whoever resolves the ticket.
+pub(crate) struct SurveyText {
+    pub question: String,
+    /// What each score means, from 1 to 5.
+    pub scores: [String; 5],
+    pub closing: String,
+}
+
+/// Moves ticket `id` to status `status` (logged, and stamped by the relay). Resolving it asks its
+/// customer to rate the answer, once per ticket (`rapport_core::satisfaction`), in `survey`'s words —
+/// queued on the device when it is offline — unless the workspace turned surveys off or the relay
+/// sends no mail.
 pub(crate) async fn set_ticket_status(
     ctx: WorkspaceCtx,
     outbox: OutboxCtx,
     id: TicketId,
     status: String,
+    survey: SurveyText,
 ) -> Result<(), local::LocalError> {
+    use rapport_core::satisfaction;
     let Some(shared) = ctx.shared_once_open().await else { return Ok(()) };
-    let by = shared.borrow().me;
+    let (by, workspace, settings, asks, customer) = {
+        let ws = shared.borrow();
+        let settings = &ws.settings;
+        let asks = ws.linked && outbox.relay_mail.get_untracked() != Some(false);
+        let customer = ws
+            .model
+            .tickets
+            .get(&id)
+            .and_then(|row| row.party)
+            .and_then(|party| ws.model.parties.get(&party))
+            .map(|party| (party.name.clone(), party.emails.clone()))
+            .unwrap_or_default();
+        (ws.me, ws.workspace, settings.clone(), asks, customer)
+    };
+    let support = outbox.support_address.get_untracked();
     let event = TicketEventId::generate(&mut local::BrowserIds).to_string();
     let written = event.clone();
     let at = local::now();
     let moved = std::rc::Rc::new(std::cell::Cell::new(false));
     let told = moved.clone();
+    let mail = std::rc::Rc::new(std::cell::RefCell::new(None));
+    let composed = mail.clone();
     local::update::<Ticket>(&shared, id, move |ticket| {
+        let statuses = rapport_core::service::Statuses::of(&settings);
+        let before = statuses.category(ticket.current_status());
         told.set(ticket.set_status(written, &status, at, by));
+        if told.get() && asks {
+            let words = satisfaction::SurveyWords {
+                question: &survey.question,
+                scores: survey.scores.each_ref().map(String::as_str),
+                closing: &survey.closing,
+            };
+            let (name, emails) = &customer;
+            let customer = satisfaction::Customer { name, emails };
+            let moved = (before, statuses.category(&status));
+            *composed.borrow_mut() = satisfaction::survey_on_move(
+                id,
+                ticket,
+                moved,
+                &settings,
+                customer,
+                &words,
+                support.as_deref(),
+            );
+        }
     })
     .await?;
+    if let Some(mail) = mail.take() {
+        // One per ticket: resolved again, or by another device too, it names the same survey.
+        let _ =
+            outbox.queue(&shared, satisfaction::survey_id(workspace, id), Work::Mail(mail)).await;
+    }
     if moved.get() {
         stamp(&shared, outbox, id, vec![event]).await;
     }

@@ -8,10 +8,7 @@
 //! not hold a customer's mail back. Only a device in step files (one still pulling might not hold the
 //! ticket a mail answers, and would open a second one).
 
-use futures_channel::mpsc::unbounded;
-use futures_util::StreamExt;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use rapport_core::ids::WorkspaceId;
 use rapport_core::inbound::{self, Filing};
 use rapport_core::model::{Party, Ticket};
@@ -20,7 +17,7 @@ use crate::local::{self, Shared};
 use crate::outbox::OutboxCtx;
 use crate::relay_api;
 use crate::state::WorkspaceCtx;
-use crate::sync::{SyncCtx, SyncStatus};
+use crate::sync::SyncCtx;
 
 /// How often the relay is asked anyway, in case a notice of new mail was missed (a reconnect).
 const IDLE_MS: u32 = 30_000;
@@ -33,29 +30,22 @@ pub(crate) fn start(
     sync: SyncCtx,
     account: Option<crate::account::AccountCtx>,
 ) {
-    let (sender, mut inbox) = unbounded::<()>();
-    Effect::new(move || {
-        sync.outbox_news.track();
-        let in_step = matches!(sync.status.get(), SyncStatus::Synced);
-        if in_step && ctx.relay_inbound.get() == Some(true) {
-            let _ = sender.unbounded_send(());
-        }
-    });
-    spawn_local(async move {
-        let Some(shared) = workspace.shared_once_open().await else { return };
-        loop {
-            let wait = gloo_timers::future::TimeoutFuture::new(IDLE_MS);
-            futures_util::future::select(inbox.next(), wait).await;
-            while inbox.try_recv().is_ok() {}
-            let in_step = matches!(sync.status.get_untracked(), SyncStatus::Synced);
-            let writes = account.is_some_and(|account| !account.view_only.get_untracked());
-            if in_step && writes && ctx.relay_inbound.get_untracked() == Some(true) {
+    let offered = |ctx: &OutboxCtx| ctx.relay_inbound.get() == Some(true);
+    crate::outbox::writer_rounds(
+        ctx,
+        (workspace, sync),
+        account,
+        offered,
+        (|| {}, IDLE_MS),
+        move |shared| {
+            async move {
                 let id = shared.borrow().replica.workspace;
                 // A full page filed: more may wait behind it.
                 while file_mail(ctx, &shared, id).await {}
+                None
             }
-        }
-    });
+        },
+    );
 }
 
 /// Files every mail of the relay's page of waiting ones that no other device is filing; says whether

@@ -3,6 +3,7 @@
 pub mod account;
 mod attachments;
 mod edits;
+mod escalations;
 pub mod inbound;
 pub mod local;
 mod locale;
@@ -11,6 +12,7 @@ mod offload;
 pub mod outbox;
 mod pages;
 pub mod pwa;
+mod ratings;
 pub mod relay_api;
 mod reminders;
 mod shell;

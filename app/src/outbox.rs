@@ -97,6 +97,8 @@ impl OutboxCtx {
         let account = use_context::<crate::account::AccountCtx>();
         spawn_local(run(ctx, workspace, sync, account, inbox));
         crate::inbound::start(ctx, workspace, sync, account);
+        crate::ratings::start(ctx, workspace, sync, account);
+        crate::escalations::start(ctx, workspace, sync, account);
         ctx
     }
 
@@ -135,6 +137,50 @@ impl OutboxCtx {
         }
         Ok(())
     }
+}
+
+/// Runs `round` whenever the relay says on the sync socket that its services changed, the device
+/// comes in step, a signal `wake` reads changes or the relay turns out to offer the service `offered`
+/// says — and after `idle_ms`, in case a notice was missed (a reconnect), or sooner when the round
+/// asks to run again in so many milliseconds — as long as the device is in step (one still pulling
+/// might not hold the records a round writes to), its member may write, and the relay offers the
+/// service. Its own loop: the outbox's rounds (a backlog of reminders handed over) never hold it back.
+pub(crate) fn writer_rounds<Round, Done>(
+    ctx: OutboxCtx,
+    (workspace, sync): (WorkspaceCtx, SyncCtx),
+    account: Option<crate::account::AccountCtx>,
+    offered: fn(&OutboxCtx) -> bool,
+    (wake, idle_ms): (impl Fn() + 'static, u32),
+    mut round: Round,
+) where
+    Round: FnMut(Shared) -> Done + 'static,
+    Done: std::future::Future<Output = Option<u32>> + 'static,
+{
+    let (sender, mut inbox) = unbounded::<()>();
+    Effect::new(move || {
+        sync.outbox_news.track();
+        wake();
+        let in_step = matches!(sync.status.get(), SyncStatus::Synced);
+        if in_step && offered(&ctx) {
+            let _ = sender.unbounded_send(());
+        }
+    });
+    spawn_local(async move {
+        let Some(shared) = workspace.shared_once_open().await else { return };
+        let mut again = None;
+        loop {
+            let wait =
+                gloo_timers::future::TimeoutFuture::new(again.unwrap_or(idle_ms).min(idle_ms));
+            futures_util::future::select(inbox.next(), wait).await;
+            while inbox.try_recv().is_ok() {}
+            let in_step = matches!(sync.status.get_untracked(), SyncStatus::Synced);
+            let writes = account.is_some_and(|account| !account.view_only.get_untracked());
+            again = None;
+            if in_step && writes && untrack(|| offered(&ctx)) {
+                again = round(shared.clone()).await;
+            }
+        }
+    });
 }
 
 fn connected(status: &SyncStatus) -> bool {

@@ -426,6 +426,16 @@ pub async fn consent_log(workspace: WorkspaceId, after: i64) -> Result<ConsentLo
     json(refused(response).await?).await
 }
 
+/// The answers to the workspace's satisfaction surveys received after `after` (writers only).
+pub async fn ratings(
+    workspace: WorkspaceId,
+    after: i64,
+) -> Result<rapport_core::satisfaction::Answers, ApiError> {
+    let path = format!("/api/workspaces/{workspace}/ratings?after={after}");
+    let response = Request::get(&path).send().await.map_err(|_| ApiError::Unreachable)?;
+    json(refused(response).await?).await
+}
+
 /// The workspace's mails not filed yet (writers only).
 pub async fn inbound(
     workspace: WorkspaceId,
@@ -446,7 +456,18 @@ pub async fn inbound_step(workspace: WorkspaceId, seq: i64, step: &str) -> u16 {
     }
 }
 
-/// This page's own id as a filer of mail: two tabs of one browser share a session but not this.
+/// Takes `key` of the workspace's ledger (`path` empty) or says it is done (`path` `/done`): the
+/// status (204 yes, 409 another device holds it, 410 done already; 0 the relay was not reached).
+pub async fn once(workspace: WorkspaceId, key: &str, path: &str) -> u16 {
+    let path = format!("/api/workspaces/{workspace}/once/{key}{path}");
+    match Request::post(&path).header("x-rapport-filer", &this_page()).send().await {
+        Ok(response) => response.status(),
+        Err(_) => 0,
+    }
+}
+
+/// This page's own id as a filer of mail or holder of a ledger key: two tabs of one browser share a
+/// session but not this.
 fn this_page() -> String {
     thread_local! {
         static PAGE: String = format!("{:016x}", (js_sys::Math::random() * 1e16) as u64);

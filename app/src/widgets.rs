@@ -101,6 +101,13 @@ pub(crate) fn count(n: usize) -> String {
     formatted(&number_format(&[]), n as f64).unwrap_or_else(|| n.to_string())
 }
 
+/// A number with one decimal as the screens' language writes it ("4.3", "4,3").
+pub(crate) fn tenths(tenths: u32) -> String {
+    let format = number_format(&[("minimumFractionDigits", "1"), ("maximumFractionDigits", "1")]);
+    let value = f64::from(tenths) / 10.0;
+    formatted(&format, value).unwrap_or_else(|| format!("{value:.1}"))
+}
+
 /// A file's size as the screens' language writes it ("820 kB", "2.4 MB", "2,4 МБ").
 pub(crate) fn file_size(bytes: u64) -> String {
     let (unit, scale) = match bytes {

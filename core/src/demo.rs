@@ -559,6 +559,8 @@ fn demo_ticket(
         created_at: Timestamp(opened),
         created_by: assignee,
         archived: false,
+        rating: None,
+        escalations: Default::default(),
     }
 }
 

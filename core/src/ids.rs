@@ -198,6 +198,10 @@ define_id!(
     /// A service-level policy.
     PolicyId
 );
+define_id!(
+    /// An escalation rule.
+    RuleId
+);
 
 fn uuid_v7(source: &mut impl IdSource) -> Uuid {
     let millis = u64::try_from(source.now().0).unwrap_or(0);

@@ -302,6 +302,7 @@ pub fn reply_mail(
         bulk: false,
         in_reply_to: received.last().map(|id| (*id).to_owned()),
         references: received.iter().map(|id| (*id).to_owned()).collect(),
+        rating_for: None,
     }
 }
 
@@ -349,6 +350,8 @@ mod tests {
                 relay_time: false,
             }],
             mail_ids: mail_ids.iter().map(|id| (*id).to_owned()).collect(),
+            rating: None,
+            escalated: Vec::new(),
         }
     }
 

@@ -174,7 +174,7 @@ pub fn breach_jobs(
 }
 
 /// A record's name as a notification title: one line, within the limit, never empty.
-fn title(name: &str) -> String {
+pub(crate) fn title(name: &str) -> String {
     let line: String = name.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
     let line = line.trim();
     let line = if line.is_empty() { "Rapport" } else { line };
@@ -354,6 +354,8 @@ mod tests {
             created_at: Timestamp(NOW),
             events: vec![opened.clone()],
             mail_ids: Vec::new(),
+            rating: None,
+            escalated: Vec::new(),
         };
         let mut model = ReadModel::default();
         model.tickets.insert(ticket.id, ticket.clone());

@@ -25,13 +25,14 @@ pub use party::{
     Address, Consent, ContactPoint, CustomValue, LinkKind, Party, PartyKind, PartyLink, Role,
 };
 pub use settings::{
-    Assignment, CannedReply, CustomFieldDef, CustomValueError, FieldKind, MailTemplate, Member,
-    Pipeline, PipelineKind, RecordKind, SavedView, SlaPolicy, Stage, StageInUse, Team,
-    TicketStatusDef, WorkspaceSettings,
+    Assignment, CannedReply, CustomFieldDef, CustomValueError, EscalationRule, FieldKind,
+    MailTemplate, Member, Pipeline, PipelineKind, RecordKind, SavedView, SlaPolicy, Stage,
+    StageInUse, Team, TicketStatusDef, WorkspaceSettings,
 };
 pub use task::{RecordRef, Recurrence, RecurrenceUnit, Task};
 pub use ticket::{
-    Channel, MailLink, MessageKind, StatusChange, Ticket, TicketMessage, TicketPriority,
+    Channel, Escalated, MailLink, MessageKind, Rating, StatusChange, Ticket, TicketMessage,
+    TicketPriority,
 };
 
 /// A set of names stored as an Automerge map of `true`, so two devices adding different members both

@@ -267,7 +267,17 @@ pub struct Mail {
     /// The thread it belongs to, oldest first (`References`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub references: Vec<String>,
+    /// A satisfaction survey: the key (a ticket's id) the relay signs into the rating link it writes
+    /// where the text says [`RATING_LINK`]; the customer's answer comes back under it
+    /// (`crate::satisfaction`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating_for: Option<String>,
 }
+
+/// Where a survey's text has the relay write its signed rating link.
+pub const RATING_LINK: &str = "{{rating_link}}";
+/// The most bytes of a survey's key.
+pub const MOST_RATING_KEY_BYTES: usize = 64;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -309,6 +319,10 @@ pub enum WorkError {
         "a mail answered is named by its Message-ID (at most {MOST_MESSAGE_ID_BYTES} bytes, no spaces or angle brackets), at most {MOST_REFERENCES} of them"
     )]
     BadThread,
+    #[error(
+        "a survey is named by a key of at most {MOST_RATING_KEY_BYTES} letters, digits and dashes, and its text has the rating link's place"
+    )]
+    BadSurvey,
     #[error("a notification's due time must fall between the years 2000 and 2100")]
     BadDueTime,
     #[error("a notification may name at most {MOST_NOTIFIED} members")]
@@ -360,6 +374,14 @@ impl Mail {
             || !self.references.iter().chain(&self.in_reply_to).all(well_formed)
         {
             return Err(WorkError::BadThread);
+        }
+        if let Some(key) = &self.rating_for {
+            let key_ok = !key.is_empty()
+                && key.len() <= MOST_RATING_KEY_BYTES
+                && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+            if !key_ok || !self.text.contains(RATING_LINK) {
+                return Err(WorkError::BadSurvey);
+            }
         }
         Ok(())
     }
@@ -887,6 +909,7 @@ mod tests {
             bulk: false,
             in_reply_to: None,
             references: Vec::new(),
+            rating_for: None,
         }
     }
 
@@ -926,6 +949,19 @@ mod tests {
         let mut m = mail("ann@example.com");
         m.text = "x".repeat(MOST_TEXT_BYTES + 1);
         assert_eq!(m.check(), Err(WorkError::TextTooLong));
+        let mut survey = mail("ann@example.com");
+        survey.rating_for = Some("0190f5a0-0000-7000-8000-000000000001".into());
+        assert_eq!(
+            survey.check(),
+            Err(WorkError::BadSurvey),
+            "a survey with no place for its link"
+        );
+        survey.text = format!("Rate us: {RATING_LINK}?score=5");
+        assert_eq!(survey.check(), Ok(()));
+        for key in ["", "a/b", "a\nb", &"k".repeat(MOST_RATING_KEY_BYTES + 1)] {
+            survey.rating_for = Some(key.to_owned());
+            assert_eq!(survey.check(), Err(WorkError::BadSurvey), "{key:?}");
+        }
     }
 
     fn entry(id: &OutboxId, state: State, version: i64) -> Entry {

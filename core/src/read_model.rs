@@ -29,7 +29,7 @@ mod hydrated;
 use hydrated::FromHydrated;
 
 /// Bumped when a row's shape changes: stored rows of another version are rebuilt from the documents.
-pub const ROWS_FORMAT: u32 = 6;
+pub const ROWS_FORMAT: u32 = 8;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PartyRow {
@@ -182,6 +182,10 @@ pub struct TicketRow {
     /// The mails of its conversation ([`crate::model::MailLink::id`]): what a customer's answer
     /// names to be threaded to it (`crate::inbound::thread_of`).
     pub mail_ids: Vec<String>,
+    /// The customer's satisfaction score (1–5), once they answered the survey.
+    pub rating: Option<u8>,
+    /// The breaches already escalated ([`crate::model::Escalated::key`]).
+    pub escalated: Vec<String>,
 }
 
 impl TicketRow {
@@ -1104,6 +1108,8 @@ fn ticket_row(id: TicketId, ticket: &Ticket) -> TicketRow {
         created_at: ticket.created_at,
         events,
         mail_ids,
+        rating: ticket.rating.as_ref().map(|rating| rating.score),
+        escalated: ticket.escalations.values().map(|done| done.key.clone()).collect(),
     }
 }
 

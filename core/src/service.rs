@@ -558,6 +558,8 @@ mod tests {
             created_at: Timestamp(MONDAY),
             events: all,
             mail_ids: Vec::new(),
+            rating: None,
+            escalated: Vec::new(),
         }
     }
 

@@ -50,6 +50,7 @@ fn work(n: usize) -> Work {
         bulk: false,
         in_reply_to: None,
         references: Vec::new(),
+        rating_for: None,
     })
 }
 

@@ -140,6 +140,11 @@ pub(crate) enum Why {
     TakenElsewhere,
     AlreadyFiled,
     NotTaken,
+    NoSuchKey,
+    HeldElsewhere,
+    AlreadyDone,
+    NotHeld,
+    LedgerFull,
 }
 
 impl Why {
@@ -198,6 +203,11 @@ impl Why {
             Why::TakenElsewhere => "taken_elsewhere",
             Why::AlreadyFiled => "already_filed",
             Why::NotTaken => "not_taken",
+            Why::NoSuchKey => "no_such_key",
+            Why::HeldElsewhere => "held_elsewhere",
+            Why::AlreadyDone => "already_done",
+            Why::NotHeld => "not_held",
+            Why::LedgerFull => "ledger_full",
         }
     }
 
@@ -268,6 +278,11 @@ impl Why {
             Why::TakenElsewhere => "another device is filing this mail right now",
             Why::AlreadyFiled => "this mail is filed already",
             Why::NotTaken => "take the mail before saying it is filed",
+            Why::NoSuchKey => "a key is 32 hexadecimal digits, taken before it is said done",
+            Why::HeldElsewhere => "another device is doing this right now",
+            Why::AlreadyDone => "this is done already",
+            Why::NotHeld => "take the key before saying it is done",
+            Why::LedgerFull => "this workspace holds as many keys not done as the relay allows",
         }
     }
 }

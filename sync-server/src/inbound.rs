@@ -444,10 +444,10 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/workspaces/{id}/inbound/{seq}/filed", post(filed))
 }
 
-/// The signed-in member who may file `workspace`'s mail (anyone but a viewer), named as the holder of
-/// the mail it files: their session's hash and the page's own id (`X-Rapport-Filer`), so two tabs of
-/// one browser are two filers.
-async fn filer(
+/// The signed-in member who may file `workspace`'s mail or take a key of its ledger (`crate::once`):
+/// anyone but a viewer, named as the holder of what it takes by their session's hash and the page's
+/// own id (`X-Rapport-Filer`), so two tabs of one browser are two holders.
+pub(crate) async fn filer(
     state: &AppState,
     headers: &HeaderMap,
     workspace: String,

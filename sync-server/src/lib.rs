@@ -11,8 +11,10 @@ mod health;
 pub mod inbound;
 pub mod limits;
 pub mod mail;
+mod once;
 mod origin;
 pub mod push;
+mod ratings;
 mod server;
 mod services;
 pub mod store;
@@ -192,6 +194,8 @@ pub fn router(state: AppState) -> Router {
         .merge(push::router())
         .merge(bounces::router())
         .merge(inbound::router())
+        .merge(ratings::router())
+        .merge(once::router())
         .route("/api/demo", axum::routing::get(demo::serve))
         .route("/api/sync", axum::routing::get(sync::upgrade))
         .fallback(assets::serve)

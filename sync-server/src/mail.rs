@@ -272,7 +272,19 @@ fn compose(
                 "List-Unsubscribe=One-Click".to_owned(),
             ));
     }
-    builder.body(mail.text.clone()).map_err(|error| format!("the message is not valid: {error}"))
+    let text = match &mail.rating_for {
+        // A survey: the relay's signed link where the device marked its place.
+        Some(key) => {
+            let link = format!(
+                "{}/api/rate/{}",
+                mailer.inner.settings.links_origin.trim_end_matches('/'),
+                rating_token(secret, workspace, key)
+            );
+            mail.text.replace(rapport_core::outbox::RATING_LINK, &link)
+        }
+        None => mail.text.clone(),
+    };
+    builder.body(text).map_err(|error| format!("the message is not valid: {error}"))
 }
 
 type LinkMac = hmac::Hmac<sha2::Sha256>;
@@ -285,6 +297,24 @@ pub fn unsubscribe_token(secret: &str, workspace: &str, address: &str) -> String
     format!("{}.{}", engine.encode(&payload), engine.encode(link_tag(secret, &payload)))
 }
 
+/// A rating link's token naming survey `key` (a ticket's id) in `workspace`: whoever holds it may
+/// answer that survey, once, and nothing else. Its payload begins `rate`, which no workspace id is,
+/// so it is never read as an unsubscribe link, nor one of those as it.
+pub fn rating_token(secret: &str, workspace: &str, key: &str) -> String {
+    let payload = format!("{RATE}\n{workspace}\n{key}");
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    format!("{}.{}", engine.encode(&payload), engine.encode(link_tag(secret, &payload)))
+}
+
+const RATE: &str = "rate";
+
+/// The workspace and survey key a rating token names, if the relay signed it.
+pub fn read_rating_token(secret: &str, token: &str) -> Option<(String, String)> {
+    let payload = signed_payload(secret, token)?;
+    let (workspace, key) = payload.strip_prefix(RATE)?.strip_prefix('\n')?.split_once('\n')?;
+    Some((workspace.to_owned(), key.to_owned()))
+}
+
 fn link_tag(secret: &str, payload: &str) -> Vec<u8> {
     let mut mac =
         LinkMac::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
@@ -294,6 +324,16 @@ fn link_tag(secret: &str, payload: &str) -> Vec<u8> {
 
 /// The workspace and address a token names, if the relay signed it.
 pub fn read_unsubscribe_token(secret: &str, token: &str) -> Option<(String, String)> {
+    let payload = signed_payload(secret, token)?;
+    let (workspace, address) = payload.split_once('\n')?;
+    if workspace == RATE {
+        return None;
+    }
+    Some((workspace.to_owned(), address.to_owned()))
+}
+
+/// A link token's payload, if the relay signed it.
+fn signed_payload(secret: &str, token: &str) -> Option<String> {
     let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let (payload, tag) = token.split_once('.')?;
     let payload = String::from_utf8(engine.decode(payload).ok()?).ok()?;
@@ -305,8 +345,7 @@ pub fn read_unsubscribe_token(secret: &str, token: &str) -> Option<(String, Stri
     if tag.len() != 16 {
         return None;
     }
-    let (workspace, address) = payload.split_once('\n')?;
-    Some((workspace.to_owned(), address.to_owned()))
+    Some(payload)
 }
 
 #[cfg(test)]
@@ -329,7 +368,22 @@ mod tests {
         assert_eq!(read_unsubscribe_token("secret", &short), None, "a truncated tag is refused");
         for junk in ["", ".", "x.y", "%%%.%%%"] {
             assert_eq!(read_unsubscribe_token("secret", junk), None);
+            assert_eq!(read_rating_token("secret", junk), None);
         }
+    }
+
+    #[test]
+    fn a_rating_link_names_one_survey_and_is_no_unsubscribe_link() {
+        let token = rating_token("secret", "ws-1", "ticket-7");
+        assert_eq!(read_rating_token("secret", &token), Some(("ws-1".into(), "ticket-7".into())));
+        assert_eq!(read_rating_token("another secret", &token), None);
+        assert_eq!(read_unsubscribe_token("secret", &token), None, "it opts nobody out");
+        let unsubscribe = unsubscribe_token("secret", "ws-1", "ann@example.com");
+        assert_eq!(read_rating_token("secret", &unsubscribe), None, "it answers no survey");
+        let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let (_, tag) = token.split_once('.').unwrap();
+        let forged = format!("{}.{tag}", engine.encode("rate\nws-1\nticket-8"));
+        assert_eq!(read_rating_token("secret", &forged), None);
     }
 
     fn mailer(attempts: u32) -> Mailer {

@@ -13,8 +13,10 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 pub mod files;
 pub mod inbound;
+pub mod once;
 pub mod outbox;
 pub mod push;
+pub mod ratings;
 
 /// The file name of the database inside the data folder.
 pub const DATABASE_FILE: &str = "rapport.sqlite3";
@@ -360,6 +362,27 @@ const MIGRATIONS: &[&str] = &[
         UNIQUE (workspace_id, key)
     );
     CREATE INDEX inbound_unfiled ON inbound_mail(workspace_id, seq) WHERE filed_at IS NULL;",
+    // 15: satisfaction surveys' answers, one per survey (a ticket) and workspace, in the order
+    // received; devices file them on their tickets.
+    "CREATE TABLE ratings (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        score INTEGER NOT NULL,
+        comment TEXT NOT NULL,
+        answered_at INTEGER NOT NULL,
+        UNIQUE (workspace_id, key)
+    );",
+    // 16: the ledger of things done once although every device sees their cause (`store::once`).
+    "CREATE TABLE once_ledger (
+        workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        taken_by TEXT NOT NULL,
+        taken_until INTEGER NOT NULL,
+        done_at INTEGER,
+        PRIMARY KEY (workspace_id, key)
+    );
+    CREATE INDEX once_ledger_done ON once_ledger(workspace_id, done_at);",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -1339,7 +1362,7 @@ mod tests {
         drop(connection);
         assert!(matches!(
             Store::open(dir.path()),
-            Err(StoreError::NewerSchema { found: 99, known: 14 })
+            Err(StoreError::NewerSchema { found: 99, known: 16 })
         ));
         let connection = Connection::open(dir.path().join(DATABASE_FILE)).unwrap();
         let version: i64 =

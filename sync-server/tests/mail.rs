@@ -655,3 +655,130 @@ async fn bounces_are_refused_without_a_token_and_bad_or_foreign_ones_change_noth
     let (_, _, log) = http(&relay.address, Method::GET, &theirs, Some(&eve), Value::Null).await;
     assert_eq!(log["events"], json!([]));
 }
+
+/// The text of a message as the customer's mail app shows it (transfer encoding undone).
+fn text_of(message: &str) -> String {
+    let parsed = mail_parser::MessageParser::default().parse(message.as_bytes()).unwrap();
+    parsed.body_text(0).unwrap().into_owned()
+}
+
+/// A customer's answer to the survey at `link`, sent from its page: the status and the page.
+async fn answer_survey(link: &str, form: &[(&str, &str)]) -> (u16, String) {
+    let response = reqwest::Client::new().post(link).form(form).send().await.unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_survey_s_links_are_signed_by_the_relay_and_keep_one_answer_per_ticket() {
+    let dir = tempfile::tempdir().unwrap();
+    let smtp = SmtpServer::start(&dir.path().join("mailbox"), 30);
+    let relay = Relay::start(&dir.path().join("data"), Some(&smtp.url()), &[]);
+    let (owner, member, viewer) = workspace_with_member(&relay.address).await;
+    let eve = outsider_with_workspace(&relay.address).await;
+    let ticket = "0190f5a0-0000-7000-8000-0000000000c1";
+    let mut survey = mail("ann@client.example", "Re: Printer jams");
+    survey["text"] = json!(
+        "How would you rate our answer?\n\n5 — Very satisfied: {{rating_link}}?score=5\n1 — Very dissatisfied: {{rating_link}}?score=1\n"
+    );
+    survey["rating_for"] = json!(ticket);
+    // Queued by two devices (one after days offline): one mail.
+    assert_eq!(queue(&relay, &member, &id(1), survey.clone()).await.0, 201);
+    queue(&relay, &owner, &id(1), survey.clone()).await;
+    assert_eq!(settled(&relay, &owner, &id(1)).await["state"], "sent");
+    assert_eq!(smtp.messages().len(), 1);
+    let text = text_of(&smtp.messages().pop().unwrap());
+    assert!(!text.contains("{{rating_link}}"), "{text}");
+    let links: Vec<&str> = text.lines().filter_map(|l| l.split(": ").nth(1)).collect();
+    assert_eq!(links.len(), 2, "{text}");
+    let prefix = format!("http://{}/api/rate/", relay.address);
+    assert!(links[0].starts_with(&prefix) && links[0].ends_with("?score=5"), "{text}");
+    let link = links[0].trim_end_matches("?score=5").to_owned();
+    assert_eq!(links[1], format!("{link}?score=1"), "one survey, one token");
+
+    // Opening the link (a mail scanner, or the customer) records nothing and shows the score chosen,
+    // in the browser's language.
+    let page = reqwest::get(links[0]).await.unwrap();
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.unwrap();
+    assert!(page.contains("value=5 checked"), "{page}");
+    assert!(!page.contains("value=4 checked"));
+    let russian = reqwest::Client::new().get(&link).header("accept-language", "ru-RU,ru;q=0.9");
+    let russian = russian.send().await.unwrap().text().await.unwrap();
+    assert!(russian.contains("Как вы оцениваете наш ответ?") && !russian.contains(" checked>"));
+    let answers = format!("/api/workspaces/{WS}/ratings");
+    let (status, _, list) =
+        http(&relay.address, Method::GET, &answers, Some(&member), Value::Null).await;
+    assert_eq!((status, &list["answers"]), (200, &json!([])), "{list}");
+
+    // Bad input comes back with what was written and keeps nothing.
+    let long = "x".repeat(rapport_core::satisfaction::MOST_COMMENT_CHARS + 1);
+    for (form, why) in [
+        (vec![("comment", "Quick!")], "Choose a score"),
+        (vec![("score", "6"), ("comment", "Quick!")], "Choose a score"),
+        (vec![("score", "five"), ("comment", "Quick!")], "Choose a score"),
+        (vec![("score", "4"), ("comment", long.as_str())], "too long"),
+    ] {
+        let (status, page) = answer_survey(&link, &form).await;
+        assert_eq!(status, 400, "{form:?}");
+        assert!(page.contains(why), "{form:?}: {page}");
+        assert!(
+            page.contains(form.last().unwrap().1.chars().take(50).collect::<String>().as_str())
+        );
+    }
+    let garbage = reqwest::Client::new()
+        .post(&link)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(vec![0xff, 0xfe, b'=', 0x00]);
+    assert_eq!(garbage.send().await.unwrap().status(), 400);
+    let huge = reqwest::Client::new().post(&link).form(&[("comment", "x".repeat(100_000))]);
+    assert_eq!(huge.send().await.unwrap().status(), 413, "past the form's limit");
+
+    // The answer, with no account and no device online: kept once, the first counts.
+    let (status, page) =
+        answer_survey(&link, &[("score", "4"), ("comment", "Quick <b>fix</b>")]).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Your answer reached the team"), "{page}");
+    let (status, page) =
+        answer_survey(&link, &[("score", "1"), ("comment", "changed my mind")]).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("already answered"), "{page}");
+    let opened = reqwest::get(links[1]).await.unwrap().text().await.unwrap();
+    assert!(opened.contains("already answered") && !opened.contains("<form"), "{opened}");
+    let (_, _, list) =
+        http(&relay.address, Method::GET, &answers, Some(&member), Value::Null).await;
+    let kept = list["answers"].as_array().unwrap();
+    assert_eq!(kept.len(), 1, "{list}");
+    assert_eq!((&kept[0]["key"], &kept[0]["score"]), (&json!(ticket), &json!(4)));
+    assert_eq!(kept[0]["comment"], "Quick <b>fix</b>", "kept as written, escaped where shown");
+    assert!(kept[0]["at"].as_i64().unwrap() > 1_700_000_000_000, "milliseconds");
+    let after = format!("{answers}?after={}", list["after"]);
+    let (_, _, none) = http(&relay.address, Method::GET, &after, Some(&owner), Value::Null).await;
+    assert_eq!(none["answers"], json!([]));
+
+    // Only the workspace's writers read its answers.
+    let read = |who: String| {
+        let (address, path) = (relay.address.clone(), answers.clone());
+        async move { http(&address, Method::GET, &path, Some(&who), Value::Null).await.0 }
+    };
+    assert_eq!(read(viewer.clone()).await, 403);
+    assert_eq!(read(eve.clone()).await, 404);
+    let other = format!("/api/workspaces/{OTHER_WS}/ratings");
+    let (status, _, _) =
+        http(&relay.address, Method::GET, &other, Some(&member), Value::Null).await;
+    assert_eq!(status, 404, "another workspace's answers");
+    let (status, _, _) = http(&relay.address, Method::GET, &answers, None, Value::Null).await;
+    assert_eq!(status, 401);
+    remove_member(&relay.address, &owner, "max").await;
+    assert_eq!(read(member).await, 404, "a removed member");
+
+    // A forged or altered link answers nothing; one for another workspace's survey cannot be made.
+    let forged = format!("{}x", link.trim_end_matches(|c: char| c != '.'));
+    assert_eq!(answer_survey(&forged, &[("score", "5")]).await.0, 404);
+    assert_eq!(reqwest::get(&forged).await.unwrap().status(), 404);
+    let unsubscribe = link.replace("/api/rate/", "/api/unsubscribe/");
+    assert_eq!(reqwest::get(&unsubscribe).await.unwrap().status(), 404, "not an unsubscribe link");
+    let mut bad = survey.clone();
+    bad["rating_for"] = json!("../../x");
+    let (status, body) = queue(&relay, &owner, &id(2), bad).await;
+    assert_eq!((status, body["code"].as_str()), (400, Some("bad_work")), "{body}");
+}

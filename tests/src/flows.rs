@@ -272,3 +272,38 @@ pub async fn api_session(relay: &str, email: &str) -> (reqwest::Client, String, 
     let workspace = mine[0]["id"].as_str().expect("a workspace").to_owned();
     (client, cookie, workspace)
 }
+
+/// Sets a field as a person does — types, then leaves it (which fires `change`).
+pub async fn change_to(browser: &Browser, testid: &str, value: &str) -> E2eResult {
+    browser
+        .eval(&format!(
+            "const f = document.querySelector('[data-testid={testid}]'); f.value = {value:?};
+             f.dispatchEvent(new Event('input', {{ bubbles: true }}));
+             f.dispatchEvent(new Event('change', {{ bubbles: true }})); return 1;"
+        ))
+        .await?;
+    Ok(())
+}
+
+/// Attribute `name` of the element `testid`; empty when either is missing.
+pub async fn attribute(browser: &Browser, testid: &str, name: &str) -> E2eResult<String> {
+    let value = browser
+        .eval(&format!(
+            "return document.querySelector('[data-testid={testid}]')?.getAttribute({name:?}) ?? '';"
+        ))
+        .await?;
+    Ok(value.as_str().unwrap_or_default().to_owned())
+}
+
+/// Waits for attribute `name` of the element `testid` to read `wanted`.
+pub async fn attribute_becomes(
+    browser: &Browser,
+    testid: &str,
+    name: &str,
+    wanted: &str,
+) -> E2eResult {
+    wait_until(&format!("{testid} {name}={wanted}"), 30, || async {
+        Ok((attribute(browser, testid, name).await? == wanted).then_some(()))
+    })
+    .await
+}

@@ -8,39 +8,12 @@
 //! list, a ticket and the settings at both sizes in both languages.
 
 use rapport_e2e::flows::{
-    add_party, api_session, click_centred, join_by_invitation, nothing_unsynced, open_record,
-    set_field, set_network, sign_up_and_upload, sync_state,
+    add_party, api_session, attribute, attribute_becomes, change_to, click_centred,
+    join_by_invitation, nothing_unsynced, open_record, set_field, set_network, sign_up_and_upload,
+    sync_state,
 };
 use rapport_e2e::pages::AppShell;
 use rapport_e2e::{Browser, E2eResult, Viewport, run, wait_until};
-
-/// Sets a field as a person does — types, then leaves it (which fires `change`).
-async fn change_to(browser: &Browser, testid: &str, value: &str) -> E2eResult {
-    browser
-        .eval(&format!(
-            "const f = document.querySelector('[data-testid={testid}]'); f.value = {value:?};
-             f.dispatchEvent(new Event('input', {{ bubbles: true }}));
-             f.dispatchEvent(new Event('change', {{ bubbles: true }})); return 1;"
-        ))
-        .await?;
-    Ok(())
-}
-
-async fn attribute(browser: &Browser, testid: &str, name: &str) -> E2eResult<String> {
-    let value = browser
-        .eval(&format!(
-            "return document.querySelector('[data-testid={testid}]')?.getAttribute({name:?}) ?? '';"
-        ))
-        .await?;
-    Ok(value.as_str().unwrap_or_default().to_owned())
-}
-
-async fn attribute_becomes(browser: &Browser, testid: &str, name: &str, wanted: &str) -> E2eResult {
-    wait_until(&format!("{testid} {name}={wanted}"), 30, || async {
-        Ok((attribute(browser, testid, name).await? == wanted).then_some(()))
-    })
-    .await
-}
 
 /// The kinds of the conversation's messages, oldest first.
 async fn messages(browser: &Browser) -> E2eResult<Vec<String>> {

@@ -3,7 +3,9 @@
 //! becomes a ticket — and the customer a record — on Anna's screen and on Boris's phone, in Russian.
 //! Anna answers from the ticket by email: the reply leaves through the relay's outbox to a real SMTP
 //! server, threaded under the customer's mail and answering to the support address, and shows as
-//! sent. The customer answers that reply; the answer lands on the same ticket on both devices.
+//! sent. The customer answers that reply; the answer lands on the same ticket on both devices. Anna
+//! resolves it: the customer gets one satisfaction survey, rates the answer on the relay's page from
+//! a phone, and the rating shows on the ticket and in the Tickets page's summary on both devices.
 
 use std::sync::Arc;
 
@@ -33,6 +35,12 @@ fn customer_mail(message_id: &str, subject: &str, text: &str, answering: Option<
     format!(
         "From: Ann Lee <ann@client.example>\r\nTo: support@acme.example\r\nSubject: {subject}\r\nMessage-ID: <{message_id}>\r\n{thread}Content-Type: text/plain; charset=utf-8\r\n\r\n{text}\r\n"
     )
+}
+
+/// The text of a mail as the customer's mail app shows it.
+fn text_of(message: &str) -> String {
+    let parsed = mail_parser::MessageParser::default().parse(message.as_bytes()).unwrap();
+    parsed.body_text(0).unwrap().into_owned()
 }
 
 /// The titles of the tickets listed.
@@ -176,6 +184,60 @@ async fn a_customer_s_mail_becomes_a_ticket_and_the_emailed_reply_threads_both_w
         AppShell::open(&anna, "/parties").await?;
         anna.text_when("page-parties", |t| t.contains("Ann Lee")).await?;
 
+        // Anna resolves it: the customer is asked, by one mail, to rate the answer.
+        AppShell::open(&anna, &ticket).await?;
+        click_centred(&anna, "ticket-resolve").await?;
+        let survey = wait_until("the survey at the mail server", 30, || async {
+            let mails = outgoing.to("ann@client.example");
+            Ok(mails.into_iter().map(|m| text_of(&m)).find(|text| text.contains("/api/rate/")))
+        })
+        .await?;
+        assert!(survey.starts_with("How would you rate our answer"), "{survey}");
+        let link = survey
+            .lines()
+            .find(|line| line.starts_with("4 — Satisfied: "))
+            .and_then(|line| line.split(": ").nth(1))
+            .unwrap_or_else(|| panic!("no link for a 4 in {survey}"))
+            .to_owned();
+        let path = &link[link.find("/api/rate/").unwrap()..];
+        wait_until("the survey shown as sent", 30, || async {
+            let state = anna
+                .eval("return document.querySelector('[data-testid=ticket-survey] [data-testid=mail-state]')?.dataset.state ?? '';")
+                .await?;
+            Ok((state == "sent").then_some(()))
+        })
+        .await?;
+
+        // The customer opens the link on a phone: the 4 chosen; adds a comment and sends it.
+        let customer = harness.browser_speaking(Viewport::Phone, "ru-RU").await?;
+        customer.open(path).await?;
+        let chosen = customer
+            .eval("return document.querySelector('input[name=score]:checked')?.value ?? '';")
+            .await?;
+        assert_eq!(chosen, "4");
+        customer.screenshot("rating-page-390x844-ru").await?;
+        customer
+            .eval("document.querySelector('textarea[name=comment]').value = 'Быстро, спасибо'; document.querySelector('form button').click(); return 1;")
+            .await?;
+        wait_until("the thanks", 15, || async {
+            let said = customer.eval("return document.body.innerText;").await?;
+            Ok(said.as_str().is_some_and(|t| t.contains("Ваш ответ получен")).then_some(()))
+        })
+        .await?;
+        customer.screenshot("rating-thanks-390x844-ru").await?;
+
+        // On both devices: on the ticket, and in the Tickets page's summary.
+        anna.text_when("ticket-rating", |t| t.contains("4 of 5") && t.contains("Быстро, спасибо"))
+            .await?;
+        anna.screenshot("ticket-rating-1280x800-en").await?;
+        wait_until("Boris's summary", 30, || async {
+            let said = boris.eval("return document.querySelector('[data-testid=ticket-satisfaction]')?.textContent ?? '';").await?;
+            let said = said.as_str().unwrap_or_default().to_owned();
+            Ok((said.contains("100%") && said.contains("4,0") && said.contains("ответов: 1")).then_some(()))
+        })
+        .await?;
+        boris.screenshot("tickets-satisfaction-390x844-ru").await?;
+
         // The other sizes and languages.
         anna.emulate(Viewport::Phone).await?;
         AppShell::open(&anna, &ticket).await?;
@@ -184,6 +246,9 @@ async fn a_customer_s_mail_becomes_a_ticket_and_the_emailed_reply_threads_both_w
             .await?;
         anna.text_when("reply-by-mail", |t| t.contains("ann@client.example")).await?;
         anna.screenshot("ticket-mailed-reply-390x844-en").await?;
+        anna.eval("window.scrollTo(0, 0); return 1;").await?;
+        anna.text_when("ticket-rating", |t| t.contains("4 of 5")).await?;
+        anna.screenshot("ticket-rating-390x844-en").await?;
         AppShell::open(&anna, "/settings").await?;
         anna.text_when("support-address", |t| t.contains("@in.acme.example")).await?;
         anna.eval("document.querySelector('[data-testid=support-address]').scrollIntoView({ block: 'center' }); return 1;")
@@ -192,8 +257,8 @@ async fn a_customer_s_mail_becomes_a_ticket_and_the_emailed_reply_threads_both_w
         boris.emulate(Viewport::Desktop).await?;
         AppShell::open(&boris, &ticket).await?;
         conversation_becomes(&boris, &whole).await?;
-        boris.text_when("reply-by-mail", |t| t.contains("ann@client.example")).await?;
-        boris.screenshot("ticket-mailed-reply-1280x800-ru").await?;
+        boris.text_when("ticket-rating", |t| t.contains("4 из 5")).await?;
+        boris.screenshot("ticket-rating-1280x800-ru").await?;
         AppShell::open(&boris, "/settings").await?;
         boris.text_when("support-address", |t| t.contains("@in.acme.example")).await?;
         boris.eval("document.querySelector('[data-testid=support-address]').scrollIntoView({ block: 'center' }); return 1;")
@@ -201,6 +266,12 @@ async fn a_customer_s_mail_becomes_a_ticket_and_the_emailed_reply_threads_both_w
         boris.screenshot("settings-support-address-1280x800-ru").await?;
         boris.emulate(Viewport::Phone).await?;
         boris.screenshot("settings-support-address-390x844-ru").await?;
+
+        // The link again, in English: answered once, nothing more to send.
+        anna.open(path).await?;
+        let said = anna.eval("return document.body.innerText;").await?;
+        assert!(said.as_str().unwrap_or_default().contains("already answered"), "{said}");
+        anna.screenshot("rating-answered-390x844-en").await?;
         Ok(())
     })
     .await;

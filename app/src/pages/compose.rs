@@ -159,6 +159,7 @@ pub(crate) fn ComposeEmail() -> impl IntoView {
                             bulk: false,
                             in_reply_to: None,
                             references: Vec::new(),
+                            rating_for: None,
                         });
                         let id = OutboxId::of_mail(workspace, interaction_id);
                         if let Err(failed) = outbox.queue(&shared, id, work).await {

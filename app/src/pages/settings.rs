@@ -1,3 +1,5 @@
+mod escalation_rules;
+pub(crate) use escalation_rules::metric_name;
 mod fields;
 mod mail_panel;
 mod pipelines;

@@ -45,7 +45,7 @@ pub(crate) fn TicketPage() -> impl IntoView {
                     <div class="record-layout">
                         <div class="record-main">
                             <TicketStanding id ticket />
-                            <ServiceLevel id />
+                            <ServiceLevel id ticket />
                         </div>
                         <div class="record-activity">
                             <Conversation id ticket />
@@ -89,11 +89,29 @@ fn TicketStanding(id: TicketId, ticket: Memo<Option<Ticket>>) -> impl IntoView {
         })
     };
     let move_to = move |status: String| {
+        let survey = crate::edits::SurveyText {
+            question: t_string!(i18n, ticket.survey_question).to_owned(),
+            scores: [
+                t_string!(i18n, ticket.survey_score_1).to_owned(),
+                t_string!(i18n, ticket.survey_score_2).to_owned(),
+                t_string!(i18n, ticket.survey_score_3).to_owned(),
+                t_string!(i18n, ticket.survey_score_4).to_owned(),
+                t_string!(i18n, ticket.survey_score_5).to_owned(),
+            ],
+            closing: t_string!(i18n, ticket.survey_closing).to_owned(),
+        };
         spawn_local(async move {
-            if let Err(error) = crate::edits::set_ticket_status(ctx, outbox, id, status).await {
+            let moved = crate::edits::set_ticket_status(ctx, outbox, id, status, survey).await;
+            if let Err(error) = moved {
                 ctx.report(&error);
             }
         });
+    };
+    let rating = move || ticket.with(|t| t.as_ref().and_then(|t| t.rating.clone()));
+    // The survey, once this device has heard of it (queued here, or the relay's ledger).
+    let survey = move || {
+        let id = ctx.read(|ws| rapport_core::satisfaction::survey_id(ws.workspace, id))?;
+        outbox.outbox.with(|known| known.status(&id).is_some()).then_some(id)
     };
     // One tap to finish it, or to open it again.
     let quick = move || {
@@ -146,6 +164,22 @@ fn TicketStanding(id: TicketId, ticket: Memo<Option<Ticket>>) -> impl IntoView {
                 <span class="row-detail">{facts}</span>
             </p>
             <p data-testid="ticket-status" data-status=current>{move || status_label(&current())}</p>
+            {move || match rating() {
+                Some(rating) => view! {
+                    <div class="ticket-rating" data-testid="ticket-rating" data-score=rating.score>
+                        <p>
+                            <span class="tag due" data-state=rating_state(rating.score)>
+                                {t_string!(i18n, ticket.rated, score = rating.score).to_string()}
+                            </span>
+                            " "<span class="row-detail">{super::local_date_time(rating.at)}</span>
+                        </p>
+                        {(!rating.comment.is_empty()).then(|| view! { <blockquote class="message-text">{rating.comment}</blockquote> })}
+                    </div>
+                }.into_any(),
+                None => survey().map(|id| view! {
+                    <p class="row-detail" data-testid="ticket-survey">{t!(i18n, ticket.survey)}" "<widgets::MailState id /></p>
+                }).into_any(),
+            }}
             <Show when=move || !read_only()>
                 <div class="ticket-quick">
                     {move || quick().map(|status| {
@@ -229,9 +263,19 @@ fn TicketStanding(id: TicketId, ticket: Memo<Option<Ticket>>) -> impl IntoView {
     }
 }
 
-/// The ticket's clocks: first response, next response and resolution, each due, paused or done.
+/// How a rating is coloured: as a met clock (satisfied), one due soon (neutral) or a missed one.
+fn rating_state(score: u8) -> &'static str {
+    match score {
+        4.. => "met",
+        3 => "soon",
+        _ => "missed",
+    }
+}
+
+/// The ticket's clocks: first response, next response and resolution, each due, paused or done; and
+/// the escalation rules applied to it when one ran late.
 #[component]
-fn ServiceLevel(id: TicketId) -> impl IntoView {
+fn ServiceLevel(id: TicketId, ticket: Memo<Option<Ticket>>) -> impl IntoView {
     let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
     let outbox = OutboxCtx::use_ctx();
@@ -265,6 +309,16 @@ fn ServiceLevel(id: TicketId) -> impl IntoView {
             .flatten()
         })
     });
+    // Oldest first; two lines for one breach only if two devices applied it at once (the relay's
+    // ledger is there so that they do not).
+    let escalations = move || {
+        ticket.with(|t| {
+            let mut list: Vec<rapport_core::model::Escalated> =
+                t.iter().flat_map(|t| t.escalations.values().cloned()).collect();
+            list.sort_by(|a, b| (a.at, &a.key).cmp(&(b.at, &b.key)));
+            list
+        })
+    };
     let line = move |label: &'static str, testid: &'static str, clock: Option<Clock>| {
         let now: Timestamp = now.get();
         let clock = clock?;
@@ -311,7 +365,10 @@ fn ServiceLevel(id: TicketId) -> impl IntoView {
         })
     };
     view! {
-        <section class="panel" data-testid="ticket-sla">
+        // How many of its events this device still counts at their device's time (the relay's not
+        // heard yet): what a test waits on before saying every device sees the same deadline.
+        <section class="panel" data-testid="ticket-sla"
+            data-unstamped=move || state.with(|s| s.as_ref().map_or(0, |(clocks, _, _)| clocks.unstamped))>
             <h2>{t!(i18n, ticket.service_level)}</h2>
             {move || match state.get() {
                 None => view! { <p class="hint">{t!(i18n, ticket.no_policy)}</p> }.into_any(),
@@ -331,6 +388,27 @@ fn ServiceLevel(id: TicketId) -> impl IntoView {
                         <p class="hint" data-testid="sla-waiting">{t!(i18n, ticket.counts_when_relay_hears)}</p>
                     })}
                 }.into_any(),
+            }}
+            {move || {
+                let escalations = escalations();
+                (!escalations.is_empty()).then(|| view! {
+                    <h3>{t!(i18n, ticket.escalations)}</h3>
+                    <ul class="rows" data-testid="ticket-escalations">
+                        {escalations.into_iter().map(|escalated| view! {
+                            <li class="row" data-testid="ticket-escalation" data-metric=escalated.metric.clone()>
+                                <span class="row-title">
+                                    {t_string!(
+                                        i18n,
+                                        ticket.escalated,
+                                        rule = escalated.rule_name.clone(),
+                                        clock = super::settings::metric_name(&escalated.metric)
+                                    ).to_string()}
+                                </span>
+                                <span class="row-detail">{super::local_date_time(escalated.at)}</span>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                })
             }}
         </section>
     }
@@ -385,27 +463,19 @@ fn Conversation(id: TicketId, ticket: Memo<Option<Ticket>>) -> impl IntoView {
     // The customer's record, for canned replies' merge fields.
     let party_id = Memo::new(move |_| ticket.with(|t| t.as_ref().and_then(|t| t.party)));
     let party = crate::state::watch_record::<Party>(party_id, t_string!(i18n, ticket.no_party));
-    // Where a reply goes as mail, when the relay sends mail: the address the ticket's first mail came
-    // from (not whoever wrote last: anyone who saw a reply's subject can write into the thread), else
-    // the record's first email.
+    // Where a reply goes as mail, when the relay sends mail (as a survey does).
     let mail_to = Memo::new(move |_| {
         if outbox.relay_mail.get() != Some(true) {
             return None;
         }
-        let written = ticket.with(|t| {
-            t.as_ref().and_then(|t| {
-                t.conversation()
-                    .into_iter()
-                    .filter(|(_, m)| m.kind == MessageKind::Customer)
-                    .find_map(|(_, m)| m.mail.as_ref().map(|mail| mail.address.clone()))
-            })
-        });
         let stored = party.get().and_then(Result::ok);
         let name = stored.as_ref().map(|s| s.record.name.clone()).unwrap_or_default();
-        let address = written.or_else(|| {
-            stored.as_ref().and_then(|s| s.record.emails.first().map(|e| e.value.clone()))
-        })?;
-        Some(Recipient { address, name })
+        let emails: Vec<String> = stored
+            .map(|s| s.record.emails.iter().map(|e| e.value.clone()).collect())
+            .unwrap_or_default();
+        ticket.with(|t| {
+            t.as_ref().and_then(|t| rapport_core::satisfaction::customer_address(t, &name, &emails))
+        })
     });
     let send = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();

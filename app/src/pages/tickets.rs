@@ -314,6 +314,15 @@ pub(crate) fn Tickets() -> impl IntoView {
             .with(|q| q.get("party").and_then(|id| id.parse::<rapport_core::ids::PartyId>().ok()))
     });
     let creating = RwSignal::new(about.get_untracked().is_some());
+    // What customers answered the satisfaction surveys, over the workspace's tickets.
+    let satisfaction = Memo::new(move |_| {
+        ctx.read_of(Changed::TICKETS, |ws| {
+            rapport_core::satisfaction::Summary::of(
+                ws.model.tickets.values().filter_map(|row| row.rating),
+            )
+        })
+        .unwrap_or_default()
+    });
     view! {
         <Page key="tickets" title=move || t_string!(i18n, nav.tickets)>
             <Show when=move || account.can_edit()>
@@ -352,6 +361,17 @@ pub(crate) fn Tickets() -> impl IntoView {
             <p class="count" data-testid="ticket-count">
                 {move || t_string!(i18n, tickets.count, count = crate::widgets::count(lines.with(Vec::len))).to_string()}
             </p>
+            {move || {
+                let summary = satisfaction.get();
+                let percent = summary.satisfied_percent()?;
+                let average = crate::widgets::tenths(summary.average_tenths()?);
+                let answers = crate::widgets::count(summary.answers());
+                Some(view! {
+                    <p class="hint" data-testid="ticket-satisfaction">
+                        {t_string!(i18n, tickets.satisfaction, percent, average, answers).to_string()}
+                    </p>
+                })
+            }}
             <Show
                 when=move || lines.with(|lines| !lines.is_empty())
                 fallback=move || view! { <EmptyState title=move || t_string!(i18n, tickets.empty) hint=move || t_string!(i18n, tickets.empty_hint) /> }

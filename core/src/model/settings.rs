@@ -39,6 +39,37 @@ pub struct WorkspaceSettings {
     /// Answers the support team gives often, merge fields and all: reply id (as text) → reply.
     #[autosurgeon(missing = "Default::default")]
     pub canned_replies: BTreeMap<String, CannedReply>,
+    /// Customers are not asked to rate resolved tickets (`crate::satisfaction`); they are unless
+    /// this is set.
+    #[autosurgeon(missing = "Default::default")]
+    pub no_satisfaction_surveys: bool,
+    /// What happens to a ticket whose SLA clock runs past its deadline (`crate::escalation`): rule id
+    /// (as text) → rule.
+    #[autosurgeon(missing = "Default::default")]
+    pub escalation_rules: BTreeMap<String, EscalationRule>,
+}
+
+/// A rule the team sets for breached tickets: when one of the chosen clocks runs past its deadline
+/// on a ticket of one of the chosen priorities, the ticket is raised a priority, reassigned, moved to
+/// another queue and named members are told — each at most once per breach (`crate::escalation`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Reconcile, Hydrate)]
+pub struct EscalationRule {
+    pub name: String,
+    /// Where it is listed; every rule that applies is applied.
+    pub position: u32,
+    /// The clocks whose breach sets it off (`first_response`, `next_response`, `resolution`); empty
+    /// for any.
+    pub metrics: super::NameSet,
+    /// Priority keys of the tickets it applies to; empty for any.
+    pub priorities: super::NameSet,
+    /// Raises the ticket's priority one step (an urgent one stays urgent).
+    pub raise_priority: bool,
+    /// Member id (as text) the ticket is given to.
+    pub assign_to: Option<String>,
+    /// Team id (as text) whose queue the ticket moves to.
+    pub team: Option<String>,
+    /// Member ids (as text) told by a notification.
+    pub notify: super::NameSet,
 }
 
 /// A reply the support team inserts in a ticket's conversation, `{{first_name}}` and the other merge

@@ -46,6 +46,14 @@ pub struct Ticket {
     pub created_by: Option<MemberId>,
     #[autosurgeon(missing = "Default::default")]
     pub archived: bool,
+    /// The customer's answer to the satisfaction survey sent when it was resolved (one per ticket).
+    #[autosurgeon(missing = "Default::default")]
+    pub rating: Option<Rating>,
+    /// The escalation rules applied to it, by event id (`crate::escalation`). Written with the ticket,
+    /// empty, so that two devices adding a line at once both keep theirs (two maps made at once would
+    /// leave one) — which happens only if the relay's ledger failed them.
+    #[autosurgeon(missing = "Default::default")]
+    pub escalations: BTreeMap<String, Escalated>,
 }
 
 reconcile_sparse!(Ticket {
@@ -58,10 +66,37 @@ reconcile_sparse!(Ticket {
         tags,
         messages,
         status_log,
-        created_at
+        created_at,
+        escalations
     ],
-    sparse: [party, deal, contract, team, assignee, files, created_by, archived],
+    sparse: [party, deal, contract, team, assignee, files, created_by, archived, rating],
 });
+
+/// How the customer rated the team's answer (`crate::satisfaction`).
+#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate)]
+pub struct Rating {
+    /// 1 (very dissatisfied) to 5 (very satisfied).
+    pub score: u8,
+    pub comment: String,
+    /// When the relay received the answer.
+    pub at: Timestamp,
+}
+
+/// An escalation rule applied to the ticket when one of its clocks ran past its deadline.
+#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate)]
+pub struct Escalated {
+    /// What names the breach it answers (`crate::escalation::Due::key`): a breach is escalated once.
+    pub key: String,
+    /// The rule's id (as text) and its name when applied.
+    pub rule: String,
+    pub rule_name: String,
+    /// The clock that ran past its deadline (`first_response`, `next_response`, `resolution`).
+    pub metric: String,
+    /// The deadline it ran past.
+    pub due: Timestamp,
+    pub at: Timestamp,
+    pub by: Option<MemberId>,
+}
 
 /// How the customer reached the team.
 #[derive(
@@ -206,6 +241,8 @@ impl Ticket {
             created_at: at,
             created_by: by,
             archived: false,
+            rating: None,
+            escalations: BTreeMap::new(),
         }
     }
 

@@ -22,10 +22,10 @@ use crate::ids::{
     ContractId, DealId, MemberId, PartyId, PipelineId, StageId, TaskId, TeamId, TicketId, Timestamp,
 };
 use crate::model::{
-    Address, Attachment, Channel, Consent, ContactPoint, CustomValue, Deal, DealStatus, GeoPoint,
-    Interaction, InteractionKind, LinkKind, MailLink, MessageKind, Money, Party, PartyKind,
-    PartyLink, RecordRef, Recurrence, RecurrenceUnit, StageChange, StatusChange, Task, Ticket,
-    TicketMessage, TicketPriority,
+    Address, Attachment, Channel, Consent, ContactPoint, CustomValue, Deal, DealStatus, Escalated,
+    GeoPoint, Interaction, InteractionKind, LinkKind, MailLink, MessageKind, Money, Party,
+    PartyKind, PartyLink, Rating, RecordRef, Recurrence, RecurrenceUnit, StageChange, StatusChange,
+    Task, Ticket, TicketMessage, TicketPriority,
 };
 
 /// A type read from a hydrated value as autosurgeon would read it from the document.
@@ -295,7 +295,23 @@ struct_from_map!(Ticket {
         status_log,
         created_at
     ],
-    defaulted: [party, deal, contract, team, assignee, files, created_by, archived],
+    defaulted: [
+        party,
+        deal,
+        contract,
+        team,
+        assignee,
+        files,
+        created_by,
+        archived,
+        rating,
+        escalations
+    ],
+});
+struct_from_map!(Rating { required: [score, comment, at], defaulted: [] });
+struct_from_map!(Escalated {
+    required: [key, rule, rule_name, metric, due, at, by],
+    defaulted: []
 });
 enum_from_name!(Channel { Email, Phone, Visit, WebForm });
 enum_from_name!(TicketPriority { Low, Normal, High, Urgent });
@@ -564,6 +580,20 @@ mod tests {
             created_at: NOW,
             created_by: Some(member),
             archived: true,
+            rating: Some(Rating { score: 4, comment: "Quick, thanks".into(), at: NOW }),
+            escalations: [(
+                "e1".to_owned(),
+                Escalated {
+                    key: "k".into(),
+                    rule: "r".into(),
+                    rule_name: "Late answers".into(),
+                    metric: "first_response".into(),
+                    due: NOW,
+                    at: NOW,
+                    by: Some(member),
+                },
+            )]
+            .into(),
         };
         let sparse_ticket = Ticket {
             subject: "Hello".into(),
@@ -583,6 +613,8 @@ mod tests {
             created_at: NOW,
             created_by: None,
             archived: false,
+            rating: None,
+            escalations: Default::default(),
         };
         let doc = written(&[("ticket", &ticket), ("sparse", &sparse_ticket)]);
         same::<Ticket>(&doc, "ticket");

@@ -18,7 +18,7 @@ use crate::state::WorkspaceCtx;
 /// Applies `change` to the settings as stored (never to a copy, which would write back whatever it
 /// held of other settings), or shows why it was refused. Every change here refuses before it changes
 /// anything, so a refused one writes nothing.
-fn edit(
+pub(super) fn edit(
     ctx: WorkspaceCtx,
     error: RwSignal<Option<String>>,
     change: impl FnOnce(&mut WorkspaceSettings) -> Result<(), String> + 'static,
@@ -44,7 +44,7 @@ fn edit(
 }
 
 /// A change to one team or policy, refused with the reason.
-type Change<T> = Box<dyn FnOnce(&mut T) -> Result<(), String>>;
+pub(super) type Change<T> = Box<dyn FnOnce(&mut T) -> Result<(), String>>;
 
 /// `HH:MM` → minutes from midnight.
 fn minutes(text: &str) -> Option<u16> {
@@ -166,8 +166,10 @@ pub(super) fn ServicePanel() -> impl IntoView {
             <Show when=move || !read_only()>
                 <button type="button" data-testid="add-policy" on:click=add_policy>{t!(i18n, service.add_policy)}</button>
             </Show>
+            <super::escalation_rules::EscalationRules error read_only=Signal::derive(read_only) />
             {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="service-error">{e}</p> })}
             <SupportAddress />
+            <SatisfactionSurveys />
         </section>
     }
 }
@@ -218,6 +220,35 @@ fn SupportAddress() -> impl IntoView {
             _ => view! { <p class="hint">{t!(i18n, service.inbound_needs_relay)}</p> }.into_any(),
         }}
         {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="support-address-error">{e}</p> })}
+    }
+}
+
+/// Whether resolving a ticket asks its customer to rate the answer (`rapport_core::satisfaction`).
+#[component]
+fn SatisfactionSurveys() -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = WorkspaceCtx::use_ctx();
+    let account = crate::account::AccountCtx::use_ctx();
+    let error = RwSignal::new(None::<String>);
+    let on = move || {
+        ctx.read_of(Changed::SETTINGS, |ws| !ws.settings.no_satisfaction_surveys).unwrap_or(true)
+    };
+    view! {
+        <h3>{t!(i18n, service.surveys)}</h3>
+        <label class="check">
+            <input type="checkbox" data-testid="satisfaction-surveys" prop:checked=on
+                disabled=move || !account.can_edit()
+                on:change=move |e| {
+                    let asks = event_target_checked(&e);
+                    edit(ctx, error, move |settings| {
+                        settings.no_satisfaction_surveys = !asks;
+                        Ok(())
+                    });
+                } />
+            {t!(i18n, service.surveys_on)}
+        </label>
+        <p class="hint">{t!(i18n, service.surveys_hint)}</p>
+        {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
     }
 }
 
