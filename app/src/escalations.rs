@@ -38,20 +38,33 @@ pub(crate) fn start(
         stamps_heard.track();
         workspace.read_of(Changed::SETTINGS | Changed::TICKETS, |_| ());
     };
+    // Keys this page applied but could not say were done (the relay out of reach): said next round,
+    // before their hold ends and another device would apply them again.
+    let unsaid: Rc<RefCell<Vec<String>>> = Rc::default();
     crate::outbox::writer_rounds(
         ctx,
         (workspace, sync),
         account,
         offered,
         (wake, IDLE_MS),
-        move |shared| async move { escalate(ctx, &shared).await },
+        move |shared| {
+            let unsaid = unsaid.clone();
+            async move { escalate(ctx, &shared, &unsaid).await }
+        },
     );
 }
 
 /// Applies every rule due now whose breach no other device holds or did, and says in how many
 /// milliseconds the next deadline a rule watches comes; stops at the first the relay or the device's
 /// storage failed (asked again next round: a key taken stays this page's).
-async fn escalate(ctx: OutboxCtx, shared: &Shared) -> Option<u32> {
+async fn escalate(ctx: OutboxCtx, shared: &Shared, unsaid: &RefCell<Vec<String>>) -> Option<u32> {
+    let workspace = shared.borrow().replica.workspace;
+    let waiting = std::mem::take(&mut *unsaid.borrow_mut());
+    for key in waiting {
+        if relay_api::once(workspace, &key, "/done").await == 0 {
+            unsaid.borrow_mut().push(key);
+        }
+    }
     let now = local::now();
     let (breaches, workspace, me, rules) = {
         let borrowed = shared.borrow();
@@ -67,15 +80,20 @@ async fn escalate(ctx: OutboxCtx, shared: &Shared) -> Option<u32> {
         });
         (breaches, replica.workspace, replica.me, replica.settings.escalation_rules.clone())
     };
-    // A few milliseconds past the deadline, so that it has passed when looked at.
-    let again = breaches.next.map(|next| u32::try_from(next.0 - now.0 + 5).unwrap_or(u32::MAX));
-    for breach in breaches.due {
+    // A few milliseconds past the deadline, so that it has passed when looked at; counted from when
+    // this round ends, so that every device looks at the same moment however long its round took.
+    let again = || {
+        breaches
+            .next
+            .map(|next| u32::try_from((next.0 - local::now().0).max(0) + 5).unwrap_or(u32::MAX))
+    };
+    for breach in breaches.due.iter().cloned() {
         let Some(rule) = rules.get(&breach.rule).cloned() else { continue };
         match relay_api::once(workspace, breach.key.as_str(), "").await {
             204 => {}
             // Another device does it, or did.
             409 | 410 => continue,
-            _ => return again,
+            _ => return again(),
         }
         let event = TicketEventId::generate(&mut local::BrowserIds).to_string();
         let applied = Rc::new(Cell::new(false));
@@ -88,17 +106,19 @@ async fn escalate(ctx: OutboxCtx, shared: &Shared) -> Option<u32> {
         })
         .await;
         if written.is_err() {
-            return again;
+            return again();
         }
         if applied.get() {
             let subject = subject.borrow().clone();
             if let Some((id, work)) = breach.notification(&rule, workspace, &subject, now)
                 && ctx.queue(shared, id, work).await.is_err()
             {
-                return again;
+                return again();
             }
         }
-        relay_api::once(workspace, breach.key.as_str(), "/done").await;
+        if relay_api::once(workspace, breach.key.as_str(), "/done").await == 0 {
+            unsaid.borrow_mut().push(breach.key.to_string());
+        }
     }
-    again
+    again()
 }

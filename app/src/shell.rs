@@ -10,12 +10,14 @@ use leptos::prelude::*;
 use crate::i18n::{t, t_string, use_i18n};
 
 use command_palette::CommandPalette;
+pub(crate) use command_palette::ReplyComposer;
 use main_nav::MainNav;
 use sync_status::SyncStatusBar;
 
 /// Lays out navigation and the current page.
 #[component]
 pub(crate) fn Shell(children: Children) -> impl IntoView {
+    ReplyComposer::provide();
     view! {
         <div class="shell" data-testid="app-shell">
             <MainNav />

@@ -55,22 +55,30 @@ pub fn rules(settings: &WorkspaceSettings) -> Vec<(&str, &EscalationRule)> {
     rules
 }
 
-/// Whether `rule` watches clock `metric` of tickets of `priority`.
+/// Whether `rule` watches clock `metric` of tickets of `priority`. A rule watches only the clocks it
+/// names, and does something (a rule just added, nothing chosen yet, changes no ticket).
 fn watches(rule: &EscalationRule, metric: &str, priority: TicketPriority) -> bool {
-    let any_metric = names(&rule.metrics).next().is_none();
+    let acts = rule.raise_priority
+        || rule.assign_to.is_some()
+        || rule.team.is_some()
+        || names(&rule.notify).next().is_some();
     let any_priority = names(&rule.priorities).next().is_none();
-    (any_metric || names(&rule.metrics).any(|m| m == metric))
+    acts && names(&rule.metrics).any(|m| m == metric)
         && (any_priority || names(&rule.priorities).any(|p| p == priority.as_str()))
 }
 
-/// The customer message the next-response clock of `ticket` counts from: the latest one.
+/// The customer message the next-response clock of `ticket` counts from: the first since the team's
+/// last reply (later ones while it waits do not restart the clock, nor make a new breach).
 fn next_response_round(ticket: &TicketRow) -> &str {
-    ticket
-        .events
-        .iter()
-        .rev()
-        .find(|event| event.kind == TicketEventKind::Customer)
-        .map_or("", |event| event.id.as_str())
+    let mut round = "";
+    for event in &ticket.events {
+        match event.kind {
+            TicketEventKind::Reply => round = "",
+            TicketEventKind::Customer if round.is_empty() => round = event.id.as_str(),
+            _ => {}
+        }
+    }
+    round
 }
 
 /// What the rules call for at a moment.
@@ -374,14 +382,20 @@ mod tests {
         other_clock.metrics = set(&["resolution"]);
         let mut urgent_only = late_answers();
         urgent_only.priorities = set(&["urgent"]);
-        let mut any = late_answers();
-        any.metrics = NameSet::new();
+        let mut every_clock = late_answers();
+        every_clock.metrics = set(&METRICS);
+        let mut idle = late_answers();
+        (idle.raise_priority, idle.assign_to, idle.notify) = (false, None, NameSet::new());
+        let mut none = late_answers();
+        none.metrics = NameSet::new();
         let settings = settings(
             30,
             &[
                 ("0190f5a0-0000-7000-8000-0000000000e1", other_clock),
                 ("0190f5a0-0000-7000-8000-0000000000e2", urgent_only),
-                ("0190f5a0-0000-7000-8000-0000000000e3", any),
+                ("0190f5a0-0000-7000-8000-0000000000e3", every_clock),
+                ("0190f5a0-0000-7000-8000-0000000000e4", idle),
+                ("0190f5a0-0000-7000-8000-0000000000e5", none),
             ],
         );
         let (_, row) = ticket(31);
@@ -398,6 +412,25 @@ mod tests {
         unstamped.status = "resolved".into();
         let resolved = due(&model(unstamped), &settings, workspace(), |_| None, Timestamp(NOW));
         assert_eq!(resolved, Breaches::default());
+    }
+
+    #[test]
+    fn a_customer_s_follow_up_is_the_same_next_response_breach() {
+        let (_, mut row) = ticket(0);
+        let event = |id: &str, kind| TicketEvent {
+            id: id.to_owned(),
+            at: Timestamp(NOW),
+            kind,
+            relay_time: true,
+        };
+        row.events.push(event("r1", TicketEventKind::Reply));
+        row.events.push(event("c1", TicketEventKind::Customer));
+        row.events.push(event("c2", TicketEventKind::Customer));
+        assert_eq!(next_response_round(&row), "c1", "still owed an answer since c1");
+        row.events.push(event("r2", TicketEventKind::Reply));
+        assert_eq!(next_response_round(&row), "");
+        row.events.push(event("c3", TicketEventKind::Customer));
+        assert_eq!(next_response_round(&row), "c3");
     }
 
     #[test]

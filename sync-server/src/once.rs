@@ -1,7 +1,8 @@
 //! The ledger of things a workspace's devices do once although every one of them sees the cause (an
 //! escalation of a breached ticket): `POST /api/workspaces/{id}/once/{key}` takes a key for two
 //! minutes (204; 409 while another device holds it; 410 once done), `POST …/once/{key}/done` says it
-//! is done (204; 409 from a device that does not hold it; 404 for a key nobody took). Members who may
+//! is done (204; 409 from a device that does not hold it; 410 done already; 404 for a key nobody
+//! took). Members who may
 //! write only; a key is what a device derived from the cause (`rapport_core::outbox::OutboxId`), and
 //! the relay knows nothing of what it names.
 

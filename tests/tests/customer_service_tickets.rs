@@ -3,7 +3,8 @@
 //! on his phone in Russian, finds it under "breaching soon". Anna answers while her browser is
 //! offline: the page says the reply counts from when it reaches the relay, and once online the relay
 //! has stamped it and the note goes away. Boris sees the answer and resolves the ticket, which leaves
-//! Anna's open views. A canned reply fills in the customer's first name; the ticket is on the
+//! Anna's open views. A canned reply fills in the customer's first name (picked under the composer or
+//! from the command palette); the ticket is on the
 //! customer's timeline; the relay's ledger holds a stamp for each event. Screenshots of the tickets
 //! list, a ticket and the settings at both sizes in both languages.
 
@@ -159,6 +160,29 @@ async fn a_ticket_runs_on_the_relays_clock_from_opening_to_resolved_across_two_d
         })
         .await?;
         anna.screenshot("ticket-1280x800-en").await?;
+        // The same from the command palette, by a word of its text, with the cursor left in the reply.
+        change_to(&anna, "ticket-message-text", "").await?;
+        anna.by_testid("palette-open").await?.click().await?;
+        anna.by_testid("palette-input").await?.send_keys("first_name").await?;
+        let canned = wait_until("the canned reply in the palette", 15, || async {
+            let kinds = anna
+                .eval("return [...document.querySelectorAll('[data-testid=palette-item]')].map(i => i.dataset.kind + ':' + i.querySelector('.row-title').textContent);")
+                .await?;
+            let kinds: Vec<String> = serde_json::from_value(kinds).unwrap_or_default();
+            Ok(kinds.first().filter(|first| first.starts_with("canned:")).cloned())
+        })
+        .await?;
+        assert_eq!(canned, "canned:Thanks");
+        anna.screenshot("palette-canned-1280x800-en").await?;
+        anna.by_testid("palette-item").await?.click().await?;
+        wait_until("the canned reply from the palette", 15, || async {
+            let (text, focused) = (
+                anna.eval("return document.querySelector('[data-testid=ticket-message-text]').value;").await?,
+                anna.eval("return document.activeElement?.dataset?.testid ?? '';").await?,
+            );
+            Ok((text == "Thanks, Ann!" && focused == "ticket-message-text").then_some(()))
+        })
+        .await?;
 
         // On the customer's timeline, linking back.
         AppShell::open(&anna, "/parties").await?;

@@ -47,8 +47,8 @@ async fn tick(browser: &Browser, testid: &str, label: &str) -> E2eResult {
     Ok(())
 }
 
-/// Whether the rule on the settings page watches the first response, gives tickets to Boris and
-/// tells one member.
+/// Whether the rule on the settings page watches the first response, raises the priority, gives
+/// tickets to Boris and tells one member.
 async fn rule_reads(browser: &Browser) -> E2eResult<bool> {
     let reads = browser
         .eval(
@@ -57,8 +57,9 @@ async fn rule_reads(browser: &Browser) -> E2eResult<bool> {
              const assign = rule.querySelector('[data-testid=rule-assign]');
              const told = [...rule.querySelectorAll('[data-testid=rule-notify]')].filter(b => b.checked);
              const clock = rule.querySelector('[data-testid=rule-clock][value=first_response]');
+             const raise = rule.querySelector('[data-testid=rule-raise]');
              return assign.options[assign.selectedIndex].text === 'Boris'
-                 && told.length === 1 && clock.checked;",
+                 && told.length === 1 && clock.checked && raise.checked;",
         )
         .await?;
     Ok(reads == true)
@@ -128,6 +129,7 @@ async fn three_devices_see_one_breach_and_it_is_escalated_once() {
         change_to(&anna, "rule-name", "Late first answers").await?;
         anna.text_when("rule", |t| t.contains("Late first answers")).await?;
         tick(&anna, "rule-clock", "first_response").await?;
+        tick(&anna, "rule-raise", "Raise the priority one step").await?;
         choose(&anna, "rule-assign", "Boris").await?;
         tick(&anna, "rule-notify", "Carl").await?;
         wait_until("the rule saved", 15, || async { Ok(rule_reads(&anna).await?.then_some(())) })

@@ -556,6 +556,21 @@ fn Conversation(id: TicketId, ticket: Memo<Option<Ticket>>) -> impl IntoView {
             Err(why) => error.set(Some(why.to_string())),
         }
     });
+    let message_field = NodeRef::<leptos::html::Textarea>::new();
+    // The palette's canned replies come here while the member may write.
+    if let Some(composer) = use_context::<crate::shell::ReplyComposer>() {
+        Effect::new(move || composer.open.set(account.can_edit()));
+        Effect::new(move || {
+            if let Some(reply) = composer.chosen.get() {
+                composer.chosen.set(None);
+                insert.run(reply);
+                if let Some(field) = message_field.get_untracked() {
+                    let _ = field.focus();
+                }
+            }
+        });
+        on_cleanup(move || composer.open.set(false));
+    }
     view! {
         <section class="panel" data-testid="conversation">
             <h2>{t!(i18n, ticket.conversation)}</h2>
@@ -604,7 +619,7 @@ fn Conversation(id: TicketId, ticket: Memo<Option<Ticket>>) -> impl IntoView {
                             (MessageKind::Internal, Signal::derive(move || t_string!(i18n, ticket.internal)), "message-internal"),
                         ]
                     />
-                    <textarea rows="4" data-testid="ticket-message-text"
+                    <textarea rows="4" data-testid="ticket-message-text" node_ref=message_field
                             aria-label=move || t_string!(i18n, ticket.message)
                             placeholder=move || match kind.get() {
                                 MessageKind::Reply => t_string!(i18n, ticket.reply_placeholder),

@@ -1,11 +1,12 @@
 //! Ctrl/Cmd-K from anywhere (or the search button): one box that finds people, organisations, deals and
-//! tasks, and runs actions ("New deal", "Log a visit"). Arrow keys choose, Enter opens, Escape closes.
-//! Everything is searched on the device, so it works offline and answers as the user types.
+//! tasks, and runs actions ("New deal", "Log a visit"); on a ticket, it puts the team's canned replies
+//! in the reply being written. Arrow keys choose, Enter opens, Escape closes. Everything is searched
+//! on the device, so it works offline and answers as the user types.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use rapport_core::queries::{self, PartyFilter, PartySort};
-use rapport_core::read_model::DealStatusRow;
+use rapport_core::read_model::{Changed, DealStatusRow};
 use rapport_core::search::fold;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
@@ -14,6 +15,25 @@ use crate::i18n::{Locale, t, t_string, use_i18n};
 use crate::state::WorkspaceCtx;
 use crate::timing::Span;
 use leptos_i18n::I18nContext;
+
+/// A composer on the page that takes canned replies from the palette (a ticket's): while one is open
+/// the palette lists the workspace's canned replies, and asks for the one chosen.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ReplyComposer {
+    /// Whether a composer on the page takes canned replies now.
+    pub open: RwSignal<bool>,
+    /// The canned reply (its id) chosen in the palette, until the composer takes it.
+    pub chosen: RwSignal<Option<String>>,
+}
+
+impl ReplyComposer {
+    pub fn provide() {
+        provide_context(ReplyComposer { open: RwSignal::new(false), chosen: RwSignal::new(None) });
+    }
+}
+
+/// Where choosing a canned reply leads: not a page, the composer (`canned:` and the reply's id).
+const CANNED: &str = "canned:";
 
 /// What the palette offers: its kind (shown and used as a test handle), label, detail and where it leads.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,6 +83,7 @@ pub(crate) fn CommandPalette() -> impl IntoView {
     let selected = RwSignal::new(0usize);
     let input = NodeRef::<leptos::html::Input>::new();
     let navigate = use_navigate();
+    let composer = use_context::<ReplyComposer>();
 
     // Ctrl-K / Cmd-K anywhere opens it (and closes it again); the listener lives as long as the app.
     let on_key =
@@ -95,17 +116,52 @@ pub(crate) fn CommandPalette() -> impl IntoView {
         let text = query.get();
         let span = Span::start("rapport:palette");
         let folded = fold(text.trim());
-        let mut entries: Vec<Entry> = ACTIONS
-            .iter()
-            .map(|href| (action_label(i18n, href), href))
-            .filter(|(label, _)| folded.is_empty() || fold(label).contains(&folded))
-            .map(|(label, href)| Entry {
-                kind: "action",
-                label: label.to_owned(),
-                detail: String::new(),
-                href: (*href).to_owned(),
+        // On a ticket, its canned replies first: what the person there most likely wants.
+        let mut entries: Vec<Entry> = composer
+            .filter(|composer| composer.open.get())
+            .and_then(|_| {
+                ctx.read_of(Changed::SETTINGS, |ws| {
+                    let mut replies: Vec<Entry> = ws
+                        .settings
+                        .canned_replies
+                        .iter()
+                        .filter(|(_, reply)| {
+                            folded.is_empty()
+                                || fold(&reply.name).contains(&folded)
+                                || fold(&reply.text).contains(&folded)
+                        })
+                        .map(|(id, reply)| Entry {
+                            kind: "canned",
+                            label: reply.name.clone(),
+                            detail: reply
+                                .text
+                                .lines()
+                                .next()
+                                .unwrap_or_default()
+                                .chars()
+                                .take(80)
+                                .collect(),
+                            href: format!("{CANNED}{id}"),
+                        })
+                        .collect();
+                    replies.sort_by(|a, b| a.label.cmp(&b.label));
+                    replies.truncate(PER_KIND);
+                    replies
+                })
             })
-            .collect();
+            .unwrap_or_default();
+        entries.extend(
+            ACTIONS
+                .iter()
+                .map(|href| (action_label(i18n, href), href))
+                .filter(|(label, _)| folded.is_empty() || fold(label).contains(&folded))
+                .map(|(label, href)| Entry {
+                    kind: "action",
+                    label: label.to_owned(),
+                    detail: String::new(),
+                    href: (*href).to_owned(),
+                }),
+        );
         if !folded.is_empty() {
             ctx.read(|ws| {
                 let filter = PartyFilter { query: text.clone(), ..PartyFilter::default() };
@@ -195,7 +251,10 @@ pub(crate) fn CommandPalette() -> impl IntoView {
 
     let go = move |href: String| {
         open.set(false);
-        navigate(&href, Default::default());
+        match (href.strip_prefix(CANNED), composer) {
+            (Some(reply), Some(composer)) => composer.chosen.set(Some(reply.to_owned())),
+            _ => navigate(&href, Default::default()),
+        }
     };
     let go_selected = {
         let go = go.clone();
@@ -297,6 +356,7 @@ fn kind_label(i18n: I18nContext<Locale>, kind: &str) -> &'static str {
         "deal" => t_string!(i18n, palette.kind_deal),
         "task" => t_string!(i18n, palette.kind_task),
         "all" => t_string!(i18n, palette.kind_more),
+        "canned" => t_string!(i18n, palette.kind_canned),
         _ => t_string!(i18n, palette.kind_action),
     }
 }

@@ -7,12 +7,14 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::StoreError;
 
-/// Keys still open (taken, not done) a workspace may hold: a device takes only what it is about to do.
+/// Keys held at once (taken, hold not over, not done) a workspace may have: a device takes only what
+/// it is about to do.
 pub const MOST_OPEN: i64 = 10_000;
 
-/// How long a done key is kept: long past any device's return from offline with the cause on it (the
-/// thing done is on the documents by then, and devices look there first).
-pub const KEEP_DONE_SECS: i64 = 90 * 24 * 3600;
+/// How long a key taken and never said done is kept after its hold ended: the device that took it
+/// went away, and whichever takes it next starts afresh. Done keys are kept (a breach is escalated
+/// at most once a ticket and rule, a few bytes each).
+pub const KEEP_ABANDONED_SECS: i64 = 24 * 3600;
 
 /// What asking for a key got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,8 +39,8 @@ pub fn take(
 ) -> Result<Claim, StoreError> {
     let tx = connection.transaction()?;
     tx.execute(
-        "DELETE FROM once_ledger WHERE workspace_id = ?1 AND done_at < ?2",
-        params![workspace, now - KEEP_DONE_SECS],
+        "DELETE FROM once_ledger WHERE workspace_id = ?1 AND done_at IS NULL AND taken_until < ?2",
+        params![workspace, now - KEEP_ABANDONED_SECS],
     )?;
     let found: Option<(String, i64, Option<i64>)> = tx
         .query_row(
@@ -61,8 +63,9 @@ pub fn take(
         }
         None => {
             let open: i64 = tx.query_row(
-                "SELECT COUNT(*) FROM once_ledger WHERE workspace_id = ?1 AND done_at IS NULL",
-                params![workspace],
+                "SELECT COUNT(*) FROM once_ledger
+                 WHERE workspace_id = ?1 AND done_at IS NULL AND taken_until > ?2",
+                params![workspace, now],
                 |row| row.get(0),
             )?;
             if open >= MOST_OPEN {
@@ -143,9 +146,22 @@ mod tests {
         assert_eq!(take(&mut db, "w", "k", "a", 303, 423).unwrap(), Claim::Done);
         assert_eq!(done(&mut db, "w", "k", "b", 304).unwrap(), Some(Claim::Done));
         assert_eq!(done(&mut db, "w", "other", "b", 304).unwrap(), None);
-        // Long after, the done key is forgotten (the documents say it was done).
-        let later = 302 + KEEP_DONE_SECS + 1;
-        assert_eq!(take(&mut db, "w", "x", "a", later, later + 120).unwrap(), Claim::Held);
-        assert_eq!(done(&mut db, "w", "k", "b", later).unwrap(), None);
+        // A key taken and left is forgotten a day after its hold; a done one stays done.
+        assert_eq!(take(&mut db, "w", "left", "a", 400, 520).unwrap(), Claim::Held);
+        let later = 520 + KEEP_ABANDONED_SECS + 1;
+        assert_eq!(take(&mut db, "w", "x", "b", later, later + 120).unwrap(), Claim::Held);
+        assert_eq!(done(&mut db, "w", "left", "a", later).unwrap(), None);
+        assert_eq!(take(&mut db, "w", "k", "a", later, later + 120).unwrap(), Claim::Done);
+    }
+
+    #[test]
+    fn a_workspace_holds_a_bounded_number_of_keys_at_once_and_held_ones_end() {
+        let mut db = ledger();
+        for n in 0..MOST_OPEN {
+            assert_eq!(take(&mut db, "w", &n.to_string(), "a", 100, 220).unwrap(), Claim::Held);
+        }
+        assert_eq!(take(&mut db, "w", "one more", "a", 100, 220).unwrap(), Claim::Full);
+        // Holds over (the device went away): room again.
+        assert_eq!(take(&mut db, "w", "one more", "a", 221, 341).unwrap(), Claim::Held);
     }
 }

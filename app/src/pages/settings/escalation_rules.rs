@@ -52,7 +52,8 @@ pub(super) fn EscalationRules(
                 position,
                 metrics: Default::default(),
                 priorities: Default::default(),
-                raise_priority: true,
+                // Nothing until a clock and an action are chosen: a rule half set up changes no ticket.
+                raise_priority: false,
                 assign_to: None,
                 team: None,
                 notify: Default::default(),
