@@ -70,6 +70,7 @@ fn Root() -> impl IntoView {
                     <Route path=path!("/deals/:id") view=pages::DealPage />
                     <Route path=path!("/tasks") view=pages::Tasks />
                     <Route path=path!("/tickets") view=pages::Tickets />
+                    <Route path=path!("/tickets/reports") view=pages::ServiceReports />
                     <Route path=path!("/tickets/:id") view=pages::TicketPage />
                     <Route path=path!("/settings") view=pages::Settings />
                     <Route path=path!("/import-export") view=pages::ImportExport />

@@ -174,15 +174,10 @@ pub(crate) fn local_midnight(day: time::Date) -> Timestamp {
     Timestamp(date.get_time() as i64)
 }
 
-/// Midnight of the local day `days` after today (0 = today).
+/// Midnight of the local day `days` after today (0 = today, negative: before).
 pub(crate) fn local_day_start(days: i32) -> Timestamp {
-    let date = js_sys::Date::new_0();
-    date.set_hours(0);
-    date.set_minutes(0);
-    date.set_seconds(0);
-    date.set_milliseconds(0);
-    date.set_date((date.get_date() as i32 + days) as u32);
-    Timestamp(date.get_time() as i64)
+    let today = local_day(crate::local::now());
+    local_midnight(today.saturating_add(time::Duration::days(i64::from(days))))
 }
 
 /// A relationship role as the screens name it, one and many ("Customer", "Customers"); reactive.

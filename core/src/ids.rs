@@ -202,6 +202,10 @@ define_id!(
     /// An escalation rule.
     RuleId
 );
+define_id!(
+    /// A ticket status the workspace added (the built-in ones have words for keys).
+    StatusId
+);
 
 fn uuid_v7(source: &mut impl IdSource) -> Uuid {
     let millis = u64::try_from(source.now().0).unwrap_or(0);

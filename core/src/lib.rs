@@ -55,6 +55,7 @@ pub mod replica;
 pub mod satisfaction;
 pub mod search;
 pub mod service;
+pub mod service_report;
 pub mod sla;
 pub mod sync_client;
 pub mod template;

@@ -18,6 +18,7 @@ use crate::ids::{MemberId, TeamId, TicketId, Timestamp, WorkspaceId};
 use crate::model::{SlaPolicy, TicketPriority, WorkspaceSettings, names};
 use crate::outbox::{Causes, OutboxId};
 use crate::read_model::{TicketEventKind, TicketRow};
+use crate::service_report::Milestones;
 use crate::sla::{self, Calendar, ClockEvent, ClockEventKind, Clocks, StatusCategory};
 
 /// The statuses every workspace starts with: key, English name, category. A workspace may rename
@@ -44,6 +45,9 @@ pub struct Status {
     /// One of [`BUILT_IN_STATUSES`] (its name as written there unless the workspace renamed it):
     /// a screen shows it in its own language.
     pub built_in: bool,
+    /// Removed, but still read for the tickets that went through it
+    /// ([`TicketStatusDef::retired`]).
+    pub retired: bool,
 }
 
 /// The workspace's ticket statuses, in the order they are listed.
@@ -62,6 +66,7 @@ impl Statuses {
                     name: (*name).to_owned(),
                     category: *category,
                     built_in: true,
+                    retired: false,
                 };
                 (position as u32 * 10, status)
             })
@@ -74,6 +79,7 @@ impl Statuses {
                 name: def.name.clone(),
                 category: def.category,
                 built_in,
+                retired: def.retired && !is_built_in(key),
             };
             listed.push((def.position, status));
         }
@@ -81,8 +87,14 @@ impl Statuses {
         Statuses(listed.into_iter().map(|(_, status)| status).collect())
     }
 
+    /// Every status, retired ones too (what a ticket's past may name).
     pub fn all(&self) -> &[Status] {
         &self.0
+    }
+
+    /// The statuses a ticket can be moved to: not retired.
+    pub fn choosable(&self) -> impl Iterator<Item = &Status> {
+        self.0.iter().filter(|status| !status.retired)
     }
 
     pub fn get(&self, key: &str) -> Option<&Status> {
@@ -97,7 +109,166 @@ impl Statuses {
 
     /// The first status of `category`, for a screen's one-tap "resolve" or "reopen".
     pub fn first_of(&self, category: StatusCategory) -> Option<&Status> {
-        self.0.iter().find(|status| status.category == category)
+        self.choosable().find(|status| status.category == category)
+    }
+}
+
+/// Whether `key` names one of [`BUILT_IN_STATUSES`]: those can be renamed and moved, but keep their
+/// category and cannot be removed (a one-tap resolve or reopen always has somewhere to go).
+pub fn is_built_in(key: &str) -> bool {
+    BUILT_IN_STATUSES.iter().any(|(built, _, _)| *built == key)
+}
+
+/// Why a change to the workspace's statuses was refused; nothing was changed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StatusRefused {
+    #[error("a status needs a name")]
+    NoName,
+    #[error("another status already has this name")]
+    NameTaken,
+    #[error("a built-in status keeps its category and cannot be removed")]
+    BuiltIn,
+    #[error("{0} tickets are in this status")]
+    InUse(usize),
+    #[error("no such status")]
+    Unknown,
+}
+
+/// Edits to the workspace's ticket statuses, each checked before anything is written. A built-in
+/// status is written into the settings only once it is renamed or moved.
+pub mod status_edits {
+    use super::{BUILT_IN_STATUSES, StatusRefused, Statuses, is_built_in};
+    use crate::model::{TicketStatusDef, WorkspaceSettings};
+    use crate::sla::StatusCategory;
+
+    /// The status's definition as it stands (a built-in one materialised at the place it is
+    /// listed in).
+    fn def_of(settings: &WorkspaceSettings, key: &str) -> Result<TicketStatusDef, StatusRefused> {
+        if let Some(def) = settings.ticket_statuses.get(key) {
+            return Ok(def.clone());
+        }
+        let (index, (_, name, category)) = BUILT_IN_STATUSES
+            .iter()
+            .enumerate()
+            .find(|(_, (built, _, _))| *built == key)
+            .ok_or(StatusRefused::Unknown)?;
+        Ok(TicketStatusDef {
+            name: (*name).to_owned(),
+            category: *category,
+            position: index as u32 * 10,
+            retired: false,
+        })
+    }
+
+    fn checked_name(
+        settings: &WorkspaceSettings,
+        key: &str,
+        name: &str,
+    ) -> Result<String, StatusRefused> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(StatusRefused::NoName);
+        }
+        let folded = crate::search::fold(name);
+        let taken = Statuses::of(settings)
+            .choosable()
+            .any(|other| other.key != key && crate::search::fold(&other.name) == folded);
+        if taken {
+            return Err(StatusRefused::NameTaken);
+        }
+        Ok(name.to_owned())
+    }
+
+    pub fn rename(
+        settings: &mut WorkspaceSettings,
+        key: &str,
+        name: &str,
+    ) -> Result<(), StatusRefused> {
+        let mut def = def_of(settings, key)?;
+        def.name = checked_name(settings, key, name)?;
+        settings.ticket_statuses.insert(key.to_owned(), def);
+        Ok(())
+    }
+
+    /// A new status `key` (a fresh id), listed last.
+    pub fn add(
+        settings: &mut WorkspaceSettings,
+        key: &str,
+        name: &str,
+        category: StatusCategory,
+    ) -> Result<(), StatusRefused> {
+        let name = checked_name(settings, key, name)?;
+        let position = Statuses::of(settings)
+            .all()
+            .iter()
+            .filter_map(|status| def_of(settings, &status.key).ok())
+            .map(|def| def.position + 10)
+            .max()
+            .unwrap_or(0);
+        settings
+            .ticket_statuses
+            .insert(key.to_owned(), TicketStatusDef { name, category, position, retired: false });
+        Ok(())
+    }
+
+    pub fn set_category(
+        settings: &mut WorkspaceSettings,
+        key: &str,
+        category: StatusCategory,
+    ) -> Result<(), StatusRefused> {
+        if is_built_in(key) {
+            return Err(StatusRefused::BuiltIn);
+        }
+        let mut def = def_of(settings, key)?;
+        def.category = category;
+        settings.ticket_statuses.insert(key.to_owned(), def);
+        Ok(())
+    }
+
+    /// Moves status `key` `by` places among the choosable ones (negative: earlier).
+    pub fn shift(
+        settings: &mut WorkspaceSettings,
+        key: &str,
+        by: isize,
+    ) -> Result<(), StatusRefused> {
+        let mut order: Vec<String> =
+            Statuses::of(settings).choosable().map(|s| s.key.clone()).collect();
+        let from = order.iter().position(|k| k == key).ok_or(StatusRefused::Unknown)?;
+        let to = from.saturating_add_signed(by).min(order.len() - 1);
+        let moved = order.remove(from);
+        order.insert(to, moved);
+        // Every status written at its place: positions of the others may have been implicit.
+        for (index, key) in order.iter().enumerate() {
+            let mut def = def_of(settings, key)?;
+            def.position = index as u32 * 10;
+            settings.ticket_statuses.insert(key.clone(), def);
+        }
+        Ok(())
+    }
+
+    /// Removes status `key`, which `now` tickets are in and which some ticket's past names or not
+    /// (`in_past`): refused while tickets are in it; retired (kept for the past) if any ticket went
+    /// through it; forgotten otherwise.
+    pub fn remove(
+        settings: &mut WorkspaceSettings,
+        key: &str,
+        now: usize,
+        in_past: bool,
+    ) -> Result<(), StatusRefused> {
+        if is_built_in(key) {
+            return Err(StatusRefused::BuiltIn);
+        }
+        if now > 0 {
+            return Err(StatusRefused::InUse(now));
+        }
+        let mut def = def_of(settings, key)?;
+        if in_past {
+            def.retired = true;
+            settings.ticket_statuses.insert(key.to_owned(), def);
+        } else {
+            settings.ticket_statuses.remove(key);
+        }
+        Ok(())
     }
 }
 
@@ -145,6 +316,9 @@ pub struct TicketClocks {
     pub category: StatusCategory,
     /// Events counted at their device's time because the relay's stamp has not been heard yet.
     pub unstamped: usize,
+    /// When it was opened, first answered and resolved, at the same times as the clocks: what the
+    /// reports count ([`crate::service_report`]).
+    pub milestones: Milestones,
 }
 
 impl TicketClocks {
@@ -249,19 +423,6 @@ impl Desk {
         stamp: Option<&StampLookup<'_>>,
     ) -> TicketClocks {
         let category = self.statuses.category(&ticket.status);
-        let Some(ready) = self.policies.iter().find(|ready| applies(&ready.policy, ticket, roles))
-        else {
-            return TicketClocks {
-                policy: None,
-                clocks: Clocks::default(),
-                category,
-                unstamped: 0,
-            };
-        };
-        let targets =
-            ready.policy.targets.get(ticket.priority.as_str()).copied().unwrap_or_default();
-        let calendar =
-            ticket.team.and_then(|team| self.teams.get(&team)).unwrap_or(&ready.calendar);
         let mut unstamped = 0;
         let events: Vec<ClockEvent> = ticket
             .events
@@ -291,11 +452,28 @@ impl Desk {
                 Some(ClockEvent { at, kind })
             })
             .collect();
+        let milestones = Milestones::of(&events);
+        let Some(ready) = self.policies.iter().find(|ready| applies(&ready.policy, ticket, roles))
+        else {
+            // No deadline waits for a stamp.
+            return TicketClocks {
+                policy: None,
+                clocks: Clocks::default(),
+                category,
+                unstamped: 0,
+                milestones,
+            };
+        };
+        let targets =
+            ready.policy.targets.get(ticket.priority.as_str()).copied().unwrap_or_default();
+        let calendar =
+            ticket.team.and_then(|team| self.teams.get(&team)).unwrap_or(&ready.calendar);
         TicketClocks {
             policy: Some(ready.id.clone()),
             clocks: sla::clocks(&targets, calendar, &events),
             category,
             unstamped,
+            milestones,
         }
     }
 }
@@ -526,7 +704,7 @@ mod tests {
     use crate::workspace::member_of_account;
 
     const HOUR: i64 = 3_600_000;
-    /// Monday 2027-03-01 00:00 UTC.
+    /// 2027-03-02 00:00 UTC — a Tuesday, despite the name: the tests need only a working day.
     const MONDAY: i64 = 1_803_945_600_000;
 
     fn workspace() -> WorkspaceId {
@@ -610,6 +788,7 @@ mod tests {
                 name: "On hold".into(),
                 category: StatusCategory::Paused,
                 position: 25,
+                retired: false,
             },
         );
         settings.ticket_statuses.insert(
@@ -618,6 +797,7 @@ mod tests {
                 name: "Waiting on vendor".into(),
                 category: StatusCategory::Paused,
                 position: 5,
+                retired: false,
             },
         );
         let statuses = Statuses::of(&settings);
@@ -636,6 +816,77 @@ mod tests {
         assert_eq!(statuses.category("vendor"), StatusCategory::Paused);
         assert_eq!(statuses.category("from-a-newer-app"), StatusCategory::Open);
         assert_eq!(statuses.first_of(StatusCategory::Resolved).unwrap().key, "resolved");
+    }
+
+    #[test]
+    fn statuses_are_renamed_added_moved_and_removed_without_moving_any_ticket_s_past() {
+        use status_edits::*;
+        let keys = |settings: &WorkspaceSettings| -> Vec<String> {
+            Statuses::of(settings).choosable().map(|s| format!("{}:{}", s.key, s.name)).collect()
+        };
+        let mut settings = WorkspaceSettings::default();
+        add(&mut settings, "vendor", " Waiting on vendor ", StatusCategory::Paused).unwrap();
+        assert_eq!(
+            keys(&settings),
+            [
+                "open:Open",
+                "waiting:Waiting on customer",
+                "resolved:Resolved",
+                "closed:Closed",
+                "vendor:Waiting on vendor"
+            ]
+        );
+        // Renaming a built-in keeps its place and category; it is then shown as named.
+        shift(&mut settings, "vendor", -3).unwrap();
+        rename(&mut settings, "resolved", "Done").unwrap();
+        assert_eq!(
+            keys(&settings),
+            [
+                "open:Open",
+                "vendor:Waiting on vendor",
+                "waiting:Waiting on customer",
+                "resolved:Done",
+                "closed:Closed"
+            ]
+        );
+        let statuses = Statuses::of(&settings);
+        let done = statuses.get("resolved").unwrap();
+        assert_eq!((done.category, done.built_in), (StatusCategory::Resolved, false));
+        // Names are needed and unique, whatever their case; refused changes change nothing.
+        let before = settings.clone();
+        assert_eq!(rename(&mut settings, "vendor", "  "), Err(StatusRefused::NoName));
+        assert_eq!(rename(&mut settings, "vendor", "OPEN"), Err(StatusRefused::NameTaken));
+        assert_eq!(
+            add(&mut settings, "x", "done", StatusCategory::Open),
+            Err(StatusRefused::NameTaken)
+        );
+        assert_eq!(
+            set_category(&mut settings, "open", StatusCategory::Closed),
+            Err(StatusRefused::BuiltIn)
+        );
+        assert_eq!(remove(&mut settings, "waiting", 0, false), Err(StatusRefused::BuiltIn));
+        assert_eq!(remove(&mut settings, "vendor", 2, true), Err(StatusRefused::InUse(2)));
+        assert_eq!(rename(&mut settings, "gone", "Gone"), Err(StatusRefused::Unknown));
+        assert_eq!(settings, before);
+        // Moving past either end stops there.
+        shift(&mut settings, "closed", 5).unwrap();
+        shift(&mut settings, "open", -5).unwrap();
+        assert_eq!(keys(&settings).last().unwrap(), "closed:Closed");
+        set_category(&mut settings, "vendor", StatusCategory::Resolved).unwrap();
+        assert_eq!(
+            Statuses::of(&settings).first_of(StatusCategory::Resolved).unwrap().key,
+            "vendor"
+        );
+        // A status tickets went through is retired: no longer offered, its category still read.
+        remove(&mut settings, "vendor", 0, true).unwrap();
+        let statuses = Statuses::of(&settings);
+        assert!(statuses.choosable().all(|s| s.key != "vendor"));
+        assert_eq!(statuses.category("vendor"), StatusCategory::Resolved);
+        assert_eq!(statuses.first_of(StatusCategory::Resolved).unwrap().key, "resolved");
+        // Its name is free again; a status no ticket ever had is forgotten.
+        add(&mut settings, "vendor-2", "Waiting on vendor", StatusCategory::Paused).unwrap();
+        remove(&mut settings, "vendor-2", 0, false).unwrap();
+        assert!(!settings.ticket_statuses.contains_key("vendor-2"));
     }
 
     #[test]

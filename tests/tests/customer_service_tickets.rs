@@ -5,8 +5,10 @@
 //! has stamped it and the note goes away. Boris sees the answer and resolves the ticket, which leaves
 //! Anna's open views. A canned reply fills in the customer's first name (picked under the composer or
 //! from the command palette); the ticket is on the
-//! customer's timeline; the relay's ledger holds a stamp for each event. Screenshots of the tickets
-//! list, a ticket and the settings at both sizes in both languages.
+//! customer's timeline; the relay's ledger holds a stamp for each event; the service report counts
+//! it (opened and resolved today, SLA met, unassigned); a status of the workspace's own is added,
+//! moved, used, refused removal while a ticket is in it and retired after. Screenshots of the tickets list, a ticket,
+//! the settings and the report at both sizes in both languages.
 
 use rapport_e2e::flows::{
     add_party, api_session, attribute, attribute_becomes, change_to, click_centred,
@@ -37,6 +39,36 @@ async fn listed(browser: &Browser) -> E2eResult<Vec<String>> {
         .eval("return [...document.querySelectorAll('[data-testid=ticket-row]')].map(r => r.dataset.title);")
         .await?;
     Ok(serde_json::from_value(titles).unwrap_or_default())
+}
+
+/// The figures of a report's row: in table `table` (`report-by-team`, `report-by-assignee`,
+/// `report-per-day`), the row named `name` (or for day `name`, `YYYY-MM-DD`), once it is there.
+async fn report_row(browser: &Browser, table: &str, name: &str) -> E2eResult<Vec<String>> {
+    let script = format!(
+        "const row = [...document.querySelectorAll('[data-testid={table}] tbody tr')].find(r => r.dataset.name === {name:?} || r.dataset.day === {name:?}); \
+         return row ? [...row.querySelectorAll('td')].map(c => c.textContent) : null;"
+    );
+    wait_until(&format!("{name} in {table}"), 15, || async {
+        let cells = browser.eval(&script).await?;
+        Ok(serde_json::from_value::<Option<Vec<String>>>(cells).unwrap_or_default())
+    })
+    .await
+}
+
+/// The statuses Settings lists, `key:name`, in order.
+async fn statuses(browser: &Browser) -> E2eResult<Vec<String>> {
+    let listed = browser
+        .eval("return [...document.querySelectorAll('[data-testid=status]')].map(s => s.dataset.key + ':' + s.dataset.name);")
+        .await?;
+    Ok(serde_json::from_value(listed).unwrap_or_default())
+}
+
+/// The statuses a ticket's page offers, by name.
+async fn offered(browser: &Browser) -> E2eResult<Vec<String>> {
+    let listed = browser
+        .eval("return [...document.querySelectorAll('[data-testid=ticket-status-choice] option')].map(o => o.textContent);")
+        .await?;
+    Ok(serde_json::from_value(listed).unwrap_or_default())
 }
 
 async fn queue(browser: &Browser, key: &str) -> E2eResult {
@@ -214,6 +246,87 @@ async fn a_ticket_runs_on_the_relays_clock_from_opening_to_resolved_across_two_d
             .unwrap_or(0);
         assert_eq!(stamps, 4, "opened, the customer's message, the reply, resolved: {changes}");
 
+        // The service report counts it: opened and resolved today, in time, answered.
+        AppShell::open(&anna, "/tickets").await?;
+        anna.by_testid("service-reports-link").await?.click().await?;
+        anna.by_testid("page-service-reports").await?;
+        let all = report_row(&anna, "report-by-team", "All tickets").await?;
+        assert_eq!(all[..3], ["1", "1", "100%"], "opened, resolved, SLA met: {all:?}");
+        assert!(all[3].contains("min") && all[4].contains("min"), "first response, resolution: {all:?}");
+        assert_eq!(all[5], "—", "no survey answered: {all:?}");
+        let nobody = report_row(&anna, "report-by-assignee", "Unassigned").await?;
+        assert_eq!(nobody[..3], ["1", "1", "100%"], "{nobody:?}");
+        let today = anna
+            .eval("const d = new Date(); return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;")
+            .await?;
+        let today = report_row(&anna, "report-per-day", today.as_str().unwrap_or_default()).await?;
+        assert_eq!(today, ["1", "1"], "opened and resolved today");
+        let days = anna.eval("return document.querySelectorAll('[data-testid=report-day]').length;").await?;
+        assert_eq!(days, 30, "the last 30 days by default");
+        anna.by_testid("report-7").await?.click().await?;
+        wait_until("a week of days", 15, || async {
+            let days = anna.eval("return document.querySelectorAll('[data-testid=report-day]').length;").await?;
+            Ok((days == 7).then_some(()))
+        })
+        .await?;
+        anna.screenshot("service-reports-1280x800-en").await?;
+
+        // A status of the workspace's own, paused, listed before "Resolved"; tickets can go there.
+        AppShell::open(&anna, "/settings").await?;
+        anna.by_testid("statuses").await?;
+        set_field(&anna, "new-status-name", "Waiting on vendor").await?;
+        anna.by_testid("add-status").await?.click().await?;
+        let vendor = wait_until("the new status listed last", 15, || async {
+            let listed = statuses(&anna).await?;
+            Ok(listed.last().filter(|s| s.ends_with(":Waiting on vendor")).map(|s| s.split(':').next().unwrap_or_default().to_owned()))
+        })
+        .await?;
+        let category = anna
+            .eval(&format!("return document.querySelector('[data-testid=status][data-key=\"{vendor}\"] [data-testid=status-category]').value;"))
+            .await?;
+        assert_eq!(category, "paused", "paused unless chosen otherwise");
+        for _ in 0..2 {
+            let before = statuses(&anna).await?;
+            anna.eval(&format!("document.querySelector('[data-testid=status][data-key=\"{vendor}\"] [data-testid=status-up]').click(); return 1;")).await?;
+            wait_until("the status moved up", 15, || async {
+                Ok((statuses(&anna).await? != before).then_some(()))
+            })
+            .await?;
+        }
+        let names: Vec<String> = statuses(&anna).await?.iter().map(|s| s.split_once(':').unwrap_or_default().1.to_owned()).collect();
+        assert_eq!(names, ["Open", "Waiting on customer", "Waiting on vendor", "Resolved", "Closed"]);
+        // A name taken is refused, whatever its case.
+        set_field(&anna, "new-status-name", "closed").await?;
+        anna.by_testid("add-status").await?.click().await?;
+        anna.text_when("service-error", |t| t.contains("already has this name")).await?;
+        anna.eval("document.querySelector('[data-testid=statuses]').scrollIntoView(); return 1;").await?;
+        anna.screenshot("settings-statuses-1280x800-en").await?;
+        AppShell::open(&anna, &ticket).await?;
+        wait_until("the new status offered", 15, || async {
+            Ok(offered(&anna).await?.contains(&"Waiting on vendor".to_owned()).then_some(()))
+        })
+        .await?;
+        change_to(&anna, "ticket-status-choice", &vendor).await?;
+        attribute_becomes(&anna, "ticket-status", "data-status", &vendor).await?;
+        // Not removed while the ticket is in it; retired once it is not, and offered no more.
+        AppShell::open(&anna, "/settings").await?;
+        anna.eval(&format!("document.querySelector('[data-testid=status][data-key=\"{vendor}\"] [data-testid=status-remove]').click(); return 1;")).await?;
+        anna.text_when("service-error", |t| t.contains("Tickets in this status: 1")).await?;
+        AppShell::open(&anna, &ticket).await?;
+        anna.by_testid("ticket-status-choice").await?;
+        change_to(&anna, "ticket-status-choice", "resolved").await?;
+        attribute_becomes(&anna, "ticket-status", "data-status", "resolved").await?;
+        AppShell::open(&anna, "/settings").await?;
+        anna.by_testid("statuses").await?;
+        anna.eval(&format!("document.querySelector('[data-testid=status][data-key=\"{vendor}\"] [data-testid=status-remove]').click(); return 1;")).await?;
+        wait_until("the status gone from the list", 15, || async {
+            Ok((statuses(&anna).await?.len() == 4).then_some(()))
+        })
+        .await?;
+        AppShell::open(&anna, &ticket).await?;
+        anna.by_testid("ticket-status-choice").await?;
+        assert!(!offered(&anna).await?.contains(&"Waiting on vendor".to_owned()));
+
         // The other sizes and languages of each screen.
         boris.emulate(Viewport::Desktop).await?;
         AppShell::open(&boris, "/tickets").await?;
@@ -231,6 +344,18 @@ async fn a_ticket_runs_on_the_relays_clock_from_opening_to_resolved_across_two_d
         boris.screenshot("settings-service-1280x800-ru").await?;
         boris.emulate(Viewport::Phone).await?;
         boris.screenshot("settings-service-390x844-ru").await?;
+        boris.eval("document.querySelector('[data-testid=statuses]').scrollIntoView(); return 1;").await?;
+        boris.screenshot("settings-statuses-390x844-ru").await?;
+        AppShell::open(&boris, "/tickets/reports").await?;
+        let all = report_row(&boris, "report-by-team", "Все заявки").await?;
+        assert_eq!(all[..2], ["1", "1"], "{all:?}");
+        boris.screenshot("service-reports-390x844-ru").await?;
+        boris.emulate(Viewport::Desktop).await?;
+        boris.screenshot("service-reports-1280x800-ru").await?;
+        AppShell::open(&boris, "/settings").await?;
+        boris.by_testid("statuses").await?;
+        boris.eval("document.querySelector('[data-testid=statuses]').scrollIntoView(); return 1;").await?;
+        boris.screenshot("settings-statuses-1280x800-ru").await?;
         anna.emulate(Viewport::Phone).await?;
         AppShell::open(&anna, "/tickets").await?;
         queue(&anna, "done").await?;
@@ -245,6 +370,11 @@ async fn a_ticket_runs_on_the_relays_clock_from_opening_to_resolved_across_two_d
         AppShell::open(&anna, "/settings").await?;
         anna.eval("document.querySelector('[data-testid=service-settings]').scrollIntoView(); return 1;").await?;
         anna.screenshot("settings-service-390x844-en").await?;
+        anna.eval("document.querySelector('[data-testid=statuses]').scrollIntoView(); return 1;").await?;
+        anna.screenshot("settings-statuses-390x844-en").await?;
+        AppShell::open(&anna, "/tickets/reports").await?;
+        report_row(&anna, "report-by-team", "All tickets").await?;
+        anna.screenshot("service-reports-390x844-en").await?;
         Ok(())
     })
     .await;

@@ -623,7 +623,7 @@ fn Forecast(
                 (ForecastBy::Month, Signal::derive(move || t_string!(i18n, deals.by_month)), "forecast-by-month"),
                 (ForecastBy::Owner, Signal::derive(move || t_string!(i18n, deals.by_owner)), "forecast-by-owner"),
             ] />
-            <table class="deal-table">
+            <table class="data-table">
                 <thead><tr>
                     <th>{move || if by.get() == ForecastBy::Month { t_string!(i18n, deals.month) } else { t_string!(i18n, deals.owner) }}</th>
                     <th>{t!(i18n, deals.deals)}</th><th>{t!(i18n, deals.total)}</th><th>{t!(i18n, deals.weighted)}</th>

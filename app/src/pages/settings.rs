@@ -5,6 +5,7 @@ mod mail_panel;
 mod pipelines;
 mod service_panel;
 mod sync_panel;
+mod ticket_statuses;
 
 use fields::CustomFields;
 use leptos::prelude::*;

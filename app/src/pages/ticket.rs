@@ -70,7 +70,7 @@ fn TicketStanding(id: TicketId, ticket: Memo<Option<Ticket>>) -> impl IntoView {
             service::Statuses::of(&ws.settings)
                 .all()
                 .iter()
-                .map(|status| (status.key.clone(), status.category))
+                .map(|status| (status.key.clone(), status.category, status.retired))
                 .collect::<Vec<_>>()
         })
         .unwrap_or_default()
@@ -85,7 +85,7 @@ fn TicketStanding(id: TicketId, ticket: Memo<Option<Ticket>>) -> impl IntoView {
     let category = move || {
         let key = current();
         statuses.with(|all| {
-            all.iter().find(|(k, _)| *k == key).map_or(StatusCategory::Open, |(_, c)| *c)
+            all.iter().find(|(k, ..)| *k == key).map_or(StatusCategory::Open, |(_, c, _)| *c)
         })
     };
     let move_to = move |status: String| {
@@ -120,7 +120,9 @@ fn TicketStanding(id: TicketId, ticket: Memo<Option<Ticket>>) -> impl IntoView {
         } else {
             StatusCategory::Resolved
         };
-        statuses.with(|all| all.iter().find(|(_, c)| *c == wanted).map(|(k, _)| k.clone()))
+        statuses.with(|all| {
+            all.iter().find(|(_, c, retired)| *c == wanted && !retired).map(|(k, ..)| k.clone())
+        })
     };
     let update = move |change: Box<dyn FnOnce(&mut Ticket)>| {
         let Some(shared) = ctx.shared() else { return };
@@ -198,7 +200,8 @@ fn TicketStanding(id: TicketId, ticket: Memo<Option<Ticket>>) -> impl IntoView {
                         <select data-testid="ticket-status-choice" on:change=move |e| move_to(event_target_value(&e))>
                             {move || {
                                 let now = current();
-                                statuses.get().into_iter().map(|(key, _)| {
+                                // A retired status is offered only to the ticket still in it.
+                                statuses.get().into_iter().filter(|(key, _, retired)| !retired || *key == now).map(|(key, ..)| {
                                     let label = status_label(&key);
                                     let selected = key == now;
                                     view! { <option value=key selected=selected>{label}</option> }

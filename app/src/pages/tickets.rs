@@ -361,6 +361,7 @@ pub(crate) fn Tickets() -> impl IntoView {
             <p class="count" data-testid="ticket-count">
                 {move || t_string!(i18n, tickets.count, count = crate::widgets::count(lines.with(Vec::len))).to_string()}
             </p>
+            <a class="action" href="/tickets/reports" data-testid="service-reports-link">{t!(i18n, reports.open_reports)}</a>
             {move || {
                 let summary = satisfaction.get();
                 let percent = summary.satisfied_percent()?;

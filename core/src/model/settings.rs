@@ -87,6 +87,10 @@ pub struct TicketStatusDef {
     pub category: crate::sla::StatusCategory,
     /// Where it is listed among the statuses.
     pub position: u32,
+    /// Removed after tickets went through it: no longer offered, but its category still read for
+    /// those tickets' past, so their deadlines do not move.
+    #[autosurgeon(missing = "Default::default")]
+    pub retired: bool,
 }
 
 /// A support team: who is in it, when it works and how new tickets find an assignee.

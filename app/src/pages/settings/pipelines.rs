@@ -143,7 +143,7 @@ fn PipelineEditor(
             }));
         };
         view! {
-            <li class="stage-edit" data-testid="stage" data-name=stage.name.clone()>
+            <li class="ordered-row" data-testid="stage" data-name=stage.name.clone()>
                 <input type="text" aria-label=move || t_string!(i18n, pipelines.stage_name) data-testid="stage-name" readonly=read_only
                     prop:value=stage.name.clone() on:change=rename />
                 <label class="probability">
@@ -195,7 +195,7 @@ fn PipelineEditor(
                 <input type="text" data-testid="pipeline-name" readonly=read_only
                     prop:value=pipeline.name.clone() on:change=rename />
             </label>
-            <ol class="stages">{stages}</ol>
+            <ol class="ordered-edit">{stages}</ol>
             <Show when=move || !read_only()>
                 <form class="quick-add" on:submit=add_stage>
                     <input type="text" placeholder=move || t_string!(i18n, pipelines.new_stage) aria-label=move || t_string!(i18n, pipelines.new_stage_label)

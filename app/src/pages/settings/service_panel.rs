@@ -166,6 +166,7 @@ pub(super) fn ServicePanel() -> impl IntoView {
             <Show when=move || !read_only()>
                 <button type="button" data-testid="add-policy" on:click=add_policy>{t!(i18n, service.add_policy)}</button>
             </Show>
+            <super::ticket_statuses::TicketStatuses error read_only=Signal::derive(read_only) />
             <super::escalation_rules::EscalationRules error read_only=Signal::derive(read_only) />
             {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="service-error">{e}</p> })}
             <SupportAddress />

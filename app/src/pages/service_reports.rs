@@ -1,0 +1,219 @@
+//! Service reports: the support team's numbers over the last week, month or quarter — tickets opened
+//! and resolved per day, SLA met, first-response and resolution times (median, 90th percentile) and
+//! satisfaction, for the whole desk, each team and each assignee. Plain tables; computed on the
+//! device by `rapport_core::service_report` from the same event times as the deadlines.
+
+use leptos::prelude::*;
+use rapport_core::read_model::Changed;
+use rapport_core::service::{ClockCache, Desk};
+use rapport_core::service_report::{self, Figures, Period, Report};
+
+use super::Page;
+use super::tickets::span;
+use crate::i18n::{t, t_string, use_i18n};
+use crate::outbox::OutboxCtx;
+use crate::state::WorkspaceCtx;
+use crate::widgets::{self, Segmented};
+
+/// How far back a report looks, in days (today included).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Days(i32);
+
+#[component]
+pub(crate) fn ServiceReports() -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = WorkspaceCtx::use_ctx();
+    let outbox = OutboxCtx::use_ctx();
+    let days = RwSignal::new(Days(30));
+    let cache = StoredValue::new_local(ClockCache::default());
+    let report = Memo::new(move |_| {
+        let Days(days) = days.get();
+        // From midnight `days - 1` days ago to the end of today, in the device's time zone.
+        let period =
+            Period { from: widgets::local_day_start(1 - days), to: widgets::local_day_start(1) };
+        let kinds = Changed::TICKETS | Changed::SETTINGS | Changed::PARTIES;
+        outbox.outbox.with(|stamps| {
+            ctx.read_of(kinds, |ws| {
+                let desk = Desk::new(ws.workspace, &ws.settings);
+                let heard = stamps.stamps_heard();
+                cache.try_update_value(|cache| {
+                    cache.retain(|id| ws.model.tickets.contains_key(id));
+                    let tickets = ws.model.tickets.values().map(|row| {
+                        let roles: Vec<&'static str> = row
+                            .party
+                            .and_then(|party| ws.model.parties.get(&party))
+                            .map(|party| party.roles.iter().map(|role| role.role().key()).collect())
+                            .unwrap_or_default();
+                        (row, cache.clocks(&desk, row, &roles, heard, |id| stamps.stamp(id)))
+                    });
+                    service_report::report(period, tickets, widgets::local_day)
+                })
+            })
+        })
+    });
+    let names = Memo::new(move |_| {
+        let members: Vec<(String, String)> = ctx
+            .read_of(Changed::SETTINGS, |ws| {
+                ws.settings
+                    .members
+                    .iter()
+                    .map(|(id, member)| (id.clone(), member.display_name.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        (super::tickets::teams(ctx), members)
+    });
+    let by_team = move || {
+        let report = report.get().flatten()?;
+        let (teams, _) = names.get();
+        let mut rows =
+            vec![(t_string!(i18n, reports.all_tickets).to_owned(), report.total.clone())];
+        let mut named: Vec<(String, Figures)> = report
+            .by_team
+            .into_iter()
+            .map(|(team, figures)| {
+                let name = team
+                    .and_then(|team| teams.iter().find(|(id, _)| *id == team))
+                    .map_or_else(|| t_string!(i18n, reports.no_team).to_owned(), |t| t.1.clone());
+                (name, figures)
+            })
+            .collect();
+        named.sort_by(|a, b| a.0.cmp(&b.0));
+        rows.extend(named);
+        Some(rows)
+    };
+    let by_assignee = move || {
+        let report = report.get().flatten()?;
+        let (_, members) = names.get();
+        let mut rows: Vec<(String, Figures)> = report
+            .by_assignee
+            .into_iter()
+            .map(|(member, figures)| {
+                let name = member
+                    .and_then(|member| {
+                        let id = member.to_string();
+                        members.iter().find(|(m, _)| *m == id).map(|m| m.1.clone())
+                    })
+                    .unwrap_or_else(|| t_string!(i18n, reports.unassigned).to_owned());
+                (name, figures)
+            })
+            .collect();
+        rows.sort_by(|a, b| a.0.cmp(&b.0));
+        Some(rows)
+    };
+    Effect::new(move || {
+        if report.with(|report| report.as_ref().is_some_and(Option::is_some)) {
+            crate::timing::mark("rapport:reports-rendered");
+        }
+    });
+    view! {
+        <Page key="service-reports" title=move || t_string!(i18n, reports.title)>
+            <Segmented value=days name="report-period" label=Signal::derive(move || t_string!(i18n, reports.period)) options=vec![
+                (Days(7), Signal::derive(move || t_string!(i18n, reports.last_7)), "report-7"),
+                (Days(30), Signal::derive(move || t_string!(i18n, reports.last_30)), "report-30"),
+                (Days(90), Signal::derive(move || t_string!(i18n, reports.last_90)), "report-90"),
+            ] />
+            <FiguresTable
+                title=Signal::derive(move || t_string!(i18n, reports.by_team))
+                who=Signal::derive(move || t_string!(i18n, reports.team))
+                testid="report-by-team"
+                rows=Signal::derive(move || by_team().unwrap_or_default())
+            />
+            <FiguresTable
+                title=Signal::derive(move || t_string!(i18n, reports.by_assignee))
+                who=Signal::derive(move || t_string!(i18n, reports.assignee))
+                testid="report-by-assignee"
+                rows=Signal::derive(move || by_assignee().unwrap_or_default())
+            />
+            <PerDay report />
+            <p class="hint">{t!(i18n, reports.how_counted)}</p>
+        </Page>
+    }
+}
+
+/// One table of figures, a row per team or person.
+#[component]
+fn FiguresTable(
+    title: Signal<&'static str>,
+    /// The heading of the first column.
+    who: Signal<&'static str>,
+    testid: &'static str,
+    rows: Signal<Vec<(String, Figures)>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let none = || "—".to_owned();
+    let spread = move |took: Option<i64>| took.map_or_else(none, span);
+    view! {
+        <section class="panel" data-testid=testid>
+            <h2>{title}</h2>
+            <table class="data-table">
+                <thead><tr>
+                    <th>{who}</th>
+                    <th class="number">{t!(i18n, reports.opened)}</th>
+                    <th class="number">{t!(i18n, reports.resolved)}</th>
+                    <th class="number">{t!(i18n, reports.sla_met)}</th>
+                    <th class="number">{t!(i18n, reports.first_response)}</th>
+                    <th class="number">{t!(i18n, reports.resolution)}</th>
+                    <th class="number">{t!(i18n, reports.satisfaction)}</th>
+                </tr></thead>
+                <tbody>
+                    {move || rows.get().into_iter().map(|(name, figures)| {
+                        let percent = |p: Option<u32>| p.map_or_else(none, |p| t_string!(i18n, reports.percent, percent = p).to_string());
+                        let times = |spread_of: &rapport_core::service_report::Spread| {
+                            t_string!(i18n, reports.median_p90, median = spread(spread_of.median()), p90 = spread(spread_of.p90())).to_string()
+                        };
+                        let (first, resolution) = (times(&figures.first_response), times(&figures.resolution));
+                        let (first, resolution) = (
+                            if figures.first_response.count() == 0 { none() } else { first },
+                            if figures.resolution.count() == 0 { none() } else { resolution },
+                        );
+                        let csat = figures.satisfaction.average_tenths().map_or_else(none, |average| {
+                            t_string!(i18n, reports.csat, percent = figures.satisfaction.satisfied_percent().unwrap_or(0), average = widgets::tenths(average), answers = widgets::count(figures.satisfaction.answers())).to_string()
+                        });
+                        view! {
+                            <tr data-testid="report-row" data-name=name.clone()>
+                                <th scope="row">{name.clone()}</th>
+                                <td class="number" data-testid="report-opened">{widgets::count(figures.opened)}</td>
+                                <td class="number" data-testid="report-resolved">{widgets::count(figures.resolved)}</td>
+                                <td class="number" data-testid="report-sla">{percent(figures.sla_met_percent())}</td>
+                                <td class="number" data-testid="report-first-response">{first}</td>
+                                <td class="number" data-testid="report-resolution">{resolution}</td>
+                                <td class="number" data-testid="report-csat">{csat}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </section>
+    }
+}
+
+/// Tickets opened and resolved on each day of the period, the latest first.
+#[component]
+fn PerDay(report: Memo<Option<Option<Report>>>) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <section class="panel" data-testid="report-per-day">
+            <h2>{t!(i18n, reports.per_day)}</h2>
+            <table class="data-table">
+                <thead><tr>
+                    <th>{t!(i18n, reports.day)}</th>
+                    <th class="number">{t!(i18n, reports.opened)}</th>
+                    <th class="number">{t!(i18n, reports.resolved)}</th>
+                </tr></thead>
+                <tbody>
+                    {move || report.get().flatten().map(|report| report.days.into_iter().map(|day| {
+                        let label = widgets::local_date(widgets::local_midnight(day.date));
+                        view! {
+                            <tr data-testid="report-day" data-day=day.date.to_string()>
+                                <th scope="row">{label}</th>
+                                <td class="number" data-testid="report-opened">{widgets::count(day.opened)}</td>
+                                <td class="number" data-testid="report-resolved">{widgets::count(day.resolved)}</td>
+                            </tr>
+                        }
+                    }).collect_view())}
+                </tbody>
+            </table>
+        </section>
+    }
+}

@@ -1,0 +1,181 @@
+//! Ticket statuses: the four built in (open, waiting on customer, resolved, closed) renamed or moved,
+//! and the workspace's own added in a category — open, paused (the clocks stop), resolved or closed.
+//! A status tickets are in is not removed; one tickets went through is retired, so their past
+//! deadlines stay where they were (`rapport_core::service::status_edits`).
+
+use leptos::prelude::*;
+use rapport_core::read_model::{Changed, TicketEventKind};
+use rapport_core::service::{StatusRefused, Statuses, status_edits};
+use rapport_core::sla::StatusCategory;
+
+use super::service_panel::edit;
+use crate::i18n::{t, t_string, use_i18n};
+use crate::local::BrowserIds;
+use crate::pages::tickets::status_name;
+use crate::state::WorkspaceCtx;
+
+const CATEGORIES: [StatusCategory; 4] = [
+    StatusCategory::Open,
+    StatusCategory::Paused,
+    StatusCategory::Resolved,
+    StatusCategory::Closed,
+];
+
+fn category_key(category: StatusCategory) -> &'static str {
+    match category {
+        StatusCategory::Open => "open",
+        StatusCategory::Paused => "paused",
+        StatusCategory::Resolved => "resolved",
+        StatusCategory::Closed => "closed",
+    }
+}
+
+fn category_of(key: &str) -> Option<StatusCategory> {
+    CATEGORIES.into_iter().find(|category| category_key(*category) == key)
+}
+
+fn category_name(category: StatusCategory) -> &'static str {
+    let locale = crate::locale::current();
+    match category {
+        StatusCategory::Open => leptos_i18n::td_string!(locale, service.category_open),
+        StatusCategory::Paused => leptos_i18n::td_string!(locale, service.category_paused),
+        StatusCategory::Resolved => leptos_i18n::td_string!(locale, service.category_resolved),
+        StatusCategory::Closed => leptos_i18n::td_string!(locale, service.category_closed),
+    }
+}
+
+fn refusal(why: StatusRefused) -> String {
+    let locale = crate::locale::current();
+    match why {
+        StatusRefused::NoName => leptos_i18n::td_string!(locale, service.status_name_needed).into(),
+        StatusRefused::NameTaken => {
+            leptos_i18n::td_string!(locale, service.status_name_taken).into()
+        }
+        StatusRefused::BuiltIn => leptos_i18n::td_string!(locale, service.status_built_in).into(),
+        StatusRefused::InUse(count) => {
+            leptos_i18n::td_string!(locale, service.status_in_use, count = count).to_string()
+        }
+        StatusRefused::Unknown => String::new(),
+    }
+}
+
+/// A change to the statuses, refused with the reason.
+type StatusChange =
+    Box<dyn FnOnce(&mut rapport_core::model::WorkspaceSettings) -> Result<(), StatusRefused>>;
+
+/// A status as the editor lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Line {
+    key: String,
+    name: String,
+    category: StatusCategory,
+    fixed: bool,
+}
+
+#[component]
+pub(super) fn TicketStatuses(
+    error: RwSignal<Option<String>>,
+    read_only: Signal<bool>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = WorkspaceCtx::use_ctx();
+    let lines = Memo::new(move |_| {
+        ctx.read_of(Changed::SETTINGS, |ws| {
+            let statuses = Statuses::of(&ws.settings);
+            statuses
+                .choosable()
+                .map(|status| Line {
+                    key: status.key.clone(),
+                    name: status_name(&statuses, &status.key),
+                    category: status.category,
+                    fixed: rapport_core::service::is_built_in(&status.key),
+                })
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default()
+    });
+    let change = move |change: StatusChange| {
+        edit(ctx, error, move |settings| change(settings).map_err(refusal));
+    };
+    let new_name = RwSignal::new(String::new());
+    let new_category = RwSignal::new(StatusCategory::Paused);
+    let add = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let name = new_name.get_untracked();
+        let category = new_category.get_untracked();
+        let key = rapport_core::ids::StatusId::generate(&mut BrowserIds).to_string();
+        new_name.set(String::new());
+        change(Box::new(move |settings| status_edits::add(settings, &key, &name, category)));
+    };
+    let rows = move || {
+        let all = lines.get();
+        let count = all.len();
+        all.into_iter().enumerate().map(|(index, line)| {
+            let key = StoredValue::new(line.key.clone());
+            let rename = move |e: leptos::ev::Event| {
+                let name = event_target_value(&e);
+                change(Box::new(move |settings| status_edits::rename(settings, &key.get_value(), &name)));
+            };
+            let recategorise = move |e: leptos::ev::Event| {
+                let Some(category) = category_of(&event_target_value(&e)) else { return };
+                change(Box::new(move |settings| status_edits::set_category(settings, &key.get_value(), category)));
+            };
+            let shift = move |by: isize| {
+                change(Box::new(move |settings| status_edits::shift(settings, &key.get_value(), by)));
+            };
+            let remove = move |_| {
+                // In it now, and in the past of any ticket: the device's tickets are all it can count.
+                let (now, past) = ctx.read(|ws| {
+                    let key = key.get_value();
+                    let now = ws.model.tickets.values().filter(|row| row.status == key).count();
+                    let past = ws.model.tickets.values().any(|row| row.events.iter().any(|event| {
+                        matches!(&event.kind, TicketEventKind::Status(status) if *status == key)
+                    }));
+                    (now, past)
+                }).unwrap_or((0, true));
+                change(Box::new(move |settings| status_edits::remove(settings, &key.get_value(), now, past)));
+            };
+            let current = line.category;
+            view! {
+                <li class="ordered-row" data-testid="status" data-key=line.key.clone() data-name=line.name.clone()>
+                    <input type="text" data-testid="status-name" aria-label=move || t_string!(i18n, service.status_name)
+                        prop:value=line.name.clone() readonly=move || read_only.get() on:change=rename />
+                    <select data-testid="status-category" aria-label=move || t_string!(i18n, service.status_category)
+                        disabled=move || read_only.get() || line.fixed on:change=recategorise>
+                        {CATEGORIES.into_iter().map(|category| view! {
+                            <option value=category_key(category) selected=category == current>{category_name(category)}</option>
+                        }).collect_view()}
+                    </select>
+                    <Show when=move || !read_only.get()>
+                        <button type="button" class="subtle" data-testid="status-up" aria-label=move || t_string!(i18n, pipelines.earlier)
+                            disabled=index == 0 on:click=move |_| shift(-1)>"↑"</button>
+                        <button type="button" class="subtle" data-testid="status-down" aria-label=move || t_string!(i18n, pipelines.later)
+                            disabled=index + 1 == count on:click=move |_| shift(1)>"↓"</button>
+                        <Show when=move || !line.fixed>
+                            <button type="button" class="subtle" data-testid="status-remove" on:click=remove>{t!(i18n, pipelines.remove)}</button>
+                        </Show>
+                    </Show>
+                </li>
+            }
+        }).collect_view()
+    };
+    view! {
+        <h3>{t!(i18n, service.statuses)}</h3>
+        <p class="hint">{t!(i18n, service.statuses_hint)}</p>
+        <ol class="ordered-edit" data-testid="statuses">{rows}</ol>
+        <Show when=move || !read_only.get()>
+            <form class="ordered-row" on:submit=add>
+                <input type="text" data-testid="new-status-name" placeholder=move || t_string!(i18n, service.new_status)
+                    aria-label=move || t_string!(i18n, service.new_status)
+                    prop:value=move || new_name.get() on:input=move |e| new_name.set(event_target_value(&e)) />
+                <select data-testid="new-status-category" aria-label=move || t_string!(i18n, service.status_category)
+                    on:change=move |e| if let Some(category) = category_of(&event_target_value(&e)) { new_category.set(category) }>
+                    {CATEGORIES.into_iter().map(|category| view! {
+                        <option value=category_key(category) selected=move || new_category.get() == category>{category_name(category)}</option>
+                    }).collect_view()}
+                </select>
+                <button type="submit" data-testid="add-status">{t!(i18n, service.add_status)}</button>
+            </form>
+        </Show>
+    }
+}
