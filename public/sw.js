@@ -102,7 +102,7 @@ self.addEventListener("push", (event) => {
   const open = safePath(message.open);
   event.waitUntil(
     self.registration.showNotification(message.title || "Rapport", {
-      body: message.body || reminderWord(),
+      body: bodyWords(message.body),
       tag: message.tag || open,
       icon: "/icons/icon-192.png",
       badge: "/icons/icon-192.png",
@@ -112,10 +112,27 @@ self.addEventListener("push", (event) => {
 });
 
 // Reminders carry the record's words only (a task's title, a party's name), so colleagues whose
-// screens speak different languages register the same job; the word added here is this device's.
-function reminderWord() {
+// screens speak different languages register the same job; the words added here are this device's.
+// A breach alert names its clock by key (`rapport_core::jobs::breach_jobs`).
+const WORDS = {
+  en: {
+    "": "Reminder · Rapport",
+    first_response: "First response is due now",
+    next_response: "Next response is due now",
+    resolution: "Resolution is due now",
+  },
+  ru: {
+    "": "Напоминание · Rapport",
+    first_response: "Срок первого ответа наступил",
+    next_response: "Срок следующего ответа наступил",
+    resolution: "Срок решения наступил",
+  },
+};
+
+function bodyWords(body) {
   const language = (self.navigator && self.navigator.language) || "en";
-  return language.toLowerCase().startsWith("ru") ? "Напоминание · Rapport" : "Reminder · Rapport";
+  const words = language.toLowerCase().startsWith("ru") ? WORDS.ru : WORDS.en;
+  return words[body || ""] || body || words[""];
 }
 
 function safePath(path) {

@@ -273,6 +273,35 @@ pub async fn api_session(relay: &str, email: &str) -> (reqwest::Client, String, 
     (client, cookie, workspace)
 }
 
+/// In Settings, a service-level policy for every ticket whose first answer is due within a minute
+/// (the tests that wait for a real deadline), once it is saved.
+pub async fn policy_answering_within_a_minute(browser: &Browser) -> E2eResult {
+    AppShell::open(browser, "/settings").await?;
+    click_centred(browser, "add-policy").await?;
+    browser.by_testid("policy").await?;
+    change_to(browser, "target-normal-0", "0.02").await?;
+    wait_until("the target saved as a minute", 15, || async {
+        let value = browser
+            .eval("return document.querySelector('[data-testid=target-normal-0]').value;")
+            .await?;
+        Ok(value.as_str().is_some_and(|v| v.starts_with("0.0166")).then_some(()))
+    })
+    .await
+}
+
+/// Once the service worker is active, lets the page show notifications (as a person allowing them).
+pub async fn allow_notifications(browser: &Browser) -> E2eResult {
+    browser
+        .wait_for_script(
+            "the service worker to be active",
+            "return navigator.serviceWorker.getRegistration().then(r => !!(r && r.active));",
+        )
+        .await?;
+    let permissions = serde_json::json!({ "permissions": ["notifications"] });
+    browser.cdp("Browser.grantPermissions", permissions).await?;
+    Ok(())
+}
+
 /// Sets a field as a person does — types, then leaves it (which fires `change`).
 pub async fn change_to(browser: &Browser, testid: &str, value: &str) -> E2eResult {
     browser

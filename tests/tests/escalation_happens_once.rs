@@ -9,7 +9,7 @@
 
 use rapport_e2e::flows::{
     add_party, api_session, attribute_becomes, change_to, click_centred, join_by_invitation,
-    nothing_unsynced, open_record, set_field, sign_up_and_upload,
+    nothing_unsynced, open_record, policy_answering_within_a_minute, set_field, sign_up_and_upload,
 };
 use rapport_e2e::pages::AppShell;
 use rapport_e2e::{Browser, E2eResult, Viewport, run, wait_until};
@@ -113,17 +113,7 @@ async fn three_devices_see_one_breach_and_it_is_escalated_once() {
         join_by_invitation(&anna, &carl, "carl@example.test", "Carl").await?;
 
         // Every ticket answered within a minute; a late first answer is escalated.
-        AppShell::open(&anna, "/settings").await?;
-        click_centred(&anna, "add-policy").await?;
-        anna.by_testid("policy").await?;
-        change_to(&anna, "target-normal-0", "0.02").await?;
-        wait_until("the target saved as a minute", 15, || async {
-            let value = anna
-                .eval("return document.querySelector('[data-testid=target-normal-0]').value;")
-                .await?;
-            Ok(value.as_str().is_some_and(|v| v.starts_with("0.0166")).then_some(()))
-        })
-        .await?;
+        policy_answering_within_a_minute(&anna).await?;
         click_centred(&anna, "add-rule").await?;
         anna.by_testid("rule").await?;
         change_to(&anna, "rule-name", "Late first answers").await?;
