@@ -156,6 +156,17 @@ pub(crate) fn date_input_value(at: Timestamp) -> String {
     format!("{:04}-{:02}-{:02}", date.get_full_year(), date.get_month() + 1, date.get_date())
 }
 
+/// Tags typed as "vip, moscow , vip": each once, trimmed, in the order typed.
+pub(crate) fn parse_tags(text: &str) -> Vec<String> {
+    let mut tags: Vec<String> = Vec::new();
+    for tag in text.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+        if !tags.iter().any(|t| t == tag) {
+            tags.push(tag.to_owned());
+        }
+    }
+    tags
+}
+
 /// The calendar day `at` falls on in the device's time zone.
 pub(crate) fn local_day(at: Timestamp) -> time::Date {
     let date = js_sys::Date::new(&JsValue::from_f64(at.0 as f64));

@@ -27,7 +27,7 @@ pub use party::{
 pub use settings::{
     Assignment, CannedReply, CustomFieldDef, CustomValueError, EscalationRule, FieldKind,
     MailTemplate, Member, Pipeline, PipelineKind, RecordKind, SavedView, SlaPolicy, Stage,
-    StageInUse, Team, TicketStatusDef, WorkspaceSettings,
+    StageInUse, Team, TicketStatusDef, TicketViewDef, WorkspaceSettings,
 };
 pub use task::{RecordRef, Recurrence, RecurrenceUnit, Task};
 pub use ticket::{

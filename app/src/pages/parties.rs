@@ -2,7 +2,7 @@ use leptos::prelude::*;
 
 use crate::i18n::{t, t_string, use_i18n};
 use crate::widgets::{SavedChips, SavedKind};
-use rapport_core::ids::{PartyId, ViewId};
+use rapport_core::ids::PartyId;
 use rapport_core::model::{Party, Role, SavedView};
 use rapport_core::queries::{self, PartyFilter, PartySort};
 use rapport_core::read_model::Changed;
@@ -245,28 +245,19 @@ fn ListControls(state: ListState) -> impl IntoView {
 /// under a name.
 #[component]
 fn SavedViews(state: ListState) -> impl IntoView {
-    let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
-    let kind = SavedKind {
-        testid: "view",
-        list: |settings| {
+    let kind = SavedKind::views(
+        "view",
+        |settings| {
             settings.saved_views.iter().map(|(id, v)| (id.clone(), v.name.clone())).collect()
         },
-        remove: |settings, id| {
+        |settings, id| {
             settings.saved_views.remove(id);
         },
-        keep: std::sync::Arc::new(move |settings, id, name| {
+        std::sync::Arc::new(move |settings, id, name| {
             settings.saved_views.insert(id, state.to_view(&name));
         }),
-        new_id: || ViewId::generate(&mut BrowserIds).to_string(),
-        group_label: Signal::derive(move || t_string!(i18n, parties.saved_views).to_owned()),
-        save_label: Signal::derive(move || t_string!(i18n, parties.save_view).to_owned()),
-        name_label: Signal::derive(move || t_string!(i18n, parties.view_name).to_owned()),
-        name_needed: Signal::derive(move || t_string!(i18n, parties.view_name_needed).to_owned()),
-        remove_label: std::sync::Arc::new(move |label| {
-            t_string!(i18n, parties.remove_view, label = label).to_string()
-        }),
-    };
+    );
     let pick = Callback::new(move |id: String| {
         let view = ctx.read(|ws| ws.settings.saved_views.get(&id).cloned()).flatten();
         if let Some(view) = view {

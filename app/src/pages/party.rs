@@ -6,6 +6,7 @@ use automerge::ScalarValue;
 use leptos::prelude::*;
 
 use crate::i18n::{t, t_string, use_i18n};
+use crate::widgets::parse_tags;
 use leptos::task::spawn_local;
 use leptos_i18n::td_string;
 use leptos_router::hooks::use_params_map;
@@ -139,17 +140,6 @@ fn form_values(party: &Party) -> (String, String, String, String) {
         party.phones.first().map(|p| p.value.clone()).unwrap_or_default(),
         rapport_core::model::names(&party.tags).collect::<Vec<_>>().join(", "),
     )
-}
-
-/// Tags typed as "vip, moscow , vip": each once, trimmed, in the order typed.
-fn parse_tags(text: &str) -> Vec<String> {
-    let mut tags: Vec<String> = Vec::new();
-    for tag in text.split(',').map(str::trim).filter(|t| !t.is_empty()) {
-        if !tags.iter().any(|t| t == tag) {
-            tags.push(tag.to_owned());
-        }
-    }
-    tags
 }
 
 /// Why the typed values cannot be saved, if they cannot.

@@ -260,6 +260,21 @@ fn TicketStanding(id: TicketId, ticket: Memo<Option<Ticket>>) -> impl IntoView {
                             choose=reassign
                         />
                     </label>
+                    <label>
+                        {t!(i18n, ticket.tags)}
+                        <input type="text" data-testid="ticket-tags" placeholder=move || t_string!(i18n, ticket.tags_hint)
+                            prop:value=move || ticket.with(|t| t.as_ref().map(|t| rapport_core::model::names(&t.tags).collect::<Vec<_>>().join(", ")).unwrap_or_default())
+                            on:change=move |e| {
+                                let tags = crate::widgets::parse_tags(&event_target_value(&e));
+                                // Removed tags leave the set; kept and added ones are present (a set merges).
+                                update(Box::new(move |ticket| {
+                                    ticket.tags.retain(|tag, _| tags.contains(tag));
+                                    for tag in tags {
+                                        ticket.tags.insert(tag, true);
+                                    }
+                                }));
+                            } />
+                    </label>
                 </div>
             </Show>
         </section>

@@ -6,17 +6,19 @@
 use leptos::prelude::*;
 use leptos_i18n::td_string;
 use rapport_core::ids::{MemberId, TeamId, TicketId, Timestamp};
-use rapport_core::model::{Channel, TicketPriority};
+use rapport_core::model::{Channel, TicketPriority, TicketViewDef};
 use rapport_core::read_model::Changed;
 use rapport_core::search::fold;
-use rapport_core::service::{self, ClockCache, Desk, Listed, Statuses, TicketClocks, TicketView};
+use rapport_core::service::{
+    self, ClockCache, Desk, Listed, Statuses, TicketClocks, TicketFilter, TicketSort, TicketView,
+};
 use rapport_core::sla::{Clock, StatusCategory};
 
 use super::{EmptyState, Page};
 use crate::i18n::{t, t_string, use_i18n};
 use crate::outbox::OutboxCtx;
 use crate::state::WorkspaceCtx;
-use crate::widgets::{NewTicket, Windowed};
+use crate::widgets::{NewTicket, SavedChips, SavedKind, Windowed};
 
 /// How often deadlines are looked at again while the page is open.
 const TICK_MS: u32 = 30_000;
@@ -186,6 +188,66 @@ impl Queue {
             Queue::Done => "done".into(),
         }
     }
+
+    /// The queue a saved view names; all open tickets for one this device cannot read.
+    fn from_key(key: &str) -> Queue {
+        match key {
+            "breaching" => Queue::BreachingSoon,
+            "mine" => Queue::Mine,
+            "unassigned" => Queue::Unassigned,
+            "done" => Queue::Done,
+            _ => key
+                .strip_prefix("team-")
+                .and_then(|team| team.parse().ok())
+                .map_or(Queue::Open, Queue::Team),
+        }
+    }
+}
+
+/// What the list shows: a queue, searched, filtered and ordered — what a saved view keeps.
+#[derive(Debug, Clone, Copy)]
+struct ListState {
+    queue: RwSignal<Queue>,
+    query: RwSignal<String>,
+    priority: RwSignal<Option<TicketPriority>>,
+    tag: RwSignal<Option<String>>,
+    sort: RwSignal<TicketSort>,
+}
+
+impl ListState {
+    fn new() -> ListState {
+        ListState {
+            queue: RwSignal::new(Queue::Open),
+            query: RwSignal::new(String::new()),
+            priority: RwSignal::new(None),
+            tag: RwSignal::new(None),
+            sort: RwSignal::new(TicketSort::Deadline),
+        }
+    }
+
+    fn filter(self) -> TicketFilter {
+        TicketFilter { priority: self.priority.get(), tag: self.tag.get() }
+    }
+
+    fn apply(self, view: &TicketViewDef) {
+        self.queue.set(Queue::from_key(&view.queue));
+        self.query.set(view.query.clone());
+        self.priority.set(view.priority.as_deref().and_then(TicketPriority::parse));
+        self.tag.set(view.tag.clone());
+        self.sort.set(TicketSort::from_key(&view.sort));
+    }
+
+    /// Saved under `name`; "mine" is saved as such, so whoever opens the view sees their own.
+    fn to_view(self, name: &str) -> TicketViewDef {
+        TicketViewDef {
+            name: name.to_owned(),
+            queue: self.queue.get_untracked().key(),
+            query: self.query.get_untracked(),
+            priority: self.priority.get_untracked().map(|p| p.as_str().to_owned()),
+            tag: self.tag.get_untracked(),
+            sort: self.sort.get_untracked().key().to_owned(),
+        }
+    }
 }
 
 /// The workspace's support teams by name: `(id, name)`.
@@ -223,8 +285,8 @@ pub(crate) fn Tickets() -> impl IntoView {
     let outbox = OutboxCtx::use_ctx();
     let account = crate::account::AccountCtx::use_ctx();
     let me = Memo::new(move |_| ctx.read(|ws| ws.me).flatten());
-    let queue = RwSignal::new(Queue::Open);
-    let query = RwSignal::new(String::new());
+    let state = ListState::new();
+    let (queue, query) = (state.queue, state.query);
     let now = ticking_now();
     let teams = Memo::new(move |_| teams(ctx));
     // Each ticket's clocks, kept while its row, the policies and the stamps heard stay the same.
@@ -240,7 +302,8 @@ pub(crate) fn Tickets() -> impl IntoView {
             "rapport:tickets"
         });
         let kinds = Changed::TICKETS | Changed::SETTINGS | Changed::PARTIES;
-        let view = queue.get().view(me.get());
+        let filter = state.filter();
+        let view = (queue.get().view(me.get()), &filter, state.sort.get());
         let words: Vec<String> = fold(&query.get()).split_whitespace().map(str::to_owned).collect();
         let now = now.get();
         let lines = outbox.outbox.with(|stamps| {
@@ -358,6 +421,10 @@ pub(crate) fn Tickets() -> impl IntoView {
                 prop:value=move || query.get()
                 on:input=move |e| query.set(event_target_value(&e))
             />
+            <div class="list-toolbar">
+                <TicketControls state />
+                <TicketViews state />
+            </div>
             <p class="count" data-testid="ticket-count">
                 {move || t_string!(i18n, tickets.count, count = crate::widgets::count(lines.with(Vec::len))).to_string()}
             </p>
@@ -435,4 +502,94 @@ fn TicketLine(line: Line) -> impl IntoView {
 /// Whether a status category means the ticket is finished.
 pub(crate) fn finished(category: StatusCategory) -> bool {
     matches!(category, StatusCategory::Resolved | StatusCategory::Closed)
+}
+
+/// The order and the filters of the list.
+#[component]
+fn TicketControls(state: ListState) -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = WorkspaceCtx::use_ctx();
+    // Tags on tickets, for the filter (sorted, each once).
+    let tags = Memo::new(move |_| {
+        ctx.read_of(Changed::TICKETS, |ws| {
+            let mut tags: Vec<String> =
+                ws.model.tickets.values().flat_map(|row| row.tags.iter().cloned()).collect();
+            tags.sort_unstable();
+            tags.dedup();
+            tags
+        })
+        .unwrap_or_default()
+    });
+    let sort_label = move |sort: TicketSort| match sort {
+        TicketSort::Deadline => t_string!(i18n, tickets.sort_deadline),
+        TicketSort::Priority => t_string!(i18n, tickets.sort_priority),
+        TicketSort::Newest => t_string!(i18n, tickets.sort_newest),
+        TicketSort::Oldest => t_string!(i18n, tickets.sort_oldest),
+        TicketSort::Activity => t_string!(i18n, tickets.sort_activity),
+    };
+    view! {
+        <div class="list-controls">
+            <label>
+                <span class="control-label">{t!(i18n, tickets.sort)}</span>
+                <select data-testid="ticket-sort"
+                    on:change=move |e| state.sort.set(TicketSort::from_key(&event_target_value(&e)))
+                    prop:value=move || state.sort.get().key()>
+                    {TicketSort::ALL.into_iter().map(|sort| view! {
+                        <option value=sort.key()>{sort_label(sort)}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <label>
+                <span class="control-label">{t!(i18n, tickets.priority)}</span>
+                <select data-testid="ticket-priority-filter"
+                    on:change=move |e| state.priority.set(TicketPriority::parse(&event_target_value(&e)))
+                    prop:value=move || state.priority.get().map(|p| p.as_str()).unwrap_or_default()>
+                    <option value="">{t!(i18n, tickets.any_priority)}</option>
+                    {service::priorities_urgent_first().map(|priority| view! {
+                        <option value=priority.as_str()>{priority_name(priority)}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <label>
+                <span class="control-label">{t!(i18n, parties.tag)}</span>
+                <select data-testid="ticket-tag"
+                    on:change=move |e| {
+                        let tag = event_target_value(&e);
+                        state.tag.set((!tag.is_empty()).then_some(tag));
+                    }
+                    prop:value=move || state.tag.get().unwrap_or_default()>
+                    <option value="">{t!(i18n, parties.any_tag)}</option>
+                    <For each=move || tags.get() key=|tag| tag.clone() let:tag>
+                        <option value=tag.clone()>{tag.clone()}</option>
+                    </For>
+                </select>
+            </label>
+        </div>
+    }
+}
+
+/// The team's saved views of the queue: a tap applies one; the queue, search, filters and order on
+/// screen can be saved under a name.
+#[component]
+fn TicketViews(state: ListState) -> impl IntoView {
+    let ctx = WorkspaceCtx::use_ctx();
+    let kind = SavedKind::views(
+        "ticket-view",
+        |settings| {
+            settings.ticket_views.iter().map(|(id, v)| (id.clone(), v.name.clone())).collect()
+        },
+        |settings, id| {
+            settings.ticket_views.remove(id);
+        },
+        std::sync::Arc::new(move |settings, id, name| {
+            settings.ticket_views.insert(id, state.to_view(&name));
+        }),
+    );
+    let pick = Callback::new(move |id: String| {
+        let view = ctx.read(|ws| ws.settings.ticket_views.get(&id).cloned()).flatten();
+        if let Some(view) = view {
+            state.apply(&view);
+        }
+    });
+    view! { <SavedChips kind pick /> }
 }

@@ -10,7 +10,7 @@ use leptos::task::spawn_local;
 use rapport_core::model::WorkspaceSettings;
 use rapport_core::read_model::Changed;
 
-use crate::i18n::{t, use_i18n};
+use crate::i18n::{t, t_string, use_i18n};
 use crate::local;
 use crate::state::WorkspaceCtx;
 
@@ -36,6 +36,36 @@ pub(crate) struct SavedKind {
     pub name_needed: Signal<String>,
     /// "Remove …" for item `name`.
     pub remove_label: Arc<dyn Fn(&str) -> String + Send + Sync>,
+}
+
+impl SavedKind {
+    /// Saved views of a list (people, tickets): named, removed and saved in the lists' own words.
+    pub(crate) fn views(
+        testid: &'static str,
+        list: fn(&WorkspaceSettings) -> Vec<(String, String)>,
+        remove: fn(&mut WorkspaceSettings, &str),
+        keep: Keep,
+    ) -> SavedKind {
+        let i18n = use_i18n();
+        SavedKind {
+            testid,
+            list,
+            remove,
+            keep,
+            new_id: || {
+                rapport_core::ids::ViewId::generate(&mut crate::local::BrowserIds).to_string()
+            },
+            group_label: Signal::derive(move || t_string!(i18n, parties.saved_views).to_owned()),
+            save_label: Signal::derive(move || t_string!(i18n, parties.save_view).to_owned()),
+            name_label: Signal::derive(move || t_string!(i18n, parties.view_name).to_owned()),
+            name_needed: Signal::derive(move || {
+                t_string!(i18n, parties.view_name_needed).to_owned()
+            }),
+            remove_label: Arc::new(move |label| {
+                t_string!(i18n, parties.remove_view, label = label).to_string()
+            }),
+        }
+    }
 }
 
 #[component]

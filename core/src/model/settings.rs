@@ -22,6 +22,9 @@ pub struct WorkspaceSettings {
     /// Saved views of the people list, shared by the team: view id (as text) → view.
     #[autosurgeon(missing = "Default::default")]
     pub saved_views: BTreeMap<String, SavedView>,
+    /// Saved views of the support queue, shared by the team: view id (as text) → view.
+    #[autosurgeon(missing = "Default::default")]
+    pub ticket_views: BTreeMap<String, TicketViewDef>,
     /// Email templates the team writes from, merge fields and all: template id (as text) → template.
     #[autosurgeon(missing = "Default::default")]
     pub mail_templates: BTreeMap<String, MailTemplate>,
@@ -141,6 +144,23 @@ pub struct MailTemplate {
     pub name: String,
     pub subject: String,
     pub text: String,
+}
+
+/// A named view of the support queue ("My urgent ones", "Billing by age"): which queue, what is
+/// searched and filtered, in which order.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Reconcile, Hydrate)]
+pub struct TicketViewDef {
+    pub name: String,
+    /// The queue: `breaching`, `mine` (whoever opens the view), `unassigned`, `team-<team id>`,
+    /// `open` or `done`.
+    pub queue: String,
+    /// Words searched for; empty for none.
+    pub query: String,
+    /// A [`TicketPriority`] key, or none for every priority.
+    pub priority: Option<String>,
+    pub tag: Option<String>,
+    /// A `crate::service::TicketSort` key.
+    pub sort: String,
 }
 
 /// A named search, filter and sort of the people list ("Suppliers in Moscow", "My prospects").
