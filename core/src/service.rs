@@ -130,6 +130,8 @@ pub enum StatusRefused {
     BuiltIn,
     #[error("{0} tickets are in this status")]
     InUse(usize),
+    #[error("tickets went through this status: its category stays, so their deadlines do not move")]
+    HasPast,
     #[error("no such status")]
     Unknown,
 }
@@ -211,13 +213,19 @@ pub mod status_edits {
         Ok(())
     }
 
+    /// Changes the category of status `key`, which some ticket's past names or not (`in_past`):
+    /// refused once a ticket went through it, since its past deadlines would move.
     pub fn set_category(
         settings: &mut WorkspaceSettings,
         key: &str,
         category: StatusCategory,
+        in_past: bool,
     ) -> Result<(), StatusRefused> {
         if is_built_in(key) {
             return Err(StatusRefused::BuiltIn);
+        }
+        if in_past {
+            return Err(StatusRefused::HasPast);
         }
         let mut def = def_of(settings, key)?;
         def.category = category;
@@ -246,14 +254,14 @@ pub mod status_edits {
         Ok(())
     }
 
-    /// Removes status `key`, which `now` tickets are in and which some ticket's past names or not
-    /// (`in_past`): refused while tickets are in it; retired (kept for the past) if any ticket went
-    /// through it; forgotten otherwise.
+    /// Removes status `key`, which `now` tickets are in on this device: refused while tickets are
+    /// in it; otherwise retired — no longer offered, but kept, since a device not yet heard from may
+    /// have moved a ticket into it, and the past of the tickets that went through it still reads its
+    /// category.
     pub fn remove(
         settings: &mut WorkspaceSettings,
         key: &str,
         now: usize,
-        in_past: bool,
     ) -> Result<(), StatusRefused> {
         if is_built_in(key) {
             return Err(StatusRefused::BuiltIn);
@@ -262,13 +270,27 @@ pub mod status_edits {
             return Err(StatusRefused::InUse(now));
         }
         let mut def = def_of(settings, key)?;
-        if in_past {
-            def.retired = true;
-            settings.ticket_statuses.insert(key.to_owned(), def);
-        } else {
-            settings.ticket_statuses.remove(key);
-        }
+        def.retired = true;
+        settings.ticket_statuses.insert(key.to_owned(), def);
         Ok(())
+    }
+
+    /// Writes the built-in statuses into the settings as they stand, where they are not yet: done
+    /// once, on its own, before anyone edits them — two devices that first wrote a built-in status in
+    /// the same moment with different edits would each create its entry, and one entry would be kept
+    /// whole. Entries written with the same values lose nothing. Whether anything was missing.
+    pub fn settle_built_ins(settings: &mut WorkspaceSettings) -> bool {
+        let missing: Vec<&str> = BUILT_IN_STATUSES
+            .iter()
+            .map(|(key, _, _)| *key)
+            .filter(|key| !settings.ticket_statuses.contains_key(*key))
+            .collect();
+        for key in &missing {
+            if let Ok(def) = def_of(settings, key) {
+                settings.ticket_statuses.insert((*key).to_owned(), def);
+            }
+        }
+        !missing.is_empty()
     }
 }
 
@@ -923,32 +945,50 @@ mod tests {
             Err(StatusRefused::NameTaken)
         );
         assert_eq!(
-            set_category(&mut settings, "open", StatusCategory::Closed),
+            set_category(&mut settings, "open", StatusCategory::Closed, false),
             Err(StatusRefused::BuiltIn)
         );
-        assert_eq!(remove(&mut settings, "waiting", 0, false), Err(StatusRefused::BuiltIn));
-        assert_eq!(remove(&mut settings, "vendor", 2, true), Err(StatusRefused::InUse(2)));
+        assert_eq!(
+            set_category(&mut settings, "vendor", StatusCategory::Open, true),
+            Err(StatusRefused::HasPast),
+            "a ticket's past would move"
+        );
+        assert_eq!(remove(&mut settings, "waiting", 0), Err(StatusRefused::BuiltIn));
+        assert_eq!(remove(&mut settings, "vendor", 2), Err(StatusRefused::InUse(2)));
         assert_eq!(rename(&mut settings, "gone", "Gone"), Err(StatusRefused::Unknown));
         assert_eq!(settings, before);
         // Moving past either end stops there.
         shift(&mut settings, "closed", 5).unwrap();
         shift(&mut settings, "open", -5).unwrap();
         assert_eq!(keys(&settings).last().unwrap(), "closed:Closed");
-        set_category(&mut settings, "vendor", StatusCategory::Resolved).unwrap();
+        set_category(&mut settings, "vendor", StatusCategory::Resolved, false).unwrap();
         assert_eq!(
             Statuses::of(&settings).first_of(StatusCategory::Resolved).unwrap().key,
             "vendor"
         );
-        // A status tickets went through is retired: no longer offered, its category still read.
-        remove(&mut settings, "vendor", 0, true).unwrap();
+        // A removed status is retired: no longer offered, its category still read.
+        remove(&mut settings, "vendor", 0).unwrap();
         let statuses = Statuses::of(&settings);
         assert!(statuses.choosable().all(|s| s.key != "vendor"));
         assert_eq!(statuses.category("vendor"), StatusCategory::Resolved);
         assert_eq!(statuses.first_of(StatusCategory::Resolved).unwrap().key, "resolved");
-        // Its name is free again; a status no ticket ever had is forgotten.
+        // Its name is free again.
         add(&mut settings, "vendor-2", "Waiting on vendor", StatusCategory::Paused).unwrap();
-        remove(&mut settings, "vendor-2", 0, false).unwrap();
-        assert!(!settings.ticket_statuses.contains_key("vendor-2"));
+    }
+
+    #[test]
+    fn built_in_statuses_are_written_down_once_as_they_stand() {
+        let mut settings = WorkspaceSettings::default();
+        let before = Statuses::of(&settings);
+        assert!(status_edits::settle_built_ins(&mut settings));
+        assert_eq!(settings.ticket_statuses.len(), 4);
+        assert_eq!(Statuses::of(&settings), before, "nothing a screen shows changes");
+        assert!(!status_edits::settle_built_ins(&mut settings), "once");
+        // A renamed one is left as renamed.
+        let mut renamed = WorkspaceSettings::default();
+        status_edits::rename(&mut renamed, "closed", "Archived").unwrap();
+        status_edits::settle_built_ins(&mut renamed);
+        assert_eq!(Statuses::of(&renamed).get("closed").unwrap().name, "Archived");
     }
 
     #[test]

@@ -190,6 +190,12 @@ struct Resolved {
     rating: Option<u8>,
 }
 
+fn under_targets(clocks: &TicketClocks) -> bool {
+    let all = &clocks.clocks;
+    clocks.policy.is_some()
+        && [all.first_response, all.next_response, all.resolution].iter().any(Option::is_some)
+}
+
 /// The report over `period` of `tickets`, each with its clocks ([`crate::service::Desk::clocks`]
 /// or a [`crate::service::ClockCache`]); `day_of` says which calendar day an instant falls on (the
 /// reader's time zone).
@@ -224,7 +230,8 @@ pub fn report<'a>(
                 .map(|at| at.0 - opened.0),
             resolved: milestones.resolved.filter(|&at| period.holds(Some(at))).map(|at| Resolved {
                 took: at.0 - opened.0,
-                sla_met: clocks.policy.is_some().then(|| !clocks.breached(at)),
+                // Under a policy with a target for it: a policy silent on its priority promised nothing.
+                sla_met: under_targets(&clocks).then(|| !clocks.breached(at)),
                 rating: row.rating,
             }),
         };
@@ -447,6 +454,22 @@ mod tests {
             (1, 2, 2)
         );
         assert_eq!(report.by_assignee[&None].opened, 2);
+    }
+
+    #[test]
+    fn a_policy_with_no_target_for_the_ticket_s_priority_is_neither_met_nor_missed() {
+        use ClockEventKind::*;
+        let period = Period { from: Timestamp(MONDAY), to: Timestamp(MONDAY + DAY) };
+        let events = [
+            event(MONDAY + HOUR, Opened),
+            event(MONDAY + 2 * HOUR, Status(StatusCategory::Resolved)),
+        ];
+        let silent = TicketClocks { policy: Some("standard".into()), ..clocks(&events, None) };
+        let row = row(1, None, None, None);
+        let report = report(period, [(&row, silent)], utc_day);
+        assert_eq!(report.total.resolved, 1);
+        assert_eq!((report.total.sla_met, report.total.sla_missed), (0, 0));
+        assert_eq!(report.total.sla_met_percent(), None);
     }
 
     #[test]

@@ -87,7 +87,10 @@ async fn a_breach_alert_reaches_the_push_service_once_with_every_device_closed()
         .await?;
         nothing_unsynced(&anna).await?;
         anna.eval("location.href = 'about:blank'; return 1;").await?;
-        assert!(receiver.received().is_empty(), "nothing before the deadline");
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
+        if (now.as_millis() as i64) < due * 1000 {
+            assert!(receiver.received().is_empty(), "nothing before the deadline");
+        }
 
         // At the deadline, the relay alone: one push, signed and encrypted, naming the ticket.
         let received = wait_until("the breach alert pushed", 120, || async {
@@ -130,14 +133,20 @@ async fn a_breach_alert_reaches_the_push_service_once_with_every_device_closed()
         {
             allow_notifications(browser).await?;
             browser.cdp("ServiceWorker.enable", json!({})).await?;
-            browser
-                .cdp(
-                    "ServiceWorker.deliverPushMessage",
-                    json!({ "origin": relay.trim_end_matches('/'), "registrationId": "0",
-                            "data": payload.to_string() }),
-                )
-                .await?;
+            // Delivered again until shown: a worker just installed may not take its first push (the
+            // tag makes repeats one notification).
+            let looks = std::sync::atomic::AtomicUsize::new(0);
             let shown = wait_until("the alert shown", 45, || async {
+                let look = looks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if look.is_multiple_of(10) {
+                    browser
+                        .cdp(
+                            "ServiceWorker.deliverPushMessage",
+                            json!({ "origin": relay.trim_end_matches('/'), "registrationId": "0",
+                                    "data": payload.to_string() }),
+                        )
+                        .await?;
+                }
                 let found = browser
                     .eval("return navigator.serviceWorker.getRegistration().then(r => r.getNotifications())
                            .then(ns => ns.map(n => [n.title, n.body, n.data && n.data.open]));")
@@ -147,6 +156,9 @@ async fn a_breach_alert_reaches_the_push_service_once_with_every_device_closed()
             .await?;
             assert_eq!(shown, json!([payload["title"], words, ticket]));
         }
+        // Her devices open again and look at the ticket: the alert that went is not pushed again.
+        nothing_unsynced(&anna).await?;
+        assert_eq!(receiver.received().len(), 1, "once per deadline: {:?}", receiver.received());
         Ok(())
     })
     .await;

@@ -1,7 +1,8 @@
 //! The support queue worked like the people list: Anna opens three tickets (low, urgent and high
 //! priority) and tags one "billing" on its page; on Tickets she narrows the queue by priority and by
-//! tag, orders it by priority and by age, and saves "Billing, newest first" as a view of the team's —
-//! after a reload, one tap brings the queue, filters and order back. Screenshots of the queue's
+//! tag, orders it by priority and by age, and saves "Billing, newest first" (the unassigned ones, low
+//! priority) as a view of the team's — after a reload, one tap brings the queue, filters and order
+//! back. Screenshots of the queue's
 //! controls at both sizes in both languages.
 
 use rapport_e2e::flows::{change_to, set_field, sign_up_and_upload};
@@ -40,6 +41,7 @@ async fn the_queue_is_narrowed_ordered_and_saved_as_a_view_of_the_team() {
         sign_up_and_upload(&anna, "anna@example.test", "Anna").await?;
         open_ticket(&anna, "Invoice twice", "low").await?;
         // Tagged on its page, as typed ("billing, vip , billing": each once).
+        anna.by_testid("ticket-tags").await?;
         change_to(&anna, "ticket-tags", "billing, vip , billing").await?;
         wait_until("the tags kept", 15, || async {
             let value =
@@ -62,6 +64,10 @@ async fn the_queue_is_narrowed_ordered_and_saved_as_a_view_of_the_team() {
         change_to(&anna, "ticket-priority-filter", "").await?;
         change_to(&anna, "ticket-tag", "billing").await?;
         listed_becomes(&anna, &["Invoice twice"]).await?;
+        // Among the unassigned, low priority: still that one.
+        anna.eval("document.querySelector('[data-testid=ticket-queue][data-queue=unassigned]').click(); return 1;").await?;
+        change_to(&anna, "ticket-priority-filter", "low").await?;
+        listed_becomes(&anna, &["Invoice twice"]).await?;
 
         // Saved as a view of the team's; the queue starts afresh on a reload, and one tap restores it.
         anna.by_testid("new-ticket-view").await?.click().await?;
@@ -74,9 +80,10 @@ async fn the_queue_is_narrowed_ordered_and_saved_as_a_view_of_the_team() {
         anna.by_testid("saved-ticket-view").await?.click().await?;
         listed_becomes(&anna, &["Invoice twice"]).await?;
         let controls = anna
-            .eval("return ['ticket-sort', 'ticket-tag', 'ticket-priority-filter'].map(t => document.querySelector(`[data-testid=${t}]`).value);")
+            .eval("return ['ticket-sort', 'ticket-tag', 'ticket-priority-filter'].map(t => document.querySelector(`[data-testid=${t}]`).value)
+                   .concat([document.querySelector('[data-testid=ticket-queue][aria-pressed=true]').dataset.queue]);")
             .await?;
-        assert_eq!(controls, serde_json::json!(["newest", "billing", ""]));
+        assert_eq!(controls, serde_json::json!(["newest", "billing", "low", "unassigned"]));
         anna.emulate(Viewport::Phone).await?;
         anna.screenshot("tickets-views-390x844-en").await?;
 

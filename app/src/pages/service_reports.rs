@@ -26,11 +26,17 @@ pub(crate) fn ServiceReports() -> impl IntoView {
     let outbox = OutboxCtx::use_ctx();
     let days = RwSignal::new(Days(30));
     let cache = StoredValue::new_local(ClockCache::default());
+    // Today in the device's time zone, moved on at midnight while the page stays open.
+    let now = super::tickets::ticking_now();
+    let today = Memo::new(move |_| widgets::local_day(now.get()));
     let report = Memo::new(move |_| {
         let Days(days) = days.get();
-        // From midnight `days - 1` days ago to the end of today, in the device's time zone.
-        let period =
-            Period { from: widgets::local_day_start(1 - days), to: widgets::local_day_start(1) };
+        let today = today.get();
+        // From midnight `days - 1` days ago to the end of today.
+        let day = |offset: i64| {
+            widgets::local_midnight(today.saturating_add(time::Duration::days(offset)))
+        };
+        let period = Period { from: day(1 - i64::from(days)), to: day(1) };
         let kinds = Changed::TICKETS | Changed::SETTINGS | Changed::PARTIES;
         outbox.outbox.with(|stamps| {
             ctx.read_of(kinds, |ws| {
@@ -72,9 +78,13 @@ pub(crate) fn ServiceReports() -> impl IntoView {
             .by_team
             .into_iter()
             .map(|(team, figures)| {
-                let name = team
-                    .and_then(|team| teams.iter().find(|(id, _)| *id == team))
-                    .map_or_else(|| t_string!(i18n, reports.no_team).to_owned(), |t| t.1.clone());
+                let name = match team {
+                    None => t_string!(i18n, reports.no_team).to_owned(),
+                    Some(team) => teams.iter().find(|(id, _)| *id == team).map_or_else(
+                        || t_string!(i18n, reports.removed_team).to_owned(),
+                        |t| t.1.clone(),
+                    ),
+                };
                 (name, figures)
             })
             .collect();
@@ -89,12 +99,16 @@ pub(crate) fn ServiceReports() -> impl IntoView {
             .by_assignee
             .into_iter()
             .map(|(member, figures)| {
-                let name = member
-                    .and_then(|member| {
+                let name = match member {
+                    None => t_string!(i18n, reports.unassigned).to_owned(),
+                    Some(member) => {
                         let id = member.to_string();
-                        members.iter().find(|(m, _)| *m == id).map(|m| m.1.clone())
-                    })
-                    .unwrap_or_else(|| t_string!(i18n, reports.unassigned).to_owned());
+                        members.iter().find(|(m, _)| *m == id).map_or_else(
+                            || t_string!(i18n, reports.former_member).to_owned(),
+                            |m| m.1.clone(),
+                        )
+                    }
+                };
                 (name, figures)
             })
             .collect();

@@ -520,6 +520,18 @@ fn TicketControls(state: ListState) -> impl IntoView {
         })
         .unwrap_or_default()
     });
+    // The tag filtered by is offered even when no ticket on this device has it (a saved view's),
+    // so the filter never hides behind "Any tag".
+    let tags_offered = move || {
+        let mut offered = tags.get();
+        if let Some(active) = state.tag.get()
+            && !offered.contains(&active)
+        {
+            offered.push(active);
+            offered.sort_unstable();
+        }
+        offered
+    };
     let sort_label = move |sort: TicketSort| match sort {
         TicketSort::Deadline => t_string!(i18n, tickets.sort_deadline),
         TicketSort::Priority => t_string!(i18n, tickets.sort_priority),
@@ -559,7 +571,7 @@ fn TicketControls(state: ListState) -> impl IntoView {
                     }
                     prop:value=move || state.tag.get().unwrap_or_default()>
                     <option value="">{t!(i18n, parties.any_tag)}</option>
-                    <For each=move || tags.get() key=|tag| tag.clone() let:tag>
+                    <For each=tags_offered key=|tag| tag.clone() let:tag>
                         <option value=tag.clone()>{tag.clone()}</option>
                     </For>
                 </select>

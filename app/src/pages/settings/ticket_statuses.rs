@@ -1,7 +1,8 @@
 //! Ticket statuses: the four built in (open, waiting on customer, resolved, closed) renamed or moved,
 //! and the workspace's own added in a category — open, paused (the clocks stop), resolved or closed.
-//! A status tickets are in is not removed; one tickets went through is retired, so their past
-//! deadlines stay where they were (`rapport_core::service::status_edits`).
+//! A status tickets are in is not removed, and a removed one is retired — no longer offered, kept for
+//! the past of the tickets that went through it; a category changes only until a ticket went through
+//! the status, so no past deadline moves (`rapport_core::service::status_edits`).
 
 use leptos::prelude::*;
 use rapport_core::read_model::{Changed, TicketEventKind};
@@ -55,6 +56,7 @@ fn refusal(why: StatusRefused) -> String {
         StatusRefused::InUse(count) => {
             leptos_i18n::td_string!(locale, service.status_in_use, count = count).to_string()
         }
+        StatusRefused::HasPast => leptos_i18n::td_string!(locale, service.status_has_past).into(),
         StatusRefused::Unknown => String::new(),
     }
 }
@@ -97,6 +99,28 @@ pub(super) fn TicketStatuses(
     let change = move |change: StatusChange| {
         edit(ctx, error, move |settings| change(settings).map_err(refusal));
     };
+    // The built-in statuses written down once, on their own, before anyone edits them
+    // (`status_edits::settle_built_ins`) — once this device holds what the relay holds and knows
+    // its role (a viewer's change would be refused).
+    let sync = crate::sync::SyncCtx::use_ctx();
+    Effect::new(move || {
+        if sync.status.get() != crate::sync::SyncStatus::Synced {
+            return;
+        }
+        let unsettled = ctx
+            .read_of(Changed::SETTINGS, |ws| {
+                rapport_core::service::BUILT_IN_STATUSES
+                    .iter()
+                    .any(|(key, _, _)| !ws.settings.ticket_statuses.contains_key(*key))
+            })
+            .unwrap_or(false);
+        if unsettled && !read_only.get() {
+            edit(ctx, error, |settings| {
+                status_edits::settle_built_ins(settings);
+                Ok(())
+            });
+        }
+    });
     let new_name = RwSignal::new(String::new());
     let new_category = RwSignal::new(StatusCategory::Paused);
     let add = move |event: leptos::ev::SubmitEvent| {
@@ -116,24 +140,30 @@ pub(super) fn TicketStatuses(
                 let name = event_target_value(&e);
                 change(Box::new(move |settings| status_edits::rename(settings, &key.get_value(), &name)));
             };
+            // Whether a ticket on this device went through it: its past reads the category.
+            let in_past = move || {
+                ctx.read(|ws| {
+                    let key = key.get_value();
+                    ws.model.tickets.values().any(|row| row.events.iter().any(|event| {
+                        matches!(&event.kind, TicketEventKind::Status(status) if *status == key)
+                    }))
+                }).unwrap_or(true)
+            };
             let recategorise = move |e: leptos::ev::Event| {
                 let Some(category) = category_of(&event_target_value(&e)) else { return };
-                change(Box::new(move |settings| status_edits::set_category(settings, &key.get_value(), category)));
+                let past = in_past();
+                change(Box::new(move |settings| status_edits::set_category(settings, &key.get_value(), category, past)));
             };
             let shift = move |by: isize| {
                 change(Box::new(move |settings| status_edits::shift(settings, &key.get_value(), by)));
             };
             let remove = move |_| {
-                // In it now, and in the past of any ticket: the device's tickets are all it can count.
-                let (now, past) = ctx.read(|ws| {
+                // Tickets in it now, as far as this device knows.
+                let now = ctx.read(|ws| {
                     let key = key.get_value();
-                    let now = ws.model.tickets.values().filter(|row| row.status == key).count();
-                    let past = ws.model.tickets.values().any(|row| row.events.iter().any(|event| {
-                        matches!(&event.kind, TicketEventKind::Status(status) if *status == key)
-                    }));
-                    (now, past)
-                }).unwrap_or((0, true));
-                change(Box::new(move |settings| status_edits::remove(settings, &key.get_value(), now, past)));
+                    ws.model.tickets.values().filter(|row| row.status == key).count()
+                }).unwrap_or(0);
+                change(Box::new(move |settings| status_edits::remove(settings, &key.get_value(), now)));
             };
             let current = line.category;
             view! {
