@@ -185,7 +185,10 @@ async fn write_then_rows(
     ensure_loaded(shared, key).await?;
     let (store, edit) = {
         let mut ws = shared.borrow_mut();
-        let edit = ws.replica.edit(key, now(), change, rows)?;
+        let Some(edit) = ws.replica.edit(key, now(), change, rows)? else {
+            // Nothing changed (a value set to what it was): nothing to store or to sync.
+            return Ok(());
+        };
         (ws.store.clone(), edit)
     };
     let span_store = Span::start("rapport:edit-store");

@@ -382,21 +382,26 @@ impl Replica {
 
     /// Applies `change` to the loaded document `key` as this device's member at `now`, and returns what
     /// must be stored: the increment (or the whole document, if it was empty) and the document's rows
-    /// as `rows` derives them. The read model already shows the change.
+    /// as `rows` derives them. The read model already shows the change. `None` if `change` changed
+    /// nothing (a value set to what it was): there is nothing to store, and no edit for the relay to
+    /// confirm.
     pub fn edit<E: From<ReplicaError>>(
         &mut self,
         key: DocKey,
         now: Timestamp,
         change: impl FnOnce(&mut AutoCommit) -> Result<(), E>,
         rows: impl FnOnce(&mut ReadModel, &mut AutoCommit) -> DocRows,
-    ) -> Result<Edit, E> {
+    ) -> Result<Option<Edit>, E> {
         let (me, workspace) = (self.me, self.workspace);
         let doc = self.docs.get_mut(&key).ok_or(ReplicaError::NotLoaded(key))?;
         let before = doc.get_heads();
         phase(&self.probe, EditPhase::Change, true);
         change(doc)?;
-        history::commit(doc, me, now);
+        let committed = history::commit(doc, me, now);
         phase(&self.probe, EditPhase::Change, false);
+        if committed.is_none() {
+            return Ok(None);
+        }
         phase(&self.probe, EditPhase::Encode, true);
         let (kind, bytes) = if before.is_empty() {
             // A document that was empty is stored whole (a first import into it): a snapshot is
@@ -423,7 +428,7 @@ impl Replica {
         let rows = rows.encode();
         phase(&self.probe, EditPhase::Rows, false);
         let chunk = chunk(workspace, key, kind, bytes, rows);
-        Ok(Edit { chunk, before })
+        Ok(Some(Edit { chunk, before }))
     }
 
     /// Storing an edit of document `key` failed: the document goes back to what the device holds

@@ -119,6 +119,19 @@ fn an_edit_is_stored_with_its_rows_and_a_reloaded_device_shows_it_unsynced() {
 }
 
 #[test]
+fn an_edit_that_changes_nothing_stores_nothing_and_waits_for_no_confirmation() {
+    let mut device = new_device();
+    add_party(&mut device, 1, "Nordwind GmbH").unwrap();
+    let heads = device.replica.document(Party::doc_key(&party_id(1))).unwrap().get_heads();
+    rename(&mut device, 1, "Nordwind GmbH", START + 1).unwrap();
+    assert_eq!(device.replica.document(Party::doc_key(&party_id(1))).unwrap().get_heads(), heads);
+    // Otherwise the ledger would keep an edit no change carries, which the relay can never confirm.
+    assert_eq!(device.replica.unsynced_edits(), 1);
+    let reopened = Device::open(workspace(), device.store.clone()).unwrap();
+    assert_eq!(reopened.replica.unsynced_edits(), 1);
+}
+
+#[test]
 fn an_edit_that_cannot_be_stored_is_not_shown() {
     let mut device = new_device();
     add_party(&mut device, 1, "Nordwind GmbH").unwrap();

@@ -175,8 +175,11 @@ impl Device {
     ) -> Result<(), MemoryError> {
         self.ensure_loaded(key);
         let set: std::collections::BTreeSet<String> = records.iter().cloned().collect();
-        let edit =
-            self.replica.edit(key, now, change, |model, doc| model.refresh(key, doc, &set))?;
+        let Some(edit) =
+            self.replica.edit(key, now, change, |model, doc| model.refresh(key, doc, &set))?
+        else {
+            return Ok(());
+        };
         if let Err(error) = self.store.save(&edit.chunk) {
             let from_device = self.store.load(edit.chunk.document);
             self.replica.edit_failed(key, &edit.before, Some(from_device));
