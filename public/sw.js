@@ -50,7 +50,13 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(attachment(request, url.pathname));
     return;
   }
-  if (url.pathname.startsWith("/api/") || url.pathname === "/healthz" || url.pathname === "/metrics") {
+  // The relay's own pages: its API, and the help pages readers open without the app.
+  if (
+    url.pathname.startsWith("/api/") ||
+    url.pathname.startsWith("/help/") ||
+    url.pathname === "/healthz" ||
+    url.pathname === "/metrics"
+  ) {
     return;
   }
   if (request.mode === "navigate") {

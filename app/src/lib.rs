@@ -11,6 +11,7 @@ mod nav;
 mod offload;
 pub mod outbox;
 mod pages;
+mod publishing;
 pub mod pwa;
 mod ratings;
 pub mod relay_api;
@@ -72,6 +73,8 @@ fn Root() -> impl IntoView {
                     <Route path=path!("/tickets") view=pages::Tickets />
                     <Route path=path!("/tickets/reports") view=pages::ServiceReports />
                     <Route path=path!("/tickets/:id") view=pages::TicketPage />
+                    <Route path=path!("/knowledge") view=pages::Knowledge />
+                    <Route path=path!("/knowledge/:id") view=pages::ArticlePage />
                     <Route path=path!("/settings") view=pages::Settings />
                     <Route path=path!("/import-export") view=pages::ImportExport />
                 </Routes>

@@ -462,6 +462,40 @@ pub async fn update<R: Record>(
     .await
 }
 
+/// Record `id` and its document's heads, read together: what a form is filled from, and where
+/// [`update_from`] starts.
+pub async fn read_record_at<R: Record>(
+    shared: &Shared,
+    id: R::Id,
+) -> Result<Option<(R, Vec<automerge::ChangeHash>)>, LocalError> {
+    let key = id.to_string();
+    with_document(shared, R::doc_key(&id), |doc| {
+        Ok(document::get::<_, R>(&*doc, &key)?.map(|record| (record, doc.get_heads())))
+    })
+    .await?
+}
+
+/// Changes record `id` as it was at `heads` — what the person saw when they started editing — and
+/// merges that with whatever changed since: a text edited from an older version keeps a colleague's
+/// changes to it made meanwhile, where a plain [`update`] would diff against them and undo them.
+pub async fn update_from<R: Record>(
+    shared: &Shared,
+    id: R::Id,
+    heads: Vec<automerge::ChangeHash>,
+    change: impl FnOnce(&mut R),
+) -> Result<(), LocalError> {
+    let key = id.to_string();
+    let me = shared.borrow().replica.me;
+    write(shared, R::doc_key(&id), std::slice::from_ref(&key), |doc| {
+        let mut fork = doc.fork_at(&heads).map_err(DocumentError::from)?;
+        document::update::<_, R, _>(&mut fork, &key, change)?.ok_or(LocalError::NotFound)?;
+        rapport_core::history::commit(&mut fork, me, now());
+        doc.merge(&mut fork).map_err(DocumentError::from)?;
+        Ok(())
+    })
+    .await
+}
+
 /// The second step of opening (see [`LocalWorkspace::open`]): builds the search index and reads the
 /// stored interaction rows. Returns the keys of rows that could not be read; those are rebuilt from their
 /// documents.

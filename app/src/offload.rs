@@ -35,7 +35,7 @@ pub async fn merge_whole(job: WholeDocument) -> Option<Merged> {
     crate::timing::mark("rapport:worker-merge");
     match outcome? {
         Outcome::Merged(merged) => Some(*merged),
-        Outcome::Rows(_) => None,
+        _ => None,
     }
 }
 
@@ -45,7 +45,16 @@ pub async fn rows_of(key: DocKey, bytes: &[u8]) -> Option<DocRows> {
     let job = Job::Rows(SavedDocument { key: key.clone(), bytes: bytes.to_vec() });
     match ask(&job, &key).await? {
         Outcome::Rows(rows) => Some(rows),
-        Outcome::Merged(_) => None,
+        _ => None,
+    }
+}
+
+/// An article's Markdown as safe HTML, rendered in a worker (the parser is not in the page's own
+/// download). `None` when no worker can run: show the text as it is.
+pub async fn render_markdown(markdown: String) -> Option<String> {
+    match ask(&Job::Render(markdown), "an article's preview").await? {
+        Outcome::Rendered(html) => Some(html),
+        _ => None,
     }
 }
 

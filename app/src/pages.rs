@@ -1,9 +1,11 @@
 //! One module per route. Each page is a component taking no props; it reads what it needs from context.
 
+mod article;
 mod compose;
 mod deal;
 mod deals;
 mod import_export;
+mod knowledge;
 mod log;
 mod not_found;
 mod parties;
@@ -15,10 +17,12 @@ mod ticket;
 pub(crate) mod tickets;
 mod today;
 
+pub(crate) use article::ArticlePage;
 pub(crate) use compose::ComposeEmail;
 pub(crate) use deal::DealPage;
 pub(crate) use deals::Deals;
 pub(crate) use import_export::ImportExport;
+pub(crate) use knowledge::Knowledge;
 pub(crate) use log::LogInteraction;
 pub(crate) use not_found::NotFound;
 pub(crate) use parties::Parties;

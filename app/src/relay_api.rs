@@ -489,3 +489,35 @@ pub async fn make_support_address(workspace: WorkspaceId) -> Result<String, ApiE
 fn serde_empty() -> std::collections::BTreeMap<String, String> {
     std::collections::BTreeMap::new()
 }
+
+/// The workspace's articles on the help pages, with readers' answers (any member).
+pub async fn published_articles(
+    workspace: WorkspaceId,
+) -> Result<rapport_core::knowledge::Published, ApiError> {
+    let path = format!("/api/workspaces/{workspace}/articles");
+    let response = Request::get(&path).send().await.map_err(|_| ApiError::Unreachable)?;
+    json(refused(response).await?).await
+}
+
+/// Publishes (or republishes) article `article` on the help pages (writers only).
+pub async fn publish_article(
+    workspace: WorkspaceId,
+    article: rapport_core::ids::ArticleId,
+    publication: &rapport_core::knowledge::Publication,
+) -> Result<(), ApiError> {
+    let path = format!("/api/workspaces/{workspace}/articles/{article}");
+    let request = Request::put(&path).json(publication).map_err(|_| ApiError::Unreachable)?;
+    let response = request.send().await.map_err(|_| ApiError::Unreachable)?;
+    // Only a refusal of the article itself is final; a busy or failing relay is asked again.
+    if !matches!(response.status(), 200..=299 | 400 | 401 | 409 | 413) {
+        return Err(ApiError::Unreachable);
+    }
+    refused(response).await.map(drop)
+}
+
+/// Takes article `article` off the help pages (writers only).
+pub async fn withdraw_article(workspace: WorkspaceId, article: &str) -> Result<(), ApiError> {
+    let path = format!("/api/workspaces/{workspace}/articles/{article}");
+    let response = Request::delete(&path).send().await.map_err(|_| ApiError::Unreachable)?;
+    refused(response).await.map(drop)
+}

@@ -29,12 +29,17 @@ pub enum Status {
     Failed(String),
 }
 
+/// The revision counting changes that are not rows (the workspace opened, linked), after one per kind.
+const REST: usize = Changed::KINDS.len();
+/// The revision counting changes to the edits waiting for the relay.
+const LEDGER: usize = REST + 1;
+
 #[derive(Debug, Clone, Copy)]
 pub struct WorkspaceCtx {
     shared: StoredValue<Option<Shared>, LocalStorage>,
     /// One per kind of [`Changed::KINDS`], one for the rest (the workspace opened, linked), and one for
     /// the edits waiting for the relay ([`WorkspaceCtx::ledger_changed`]).
-    revisions: [RwSignal<u64>; 8],
+    revisions: [RwSignal<u64>; LEDGER + 1],
     pub status: RwSignal<Status>,
     /// A problem the user must know about (storage full, a save that failed).
     pub notice: RwSignal<Option<String>>,
@@ -118,7 +123,7 @@ impl WorkspaceCtx {
     /// Reads the workspace, subscribing the caller to every change (the edits waiting for the relay
     /// included). `None` until it is open.
     pub fn read<T>(&self, read: impl FnOnce(&Replica) -> T) -> Option<T> {
-        self.revisions[7].track();
+        self.revisions[LEDGER].track();
         self.read_of(Changed::ALL, read)
     }
 
@@ -130,7 +135,7 @@ impl WorkspaceCtx {
                 revision.track();
             }
         }
-        self.revisions[6].track();
+        self.revisions[REST].track();
         self.shared.with_value(|shared| shared.as_ref().map(|shared| read(&shared.borrow())))
     }
 
@@ -186,7 +191,7 @@ impl WorkspaceCtx {
     /// Tells the screens that show it that the edits waiting for the relay changed (one was made, the
     /// relay took some).
     pub fn ledger_changed(&self) {
-        self.revisions[7].update(|r| *r += 1);
+        self.revisions[LEDGER].update(|r| *r += 1);
     }
 
     /// Tells every screen to read again: what changed is not rows (the workspace opened, was linked).

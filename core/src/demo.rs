@@ -16,15 +16,15 @@ use rand::{RngExt, SeedableRng};
 
 use crate::document::{self, DocumentError, Record};
 use crate::ids::{
-    DealId, IdSource, InteractionId, MemberId, PartyId, PipelineId, PolicyId, StageId, TaskId,
-    TeamId, TicketEventId, TicketId, Timestamp, WorkspaceId,
+    ArticleId, DealId, IdSource, InteractionId, MemberId, PartyId, PipelineId, PolicyId, StageId,
+    TaskId, TeamId, TicketEventId, TicketId, Timestamp, WorkspaceId,
 };
 use crate::layout::{DocKey, Month};
 use crate::model::{
-    Assignment, Channel, ContactPoint, Deal, DealStatus, Interaction, InteractionKind, LinkKind,
-    Member, MessageKind, Money, Party, PartyKind, PartyLink, Pipeline, PipelineKind, RecordRef,
-    Role, Stage, StageChange, StatusChange, Task, Team, Ticket, TicketMessage, TicketPriority,
-    WorkspaceSettings,
+    Article, Assignment, Channel, ContactPoint, Deal, DealStatus, Interaction, InteractionKind,
+    LinkKind, Member, MessageKind, Money, Party, PartyKind, PartyLink, Pipeline, PipelineKind,
+    RecordRef, Role, Stage, StageChange, StatusChange, Task, Team, Ticket, TicketMessage,
+    TicketPriority, WorkspaceSettings,
 };
 use crate::sla::{Week, WorkingHours};
 use crate::workspace;
@@ -63,6 +63,7 @@ pub struct DemoWorkspace {
     pub deals: Vec<(DealId, Deal)>,
     pub tasks: Vec<(TaskId, Task)>,
     pub tickets: Vec<(TicketId, Ticket)>,
+    pub articles: Vec<(ArticleId, Article)>,
 }
 
 const DAY_MS: i64 = 86_400_000;
@@ -447,7 +448,71 @@ pub fn generate(seed: u64, sizes: DemoSizes, now: Timestamp) -> DemoWorkspace {
     }
 
     let workspace = WorkspaceId::generate(&mut next_id(&mut rng, start));
-    DemoWorkspace { workspace, settings, parties, interactions, deals, tasks, tickets }
+    // Drawn after everything else, so the other records keep the ids they had before articles.
+    let articles =
+        if tickets.is_empty() { Vec::new() } else { demo_articles(&mut rng, now, &members) };
+    DemoWorkspace { workspace, settings, parties, interactions, deals, tasks, tickets, articles }
+}
+
+/// The support team's knowledge base: three published answers and one internal draft.
+fn demo_articles(
+    rng: &mut ChaCha8Rng,
+    now: Timestamp,
+    members: &[MemberId],
+) -> Vec<(ArticleId, Article)> {
+    const ARTICLES: [(&str, &str, &str, bool); 4] = [
+        (
+            "Resetting your password",
+            "Accounts",
+            "If you forgot your password:\n\n1. Open the sign-in page and choose **Forgot password**.\n\
+             2. Enter the email address of your account.\n3. Follow the link in the mail we send within \
+             a few minutes.\n\nThe link works for *one hour*. Nothing arrived? Check your spam folder, \
+             then [write to us](mailto:support@example.com).",
+            true,
+        ),
+        (
+            "Changing your billing details",
+            "Billing",
+            "Invoices go to the billing contact of your company.\n\n## To change it\n\n- Reply to any \
+             invoice mail with the new contact, or\n- ask your account manager.\n\nChanges apply from \
+             the next invoice.",
+            true,
+        ),
+        (
+            "Exporting your data",
+            "Accounts",
+            "You can export everything at any time, as CSV or JSON.\n\n> Exports include archived \
+             records.\n\nLarge exports are prepared in the background; we mail you when they are ready.",
+            true,
+        ),
+        (
+            "When to escalate to the second line",
+            "Internal",
+            "Escalate when the customer reports **data loss**, a **security** concern, or the same \
+             problem for the third time. Add an internal note with what you tried.",
+            false,
+        ),
+    ];
+    ARTICLES
+        .iter()
+        .enumerate()
+        .map(|(i, (title, category, body, published))| {
+            let written = now.0 - (40 - i as i64) * DAY_MS;
+            let author = members.get(i % members.len().max(1)).copied();
+            let article = Article {
+                title: (*title).into(),
+                category: (*category).into(),
+                body: Text::with_value(*body),
+                published: *published,
+                created_at: Timestamp(written),
+                created_by: author,
+                updated_at: Timestamp(written),
+                updated_by: author,
+                archived: false,
+            };
+            (ArticleId::generate(&mut next_id(rng, written)), article)
+        })
+        .collect()
 }
 
 /// The demo's support team: three members, Monday to Friday nine to six in Moscow with an hour for
@@ -605,6 +670,10 @@ impl DemoWorkspace {
         for (id, ticket) in &self.tickets {
             let made = (ticket.created_at, ticket.created_by);
             write_record(&mut documents, Ticket::doc_key(id), &id.to_string(), ticket, made)?;
+        }
+        for (id, article) in &self.articles {
+            let made = (article.created_at, article.created_by);
+            write_record(&mut documents, Article::doc_key(id), &id.to_string(), article, made)?;
         }
         for (id, interaction) in &self.interactions {
             let key = DocKey::Interactions(Month::of(interaction.at));

@@ -159,6 +159,10 @@ define_id!(
     ContractId
 );
 define_id!(
+    /// A knowledge-base article.
+    ArticleId
+);
+define_id!(
     /// A piece of feedback: NPS answer, supplier scorecard, pulse or 1:1 note.
     FeedbackId
 );

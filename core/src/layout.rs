@@ -34,10 +34,11 @@ pub enum Collection {
     Feedback,
     Segments,
     Campaigns,
+    Articles,
 }
 
 impl Collection {
-    pub const ALL: [Collection; 8] = [
+    pub const ALL: [Collection; 9] = [
         Collection::Parties,
         Collection::Tasks,
         Collection::Deals,
@@ -46,6 +47,7 @@ impl Collection {
         Collection::Feedback,
         Collection::Segments,
         Collection::Campaigns,
+        Collection::Articles,
     ];
 
     /// How many documents the collection is spread over. Fixed for a schema version: changing it moves
@@ -56,6 +58,8 @@ impl Collection {
             Collection::Tasks | Collection::Deals => 8,
             Collection::Tickets | Collection::Contracts | Collection::Feedback => 4,
             Collection::Segments | Collection::Campaigns => 1,
+            // Articles are long but few: two documents keep each small enough to load at once.
+            Collection::Articles => 2,
         }
     }
 
@@ -70,6 +74,7 @@ impl Collection {
             Collection::Feedback => "feedback",
             Collection::Segments => "segments",
             Collection::Campaigns => "campaigns",
+            Collection::Articles => "articles",
         }
     }
 
@@ -253,7 +258,7 @@ mod tests {
         let a = WorkspaceId::from_bytes([1; 16]);
         let b = WorkspaceId::from_bytes([2; 16]);
         let keys: Vec<DocKey> = DocKey::initial().collect();
-        assert_eq!(keys.len(), 1 + 32 + 8 + 8 + 4 + 4 + 4 + 1 + 1);
+        assert_eq!(keys.len(), 1 + 32 + 8 + 8 + 4 + 4 + 4 + 1 + 1 + 2);
         let ids: std::collections::BTreeSet<DocumentId> =
             keys.iter().map(|key| key.document_id(a)).collect();
         assert_eq!(ids.len(), keys.len());

@@ -43,6 +43,7 @@ pub mod inbound;
 pub mod inflate;
 pub mod interchange;
 pub mod jobs;
+pub mod knowledge;
 pub mod layout;
 pub mod model;
 pub mod offload;

@@ -6,6 +6,7 @@
 //! concurrent additions merge; long notes are `autosurgeon::Text`, merged character by character.
 //! `docs/data-model.md` documents the same schema for integrators.
 
+mod article;
 mod attachment;
 mod commerce;
 mod interaction;
@@ -15,6 +16,7 @@ mod sparse;
 mod task;
 mod ticket;
 
+pub use article::Article;
 pub use attachment::{Attachment, WithFiles};
 pub use commerce::{
     AmountError, Campaign, CampaignResponse, Contract, Deal, DealStatus, Destination, Feedback,

@@ -43,6 +43,9 @@ pub struct SavedDocument {
 pub enum Job {
     Merge(WholeDocument),
     Rows(SavedDocument),
+    /// An article's Markdown to render as HTML ([`crate::knowledge::render`]): the parser lives in the
+    /// worker so that the page's first download does not carry it.
+    Render(String),
 }
 
 /// What a worker made of a [`Job`].
@@ -50,6 +53,7 @@ pub enum Job {
 pub enum Outcome {
     Merged(Box<Merged>),
     Rows(DocRows),
+    Rendered(String),
 }
 
 /// What the worker made of a [`WholeDocument`].
@@ -126,6 +130,7 @@ pub fn run(job: &[u8]) -> Vec<u8> {
         .and_then(|job| match job {
             Job::Merge(job) => merge_whole(&job).map(|merged| Outcome::Merged(Box::new(merged))),
             Job::Rows(job) => rows_of_saved(&job).map(Outcome::Rows),
+            Job::Render(markdown) => Ok(Outcome::Rendered(crate::knowledge::render(&markdown))),
         })
         .map_err(|error| error.to_string());
     // Serialising plain data to a Vec cannot fail.
@@ -326,6 +331,16 @@ mod tests {
         let bytes = postcard::to_allocvec(&SyncState::of(&state)).unwrap();
         let back: SyncState = postcard::from_bytes(&bytes).unwrap();
         assert_eq!(back.to_state().unwrap(), state);
+    }
+
+    #[test]
+    fn an_article_is_rendered_in_the_worker_as_the_help_pages_render_it() {
+        let markdown = "**Hi** <script>x</script>";
+        let job = encode_job(&Job::Render(markdown.into()));
+        assert_eq!(
+            decode_outcome(&run(&job)),
+            Ok(Outcome::Rendered(crate::knowledge::render(markdown)))
+        );
     }
 
     #[test]

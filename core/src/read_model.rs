@@ -14,12 +14,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::document::{self, DocumentError};
 use crate::ids::{
-    DealId, InteractionId, MemberId, PartyId, PipelineId, StageId, TaskId, TeamId, TicketId,
-    Timestamp,
+    ArticleId, DealId, InteractionId, MemberId, PartyId, PipelineId, StageId, TaskId, TeamId,
+    TicketId, Timestamp,
 };
 use crate::layout::{Collection, DocKey, Month};
 use crate::model::{
-    Channel, Deal, DealStatus, Interaction, InteractionKind, LinkKind, MessageKind, Party,
+    Article, Channel, Deal, DealStatus, Interaction, InteractionKind, LinkKind, MessageKind, Party,
     PartyKind, RecordRef, RecurrenceUnit, Role, Task, Ticket, TicketPriority, names,
 };
 use crate::search::{SearchIndex, SearchableParty};
@@ -236,6 +236,7 @@ pub enum Rows {
     /// A document whose records have no rows yet (root, contracts, …).
     None,
     Tickets(Vec<TicketRow>),
+    Articles(Vec<crate::knowledge::ArticleRow>),
 }
 
 /// Why stored rows could not be used.
@@ -296,15 +297,17 @@ impl Changed {
     /// The root document: members, pipelines, custom fields, saved views.
     pub const SETTINGS: Changed = Changed(16);
     pub const TICKETS: Changed = Changed(32);
-    pub const ALL: Changed = Changed(63);
+    pub const ARTICLES: Changed = Changed(64);
+    pub const ALL: Changed = Changed(127);
     /// Each kind on its own, in bit order.
-    pub const KINDS: [Changed; 6] = [
+    pub const KINDS: [Changed; 7] = [
         Changed::PARTIES,
         Changed::TASKS,
         Changed::DEALS,
         Changed::INTERACTIONS,
         Changed::SETTINGS,
         Changed::TICKETS,
+        Changed::ARTICLES,
     ];
 
     /// What a change to document `key` may have changed.
@@ -315,6 +318,7 @@ impl Changed {
             DocKey::Shard { collection: Collection::Tasks, .. } => Changed::TASKS,
             DocKey::Shard { collection: Collection::Deals, .. } => Changed::DEALS,
             DocKey::Shard { collection: Collection::Tickets, .. } => Changed::TICKETS,
+            DocKey::Shard { collection: Collection::Articles, .. } => Changed::ARTICLES,
             DocKey::Interactions(_) => Changed::INTERACTIONS,
             // Records without rows yet: nothing a screen lists.
             DocKey::Shard { .. } => Changed::NOTHING,
@@ -409,6 +413,7 @@ pub struct ReadModel {
     pub tasks: BTreeMap<TaskId, TaskRow>,
     pub deals: BTreeMap<DealId, DealRow>,
     pub tickets: BTreeMap<TicketId, TicketRow>,
+    pub articles: BTreeMap<ArticleId, crate::knowledge::ArticleRow>,
     /// Interactions by the month document holding them.
     pub interactions: BTreeMap<Month, BTreeMap<InteractionId, InteractionRow>>,
     /// The latest interaction with each party.
@@ -538,6 +543,7 @@ impl ReadModel {
             (_, Rows::Tasks(rows)) => self.tasks.extend(rows.into_iter().map(|r| (r.id, r))),
             (_, Rows::Deals(rows)) => self.deals.extend(rows.into_iter().map(|r| (r.id, r))),
             (_, Rows::Tickets(rows)) => self.tickets.extend(rows.into_iter().map(|r| (r.id, r))),
+            (_, Rows::Articles(rows)) => self.articles.extend(rows.into_iter().map(|r| (r.id, r))),
             (DocKey::Interactions(month), Rows::Interactions(rows)) => {
                 for row in &rows {
                     for party in &row.parties {
@@ -664,6 +670,15 @@ impl ReadModel {
                 match read::<Ticket>(doc, record, whole)?.filter(|t| !t.archived) {
                     Some(ticket) => self.tickets.insert(id, ticket_row(id, &ticket)),
                     None => self.tickets.remove(&id),
+                };
+            }
+            DocKey::Shard { collection: Collection::Articles, .. } => {
+                let Ok(id) = record.parse::<ArticleId>() else { return Ok(Vec::new()) };
+                match read::<Article>(doc, record, whole)?.filter(|a| !a.archived) {
+                    Some(article) => {
+                        self.articles.insert(id, crate::knowledge::ArticleRow::of(id, &article))
+                    }
+                    None => self.articles.remove(&id),
                 };
             }
             DocKey::Interactions(month) => {
@@ -826,6 +841,7 @@ impl ReadModel {
             (_, Rows::Tasks(rows)) => self.tasks.extend(rows.into_iter().map(|r| (r.id, r))),
             (_, Rows::Deals(rows)) => self.deals.extend(rows.into_iter().map(|r| (r.id, r))),
             (_, Rows::Tickets(rows)) => self.tickets.extend(rows.into_iter().map(|r| (r.id, r))),
+            (_, Rows::Articles(rows)) => self.articles.extend(rows.into_iter().map(|r| (r.id, r))),
             (DocKey::Interactions(month), Rows::Interactions(rows)) => self
                 .interactions
                 .entry(month)
@@ -883,6 +899,9 @@ impl ReadModel {
             DocKey::Shard { collection: Collection::Tickets, .. } => {
                 self.tickets.retain(|id, _| <Ticket as document::Record>::doc_key(id) != key)
             }
+            DocKey::Shard { collection: Collection::Articles, .. } => {
+                self.articles.retain(|id, _| <Article as document::Record>::doc_key(id) != key)
+            }
             DocKey::Interactions(month) if self.interactions.remove(&month).is_some() => {
                 self.rebuild_last_contact();
             }
@@ -919,6 +938,13 @@ impl ReadModel {
                 self.tickets
                     .iter()
                     .filter(|(id, _)| <Ticket as document::Record>::doc_key(id) == key)
+                    .map(|(_, row)| row.clone())
+                    .collect(),
+            ),
+            DocKey::Shard { collection: Collection::Articles, .. } => Rows::Articles(
+                self.articles
+                    .iter()
+                    .filter(|(id, _)| <Article as document::Record>::doc_key(id) == key)
                     .map(|(_, row)| row.clone())
                     .collect(),
             ),

@@ -145,6 +145,9 @@ pub(crate) enum Why {
     AlreadyDone,
     NotHeld,
     LedgerFull,
+    BadArticle,
+    ArticleTooLong,
+    TooManyArticles,
 }
 
 impl Why {
@@ -208,6 +211,9 @@ impl Why {
             Why::AlreadyDone => "already_done",
             Why::NotHeld => "not_held",
             Why::LedgerFull => "ledger_full",
+            Why::BadArticle => "bad_article",
+            Why::ArticleTooLong => "article_too_long",
+            Why::TooManyArticles => "too_many_articles",
         }
     }
 
@@ -283,6 +289,11 @@ impl Why {
             Why::AlreadyDone => "this is done already",
             Why::NotHeld => "take the key before saying it is done",
             Why::LedgerFull => "this workspace holds as many keys not done as the relay allows",
+            Why::BadArticle => {
+                "not an article id, or an article without a title or with too long a title or category"
+            }
+            Why::ArticleTooLong => "the article's text is longer than the relay publishes",
+            Why::TooManyArticles => "this workspace publishes as many articles as the relay allows",
         }
     }
 }
@@ -310,8 +321,14 @@ impl IntoResponse for Refusal {
 pub(crate) struct Guards {
     by_address: Arc<governor::DefaultKeyedRateLimiter<IpAddr>>,
     by_email: Arc<governor::DefaultKeyedRateLimiter<String>>,
+    /// Readers' answers on the help pages ("was this helpful?"), which need no account.
+    answers_by_address: Arc<governor::DefaultKeyedRateLimiter<IpAddr>>,
     hashing: Hashing,
 }
+
+/// Answers to "was this helpful?" one address may give a minute: a reader answers a few articles; a
+/// script stuffing the counts is held to this.
+const ANSWERS_PER_MINUTE_PER_ADDRESS: u32 = 20;
 
 /// A hash or its check, to run on a hashing thread.
 type HashJob = Box<dyn FnOnce() + Send>;
@@ -361,8 +378,22 @@ impl Guards {
             by_email: Arc::new(governor::RateLimiter::keyed(per_minute(
                 limits.sign_ins_per_minute_per_email,
             ))),
+            answers_by_address: Arc::new(governor::RateLimiter::keyed(per_minute(
+                ANSWERS_PER_MINUTE_PER_ADDRESS,
+            ))),
             hashing: Hashing::start(limits.hashes_at_once, limits.hashes_waiting),
         }
+    }
+
+    /// Counts a reader's answer from `address` (when known); 429 once it has had its share.
+    pub(crate) fn answer(&self, address: Option<IpAddr>) -> Result<(), Refusal> {
+        use governor::clock::{Clock, DefaultClock};
+        let Some(address) = address else { return Ok(()) };
+        let key = crate::server::address_key(address);
+        self.answers_by_address.check_key(&key).map_err(|not_until| {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            Refusal(StatusCode::TOO_MANY_REQUESTS, Why::TooManyAttempts, Some(wait))
+        })
     }
 
     /// Counts an attempt from `address` (when known) and for `email` (when given); 429 once either
@@ -409,6 +440,7 @@ impl Guards {
     pub(crate) fn forget_idle(&self) {
         self.by_address.retain_recent();
         self.by_email.retain_recent();
+        self.answers_by_address.retain_recent();
     }
 }
 
@@ -610,7 +642,11 @@ fn cookie_name(state: &AppState) -> &'static str {
 }
 
 pub(crate) fn session_token(state: &AppState, headers: &HeaderMap) -> Option<String> {
-    let name = cookie_name(state);
+    cookie_value(headers, cookie_name(state))
+}
+
+/// The value of cookie `name` the request carries, if not empty.
+pub(crate) fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()

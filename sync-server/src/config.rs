@@ -95,6 +95,10 @@ pub struct Config {
     #[arg(long, env = "RAPPORT_MAX_WORKSPACES_PER_ACCOUNT", default_value_t = Limits::default().workspaces_per_account)]
     pub max_workspaces_per_account: u64,
 
+    /// Knowledge-base articles one workspace may publish on the help pages at once.
+    #[arg(long, env = "RAPPORT_MAX_PUBLISHED_ARTICLES", default_value_t = Limits::default().published_articles_per_workspace)]
+    pub max_published_articles: u64,
+
     /// Sign-in and sign-up attempts per client address per minute.
     #[arg(long, env = "RAPPORT_SIGN_INS_PER_MINUTE", default_value_t = Limits::default().sign_ins_per_minute_per_address)]
     pub sign_ins_per_minute: u32,
@@ -203,6 +207,7 @@ impl Config {
             connections_per_address: self.max_connections_per_address,
             sync_sockets: self.max_sync_sockets,
             workspaces_per_account: self.max_workspaces_per_account,
+            published_articles_per_workspace: self.max_published_articles,
             sign_ins_per_minute_per_address: self.sign_ins_per_minute,
             tickets_per_account: self.max_tickets_per_account,
             trust_forwarded_for: self.trust_forwarded_for,

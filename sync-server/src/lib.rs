@@ -9,6 +9,7 @@ mod demo;
 pub mod files;
 mod health;
 pub mod inbound;
+mod knowledge;
 pub mod limits;
 pub mod mail;
 mod once;
@@ -195,6 +196,7 @@ pub fn router(state: AppState) -> Router {
         .merge(bounces::router())
         .merge(inbound::router())
         .merge(ratings::router())
+        .merge(knowledge::router())
         .merge(once::router())
         .route("/api/demo", axum::routing::get(demo::serve))
         .route("/api/sync", axum::routing::get(sync::upgrade))

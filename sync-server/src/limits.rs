@@ -61,6 +61,9 @@ pub struct Limits {
     /// Behind a proxy every client comes from the proxy's address: take the client's from the last
     /// `X-Forwarded-For` entry (the one the proxy added) instead, for the per-address limits.
     pub trust_forwarded_for: bool,
+    /// Knowledge-base articles one workspace may publish on the help pages at once (each up to
+    /// `rapport_core::knowledge::MOST_BODY_BYTES` of text).
+    pub published_articles_per_workspace: u64,
 }
 
 impl Default for Limits {
@@ -90,6 +93,7 @@ impl Default for Limits {
             sign_ins_per_minute_per_address: 20,
             sign_ins_per_minute_per_email: 10,
             trust_forwarded_for: false,
+            published_articles_per_workspace: 1_000,
         }
     }
 }

@@ -115,14 +115,7 @@ const RUSSIAN: Words = Words {
 
 /// Russian when the browser prefers it, English otherwise.
 fn words(headers: &HeaderMap) -> &'static Words {
-    let first = headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.split(',').next())
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    if first.starts_with("ru") { &RUSSIAN } else { &ENGLISH }
+    if crate::services::prefers_russian(headers) { &RUSSIAN } else { &ENGLISH }
 }
 
 fn page(status: StatusCode, words: &Words, title: &str, body: &str) -> Response {

@@ -352,6 +352,19 @@ fn page(status: StatusCode, title: &str, body: &str) -> Response {
     (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
 }
 
+/// Whether the browser's first language (`Accept-Language`) is Russian: the relay's own pages — rating
+/// forms, help pages — speak Russian or English.
+pub(crate) fn prefers_russian(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(axum::http::header::ACCEPT_LANGUAGE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(',').next())
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
+        .starts_with("ru")
+}
+
 pub(crate) fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }

@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+pub mod articles;
 pub mod files;
 pub mod inbound;
 pub mod once;
@@ -383,6 +384,26 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (workspace_id, key)
     );
     CREATE INDEX once_ledger_done ON once_ledger(workspace_id, done_at);",
+    // 17: knowledge-base articles a device published for the help pages, and readers' answers to
+    // "was this helpful?", one per reader and article (kept when an article is withdrawn).
+    "CREATE TABLE published_articles (
+        workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+        article TEXT NOT NULL,
+        title TEXT NOT NULL,
+        category TEXT NOT NULL,
+        body TEXT NOT NULL,
+        revision TEXT NOT NULL,
+        published_at INTEGER NOT NULL,
+        PRIMARY KEY (workspace_id, article)
+    );
+    CREATE TABLE article_votes (
+        workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+        article TEXT NOT NULL,
+        reader TEXT NOT NULL,
+        helpful INTEGER NOT NULL,
+        voted_at INTEGER NOT NULL,
+        PRIMARY KEY (workspace_id, article, reader)
+    );",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -1362,7 +1383,7 @@ mod tests {
         drop(connection);
         assert!(matches!(
             Store::open(dir.path()),
-            Err(StoreError::NewerSchema { found: 99, known: 16 })
+            Err(StoreError::NewerSchema { found: 99, known: 17 })
         ));
         let connection = Connection::open(dir.path().join(DATABASE_FILE)).unwrap();
         let version: i64 =

@@ -389,3 +389,192 @@ async fn a_ticket_runs_on_the_relays_clock_from_opening_to_resolved_across_two_d
     })
     .await;
 }
+
+/// The value of the article's text as its field holds it.
+async fn article_text(browser: &Browser) -> E2eResult<String> {
+    let value =
+        browser.eval("return document.querySelector('[data-testid=article-body]').value;").await?;
+    Ok(value.as_str().unwrap_or_default().to_owned())
+}
+
+/// The knowledge base end to end: Anna writes an article with the toolbar and publishes it; a reader
+/// with no account reads it on the relay's help page and says it helped, which Anna then sees; the
+/// article is found offline by the start of a word and linked from a reply; unpublished, its public
+/// page is gone. Screenshots of the list, the article and the help page at both sizes in both
+/// languages.
+#[tokio::test]
+async fn an_article_is_written_published_read_without_an_account_and_linked_from_a_reply() {
+    run("knowledge_base", |harness| async move {
+        let anna = harness.browser(Viewport::Desktop).await?;
+        sign_up_and_upload(&anna, "anna@example.test", "Anna").await?;
+        AppShell::open(&anna, "/tickets").await?;
+        anna.by_testid("knowledge-link").await?.click().await?;
+        anna.by_testid("page-knowledge").await?;
+        anna.by_testid("new-article-open").await?.click().await?;
+        set_field(&anna, "new-article-title", "Resetting your password").await?;
+        set_field(&anna, "new-article-category", "Accounts").await?;
+        anna.by_testid("new-article-create").await?.click().await?;
+        anna.by_testid("page-article").await?;
+        let article = anna.path().await?.trim_start_matches("/knowledge/").to_owned();
+
+        // Written with the toolbar: "Reset" selected and made bold, a list line added.
+        set_field(&anna, "article-body", "Press Reset on the sign-in page.").await?;
+        anna.eval("const f = document.querySelector('[data-testid=article-body]'); f.focus(); f.setSelectionRange(6, 11); return 1;").await?;
+        anna.by_testid("format-bold").await?.click().await?;
+        assert_eq!(article_text(&anna).await?, "Press **Reset** on the sign-in page.");
+        anna.eval("const f = document.querySelector('[data-testid=article-body]'); f.setSelectionRange(f.value.length, f.value.length); return 1;").await?;
+        anna.by_testid("format-list").await?.click().await?;
+        assert_eq!(article_text(&anna).await?, "- Press **Reset** on the sign-in page.");
+        wait_until("the preview to show the formatting", 15, || async {
+            let html = anna
+                .eval("return document.querySelector('[data-testid=article-preview] .article-text').innerHTML;")
+                .await?;
+            Ok(html.as_str().is_some_and(|h| h.contains("<li>Press <strong>Reset</strong>")).then_some(()))
+        })
+        .await?;
+        anna.by_testid("article-published").await?.click().await?;
+        anna.by_testid("article-save").await?.click().await?;
+        anna.by_testid("article-saved").await?;
+        // Handed to the relay as soon as the device is in step.
+        anna.text_when("article-state", |t| t == "Published: readers see this version.").await?;
+        let public = attribute(&anna, "article-public-link", "href").await?;
+        assert!(public.starts_with("/help/") && public.ends_with(&format!("/{article}")), "{public}");
+        anna.screenshot("article-1280x800-en").await?;
+
+        // Boris adds a line at the end while Anna, at the same time, changes the first: both are kept.
+        let boris = harness.browser(Viewport::Desktop).await?;
+        join_by_invitation(&anna, &boris, "boris@example.test", "Boris").await?;
+        AppShell::open(&boris, &format!("/knowledge/{article}")).await?;
+        wait_until("Boris's form to hold the article", 15, || async {
+            Ok((article_text(&boris).await? == "- Press **Reset** on the sign-in page.").then_some(()))
+        })
+        .await?;
+        boris.eval("const f = document.querySelector('[data-testid=article-body]'); f.focus(); f.setSelectionRange(f.value.length, f.value.length); return 1;").await?;
+        boris.by_testid("article-body").await?.send_keys("\n- Then sign in again.").await?;
+        AppShell::open(&anna, &format!("/knowledge/{article}")).await?;
+        wait_until("Anna's form to hold the article", 15, || async {
+            Ok((article_text(&anna).await? == "- Press **Reset** on the sign-in page.").then_some(()))
+        })
+        .await?;
+        set_field(&anna, "article-body", "- Press **Reset** on the sign-in page of the app.").await?;
+        anna.by_testid("article-save").await?.click().await?;
+        anna.by_testid("article-saved").await?;
+        boris.by_testid("article-changed-meanwhile").await?;
+        boris.screenshot("article-changed-meanwhile-1280x800-en").await?;
+        boris.by_testid("article-save").await?.click().await?;
+        boris.by_testid("article-saved").await?;
+        let merged = "- Press **Reset** on the sign-in page of the app.\n- Then sign in again.";
+        for (who, browser) in [("Boris", &boris), ("Anna", &anna)] {
+            wait_until(&format!("{who}'s form to hold both changes"), 30, || async {
+                Ok((article_text(browser).await? == merged).then_some(()))
+            })
+            .await?;
+        }
+
+        // A reader with no account, on the help page.
+        let reader = harness.browser(Viewport::Phone).await?;
+        reader.open(&public).await?;
+        reader
+            .wait_for_script_within(
+                "the help page",
+                15,
+                "return document.querySelector('article h1')?.textContent === 'Resetting your password' && !!document.querySelector('article strong');",
+            )
+            .await?;
+        reader.screenshot("help-page-390x844-en").await?;
+        reader.emulate(Viewport::Desktop).await?;
+        reader.screenshot("help-page-1280x800-en").await?;
+        let russian = harness.browser_speaking(Viewport::Phone, "ru").await?;
+        russian.open(&public).await?;
+        russian
+            .wait_for_script_within(
+                "the help page in Russian",
+                15,
+                "return document.body.textContent.includes('Статья была полезной?');",
+            )
+            .await?;
+        russian.screenshot("help-page-390x844-ru").await?;
+        russian.emulate(Viewport::Desktop).await?;
+        russian.screenshot("help-page-1280x800-ru").await?;
+        russian.open(public.rsplit_once('/').map_or("/", |(index, _)| index)).await?;
+        russian
+            .wait_for_script_within(
+                "the help pages' index",
+                15,
+                "return document.querySelector('h1')?.textContent.endsWith('Справка');",
+            )
+            .await?;
+        russian.screenshot("help-index-1280x800-ru").await?;
+        reader.eval("document.querySelector('button[value=yes]').click(); return 1;").await?;
+        reader
+            .wait_for_script_within(
+                "the thanks",
+                15,
+                "return document.body.textContent.includes('Thank you for your answer.');",
+            )
+            .await?;
+        // Anna opens the article again: the answer is there.
+        AppShell::open(&anna, &format!("/knowledge/{article}")).await?;
+        anna.text_when("article-helpful", |t| t == "1 of 1 readers found it helpful.").await?;
+
+        // Found offline by the start of a word, in the list and in the palette.
+        set_network(&anna, false).await?;
+        AppShell::open(&anna, "/knowledge").await?;
+        anna.by_testid("article-search").await?.send_keys("passw").await?;
+        anna.text_when("article-results", |t| t.contains("Resetting your password")).await?;
+        anna.screenshot("knowledge-1280x800-en").await?;
+        anna.by_testid("article-search").await?.clear().await?;
+        anna.by_testid("article-search").await?.send_keys("zebra").await?;
+        anna.text_when("article-results", |t| t.starts_with("0 found")).await?;
+        set_network(&anna, true).await?;
+        sync_state(&anna, "synced", 30).await?;
+
+        // Linked from a reply: the title and the public address go in the text.
+        AppShell::open(&anna, "/tickets").await?;
+        anna.by_testid("new-ticket-open").await?.click().await?;
+        set_field(&anna, "new-ticket-subject", "Cannot sign in").await?;
+        anna.by_testid("save-ticket").await?.click().await?;
+        anna.by_testid("page-ticket").await?;
+        anna.eval("document.querySelector('[data-testid=article-link] summary').click(); return 1;").await?;
+        anna.by_testid("article-link-search").await?.send_keys("reset").await?;
+        anna.by_testid("article-link-choice").await?.click().await?;
+        let reply = anna
+            .eval("return document.querySelector('[data-testid=ticket-message-text]').value;")
+            .await?;
+        let address = format!("{}{public}", harness.relay().url());
+        assert_eq!(reply.as_str().unwrap_or_default(), format!("Resetting your password: {address}\n"));
+
+        // Unpublished: the help page is gone.
+        AppShell::open(&anna, &format!("/knowledge/{article}")).await?;
+        anna.by_testid("article-published").await?.click().await?;
+        anna.by_testid("article-save").await?.click().await?;
+        anna.text_when("article-state", |t| t == "A draft: only the team sees it.").await?;
+        wait_until("the help page withdrawn", 30, || async {
+            let status = reqwest::get(&address).await.map(|r| r.status().as_u16()).unwrap_or(0);
+            Ok((status == 404).then_some(()))
+        })
+        .await?;
+
+        // The same screens on a phone and in Russian.
+        anna.emulate(Viewport::Phone).await?;
+        anna.screenshot("article-390x844-en").await?;
+        AppShell::open(&anna, "/knowledge").await?;
+        anna.by_testid("article-row").await?;
+        anna.screenshot("knowledge-390x844-en").await?;
+        AppShell::open(&anna, "/settings").await?;
+        change_to(&anna, "language", "ru").await?;
+        AppShell::open(&anna, "/knowledge").await?;
+        anna.text_when("page-title", |t| t == "База знаний").await?;
+        anna.screenshot("knowledge-390x844-ru").await?;
+        AppShell::open(&anna, &format!("/knowledge/{article}")).await?;
+        anna.text_when("article-state", |t| t == "Черновик: видит только команда.").await?;
+        anna.screenshot("article-390x844-ru").await?;
+        anna.emulate(Viewport::Desktop).await?;
+        anna.screenshot("article-1280x800-ru").await?;
+        AppShell::open(&anna, "/knowledge").await?;
+        anna.by_testid("article-row").await?;
+        anna.screenshot("knowledge-1280x800-ru").await?;
+        Ok(())
+    })
+    .await;
+}

@@ -28,6 +28,8 @@ async fn every_page_is_photographed_in_both_languages_at_both_sizes() {
                 let record = first_href(&browser, "[data-testid=party-row] a").await?;
                 AppShell::open(&browser, "/deals").await?;
                 let deal = first_href(&browser, "[data-testid=deal-link]").await?;
+                AppShell::open(&browser, "/knowledge").await?;
+                let article = first_href(&browser, "[data-testid=article-row] a").await?;
                 let email = format!("{record}/email");
                 for (page, path) in [
                     ("today", "/"),
@@ -39,6 +41,8 @@ async fn every_page_is_photographed_in_both_languages_at_both_sizes() {
                     ("tasks", "/tasks"),
                     ("log", "/log/call"),
                     ("import-export", "/import-export"),
+                    ("knowledge", "/knowledge"),
+                    ("article", article.as_str()),
                     ("settings", "/settings"),
                 ] {
                     AppShell::open(&browser, path).await?;

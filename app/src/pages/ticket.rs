@@ -654,6 +654,7 @@ fn Conversation(id: TicketId, ticket: Memo<Option<Ticket>>) -> impl IntoView {
                         </label>
                     })}
                     <widgets::SavedChips kind=canned.clone() pick=insert />
+                    <ArticleLink text kind />
                     {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="ticket-message-error">{e}</p> })}
                     <button type="submit" class="primary-action" data-testid="send-message" disabled=move || saving.pending()>
                         {move || match kind.get() {
@@ -665,5 +666,60 @@ fn Conversation(id: TicketId, ticket: Memo<Option<Ticket>>) -> impl IntoView {
                 </form>
             </Show>
         </section>
+    }
+}
+
+/// Finds a published article and puts its title and public link in the reply, where the customer can
+/// read it without an account.
+#[component]
+fn ArticleLink(text: RwSignal<String>, kind: RwSignal<MessageKind>) -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = WorkspaceCtx::use_ctx();
+    let query = RwSignal::new(String::new());
+    let found = Memo::new(move |_| {
+        let query = query.get();
+        ctx.read_of(Changed::ARTICLES, |ws| {
+            let published = ws.model.articles.values().filter(|row| row.published);
+            rapport_core::knowledge::matching(published, &query)
+                .into_iter()
+                .take(5)
+                .filter_map(|id| ws.model.articles.get(&id).map(|row| (id, row.title.clone())))
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default()
+    });
+    let link = move |id: rapport_core::ids::ArticleId, title: String| {
+        let Some(workspace) = ctx.read_of(Changed::NOTHING, |ws| ws.workspace) else { return };
+        let origin = window().location().origin().unwrap_or_default();
+        let url = format!("{origin}{}", rapport_core::knowledge::public_path(workspace, id));
+        kind.set(MessageKind::Reply);
+        text.update(|text| {
+            if !text.is_empty() && !text.ends_with('\n') {
+                text.push('\n');
+            }
+            text.push_str(&format!("{title}: {url}\n"));
+        });
+        query.set(String::new());
+    };
+    view! {
+        <details class="article-link" data-testid="article-link">
+            <summary>{t!(i18n, knowledge.link_article)}</summary>
+            <input type="search" class="search" data-testid="article-link-search"
+                placeholder=move || t_string!(i18n, knowledge.link_article_search)
+                aria-label=move || t_string!(i18n, knowledge.link_article_search)
+                prop:value=move || query.get() on:input=move |e| query.set(event_target_value(&e)) />
+            <ul class="chips">
+                {move || found.get().into_iter().map(|(id, title)| {
+                    let label = title.clone();
+                    view! {
+                        <li><button type="button" class="chip" data-testid="article-link-choice"
+                            on:click=move |_| link(id, title.clone())>{label}</button></li>
+                    }
+                }).collect_view()}
+            </ul>
+            {move || (!query.with(|q| q.trim().is_empty()) && found.with(Vec::is_empty)).then(|| view! {
+                <p class="hint">{t!(i18n, knowledge.no_articles_found)}</p>
+            })}
+        </details>
     }
 }

@@ -428,7 +428,10 @@ pub(crate) fn Tickets() -> impl IntoView {
             <p class="count" data-testid="ticket-count">
                 {move || t_string!(i18n, tickets.count, count = crate::widgets::count(lines.with(Vec::len))).to_string()}
             </p>
-            <a class="action" href="/tickets/reports" data-testid="service-reports-link">{t!(i18n, reports.open_reports)}</a>
+            <p class="actions-row">
+                <a class="action" href="/tickets/reports" data-testid="service-reports-link">{t!(i18n, reports.open_reports)}</a>
+                <a class="action" href="/knowledge" data-testid="knowledge-link">{t!(i18n, knowledge.open_knowledge)}</a>
+            </p>
             {move || {
                 let summary = satisfaction.get();
                 let percent = summary.satisfied_percent()?;

@@ -45,7 +45,7 @@ struct Entry {
 }
 
 /// Actions, always offered when they match what is typed (in the screens' language).
-const ACTIONS: [&str; 8] = [
+const ACTIONS: [&str; 9] = [
     "/parties?new=1",
     "/tasks",
     "/deals",
@@ -53,6 +53,7 @@ const ACTIONS: [&str; 8] = [
     "/log/call",
     "/log/meeting",
     "/import-export",
+    "/knowledge",
     "/settings",
 ];
 
@@ -65,6 +66,7 @@ fn action_label(i18n: I18nContext<Locale>, href: &str) -> &'static str {
         "/log/call" => t_string!(i18n, palette.log_call),
         "/log/meeting" => t_string!(i18n, palette.log_meeting),
         "/import-export" => t_string!(i18n, palette.import_export),
+        "/knowledge" => t_string!(i18n, palette.knowledge),
         _ => t_string!(i18n, nav.settings),
     }
 }
@@ -243,6 +245,17 @@ pub(crate) fn CommandPalette() -> impl IntoView {
                                 .map_or_else(|| "/tasks".to_owned(), |p| format!("/parties/{p}")),
                         }),
                 );
+                // Articles by the knowledge base's own search (every word, the start of a word).
+                let articles = rapport_core::knowledge::matching(ws.model.articles.values(), &text);
+                entries.extend(articles.into_iter().take(PER_KIND).filter_map(|id| {
+                    let row = ws.model.articles.get(&id)?;
+                    Some(Entry {
+                        kind: "article",
+                        label: row.title.clone(),
+                        detail: row.category.clone(),
+                        href: format!("/knowledge/{id}"),
+                    })
+                }));
             });
         }
         span.end();
@@ -357,6 +370,7 @@ fn kind_label(i18n: I18nContext<Locale>, kind: &str) -> &'static str {
         "task" => t_string!(i18n, palette.kind_task),
         "all" => t_string!(i18n, palette.kind_more),
         "canned" => t_string!(i18n, palette.kind_canned),
+        "article" => t_string!(i18n, palette.kind_article),
         _ => t_string!(i18n, palette.kind_action),
     }
 }

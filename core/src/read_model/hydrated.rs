@@ -19,13 +19,14 @@ use automerge::hydrate::Value;
 use autosurgeon::Text;
 
 use crate::ids::{
-    ContractId, DealId, MemberId, PartyId, PipelineId, StageId, TaskId, TeamId, TicketId, Timestamp,
+    ArticleId, ContractId, DealId, MemberId, PartyId, PipelineId, StageId, TaskId, TeamId,
+    TicketId, Timestamp,
 };
 use crate::model::{
-    Address, Attachment, Channel, Consent, ContactPoint, CustomValue, Deal, DealStatus, Escalated,
-    GeoPoint, Interaction, InteractionKind, LinkKind, MailLink, MessageKind, Money, Party,
-    PartyKind, PartyLink, Rating, RecordRef, Recurrence, RecurrenceUnit, StageChange, StatusChange,
-    Task, Ticket, TicketMessage, TicketPriority,
+    Address, Article, Attachment, Channel, Consent, ContactPoint, CustomValue, Deal, DealStatus,
+    Escalated, GeoPoint, Interaction, InteractionKind, LinkKind, MailLink, MessageKind, Money,
+    Party, PartyKind, PartyLink, Rating, RecordRef, Recurrence, RecurrenceUnit, StageChange,
+    StatusChange, Task, Ticket, TicketMessage, TicketPriority,
 };
 
 /// A type read from a hydrated value as autosurgeon would read it from the document.
@@ -168,7 +169,9 @@ macro_rules! id_from_text {
     )*};
 }
 
-id_from_text!(PartyId, MemberId, DealId, TaskId, TicketId, ContractId, PipelineId, StageId, TeamId);
+id_from_text!(
+    PartyId, MemberId, DealId, TaskId, TicketId, ContractId, PipelineId, StageId, TeamId, ArticleId
+);
 
 /// A struct stored as a map: `required` fields fail when absent, `defaulted` ones (autosurgeon's
 /// `missing = "Default::default"`) read as their default.
@@ -315,6 +318,10 @@ struct_from_map!(Escalated {
 });
 enum_from_name!(Channel { Email, Phone, Visit, WebForm });
 enum_from_name!(TicketPriority { Low, Normal, High, Urgent });
+struct_from_map!(Article {
+    required: [title, category, body, published, created_at, updated_at],
+    defaulted: [created_by, updated_by, archived],
+});
 struct_from_map!(TicketMessage { required: [kind, author, at, text], defaulted: [mail] });
 struct_from_map!(MailLink { required: [id, address], defaulted: [] });
 enum_from_name!(MessageKind { Customer, Reply, Internal });
@@ -383,13 +390,16 @@ mod tests {
                     DocKey::Shard { collection: crate::layout::Collection::Tickets, .. } => {
                         same::<Ticket>(doc, &record)
                     }
+                    DocKey::Shard { collection: crate::layout::Collection::Articles, .. } => {
+                        same::<Article>(doc, &record)
+                    }
                     DocKey::Interactions(_) => same::<Interaction>(doc, &record),
                     _ => continue,
                 }
                 read += 1;
             }
         }
-        assert_eq!(read, 300 + 900 + 60 + 120 + 120);
+        assert_eq!(read, 300 + 900 + 60 + 120 + 120 + 4);
     }
 
     fn written<R: autosurgeon::Reconcile>(records: &[(&str, &R)]) -> AutoCommit {
