@@ -120,7 +120,19 @@ async fn write(shared: &Shared, filing: Filing) -> Result<(), local::LocalError>
                 }
             }
             let known = shared.borrow().replica.model.tickets.contains_key(&ticket);
-            if known { Ok(()) } else { local::create::<Ticket>(shared, ticket, *record).await }
+            if known {
+                return Ok(());
+            }
+            // Into the queue a new ticket goes to, handed to whoever its rule names.
+            let mut record = *record;
+            {
+                let ws = shared.borrow();
+                let rows: Vec<&rapport_core::read_model::TicketRow> =
+                    ws.replica.model.tickets.values().collect();
+                let at = record.created_at;
+                rapport_core::service::queue_new(&ws.replica.settings, &mut record, &rows, at);
+            }
+            local::create::<Ticket>(shared, ticket, record).await
         }
     }
 }

@@ -15,7 +15,7 @@
 use std::collections::HashMap;
 
 use crate::ids::{MemberId, TeamId, TicketId, Timestamp, WorkspaceId};
-use crate::model::{SlaPolicy, TicketPriority, WorkspaceSettings, names};
+use crate::model::{SlaPolicy, Ticket, TicketPriority, WorkspaceSettings, names};
 use crate::outbox::{Causes, OutboxId};
 use crate::read_model::{TicketEventKind, TicketRow};
 use crate::service_report::Milestones;
@@ -743,6 +743,33 @@ pub fn assignee_for(
     }
 }
 
+/// The queue a new ticket goes to when nobody chooses one — a mail to the support address, or the New
+/// ticket form left as it opens: the first team by name (then by id).
+pub fn default_team(settings: &WorkspaceSettings) -> Option<TeamId> {
+    settings
+        .teams
+        .iter()
+        .filter_map(|(id, team)| Some((team.name.as_str(), id.parse::<TeamId>().ok()?)))
+        .min()
+        .map(|(_, id)| id)
+}
+
+/// Puts a new ticket with no queue in the [`default_team`], and one with nobody on it to whoever the
+/// team's rule ([`assignee_for`]) names among `tickets`.
+pub fn queue_new(
+    settings: &WorkspaceSettings,
+    ticket: &mut Ticket,
+    tickets: &[&TicketRow],
+    now: Timestamp,
+) {
+    if ticket.team.is_none() {
+        ticket.team = default_team(settings);
+    }
+    if let (Some(team), None) = (ticket.team, ticket.assignee) {
+        ticket.assignee = assignee_for(settings, &Statuses::of(settings), team, tickets, now);
+    }
+}
+
 /// A policy for every ticket, with targets in working hours a support team commonly promises:
 /// urgent 1 h to answer / 2 h to answer again / 1 day to resolve, high 4 h / 4 h / 3 days,
 /// normal 8 h / 8 h / 5 days, low 16 h / 16 h / 10 days (a day being eight working hours).
@@ -1219,6 +1246,58 @@ mod tests {
         );
         settings.teams.get_mut(&team.to_string()).unwrap().assignment = Assignment::Manual;
         assert_eq!(assignee_for(&settings, &statuses, team, &[], Timestamp(MONDAY)), None);
+    }
+
+    #[test]
+    fn a_ticket_nobody_queued_goes_to_the_first_team_by_name_and_its_rule_s_assignee() {
+        let mut settings = WorkspaceSettings::default();
+        let mut mail = Ticket::open(
+            "Printer jammed".into(),
+            None,
+            crate::model::Channel::Email,
+            TicketPriority::Normal,
+            NEW_TICKET_STATUS,
+            Timestamp(MONDAY),
+            None,
+        );
+        // No team: the ticket stays unqueued and unassigned.
+        let mut lone = mail.clone();
+        queue_new(&settings, &mut lone, &[], Timestamp(MONDAY));
+        assert_eq!((default_team(&settings), lone.team, lone.assignee), (None, None, None));
+
+        let ann = member_of_account("ann@example.test");
+        let (billing, support): (TeamId, TeamId) = (
+            "0190f5a0-0000-7000-8000-0000000000aa".parse().unwrap(),
+            "0190f5a0-0000-7000-8000-000000000001".parse().unwrap(),
+        );
+        for (id, name, members) in [(billing, "Billing", vec![]), (support, "Support", vec![ann])] {
+            let members: Vec<String> = members.iter().map(ToString::to_string).collect();
+            let members: Vec<&str> = members.iter().map(String::as_str).collect();
+            settings.teams.insert(
+                id.to_string(),
+                Team {
+                    name: name.into(),
+                    members: set(&members),
+                    hours: None,
+                    assignment: Assignment::RoundRobin,
+                },
+            );
+        }
+        // "Billing" comes first by name although its id sorts last; it has nobody to assign.
+        assert_eq!(default_team(&settings), Some(billing));
+        let mut first = mail.clone();
+        queue_new(&settings, &mut first, &[], Timestamp(MONDAY));
+        assert_eq!((first.team, first.assignee), (Some(billing), None));
+        // A ticket already queued keeps its team and gets that team's assignee.
+        mail.team = Some(support);
+        queue_new(&settings, &mut mail, &[], Timestamp(MONDAY));
+        assert_eq!((mail.team, mail.assignee), (Some(support), Some(ann)));
+        // Someone already on it stays.
+        let bob = member_of_account("bob@example.test");
+        let mut taken = mail.clone();
+        taken.assignee = Some(bob);
+        queue_new(&settings, &mut taken, &[], Timestamp(MONDAY));
+        assert_eq!(taken.assignee, Some(bob));
     }
 
     #[test]
