@@ -104,10 +104,13 @@ async fn reached_the_relay(shared: &Shared, records: &[String]) -> bool {
 /// Writes what filing a mail decided, leaving alone whatever an earlier filing of it wrote.
 async fn write(shared: &Shared, filing: Filing) -> Result<(), local::LocalError> {
     match filing {
-        Filing::Reply { ticket, event, message } => {
+        Filing::Reply { ticket, event, message, files } => {
             local::update::<Ticket>(shared, ticket, move |ticket| {
                 if !ticket.messages.contains_key(&event) {
                     ticket.add_message(event, message);
+                }
+                for (hash, file) in files {
+                    ticket.files.entry(hash).or_insert(file);
                 }
             })
             .await

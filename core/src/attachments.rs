@@ -56,6 +56,18 @@ pub fn has_thumbnail(content_type: &str) -> bool {
     matches!(content_type, "image/jpeg" | "image/png" | "image/webp" | "image/gif" | "image/avif")
 }
 
+/// The file a record page shows as `file`'s preview: its thumbnail, or — for an image that has none
+/// (one a mail brought: no device made one) and is small enough to fetch whole — the image itself.
+pub fn preview(hash: &str, file: &crate::model::Attachment) -> Option<String> {
+    const MOST_PREVIEWED_WHOLE: u64 = 1024 * 1024;
+    match &file.thumbnail {
+        Some(thumbnail) => Some(thumbnail.clone()),
+        None => (has_thumbnail(&file.content_type) && file.size <= MOST_PREVIEWED_WHOLE)
+            .then(|| hash.to_owned()),
+    }
+    .filter(|preview| is_file_hash(preview))
+}
+
 /// What kind of file it is, for its icon and words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileKind {
@@ -285,5 +297,27 @@ mod tests {
         let kept: Uploads =
             serde_json::from_str(&serde_json::to_string(&uploads).unwrap()).unwrap();
         assert_eq!(kept, uploads);
+    }
+
+    #[test]
+    fn an_image_without_a_thumbnail_is_its_own_preview_while_small() {
+        let (hash, thumbnail) = ("a".repeat(64), "b".repeat(64));
+        let mut file = crate::model::Attachment {
+            name: "jam.png".into(),
+            content_type: "image/png".into(),
+            size: 5_000,
+            ..Default::default()
+        };
+        assert_eq!(preview(&hash, &file), Some(hash.clone()));
+        file.thumbnail = Some(thumbnail.clone());
+        assert_eq!(preview(&hash, &file), Some(thumbnail));
+        file.thumbnail = None;
+        file.size = 5_000_000;
+        assert_eq!(preview(&hash, &file), None, "too large to fetch for a tile");
+        file.size = 5_000;
+        file.content_type = "application/pdf".into();
+        assert_eq!(preview(&hash, &file), None);
+        file.thumbnail = Some("../../etc".into());
+        assert_eq!(preview(&hash, &file), None, "only a file's name is fetched");
     }
 }

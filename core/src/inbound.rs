@@ -15,8 +15,8 @@ use sha2::{Digest, Sha256};
 
 use crate::ids::{PartyId, TicketEventId, TicketId, Timestamp, WorkspaceId};
 use crate::model::{
-    Channel, ContactPoint, MailLink, MessageKind, Party, PartyKind, Role, Ticket, TicketMessage,
-    TicketPriority,
+    Attachment, Channel, ContactPoint, MailLink, MessageKind, Party, PartyKind, Role, Ticket,
+    TicketMessage, TicketPriority,
 };
 use crate::outbox::{Mail, OutboxId, Recipient, normalise_address};
 use crate::read_model::{PartyRow, TicketRow};
@@ -44,12 +44,74 @@ pub struct InboundMail {
     pub subject: String,
     /// The plain text (or the HTML part turned to text), at most [`crate::outbox::MOST_TEXT_BYTES`].
     pub text: String,
-    /// Files it carried, by name, which the relay does not keep (yet): the ticket says so.
+    /// Files it carried: those the relay kept are workspace files ([`crate::attachments`]) the
+    /// ticket holds; the others (past the workspace's quota, or a relay that keeps no files) are
+    /// only named in the message.
     #[serde(default)]
-    pub attachments: Vec<String>,
+    pub attachments: Vec<InboundFile>,
     /// Another member's device took it to file a moment ago; this one leaves it.
     #[serde(default)]
     pub taken: bool,
+}
+
+/// A file a mail carried.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "InboundFileWire")]
+pub struct InboundFile {
+    pub name: String,
+    /// Its media type as the mail said (`type/subtype`), empty when it said none.
+    pub content_type: String,
+    pub size: u64,
+    /// The SHA-256 the relay keeps its bytes under, when it kept them.
+    pub hash: Option<String>,
+}
+
+/// An [`InboundFile`] as stored: relays before files were kept stored only the name.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum InboundFileWire {
+    Named(String),
+    Kept {
+        name: String,
+        #[serde(default)]
+        content_type: String,
+        #[serde(default)]
+        size: u64,
+        #[serde(default)]
+        hash: Option<String>,
+    },
+}
+
+impl From<InboundFileWire> for InboundFile {
+    fn from(wire: InboundFileWire) -> InboundFile {
+        match wire {
+            InboundFileWire::Named(name) => {
+                InboundFile { name, content_type: String::new(), size: 0, hash: None }
+            }
+            InboundFileWire::Kept { name, content_type, size, hash } => InboundFile {
+                name,
+                content_type,
+                size,
+                hash: hash.filter(|hash| crate::attachments::is_file_hash(hash)),
+            },
+        }
+    }
+}
+
+impl InboundFile {
+    /// What the ticket keeps of it, if the relay kept its bytes: under its hash, added when received.
+    fn attachment(&self, at: Timestamp) -> Option<(String, Attachment)> {
+        let hash = self.hash.clone()?;
+        let attachment = Attachment {
+            name: self.name.clone(),
+            content_type: self.content_type.clone(),
+            size: self.size,
+            added_at: at,
+            added_by: None,
+            thumbnail: None,
+        };
+        Some((hash, attachment))
+    }
 }
 
 /// The most attachments a mail names, and the most characters of each name (the relay keeps no more).
@@ -138,8 +200,18 @@ fn subject_reference(subject: &str) -> Option<String> {
 /// record has, a new person).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Filing {
-    Reply { ticket: TicketId, event: String, message: TicketMessage },
-    New { ticket: TicketId, record: Box<Ticket>, person: Option<(PartyId, Box<Party>)> },
+    Reply {
+        ticket: TicketId,
+        event: String,
+        message: TicketMessage,
+        /// The files it carried that the relay kept, under their hashes.
+        files: Vec<(String, Attachment)>,
+    },
+    New {
+        ticket: TicketId,
+        record: Box<Ticket>,
+        person: Option<(PartyId, Box<Party>)>,
+    },
 }
 
 impl Filing {
@@ -172,8 +244,10 @@ pub fn file<'a>(
         mail: Some(MailLink { id: mail.message_id.clone(), address: address.clone() }),
     };
     let event = TicketEventId::from_bytes(event_bytes(workspace, mail)).to_string();
+    let files: Vec<(String, Attachment)> =
+        mail.attachments.iter().filter_map(|file| file.attachment(at)).collect();
     if let Some(ticket) = thread_of(mail, tickets) {
-        return Filing::Reply { ticket, event, message };
+        return Filing::Reply { ticket, event, message, files };
     }
     let known = parties
         .into_iter()
@@ -213,10 +287,12 @@ pub fn file<'a>(
         None,
     );
     record.add_message(event, message);
+    record.files.extend(files);
     Filing::New { ticket: ticket_id, record: Box::new(record), person }
 }
 
-/// The mail's text, with a line naming the files it carried that were not kept.
+/// The mail's text, with a line naming the files it carried (those kept are also the ticket's files),
+/// so the conversation says which mail brought which.
 fn message_text(mail: &InboundMail) -> String {
     let mut text = mail.text.trim_end().to_owned();
     if !mail.attachments.is_empty() {
@@ -228,7 +304,7 @@ fn message_text(mail: &InboundMail) -> String {
             .attachments
             .iter()
             .take(MOST_ATTACHMENT_NAMES)
-            .map(|name| name.chars().take(MOST_NAME_CHARS).collect())
+            .map(|file| file.name.chars().take(MOST_NAME_CHARS).collect())
             .collect();
         text.push_str(&names.join(", "));
     }
@@ -482,5 +558,56 @@ mod tests {
         assert!(long.subject.ends_with("[#1a2b3c4d]"), "{}", long.subject);
         assert_eq!(long.references.len(), crate::outbox::MOST_REFERENCES);
         assert_eq!(long.references.last().map(String::as_str), Some("m39@mail.example"));
+    }
+
+    #[test]
+    fn the_files_a_relay_kept_become_the_ticket_s_and_every_file_is_named_in_the_message() {
+        let kept = "ab".repeat(32);
+        let mut with_files = mail("k1", "a@mail.example");
+        with_files.attachments = vec![
+            InboundFile {
+                name: "jam.png".into(),
+                content_type: "image/png".into(),
+                size: 5,
+                hash: Some(kept.clone()),
+            },
+            InboundFile {
+                name: "scan.pdf".into(),
+                content_type: "application/pdf".into(),
+                size: 9,
+                hash: None,
+            },
+        ];
+        let Filing::New { ticket, record, .. } = file(workspace(), &with_files, &[], &[]) else {
+            panic!()
+        };
+        let files: Vec<(&String, &str)> =
+            record.files.iter().map(|(hash, file)| (hash, file.name.as_str())).collect();
+        assert_eq!(files, [(&kept, "jam.png")]);
+        assert_eq!(record.files[&kept].added_at, Timestamp(with_files.received_at));
+        let (_, message) = record.messages.iter().next().unwrap();
+        assert!(message.text.ends_with("📎 jam.png, scan.pdf"), "{}", message.text);
+
+        // An answer on that ticket brings its files to it.
+        let rows = [row(ticket, &["a@mail.example"])];
+        let mut answer = with_files.clone();
+        (answer.key, answer.message_id) = ("k2".into(), "b@mail.example".into());
+        answer.in_reply_to = vec!["a@mail.example".into()];
+        let Filing::Reply { ticket: found, files, .. } = file(workspace(), &answer, &rows, &[])
+        else {
+            panic!()
+        };
+        assert_eq!(found, ticket);
+        assert_eq!(files.len(), 1);
+        assert_eq!(files[0].0, kept);
+    }
+
+    #[test]
+    fn a_mail_kept_before_files_were_kept_still_reads_with_its_files_named() {
+        let stored = r#"{"seq":3,"key":"k","received_at":1,"message_id":"m@x","from":{"address":"a@x","name":""},"subject":"s","text":"t","attachments":["old.pdf",{"name":"new.png","content_type":"image/png","size":4,"hash":"not-a-hash"}]}"#;
+        let mail: InboundMail = serde_json::from_str(stored).unwrap();
+        let names: Vec<&str> = mail.attachments.iter().map(|file| file.name.as_str()).collect();
+        assert_eq!(names, ["old.pdf", "new.png"]);
+        assert!(mail.attachments.iter().all(|file| file.hash.is_none()), "{mail:?}");
     }
 }

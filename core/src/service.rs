@@ -124,8 +124,8 @@ pub fn is_built_in(key: &str) -> bool {
 pub enum StatusRefused {
     #[error("a status needs a name")]
     NoName,
-    #[error("another status already has this name")]
-    NameTaken,
+    #[error("another status is already called {0:?}")]
+    NameTaken(String),
     #[error("a built-in status keeps its category and cannot be removed")]
     BuiltIn,
     #[error("{0} tickets are in this status")]
@@ -176,7 +176,7 @@ pub mod status_edits {
             .choosable()
             .any(|other| other.key != key && crate::search::fold(&other.name) == folded);
         if taken {
-            return Err(StatusRefused::NameTaken);
+            return Err(StatusRefused::NameTaken(name.to_owned()));
         }
         Ok(name.to_owned())
     }
@@ -356,7 +356,7 @@ impl TicketClocks {
             .flatten()
             .any(|clock| match clock {
                 sla::Clock::Running { due } => due.is_some_and(|due| due <= now),
-                sla::Clock::Paused { left } => left < 0,
+                sla::Clock::Paused { left, .. } => left < 0,
                 sla::Clock::Done { late, .. } => late,
             })
     }
@@ -618,10 +618,14 @@ pub fn view<'a>(
         .map(|row| Listed { row, clocks: clocks_of(row) })
         .filter(|listed| {
             view != TicketView::BreachingSoon
-                || listed.clocks.next_due().is_some_and(|due| due.0 <= now.0.saturating_add(SOON))
+                || listed
+                    .clocks
+                    .clocks
+                    .urgency()
+                    .is_some_and(|due| due.0 <= now.0.saturating_add(SOON))
         })
         .collect();
-    let due = |l: &Listed<'_>| l.clocks.next_due().map_or(i64::MAX, |due| due.0);
+    let due = |l: &Listed<'_>| l.clocks.clocks.urgency().map_or(i64::MAX, |due| due.0);
     match sort {
         TicketSort::Deadline if view == TicketView::Done => {
             listed.sort_by_key(|l| (std::cmp::Reverse(l.row.last_activity()), l.row.id));
@@ -966,10 +970,13 @@ mod tests {
         // Names are needed and unique, whatever their case; refused changes change nothing.
         let before = settings.clone();
         assert_eq!(rename(&mut settings, "vendor", "  "), Err(StatusRefused::NoName));
-        assert_eq!(rename(&mut settings, "vendor", "OPEN"), Err(StatusRefused::NameTaken));
+        assert_eq!(
+            rename(&mut settings, "vendor", "OPEN"),
+            Err(StatusRefused::NameTaken("OPEN".into()))
+        );
         assert_eq!(
             add(&mut settings, "x", "done", StatusCategory::Open),
-            Err(StatusRefused::NameTaken)
+            Err(StatusRefused::NameTaken("done".into()))
         );
         assert_eq!(
             set_category(&mut settings, "open", StatusCategory::Closed, false),
@@ -1144,6 +1151,34 @@ mod tests {
         assert_eq!(ids(TicketView::Done, MONDAY), [done.id]);
         assert_eq!(ids(TicketView::BreachingSoon, MONDAY), [urgent.id]);
         assert_eq!(ids(TicketView::BreachingSoon, MONDAY + 3 * HOUR), [urgent.id, low.id]);
+
+        // Put on hold an hour after it breached: still breached, listed first among the late; put
+        // on hold before its deadline: not at risk while it waits.
+        let held_at = |n: u8, at: i64| {
+            let mut held = ticket(n, TicketPriority::Urgent, &[(at, waiting())]);
+            held.status = "waiting".into();
+            held
+        };
+        let (late, calm) = (held_at(5, MONDAY + 2 * HOUR), held_at(6, MONDAY + HOUR / 2));
+        let rows = [low.clone(), late.clone(), calm];
+        let breaching = super::view(
+            &desk.statuses,
+            &rows,
+            (TicketView::BreachingSoon, &TicketFilter::default(), TicketSort::Deadline),
+            Timestamp(MONDAY + 3 * HOUR),
+            |row| desk.clocks(row, &[], |_| None),
+        );
+        let listed: Vec<TicketId> = breaching.iter().map(|listed| listed.row.id).collect();
+        assert_eq!(listed, [late.id, low.id]);
+        assert_eq!(
+            breaching[0].clocks.clocks.overdue_while_paused(),
+            Some(Timestamp(MONDAY + HOUR)),
+            "due an hour after it was opened"
+        );
+    }
+
+    fn waiting() -> TicketEventKind {
+        TicketEventKind::Status("waiting".into())
     }
 
     #[test]

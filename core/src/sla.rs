@@ -235,8 +235,9 @@ pub enum Clock {
     /// Counting: due at this instant — already past when breached. `None` when the working hours
     /// hold the time left in no less than ten years (a week with no spans, say).
     Running { due: Option<Timestamp> },
-    /// Stopped by a paused status: working time left, in milliseconds; negative once overdue.
-    Paused { left: i64 },
+    /// Stopped by a paused status: working time left, in milliseconds; negative once overdue, and
+    /// then `due` is when it fell due.
+    Paused { left: i64, due: Option<Timestamp> },
     /// Stopped for good (answered, or the ticket resolved), in time or late.
     Done { at: Timestamp, late: bool },
 }
@@ -268,6 +269,28 @@ impl Clocks {
             .flatten()
             .filter_map(Clock::due)
             .min()
+    }
+
+    /// When the first of the clocks a paused status stopped past their target fell due: such a
+    /// ticket has breached already, though no clock runs.
+    pub fn overdue_while_paused(&self) -> Option<Timestamp> {
+        [self.first_response, self.next_response, self.resolution]
+            .into_iter()
+            .flatten()
+            .filter_map(|clock| match clock {
+                Clock::Paused { due, .. } => due,
+                _ => None,
+            })
+            .min()
+    }
+
+    /// What "breaching soon" looks at and the queue sorts by: the earliest running deadline, or the
+    /// time a clock paused past its target fell due.
+    pub fn urgency(&self) -> Option<Timestamp> {
+        match (self.next_due(), self.overdue_while_paused()) {
+            (Some(due), Some(overdue)) => Some(due.min(overdue)),
+            (due, overdue) => due.or(overdue),
+        }
     }
 }
 
@@ -310,7 +333,9 @@ impl Count {
             return Clock::Done { at: Timestamp(at), late };
         }
         if !open {
-            return Clock::Paused { left: self.target - self.elapsed };
+            let left = self.target - self.elapsed;
+            let due = self.reached.filter(|_| left < 0).map(Timestamp);
+            return Clock::Paused { left, due };
         }
         let due = match self.reached {
             Some(reached) => Some(reached),

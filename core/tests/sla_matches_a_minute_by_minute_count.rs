@@ -354,7 +354,10 @@ impl Tally {
     fn clock(&self, open: bool) -> Clock {
         match (self.ended, open) {
             (Some((at, late)), _) => Clock::Done { at: Timestamp(at), late },
-            (None, false) => Clock::Paused { left: (self.target - self.counted) * MINUTE },
+            (None, false) => {
+                let left = (self.target - self.counted) * MINUTE;
+                Clock::Paused { left, due: self.reached.filter(|_| left < 0).map(Timestamp) }
+            }
             (None, true) => Clock::Running { due: self.reached.map(Timestamp) },
         }
     }

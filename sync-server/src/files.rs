@@ -78,6 +78,11 @@ fn is_hash(text: &str) -> bool {
 /// `type/subtype` as the device said it, if it is one (parameters dropped); bytes otherwise.
 fn content_type(headers: &axum::http::HeaderMap) -> String {
     let said = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    media_type(said)
+}
+
+/// `type/subtype` of a `Content-Type` value, if it names one (parameters dropped); bytes otherwise.
+pub(crate) fn media_type(said: &str) -> String {
     let essence = said.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
     let token = |part: &str| {
         !part.is_empty()
@@ -168,9 +173,31 @@ async fn upload(
     if digest != hash {
         return Err(bad_request(Why::HashMismatch));
     }
+    let file = NewFile {
+        workspace: &workspace,
+        hash: &hash,
+        size,
+        content_type: &content_type,
+        uploaded_by: Some(account),
+        now: unix_seconds(),
+        quota: files.most_workspace_bytes,
+    };
+    let created = place(&state, &files, &mut incoming, file).await?;
+    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, Json(Stored { hash, size, content_type })).into_response())
+}
+
+/// Moves a received file into place and counts it: `true` when it is new, `false` when another
+/// upload of the same bytes finished first (the same bytes are in place either way).
+async fn place(
+    state: &AppState,
+    files: &FileStore,
+    incoming: &mut Incoming,
+    file: NewFile<'_>,
+) -> Result<bool, Refusal> {
     // In place first, then counted: a crash between the two leaves a file nobody counts (uploaded
     // again, it is moved over itself), never a count without its file.
-    let destination = files.path(&workspace, &hash);
+    let destination = files.path(file.workspace, file.hash);
     let moved = async {
         if let Some(folder) = destination.parent() {
             tokio::fs::create_dir_all(folder).await?;
@@ -182,40 +209,85 @@ async fn upload(
         return Err(refused(StatusCode::INTERNAL_SERVER_ERROR, Why::StorageFailed));
     }
     incoming.moved = true;
-    let (ws, h, kind) = (workspace.clone(), hash.clone(), content_type.clone());
-    let quota = files.most_workspace_bytes;
-    let now = unix_seconds();
+    let (ws, h, kind) =
+        (file.workspace.to_owned(), file.hash.to_owned(), file.content_type.to_owned());
+    let (size, uploaded_by, now, quota) = (file.size, file.uploaded_by, file.now, file.quota);
     let counted = state
         .store
         .run(move |db| {
-            catalogue::add(
-                db,
-                NewFile {
-                    workspace: &ws,
-                    hash: &h,
-                    size,
-                    content_type: &kind,
-                    uploaded_by: account,
-                    now,
-                    quota,
-                },
-            )
+            let file = NewFile {
+                workspace: &ws,
+                hash: &h,
+                size,
+                content_type: &kind,
+                uploaded_by,
+                now,
+                quota,
+            };
+            catalogue::add(db, file)
         })
         .await;
     match counted {
-        Ok(true) => {
-            let stored = Stored { hash, size, content_type };
-            Ok((StatusCode::CREATED, Json(stored)).into_response())
-        }
-        // Another upload of the same file finished first: the same bytes are in place either way.
-        Ok(false) => {
-            Ok((StatusCode::OK, Json(Stored { hash, size, content_type })).into_response())
-        }
+        Ok(created) => Ok(created),
         Err(StoreError::FilesQuota) => {
             let _ = tokio::fs::remove_file(&destination).await;
             Err(refused(StatusCode::PAYLOAD_TOO_LARGE, Why::FilesQuota))
         }
         Err(error) => Err(error.into()),
+    }
+}
+
+/// Keeps `bytes`, which the relay received itself (a mail's attachment), as a file of `workspace`
+/// with the same checks and in the same order as an upload. Its hash, or `None` when the relay keeps
+/// no files or the file is too large or past the workspace's quota; an error only when storing failed.
+pub(crate) async fn keep_received(
+    state: &AppState,
+    workspace: &str,
+    bytes: &[u8],
+    content_type: &str,
+) -> Result<Option<String>, Refusal> {
+    let Some(files) = state.files.clone() else { return Ok(None) };
+    let size = bytes.len() as u64;
+    if size > files.most_file_bytes {
+        return Ok(None);
+    }
+    let hash = rapport_core::attachments::file_hash(bytes);
+    let (ws, h) = (workspace.to_owned(), hash.clone());
+    let (known, used) = state
+        .store
+        .run(move |db| Ok((catalogue::find(db, &ws, &h)?, catalogue::used(db, &ws)?)))
+        .await?;
+    if known.is_some() {
+        return Ok(Some(hash));
+    }
+    if used.saturating_add(size) > files.most_workspace_bytes {
+        return Ok(None);
+    }
+    let mut incoming = Incoming { path: files.incoming(), moved: false };
+    let failed = |error: std::io::Error| {
+        tracing::error!(%error, "writing a received file failed");
+        refused(StatusCode::INTERNAL_SERVER_ERROR, Why::StorageFailed)
+    };
+    if let Some(folder) = incoming.path.parent() {
+        tokio::fs::create_dir_all(folder).await.map_err(failed)?;
+    }
+    let mut file = tokio::fs::File::create(&incoming.path).await.map_err(failed)?;
+    file.write_all(bytes).await.map_err(failed)?;
+    file.sync_all().await.map_err(failed)?;
+    drop(file);
+    let file = NewFile {
+        workspace,
+        hash: &hash,
+        size,
+        content_type,
+        uploaded_by: None,
+        now: unix_seconds(),
+        quota: files.most_workspace_bytes,
+    };
+    match place(state, &files, &mut incoming, file).await {
+        Ok(_) => Ok(Some(hash)),
+        Err(Refusal(_, Why::FilesQuota, _)) => Ok(None),
+        Err(refusal) => Err(refusal),
     }
 }
 

@@ -29,7 +29,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use mail_parser::{MessageParser, MimeHeaders};
 use mailin::{Action, Handler, SessionBuilder};
-use rapport_core::inbound::{InboundList, InboundMail};
+use rapport_core::inbound::{InboundFile, InboundList, InboundMail};
 use rapport_core::outbox::{MOST_TEXT_BYTES, Recipient, normalise_address, plausible_address};
 use sha2::{Digest, Sha256};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
@@ -306,29 +306,45 @@ async fn keep(state: &AppState, received: Received) -> mailin::Response {
     let now_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |since| since.as_millis() as i64);
-    let Some(mut mail) = read(&received.raw, &received.envelope_from, now_ms) else {
+    let Some((mail, contents)) = read(&received.raw, &received.envelope_from, now_ms) else {
         return mailin::Response::custom(550, "A mail needs a sender address".into());
     };
-    let payload = match serde_json::to_string(&mail) {
-        Ok(payload) => payload,
-        Err(_) => return mailin::response::INTERNAL_ERROR,
-    };
+    let full = || mailin::Response::custom(452, "Too many mails waiting, try later".into());
     for workspace in received.workspaces {
-        let (ws, key, payload) = (workspace.clone(), mail.key.clone(), payload.clone());
+        let (ws, key) = (workspace.clone(), mail.key.clone());
+        match state.store.run(move |db| store::admits(db, &ws, &key, MOST_WAITING)).await {
+            Ok(true) => {}
+            Ok(false) => continue,
+            Err(StoreError::InboundFull) => return full(),
+            Err(error) => {
+                tracing::error!(%error, "keeping a received mail failed");
+                return mailin::response::INTERNAL_ERROR;
+            }
+        }
+        // Its files first, as the workspace's own: a device filing the mail finds them there.
+        let mut mail = mail.clone();
+        for (file, bytes) in mail.attachments.iter_mut().zip(&contents) {
+            match crate::files::keep_received(state, &workspace, bytes, &file.content_type).await {
+                Ok(hash) => file.hash = hash,
+                Err(_) => return mailin::response::INTERNAL_ERROR,
+            }
+        }
+        let payload = match serde_json::to_string(&mail) {
+            Ok(payload) => payload,
+            Err(_) => return mailin::response::INTERNAL_ERROR,
+        };
+        let (ws, key) = (workspace.clone(), mail.key.clone());
         let kept = state
             .store
             .run(move |db| store::keep(db, &ws, &key, now_ms, &payload, MOST_WAITING))
             .await;
         match kept {
             Ok(Kept::New(seq)) => {
-                mail.seq = seq;
                 tracing::info!(%workspace, seq, "mail received");
                 state.hub.outbox_changed(&workspace).await;
             }
             Ok(Kept::Again) => {}
-            Err(StoreError::InboundFull) => {
-                return mailin::Response::custom(452, "Too many mails waiting, try later".into());
-            }
+            Err(StoreError::InboundFull) => return full(),
             Err(error) => {
                 tracing::error!(%error, "keeping a received mail failed");
                 return mailin::response::INTERNAL_ERROR;
@@ -338,9 +354,14 @@ async fn keep(state: &AppState, received: Received) -> mailin::Response {
     mailin::response::OK
 }
 
-/// What the relay keeps of a mail: the headers threading needs, the sender, the subject, the text.
-/// `None` when it names no sender address at all.
-pub fn read(raw: &[u8], envelope_from: &str, received_at: i64) -> Option<InboundMail> {
+/// What the relay keeps of a mail: the headers threading needs, the sender, the subject, the text,
+/// and its files (named, with their bytes beside, in the same order; none kept yet). `None` when it
+/// names no sender address at all.
+pub fn read(
+    raw: &[u8],
+    envelope_from: &str,
+    received_at: i64,
+) -> Option<(InboundMail, Vec<Vec<u8>>)> {
     let message = MessageParser::default().parse(raw);
     let header_from = message.as_ref().and_then(|m| m.from()).and_then(|from| from.first());
     let (address, name) = match header_from.and_then(|addr| addr.address()) {
@@ -389,19 +410,27 @@ pub fn read(raw: &[u8], envelope_from: &str, received_at: i64) -> Option<Inbound
         }
         text.truncate(cut);
     }
-    let attachments = message
+    let (attachments, contents): (Vec<InboundFile>, Vec<Vec<u8>>) = message
         .as_ref()
         .map(|m| {
             m.attachments()
                 .take(rapport_core::inbound::MOST_ATTACHMENT_NAMES)
                 .map(|part| {
                     let name = part.attachment_name().unwrap_or("attachment");
-                    name.chars()
+                    let name = name
+                        .chars()
                         .filter(|c| !c.is_control())
                         .take(rapport_core::inbound::MOST_NAME_CHARS)
-                        .collect()
+                        .collect();
+                    let content_type = part.content_type().map_or_else(String::new, |kind| {
+                        let subtype = kind.subtype().unwrap_or_default();
+                        crate::files::media_type(&format!("{}/{subtype}", kind.ctype()))
+                    });
+                    let bytes = part.contents().to_vec();
+                    let size = bytes.len() as u64;
+                    (InboundFile { name, content_type, size, hash: None }, bytes)
                 })
-                .collect()
+                .unzip()
         })
         .unwrap_or_default();
     let mut in_reply_to = message.as_ref().map(|m| ids(m.in_reply_to())).unwrap_or_default();
@@ -411,7 +440,7 @@ pub fn read(raw: &[u8], envelope_from: &str, received_at: i64) -> Option<Inbound
     if references.len() > most {
         references.drain(..references.len() - most);
     }
-    Some(InboundMail {
+    let mail = InboundMail {
         seq: 0,
         key,
         received_at,
@@ -423,7 +452,8 @@ pub fn read(raw: &[u8], envelope_from: &str, received_at: i64) -> Option<Inbound
         text,
         attachments,
         taken: false,
-    })
+    };
+    Some((mail, contents))
 }
 
 fn well_formed_id(id: &str) -> bool {
@@ -583,7 +613,8 @@ mod tests {
     #[test]
     fn a_mail_is_read_into_what_filing_needs() {
         let raw = b"From: \"Ann Lee\" <Ann@Example.com>\r\nTo: support-x@in.example\r\nSubject: Printer jams\r\nMessage-ID: <a1@mail.example>\r\nIn-Reply-To: <r1@relay.example>\r\nReferences: <a0@mail.example> <r1@relay.example>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nIt jams.\r\n";
-        let mail = read(raw, "bounce@mail.example", 5).unwrap();
+        let (mail, contents) = read(raw, "bounce@mail.example", 5).unwrap();
+        assert!(mail.attachments.is_empty() && contents.is_empty());
         assert_eq!(mail.from.address, "ann@example.com");
         assert_eq!(mail.from.name, "Ann Lee");
         assert_eq!(mail.message_id, "a1@mail.example");
@@ -594,11 +625,26 @@ mod tests {
         assert_eq!(mail.key, hex32(b"a1@mail.example"));
         // No header sender: the envelope's; none at all: refused.
         let bare = b"Subject: hi\r\n\r\nbody\r\n";
-        assert_eq!(read(bare, "bob@example.org", 5).unwrap().from.address, "bob@example.org");
+        assert_eq!(read(bare, "bob@example.org", 5).unwrap().0.from.address, "bob@example.org");
         assert!(read(bare, "", 5).is_none());
         // Not a mail at all: the sender the envelope gave, a key from the bytes.
-        let junk = read(&[0xff, 0x00, 0x13], "x@example.org", 5).unwrap();
+        let (junk, _) = read(&[0xff, 0x00, 0x13], "x@example.org", 5).unwrap();
         assert_eq!(junk.key, hex32(&[0xff, 0x00, 0x13]));
         assert!(junk.message_id.ends_with("@inbound.invalid"));
+    }
+
+    #[test]
+    fn a_mail_s_files_are_read_decoded_with_their_names_and_types() {
+        let raw = b"From: ann@example.com\r\nSubject: Photo\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nSee the photo.\r\n--b\r\nContent-Type: image/PNG; name=\"jam.png\"\r\nContent-Disposition: attachment; filename=\"jam\x07.png\"\r\nContent-Transfer-Encoding: base64\r\n\r\naGVsbG8=\r\n--b\r\nContent-Type: application/x-what\"ever\r\nContent-Disposition: attachment\r\n\r\nraw\r\n--b--\r\n";
+        let (mail, contents) = read(raw, "", 5).unwrap();
+        assert_eq!(mail.text.trim(), "See the photo.");
+        let names: Vec<&str> = mail.attachments.iter().map(|file| file.name.as_str()).collect();
+        assert_eq!(names, ["jam.png", "attachment"]);
+        assert_eq!(mail.attachments[0].content_type, "image/png");
+        assert_eq!(mail.attachments[1].content_type, "application/octet-stream");
+        assert_eq!(contents[0], b"hello");
+        assert_eq!(mail.attachments[0].size, 5);
+        // Not kept until the relay stores them for a workspace.
+        assert!(mail.attachments.iter().all(|file| file.hash.is_none()));
     }
 }

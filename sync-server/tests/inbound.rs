@@ -29,6 +29,10 @@ struct Relay {
 
 impl Relay {
     fn start(data: &Path, outgoing: &str) -> Relay {
+        Relay::start_with(data, outgoing, &[])
+    }
+
+    fn start_with(data: &Path, outgoing: &str, more: &[&str]) -> Relay {
         // A free port for the relay's SMTP listener (the relay prints only its HTTP address).
         let smtp_port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|probe| probe.local_addr())
@@ -45,18 +49,22 @@ impl Relay {
             "--mail-from",
             "Acme support <crm@acme.example>",
         ];
+        let flags: Vec<&str> = flags.iter().chain(more).copied().collect();
         let (child, address) = start_process_with(&data.join("no-dist"), data, &flags, &[]);
         Relay { _child: common::socket::Process(child), address, smtp_port }
     }
 
     /// Sends `raw` to `to` over SMTP as a customer's mail system would; the server's answer.
     async fn deliver(&self, to: &str, raw: &[u8]) -> Result<(), String> {
+        self.deliver_to(&[to], raw).await
+    }
+
+    async fn deliver_to(&self, to: &[&str], raw: &[u8]) -> Result<(), String> {
         let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous("127.0.0.1")
             .port(self.smtp_port)
             .build();
-        let envelope =
-            Envelope::new(Some("ann@client.example".parse().unwrap()), vec![to.parse().unwrap()])
-                .unwrap();
+        let to = to.iter().map(|to| to.parse().unwrap()).collect();
+        let envelope = Envelope::new(Some("ann@client.example".parse().unwrap()), to).unwrap();
         transport.send_raw(&envelope, raw).await.map(drop).map_err(|error| error.to_string())
     }
 }
@@ -78,6 +86,17 @@ async fn call_as_page(relay: &Relay, path: &str, who: &str, page: &str) -> u16 {
         .await
         .unwrap();
     response.status().as_u16()
+}
+
+/// A file's bytes as `who` downloads them, with the status.
+async fn file_bytes(relay: &Relay, path: &str, who: &str) -> (u16, Vec<u8>) {
+    let served = reqwest::Client::new()
+        .get(format!("http://{}{path}", relay.address))
+        .header("cookie", who)
+        .send()
+        .await
+        .unwrap();
+    (served.status().as_u16(), served.bytes().await.unwrap().to_vec())
 }
 
 async fn call(relay: &Relay, method: Method, path: &str, who: &str) -> (u16, Value) {
@@ -189,6 +208,84 @@ async fn a_mail_to_the_support_address_is_kept_once_and_filed_by_one_device_only
     let path = format!("/api/workspaces/{WS}/inbound/{other}/take");
     assert_eq!(call(&relay, Method::POST, &path, &member).await.0, 404);
     assert_eq!(call(&relay, Method::GET, &list, &member).await.0, 404);
+}
+
+#[tokio::test]
+async fn a_mail_s_files_are_kept_as_each_workspace_s_own_within_its_quota() {
+    use lettre::message::header::ContentType;
+    use lettre::message::{Attachment, MultiPart, SinglePart};
+    use rapport_core::attachments::file_hash;
+
+    let dir = tempfile::tempdir().unwrap();
+    let outgoing = SmtpServer::start(&dir.path().join("mailbox"), 30);
+    let quota = ["--max-files-mb-per-workspace", "1"];
+    let relay = Relay::start_with(&dir.path().join("data"), &outgoing.url(), &quota);
+    let (owner, member, viewer) = workspace_with_member(&relay.address).await;
+    let eve = outsider_with_workspace(&relay.address).await;
+    let make = |ws: &str| format!("/api/workspaces/{ws}/inbound/address");
+    let (_, ours) = call(&relay, Method::POST, &make(WS), &owner).await;
+    let (_, hers) = call(&relay, Method::POST, &make(OTHER_WS), &eve).await;
+    let (ours, hers) = (ours["address"].as_str().unwrap(), hers["address"].as_str().unwrap());
+
+    // A photo and a scan, together past the workspace's 1 MB: the first fits, the second does not.
+    let photo: Vec<u8> = (0..600_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let scan: Vec<u8> = (0..600_000u32).map(|i| (i * 13 % 241) as u8).collect();
+    let mail = |id: &str| {
+        lettre::Message::builder()
+            .from("Ann Lee <ann@client.example>".parse().unwrap())
+            .to("support@acme.example".parse().unwrap())
+            .subject("Jammed again")
+            .message_id(Some(format!("<{id}>")))
+            .multipart(
+                MultiPart::mixed()
+                    .singlepart(SinglePart::plain("Photo and scan attached.".to_owned()))
+                    .singlepart(
+                        Attachment::new("jam.png".into())
+                            .body(photo.clone(), ContentType::parse("image/png").unwrap()),
+                    )
+                    .singlepart(
+                        Attachment::new("scan.pdf".into())
+                            .body(scan.clone(), ContentType::parse("application/pdf").unwrap()),
+                    ),
+            )
+            .unwrap()
+            .formatted()
+    };
+    // One mail to both workspaces (delivered twice: kept once).
+    relay.deliver_to(&[ours, hers], &mail("files1@client.example")).await.unwrap();
+    relay.deliver(ours, &mail("files1@client.example")).await.unwrap();
+
+    let (status, listed) =
+        call(&relay, Method::GET, &format!("/api/workspaces/{WS}/inbound"), &member).await;
+    assert_eq!(status, 200, "{listed}");
+    assert_eq!(listed["mails"].as_array().unwrap().len(), 1, "{listed}");
+    let files = &listed["mails"][0]["attachments"];
+    assert_eq!(files[0]["name"], "jam.png");
+    assert_eq!(files[0]["content_type"], "image/png");
+    assert_eq!(files[0]["size"], 600_000);
+    assert_eq!(files[0]["hash"], file_hash(&photo), "kept: {files}");
+    assert_eq!(files[1]["name"], "scan.pdf");
+    assert_eq!(files[1]["hash"], Value::Null, "past the quota: named only");
+    let usage = format!("/api/workspaces/{WS}/files");
+    let (_, usage) = call(&relay, Method::GET, &usage, &member).await;
+    assert_eq!(usage["used"], 600_000, "counted once, though delivered twice");
+
+    // The members read it as any workspace file; the other workspace only through its own copy.
+    let path = format!("/api/workspaces/{WS}/files/{}", file_hash(&photo));
+    for who in [&member, &viewer] {
+        assert_eq!(file_bytes(&relay, &path, who).await, (200, photo.clone()));
+    }
+    assert_eq!(call(&relay, Method::GET, &path, &eve).await.0, 404);
+    let (_, hers) =
+        call(&relay, Method::GET, &format!("/api/workspaces/{OTHER_WS}/inbound"), &eve).await;
+    assert_eq!(hers["mails"][0]["attachments"][0]["hash"], file_hash(&photo));
+    let her_copy = path.replace(WS, OTHER_WS);
+    let served = file_bytes(&relay, &her_copy, &eve).await;
+    assert_eq!(served, (200, photo), "her workspace keeps its own copy");
+
+    // A removed member reads none of it.
+    remove_member(&relay.address, &owner, "max").await;
+    assert_eq!(call(&relay, Method::GET, &path, &member).await.0, 404);
 }
 
 #[tokio::test]

@@ -37,6 +37,19 @@ fn customer_mail(message_id: &str, subject: &str, text: &str, answering: Option<
     )
 }
 
+/// A customer's mail carrying a photo (a real 1×1 PNG), as mail apps send one.
+fn customer_mail_with_photo(
+    message_id: &str,
+    subject: &str,
+    text: &str,
+    answering: &str,
+) -> String {
+    const PNG: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
+    format!(
+        "From: Ann Lee <ann@client.example>\r\nTo: support@acme.example\r\nSubject: {subject}\r\nMessage-ID: <{message_id}>\r\nIn-Reply-To: {answering}\r\nReferences: <a1@client.example> {answering}\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{text}\r\n--b1\r\nContent-Type: image/png; name=\"photo.png\"\r\nContent-Disposition: attachment; filename=\"photo.png\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{PNG}\r\n--b1--\r\n"
+    )
+}
+
 /// The text of a mail as the customer's mail app shows it.
 fn text_of(message: &str) -> String {
     let parsed = mail_parser::MessageParser::default().parse(message.as_bytes()).unwrap();
@@ -154,12 +167,12 @@ async fn a_customer_s_mail_becomes_a_ticket_and_the_emailed_reply_threads_both_w
             .to_owned();
         anna.screenshot("ticket-mailed-reply-1280x800-en").await?;
 
-        // The customer answers the reply: the same ticket, on both devices.
-        let answer = customer_mail(
+        // The customer answers the reply with a photo: the same ticket, on both devices.
+        let answer = customer_mail_with_photo(
             "a2@client.example",
             &format!("Re: Printer jams [#{reference}]"),
             "Thank you, see you then.",
-            Some(&message_id),
+            &message_id,
         );
         deliver(port, &address, answer).await;
         let whole = [
@@ -174,6 +187,17 @@ async fn a_customer_s_mail_becomes_a_ticket_and_the_emailed_reply_threads_both_w
             .await?;
         boris.text_when("reply-by-mail", |t| t.contains("ann@client.example")).await?;
         boris.screenshot("ticket-mailed-reply-390x844-ru").await?;
+        // The photo is the ticket's file, fetched from the relay on Boris's phone.
+        assert_eq!(boris.text_when("file-name", |t| !t.is_empty()).await?, "photo.png");
+        boris.eval("document.querySelector('[data-testid=files]').scrollIntoView(); return 1;").await?;
+        wait_until("the mailed photo shown", 30, || async {
+            let width = boris
+                .eval("const img = document.querySelector('[data-testid=file] img[data-testid=file-thumbnail]'); return img && img.complete ? img.naturalWidth : 0;")
+                .await?;
+            Ok((width.as_u64() == Some(1)).then_some(()))
+        })
+        .await?;
+        boris.screenshot("ticket-mailed-photo-390x844-ru").await?;
         AppShell::open(&boris, "/tickets").await?;
         wait_until("still one ticket", 15, || async {
             Ok((listed(&boris).await? == ["Printer jams"]).then_some(()))

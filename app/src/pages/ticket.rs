@@ -361,10 +361,10 @@ fn ServiceLevel(id: TicketId, ticket: Memo<Option<Ticket>>) -> impl IntoView {
             Clock::Running { due: None } => {
                 ("due", t_string!(i18n, ticket.no_working_time).to_owned())
             }
-            Clock::Paused { left } if left < 0 => {
+            Clock::Paused { left, .. } if left < 0 => {
                 ("overdue", t_string!(i18n, tickets.paused_overdue, span = span(-left)).to_string())
             }
-            Clock::Paused { left } => {
+            Clock::Paused { left, .. } => {
                 ("paused", t_string!(i18n, tickets.paused_left, span = span(left)).to_string())
             }
             Clock::Done { at, late: false } => {
@@ -634,7 +634,7 @@ fn Conversation(id: TicketId, ticket: Memo<Option<Ticket>>) -> impl IntoView {
                         options=vec![
                             (MessageKind::Reply, Signal::derive(move || t_string!(i18n, ticket.reply)), "message-reply"),
                             (MessageKind::Customer, Signal::derive(move || t_string!(i18n, ticket.from_customer)), "message-customer"),
-                            (MessageKind::Internal, Signal::derive(move || t_string!(i18n, ticket.internal)), "message-internal"),
+                            (MessageKind::Internal, Signal::derive(move || t_string!(i18n, ticket.internal_choice)), "message-internal"),
                         ]
                     />
                     <textarea rows="4" data-testid="ticket-message-text" node_ref=message_field

@@ -25,17 +25,32 @@ const TICK_MS: u32 = 30_000;
 
 /// A status's name: a built-in one in the screens' language, one the workspace named as written.
 pub(crate) fn status_name(statuses: &Statuses, key: &str) -> String {
-    let locale = crate::locale::current();
     match statuses.get(key) {
-        Some(status) if status.built_in => match status.key.as_str() {
-            "open" => td_string!(locale, tickets.status_open).to_owned(),
-            "waiting" => td_string!(locale, tickets.status_waiting).to_owned(),
-            "resolved" => td_string!(locale, tickets.status_resolved).to_owned(),
-            _ => td_string!(locale, tickets.status_closed).to_owned(),
-        },
+        Some(status) if status.built_in => built_in_name(crate::locale::current(), key).to_owned(),
         Some(status) => status.name.clone(),
         None => key.to_owned(),
     }
+}
+
+fn built_in_name(locale: crate::i18n::Locale, key: &str) -> &'static str {
+    match key {
+        "open" => td_string!(locale, tickets.status_open),
+        "waiting" => td_string!(locale, tickets.status_waiting),
+        "resolved" => td_string!(locale, tickets.status_resolved),
+        _ => td_string!(locale, tickets.status_closed),
+    }
+}
+
+/// Whether `name` is what a built-in status other than `key`, not renamed, is called in any of the
+/// screens' languages: a colleague reading Russian would otherwise see two statuses of one name.
+pub(crate) fn names_a_built_in_status(statuses: &Statuses, key: &str, name: &str) -> bool {
+    use leptos_i18n::Locale as _;
+    let folded = rapport_core::search::fold(name.trim());
+    statuses.choosable().filter(|status| status.built_in && status.key != key).any(|status| {
+        crate::i18n::Locale::get_all()
+            .iter()
+            .any(|locale| rapport_core::search::fold(built_in_name(*locale, &status.key)) == folded)
+    })
 }
 
 pub(crate) fn priority_name(priority: TicketPriority) -> &'static str {
@@ -99,7 +114,7 @@ impl Badge {
             };
         }
         if let Some(left) = all.iter().flatten().find_map(|clock| match clock {
-            Clock::Paused { left } => Some(*left),
+            Clock::Paused { left, .. } => Some(*left),
             _ => None,
         }) {
             return Badge::Paused(left);

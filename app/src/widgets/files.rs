@@ -155,10 +155,7 @@ fn FileRow(
     let kind = FileKind::of(&file.content_type, &file.name);
     // A thumbnail not on this device and out of reach (offline, not uploaded yet) shows the icon.
     let thumbnail_failed = RwSignal::new(false);
-    let thumbnail = file
-        .thumbnail
-        .clone()
-        .filter(|t| attachments::is_file_hash(t))
+    let thumbnail = attachments::preview(&hash, &file)
         .zip(workspace)
         .map(|(t, ws)| attachments::file_path(ws, &t));
     let who = ctx

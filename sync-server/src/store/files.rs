@@ -18,7 +18,8 @@ pub struct NewFile<'a> {
     pub hash: &'a str,
     pub size: u64,
     pub content_type: &'a str,
-    pub uploaded_by: i64,
+    /// The member who uploaded it; none for a file the relay received itself (a mail's).
+    pub uploaded_by: Option<i64>,
     pub now: i64,
     /// What all of the workspace's files may take, this one included.
     pub quota: u64,

@@ -63,23 +63,8 @@ pub fn keep(
     most_waiting: u64,
 ) -> Result<Kept, StoreError> {
     let tx = connection.transaction()?;
-    let known: Option<i64> = tx
-        .query_row(
-            "SELECT seq FROM inbound_mail WHERE workspace_id = ?1 AND key = ?2",
-            params![workspace, key],
-            |row| row.get(0),
-        )
-        .optional()?;
-    if known.is_some() {
+    if !admits(&tx, workspace, key, most_waiting)? {
         return Ok(Kept::Again);
-    }
-    let waiting: i64 = tx.query_row(
-        "SELECT count(*) FROM inbound_mail WHERE workspace_id = ?1 AND filed_at IS NULL",
-        params![workspace],
-        |row| row.get(0),
-    )?;
-    if waiting as u64 >= most_waiting {
-        return Err(StoreError::InboundFull);
     }
     tx.execute(
         "INSERT INTO inbound_mail (workspace_id, key, received_at, mail) VALUES (?1, ?2, ?3, ?4)",
@@ -88,6 +73,36 @@ pub fn keep(
     let seq = tx.last_insert_rowid();
     tx.commit()?;
     Ok(Kept::New(seq))
+}
+
+/// Whether mail `key` would be kept for `workspace`: `false` when it already is, an error when the
+/// workspace has `most_waiting` mails not filed. Asked before a mail's files are stored, so a mail
+/// delivered again or refused stores none.
+pub fn admits(
+    connection: &Connection,
+    workspace: &str,
+    key: &str,
+    most_waiting: u64,
+) -> Result<bool, StoreError> {
+    let known: Option<i64> = connection
+        .query_row(
+            "SELECT seq FROM inbound_mail WHERE workspace_id = ?1 AND key = ?2",
+            params![workspace, key],
+            |row| row.get(0),
+        )
+        .optional()?;
+    if known.is_some() {
+        return Ok(false);
+    }
+    let waiting: i64 = connection.query_row(
+        "SELECT count(*) FROM inbound_mail WHERE workspace_id = ?1 AND filed_at IS NULL",
+        params![workspace],
+        |row| row.get(0),
+    )?;
+    if waiting as u64 >= most_waiting {
+        return Err(StoreError::InboundFull);
+    }
+    Ok(true)
 }
 
 /// A mail waiting to be filed.

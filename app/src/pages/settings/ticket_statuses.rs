@@ -12,7 +12,7 @@ use rapport_core::sla::StatusCategory;
 use super::service_panel::edit;
 use crate::i18n::{t, t_string, use_i18n};
 use crate::local::BrowserIds;
-use crate::pages::tickets::status_name;
+use crate::pages::tickets::{names_a_built_in_status, status_name};
 use crate::state::WorkspaceCtx;
 
 const CATEGORIES: [StatusCategory; 4] = [
@@ -49,8 +49,8 @@ fn refusal(why: StatusRefused) -> String {
     let locale = crate::locale::current();
     match why {
         StatusRefused::NoName => leptos_i18n::td_string!(locale, service.status_name_needed).into(),
-        StatusRefused::NameTaken => {
-            leptos_i18n::td_string!(locale, service.status_name_taken).into()
+        StatusRefused::NameTaken(name) => {
+            leptos_i18n::td_string!(locale, service.status_name_taken, name = name).to_string()
         }
         StatusRefused::BuiltIn => leptos_i18n::td_string!(locale, service.status_built_in).into(),
         StatusRefused::InUse(count) => {
@@ -129,7 +129,12 @@ pub(super) fn TicketStatuses(
         let category = new_category.get_untracked();
         let key = rapport_core::ids::StatusId::generate(&mut BrowserIds).to_string();
         new_name.set(String::new());
-        change(Box::new(move |settings| status_edits::add(settings, &key, &name, category)));
+        change(Box::new(move |settings| {
+            if names_a_built_in_status(&Statuses::of(settings), &key, &name) {
+                return Err(StatusRefused::NameTaken(name.trim().to_owned()));
+            }
+            status_edits::add(settings, &key, &name, category)
+        }));
     };
     let rows = move || {
         let all = lines.get();
@@ -138,7 +143,13 @@ pub(super) fn TicketStatuses(
             let key = StoredValue::new(line.key.clone());
             let rename = move |e: leptos::ev::Event| {
                 let name = event_target_value(&e);
-                change(Box::new(move |settings| status_edits::rename(settings, &key.get_value(), &name)));
+                change(Box::new(move |settings| {
+                    let key = key.get_value();
+                    if names_a_built_in_status(&Statuses::of(settings), &key, &name) {
+                        return Err(StatusRefused::NameTaken(name.trim().to_owned()));
+                    }
+                    status_edits::rename(settings, &key, &name)
+                }));
             };
             // Whether a ticket on this device went through it: its past reads the category.
             let in_past = move || {
