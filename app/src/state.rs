@@ -227,6 +227,46 @@ impl WorkspaceCtx {
     }
 }
 
+/// What a record's page works from: the record the route's `:id` names, read again whenever it
+/// changes ([`watch_record`]), and what to tell the user when it cannot be shown — the link names no
+/// record (`bad_link`), or this device does not have it (`missing`) or cannot read it.
+#[derive(Debug)]
+pub struct RecordRoute<R: Record + Send + Sync + 'static>
+where
+    R::Id: Send + Sync + 'static,
+{
+    pub id: Memo<Option<R::Id>>,
+    pub loaded: RwSignal<Option<Result<StoredRecord<R>, String>>>,
+    /// The record, while it is read.
+    pub record: Memo<Option<R>>,
+    pub failure: Signal<Option<String>>,
+}
+
+impl<R> RecordRoute<R>
+where
+    R: Record + Clone + PartialEq + Send + Sync + 'static,
+    R::Id: PartialEq + Send + Sync + 'static,
+{
+    pub fn new(
+        missing: &'static str,
+        bad_link: impl Fn() -> String + Send + Sync + 'static,
+    ) -> Self {
+        let params = leptos_router::hooks::use_params_map();
+        let id = Memo::new(move |_| {
+            params.with(|p| p.get("id").and_then(|id| id.parse::<R::Id>().ok()))
+        });
+        let loaded = watch_record::<R>(id, missing);
+        let record =
+            Memo::new(move |_| loaded.get().and_then(Result::ok).map(|found| found.record));
+        let failure = Signal::derive(move || match (id.get(), loaded.get()) {
+            (None, _) => Some(bad_link()),
+            (_, Some(Err(error))) => Some(error),
+            _ => None,
+        });
+        RecordRoute { id, loaded, record, failure }
+    }
+}
+
 /// A record read from its document and read again whenever records of its kind change (a colleague's
 /// edit arrives, a save completes). `None` while reading; `Err` with words for the user when the id is not on
 /// this device or its document cannot be read.

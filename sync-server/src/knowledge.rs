@@ -13,7 +13,7 @@
 
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post, put};
 use axum::{Form, Json, Router};
 use rapport_core::ids::ArticleId;
@@ -25,7 +25,7 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::accounts::{Refusal, Why, bad_request, json_body, random_token};
-use crate::services::escape;
+use crate::services::{Caching, PublicPage, escape};
 use crate::store::articles as store;
 use crate::workspaces::member_of;
 
@@ -170,33 +170,16 @@ fn words(headers: &HeaderMap) -> &'static Words {
 
 /// A help page: no script runs on it (the policy allows none), forms post only here.
 fn page(status: StatusCode, words: &Words, title: &str, body: &str) -> Response {
-    let html = format!(
-        "<!doctype html><html lang={lang}><head><meta charset=utf-8>\
-         <meta name=viewport content=\"width=device-width, initial-scale=1\">\
-         <title>{title}</title><style>\
-         body{{font:16px/1.6 system-ui,sans-serif;max-width:42rem;margin:2rem auto;padding:0 1rem;color:#1c1f24}}\
-         a{{color:#2456d6}}h1{{font-size:1.6rem;line-height:1.25}}h2{{font-size:1.2rem;margin-top:2rem}}\
-         nav{{font-size:.9rem}}ul.articles{{padding:0;list-style:none}}ul.articles li{{margin:.5rem 0}}\
-         .category{{color:#5b6270;font-size:.9rem}}blockquote{{border-left:3px solid #ccd;margin:0;padding-left:1rem;color:#444}}\
-         pre,code{{background:#f3f4f6;border-radius:4px}}pre{{padding:.75rem;overflow:auto}}img{{max-width:100%}}\
-         table{{border-collapse:collapse}}td,th{{border:1px solid #ccd;padding:.25rem .5rem}}\
-         form.helpful{{margin-top:2.5rem;padding-top:1rem;border-top:1px solid #dde}}\
-         form.helpful button{{font:inherit;min-height:44px;min-width:88px;margin-right:.5rem}}\
-         </style></head><body>{body}</body></html>",
-        lang = words.lang,
-        title = escape(title),
-    );
-    let mut response = (status, Html(html)).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; style-src 'unsafe-inline'; img-src https: http:; \
-             form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
-        ),
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    response
+    let style = "body{line-height:1.6;max-width:42rem}\
+         a{color:#2456d6}h1{font-size:1.6rem;line-height:1.25}h2{font-size:1.2rem;margin-top:2rem}\
+         nav{font-size:.9rem}ul.articles{padding:0;list-style:none}ul.articles li{margin:.5rem 0}\
+         .category{color:#5b6270;font-size:.9rem}blockquote{border-left:3px solid #ccd;margin:0;padding-left:1rem;color:#444}\
+         pre,code{background:#f3f4f6;border-radius:4px}pre{padding:.75rem;overflow:auto}img{max-width:100%}\
+         table{border-collapse:collapse}td,th{border:1px solid #ccd;padding:.25rem .5rem}\
+         form.helpful{margin-top:2.5rem;padding-top:1rem;border-top:1px solid #dde}\
+         form.helpful button{min-width:88px;padding:0 .75rem;margin-right:.5rem}";
+    let page = PublicPage { lang: words.lang, title, style, body };
+    page.answer(status, Caching::Revalidate)
 }
 
 fn not_found(words: &Words) -> Response {

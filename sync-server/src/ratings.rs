@@ -12,8 +12,8 @@
 //! not exist (404).
 
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use axum::routing::get;
 use axum::{Form, Json, Router};
 use rapport_core::satisfaction::{Answers, MOST_COMMENT_CHARS, SCORES};
@@ -22,7 +22,7 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::accounts::{Refusal, Why};
 use crate::mail::read_rating_token;
-use crate::services::escape;
+use crate::services::{Caching, PublicPage, escape};
 use crate::store::outbox as ledger;
 use crate::store::ratings as store;
 use crate::workspaces::member_of;
@@ -119,22 +119,16 @@ fn words(headers: &HeaderMap) -> &'static Words {
 }
 
 fn page(status: StatusCode, words: &Words, title: &str, body: &str) -> Response {
-    let html = format!(
-        "<!doctype html><html lang={lang}><head><meta charset=utf-8>\
-         <meta name=viewport content=\"width=device-width, initial-scale=1\">\
-         <title>{title}</title><style>\
-         body{{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem}}\
-         fieldset{{border:0;padding:0;margin:0 0 1rem}}legend{{font-weight:600;margin-bottom:.5rem}}\
-         .score{{display:flex;align-items:center;gap:.75rem;min-height:44px;padding:0 .75rem;\
-         border:1px solid #ccd;border-radius:8px;margin-bottom:.5rem}}\
-         .score:has(input:checked){{border-color:#2456d6;background:#eef3ff}}\
-         textarea{{font:inherit;width:100%;box-sizing:border-box;padding:.5rem}}\
-         h1{{font-size:1.5rem;line-height:1.25}}button{{font:inherit;min-height:44px;padding:0 1.5rem;margin-top:1rem}}\
-         .error{{color:#b00020}}\
-         </style></head><body>{body}</body></html>",
-        lang = words.lang,
-    );
-    (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
+    let style = "body{max-width:32rem}\
+         fieldset{border:0;padding:0;margin:0 0 1rem}legend{font-weight:600;margin-bottom:.5rem}\
+         .score{display:flex;align-items:center;gap:.75rem;min-height:44px;padding:0 .75rem;\
+         border:1px solid #ccd;border-radius:8px;margin-bottom:.5rem}\
+         .score:has(input:checked){border-color:#2456d6;background:#eef3ff}\
+         textarea{font:inherit;width:100%;box-sizing:border-box;padding:.5rem}\
+         h1{font-size:1.5rem;line-height:1.25}button{padding:0 1.5rem;margin-top:1rem}\
+         .error{color:#b00020}";
+    let page = PublicPage { lang: words.lang, title, style, body };
+    page.answer(status, Caching::Never)
 }
 
 fn unknown_link(words: &Words) -> Response {

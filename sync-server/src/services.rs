@@ -342,14 +342,55 @@ async fn linked(state: &AppState, token: String) -> Result<Option<(String, Strin
 }
 
 fn page(status: StatusCode, title: &str, body: &str) -> Response {
-    let html = format!(
-        "<!doctype html><html><head><meta charset=utf-8>\
-         <meta name=viewport content=\"width=device-width, initial-scale=1\">\
-         <title>{title}</title><style>body{{font:16px/1.5 system-ui,sans-serif;max-width:32rem;\
-         margin:3rem auto;padding:0 1rem}}button{{font:inherit;min-height:44px;padding:0 1.25rem}}\
-         </style></head><body>{body}</body></html>"
-    );
-    (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
+    let page = PublicPage { lang: "en", title, style: "body{max-width:32rem}", body };
+    page.answer(status, Caching::Never)
+}
+
+/// One of the relay's own pages for people without an account (unsubscribing, rating an answer, the
+/// help pages): the same shell — readable on a phone, styled inline — and the same policy: no script
+/// at all, images only from the web, forms posting only back to the relay, never framed.
+pub(crate) struct PublicPage<'a> {
+    pub lang: &'a str,
+    /// Plain text: escaped here.
+    pub title: &'a str,
+    /// The page's own rules, after the shared ones.
+    pub style: &'a str,
+    /// HTML, escaped by its maker.
+    pub body: &'a str,
+}
+
+/// How long a browser may keep a public page.
+#[derive(Clone, Copy)]
+pub(crate) enum Caching {
+    /// Not at all: the page holds what one person typed or may do once.
+    Never,
+    /// Asking the relay again each time: the page changes when its source does.
+    Revalidate,
+}
+
+impl PublicPage<'_> {
+    pub(crate) fn answer(&self, status: StatusCode, caching: Caching) -> Response {
+        let html = format!(
+            "<!doctype html><html lang={lang}><head><meta charset=utf-8>\
+             <meta name=viewport content=\"width=device-width, initial-scale=1\">\
+             <title>{title}</title><style>\
+             body{{font:16px/1.5 system-ui,sans-serif;margin:2rem auto;padding:0 1rem;color:#1c1f24}}\
+             button{{font:inherit;min-height:44px;padding:0 1.25rem}}{style}\
+             </style></head><body>{body}</body></html>",
+            lang = escape(self.lang),
+            title = escape(self.title),
+            style = self.style,
+            body = self.body,
+        );
+        let cache = match caching {
+            Caching::Never => "no-store",
+            Caching::Revalidate => "no-cache",
+        };
+        let policy = "default-src 'none'; style-src 'unsafe-inline'; img-src https: http:; \
+                      form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+        let headers = [(header::CACHE_CONTROL, cache), (header::CONTENT_SECURITY_POLICY, policy)];
+        (status, headers, Html(html)).into_response()
+    }
 }
 
 /// Whether the browser's first language (`Accept-Language`) is Russian: the relay's own pages — rating

@@ -699,6 +699,11 @@ async fn a_survey_s_links_are_signed_by_the_relay_and_keep_one_answer_per_ticket
     // in the browser's language.
     let page = reqwest::get(links[0]).await.unwrap();
     assert_eq!(page.status(), 200);
+    // What a customer typed is never kept by the browser, and the page runs no script.
+    let header = |name: &str| page.headers()[name].to_str().unwrap().to_owned();
+    assert_eq!(header("cache-control"), "no-store");
+    let policy = header("content-security-policy");
+    assert!(policy.starts_with("default-src 'none'") && policy.contains("form-action 'self'"));
     let page = page.text().await.unwrap();
     assert!(page.contains("value=5 checked"), "{page}");
     assert!(!page.contains("value=4 checked"));

@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_navigate;
 use rapport_core::ids::ArticleId;
 use rapport_core::knowledge;
 use rapport_core::model::Article;
@@ -13,27 +13,19 @@ use rapport_core::read_model::Changed;
 use super::Page;
 use crate::i18n::{t, t_string, use_i18n};
 use crate::local;
-use crate::state::WorkspaceCtx;
+use crate::state::{RecordRoute, WorkspaceCtx};
 use leptos_i18n::td_string;
 
 #[component]
 pub(crate) fn ArticlePage() -> impl IntoView {
     let i18n = use_i18n();
-    let params = use_params_map();
-    let id = Memo::new(move |_| {
-        params.with(|p| p.get("id").and_then(|id| id.parse::<ArticleId>().ok()))
-    });
-    let loaded = crate::state::watch_record::<Article>(id, t_string!(i18n, knowledge.no_such));
-    let article = Memo::new(move |_| loaded.get().and_then(Result::ok).map(|found| found.record));
-    let failure = move || match (id.get(), loaded.get()) {
-        (None, _) => Some(t_string!(i18n, knowledge.no_such).to_owned()),
-        (_, Some(Err(error))) => Some(error),
-        _ => None,
-    };
+    let bad_link = move || t_string!(i18n, knowledge.no_such).to_owned();
+    let route = RecordRoute::<Article>::new(t_string!(i18n, knowledge.no_such), bad_link);
+    let RecordRoute { id, record: article, failure, .. } = route;
     view! {
         <Page key="article" title=move || article.with(|a| a.as_ref().map(|a| a.title.clone())).unwrap_or_else(|| t_string!(i18n, knowledge.article).to_owned())>
             <p class="hint"><a href="/knowledge" data-testid="back-to-knowledge">{t!(i18n, knowledge.all_articles)}</a></p>
-            {move || failure().map(|error| view! { <p class="error" data-testid="article-error">{error}</p> })}
+            {move || failure.get().map(|error| view! { <p class="error" data-testid="article-error">{error}</p> })}
             // Mounted once per article: a colleague's edit arriving must not wipe what is being typed.
             {move || id.get().map(|id| view! {
                 <Show when=move || article.with(Option::is_some)>

@@ -5,36 +5,28 @@ use leptos::prelude::*;
 
 use crate::i18n::{t, t_string, use_i18n};
 use leptos::task::spawn_local;
-use leptos_router::hooks::use_params_map;
 use rapport_core::ids::{DealId, MemberId};
 use rapport_core::model::{Deal, DealStatus, Destination, Money};
 
 use super::Page;
 use crate::edits::move_deal;
 use crate::local;
-use crate::state::WorkspaceCtx;
+use crate::state::{RecordRoute, WorkspaceCtx};
 use crate::widgets::{self, MemberChoice};
 
 #[component]
 pub(crate) fn DealPage() -> impl IntoView {
     let i18n = use_i18n();
-    let params = use_params_map();
-    let id =
-        Memo::new(move |_| params.with(|p| p.get("id").and_then(|id| id.parse::<DealId>().ok())));
-    let loaded = crate::state::watch_record::<Deal>(id, t_string!(i18n, deal.no_such));
-    let deal = Memo::new(move |_| loaded.get().and_then(Result::ok).map(|found| found.record));
-    let failure = move || match (id.get(), loaded.get()) {
-        (None, _) => Some(t_string!(i18n, deal.bad_link).to_owned()),
-        (_, Some(Err(error))) => Some(error),
-        _ => None,
-    };
+    let bad_link = move || t_string!(i18n, deal.bad_link).to_owned();
+    let route = RecordRoute::<Deal>::new(t_string!(i18n, deal.no_such), bad_link);
+    let RecordRoute { id, record: deal, failure, .. } = route;
     view! {
         // The deal's title is the page's title, as a record's name is on its page.
         <Page key="deal" title=move || deal.with(|d| d.as_ref().map(|d: &Deal| d.title.clone())).unwrap_or_else(|| t_string!(i18n, deals.deal).to_owned())>
-            {move || failure().map(|error| view! { <p class="error" data-testid="deal-error">{error}</p> })}
+            {move || failure.get().map(|error| view! { <p class="error" data-testid="deal-error">{error}</p> })}
             <Show
                 when=move || deal.with(Option::is_some)
-                fallback=move || failure().is_none().then(|| view! { <p class="hint">{t!(i18n, deal.opening)}</p> })
+                fallback=move || failure.get().is_none().then(|| view! { <p class="hint">{t!(i18n, deal.opening)}</p> })
             >
                 {move || id.get_untracked().map(|id| view! {
                     <DealForm id deal />

@@ -9,7 +9,6 @@ use crate::i18n::{t, t_string, use_i18n};
 use crate::widgets::parse_tags;
 use leptos::task::spawn_local;
 use leptos_i18n::td_string;
-use leptos_router::hooks::use_params_map;
 use rapport_core::document::{self, ConflictValue, FieldConflict, Record};
 use rapport_core::history;
 use rapport_core::ids::PartyId;
@@ -22,7 +21,7 @@ mod profile;
 
 use super::Page;
 use crate::local;
-use crate::state::WorkspaceCtx;
+use crate::state::{RecordRoute, WorkspaceCtx};
 use crate::sync::SyncCtx;
 use crate::widgets;
 
@@ -36,10 +35,9 @@ struct Loaded {
 #[component]
 pub(crate) fn PartyPage() -> impl IntoView {
     let i18n = use_i18n();
-    let params = use_params_map();
-    let id =
-        Memo::new(move |_| params.with(|p| p.get("id").and_then(|id| id.parse::<PartyId>().ok())));
-    let loaded = crate::state::watch_record::<Party>(id, t_string!(i18n, party.no_such));
+    let bad_link = move || t_string!(i18n, party.bad_link).to_owned();
+    let route = RecordRoute::<Party>::new(t_string!(i18n, party.no_such), bad_link);
+    let RecordRoute { id, loaded, failure, .. } = route;
 
     // Colleagues see who has this record open.
     let sync = SyncCtx::use_ctx();
@@ -52,11 +50,6 @@ pub(crate) fn PartyPage() -> impl IntoView {
             .and_then(Result::ok)
             .map(|found| Loaded { party: found.record, conflicts: found.conflicts })
     });
-    let failure = move || match (id.get(), loaded.get()) {
-        (None, _) => Some(t_string!(i18n, party.bad_link).to_owned()),
-        (_, Some(Err(error))) => Some(error),
-        _ => None,
-    };
     view! {
         // The record's name is the page's title.
         <Page key="party" title=move || found.with(|f| f.as_ref().map(|f| f.party.name.clone())).unwrap_or_else(|| t_string!(i18n, party.title).to_owned())>
@@ -71,7 +64,7 @@ pub(crate) fn PartyPage() -> impl IntoView {
                     </p>
                 })
             }}
-            {move || failure().map(|error| view! { <p class="error" data-testid="party-error">{error}</p> })}
+            {move || failure.get().map(|error| view! { <p class="error" data-testid="party-error">{error}</p> })}
             {move || {
                 let into = found.with(|f| f.as_ref().and_then(|f| f.party.merged_into))?;
                 let ctx = WorkspaceCtx::use_ctx();
@@ -89,7 +82,7 @@ pub(crate) fn PartyPage() -> impl IntoView {
             }}
             <Show
                 when=move || found.with(Option::is_some)
-                fallback=move || failure().is_none().then(|| view! { <p class="hint">{t!(i18n, party.opening)}</p> })
+                fallback=move || failure.get().is_none().then(|| view! { <p class="hint">{t!(i18n, party.opening)}</p> })
             >
                 {move || id.get_untracked().map(|id| view! {
                     <RecordHeader id found />

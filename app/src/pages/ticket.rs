@@ -4,7 +4,6 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::use_params_map;
 use rapport_core::ids::{MemberId, PartyId, TicketId, Timestamp};
 use rapport_core::model::{MessageKind, Party, Ticket, TicketMessage, TicketPriority};
 use rapport_core::outbox::Recipient;
@@ -18,28 +17,21 @@ use super::tickets::{channel_name, priority_name, span, status_name, ticking_now
 use crate::i18n::{t, t_string, use_i18n};
 use crate::local;
 use crate::outbox::OutboxCtx;
-use crate::state::WorkspaceCtx;
+use crate::state::{RecordRoute, WorkspaceCtx};
 use crate::widgets::{self, MemberChoice, Segmented};
 
 #[component]
 pub(crate) fn TicketPage() -> impl IntoView {
     let i18n = use_i18n();
-    let params = use_params_map();
-    let id =
-        Memo::new(move |_| params.with(|p| p.get("id").and_then(|id| id.parse::<TicketId>().ok())));
-    let loaded = crate::state::watch_record::<Ticket>(id, t_string!(i18n, ticket.no_such));
-    let ticket = Memo::new(move |_| loaded.get().and_then(Result::ok).map(|found| found.record));
-    let failure = move || match (id.get(), loaded.get()) {
-        (None, _) => Some(t_string!(i18n, ticket.bad_link).to_owned()),
-        (_, Some(Err(error))) => Some(error),
-        _ => None,
-    };
+    let bad_link = move || t_string!(i18n, ticket.bad_link).to_owned();
+    let route = RecordRoute::<Ticket>::new(t_string!(i18n, ticket.no_such), bad_link);
+    let RecordRoute { id, record: ticket, failure, .. } = route;
     view! {
         <Page key="ticket" title=move || ticket.with(|t| t.as_ref().map(|t| t.subject.clone())).unwrap_or_else(|| t_string!(i18n, ticket.ticket).to_owned())>
-            {move || failure().map(|error| view! { <p class="error" data-testid="ticket-error">{error}</p> })}
+            {move || failure.get().map(|error| view! { <p class="error" data-testid="ticket-error">{error}</p> })}
             <Show
                 when=move || ticket.with(Option::is_some)
-                fallback=move || failure().is_none().then(|| view! { <p class="hint">{t!(i18n, ticket.opening)}</p> })
+                fallback=move || failure.get().is_none().then(|| view! { <p class="hint">{t!(i18n, ticket.opening)}</p> })
             >
                 {move || id.get_untracked().map(|id| view! {
                     <div class="record-layout">
