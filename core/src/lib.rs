@@ -26,10 +26,12 @@
 //!   the ledger's wire types.
 //! - [`sla`]: service-level clocks (first response, next response, resolution) derived from a
 //!   ticket's events, in working time of a team's hours and time zone.
+//! - [`ballot`]: anonymous survey answers kept by the relay's ballot box, and what of them may be shown.
 //! - [`template`]: merge fields (`{{first_name}}`) filled in from a record, unknown ones named.
 
 pub mod attachments;
 pub mod backup;
+pub mod ballot;
 pub mod chunks;
 pub mod connection;
 pub mod demo;

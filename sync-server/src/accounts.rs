@@ -148,6 +148,14 @@ pub(crate) enum Why {
     BadArticle,
     ArticleTooLong,
     TooManyArticles,
+    BadBallot,
+    BallotLocked,
+    TooManyBallots,
+    NoSuchBallot,
+    TokenTaken,
+    NoSuchToken,
+    BallotClosed,
+    AnswerTooLong,
 }
 
 impl Why {
@@ -214,6 +222,14 @@ impl Why {
             Why::BadArticle => "bad_article",
             Why::ArticleTooLong => "article_too_long",
             Why::TooManyArticles => "too_many_articles",
+            Why::BadBallot => "bad_ballot",
+            Why::BallotLocked => "ballot_locked",
+            Why::TooManyBallots => "too_many_ballots",
+            Why::NoSuchBallot => "no_such_ballot",
+            Why::TokenTaken => "token_taken",
+            Why::NoSuchToken => "no_such_token",
+            Why::BallotClosed => "ballot_closed",
+            Why::AnswerTooLong => "answer_too_long",
         }
     }
 
@@ -294,6 +310,17 @@ impl Why {
             }
             Why::ArticleTooLong => "the article's text is longer than the relay publishes",
             Why::TooManyArticles => "this workspace publishes as many articles as the relay allows",
+            Why::BadBallot => {
+                "not a survey id, or a survey with k under 3, batches under k, no invitees, too many, \
+                 someone twice or too long a team name"
+            }
+            Why::BallotLocked => "a survey keeps its k and batches once a token was taken",
+            Why::TooManyBallots => "this workspace has as many surveys as the relay keeps",
+            Why::NoSuchBallot => "no such survey, or you are not invited to it",
+            Why::TokenTaken => "your token for this survey was given already",
+            Why::NoSuchToken => "this token answers nothing: it was used, or never given",
+            Why::BallotClosed => "this survey is closed",
+            Why::AnswerTooLong => "the answer is longer than the relay keeps",
         }
     }
 }

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod assets;
+mod ballots;
 mod bounces;
 mod config;
 mod demo;
@@ -198,6 +199,7 @@ pub fn router(state: AppState) -> Router {
         .merge(ratings::router())
         .merge(knowledge::router())
         .merge(once::router())
+        .merge(ballots::router())
         .route("/api/demo", axum::routing::get(demo::serve))
         .route("/api/sync", axum::routing::get(sync::upgrade))
         .fallback(assets::serve)

@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 use rusqlite::{Connection, OptionalExtension, params};
 
 pub mod articles;
+pub mod ballots;
 pub mod files;
 pub mod inbound;
 pub mod once;
@@ -404,6 +405,45 @@ const MIGRATIONS: &[&str] = &[
         voted_at INTEGER NOT NULL,
         PRIMARY KEY (workspace_id, article, reader)
     );",
+    // 18: the ballot box (`store::ballots`). Who was invited and whether they took their token;
+    // the tokens not yet used, by hash, with their team; the answers, by a random id, with their
+    // team and release batch. No column joins an answer to a token or an account, and no table
+    // keeps insertion order (no row ids, no times): which answer is whose is not in the database.
+    "CREATE TABLE ballots (
+        workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+        survey TEXT NOT NULL,
+        k INTEGER NOT NULL,
+        batch INTEGER NOT NULL,
+        closes_at INTEGER NOT NULL,
+        answered INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (workspace_id, survey)
+    ) WITHOUT ROWID;
+    CREATE TABLE ballot_invitees (
+        workspace_id TEXT NOT NULL,
+        survey TEXT NOT NULL,
+        member TEXT NOT NULL,
+        team TEXT NOT NULL,
+        token_taken INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (workspace_id, survey, member),
+        FOREIGN KEY (workspace_id, survey) REFERENCES ballots(workspace_id, survey) ON DELETE CASCADE
+    ) WITHOUT ROWID;
+    CREATE TABLE ballot_tokens (
+        token_hash TEXT PRIMARY KEY,
+        workspace_id TEXT NOT NULL,
+        survey TEXT NOT NULL,
+        team TEXT NOT NULL,
+        FOREIGN KEY (workspace_id, survey) REFERENCES ballots(workspace_id, survey) ON DELETE CASCADE
+    ) WITHOUT ROWID;
+    CREATE TABLE ballot_answers (
+        id TEXT PRIMARY KEY,
+        workspace_id TEXT NOT NULL,
+        survey TEXT NOT NULL,
+        team TEXT NOT NULL,
+        batch INTEGER NOT NULL,
+        answer TEXT NOT NULL,
+        FOREIGN KEY (workspace_id, survey) REFERENCES ballots(workspace_id, survey) ON DELETE CASCADE
+    ) WITHOUT ROWID;
+    CREATE INDEX ballot_answers_survey ON ballot_answers(workspace_id, survey);",
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -358,3 +358,8 @@ pub async fn remove_member(address: &str, owner: &str, name: &str) {
         http(address, reqwest::Method::DELETE, &path, Some(owner), json!(null)).await;
     assert_eq!(status, 204, "{body}");
 }
+
+/// The time now, in Unix seconds.
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+}

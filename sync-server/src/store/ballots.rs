@@ -1,0 +1,266 @@
+//! The ballot box's tables (schema 18): surveys, who was invited and whether they took their token,
+//! the tokens not used yet (by hash, with their team), and the answers (by a random id, with their
+//! team and release batch). An answer is written in the same transaction that deletes its token, and
+//! nothing written names the other: which answer is whose is not in the database.
+
+use std::collections::BTreeMap;
+
+use rapport_core::ballot::{self, Ballot, Results};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::StoreError;
+
+/// The most surveys one workspace registers.
+pub const MOST_BALLOTS: i64 = 1_000;
+
+/// What registering a survey did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Registered {
+    New,
+    Updated,
+    /// Its `k` or batch would change after a token was taken: refused, nothing changed.
+    Locked,
+    /// The workspace has as many surveys as it may.
+    Full,
+}
+
+/// Registers survey `survey` of `workspace`, or changes it: its close and its invitees may change
+/// (those who took a token stay, in the team they took it in); its `k` and batch only until the
+/// first token is taken, so nobody can narrow a group once answers may exist.
+pub fn register(
+    connection: &mut Connection,
+    workspace: &str,
+    survey: &str,
+    ballot: &Ballot,
+) -> Result<Registered, StoreError> {
+    let tx = connection.transaction()?;
+    let known: Option<(u32, u32)> = tx
+        .query_row(
+            "SELECT k, batch FROM ballots WHERE workspace_id = ?1 AND survey = ?2",
+            params![workspace, survey],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?;
+    let registered = match known {
+        None => {
+            let count: i64 = tx.query_row(
+                "SELECT count(*) FROM ballots WHERE workspace_id = ?1",
+                params![workspace],
+                |row| row.get(0),
+            )?;
+            if count >= MOST_BALLOTS {
+                return Ok(Registered::Full);
+            }
+            tx.execute(
+                "INSERT INTO ballots (workspace_id, survey, k, batch, closes_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![workspace, survey, ballot.k, ballot.batch, ballot.closes_at],
+            )?;
+            Registered::New
+        }
+        Some((k, batch)) => {
+            let taken: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM ballot_invitees
+                 WHERE workspace_id = ?1 AND survey = ?2 AND token_taken = 1)",
+                params![workspace, survey],
+                |row| row.get(0),
+            )?;
+            if taken && (k, batch) != (ballot.k, ballot.batch) {
+                return Ok(Registered::Locked);
+            }
+            tx.execute(
+                "UPDATE ballots SET k = ?3, batch = ?4, closes_at = ?5
+                 WHERE workspace_id = ?1 AND survey = ?2",
+                params![workspace, survey, ballot.k, ballot.batch, ballot.closes_at],
+            )?;
+            tx.execute(
+                "DELETE FROM ballot_invitees
+                 WHERE workspace_id = ?1 AND survey = ?2 AND token_taken = 0",
+                params![workspace, survey],
+            )?;
+            Registered::Updated
+        }
+    };
+    {
+        let mut invite = tx.prepare(
+            "INSERT INTO ballot_invitees (workspace_id, survey, member, team) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT DO NOTHING",
+        )?;
+        for invitee in &ballot.invitees {
+            // Checked by the caller (`Ballot::refused`); in the one text form.
+            let Some(member) = invitee.member_id().map(|id| id.to_string()) else { continue };
+            invite.execute(params![workspace, survey, member, invitee.team])?;
+        }
+    }
+    tx.commit()?;
+    Ok(registered)
+}
+
+/// What asking for a token got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenTaken {
+    Taken,
+    /// This member took theirs before (a token is given once: the relay cannot tell which is theirs).
+    AlreadyTaken,
+    NotInvited,
+    Closed,
+}
+
+/// Gives `member` the token whose hash is `token_hash` for survey `survey`, once.
+pub fn take_token(
+    connection: &mut Connection,
+    workspace: &str,
+    survey: &str,
+    member: &str,
+    token_hash: &str,
+    now: i64,
+) -> Result<TokenTaken, StoreError> {
+    let tx = connection.transaction()?;
+    let found: Option<(String, bool, i64)> = tx
+        .query_row(
+            "SELECT i.team, i.token_taken, b.closes_at FROM ballot_invitees i
+             JOIN ballots b ON b.workspace_id = i.workspace_id AND b.survey = i.survey
+             WHERE i.workspace_id = ?1 AND i.survey = ?2 AND i.member = ?3",
+            params![workspace, survey, member],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )
+        .optional()?;
+    let Some((team, taken, closes_at)) = found else { return Ok(TokenTaken::NotInvited) };
+    if closes_at <= now {
+        return Ok(TokenTaken::Closed);
+    }
+    if taken {
+        return Ok(TokenTaken::AlreadyTaken);
+    }
+    tx.execute(
+        "UPDATE ballot_invitees SET token_taken = 1
+         WHERE workspace_id = ?1 AND survey = ?2 AND member = ?3",
+        params![workspace, survey, member],
+    )?;
+    tx.execute(
+        "INSERT INTO ballot_tokens (token_hash, workspace_id, survey, team) VALUES (?1, ?2, ?3, ?4)",
+        params![token_hash, workspace, survey, team],
+    )?;
+    tx.commit()?;
+    Ok(TokenTaken::Taken)
+}
+
+/// What an answer got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answered {
+    Kept,
+    /// No such token: never given, or used already.
+    UnknownToken,
+    Closed,
+}
+
+/// Keeps `answer` under the random `id` for the survey token `token_hash` was given for, and
+/// forgets the token, in one transaction.
+pub fn answer(
+    connection: &mut Connection,
+    token_hash: &str,
+    id: &str,
+    answer: &str,
+    now: i64,
+) -> Result<Answered, StoreError> {
+    let tx = connection.transaction()?;
+    let found: Option<(String, String, String, u32, i64, i64)> = tx
+        .query_row(
+            "SELECT t.workspace_id, t.survey, t.team, b.batch, b.closes_at, b.answered
+             FROM ballot_tokens t
+             JOIN ballots b ON b.workspace_id = t.workspace_id AND b.survey = t.survey
+             WHERE t.token_hash = ?1",
+            params![token_hash],
+            |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?))
+            },
+        )
+        .optional()?;
+    let Some((workspace, survey, team, batch, closes_at, answered)) = found else {
+        return Ok(Answered::UnknownToken);
+    };
+    if closes_at <= now {
+        return Ok(Answered::Closed);
+    }
+    let batch = ballot::batch_of(answered as u64, batch) as i64;
+    tx.execute("DELETE FROM ballot_tokens WHERE token_hash = ?1", params![token_hash])?;
+    tx.execute(
+        "INSERT INTO ballot_answers (id, workspace_id, survey, team, batch, answer)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![id, workspace, survey, team, batch, answer],
+    )?;
+    tx.execute(
+        "UPDATE ballots SET answered = answered + 1 WHERE workspace_id = ?1 AND survey = ?2",
+        params![workspace, survey],
+    )?;
+    tx.commit()?;
+    Ok(Answered::Kept)
+}
+
+/// Survey `survey` of `workspace` as its owners may see it at `now`: the counts, and the answers
+/// [`ballot::release`] allows, ordered by their random ids.
+pub fn results(
+    connection: &mut Connection,
+    workspace: &str,
+    survey: &str,
+    now: i64,
+) -> Result<Option<Results>, StoreError> {
+    let found: Option<(u32, u32, i64, i64)> = connection
+        .query_row(
+            "SELECT k, batch, closes_at, answered FROM ballots WHERE workspace_id = ?1 AND survey = ?2",
+            params![workspace, survey],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+        )
+        .optional()?;
+    let Some((k, batch, closes_at, answered)) = found else { return Ok(None) };
+    let (invited, tokens_taken): (i64, i64) = connection.query_row(
+        "SELECT count(*), coalesce(sum(token_taken), 0) FROM ballot_invitees
+         WHERE workspace_id = ?1 AND survey = ?2",
+        params![workspace, survey],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?;
+    let mut counts = BTreeMap::new();
+    {
+        let mut statement = connection.prepare(
+            "SELECT batch, team, count(*) FROM ballot_answers
+             WHERE workspace_id = ?1 AND survey = ?2 GROUP BY batch, team",
+        )?;
+        let rows = statement.query_map(params![workspace, survey], |row| {
+            Ok(((row.get::<_, i64>(0)? as u64, row.get::<_, String>(1)?), row.get::<_, i64>(2)?))
+        })?;
+        for row in rows {
+            let (key, count) = row?;
+            counts.insert(key, count as u64);
+        }
+    }
+    let closed = closes_at <= now;
+    let release = ballot::release(k, batch, closed, &counts);
+    let mut results = Results {
+        k,
+        batch,
+        closes_at,
+        closed,
+        invited: invited as u64,
+        tokens_taken: tokens_taken as u64,
+        answered: answered as u64,
+        ..Results::default()
+    };
+    if release.shown > 0 {
+        let shown_batches = i64::try_from(release.batches_shown).unwrap_or(i64::MAX);
+        let mut statement = connection.prepare(
+            "SELECT team, answer FROM ballot_answers
+             WHERE workspace_id = ?1 AND survey = ?2 AND batch < ?3 ORDER BY id",
+        )?;
+        let rows = statement.query_map(params![workspace, survey, shown_batches], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+        })?;
+        for row in rows {
+            let (team, answer) = row?;
+            if release.teams.contains(&team) {
+                results.teams.entry(team).or_default().push(answer.clone());
+            }
+            results.answers.push(answer);
+        }
+    }
+    Ok(Some(results))
+}

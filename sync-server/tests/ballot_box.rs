@@ -1,0 +1,214 @@
+//! The ballot box at the relay, end to end over HTTP on loopback with the real relay binary: an owner
+//! registers a pulse survey for six colleagues in two teams; each takes one token and answers with
+//! it alone; nothing shows below five answers, a team shows apart only with five of its own, and the
+//! relay's database itself holds no link from an answer to a token or an account. Every way in is
+//! tried by someone who may not: a member who does not manage, a viewer, a removed member, another
+//! workspace's owner, someone not invited, a token used twice or made up, oversized and malformed
+//! input, a survey that could single someone out.
+
+mod common;
+
+use common::socket::{
+    OTHER_WS, WS, account, http, outsider_with_workspace, remove_member, start_process,
+    workspace_with_member,
+};
+use rapport_core::workspace::member_of_account;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+const SURVEY: &str = "0190f5a0-0000-7000-8000-0000000050a1";
+
+/// Invites `name` into the workspace as a member; their session cookie.
+async fn colleague(address: &str, owner: &str, name: &str) -> String {
+    let cookie = account(address, name).await;
+    let path = format!("/api/workspaces/{WS}/invites");
+    let (_, _, invite) =
+        http(address, Method::POST, &path, Some(owner), json!({ "role": "member" })).await;
+    let accept = format!("/api/invites/{}", invite["code"].as_str().unwrap());
+    assert_eq!(http(address, Method::POST, &accept, Some(&cookie), json!({})).await.0, 200);
+    cookie
+}
+
+fn member(name: &str) -> String {
+    member_of_account(&format!("{name}@example.test")).to_string()
+}
+
+/// The token `who` is given for the survey, or the refusal's status.
+async fn token(address: &str, who: &str) -> Result<String, u16> {
+    let path = format!("/api/workspaces/{WS}/ballots/{SURVEY}/token");
+    let (status, _, body) = http(address, Method::POST, &path, Some(who), Value::Null).await;
+    match status {
+        201 => Ok(body["token"].as_str().unwrap().to_owned()),
+        other => Err(other),
+    }
+}
+
+/// Answers with `token` alone (no cookie); the status.
+async fn answer(address: &str, token: &str, answer: &str) -> u16 {
+    let body = json!({ "token": token, "answer": answer });
+    http(address, Method::POST, "/api/ballots/answer", None, body).await.0
+}
+
+/// The one text column of every row `sql` selects.
+fn strings(db: &rusqlite::Connection, sql: &str) -> Vec<String> {
+    let mut statement = db.prepare(sql).unwrap();
+    let rows = statement.query_map([], |row| row.get(0)).unwrap();
+    rows.collect::<Result<_, _>>().unwrap()
+}
+
+async fn results(address: &str, who: &str) -> (u16, Value) {
+    let path = format!("/api/workspaces/{WS}/ballots/{SURVEY}");
+    let (status, _, body) = http(address, Method::GET, &path, Some(who), Value::Null).await;
+    (status, body)
+}
+
+#[tokio::test]
+async fn answers_are_kept_without_their_authors_and_shown_only_in_groups_of_k() {
+    let data = tempfile::tempdir().unwrap();
+    let (child, address) = start_process(&data.path().join("no-dist"), data.path());
+    let _relay = common::socket::Process(child);
+    let (owner, max, viewer) = workspace_with_member(&address).await;
+    let eve = outsider_with_workspace(&address).await;
+    let mut people = vec![("max", max.clone()), ("vera", viewer.clone())];
+    for name in ["ann", "bob", "cid", "dan"] {
+        people.push((name, colleague(&address, &owner, name).await));
+    }
+    // Sales: max, vera, ann, bob, cid; Support: dan (and olga, who is not invited).
+    let team = |name: &str| if name == "dan" { "Support" } else { "Sales" };
+    let invitees: Vec<Value> = people
+        .iter()
+        .map(|(name, _)| json!({ "member": member(name), "team": team(name) }))
+        .collect();
+    let closes_at = common::socket::unix_now() + 3_600;
+    let ballot = json!({ "k": 5, "batch": 0, "closes_at": closes_at, "invitees": invitees });
+    let path = format!("/api/workspaces/{WS}/ballots/{SURVEY}");
+
+    // Only owners and admins register; other workspaces see nothing; a survey that could single
+    // somebody out is refused.
+    assert_eq!(http(&address, Method::PUT, &path, Some(&max), ballot.clone()).await.0, 403);
+    assert_eq!(http(&address, Method::PUT, &path, Some(&viewer), ballot.clone()).await.0, 403);
+    assert_eq!(http(&address, Method::PUT, &path, Some(&eve), ballot.clone()).await.0, 404);
+    let eves = path.replace(WS, OTHER_WS);
+    assert_eq!(http(&address, Method::PUT, &eves, Some(&eve), ballot.clone()).await.0, 201);
+    for (bad, why) in [
+        (json!({ "k": 2, "closes_at": closes_at, "invitees": invitees }), "k below 3"),
+        (json!({ "k": 5, "batch": 2, "closes_at": closes_at, "invitees": invitees }), "batch < k"),
+        (json!({ "k": 5, "closes_at": closes_at, "invitees": [] }), "nobody invited"),
+        (
+            json!({ "k": 5, "closes_at": closes_at, "invitees": [invitees[0], invitees[0]] }),
+            "twice",
+        ),
+        (json!({ "k": 5, "closes_at": closes_at, "invitees": [{ "member": "max" }] }), "not an id"),
+        (json!({ "k": 5 }), "no close"),
+        (json!("survey"), "not a survey"),
+    ] {
+        let (status, _, body) = http(&address, Method::PUT, &path, Some(&owner), bad).await;
+        assert_eq!(status, 400, "{why}: {body}");
+    }
+    let bad_id = format!("/api/workspaces/{WS}/ballots/not%20an%20id");
+    assert_eq!(http(&address, Method::PUT, &bad_id, Some(&owner), ballot.clone()).await.0, 400);
+    let (status, _, body) = http(&address, Method::PUT, &path, Some(&owner), ballot.clone()).await;
+    assert_eq!(status, 201, "{body}");
+
+    // Each invitee takes one token, once; the owner, not invited, and other workspaces get none.
+    assert_eq!(token(&address, &owner).await, Err(404));
+    assert_eq!(
+        http(
+            &address,
+            Method::POST,
+            &format!("/api/workspaces/{WS}/ballots/{SURVEY}/token"),
+            Some(&eve),
+            Value::Null
+        )
+        .await
+        .0,
+        404
+    );
+    let mut tokens = Vec::new();
+    for (name, cookie) in &people {
+        let given = token(&address, cookie).await.unwrap_or_else(|s| panic!("{name}: {s}"));
+        assert_eq!(token(&address, cookie).await, Err(409), "{name}: once");
+        tokens.push(given);
+    }
+    // Its k is fixed once a token is out: no narrowing the group afterwards.
+    let narrower = json!({ "k": 3, "closes_at": closes_at, "invitees": invitees });
+    let (status, _, body) = http(&address, Method::PUT, &path, Some(&owner), narrower).await;
+    assert_eq!((status, body["code"].as_str()), (409, Some("ballot_locked")));
+
+    // Four answers: counted, not shown. A token answers once; made-up and malformed ones nothing.
+    for (n, token) in tokens.iter().take(4).enumerate() {
+        assert_eq!(answer(&address, token, &format!("{{\"enps\":{}}}", 6 + n)).await, 201);
+    }
+    assert_eq!(answer(&address, &tokens[0], "{\"enps\":0}").await, 404, "used");
+    assert_eq!(answer(&address, &"ab".repeat(32), "{}").await, 404, "never given");
+    assert_eq!(answer(&address, "not a token", "{}").await, 404);
+    let long = "x".repeat(rapport_core::ballot::MOST_ANSWER_BYTES + 1);
+    assert_eq!(answer(&address, &tokens[4], &long).await, 413);
+    let (status, _, _) =
+        http(&address, Method::POST, "/api/ballots/answer", None, json!({ "token": 5 })).await;
+    assert_eq!(status, 400);
+    let (status, shown) = results(&address, &owner).await;
+    assert_eq!(status, 200, "{shown}");
+    assert_eq!((shown["invited"].as_u64(), shown["answered"].as_u64()), (Some(6), Some(4)));
+    assert_eq!(shown["tokens_taken"], 6);
+    assert_eq!(shown["answers"], json!([]), "four is fewer than five");
+    // Only owners and admins read; other workspaces do not see it exists.
+    assert_eq!(results(&address, &max).await.0, 403);
+    assert_eq!(results(&address, &viewer).await.0, 403);
+    assert_eq!(results(&address, &eve).await.0, 404);
+
+    // The fifth, Dan's from Support: five, but a survey without batches shows nothing while open.
+    assert_eq!(answer(&address, &tokens[5], "{\"enps\":10}").await, 201);
+    assert_eq!(results(&address, &owner).await.1["answers"], json!([]), "open, no batches");
+    // Its close may move (here: to now); then no more answers, and the five show.
+    let now = common::socket::unix_now();
+    let closing = json!({ "k": 5, "batch": 0, "closes_at": now - 1, "invitees": invitees });
+    assert_eq!(http(&address, Method::PUT, &path, Some(&owner), closing).await.0, 204);
+    assert_eq!(answer(&address, &tokens[4], "{\"enps\":3}").await, 410, "closed");
+    let (_, shown) = results(&address, &owner).await;
+    assert_eq!(shown["closed"], true);
+    let mut answers: Vec<String> = serde_json::from_value(shown["answers"].clone()).unwrap();
+    answers.sort();
+    assert_eq!(
+        answers,
+        ["{\"enps\":10}", "{\"enps\":6}", "{\"enps\":7}", "{\"enps\":8}", "{\"enps\":9}"]
+    );
+    // Sales has four, Support one: neither team is shown apart.
+    assert_eq!(shown["teams"], json!({}), "{shown}");
+
+    // A removed member takes no token for a new survey.
+    remove_member(&address, &owner, "max").await;
+    let path = format!("/api/workspaces/{WS}/ballots/{SURVEY}/token");
+    assert_eq!(http(&address, Method::POST, &path, Some(&max), Value::Null).await.0, 404);
+
+    // In the database itself: the answers have no account, no token and no time, and the tokens
+    // used are gone.
+    let db = rusqlite::Connection::open(data.path().join("rapport.sqlite3")).unwrap();
+    let columns = strings(&db, "SELECT name FROM pragma_table_info('ballot_answers')");
+    assert_eq!(columns, ["id", "workspace_id", "survey", "team", "batch", "answer"]);
+    let without_rowid: bool = db
+        .query_row(
+            "SELECT sql LIKE '%WITHOUT ROWID%' FROM sqlite_master WHERE name = 'ballot_answers'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert!(without_rowid, "no row ids that follow the order of answering");
+    let left: i64 = db
+        .query_row("SELECT count(*) FROM ballot_tokens WHERE workspace_id = ?1", [WS], |row| {
+            row.get(0)
+        })
+        .unwrap();
+    assert_eq!(left, 1, "only the token never used");
+    let accounts = strings(&db, "SELECT email FROM accounts");
+    let stored = strings(&db, "SELECT id || team || answer FROM ballot_answers");
+    for row in &stored {
+        for email in &accounts {
+            assert!(!row.contains(email.as_str()), "{row}");
+            assert!(!row.contains(&member_of_account(email).to_string()), "{row}");
+        }
+        for token in &tokens {
+            assert!(!row.contains(token.as_str()), "{row}");
+        }
+    }
+}
