@@ -17,6 +17,7 @@ pub mod files;
 pub mod inbound;
 pub mod once;
 pub mod outbox;
+pub mod private;
 pub mod push;
 pub mod ratings;
 
@@ -444,6 +445,16 @@ const MIGRATIONS: &[&str] = &[
         FOREIGN KEY (workspace_id, survey) REFERENCES ballots(workspace_id, survey) ON DELETE CASCADE
     ) WITHOUT ROWID;
     CREATE INDEX ballot_answers_survey ON ballot_answers(workspace_id, survey);",
+    // 19: private documents (`store::private`): one per member and workspace, synced with that
+    // account only. The account is not a foreign key: a deleted account's document stays its own,
+    // never anybody's.
+    "CREATE TABLE private_documents (
+        workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+        account_id INTEGER NOT NULL,
+        document TEXT NOT NULL,
+        PRIMARY KEY (workspace_id, account_id),
+        UNIQUE (workspace_id, document)
+    ) WITHOUT ROWID;",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -1423,7 +1434,7 @@ mod tests {
         drop(connection);
         assert!(matches!(
             Store::open(dir.path()),
-            Err(StoreError::NewerSchema { found: 99, known: 17 })
+            Err(StoreError::NewerSchema { found: 99, known: 19 })
         ));
         let connection = Connection::open(dir.path().join(DATABASE_FILE)).unwrap();
         let version: i64 =

@@ -642,7 +642,10 @@ impl Session {
     ) -> Result<(), Closing> {
         let message = rapport_core::protocol::decode_sync_message(data)
             .map_err(|error| Closing(error.to_string()))?;
-        if !message.changes.is_empty() && !self.membership.role.writes() {
+        if !message.changes.is_empty()
+            && !self.membership.role.writes()
+            && !self.owns_private(id).await?
+        {
             return Err(Closing("viewers cannot change documents".into()));
         }
         if !self.may_sync(id, request).await? {
@@ -1028,6 +1031,19 @@ impl Session {
         }
     }
 
+    /// Whether `id` is this connection's account's private document (which a viewer writes too).
+    async fn owns_private(&self, id: DocumentId) -> Result<bool, Closing> {
+        let (workspace, document, account) =
+            (self.workspace.clone(), id.to_string(), self.account.id);
+        let owner = self
+            .state
+            .store
+            .run(move |db| store::private::owner_of(db, &workspace, &document))
+            .await
+            .map_err(|error| Closing(format!("the relay could not read its database: {error}")))?;
+        Ok(owner == Some(account))
+    }
+
     /// Whether this connection may sync document `id` of its workspace, creating it when a writer
     /// syncs one the workspace does not have yet.
     async fn may_sync(&self, id: DocumentId, request: bool) -> Result<bool, Closing> {
@@ -1038,22 +1054,34 @@ impl Session {
         }
         let document = id.to_string();
         let workspace = self.workspace.clone();
-        let claim = !request && self.membership.role.writes();
+        let (account, writes) = (self.account.id, self.membership.role.writes());
         let most = self.state.limits.documents_per_workspace;
         let found = self
             .state
             .store
             .run(move |db| {
-                if claim {
-                    store::claim_document(db, &workspace, &document, most)
+                // A private document first: its owner's alone, whatever their role; nobody else's,
+                // whatever theirs.
+                let claim = match store::private::owner_of(db, &workspace, &document)? {
+                    Some(owner) if owner != account => return Ok(None),
+                    Some(_) => !request,
+                    None => !request && writes,
+                };
+                let found = if claim {
+                    store::claim_document(db, &workspace, &document, most)?
                 } else if store::has_document(db, &workspace, &document)? {
-                    Ok(Claim::Known)
+                    Claim::Known
                 } else {
-                    Ok(Claim::OverQuota)
-                }
+                    Claim::OverQuota
+                };
+                Ok(Some((claim, found)))
             })
             .await
             .map_err(|error| Closing(format!("the relay could not read its database: {error}")))?;
+        let Some((claim, found)) = found else {
+            tracing::warn!(document = %id, workspace = %self.workspace, "refused: another member's private document");
+            return Ok(false);
+        };
         match found {
             Claim::Known | Claim::Created => Ok(true),
             Claim::OverQuota if claim => {

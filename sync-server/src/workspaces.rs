@@ -45,6 +45,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/workspaces/{id}/invites", post(invite).get(pending_invites))
         .route("/api/workspaces/{id}/invites/{invite}", delete(revoke_invite))
         .route("/api/workspaces/{id}/tickets", post(ticket))
+        .route("/api/workspaces/{id}/private-document", post(private_document))
         .route("/api/invites/{code}", post(accept))
 }
 
@@ -69,6 +70,26 @@ impl From<Membership> for WorkspaceView {
 
 fn not_found() -> Refusal {
     Refusal(StatusCode::NOT_FOUND, Why::NoSuchWorkspace, None)
+}
+
+/// The id of the caller's private document in workspace `id` (made on first asking: a random id, so
+/// nobody can name it before its owner has it): any member, viewers too. Only the caller's account
+/// syncs it (`sync::Connection::may_sync`).
+async fn private_document(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, Refusal> {
+    let (account, membership) = member_of(&state, &headers, id).await?;
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).expect("the operating system's random source");
+    let candidate = rapport_core::layout::DocumentId(bytes).to_string();
+    let workspace = membership.workspace;
+    let document = state
+        .store
+        .run(move |db| crate::store::private::private_document(db, &workspace, account, &candidate))
+        .await?;
+    Ok(Json(serde_json::json!({ "document": document })))
 }
 
 /// The caller's membership of workspace `id`, or the same 404 as for a workspace that does not exist.
