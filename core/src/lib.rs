@@ -27,6 +27,7 @@
 //! - [`sla`]: service-level clocks (first response, next response, resolution) derived from a
 //!   ticket's events, in working time of a team's hours and time zone.
 //! - [`ballot`]: anonymous survey answers kept by the relay's ballot box, and what of them may be shown.
+//! - [`contract`]: a contract's terms, notice dates and tacit renewals, derived from what was agreed.
 //! - [`template`]: merge fields (`{{first_name}}`) filled in from a record, unknown ones named.
 
 pub mod attachments;
@@ -34,6 +35,7 @@ pub mod backup;
 pub mod ballot;
 pub mod chunks;
 pub mod connection;
+pub mod contract;
 pub mod demo;
 pub mod device_sync;
 pub mod document;
