@@ -114,7 +114,8 @@ impl Ballot {
     }
 }
 
-/// Which answers may be shown now.
+/// Which answers may be shown now. Every release contains the one before it and differs from it by
+/// `k` answers at least, so no comparison of two releases singles anyone out.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Release {
     /// Answers of batches before this one are shown (every batch once the survey closed).
@@ -143,10 +144,16 @@ pub fn release(
 ) -> Release {
     let k = u64::from(k.max(MIN_K));
     let answered: u64 = per_batch_team.values().sum();
+    // While open, whole batches only; at the close, the last batch too if it holds k — otherwise
+    // the close would show a handful more than the batches before it, and the difference is theirs.
     let batches_shown = match (closed, batch) {
-        (true, _) => u64::MAX,
+        (true, 0) => u64::MAX,
         (false, 0) => 0,
-        (false, size) => answered / u64::from(size),
+        (closed, size) => {
+            let whole = answered / u64::from(size);
+            let rest = answered % u64::from(size);
+            whole + u64::from(closed && rest >= k)
+        }
     };
     let mut teams: BTreeMap<&str, u64> = BTreeMap::new();
     for ((batch, team), count) in per_batch_team {
@@ -160,9 +167,10 @@ pub fn release(
     }
     // Teams with k apart, then — while what stays hidden is some but fewer than k — the smallest
     // of those shown goes back to the hidden rest, so no team's answers are the total minus others.
+    // Teams only at the close: team by team, batches would show differences smaller than k.
     let mut apart: Vec<(&str, u64)> = teams
         .iter()
-        .filter(|(team, count)| !team.is_empty() && **count >= k)
+        .filter(|(team, count)| closed && !team.is_empty() && **count >= k)
         .map(|(team, count)| (*team, *count))
         .collect();
     apart.sort_by_key(|(team, count)| (std::cmp::Reverse(*count), *team));
@@ -227,6 +235,12 @@ mod tests {
         assert_eq!((shown.batches_shown, shown.shown), (1, 5));
         let answers = counts(&[(0, "", 5), (1, "", 5)]);
         assert_eq!(release(5, 5, false, &answers).shown, 10);
+        // Closed with a last batch of fewer than k: those stay hidden for good (shown, they would be
+        // the difference from the batch before); with k, they show.
+        let answers = counts(&[(0, "", 5), (1, "", 5), (2, "", 2)]);
+        assert_eq!(release(5, 5, true, &answers).shown, 10);
+        let answers = counts(&[(0, "", 6), (1, "", 5)]);
+        assert_eq!(release(3, 6, true, &answers).shown, 11);
         assert_eq!(batch_of(0, 5), 0);
         assert_eq!(batch_of(4, 5), 0);
         assert_eq!(batch_of(5, 5), 1);
@@ -249,9 +263,10 @@ mod tests {
         // One team only, and some without a team: the team would give the rest away.
         let answers = counts(&[(0, "Sales", 6), (0, "", 1)]);
         assert_eq!(teams(&release(5, 0, true, &answers)), Vec::<&str>::new());
-        // Counted only from the batches shown.
+        // Only at the close, counted from the batches shown.
         let answers = counts(&[(0, "Sales", 5), (0, "Ops", 5), (1, "Ops", 3)]);
-        assert_eq!(teams(&release(5, 10, false, &answers)), ["Ops", "Sales"]);
+        assert_eq!(teams(&release(5, 10, false, &answers)), Vec::<&str>::new(), "open");
+        assert_eq!(teams(&release(5, 10, true, &answers)), ["Ops", "Sales"]);
     }
 
     #[test]
@@ -288,33 +303,47 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// Answers arrive one by one; whatever the counts, every release shows no group smaller
+        /// than k, leaves none smaller than k to subtract, and differs from the one before by k or
+        /// more answers.
         #[test]
         fn no_group_smaller_than_k_is_ever_shown_or_left_to_subtract(
             k in MIN_K..8,
             batch in proptest::prop_oneof![proptest::strategy::Just(0u32), 8u32..20],
-            closed: bool,
-            answers in proptest::collection::vec((0u64..4, 0usize..5, 1u64..12), 0..12),
+            arrivals in proptest::collection::vec(0usize..5, 0..80),
         ) {
             let names = ["", "Sales", "Support", "Legal", "Ops"];
-            let mut counts = BTreeMap::new();
-            for (batch_no, team, n) in answers {
-                *counts.entry((batch_no, names[team].to_owned())).or_default() += n;
+            let batch = if batch == 0 { 0 } else { batch.max(k) };
+            let mut counts: BTreeMap<(u64, String), u64> = BTreeMap::new();
+            let mut releases = vec![release(k, batch, false, &counts)];
+            for (before, team) in arrivals.iter().enumerate() {
+                let key = (batch_of(before as u64, batch), names[*team].to_owned());
+                *counts.entry(key).or_default() += 1;
+                releases.push(release(k, batch, false, &counts));
             }
-            let shown = release(k, batch, closed, &counts);
+            releases.push(release(k, batch, true, &counts));
             let k = u64::from(k);
-            proptest::prop_assert!(shown.shown == 0 || shown.shown >= k);
-            let mut apart = 0;
-            for team in &shown.teams {
-                let count: u64 = counts
-                    .iter()
-                    .filter(|((b, t), _)| b < &shown.batches_shown && t == team)
-                    .map(|(_, n)| n)
-                    .sum();
-                proptest::prop_assert!(count >= k && !team.is_empty());
-                apart += count;
+            let mut last_shown = 0;
+            for (n, shown) in releases.iter().enumerate() {
+                let closed = n == releases.len() - 1;
+                proptest::prop_assert!(shown.shown == 0 || shown.shown >= k);
+                let step = shown.shown - last_shown;
+                proptest::prop_assert!(step == 0 || step >= k, "{step} more than before");
+                last_shown = shown.shown;
+                proptest::prop_assert!(closed || shown.teams.is_empty());
+                let mut apart = 0;
+                for team in &shown.teams {
+                    let count: u64 = counts
+                        .iter()
+                        .filter(|((b, t), _)| b < &shown.batches_shown && t == team)
+                        .map(|(_, n)| n)
+                        .sum();
+                    proptest::prop_assert!(count >= k && !team.is_empty());
+                    apart += count;
+                }
+                let hidden = shown.shown - apart;
+                proptest::prop_assert!(hidden == 0 || hidden >= k, "{hidden} hidden");
             }
-            let hidden = shown.shown - apart;
-            proptest::prop_assert!(hidden == 0 || hidden >= k, "{hidden} hidden");
         }
     }
 }

@@ -314,7 +314,9 @@ impl Why {
                 "not a survey id, or a survey with k under 3, batches under k, no invitees, too many, \
                  someone twice or too long a team name"
             }
-            Why::BallotLocked => "a survey keeps its k and batches once a token was taken",
+            Why::BallotLocked => {
+                "a survey keeps its k and batches once a token was taken, and changes no more once closed"
+            }
             Why::TooManyBallots => "this workspace has as many surveys as the relay keeps",
             Why::NoSuchBallot => "no such survey, or you are not invited to it",
             Why::TokenTaken => "your token for this survey was given already",

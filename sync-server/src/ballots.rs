@@ -63,9 +63,9 @@ async fn register(
     if ballot.refused().is_some() {
         return Err(bad_request(Why::BadBallot));
     }
-    let workspace = membership.workspace;
+    let (workspace, now) = (membership.workspace, now());
     let registered =
-        state.store.run(move |db| store::register(db, &workspace, &survey, &ballot)).await?;
+        state.store.run(move |db| store::register(db, &workspace, &survey, &ballot, now)).await?;
     match registered {
         Registered::New => Ok(StatusCode::CREATED),
         Registered::Updated => Ok(StatusCode::NO_CONTENT),

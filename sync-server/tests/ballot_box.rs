@@ -165,6 +165,10 @@ async fn answers_are_kept_without_their_authors_and_shown_only_in_groups_of_k() 
     let closing = json!({ "k": 5, "batch": 0, "closes_at": now - 1, "invitees": invitees });
     assert_eq!(http(&address, Method::PUT, &path, Some(&owner), closing).await.0, 204);
     assert_eq!(answer(&address, &tokens[4], "{\"enps\":3}").await, 410, "closed");
+    // Closed for good: reopened, its answers could be read again a few answers later.
+    let reopen = json!({ "k": 5, "batch": 0, "closes_at": now + 3_600, "invitees": invitees });
+    let (status, _, body) = http(&address, Method::PUT, &path, Some(&owner), reopen).await;
+    assert_eq!((status, body["code"].as_str()), (409, Some("ballot_locked")));
     let (_, shown) = results(&address, &owner).await;
     assert_eq!(shown["closed"], true);
     let mut answers: Vec<String> = serde_json::from_value(shown["answers"].clone()).unwrap();

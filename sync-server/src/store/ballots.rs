@@ -18,27 +18,31 @@ pub const MOST_BALLOTS: i64 = 1_000;
 pub enum Registered {
     New,
     Updated,
-    /// Its `k` or batch would change after a token was taken: refused, nothing changed.
+    /// Its `k` or batch would change after a token was taken, or it is closed: refused, nothing
+    /// changed.
     Locked,
     /// The workspace has as many surveys as it may.
     Full,
 }
 
-/// Registers survey `survey` of `workspace`, or changes it: its close and its invitees may change
-/// (those who took a token stay, in the team they took it in); its `k` and batch only until the
-/// first token is taken, so nobody can narrow a group once answers may exist.
+/// Registers survey `survey` of `workspace`, or changes it while it is open: its close and its
+/// invitees may change (those who took a token stay, in the team they took it in); its `k` and batch
+/// only until the first token is taken, so nobody can narrow a group once answers may exist. A closed
+/// survey changes no more: reopened, it would let its answers be read once at the close and again a
+/// few answers later, and the difference would be those few.
 pub fn register(
     connection: &mut Connection,
     workspace: &str,
     survey: &str,
     ballot: &Ballot,
+    now: i64,
 ) -> Result<Registered, StoreError> {
     let tx = connection.transaction()?;
-    let known: Option<(u32, u32)> = tx
+    let known: Option<(u32, u32, i64)> = tx
         .query_row(
-            "SELECT k, batch FROM ballots WHERE workspace_id = ?1 AND survey = ?2",
+            "SELECT k, batch, closes_at FROM ballots WHERE workspace_id = ?1 AND survey = ?2",
             params![workspace, survey],
-            |row| Ok((row.get(0)?, row.get(1)?)),
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
         )
         .optional()?;
     let registered = match known {
@@ -58,7 +62,8 @@ pub fn register(
             )?;
             Registered::New
         }
-        Some((k, batch)) => {
+        Some((_, _, closes_at)) if closes_at <= now => return Ok(Registered::Locked),
+        Some((k, batch, _)) => {
             let taken: bool = tx.query_row(
                 "SELECT EXISTS (SELECT 1 FROM ballot_invitees
                  WHERE workspace_id = ?1 AND survey = ?2 AND token_taken = 1)",
