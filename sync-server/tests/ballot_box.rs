@@ -216,3 +216,43 @@ async fn answers_are_kept_without_their_authors_and_shown_only_in_groups_of_k() 
         }
     }
 }
+
+#[tokio::test]
+async fn answers_in_batches_show_a_whole_batch_at_a_time_and_teams_only_at_the_close() {
+    let data = tempfile::tempdir().unwrap();
+    let (child, address) = start_process(&data.path().join("no-dist"), data.path());
+    let _relay = common::socket::Process(child);
+    let (owner, max, viewer) = workspace_with_member(&address).await;
+    let mut people = vec![("max", max), ("vera", viewer)];
+    for name in ["ann", "bob", "cid"] {
+        people.push((name, colleague(&address, &owner, name).await));
+    }
+    // Sales answers first (max, vera, ann), then Support (bob, cid).
+    let team = |name: &str| if matches!(name, "bob" | "cid") { "Support" } else { "Sales" };
+    let invitees: Vec<Value> = people
+        .iter()
+        .map(|(name, _)| json!({ "member": member(name), "team": team(name) }))
+        .collect();
+    let closes_at = common::socket::unix_now() + 3_600;
+    let ballot = json!({ "k": 3, "batch": 3, "closes_at": closes_at, "invitees": invitees });
+    let path = format!("/api/workspaces/{WS}/ballots/{SURVEY}");
+    assert_eq!(http(&address, Method::PUT, &path, Some(&owner), ballot).await.0, 201);
+    let mut shown = Vec::new();
+    for (n, (_, cookie)) in people.iter().enumerate() {
+        let token = token(&address, cookie).await.unwrap();
+        assert_eq!(answer(&address, &token, &format!("{{\"score\":{n}}}")).await, 201);
+        let (_, results) = results(&address, &owner).await;
+        assert_eq!(results["teams"], json!({}), "no team apart while open");
+        shown.push(results["answers"].as_array().unwrap().len());
+    }
+    assert_eq!(shown, [0, 0, 3, 3, 3], "a whole batch of three at a time");
+    // Closed with a last batch of two: those two stay hidden (they would be the difference).
+    let now = common::socket::unix_now();
+    let closing = json!({ "k": 3, "batch": 3, "closes_at": now - 1, "invitees": invitees });
+    assert_eq!(http(&address, Method::PUT, &path, Some(&owner), closing).await.0, 204);
+    let (_, results) = results(&address, &owner).await;
+    assert_eq!(results["answered"], 5);
+    assert_eq!(results["answers"].as_array().unwrap().len(), 3);
+    let sales = results["teams"]["Sales"].as_array().unwrap();
+    assert_eq!((sales.len(), results["teams"].as_object().unwrap().len()), (3, 1), "{results}");
+}
