@@ -84,6 +84,8 @@ pub enum BallotRefused {
     TeamNameTooLong,
     #[error("an invitee is not a member id")]
     NotAMember,
+    #[error("a team has fewer than k people invited")]
+    TeamTooSmall,
 }
 
 impl Ballot {
@@ -109,6 +111,15 @@ impl Ballot {
         let Some(members) = members else { return Some(BallotRefused::NotAMember) };
         if members.len() != self.invitees.len() {
             return Some(BallotRefused::InvitedTwice);
+        }
+        // A team of fewer than k could never be shown, yet its name on an answer kept by the relay
+        // would point at the few who could have given it.
+        let mut teams: BTreeMap<&str, u32> = BTreeMap::new();
+        for invitee in self.invitees.iter().filter(|i| !i.team.is_empty()) {
+            *teams.entry(invitee.team.as_str()).or_default() += 1;
+        }
+        if teams.values().any(|count| *count < self.k) {
+            return Some(BallotRefused::TeamTooSmall);
         }
         None
     }
@@ -165,19 +176,43 @@ pub fn release(
     if shown < k {
         return Release::default();
     }
-    // Teams with k apart, then — while what stays hidden is some but fewer than k — the smallest
-    // of those shown goes back to the hidden rest, so no team's answers are the total minus others.
-    // Teams only at the close: team by team, batches would show differences smaller than k.
+    // Teams apart only at the close, and only teams with k — in every batch shown, none or k: the
+    // batches shown before tell which answers came in which, so a team's answers within one batch
+    // are a group too. Then, while what stays hidden — in all, or in any batch — is some but fewer
+    // than k, the smallest team shown goes back to the hidden rest: no group is the total (or a
+    // batch) minus the teams shown.
+    let some_but_few = |count: u64| count > 0 && count < k;
+    let shown_batches: Vec<u64> = {
+        let mut batches: Vec<u64> =
+            per_batch_team.keys().map(|(b, _)| *b).filter(|b| *b < batches_shown).collect();
+        batches.dedup();
+        batches
+    };
+    let in_batch = |team: &str, batch: u64| {
+        per_batch_team.get(&(batch, team.to_owned())).copied().unwrap_or_default()
+    };
+    let batch_total = |batch: u64| -> u64 {
+        per_batch_team.iter().filter(|((b, _), _)| *b == batch).map(|(_, n)| n).sum()
+    };
     let mut apart: Vec<(&str, u64)> = teams
         .iter()
         .filter(|(team, count)| closed && !team.is_empty() && **count >= k)
+        .filter(|(team, _)| !shown_batches.iter().any(|b| some_but_few(in_batch(team, *b))))
         .map(|(team, count)| (*team, *count))
         .collect();
     apart.sort_by_key(|(team, count)| (std::cmp::Reverse(*count), *team));
-    let mut hidden = shown - apart.iter().map(|(_, count)| count).sum::<u64>();
-    while hidden > 0 && hidden < k {
-        let Some((_, count)) = apart.pop() else { break };
-        hidden += count;
+    loop {
+        let hidden_in = |batch: Option<u64>| -> u64 {
+            let total = batch.map_or(shown, batch_total);
+            let apart: u64 =
+                apart.iter().map(|(team, count)| batch.map_or(*count, |b| in_batch(team, b))).sum();
+            total - apart
+        };
+        let exposed = some_but_few(hidden_in(None))
+            || shown_batches.iter().any(|b| some_but_few(hidden_in(Some(*b))));
+        if !exposed || apart.pop().is_none() {
+            break;
+        }
     }
     Release {
         batches_shown,
@@ -267,6 +302,12 @@ mod tests {
         let answers = counts(&[(0, "Sales", 5), (0, "Ops", 5), (1, "Ops", 3)]);
         assert_eq!(teams(&release(5, 10, false, &answers)), Vec::<&str>::new(), "open");
         assert_eq!(teams(&release(5, 10, true, &answers)), ["Ops", "Sales"]);
+        // A team whose answers in one batch are fewer than k is not shown apart: the batches shown
+        // before tell which answers came in which (Sales has one in the second); nor is Support,
+        // whose nine in the second batch would leave that one answer as the rest.
+        let answers =
+            counts(&[(0, "Sales", 5), (0, "Support", 5), (1, "Sales", 1), (1, "Support", 9)]);
+        assert_eq!(teams(&release(5, 10, true, &answers)), Vec::<&str>::new());
     }
 
     #[test]
@@ -291,6 +332,10 @@ mod tests {
         ballot.invitees[0].member = member(1).to_string();
         ballot.invitees[0].team = "x".repeat(MOST_TEAM_CHARS + 1);
         assert_eq!(ballot.refused(), Some(BallotRefused::TeamNameTooLong));
+        ballot.invitees[0].team = "Legal".into();
+        assert_eq!(ballot.refused(), Some(BallotRefused::TeamTooSmall), "a team of one");
+        ballot.invitees[0].team = String::new();
+        assert_eq!(ballot.refused(), None, "no team: counted only with everyone");
         ballot.invitees.clear();
         assert_eq!(ballot.refused(), Some(BallotRefused::NoInvitees));
         ballot.invitees = (0..=MOST_INVITEES)
@@ -343,6 +388,19 @@ mod tests {
                 }
                 let hidden = shown.shown - apart;
                 proptest::prop_assert!(hidden == 0 || hidden >= k, "{hidden} hidden");
+                // And within each batch shown: each team apart, and the hidden rest, none or k.
+                for b in (0..shown.batches_shown).take_while(|b| counts.keys().any(|(x, _)| x == b)) {
+                    let in_batch = |team: &str| counts.get(&(b, team.to_owned())).copied().unwrap_or(0);
+                    let total: u64 = counts.iter().filter(|((x, _), _)| *x == b).map(|(_, n)| n).sum();
+                    let mut apart = 0;
+                    for team in &shown.teams {
+                        let count = in_batch(team);
+                        proptest::prop_assert!(count == 0 || count >= k, "{team}: {count} in batch {b}");
+                        apart += count;
+                    }
+                    let hidden = total - apart;
+                    proptest::prop_assert!(hidden == 0 || hidden >= k, "{hidden} hidden in batch {b}");
+                }
             }
         }
     }

@@ -23,33 +23,53 @@ impl Period {
     pub fn after(self, date: Date) -> Option<Date> {
         match self {
             Period::Days(days) => date.checked_add(Duration::days(i64::from(days))),
-            Period::Months(months) => shift_months(date, i32::from(months)),
+            Period::Months(months) => shift_months(date, i32::from(months)).map(|(date, _)| date),
         }
     }
 
-    /// `date` moved back by this period.
-    pub fn before(self, date: Date) -> Option<Date> {
+    fn is_empty(self) -> bool {
+        matches!(self, Period::Days(0) | Period::Months(0))
+    }
+
+    /// The last day of a span of `n` of these periods starting on `first`: the day before the
+    /// same date `n` periods later — or, when that month is too short to have the date, its last
+    /// day (a month from 31 January runs to 28/29 February).
+    fn last_day_from(self, first: Date, n: u32) -> Option<Date> {
         match self {
-            Period::Days(days) => date.checked_sub(Duration::days(i64::from(days))),
-            Period::Months(months) => shift_months(date, -i32::from(months)),
+            Period::Days(days) => {
+                first.checked_add(Duration::days(i64::from(days) * i64::from(n)))?.previous_day()
+            }
+            Period::Months(months) => {
+                let (date, clamped) =
+                    shift_months(first, i32::try_from(u32::from(months) * n).ok()?)?;
+                if clamped { Some(date) } else { date.previous_day() }
+            }
         }
     }
 
-    fn times(self, n: u32) -> Option<Period> {
+    /// The first day of the span of this period that ends on `last`: the inverse of
+    /// [`Period::last_day_from`] — the last day to give notice for a term ending on `last` is the
+    /// day before it.
+    fn first_day_to(self, last: Date) -> Option<Date> {
         match self {
-            Period::Days(days) => u16::try_from(u32::from(days) * n).ok().map(Period::Days),
-            Period::Months(months) => u16::try_from(u32::from(months) * n).ok().map(Period::Months),
+            Period::Days(days) => last.checked_sub(Duration::days(i64::from(days)))?.next_day(),
+            Period::Months(months) => {
+                let (date, _) = shift_months(last.next_day()?, -i32::from(months))?;
+                Some(date)
+            }
         }
     }
 }
 
-/// `date` moved by `months` (back when negative), its day clamped to the month's length.
-fn shift_months(date: Date, months: i32) -> Option<Date> {
+/// `date` moved by `months` (back when negative), its day clamped to the month's length; whether it
+/// had to be.
+fn shift_months(date: Date, months: i32) -> Option<(Date, bool)> {
     let index = date.year() * 12 + i32::from(u8::from(date.month())) - 1 + months;
     let month = Month::try_from(index.rem_euclid(12) as u8 + 1).ok()?;
     let year = index.div_euclid(12);
     let last = time::util::days_in_month(month, year);
-    Date::from_calendar_date(year, month, date.day().min(last)).ok()
+    let clamped = date.day() > last;
+    Some((Date::from_calendar_date(year, month, date.day().min(last)).ok()?, clamped))
 }
 
 /// What a contract says of its dates.
@@ -88,49 +108,63 @@ pub struct Standing {
 const MOST_RENEWALS: u32 = 40_000;
 
 impl Terms {
-    /// The last day of term `n` (0: the first), counted from the first renewal's start.
+    /// The last day of term `n` (0: the first); renewal terms are counted from the first renewal's
+    /// start.
     fn term_end(&self, n: u32) -> Option<Date> {
         let end = self.end?;
         if n == 0 {
             return Some(end);
         }
-        let anchor = end.next_day()?;
-        let next_anchor = self.renewal?.times(n)?.after(anchor)?;
-        next_anchor.previous_day()
+        self.renewal?.last_day_from(end.next_day()?, n)
     }
 
-    /// Where the contract stands on `day`; `None` before it starts, or when its dates leave the
-    /// calendar.
+    /// The last day notice can be given for a term ending on `term_end`: the day before the notice
+    /// period that ends with the term begins (3 months before a term ending 30 June: 31 March).
+    pub fn notice_by(&self, term_end: Date) -> Option<Date> {
+        self.notice.first_day_to(term_end)?.previous_day()
+    }
+
+    /// Dates that make sense: a first term that ends after it starts, a renewal that lasts.
+    fn usable(&self) -> bool {
+        self.end.is_none_or(|end| end >= self.start) && !self.renewal.is_some_and(Period::is_empty)
+    }
+
+    /// Where the contract stands on `day`; `None` before it starts, when its terms make no sense
+    /// (an end before the start, a renewal of no length), or when its dates leave the calendar.
     pub fn standing(&self, day: Date) -> Option<Standing> {
-        if day < self.start {
+        if day < self.start || !self.usable() {
             return None;
         }
         let Some(first_end) = self.end else {
+            // Open-ended: it runs until a notice period after notice was given.
+            let end = match self.notice_given {
+                Some(given) => Some(self.notice.after(given.max(self.start))?),
+                None => None,
+            };
             return Some(Standing {
                 term_start: self.start,
-                term_end: None,
+                term_end: end,
                 renewals: 0,
                 notice_by: None,
                 renews_on: None,
-                ended: false,
+                ended: end.is_some_and(|end| day > end),
             });
         };
         let mut n = 0;
         let mut term_start = self.start;
         let mut term_end = first_end;
         loop {
-            let notice_by = self.notice.before(term_end)?;
+            let notice_by = self.notice_by(term_end)?;
             let given_in_time = self.notice_given.is_some_and(|given| given <= notice_by);
             let renews = self.renewal.is_some() && !given_in_time;
             if day <= term_end || !renews {
-                let ended = day > term_end;
                 return Some(Standing {
                     term_start,
                     term_end: Some(term_end),
                     renewals: n,
                     notice_by: renews.then_some(notice_by),
                     renews_on: if renews { term_end.next_day() } else { None },
-                    ended,
+                    ended: day > term_end,
                 });
             }
             n += 1;
@@ -142,21 +176,22 @@ impl Terms {
         }
     }
 
-    /// The next notice date on or after `day` (this term's, or the next one's once it passed) with
-    /// the term end it would end the contract on — what reminders are set for.
+    /// The next notice date on or after `day` with the term end it would end the contract on —
+    /// what reminders are set for: this term's, or a later one's once it passed (a notice period
+    /// longer than a term passes more than one).
     pub fn next_notice(&self, day: Date) -> Option<(Date, Date)> {
-        let standing = self.standing(day.max(self.start))?;
-        if standing.ended {
-            return None;
-        }
-        match standing.notice_by {
-            Some(notice_by) if notice_by >= day => Some((notice_by, standing.term_end?)),
-            Some(_) => {
-                let next = self.standing(standing.renews_on?)?;
-                Some((next.notice_by?, next.term_end?))
+        let mut standing = self.standing(day.max(self.start))?;
+        for _ in 0..MOST_RENEWALS {
+            if standing.ended {
+                return None;
             }
-            None => None,
+            let (notice_by, term_end) = (standing.notice_by?, standing.term_end?);
+            if notice_by >= day {
+                return Some((notice_by, term_end));
+            }
+            standing = self.standing(standing.renews_on?)?;
         }
+        None
     }
 }
 
@@ -174,26 +209,42 @@ mod tests {
 
     #[test]
     fn a_monthly_renewal_from_a_month_end_keeps_to_month_ends() {
-        let t = terms(d(2027, 1, 1), d(2027, 1, 31), Period::Days(10), Some(Period::Months(1)));
+        let monthly = Some(Period::Months(1));
+        let t = terms(d(2027, 1, 1), d(2027, 1, 31), Period::Days(10), monthly);
         let ends: Vec<Date> = [d(2027, 2, 10), d(2027, 3, 10), d(2027, 4, 10)]
             .iter()
             .map(|day| t.standing(*day).unwrap().term_end.unwrap())
             .collect();
         assert_eq!(ends, [d(2027, 2, 28), d(2027, 3, 31), d(2027, 4, 30)]);
         let feb = t.standing(d(2027, 2, 10)).unwrap();
-        assert_eq!(feb.term_start, d(2027, 2, 1));
-        assert_eq!(feb.renewals, 1);
+        assert_eq!((feb.term_start, feb.renewals), (d(2027, 2, 1), 1));
         assert_eq!(feb.notice_by, Some(d(2027, 2, 18)));
         assert_eq!(feb.renews_on, Some(d(2027, 3, 1)));
         // In a leap year February has 29 days.
-        let t = terms(d(2028, 1, 1), d(2028, 1, 31), Period::Days(10), Some(Period::Months(1)));
+        let t = terms(d(2028, 1, 1), d(2028, 1, 31), Period::Days(10), monthly);
         assert_eq!(t.standing(d(2028, 2, 29)).unwrap().term_end, Some(d(2028, 2, 29)));
+        // Terms from the 31st: a month runs to the last day of a shorter month, not the day before.
+        let t = terms(d(2027, 1, 1), d(2027, 1, 30), Period::Days(0), monthly);
+        let feb = t.standing(d(2027, 2, 10)).unwrap();
+        assert_eq!((feb.term_start, feb.term_end), (d(2027, 1, 31), Some(d(2027, 2, 28))));
+        assert_eq!(t.standing(d(2027, 3, 10)).unwrap().term_end, Some(d(2027, 3, 30)));
+    }
+
+    #[test]
+    fn the_last_day_for_notice_is_the_day_before_the_notice_period_that_ends_the_term() {
+        let quarter = Period::Months(3);
+        let t = terms(d(2027, 1, 1), d(2027, 6, 30), quarter, Some(Period::Months(12)));
+        assert_eq!(t.notice_by(d(2027, 6, 30)), Some(d(2027, 3, 31)));
+        assert_eq!(t.notice_by(d(2027, 2, 28)), Some(d(2026, 11, 30)));
+        assert_eq!(t.notice_by(d(2027, 12, 31)), Some(d(2027, 9, 30)));
+        let t = Terms { notice: Period::Days(30), ..t };
+        assert_eq!(t.notice_by(d(2027, 6, 30)), Some(d(2027, 5, 31)));
     }
 
     #[test]
     fn notice_given_in_time_ends_it_with_that_term_and_late_notice_with_the_next() {
-        let mut t =
-            terms(d(2027, 1, 1), d(2027, 12, 31), Period::Months(3), Some(Period::Months(12)));
+        let yearly = Some(Period::Months(12));
+        let mut t = terms(d(2027, 1, 1), d(2027, 12, 31), Period::Months(3), yearly);
         assert_eq!(t.next_notice(d(2027, 5, 1)), Some((d(2027, 9, 30), d(2027, 12, 31))));
         // The notice date passed: the next term's.
         assert_eq!(t.next_notice(d(2027, 10, 1)), Some((d(2028, 9, 30), d(2028, 12, 31))));
@@ -206,26 +257,47 @@ mod tests {
         assert_eq!(
             (last.ended, last.term_end),
             (true, Some(d(2028, 12, 31))),
-            "a day late: a year more"
+            "a day late: a year"
         );
     }
 
     #[test]
-    fn without_renewal_or_end_there_is_no_notice_date() {
+    fn a_notice_period_longer_than_a_term_points_at_a_later_term() {
+        // Renewed monthly, three months' notice: on 10 March, ending with March is too late, and
+        // so are April and May; the first term notice still ends is June's (by 31 March).
+        let t = terms(d(2027, 1, 1), d(2027, 1, 31), Period::Months(3), Some(Period::Months(1)));
+        assert_eq!(t.next_notice(d(2027, 3, 10)), Some((d(2027, 3, 31), d(2027, 6, 30))));
+        let (notice_by, _) = t.next_notice(d(2027, 1, 5)).unwrap();
+        assert!(notice_by >= d(2027, 1, 5), "never a day already past: {notice_by}");
+    }
+
+    #[test]
+    fn without_renewal_or_end_there_is_no_notice_date_and_nonsense_has_no_dates() {
         let fixed = terms(d(2027, 1, 1), d(2027, 6, 30), Period::Days(30), None);
         let standing = fixed.standing(d(2027, 3, 1)).unwrap();
         assert_eq!((standing.notice_by, standing.renews_on, standing.ended), (None, None, false));
         assert!(fixed.standing(d(2027, 7, 1)).unwrap().ended);
-        let open = Terms { end: None, ..fixed };
+        assert_eq!(fixed.standing(d(2026, 12, 31)), None, "not started");
+        // Open-ended: it runs until a notice period after notice was given.
+        let mut open = Terms { end: None, ..fixed };
         assert_eq!(open.standing(d(2030, 1, 1)).unwrap().term_end, None);
         assert_eq!(open.next_notice(d(2030, 1, 1)), None);
-        assert_eq!(fixed.standing(d(2026, 12, 31)), None, "not started");
+        open.notice_given = Some(d(2030, 1, 1));
+        assert_eq!(open.standing(d(2030, 1, 15)).unwrap().term_end, Some(d(2030, 1, 31)));
+        assert!(open.standing(d(2030, 2, 1)).unwrap().ended);
+        // An end before the start, or a renewal of no length: no dates rather than a wrong one.
+        let backwards = terms(d(2027, 6, 1), d(2027, 5, 31), Period::Days(1), None);
+        assert_eq!(backwards.standing(d(2027, 7, 1)), None);
+        let endless = terms(d(2027, 1, 1), d(2027, 1, 31), Period::Days(1), Some(Period::Days(0)));
+        assert_eq!(endless.standing(d(2027, 2, 2)), None);
     }
 
-    /// Independent of `time`'s arithmetic: a month added by hand, year and month as integers.
-    fn plus_months(year: i32, month: u32, day: u32, months: u32) -> (i32, u32, u32) {
-        let index = year as i64 * 12 + i64::from(month) - 1 + i64::from(months);
-        let (y, m) = ((index / 12) as i32, (index % 12) as u32 + 1);
+    /// Independent of `time`'s arithmetic: a month added by hand, year and month as integers, and
+    /// whether the month was too short for the day.
+    fn plus_months(date: Date, months: i64) -> (i32, u32, u32, bool) {
+        let (year, month, day) = ymd(date);
+        let index = i64::from(year) * 12 + i64::from(month) - 1 + months;
+        let (y, m) = (index.div_euclid(12) as i32, index.rem_euclid(12) as u32 + 1);
         let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
         let last = match m {
             2 if leap => 29,
@@ -233,50 +305,54 @@ mod tests {
             4 | 6 | 9 | 11 => 30,
             _ => 31,
         };
-        (y, m, day.min(last))
+        (y, m, day.min(last), day > last)
     }
 
     fn ymd(date: Date) -> (i32, u32, u32) {
         (date.year(), u32::from(u8::from(date.month())), u32::from(date.day()))
     }
 
+    fn date_of((y, m, day, _): (i32, u32, u32, bool)) -> Date {
+        d(y, m as u8, day as u8)
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1000))]
-        /// Every term end the function gives is where counting months by hand from the first renewal's
-        /// start lands, the day before; the term contains the day; the notice date is the notice
-        /// period before the term's end.
+        /// On 1,000 generated contracts (starts over eight years, month ends, leap years, tacit
+        /// renewals): every term end is where counting months by hand from the first renewal's start
+        /// lands — the day before, or the short month's last day —; the term contains the day; and
+        /// the last day for notice is the day before the notice period, counted back by hand from the
+        /// day after the term.
         #[test]
-        fn term_ends_match_months_counted_by_hand(
+        fn term_and_notice_dates_match_months_counted_by_hand(
             start_offset in 0i64..3_000,
-            first_months in 1u32..36,
+            first_months in 1i64..36,
             renewal_months in 1u16..24,
             notice_months in 0u16..6,
             later in 0i64..4_000,
         ) {
             let start = d(2020, 1, 1) + Duration::days(start_offset);
-            let (y, m, d) = plus_months(start.year(), u32::from(u8::from(start.month())), u32::from(start.day()), first_months);
-            let first_anchor = Date::from_calendar_date(y, Month::try_from(m as u8).unwrap(), d as u8).unwrap();
-            let end = first_anchor.previous_day().unwrap();
-            let t = terms(start, end, Period::Months(notice_months), Some(Period::Months(renewal_months)));
+            let end = date_of(plus_months(start, first_months)).previous_day().unwrap();
+            let renewal = Some(Period::Months(renewal_months));
+            let t = terms(start, end, Period::Months(notice_months), renewal);
             let day = start + Duration::days(later);
             let standing = t.standing(day).unwrap();
             let term_end = standing.term_end.unwrap();
             proptest::prop_assert!(standing.term_start <= day && day <= term_end);
             if standing.renewals > 0 {
                 let anchor = end.next_day().unwrap();
-                let months = u32::from(renewal_months) * standing.renewals;
-                let (y, m, d) = plus_months(anchor.year(), u32::from(u8::from(anchor.month())), u32::from(anchor.day()), months);
-                let next_anchor = Date::from_calendar_date(y, Month::try_from(m as u8).unwrap(), d as u8).unwrap();
-                proptest::prop_assert_eq!(ymd(term_end), ymd(next_anchor.previous_day().unwrap()));
+                let months = i64::from(renewal_months) * i64::from(standing.renewals);
+                let landed = plus_months(anchor, months);
+                let expected = if landed.3 { date_of(landed) } else { date_of(landed).previous_day().unwrap() };
+                proptest::prop_assert_eq!(term_end, expected);
             } else {
                 proptest::prop_assert_eq!(term_end, end);
             }
-            let notice_by = standing.notice_by.unwrap();
-            let back = plus_months(notice_by.year(), u32::from(u8::from(notice_by.month())), u32::from(notice_by.day()), u32::from(notice_months));
-            // Going forward again from the notice date reaches the term's end, unless clamping at a
-            // month's end took days off (30 → 28 February and back to the 28th).
-            proptest::prop_assert!(back <= ymd(term_end));
-            proptest::prop_assert!(notice_by <= term_end);
+            let back = plus_months(term_end.next_day().unwrap(), -i64::from(notice_months));
+            let expected_notice = date_of(back).previous_day().unwrap();
+            proptest::prop_assert_eq!(standing.notice_by, Some(expected_notice));
+            let (next_notice, _) = t.next_notice(day).unwrap();
+            proptest::prop_assert!(next_notice >= day);
         }
     }
 }

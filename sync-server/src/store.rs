@@ -510,6 +510,9 @@ impl Store {
         connection.pragma_update(None, "journal_mode", "WAL")?;
         connection.pragma_update(None, "synchronous", "FULL")?;
         connection.pragma_update(None, "foreign_keys", "ON")?;
+        // Deleted rows are overwritten, not left in free pages: a used ballot token's hash must not
+        // stay on disk beside the answer given with it (`store::ballots`).
+        connection.pragma_update(None, "secure_delete", "ON")?;
         connection.busy_timeout(std::time::Duration::from_secs(5))?;
         let version: i64 = connection.pragma_query_value(None, "user_version", |row| row.get(0))?;
         let known = MIGRATIONS.len() as i64;

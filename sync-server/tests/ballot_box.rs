@@ -73,8 +73,8 @@ async fn answers_are_kept_without_their_authors_and_shown_only_in_groups_of_k() 
     for name in ["ann", "bob", "cid", "dan"] {
         people.push((name, colleague(&address, &owner, name).await));
     }
-    // Sales: max, vera, ann, bob, cid; Support: dan (and olga, who is not invited).
-    let team = |name: &str| if name == "dan" { "Support" } else { "Sales" };
+    // Sales: max, vera, ann, bob, cid; Dan in no team (and Olga, who is not invited).
+    let team = |name: &str| if name == "dan" { "" } else { "Sales" };
     let invitees: Vec<Value> = people
         .iter()
         .map(|(name, _)| json!({ "member": member(name), "team": team(name) }))
@@ -99,6 +99,10 @@ async fn answers_are_kept_without_their_authors_and_shown_only_in_groups_of_k() 
             "twice",
         ),
         (json!({ "k": 5, "closes_at": closes_at, "invitees": [{ "member": "max" }] }), "not an id"),
+        (
+            json!({ "k": 5, "closes_at": closes_at, "invitees": [{ "member": member("dan"), "team": "Legal" }] }),
+            "a team of one",
+        ),
         (json!({ "k": 5 }), "no close"),
         (json!("survey"), "not a survey"),
     ] {
@@ -134,6 +138,11 @@ async fn answers_are_kept_without_their_authors_and_shown_only_in_groups_of_k() 
     let narrower = json!({ "k": 3, "closes_at": closes_at, "invitees": invitees });
     let (status, _, body) = http(&address, Method::PUT, &path, Some(&owner), narrower).await;
     assert_eq!((status, body["code"].as_str()), (409, Some("ballot_locked")));
+    // Invitees are only added once a token is out: left out, Dan is still counted (were he not,
+    // the count would tell whether he took one).
+    let without_dan = json!({ "k": 5, "closes_at": closes_at, "invitees": invitees[..5] });
+    assert_eq!(http(&address, Method::PUT, &path, Some(&owner), without_dan).await.0, 204);
+    assert_eq!(results(&address, &owner).await.1["invited"], 6);
 
     // Four answers: counted, not shown. A token answers once; made-up and malformed ones nothing.
     for (n, token) in tokens.iter().take(4).enumerate() {
@@ -157,7 +166,7 @@ async fn answers_are_kept_without_their_authors_and_shown_only_in_groups_of_k() 
     assert_eq!(results(&address, &viewer).await.0, 403);
     assert_eq!(results(&address, &eve).await.0, 404);
 
-    // The fifth, Dan's from Support: five, but a survey without batches shows nothing while open.
+    // The fifth, Dan's (in no team): five, but a survey without batches shows nothing while open.
     assert_eq!(answer(&address, &tokens[5], "{\"enps\":10}").await, 201);
     assert_eq!(results(&address, &owner).await.1["answers"], json!([]), "open, no batches");
     // Its close may move (here: to now); then no more answers, and the five show.
@@ -177,7 +186,7 @@ async fn answers_are_kept_without_their_authors_and_shown_only_in_groups_of_k() 
         answers,
         ["{\"enps\":10}", "{\"enps\":6}", "{\"enps\":7}", "{\"enps\":8}", "{\"enps\":9}"]
     );
-    // Sales has four, Support one: neither team is shown apart.
+    // Sales has four: not shown apart.
     assert_eq!(shown["teams"], json!({}), "{shown}");
 
     // A removed member takes no token for a new survey.
@@ -204,6 +213,17 @@ async fn answers_are_kept_without_their_authors_and_shown_only_in_groups_of_k() 
         })
         .unwrap();
     assert_eq!(left, 1, "only the token never used");
+    // Nor anywhere in the relay's files: a used token's hash is gone from the database's pages and
+    // from its write-ahead log, so nothing joins it to the answer given with it.
+    let mut bytes = std::fs::read(data.path().join("rapport.sqlite3")).unwrap();
+    bytes.extend(std::fs::read(data.path().join("rapport.sqlite3-wal")).unwrap_or_default());
+    let files = String::from_utf8_lossy(&bytes);
+    for (n, token) in tokens.iter().enumerate().filter(|(n, _)| *n != 4) {
+        let hash = rapport_core::attachments::file_hash(token.as_bytes());
+        assert!(!files.contains(&hash), "the hash of used token {n} is still on disk");
+    }
+    let unused = rapport_core::attachments::file_hash(tokens[4].as_bytes());
+    assert!(files.contains(&unused), "the check would find a hash that is there");
     let accounts = strings(&db, "SELECT email FROM accounts");
     let stored = strings(&db, "SELECT id || team || answer FROM ballot_answers");
     for row in &stored {
@@ -212,7 +232,8 @@ async fn answers_are_kept_without_their_authors_and_shown_only_in_groups_of_k() 
             assert!(!row.contains(&member_of_account(email).to_string()), "{row}");
         }
         for token in &tokens {
-            assert!(!row.contains(token.as_str()), "{row}");
+            let hash = rapport_core::attachments::file_hash(token.as_bytes());
+            assert!(!row.contains(token.as_str()) && !row.contains(&hash), "{row}");
         }
     }
 }
@@ -227,8 +248,8 @@ async fn answers_in_batches_show_a_whole_batch_at_a_time_and_teams_only_at_the_c
     for name in ["ann", "bob", "cid"] {
         people.push((name, colleague(&address, &owner, name).await));
     }
-    // Sales answers first (max, vera, ann), then Support (bob, cid).
-    let team = |name: &str| if matches!(name, "bob" | "cid") { "Support" } else { "Sales" };
+    // Sales answers first (max, vera, ann), then two in no team (bob, cid).
+    let team = |name: &str| if matches!(name, "bob" | "cid") { "" } else { "Sales" };
     let invitees: Vec<Value> = people
         .iter()
         .map(|(name, _)| json!({ "member": member(name), "team": team(name) }))

@@ -25,9 +25,9 @@ pub enum Registered {
     Full,
 }
 
-/// Registers survey `survey` of `workspace`, or changes it while it is open: its close and its
-/// invitees may change (those who took a token stay, in the team they took it in); its `k` and batch
-/// only until the first token is taken, so nobody can narrow a group once answers may exist. A closed
+/// Registers survey `survey` of `workspace`, or changes it while it is open: its close may change,
+/// its invitees and their teams until the first token is taken and after that only by more
+/// invitees; its `k` and batch only until the first token is taken, so nobody can narrow a group once answers may exist. A closed
 /// survey changes no more: reopened, it would let its answers be read once at the close and again a
 /// few answers later, and the difference would be those few.
 pub fn register(
@@ -78,11 +78,14 @@ pub fn register(
                  WHERE workspace_id = ?1 AND survey = ?2",
                 params![workspace, survey, ballot.k, ballot.batch, ballot.closes_at],
             )?;
-            tx.execute(
-                "DELETE FROM ballot_invitees
-                 WHERE workspace_id = ?1 AND survey = ?2 AND token_taken = 0",
-                params![workspace, survey],
-            )?;
+            // Once a token is out, invitees are only added: were one left out, whether the count of
+            // invitees dropped would tell whether they took a token.
+            if !taken {
+                tx.execute(
+                    "DELETE FROM ballot_invitees WHERE workspace_id = ?1 AND survey = ?2",
+                    params![workspace, survey],
+                )?;
+            }
             Registered::Updated
         }
     };
@@ -199,6 +202,10 @@ pub fn answer(
         params![workspace, survey],
     )?;
     tx.commit()?;
+    // The write-ahead log holds this transaction's pages and the token's earlier ones side by side
+    // until it is checkpointed: emptied now, so no file the relay keeps joins the answer to the token
+    // (and the token to whoever took it).
+    connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
     Ok(Answered::Kept)
 }
 
