@@ -237,6 +237,9 @@ async fn place(
     }
 }
 
+/// What share of a workspace's quota files received by mail may take (one in this many bytes).
+const MAIL_SHARE: u64 = 4;
+
 /// Keeps `bytes`, which the relay received itself (a mail's attachment), as a file of `workspace`
 /// with the same checks and in the same order as an upload. Its hash, or `None` when the relay keeps
 /// no files or the file is too large or past the workspace's quota; an error only when storing failed.
@@ -253,14 +256,22 @@ pub(crate) async fn keep_received(
     }
     let hash = rapport_core::attachments::file_hash(bytes);
     let (ws, h) = (workspace.to_owned(), hash.clone());
-    let (known, used) = state
+    let (known, used, received) = state
         .store
-        .run(move |db| Ok((catalogue::find(db, &ws, &h)?, catalogue::used(db, &ws)?)))
+        .run(move |db| {
+            let known = catalogue::find(db, &ws, &h)?;
+            Ok((known, catalogue::used(db, &ws)?, catalogue::received(db, &ws)?))
+        })
         .await?;
     if known.is_some() {
         return Ok(Some(hash));
     }
-    if used.saturating_add(size) > files.most_workspace_bytes {
+    // Anyone can send mail: what mail brings may take a quarter of the quota at most, so a flood
+    // of attachments never leaves the members no room for their own files.
+    let room_for_mail = files.most_workspace_bytes / MAIL_SHARE;
+    if used.saturating_add(size) > files.most_workspace_bytes
+        || received.saturating_add(size) > room_for_mail
+    {
         return Ok(None);
     }
     let mut incoming = Incoming { path: files.incoming(), moved: false };

@@ -218,7 +218,8 @@ async fn a_mail_s_files_are_kept_as_each_workspace_s_own_within_its_quota() {
 
     let dir = tempfile::tempdir().unwrap();
     let outgoing = SmtpServer::start(&dir.path().join("mailbox"), 30);
-    let quota = ["--max-files-mb-per-workspace", "1"];
+    // 4 MB for the workspace's files, of which mail may bring 1 MB.
+    let quota = ["--max-files-mb-per-workspace", "4"];
     let relay = Relay::start_with(&dir.path().join("data"), &outgoing.url(), &quota);
     let (owner, member, viewer) = workspace_with_member(&relay.address).await;
     let eve = outsider_with_workspace(&relay.address).await;
@@ -227,7 +228,7 @@ async fn a_mail_s_files_are_kept_as_each_workspace_s_own_within_its_quota() {
     let (_, hers) = call(&relay, Method::POST, &make(OTHER_WS), &eve).await;
     let (ours, hers) = (ours["address"].as_str().unwrap(), hers["address"].as_str().unwrap());
 
-    // A photo and a scan, together past the workspace's 1 MB: the first fits, the second does not.
+    // A photo and a scan, together past the 1 MB mail may bring: the first fits, the second does not.
     let photo: Vec<u8> = (0..600_000u32).map(|i| (i * 7 % 251) as u8).collect();
     let scan: Vec<u8> = (0..600_000u32).map(|i| (i * 13 % 241) as u8).collect();
     let mail = |id: &str| {
@@ -265,10 +266,20 @@ async fn a_mail_s_files_are_kept_as_each_workspace_s_own_within_its_quota() {
     assert_eq!(files[0]["size"], 600_000);
     assert_eq!(files[0]["hash"], file_hash(&photo), "kept: {files}");
     assert_eq!(files[1]["name"], "scan.pdf");
-    assert_eq!(files[1]["hash"], Value::Null, "past the quota: named only");
+    assert_eq!(files[1]["hash"], Value::Null, "past mail's share of the quota: named only");
     let usage = format!("/api/workspaces/{WS}/files");
     let (_, usage) = call(&relay, Method::GET, &usage, &member).await;
     assert_eq!(usage["used"], 600_000, "counted once, though delivered twice");
+    // What mail may not bring, a member still attaches: mail's share left their room alone.
+    let uploaded = reqwest::Client::new()
+        .put(format!("http://{}/api/workspaces/{WS}/files/{}", relay.address, file_hash(&scan)))
+        .header("cookie", member.as_str())
+        .header("content-type", "application/pdf")
+        .body(scan.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(uploaded.status(), 201);
 
     // The members read it as any workspace file; the other workspace only through its own copy.
     let path = format!("/api/workspaces/{WS}/files/{}", file_hash(&photo));

@@ -80,7 +80,14 @@ async fn a_private_document_is_synced_with_its_owner_s_account_only() {
         sync_afresh(&mut socket, "olga-2", maxs, &mut read, true).await,
         Outcome::Unavailable
     );
-    // Olga's other device has hers, untouched by Max's attempt.
+    // A viewer writing into somebody else's private document: refused (or, once she sends
+    // changes, closed, as for any document a viewer changes).
+    let mut socket = connect(&address, &ticket(&address, &vera, WS).await, "vera-2").await.unwrap();
+    let mut forged = note("Vera was here");
+    let outcome = sync_afresh(&mut socket, "vera-2", olgas, &mut forged, false).await;
+    assert!(matches!(outcome, Outcome::Unavailable | Outcome::Closed(_)), "{outcome:?}");
+    let mut socket = connect(&address, &ticket(&address, &olga, WS).await, "olga-2").await.unwrap();
+    // Olga's other device has hers, untouched by Max's and Vera's attempts.
     let mut again = AutoCommit::new();
     assert_eq!(sync_afresh(&mut socket, "olga-2", olgas, &mut again, true).await, Outcome::Synced);
     assert_eq!(name(&again).as_deref(), Some("Olga's notes on Max"));

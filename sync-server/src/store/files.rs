@@ -49,6 +49,16 @@ pub fn used(connection: &mut Connection, workspace: &str) -> Result<u64, StoreEr
     Ok(used as u64)
 }
 
+/// What the files of `workspace` the relay received itself (mails' attachments, no uploader) take.
+pub fn received(connection: &mut Connection, workspace: &str) -> Result<u64, StoreError> {
+    let received: i64 = connection.query_row(
+        "SELECT COALESCE(SUM(size), 0) FROM files WHERE workspace_id = ?1 AND uploaded_by IS NULL",
+        [workspace],
+        |row| row.get(0),
+    )?;
+    Ok(received as u64)
+}
+
 /// Counts `file` in its workspace unless it is there already (returns whether it was added);
 /// `FilesQuota` if it would take the workspace past its quota. One transaction: two uploads at once
 /// cannot both fit where one does.
