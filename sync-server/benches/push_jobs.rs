@@ -34,16 +34,6 @@ fn unix_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as i64
 }
 
-fn rss_mb(pid: u32) -> f64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let kb: f64 = status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0.0);
-    kb / 1024.0
-}
-
 fn percentile(sorted: &[i64], p: f64) -> i64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
@@ -113,7 +103,7 @@ async fn main() {
     assert!(late[0] >= 0, "pushed before its time");
 
     // 2. Scale.
-    let idle_mb = rss_mb(relay.child.id());
+    let idle_mb = socket::rss_mb(relay.child.id());
     let far = unix_ms() / 1000 + 86_400;
     let waiting: u32 = if quick { 9_000 } else { 99_000 };
     let started = Instant::now();
@@ -129,7 +119,7 @@ async fn main() {
     register(&address, &owner, (200_000..201_000).map(|n| (n, burst_at)).collect(), 16).await;
     println!("registered 1,000 jobs due at one second in {:.1} s", started.elapsed().as_secs_f64());
     assert!(unix_ms() < burst_at * 1000, "the burst was registered before its time");
-    let waiting_mb = rss_mb(relay.child.id());
+    let waiting_mb = socket::rss_mb(relay.child.id());
     println!(
         "relay RSS: {idle_mb:.1} MB before, {waiting_mb:.1} MB with {} jobs scheduled",
         waiting + 1_000
@@ -137,7 +127,7 @@ async fn main() {
     let before = receiver.received().len();
     let mut peak_mb = waiting_mb;
     loop {
-        peak_mb = peak_mb.max(rss_mb(relay.child.id()));
+        peak_mb = peak_mb.max(socket::rss_mb(relay.child.id()));
         if receiver.received().len() >= before + 1_000 {
             break;
         }
