@@ -195,6 +195,85 @@ impl Terms {
     }
 }
 
+/// What falls due on a day of the renewals calendar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum DateKind {
+    /// The last day to give notice before the term's end renews the contract.
+    NoticeBy,
+    /// The first day of a tacit renewal.
+    Renews,
+    /// The last day of a contract that does not renew.
+    Ends,
+}
+
+/// A day in the renewals calendar: which contract, what, and the term it concerns (the key a
+/// reminder of it is sent once for).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CalendarDate<Id> {
+    pub date: Date,
+    pub kind: DateKind,
+    pub contract: Id,
+    pub term_end: Date,
+}
+
+/// Every notice date, renewal and end of `contracts` from `from` to `to` (both included), by date
+/// then kind — the renewals calendar, and what reminders are derived from.
+pub fn calendar<'a, Id: Copy + 'a>(
+    contracts: impl IntoIterator<Item = (Id, &'a Terms)>,
+    from: Date,
+    to: Date,
+) -> Vec<CalendarDate<Id>> {
+    let mut dates = Vec::new();
+    for (contract, terms) in contracts {
+        terms.dates_between(from, to, |date, kind, term_end| {
+            dates.push(CalendarDate { date, kind, contract, term_end });
+        });
+    }
+    dates.sort_by_key(|entry| (entry.date, entry.kind));
+    dates
+}
+
+impl Terms {
+    /// Calls `found` for each notice date, renewal and end from `from` to `to`, term by term (each
+    /// term after the first found in constant time).
+    fn dates_between(&self, from: Date, to: Date, mut found: impl FnMut(Date, DateKind, Date)) {
+        let Some(standing) = self.standing(from.max(self.start)) else { return };
+        // From the term before the one running on `from`: its renewal may be that very day.
+        let mut n = standing.renewals.saturating_sub(1);
+        let Some(mut term_end) = self.end.and_then(|_| self.term_end(n)).or(standing.term_end)
+        else {
+            return;
+        };
+        let within = |date: Date| from <= date && date <= to;
+        loop {
+            let Some(notice_by) = self.notice_by(term_end) else { return };
+            let given_in_time = self.notice_given.is_some_and(|given| given <= notice_by);
+            let renews = self.renewal.is_some() && !given_in_time;
+            if !renews {
+                if within(term_end) {
+                    found(term_end, DateKind::Ends, term_end);
+                }
+                return;
+            }
+            if within(notice_by) {
+                found(notice_by, DateKind::NoticeBy, term_end);
+            }
+            let Some(renews_on) = term_end.next_day() else { return };
+            if within(renews_on) {
+                found(renews_on, DateKind::Renews, term_end);
+            }
+            // Past the window: later terms' dates come later still (their notice dates too, as the
+            // notice period is the same for every term).
+            if notice_by > to || n >= MOST_RENEWALS {
+                return;
+            }
+            n += 1;
+            let Some(next) = self.term_end(n) else { return };
+            term_end = next;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -314,6 +393,43 @@ mod tests {
 
     fn date_of((y, m, day, _): (i32, u32, u32, bool)) -> Date {
         d(y, m as u8, day as u8)
+    }
+
+    #[test]
+    fn the_calendar_lists_notice_dates_renewals_and_ends_in_a_window_by_date() {
+        let yearly =
+            terms(d(2027, 1, 1), d(2027, 12, 31), Period::Months(3), Some(Period::Months(12)));
+        let fixed = terms(d(2027, 1, 1), d(2028, 2, 29), Period::Days(30), None);
+        let monthly =
+            terms(d(2027, 1, 1), d(2027, 1, 31), Period::Days(10), Some(Period::Months(1)));
+        let contracts = [("yearly", &yearly), ("fixed", &fixed), ("monthly", &monthly)];
+        let dates = calendar(contracts, d(2027, 9, 1), d(2028, 2, 29));
+        let yearly_dates: Vec<(Date, DateKind)> = dates
+            .iter()
+            .filter(|entry| entry.contract == "yearly")
+            .map(|entry| (entry.date, entry.kind))
+            .collect();
+        assert_eq!(
+            yearly_dates,
+            [(d(2027, 9, 30), DateKind::NoticeBy), (d(2028, 1, 1), DateKind::Renews)]
+        );
+        let ends: Vec<&str> =
+            dates.iter().filter(|e| e.kind == DateKind::Ends).map(|e| e.contract).collect();
+        assert_eq!(ends, ["fixed"]);
+        // Monthly: six notice dates (the 20th or 18th/19th) and six renewals in the window.
+        let monthly_count = dates.iter().filter(|e| e.contract == "monthly").count();
+        assert_eq!(monthly_count, 12);
+        assert!(dates.windows(2).all(|pair| pair[0].date <= pair[1].date), "by date");
+        // Every date is the one `standing` gives for its term.
+        for entry in &dates {
+            let terms = contracts.iter().find(|(id, _)| *id == entry.contract).unwrap().1;
+            let standing = terms.standing(entry.term_end).unwrap();
+            match entry.kind {
+                DateKind::NoticeBy => assert_eq!(standing.notice_by, Some(entry.date)),
+                DateKind::Renews => assert_eq!(standing.renews_on, Some(entry.date)),
+                DateKind::Ends => assert_eq!(standing.term_end, Some(entry.date)),
+            }
+        }
     }
 
     proptest::proptest! {
