@@ -181,22 +181,22 @@ pub fn release(
     // are a group too. Then, while what stays hidden — in all, or in any batch — is some but fewer
     // than k, the smallest team shown goes back to the hidden rest: no group is the total (or a
     // batch) minus the teams shown.
+    if !closed {
+        return Release { batches_shown, shown, teams: BTreeSet::new() };
+    }
     let some_but_few = |count: u64| count > 0 && count < k;
-    let shown_batches: Vec<u64> = {
-        let mut batches: Vec<u64> =
-            per_batch_team.keys().map(|(b, _)| *b).filter(|b| *b < batches_shown).collect();
-        batches.dedup();
-        batches
-    };
+    let mut batch_totals: BTreeMap<u64, u64> = BTreeMap::new();
+    for ((batch, _), count) in per_batch_team.range(..(batches_shown, String::new())) {
+        *batch_totals.entry(*batch).or_default() += count;
+    }
+    let shown_batches: Vec<u64> = batch_totals.keys().copied().collect();
     let in_batch = |team: &str, batch: u64| {
         per_batch_team.get(&(batch, team.to_owned())).copied().unwrap_or_default()
     };
-    let batch_total = |batch: u64| -> u64 {
-        per_batch_team.iter().filter(|((b, _), _)| *b == batch).map(|(_, n)| n).sum()
-    };
+    let batch_total = |batch: u64| batch_totals.get(&batch).copied().unwrap_or_default();
     let mut apart: Vec<(&str, u64)> = teams
         .iter()
-        .filter(|(team, count)| closed && !team.is_empty() && **count >= k)
+        .filter(|(team, count)| !team.is_empty() && **count >= k)
         .filter(|(team, _)| !shown_batches.iter().any(|b| some_but_few(in_batch(team, *b))))
         .map(|(team, count)| (*team, *count))
         .collect();

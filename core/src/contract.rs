@@ -137,8 +137,12 @@ impl Terms {
         }
         let Some(first_end) = self.end else {
             // Open-ended: it runs until a notice period after notice was given.
+            // The last day of a notice period that starts the day after notice was given: the
+            // same convention as a term's (`notice_by` of that day is the day notice was given).
             let end = match self.notice_given {
-                Some(given) => Some(self.notice.after(given.max(self.start))?),
+                Some(given) => {
+                    Some(self.notice.last_day_from(given.max(self.start).next_day()?, 1)?)
+                }
                 None => None,
             };
             return Some(Standing {
@@ -180,18 +184,14 @@ impl Terms {
     /// what reminders are set for: this term's, or a later one's once it passed (a notice period
     /// longer than a term passes more than one).
     pub fn next_notice(&self, day: Date) -> Option<(Date, Date)> {
-        let mut standing = self.standing(day.max(self.start))?;
-        for _ in 0..MOST_RENEWALS {
-            if standing.ended {
-                return None;
+        let mut next = None;
+        self.dates_between(day, Date::MAX, |date, kind, term_end| {
+            if kind == DateKind::NoticeBy {
+                next = Some((date, term_end));
             }
-            let (notice_by, term_end) = (standing.notice_by?, standing.term_end?);
-            if notice_by >= day {
-                return Some((notice_by, term_end));
-            }
-            standing = self.standing(standing.renews_on?)?;
-        }
-        None
+            next.is_none()
+        });
+        next
     }
 }
 
@@ -227,6 +227,7 @@ pub fn calendar<'a, Id: Copy + 'a>(
     for (contract, terms) in contracts {
         terms.dates_between(from, to, |date, kind, term_end| {
             dates.push(CalendarDate { date, kind, contract, term_end });
+            true
         });
     }
     dates.sort_by_key(|entry| (entry.date, entry.kind));
@@ -235,16 +236,25 @@ pub fn calendar<'a, Id: Copy + 'a>(
 
 impl Terms {
     /// Calls `found` for each notice date, renewal and end from `from` to `to`, term by term (each
-    /// term after the first found in constant time).
-    fn dates_between(&self, from: Date, to: Date, mut found: impl FnMut(Date, DateKind, Date)) {
+    /// term after the first found in constant time), until it returns `false`.
+    fn dates_between(
+        &self,
+        from: Date,
+        to: Date,
+        mut found: impl FnMut(Date, DateKind, Date) -> bool,
+    ) {
         let Some(standing) = self.standing(from.max(self.start)) else { return };
+        let within = |date: Date| from <= date && date <= to;
+        if self.end.is_none() {
+            // Open-ended: only its end, once notice was given.
+            if let Some(end) = standing.term_end.filter(|end| within(*end)) {
+                found(end, DateKind::Ends, end);
+            }
+            return;
+        }
         // From the term before the one running on `from`: its renewal may be that very day.
         let mut n = standing.renewals.saturating_sub(1);
-        let Some(mut term_end) = self.end.and_then(|_| self.term_end(n)).or(standing.term_end)
-        else {
-            return;
-        };
-        let within = |date: Date| from <= date && date <= to;
+        let Some(mut term_end) = self.term_end(n) else { return };
         loop {
             let Some(notice_by) = self.notice_by(term_end) else { return };
             let given_in_time = self.notice_given.is_some_and(|given| given <= notice_by);
@@ -255,12 +265,12 @@ impl Terms {
                 }
                 return;
             }
-            if within(notice_by) {
-                found(notice_by, DateKind::NoticeBy, term_end);
+            if within(notice_by) && !found(notice_by, DateKind::NoticeBy, term_end) {
+                return;
             }
             let Some(renews_on) = term_end.next_day() else { return };
-            if within(renews_on) {
-                found(renews_on, DateKind::Renews, term_end);
+            if within(renews_on) && !found(renews_on, DateKind::Renews, term_end) {
+                return;
             }
             // Past the window: later terms' dates come later still (their notice dates too, as the
             // notice period is the same for every term).
@@ -364,6 +374,23 @@ mod tests {
         open.notice_given = Some(d(2030, 1, 1));
         assert_eq!(open.standing(d(2030, 1, 15)).unwrap().term_end, Some(d(2030, 1, 31)));
         assert!(open.standing(d(2030, 2, 1)).unwrap().ended);
+        // A month's notice given on 28 February ends it on 31 March (notice by 28 February is in
+        // time for a term ending then); the calendar says the same, and lists nothing else.
+        let open_monthly = Terms {
+            start: d(2027, 1, 1),
+            end: None,
+            notice: Period::Months(1),
+            renewal: Some(Period::Months(1)),
+            notice_given: Some(d(2027, 2, 28)),
+        };
+        assert_eq!(open_monthly.standing(d(2027, 3, 1)).unwrap().term_end, Some(d(2027, 3, 31)));
+        assert_eq!(open_monthly.notice_by(d(2027, 3, 31)), Some(d(2027, 2, 28)));
+        let dates: Vec<(Date, DateKind)> =
+            calendar([(0, &open_monthly)], d(2027, 1, 1), d(2027, 12, 31))
+                .iter()
+                .map(|entry| (entry.date, entry.kind))
+                .collect();
+        assert_eq!(dates, [(d(2027, 3, 31), DateKind::Ends)]);
         // An end before the start, or a renewal of no length: no dates rather than a wrong one.
         let backwards = terms(d(2027, 6, 1), d(2027, 5, 31), Period::Days(1), None);
         assert_eq!(backwards.standing(d(2027, 7, 1)), None);
@@ -469,6 +496,57 @@ mod tests {
             proptest::prop_assert_eq!(standing.notice_by, Some(expected_notice));
             let (next_notice, _) = t.next_notice(day).unwrap();
             proptest::prop_assert!(next_notice >= day);
+        }
+    }
+
+    use proptest::strategy::Strategy;
+
+    proptest::proptest! {
+        /// The calendar's renewals and ends are exactly the days `standing`, asked day by day, says
+        /// a renewal starts or the contract's last term ends — no date missed or listed twice at a
+        /// window's edges.
+        #[test]
+        fn the_calendar_agrees_with_standing_day_by_day(
+            start_offset in 0i64..2_000,
+            first_days in 1i64..800,
+            renewal in proptest::prop_oneof![
+                proptest::strategy::Just(None),
+                (1u16..13).prop_map(|m| Some(Period::Months(m))),
+                (1u16..90).prop_map(|n| Some(Period::Days(n))),
+            ],
+            notice_days in 0u16..60,
+            given_offset in proptest::option::of(0i64..1_500),
+            window_offset in -100i64..1_500,
+        ) {
+            let start = d(2020, 1, 1) + Duration::days(start_offset);
+            let end = start + Duration::days(first_days);
+            let notice_given = given_offset.map(|days| start + Duration::days(days));
+            let t = Terms { start, end: Some(end), notice: Period::Days(notice_days), renewal, notice_given };
+            let from = start + Duration::days(window_offset);
+            let to = from + Duration::days(200);
+            let listed = calendar([(0, &t)], from, to);
+            let mut renewals = Vec::new();
+            let mut ends = Vec::new();
+            let mut day = from;
+            while day <= to {
+                if let Some(standing) = t.standing(day) {
+                    if standing.term_start == day && standing.renewals > 0 {
+                        renewals.push(day);
+                    }
+                    if standing.term_end == Some(day) && standing.renews_on.is_none() {
+                        ends.push(day);
+                    }
+                }
+                day = day.next_day().unwrap();
+            }
+            let of = |kind: DateKind| -> Vec<Date> {
+                listed.iter().filter(|entry| entry.kind == kind).map(|entry| entry.date).collect()
+            };
+            proptest::prop_assert_eq!(of(DateKind::Renews), renewals);
+            proptest::prop_assert_eq!(of(DateKind::Ends), ends);
+            for entry in listed.iter().filter(|entry| entry.kind == DateKind::NoticeBy) {
+                proptest::prop_assert_eq!(t.standing(entry.term_end).unwrap().notice_by, Some(entry.date));
+            }
         }
     }
 }

@@ -63,14 +63,18 @@ async fn register(
     if ballot.refused().is_some() {
         return Err(bad_request(Why::BadBallot));
     }
-    let (workspace, now) = (membership.workspace, now());
+    let workspace = membership.workspace;
+    // The clock is read once the database is this request's: every request sees the close in the
+    // order they are served, so no answer is kept after a release at the close (nor a closed survey
+    // moved) on a reading taken before it.
     let registered =
-        state.store.run(move |db| store::register(db, &workspace, &survey, &ballot, now)).await?;
+        state.store.run(move |db| store::register(db, &workspace, &survey, &ballot, now())).await?;
     match registered {
         Registered::New => Ok(StatusCode::CREATED),
         Registered::Updated => Ok(StatusCode::NO_CONTENT),
         Registered::Locked => Err(Refusal(StatusCode::CONFLICT, Why::BallotLocked, None)),
         Registered::Full => Err(Refusal(StatusCode::CONFLICT, Why::TooManyBallots, None)),
+        Registered::Invalid => Err(bad_request(Why::BadBallot)),
     }
 }
 
@@ -86,8 +90,7 @@ async fn results(
     }
     let survey = survey_id(&survey)?;
     let workspace = membership.workspace;
-    let now = now();
-    let found = state.store.run(move |db| store::results(db, &workspace, &survey, now)).await?;
+    let found = state.store.run(move |db| store::results(db, &workspace, &survey, now())).await?;
     found.map(Json).ok_or(Refusal(StatusCode::NOT_FOUND, Why::NoSuchBallot, None))
 }
 
@@ -108,10 +111,10 @@ async fn take_token(
     let member = member_of_account(&account.email).to_string();
     let token = random_token();
     let token_hash = hash_token(&token);
-    let (workspace, now) = (membership.workspace, now());
+    let workspace = membership.workspace;
     let taken = state
         .store
-        .run(move |db| store::take_token(db, &workspace, &survey, &member, &token_hash, now))
+        .run(move |db| store::take_token(db, &workspace, &survey, &member, &token_hash, now()))
         .await?;
     match taken {
         TokenTaken::Taken => Ok((StatusCode::CREATED, Json(Token { token }))),
@@ -143,9 +146,8 @@ async fn answer(
     let token_hash = hash_token(&body.token);
     // A random id: answers are listed in no order that follows the time they came.
     let id = random_token();
-    let now = now();
     let answered =
-        state.store.run(move |db| store::answer(db, &token_hash, &id, &body.answer, now)).await?;
+        state.store.run(move |db| store::answer(db, &token_hash, &id, &body.answer, now())).await?;
     match answered {
         Answered::Kept => Ok(StatusCode::CREATED),
         Answered::UnknownToken => Err(Refusal(StatusCode::NOT_FOUND, Why::NoSuchToken, None)),

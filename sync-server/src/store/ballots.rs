@@ -23,6 +23,9 @@ pub enum Registered {
     Locked,
     /// The workspace has as many surveys as it may.
     Full,
+    /// With the invitees kept from before, a team would have fewer than `k`, someone would move to
+    /// another team, or there would be too many: refused, nothing changed.
+    Invalid,
 }
 
 /// Registers survey `survey` of `workspace`, or changes it while it is open: its close may change,
@@ -90,15 +93,40 @@ pub fn register(
         }
     };
     {
+        let mut team_of = tx.prepare(
+            "SELECT team FROM ballot_invitees WHERE workspace_id = ?1 AND survey = ?2 AND member = ?3",
+        )?;
         let mut invite = tx.prepare(
-            "INSERT INTO ballot_invitees (workspace_id, survey, member, team) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT DO NOTHING",
+            "INSERT INTO ballot_invitees (workspace_id, survey, member, team) VALUES (?1, ?2, ?3, ?4)",
         )?;
         for invitee in &ballot.invitees {
             // Checked by the caller (`Ballot::refused`); in the one text form.
             let Some(member) = invitee.member_id().map(|id| id.to_string()) else { continue };
-            invite.execute(params![workspace, survey, member, invitee.team])?;
+            let stored: Option<String> = team_of
+                .query_row(params![workspace, survey, member], |row| row.get(0))
+                .optional()?;
+            match stored {
+                None => {
+                    invite.execute(params![workspace, survey, member, invitee.team])?;
+                }
+                // Kept from before the first token: nobody moves to another team after it.
+                Some(team) if team != invitee.team => return Ok(Registered::Invalid),
+                Some(_) => {}
+            }
         }
+    }
+    // What is stored is the invitees kept plus those added: checked as a whole, so no team ends up
+    // with fewer than k (the list sent may have been fine on its own).
+    let (total, smallest_team): (i64, Option<i64>) = tx.query_row(
+        "SELECT (SELECT count(*) FROM ballot_invitees WHERE workspace_id = ?1 AND survey = ?2),
+                (SELECT min(n) FROM (SELECT count(*) AS n FROM ballot_invitees
+                 WHERE workspace_id = ?1 AND survey = ?2 AND team != '' GROUP BY team))",
+        params![workspace, survey],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?;
+    let k = i64::from(ballot.k);
+    if total as usize > ballot::MOST_INVITEES || smallest_team.is_some_and(|n| n < k) {
+        return Ok(Registered::Invalid);
     }
     tx.commit()?;
     Ok(registered)
@@ -172,24 +200,41 @@ pub fn answer(
     now: i64,
 ) -> Result<Answered, StoreError> {
     let tx = connection.transaction()?;
-    let found: Option<(String, String, String, u32, i64, i64)> = tx
+    let found: Option<(String, String, String, u32, i64, i64, u32)> = tx
         .query_row(
-            "SELECT t.workspace_id, t.survey, t.team, b.batch, b.closes_at, b.answered
+            "SELECT t.workspace_id, t.survey, t.team, b.batch, b.closes_at, b.answered, b.k
              FROM ballot_tokens t
              JOIN ballots b ON b.workspace_id = t.workspace_id AND b.survey = t.survey
              WHERE t.token_hash = ?1",
             params![token_hash],
             |row| {
-                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?))
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get(3)?,
+                    row.get(4)?,
+                    row.get(5)?,
+                    row.get(6)?,
+                ))
             },
         )
         .optional()?;
-    let Some((workspace, survey, team, batch, closes_at, answered)) = found else {
+    let Some((workspace, survey, team, batch, closes_at, answered, k)) = found else {
         return Ok(Answered::UnknownToken);
     };
     if closes_at <= now {
         return Ok(Answered::Closed);
     }
+    // Who could have given an answer of this team is who of it took a token: the team is kept on
+    // the answer only when they are k at least, else the answer counts with everyone's alone.
+    let takers: i64 = tx.query_row(
+        "SELECT count(*) FROM ballot_invitees
+         WHERE workspace_id = ?1 AND survey = ?2 AND team = ?3 AND token_taken = 1",
+        params![workspace, survey, team],
+        |row| row.get(0),
+    )?;
+    let team = if takers >= i64::from(k) { team } else { String::new() };
     let batch = ballot::batch_of(answered as u64, batch) as i64;
     tx.execute("DELETE FROM ballot_tokens WHERE token_hash = ?1", params![token_hash])?;
     tx.execute(
@@ -204,8 +249,18 @@ pub fn answer(
     tx.commit()?;
     // The write-ahead log holds this transaction's pages and the token's earlier ones side by side
     // until it is checkpointed: emptied now, so no file the relay keeps joins the answer to the token
-    // (and the token to whoever took it).
-    connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    // (and the token to whoever took it). The answer is kept whatever this gives: a checkpoint
+    // another reader blocks (its first column 1) or that fails is logged, and the next answer's
+    // empties the log.
+    let checkpoint =
+        connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get::<_, i64>(0));
+    match checkpoint {
+        Ok(0) => {}
+        Ok(_) => tracing::warn!("the write-ahead log could not be emptied after an answer: busy"),
+        Err(error) => {
+            tracing::warn!(%error, "the write-ahead log could not be emptied after an answer")
+        }
+    }
     Ok(Answered::Kept)
 }
 
