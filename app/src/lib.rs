@@ -74,6 +74,8 @@ fn Root() -> impl IntoView {
                     <Route path=path!("/tickets/reports") view=pages::ServiceReports />
                     <Route path=path!("/tickets/:id") view=pages::TicketPage />
                     <Route path=path!("/knowledge") view=pages::Knowledge />
+                    <Route path=path!("/contracts") view=pages::Contracts />
+                    <Route path=path!("/contracts/:id") view=pages::ContractPage />
                     <Route path=path!("/knowledge/:id") view=pages::ArticlePage />
                     <Route path=path!("/settings") view=pages::Settings />
                     <Route path=path!("/import-export") view=pages::ImportExport />

@@ -81,15 +81,17 @@ impl OutboxCtx {
                 ctx.wake();
             }
         });
-        // Tasks, parties or contacts changed (here or by a colleague): the reminders they call for
-        // are brought in line with the relay's jobs now, not at the next idle round.
+        // Tasks, parties, contacts, tickets or contracts changed (here or by a colleague): the
+        // reminders they call for are brought in line with the relay's jobs now, not at the next idle
+        // round.
         Effect::new(move || {
             use rapport_core::read_model::Changed;
             let kinds = Changed::TASKS
                 | Changed::PARTIES
                 | Changed::INTERACTIONS
                 | Changed::TICKETS
-                | Changed::SETTINGS;
+                | Changed::SETTINGS
+                | Changed::CONTRACTS;
             if workspace.read_of(kinds, |_| ()).is_some() {
                 ctx.wake();
             }
@@ -337,6 +339,7 @@ async fn register_reminders(ctx: OutboxCtx, shared: &Shared) {
         }
         let mut wanted = jobs::reminder_jobs(&replica.model, replica.workspace, now);
         // Breach alerts, at the relay's time of each ticket event this device has heard.
+        wanted.extend(jobs::contract_jobs(&replica.model, replica.workspace, now));
         wanted.extend(jobs::breach_jobs(
             &replica.model,
             &replica.settings,

@@ -2,6 +2,8 @@
 
 mod article;
 mod compose;
+mod contract;
+mod contracts;
 mod deal;
 mod deals;
 mod import_export;
@@ -19,6 +21,8 @@ mod today;
 
 pub(crate) use article::ArticlePage;
 pub(crate) use compose::ComposeEmail;
+pub(crate) use contract::ContractPage;
+pub(crate) use contracts::Contracts;
 pub(crate) use deal::DealPage;
 pub(crate) use deals::Deals;
 pub(crate) use import_export::ImportExport;

@@ -41,6 +41,21 @@ fn options(pairs: &[(&str, &str)]) -> js_sys::Object {
     options
 }
 
+/// Offers `text` as a file named `name` to save; the error in the screens' language.
+pub(crate) fn download_text(name: &str, mime: &str, text: &str) -> Result<(), String> {
+    let fail = |_| td_string!(crate::locale::current(), io.download_refused).to_owned();
+    let parts = js_sys::Array::of1(&text.into());
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).map_err(fail)?;
+    save_as(name, &blob).map_err(fail)
+}
+
+/// A calendar day as the screens' language writes it ("27 Nov 2026").
+pub(crate) fn day_text(day: time::Date) -> String {
+    local_date(local_midnight(day))
+}
+
 /// A day as the screens' language writes it ("27 Nov 2026").
 pub(crate) fn local_date(at: Timestamp) -> String {
     let date = js_sys::Date::new(&JsValue::from_f64(at.0 as f64));

@@ -34,6 +34,7 @@ fn fixture() -> Fixture {
         tasks: (full.tasks as f64 * scale) as usize,
         // The figures in BENCHMARKS.md were measured before the demo had tickets.
         tickets: 0,
+        contracts: 0,
     };
     let demo = demo::generate(42, sizes, Timestamp(1_795_000_000_000));
 

@@ -8,7 +8,11 @@
 //! from the previous term's end, so month ends do not drift: a contract renewed monthly from 31 January
 //! ends its terms on 28/29 February, 31 March, 30 April.
 
+use serde::{Deserialize, Serialize};
 use time::{Date, Duration, Month};
+
+use crate::ids::{ContractId, MemberId, PartyId, Timestamp};
+use crate::model::{Contract, Span, SpanUnit};
 
 /// A length of time as contracts state it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -185,7 +189,7 @@ impl Terms {
     /// longer than a term passes more than one).
     pub fn next_notice(&self, day: Date) -> Option<(Date, Date)> {
         let mut next = None;
-        self.dates_between(day, Date::MAX, |date, kind, term_end| {
+        self.dates_between(day, Date::MAX, |date, kind, term_end, _| {
             if kind == DateKind::NoticeBy {
                 next = Some((date, term_end));
             }
@@ -214,6 +218,8 @@ pub struct CalendarDate<Id> {
     pub kind: DateKind,
     pub contract: Id,
     pub term_end: Date,
+    /// Which term (0: the first): what stays the same when the contract's dates are edited.
+    pub term: u32,
 }
 
 /// Every notice date, renewal and end of `contracts` from `from` to `to` (both included), by date
@@ -225,8 +231,8 @@ pub fn calendar<'a, Id: Copy + 'a>(
 ) -> Vec<CalendarDate<Id>> {
     let mut dates = Vec::new();
     for (contract, terms) in contracts {
-        terms.dates_between(from, to, |date, kind, term_end| {
-            dates.push(CalendarDate { date, kind, contract, term_end });
+        terms.dates_between(from, to, |date, kind, term_end, term| {
+            dates.push(CalendarDate { date, kind, contract, term_end, term });
             true
         });
     }
@@ -241,14 +247,14 @@ impl Terms {
         &self,
         from: Date,
         to: Date,
-        mut found: impl FnMut(Date, DateKind, Date) -> bool,
+        mut found: impl FnMut(Date, DateKind, Date, u32) -> bool,
     ) {
         let Some(standing) = self.standing(from.max(self.start)) else { return };
         let within = |date: Date| from <= date && date <= to;
         if self.end.is_none() {
             // Open-ended: only its end, once notice was given.
             if let Some(end) = standing.term_end.filter(|end| within(*end)) {
-                found(end, DateKind::Ends, end);
+                found(end, DateKind::Ends, end, 0);
             }
             return;
         }
@@ -261,15 +267,15 @@ impl Terms {
             let renews = self.renewal.is_some() && !given_in_time;
             if !renews {
                 if within(term_end) {
-                    found(term_end, DateKind::Ends, term_end);
+                    found(term_end, DateKind::Ends, term_end, n);
                 }
                 return;
             }
-            if within(notice_by) && !found(notice_by, DateKind::NoticeBy, term_end) {
+            if within(notice_by) && !found(notice_by, DateKind::NoticeBy, term_end, n) {
                 return;
             }
             let Some(renews_on) = term_end.next_day() else { return };
-            if within(renews_on) && !found(renews_on, DateKind::Renews, term_end) {
+            if within(renews_on) && !found(renews_on, DateKind::Renews, term_end, n) {
                 return;
             }
             // Past the window: later terms' dates come later still (their notice dates too, as the
@@ -284,6 +290,165 @@ impl Terms {
     }
 }
 
+/// The date that matters next about a contract, as lists say it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outlook {
+    /// No start date yet.
+    Draft,
+    /// Its dates make no sense (its first term ends before it starts).
+    Invalid,
+    Starts(Date),
+    /// It renews unless notice is given by this day.
+    NoticeBy(Date),
+    /// The notice date of this term has passed: it renews on this day.
+    Renews(Date),
+    /// It ends on this day (it does not renew, or notice was given).
+    Ends(Date),
+    Ended(Date),
+    /// It runs until notice is given.
+    OpenEnded,
+}
+
+impl Outlook {
+    pub fn of(terms: Option<&Terms>, day: Date) -> Outlook {
+        let Some(terms) = terms else { return Outlook::Draft };
+        if !terms.usable() {
+            return Outlook::Invalid;
+        }
+        if day < terms.start {
+            return Outlook::Starts(terms.start);
+        }
+        let Some(standing) = terms.standing(day) else { return Outlook::Invalid };
+        match (standing.term_end, standing.notice_by, standing.renews_on) {
+            (Some(end), _, _) if standing.ended => Outlook::Ended(end),
+            (_, Some(by), _) if by >= day => Outlook::NoticeBy(by),
+            (_, _, Some(renews)) => Outlook::Renews(renews),
+            (Some(end), _, None) => Outlook::Ends(end),
+            (None, _, _) => Outlook::OpenEnded,
+        }
+    }
+}
+
+/// The notice dates and ends that a member should see on Today: the next of each kind of the
+/// contracts they own (or nobody owns) falling from `today` to `remind_days` ahead — the window their
+/// reminder opens —, by date.
+pub fn due_soon<'a>(
+    rows: impl IntoIterator<Item = &'a ContractRow>,
+    me: Option<MemberId>,
+    today: Date,
+) -> Vec<CalendarDate<ContractId>> {
+    let mut dates = Vec::new();
+    let mine = |row: &&ContractRow| !row.archived && (row.owner.is_none() || row.owner == me);
+    for row in rows.into_iter().filter(mine) {
+        let Some(terms) = row.terms() else { continue };
+        let to = today.saturating_add(Duration::days(i64::from(row.remind_days)));
+        // The first of each kind only, as one reminder is pushed for it: a monthly contract with
+        // more reminder days than a month has two notice dates in the window.
+        let (mut notice, mut end) = (false, false);
+        terms.dates_between(today, to, |date, kind, term_end, term| {
+            let seen = match kind {
+                DateKind::NoticeBy => std::mem::replace(&mut notice, true),
+                DateKind::Ends => std::mem::replace(&mut end, true),
+                DateKind::Renews => true,
+            };
+            if !seen {
+                dates.push(CalendarDate { date, kind, contract: row.id, term_end, term });
+            }
+            !(notice && end)
+        });
+    }
+    dates.sort_by_key(|entry| (entry.date, entry.kind));
+    dates
+}
+
+/// A day written `YYYY-MM-DD`, as contracts store their dates; `None` for anything else.
+pub fn parse_day(text: &str) -> Option<Date> {
+    let mut parts = text.trim().splitn(3, '-');
+    let year: i32 = parts.next().filter(|y| y.len() == 4)?.parse().ok()?;
+    let month: u8 = parts.next().filter(|m| m.len() == 2)?.parse().ok()?;
+    let day: u8 = parts.next().filter(|d| d.len() == 2)?.parse().ok()?;
+    Date::from_calendar_date(year, Month::try_from(month).ok()?, day).ok()
+}
+
+/// `date` as contracts store it, `YYYY-MM-DD`.
+pub fn write_day(date: Date) -> String {
+    format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
+}
+
+impl From<Span> for Period {
+    fn from(span: Span) -> Period {
+        let count = u16::try_from(span.count).unwrap_or(u16::MAX);
+        match span.unit {
+            SpanUnit::Days => Period::Days(count),
+            SpanUnit::Months => Period::Months(count),
+        }
+    }
+}
+
+/// A contract as lists, the calendar and reminders use it: what it is, and its dates as days
+/// (Julian day numbers, so that rows need no date format).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContractRow {
+    pub id: ContractId,
+    pub party: PartyId,
+    pub title: String,
+    /// [`crate::model::ContractKind::code`].
+    pub kind: String,
+    pub value_minor: i64,
+    pub currency: String,
+    /// [`crate::model::Billing::code`].
+    pub billing: String,
+    pub owner: Option<MemberId>,
+    pub remind_days: u32,
+    start: Option<i32>,
+    end: Option<i32>,
+    notice: Option<Period>,
+    renewal: Option<Period>,
+    notice_given: Option<i32>,
+    pub signed: bool,
+    pub created_at: Timestamp,
+    /// Deleted: kept as a row so that its reminders are cancelled; listed nowhere.
+    pub archived: bool,
+}
+
+impl ContractRow {
+    pub fn of(id: ContractId, contract: &Contract) -> ContractRow {
+        let julian = |text: &str| parse_day(text).map(Date::to_julian_day);
+        ContractRow {
+            id,
+            party: contract.party,
+            title: contract.title.clone(),
+            kind: contract.kind.code().to_owned(),
+            value_minor: contract.value.minor,
+            currency: contract.value.currency.clone(),
+            billing: contract.billing.code().to_owned(),
+            owner: contract.owner,
+            remind_days: contract.remind_days,
+            start: julian(&contract.starts),
+            end: julian(&contract.ends),
+            notice: contract.notice.map(Period::from),
+            renewal: contract.renewal.map(Period::from),
+            notice_given: julian(&contract.notice_given),
+            signed: parse_day(&contract.signed).is_some(),
+            created_at: contract.created_at,
+            archived: contract.archived,
+        }
+    }
+
+    /// Its dates as [`Terms`]; `None` without a start (a contract being drafted has no dates yet).
+    pub fn terms(&self) -> Option<Terms> {
+        let day = |julian: Option<i32>| julian.and_then(|j| Date::from_julian_day(j).ok());
+        Some(Terms {
+            start: day(self.start)?,
+            end: day(self.end),
+            // No notice period: notice can be given until the term's last day.
+            notice: self.notice.unwrap_or(Period::Days(0)),
+            renewal: self.renewal,
+            notice_given: day(self.notice_given),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -294,6 +459,83 @@ mod tests {
 
     fn terms(start: Date, end: Date, notice: Period, renewal: Option<Period>) -> Terms {
         Terms { start, end: Some(end), notice, renewal, notice_given: None }
+    }
+
+    #[test]
+    fn today_lists_the_notice_dates_and_ends_whose_reminder_window_is_open_for_their_owner() {
+        use crate::model::{Billing, Contract, ContractKind, Money, Span, SpanUnit};
+        let anna = MemberId::from_bytes([1; 16]);
+        let boris = MemberId::from_bytes([2; 16]);
+        let contract = |n: u8, owner, ends: &str, given: &str, every: u32, remind: u32| {
+            let contract = Contract {
+                party: PartyId::from_bytes([9; 16]),
+                title: format!("Contract {n}"),
+                kind: ContractKind::Customer,
+                value: Money::default(),
+                billing: Billing::Once,
+                starts: "2027-01-01".into(),
+                ends: ends.into(),
+                notice: Some(Span { count: 1, unit: SpanUnit::Months }),
+                renewal: Some(Span { count: every, unit: SpanUnit::Months }),
+                notice_given: given.into(),
+                signed: String::new(),
+                owner,
+                remind_days: remind,
+                obligations: Default::default(),
+                notes: Default::default(),
+                files: Default::default(),
+                created_at: Timestamp(0),
+                archived: false,
+            };
+            ContractRow::of(ContractId::from_bytes([n; 16]), &contract)
+        };
+        let rows = [
+            // Notice by 31 May: in Anna's window from 17 May.
+            contract(1, Some(anna), "2027-06-30", "", 12, 14),
+            // Boris's: not on Anna's Today.
+            contract(2, Some(boris), "2027-06-30", "", 12, 14),
+            // Nobody's, notice given: its end on 10 June is within 14 days of 27 May.
+            contract(3, None, "2027-06-10", "2027-03-01", 12, 14),
+            // Notice by 30 June: not yet.
+            contract(4, None, "2027-07-31", "", 12, 14),
+            // Renewed monthly, reminded 45 days ahead: notice by 31 May, 30 June, 31 July… — only
+            // the first is listed, as only its reminder is pushed.
+            contract(5, Some(anna), "2027-06-30", "", 1, 45),
+        ];
+        let ids = |day| -> Vec<(u8, DateKind)> {
+            due_soon(&rows, Some(anna), day)
+                .into_iter()
+                .map(|date| (date.contract.as_bytes()[0], date.kind))
+                .collect()
+        };
+        let (notice, ends) = (DateKind::NoticeBy, DateKind::Ends);
+        assert_eq!(ids(d(2027, 4, 15)), []);
+        assert_eq!(ids(d(2027, 4, 16)), [(5, notice)]);
+        assert_eq!(ids(d(2027, 5, 17)), [(1, notice), (5, notice)]);
+        assert_eq!(ids(d(2027, 5, 27)), [(1, notice), (5, notice), (3, ends)]);
+        // Past its day, a date leaves the list; the monthly one's next notice date takes its place.
+        let june = due_soon(&rows, Some(anna), d(2027, 6, 1));
+        let june: Vec<_> =
+            june.iter().map(|date| (date.contract.as_bytes()[0], date.kind, date.date)).collect();
+        assert_eq!(june, [(3, ends, d(2027, 6, 10)), (5, notice, d(2027, 6, 30))]);
+    }
+
+    #[test]
+    fn the_outlook_names_the_next_date_that_matters() {
+        let yearly = Some(Period::Months(12));
+        let t = terms(d(2027, 1, 1), d(2027, 12, 31), Period::Months(3), yearly);
+        assert_eq!(Outlook::of(None, d(2027, 5, 1)), Outlook::Draft);
+        assert_eq!(Outlook::of(Some(&t), d(2026, 12, 1)), Outlook::Starts(d(2027, 1, 1)));
+        assert_eq!(Outlook::of(Some(&t), d(2027, 5, 1)), Outlook::NoticeBy(d(2027, 9, 30)));
+        assert_eq!(Outlook::of(Some(&t), d(2027, 9, 30)), Outlook::NoticeBy(d(2027, 9, 30)));
+        assert_eq!(Outlook::of(Some(&t), d(2027, 10, 1)), Outlook::Renews(d(2028, 1, 1)));
+        let given = Terms { notice_given: Some(d(2027, 6, 1)), ..t };
+        assert_eq!(Outlook::of(Some(&given), d(2027, 7, 1)), Outlook::Ends(d(2027, 12, 31)));
+        assert_eq!(Outlook::of(Some(&given), d(2028, 1, 1)), Outlook::Ended(d(2027, 12, 31)));
+        let backwards = terms(d(2027, 1, 1), d(2026, 12, 31), Period::Days(0), None);
+        assert_eq!(Outlook::of(Some(&backwards), d(2027, 5, 1)), Outlook::Invalid);
+        let open = Terms { end: None, renewal: None, ..t };
+        assert_eq!(Outlook::of(Some(&open), d(2027, 5, 1)), Outlook::OpenEnded);
     }
 
     #[test]

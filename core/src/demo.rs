@@ -16,15 +16,15 @@ use rand::{RngExt, SeedableRng};
 
 use crate::document::{self, DocumentError, Record};
 use crate::ids::{
-    ArticleId, DealId, IdSource, InteractionId, MemberId, PartyId, PipelineId, PolicyId, StageId,
-    TaskId, TeamId, TicketEventId, TicketId, Timestamp, WorkspaceId,
+    ArticleId, ContractId, DealId, IdSource, InteractionId, MemberId, PartyId, PipelineId,
+    PolicyId, StageId, TaskId, TeamId, TicketEventId, TicketId, Timestamp, WorkspaceId,
 };
 use crate::layout::{DocKey, Month};
 use crate::model::{
-    Article, Assignment, Channel, ContactPoint, Deal, DealStatus, Interaction, InteractionKind,
-    LinkKind, Member, MessageKind, Money, Party, PartyKind, PartyLink, Pipeline, PipelineKind,
-    RecordRef, Role, Stage, StageChange, StatusChange, Task, Team, Ticket, TicketMessage,
-    TicketPriority, WorkspaceSettings,
+    Article, Assignment, Channel, ContactPoint, Contract, Deal, DealStatus, Interaction,
+    InteractionKind, LinkKind, Member, MessageKind, Money, Party, PartyKind, PartyLink, Pipeline,
+    PipelineKind, RecordRef, Role, Stage, StageChange, StatusChange, Task, Team, Ticket,
+    TicketMessage, TicketPriority, WorkspaceSettings,
 };
 use crate::sla::{Week, WorkingHours};
 use crate::workspace;
@@ -37,11 +37,13 @@ pub struct DemoSizes {
     pub deals: usize,
     pub tasks: usize,
     pub tickets: usize,
+    /// Contracts with organisations (none without organisations).
+    pub contracts: usize,
 }
 
 impl Default for DemoSizes {
     /// The benchmark workspace: 10,000 parties, 50,000 interactions, 2,000 deals, 5,000 tasks, 5,000
-    /// tickets.
+    /// tickets, 100 contracts.
     fn default() -> Self {
         DemoSizes {
             parties: 10_000,
@@ -49,6 +51,7 @@ impl Default for DemoSizes {
             deals: 2_000,
             tasks: 5_000,
             tickets: 5_000,
+            contracts: 100,
         }
     }
 }
@@ -64,6 +67,7 @@ pub struct DemoWorkspace {
     pub tasks: Vec<(TaskId, Task)>,
     pub tickets: Vec<(TicketId, Ticket)>,
     pub articles: Vec<(ArticleId, Article)>,
+    pub contracts: Vec<(ContractId, Contract)>,
 }
 
 const DAY_MS: i64 = 86_400_000;
@@ -451,7 +455,88 @@ pub fn generate(seed: u64, sizes: DemoSizes, now: Timestamp) -> DemoWorkspace {
     // Drawn after everything else, so the other records keep the ids they had before articles.
     let articles =
         if tickets.is_empty() { Vec::new() } else { demo_articles(&mut rng, now, &members) };
-    DemoWorkspace { workspace, settings, parties, interactions, deals, tasks, tickets, articles }
+    // And contracts after articles, for the same reason.
+    let contracts = demo_contracts(&mut rng, now, &parties, &settings.currencies, sizes.contracts);
+    DemoWorkspace {
+        workspace,
+        settings,
+        parties,
+        interactions,
+        deals,
+        tasks,
+        tickets,
+        articles,
+        contracts,
+    }
+}
+
+/// `count` contracts with the workspace's organisations, their dates around today. The first four are
+/// one of each kind: one renewing tacitly with its notice date coming, one whose notice date has
+/// passed, one given notice, one open-ended; the rest repeat them with their dates moved.
+fn demo_contracts(
+    rng: &mut ChaCha8Rng,
+    now: Timestamp,
+    parties: &[(PartyId, Party)],
+    currencies: &[String],
+    count: usize,
+) -> Vec<(ContractId, Contract)> {
+    use crate::contract::write_day;
+    use crate::model::{Billing, ContractKind, Span, SpanUnit};
+    let today = time::Date::from_julian_day(
+        i32::try_from(now.0.div_euclid(DAY_MS)).unwrap_or(0) + 2_440_588,
+    )
+    .unwrap_or(time::Date::MIN);
+    let day = |offset: i64| write_day(today.saturating_add(time::Duration::days(offset)));
+    let months = |count| Some(Span { count, unit: SpanUnit::Months });
+    let currency = currencies.first().cloned().unwrap_or_else(|| "EUR".to_owned());
+    let organisations: Vec<PartyId> = parties
+        .iter()
+        .filter(|(_, party)| party.kind == PartyKind::Organisation)
+        .map(|(id, _)| *id)
+        .collect();
+    #[rustfmt::skip]
+    let plans = [
+        ("Office cleaning", ContractKind::Supplier, 45_000, Billing::Monthly, -300, Some(65), months(2), months(12), None),
+        ("Support plan", ContractKind::Customer, 120_000, Billing::Yearly, -200, Some(30), months(3), months(12), None),
+        ("Seed round SAFE", ContractKind::Investor, 5_000_000, Billing::Once, -120, None, None, None, None),
+        ("Warehouse lease", ContractKind::Supplier, 300_000, Billing::Monthly, -700, Some(120), months(3), months(12), Some(-10)),
+    ];
+    (0..count)
+        .filter_map(|i| {
+            let (title, kind, major, billing, start, end, notice, renewal, given) =
+                plans[i % plans.len()];
+            let (title, shift) = match i / plans.len() {
+                0 => (title.to_owned(), 0),
+                n => (format!("{title} {}", n + 1), rng.random_range(-365..365)),
+            };
+            let (start, end, given) =
+                (start + shift, end.map(|e| e + shift), given.map(|g| g + shift));
+            let party = *organisations.get(i * 3 % organisations.len().max(1))?;
+            // Written over the last two years, the first ones earliest; none in the future.
+            let created = now.0 - (1 + ((count - i) as i64 % 700)) * DAY_MS;
+            let contract = Contract {
+                party,
+                title,
+                kind,
+                value: Money { minor: major * 100, currency: currency.clone() },
+                billing,
+                starts: day(start),
+                ends: end.map(day).unwrap_or_default(),
+                notice,
+                renewal,
+                notice_given: given.map(day).unwrap_or_default(),
+                signed: day(start - 14),
+                owner: parties.iter().find(|(id, _)| *id == party).and_then(|(_, p)| p.owner),
+                remind_days: 30,
+                obligations: Default::default(),
+                notes: Default::default(),
+                files: Default::default(),
+                created_at: Timestamp(created),
+                archived: false,
+            };
+            Some((ContractId::generate(&mut next_id(rng, created)), contract))
+        })
+        .collect()
 }
 
 /// The support team's knowledge base: three published answers and one internal draft.
@@ -675,6 +760,10 @@ impl DemoWorkspace {
             let made = (article.created_at, article.created_by);
             write_record(&mut documents, Article::doc_key(id), &id.to_string(), article, made)?;
         }
+        for (id, contract) in &self.contracts {
+            let made = (contract.created_at, contract.owner);
+            write_record(&mut documents, Contract::doc_key(id), &id.to_string(), contract, made)?;
+        }
         for (id, interaction) in &self.interactions {
             let key = DocKey::Interactions(Month::of(interaction.at));
             let made = (interaction.at, interaction.author);
@@ -745,8 +834,14 @@ mod tests {
     use super::*;
 
     const NOW: Timestamp = Timestamp(1_795_000_000_000);
-    const SMALL: DemoSizes =
-        DemoSizes { parties: 300, interactions: 900, deals: 60, tasks: 120, tickets: 120 };
+    const SMALL: DemoSizes = DemoSizes {
+        parties: 300,
+        interactions: 900,
+        deals: 60,
+        tasks: 120,
+        tickets: 120,
+        contracts: 4,
+    };
 
     #[test]
     fn a_demo_record_was_written_by_its_owner_when_it_was_created() {
@@ -814,7 +909,14 @@ mod tests {
     fn an_empty_workspace_is_fine() {
         let demo = generate(
             1,
-            DemoSizes { parties: 0, interactions: 10, deals: 10, tasks: 3, tickets: 3 },
+            DemoSizes {
+                parties: 0,
+                interactions: 10,
+                deals: 10,
+                tasks: 3,
+                tickets: 3,
+                contracts: 4,
+            },
             NOW,
         );
         assert!(demo.parties.is_empty() && demo.interactions.is_empty() && demo.deals.is_empty());

@@ -210,6 +210,10 @@ define_id!(
     /// A ticket status the workspace added (the built-in ones have words for keys).
     StatusId
 );
+define_id!(
+    /// Something a side of a contract must do by a date.
+    ObligationId
+);
 
 fn uuid_v7(source: &mut impl IdSource) -> Uuid {
     let millis = u64::try_from(source.now().0).unwrap_or(0);

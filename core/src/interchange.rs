@@ -14,7 +14,7 @@ mod vcard;
 
 use std::collections::{BTreeMap, HashMap};
 
-pub use calendar::tasks_ics;
+pub use calendar::{DatedEvent, dated_events_ics, tasks_ics};
 pub use csv_table::{
     CsvError, Field, Table, candidates_from_table, guess_field, left_out_columns, read_table,
 };

@@ -14,7 +14,8 @@
 
 use std::collections::HashMap;
 
-use crate::ids::{MemberId, PartyId, TaskId, TicketId, Timestamp, WorkspaceId};
+use crate::contract::{self, DateKind as ContractDate};
+use crate::ids::{ContractId, MemberId, PartyId, TaskId, TicketId, Timestamp, WorkspaceId};
 use crate::model::{WorkspaceSettings, names};
 use crate::outbox::{DUE_SPAN, MOST_NOTIFIED, MOST_TITLE_CHARS, Notify, OutboxId, Work};
 use crate::queries;
@@ -96,6 +97,105 @@ pub fn reminder_jobs(model: &ReadModel, workspace: WorkspaceId, now: Timestamp) 
         jobs.push(Job::Schedule(id, Work::Notify(notify)));
     }
     jobs
+}
+
+pub fn contract_reminder_id(
+    workspace: WorkspaceId,
+    contract: ContractId,
+    kind: ContractDate,
+) -> OutboxId {
+    let kind = match kind {
+        ContractDate::NoticeBy => "notice",
+        ContractDate::Ends => "ends",
+        ContractDate::Renews => "renews",
+    };
+    OutboxId::from_cause(workspace, &["reminder", "contract", &contract.to_string(), kind])
+}
+
+/// How far apart devices' clocks may be for a contract reminder to be pushed once (an hour).
+pub const CLOCK_SKEW_MS: i64 = 60 * 60 * 1000;
+
+/// The hour (UTC) contract reminders are pushed at: contracts name days, not moments, and every
+/// device must derive the same moment whatever its time zone.
+const CONTRACT_REMINDER_HOUR: i64 = 9;
+
+/// Reminders of each contract's next notice date (the last day to give notice before it renews)
+/// and of the end of one that will not renew, pushed to its owner (everyone, when it has none)
+/// `remind_days` before that day at 09:00 UTC.
+///
+/// A job is named by (contract, kind) and carries the moment, which derives from the contract alone
+/// — never from the time a device looks — so every device asks for the same job whenever it runs:
+/// the relay pushes a job once per moment, so a reminder goes out once per (contract, term, kind).
+/// A moment already past (a contract written within its reminder days) is still asked for until the
+/// date itself has passed: the relay pushes it at once, and once. After a tacit renewal the next
+/// term's date replaces it; an edit that moves the date (another end, notice given) replaces or
+/// cancels it, and so does deleting the contract.
+///
+/// The switch to the next term happens at midnight UTC after a notice date. Devices' clocks differ
+/// a little: one a few minutes behind would ask for the old term's (past, already pushed) moment
+/// after one on time asked for the new term's, and the relay would push the old one again. So in
+/// the last hour of a date's day ([`CLOCK_SKEW_MS`]) nobody asks anything about that job.
+pub fn contract_jobs(model: &ReadModel, workspace: WorkspaceId, now: Timestamp) -> Vec<Job> {
+    const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+    let today = day_of(now);
+    let midnight = |day: time::Date| i64::from(day.to_julian_day() - UNIX_EPOCH_JULIAN) * DAY_MS;
+    let moment = |day: time::Date| midnight(day) + CONTRACT_REMINDER_HOUR * 60 * 60 * 1000;
+    let mut jobs = Vec::new();
+    for contract in model.contracts.values() {
+        let (mut notice, mut ends) = (None, None);
+        if let Some(terms) = contract.terms().filter(|_| !contract.archived) {
+            notice = terms.next_notice(today);
+            ends = terms
+                .standing(today.max(terms.start))
+                .filter(|standing| standing.renews_on.is_none() && !standing.ended)
+                .and_then(|standing| standing.term_end);
+        }
+        for (kind, day) in
+            [(ContractDate::NoticeBy, notice.map(|(by, _)| by)), (ContractDate::Ends, ends)]
+        {
+            let id = contract_reminder_id(workspace, contract.id, kind);
+            let Some(day) = day else {
+                jobs.push(Job::Cancel(id));
+                continue;
+            };
+            if now.0 >= midnight(day) + DAY_MS - CLOCK_SKEW_MS {
+                continue;
+            }
+            let early = day
+                .checked_sub(time::Duration::days(i64::from(contract.remind_days)))
+                .unwrap_or(day);
+            let due = moment(early);
+            if !DUE_SPAN.contains(&due.div_euclid(1000)) {
+                continue;
+            }
+            let notify = Notify {
+                due_at: due.div_euclid(1000),
+                to: contract.owner.into_iter().collect(),
+                title: title(&contract.title),
+                // The date in the contract's own form: the service worker words it in its language.
+                body: format!(
+                    "{}:{}",
+                    if kind == ContractDate::NoticeBy { "notice" } else { "ends" },
+                    contract::write_day(day)
+                ),
+                open: format!("/contracts/{}", contract.id),
+            };
+            jobs.push(Job::Schedule(id, Work::Notify(notify)));
+        }
+    }
+    jobs
+}
+
+/// The Julian day number of 1970-01-01.
+const UNIX_EPOCH_JULIAN: i32 = 2_440_588;
+
+/// The day (UTC) of `at`.
+fn day_of(at: Timestamp) -> time::Date {
+    let days = at.0.div_euclid(24 * 60 * 60 * 1000);
+    i32::try_from(days)
+        .ok()
+        .and_then(|days| time::Date::from_julian_day(days + UNIX_EPOCH_JULIAN).ok())
+        .unwrap_or(time::Date::MIN)
 }
 
 pub fn breach_alert_id(workspace: WorkspaceId, ticket: TicketId, metric: &str) -> OutboxId {
@@ -314,6 +414,272 @@ mod tests {
         let mut loading = model(vec![], vec![weekly, archived, none]);
         loading.interactions_pending = true;
         assert_eq!(reminder_jobs(&loading, workspace(), Timestamp(NOW)), vec![]);
+    }
+
+    /// Milliseconds at `hour`:00 UTC of a day.
+    fn utc(year: i32, month: u8, day: u8, hour: i64) -> Timestamp {
+        let date = time::Date::from_calendar_date(year, month.try_into().unwrap(), day).unwrap();
+        Timestamp(i64::from(date.to_julian_day() - UNIX_EPOCH_JULIAN) * 24 * HOUR + hour * HOUR)
+    }
+
+    fn contract(notice_given: &str) -> crate::model::Contract {
+        use crate::model::{Billing, Contract, ContractKind, Money, Span, SpanUnit};
+        Contract {
+            party: PartyId::from_bytes([1; 16]),
+            title: "Cleaning, Main St".into(),
+            kind: ContractKind::Supplier,
+            value: Money { minor: 120_000, currency: "EUR".into() },
+            billing: Billing::Monthly,
+            starts: "2026-01-01".into(),
+            ends: "2026-12-31".into(),
+            notice: Some(Span { count: 3, unit: SpanUnit::Months }),
+            renewal: Some(Span { count: 12, unit: SpanUnit::Months }),
+            notice_given: notice_given.into(),
+            signed: "2025-12-20".into(),
+            owner: Some(MemberId::from_bytes([9; 16])),
+            remind_days: 14,
+            obligations: Default::default(),
+            notes: Default::default(),
+            files: Default::default(),
+            created_at: Timestamp(0),
+            archived: false,
+        }
+    }
+
+    fn contract_model(contract: &crate::model::Contract) -> (ReadModel, ContractId) {
+        let id = ContractId::from_bytes([4; 16]);
+        let mut model = ReadModel::default();
+        model.contracts.insert(id, contract::ContractRow::of(id, contract));
+        (model, id)
+    }
+
+    #[test]
+    fn a_contract_reminds_its_owner_before_each_term_s_notice_date_once_per_term() {
+        let (model, id) = contract_model(&contract(""));
+        let notice = contract_reminder_id(workspace(), id, ContractDate::NoticeBy);
+        let ends = contract_reminder_id(workspace(), id, ContractDate::Ends);
+        let jobs = contract_jobs(&model, workspace(), utc(2026, 9, 1, 12));
+        let reminder = scheduled(&jobs, &notice).expect("a notice reminder");
+        // Notice by 30 September for a term ending 31 December, 14 days ahead, at 09:00 UTC.
+        assert_eq!(reminder.due_at * 1000, utc(2026, 9, 16, 9).0);
+        assert_eq!(reminder.body, "notice:2026-09-30");
+        assert_eq!(reminder.open, format!("/contracts/{id}"));
+        assert_eq!(reminder.to, vec![MemberId::from_bytes([9; 16])]);
+        assert!(jobs.contains(&Job::Cancel(ends)), "it renews: no end to announce");
+        // Derived later in the same term, it is the same job: the relay pushes it once.
+        let later = contract_jobs(&model, workspace(), utc(2026, 9, 10, 7));
+        assert_eq!(scheduled(&later, &notice), Some(reminder));
+        // Its reminder moment passed (the contract written late): still asked for, at the same moment,
+        // which the relay pushes at once — the same job whenever a device looks, so never twice.
+        let late = contract_jobs(&model, workspace(), utc(2026, 9, 20, 12));
+        assert_eq!(scheduled(&late, &notice), scheduled(&jobs, &notice));
+        // Once the notice date has passed, the renewed term's.
+        let renewed = contract_jobs(&model, workspace(), utc(2026, 10, 5, 12));
+        let next = scheduled(&renewed, &notice).expect("the next term's reminder");
+        assert_eq!(next.due_at * 1000, utc(2027, 9, 16, 9).0);
+        assert_eq!(next.body, "notice:2027-09-30");
+    }
+
+    /// What the relay does with a device's jobs (`store::outbox::queue` and `cancel`): a job asked for
+    /// again unchanged stays as it is; one already pushed and asked for at the same moment is not
+    /// pushed again; another moment, or a cancelled job asked for again, waits anew.
+    #[derive(Default)]
+    struct Relay {
+        entries: HashMap<OutboxId, (Notify, &'static str)>,
+        pushed: Vec<(OutboxId, String)>,
+    }
+
+    impl Relay {
+        fn take(&mut self, job: Job) {
+            match job {
+                Job::Schedule(id, Work::Notify(notify)) => match self.entries.get_mut(&id) {
+                    None => {
+                        self.entries.insert(id, (notify, "queued"));
+                    }
+                    Some((held, state)) => {
+                        if *held == notify && *state != "cancelled" {
+                            return;
+                        }
+                        if *state != "sent" || held.due_at != notify.due_at {
+                            *state = "queued";
+                        }
+                        *held = notify;
+                    }
+                },
+                Job::Cancel(id) => {
+                    if let Some((_, state)) = self.entries.get_mut(&id)
+                        && *state == "queued"
+                    {
+                        *state = "cancelled";
+                    }
+                }
+                Job::Schedule(..) => {}
+            }
+        }
+
+        fn push_due(&mut self, now: Timestamp) {
+            for (id, (notify, state)) in &mut self.entries {
+                if *state == "queued" && notify.due_at * 1000 <= now.0 {
+                    *state = "sent";
+                    self.pushed.push((id.clone(), notify.body.clone()));
+                }
+            }
+        }
+    }
+
+    /// A year of three devices, each online at random moments (their clocks apart by up to 45
+    /// minutes) and deriving every contract's jobs then, while some contracts are given notice:
+    /// every notice date and end is pushed once — never twice, never missed.
+    #[test]
+    fn over_a_year_three_devices_make_one_reminder_per_contract_term_and_kind() {
+        use crate::model::{Billing, Contract, ContractKind, Money, Span, SpanUnit};
+        use rand::{RngExt, SeedableRng};
+        let mut rng = rand::rngs::ChaCha8Rng::seed_from_u64(24);
+        let day = |date: time::Date| contract::write_day(date);
+        let jan = time::Date::from_calendar_date(2027, time::Month::January, 1).unwrap();
+        let mut contracts: Vec<(ContractId, Contract)> = (0..60u8)
+            .map(|n| {
+                let start = jan - time::Duration::days(rng.random_range(0..700));
+                let months = rng.random_range(1..25);
+                let end = contract::Period::Months(months).after(start).unwrap().previous_day();
+                let span = |rng: &mut rand::rngs::ChaCha8Rng| match rng.random_range(0..4) {
+                    0 => Span { count: rng.random_range(1..60), unit: SpanUnit::Days },
+                    _ => Span { count: rng.random_range(1..13), unit: SpanUnit::Months },
+                };
+                let notice = rng.random_bool(0.8).then(|| span(&mut rng));
+                let renewal = rng.random_bool(0.7).then(|| span(&mut rng));
+                let contract = Contract {
+                    party: PartyId::from_bytes([1; 16]),
+                    title: format!("Contract {n}"),
+                    kind: ContractKind::Supplier,
+                    value: Money::default(),
+                    billing: Billing::Monthly,
+                    starts: day(start),
+                    ends: if rng.random_bool(0.9) { day(end.unwrap()) } else { String::new() },
+                    notice,
+                    renewal,
+                    notice_given: String::new(),
+                    signed: String::new(),
+                    owner: None,
+                    remind_days: rng.random_range(0..45),
+                    obligations: Default::default(),
+                    notes: Default::default(),
+                    files: Default::default(),
+                    created_at: Timestamp(0),
+                    archived: false,
+                };
+                (ContractId::from_bytes([n; 16]), contract)
+            })
+            .collect();
+        let model_of = |contracts: &[(ContractId, Contract)]| {
+            let mut model = ReadModel::default();
+            for (id, contract) in contracts {
+                model.contracts.insert(*id, contract::ContractRow::of(*id, contract));
+            }
+            model
+        };
+        // The reminders owed: each notice date and end in the year, of the contracts as they stand
+        // when it comes (ten are given notice in April).
+        let given_on = jan + time::Duration::days(100);
+        let mut relay = Relay::default();
+        let mut model = model_of(&contracts);
+        let mut owed = std::collections::BTreeSet::new();
+        let start = utc(2027, 1, 1, 0);
+        for hour in 0..365 * 24 {
+            let now = Timestamp(start.0 + hour * HOUR);
+            let today = day_of(now);
+            if today == given_on && hour % 24 == 0 {
+                for (_, contract) in contracts.iter_mut().take(10) {
+                    contract.notice_given = day(given_on);
+                }
+                model = model_of(&contracts);
+            }
+            if hour % 24 == 0 {
+                // What falls due today, as the contracts now stand.
+                for row in model.contracts.values() {
+                    let Some(terms) = row.terms() else { continue };
+                    for date in contract::calendar([(row.id, &terms)], today, today) {
+                        let body = match date.kind {
+                            ContractDate::NoticeBy => format!("notice:{}", day(date.date)),
+                            ContractDate::Ends => format!("ends:{}", day(date.date)),
+                            ContractDate::Renews => continue,
+                        };
+                        owed.insert((row.id, body));
+                    }
+                }
+            }
+            // Three devices at random moments of the hour, one clock 25 minutes behind, one 20 ahead.
+            for skew in [0, -25, 20] {
+                if rng.random_bool(0.3) {
+                    let minute = rng.random_range(0..60);
+                    let seen = Timestamp(now.0 + (minute + skew) * 60_000);
+                    for job in contract_jobs(&model, workspace(), seen) {
+                        relay.take(job);
+                    }
+                }
+            }
+            relay.push_due(Timestamp(now.0 + HOUR));
+        }
+        let by_contract: std::collections::BTreeSet<(ContractId, String)> = relay
+            .pushed
+            .iter()
+            .filter_map(|(id, body)| {
+                let contract = contracts.iter().find(|(c, _)| {
+                    [ContractDate::NoticeBy, ContractDate::Ends]
+                        .iter()
+                        .any(|kind| contract_reminder_id(workspace(), *c, *kind) == *id)
+                })?;
+                Some((contract.0, body.clone()))
+            })
+            .collect();
+        assert_eq!(by_contract.len(), relay.pushed.len(), "a reminder pushed twice");
+        let missing: Vec<_> = owed.difference(&by_contract).collect();
+        assert!(missing.is_empty(), "never pushed: {missing:?}");
+        assert!(owed.len() > 60, "the year holds many dates: {}", owed.len());
+        // Pushed beyond what was owed: reminders ahead of dates early in the next year, and of the
+        // notice dates that notice given in April made moot after their reminder went out.
+        let given: Vec<ContractId> = contracts.iter().take(10).map(|(id, _)| *id).collect();
+        for (id, body) in by_contract.difference(&owed) {
+            let moot =
+                given.contains(id) && body.starts_with("notice:") && body[7..] > *day(given_on);
+            assert!(body.contains(":2028-") || moot, "{body}");
+        }
+    }
+
+    #[test]
+    fn notice_given_cancels_the_notice_reminder_and_announces_the_end() {
+        let (model, id) = contract_model(&contract("2026-08-01"));
+        let jobs = contract_jobs(&model, workspace(), utc(2026, 9, 1, 12));
+        let notice = contract_reminder_id(workspace(), id, ContractDate::NoticeBy);
+        assert!(jobs.contains(&Job::Cancel(notice)));
+        let ends = contract_reminder_id(workspace(), id, ContractDate::Ends);
+        let reminder = scheduled(&jobs, &ends).expect("an end reminder");
+        assert_eq!(reminder.due_at * 1000, utc(2026, 12, 17, 9).0);
+        assert_eq!(reminder.body, "ends:2026-12-31");
+        // Ended: nothing more to announce.
+        let after = contract_jobs(&model, workspace(), utc(2027, 1, 2, 12));
+        assert!(after.contains(&Job::Cancel(ends)), "{after:?}");
+        // A draft without dates, and a deleted contract, ask for nothing and cancel what they asked.
+        for gone in [
+            crate::model::Contract { starts: String::new(), ..contract("") },
+            crate::model::Contract { archived: true, ..contract("") },
+        ] {
+            let (model, _) = contract_model(&gone);
+            let jobs = contract_jobs(&model, workspace(), utc(2026, 9, 1, 12));
+            assert!(jobs.iter().all(|job| matches!(job, Job::Cancel(_))), "{jobs:?}");
+            assert_eq!(jobs.len(), 2);
+        }
+        // In the last hour of the notice date nothing is asked about it: a device whose clock is
+        // behind would ask for a moment already pushed after another asked for the next term's.
+        let (model, id) = contract_model(&contract(""));
+        let notice = contract_reminder_id(workspace(), id, ContractDate::NoticeBy);
+        let late = contract_jobs(&model, workspace(), utc(2026, 9, 30, 23));
+        assert!(
+            late.iter()
+                .all(|job| !matches!(job, Job::Schedule(i, _) | Job::Cancel(i) if *i == notice))
+        );
+        let before = contract_jobs(&model, workspace(), Timestamp(utc(2026, 9, 30, 23).0 - 1));
+        assert!(scheduled(&before, &notice).is_some());
     }
 
     #[test]

@@ -19,8 +19,9 @@ mod ticket;
 pub use article::Article;
 pub use attachment::{Attachment, WithFiles};
 pub use commerce::{
-    AmountError, Campaign, CampaignResponse, Contract, Deal, DealStatus, Destination, Feedback,
-    FeedbackKind, Money, Segment, SegmentFilter, StageChange, minor_digits,
+    AmountError, Billing, Campaign, CampaignResponse, Contract, ContractKind, Deal, DealStatus,
+    Destination, Feedback, FeedbackKind, Money, Obligation, Segment, SegmentFilter, Span, SpanUnit,
+    StageChange, minor_digits,
 };
 pub use interaction::{GeoPoint, Interaction, InteractionKind};
 pub use party::{

@@ -265,8 +265,14 @@ mod tests {
     /// The relay's side: a document full of the demo's parties, and the first message it sends a
     /// device that has nothing.
     fn relay_offer() -> (DocKey, AutoCommit, am_sync::State, am_sync::Message) {
-        let sizes =
-            demo::DemoSizes { parties: 300, interactions: 0, deals: 0, tasks: 0, tickets: 0 };
+        let sizes = demo::DemoSizes {
+            parties: 300,
+            interactions: 0,
+            deals: 0,
+            tasks: 0,
+            tickets: 0,
+            contracts: 0,
+        };
         let documents =
             demo::generate(42, sizes, Timestamp(1_795_000_000_000)).to_documents().unwrap();
         let (key, mut relay) = documents

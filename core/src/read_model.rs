@@ -14,13 +14,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::document::{self, DocumentError};
 use crate::ids::{
-    ArticleId, DealId, InteractionId, MemberId, PartyId, PipelineId, StageId, TaskId, TeamId,
-    TicketId, Timestamp,
+    ArticleId, ContractId, DealId, InteractionId, MemberId, PartyId, PipelineId, StageId, TaskId,
+    TeamId, TicketId, Timestamp,
 };
 use crate::layout::{Collection, DocKey, Month};
 use crate::model::{
-    Article, Channel, Deal, DealStatus, Interaction, InteractionKind, LinkKind, MessageKind, Party,
-    PartyKind, RecordRef, RecurrenceUnit, Role, Task, Ticket, TicketPriority, names,
+    Article, Channel, Contract, Deal, DealStatus, Interaction, InteractionKind, LinkKind,
+    MessageKind, Party, PartyKind, RecordRef, RecurrenceUnit, Role, Task, Ticket, TicketPriority,
+    names,
 };
 use crate::search::{SearchIndex, SearchableParty};
 
@@ -29,7 +30,7 @@ mod hydrated;
 use hydrated::FromHydrated;
 
 /// Bumped when a row's shape changes: stored rows of another version are rebuilt from the documents.
-pub const ROWS_FORMAT: u32 = 8;
+pub const ROWS_FORMAT: u32 = 9;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PartyRow {
@@ -237,6 +238,7 @@ pub enum Rows {
     None,
     Tickets(Vec<TicketRow>),
     Articles(Vec<crate::knowledge::ArticleRow>),
+    Contracts(Vec<crate::contract::ContractRow>),
 }
 
 /// Why stored rows could not be used.
@@ -286,7 +288,7 @@ pub fn changed_records(patches: &[Patch]) -> BTreeSet<String> {
 
 /// Which kinds of rows changed: the screens re-read only what shows them ([`ReadModel::take_changed`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Changed(u8);
+pub struct Changed(u16);
 
 impl Changed {
     pub const NOTHING: Changed = Changed(0);
@@ -298,9 +300,10 @@ impl Changed {
     pub const SETTINGS: Changed = Changed(16);
     pub const TICKETS: Changed = Changed(32);
     pub const ARTICLES: Changed = Changed(64);
-    pub const ALL: Changed = Changed(127);
+    pub const CONTRACTS: Changed = Changed(128);
+    pub const ALL: Changed = Changed(255);
     /// Each kind on its own, in bit order.
-    pub const KINDS: [Changed; 7] = [
+    pub const KINDS: [Changed; 8] = [
         Changed::PARTIES,
         Changed::TASKS,
         Changed::DEALS,
@@ -308,6 +311,7 @@ impl Changed {
         Changed::SETTINGS,
         Changed::TICKETS,
         Changed::ARTICLES,
+        Changed::CONTRACTS,
     ];
 
     /// What a change to document `key` may have changed.
@@ -319,6 +323,7 @@ impl Changed {
             DocKey::Shard { collection: Collection::Deals, .. } => Changed::DEALS,
             DocKey::Shard { collection: Collection::Tickets, .. } => Changed::TICKETS,
             DocKey::Shard { collection: Collection::Articles, .. } => Changed::ARTICLES,
+            DocKey::Shard { collection: Collection::Contracts, .. } => Changed::CONTRACTS,
             DocKey::Interactions(_) => Changed::INTERACTIONS,
             // Records without rows yet: nothing a screen lists.
             DocKey::Shard { .. } => Changed::NOTHING,
@@ -414,6 +419,7 @@ pub struct ReadModel {
     pub deals: BTreeMap<DealId, DealRow>,
     pub tickets: BTreeMap<TicketId, TicketRow>,
     pub articles: BTreeMap<ArticleId, crate::knowledge::ArticleRow>,
+    pub contracts: BTreeMap<ContractId, crate::contract::ContractRow>,
     /// Interactions by the month document holding them.
     pub interactions: BTreeMap<Month, BTreeMap<InteractionId, InteractionRow>>,
     /// The latest interaction with each party.
@@ -544,6 +550,9 @@ impl ReadModel {
             (_, Rows::Deals(rows)) => self.deals.extend(rows.into_iter().map(|r| (r.id, r))),
             (_, Rows::Tickets(rows)) => self.tickets.extend(rows.into_iter().map(|r| (r.id, r))),
             (_, Rows::Articles(rows)) => self.articles.extend(rows.into_iter().map(|r| (r.id, r))),
+            (_, Rows::Contracts(rows)) => {
+                self.contracts.extend(rows.into_iter().map(|r| (r.id, r)))
+            }
             (DocKey::Interactions(month), Rows::Interactions(rows)) => {
                 for row in &rows {
                     for party in &row.parties {
@@ -679,6 +688,16 @@ impl ReadModel {
                         self.articles.insert(id, crate::knowledge::ArticleRow::of(id, &article))
                     }
                     None => self.articles.remove(&id),
+                };
+            }
+            DocKey::Shard { collection: Collection::Contracts, .. } => {
+                let Ok(id) = record.parse::<ContractId>() else { return Ok(Vec::new()) };
+                // Archived ones too: their reminders are cancelled from their rows.
+                match read::<Contract>(doc, record, whole)? {
+                    Some(contract) => {
+                        self.contracts.insert(id, crate::contract::ContractRow::of(id, &contract))
+                    }
+                    None => self.contracts.remove(&id),
                 };
             }
             DocKey::Interactions(month) => {
@@ -842,6 +861,9 @@ impl ReadModel {
             (_, Rows::Deals(rows)) => self.deals.extend(rows.into_iter().map(|r| (r.id, r))),
             (_, Rows::Tickets(rows)) => self.tickets.extend(rows.into_iter().map(|r| (r.id, r))),
             (_, Rows::Articles(rows)) => self.articles.extend(rows.into_iter().map(|r| (r.id, r))),
+            (_, Rows::Contracts(rows)) => {
+                self.contracts.extend(rows.into_iter().map(|r| (r.id, r)))
+            }
             (DocKey::Interactions(month), Rows::Interactions(rows)) => self
                 .interactions
                 .entry(month)
@@ -902,6 +924,9 @@ impl ReadModel {
             DocKey::Shard { collection: Collection::Articles, .. } => {
                 self.articles.retain(|id, _| <Article as document::Record>::doc_key(id) != key)
             }
+            DocKey::Shard { collection: Collection::Contracts, .. } => {
+                self.contracts.retain(|id, _| <Contract as document::Record>::doc_key(id) != key)
+            }
             DocKey::Interactions(month) if self.interactions.remove(&month).is_some() => {
                 self.rebuild_last_contact();
             }
@@ -945,6 +970,13 @@ impl ReadModel {
                 self.articles
                     .iter()
                     .filter(|(id, _)| <Article as document::Record>::doc_key(id) == key)
+                    .map(|(_, row)| row.clone())
+                    .collect(),
+            ),
+            DocKey::Shard { collection: Collection::Contracts, .. } => Rows::Contracts(
+                self.contracts
+                    .iter()
+                    .filter(|(id, _)| <Contract as document::Record>::doc_key(id) == key)
                     .map(|(_, row)| row.clone())
                     .collect(),
             ),
@@ -1163,7 +1195,14 @@ mod tests {
 
     #[test]
     fn the_model_names_the_records_an_edit_changed_and_the_documents_replaced_whole() {
-        let sizes = DemoSizes { parties: 40, interactions: 0, deals: 0, tasks: 0, tickets: 0 };
+        let sizes = DemoSizes {
+            parties: 40,
+            interactions: 0,
+            deals: 0,
+            tasks: 0,
+            tickets: 0,
+            contracts: 0,
+        };
         let documents =
             demo::generate(3, sizes, Timestamp(1_795_000_000_000)).to_documents().unwrap();
         let mut model = ReadModel::default();
@@ -1219,7 +1258,14 @@ mod tests {
 
     #[test]
     fn the_model_says_which_kinds_of_rows_changed_once() {
-        let sizes = DemoSizes { parties: 40, interactions: 40, deals: 10, tasks: 10, tickets: 10 };
+        let sizes = DemoSizes {
+            parties: 40,
+            interactions: 40,
+            deals: 10,
+            tasks: 10,
+            tickets: 10,
+            contracts: 4,
+        };
         let documents =
             demo::generate(3, sizes, Timestamp(1_795_000_000_000)).to_documents().unwrap();
         let mut model = ReadModel::default();

@@ -39,6 +39,11 @@ pub struct Config {
     #[arg(long, env = "RAPPORT_DEMO_TICKETS")]
     pub demo_tickets: Option<usize>,
 
+    /// Number of contracts in the demo workspace; one for every hundred parties (at least four) when
+    /// not given.
+    #[arg(long, env = "RAPPORT_DEMO_CONTRACTS")]
+    pub demo_contracts: Option<usize>,
+
     /// Seconds a sync socket may stay silent before the relay closes it (devices send presence every
     /// 10 s, so only dead connections stay silent).
     #[arg(long, env = "RAPPORT_IDLE_TIMEOUT_SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]

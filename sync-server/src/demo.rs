@@ -38,20 +38,25 @@ impl DemoWorkspace {
         DemoWorkspace::default()
     }
 
-    /// Starts preparing the demo of `parties` parties (interactions ×5, tasks ÷2, deals ÷5) and
-    /// `tickets` tickets, cached under `data_dir`.
-    pub fn start(data_dir: &Path, parties: usize, tickets: usize) -> DemoWorkspace {
+    /// Starts preparing the demo of `parties` parties (interactions ×5, tasks ÷2, deals ÷5),
+    /// `tickets` tickets and `contracts` contracts, cached under `data_dir`.
+    pub fn start(
+        data_dir: &Path,
+        parties: usize,
+        tickets: usize,
+        contracts: usize,
+    ) -> DemoWorkspace {
         let (fill, slot) = tokio::sync::watch::channel(None);
-        let cache = data_dir.join(format!("demo-{DEMO_SEED}-{parties}-{tickets}.bin"));
+        let cache = data_dir.join(format!("demo-{DEMO_SEED}-{parties}-{tickets}-{contracts}.bin"));
         tokio::task::spawn_blocking(move || {
-            let bytes = load_or_generate(&cache, parties, tickets);
+            let bytes = load_or_generate(&cache, parties, tickets, contracts);
             fill.send_replace(Some(Arc::new(bytes)));
         });
         DemoWorkspace { bundle: Some(slot) }
     }
 }
 
-fn load_or_generate(cache: &PathBuf, parties: usize, tickets: usize) -> Vec<u8> {
+fn load_or_generate(cache: &PathBuf, parties: usize, tickets: usize, contracts: usize) -> Vec<u8> {
     if let Ok(bytes) = std::fs::read(cache)
         && DemoBundle::decode(&bytes).is_ok()
     {
@@ -64,6 +69,7 @@ fn load_or_generate(cache: &PathBuf, parties: usize, tickets: usize) -> Vec<u8> 
         deals: parties / 5,
         tasks: parties / 2,
         tickets,
+        contracts,
     };
     let now = Timestamp(
         std::time::SystemTime::now()
@@ -82,7 +88,7 @@ fn load_or_generate(cache: &PathBuf, parties: usize, tickets: usize) -> Vec<u8> 
     if let Err(error) = std::fs::write(cache, &bytes) {
         tracing::warn!(%error, cache = %cache.display(), "could not cache the demo workspace");
     }
-    tracing::info!(parties, tickets, bytes = bytes.len(), elapsed = ?started.elapsed(), "demo workspace ready");
+    tracing::info!(parties, tickets, contracts, bytes = bytes.len(), elapsed = ?started.elapsed(), "demo workspace ready");
     bytes
 }
 

@@ -41,6 +41,7 @@ async fn main() -> anyhow::Result<()> {
             &config.data_dir,
             config.demo_parties,
             config.demo_tickets.unwrap_or(config.demo_parties / 20),
+            config.demo_contracts.unwrap_or((config.demo_parties / 100).max(4)),
         )
     } else {
         DemoWorkspace::off()

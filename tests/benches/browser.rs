@@ -60,12 +60,17 @@ async fn run() -> E2eResult {
         .ok()
         .and_then(|n| n.parse().ok())
         .unwrap_or(parties / 20);
-    let demo_file = format!("demo-42-{parties}-{tickets}.bin");
+    let contracts: usize = std::env::var("RAPPORT_BENCH_CONTRACTS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or((parties / 100).max(4));
+    let demo_file = format!("demo-42-{parties}-{tickets}-{contracts}.bin");
     if cache.join(&demo_file).is_file() {
         std::fs::copy(cache.join(&demo_file), data.path().join(&demo_file))
             .map_err(io("copying the cached demo"))?;
     }
-    let (count, ticket_count) = (parties.to_string(), tickets.to_string());
+    let (count, ticket_count, contract_count) =
+        (parties.to_string(), tickets.to_string(), contracts.to_string());
     // The relay receives mail too, for the email-to-ticket run.
     let inbound = format!("127.0.0.1:{INBOUND_PORT}");
     let flags = [
@@ -74,6 +79,8 @@ async fn run() -> E2eResult {
         &count,
         "--demo-tickets",
         &ticket_count,
+        "--demo-contracts",
+        &contract_count,
         "--inbound-smtp",
         &inbound,
         "--inbound-domain",
@@ -128,6 +135,10 @@ async fn measure(harness: &Harness, parties: usize) -> E2eResult<String> {
     }
     if only == "tickets" {
         report += &ticket_views(&browser).await?;
+        return Ok(report);
+    }
+    if only == "contracts" {
+        report += &renewals_calendar(&browser).await?;
         return Ok(report);
     }
     if only == "inbound" {
@@ -379,6 +390,51 @@ async fn screens(browser: &Browser) -> E2eResult<String> {
 /// The tickets page with the demo's tickets: switching to "breaching soon" (every ticket's clocks
 /// derived, the view filtered and sorted, painted), on a desktop and on a phone with its CPU slowed
 /// four times.
+/// The renewals calendar (`/contracts`, `RAPPORT_BENCH_ONLY=contracts`, with
+/// `RAPPORT_BENCH_CONTRACTS=10000`): opening the page — every contract's dates of the next twelve
+/// months derived in wasm (`rapport:contracts`) — and from navigation to the calendar rendered.
+async fn renewals_calendar(browser: &Browser) -> E2eResult<String> {
+    let mut report = String::new();
+    for (device, throttle) in [("desktop 1280×800", None), ("phone 390×844, CPU ×4", Some(4))] {
+        if let Some(rate) = throttle {
+            as_a_slow_phone(browser, rate).await?;
+        }
+        let (mut derived, mut rendered) = (Vec::new(), Vec::new());
+        for _ in 0..SCREEN_ROUNDS {
+            browser.open("/contracts").await?;
+            wait_until("the calendar listed", 120, || async {
+                let ready = browser
+                    .eval("return performance.getEntriesByName('rapport:contracts-rendered').length > 0 && document.querySelectorAll('[data-testid=contract-row]').length > 0;")
+                    .await?;
+                Ok((ready == true).then_some(()))
+            })
+            .await?;
+            derived
+                .push(number(&browser.eval(&MEASURE.replace("NAME", "rapport:contracts")).await?)?);
+            rendered.push(number(
+                &browser
+                    .eval(
+                        "const m = performance.getEntriesByName('rapport:contracts-rendered');
+                         return m.length ? m[m.length - 1].startTime : null;",
+                    )
+                    .await?,
+            )?);
+        }
+        let listed = browser
+            .eval(
+                "return document.querySelector('[data-testid=contracts-all]').dataset.count + ' contracts, '
+                    + document.querySelector('[data-testid=contracts-coming-up]').dataset.count + ' dates in the next twelve months';",
+            )
+            .await?;
+        report += &format!("{device}: {}\n", listed.as_str().unwrap_or_default());
+        report += &line("  the next twelve months derived (rapport:contracts)", &derived, "ms");
+        report += &line("  navigation start → calendar rendered", &rendered, "ms");
+    }
+    browser.cdp("Emulation.setCPUThrottlingRate", serde_json::json!({ "rate": 1 })).await?;
+    browser.cdp("Emulation.clearDeviceMetricsOverride", serde_json::json!({})).await?;
+    Ok(report)
+}
+
 async fn ticket_views(browser: &Browser) -> E2eResult<String> {
     let mut report = String::new();
     for (device, throttle) in [("desktop 1280×800", None), ("phone 390×844, CPU ×4", Some(4))] {

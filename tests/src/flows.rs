@@ -240,6 +240,29 @@ pub async fn download(
     .await
 }
 
+/// The relay's scheduled notifications for the workspace of `session` ([`api_session`]), as
+/// `(state, due_at)` in the relay's order.
+pub async fn notifications(
+    relay: &str,
+    session: &(reqwest::Client, String, String),
+) -> Vec<(String, i64)> {
+    let (client, cookie, workspace) = session;
+    let url = format!("{relay}/api/workspaces/{workspace}/outbox?after=0");
+    let changes = client.get(url).header("cookie", cookie).send().await.expect("the outbox");
+    let text = changes.text().await.expect("the outbox's answer");
+    let changes: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    changes["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter(|entry| entry["kind"] == "notify")
+        .map(|entry| {
+            let state = entry["state"].as_str().expect("a state").to_owned();
+            (state, entry["due_at"].as_i64().expect("a due time"))
+        })
+        .collect()
+}
+
 /// Cuts or restores the browser's network, as a tunnel would (the browser fires `offline`/`online`).
 pub async fn set_network(browser: &Browser, online: bool) -> E2eResult {
     browser.cdp("Network.enable", serde_json::json!({})).await?;

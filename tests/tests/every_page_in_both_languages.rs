@@ -30,6 +30,8 @@ async fn every_page_is_photographed_in_both_languages_at_both_sizes() {
                 let deal = first_href(&browser, "[data-testid=deal-link]").await?;
                 AppShell::open(&browser, "/knowledge").await?;
                 let article = first_href(&browser, "[data-testid=article-row] a").await?;
+                AppShell::open(&browser, "/contracts").await?;
+                let contract = first_href(&browser, "[data-testid=contract-row] a").await?;
                 let email = format!("{record}/email");
                 for (page, path) in [
                     ("today", "/"),
@@ -43,6 +45,8 @@ async fn every_page_is_photographed_in_both_languages_at_both_sizes() {
                     ("import-export", "/import-export"),
                     ("knowledge", "/knowledge"),
                     ("article", article.as_str()),
+                    ("contracts", "/contracts"),
+                    ("contract", contract.as_str()),
                     ("settings", "/settings"),
                 ] {
                     AppShell::open(&browser, path).await?;

@@ -6,28 +6,12 @@
 //! push service to subscribe with, and the page says so.)
 
 use rapport_e2e::flows::{
-    add_party, api_session, open_record, sign_in_on_another_device, sign_up_and_upload,
+    add_party, api_session, notifications, open_record, sign_in_on_another_device,
+    sign_up_and_upload,
 };
 use rapport_e2e::pages::AppShell;
 use rapport_e2e::{Browser, E2eResult, Viewport, run_with_relay_args, wait_until};
-use serde_json::{Value, json};
-
-/// The relay's scheduled notifications for the workspace, as `(state, due_at)`.
-async fn jobs(relay: &str, session: &(reqwest::Client, String, String)) -> Vec<(String, i64)> {
-    let (client, cookie, workspace) = session;
-    let url = format!("{relay}/api/workspaces/{workspace}/outbox?after=0");
-    let changes = client.get(url).header("cookie", cookie).send().await.unwrap();
-    let changes: Value = serde_json::from_str(&changes.text().await.unwrap()).unwrap();
-    changes["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|entry| entry["kind"] == "notify")
-        .map(|entry| {
-            (entry["state"].as_str().unwrap().to_owned(), entry["due_at"].as_i64().unwrap())
-        })
-        .collect()
-}
+use serde_json::json;
 
 async fn set_due_in_days(browser: &Browser, days: i32) -> E2eResult {
     browser
@@ -70,7 +54,7 @@ async fn a_due_task_becomes_a_relay_reminder_that_opens_its_record_and_goes_when
             .expect("the clock is after 1970")
             .as_secs() as i64;
         let scheduled = wait_until("the reminder to be at the relay", 30, || async {
-            let jobs = jobs(&relay, &session).await;
+            let jobs = notifications(&relay, &session).await;
             Ok((jobs.len() == 1 && jobs[0].0 == "queued").then(|| jobs[0].1))
         })
         .await?;
@@ -149,7 +133,7 @@ async fn a_due_task_becomes_a_relay_reminder_that_opens_its_record_and_goes_when
             .await?;
         assert_eq!(clicked, json!(true));
         wait_until("the reminder to be cancelled at the relay", 45, || async {
-            let jobs = jobs(&relay, &session).await;
+            let jobs = notifications(&relay, &session).await;
             Ok((jobs.len() == 1 && jobs[0].0 == "cancelled").then_some(()))
         })
         .await?;

@@ -211,6 +211,9 @@ pub(crate) fn Deals() -> impl IntoView {
                     />
                 </div>
                 <p class="count" data-testid="deal-summary">{move || summary.get().unwrap_or_default()}</p>
+                <p class="actions-row">
+                    <a class="action" href="/contracts" data-testid="contracts-link">{t!(i18n, contract.open_contracts)}</a>
+                </p>
                 <Show when=move || account.can_edit()>
                     {move || pipeline.get().map(|pipeline| view! { <NewDeal pipeline added /> })}
                 </Show>

@@ -677,14 +677,7 @@ fn BackupAndRestore() -> impl IntoView {
 }
 
 /// Hands `text` to the browser as a file download.
-fn download(name: &str, mime: &str, text: &str) -> Result<(), String> {
-    let fail = |_| td_string!(crate::locale::current(), io.download_refused).to_owned();
-    let parts = js_sys::Array::of1(&text.into());
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type(mime);
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).map_err(fail)?;
-    crate::widgets::save_as(name, &blob).map_err(fail)
-}
+use crate::widgets::download_text as download;
 
 /// "Row 4: no name", in the screens' language.
 fn problem(i18n: I18nContext<Locale>, unit: &str, skipped: &Skipped) -> String {

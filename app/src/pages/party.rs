@@ -16,6 +16,7 @@ use rapport_core::model::{Address, ContactPoint, Party};
 use rapport_core::queries::{self, TimelineItem};
 
 mod contact;
+mod contracts;
 mod fields;
 mod profile;
 
@@ -98,6 +99,7 @@ pub(crate) fn PartyPage() -> impl IntoView {
                         <div class="record-activity">
                             <LoggedHere />
                             <NextSteps id />
+                            <contracts::PartyContracts id party=Signal::derive(move || found.with(|f| f.as_ref().map(|f| f.party.clone()))) />
                             <Timeline id />
                             <RecordHistory id />
                         </div>

@@ -1,18 +1,24 @@
 //! Today: what to do now — overdue tasks and today's (ticked, snoozed or reassigned right here), and the
-//! people whose keep-in-touch cadence has run out (each a link to the record and a call to log). Each
-//! group shows its first few; "Show all" lists the rest.
+//! people whose keep-in-touch cadence has run out (each a link to the record and a call to log), and the
+//! contracts whose last day to give notice or end is within their reminder days. Each group shows its
+//! first few; "Show all" lists the rest.
 
 use leptos::prelude::*;
-use rapport_core::ids::{PartyId, TaskId, Timestamp};
+use rapport_core::contract::{self, CalendarDate};
+use rapport_core::ids::{ContractId, PartyId, TaskId, Timestamp};
 use rapport_core::queries;
 use rapport_core::read_model::Changed;
 
+use super::contracts::DateLine;
 use super::{EmptyState, Page};
 use crate::i18n::{t, t_string, use_i18n};
 use crate::local;
 use crate::state::WorkspaceCtx;
 use crate::widgets::TaskRowById;
 use crate::widgets::{self, Windowed};
+
+/// A contract's notice date or end.
+type ContractDate = CalendarDate<ContractId>;
 
 /// How many of a group show before "Show all".
 const FIRST: usize = 5;
@@ -23,6 +29,7 @@ struct Due {
     overdue: Vec<TaskId>,
     today: Vec<TaskId>,
     contact: Vec<Contact>,
+    contracts: Vec<ContractDate>,
 }
 
 /// A person to get in touch with: since when it was due, and the last contact if any.
@@ -42,18 +49,27 @@ pub(crate) fn Today() -> impl IntoView {
         let span = crate::timing::Span::start("rapport:today");
         let day_start = widgets::local_day_start(0);
         let due = ctx
-            .read_of(Changed::TASKS | Changed::PARTIES | Changed::INTERACTIONS, |ws| {
-                let tasks = queries::due_tasks(&ws.model, ws.me, day_start);
-                let contact = queries::keep_in_touch_due(&ws.model, local::now())
-                    .into_iter()
-                    .map(|r| Contact { party: r.party, due: r.due, last: r.last_contact })
-                    .collect();
-                Due {
-                    overdue: tasks.overdue.iter().map(|row| row.id).collect(),
-                    today: tasks.today.iter().map(|row| row.id).collect(),
-                    contact,
-                }
-            })
+            .read_of(
+                Changed::TASKS | Changed::PARTIES | Changed::INTERACTIONS | Changed::CONTRACTS,
+                |ws| {
+                    let tasks = queries::due_tasks(&ws.model, ws.me, day_start);
+                    let contact = queries::keep_in_touch_due(&ws.model, local::now())
+                        .into_iter()
+                        .map(|r| Contact { party: r.party, due: r.due, last: r.last_contact })
+                        .collect();
+                    let contracts = contract::due_soon(
+                        ws.model.contracts.values(),
+                        ws.me,
+                        widgets::local_day(local::now()),
+                    );
+                    Due {
+                        overdue: tasks.overdue.iter().map(|row| row.id).collect(),
+                        today: tasks.today.iter().map(|row| row.id).collect(),
+                        contact,
+                        contracts,
+                    }
+                },
+            )
             .unwrap_or_default();
         span.end();
         due
@@ -65,8 +81,15 @@ pub(crate) fn Today() -> impl IntoView {
     let overdue = Memo::new(move |_| due.with(|d| d.overdue.clone()));
     let today = Memo::new(move |_| due.with(|d| d.today.clone()));
     let contact = Memo::new(move |_| due.with(|d| d.contact.clone()));
-    let nothing =
-        move || due.with(|d| d.overdue.is_empty() && d.today.is_empty() && d.contact.is_empty());
+    let contracts = Memo::new(move |_| due.with(|d| d.contracts.clone()));
+    let nothing = move || {
+        due.with(|d| {
+            d.overdue.is_empty()
+                && d.today.is_empty()
+                && d.contact.is_empty()
+                && d.contracts.is_empty()
+        })
+    };
     view! {
         <Page key="today" title=move || t_string!(i18n, nav.today)>
             <Show when=move || account.can_edit()>
@@ -88,6 +111,9 @@ pub(crate) fn Today() -> impl IntoView {
                     row=|id: TaskId| view! { <TaskRowById id /> } id_of=|id: &TaskId| id.to_string() />
                 <Group key="contact" title=move || t_string!(i18n, today.keep_in_touch_title) items=contact class="contacts" row_px=56
                     row=|contact: Contact| view! { <ContactRow contact /> } id_of=|c: &Contact| c.party.to_string() />
+                <Group key="contracts" title=move || t_string!(i18n, contract.title) items=contracts class="contract-dates" row_px=64
+                    row=|date: ContractDate| view! { <DateLine date /> }
+                    id_of=|date: &ContractDate| format!("{}-{:?}", date.contract, date.kind) />
             </Show>
         </Page>
     }

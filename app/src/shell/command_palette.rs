@@ -45,7 +45,7 @@ struct Entry {
 }
 
 /// Actions, always offered when they match what is typed (in the screens' language).
-const ACTIONS: [&str; 9] = [
+const ACTIONS: [&str; 10] = [
     "/parties?new=1",
     "/tasks",
     "/deals",
@@ -54,6 +54,7 @@ const ACTIONS: [&str; 9] = [
     "/log/meeting",
     "/import-export",
     "/knowledge",
+    "/contracts",
     "/settings",
 ];
 
@@ -67,6 +68,7 @@ fn action_label(i18n: I18nContext<Locale>, href: &str) -> &'static str {
         "/log/meeting" => t_string!(i18n, palette.log_meeting),
         "/import-export" => t_string!(i18n, palette.import_export),
         "/knowledge" => t_string!(i18n, palette.knowledge),
+        "/contracts" => t_string!(i18n, palette.contracts),
         _ => t_string!(i18n, nav.settings),
     }
 }

@@ -9,8 +9,8 @@ use leptos::task::spawn_local;
 use rapport_core::attachments::{self, FileKind, UploadState};
 use std::collections::BTreeMap;
 
-use rapport_core::ids::{DealId, PartyId, TicketId};
-use rapport_core::model::{Attachment, Deal, Party, Ticket};
+use rapport_core::ids::{ContractId, DealId, PartyId, TicketId};
+use rapport_core::model::{Attachment, Contract, Deal, Party, Ticket};
 use wasm_bindgen::JsCast;
 
 use crate::i18n::{t, t_string, use_i18n};
@@ -23,6 +23,7 @@ pub(crate) enum FileOwner {
     Party(PartyId),
     Deal(DealId),
     Ticket(TicketId),
+    Contract(ContractId),
 }
 
 impl FileOwner {
@@ -37,6 +38,7 @@ impl FileOwner {
             FileOwner::Party(id) => attach::<Party>(shared, outbox, id, file).await,
             FileOwner::Deal(id) => attach::<Deal>(shared, outbox, id, file).await,
             FileOwner::Ticket(id) => attach::<Ticket>(shared, outbox, id, file).await,
+            FileOwner::Contract(id) => attach::<Contract>(shared, outbox, id, file).await,
         }
     }
 
@@ -54,6 +56,9 @@ impl FileOwner {
             FileOwner::Deal(id) => crate::local::update::<Deal>(shared, id, |r| forget(r)).await,
             FileOwner::Ticket(id) => {
                 crate::local::update::<Ticket>(shared, id, |r| forget(r)).await
+            }
+            FileOwner::Contract(id) => {
+                crate::local::update::<Contract>(shared, id, |r| forget(r)).await
             }
         }
     }

@@ -54,6 +54,57 @@ pub fn tasks_ics(
     out
 }
 
+/// One day of the renewals calendar as an event: what falls due, for which contract, and how many
+/// days ahead a calendar app should remind of it (none: 0).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatedEvent {
+    /// Stable across exports, so that importing again updates the event instead of doubling it.
+    pub uid: String,
+    pub day: time::Date,
+    pub summary: String,
+    pub description: String,
+    pub remind_days: u32,
+}
+
+/// Dates as a `.ics` calendar of whole-day events (`DTSTART;VALUE=DATE`), each with an alarm at
+/// 09:00 `remind_days` before it (none for 0).
+pub fn dated_events_ics(events: &[DatedEvent], now: Timestamp) -> String {
+    let mut out = String::new();
+    line(&mut out, "BEGIN:VCALENDAR");
+    line(&mut out, "VERSION:2.0");
+    line(&mut out, "PRODID:-//Rapport//Rapport//EN");
+    for event in events {
+        line(&mut out, "BEGIN:VEVENT");
+        line(&mut out, &format!("UID:{}", escape(&event.uid)));
+        line(&mut out, &format!("DTSTAMP:{}", utc(now)));
+        line(&mut out, &format!("DTSTART;VALUE=DATE:{}", date(event.day)));
+        if let Some(next) = event.day.next_day() {
+            line(&mut out, &format!("DTEND;VALUE=DATE:{}", date(next)));
+        }
+        line(&mut out, &format!("SUMMARY:{}", escape(&event.summary)));
+        if !event.description.is_empty() {
+            line(&mut out, &format!("DESCRIPTION:{}", escape(&event.description)));
+        }
+        line(&mut out, "TRANSP:TRANSPARENT");
+        if event.remind_days > 0 {
+            line(&mut out, "BEGIN:VALARM");
+            line(&mut out, "ACTION:DISPLAY");
+            line(&mut out, &format!("DESCRIPTION:{}", escape(&event.summary)));
+            // From the event's start, midnight: at 09:00 `remind_days` before.
+            line(&mut out, &format!("TRIGGER:-P{}DT15H", event.remind_days - 1));
+            line(&mut out, "END:VALARM");
+        }
+        line(&mut out, "END:VEVENT");
+    }
+    line(&mut out, "END:VCALENDAR");
+    out
+}
+
+/// `20261127`.
+fn date(day: time::Date) -> String {
+    format!("{:04}{:02}{:02}", day.year(), u8::from(day.month()), day.day())
+}
+
 /// `20261127T093000Z`.
 fn utc(at: Timestamp) -> String {
     let moment = OffsetDateTime::from_unix_timestamp_nanos(i128::from(at.0) * 1_000_000)
@@ -102,6 +153,37 @@ fn line(out: &mut String, content: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dated_events_are_whole_days_with_stable_ids_and_alarms() {
+        let day = time::Date::from_calendar_date(2027, time::Month::March, 31).unwrap();
+        let events = [
+            DatedEvent {
+                uid: "c1-notice-2027-06-30@rapport".into(),
+                day,
+                summary: "Last day to give notice: Cleaning, Main St; 2027".into(),
+                description: "Term ends 2027-06-30".into(),
+                remind_days: 30,
+            },
+            DatedEvent {
+                uid: "c2-ends-2027-12-31@rapport".into(),
+                day: time::Date::from_calendar_date(2027, time::Month::December, 31).unwrap(),
+                summary: "Ends: Lease".into(),
+                description: String::new(),
+                remind_days: 0,
+            },
+        ];
+        let ics = dated_events_ics(&events, Timestamp(1_795_200_000_000));
+        assert_eq!(ics.matches("BEGIN:VEVENT").count(), 2);
+        assert!(ics.contains("UID:c1-notice-2027-06-30@rapport\r\nDTSTAMP:"), "{ics}");
+        assert!(ics.contains("DTSTART;VALUE=DATE:20270331\r\nDTEND;VALUE=DATE:20270401\r\n"));
+        // The last day of the year ends on the first of the next.
+        assert!(ics.contains("DTSTART;VALUE=DATE:20271231\r\nDTEND;VALUE=DATE:20280101\r\n"));
+        assert!(ics.contains("SUMMARY:Last day to give notice: Cleaning\\, Main St\\; 2027\r\n"));
+        assert_eq!(ics.matches("BEGIN:VALARM").count(), 1, "no alarm without reminder days");
+        assert!(ics.contains("TRIGGER:-P29DT15H\r\n"), "09:00, 30 days ahead: {ics}");
+        assert!(ics.ends_with("END:VCALENDAR\r\n"));
+    }
 
     #[test]
     fn tasks_become_todos_with_escaped_and_folded_text() {

@@ -203,16 +203,133 @@ pub struct StageChange {
     pub by: Option<MemberId>,
 }
 
+/// An agreement with a party, of any of the four relationships. It keeps what was agreed — its dates
+/// as written, the notice period, how long a tacit renewal runs, whether notice was given — and
+/// nothing derived from them: the running term, the last day to give notice and the renewal date are
+/// computed on every device ([`crate::contract`]), so a tacit renewal never leaves a stale date.
 #[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
 pub struct Contract {
     pub party: PartyId,
     pub title: String,
+    pub kind: ContractKind,
+    /// The value of one billing period (of the whole contract when billed once).
     pub value: Money,
-    pub starts: Option<Timestamp>,
-    pub ends: Option<Timestamp>,
-    /// Days before `ends` by which renewal must be decided.
-    pub renewal_notice_days: Option<u32>,
+    pub billing: Billing,
+    /// The first day, `YYYY-MM-DD`.
+    pub starts: String,
+    /// The last day of the first term, `YYYY-MM-DD`; empty: open-ended (it runs until notice ends it).
+    #[autosurgeon(missing = "Default::default")]
+    pub ends: String,
+    /// How long before a term's end notice must be given.
+    #[autosurgeon(missing = "Default::default")]
+    pub notice: Option<Span>,
+    /// How long each tacit (automatic) renewal runs; `None`: it ends with its term.
+    #[autosurgeon(missing = "Default::default")]
+    pub renewal: Option<Span>,
+    /// The day notice was given (by either side), `YYYY-MM-DD`; empty while it runs on.
+    #[autosurgeon(missing = "Default::default")]
+    pub notice_given: String,
+    /// The day it was signed, `YYYY-MM-DD`; empty when not yet.
+    #[autosurgeon(missing = "Default::default")]
+    pub signed: String,
+    #[autosurgeon(missing = "Default::default")]
     pub owner: Option<MemberId>,
+    /// Days before each date (notice, end) that the owner is reminded.
+    #[autosurgeon(missing = "Default::default")]
+    pub remind_days: u32,
+    /// What either side must do by a date, by id.
+    #[autosurgeon(missing = "Default::default")]
+    pub obligations: BTreeMap<String, Obligation>,
+    #[autosurgeon(missing = "Default::default")]
+    pub notes: Text,
+    /// The signed copies and annexes, by the hex SHA-256 of their bytes.
+    #[autosurgeon(missing = "Default::default")]
+    pub files: BTreeMap<String, super::Attachment>,
+    pub created_at: Timestamp,
+    #[autosurgeon(missing = "Default::default")]
+    pub archived: bool,
+}
+
+/// Which relationship a contract belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Reconcile, Hydrate)]
+pub enum ContractKind {
+    #[default]
+    Customer,
+    Supplier,
+    Investor,
+    Employment,
+}
+
+impl ContractKind {
+    pub const ALL: [ContractKind; 4] = [
+        ContractKind::Customer,
+        ContractKind::Supplier,
+        ContractKind::Investor,
+        ContractKind::Employment,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            ContractKind::Customer => "customer",
+            ContractKind::Supplier => "supplier",
+            ContractKind::Investor => "investor",
+            ContractKind::Employment => "employment",
+        }
+    }
+
+    pub fn from_code(key: &str) -> Option<ContractKind> {
+        ContractKind::ALL.into_iter().find(|kind| kind.code() == key)
+    }
+}
+
+/// How often a contract is billed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Reconcile, Hydrate)]
+pub enum Billing {
+    #[default]
+    Once,
+    Monthly,
+    Quarterly,
+    Yearly,
+}
+
+impl Billing {
+    pub const ALL: [Billing; 4] =
+        [Billing::Once, Billing::Monthly, Billing::Quarterly, Billing::Yearly];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Billing::Once => "once",
+            Billing::Monthly => "monthly",
+            Billing::Quarterly => "quarterly",
+            Billing::Yearly => "yearly",
+        }
+    }
+
+    pub fn from_code(key: &str) -> Option<Billing> {
+        Billing::ALL.into_iter().find(|billing| billing.code() == key)
+    }
+}
+
+/// A length of time as a contract states it ("3 months", "30 days").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Reconcile, Hydrate)]
+pub struct Span {
+    pub count: u32,
+    pub unit: SpanUnit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Reconcile, Hydrate)]
+pub enum SpanUnit {
+    Days,
+    Months,
+}
+
+/// Something a side of the contract must do by a date.
+#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate)]
+pub struct Obligation {
+    pub title: String,
+    /// `YYYY-MM-DD`; empty when it has no date.
+    pub due: String,
+    pub done: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]

@@ -23,10 +23,11 @@ use crate::ids::{
     TicketId, Timestamp,
 };
 use crate::model::{
-    Address, Article, Attachment, Channel, Consent, ContactPoint, CustomValue, Deal, DealStatus,
-    Escalated, GeoPoint, Interaction, InteractionKind, LinkKind, MailLink, MessageKind, Money,
-    Party, PartyKind, PartyLink, Rating, RecordRef, Recurrence, RecurrenceUnit, StageChange,
-    StatusChange, Task, Ticket, TicketMessage, TicketPriority,
+    Address, Article, Attachment, Billing, Channel, Consent, ContactPoint, Contract, ContractKind,
+    CustomValue, Deal, DealStatus, Escalated, GeoPoint, Interaction, InteractionKind, LinkKind,
+    MailLink, MessageKind, Money, Obligation, Party, PartyKind, PartyLink, Rating, RecordRef,
+    Recurrence, RecurrenceUnit, Span, SpanUnit, StageChange, StatusChange, Task, Ticket,
+    TicketMessage, TicketPriority,
 };
 
 /// A type read from a hydrated value as autosurgeon would read it from the document.
@@ -322,6 +323,27 @@ struct_from_map!(Article {
     required: [title, category, body, published, created_at, updated_at],
     defaulted: [created_by, updated_by, archived],
 });
+struct_from_map!(Contract {
+    required: [party, title, kind, value, billing, starts, created_at],
+    defaulted: [
+        ends,
+        notice,
+        renewal,
+        notice_given,
+        signed,
+        owner,
+        remind_days,
+        obligations,
+        notes,
+        files,
+        archived
+    ],
+});
+enum_from_name!(ContractKind { Customer, Supplier, Investor, Employment });
+enum_from_name!(Billing { Once, Monthly, Quarterly, Yearly });
+struct_from_map!(Span { required: [count, unit], defaulted: [] });
+enum_from_name!(SpanUnit { Days, Months });
+struct_from_map!(Obligation { required: [title, due, done], defaulted: [] });
 struct_from_map!(TicketMessage { required: [kind, author, at, text], defaulted: [mail] });
 struct_from_map!(MailLink { required: [id, address], defaulted: [] });
 enum_from_name!(MessageKind { Customer, Reply, Internal });
@@ -370,8 +392,14 @@ mod tests {
 
     #[test]
     fn every_demo_record_reads_as_autosurgeon_reads_it() {
-        let sizes =
-            DemoSizes { parties: 300, interactions: 900, deals: 60, tasks: 120, tickets: 120 };
+        let sizes = DemoSizes {
+            parties: 300,
+            interactions: 900,
+            deals: 60,
+            tasks: 120,
+            tickets: 120,
+            contracts: 4,
+        };
         let documents = demo::generate(5, sizes, NOW).to_documents().expect("documents");
         let mut read = 0;
         for (key, doc) in &documents {
@@ -393,13 +421,16 @@ mod tests {
                     DocKey::Shard { collection: crate::layout::Collection::Articles, .. } => {
                         same::<Article>(doc, &record)
                     }
+                    DocKey::Shard { collection: crate::layout::Collection::Contracts, .. } => {
+                        same::<Contract>(doc, &record)
+                    }
                     DocKey::Interactions(_) => same::<Interaction>(doc, &record),
                     _ => continue,
                 }
                 read += 1;
             }
         }
-        assert_eq!(read, 300 + 900 + 60 + 120 + 120 + 4);
+        assert_eq!(read, 300 + 900 + 60 + 120 + 120 + 4 + 4, "articles and contracts too");
     }
 
     fn written<R: autosurgeon::Reconcile>(records: &[(&str, &R)]) -> AutoCommit {
@@ -629,6 +660,58 @@ mod tests {
         let doc = written(&[("ticket", &ticket), ("sparse", &sparse_ticket)]);
         same::<Ticket>(&doc, "ticket");
         same::<Ticket>(&doc, "sparse");
+
+        let contract = Contract {
+            party: org,
+            title: "Supply 2027".into(),
+            kind: ContractKind::Supplier,
+            value: Money { minor: 1_000_000, currency: "RUB".into() },
+            billing: Billing::Quarterly,
+            starts: "2027-01-01".into(),
+            ends: "2027-12-31".into(),
+            notice: Some(Span { count: 3, unit: SpanUnit::Months }),
+            renewal: Some(Span { count: 30, unit: SpanUnit::Days }),
+            notice_given: "2027-05-01".into(),
+            signed: "2026-12-20".into(),
+            owner: Some(member),
+            remind_days: 30,
+            obligations: [(
+                "o1".to_owned(),
+                Obligation {
+                    title: "Insurance proof".into(),
+                    due: "2027-02-01".into(),
+                    done: true,
+                },
+            )]
+            .into(),
+            notes: Text::with_value("Signed in Kazan."),
+            files: deal.files.clone(),
+            created_at: NOW,
+            archived: true,
+        };
+        let draft = Contract {
+            party: org,
+            title: String::new(),
+            kind: ContractKind::Employment,
+            value: Money::default(),
+            billing: Billing::Once,
+            starts: String::new(),
+            ends: String::new(),
+            notice: None,
+            renewal: None,
+            notice_given: String::new(),
+            signed: String::new(),
+            owner: None,
+            remind_days: 0,
+            obligations: Default::default(),
+            notes: Text::default(),
+            files: Default::default(),
+            created_at: NOW,
+            archived: false,
+        };
+        let doc = written(&[("contract", &contract), ("draft", &draft)]);
+        same::<Contract>(&doc, "contract");
+        same::<Contract>(&doc, "draft");
     }
 
     #[test]
@@ -708,8 +791,14 @@ mod tests {
 
     #[test]
     fn rows_of_a_whole_document_equal_rows_read_record_by_record() {
-        let sizes =
-            DemoSizes { parties: 200, interactions: 400, deals: 40, tasks: 80, tickets: 80 };
+        let sizes = DemoSizes {
+            parties: 200,
+            interactions: 400,
+            deals: 40,
+            tasks: 80,
+            tickets: 80,
+            contracts: 4,
+        };
         let documents = demo::generate(9, sizes, NOW).to_documents().expect("documents");
         for (key, doc) in documents {
             let mut doc = doc;
