@@ -378,12 +378,12 @@ fn ContractForm(id: ContractId, contract: Memo<Option<Contract>>) -> impl IntoVi
             </label>
             {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="contract-form-error">{e}</p> })}
             <Show when=move || !read_only()>
-                <div class="field-row">
-                    <button type="submit" class="primary-action" data-testid="save-contract" disabled=move || saving.pending()>
-                        {move || if saving.pending() { t_string!(i18n, contract.saving) } else { t_string!(i18n, contract.save) }}
-                    </button>
-                    <button type="button" data-testid="delete-contract" on:click=delete.clone()>{t!(i18n, contract.delete)}</button>
-                </div>
+                // A child of the form itself, so that it sticks to the bottom of the screen while the
+                // long form scrolls.
+                <button type="submit" class="primary-action" data-testid="save-contract" disabled=move || saving.pending()>
+                    {move || if saving.pending() { t_string!(i18n, contract.saving) } else { t_string!(i18n, contract.save) }}
+                </button>
+                <button type="button" data-testid="delete-contract" on:click=delete.clone()>{t!(i18n, contract.delete)}</button>
             </Show>
         </form>
     }
