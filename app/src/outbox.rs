@@ -338,8 +338,8 @@ async fn register_reminders(ctx: OutboxCtx, shared: &Shared) {
             return;
         }
         let mut wanted = jobs::reminder_jobs(&replica.model, replica.workspace, now);
-        // Breach alerts, at the relay's time of each ticket event this device has heard.
         wanted.extend(jobs::contract_jobs(&replica.model, replica.workspace, now));
+        // Breach alerts, at the relay's time of each ticket event this device has heard.
         wanted.extend(jobs::breach_jobs(
             &replica.model,
             &replica.settings,

@@ -199,6 +199,22 @@ impl Terms {
     }
 }
 
+impl Terms {
+    /// The next date to remind of on or after `day`: the last day to give notice, or the end of a
+    /// contract that will not renew — whichever comes first. With notice given late the term running
+    /// still renews, and the end after it is the date from the moment the notice is recorded.
+    pub fn next_reminder(&self, day: Date) -> Option<(DateKind, Date)> {
+        let mut next = None;
+        self.dates_between(day, Date::MAX, |date, kind, _, _| {
+            if kind != DateKind::Renews {
+                next = Some((kind, date));
+            }
+            next.is_none()
+        });
+        next
+    }
+}
+
 /// What falls due on a day of the renewals calendar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum DateKind {

@@ -129,12 +129,14 @@ const CONTRACT_REMINDER_HOUR: i64 = 9;
 /// A moment already past (a contract written within its reminder days) is still asked for until the
 /// date itself has passed: the relay pushes it at once, and once. After a tacit renewal the next
 /// term's date replaces it; an edit that moves the date (another end, notice given) replaces or
-/// cancels it, and so does deleting the contract.
+/// cancels it, and so does deleting the contract. Notice given late leaves one more term to run: its
+/// end is the date to remind of from the moment the notice is recorded.
 ///
 /// The switch to the next term happens at midnight UTC after a notice date. Devices' clocks differ
 /// a little: one a few minutes behind would ask for the old term's (past, already pushed) moment
 /// after one on time asked for the new term's, and the relay would push the old one again. So in
-/// the last hour of a date's day ([`CLOCK_SKEW_MS`]) nobody asks anything about that job.
+/// the last hour of a date's day ([`CLOCK_SKEW_MS`]) nobody asks anything about that job — so a
+/// contract written in that very hour, on its own notice date, is not reminded of it.
 pub fn contract_jobs(model: &ReadModel, workspace: WorkspaceId, now: Timestamp) -> Vec<Job> {
     const DAY_MS: i64 = 24 * 60 * 60 * 1000;
     let today = day_of(now);
@@ -142,17 +144,12 @@ pub fn contract_jobs(model: &ReadModel, workspace: WorkspaceId, now: Timestamp) 
     let moment = |day: time::Date| midnight(day) + CONTRACT_REMINDER_HOUR * 60 * 60 * 1000;
     let mut jobs = Vec::new();
     for contract in model.contracts.values() {
-        let (mut notice, mut ends) = (None, None);
-        if let Some(terms) = contract.terms().filter(|_| !contract.archived) {
-            notice = terms.next_notice(today);
-            ends = terms
-                .standing(today.max(terms.start))
-                .filter(|standing| standing.renews_on.is_none() && !standing.ended)
-                .and_then(|standing| standing.term_end);
-        }
-        for (kind, day) in
-            [(ContractDate::NoticeBy, notice.map(|(by, _)| by)), (ContractDate::Ends, ends)]
-        {
+        let next = contract
+            .terms()
+            .filter(|_| !contract.archived)
+            .and_then(|terms| terms.next_reminder(today.max(terms.start)));
+        for kind in [ContractDate::NoticeBy, ContractDate::Ends] {
+            let day = next.filter(|(next, _)| *next == kind).map(|(_, day)| day);
             let id = contract_reminder_id(workspace, contract.id, kind);
             let Some(day) = day else {
                 jobs.push(Job::Cancel(id));
@@ -651,14 +648,22 @@ mod tests {
         let (model, id) = contract_model(&contract("2026-08-01"));
         let jobs = contract_jobs(&model, workspace(), utc(2026, 9, 1, 12));
         let notice = contract_reminder_id(workspace(), id, ContractDate::NoticeBy);
-        assert!(jobs.contains(&Job::Cancel(notice)));
+        assert!(jobs.contains(&Job::Cancel(notice.clone())));
         let ends = contract_reminder_id(workspace(), id, ContractDate::Ends);
         let reminder = scheduled(&jobs, &ends).expect("an end reminder");
         assert_eq!(reminder.due_at * 1000, utc(2026, 12, 17, 9).0);
         assert_eq!(reminder.body, "ends:2026-12-31");
         // Ended: nothing more to announce.
         let after = contract_jobs(&model, workspace(), utc(2027, 1, 2, 12));
-        assert!(after.contains(&Job::Cancel(ends)), "{after:?}");
+        assert!(after.contains(&Job::Cancel(ends.clone())), "{after:?}");
+        // Notice given late (after 30 September): the term running renews once more and then ends —
+        // that end is reminded of from the day the notice is recorded, not only once its term starts.
+        let (model, _) = contract_model(&contract("2026-10-05"));
+        let jobs = contract_jobs(&model, workspace(), utc(2026, 10, 10, 12));
+        assert!(jobs.contains(&Job::Cancel(notice.clone())), "{jobs:?}");
+        let reminder = scheduled(&jobs, &ends).expect("the last term's end");
+        assert_eq!(reminder.due_at * 1000, utc(2027, 12, 17, 9).0);
+        assert_eq!(reminder.body, "ends:2027-12-31");
         // A draft without dates, and a deleted contract, ask for nothing and cancel what they asked.
         for gone in [
             crate::model::Contract { starts: String::new(), ..contract("") },

@@ -12,15 +12,28 @@ use rapport_e2e::flows::{
 use rapport_e2e::pages::AppShell;
 use rapport_e2e::{Browser, E2eResult, Viewport, run, wait_until};
 
-/// The local day `days` from today, as a date field holds it (`YYYY-MM-DD`).
-async fn day_from_today(browser: &Browser, days: i64) -> E2eResult<String> {
-    let day = browser
+/// The local days `offsets` from today, as a date field holds them (`YYYY-MM-DD`) — all from one
+/// reading of the clock, so that a midnight passing during the test cannot set them a day apart.
+async fn days_from_today<const N: usize>(
+    browser: &Browser,
+    offsets: [i64; N],
+) -> E2eResult<[String; N]> {
+    let days = browser
         .eval(&format!(
-            "const d = new Date(); d.setDate(d.getDate() + ({days}));
-             return `${{d.getFullYear()}}-${{String(d.getMonth() + 1).padStart(2, '0')}}-${{String(d.getDate()).padStart(2, '0')}}`;"
+            "const today = new Date();
+             return {offsets:?}.map(n => {{
+                 const d = new Date(today); d.setDate(d.getDate() + n);
+                 return `${{d.getFullYear()}}-${{String(d.getMonth() + 1).padStart(2, '0')}}-${{String(d.getDate()).padStart(2, '0')}}`;
+             }});"
         ))
         .await?;
-    Ok(day.as_str().expect("a date").to_owned())
+    let days: Vec<String> = days
+        .as_array()
+        .expect("dates")
+        .iter()
+        .map(|day| day.as_str().expect("a date").to_owned())
+        .collect();
+    Ok(days.try_into().expect("one date for each offset"))
 }
 
 /// 09:00 UTC, `before` days ahead of `day` (`YYYY-MM-DD`), in seconds: when the relay pushes a reminder.
@@ -68,13 +81,12 @@ async fn a_contract_s_notice_and_renewal_are_derived_listed_exported_and_reminde
         click(&anna, "new-contract-create").await?;
         anna.by_testid("contract-form").await?;
         anna.text_becomes("contract-outlook", "No start date yet").await?;
+        let contract_path = anna.path().await?;
 
         // A year's cleaning: started a month ago, first term to 100 days from now, 30 days' notice,
         // renewed for 12 months unless notice is given; the owner reminded 14 days ahead.
-        let (started, ends) =
-            (day_from_today(&anna, -30).await?, day_from_today(&anna, 100).await?);
-        let (notice_by, renews) =
-            (day_from_today(&anna, 70).await?, day_from_today(&anna, 101).await?);
+        let [started, ends, notice_by, renews, before_start, given_on] =
+            days_from_today(&anna, [-30, 100, 70, 101, -40, 0]).await?;
         set_field(&anna, "contract-value", "1200").await?;
         change_to(&anna, "contract-billing", "monthly").await?;
         change_to(&anna, "contract-starts", &started).await?;
@@ -84,7 +96,7 @@ async fn a_contract_s_notice_and_renewal_are_derived_listed_exported_and_reminde
         set_field(&anna, "contract-renewal", "12").await?;
         set_field(&anna, "contract-remind", "14").await?;
         // A term that ends before it starts is refused with the reason, and nothing is lost.
-        change_to(&anna, "contract-ends", &day_from_today(&anna, -40).await?).await?;
+        change_to(&anna, "contract-ends", &before_start).await?;
         click(&anna, "save-contract").await?;
         anna.text_becomes("contract-form-error", "The first term ends before the contract starts.")
             .await?;
@@ -173,18 +185,12 @@ async fn a_contract_s_notice_and_renewal_are_derived_listed_exported_and_reminde
 
         // Notice given today, on the desk: the phone's page says it ends, and the relay holds a
         // reminder of the end beside the notice reminder already sent.
-        change_to(&anna, "contract-notice-given", &day_from_today(&anna, 0).await?).await?;
+        change_to(&anna, "contract-notice-given", &given_on).await?;
         click(&anna, "save-contract").await?;
         anna.text_when("contract-outlook", |t| t.starts_with("Ends")).await?;
         phone.text_when("contract-outlook", |t| t.starts_with("Заканчивается")).await?;
         // The phone's open form shows the colleague's value in the field it did not touch.
-        rapport_e2e::flows::field_becomes(
-            &phone,
-            "contract-notice-given",
-            &day_from_today(&anna, 0).await?,
-            15,
-        )
-        .await?;
+        rapport_e2e::flows::field_becomes(&phone, "contract-notice-given", &given_on, 15).await?;
         wait_until("the end reminder instead", 15, || async {
             let mut found = notifications(&relay, &session).await;
             found.sort();
@@ -223,6 +229,10 @@ async fn a_contract_s_notice_and_renewal_are_derived_listed_exported_and_reminde
             Ok((found == wanted).then_some(()))
         })
         .await?;
+        // Its link says so, and offers nothing to edit.
+        AppShell::open(&anna, &contract_path).await?;
+        anna.by_testid("contract-deleted").await?;
+        assert!(!anna.has_testid("contract-form").await?, "a deleted contract is not edited");
 
         for browser in [&anna, &phone] {
             let errors = browser.console_errors().await?;

@@ -36,9 +36,13 @@ pub(crate) fn ContractPage() -> impl IntoView {
                 })}
             </p>
             {move || failure.get().map(|error| view! { <p class="error" data-testid="contract-error">{error}</p> })}
+            {move || contract.with(|c| c.as_ref().is_some_and(|c| c.archived)).then(|| view! {
+                <p class="notice" role="status" data-testid="contract-deleted">{t!(i18n, contract.deleted)}</p>
+            })}
+            // A deleted contract is not edited: its reminders are cancelled, and it is listed nowhere.
             <Show
-                when=move || contract.with(Option::is_some)
-                fallback=move || failure.get().is_none().then(|| view! { <p class="hint">{t!(i18n, contract.opening)}</p> })
+                when=move || contract.with(|c| c.as_ref().is_some_and(|c| !c.archived))
+                fallback=move || (failure.get().is_none() && contract.with(Option::is_none)).then(|| view! { <p class="hint">{t!(i18n, contract.opening)}</p> })
             >
                 {move || id.get_untracked().map(|id| view! {
                     <div class="record-layout">

@@ -211,9 +211,6 @@ pub(crate) fn Deals() -> impl IntoView {
                     />
                 </div>
                 <p class="count" data-testid="deal-summary">{move || summary.get().unwrap_or_default()}</p>
-                <p class="actions-row">
-                    <a class="action" href="/contracts" data-testid="contracts-link">{t!(i18n, contract.open_contracts)}</a>
-                </p>
                 <Show when=move || account.can_edit()>
                     {move || pipeline.get().map(|pipeline| view! { <NewDeal pipeline added /> })}
                 </Show>
@@ -225,6 +222,10 @@ pub(crate) fn Deals() -> impl IntoView {
                     }
                 }}
                 <Forecast forecast pipeline />
+                // Below the board: what is signed is worked with on its own page.
+                <p class="actions-row">
+                    <a class="action" href="/contracts" data-testid="contracts-link">{t!(i18n, contract.open_contracts)}</a>
+                </p>
             </Show>
         </Page>
     }
