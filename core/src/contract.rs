@@ -226,6 +226,29 @@ pub enum DateKind {
     Ends,
 }
 
+impl DateKind {
+    /// Its name in ids, reminders' bodies and calendar files: `notice`, `renews`, `ends`.
+    pub fn code(self) -> &'static str {
+        match self {
+            DateKind::NoticeBy => "notice",
+            DateKind::Renews => "renews",
+            DateKind::Ends => "ends",
+        }
+    }
+}
+
+/// The Julian day number of 1970-01-01.
+pub(crate) const UNIX_EPOCH_JULIAN: i32 = 2_440_588;
+
+/// The calendar day (UTC) of `at`: the day every device agrees on, whatever its time zone.
+pub fn utc_day(at: Timestamp) -> Date {
+    let days = at.0.div_euclid(24 * 60 * 60 * 1000);
+    i32::try_from(days)
+        .ok()
+        .and_then(|days| Date::from_julian_day(days + UNIX_EPOCH_JULIAN).ok())
+        .unwrap_or(Date::MIN)
+}
+
 /// A day in the renewals calendar: which contract, what, and the term it concerns (the key a
 /// reminder of it is sent once for).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

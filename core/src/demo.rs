@@ -482,10 +482,7 @@ fn demo_contracts(
 ) -> Vec<(ContractId, Contract)> {
     use crate::contract::write_day;
     use crate::model::{Billing, ContractKind, Span, SpanUnit};
-    let today = time::Date::from_julian_day(
-        i32::try_from(now.0.div_euclid(DAY_MS)).unwrap_or(0) + 2_440_588,
-    )
-    .unwrap_or(time::Date::MIN);
+    let today = crate::contract::utc_day(now);
     let day = |offset: i64| write_day(today.saturating_add(time::Duration::days(offset)));
     let months = |count| Some(Span { count, unit: SpanUnit::Months });
     let currency = currencies.first().cloned().unwrap_or_else(|| "EUR".to_owned());

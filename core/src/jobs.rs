@@ -14,7 +14,7 @@
 
 use std::collections::HashMap;
 
-use crate::contract::{self, DateKind as ContractDate};
+use crate::contract::{self, DateKind as ContractDate, UNIX_EPOCH_JULIAN, utc_day as day_of};
 use crate::ids::{ContractId, MemberId, PartyId, TaskId, TicketId, Timestamp, WorkspaceId};
 use crate::model::{WorkspaceSettings, names};
 use crate::outbox::{DUE_SPAN, MOST_NOTIFIED, MOST_TITLE_CHARS, Notify, OutboxId, Work};
@@ -104,12 +104,7 @@ pub fn contract_reminder_id(
     contract: ContractId,
     kind: ContractDate,
 ) -> OutboxId {
-    let kind = match kind {
-        ContractDate::NoticeBy => "notice",
-        ContractDate::Ends => "ends",
-        ContractDate::Renews => "renews",
-    };
-    OutboxId::from_cause(workspace, &["reminder", "contract", &contract.to_string(), kind])
+    OutboxId::from_cause(workspace, &["reminder", "contract", &contract.to_string(), kind.code()])
 }
 
 /// How far apart devices' clocks may be for a contract reminder to be pushed once (an hour).
@@ -170,29 +165,13 @@ pub fn contract_jobs(model: &ReadModel, workspace: WorkspaceId, now: Timestamp) 
                 to: contract.owner.into_iter().collect(),
                 title: title(&contract.title),
                 // The date in the contract's own form: the service worker words it in its language.
-                body: format!(
-                    "{}:{}",
-                    if kind == ContractDate::NoticeBy { "notice" } else { "ends" },
-                    contract::write_day(day)
-                ),
+                body: format!("{}:{}", kind.code(), contract::write_day(day)),
                 open: format!("/contracts/{}", contract.id),
             };
             jobs.push(Job::Schedule(id, Work::Notify(notify)));
         }
     }
     jobs
-}
-
-/// The Julian day number of 1970-01-01.
-const UNIX_EPOCH_JULIAN: i32 = 2_440_588;
-
-/// The day (UTC) of `at`.
-fn day_of(at: Timestamp) -> time::Date {
-    let days = at.0.div_euclid(24 * 60 * 60 * 1000);
-    i32::try_from(days)
-        .ok()
-        .and_then(|days| time::Date::from_julian_day(days + UNIX_EPOCH_JULIAN).ok())
-        .unwrap_or(time::Date::MIN)
 }
 
 pub fn breach_alert_id(workspace: WorkspaceId, ticket: TicketId, metric: &str) -> OutboxId {

@@ -115,7 +115,7 @@ pub(super) fn DateLine(date: Dated) -> impl IntoView {
         .unwrap_or_default()
     };
     view! {
-        <div class="row contract-line" data-testid="contract-date" data-kind=kind_code(date.kind) data-day=contract::write_day(date.date)>
+        <div class="row contract-line" data-testid="contract-date" data-kind=date.kind.code() data-day=contract::write_day(date.date)>
             <a class="row-link" href=format!("/contracts/{id}")>
                 <span class="row-title">{move || format!("{} · {}", crate::widgets::day_text(date.date), what(date.kind))}</span>
                 <span class="row-detail">{named}</span>
@@ -175,19 +175,11 @@ fn event(date: &CalendarDate<ContractId>, row: &ContractRow, party: &str) -> Dat
     };
     DatedEvent {
         // By term number, not date: importing again after the dates were edited moves the events.
-        uid: format!("{}-{}-{}@rapport", row.id, kind_code(date.kind), date.term),
+        uid: format!("{}-{}-{}@rapport", row.id, date.kind.code(), date.term),
         day: date.date,
         summary: format!("{}: {}", what(date.kind), row.title),
         description: party.to_owned(),
         remind_days,
-    }
-}
-
-fn kind_code(kind: DateKind) -> &'static str {
-    match kind {
-        DateKind::NoticeBy => "notice",
-        DateKind::Renews => "renews",
-        DateKind::Ends => "ends",
     }
 }
 
