@@ -76,6 +76,9 @@ fn Root() -> impl IntoView {
                     <Route path=path!("/knowledge") view=pages::Knowledge />
                     <Route path=path!("/contracts") view=pages::Contracts />
                     <Route path=path!("/contracts/:id") view=pages::ContractPage />
+                    <Route path=path!("/purchasing") view=pages::Purchasing />
+                    <Route path=path!("/purchasing/tenders/:id") view=pages::TenderPage />
+                    <Route path=path!("/purchasing/orders/:id") view=pages::PurchaseOrderPage />
                     <Route path=path!("/knowledge/:id") view=pages::ArticlePage />
                     <Route path=path!("/settings") view=pages::Settings />
                     <Route path=path!("/import-export") view=pages::ImportExport />

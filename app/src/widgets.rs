@@ -24,6 +24,7 @@ pub(crate) use segmented::Segmented;
 pub(crate) use task_list::{NewTask, TaskList, TaskRowById, next_steps};
 pub(crate) use windowed::Windowed;
 
+use leptos::prelude::*;
 use rapport_core::ids::Timestamp;
 use rapport_core::model::{InteractionKind, Role};
 use wasm_bindgen::JsValue;
@@ -39,6 +40,26 @@ fn options(pairs: &[(&str, &str)]) -> js_sys::Object {
         let _ = js_sys::Reflect::set(&options, &(*key).into(), &(*value).into());
     }
     options
+}
+
+/// Keeps a form's `field` in step with the value it was filled from: when `stored` changes (a
+/// colleague's edit arrives, a save completes) the field follows — unless this person has changed it,
+/// which is kept. What a save writes is then only what differs from `stored`.
+pub(crate) fn follow<T>(stored: Memo<T>, field: RwSignal<T>)
+where
+    T: Clone + PartialEq + Send + Sync + 'static,
+{
+    field.set(stored.get_untracked());
+    Effect::new(move |before: Option<T>| {
+        let now = stored.get();
+        if let Some(before) = before
+            && before != now
+            && field.with_untracked(|typed| *typed == before)
+        {
+            field.set(now.clone());
+        }
+        now
+    });
 }
 
 /// Offers `text` as a file named `name` to save; the error in the screens' language.

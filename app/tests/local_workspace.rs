@@ -93,8 +93,15 @@ async fn damaged_rows_are_reported_and_rebuilt_from_the_documents() {
 async fn an_adopted_workspace_reopens_from_its_stored_rows() {
     use rapport_core::demo::{self, DemoBundle, DemoSizes};
     let name = database("adopted");
-    let sizes =
-        DemoSizes { parties: 40, interactions: 80, deals: 5, tasks: 10, tickets: 10, contracts: 4 };
+    let sizes = DemoSizes {
+        parties: 40,
+        interactions: 80,
+        deals: 5,
+        tasks: 10,
+        tickets: 10,
+        contracts: 4,
+        suppliers: 0,
+    };
     let bundle = DemoBundle::of(&demo::generate(7, sizes, local::now())).unwrap();
     let (mut ws, _) = open_fully(&name).await;
     let documents = bundle.documents.into_iter().map(|(key, bytes)| (key.parse().unwrap(), bytes));

@@ -35,6 +35,7 @@ fn fixture() -> Fixture {
         // The figures in BENCHMARKS.md were measured before the demo had tickets.
         tickets: 0,
         contracts: 0,
+        suppliers: 0,
     };
     let demo = demo::generate(42, sizes, Timestamp(1_795_000_000_000));
 

@@ -19,7 +19,7 @@ fn documents() -> ((DocKey, AutoCommit), (DocKey, AutoCommit)) {
     let demo = demo::generate(
         42,
         // The figures in BENCHMARKS.md were measured before the demo had tickets.
-        DemoSizes { tickets: 0, contracts: 0, ..DemoSizes::default() },
+        DemoSizes { tickets: 0, contracts: 0, suppliers: 0, ..DemoSizes::default() },
         Timestamp(1_795_000_000_000),
     );
     let documents = demo.to_documents().expect("demo documents");

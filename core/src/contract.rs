@@ -249,6 +249,11 @@ pub fn utc_day(at: Timestamp) -> Date {
         .unwrap_or(Date::MIN)
 }
 
+/// The moment day `day` begins in UTC: the inverse of [`utc_day`].
+pub fn utc_midnight(day: Date) -> Timestamp {
+    Timestamp(i64::from(day.to_julian_day() - UNIX_EPOCH_JULIAN) * 24 * 60 * 60 * 1000)
+}
+
 /// A day in the renewals calendar: which contract, what, and the term it concerns (the key a
 /// reminder of it is sent once for).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

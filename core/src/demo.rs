@@ -16,14 +16,15 @@ use rand::{RngExt, SeedableRng};
 
 use crate::document::{self, DocumentError, Record};
 use crate::ids::{
-    ArticleId, ContractId, DealId, IdSource, InteractionId, MemberId, PartyId, PipelineId,
-    PolicyId, StageId, TaskId, TeamId, TicketEventId, TicketId, Timestamp, WorkspaceId,
+    ArticleId, ContractId, DealId, FeedbackId, IdSource, InteractionId, MemberId, PartyId,
+    PipelineId, PolicyId, PurchaseId, StageId, TaskId, TeamId, TicketEventId, TicketId, Timestamp,
+    WorkspaceId,
 };
 use crate::layout::{DocKey, Month};
 use crate::model::{
-    Article, Assignment, Channel, ContactPoint, Contract, Deal, DealStatus, Interaction,
+    Article, Assignment, Channel, ContactPoint, Contract, Deal, DealStatus, Feedback, Interaction,
     InteractionKind, LinkKind, Member, MessageKind, Money, Party, PartyKind, PartyLink, Pipeline,
-    PipelineKind, RecordRef, Role, Stage, StageChange, StatusChange, Task, Team, Ticket,
+    PipelineKind, Purchase, RecordRef, Role, Stage, StageChange, StatusChange, Task, Team, Ticket,
     TicketMessage, TicketPriority, WorkspaceSettings,
 };
 use crate::sla::{Week, WorkingHours};
@@ -39,11 +40,13 @@ pub struct DemoSizes {
     pub tickets: usize,
     /// Contracts with organisations (none without organisations).
     pub contracts: usize,
+    /// Suppliers with a year of orders and ratings (at most as many as have the supplier role).
+    pub suppliers: usize,
 }
 
 impl Default for DemoSizes {
     /// The benchmark workspace: 10,000 parties, 50,000 interactions, 2,000 deals, 5,000 tasks, 5,000
-    /// tickets, 100 contracts.
+    /// tickets, 100 contracts, no purchases.
     fn default() -> Self {
         DemoSizes {
             parties: 10_000,
@@ -52,6 +55,7 @@ impl Default for DemoSizes {
             tasks: 5_000,
             tickets: 5_000,
             contracts: 100,
+            suppliers: 0,
         }
     }
 }
@@ -68,6 +72,9 @@ pub struct DemoWorkspace {
     pub tickets: Vec<(TicketId, Ticket)>,
     pub articles: Vec<(ArticleId, Article)>,
     pub contracts: Vec<(ContractId, Contract)>,
+    pub purchases: Vec<(PurchaseId, Purchase)>,
+    /// Supplier ratings.
+    pub feedback: Vec<(FeedbackId, Feedback)>,
 }
 
 const DAY_MS: i64 = 86_400_000;
@@ -457,6 +464,10 @@ pub fn generate(seed: u64, sizes: DemoSizes, now: Timestamp) -> DemoWorkspace {
         if tickets.is_empty() { Vec::new() } else { demo_articles(&mut rng, now, &members) };
     // And contracts after articles, for the same reason.
     let contracts = demo_contracts(&mut rng, now, &parties, &settings.currencies, sizes.contracts);
+    // And purchases last of all.
+    let currency = settings.currencies.first().cloned().unwrap_or_else(|| "EUR".to_owned());
+    let (purchases, feedback) =
+        demo_purchases(&mut rng, now, &parties, &members, &currency, sizes.suppliers);
     DemoWorkspace {
         workspace,
         settings,
@@ -467,7 +478,160 @@ pub fn generate(seed: u64, sizes: DemoSizes, now: Timestamp) -> DemoWorkspace {
         tickets,
         articles,
         contracts,
+        purchases,
+        feedback,
     }
+}
+
+type Purchases = Vec<(PurchaseId, Purchase)>;
+type Ratings = Vec<(FeedbackId, Feedback)>;
+
+/// A year of buying from the first `count` suppliers: an order a month each (two lines from a small
+/// catalogue, prices drifting, most delivered by the promised day, a few units rejected now and then),
+/// a rating a month, and one request for quotation to the first three still waiting for offers.
+fn demo_purchases(
+    rng: &mut ChaCha8Rng,
+    now: Timestamp,
+    parties: &[(PartyId, Party)],
+    members: &[MemberId],
+    currency: &str,
+    count: usize,
+) -> (Purchases, Ratings) {
+    use crate::contract::write_day;
+    use crate::ids::{PurchaseLineId, TenderId};
+    use crate::model::{FeedbackKind, PurchaseLine, PurchaseStatus};
+    const CATALOGUE: [(&str, i64); 6] = [
+        ("Office chair", 12_000),
+        ("Desk", 35_000),
+        ("Copy paper, box", 2_500),
+        ("Toner cartridge", 8_900),
+        ("Cleaning service, hours", 3_000),
+        ("Steel bolts, box", 1_200),
+    ];
+    let suppliers: Vec<PartyId> = parties
+        .iter()
+        .filter(|(_, party)| !party.archived && party.roles.contains_key(Role::Supplier.key()))
+        .map(|(id, _)| *id)
+        .take(count)
+        .collect();
+    let today = crate::contract::utc_day(now);
+    let day = |offset: i64| today.saturating_add(time::Duration::days(offset));
+    let mut purchases = Vec::new();
+    let mut feedback = Vec::new();
+    for (n, supplier) in suppliers.iter().enumerate() {
+        let owner = members.choose(rng).copied();
+        // Each supplier has its prices, a little above or below the catalogue's, and its habits.
+        let markup = rng.random_range(90..115);
+        let punctual = rng.random_range(0.6..0.98);
+        let careful = rng.random_range(0.5..0.95);
+        let first = rng.random_range(0..CATALOGUE.len());
+        for month in 0..12i64 {
+            let ordered = day(-365 + month * 30 + rng.random_range(0..20));
+            let ordered_at = Timestamp(crate::contract::utc_midnight(ordered).0 + 9 * 3_600_000);
+            let promised = ordered.saturating_add(time::Duration::days(14));
+            let delivered = if rng.random_bool(punctual) {
+                ordered.saturating_add(time::Duration::days(rng.random_range(5..15)))
+            } else {
+                ordered.saturating_add(time::Duration::days(rng.random_range(15..30)))
+            };
+            let lines: BTreeMap<String, PurchaseLine> = (0..2)
+                .map(|position| {
+                    let (item, base) = CATALOGUE[(first + position * 2) % CATALOGUE.len()];
+                    let drift = 100 + month / 3 + rng.random_range(0..3);
+                    let line = PurchaseLine {
+                        item: item.to_owned(),
+                        quantity: f64::from(rng.random_range(2..40u32)),
+                        price: Some(base * markup / 100 * drift / 100),
+                        position: position as u32,
+                    };
+                    let id = PurchaseLineId::generate(&mut next_id(rng, ordered_at.0));
+                    (id.to_string(), line)
+                })
+                .collect();
+            let units: f64 = lines.values().map(|line| line.quantity).sum();
+            let rejected =
+                if rng.random_bool(careful) { 0.0 } else { (units / 10.0).ceil().min(units) };
+            let came = if delivered <= today { write_day(delivered) } else { String::new() };
+            let purchase = Purchase {
+                supplier: *supplier,
+                tender: None,
+                title: format!("Order {}-{:02}", n + 1, month + 1),
+                currency: currency.to_owned(),
+                lines,
+                status: PurchaseStatus::Ordered,
+                promised: write_day(promised),
+                delivered: came,
+                rejected: if delivered <= today { rejected } else { 0.0 },
+                ordered_at: Some(ordered_at),
+                owner,
+                notes: Text::default(),
+                files: BTreeMap::new(),
+                created_at: ordered_at,
+                archived: false,
+            };
+            purchases.push((PurchaseId::generate(&mut next_id(rng, ordered_at.0)), purchase));
+            let rated = Timestamp(ordered_at.0 + 20 * DAY_MS);
+            if rated.0 <= now.0 {
+                let scores = [
+                    ("responsiveness".to_owned(), rng.random_range(2..=5u8)),
+                    ("quality".to_owned(), rng.random_range(3..=5u8)),
+                ];
+                let rating = Feedback {
+                    party: *supplier,
+                    at: rated,
+                    kind: FeedbackKind::Scorecard { scores: scores.into_iter().collect() },
+                    notes: Text::default(),
+                    author: owner,
+                };
+                feedback.push((FeedbackId::generate(&mut next_id(rng, rated.0)), rating));
+            }
+        }
+    }
+    // An open call for tenders: the first three suppliers asked, two have quoted.
+    if suppliers.len() >= 3 {
+        let asked = now.0 - 2 * DAY_MS;
+        let tender = TenderId::generate(&mut next_id(rng, asked));
+        let keys: Vec<String> = (0..2)
+            .map(|_| PurchaseLineId::generate(&mut next_id(rng, asked)).to_string())
+            .collect();
+        for (n, supplier) in suppliers.iter().take(3).enumerate() {
+            let quoted = n < 2;
+            let lines = keys
+                .iter()
+                .enumerate()
+                .map(|(position, key)| {
+                    let (item, base) = CATALOGUE[position];
+                    let price = quoted.then(|| base * (95 + 10 * n as i64) / 100);
+                    let line = PurchaseLine {
+                        item: item.to_owned(),
+                        quantity: 10.0,
+                        price,
+                        position: position as u32,
+                    };
+                    (key.clone(), line)
+                })
+                .collect();
+            let purchase = Purchase {
+                supplier: *supplier,
+                tender: Some(tender),
+                title: "Chairs and desks for the new office".to_owned(),
+                currency: currency.to_owned(),
+                lines,
+                status: PurchaseStatus::Requested,
+                promised: if quoted { write_day(day(10 + 5 * n as i64)) } else { String::new() },
+                delivered: String::new(),
+                rejected: 0.0,
+                ordered_at: None,
+                owner: members.first().copied(),
+                notes: Text::default(),
+                files: BTreeMap::new(),
+                created_at: Timestamp(asked),
+                archived: false,
+            };
+            purchases.push((PurchaseId::generate(&mut next_id(rng, asked)), purchase));
+        }
+    }
+    (purchases, feedback)
 }
 
 /// `count` contracts with the workspace's organisations, their dates around today. The first four are
@@ -761,6 +925,14 @@ impl DemoWorkspace {
             let made = (contract.created_at, contract.owner);
             write_record(&mut documents, Contract::doc_key(id), &id.to_string(), contract, made)?;
         }
+        for (id, purchase) in &self.purchases {
+            let made = (purchase.created_at, purchase.owner);
+            write_record(&mut documents, Purchase::doc_key(id), &id.to_string(), purchase, made)?;
+        }
+        for (id, rating) in &self.feedback {
+            let made = (rating.at, rating.author);
+            write_record(&mut documents, Feedback::doc_key(id), &id.to_string(), rating, made)?;
+        }
         for (id, interaction) in &self.interactions {
             let key = DocKey::Interactions(Month::of(interaction.at));
             let made = (interaction.at, interaction.author);
@@ -838,6 +1010,7 @@ mod tests {
         tasks: 120,
         tickets: 120,
         contracts: 4,
+        suppliers: 3,
     };
 
     #[test]
@@ -913,6 +1086,7 @@ mod tests {
                 tasks: 3,
                 tickets: 3,
                 contracts: 4,
+                suppliers: 3,
             },
             NOW,
         );

@@ -11,10 +11,13 @@ use automerge::{AutoCommit, ObjType, ReadDoc, ScalarValue, Value};
 use autosurgeon::{Hydrate, Reconcile};
 
 use crate::ids::{
-    ArticleId, CampaignId, ContractId, DealId, FeedbackId, PartyId, SegmentId, TaskId, TicketId,
+    ArticleId, CampaignId, ContractId, DealId, FeedbackId, PartyId, PurchaseId, SegmentId, TaskId,
+    TicketId,
 };
 use crate::layout::{Collection, DocKey};
-use crate::model::{Article, Campaign, Contract, Deal, Feedback, Party, Segment, Task, Ticket};
+use crate::model::{
+    Article, Campaign, Contract, Deal, Feedback, Party, Purchase, Segment, Task, Ticket,
+};
 
 /// Why a record could not be read or written.
 #[derive(Debug, thiserror::Error)]
@@ -98,6 +101,7 @@ sharded_record!(Feedback, FeedbackId, Collection::Feedback);
 sharded_record!(Segment, SegmentId, Collection::Segments);
 sharded_record!(Campaign, CampaignId, Collection::Campaigns);
 sharded_record!(Article, ArticleId, Collection::Articles);
+sharded_record!(Purchase, PurchaseId, Collection::Purchases);
 
 /// Writes `record` under `key` at the document root, changing only what differs.
 pub fn put<D, R>(doc: &mut D, key: &str, record: &R) -> Result<(), DocumentError>

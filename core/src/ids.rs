@@ -167,6 +167,27 @@ define_id!(
     FeedbackId
 );
 define_id!(
+    /// A request for quotation to one supplier, which becomes the purchase order once its offer is
+    /// chosen.
+    PurchaseId
+);
+define_id!(
+    /// A call for tenders: the requests for quotation sent to several suppliers for the same lines.
+    TenderId
+);
+define_id!(
+    /// A line of a purchase; the requests of one tender share their lines' ids.
+    PurchaseLineId
+);
+define_id!(
+    /// A supplier's certification (ISO 9001, a licence) on its record.
+    CertificationId
+);
+define_id!(
+    /// A criterion suppliers are scored on that the workspace added.
+    CriterionId
+);
+define_id!(
     /// A saved view of the people list.
     ViewId
 );

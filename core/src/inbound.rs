@@ -476,6 +476,7 @@ mod tests {
             created_at: Timestamp(0),
             archived: false,
             merged_into: None,
+            supplier: None,
         };
         let Filing::New { record, person: None, .. } =
             file(workspace(), &mail("k1", "a@x"), &[], std::slice::from_ref(&known))

@@ -14,7 +14,7 @@
 
 use std::collections::HashMap;
 
-use crate::contract::{self, DateKind as ContractDate, UNIX_EPOCH_JULIAN, utc_day as day_of};
+use crate::contract::{self, DateKind as ContractDate, utc_day as day_of};
 use crate::ids::{ContractId, MemberId, PartyId, TaskId, TicketId, Timestamp, WorkspaceId};
 use crate::model::{WorkspaceSettings, names};
 use crate::outbox::{DUE_SPAN, MOST_NOTIFIED, MOST_TITLE_CHARS, Notify, OutboxId, Work};
@@ -135,7 +135,7 @@ const CONTRACT_REMINDER_HOUR: i64 = 9;
 pub fn contract_jobs(model: &ReadModel, workspace: WorkspaceId, now: Timestamp) -> Vec<Job> {
     const DAY_MS: i64 = 24 * 60 * 60 * 1000;
     let today = day_of(now);
-    let midnight = |day: time::Date| i64::from(day.to_julian_day() - UNIX_EPOCH_JULIAN) * DAY_MS;
+    let midnight = |day: time::Date| contract::utc_midnight(day).0;
     let moment = |day: time::Date| midnight(day) + CONTRACT_REMINDER_HOUR * 60 * 60 * 1000;
     let mut jobs = Vec::new();
     for contract in model.contracts.values() {
@@ -301,6 +301,7 @@ mod tests {
             created_at: Timestamp(NOW - 24 * HOUR),
             archived: false,
             merged_into: None,
+            supplier: None,
         }
     }
 
@@ -395,7 +396,7 @@ mod tests {
     /// Milliseconds at `hour`:00 UTC of a day.
     fn utc(year: i32, month: u8, day: u8, hour: i64) -> Timestamp {
         let date = time::Date::from_calendar_date(year, month.try_into().unwrap(), day).unwrap();
-        Timestamp(i64::from(date.to_julian_day() - UNIX_EPOCH_JULIAN) * 24 * HOUR + hour * HOUR)
+        Timestamp(contract::utc_midnight(date).0 + hour * HOUR)
     }
 
     fn contract(notice_given: &str) -> crate::model::Contract {

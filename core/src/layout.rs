@@ -35,10 +35,11 @@ pub enum Collection {
     Segments,
     Campaigns,
     Articles,
+    Purchases,
 }
 
 impl Collection {
-    pub const ALL: [Collection; 9] = [
+    pub const ALL: [Collection; 10] = [
         Collection::Parties,
         Collection::Tasks,
         Collection::Deals,
@@ -48,6 +49,7 @@ impl Collection {
         Collection::Segments,
         Collection::Campaigns,
         Collection::Articles,
+        Collection::Purchases,
     ];
 
     /// How many documents the collection is spread over. Fixed for a schema version: changing it moves
@@ -56,11 +58,20 @@ impl Collection {
         match self {
             Collection::Parties => 32,
             Collection::Tasks | Collection::Deals => 8,
-            Collection::Tickets | Collection::Contracts | Collection::Feedback => 4,
+            Collection::Tickets
+            | Collection::Contracts
+            | Collection::Feedback
+            | Collection::Purchases => 4,
             Collection::Segments | Collection::Campaigns => 1,
             // Articles are long but few: two documents keep each small enough to load at once.
             Collection::Articles => 2,
         }
+    }
+
+    /// Whether the collection came after the first workspaces were made: their roots' tables do not
+    /// list its documents, so the first write to each lists it, or other devices would never open it.
+    pub fn added_later(self) -> bool {
+        matches!(self, Collection::Articles | Collection::Purchases)
     }
 
     /// The stable name used in document keys and the root's document table.
@@ -75,6 +86,7 @@ impl Collection {
             Collection::Segments => "segments",
             Collection::Campaigns => "campaigns",
             Collection::Articles => "articles",
+            Collection::Purchases => "purchases",
         }
     }
 
@@ -258,7 +270,7 @@ mod tests {
         let a = WorkspaceId::from_bytes([1; 16]);
         let b = WorkspaceId::from_bytes([2; 16]);
         let keys: Vec<DocKey> = DocKey::initial().collect();
-        assert_eq!(keys.len(), 1 + 32 + 8 + 8 + 4 + 4 + 4 + 1 + 1 + 2);
+        assert_eq!(keys.len(), 1 + 32 + 8 + 8 + 4 + 4 + 4 + 1 + 1 + 2 + 4);
         let ids: std::collections::BTreeSet<DocumentId> =
             keys.iter().map(|key| key.document_id(a)).collect();
         assert_eq!(ids.len(), keys.len());

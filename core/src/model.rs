@@ -11,6 +11,7 @@ mod attachment;
 mod commerce;
 mod interaction;
 mod party;
+mod purchase;
 mod settings;
 mod sparse;
 mod task;
@@ -26,6 +27,10 @@ pub use commerce::{
 pub use interaction::{GeoPoint, Interaction, InteractionKind};
 pub use party::{
     Address, Consent, ContactPoint, CustomValue, LinkKind, Party, PartyKind, PartyLink, Role,
+};
+pub use purchase::{
+    Certification, Hold, Measure, Purchase, PurchaseLine, PurchaseStatus, ScorecardCriterion,
+    Standing,
 };
 pub use settings::{
     Assignment, CannedReply, CustomFieldDef, CustomValueError, EscalationRule, FieldKind,
@@ -101,6 +106,22 @@ pub(crate) mod tests {
             },
         );
         party.set_role(Role::Supplier, true);
+        party.supplies.insert("furniture".into(), true);
+        party.payment_terms = "30 days net".into();
+        party.certifications.insert(
+            "c1".into(),
+            Certification {
+                name: "ISO 9001".into(),
+                expires: "2027-03-31".into(),
+                file: Some("ab".repeat(32)),
+            },
+        );
+        party.hold = Some(Hold {
+            standing: Standing::Blocked,
+            reason: "Late twice".into(),
+            by: Some(MemberId::from_bytes([1; 16])),
+            at: Timestamp(1_700_000_300_000),
+        });
         party.tags.insert("vip".into(), true);
         party.set_custom(FieldId::from_bytes([3; 16]), CustomValue::Number(4.5));
         party.link(

@@ -272,6 +272,7 @@ mod tests {
             tasks: 0,
             tickets: 0,
             contracts: 0,
+            suppliers: 0,
         };
         let documents =
             demo::generate(42, sizes, Timestamp(1_795_000_000_000)).to_documents().unwrap();

@@ -14,14 +14,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::document::{self, DocumentError};
 use crate::ids::{
-    ArticleId, ContractId, DealId, InteractionId, MemberId, PartyId, PipelineId, StageId, TaskId,
-    TeamId, TicketId, Timestamp,
+    ArticleId, ContractId, DealId, FeedbackId, InteractionId, MemberId, PartyId, PipelineId,
+    PurchaseId, StageId, TaskId, TeamId, TicketId, Timestamp,
 };
 use crate::layout::{Collection, DocKey, Month};
 use crate::model::{
-    Article, Channel, Contract, Deal, DealStatus, Interaction, InteractionKind, LinkKind,
-    MessageKind, Party, PartyKind, RecordRef, RecurrenceUnit, Role, Task, Ticket, TicketPriority,
-    names,
+    Article, Channel, Contract, Deal, DealStatus, Feedback, Interaction, InteractionKind, LinkKind,
+    MessageKind, Party, PartyKind, Purchase, RecordRef, RecurrenceUnit, Role, Task, Ticket,
+    TicketPriority, names,
 };
 use crate::search::{SearchIndex, SearchableParty};
 
@@ -30,7 +30,7 @@ mod hydrated;
 use hydrated::FromHydrated;
 
 /// Bumped when a row's shape changes: stored rows of another version are rebuilt from the documents.
-pub const ROWS_FORMAT: u32 = 9;
+pub const ROWS_FORMAT: u32 = 10;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PartyRow {
@@ -51,6 +51,8 @@ pub struct PartyRow {
     pub archived: bool,
     /// The record this one was merged into (it is then also `archived`).
     pub merged_into: Option<PartyId>,
+    /// What its record says of it as a supplier, when it says anything.
+    pub supplier: Option<Box<crate::scorecard::SupplierRow>>,
 }
 
 /// Serde mirrors of model enums, so the model itself need not depend on serde.
@@ -239,6 +241,9 @@ pub enum Rows {
     Tickets(Vec<TicketRow>),
     Articles(Vec<crate::knowledge::ArticleRow>),
     Contracts(Vec<crate::contract::ContractRow>),
+    Purchases(Vec<crate::purchase::PurchaseRow>),
+    /// Supplier ratings, from the feedback collection.
+    Ratings(Vec<crate::scorecard::RatingRow>),
 }
 
 /// Why stored rows could not be used.
@@ -301,9 +306,12 @@ impl Changed {
     pub const TICKETS: Changed = Changed(32);
     pub const ARTICLES: Changed = Changed(64);
     pub const CONTRACTS: Changed = Changed(128);
-    pub const ALL: Changed = Changed(255);
+    pub const PURCHASES: Changed = Changed(256);
+    /// Feedback: supplier ratings.
+    pub const FEEDBACK: Changed = Changed(512);
+    pub const ALL: Changed = Changed(1023);
     /// Each kind on its own, in bit order.
-    pub const KINDS: [Changed; 8] = [
+    pub const KINDS: [Changed; 10] = [
         Changed::PARTIES,
         Changed::TASKS,
         Changed::DEALS,
@@ -312,6 +320,8 @@ impl Changed {
         Changed::TICKETS,
         Changed::ARTICLES,
         Changed::CONTRACTS,
+        Changed::PURCHASES,
+        Changed::FEEDBACK,
     ];
 
     /// What a change to document `key` may have changed.
@@ -324,6 +334,8 @@ impl Changed {
             DocKey::Shard { collection: Collection::Tickets, .. } => Changed::TICKETS,
             DocKey::Shard { collection: Collection::Articles, .. } => Changed::ARTICLES,
             DocKey::Shard { collection: Collection::Contracts, .. } => Changed::CONTRACTS,
+            DocKey::Shard { collection: Collection::Purchases, .. } => Changed::PURCHASES,
+            DocKey::Shard { collection: Collection::Feedback, .. } => Changed::FEEDBACK,
             DocKey::Interactions(_) => Changed::INTERACTIONS,
             // Records without rows yet: nothing a screen lists.
             DocKey::Shard { .. } => Changed::NOTHING,
@@ -420,6 +432,9 @@ pub struct ReadModel {
     pub tickets: BTreeMap<TicketId, TicketRow>,
     pub articles: BTreeMap<ArticleId, crate::knowledge::ArticleRow>,
     pub contracts: BTreeMap<ContractId, crate::contract::ContractRow>,
+    /// Archived ones too, like contracts; lists leave them out.
+    pub purchases: BTreeMap<PurchaseId, crate::purchase::PurchaseRow>,
+    pub ratings: BTreeMap<FeedbackId, crate::scorecard::RatingRow>,
     /// Interactions by the month document holding them.
     pub interactions: BTreeMap<Month, BTreeMap<InteractionId, InteractionRow>>,
     /// The latest interaction with each party.
@@ -553,6 +568,10 @@ impl ReadModel {
             (_, Rows::Contracts(rows)) => {
                 self.contracts.extend(rows.into_iter().map(|r| (r.id, r)))
             }
+            (_, Rows::Purchases(rows)) => {
+                self.purchases.extend(rows.into_iter().map(|r| (r.id, r)))
+            }
+            (_, Rows::Ratings(rows)) => self.ratings.extend(rows.into_iter().map(|r| (r.id, r))),
             (DocKey::Interactions(month), Rows::Interactions(rows)) => {
                 for row in &rows {
                     for party in &row.parties {
@@ -698,6 +717,22 @@ impl ReadModel {
                         self.contracts.insert(id, crate::contract::ContractRow::of(id, &contract))
                     }
                     None => self.contracts.remove(&id),
+                };
+            }
+            DocKey::Shard { collection: Collection::Purchases, .. } => {
+                let Ok(id) = record.parse::<PurchaseId>() else { return Ok(Vec::new()) };
+                match read::<Purchase>(doc, record, whole)? {
+                    Some(purchase) => {
+                        self.purchases.insert(id, crate::purchase::PurchaseRow::of(id, &purchase))
+                    }
+                    None => self.purchases.remove(&id),
+                };
+            }
+            DocKey::Shard { collection: Collection::Feedback, .. } => {
+                let Ok(id) = record.parse::<FeedbackId>() else { return Ok(Vec::new()) };
+                match read::<Feedback>(doc, record, whole)?.and_then(|f| rating_row(id, &f)) {
+                    Some(row) => self.ratings.insert(id, row),
+                    None => self.ratings.remove(&id),
                 };
             }
             DocKey::Interactions(month) => {
@@ -864,6 +899,10 @@ impl ReadModel {
             (_, Rows::Contracts(rows)) => {
                 self.contracts.extend(rows.into_iter().map(|r| (r.id, r)))
             }
+            (_, Rows::Purchases(rows)) => {
+                self.purchases.extend(rows.into_iter().map(|r| (r.id, r)))
+            }
+            (_, Rows::Ratings(rows)) => self.ratings.extend(rows.into_iter().map(|r| (r.id, r))),
             (DocKey::Interactions(month), Rows::Interactions(rows)) => self
                 .interactions
                 .entry(month)
@@ -927,6 +966,12 @@ impl ReadModel {
             DocKey::Shard { collection: Collection::Contracts, .. } => {
                 self.contracts.retain(|id, _| <Contract as document::Record>::doc_key(id) != key)
             }
+            DocKey::Shard { collection: Collection::Purchases, .. } => {
+                self.purchases.retain(|id, _| <Purchase as document::Record>::doc_key(id) != key)
+            }
+            DocKey::Shard { collection: Collection::Feedback, .. } => {
+                self.ratings.retain(|id, _| <Feedback as document::Record>::doc_key(id) != key)
+            }
             DocKey::Interactions(month) if self.interactions.remove(&month).is_some() => {
                 self.rebuild_last_contact();
             }
@@ -980,6 +1025,20 @@ impl ReadModel {
                     .map(|(_, row)| row.clone())
                     .collect(),
             ),
+            DocKey::Shard { collection: Collection::Purchases, .. } => Rows::Purchases(
+                self.purchases
+                    .iter()
+                    .filter(|(id, _)| <Purchase as document::Record>::doc_key(id) == key)
+                    .map(|(_, row)| row.clone())
+                    .collect(),
+            ),
+            DocKey::Shard { collection: Collection::Feedback, .. } => Rows::Ratings(
+                self.ratings
+                    .iter()
+                    .filter(|(id, _)| <Feedback as document::Record>::doc_key(id) == key)
+                    .map(|(_, row)| row.clone())
+                    .collect(),
+            ),
             DocKey::Interactions(month) => Rows::Interactions(
                 self.interactions
                     .get(&month)
@@ -1026,6 +1085,19 @@ fn read<R: autosurgeon::Hydrate + FromHydrated>(
     }
 }
 
+/// A supplier rating's row; `None` for other feedback.
+fn rating_row(id: FeedbackId, feedback: &Feedback) -> Option<crate::scorecard::RatingRow> {
+    let crate::model::FeedbackKind::Scorecard { scores } = &feedback.kind else { return None };
+    Some(crate::scorecard::RatingRow {
+        id,
+        party: feedback.party,
+        at: feedback.at,
+        scores: scores.iter().map(|(key, score)| (key.clone(), *score)).collect(),
+        author: feedback.author,
+        note: feedback.notes.as_str().to_owned(),
+    })
+}
+
 fn party_row(id: PartyId, party: &Party) -> PartyRow {
     PartyRow {
         id,
@@ -1050,6 +1122,7 @@ fn party_row(id: PartyId, party: &Party) -> PartyRow {
         created_at: party.created_at,
         archived: party.archived || party.merged_into.is_some(),
         merged_into: party.merged_into,
+        supplier: crate::scorecard::SupplierRow::of(party).map(Box::new),
     }
 }
 
@@ -1202,6 +1275,7 @@ mod tests {
             tasks: 0,
             tickets: 0,
             contracts: 0,
+            suppliers: 0,
         };
         let documents =
             demo::generate(3, sizes, Timestamp(1_795_000_000_000)).to_documents().unwrap();
@@ -1265,6 +1339,7 @@ mod tests {
             tasks: 10,
             tickets: 10,
             contracts: 4,
+            suppliers: 3,
         };
         let documents =
             demo::generate(3, sizes, Timestamp(1_795_000_000_000)).to_documents().unwrap();

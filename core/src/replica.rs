@@ -529,7 +529,12 @@ impl Replica {
     /// Whether document `key` must be listed in the root's table (so other devices discover it) —
     /// `None` until the root is loaded.
     pub fn needs_listing(&self, key: DocKey) -> Result<Option<bool>, ReplicaError> {
-        if !matches!(key, DocKey::Interactions(_)) {
+        let made_as_needed = match key {
+            DocKey::Interactions(_) => true,
+            DocKey::Shard { collection, .. } => collection.added_later(),
+            DocKey::Root => false,
+        };
+        if !made_as_needed {
             return Ok(Some(false));
         }
         let Some(root) = self.docs.get(&DocKey::Root) else { return Ok(None) };

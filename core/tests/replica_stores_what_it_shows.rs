@@ -187,6 +187,57 @@ fn a_new_interaction_month_is_listed_in_the_root_for_other_devices() {
 }
 
 #[test]
+fn a_collection_newer_than_the_workspace_is_listed_in_the_root_when_first_written() {
+    use rapport_core::ids::PurchaseId;
+    use rapport_core::model::{Purchase, PurchaseStatus};
+    let mut device = new_device();
+    // A workspace made before purchases existed: its root's table names no purchases document.
+    device
+        .edit(DocKey::Root, &[], Timestamp(START), |root| {
+            document::update::<_, BTreeMap<String, String>, _>(root, "documents", |table| {
+                table.retain(|name, _| !name.starts_with("purchases/"));
+            })
+            .map_err(rapport_core::replica::ReplicaError::from)?;
+            Ok(())
+        })
+        .unwrap();
+    let id = PurchaseId::from_bytes([3; 16]);
+    let key = <Purchase as Record>::doc_key(&id);
+    let listed = |device: &mut Device| {
+        let root = device.replica.document(DocKey::Root).expect("the root is loaded");
+        rapport_core::workspace::document_keys(root).unwrap().contains(&key)
+    };
+    assert!(!listed(&mut device));
+    let purchase = Purchase {
+        supplier: party_id(1),
+        tender: None,
+        title: "Chairs".into(),
+        currency: "EUR".into(),
+        lines: BTreeMap::new(),
+        status: PurchaseStatus::Requested,
+        promised: String::new(),
+        delivered: String::new(),
+        rejected: 0.0,
+        ordered_at: None,
+        owner: None,
+        notes: Default::default(),
+        files: Default::default(),
+        created_at: Timestamp(START),
+        archived: false,
+    };
+    let record = id.to_string();
+    device
+        .edit(key, std::slice::from_ref(&record), Timestamp(START), |doc| {
+            document::put(doc, &record, &purchase)
+                .map_err(rapport_core::replica::ReplicaError::from)?;
+            Ok(())
+        })
+        .unwrap();
+    // Another device that has only the root finds the document there.
+    assert!(listed(&mut device));
+}
+
+#[test]
 fn a_document_the_relay_confirmed_leaves_the_ledger_for_good() {
     let mut device = new_device();
     add_party(&mut device, 1, "Nordwind GmbH").unwrap();

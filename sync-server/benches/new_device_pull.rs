@@ -187,6 +187,7 @@ fn demo_bundle() -> DemoBundle {
         // The figures in BENCHMARKS.md were measured before the demo had tickets.
         tickets: 0,
         contracts: 0,
+        suppliers: 0,
     };
     let bundle = DemoBundle::of(&demo::generate(42, sizes, Timestamp(1_790_000_000_000))).unwrap();
     let _ = std::fs::create_dir_all(cache.parent().unwrap());

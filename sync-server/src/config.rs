@@ -44,6 +44,11 @@ pub struct Config {
     #[arg(long, env = "RAPPORT_DEMO_CONTRACTS")]
     pub demo_contracts: Option<usize>,
 
+    /// Number of suppliers in the demo workspace with a year of orders and ratings; one for every
+    /// 500 parties (at least three) when not given.
+    #[arg(long, env = "RAPPORT_DEMO_SUPPLIERS")]
+    pub demo_suppliers: Option<usize>,
+
     /// Seconds a sync socket may stay silent before the relay closes it (devices send presence every
     /// 10 s, so only dead connections stay silent).
     #[arg(long, env = "RAPPORT_IDLE_TIMEOUT_SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]

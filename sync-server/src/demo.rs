@@ -38,39 +38,31 @@ impl DemoWorkspace {
         DemoWorkspace::default()
     }
 
-    /// Starts preparing the demo of `parties` parties (interactions ×5, tasks ÷2, deals ÷5),
-    /// `tickets` tickets and `contracts` contracts, cached under `data_dir`.
-    pub fn start(
-        data_dir: &Path,
-        parties: usize,
-        tickets: usize,
-        contracts: usize,
-    ) -> DemoWorkspace {
+    /// Starts preparing the demo workspace of `sizes`, cached under `data_dir`.
+    pub fn start(data_dir: &Path, sizes: DemoSizes) -> DemoWorkspace {
         let (fill, slot) = tokio::sync::watch::channel(None);
-        let cache = data_dir.join(format!("demo-{DEMO_SEED}-{parties}-{tickets}-{contracts}.bin"));
+        let cache = data_dir.join(cache_name(sizes));
         tokio::task::spawn_blocking(move || {
-            let bytes = load_or_generate(&cache, parties, tickets, contracts);
+            let bytes = load_or_generate(&cache, sizes);
             fill.send_replace(Some(Arc::new(bytes)));
         });
         DemoWorkspace { bundle: Some(slot) }
     }
 }
 
-fn load_or_generate(cache: &PathBuf, parties: usize, tickets: usize, contracts: usize) -> Vec<u8> {
+/// The file the demo of `sizes` is cached in (benchmarks copy it between runs).
+pub fn cache_name(sizes: DemoSizes) -> String {
+    let DemoSizes { parties, tickets, contracts, suppliers, .. } = sizes;
+    format!("demo-{DEMO_SEED}-{parties}-{tickets}-{contracts}-{suppliers}.bin")
+}
+
+fn load_or_generate(cache: &PathBuf, sizes: DemoSizes) -> Vec<u8> {
     if let Ok(bytes) = std::fs::read(cache)
         && DemoBundle::decode(&bytes).is_ok()
     {
         return bytes;
     }
     let started = std::time::Instant::now();
-    let sizes = DemoSizes {
-        parties,
-        interactions: parties * 5,
-        deals: parties / 5,
-        tasks: parties / 2,
-        tickets,
-        contracts,
-    };
     let now = Timestamp(
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -88,7 +80,8 @@ fn load_or_generate(cache: &PathBuf, parties: usize, tickets: usize, contracts: 
     if let Err(error) = std::fs::write(cache, &bytes) {
         tracing::warn!(%error, cache = %cache.display(), "could not cache the demo workspace");
     }
-    tracing::info!(parties, tickets, contracts, bytes = bytes.len(), elapsed = ?started.elapsed(), "demo workspace ready");
+    let DemoSizes { parties, tickets, contracts, suppliers, .. } = sizes;
+    tracing::info!(parties, tickets, contracts, suppliers, bytes = bytes.len(), elapsed = ?started.elapsed(), "demo workspace ready");
     bytes
 }
 

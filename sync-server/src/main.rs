@@ -37,11 +37,18 @@ async fn main() -> anyhow::Result<()> {
     tracing::info!(%address, dist = %config.dist.display(), data = %config.data_dir.display(), "relay started");
 
     let demo = if config.demo {
+        let parties = config.demo_parties;
         DemoWorkspace::start(
             &config.data_dir,
-            config.demo_parties,
-            config.demo_tickets.unwrap_or(config.demo_parties / 20),
-            config.demo_contracts.unwrap_or((config.demo_parties / 100).max(4)),
+            rapport_core::demo::DemoSizes {
+                parties,
+                interactions: parties * 5,
+                deals: parties / 5,
+                tasks: parties / 2,
+                tickets: config.demo_tickets.unwrap_or(parties / 20),
+                contracts: config.demo_contracts.unwrap_or((parties / 100).max(4)),
+                suppliers: config.demo_suppliers.unwrap_or((parties / 500).max(3)),
+            },
         )
     } else {
         DemoWorkspace::off()

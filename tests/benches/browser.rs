@@ -64,13 +64,17 @@ async fn run() -> E2eResult {
         .ok()
         .and_then(|n| n.parse().ok())
         .unwrap_or((parties / 100).max(4));
-    let demo_file = format!("demo-42-{parties}-{tickets}-{contracts}.bin");
+    let suppliers: usize = std::env::var("RAPPORT_BENCH_SUPPLIERS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or((parties / 500).max(3));
+    let demo_file = format!("demo-42-{parties}-{tickets}-{contracts}-{suppliers}.bin");
     if cache.join(&demo_file).is_file() {
         std::fs::copy(cache.join(&demo_file), data.path().join(&demo_file))
             .map_err(io("copying the cached demo"))?;
     }
-    let (count, ticket_count, contract_count) =
-        (parties.to_string(), tickets.to_string(), contracts.to_string());
+    let (count, ticket_count, contract_count, supplier_count) =
+        (parties.to_string(), tickets.to_string(), contracts.to_string(), suppliers.to_string());
     // The relay receives mail too, for the email-to-ticket run.
     let inbound = format!("127.0.0.1:{INBOUND_PORT}");
     let flags = [
@@ -81,6 +85,8 @@ async fn run() -> E2eResult {
         &ticket_count,
         "--demo-contracts",
         &contract_count,
+        "--demo-suppliers",
+        &supplier_count,
         "--inbound-smtp",
         &inbound,
         "--inbound-domain",
@@ -139,6 +145,10 @@ async fn measure(harness: &Harness, parties: usize) -> E2eResult<String> {
     }
     if only == "contracts" {
         report += &renewals_calendar(&browser).await?;
+        return Ok(report);
+    }
+    if only == "purchasing" {
+        report += &supplier_scorecards(&browser).await?;
         return Ok(report);
     }
     if only == "inbound" {
@@ -394,41 +404,71 @@ async fn screens(browser: &Browser) -> E2eResult<String> {
 /// `RAPPORT_BENCH_CONTRACTS=10000`): opening the page — every contract's dates of the next twelve
 /// months derived in wasm (`rapport:contracts`) — and from navigation to the calendar rendered.
 async fn renewals_calendar(browser: &Browser) -> E2eResult<String> {
+    let listed = "return document.querySelector('[data-testid=contracts-all]').dataset.count + ' contracts, '
+        + document.querySelector('[data-testid=contracts-coming-up]').dataset.count + ' dates in the next twelve months';";
+    derived_page(
+        browser,
+        "/contracts",
+        "rapport:contracts",
+        "[data-testid=contract-row]",
+        listed,
+        "the next twelve months derived",
+    )
+    .await
+}
+
+/// Purchasing (`/purchasing`, `RAPPORT_BENCH_ONLY=purchasing`, with `RAPPORT_BENCH_SUPPLIERS=2000`):
+/// opening the page — every supplier scored month by month over twelve months from its orders and
+/// ratings in wasm (`rapport:scorecards`) — and from navigation to the standings rendered.
+async fn supplier_scorecards(browser: &Browser) -> E2eResult<String> {
+    let listed = "return document.querySelector('[data-testid=suppliers-standing]').dataset.count + ' suppliers scored';";
+    derived_page(
+        browser,
+        "/purchasing",
+        "rapport:scorecards",
+        "[data-testid=supplier-line]",
+        listed,
+        "every supplier scored",
+    )
+    .await
+}
+
+/// Opens `path` five times on a desktop and on a phone with its CPU slowed four times: how long
+/// deriving its content took (the User Timing measure `name`) and from navigation to it rendered
+/// (the mark `{name}-rendered`, once a `row` is on screen).
+async fn derived_page(
+    browser: &Browser,
+    path: &str,
+    name: &str,
+    row: &str,
+    listed: &str,
+    what: &str,
+) -> E2eResult<String> {
     let mut report = String::new();
+    let ready = format!(
+        "return performance.getEntriesByName('{name}-rendered').length > 0 && document.querySelectorAll('{row}').length > 0;"
+    );
+    let rendered_at = format!(
+        "const m = performance.getEntriesByName('{name}-rendered'); return m.length ? m[m.length - 1].startTime : null;"
+    );
     for (device, throttle) in [("desktop 1280×800", None), ("phone 390×844, CPU ×4", Some(4))] {
         if let Some(rate) = throttle {
             as_a_slow_phone(browser, rate).await?;
         }
         let (mut derived, mut rendered) = (Vec::new(), Vec::new());
         for _ in 0..SCREEN_ROUNDS {
-            browser.open("/contracts").await?;
-            wait_until("the calendar listed", 120, || async {
-                let ready = browser
-                    .eval("return performance.getEntriesByName('rapport:contracts-rendered').length > 0 && document.querySelectorAll('[data-testid=contract-row]').length > 0;")
-                    .await?;
-                Ok((ready == true).then_some(()))
+            browser.open(path).await?;
+            wait_until(&format!("{path} rendered"), 120, || async {
+                Ok((browser.eval(&ready).await? == true).then_some(()))
             })
             .await?;
-            derived
-                .push(number(&browser.eval(&MEASURE.replace("NAME", "rapport:contracts")).await?)?);
-            rendered.push(number(
-                &browser
-                    .eval(
-                        "const m = performance.getEntriesByName('rapport:contracts-rendered');
-                         return m.length ? m[m.length - 1].startTime : null;",
-                    )
-                    .await?,
-            )?);
+            derived.push(number(&browser.eval(&MEASURE.replace("NAME", name)).await?)?);
+            rendered.push(number(&browser.eval(&rendered_at).await?)?);
         }
-        let listed = browser
-            .eval(
-                "return document.querySelector('[data-testid=contracts-all]').dataset.count + ' contracts, '
-                    + document.querySelector('[data-testid=contracts-coming-up]').dataset.count + ' dates in the next twelve months';",
-            )
-            .await?;
+        let listed = browser.eval(listed).await?;
         report += &format!("{device}: {}\n", listed.as_str().unwrap_or_default());
-        report += &line("  the next twelve months derived (rapport:contracts)", &derived, "ms");
-        report += &line("  navigation start → calendar rendered", &rendered, "ms");
+        report += &line(&format!("  {what} ({name})"), &derived, "ms");
+        report += &line(&format!("  navigation start → {path} rendered"), &rendered, "ms");
     }
     browser.cdp("Emulation.setCPUThrottlingRate", serde_json::json!({ "rate": 1 })).await?;
     browser.cdp("Emulation.clearDeviceMetricsOverride", serde_json::json!({})).await?;

@@ -205,6 +205,44 @@ pub async fn click_centred(browser: &Browser, testid: &str) -> E2eResult {
     Ok(())
 }
 
+/// Clicks the first element matching `css` once it is there and enabled, brought to the middle of
+/// the screen first.
+pub async fn click_css(browser: &Browser, css: &str) -> E2eResult {
+    let script = format!(
+        "const e = document.querySelector({css}); if (!e || e.disabled) return false;
+         e.scrollIntoView({{ block: 'center' }}); e.click(); return true;",
+        css = serde_json::Value::String(css.to_owned())
+    );
+    wait_until(&format!("{css} to be clicked"), 10, || async {
+        Ok((browser.eval(&script).await? == serde_json::Value::Bool(true)).then_some(()))
+    })
+    .await
+}
+
+/// The local days `offsets` from today, as a date field holds them (`YYYY-MM-DD`) — all from one
+/// reading of the clock, so that a midnight passing during the test cannot set them a day apart.
+pub async fn days_from_today<const N: usize>(
+    browser: &Browser,
+    offsets: [i64; N],
+) -> E2eResult<[String; N]> {
+    let days = browser
+        .eval(&format!(
+            "const today = new Date();
+             return {offsets:?}.map(n => {{
+                 const d = new Date(today); d.setDate(d.getDate() + n);
+                 return `${{d.getFullYear()}}-${{String(d.getMonth() + 1).padStart(2, '0')}}-${{String(d.getDate()).padStart(2, '0')}}`;
+             }});"
+        ))
+        .await?;
+    let days: Vec<String> = days
+        .as_array()
+        .expect("dates")
+        .iter()
+        .map(|day| day.as_str().expect("a date").to_owned())
+        .collect();
+    Ok(days.try_into().expect("one date for each offset"))
+}
+
 /// Downloads of this browser go to `dir`.
 pub async fn downloads_into(browser: &Browser, dir: &Path) -> E2eResult {
     browser

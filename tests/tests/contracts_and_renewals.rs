@@ -5,36 +5,12 @@
 //! what it records offline reaches her desk when it is back online.
 
 use rapport_e2e::flows::{
-    add_party, api_session, change_to, click_centred as click, download, downloads_into,
-    notifications, open_record, set_field, set_network, sign_in_on_another_device,
+    add_party, api_session, change_to, click_centred as click, days_from_today, download,
+    downloads_into, notifications, open_record, set_field, set_network, sign_in_on_another_device,
     sign_up_and_upload,
 };
 use rapport_e2e::pages::AppShell;
 use rapport_e2e::{Browser, E2eResult, Viewport, run, wait_until};
-
-/// The local days `offsets` from today, as a date field holds them (`YYYY-MM-DD`) — all from one
-/// reading of the clock, so that a midnight passing during the test cannot set them a day apart.
-async fn days_from_today<const N: usize>(
-    browser: &Browser,
-    offsets: [i64; N],
-) -> E2eResult<[String; N]> {
-    let days = browser
-        .eval(&format!(
-            "const today = new Date();
-             return {offsets:?}.map(n => {{
-                 const d = new Date(today); d.setDate(d.getDate() + n);
-                 return `${{d.getFullYear()}}-${{String(d.getMonth() + 1).padStart(2, '0')}}-${{String(d.getDate()).padStart(2, '0')}}`;
-             }});"
-        ))
-        .await?;
-    let days: Vec<String> = days
-        .as_array()
-        .expect("dates")
-        .iter()
-        .map(|day| day.as_str().expect("a date").to_owned())
-        .collect();
-    Ok(days.try_into().expect("one date for each offset"))
-}
 
 /// 09:00 UTC, `before` days ahead of `day` (`YYYY-MM-DD`), in seconds: when the relay pushes a reminder.
 fn nine_utc(day: &str, before: i64) -> i64 {

@@ -47,6 +47,7 @@ async fn every_page_is_photographed_in_both_languages_at_both_sizes() {
                     ("article", article.as_str()),
                     ("contracts", "/contracts"),
                     ("contract", contract.as_str()),
+                    ("purchasing", "/purchasing"),
                     ("settings", "/settings"),
                 ] {
                     AppShell::open(&browser, path).await?;

@@ -3,22 +3,12 @@
 //! page sets kind and roles, checks email and phone formats, and links a person to an organisation,
 //! which then lists them.
 
-use rapport_e2e::flows::{add_party, field_becomes, open_record, party_count, set_field};
+use rapport_e2e::flows::{
+    add_party, click_css, field_becomes, open_record, party_count, set_field,
+};
 use rapport_e2e::pages::AppShell;
 use rapport_e2e::{Browser, E2eError, E2eResult, Viewport, run, wait_until};
 use serde_json::Value;
-
-async fn click_css(browser: &Browser, css: &str) -> E2eResult {
-    let script = format!(
-        "const e = document.querySelector({css}); if (!e || e.disabled) return false;
-         e.scrollIntoView({{ block: 'center' }}); e.click(); return true;",
-        css = Value::String(css.to_owned())
-    );
-    wait_until(&format!("{css} to be clicked"), 10, || async {
-        Ok((browser.eval(&script).await? == Value::Bool(true)).then_some(()))
-    })
-    .await
-}
 
 async fn row_names(browser: &Browser) -> E2eResult<Vec<String>> {
     let value = browser

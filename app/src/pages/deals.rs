@@ -225,6 +225,7 @@ pub(crate) fn Deals() -> impl IntoView {
                 // Below the board: what is signed is worked with on its own page.
                 <p class="actions-row">
                     <a class="action" href="/contracts" data-testid="contracts-link">{t!(i18n, contract.open_contracts)}</a>
+                    <a class="action" href="/purchasing" data-testid="purchasing-link">{t!(i18n, purchase.title)}</a>
                 </p>
             </Show>
         </Page>

@@ -19,6 +19,7 @@ mod contact;
 mod contracts;
 mod fields;
 mod profile;
+mod supplier;
 
 use super::Page;
 use crate::local;
@@ -99,6 +100,9 @@ pub(crate) fn PartyPage() -> impl IntoView {
                         <div class="record-activity">
                             <LoggedHere />
                             <NextSteps id />
+                            <Show when=move || found.with(|f| f.as_ref().is_some_and(|f| f.party.roles.get("supplier").copied().unwrap_or(false)))>
+                                <supplier::SupplierPanel id party=Signal::derive(move || found.with(|f| f.as_ref().map(|f| f.party.clone()))) />
+                            </Show>
                             <contracts::PartyContracts id party=Signal::derive(move || found.with(|f| f.as_ref().map(|f| f.party.clone()))) />
                             <Timeline id />
                             <RecordHistory id />

@@ -3,6 +3,7 @@ pub(crate) use escalation_rules::metric_name;
 mod fields;
 mod mail_panel;
 mod pipelines;
+mod scorecard_panel;
 mod service_panel;
 mod sync_panel;
 mod ticket_statuses;
@@ -14,6 +15,7 @@ use crate::i18n::{t, t_string, use_i18n};
 use leptos::task::spawn_local;
 use mail_panel::MailPanel;
 use pipelines::Pipelines;
+use scorecard_panel::ScorecardPanel;
 use service_panel::ServicePanel;
 use sync_panel::SyncPanel;
 
@@ -40,6 +42,7 @@ pub(crate) fn Settings() -> impl IntoView {
             </section>
             <Pipelines />
             <ServicePanel />
+            <ScorecardPanel />
             <CustomFields />
             <DeviceStorage />
         </Page>

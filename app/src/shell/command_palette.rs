@@ -45,7 +45,7 @@ struct Entry {
 }
 
 /// Actions, always offered when they match what is typed (in the screens' language).
-const ACTIONS: [&str; 10] = [
+const ACTIONS: [&str; 11] = [
     "/parties?new=1",
     "/tasks",
     "/deals",
@@ -55,6 +55,7 @@ const ACTIONS: [&str; 10] = [
     "/import-export",
     "/knowledge",
     "/contracts",
+    "/purchasing",
     "/settings",
 ];
 
@@ -69,6 +70,7 @@ fn action_label(i18n: I18nContext<Locale>, href: &str) -> &'static str {
         "/import-export" => t_string!(i18n, palette.import_export),
         "/knowledge" => t_string!(i18n, palette.knowledge),
         "/contracts" => t_string!(i18n, palette.contracts),
+        "/purchasing" => t_string!(i18n, palette.purchasing),
         _ => t_string!(i18n, nav.settings),
     }
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use autosurgeon::{Hydrate, Reconcile, Text};
 
 use super::sparse::reconcile_sparse;
-use super::{Attachment, NameSet};
+use super::{Attachment, Certification, Hold, NameSet};
 use crate::ids::{FieldId, LinkId, MemberId, PartyId, Timestamp};
 
 /// A person or an organisation the company has a relationship with.
@@ -59,6 +59,18 @@ pub struct Party {
     /// Files attached to the record, by the hex SHA-256 of their bytes.
     #[autosurgeon(missing = "Default::default")]
     pub files: BTreeMap<String, Attachment>,
+    /// As a supplier: the categories of goods and services it supplies.
+    #[autosurgeon(missing = "Default::default")]
+    pub supplies: NameSet,
+    /// As a supplier: its payment terms as agreed ("30 days net").
+    #[autosurgeon(missing = "Default::default")]
+    pub payment_terms: String,
+    /// As a supplier: certifications held, by certification id (as text).
+    #[autosurgeon(missing = "Default::default")]
+    pub certifications: BTreeMap<String, Certification>,
+    /// As a supplier: a standing set by hand, which outranks a better one from the scores.
+    #[autosurgeon(missing = "Default::default")]
+    pub hold: Option<Hold>,
     pub created_at: Timestamp,
     /// Soft delete: merged records keep their history and can be restored.
     #[autosurgeon(missing = "Default::default")]
@@ -85,6 +97,10 @@ reconcile_sparse!(Party {
         birthday,
         anniversary,
         files,
+        supplies,
+        payment_terms,
+        certifications,
+        hold,
         archived,
         merged_into
     ],

@@ -50,6 +50,16 @@ pub struct WorkspaceSettings {
     /// (as text) → rule.
     #[autosurgeon(missing = "Default::default")]
     pub escalation_rules: BTreeMap<String, EscalationRule>,
+    /// What suppliers are scored on (`crate::scorecard`): criterion key → criterion. Empty: the
+    /// built-in four ([`crate::scorecard::default_criteria`]); once edited, all are kept here.
+    #[autosurgeon(missing = "Default::default")]
+    pub scorecard_criteria: BTreeMap<String, super::ScorecardCriterion>,
+    /// A supplier scoring below this (0–100) is on watch; 70 when not set.
+    #[autosurgeon(missing = "Default::default")]
+    pub scorecard_watch_below: Option<u8>,
+    /// A supplier scoring below this is blocked; 50 when not set.
+    #[autosurgeon(missing = "Default::default")]
+    pub scorecard_block_below: Option<u8>,
 }
 
 /// A rule the team sets for breached tickets: when one of the chosen clocks runs past its deadline

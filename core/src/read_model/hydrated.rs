@@ -20,13 +20,14 @@ use autosurgeon::Text;
 
 use crate::ids::{
     ArticleId, ContractId, DealId, MemberId, PartyId, PipelineId, StageId, TaskId, TeamId,
-    TicketId, Timestamp,
+    TenderId, TicketId, Timestamp,
 };
 use crate::model::{
-    Address, Article, Attachment, Billing, Channel, Consent, ContactPoint, Contract, ContractKind,
-    CustomValue, Deal, DealStatus, Escalated, GeoPoint, Interaction, InteractionKind, LinkKind,
-    MailLink, MessageKind, Money, Obligation, Party, PartyKind, PartyLink, Rating, RecordRef,
-    Recurrence, RecurrenceUnit, Span, SpanUnit, StageChange, StatusChange, Task, Ticket,
+    Address, Article, Attachment, Billing, Certification, Channel, Consent, ContactPoint, Contract,
+    ContractKind, CustomValue, Deal, DealStatus, Escalated, Feedback, GeoPoint, Hold, Interaction,
+    InteractionKind, LinkKind, MailLink, MessageKind, Money, Obligation, Party, PartyKind,
+    PartyLink, Purchase, PurchaseLine, PurchaseStatus, Rating, RecordRef, Recurrence,
+    RecurrenceUnit, Span, SpanUnit, StageChange, Standing, StatusChange, Task, Ticket,
     TicketMessage, TicketPriority,
 };
 
@@ -171,7 +172,8 @@ macro_rules! id_from_text {
 }
 
 id_from_text!(
-    PartyId, MemberId, DealId, TaskId, TicketId, ContractId, PipelineId, StageId, TeamId, ArticleId
+    PartyId, MemberId, DealId, TaskId, TicketId, ContractId, PipelineId, StageId, TeamId,
+    ArticleId, TenderId
 );
 
 /// A struct stored as a map: `required` fields fail when absent, `defaulted` ones (autosurgeon's
@@ -249,10 +251,17 @@ struct_from_map!(Party {
         anniversary,
         notes,
         files,
+        supplies,
+        payment_terms,
+        certifications,
+        hold,
         archived,
         merged_into
     ],
 });
+struct_from_map!(Certification { required: [name, expires], defaulted: [file] });
+struct_from_map!(Hold { required: [standing, reason, by, at], defaulted: [] });
+enum_from_name!(Standing { Ok, Watch, Blocked });
 enum_from_name!(PartyKind { Person, Organisation });
 struct_from_map!(ContactPoint { required: [label, value], defaulted: [] });
 struct_from_map!(Address {
@@ -343,6 +352,19 @@ enum_from_name!(ContractKind { Customer, Supplier, Investor, Employment });
 enum_from_name!(Billing { Once, Monthly, Quarterly, Yearly });
 struct_from_map!(Span { required: [count, unit], defaulted: [] });
 enum_from_name!(SpanUnit { Days, Months });
+struct_from_map!(Purchase {
+    required: [supplier, title, currency, lines, status, created_at],
+    defaulted: [tender, promised, delivered, rejected, ordered_at, owner, notes, files, archived],
+});
+struct_from_map!(PurchaseLine { required: [item, quantity], defaulted: [price, position] });
+enum_from_name!(PurchaseStatus { Requested, Ordered, Cancelled });
+
+/// Feedback is read with autosurgeon: its kinds carry data, and there is little of it.
+impl FromHydrated for Feedback {
+    fn from_hydrated(_: &Value) -> Option<Self> {
+        None
+    }
+}
 struct_from_map!(Obligation { required: [title, due, done], defaulted: [] });
 struct_from_map!(TicketMessage { required: [kind, author, at, text], defaulted: [mail] });
 struct_from_map!(MailLink { required: [id, address], defaulted: [] });
@@ -399,6 +421,7 @@ mod tests {
             tasks: 120,
             tickets: 120,
             contracts: 4,
+            suppliers: 3,
         };
         let documents = demo::generate(5, sizes, NOW).to_documents().expect("documents");
         let mut read = 0;
@@ -424,13 +447,22 @@ mod tests {
                     DocKey::Shard { collection: crate::layout::Collection::Contracts, .. } => {
                         same::<Contract>(doc, &record)
                     }
+                    DocKey::Shard { collection: crate::layout::Collection::Purchases, .. } => {
+                        same::<Purchase>(doc, &record)
+                    }
                     DocKey::Interactions(_) => same::<Interaction>(doc, &record),
                     _ => continue,
                 }
                 read += 1;
             }
         }
-        assert_eq!(read, 300 + 900 + 60 + 120 + 120 + 4 + 4, "articles and contracts too");
+        // Three suppliers' year of orders, and a tender to them.
+        let purchases = 3 * 12 + 3;
+        assert_eq!(
+            read,
+            300 + 900 + 60 + 120 + 120 + 4 + 4 + purchases,
+            "articles, contracts and purchases too"
+        );
     }
 
     fn written<R: autosurgeon::Reconcile>(records: &[(&str, &R)]) -> AutoCommit {
@@ -497,6 +529,26 @@ mod tests {
             },
         );
         full.set_role(crate::model::Role::Customer, true);
+        full.supplies.insert("furniture".into(), true);
+        full.payment_terms = "30 days net".into();
+        full.certifications.insert(
+            "c1".into(),
+            Certification { name: "ISO 9001".into(), expires: "2027-01-31".into(), file: None },
+        );
+        full.certifications.insert(
+            "c2".into(),
+            Certification {
+                name: "Licence".into(),
+                expires: String::new(),
+                file: Some("ab".into()),
+            },
+        );
+        full.hold = Some(Hold {
+            standing: Standing::Watch,
+            reason: "Late twice".into(),
+            by: None,
+            at: NOW,
+        });
         full.tags.insert("vip".into(), true);
         full.tags.insert("gone".into(), false);
         full.link(
@@ -712,6 +764,54 @@ mod tests {
         let doc = written(&[("contract", &contract), ("draft", &draft)]);
         same::<Contract>(&doc, "contract");
         same::<Contract>(&doc, "draft");
+
+        let line = |item: &str, price: Option<i64>, position: u32| PurchaseLine {
+            item: item.into(),
+            quantity: 2.5,
+            price,
+            position,
+        };
+        let order = Purchase {
+            supplier: org,
+            tender: Some(TenderId::from_bytes([7; 16])),
+            title: "Chairs".into(),
+            currency: "EUR".into(),
+            lines: [
+                ("b".to_owned(), line("Chair", Some(9_500), 0)),
+                ("a".to_owned(), line("Desk", None, 1)),
+            ]
+            .into(),
+            status: PurchaseStatus::Ordered,
+            promised: "2027-01-10".into(),
+            delivered: "2027-01-12".into(),
+            rejected: 1.0,
+            ordered_at: Some(NOW),
+            owner: Some(member),
+            notes: Text::with_value("Call before delivery."),
+            files: deal.files.clone(),
+            created_at: NOW,
+            archived: true,
+        };
+        let request = Purchase {
+            tender: None,
+            lines: Default::default(),
+            status: PurchaseStatus::Requested,
+            promised: String::new(),
+            delivered: String::new(),
+            rejected: 0.0,
+            ordered_at: None,
+            owner: None,
+            notes: Text::default(),
+            files: Default::default(),
+            archived: false,
+            ..order.clone()
+        };
+        let doc = written(&[("order", &order), ("request", &request)]);
+        same::<Purchase>(&doc, "order");
+        same::<Purchase>(&doc, "request");
+        let items: Vec<&str> =
+            order.lines_in_order().into_iter().map(|(_, line)| line.item.as_str()).collect();
+        assert_eq!(items, ["Chair", "Desk"], "by position, not by id");
     }
 
     #[test]
@@ -798,6 +898,7 @@ mod tests {
             tasks: 80,
             tickets: 80,
             contracts: 4,
+            suppliers: 3,
         };
         let documents = demo::generate(9, sizes, NOW).to_documents().expect("documents");
         for (key, doc) in documents {
