@@ -56,6 +56,7 @@ fn workspace(today: Date) -> (Vec<PartyRow>, Vec<PurchaseRow>, Vec<RatingRow>) {
             let line = |item: &str, rng: &mut ChaCha8Rng| LineRow {
                 key: item.to_owned(),
                 item: item.to_owned(),
+                folded: rapport_core::search::fold(item),
                 quantity: f64::from(rng.random_range(1..100u32)),
                 price: Some(rng.random_range(950..1_050)),
             };

@@ -35,6 +35,8 @@ pub struct LineRow {
     /// The line id as text: the same on every request of a tender.
     pub key: String,
     pub item: String,
+    /// The item's name folded (`crate::search::fold`), once: scorecards find re-ordered items by it.
+    pub folded: String,
     pub quantity: f64,
     pub price: Option<i64>,
 }
@@ -72,6 +74,7 @@ impl PurchaseRow {
                 .map(|(key, line)| LineRow {
                     key: key.clone(),
                     item: line.item.clone(),
+                    folded: crate::search::fold(line.item.trim()),
                     quantity: line.quantity,
                     price: line.price,
                 })
@@ -220,8 +223,20 @@ mod tests {
             title: "Chairs".into(),
             currency: "EUR".into(),
             lines: vec![
-                LineRow { key: "a".into(), item: "Chair".into(), quantity: 10.0, price: prices[0] },
-                LineRow { key: "b".into(), item: "Table".into(), quantity: 2.5, price: prices[1] },
+                LineRow {
+                    key: "a".into(),
+                    item: "Chair".into(),
+                    folded: "chair".into(),
+                    quantity: 10.0,
+                    price: prices[0],
+                },
+                LineRow {
+                    key: "b".into(),
+                    item: "Table".into(),
+                    folded: "table".into(),
+                    quantity: 2.5,
+                    price: prices[1],
+                },
             ],
             state: State::Requested,
             promised,

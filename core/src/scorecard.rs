@@ -301,7 +301,7 @@ pub fn scorecards<'a>(
     };
     let mut tallies: HashMap<PartyId, Vec<Tally>> = HashMap::new();
     // Each ordered item's (day, order, unit price), by (supplier, item, currency): for price changes.
-    type Bought = HashMap<(PartyId, String, String), Vec<(i32, crate::ids::PurchaseId, i64)>>;
+    type Bought<'a> = HashMap<(PartyId, &'a str, &'a str), Vec<(i32, crate::ids::PurchaseId, i64)>>;
     let mut bought: Bought = HashMap::new();
     for purchase in purchases {
         if purchase.archived || purchase.state != State::Ordered {
@@ -334,14 +334,16 @@ pub fn scorecards<'a>(
         let Some(day) = purchase.ordered_on else { continue };
         // An item on several lines of one order counts once, at its highest price: lines of one
         // order are not re-orders of each other.
-        let mut items: HashMap<String, i64> = HashMap::new();
+        let mut items: Vec<(&str, i64)> = Vec::with_capacity(purchase.lines.len());
         for line in &purchase.lines {
             let Some(price) = line.price else { continue };
-            let item = items.entry(crate::search::fold(line.item.trim())).or_insert(price);
-            *item = (*item).max(price);
+            match items.iter_mut().find(|(item, _)| *item == line.folded) {
+                Some((_, highest)) => *highest = (*highest).max(price),
+                None => items.push((&line.folded, price)),
+            }
         }
         for (item, price) in items {
-            let key = (supplier, item, purchase.currency.clone());
+            let key = (supplier, item, purchase.currency.as_str());
             bought.entry(key).or_default().push((day, purchase.id, price));
         }
     }
@@ -523,6 +525,7 @@ mod tests {
                 .map(|(i, (item, quantity, price))| LineRow {
                     key: i.to_string(),
                     item: (*item).into(),
+                    folded: crate::search::fold(item.trim()),
                     quantity: *quantity,
                     price: Some(*price),
                 })
@@ -840,6 +843,7 @@ mod tests {
                 .map(|(i, (item, quantity, price))| LineRow {
                     key: i.to_string(),
                     item: item.into(),
+                    folded: crate::search::fold(item.trim()),
                     quantity: f64::from(quantity),
                     price: Some(price),
                 })
