@@ -50,10 +50,12 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(attachment(request, url.pathname));
     return;
   }
-  // The relay's own pages: its API, and the help pages readers open without the app.
+  // The relay's own pages: its API, and the help pages and investor updates readers open without
+  // the app.
   if (
     url.pathname.startsWith("/api/") ||
     url.pathname.startsWith("/help/") ||
+    url.pathname.startsWith("/updates/") ||
     url.pathname === "/healthz" ||
     url.pathname === "/metrics"
   ) {

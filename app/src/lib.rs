@@ -79,6 +79,9 @@ fn Root() -> impl IntoView {
                     <Route path=path!("/purchasing") view=pages::Purchasing />
                     <Route path=path!("/purchasing/tenders/:id") view=pages::TenderPage />
                     <Route path=path!("/purchasing/orders/:id") view=pages::PurchaseOrderPage />
+                    <Route path=path!("/investors") view=pages::Investors />
+                    <Route path=path!("/investors/rounds/:id") view=pages::RoundPage />
+                    <Route path=path!("/investors/updates/:id") view=pages::InvestorUpdatePage />
                     <Route path=path!("/knowledge/:id") view=pages::ArticlePage />
                     <Route path=path!("/settings") view=pages::Settings />
                     <Route path=path!("/import-export") view=pages::ImportExport />

@@ -147,6 +147,7 @@ pub(crate) fn default_name(name: &str) -> Option<String> {
         "Qualified" => td_string!(locale, defaults.qualified),
         "Proposal" => td_string!(locale, defaults.proposal),
         "Negotiation" => td_string!(locale, defaults.negotiation),
+        "Fundraising" => td_string!(locale, defaults.fundraising),
         "Intro" => td_string!(locale, defaults.intro),
         "Pitch" => td_string!(locale, defaults.pitch),
         "Due diligence" => td_string!(locale, defaults.due_diligence),

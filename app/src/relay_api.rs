@@ -515,6 +515,38 @@ pub async fn publish_article(
     refused(response).await.map(drop)
 }
 
+/// The workspace's investor updates on the relay, with what each recipient did (any member).
+pub async fn published_updates(
+    workspace: WorkspaceId,
+) -> Result<rapport_core::investor::PublishedUpdates, ApiError> {
+    let path = format!("/api/workspaces/{workspace}/updates");
+    let response = Request::get(&path).send().await.map_err(|_| ApiError::Unreachable)?;
+    json(refused(response).await?).await
+}
+
+/// Hands the relay update `update` to serve behind its recipients' links (writers only).
+pub async fn publish_update(
+    workspace: WorkspaceId,
+    update: rapport_core::ids::UpdateId,
+    publication: &rapport_core::investor::UpdatePublication,
+) -> Result<(), ApiError> {
+    let path = format!("/api/workspaces/{workspace}/updates/{update}");
+    let request = Request::put(&path).json(publication).map_err(|_| ApiError::Unreachable)?;
+    let response = request.send().await.map_err(|_| ApiError::Unreachable)?;
+    // Only a refusal of the update itself is final; a busy or failing relay is asked again.
+    if !matches!(response.status(), 200..=299 | 400 | 401 | 409 | 413) {
+        return Err(ApiError::Unreachable);
+    }
+    refused(response).await.map(drop)
+}
+
+/// Withdraws update `update`: none of its links open any more (writers only).
+pub async fn withdraw_update(workspace: WorkspaceId, update: &str) -> Result<(), ApiError> {
+    let path = format!("/api/workspaces/{workspace}/updates/{update}");
+    let response = Request::delete(&path).send().await.map_err(|_| ApiError::Unreachable)?;
+    refused(response).await.map(drop)
+}
+
 /// Takes article `article` off the help pages (writers only).
 pub async fn withdraw_article(workspace: WorkspaceId, article: &str) -> Result<(), ApiError> {
     let path = format!("/api/workspaces/{workspace}/articles/{article}");

@@ -28,21 +28,9 @@ fn workspace(today: Date) -> (Vec<PartyRow>, Vec<PurchaseRow>, Vec<RatingRow>) {
     let mut rng = ChaCha8Rng::seed_from_u64(24);
     let parties: Vec<PartyRow> = (0..SUPPLIERS)
         .map(|n| PartyRow {
-            id: PartyId::from_bytes(id(n, 1)),
             kind: PartyKindRow::Organisation,
-            name: format!("Supplier {n}"),
-            sort_name: format!("supplier {n}"),
             roles: vec![RoleRow::Supplier],
-            tags: Vec::new(),
-            owner: None,
-            emails: Vec::new(),
-            phones: Vec::new(),
-            organisations: Vec::new(),
-            keep_in_touch_days: None,
-            created_at: Timestamp(0),
-            archived: false,
-            merged_into: None,
-            supplier: None,
+            ..PartyRow::named(PartyId::from_bytes(id(n, 1)), &format!("Supplier {n}"))
         })
         .collect();
     let today = today.to_julian_day();

@@ -401,6 +401,9 @@ pub fn generate(seed: u64, sizes: DemoSizes, now: Timestamp) -> DemoWorkspace {
                     files: Default::default(),
                     created_at: Timestamp(created),
                     archived: false,
+                    round: None,
+                    soft_circled: None,
+                    committed: None,
                 },
             ));
         }

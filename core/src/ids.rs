@@ -180,6 +180,18 @@ define_id!(
     PurchaseLineId
 );
 define_id!(
+    /// A fundraising round.
+    RoundId
+);
+define_id!(
+    /// A periodic update to investors.
+    UpdateId
+);
+define_id!(
+    /// A figure of an investor update; an update made from the previous one keeps its metrics' ids.
+    MetricId
+);
+define_id!(
     /// A supplier's certification (ISO 9001, a licence) on its record.
     CertificationId
 );

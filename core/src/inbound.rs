@@ -379,13 +379,14 @@ pub fn reply_mail(
         in_reply_to: received.last().map(|id| (*id).to_owned()),
         references: received.iter().map(|id| (*id).to_owned()).collect(),
         rating_for: None,
+        update_link: None,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::read_model::{PartyKindRow, TicketEvent, TicketEventKind};
+    use crate::read_model::{TicketEvent, TicketEventKind};
 
     fn workspace() -> WorkspaceId {
         "0190f5a0-0000-7000-8000-00000000aaaa".parse().unwrap()
@@ -462,21 +463,8 @@ mod tests {
     #[test]
     fn a_known_sender_is_the_ticket_s_party() {
         let known = PartyRow {
-            id: PartyId::from_bytes([3; 16]),
-            kind: PartyKindRow::Person,
-            name: "Ann".into(),
-            sort_name: "ann".into(),
-            roles: Vec::new(),
-            tags: Vec::new(),
-            owner: None,
             emails: vec!["ann@example.com".into()],
-            phones: Vec::new(),
-            organisations: Vec::new(),
-            keep_in_touch_days: None,
-            created_at: Timestamp(0),
-            archived: false,
-            merged_into: None,
-            supplier: None,
+            ..PartyRow::named(PartyId::from_bytes([3; 16]), "Ann")
         };
         let Filing::New { record, person: None, .. } =
             file(workspace(), &mail("k1", "a@x"), &[], std::slice::from_ref(&known))

@@ -36,10 +36,12 @@ pub enum Collection {
     Campaigns,
     Articles,
     Purchases,
+    Rounds,
+    Updates,
 }
 
 impl Collection {
-    pub const ALL: [Collection; 10] = [
+    pub const ALL: [Collection; 12] = [
         Collection::Parties,
         Collection::Tasks,
         Collection::Deals,
@@ -50,6 +52,8 @@ impl Collection {
         Collection::Campaigns,
         Collection::Articles,
         Collection::Purchases,
+        Collection::Rounds,
+        Collection::Updates,
     ];
 
     /// How many documents the collection is spread over. Fixed for a schema version: changing it moves
@@ -62,7 +66,10 @@ impl Collection {
             | Collection::Contracts
             | Collection::Feedback
             | Collection::Purchases => 4,
-            Collection::Segments | Collection::Campaigns => 1,
+            Collection::Segments
+            | Collection::Campaigns
+            | Collection::Rounds
+            | Collection::Updates => 1,
             // Articles are long but few: two documents keep each small enough to load at once.
             Collection::Articles => 2,
         }
@@ -71,7 +78,10 @@ impl Collection {
     /// Whether the collection came after the first workspaces were made: their roots' tables do not
     /// list its documents, so the first write to each lists it, or other devices would never open it.
     pub fn added_later(self) -> bool {
-        matches!(self, Collection::Articles | Collection::Purchases)
+        matches!(
+            self,
+            Collection::Articles | Collection::Purchases | Collection::Rounds | Collection::Updates
+        )
     }
 
     /// The stable name used in document keys and the root's document table.
@@ -87,6 +97,8 @@ impl Collection {
             Collection::Campaigns => "campaigns",
             Collection::Articles => "articles",
             Collection::Purchases => "purchases",
+            Collection::Rounds => "rounds",
+            Collection::Updates => "investor-updates",
         }
     }
 
@@ -270,7 +282,7 @@ mod tests {
         let a = WorkspaceId::from_bytes([1; 16]);
         let b = WorkspaceId::from_bytes([2; 16]);
         let keys: Vec<DocKey> = DocKey::initial().collect();
-        assert_eq!(keys.len(), 1 + 32 + 8 + 8 + 4 + 4 + 4 + 1 + 1 + 2 + 4);
+        assert_eq!(keys.len(), 1 + 32 + 8 + 8 + 4 + 4 + 4 + 1 + 1 + 2 + 4 + 1 + 1);
         let ids: std::collections::BTreeSet<DocumentId> =
             keys.iter().map(|key| key.document_id(a)).collect();
         assert_eq!(ids.len(), keys.len());

@@ -46,6 +46,7 @@ pub mod ids;
 pub mod inbound;
 pub mod inflate;
 pub mod interchange;
+pub mod investor;
 pub mod jobs;
 pub mod knowledge;
 pub mod layout;

@@ -10,6 +10,7 @@ mod article;
 mod attachment;
 mod commerce;
 mod interaction;
+mod investor;
 mod party;
 mod purchase;
 mod settings;
@@ -25,6 +26,7 @@ pub use commerce::{
     StageChange, minor_digits,
 };
 pub use interaction::{GeoPoint, Interaction, InteractionKind};
+pub use investor::{Audience, Instrument, InvestorUpdate, Metric, Round};
 pub use party::{
     Address, Consent, ContactPoint, CustomValue, LinkKind, Party, PartyKind, PartyLink, Role,
 };
@@ -195,6 +197,9 @@ pub(crate) mod tests {
             .into(),
             created_at: Timestamp(1_700_000_000_000),
             archived: true,
+            round: Some(crate::ids::RoundId::from_bytes([9; 16])),
+            soft_circled: Some(500_000),
+            committed: Some(250_000),
         }
     }
 }

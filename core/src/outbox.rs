@@ -272,10 +272,24 @@ pub struct Mail {
     /// (`crate::satisfaction`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rating_for: Option<String>,
+    /// An investor update: the update and recipient the relay signs into the read-only link it writes
+    /// where the text says [`UPDATE_LINK`] (`crate::investor`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update_link: Option<Box<UpdateLink>>,
 }
 
 /// Where a survey's text has the relay write its signed rating link.
 pub const RATING_LINK: &str = "{{rating_link}}";
+/// Where an investor update's text has the relay write its signed read-only link.
+pub const UPDATE_LINK: &str = "{{update_link}}";
+
+/// Whose link to an update a mail carries: the update's id and the recipient party's, as text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateLink {
+    pub update: String,
+    pub reader: String,
+}
 /// The most bytes of a survey's key.
 pub const MOST_RATING_KEY_BYTES: usize = 64;
 
@@ -323,6 +337,10 @@ pub enum WorkError {
         "a survey is named by a key of at most {MOST_RATING_KEY_BYTES} letters, digits and dashes, and its text has the rating link's place"
     )]
     BadSurvey,
+    #[error(
+        "an investor update's link names the update and the recipient by their ids, and its text has the link's place"
+    )]
+    BadUpdateLink,
     #[error("a notification's due time must fall between the years 2000 and 2100")]
     BadDueTime,
     #[error("a notification may name at most {MOST_NOTIFIED} members")]
@@ -381,6 +399,20 @@ impl Mail {
                 && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
             if !key_ok || !self.text.contains(RATING_LINK) {
                 return Err(WorkError::BadSurvey);
+            }
+        }
+        if let Some(link) = &self.update_link {
+            // In their one text form: the relay signs the text, and compares it with the readers'.
+            let ids_ok = link
+                .update
+                .parse::<crate::ids::UpdateId>()
+                .is_ok_and(|id| id.to_string() == link.update)
+                && link
+                    .reader
+                    .parse::<crate::ids::PartyId>()
+                    .is_ok_and(|id| id.to_string() == link.reader);
+            if !ids_ok || self.rating_for.is_some() || !self.text.contains(UPDATE_LINK) {
+                return Err(WorkError::BadUpdateLink);
             }
         }
         Ok(())
@@ -910,6 +942,7 @@ mod tests {
             in_reply_to: None,
             references: Vec::new(),
             rating_for: None,
+            update_link: None,
         }
     }
 
@@ -962,6 +995,27 @@ mod tests {
             survey.rating_for = Some(key.to_owned());
             assert_eq!(survey.check(), Err(WorkError::BadSurvey), "{key:?}");
         }
+        let mut update = mail("ann@example.com");
+        let link = UpdateLink {
+            update: "0190f5a0-0000-7000-8000-000000000001".into(),
+            reader: "0190f5a0-0000-7000-8000-000000000002".into(),
+        };
+        update.update_link = Some(Box::new(link.clone()));
+        assert_eq!(update.check(), Err(WorkError::BadUpdateLink), "no place for its link");
+        update.text = format!("Read it: {UPDATE_LINK}");
+        assert_eq!(update.check(), Ok(()));
+        update.update_link = Some(Box::new(UpdateLink { reader: "ann".into(), ..link }));
+        assert_eq!(update.check(), Err(WorkError::BadUpdateLink), "a reader that is no party");
+        let upper = UpdateLink {
+            update: "0190F5A0-0000-7000-8000-000000000001".into(),
+            reader: "0190f5a0-0000-7000-8000-000000000002".into(),
+        };
+        update.update_link = Some(Box::new(upper));
+        assert_eq!(
+            update.check(),
+            Err(WorkError::BadUpdateLink),
+            "ids in their one text form only"
+        );
     }
 
     fn entry(id: &OutboxId, state: State, version: i64) -> Entry {

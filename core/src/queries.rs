@@ -171,6 +171,8 @@ pub enum TimelineItem<'m> {
     Task(&'m TaskRow),
     Deal(&'m DealRow),
     Ticket(&'m TicketRow),
+    /// An investor update sent to the party.
+    Update(&'m crate::investor::UpdateRow),
 }
 
 impl TimelineItem<'_> {
@@ -181,12 +183,14 @@ impl TimelineItem<'_> {
             TimelineItem::Task(row) => (1, *row.id.as_bytes()),
             TimelineItem::Deal(row) => (2, *row.id.as_bytes()),
             TimelineItem::Ticket(row) => (3, *row.id.as_bytes()),
+            TimelineItem::Update(row) => (4, *row.id.as_bytes()),
         }
     }
 }
 
 /// Everything involving `party`, newest first: interactions by their time, tasks by due date (or
-/// creation), deals by creation, tickets by their latest activity.
+/// creation), deals by creation, tickets by their latest activity, investor updates sent to it by
+/// when they were sent.
 pub fn timeline(model: &ReadModel, party: PartyId) -> Vec<(Timestamp, TimelineItem<'_>)> {
     // Records merged into this one bring their timelines.
     let family = model.merged_family(party);
@@ -215,6 +219,13 @@ pub fn timeline(model: &ReadModel, party: PartyId) -> Vec<(Timestamp, TimelineIt
                 .values()
                 .filter(|row| row.party.is_some_and(|p| family.contains(&p)))
                 .map(|row| (row.last_activity(), TimelineItem::Ticket(row))),
+        )
+        .chain(
+            model
+                .updates
+                .values()
+                .filter(|row| !row.archived && involves(&row.recipients))
+                .filter_map(|row| row.sent_at.map(|at| (at, TimelineItem::Update(row)))),
         )
         .collect();
     items.sort_by_key(|(at, item)| (Reverse(*at), item.tie_break()));
@@ -549,6 +560,9 @@ mod tests {
                 files: Default::default(),
                 created_at: Timestamp(T0 + i64::from(n)),
                 archived: false,
+                round: None,
+                soft_circled: None,
+                committed: None,
             };
             put(Deal::doc_key(&id), id.to_string(), &|doc, key| {
                 document::put(doc, key, &record).unwrap()
@@ -813,5 +827,21 @@ mod tests {
                 .iter()
                 .any(|(_, item)| matches!(item, TimelineItem::Deal(_)))
         );
+    }
+
+    #[test]
+    fn an_investor_update_is_on_the_timeline_of_whom_it_was_sent_to() {
+        let mut f = fixture();
+        let mut update = crate::investor::next_update(None, "Q4".into(), Timestamp(T0));
+        update.recipients.insert(party(1).to_string(), true);
+        let id = crate::ids::UpdateId::from_bytes([1; 16]);
+        let updates = |model: &ReadModel, p: PartyId| -> usize {
+            timeline(model, p).iter().filter(|(_, i)| matches!(i, TimelineItem::Update(_))).count()
+        };
+        f.model.updates.insert(id, crate::investor::UpdateRow::of(id, &update));
+        assert_eq!(updates(&f.model, party(1)), 0, "a draft is not on it");
+        update.sent_at = Some(Timestamp(T0 + DAY_MS));
+        f.model.updates.insert(id, crate::investor::UpdateRow::of(id, &update));
+        assert_eq!((updates(&f.model, party(1)), updates(&f.model, party(2))), (1, 0));
     }
 }

@@ -15,13 +15,13 @@ use serde::{Deserialize, Serialize};
 use crate::document::{self, DocumentError};
 use crate::ids::{
     ArticleId, ContractId, DealId, FeedbackId, InteractionId, MemberId, PartyId, PipelineId,
-    PurchaseId, StageId, TaskId, TeamId, TicketId, Timestamp,
+    PurchaseId, RoundId, StageId, TaskId, TeamId, TicketId, Timestamp, UpdateId,
 };
 use crate::layout::{Collection, DocKey, Month};
 use crate::model::{
-    Article, Channel, Contract, Deal, DealStatus, Feedback, Interaction, InteractionKind, LinkKind,
-    MessageKind, Party, PartyKind, Purchase, RecordRef, RecurrenceUnit, Role, Task, Ticket,
-    TicketPriority, names,
+    Article, Channel, Contract, Deal, DealStatus, Feedback, Interaction, InteractionKind,
+    InvestorUpdate, LinkKind, MessageKind, Party, PartyKind, Purchase, RecordRef, RecurrenceUnit,
+    Role, Round, Task, Ticket, TicketPriority, names,
 };
 use crate::search::{SearchIndex, SearchableParty};
 
@@ -30,7 +30,7 @@ mod hydrated;
 use hydrated::FromHydrated;
 
 /// Bumped when a row's shape changes: stored rows of another version are rebuilt from the documents.
-pub const ROWS_FORMAT: u32 = 11;
+pub const ROWS_FORMAT: u32 = 12;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PartyRow {
@@ -156,6 +156,10 @@ pub struct DealRow {
     pub created_at: Timestamp,
     /// When the deal entered its current stage ("days in stage" on its card).
     pub stage_since: Timestamp,
+    /// The fundraising round it is an investor of, with what they soft-circled and committed.
+    pub round: Option<RoundId>,
+    pub soft_circled: Option<i64>,
+    pub committed: Option<i64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -242,6 +246,8 @@ pub enum Rows {
     Articles(Vec<crate::knowledge::ArticleRow>),
     Contracts(Vec<crate::contract::ContractRow>),
     Purchases(Vec<crate::purchase::PurchaseRow>),
+    Rounds(Vec<crate::investor::RoundRow>),
+    Updates(Vec<crate::investor::UpdateRow>),
     /// Supplier ratings, from the feedback collection.
     Ratings(Vec<crate::scorecard::RatingRow>),
 }
@@ -309,9 +315,11 @@ impl Changed {
     pub const PURCHASES: Changed = Changed(256);
     /// Feedback: supplier ratings.
     pub const FEEDBACK: Changed = Changed(512);
-    pub const ALL: Changed = Changed(1023);
+    /// Fundraising rounds and investor updates.
+    pub const INVESTORS: Changed = Changed(1024);
+    pub const ALL: Changed = Changed(2047);
     /// Each kind on its own, in bit order.
-    pub const KINDS: [Changed; 10] = [
+    pub const KINDS: [Changed; 11] = [
         Changed::PARTIES,
         Changed::TASKS,
         Changed::DEALS,
@@ -322,6 +330,7 @@ impl Changed {
         Changed::CONTRACTS,
         Changed::PURCHASES,
         Changed::FEEDBACK,
+        Changed::INVESTORS,
     ];
 
     /// What a change to document `key` may have changed.
@@ -336,6 +345,9 @@ impl Changed {
             DocKey::Shard { collection: Collection::Contracts, .. } => Changed::CONTRACTS,
             DocKey::Shard { collection: Collection::Purchases, .. } => Changed::PURCHASES,
             DocKey::Shard { collection: Collection::Feedback, .. } => Changed::FEEDBACK,
+            DocKey::Shard { collection: Collection::Rounds | Collection::Updates, .. } => {
+                Changed::INVESTORS
+            }
             DocKey::Interactions(_) => Changed::INTERACTIONS,
             // Records without rows yet: nothing a screen lists.
             DocKey::Shard { .. } => Changed::NOTHING,
@@ -435,6 +447,10 @@ pub struct ReadModel {
     /// Archived ones too, like contracts; lists leave them out.
     pub purchases: BTreeMap<PurchaseId, crate::purchase::PurchaseRow>,
     pub ratings: BTreeMap<FeedbackId, crate::scorecard::RatingRow>,
+    /// Archived ones too; lists leave them out.
+    pub rounds: BTreeMap<RoundId, crate::investor::RoundRow>,
+    /// Archived ones too: an archived update is withdrawn from the relay from its row.
+    pub updates: BTreeMap<UpdateId, crate::investor::UpdateRow>,
     /// Interactions by the month document holding them.
     pub interactions: BTreeMap<Month, BTreeMap<InteractionId, InteractionRow>>,
     /// The latest interaction with each party.
@@ -571,6 +587,8 @@ impl ReadModel {
             (_, Rows::Purchases(rows)) => {
                 self.purchases.extend(rows.into_iter().map(|r| (r.id, r)))
             }
+            (_, Rows::Rounds(rows)) => self.rounds.extend(rows.into_iter().map(|r| (r.id, r))),
+            (_, Rows::Updates(rows)) => self.updates.extend(rows.into_iter().map(|r| (r.id, r))),
             (_, Rows::Ratings(rows)) => self.ratings.extend(rows.into_iter().map(|r| (r.id, r))),
             (DocKey::Interactions(month), Rows::Interactions(rows)) => {
                 for row in &rows {
@@ -726,6 +744,24 @@ impl ReadModel {
                         self.purchases.insert(id, crate::purchase::PurchaseRow::of(id, &purchase))
                     }
                     None => self.purchases.remove(&id),
+                };
+            }
+            DocKey::Shard { collection: Collection::Rounds, .. } => {
+                let Ok(id) = record.parse::<RoundId>() else { return Ok(Vec::new()) };
+                match read::<Round>(doc, record, whole)? {
+                    Some(round) => {
+                        self.rounds.insert(id, crate::investor::RoundRow::of(id, &round))
+                    }
+                    None => self.rounds.remove(&id),
+                };
+            }
+            DocKey::Shard { collection: Collection::Updates, .. } => {
+                let Ok(id) = record.parse::<UpdateId>() else { return Ok(Vec::new()) };
+                match read::<InvestorUpdate>(doc, record, whole)? {
+                    Some(update) => {
+                        self.updates.insert(id, crate::investor::UpdateRow::of(id, &update))
+                    }
+                    None => self.updates.remove(&id),
                 };
             }
             DocKey::Shard { collection: Collection::Feedback, .. } => {
@@ -902,6 +938,8 @@ impl ReadModel {
             (_, Rows::Purchases(rows)) => {
                 self.purchases.extend(rows.into_iter().map(|r| (r.id, r)))
             }
+            (_, Rows::Rounds(rows)) => self.rounds.extend(rows.into_iter().map(|r| (r.id, r))),
+            (_, Rows::Updates(rows)) => self.updates.extend(rows.into_iter().map(|r| (r.id, r))),
             (_, Rows::Ratings(rows)) => self.ratings.extend(rows.into_iter().map(|r| (r.id, r))),
             (DocKey::Interactions(month), Rows::Interactions(rows)) => self
                 .interactions
@@ -969,6 +1007,12 @@ impl ReadModel {
             DocKey::Shard { collection: Collection::Purchases, .. } => {
                 self.purchases.retain(|id, _| <Purchase as document::Record>::doc_key(id) != key)
             }
+            DocKey::Shard { collection: Collection::Rounds, .. } => {
+                self.rounds.retain(|id, _| <Round as document::Record>::doc_key(id) != key)
+            }
+            DocKey::Shard { collection: Collection::Updates, .. } => self
+                .updates
+                .retain(|id, _| <InvestorUpdate as document::Record>::doc_key(id) != key),
             DocKey::Shard { collection: Collection::Feedback, .. } => {
                 self.ratings.retain(|id, _| <Feedback as document::Record>::doc_key(id) != key)
             }
@@ -1029,6 +1073,20 @@ impl ReadModel {
                 self.purchases
                     .iter()
                     .filter(|(id, _)| <Purchase as document::Record>::doc_key(id) == key)
+                    .map(|(_, row)| row.clone())
+                    .collect(),
+            ),
+            DocKey::Shard { collection: Collection::Rounds, .. } => Rows::Rounds(
+                self.rounds
+                    .iter()
+                    .filter(|(id, _)| <Round as document::Record>::doc_key(id) == key)
+                    .map(|(_, row)| row.clone())
+                    .collect(),
+            ),
+            DocKey::Shard { collection: Collection::Updates, .. } => Rows::Updates(
+                self.updates
+                    .iter()
+                    .filter(|(id, _)| <InvestorUpdate as document::Record>::doc_key(id) == key)
                     .map(|(_, row)| row.clone())
                     .collect(),
             ),
@@ -1096,6 +1154,29 @@ fn rating_row(id: FeedbackId, feedback: &Feedback) -> Option<crate::scorecard::R
         author: feedback.author,
         note: feedback.notes.as_str().to_owned(),
     })
+}
+
+impl PartyRow {
+    /// A person with a name and nothing else, for tests and for building rows by hand.
+    pub fn named(id: PartyId, name: &str) -> PartyRow {
+        PartyRow {
+            id,
+            kind: PartyKindRow::Person,
+            name: name.to_owned(),
+            sort_name: crate::search::fold(name),
+            roles: Vec::new(),
+            tags: Vec::new(),
+            owner: None,
+            emails: Vec::new(),
+            phones: Vec::new(),
+            organisations: Vec::new(),
+            keep_in_touch_days: None,
+            created_at: Timestamp(0),
+            archived: false,
+            merged_into: None,
+            supplier: None,
+        }
+    }
 }
 
 fn party_row(id: PartyId, party: &Party) -> PartyRow {
@@ -1193,6 +1274,9 @@ fn deal_row(id: DealId, deal: &Deal) -> DealRow {
             .rev()
             .find(|change| change.stage == deal.stage)
             .map_or(deal.created_at, |change| change.at),
+        round: deal.round,
+        soft_circled: deal.soft_circled,
+        committed: deal.committed,
     }
 }
 fn ticket_row(id: TicketId, ticket: &Ticket) -> TicketRow {

@@ -483,21 +483,9 @@ mod tests {
 
     fn supplier(n: u8) -> PartyRow {
         PartyRow {
-            id: PartyId::from_bytes([n; 16]),
             kind: PartyKindRow::Organisation,
-            name: format!("Supplier {n}"),
-            sort_name: format!("supplier {n}"),
             roles: vec![RoleRow::Supplier],
-            tags: Vec::new(),
-            owner: None,
-            emails: Vec::new(),
-            phones: Vec::new(),
-            organisations: Vec::new(),
-            keep_in_touch_days: None,
-            created_at: Timestamp(0),
-            archived: false,
-            merged_into: None,
-            supplier: None,
+            ..PartyRow::named(PartyId::from_bytes([n; 16]), &format!("Supplier {n}"))
         }
     }
 

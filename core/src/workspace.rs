@@ -185,6 +185,20 @@ pub fn default_sales_pipeline(workspace: WorkspaceId) -> (PipelineId, Pipeline) 
     (PipelineId::from_bytes(derived(1)), pipeline)
 }
 
+/// The fundraising pipeline a workspace's first round sets up, with ids derived from the workspace
+/// (like [`default_sales_pipeline`]'s, from other bytes): two devices setting it up while apart make
+/// one pipeline.
+pub fn default_fundraising_pipeline(workspace: WorkspaceId) -> (PipelineId, Pipeline) {
+    let derived = |tag: u8| {
+        let mut bytes = *workspace.as_bytes();
+        bytes[15] ^= tag;
+        bytes
+    };
+    let stages = (0..4).map(|n| StageId::from_bytes(derived(0x12 + n)));
+    let pipeline = Pipeline::starting("Fundraising", PipelineKind::Fundraising, stages);
+    (PipelineId::from_bytes(derived(0x11)), pipeline)
+}
+
 /// Brings a root up to [`SCHEMA_VERSION`], or refuses one from a newer app. Idempotent.
 pub fn migrate(root: &mut AutoCommit, workspace: WorkspaceId) -> Result<Migration, RootError> {
     let from = check_readable(root)?;
@@ -283,6 +297,20 @@ mod tests {
             default_sales_pipeline(WorkspaceId::from_bytes([8; 16])).0,
             "another workspace's pipeline has other ids"
         );
+    }
+
+    #[test]
+    fn the_fundraising_pipeline_has_its_own_ids_and_the_same_on_every_device() {
+        let workspace = WorkspaceId::from_bytes([7; 16]);
+        let (id, pipeline) = default_fundraising_pipeline(workspace);
+        assert_eq!(default_fundraising_pipeline(workspace), (id, pipeline.clone()));
+        assert_eq!(pipeline.kind, PipelineKind::Fundraising);
+        let (sales, sales_pipeline) = default_sales_pipeline(workspace);
+        let mut ids: std::collections::BTreeSet<[u8; 16]> =
+            pipeline.stages.iter().map(|s| *s.id.as_bytes()).collect();
+        ids.extend(sales_pipeline.stages.iter().map(|s| *s.id.as_bytes()));
+        ids.extend([*id.as_bytes(), *sales.as_bytes()]);
+        assert_eq!(ids.len(), 10, "no id shared with the sales pipeline or within");
     }
 
     fn settings_with_a_member() -> WorkspaceSettings {

@@ -51,6 +51,7 @@ fn work(n: usize) -> Work {
         in_reply_to: None,
         references: Vec::new(),
         rating_for: None,
+        update_link: None,
     })
 }
 

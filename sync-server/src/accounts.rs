@@ -148,6 +148,9 @@ pub(crate) enum Why {
     BadArticle,
     ArticleTooLong,
     TooManyArticles,
+    BadUpdate,
+    UpdateTooLong,
+    TooManyUpdates,
     BadBallot,
     BallotLocked,
     TooManyBallots,
@@ -222,6 +225,9 @@ impl Why {
             Why::BadArticle => "bad_article",
             Why::ArticleTooLong => "article_too_long",
             Why::TooManyArticles => "too_many_articles",
+            Why::BadUpdate => "bad_update",
+            Why::UpdateTooLong => "update_too_long",
+            Why::TooManyUpdates => "too_many_updates",
             Why::BadBallot => "bad_ballot",
             Why::BallotLocked => "ballot_locked",
             Why::TooManyBallots => "too_many_ballots",
@@ -310,6 +316,16 @@ impl Why {
             }
             Why::ArticleTooLong => "the article's text is longer than the relay publishes",
             Why::TooManyArticles => "this workspace publishes as many articles as the relay allows",
+            Why::BadUpdate => {
+                "not an update id, or an update without a title, with too many or too long figures, \
+                 or readers that are not parties"
+            }
+            Why::UpdateTooLong => {
+                "the update's highlights or asks are longer than the relay publishes"
+            }
+            Why::TooManyUpdates => {
+                "this workspace publishes as many investor updates as the relay allows"
+            }
             Why::BadBallot => {
                 "not a survey id, or a survey with k under 3, batches under k, no invitees, too many, \
                  someone twice or too long a team name"

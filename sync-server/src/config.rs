@@ -109,6 +109,10 @@ pub struct Config {
     #[arg(long, env = "RAPPORT_MAX_PUBLISHED_ARTICLES", default_value_t = Limits::default().published_articles_per_workspace)]
     pub max_published_articles: u64,
 
+    /// Investor updates one workspace may keep on the relay for their read-only links.
+    #[arg(long, env = "RAPPORT_MAX_PUBLISHED_UPDATES", default_value_t = Limits::default().published_updates_per_workspace)]
+    pub max_published_updates: u64,
+
     /// Sign-in and sign-up attempts per client address per minute.
     #[arg(long, env = "RAPPORT_SIGN_INS_PER_MINUTE", default_value_t = Limits::default().sign_ins_per_minute_per_address)]
     pub sign_ins_per_minute: u32,
@@ -218,6 +222,7 @@ impl Config {
             sync_sockets: self.max_sync_sockets,
             workspaces_per_account: self.max_workspaces_per_account,
             published_articles_per_workspace: self.max_published_articles,
+            published_updates_per_workspace: self.max_published_updates,
             sign_ins_per_minute_per_address: self.sign_ins_per_minute,
             tickets_per_account: self.max_tickets_per_account,
             trust_forwarded_for: self.trust_forwarded_for,

@@ -21,6 +21,7 @@ mod server;
 mod services;
 pub mod store;
 mod sync;
+mod updates;
 mod worker;
 mod workspaces;
 
@@ -198,6 +199,7 @@ pub fn router(state: AppState) -> Router {
         .merge(inbound::router())
         .merge(ratings::router())
         .merge(knowledge::router())
+        .merge(updates::router())
         .merge(once::router())
         .merge(ballots::router())
         .route("/api/demo", axum::routing::get(demo::serve))

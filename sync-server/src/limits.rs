@@ -64,6 +64,9 @@ pub struct Limits {
     /// Knowledge-base articles one workspace may publish on the help pages at once (each up to
     /// `rapport_core::knowledge::MOST_BODY_BYTES` of text).
     pub published_articles_per_workspace: u64,
+    /// Investor updates one workspace may keep on the relay (withdrawn ones count: their readers'
+    /// activity stays), each up to about 1 MB (`rapport_core::investor`'s limits).
+    pub published_updates_per_workspace: u64,
 }
 
 impl Default for Limits {
@@ -94,6 +97,7 @@ impl Default for Limits {
             sign_ins_per_minute_per_email: 10,
             trust_forwarded_for: false,
             published_articles_per_workspace: 1_000,
+            published_updates_per_workspace: 500,
         }
     }
 }

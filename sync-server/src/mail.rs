@@ -21,7 +21,7 @@ use hmac::{KeyInit, Mac};
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, Message};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
-use rapport_core::outbox::{Mail, OutboxId, Work, normalise_address};
+use rapport_core::outbox::{Mail, OutboxId, UpdateLink, Work, normalise_address};
 
 use crate::AppState;
 use crate::accounts::unix_seconds;
@@ -284,6 +284,19 @@ fn compose(
         }
         None => mail.text.clone(),
     };
+    // An investor update: the recipient's own read-only link.
+    let text = match &mail.update_link {
+        Some(link) => {
+            let UpdateLink { update, reader } = &**link;
+            let link = format!(
+                "{}/updates/{}",
+                mailer.inner.settings.links_origin.trim_end_matches('/'),
+                update_token(secret, workspace, update, reader)
+            );
+            text.replace(rapport_core::outbox::UPDATE_LINK, &link)
+        }
+        None => text,
+    };
     builder.body(text).map_err(|error| format!("the message is not valid: {error}"))
 }
 
@@ -307,6 +320,27 @@ pub fn rating_token(secret: &str, workspace: &str, key: &str) -> String {
 }
 
 const RATE: &str = "rate";
+const READ: &str = "read";
+
+/// An investor update's link token naming update `update` of `workspace` and recipient `reader`:
+/// whoever holds it may read that update while the workspace lets `reader` read it, react to it, and
+/// nothing else. Its payload begins `read`, which no workspace id is (nor `rate`).
+pub fn update_token(secret: &str, workspace: &str, update: &str, reader: &str) -> String {
+    let payload = format!("{READ}\n{workspace}\n{update}\n{reader}");
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    format!("{}.{}", engine.encode(&payload), engine.encode(link_tag(secret, &payload)))
+}
+
+/// The workspace, update and reader an update token names, if the relay signed it.
+pub fn read_update_token(secret: &str, token: &str) -> Option<(String, String, String)> {
+    let payload = signed_payload(secret, token)?;
+    let mut parts = payload.strip_prefix(READ)?.strip_prefix('\n')?.split('\n');
+    let (workspace, update, reader) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    Some((workspace.to_owned(), update.to_owned(), reader.to_owned()))
+}
 
 /// The workspace and survey key a rating token names, if the relay signed it.
 pub fn read_rating_token(secret: &str, token: &str) -> Option<(String, String)> {
@@ -326,7 +360,7 @@ fn link_tag(secret: &str, payload: &str) -> Vec<u8> {
 pub fn read_unsubscribe_token(secret: &str, token: &str) -> Option<(String, String)> {
     let payload = signed_payload(secret, token)?;
     let (workspace, address) = payload.split_once('\n')?;
-    if workspace == RATE {
+    if workspace == RATE || workspace == READ {
         return None;
     }
     Some((workspace.to_owned(), address.to_owned()))
@@ -384,6 +418,24 @@ mod tests {
         let (_, tag) = token.split_once('.').unwrap();
         let forged = format!("{}.{tag}", engine.encode("rate\nws-1\nticket-8"));
         assert_eq!(read_rating_token("secret", &forged), None);
+    }
+
+    #[test]
+    fn an_update_link_names_one_reader_of_one_update_and_nothing_else() {
+        let token = update_token("secret", "ws-1", "update-2", "party-3");
+        assert_eq!(
+            read_update_token("secret", &token),
+            Some(("ws-1".into(), "update-2".into(), "party-3".into()))
+        );
+        assert_eq!(read_update_token("another secret", &token), None);
+        assert_eq!(read_rating_token("secret", &token), None, "it rates nothing");
+        assert_eq!(read_unsubscribe_token("secret", &token), None, "it opts nobody out");
+        let rating = rating_token("secret", "ws-1", "ticket-7");
+        assert_eq!(read_update_token("secret", &rating), None, "a rating link reads no update");
+        let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let (_, tag) = token.split_once('.').unwrap();
+        let forged = format!("{}.{tag}", engine.encode("read\nws-1\nupdate-2\nparty-4"));
+        assert_eq!(read_update_token("secret", &forged), None, "another reader");
     }
 
     fn mailer(attempts: u32) -> Mailer {

@@ -20,6 +20,7 @@ pub mod outbox;
 pub mod private;
 pub mod push;
 pub mod ratings;
+pub mod updates;
 
 /// The file name of the database inside the data folder.
 pub const DATABASE_FILE: &str = "rapport.sqlite3";
@@ -454,6 +455,31 @@ const MIGRATIONS: &[&str] = &[
         document TEXT NOT NULL,
         PRIMARY KEY (workspace_id, account_id),
         UNIQUE (workspace_id, document)
+    ) WITHOUT ROWID;",
+    // 20: investor updates a device published for their read-only links (`store::updates`), kept
+    // as a withdrawn row without their text once withdrawn; each recipient's opens and reaction,
+    // kept when the update is withdrawn.
+    "CREATE TABLE published_updates (
+        workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+        update_id TEXT NOT NULL,
+        publication TEXT,
+        revision TEXT NOT NULL,
+        published_at INTEGER NOT NULL,
+        PRIMARY KEY (workspace_id, update_id)
+    );
+    CREATE TABLE update_readers (
+        workspace_id TEXT NOT NULL,
+        update_id TEXT NOT NULL,
+        reader TEXT NOT NULL,
+        opens INTEGER NOT NULL DEFAULT 0,
+        first_opened INTEGER,
+        last_opened INTEGER,
+        reaction TEXT,
+        comment TEXT NOT NULL DEFAULT '',
+        reacted_at INTEGER,
+        PRIMARY KEY (workspace_id, update_id, reader),
+        FOREIGN KEY (workspace_id, update_id) REFERENCES published_updates(workspace_id, update_id)
+            ON DELETE CASCADE
     ) WITHOUT ROWID;",
 ];
 
@@ -1437,7 +1463,7 @@ mod tests {
         drop(connection);
         assert!(matches!(
             Store::open(dir.path()),
-            Err(StoreError::NewerSchema { found: 99, known: 19 })
+            Err(StoreError::NewerSchema { found: 99, known: 20 })
         ));
         let connection = Connection::open(dir.path().join(DATABASE_FILE)).unwrap();
         let version: i64 =

@@ -787,3 +787,196 @@ async fn a_survey_s_links_are_signed_by_the_relay_and_keep_one_answer_per_ticket
     let (status, body) = queue(&relay, &owner, &id(2), bad).await;
     assert_eq!((status, body["code"].as_str()), (400, Some("bad_work")), "{body}");
 }
+
+const UPDATE: &str = "0190f5a0-0000-7000-8000-0000000000d1";
+const ANN: &str = "0190f5a0-0000-7000-8000-0000000000a1";
+const BOB: &str = "0190f5a0-0000-7000-8000-0000000000b2";
+
+fn update_publication(readers: &[&str]) -> Value {
+    json!({
+        "title": "November 2026",
+        "metrics": [
+            { "name": "Revenue <MRR>", "value": "€84k", "previous": "€71k", "note": "" },
+            { "name": "Runway", "value": "19 months" }
+        ],
+        "highlights": "Signed **Acme**. <script>alert(1)</script>",
+        "asks": "Intros to CFOs",
+        "readers": readers,
+    })
+}
+
+async fn publish_update(relay: &Relay, who: Option<&str>, workspace: &str, body: Value) -> u16 {
+    let path = format!("/api/workspaces/{workspace}/updates/{UPDATE}");
+    http(&relay.address, Method::PUT, &path, who, body).await.0
+}
+
+async fn react_to(link: &str, form: &[(&str, &str)]) -> (u16, String) {
+    let response = reqwest::Client::new().post(link).form(form).send().await.unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn an_investor_update_s_link_opens_for_its_reader_counts_opens_keeps_reactions_and_can_be_revoked()
+ {
+    let dir = tempfile::tempdir().unwrap();
+    let smtp = SmtpServer::start(&dir.path().join("mailbox"), 30);
+    let relay = Relay::start(
+        &dir.path().join("data"),
+        Some(&smtp.url()),
+        &["--max-published-updates", "1"],
+    );
+    let (owner, member, viewer) = workspace_with_member(&relay.address).await;
+    let eve = outsider_with_workspace(&relay.address).await;
+    let mut mail = mail("ann@fund.example", "November 2026");
+    mail["text"] = json!("Revenue: €84k\n\nRead it online: {{update_link}}\n");
+    mail["update_link"] = json!({ "update": UPDATE, "reader": ANN });
+    // Two devices send it: one mail.
+    assert_eq!(queue(&relay, &member, &id(1), mail.clone()).await.0, 201);
+    queue(&relay, &owner, &id(1), mail.clone()).await;
+    assert_eq!(settled(&relay, &owner, &id(1)).await["state"], "sent");
+    assert_eq!(smtp.messages().len(), 1);
+    let text = text_of(&smtp.messages().pop().unwrap());
+    let link = text.lines().find_map(|l| l.strip_prefix("Read it online: ")).unwrap().to_owned();
+    assert!(link.starts_with(&format!("http://{}/updates/", relay.address)), "{text}");
+
+    // The mail may arrive before the device that sent it publishes: the link says so.
+    let early = reqwest::get(&link).await.unwrap();
+    assert_eq!(early.status(), 404);
+    assert!(early.text().await.unwrap().contains("on its way"));
+
+    // Published by a member who writes; the page escapes what was typed and runs no script.
+    assert_eq!(
+        publish_update(&relay, Some(&member), WS, update_publication(&[BOB, ANN])).await,
+        204
+    );
+    let opened = reqwest::get(&link).await.unwrap();
+    assert_eq!(opened.status(), 200);
+    let header = |name: &str| opened.headers()[name].to_str().unwrap().to_owned();
+    assert_eq!(header("cache-control"), "no-store");
+    assert!(header("content-security-policy").starts_with("default-src 'none'"));
+    assert_eq!(header("referrer-policy"), "no-referrer", "the link is the reader's key");
+    let page = opened.text().await.unwrap();
+    assert!(page.contains("<h1>November 2026</h1>"), "{page}");
+    assert!(page.contains("Revenue &lt;MRR&gt;") && page.contains("was €71k"), "{page}");
+    assert!(page.contains("<strong>Acme</strong>") && !page.contains("<script>alert"), "{page}");
+    let russian = reqwest::Client::new().get(&link).header("accept-language", "ru");
+    let russian = russian.send().await.unwrap().text().await.unwrap();
+    assert!(russian.contains("Ключевые показатели") && russian.contains("Что вы думаете?"));
+    let list = format!("/api/workspaces/{WS}/updates");
+    let activity = |who: String| {
+        let (address, path) = (relay.address.clone(), list.clone());
+        async move {
+            let (status, _, body) =
+                http(&address, Method::GET, &path, Some(&who), Value::Null).await;
+            (status, body)
+        }
+    };
+    let (status, body) = activity(viewer.clone()).await;
+    assert_eq!(status, 200, "every member sees who read it");
+    let update = &body["updates"][0];
+    assert_eq!((&update["id"], &update["withdrawn"]), (&json!(UPDATE), &json!(false)), "{body}");
+    assert_eq!(update["readers"][0]["reader"], ANN);
+    assert_eq!(update["readers"][0]["opens"], 2, "each opening counts: {body}");
+    assert!(update["readers"][0]["first_opened"].as_i64().unwrap() > 1_700_000_000_000);
+
+    // A reaction: refused with what was written when it is not one, the latest kept.
+    let long = "x".repeat(rapport_core::investor::MOST_COMMENT_CHARS + 1);
+    for form in [
+        vec![("comment", "Great quarter")],
+        vec![("reaction", "love"), ("comment", "Great quarter")],
+        vec![("reaction", "like"), ("comment", long.as_str())],
+    ] {
+        let (status, page) = react_to(&link, &form).await;
+        assert_eq!(status, 400, "{form:?}");
+        assert!(
+            page.contains(form.last().unwrap().1.chars().take(40).collect::<String>().as_str())
+        );
+    }
+    let huge = reqwest::Client::new().post(&link).form(&[("comment", "x".repeat(100_000))]);
+    assert_eq!(huge.send().await.unwrap().status(), 413, "past the form's limit");
+    let (status, page) = react_to(&link, &[("reaction", "like"), ("comment", "Nice")]).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("the team received your answer") && page.contains("value=like checked"));
+    let (status, _) =
+        react_to(&link, &[("reaction", "help"), ("comment", "I know <b>CFOs</b>")]).await;
+    assert_eq!(status, 200);
+    let (_, body) = activity(member.clone()).await;
+    let reader = &body["updates"][0]["readers"][0];
+    assert_eq!(
+        (&reader["reaction"], &reader["comment"]),
+        (&json!("help"), &json!("I know <b>CFOs</b>"))
+    );
+
+    // Revoking Ann's link is publishing without her; publishing her again opens it again.
+    assert_eq!(publish_update(&relay, Some(&member), WS, update_publication(&[BOB])).await, 204);
+    let revoked = reqwest::get(&link).await.unwrap();
+    assert_eq!(revoked.status(), 410);
+    assert!(revoked.text().await.unwrap().contains("withdrawn"));
+    assert_eq!(react_to(&link, &[("reaction", "like")]).await.0, 410, "nor can she react");
+    assert_eq!(publish_update(&relay, Some(&owner), WS, update_publication(&[ANN])).await, 204);
+    assert_eq!(reqwest::get(&link).await.unwrap().status(), 200);
+
+    // Outsiders, viewers, removed members and bad input change nothing.
+    let good = update_publication(&[ANN]);
+    assert_eq!(publish_update(&relay, Some(&viewer), WS, good.clone()).await, 403);
+    assert_eq!(publish_update(&relay, Some(&eve), WS, good.clone()).await, 404);
+    assert_eq!(publish_update(&relay, None, WS, good.clone()).await, 401);
+    assert_eq!(publish_update(&relay, Some(&member), OTHER_WS, good.clone()).await, 404);
+    assert_eq!(activity(eve.clone()).await.0, 404, "another workspace's updates");
+    let bad_id = format!("/api/workspaces/{WS}/updates/..%2Fx");
+    let (status, _, _) =
+        http(&relay.address, Method::PUT, &bad_id, Some(&member), good.clone()).await;
+    assert_eq!(status, 400);
+    for (change, expected) in [
+        (json!({ "title": " " }), 400),
+        (json!({ "readers": ["ann"] }), 400),
+        (json!({ "metrics": vec![json!({ "name": "n", "value": "v" }); 41] }), 400),
+        (json!({ "surprise": true }), 400),
+        (json!({ "asks": "x".repeat(rapport_core::investor::MOST_TEXT_BYTES + 1) }), 413),
+    ] {
+        let mut body = good.clone();
+        for (key, value) in change.as_object().unwrap() {
+            body[key] = value.clone();
+        }
+        assert_eq!(publish_update(&relay, Some(&member), WS, body).await, expected, "{change:.80}");
+    }
+    let another = format!("/api/workspaces/{WS}/updates/0190f5a0-0000-7000-8000-0000000000d2");
+    let (status, _, body) =
+        http(&relay.address, Method::PUT, &another, Some(&member), good.clone()).await;
+    assert_eq!((status, body["code"].as_str()), (409, Some("too_many_updates")), "past the limit");
+    let path = format!("/api/workspaces/{WS}/updates/{UPDATE}");
+    let raw = reqwest::Client::new()
+        .put(format!("http://{}{path}", relay.address))
+        .header("cookie", &member)
+        .header("content-type", "application/json")
+        .body("{not json");
+    assert_eq!(raw.send().await.unwrap().status(), 400);
+    let (status, _, _) =
+        http(&relay.address, Method::DELETE, &path, Some(&viewer), Value::Null).await;
+    assert_eq!(status, 403);
+    assert_eq!(reqwest::get(&link).await.unwrap().status(), 200, "still readable");
+
+    // A forged link reads nothing; a rating link is no update link; a bad update link is not queued.
+    let forged = format!("{}x", link.trim_end_matches(|c: char| c != '.'));
+    assert_eq!(reqwest::get(&forged).await.unwrap().status(), 404);
+    assert_eq!(react_to(&forged, &[("reaction", "like")]).await.0, 404);
+    let unsubscribe = link.replace("/updates/", "/api/unsubscribe/");
+    assert_eq!(reqwest::get(&unsubscribe).await.unwrap().status(), 404, "not an unsubscribe link");
+    let mut bad = mail.clone();
+    bad["update_link"] = json!({ "update": UPDATE, "reader": "../../x" });
+    let (status, body) = queue(&relay, &owner, &id(2), bad).await;
+    assert_eq!((status, body["code"].as_str()), (400, Some("bad_work")), "{body}");
+
+    // Withdrawn: no link opens, and who read it stays on the list.
+    let (status, _, _) =
+        http(&relay.address, Method::DELETE, &path, Some(&member), Value::Null).await;
+    assert_eq!(status, 204);
+    assert_eq!(reqwest::get(&link).await.unwrap().status(), 410);
+    let (_, body) = activity(owner.clone()).await;
+    assert_eq!(body["updates"][0]["withdrawn"], true);
+    assert_eq!(body["updates"][0]["revision"], "");
+    assert_eq!(body["updates"][0]["readers"][0]["reaction"], "help");
+    remove_member(&relay.address, &owner, "max").await;
+    assert_eq!(activity(member.clone()).await.0, 404, "a removed member");
+    assert_eq!(publish_update(&relay, Some(&member), WS, good).await, 404);
+}

@@ -48,6 +48,7 @@ async fn every_page_is_photographed_in_both_languages_at_both_sizes() {
                     ("contracts", "/contracts"),
                     ("contract", contract.as_str()),
                     ("purchasing", "/purchasing"),
+                    ("investors", "/investors"),
                     ("settings", "/settings"),
                 ] {
                     AppShell::open(&browser, path).await?;

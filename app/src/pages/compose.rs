@@ -160,6 +160,7 @@ pub(crate) fn ComposeEmail() -> impl IntoView {
                             in_reply_to: None,
                             references: Vec::new(),
                             rating_for: None,
+                            update_link: None,
                         });
                         let id = OutboxId::of_mail(workspace, interaction_id);
                         if let Err(failed) = outbox.queue(&shared, id, work).await {

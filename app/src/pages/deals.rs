@@ -226,6 +226,7 @@ pub(crate) fn Deals() -> impl IntoView {
                 <p class="actions-row">
                     <a class="action" href="/contracts" data-testid="contracts-link">{t!(i18n, contract.open_contracts)}</a>
                     <a class="action" href="/purchasing" data-testid="purchasing-link">{t!(i18n, purchase.title)}</a>
+                    <a class="action" href="/investors" data-testid="investors-link">{t!(i18n, investor.title)}</a>
                 </p>
             </Show>
         </Page>
@@ -722,6 +723,9 @@ fn NewDeal(pipeline: PipelineId, added: RwSignal<Option<DealId>>) -> impl IntoVi
             files: Default::default(),
             created_at: now,
             archived: false,
+            round: None,
+            soft_circled: None,
+            committed: None,
         };
         let id = DealId::generate(&mut BrowserIds);
         let created = local::create(&shared, id, deal).await;

@@ -696,7 +696,7 @@ impl Entry {
             TimelineFilter::Calls => self.kind == "call",
             TimelineFilter::Visits => self.kind == "visit",
             TimelineFilter::Meetings => self.kind == "meeting",
-            TimelineFilter::Emails => matches!(self.kind, "email" | "message"),
+            TimelineFilter::Emails => matches!(self.kind, "email" | "message" | "update"),
             TimelineFilter::Notes => self.kind == "note",
             TimelineFilter::Tasks => self.kind.starts_with("task"),
             TimelineFilter::Deals => self.kind == "deal",
@@ -717,7 +717,7 @@ fn icon(kind: &str) -> &'static str {
         "meeting" => {
             "M8 11a3 3 0 1 0 0-6 3 3 0 0 0 0 6M16 11a3 3 0 1 0 0-6 3 3 0 0 0 0 6M2 20c0-3 3-5 6-5s6 2 6 5M13 15.5c1-.3 2-.5 3-.5 3 0 6 2 6 5"
         }
-        "email" => "M3 5h18v14H3zM3 6l9 7 9-7",
+        "email" | "update" => "M3 5h18v14H3zM3 6l9 7 9-7",
         "task" => "M4 4h16v16H4z",
         "task-done" => "M4 4h16v16H4zM8 12l3 3 5-6",
         "deal" => "M3 7h18v13H3zM8 7V4h8v3M3 12h18",
@@ -733,6 +733,7 @@ fn Timeline(id: PartyId) -> impl IntoView {
     let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
     let filter = RwSignal::new(TimelineFilter::All);
+    let published = crate::publishing::PublishedCtx::use_ctx();
     // The newest entries first; older ones a tap away, a page at a time (a record of many years can
     // hold thousands).
     let shown = RwSignal::new(TIMELINE_PAGE);
@@ -813,6 +814,42 @@ fn Timeline(id: PartyId) -> impl IntoView {
                             who: name(row.assignee),
                             mail: None,
                             link: Some(format!("/tickets/{}", row.id)),
+                        }
+                    }
+                    TimelineItem::Update(row) => {
+                        // What the investor did with the link, as the relay last said.
+                        let read = published.updates.with(|list| {
+                            list.as_ref().and_then(|l| l.activity(row.id, id)).map(|a| {
+                                let reaction = a.reaction.map(|r| {
+                                    format!(
+                                        " · {}",
+                                        crate::pages::investor_update::reaction_name(r)
+                                    )
+                                });
+                                (a.opens, reaction.unwrap_or_default())
+                            })
+                        });
+                        let status = match read {
+                            Some((opens, reaction)) if opens > 0 => {
+                                format!("{}{reaction}", t_string!(i18n, investor.opened))
+                            }
+                            Some((_, reaction)) => reaction.trim_start_matches(" · ").to_owned(),
+                            // Not heard from the relay (offline, or a viewer): nothing said.
+                            None if published.updates.with(Option::is_none) => String::new(),
+                            None => t_string!(i18n, investor.not_opened).to_owned(),
+                        };
+                        Entry {
+                            at,
+                            kind: "update",
+                            label: t_string!(i18n, investor.update).to_owned(),
+                            text: if status.is_empty() {
+                                row.title.clone()
+                            } else {
+                                format!("{} · {status}", row.title)
+                            },
+                            who: name(row.sent_by),
+                            mail: None,
+                            link: Some(format!("/investors/updates/{}", row.id)),
                         }
                     }
                 })

@@ -45,7 +45,7 @@ struct Entry {
 }
 
 /// Actions, always offered when they match what is typed (in the screens' language).
-const ACTIONS: [&str; 11] = [
+const ACTIONS: [&str; 12] = [
     "/parties?new=1",
     "/tasks",
     "/deals",
@@ -56,6 +56,7 @@ const ACTIONS: [&str; 11] = [
     "/knowledge",
     "/contracts",
     "/purchasing",
+    "/investors",
     "/settings",
 ];
 
@@ -71,6 +72,7 @@ fn action_label(i18n: I18nContext<Locale>, href: &str) -> &'static str {
         "/knowledge" => t_string!(i18n, palette.knowledge),
         "/contracts" => t_string!(i18n, palette.contracts),
         "/purchasing" => t_string!(i18n, palette.purchasing),
+        "/investors" => t_string!(i18n, palette.investors),
         _ => t_string!(i18n, nav.settings),
     }
 }

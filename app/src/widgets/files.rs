@@ -9,8 +9,8 @@ use leptos::task::spawn_local;
 use rapport_core::attachments::{self, FileKind, UploadState};
 use std::collections::BTreeMap;
 
-use rapport_core::ids::{ContractId, DealId, PartyId, TicketId};
-use rapport_core::model::{Attachment, Contract, Deal, Party, Ticket};
+use rapport_core::ids::{ContractId, DealId, PartyId, RoundId, TicketId};
+use rapport_core::model::{Attachment, Contract, Deal, Party, Round, Ticket};
 use wasm_bindgen::JsCast;
 
 use crate::i18n::{t, t_string, use_i18n};
@@ -24,6 +24,8 @@ pub(crate) enum FileOwner {
     Deal(DealId),
     Ticket(TicketId),
     Contract(ContractId),
+    /// A fundraising round's data room.
+    Round(RoundId),
 }
 
 impl FileOwner {
@@ -39,6 +41,7 @@ impl FileOwner {
             FileOwner::Deal(id) => attach::<Deal>(shared, outbox, id, file).await,
             FileOwner::Ticket(id) => attach::<Ticket>(shared, outbox, id, file).await,
             FileOwner::Contract(id) => attach::<Contract>(shared, outbox, id, file).await,
+            FileOwner::Round(id) => attach::<Round>(shared, outbox, id, file).await,
         }
     }
 
@@ -60,6 +63,7 @@ impl FileOwner {
             FileOwner::Contract(id) => {
                 crate::local::update::<Contract>(shared, id, |r| forget(r)).await
             }
+            FileOwner::Round(id) => crate::local::update::<Round>(shared, id, |r| forget(r)).await,
         }
     }
 }

@@ -47,4 +47,4 @@ macro_rules! with_files {
     )*};
 }
 
-with_files!(super::Party, super::Deal, super::Ticket, super::Contract);
+with_files!(super::Party, super::Deal, super::Ticket, super::Contract, super::Round);

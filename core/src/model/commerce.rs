@@ -7,7 +7,7 @@ use autosurgeon::{Hydrate, Reconcile, Text};
 
 use super::NameSet;
 use super::sparse::reconcile_sparse;
-use crate::ids::{MemberId, PartyId, PipelineId, StageId, Timestamp};
+use crate::ids::{MemberId, PartyId, PipelineId, RoundId, StageId, Timestamp};
 
 /// An amount in minor units (cents, kopecks) of an ISO 4217 currency: exact, never floating point.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Reconcile, Hydrate)]
@@ -125,11 +125,31 @@ pub struct Deal {
     pub created_at: Timestamp,
     #[autosurgeon(missing = "Default::default")]
     pub archived: bool,
+    /// The fundraising round this investor is in (`super::Round`).
+    #[autosurgeon(missing = "Default::default")]
+    pub round: Option<RoundId>,
+    /// What the investor said they would likely put in, in minor units of the deal's currency.
+    #[autosurgeon(missing = "Default::default")]
+    pub soft_circled: Option<i64>,
+    /// What the investor committed to put in, in minor units.
+    #[autosurgeon(missing = "Default::default")]
+    pub committed: Option<i64>,
 }
 
 reconcile_sparse!(Deal {
     always: [title, pipeline, stage, amount, status, created_at],
-    sparse: [expected_close, owner, parties, lost_reason, stage_history, files, archived],
+    sparse: [
+        expected_close,
+        owner,
+        parties,
+        lost_reason,
+        stage_history,
+        files,
+        archived,
+        round,
+        soft_circled,
+        committed
+    ],
 });
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Reconcile, Hydrate)]
@@ -415,6 +435,9 @@ mod tests {
             files: Default::default(),
             created_at: Timestamp(1),
             archived: false,
+            round: None,
+            soft_circled: None,
+            committed: None,
         };
         deal.move_to(Destination::Stage(lead), Timestamp(2), by);
         assert_eq!(deal.stage_history.len(), 1, "where it already is: nothing written");

@@ -19,7 +19,7 @@ use automerge::hydrate::Value;
 use autosurgeon::Text;
 
 use crate::ids::{
-    ArticleId, ContractId, DealId, MemberId, PartyId, PipelineId, StageId, TaskId, TeamId,
+    ArticleId, ContractId, DealId, MemberId, PartyId, PipelineId, RoundId, StageId, TaskId, TeamId,
     TenderId, TicketId, Timestamp,
 };
 use crate::model::{
@@ -173,7 +173,7 @@ macro_rules! id_from_text {
 
 id_from_text!(
     PartyId, MemberId, DealId, TaskId, TicketId, ContractId, PipelineId, StageId, TeamId,
-    ArticleId, TenderId
+    ArticleId, TenderId, RoundId
 );
 
 /// A struct stored as a map: `required` fields fail when absent, `defaulted` ones (autosurgeon's
@@ -290,7 +290,18 @@ enum_from_name!(RecurrenceUnit { Day, Week, Month });
 
 struct_from_map!(Deal {
     required: [title, pipeline, stage, amount, status, created_at],
-    defaulted: [expected_close, owner, parties, lost_reason, stage_history, files, archived],
+    defaulted: [
+        expected_close,
+        owner,
+        parties,
+        lost_reason,
+        stage_history,
+        files,
+        archived,
+        round,
+        soft_circled,
+        committed
+    ],
 });
 struct_from_map!(Money { required: [minor, currency], defaulted: [] });
 enum_from_name!(DealStatus { Open, Won, Lost });
@@ -361,6 +372,17 @@ enum_from_name!(PurchaseStatus { Requested, Ordered, Cancelled });
 
 /// Feedback is read with autosurgeon: its kinds carry data, and there is little of it.
 impl FromHydrated for Feedback {
+    fn from_hydrated(_: &Value) -> Option<Self> {
+        None
+    }
+}
+/// Rounds and investor updates are few: autosurgeon reads them.
+impl FromHydrated for crate::model::Round {
+    fn from_hydrated(_: &Value) -> Option<Self> {
+        None
+    }
+}
+impl FromHydrated for crate::model::InvestorUpdate {
     fn from_hydrated(_: &Value) -> Option<Self> {
         None
     }
@@ -618,6 +640,9 @@ mod tests {
             .into(),
             created_at: NOW,
             archived: false,
+            round: None,
+            soft_circled: None,
+            committed: None,
         };
         same::<Deal>(&written(&[("deal", &deal)]), "deal");
 
