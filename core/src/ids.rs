@@ -188,6 +188,10 @@ define_id!(
     UpdateId
 );
 define_id!(
+    /// An investor-relations event: an earnings call, a roadshow.
+    EventId
+);
+define_id!(
     /// A figure of an investor update; an update made from the previous one keeps its metrics' ids.
     MetricId
 );

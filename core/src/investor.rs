@@ -21,9 +21,12 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::ids::{
-    DealId, MemberId, PartyId, PipelineId, RoundId, Timestamp, UpdateId, WorkspaceId,
+    DealId, EventId, MemberId, PartyId, PipelineId, RoundId, TaskId, Timestamp, UpdateId,
+    WorkspaceId,
 };
-use crate::model::{Audience, Instrument, InvestorUpdate, Metric, Round, names};
+use crate::model::{
+    Attendance, Audience, Instrument, InvestorEvent, InvestorUpdate, Metric, Round, names,
+};
 use crate::outbox::{Mail, OutboxId, Recipient, UPDATE_LINK, UpdateLink};
 use crate::read_model::{DealRow, DealStatusRow, PartyRow, RoleRow};
 
@@ -635,6 +638,87 @@ pub fn plan(rows: &BTreeMap<UpdateId, UpdateRow>, on_relay: &PublishedUpdates) -
     Plan { publish, withdraw }
 }
 
+/// An investor-relations event as lists and timelines use it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventRow {
+    pub id: EventId,
+    pub title: String,
+    /// [`crate::model::EventKind::code`].
+    pub kind: String,
+    /// `YYYY-MM-DD`, empty when not set.
+    pub day: String,
+    /// Every party invited, with [`Attendance::code`], by party id.
+    pub attendees: Vec<(PartyId, String)>,
+    pub owner: Option<MemberId>,
+    pub created_at: Timestamp,
+    pub archived: bool,
+}
+
+impl EventRow {
+    pub fn of(id: EventId, event: &InvestorEvent) -> EventRow {
+        let mut attendees: Vec<(PartyId, String)> = event
+            .attendees
+            .iter()
+            .filter_map(|(party, attendance)| {
+                Some((party.parse().ok()?, attendance.code().to_owned()))
+            })
+            .collect();
+        attendees.sort();
+        EventRow {
+            id,
+            title: event.title.clone(),
+            kind: event.kind.code().to_owned(),
+            day: event.day.clone(),
+            attendees,
+            owner: event.owner,
+            created_at: event.created_at,
+            archived: event.archived,
+        }
+    }
+
+    /// When it is on a timeline: its day (midnight UTC), or when it was written down.
+    pub fn at(&self) -> Timestamp {
+        crate::contract::parse_day(&self.day).map_or(self.created_at, crate::contract::utc_midnight)
+    }
+
+    /// Whether `party` came.
+    pub fn attended(&self, party: PartyId) -> bool {
+        self.attendees.iter().any(|(p, a)| *p == party && a == Attendance::Attended.code())
+    }
+}
+
+/// The follow-up task with `party` after event `event`: the same id on every device, so asking for
+/// the follow-ups twice, or on two devices, makes one task each.
+pub fn follow_up_task(workspace: WorkspaceId, event: EventId, party: PartyId) -> TaskId {
+    let cause =
+        OutboxId::from_cause(workspace, &["follow-up", &event.to_string(), &party.to_string()]);
+    let mut bytes = [0u8; 16];
+    for (byte, pair) in bytes.iter_mut().zip(cause.as_str().as_bytes().chunks(2)) {
+        let text = std::str::from_utf8(pair).unwrap_or("00");
+        *byte = u8::from_str_radix(text, 16).unwrap_or(0);
+    }
+    // A UUID of version 8 (made by the application), as the other ids are UUIDs too.
+    bytes[6] = (bytes[6] & 0x0f) | 0x80;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    TaskId::from_bytes(bytes)
+}
+
+/// Those who came to `event` and have no follow-up task yet (`tasks`: the tasks' ids this device
+/// holds), for "Plan follow-ups".
+pub fn follow_ups_missing(
+    workspace: WorkspaceId,
+    event: &EventRow,
+    has_task: impl Fn(TaskId) -> bool,
+) -> Vec<(PartyId, TaskId)> {
+    event
+        .attendees
+        .iter()
+        .filter(|(_, attendance)| attendance == Attendance::Attended.code())
+        .map(|(party, _)| (*party, follow_up_task(workspace, event.id, *party)))
+        .filter(|(_, task)| !has_task(*task))
+        .collect()
+}
+
 /// The words of an update's page, in the workspace's language.
 #[derive(Debug, Clone, Copy)]
 pub struct PageWords<'a> {
@@ -931,6 +1015,57 @@ mod tests {
         assert!(html.contains("<strong>Acme</strong>"));
         assert!(!html.contains("<script"), "raw HTML is text: {html}");
         assert!(!html.contains("javascript:"), "unsafe links lose their target: {html}");
+    }
+
+    #[test]
+    fn follow_ups_are_one_task_per_attendee_with_the_same_id_on_every_device() {
+        use crate::model::EventKind;
+        let workspace = WorkspaceId::from_bytes([7; 16]);
+        let (ann, bob, cy) = (
+            PartyId::from_bytes([1; 16]),
+            PartyId::from_bytes([2; 16]),
+            PartyId::from_bytes([3; 16]),
+        );
+        let mut event = InvestorEvent {
+            title: "Q3 earnings call".into(),
+            kind: EventKind::EarningsCall,
+            day: "2026-11-05".into(),
+            location: String::new(),
+            attendees: BTreeMap::new(),
+            notes: Default::default(),
+            owner: None,
+            created_at: Timestamp(1),
+            archived: false,
+        };
+        event.attendees.insert(ann.to_string(), Attendance::Attended);
+        event.attendees.insert(bob.to_string(), Attendance::Absent);
+        event.attendees.insert(cy.to_string(), Attendance::Attended);
+        let id = EventId::from_bytes([4; 16]);
+        let row = EventRow::of(id, &event);
+        assert!(row.attended(ann) && !row.attended(bob));
+        assert_eq!(
+            row.at(),
+            crate::contract::utc_midnight(crate::contract::parse_day("2026-11-05").unwrap())
+        );
+        let missing = follow_ups_missing(workspace, &row, |_| false);
+        assert_eq!(
+            missing.iter().map(|(p, _)| *p).collect::<Vec<_>>(),
+            [ann, cy],
+            "those who came"
+        );
+        assert_eq!(missing[0].1, follow_up_task(workspace, id, ann), "derived, not random");
+        assert_ne!(missing[0].1, missing[1].1);
+        assert_ne!(follow_up_task(workspace, EventId::from_bytes([5; 16]), ann), missing[0].1);
+        let text = missing[0].1.to_string();
+        assert_eq!(text.parse::<TaskId>().unwrap(), missing[0].1, "a valid id in its text form");
+        assert_eq!(&text[14..15], "8", "a UUID of version 8: {text}");
+        let first = missing[0].1;
+        let left = follow_ups_missing(workspace, &row, |task| task == first);
+        assert_eq!(
+            left.iter().map(|(p, _)| *p).collect::<Vec<_>>(),
+            [cy],
+            "asked again: only what is missing"
+        );
     }
 
     #[test]

@@ -38,10 +38,11 @@ pub enum Collection {
     Purchases,
     Rounds,
     Updates,
+    Events,
 }
 
 impl Collection {
-    pub const ALL: [Collection; 12] = [
+    pub const ALL: [Collection; 13] = [
         Collection::Parties,
         Collection::Tasks,
         Collection::Deals,
@@ -54,6 +55,7 @@ impl Collection {
         Collection::Purchases,
         Collection::Rounds,
         Collection::Updates,
+        Collection::Events,
     ];
 
     /// How many documents the collection is spread over. Fixed for a schema version: changing it moves
@@ -69,7 +71,8 @@ impl Collection {
             Collection::Segments
             | Collection::Campaigns
             | Collection::Rounds
-            | Collection::Updates => 1,
+            | Collection::Updates
+            | Collection::Events => 1,
             // Articles are long but few: two documents keep each small enough to load at once.
             Collection::Articles => 2,
         }
@@ -80,7 +83,11 @@ impl Collection {
     pub fn added_later(self) -> bool {
         matches!(
             self,
-            Collection::Articles | Collection::Purchases | Collection::Rounds | Collection::Updates
+            Collection::Articles
+                | Collection::Purchases
+                | Collection::Rounds
+                | Collection::Updates
+                | Collection::Events
         )
     }
 
@@ -99,6 +106,7 @@ impl Collection {
             Collection::Purchases => "purchases",
             Collection::Rounds => "rounds",
             Collection::Updates => "investor-updates",
+            Collection::Events => "investor-events",
         }
     }
 
@@ -282,7 +290,7 @@ mod tests {
         let a = WorkspaceId::from_bytes([1; 16]);
         let b = WorkspaceId::from_bytes([2; 16]);
         let keys: Vec<DocKey> = DocKey::initial().collect();
-        assert_eq!(keys.len(), 1 + 32 + 8 + 8 + 4 + 4 + 4 + 1 + 1 + 2 + 4 + 1 + 1);
+        assert_eq!(keys.len(), 1 + 32 + 8 + 8 + 4 + 4 + 4 + 1 + 1 + 2 + 4 + 1 + 1 + 1);
         let ids: std::collections::BTreeSet<DocumentId> =
             keys.iter().map(|key| key.document_id(a)).collect();
         assert_eq!(ids.len(), keys.len());

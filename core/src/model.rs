@@ -26,7 +26,9 @@ pub use commerce::{
     StageChange, minor_digits,
 };
 pub use interaction::{GeoPoint, Interaction, InteractionKind};
-pub use investor::{Audience, Instrument, InvestorUpdate, Metric, Round};
+pub use investor::{
+    Attendance, Audience, EventKind, Instrument, InvestorEvent, InvestorUpdate, Metric, Round,
+};
 pub use party::{
     Address, Consent, ContactPoint, CustomValue, LinkKind, Party, PartyKind, PartyLink, Role,
 };

@@ -173,6 +173,8 @@ pub enum TimelineItem<'m> {
     Ticket(&'m TicketRow),
     /// An investor update sent to the party.
     Update(&'m crate::investor::UpdateRow),
+    /// An investor-relations event the party was invited to.
+    Event(&'m crate::investor::EventRow),
 }
 
 impl TimelineItem<'_> {
@@ -184,13 +186,14 @@ impl TimelineItem<'_> {
             TimelineItem::Deal(row) => (2, *row.id.as_bytes()),
             TimelineItem::Ticket(row) => (3, *row.id.as_bytes()),
             TimelineItem::Update(row) => (4, *row.id.as_bytes()),
+            TimelineItem::Event(row) => (5, *row.id.as_bytes()),
         }
     }
 }
 
 /// Everything involving `party`, newest first: interactions by their time, tasks by due date (or
 /// creation), deals by creation, tickets by their latest activity, investor updates sent to it by
-/// when they were sent.
+/// when they were sent, investor-relations events it was invited to by their day.
 pub fn timeline(model: &ReadModel, party: PartyId) -> Vec<(Timestamp, TimelineItem<'_>)> {
     // Records merged into this one bring their timelines.
     let family = model.merged_family(party);
@@ -226,6 +229,15 @@ pub fn timeline(model: &ReadModel, party: PartyId) -> Vec<(Timestamp, TimelineIt
                 .values()
                 .filter(|row| !row.archived && involves(&row.recipients))
                 .filter_map(|row| row.sent_at.map(|at| (at, TimelineItem::Update(row)))),
+        )
+        .chain(
+            model
+                .events
+                .values()
+                .filter(|row| {
+                    !row.archived && row.attendees.iter().any(|(p, _)| family.contains(p))
+                })
+                .map(|row| (row.at(), TimelineItem::Event(row))),
         )
         .collect();
     items.sort_by_key(|(at, item)| (Reverse(*at), item.tie_break()));
@@ -843,5 +855,38 @@ mod tests {
         update.sent_at = Some(Timestamp(T0 + DAY_MS));
         f.model.updates.insert(id, crate::investor::UpdateRow::of(id, &update));
         assert_eq!((updates(&f.model, party(1)), updates(&f.model, party(2))), (1, 0));
+    }
+
+    #[test]
+    fn an_event_is_on_the_timeline_of_everyone_invited_on_its_day() {
+        use crate::model::{Attendance, EventKind, InvestorEvent};
+        let mut f = fixture();
+        let mut event = InvestorEvent {
+            title: "Roadshow".into(),
+            kind: EventKind::Roadshow,
+            day: String::new(),
+            location: "Frankfurt".into(),
+            attendees: Default::default(),
+            notes: Default::default(),
+            owner: None,
+            created_at: Timestamp(T0),
+            archived: false,
+        };
+        event.attendees.insert(party(2).to_string(), Attendance::Invited);
+        let id = crate::ids::EventId::from_bytes([1; 16]);
+        f.model.events.insert(id, crate::investor::EventRow::of(id, &event));
+        let on = |model: &ReadModel, p: PartyId| -> Vec<Timestamp> {
+            timeline(model, p)
+                .iter()
+                .filter(|(_, i)| matches!(i, TimelineItem::Event(_)))
+                .map(|(at, _)| *at)
+                .collect()
+        };
+        assert_eq!(on(&f.model, party(2)), [Timestamp(T0)], "undated: when it was written down");
+        assert!(on(&f.model, party(1)).is_empty());
+        event.day = "2026-03-10".into();
+        f.model.events.insert(id, crate::investor::EventRow::of(id, &event));
+        let day = crate::contract::utc_midnight(crate::contract::parse_day("2026-03-10").unwrap());
+        assert_eq!(on(&f.model, party(2)), [day]);
     }
 }

@@ -14,14 +14,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::document::{self, DocumentError};
 use crate::ids::{
-    ArticleId, ContractId, DealId, FeedbackId, InteractionId, MemberId, PartyId, PipelineId,
-    PurchaseId, RoundId, StageId, TaskId, TeamId, TicketId, Timestamp, UpdateId,
+    ArticleId, ContractId, DealId, EventId, FeedbackId, InteractionId, MemberId, PartyId,
+    PipelineId, PurchaseId, RoundId, StageId, TaskId, TeamId, TicketId, Timestamp, UpdateId,
 };
 use crate::layout::{Collection, DocKey, Month};
 use crate::model::{
     Article, Channel, Contract, Deal, DealStatus, Feedback, Interaction, InteractionKind,
-    InvestorUpdate, LinkKind, MessageKind, Party, PartyKind, Purchase, RecordRef, RecurrenceUnit,
-    Role, Round, Task, Ticket, TicketPriority, names,
+    InvestorEvent, InvestorUpdate, LinkKind, MessageKind, Party, PartyKind, Purchase, RecordRef,
+    RecurrenceUnit, Role, Round, Task, Ticket, TicketPriority, names,
 };
 use crate::search::{SearchIndex, SearchableParty};
 
@@ -30,7 +30,7 @@ mod hydrated;
 use hydrated::FromHydrated;
 
 /// Bumped when a row's shape changes: stored rows of another version are rebuilt from the documents.
-pub const ROWS_FORMAT: u32 = 12;
+pub const ROWS_FORMAT: u32 = 13;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PartyRow {
@@ -248,6 +248,7 @@ pub enum Rows {
     Purchases(Vec<crate::purchase::PurchaseRow>),
     Rounds(Vec<crate::investor::RoundRow>),
     Updates(Vec<crate::investor::UpdateRow>),
+    Events(Vec<crate::investor::EventRow>),
     /// Supplier ratings, from the feedback collection.
     Ratings(Vec<crate::scorecard::RatingRow>),
 }
@@ -345,9 +346,10 @@ impl Changed {
             DocKey::Shard { collection: Collection::Contracts, .. } => Changed::CONTRACTS,
             DocKey::Shard { collection: Collection::Purchases, .. } => Changed::PURCHASES,
             DocKey::Shard { collection: Collection::Feedback, .. } => Changed::FEEDBACK,
-            DocKey::Shard { collection: Collection::Rounds | Collection::Updates, .. } => {
-                Changed::INVESTORS
-            }
+            DocKey::Shard {
+                collection: Collection::Rounds | Collection::Updates | Collection::Events,
+                ..
+            } => Changed::INVESTORS,
             DocKey::Interactions(_) => Changed::INTERACTIONS,
             // Records without rows yet: nothing a screen lists.
             DocKey::Shard { .. } => Changed::NOTHING,
@@ -451,6 +453,8 @@ pub struct ReadModel {
     pub rounds: BTreeMap<RoundId, crate::investor::RoundRow>,
     /// Archived ones too: an archived update is withdrawn from the relay from its row.
     pub updates: BTreeMap<UpdateId, crate::investor::UpdateRow>,
+    /// Archived ones too; lists leave them out.
+    pub events: BTreeMap<EventId, crate::investor::EventRow>,
     /// Interactions by the month document holding them.
     pub interactions: BTreeMap<Month, BTreeMap<InteractionId, InteractionRow>>,
     /// The latest interaction with each party.
@@ -589,6 +593,7 @@ impl ReadModel {
             }
             (_, Rows::Rounds(rows)) => self.rounds.extend(rows.into_iter().map(|r| (r.id, r))),
             (_, Rows::Updates(rows)) => self.updates.extend(rows.into_iter().map(|r| (r.id, r))),
+            (_, Rows::Events(rows)) => self.events.extend(rows.into_iter().map(|r| (r.id, r))),
             (_, Rows::Ratings(rows)) => self.ratings.extend(rows.into_iter().map(|r| (r.id, r))),
             (DocKey::Interactions(month), Rows::Interactions(rows)) => {
                 for row in &rows {
@@ -762,6 +767,15 @@ impl ReadModel {
                         self.updates.insert(id, crate::investor::UpdateRow::of(id, &update))
                     }
                     None => self.updates.remove(&id),
+                };
+            }
+            DocKey::Shard { collection: Collection::Events, .. } => {
+                let Ok(id) = record.parse::<EventId>() else { return Ok(Vec::new()) };
+                match read::<InvestorEvent>(doc, record, whole)? {
+                    Some(event) => {
+                        self.events.insert(id, crate::investor::EventRow::of(id, &event))
+                    }
+                    None => self.events.remove(&id),
                 };
             }
             DocKey::Shard { collection: Collection::Feedback, .. } => {
@@ -940,6 +954,7 @@ impl ReadModel {
             }
             (_, Rows::Rounds(rows)) => self.rounds.extend(rows.into_iter().map(|r| (r.id, r))),
             (_, Rows::Updates(rows)) => self.updates.extend(rows.into_iter().map(|r| (r.id, r))),
+            (_, Rows::Events(rows)) => self.events.extend(rows.into_iter().map(|r| (r.id, r))),
             (_, Rows::Ratings(rows)) => self.ratings.extend(rows.into_iter().map(|r| (r.id, r))),
             (DocKey::Interactions(month), Rows::Interactions(rows)) => self
                 .interactions
@@ -1013,6 +1028,9 @@ impl ReadModel {
             DocKey::Shard { collection: Collection::Updates, .. } => self
                 .updates
                 .retain(|id, _| <InvestorUpdate as document::Record>::doc_key(id) != key),
+            DocKey::Shard { collection: Collection::Events, .. } => {
+                self.events.retain(|id, _| <InvestorEvent as document::Record>::doc_key(id) != key)
+            }
             DocKey::Shard { collection: Collection::Feedback, .. } => {
                 self.ratings.retain(|id, _| <Feedback as document::Record>::doc_key(id) != key)
             }
@@ -1087,6 +1105,13 @@ impl ReadModel {
                 self.updates
                     .iter()
                     .filter(|(id, _)| <InvestorUpdate as document::Record>::doc_key(id) == key)
+                    .map(|(_, row)| row.clone())
+                    .collect(),
+            ),
+            DocKey::Shard { collection: Collection::Events, .. } => Rows::Events(
+                self.events
+                    .iter()
+                    .filter(|(id, _)| <InvestorEvent as document::Record>::doc_key(id) == key)
                     .map(|(_, row)| row.clone())
                     .collect(),
             ),

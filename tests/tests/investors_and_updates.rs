@@ -54,11 +54,11 @@ async fn enter_amount(browser: &Browser, name: &str, testid: &str, amount: &str)
     .await
 }
 
-/// Adds `name` to the round from its page.
-async fn add_investor(browser: &Browser, name: &str) -> E2eResult {
-    set_field(browser, "round-investor-party-search", name).await?;
+/// Chooses `name` in the party picker `picker` by typing part of it.
+async fn pick(browser: &Browser, picker: &str, name: &str) -> E2eResult {
+    set_field(browser, &format!("{picker}-party-search"), name).await?;
     let choose = format!(
-        "const b = [...document.querySelectorAll('[data-testid=round-investor-party-match]')]
+        "const b = [...document.querySelectorAll('[data-testid={picker}-party-match]')]
              .find(b => b.textContent === {name});
          if (!b) return false; b.click(); return true;",
         name = Value::String(name.to_owned()),
@@ -66,7 +66,12 @@ async fn add_investor(browser: &Browser, name: &str) -> E2eResult {
     wait_until(&format!("{name} to be offered"), 10, || async {
         Ok((browser.eval(&choose).await? == Value::Bool(true)).then_some(()))
     })
-    .await?;
+    .await
+}
+
+/// Adds `name` to the round from its page.
+async fn add_investor(browser: &Browser, name: &str) -> E2eResult {
+    pick(browser, "round-investor", name).await?;
     click(browser, "add-investor-save").await?;
     wait_until(&format!("{name} in the round"), 15, || async {
         let found = browser
@@ -253,6 +258,54 @@ async fn an_investor_update_is_mailed_once_to_each_investor_and_opened_through_i
         // Sent once however often it was asked.
         assert_eq!(smtp.to("vera@fund.example").len(), 1);
         assert_eq!(smtp.to("oleg@angel.example").len(), 1);
+
+        // An earnings call: both invited, Vera came; the follow-up with her is planned once, however
+        // often it is asked for.
+        AppShell::open(&anna, "/investors").await?;
+        set_field(&anna, "new-event-title", "Q3 earnings call").await?;
+        change_to(&anna, "new-event-kind", "earnings-call").await?;
+        let [call_day] = rapport_e2e::flows::days_from_today(&anna, [-1]).await?;
+        change_to(&anna, "new-event-day", &call_day).await?;
+        click(&anna, "new-event-create").await?;
+        anna.by_testid("event-form").await?;
+        let event_path = anna.path().await?;
+        for name in ["Vera Capital", "Oleg Petrov"] {
+            pick(&anna, "event-attendee", name).await?;
+            click(&anna, "invite-attendee-save").await?;
+        }
+        attribute_becomes(&anna, "event-attendees", "data-count", "2").await?;
+        anna.eval(
+            "const s = document.querySelector('[data-testid=event-attendee-row][data-name=\"Vera Capital\"] select');
+             s.value = 'attended'; s.dispatchEvent(new Event('change', { bubbles: true })); return 1;",
+        )
+        .await?;
+        wait_until("Vera marked as having come", 15, || async {
+            let state = anna
+                .eval("return document.querySelector('[data-testid=event-attendee-row][data-name=\"Vera Capital\"]')?.dataset.attendance ?? '';")
+                .await?;
+            Ok((state == "attended").then_some(()))
+        })
+        .await?;
+        anna.eval("const b = document.querySelector('[data-testid=plan-follow-ups]'); b.click(); return 1;").await?;
+        anna.text_when("follow-ups-done", |t| t.contains("1 follow-up")).await?;
+        wait_until("Vera's follow-up shown", 15, || async {
+            let n = anna.eval("return document.querySelectorAll('[data-testid=attendee-follow-up]').length;").await?;
+            Ok((n == 1).then_some(()))
+        })
+        .await?;
+        click(&anna, "plan-follow-ups").await?;
+        anna.text_when("follow-ups-done", |t| t.contains("already")).await?;
+        photograph(&anna, "investor-event-1280x800").await?;
+        boris.open(&event_path).await?;
+        attribute_becomes(&boris, "event-attendees", "data-count", "2").await?;
+        photograph(&boris, "investor-event-390x844-ru").await?;
+        AppShell::open(&anna, "/tasks").await?;
+        let tasks = anna.eval("return document.body.textContent.split('Follow up after Q3 earnings call').length - 1;").await?;
+        assert_eq!(tasks, 1, "one follow-up task");
+        AppShell::open(&anna, "/parties").await?;
+        open_record(&anna, "Vera Capital").await?;
+        anna.text_when("timeline", |t| t.contains("Earnings call · Came") && t.contains("Q3 earnings call"))
+            .await?;
 
         // The list, on the desk and on Boris's phone in Russian.
         AppShell::open(&anna, "/investors").await?;

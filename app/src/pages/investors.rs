@@ -5,9 +5,9 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
-use rapport_core::ids::{RoundId, UpdateId};
-use rapport_core::investor::{self, RoundRow, RoundSummary, UpdateRow};
-use rapport_core::model::{Instrument, InvestorUpdate, Money, Round};
+use rapport_core::ids::{EventId, RoundId, UpdateId};
+use rapport_core::investor::{self, EventRow, RoundRow, RoundSummary, UpdateRow};
+use rapport_core::model::{EventKind, Instrument, InvestorEvent, InvestorUpdate, Money, Round};
 use rapport_core::read_model::Changed;
 use rapport_core::workspace;
 
@@ -51,6 +51,29 @@ pub(crate) fn Investors() -> impl IntoView {
         })
         .unwrap_or_default()
     });
+    // Coming ones first (soonest first), then past ones (latest first), undated last.
+    let events = Memo::new(move |_| {
+        let today = rapport_core::contract::write_day(crate::widgets::local_day(local::now()));
+        ctx.read_of(Changed::INVESTORS, |ws| {
+            let mut rows: Vec<EventRow> =
+                ws.model.events.values().filter(|e| !e.archived).cloned().collect();
+            let group = |row: &EventRow| match (row.day.is_empty(), row.day >= today) {
+                (true, _) => 2,
+                (false, true) => 0,
+                (false, false) => 1,
+            };
+            rows.sort_by(|a, b| {
+                let by_day = match group(a) {
+                    0 => a.day.cmp(&b.day),
+                    1 => b.day.cmp(&a.day),
+                    _ => std::cmp::Ordering::Equal,
+                };
+                group(a).cmp(&group(b)).then(by_day).then(a.id.cmp(&b.id))
+            });
+            rows
+        })
+        .unwrap_or_default()
+    });
     // Once, when the workspace is open: how many opened each update since the last round.
     Effect::new(move || published.refresh_updates(ctx));
     view! {
@@ -69,6 +92,23 @@ pub(crate) fn Investors() -> impl IntoView {
                 </Show>
                 <Show when=move || account.can_edit()>
                     <NewRound />
+                </Show>
+            </section>
+            <section class="panel" data-testid="investor-events" data-count=move || events.with(Vec::len)>
+                <h2>{t!(i18n, investor.events)}</h2>
+                <p class="hint">{t!(i18n, investor.events_hint)}</p>
+                <Show
+                    when=move || events.with(|e| !e.is_empty())
+                    fallback=move || view! { <p class="hint" data-testid="no-events">{t!(i18n, investor.no_events)}</p> }
+                >
+                    <ul class="rows">
+                        <For each=move || events.get() key=|row| format!("{row:?}") let:row>
+                            <EventLine row />
+                        </For>
+                    </ul>
+                </Show>
+                <Show when=move || account.can_edit()>
+                    <NewEvent />
                 </Show>
             </section>
             <section class="panel" data-testid="investor-updates" data-count=move || updates.with(Vec::len)>
@@ -181,6 +221,98 @@ fn UpdateLine(row: UpdateRow) -> impl IntoView {
                 </span>
             </a>
         </li>
+    }
+}
+
+#[component]
+fn EventLine(row: EventRow) -> impl IntoView {
+    let i18n = use_i18n();
+    let came = row.attendees.iter().filter(|(_, a)| a == "attended").count();
+    let invited = row.attendees.len();
+    let day = rapport_core::contract::parse_day(&row.day);
+    let kind = row.kind.clone();
+    view! {
+        <li class="row" data-testid="event-row" data-title=row.title.clone()>
+            <a class="row-link" href=format!("/investors/events/{}", row.id)>
+                <span class="row-title">{row.title.clone()}</span>
+                <span class="row-detail">
+                    {move || crate::pages::investor_event::kind_name(&kind)}
+                    {day.map(|day| format!(" · {}", crate::widgets::day_text(day)))}
+                    " · "
+                    {move || t_string!(i18n, investor.attended_of, came = crate::widgets::count(came), invited = crate::widgets::count(invited)).to_string()}
+                </span>
+            </a>
+        </li>
+    }
+}
+
+/// A new event: its title, kind and day; who comes is added on its page.
+#[component]
+fn NewEvent() -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = WorkspaceCtx::use_ctx();
+    let navigate = use_navigate();
+    let title = RwSignal::new(String::new());
+    let day = RwSignal::new(String::new());
+    let kind = RwSignal::new(EventKind::EarningsCall);
+    let error = RwSignal::new(None::<String>);
+    let create = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let named = title.get_untracked().trim().to_owned();
+        if named.is_empty() {
+            return error.set(Some(t_string!(i18n, investor.title_needed_event).to_owned()));
+        }
+        error.set(None);
+        let id = EventId::generate(&mut local::BrowserIds);
+        let (navigate, chosen, on) = (navigate.clone(), kind.get_untracked(), day.get_untracked());
+        spawn_local(async move {
+            let Some(shared) = ctx.shared_once_open().await else { return };
+            let me = ctx.read(|ws| ws.me).flatten();
+            let event = InvestorEvent {
+                title: named,
+                kind: chosen,
+                day: on.trim().to_owned(),
+                location: String::new(),
+                attendees: Default::default(),
+                notes: Default::default(),
+                owner: me,
+                created_at: local::now(),
+                archived: false,
+            };
+            if ctx.settle(local::create(&shared, id, event).await, error) {
+                ctx.changed();
+                navigate(&format!("/investors/events/{id}"), Default::default());
+            }
+        });
+    };
+    view! {
+        <form class="record-form" on:submit=create data-testid="new-event">
+            <h3>{t!(i18n, investor.new_event)}</h3>
+            <div class="field-row">
+                <label>
+                    {t!(i18n, investor.event_title)}
+                    <input type="text" data-testid="new-event-title" prop:value=move || title.get() on:input=move |e| title.set(event_target_value(&e)) />
+                </label>
+                <label>
+                    {t!(i18n, investor.event_kind)}
+                    <select data-testid="new-event-kind" on:change=move |e| {
+                        if let Some(chosen) = EventKind::from_code(&event_target_value(&e)) {
+                            kind.set(chosen);
+                        }
+                    }>
+                        {EventKind::ALL.into_iter().map(|k| view! {
+                            <option value=k.code() selected=move || kind.get() == k>{move || crate::pages::investor_event::kind_name(k.code())}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                <label>
+                    {t!(i18n, investor.event_day)}
+                    <input type="date" data-testid="new-event-day" prop:value=move || day.get() on:input=move |e| day.set(event_target_value(&e)) />
+                </label>
+            </div>
+            {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="new-event-error">{e}</p> })}
+            <button type="submit" data-testid="new-event-create">{t!(i18n, investor.create_event)}</button>
+        </form>
     }
 }
 

@@ -695,7 +695,7 @@ impl Entry {
             TimelineFilter::All => true,
             TimelineFilter::Calls => self.kind == "call",
             TimelineFilter::Visits => self.kind == "visit",
-            TimelineFilter::Meetings => self.kind == "meeting",
+            TimelineFilter::Meetings => matches!(self.kind, "meeting" | "event"),
             TimelineFilter::Emails => matches!(self.kind, "email" | "message" | "update"),
             TimelineFilter::Notes => self.kind == "note",
             TimelineFilter::Tasks => self.kind.starts_with("task"),
@@ -714,7 +714,7 @@ fn icon(kind: &str) -> &'static str {
         "visit" => {
             "M12 21s-7-6.2-7-11a7 7 0 0 1 14 0c0 4.8-7 11-7 11zM12 12.5a2.5 2.5 0 1 0 0-5 2.5 2.5 0 0 0 0 5"
         }
-        "meeting" => {
+        "meeting" | "event" => {
             "M8 11a3 3 0 1 0 0-6 3 3 0 0 0 0 6M16 11a3 3 0 1 0 0-6 3 3 0 0 0 0 6M2 20c0-3 3-5 6-5s6 2 6 5M13 15.5c1-.3 2-.5 3-.5 3 0 6 2 6 5"
         }
         "email" | "update" => "M3 5h18v14H3zM3 6l9 7 9-7",
@@ -850,6 +850,27 @@ fn Timeline(id: PartyId) -> impl IntoView {
                             who: name(row.sent_by),
                             mail: None,
                             link: Some(format!("/investors/updates/{}", row.id)),
+                        }
+                    }
+                    TimelineItem::Event(row) => {
+                        let family = ws.model.merged_family(id);
+                        let came = family.iter().any(|p| row.attended(*p));
+                        let how = if came {
+                            t_string!(i18n, investor.attendance_attended)
+                        } else {
+                            t_string!(i18n, investor.attendance_invited)
+                        };
+                        Entry {
+                            at,
+                            kind: "event",
+                            label: format!(
+                                "{} · {how}",
+                                crate::pages::investor_event::kind_name(&row.kind)
+                            ),
+                            text: row.title.clone(),
+                            who: name(row.owner),
+                            mail: None,
+                            link: Some(format!("/investors/events/{}", row.id)),
                         }
                     }
                 })

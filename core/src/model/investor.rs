@@ -139,3 +139,85 @@ pub enum Audience {
     /// Everyone with a tag ("board", "angels").
     Tag(String),
 }
+
+/// An investor-relations event — an earnings call, a roadshow, an investor day — with whom it was
+/// for and who came. Follow-ups are tasks, one per attendee, whose ids derive from the event and the
+/// party (`crate::investor::follow_up_task`), so two devices asking for them make one each.
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+pub struct InvestorEvent {
+    pub title: String,
+    pub kind: EventKind,
+    /// `YYYY-MM-DD`; empty while not set.
+    #[autosurgeon(missing = "Default::default")]
+    pub day: String,
+    #[autosurgeon(missing = "Default::default")]
+    pub location: String,
+    /// Party id (as text) → whether they were invited, came or did not.
+    #[autosurgeon(missing = "Default::default")]
+    pub attendees: BTreeMap<String, Attendance>,
+    #[autosurgeon(missing = "Default::default")]
+    pub notes: Text,
+    #[autosurgeon(missing = "Default::default")]
+    pub owner: Option<MemberId>,
+    pub created_at: Timestamp,
+    #[autosurgeon(missing = "Default::default")]
+    pub archived: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Reconcile, Hydrate)]
+pub enum EventKind {
+    EarningsCall,
+    Roadshow,
+    InvestorDay,
+    Conference,
+    Other,
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 5] = [
+        EventKind::EarningsCall,
+        EventKind::Roadshow,
+        EventKind::InvestorDay,
+        EventKind::Conference,
+        EventKind::Other,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            EventKind::EarningsCall => "earnings-call",
+            EventKind::Roadshow => "roadshow",
+            EventKind::InvestorDay => "investor-day",
+            EventKind::Conference => "conference",
+            EventKind::Other => "other",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<EventKind> {
+        EventKind::ALL.into_iter().find(|kind| kind.code() == code)
+    }
+}
+
+/// Whether someone invited to an event came.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Reconcile, Hydrate)]
+pub enum Attendance {
+    Invited,
+    Attended,
+    Absent,
+}
+
+impl Attendance {
+    pub const ALL: [Attendance; 3] =
+        [Attendance::Invited, Attendance::Attended, Attendance::Absent];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Attendance::Invited => "invited",
+            Attendance::Attended => "attended",
+            Attendance::Absent => "absent",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Attendance> {
+        Attendance::ALL.into_iter().find(|a| a.code() == code)
+    }
+}

@@ -387,6 +387,11 @@ impl FromHydrated for crate::model::InvestorUpdate {
         None
     }
 }
+impl FromHydrated for crate::model::InvestorEvent {
+    fn from_hydrated(_: &Value) -> Option<Self> {
+        None
+    }
+}
 struct_from_map!(Obligation { required: [title, due, done], defaulted: [] });
 struct_from_map!(TicketMessage { required: [kind, author, at, text], defaulted: [mail] });
 struct_from_map!(MailLink { required: [id, address], defaulted: [] });
