@@ -274,6 +274,55 @@ pub fn next_update(
     }
 }
 
+/// Figures an update can take from the workspace itself, rather than have typed: each worked out
+/// from the rows on the device that writes the update.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Figures {
+    /// People and organisations with the customer role.
+    pub customers: usize,
+    /// Open deals of the sales pipelines in `currency`, in minor units (deals in another currency
+    /// are not added).
+    pub open_pipeline: i64,
+    /// Each round not archived, by creation: its name, what was committed and its target.
+    pub rounds: Vec<(String, i64, i64)>,
+    pub currency: String,
+}
+
+/// The workspace's own figures for an update, amounts in `currency`.
+pub fn figures(
+    model: &crate::read_model::ReadModel,
+    settings: &crate::model::WorkspaceSettings,
+    currency: &str,
+) -> Figures {
+    let customers = model
+        .parties
+        .values()
+        .filter(|p| !p.archived && p.merged_into.is_none() && p.roles.contains(&RoleRow::Customer))
+        .count();
+    let sales = |pipeline: PipelineId| {
+        settings
+            .pipelines
+            .get(&pipeline.to_string())
+            .is_some_and(|p| p.kind == crate::model::PipelineKind::Sales)
+    };
+    let open_pipeline = model
+        .deals
+        .values()
+        .filter(|d| d.status == DealStatusRow::Open && d.currency == currency && sales(d.pipeline))
+        .map(|d| d.amount_minor)
+        .sum();
+    let mut rounds: Vec<&RoundRow> = model.rounds.values().filter(|r| !r.archived).collect();
+    rounds.sort_by_key(|r| (r.created_at, r.id));
+    let rounds = rounds
+        .into_iter()
+        .map(|round| {
+            let summary = RoundSummary::of(round, model.deals.values());
+            (round.name.clone(), summary.committed, summary.target)
+        })
+        .collect();
+    Figures { customers, open_pipeline, rounds, currency: currency.to_owned() }
+}
+
 /// Someone an update goes to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reader {
@@ -740,15 +789,10 @@ pub fn render(publication: &UpdatePublication, from: &str, words: &PageWords<'_>
         html.push_str(&format!("<h2>{}</h2><table class=metrics>", escape(words.metrics)));
         for metric in &publication.metrics {
             html.push_str(&format!(
-                "<tr><th scope=row>{}</th><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><th scope=row>{}</th><td>{}{}</td></tr>",
                 escape(&metric.name),
                 escape(&metric.value),
-                if metric.previous.is_empty() {
-                    String::new()
-                } else {
-                    format!("{} {}", escape(words.was), escape(&metric.previous))
-                },
-                escape(&metric.note),
+                detail(metric, words),
             ));
         }
         html.push_str("</table>");
@@ -765,6 +809,22 @@ pub fn render(publication: &UpdatePublication, from: &str, words: &PageWords<'_>
         }
     }
     html
+}
+
+/// Last period's value and the note, under the value (two columns read on a phone too).
+fn detail(metric: &PublishedMetric, words: &PageWords<'_>) -> String {
+    let mut parts = Vec::new();
+    if !metric.previous.is_empty() {
+        parts.push(format!("{} {}", escape(words.was), escape(&metric.previous)));
+    }
+    if !metric.note.is_empty() {
+        parts.push(escape(&metric.note));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("<br><small>{}</small>", parts.join(" · "))
+    }
 }
 
 fn escape(text: &str) -> String {
@@ -1010,8 +1070,11 @@ mod tests {
             html.starts_with("<h1>November 2026</h1><p class=from>Acme &amp; Co</p>"),
             "{html}"
         );
-        assert!(html.contains("<th scope=row>Runway &lt;months&gt;</th><td>19</td><td></td>"));
-        assert!(html.contains("<td>was €71k</td>"));
+        assert!(
+            html.contains("<th scope=row>Runway &lt;months&gt;</th><td>19<br><small>after the seed</small></td>"),
+            "{html}"
+        );
+        assert!(html.contains("<td>€84k<br><small>was €71k</small></td>"), "{html}");
         assert!(html.contains("<strong>Acme</strong>"));
         assert!(!html.contains("<script"), "raw HTML is text: {html}");
         assert!(!html.contains("javascript:"), "unsafe links lose their target: {html}");
@@ -1066,6 +1129,47 @@ mod tests {
             [cy],
             "asked again: only what is missing"
         );
+    }
+
+    #[test]
+    fn the_workspace_s_own_figures_are_counted_from_its_rows() {
+        use crate::model::{Pipeline, PipelineKind, WorkspaceSettings};
+        let mut model = crate::read_model::ReadModel::default();
+        let mut settings = WorkspaceSettings::default();
+        let (sales, fundraising) =
+            (PipelineId::from_bytes([1; 16]), PipelineId::from_bytes([8; 16]));
+        let stages = [crate::ids::StageId::from_bytes([3; 16])];
+        settings
+            .pipelines
+            .insert(sales.to_string(), Pipeline::starting("Sales", PipelineKind::Sales, stages));
+        settings.pipelines.insert(
+            fundraising.to_string(),
+            Pipeline::starting("Fundraising", PipelineKind::Fundraising, stages),
+        );
+        for n in 1..=3u8 {
+            let mut party = PartyRow::named(PartyId::from_bytes([n; 16]), &format!("P{n}"));
+            party.roles = vec![RoleRow::Customer];
+            party.archived = n == 3;
+            model.parties.insert(party.id, party);
+        }
+        let mut open = deal(10, DealStatusRow::Open, None, None);
+        open.round = None;
+        let mut won = deal(11, DealStatusRow::Won, None, None);
+        won.round = None;
+        let mut dollars = deal(12, DealStatusRow::Open, None, None);
+        dollars.round = None;
+        dollars.currency = "USD".into();
+        let mut raising = deal(13, DealStatusRow::Open, None, Some(40_000_000));
+        raising.pipeline = fundraising;
+        for deal in [open, won, dollars, raising] {
+            model.deals.insert(deal.id, deal);
+        }
+        let round = round();
+        model.rounds.insert(round.id, round);
+        let figures = figures(&model, &settings, "EUR");
+        assert_eq!(figures.customers, 2, "not the archived one");
+        assert_eq!(figures.open_pipeline, 30_000_000, "open sales deals in euros only");
+        assert_eq!(figures.rounds, [("Seed".to_owned(), 40_000_000, 100_000_000)]);
     }
 
     #[test]

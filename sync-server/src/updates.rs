@@ -205,7 +205,7 @@ fn page(status: StatusCode, words: &Words, title: &str, body: &str) -> Response 
          .from{color:#5b6270;margin-top:0}a{color:#2456d6}img{max-width:100%}\
          table.metrics{border-collapse:collapse;width:100%}\
          .metrics th,.metrics td{text-align:left;border-bottom:1px solid #dde;padding:.4rem .5rem .4rem 0}\
-         .metrics td:nth-child(3),.metrics td:nth-child(4){color:#5b6270;font-size:.9rem}\
+         .metrics small{color:#5b6270;font-size:.9rem}\
          form.react{margin-top:2.5rem;padding-top:1rem;border-top:1px solid #dde}\
          fieldset{border:0;padding:0;margin:0 0 1rem}legend{font-weight:600;margin-bottom:.5rem}\
          .choice{display:flex;align-items:center;gap:.75rem;min-height:44px;padding:0 .75rem;\

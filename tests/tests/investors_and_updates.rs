@@ -166,6 +166,15 @@ async fn an_investor_update_is_mailed_once_to_each_investor_and_opened_through_i
              return 1;",
         )
         .await?;
+        // The round's own figure, from Rapport: committed against the target.
+        click(&anna, "update-figures").await?;
+        wait_until("the round's figure filled in", 10, || async {
+            let found = anna
+                .eval("return [...document.querySelectorAll('[data-testid=update-metric]')].some(r => r.querySelector('[data-testid=metric-name]').value === 'Raised in Seed' && r.querySelector('[data-testid=metric-value]').value.includes('250,000.00'));")
+                .await?;
+            Ok((found == Value::Bool(true)).then_some(()))
+        })
+        .await?;
         set_field(&anna, "update-highlights", "Signed **Acme** for three years.").await?;
         set_field(&anna, "update-asks", "Introductions to CFOs of retailers.").await?;
         let round_option = anna
@@ -193,6 +202,7 @@ async fn an_investor_update_is_mailed_once_to_each_investor_and_opened_through_i
         let (vera, oleg) = (text_of(&mails.0[0]), text_of(&mails.1[0]));
         assert!(mails.0[0].lines().any(|l| l == "Subject: November 2026"), "{}", mails.0[0]);
         assert!(vera.contains("• Monthly revenue: €84k (was €71k)"), "{vera}");
+        assert!(vera.contains("• Raised in Seed: $250,000.00 of $1,000,000.00"), "{vera}");
         assert!(vera.contains("Signed **Acme** for three years."), "{vera}");
         let link_of = |text: &str| {
             text.lines().find(|l| l.contains("/updates/")).map(|l| l.trim().to_owned()).unwrap()

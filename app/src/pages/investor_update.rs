@@ -368,6 +368,48 @@ fn UpdateDraft(id: UpdateId, update: Memo<Option<InvestorUpdate>>) -> impl IntoV
             })
         });
     };
+    // The workspace's own figures, filled in where a figure of the same name is, added otherwise.
+    let from_rapport = move |_| {
+        let Some(figures) = ctx.read(|ws| {
+            let currency = ws.settings.currencies.first().cloned().unwrap_or_else(|| "EUR".into());
+            investor::figures(&ws.model, &ws.settings, &currency)
+        }) else {
+            return;
+        };
+        let money = |minor: i64| crate::widgets::money(minor, &figures.currency);
+        let mut found = vec![
+            (
+                t_string!(i18n, investor.figure_customers).to_owned(),
+                crate::widgets::count(figures.customers),
+            ),
+            (t_string!(i18n, investor.figure_pipeline).to_owned(), money(figures.open_pipeline)),
+        ];
+        for (name, committed, target) in &figures.rounds {
+            let named = t_string!(i18n, investor.figure_round, name = name.clone()).to_string();
+            let value = t_string!(
+                i18n,
+                investor.figure_round_value,
+                committed = money(*committed),
+                target = money(*target)
+            )
+            .to_string();
+            found.push((named, value));
+        }
+        metrics.update(|list| {
+            for (name, value) in found {
+                match list.iter_mut().find(|m| m.name.trim() == name) {
+                    Some(metric) => metric.value = value,
+                    None => list.push(DraftMetric {
+                        key: MetricId::generate(&mut local::BrowserIds).to_string(),
+                        name,
+                        value,
+                        previous: String::new(),
+                        note: String::new(),
+                    }),
+                }
+            }
+        });
+    };
     view! {
         <form class="record-form panel" on:submit=save data-testid="update-form">
             <label>{t!(i18n, investor.update_title)}
@@ -381,7 +423,10 @@ fn UpdateDraft(id: UpdateId, update: Memo<Option<InvestorUpdate>>) -> impl IntoV
                 </For>
             </div>
             <Show when=move || account.can_edit()>
-                <button type="button" data-testid="update-add-metric" on:click=add_metric>{t!(i18n, investor.add_metric)}</button>
+                <div class="actions-row">
+                    <button type="button" data-testid="update-add-metric" on:click=add_metric>{t!(i18n, investor.add_metric)}</button>
+                    <button type="button" data-testid="update-figures" on:click=from_rapport>{t!(i18n, investor.figures_from_rapport)}</button>
+                </div>
             </Show>
             <label>{t!(i18n, investor.highlights)}
                 <textarea rows="5" data-testid="update-highlights" readonly=read_only prop:value=move || highlights.get() on:input=move |e| highlights.set(event_target_value(&e))></textarea>
@@ -577,7 +622,15 @@ fn UpdateSent(id: UpdateId, update: Memo<Option<InvestorUpdate>>) -> impl IntoVi
                     <tbody>
                         {investor::metrics_in_order(&u).into_iter().map(|(_, m)| {
                             let previous = (!m.previous.is_empty()).then(|| format!("{} {}", t_string!(i18n, investor.was), m.previous));
-                            view! { <tr><th scope="row">{m.name.clone()}</th><td>{m.value.clone()}</td><td class="row-detail">{previous}</td><td class="row-detail">{m.note.clone()}</td></tr> }
+                            // Last period's and the note under the value: the table stays two columns on a phone.
+                            let note = (!m.note.is_empty()).then(|| m.note.clone());
+                            let detail = [previous, note].into_iter().flatten().collect::<Vec<_>>().join(" · ");
+                            view! {
+                                <tr>
+                                    <th scope="row">{m.name.clone()}</th>
+                                    <td>{m.value.clone()}{(!detail.is_empty()).then(|| view! { <br /><span class="row-detail">{detail}</span> })}</td>
+                                </tr>
+                            }
                         }).collect_view()}
                     </tbody>
                 </table>
