@@ -327,6 +327,28 @@ async fn an_investor_update_is_mailed_once_to_each_investor_and_opened_through_i
         boris.open(&update_path).await?;
         boris.by_testid("update-sent").await?;
         photograph(&boris, "investor-update-sent-390x844-ru").await?;
+
+        // Every new page at both sizes in both languages, a draft among them.
+        AppShell::open(&anna, "/investors").await?;
+        click(&anna, "new-update").await?;
+        anna.by_testid("update-form").await?;
+        let draft_path = anna.path().await?;
+        let pages = [
+            ("round", round_path.as_str(), "round-summary"),
+            ("investor-update-draft", draft_path.as_str(), "update-form"),
+            ("investor-update-sent", update_path.as_str(), "update-readers"),
+            ("investor-event", event_path.as_str(), "event-attendees"),
+        ];
+        for (browser, language) in [(&anna, "en"), (&boris, "ru")] {
+            for (viewport, size) in [(Viewport::Desktop, "1280x800"), (Viewport::Phone, "390x844")] {
+                browser.emulate(viewport).await?;
+                for (page, path, ready) in pages {
+                    browser.open(path).await?;
+                    browser.by_testid(ready).await?;
+                    photograph(browser, &format!("{page}-{size}-{language}")).await?;
+                }
+            }
+        }
         Ok(())
     })
     .await;
