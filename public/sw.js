@@ -122,12 +122,14 @@ self.addEventListener("push", (event) => {
 // Reminders carry the record's words only (a task's title, a party's name), so colleagues whose
 // screens speak different languages register the same job; the words added here are this device's.
 // A breach alert names its clock by key (`rapport_core::jobs::breach_jobs`); a contract reminder
-// its date as `notice:YYYY-MM-DD` or `ends:YYYY-MM-DD` (`rapport_core::jobs::contract_jobs`).
+// its date as `notice:YYYY-MM-DD` or `ends:YYYY-MM-DD` (`rapport_core::jobs::contract_jobs`), a
+// training's as `expires:YYYY-MM-DD` (`rapport_core::employee::training_jobs`).
 const WORDS = {
   en: {
     "": "Reminder · Rapport",
     notice: "Last day to give notice: ",
     ends: "Ends on ",
+    expires: "Expires on ",
     first_response: "First response is due now",
     next_response: "Next response is due now",
     resolution: "Resolution is due now",
@@ -136,6 +138,7 @@ const WORDS = {
     "": "Напоминание · Rapport",
     notice: "Последний день для уведомления о расторжении: ",
     ends: "Заканчивается ",
+    expires: "Истекает ",
     first_response: "Срок первого ответа наступил",
     next_response: "Срок следующего ответа наступил",
     resolution: "Срок решения наступил",
@@ -145,7 +148,7 @@ const WORDS = {
 function bodyWords(body) {
   const language = (self.navigator && self.navigator.language) || "en";
   const words = language.toLowerCase().startsWith("ru") ? WORDS.ru : WORDS.en;
-  const dated = /^(notice|ends):(\d{4})-(\d{2})-(\d{2})$/.exec(body || "");
+  const dated = /^(notice|ends|expires):(\d{4})-(\d{2})-(\d{2})$/.exec(body || "");
   if (dated) {
     const day = new Date(Date.UTC(+dated[2], +dated[3] - 1, +dated[4]));
     const options = { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" };

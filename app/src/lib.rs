@@ -83,6 +83,8 @@ fn Root() -> impl IntoView {
                     <Route path=path!("/investors/rounds/:id") view=pages::RoundPage />
                     <Route path=path!("/investors/updates/:id") view=pages::InvestorUpdatePage />
                     <Route path=path!("/investors/events/:id") view=pages::InvestorEventPage />
+                    <Route path=path!("/team") view=pages::Team />
+                    <Route path=path!("/team/one-on-ones/:id") view=pages::OneOnOnePage />
                     <Route path=path!("/knowledge/:id") view=pages::ArticlePage />
                     <Route path=path!("/settings") view=pages::Settings />
                     <Route path=path!("/import-export") view=pages::ImportExport />

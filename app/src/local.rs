@@ -209,6 +209,81 @@ async fn write_then_rows(
     list_in_root(shared, key).await
 }
 
+/// Writes `text` as this member's private note on record `record` (its id as text), in their
+/// private document: the relay's once the workspace syncs, else one made on this device (whose
+/// notes move into the relay's when the workspace starts to sync, [`adopt_private`]). A synced
+/// workspace whose device has not heard the relay's id yet has nowhere private to write
+/// ([`LocalError::NotFound`]): the page says so before anyone types.
+pub async fn write_private_note(
+    shared: &Shared,
+    record: String,
+    text: String,
+) -> Result<(), LocalError> {
+    let (to_write, private, linked, workspace, store) = {
+        let ws = shared.borrow();
+        let replica = &ws.replica;
+        let to_write = replica.private_to_write();
+        (to_write, replica.private(), replica.linked, replica.workspace, ws.store.clone())
+    };
+    let key = match (to_write, private) {
+        (Some(key), _) => key,
+        // A workspace that does not sync and has no private document yet: one made here. (Set
+        // before it is stored, so two saves at once make one.)
+        (None, replica::PrivateDoc::None) if !linked => {
+            let mut bytes = [0u8; 16];
+            getrandom::fill(&mut bytes).expect("crypto.getRandomValues");
+            let made = replica::PrivateDoc::Local(rapport_core::layout::DocumentId(bytes));
+            shared.borrow_mut().replica.set_private(made);
+            store.set_meta(&replica::private_meta(workspace), &made.encode()).await?;
+            DocKey::Private(rapport_core::layout::DocumentId(bytes))
+        }
+        // Synced, but the relay's id for this member not heard yet.
+        _ => return Err(LocalError::NotFound),
+    };
+    write(shared, key, std::slice::from_ref(&record), |doc| {
+        rapport_core::employee::write_private_note(doc, &record, &text)?;
+        Ok(())
+    })
+    .await
+}
+
+/// Takes `id`, the relay's private document for this member, as where their private notes go.
+/// Notes written on this device before the workspace synced are copied into it first, so an
+/// interrupted copy is simply done again the next time.
+pub async fn adopt_private(
+    shared: &Shared,
+    id: rapport_core::layout::DocumentId,
+    member: rapport_core::ids::MemberId,
+) -> Result<(), LocalError> {
+    let relay = replica::PrivateDoc::Relay(id, member);
+    let (current, notes, workspace, store) = {
+        let ws = shared.borrow();
+        let replica = &ws.replica;
+        (replica.private(), replica.notes_to_copy(), replica.workspace, ws.store.clone())
+    };
+    if current == relay {
+        shared.borrow_mut().replica.confirm_private();
+        return Ok(());
+    }
+    // Its rows are read from the document itself: a document this device held before (the
+    // member's, from an earlier sign-in) has none in memory.
+    ensure_loaded(shared, DocKey::Private(id)).await?;
+    for (record, note) in notes {
+        write(shared, DocKey::Private(id), std::slice::from_ref(&record), |doc| {
+            rapport_core::employee::write_private_note(doc, &record, &note)?;
+            Ok(())
+        })
+        .await?;
+    }
+    store.set_meta(&replica::private_meta(workspace), &relay.encode()).await?;
+    let mut ws = shared.borrow_mut();
+    ws.replica.set_private(relay);
+    ws.replica.confirm_private();
+    drop(ws);
+    tell_screens(shared);
+    Ok(())
+}
+
 /// Lists document `key` in the root's table (once), so other devices discover it.
 async fn list_in_root(shared: &Shared, key: DocKey) -> Result<(), LocalError> {
     if shared.borrow().replica.needs_listing(key)? == Some(false) {
@@ -637,7 +712,15 @@ pub async fn merge_remote(
 /// Every document of the workspace with content, saved whole (a backup).
 pub async fn all_documents(shared: &Shared) -> Result<Vec<(DocKey, Vec<u8>)>, LocalError> {
     ensure_loaded(shared, DocKey::Root).await?;
-    let keys = shared.borrow().replica.document_keys();
+    // Private notes stay out: a backup file is handed around, and a private document restored into
+    // a workspace could reach the relay as a shared one.
+    let keys: Vec<DocKey> = shared
+        .borrow()
+        .replica
+        .document_keys()
+        .into_iter()
+        .filter(|key| !matches!(key, DocKey::Private(_)))
+        .collect();
     let mut documents = Vec::with_capacity(keys.len());
     for key in keys {
         let saved = with_document(shared, key, |doc| (!doc.is_empty()).then(|| doc.save())).await?;
@@ -664,7 +747,9 @@ pub async fn restore_documents(shared: &Shared, backup: Backup) -> Result<Restor
     let other_workspace = backup.workspace != shared.borrow().replica.workspace;
     let mut restored = Restored { other_workspace, ..Restored::default() };
     for (key, bytes) in backup.documents {
-        if key == DocKey::Root && other_workspace {
+        // A backup never holds private notes (see `all_documents`); one edited by hand to hold them
+        // would otherwise be merged as a document that never syncs.
+        if (key == DocKey::Root && other_workspace) || matches!(key, DocKey::Private(_)) {
             continue;
         }
         let changed =
@@ -805,10 +890,18 @@ impl LocalWorkspace {
         report.unreadable_rows = unreadable;
         let ledger = store.meta(&replica::ledger_meta(workspace)).await?;
         let linked = store.meta(&linked_meta(workspace)).await?.as_deref() == Some("yes");
+        let private = store.meta(&replica::private_meta(workspace)).await?;
+        let private = replica::PrivateDoc::decode(private.as_deref().unwrap_or_default());
         // Rows that could not be read are derived again from their documents by `finish_opening`,
         // after the first screen; nothing is overwritten until that succeeds.
-        let replica =
-            Replica::opened(workspace, units, &report.unreadable_rows, ledger.as_deref(), linked);
+        let replica = Replica::opened(
+            workspace,
+            units,
+            &report.unreadable_rows,
+            ledger.as_deref(),
+            linked,
+            private,
+        );
         let mut local = LocalWorkspace::with(store, replica);
         span.end();
         let span = Span::start("rapport:open-settings");

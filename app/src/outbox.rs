@@ -339,6 +339,11 @@ async fn register_reminders(ctx: OutboxCtx, shared: &Shared) {
         }
         let mut wanted = jobs::reminder_jobs(&replica.model, replica.workspace, now);
         wanted.extend(jobs::contract_jobs(&replica.model, replica.workspace, now));
+        wanted.extend(rapport_core::employee::training_jobs(
+            &replica.model,
+            replica.workspace,
+            now,
+        ));
         // Breach alerts, at the relay's time of each ticket event this device has heard.
         wanted.extend(jobs::breach_jobs(
             &replica.model,

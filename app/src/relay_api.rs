@@ -281,6 +281,21 @@ pub async fn ticket(workspace: WorkspaceId) -> Result<String, ApiError> {
     Ok(ticket.ticket)
 }
 
+/// The id of this member's private document in `workspace` (made on first asking), which the relay
+/// syncs with their own devices only.
+pub async fn private_document(
+    workspace: WorkspaceId,
+) -> Result<rapport_core::layout::DocumentId, ApiError> {
+    #[derive(Deserialize)]
+    struct Private {
+        document: String,
+    }
+    let private: Private =
+        json(post(&format!("/api/workspaces/{workspace}/private-document"), &serde_empty()).await?)
+            .await?;
+    private.document.parse().map_err(|_| ApiError::Refused("not a document id".to_owned()))
+}
+
 /// What the relay offers a workspace's devices besides sync.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Services {

@@ -140,11 +140,21 @@ fn know_who_i_am(ctx: SyncCtx, workspace: WorkspaceCtx) {
         }
         let Some(shared) = workspace.shared() else { return };
         let me = rapport_core::workspace::member_of_account(&account.email);
-        let listed = {
+        let (listed, new) = {
             let mut ws = shared.borrow_mut();
-            ws.me = Some(me);
-            ws.settings.members.get(&me.to_string()).is_some_and(|m| m.display_name == account.name)
+            let new = ws.me != Some(me);
+            ws.replica.set_me(me);
+            let listed = ws
+                .settings
+                .members
+                .get(&me.to_string())
+                .is_some_and(|m| m.display_name == account.name);
+            (listed, new)
         };
+        // The screens that show what is this member's ("mine", their 1:1s, their private notes).
+        if new {
+            workspace.changed();
+        }
         // Connected means the role was just read from the relay: a viewer is known to be one.
         let connected = matches!(ctx.status.get(), SyncStatus::Syncing | SyncStatus::Synced);
         if listed || !connected || ctx.view_only.get_untracked() || registering.get_value() {
@@ -395,6 +405,30 @@ impl<'a> Connection<'a> {
                 return Ended::Lost(said(|l| td_string!(l, sync.unreachable)));
             }
         };
+        // This member's private document (their 1:1 notes), before the socket opens so the session
+        // syncs it from the start. Asked at every connection: another account signed in on this
+        // browser gets its own, and the last one's notes leave the screens. Not heard (an old relay,
+        // a blip): asked again at the next connection, and private notes wait meanwhile.
+        // Who this member is follows from the account signed in, though `know_who_i_am` may not
+        // have run yet on a first connection.
+        let account = self.ctx.account.get_untracked();
+        let me = {
+            let mut ws = self.device.shared.borrow_mut();
+            ws.replica.unconfirm_private();
+            let me = account
+                .map(|account| rapport_core::workspace::member_of_account(&account.email))
+                .or(ws.replica.me);
+            if let Some(me) = me {
+                ws.replica.set_me(me);
+            }
+            me
+        };
+        if let Some(me) = me
+            && let Ok(document) = relay_api::private_document(id).await
+            && let Err(error) = crate::local::adopt_private(self.device.shared, document, me).await
+        {
+            web_sys::console::warn_1(&format!("private notes not moved: {error}").into());
+        }
         let socket = match WebSocket::open(&socket_url(&ticket)) {
             Ok(socket) => socket,
             Err(error) => return Ended::Lost(error.to_string()),

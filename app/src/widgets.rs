@@ -281,3 +281,15 @@ pub(crate) fn interaction_label(kind: InteractionKind) -> &'static str {
         InteractionKind::Note => td_string!(locale, log.note),
     }
 }
+
+/// "×" at the end of a row: removes what the row shows, named for a screen reader by `label`
+/// ("Remove First aid").
+#[component]
+pub(crate) fn RemoveButton(
+    #[prop(into)] label: Signal<String>,
+    on_remove: Callback<()>,
+) -> impl IntoView {
+    view! {
+        <button type="button" class="icon-button" aria-label=move || label.get() on:click=move |_| on_remove.run(())>"×"</button>
+    }
+}

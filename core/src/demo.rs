@@ -471,6 +471,7 @@ pub fn generate(seed: u64, sizes: DemoSizes, now: Timestamp) -> DemoWorkspace {
     let currency = settings.currencies.first().cloned().unwrap_or_else(|| "EUR".to_owned());
     let (purchases, feedback) =
         demo_purchases(&mut rng, now, &parties, &members, &currency, sizes.suppliers);
+    demo_employment(seed, now, &mut parties);
     DemoWorkspace {
         workspace,
         settings,
@@ -483,6 +484,69 @@ pub fn generate(seed: u64, sizes: DemoSizes, now: Timestamp) -> DemoWorkspace {
         contracts,
         purchases,
         feedback,
+    }
+}
+
+/// The employees' side of their records: a title, a team (whose first person manages the rest),
+/// a start date, skills and a training or two, some expiring within weeks. From a generator of its
+/// own, so the rest of the demo stays as it was.
+fn demo_employment(seed: u64, now: Timestamp, parties: &mut [(PartyId, Party)]) {
+    const TEAMS: [(&str, [&str; 3]); 4] = [
+        ("Sales", ["Account executive", "Sales development rep", "Head of sales"]),
+        ("Support", ["Support engineer", "Customer success manager", "Head of support"]),
+        ("Engineering", ["Software engineer", "Site reliability engineer", "Engineering manager"]),
+        ("Finance", ["Accountant", "Financial analyst", "Finance director"]),
+    ];
+    const SKILLS: [&str; 8] = [
+        "Negotiation",
+        "Rust",
+        "SQL",
+        "Public speaking",
+        "Excel",
+        "Customer empathy",
+        "Project management",
+        "Russian",
+    ];
+    const TRAININGS: [&str; 4] = ["First aid", "Fire safety", "GDPR basics", "Forklift licence"];
+    let mut rng = ChaCha8Rng::seed_from_u64(seed.wrapping_add(0xe3_9107));
+    let today = crate::contract::utc_day(now);
+    let mut heads: BTreeMap<&str, PartyId> = BTreeMap::new();
+    for (id, party) in parties.iter_mut() {
+        let employed = party.roles.get(Role::Employee.key()).copied().unwrap_or(false);
+        if party.kind != PartyKind::Person || !employed {
+            continue;
+        }
+        let (team, titles) = TEAMS[rng.random_range(0..TEAMS.len())];
+        let manager = heads.get(team).copied();
+        if manager.is_none() {
+            heads.insert(team, *id);
+        }
+        let employment = &mut party.employment;
+        employment.team = team.to_owned();
+        employment.title =
+            titles[if manager.is_none() { 2 } else { rng.random_range(0..2) }].into();
+        employment.manager = manager;
+        let start = today - time::Duration::days(rng.random_range(60..2_000));
+        employment.start_date = crate::contract::write_day(start);
+        for _ in 0..rng.random_range(1..4) {
+            let skill = *SKILLS.choose(&mut rng).unwrap();
+            employment.skills.insert(skill.to_owned(), rng.random_range(1..=5));
+        }
+        if rng.random_bool(0.5) {
+            let name = *TRAININGS.choose(&mut rng).unwrap();
+            let expires = today + time::Duration::days(rng.random_range(-20..400));
+            let completed = expires - time::Duration::days(730);
+            let key = crate::ids::TrainingId::generate(&mut next_id(&mut rng, now.0)).to_string();
+            employment.trainings.insert(
+                key,
+                crate::model::Training {
+                    name: name.to_owned(),
+                    completed: crate::contract::write_day(completed),
+                    expires: crate::contract::write_day(expires),
+                    archived: false,
+                },
+            );
+        }
     }
 }
 

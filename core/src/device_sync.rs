@@ -223,7 +223,7 @@ impl Session {
         link: &mut impl Link,
         key: DocKey,
     ) -> Result<(), Lost> {
-        if !self.client.is_connected() {
+        if !self.client.is_connected() || !device.with_replica(|replica| replica.may_sync(key)) {
             return Ok(());
         }
         self.connection.add(key);

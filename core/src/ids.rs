@@ -66,7 +66,7 @@ macro_rules! define_id {
             }
 
             /// Rebuilds an id from its 16 bytes.
-            pub fn from_bytes(bytes: [u8; 16]) -> Self {
+            pub const fn from_bytes(bytes: [u8; 16]) -> Self {
                 Self(Uuid::from_bytes(bytes))
             }
         }
@@ -194,6 +194,18 @@ define_id!(
 define_id!(
     /// A figure of an investor update; an update made from the previous one keeps its metrics' ids.
     MetricId
+);
+define_id!(
+    /// A recurring 1:1 between a manager and a report.
+    OneOnOneId
+);
+define_id!(
+    /// A talking point or action item of a 1:1.
+    PointId
+);
+define_id!(
+    /// A training someone took.
+    TrainingId
 );
 define_id!(
     /// A supplier's certification (ISO 9001, a licence) on its record.

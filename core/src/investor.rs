@@ -739,17 +739,10 @@ impl EventRow {
 /// The follow-up task with `party` after event `event`: the same id on every device, so asking for
 /// the follow-ups twice, or on two devices, makes one task each.
 pub fn follow_up_task(workspace: WorkspaceId, event: EventId, party: PartyId) -> TaskId {
-    let cause =
-        OutboxId::from_cause(workspace, &["follow-up", &event.to_string(), &party.to_string()]);
-    let mut bytes = [0u8; 16];
-    for (byte, pair) in bytes.iter_mut().zip(cause.as_str().as_bytes().chunks(2)) {
-        let text = std::str::from_utf8(pair).unwrap_or("00");
-        *byte = u8::from_str_radix(text, 16).unwrap_or(0);
-    }
-    // A UUID of version 8 (made by the application), as the other ids are UUIDs too.
-    bytes[6] = (bytes[6] & 0x0f) | 0x80;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    TaskId::from_bytes(bytes)
+    TaskId::from_bytes(crate::outbox::derived_uuid(
+        workspace,
+        &["follow-up", &event.to_string(), &party.to_string()],
+    ))
 }
 
 /// Those who came to `event` and have no follow-up task yet (`tasks`: the tasks' ids this device

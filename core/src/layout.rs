@@ -39,10 +39,11 @@ pub enum Collection {
     Rounds,
     Updates,
     Events,
+    OneOnOnes,
 }
 
 impl Collection {
-    pub const ALL: [Collection; 13] = [
+    pub const ALL: [Collection; 14] = [
         Collection::Parties,
         Collection::Tasks,
         Collection::Deals,
@@ -56,6 +57,7 @@ impl Collection {
         Collection::Rounds,
         Collection::Updates,
         Collection::Events,
+        Collection::OneOnOnes,
     ];
 
     /// How many documents the collection is spread over. Fixed for a schema version: changing it moves
@@ -67,7 +69,8 @@ impl Collection {
             Collection::Tickets
             | Collection::Contracts
             | Collection::Feedback
-            | Collection::Purchases => 4,
+            | Collection::Purchases
+            | Collection::OneOnOnes => 4,
             Collection::Segments
             | Collection::Campaigns
             | Collection::Rounds
@@ -88,6 +91,7 @@ impl Collection {
                 | Collection::Rounds
                 | Collection::Updates
                 | Collection::Events
+                | Collection::OneOnOnes
         )
     }
 
@@ -107,6 +111,7 @@ impl Collection {
             Collection::Rounds => "rounds",
             Collection::Updates => "investor-updates",
             Collection::Events => "investor-events",
+            Collection::OneOnOnes => "one-on-ones",
         }
     }
 
@@ -146,8 +151,15 @@ impl fmt::Display for Month {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum DocKey {
     Root,
-    Shard { collection: Collection, shard: u16 },
+    Shard {
+        collection: Collection,
+        shard: u16,
+    },
     Interactions(Month),
+    /// A member's private document: a random id the relay gave them, synced with their own devices
+    /// only and never listed in the root's table: the member's private notes, one text per record
+    /// (`crate::employee::write_private_note`).
+    Private(DocumentId),
 }
 
 impl fmt::Display for DocKey {
@@ -156,6 +168,7 @@ impl fmt::Display for DocKey {
             DocKey::Root => f.write_str("root"),
             DocKey::Shard { collection, shard } => write!(f, "{}/{shard}", collection.key()),
             DocKey::Interactions(month) => write!(f, "interactions/{month}"),
+            DocKey::Private(id) => write!(f, "private/{id}"),
         }
     }
 }
@@ -182,6 +195,9 @@ impl std::str::FromStr for DocKey {
             }
             return Ok(DocKey::Interactions(Month { year, month }));
         }
+        if head == "private" {
+            return tail.parse().map(DocKey::Private).map_err(|_| invalid());
+        }
         let collection =
             Collection::ALL.into_iter().find(|c| c.key() == head).ok_or_else(invalid)?;
         let shard: u16 = tail.parse().map_err(|_| invalid())?;
@@ -202,8 +218,10 @@ impl DocKey {
 
     /// The document's id in `workspace`. The root's id is the workspace id itself.
     pub fn document_id(self, workspace: WorkspaceId) -> DocumentId {
-        if self == DocKey::Root {
-            return DocumentId(*workspace.as_bytes());
+        match self {
+            DocKey::Root => return DocumentId(*workspace.as_bytes()),
+            DocKey::Private(id) => return id,
+            _ => {}
         }
         let mut hasher = Sha256::new();
         hasher.update(b"rapport/doc/v1\0");
@@ -255,6 +273,7 @@ mod tests {
     fn document_keys_round_trip_through_text() {
         let mut keys: Vec<DocKey> = DocKey::initial().collect();
         keys.push(DocKey::Interactions(Month { year: 2026, month: 11 }));
+        keys.push(DocKey::Private(DocumentId([7; 16])));
         for key in keys {
             assert_eq!(key.to_string().parse::<DocKey>(), Ok(key));
         }
@@ -290,7 +309,7 @@ mod tests {
         let a = WorkspaceId::from_bytes([1; 16]);
         let b = WorkspaceId::from_bytes([2; 16]);
         let keys: Vec<DocKey> = DocKey::initial().collect();
-        assert_eq!(keys.len(), 1 + 32 + 8 + 8 + 4 + 4 + 4 + 1 + 1 + 2 + 4 + 1 + 1 + 1);
+        assert_eq!(keys.len(), 1 + 32 + 8 + 8 + 4 + 4 + 4 + 1 + 1 + 2 + 4 + 1 + 1 + 1 + 4);
         let ids: std::collections::BTreeSet<DocumentId> =
             keys.iter().map(|key| key.document_id(a)).collect();
         assert_eq!(ids.len(), keys.len());

@@ -39,6 +39,7 @@ pub mod contract;
 pub mod demo;
 pub mod device_sync;
 pub mod document;
+pub mod employee;
 pub mod escalation;
 pub mod health;
 pub mod history;

@@ -67,6 +67,21 @@ pub struct OutboxId(String);
 #[error("an outbox id is 32 lowercase hex digits")]
 pub struct BadOutboxId;
 
+/// The 16 bytes of a UUID of version 8 (made by the application) derived from `cause` in
+/// `workspace`: the id of a record that two devices creating "the same" record must agree on (a
+/// follow-up task, an action item's task).
+pub fn derived_uuid(workspace: WorkspaceId, cause: &[&str]) -> [u8; 16] {
+    let cause = OutboxId::from_cause(workspace, cause);
+    let mut bytes = [0u8; 16];
+    for (byte, pair) in bytes.iter_mut().zip(cause.as_str().as_bytes().chunks(2)) {
+        let text = std::str::from_utf8(pair).unwrap_or("00");
+        *byte = u8::from_str_radix(text, 16).unwrap_or(0);
+    }
+    bytes[6] = (bytes[6] & 0x0f) | 0x80;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    bytes
+}
+
 impl OutboxId {
     pub const LEN: usize = 32;
 

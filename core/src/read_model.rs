@@ -14,14 +14,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::document::{self, DocumentError};
 use crate::ids::{
-    ArticleId, ContractId, DealId, EventId, FeedbackId, InteractionId, MemberId, PartyId,
-    PipelineId, PurchaseId, RoundId, StageId, TaskId, TeamId, TicketId, Timestamp, UpdateId,
+    ArticleId, ContractId, DealId, EventId, FeedbackId, InteractionId, MemberId, OneOnOneId,
+    PartyId, PipelineId, PurchaseId, RoundId, StageId, TaskId, TeamId, TicketId, Timestamp,
+    UpdateId,
 };
 use crate::layout::{Collection, DocKey, Month};
 use crate::model::{
     Article, Channel, Contract, Deal, DealStatus, Feedback, Interaction, InteractionKind,
-    InvestorEvent, InvestorUpdate, LinkKind, MessageKind, Party, PartyKind, Purchase, RecordRef,
-    RecurrenceUnit, Role, Round, Task, Ticket, TicketPriority, names,
+    InvestorEvent, InvestorUpdate, LinkKind, MessageKind, OneOnOne, Party, PartyKind, Purchase,
+    RecordRef, RecurrenceUnit, Role, Round, Task, Ticket, TicketPriority, names,
 };
 use crate::search::{SearchIndex, SearchableParty};
 
@@ -30,7 +31,7 @@ mod hydrated;
 use hydrated::FromHydrated;
 
 /// Bumped when a row's shape changes: stored rows of another version are rebuilt from the documents.
-pub const ROWS_FORMAT: u32 = 13;
+pub const ROWS_FORMAT: u32 = 14;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PartyRow {
@@ -53,6 +54,8 @@ pub struct PartyRow {
     pub merged_into: Option<PartyId>,
     /// What its record says of it as a supplier, when it says anything.
     pub supplier: Option<Box<crate::scorecard::SupplierRow>>,
+    /// What its record says of them as an employee, when it says anything.
+    pub employee: Option<Box<crate::employee::EmployeeRow>>,
 }
 
 /// Serde mirrors of model enums, so the model itself need not depend on serde.
@@ -251,6 +254,9 @@ pub enum Rows {
     Events(Vec<crate::investor::EventRow>),
     /// Supplier ratings, from the feedback collection.
     Ratings(Vec<crate::scorecard::RatingRow>),
+    OneOnOnes(Vec<crate::employee::OneOnOneRow>),
+    /// The member's private notes: (record id as text, the note).
+    Private(Vec<(String, String)>),
 }
 
 /// Why stored rows could not be used.
@@ -318,9 +324,13 @@ impl Changed {
     pub const FEEDBACK: Changed = Changed(512);
     /// Fundraising rounds and investor updates.
     pub const INVESTORS: Changed = Changed(1024);
-    pub const ALL: Changed = Changed(2047);
+    /// 1:1s (and, as they come, the rest of the employees' records).
+    pub const EMPLOYEES: Changed = Changed(2048);
+    /// This member's private document.
+    pub const PRIVATE: Changed = Changed(4096);
+    pub const ALL: Changed = Changed(8191);
     /// Each kind on its own, in bit order.
-    pub const KINDS: [Changed; 11] = [
+    pub const KINDS: [Changed; 13] = [
         Changed::PARTIES,
         Changed::TASKS,
         Changed::DEALS,
@@ -332,6 +342,8 @@ impl Changed {
         Changed::PURCHASES,
         Changed::FEEDBACK,
         Changed::INVESTORS,
+        Changed::EMPLOYEES,
+        Changed::PRIVATE,
     ];
 
     /// What a change to document `key` may have changed.
@@ -350,7 +362,9 @@ impl Changed {
                 collection: Collection::Rounds | Collection::Updates | Collection::Events,
                 ..
             } => Changed::INVESTORS,
+            DocKey::Shard { collection: Collection::OneOnOnes, .. } => Changed::EMPLOYEES,
             DocKey::Interactions(_) => Changed::INTERACTIONS,
+            DocKey::Private(_) => Changed::PRIVATE,
             // Records without rows yet: nothing a screen lists.
             DocKey::Shard { .. } => Changed::NOTHING,
         }
@@ -455,6 +469,10 @@ pub struct ReadModel {
     pub updates: BTreeMap<UpdateId, crate::investor::UpdateRow>,
     /// Archived ones too; lists leave them out.
     pub events: BTreeMap<EventId, crate::investor::EventRow>,
+    /// Archived ones too; lists leave them out.
+    pub one_on_ones: BTreeMap<OneOnOneId, crate::employee::OneOnOneRow>,
+    /// This member's private notes (from their private document), by record id as text.
+    pub private_notes: BTreeMap<String, String>,
     /// Interactions by the month document holding them.
     pub interactions: BTreeMap<Month, BTreeMap<InteractionId, InteractionRow>>,
     /// The latest interaction with each party.
@@ -595,6 +613,10 @@ impl ReadModel {
             (_, Rows::Updates(rows)) => self.updates.extend(rows.into_iter().map(|r| (r.id, r))),
             (_, Rows::Events(rows)) => self.events.extend(rows.into_iter().map(|r| (r.id, r))),
             (_, Rows::Ratings(rows)) => self.ratings.extend(rows.into_iter().map(|r| (r.id, r))),
+            (_, Rows::OneOnOnes(rows)) => {
+                self.one_on_ones.extend(rows.into_iter().map(|r| (r.id, r)))
+            }
+            (_, Rows::Private(notes)) => self.private_notes.extend(notes),
             (DocKey::Interactions(month), Rows::Interactions(rows)) => {
                 for row in &rows {
                     for party in &row.parties {
@@ -778,6 +800,23 @@ impl ReadModel {
                     None => self.events.remove(&id),
                 };
             }
+            DocKey::Shard { collection: Collection::OneOnOnes, .. } => {
+                let Ok(id) = record.parse::<OneOnOneId>() else { return Ok(Vec::new()) };
+                match read::<OneOnOne>(doc, record, whole)? {
+                    Some(one) => {
+                        self.one_on_ones.insert(id, crate::employee::OneOnOneRow::of(id, &one))
+                    }
+                    None => self.one_on_ones.remove(&id),
+                };
+            }
+            DocKey::Private(_) => {
+                match read::<autosurgeon::Text>(doc, record, whole)? {
+                    Some(note) => {
+                        self.private_notes.insert(record.to_owned(), note.as_str().into())
+                    }
+                    None => self.private_notes.remove(record),
+                };
+            }
             DocKey::Shard { collection: Collection::Feedback, .. } => {
                 let Ok(id) = record.parse::<FeedbackId>() else { return Ok(Vec::new()) };
                 match read::<Feedback>(doc, record, whole)?.and_then(|f| rating_row(id, &f)) {
@@ -956,6 +995,10 @@ impl ReadModel {
             (_, Rows::Updates(rows)) => self.updates.extend(rows.into_iter().map(|r| (r.id, r))),
             (_, Rows::Events(rows)) => self.events.extend(rows.into_iter().map(|r| (r.id, r))),
             (_, Rows::Ratings(rows)) => self.ratings.extend(rows.into_iter().map(|r| (r.id, r))),
+            (_, Rows::OneOnOnes(rows)) => {
+                self.one_on_ones.extend(rows.into_iter().map(|r| (r.id, r)))
+            }
+            (_, Rows::Private(notes)) => self.private_notes.extend(notes),
             (DocKey::Interactions(month), Rows::Interactions(rows)) => self
                 .interactions
                 .entry(month)
@@ -987,6 +1030,13 @@ impl ReadModel {
                 *last = (*last).max(row.at);
             }
         }
+    }
+
+    /// Forgets document `key` and its rows (a private document replaced by the relay's).
+    pub fn forget_document(&mut self, key: DocKey) {
+        self.drop_rows_of(key);
+        self.heads.remove(&key);
+        self.changed |= Changed::of(key);
     }
 
     fn drop_rows_of(&mut self, key: DocKey) {
@@ -1034,6 +1084,10 @@ impl ReadModel {
             DocKey::Shard { collection: Collection::Feedback, .. } => {
                 self.ratings.retain(|id, _| <Feedback as document::Record>::doc_key(id) != key)
             }
+            DocKey::Shard { collection: Collection::OneOnOnes, .. } => {
+                self.one_on_ones.retain(|id, _| <OneOnOne as document::Record>::doc_key(id) != key)
+            }
+            DocKey::Private(_) => self.private_notes.clear(),
             DocKey::Interactions(month) if self.interactions.remove(&month).is_some() => {
                 self.rebuild_last_contact();
             }
@@ -1114,6 +1168,16 @@ impl ReadModel {
                     .filter(|(id, _)| <InvestorEvent as document::Record>::doc_key(id) == key)
                     .map(|(_, row)| row.clone())
                     .collect(),
+            ),
+            DocKey::Shard { collection: Collection::OneOnOnes, .. } => Rows::OneOnOnes(
+                self.one_on_ones
+                    .iter()
+                    .filter(|(id, _)| <OneOnOne as document::Record>::doc_key(id) == key)
+                    .map(|(_, row)| row.clone())
+                    .collect(),
+            ),
+            DocKey::Private(_) => Rows::Private(
+                self.private_notes.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
             ),
             DocKey::Shard { collection: Collection::Feedback, .. } => Rows::Ratings(
                 self.ratings
@@ -1200,6 +1264,7 @@ impl PartyRow {
             archived: false,
             merged_into: None,
             supplier: None,
+            employee: None,
         }
     }
 }
@@ -1229,6 +1294,7 @@ fn party_row(id: PartyId, party: &Party) -> PartyRow {
         archived: party.archived || party.merged_into.is_some(),
         merged_into: party.merged_into,
         supplier: crate::scorecard::SupplierRow::of(party).map(Box::new),
+        employee: crate::employee::EmployeeRow::of(&party.employment).map(Box::new),
     }
 }
 

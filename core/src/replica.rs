@@ -197,6 +197,11 @@ pub struct Replica {
     pub me: Option<MemberId>,
     /// Whether this workspace syncs with the relay (a local-only workspace does not).
     pub linked: bool,
+    /// Where this member's private notes go.
+    private: PrivateDoc,
+    /// Whether the relay named `private` as this member's during the current connection: until it
+    /// has, the document is not offered (a relay that was reset would keep it as a shared one).
+    private_confirmed: bool,
     /// Documents loaded so far; the rest stay on disk.
     docs: HashMap<DocKey, AutoCommit>,
     /// What each loaded document has on disk.
@@ -305,6 +310,8 @@ impl Replica {
             model: ReadModel::default(),
             me: None,
             linked: false,
+            private: PrivateDoc::None,
+            private_confirmed: false,
             docs: HashMap::new(),
             chunks: HashMap::new(),
             worker_heads: HashMap::new(),
@@ -324,12 +331,22 @@ impl Replica {
         unreadable: &[String],
         ledger: Option<&str>,
         linked: bool,
+        private: PrivateDoc,
     ) -> Replica {
         let mut replica = Replica::new(workspace);
+        // A private document replaced by the relay's (its notes copied there), or another account's
+        // on this browser, stays on disk, unused: neither its rows nor its ledger are taken.
+        let current =
+            |key: &DocKey| !matches!(key, DocKey::Private(_)) || Some(*key) == private.key();
+        let units: Vec<(DocKey, DocRows)> =
+            units.into_iter().filter(|(key, _)| current(key)).collect();
+        replica.private = private;
         replica.model = ReadModel::from_units_deferring_search(units);
         replica.model.interactions_pending = true;
-        replica.unreadable = unreadable.iter().filter_map(|key| key.parse().ok()).collect();
+        replica.unreadable =
+            unreadable.iter().filter_map(|key| key.parse().ok()).filter(current).collect();
         replica.unsynced = ledger.map(decode_ledger).unwrap_or_default();
+        replica.unsynced.retain(|key, _| current(key));
         replica.linked = linked;
         replica
     }
@@ -532,7 +549,7 @@ impl Replica {
         let made_as_needed = match key {
             DocKey::Interactions(_) => true,
             DocKey::Shard { collection, .. } => collection.added_later(),
-            DocKey::Root => false,
+            DocKey::Root | DocKey::Private(_) => false,
         };
         if !made_as_needed {
             return Ok(Some(false));
@@ -683,6 +700,10 @@ impl Replica {
 
     /// Every document of the workspace this device knows of: those it holds rows for, those loaded,
     /// and those the root's table names (other devices' interaction months).
+    ///
+    /// A private document is among them only when it is the relay's: one made on this device while
+    /// the workspace did not sync would otherwise reach the relay as a shared document, which every
+    /// member's devices receive.
     pub fn document_keys(&self) -> Vec<DocKey> {
         let mut keys: BTreeSet<DocKey> = self.model.heads.keys().copied().collect();
         keys.extend(self.docs.keys().copied());
@@ -690,7 +711,104 @@ impl Replica {
         if let Some(root) = self.docs.get(&DocKey::Root) {
             keys.extend(workspace::document_keys(root).unwrap_or_default());
         }
+        keys.retain(|key| !matches!(key, DocKey::Private(_)));
+        if let Some(key) = self.private_to_sync() {
+            keys.insert(key);
+        }
         keys.into_iter().collect()
+    }
+
+    /// The private document to sync: the relay's, named this connection, for the member writing here.
+    fn private_to_sync(&self) -> Option<DocKey> {
+        match self.private {
+            PrivateDoc::Relay(id, member) if self.private_confirmed && self.me == Some(member) => {
+                Some(DocKey::Private(id))
+            }
+            _ => None,
+        }
+    }
+
+    /// The private document this device writes the member's notes to, if it has one to write to: the
+    /// relay's, once it is the member writing here; in a workspace that does not sync, one made on
+    /// the device.
+    pub fn private_to_write(&self) -> Option<DocKey> {
+        match self.private {
+            PrivateDoc::Relay(id, member) if self.me == Some(member) => Some(DocKey::Private(id)),
+            PrivateDoc::Local(id) if !self.linked => Some(DocKey::Private(id)),
+            _ => None,
+        }
+    }
+
+    /// A new connection starts: the private document waits until the relay names it again.
+    pub fn unconfirm_private(&mut self) {
+        self.private_confirmed = false;
+    }
+
+    /// The relay named `private` as this member's on this connection.
+    pub fn confirm_private(&mut self) {
+        self.private_confirmed = true;
+    }
+
+    /// The member writing on this device from now on. Another member's private document (an
+    /// account that signed in here before) stops being shown or written.
+    pub fn set_me(&mut self, me: MemberId) {
+        self.me = Some(me);
+        if matches!(self.private, PrivateDoc::Relay(_, owner) if owner != me) {
+            self.set_private(PrivateDoc::None);
+        }
+    }
+
+    /// Whether document `key` may go to the relay: any but a private document other than the one the
+    /// relay gave this member.
+    pub fn may_sync(&self, key: DocKey) -> bool {
+        match key {
+            DocKey::Private(_) => self.private_to_sync() == Some(key),
+            _ => true,
+        }
+    }
+
+    /// Where this member's private notes go.
+    pub fn private(&self) -> PrivateDoc {
+        self.private
+    }
+
+    /// Sends this member's private notes to `private` from now on. Rows of any other private
+    /// document are forgotten (its notes must have been copied first, see
+    /// [`Replica::notes_to_copy`]); the document itself stays on disk, never synced.
+    pub fn set_private(&mut self, private: PrivateDoc) {
+        let stale: Vec<DocKey> = self
+            .model
+            .heads
+            .keys()
+            .chain(self.docs.keys())
+            .copied()
+            .filter(|key| matches!(key, DocKey::Private(_)) && Some(*key) != private.key())
+            .collect();
+        for key in stale {
+            self.model.forget_document(key);
+            self.docs.remove(&key);
+            self.chunks.remove(&key);
+            self.unsynced.remove(&key);
+        }
+        // Forgetting the old rows forgot every private note: the new document's are read again.
+        if let Some(key) = private.key()
+            && let Some(doc) = self.docs.get_mut(&key)
+        {
+            self.model.replace_document(key, doc);
+        }
+        self.model.note_changed(Changed::PRIVATE);
+        self.private = private;
+    }
+
+    /// The notes of a private document made on this device that the relay's must take over when the
+    /// workspace starts to sync: `(record id, note)`.
+    pub fn notes_to_copy(&self) -> Vec<(String, String)> {
+        match self.private {
+            PrivateDoc::Local(_) => {
+                self.model.private_notes.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+            }
+            _ => Vec::new(),
+        }
     }
 
     /// The workspace's members and their names, for choosing an owner or an assignee.
@@ -701,6 +819,56 @@ impl Replica {
             .filter_map(|(id, m)| Some((id.parse::<MemberId>().ok()?, m.display_name.clone())))
             .collect()
     }
+}
+
+/// Where a member's private notes are kept on this device.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum PrivateDoc {
+    /// None yet.
+    #[default]
+    None,
+    /// Made on this device while the workspace does not sync (a random id): never synced, and its
+    /// notes are copied into the relay's once the workspace syncs.
+    Local(DocumentId),
+    /// The id the relay gave member `MemberId` (`POST /api/workspaces/{id}/private-document`):
+    /// synced with their own devices only — and used only while that member writes on this device.
+    Relay(DocumentId, MemberId),
+}
+
+impl PrivateDoc {
+    pub fn key(self) -> Option<DocKey> {
+        match self {
+            PrivateDoc::None => None,
+            PrivateDoc::Local(id) | PrivateDoc::Relay(id, _) => Some(DocKey::Private(id)),
+        }
+    }
+
+    /// As kept in the device's storage: `local:<id>`, `relay:<id>:<member>`, or empty.
+    pub fn encode(self) -> String {
+        match self {
+            PrivateDoc::None => String::new(),
+            PrivateDoc::Local(id) => format!("local:{id}"),
+            PrivateDoc::Relay(id, member) => format!("relay:{id}:{member}"),
+        }
+    }
+
+    /// Reads what [`PrivateDoc::encode`] wrote; anything else is none.
+    pub fn decode(text: &str) -> PrivateDoc {
+        let parse = |id: &str| id.parse::<DocumentId>().ok();
+        let decoded = match text.split(':').collect::<Vec<_>>()[..] {
+            ["local", id] => parse(id).map(PrivateDoc::Local),
+            ["relay", id, member] => {
+                parse(id).zip(member.parse().ok()).map(|(id, member)| PrivateDoc::Relay(id, member))
+            }
+            _ => None,
+        };
+        decoded.unwrap_or(PrivateDoc::None)
+    }
+}
+
+/// The storage entry holding [`PrivateDoc`] for `workspace`.
+pub fn private_meta(workspace: WorkspaceId) -> String {
+    format!("{workspace}/private")
 }
 
 /// The ledger of unconfirmed edits as stored: one line per document, `key<TAB>edits<TAB>record record…`.

@@ -399,3 +399,81 @@ proptest! {
         }
     }
 }
+
+fn write_note(device: &mut Device, private: DocKey, record: &str, text: &str) {
+    let record = record.to_owned();
+    device
+        .edit(private, std::slice::from_ref(&record), Timestamp(START), |doc| {
+            document::put(doc, &record, &autosurgeon::Text::with_value(text))
+                .map_err(rapport_core::replica::ReplicaError::from)?;
+            Ok(())
+        })
+        .unwrap();
+}
+
+#[test]
+fn a_private_document_made_on_the_device_is_never_synced_and_the_relay_s_takes_its_notes() {
+    use rapport_core::layout::DocumentId;
+    use rapport_core::replica::{PrivateDoc, private_meta};
+    let mut device = new_device();
+    let local = DocKey::Private(DocumentId([1; 16]));
+    let relay = DocKey::Private(DocumentId([2; 16]));
+    device.replica.set_private(PrivateDoc::Local(DocumentId([1; 16])));
+    write_note(&mut device, local, "one-on-one", "Ask about the move");
+    assert_eq!(device.replica.model.private_notes["one-on-one"], "Ask about the move");
+    assert!(
+        !device.replica.document_keys().contains(&local),
+        "a private document the relay did not give would reach every member"
+    );
+    assert!(!device.replica.may_sync(local), "nor is an edit of it offered to the relay");
+
+    // The workspace starts to sync: the relay's document takes the notes over.
+    let notes = device.replica.notes_to_copy();
+    assert_eq!(notes, vec![("one-on-one".to_owned(), "Ask about the move".to_owned())]);
+    let me = rapport_core::ids::MemberId::from_bytes([9; 16]);
+    device.replica.set_me(me);
+    device.replica.set_private(PrivateDoc::Relay(DocumentId([2; 16]), me));
+    assert!(!device.replica.document_keys().contains(&relay), "not before the relay names it");
+    device.replica.confirm_private();
+    assert!(device.replica.model.private_notes.is_empty(), "the old document's rows are gone");
+    assert!(device.replica.document_keys().contains(&relay));
+    assert!(device.replica.may_sync(relay) && !device.replica.may_sync(local));
+    for (record, note) in &notes {
+        write_note(&mut device, relay, record, note);
+    }
+    assert!(device.replica.notes_to_copy().is_empty(), "the relay's notes are never copied again");
+
+    // Reopened, the device shows the relay's notes once and still never syncs its own document.
+    device
+        .store
+        .meta
+        .insert(private_meta(workspace()), PrivateDoc::Relay(DocumentId([2; 16]), me).encode());
+    let mut reopened = Device::open(workspace(), device.store.clone()).unwrap();
+    reopened.replica.set_me(me);
+    reopened.replica.confirm_private();
+    assert_eq!(reopened.replica.model.private_notes.len(), 1);
+    assert_eq!(reopened.replica.model.private_notes["one-on-one"], "Ask about the move");
+    let keys = reopened.replica.document_keys();
+    assert!(keys.contains(&relay) && !keys.contains(&local));
+
+    // Another account signs in on this browser: the first one's notes are neither shown nor synced.
+    reopened.replica.set_me(rapport_core::ids::MemberId::from_bytes([8; 16]));
+    assert!(reopened.replica.model.private_notes.is_empty());
+    assert!(!reopened.replica.document_keys().contains(&relay));
+    assert!(!reopened.replica.may_sync(relay));
+    assert_eq!(reopened.replica.private_to_write(), None);
+}
+
+#[test]
+fn where_private_notes_go_survives_storage_as_text() {
+    use rapport_core::layout::DocumentId;
+    use rapport_core::replica::PrivateDoc;
+    for private in [
+        PrivateDoc::None,
+        PrivateDoc::Local(DocumentId([3; 16])),
+        PrivateDoc::Relay(DocumentId([4; 16]), rapport_core::ids::MemberId::from_bytes([5; 16])),
+    ] {
+        assert_eq!(PrivateDoc::decode(&private.encode()), private);
+    }
+    assert_eq!(PrivateDoc::decode("relay:not-an-id"), PrivateDoc::None);
+}

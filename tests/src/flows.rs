@@ -397,3 +397,13 @@ pub async fn attribute_becomes(
     })
     .await
 }
+
+/// Takes a screenshot named `name` after checking that the page does not scroll sideways.
+pub async fn photograph(browser: &Browser, name: &str) -> E2eResult {
+    let overflow = browser
+        .eval("return document.documentElement.scrollWidth - document.documentElement.clientWidth;")
+        .await?;
+    assert_eq!(overflow, 0, "{name} scrolls sideways");
+    browser.screenshot(name).await?;
+    Ok(())
+}

@@ -49,6 +49,7 @@ async fn every_page_is_photographed_in_both_languages_at_both_sizes() {
                     ("contract", contract.as_str()),
                     ("purchasing", "/purchasing"),
                     ("investors", "/investors"),
+                    ("team", "/team"),
                     ("settings", "/settings"),
                 ] {
                     AppShell::open(&browser, path).await?;

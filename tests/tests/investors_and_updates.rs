@@ -10,21 +10,12 @@ use std::sync::Arc;
 
 use rapport_e2e::flows::{
     add_party, attribute_becomes, change_to, click_centred as click, join_by_invitation,
-    open_record, set_field, sign_up_and_upload,
+    open_record, photograph, set_field, sign_up_and_upload,
 };
 use rapport_e2e::pages::AppShell;
 use rapport_e2e::smtp::SmtpServer;
 use rapport_e2e::{Browser, E2eResult, Viewport, run_with_relay_args, wait_until};
 use serde_json::Value;
-
-async fn photograph(browser: &Browser, name: &str) -> E2eResult {
-    let overflow = browser
-        .eval("return document.documentElement.scrollWidth - document.documentElement.clientWidth;")
-        .await?;
-    assert_eq!(overflow, 0, "{name} scrolls sideways");
-    browser.screenshot(name).await?;
-    Ok(())
-}
 
 /// Gives the record `name` an email address.
 async fn with_email(browser: &Browser, name: &str, address: &str) -> E2eResult {

@@ -8,7 +8,8 @@
 
 use rapport_e2e::flows::{
     attribute_becomes, change_to, click_centred as click, click_css, days_from_today, download,
-    downloads_into, open_record, set_field, sign_in_on_another_device, sign_up_and_upload,
+    downloads_into, open_record, photograph, set_field, sign_in_on_another_device,
+    sign_up_and_upload,
 };
 use rapport_e2e::pages::AppShell;
 use rapport_e2e::{Browser, E2eResult, Viewport, run, wait_until};
@@ -94,15 +95,6 @@ async fn scroll_to(browser: &Browser, testid: &str) -> E2eResult {
 }
 
 /// Photographs the page after checking that it does not scroll sideways.
-async fn photograph(browser: &Browser, name: &str) -> E2eResult {
-    let overflow = browser
-        .eval("return document.documentElement.scrollWidth - document.documentElement.clientWidth;")
-        .await?;
-    assert_eq!(overflow, 0, "{name} scrolls sideways");
-    browser.screenshot(name).await?;
-    Ok(())
-}
-
 async fn reasons(browser: &Browser) -> E2eResult<String> {
     Ok(browser.by_testid("standing-reasons").await?.text().await?)
 }

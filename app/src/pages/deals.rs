@@ -227,6 +227,7 @@ pub(crate) fn Deals() -> impl IntoView {
                     <a class="action" href="/contracts" data-testid="contracts-link">{t!(i18n, contract.open_contracts)}</a>
                     <a class="action" href="/purchasing" data-testid="purchasing-link">{t!(i18n, purchase.title)}</a>
                     <a class="action" href="/investors" data-testid="investors-link">{t!(i18n, investor.title)}</a>
+                    <a class="action" href="/team" data-testid="team-link">{t!(i18n, employee.title)}</a>
                 </p>
             </Show>
         </Page>

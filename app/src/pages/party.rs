@@ -17,6 +17,7 @@ use rapport_core::queries::{self, TimelineItem};
 
 mod contact;
 mod contracts;
+mod employee;
 mod fields;
 mod profile;
 mod supplier;
@@ -102,6 +103,9 @@ pub(crate) fn PartyPage() -> impl IntoView {
                             <NextSteps id />
                             <Show when=move || found.with(|f| f.as_ref().is_some_and(|f| f.party.roles.get("supplier").copied().unwrap_or(false)))>
                                 <supplier::SupplierPanel id party=Signal::derive(move || found.with(|f| f.as_ref().map(|f| f.party.clone()))) />
+                            </Show>
+                            <Show when=move || found.with(|f| f.as_ref().is_some_and(|f| f.party.roles.get("employee").copied().unwrap_or(false) || f.party.employment != Default::default()))>
+                                <employee::EmployeePanel id party=Signal::derive(move || found.with(|f| f.as_ref().map(|f| f.party.clone()))) />
                             </Show>
                             <contracts::PartyContracts id party=Signal::derive(move || found.with(|f| f.as_ref().map(|f| f.party.clone()))) />
                             <Timeline id />

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use autosurgeon::{Hydrate, Reconcile, Text};
 
 use super::sparse::reconcile_sparse;
-use super::{Attachment, Certification, Hold, NameSet};
+use super::{Attachment, Certification, Employment, Hold, NameSet};
 use crate::ids::{FieldId, LinkId, MemberId, PartyId, Timestamp};
 
 /// A person or an organisation the company has a relationship with.
@@ -71,6 +71,9 @@ pub struct Party {
     /// As a supplier: a standing set by hand, which outranks a better one from the scores.
     #[autosurgeon(missing = "Default::default")]
     pub hold: Option<Hold>,
+    /// As an employee: title, team, manager, skills, trainings.
+    #[autosurgeon(missing = "Default::default")]
+    pub employment: Employment,
     pub created_at: Timestamp,
     /// Soft delete: merged records keep their history and can be restored.
     #[autosurgeon(missing = "Default::default")]
@@ -101,6 +104,7 @@ reconcile_sparse!(Party {
         payment_terms,
         certifications,
         hold,
+        employment,
         archived,
         merged_into
     ],

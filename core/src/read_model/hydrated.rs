@@ -24,11 +24,11 @@ use crate::ids::{
 };
 use crate::model::{
     Address, Article, Attachment, Billing, Certification, Channel, Consent, ContactPoint, Contract,
-    ContractKind, CustomValue, Deal, DealStatus, Escalated, Feedback, GeoPoint, Hold, Interaction,
-    InteractionKind, LinkKind, MailLink, MessageKind, Money, Obligation, Party, PartyKind,
-    PartyLink, Purchase, PurchaseLine, PurchaseStatus, Rating, RecordRef, Recurrence,
-    RecurrenceUnit, Span, SpanUnit, StageChange, Standing, StatusChange, Task, Ticket,
-    TicketMessage, TicketPriority,
+    ContractKind, CustomValue, Deal, DealStatus, Employment, Escalated, Feedback, GeoPoint, Hold,
+    Interaction, InteractionKind, LinkKind, MailLink, Meeting, MessageKind, Money, Obligation,
+    OneOnOne, Party, PartyKind, PartyLink, Purchase, PurchaseLine, PurchaseStatus, Rating,
+    RecordRef, Recurrence, RecurrenceUnit, Span, SpanUnit, StageChange, Standing, StatusChange,
+    TalkingPoint, Task, Ticket, TicketMessage, TicketPriority, Training,
 };
 
 /// A type read from a hydrated value as autosurgeon would read it from the document.
@@ -255,10 +255,25 @@ struct_from_map!(Party {
         payment_terms,
         certifications,
         hold,
+        employment,
         archived,
         merged_into
     ],
 });
+struct_from_map!(Employment {
+    required: [],
+    defaulted: [title, team, manager, member, start_date, skills, trainings],
+});
+struct_from_map!(Training { required: [name], defaulted: [completed, expires, archived] });
+struct_from_map!(OneOnOne {
+    required: [manager, report, every_weeks, created_at],
+    defaulted: [next, points, meetings, archived],
+});
+struct_from_map!(TalkingPoint {
+    required: [text, by, at],
+    defaulted: [done, meeting, task, position]
+});
+struct_from_map!(Meeting { required: [day, by, at], defaulted: [] });
 struct_from_map!(Certification { required: [name, expires], defaulted: [file] });
 struct_from_map!(Hold { required: [standing, reason, by, at], defaulted: [] });
 enum_from_name!(Standing { Ok, Watch, Blocked });
@@ -576,6 +591,24 @@ mod tests {
             by: None,
             at: NOW,
         });
+        full.employment = Employment {
+            title: "Engineer".into(),
+            team: "Platform".into(),
+            manager: Some(org),
+            member: Some(MemberId::from_bytes([4; 16])),
+            start_date: "2024-03-01".into(),
+            skills: [("Rust".to_owned(), 4)].into(),
+            trainings: [(
+                "t".to_owned(),
+                Training {
+                    name: "First aid".into(),
+                    completed: "2025-01-10".into(),
+                    expires: "2027-01-09".into(),
+                    archived: true,
+                },
+            )]
+            .into(),
+        };
         full.tags.insert("vip".into(), true);
         full.tags.insert("gone".into(), false);
         full.link(
@@ -794,6 +827,52 @@ mod tests {
         let doc = written(&[("contract", &contract), ("draft", &draft)]);
         same::<Contract>(&doc, "contract");
         same::<Contract>(&doc, "draft");
+
+        let one = OneOnOne {
+            manager: member,
+            report: MemberId::from_bytes([5; 16]),
+            every_weeks: 2,
+            next: "2026-12-07".into(),
+            points: [
+                (
+                    "a".to_owned(),
+                    TalkingPoint {
+                        text: "Promotion".into(),
+                        by: member,
+                        at: NOW,
+                        done: true,
+                        meeting: Some("2026-11-23".into()),
+                        task: Some(TaskId::from_bytes([6; 16])),
+                        position: -3,
+                    },
+                ),
+                (
+                    "b".to_owned(),
+                    TalkingPoint {
+                        text: "Hiring".into(),
+                        by: member,
+                        at: NOW,
+                        done: false,
+                        meeting: None,
+                        task: None,
+                        position: 0,
+                    },
+                ),
+            ]
+            .into(),
+            meetings: [(
+                "2026-11-23".to_owned(),
+                Meeting { day: "2026-11-23".into(), by: member, at: NOW },
+            )]
+            .into(),
+            created_at: NOW,
+            archived: true,
+        };
+        let bare =
+            OneOnOne { next: String::new(), points: [].into(), meetings: [].into(), ..one.clone() };
+        let doc = written(&[("one", &one), ("bare", &bare)]);
+        same::<OneOnOne>(&doc, "one");
+        same::<OneOnOne>(&doc, "bare");
 
         let line = |item: &str, price: Option<i64>, position: u32| PurchaseLine {
             item: item.into(),

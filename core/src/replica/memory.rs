@@ -18,7 +18,7 @@ use crate::workspace;
 pub struct MemoryStore {
     chunks: BTreeMap<String, Vec<u8>>,
     rows: BTreeMap<String, Vec<u8>>,
-    meta: BTreeMap<String, String>,
+    pub meta: BTreeMap<String, String>,
     /// Writes left before the device "crashes": every later write is refused. `None`: never.
     pub writes_left: Option<usize>,
 }
@@ -142,7 +142,10 @@ impl Device {
         stored.extend(store.rows_between(&history_high, &high));
         let (units, unreadable) = parse_units(workspace, stored);
         let ledger = store.meta.get(&super::ledger_meta(workspace)).cloned();
-        let replica = Replica::opened(workspace, units, &unreadable, ledger.as_deref(), false);
+        let private = store.meta.get(&super::private_meta(workspace));
+        let private = super::PrivateDoc::decode(private.map_or("", String::as_str));
+        let replica =
+            Replica::opened(workspace, units, &unreadable, ledger.as_deref(), false, private);
         let mut device = Device { replica, store };
         device.ensure_loaded(DocKey::Root);
         let (units, unreadable) =

@@ -267,11 +267,12 @@ fn Certifications(id: PartyId, party: Signal<Option<Party>>, today: time::Date) 
                                 let remove = remove.clone();
                                 let named = certification.name.clone();
                                 view! {
-                                    <button type="button" class="icon-button" aria-label=move || t_string!(i18n, purchase.remove_named, name = named.clone()).to_string()
-                                        on:click=move |_| {
+                                    <crate::widgets::RemoveButton
+                                        label=Signal::derive(move || t_string!(i18n, purchase.remove_named, name = named.clone()).to_string())
+                                        on_remove=Callback::new(move |()| {
                                             let remove = remove.clone();
                                             change(Box::new(move |party: &mut Party| { party.certifications.remove(&remove); }), None);
-                                        }>"×"</button>
+                                        }) />
                                 }
                             }
                         </Show>

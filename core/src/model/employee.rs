@@ -1,0 +1,123 @@
+//! The people a company employs: who they are at work (on their party record) and the 1:1s between
+//! a manager and a report.
+//!
+//! Everything here lives in shared workspace documents, which every member's device receives and
+//! whose every change names its author. What only one person may read — their private notes on a 1:1
+//! — lives in that person's private document instead (`crate::layout::DocKey::Private`: one text per
+//! record at its root, `crate::employee::write_private_note`), which the relay syncs with their own
+//! devices only.
+
+use std::collections::BTreeMap;
+
+use autosurgeon::{Hydrate, Reconcile};
+
+use crate::ids::{MemberId, PartyId, TaskId, Timestamp};
+
+/// A person as an employee: kept on their party record (`Party::employment`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Reconcile, Hydrate)]
+pub struct Employment {
+    /// Their job title ("Account executive").
+    #[autosurgeon(missing = "Default::default")]
+    pub title: String,
+    /// The team they belong to ("Sales"); also the group their answers to a pulse survey count in.
+    #[autosurgeon(missing = "Default::default")]
+    pub team: String,
+    /// The person they report to.
+    #[autosurgeon(missing = "Default::default")]
+    pub manager: Option<PartyId>,
+    /// Their own account in this workspace, when they have one: whom 1:1s, surveys and reminders reach.
+    #[autosurgeon(missing = "Default::default")]
+    pub member: Option<MemberId>,
+    /// `YYYY-MM-DD`; empty while not known.
+    #[autosurgeon(missing = "Default::default")]
+    pub start_date: String,
+    /// Skill name → level, 1 (learning) to 5 (expert).
+    #[autosurgeon(missing = "Default::default")]
+    pub skills: BTreeMap<String, u8>,
+    /// Trainings taken, by training id (as text).
+    #[autosurgeon(missing = "Default::default")]
+    pub trainings: BTreeMap<String, Training>,
+}
+
+impl Employment {
+    /// The highest skill level.
+    pub const MOST_LEVEL: u8 = 5;
+}
+
+impl super::sparse::Sparse for Employment {
+    fn is_unset(&self) -> bool {
+        *self == Employment::default()
+    }
+}
+
+/// A training or course someone took; one that must be renewed (first aid, a safety course) has an
+/// expiry day, and its holder and their manager are reminded before it.
+#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate)]
+pub struct Training {
+    pub name: String,
+    /// `YYYY-MM-DD`; empty while not done or not known.
+    #[autosurgeon(missing = "Default::default")]
+    pub completed: String,
+    /// Its last valid day, `YYYY-MM-DD`; empty when it does not expire.
+    #[autosurgeon(missing = "Default::default")]
+    pub expires: String,
+    /// Removed from the record: kept so that every device cancels its reminder.
+    #[autosurgeon(missing = "Default::default")]
+    pub archived: bool,
+}
+
+/// A recurring 1:1 between a manager and a report: the shared agenda both add talking points to
+/// (carried over meeting after meeting until done), the action items agreed (each a task), and the
+/// meetings held. Both sides' private notes are not here but in each one's private document.
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+pub struct OneOnOne {
+    pub manager: MemberId,
+    pub report: MemberId,
+    /// Meets every this many weeks (1, 2 or 4).
+    pub every_weeks: u8,
+    /// The next meeting's day, `YYYY-MM-DD`; empty while not planned.
+    #[autosurgeon(missing = "Default::default")]
+    pub next: String,
+    /// Talking points and action items by point id (as text).
+    #[autosurgeon(missing = "Default::default")]
+    pub points: BTreeMap<String, TalkingPoint>,
+    /// Meetings held, by the day each was held (`YYYY-MM-DD`), so two devices closing the same
+    /// meeting record one (`crate::employee::close_meeting`).
+    #[autosurgeon(missing = "Default::default")]
+    pub meetings: BTreeMap<String, Meeting>,
+    pub created_at: Timestamp,
+    #[autosurgeon(missing = "Default::default")]
+    pub archived: bool,
+}
+
+/// Something to talk about, or an action item agreed.
+#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate)]
+pub struct TalkingPoint {
+    pub text: String,
+    pub by: MemberId,
+    pub at: Timestamp,
+    /// Talked through (a talking point) — an action item is done when its task is.
+    #[autosurgeon(missing = "Default::default")]
+    pub done: bool,
+    /// The meeting it was covered at (its day); a point not done when its meeting closes keeps none
+    /// and is on the next agenda again.
+    #[autosurgeon(missing = "Default::default")]
+    pub meeting: Option<String>,
+    /// An action item: the task it became (its id derives from the point,
+    /// `crate::employee::action_task`).
+    #[autosurgeon(missing = "Default::default")]
+    pub task: Option<TaskId>,
+    /// Where it is listed among the open points (smaller first), so both sides can reorder.
+    #[autosurgeon(missing = "Default::default")]
+    pub position: i64,
+}
+
+/// A 1:1 that took place.
+#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate)]
+pub struct Meeting {
+    /// `YYYY-MM-DD`.
+    pub day: String,
+    /// Who closed it, and when.
+    pub by: MemberId,
+    pub at: Timestamp,
+}
