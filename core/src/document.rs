@@ -11,13 +11,13 @@ use automerge::{AutoCommit, ObjType, ReadDoc, ScalarValue, Value};
 use autosurgeon::{Hydrate, Reconcile};
 
 use crate::ids::{
-    ArticleId, CampaignId, ContractId, DealId, EventId, FeedbackId, OneOnOneId, PartyId,
+    ArticleId, CampaignId, ContractId, DealId, EventId, FeedbackId, KudosId, OneOnOneId, PartyId,
     PurchaseId, RoundId, SegmentId, TaskId, TicketId, UpdateId,
 };
 use crate::layout::{Collection, DocKey};
 use crate::model::{
-    Article, Campaign, Contract, Deal, Feedback, InvestorEvent, InvestorUpdate, OneOnOne, Party,
-    Purchase, Round, Segment, Task, Ticket,
+    Article, Campaign, Contract, Deal, Feedback, InvestorEvent, InvestorUpdate, Kudos, OneOnOne,
+    Party, Purchase, Round, Segment, Task, Ticket,
 };
 
 /// Why a record could not be read or written.
@@ -107,6 +107,7 @@ sharded_record!(Round, RoundId, Collection::Rounds);
 sharded_record!(InvestorUpdate, UpdateId, Collection::Updates);
 sharded_record!(InvestorEvent, EventId, Collection::Events);
 sharded_record!(OneOnOne, OneOnOneId, Collection::OneOnOnes);
+sharded_record!(Kudos, KudosId, Collection::Kudos);
 
 /// Writes `record` under `key` at the document root, changing only what differs.
 pub fn put<D, R>(doc: &mut D, key: &str, record: &R) -> Result<(), DocumentError>

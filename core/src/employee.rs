@@ -13,9 +13,11 @@
 use serde::{Deserialize, Serialize};
 
 use crate::contract::{parse_day, utc_midnight, write_day};
-use crate::ids::{MemberId, OneOnOneId, PartyId, TaskId, Timestamp, WorkspaceId};
+use std::collections::BTreeMap;
+
+use crate::ids::{KudosId, MemberId, OneOnOneId, PartyId, TaskId, Timestamp, WorkspaceId};
 use crate::jobs::{CLOCK_SKEW_MS, Job};
-use crate::model::{Employment, OneOnOne, TalkingPoint};
+use crate::model::{Employment, Kudos, OneOnOne, TalkingPoint};
 use crate::outbox::{DUE_SPAN, Notify, OutboxId, Work};
 use crate::read_model::ReadModel;
 
@@ -209,6 +211,69 @@ pub fn write_private_note(
     }
     note.update(text);
     crate::document::put(doc, record, &note)
+}
+
+/// Kudos as the feed shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KudosRow {
+    pub id: KudosId,
+    pub from: MemberId,
+    pub to: Vec<PartyId>,
+    pub value: String,
+    pub message: String,
+    pub at: Timestamp,
+    pub archived: bool,
+}
+
+impl KudosRow {
+    pub fn of(id: KudosId, kudos: &Kudos) -> KudosRow {
+        KudosRow {
+            id,
+            from: kudos.from,
+            to: kudos.to.clone(),
+            value: kudos.value.clone(),
+            message: kudos.message.clone(),
+            at: kudos.at,
+            archived: kudos.archived,
+        }
+    }
+}
+
+/// How often someone was recognised, and for which values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recognised {
+    pub party: PartyId,
+    pub count: u32,
+    /// Value → how many kudos named it (none: "" ).
+    pub values: BTreeMap<String, u32>,
+}
+
+/// Kudos since `since`, counted per person (most recognised first, then by id) and per value.
+/// Kudos naming someone twice count once for them.
+pub fn recognition<'a>(
+    kudos: impl IntoIterator<Item = &'a KudosRow>,
+    since: Timestamp,
+) -> (Vec<Recognised>, BTreeMap<String, u32>) {
+    let mut people: BTreeMap<PartyId, Recognised> = BTreeMap::new();
+    let mut values: BTreeMap<String, u32> = BTreeMap::new();
+    for row in kudos.into_iter().filter(|row| !row.archived && row.at >= since) {
+        *values.entry(row.value.clone()).or_default() += 1;
+        let mut to = row.to.clone();
+        to.sort();
+        to.dedup();
+        for party in to {
+            let entry = people.entry(party).or_insert_with(|| Recognised {
+                party,
+                count: 0,
+                values: BTreeMap::new(),
+            });
+            entry.count += 1;
+            *entry.values.entry(row.value.clone()).or_default() += 1;
+        }
+    }
+    let mut people: Vec<Recognised> = people.into_values().collect();
+    people.sort_by(|a, b| b.count.cmp(&a.count).then(a.party.cmp(&b.party)));
+    (people, values)
 }
 
 /// How long before a training expires its holder and their manager are reminded (30 days).
@@ -434,6 +499,33 @@ mod tests {
         assert_eq!(training_jobs(&removed, workspace, now), vec![Job::Cancel(id.clone())]);
         let past = training_jobs(&team(Some("2026-06-30")), workspace, now);
         assert!(past.is_empty(), "{past:?}");
+    }
+
+    #[test]
+    fn recognition_counts_each_person_once_per_kudos_and_leaves_out_old_and_removed_ones() {
+        let (anna, boris) = (PartyId::from_bytes([1; 16]), PartyId::from_bytes([2; 16]));
+        let row = |n: u8, to: Vec<PartyId>, value: &str, at: i64, archived: bool| KudosRow {
+            id: KudosId::from_bytes([n; 16]),
+            from: ME,
+            to,
+            value: value.into(),
+            message: "Thanks".into(),
+            at: Timestamp(at),
+            archived,
+        };
+        let rows = [
+            row(1, vec![anna, boris, anna], "Own it", 100, false),
+            row(2, vec![boris], "Customer first", 200, false),
+            row(3, vec![boris], "Customer first", 300, true),
+            row(4, vec![anna], "Own it", 10, false),
+        ];
+        let (people, values) = recognition(&rows, Timestamp(50));
+        assert_eq!(
+            people.iter().map(|p| (p.party, p.count)).collect::<Vec<_>>(),
+            vec![(boris, 2), (anna, 1)]
+        );
+        assert_eq!(people[0].values, [("Customer first".into(), 1), ("Own it".into(), 1)].into());
+        assert_eq!(values, [("Customer first".into(), 1), ("Own it".into(), 1)].into());
     }
 
     #[test]

@@ -208,6 +208,10 @@ define_id!(
     TrainingId
 );
 define_id!(
+    /// Kudos given to someone.
+    KudosId
+);
+define_id!(
     /// A supplier's certification (ISO 9001, a licence) on its record.
     CertificationId
 );

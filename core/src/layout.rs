@@ -40,10 +40,11 @@ pub enum Collection {
     Updates,
     Events,
     OneOnOnes,
+    Kudos,
 }
 
 impl Collection {
-    pub const ALL: [Collection; 14] = [
+    pub const ALL: [Collection; 15] = [
         Collection::Parties,
         Collection::Tasks,
         Collection::Deals,
@@ -58,6 +59,7 @@ impl Collection {
         Collection::Updates,
         Collection::Events,
         Collection::OneOnOnes,
+        Collection::Kudos,
     ];
 
     /// How many documents the collection is spread over. Fixed for a schema version: changing it moves
@@ -70,7 +72,8 @@ impl Collection {
             | Collection::Contracts
             | Collection::Feedback
             | Collection::Purchases
-            | Collection::OneOnOnes => 4,
+            | Collection::OneOnOnes
+            | Collection::Kudos => 4,
             Collection::Segments
             | Collection::Campaigns
             | Collection::Rounds
@@ -92,6 +95,7 @@ impl Collection {
                 | Collection::Updates
                 | Collection::Events
                 | Collection::OneOnOnes
+                | Collection::Kudos
         )
     }
 
@@ -112,6 +116,7 @@ impl Collection {
             Collection::Updates => "investor-updates",
             Collection::Events => "investor-events",
             Collection::OneOnOnes => "one-on-ones",
+            Collection::Kudos => "kudos",
         }
     }
 
@@ -309,7 +314,7 @@ mod tests {
         let a = WorkspaceId::from_bytes([1; 16]);
         let b = WorkspaceId::from_bytes([2; 16]);
         let keys: Vec<DocKey> = DocKey::initial().collect();
-        assert_eq!(keys.len(), 1 + 32 + 8 + 8 + 4 + 4 + 4 + 1 + 1 + 2 + 4 + 1 + 1 + 1 + 4);
+        assert_eq!(keys.len(), 1 + 32 + 8 + 8 + 4 + 4 + 4 + 1 + 1 + 2 + 4 + 1 + 1 + 1 + 4 + 4);
         let ids: std::collections::BTreeSet<DocumentId> =
             keys.iter().map(|key| key.document_id(a)).collect();
         assert_eq!(ids.len(), keys.len());

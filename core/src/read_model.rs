@@ -14,15 +14,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::document::{self, DocumentError};
 use crate::ids::{
-    ArticleId, ContractId, DealId, EventId, FeedbackId, InteractionId, MemberId, OneOnOneId,
-    PartyId, PipelineId, PurchaseId, RoundId, StageId, TaskId, TeamId, TicketId, Timestamp,
-    UpdateId,
+    ArticleId, ContractId, DealId, EventId, FeedbackId, InteractionId, KudosId, MemberId,
+    OneOnOneId, PartyId, PipelineId, PurchaseId, RoundId, StageId, TaskId, TeamId, TicketId,
+    Timestamp, UpdateId,
 };
 use crate::layout::{Collection, DocKey, Month};
 use crate::model::{
     Article, Channel, Contract, Deal, DealStatus, Feedback, Interaction, InteractionKind,
-    InvestorEvent, InvestorUpdate, LinkKind, MessageKind, OneOnOne, Party, PartyKind, Purchase,
-    RecordRef, RecurrenceUnit, Role, Round, Task, Ticket, TicketPriority, names,
+    InvestorEvent, InvestorUpdate, Kudos, LinkKind, MessageKind, OneOnOne, Party, PartyKind,
+    Purchase, RecordRef, RecurrenceUnit, Role, Round, Task, Ticket, TicketPriority, names,
 };
 use crate::search::{SearchIndex, SearchableParty};
 
@@ -255,6 +255,7 @@ pub enum Rows {
     /// Supplier ratings, from the feedback collection.
     Ratings(Vec<crate::scorecard::RatingRow>),
     OneOnOnes(Vec<crate::employee::OneOnOneRow>),
+    Kudos(Vec<crate::employee::KudosRow>),
     /// The member's private notes: (record id as text, the note).
     Private(Vec<(String, String)>),
 }
@@ -362,7 +363,9 @@ impl Changed {
                 collection: Collection::Rounds | Collection::Updates | Collection::Events,
                 ..
             } => Changed::INVESTORS,
-            DocKey::Shard { collection: Collection::OneOnOnes, .. } => Changed::EMPLOYEES,
+            DocKey::Shard { collection: Collection::OneOnOnes | Collection::Kudos, .. } => {
+                Changed::EMPLOYEES
+            }
             DocKey::Interactions(_) => Changed::INTERACTIONS,
             DocKey::Private(_) => Changed::PRIVATE,
             // Records without rows yet: nothing a screen lists.
@@ -471,6 +474,8 @@ pub struct ReadModel {
     pub events: BTreeMap<EventId, crate::investor::EventRow>,
     /// Archived ones too; lists leave them out.
     pub one_on_ones: BTreeMap<OneOnOneId, crate::employee::OneOnOneRow>,
+    /// Archived ones too; the feed leaves them out.
+    pub kudos: BTreeMap<KudosId, crate::employee::KudosRow>,
     /// This member's private notes (from their private document), by record id as text.
     pub private_notes: BTreeMap<String, String>,
     /// Interactions by the month document holding them.
@@ -617,6 +622,7 @@ impl ReadModel {
                 self.one_on_ones.extend(rows.into_iter().map(|r| (r.id, r)))
             }
             (_, Rows::Private(notes)) => self.private_notes.extend(notes),
+            (_, Rows::Kudos(rows)) => self.kudos.extend(rows.into_iter().map(|r| (r.id, r))),
             (DocKey::Interactions(month), Rows::Interactions(rows)) => {
                 for row in &rows {
                     for party in &row.parties {
@@ -809,6 +815,13 @@ impl ReadModel {
                     None => self.one_on_ones.remove(&id),
                 };
             }
+            DocKey::Shard { collection: Collection::Kudos, .. } => {
+                let Ok(id) = record.parse::<KudosId>() else { return Ok(Vec::new()) };
+                match read::<Kudos>(doc, record, whole)? {
+                    Some(kudos) => self.kudos.insert(id, crate::employee::KudosRow::of(id, &kudos)),
+                    None => self.kudos.remove(&id),
+                };
+            }
             DocKey::Private(_) => {
                 match read::<autosurgeon::Text>(doc, record, whole)? {
                     Some(note) => {
@@ -999,6 +1012,7 @@ impl ReadModel {
                 self.one_on_ones.extend(rows.into_iter().map(|r| (r.id, r)))
             }
             (_, Rows::Private(notes)) => self.private_notes.extend(notes),
+            (_, Rows::Kudos(rows)) => self.kudos.extend(rows.into_iter().map(|r| (r.id, r))),
             (DocKey::Interactions(month), Rows::Interactions(rows)) => self
                 .interactions
                 .entry(month)
@@ -1087,6 +1101,9 @@ impl ReadModel {
             DocKey::Shard { collection: Collection::OneOnOnes, .. } => {
                 self.one_on_ones.retain(|id, _| <OneOnOne as document::Record>::doc_key(id) != key)
             }
+            DocKey::Shard { collection: Collection::Kudos, .. } => {
+                self.kudos.retain(|id, _| <Kudos as document::Record>::doc_key(id) != key)
+            }
             DocKey::Private(_) => self.private_notes.clear(),
             DocKey::Interactions(month) if self.interactions.remove(&month).is_some() => {
                 self.rebuild_last_contact();
@@ -1173,6 +1190,13 @@ impl ReadModel {
                 self.one_on_ones
                     .iter()
                     .filter(|(id, _)| <OneOnOne as document::Record>::doc_key(id) == key)
+                    .map(|(_, row)| row.clone())
+                    .collect(),
+            ),
+            DocKey::Shard { collection: Collection::Kudos, .. } => Rows::Kudos(
+                self.kudos
+                    .iter()
+                    .filter(|(id, _)| <Kudos as document::Record>::doc_key(id) == key)
                     .map(|(_, row)| row.clone())
                     .collect(),
             ),

@@ -4,7 +4,8 @@
 //! arrive. Each writes private notes: they stay on the writer's own devices (the other's screen and
 //! the other's IndexedDB never hold them, a second device of the writer's does). Anna ticks a point
 //! off, makes another an action item (a task for Boris) and closes the meeting: what was not talked
-//! through carries over, and Boris's phone shows the meeting held.
+//! through carries over, and Boris's phone shows the meeting held. Anna then adds a company value
+//! and gives Boris kudos for it: his phone shows them in the feed and counts them.
 
 use rapport_e2e::flows::{
     add_party, attribute_becomes, change_to, click_centred as click, click_css, days_from_today,
@@ -271,6 +272,31 @@ async fn a_one_on_one_is_prepared_by_both_sides_live_and_private_notes_stay_with
             )
             .await?;
 
+        // Kudos for one of the company's values: on Boris's phone as Anna gives them.
+        AppShell::open(&boris, "/team").await?;
+        AppShell::open(&anna, "/team").await?;
+        set_field(&anna, "value-name", "Customer first").await?;
+        click(&anna, "value-add").await?;
+        anna.by_testid("company-value").await?;
+        click(&anna, "kudos-give").await?;
+        anna.by_testid("kudos-error").await?;
+        set_field(&anna, "kudos-to-party-search", "Boris Iv").await?;
+        click_css(&anna, "[data-testid=kudos-to-party-match]").await?;
+        change_to(&anna, "kudos-value", "Customer first").await?;
+        set_field(&anna, "kudos-message", "Closed the Nordwind renewal").await?;
+        click(&anna, "kudos-give").await?;
+        anna.by_testid("kudos-given").await?;
+        attribute_becomes(&boris, "recognition", "data-count", "1").await?;
+        boris
+            .wait_for_script(
+                "Boris among the most recognised",
+                "return !!document.querySelector('[data-testid=recognised][data-name=\"Boris Ivanov\"][data-count=\"1\"]');",
+            )
+            .await?;
+        let given = boris.by_testid("kudos").await?;
+        assert_eq!(given.attr("data-value").await?.as_deref(), Some("Customer first"));
+        assert!(given.text().await?.contains("Closed the Nordwind renewal"));
+
         // Every new page at both sizes, in English on Anna's screens and Russian on Boris's.
         let pages = [
             ("team", "/team", "one-on-ones"),
@@ -284,9 +310,13 @@ async fn a_one_on_one_is_prepared_by_both_sides_live_and_private_notes_stay_with
                     browser.open(path).await?;
                     browser.by_testid(ready).await?;
                     rapport_e2e::flows::sync_state(browser, "synced", 30).await?;
-                    // The new panel, not the top of the record.
-                    let show = format!("document.querySelector('[data-testid={ready}]').scrollIntoView();");
-                    browser.eval(&show).await?;
+                    if page == "employee-record" {
+                        // The new panel, not the top of the record.
+                        let show = format!(
+                            "document.querySelector('[data-testid={ready}]').scrollIntoView();"
+                        );
+                        browser.eval(&show).await?;
+                    }
                     photograph(browser, &format!("{page}-{size}-{language}")).await?;
                 }
             }

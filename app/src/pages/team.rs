@@ -4,9 +4,9 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
-use rapport_core::employee::{self, OneOnOneRow};
-use rapport_core::ids::{MemberId, OneOnOneId, PartyId};
-use rapport_core::model::OneOnOne;
+use rapport_core::employee::{self, KudosRow, OneOnOneRow};
+use rapport_core::ids::{KudosId, MemberId, OneOnOneId, PartyId, Timestamp};
+use rapport_core::model::{Kudos, OneOnOne};
 use rapport_core::read_model::{Changed, RoleRow};
 
 use super::{EmptyState, Page};
@@ -122,6 +122,7 @@ pub(crate) fn Team() -> impl IntoView {
                     </Show>
                 </Show>
             </section>
+            <Recognition />
             <section class="panel" data-testid="employees" data-count=move || people.with(Vec::len)>
                 <h2>{t!(i18n, employee.people)}</h2>
                 <Show
@@ -298,6 +299,218 @@ fn NewOneOnOne() -> impl IntoView {
             </div>
             {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="new-one-on-one-error">{e}</p> })}
             <button type="submit" data-testid="new-one-on-one-create">{t!(i18n, employee.create_one_on_one)}</button>
+        </form>
+    }
+}
+
+/// How far back the counts of kudos go (days): a quarter.
+const RECOGNITION_DAYS: i64 = 90;
+/// How many kudos the feed shows.
+const FEED: usize = 20;
+
+/// Kudos tied to the company's values: giving them, the feed, and who was recognised how often.
+#[component]
+fn Recognition() -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = WorkspaceCtx::use_ctx();
+    let account = crate::account::AccountCtx::use_ctx();
+    let values = Memo::new(move |_| {
+        ctx.read_of(Changed::SETTINGS, |ws| {
+            rapport_core::model::names(&ws.settings.company_values)
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default()
+    });
+    // (kudos, from, to), newest first.
+    let feed = Memo::new(move |_| {
+        ctx.read_of(Changed::EMPLOYEES | Changed::PARTIES | Changed::SETTINGS, |ws| {
+            let mut rows: Vec<&KudosRow> =
+                ws.model.kudos.values().filter(|k| !k.archived).collect();
+            rows.sort_by_key(|k| std::cmp::Reverse((k.at, k.id)));
+            rows.into_iter()
+                .take(FEED)
+                .map(|row| {
+                    let from = ws
+                        .settings
+                        .members
+                        .get(&row.from.to_string())
+                        .map(|m| m.display_name.clone())
+                        .unwrap_or_default();
+                    let to: Vec<String> = row
+                        .to
+                        .iter()
+                        .filter_map(|p| ws.model.parties.get(p).map(|r| r.name.clone()))
+                        .collect();
+                    (row.clone(), from, to.join(", "))
+                })
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default()
+    });
+    let counts = Memo::new(move |_| {
+        let since = Timestamp(local::now().0 - RECOGNITION_DAYS * 24 * 60 * 60 * 1000);
+        ctx.read_of(Changed::EMPLOYEES | Changed::PARTIES, |ws| {
+            let (people, _) = employee::recognition(ws.model.kudos.values(), since);
+            people
+                .into_iter()
+                .take(10)
+                .map(|p| {
+                    let name =
+                        ws.model.parties.get(&p.party).map(|r| r.name.clone()).unwrap_or_default();
+                    (p.party, name, p.count, p.values.into_iter().collect::<Vec<_>>())
+                })
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default()
+    });
+    view! {
+        <section class="panel" data-testid="recognition" data-count=move || feed.with(Vec::len)>
+            <h2>{t!(i18n, employee.recognition)}</h2>
+            <p class="hint">{t!(i18n, employee.recognition_hint)}</p>
+            <div class="chips" data-testid="company-values">
+                <For each=move || values.get() key=|v| v.clone() let:value>
+                    <span class="tag" data-testid="company-value">{value}</span>
+                </For>
+            </div>
+            <Show when=move || account.can_edit()>
+                <NewValue />
+                // Kudos are from a member: in a workspace that does not sync there is nobody to be.
+                <Show when=move || ctx.read(|ws| ws.me.is_some()).unwrap_or(false)>
+                    <GiveKudos values />
+                </Show>
+            </Show>
+            <h3>{t!(i18n, employee.most_recognised)}</h3>
+            <Show when=move || counts.with(|c| !c.is_empty()) fallback=move || view! { <p class="hint">{t!(i18n, employee.no_kudos)}</p> }>
+                <ul class="rows">
+                    <For each=move || counts.get() key=|c| format!("{c:?}") let:entry>
+                        <li class="row" data-testid="recognised" data-name=entry.1.clone() data-count=entry.2>
+                            <a class="row-link" href=format!("/parties/{}", entry.0)>
+                                <span class="row-title">{entry.1.clone()}</span>
+                                <span class="row-detail">
+                                    {move || t_string!(i18n, employee.kudos_count, count = widgets::count(entry.2 as usize)).to_string()}
+                                    {entry.3.iter().filter(|(v, _)| !v.is_empty()).map(|(v, n)| format!(" · {v} ×{n}")).collect::<String>()}
+                                </span>
+                            </a>
+                        </li>
+                    </For>
+                </ul>
+            </Show>
+            <h3>{t!(i18n, employee.kudos_feed)}</h3>
+            <ul class="rows" data-testid="kudos-feed">
+                <For each=move || feed.get() key=|k| format!("{k:?}") let:entry>
+                    <li class="row kudos-line" data-testid="kudos" data-to=entry.2.clone() data-value=entry.0.value.clone()>
+                        <span class="row-title">
+                            {
+                                let (from, to) = (entry.1.clone(), entry.2.clone());
+                                move || t_string!(i18n, employee.kudos_from_to, from = from.clone(), to = to.clone()).to_string()
+                            }
+                            {(!entry.0.value.is_empty()).then(|| view! { " "<span class="tag">{entry.0.value.clone()}</span> })}
+                        </span>
+                        <span class="row-detail prewrap">{entry.0.message.clone()}</span>
+                        <span class="row-detail">{widgets::local_date(entry.0.at)}</span>
+                    </li>
+                </For>
+            </ul>
+        </section>
+    }
+}
+
+/// Adding one of the company's values.
+#[component]
+fn NewValue() -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = WorkspaceCtx::use_ctx();
+    let named = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let add = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let value = named.get_untracked().trim().to_owned();
+        if value.is_empty() {
+            return;
+        }
+        named.set(String::new());
+        spawn_local(async move {
+            let Some(shared) = ctx.shared_once_open().await else { return };
+            let result = local::update_settings(&shared, move |settings| {
+                settings.company_values.insert(value, true);
+            })
+            .await;
+            ctx.settle(result, error);
+        });
+    };
+    view! {
+        <form class="field-row" on:submit=add data-testid="add-value">
+            <input type="text" class="grow" maxlength="60" data-testid="value-name"
+                aria-label=move || t_string!(i18n, employee.new_value) placeholder=move || t_string!(i18n, employee.new_value)
+                prop:value=move || named.get() on:input=move |e| named.set(event_target_value(&e)) />
+            <button type="submit" data-testid="value-add">{t!(i18n, employee.add)}</button>
+        </form>
+        {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+    }
+}
+
+/// Kudos to someone, for one of the values, with a message.
+#[component]
+fn GiveKudos(values: Memo<Vec<String>>) -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = WorkspaceCtx::use_ctx();
+    let to = RwSignal::new(None::<(PartyId, String)>);
+    let value = RwSignal::new(String::new());
+    let message = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let done = RwSignal::new(None::<String>);
+    let give = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let Some((party, name)) = to.get_untracked() else {
+            return error.set(Some(t_string!(i18n, employee.kudos_to_needed).to_owned()));
+        };
+        let said = message.get_untracked().trim().to_owned();
+        if said.is_empty() {
+            return error.set(Some(t_string!(i18n, employee.kudos_message_needed).to_owned()));
+        }
+        let Some(me) = ctx.read(|ws| ws.me).flatten() else { return };
+        error.set(None);
+        let id = KudosId::generate(&mut local::BrowserIds);
+        let chosen = value.get_untracked();
+        spawn_local(async move {
+            let Some(shared) = ctx.shared_once_open().await else { return };
+            let kudos = Kudos {
+                from: me,
+                to: vec![party],
+                value: chosen,
+                message: said,
+                at: local::now(),
+                archived: false,
+            };
+            if ctx.settle(local::create(&shared, id, kudos).await, error) {
+                to.set(None);
+                message.set(String::new());
+                done.set(Some(t_string!(i18n, employee.kudos_given, name = name).to_string()));
+            }
+        });
+    };
+    view! {
+        <form class="record-form" on:submit=give data-testid="give-kudos">
+            <h3>{t!(i18n, employee.give_kudos)}</h3>
+            <widgets::PartyPicker chosen=to testid="kudos-to" label=move || t_string!(i18n, employee.kudos_to) />
+            <label>
+                {t!(i18n, employee.kudos_value)}
+                <select data-testid="kudos-value" on:change=move |e| value.set(event_target_value(&e))>
+                    <option value="" selected=move || value.get().is_empty()>{t!(i18n, employee.no_value)}</option>
+                    {move || values.get().into_iter().map(|v| view! {
+                        <option value=v.clone() selected={ let v = v.clone(); move || value.get() == v }>{v.clone()}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <label>
+                {t!(i18n, employee.kudos_message)}
+                <textarea rows="2" maxlength="1000" data-testid="kudos-message"
+                    prop:value=move || message.get() on:input=move |e| message.set(event_target_value(&e))></textarea>
+            </label>
+            {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="kudos-error">{e}</p> })}
+            {move || done.get().map(|d| view! { <p class="done" role="status" data-testid="kudos-given">{d}</p> })}
+            <button type="submit" data-testid="kudos-give">{t!(i18n, employee.give)}</button>
         </form>
     }
 }

@@ -121,3 +121,20 @@ pub struct Meeting {
     pub by: MemberId,
     pub at: Timestamp,
 }
+
+/// Recognition: praise for living one of the company's values, public to the whole workspace (a
+/// feed on the Team page, counted per person and value).
+#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate)]
+pub struct Kudos {
+    pub from: MemberId,
+    /// The people recognised.
+    pub to: Vec<PartyId>,
+    /// One of the company's values (`WorkspaceSettings::company_values`), as named when given;
+    /// empty for none.
+    #[autosurgeon(missing = "Default::default")]
+    pub value: String,
+    pub message: String,
+    pub at: Timestamp,
+    #[autosurgeon(missing = "Default::default")]
+    pub archived: bool,
+}

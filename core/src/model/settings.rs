@@ -60,6 +60,10 @@ pub struct WorkspaceSettings {
     /// A supplier scoring below this is blocked; 50 when not set.
     #[autosurgeon(missing = "Default::default")]
     pub scorecard_block_below: Option<u8>,
+    /// The company's values ("Customer first", "Own it") that kudos are given for; a set, so two
+    /// people adding values at once keep both.
+    #[autosurgeon(missing = "Default::default")]
+    pub company_values: super::NameSet,
 }
 
 /// A rule the team sets for breached tickets: when one of the chosen clocks runs past its deadline

@@ -25,10 +25,10 @@ use crate::ids::{
 use crate::model::{
     Address, Article, Attachment, Billing, Certification, Channel, Consent, ContactPoint, Contract,
     ContractKind, CustomValue, Deal, DealStatus, Employment, Escalated, Feedback, GeoPoint, Hold,
-    Interaction, InteractionKind, LinkKind, MailLink, Meeting, MessageKind, Money, Obligation,
-    OneOnOne, Party, PartyKind, PartyLink, Purchase, PurchaseLine, PurchaseStatus, Rating,
-    RecordRef, Recurrence, RecurrenceUnit, Span, SpanUnit, StageChange, Standing, StatusChange,
-    TalkingPoint, Task, Ticket, TicketMessage, TicketPriority, Training,
+    Interaction, InteractionKind, Kudos, LinkKind, MailLink, Meeting, MessageKind, Money,
+    Obligation, OneOnOne, Party, PartyKind, PartyLink, Purchase, PurchaseLine, PurchaseStatus,
+    Rating, RecordRef, Recurrence, RecurrenceUnit, Span, SpanUnit, StageChange, Standing,
+    StatusChange, TalkingPoint, Task, Ticket, TicketMessage, TicketPriority, Training,
 };
 
 /// A type read from a hydrated value as autosurgeon would read it from the document.
@@ -274,6 +274,7 @@ struct_from_map!(TalkingPoint {
     defaulted: [done, meeting, task, position]
 });
 struct_from_map!(Meeting { required: [day, by, at], defaulted: [] });
+struct_from_map!(Kudos { required: [from, to, message, at], defaulted: [value, archived] });
 struct_from_map!(Certification { required: [name, expires], defaulted: [file] });
 struct_from_map!(Hold { required: [standing, reason, by, at], defaulted: [] });
 enum_from_name!(Standing { Ok, Watch, Blocked });
