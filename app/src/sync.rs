@@ -153,7 +153,7 @@ fn know_who_i_am(ctx: SyncCtx, workspace: WorkspaceCtx) {
         };
         // The screens that show what is this member's ("mine", their 1:1s, their private notes).
         if new {
-            workspace.changed();
+            workspace.changed_all();
         }
         // Connected means the role was just read from the relay: a viewer is known to be one.
         let connected = matches!(ctx.status.get(), SyncStatus::Syncing | SyncStatus::Synced);
@@ -418,11 +418,16 @@ impl<'a> Connection<'a> {
             let me = account
                 .map(|account| rapport_core::workspace::member_of_account(&account.email))
                 .or(ws.replica.me);
+            let new = me.is_some() && me != ws.replica.me;
             if let Some(me) = me {
                 ws.replica.set_me(me);
             }
-            me
+            (me, new)
         };
+        let (me, new) = me;
+        if new {
+            self.device.workspace.changed_all();
+        }
         if let Some(me) = me
             && let Ok(document) = relay_api::private_document(id).await
             && let Err(error) = crate::local::adopt_private(self.device.shared, document, me).await

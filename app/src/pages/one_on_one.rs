@@ -95,7 +95,9 @@ fn NextMeeting(id: OneOnOneId, one: Memo<Option<OneOnOne>>) -> impl IntoView {
     let next = move || one.with(|o| o.as_ref().map(|o| o.next.clone())).unwrap_or_default();
     let weeks = move || one.with(|o| o.as_ref().map(|o| o.every_weeks)).unwrap_or(2);
     let close = move |_| {
-        let Some(me) = ctx.read(|ws| ws.me).flatten() else { return };
+        let Some(me) = ctx.read(|ws| ws.me).flatten() else {
+            return error.set(Some(t_string!(i18n, employee.who_unknown).to_owned()));
+        };
         let Some(current) = one.get_untracked() else { return };
         let day = meeting_day(&current.next);
         let carried = employee::agenda(&current).iter().filter(|p| !p.point.done).count();
@@ -186,7 +188,9 @@ fn Agenda(id: OneOnOneId, one: Memo<Option<OneOnOne>>) -> impl IntoView {
         if typed.chars().count() > MOST_POINT_CHARS {
             return error.set(Some(t_string!(i18n, employee.point_too_long).to_owned()));
         }
-        let Some(me) = ctx.read(|ws| ws.me).flatten() else { return };
+        let Some(me) = ctx.read(|ws| ws.me).flatten() else {
+            return error.set(Some(t_string!(i18n, employee.who_unknown).to_owned()));
+        };
         let key = PointId::generate(&mut local::BrowserIds).to_string();
         let at = local::now();
         text.set(String::new());
@@ -250,9 +254,10 @@ fn PointLine(
     let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
     let account = crate::account::AccountCtx::use_ctx();
-    let me = ctx.read(|ws| ws.me).flatten();
     let by = member_name(ctx, point.by);
-    let mine = me == Some(point.by);
+    let author = point.by;
+    // Read as it changes: who this member is may be learnt after the row is drawn.
+    let mine = move || ctx.read(|ws| ws.me).flatten() == Some(author);
     let done = point.done;
     let text = point.text.clone();
     let toggle = {
@@ -273,7 +278,7 @@ fn PointLine(
     };
     let remove = {
         let key = key.clone();
-        move |_| {
+        Callback::new(move |()| {
             let key = key.clone();
             write(
                 ctx,
@@ -283,7 +288,7 @@ fn PointLine(
                 }),
                 error,
             );
-        }
+        })
     };
     // The task, made once whatever the device: its id derives from the 1:1 and the point.
     let make_action = {
@@ -346,9 +351,9 @@ fn PointLine(
             <Show when=move || account.can_edit()>
                 <div class="point-actions">
                     <button type="button" class="subtle" data-testid="point-to-action" on:click=make_action.clone()>{t!(i18n, employee.make_action)}</button>
-                    {mine.then(|| view! {
-                        <button type="button" class="icon-button" data-testid="point-remove" aria-label=move || t_string!(i18n, employee.remove_point).to_owned() on:click=remove.clone()>"×"</button>
-                    })}
+                    <Show when=mine>
+                        <button type="button" class="icon-button" data-testid="point-remove" aria-label=move || t_string!(i18n, employee.remove_point).to_owned() on:click=move |_| remove.run(())>"×"</button>
+                    </Show>
                 </div>
             </Show>
         </li>
@@ -436,7 +441,7 @@ fn PrivateNotes(id: OneOnOneId, one: Memo<Option<OneOnOne>>) -> impl IntoView {
                 <p class="hint" data-testid="private-notes-hint">{t!(i18n, employee.private_notes_hint)}</p>
                 <Show when=ready fallback=move || view! { <p class="notice" data-testid="private-notes-waiting">{t!(i18n, employee.private_notes_waiting)}</p> }>
                     <form class="record-form" on:submit=on_submit>
-                        <textarea rows="5" data-testid="private-notes-text"
+                        <textarea rows="5" maxlength="20000" data-testid="private-notes-text"
                             aria-label=move || t_string!(i18n, employee.private_notes)
                             prop:value=move || typed.get()
                             on:input=move |e| { saved.set(false); typed.set(event_target_value(&e)) }

@@ -48,6 +48,7 @@ pub(crate) fn Team() -> impl IntoView {
                 .values()
                 .filter(|row| {
                     !row.archived
+                        && row.kind == rapport_core::read_model::PartyKindRow::Person
                         && (row.employee.is_some() || row.roles.contains(&RoleRow::Employee))
                 })
                 .map(|row| {
@@ -370,7 +371,32 @@ fn Recognition() -> impl IntoView {
             <p class="hint">{t!(i18n, employee.recognition_hint)}</p>
             <div class="chips" data-testid="company-values">
                 <For each=move || values.get() key=|v| v.clone() let:value>
-                    <span class="tag" data-testid="company-value">{value}</span>
+                    <span class="tag" data-testid="company-value">
+                        {value.clone()}
+                        <Show when=move || account.can_edit()>
+                            {
+                                let (label, removed) = (value.clone(), value.clone());
+                                view! {
+                                    <widgets::RemoveButton
+                                        label=Signal::derive(move || t_string!(i18n, employee.remove_named, name = label.clone()).to_string())
+                                        on_remove=Callback::new(move |()| {
+                                            let removed = removed.clone();
+                                            spawn_local(async move {
+                                                let Some(shared) = ctx.shared_once_open().await else { return };
+                                                // A set: the name stays, marked absent, so a colleague adding it back meanwhile wins.
+                                                let result = local::update_settings(&shared, move |settings| {
+                                                    settings.company_values.insert(removed, false);
+                                                })
+                                                .await;
+                                                if let Err(failure) = result {
+                                                    ctx.report(&failure);
+                                                }
+                                            });
+                                        }) />
+                                }
+                            }
+                        </Show>
+                    </span>
                 </For>
             </div>
             <Show when=move || account.can_edit()>
@@ -408,7 +434,27 @@ fn Recognition() -> impl IntoView {
                             {(!entry.0.value.is_empty()).then(|| view! { " "<span class="tag">{entry.0.value.clone()}</span> })}
                         </span>
                         <span class="row-detail prewrap">{entry.0.message.clone()}</span>
-                        <span class="row-detail">{widgets::local_date(entry.0.at)}</span>
+                        <span class="row-detail">
+                            {widgets::local_date(entry.0.at)}
+                            // Whoever gave them can take them back (a wrong person, a typo).
+                            <Show when={ let from = entry.0.from; move || ctx.read(|ws| ws.me).flatten() == Some(from) }>
+                                {
+                                    let id = entry.0.id;
+                                    view! {
+                                        " "
+                                        <button type="button" class="subtle" data-testid="kudos-withdraw" on:click=move |_| {
+                                            spawn_local(async move {
+                                                let Some(shared) = ctx.shared_once_open().await else { return };
+                                                let result = local::update::<Kudos>(&shared, id, |k| k.archived = true).await;
+                                                if let Err(failure) = result {
+                                                    ctx.report(&failure);
+                                                }
+                                            });
+                                        }>{t!(i18n, employee.withdraw)}</button>
+                                    }
+                                }
+                            </Show>
+                        </span>
                     </li>
                 </For>
             </ul>
@@ -469,8 +515,11 @@ fn GiveKudos(values: Memo<Vec<String>>) -> impl IntoView {
         if said.is_empty() {
             return error.set(Some(t_string!(i18n, employee.kudos_message_needed).to_owned()));
         }
-        let Some(me) = ctx.read(|ws| ws.me).flatten() else { return };
+        let Some(me) = ctx.read(|ws| ws.me).flatten() else {
+            return error.set(Some(t_string!(i18n, employee.who_unknown).to_owned()));
+        };
         error.set(None);
+        done.set(None);
         let id = KudosId::generate(&mut local::BrowserIds);
         let chosen = value.get_untracked();
         spawn_local(async move {
@@ -493,7 +542,7 @@ fn GiveKudos(values: Memo<Vec<String>>) -> impl IntoView {
     view! {
         <form class="record-form" on:submit=give data-testid="give-kudos">
             <h3>{t!(i18n, employee.give_kudos)}</h3>
-            <widgets::PartyPicker chosen=to testid="kudos-to" label=move || t_string!(i18n, employee.kudos_to) />
+            <widgets::PartyPicker chosen=to testid="kudos-to" employees=true label=move || t_string!(i18n, employee.kudos_to) />
             <label>
                 {t!(i18n, employee.kudos_value)}
                 <select data-testid="kudos-value" on:change=move |e| value.set(event_target_value(&e))>

@@ -18,6 +18,9 @@ pub(crate) fn PartyPicker(
     /// Offer only organisations.
     #[prop(optional)]
     organisations: bool,
+    /// Offer only the people the company employs.
+    #[prop(optional)]
+    employees: bool,
 ) -> impl IntoView {
     let ctx = WorkspaceCtx::use_ctx();
     let i18n = use_i18n();
@@ -25,7 +28,12 @@ pub(crate) fn PartyPicker(
     let matches = Memo::new(move |_| {
         let filter = PartyFilter {
             query: query.get(),
-            kind: organisations.then_some(PartyKindRow::Organisation),
+            kind: if organisations {
+                Some(PartyKindRow::Organisation)
+            } else {
+                employees.then_some(PartyKindRow::Person)
+            },
+            role: employees.then_some(rapport_core::model::Role::Employee),
             ..PartyFilter::default()
         };
         if filter.query.trim().is_empty() {
