@@ -14,12 +14,19 @@ pub struct AccountCtx {
     /// This person is a viewer of the workspace: the relay refuses their changes, so the screens offer
     /// none.
     pub view_only: RwSignal<bool>,
+    /// This person owns or administers the workspace, as the relay said on this page's last
+    /// connection: the relay shows survey results to them alone.
+    pub manages: RwSignal<bool>,
 }
 
 impl AccountCtx {
     /// Creates the handle and puts it in context.
     pub fn provide() -> AccountCtx {
-        let ctx = AccountCtx { account: RwSignal::new(None), view_only: RwSignal::new(false) };
+        let ctx = AccountCtx {
+            account: RwSignal::new(None),
+            view_only: RwSignal::new(false),
+            manages: RwSignal::new(false),
+        };
         provide_context(ctx);
         ctx
     }

@@ -12,6 +12,7 @@ mod offload;
 pub mod outbox;
 mod pages;
 mod publishing;
+mod pulse;
 pub mod pwa;
 mod ratings;
 pub mod relay_api;
@@ -55,8 +56,10 @@ fn Root() -> impl IntoView {
         }
         ready
     });
-    let sync = sync::SyncCtx::provide(workspace, account::AccountCtx::provide());
+    let account = account::AccountCtx::provide();
+    let sync = sync::SyncCtx::provide(workspace, account);
     outbox::OutboxCtx::provide(workspace, sync);
+    pulse::PulseCtx::provide(workspace, sync, account);
     reminders::start(workspace);
     view! {
         <Router>
@@ -85,6 +88,7 @@ fn Root() -> impl IntoView {
                     <Route path=path!("/investors/events/:id") view=pages::InvestorEventPage />
                     <Route path=path!("/team") view=pages::Team />
                     <Route path=path!("/team/one-on-ones/:id") view=pages::OneOnOnePage />
+                    <Route path=path!("/team/surveys/:id") view=pages::SurveyPage />
                     <Route path=path!("/knowledge/:id") view=pages::ArticlePage />
                     <Route path=path!("/settings") view=pages::Settings />
                     <Route path=path!("/import-export") view=pages::ImportExport />

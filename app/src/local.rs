@@ -624,7 +624,10 @@ pub async fn keep_resume_points(shared: &Shared, points: &str) {
 
 /// A value this device keeps as JSON beside workspace `shared`'s documents, under `what`; the default
 /// if none was kept or it cannot be read.
-async fn kept_json<T: serde::de::DeserializeOwned + Default>(shared: &Shared, what: &str) -> T {
+pub(crate) async fn kept_json<T: serde::de::DeserializeOwned + Default>(
+    shared: &Shared,
+    what: &str,
+) -> T {
     let (store, name) = {
         let ws = shared.borrow();
         (ws.store.clone(), format!("{}/{what}", ws.replica.workspace))
@@ -633,7 +636,7 @@ async fn kept_json<T: serde::de::DeserializeOwned + Default>(shared: &Shared, wh
     serde_json::from_str(&kept).unwrap_or_default()
 }
 
-async fn keep_json<T: serde::Serialize>(
+pub(crate) async fn keep_json<T: serde::Serialize>(
     shared: &Shared,
     what: &str,
     value: &T,

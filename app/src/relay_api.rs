@@ -33,7 +33,7 @@ impl ApiError {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Account {
     pub email: String,
     pub name: String,
@@ -567,4 +567,59 @@ pub async fn withdraw_article(workspace: WorkspaceId, article: &str) -> Result<(
     let path = format!("/api/workspaces/{workspace}/articles/{article}");
     let response = Request::delete(&path).send().await.map_err(|_| ApiError::Unreachable)?;
     refused(response).await.map(drop)
+}
+
+/// Registers (or brings up to date) ballot `ballot` of `workspace` at the relay's ballot box (owners
+/// and admins): the status (201 new, 204 updated, 409 locked or full, 400 refused; 0 the relay was
+/// not reached).
+pub async fn register_ballot(
+    workspace: WorkspaceId,
+    ballot: &str,
+    registration: &rapport_core::ballot::Ballot,
+) -> u16 {
+    let path = format!("/api/workspaces/{workspace}/ballots/{ballot}");
+    let Ok(request) = Request::put(&path).json(registration) else { return 0 };
+    request.send().await.map_or(0, |response| response.status())
+}
+
+/// What the relay may show of ballot `ballot` (owners and admins); `None` when it does not know it.
+pub async fn ballot_results(
+    workspace: WorkspaceId,
+    ballot: &str,
+) -> Result<Option<rapport_core::ballot::Results>, ApiError> {
+    let path = format!("/api/workspaces/{workspace}/ballots/{ballot}");
+    let response = Request::get(&path).send().await.map_err(|_| ApiError::Unreachable)?;
+    if response.status() == 404 {
+        return Ok(None);
+    }
+    json(refused(response).await?).await.map(Some)
+}
+
+/// Takes this member's single-use token for ballot `ballot` — the one the device chose, of which only
+/// the hash is sent: the status (201 it is theirs, also when asked again with the same one; 409
+/// another token was taken for them before; 404 not invited or not registered yet; 410 closed; 0 the
+/// relay was not reached).
+pub async fn ballot_token(workspace: WorkspaceId, ballot: &str, token_hash: &str) -> u16 {
+    #[derive(Serialize)]
+    struct Chosen<'a> {
+        token_hash: &'a str,
+    }
+    let path = format!("/api/workspaces/{workspace}/ballots/{ballot}/token");
+    let Ok(request) = Request::post(&path).json(&Chosen { token_hash }) else { return 0 };
+    request.send().await.map_or(0, |response| response.status())
+}
+
+/// Sends `answer` with `token` alone — without this browser's cookies, so the request names nobody:
+/// the status (201 kept, 404 the token is spent or unknown, 410 closed; 0 the relay was not reached).
+pub async fn send_answer(token: &str, answer: &str) -> u16 {
+    #[derive(Serialize)]
+    struct Body<'a> {
+        token: &'a str,
+        answer: &'a str,
+    }
+    let request = Request::post("/api/ballots/answer")
+        .credentials(web_sys::RequestCredentials::Omit)
+        .json(&Body { token, answer });
+    let Ok(request) = request else { return 0 };
+    request.send().await.map_or(0, |response| response.status())
 }

@@ -93,6 +93,8 @@ pub struct SyncCtx {
     /// none. Remembered per workspace, so it holds offline too. The same signal as
     /// [`AccountCtx::view_only`].
     pub view_only: RwSignal<bool>,
+    /// [`AccountCtx::manages`].
+    pub manages: RwSignal<bool>,
     /// Bumped each time the relay says the workspace's outbox ledger changed.
     pub outbox_news: RwSignal<u64>,
     wake: StoredValue<Option<UnboundedSender<Wake>>, LocalStorage>,
@@ -187,6 +189,7 @@ impl SyncCtx {
             viewing: RwSignal::new(None),
             colleagues: RwSignal::new(BTreeMap::new()),
             view_only: people.view_only,
+            manages: people.manages,
             outbox_news: RwSignal::new(0),
             wake: StoredValue::new_local(Some(sender)),
         };
@@ -201,6 +204,18 @@ impl SyncCtx {
             let remembered = remembered_view_only(shared.borrow().workspace);
             if ctx.view_only.get_untracked() != remembered {
                 ctx.view_only.set(remembered);
+            }
+        });
+        // Who signed in last is known offline too, from the first frame after a reload: "mine", the
+        // surveys that ask this member, their private notes (the relay confirms it when reached).
+        if signed_in_before()
+            && let Some(account) = remembered_account()
+        {
+            ctx.account.set(Some(account));
+        }
+        Effect::new(move || {
+            if let Some(account) = ctx.account.get() {
+                remember_account(&account);
             }
         });
         know_who_i_am(ctx, workspace);
@@ -395,6 +410,10 @@ impl<'a> Connection<'a> {
             remember_view_only(id, view_only);
             if self.ctx.view_only.get_untracked() != view_only {
                 self.ctx.view_only.set(view_only);
+            }
+            let manages = matches!(this.role.as_str(), "owner" | "admin");
+            if self.ctx.manages.get_untracked() != manages {
+                self.ctx.manages.set(manages);
             }
         }
         let ticket = match relay_api::ticket(id).await {
@@ -705,8 +724,25 @@ pub fn remember_signed_in(signed_in: bool) {
     let _ = if signed_in {
         storage.set_item(SIGNED_IN_KEY, "1")
     } else {
+        let _ = storage.remove_item(ACCOUNT_KEY);
         storage.remove_item(SIGNED_IN_KEY)
     };
+}
+
+/// Where the account last signed in on this browser is kept (its email and name).
+const ACCOUNT_KEY: &str = "rapport-account";
+
+fn remember_account(account: &relay_api::Account) {
+    let storage = web_sys::window().and_then(|window| window.local_storage().ok().flatten());
+    if let (Some(storage), Ok(json)) = (storage, serde_json::to_string(account)) {
+        let _ = storage.set_item(ACCOUNT_KEY, &json);
+    }
+}
+
+fn remembered_account() -> Option<relay_api::Account> {
+    let storage = web_sys::window().and_then(|window| window.local_storage().ok().flatten())?;
+    let json = storage.get_item(ACCOUNT_KEY).ok().flatten()?;
+    serde_json::from_str(&json).ok()
 }
 
 fn view_only_key(workspace: WorkspaceId) -> String {

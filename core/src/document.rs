@@ -12,12 +12,12 @@ use autosurgeon::{Hydrate, Reconcile};
 
 use crate::ids::{
     ArticleId, CampaignId, ContractId, DealId, EventId, FeedbackId, KudosId, OneOnOneId, PartyId,
-    PurchaseId, RoundId, SegmentId, TaskId, TicketId, UpdateId,
+    PurchaseId, RoundId, SegmentId, SurveyId, TaskId, TicketId, UpdateId,
 };
 use crate::layout::{Collection, DocKey};
 use crate::model::{
     Article, Campaign, Contract, Deal, Feedback, InvestorEvent, InvestorUpdate, Kudos, OneOnOne,
-    Party, Purchase, Round, Segment, Task, Ticket,
+    Party, Purchase, Round, Segment, Survey, Task, Ticket,
 };
 
 /// Why a record could not be read or written.
@@ -108,6 +108,7 @@ sharded_record!(InvestorUpdate, UpdateId, Collection::Updates);
 sharded_record!(InvestorEvent, EventId, Collection::Events);
 sharded_record!(OneOnOne, OneOnOneId, Collection::OneOnOnes);
 sharded_record!(Kudos, KudosId, Collection::Kudos);
+sharded_record!(Survey, SurveyId, Collection::Surveys);
 
 /// Writes `record` under `key` at the document root, changing only what differs.
 pub fn put<D, R>(doc: &mut D, key: &str, record: &R) -> Result<(), DocumentError>

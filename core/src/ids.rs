@@ -212,6 +212,10 @@ define_id!(
     KudosId
 );
 define_id!(
+    /// An anonymous pulse survey of the company's people.
+    SurveyId
+);
+define_id!(
     /// A supplier's certification (ISO 9001, a licence) on its record.
     CertificationId
 );

@@ -41,10 +41,11 @@ pub enum Collection {
     Events,
     OneOnOnes,
     Kudos,
+    Surveys,
 }
 
 impl Collection {
-    pub const ALL: [Collection; 15] = [
+    pub const ALL: [Collection; 16] = [
         Collection::Parties,
         Collection::Tasks,
         Collection::Deals,
@@ -60,6 +61,7 @@ impl Collection {
         Collection::Events,
         Collection::OneOnOnes,
         Collection::Kudos,
+        Collection::Surveys,
     ];
 
     /// How many documents the collection is spread over. Fixed for a schema version: changing it moves
@@ -78,7 +80,8 @@ impl Collection {
             | Collection::Campaigns
             | Collection::Rounds
             | Collection::Updates
-            | Collection::Events => 1,
+            | Collection::Events
+            | Collection::Surveys => 1,
             // Articles are long but few: two documents keep each small enough to load at once.
             Collection::Articles => 2,
         }
@@ -96,6 +99,7 @@ impl Collection {
                 | Collection::Events
                 | Collection::OneOnOnes
                 | Collection::Kudos
+                | Collection::Surveys
         )
     }
 
@@ -117,6 +121,7 @@ impl Collection {
             Collection::Events => "investor-events",
             Collection::OneOnOnes => "one-on-ones",
             Collection::Kudos => "kudos",
+            Collection::Surveys => "surveys",
         }
     }
 
@@ -314,7 +319,7 @@ mod tests {
         let a = WorkspaceId::from_bytes([1; 16]);
         let b = WorkspaceId::from_bytes([2; 16]);
         let keys: Vec<DocKey> = DocKey::initial().collect();
-        assert_eq!(keys.len(), 1 + 32 + 8 + 8 + 4 + 4 + 4 + 1 + 1 + 2 + 4 + 1 + 1 + 1 + 4 + 4);
+        assert_eq!(keys.len(), 1 + 32 + 8 + 8 + 4 + 4 + 4 + 1 + 1 + 2 + 4 + 1 + 1 + 1 + 4 + 4 + 1);
         let ids: std::collections::BTreeSet<DocumentId> =
             keys.iter().map(|key| key.document_id(a)).collect();
         assert_eq!(ids.len(), keys.len());

@@ -56,6 +56,7 @@ pub mod offload;
 pub mod outbox;
 pub mod presence;
 pub mod protocol;
+pub mod pulse;
 pub mod purchase;
 pub mod queries;
 pub mod read_model;

@@ -26,7 +26,9 @@ pub use commerce::{
     Destination, Feedback, FeedbackKind, Money, Obligation, Segment, SegmentFilter, Span, SpanUnit,
     StageChange, minor_digits,
 };
-pub use employee::{Employment, Kudos, Meeting, OneOnOne, TalkingPoint, Training};
+pub use employee::{
+    Employment, Kudos, Meeting, OneOnOne, Survey, SurveyQuestion, TalkingPoint, Training,
+};
 pub use interaction::{GeoPoint, Interaction, InteractionKind};
 pub use investor::{
     Attendance, Audience, EventKind, Instrument, InvestorEvent, InvestorUpdate, Metric, Round,

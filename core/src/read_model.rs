@@ -15,14 +15,14 @@ use serde::{Deserialize, Serialize};
 use crate::document::{self, DocumentError};
 use crate::ids::{
     ArticleId, ContractId, DealId, EventId, FeedbackId, InteractionId, KudosId, MemberId,
-    OneOnOneId, PartyId, PipelineId, PurchaseId, RoundId, StageId, TaskId, TeamId, TicketId,
-    Timestamp, UpdateId,
+    OneOnOneId, PartyId, PipelineId, PurchaseId, RoundId, StageId, SurveyId, TaskId, TeamId,
+    TicketId, Timestamp, UpdateId,
 };
 use crate::layout::{Collection, DocKey, Month};
 use crate::model::{
     Article, Channel, Contract, Deal, DealStatus, Feedback, Interaction, InteractionKind,
     InvestorEvent, InvestorUpdate, Kudos, LinkKind, MessageKind, OneOnOne, Party, PartyKind,
-    Purchase, RecordRef, RecurrenceUnit, Role, Round, Task, Ticket, TicketPriority, names,
+    Purchase, RecordRef, RecurrenceUnit, Role, Round, Survey, Task, Ticket, TicketPriority, names,
 };
 use crate::search::{SearchIndex, SearchableParty};
 
@@ -258,6 +258,7 @@ pub enum Rows {
     Kudos(Vec<crate::employee::KudosRow>),
     /// The member's private notes: (record id as text, the note).
     Private(Vec<(String, String)>),
+    Surveys(Vec<crate::pulse::SurveyRow>),
 }
 
 /// Why stored rows could not be used.
@@ -363,9 +364,10 @@ impl Changed {
                 collection: Collection::Rounds | Collection::Updates | Collection::Events,
                 ..
             } => Changed::INVESTORS,
-            DocKey::Shard { collection: Collection::OneOnOnes | Collection::Kudos, .. } => {
-                Changed::EMPLOYEES
-            }
+            DocKey::Shard {
+                collection: Collection::OneOnOnes | Collection::Kudos | Collection::Surveys,
+                ..
+            } => Changed::EMPLOYEES,
             DocKey::Interactions(_) => Changed::INTERACTIONS,
             DocKey::Private(_) => Changed::PRIVATE,
             // Records without rows yet: nothing a screen lists.
@@ -476,6 +478,7 @@ pub struct ReadModel {
     pub one_on_ones: BTreeMap<OneOnOneId, crate::employee::OneOnOneRow>,
     /// Archived ones too; the feed leaves them out.
     pub kudos: BTreeMap<KudosId, crate::employee::KudosRow>,
+    pub surveys: BTreeMap<SurveyId, crate::pulse::SurveyRow>,
     /// This member's private notes (from their private document), by record id as text.
     pub private_notes: BTreeMap<String, String>,
     /// Interactions by the month document holding them.
@@ -623,6 +626,7 @@ impl ReadModel {
             }
             (_, Rows::Private(notes)) => self.private_notes.extend(notes),
             (_, Rows::Kudos(rows)) => self.kudos.extend(rows.into_iter().map(|r| (r.id, r))),
+            (_, Rows::Surveys(rows)) => self.surveys.extend(rows.into_iter().map(|r| (r.id, r))),
             (DocKey::Interactions(month), Rows::Interactions(rows)) => {
                 for row in &rows {
                     for party in &row.parties {
@@ -822,6 +826,15 @@ impl ReadModel {
                     None => self.kudos.remove(&id),
                 };
             }
+            DocKey::Shard { collection: Collection::Surveys, .. } => {
+                let Ok(id) = record.parse::<SurveyId>() else { return Ok(Vec::new()) };
+                match read::<Survey>(doc, record, whole)? {
+                    Some(survey) => {
+                        self.surveys.insert(id, crate::pulse::SurveyRow::of(id, &survey))
+                    }
+                    None => self.surveys.remove(&id),
+                };
+            }
             DocKey::Private(_) => {
                 match read::<autosurgeon::Text>(doc, record, whole)? {
                     Some(note) => {
@@ -1013,6 +1026,7 @@ impl ReadModel {
             }
             (_, Rows::Private(notes)) => self.private_notes.extend(notes),
             (_, Rows::Kudos(rows)) => self.kudos.extend(rows.into_iter().map(|r| (r.id, r))),
+            (_, Rows::Surveys(rows)) => self.surveys.extend(rows.into_iter().map(|r| (r.id, r))),
             (DocKey::Interactions(month), Rows::Interactions(rows)) => self
                 .interactions
                 .entry(month)
@@ -1103,6 +1117,9 @@ impl ReadModel {
             }
             DocKey::Shard { collection: Collection::Kudos, .. } => {
                 self.kudos.retain(|id, _| <Kudos as document::Record>::doc_key(id) != key)
+            }
+            DocKey::Shard { collection: Collection::Surveys, .. } => {
+                self.surveys.retain(|id, _| <Survey as document::Record>::doc_key(id) != key)
             }
             DocKey::Private(_) => self.private_notes.clear(),
             DocKey::Interactions(month) if self.interactions.remove(&month).is_some() => {
@@ -1197,6 +1214,13 @@ impl ReadModel {
                 self.kudos
                     .iter()
                     .filter(|(id, _)| <Kudos as document::Record>::doc_key(id) == key)
+                    .map(|(_, row)| row.clone())
+                    .collect(),
+            ),
+            DocKey::Shard { collection: Collection::Surveys, .. } => Rows::Surveys(
+                self.surveys
+                    .iter()
+                    .filter(|(id, _)| <Survey as document::Record>::doc_key(id) == key)
                     .map(|(_, row)| row.clone())
                     .collect(),
             ),

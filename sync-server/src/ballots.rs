@@ -96,21 +96,58 @@ async fn results(
 
 #[derive(Debug, Serialize)]
 struct Token {
-    token: String,
+    /// The token made by the relay; none when the device chose its own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token: Option<String>,
 }
 
-/// The signed-in member's single-use token for a survey they are invited to, given once.
+/// A device that chooses its own token sends only its hash (SHA-256, hex): kept before it asks, the
+/// token survives an answer lost on the way, and asking again with it is answered the same.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Chosen {
+    token_hash: String,
+}
+
+/// The signed-in member's single-use token for a survey they are invited to, given once: made here,
+/// or chosen by the device (its hash in the body).
 async fn take_token(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path((workspace, survey)): Path<(String, String)>,
+    request: axum::extract::Request,
 ) -> Result<(StatusCode, Json<Token>), Refusal> {
+    let headers = request.headers().clone();
     let account = signed_in(&state, &headers).await?;
     let (_, membership) = member_of(&state, &headers, workspace).await?;
     let survey = survey_id(&survey)?;
     let member = member_of_account(&account.email).to_string();
-    let token = random_token();
-    let token_hash = hash_token(&token);
+    let body = axum::body::to_bytes(request.into_body(), 1024)
+        .await
+        .map_err(|_| Refusal(StatusCode::PAYLOAD_TOO_LARGE, Why::BodyTooLarge, None))?;
+    let chosen = match body.trim_ascii() {
+        b"" | b"null" | b"{}" => None,
+        text => {
+            let chosen: Chosen =
+                serde_json::from_slice(text).map_err(|_| bad_request(Why::BadForm))?;
+            let well_formed = chosen.token_hash.len() == 64
+                && chosen
+                    .token_hash
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+            if !well_formed {
+                return Err(bad_request(Why::BadForm));
+            }
+            Some(chosen.token_hash)
+        }
+    };
+    let (token, token_hash) = match chosen {
+        Some(hash) => (None, hash),
+        None => {
+            let token = random_token();
+            let hash = hash_token(&token);
+            (Some(token), hash)
+        }
+    };
     let workspace = membership.workspace;
     let taken = state
         .store

@@ -274,15 +274,28 @@ async fn answers_in_batches_show_a_whole_batch_at_a_time_and_teams_only_at_the_c
         shown.push(results["answers"].as_array().unwrap().len());
     }
     assert_eq!(shown, [0, 0, 3, 3, 3], "a whole batch of three at a time");
-    // Once a token is out, nobody moves to another team, and no team is left with fewer than k
-    // by what is added: checked against what is stored, not only the list sent.
+    // Once a token is out, nobody moves to another team — a list that moves someone keeps them
+    // where they were —, and no team is left with fewer than k by what is added: checked against
+    // what is stored, not only the list sent.
     let moved: Vec<Value> = people
         .iter()
-        .map(|(name, _)| json!({ "member": member(name), "team": if *name == "max" { "Ops" } else { team(name) } }))
+        .map(|(name, _)| json!({ "member": member(name), "team": if *name == "bob" { "Sales" } else { team(name) } }))
         .collect();
     let moving = json!({ "k": 3, "batch": 3, "closes_at": closes_at, "invitees": moved });
-    assert_eq!(http(&address, Method::PUT, &path, Some(&owner), moving).await.0, 400);
-    // (A team made of members moved out of Sales would be the way to a team of one: refused above.)
+    assert_eq!(http(&address, Method::PUT, &path, Some(&owner), moving).await.0, 204);
+    let db = rusqlite::Connection::open(data.path().join("rapport.sqlite3")).unwrap();
+    let bobs = format!("SELECT team FROM ballot_invitees WHERE member = '{}'", member("bob"));
+    assert_eq!(strings(&db, &bobs), [""], "Bob stays in no team");
+    drop(db);
+    let joining = json!({ "member": member("olga"), "team": "Legal" });
+    let mut grown = invitees.clone();
+    grown.push(joining);
+    let growing = json!({ "k": 3, "batch": 3, "closes_at": closes_at, "invitees": grown });
+    assert_eq!(
+        http(&address, Method::PUT, &path, Some(&owner), growing).await.0,
+        400,
+        "a team of one"
+    );
     // Closed with a last batch of two: those two stay hidden (they would be the difference).
     let now = common::socket::unix_now();
     let closing = json!({ "k": 3, "batch": 3, "closes_at": now - 1, "invitees": invitees });
@@ -293,4 +306,81 @@ async fn answers_in_batches_show_a_whole_batch_at_a_time_and_teams_only_at_the_c
     // Shown at the close: the first batch (Max's, Vera's and Ann's); Sales has only Vera's and Ann's
     // under its name, fewer than three, so no team is shown apart.
     assert_eq!(results["teams"], json!({}), "{results}");
+}
+
+/// Takes a token `who` chose (its hash sent); the status and the body.
+async fn chosen_token(address: &str, who: &str, body: Value) -> (u16, Value) {
+    let path = format!("/api/workspaces/{WS}/ballots/{SURVEY}/token");
+    let (status, _, body) = http(address, Method::POST, &path, Some(who), body).await;
+    (status, body)
+}
+
+fn sha256_hex(text: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[tokio::test]
+async fn a_token_the_device_chose_survives_an_answer_lost_on_the_way_and_is_still_used_once() {
+    let data = tempfile::tempdir().unwrap();
+    let (child, address) = start_process(&data.path().join("no-dist"), data.path());
+    let _relay = common::socket::Process(child);
+    let (owner, max, viewer) = workspace_with_member(&address).await;
+    let mut people = vec![("max", max.clone()), ("vera", viewer.clone())];
+    for name in ["ann"] {
+        people.push((name, colleague(&address, &owner, name).await));
+    }
+    let invitees: Vec<Value> =
+        people.iter().map(|(name, _)| json!({ "member": member(name) })).collect();
+    let closes_at = common::socket::unix_now() + 3_600;
+    let ballot = json!({ "k": 3, "closes_at": closes_at, "invitees": invitees });
+    let path = format!("/api/workspaces/{WS}/ballots/{SURVEY}");
+    assert_eq!(http(&address, Method::PUT, &path, Some(&owner), ballot).await.0, 201);
+
+    // Max's device keeps its token, then asks with its hash: nothing comes back but the status.
+    let maxs_token = "9f".repeat(32);
+    let chosen = json!({ "token_hash": sha256_hex(&maxs_token) });
+    let (status, body) = chosen_token(&address, &max, chosen.clone()).await;
+    assert_eq!((status, body), (201, json!({})), "the relay never sends the token");
+    // The answer was lost on the way: asked again with the same token, the relay says yes …
+    assert_eq!(chosen_token(&address, &max, chosen.clone()).await.0, 201);
+    // … but to another token, or one it makes, no.
+    let other = json!({ "token_hash": sha256_hex(&"0a".repeat(32)) });
+    assert_eq!(chosen_token(&address, &max, other).await.0, 409);
+    assert_eq!(token(&address, &max).await, Err(409));
+    // Someone else who learnt the hash gets nothing by it, and still takes their own.
+    assert_eq!(chosen_token(&address, &people[2].1, chosen.clone()).await.0, 409);
+    let anns = json!({ "token_hash": sha256_hex(&"3e".repeat(32)) });
+    assert_eq!(chosen_token(&address, &people[2].1, anns).await.0, 201);
+    // Used once: then neither asking again nor answering again works.
+    assert_eq!(answer(&address, &maxs_token, "{\"q1\":4}").await, 201);
+    assert_eq!(answer(&address, &maxs_token, "{\"q1\":4}").await, 404);
+    assert_eq!(chosen_token(&address, &max, chosen.clone()).await.0, 409);
+
+    // Malformed, oversized, from someone who may not: refused, nothing taken.
+    for (bad, why) in [
+        (json!({ "token_hash": "9F".repeat(32) }), "upper case"),
+        (json!({ "token_hash": "9f".repeat(31) }), "short"),
+        (json!({ "token_hash": sha256_hex("x"), "member": member("max") }), "unknown field"),
+        (json!({ "hash": sha256_hex("x") }), "no hash"),
+        (json!(["not", "a", "form"]), "not a form"),
+    ] {
+        assert_eq!(chosen_token(&address, &viewer, bad).await.0, 400, "{why}");
+    }
+    let huge = json!({ "token_hash": "a".repeat(4096) });
+    assert_eq!(chosen_token(&address, &viewer, huge).await.0, 413);
+    let eve = outsider_with_workspace(&address).await;
+    assert_eq!(chosen_token(&address, &eve, chosen.clone()).await.0, 404);
+    let (status, _, _) = http(
+        &address,
+        Method::POST,
+        &format!("/api/workspaces/{WS}/ballots/{SURVEY}/token"),
+        None,
+        chosen.clone(),
+    )
+    .await;
+    assert_eq!(status, 401);
+    // The viewer's token is still theirs to take.
+    let viewers = json!({ "token_hash": sha256_hex(&"5c".repeat(32)) });
+    assert_eq!(chosen_token(&address, &viewer, viewers).await.0, 201);
 }

@@ -407,3 +407,63 @@ pub async fn photograph(browser: &Browser, name: &str) -> E2eResult {
     browser.screenshot(name).await?;
     Ok(())
 }
+
+/// Chooses the option whose text is `text` in the menu `testid`.
+pub async fn choose_by_text(browser: &Browser, testid: &str, text: &str) -> E2eResult {
+    let script = format!(
+        "const menu = document.querySelector('[data-testid={testid}]');
+         if (!menu) return false;
+         const option = [...menu.options].find(o => o.textContent.trim() === {text});
+         if (!option) return false;
+         menu.value = option.value;
+         menu.dispatchEvent(new Event('change', {{ bubbles: true }}));
+         return true;",
+        text = serde_json::Value::String(text.to_owned()),
+    );
+    wait_until(&format!("{text} in {testid}"), 15, || async {
+        Ok((browser.eval(&script).await? == serde_json::Value::Bool(true)).then_some(()))
+    })
+    .await
+}
+
+/// Every value (or, with `keys`, every key) of object store `store` in this browser's Rapport
+/// databases, as a JavaScript expression awaiting a list.
+pub fn all_of(store: &str, keys: bool) -> String {
+    let get = if keys { "getAllKeys" } else { "getAll" };
+    format!(
+        "(async () => {{
+           const found = [];
+           const names = (await indexedDB.databases()).map(d => d.name).filter(n => n.startsWith('rapport'));
+           for (const name of names) {{
+             const db = await new Promise((ok, fail) => {{ const r = indexedDB.open(name); r.onsuccess = () => ok(r.result); r.onerror = fail; }});
+             if (db.objectStoreNames.contains('{store}')) {{
+               found.push(...await new Promise(ok => {{ const r = db.transaction('{store}').objectStore('{store}').{get}(); r.onsuccess = () => ok(r.result); }}));
+             }}
+             db.close();
+           }}
+           return found;
+         }})()"
+    )
+}
+
+/// Whether `text` is anywhere in object store `store` of this browser's Rapport databases: in a
+/// value kept as text, or as UTF-8 bytes in one kept as bytes.
+pub async fn stored_anywhere(browser: &Browser, store: &str, text: &str) -> E2eResult<bool> {
+    let script = format!(
+        "return (async () => {{
+           const needle = new TextEncoder().encode({text});
+           const has = (bytes) => {{
+             outer: for (let i = 0; i + needle.length <= bytes.length; i++) {{
+               for (let j = 0; j < needle.length; j++) if (bytes[i + j] !== needle[j]) continue outer;
+               return true;
+             }}
+             return false;
+           }};
+           const rows = await {rows};
+           return rows.some(v => typeof v === 'string' ? v.includes({text}) : has(v instanceof Uint8Array ? v : new Uint8Array(v)));
+         }})();",
+        text = serde_json::Value::String(text.to_owned()),
+        rows = all_of(store, false),
+    );
+    Ok(browser.eval(&script).await? == serde_json::Value::Bool(true))
+}

@@ -8,31 +8,13 @@
 //! and gives Boris kudos for it: his phone shows them in the feed and counts them.
 
 use rapport_e2e::flows::{
-    add_party, attribute_becomes, change_to, click_centred as click, click_css, days_from_today,
-    join_by_invitation, nothing_unsynced, open_record, photograph, set_field,
-    sign_in_on_another_device, sign_up_and_upload,
+    add_party, all_of, attribute_becomes, change_to, choose_by_text, click_centred as click,
+    click_css, days_from_today, join_by_invitation, nothing_unsynced, open_record, photograph,
+    set_field, sign_in_on_another_device, sign_up_and_upload, stored_anywhere,
 };
 use rapport_e2e::pages::AppShell;
 use rapport_e2e::{Browser, E2eResult, Viewport, run, wait_until};
 use serde_json::Value;
-
-/// Chooses the option whose text is `text` in the menu `testid`.
-async fn choose_by_text(browser: &Browser, testid: &str, text: &str) -> E2eResult {
-    let script = format!(
-        "const menu = document.querySelector('[data-testid={testid}]');
-         if (!menu) return false;
-         const option = [...menu.options].find(o => o.textContent.trim() === {text});
-         if (!option) return false;
-         menu.value = option.value;
-         menu.dispatchEvent(new Event('change', {{ bubbles: true }}));
-         return true;",
-        text = Value::String(text.to_owned()),
-    );
-    wait_until(&format!("{text} in {testid}"), 15, || async {
-        Ok((browser.eval(&script).await? == Value::Bool(true)).then_some(()))
-    })
-    .await
-}
 
 /// Adds a talking point to the open 1:1.
 async fn add_point(browser: &Browser, text: &str) -> E2eResult {
@@ -74,47 +56,6 @@ async fn private_text(browser: &Browser) -> E2eResult<String> {
         .eval("const f = document.querySelector('[data-testid=private-notes-text]'); return f ? f.value : null;")
         .await?;
     Ok(value.as_str().unwrap_or_default().to_owned())
-}
-
-/// Every value (or, with `keys`, every key) of object store `store` in this browser's Rapport
-/// databases, as a JavaScript expression awaiting a list.
-fn all_of(store: &str, keys: bool) -> String {
-    let get = if keys { "getAllKeys" } else { "getAll" };
-    format!(
-        "(async () => {{
-           const found = [];
-           const names = (await indexedDB.databases()).map(d => d.name).filter(n => n.startsWith('rapport'));
-           for (const name of names) {{
-             const db = await new Promise((ok, fail) => {{ const r = indexedDB.open(name); r.onsuccess = () => ok(r.result); r.onerror = fail; }});
-             if (db.objectStoreNames.contains('{store}')) {{
-               found.push(...await new Promise(ok => {{ const r = db.transaction('{store}').objectStore('{store}').{get}(); r.onsuccess = () => ok(r.result); }}));
-             }}
-             db.close();
-           }}
-           return found;
-         }})()"
-    )
-}
-
-/// Whether `text` is anywhere in this browser's stored rows (IndexedDB), as UTF-8 bytes.
-async fn stored_anywhere(browser: &Browser, text: &str) -> E2eResult<bool> {
-    let script = format!(
-        "return (async () => {{
-           const needle = new TextEncoder().encode({text});
-           const has = (bytes) => {{
-             outer: for (let i = 0; i + needle.length <= bytes.length; i++) {{
-               for (let j = 0; j < needle.length; j++) if (bytes[i + j] !== needle[j]) continue outer;
-               return true;
-             }}
-             return false;
-           }};
-           const rows = await {rows};
-           return rows.some(v => has(v instanceof Uint8Array ? v : new Uint8Array(v)));
-         }})();",
-        text = Value::String(text.to_owned()),
-        rows = all_of("rows", false),
-    );
-    Ok(browser.eval(&script).await? == Value::Bool(true))
 }
 
 /// The id of this browser's private document, as its storage names it (`relay:<id>:<member>`).
@@ -221,9 +162,9 @@ async fn a_one_on_one_is_prepared_by_both_sides_live_and_private_notes_stay_with
         nothing_unsynced(&boris).await?;
         assert_eq!(private_text(&anna).await?, "Boris seems tired lately");
         assert_eq!(private_text(&boris).await?, "Попросить о повышении");
-        assert!(stored_anywhere(&anna, "Boris seems tired lately").await?, "the check finds notes");
-        assert!(!stored_anywhere(&boris, "Boris seems tired lately").await?, "Anna's notes reached Boris");
-        assert!(!stored_anywhere(&anna, "Попросить о повышении").await?, "Boris's notes reached Anna");
+        assert!(stored_anywhere(&anna, "rows", "Boris seems tired lately").await?, "the check finds notes");
+        assert!(!stored_anywhere(&boris, "rows", "Boris seems tired lately").await?, "Anna's notes reached Boris");
+        assert!(!stored_anywhere(&anna, "rows", "Попросить о повышении").await?, "Boris's notes reached Anna");
         let annas = private_document_id(&anna).await?;
         let boriss = private_document_id(&boris).await?;
         assert!(!annas.is_empty() && !boriss.is_empty() && annas != boriss, "{annas} {boriss}");
@@ -238,7 +179,7 @@ async fn a_one_on_one_is_prepared_by_both_sides_live_and_private_notes_stay_with
             Ok((private_text(&desk).await? == "Boris seems tired lately").then_some(()))
         })
         .await?;
-        assert!(!stored_anywhere(&desk, "Попросить о повышении").await?);
+        assert!(!stored_anywhere(&desk, "rows", "Попросить о повышении").await?);
         assert!(holds_document(&desk, &annas).await?, "Anna's second device syncs her document");
 
         // The meeting: one point talked through, one an action item, one left for next time.

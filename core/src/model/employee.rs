@@ -138,3 +138,47 @@ pub struct Kudos {
     #[autosurgeon(missing = "Default::default")]
     pub archived: bool,
 }
+
+/// An anonymous pulse survey: its questions, whom it asks and how often. Its answers are never in a
+/// document (every change names its author and time): each round of it is a ballot at the relay
+/// (`crate::ballot`), with an id derived from the survey and the round (`crate::pulse`), so every
+/// device registers and answers the same one. Its questions do not change once made: a round's
+/// answers are read against them.
+#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate)]
+pub struct Survey {
+    pub title: String,
+    pub questions: Vec<SurveyQuestion>,
+    /// The teams asked (`Employment::team`); none: everyone employed who has an account.
+    #[autosurgeon(missing = "Default::default")]
+    pub teams: Vec<String>,
+    /// The smallest group of answers shown (`crate::ballot::MIN_K` at least).
+    pub k: u32,
+    /// Answers are shown as they come, this many at a time; `0`: only when a round closes.
+    #[autosurgeon(missing = "Default::default")]
+    pub batch: u32,
+    /// When the first round opens: the start of the day chosen, where it was chosen (a day alone
+    /// would open it hours apart on devices in different time zones).
+    pub starts: Timestamp,
+    /// A new round every this many weeks; `0`: one round only.
+    #[autosurgeon(missing = "Default::default")]
+    pub every_weeks: u8,
+    /// How many days each round takes answers.
+    pub open_days: u8,
+    pub created_by: MemberId,
+    pub created_at: Timestamp,
+    /// When it was stopped: no round opens after it (the one open then runs to its close).
+    #[autosurgeon(missing = "Default::default")]
+    pub stopped_at: Option<Timestamp>,
+}
+
+/// One question of a survey.
+#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate)]
+pub struct SurveyQuestion {
+    /// Names the question in answers (`q1`, `q2`, …).
+    pub key: String,
+    pub text: String,
+    /// `scale` (1–5), `enps` (0–10), `choice` (one of `options`) or `text`.
+    pub kind: String,
+    #[autosurgeon(missing = "Default::default")]
+    pub options: Vec<String>,
+}

@@ -28,7 +28,8 @@ use crate::model::{
     Interaction, InteractionKind, Kudos, LinkKind, MailLink, Meeting, MessageKind, Money,
     Obligation, OneOnOne, Party, PartyKind, PartyLink, Purchase, PurchaseLine, PurchaseStatus,
     Rating, RecordRef, Recurrence, RecurrenceUnit, Span, SpanUnit, StageChange, Standing,
-    StatusChange, TalkingPoint, Task, Ticket, TicketMessage, TicketPriority, Training,
+    StatusChange, Survey, SurveyQuestion, TalkingPoint, Task, Ticket, TicketMessage,
+    TicketPriority, Training,
 };
 
 /// A type read from a hydrated value as autosurgeon would read it from the document.
@@ -275,6 +276,11 @@ struct_from_map!(TalkingPoint {
 });
 struct_from_map!(Meeting { required: [day, by, at], defaulted: [] });
 struct_from_map!(Kudos { required: [from, to, message, at], defaulted: [value, archived] });
+struct_from_map!(Survey {
+    required: [title, questions, k, starts, open_days, created_by, created_at],
+    defaulted: [teams, batch, every_weeks, stopped_at],
+});
+struct_from_map!(SurveyQuestion { required: [key, text, kind], defaulted: [options] });
 struct_from_map!(Certification { required: [name, expires], defaulted: [file] });
 struct_from_map!(Hold { required: [standing, reason, by, at], defaulted: [] });
 enum_from_name!(Standing { Ok, Watch, Blocked });

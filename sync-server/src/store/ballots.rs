@@ -23,14 +23,14 @@ pub enum Registered {
     Locked,
     /// The workspace has as many surveys as it may.
     Full,
-    /// With the invitees kept from before, a team would have fewer than `k`, someone would move to
-    /// another team, or there would be too many: refused, nothing changed.
+    /// With the invitees kept from before, a team would have fewer than `k`, or there would be too
+    /// many: refused, nothing changed.
     Invalid,
 }
 
 /// Registers survey `survey` of `workspace`, or changes it while it is open: its close may change,
 /// its invitees and their teams until the first token is taken and after that only by more
-/// invitees; its `k` and batch only until the first token is taken, so nobody can narrow a group once answers may exist. A closed
+/// invitees (those kept keep their team, whatever the list sent says); its `k` and batch only until the first token is taken, so nobody can narrow a group once answers may exist. A closed
 /// survey changes no more: reopened, it would let its answers be read once at the close and again a
 /// few answers later, and the difference would be those few.
 pub fn register(
@@ -105,13 +105,13 @@ pub fn register(
             let stored: Option<String> = team_of
                 .query_row(params![workspace, survey, member], |row| row.get(0))
                 .optional()?;
-            match stored {
-                None => {
-                    invite.execute(params![workspace, survey, member, invitee.team])?;
-                }
-                // Kept from before the first token: nobody moves to another team after it.
-                Some(team) if team != invitee.team => return Ok(Registered::Invalid),
-                Some(_) => {}
+            // One already invited keeps the team they had at the first token: nobody moves to
+            // another team after it (their token, if they took one, counts in the team they were
+            // in). The devices that register a survey work out the teams from who is employed where
+            // now, so a move is kept quiet rather than refused: refused, nobody who joined since
+            // would be added.
+            if stored.is_none() {
+                invite.execute(params![workspace, survey, member, invitee.team])?;
             }
         }
     }
@@ -166,6 +166,23 @@ pub fn take_token(
         return Ok(TokenTaken::Closed);
     }
     if taken {
+        // Asked again with the token the device chose and asked for before (its answer lost on
+        // the way): the same token, still unused, is theirs — only they know it.
+        let again: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM ballot_tokens
+             WHERE token_hash = ?1 AND workspace_id = ?2 AND survey = ?3)",
+            params![token_hash, workspace, survey],
+            |row| row.get(0),
+        )?;
+        return Ok(if again { TokenTaken::Taken } else { TokenTaken::AlreadyTaken });
+    }
+    // A token chosen by a device that is someone else's already: not shared, not theirs.
+    let in_use: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM ballot_tokens WHERE token_hash = ?1)",
+        params![token_hash],
+        |row| row.get(0),
+    )?;
+    if in_use {
         return Ok(TokenTaken::AlreadyTaken);
     }
     tx.execute(
