@@ -89,6 +89,7 @@ fn Root() -> impl IntoView {
                     <Route path=path!("/team") view=pages::Team />
                     <Route path=path!("/team/one-on-ones/:id") view=pages::OneOnOnePage />
                     <Route path=path!("/team/surveys/:id") view=pages::SurveyPage />
+                    <Route path=path!("/team/goals/:id") view=pages::GoalPage />
                     <Route path=path!("/knowledge/:id") view=pages::ArticlePage />
                     <Route path=path!("/settings") view=pages::Settings />
                     <Route path=path!("/import-export") view=pages::ImportExport />

@@ -11,13 +11,13 @@ use automerge::{AutoCommit, ObjType, ReadDoc, ScalarValue, Value};
 use autosurgeon::{Hydrate, Reconcile};
 
 use crate::ids::{
-    ArticleId, CampaignId, ContractId, DealId, EventId, FeedbackId, KudosId, OneOnOneId, PartyId,
-    PurchaseId, RoundId, SegmentId, SurveyId, TaskId, TicketId, UpdateId,
+    ArticleId, CampaignId, ContractId, DealId, EventId, FeedbackId, GoalId, KudosId, OneOnOneId,
+    PartyId, PurchaseId, RoundId, SegmentId, SurveyId, TaskId, TicketId, UpdateId,
 };
 use crate::layout::{Collection, DocKey};
 use crate::model::{
-    Article, Campaign, Contract, Deal, Feedback, InvestorEvent, InvestorUpdate, Kudos, OneOnOne,
-    Party, Purchase, Round, Segment, Survey, Task, Ticket,
+    Article, Campaign, Contract, Deal, Feedback, Goal, InvestorEvent, InvestorUpdate, Kudos,
+    OneOnOne, Party, Purchase, Round, Segment, Survey, Task, Ticket,
 };
 
 /// Why a record could not be read or written.
@@ -109,6 +109,7 @@ sharded_record!(InvestorEvent, EventId, Collection::Events);
 sharded_record!(OneOnOne, OneOnOneId, Collection::OneOnOnes);
 sharded_record!(Kudos, KudosId, Collection::Kudos);
 sharded_record!(Survey, SurveyId, Collection::Surveys);
+sharded_record!(Goal, GoalId, Collection::Goals);
 
 /// Writes `record` under `key` at the document root, changing only what differs.
 pub fn put<D, R>(doc: &mut D, key: &str, record: &R) -> Result<(), DocumentError>

@@ -216,6 +216,14 @@ define_id!(
     SurveyId
 );
 define_id!(
+    /// An objective with key results (the company's, a team's or a person's).
+    GoalId
+);
+define_id!(
+    /// A key result of a goal, or a check-in on it.
+    GoalPartId
+);
+define_id!(
     /// A supplier's certification (ISO 9001, a licence) on its record.
     CertificationId
 );

@@ -42,10 +42,11 @@ pub enum Collection {
     OneOnOnes,
     Kudos,
     Surveys,
+    Goals,
 }
 
 impl Collection {
-    pub const ALL: [Collection; 16] = [
+    pub const ALL: [Collection; 17] = [
         Collection::Parties,
         Collection::Tasks,
         Collection::Deals,
@@ -62,6 +63,7 @@ impl Collection {
         Collection::OneOnOnes,
         Collection::Kudos,
         Collection::Surveys,
+        Collection::Goals,
     ];
 
     /// How many documents the collection is spread over. Fixed for a schema version: changing it moves
@@ -75,7 +77,8 @@ impl Collection {
             | Collection::Feedback
             | Collection::Purchases
             | Collection::OneOnOnes
-            | Collection::Kudos => 4,
+            | Collection::Kudos
+            | Collection::Goals => 4,
             Collection::Segments
             | Collection::Campaigns
             | Collection::Rounds
@@ -100,6 +103,7 @@ impl Collection {
                 | Collection::OneOnOnes
                 | Collection::Kudos
                 | Collection::Surveys
+                | Collection::Goals
         )
     }
 
@@ -122,6 +126,7 @@ impl Collection {
             Collection::OneOnOnes => "one-on-ones",
             Collection::Kudos => "kudos",
             Collection::Surveys => "surveys",
+            Collection::Goals => "goals",
         }
     }
 
@@ -319,7 +324,10 @@ mod tests {
         let a = WorkspaceId::from_bytes([1; 16]);
         let b = WorkspaceId::from_bytes([2; 16]);
         let keys: Vec<DocKey> = DocKey::initial().collect();
-        assert_eq!(keys.len(), 1 + 32 + 8 + 8 + 4 + 4 + 4 + 1 + 1 + 2 + 4 + 1 + 1 + 1 + 4 + 4 + 1);
+        assert_eq!(
+            keys.len(),
+            1 + 32 + 8 + 8 + 4 + 4 + 4 + 1 + 1 + 2 + 4 + 1 + 1 + 1 + 4 + 4 + 1 + 4
+        );
         let ids: std::collections::BTreeSet<DocumentId> =
             keys.iter().map(|key| key.document_id(a)).collect();
         assert_eq!(ids.len(), keys.len());

@@ -41,6 +41,7 @@ pub mod device_sync;
 pub mod document;
 pub mod employee;
 pub mod escalation;
+pub mod goals;
 pub mod health;
 pub mod history;
 pub mod ids;

@@ -27,7 +27,8 @@ pub use commerce::{
     StageChange, minor_digits,
 };
 pub use employee::{
-    Employment, Kudos, Meeting, OneOnOne, Survey, SurveyQuestion, TalkingPoint, Training,
+    CheckIn, Employment, Goal, KeyResult, Kudos, Meeting, OneOnOne, Survey, SurveyQuestion,
+    TalkingPoint, Training,
 };
 pub use interaction::{GeoPoint, Interaction, InteractionKind};
 pub use investor::{

@@ -14,13 +14,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::document::{self, DocumentError};
 use crate::ids::{
-    ArticleId, ContractId, DealId, EventId, FeedbackId, InteractionId, KudosId, MemberId,
+    ArticleId, ContractId, DealId, EventId, FeedbackId, GoalId, InteractionId, KudosId, MemberId,
     OneOnOneId, PartyId, PipelineId, PurchaseId, RoundId, StageId, SurveyId, TaskId, TeamId,
     TicketId, Timestamp, UpdateId,
 };
 use crate::layout::{Collection, DocKey, Month};
 use crate::model::{
-    Article, Channel, Contract, Deal, DealStatus, Feedback, Interaction, InteractionKind,
+    Article, Channel, Contract, Deal, DealStatus, Feedback, Goal, Interaction, InteractionKind,
     InvestorEvent, InvestorUpdate, Kudos, LinkKind, MessageKind, OneOnOne, Party, PartyKind,
     Purchase, RecordRef, RecurrenceUnit, Role, Round, Survey, Task, Ticket, TicketPriority, names,
 };
@@ -259,6 +259,7 @@ pub enum Rows {
     /// The member's private notes: (record id as text, the note).
     Private(Vec<(String, String)>),
     Surveys(Vec<crate::pulse::SurveyRow>),
+    Goals(Vec<crate::goals::GoalRow>),
 }
 
 /// Why stored rows could not be used.
@@ -365,7 +366,8 @@ impl Changed {
                 ..
             } => Changed::INVESTORS,
             DocKey::Shard {
-                collection: Collection::OneOnOnes | Collection::Kudos | Collection::Surveys,
+                collection:
+                    Collection::OneOnOnes | Collection::Kudos | Collection::Surveys | Collection::Goals,
                 ..
             } => Changed::EMPLOYEES,
             DocKey::Interactions(_) => Changed::INTERACTIONS,
@@ -479,6 +481,7 @@ pub struct ReadModel {
     /// Archived ones too; the feed leaves them out.
     pub kudos: BTreeMap<KudosId, crate::employee::KudosRow>,
     pub surveys: BTreeMap<SurveyId, crate::pulse::SurveyRow>,
+    pub goals: BTreeMap<GoalId, crate::goals::GoalRow>,
     /// This member's private notes (from their private document), by record id as text.
     pub private_notes: BTreeMap<String, String>,
     /// Interactions by the month document holding them.
@@ -627,6 +630,7 @@ impl ReadModel {
             (_, Rows::Private(notes)) => self.private_notes.extend(notes),
             (_, Rows::Kudos(rows)) => self.kudos.extend(rows.into_iter().map(|r| (r.id, r))),
             (_, Rows::Surveys(rows)) => self.surveys.extend(rows.into_iter().map(|r| (r.id, r))),
+            (_, Rows::Goals(rows)) => self.goals.extend(rows.into_iter().map(|r| (r.id, r))),
             (DocKey::Interactions(month), Rows::Interactions(rows)) => {
                 for row in &rows {
                     for party in &row.parties {
@@ -835,6 +839,13 @@ impl ReadModel {
                     None => self.surveys.remove(&id),
                 };
             }
+            DocKey::Shard { collection: Collection::Goals, .. } => {
+                let Ok(id) = record.parse::<GoalId>() else { return Ok(Vec::new()) };
+                match read::<Goal>(doc, record, whole)? {
+                    Some(goal) => self.goals.insert(id, crate::goals::GoalRow::of(id, &goal)),
+                    None => self.goals.remove(&id),
+                };
+            }
             DocKey::Private(_) => {
                 match read::<autosurgeon::Text>(doc, record, whole)? {
                     Some(note) => {
@@ -1027,6 +1038,7 @@ impl ReadModel {
             (_, Rows::Private(notes)) => self.private_notes.extend(notes),
             (_, Rows::Kudos(rows)) => self.kudos.extend(rows.into_iter().map(|r| (r.id, r))),
             (_, Rows::Surveys(rows)) => self.surveys.extend(rows.into_iter().map(|r| (r.id, r))),
+            (_, Rows::Goals(rows)) => self.goals.extend(rows.into_iter().map(|r| (r.id, r))),
             (DocKey::Interactions(month), Rows::Interactions(rows)) => self
                 .interactions
                 .entry(month)
@@ -1120,6 +1132,9 @@ impl ReadModel {
             }
             DocKey::Shard { collection: Collection::Surveys, .. } => {
                 self.surveys.retain(|id, _| <Survey as document::Record>::doc_key(id) != key)
+            }
+            DocKey::Shard { collection: Collection::Goals, .. } => {
+                self.goals.retain(|id, _| <Goal as document::Record>::doc_key(id) != key)
             }
             DocKey::Private(_) => self.private_notes.clear(),
             DocKey::Interactions(month) if self.interactions.remove(&month).is_some() => {
@@ -1221,6 +1236,13 @@ impl ReadModel {
                 self.surveys
                     .iter()
                     .filter(|(id, _)| <Survey as document::Record>::doc_key(id) == key)
+                    .map(|(_, row)| row.clone())
+                    .collect(),
+            ),
+            DocKey::Shard { collection: Collection::Goals, .. } => Rows::Goals(
+                self.goals
+                    .iter()
+                    .filter(|(id, _)| <Goal as document::Record>::doc_key(id) == key)
                     .map(|(_, row)| row.clone())
                     .collect(),
             ),

@@ -467,3 +467,15 @@ pub async fn stored_anywhere(browser: &Browser, store: &str, text: &str) -> E2eR
     );
     Ok(browser.eval(&script).await? == serde_json::Value::Bool(true))
 }
+
+/// Makes `name` (a new person) an employee in `team` with the account of member `member`, from
+/// `manager`'s screen.
+pub async fn employ(manager: &Browser, name: &str, member: &str, team: &str) -> E2eResult {
+    add_party(manager, name).await?;
+    open_record(manager, name).await?;
+    click_css(manager, "[data-testid=party-role][data-role=employee]").await?;
+    manager.by_testid("employee-panel").await?;
+    set_field(manager, "employee-team", team).await?;
+    click_centred(manager, "employment-save").await?;
+    choose_by_text(manager, "employee-account", member).await
+}

@@ -7,24 +7,12 @@
 //! device, and leaves the phone that wrote it once the relay has it.
 
 use rapport_e2e::flows::{
-    add_party, attribute, attribute_becomes, change_to, choose_by_text, click_centred as click,
-    click_css, join_by_invitation, open_record, photograph, set_field, set_network,
-    sign_up_and_upload, stored_anywhere, sync_state,
+    attribute, attribute_becomes, change_to, click_centred as click, click_css, employ,
+    join_by_invitation, photograph, set_field, set_network, sign_up_and_upload, stored_anywhere,
+    sync_state,
 };
 use rapport_e2e::pages::AppShell;
 use rapport_e2e::{Browser, E2eResult, Viewport, run, wait_until};
-
-/// Makes `name` (whose account is `member`) an employee in Sales with their account, from Anna's
-/// screen.
-async fn employ(anna: &Browser, name: &str, member: &str) -> E2eResult {
-    add_party(anna, name).await?;
-    open_record(anna, name).await?;
-    click_css(anna, "[data-testid=party-role][data-role=employee]").await?;
-    anna.by_testid("employee-panel").await?;
-    set_field(anna, "employee-team", "Sales").await?;
-    click(anna, "employment-save").await?;
-    choose_by_text(anna, "employee-account", member).await
-}
 
 /// Answers the open round on `phone`: a score from 1 to 5, an eNPS and perhaps a few words.
 async fn answer(
@@ -96,7 +84,7 @@ async fn a_pulse_answered_on_six_phones_is_shown_only_from_five_answers_and_name
             phones.push(phone);
         }
         for person in people {
-            employ(&anna, &format!("{person} Sales"), person).await?;
+            employ(&anna, &format!("{person} Sales"), person, "Sales").await?;
         }
 
         // Anna starts a weekly pulse from the starter questions: shown from five answers, five at a

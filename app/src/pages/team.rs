@@ -123,6 +123,7 @@ pub(crate) fn Team() -> impl IntoView {
                     </Show>
                 </Show>
             </section>
+            <super::goals::GoalsPanel />
             <super::surveys::SurveysPanel />
             <Recognition />
             <section class="panel" data-testid="employees" data-count=move || people.with(Vec::len)>

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use autosurgeon::{Hydrate, Reconcile};
 
-use crate::ids::{MemberId, PartyId, TaskId, Timestamp};
+use crate::ids::{GoalId, MemberId, PartyId, TaskId, Timestamp};
 
 /// A person as an employee: kept on their party record (`Party::employment`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Reconcile, Hydrate)]
@@ -181,4 +181,62 @@ pub struct SurveyQuestion {
     pub kind: String,
     #[autosurgeon(missing = "Default::default")]
     pub options: Vec<String>,
+}
+
+/// An objective with measurable key results: the company's, a team's or one person's, serving a
+/// parent goal (company → team → person). Its progress comes from check-ins, whenever they are made
+/// — not from appraisal cycles — and is derived, never stored (`crate::goals::GoalRow`).
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+pub struct Goal {
+    pub title: String,
+    /// A team's goal: the team's name (`Employment::team`); empty for the company's or a person's.
+    #[autosurgeon(missing = "Default::default")]
+    pub team: String,
+    /// A person's goal: whose (their party).
+    #[autosurgeon(missing = "Default::default")]
+    pub owner: Option<PartyId>,
+    /// The goal it serves.
+    #[autosurgeon(missing = "Default::default")]
+    pub parent: Option<GoalId>,
+    /// The day it is due, `YYYY-MM-DD`; empty for none.
+    #[autosurgeon(missing = "Default::default")]
+    pub due: String,
+    /// Key results by id (as text).
+    #[autosurgeon(missing = "Default::default")]
+    pub key_results: BTreeMap<String, KeyResult>,
+    /// Check-ins by id (as text): each device adds its own, so two made at once both count.
+    #[autosurgeon(missing = "Default::default")]
+    pub check_ins: BTreeMap<String, CheckIn>,
+    pub created_by: MemberId,
+    pub created_at: Timestamp,
+    #[autosurgeon(missing = "Default::default")]
+    pub archived: bool,
+}
+
+/// A measurable result: from where it started to its target, in a unit ("customers", "%", "k€").
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+pub struct KeyResult {
+    pub title: String,
+    pub start: f64,
+    pub target: f64,
+    #[autosurgeon(missing = "Default::default")]
+    pub unit: String,
+    #[autosurgeon(missing = "Default::default")]
+    pub position: i64,
+    #[autosurgeon(missing = "Default::default")]
+    pub archived: bool,
+}
+
+/// Where a goal stood when someone looked: the value each key result reached, how confident they
+/// are it will be met, from 1 (it will not) to 10 (it will), and a note.
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+pub struct CheckIn {
+    pub at: Timestamp,
+    pub by: MemberId,
+    /// Key result id → value reached.
+    #[autosurgeon(missing = "Default::default")]
+    pub values: BTreeMap<String, f64>,
+    pub confidence: u8,
+    #[autosurgeon(missing = "Default::default")]
+    pub note: String,
 }

@@ -19,17 +19,17 @@ use automerge::hydrate::Value;
 use autosurgeon::Text;
 
 use crate::ids::{
-    ArticleId, ContractId, DealId, MemberId, PartyId, PipelineId, RoundId, StageId, TaskId, TeamId,
-    TenderId, TicketId, Timestamp,
+    ArticleId, ContractId, DealId, GoalId, MemberId, PartyId, PipelineId, RoundId, StageId, TaskId,
+    TeamId, TenderId, TicketId, Timestamp,
 };
 use crate::model::{
-    Address, Article, Attachment, Billing, Certification, Channel, Consent, ContactPoint, Contract,
-    ContractKind, CustomValue, Deal, DealStatus, Employment, Escalated, Feedback, GeoPoint, Hold,
-    Interaction, InteractionKind, Kudos, LinkKind, MailLink, Meeting, MessageKind, Money,
-    Obligation, OneOnOne, Party, PartyKind, PartyLink, Purchase, PurchaseLine, PurchaseStatus,
-    Rating, RecordRef, Recurrence, RecurrenceUnit, Span, SpanUnit, StageChange, Standing,
-    StatusChange, Survey, SurveyQuestion, TalkingPoint, Task, Ticket, TicketMessage,
-    TicketPriority, Training,
+    Address, Article, Attachment, Billing, Certification, Channel, CheckIn, Consent, ContactPoint,
+    Contract, ContractKind, CustomValue, Deal, DealStatus, Employment, Escalated, Feedback,
+    GeoPoint, Goal, Hold, Interaction, InteractionKind, KeyResult, Kudos, LinkKind, MailLink,
+    Meeting, MessageKind, Money, Obligation, OneOnOne, Party, PartyKind, PartyLink, Purchase,
+    PurchaseLine, PurchaseStatus, Rating, RecordRef, Recurrence, RecurrenceUnit, Span, SpanUnit,
+    StageChange, Standing, StatusChange, Survey, SurveyQuestion, TalkingPoint, Task, Ticket,
+    TicketMessage, TicketPriority, Training,
 };
 
 /// A type read from a hydrated value as autosurgeon would read it from the document.
@@ -174,7 +174,7 @@ macro_rules! id_from_text {
 
 id_from_text!(
     PartyId, MemberId, DealId, TaskId, TicketId, ContractId, PipelineId, StageId, TeamId,
-    ArticleId, TenderId, RoundId
+    ArticleId, TenderId, RoundId, GoalId
 );
 
 /// A struct stored as a map: `required` fields fail when absent, `defaulted` ones (autosurgeon's
@@ -281,6 +281,15 @@ struct_from_map!(Survey {
     defaulted: [teams, batch, every_weeks, stopped_at],
 });
 struct_from_map!(SurveyQuestion { required: [key, text, kind], defaulted: [options] });
+struct_from_map!(Goal {
+    required: [title, created_by, created_at],
+    defaulted: [team, owner, parent, due, key_results, check_ins, archived],
+});
+struct_from_map!(KeyResult {
+    required: [title, start, target],
+    defaulted: [unit, position, archived]
+});
+struct_from_map!(CheckIn { required: [at, by, confidence], defaulted: [values, note] });
 struct_from_map!(Certification { required: [name, expires], defaulted: [file] });
 struct_from_map!(Hold { required: [standing, reason, by, at], defaulted: [] });
 enum_from_name!(Standing { Ok, Watch, Blocked });
@@ -521,6 +530,79 @@ mod tests {
         }
         doc.commit();
         doc
+    }
+
+    #[test]
+    fn goals_and_surveys_read_as_autosurgeon_reads_them() {
+        let member = MemberId::from_bytes([2; 16]);
+        let check_in = crate::model::CheckIn {
+            at: Timestamp(5),
+            by: member,
+            values: [("a".to_owned(), 2.0)].into_iter().collect(),
+            confidence: 7,
+            note: "Good".into(),
+        };
+        let full = Goal {
+            title: "Double ARR".into(),
+            team: "Sales".into(),
+            owner: Some(PartyId::from_bytes([1; 16])),
+            parent: Some(GoalId::from_bytes([3; 16])),
+            due: "2027-03-31".into(),
+            key_results: [(
+                "a".to_owned(),
+                KeyResult {
+                    title: "ARR".into(),
+                    start: 1.0,
+                    target: 2.0,
+                    unit: "M€".into(),
+                    position: 4,
+                    archived: true,
+                },
+            )]
+            .into_iter()
+            .collect(),
+            check_ins: [("c".to_owned(), check_in.clone())].into_iter().collect(),
+            created_by: member,
+            created_at: Timestamp(1),
+            archived: true,
+        };
+        let sparse = Goal {
+            team: String::new(),
+            owner: None,
+            parent: None,
+            due: String::new(),
+            key_results: Default::default(),
+            check_ins: [(
+                "c".to_owned(),
+                crate::model::CheckIn {
+                    values: Default::default(),
+                    note: String::new(),
+                    ..check_in
+                },
+            )]
+            .into_iter()
+            .collect(),
+            archived: false,
+            ..full.clone()
+        };
+        let doc = written(&[("full", &full), ("sparse", &sparse)]);
+        same::<Goal>(&doc, "full");
+        same::<Goal>(&doc, "sparse");
+        let survey = crate::model::Survey {
+            title: "Pulse".into(),
+            questions: crate::pulse::starter_questions("a", "b", "c"),
+            teams: vec!["Sales".into()],
+            k: 5,
+            batch: 5,
+            starts: Timestamp(9),
+            every_weeks: 1,
+            open_days: 3,
+            created_by: member,
+            created_at: Timestamp(1),
+            stopped_at: Some(Timestamp(10)),
+        };
+        let doc = written(&[("survey", &survey)]);
+        same::<crate::model::Survey>(&doc, "survey");
     }
 
     #[test]
