@@ -5,8 +5,10 @@ mod attachments;
 mod edits;
 mod escalations;
 pub mod inbound;
+mod letters;
 pub mod local;
 mod locale;
+mod member_kept;
 mod nav;
 mod offload;
 pub mod outbox;
@@ -60,6 +62,7 @@ fn Root() -> impl IntoView {
     let sync = sync::SyncCtx::provide(workspace, account);
     outbox::OutboxCtx::provide(workspace, sync);
     pulse::PulseCtx::provide(workspace, sync, account);
+    letters::LettersCtx::provide(workspace, sync);
     reminders::start(workspace);
     view! {
         <Router>
@@ -90,6 +93,7 @@ fn Root() -> impl IntoView {
                     <Route path=path!("/team/one-on-ones/:id") view=pages::OneOnOnePage />
                     <Route path=path!("/team/surveys/:id") view=pages::SurveyPage />
                     <Route path=path!("/team/goals/:id") view=pages::GoalPage />
+                    <Route path=path!("/team/feedback") view=pages::FeedbackPage />
                     <Route path=path!("/knowledge/:id") view=pages::ArticlePage />
                     <Route path=path!("/settings") view=pages::Settings />
                     <Route path=path!("/import-export") view=pages::ImportExport />

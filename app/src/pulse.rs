@@ -10,8 +10,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use futures_channel::mpsc::{UnboundedSender, unbounded};
-use futures_util::StreamExt;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use rapport_core::ids::{MemberId, Timestamp};
@@ -21,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::account::AccountCtx;
 use crate::local::{self, Shared};
+use crate::member_kept::{self, MemberKept, Wake};
 use crate::relay_api;
 use crate::state::WorkspaceCtx;
 use crate::storage::StorageError;
@@ -76,24 +75,31 @@ pub(crate) enum Outcome {
     Refused,
 }
 
+impl MemberKept for PulseState {
+    fn key(member: MemberId) -> String {
+        format!("pulse/{member}")
+    }
+
+    fn member(&self) -> Option<MemberId> {
+        self.member
+    }
+
+    fn set_member(&mut self, member: Option<MemberId>) {
+        self.member = member;
+    }
+}
+
 #[derive(Clone, Copy)]
 pub(crate) struct PulseCtx {
     pub state: RwSignal<PulseState>,
-    wake: StoredValue<Option<UnboundedSender<()>>, LocalStorage>,
-}
-
-fn kept_as(member: MemberId) -> String {
-    format!("pulse/{member}")
+    wake: Wake,
 }
 
 impl PulseCtx {
     /// Creates the handle, puts it in context and starts registering rounds and sending answers.
     pub fn provide(workspace: WorkspaceCtx, sync: SyncCtx, account: AccountCtx) -> PulseCtx {
-        let (sender, mut inbox) = unbounded::<()>();
-        let ctx = PulseCtx {
-            state: RwSignal::new(PulseState::default()),
-            wake: StoredValue::new_local(Some(sender)),
-        };
+        let (wake, mut inbox) = Wake::new();
+        let ctx = PulseCtx { state: RwSignal::new(PulseState::default()), wake };
         provide_context(ctx);
         // Connected, made an admin, a survey or the staff changed, the member known: look again.
         Effect::new(move || {
@@ -110,14 +116,8 @@ impl PulseCtx {
             let mut registered = Registered::default();
             loop {
                 let waiting = ctx.state.with_untracked(|s| !s.waiting.is_empty());
-                let idle = gloo_timers::future::TimeoutFuture::new(if waiting {
-                    WAITING_MS
-                } else {
-                    IDLE_MS
-                });
-                futures_util::future::select(inbox.next(), idle).await;
-                while inbox.try_recv().is_ok() {}
-                ctx.load(&shared).await;
+                member_kept::woken(&mut inbox, if waiting { WAITING_MS } else { IDLE_MS }).await;
+                member_kept::load(&shared, ctx.state).await;
                 let connected =
                     matches!(sync.status.get_untracked(), SyncStatus::Syncing | SyncStatus::Synced);
                 if !connected {
@@ -137,32 +137,13 @@ impl PulseCtx {
     }
 
     fn wake(&self) {
-        self.wake.with_value(|sender| {
-            if let Some(sender) = sender {
-                let _ = sender.unbounded_send(());
-            }
-        });
-    }
-
-    /// Reads the signed-in member's state when the member changes (another account signed in).
-    async fn load(&self, shared: &Shared) {
-        let me = shared.borrow().replica.me;
-        if self.state.with_untracked(|s| s.member) == me {
-            return;
-        }
-        let mut state: PulseState = match me {
-            Some(me) => local::kept_json(shared, &kept_as(me)).await,
-            None => PulseState::default(),
-        };
-        state.member = me;
-        self.state.set(state);
+        self.wake.wake();
     }
 
     /// Takes in what another tab of this browser stored since (a token it chose, an answer it
     /// queued or sent), so that this one neither chooses a second token nor writes them away.
     async fn merge_stored(&self, shared: &Shared) {
-        let Some(member) = self.state.with_untracked(|s| s.member) else { return };
-        let stored: PulseState = local::kept_json(shared, &kept_as(member)).await;
+        let Some(stored) = member_kept::stored(shared, self.state).await else { return };
         self.state.update(|s| {
             for (ballot, outcome) in stored.done {
                 s.waiting.remove(&ballot);
@@ -184,9 +165,7 @@ impl PulseCtx {
     }
 
     async fn keep(&self, shared: &Shared) -> Result<(), StorageError> {
-        let state = self.state.get_untracked();
-        let Some(member) = state.member else { return Ok(()) };
-        local::keep_json(shared, &kept_as(member), &state).await
+        member_kept::keep(shared, self.state).await
     }
 
     /// Keeps `answer` to ballot `ballot` on this device, to be sent as soon as the relay is reached.
@@ -197,7 +176,7 @@ impl PulseCtx {
         answer: String,
         closes: Timestamp,
     ) -> Result<(), String> {
-        self.load(shared).await;
+        member_kept::load(shared, self.state).await;
         if self.state.with_untracked(|s| s.member.is_none()) {
             return Err("member unknown".to_owned());
         }

@@ -623,3 +623,32 @@ pub async fn send_answer(token: &str, answer: &str) -> u16 {
     let Ok(request) = request else { return 0 };
     request.send().await.map_or(0, |response| response.status())
 }
+
+/// This member's letters (sent or received) listed after `after`.
+pub async fn letters(
+    workspace: WorkspaceId,
+    after: i64,
+) -> Result<rapport_core::letters::Page, ApiError> {
+    let path = format!("/api/workspaces/{workspace}/letters?after={after}");
+    let response = Request::get(&path).send().await.map_err(|_| ApiError::Unreachable)?;
+    json(refused(response).await?).await
+}
+
+/// Sends letter `id`: the status (201 kept, 200 kept before, 409 the id is another letter's, 422 a
+/// recipient is no member, 400/413 refused as it is; 0 the relay was not reached).
+pub async fn send_letter(
+    workspace: WorkspaceId,
+    id: &str,
+    posting: &rapport_core::letters::Posting,
+) -> u16 {
+    let path = format!("/api/workspaces/{workspace}/letters/{id}");
+    let Ok(request) = Request::put(&path).json(posting) else { return 0 };
+    request.send().await.map_or(0, |response| response.status())
+}
+
+/// Withdraws letter `id` this member sent: the status (204 withdrawn, also before; 404 this member
+/// sent no such letter; 0 the relay was not reached).
+pub async fn withdraw_letter(workspace: WorkspaceId, id: &str) -> u16 {
+    let path = format!("/api/workspaces/{workspace}/letters/{id}");
+    Request::delete(&path).send().await.map_or(0, |response| response.status())
+}

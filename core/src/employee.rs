@@ -198,6 +198,38 @@ pub fn one_on_ones_of(model: &ReadModel, member: MemberId) -> Vec<&OneOnOneRow> 
     rows
 }
 
+/// The member account of `member`'s manager, as their employee records say (the record whose
+/// account is `member`, its manager's record and that record's account).
+pub fn manager_of(model: &ReadModel, member: MemberId) -> Option<MemberId> {
+    let employment = |party: &crate::read_model::PartyRow| {
+        party.employee.as_deref().filter(|_| !party.archived).cloned()
+    };
+    let mine = model.parties.values().filter_map(employment).find(|e| e.member == Some(member))?;
+    let manager = model.parties.get(&mine.manager?).and_then(employment)?;
+    manager.member.filter(|m| *m != member)
+}
+
+/// The member accounts of those whose records name `member`'s record as their manager.
+pub fn reports_of(model: &ReadModel, member: MemberId) -> Vec<MemberId> {
+    let Some(me) = model.parties.values().find(|party| {
+        !party.archived && party.employee.as_deref().is_some_and(|e| e.member == Some(member))
+    }) else {
+        return Vec::new();
+    };
+    let mut reports: Vec<MemberId> = model
+        .parties
+        .values()
+        .filter(|party| !party.archived)
+        .filter_map(|party| party.employee.as_deref())
+        .filter(|e| e.manager == Some(me.id))
+        .filter_map(|e| e.member)
+        .filter(|m| *m != member)
+        .collect();
+    reports.sort();
+    reports.dedup();
+    reports
+}
+
 /// Writes `text` as this member's private note on `record` (its id as text) in their private
 /// document, changing only what differs so notes typed on two of their devices merge.
 pub fn write_private_note(

@@ -279,6 +279,10 @@ define_id!(
     /// Something a side of a contract must do by a date.
     ObligationId
 );
+define_id!(
+    /// A letter through the relay (`crate::letters`), chosen by the device that writes it.
+    LetterId
+);
 
 fn uuid_v7(source: &mut impl IdSource) -> Uuid {
     let millis = u64::try_from(source.now().0).unwrap_or(0);

@@ -52,6 +52,7 @@ pub mod investor;
 pub mod jobs;
 pub mod knowledge;
 pub mod layout;
+pub mod letters;
 pub mod model;
 pub mod offload;
 pub mod outbox;

@@ -159,6 +159,11 @@ pub(crate) enum Why {
     NoSuchToken,
     BallotClosed,
     AnswerTooLong,
+    BadLetter,
+    NotARecipient,
+    LetterTaken,
+    TooManyLetters,
+    NoSuchLetter,
 }
 
 impl Why {
@@ -236,6 +241,11 @@ impl Why {
             Why::NoSuchToken => "no_such_token",
             Why::BallotClosed => "ballot_closed",
             Why::AnswerTooLong => "answer_too_long",
+            Why::BadLetter => "bad_letter",
+            Why::NotARecipient => "not_a_recipient",
+            Why::LetterTaken => "letter_taken",
+            Why::TooManyLetters => "too_many_letters",
+            Why::NoSuchLetter => "no_such_letter",
         }
     }
 
@@ -339,6 +349,14 @@ impl Why {
             Why::NoSuchToken => "this token answers nothing: it was used, or never given",
             Why::BallotClosed => "this survey is closed",
             Why::AnswerTooLong => "the answer is longer than the relay keeps",
+            Why::BadLetter => {
+                "not a letter id, or a letter to no one, to more than 20 members, to someone twice, \
+                 to something not a member id, or longer than the relay keeps"
+            }
+            Why::NotARecipient => "a letter goes only to members of the workspace",
+            Why::LetterTaken => "another letter has this id",
+            Why::TooManyLetters => "this workspace keeps as many letters as the relay allows",
+            Why::NoSuchLetter => "you sent no such letter",
         }
     }
 }
@@ -715,7 +733,7 @@ pub(crate) fn hash_token(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

@@ -11,6 +11,7 @@ pub mod files;
 mod health;
 pub mod inbound;
 mod knowledge;
+mod letters;
 pub mod limits;
 pub mod mail;
 mod once;
@@ -202,6 +203,7 @@ pub fn router(state: AppState) -> Router {
         .merge(updates::router())
         .merge(once::router())
         .merge(ballots::router())
+        .merge(letters::router())
         .route("/api/demo", axum::routing::get(demo::serve))
         .route("/api/sync", axum::routing::get(sync::upgrade))
         .fallback(assets::serve)

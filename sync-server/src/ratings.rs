@@ -41,10 +41,11 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/workspaces/{id}/ratings", get(list))
 }
 
+/// Where a listing resumes (`?after=`): past the entries a device has read.
 #[derive(Debug, Deserialize)]
-struct After {
+pub(crate) struct After {
     #[serde(default)]
-    after: i64,
+    pub(crate) after: i64,
 }
 
 /// The workspace's answers received after `after`, oldest first.

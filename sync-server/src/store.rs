@@ -15,6 +15,7 @@ pub mod articles;
 pub mod ballots;
 pub mod files;
 pub mod inbound;
+pub mod letters;
 pub mod once;
 pub mod outbox;
 pub mod private;
@@ -481,6 +482,28 @@ const MIGRATIONS: &[&str] = &[
         FOREIGN KEY (workspace_id, update_id) REFERENCES published_updates(workspace_id, update_id)
             ON DELETE CASCADE
     ) WITHOUT ROWID;",
+    // 21: letters (`store::letters`): what a member wrote to a few others, listed to them alone. The
+    // sender and readers are member ids (derived from their accounts' addresses), not accounts: a
+    // letter stays theirs whatever becomes of an account, and only members are ever listed any.
+    "CREATE TABLE letters (
+        workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+        letter TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        sender TEXT NOT NULL,
+        digest TEXT NOT NULL,
+        body TEXT,
+        sent_at INTEGER NOT NULL,
+        PRIMARY KEY (workspace_id, letter),
+        UNIQUE (workspace_id, seq)
+    );
+    CREATE TABLE letter_readers (
+        workspace_id TEXT NOT NULL,
+        letter TEXT NOT NULL,
+        reader TEXT NOT NULL,
+        PRIMARY KEY (workspace_id, reader, letter),
+        FOREIGN KEY (workspace_id, letter) REFERENCES letters(workspace_id, letter) ON DELETE CASCADE
+    ) WITHOUT ROWID;
+    CREATE INDEX letters_by_sender ON letters(workspace_id, sender, seq);",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -1463,7 +1486,7 @@ mod tests {
         drop(connection);
         assert!(matches!(
             Store::open(dir.path()),
-            Err(StoreError::NewerSchema { found: 99, known: 20 })
+            Err(StoreError::NewerSchema { found: 99, known: 21 })
         ));
         let connection = Connection::open(dir.path().join(DATABASE_FILE)).unwrap();
         let version: i64 =

@@ -124,6 +124,7 @@ pub(crate) fn Team() -> impl IntoView {
                 </Show>
             </section>
             <super::goals::GoalsPanel />
+            <super::feedback::FeedbackPanel />
             <super::surveys::SurveysPanel />
             <Recognition />
             <section class="panel" data-testid="employees" data-count=move || people.with(Vec::len)>
