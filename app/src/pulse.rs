@@ -89,6 +89,37 @@ impl MemberKept for PulseState {
     }
 }
 
+/// Where this member's answer to a round stands on this device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AnswerState {
+    /// Kept here until the relay is reached.
+    Waiting,
+    Done(Outcome),
+}
+
+impl AnswerState {
+    /// Its name for the page's markup (`data-state`).
+    pub fn name(self) -> &'static str {
+        match self {
+            AnswerState::Waiting => "waiting",
+            AnswerState::Done(Outcome::Sent) => "sent",
+            AnswerState::Done(Outcome::Elsewhere) => "elsewhere",
+            AnswerState::Done(Outcome::Closed) => "closed",
+            AnswerState::Done(Outcome::Refused) => "refused",
+        }
+    }
+}
+
+impl PulseState {
+    /// Where the answer to round `ballot` stands; `None` when it was not answered here.
+    pub fn answer(&self, ballot: &str) -> Option<AnswerState> {
+        if self.waiting.contains_key(ballot) {
+            return Some(AnswerState::Waiting);
+        }
+        self.done.get(ballot).copied().map(AnswerState::Done)
+    }
+}
+
 #[derive(Clone, Copy)]
 pub(crate) struct PulseCtx {
     pub state: RwSignal<PulseState>,

@@ -253,6 +253,23 @@ fn leads_back(live: &BTreeMap<GoalId, &GoalRow>, id: GoalId) -> bool {
     false
 }
 
+/// The goals `goal` may serve, as [`tree`] orders them with their depths: every live goal but itself
+/// and those that serve it, directly or through others — so choosing one never makes a loop.
+pub fn could_serve(model: &ReadModel, goal: GoalId) -> Vec<(usize, &GoalRow)> {
+    let serves_goal = |mut at: Option<GoalId>| {
+        // Bounded by the number of goals: a loop already there ends the walk.
+        for _ in 0..=model.goals.len() {
+            match at {
+                Some(id) if id == goal => return true,
+                Some(id) => at = model.goals.get(&id).and_then(|g| g.parent),
+                None => return false,
+            }
+        }
+        false
+    };
+    tree(model).into_iter().filter(|(_, g)| !serves_goal(Some(g.id))).collect()
+}
+
 /// The goals of `party` (theirs, or their team's), for their record and the Team page.
 pub fn goals_of(model: &ReadModel, party: PartyId) -> Vec<&GoalRow> {
     let team = model
@@ -403,5 +420,18 @@ mod tests {
         );
         let employed = PartyId::from_bytes([9; 16]);
         assert_eq!(goals_of(&model, employed).iter().map(|g| g.id).collect::<Vec<_>>(), vec![anna]);
+
+        // Sales' goal may serve anything but itself and Anna's goal, which serves it.
+        let choices: Vec<GoalId> =
+            could_serve(&model, sales).into_iter().map(|(_, g)| g.id).collect();
+        assert_eq!(choices, vec![company, loop_a, loop_b, orphan]);
+        let choices: Vec<GoalId> =
+            could_serve(&model, company).into_iter().map(|(_, g)| g.id).collect();
+        assert_eq!(
+            choices,
+            vec![loop_a, loop_b, orphan],
+            "all that serves the company's goal is out"
+        );
+        assert_eq!(could_serve(&model, loop_a).len(), 4, "a loop already there ends the walk");
     }
 }

@@ -578,12 +578,27 @@ pub fn engagement(survey: &SurveyRow, summaries: &[RoundSummary]) -> Engagement 
 /// The surveys `member` is asked in now, with the round taking answers: those whose round's ballot
 /// invites them.
 pub fn open_for(model: &ReadModel, member: MemberId, now: Timestamp) -> Vec<(&SurveyRow, u32)> {
-    let member = member.to_string();
+    // The member's teams, found once: [`invitees`] asks whoever is employed with an account in a
+    // survey's teams (or anyone's, for a survey of all teams).
+    let teams: Vec<&str> = model
+        .parties
+        .values()
+        .filter(|row| !row.archived && row.merged_into.is_none())
+        .filter_map(|row| row.employee.as_deref())
+        .filter(|employee| employee.member == Some(member))
+        .map(|employee| employee.team.trim())
+        .collect();
+    if teams.is_empty() {
+        return Vec::new();
+    }
+    let invites = |survey: &SurveyRow| {
+        survey.teams.is_empty() || survey.teams.iter().any(|t| teams.contains(&t.trim()))
+    };
     model
         .surveys
         .values()
+        .filter(|survey| invites(survey))
         .filter_map(|survey| survey.open_round(now).map(|round| (survey, round)))
-        .filter(|(survey, _)| invitees(model, survey).iter().any(|i| i.member == member))
         .collect()
 }
 

@@ -4,8 +4,8 @@
 //! confident he is and a note. Anna's open page shows the progress and the confidence as he saves.
 
 use rapport_e2e::flows::{
-    attribute_becomes, change_to, click_centred as click, employ, join_by_invitation, photograph,
-    set_field, sign_up_and_upload, sync_state,
+    attribute_becomes, change_to, click_centred as click, days_from_today, employ,
+    join_by_invitation, photograph, set_field, sign_up_and_upload, sync_state,
 };
 use rapport_e2e::pages::AppShell;
 use rapport_e2e::{Browser, E2eResult, Viewport, run};
@@ -34,6 +34,7 @@ async fn a_team_goal_serves_the_company_s_and_a_check_in_shows_on_every_screen()
         let boris = harness.browser_speaking(Viewport::Phone, "ru-RU").await?;
         join_by_invitation(&anna, &boris, "boris@example.test", "Boris").await?;
         employ(&anna, "Boris Ivanov", "Boris", "Sales").await?;
+        let boris_record = anna.path().await?;
 
         // The company's goal, with two key results — one aiming up, one down.
         AppShell::open(&anna, "/team").await?;
@@ -121,6 +122,34 @@ async fn a_team_goal_serves_the_company_s_and_a_check_in_shows_on_every_screen()
         // Only what he moved: churn, as it stood, is nobody's word.
         assert!(row.contains("Boris") && row.contains("ARR: 1.5") && !row.contains("Churn"), "{row}");
         assert!(row.contains("Хороший пайплайн в марте"), "{row}");
+
+        // The company's goal cannot be made to serve Sales' (which serves it): not offered.
+        let offered = anna
+            .eval("return [...document.querySelectorAll('[data-testid=edit-goal-parent] option')].map(o => o.textContent.trim());")
+            .await?;
+        assert!(!offered.to_string().contains("Sales books"), "{offered}");
+        // At once, Anna renames the company's goal and Boris gives it a due day: both are kept.
+        let [due] = days_from_today(&boris, [90]).await?;
+        set_field(&anna, "edit-goal-title", "Double ARR by 2027").await?;
+        change_to(&boris, "edit-goal-due", &due).await?;
+        click(&anna, "edit-goal-save").await?;
+        click(&boris, "edit-goal-save").await?;
+        for browser in [&anna, &boris] {
+            browser
+                .wait_for_script(
+                    "both changes on the goal",
+                    &format!(
+                        "return document.querySelector('[data-testid=page-title]').textContent.trim() === 'Double ARR by 2027'
+                           && document.querySelector('[data-testid=edit-goal-due]').value === '{due}';"
+                    ),
+                )
+                .await?;
+        }
+        // Boris's record lists his team's goal.
+        anna.open(&boris_record).await?;
+        attribute_becomes(&anna, "employee-goals", "data-count", "1").await?;
+        let listed = anna.by_testid("employee-goals").await?.text().await?;
+        assert!(listed.contains("Sales books 40 new customers"), "{listed}");
 
         // Every new page at both sizes, in English on Anna's screens and Russian on Boris's.
         for (browser, language) in [(&anna, "en"), (&boris, "ru")] {

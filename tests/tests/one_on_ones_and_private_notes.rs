@@ -244,6 +244,11 @@ async fn a_one_on_one_is_prepared_by_both_sides_live_and_private_notes_stay_with
         let given = boris.by_testid("kudos").await?;
         assert_eq!(given.attr("data-value").await?.as_deref(), Some("Customer first"));
         assert!(given.text().await?.contains("Closed the Nordwind renewal"));
+        // His record lists them too, on his phone.
+        boris.open(&record).await?;
+        attribute_becomes(&boris, "employee-kudos", "data-count", "1").await?;
+        let row = boris.by_testid("employee-kudos-row").await?.text().await?;
+        assert!(row.contains("Anna") && row.contains("Customer first"), "{row}");
 
         // Every new page at both sizes, in English on Anna's screens and Russian on Boris's.
         let pages = [
@@ -260,10 +265,8 @@ async fn a_one_on_one_is_prepared_by_both_sides_live_and_private_notes_stay_with
                     rapport_e2e::flows::sync_state(browser, "synced", 30).await?;
                     if page == "employee-record" {
                         // The new panel, not the top of the record.
-                        let show = format!(
-                            "document.querySelector('[data-testid={ready}]').scrollIntoView();"
-                        );
-                        browser.eval(&show).await?;
+                        let show = "document.querySelector('[data-testid=employee-kudos]').scrollIntoView();";
+                        browser.eval(show).await?;
                     }
                     photograph(browser, &format!("{page}-{size}-{language}")).await?;
                 }

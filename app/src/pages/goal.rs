@@ -12,7 +12,7 @@ use rapport_core::model::{CheckIn, Goal, KeyResult};
 use rapport_core::read_model::Changed;
 
 use super::Page;
-use super::goals::{GoalLine, Progress, track_name, whose_name};
+use super::goals::{GoalLine, ParentChoice, Progress, track_name, whose_name};
 use super::team::member_name;
 use crate::i18n::{t, t_string, use_i18n};
 use crate::local;
@@ -71,6 +71,7 @@ pub(crate) fn GoalPage() -> impl IntoView {
                         <div class="record-activity">
                             <CheckIns row />
                             <Serving id />
+                            <EditGoal id row />
                             <ArchiveGoal id />
                         </div>
                     </div>
@@ -445,6 +446,107 @@ fn ArchiveGoal(id: Memo<Option<GoalId>>) -> impl IntoView {
                 {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
                 <button type="button" class="secondary" data-testid="archive-goal" on:click=archive.clone()>{t!(i18n, goals.archive)}</button>
             </section>
+        </Show>
+    }
+}
+
+/// A goal's title, due day and the goal it serves, changed in place: each written only if it
+/// differs from what is stored, so two people changing different ones at once keep both.
+#[component]
+fn EditGoal(id: Memo<Option<GoalId>>, row: Memo<Option<GoalRow>>) -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = WorkspaceCtx::use_ctx();
+    let account = crate::account::AccountCtx::use_ctx();
+    let stored_title =
+        Memo::new(move |_| row.with(|r| r.as_ref().map(|r| r.title.clone())).unwrap_or_default());
+    let stored_due = Memo::new(move |_| {
+        row.with(|r| r.as_ref().and_then(|r| r.due))
+            .and_then(|d| time::Date::from_julian_day(d).ok())
+            .map(|d| d.to_string())
+            .unwrap_or_default()
+    });
+    let stored_parent = Memo::new(move |_| row.with(|r| r.as_ref().and_then(|r| r.parent)));
+    let (title, due, parent) =
+        (RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(None::<GoalId>));
+    widgets::follow(stored_title, title);
+    widgets::follow(stored_due, due);
+    widgets::follow(stored_parent, parent);
+    let dirty = Signal::derive(move || {
+        title.get() != stored_title.get()
+            || due.get() != stored_due.get()
+            || parent.get() != stored_parent.get()
+    });
+    crate::pwa::PwaCtx::use_ctx().track_unsaved(dirty);
+    let choices = Memo::new(move |_| {
+        let Some(id) = id.get() else { return Vec::new() };
+        ctx.read_of(Changed::EMPLOYEES, |ws| {
+            goals::could_serve(&ws.model, id)
+                .into_iter()
+                .map(|(depth, g)| (g.id, format!("{}{}", "— ".repeat(depth), g.title)))
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default()
+    });
+    let error = RwSignal::new(None::<String>);
+    let saved = RwSignal::new(false);
+    let save = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let Some(id) = id.get_untracked() else { return };
+        let name = title.get_untracked().trim().to_owned();
+        if name.is_empty() {
+            return error.set(Some(t_string!(i18n, goals.title_needed).to_owned()));
+        }
+        let day = due.get_untracked();
+        if !day.is_empty() && rapport_core::contract::parse_day(&day).is_none() {
+            return error.set(Some(t_string!(i18n, employee.date_invalid).to_owned()));
+        }
+        let chosen = parent.get_untracked();
+        // Chosen before a colleague made it serve this one: refused rather than a loop.
+        if chosen.is_some_and(|p| !choices.with_untracked(|c| c.iter().any(|(g, _)| *g == p))) {
+            return error.set(Some(t_string!(i18n, goals.would_loop).to_owned()));
+        }
+        error.set(None);
+        saved.set(false);
+        let new_title = (name != stored_title.get_untracked()).then_some(name);
+        let new_due = (day != stored_due.get_untracked()).then_some(day);
+        let new_parent = (chosen != stored_parent.get_untracked()).then_some(chosen);
+        write(
+            ctx,
+            id,
+            Box::new(move |g| {
+                if let Some(title) = new_title {
+                    g.title = title;
+                }
+                if let Some(due) = new_due {
+                    g.due = due;
+                }
+                if let Some(parent) = new_parent {
+                    g.parent = parent;
+                }
+            }),
+            error,
+            move |ok| saved.set(ok),
+        );
+    };
+    view! {
+        <Show when=move || account.can_edit()>
+            <form class="panel record-form" on:submit=save data-testid="edit-goal">
+                <h2>{t!(i18n, goals.edit)}</h2>
+                <label>
+                    {t!(i18n, goals.objective)}
+                    <input data-testid="edit-goal-title" maxlength="200" prop:value=move || title.get() on:input=move |e| title.set(event_target_value(&e)) />
+                </label>
+                <ParentChoice testid="edit-goal-parent" choices parent />
+                <label>
+                    {t!(i18n, goals.due)}
+                    <input type="date" data-testid="edit-goal-due" prop:value=move || due.get() on:input=move |e| due.set(event_target_value(&e)) />
+                </label>
+                {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="edit-goal-error">{e}</p> })}
+                <Show when=move || saved.get() && !dirty.get()>
+                    <p class="done" role="status" data-testid="edit-goal-saved">{t!(i18n, goals.saved)}</p>
+                </Show>
+                <button type="submit" data-testid="edit-goal-save" disabled=move || !dirty.get()>{t!(i18n, goals.save)}</button>
+            </form>
         </Show>
     }
 }

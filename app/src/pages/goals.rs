@@ -85,6 +85,27 @@ pub(crate) fn GoalsPanel() -> impl IntoView {
     }
 }
 
+/// The goal a goal serves, chosen among `choices` (each indented by its depth in the tree), or none.
+#[component]
+pub(crate) fn ParentChoice(
+    testid: &'static str,
+    choices: Memo<Vec<(GoalId, String)>>,
+    parent: RwSignal<Option<GoalId>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <label>
+            {t!(i18n, goals.serves)}
+            <select data-testid=testid on:change=move |e| parent.set(event_target_value(&e).parse().ok())>
+                <option value="" selected=move || parent.with(Option::is_none)>{t!(i18n, goals.serves_nothing)}</option>
+                {move || choices.get().into_iter().map(|(id, name)| view! {
+                    <option value=id.to_string() selected=move || parent.get() == Some(id)>{name}</option>
+                }).collect_view()}
+            </select>
+        </label>
+    }
+}
+
 /// A goal in a list: its title, whose, when due, its progress and confidence.
 #[component]
 pub(crate) fn GoalLine(depth: usize, row: GoalRow) -> impl IntoView {
@@ -201,15 +222,7 @@ fn NewGoal() -> impl IntoView {
                         <input data-testid="new-goal-team" prop:value=move || team.get() on:input=move |e| team.set(event_target_value(&e)) />
                     </label>
                 </Show>
-                <label>
-                    {t!(i18n, goals.serves)}
-                    <select data-testid="new-goal-parent" on:change=move |e| parent.set(event_target_value(&e).parse().ok())>
-                        <option value="" selected=move || parent.with(Option::is_none)>{t!(i18n, goals.serves_nothing)}</option>
-                        {move || parents.get().into_iter().map(|(id, name)| view! {
-                            <option value=id.to_string() selected=move || parent.get() == Some(id)>{name}</option>
-                        }).collect_view()}
-                    </select>
-                </label>
+                <ParentChoice testid="new-goal-parent" choices=parents parent />
                 <label>
                     {t!(i18n, goals.due)}
                     <input type="date" data-testid="new-goal-due" prop:value=move || due.get() on:input=move |e| due.set(event_target_value(&e)) />

@@ -16,10 +16,10 @@ use rapport_core::pulse::{
 use rapport_core::read_model::Changed;
 
 use super::Page;
-use super::surveys::{my_answer, rhythm_name, round_state};
+use super::surveys::{answer_said, my_answer, rhythm_name, round_state};
 use crate::i18n::{t, t_string, use_i18n};
 use crate::local::{self, Shared};
-use crate::pulse::PulseCtx;
+use crate::pulse::{AnswerState, PulseCtx};
 use crate::relay_api;
 use crate::state::WorkspaceCtx;
 use crate::widgets;
@@ -91,7 +91,7 @@ fn YourAnswer(survey: Memo<Option<SurveyRow>>) -> impl IntoView {
                     view! {
                         <Show when={ let answered = answered.clone(); move || answered().is_none() }
                             fallback=move || view! {
-                                <p class="done" role="status" data-testid="answer-state" data-state=shown().map(|(state, _)| state)>{shown().map(|(_, said)| said)}</p>
+                                <p class="done" role="status" data-testid="answer-state" data-state=shown().map(AnswerState::name)>{shown().map(answer_said)}</p>
                             }>
                             <AnswerForm survey ballot=ballot.clone() />
                         </Show>

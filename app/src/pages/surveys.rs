@@ -12,7 +12,7 @@ use rapport_core::read_model::Changed;
 
 use crate::i18n::{t, t_string, use_i18n};
 use crate::local;
-use crate::pulse::{Outcome, PulseCtx};
+use crate::pulse::{AnswerState, Outcome, PulseCtx};
 use crate::state::WorkspaceCtx;
 use crate::widgets;
 
@@ -47,31 +47,31 @@ pub(crate) fn round_state(survey: &SurveyRow) -> String {
     }
 }
 
-/// This member's answer to the round open now — its state (`waiting`, `sent`, `elsewhere`,
-/// `closed`) and what the screen says of it —, or `None` when they have not answered it here.
-pub(crate) fn my_answer(pulse: PulseCtx, ballot: &str) -> Option<(&'static str, &'static str)> {
+/// This member's answer to the round open now, or `None` when they have not answered it here.
+pub(crate) fn my_answer(pulse: PulseCtx, ballot: &str) -> Option<AnswerState> {
+    pulse.state.with(|s| s.answer(ballot))
+}
+
+/// What the survey's page says of an answer.
+pub(crate) fn answer_said(state: AnswerState) -> &'static str {
     let i18n = use_i18n();
-    pulse.state.with(|s| {
-        if s.waiting.contains_key(ballot) {
-            return Some(("waiting", t_string!(i18n, survey.waiting_to_send)));
-        }
-        s.done.get(ballot).map(|outcome| match outcome {
-            Outcome::Sent => ("sent", t_string!(i18n, survey.sent)),
-            Outcome::Elsewhere => ("elsewhere", t_string!(i18n, survey.answered_elsewhere)),
-            Outcome::Closed => ("closed", t_string!(i18n, survey.closed_before_sent)),
-            Outcome::Refused => ("refused", t_string!(i18n, survey.refused)),
-        })
-    })
+    match state {
+        AnswerState::Waiting => t_string!(i18n, survey.waiting_to_send),
+        AnswerState::Done(Outcome::Sent) => t_string!(i18n, survey.sent),
+        AnswerState::Done(Outcome::Elsewhere) => t_string!(i18n, survey.answered_elsewhere),
+        AnswerState::Done(Outcome::Closed) => t_string!(i18n, survey.closed_before_sent),
+        AnswerState::Done(Outcome::Refused) => t_string!(i18n, survey.refused),
+    }
 }
 
 /// The short word a survey's row says of this member's answer.
-fn answered_tag(state: &str) -> &'static str {
+fn answered_tag(state: AnswerState) -> &'static str {
     let i18n = use_i18n();
     match state {
-        "waiting" => t_string!(i18n, survey.tag_waiting),
-        "closed" | "refused" => t_string!(i18n, survey.tag_missed),
-        "elsewhere" => t_string!(i18n, survey.tag_elsewhere),
-        _ => t_string!(i18n, survey.tag_answered),
+        AnswerState::Waiting => t_string!(i18n, survey.tag_waiting),
+        AnswerState::Done(Outcome::Closed | Outcome::Refused) => t_string!(i18n, survey.tag_missed),
+        AnswerState::Done(Outcome::Elsewhere) => t_string!(i18n, survey.tag_elsewhere),
+        AnswerState::Done(Outcome::Sent) => t_string!(i18n, survey.tag_answered),
     }
 }
 
@@ -131,7 +131,7 @@ pub(crate) fn SurveysPanel() -> impl IntoView {
                                         <span class="row-detail">{rhythm_name(survey.every_weeks)} " · " {state}</span>
                                     </a>
                                     {move || answered.as_deref().map(|ballot| match my_answer(pulse, ballot) {
-                                        Some((state, _)) => view! { <span class="tag" data-testid="survey-answered" data-state=state>{answered_tag(state)}</span> }.into_any(),
+                                        Some(state) => view! { <span class="tag" data-testid="survey-answered" data-state=state.name()>{answered_tag(state)}</span> }.into_any(),
                                         None => view! { <span class="tag due" data-state="soon" data-testid="survey-to-answer">{t!(i18n, survey.to_answer)}</span> }.into_any(),
                                     })}
                                 </li>

@@ -239,7 +239,8 @@ fn the_dashboard_follows_the_rounds_and_compares_the_latest_shown_with_the_one_b
 
 #[test]
 fn the_surveys_open_to_someone_are_those_whose_round_invites_them() {
-    let people: Vec<(Option<u8>, &str)> = (1..=5).map(|m| (Some(m), "Sales")).collect();
+    let mut people: Vec<(Option<u8>, &str)> = (1..=5).map(|m| (Some(m), "Sales")).collect();
+    people.push((Some(6), " Legal "));
     let mut model = staff(&people);
     let mut legal = survey(1, 3);
     legal.teams = vec!["Legal".into()];
@@ -259,6 +260,16 @@ fn the_surveys_open_to_someone_are_those_whose_round_invites_them() {
     );
     assert!(open_for(&model, me, day("2027-01-08")).is_empty(), "between rounds");
     assert!(open_for(&model, MemberId::from_bytes([8; 16]), day("2027-01-05")).is_empty());
+    // Whoever the ballot invites, and nobody else.
+    for m in 1..=8 {
+        let member = MemberId::from_bytes([m; 16]);
+        for survey in model.surveys.values() {
+            let invited = invitees(&model, survey).iter().any(|i| i.member == member.to_string());
+            let open =
+                open_for(&model, member, day("2027-01-05")).iter().any(|(s, _)| s.id == survey.id);
+            assert_eq!(open, invited, "member {m}");
+        }
+    }
 }
 
 #[test]

@@ -5,8 +5,11 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use rapport_core::contract::parse_day;
+use rapport_core::employee::KudosRow;
+use rapport_core::goals::GoalRow;
 use rapport_core::ids::{MemberId, PartyId, TrainingId};
 use rapport_core::model::{Employment, Party, Training};
+use rapport_core::read_model::Changed;
 
 use crate::i18n::{t, t_string, use_i18n};
 use crate::local;
@@ -42,7 +45,79 @@ pub(super) fn EmployeePanel(id: PartyId, party: Signal<Option<Party>>) -> impl I
             <EmploymentForm id employment />
             <Skills id employment />
             <Trainings id employment />
+            <Goals id />
+            <KudosReceived id />
         </section>
+    }
+}
+
+/// Their goals and their team's, as the Team page's tree shows them.
+#[component]
+fn Goals(id: PartyId) -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = WorkspaceCtx::use_ctx();
+    let rows = Memo::new(move |_| {
+        ctx.read_of(Changed::EMPLOYEES | Changed::PARTIES, |ws| {
+            let mut rows: Vec<GoalRow> =
+                rapport_core::goals::goals_of(&ws.model, id).into_iter().cloned().collect();
+            rows.sort_by(|a, b| {
+                (a.title.to_lowercase(), a.id).cmp(&(b.title.to_lowercase(), b.id))
+            });
+            rows
+        })
+        .unwrap_or_default()
+    });
+    view! {
+        <div class="record-form" data-testid="employee-goals" data-count=move || rows.with(Vec::len)>
+            <h3>{t!(i18n, goals.goals)}</h3>
+            <Show when=move || rows.with(|r| !r.is_empty()) fallback=move || view! { <p class="hint">{t!(i18n, employee.no_goals)}</p> }>
+                <ul class="rows">
+                    <For each=move || rows.get() key=|row| format!("{row:?}") let:row>
+                        <crate::pages::goals::GoalLine depth=0 row />
+                    </For>
+                </ul>
+            </Show>
+        </div>
+    }
+}
+
+/// The kudos they were given, newest first: who gave them, for which value, what for.
+#[component]
+fn KudosReceived(id: PartyId) -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = WorkspaceCtx::use_ctx();
+    let rows = Memo::new(move |_| {
+        ctx.read_of(Changed::EMPLOYEES, |ws| {
+            let mut rows: Vec<KudosRow> = ws
+                .model
+                .kudos
+                .values()
+                .filter(|k| !k.archived && k.to.contains(&id))
+                .cloned()
+                .collect();
+            rows.sort_by_key(|k| std::cmp::Reverse((k.at, k.id)));
+            rows
+        })
+        .unwrap_or_default()
+    });
+    view! {
+        <div class="record-form" data-testid="employee-kudos" data-count=move || rows.with(Vec::len)>
+            <h3>{t!(i18n, employee.kudos_received)}</h3>
+            <Show when=move || rows.with(|r| !r.is_empty()) fallback=move || view! { <p class="hint">{t!(i18n, employee.no_kudos_received)}</p> }>
+                <ul class="rows">
+                    <For each=move || rows.get() key=|row| format!("{row:?}") let:row>
+                        <li class="row kudos-line" data-testid="employee-kudos-row">
+                            <span class="row-title">
+                                {move || crate::pages::team::member_name(ctx, row.from)}
+                                {(!row.value.is_empty()).then(|| view! { " "<span class="tag">{row.value.clone()}</span> })}
+                            </span>
+                            <span class="row-detail prewrap">{row.message.clone()}</span>
+                            <span class="row-detail">{widgets::local_date(row.at)}</span>
+                        </li>
+                    </For>
+                </ul>
+            </Show>
+        </div>
     }
 }
 
