@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use rapport_core::ids::{LetterId, MemberId, Timestamp};
+use rapport_core::ids::{LetterId, MemberId, ReviewCycleId, Timestamp};
 use rapport_core::letters::{Letter, Mailbox, Note, Posting, Read};
 use rapport_core::read_model::Changed;
 use serde::{Deserialize, Serialize};
@@ -56,12 +56,23 @@ pub(crate) struct Outgoing {
     pub written: Timestamp,
     /// The relay took it; it shows as listed at the next reading.
     pub sent: bool,
+    /// Kept here until this review cycle closes (a manager's review, read by its subject only
+    /// then): the relay, and so its reader, has none of it before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held_for: Option<ReviewCycleId>,
 }
 
 impl LettersState {
     /// What this member sees: the letters listed, and those waiting here as if sent.
     pub fn mailbox(&self) -> Mailbox {
         let Some(me) = self.member else { return Mailbox::default() };
+        Mailbox::of(me, self.shown())
+    }
+
+    /// Every letter this member sees: those listed, and those waiting here as if sent (with no
+    /// time yet), none withdrawn.
+    pub fn shown(&self) -> Vec<Read> {
+        let Some(me) = self.member else { return Vec::new() };
         let listed = self.listed.values().filter_map(Read::of);
         let waiting = self.waiting.iter().filter_map(|(id, outgoing)| {
             Some(Read {
@@ -72,8 +83,7 @@ impl LettersState {
                 note: serde_json::from_str(&outgoing.posting.body).ok()?,
             })
         });
-        let shown = listed.chain(waiting).filter(|read| !self.is_withdrawn(&read.id));
-        Mailbox::of(me, shown)
+        listed.chain(waiting).filter(|read| !self.is_withdrawn(&read.id)).collect()
     }
 
     fn is_withdrawn(&self, id: &str) -> bool {
@@ -123,8 +133,10 @@ impl LettersCtx {
         spawn_local(async move {
             let Some(shared) = workspace.shared_once_open().await else { return };
             loop {
+                // One held for a cycle's close goes when the cycle's change wakes this, or idly.
                 let waiting = ctx.state.with_untracked(|s| {
-                    s.waiting.values().any(|o| !o.sent) || !s.withdrawing.is_empty()
+                    s.waiting.values().any(|o| !o.sent && o.held_for.is_none())
+                        || !s.withdrawing.is_empty()
                 });
                 member_kept::woken(&mut inbox, if waiting { WAITING_MS } else { IDLE_MS }).await;
                 member_kept::load(&shared, ctx.state).await;
@@ -180,6 +192,7 @@ impl LettersCtx {
         shared: &Shared,
         to: Vec<MemberId>,
         note: &Note,
+        held_for: Option<ReviewCycleId>,
     ) -> Result<(), String> {
         member_kept::load(shared, self.state).await;
         if self.state.with_untracked(|s| s.member.is_none()) {
@@ -190,8 +203,12 @@ impl LettersCtx {
         to.sort();
         to.dedup();
         let body = serde_json::to_string(note).map_err(|e| e.to_string())?;
-        let outgoing =
-            Outgoing { posting: Posting { to, body }, written: local::now(), sent: false };
+        let outgoing = Outgoing {
+            posting: Posting { to, body },
+            written: local::now(),
+            sent: false,
+            held_for,
+        };
         if let Some(refused) = outgoing.posting.refused() {
             return Err(refused.to_string());
         }
@@ -232,11 +249,24 @@ impl LettersCtx {
     /// Sends what waits, then lists what is new.
     async fn round(&self, shared: &Shared) {
         self.merge_stored(shared).await;
-        let workspace = shared.borrow().replica.workspace;
+        let (workspace, still_open) = {
+            let ws = shared.borrow();
+            let now = local::now();
+            let open: BTreeSet<ReviewCycleId> = ws
+                .replica
+                .model
+                .reviews
+                .values()
+                .filter(|cycle| cycle.is_open(now))
+                .map(|cycle| cycle.id)
+                .collect();
+            (ws.replica.workspace, open)
+        };
         let sendable: Vec<(String, Posting)> = self.state.with_untracked(|s| {
             s.waiting
                 .iter()
                 .filter(|(id, o)| !o.sent && !s.is_withdrawn(id))
+                .filter(|(_, o)| o.held_for.is_none_or(|cycle| !still_open.contains(&cycle)))
                 .map(|(id, o)| (id.clone(), o.posting.clone()))
                 .collect()
         });

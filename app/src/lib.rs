@@ -94,6 +94,7 @@ fn Root() -> impl IntoView {
                     <Route path=path!("/team/surveys/:id") view=pages::SurveyPage />
                     <Route path=path!("/team/goals/:id") view=pages::GoalPage />
                     <Route path=path!("/team/feedback") view=pages::FeedbackPage />
+                    <Route path=path!("/team/reviews/:id") view=pages::ReviewPage />
                     <Route path=path!("/knowledge/:id") view=pages::ArticlePage />
                     <Route path=path!("/settings") view=pages::Settings />
                     <Route path=path!("/import-export") view=pages::ImportExport />

@@ -13,8 +13,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use rapport_core::ids::{MemberId, Timestamp};
-use rapport_core::pulse;
 use rapport_core::read_model::Changed;
+use rapport_core::{pulse, reviews};
 use serde::{Deserialize, Serialize};
 
 use crate::account::AccountCtx;
@@ -73,6 +73,9 @@ pub(crate) enum Outcome {
     Closed,
     /// The relay refused it as it is (too large, malformed).
     Refused,
+    /// The relay's ballot is not the one this device expects (another `k`, other readers): nothing
+    /// was sent.
+    NotAsAsked,
 }
 
 impl MemberKept for PulseState {
@@ -106,6 +109,7 @@ impl AnswerState {
             AnswerState::Done(Outcome::Elsewhere) => "elsewhere",
             AnswerState::Done(Outcome::Closed) => "closed",
             AnswerState::Done(Outcome::Refused) => "refused",
+            AnswerState::Done(Outcome::NotAsAsked) => "not_as_asked",
         }
     }
 }
@@ -229,12 +233,24 @@ impl PulseCtx {
         let (workspace, asking) = {
             let ws = shared.borrow();
             let workspace = ws.replica.workspace;
-            let asking: Vec<(String, Timestamp)> = match ws.replica.me {
-                Some(me) => pulse::open_for(&ws.replica.model, me, now)
+            let model = &ws.replica.model;
+            // Upward reviews go through the ballot box as a survey's answers do; each with the
+            // terms it must have at the relay — its k, who alone reads it.
+            let asking: Vec<(String, Timestamp, Expected)> = match ws.replica.me {
+                Some(me) => pulse::open_for(model, me, now)
                     .into_iter()
                     .map(|(survey, round)| {
-                        (pulse::round_ballot(workspace, survey.id, round), survey.window(round).1)
+                        let expected = Expected { k: survey.k, readers: Vec::new() };
+                        let ballot = pulse::round_ballot(workspace, survey.id, round);
+                        (ballot, survey.window(round).1, expected)
                     })
+                    .chain(reviews::upward_open_for(model, me, now).into_iter().map(
+                        |(cycle, manager)| {
+                            let expected = Expected { k: cycle.k, readers: vec![manager] };
+                            let ballot = reviews::upward_ballot(workspace, cycle.id, manager);
+                            (ballot, cycle.ends(), expected)
+                        },
+                    ))
                     .collect(),
                 None => Vec::new(),
             };
@@ -248,7 +264,7 @@ impl PulseCtx {
             self.settle(&ballot, Outcome::Closed);
         }
         self.state.update(|s| s.tokens.retain(|_, t| now < t.closes));
-        for (ballot, closes) in asking {
+        for (ballot, closes, expected) in asking {
             let known = self.state.with_untracked(|s| {
                 s.done.contains_key(&ballot) || s.tokens.get(&ballot).is_some_and(|t| t.granted)
             });
@@ -274,13 +290,18 @@ impl PulseCtx {
                     }
                 };
             match relay_api::ballot_token(workspace, &ballot, &pulse::token_hash(&token)).await {
-                201 => self.state.update(|s| {
+                // Answered only under the terms it was asked under: a ballot registered with
+                // another k or other readers (by an admin who reads it, say) gets nothing.
+                (201, terms) if !expected.met_by(terms.as_ref()) => {
+                    self.settle(&ballot, Outcome::NotAsAsked)
+                }
+                (201, _) => self.state.update(|s| {
                     if let Some(kept) = s.tokens.get_mut(&ballot) {
                         kept.granted = true;
                     }
                 }),
-                409 => self.settle(&ballot, Outcome::Elsewhere),
-                410 => self.settle(&ballot, Outcome::Closed),
+                (409, _) => self.settle(&ballot, Outcome::Elsewhere),
+                (410, _) => self.settle(&ballot, Outcome::Closed),
                 // Not registered yet, the relay down or the session gone: later.
                 _ => continue,
             }
@@ -318,6 +339,24 @@ impl PulseCtx {
     }
 }
 
+/// The terms a ballot must have at the relay for this device to answer it.
+struct Expected {
+    k: u32,
+    readers: Vec<MemberId>,
+}
+
+impl Expected {
+    /// Whether the relay's terms are these: the same `k` and the same readers (told none by a relay
+    /// that does not know readers, a ballot that should have some is not answered either).
+    fn met_by(&self, terms: Option<&relay_api::BallotTerms>) -> bool {
+        let Some(terms) = terms else { return self.readers.is_empty() };
+        let told: BTreeSet<Option<MemberId>> =
+            terms.readers.iter().map(|r| r.parse().ok()).collect();
+        let wanted: BTreeSet<Option<MemberId>> = self.readers.iter().copied().map(Some).collect();
+        terms.k == self.k && told == wanted
+    }
+}
+
 /// A new single-use token: 32 random bytes from the browser's cryptographic source, as hex.
 fn new_token() -> String {
     let mut bytes = [0u8; 32];
@@ -344,7 +383,8 @@ impl Registered {
     }
 }
 
-/// Registers every survey's due rounds not registered from this page yet with what they are now.
+/// Registers every survey's due rounds, and every review cycle's upward ballots, not registered
+/// from this page yet with what they are now.
 async fn register_rounds(shared: &Shared, registered: &mut Registered) {
     let now = local::now();
     let due: Vec<(String, String, rapport_core::ballot::Ballot)> = {
@@ -362,6 +402,12 @@ async fn register_rounds(shared: &Shared, registered: &mut Registered) {
                     Some((id, text, ballot))
                 })
             })
+            .chain(reviews::upward_ballots(model, workspace, now).into_iter().filter_map(
+                |(id, ballot)| {
+                    let text = serde_json::to_string(&ballot).ok()?;
+                    Some((id, text, ballot))
+                },
+            ))
             .filter(|(id, text, ballot)| {
                 !ballot.invitees.is_empty() && !registered.settled(&(id.clone(), text.clone()), now)
             })

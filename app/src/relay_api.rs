@@ -598,15 +598,31 @@ pub async fn ballot_results(
 /// Takes this member's single-use token for ballot `ballot` — the one the device chose, of which only
 /// the hash is sent: the status (201 it is theirs, also when asked again with the same one; 409
 /// another token was taken for them before; 404 not invited or not registered yet; 410 closed; 0 the
-/// relay was not reached).
-pub async fn ballot_token(workspace: WorkspaceId, ballot: &str, token_hash: &str) -> u16 {
+/// relay was not reached) — with, when it is theirs, the ballot's terms as the relay keeps them.
+pub async fn ballot_token(
+    workspace: WorkspaceId,
+    ballot: &str,
+    token_hash: &str,
+) -> (u16, Option<BallotTerms>) {
     #[derive(Serialize)]
     struct Chosen<'a> {
         token_hash: &'a str,
     }
     let path = format!("/api/workspaces/{workspace}/ballots/{ballot}/token");
-    let Ok(request) = Request::post(&path).json(&Chosen { token_hash }) else { return 0 };
-    request.send().await.map_or(0, |response| response.status())
+    let Ok(request) = Request::post(&path).json(&Chosen { token_hash }) else { return (0, None) };
+    let Ok(response) = request.send().await else { return (0, None) };
+    let status = response.status();
+    let terms = if status == 201 { response.json().await.ok() } else { None };
+    (status, terms)
+}
+
+/// A ballot's terms as the relay tells them with a token: its smallest group shown and who alone
+/// reads its results (none: the workspace's owners and admins).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct BallotTerms {
+    pub k: u32,
+    #[serde(default)]
+    pub readers: Vec<String>,
 }
 
 /// Sends `answer` with `token` alone — without this browser's cookies, so the request names nobody:

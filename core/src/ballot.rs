@@ -33,6 +33,8 @@ pub const MOST_INVITEES: usize = 10_000;
 pub const MOST_TEAM_CHARS: usize = 100;
 /// The largest answer, in bytes (the answers to every question of one survey, as the app wrote them).
 pub const MOST_ANSWER_BYTES: usize = 16 * 1024;
+/// The most members named to read one survey's results.
+pub const MOST_READERS: usize = 20;
 
 /// A survey as the relay's ballot box knows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,6 +48,10 @@ pub struct Ballot {
     /// When it stops taking answers (Unix seconds).
     pub closes_at: i64,
     pub invitees: Vec<Invitee>,
+    /// Who alone may read its results (member ids): none, the workspace's owners and admins. A
+    /// manager reads their upward reviews so, and nobody else does — the owners neither.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub readers: Vec<String>,
 }
 
 fn default_k() -> u32 {
@@ -86,6 +92,8 @@ pub enum BallotRefused {
     NotAMember,
     #[error("a team has fewer than k people invited")]
     TeamTooSmall,
+    #[error("a survey names at most {MOST_READERS} readers, each a member id once, none invited")]
+    BadReaders,
 }
 
 impl Ballot {
@@ -111,6 +119,17 @@ impl Ballot {
         let Some(members) = members else { return Some(BallotRefused::NotAMember) };
         if members.len() != self.invitees.len() {
             return Some(BallotRefused::InvitedTwice);
+        }
+        // A reader who answers could tell their own answer from the others'.
+        let readers: Option<BTreeSet<MemberId>> =
+            self.readers.iter().map(|r| r.parse().ok()).collect();
+        let fits = readers.is_some_and(|readers| {
+            readers.len() == self.readers.len()
+                && readers.len() <= MOST_READERS
+                && readers.is_disjoint(&members)
+        });
+        if !fits {
+            return Some(BallotRefused::BadReaders);
         }
         // A team of fewer than k could never be shown, yet its name on an answer kept by the relay
         // would point at the few who could have given it.
@@ -314,8 +333,13 @@ mod tests {
     fn a_survey_that_could_single_someone_out_is_refused() {
         let member = |n: u8| MemberId::from_bytes([n; 16]);
         let invitee = |n: u8| Invitee { member: member(n).to_string(), team: "Sales".into() };
-        let mut ballot =
-            Ballot { k: 5, batch: 0, closes_at: 1, invitees: (1..=6).map(invitee).collect() };
+        let mut ballot = Ballot {
+            k: 5,
+            batch: 0,
+            closes_at: 1,
+            invitees: (1..=6).map(invitee).collect(),
+            readers: Vec::new(),
+        };
         assert_eq!(ballot.refused(), None);
         ballot.k = 2;
         assert_eq!(ballot.refused(), Some(BallotRefused::KTooSmall));
@@ -336,6 +360,19 @@ mod tests {
         assert_eq!(ballot.refused(), Some(BallotRefused::TeamTooSmall), "a team of one");
         ballot.invitees[0].team = String::new();
         assert_eq!(ballot.refused(), None, "no team: counted only with everyone");
+        ballot.readers = vec![member(9).to_string()];
+        assert_eq!(ballot.refused(), None, "a manager reads their reports' answers");
+        ballot.readers.push(member(9).to_string());
+        assert_eq!(ballot.refused(), Some(BallotRefused::BadReaders), "named twice");
+        ballot.readers = vec![member(2).to_string()];
+        assert_eq!(ballot.refused(), Some(BallotRefused::BadReaders), "a reader who answers");
+        ballot.readers = vec!["boss".into()];
+        assert_eq!(ballot.refused(), Some(BallotRefused::BadReaders), "not a member id");
+        ballot.readers = (0..=MOST_READERS as u128)
+            .map(|n| MemberId::from_bytes((n + 1000).to_be_bytes()).to_string())
+            .collect();
+        assert_eq!(ballot.refused(), Some(BallotRefused::BadReaders), "too many");
+        ballot.readers.clear();
         ballot.invitees.clear();
         assert_eq!(ballot.refused(), Some(BallotRefused::NoInvitees));
         ballot.invitees = (0..=MOST_INVITEES)

@@ -224,6 +224,10 @@ define_id!(
     GoalPartId
 );
 define_id!(
+    /// A review cycle: self, manager, peer and upward reviews over one period.
+    ReviewCycleId
+);
+define_id!(
     /// A supplier's certification (ISO 9001, a licence) on its record.
     CertificationId
 );

@@ -43,10 +43,11 @@ pub enum Collection {
     Kudos,
     Surveys,
     Goals,
+    Reviews,
 }
 
 impl Collection {
-    pub const ALL: [Collection; 17] = [
+    pub const ALL: [Collection; 18] = [
         Collection::Parties,
         Collection::Tasks,
         Collection::Deals,
@@ -64,6 +65,7 @@ impl Collection {
         Collection::Kudos,
         Collection::Surveys,
         Collection::Goals,
+        Collection::Reviews,
     ];
 
     /// How many documents the collection is spread over. Fixed for a schema version: changing it moves
@@ -84,7 +86,8 @@ impl Collection {
             | Collection::Rounds
             | Collection::Updates
             | Collection::Events
-            | Collection::Surveys => 1,
+            | Collection::Surveys
+            | Collection::Reviews => 1,
             // Articles are long but few: two documents keep each small enough to load at once.
             Collection::Articles => 2,
         }
@@ -104,6 +107,7 @@ impl Collection {
                 | Collection::Kudos
                 | Collection::Surveys
                 | Collection::Goals
+                | Collection::Reviews
         )
     }
 
@@ -127,6 +131,7 @@ impl Collection {
             Collection::Kudos => "kudos",
             Collection::Surveys => "surveys",
             Collection::Goals => "goals",
+            Collection::Reviews => "review-cycles",
         }
     }
 
@@ -326,7 +331,7 @@ mod tests {
         let keys: Vec<DocKey> = DocKey::initial().collect();
         assert_eq!(
             keys.len(),
-            1 + 32 + 8 + 8 + 4 + 4 + 4 + 1 + 1 + 2 + 4 + 1 + 1 + 1 + 4 + 4 + 1 + 4
+            1 + 32 + 8 + 8 + 4 + 4 + 4 + 1 + 1 + 2 + 4 + 1 + 1 + 1 + 4 + 4 + 1 + 4 + 1
         );
         let ids: std::collections::BTreeSet<DocumentId> =
             keys.iter().map(|key| key.document_id(a)).collect();

@@ -100,12 +100,18 @@ pub enum Note {
     /// A request to the recipients for feedback about `about` (the sender, or one of their reports),
     /// answered to the sender alone.
     Request { about: String, question: String },
+    /// A review of `about` in review cycle `cycle`, of kind `review` (`self`, `manager`, `peer`),
+    /// its `answers` as `crate::pulse::answers_text` makes them. Listed with its cycle, not as
+    /// feedback.
+    Review { cycle: String, review: String, about: String, answers: String },
 }
 
 impl Note {
     pub fn about(&self) -> Option<MemberId> {
         match self {
-            Note::Feedback { about, .. } | Note::Request { about, .. } => about.parse().ok(),
+            Note::Feedback { about, .. }
+            | Note::Request { about, .. }
+            | Note::Review { about, .. } => about.parse().ok(),
         }
     }
 
@@ -114,6 +120,9 @@ impl Note {
         let text = match self {
             Note::Feedback { text, .. } => text,
             Note::Request { question, .. } => question,
+            Note::Review { answers, .. } => {
+                return answers.trim().is_empty() || self.about().is_none();
+            }
         };
         text.trim().is_empty() || text.chars().count() > MOST_TEXT_CHARS || self.about().is_none()
     }
@@ -192,6 +201,7 @@ impl Mailbox {
                     mailbox.to_answer.push(letter.clone());
                 }
                 Note::Request { .. } => {}
+                Note::Review { .. } => continue,
             }
             if letter.from == me {
                 mailbox.sent.push(letter.clone());

@@ -63,6 +63,7 @@ pub mod purchase;
 pub mod queries;
 pub mod read_model;
 pub mod replica;
+pub mod reviews;
 pub mod satisfaction;
 pub mod scorecard;
 pub mod search;

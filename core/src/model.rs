@@ -27,8 +27,8 @@ pub use commerce::{
     StageChange, minor_digits,
 };
 pub use employee::{
-    CheckIn, Employment, Goal, KeyResult, Kudos, Meeting, OneOnOne, Survey, SurveyQuestion,
-    TalkingPoint, Training,
+    CheckIn, Employment, Goal, KeyResult, Kudos, Meeting, OneOnOne, ReviewCycle, Survey,
+    SurveyQuestion, TalkingPoint, Training,
 };
 pub use interaction::{GeoPoint, Interaction, InteractionKind};
 pub use investor::{

@@ -286,6 +286,7 @@ pub fn ballot(model: &ReadModel, survey: &SurveyRow, n: u32) -> Ballot {
         batch: survey.batch,
         closes_at: closes.0.div_euclid(1000),
         invitees: invitees(model, survey),
+        readers: Vec::new(),
     }
 }
 
@@ -317,9 +318,18 @@ pub fn answer_text(
     survey: &SurveyRow,
     answers: &BTreeMap<String, AnswerValue>,
 ) -> Result<String, AnswerRefused> {
+    answers_text(&survey.questions, answers)
+}
+
+/// The text of `answers` to `questions` (question key → answer): blank written answers left out,
+/// every other checked against its question — a survey's answer, or a review's.
+pub fn answers_text(
+    questions: &[QuestionRow],
+    answers: &BTreeMap<String, AnswerValue>,
+) -> Result<String, AnswerRefused> {
     let mut kept: BTreeMap<&str, AnswerValue> = BTreeMap::new();
     for (key, value) in answers {
-        let question = survey.questions.iter().find(|q| &q.key == key);
+        let question = questions.iter().find(|q| &q.key == key);
         let Some(kind) = question.and_then(|q| q.kind) else { return Err(AnswerRefused::Unfit) };
         let options = question.map_or(0, |q| q.options.len());
         let value = match (kind, value) {
@@ -441,9 +451,10 @@ fn average_score(tallies: &[Tally]) -> Option<f64> {
 
 /// Tallies `answers` (as the app wrote them) against `survey`'s questions; an answer that does not
 /// parse, or a value that does not fit, is passed over.
-fn tally(survey: &SurveyRow, answers: &[String]) -> Vec<Tally> {
-    let mut tallies: Vec<Tally> = survey
-        .questions
+/// How each of `questions` was answered in `answers` (answer texts as [`answers_text`] makes them;
+/// others are passed over).
+pub fn tally(questions: &[QuestionRow], answers: &[String]) -> Vec<Tally> {
+    let mut tallies: Vec<Tally> = questions
         .iter()
         .map(|q| Tally {
             key: q.key.clone(),
@@ -456,7 +467,7 @@ fn tally(survey: &SurveyRow, answers: &[String]) -> Vec<Tally> {
         let Ok(values) = serde_json::from_str::<BTreeMap<String, AnswerValue>>(answer) else {
             continue;
         };
-        for (question, tally) in survey.questions.iter().zip(tallies.iter_mut()) {
+        for (question, tally) in questions.iter().zip(tallies.iter_mut()) {
             match (question.kind, values.get(&question.key)) {
                 (Some(QuestionKind::Text), Some(AnswerValue::Text(text))) => {
                     tally.comments.push(text.clone())
@@ -482,7 +493,7 @@ pub fn summarise(survey: &SurveyRow, n: u32, results: &Results) -> RoundSummary 
         .teams
         .iter()
         .map(|(team, answers)| {
-            let tallies = tally(survey, answers);
+            let tallies = tally(&survey.questions, answers);
             let score = TeamScore {
                 shown: answers.len() as u64,
                 score: average_score(&tallies),
@@ -497,7 +508,7 @@ pub fn summarise(survey: &SurveyRow, n: u32, results: &Results) -> RoundSummary 
         invited: results.invited,
         answered: results.answered,
         shown: results.answers.len() as u64,
-        questions: tally(survey, &results.answers),
+        questions: tally(&survey.questions, &results.answers),
         teams,
     }
 }

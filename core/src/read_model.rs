@@ -15,14 +15,15 @@ use serde::{Deserialize, Serialize};
 use crate::document::{self, DocumentError};
 use crate::ids::{
     ArticleId, ContractId, DealId, EventId, FeedbackId, GoalId, InteractionId, KudosId, MemberId,
-    OneOnOneId, PartyId, PipelineId, PurchaseId, RoundId, StageId, SurveyId, TaskId, TeamId,
-    TicketId, Timestamp, UpdateId,
+    OneOnOneId, PartyId, PipelineId, PurchaseId, ReviewCycleId, RoundId, StageId, SurveyId, TaskId,
+    TeamId, TicketId, Timestamp, UpdateId,
 };
 use crate::layout::{Collection, DocKey, Month};
 use crate::model::{
     Article, Channel, Contract, Deal, DealStatus, Feedback, Goal, Interaction, InteractionKind,
     InvestorEvent, InvestorUpdate, Kudos, LinkKind, MessageKind, OneOnOne, Party, PartyKind,
-    Purchase, RecordRef, RecurrenceUnit, Role, Round, Survey, Task, Ticket, TicketPriority, names,
+    Purchase, RecordRef, RecurrenceUnit, ReviewCycle, Role, Round, Survey, Task, Ticket,
+    TicketPriority, names,
 };
 use crate::search::{SearchIndex, SearchableParty};
 
@@ -260,6 +261,7 @@ pub enum Rows {
     Private(Vec<(String, String)>),
     Surveys(Vec<crate::pulse::SurveyRow>),
     Goals(Vec<crate::goals::GoalRow>),
+    Reviews(Vec<crate::reviews::ReviewRow>),
 }
 
 /// Why stored rows could not be used.
@@ -367,7 +369,11 @@ impl Changed {
             } => Changed::INVESTORS,
             DocKey::Shard {
                 collection:
-                    Collection::OneOnOnes | Collection::Kudos | Collection::Surveys | Collection::Goals,
+                    Collection::OneOnOnes
+                    | Collection::Kudos
+                    | Collection::Surveys
+                    | Collection::Goals
+                    | Collection::Reviews,
                 ..
             } => Changed::EMPLOYEES,
             DocKey::Interactions(_) => Changed::INTERACTIONS,
@@ -482,6 +488,7 @@ pub struct ReadModel {
     pub kudos: BTreeMap<KudosId, crate::employee::KudosRow>,
     pub surveys: BTreeMap<SurveyId, crate::pulse::SurveyRow>,
     pub goals: BTreeMap<GoalId, crate::goals::GoalRow>,
+    pub reviews: BTreeMap<ReviewCycleId, crate::reviews::ReviewRow>,
     /// This member's private notes (from their private document), by record id as text.
     pub private_notes: BTreeMap<String, String>,
     /// Interactions by the month document holding them.
@@ -631,6 +638,7 @@ impl ReadModel {
             (_, Rows::Kudos(rows)) => self.kudos.extend(rows.into_iter().map(|r| (r.id, r))),
             (_, Rows::Surveys(rows)) => self.surveys.extend(rows.into_iter().map(|r| (r.id, r))),
             (_, Rows::Goals(rows)) => self.goals.extend(rows.into_iter().map(|r| (r.id, r))),
+            (_, Rows::Reviews(rows)) => self.reviews.extend(rows.into_iter().map(|r| (r.id, r))),
             (DocKey::Interactions(month), Rows::Interactions(rows)) => {
                 for row in &rows {
                     for party in &row.parties {
@@ -846,6 +854,15 @@ impl ReadModel {
                     None => self.goals.remove(&id),
                 };
             }
+            DocKey::Shard { collection: Collection::Reviews, .. } => {
+                let Ok(id) = record.parse::<ReviewCycleId>() else { return Ok(Vec::new()) };
+                match read::<ReviewCycle>(doc, record, whole)? {
+                    Some(cycle) => {
+                        self.reviews.insert(id, crate::reviews::ReviewRow::of(id, &cycle))
+                    }
+                    None => self.reviews.remove(&id),
+                };
+            }
             DocKey::Private(_) => {
                 match read::<autosurgeon::Text>(doc, record, whole)? {
                     Some(note) => {
@@ -1039,6 +1056,7 @@ impl ReadModel {
             (_, Rows::Kudos(rows)) => self.kudos.extend(rows.into_iter().map(|r| (r.id, r))),
             (_, Rows::Surveys(rows)) => self.surveys.extend(rows.into_iter().map(|r| (r.id, r))),
             (_, Rows::Goals(rows)) => self.goals.extend(rows.into_iter().map(|r| (r.id, r))),
+            (_, Rows::Reviews(rows)) => self.reviews.extend(rows.into_iter().map(|r| (r.id, r))),
             (DocKey::Interactions(month), Rows::Interactions(rows)) => self
                 .interactions
                 .entry(month)
@@ -1135,6 +1153,9 @@ impl ReadModel {
             }
             DocKey::Shard { collection: Collection::Goals, .. } => {
                 self.goals.retain(|id, _| <Goal as document::Record>::doc_key(id) != key)
+            }
+            DocKey::Shard { collection: Collection::Reviews, .. } => {
+                self.reviews.retain(|id, _| <ReviewCycle as document::Record>::doc_key(id) != key)
             }
             DocKey::Private(_) => self.private_notes.clear(),
             DocKey::Interactions(month) if self.interactions.remove(&month).is_some() => {
@@ -1243,6 +1264,13 @@ impl ReadModel {
                 self.goals
                     .iter()
                     .filter(|(id, _)| <Goal as document::Record>::doc_key(id) == key)
+                    .map(|(_, row)| row.clone())
+                    .collect(),
+            ),
+            DocKey::Shard { collection: Collection::Reviews, .. } => Rows::Reviews(
+                self.reviews
+                    .iter()
+                    .filter(|(id, _)| <ReviewCycle as document::Record>::doc_key(id) == key)
                     .map(|(_, row)| row.clone())
                     .collect(),
             ),

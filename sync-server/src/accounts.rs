@@ -153,6 +153,8 @@ pub(crate) enum Why {
     TooManyUpdates,
     BadBallot,
     BallotLocked,
+    NotAReader,
+    OwnResults,
     TooManyBallots,
     NoSuchBallot,
     TokenTaken,
@@ -235,6 +237,8 @@ impl Why {
             Why::TooManyUpdates => "too_many_updates",
             Why::BadBallot => "bad_ballot",
             Why::BallotLocked => "ballot_locked",
+            Why::NotAReader => "not_a_reader",
+            Why::OwnResults => "own_results",
             Why::TooManyBallots => "too_many_ballots",
             Why::NoSuchBallot => "no_such_ballot",
             Why::TokenTaken => "token_taken",
@@ -338,10 +342,16 @@ impl Why {
             }
             Why::BadBallot => {
                 "not a survey id, or a survey with k under 3, batches under k, no invitees, too many, \
-                 someone twice or too long a team name"
+                 someone twice, too long a team name, or readers who are not up to 20 distinct \
+                 members or who are invited"
             }
             Why::BallotLocked => {
-                "a survey keeps its k and batches once a token was taken, and changes no more once closed"
+                "a survey keeps its k, batches and readers once a token was taken, and changes no more \
+                 once closed"
+            }
+            Why::NotAReader => "this survey's results are for the members it names alone",
+            Why::OwnResults => {
+                "a survey is registered by someone other than those who read its results"
             }
             Why::TooManyBallots => "this workspace has as many surveys as the relay keeps",
             Why::NoSuchBallot => "no such survey, or you are not invited to it",

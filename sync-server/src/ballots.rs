@@ -54,6 +54,7 @@ async fn register(
     Path((workspace, survey)): Path<(String, String)>,
     request: axum::extract::Request,
 ) -> Result<StatusCode, Refusal> {
+    let account = signed_in(&state, request.headers()).await?;
     let (_, membership) = member_of(&state, request.headers(), workspace).await?;
     if !membership.role.manages() {
         return Err(Refusal(StatusCode::FORBIDDEN, Why::OnlyManagers, None));
@@ -63,35 +64,68 @@ async fn register(
     if ballot.refused().is_some() {
         return Err(bad_request(Why::BadBallot));
     }
+    // Whoever reads a survey's results does not set it up: they could invite those whose answers
+    // they know and leave one unknown (a manager who is an admin, their own upward reviews).
+    let caller = member_of_account(&account.email);
+    let caller_reads = |readers: &[String]| {
+        readers.iter().any(|r| r.parse::<rapport_core::ids::MemberId>().ok() == Some(caller))
+    };
+    if caller_reads(&ballot.readers) {
+        return Err(Refusal(StatusCode::FORBIDDEN, Why::OwnResults, None));
+    }
     let workspace = membership.workspace;
     // The clock is read once the database is this request's: every request sees the close in the
     // order they are served, so no answer is kept after a release at the close (nor a closed survey
     // moved) on a reading taken before it.
-    let registered =
-        state.store.run(move |db| store::register(db, &workspace, &survey, &ballot, now())).await?;
+    let registered = state
+        .store
+        .run(move |db| {
+            store::register(db, &workspace, &survey, &ballot, &caller.to_string(), now())
+        })
+        .await?;
     match registered {
         Registered::New => Ok(StatusCode::CREATED),
         Registered::Updated => Ok(StatusCode::NO_CONTENT),
         Registered::Locked => Err(Refusal(StatusCode::CONFLICT, Why::BallotLocked, None)),
         Registered::Full => Err(Refusal(StatusCode::CONFLICT, Why::TooManyBallots, None)),
         Registered::Invalid => Err(bad_request(Why::BadBallot)),
+        Registered::ReadByCaller => Err(Refusal(StatusCode::FORBIDDEN, Why::OwnResults, None)),
     }
 }
 
-/// What of a survey's answers may be shown, with its counts (owners and admins).
+/// What of a survey's answers may be shown, with its counts: to the readers it names alone, or,
+/// naming none, to owners and admins.
 async fn results(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path((workspace, survey)): Path<(String, String)>,
 ) -> Result<Json<Results>, Refusal> {
+    let account = signed_in(&state, &headers).await?;
     let (_, membership) = member_of(&state, &headers, workspace).await?;
-    if !membership.role.manages() {
-        return Err(Refusal(StatusCode::FORBIDDEN, Why::OnlyManagers, None));
-    }
     let survey = survey_id(&survey)?;
+    let member = member_of_account(&account.email).to_string();
+    let manages = membership.role.manages();
     let workspace = membership.workspace;
-    let found = state.store.run(move |db| store::results(db, &workspace, &survey, now())).await?;
-    found.map(Json).ok_or(Refusal(StatusCode::NOT_FOUND, Why::NoSuchBallot, None))
+    let found = state
+        .store
+        .run(move |db| {
+            let readers = store::readers_of(db, &workspace, &survey)?;
+            let may_read = if readers.is_empty() { manages } else { readers.contains(&member) };
+            if !may_read {
+                return Ok(Err(if readers.is_empty() {
+                    Why::OnlyManagers
+                } else {
+                    Why::NotAReader
+                }));
+            }
+            store::results(db, &workspace, &survey, now()).map(Ok)
+        })
+        .await?;
+    match found {
+        Ok(Some(results)) => Ok(Json(results)),
+        Ok(None) => Err(Refusal(StatusCode::NOT_FOUND, Why::NoSuchBallot, None)),
+        Err(why) => Err(Refusal(StatusCode::FORBIDDEN, why, None)),
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -99,6 +133,10 @@ struct Token {
     /// The token made by the relay; none when the device chose its own.
     #[serde(skip_serializing_if = "Option::is_none")]
     token: Option<String>,
+    /// The survey's terms as the relay keeps them — its smallest group shown and who alone reads
+    /// its results — so the device answers only the survey it expects.
+    k: u32,
+    readers: Vec<String>,
 }
 
 /// A device that chooses its own token sends only its hash (SHA-256, hex): kept before it asks, the
@@ -151,13 +189,23 @@ async fn take_token(
     let workspace = membership.workspace;
     let taken = state
         .store
-        .run(move |db| store::take_token(db, &workspace, &survey, &member, &token_hash, now()))
+        .run(move |db| {
+            let taken = store::take_token(db, &workspace, &survey, &member, &token_hash, now())?;
+            let terms = match taken {
+                TokenTaken::Taken => store::terms(db, &workspace, &survey)?,
+                _ => None,
+            };
+            Ok((taken, terms))
+        })
         .await?;
     match taken {
-        TokenTaken::Taken => Ok((StatusCode::CREATED, Json(Token { token }))),
-        TokenTaken::AlreadyTaken => Err(Refusal(StatusCode::CONFLICT, Why::TokenTaken, None)),
-        TokenTaken::NotInvited => Err(Refusal(StatusCode::NOT_FOUND, Why::NoSuchBallot, None)),
-        TokenTaken::Closed => Err(Refusal(StatusCode::GONE, Why::BallotClosed, None)),
+        (TokenTaken::Taken, Some((k, readers))) => {
+            Ok((StatusCode::CREATED, Json(Token { token, k, readers })))
+        }
+        (TokenTaken::Taken, None) => Err(Refusal(StatusCode::NOT_FOUND, Why::NoSuchBallot, None)),
+        (TokenTaken::AlreadyTaken, _) => Err(Refusal(StatusCode::CONFLICT, Why::TokenTaken, None)),
+        (TokenTaken::NotInvited, _) => Err(Refusal(StatusCode::NOT_FOUND, Why::NoSuchBallot, None)),
+        (TokenTaken::Closed, _) => Err(Refusal(StatusCode::GONE, Why::BallotClosed, None)),
     }
 }
 

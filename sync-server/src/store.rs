@@ -504,6 +504,15 @@ const MIGRATIONS: &[&str] = &[
         FOREIGN KEY (workspace_id, letter) REFERENCES letters(workspace_id, letter) ON DELETE CASCADE
     ) WITHOUT ROWID;
     CREATE INDEX letters_by_sender ON letters(workspace_id, sender, seq);",
+    // Who alone reads a survey's results (a manager their upward reviews); none listed: the
+    // workspace's owners and admins.
+    "CREATE TABLE ballot_readers (
+        workspace_id TEXT NOT NULL,
+        survey TEXT NOT NULL,
+        reader TEXT NOT NULL,
+        PRIMARY KEY (workspace_id, survey, reader),
+        FOREIGN KEY (workspace_id, survey) REFERENCES ballots(workspace_id, survey) ON DELETE CASCADE
+    ) WITHOUT ROWID;",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -1486,7 +1495,7 @@ mod tests {
         drop(connection);
         assert!(matches!(
             Store::open(dir.path()),
-            Err(StoreError::NewerSchema { found: 99, known: 21 })
+            Err(StoreError::NewerSchema { found: 99, known: 22 })
         ));
         let connection = Connection::open(dir.path().join(DATABASE_FILE)).unwrap();
         let version: i64 =

@@ -337,11 +337,16 @@ async fn a_token_the_device_chose_survives_an_answer_lost_on_the_way_and_is_stil
     let path = format!("/api/workspaces/{WS}/ballots/{SURVEY}");
     assert_eq!(http(&address, Method::PUT, &path, Some(&owner), ballot).await.0, 201);
 
-    // Max's device keeps its token, then asks with its hash: nothing comes back but the status.
+    // Max's device keeps its token, then asks with its hash: nothing comes back but the status and
+    // the survey's terms.
     let maxs_token = "9f".repeat(32);
     let chosen = json!({ "token_hash": sha256_hex(&maxs_token) });
     let (status, body) = chosen_token(&address, &max, chosen.clone()).await;
-    assert_eq!((status, body), (201, json!({})), "the relay never sends the token");
+    assert_eq!(
+        (status, body),
+        (201, json!({ "k": 3, "readers": [] })),
+        "the relay never sends the token"
+    );
     // The answer was lost on the way: asked again with the same token, the relay says yes …
     assert_eq!(chosen_token(&address, &max, chosen.clone()).await.0, 201);
     // … but to another token, or one it makes, no.
@@ -383,4 +388,103 @@ async fn a_token_the_device_chose_survives_an_answer_lost_on_the_way_and_is_stil
     // The viewer's token is still theirs to take.
     let viewers = json!({ "token_hash": sha256_hex(&"5c".repeat(32)) });
     assert_eq!(chosen_token(&address, &viewer, viewers).await.0, 201);
+}
+
+/// Upward reviews: three reports answer about their manager Max, who alone reads the results —
+/// not the owner, nor anyone else — once the survey closes, and only while he is a member.
+#[tokio::test]
+async fn a_survey_that_names_its_readers_shows_its_results_to_them_alone() {
+    let data = tempfile::tempdir().unwrap();
+    let (child, address) = start_process(&data.path().join("no-dist"), data.path());
+    let _relay = common::socket::Process(child);
+    let (owner, max, viewer) = workspace_with_member(&address).await;
+    let eve = outsider_with_workspace(&address).await;
+    let mut reports = Vec::new();
+    for name in ["ann", "bob", "cid"] {
+        reports.push((name, colleague(&address, &owner, name).await));
+    }
+    let invitees: Vec<Value> =
+        reports.iter().map(|(name, _)| json!({ "member": member(name) })).collect();
+    let closes_at = common::socket::unix_now() + 3_600;
+    let ballot = |readers: Value, closes_at: i64| json!({ "k": 3, "closes_at": closes_at, "invitees": invitees, "readers": readers });
+    let path = format!("/api/workspaces/{WS}/ballots/{SURVEY}");
+    let put = |who: String, body: Value| {
+        let (address, path) = (address.clone(), path.clone());
+        async move { http(&address, Method::PUT, &path, Some(&who), body).await.0 }
+    };
+
+    let too_many: Vec<String> = (0..21).map(|n| member(&format!("reader{n}"))).collect();
+    for (readers, why) in [
+        (json!([member("ann")]), "a reader who answers"),
+        (json!([member("max"), member("max")]), "named twice"),
+        (json!(["max"]), "not a member id"),
+        (json!(too_many), "21 readers"),
+        (json!(member("max")), "not a list"),
+    ] {
+        assert_eq!(put(owner.clone(), ballot(readers, closes_at)).await, 400, "{why}");
+    }
+    // Only owners and admins register, whoever reads — and never one who reads it: they could
+    // invite those whose answers they know and leave one unknown.
+    assert_eq!(put(max.clone(), ballot(json!([member("max")]), closes_at)).await, 403);
+    let (status, _, body) = http(
+        &address,
+        Method::PUT,
+        &path,
+        Some(&owner),
+        ballot(json!([member("olga")]), closes_at),
+    )
+    .await;
+    assert_eq!((status, body["code"].as_str()), (403, Some("own_results")), "{body}");
+    assert_eq!(put(owner.clone(), ballot(json!([member("max")]), closes_at)).await, 201);
+
+    // Before anyone answered: Max reads the counts, nobody else anything.
+    let (status, body) = results(&address, &max).await;
+    assert_eq!((status, body["invited"].as_u64()), (200, Some(3)), "{body}");
+    let (status, body) = results(&address, &owner).await;
+    assert_eq!((status, body["code"].as_str()), (403, Some("not_a_reader")), "{body}");
+    assert_eq!(results(&address, &viewer).await.0, 403);
+    assert_eq!(results(&address, &reports[0].1).await.0, 403, "an invitee");
+    assert_eq!(results(&address, &eve).await.0, 404, "another workspace");
+    let eves = format!("/api/workspaces/{OTHER_WS}/ballots/{SURVEY}");
+    assert_eq!(http(&address, Method::GET, &eves, Some(&eve), Value::Null).await.0, 404);
+
+    for (i, (_, cookie)) in reports.iter().enumerate() {
+        // The device is told the terms it answers under: the smallest group shown, who reads.
+        let path = format!("/api/workspaces/{WS}/ballots/{SURVEY}/token");
+        let (status, _, body) =
+            http(&address, Method::POST, &path, Some(cookie), Value::Null).await;
+        assert_eq!(status, 201, "{body}");
+        assert_eq!(body["k"], json!(3));
+        assert_eq!(body["readers"], json!([member("max")]));
+        let token = body["token"].as_str().unwrap().to_owned();
+        assert_eq!(answer(&address, &token, &format!("{{\"q1\":{}}}", i + 3)).await, 201);
+        if i == 0 {
+            // Once a token is out, nobody is added to the readers, nor are they changed.
+            let both = json!([member("max"), member("vera")]);
+            assert_eq!(put(owner.clone(), ballot(both, closes_at)).await, 409);
+            assert_eq!(put(owner.clone(), ballot(json!([]), closes_at)).await, 409);
+            // Nor is anyone invited after it: one the readers know the answer of, say.
+            let mut more = ballot(json!([member("max")]), closes_at);
+            more["invitees"].as_array_mut().unwrap().push(json!({ "member": member("vera") }));
+            assert_eq!(put(owner.clone(), more).await, 409);
+            assert_eq!(put(owner.clone(), ballot(json!([member("max")]), closes_at)).await, 204);
+        }
+    }
+    let (_, body) = results(&address, &max).await;
+    assert_eq!(body["answers"].as_array().map(Vec::len), Some(0), "nothing before the close");
+
+    // Closed early (the cycle closed by hand): its reader is shown the three.
+    let closed = common::socket::unix_now() - 1;
+    assert_eq!(put(owner.clone(), ballot(json!([member("max")]), closed)).await, 204);
+    let (status, body) = results(&address, &max).await;
+    assert_eq!(status, 200);
+    let mut answers: Vec<&str> =
+        body["answers"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
+    answers.sort();
+    assert_eq!(answers, vec!["{\"q1\":3}", "{\"q1\":4}", "{\"q1\":5}"]);
+    assert_eq!(results(&address, &owner).await.0, 403, "the owner still does not");
+
+    // Removed from the workspace, Max reads no more.
+    remove_member(&address, &owner, "max").await;
+    assert_eq!(results(&address, &max).await.0, 404);
 }

@@ -18,27 +18,43 @@ use crate::state::WorkspaceCtx;
 use crate::widgets::{self, MemberChoice};
 
 /// This member, once known.
-fn me(ctx: WorkspaceCtx) -> Option<MemberId> {
+pub(crate) fn me(ctx: WorkspaceCtx) -> Option<MemberId> {
     ctx.read_of(Changed::EMPLOYEES | Changed::PARTIES, |ws| ws.me).flatten()
 }
 
 /// What a form needs to write a letter, looked up while the component is built: a task spawned
 /// later has no reactive owner to look contexts up from.
 #[derive(Clone, Copy)]
-struct Writer {
+pub(crate) struct Writer {
     ctx: WorkspaceCtx,
     letters: LettersCtx,
 }
 
 impl Writer {
-    fn new() -> Writer {
+    pub(crate) fn new() -> Writer {
         Writer { ctx: WorkspaceCtx::use_ctx(), letters: LettersCtx::use_ctx() }
     }
 
     /// Writes `note` to `to`, saying what went wrong in `error`; whether it is kept.
-    async fn write(self, to: Vec<MemberId>, note: Note, error: RwSignal<Option<String>>) -> bool {
+    pub(crate) async fn write(
+        self,
+        to: Vec<MemberId>,
+        note: Note,
+        error: RwSignal<Option<String>>,
+    ) -> bool {
+        self.write_held(to, note, None, error).await
+    }
+
+    /// [`Writer::write`], kept on this device until review cycle `held_for` closes.
+    pub(crate) async fn write_held(
+        self,
+        to: Vec<MemberId>,
+        note: Note,
+        held_for: Option<rapport_core::ids::ReviewCycleId>,
+        error: RwSignal<Option<String>>,
+    ) -> bool {
         let Some(shared) = self.ctx.shared_once_open().await else { return false };
-        match self.letters.write(&shared, to, &note).await {
+        match self.letters.write(&shared, to, &note, held_for).await {
             Ok(()) => true,
             Err(_) => {
                 let locale = crate::locale::current();
@@ -183,6 +199,8 @@ fn LetterLine(letter: Read, mine: bool, mailbox: Memo<Mailbox>) -> impl IntoView
             (kind, text.clone(), *praise)
         }
         Note::Request { question, .. } => ("request", question.clone(), false),
+        // Listed with its cycle (`pages::review`), never in the mailbox.
+        Note::Review { .. } => ("review", String::new(), false),
     };
     let answers = {
         let id = id.clone();
@@ -216,7 +234,7 @@ fn LetterLine(letter: Read, mine: bool, mailbox: Memo<Mailbox>) -> impl IntoView
                     <For each=answers.clone() key=|letter| letter.id.clone() let:answer>
                         <li class="row" data-testid="letter-answer">
                             <span class="row-title">{move || super::team::member_name(ctx, answer.from)}</span>
-                            <p class="letter-text">{match answer.note { Note::Feedback { text, .. } => text, Note::Request { question, .. } => question }}</p>
+                            <p class="letter-text">{match answer.note { Note::Feedback { text, .. } => text, Note::Request { question, .. } => question, Note::Review { .. } => String::new() }}</p>
                         </li>
                     </For>
                 </ul>
@@ -247,6 +265,7 @@ fn Refused() -> impl IntoView {
                 let text = match serde_json::from_str::<Note>(&row.1) {
                     Ok(Note::Feedback { text, .. }) => text,
                     Ok(Note::Request { question, .. }) => question,
+                    Ok(Note::Review { .. }) => t_string!(i18n, reviews.refused_review).to_owned(),
                     Err(_) => String::new(),
                 };
                 let why = if row.2 == 422 { t_string!(i18n, feedback.refused_recipient) } else { t_string!(i18n, feedback.refused) };
@@ -281,6 +300,7 @@ fn Answer(request: Read) -> impl IntoView {
     let (question, about) = match &request.note {
         Note::Request { question, about } => (question.clone(), about.clone()),
         Note::Feedback { text, about, .. } => (text.clone(), about.clone()),
+        Note::Review { about, .. } => (String::new(), about.clone()),
     };
     let about_other = about.parse::<MemberId>().ok().filter(|a| *a != request.from);
     let asks = move || match about_other {

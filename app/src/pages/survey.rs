@@ -11,7 +11,7 @@ use leptos::task::spawn_local;
 use rapport_core::ids::SurveyId;
 use rapport_core::model::Survey;
 use rapport_core::pulse::{
-    self, AnswerRefused, AnswerValue, QuestionKind, RoundSummary, SurveyRow,
+    self, AnswerRefused, AnswerValue, QuestionKind, QuestionRow, RoundSummary, SurveyRow,
 };
 use rapport_core::read_model::Changed;
 
@@ -146,14 +146,31 @@ fn AnswerForm(survey: Memo<Option<SurveyRow>>, ballot: String) -> impl IntoView 
             }
         });
     };
+    view! {
+        <form class="record-form survey-form" on:submit=send data-testid="answer-form">
+            <QuestionFields questions=Signal::derive(questions) answers />
+            <p class="hint">{t!(i18n, survey.answer_hint)}</p>
+            {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="answer-error">{e}</p> })}
+            <button type="submit" data-testid="send-answer">{t!(i18n, survey.send)}</button>
+        </form>
+    }
+}
+
+/// A fieldset for each question — thumb-sized scores, choices, a text box — filling `answers`
+/// (question key → answer): a survey's answer form and a review's share it.
+#[component]
+pub(crate) fn QuestionFields(
+    questions: Signal<Vec<QuestionRow>>,
+    answers: RwSignal<BTreeMap<String, AnswerValue>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
     let choose = move |key: String, value: AnswerValue| {
         answers.update(|a| {
             a.insert(key, value);
         })
     };
     view! {
-        <form class="record-form survey-form" on:submit=send data-testid="answer-form">
-            <For each=questions key=|q| q.key.clone() let:question>
+            <For each=move || questions.get() key=|q| q.key.clone() let:question>
                 {
                     let key = question.key.clone();
                     let data_key = key.clone();
@@ -196,10 +213,6 @@ fn AnswerForm(survey: Memo<Option<SurveyRow>>, ballot: String) -> impl IntoView 
                     }
                 }
             </For>
-            <p class="hint">{t!(i18n, survey.answer_hint)}</p>
-            {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="answer-error">{e}</p> })}
-            <button type="submit" data-testid="send-answer">{t!(i18n, survey.send)}</button>
-        </form>
     }
 }
 

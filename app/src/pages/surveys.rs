@@ -61,6 +61,7 @@ pub(crate) fn answer_said(state: AnswerState) -> &'static str {
         AnswerState::Done(Outcome::Elsewhere) => t_string!(i18n, survey.answered_elsewhere),
         AnswerState::Done(Outcome::Closed) => t_string!(i18n, survey.closed_before_sent),
         AnswerState::Done(Outcome::Refused) => t_string!(i18n, survey.refused),
+        AnswerState::Done(Outcome::NotAsAsked) => t_string!(i18n, survey.not_as_asked),
     }
 }
 
@@ -69,7 +70,9 @@ fn answered_tag(state: AnswerState) -> &'static str {
     let i18n = use_i18n();
     match state {
         AnswerState::Waiting => t_string!(i18n, survey.tag_waiting),
-        AnswerState::Done(Outcome::Closed | Outcome::Refused) => t_string!(i18n, survey.tag_missed),
+        AnswerState::Done(Outcome::Closed | Outcome::Refused | Outcome::NotAsAsked) => {
+            t_string!(i18n, survey.tag_missed)
+        }
         AnswerState::Done(Outcome::Elsewhere) => t_string!(i18n, survey.tag_elsewhere),
         AnswerState::Done(Outcome::Sent) => t_string!(i18n, survey.tag_answered),
     }

@@ -125,6 +125,7 @@ pub(crate) fn Team() -> impl IntoView {
             </section>
             <super::goals::GoalsPanel />
             <super::feedback::FeedbackPanel />
+            <super::reviews::ReviewsPanel />
             <super::surveys::SurveysPanel />
             <Recognition />
             <section class="panel" data-testid="employees" data-count=move || people.with(Vec::len)>

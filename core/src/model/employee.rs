@@ -183,6 +183,43 @@ pub struct SurveyQuestion {
     pub options: Vec<String>,
 }
 
+/// A review cycle: the reviews its template asks for (self, manager, peer, upward) of the people
+/// employed when it was launched, each with their manager as it was then — kept here so every
+/// device assigns the same reviews whatever changes in the records later. The reviews themselves
+/// never live in a document (each change names its author, and every member's device receives it):
+/// self, manager and peer reviews travel as letters to their readers alone
+/// (`crate::letters::Note::Review`), upward ones through the relay's ballot box, shown to the
+/// manager alone and only when enough answered (`crate::reviews`).
+#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate)]
+pub struct ReviewCycle {
+    pub title: String,
+    /// `quarterly`, `annual` or `probation`: what its questions came from.
+    pub template: String,
+    /// The reviews asked for: `self`, `manager`, `peer`, `upward`.
+    pub kinds: Vec<String>,
+    /// The questions of self, manager and peer reviews.
+    pub questions: Vec<SurveyQuestion>,
+    /// The questions a report answers about their manager, anonymously.
+    #[autosurgeon(missing = "Default::default")]
+    pub upward_questions: Vec<SurveyQuestion>,
+    /// Who is reviewed, by member id as text, with their manager's member id then (empty: none).
+    pub participants: BTreeMap<String, String>,
+    /// Peer reviewers asked, `"<subject>/<reviewer>"` → still asked (`false`: taken back), so an
+    /// addition and a removal of different pairs on two devices both hold.
+    #[autosurgeon(missing = "Default::default")]
+    pub peers: BTreeMap<String, bool>,
+    /// The fewest upward reviews a manager is shown (`crate::ballot::MIN_K` at least); a manager
+    /// with fewer reports in the cycle is not reviewed upward.
+    pub k: u32,
+    /// When it stops taking reviews.
+    pub closes: Timestamp,
+    /// Closed early by hand.
+    #[autosurgeon(missing = "Default::default")]
+    pub closed_at: Option<Timestamp>,
+    pub created_by: MemberId,
+    pub created_at: Timestamp,
+}
+
 /// An objective with measurable key results: the company's, a team's or one person's, serving a
 /// parent goal (company → team → person). Its progress comes from check-ins, whenever they are made
 /// — not from appraisal cycles — and is derived, never stored (`crate::goals::GoalRow`).

@@ -27,9 +27,9 @@ use crate::model::{
     Contract, ContractKind, CustomValue, Deal, DealStatus, Employment, Escalated, Feedback,
     GeoPoint, Goal, Hold, Interaction, InteractionKind, KeyResult, Kudos, LinkKind, MailLink,
     Meeting, MessageKind, Money, Obligation, OneOnOne, Party, PartyKind, PartyLink, Purchase,
-    PurchaseLine, PurchaseStatus, Rating, RecordRef, Recurrence, RecurrenceUnit, Span, SpanUnit,
-    StageChange, Standing, StatusChange, Survey, SurveyQuestion, TalkingPoint, Task, Ticket,
-    TicketMessage, TicketPriority, Training,
+    PurchaseLine, PurchaseStatus, Rating, RecordRef, Recurrence, RecurrenceUnit, ReviewCycle, Span,
+    SpanUnit, StageChange, Standing, StatusChange, Survey, SurveyQuestion, TalkingPoint, Task,
+    Ticket, TicketMessage, TicketPriority, Training,
 };
 
 /// A type read from a hydrated value as autosurgeon would read it from the document.
@@ -288,6 +288,10 @@ struct_from_map!(Goal {
 struct_from_map!(KeyResult {
     required: [title, start, target],
     defaulted: [unit, position, archived]
+});
+struct_from_map!(ReviewCycle {
+    required: [title, template, kinds, questions, participants, k, closes, created_by, created_at],
+    defaulted: [upward_questions, peers, closed_at],
 });
 struct_from_map!(CheckIn { required: [at, by, confidence], defaulted: [values, note] });
 struct_from_map!(Certification { required: [name, expires], defaulted: [file] });
@@ -603,6 +607,29 @@ mod tests {
         };
         let doc = written(&[("survey", &survey)]);
         same::<crate::model::Survey>(&doc, "survey");
+        let cycle = ReviewCycle {
+            title: "Q1".into(),
+            template: "quarterly".into(),
+            kinds: vec!["self".into(), "upward".into()],
+            questions: crate::pulse::starter_questions("a", "b", "c"),
+            upward_questions: crate::pulse::starter_questions("d", "e", "f"),
+            participants: [(member.to_string(), String::new())].into_iter().collect(),
+            peers: [("a/b".to_owned(), true)].into_iter().collect(),
+            k: 3,
+            closes: Timestamp(20),
+            closed_at: Some(Timestamp(15)),
+            created_by: member,
+            created_at: Timestamp(1),
+        };
+        let sparse = ReviewCycle {
+            upward_questions: Vec::new(),
+            peers: Default::default(),
+            closed_at: None,
+            ..cycle.clone()
+        };
+        let doc = written(&[("full", &cycle), ("sparse", &sparse)]);
+        same::<ReviewCycle>(&doc, "full");
+        same::<ReviewCycle>(&doc, "sparse");
     }
 
     #[test]

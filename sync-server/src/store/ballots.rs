@@ -26,6 +26,8 @@ pub enum Registered {
     /// With the invitees kept from before, a team would have fewer than `k`, or there would be too
     /// many: refused, nothing changed.
     Invalid,
+    /// The caller is among those who read its results: refused, nothing changed.
+    ReadByCaller,
 }
 
 /// Registers survey `survey` of `workspace`, or changes it while it is open: its close may change,
@@ -38,9 +40,18 @@ pub fn register(
     workspace: &str,
     survey: &str,
     ballot: &Ballot,
+    caller: &str,
     now: i64,
 ) -> Result<Registered, StoreError> {
     let tx = connection.transaction()?;
+    if readers_of(&tx, workspace, survey)?.iter().any(|reader| reader == caller) {
+        return Ok(Registered::ReadByCaller);
+    }
+    let invited_before: i64 = tx.query_row(
+        "SELECT count(*) FROM ballot_invitees WHERE workspace_id = ?1 AND survey = ?2",
+        params![workspace, survey],
+        |row| row.get(0),
+    )?;
     let known: Option<(u32, u32, i64)> = tx
         .query_row(
             "SELECT k, batch, closes_at FROM ballots WHERE workspace_id = ?1 AND survey = ?2",
@@ -67,12 +78,7 @@ pub fn register(
         }
         Some((_, _, closes_at)) if closes_at <= now => return Ok(Registered::Locked),
         Some((k, batch, _)) => {
-            let taken: bool = tx.query_row(
-                "SELECT EXISTS (SELECT 1 FROM ballot_invitees
-                 WHERE workspace_id = ?1 AND survey = ?2 AND token_taken = 1)",
-                params![workspace, survey],
-                |row| row.get(0),
-            )?;
+            let taken = any_token_taken(&tx, workspace, survey)?;
             if taken && (k, batch) != (ballot.k, ballot.batch) {
                 return Ok(Registered::Locked);
             }
@@ -128,8 +134,100 @@ pub fn register(
     if total as usize > ballot::MOST_INVITEES || smallest_team.is_some_and(|n| n < k) {
         return Ok(Registered::Invalid);
     }
+    // Its readers, like its k, are fixed once a token is out: nobody is added to read answers
+    // given on the promise of who would.
+    let stored = readers_of(&tx, workspace, survey)?;
+    // In the one text form member ids are kept in (checked by `Ballot::refused`).
+    let mut wanted: Vec<String> = ballot
+        .readers
+        .iter()
+        .filter_map(|r| r.parse::<rapport_core::ids::MemberId>().ok())
+        .map(|m| m.to_string())
+        .collect();
+    wanted.sort();
+    let taken = any_token_taken(&tx, workspace, survey)?;
+    // A survey read by a few takes nobody new once a token is out: someone added later by whoever
+    // registers it could be one whose answer the readers know.
+    if taken && !wanted.is_empty() && total > invited_before {
+        return Ok(Registered::Locked);
+    }
+    if stored != wanted {
+        if taken {
+            return Ok(Registered::Locked);
+        }
+        tx.execute(
+            "DELETE FROM ballot_readers WHERE workspace_id = ?1 AND survey = ?2",
+            params![workspace, survey],
+        )?;
+        for reader in &wanted {
+            tx.execute(
+                "INSERT INTO ballot_readers (workspace_id, survey, reader) VALUES (?1, ?2, ?3)",
+                params![workspace, survey, reader],
+            )?;
+        }
+    }
+    // A reader who answers could tell their answer from the others'.
+    let reader_invited: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM ballot_readers r JOIN ballot_invitees i
+         ON i.workspace_id = r.workspace_id AND i.survey = r.survey AND i.member = r.reader
+         WHERE r.workspace_id = ?1 AND r.survey = ?2)",
+        params![workspace, survey],
+        |row| row.get(0),
+    )?;
+    if reader_invited {
+        return Ok(Registered::Invalid);
+    }
     tx.commit()?;
     Ok(registered)
+}
+
+/// Whether anyone took a token for survey `survey` yet.
+fn any_token_taken(
+    connection: &Connection,
+    workspace: &str,
+    survey: &str,
+) -> Result<bool, StoreError> {
+    let taken = connection.query_row(
+        "SELECT EXISTS (SELECT 1 FROM ballot_invitees
+         WHERE workspace_id = ?1 AND survey = ?2 AND token_taken = 1)",
+        params![workspace, survey],
+        |row| row.get(0),
+    )?;
+    Ok(taken)
+}
+
+/// Survey `survey`'s terms as a device taking a token is told them: its `k` and its readers.
+pub fn terms(
+    connection: &Connection,
+    workspace: &str,
+    survey: &str,
+) -> Result<Option<(u32, Vec<String>)>, StoreError> {
+    let k: Option<u32> = connection
+        .query_row(
+            "SELECT k FROM ballots WHERE workspace_id = ?1 AND survey = ?2",
+            params![workspace, survey],
+            |row| row.get(0),
+        )
+        .optional()?;
+    match k {
+        Some(k) => Ok(Some((k, readers_of(connection, workspace, survey)?))),
+        None => Ok(None),
+    }
+}
+
+/// Who alone may read survey `survey`'s results (member ids, sorted); none: its owners and admins.
+pub fn readers_of(
+    connection: &Connection,
+    workspace: &str,
+    survey: &str,
+) -> Result<Vec<String>, StoreError> {
+    let mut statement = connection.prepare(
+        "SELECT reader FROM ballot_readers WHERE workspace_id = ?1 AND survey = ?2 ORDER BY reader",
+    )?;
+    let readers = statement
+        .query_map(params![workspace, survey], |row| row.get(0))?
+        .collect::<Result<Vec<String>, _>>()?;
+    Ok(readers)
 }
 
 /// What asking for a token got.
