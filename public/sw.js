@@ -123,13 +123,15 @@ self.addEventListener("push", (event) => {
 // screens speak different languages register the same job; the words added here are this device's.
 // A breach alert names its clock by key (`rapport_core::jobs::breach_jobs`); a contract reminder
 // its date as `notice:YYYY-MM-DD` or `ends:YYYY-MM-DD` (`rapport_core::jobs::contract_jobs`), a
-// training's as `expires:YYYY-MM-DD` (`rapport_core::employee::training_jobs`).
+// training's as `expires:YYYY-MM-DD` (`rapport_core::employee::training_jobs`), a 1:1's next
+// meeting as `meets:YYYY-MM-DD` (`rapport_core::employee::one_on_one_jobs`).
 const WORDS = {
   en: {
     "": "Reminder · Rapport",
     notice: "Last day to give notice: ",
     ends: "Ends on ",
     expires: "Expires on ",
+    meets: "Next 1:1: ",
     first_response: "First response is due now",
     next_response: "Next response is due now",
     resolution: "Resolution is due now",
@@ -139,6 +141,7 @@ const WORDS = {
     notice: "Последний день для уведомления о расторжении: ",
     ends: "Заканчивается ",
     expires: "Истекает ",
+    meets: "Следующая встреча 1:1: ",
     first_response: "Срок первого ответа наступил",
     next_response: "Срок следующего ответа наступил",
     resolution: "Срок решения наступил",
@@ -148,7 +151,7 @@ const WORDS = {
 function bodyWords(body) {
   const language = (self.navigator && self.navigator.language) || "en";
   const words = language.toLowerCase().startsWith("ru") ? WORDS.ru : WORDS.en;
-  const dated = /^(notice|ends|expires):(\d{4})-(\d{2})-(\d{2})$/.exec(body || "");
+  const dated = /^(notice|ends|expires|meets):(\d{4})-(\d{2})-(\d{2})$/.exec(body || "");
   if (dated) {
     const day = new Date(Date.UTC(+dated[2], +dated[3] - 1, +dated[4]));
     const options = { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" };

@@ -344,6 +344,11 @@ async fn register_reminders(ctx: OutboxCtx, shared: &Shared) {
             replica.workspace,
             now,
         ));
+        wanted.extend(rapport_core::employee::one_on_one_jobs(
+            &replica.model,
+            replica.workspace,
+            now,
+        ));
         // Breach alerts, at the relay's time of each ticket event this device has heard.
         wanted.extend(jobs::breach_jobs(
             &replica.model,

@@ -157,6 +157,36 @@ pub fn next_position(one: &OneOnOne) -> i64 {
     agenda(one).iter().map(|p| p.point.position).max().map_or(0, |last| last + 1)
 }
 
+/// Moves point `key` one place up the agenda: it takes a position just before the point above it,
+/// so only its own position is written and a colleague's reordering elsewhere at once is kept; when
+/// no whole number fits between (equal or neighbouring positions), the agenda is numbered afresh
+/// in its new order.
+pub fn move_up(one: &mut OneOnOne, key: &str) {
+    let order: Vec<(String, i64)> =
+        agenda(one).iter().map(|p| (p.key.to_owned(), p.point.position)).collect();
+    let Some(at) = order.iter().position(|(k, _)| k == key) else { return };
+    if at == 0 {
+        return;
+    }
+    let above = order[at - 1].1;
+    let room = at < 2 || order[at - 2].1 < above - 1;
+    if room {
+        if let Some(point) = one.points.get_mut(key) {
+            point.position = above - 1;
+        }
+        return;
+    }
+    let mut keys: Vec<String> = order.into_iter().map(|(k, _)| k).collect();
+    keys.swap(at - 1, at);
+    for (position, key) in keys.iter().enumerate() {
+        if let Some(point) = one.points.get_mut(key)
+            && point.position != position as i64 * 2
+        {
+            point.position = position as i64 * 2;
+        }
+    }
+}
+
 /// What closing the meeting held on `day` does to `one`: the meeting is recorded under its day, the
 /// points marked done are filed under it, the rest carry over, and the next meeting is planned a
 /// cadence after the one just held — counted from the planned day when it was held early, so
@@ -364,6 +394,45 @@ pub fn training_jobs(model: &ReadModel, workspace: WorkspaceId, now: Timestamp) 
     jobs
 }
 
+pub fn one_on_one_reminder_id(workspace: WorkspaceId, one: OneOnOneId) -> OutboxId {
+    OutboxId::from_cause(workspace, &["reminder", "one-on-one", &one.to_string()])
+}
+
+/// Reminders of each 1:1's next meeting, pushed the day before at 09:00 UTC to both its manager and
+/// its report, so each comes with their points added. One job per 1:1: the next day moved (a meeting
+/// closed, the day changed) replaces it, a 1:1 ended or without a next day cancels it. Derived from
+/// the record alone, so every device asks for the same; nothing is asked once the reminder's time
+/// is within the devices' clock skew.
+pub fn one_on_one_jobs(model: &ReadModel, workspace: WorkspaceId, now: Timestamp) -> Vec<Job> {
+    let mut jobs = Vec::new();
+    for one in model.one_on_ones.values() {
+        let id = one_on_one_reminder_id(workspace, one.id);
+        let next = parse_day(&one.next).filter(|_| !one.archived);
+        let Some(next) = next else {
+            jobs.push(Job::Cancel(id));
+            continue;
+        };
+        let eve = next.saturating_sub(time::Duration::days(1));
+        let due = utc_midnight(eve).0 + REMINDER_HOUR * 60 * 60 * 1000;
+        if now.0 >= due - CLOCK_SKEW_MS || !DUE_SPAN.contains(&due.div_euclid(1000)) {
+            continue;
+        }
+        let mut to = vec![one.manager, one.report];
+        to.sort();
+        to.dedup();
+        let notify = Notify {
+            due_at: due.div_euclid(1000),
+            to,
+            title: "1:1".to_owned(),
+            // The day in the record's own form: the service worker words it in its language.
+            body: format!("meets:{}", write_day(next)),
+            open: format!("/team/one-on-ones/{}", one.id),
+        };
+        jobs.push(Job::Schedule(id, Work::Notify(notify)));
+    }
+    jobs
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
@@ -531,6 +600,74 @@ mod tests {
         assert_eq!(training_jobs(&removed, workspace, now), vec![Job::Cancel(id.clone())]);
         let past = training_jobs(&team(Some("2026-06-30")), workspace, now);
         assert!(past.is_empty(), "{past:?}");
+    }
+
+    #[test]
+    fn a_point_moved_up_takes_the_place_above_it() {
+        let order = |one: &OneOnOne| -> Vec<String> {
+            agenda(one).iter().map(|p| p.point.text.clone()).collect()
+        };
+        let mut one = one_on_one(&[
+            ("a", point("Promotion", 10, 0)),
+            ("b", point("Hiring", 20, 2)),
+            ("c", point("Holidays", 30, 4)),
+        ]);
+        move_up(&mut one, "c");
+        assert_eq!(order(&one), ["Promotion", "Holidays", "Hiring"]);
+        assert_eq!(one.points["c"].position, 1, "only its own position written");
+        assert_eq!((one.points["a"].position, one.points["b"].position), (0, 2));
+        move_up(&mut one, "c");
+        assert_eq!(order(&one), ["Holidays", "Promotion", "Hiring"]);
+        move_up(&mut one, "c");
+        assert_eq!(order(&one), ["Holidays", "Promotion", "Hiring"], "the first stays first");
+        // No whole number between 0 and 1: numbered afresh in the new order.
+        let mut packed = one_on_one(&[
+            ("a", point("Promotion", 10, 0)),
+            ("b", point("Hiring", 20, 1)),
+            ("c", point("Holidays", 30, 2)),
+        ]);
+        move_up(&mut packed, "c");
+        assert_eq!(order(&packed), ["Promotion", "Holidays", "Hiring"]);
+        // Points of equal position (added at once on two devices) move too.
+        let mut tied = one_on_one(&[("a", point("One", 10, 5)), ("b", point("Two", 20, 5))]);
+        move_up(&mut tied, "b");
+        assert_eq!(order(&tied), ["Two", "One"]);
+        move_up(&mut tied, "zz");
+        assert_eq!(order(&tied), ["Two", "One"], "an unknown point moves nothing");
+    }
+
+    #[test]
+    fn a_one_on_one_is_reminded_the_day_before_its_next_meeting_to_both() {
+        let workspace = WorkspaceId::from_bytes([3; 16]);
+        let id = OneOnOneId::from_bytes([4; 16]);
+        let mut model = ReadModel::default();
+        let mut one = one_on_one(&[]);
+        model.one_on_ones.insert(id, OneOnOneRow::of(id, &one));
+        let now = utc_midnight(day("2026-12-01"));
+        let due = utc_midnight(day("2026-12-06")).0 / 1000 + 9 * 3600;
+        let expected = Notify {
+            due_at: due,
+            to: vec![ME, YOU],
+            title: "1:1".into(),
+            body: "meets:2026-12-07".into(),
+            open: format!("/team/one-on-ones/{id}"),
+        };
+        let reminder = one_on_one_reminder_id(workspace, id);
+        assert_eq!(
+            one_on_one_jobs(&model, workspace, now),
+            vec![Job::Schedule(reminder.clone(), Work::Notify(expected))]
+        );
+        // Its time come (or nearly, on some device's clock): nothing more is asked.
+        let late = Timestamp(due * 1000 - CLOCK_SKEW_MS);
+        assert!(one_on_one_jobs(&model, workspace, late).is_empty());
+        // Without a next day, or ended: cancelled.
+        one.next = String::new();
+        model.one_on_ones.insert(id, OneOnOneRow::of(id, &one));
+        assert_eq!(one_on_one_jobs(&model, workspace, now), vec![Job::Cancel(reminder.clone())]);
+        one.next = "2026-12-21".into();
+        one.archived = true;
+        model.one_on_ones.insert(id, OneOnOneRow::of(id, &one));
+        assert_eq!(one_on_one_jobs(&model, workspace, now), vec![Job::Cancel(reminder)]);
     }
 
     #[test]

@@ -175,6 +175,8 @@ pub enum TimelineItem<'m> {
     Update(&'m crate::investor::UpdateRow),
     /// An investor-relations event the party was invited to.
     Event(&'m crate::investor::EventRow),
+    /// Kudos given to the party (an employee).
+    Kudos(&'m crate::employee::KudosRow),
 }
 
 impl TimelineItem<'_> {
@@ -187,13 +189,15 @@ impl TimelineItem<'_> {
             TimelineItem::Ticket(row) => (3, *row.id.as_bytes()),
             TimelineItem::Update(row) => (4, *row.id.as_bytes()),
             TimelineItem::Event(row) => (5, *row.id.as_bytes()),
+            TimelineItem::Kudos(row) => (6, *row.id.as_bytes()),
         }
     }
 }
 
 /// Everything involving `party`, newest first: interactions by their time, tasks by due date (or
 /// creation), deals by creation, tickets by their latest activity, investor updates sent to it by
-/// when they were sent, investor-relations events it was invited to by their day.
+/// when they were sent, investor-relations events it was invited to by their day, kudos given to it
+/// by when they were given.
 pub fn timeline(model: &ReadModel, party: PartyId) -> Vec<(Timestamp, TimelineItem<'_>)> {
     // Records merged into this one bring their timelines.
     let family = model.merged_family(party);
@@ -238,6 +242,13 @@ pub fn timeline(model: &ReadModel, party: PartyId) -> Vec<(Timestamp, TimelineIt
                     !row.archived && row.attendees.iter().any(|(p, _)| family.contains(p))
                 })
                 .map(|row| (row.at(), TimelineItem::Event(row))),
+        )
+        .chain(
+            model
+                .kudos
+                .values()
+                .filter(|row| !row.archived && involves(&row.to))
+                .map(|row| (row.at, TimelineItem::Kudos(row))),
         )
         .collect();
     items.sort_by_key(|(at, item)| (Reverse(*at), item.tie_break()));
@@ -855,6 +866,33 @@ mod tests {
         update.sent_at = Some(Timestamp(T0 + DAY_MS));
         f.model.updates.insert(id, crate::investor::UpdateRow::of(id, &update));
         assert_eq!((updates(&f.model, party(1)), updates(&f.model, party(2))), (1, 0));
+    }
+
+    #[test]
+    fn kudos_are_on_the_timeline_of_whom_they_were_given_until_withdrawn() {
+        let mut f = fixture();
+        let mut kudos = crate::model::Kudos {
+            from: crate::ids::MemberId::from_bytes([9; 16]),
+            to: vec![party(1), party(2)],
+            value: "Ownership".into(),
+            message: "Closed Nordwind".into(),
+            at: Timestamp(T0 + DAY_MS),
+            archived: false,
+        };
+        let id = crate::ids::KudosId::from_bytes([1; 16]);
+        let kudos_on = |model: &ReadModel, p: PartyId| -> Vec<Timestamp> {
+            timeline(model, p)
+                .iter()
+                .filter(|(_, i)| matches!(i, TimelineItem::Kudos(_)))
+                .map(|(at, _)| *at)
+                .collect()
+        };
+        f.model.kudos.insert(id, crate::employee::KudosRow::of(id, &kudos));
+        assert_eq!(kudos_on(&f.model, party(1)), vec![Timestamp(T0 + DAY_MS)]);
+        assert_eq!(kudos_on(&f.model, party(2)).len(), 1, "each person given them");
+        kudos.archived = true;
+        f.model.kudos.insert(id, crate::employee::KudosRow::of(id, &kudos));
+        assert!(kudos_on(&f.model, party(1)).is_empty(), "withdrawn");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! confident he is and a note. Anna's open page shows the progress and the confidence as he saves.
 
 use rapport_e2e::flows::{
-    attribute_becomes, change_to, click_centred as click, days_from_today, employ,
+    attribute_becomes, change_to, click_centred as click, click_css, days_from_today, employ,
     join_by_invitation, photograph, set_field, sign_up_and_upload, sync_state,
 };
 use rapport_e2e::pages::AppShell;
@@ -145,7 +145,35 @@ async fn a_team_goal_serves_the_company_s_and_a_check_in_shows_on_every_screen()
                 )
                 .await?;
         }
-        // Boris's record lists his team's goal.
+        // Anna raises ARR's target while Boris looks on: read against 3 M€ from now on.
+        click_css(&anna, "[data-testid=key-result][data-title=ARR] .kr-edit summary").await?;
+        anna.eval(
+            "const f = document.querySelector('[data-testid=key-result][data-title=ARR] [data-testid=kr-new-target]');
+             f.value = '3'; f.dispatchEvent(new Event('input', { bubbles: true })); return 1;",
+        )
+        .await?;
+        click_css(&anna, "[data-testid=key-result][data-title=ARR] [data-testid=kr-retarget-save]")
+            .await?;
+        boris
+            .wait_for_script(
+                "ARR's new target on Boris's phone",
+                "return [...document.querySelectorAll('[data-testid=key-result-detail]')]
+                   .some(e => e.textContent.trim() === '1.5 → 3 M€');",
+            )
+            .await?;
+        // Sales' goal becomes Boris's own: whose a goal is changes in place.
+        anna.open(&team_goal).await?;
+        anna.by_testid("edit-goal").await?;
+        change_to(&anna, "edit-goal-level", "person").await?;
+        set_field(&anna, "edit-goal-owner-party-search", "Boris Iv").await?;
+        click(&anna, "edit-goal-owner-party-match").await?;
+        click(&anna, "edit-goal-save").await?;
+        anna.wait_for_script(
+            "the goal now Boris's",
+            "return document.querySelector('[data-testid=goal-meta]').textContent.includes('Boris Ivanov');",
+        )
+        .await?;
+        // Boris's record lists the goal, now his own.
         anna.open(&boris_record).await?;
         attribute_becomes(&anna, "employee-goals", "data-count", "1").await?;
         let listed = anna.by_testid("employee-goals").await?.text().await?;

@@ -154,6 +154,24 @@ async fn a_one_on_one_is_prepared_by_both_sides_live_and_private_notes_stay_with
             point_shown(browser, "Q1 targets", 0).await?;
             point_shown(browser, "Бюджет на конференцию", 0).await?;
         }
+        // Boris moves his career point up a place: Anna's agenda follows.
+        let order_script = "return [...document.querySelectorAll('[data-testid=agenda-point]')].map(p => p.dataset.text);";
+        let texts = |value: Value| -> Vec<String> {
+            value.as_array().into_iter().flatten().filter_map(|t| t.as_str().map(str::to_owned)).collect()
+        };
+        let before = texts(boris.eval(order_script).await?);
+        let at = before.iter().position(|t| t == "Career path").expect("Career path listed");
+        assert!(at > 0, "added after Boris's other point: {before:?}");
+        let mut expected = before.clone();
+        expected.swap(at - 1, at);
+        on_point(&boris, "Career path", "point-up").await?;
+        for browser in [&anna, &boris] {
+            wait_until("the career point a place higher", 20, || async {
+                let shown = texts(browser.eval(order_script).await?);
+                Ok((shown == expected).then_some(()))
+            })
+            .await?;
+        }
 
         // Private notes: each writer's alone.
         write_private(&anna, "Boris seems tired lately").await?;
@@ -249,6 +267,16 @@ async fn a_one_on_one_is_prepared_by_both_sides_live_and_private_notes_stay_with
         attribute_becomes(&boris, "employee-kudos", "data-count", "1").await?;
         let row = boris.by_testid("employee-kudos-row").await?.text().await?;
         assert!(row.contains("Anna") && row.contains("Customer first"), "{row}");
+        // And his timeline, with who gave them and for which value (in Russian on his phone).
+        boris
+            .wait_for_script(
+                "the kudos on Boris's timeline",
+                "const item = document.querySelector('[data-testid=timeline-item][data-kind=kudos]');
+                 return !!item && item.textContent.includes('Closed the Nordwind renewal')
+                   && item.textContent.includes('Customer first') && item.textContent.includes('Anna')
+                   && document.querySelectorAll('[data-testid=timeline-item][data-kind=kudos]').length === 1;",
+            )
+            .await?;
 
         // Every new page at both sizes, in English on Anna's screens and Russian on Boris's.
         let pages = [

@@ -6,13 +6,16 @@ use std::collections::BTreeMap;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use rapport_core::goals::{self, GoalRow, Track, parse_number};
+use rapport_core::goals::{self, GoalRow, Track, Whose, parse_number};
 use rapport_core::ids::{GoalId, GoalPartId};
 use rapport_core::model::{CheckIn, Goal, KeyResult};
 use rapport_core::read_model::Changed;
 
 use super::Page;
-use super::goals::{GoalLine, ParentChoice, Progress, track_name, whose_name};
+use super::goals::{
+    GoalLine, ParentChoice, Progress, WhoseChoice, WhosePerson, track_name, whose_fields,
+    whose_name,
+};
 use super::team::member_name;
 use crate::i18n::{t, t_string, use_i18n};
 use crate::local;
@@ -217,6 +220,31 @@ fn KeyResultLine(
         write(ctx, id, change, error, |_| {});
     });
     let detail = format!("{} → {} {}", number_text(kr.current), number_text(kr.target), kr.unit);
+    // The target moved (a plan revised): progress is read against the new one from then on, the
+    // check-ins' values stay as they were.
+    let (start, target) = (kr.start, kr.target);
+    let new_target = RwSignal::new(number_text(target));
+    let retarget = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let Some(id) = id.get_untracked() else { return };
+        let Some(to) = parse_number(&new_target.get_untracked()) else {
+            return error.set(Some(t_string!(i18n, goals.numbers_needed).to_owned()));
+        };
+        if to == start {
+            return error.set(Some(t_string!(i18n, goals.start_is_target).to_owned()));
+        }
+        if to == target {
+            return;
+        }
+        error.set(None);
+        let key = key.get_value();
+        let change: Change = Box::new(move |g| {
+            if let Some(kr) = g.key_results.get_mut(&key) {
+                kr.target = to;
+            }
+        });
+        write(ctx, id, change, error, |_| {});
+    };
     view! {
         <li class="row key-result" data-testid="key-result" data-title=kr.title.clone()>
             <span class="row-title">
@@ -227,6 +255,17 @@ fn KeyResultLine(
             </span>
             <span class="row-detail" data-testid="key-result-detail">{detail}</span>
             <Progress progress=kr.progress />
+            <Show when=move || account.can_edit()>
+                <details class="kr-edit">
+                    <summary>{t!(i18n, goals.change_target)}</summary>
+                    <form class="field-row" on:submit=retarget data-testid="kr-retarget">
+                        <label>{t!(i18n, goals.target)}
+                            <input inputmode="decimal" data-testid="kr-new-target" prop:value=move || new_target.get() on:input=move |e| new_target.set(event_target_value(&e)) />
+                        </label>
+                        <button type="submit" class="secondary" data-testid="kr-retarget-save">{t!(i18n, goals.save)}</button>
+                    </form>
+                </details>
+            </Show>
         </li>
     }
 }
@@ -466,15 +505,43 @@ fn EditGoal(id: Memo<Option<GoalId>>, row: Memo<Option<GoalRow>>) -> impl IntoVi
             .unwrap_or_default()
     });
     let stored_parent = Memo::new(move |_| row.with(|r| r.as_ref().and_then(|r| r.parent)));
+    // Whose it is, as the choice shows it: "company", "team" or "person", the team, the person.
+    let stored_whose = Memo::new(move |_| {
+        let whose = row.with(|r| r.as_ref().map(|r| r.whose.clone()))?;
+        Some(match whose {
+            Whose::Company => ("company".to_owned(), String::new(), None),
+            Whose::Team(team) => ("team".to_owned(), team, None),
+            Whose::Person(party) => (
+                "person".to_owned(),
+                String::new(),
+                Some((party, whose_name(ctx, &Whose::Person(party)))),
+            ),
+        })
+    });
+    let stored_level = Memo::new(move |_| stored_whose.get().map(|w| w.0).unwrap_or_default());
+    let stored_team = Memo::new(move |_| stored_whose.get().map(|w| w.1).unwrap_or_default());
+    let stored_person = Memo::new(move |_| stored_whose.get().and_then(|w| w.2));
     let (title, due, parent) =
         (RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(None::<GoalId>));
+    let (level, team, person) =
+        (RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(None));
     widgets::follow(stored_title, title);
     widgets::follow(stored_due, due);
     widgets::follow(stored_parent, parent);
+    widgets::follow(stored_level, level);
+    widgets::follow(stored_team, team);
+    widgets::follow(stored_person, person);
+    let whose_changed = move || {
+        level.get() != stored_level.get()
+            || (level.get() == "team" && team.get().trim() != stored_team.get())
+            || (level.get() == "person"
+                && person.get().map(|p| p.0) != stored_person.get().map(|p| p.0))
+    };
     let dirty = Signal::derive(move || {
         title.get() != stored_title.get()
             || due.get() != stored_due.get()
             || parent.get() != stored_parent.get()
+            || whose_changed()
     });
     crate::pwa::PwaCtx::use_ctx().track_unsaved(dirty);
     let choices = Memo::new(move |_| {
@@ -505,6 +572,20 @@ fn EditGoal(id: Memo<Option<GoalId>>, row: Memo<Option<GoalRow>>) -> impl IntoVi
         if chosen.is_some_and(|p| !choices.with_untracked(|c| c.iter().any(|(g, _)| *g == p))) {
             return error.set(Some(t_string!(i18n, goals.would_loop).to_owned()));
         }
+        // Whose, written only if it changed: a colleague's rename at once is kept.
+        let new_whose = if untrack(whose_changed) {
+            let chosen = whose_fields(
+                &level.get_untracked(),
+                &team.get_untracked(),
+                person.get_untracked().map(|(id, _)| id),
+            );
+            match chosen {
+                Ok(fields) => Some(fields),
+                Err(why) => return error.set(Some(why.to_owned())),
+            }
+        } else {
+            None
+        };
         error.set(None);
         saved.set(false);
         let new_title = (name != stored_title.get_untracked()).then_some(name);
@@ -523,6 +604,10 @@ fn EditGoal(id: Memo<Option<GoalId>>, row: Memo<Option<GoalRow>>) -> impl IntoVi
                 if let Some(parent) = new_parent {
                     g.parent = parent;
                 }
+                if let Some((team, owner)) = new_whose {
+                    g.team = team;
+                    g.owner = owner;
+                }
             }),
             error,
             move |ok| saved.set(ok),
@@ -536,6 +621,10 @@ fn EditGoal(id: Memo<Option<GoalId>>, row: Memo<Option<GoalRow>>) -> impl IntoVi
                     {t!(i18n, goals.objective)}
                     <input data-testid="edit-goal-title" maxlength="200" prop:value=move || title.get() on:input=move |e| title.set(event_target_value(&e)) />
                 </label>
+                <div class="field-row wrapping">
+                    <WhoseChoice testid="edit-goal" level team />
+                </div>
+                <WhosePerson testid="edit-goal-owner" level person />
                 <ParentChoice testid="edit-goal-parent" choices parent />
                 <label>
                     {t!(i18n, goals.due)}

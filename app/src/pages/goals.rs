@@ -130,6 +130,66 @@ pub(crate) fn GoalLine(depth: usize, row: GoalRow) -> impl IntoView {
     }
 }
 
+/// Whose a goal is, chosen: the company's, a team's (named in `team`) or a person's (the picker
+/// that [`WhosePerson`] shows). `level` is "company", "team" or "person"; handles are
+/// `<testid>-level` and `<testid>-team`.
+#[component]
+pub(crate) fn WhoseChoice(
+    testid: &'static str,
+    level: RwSignal<String>,
+    team: RwSignal<String>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <label>
+            {t!(i18n, goals.whose)}
+            <select data-testid=format!("{testid}-level") on:change=move |e| level.set(event_target_value(&e))>
+                <option value="company" selected=move || level.get() == "company">{t!(i18n, goals.company)}</option>
+                <option value="team" selected=move || level.get() == "team">{t!(i18n, goals.a_team)}</option>
+                <option value="person" selected=move || level.get() == "person">{t!(i18n, goals.a_person)}</option>
+            </select>
+        </label>
+        <Show when=move || level.get() == "team">
+            <label>
+                {t!(i18n, employee.team)}
+                <input data-testid=format!("{testid}-team") prop:value=move || team.get() on:input=move |e| team.set(event_target_value(&e)) />
+            </label>
+        </Show>
+    }
+}
+
+/// The person a goal is for, when [`WhoseChoice`] says a person's.
+#[component]
+pub(crate) fn WhosePerson(
+    testid: &'static str,
+    level: RwSignal<String>,
+    person: RwSignal<Option<(PartyId, String)>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <Show when=move || level.get() == "person">
+            <widgets::PartyPicker chosen=person testid employees=true label=move || t_string!(i18n, goals.a_person) />
+        </Show>
+    }
+}
+
+/// Whose a goal is, as its fields say it (`team`, `owner`), from the choice; or why it cannot be.
+pub(crate) fn whose_fields(
+    level: &str,
+    team: &str,
+    person: Option<PartyId>,
+) -> Result<(String, Option<PartyId>), &'static str> {
+    let i18n = use_i18n();
+    match level {
+        "team" if team.trim().is_empty() => Err(t_string!(i18n, goals.team_needed)),
+        "team" => Ok((team.trim().to_owned(), None)),
+        "person" => {
+            person.map(|p| (String::new(), Some(p))).ok_or(t_string!(i18n, goals.person_needed))
+        }
+        _ => Ok((String::new(), None)),
+    }
+}
+
 /// A new goal: its title, whose (the company's, a team's, a person's), the goal it serves and when
 /// it is due; key results are added on its page.
 #[component]
@@ -163,17 +223,15 @@ fn NewGoal() -> impl IntoView {
         if name.is_empty() {
             return error.set(Some(t_string!(i18n, goals.title_needed).to_owned()));
         }
-        let (team_name, owner) = match level.get_untracked().as_str() {
-            "team" => (team.get_untracked().trim().to_owned(), None),
-            "person" => (String::new(), person.get_untracked().map(|(id, _)| id)),
-            _ => (String::new(), None),
+        let chosen = whose_fields(
+            &level.get_untracked(),
+            &team.get_untracked(),
+            person.get_untracked().map(|(id, _)| id),
+        );
+        let (team_name, owner) = match chosen {
+            Ok(fields) => fields,
+            Err(why) => return error.set(Some(why.to_owned())),
         };
-        if level.get_untracked() == "team" && team_name.is_empty() {
-            return error.set(Some(t_string!(i18n, goals.team_needed).to_owned()));
-        }
-        if level.get_untracked() == "person" && owner.is_none() {
-            return error.set(Some(t_string!(i18n, goals.person_needed).to_owned()));
-        }
         let due_day = due.get_untracked();
         if !due_day.is_empty() && rapport_core::contract::parse_day(&due_day).is_none() {
             return error.set(Some(t_string!(i18n, employee.date_invalid).to_owned()));
@@ -208,29 +266,14 @@ fn NewGoal() -> impl IntoView {
                 <input data-testid="new-goal-title" prop:value=move || title.get() on:input=move |e| title.set(event_target_value(&e)) />
             </label>
             <div class="field-row wrapping">
-                <label>
-                    {t!(i18n, goals.whose)}
-                    <select data-testid="new-goal-level" on:change=move |e| level.set(event_target_value(&e))>
-                        <option value="company" selected=move || level.get() == "company">{t!(i18n, goals.company)}</option>
-                        <option value="team" selected=move || level.get() == "team">{t!(i18n, goals.a_team)}</option>
-                        <option value="person" selected=move || level.get() == "person">{t!(i18n, goals.a_person)}</option>
-                    </select>
-                </label>
-                <Show when=move || level.get() == "team">
-                    <label>
-                        {t!(i18n, employee.team)}
-                        <input data-testid="new-goal-team" prop:value=move || team.get() on:input=move |e| team.set(event_target_value(&e)) />
-                    </label>
-                </Show>
+                <WhoseChoice testid="new-goal" level team />
                 <ParentChoice testid="new-goal-parent" choices=parents parent />
                 <label>
                     {t!(i18n, goals.due)}
                     <input type="date" data-testid="new-goal-due" prop:value=move || due.get() on:input=move |e| due.set(event_target_value(&e)) />
                 </label>
             </div>
-            <Show when=move || level.get() == "person">
-                <widgets::PartyPicker chosen=person testid="new-goal-owner" employees=true label=move || t_string!(i18n, goals.a_person) />
-            </Show>
+            <WhosePerson testid="new-goal-owner" level person />
             {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="new-goal-error">{e}</p> })}
             <button type="submit" data-testid="new-goal-create">{t!(i18n, goals.create)}</button>
         </form>

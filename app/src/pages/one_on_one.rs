@@ -215,14 +215,16 @@ fn Agenda(id: OneOnOneId, one: Memo<Option<OneOnOne>>) -> impl IntoView {
             error,
         );
     };
+    // With their place: the first has no way up.
+    let numbered = move || points.get().into_iter().enumerate().collect::<Vec<_>>();
     view! {
         <section class="panel" data-testid="agenda" data-count=move || points.with(Vec::len)>
             <h2>{t!(i18n, employee.agenda)}</h2>
             <p class="hint">{t!(i18n, employee.agenda_hint)}</p>
             <Show when=move || points.with(|p| !p.is_empty()) fallback=move || view! { <p class="hint" data-testid="agenda-empty">{t!(i18n, employee.agenda_empty)}</p> }>
                 <ul class="rows">
-                    <For each=move || points.get() key=|p| format!("{p:?}") let:entry>
-                        <PointLine id one key=entry.0 point=entry.1 carried=entry.2 error />
+                    <For each=numbered key=|(i, p)| format!("{i}{p:?}") let:entry>
+                        <PointLine id one key=entry.1.0 point=entry.1.1 carried=entry.1.2 first={entry.0 == 0} error />
                     </For>
                 </ul>
             </Show>
@@ -249,12 +251,21 @@ fn PointLine(
     key: String,
     point: TalkingPoint,
     carried: u32,
+    /// First on the agenda: it cannot move up.
+    first: bool,
     error: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
     let account = crate::account::AccountCtx::use_ctx();
     let by = member_name(ctx, point.by);
+    let move_up = {
+        let key = key.clone();
+        move |_| {
+            let key = key.clone();
+            write(ctx, id, Box::new(move |o| employee::move_up(o, &key)), error);
+        }
+    };
     let author = point.by;
     // Read as it changes: who this member is may be learnt after the row is drawn.
     let mine = move || ctx.read(|ws| ws.me).flatten() == Some(author);
@@ -350,6 +361,10 @@ fn PointLine(
             </span>
             <Show when=move || account.can_edit()>
                 <div class="point-actions">
+                    {(!first).then(|| {
+                        let move_up = move_up.clone();
+                        view! { <button type="button" class="icon-button" data-testid="point-up" aria-label=move || t_string!(i18n, employee.move_up).to_owned() on:click=move_up>"↑"</button> }
+                    })}
                     <button type="button" class="subtle" data-testid="point-to-action" on:click=make_action.clone()>{t!(i18n, employee.make_action)}</button>
                     <Show when=mine>
                         <button type="button" class="icon-button" data-testid="point-remove" aria-label=move || t_string!(i18n, employee.remove_point).to_owned() on:click=move |_| remove.run(())>"×"</button>

@@ -726,6 +726,8 @@ fn icon(kind: &str) -> &'static str {
         "task-done" => "M4 4h16v16H4zM8 12l3 3 5-6",
         "deal" => "M3 7h18v13H3zM8 7V4h8v3M3 12h18",
         "ticket" => "M3 8V6h18v2a2 2 0 0 0 0 4v2H3v-2a2 2 0 0 0 0-4zM3 14v4h18v-4",
+        // A star.
+        "kudos" => "M12 3l2.6 5.6 6.1.7-4.5 4.2 1.2 6L12 16.6 6.6 19.5l1.2-6L3.3 9.3l6.1-.7z",
         _ => "M5 4h14v16H5zM8 9h8M8 13h8M8 17h5",
     }
 }
@@ -856,6 +858,19 @@ fn Timeline(id: PartyId) -> impl IntoView {
                             link: Some(format!("/investors/updates/{}", row.id)),
                         }
                     }
+                    TimelineItem::Kudos(row) => Entry {
+                        at,
+                        kind: "kudos",
+                        label: if row.value.is_empty() {
+                            t_string!(i18n, employee.kudos).to_owned()
+                        } else {
+                            format!("{} · {}", t_string!(i18n, employee.kudos), row.value)
+                        },
+                        text: row.message.clone(),
+                        who: name(Some(row.from)),
+                        mail: None,
+                        link: Some("/team".to_owned()),
+                    },
                     TimelineItem::Event(row) => {
                         let family = ws.model.merged_family(id);
                         let came = family.iter().any(|p| row.attended(*p));
