@@ -127,6 +127,9 @@ impl PulseState {
 #[derive(Clone, Copy)]
 pub(crate) struct PulseCtx {
     pub state: RwSignal<PulseState>,
+    /// The relay refused a new round or upward ballot because the workspace has as many as it keeps
+    /// (`too_many_ballots`): nobody is asked in them. Learnt by the devices that register.
+    pub full: RwSignal<bool>,
     wake: Wake,
 }
 
@@ -134,7 +137,11 @@ impl PulseCtx {
     /// Creates the handle, puts it in context and starts registering rounds and sending answers.
     pub fn provide(workspace: WorkspaceCtx, sync: SyncCtx, account: AccountCtx) -> PulseCtx {
         let (wake, mut inbox) = Wake::new();
-        let ctx = PulseCtx { state: RwSignal::new(PulseState::default()), wake };
+        let ctx = PulseCtx {
+            state: RwSignal::new(PulseState::default()),
+            full: RwSignal::new(false),
+            wake,
+        };
         provide_context(ctx);
         // Connected, made an admin, a survey or the staff changed, the member known: look again.
         Effect::new(move || {
@@ -159,7 +166,7 @@ impl PulseCtx {
                     continue;
                 }
                 if account.manages.get_untracked() {
-                    register_rounds(&shared, &mut registered).await;
+                    register_rounds(&shared, &mut registered, ctx.full).await;
                 }
                 ctx.take_tokens_and_send(&shared).await;
             }
@@ -385,7 +392,7 @@ impl Registered {
 
 /// Registers every survey's due rounds, and every review cycle's upward ballots, not registered
 /// from this page yet with what they are now.
-async fn register_rounds(shared: &Shared, registered: &mut Registered) {
+async fn register_rounds(shared: &Shared, registered: &mut Registered, full: RwSignal<bool>) {
     let now = local::now();
     let due: Vec<(String, String, rapport_core::ballot::Ballot)> = {
         let ws = shared.borrow();
@@ -417,13 +424,20 @@ async fn register_rounds(shared: &Shared, registered: &mut Registered) {
     for (id, text, ballot) in due {
         match relay_api::register_ballot(workspace, &id, &ballot).await {
             // Unreachable, or the relay in trouble: the next round tries again.
-            0 | 401 | 500.. => return,
-            200..=299 => {
+            (0 | 401 | 500.., _) => return,
+            (status @ 200..=299, _) => {
+                // A new one kept: there is room again.
+                if status == 201 {
+                    full.set(false);
+                }
                 registered.taken.insert((id, text));
             }
             // Refused as it is (closed, the workspace's surveys full, a team too small once tokens
             // were out): offered again when it changes, or in an hour.
-            _ => {
+            (_, code) => {
+                if code.as_deref() == Some("too_many_ballots") {
+                    full.set(true);
+                }
                 registered.refused.insert((id, text), now);
             }
         }

@@ -571,15 +571,23 @@ pub async fn withdraw_article(workspace: WorkspaceId, article: &str) -> Result<(
 
 /// Registers (or brings up to date) ballot `ballot` of `workspace` at the relay's ballot box (owners
 /// and admins): the status (201 new, 204 updated, 409 locked or full, 400 refused; 0 the relay was
-/// not reached).
+/// not reached), with the relay's code for a refusal (`too_many_ballots`: the workspace's ballot box
+/// is full).
 pub async fn register_ballot(
     workspace: WorkspaceId,
     ballot: &str,
     registration: &rapport_core::ballot::Ballot,
-) -> u16 {
+) -> (u16, Option<String>) {
     let path = format!("/api/workspaces/{workspace}/ballots/{ballot}");
-    let Ok(request) = Request::put(&path).json(registration) else { return 0 };
-    request.send().await.map_or(0, |response| response.status())
+    let Ok(request) = Request::put(&path).json(registration) else { return (0, None) };
+    let Ok(response) = request.send().await else { return (0, None) };
+    let status = response.status();
+    let code = if status >= 400 {
+        response.json::<Refusal>().await.ok().and_then(|refusal| refusal.code)
+    } else {
+        None
+    };
+    (status, code)
 }
 
 /// What the relay may show of ballot `ballot` (owners and admins); `None` when it does not know it.

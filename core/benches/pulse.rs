@@ -9,81 +9,18 @@
 //!
 //! `cargo bench -p rapport-core --bench pulse`.
 
-use std::collections::BTreeMap;
-
 use criterion::{Criterion, criterion_group, criterion_main};
-use rand::rngs::ChaCha8Rng;
-use rand::{RngExt, SeedableRng};
 use rapport_core::ballot::Results;
-use rapport_core::ids::{MemberId, SurveyId, Timestamp};
-use rapport_core::model::{Survey, SurveyQuestion};
-use rapport_core::pulse::{self, RoundSummary, SurveyRow};
+use rapport_core::demo;
+use rapport_core::pulse::{self, RoundSummary};
 
 const PEOPLE: usize = 1_000;
 const ROUNDS: u32 = 104;
 const TEAMS: usize = 10;
 
-fn survey() -> SurveyRow {
-    let mut questions = pulse::starter_questions("Happy here?", "Recommend us?", "Anything else?");
-    questions.push(SurveyQuestion {
-        key: "q4".into(),
-        text: "What helps most?".into(),
-        kind: "choice".into(),
-        options: vec!["Team".into(), "Work".into(), "Pay".into(), "Flexibility".into()],
-    });
-    let survey = Survey {
-        title: "Pulse".into(),
-        questions,
-        teams: Vec::new(),
-        k: 5,
-        batch: 5,
-        // 2025-01-06, a Monday.
-        starts: Timestamp(1_736_121_600_000),
-        every_weeks: 1,
-        open_days: 3,
-        created_by: MemberId::from_bytes([1; 16]),
-        created_at: Timestamp(0),
-        stopped_at: None,
-    };
-    SurveyRow::of(SurveyId::from_bytes([2; 16]), &survey)
-}
-
-/// One closed round as the relay gives it: every answer, and each team's apart.
-fn round(rng: &mut ChaCha8Rng) -> Results {
-    let mut teams: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mut answers = Vec::with_capacity(PEOPLE);
-    for person in 0..PEOPLE {
-        let words = if rng.random_range(0..5) == 0 {
-            ",\"q3\":\"More focus time, fewer meetings\""
-        } else {
-            ""
-        };
-        let answer = format!(
-            "{{\"q1\":{},\"q2\":{},\"q4\":{}{words}}}",
-            rng.random_range(1..=5u8),
-            rng.random_range(0..=10u8),
-            rng.random_range(0..4u8),
-        );
-        teams.entry(format!("Team {}", person % TEAMS)).or_default().push(answer.clone());
-        answers.push(answer);
-    }
-    Results {
-        k: 5,
-        batch: 5,
-        closes_at: 0,
-        closed: true,
-        invited: PEOPLE as u64,
-        tokens_taken: PEOPLE as u64,
-        answered: PEOPLE as u64,
-        answers,
-        teams,
-    }
-}
-
 fn dashboard(c: &mut Criterion) {
-    let survey = survey();
-    let mut rng = ChaCha8Rng::seed_from_u64(25);
-    let rounds: Vec<Results> = (0..ROUNDS).map(|_| round(&mut rng)).collect();
+    let survey = demo::pulse_survey();
+    let rounds: Vec<Results> = demo::pulse_rounds(25, ROUNDS, PEOPLE, TEAMS);
     let summaries: Vec<RoundSummary> =
         rounds.iter().enumerate().map(|(n, r)| pulse::summarise(&survey, n as u32, r)).collect();
     c.bench_function("engagement dashboard over 104 rounds' summaries", |b| {

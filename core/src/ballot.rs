@@ -33,6 +33,8 @@ pub const MOST_INVITEES: usize = 10_000;
 pub const MOST_TEAM_CHARS: usize = 100;
 /// The largest answer, in bytes (the answers to every question of one survey, as the app wrote them).
 pub const MOST_ANSWER_BYTES: usize = 16 * 1024;
+/// The most surveys (each pulse round, each upward review is one) the relay keeps for a workspace.
+pub const MOST_BALLOTS: usize = 1_000;
 /// The most members named to read one survey's results.
 pub const MOST_READERS: usize = 20;
 

@@ -1065,6 +1065,79 @@ fn write_record<R: autosurgeon::Reconcile>(
     Ok(())
 }
 
+/// A weekly engagement pulse as the benchmarks measure it: a 1–5 scale, an eNPS, a choice of four
+/// and room for a few words, from 2025-01-06 (a Monday), shown from five answers.
+pub fn pulse_survey() -> crate::pulse::SurveyRow {
+    let mut questions =
+        crate::pulse::starter_questions("Happy here?", "Recommend us?", "Anything else?");
+    questions.push(crate::model::SurveyQuestion {
+        key: "q4".into(),
+        text: "What helps most?".into(),
+        kind: "choice".into(),
+        options: vec!["Team".into(), "Work".into(), "Pay".into(), "Flexibility".into()],
+    });
+    let survey = crate::model::Survey {
+        title: "Pulse".into(),
+        questions,
+        teams: Vec::new(),
+        k: 5,
+        batch: 5,
+        starts: Timestamp(1_736_121_600_000),
+        every_weeks: 1,
+        open_days: 3,
+        created_by: crate::ids::MemberId::from_bytes([1; 16]),
+        created_at: Timestamp(0),
+        stopped_at: None,
+    };
+    crate::pulse::SurveyRow::of(crate::ids::SurveyId::from_bytes([2; 16]), &survey)
+}
+
+/// `rounds` closed rounds of [`pulse_survey`] as the relay gives them: `people` answers each (one in
+/// five with a few words), every team of `teams` shown apart.
+pub fn pulse_rounds(
+    seed: u64,
+    rounds: u32,
+    people: usize,
+    teams: usize,
+) -> Vec<crate::ballot::Results> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    (0..rounds)
+        .map(|_| {
+            let mut by_team: BTreeMap<String, Vec<String>> = BTreeMap::new();
+            let mut answers = Vec::with_capacity(people);
+            for person in 0..people {
+                let words = if rng.random_range(0..5) == 0 {
+                    ",\"q3\":\"More focus time, fewer meetings\""
+                } else {
+                    ""
+                };
+                let answer = format!(
+                    "{{\"q1\":{},\"q2\":{},\"q4\":{}{words}}}",
+                    rng.random_range(1..=5u8),
+                    rng.random_range(0..=10u8),
+                    rng.random_range(0..4u8),
+                );
+                by_team
+                    .entry(format!("Team {}", person % teams.max(1)))
+                    .or_default()
+                    .push(answer.clone());
+                answers.push(answer);
+            }
+            crate::ballot::Results {
+                k: 5,
+                batch: 5,
+                closes_at: 0,
+                closed: true,
+                invited: people as u64,
+                tokens_taken: people as u64,
+                answered: people as u64,
+                answers,
+                teams: by_team,
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -110,6 +110,7 @@ pub(crate) fn ReviewsPanel() -> impl IntoView {
         <section class="panel" data-testid="review-cycles" data-count=move || cycles.with(Vec::len)>
             <h2>{t!(i18n, reviews.title)}</h2>
             <p class="hint">{t!(i18n, reviews.panel_hint)}</p>
+            <super::surveys::BallotBoxFull />
             <Show when=move || cycles.with(|c| !c.is_empty()) fallback=move || view! { <p class="hint" data-testid="no-review-cycles">{t!(i18n, reviews.none)}</p> }>
                 <ul class="rows">
                     <For each=move || cycles.get() key=|row| format!("{row:?}") let:row>

@@ -78,6 +78,21 @@ fn answered_tag(state: AnswerState) -> &'static str {
     }
 }
 
+/// Said to those who manage when the relay keeps no more ballots for the workspace: new rounds and
+/// upward reviews ask nobody.
+#[component]
+pub(crate) fn BallotBoxFull() -> impl IntoView {
+    let i18n = use_i18n();
+    let pulse = PulseCtx::use_ctx();
+    view! {
+        <Show when=move || pulse.full.get()>
+            <p class="notice" role="alert" data-testid="ballot-box-full">
+                {t_string!(i18n, survey.ballot_box_full, most = widgets::count(rapport_core::ballot::MOST_BALLOTS)).to_string()}
+            </p>
+        </Show>
+    }
+}
+
 #[component]
 pub(crate) fn SurveysPanel() -> impl IntoView {
     let i18n = use_i18n();
@@ -119,6 +134,7 @@ pub(crate) fn SurveysPanel() -> impl IntoView {
         <section class="panel" data-testid="surveys" data-count=move || surveys.with(Vec::len)>
             <h2>{t!(i18n, survey.surveys)}</h2>
             <p class="hint">{t!(i18n, survey.surveys_hint)}</p>
+            <BallotBoxFull />
             <Show when=move || surveys.with(|s| !s.is_empty()) fallback=move || view! { <p class="hint" data-testid="no-surveys">{t!(i18n, survey.no_surveys)}</p> }>
                 <ul class="rows">
                     <For each=move || surveys.get() key=|row| format!("{row:?}") let:row>

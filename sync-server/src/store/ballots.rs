@@ -11,7 +11,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::StoreError;
 
 /// The most surveys one workspace registers.
-pub const MOST_BALLOTS: i64 = 1_000;
+pub const MOST_BALLOTS: i64 = ballot::MOST_BALLOTS as i64;
 
 /// What registering a survey did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
