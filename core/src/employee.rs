@@ -414,6 +414,13 @@ pub fn one_on_one_jobs(model: &ReadModel, workspace: WorkspaceId, now: Timestamp
         };
         let eve = next.saturating_sub(time::Duration::days(1));
         let due = utc_midnight(eve).0 + REMINDER_HOUR * 60 * 60 * 1000;
+        // Its time well past (the next day moved to tomorrow or today): a reminder still queued for
+        // the day before is cancelled rather than pushed with the old day. Around its time, where
+        // devices' clocks may disagree on whether it has come, nothing is asked.
+        if now.0 >= due + CLOCK_SKEW_MS {
+            jobs.push(Job::Cancel(id));
+            continue;
+        }
         if now.0 >= due - CLOCK_SKEW_MS || !DUE_SPAN.contains(&due.div_euclid(1000)) {
             continue;
         }
@@ -657,9 +664,12 @@ mod tests {
             one_on_one_jobs(&model, workspace, now),
             vec![Job::Schedule(reminder.clone(), Work::Notify(expected))]
         );
-        // Its time come (or nearly, on some device's clock): nothing more is asked.
+        // Its time come (or nearly, on some device's clock): nothing more is asked; well past (the
+        // day moved nearer), one still queued for the old day is cancelled.
         let late = Timestamp(due * 1000 - CLOCK_SKEW_MS);
         assert!(one_on_one_jobs(&model, workspace, late).is_empty());
+        let past = Timestamp(due * 1000 + CLOCK_SKEW_MS);
+        assert_eq!(one_on_one_jobs(&model, workspace, past), vec![Job::Cancel(reminder.clone())]);
         // Without a next day, or ended: cancelled.
         one.next = String::new();
         model.one_on_ones.insert(id, OneOnOneRow::of(id, &one));

@@ -143,7 +143,7 @@ pub(crate) fn WhoseChoice(
     view! {
         <label>
             {t!(i18n, goals.whose)}
-            <select data-testid=format!("{testid}-level") on:change=move |e| level.set(event_target_value(&e))>
+            <select data-testid=format!("{testid}-level") prop:value=move || level.get() on:change=move |e| level.set(event_target_value(&e))>
                 <option value="company" selected=move || level.get() == "company">{t!(i18n, goals.company)}</option>
                 <option value="team" selected=move || level.get() == "team">{t!(i18n, goals.a_team)}</option>
                 <option value="person" selected=move || level.get() == "person">{t!(i18n, goals.a_person)}</option>

@@ -366,15 +366,20 @@ fn Upward(cycle: Memo<Option<ReviewRow>>, me: Memo<Option<MemberId>>) -> impl In
             }
         });
     };
+    // A memo: the pulse state changes at every pass of its loop, and the form below must not be
+    // rebuilt (its fields emptied while their answers stay) unless this answer's state changes.
+    let state = Memo::new(move |_| {
+        let ballot = asked.with(|a| a.as_ref().map(|(ballot, _, _)| ballot.clone()))?;
+        my_answer(pulse_ctx, &ballot)
+    });
     view! {
-        {move || asked.get().map(|(ballot, manager, _)| {
+        {move || asked.get().map(|(_, manager, _)| {
             let name = member_name(ctx, manager);
-            let state_ballot = ballot.clone();
             view! {
                 <section class="panel" data-testid="upward-review">
                     <h2>{t_string!(i18n, reviews.upward_of, name = name.clone()).to_string()}</h2>
                     <p class="hint">{t!(i18n, reviews.upward_hint)}</p>
-                    {move || match my_answer(pulse_ctx, &state_ballot) {
+                    {move || match state.get() {
                         Some(state) => view! {
                             <p class="done" data-testid="upward-answered" data-state=state.name()>{answer_said(state)}</p>
                         }.into_any(),

@@ -87,7 +87,7 @@ pub(crate) fn BallotBoxFull() -> impl IntoView {
     view! {
         <Show when=move || pulse.full.get()>
             <p class="notice" role="alert" data-testid="ballot-box-full">
-                {t_string!(i18n, survey.ballot_box_full, most = widgets::count(rapport_core::ballot::MOST_BALLOTS)).to_string()}
+                {move || t_string!(i18n, survey.ballot_box_full, most = widgets::count(rapport_core::ballot::MOST_BALLOTS)).to_string()}
             </p>
         </Show>
     }
