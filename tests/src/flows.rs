@@ -446,6 +446,13 @@ pub fn all_of(store: &str, keys: bool) -> String {
     )
 }
 
+/// Whether `browser` keeps `text` in any synced record or stored change (its `rows` or `chunks`):
+/// what must never hold a private letter or review.
+pub async fn in_a_synced_record(browser: &Browser, text: &str) -> E2eResult<bool> {
+    Ok(stored_anywhere(browser, "rows", text).await?
+        || stored_anywhere(browser, "chunks", text).await?)
+}
+
 /// Whether `text` is anywhere in object store `store` of this browser's Rapport databases: in a
 /// value kept as text, or as UTF-8 bytes in one kept as bytes.
 pub async fn stored_anywhere(browser: &Browser, store: &str, text: &str) -> E2eResult<bool> {

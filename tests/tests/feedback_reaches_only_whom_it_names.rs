@@ -6,8 +6,9 @@
 //! in a synced record.
 
 use rapport_e2e::flows::{
-    attribute_becomes, choose_by_text, click_centred as click, employ, join_by_invitation,
-    photograph, set_field, set_network, sign_up_and_upload, stored_anywhere, sync_state,
+    attribute_becomes, choose_by_text, click_centred as click, employ, in_a_synced_record,
+    join_by_invitation, photograph, set_field, set_network, sign_up_and_upload, stored_anywhere,
+    sync_state,
 };
 use rapport_e2e::pages::AppShell;
 use rapport_e2e::{Browser, E2eResult, Viewport, run, wait_until};
@@ -31,12 +32,6 @@ async fn tick_colleague(browser: &Browser, name: &str) -> E2eResult {
         Ok((browser.eval(&script).await? == Value::Bool(true)).then_some(()))
     })
     .await
-}
-
-/// Whether `browser` keeps `text` in any synced record or stored change.
-async fn in_a_record(browser: &Browser, text: &str) -> E2eResult<bool> {
-    Ok(stored_anywhere(browser, "rows", text).await?
-        || stored_anywhere(browser, "chunks", text).await?)
 }
 
 #[tokio::test]
@@ -135,7 +130,7 @@ async fn feedback_is_read_by_whom_it_names_and_a_request_asked_offline_goes_by_i
         }
         for (who, browser) in [("Anna", &anna), ("Boris", &boris), ("Clara", &clara)] {
             for text in [QUESTION, ANSWER, PRAISE] {
-                assert!(!in_a_record(browser, text).await?, "{who}'s synced records hold “{text}”");
+                assert!(!in_a_synced_record(browser, text).await?, "{who}'s synced records hold “{text}”");
             }
         }
 

@@ -7,8 +7,8 @@
 //! none of it, and no device keeps any review in a synced record.
 
 use rapport_e2e::flows::{
-    attribute_becomes, click_centred as click, click_css, employ, join_by_invitation, photograph,
-    set_field, sign_up_and_upload, stored_anywhere, sync_state,
+    attribute_becomes, click_centred as click, click_css, employ, in_a_synced_record,
+    join_by_invitation, photograph, set_field, sign_up_and_upload, stored_anywhere, sync_state,
 };
 use rapport_e2e::pages::AppShell;
 use rapport_e2e::{Browser, E2eResult, Viewport, run, wait_until};
@@ -60,11 +60,6 @@ async fn open_cycle(browser: &Browser) -> E2eResult {
 
 async fn page_text(browser: &Browser) -> E2eResult<String> {
     Ok(browser.by_testid("page-review").await?.text().await?)
-}
-
-async fn in_a_record(browser: &Browser, text: &str) -> E2eResult<bool> {
-    Ok(stored_anywhere(browser, "rows", text).await?
-        || stored_anywhere(browser, "chunks", text).await?)
 }
 
 #[tokio::test]
@@ -216,7 +211,7 @@ async fn reviews_reach_their_readers_alone_and_upward_ones_only_together_after_t
         assert_eq!(no_upward, Value::Bool(true));
         for (who, browser) in [("Anna", &anna), ("Boris", &boris), ("Cara", cara), ("Dan", dan)] {
             for text in [CARA_SELF, DAN_PEER, BORIS_ON_CARA, UPWARD[0], UPWARD[1]] {
-                assert!(!in_a_record(browser, text).await?, "{who}'s synced records hold “{text}”");
+                assert!(!in_a_synced_record(browser, text).await?, "{who}'s synced records hold “{text}”");
             }
         }
 
