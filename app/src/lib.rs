@@ -89,6 +89,8 @@ fn Root() -> impl IntoView {
                     <Route path=path!("/investors/rounds/:id") view=pages::RoundPage />
                     <Route path=path!("/investors/updates/:id") view=pages::InvestorUpdatePage />
                     <Route path=path!("/investors/events/:id") view=pages::InvestorEventPage />
+                    <Route path=path!("/marketing") view=pages::Marketing />
+                    <Route path=path!("/marketing/segments/:id") view=pages::SegmentPage />
                     <Route path=path!("/team") view=pages::Team />
                     <Route path=path!("/team/one-on-ones/:id") view=pages::OneOnOnePage />
                     <Route path=path!("/team/surveys/:id") view=pages::SurveyPage />

@@ -14,22 +14,8 @@ use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_config
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-fn now_ms() -> f64 {
-    web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
-}
-
-/// The median of `runs` timings of `work`, in milliseconds.
-fn median_ms(runs: usize, mut work: impl FnMut()) -> f64 {
-    let mut timings: Vec<f64> = (0..runs)
-        .map(|_| {
-            let started = now_ms();
-            work();
-            now_ms() - started
-        })
-        .collect();
-    timings.sort_by(f64::total_cmp);
-    timings[runs / 2]
-}
+mod timing;
+use timing::median_ms;
 
 #[wasm_bindgen_test]
 #[ignore = "a benchmark: run with --include-ignored --nocapture"]

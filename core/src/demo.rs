@@ -24,8 +24,8 @@ use crate::layout::{DocKey, Month};
 use crate::model::{
     Article, Assignment, Channel, ContactPoint, Contract, Deal, DealStatus, Feedback, Interaction,
     InteractionKind, LinkKind, Member, MessageKind, Money, Party, PartyKind, PartyLink, Pipeline,
-    PipelineKind, Purchase, RecordRef, Role, Stage, StageChange, StatusChange, Task, Team, Ticket,
-    TicketMessage, TicketPriority, WorkspaceSettings,
+    PipelineKind, Purchase, RecordRef, Role, Segment, Stage, StageChange, StatusChange, Task, Team,
+    Ticket, TicketMessage, TicketPriority, WorkspaceSettings,
 };
 use crate::sla::{Week, WorkingHours};
 use crate::workspace;
@@ -75,6 +75,8 @@ pub struct DemoWorkspace {
     pub purchases: Vec<(PurchaseId, Purchase)>,
     /// Supplier ratings.
     pub feedback: Vec<(FeedbackId, Feedback)>,
+    /// Two segments and a list over the parties.
+    pub segments: Vec<(crate::ids::SegmentId, crate::model::Segment)>,
 }
 
 const DAY_MS: i64 = 86_400_000;
@@ -472,6 +474,7 @@ pub fn generate(seed: u64, sizes: DemoSizes, now: Timestamp) -> DemoWorkspace {
     let (purchases, feedback) =
         demo_purchases(&mut rng, now, &parties, &members, &currency, sizes.suppliers);
     demo_employment(seed, now, &mut parties);
+    let segments = demo_marketing(seed, now, &mut settings, &mut parties);
     DemoWorkspace {
         workspace,
         settings,
@@ -484,6 +487,7 @@ pub fn generate(seed: u64, sizes: DemoSizes, now: Timestamp) -> DemoWorkspace {
         contracts,
         purchases,
         feedback,
+        segments,
     }
 }
 
@@ -548,6 +552,138 @@ fn demo_employment(seed: u64, now: Timestamp, parties: &mut [(PartyId, Party)]) 
             );
         }
     }
+}
+
+/// What marketing reads of a party: where it is (an address with a city and country for most), whether
+/// it agreed to marketing email (half yes, some no, the rest never asked), and two custom fields,
+/// an industry to choose and a head count; and two segments and a list ("Fair 2026") over them. From a
+/// generator of its own, like the employees' side.
+fn demo_marketing(
+    seed: u64,
+    now: Timestamp,
+    settings: &mut WorkspaceSettings,
+    parties: &mut [(PartyId, Party)],
+) -> Vec<(crate::ids::SegmentId, crate::model::Segment)> {
+    use crate::model::{
+        Condition, ConditionGroup, ConsentState, DealState, Op, PartyField, RuleCondition,
+        SegmentRule,
+    };
+    const PLACES: [(&str, &str); 6] = [
+        ("Berlin", "Germany"),
+        ("Hamburg", "Germany"),
+        ("Москва", "Россия"),
+        ("Санкт-Петербург", "Россия"),
+        ("London", "United Kingdom"),
+        ("Riga", "Latvia"),
+    ];
+    const INDUSTRIES: [&str; 4] = ["Retail", "Logistics", "Software", "Manufacturing"];
+    let mut rng = ChaCha8Rng::seed_from_u64(seed.wrapping_add(0x5e9_3e47));
+    let industry = crate::ids::FieldId::generate(&mut next_id(&mut rng, now.0)).to_string();
+    let head_count = crate::ids::FieldId::generate(&mut next_id(&mut rng, now.0)).to_string();
+    settings.custom_fields.insert(
+        industry.clone(),
+        crate::model::CustomFieldDef {
+            label: "Industry".into(),
+            kind: crate::model::FieldKind::Choice,
+            applies_to: crate::model::RecordKind::Party,
+            choices: INDUSTRIES.map(str::to_owned).to_vec(),
+        },
+    );
+    settings.custom_fields.insert(
+        head_count.clone(),
+        crate::model::CustomFieldDef {
+            label: "Employees".into(),
+            kind: crate::model::FieldKind::Number,
+            applies_to: crate::model::RecordKind::Party,
+            choices: Vec::new(),
+        },
+    );
+    for (_, party) in parties.iter_mut() {
+        if rng.random_bool(0.7) {
+            let (city, country) = *PLACES.choose(&mut rng).unwrap();
+            party.addresses.push(crate::model::Address {
+                label: "work".into(),
+                street: String::new(),
+                city: city.into(),
+                region: String::new(),
+                postcode: String::new(),
+                country: country.into(),
+            });
+        }
+        party.consent.email_marketing = match rng.random_range(0..20) {
+            0..10 => Some(true),
+            10..13 => Some(false),
+            _ => None,
+        };
+        if party.kind == PartyKind::Organisation || rng.random_bool(0.3) {
+            let choice = *INDUSTRIES.choose(&mut rng).unwrap();
+            party.custom.insert(industry.clone(), crate::model::CustomValue::Choice(choice.into()));
+        }
+        if party.kind == PartyKind::Organisation && rng.random_bool(0.8) {
+            let count = f64::from(rng.random_range(1..5_000u32));
+            party.custom.insert(head_count.clone(), crate::model::CustomValue::Number(count));
+        }
+    }
+    let by = settings.members.keys().next().and_then(|m| m.parse().ok());
+    let segment = |name: &str, list: bool, conditions: Vec<Condition>| Segment {
+        name: name.into(),
+        list,
+        rule: SegmentRule {
+            any: false,
+            groups: vec![ConditionGroup {
+                id: "g1".into(),
+                any: false,
+                conditions: conditions
+                    .into_iter()
+                    .enumerate()
+                    .map(|(n, test)| RuleCondition { id: format!("c{n}"), test })
+                    .collect(),
+            }],
+        },
+        members: Default::default(),
+        created_by: by,
+        created_at: now,
+        archived: false,
+    };
+    let mut fair = segment("Fair 2026", true, Vec::new());
+    fair.rule = SegmentRule::default();
+    for _ in 0..parties.len().min(12) {
+        let (id, _) = parties[rng.random_range(0..parties.len())];
+        fair.members.insert(id.to_string(), true);
+    }
+    let mut id = || crate::ids::SegmentId::generate(&mut next_id(&mut rng, now.0));
+    vec![
+        (
+            id(),
+            segment(
+                "Customers in Germany who agreed to email",
+                false,
+                vec![
+                    Condition::Role { role: Role::Customer.key().into(), has: true },
+                    Condition::Field {
+                        field: PartyField::Country,
+                        op: Op::Is,
+                        value: "Germany".into(),
+                    },
+                    Condition::Consent { state: ConsentState::Given },
+                ],
+            ),
+        ),
+        (
+            id(),
+            segment(
+                "Open deals over 10,000",
+                false,
+                vec![Condition::Deal {
+                    has: true,
+                    state: DealState::Open,
+                    stage: None,
+                    at_least: Some(1_000_000),
+                }],
+            ),
+        ),
+        (id(), fair),
+    ]
 }
 
 type Purchases = Vec<(PurchaseId, Purchase)>;
@@ -995,6 +1131,10 @@ impl DemoWorkspace {
         for (id, purchase) in &self.purchases {
             let made = (purchase.created_at, purchase.owner);
             write_record(&mut documents, Purchase::doc_key(id), &id.to_string(), purchase, made)?;
+        }
+        for (id, segment) in &self.segments {
+            let made = (segment.created_at, segment.created_by);
+            write_record(&mut documents, Segment::doc_key(id), &id.to_string(), segment, made)?;
         }
         for (id, rating) in &self.feedback {
             let made = (rating.at, rating.author);

@@ -67,6 +67,7 @@ pub mod reviews;
 pub mod satisfaction;
 pub mod scorecard;
 pub mod search;
+pub mod segments;
 pub mod service;
 pub mod service_report;
 pub mod sla;

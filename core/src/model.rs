@@ -12,6 +12,7 @@ mod commerce;
 mod employee;
 mod interaction;
 mod investor;
+mod marketing;
 mod party;
 mod purchase;
 mod settings;
@@ -23,8 +24,8 @@ pub use article::Article;
 pub use attachment::{Attachment, WithFiles};
 pub use commerce::{
     AmountError, Billing, Campaign, CampaignResponse, Contract, ContractKind, Deal, DealStatus,
-    Destination, Feedback, FeedbackKind, Money, Obligation, Segment, SegmentFilter, Span, SpanUnit,
-    StageChange, minor_digits,
+    Destination, Feedback, FeedbackKind, Money, Obligation, Span, SpanUnit, StageChange,
+    minor_digits,
 };
 pub use employee::{
     CheckIn, Employment, Goal, KeyResult, Kudos, Meeting, OneOnOne, ReviewCycle, Survey,
@@ -33,6 +34,10 @@ pub use employee::{
 pub use interaction::{GeoPoint, Interaction, InteractionKind};
 pub use investor::{
     Attendance, Audience, EventKind, Instrument, InvestorEvent, InvestorUpdate, Metric, Round,
+};
+pub use marketing::{
+    Condition, ConditionGroup, ConsentState, DealState, Op, PartyField, RuleCondition, RuleEdit,
+    Segment, SegmentRule,
 };
 pub use party::{
     Address, Consent, ContactPoint, CustomValue, LinkKind, Party, PartyKind, PartyLink, Role,

@@ -617,6 +617,7 @@ mod tests {
             tag: Some("vip".into()),
             only_mine: true,
             sort: "least-recently-contacted".into(),
+            segment: None,
         };
         assert_eq!(
             PartyFilter::of_view(&view, Some(me)),

@@ -15,14 +15,14 @@ use serde::{Deserialize, Serialize};
 use crate::document::{self, DocumentError};
 use crate::ids::{
     ArticleId, ContractId, DealId, EventId, FeedbackId, GoalId, InteractionId, KudosId, MemberId,
-    OneOnOneId, PartyId, PipelineId, PurchaseId, ReviewCycleId, RoundId, StageId, SurveyId, TaskId,
-    TeamId, TicketId, Timestamp, UpdateId,
+    OneOnOneId, PartyId, PipelineId, PurchaseId, ReviewCycleId, RoundId, SegmentId, StageId,
+    SurveyId, TaskId, TeamId, TicketId, Timestamp, UpdateId,
 };
 use crate::layout::{Collection, DocKey, Month};
 use crate::model::{
     Article, Channel, Contract, Deal, DealStatus, Feedback, Goal, Interaction, InteractionKind,
     InvestorEvent, InvestorUpdate, Kudos, LinkKind, MessageKind, OneOnOne, Party, PartyKind,
-    Purchase, RecordRef, RecurrenceUnit, ReviewCycle, Role, Round, Survey, Task, Ticket,
+    Purchase, RecordRef, RecurrenceUnit, ReviewCycle, Role, Round, Segment, Survey, Task, Ticket,
     TicketPriority, names,
 };
 use crate::search::{SearchIndex, SearchableParty};
@@ -32,7 +32,7 @@ mod hydrated;
 use hydrated::FromHydrated;
 
 /// Bumped when a row's shape changes: stored rows of another version are rebuilt from the documents.
-pub const ROWS_FORMAT: u32 = 15;
+pub const ROWS_FORMAT: u32 = 16;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PartyRow {
@@ -57,6 +57,36 @@ pub struct PartyRow {
     pub supplier: Option<Box<crate::scorecard::SupplierRow>>,
     /// What its record says of them as an employee, when it says anything.
     pub employee: Option<Box<crate::employee::EmployeeRow>>,
+    /// The cities and countries of its addresses, as typed.
+    pub cities: Vec<String>,
+    pub countries: Vec<String>,
+    /// Custom field values by definition id, in id order.
+    pub custom: Vec<(String, CustomCell)>,
+    /// Marketing email consent as the record says it (`None`: not asked).
+    pub email_consent: Option<bool>,
+}
+
+/// A serde mirror of [`crate::model::CustomValue`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum CustomCell {
+    Text(String),
+    Number(f64),
+    Date(String),
+    Choice(String),
+    Boolean(bool),
+}
+
+impl CustomCell {
+    pub fn of(value: &crate::model::CustomValue) -> CustomCell {
+        use crate::model::CustomValue;
+        match value {
+            CustomValue::Text(text) => CustomCell::Text(text.clone()),
+            CustomValue::Number(number) => CustomCell::Number(*number),
+            CustomValue::Date(day) => CustomCell::Date(day.clone()),
+            CustomValue::Choice(choice) => CustomCell::Choice(choice.clone()),
+            CustomValue::Boolean(flag) => CustomCell::Boolean(*flag),
+        }
+    }
 }
 
 /// Serde mirrors of model enums, so the model itself need not depend on serde.
@@ -262,6 +292,7 @@ pub enum Rows {
     Surveys(Vec<crate::pulse::SurveyRow>),
     Goals(Vec<crate::goals::GoalRow>),
     Reviews(Vec<crate::reviews::ReviewRow>),
+    Segments(Vec<crate::segments::SegmentRow>),
 }
 
 /// Why stored rows could not be used.
@@ -333,9 +364,11 @@ impl Changed {
     pub const EMPLOYEES: Changed = Changed(2048);
     /// This member's private document.
     pub const PRIVATE: Changed = Changed(4096);
-    pub const ALL: Changed = Changed(8191);
+    /// Segments and lists.
+    pub const MARKETING: Changed = Changed(8192);
+    pub const ALL: Changed = Changed(16383);
     /// Each kind on its own, in bit order.
-    pub const KINDS: [Changed; 13] = [
+    pub const KINDS: [Changed; 14] = [
         Changed::PARTIES,
         Changed::TASKS,
         Changed::DEALS,
@@ -349,6 +382,7 @@ impl Changed {
         Changed::INVESTORS,
         Changed::EMPLOYEES,
         Changed::PRIVATE,
+        Changed::MARKETING,
     ];
 
     /// What a change to document `key` may have changed.
@@ -376,6 +410,7 @@ impl Changed {
                     | Collection::Reviews,
                 ..
             } => Changed::EMPLOYEES,
+            DocKey::Shard { collection: Collection::Segments, .. } => Changed::MARKETING,
             DocKey::Interactions(_) => Changed::INTERACTIONS,
             DocKey::Private(_) => Changed::PRIVATE,
             // Records without rows yet: nothing a screen lists.
@@ -390,6 +425,11 @@ impl Changed {
 
     pub fn is_empty(self) -> bool {
         self.0 == 0
+    }
+
+    /// `self | other`, usable in constants.
+    pub const fn union(self, other: Changed) -> Changed {
+        Changed(self.0 | other.0)
     }
 }
 
@@ -489,6 +529,8 @@ pub struct ReadModel {
     pub surveys: BTreeMap<SurveyId, crate::pulse::SurveyRow>,
     pub goals: BTreeMap<GoalId, crate::goals::GoalRow>,
     pub reviews: BTreeMap<ReviewCycleId, crate::reviews::ReviewRow>,
+    /// Archived ones too; lists leave them out.
+    pub segments: BTreeMap<SegmentId, crate::segments::SegmentRow>,
     /// This member's private notes (from their private document), by record id as text.
     pub private_notes: BTreeMap<String, String>,
     /// Interactions by the month document holding them.
@@ -639,6 +681,7 @@ impl ReadModel {
             (_, Rows::Surveys(rows)) => self.surveys.extend(rows.into_iter().map(|r| (r.id, r))),
             (_, Rows::Goals(rows)) => self.goals.extend(rows.into_iter().map(|r| (r.id, r))),
             (_, Rows::Reviews(rows)) => self.reviews.extend(rows.into_iter().map(|r| (r.id, r))),
+            (_, Rows::Segments(rows)) => self.segments.extend(rows.into_iter().map(|r| (r.id, r))),
             (DocKey::Interactions(month), Rows::Interactions(rows)) => {
                 for row in &rows {
                     for party in &row.parties {
@@ -863,6 +906,15 @@ impl ReadModel {
                     None => self.reviews.remove(&id),
                 };
             }
+            DocKey::Shard { collection: Collection::Segments, .. } => {
+                let Ok(id) = record.parse::<SegmentId>() else { return Ok(Vec::new()) };
+                match read::<Segment>(doc, record, whole)? {
+                    Some(segment) => {
+                        self.segments.insert(id, crate::segments::SegmentRow::of(id, &segment))
+                    }
+                    None => self.segments.remove(&id),
+                };
+            }
             DocKey::Private(_) => {
                 match read::<autosurgeon::Text>(doc, record, whole)? {
                     Some(note) => {
@@ -1057,6 +1109,7 @@ impl ReadModel {
             (_, Rows::Surveys(rows)) => self.surveys.extend(rows.into_iter().map(|r| (r.id, r))),
             (_, Rows::Goals(rows)) => self.goals.extend(rows.into_iter().map(|r| (r.id, r))),
             (_, Rows::Reviews(rows)) => self.reviews.extend(rows.into_iter().map(|r| (r.id, r))),
+            (_, Rows::Segments(rows)) => self.segments.extend(rows.into_iter().map(|r| (r.id, r))),
             (DocKey::Interactions(month), Rows::Interactions(rows)) => self
                 .interactions
                 .entry(month)
@@ -1156,6 +1209,9 @@ impl ReadModel {
             }
             DocKey::Shard { collection: Collection::Reviews, .. } => {
                 self.reviews.retain(|id, _| <ReviewCycle as document::Record>::doc_key(id) != key)
+            }
+            DocKey::Shard { collection: Collection::Segments, .. } => {
+                self.segments.retain(|id, _| <Segment as document::Record>::doc_key(id) != key)
             }
             DocKey::Private(_) => self.private_notes.clear(),
             DocKey::Interactions(month) if self.interactions.remove(&month).is_some() => {
@@ -1274,6 +1330,13 @@ impl ReadModel {
                     .map(|(_, row)| row.clone())
                     .collect(),
             ),
+            DocKey::Shard { collection: Collection::Segments, .. } => Rows::Segments(
+                self.segments
+                    .iter()
+                    .filter(|(id, _)| <Segment as document::Record>::doc_key(id) == key)
+                    .map(|(_, row)| row.clone())
+                    .collect(),
+            ),
             DocKey::Private(_) => Rows::Private(
                 self.private_notes.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
             ),
@@ -1363,6 +1426,10 @@ impl PartyRow {
             merged_into: None,
             supplier: None,
             employee: None,
+            cities: Vec::new(),
+            countries: Vec::new(),
+            custom: Vec::new(),
+            email_consent: None,
         }
     }
 }
@@ -1393,6 +1460,52 @@ fn party_row(id: PartyId, party: &Party) -> PartyRow {
         merged_into: party.merged_into,
         supplier: crate::scorecard::SupplierRow::of(party).map(Box::new),
         employee: crate::employee::EmployeeRow::of(&party.employment).map(Box::new),
+        cities: party
+            .addresses
+            .iter()
+            .filter(|a| !a.city.trim().is_empty())
+            .map(|a| a.city.clone())
+            .collect(),
+        countries: party
+            .addresses
+            .iter()
+            .filter(|a| !a.country.trim().is_empty())
+            .map(|a| a.country.clone())
+            .collect(),
+        custom: party
+            .custom
+            .iter()
+            .map(|(key, value)| (key.clone(), CustomCell::of(value)))
+            .collect(),
+        email_consent: party.consent.email_marketing,
+    }
+}
+
+impl ReadModel {
+    /// The rows of `demo`'s parties, deals, tickets, interactions and segments, built from the records
+    /// directly rather than through their documents: for benchmarks of what reads the model, at sizes
+    /// whose documents would take the whole run to build.
+    pub fn of_demo(demo: &crate::demo::DemoWorkspace) -> ReadModel {
+        let mut model = ReadModel {
+            parties: demo.parties.iter().map(|(id, p)| (*id, party_row(*id, p))).collect(),
+            deals: demo.deals.iter().map(|(id, d)| (*id, deal_row(*id, d))).collect(),
+            tickets: demo.tickets.iter().map(|(id, t)| (*id, ticket_row(*id, t))).collect(),
+            segments: demo
+                .segments
+                .iter()
+                .map(|(id, s)| (*id, crate::segments::SegmentRow::of(*id, s)))
+                .collect(),
+            ..ReadModel::default()
+        };
+        for (id, interaction) in &demo.interactions {
+            model
+                .interactions
+                .entry(Month::of(interaction.at))
+                .or_default()
+                .insert(*id, interaction_row(*id, interaction));
+        }
+        model.rebuild_last_contact();
+        model
     }
 }
 

@@ -32,6 +32,8 @@ async fn every_page_is_photographed_in_both_languages_at_both_sizes() {
                 let article = first_href(&browser, "[data-testid=article-row] a").await?;
                 AppShell::open(&browser, "/contracts").await?;
                 let contract = first_href(&browser, "[data-testid=contract-row] a").await?;
+                AppShell::open(&browser, "/marketing").await?;
+                let segment = first_href(&browser, "[data-testid=segment-row] a").await?;
                 let email = format!("{record}/email");
                 for (page, path) in [
                     ("today", "/"),
@@ -49,6 +51,8 @@ async fn every_page_is_photographed_in_both_languages_at_both_sizes() {
                     ("contract", contract.as_str()),
                     ("purchasing", "/purchasing"),
                     ("investors", "/investors"),
+                    ("marketing", "/marketing"),
+                    ("segment", segment.as_str()),
                     ("team", "/team"),
                     ("settings", "/settings"),
                 ] {

@@ -88,6 +88,18 @@ async fn contacts_are_imported_with_a_report_and_exported_without_loss() {
         browser.text_becomes("import-summary", "contacts.vcf: 2 imported, 0 already in Rapport, 1 skipped.")
             .await?;
         assert_eq!(texts(&browser, "import-skipped").await?, ["Card 3: no name"]);
+        // What a card made can go on a list of its own — the two cards, not the organisation named.
+        click(&browser, "import-to-list").await?;
+        browser.by_testid("list-members").await?;
+        browser
+            .wait_for_script(
+                "the two cards on a list named after the file",
+                "const names = [...document.querySelectorAll('[data-testid=list-member]')].map(e => e.dataset.name).sort();
+                 return document.querySelector('[data-testid=segment-name]').value === 'contacts.vcf'
+                   && names.join(', ') === 'Anna Weber, Baltic Freight';",
+            )
+            .await?;
+        AppShell::open(&browser, "/import-export").await?;
 
         // The same file again creates nothing.
         choose_file(&browser, &fixture("outlook-ru-windows-1251.csv")).await?;

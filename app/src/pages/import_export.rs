@@ -14,7 +14,7 @@ use rapport_core::interchange::{
     self, Candidate, Extra, Field, ImportPlan, KnownParties, SkipReason, Skipped, Table,
     TextEncoding,
 };
-use rapport_core::model::{Party, Task};
+use rapport_core::model::{Party, PartyKind, Task};
 use rapport_core::read_model::PartyKindRow;
 
 use super::Page;
@@ -38,6 +38,8 @@ struct Report {
     unit: &'static str,
     skipped: Vec<Skipped>,
     duplicates: Vec<Skipped>,
+    /// The records made from the file's rows or cards (not the organisations they named).
+    created: Vec<PartyId>,
 }
 
 #[component]
@@ -151,6 +153,20 @@ fn Import() -> impl IntoView {
             &label,
         );
         let total = records.len();
+        let from_rows: std::collections::HashSet<(bool, String)> = plan
+            .new
+            .iter()
+            .map(|c| (c.kind == PartyKind::Organisation, rapport_core::search::fold(c.name.trim())))
+            .collect();
+        let created: Vec<PartyId> = records
+            .iter()
+            .filter(|(_, p)| {
+                let key =
+                    (p.kind == PartyKind::Organisation, rapport_core::search::fold(p.name.trim()));
+                from_rows.contains(&key)
+            })
+            .map(|(id, _)| *id)
+            .collect();
         // Rows (or cards) imported; the organisations they name come with them.
         let imported = plan.new.len();
         progress.set(Some((0, total)));
@@ -172,6 +188,7 @@ fn Import() -> impl IntoView {
                         unit,
                         skipped: plan.skipped,
                         duplicates: plan.duplicates,
+                        created,
                     }));
                     loaded.set(None);
                     if let Some(input) = input.get_untracked() {
@@ -254,6 +271,7 @@ fn Import() -> impl IntoView {
                         ).to_string()}
                     </p>
                     <Problems unit=report.unit plan=ImportPlan { new: Vec::new(), skipped: report.skipped, duplicates: report.duplicates } />
+                    <ImportToList file=report.file.clone() created=report.created.clone() />
                 </div>
             })}
         </section>
@@ -708,5 +726,41 @@ fn backup_refused(why: &backup::BackupError) -> String {
             td_string!(locale, io.b_unknown_document, key).to_string()
         }
         BackupError::Damaged { key, why } => td_string!(locale, io.b_damaged, key, why).to_string(),
+    }
+}
+
+/// The records an import made, put on a new static list named after the file (a fair's badge scans, a
+/// webinar's sign-ups), for a segment or a campaign to use.
+#[component]
+fn ImportToList(file: String, created: Vec<PartyId>) -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = WorkspaceCtx::use_ctx();
+    let account = crate::account::AccountCtx::use_ctx();
+    let navigate = leptos_router::hooks::use_navigate();
+    let error = RwSignal::new(None::<String>);
+    let count = created.len();
+    let made = count > 0;
+    let put = move |_| {
+        let me = ctx.read(|ws| ws.me).flatten();
+        let mut list = crate::pages::marketing::new_segment(file.clone(), true, me, local::now());
+        list.members = created.iter().map(|id| (id.to_string(), true)).collect();
+        let id = rapport_core::ids::SegmentId::generate(&mut BrowserIds);
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            let Some(shared) = ctx.shared_once_open().await else { return };
+            if ctx.settle(local::create(&shared, id, list).await, error) {
+                navigate(&format!("/marketing/segments/{id}"), Default::default());
+            }
+        });
+    };
+    view! {
+        <Show when=move || account.can_edit() && made>
+            <p>
+                <button type="button" class="secondary" data-testid="import-to-list" on:click=put.clone()>
+                    {move || t_string!(i18n, marketing.import_to_list, count = widgets::count(count)).to_string()}
+                </button>
+            </p>
+        </Show>
+        {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
     }
 }

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 
 use crate::i18n::{t, t_string, use_i18n};
 use crate::widgets::{SavedChips, SavedKind};
-use rapport_core::ids::PartyId;
+use rapport_core::ids::{PartyId, SegmentId};
 use rapport_core::model::{Party, Role, SavedView};
 use rapport_core::queries::{self, PartyFilter, PartySort};
 use rapport_core::read_model::Changed;
@@ -21,6 +21,8 @@ struct ListState {
     tag: RwSignal<Option<String>>,
     only_mine: RwSignal<bool>,
     sort: RwSignal<PartySort>,
+    /// Only the people of this segment or list.
+    segment: RwSignal<Option<SegmentId>>,
 }
 
 impl ListState {
@@ -31,6 +33,7 @@ impl ListState {
             tag: RwSignal::new(None),
             only_mine: RwSignal::new(false),
             sort: RwSignal::new(PartySort::Name),
+            segment: RwSignal::new(None),
         }
     }
 
@@ -51,6 +54,7 @@ impl ListState {
         self.tag.set(view.tag.clone());
         self.only_mine.set(view.only_mine);
         self.sort.set(PartySort::from_key(&view.sort));
+        self.segment.set(view.segment.as_deref().and_then(|id| id.parse().ok()));
     }
 
     /// Saved under `name`; "only mine" is saved as such, so whoever opens the view sees their own.
@@ -62,6 +66,7 @@ impl ListState {
             tag: self.tag.get_untracked(),
             only_mine: self.only_mine.get_untracked(),
             sort: self.sort.get_untracked().key().to_owned(),
+            segment: self.segment.get_untracked().map(|id| id.to_string()),
         }
     }
 }
@@ -75,6 +80,13 @@ pub(crate) fn Parties() -> impl IntoView {
     if let Some(query) = leptos_router::hooks::use_query_map().with_untracked(|q| q.get("q")) {
         state.query.set(query);
     }
+    // `?segment=` (a segment's "open in the people list"): only its people.
+    if let Some(segment) =
+        leptos_router::hooks::use_query_map().with_untracked(|q| q.get("segment"))
+    {
+        state.segment.set(segment.parse().ok());
+    }
+    let outbox = crate::outbox::OutboxCtx::use_ctx();
     let account = crate::account::AccountCtx::use_ctx();
     // Every match in order (ids only); the list renders the few in view.
     let found = Memo::new(move |_| {
@@ -86,7 +98,22 @@ pub(crate) fn Parties() -> impl IntoView {
             queries::parties(&ws.model, &filter, sort).iter().map(|row| row.id).collect::<Vec<_>>()
         });
         span.end();
-        ids.unwrap_or_default()
+        let ids = ids.unwrap_or_default();
+        match state.segment.get() {
+            Some(segment) => {
+                let members: std::collections::HashSet<PartyId> =
+                    super::marketing::with_audience(ctx, outbox, |audience, model| {
+                        model
+                            .segments
+                            .get(&segment)
+                            .map(|s| audience.of_segment(s).iter().map(|p| p.id).collect())
+                    })
+                    .flatten()
+                    .unwrap_or_default();
+                ids.into_iter().filter(|id| members.contains(id)).collect()
+            }
+            None => ids,
+        }
     });
     // The first time the list shows people: "open the app to the first rendered list" in BENCHMARKS.md.
     // Effects run after the DOM was updated.
@@ -96,7 +123,22 @@ pub(crate) fn Parties() -> impl IntoView {
         }
     });
     let filtered = move || {
-        state.role.with(Option::is_some) || state.tag.with(Option::is_some) || state.only_mine.get()
+        state.role.with(Option::is_some)
+            || state.tag.with(Option::is_some)
+            || state.only_mine.get()
+            || state.segment.with(Option::is_some)
+    };
+    let segment_name = move || {
+        let id = state.segment.get()?;
+        // One this device does not hold (not synced yet, or a link from elsewhere) still says so, with
+        // the way back to everyone.
+        Some(
+            ctx.read_of(Changed::MARKETING, |ws| {
+                ws.model.segments.get(&id).map(|s| s.name.clone())
+            })
+            .flatten()
+            .unwrap_or_else(|| t_string!(i18n, marketing.unknown_segment).to_owned()),
+        )
     };
 
     view! {
@@ -111,11 +153,23 @@ pub(crate) fn Parties() -> impl IntoView {
                 on:input=move |event| state.query.set(event_target_value(&event))
             />
             <RoleChips state />
+            {move || segment_name().map(|name| view! {
+                <p class="chips">
+                    <span class="chip" data-testid="segment-filter" aria-pressed="true">
+                        {t_string!(i18n, marketing.in_segment, name = name).to_string()}
+                    </span>
+                    <button type="button" class="icon-button" data-testid="segment-filter-clear" aria-label=move || t_string!(i18n, marketing.clear_segment) on:click=move |_| state.segment.set(None)>"×"</button>
+                    <a class="action" href=move || state.segment.get().map(|id| format!("/marketing/segments/{id}")).unwrap_or_default()>{t!(i18n, marketing.segment)}</a>
+                </p>
+            })}
             // Order, tag, "only mine" and the saved views share one line where the screen allows.
             <div class="list-toolbar">
                 <ListControls state />
                 <SavedViews state />
             </div>
+            <p class="actions-row">
+                <a class="action" href="/marketing" data-testid="marketing-link">{t!(i18n, marketing.segments)}</a>
+            </p>
             <Show when=move || account.can_edit()>
                 <NewParty />
             </Show>

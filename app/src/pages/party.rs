@@ -20,6 +20,7 @@ mod contracts;
 mod employee;
 mod fields;
 mod profile;
+mod segments;
 mod supplier;
 
 use super::Page;
@@ -108,6 +109,7 @@ pub(crate) fn PartyPage() -> impl IntoView {
                                 <employee::EmployeePanel id party=Signal::derive(move || found.with(|f| f.as_ref().map(|f| f.party.clone()))) />
                             </Show>
                             <contracts::PartyContracts id party=Signal::derive(move || found.with(|f| f.as_ref().map(|f| f.party.clone()))) />
+                            <segments::PartySegments id />
                             <Timeline id />
                             <RecordHistory id />
                         </div>

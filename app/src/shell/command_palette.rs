@@ -45,7 +45,7 @@ struct Entry {
 }
 
 /// Actions, always offered when they match what is typed (in the screens' language).
-const ACTIONS: [&str; 13] = [
+const ACTIONS: [&str; 14] = [
     "/parties?new=1",
     "/tasks",
     "/deals",
@@ -57,6 +57,7 @@ const ACTIONS: [&str; 13] = [
     "/contracts",
     "/purchasing",
     "/investors",
+    "/marketing",
     "/team",
     "/settings",
 ];
@@ -74,6 +75,7 @@ fn action_label(i18n: I18nContext<Locale>, href: &str) -> &'static str {
         "/contracts" => t_string!(i18n, palette.contracts),
         "/purchasing" => t_string!(i18n, palette.purchasing),
         "/investors" => t_string!(i18n, palette.investors),
+        "/marketing" => t_string!(i18n, palette.marketing),
         "/team" => t_string!(i18n, palette.team),
         _ => t_string!(i18n, nav.settings),
     }

@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 
 use autosurgeon::{Hydrate, Reconcile, Text};
 
-use super::NameSet;
 use super::sparse::reconcile_sparse;
 use crate::ids::{MemberId, PartyId, PipelineId, RoundId, StageId, Timestamp};
 
@@ -377,24 +376,6 @@ pub enum FeedbackKind {
         score: u8,
     },
     OneOnOne,
-}
-
-/// A saved filter over parties.
-#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
-pub struct Segment {
-    pub name: String,
-    pub filter: SegmentFilter,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Default, Reconcile, Hydrate)]
-pub struct SegmentFilter {
-    /// Role keys; a party matches if it has any of them (all parties when empty).
-    pub roles: NameSet,
-    /// Tags; a party matches if it has all of them.
-    pub tags: NameSet,
-    pub owner: Option<MemberId>,
-    /// Search text, matched like the search box.
-    pub text: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]

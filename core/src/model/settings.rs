@@ -190,6 +190,9 @@ pub struct SavedView {
     pub only_mine: bool,
     /// A `PartySort` key (`queries::PartySort::key`).
     pub sort: String,
+    /// Only the parties in this segment or list (its id as text).
+    #[autosurgeon(missing = "Default::default")]
+    pub segment: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate)]

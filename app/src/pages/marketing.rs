@@ -1,0 +1,174 @@
+//! Marketing: the workspace's segments (saved rules, counted afresh as records change) and static
+//! lists, each with how many people it holds now; and a new one.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::use_navigate;
+use rapport_core::ids::{SegmentId, Timestamp};
+use rapport_core::model::{Segment, SegmentRule};
+use rapport_core::read_model::Changed;
+use rapport_core::segments::{Audience, SegmentRow};
+
+use super::{EmptyState, Page};
+use crate::i18n::{t, t_string, use_i18n};
+use crate::local;
+use crate::outbox::OutboxCtx;
+use crate::state::WorkspaceCtx;
+
+/// What a segment's count depends on: a party's own fields, its deals, tickets and contacts, the
+/// lists, the custom fields' kinds.
+pub(crate) const AUDIENCE: Changed = Changed::PARTIES
+    .union(Changed::DEALS)
+    .union(Changed::TICKETS)
+    .union(Changed::INTERACTIONS)
+    .union(Changed::MARKETING)
+    .union(Changed::SETTINGS);
+
+/// The addresses the relay's consent log says unsubscribed, as this device last heard it.
+pub(crate) fn opted_out(outbox: OutboxCtx) -> Vec<String> {
+    outbox.outbox.with(|o| o.opt_outs().map(|event| event.address.clone()).collect())
+}
+
+/// Runs `read` over the audience facts of the open workspace, tracking what a count depends on.
+pub(crate) fn with_audience<T>(
+    ctx: WorkspaceCtx,
+    outbox: OutboxCtx,
+    read: impl FnOnce(&Audience, &rapport_core::read_model::ReadModel) -> T,
+) -> Option<T> {
+    let opted_out = opted_out(outbox);
+    ctx.read_of(AUDIENCE, |ws| {
+        let audience = Audience::new(&ws.model, &ws.settings, opted_out, local::now());
+        read(&audience, &ws.model)
+    })
+}
+
+#[component]
+pub(crate) fn Marketing() -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = WorkspaceCtx::use_ctx();
+    let outbox = OutboxCtx::use_ctx();
+    let account = crate::account::AccountCtx::use_ctx();
+    let segments = Memo::new(move |_| {
+        with_audience(ctx, outbox, |audience, model| {
+            let mut rows: Vec<(SegmentRow, usize)> = model
+                .segments
+                .values()
+                .filter(|s| !s.archived)
+                .map(|s| (s.clone(), audience.of_segment(s).len()))
+                .collect();
+            rows.sort_by_cached_key(|(s, _)| rapport_core::search::fold(&s.name));
+            rows
+        })
+        .unwrap_or_default()
+    });
+    view! {
+        <Page key="marketing" title=move || t_string!(i18n, marketing.title)>
+            <p class="hint">{t!(i18n, marketing.intro)}</p>
+            <section class="panel" data-testid="segments" data-count=move || segments.with(Vec::len)>
+                <h2>{t!(i18n, marketing.segments)}</h2>
+                <Show
+                    when=move || segments.with(|s| !s.is_empty())
+                    fallback=move || view! { <EmptyState title=move || t_string!(i18n, marketing.none) hint=move || t_string!(i18n, marketing.none_hint) /> }
+                >
+                    <ul class="rows">
+                        <For each=move || segments.get() key=|(s, n)| format!("{}{}{n}", s.id, s.name) let:item>
+                            <SegmentLine row=item.0 count=item.1 />
+                        </For>
+                    </ul>
+                </Show>
+                <Show when=move || account.can_edit()>
+                    <NewSegment />
+                </Show>
+            </section>
+        </Page>
+    }
+}
+
+#[component]
+fn SegmentLine(row: SegmentRow, count: usize) -> impl IntoView {
+    let i18n = use_i18n();
+    let kind = move || {
+        if row.list {
+            t_string!(i18n, marketing.static_list)
+        } else {
+            t_string!(i18n, marketing.rule_segment)
+        }
+    };
+    view! {
+        <li class="row" data-testid="segment-row" data-name=row.name.clone() data-count=count>
+            <a class="row-link" href=format!("/marketing/segments/{}", row.id)>
+                <span class="row-title">{row.name.clone()}</span>
+                <span class="row-detail">
+                    {kind} " · "
+                    {move || t_string!(i18n, marketing.people, count = crate::widgets::count(count)).to_string()}
+                </span>
+            </a>
+        </li>
+    }
+}
+
+/// A new segment (a rule, everyone until conditions are added) or a static list, named.
+#[component]
+fn NewSegment() -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = WorkspaceCtx::use_ctx();
+    let navigate = use_navigate();
+    let name = RwSignal::new(String::new());
+    let list = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let create = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let title = name.get_untracked().trim().to_owned();
+        if title.is_empty() {
+            return error.set(Some(t_string!(i18n, marketing.name_needed).to_owned()));
+        }
+        error.set(None);
+        let segment =
+            new_segment(title, list.get_untracked(), ctx.read(|ws| ws.me).flatten(), local::now());
+        let id = SegmentId::generate(&mut local::BrowserIds);
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            let Some(shared) = ctx.shared_once_open().await else { return };
+            if ctx.settle(local::create(&shared, id, segment).await, error) {
+                navigate(&format!("/marketing/segments/{id}"), Default::default());
+            }
+        });
+    };
+    view! {
+        <form class="record-form" on:submit=create data-testid="new-segment">
+            <h3>{t!(i18n, marketing.new_segment)}</h3>
+            <div class="field-row wrapping">
+                <label>
+                    {t!(i18n, marketing.name)}
+                    <input data-testid="new-segment-name" prop:value=move || name.get() on:input=move |e| name.set(event_target_value(&e)) />
+                </label>
+                <label>
+                    {t!(i18n, marketing.kind)}
+                    <select data-testid="new-segment-kind" on:change=move |e| list.set(event_target_value(&e) == "list")>
+                        <option value="rule" selected=move || !list.get()>{t!(i18n, marketing.rule_segment)}</option>
+                        <option value="list" selected=move || list.get()>{t!(i18n, marketing.static_list)}</option>
+                    </select>
+                </label>
+            </div>
+            {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="new-segment-error">{e}</p> })}
+            <button type="submit" data-testid="new-segment-create">{t!(i18n, marketing.create)}</button>
+        </form>
+    }
+}
+
+pub(crate) fn new_segment(
+    name: String,
+    list: bool,
+    by: Option<rapport_core::ids::MemberId>,
+    at: Timestamp,
+) -> Segment {
+    Segment {
+        name,
+        list,
+        rule: SegmentRule::default(),
+        members: Default::default(),
+        created_by: by,
+        created_at: at,
+        archived: false,
+    }
+}

@@ -1,0 +1,320 @@
+//! Marketing records: segments — saved audiences over people and organisations.
+//!
+//! A segment's rule is data in the workspace, edited on screen and evaluated on every device by
+//! [`crate::segments`]; its types also derive serde, since its row carries the rule as it is.
+
+use autosurgeon::{Hydrate, Reconcile};
+use serde::{Deserialize, Serialize};
+
+use super::NameSet;
+use crate::ids::{MemberId, SegmentId, StageId, Timestamp};
+
+/// A saved audience: either a rule (who matches it now, counted afresh as records change) or a static
+/// list of parties added by hand.
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+pub struct Segment {
+    pub name: String,
+    /// A static list (its `members`) rather than a rule.
+    #[autosurgeon(missing = "Default::default")]
+    pub list: bool,
+    #[autosurgeon(missing = "Default::default")]
+    pub rule: SegmentRule,
+    /// A list's parties, by id as text: a set, so two devices adding different people keep both.
+    #[autosurgeon(missing = "Default::default")]
+    pub members: NameSet,
+    #[autosurgeon(missing = "Default::default")]
+    pub created_by: Option<MemberId>,
+    pub created_at: Timestamp,
+    #[autosurgeon(missing = "Default::default")]
+    pub archived: bool,
+}
+
+/// Groups of conditions: every group (`any == false`) or any of them must hold. No group at all is
+/// everyone.
+#[derive(
+    Debug, Clone, PartialEq, Eq, Default, Hash, Reconcile, Hydrate, Serialize, Deserialize,
+)]
+pub struct SegmentRule {
+    pub any: bool,
+    pub groups: Vec<ConditionGroup>,
+}
+
+/// Conditions of which every one (`any == false`) or any one must hold. No condition is everyone.
+///
+/// Groups and conditions carry ids (`#[key]`), so a list edited on two devices at once is merged item
+/// by item — one person removing a condition while another changes the next keeps both — rather than
+/// position by position.
+#[derive(
+    Debug, Clone, PartialEq, Eq, Default, Hash, Reconcile, Hydrate, Serialize, Deserialize,
+)]
+pub struct ConditionGroup {
+    #[key]
+    pub id: String,
+    pub any: bool,
+    pub conditions: Vec<RuleCondition>,
+}
+
+/// A condition in a group, under its id.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct RuleCondition {
+    #[key]
+    pub id: String,
+    pub test: Condition,
+}
+
+/// One change to a rule, by the ids of what it changes, applied to the rule as it is stored when it is
+/// written ([`SegmentRule::apply`]): a colleague's change elsewhere in the rule is kept, and a change to
+/// a condition a colleague removed meanwhile changes nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RuleEdit {
+    /// Whether any group (rather than every one) must hold.
+    Any(bool),
+    AddGroup {
+        group: String,
+        first: RuleCondition,
+    },
+    RemoveGroup {
+        group: String,
+    },
+    GroupAny {
+        group: String,
+        any: bool,
+    },
+    Add {
+        group: String,
+        condition: RuleCondition,
+    },
+    Remove {
+        group: String,
+        condition: String,
+    },
+    Set {
+        group: String,
+        condition: String,
+        test: Condition,
+    },
+}
+
+impl SegmentRule {
+    /// Applies `edit`; whether the rule changed.
+    pub fn apply(&mut self, edit: &RuleEdit) -> bool {
+        let group_of = |rule: &mut SegmentRule, id: &str| -> Option<usize> {
+            rule.groups.iter().position(|g| g.id == id)
+        };
+        match edit {
+            RuleEdit::Any(any) => std::mem::replace(&mut self.any, *any) != *any,
+            RuleEdit::AddGroup { group, first } => {
+                if group_of(self, group).is_some() {
+                    return false;
+                }
+                self.groups.push(ConditionGroup {
+                    id: group.clone(),
+                    any: false,
+                    conditions: vec![first.clone()],
+                });
+                true
+            }
+            RuleEdit::RemoveGroup { group } => match group_of(self, group) {
+                Some(at) => {
+                    self.groups.remove(at);
+                    true
+                }
+                None => false,
+            },
+            RuleEdit::GroupAny { group, any } => match group_of(self, group) {
+                Some(at) => std::mem::replace(&mut self.groups[at].any, *any) != *any,
+                None => false,
+            },
+            RuleEdit::Add { group, condition } => match group_of(self, group) {
+                Some(at) if !self.groups[at].conditions.iter().any(|c| c.id == condition.id) => {
+                    self.groups[at].conditions.push(condition.clone());
+                    true
+                }
+                _ => false,
+            },
+            RuleEdit::Remove { group, condition } => match group_of(self, group) {
+                Some(at) => {
+                    let before = self.groups[at].conditions.len();
+                    self.groups[at].conditions.retain(|c| c.id != *condition);
+                    self.groups[at].conditions.len() != before
+                }
+                None => false,
+            },
+            RuleEdit::Set { group, condition, test } => {
+                let found = group_of(self, group).and_then(|at| {
+                    self.groups[at].conditions.iter_mut().find(|c| c.id == *condition)
+                });
+                match found {
+                    Some(c) if c.test != *test => {
+                        c.test = test.clone();
+                        true
+                    }
+                    _ => false,
+                }
+            }
+        }
+    }
+
+    /// The condition `condition` of group `group`, if both are there.
+    pub fn condition(&self, group: &str, condition: &str) -> Option<&Condition> {
+        let group = self.groups.iter().find(|g| g.id == group)?;
+        group.conditions.iter().find(|c| c.id == condition).map(|c| &c.test)
+    }
+}
+
+/// One test of a party. Each reads the party's record and what the workspace holds about it (deals,
+/// tickets, interactions, lists), never anything stored for the segment's sake.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Reconcile, Hydrate, Serialize, Deserialize)]
+pub enum Condition {
+    /// Organisations (`true`) or people.
+    Kind { organisation: bool },
+    /// Has (or has not) the role with this [`super::Role`] key.
+    Role { role: String, has: bool },
+    /// Has (or has not) the tag, compared as the search box compares words.
+    Tag { tag: String, has: bool },
+    /// Owned by the member; `None`: by nobody.
+    Owner { owner: Option<MemberId> },
+    /// One of the record's own fields.
+    Field { field: PartyField, op: Op, value: String },
+    /// A custom field, by definition id; its value compared by the field's kind.
+    Custom { field: String, op: Op, value: String },
+    /// Last contacted within the last `days` days (`within`), or not (never contacted included).
+    Contacted { within: bool, days: u32 },
+    /// Has (or has not) a deal in that state (and stage, and of at least that amount in minor units
+    /// of the deal's own currency).
+    Deal { has: bool, state: DealState, stage: Option<StageId>, at_least: Option<i64> },
+    /// Has (or has not) a ticket, only open ones when `open`.
+    Ticket { has: bool, open: bool },
+    /// Where the party stands on marketing email.
+    Consent { state: ConsentState },
+    /// Is (or is not) on the static list.
+    InList { list: SegmentId, has: bool },
+    /// Added within the last `days` days.
+    Created { days: u32 },
+}
+
+/// A party's own field a condition reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Reconcile, Hydrate, Serialize, Deserialize)]
+pub enum PartyField {
+    Name,
+    Email,
+    Phone,
+    City,
+    Country,
+}
+
+/// How a value is compared. Text compares folded (case and diacritics aside); numbers and dates
+/// (`YYYY-MM-DD`) by order for `AtLeast`/`AtMost`; a field with several values (emails) matches when
+/// any does, and `Empty` when it has none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Reconcile, Hydrate, Serialize, Deserialize)]
+pub enum Op {
+    Contains,
+    Is,
+    IsNot,
+    Empty,
+    NotEmpty,
+    AtLeast,
+    AtMost,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Reconcile, Hydrate, Serialize, Deserialize)]
+pub enum DealState {
+    Any,
+    Open,
+    Won,
+    Lost,
+}
+
+/// Marketing email consent: given on the record and not withdrawn through an unsubscribe link; refused
+/// on the record or through a link; or never asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Reconcile, Hydrate, Serialize, Deserialize)]
+pub enum ConsentState {
+    Given,
+    Refused,
+    Unknown,
+}
+
+impl Op {
+    pub const ALL: [Op; 7] =
+        [Op::Contains, Op::Is, Op::IsNot, Op::Empty, Op::NotEmpty, Op::AtLeast, Op::AtMost];
+
+    /// Whether the op compares with a typed value (not `Empty`/`NotEmpty`).
+    pub fn takes_value(self) -> bool {
+        !matches!(self, Op::Empty | Op::NotEmpty)
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Op::Contains => "contains",
+            Op::Is => "is",
+            Op::IsNot => "is_not",
+            Op::Empty => "empty",
+            Op::NotEmpty => "not_empty",
+            Op::AtLeast => "at_least",
+            Op::AtMost => "at_most",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Op> {
+        Op::ALL.into_iter().find(|&op| op.key() == key)
+    }
+}
+
+impl PartyField {
+    pub const ALL: [PartyField; 5] = [
+        PartyField::Name,
+        PartyField::Email,
+        PartyField::Phone,
+        PartyField::City,
+        PartyField::Country,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            PartyField::Name => "name",
+            PartyField::Email => "email",
+            PartyField::Phone => "phone",
+            PartyField::City => "city",
+            PartyField::Country => "country",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<PartyField> {
+        PartyField::ALL.into_iter().find(|&field| field.key() == key)
+    }
+}
+
+impl DealState {
+    pub const ALL: [DealState; 4] =
+        [DealState::Any, DealState::Open, DealState::Won, DealState::Lost];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            DealState::Any => "any",
+            DealState::Open => "open",
+            DealState::Won => "won",
+            DealState::Lost => "lost",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<DealState> {
+        DealState::ALL.into_iter().find(|&state| state.key() == key)
+    }
+}
+
+impl ConsentState {
+    pub const ALL: [ConsentState; 3] =
+        [ConsentState::Given, ConsentState::Refused, ConsentState::Unknown];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            ConsentState::Given => "given",
+            ConsentState::Refused => "refused",
+            ConsentState::Unknown => "unknown",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<ConsentState> {
+        ConsentState::ALL.into_iter().find(|&state| state.key() == key)
+    }
+}
