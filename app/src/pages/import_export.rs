@@ -741,17 +741,9 @@ fn ImportToList(file: String, created: Vec<PartyId>) -> impl IntoView {
     let count = created.len();
     let made = count > 0;
     let put = move |_| {
-        let me = ctx.read(|ws| ws.me).flatten();
-        let mut list = crate::pages::marketing::new_segment(file.clone(), true, me, local::now());
-        list.members = created.iter().map(|id| (id.to_string(), true)).collect();
-        let id = rapport_core::ids::SegmentId::generate(&mut BrowserIds);
+        let members = created.iter().map(|id| (id.to_string(), true)).collect();
         let navigate = navigate.clone();
-        spawn_local(async move {
-            let Some(shared) = ctx.shared_once_open().await else { return };
-            if ctx.settle(local::create(&shared, id, list).await, error) {
-                navigate(&format!("/marketing/segments/{id}"), Default::default());
-            }
-        });
+        crate::pages::marketing::create_and_open(ctx, file.clone(), true, members, error, navigate);
     };
     view! {
         <Show when=move || account.can_edit() && made>

@@ -4,8 +4,8 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
-use rapport_core::ids::{SegmentId, Timestamp};
-use rapport_core::model::{Segment, SegmentRule};
+use rapport_core::ids::SegmentId;
+use rapport_core::model::{NameSet, Segment, SegmentRule};
 use rapport_core::read_model::Changed;
 use rapport_core::segments::{Audience, SegmentRow};
 
@@ -123,16 +123,14 @@ fn NewSegment() -> impl IntoView {
             return error.set(Some(t_string!(i18n, marketing.name_needed).to_owned()));
         }
         error.set(None);
-        let segment =
-            new_segment(title, list.get_untracked(), ctx.read(|ws| ws.me).flatten(), local::now());
-        let id = SegmentId::generate(&mut local::BrowserIds);
-        let navigate = navigate.clone();
-        spawn_local(async move {
-            let Some(shared) = ctx.shared_once_open().await else { return };
-            if ctx.settle(local::create(&shared, id, segment).await, error) {
-                navigate(&format!("/marketing/segments/{id}"), Default::default());
-            }
-        });
+        create_and_open(
+            ctx,
+            title,
+            list.get_untracked(),
+            Default::default(),
+            error,
+            navigate.clone(),
+        );
     };
     view! {
         <form class="record-form" on:submit=create data-testid="new-segment">
@@ -156,19 +154,30 @@ fn NewSegment() -> impl IntoView {
     }
 }
 
-pub(crate) fn new_segment(
+/// Creates a segment — or, with `list`, a static list holding `members` — by this member, now, and
+/// opens its page once it is stored; what went wrong shows in `error`.
+pub(crate) fn create_and_open(
+    ctx: WorkspaceCtx,
     name: String,
     list: bool,
-    by: Option<rapport_core::ids::MemberId>,
-    at: Timestamp,
-) -> Segment {
-    Segment {
+    members: NameSet,
+    error: RwSignal<Option<String>>,
+    navigate: impl Fn(&str, leptos_router::NavigateOptions) + 'static,
+) {
+    let segment = Segment {
         name,
         list,
         rule: SegmentRule::default(),
-        members: Default::default(),
-        created_by: by,
-        created_at: at,
+        members,
+        created_by: ctx.read(|ws| ws.me).flatten(),
+        created_at: local::now(),
         archived: false,
-    }
+    };
+    let id = SegmentId::generate(&mut local::BrowserIds);
+    spawn_local(async move {
+        let Some(shared) = ctx.shared_once_open().await else { return };
+        if ctx.settle(local::create(&shared, id, segment).await, error) {
+            navigate(&format!("/marketing/segments/{id}"), Default::default());
+        }
+    });
 }

@@ -17,7 +17,7 @@ use rapport_core::read_model::Changed;
 use rapport_core::segments::{ConditionError, Reader, SegmentRow};
 
 use super::Page;
-use super::marketing::{new_segment, with_audience};
+use super::marketing::{create_and_open, with_audience};
 use crate::i18n::{t, t_string, use_i18n};
 use crate::local;
 use crate::outbox::OutboxCtx;
@@ -932,14 +932,8 @@ fn Members(id: SegmentId, list: bool, members: Memo<Found>) -> impl IntoView {
         else {
             return;
         };
-        let mut segment = new_segment(
-            t_string!(i18n, marketing.copy_name, name = name).to_string(),
-            true,
-            ctx.read(|ws| ws.me).flatten(),
-            local::now(),
-        );
         // Everyone in it, not only those shown.
-        segment.members = with_audience(ctx, outbox, |audience, model| {
+        let members = with_audience(ctx, outbox, |audience, model| {
             model
                 .segments
                 .get(&id)
@@ -947,14 +941,8 @@ fn Members(id: SegmentId, list: bool, members: Memo<Found>) -> impl IntoView {
                 .unwrap_or_default()
         })
         .unwrap_or_default();
-        let list_id = SegmentId::generate(&mut local::BrowserIds);
-        let navigate = navigate.clone();
-        spawn_local(async move {
-            let Some(shared) = ctx.shared_once_open().await else { return };
-            if ctx.settle(local::create(&shared, list_id, segment).await, error) {
-                navigate(&format!("/marketing/segments/{list_id}"), Default::default());
-            }
-        });
+        let name = t_string!(i18n, marketing.copy_name, name = name).to_string();
+        create_and_open(ctx, name, true, members, error, navigate.clone());
     };
     view! {
         <section class="panel" data-testid="segment-members">
