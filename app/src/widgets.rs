@@ -2,6 +2,7 @@
 //! is on screen, tasks as rows, role names, and writing dates and money the way the user's
 //! language does.
 
+mod archive_panel;
 mod files;
 mod mail_state;
 mod member_choice;
@@ -13,6 +14,7 @@ mod segmented;
 mod task_list;
 mod windowed;
 
+pub(crate) use archive_panel::ArchivePanel;
 pub(crate) use files::{FileOwner, Files};
 pub(crate) use mail_state::MailState;
 pub(crate) use member_choice::MemberChoice;

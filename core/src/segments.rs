@@ -40,6 +40,12 @@ pub struct SegmentRow {
 }
 
 impl SegmentRow {
+    /// The list's member ids that stand for `party`: its own, and those of records merged into it.
+    /// Taking `party` off the list removes them all.
+    pub fn places_of(&self, model: &ReadModel, party: PartyId) -> Vec<PartyId> {
+        self.members.iter().copied().filter(|id| survivor(model, *id) == party).collect()
+    }
+
     pub fn of(id: SegmentId, segment: &Segment) -> SegmentRow {
         SegmentRow {
             id,
@@ -586,7 +592,9 @@ mod tests {
                 model.replace_document(key, &mut doc);
             }
             let list = SegmentId::from_bytes([7; 16]);
-            let listed: HashSet<PartyId> = ids.iter().step_by(7).copied().collect();
+            // Every seventh, and one merged twice over with the record it ended in.
+            let mut listed: HashSet<PartyId> = ids.iter().step_by(7).copied().collect();
+            listed.extend([ids[60], ids[62]]);
             let segment = Segment {
                 name: "Fair 2026".into(),
                 list: true,
@@ -1033,6 +1041,18 @@ mod tests {
         assert!(
             admitted.contains(&survivor)
                 == family(f, survivor).iter().any(|p| f.listed.contains(p))
+        );
+        // Taking someone off a list takes off every place standing for them.
+        for shown in &of_list {
+            let places = list_row.places_of(&f.model, *shown);
+            let mut expected: Vec<PartyId> =
+                family(f, *shown).into_iter().filter(|p| f.listed.contains(p)).collect();
+            expected.sort_unstable();
+            assert_eq!(places, expected, "the places of {shown}");
+        }
+        assert!(
+            of_list.iter().any(|p| list_row.places_of(&f.model, *p).len() > 1),
+            "someone on the list through a merged record"
         );
     }
 

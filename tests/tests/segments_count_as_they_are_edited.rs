@@ -222,3 +222,146 @@ async fn a_segment_counts_as_it_is_edited_and_follows_a_colleague_s_records() {
     })
     .await;
 }
+
+/// Waits until `browser`'s first condition's control `testid` reads `value`.
+async fn control_becomes(browser: &Browser, testid: &str, value: &str) -> E2eResult {
+    browser
+        .wait_for_script(
+            &format!("{testid} to read {value}"),
+            &format!(
+                "const f = document.querySelector('[data-testid=condition] [data-testid={testid}]');
+                 return !!f && f.value === {value:?};"
+            ),
+        )
+        .await
+}
+
+/// Leaves the field being typed in, as a person does by tapping elsewhere.
+async fn leave_field(browser: &Browser) -> E2eResult {
+    browser.eval("document.activeElement.blur(); return 1;").await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn two_people_editing_one_condition_keep_both_changes_and_a_merged_record_leaves_a_list() {
+    let name = "two_people_editing_one_condition_keep_both_changes";
+    run(name, |harness| async move {
+        let anna = harness.browser(Viewport::Desktop).await?;
+        sign_up_and_upload(&anna, "anna@example.test", "Anna").await?;
+        let boris = harness.browser(Viewport::Desktop).await?;
+        join_by_invitation(&anna, &boris, "boris@example.test", "Boris").await?;
+        AppShell::open(&anna, "/parties").await?;
+        for person in ["Ada Lovelace", "Alan Turing", "Alan M. Turing", "Grace Hopper"] {
+            add_party(&anna, person).await?;
+        }
+
+        // A segment on the name, open on both desks.
+        AppShell::open(&anna, "/marketing").await?;
+        set_field(&anna, "new-segment-name", "Names").await?;
+        click(&anna, "new-segment-create").await?;
+        click(&anna, "add-group").await?;
+        choose(&anna, 0, "condition-kind", "field").await?;
+        control_becomes(&anna, "condition-op", "contains").await?;
+        let segment = anna.path().await?;
+        boris.open(&segment).await?;
+        control_becomes(&boris, "condition-kind", "field").await?;
+
+        // Anna makes the comparison exact and types a name while Boris makes it "contains" again:
+        // her menu (which she has used) follows his choice at once, and leaving the field saves her
+        // text without undoing his choice.
+        choose(&anna, 0, "condition-op", "is").await?;
+        control_becomes(&boris, "condition-op", "is").await?;
+        anna.by_testid("condition-value").await?.send_keys("Lov").await?;
+        attribute_becomes(&anna, "segment-count", "data-count", "0").await?;
+        choose(&boris, 0, "condition-op", "contains").await?;
+        control_becomes(&anna, "condition-op", "contains").await?;
+        attribute_becomes(&anna, "segment-count", "data-count", "1").await?;
+        leave_field(&anna).await?;
+        control_becomes(&boris, "condition-value", "Lov").await?;
+        control_becomes(&boris, "condition-op", "contains").await?;
+        control_becomes(&anna, "condition-op", "contains").await?;
+
+        // Text typed and then typed back fires no change; leaving the field still lets go of it, so
+        // Boris's next value shows on Anna's screen.
+        let field = anna.by_testid("condition-value").await?;
+        field.send_keys("x").await?;
+        field.send_keys("\u{E003}").await?;
+        leave_field(&anna).await?;
+        change_to(&boris, "condition-value", "Ada Lovelace").await?;
+        control_becomes(&anna, "condition-value", "Ada Lovelace").await?;
+        attribute_becomes(&anna, "segment-count", "data-count", "1").await?;
+
+        // An amount that is not one is refused with its reason, not read as "any amount".
+        choose(&anna, 0, "condition-kind", "deal").await?;
+        control_becomes(&boris, "condition-kind", "deal").await?;
+        anna.by_testid("condition-amount").await?.send_keys("lots").await?;
+        let why = anna.by_testid("condition-amount-problem").await?.text().await?;
+        assert!(why.contains("lots"), "{why}");
+        leave_field(&anna).await?;
+        let amount = anna.by_testid("condition-amount").await?;
+        amount.clear().await?;
+        amount.send_keys("1500").await?;
+        leave_field(&anna).await?;
+        control_becomes(&boris, "condition-amount", "1500").await?;
+        anna.wait_for_script(
+            "the reason gone",
+            "return !document.querySelector('[data-testid=condition-amount-problem]');",
+        )
+        .await?;
+
+        // A list holding a duplicate: once merged, its survivor is on the list — on the list's page
+        // and on the survivor's — and is taken off it.
+        AppShell::open(&anna, "/marketing").await?;
+        set_field(&anna, "new-segment-name", "Fair").await?;
+        change_to(&anna, "new-segment-kind", "list").await?;
+        click(&anna, "new-segment-create").await?;
+        anna.by_testid("list-members").await?;
+        let list = anna.path().await?;
+        for person in ["Alan M. Turing", "Grace Hopper"] {
+            set_field(&anna, "list-add-party-search", person).await?;
+            anna.eval(&format!(
+                "[...document.querySelectorAll('[data-testid=list-add-party-match]')].find(b => b.textContent === {person:?}).click(); return 1;"
+            ))
+            .await?;
+            anna.wait_for_script(
+                "the search emptied for the next",
+                "const f = document.querySelector('[data-testid=list-add-party-search]'); return !!f && f.value === '';",
+            )
+            .await?;
+        }
+        attribute_becomes(&anna, "segment-count", "data-count", "2").await?;
+        open_record(&anna, "Alan T").await?;
+        anna.eval("document.querySelector('[data-testid=merge]').open = true; return 1;").await?;
+        anna.by_testid("merge-party-search").await?.send_keys("Alan M").await?;
+        anna.eval("[...document.querySelectorAll('[data-testid=merge-party-match]')].find(b => b.textContent === 'Alan M. Turing').click(); return 1;")
+            .await?;
+        click(&anna, "confirm-merge").await?;
+        anna.wait_for_script(
+            "the survivor on the list",
+            "return !!document.querySelector('[data-testid=party-list][data-name=Fair]');",
+        )
+        .await?;
+        boris.open(&list).await?;
+        boris
+            .wait_for_script(
+                "Alan Turing on Boris's copy of the list",
+                "const names = [...document.querySelectorAll('[data-testid=list-member]')].map(e => e.dataset.name);
+                 return names.length === 2 && names.includes('Alan Turing');",
+            )
+            .await?;
+        click_css(&boris, "[data-testid=list-member][data-name='Alan Turing'] button").await?;
+        attribute_becomes(&boris, "segment-count", "data-count", "1").await?;
+        anna.wait_for_script(
+            "the survivor off the list on Anna's screen",
+            "return !document.querySelector('[data-testid=party-list]');",
+        )
+        .await?;
+
+        for browser in [&anna, &boris] {
+            let errors = browser.console_errors().await?;
+            assert!(errors.is_empty(), "console errors: {errors:?}");
+        }
+        Ok(())
+    })
+    .await;
+}

@@ -465,10 +465,9 @@ fn Serving(id: Memo<Option<GoalId>>) -> impl IntoView {
 fn ArchiveGoal(id: Memo<Option<GoalId>>) -> impl IntoView {
     let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
-    let account = crate::account::AccountCtx::use_ctx();
     let navigate = leptos_router::hooks::use_navigate();
     let error = RwSignal::new(None::<String>);
-    let archive = move |_| {
+    let archive = Callback::new(move |()| {
         let Some(id) = id.get_untracked() else { return };
         let navigate = navigate.clone();
         write(ctx, id, Box::new(|g| g.archived = true), error, move |saved| {
@@ -476,16 +475,10 @@ fn ArchiveGoal(id: Memo<Option<GoalId>>) -> impl IntoView {
                 navigate("/team", Default::default());
             }
         });
-    };
+    });
     view! {
-        <Show when=move || account.can_edit()>
-            <section class="panel">
-                <h2>{t!(i18n, goals.archive)}</h2>
-                <p class="hint">{t!(i18n, goals.archive_hint)}</p>
-                {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
-                <button type="button" class="secondary" data-testid="archive-goal" on:click=archive.clone()>{t!(i18n, goals.archive)}</button>
-            </section>
-        </Show>
+        <widgets::ArchivePanel testid="archive-goal" error on_archive=archive
+            title=move || t_string!(i18n, goals.archive) hint=move || t_string!(i18n, goals.archive_hint) />
     }
 }
 

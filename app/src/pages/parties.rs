@@ -89,6 +89,20 @@ pub(crate) fn Parties() -> impl IntoView {
     let outbox = crate::outbox::OutboxCtx::use_ctx();
     let account = crate::account::AccountCtx::use_ctx();
     // Every match in order (ids only); the list renders the few in view.
+    // `?segment=`'s people, evaluated when the records change, not on every keystroke of a search.
+    let in_segment = Memo::new(move |_| {
+        let segment = state.segment.get()?;
+        let members: std::collections::HashSet<PartyId> =
+            super::marketing::with_audience(ctx, outbox, |audience, model| {
+                model
+                    .segments
+                    .get(&segment)
+                    .map(|s| audience.of_segment(s).iter().map(|p| p.id).collect())
+            })
+            .flatten()
+            .unwrap_or_default();
+        Some(members)
+    });
     let found = Memo::new(move |_| {
         let span = Span::start("rapport:search");
         let sort = state.sort.get();
@@ -99,21 +113,10 @@ pub(crate) fn Parties() -> impl IntoView {
         });
         span.end();
         let ids = ids.unwrap_or_default();
-        match state.segment.get() {
-            Some(segment) => {
-                let members: std::collections::HashSet<PartyId> =
-                    super::marketing::with_audience(ctx, outbox, |audience, model| {
-                        model
-                            .segments
-                            .get(&segment)
-                            .map(|s| audience.of_segment(s).iter().map(|p| p.id).collect())
-                    })
-                    .flatten()
-                    .unwrap_or_default();
-                ids.into_iter().filter(|id| members.contains(id)).collect()
-            }
+        in_segment.with(|members| match members {
+            Some(members) => ids.into_iter().filter(|id| members.contains(id)).collect(),
             None => ids,
-        }
+        })
     });
     // The first time the list shows people: "open the app to the first rendered list" in BENCHMARKS.md.
     // Effects run after the DOM was updated.

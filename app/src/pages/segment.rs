@@ -6,6 +6,8 @@
 //! change shows at once unless this person is mid-edit. Choices are saved as they are made; typed
 //! values when the field is left (the count follows every keystroke without writing each one).
 
+use std::sync::Arc;
+
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use rapport_core::ids::{MemberId, PartyId, SegmentId};
@@ -87,8 +89,8 @@ fn SegmentBody(id: SegmentId, list: bool, row: Memo<Option<SegmentRow>>) -> impl
     // The rule as stored, with the value being typed (not saved yet) in its place.
     let shown = Memo::new(move |_| {
         let mut rule = stored.get();
-        if let Some(typed) = pending.get() {
-            rule.apply(&typed.edit());
+        if let Some(edit) = pending.with(|typed| typed.as_ref().and_then(|t| t.edit(&rule))) {
+            rule.apply(&edit);
         }
         rule
     });
@@ -165,25 +167,34 @@ fn SegmentName(id: SegmentId, row: Memo<Option<SegmentRow>>) -> impl IntoView {
     }
 }
 
-/// A value being typed into a condition: counted at once, saved when the field is left.
-#[derive(Debug, Clone, PartialEq)]
+/// Puts typed text into one field of a condition (a text that cannot be read leaves it as it is).
+type Writer = Arc<dyn Fn(&mut Condition, &str) + Send + Sync>;
+
+/// Text being typed into one field of a condition: counted at once, saved when the field is left.
+/// Only that field is held: a colleague's change to the rest of the condition shows at once and is
+/// kept when the text is saved.
+#[derive(Clone)]
 struct Pending {
     group: String,
     condition: String,
-    test: Condition,
+    text: String,
+    write: Writer,
 }
 
 impl Pending {
-    fn edit(&self) -> RuleEdit {
-        RuleEdit::Set {
-            group: self.group.clone(),
-            condition: self.condition.clone(),
-            test: self.test.clone(),
-        }
+    fn is_for(&self, group: &str, condition: &str) -> bool {
+        self.group == group && self.condition == condition
+    }
+
+    /// Sets the condition as it is in `rule` with the typed field; none if it is no longer there.
+    fn edit(&self, rule: &SegmentRule) -> Option<RuleEdit> {
+        let mut test = rule.condition(&self.group, &self.condition)?.clone();
+        (self.write)(&mut test, &self.text);
+        Some(RuleEdit::Set { group: self.group.clone(), condition: self.condition.clone(), test })
     }
 }
 
-/// What the rule's screens share: the segment, the rule as shown, and the value being typed.
+/// What the rule's screens share: the segment, the rule as shown, and the text being typed.
 #[derive(Clone, Copy)]
 struct RuleEditor {
     id: SegmentId,
@@ -192,64 +203,92 @@ struct RuleEditor {
 }
 
 impl RuleEditor {
-    /// Writes `edit` to the rule as stored — a colleague's change elsewhere in it is kept — and then
-    /// forgets the typed value it carries.
+    /// Writes `edit` to the rule as stored, so a colleague's change elsewhere in it is kept.
     fn save(self, edit: RuleEdit, error: RwSignal<Option<String>>) {
         let ctx = WorkspaceCtx::use_ctx();
-        let settles = match &edit {
-            RuleEdit::Set { group, condition, .. } => Some((group.clone(), condition.clone())),
-            _ => None,
-        };
-        let apply = edit.clone();
         write(
             ctx,
             self.id,
             Box::new(move |s| {
-                s.rule.apply(&apply);
+                s.rule.apply(&edit);
             }),
             error,
-            move |_| {
-                if let Some((group, condition)) = settles {
-                    self.pending.update(|p| {
-                        if p.as_ref().is_some_and(|p| p.group == group && p.condition == condition)
-                        {
-                            *p = None;
-                        }
-                    });
-                }
-            },
+            |_| {},
         );
     }
 
-    /// Changes condition `condition` of `group` as `change` says; saved now (`commit`) or when the
-    /// field is left.
-    fn change(
+    /// Changes one field of condition `condition` of `group` as stored — not the rest of it — now.
+    fn choose(
         self,
         group: &str,
         condition: &str,
-        change: impl FnOnce(&mut Condition),
-        commit: bool,
+        set: impl FnOnce(&mut Condition) + Send + 'static,
         error: RwSignal<Option<String>>,
     ) {
-        let Some(mut test) = self.shown.with_untracked(|r| r.condition(group, condition).cloned())
-        else {
-            return;
-        };
-        change(&mut test);
-        let typed = Pending { group: group.to_owned(), condition: condition.to_owned(), test };
-        if commit {
-            self.save(typed.edit(), error);
-        } else {
-            self.pending.set(Some(typed));
+        let ctx = WorkspaceCtx::use_ctx();
+        let (group, condition) = (group.to_owned(), condition.to_owned());
+        write(
+            ctx,
+            self.id,
+            Box::new(move |s| {
+                let Some(mut test) = s.rule.condition(&group, &condition).cloned() else { return };
+                set(&mut test);
+                s.rule.apply(&RuleEdit::Set { group, condition, test });
+            }),
+            error,
+            |_| {},
+        );
+    }
+
+    /// Holds `text` typed into the field of `condition` that `write` fills, until the field is left.
+    fn type_into(self, group: &str, condition: &str, text: String, write: Writer) {
+        self.pending.set(Some(Pending {
+            group: group.to_owned(),
+            condition: condition.to_owned(),
+            text,
+            write,
+        }));
+    }
+
+    /// Forgets the text typed into `condition`, showing it as stored.
+    fn forget(self, group: &str, condition: &str) {
+        if self.pending.with_untracked(|p| p.as_ref().is_some_and(|p| p.is_for(group, condition))) {
+            self.pending.set(None);
         }
     }
 
-    /// Saves the value being typed into `condition`, if any.
+    /// Saves the text typed into `condition`, if any; it stops being held once saved, unless more
+    /// was typed meanwhile. Kept (and said) when the write fails, so nothing typed is lost.
     fn commit(self, group: &str, condition: &str, error: RwSignal<Option<String>>) {
-        let typed = self.pending.get_untracked();
-        if let Some(typed) = typed.filter(|p| p.group == group && p.condition == condition) {
-            self.save(typed.edit(), error);
-        }
+        let Some(typed) = self.pending.get_untracked().filter(|p| p.is_for(group, condition))
+        else {
+            return;
+        };
+        let ctx = WorkspaceCtx::use_ctx();
+        let saving = typed.clone();
+        write(
+            ctx,
+            self.id,
+            Box::new(move |s| {
+                if let Some(edit) = saving.edit(&s.rule) {
+                    s.rule.apply(&edit);
+                }
+            }),
+            error,
+            move |saved| {
+                if !saved {
+                    return;
+                }
+                self.pending.update(|p| {
+                    let same = p.as_ref().is_some_and(|p| {
+                        p.is_for(&typed.group, &typed.condition) && p.text == typed.text
+                    });
+                    if same {
+                        *p = None;
+                    }
+                });
+            },
+        );
     }
 }
 
@@ -311,13 +350,23 @@ fn AnyChoice(
     on_change: Callback<bool>,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let (all, one) = if groups {
-        (t_string!(i18n, marketing.all_groups), t_string!(i18n, marketing.any_group))
-    } else {
-        (t_string!(i18n, marketing.all_conditions), t_string!(i18n, marketing.any_condition))
+    let all = move || {
+        if groups {
+            t_string!(i18n, marketing.all_groups)
+        } else {
+            t_string!(i18n, marketing.all_conditions)
+        }
+    };
+    let one = move || {
+        if groups {
+            t_string!(i18n, marketing.any_group)
+        } else {
+            t_string!(i18n, marketing.any_condition)
+        }
     };
     view! {
-        <select data-testid=testid on:change=move |e| on_change.run(event_target_value(&e) == "any")>
+        <select data-testid=testid prop:value=move || if any.get() { "any" } else { "all" }
+            on:change=move |e| on_change.run(event_target_value(&e) == "any")>
             <option value="all" selected=move || !any.get()>{all}</option>
             <option value="any" selected=move || any.get()>{one}</option>
         </select>
@@ -511,17 +560,21 @@ struct Row {
 }
 
 impl Row {
-    /// Changes the condition; saved now (`commit`) or when the field is left.
-    fn change(&self, change: impl FnOnce(&mut Condition), commit: bool) {
-        self.editor.change(
-            &self.group.get_value(),
-            &self.condition.get_value(),
-            change,
-            commit,
-            self.error,
-        );
+    /// Changes the condition as stored, now.
+    fn choose(&self, set: impl FnOnce(&mut Condition) + Send + 'static) {
+        self.editor.choose(&self.group.get_value(), &self.condition.get_value(), set, self.error);
     }
 
+    /// Holds text typed into the field `write` fills, counted at once.
+    fn type_into(&self, text: String, write: Writer) {
+        self.editor.type_into(&self.group.get_value(), &self.condition.get_value(), text, write);
+    }
+
+    fn forget(&self) {
+        self.editor.forget(&self.group.get_value(), &self.condition.get_value());
+    }
+
+    /// Saves what was typed; called when the field is left, and on Enter.
     fn commit(&self) {
         self.editor.commit(&self.group.get_value(), &self.condition.get_value(), self.error);
     }
@@ -558,7 +611,7 @@ fn ConditionRow(
         let row = row.clone();
         move |e: leptos::ev::Event| {
             let chosen = fresh(ctx, &event_target_value(&e));
-            row.change(move |c| *c = chosen, true);
+            row.choose(move |c| *c = chosen);
         }
     };
     let remove = move |_| {
@@ -574,11 +627,16 @@ fn ConditionRow(
     view! {
         <li class="condition" data-testid="condition" data-kind=move || kind.get().unwrap_or_default()>
             <fieldset class="field-row wrapping" disabled=move || !account.can_edit()>
-                <select data-testid="condition-kind" aria-label=move || t_string!(i18n, marketing.condition) on:change=choose_kind>
-                    {KINDS.into_iter().map(|k| view! { <option value=k selected=move || kind.get() == Some(k)>{kind_label(k)}</option> }).collect_view()}
+                <select data-testid="condition-kind" aria-label=move || t_string!(i18n, marketing.condition)
+                    prop:value=move || kind.get().unwrap_or_default() on:change=choose_kind>
+                    {KINDS.into_iter().map(|k| view! { <option value=k selected=move || kind.get() == Some(k)>{move || kind_label(k)}</option> }).collect_view()}
                 </select>
-                // Rebuilt only when the kind changes: every value in it follows the condition as shown.
-                {move || kind.get().map(|_| view! { <Params row=params.clone() /> })}
+                // Rebuilt only when the kind or the language changes: every value in it follows the
+                // condition as shown.
+                {move || {
+                    let _language = i18n.get_locale();
+                    kind.get().map(|_| view! { <Params row=params.clone() /> })
+                }}
                 <button type="button" class="icon-button" data-testid="condition-remove" aria-label=move || t_string!(i18n, marketing.remove_condition) on:click=remove>"×"</button>
             </fieldset>
             {move || problem().map(|p| view! { <p class="error" data-testid="condition-problem">{p}</p> })}
@@ -597,7 +655,8 @@ fn Choice(
     on_change: Callback<String>,
 ) -> impl IntoView {
     view! {
-        <select data-testid=testid aria-label=move || label.get() on:change=move |e| on_change.run(event_target_value(&e))>
+        <select data-testid=testid aria-label=move || label.get() prop:value=move || current.get()
+            on:change=move |e| on_change.run(event_target_value(&e))>
             {options.into_iter().map(|(value, text)| {
                 let key = value.clone();
                 view! { <option value=value selected=move || current.with(|c| *c == key)>{text}</option> }
@@ -613,15 +672,23 @@ fn TypedValue(
     row: Row,
     read: fn(&Condition) -> String,
     write: fn(&mut Condition, String),
+    /// The id of a datalist of suggestions.
+    #[prop(optional)]
+    suggestions: Option<String>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let value = row.read(read);
     let typing = row.clone();
+    let leaving = row.clone();
+    let writer: Writer = Arc::new(move |c, text| write(c, text.to_owned()));
     view! {
         <input type="text" data-testid="condition-value" aria-label=move || t_string!(i18n, marketing.value)
+            list=suggestions
             prop:value=move || value.get()
-            on:input=move |e| { let v = event_target_value(&e); typing.change(move |c| write(c, v), false); }
-            on:change=move |_| row.commit() />
+            on:input=move |e| typing.type_into(event_target_value(&e), writer.clone())
+            on:change=move |_| row.commit()
+            // Text typed back to what it was fires no change: leaving the field saves it all the same.
+            on:blur=move |_| leaving.commit() />
     }
 }
 
@@ -644,7 +711,7 @@ fn Params(row: Row) -> impl IntoView {
     // A choice saved at once: `set` changes the condition by the chosen option's value.
     let choose = |set: fn(&mut Condition, &str)| {
         let row = row.clone();
-        Callback::new(move |value: String| row.change(move |c| set(c, &value), true))
+        Callback::new(move |value: String| row.choose(move |c| set(c, &value)))
     };
     let takes_value = {
         let test = row.test;
@@ -682,14 +749,16 @@ fn Params(row: Row) -> impl IntoView {
                     tags
                 })
                 .unwrap_or_default();
+            // One list of suggestions for each tag condition: ids are unique in a page.
+            let tags_id = format!("tags-{}", row.condition.get_value());
             view! {
                 <Choice testid="condition-has" label=label(t_string!(i18n, marketing.has)) options=has()
                     current=row.read(|c| match c { Condition::Tag { has, .. } => yes_no_of(*has), _ => String::new() })
                     on_change=choose(|c, v| if let Condition::Tag { has, .. } = c { *has = v == "yes" }) />
-                <TypedValue row=row.clone()
+                <TypedValue row=row.clone() suggestions=tags_id.clone()
                     read=|c| match c { Condition::Tag { tag, .. } => tag.clone(), _ => String::new() }
                     write=|c, v| if let Condition::Tag { tag, .. } = c { *tag = v } />
-                <datalist id="segment-tags">{tags.into_iter().map(|t| view! { <option value=t /> }).collect_view()}</datalist>
+                <datalist id=tags_id>{tags.into_iter().map(|t| view! { <option value=t /> }).collect_view()}</datalist>
             }.into_any()
         }
         Condition::Owner { .. } => {
@@ -810,16 +879,21 @@ fn DaysInput(row: Row) -> impl IntoView {
         _ => String::new(),
     });
     let typing = row.clone();
+    let leaving = row.clone();
+    // A text that is not a whole number leaves the days as they were.
+    let writer: Writer = Arc::new(|c, text| {
+        let Ok(n) = text.trim().parse::<u32>() else { return };
+        if let Condition::Contacted { days, .. } | Condition::Created { days } = c {
+            *days = n.min(36_500);
+        }
+    });
     view! {
         <label class="inline">
             {t!(i18n, marketing.last)}
             <input type="number" min="0" max="36500" inputmode="numeric" data-testid="condition-days" prop:value=move || days.get()
-                on:input=move |e| {
-                    let Ok(n) = event_target_value(&e).trim().parse::<u32>() else { return };
-                    let n = n.min(36_500);
-                    typing.change(move |c| match c { Condition::Contacted { days, .. } | Condition::Created { days } => *days = n, _ => {} }, false);
-                }
-                on:change=move |_| row.commit() />
+                on:input=move |e| typing.type_into(event_target_value(&e), writer.clone())
+                on:change=move |_| row.commit()
+                on:blur=move |_| leaving.commit() />
             {t!(i18n, marketing.days)}
         </label>
     }
@@ -851,24 +925,44 @@ fn AmountInput(row: Row) -> impl IntoView {
     let text = RwSignal::new(String::new());
     Effect::new(move || {
         let stored = at_least.get();
-        if text.with_untracked(|t| read(t)) != stored {
+        // Not while an unreadable text is shown with its reason.
+        let unreadable = text.with_untracked(|t| !t.trim().is_empty() && read(t).is_none());
+        if !unreadable && text.with_untracked(|t| read(t)) != stored {
             text.set(stored.map(|minor| format!("{}", minor as f64 / scale)).unwrap_or_default());
         }
     });
+    // Empty is "any amount"; a text that is not an amount is refused, not read as "any".
+    let unreadable = Memo::new(move |_| text.with(|t| !t.trim().is_empty() && read(t).is_none()));
+    let writer: Writer = Arc::new(move |c, typed| {
+        if let Condition::Deal { at_least, .. } = c {
+            *at_least = read(typed);
+        }
+    });
     let typing = row.clone();
+    let leaving = row.clone();
     view! {
         <label class="inline">
             {t!(i18n, marketing.at_least)}
             <input type="text" data-testid="condition-amount" inputmode="decimal" prop:value=move || text.get()
+                aria-invalid=move || unreadable.get().then_some("true")
                 on:input=move |e| {
                     let typed = event_target_value(&e);
-                    let minor = read(&typed);
-                    text.set(typed);
-                    typing.change(move |c| if let Condition::Deal { at_least, .. } = c { *at_least = minor }, false);
+                    text.set(typed.clone());
+                    if unreadable.get_untracked() {
+                        typing.forget();
+                    } else {
+                        typing.type_into(typed, writer.clone());
+                    }
                 }
-                on:change=move |_| row.commit() />
+                on:change=move |_| row.commit()
+                on:blur=move |_| leaving.commit() />
             {currency.clone()}
         </label>
+        <Show when=move || unreadable.get()>
+            <p class="error" data-testid="condition-amount-problem">
+                {move || t_string!(i18n, marketing.not_an_amount, text = text.get()).to_string()}
+            </p>
+        </Show>
     }
 }
 
@@ -994,12 +1088,20 @@ fn ListMembers(id: SegmentId, members: Memo<Found>) -> impl IntoView {
         );
     });
     let remove = move |party: PartyId| {
-        let key = party.to_string();
+        // The person shown may be on the list through records since merged into them.
+        let places = ctx
+            .read_of(Changed::MARKETING | Changed::PARTIES, |ws| {
+                ws.model.segments.get(&id).map(|list| list.places_of(&ws.model, party))
+            })
+            .flatten()
+            .unwrap_or_default();
         write(
             ctx,
             id,
             Box::new(move |s| {
-                s.members.remove(&key);
+                for place in places {
+                    s.members.remove(&place.to_string());
+                }
             }),
             error,
             |_| {},
@@ -1037,25 +1139,18 @@ fn ListMembers(id: SegmentId, members: Memo<Found>) -> impl IntoView {
 fn ArchiveSegment(id: SegmentId) -> impl IntoView {
     let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
-    let account = crate::account::AccountCtx::use_ctx();
     let navigate = leptos_router::hooks::use_navigate();
     let error = RwSignal::new(None::<String>);
-    let archive = move |_| {
+    let archive = Callback::new(move |()| {
         let navigate = navigate.clone();
         write(ctx, id, Box::new(|s| s.archived = true), error, move |saved| {
             if saved {
                 navigate("/marketing", Default::default());
             }
         });
-    };
+    });
     view! {
-        <Show when=move || account.can_edit()>
-            <section class="panel">
-                <h2>{t!(i18n, marketing.archive)}</h2>
-                <p class="hint">{t!(i18n, marketing.archive_hint)}</p>
-                {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
-                <button type="button" class="secondary" data-testid="archive-segment" on:click=archive.clone()>{t!(i18n, marketing.archive)}</button>
-            </section>
-        </Show>
+        <widgets::ArchivePanel testid="archive-segment" error on_archive=archive
+            title=move || t_string!(i18n, marketing.archive) hint=move || t_string!(i18n, marketing.archive_hint) />
     }
 }

@@ -45,12 +45,6 @@ pub(crate) fn PartyPicker(
         })
         .unwrap_or_default()
     });
-    // A cleared choice starts a fresh search.
-    Effect::new(move || {
-        if chosen.with(Option::is_some) {
-            query.set(String::new());
-        }
-    });
     view! {
         <label>
             {move || label.get()}
@@ -79,7 +73,12 @@ pub(crate) fn PartyPicker(
                         <button
                             type="button"
                             data-testid=format!("{testid}-party-match")
-                            on:click=move |_| chosen.set(Some(row.clone()))
+                            on:click=move |_| {
+                                // The next search starts afresh, also where the choice is taken
+                                // at once (a list's "add") and the field shows again.
+                                query.set(String::new());
+                                chosen.set(Some(row.clone()));
+                            }
                         >
                             {row.1.clone()}
                         </button>

@@ -31,7 +31,12 @@ pub(super) fn PartySegments(id: PartyId) -> impl IntoView {
             for segment in model.segments.values().filter(|s| !s.archived) {
                 let named = (segment.id, segment.name.clone());
                 if segment.list {
-                    if segment.members.contains(&id) { on.push(named) } else { off.push(named) }
+                    // On it by its own id or one of a record since merged into it.
+                    if segment.places_of(model, id).is_empty() {
+                        off.push(named)
+                    } else {
+                        on.push(named)
+                    }
                 } else if audience.matches(&audience.compile(&segment.rule), row) {
                     segments.push(named);
                 }
@@ -44,14 +49,19 @@ pub(super) fn PartySegments(id: PartyId) -> impl IntoView {
         .unwrap_or_default()
     });
     let change = move |list: SegmentId, add: bool| {
-        let key = id.to_string();
+        let places = ctx
+            .read(|ws| ws.model.segments.get(&list).map(|l| l.places_of(&ws.model, id)))
+            .flatten()
+            .unwrap_or_default();
         spawn_local(async move {
             let Some(shared) = ctx.shared_once_open().await else { return };
             let result = local::update::<Segment>(&shared, list, move |s: &mut Segment| {
                 if add {
-                    s.members.insert(key, true);
+                    s.members.insert(id.to_string(), true);
                 } else {
-                    s.members.remove(&key);
+                    for place in places {
+                        s.members.remove(&place.to_string());
+                    }
                 }
             })
             .await;
