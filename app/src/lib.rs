@@ -91,6 +91,7 @@ fn Root() -> impl IntoView {
                     <Route path=path!("/investors/events/:id") view=pages::InvestorEventPage />
                     <Route path=path!("/marketing") view=pages::Marketing />
                     <Route path=path!("/marketing/segments/:id") view=pages::SegmentPage />
+                    <Route path=path!("/marketing/campaigns/:id") view=pages::CampaignPage />
                     <Route path=path!("/team") view=pages::Team />
                     <Route path=path!("/team/one-on-ones/:id") view=pages::OneOnOnePage />
                     <Route path=path!("/team/surveys/:id") view=pages::SurveyPage />

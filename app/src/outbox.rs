@@ -12,7 +12,7 @@ use leptos::task::spawn_local;
 use rapport_core::attachments::Uploads;
 use rapport_core::ids::WorkspaceId;
 use rapport_core::jobs::{self, Job};
-use rapport_core::outbox::{DeviceOutbox, Handover, OutboxId, Work};
+use rapport_core::outbox::{BatchOutcome, DeviceOutbox, Handover, OutboxId, Work};
 
 use crate::local::{self, Shared};
 use crate::relay_api;
@@ -140,6 +140,22 @@ impl OutboxCtx {
         }
         Ok(())
     }
+
+    /// Queues each of `items` as [`OutboxCtx::queue`] does, stored once for them all (a campaign's
+    /// thousands of copies); resolves once they are stored. Returns how many were queued.
+    pub async fn queue_many(
+        &self,
+        shared: &Shared,
+        items: Vec<(OutboxId, Work)>,
+    ) -> Result<usize, StorageError> {
+        let mut queued = 0;
+        self.outbox.update(|outbox| queued = outbox.queue_many(items, js_sys::Date::now() as i64));
+        if queued > 0 {
+            local::keep_outbox(shared, &self.outbox.get_untracked()).await?;
+            self.wake();
+        }
+        Ok(queued)
+    }
 }
 
 /// Runs `round` whenever the relay says on the sync socket that its services changed, the device
@@ -261,17 +277,32 @@ async fn exchange(ctx: OutboxCtx, shared: &Shared, workspace: WorkspaceId) {
         }
         keep(ctx, shared, next).await;
     }
-    let mut waiting = ctx.outbox.with_untracked(|outbox| outbox.waiting().to_vec());
-    // A mail someone just wrote goes before a backlog of reminders (a workspace's first round).
-    waiting.sort_by_key(|item| item.work.replaceable());
-    for item in waiting {
-        let (status, body) = relay_api::hand_over(workspace, &item.id, &item.work).await;
+    // In batches (a campaign's thousands of mails are a few requests and a few writes here), a mail
+    // someone just wrote before a backlog of reminders.
+    'batches: for batch in ctx.outbox.with_untracked(DeviceOutbox::batches) {
+        let (status, body) = relay_api::hand_over_batch(workspace, &batch).await;
         let mut next = ctx.outbox.get_untracked();
-        if next.handed_over(&item.id, status, &body) == Handover::Later {
+        match next.batch_answered(&batch, status, &body) {
+            BatchOutcome::Done => keep(ctx, shared, next).await,
             // Not now: the rest would meet the same answer.
-            break;
+            BatchOutcome::Later => {
+                keep(ctx, shared, next).await;
+                break;
+            }
+            // A relay (or a proxy before it) that takes no batch, or not this one: one by one.
+            BatchOutcome::OneByOne => {
+                for item in batch {
+                    let (status, body) =
+                        relay_api::hand_over(workspace, &item.id, &item.work).await;
+                    let mut next = ctx.outbox.get_untracked();
+                    let handover = next.handed_over(&item.id, status, &body);
+                    keep(ctx, shared, next).await;
+                    if handover == Handover::Later {
+                        break 'batches;
+                    }
+                }
+            }
         }
-        keep(ctx, shared, next).await;
     }
     // Who opted out: the composer says so before anything is queued.
     loop {

@@ -354,7 +354,8 @@ pub async fn upload_file(path: &str, blob: &web_sys::Blob, content_type: &str) -
 }
 
 /// Hands `work` to the relay's outbox under `id`: the relay's status and body as they are, for
-/// `DeviceOutbox::handed_over` to judge (status 0: the relay was not reached).
+/// `DeviceOutbox::handed_over` to judge (status 0: the relay was not reached). For a relay that takes
+/// no batch.
 pub async fn hand_over(
     workspace: WorkspaceId,
     id: &rapport_core::outbox::OutboxId,
@@ -362,6 +363,24 @@ pub async fn hand_over(
 ) -> (u16, String) {
     let path = format!("/api/workspaces/{workspace}/outbox/{id}");
     let Ok(request) = Request::put(&path).json(work) else { return (0, String::new()) };
+    match request.send().await {
+        Ok(response) => (response.status(), response.text().await.unwrap_or_default()),
+        Err(_) => (0, String::new()),
+    }
+}
+
+/// Hands a batch of waiting work to the relay at once: the relay's status and body as they are, for
+/// `DeviceOutbox::batch_answered` to judge (status 0: the relay was not reached).
+pub async fn hand_over_batch(
+    workspace: WorkspaceId,
+    batch: &[rapport_core::outbox::Waiting],
+) -> (u16, String) {
+    use rapport_core::outbox::{Batch, BatchItem};
+    let path = format!("/api/workspaces/{workspace}/outbox");
+    let items = batch.iter().map(|w| BatchItem { id: &w.id, work: &w.work }).collect();
+    let Ok(request) = Request::post(&path).json(&Batch { items }) else {
+        return (0, String::new());
+    };
     match request.send().await {
         Ok(response) => (response.status(), response.text().await.unwrap_or_default()),
         Err(_) => (0, String::new()),

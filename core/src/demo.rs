@@ -22,10 +22,10 @@ use crate::ids::{
 };
 use crate::layout::{DocKey, Month};
 use crate::model::{
-    Article, Assignment, Channel, ContactPoint, Contract, Deal, DealStatus, Feedback, Interaction,
-    InteractionKind, LinkKind, Member, MessageKind, Money, Party, PartyKind, PartyLink, Pipeline,
-    PipelineKind, Purchase, RecordRef, Role, Segment, Stage, StageChange, StatusChange, Task, Team,
-    Ticket, TicketMessage, TicketPriority, WorkspaceSettings,
+    Article, Assignment, Campaign, Channel, ContactPoint, Contract, Deal, DealStatus, Feedback,
+    Interaction, InteractionKind, LinkKind, Member, MessageKind, Money, Party, PartyKind,
+    PartyLink, Pipeline, PipelineKind, Purchase, RecordRef, Role, Segment, Stage, StageChange,
+    StatusChange, Task, Team, Ticket, TicketMessage, TicketPriority, WorkspaceSettings,
 };
 use crate::sla::{Week, WorkingHours};
 use crate::workspace;
@@ -77,6 +77,8 @@ pub struct DemoWorkspace {
     pub feedback: Vec<(FeedbackId, Feedback)>,
     /// Two segments and a list over the parties.
     pub segments: Vec<(crate::ids::SegmentId, crate::model::Segment)>,
+    /// A campaign being written for the first segment.
+    pub campaigns: Vec<(crate::ids::CampaignId, crate::model::Campaign)>,
 }
 
 const DAY_MS: i64 = 86_400_000;
@@ -475,6 +477,7 @@ pub fn generate(seed: u64, sizes: DemoSizes, now: Timestamp) -> DemoWorkspace {
         demo_purchases(&mut rng, now, &parties, &members, &currency, sizes.suppliers);
     demo_employment(seed, now, &mut parties);
     let segments = demo_marketing(seed, now, &mut settings, &mut parties);
+    let campaigns = demo_campaigns(workspace, now, &segments);
     DemoWorkspace {
         workspace,
         settings,
@@ -488,7 +491,32 @@ pub fn generate(seed: u64, sizes: DemoSizes, now: Timestamp) -> DemoWorkspace {
         purchases,
         feedback,
         segments,
+        campaigns,
     }
+}
+
+/// A draft campaign to the first segment (those in Germany who agreed), merge fields and all.
+fn demo_campaigns(
+    workspace: WorkspaceId,
+    now: Timestamp,
+    segments: &[(crate::ids::SegmentId, crate::model::Segment)],
+) -> Vec<(crate::ids::CampaignId, crate::model::Campaign)> {
+    let Some((first, segment)) = segments.first() else { return Vec::new() };
+    let id = crate::ids::CampaignId::from_bytes(crate::outbox::derived_uuid(workspace, &["demo"]));
+    let campaign = crate::model::Campaign {
+        name: "Spring fair 2026".into(),
+        subject: "{{first_name|Hello}}, meet us at the spring fair".into(),
+        body:
+            "Dear {{first_name|customer}},\n\nwe would be glad to see {{organisation|you}} at our \
+               stand at the spring fair in Hanover, 14–17 April.\n\nKind regards,\nthe Demo team"
+                .into(),
+        include: [(first.to_string(), true)].into(),
+        consented_only: true,
+        created_by: segment.created_by,
+        created_at: now,
+        ..Default::default()
+    };
+    vec![(id, campaign)]
 }
 
 /// The employees' side of their records: a title, a team (whose first person manages the rest),
@@ -1135,6 +1163,10 @@ impl DemoWorkspace {
         for (id, segment) in &self.segments {
             let made = (segment.created_at, segment.created_by);
             write_record(&mut documents, Segment::doc_key(id), &id.to_string(), segment, made)?;
+        }
+        for (id, campaign) in &self.campaigns {
+            let made = (campaign.created_at, campaign.created_by);
+            write_record(&mut documents, Campaign::doc_key(id), &id.to_string(), campaign, made)?;
         }
         for (id, rating) in &self.feedback {
             let made = (rating.at, rating.author);

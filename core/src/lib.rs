@@ -33,6 +33,7 @@
 pub mod attachments;
 pub mod backup;
 pub mod ballot;
+pub mod campaigns;
 pub mod chunks;
 pub mod connection;
 pub mod contract;

@@ -23,9 +23,8 @@ mod ticket;
 pub use article::Article;
 pub use attachment::{Attachment, WithFiles};
 pub use commerce::{
-    AmountError, Billing, Campaign, CampaignResponse, Contract, ContractKind, Deal, DealStatus,
-    Destination, Feedback, FeedbackKind, Money, Obligation, Span, SpanUnit, StageChange,
-    minor_digits,
+    AmountError, Billing, Contract, ContractKind, Deal, DealStatus, Destination, Feedback,
+    FeedbackKind, Money, Obligation, Span, SpanUnit, StageChange, minor_digits,
 };
 pub use employee::{
     CheckIn, Employment, Goal, KeyResult, Kudos, Meeting, OneOnOne, ReviewCycle, Survey,
@@ -36,8 +35,8 @@ pub use investor::{
     Attendance, Audience, EventKind, Instrument, InvestorEvent, InvestorUpdate, Metric, Round,
 };
 pub use marketing::{
-    Condition, ConditionGroup, ConsentState, DealState, Op, PartyField, RuleCondition, RuleEdit,
-    Segment, SegmentRule,
+    Campaign, Condition, ConditionGroup, ConsentState, DealState, Op, PartyField, RuleCondition,
+    RuleEdit, Segment, SegmentRule,
 };
 pub use party::{
     Address, Consent, ContactPoint, CustomValue, LinkKind, Party, PartyKind, PartyLink, Role,

@@ -145,9 +145,12 @@ pub enum Work {
 }
 
 impl Work {
-    /// The kind as the ledger names it.
+    /// The kind as the ledger names it. Bulk mail (a campaign's copies) is a kind of its own: the relay
+    /// sends it in a lane of its own and counts it apart, so ten thousand copies neither hold up nor
+    /// crowd out a reply to a customer.
     pub fn kind(&self) -> &'static str {
         match self {
+            Work::Mail(mail) if mail.bulk => "bulk",
             Work::Mail(_) => "mail",
             Work::Notify(_) => "notify",
             Work::Stamp {} => "stamp",
@@ -625,6 +628,46 @@ pub enum Status<'a> {
     Stamped,
 }
 
+/// The most pieces of work a device hands over in one request (the relay takes up to 500).
+pub const BATCH_ITEMS: usize = 200;
+/// About the most bytes of work in one request (the relay takes 8 MB).
+pub const BATCH_BYTES: usize = 2 * 1024 * 1024;
+
+/// Work handed over at once: `POST /api/workspaces/{id}/outbox`.
+#[derive(Debug, Serialize)]
+pub struct Batch<'a> {
+    pub items: Vec<BatchItem<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct BatchItem<'a> {
+    pub id: &'a OutboxId,
+    pub work: &'a Work,
+}
+
+/// The relay's answer to a batch: each piece's status and body, in order, as its own PUT's.
+#[derive(Debug, Deserialize)]
+struct BatchAnswers {
+    answers: Vec<BatchAnswer>,
+}
+
+#[derive(Debug, Deserialize)]
+struct BatchAnswer {
+    status: u16,
+    body: serde_json::Value,
+}
+
+/// What came of handing a batch over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BatchOutcome {
+    /// Every piece answered for good (stored or refused).
+    Done,
+    /// Some or all to be handed over again later (offline, signed out, the relay busy).
+    Later,
+    /// The relay took no batch: hand these pieces over one by one.
+    OneByOne,
+}
+
 /// What the relay's answer to handing over a piece of work means.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Handover {
@@ -645,6 +688,27 @@ impl DeviceOutbox {
         }
         self.waiting.push(Waiting { id, work, queued_at: now_ms });
         true
+    }
+
+    /// Queues each of `items` as [`DeviceOutbox::queue`] does (a campaign's thousands of copies, in one
+    /// pass rather than a search of the waiting work for each). Returns how many were queued.
+    pub fn queue_many(
+        &mut self,
+        items: impl IntoIterator<Item = (OutboxId, Work)>,
+        now_ms: i64,
+    ) -> usize {
+        let mut known: std::collections::HashSet<OutboxId> =
+            self.waiting.iter().map(|w| w.id.clone()).collect();
+        let before = self.waiting.len();
+        for (id, work) in items {
+            let heard = self.stamps.contains_key(&id)
+                || self.ledger.contains_key(&id)
+                || self.refused.contains_key(&id);
+            if !heard && known.insert(id.clone()) {
+                self.waiting.push(Waiting { id, work, queued_at: now_ms });
+            }
+        }
+        self.waiting.len() - before
     }
 
     /// Registers a scheduled job: queues `work` under `id` unless the relay already holds exactly
@@ -764,14 +828,116 @@ impl DeviceOutbox {
         self.waiting.iter().any(|w| &w.id == id).then_some(Status::Waiting)
     }
 
+    /// [`DeviceOutbox::status`] of each of `ids`, looking through what waits once for them all (a
+    /// campaign's ten thousand copies).
+    pub fn statuses(&self, ids: &[OutboxId]) -> Vec<Option<Status<'_>>> {
+        let waiting: std::collections::HashSet<&OutboxId> =
+            self.waiting.iter().map(|w| &w.id).collect();
+        ids.iter()
+            .map(|id| {
+                if self.stamps.contains_key(id) {
+                    Some(Status::Stamped)
+                } else if let Some(entry) = self.ledger.get(id) {
+                    Some(Status::Relay(entry))
+                } else if let Some(reason) = self.refused.get(id) {
+                    Some(Status::Refused(reason))
+                } else {
+                    waiting.contains(id).then_some(Status::Waiting)
+                }
+            })
+            .collect()
+    }
+
     /// The relay answered `status` with `body` to the handover of `id`.
     pub fn handed_over(&mut self, id: &OutboxId, status: u16, body: &str) -> Handover {
-        let digest = self.waiting.iter().find(|w| &w.id == id).map(|w| w.work.digest());
-        let stamp = self.waiting.iter().any(|w| &w.id == id && matches!(w.work, Work::Stamp {}));
-        let handover = match status {
+        let waiting = self.waiting.iter().find(|w| &w.id == id);
+        let digest = waiting.map(|w| w.work.digest());
+        let stamp = waiting.is_some_and(|w| matches!(w.work, Work::Stamp {}));
+        let handover = self.answered(id, status, body, digest, stamp);
+        if handover != Handover::Later {
+            self.waiting.retain(|w| &w.id != id);
+        }
+        handover
+    }
+
+    /// What waits, in the batches and order it is handed over in: a mail someone just wrote before a
+    /// backlog of reminders; at most [`BATCH_ITEMS`] and about [`BATCH_BYTES`] a batch (a piece larger
+    /// than that goes alone).
+    pub fn batches(&self) -> Vec<Vec<Waiting>> {
+        let mut waiting = self.waiting.clone();
+        waiting.sort_by_key(|item| item.work.replaceable());
+        let mut batches: Vec<Vec<Waiting>> = Vec::new();
+        let mut bytes = 0;
+        for item in waiting {
+            let size = serde_json::to_string(&item.work).map_or(0, |text| text.len());
+            let full = batches
+                .last()
+                .is_none_or(|batch| batch.len() >= BATCH_ITEMS || bytes + size > BATCH_BYTES);
+            if full {
+                batches.push(Vec::new());
+                bytes = 0;
+            }
+            bytes += size;
+            batches.last_mut().expect("a batch was just made").push(item);
+        }
+        batches
+    }
+
+    /// The relay answered `status` with `body` to the batch `sent`: each piece is taken with its own
+    /// answer. An answer to the whole is every piece's only where it is about every piece (a viewer's
+    /// device, signed out, the relay unreachable or busy); a relay (or a proxy before it) that does
+    /// not take batches, or not this one (too large, unreadable), is handed the pieces one by one.
+    pub fn batch_answered(&mut self, sent: &[Waiting], status: u16, body: &str) -> BatchOutcome {
+        let answers = match (status, serde_json::from_str::<BatchAnswers>(body)) {
+            (200, Ok(read)) if read.answers.len() == sent.len() => read
+                .answers
+                .into_iter()
+                .map(|answer| (answer.status, answer.body.to_string()))
+                .collect(),
+            (403, _) if error_code(body).as_deref() == Some("read_only") => {
+                sent.iter().map(|_| (status, body.to_owned())).collect()
+            }
+            (0 | 401 | 408 | 429, _) | (500..=599, _) => return BatchOutcome::Later,
+            _ => return BatchOutcome::OneByOne,
+        };
+        if self.batch_handed_over(sent, answers) { BatchOutcome::Later } else { BatchOutcome::Done }
+    }
+
+    /// Each piece of `sent` with its answer `(status, body)`, taken as [`DeviceOutbox::handed_over`]
+    /// takes one. Returns whether any is to be handed over again later.
+    fn batch_handed_over(&mut self, sent: &[Waiting], answers: Vec<(u16, String)>) -> bool {
+        // The version handed over, by id: what waits now may be a reminder moved meanwhile.
+        let mut settled = std::collections::HashMap::new();
+        let mut later = false;
+        for (item, (status, body)) in sent.iter().zip(answers) {
+            let digest = item.work.digest();
+            let stamp = matches!(item.work, Work::Stamp {});
+            match self.answered(&item.id, status, &body, Some(digest.clone()), stamp) {
+                Handover::Later => later = true,
+                _ => {
+                    settled.insert(item.id.clone(), digest);
+                }
+            }
+        }
+        // One pass over what waits, not one for each answer; a version changed since it was sent stays.
+        self.waiting.retain(|w| settled.get(&w.id).is_none_or(|sent| *sent != w.work.digest()));
+        later
+    }
+
+    /// What the relay's answer to handing over `id` means, noted in the ledger or the refusals.
+    fn answered(
+        &mut self,
+        id: &OutboxId,
+        status: u16,
+        body: &str,
+        digest: Option<String>,
+        stamp: bool,
+    ) -> Handover {
+        match status {
             200 | 201 => match serde_json::from_str::<Entry>(body) {
                 Ok(entry) if &entry.id == id => {
-                    self.heard(entry);
+                    // The caller forgets what waits under this id.
+                    self.note(entry);
                     Handover::Stored
                 }
                 _ => Handover::Later,
@@ -786,11 +952,7 @@ impl DeviceOutbox {
                 self.refuse(id, status, body, digest)
             }
             _ => Handover::Later,
-        };
-        if handover != Handover::Later {
-            self.waiting.retain(|w| &w.id != id);
         }
-        handover
     }
 
     fn refuse(
@@ -855,6 +1017,11 @@ impl DeviceOutbox {
             w.id != entry.id
                 || (w.work.replaceable() && entry.digest.as_deref() != Some(&*w.work.digest()))
         });
+        self.note(entry)
+    }
+
+    /// Keeps `entry` as the ledger's (or a stamp's time); whether anything changed.
+    fn note(&mut self, entry: Entry) -> bool {
         if entry.kind == "stamp" {
             // A stamp never changes once taken.
             if self.stamps.contains_key(&entry.id) {
@@ -1047,6 +1214,134 @@ mod tests {
             digest: None,
             version,
         }
+    }
+
+    #[test]
+    fn a_batch_is_queued_once_and_each_answer_settles_its_own_piece() {
+        let ids: Vec<OutboxId> =
+            (0..5).map(|n| OutboxId::from_cause(workspace(1), &["c", &n.to_string()])).collect();
+        let mut outbox = DeviceOutbox::default();
+        assert!(outbox.queue(ids[0].clone(), Work::Mail(mail("a@example.com")), 1));
+        // Already waiting, twice in the batch, or already in the ledger: queued once.
+        outbox.apply(Changes {
+            entries: vec![entry(&ids[4], State::Sent, 1)],
+            version: 1,
+            more: false,
+        });
+        let batch = [0, 1, 2, 2, 3, 4]
+            .map(|n| (ids[n].clone(), Work::Mail(mail(&format!("p{n}@example.com")))));
+        assert_eq!(outbox.queue_many(batch, 2), 3);
+        let waiting: Vec<&OutboxId> = outbox.waiting().iter().map(|w| &w.id).collect();
+        assert_eq!(waiting, [&ids[0], &ids[1], &ids[2], &ids[3]]);
+
+        // Stored, refused for good, not now: only the last waits on.
+        let answer = |status: u16, body: serde_json::Value| serde_json::json!({ "status": status, "body": body });
+        let sent: Vec<Waiting> = outbox.waiting()[..3].to_vec();
+        let body = serde_json::json!({ "answers": [
+            answer(201, serde_json::to_value(entry(&ids[0], State::Queued, 2)).unwrap()),
+            answer(400, serde_json::json!({ "error": "“x” is not an email address", "code": "bad_work" })),
+            answer(500, serde_json::json!({ "error": "the database", "code": "database" })),
+        ]});
+        assert_eq!(outbox.batch_answered(&sent, 200, &body.to_string()), BatchOutcome::Later);
+        let waiting: Vec<&OutboxId> = outbox.waiting().iter().map(|w| &w.id).collect();
+        assert_eq!(waiting, [&ids[2], &ids[3]]);
+        assert!(
+            matches!(outbox.status(&ids[0]), Some(Status::Relay(e)) if e.state == State::Queued)
+        );
+        assert!(
+            matches!(outbox.status(&ids[1]), Some(Status::Refused(r)) if r.contains("not an email"))
+        );
+        let sent: Vec<Waiting> = outbox.waiting().to_vec();
+        let body = serde_json::json!({ "answers": [
+            answer(201, serde_json::to_value(entry(&ids[2], State::Queued, 3)).unwrap()),
+            answer(200, serde_json::to_value(entry(&ids[3], State::Sent, 4)).unwrap()),
+        ]});
+        assert_eq!(outbox.batch_answered(&sent, 200, &body.to_string()), BatchOutcome::Done);
+        assert!(outbox.waiting().is_empty());
+    }
+
+    #[test]
+    fn waiting_work_goes_in_batches_mail_first_and_a_refusal_of_the_whole_is_each_piece_s() {
+        let mut outbox = DeviceOutbox::default();
+        outbox.schedule(OutboxId::from_cause(workspace(1), &["r"]), reminder(10, "Call"), 1);
+        let mails = (0..450).map(|n| {
+            let id = OutboxId::from_cause(workspace(1), &["m", &n.to_string()]);
+            (id, Work::Mail(mail(&format!("p{n}@example.com"))))
+        });
+        assert_eq!(outbox.queue_many(mails, 2), 450);
+        let batches = outbox.batches();
+        let sizes: Vec<usize> = batches.iter().map(Vec::len).collect();
+        assert_eq!(sizes, [BATCH_ITEMS, BATCH_ITEMS, 51]);
+        assert!(batches[0].iter().all(|w| matches!(w.work, Work::Mail(_))), "mail first");
+        assert!(matches!(batches[2].last().unwrap().work, Work::Notify(_)), "the reminder last");
+        // A large text makes a batch of its own size.
+        let mut big = mail("big@example.com");
+        big.text = "x".repeat(BATCH_BYTES / 2);
+        let mut outbox_of_big = DeviceOutbox::default();
+        let bigs = (0..3).map(|n| {
+            (OutboxId::from_cause(workspace(1), &["b", &n.to_string()]), Work::Mail(big.clone()))
+        });
+        outbox_of_big.queue_many(bigs, 1);
+        assert_eq!(outbox_of_big.batches().iter().map(Vec::len).collect::<Vec<_>>(), [1, 1, 1]);
+
+        // The relay answering for the whole batch: a viewer's device is refused every piece for
+        // good; the relay unreachable or busy leaves them for later; a relay or proxy that takes no
+        // batch (or not this one) has them handed over one by one — none refused for the batch's sake.
+        let first = &batches[0];
+        let mut heard = outbox.clone();
+        for (status, body) in [(0, ""), (401, ""), (503, "busy"), (429, "{}")] {
+            assert_eq!(heard.batch_answered(first, status, body), BatchOutcome::Later, "{status}");
+        }
+        for (status, body) in [
+            (200, "<html>proxy</html>"),
+            (413, "<html>nginx</html>"),
+            (413, r#"{"error":"too large","code":"body_too_large"}"#),
+            (404, ""),
+            (405, ""),
+            (400, r#"{"error":"a batch has at most 500","code":"bad_work"}"#),
+        ] {
+            assert_eq!(
+                heard.batch_answered(first, status, body),
+                BatchOutcome::OneByOne,
+                "{status}"
+            );
+        }
+        assert_eq!(heard.waiting().len(), 451, "nothing settled");
+        let viewer = r#"{"error":"viewers cannot change anything","code":"read_only"}"#;
+        assert_eq!(outbox.batch_answered(first, 403, viewer), BatchOutcome::Done);
+        assert_eq!(outbox.waiting().len(), 251);
+        assert!(matches!(outbox.status(&first[7].id), Some(Status::Refused(_))));
+        // Each piece its own answer, in order.
+        let second = &batches[1];
+        let answers: Vec<serde_json::Value> = second
+            .iter()
+            .enumerate()
+            .map(|(n, w)| {
+                let entry =
+                    serde_json::to_value(entry(&w.id, State::Queued, n as i64 + 1)).unwrap();
+                serde_json::json!({ "status": 201, "body": entry })
+            })
+            .collect();
+        let body = serde_json::json!({ "answers": answers }).to_string();
+        assert_eq!(outbox.batch_answered(second, 200, &body), BatchOutcome::Done);
+        assert_eq!(outbox.waiting().len(), 51);
+        assert!(matches!(outbox.status(&second[3].id), Some(Status::Relay(_))));
+        // The reminder moved while its batch was on the way: stored as it was, it waits on as it is.
+        let third = &batches[2];
+        let reminder_id = OutboxId::from_cause(workspace(1), &["r"]);
+        assert!(outbox.schedule(reminder_id.clone(), reminder(20, "Call"), 3));
+        let answers: Vec<serde_json::Value> = third
+            .iter()
+            .map(|w| {
+                let entry = serde_json::to_value(entry(&w.id, State::Queued, 9)).unwrap();
+                serde_json::json!({ "status": 201, "body": entry })
+            })
+            .collect();
+        let body = serde_json::json!({ "answers": answers }).to_string();
+        assert_eq!(outbox.batch_answered(third, 200, &body), BatchOutcome::Done);
+        let waiting: Vec<&OutboxId> = outbox.waiting().iter().map(|w| &w.id).collect();
+        assert_eq!(waiting, [&reminder_id]);
+        assert_eq!(outbox.waiting()[0].work, reminder(20, "Call"));
     }
 
     fn reminder(due_at: i64, title: &str) -> Work {

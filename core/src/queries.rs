@@ -177,6 +177,9 @@ pub enum TimelineItem<'m> {
     Event(&'m crate::investor::EventRow),
     /// Kudos given to the party (an employee).
     Kudos(&'m crate::employee::KudosRow),
+    /// A campaign sent to the party: the campaign, and the record (the party or one since merged into
+    /// it) it went to.
+    Campaign(&'m crate::campaigns::CampaignRow, PartyId),
 }
 
 impl TimelineItem<'_> {
@@ -190,6 +193,7 @@ impl TimelineItem<'_> {
             TimelineItem::Update(row) => (4, *row.id.as_bytes()),
             TimelineItem::Event(row) => (5, *row.id.as_bytes()),
             TimelineItem::Kudos(row) => (6, *row.id.as_bytes()),
+            TimelineItem::Campaign(row, _) => (7, *row.id.as_bytes()),
         }
     }
 }
@@ -197,7 +201,7 @@ impl TimelineItem<'_> {
 /// Everything involving `party`, newest first: interactions by their time, tasks by due date (or
 /// creation), deals by creation, tickets by their latest activity, investor updates sent to it by
 /// when they were sent, investor-relations events it was invited to by their day, kudos given to it
-/// by when they were given.
+/// by when they were given, campaigns sent to it by when they were sent.
 pub fn timeline(model: &ReadModel, party: PartyId) -> Vec<(Timestamp, TimelineItem<'_>)> {
     // Records merged into this one bring their timelines.
     let family = model.merged_family(party);
@@ -250,6 +254,14 @@ pub fn timeline(model: &ReadModel, party: PartyId) -> Vec<(Timestamp, TimelineIt
                 .filter(|row| !row.archived && involves(&row.to))
                 .map(|row| (row.at, TimelineItem::Kudos(row))),
         )
+        .chain(model.campaigns.values().filter_map(|row| {
+            let at = row.sent_at?;
+            // Recipients are in id order.
+            let to = family
+                .iter()
+                .find(|p| row.recipients.binary_search_by(|(id, _)| id.cmp(p)).is_ok())?;
+            Some((at, TimelineItem::Campaign(row, *to)))
+        }))
         .collect();
     items.sort_by_key(|(at, item)| (Reverse(*at), item.tie_break()));
     items
@@ -867,6 +879,35 @@ mod tests {
         update.sent_at = Some(Timestamp(T0 + DAY_MS));
         f.model.updates.insert(id, crate::investor::UpdateRow::of(id, &update));
         assert_eq!((updates(&f.model, party(1)), updates(&f.model, party(2))), (1, 0));
+    }
+
+    #[test]
+    fn a_campaign_is_on_the_timeline_of_whom_it_went_to_and_of_what_they_were_merged_into() {
+        let mut f = fixture();
+        let mut campaign = crate::model::Campaign {
+            name: "Spring".into(),
+            created_at: Timestamp(T0),
+            ..Default::default()
+        };
+        let id = crate::ids::CampaignId::from_bytes([1; 16]);
+        let on = |model: &ReadModel, p: PartyId| -> Vec<PartyId> {
+            timeline(model, p)
+                .iter()
+                .filter_map(|(_, i)| match i {
+                    TimelineItem::Campaign(_, to) => Some(*to),
+                    _ => None,
+                })
+                .collect()
+        };
+        campaign.recipients.insert(party(1).to_string(), "a@example.com".into());
+        f.model.campaigns.insert(id, crate::campaigns::CampaignRow::of(id, &campaign));
+        assert!(on(&f.model, party(1)).is_empty(), "a draft is not on it");
+        campaign.sent_at = Some(Timestamp(T0 + DAY_MS));
+        f.model.campaigns.insert(id, crate::campaigns::CampaignRow::of(id, &campaign));
+        assert_eq!((on(&f.model, party(1)), on(&f.model, party(2))), (vec![party(1)], vec![]));
+        // Party 1 merged into party 2: the campaign it received is on the survivor's timeline.
+        f.model.parties.get_mut(&party(1)).unwrap().merged_into = Some(party(2));
+        assert_eq!(on(&f.model, party(2)), vec![party(1)]);
     }
 
     #[test]

@@ -14,16 +14,16 @@ use serde::{Deserialize, Serialize};
 
 use crate::document::{self, DocumentError};
 use crate::ids::{
-    ArticleId, ContractId, DealId, EventId, FeedbackId, GoalId, InteractionId, KudosId, MemberId,
-    OneOnOneId, PartyId, PipelineId, PurchaseId, ReviewCycleId, RoundId, SegmentId, StageId,
-    SurveyId, TaskId, TeamId, TicketId, Timestamp, UpdateId,
+    ArticleId, CampaignId, ContractId, DealId, EventId, FeedbackId, GoalId, InteractionId, KudosId,
+    MemberId, OneOnOneId, PartyId, PipelineId, PurchaseId, ReviewCycleId, RoundId, SegmentId,
+    StageId, SurveyId, TaskId, TeamId, TicketId, Timestamp, UpdateId,
 };
 use crate::layout::{Collection, DocKey, Month};
 use crate::model::{
-    Article, Channel, Contract, Deal, DealStatus, Feedback, Goal, Interaction, InteractionKind,
-    InvestorEvent, InvestorUpdate, Kudos, LinkKind, MessageKind, OneOnOne, Party, PartyKind,
-    Purchase, RecordRef, RecurrenceUnit, ReviewCycle, Role, Round, Segment, Survey, Task, Ticket,
-    TicketPriority, names,
+    Article, Campaign, Channel, Contract, Deal, DealStatus, Feedback, Goal, Interaction,
+    InteractionKind, InvestorEvent, InvestorUpdate, Kudos, LinkKind, MessageKind, OneOnOne, Party,
+    PartyKind, Purchase, RecordRef, RecurrenceUnit, ReviewCycle, Role, Round, Segment, Survey,
+    Task, Ticket, TicketPriority, names,
 };
 use crate::search::{SearchIndex, SearchableParty};
 
@@ -32,7 +32,7 @@ mod hydrated;
 use hydrated::FromHydrated;
 
 /// Bumped when a row's shape changes: stored rows of another version are rebuilt from the documents.
-pub const ROWS_FORMAT: u32 = 16;
+pub const ROWS_FORMAT: u32 = 17;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PartyRow {
@@ -293,6 +293,7 @@ pub enum Rows {
     Goals(Vec<crate::goals::GoalRow>),
     Reviews(Vec<crate::reviews::ReviewRow>),
     Segments(Vec<crate::segments::SegmentRow>),
+    Campaigns(Vec<crate::campaigns::CampaignRow>),
 }
 
 /// Why stored rows could not be used.
@@ -364,7 +365,7 @@ impl Changed {
     pub const EMPLOYEES: Changed = Changed(2048);
     /// This member's private document.
     pub const PRIVATE: Changed = Changed(4096);
-    /// Segments and lists.
+    /// Segments, lists and campaigns.
     pub const MARKETING: Changed = Changed(8192);
     pub const ALL: Changed = Changed(16383);
     /// Each kind on its own, in bit order.
@@ -410,11 +411,11 @@ impl Changed {
                     | Collection::Reviews,
                 ..
             } => Changed::EMPLOYEES,
-            DocKey::Shard { collection: Collection::Segments, .. } => Changed::MARKETING,
+            DocKey::Shard { collection: Collection::Segments | Collection::Campaigns, .. } => {
+                Changed::MARKETING
+            }
             DocKey::Interactions(_) => Changed::INTERACTIONS,
             DocKey::Private(_) => Changed::PRIVATE,
-            // Records without rows yet: nothing a screen lists.
-            DocKey::Shard { .. } => Changed::NOTHING,
         }
     }
 
@@ -531,6 +532,8 @@ pub struct ReadModel {
     pub reviews: BTreeMap<ReviewCycleId, crate::reviews::ReviewRow>,
     /// Archived ones too; lists leave them out.
     pub segments: BTreeMap<SegmentId, crate::segments::SegmentRow>,
+    /// Archived ones too.
+    pub campaigns: BTreeMap<CampaignId, crate::campaigns::CampaignRow>,
     /// This member's private notes (from their private document), by record id as text.
     pub private_notes: BTreeMap<String, String>,
     /// Interactions by the month document holding them.
@@ -682,6 +685,9 @@ impl ReadModel {
             (_, Rows::Goals(rows)) => self.goals.extend(rows.into_iter().map(|r| (r.id, r))),
             (_, Rows::Reviews(rows)) => self.reviews.extend(rows.into_iter().map(|r| (r.id, r))),
             (_, Rows::Segments(rows)) => self.segments.extend(rows.into_iter().map(|r| (r.id, r))),
+            (_, Rows::Campaigns(rows)) => {
+                self.campaigns.extend(rows.into_iter().map(|r| (r.id, r)))
+            }
             (DocKey::Interactions(month), Rows::Interactions(rows)) => {
                 for row in &rows {
                     for party in &row.parties {
@@ -915,6 +921,15 @@ impl ReadModel {
                     None => self.segments.remove(&id),
                 };
             }
+            DocKey::Shard { collection: Collection::Campaigns, .. } => {
+                let Ok(id) = record.parse::<CampaignId>() else { return Ok(Vec::new()) };
+                match read::<Campaign>(doc, record, whole)? {
+                    Some(campaign) => {
+                        self.campaigns.insert(id, crate::campaigns::CampaignRow::of(id, &campaign))
+                    }
+                    None => self.campaigns.remove(&id),
+                };
+            }
             DocKey::Private(_) => {
                 match read::<autosurgeon::Text>(doc, record, whole)? {
                     Some(note) => {
@@ -1110,6 +1125,9 @@ impl ReadModel {
             (_, Rows::Goals(rows)) => self.goals.extend(rows.into_iter().map(|r| (r.id, r))),
             (_, Rows::Reviews(rows)) => self.reviews.extend(rows.into_iter().map(|r| (r.id, r))),
             (_, Rows::Segments(rows)) => self.segments.extend(rows.into_iter().map(|r| (r.id, r))),
+            (_, Rows::Campaigns(rows)) => {
+                self.campaigns.extend(rows.into_iter().map(|r| (r.id, r)))
+            }
             (DocKey::Interactions(month), Rows::Interactions(rows)) => self
                 .interactions
                 .entry(month)
@@ -1212,6 +1230,9 @@ impl ReadModel {
             }
             DocKey::Shard { collection: Collection::Segments, .. } => {
                 self.segments.retain(|id, _| <Segment as document::Record>::doc_key(id) != key)
+            }
+            DocKey::Shard { collection: Collection::Campaigns, .. } => {
+                self.campaigns.retain(|id, _| <Campaign as document::Record>::doc_key(id) != key)
             }
             DocKey::Private(_) => self.private_notes.clear(),
             DocKey::Interactions(month) if self.interactions.remove(&month).is_some() => {
@@ -1334,6 +1355,13 @@ impl ReadModel {
                 self.segments
                     .iter()
                     .filter(|(id, _)| <Segment as document::Record>::doc_key(id) == key)
+                    .map(|(_, row)| row.clone())
+                    .collect(),
+            ),
+            DocKey::Shard { collection: Collection::Campaigns, .. } => Rows::Campaigns(
+                self.campaigns
+                    .iter()
+                    .filter(|(id, _)| <Campaign as document::Record>::doc_key(id) == key)
                     .map(|(_, row)| row.clone())
                     .collect(),
             ),
@@ -1482,7 +1510,7 @@ fn party_row(id: PartyId, party: &Party) -> PartyRow {
 }
 
 impl ReadModel {
-    /// The rows of `demo`'s parties, deals, tickets, interactions and segments, built from the records
+    /// The rows of `demo`'s parties, deals, tickets, interactions, segments and campaigns, built from the records
     /// directly rather than through their documents: for benchmarks of what reads the model, at sizes
     /// whose documents would take the whole run to build.
     pub fn of_demo(demo: &crate::demo::DemoWorkspace) -> ReadModel {
@@ -1494,6 +1522,11 @@ impl ReadModel {
                 .segments
                 .iter()
                 .map(|(id, s)| (*id, crate::segments::SegmentRow::of(*id, s)))
+                .collect(),
+            campaigns: demo
+                .campaigns
+                .iter()
+                .map(|(id, c)| (*id, crate::campaigns::CampaignRow::of(*id, c)))
                 .collect(),
             ..ReadModel::default()
         };

@@ -106,25 +106,46 @@ impl MergeFields {
             points.first().map(|point| point.value.clone()).unwrap_or_default()
         };
         let (given, family) = if party.given_name.is_empty() && party.family_name.is_empty() {
-            // A name typed as one line: its first word is the first name.
-            let name = party.name.trim();
-            match name.split_once(char::is_whitespace) {
-                Some((given, family)) => (given.to_owned(), family.trim().to_owned()),
-                None => (name.to_owned(), String::new()),
-            }
+            split_name(&party.name)
         } else {
             (party.given_name.clone(), party.family_name.clone())
         };
-        let organisation = organisation.map(str::to_owned).unwrap_or_default();
-        let values = [
-            ("first_name", given),
-            ("last_name", family),
-            ("name", party.name.clone()),
-            ("email", first(&party.emails)),
-            ("phone", first(&party.phones)),
-            ("organisation", organisation),
-        ];
-        MergeFields(values.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+        MergeFields::of_values([
+            given,
+            family,
+            party.name.clone(),
+            first(&party.emails),
+            first(&party.phones),
+            organisation.map(str::to_owned).unwrap_or_default(),
+        ])
+    }
+
+    /// The same fields from a party's row (a campaign fills thousands in, from the read model): the
+    /// first and last name are the name's first word and the rest.
+    pub fn of_row(row: &crate::read_model::PartyRow, organisation: Option<&str>) -> MergeFields {
+        let (given, family) = split_name(&row.name);
+        MergeFields::of_values([
+            given,
+            family,
+            row.name.clone(),
+            row.emails.first().cloned().unwrap_or_default(),
+            row.phones.first().cloned().unwrap_or_default(),
+            organisation.map(str::to_owned).unwrap_or_default(),
+        ])
+    }
+
+    /// [`PARTY_FIELDS`]' values, in their order.
+    fn of_values(values: [String; 6]) -> MergeFields {
+        MergeFields(PARTY_FIELDS.iter().map(|k| (*k).to_owned()).zip(values).collect())
+    }
+}
+
+/// A name typed as one line: its first word is the first name, the rest the last.
+fn split_name(name: &str) -> (String, String) {
+    let name = name.trim();
+    match name.split_once(char::is_whitespace) {
+        Some((given, family)) => (given.to_owned(), family.trim().to_owned()),
+        None => (name.to_owned(), String::new()),
     }
 }
 

@@ -169,7 +169,7 @@ pub(crate) enum Why {
 }
 
 impl Why {
-    fn code(self) -> &'static str {
+    pub(crate) fn code(self) -> &'static str {
         match self {
             Why::DatabaseUnreachable => "database",
             Why::NotAnEmail => "not_an_email",
@@ -253,7 +253,7 @@ impl Why {
         }
     }
 
-    fn sentence(self) -> &'static str {
+    pub(crate) fn sentence(self) -> &'static str {
         match self {
             Why::DatabaseUnreachable => "the relay could not reach its database",
             Why::NotAnEmail => "that does not look like an email address",

@@ -80,8 +80,10 @@ struct Inner {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
     settings: MailSettings,
-    /// Nudged when work is queued, so the sender does not wait for its next look.
+    /// Nudged when work is queued, so the sender does not wait for its next look: one for each lane
+    /// (mail, and bulk mail).
     wake: tokio::sync::Notify,
+    wake_bulk: tokio::sync::Notify,
 }
 
 impl Mailer {
@@ -97,8 +99,8 @@ impl Mailer {
             .build();
         let from: Mailbox =
             settings.from.parse().map_err(|_| MailSetupError::From(settings.from.clone()))?;
-        let wake = tokio::sync::Notify::new();
-        Ok(Mailer { inner: Arc::new(Inner { transport, from, settings, wake }) })
+        let (wake, wake_bulk) = (tokio::sync::Notify::new(), tokio::sync::Notify::new());
+        Ok(Mailer { inner: Arc::new(Inner { transport, from, settings, wake, wake_bulk }) })
     }
 
     /// The sender address as members see it.
@@ -106,9 +108,10 @@ impl Mailer {
         self.inner.from.to_string()
     }
 
-    /// Work was queued: look now.
+    /// Work was queued: look now (each lane looks for its own).
     pub fn wake(&self) {
         self.inner.wake.notify_one();
+        self.inner.wake_bulk.notify_one();
     }
 
     /// The pause before attempt `attempt + 1`, or none when `attempt` was the last.
@@ -138,30 +141,43 @@ pub async fn run(state: AppState, mailer: Mailer) {
             }
         }
     };
-    crate::worker::work_through(state, Sending { mailer, secret: secret.into() }).await;
+    let secret: Arc<str> = secret.into();
+    // Two lanes: a campaign's thousands of copies wait their turn in their own, while mail written to
+    // one person goes at once in the other.
+    let mail = Sending { mailer: mailer.clone(), secret: secret.clone(), bulk: false };
+    let bulk = Sending { mailer, secret, bulk: true };
+    tokio::join!(
+        crate::worker::work_through(state.clone(), mail),
+        crate::worker::work_through(state, bulk)
+    );
 }
 
-/// The mail service as the outbox's worker runs it: the sender and the secret its unsubscribe links
-/// are signed with.
+/// The mail service as the outbox's worker runs it: the sender, the secret its unsubscribe links
+/// are signed with, and which lane (bulk mail, or the rest).
 #[derive(Clone)]
 struct Sending {
     mailer: Mailer,
     secret: Arc<str>,
+    bulk: bool,
 }
 
 impl crate::worker::Service for Sending {
-    const KIND: &'static str = "mail";
+    fn kind(&self) -> &'static str {
+        if self.bulk { "bulk" } else { "mail" }
+    }
 
     fn lease_secs(&self) -> i64 {
         self.mailer.inner.settings.timeout.as_secs() as i64 * 4 + 60
     }
 
+    /// The bulk lane takes half the connections, so the other always has its own.
     fn at_once(&self) -> usize {
-        self.mailer.inner.settings.at_once
+        let at_once = self.mailer.inner.settings.at_once;
+        if self.bulk { at_once.div_ceil(2) } else { at_once }
     }
 
     fn wakes(&self) -> &tokio::sync::Notify {
-        &self.mailer.inner.wake
+        if self.bulk { &self.mailer.inner.wake_bulk } else { &self.mailer.inner.wake }
     }
 
     async fn attempt(&self, state: &AppState, entry: &Due) -> Outcome {

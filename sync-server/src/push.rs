@@ -299,7 +299,9 @@ pub async fn run(state: AppState, pusher: Pusher) {
 }
 
 impl crate::worker::Service for Pusher {
-    const KIND: &'static str = "notify";
+    fn kind(&self) -> &'static str {
+        "notify"
+    }
 
     fn lease_secs(&self) -> i64 {
         self.inner.settings.timeout.as_secs() as i64 * 4 + 60

@@ -42,7 +42,10 @@ const MOST_WORK_BYTES: usize = MOST_TEXT_BYTES + 64 * 1024;
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/api/workspaces/{id}/services", get(services))
-        .route("/api/workspaces/{id}/outbox", get(outbox_changes))
+        .route(
+            "/api/workspaces/{id}/outbox",
+            get(outbox_changes).post(queue_batch).layer(DefaultBodyLimit::max(MOST_BATCH_BYTES)),
+        )
         .route(
             "/api/workspaces/{id}/outbox/{item}",
             put(queue)
@@ -116,6 +119,102 @@ async fn writer_and_entry(
     Ok((account, membership, id))
 }
 
+/// A request checked and ready for the ledger.
+struct Prepared {
+    work: Work,
+    payload: String,
+    digest: String,
+    most_pending: u64,
+}
+
+/// What one piece of work is answered, as its own PUT would be: a status and a JSON body.
+type Answer = (StatusCode, serde_json::Value);
+
+fn refused(status: StatusCode, why: Why) -> Answer {
+    (status, serde_json::json!({ "error": why.sentence(), "code": why.code() }))
+}
+
+fn bad_work_answer(error: impl std::fmt::Display) -> Answer {
+    let body = serde_json::json!({ "error": error.to_string(), "code": "bad_work" });
+    (StatusCode::BAD_REQUEST, body)
+}
+
+/// Checks `work` — well formed, and a service here to do it — and readies it for the ledger.
+fn prepare(state: &AppState, work: Work) -> Result<Prepared, Answer> {
+    work.check().map_err(bad_work_answer)?;
+    match &work {
+        Work::Mail(_) if state.mail.is_none() => {
+            return Err(refused(StatusCode::SERVICE_UNAVAILABLE, Why::NoMail));
+        }
+        Work::Notify(_) if state.push.is_none() => {
+            return Err(refused(StatusCode::SERVICE_UNAVAILABLE, Why::NoPush));
+        }
+        _ => {}
+    }
+    let payload = serde_json::to_string(&work).map_err(bad_work_answer)?;
+    let most_pending = match &work {
+        Work::Stamp {} => MOST_STAMPS,
+        // A campaign's mails wait their turn by the thousand, as reminders do.
+        work if work.replaceable() || matches!(work, Work::Mail(mail) if mail.bulk) => {
+            MOST_SCHEDULED
+        }
+        _ => MOST_PENDING,
+    };
+    Ok(Prepared { digest: work.digest(), work, payload, most_pending })
+}
+
+impl Prepared {
+    fn new_work<'a>(
+        &'a self,
+        workspace: &'a str,
+        id: &'a OutboxId,
+        account: i64,
+        now: i64,
+    ) -> NewWork<'a> {
+        NewWork {
+            workspace,
+            id,
+            kind: self.work.kind(),
+            payload: &self.payload,
+            digest: &self.digest,
+            due_at: self.work.due_at(),
+            replaceable: self.work.replaceable(),
+            queued_by: account,
+            now,
+            most_pending: self.most_pending,
+            record_only: matches!(self.work, Work::Stamp {}),
+        }
+    }
+}
+
+/// The ledger's answer to queuing one piece of work: 201 when queued or replaced, 200 with the same
+/// entry for every repeat (from any device), or why not.
+fn ledger_answer(queued: Result<(rapport_core::outbox::Entry, bool), StoreError>) -> Answer {
+    match queued {
+        Ok((entry, created)) => {
+            let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+            (status, serde_json::to_value(entry).unwrap_or_default())
+        }
+        Err(StoreError::OutboxFull) => refused(StatusCode::TOO_MANY_REQUESTS, Why::OutboxFull),
+        Err(StoreError::UnderWay) => refused(StatusCode::CONFLICT, Why::UnderWay),
+        Err(error) => {
+            let refusal = Refusal::from(error);
+            refused(refusal.0, refusal.1)
+        }
+    }
+}
+
+/// Nudges the services that have new work of the `kinds` given.
+fn wake(state: &AppState, kinds: impl IntoIterator<Item = &'static str>) {
+    for kind in kinds {
+        match kind {
+            "mail" | "bulk" => state.mail.iter().for_each(|mailer| mailer.wake()),
+            "notify" => state.push.iter().for_each(|pusher| pusher.wake()),
+            _ => {}
+        }
+    }
+}
+
 async fn queue(
     State(state): State<AppState>,
     Path((workspace, item)): Path<(String, String)>,
@@ -124,75 +223,125 @@ async fn queue(
     let headers = request.headers().clone();
     let (account, membership, id) = writer_and_entry(&state, &headers, workspace, &item).await?;
     let Json(work): Json<Work> = json_body(request).await.map_err(IntoResponse::into_response)?;
-    work.check().map_err(bad_work)?;
-    // The service that will do it, nudged once it is queued.
-    let wake: Box<dyn Fn() + Send> = match &work {
-        Work::Mail(_) => match state.mail.clone() {
-            Some(mailer) => Box::new(move || mailer.wake()),
-            None => {
-                let refusal = Refusal(StatusCode::SERVICE_UNAVAILABLE, Why::NoMail, None);
-                return Err(refusal.into_response());
-            }
-        },
-        Work::Notify(_) => match state.push.clone() {
-            Some(pusher) => Box::new(move || pusher.wake()),
-            None => {
-                let refusal = Refusal(StatusCode::SERVICE_UNAVAILABLE, Why::NoPush, None);
-                return Err(refusal.into_response());
-            }
-        },
-        // Nothing to do but note the time: no service to wake.
-        Work::Stamp {} => Box::new(|| {}),
-    };
-    let payload = serde_json::to_string(&work).map_err(bad_work)?;
-    let digest = work.digest();
-    let record_only = matches!(work, Work::Stamp {});
-    let most_pending = match &work {
-        Work::Stamp {} => MOST_STAMPS,
-        work if work.replaceable() => MOST_SCHEDULED,
-        _ => MOST_PENDING,
-    };
-    let entry_workspace = membership.workspace.clone();
+    let prepared =
+        prepare(&state, work).map_err(|(status, body)| (status, Json(body)).into_response())?;
     let now = unix_seconds();
+    let ws = membership.workspace.clone();
     let queued = state
         .store
         .run(move |db| {
-            ledger::queue(
-                db,
-                NewWork {
-                    workspace: &membership.workspace,
-                    id: &id,
-                    kind: work.kind(),
-                    payload: &payload,
-                    digest: &digest,
-                    due_at: work.due_at(),
-                    replaceable: work.replaceable(),
-                    queued_by: account,
-                    now,
-                    most_pending,
-                    record_only,
-                },
-            )
+            ledger::queue(db, prepared.new_work(&ws, &id, account, now))
+                .map(|q| (q, prepared.work.kind()))
         })
         .await;
-    match queued {
-        Ok((entry, created)) => {
-            if created {
-                wake();
-                state.hub.outbox_changed(&entry_workspace).await;
-            }
-            // 201 when queued or replaced; 200 with the same entry for every repeat, from any device.
-            let status = if created { StatusCode::CREATED } else { StatusCode::OK };
-            Ok((status, Json(entry)).into_response())
-        }
-        Err(StoreError::OutboxFull) => {
-            Err(Refusal(StatusCode::TOO_MANY_REQUESTS, Why::OutboxFull, None).into_response())
-        }
-        Err(StoreError::UnderWay) => {
-            Err(Refusal(StatusCode::CONFLICT, Why::UnderWay, None).into_response())
-        }
-        Err(error) => Err(Refusal::from(error).into_response()),
+    let kind = queued.as_ref().ok().map(|(_, kind)| *kind);
+    let (status, body) = ledger_answer(queued.map(|(q, _)| q));
+    if status == StatusCode::CREATED {
+        wake(&state, kind);
+        state.hub.outbox_changed(&membership.workspace).await;
     }
+    if status.is_success() {
+        Ok((status, Json(body)).into_response())
+    } else {
+        Err((status, Json(body)).into_response())
+    }
+}
+
+/// The most pieces of work one batch carries.
+pub const MOST_BATCH: usize = 500;
+/// A batch's body: a campaign's copies, a few hundred at a time.
+const MOST_BATCH_BYTES: usize = 8 * 1024 * 1024;
+
+#[derive(Debug, Deserialize)]
+struct Batch {
+    items: Vec<BatchItem>,
+}
+
+/// One piece of work of a batch, read as loosely as can be: a bad one is answered on its own.
+#[derive(Debug, Deserialize)]
+struct BatchItem {
+    id: serde_json::Value,
+    work: serde_json::Value,
+}
+
+#[derive(Debug, Serialize)]
+struct BatchAnswer {
+    status: u16,
+    body: serde_json::Value,
+}
+
+/// Queues up to [`MOST_BATCH`] pieces of work at once, in one write (a campaign's mails): each
+/// answered in order with the status and body its own PUT would have had, so one bad piece refuses
+/// nobody else's.
+async fn queue_batch(
+    State(state): State<AppState>,
+    Path(workspace): Path<String>,
+    request: axum::extract::Request,
+) -> Result<Response, Response> {
+    let headers = request.headers().clone();
+    let (account, membership) =
+        member_of(&state, &headers, workspace).await.map_err(IntoResponse::into_response)?;
+    if !membership.role.writes() {
+        return Err(Refusal(StatusCode::FORBIDDEN, Why::ReadOnly, None).into_response());
+    }
+    let Json(batch): Json<Batch> = json_body(request).await.map_err(IntoResponse::into_response)?;
+    if batch.items.len() > MOST_BATCH {
+        return Err(bad_work(format!("a batch has at most {MOST_BATCH} pieces of work")));
+    }
+    let mut answers: Vec<Option<Answer>> = Vec::with_capacity(batch.items.len());
+    let mut ready: Vec<(usize, OutboxId, Prepared)> = Vec::new();
+    for (at, item) in batch.items.into_iter().enumerate() {
+        let id = item.id.as_str().ok_or(()).and_then(|id| OutboxId::parse(id).map_err(|_| ()));
+        let checked = match id {
+            Err(()) => Err(bad_work_answer(rapport_core::outbox::BadOutboxId)),
+            Ok(id) => serde_json::from_value::<Work>(item.work)
+                .map_err(|error| bad_work_answer(format!("not a piece of work: {error}")))
+                .and_then(|work| prepare(&state, work))
+                .map(|prepared| (id, prepared)),
+        };
+        match checked {
+            Ok((id, prepared)) => {
+                ready.push((at, id, prepared));
+                answers.push(None);
+            }
+            Err(answer) => answers.push(Some(answer)),
+        }
+    }
+    let now = unix_seconds();
+    let ws = membership.workspace.clone();
+    let queued = state
+        .store
+        .run(move |db| {
+            let works = ready.iter().map(|(_, id, p)| p.new_work(&ws, id, account, now)).collect();
+            let results = ledger::queue_many(db, works)?;
+            Ok::<_, StoreError>(
+                ready
+                    .iter()
+                    .zip(results)
+                    .map(|((at, _, p), result)| (*at, p.work.kind(), result))
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .await
+        .map_err(|error| Refusal::from(error).into_response())?;
+    let mut woken = std::collections::BTreeSet::new();
+    for (at, kind, result) in queued {
+        let answer = ledger_answer(result);
+        if answer.0 == StatusCode::CREATED {
+            woken.insert(kind);
+        }
+        answers[at] = Some(answer);
+    }
+    if !woken.is_empty() {
+        wake(&state, woken);
+        state.hub.outbox_changed(&membership.workspace).await;
+    }
+    let answers: Vec<BatchAnswer> = answers
+        .into_iter()
+        .flatten()
+        .map(|(status, body)| BatchAnswer { status: status.as_u16(), body })
+        .collect();
+    Ok(Json(serde_json::json!({ "answers": answers })).into_response())
 }
 
 /// Cancels a waiting entry (a scheduled job, or a mail not yet handed over): 200 with the entry as

@@ -14,8 +14,8 @@ use crate::store::outbox::{self as ledger, Due, Outcome};
 
 /// One kind of outbox work and how it is attempted.
 pub(crate) trait Service: Clone + Send + Sync + 'static {
-    /// The ledger's kind of entry this service works through (`mail`, `notify`).
-    const KIND: &'static str;
+    /// The ledger's kind of entry this service works through (`mail`, `bulk`, `notify`).
+    fn kind(&self) -> &'static str;
     /// How long one attempt may hold its entry, in seconds; a relay that dies mid-attempt takes the
     /// entry up again when it ends.
     fn lease_secs(&self) -> i64;
@@ -29,10 +29,11 @@ pub(crate) trait Service: Clone + Send + Sync + 'static {
 
 /// Works through `service`'s entries until the relay stops.
 pub(crate) async fn work_through<S: Service>(state: AppState, service: S) {
+    let kind = service.kind();
     let now = unix_seconds();
-    match state.store.run(move |db| ledger::resume_interrupted(db, S::KIND, now)).await {
+    match state.store.run(move |db| ledger::resume_interrupted(db, kind, now)).await {
         Ok(0) => {}
-        Ok(n) => tracing::warn!(kind = S::KIND, entries = n, "taking up work the last stop left"),
+        Ok(n) => tracing::warn!(kind = kind, entries = n, "taking up work the last stop left"),
         Err(error) => tracing::error!(%error, "reading the outbox failed"),
     }
     let lease = service.lease_secs();
@@ -42,11 +43,11 @@ pub(crate) async fn work_through<S: Service>(state: AppState, service: S) {
         let free = 1 + slots.available_permits();
         let now = unix_seconds();
         let due =
-            state.store.run(move |db| ledger::take_due(db, S::KIND, now, now + lease, free)).await;
+            state.store.run(move |db| ledger::take_due(db, kind, now, now + lease, free)).await;
         let due = match due {
             Ok(due) => due,
             Err(error) => {
-                tracing::error!(%error, kind = S::KIND, "taking due work failed");
+                tracing::error!(%error, kind = kind, "taking due work failed");
                 drop(first);
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 continue;
@@ -54,7 +55,7 @@ pub(crate) async fn work_through<S: Service>(state: AppState, service: S) {
         };
         if due.is_empty() {
             drop(first);
-            let next = state.store.run(|db| ledger::next_due(db, S::KIND)).await.ok().flatten();
+            let next = state.store.run(|db| ledger::next_due(db, kind)).await.ok().flatten();
             // Due times are whole seconds: look when the next one's second has begun.
             let wait = next.map_or(60_000, |at| {
                 let now_ms = std::time::SystemTime::now()

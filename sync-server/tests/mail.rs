@@ -980,3 +980,127 @@ async fn an_investor_update_s_link_opens_for_its_reader_counts_opens_keeps_react
     assert_eq!(activity(member.clone()).await.0, 404, "a removed member");
     assert_eq!(publish_update(&relay, Some(&member), WS, good).await, 404);
 }
+
+/// A batch as a device hands it over: `(id, work)` pieces.
+fn batch(items: &[(String, Value)]) -> Value {
+    json!({ "items": items.iter().map(|(id, work)| json!({ "id": id, "work": work })).collect::<Vec<_>>() })
+}
+
+fn bulk(to: &str) -> Value {
+    let mut work = mail(to, "Spring fair");
+    work["bulk"] = json!(true);
+    work
+}
+
+#[tokio::test]
+async fn a_batch_is_queued_in_one_request_each_piece_answered_as_its_own_and_sent_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let smtp = SmtpServer::start(&dir.path().join("mailbox"), 30);
+    let relay = Relay::start(&dir.path().join("data"), Some(&smtp.url()), &[]);
+    let (owner, member, viewer) = workspace_with_member(&relay.address).await;
+    let outsider = outsider_with_workspace(&relay.address).await;
+    let path = format!("/api/workspaces/{WS}/outbox");
+
+    // Three copies of a campaign, a piece with a bad id, one with a bad address and one that is no
+    // work at all: the good ones are queued, each bad one says why, in order.
+    let items = vec![
+        (id(1), bulk("ann@example.com")),
+        (id(2), bulk("bob@example.com")),
+        ("../etc".to_owned(), bulk("cara@example.com")),
+        (id(3), bulk("not an address")),
+        (id(4), json!({ "kind": "fax" })),
+        (id(5), bulk("dan@example.com")),
+    ];
+    let (status, _, answer) =
+        http(&relay.address, Method::POST, &path, Some(&member), batch(&items)).await;
+    assert_eq!(status, 200, "{answer}");
+    let statuses: Vec<u64> = answer["answers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["status"].as_u64().unwrap())
+        .collect();
+    assert_eq!(statuses, [201, 201, 400, 400, 400, 201], "{answer}");
+    assert_eq!(answer["answers"][0]["body"]["id"], id(1));
+    // A campaign's copies are bulk mail: a lane and a limit of their own.
+    assert_eq!(answer["answers"][0]["body"]["kind"], "bulk");
+    assert_eq!(answer["answers"][3]["body"]["code"], "bad_work");
+    assert!(answer["answers"][3]["body"]["error"].as_str().unwrap().contains("not an address"));
+
+    // Handed over again (another device, a replay): the same entries, nothing queued twice.
+    let (status, _, again) =
+        http(&relay.address, Method::POST, &path, Some(&owner), batch(&items)).await;
+    assert_eq!(status, 200);
+    let statuses: Vec<u64> = again["answers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["status"].as_u64().unwrap())
+        .collect();
+    assert_eq!(statuses, [200, 200, 400, 400, 400, 200], "{again}");
+    for n in [1, 2, 5] {
+        assert_eq!(settled(&relay, &viewer, &id(n)).await["state"], "sent");
+    }
+    for to in ["ann@example.com", "bob@example.com", "dan@example.com"] {
+        let copies = smtp.to(to);
+        assert_eq!(copies.len(), 1, "{to}");
+        assert!(copies[0].contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"), "{to}");
+    }
+
+    // Refused whole: a viewer, another workspace's member, no session, too many pieces, too many
+    // bytes, and what is not a batch.
+    let one = batch(&[(id(9), bulk("eve@example.com"))]);
+    let (status, _, body) =
+        http(&relay.address, Method::POST, &path, Some(&viewer), one.clone()).await;
+    assert_eq!((status, &body["code"]), (403, &json!("read_only")));
+    assert_eq!(
+        http(&relay.address, Method::POST, &path, Some(&outsider), one.clone()).await.0,
+        404
+    );
+    assert_eq!(http(&relay.address, Method::POST, &path, None, one.clone()).await.0, 401);
+    let many: Vec<(String, Value)> = (100..601).map(|n| (id(n), bulk("x@example.com"))).collect();
+    let (status, _, body) =
+        http(&relay.address, Method::POST, &path, Some(&member), batch(&many)).await;
+    assert_eq!((status, &body["code"]), (400, &json!("bad_work")), "{body}");
+    let client = reqwest::Client::new();
+    let url = format!("http://{}{path}", relay.address);
+    let huge = format!(
+        r#"{{"items":[{{"id":"{}","work":{{"kind":"stamp","pad":"{}"}}}}]}}"#,
+        id(7),
+        "x".repeat(9 << 20)
+    );
+    let response = client
+        .post(&url)
+        .header("cookie", &member)
+        .header("content-type", "application/json")
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 413);
+    for junk in ["not json", "[]", r#"{"items":{}}"#, r#"{"items":[{"id":1}]}"#] {
+        let response = client
+            .post(&url)
+            .header("cookie", &member)
+            .header("content-type", "application/json")
+            .body(junk)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 400, "{junk}");
+    }
+    // Nothing refused whole was queued.
+    let (_, _, changes) =
+        http(&relay.address, Method::GET, &format!("{path}?after=0"), Some(&member), Value::Null)
+            .await;
+    assert_eq!(changes["entries"].as_array().unwrap().len(), 3, "{changes}");
+
+    // A removed member's batches are refused like an outsider's.
+    remove_member(&relay.address, &owner, "max").await;
+    assert_eq!(http(&relay.address, Method::POST, &path, Some(&member), one).await.0, 404);
+    // The relay is still up and answering.
+    let (status, _, _) =
+        http(&relay.address, Method::GET, &format!("{path}?after=0"), Some(&owner), Value::Null)
+            .await;
+    assert_eq!(status, 200);
+}

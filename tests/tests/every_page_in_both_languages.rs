@@ -34,6 +34,7 @@ async fn every_page_is_photographed_in_both_languages_at_both_sizes() {
                 let contract = first_href(&browser, "[data-testid=contract-row] a").await?;
                 AppShell::open(&browser, "/marketing").await?;
                 let segment = first_href(&browser, "[data-testid=segment-row] a").await?;
+                let campaign = first_href(&browser, "[data-testid=campaign-row] a").await?;
                 let email = format!("{record}/email");
                 for (page, path) in [
                     ("today", "/"),
@@ -53,6 +54,7 @@ async fn every_page_is_photographed_in_both_languages_at_both_sizes() {
                     ("investors", "/investors"),
                     ("marketing", "/marketing"),
                     ("segment", segment.as_str()),
+                    ("campaign", campaign.as_str()),
                     ("team", "/team"),
                     ("settings", "/settings"),
                 ] {

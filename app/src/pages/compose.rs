@@ -49,7 +49,7 @@ fn render(subject: &str, text: &str, fields: &MergeFields) -> Result<Rendered, T
     }
 }
 
-fn said(error: &TemplateError) -> String {
+pub(crate) fn said(error: &TemplateError) -> String {
     let i18n = use_i18n();
     match error {
         TemplateError::Unclosed { at } => t_string!(i18n, mail.unclosed, at = *at).to_string(),

@@ -1,11 +1,13 @@
 //! Marketing: the workspace's segments (saved rules, counted afresh as records change) and static
-//! lists, each with how many people it holds now; and a new one.
+//! lists, each with how many people it holds now; its campaigns, drafts and sent; and a new one of
+//! each.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
-use rapport_core::ids::SegmentId;
-use rapport_core::model::{NameSet, Segment, SegmentRule};
+use rapport_core::campaigns::CampaignRow;
+use rapport_core::ids::{CampaignId, SegmentId};
+use rapport_core::model::{Campaign, NameSet, Segment, SegmentRule};
 use rapport_core::read_model::Changed;
 use rapport_core::segments::{Audience, SegmentRow};
 
@@ -80,6 +82,7 @@ pub(crate) fn Marketing() -> impl IntoView {
                     <NewSegment />
                 </Show>
             </section>
+            <Campaigns />
         </Page>
     }
 }
@@ -104,6 +107,103 @@ fn SegmentLine(row: SegmentRow, count: usize) -> impl IntoView {
                 </span>
             </a>
         </li>
+    }
+}
+
+/// The campaigns, newest first: drafts, and those sent with how many they went to.
+#[component]
+fn Campaigns() -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = WorkspaceCtx::use_ctx();
+    let account = crate::account::AccountCtx::use_ctx();
+    let campaigns = Memo::new(move |_| {
+        ctx.read_of(Changed::MARKETING, |ws| {
+            let mut rows: Vec<CampaignRow> =
+                ws.model.campaigns.values().filter(|c| !c.archived).cloned().collect();
+            rows.sort_by_key(|c| std::cmp::Reverse(c.sent_at.unwrap_or(c.created_at)));
+            rows
+        })
+        .unwrap_or_default()
+    });
+    view! {
+        <section class="panel" data-testid="campaigns" data-count=move || campaigns.with(Vec::len)>
+            <h2>{t!(i18n, campaigns.campaigns)}</h2>
+            <Show
+                when=move || campaigns.with(|c| !c.is_empty())
+                fallback=move || view! { <EmptyState title=move || t_string!(i18n, campaigns.none) hint=move || t_string!(i18n, campaigns.none_hint) /> }
+            >
+                <ul class="rows">
+                    <For each=move || campaigns.get() key=|c| format!("{}{}{:?}{}", c.id, c.name, c.sent_at, c.recipients.len()) let:row>
+                        <li class="row" data-testid="campaign-row" data-name=row.name.clone() data-sent=row.sent_at.is_some().to_string()>
+                            <a class="row-link" href=format!("/marketing/campaigns/{}", row.id)>
+                                <span class="row-title">{row.name.clone()}</span>
+                                <span class="row-detail">
+                                    {
+                                        let (sent, count) = (row.sent_at, row.recipients.len());
+                                        move || match sent {
+                                            Some(at) => format!(
+                                                "{} · {}",
+                                                t_string!(i18n, campaigns.sent_to, count = crate::widgets::count(count)),
+                                                crate::widgets::local_time(at)
+                                            ),
+                                            None => t_string!(i18n, campaigns.draft).to_owned(),
+                                        }
+                                    }
+                                </span>
+                            </a>
+                        </li>
+                    </For>
+                </ul>
+            </Show>
+            <Show when=move || account.can_edit()>
+                <NewCampaign />
+            </Show>
+        </section>
+    }
+}
+
+/// A new campaign, named: its page opens to write it.
+#[component]
+fn NewCampaign() -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = WorkspaceCtx::use_ctx();
+    let navigate = use_navigate();
+    let name = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let create = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let title = name.get_untracked().trim().to_owned();
+        if title.is_empty() {
+            return error.set(Some(t_string!(i18n, campaigns.name_needed).to_owned()));
+        }
+        error.set(None);
+        let campaign = Campaign {
+            name: title,
+            // Safe by default: only those who agreed, until someone decides otherwise.
+            consented_only: true,
+            created_by: ctx.read(|ws| ws.me).flatten(),
+            created_at: local::now(),
+            ..Campaign::default()
+        };
+        let id = CampaignId::generate(&mut local::BrowserIds);
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            let Some(shared) = ctx.shared_once_open().await else { return };
+            if ctx.settle(local::create(&shared, id, campaign).await, error) {
+                navigate(&format!("/marketing/campaigns/{id}"), Default::default());
+            }
+        });
+    };
+    view! {
+        <form class="record-form" on:submit=create data-testid="new-campaign">
+            <h3>{t!(i18n, campaigns.new_campaign)}</h3>
+            <label>
+                {t!(i18n, marketing.name)}
+                <input data-testid="new-campaign-name" prop:value=move || name.get() on:input=move |e| name.set(event_target_value(&e)) />
+            </label>
+            {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="new-campaign-error">{e}</p> })}
+            <button type="submit" data-testid="new-campaign-create">{t!(i18n, campaigns.create)}</button>
+        </form>
     }
 }
 

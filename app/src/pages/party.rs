@@ -702,7 +702,9 @@ impl Entry {
             TimelineFilter::Calls => self.kind == "call",
             TimelineFilter::Visits => self.kind == "visit",
             TimelineFilter::Meetings => matches!(self.kind, "meeting" | "event"),
-            TimelineFilter::Emails => matches!(self.kind, "email" | "message" | "update"),
+            TimelineFilter::Emails => {
+                matches!(self.kind, "email" | "message" | "update" | "campaign")
+            }
             TimelineFilter::Notes => self.kind == "note",
             TimelineFilter::Tasks => self.kind.starts_with("task"),
             TimelineFilter::Deals => self.kind == "deal",
@@ -723,7 +725,7 @@ fn icon(kind: &str) -> &'static str {
         "meeting" | "event" => {
             "M8 11a3 3 0 1 0 0-6 3 3 0 0 0 0 6M16 11a3 3 0 1 0 0-6 3 3 0 0 0 0 6M2 20c0-3 3-5 6-5s6 2 6 5M13 15.5c1-.3 2-.5 3-.5 3 0 6 2 6 5"
         }
-        "email" | "update" => "M3 5h18v14H3zM3 6l9 7 9-7",
+        "email" | "update" | "campaign" => "M3 5h18v14H3zM3 6l9 7 9-7",
         "task" => "M4 4h16v16H4z",
         "task-done" => "M4 4h16v16H4zM8 12l3 3 5-6",
         "deal" => "M3 7h18v13H3zM8 7V4h8v3M3 12h18",
@@ -860,6 +862,16 @@ fn Timeline(id: PartyId) -> impl IntoView {
                             link: Some(format!("/investors/updates/{}", row.id)),
                         }
                     }
+                    TimelineItem::Campaign(row, to) => Entry {
+                        at,
+                        kind: "campaign",
+                        label: t_string!(i18n, campaigns.campaign).to_owned(),
+                        text: row.name.clone(),
+                        who: name(row.sent_by),
+                        // Where this person's copy stands, as for any mail.
+                        mail: Some(rapport_core::campaigns::outbox_id(ws.workspace, row.id, to)),
+                        link: Some(format!("/marketing/campaigns/{}", row.id)),
+                    },
                     TimelineItem::Kudos(row) => Entry {
                         at,
                         kind: "kudos",

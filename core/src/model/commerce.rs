@@ -1,5 +1,5 @@
-//! Deals in pipelines, and the records later screens use: contracts, feedback, segments and
-//! campaigns. Modelled now so that the schema does not have to break when their screens arrive.
+//! Deals in pipelines, and the records of contracts and feedback (campaigns and segments are in
+//! `marketing.rs`).
 
 use std::collections::BTreeMap;
 
@@ -376,22 +376,6 @@ pub enum FeedbackKind {
         score: u8,
     },
     OneOnOne,
-}
-
-#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
-pub struct Campaign {
-    pub name: String,
-    pub starts: Option<Timestamp>,
-    /// Member party id (as text) → their response.
-    pub members: BTreeMap<String, CampaignResponse>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Reconcile, Hydrate)]
-pub enum CampaignResponse {
-    Pending,
-    Sent,
-    Responded,
-    Declined,
 }
 
 #[cfg(test)]

@@ -1,7 +1,9 @@
-//! Marketing records: segments — saved audiences over people and organisations.
+//! Marketing records: segments — saved audiences over people and organisations — and campaigns, a
+//! mail written once for segments and lists.
 //!
 //! A segment's rule is data in the workspace, edited on screen and evaluated on every device by
-//! [`crate::segments`]; its types also derive serde, since its row carries the rule as it is.
+//! [`crate::segments`]; its types also derive serde, since its row carries the rule as it is. What a
+//! campaign sends to whom is decided by [`crate::campaigns`].
 
 use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
@@ -22,6 +24,47 @@ pub struct Segment {
     /// A list's parties, by id as text: a set, so two devices adding different people keep both.
     #[autosurgeon(missing = "Default::default")]
     pub members: NameSet,
+    #[autosurgeon(missing = "Default::default")]
+    pub created_by: Option<MemberId>,
+    pub created_at: Timestamp,
+    #[autosurgeon(missing = "Default::default")]
+    pub archived: bool,
+}
+
+/// A mail written once and sent to the people of segments and lists (less those of others), each
+/// copy filled in from its recipient's record ([`crate::template`] merge fields).
+#[derive(Debug, Clone, PartialEq, Default, Reconcile, Hydrate)]
+pub struct Campaign {
+    pub name: String,
+    #[autosurgeon(missing = "Default::default")]
+    pub subject: String,
+    /// The text, with merge fields (`Hello {{first_name|there}}`).
+    #[autosurgeon(missing = "Default::default")]
+    pub body: String,
+    /// The segments and lists (ids as text) whose people receive it.
+    #[autosurgeon(missing = "Default::default")]
+    pub include: NameSet,
+    /// The segments and lists whose people do not, even when included.
+    #[autosurgeon(missing = "Default::default")]
+    pub exclude: NameSet,
+    /// Only to those whose record says they agreed to marketing email; otherwise also to those never
+    /// asked. Those who refused or unsubscribed never receive it.
+    #[autosurgeon(missing = "Default::default")]
+    pub consented_only: bool,
+    /// When it was sent (a draft until then), and by whom.
+    #[autosurgeon(missing = "Default::default")]
+    pub sent_at: Option<Timestamp>,
+    #[autosurgeon(missing = "Default::default")]
+    pub sent_by: Option<MemberId>,
+    /// Who it was sent to, fixed when it was sent: party id (as text) → the address used.
+    #[autosurgeon(missing = "Default::default")]
+    pub recipients: std::collections::BTreeMap<String, String>,
+    /// The subject and text as they were sent: an edit from a device that had not heard of the send
+    /// changes the draft fields, never what went.
+    #[autosurgeon(missing = "Default::default")]
+    pub sent_subject: String,
+    #[autosurgeon(missing = "Default::default")]
+    pub sent_body: String,
     #[autosurgeon(missing = "Default::default")]
     pub created_by: Option<MemberId>,
     pub created_at: Timestamp,

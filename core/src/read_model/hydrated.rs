@@ -23,13 +23,13 @@ use crate::ids::{
     TeamId, TenderId, TicketId, Timestamp,
 };
 use crate::model::{
-    Address, Article, Attachment, Billing, Certification, Channel, CheckIn, Consent, ContactPoint,
-    Contract, ContractKind, CustomValue, Deal, DealStatus, Employment, Escalated, Feedback,
-    GeoPoint, Goal, Hold, Interaction, InteractionKind, KeyResult, Kudos, LinkKind, MailLink,
-    Meeting, MessageKind, Money, Obligation, OneOnOne, Party, PartyKind, PartyLink, Purchase,
-    PurchaseLine, PurchaseStatus, Rating, RecordRef, Recurrence, RecurrenceUnit, ReviewCycle, Span,
-    SpanUnit, StageChange, Standing, StatusChange, Survey, SurveyQuestion, TalkingPoint, Task,
-    Ticket, TicketMessage, TicketPriority, Training,
+    Address, Article, Attachment, Billing, Campaign, Certification, Channel, CheckIn, Consent,
+    ContactPoint, Contract, ContractKind, CustomValue, Deal, DealStatus, Employment, Escalated,
+    Feedback, GeoPoint, Goal, Hold, Interaction, InteractionKind, KeyResult, Kudos, LinkKind,
+    MailLink, Meeting, MessageKind, Money, Obligation, OneOnOne, Party, PartyKind, PartyLink,
+    Purchase, PurchaseLine, PurchaseStatus, Rating, RecordRef, Recurrence, RecurrenceUnit,
+    ReviewCycle, Span, SpanUnit, StageChange, Standing, StatusChange, Survey, SurveyQuestion,
+    TalkingPoint, Task, Ticket, TicketMessage, TicketPriority, Training,
 };
 
 /// A type read from a hydrated value as autosurgeon would read it from the document.
@@ -300,6 +300,23 @@ impl FromHydrated for crate::model::Segment {
         None
     }
 }
+struct_from_map!(Campaign {
+    required: [name, created_at],
+    defaulted: [
+        subject,
+        body,
+        include,
+        exclude,
+        consented_only,
+        sent_at,
+        sent_by,
+        recipients,
+        sent_subject,
+        sent_body,
+        created_by,
+        archived
+    ],
+});
 struct_from_map!(CheckIn { required: [at, by, confidence], defaulted: [values, note] });
 struct_from_map!(Certification { required: [name, expires], defaulted: [file] });
 struct_from_map!(Hold { required: [standing, reason, by, at], defaulted: [] });

@@ -37,7 +37,37 @@ pub struct NewWork<'a> {
 /// ([`StoreError::UnderWay`]).
 pub fn queue(connection: &mut Connection, work: NewWork<'_>) -> Result<(Entry, bool), StoreError> {
     let tx = connection.transaction()?;
-    let existing = entry_in(&tx, work.workspace, work.id)?;
+    let queued = queue_in(&tx, work)?;
+    tx.commit()?;
+    Ok(queued)
+}
+
+/// Queues each of `works` as [`queue`] does, in one transaction (a campaign's thousands of mails are
+/// one write, not thousands): each answer is the entry or why that one was not queued (the outbox
+/// full, a job under way). A database error fails them all, and nothing is queued.
+#[allow(clippy::type_complexity)]
+pub fn queue_many(
+    connection: &mut Connection,
+    works: Vec<NewWork<'_>>,
+) -> Result<Vec<Result<(Entry, bool), StoreError>>, StoreError> {
+    let tx = connection.transaction()?;
+    let mut answers = Vec::with_capacity(works.len());
+    for work in works {
+        match queue_in(&tx, work) {
+            Err(error @ (StoreError::OutboxFull | StoreError::UnderWay)) => {
+                answers.push(Err(error))
+            }
+            Err(error) => return Err(error),
+            Ok(queued) => answers.push(Ok(queued)),
+        }
+    }
+    tx.commit()?;
+    Ok(answers)
+}
+
+/// [`queue`] inside a transaction. Refuses (full, under way) before writing anything.
+fn queue_in(tx: &Transaction<'_>, work: NewWork<'_>) -> Result<(Entry, bool), StoreError> {
+    let existing = entry_in(tx, work.workspace, work.id)?;
     if let Some(existing) = &existing {
         let same =
             existing.digest.as_deref() == Some(work.digest) && existing.state != State::Cancelled;
@@ -59,10 +89,10 @@ pub fn queue(connection: &mut Connection, work: NewWork<'_>) -> Result<(Entry, b
         None => true,
         Some(entry) => entry.state.is_final() && !done_at_same_time,
     };
-    if starts_waiting && waiting(&tx, work.workspace, work.kind)? >= work.most_pending {
+    if starts_waiting && waiting(tx, work.workspace, work.kind)? >= work.most_pending {
         return Err(StoreError::OutboxFull);
     }
-    let version = next_version(&tx, work.workspace)?;
+    let version = next_version(tx, work.workspace)?;
     let next_at = work.due_at.unwrap_or(work.now);
     if done_at_same_time {
         tx.execute(
@@ -121,8 +151,7 @@ pub fn queue(connection: &mut Connection, work: NewWork<'_>) -> Result<(Entry, b
             ],
         )?;
     }
-    let entry = entry_in(&tx, work.workspace, work.id)?.ok_or(StoreError::Duplicate)?;
-    tx.commit()?;
+    let entry = entry_in(tx, work.workspace, work.id)?.ok_or(StoreError::Duplicate)?;
     Ok((entry, true))
 }
 

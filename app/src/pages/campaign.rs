@@ -1,0 +1,713 @@
+//! One campaign: its mail (subject and text with merge fields), its audience (segments and lists in,
+//! others out, consent), who it would reach now and a copy as the first of them would read it; a test
+//! sent to oneself; and, once sent, where each recipient's copy stands.
+//!
+//! Sending queues every copy on this device at once, under ids derived from the campaign and each
+//! recipient (`rapport_core::campaigns::outbox_id`), and then keeps the recipients in the campaign: a
+//! second press, another device or a replay queues nobody twice. The copies wait on the device until
+//! the relay has them, like any mail.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use rapport_core::campaigns::{self, CampaignError, CampaignRow, Delivery, Skip};
+use rapport_core::ids::{CampaignId, PartyId, SegmentId};
+use rapport_core::model::Campaign;
+use rapport_core::read_model::Changed;
+
+use super::Page;
+use super::marketing::with_audience;
+use crate::i18n::{t, t_string, use_i18n};
+use crate::local;
+use crate::outbox::OutboxCtx;
+use crate::state::WorkspaceCtx;
+use crate::widgets;
+
+/// How many recipients the page names; the rest are counted.
+const SHOWN: usize = 50;
+
+type Change = Box<dyn FnOnce(&mut Campaign) + Send>;
+
+/// Changes the draft; nothing once it has been sent (this device may not have shown that yet).
+fn write(ctx: WorkspaceCtx, id: CampaignId, change: Change, error: RwSignal<Option<String>>) {
+    spawn_local(async move {
+        let Some(shared) = ctx.shared_once_open().await else { return };
+        let result = local::update::<Campaign>(&shared, id, move |c: &mut Campaign| {
+            if c.sent_at.is_none() {
+                change(c);
+            }
+        })
+        .await;
+        ctx.settle(result, error);
+    });
+}
+
+/// The draft fields whose typed text is not saved yet: the campaign is not sent meanwhile, or it
+/// would go with the text as it was.
+type Unsaved = RwSignal<std::collections::BTreeSet<&'static str>>;
+
+/// Why a campaign cannot be sent, in the screens' language.
+fn problem(error: &CampaignError) -> String {
+    let i18n = use_i18n();
+    match error {
+        CampaignError::NoSubject => t_string!(i18n, mail.subject_needed).to_owned(),
+        CampaignError::NoBody => t_string!(i18n, campaigns.body_needed).to_owned(),
+        CampaignError::Subject(error) | CampaignError::Body(error) => super::compose::said(error),
+        CampaignError::NoAudience => t_string!(i18n, campaigns.audience_needed).to_owned(),
+        CampaignError::Sent => t_string!(i18n, campaigns.already_sent).to_owned(),
+        CampaignError::Mail(error) => error.to_string(),
+    }
+}
+
+#[component]
+pub(crate) fn CampaignPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = WorkspaceCtx::use_ctx();
+    let params = leptos_router::hooks::use_params_map();
+    let id = Memo::new(move |_| {
+        params.with(|p| p.get("id").and_then(|id| id.parse::<CampaignId>().ok()))
+    });
+    let row = Memo::new(move |_| {
+        let id = id.get()?;
+        ctx.read_of(Changed::MARKETING, |ws| ws.model.campaigns.get(&id).cloned()).flatten()
+    });
+    let title = move || {
+        row.with(|r| r.as_ref().map(|r| r.name.clone()))
+            .unwrap_or_else(|| t_string!(i18n, campaigns.campaign).to_owned())
+    };
+    let sent = Memo::new(move |_| row.with(|r| r.as_ref().map(|r| r.sent_at.is_some())));
+    view! {
+        <Page key="campaign" title>
+            <p class="hint"><a href="/marketing" data-testid="back-to-marketing">{t!(i18n, marketing.title)}</a></p>
+            // Mounted afresh for each campaign, and when it is sent: a draft's fields never land on
+            // another, and a sent one shows what went.
+            {move || id.get().zip(sent.get()).map(|(id, sent)| view! { <CampaignBody id sent row /> })}
+            <Show when=move || ctx.status.get() != crate::state::Status::Opening && row.with(Option::is_none)>
+                <p class="hint" data-testid="campaign-missing">{t!(i18n, campaigns.no_such)}</p>
+            </Show>
+        </Page>
+    }
+}
+
+#[component]
+fn CampaignBody(id: CampaignId, sent: bool, row: Memo<Option<CampaignRow>>) -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = WorkspaceCtx::use_ctx();
+    let navigate = leptos_router::hooks::use_navigate();
+    let error = RwSignal::new(None::<String>);
+    let unsaved: Unsaved = RwSignal::new(Default::default());
+    let archive = Callback::new(move |()| {
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            let Some(shared) = ctx.shared_once_open().await else { return };
+            let result =
+                local::update::<Campaign>(&shared, id, |c: &mut Campaign| c.archived = true).await;
+            if ctx.settle(result, error) {
+                navigate("/marketing", Default::default());
+            }
+        });
+    });
+    view! {
+        <div class="record-layout">
+            <div class="record-main">
+                {if sent {
+                    view! { <Deliveries row /> }.into_any()
+                } else {
+                    view! { <Draft id row unsaved /> <Audience id row /> }.into_any()
+                }}
+            </div>
+            <div class="record-activity">
+                {if sent {
+                    view! { <SentMail row /> }.into_any()
+                } else {
+                    view! { <Reach row unsaved /> }.into_any()
+                }}
+                <widgets::ArchivePanel testid="archive-campaign" error on_archive=archive
+                    title=move || t_string!(i18n, campaigns.archive) hint=move || t_string!(i18n, campaigns.archive_hint) />
+            </div>
+        </div>
+    }
+}
+
+/// A text field of the draft that follows the stored one (a colleague's change shows unless this
+/// person is typing) and is saved when left.
+#[component]
+fn DraftField(
+    id: CampaignId,
+    row: Memo<Option<CampaignRow>>,
+    testid: &'static str,
+    #[prop(into)] label: TextProp,
+    read: fn(&CampaignRow) -> String,
+    write: fn(&mut Campaign, String),
+    unsaved: Unsaved,
+    /// A text area rather than a line.
+    #[prop(optional)]
+    long: bool,
+) -> impl IntoView {
+    let ctx = WorkspaceCtx::use_ctx();
+    let account = crate::account::AccountCtx::use_ctx();
+    let stored = Memo::new(move |_| row.with(|r| r.as_ref().map(read)).unwrap_or_default());
+    let text = RwSignal::new(String::new());
+    widgets::follow(stored, text);
+    Effect::new(move || {
+        let differs = text.with(|t| stored.with(|s| t != s));
+        unsaved.update(|fields| {
+            if differs {
+                fields.insert(testid);
+            } else {
+                fields.remove(testid);
+            }
+        });
+    });
+    on_cleanup(move || {
+        unsaved.try_update(|fields| fields.remove(testid));
+    });
+    let error = RwSignal::new(None::<String>);
+    let save = move || {
+        let typed = text.get_untracked();
+        if typed != stored.get_untracked() {
+            write_field(ctx, id, typed, write, error);
+        }
+    };
+    let input = move |e: leptos::ev::Event| text.set(event_target_value(&e));
+    view! {
+        <label>
+            {move || label.get()}
+            {if long {
+                view! {
+                    <textarea data-testid=testid rows="10" prop:value=move || text.get() disabled=move || !account.can_edit()
+                        on:input=input on:change=move |_| save()></textarea>
+                }.into_any()
+            } else {
+                view! {
+                    <input data-testid=testid prop:value=move || text.get() disabled=move || !account.can_edit()
+                        on:input=input on:change=move |_| save() />
+                }.into_any()
+            }}
+        </label>
+        {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+    }
+}
+
+fn write_field(
+    ctx: WorkspaceCtx,
+    id: CampaignId,
+    text: String,
+    set: fn(&mut Campaign, String),
+    error: RwSignal<Option<String>>,
+) {
+    write(ctx, id, Box::new(move |c| set(c, text)), error);
+}
+
+/// The mail: name, subject and text, with the merge fields they may use.
+#[component]
+fn Draft(id: CampaignId, row: Memo<Option<CampaignRow>>, unsaved: Unsaved) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <section class="panel record-form" data-testid="campaign-draft">
+            <h2>{t!(i18n, campaigns.mail)}</h2>
+            <DraftField id row unsaved testid="campaign-name" label=move || t_string!(i18n, marketing.name)
+                read=|r| r.name.clone() write=|c, v| c.name = v.trim().to_owned() />
+            <DraftField id row unsaved testid="campaign-subject" label=move || t_string!(i18n, mail.subject)
+                read=|r| r.subject.clone() write=|c, v| c.subject = v />
+            <DraftField id row unsaved testid="campaign-body" label=move || t_string!(i18n, mail.body) long=true
+                read=|r| r.body.clone() write=|c, v| c.body = v />
+            <p class="hint">
+                {t!(i18n, mail.fields)} " "
+                {rapport_core::template::PARTY_FIELDS.map(|f| format!("{{{{{f}}}}}")).join(" ")}
+                " · " {t!(i18n, campaigns.fallback_hint)}
+            </p>
+        </section>
+    }
+}
+
+/// Segments and lists whose people receive it, those whose people do not, and consent.
+#[component]
+fn Audience(id: CampaignId, row: Memo<Option<CampaignRow>>) -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = WorkspaceCtx::use_ctx();
+    let account = crate::account::AccountCtx::use_ctx();
+    let error = RwSignal::new(None::<String>);
+    let consented = Memo::new(move |_| row.with(|r| r.as_ref().is_some_and(|r| r.consented_only)));
+    let set_consented = move |e: leptos::ev::Event| {
+        let on = event_target_checked(&e);
+        write(ctx, id, Box::new(move |c| c.consented_only = on), error);
+    };
+    view! {
+        <section class="panel record-form" data-testid="campaign-audience">
+            <h2>{t!(i18n, campaigns.audience)}</h2>
+            <SegmentChoice id row exclude=false label=move || t_string!(i18n, campaigns.include) />
+            <SegmentChoice id row exclude=true label=move || t_string!(i18n, campaigns.exclude) />
+            <label class="check">
+                <input type="checkbox" data-testid="campaign-consented-only" prop:checked=move || consented.get()
+                    disabled=move || !account.can_edit() on:change=set_consented />
+                {t!(i18n, campaigns.consented_only)}
+            </label>
+            {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+        </section>
+    }
+}
+
+/// The segments and lists on one side of the audience (`exclude` or include): chips taken off with
+/// ×, and a menu of the others.
+#[component]
+fn SegmentChoice(
+    id: CampaignId,
+    row: Memo<Option<CampaignRow>>,
+    exclude: bool,
+    #[prop(into)] label: TextProp,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = WorkspaceCtx::use_ctx();
+    let account = crate::account::AccountCtx::use_ctx();
+    let error = RwSignal::new(None::<String>);
+    let side = if exclude { "exclude" } else { "include" };
+    // (chosen, the others), each (id, name) by name; a chosen one archived since still counts, and
+    // says so.
+    let choices = Memo::new(move |_| {
+        let chosen: Vec<SegmentId> = row
+            .with(|r| {
+                r.as_ref().map(|r| if exclude { r.exclude.clone() } else { r.include.clone() })
+            })
+            .unwrap_or_default();
+        ctx.read_of(Changed::MARKETING, |ws| {
+            let mut on = Vec::new();
+            let mut off = Vec::new();
+            for segment in ws.model.segments.values() {
+                if chosen.contains(&segment.id) {
+                    let name = if segment.archived {
+                        t_string!(i18n, campaigns.archived_segment, name = segment.name.clone())
+                            .to_string()
+                    } else {
+                        segment.name.clone()
+                    };
+                    on.push((segment.id, name));
+                } else if !segment.archived {
+                    off.push((segment.id, segment.name.clone()));
+                }
+            }
+            for names in [&mut on, &mut off] {
+                names.sort_by_cached_key(|(_, name)| rapport_core::search::fold(name));
+            }
+            (on, off)
+        })
+        .unwrap_or_default()
+    });
+    let change = move |segment: SegmentId, add: bool| {
+        let key = segment.to_string();
+        write(
+            ctx,
+            id,
+            Box::new(move |c| {
+                let set = if exclude { &mut c.exclude } else { &mut c.include };
+                if add {
+                    set.insert(key, true);
+                } else {
+                    set.remove(&key);
+                }
+            }),
+            error,
+        );
+    };
+    let menu_label = label.clone();
+    view! {
+        <div class="field" data-testid=format!("campaign-{side}")>
+            <span>{move || label.get()}</span>
+            <p class="chips">
+                {move || choices.get().0.into_iter().map(|(segment, name)| {
+                    let remove = Signal::derive({
+                        let name = name.clone();
+                        move || t_string!(i18n, marketing.remove_from, name = name.clone()).to_string()
+                    });
+                    view! {
+                        <span class="chip" data-testid=format!("campaign-{side}-chip") data-name=name.clone()>
+                            <a href=format!("/marketing/segments/{segment}")>{name.clone()}</a>
+                            <Show when=move || account.can_edit()>
+                                <widgets::RemoveButton label=remove on_remove=Callback::new(move |()| change(segment, false)) />
+                            </Show>
+                        </span>
+                    }
+                }).collect_view()}
+            </p>
+            <Show when=move || account.can_edit() && choices.with(|c| !c.1.is_empty())>
+                <select data-testid=format!("campaign-{side}-add") aria-label={let l = menu_label.clone(); move || l.get()} prop:value=""
+                    on:change=move |e| if let Ok(segment) = event_target_value(&e).parse() { change(segment, true) }>
+                    <option value="">{t!(i18n, campaigns.add_segment)}</option>
+                    {move || choices.get().1.into_iter().map(|(segment, name)| view! { <option value=segment.to_string()>{name}</option> }).collect_view()}
+                </select>
+            </Show>
+            {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+        </div>
+    }
+}
+
+/// Who it would reach now: the count, who is left out and why, a copy as the first of them would
+/// read it, a test to oneself, and the send.
+#[component]
+fn Reach(row: Memo<Option<CampaignRow>>, unsaved: Unsaved) -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = WorkspaceCtx::use_ctx();
+    let outbox = OutboxCtx::use_ctx();
+    let account = crate::account::AccountCtx::use_ctx();
+    // (recipients, skipped by why, excluded, the first recipient's copy or why there is none, what
+    // keeps it from going, how many copies cannot be filled in).
+    let reach = Memo::new(move |_| {
+        let campaign = row.get()?;
+        with_audience(ctx, outbox, |audience, model| {
+            let plan = campaigns::plan(audience, model, &campaign);
+            let unfilled = plan
+                .recipients
+                .iter()
+                .filter(|(party, address)| {
+                    campaigns::mail(&campaign, model, party, address).is_err()
+                })
+                .count();
+            let preview = plan.recipients.first().map(|(first, address)| {
+                campaigns::mail(&campaign, model, first, address).map(|work| match work {
+                    rapport_core::outbox::Work::Mail(mail) => {
+                        (first.name.clone(), mail.subject, mail.text)
+                    }
+                    _ => Default::default(),
+                })
+            });
+            let skipped: Vec<(Skip, usize)> = plan.skipped.into_iter().collect();
+            let reached = plan.recipients.len() - unfilled;
+            (reached, skipped, plan.excluded, preview, campaigns::check(&campaign), unfilled)
+        })
+    });
+    let count = Memo::new(move |_| reach.with(|r| r.as_ref().map_or(0, |r| r.0)));
+    let error = RwSignal::new(None::<String>);
+    let notice = RwSignal::new(None::<String>);
+    let confirming = RwSignal::new(false);
+    // A change to the campaign (here or by a colleague) asks for a second look again.
+    Effect::new(move || {
+        row.track();
+        confirming.set(false);
+    });
+    let can_send = move || {
+        reach.with(|r| r.as_ref().is_some_and(|r| r.4.is_ok() && r.0 > 0))
+            && unsaved.with(|fields| fields.is_empty())
+            && outbox.relay_mail.get() == Some(true)
+            && account.can_edit()
+    };
+    let send_test = move |_| {
+        let Some(campaign) = row.get_untracked() else { return };
+        let Some(me) = account.account.get_untracked() else { return };
+        let test = ctx.read(|ws| {
+            let audience = rapport_core::segments::Audience::new(
+                &ws.model,
+                &ws.settings,
+                super::marketing::opted_out(outbox),
+                local::now(),
+            );
+            let plan = campaigns::plan(&audience, &ws.model, &campaign);
+            let (sample, _) = plan.recipients.first()?;
+            Some(campaigns::test_mail(&campaign, &ws.model, sample, &me.email))
+        });
+        let work = match test.flatten() {
+            Some(Ok(work)) => work,
+            Some(Err(why)) => return error.set(Some(problem(&why))),
+            None => return error.set(Some(t_string!(i18n, campaigns.nobody_to_test).to_owned())),
+        };
+        error.set(None);
+        let address = me.email.clone();
+        spawn_local(async move {
+            let Some(shared) = ctx.shared_once_open().await else { return };
+            let workspace = shared.borrow().replica.workspace;
+            let test_id = campaigns::test_id(workspace, campaign.id, js_sys::Date::now() as i64);
+            match outbox.queue(&shared, test_id, work).await {
+                Ok(()) => {
+                    notice.set(Some(t_string!(i18n, campaigns.test_queued, address).to_string()))
+                }
+                Err(e) => error.set(Some(e.to_string())),
+            }
+        });
+    };
+    let send = move |_| {
+        if !confirming.get_untracked() {
+            return confirming.set(true);
+        }
+        confirming.set(false);
+        let Some(campaign) = row.get_untracked() else { return };
+        if !unsaved.with_untracked(|fields| fields.is_empty()) {
+            return;
+        }
+        let me = ctx.read(|ws| ws.me).flatten();
+        // The copies, decided now; queued under ids of the campaign and each recipient.
+        let copies = ctx.read(|ws| {
+            let audience = rapport_core::segments::Audience::new(
+                &ws.model,
+                &ws.settings,
+                super::marketing::opted_out(outbox),
+                local::now(),
+            );
+            campaigns::check(&campaign)?;
+            let plan = campaigns::plan(&audience, &ws.model, &campaign);
+            Ok(campaigns::copies(ws.workspace, &campaign, &ws.model, &plan.recipients).0)
+        });
+        let copies = match copies {
+            Some(Ok(copies)) if !copies.is_empty() => copies,
+            Some(Err(why)) => return error.set(Some(problem(&why))),
+            _ => return,
+        };
+        error.set(None);
+        spawn_local(async move {
+            let Some(shared) = ctx.shared_once_open().await else { return };
+            let recipients: std::collections::BTreeMap<String, String> = copies
+                .iter()
+                .map(|(party, address, _, _)| (party.to_string(), address.clone()))
+                .collect();
+            let (subject, body) = (campaign.subject.clone(), campaign.body.clone());
+            // The campaign says first whom it went to and what, then the copies are queued: should
+            // the tab close in between, its page offers to queue the copies nobody has heard of
+            // (the same ids, so nobody twice); the other way round, mail would go out from a
+            // campaign every device still shows as a draft.
+            let sent = local::update::<Campaign>(&shared, campaign.id, move |c: &mut Campaign| {
+                if c.sent_at.is_none() {
+                    c.sent_at = Some(local::now());
+                    c.sent_by = me;
+                    c.sent_subject = subject;
+                    c.sent_body = body;
+                }
+                c.recipients.extend(recipients);
+            })
+            .await;
+            if !ctx.settle(sent, error) {
+                return;
+            }
+            let items = copies.into_iter().map(|(_, _, id, work)| (id, work)).collect();
+            if let Err(e) = outbox.queue_many(&shared, items).await {
+                ctx.notice.set(Some(e.to_string()));
+            }
+        });
+    };
+    let skip_text = move |skip: Skip, n: usize| {
+        let n = widgets::count(n);
+        match skip {
+            Skip::NoAddress => t_string!(i18n, campaigns.skip_no_address, n),
+            Skip::Refused => t_string!(i18n, campaigns.skip_refused, n),
+            Skip::NotAsked => t_string!(i18n, campaigns.skip_not_asked, n),
+            Skip::SameAddress => t_string!(i18n, campaigns.skip_same_address, n),
+        }
+        .to_string()
+    };
+    view! {
+        <section class="panel" data-testid="campaign-reach">
+            <h2>{t!(i18n, campaigns.reach)}</h2>
+            <p class="count" data-testid="campaign-count" data-count=move || count.get() aria-live="polite">
+                {move || t_string!(i18n, campaigns.will_reach, count = widgets::count(count.get())).to_string()}
+            </p>
+            <ul class="hint" data-testid="campaign-skipped">
+                {move || reach.with(|r| r.as_ref().map(|r| {
+                    let excluded = (r.2 > 0).then(|| t_string!(i18n, campaigns.skip_excluded, n = widgets::count(r.2)).to_string());
+                    let unfilled = (r.5 > 0).then(|| t_string!(i18n, campaigns.skip_unfilled, n = widgets::count(r.5)).to_string());
+                    r.1.iter().map(|(skip, n)| skip_text(*skip, *n)).chain(excluded).chain(unfilled).map(|line| view! { <li>{line}</li> }).collect_view()
+                }))}
+            </ul>
+            {move || reach.with(|r| r.as_ref().and_then(|r| r.4.as_ref().err().map(problem))).map(|why| view! {
+                <p class="error" data-testid="campaign-problem">{why}</p>
+            })}
+            // Why the buttons are off, when it is the relay.
+            {move || match outbox.relay_mail.get() {
+                Some(true) => None,
+                Some(false) => Some(t_string!(i18n, campaigns.no_mail)),
+                None => Some(t_string!(i18n, campaigns.needs_relay)),
+            }.map(|why| view! { <p class="hint" data-testid="campaign-no-mail">{why}</p> })}
+            <Show when=move || unsaved.with(|fields| !fields.is_empty())>
+                <p class="hint" data-testid="campaign-unsaved">{t!(i18n, campaigns.unsaved)}</p>
+            </Show>
+            {move || reach.with(|r| match r.as_ref().and_then(|r| r.3.clone()) {
+                Some(Ok((name, subject, text))) => Some(view! {
+                    <div class="compose-preview" data-testid="campaign-preview">
+                        <p class="hint">{t_string!(i18n, campaigns.preview_for, name).to_string()}</p>
+                        <p class="row-title" data-testid="campaign-preview-subject">{subject}</p>
+                        <p class="preview-text" data-testid="campaign-preview-text">{text}</p>
+                    </div>
+                }.into_any()),
+                Some(Err(why)) => Some(view! { <p class="error">{problem(&why)}</p> }.into_any()),
+                None => None,
+            })}
+            {move || notice.get().map(|n| view! { <p class="hint" role="status" data-testid="campaign-notice">{n}</p> })}
+            {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            <Show when=move || account.can_edit()>
+                <p class="field-row wrapping">
+                    <button type="button" class="secondary" data-testid="campaign-test" disabled=move || !can_send() on:click=send_test>
+                        {t!(i18n, campaigns.send_test)}
+                    </button>
+                    <button type="button" data-testid="campaign-send" disabled=move || !can_send() on:click=send>
+                        {move || if confirming.get() {
+                            t_string!(i18n, campaigns.send_confirm, count = widgets::count(count.get())).to_string()
+                        } else {
+                            t_string!(i18n, campaigns.send).to_owned()
+                        }}
+                    </button>
+                </p>
+            </Show>
+        </section>
+    }
+}
+
+/// What went: the subject and text as written.
+#[component]
+fn SentMail(row: Memo<Option<CampaignRow>>) -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = WorkspaceCtx::use_ctx();
+    let when = move || {
+        row.with(|r| {
+            let r = r.as_ref()?;
+            let by = r.sent_by.and_then(|m| {
+                ctx.read(|ws| {
+                    ws.settings.members.get(&m.to_string()).map(|m| m.display_name.clone())
+                })
+                .flatten()
+            });
+            let at = widgets::local_time(r.sent_at?);
+            Some(match by {
+                Some(by) => t_string!(i18n, campaigns.sent_by, at, by).to_string(),
+                None => t_string!(i18n, campaigns.sent_at, at).to_string(),
+            })
+        })
+    };
+    view! {
+        <section class="panel compose-preview" data-testid="campaign-sent">
+            <h2>{t!(i18n, campaigns.mail)}</h2>
+            <p class="hint" data-testid="campaign-sent-when">{when}</p>
+            <p class="row-title">{move || row.with(|r| r.as_ref().map(|r| r.as_sent().subject))}</p>
+            <p class="preview-text">{move || row.with(|r| r.as_ref().map(|r| r.as_sent().body))}</p>
+        </section>
+    }
+}
+
+fn delivery_label(delivery: Delivery) -> &'static str {
+    let i18n = use_i18n();
+    match delivery {
+        Delivery::Unknown => t_string!(i18n, campaigns.d_unknown),
+        Delivery::Waiting => t_string!(i18n, mail.waiting),
+        Delivery::Queued => t_string!(i18n, mail.state_queued),
+        Delivery::Sent => t_string!(i18n, mail.state_sent),
+        Delivery::Suppressed => t_string!(i18n, campaigns.d_suppressed),
+        Delivery::Bounced => t_string!(i18n, campaigns.d_bounced),
+        Delivery::Failed => t_string!(i18n, campaigns.d_failed),
+    }
+}
+
+/// Where each recipient's copy stands: a count of each state, and the first recipients by name with
+/// theirs.
+#[component]
+fn Deliveries(row: Memo<Option<CampaignRow>>) -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = WorkspaceCtx::use_ctx();
+    let outbox = OutboxCtx::use_ctx();
+    let workspace = Memo::new(move |_| ctx.read(|ws| ws.workspace));
+    let deliveries = Memo::new(move |_| {
+        let (Some(campaign), Some(workspace)) = (row.get(), workspace.get()) else {
+            return Vec::new();
+        };
+        outbox.outbox.with(|o| campaigns::deliveries(workspace, &campaign, o))
+    });
+    let tally = Memo::new(move |_| deliveries.with(|d| campaigns::tally(d)));
+    // The first recipients by name, each with their copy's id.
+    let named = Memo::new(move |_| {
+        let Some(workspace) = workspace.get() else { return Vec::new() };
+        let Some(campaign) = row.get() else { return Vec::new() };
+        ctx.read_of(Changed::PARTIES, |ws| {
+            let mut rows: Vec<(PartyId, String, String)> = campaign
+                .recipients
+                .iter()
+                .map(|(party, address)| {
+                    let name = ws
+                        .model
+                        .parties
+                        .get(party)
+                        .map(|p| p.name.clone())
+                        .unwrap_or_else(|| address.clone());
+                    (*party, name, address.clone())
+                })
+                .collect();
+            rows.sort_by_cached_key(|(_, name, _)| rapport_core::search::fold(name));
+            rows.truncate(SHOWN);
+            rows.into_iter()
+                .map(|(party, name, address)| {
+                    (party, name, address, campaigns::outbox_id(workspace, campaign.id, party))
+                })
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default()
+    });
+    let total = Memo::new(move |_| row.with(|r| r.as_ref().map_or(0, |r| r.recipients.len())));
+    let account = crate::account::AccountCtx::use_ctx();
+    let error = RwSignal::new(None::<String>);
+    let unknown =
+        Memo::new(move |_| tally.with(|t| t.get(&Delivery::Unknown).copied().unwrap_or(0)));
+    let offer_missing =
+        move || unknown.get() > 0 && account.can_edit() && outbox.relay_mail.get() == Some(true);
+    // The copies nobody here has heard of, queued again from the campaign as it went (the same ids:
+    // those the relay has are not sent twice).
+    let queue_missing = move |_| {
+        let (Some(campaign), Some(workspace)) = (row.get_untracked(), workspace.get_untracked())
+        else {
+            return;
+        };
+        let missing: std::collections::HashSet<PartyId> = deliveries.with_untracked(|d| {
+            d.iter().filter(|(_, d)| *d == Delivery::Unknown).map(|(p, _)| *p).collect()
+        });
+        let sent = campaign.as_sent();
+        let items = ctx.read(|ws| {
+            let recipients: Vec<(&rapport_core::read_model::PartyRow, String)> = campaign
+                .recipients
+                .iter()
+                .filter(|(party, _)| missing.contains(party))
+                .filter_map(|(party, address)| {
+                    Some((ws.model.parties.get(party)?, address.clone()))
+                })
+                .collect();
+            campaigns::copies(workspace, &sent, &ws.model, &recipients)
+                .0
+                .into_iter()
+                .map(|(_, _, id, work)| (id, work))
+                .collect::<Vec<_>>()
+        });
+        let Some(items) = items else { return };
+        spawn_local(async move {
+            let Some(shared) = ctx.shared_once_open().await else { return };
+            if let Err(e) = outbox.queue_many(&shared, items).await {
+                error.set(Some(e.to_string()));
+            }
+        });
+    };
+    view! {
+        <section class="panel" data-testid="campaign-deliveries">
+            <h2>{t!(i18n, campaigns.deliveries)}</h2>
+            <p class="count" data-testid="campaign-recipients" data-count=move || total.get()>
+                {move || t_string!(i18n, campaigns.sent_to, count = widgets::count(total.get())).to_string()}
+            </p>
+            <p class="chips" data-testid="campaign-tally">
+                {move || Delivery::ALL.into_iter().filter_map(|d| {
+                    let n = tally.with(|t| t.get(&d).copied().unwrap_or(0));
+                    (n > 0).then(|| view! {
+                        <span class="chip" data-testid="campaign-tally-item" data-state=d.key() data-count=n>
+                            {format!("{} · {}", delivery_label(d), widgets::count(n))}
+                        </span>
+                    })
+                }).collect_view()}
+            </p>
+            <Show when=offer_missing>
+                <p class="hint">{t!(i18n, campaigns.queue_missing_hint)}</p>
+                <button type="button" class="secondary" data-testid="campaign-queue-missing" on:click=queue_missing>
+                    {move || t_string!(i18n, campaigns.queue_missing, count = widgets::count(unknown.get())).to_string()}
+                </button>
+            </Show>
+            {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            <ul class="rows">
+                <For each=move || named.get() key=|(party, _, _, _)| *party children=move |(party, name, address, mail)| view! {
+                    <li class="row" data-testid="campaign-recipient" data-name=name.clone()>
+                        <a class="row-link" href=format!("/parties/{party}")>
+                            <span class="row-title">{name.clone()}</span>
+                            <span class="row-detail">{address.clone()}</span>
+                        </a>
+                        <widgets::MailState id=mail.clone() />
+                    </li>
+                } />
+            </ul>
+        </section>
+    }
+}

@@ -1,0 +1,599 @@
+//! Campaigns: what a campaign sends, to whom, and where each copy stands.
+//!
+//! Who receives a campaign is decided on the device that sends it, at that moment ([`plan`]): the
+//! people of its segments and lists, less those of its exclusions, less those who refused marketing
+//! email or unsubscribed through the relay's link (and, when the campaign asks for consent, those
+//! never asked), one copy per address. The recipients are then kept in the campaign, so every device
+//! shows the same ones. Each copy is queued under an id derived from the campaign and the recipient
+//! ([`outbox_id`]): sending twice — from two devices at once, a retry, a replay after days offline —
+//! queues each person's mail once. The relay checks its suppression list again when it sends.
+
+use std::collections::{BTreeMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{CampaignId, MemberId, PartyId, SegmentId, Timestamp, WorkspaceId};
+use crate::model::{Campaign, ConsentState, names};
+use crate::outbox::{
+    DeviceOutbox, Mail, OutboxId, Recipient, State, Status, Work, WorkError, normalise_address,
+    plausible_address,
+};
+use crate::read_model::{PartyKindRow, PartyRow, ReadModel};
+use crate::segments::Audience;
+use crate::template::{MergeFields, PARTY_FIELDS, Template, TemplateError};
+
+/// A campaign as the read model keeps it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CampaignRow {
+    pub id: CampaignId,
+    pub name: String,
+    pub subject: String,
+    pub body: String,
+    /// Segments and lists, in id order.
+    pub include: Vec<SegmentId>,
+    pub exclude: Vec<SegmentId>,
+    pub consented_only: bool,
+    pub sent_at: Option<Timestamp>,
+    pub sent_by: Option<MemberId>,
+    /// Who it was sent to and at which address, in id order.
+    pub recipients: Vec<(PartyId, String)>,
+    /// The subject and text as sent (empty for a draft).
+    pub sent_subject: String,
+    pub sent_body: String,
+    pub created_by: Option<MemberId>,
+    pub created_at: Timestamp,
+    pub archived: bool,
+}
+
+impl CampaignRow {
+    pub fn of(id: CampaignId, campaign: &Campaign) -> CampaignRow {
+        let ids = |set| names(set).filter_map(|id| id.parse().ok()).collect();
+        CampaignRow {
+            id,
+            name: campaign.name.clone(),
+            subject: campaign.subject.clone(),
+            body: campaign.body.clone(),
+            include: ids(&campaign.include),
+            exclude: ids(&campaign.exclude),
+            consented_only: campaign.consented_only,
+            sent_at: campaign.sent_at,
+            sent_by: campaign.sent_by,
+            recipients: {
+                let mut recipients: Vec<(PartyId, String)> = campaign
+                    .recipients
+                    .iter()
+                    .filter_map(|(party, address)| Some((party.parse().ok()?, address.clone())))
+                    .collect();
+                // In id order whatever form the keys were written in: looked up by binary search.
+                recipients.sort_by_key(|(party, _)| *party);
+                recipients.dedup_by_key(|(party, _)| *party);
+                recipients
+            },
+            sent_subject: campaign.sent_subject.clone(),
+            sent_body: campaign.sent_body.clone(),
+            created_by: campaign.created_by,
+            created_at: campaign.created_at,
+            archived: campaign.archived,
+        }
+    }
+
+    /// The campaign as it went: its subject and text as sent (a draft as it is).
+    pub fn as_sent(&self) -> CampaignRow {
+        let mut sent = self.clone();
+        if self.sent_at.is_some() && !self.sent_subject.is_empty() {
+            sent.subject = self.sent_subject.clone();
+            sent.body = self.sent_body.clone();
+        }
+        sent
+    }
+
+    /// Whether `party` was sent it.
+    pub fn sent_to(&self, party: PartyId) -> bool {
+        self.recipients.binary_search_by_key(&party, |(id, _)| *id).is_ok()
+    }
+}
+
+/// Why someone in a campaign's audience is not sent it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Skip {
+    /// Their record has no email address that can be written to.
+    NoAddress,
+    /// They refused marketing email, or unsubscribed.
+    Refused,
+    /// Never asked, and the campaign goes only to those who agreed.
+    NotAsked,
+    /// Someone before them (by id) has the same address: one copy per address.
+    SameAddress,
+}
+
+/// Who a campaign would be sent to now.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Plan<'m> {
+    /// Each recipient with the address their copy goes to, in id order.
+    pub recipients: Vec<(&'m PartyRow, String)>,
+    /// How many of the audience are left out, by why.
+    pub skipped: BTreeMap<Skip, usize>,
+    /// How many of the included are in an excluded segment or list.
+    pub excluded: usize,
+}
+
+/// Whom `campaign` would be sent to over `audience` now. Its segments and lists count whether or not
+/// they were archived since they were chosen (the page shows them as archived): archiving a "do not
+/// email" list must not send to its people.
+pub fn plan<'m>(audience: &Audience<'m>, model: &'m ReadModel, campaign: &CampaignRow) -> Plan<'m> {
+    let people_of = |ids: &[SegmentId]| {
+        let mut people: BTreeMap<PartyId, &'m PartyRow> = BTreeMap::new();
+        for segment in ids.iter().filter_map(|id| model.segments.get(id)) {
+            people.extend(audience.of_segment(segment).into_iter().map(|row| (row.id, row)));
+        }
+        people
+    };
+    let included = people_of(&campaign.include);
+    let excluded: HashSet<PartyId> = people_of(&campaign.exclude).into_keys().collect();
+    let mut plan = Plan::default();
+    let mut addresses = HashSet::new();
+    for (id, row) in included {
+        if excluded.contains(&id) {
+            plan.excluded += 1;
+            continue;
+        }
+        let skip = match audience.consent(row) {
+            ConsentState::Refused => Some(Skip::Refused),
+            ConsentState::Unknown if campaign.consented_only => Some(Skip::NotAsked),
+            _ => None,
+        };
+        let address = row.emails.iter().map(|e| e.trim()).find(|e| plausible_address(e));
+        // Only someone sent a copy takes their address: one refused or never asked leaves it to
+        // the next with it.
+        let skip = skip.or_else(|| match address {
+            None => Some(Skip::NoAddress),
+            Some(address) if !addresses.insert(normalise_address(address)) => {
+                Some(Skip::SameAddress)
+            }
+            Some(_) => None,
+        });
+        match (skip, address) {
+            (None, Some(address)) => plan.recipients.push((row, address.to_owned())),
+            (Some(skip), _) => *plan.skipped.entry(skip).or_default() += 1,
+            (None, None) => unreachable!("no address is a skip"),
+        }
+    }
+    plan
+}
+
+/// Every recipient's copy of `campaign`, each under its id: `(party, address, copy)`; and how many of
+/// them could not be filled in (a subject grown past its limit with a long name, say), who are left
+/// out and counted rather than holding up everyone else's.
+pub fn copies(
+    workspace: WorkspaceId,
+    campaign: &CampaignRow,
+    model: &ReadModel,
+    recipients: &[(&PartyRow, String)],
+) -> (Vec<(PartyId, String, OutboxId, Work)>, usize) {
+    let mut unfilled = 0;
+    let mut copies = Vec::with_capacity(recipients.len());
+    for (row, address) in recipients {
+        match mail(campaign, model, row, address) {
+            Ok(work) => copies.push((
+                row.id,
+                address.clone(),
+                outbox_id(workspace, campaign.id, row.id),
+                work,
+            )),
+            Err(_) => unfilled += 1,
+        }
+    }
+    (copies, unfilled)
+}
+
+/// The id of `party`'s copy of `campaign`: the same on every device, so it is queued once. (Two
+/// devices sending at once to records they see differently — one not yet merged on one of them —
+/// could each send an address its own copy.)
+pub fn outbox_id(workspace: WorkspaceId, campaign: CampaignId, party: PartyId) -> OutboxId {
+    OutboxId::from_cause(workspace, &["campaign", &campaign.to_string(), &party.to_string()])
+}
+
+/// The id of a test send of `campaign` made at `at_ms`: each test is its own.
+pub fn test_id(workspace: WorkspaceId, campaign: CampaignId, at_ms: i64) -> OutboxId {
+    OutboxId::from_cause(workspace, &["campaign-test", &campaign.to_string(), &at_ms.to_string()])
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CampaignError {
+    #[error("a campaign needs a subject")]
+    NoSubject,
+    #[error("a campaign needs a text")]
+    NoBody,
+    #[error("the subject: {0}")]
+    Subject(TemplateError),
+    #[error("the text: {0}")]
+    Body(TemplateError),
+    #[error("a campaign needs an audience: a segment or a list")]
+    NoAudience,
+    #[error("it has been sent")]
+    Sent,
+    #[error(transparent)]
+    Mail(WorkError),
+}
+
+/// What can be checked before anyone is chosen: a subject and a text whose merge fields are all
+/// known, and an audience.
+pub fn check(campaign: &CampaignRow) -> Result<(), CampaignError> {
+    if campaign.sent_at.is_some() {
+        return Err(CampaignError::Sent);
+    }
+    if campaign.subject.trim().is_empty() {
+        return Err(CampaignError::NoSubject);
+    }
+    if campaign.body.trim().is_empty() {
+        return Err(CampaignError::NoBody);
+    }
+    let sample =
+        MergeFields(PARTY_FIELDS.iter().map(|f| ((*f).to_owned(), String::new())).collect());
+    let fill = |text| Template::parse(text).and_then(|t| t.render(&sample));
+    fill(&campaign.subject).map_err(CampaignError::Subject)?;
+    fill(&campaign.body).map_err(CampaignError::Body)?;
+    if campaign.include.is_empty() {
+        return Err(CampaignError::NoAudience);
+    }
+    Ok(())
+}
+
+/// `row`'s copy of `campaign`, to `address`: merge fields filled in from their record, with the
+/// one-click unsubscribe headers of bulk mail.
+pub fn mail(
+    campaign: &CampaignRow,
+    model: &ReadModel,
+    row: &PartyRow,
+    address: &str,
+) -> Result<Work, CampaignError> {
+    let organisation = match row.kind {
+        PartyKindRow::Organisation => Some(row.name.as_str()),
+        PartyKindRow::Person => row
+            .organisations
+            .iter()
+            .find_map(|org| model.parties.get(org))
+            .map(|org| org.name.as_str()),
+    };
+    let mut fields = MergeFields::of_row(row, organisation);
+    // The address this copy goes to, whichever of the record's it is.
+    fields.0.insert("email".to_owned(), address.to_owned());
+    let subject = Template::parse(&campaign.subject)
+        .and_then(|t| t.render(&fields))
+        .map_err(CampaignError::Subject)?;
+    let text = Template::parse(&campaign.body)
+        .and_then(|t| t.render(&fields))
+        .map_err(CampaignError::Body)?;
+    // A header line: a name with line breaks or brackets is left out rather than refused.
+    let name = if row.name.contains(['\r', '\n', '<', '>']) || row.name.len() > 200 {
+        String::new()
+    } else {
+        row.name.clone()
+    };
+    let mail = Mail {
+        to: vec![Recipient { address: address.to_owned(), name }],
+        // A merge field filled with a line break would make the subject unsendable.
+        subject: subject.split_whitespace().collect::<Vec<_>>().join(" "),
+        text,
+        reply_to: None,
+        bulk: true,
+        in_reply_to: None,
+        references: Vec::new(),
+        rating_for: None,
+        update_link: None,
+    };
+    mail.check().map_err(CampaignError::Mail)?;
+    Ok(Work::Mail(mail))
+}
+
+/// A test send to `to` (a member's own address), filled in from `sample`: marked as a test, and
+/// without the unsubscribe headers, which would opt the member out.
+pub fn test_mail(
+    campaign: &CampaignRow,
+    model: &ReadModel,
+    sample: &PartyRow,
+    to: &str,
+) -> Result<Work, CampaignError> {
+    let Work::Mail(mut mail) = mail(campaign, model, sample, to)? else {
+        unreachable!("a campaign's copy is a mail")
+    };
+    mail.bulk = false;
+    mail.to[0].name = String::new();
+    mail.subject = format!("[Test] {}", mail.subject);
+    mail.check().map_err(CampaignError::Mail)?;
+    Ok(Work::Mail(mail))
+}
+
+/// Where one recipient's copy stands, as this device knows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Delivery {
+    /// Not heard of on this device yet: the sending device has not handed it over, or this one has
+    /// not heard the relay's news of it.
+    Unknown,
+    /// On this device, not yet at the relay.
+    Waiting,
+    /// At the relay, waiting for its turn.
+    Queued,
+    Sent,
+    /// Not sent: the address opted out (or bounced before).
+    Suppressed,
+    /// Accepted, then returned as undeliverable.
+    Bounced,
+    /// Refused by the mail server or the relay.
+    Failed,
+}
+
+impl Delivery {
+    pub fn of(status: Option<Status<'_>>) -> Delivery {
+        match status {
+            None | Some(Status::Stamped) => Delivery::Unknown,
+            Some(Status::Waiting) => Delivery::Waiting,
+            Some(Status::Refused(_)) => Delivery::Failed,
+            Some(Status::Relay(entry)) => match entry.state {
+                State::Queued | State::Sending => Delivery::Queued,
+                State::Sent | State::Recorded => Delivery::Sent,
+                State::Suppressed => Delivery::Suppressed,
+                State::Bounced => Delivery::Bounced,
+                State::Failed | State::Cancelled => Delivery::Failed,
+            },
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Delivery::Unknown => "unknown",
+            Delivery::Waiting => "waiting",
+            Delivery::Queued => "queued",
+            Delivery::Sent => "sent",
+            Delivery::Suppressed => "suppressed",
+            Delivery::Bounced => "bounced",
+            Delivery::Failed => "failed",
+        }
+    }
+
+    pub const ALL: [Delivery; 7] = [
+        Delivery::Unknown,
+        Delivery::Waiting,
+        Delivery::Queued,
+        Delivery::Sent,
+        Delivery::Suppressed,
+        Delivery::Bounced,
+        Delivery::Failed,
+    ];
+}
+
+/// Where each recipient's copy of a sent campaign stands, in recipient order.
+pub fn deliveries(
+    workspace: WorkspaceId,
+    campaign: &CampaignRow,
+    outbox: &DeviceOutbox,
+) -> Vec<(PartyId, Delivery)> {
+    let ids: Vec<OutboxId> = campaign
+        .recipients
+        .iter()
+        .map(|(party, _)| outbox_id(workspace, campaign.id, *party))
+        .collect();
+    let statuses = outbox.statuses(&ids);
+    campaign
+        .recipients
+        .iter()
+        .zip(statuses)
+        .map(|((party, _), status)| (*party, Delivery::of(status)))
+        .collect()
+}
+
+/// How many copies stand where.
+pub fn tally(deliveries: &[(PartyId, Delivery)]) -> BTreeMap<Delivery, usize> {
+    let mut tally = BTreeMap::new();
+    for (_, delivery) in deliveries {
+        *tally.entry(*delivery).or_default() += 1;
+    }
+    tally
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo::{DemoSizes, DemoWorkspace};
+    use crate::model::{Segment, SegmentRule};
+
+    struct Fixture {
+        model: ReadModel,
+        demo: DemoWorkspace,
+        list: SegmentId,
+        vip: SegmentId,
+    }
+
+    /// The demo, with a list of every third record and a list of every fifth.
+    fn fixture() -> Fixture {
+        let sizes =
+            DemoSizes { parties: 300, interactions: 300, deals: 60, ..DemoSizes::default() };
+        let mut demo = crate::demo::generate(42, sizes, Timestamp(1_795_000_000_000));
+        let (list, vip) = (SegmentId::from_bytes([1; 16]), SegmentId::from_bytes([2; 16]));
+        for (id, step) in [(list, 3), (vip, 5)] {
+            let members =
+                demo.parties.iter().step_by(step).map(|(p, _)| (p.to_string(), true)).collect();
+            let segment = Segment {
+                name: format!("every {step}"),
+                list: true,
+                rule: SegmentRule::default(),
+                members,
+                created_by: None,
+                created_at: Timestamp(0),
+                archived: false,
+            };
+            demo.segments.push((id, segment));
+        }
+        let mut model = ReadModel::default();
+        for (key, mut doc) in demo.to_documents().unwrap() {
+            model.replace_document(key, &mut doc);
+        }
+        Fixture { model, demo, list, vip }
+    }
+
+    fn campaign(include: &[SegmentId], exclude: &[SegmentId], consented_only: bool) -> CampaignRow {
+        CampaignRow {
+            id: CampaignId::from_bytes([9; 16]),
+            name: "Spring".into(),
+            subject: "Hello {{first_name|there}}".into(),
+            body: "Dear {{name}} of {{organisation|your company}},\nsee you at the fair.".into(),
+            include: include.to_vec(),
+            exclude: exclude.to_vec(),
+            consented_only,
+            sent_at: None,
+            sent_by: None,
+            recipients: Vec::new(),
+            sent_subject: String::new(),
+            sent_body: String::new(),
+            created_by: None,
+            created_at: Timestamp(0),
+            archived: false,
+        }
+    }
+
+    #[test]
+    fn an_address_goes_to_the_first_who_may_receive_it_and_archived_lists_still_count() {
+        let mut model = ReadModel::default();
+        let (desk, ann) = (PartyId::from_bytes([1; 16]), PartyId::from_bytes([2; 16]));
+        // The front desk, never asked, shares the address with Ann, who agreed.
+        for (id, name, consent) in [(desk, "Front Desk", None), (ann, "Ann Lee", Some(true))] {
+            let mut row = PartyRow::named(id, name);
+            row.emails = vec!["info@acme.example".into()];
+            row.email_consent = consent;
+            model.parties.insert(id, row);
+        }
+        let list = |id: SegmentId, members: Vec<PartyId>| crate::segments::SegmentRow {
+            id,
+            name: id.to_string(),
+            list: true,
+            rule: crate::model::SegmentRule::default(),
+            members,
+            created_by: None,
+            created_at: Timestamp(0),
+            // Archived since they were chosen.
+            archived: true,
+        };
+        let (both, do_not_email) = (SegmentId::from_bytes([5; 16]), SegmentId::from_bytes([6; 16]));
+        model.segments.insert(both, list(both, vec![desk, ann]));
+        model.segments.insert(do_not_email, list(do_not_email, vec![ann]));
+        let settings = crate::model::WorkspaceSettings::default();
+        let audience = Audience::new(&model, &settings, Vec::<String>::new(), Timestamp(0));
+        let sent = plan(&audience, &model, &campaign(&[both], &[], true));
+        assert_eq!(sent.recipients.iter().map(|(r, _)| r.id).collect::<Vec<_>>(), [ann]);
+        assert_eq!(sent.skipped, BTreeMap::from([(Skip::NotAsked, 1)]));
+        // An archived exclusion still excludes.
+        let sent = plan(&audience, &model, &campaign(&[both], &[do_not_email], true));
+        assert!(sent.recipients.is_empty());
+        assert_eq!(sent.excluded, 1);
+    }
+
+    #[test]
+    fn the_plan_is_the_audience_less_exclusions_refusals_and_repeated_addresses() {
+        let f = fixture();
+        let opted_out: Vec<String> = f
+            .model
+            .parties
+            .values()
+            .filter_map(|row| row.emails.first())
+            .step_by(11)
+            .cloned()
+            .collect();
+        let audience = Audience::new(&f.model, &f.demo.settings, opted_out.clone(), Timestamp(0));
+        for consented_only in [false, true] {
+            let c = campaign(&[f.list], &[f.vip], consented_only);
+            let plan = plan(&audience, &f.model, &c);
+            let listed = audience.of_segment(&f.model.segments[&f.list]);
+            let vip: HashSet<PartyId> =
+                audience.of_segment(&f.model.segments[&f.vip]).iter().map(|r| r.id).collect();
+            // Every one of the audience is sent it or counted out, once.
+            let counted =
+                plan.recipients.len() + plan.skipped.values().sum::<usize>() + plan.excluded;
+            assert_eq!(counted, listed.len());
+            assert_eq!(plan.excluded, listed.iter().filter(|r| vip.contains(&r.id)).count());
+            let mut seen = HashSet::new();
+            for (row, address) in &plan.recipients {
+                assert!(!vip.contains(&row.id), "{} is excluded", row.name);
+                assert_ne!(audience.consent(row), ConsentState::Refused);
+                if consented_only {
+                    assert_eq!(audience.consent(row), ConsentState::Given);
+                }
+                assert!(
+                    !opted_out.iter().any(|o| normalise_address(o) == normalise_address(address))
+                );
+                assert!(seen.insert(normalise_address(address)), "{address} twice");
+            }
+            assert!(plan.skipped.get(&Skip::Refused).is_some_and(|n| *n > 0));
+            assert_eq!(plan.skipped.contains_key(&Skip::NotAsked), consented_only);
+        }
+        // Nothing included, nobody: an exclusion alone sends nothing.
+        let c = campaign(&[], &[f.vip], false);
+        assert!(plan(&audience, &f.model, &c).recipients.is_empty());
+    }
+
+    #[test]
+    fn each_copy_is_filled_in_from_its_recipient_and_queued_under_one_id() {
+        let f = fixture();
+        let audience = Audience::new(&f.model, &f.demo.settings, Vec::new(), Timestamp(0));
+        let c = campaign(&[f.list], &[], false);
+        assert_eq!(check(&c), Ok(()));
+        let plan = plan(&audience, &f.model, &c);
+        let (row, address) = &plan.recipients[0];
+        let Work::Mail(mail) = mail(&c, &f.model, row, address).unwrap() else { panic!() };
+        let first = row.name.split_whitespace().next().unwrap();
+        assert_eq!(mail.subject, format!("Hello {first}"));
+        assert!(mail.text.starts_with(&format!("Dear {} of ", row.name)), "{}", mail.text);
+        assert!(mail.bulk);
+        assert_eq!(Work::Mail(mail.clone()).kind(), "bulk", "sent in the relay's bulk lane");
+        assert_eq!(mail.to[0].address, *address);
+        let Work::Mail(test) = test_mail(&c, &f.model, row, "anna@example.test").unwrap() else {
+            panic!()
+        };
+        assert!(!test.bulk, "a test carries no unsubscribe link");
+        assert_eq!(test.subject, format!("[Test] Hello {first}"));
+
+        let ws = WorkspaceId::from_bytes([3; 16]);
+        assert_eq!(outbox_id(ws, c.id, row.id), outbox_id(ws, c.id, row.id));
+        assert_ne!(outbox_id(ws, c.id, row.id), outbox_id(ws, c.id, plan.recipients[1].0.id));
+        assert_ne!(test_id(ws, c.id, 1), test_id(ws, c.id, 2));
+        let (all, unfilled) = copies(ws, &c, &f.model, &plan.recipients);
+        assert_eq!((all.len(), unfilled), (plan.recipients.len(), 0));
+        assert_eq!(all[0].2, outbox_id(ws, c.id, row.id));
+        // A subject filled in past its limit leaves that one out, not everyone.
+        let mut long = c.clone();
+        // Room for the shortest name of all, and no more.
+        let shortest = plan.recipients.iter().map(|(r, _)| r.name.chars().count()).min().unwrap();
+        let room = crate::outbox::MOST_SUBJECT_CHARS - shortest;
+        long.subject = format!("{}{{{{name}}}}", "x".repeat(room));
+        let (some, unfilled) = copies(ws, &long, &f.model, &plan.recipients);
+        assert!(
+            unfilled > 0 && !some.is_empty(),
+            "{unfilled} left out of {}",
+            plan.recipients.len()
+        );
+        assert_eq!(some.len() + unfilled, plan.recipients.len());
+        // Queued twice (two devices, a replay), it is queued once.
+        let mut outbox = DeviceOutbox::default();
+        let work = self::mail(&c, &f.model, row, address).unwrap();
+        assert!(outbox.queue(outbox_id(ws, c.id, row.id), work.clone(), 1));
+        assert!(!outbox.queue(outbox_id(ws, c.id, row.id), work, 2));
+    }
+
+    #[test]
+    fn a_campaign_that_cannot_be_sent_says_why() {
+        let f = fixture();
+        let mut c = campaign(&[f.list], &[], false);
+        c.subject = "Hi {{frist_name}}".into();
+        assert!(matches!(check(&c), Err(CampaignError::Subject(TemplateError::UnknownFields(_)))));
+        c.subject = " ".into();
+        assert_eq!(check(&c), Err(CampaignError::NoSubject));
+        c.subject = "Hi".into();
+        c.body = "Dear {{name".into();
+        assert!(matches!(check(&c), Err(CampaignError::Body(TemplateError::Unclosed { .. }))));
+        c.body = "Dear {{name}}".into();
+        c.include.clear();
+        assert_eq!(check(&c), Err(CampaignError::NoAudience));
+        c.include.push(f.list);
+        c.sent_at = Some(Timestamp(1));
+        assert_eq!(check(&c), Err(CampaignError::Sent));
+    }
+}

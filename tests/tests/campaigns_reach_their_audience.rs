@@ -1,0 +1,180 @@
+//! A campaign, end to end: the real relay sends through a real SMTP server on loopback. Anna (at her
+//! desk, in English) writes "Spring fair" for a list of four — one without an address, one who
+//! unsubscribed through the relay — sees who it reaches and a copy as the first of them reads it,
+//! sends herself a test, and sends it: each of the two it reaches gets one copy, filled in from their
+//! record, with one-click unsubscribe headers; nobody else does. Boris (on his phone, in Russian)
+//! sees it sent and where each copy stands, and the campaign on a recipient's timeline.
+
+use std::sync::Arc;
+
+use rapport_e2e::flows::{
+    add_party, api_session, attribute_becomes, change_to, click_centred as click,
+    join_by_invitation, open_record, photograph, set_field, sign_up_and_upload,
+};
+use rapport_e2e::pages::AppShell;
+use rapport_e2e::smtp::SmtpServer;
+use rapport_e2e::{Browser, E2eResult, Viewport, run_with_relay_args, wait_until};
+
+/// Adds `name` with `email` (if any) from the people list.
+async fn person(browser: &Browser, name: &str, email: Option<&str>) -> E2eResult {
+    AppShell::open(browser, "/parties").await?;
+    add_party(browser, name).await?;
+    if let Some(email) = email {
+        open_record(browser, name).await?;
+        set_field(browser, "party-email", email).await?;
+        click(browser, "save-party").await?;
+        browser.by_testid("email-link").await?;
+    }
+    Ok(())
+}
+
+/// How many copies stand in `state` on the campaign's page.
+async fn tally_becomes(browser: &Browser, state: &str, count: usize) -> E2eResult {
+    wait_until(&format!("{count} copies {state}"), 45, || async {
+        let found = browser
+            .eval(&format!(
+                "return document.querySelector('[data-testid=campaign-tally-item][data-state={state}]')?.dataset.count ?? '0';"
+            ))
+            .await?;
+        Ok((found == count.to_string().as_str()).then_some(()))
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_campaign_reaches_its_audience_once_each_and_its_deliveries_show_on_every_device() {
+    let mailbox = tempfile::tempdir().unwrap();
+    let smtp = Arc::new(SmtpServer::start(&mailbox.path().join("mail"), 30));
+    let url = smtp.url();
+    let args = ["--smtp-url", url.as_str(), "--mail-from", "Acme CRM <crm@acme.example>"];
+    let name = "a_campaign_reaches_its_audience_once_each";
+    run_with_relay_args(name, &args, move |harness| async move {
+        let relay = harness.relay().url().to_owned();
+        let anna = harness.browser(Viewport::Desktop).await?;
+        sign_up_and_upload(&anna, "anna@example.test", "Anna").await?;
+        let boris = harness.browser_speaking(Viewport::Phone, "ru-RU").await?;
+        join_by_invitation(&anna, &boris, "boris@example.test", "Boris").await?;
+        for (name, email) in [
+            ("Clara Schumann", Some("clara@example.com")),
+            ("Edith Piaf", Some("edith@example.com")),
+            ("Fyodor Dostoevsky", None),
+            ("Grigory Perelman", Some("grigory@example.com")),
+        ] {
+            person(&anna, name, email).await?;
+        }
+        // Grigory unsubscribed from an earlier mail (the relay's link, while every device slept).
+        let (client, cookie, workspace) = api_session(&relay, "anna@example.test").await;
+        let recorded = client
+            .post(format!("{relay}/api/workspaces/{workspace}/consent"))
+            .header("cookie", &cookie)
+            .json(&serde_json::json!({ "address": "grigory@example.com", "opted_in": false, "source": "one-click unsubscribe" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(recorded.status(), 201);
+
+        // The four on a list.
+        AppShell::open(&anna, "/marketing").await?;
+        set_field(&anna, "new-segment-name", "Fair visitors").await?;
+        change_to(&anna, "new-segment-kind", "list").await?;
+        click(&anna, "new-segment-create").await?;
+        anna.by_testid("list-members").await?;
+        let list = anna.path().await?.rsplit('/').next().unwrap_or_default().to_owned();
+        for person in ["Clara", "Edith", "Fyodor", "Grigory"] {
+            set_field(&anna, "list-add-party-search", person).await?;
+            click(&anna, "list-add-party-match").await?;
+            anna.wait_for_script(
+                "the search emptied",
+                "const f = document.querySelector('[data-testid=list-add-party-search]'); return !!f && f.value === '';",
+            )
+            .await?;
+        }
+        attribute_becomes(&anna, "segment-count", "data-count", "4").await?;
+
+        // The campaign, written: nobody yet, and it says why it cannot go.
+        AppShell::open(&anna, "/marketing").await?;
+        set_field(&anna, "new-campaign-name", "Spring fair").await?;
+        click(&anna, "new-campaign-create").await?;
+        anna.by_testid("campaign-draft").await?;
+        let campaign = anna.path().await?;
+        assert!(campaign.starts_with("/marketing/campaigns/"), "{campaign}");
+        anna.text_when("campaign-problem", |t| t.contains("subject")).await?;
+        change_to(&anna, "campaign-subject", "Hello {{first_name|there}}").await?;
+        change_to(&anna, "campaign-body", "Dear {{name}},\n\nsee you at the spring fair.").await?;
+        anna.text_when("campaign-problem", |t| t.contains("segment or list")).await?;
+        change_to(&anna, "campaign-include-add", &list).await?;
+        anna.by_testid("campaign-include-chip").await?;
+        // Only those who agreed, at first: nobody here was asked.
+        attribute_becomes(&anna, "campaign-count", "data-count", "0").await?;
+        click(&anna, "campaign-consented-only").await?;
+        // Clara and Edith; Fyodor has no address, Grigory unsubscribed.
+        attribute_becomes(&anna, "campaign-count", "data-count", "2").await?;
+        let skipped = anna.by_testid("campaign-skipped").await?.text().await?;
+        assert!(skipped.contains("1 without an email address"), "{skipped}");
+        assert!(skipped.contains("1 refused marketing email or unsubscribed"), "{skipped}");
+        anna.text_becomes("campaign-preview-subject", "Hello Clara").await?;
+        anna.text_when("campaign-preview-text", |t| t.starts_with("Dear Clara Schumann,")).await?;
+        photograph(&anna, "campaign-1280x800-en").await?;
+
+        // A test to herself first: marked, and no unsubscribe link that would opt her out.
+        click(&anna, "campaign-test").await?;
+        anna.text_when("campaign-notice", |t| t.contains("anna@example.test")).await?;
+        let test = wait_until("the test in Anna's mailbox", 30, || async {
+            Ok(smtp.to("anna@example.test").into_iter().next())
+        })
+        .await?;
+        assert!(test.lines().any(|l| l == "Subject: [Test] Hello Clara"), "{test}");
+        assert!(!test.contains("List-Unsubscribe"), "{test}");
+
+        // Sent, after a second look: a copy each, filled in from each record, nobody else.
+        click(&anna, "campaign-send").await?;
+        anna.text_when("campaign-send", |t| t.contains('2')).await?;
+        click(&anna, "campaign-send").await?;
+        anna.by_testid("campaign-deliveries").await?;
+        attribute_becomes(&anna, "campaign-recipients", "data-count", "2").await?;
+        tally_becomes(&anna, "sent", 2).await?;
+        for (address, first) in [("clara@example.com", "Clara"), ("edith@example.com", "Edith")] {
+            let copies = smtp.to(address);
+            assert_eq!(copies.len(), 1, "{address}: {copies:?}");
+            let copy = &copies[0];
+            assert!(copy.lines().any(|l| l == format!("Subject: Hello {first}")), "{copy}");
+            assert!(copy.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"), "{copy}");
+        }
+        assert!(smtp.to("grigory@example.com").is_empty(), "the unsubscribed get nothing");
+        photograph(&anna, "campaign-sent-1280x800-en").await?;
+
+        // Boris's phone: the campaign sent, each copy sent, and on Clara's timeline.
+        AppShell::open(&boris, "/marketing").await?;
+        boris
+            .wait_for_script(
+                "the campaign listed as sent",
+                "return document.querySelector('[data-testid=campaign-row][data-name=\"Spring fair\"]')?.dataset.sent === 'true';",
+            )
+            .await?;
+        photograph(&boris, "marketing-campaigns-390x844-ru").await?;
+        boris.open(&campaign).await?;
+        tally_becomes(&boris, "sent", 2).await?;
+        let text = boris.by_testid("campaign-deliveries").await?.text().await?;
+        assert!(text.contains("Отправлено: 2"), "{text}");
+        photograph(&boris, "campaign-sent-390x844-ru").await?;
+        AppShell::open(&boris, "/parties").await?;
+        open_record(&boris, "Clara").await?;
+        boris
+            .wait_for_script(
+                "the campaign on Clara's timeline, sent",
+                "return document.querySelector('[data-testid=timeline-item][data-kind=campaign] [data-testid=mail-state]')?.dataset.state === 'sent';",
+            )
+            .await?;
+        // Sending again from Anna's page is no longer offered; the page shows what went.
+        anna.open(&campaign).await?;
+        anna.by_testid("campaign-deliveries").await?;
+        assert!(!anna.has_testid("campaign-send").await?);
+
+        for browser in [&anna, &boris] {
+            let errors = browser.console_errors().await?;
+            assert!(errors.is_empty(), "console errors: {errors:?}");
+        }
+        Ok(())
+    })
+    .await;
+}
