@@ -143,6 +143,17 @@ pub(crate) async fn change_uploads<T>(
     Ok(result)
 }
 
+/// Forgets file `hash` on this device — its bytes and any upload still owed — once it was erased, so
+/// it is neither shown nor sent to the relay again.
+pub async fn forget(outbox: OutboxCtx, shared: &Shared, workspace: WorkspaceId, hash: &str) {
+    let owed = hash.to_owned();
+    let _ = change_uploads(outbox, shared, move |uploads| uploads.forget(&owed)).await;
+    if let Some(cache) = files_cache().await {
+        let path = attachments::file_path(workspace, hash);
+        let _ = JsFuture::from(cache.delete_with_str(&path)).await;
+    }
+}
+
 /// Opens file `hash` of the workspace under `name`: from this device when it has it, else from the
 /// relay (and kept for the next time, offline included).
 pub async fn open(workspace: WorkspaceId, hash: &str, name: &str) -> Result<(), FileError> {

@@ -732,6 +732,48 @@ pub async fn all_documents(shared: &Shared) -> Result<Vec<(DocKey, Vec<u8>)>, Lo
     Ok(documents)
 }
 
+/// Every document's content as plain JSON, with this member's private notes and nobody else's: what
+/// a person's export and erasure read (`rapport_core::privacy`).
+pub async fn all_contents(shared: &Shared) -> Result<Vec<(DocKey, serde_json::Value)>, LocalError> {
+    ensure_loaded(shared, DocKey::Root).await?;
+    let keys: Vec<DocKey> = {
+        let ws = shared.borrow();
+        // Listed by name: the replica lists a private document only while the relay confirms it.
+        let mine = ws.replica.private_to_write();
+        let keys = ws.replica.document_keys().into_iter();
+        keys.filter(|key| !matches!(key, DocKey::Private(_))).chain(mine).collect()
+    };
+    let mut contents = Vec::with_capacity(keys.len());
+    for key in keys {
+        contents.push((
+            key,
+            with_document(shared, key, |doc| rapport_core::backup::content_of(doc)).await?,
+        ));
+    }
+    Ok(contents)
+}
+
+/// Carries out an erasure `plan` for the person whose records are `records`, one document after
+/// the other (each a durable local edit that syncs like any other).
+pub async fn erase_person(
+    shared: &Shared,
+    plan: &rapport_core::privacy::ErasurePlan,
+    records: &std::collections::BTreeSet<PartyId>,
+) -> Result<(), LocalError> {
+    let by = shared.borrow().replica.me;
+    for key in plan.documents() {
+        let Ok(key) = key.parse::<DocKey>() else { continue };
+        // The records the plan names in this document: their rows are re-read after the change.
+        let touched: Vec<String> = with_document(shared, key, |doc| document::keys(doc)).await?;
+        write(shared, key, &touched, |doc| {
+            rapport_core::privacy::erase(doc, key, plan, records, now(), by)?;
+            Ok(())
+        })
+        .await?;
+    }
+    Ok(())
+}
+
 /// What restoring a backup did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Restored {

@@ -252,6 +252,23 @@ pub async fn pending_invites(workspace: WorkspaceId) -> Result<Vec<PendingInvite
     json(refused(response).await?).await
 }
 
+/// Deletes file `hash` of `workspace` for good (an erasure; owners and admins only). Deleting one
+/// already gone succeeds.
+pub async fn erase_file(workspace: WorkspaceId, hash: &str) -> Result<(), ApiError> {
+    let path = format!("/api/workspaces/{workspace}/files/{hash}");
+    let response = Request::delete(&path).send().await.map_err(|_| ApiError::Unreachable)?;
+    if response.status() == 503 {
+        // A relay that keeps no files holds none of theirs; any other 503 is a proxy's.
+        let said = response.json::<Refusal>().await.ok().and_then(|r| r.code);
+        return if said.as_deref() == Some("no_files") {
+            Ok(())
+        } else {
+            Err(ApiError::Unreachable)
+        };
+    }
+    refused(response).await.map(drop)
+}
+
 /// Takes back invitation `invite` of `workspace` before anyone else uses it.
 pub async fn revoke_invite(workspace: WorkspaceId, invite: String) -> Result<(), ApiError> {
     let path = format!("/api/workspaces/{workspace}/invites/{invite}");

@@ -205,6 +205,14 @@ impl Uploads {
         handover
     }
 
+    /// File `hash` was erased: nothing to send, nothing refused to remember.
+    pub fn forget(&mut self, hash: &str) -> bool {
+        let before = (self.waiting.len(), self.refused.len());
+        self.waiting.retain(|w| w.hash != hash);
+        self.refused.remove(hash);
+        before != (self.waiting.len(), self.refused.len())
+    }
+
     /// The device no longer has the bytes of `hash` (its storage was cleared): nothing to send.
     pub fn lost(&mut self, hash: &str) {
         self.waiting.retain(|w| w.hash != hash);

@@ -120,6 +120,13 @@ pub fn from_json(text: &str) -> Result<Backup, BackupError> {
     Ok(Backup { workspace, created_at: Timestamp(file.created_at), documents })
 }
 
+/// A document's content as plain JSON, its records at the root (for reading, an export).
+pub fn content_of(doc: &automerge::AutoCommit) -> serde_json::Value {
+    json_of(
+        &doc.hydrate(automerge::ROOT, None).unwrap_or(hydrate::Value::Map(hydrate::Map::default())),
+    )
+}
+
 /// A document's content as plain JSON: maps, lists, text as strings, numbers, booleans.
 fn json_of(value: &hydrate::Value) -> serde_json::Value {
     use serde_json::Value as Json;

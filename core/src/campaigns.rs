@@ -315,6 +315,8 @@ pub enum Delivery {
     /// At the relay, waiting for its turn.
     Queued,
     Sent,
+    /// Sent, and the address has unsubscribed since (through any mail's link or by a member's hand).
+    Unsubscribed,
     /// Not sent: the address opted out (or bounced before).
     Suppressed,
     /// Accepted, then returned as undeliverable.
@@ -345,17 +347,19 @@ impl Delivery {
             Delivery::Waiting => "waiting",
             Delivery::Queued => "queued",
             Delivery::Sent => "sent",
+            Delivery::Unsubscribed => "unsubscribed",
             Delivery::Suppressed => "suppressed",
             Delivery::Bounced => "bounced",
             Delivery::Failed => "failed",
         }
     }
 
-    pub const ALL: [Delivery; 7] = [
+    pub const ALL: [Delivery; 8] = [
         Delivery::Unknown,
         Delivery::Waiting,
         Delivery::Queued,
         Delivery::Sent,
+        Delivery::Unsubscribed,
         Delivery::Suppressed,
         Delivery::Bounced,
         Delivery::Failed,
@@ -374,11 +378,23 @@ pub fn deliveries(
         .map(|(party, _)| outbox_id(workspace, campaign.id, *party))
         .collect();
     let statuses = outbox.statuses(&ids);
+    // The consent log counts in seconds.
+    let sent_at = campaign.sent_at.map_or(i64::MAX, |at| at.0 / 1000);
     campaign
         .recipients
         .iter()
         .zip(statuses)
-        .map(|((party, _), status)| (*party, Delivery::of(status)))
+        .map(|((party, address), status)| {
+            let delivery = match Delivery::of(status) {
+                Delivery::Sent
+                    if outbox.opted_out(address).is_some_and(|event| event.at >= sent_at) =>
+                {
+                    Delivery::Unsubscribed
+                }
+                other => other,
+            };
+            (*party, delivery)
+        })
         .collect()
 }
 
@@ -595,5 +611,57 @@ mod tests {
         c.include.push(f.list);
         c.sent_at = Some(Timestamp(1));
         assert_eq!(check(&c), Err(CampaignError::Sent));
+    }
+}
+
+#[cfg(test)]
+mod delivery_tests {
+    use super::*;
+    use crate::outbox::{Changes, ConsentEvent, Entry, State};
+
+    #[test]
+    fn a_copy_sent_before_its_address_unsubscribed_shows_as_unsubscribed_since() {
+        let workspace = WorkspaceId::from_bytes([1; 16]);
+        let parties = [1u8, 2, 3].map(|n| PartyId::from_bytes([n; 16]));
+        let addresses = ["Ann@Example.com", "bob@example.com", "cat@example.com"];
+        let mut campaign = CampaignRow::of(CampaignId::from_bytes([9; 16]), &Default::default());
+        campaign.sent_at = Some(Timestamp(10_000_000));
+        campaign.recipients =
+            parties.iter().zip(addresses).map(|(p, a)| (*p, a.to_owned())).collect();
+        let mut outbox = DeviceOutbox::default();
+        let entries = parties
+            .iter()
+            .map(|party| Entry {
+                id: outbox_id(workspace, campaign.id, *party),
+                kind: "bulk".into(),
+                state: State::Sent,
+                attempts: 1,
+                queued_at: 10_000,
+                updated_at: 10_001,
+                reason: None,
+                message_id: None,
+                due_at: None,
+                digest: None,
+                version: 1,
+            })
+            .collect();
+        outbox.apply(Changes { entries, version: 1, more: false });
+        // Ann unsubscribed after it went (the relay's log writes addresses normalised); Bob long before (his copy
+        // was sent all the same by an older relay: it says sent); Cat never.
+        let event = |seq, address: &str, at| ConsentEvent {
+            seq,
+            address: address.into(),
+            opted_in: false,
+            source: "one-click unsubscribe".into(),
+            at,
+        };
+        outbox.apply_consent(vec![
+            event(1, "bob@example.com", 5_000),
+            event(2, "ann@example.com", 20_000),
+        ]);
+        let states: Vec<Delivery> =
+            deliveries(workspace, &campaign, &outbox).into_iter().map(|(_, d)| d).collect();
+        assert_eq!(states, [Delivery::Unsubscribed, Delivery::Sent, Delivery::Sent]);
+        assert_eq!(tally(&deliveries(workspace, &campaign, &outbox))[&Delivery::Unsubscribed], 1);
     }
 }

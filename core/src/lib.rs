@@ -58,6 +58,7 @@ pub mod model;
 pub mod offload;
 pub mod outbox;
 pub mod presence;
+pub mod privacy;
 pub mod protocol;
 pub mod pulse;
 pub mod purchase;

@@ -39,7 +39,8 @@ pub use marketing::{
     RuleEdit, Segment, SegmentRule,
 };
 pub use party::{
-    Address, Consent, ContactPoint, CustomValue, LinkKind, Party, PartyKind, PartyLink, Role,
+    Address, Consent, ConsentNote, ContactPoint, CustomValue, Erasure, LinkKind, Party, PartyKind,
+    PartyLink, Role,
 };
 pub use purchase::{
     Certification, Hold, Measure, Purchase, PurchaseLine, PurchaseStatus, ScorecardCriterion,
@@ -99,12 +100,25 @@ pub(crate) mod tests {
                 email_marketing: Some(true),
                 phone_calls: Some(false),
                 data_processing: Some(true),
+                recorded: [(
+                    "email_marketing".to_owned(),
+                    ConsentNote {
+                        at: Timestamp(1_690_000_000_000),
+                        by: Some(MemberId::from_bytes([1; 16])),
+                        source: "signed form at the spring fair".into(),
+                    },
+                )]
+                .into(),
             },
             keep_in_touch_days: Some(30),
             notes: Text::with_value("Prefers calls after 10:00"),
             created_at: Timestamp(1_700_000_000_000),
             archived: true,
             merged_into: Some(PartyId::from_bytes([2; 16])),
+            erased: Some(Erasure {
+                at: Timestamp(1_800_000_000_000),
+                by: Some(MemberId::from_bytes([1; 16])),
+            }),
             ..Party::default()
         };
         party.files.insert(

@@ -1004,6 +1004,11 @@ impl DeviceOutbox {
         self.consent.values().filter(|event| !event.opted_in)
     }
 
+    /// The latest consent event of each address, as last heard.
+    pub fn consent_heard(&self) -> impl Iterator<Item = &ConsentEvent> {
+        self.consent.values()
+    }
+
     /// The opt-out that stands for `address` (however it is written), if its latest event is one.
     pub fn opted_out(&self, address: &str) -> Option<&ConsentEvent> {
         self.consent.get(&normalise_address(address)).filter(|event| !event.opted_in)

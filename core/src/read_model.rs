@@ -32,7 +32,7 @@ mod hydrated;
 use hydrated::FromHydrated;
 
 /// Bumped when a row's shape changes: stored rows of another version are rebuilt from the documents.
-pub const ROWS_FORMAT: u32 = 17;
+pub const ROWS_FORMAT: u32 = 18;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PartyRow {
@@ -64,6 +64,8 @@ pub struct PartyRow {
     pub custom: Vec<(String, CustomCell)>,
     /// Marketing email consent as the record says it (`None`: not asked).
     pub email_consent: Option<bool>,
+    /// The person was erased at their request (the record is then also `archived` and nameless).
+    pub erased: bool,
 }
 
 /// A serde mirror of [`crate::model::CustomValue`].
@@ -1458,11 +1460,25 @@ impl PartyRow {
             countries: Vec::new(),
             custom: Vec::new(),
             email_consent: None,
+            erased: false,
         }
     }
 }
 
+/// The name an erased person's row carries: nothing of theirs, and not an empty link where a deal or
+/// a ticket names them.
+pub const ERASED_NAME: &str = "—";
+
 fn party_row(id: PartyId, party: &Party) -> PartyRow {
+    if party.erased.is_some() {
+        return PartyRow {
+            id,
+            created_at: party.created_at,
+            archived: true,
+            erased: true,
+            ..PartyRow::named(id, ERASED_NAME)
+        };
+    }
     PartyRow {
         id,
         kind: match party.kind {
@@ -1484,7 +1500,7 @@ fn party_row(id: PartyId, party: &Party) -> PartyRow {
             .collect(),
         keep_in_touch_days: party.keep_in_touch_days,
         created_at: party.created_at,
-        archived: party.archived || party.merged_into.is_some(),
+        archived: party.archived || party.merged_into.is_some() || party.erased.is_some(),
         merged_into: party.merged_into,
         supplier: crate::scorecard::SupplierRow::of(party).map(Box::new),
         employee: crate::employee::EmployeeRow::of(&party.employment).map(Box::new),
@@ -1506,6 +1522,7 @@ fn party_row(id: PartyId, party: &Party) -> PartyRow {
             .map(|(key, value)| (key.clone(), CustomCell::of(value)))
             .collect(),
         email_consent: party.consent.email_marketing,
+        erased: party.erased.is_some(),
     }
 }
 

@@ -68,7 +68,7 @@ const INLINE_TYPES: [&str; 6] =
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/api/workspaces/{id}/files", get(usage))
-        .route("/api/workspaces/{id}/files/{hash}", put(upload).get(download))
+        .route("/api/workspaces/{id}/files/{hash}", put(upload).get(download).delete(erase))
 }
 
 fn is_hash(text: &str) -> bool {
@@ -150,7 +150,11 @@ async fn upload(
         .run(move |db| Ok((catalogue::find(db, &ws, &h)?, catalogue::used(db, &ws)?)))
         .await?;
     // Already here: nothing to read, nothing to change (a retry, another device, the same photo).
-    if let Some(known) = known {
+    // Counted without its bytes — an erasure that removed them just after this same file was
+    // uploaded again — it is received again, so such a file never stays unservable.
+    if let Some(known) = known
+        && tokio::fs::try_exists(files.path(&workspace, &hash)).await.unwrap_or(false)
+    {
         let stored = Stored { hash, size: known.size, content_type: known.content_type };
         return Ok((StatusCode::OK, Json(stored)).into_response());
     }
@@ -344,6 +348,39 @@ async fn receive(request: Request, path: &Path, most: u64) -> Result<(u64, Strin
     file.sync_all().await.map_err(failed)?;
     let digest = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
     Ok((size, digest))
+}
+
+/// Deletes a file for good: a person's erasure at their request (`rapport_core::privacy`), so only
+/// the workspace's owner and admins may. Uncounted first, then removed from the disk: a crash between
+/// the two leaves bytes nobody counts (an upload of them moves over them). An upload of the same
+/// file between the two can leave it counted without its bytes; the next upload receives it again
+/// (see `upload`). Deleting what is not there answers the same 204, so a retry or a second admin's
+/// device is harmless.
+async fn erase(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    UrlPath((workspace, hash)): UrlPath<(String, String)>,
+) -> Result<StatusCode, Refusal> {
+    let (account, membership) = member_of(&state, &headers, workspace).await?;
+    if !membership.role.manages() {
+        return Err(refused(StatusCode::FORBIDDEN, Why::OnlyManagers));
+    }
+    let files = file_store(&state)?;
+    if !is_hash(&hash) {
+        return Err(bad_request(Why::BadHash));
+    }
+    let (ws, h) = (membership.workspace.clone(), hash.clone());
+    state.store.run(move |db| catalogue::remove(db, &ws, &h)).await?;
+    match tokio::fs::remove_file(files.path(&membership.workspace, &hash)).await {
+        Ok(()) => {}
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+        Err(error) => {
+            tracing::error!(%error, "removing an erased file from the disk failed");
+            return Err(refused(StatusCode::INTERNAL_SERVER_ERROR, Why::StorageFailed));
+        }
+    }
+    tracing::info!(workspace = %membership.workspace, %hash, account, "file erased");
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn download(

@@ -243,3 +243,62 @@ async fn refused_uploads_say_why_and_leave_nothing_behind() {
     }
     assert_eq!(get(&relay.url(WS, &name), &owner).await.status(), 404);
 }
+
+async fn delete(url: &str, cookie: Option<&str>) -> (u16, Value) {
+    let mut request = reqwest::Client::new().delete(url);
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    let answer = request.send().await.unwrap();
+    let status = answer.status().as_u16();
+    (status, answer.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn an_erased_file_is_gone_for_good_and_only_an_owner_or_admin_erases_one() {
+    let relay = Relay::start(&[]);
+    let (owner, member, viewer) = workspace_with_member(&relay.address).await;
+    let outsider = outsider_with_workspace(&relay.address).await;
+    let passport = bytes(40_000, 3);
+    let name = hash(&passport);
+    let url = relay.url(WS, &name);
+    assert_eq!(put(&url, Some(&member), "application/pdf", passport.clone()).await.0, 201);
+
+    // Nobody signed in, a viewer, a member who is no admin, another workspace's owner (under this
+    // workspace's id, and under her own, where there is no such file): the file stays.
+    assert_eq!(delete(&url, None).await.0, 401);
+    let (status, answer) = delete(&url, Some(&viewer)).await;
+    assert_eq!((status, &answer["code"]), (403, &Value::from("only_managers")));
+    let (status, answer) = delete(&url, Some(&member)).await;
+    assert_eq!((status, &answer["code"]), (403, &Value::from("only_managers")));
+    assert_eq!(delete(&url, Some(&outsider)).await.0, 404);
+    assert_eq!(delete(&relay.url(OTHER_WS, &name), Some(&outsider)).await.0, 204);
+    // Not a hash: refused with the reason, and no path is ever made of it.
+    let (status, answer) = delete(&relay.url(WS, "..%2F..%2Fsecret"), Some(&owner)).await;
+    assert_eq!((status, &answer["code"]), (400, &Value::from("bad_hash")), "{answer}");
+    assert_eq!(get(&url, &viewer).await.status(), 200, "still there after every refusal");
+    assert_eq!(relay.files_on_disk(), 1);
+
+    // The owner erases it: not served, not on the disk, not counted; again changes nothing.
+    assert_eq!(delete(&url, Some(&owner)).await.0, 204);
+    assert_eq!(get(&url, &owner).await.status(), 404);
+    assert_eq!(relay.files_on_disk(), 0);
+    let path = format!("/api/workspaces/{WS}/files");
+    let (_, _, usage) = http(&relay.address, Method::GET, &path, Some(&owner), Value::Null).await;
+    assert_eq!(usage["used"], 0, "{usage}");
+    assert_eq!(delete(&url, Some(&owner)).await.0, 204);
+
+    // Uploaded again later, it is stored again (the count went with the bytes).
+    assert_eq!(put(&url, Some(&member), "application/pdf", passport.clone()).await.0, 201);
+    assert_eq!(get(&url, &viewer).await.bytes().await.unwrap().as_ref(), passport.as_slice());
+    // An erasure racing an upload of the same file can leave it counted without its bytes: the
+    // next upload receives it again instead of believing it there.
+    let on_disk = relay.data.path().join("files").join(WS).join(&name[..2]).join(&name);
+    std::fs::remove_file(&on_disk).unwrap();
+    assert_eq!(put(&url, Some(&member), "application/pdf", passport.clone()).await.0, 200);
+    assert_eq!(get(&url, &viewer).await.bytes().await.unwrap().as_ref(), passport.as_slice());
+    // A member removed from the workspace erases nothing.
+    remove_member(&relay.address, &owner, "max").await;
+    assert_eq!(delete(&url, Some(&member)).await.0, 404);
+    assert_eq!(relay.files_on_disk(), 1);
+}

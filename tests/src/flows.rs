@@ -486,3 +486,25 @@ pub async fn employ(manager: &Browser, name: &str, member: &str, team: &str) -> 
     click_centred(manager, "employment-save").await?;
     choose_by_text(manager, "employee-account", member).await
 }
+
+/// Makes a static list named `name` on the marketing page and puts on it the person each of `people`
+/// finds in its picker; returns the list's page.
+pub async fn new_list_with(browser: &Browser, name: &str, people: &[&str]) -> E2eResult<String> {
+    crate::pages::AppShell::open(browser, "/marketing").await?;
+    set_field(browser, "new-segment-name", name).await?;
+    change_to(browser, "new-segment-kind", "list").await?;
+    click_centred(browser, "new-segment-create").await?;
+    browser.by_testid("list-members").await?;
+    let page = browser.path().await?;
+    for person in people {
+        set_field(browser, "list-add-party-search", person).await?;
+        click_centred(browser, "list-add-party-match").await?;
+        browser
+            .wait_for_script(
+                "the search emptied",
+                "const f = document.querySelector('[data-testid=list-add-party-search]'); return !!f && f.value === '';",
+            )
+            .await?;
+    }
+    Ok(page)
+}

@@ -3,13 +3,15 @@
 //! unsubscribed through the relay — sees who it reaches and a copy as the first of them reads it,
 //! sends herself a test, and sends it: each of the two it reaches gets one copy, filled in from their
 //! record, with one-click unsubscribe headers; nobody else does. Boris (on his phone, in Russian)
-//! sees it sent and where each copy stands, and the campaign on a recipient's timeline.
+//! sees it sent and where each copy stands, and the campaign on a recipient's timeline. Clara then
+//! unsubscribes with her mail program's one-click POST while every device is closed, and Boris's
+//! phone, opened again, shows her copy as unsubscribed since and her record says when and how.
 
 use std::sync::Arc;
 
 use rapport_e2e::flows::{
     add_party, api_session, attribute_becomes, change_to, click_centred as click,
-    join_by_invitation, open_record, photograph, set_field, sign_up_and_upload,
+    join_by_invitation, new_list_with, open_record, photograph, set_field, sign_up_and_upload,
 };
 use rapport_e2e::pages::AppShell;
 use rapport_e2e::smtp::SmtpServer;
@@ -74,21 +76,9 @@ async fn a_campaign_reaches_its_audience_once_each_and_its_deliveries_show_on_ev
         assert_eq!(recorded.status(), 201);
 
         // The four on a list.
-        AppShell::open(&anna, "/marketing").await?;
-        set_field(&anna, "new-segment-name", "Fair visitors").await?;
-        change_to(&anna, "new-segment-kind", "list").await?;
-        click(&anna, "new-segment-create").await?;
-        anna.by_testid("list-members").await?;
-        let list = anna.path().await?.rsplit('/').next().unwrap_or_default().to_owned();
-        for person in ["Clara", "Edith", "Fyodor", "Grigory"] {
-            set_field(&anna, "list-add-party-search", person).await?;
-            click(&anna, "list-add-party-match").await?;
-            anna.wait_for_script(
-                "the search emptied",
-                "const f = document.querySelector('[data-testid=list-add-party-search]'); return !!f && f.value === '';",
-            )
+        let list = new_list_with(&anna, "Fair visitors", &["Clara", "Edith", "Fyodor", "Grigory"])
             .await?;
-        }
+        let list = list.rsplit('/').next().unwrap_or_default().to_owned();
         attribute_becomes(&anna, "segment-count", "data-count", "4").await?;
 
         // The campaign, written: nobody yet, and it says why it cannot go.
@@ -174,6 +164,35 @@ async fn a_campaign_reaches_its_audience_once_each_and_its_deliveries_show_on_ev
             let errors = browser.console_errors().await?;
             assert!(errors.is_empty(), "console errors: {errors:?}");
         }
+
+        // Clara unsubscribes with one click — her mail program's POST (RFC 8058) to the link in her
+        // copy — while every device is closed. Boris's phone, opened again, shows her copy as sent
+        // and unsubscribed since, and her record says when and how.
+        let copy = smtp.to("clara@example.com").remove(0);
+        let link = copy
+            .lines()
+            .find_map(|l| l.strip_prefix("List-Unsubscribe: <"))
+            .and_then(|l| l.strip_suffix('>'))
+            .unwrap_or_else(|| panic!("no List-Unsubscribe link in\n{copy}"))
+            .to_owned();
+        for browser in [&anna, &boris] {
+            browser.eval("location.href = 'about:blank'; return 1;").await?;
+        }
+        let click_through = reqwest::Client::new()
+            .post(&link)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("List-Unsubscribe=One-Click")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(click_through.status(), 200);
+        boris.open(&campaign).await?;
+        tally_becomes(&boris, "unsubscribed", 1).await?;
+        tally_becomes(&boris, "sent", 1).await?;
+        AppShell::open(&boris, "/parties").await?;
+        open_record(&boris, "Clara").await?;
+        let said = boris.text_when("consent-unsubscribed", |t| t.contains("clara@example.com")).await?;
+        assert!(said.contains("one-click"), "{said}");
         Ok(())
     })
     .await;

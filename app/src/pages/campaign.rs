@@ -584,6 +584,7 @@ fn delivery_label(delivery: Delivery) -> &'static str {
         Delivery::Waiting => t_string!(i18n, mail.waiting),
         Delivery::Queued => t_string!(i18n, mail.state_queued),
         Delivery::Sent => t_string!(i18n, mail.state_sent),
+        Delivery::Unsubscribed => t_string!(i18n, campaigns.d_unsubscribed),
         Delivery::Suppressed => t_string!(i18n, campaigns.d_suppressed),
         Delivery::Bounced => t_string!(i18n, campaigns.d_bounced),
         Delivery::Failed => t_string!(i18n, campaigns.d_failed),

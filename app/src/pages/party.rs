@@ -19,6 +19,7 @@ mod contact;
 mod contracts;
 mod employee;
 mod fields;
+mod privacy;
 mod profile;
 mod segments;
 mod supplier;
@@ -56,7 +57,7 @@ pub(crate) fn PartyPage() -> impl IntoView {
     });
     view! {
         // The record's name is the page's title.
-        <Page key="party" title=move || found.with(|f| f.as_ref().map(|f| f.party.name.clone())).unwrap_or_else(|| t_string!(i18n, party.title).to_owned())>
+        <Page key="party" title=move || found.with(|f| f.as_ref().map(|f| if f.party.erased.is_some() { t_string!(i18n, party.erased_name).to_owned() } else { f.party.name.clone() })).unwrap_or_else(|| t_string!(i18n, party.title).to_owned())>
             {move || {
                 let names = viewers();
                 (!names.is_empty()).then(|| view! {
@@ -84,9 +85,28 @@ pub(crate) fn PartyPage() -> impl IntoView {
                     </p>
                 })
             }}
+            {move || {
+                let erasure = found.with(|f| f.as_ref().and_then(|f| f.party.erased.clone()))?;
+                let ctx = WorkspaceCtx::use_ctx();
+                let at = widgets::local_date(erasure.at);
+                let by = erasure.by.and_then(|m| {
+                    ctx.read(|ws| ws.settings.members.get(&m.to_string()).map(|m| m.display_name.clone())).flatten()
+                });
+                let text = match by {
+                    Some(by) => t_string!(i18n, party.erased_notice_by, at, by).to_string(),
+                    None => t_string!(i18n, party.erased_notice, at).to_string(),
+                };
+                let id = id.get_untracked()?;
+                Some(view! {
+                    <p class="notice" role="status" data-testid="party-erased">{text}</p>
+                    <section class="panel privacy-panel">
+                        <privacy::Rights id />
+                    </section>
+                })
+            }}
             <Show
-                when=move || found.with(Option::is_some)
-                fallback=move || failure.get().is_none().then(|| view! { <p class="hint">{t!(i18n, party.opening)}</p> })
+                when=move || found.with(|f| f.as_ref().is_some_and(|f| f.party.erased.is_none()))
+                fallback=move || (failure.get().is_none() && found.with(Option::is_none)).then(|| view! { <p class="hint">{t!(i18n, party.opening)}</p> })
             >
                 {move || id.get_untracked().map(|id| view! {
                     <RecordHeader id found />
@@ -98,6 +118,7 @@ pub(crate) fn PartyPage() -> impl IntoView {
                             <fields::CustomFieldValues id found />
                             <KeepInTouch id />
                             <widgets::Files owner=widgets::FileOwner::Party(id) files=Signal::derive(move || found.with(|f| f.as_ref().map(|f| f.party.files.clone()).unwrap_or_default())) />
+                            <privacy::PrivacyPanel id party=Signal::derive(move || found.with(|f| f.as_ref().map(|f| f.party.clone()))) />
                         </div>
                         <div class="record-activity">
                             <LoggedHere />

@@ -81,6 +81,17 @@ pub struct Party {
     /// Set when this record was merged into another; the survivor holds its data.
     #[autosurgeon(missing = "Default::default")]
     pub merged_into: Option<PartyId>,
+    /// Set when the person was erased at their request: the record then holds nothing else
+    /// (`crate::privacy`).
+    #[autosurgeon(missing = "Default::default")]
+    pub erased: Option<Erasure>,
+}
+
+/// When and by whom a record was erased.
+#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate)]
+pub struct Erasure {
+    pub at: Timestamp,
+    pub by: Option<MemberId>,
 }
 
 reconcile_sparse!(Party {
@@ -106,7 +117,8 @@ reconcile_sparse!(Party {
         hold,
         employment,
         archived,
-        merged_into
+        merged_into,
+        erased
     ],
 });
 
@@ -191,11 +203,57 @@ pub struct Address {
 }
 
 /// What the party agreed to. `None` means not asked; the app never assumes consent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Reconcile, Hydrate)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Reconcile, Hydrate)]
 pub struct Consent {
     pub email_marketing: Option<bool>,
     pub phone_calls: Option<bool>,
     pub data_processing: Option<bool>,
+    /// How each answer was given, by question ([`Consent::QUESTIONS`]): when, who recorded it and
+    /// its source, as a regulator asks for. An answer without one came from an older version or an
+    /// import.
+    #[autosurgeon(missing = "Default::default")]
+    pub recorded: BTreeMap<String, ConsentNote>,
+}
+
+/// When an answer to a consent question was recorded, by whom, and what the person said it through
+/// ("signed form at the spring fair", "phone call").
+#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate)]
+pub struct ConsentNote {
+    pub at: Timestamp,
+    pub by: Option<MemberId>,
+    pub source: String,
+}
+
+impl Consent {
+    /// The questions, by the key their answers and notes are stored under.
+    pub const QUESTIONS: [&'static str; 3] = ["email_marketing", "phone_calls", "data_processing"];
+
+    /// The answer to `question` (`None`: not asked, or no such question).
+    pub fn answer(&self, question: &str) -> Option<bool> {
+        match question {
+            "email_marketing" => self.email_marketing,
+            "phone_calls" => self.phone_calls,
+            "data_processing" => self.data_processing,
+            _ => None,
+        }
+    }
+
+    /// Records `answer` to `question` with how it was given; `None` takes the answer back to "not
+    /// asked". An unknown question changes nothing.
+    pub fn record(&mut self, question: &str, answer: Option<bool>, note: ConsentNote) {
+        let Some(slot) = self.slot(question) else { return };
+        *slot = answer;
+        self.recorded.insert(question.to_owned(), note);
+    }
+
+    fn slot(&mut self, question: &str) -> Option<&mut Option<bool>> {
+        match question {
+            "email_marketing" => Some(&mut self.email_marketing),
+            "phone_calls" => Some(&mut self.phone_calls),
+            "data_processing" => Some(&mut self.data_processing),
+            _ => None,
+        }
+    }
 }
 
 impl super::sparse::Sparse for Consent {
@@ -306,6 +364,19 @@ impl Party {
         for (field, value) in &other.custom {
             self.custom.entry(field.clone()).or_insert_with(|| value.clone());
         }
+        // An answer this record lacks is taken with how it was given (the proof of consent moves
+        // with it); where both have one, this record's stands.
+        for question in Consent::QUESTIONS {
+            if self.consent.answer(question).is_none()
+                && let Some(theirs) = other.consent.answer(question)
+                && let Some(slot) = self.consent.slot(question)
+            {
+                *slot = Some(theirs);
+                if let Some(note) = other.consent.recorded.get(question) {
+                    self.consent.recorded.insert(question.to_owned(), note.clone());
+                }
+            }
+        }
         for (link_id, link) in &other.relations {
             if link.to != other_id
                 && !self.relations.values().any(|l| l.to == link.to && l.kind == link.kind)
@@ -403,6 +474,14 @@ mod tests {
         };
         other.set_role(Role::Supplier, true);
         other.tags.insert("vip".into(), true);
+        let form = ConsentNote { at: Timestamp(7), by: None, source: "signed form".into() };
+        other.consent.record("email_marketing", Some(true), form.clone());
+        other.consent.record("phone_calls", Some(true), form.clone());
+        mine.consent.record(
+            "phone_calls",
+            Some(false),
+            ConsentNote { source: "call".into(), ..form.clone() },
+        );
         other.link(
             LinkId::from_bytes([5; 16]),
             PartyLink { to: org, kind: LinkKind::WorksAt, title: "Buyer".into() },
@@ -422,6 +501,10 @@ mod tests {
         assert_eq!(mine.role_list(), vec![Role::Customer, Role::Supplier]);
         assert_eq!(mine.tags.get("vip"), Some(&true));
         assert_eq!(mine.keep_in_touch_days, Some(30));
+        assert_eq!(mine.consent.email_marketing, Some(true), "an answer it lacked, taken");
+        assert_eq!(mine.consent.recorded["email_marketing"], form, "with its proof");
+        assert_eq!(mine.consent.phone_calls, Some(false), "its own answer stands");
+        assert_eq!(mine.consent.recorded["phone_calls"].source, "call");
         assert_eq!(
             mine.relations.len(),
             1,

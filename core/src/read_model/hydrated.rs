@@ -24,12 +24,12 @@ use crate::ids::{
 };
 use crate::model::{
     Address, Article, Attachment, Billing, Campaign, Certification, Channel, CheckIn, Consent,
-    ContactPoint, Contract, ContractKind, CustomValue, Deal, DealStatus, Employment, Escalated,
-    Feedback, GeoPoint, Goal, Hold, Interaction, InteractionKind, KeyResult, Kudos, LinkKind,
-    MailLink, Meeting, MessageKind, Money, Obligation, OneOnOne, Party, PartyKind, PartyLink,
-    Purchase, PurchaseLine, PurchaseStatus, Rating, RecordRef, Recurrence, RecurrenceUnit,
-    ReviewCycle, Span, SpanUnit, StageChange, Standing, StatusChange, Survey, SurveyQuestion,
-    TalkingPoint, Task, Ticket, TicketMessage, TicketPriority, Training,
+    ConsentNote, ContactPoint, Contract, ContractKind, CustomValue, Deal, DealStatus, Employment,
+    Erasure, Escalated, Feedback, GeoPoint, Goal, Hold, Interaction, InteractionKind, KeyResult,
+    Kudos, LinkKind, MailLink, Meeting, MessageKind, Money, Obligation, OneOnOne, Party, PartyKind,
+    PartyLink, Purchase, PurchaseLine, PurchaseStatus, Rating, RecordRef, Recurrence,
+    RecurrenceUnit, ReviewCycle, Span, SpanUnit, StageChange, Standing, StatusChange, Survey,
+    SurveyQuestion, TalkingPoint, Task, Ticket, TicketMessage, TicketPriority, Training,
 };
 
 /// A type read from a hydrated value as autosurgeon would read it from the document.
@@ -258,7 +258,8 @@ struct_from_map!(Party {
         hold,
         employment,
         archived,
-        merged_into
+        merged_into,
+        erased
     ],
 });
 struct_from_map!(Employment {
@@ -329,8 +330,10 @@ struct_from_map!(Address {
 });
 struct_from_map!(Consent {
     required: [email_marketing, phone_calls, data_processing],
-    defaulted: [],
+    defaulted: [recorded],
 });
+struct_from_map!(ConsentNote { required: [at, by, source], defaulted: [] });
+struct_from_map!(Erasure { required: [at, by], defaulted: [] });
 enum_from_tagged_map!(CustomValue { Text, Number, Date, Choice, Boolean });
 struct_from_map!(Attachment {
     required: [name, content_type, size, added_at],
@@ -681,6 +684,11 @@ mod tests {
                 email_marketing: Some(true),
                 phone_calls: Some(false),
                 data_processing: None,
+                recorded: [(
+                    "phone_calls".to_owned(),
+                    crate::model::ConsentNote { at: NOW, by: Some(member), source: "call".into() },
+                )]
+                .into(),
             },
             keep_in_touch_days: Some(30),
             birthday: "--02-29".into(),
@@ -688,6 +696,7 @@ mod tests {
             notes: Text::with_value("Met at the fair.\nLikes tea."),
             created_at: NOW,
             merged_into: Some(org),
+            erased: Some(crate::model::Erasure { at: NOW, by: None }),
             ..Party::default()
         };
         full.files.insert(

@@ -39,6 +39,15 @@ pub fn find(
         .optional()?)
 }
 
+/// Stops counting file `hash` of `workspace` (nothing happens when it is not counted).
+pub fn remove(connection: &mut Connection, workspace: &str, hash: &str) -> Result<(), StoreError> {
+    connection.execute(
+        "DELETE FROM files WHERE workspace_id = ?1 AND hash = ?2",
+        params![workspace, hash],
+    )?;
+    Ok(())
+}
+
 /// Bytes all of `workspace`'s files take.
 pub fn used(connection: &mut Connection, workspace: &str) -> Result<u64, StoreError> {
     let used: i64 = connection.query_row(
