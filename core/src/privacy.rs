@@ -285,6 +285,9 @@ pub struct ErasurePlan {
     pub kept: Vec<Mention>,
     /// Files attached to their records and to nothing else (hex SHA-256): for the relay to delete.
     pub files: Vec<String>,
+    /// Their email addresses (normalised): blanked wherever a record that stays holds one as a value
+    /// of its own (a ticket's mail from them, a campaign's test), texts written by people excepted.
+    pub addresses: Vec<String>,
 }
 
 impl ErasurePlan {
@@ -294,7 +297,7 @@ impl ErasurePlan {
         let others: BTreeSet<String> =
             [&self.interactions, &self.shared_interactions, &self.lists, &self.campaigns]
                 .into_iter()
-                .chain([&self.private_notes])
+                .chain([&self.private_notes, &self.kept])
                 .flatten()
                 .map(|mention| mention.document.clone())
                 .collect();
@@ -333,6 +336,7 @@ pub fn plan_erasure(records: &BTreeSet<PartyId>, documents: &[(DocKey, Json)]) -
                     continue;
                 }
                 DocKey::Shard { collection: Collection::Parties, .. } if theirs => {
+                    plan.addresses.extend(emails_in(value));
                     for (hash, file) in value["files"].as_object().into_iter().flatten() {
                         their_files.insert(hash.clone());
                         their_files.extend(file["thumbnail"].as_str().map(str::to_owned));
@@ -374,6 +378,8 @@ pub fn plan_erasure(records: &BTreeSet<PartyId>, documents: &[(DocKey, Json)]) -
         }
     }
     plan.files = their_files.difference(&files_elsewhere).cloned().collect();
+    plan.addresses.sort();
+    plan.addresses.dedup();
     plan
 }
 
@@ -501,7 +507,70 @@ pub fn erase(
             }
         }
     }
+    let addresses: BTreeSet<&str> = plan.addresses.iter().map(String::as_str).collect();
+    let staying = [&plan.kept, &plan.shared_interactions, &plan.lists, &plan.campaigns];
+    // Another person's record is theirs to keep as it is, even an address they share.
+    let others_record = matches!(key, DocKey::Shard { collection: Collection::Parties, .. });
+    for record in staying.into_iter().flat_map(|list| in_here(list)).filter(|_| !others_record) {
+        if let Some((automerge::Value::Object(_), object)) =
+            doc.get(automerge::ROOT, record.as_str())?
+            && blank_addresses(doc, &object, &addresses)?
+        {
+            changed.push(record);
+        }
+    }
+    changed.sort();
+    changed.dedup();
     Ok(changed)
+}
+
+/// Puts an empty text in place of every value under `object` that is one of `addresses` in any
+/// spelling; returns whether it found one. Automerge texts (notes people wrote) are left as written.
+fn blank_addresses(
+    doc: &mut AutoCommit,
+    object: &automerge::ObjId,
+    addresses: &BTreeSet<&str>,
+) -> Result<bool, automerge::AutomergeError> {
+    let is_theirs = |value: &automerge::Value<'_>| match value {
+        automerge::Value::Scalar(scalar) => match scalar.as_ref() {
+            ScalarValue::Str(text) => addresses.contains(normalise(text).as_str()),
+            _ => false,
+        },
+        automerge::Value::Object(_) => false,
+    };
+    let mut found = false;
+    match doc.object_type(object)? {
+        ObjType::Map | ObjType::Table => {
+            for key in doc.keys(object).collect::<Vec<_>>() {
+                match doc.get(object, key.as_str())? {
+                    Some((automerge::Value::Object(_), inner)) => {
+                        found |= blank_addresses(doc, &inner, addresses)?
+                    }
+                    Some((value, _)) if is_theirs(&value) => {
+                        doc.put(object, key.as_str(), "")?;
+                        found = true;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        ObjType::List => {
+            for index in 0..doc.length(object) {
+                match doc.get(object, index)? {
+                    Some((automerge::Value::Object(_), inner)) => {
+                        found |= blank_addresses(doc, &inner, addresses)?
+                    }
+                    Some((value, _)) if is_theirs(&value) => {
+                        doc.put(object, index, "")?;
+                        found = true;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        ObjType::Text => {}
+    }
+    Ok(found)
 }
 
 /// The object `field` of record `record`, if it is one of type `kind`.
@@ -595,6 +664,34 @@ mod tests {
         });
         put(month, InteractionId::from_bytes([5; 16]).to_string(), &|doc, key| {
             document::put(doc, key, &together).unwrap()
+        });
+        // Ann's mail on a ticket about her: the ticket stays, her address goes.
+        let mut ticket = crate::model::Ticket::open(
+            "Printer jams".into(),
+            Some(ann),
+            crate::model::Channel::Email,
+            crate::model::TicketPriority::Normal,
+            "open",
+            Timestamp(1_000),
+            None,
+        );
+        ticket.add_message(
+            "0190f5a0-0000-7000-8000-0000000000e1".into(),
+            crate::model::TicketMessage {
+                kind: crate::model::MessageKind::Customer,
+                author: None,
+                at: Timestamp(2_000),
+                text: "It jams.".into(),
+                mail: Some(crate::model::MailLink {
+                    id: "m1@mail".into(),
+                    address: "ANN@example.com".into(),
+                }),
+            },
+        );
+        let ticket_id = crate::ids::TicketId::from_bytes([10; 16]);
+        let ticket_doc = <crate::model::Ticket as Record>::doc_key(&ticket_id);
+        put(ticket_doc, ticket_id.to_string(), &|doc, key| {
+            document::put(doc, key, &ticket).unwrap()
         });
         let deal = Deal { parties: vec![ann], ..full_deal() };
         let deal_id = DealId::from_bytes([6; 16]);
@@ -726,8 +823,11 @@ mod tests {
         assert_eq!(plan.interactions.len(), 1, "the call with nobody else");
         assert_eq!(plan.shared_interactions.len(), 1);
         assert_eq!((plan.lists.len(), plan.campaigns.len(), plan.private_notes.len()), (1, 1, 1));
-        assert_eq!(plan.kept.len(), 2, "the deal and Carl's link: {:?}", plan.kept);
-        assert_eq!(plan.kept_kinds(), BTreeMap::from([("deals".into(), 1), ("parties".into(), 1)]));
+        assert_eq!(plan.kept.len(), 3, "the deal, the ticket and Carl's link: {:?}", plan.kept);
+        assert_eq!(
+            plan.kept_kinds(),
+            BTreeMap::from([("deals".into(), 1), ("parties".into(), 1), ("tickets".into(), 1)])
+        );
         assert!(plan.documents().last().unwrap().starts_with("parties/"), "their records last");
         assert_eq!(plan.files, ["aa".repeat(32)], "a file Carl's record has too stays");
         let by = Some(MemberId::from_bytes([1; 16]));
@@ -735,15 +835,23 @@ mod tests {
             let key: DocKey = key.parse().unwrap();
             let doc = ws.docs.get_mut(&key).unwrap();
             let changed = erase(doc, key, &plan, &records, Timestamp(50), by).unwrap();
-            assert!(!changed.is_empty(), "{key} is changed");
+            // A deal naming her holds nothing of hers but the link; Carl's record is his.
+            let untouched = key.to_string().starts_with("deals/") || key == party_doc(ws.carl);
+            assert_eq!(changed.is_empty(), untouched, "{key}: {changed:?}");
         }
         let after: String =
             contents(&ws.docs).iter().map(|(_, content)| content.to_string()).collect();
-        for trace in ["Ann", "ann@", "ann.lee", "Riga", "passport"] {
+        for trace in ["Ann", "ann@", "ANN@", "ann.lee", "Riga", "passport"] {
             assert!(!after.contains(trace), "“{trace}” is gone from every document");
         }
-        for kept in ["Carl Berg", "carl@example.com", "chess", "Walked the warehouse", "500 chairs"]
-        {
+        for kept in [
+            "Carl Berg",
+            "carl@example.com",
+            "chess",
+            "Walked the warehouse",
+            "500 chairs",
+            "It jams.",
+        ] {
             assert!(after.contains(kept), "“{kept}” stays");
         }
         let erased: Party =
