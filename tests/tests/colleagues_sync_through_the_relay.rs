@@ -57,12 +57,11 @@ async fn colleagues_see_edits_live_and_converge_after_the_relay_returns() {
         boris.by_testid("save-party").await?.click().await?;
         anna.by_testid("record-unsynced").await?;
         add_party(&anna, "Zeta Lead").await?;
+        // With the relay away the device tries again now and then: offline between tries,
+        // connecting during one (a run under load caught it there); either way both edits wait.
         let (state, pending) = sync_status(&anna).await?;
-        assert_eq!(
-            (state.as_str(), pending.as_str()),
-            ("offline", "2"),
-            "two edits wait for the relay"
-        );
+        assert!(matches!(state.as_str(), "offline" | "connecting"), "relay away, yet {state}");
+        assert_eq!(pending, "2", "two edits wait for the relay");
         anna.by_testid("row-unsynced").await?;
         anna.screenshot("offline-with-unsynced-edits").await?;
 
