@@ -20,7 +20,7 @@ use crate::document::{self, DocumentError, Record};
 use crate::ids::{MemberId, PartyId, Timestamp};
 use crate::layout::{Collection, DocKey};
 use crate::model::{Erasure, Party};
-use crate::outbox::ConsentEvent;
+use crate::outbox::{ConsentEvent, normalise_address as normalise};
 use crate::read_model::ReadModel;
 
 /// What an export file says it is.
@@ -29,14 +29,7 @@ pub const EXPORT_FORMAT: &str = "rapport-personal-data";
 /// The records that stand for `person`: the record theirs was merged into, if it was (following
 /// merges of merges), and every record merged into that one, or into one of those.
 pub fn records_of(model: &ReadModel, person: PartyId) -> BTreeSet<PartyId> {
-    let mut survivor = person;
-    for _ in 0..16 {
-        match model.parties.get(&survivor).and_then(|row| row.merged_into) {
-            Some(next) if next != person => survivor = next,
-            _ => break,
-        }
-    }
-    let mut records = BTreeSet::from([survivor]);
+    let mut records = BTreeSet::from([crate::segments::survivor(model, person)]);
     // Merges of merges: repeat until nothing more joins (a cycle cannot grow the set forever).
     loop {
         let before = records.len();
@@ -248,10 +241,6 @@ pub fn export(
         })
         .collect();
     serde_json::to_string_pretty(&file).unwrap_or_default()
-}
-
-fn normalise(address: &str) -> String {
-    address.trim().to_lowercase()
 }
 
 /// The email addresses a stored party record gives, normalised.

@@ -231,7 +231,7 @@ enum Value {
 }
 
 /// The record `party` was merged into, following merges of merges (a cycle ends the walk).
-fn survivor(model: &ReadModel, party: PartyId) -> PartyId {
+pub(crate) fn survivor(model: &ReadModel, party: PartyId) -> PartyId {
     let mut at = party;
     for _ in 0..16 {
         match model.parties.get(&at).and_then(|row| row.merged_into) {
