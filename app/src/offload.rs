@@ -58,6 +58,15 @@ pub async fn render_markdown(markdown: String) -> Option<String> {
     }
 }
 
+/// A mail's Markdown as the HTML part its recipients read, rendered in a worker. `None` when no worker
+/// can run: show the text as it is.
+pub async fn render_mail(markdown: String) -> Option<String> {
+    match ask(&Job::RenderMail(markdown), "a mail's preview").await? {
+        Outcome::Rendered(html) => Some(html),
+        _ => None,
+    }
+}
+
 async fn ask(job: &Job, key: &str) -> Option<Outcome> {
     let worker = running(least_busy()?).await?;
     let answer = worker.ask(offload::encode_job(job)).await?;

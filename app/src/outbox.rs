@@ -317,6 +317,19 @@ async fn exchange(ctx: OutboxCtx, shared: &Shared, workspace: WorkspaceId) {
             break;
         }
     }
+    // Opens and clicks of tracked campaign mail.
+    loop {
+        let after = ctx.outbox.with_untracked(DeviceOutbox::engagement_seq);
+        let Ok(log) = relay_api::engagement_log(workspace, after).await else { break };
+        let more = log.more && log.after > after;
+        let mut next = ctx.outbox.get_untracked();
+        if next.apply_engagement(log.events, log.after) {
+            keep(ctx, shared, next).await;
+        }
+        if !more {
+            break;
+        }
+    }
     loop {
         let after = ctx.outbox.with_untracked(DeviceOutbox::version);
         let Ok(changes) = relay_api::outbox_changes(workspace, after).await else { return };

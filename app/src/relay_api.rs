@@ -471,6 +471,22 @@ pub async fn record_consent(
     post(&path, &Form { address: address.trim(), opted_in, source: source.trim() }).await.map(drop)
 }
 
+/// A page of the workspace's opens and clicks of tracked mail, after sequence number `after`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct EngagementLog {
+    pub events: Vec<rapport_core::tracking::EngagementEvent>,
+    pub after: i64,
+    /// More wait beyond this page.
+    #[serde(default)]
+    pub more: bool,
+}
+
+pub async fn engagement_log(workspace: WorkspaceId, after: i64) -> Result<EngagementLog, ApiError> {
+    let path = format!("/api/workspaces/{workspace}/engagement?after={after}");
+    let response = Request::get(&path).send().await.map_err(|_| ApiError::Unreachable)?;
+    json(refused(response).await?).await
+}
+
 pub async fn consent_log(workspace: WorkspaceId, after: i64) -> Result<ConsentLog, ApiError> {
     let path = format!("/api/workspaces/{workspace}/consent?after={after}");
     let response = Request::get(&path).send().await.map_err(|_| ApiError::Unreachable)?;

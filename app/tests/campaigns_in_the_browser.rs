@@ -79,7 +79,13 @@ fn a_campaign_to_10_000_people_planned_filled_in_and_queued() {
     let plan = campaigns::plan(&audience, &model, &campaign);
     let mut stored = 0;
     let queue_ms = median_ms(5, || {
-        let (copies, unfilled) = campaigns::copies(ws, &campaign, &model, &plan.recipients);
+        let (copies, unfilled) = campaigns::copies(
+            ws,
+            &campaign,
+            &model,
+            &plan.recipients,
+            campaigns::Sending { track: true, utm: true },
+        );
         assert_eq!(unfilled, 0);
         let mut outbox = DeviceOutbox::default();
         outbox.queue_many(copies.into_iter().map(|(_, _, id, work)| (id, work)), 1);

@@ -169,11 +169,12 @@ pub fn copies(
     campaign: &CampaignRow,
     model: &ReadModel,
     recipients: &[(&PartyRow, String)],
+    how: Sending,
 ) -> (Vec<(PartyId, String, OutboxId, Work)>, usize) {
     let mut unfilled = 0;
     let mut copies = Vec::with_capacity(recipients.len());
     for (row, address) in recipients {
-        match mail(campaign, model, row, address) {
+        match mail(campaign, model, row, address, how) {
             Ok(work) => copies.push((
                 row.id,
                 address.clone(),
@@ -239,13 +240,29 @@ pub fn check(campaign: &CampaignRow) -> Result<(), CampaignError> {
     Ok(())
 }
 
-/// `row`'s copy of `campaign`, to `address`: merge fields filled in from their record, with the
-/// one-click unsubscribe headers of bulk mail.
+/// How a workspace sends its campaigns (Settings → Email): whether the relay tracks opens and clicks,
+/// and whether links carry UTM tags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sending {
+    pub track: bool,
+    pub utm: bool,
+}
+
+impl Sending {
+    pub fn of(settings: &crate::model::WorkspaceSettings) -> Sending {
+        Sending { track: !settings.no_campaign_tracking, utm: !settings.no_utm_tags }
+    }
+}
+
+/// `row`'s copy of `campaign`, to `address`: merge fields filled in from their record, links tagged
+/// and tracked as the workspace asks, with the one-click unsubscribe headers of bulk mail. The text
+/// is Markdown: the relay sends it with an HTML part.
 pub fn mail(
     campaign: &CampaignRow,
     model: &ReadModel,
     row: &PartyRow,
     address: &str,
+    how: Sending,
 ) -> Result<Work, CampaignError> {
     let organisation = match row.kind {
         PartyKindRow::Organisation => Some(row.name.as_str()),
@@ -261,6 +278,10 @@ pub fn mail(
     let subject = Template::parse(&campaign.subject)
         .and_then(|t| t.render(&fields))
         .map_err(CampaignError::Subject)?;
+    // The text is Markdown: a value reads as written (a name is never a link or emphasis).
+    for value in fields.0.values_mut() {
+        *value = crate::tracking::escape_markdown(value);
+    }
     let text = Template::parse(&campaign.body)
         .and_then(|t| t.render(&fields))
         .map_err(CampaignError::Body)?;
@@ -281,23 +302,29 @@ pub fn mail(
         references: Vec::new(),
         rating_for: None,
         update_link: None,
+        markdown: true,
+        track: how.track,
+        utm: how.utm.then(|| crate::tracking::campaign_tag(&campaign.name)),
     };
     mail.check().map_err(CampaignError::Mail)?;
     Ok(Work::Mail(mail))
 }
 
-/// A test send to `to` (a member's own address), filled in from `sample`: marked as a test, and
-/// without the unsubscribe headers, which would opt the member out.
+/// A test send to `to` (a member's own address), filled in from `sample`: marked as a test, without
+/// the unsubscribe headers, which would opt the member out, and untracked (its links tagged as the
+/// copies' are).
 pub fn test_mail(
     campaign: &CampaignRow,
     model: &ReadModel,
     sample: &PartyRow,
     to: &str,
+    how: Sending,
 ) -> Result<Work, CampaignError> {
-    let Work::Mail(mut mail) = mail(campaign, model, sample, to)? else {
+    let Work::Mail(mut mail) = mail(campaign, model, sample, to, how)? else {
         unreachable!("a campaign's copy is a mail")
     };
     mail.bulk = false;
+    mail.track = false;
     mail.to[0].name = String::new();
     mail.subject = format!("[Test] {}", mail.subject);
     mail.check().map_err(CampaignError::Mail)?;
@@ -315,6 +342,10 @@ pub enum Delivery {
     /// At the relay, waiting for its turn.
     Queued,
     Sent,
+    /// Sent, and opened: its image fetched (`crate::tracking`).
+    Opened,
+    /// Sent, and a link in it followed.
+    Clicked,
     /// Sent, and the address has unsubscribed since (through any mail's link or by a member's hand).
     Unsubscribed,
     /// Not sent: the address opted out (or bounced before).
@@ -347,6 +378,8 @@ impl Delivery {
             Delivery::Waiting => "waiting",
             Delivery::Queued => "queued",
             Delivery::Sent => "sent",
+            Delivery::Opened => "opened",
+            Delivery::Clicked => "clicked",
             Delivery::Unsubscribed => "unsubscribed",
             Delivery::Suppressed => "suppressed",
             Delivery::Bounced => "bounced",
@@ -354,11 +387,13 @@ impl Delivery {
         }
     }
 
-    pub const ALL: [Delivery; 8] = [
+    pub const ALL: [Delivery; 10] = [
         Delivery::Unknown,
         Delivery::Waiting,
         Delivery::Queued,
         Delivery::Sent,
+        Delivery::Opened,
+        Delivery::Clicked,
         Delivery::Unsubscribed,
         Delivery::Suppressed,
         Delivery::Bounced,
@@ -384,18 +419,55 @@ pub fn deliveries(
         .recipients
         .iter()
         .zip(statuses)
-        .map(|((party, address), status)| {
+        .zip(&ids)
+        .map(|(((party, address), status), id)| {
+            let engaged = outbox.engaged(id);
             let delivery = match Delivery::of(status) {
                 Delivery::Sent
                     if outbox.opted_out(address).is_some_and(|event| event.at >= sent_at) =>
                 {
                     Delivery::Unsubscribed
                 }
+                Delivery::Sent if engaged.is_some_and(|e| e.clicked()) => Delivery::Clicked,
+                Delivery::Sent if engaged.is_some_and(|e| e.opened()) => Delivery::Opened,
                 other => other,
             };
             (*party, delivery)
         })
         .collect()
+}
+
+/// How many of a campaign's copies went, and how many of those were opened (a click counts as an
+/// open) and clicked — whatever else became of them since (an unsubscribe).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Engagement {
+    pub sent: usize,
+    pub opened: usize,
+    pub clicked: usize,
+}
+
+pub fn engagement(
+    workspace: WorkspaceId,
+    campaign: &CampaignRow,
+    outbox: &DeviceOutbox,
+) -> Engagement {
+    let mut counted = Engagement::default();
+    for (party, _) in &campaign.recipients {
+        let id = outbox_id(workspace, campaign.id, *party);
+        let went = matches!(
+            outbox.status(&id),
+            Some(Status::Relay(entry)) if matches!(entry.state, State::Sent | State::Recorded)
+        );
+        if !went {
+            continue;
+        }
+        counted.sent += 1;
+        if let Some(engaged) = outbox.engaged(&id) {
+            counted.opened += usize::from(engaged.opened());
+            counted.clicked += usize::from(engaged.clicked());
+        }
+    }
+    counted
 }
 
 /// How many copies stand where.
@@ -452,7 +524,9 @@ mod tests {
             id: CampaignId::from_bytes([9; 16]),
             name: "Spring".into(),
             subject: "Hello {{first_name|there}}".into(),
-            body: "Dear {{name}} of {{organisation|your company}},\nsee you at the fair.".into(),
+            body: "Dear {{name}} of {{organisation|your company}},\nsee you at the fair: \
+                   https://acme.test/fair."
+                .into(),
             include: include.to_vec(),
             exclude: exclude.to_vec(),
             consented_only,
@@ -554,24 +628,37 @@ mod tests {
         assert_eq!(check(&c), Ok(()));
         let plan = plan(&audience, &f.model, &c);
         let (row, address) = &plan.recipients[0];
-        let Work::Mail(mail) = mail(&c, &f.model, row, address).unwrap() else { panic!() };
+        let how = Sending { track: true, utm: true };
+        let Work::Mail(mail) = mail(&c, &f.model, row, address, how).unwrap() else { panic!() };
         let first = row.name.split_whitespace().next().unwrap();
         assert_eq!(mail.subject, format!("Hello {first}"));
         assert!(mail.text.starts_with(&format!("Dear {} of ", row.name)), "{}", mail.text);
         assert!(mail.bulk);
+        assert!(mail.markdown && mail.track, "sent formatted and tracked");
+        assert_eq!(mail.utm.as_deref(), Some("spring"), "the relay tags its links");
+        assert!(mail.text.ends_with("fair: https://acme.test/fair."), "{}", mail.text);
         assert_eq!(Work::Mail(mail.clone()).kind(), "bulk", "sent in the relay's bulk lane");
+        // A workspace that switched both off: the link as written, no tracking.
+        let plain = Sending { track: false, utm: false };
+        let Work::Mail(untracked) = super::mail(&c, &f.model, row, address, plain).unwrap() else {
+            panic!()
+        };
+        assert!(!untracked.track && untracked.utm.is_none());
         assert_eq!(mail.to[0].address, *address);
-        let Work::Mail(test) = test_mail(&c, &f.model, row, "anna@example.test").unwrap() else {
+        let Work::Mail(test) = test_mail(&c, &f.model, row, "anna@example.test", how).unwrap()
+        else {
             panic!()
         };
         assert!(!test.bulk, "a test carries no unsubscribe link");
+        assert!(!test.track, "a member's test opens count for nobody");
+        assert!(test.check().is_ok() && test.utm.is_some(), "its links tagged as the copies'");
         assert_eq!(test.subject, format!("[Test] Hello {first}"));
 
         let ws = WorkspaceId::from_bytes([3; 16]);
         assert_eq!(outbox_id(ws, c.id, row.id), outbox_id(ws, c.id, row.id));
         assert_ne!(outbox_id(ws, c.id, row.id), outbox_id(ws, c.id, plan.recipients[1].0.id));
         assert_ne!(test_id(ws, c.id, 1), test_id(ws, c.id, 2));
-        let (all, unfilled) = copies(ws, &c, &f.model, &plan.recipients);
+        let (all, unfilled) = copies(ws, &c, &f.model, &plan.recipients, how);
         assert_eq!((all.len(), unfilled), (plan.recipients.len(), 0));
         assert_eq!(all[0].2, outbox_id(ws, c.id, row.id));
         // A subject filled in past its limit leaves that one out, not everyone.
@@ -580,7 +667,7 @@ mod tests {
         let shortest = plan.recipients.iter().map(|(r, _)| r.name.chars().count()).min().unwrap();
         let room = crate::outbox::MOST_SUBJECT_CHARS - shortest;
         long.subject = format!("{}{{{{name}}}}", "x".repeat(room));
-        let (some, unfilled) = copies(ws, &long, &f.model, &plan.recipients);
+        let (some, unfilled) = copies(ws, &long, &f.model, &plan.recipients, how);
         assert!(
             unfilled > 0 && !some.is_empty(),
             "{unfilled} left out of {}",
@@ -589,7 +676,8 @@ mod tests {
         assert_eq!(some.len() + unfilled, plan.recipients.len());
         // Queued twice (two devices, a replay), it is queued once.
         let mut outbox = DeviceOutbox::default();
-        let work = self::mail(&c, &f.model, row, address).unwrap();
+        let work =
+            self::mail(&c, &f.model, row, address, Sending { track: true, utm: true }).unwrap();
         assert!(outbox.queue(outbox_id(ws, c.id, row.id), work.clone(), 1));
         assert!(!outbox.queue(outbox_id(ws, c.id, row.id), work, 2));
     }
@@ -619,20 +707,11 @@ mod delivery_tests {
     use super::*;
     use crate::outbox::{Changes, ConsentEvent, Entry, State};
 
-    #[test]
-    fn a_copy_sent_before_its_address_unsubscribed_shows_as_unsubscribed_since() {
-        let workspace = WorkspaceId::from_bytes([1; 16]);
-        let parties = [1u8, 2, 3].map(|n| PartyId::from_bytes([n; 16]));
-        let addresses = ["Ann@Example.com", "bob@example.com", "cat@example.com"];
-        let mut campaign = CampaignRow::of(CampaignId::from_bytes([9; 16]), &Default::default());
-        campaign.sent_at = Some(Timestamp(10_000_000));
-        campaign.recipients =
-            parties.iter().zip(addresses).map(|(p, a)| (*p, a.to_owned())).collect();
-        let mut outbox = DeviceOutbox::default();
-        let entries = parties
-            .iter()
-            .map(|party| Entry {
-                id: outbox_id(workspace, campaign.id, *party),
+    /// The relay's news that each of `ids` was sent.
+    fn sent(outbox: &mut DeviceOutbox, ids: impl Iterator<Item = OutboxId>) {
+        let entries = ids
+            .map(|id| Entry {
+                id,
                 kind: "bulk".into(),
                 state: State::Sent,
                 attempts: 1,
@@ -646,6 +725,19 @@ mod delivery_tests {
             })
             .collect();
         outbox.apply(Changes { entries, version: 1, more: false });
+    }
+
+    #[test]
+    fn a_copy_sent_before_its_address_unsubscribed_shows_as_unsubscribed_since() {
+        let workspace = WorkspaceId::from_bytes([1; 16]);
+        let parties = [1u8, 2, 3].map(|n| PartyId::from_bytes([n; 16]));
+        let addresses = ["Ann@Example.com", "bob@example.com", "cat@example.com"];
+        let mut campaign = CampaignRow::of(CampaignId::from_bytes([9; 16]), &Default::default());
+        campaign.sent_at = Some(Timestamp(10_000_000));
+        campaign.recipients =
+            parties.iter().zip(addresses).map(|(p, a)| (*p, a.to_owned())).collect();
+        let mut outbox = DeviceOutbox::default();
+        sent(&mut outbox, parties.iter().map(|party| outbox_id(workspace, campaign.id, *party)));
         // Ann unsubscribed after it went (the relay's log writes addresses normalised); Bob long before (his copy
         // was sent all the same by an older relay: it says sent); Cat never.
         let event = |seq, address: &str, at| ConsentEvent {
@@ -663,5 +755,58 @@ mod delivery_tests {
             deliveries(workspace, &campaign, &outbox).into_iter().map(|(_, d)| d).collect();
         assert_eq!(states, [Delivery::Unsubscribed, Delivery::Sent, Delivery::Sent]);
         assert_eq!(tally(&deliveries(workspace, &campaign, &outbox))[&Delivery::Unsubscribed], 1);
+    }
+
+    #[test]
+    fn a_copy_shows_whether_it_was_opened_or_clicked_and_an_unsubscribe_after_wins() {
+        use crate::tracking::EngagementEvent;
+        let workspace = WorkspaceId::from_bytes([1; 16]);
+        let parties = [1u8, 2, 3, 4].map(|n| PartyId::from_bytes([n; 16]));
+        let addresses =
+            ["ann@example.com", "bob@example.com", "cat@example.com", "dan@example.com"];
+        let mut campaign = CampaignRow::of(CampaignId::from_bytes([9; 16]), &Default::default());
+        campaign.sent_at = Some(Timestamp(10_000_000));
+        campaign.recipients =
+            parties.iter().zip(addresses).map(|(p, a)| (*p, a.to_owned())).collect();
+        let id = |n: usize| outbox_id(workspace, campaign.id, parties[n]);
+        let mut outbox = DeviceOutbox::default();
+        sent(&mut outbox, (0..4).map(id));
+        let event = |seq, n: usize, link: Option<&str>| EngagementEvent {
+            seq,
+            item: id(n),
+            link: link.map(str::to_owned),
+            at: 10_100 + seq,
+        };
+        // Ann opened it; Bob's app blocks images, he clicked; Cat opened, clicked, then unsubscribed;
+        // Dan did nothing (and a mail not of this campaign was opened).
+        let other = OutboxId::from_cause(workspace, &["elsewhere"]);
+        let events = vec![
+            event(1, 0, None),
+            event(2, 1, Some("https://acme.test/offer")),
+            event(3, 2, None),
+            event(4, 2, Some("https://acme.test/offer")),
+            EngagementEvent { seq: 5, item: other, link: None, at: 10_200 },
+        ];
+        assert!(outbox.apply_engagement(events.clone(), 5));
+        assert!(!outbox.apply_engagement(events, 5), "heard again, nothing changes");
+        assert_eq!(outbox.engagement_seq(), 5);
+        outbox.apply_consent(vec![ConsentEvent {
+            seq: 1,
+            address: "cat@example.com".into(),
+            opted_in: false,
+            source: "one-click unsubscribe".into(),
+            at: 10_300,
+        }]);
+        let states: Vec<Delivery> =
+            deliveries(workspace, &campaign, &outbox).into_iter().map(|(_, d)| d).collect();
+        assert_eq!(
+            states,
+            [Delivery::Opened, Delivery::Clicked, Delivery::Unsubscribed, Delivery::Sent]
+        );
+        assert_eq!(
+            engagement(workspace, &campaign, &outbox),
+            Engagement { sent: 4, opened: 3, clicked: 2 },
+            "Cat's open and click count, though she unsubscribed since"
+        );
     }
 }

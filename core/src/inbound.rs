@@ -380,6 +380,9 @@ pub fn reply_mail(
         references: received.iter().map(|id| (*id).to_owned()).collect(),
         rating_for: None,
         update_link: None,
+        markdown: false,
+        track: false,
+        utm: None,
     }
 }
 

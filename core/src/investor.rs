@@ -429,6 +429,9 @@ pub fn update_mail(
             update: id.to_string(),
             reader: party.to_string(),
         })),
+        markdown: false,
+        track: false,
+        utm: None,
     }
 }
 

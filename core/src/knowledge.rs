@@ -256,7 +256,7 @@ pub fn by_category<'a>(
         .collect()
 }
 
-fn options() -> Options {
+pub(crate) fn options() -> Options {
     Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TABLES
 }
 
@@ -269,9 +269,14 @@ fn safe_url(url: &str) -> bool {
 /// The article's Markdown as HTML that is safe to put in a page: raw HTML is shown as text, and links
 /// and images to anything but the web, mail or phone lose their target (their text stays).
 pub fn render(markdown: &str) -> String {
+    safe_html(Parser::new_ext(markdown, options()), markdown.len())
+}
+
+/// Markdown's events as HTML that is safe to put in a page (see [`render`]); `size` is a hint.
+pub(crate) fn safe_html<'a>(events: impl Iterator<Item = Event<'a>>, size: usize) -> String {
     // Whether each open link or image was kept, innermost last.
     let mut kept: Vec<bool> = Vec::new();
-    let events = Parser::new_ext(markdown, options()).filter_map(|event| match event {
+    let events = events.filter_map(|event| match event {
         Event::Html(raw) | Event::InlineHtml(raw) => Some(Event::Text(raw)),
         // An email autolink (`<ann@example.com>`) is written `mailto:` by the renderer itself.
         Event::Start(Tag::Link { link_type: LinkType::Email, .. }) => {
@@ -286,7 +291,7 @@ pub fn render(markdown: &str) -> String {
         Event::End(TagEnd::Link | TagEnd::Image) => kept.pop().unwrap_or(false).then_some(event),
         other => Some(other),
     });
-    let mut html = String::with_capacity(markdown.len() * 3 / 2);
+    let mut html = String::with_capacity(size * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events);
     html
 }

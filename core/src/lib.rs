@@ -75,6 +75,7 @@ pub mod service_report;
 pub mod sla;
 pub mod sync_client;
 pub mod template;
+pub mod tracking;
 pub mod workspace;
 
 /// The product name as shown to people.

@@ -46,6 +46,9 @@ pub enum Job {
     /// An article's Markdown to render as HTML ([`crate::knowledge::render`]): the parser lives in the
     /// worker so that the page's first download does not carry it.
     Render(String),
+    /// A mail's Markdown to render as its HTML part shows it ([`crate::tracking::mail_parts`]: line
+    /// breaks kept, bare addresses linked).
+    RenderMail(String),
 }
 
 /// What a worker made of a [`Job`].
@@ -131,6 +134,9 @@ pub fn run(job: &[u8]) -> Vec<u8> {
             Job::Merge(job) => merge_whole(&job).map(|merged| Outcome::Merged(Box::new(merged))),
             Job::Rows(job) => rows_of_saved(&job).map(Outcome::Rows),
             Job::Render(markdown) => Ok(Outcome::Rendered(crate::knowledge::render(&markdown))),
+            Job::RenderMail(markdown) => {
+                Ok(Outcome::Rendered(crate::tracking::mail_parts(&markdown, |_| None).html))
+            }
         })
         .map_err(|error| error.to_string());
     // Serialising plain data to a Vec cannot fail.
@@ -338,6 +344,18 @@ mod tests {
         let bytes = postcard::to_allocvec(&SyncState::of(&state)).unwrap();
         let back: SyncState = postcard::from_bytes(&bytes).unwrap();
         assert_eq!(back.to_state().unwrap(), state);
+    }
+
+    #[test]
+    fn a_mail_is_rendered_in_the_worker_as_the_relay_sends_it() {
+        let markdown = "Dear **Ann**,\nsee https://acme.test";
+        let rendered = decode_outcome(&run(&encode_job(&Job::RenderMail(markdown.into()))));
+        let Ok(Outcome::Rendered(html)) = rendered else { panic!("{rendered:?}") };
+        assert_eq!(html, crate::tracking::mail_parts(markdown, |_| None).html);
+        assert!(
+            html.contains("<br />") && html.contains("<a href=\"https://acme.test\">"),
+            "{html}"
+        );
     }
 
     #[test]

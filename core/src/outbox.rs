@@ -294,6 +294,19 @@ pub struct Mail {
     /// where the text says [`UPDATE_LINK`] (`crate::investor`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub update_link: Option<Box<UpdateLink>>,
+    /// The text is Markdown: the relay sends it as an HTML part and a plain-text part
+    /// (`crate::tracking::mail_parts`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub markdown: bool,
+    /// Bulk mail only: the relay writes each web link as a redirect through itself and (with
+    /// `markdown`) puts an image in the HTML part, and records the first open and each link's first
+    /// click (`crate::tracking`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub track: bool,
+    /// The campaign's tag (`crate::tracking::campaign_tag`) the relay adds to each web
+    /// link as UTM parameters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub utm: Option<String>,
 }
 
 /// Where a survey's text has the relay write its signed rating link.
@@ -359,6 +372,10 @@ pub enum WorkError {
         "an investor update's link names the update and the recipient by their ids, and its text has the link's place"
     )]
     BadUpdateLink,
+    #[error("only a campaign's mail is tracked")]
+    TrackedNotBulk,
+    #[error("a campaign's tag is lower-case letters, digits, dashes and percent-encoded bytes")]
+    BadCampaignTag,
     #[error("a notification's due time must fall between the years 2000 and 2100")]
     BadDueTime,
     #[error("a notification may name at most {MOST_NOTIFIED} members")]
@@ -410,6 +427,12 @@ impl Mail {
             || !self.references.iter().chain(&self.in_reply_to).all(well_formed)
         {
             return Err(WorkError::BadThread);
+        }
+        if self.track && !self.bulk {
+            return Err(WorkError::TrackedNotBulk);
+        }
+        if self.utm.as_deref().is_some_and(|tag| !crate::tracking::plausible_tag(tag)) {
+            return Err(WorkError::BadCampaignTag);
         }
         if let Some(key) = &self.rating_for {
             let key_ok = !key.is_empty()
@@ -604,6 +627,12 @@ pub struct DeviceOutbox {
     /// busy support team makes tens of thousands, and a device needs only their time.
     #[serde(default)]
     stamps: BTreeMap<OutboxId, i64>,
+    /// Opens and clicks of tracked mail, by entry, as last heard.
+    #[serde(default)]
+    engagement: BTreeMap<OutboxId, crate::tracking::Engaged>,
+    /// The engagement log's sequence number heard up to.
+    #[serde(default)]
+    engagement_seq: i64,
 }
 
 /// Work queued on the device, not yet acknowledged by the relay.
@@ -999,6 +1028,32 @@ impl DeviceOutbox {
         changed
     }
 
+    /// The engagement log's sequence number to ask after.
+    pub fn engagement_seq(&self) -> i64 {
+        self.engagement_seq
+    }
+
+    /// Takes in opens and clicks (oldest first), heard up to sequence number `after`; returns whether
+    /// anything changed, the sequence number included.
+    pub fn apply_engagement(
+        &mut self,
+        events: Vec<crate::tracking::EngagementEvent>,
+        after: i64,
+    ) -> bool {
+        let mut changed = after > self.engagement_seq;
+        self.engagement_seq = self.engagement_seq.max(after);
+        for event in events {
+            self.engagement_seq = self.engagement_seq.max(event.seq);
+            changed |= self.engagement.entry(event.item).or_default().heard(event.link, event.at);
+        }
+        changed
+    }
+
+    /// What the recipient of tracked mail `id` did with it, as heard.
+    pub fn engaged(&self, id: &OutboxId) -> Option<&crate::tracking::Engaged> {
+        self.engagement.get(id)
+    }
+
     /// Every address whose latest event is an opt-out, by address.
     pub fn opt_outs(&self) -> impl Iterator<Item = &ConsentEvent> {
         self.consent.values().filter(|event| !event.opted_in)
@@ -1130,6 +1185,9 @@ mod tests {
             references: Vec::new(),
             rating_for: None,
             update_link: None,
+            markdown: false,
+            track: false,
+            utm: None,
         }
     }
 

@@ -178,7 +178,7 @@ fn narrowed(value: &Json, ids: &BTreeSet<String>) -> Json {
 /// What the workspace may hold about the person that this export cannot contain, said in the file.
 const NOT_INCLUDED: [&str; 3] = [
     "Private notes other members wrote about this person: they are in those members' private documents, which only their own devices hold.",
-    "The mail the relay sent to this person (its outbox ledger) and the bytes of attached files: ask the workspace's administrator; the records above list each file by name and SHA-256.",
+    "The mail the relay sent to this person (its outbox ledger), the opens and clicks it counted of that mail, and the bytes of attached files: ask the workspace's administrator; the records above list each file by name and SHA-256.",
     "Earlier values: every document keeps its full history of changes; this export holds the current state.",
 ];
 

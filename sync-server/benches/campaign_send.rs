@@ -40,6 +40,9 @@ fn copy(n: usize) -> Work {
         references: Vec::new(),
         rating_for: None,
         update_link: None,
+        markdown: false,
+        track: false,
+        utm: None,
     })
 }
 

@@ -52,6 +52,9 @@ fn work(n: usize) -> Work {
         references: Vec::new(),
         rating_for: None,
         update_link: None,
+        markdown: false,
+        track: false,
+        utm: None,
     })
 }
 

@@ -22,6 +22,7 @@ mod server;
 mod services;
 pub mod store;
 mod sync;
+mod tracking;
 mod updates;
 mod worker;
 mod workspaces;
@@ -195,6 +196,7 @@ pub fn router(state: AppState) -> Router {
         .merge(accounts::router())
         .merge(workspaces::router())
         .merge(services::router())
+        .merge(tracking::router())
         .merge(push::router())
         .merge(bounces::router())
         .merge(inbound::router())

@@ -19,9 +19,10 @@ use std::time::Duration;
 use base64::Engine;
 use hmac::{KeyInit, Mac};
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
-use lettre::message::{Mailbox, Message};
+use lettre::message::{Mailbox, Message, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use rapport_core::outbox::{Mail, OutboxId, UpdateLink, Work, normalise_address};
+use rapport_core::tracking;
 
 use crate::AppState;
 use crate::accounts::unix_seconds;
@@ -207,10 +208,11 @@ async fn attempt(state: &AppState, mailer: &Mailer, secret: &str, entry: &Due) -
         Err(error) => return retry_or_fail(mailer, entry, format!("consent unreadable: {error}")),
     }
     let message_id = mailer.message_id(&entry.workspace, &entry.id);
-    let message = match compose(mailer, secret, &entry.workspace, &mail, &message_id) {
-        Ok(message) => message,
-        Err(reason) => return Outcome::Failed { reason },
-    };
+    let message =
+        match compose(mailer, secret, &entry.workspace, entry.id.as_str(), &mail, &message_id) {
+            Ok(message) => message,
+            Err(reason) => return Outcome::Failed { reason },
+        };
     // lettre applies its timeout per command; this bounds the whole exchange.
     let deadline = mailer.inner.settings.timeout * 3;
     match tokio::time::timeout(deadline, mailer.inner.transport.send(message)).await {
@@ -245,6 +247,7 @@ fn compose(
     mailer: &Mailer,
     secret: &str,
     workspace: &str,
+    item: &str,
     mail: &Mail,
     message_id: &str,
 ) -> Result<Message, String> {
@@ -255,8 +258,7 @@ fn compose(
     let mut builder = Message::builder()
         .from(mailer.inner.from.clone())
         .subject(mail.subject.clone())
-        .message_id(Some(message_id.to_owned()))
-        .header(ContentType::TEXT_PLAIN);
+        .message_id(Some(message_id.to_owned()));
     for recipient in &mail.to {
         builder = builder.to(mailbox(&recipient.address, &recipient.name)?);
     }
@@ -288,14 +290,11 @@ fn compose(
                 "List-Unsubscribe=One-Click".to_owned(),
             ));
     }
+    let origin = mailer.inner.settings.links_origin.trim_end_matches('/');
     let text = match &mail.rating_for {
         // A survey: the relay's signed link where the device marked its place.
         Some(key) => {
-            let link = format!(
-                "{}/api/rate/{}",
-                mailer.inner.settings.links_origin.trim_end_matches('/'),
-                rating_token(secret, workspace, key)
-            );
+            let link = format!("{origin}/api/rate/{}", rating_token(secret, workspace, key));
             mail.text.replace(rapport_core::outbox::RATING_LINK, &link)
         }
         None => mail.text.clone(),
@@ -304,17 +303,90 @@ fn compose(
     let text = match &mail.update_link {
         Some(link) => {
             let UpdateLink { update, reader } = &**link;
-            let link = format!(
-                "{}/updates/{}",
-                mailer.inner.settings.links_origin.trim_end_matches('/'),
-                update_token(secret, workspace, update, reader)
-            );
+            let link =
+                format!("{origin}/updates/{}", update_token(secret, workspace, update, reader));
             text.replace(rapport_core::outbox::UPDATE_LINK, &link)
         }
         None => text,
     };
-    builder.body(text).map_err(|error| format!("the message is not valid: {error}"))
+    // A campaign's links: tagged, then (tracked) each a signed redirect through the relay — one too
+    // long to carry is left going straight. Only bulk mail is tracked: the relay's redirects are no
+    // member's to hand out.
+    let track = mail.track && mail.bulk;
+    let link = |url: &str| -> Option<String> {
+        let tagged = mail.utm.as_deref().map(|tag| tracking::with_utm(url, tag));
+        let target = tagged.as_deref().unwrap_or(url);
+        match track && target.len() <= tracking::MOST_TRACKED_LINK_BYTES {
+            true => Some(format!(
+                "{origin}/api/t/{}",
+                track_token(secret, workspace, item, Some(target))
+            )),
+            false => tagged,
+        }
+    };
+    let message = if mail.markdown {
+        let parts = tracking::mail_parts(&text, link);
+        let pixel = if track {
+            let token = track_token(secret, workspace, item, None);
+            format!(
+                "<img src=\"{origin}/api/o/{token}\" width=\"1\" height=\"1\" alt=\"\" \
+                 style=\"display:block;border:0\">"
+            )
+        } else {
+            String::new()
+        };
+        let html = format!(
+            "<!doctype html><html><head><meta charset=\"utf-8\">\
+             <meta name=\"viewport\" content=\"width=device-width\"></head>\
+             <body style=\"font-family:system-ui,sans-serif;font-size:16px;line-height:1.5\">\
+             {}{pixel}</body></html>",
+            parts.html
+        );
+        builder.multipart(MultiPart::alternative_plain_html(parts.text, html))
+    } else {
+        let text = match track || mail.utm.is_some() {
+            true => {
+                tracking::replace_links(&text, |url| link(url).unwrap_or_else(|| url.to_owned()))
+            }
+            false => text,
+        };
+        builder.header(ContentType::TEXT_PLAIN).body(text)
+    };
+    message.map_err(|error| format!("the message is not valid: {error}"))
 }
+
+/// A tracking token naming mail `item` of `workspace` and, for a click, the `link` it leads to:
+/// whoever holds it records that mail's open (or that link's click) and is sent on to the link,
+/// nothing else. Its payload begins `open` or `click`, which no workspace id is.
+pub fn track_token(secret: &str, workspace: &str, item: &str, link: Option<&str>) -> String {
+    let payload = match link {
+        None => format!("{OPEN}\n{workspace}\n{item}"),
+        Some(link) => format!("{CLICK}\n{workspace}\n{item}\n{link}"),
+    };
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    format!("{}.{}", engine.encode(&payload), engine.encode(link_tag(secret, &payload)))
+}
+
+/// The workspace, mail and (for a click) link a tracking token names, if the relay signed it.
+pub fn read_track_token(secret: &str, token: &str) -> Option<(String, String, Option<String>)> {
+    let payload = signed_payload(secret, token)?;
+    let (kind, rest) = payload.split_once('\n')?;
+    match kind {
+        OPEN => {
+            let (workspace, item) = rest.split_once('\n')?;
+            (!item.contains('\n')).then(|| (workspace.to_owned(), item.to_owned(), None))
+        }
+        CLICK => {
+            let mut parts = rest.splitn(3, '\n');
+            let (workspace, item, link) = (parts.next()?, parts.next()?, parts.next()?);
+            Some((workspace.to_owned(), item.to_owned(), Some(link.to_owned())))
+        }
+        _ => None,
+    }
+}
+
+const OPEN: &str = "open";
+const CLICK: &str = "click";
 
 type LinkMac = hmac::Hmac<sha2::Sha256>;
 
@@ -376,7 +448,7 @@ fn link_tag(secret: &str, payload: &str) -> Vec<u8> {
 pub fn read_unsubscribe_token(secret: &str, token: &str) -> Option<(String, String)> {
     let payload = signed_payload(secret, token)?;
     let (workspace, address) = payload.split_once('\n')?;
-    if workspace == RATE || workspace == READ {
+    if [RATE, READ, OPEN, CLICK].contains(&workspace) {
         return None;
     }
     Some((workspace.to_owned(), address.to_owned()))
@@ -420,6 +492,27 @@ mod tests {
             assert_eq!(read_unsubscribe_token("secret", junk), None);
             assert_eq!(read_rating_token("secret", junk), None);
         }
+    }
+
+    #[test]
+    fn a_tracking_link_names_one_mail_and_link_and_opens_nothing_else() {
+        let click = track_token("secret", "ws-1", "item-1", Some("https://acme.test/a\nb"));
+        assert_eq!(
+            read_track_token("secret", &click),
+            Some(("ws-1".into(), "item-1".into(), Some("https://acme.test/a\nb".into())))
+        );
+        let open = track_token("secret", "ws-1", "item-1", None);
+        assert_eq!(read_track_token("secret", &open), Some(("ws-1".into(), "item-1".into(), None)));
+        assert_eq!(read_track_token("another secret", &click), None);
+        for token in [&click, &open] {
+            assert_eq!(read_unsubscribe_token("secret", token), None, "it opts nobody out");
+            assert_eq!(read_rating_token("secret", token), None, "it answers no survey");
+            assert_eq!(read_update_token("secret", token), None, "it reads no update");
+        }
+        let unsubscribe = unsubscribe_token("secret", "ws-1", "ann@example.com");
+        assert_eq!(read_track_token("secret", &unsubscribe), None, "it sends nobody anywhere");
+        let rating = rating_token("secret", "ws-1", "key");
+        assert_eq!(read_track_token("secret", &rating), None);
     }
 
     #[test]

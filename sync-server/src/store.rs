@@ -513,6 +513,17 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (workspace_id, survey, reader),
         FOREIGN KEY (workspace_id, survey) REFERENCES ballots(workspace_id, survey) ON DELETE CASCADE
     ) WITHOUT ROWID;",
+    // 23: opens and clicks of tracked mail (`store::outbox::record_engagement`): the first of each
+    // (an open, or one link's click) of each mail, once, in the order recorded.
+    "CREATE TABLE engagement (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+        item TEXT NOT NULL,
+        link TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        UNIQUE (workspace_id, item, link)
+    );
+    CREATE INDEX engagement_by_seq ON engagement(workspace_id, seq);",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -1495,7 +1506,7 @@ mod tests {
         drop(connection);
         assert!(matches!(
             Store::open(dir.path()),
-            Err(StoreError::NewerSchema { found: 99, known: 22 })
+            Err(StoreError::NewerSchema { found: 99, known: 23 })
         ));
         let connection = Connection::open(dir.path().join(DATABASE_FILE)).unwrap();
         let version: i64 =

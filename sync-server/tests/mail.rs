@@ -1106,3 +1106,207 @@ async fn a_batch_is_queued_in_one_request_each_piece_answered_as_its_own_and_sen
             .await;
     assert_eq!(status, 200);
 }
+
+/// The relay's links in `text` that begin with `prefix`, in order.
+fn links_after(text: &str, prefix: &str) -> Vec<String> {
+    text.match_indices(prefix)
+        .map(|(at, _)| {
+            let rest = &text[at..];
+            let end = rest.find(|c: char| c.is_whitespace() || "\"<>)".contains(c)).unwrap();
+            // A sentence's full stop is not the token's (which never ends in one).
+            rest[..end].trim_end_matches('.').to_owned()
+        })
+        .collect()
+}
+
+/// Follows `link` once as a mail reader's browser would (`method` GET or HEAD), without going on to
+/// where it leads: the status and the headers.
+async fn follow(link: &str, method: Method) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+    let client =
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let response = client.request(method, link).send().await.unwrap();
+    let (status, headers) = (response.status().as_u16(), response.headers().clone());
+    (status, headers, response.bytes().await.unwrap().to_vec())
+}
+
+#[tokio::test]
+async fn a_tracked_campaign_mail_is_formatted_and_counts_its_first_open_and_each_link_s_first_click()
+ {
+    let dir = tempfile::tempdir().unwrap();
+    let smtp = SmtpServer::start(&dir.path().join("mailbox"), 30);
+    let relay = Relay::start(&dir.path().join("data"), Some(&smtp.url()), &[]);
+    let (owner, member, viewer) = workspace_with_member(&relay.address).await;
+    let outsider = outsider_with_workspace(&relay.address).await;
+    let log = format!("/api/workspaces/{WS}/engagement");
+
+    let text = "Hello **Ann**,\nsee [our offer](https://acme.test/offer?utm_source=rapport) \
+                or https://acme.test/price_list.\n\n![logo](https://acme.test/logo.png)\n";
+    let mut news = mail("ann@client.example", "Spring offer");
+    news["text"] = json!(text);
+    news["bulk"] = json!(true);
+    news["markdown"] = json!(true);
+    news["track"] = json!(true);
+    // Tracking is for campaigns: a one-to-one mail asking for it is refused, with the reason.
+    let mut personal = news.clone();
+    personal["bulk"] = json!(false);
+    let (status, refused) = queue(&relay, &member, &id(9), personal).await;
+    assert_eq!((status, &refused["code"]), (400, &json!("bad_work")), "{refused}");
+    assert!(refused["error"].as_str().unwrap().contains("tracked"), "{refused}");
+    assert_eq!(queue(&relay, &member, &id(1), news.clone()).await.0, 201);
+    // The same, untracked: formatted, its links tagged as the campaign asks.
+    news["track"] = json!(false);
+    news["utm"] = json!("spring-offer");
+    news["to"] = json!([{ "address": "bob@client.example" }]);
+    assert_eq!(queue(&relay, &member, &id(2), news).await.0, 201);
+    assert_eq!(settled(&relay, &owner, &id(1)).await["state"], "sent");
+    assert_eq!(settled(&relay, &owner, &id(2)).await["state"], "sent");
+
+    let messages = smtp.messages();
+    let message_to = |to: &str| {
+        let raw = messages.iter().find(|m| m.contains(to)).unwrap();
+        let parsed = mail_parser::MessageParser::default().parse(raw.as_bytes()).unwrap();
+        let text = parsed.body_text(0).unwrap().replace("\r\n", "\n");
+        (text, parsed.body_html(0).unwrap().into_owned())
+    };
+    let (plain, html) = message_to("ann@client.example");
+    let origin = format!("http://{}", relay.address);
+    let clicks = links_after(&plain, &format!("{origin}/api/t/"));
+    assert_eq!(clicks.len(), 2, "both links tracked in the text part:\n{plain}");
+    assert!(plain.starts_with("Hello Ann,\nsee our offer (http"), "the text, plainly: {plain}");
+    assert!(!plain.contains("acme.test/offer"), "no link escapes tracking: {plain}");
+    assert!(html.contains("<strong>Ann</strong>,<br />"), "lines kept: {html}");
+    assert!(html.contains("<img src=\"https://acme.test/logo.png\""), "images untracked: {html}");
+    assert!(html.contains(&format!("<a href=\"{}\">our offer</a>", clicks[0])), "{html}");
+    assert!(
+        html.contains(&format!("<a href=\"{}\">https://acme.test/price_list</a>", clicks[1])),
+        "a bare link shows as written and goes through the relay: {html}"
+    );
+    let opens = links_after(&html, &format!("{origin}/api/o/"));
+    assert_eq!(opens.len(), 1, "one image: {html}");
+    let (bob_plain, bob_html) = message_to("bob@client.example");
+    assert!(
+        bob_plain.contains("our offer (https://acme.test/offer?utm_source=rapport)"),
+        "its own tags kept: {bob_plain}"
+    );
+    assert!(
+        bob_html.contains(
+            "<a href=\"https://acme.test/price_list?utm_source=rapport&amp;utm_medium=email&amp;\
+             utm_campaign=spring-offer\">https://acme.test/price_list</a>"
+        ),
+        "{bob_html}"
+    );
+    assert!(!bob_html.contains("/api/o/") && !bob_plain.contains("/api/t/"), "untracked");
+
+    // A link checker's HEAD is answered and not counted.
+    let (status, headers, _) = follow(&clicks[0], Method::HEAD).await;
+    assert_eq!(
+        (status, &headers["location"]),
+        (302, &"https://acme.test/offer?utm_source=rapport".parse().unwrap())
+    );
+    let (_, _, heard) = http(&relay.address, Method::GET, &log, Some(&viewer), Value::Null).await;
+    assert_eq!(heard["events"], json!([]), "a HEAD counts nothing");
+
+    // Ann clicks the offer twice, opens the mail twice: one click, one open, in that order.
+    for _ in 0..2 {
+        let (status, headers, _) = follow(&clicks[0], Method::GET).await;
+        assert_eq!(status, 302);
+        assert_eq!(headers["location"], "https://acme.test/offer?utm_source=rapport");
+        assert_eq!(headers["referrer-policy"], "no-referrer");
+        assert_eq!(headers["cache-control"], "no-store");
+    }
+    for _ in 0..2 {
+        let (status, headers, body) = follow(&opens[0], Method::GET).await;
+        assert_eq!((status, &headers["content-type"]), (200, &"image/gif".parse().unwrap()));
+        assert!(body.starts_with(b"GIF89a"), "a real image");
+    }
+    let (status, _, heard) =
+        http(&relay.address, Method::GET, &log, Some(&viewer), Value::Null).await;
+    assert_eq!(status, 200, "any member reads it, a viewer too");
+    let events = heard["events"].as_array().unwrap();
+    assert_eq!(events.len(), 2, "{heard}");
+    assert_eq!(events[0]["item"], id(1).as_str());
+    assert_eq!(events[0]["link"], "https://acme.test/offer?utm_source=rapport");
+    assert_eq!((&events[1]["item"], events[1].get("link")), (&json!(id(1)), None));
+    // Asked after what it heard: nothing new; the other link's first click is news.
+    let after = format!("{log}?after={}", heard["after"]);
+    let (_, _, later) = http(&relay.address, Method::GET, &after, Some(&member), Value::Null).await;
+    assert_eq!(later["events"], json!([]));
+    assert_eq!(follow(&clicks[1], Method::GET).await.0, 302);
+    let (_, _, later) = http(&relay.address, Method::GET, &after, Some(&member), Value::Null).await;
+    assert_eq!(later["events"][0]["link"], "https://acme.test/price_list", "{later}");
+
+    // Altered or foreign tokens lead nowhere and count nothing.
+    let tampered = format!("{}A", clicks[0]);
+    // The payload altered, the tag kept: the signature no longer matches.
+    let (payload, tag) = clicks[0].rsplit_once('.').unwrap();
+    let altered = format!("{}B.{tag}", &payload[..payload.len() - 1]);
+    let swapped = clicks[0].replacen("/api/t/", "/api/o/", 1);
+    let oversized = format!("{origin}/api/t/{}", "x".repeat(4000));
+    let raw = messages.iter().find(|m| m.contains("ann@client.example")).unwrap();
+    let unsubscribe = raw
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("List-Unsubscribe: <{origin}/api/unsubscribe/")))
+        .map(|token| format!("{origin}/api/t/{}", token.trim_end_matches('>')))
+        .unwrap();
+    let (status, _, _) = follow(&format!("{origin}/api/o/%FF%FE"), Method::GET).await;
+    assert_eq!(status, 400, "a path that is not text");
+    for bad in [&tampered, &altered, &swapped, &oversized, &unsubscribe] {
+        let (status, headers, _) = follow(bad, Method::GET).await;
+        assert_eq!(status, 404, "{bad}");
+        assert!(headers.get("location").is_none());
+    }
+    let open_as_click = opens[0].replacen("/api/o/", "/api/t/", 1);
+    assert_eq!(follow(&open_as_click, Method::GET).await.0, 404, "an image token is no redirect");
+
+    // The log: another workspace's member, no session, a removed member, a bad page.
+    let (status, _, body) =
+        http(&relay.address, Method::GET, &log, Some(&outsider), Value::Null).await;
+    assert_eq!((status, &body["code"]), (404, &json!("no_such_workspace")));
+    assert_eq!(http(&relay.address, Method::GET, &log, None, Value::Null).await.0, 401);
+    let bad_page = format!("{log}?after=soon");
+    assert_eq!(
+        http(&relay.address, Method::GET, &bad_page, Some(&member), Value::Null).await.0,
+        400
+    );
+    remove_member(&relay.address, &owner, "max").await;
+    assert_eq!(http(&relay.address, Method::GET, &log, Some(&member), Value::Null).await.0, 404);
+    // Eve's workspace sends a tracked campaign of its own: each log holds its own clicks alone.
+    let mut eves = mail("zoe@elsewhere.example", "Eve's news");
+    eves["text"] = json!("Read https://eve.test/news");
+    eves["bulk"] = json!(true);
+    eves["markdown"] = json!(true);
+    eves["track"] = json!(true);
+    let eve_item = format!("/api/workspaces/{OTHER_WS}/outbox/{}", id(1));
+    let (status, _, _) = http(&relay.address, Method::PUT, &eve_item, Some(&outsider), eves).await;
+    assert_eq!(status, 201);
+    let eve_mail = wait_for_mail(&smtp, "zoe@elsewhere.example").await;
+    let eve_text = mail_parser::MessageParser::default().parse(eve_mail.as_bytes()).unwrap();
+    let eve_click = links_after(&eve_text.body_text(0).unwrap(), &format!("{origin}/api/t/"));
+    assert_eq!(follow(&eve_click[0], Method::GET).await.0, 302);
+    let theirs = format!("/api/workspaces/{OTHER_WS}/engagement");
+    let (_, _, eve_log) =
+        http(&relay.address, Method::GET, &theirs, Some(&outsider), Value::Null).await;
+    let links: Vec<&Value> =
+        eve_log["events"].as_array().unwrap().iter().map(|e| &e["link"]).collect();
+    assert_eq!(links, [&json!("https://eve.test/news")], "Eve's alone: {eve_log}");
+    let (_, _, ours) = http(&relay.address, Method::GET, &log, Some(&owner), Value::Null).await;
+    assert_eq!(ours["events"].as_array().unwrap().len(), 3, "ours alone: {ours}");
+
+    // A mail the ledger no longer holds (its workspace gone): its links lead nowhere.
+    let db = rusqlite::Connection::open(dir.path().join("data").join("rapport.sqlite3")).unwrap();
+    db.execute("DELETE FROM outbox WHERE workspace_id = ?1", [OTHER_WS]).unwrap();
+    let (status, headers, _) = follow(&eve_click[0], Method::GET).await;
+    assert_eq!((status, headers.get("location")), (404, None), "no longer a redirect");
+}
+
+/// The first message to `to` in the mailbox, once it is there.
+async fn wait_for_mail(smtp: &SmtpServer, to: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(message) = smtp.messages().into_iter().find(|m| m.contains(to)) {
+            return message;
+        }
+        assert!(Instant::now() < deadline, "no mail to {to} after 30 s");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

@@ -6,6 +6,9 @@
 //! sees it sent and where each copy stands, and the campaign on a recipient's timeline. Clara then
 //! unsubscribes with her mail program's one-click POST while every device is closed, and Boris's
 //! phone, opened again, shows her copy as unsubscribed since and her record says when and how.
+//! The campaign's text is formatted (Markdown) and tracked: Edith opens her copy and follows its link
+//! through the relay — to the page with the campaign's UTM tags — and Boris's open phone shows her
+//! copy opened, then clicked, with the link, as it happens.
 
 use std::sync::Arc;
 
@@ -90,7 +93,12 @@ async fn a_campaign_reaches_its_audience_once_each_and_its_deliveries_show_on_ev
         assert!(campaign.starts_with("/marketing/campaigns/"), "{campaign}");
         anna.text_when("campaign-problem", |t| t.contains("subject")).await?;
         change_to(&anna, "campaign-subject", "Hello {{first_name|there}}").await?;
-        change_to(&anna, "campaign-body", "Dear {{name}},\n\nsee you at the spring fair.").await?;
+        change_to(
+            &anna,
+            "campaign-body",
+            "Dear {{name}},\n\nsee you at the **spring fair**: [the programme](https://fair.example/programme).",
+        )
+        .await?;
         anna.text_when("campaign-problem", |t| t.contains("segment or list")).await?;
         change_to(&anna, "campaign-include-add", &list).await?;
         anna.by_testid("campaign-include-chip").await?;
@@ -129,6 +137,16 @@ async fn a_campaign_reaches_its_audience_once_each_and_its_deliveries_show_on_ev
             let copy = &copies[0];
             assert!(copy.lines().any(|l| l == format!("Subject: Hello {first}")), "{copy}");
             assert!(copy.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"), "{copy}");
+            let parsed = mail_parser::MessageParser::default().parse(copy.as_bytes()).unwrap();
+            let html = parsed.body_html(0).unwrap();
+            assert!(html.contains("<strong>spring fair</strong>"), "formatted: {html}");
+            assert!(html.contains(&format!("{relay}/api/o/")), "with the open image: {html}");
+            let text = parsed.body_text(0).unwrap();
+            assert!(
+                text.contains("see you at the spring fair: the programme (http"),
+                "and as plain text: {text}"
+            );
+            assert!(!text.contains("fair.example") && !html.contains("fair.example"), "tracked: {html}");
         }
         assert!(smtp.to("grigory@example.com").is_empty(), "the unsubscribed get nothing");
         photograph(&anna, "campaign-sent-1280x800-en").await?;
@@ -146,7 +164,37 @@ async fn a_campaign_reaches_its_audience_once_each_and_its_deliveries_show_on_ev
         tally_becomes(&boris, "sent", 2).await?;
         let text = boris.by_testid("campaign-deliveries").await?.text().await?;
         assert!(text.contains("Отправлено: 2"), "{text}");
+
+        // Edith opens her copy (her mail app loads its image), then follows its link: Boris's open
+        // phone shows it opened, then clicked, and which link; her browser lands on the page with
+        // the campaign's tags.
+        let copy = smtp.to("edith@example.com").remove(0);
+        let parsed = mail_parser::MessageParser::default().parse(copy.as_bytes()).unwrap();
+        let html = parsed.body_html(0).unwrap().into_owned();
+        let after = |from: &str| {
+            let at = html.find(from).unwrap_or_else(|| panic!("no {from} in {html}"));
+            html[at..].split('"').next().unwrap().to_owned()
+        };
+        let (image, link) = (after(&format!("{relay}/api/o/")), after(&format!("{relay}/api/t/")));
+        let no_redirects =
+            reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        assert_eq!(no_redirects.get(&image).send().await.unwrap().status(), 200);
+        tally_becomes(&boris, "opened", 1).await?;
+        let landed = no_redirects.get(&link).send().await.unwrap();
+        assert_eq!(landed.status(), 302);
+        assert_eq!(
+            landed.headers()["location"],
+            "https://fair.example/programme?utm_source=rapport&utm_medium=email&utm_campaign=spring-fair"
+        );
+        tally_becomes(&boris, "clicked", 1).await?;
+        tally_becomes(&boris, "sent", 1).await?;
+        let summary = boris.text_when("campaign-engagement-summary", |t| t.contains("перешли")).await?;
+        assert_eq!(summary, "Открыли 1 из 2 отправленных (50%) · перешли по ссылке 1 (50%)");
+        let engaged = boris.text_when("campaign-engagement", |t| !t.is_empty()).await?;
+        assert_eq!(engaged, "· Переходы: fair.example/programme");
         photograph(&boris, "campaign-sent-390x844-ru").await?;
+        tally_becomes(&anna, "clicked", 1).await?;
+        photograph(&anna, "campaign-clicked-1280x800-en").await?;
         AppShell::open(&boris, "/parties").await?;
         open_record(&boris, "Clara").await?;
         boris
@@ -188,11 +236,29 @@ async fn a_campaign_reaches_its_audience_once_each_and_its_deliveries_show_on_ev
         assert_eq!(click_through.status(), 200);
         boris.open(&campaign).await?;
         tally_becomes(&boris, "unsubscribed", 1).await?;
-        tally_becomes(&boris, "sent", 1).await?;
+        tally_becomes(&boris, "clicked", 1).await?;
         AppShell::open(&boris, "/parties").await?;
         open_record(&boris, "Clara").await?;
         let said = boris.text_when("consent-unsubscribed", |t| t.contains("clara@example.com")).await?;
         assert!(said.contains("one-click"), "{said}");
+
+        // Anna switches counting opens and clicks off (Settings → Email): a new campaign says so,
+        // and that its links still carry UTM tags.
+        AppShell::open(&anna, "/settings").await?;
+        anna.by_testid("campaign-tracking").await?;
+        anna.eval("document.querySelector('[data-testid=campaign-tracking]').scrollIntoView({ block: 'center' }); return 1;").await?;
+        click(&anna, "campaign-tracking").await?;
+        wait_until("tracking switched off", 10, || async {
+            let on = anna.by_testid("campaign-tracking").await?.prop("checked").await?;
+            Ok((on.as_deref() == Some("false")).then_some(()))
+        })
+        .await?;
+        photograph(&anna, "settings-email-tracking-1280x800-en").await?;
+        AppShell::open(&anna, "/marketing").await?;
+        set_field(&anna, "new-campaign-name", "Autumn").await?;
+        click(&anna, "new-campaign-create").await?;
+        let said = anna.text_when("campaign-format-hint", |t| t.contains("not counted")).await?;
+        assert!(said.contains("UTM tags"), "{said}");
         Ok(())
     })
     .await;

@@ -202,6 +202,7 @@ fn write_field(
 #[component]
 fn Draft(id: CampaignId, row: Memo<Option<CampaignRow>>, unsaved: Unsaved) -> impl IntoView {
     let i18n = use_i18n();
+    let how = sending(WorkspaceCtx::use_ctx());
     view! {
         <section class="panel record-form" data-testid="campaign-draft">
             <h2>{t!(i18n, campaigns.mail)}</h2>
@@ -215,6 +216,15 @@ fn Draft(id: CampaignId, row: Memo<Option<CampaignRow>>, unsaved: Unsaved) -> im
                 {t!(i18n, mail.fields)} " "
                 {rapport_core::template::PARTY_FIELDS.map(|f| format!("{{{{{f}}}}}")).join(" ")}
                 " · " {t!(i18n, campaigns.fallback_hint)}
+            </p>
+            <p class="hint" data-testid="campaign-format-hint">
+                {t!(i18n, campaigns.format_hint)} " "
+                {move || match (how.get().track, how.get().utm) {
+                    (true, true) => t_string!(i18n, campaigns.tracked_tagged),
+                    (true, false) => t_string!(i18n, campaigns.tracked),
+                    (false, true) => t_string!(i18n, campaigns.tagged),
+                    (false, false) => t_string!(i18n, campaigns.untracked),
+                }}
             </p>
         </section>
     }
@@ -350,19 +360,21 @@ fn Reach(row: Memo<Option<CampaignRow>>, unsaved: Unsaved) -> impl IntoView {
     let account = crate::account::AccountCtx::use_ctx();
     // (recipients, skipped by why, excluded, the first recipient's copy or why there is none, what
     // keeps it from going, how many copies cannot be filled in).
+    let how = sending(ctx);
     let reach = Memo::new(move |_| {
         let campaign = row.get()?;
+        let how = how.get();
         with_audience(ctx, outbox, |audience, model| {
             let plan = campaigns::plan(audience, model, &campaign);
             let unfilled = plan
                 .recipients
                 .iter()
                 .filter(|(party, address)| {
-                    campaigns::mail(&campaign, model, party, address).is_err()
+                    campaigns::mail(&campaign, model, party, address, how).is_err()
                 })
                 .count();
             let preview = plan.recipients.first().map(|(first, address)| {
-                campaigns::mail(&campaign, model, first, address).map(|work| match work {
+                campaigns::mail(&campaign, model, first, address, how).map(|work| match work {
                     rapport_core::outbox::Work::Mail(mail) => {
                         (first.name.clone(), mail.subject, mail.text)
                     }
@@ -401,7 +413,8 @@ fn Reach(row: Memo<Option<CampaignRow>>, unsaved: Unsaved) -> impl IntoView {
             );
             let plan = campaigns::plan(&audience, &ws.model, &campaign);
             let (sample, _) = plan.recipients.first()?;
-            Some(campaigns::test_mail(&campaign, &ws.model, sample, &me.email))
+            let how = campaigns::Sending::of(&ws.settings);
+            Some(campaigns::test_mail(&campaign, &ws.model, sample, &me.email, how))
         });
         let work = match test.flatten() {
             Some(Ok(work)) => work,
@@ -442,7 +455,8 @@ fn Reach(row: Memo<Option<CampaignRow>>, unsaved: Unsaved) -> impl IntoView {
             );
             campaigns::check(&campaign)?;
             let plan = campaigns::plan(&audience, &ws.model, &campaign);
-            Ok(campaigns::copies(ws.workspace, &campaign, &ws.model, &plan.recipients).0)
+            let how = campaigns::Sending::of(&ws.settings);
+            Ok(campaigns::copies(ws.workspace, &campaign, &ws.model, &plan.recipients, how).0)
         });
         let copies = match copies {
             Some(Ok(copies)) if !copies.is_empty() => copies,
@@ -520,7 +534,7 @@ fn Reach(row: Memo<Option<CampaignRow>>, unsaved: Unsaved) -> impl IntoView {
                     <div class="compose-preview" data-testid="campaign-preview">
                         <p class="hint">{t_string!(i18n, campaigns.preview_for, name).to_string()}</p>
                         <p class="row-title" data-testid="campaign-preview-subject">{subject}</p>
-                        <p class="preview-text" data-testid="campaign-preview-text">{text}</p>
+                        <MailText testid="campaign-preview-text" text=Signal::derive(move || text.clone()) />
                     </div>
                 }.into_any()),
                 Some(Err(why)) => Some(view! { <p class="error">{problem(&why)}</p> }.into_any()),
@@ -572,9 +586,18 @@ fn SentMail(row: Memo<Option<CampaignRow>>) -> impl IntoView {
             <h2>{t!(i18n, campaigns.mail)}</h2>
             <p class="hint" data-testid="campaign-sent-when">{when}</p>
             <p class="row-title">{move || row.with(|r| r.as_ref().map(|r| r.as_sent().subject))}</p>
-            <p class="preview-text">{move || row.with(|r| r.as_ref().map(|r| r.as_sent().body))}</p>
+            <MailText testid="campaign-sent-text"
+                text=Signal::derive(move || row.with(|r| r.as_ref().map(|r| r.as_sent().body).unwrap_or_default())) />
         </section>
     }
+}
+
+/// How the workspace sends campaigns (Settings → Email), kept up to date.
+fn sending(ctx: WorkspaceCtx) -> Memo<campaigns::Sending> {
+    Memo::new(move |_| {
+        ctx.read_of(Changed::SETTINGS, |ws| campaigns::Sending::of(&ws.settings))
+            .unwrap_or(campaigns::Sending { track: true, utm: true })
+    })
 }
 
 fn delivery_label(delivery: Delivery) -> &'static str {
@@ -584,6 +607,8 @@ fn delivery_label(delivery: Delivery) -> &'static str {
         Delivery::Waiting => t_string!(i18n, mail.waiting),
         Delivery::Queued => t_string!(i18n, mail.state_queued),
         Delivery::Sent => t_string!(i18n, mail.state_sent),
+        Delivery::Opened => t_string!(i18n, campaigns.d_opened),
+        Delivery::Clicked => t_string!(i18n, campaigns.d_clicked),
         Delivery::Unsubscribed => t_string!(i18n, campaigns.d_unsubscribed),
         Delivery::Suppressed => t_string!(i18n, campaigns.d_suppressed),
         Delivery::Bounced => t_string!(i18n, campaigns.d_bounced),
@@ -606,6 +631,13 @@ fn Deliveries(row: Memo<Option<CampaignRow>>) -> impl IntoView {
         outbox.outbox.with(|o| campaigns::deliveries(workspace, &campaign, o))
     });
     let tally = Memo::new(move |_| deliveries.with(|d| campaigns::tally(d)));
+    let engagement = Memo::new(move |_| {
+        let (Some(campaign), Some(workspace)) = (row.get(), workspace.get()) else {
+            return campaigns::Engagement::default();
+        };
+        outbox.outbox.with(|o| campaigns::engagement(workspace, &campaign, o))
+    });
+    let rate = |part: usize, whole: usize| format!("{}%", (part * 100 + whole / 2) / whole.max(1));
     // The first recipients by name, each with their copy's id.
     let named = Memo::new(move |_| {
         let Some(workspace) = workspace.get() else { return Vec::new() };
@@ -661,11 +693,17 @@ fn Deliveries(row: Memo<Option<CampaignRow>>) -> impl IntoView {
                     Some((ws.model.parties.get(party)?, address.clone()))
                 })
                 .collect();
-            campaigns::copies(workspace, &sent, &ws.model, &recipients)
-                .0
-                .into_iter()
-                .map(|(_, _, id, work)| (id, work))
-                .collect::<Vec<_>>()
+            campaigns::copies(
+                workspace,
+                &sent,
+                &ws.model,
+                &recipients,
+                campaigns::Sending::of(&ws.settings),
+            )
+            .0
+            .into_iter()
+            .map(|(_, _, id, work)| (id, work))
+            .collect::<Vec<_>>()
         });
         let Some(items) = items else { return };
         spawn_local(async move {
@@ -691,6 +729,18 @@ fn Deliveries(row: Memo<Option<CampaignRow>>) -> impl IntoView {
                     })
                 }).collect_view()}
             </p>
+            <Show when=move || engagement.with(|e| e.sent > 0)>
+                <p class="hint" data-testid="campaign-engagement-summary"
+                    data-opened=move || engagement.with(|e| e.opened) data-clicked=move || engagement.with(|e| e.clicked)>
+                    {move || {
+                        let e = engagement.get();
+                        t_string!(i18n, campaigns.engagement_line,
+                            opened = widgets::count(e.opened), sent = widgets::count(e.sent),
+                            open_rate = rate(e.opened, e.sent), clicked = widgets::count(e.clicked),
+                            click_rate = rate(e.clicked, e.sent)).to_string()
+                    }}
+                </p>
+            </Show>
             <Show when=offer_missing>
                 <p class="hint">{t!(i18n, campaigns.queue_missing_hint)}</p>
                 <button type="button" class="secondary" data-testid="campaign-queue-missing" on:click=queue_missing>
@@ -703,12 +753,71 @@ fn Deliveries(row: Memo<Option<CampaignRow>>) -> impl IntoView {
                     <li class="row" data-testid="campaign-recipient" data-name=name.clone()>
                         <a class="row-link" href=format!("/parties/{party}")>
                             <span class="row-title">{name.clone()}</span>
-                            <span class="row-detail">{address.clone()}</span>
+                            <span class="row-detail">{address.clone()} <Engagement id=mail.clone() /></span>
                         </a>
                         <widgets::MailState id=mail.clone() />
                     </li>
                 } />
             </ul>
         </section>
+    }
+}
+
+/// What a recipient did with their copy, as this device heard it: opened when, and which links they
+/// followed.
+#[component]
+fn Engagement(id: rapport_core::outbox::OutboxId) -> impl IntoView {
+    let i18n = use_i18n();
+    let outbox = OutboxCtx::use_ctx();
+    let engaged = Memo::new(move |_| outbox.outbox.with(|o| o.engaged(&id).cloned()));
+    move || {
+        let engaged = engaged.get().filter(|e| e.opened())?;
+        let opened = engaged.opened_at.or_else(|| engaged.clicks.values().min().copied());
+        let when = opened.map(|at| widgets::local_time(rapport_core::ids::Timestamp(at * 1000)));
+        let links: Vec<String> = engaged.clicks.keys().map(|link| shown_link(link)).collect();
+        let text = match (engaged.clicked(), when) {
+            (true, _) => {
+                t_string!(i18n, campaigns.clicked_links, links = links.join(", ")).to_string()
+            }
+            (false, Some(at)) => t_string!(i18n, campaigns.opened_at, at).to_string(),
+            (false, None) => return None,
+        };
+        Some(view! {
+            <span data-testid="campaign-engagement" data-opened=engaged.opened().to_string()
+                data-clicks=engaged.clicks.len()>{format!(" · {text}")}</span>
+        })
+    }
+}
+
+/// A followed link as a person reads it: without its scheme and its UTM tags.
+fn shown_link(link: &str) -> String {
+    let bare = link.split_once("://").map_or(link, |(_, rest)| rest);
+    let bare = bare.split(['?', '#']).next().unwrap_or(bare);
+    bare.trim_end_matches('/').to_owned()
+}
+
+/// A mail's text as its recipients read it: the Markdown rendered in a worker as the relay renders the
+/// HTML part (the latest text's rendering wins), the text as written until then or without a worker.
+#[component]
+fn MailText(testid: &'static str, text: Signal<String>) -> impl IntoView {
+    let html = RwSignal::new(None::<String>);
+    let asked_for = StoredValue::new(0u64);
+    Effect::new(move || {
+        let markdown = text.get();
+        let turn = asked_for.get_value() + 1;
+        asked_for.set_value(turn);
+        spawn_local(async move {
+            let rendered = crate::offload::render_mail(markdown).await;
+            if asked_for.get_value() == turn {
+                html.set(rendered);
+            }
+        });
+    });
+    move || match html.get() {
+        Some(html) => {
+            view! { <div class="preview-text mail-text" data-testid=testid inner_html=html></div> }
+                .into_any()
+        }
+        None => view! { <p class="preview-text" data-testid=testid>{text.get()}</p> }.into_any(),
     }
 }

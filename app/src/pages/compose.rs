@@ -161,6 +161,9 @@ pub(crate) fn ComposeEmail() -> impl IntoView {
                             references: Vec::new(),
                             rating_for: None,
                             update_link: None,
+                            markdown: false,
+                            track: false,
+                            utm: None,
                         });
                         let id = OutboxId::of_mail(workspace, interaction_id);
                         if let Err(failed) = outbox.queue(&shared, id, work).await {

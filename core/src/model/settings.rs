@@ -46,6 +46,12 @@ pub struct WorkspaceSettings {
     /// this is set.
     #[autosurgeon(missing = "Default::default")]
     pub no_satisfaction_surveys: bool,
+    /// Campaigns go untracked: no redirect through the relay, no image (`crate::tracking`).
+    #[autosurgeon(missing = "Default::default")]
+    pub no_campaign_tracking: bool,
+    /// Campaigns' links go without UTM tags.
+    #[autosurgeon(missing = "Default::default")]
+    pub no_utm_tags: bool,
     /// What happens to a ticket whose SLA clock runs past its deadline (`crate::escalation`): rule id
     /// (as text) → rule.
     #[autosurgeon(missing = "Default::default")]

@@ -2,6 +2,7 @@
 //! number of devices or retries asked for it) and the consent log.
 
 use rapport_core::outbox::{Changes, ConsentEvent, Entry, OutboxId, State};
+use rapport_core::tracking::EngagementEvent;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::StoreError;
@@ -550,4 +551,73 @@ pub fn opted_out(
         }
     }
     Ok(None)
+}
+
+/// Records the first open (`link` `None`) or the first click of `link` of mail `item` in `workspace`:
+/// `Some(true)` when this was the first, `Some(false)` when it was recorded before, `None` when the
+/// ledger holds no such mail (a token of a workspace deleted since, say), which records nothing.
+pub fn record_engagement(
+    connection: &mut Connection,
+    workspace: &str,
+    item: &str,
+    link: Option<&str>,
+    now: i64,
+) -> Result<Option<bool>, StoreError> {
+    let tx = connection.transaction()?;
+    let held = tx
+        .query_row(
+            "SELECT 1 FROM outbox WHERE workspace_id = ?1 AND id = ?2",
+            params![workspace, item],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some();
+    if !held {
+        return Ok(None);
+    }
+    let recorded = tx.execute(
+        "INSERT INTO engagement (workspace_id, item, link, at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (workspace_id, item, link) DO NOTHING",
+        params![workspace, item, link.unwrap_or_default(), now],
+    )?;
+    tx.commit()?;
+    Ok(Some(recorded == 1))
+}
+
+/// Opens and clicks in `workspace` after `after`, oldest first, `limit` rows at most; the last row's
+/// sequence number (`after` when there is none), to ask after next; and how many rows were read.
+pub fn engagement_events(
+    connection: &mut Connection,
+    workspace: &str,
+    after: i64,
+    limit: usize,
+) -> Result<(Vec<EngagementEvent>, i64, usize), StoreError> {
+    let mut statement = connection.prepare_cached(
+        "SELECT seq, item, link, at FROM engagement
+         WHERE workspace_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+    )?;
+    let rows = statement
+        .query_map(params![workspace, after, limit as i64], |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+                row.get(3)?,
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let (last, read) = (rows.last().map_or(after, |row| row.0), rows.len());
+    // Only ids the ledger took are recorded; one that no longer parses is skipped, not fatal.
+    let events = rows
+        .into_iter()
+        .filter_map(|(seq, item, link, at)| {
+            Some(EngagementEvent {
+                seq,
+                item: OutboxId::parse(&item).ok()?,
+                link: (!link.is_empty()).then_some(link),
+                at,
+            })
+        })
+        .collect();
+    Ok((events, last, read))
 }

@@ -1,10 +1,14 @@
 //! Settings → Email: how this workspace's email leaves (the team's server, as whom, or each person's
 //! mail app), who unsubscribed — with when and how, from the relay's consent log — and recording an
-//! unsubscribe or a consent a person gave by other means (a call, a form at a fair).
+//! unsubscribe or a consent a person gave by other means (a call, a form at a fair), and whether
+//! campaigns are tracked and their links tagged (`rapport_core::tracking`).
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use rapport_core::read_model::Changed;
+
+use super::service_panel::edit;
 use crate::i18n::{t, t_string, use_i18n};
 use crate::outbox::OutboxCtx;
 use crate::relay_api;
@@ -67,6 +71,7 @@ pub(crate) fn MailPanel() -> impl IntoView {
             <h2 id="mail-title">{t!(i18n, mail.panel_title)}</h2>
             <p class="hint" data-testid="mail-how">{how}</p>
             <Show when=linked>
+                <Tracking />
                 <h3>{t!(i18n, mail.opted_out_title)}</h3>
                 {move || {
                     let list = opted_out.get();
@@ -111,5 +116,50 @@ pub(crate) fn MailPanel() -> impl IntoView {
                 {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="consent-error">{e}</p> })}
             </Show>
         </section>
+    }
+}
+
+/// Whether campaigns count opens and clicks through the relay, and whether their links carry UTM
+/// tags: both on unless switched off.
+#[component]
+fn Tracking() -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = WorkspaceCtx::use_ctx();
+    let account = crate::account::AccountCtx::use_ctx();
+    let error = RwSignal::new(None::<String>);
+    let tracks = move || {
+        ctx.read_of(Changed::SETTINGS, |ws| !ws.settings.no_campaign_tracking).unwrap_or(true)
+    };
+    let tags =
+        move || ctx.read_of(Changed::SETTINGS, |ws| !ws.settings.no_utm_tags).unwrap_or(true);
+    view! {
+        <h3>{t!(i18n, mail.tracking_title)}</h3>
+        <label class="check">
+            <input type="checkbox" data-testid="campaign-tracking" prop:checked=tracks
+                disabled=move || !account.can_edit()
+                on:change=move |e| {
+                    let on = event_target_checked(&e);
+                    edit(ctx, error, move |settings| {
+                        settings.no_campaign_tracking = !on;
+                        Ok(())
+                    });
+                } />
+            {t!(i18n, mail.track_on)}
+        </label>
+        <p class="hint">{t!(i18n, mail.track_hint)}</p>
+        <label class="check">
+            <input type="checkbox" data-testid="campaign-utm" prop:checked=tags
+                disabled=move || !account.can_edit()
+                on:change=move |e| {
+                    let on = event_target_checked(&e);
+                    edit(ctx, error, move |settings| {
+                        settings.no_utm_tags = !on;
+                        Ok(())
+                    });
+                } />
+            {t!(i18n, mail.utm_on)}
+        </label>
+        <p class="hint">{t!(i18n, mail.utm_hint)}</p>
+        {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
     }
 }
