@@ -40,6 +40,15 @@ pub struct CampaignRow {
     /// The subject and text as sent (empty for a draft).
     pub sent_subject: String,
     pub sent_body: String,
+    /// A subject test ([`Campaign::subject_b`]): the second subject and the test's share (percent).
+    pub subject_b: String,
+    pub test_percent: u32,
+    pub sent_subject_b: String,
+    /// Who received which subject in the test, in id order.
+    pub got_a: Vec<PartyId>,
+    pub got_b: Vec<PartyId>,
+    pub winner_subject: String,
+    pub winner_sent_at: Option<Timestamp>,
     pub created_by: Option<MemberId>,
     pub created_at: Timestamp,
     pub archived: bool,
@@ -71,6 +80,13 @@ impl CampaignRow {
             },
             sent_subject: campaign.sent_subject.clone(),
             sent_body: campaign.sent_body.clone(),
+            subject_b: campaign.subject_b.clone(),
+            test_percent: campaign.test_percent.min(100),
+            sent_subject_b: campaign.sent_subject_b.clone(),
+            got_a: party_ids(&campaign.got_a),
+            got_b: party_ids(&campaign.got_b),
+            winner_subject: campaign.winner_subject.clone(),
+            winner_sent_at: campaign.winner_sent_at,
             created_by: campaign.created_by,
             created_at: campaign.created_at,
             archived: campaign.archived,
@@ -91,6 +107,124 @@ impl CampaignRow {
     pub fn sent_to(&self, party: PartyId) -> bool {
         self.recipients.binary_search_by_key(&party, |(id, _)| *id).is_ok()
     }
+
+    /// Whether it tests two subjects before sending to everyone.
+    pub fn tests_subjects(&self) -> bool {
+        !self.subject_b.trim().is_empty() && self.test_percent > 0 && self.test_percent < 100
+    }
+
+    /// Whether its subject test went and the rest are still to be sent the better subject.
+    pub fn awaits_winner(&self) -> bool {
+        self.sent_at.is_some() && !self.got_b.is_empty() && self.winner_sent_at.is_none()
+    }
+
+    /// The subject `party`'s copy went with: the second of a test to those who had it, the one sent
+    /// to the rest after a test to them, else the first.
+    pub fn subject_for(&self, party: PartyId) -> &str {
+        let sent = if self.sent_subject.is_empty() { &self.subject } else { &self.sent_subject };
+        if self.got_b.binary_search(&party).is_ok() {
+            &self.sent_subject_b
+        } else if self.winner_sent_at.is_some()
+            && !self.got_b.is_empty()
+            && self.got_a.binary_search(&party).is_err()
+        {
+            &self.winner_subject
+        } else {
+            sent
+        }
+    }
+
+    /// The campaign with another subject: what a copy with the second subject is filled in from.
+    pub fn with_subject(&self, subject: &str) -> CampaignRow {
+        CampaignRow { subject: subject.to_owned(), ..self.clone() }
+    }
+}
+
+/// An A/B subject test's groups over the recipients a plan chose: `a` and `b` the test's two halves
+/// (`a` the larger by one at most), `rest` those who wait for the better subject. Whom the test takes
+/// follows from a hash of the campaign and each party, so every device draws the same people, and
+/// they are a fair sample of the audience, not its first names.
+#[derive(Debug)]
+pub struct Groups<'p, 'm> {
+    pub a: Vec<&'p (&'m PartyRow, String)>,
+    pub b: Vec<&'p (&'m PartyRow, String)>,
+    pub rest: Vec<&'p (&'m PartyRow, String)>,
+}
+
+pub fn groups<'p, 'm>(
+    campaign: &CampaignRow,
+    recipients: &'p [(&'m PartyRow, String)],
+) -> Groups<'p, 'm> {
+    use sha2::{Digest, Sha256};
+    if !campaign.tests_subjects() {
+        return Groups { a: recipients.iter().collect(), b: Vec::new(), rest: Vec::new() };
+    }
+    let mut drawn: Vec<([u8; 32], &'p (&'m PartyRow, String))> = recipients
+        .iter()
+        .map(|recipient| {
+            let hash = Sha256::new()
+                .chain_update(campaign.id.to_string())
+                .chain_update(recipient.0.id.to_string())
+                .finalize();
+            (hash.into(), recipient)
+        })
+        .collect();
+    drawn.sort_by_key(|x| x.0);
+    // At least one each, when there are two to test with.
+    let tested = (recipients.len() * campaign.test_percent as usize)
+        .div_ceil(100)
+        .max(2.min(recipients.len()));
+    let mut groups = Groups { a: Vec::new(), b: Vec::new(), rest: Vec::new() };
+    for (n, (_, recipient)) in drawn.into_iter().enumerate() {
+        match n {
+            n if n >= tested => groups.rest.push(recipient),
+            n if n % 2 == 0 => groups.a.push(recipient),
+            _ => groups.b.push(recipient),
+        }
+    }
+    groups
+}
+
+/// How each subject of a test did: its copies' opens and clicks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SubjectTest {
+    pub a: Engagement,
+    pub b: Engagement,
+}
+
+/// Which subject did better: `Some(false)` the first, `Some(true)` the second, `None` a tie (or
+/// nothing sent yet). Opens decide, as a share of the copies sent; clicks break a tie.
+impl SubjectTest {
+    pub fn leader(&self) -> Option<bool> {
+        let rate = |e: Engagement, n: usize| (n * 1_000_000).checked_div(e.sent).unwrap_or(0);
+        let (a, b) = (self.a, self.b);
+        let by_opens = rate(a, a.opened).cmp(&rate(b, b.opened));
+        let by_clicks = rate(a, a.clicked).cmp(&rate(b, b.clicked));
+        match by_opens.then(by_clicks) {
+            std::cmp::Ordering::Greater => Some(false),
+            std::cmp::Ordering::Less => Some(true),
+            std::cmp::Ordering::Equal => None,
+        }
+    }
+}
+
+/// How each subject of `campaign`'s test did, among the copies of the test.
+pub fn subject_test(
+    workspace: WorkspaceId,
+    campaign: &CampaignRow,
+    outbox: &DeviceOutbox,
+) -> SubjectTest {
+    SubjectTest {
+        a: engagement_of(workspace, campaign, outbox, campaign.got_a.iter().copied()),
+        b: engagement_of(workspace, campaign, outbox, campaign.got_b.iter().copied()),
+    }
+}
+
+/// The party ids of a set, in id order.
+fn party_ids(set: &crate::model::NameSet) -> Vec<PartyId> {
+    let mut ids: Vec<PartyId> = names(set).filter_map(|id| id.parse().ok()).collect();
+    ids.sort();
+    ids
 }
 
 /// Why someone in a campaign's audience is not sent it.
@@ -233,6 +367,9 @@ pub fn check(campaign: &CampaignRow) -> Result<(), CampaignError> {
         MergeFields(PARTY_FIELDS.iter().map(|f| ((*f).to_owned(), String::new())).collect());
     let fill = |text| Template::parse(text).and_then(|t| t.render(&sample));
     fill(&campaign.subject).map_err(CampaignError::Subject)?;
+    if campaign.tests_subjects() {
+        fill(&campaign.subject_b).map_err(CampaignError::Subject)?;
+    }
     fill(&campaign.body).map_err(CampaignError::Body)?;
     if campaign.include.is_empty() {
         return Err(CampaignError::NoAudience);
@@ -451,9 +588,18 @@ pub fn engagement(
     campaign: &CampaignRow,
     outbox: &DeviceOutbox,
 ) -> Engagement {
+    engagement_of(workspace, campaign, outbox, campaign.recipients.iter().map(|(party, _)| *party))
+}
+
+fn engagement_of(
+    workspace: WorkspaceId,
+    campaign: &CampaignRow,
+    outbox: &DeviceOutbox,
+    parties: impl Iterator<Item = PartyId>,
+) -> Engagement {
     let mut counted = Engagement::default();
-    for (party, _) in &campaign.recipients {
-        let id = outbox_id(workspace, campaign.id, *party);
+    for party in parties {
+        let id = outbox_id(workspace, campaign.id, party);
         let went = matches!(
             outbox.status(&id),
             Some(Status::Relay(entry)) if matches!(entry.state, State::Sent | State::Recorded)
@@ -535,6 +681,13 @@ mod tests {
             recipients: Vec::new(),
             sent_subject: String::new(),
             sent_body: String::new(),
+            subject_b: String::new(),
+            test_percent: 0,
+            sent_subject_b: String::new(),
+            got_a: Vec::new(),
+            got_b: Vec::new(),
+            winner_subject: String::new(),
+            winner_sent_at: None,
             created_by: None,
             created_at: Timestamp(0),
             archived: false,
@@ -618,6 +771,64 @@ mod tests {
         // Nothing included, nobody: an exclusion alone sends nothing.
         let c = campaign(&[], &[f.vip], false);
         assert!(plan(&audience, &f.model, &c).recipients.is_empty());
+    }
+
+    #[test]
+    fn a_subject_test_draws_the_same_fair_halves_on_every_device_and_the_better_subject_leads() {
+        let f = fixture();
+        let audience = Audience::new(&f.model, &f.demo.settings, Vec::new(), Timestamp(0));
+        let mut c = campaign(&[f.list], &[], false);
+        let plan = plan(&audience, &f.model, &c);
+        let everyone = plan.recipients.len();
+        assert!(everyone > 20, "{everyone}");
+        let untested = groups(&c, &plan.recipients);
+        assert_eq!((untested.a.len(), untested.b.len(), untested.rest.len()), (everyone, 0, 0));
+        c.subject_b = "A question for {{first_name|you}}".into();
+        c.test_percent = 20;
+        let drawn = groups(&c, &plan.recipients);
+        let tested = (everyone * 20).div_ceil(100);
+        assert_eq!(drawn.a.len() + drawn.b.len(), tested);
+        assert!(drawn.a.len() - drawn.b.len() <= 1, "halves");
+        assert_eq!(drawn.rest.len(), everyone - tested);
+        let ids = |g: &[&(&PartyRow, String)]| g.iter().map(|(r, _)| r.id).collect::<HashSet<_>>();
+        let (a, b, rest) = (ids(&drawn.a), ids(&drawn.b), ids(&drawn.rest));
+        assert!(a.is_disjoint(&b) && a.is_disjoint(&rest) && b.is_disjoint(&rest));
+        let again = groups(&c, &plan.recipients);
+        assert_eq!((ids(&again.a), ids(&again.b)), (a.clone(), b), "every device draws the same");
+        // Not simply the first by id: another campaign draws others.
+        let first: HashSet<PartyId> =
+            plan.recipients.iter().take(tested).map(|(r, _)| r.id).collect();
+        assert_ne!(ids(&drawn.a).union(&ids(&drawn.b)).copied().collect::<HashSet<_>>(), first);
+        c.id = CampaignId::from_bytes([7; 16]);
+        assert_ne!(ids(&groups(&c, &plan.recipients).a), a);
+        // Two recipients still test both subjects.
+        let two = &plan.recipients[..2];
+        let small = groups(&c, two);
+        assert_eq!((small.a.len(), small.b.len(), small.rest.len()), (1, 1, 0));
+
+        let e = |sent, opened, clicked| Engagement { sent, opened, clicked };
+        let test = |a, b| SubjectTest { a, b }.leader();
+        assert_eq!(test(e(10, 5, 0), e(10, 6, 0)), Some(true), "more opens");
+        assert_eq!(test(e(10, 5, 0), e(12, 6, 0)), None, "the same share opened, no clicks");
+        assert_eq!(test(e(10, 5, 2), e(12, 6, 1)), Some(false), "clicks break a tie");
+        assert_eq!(test(e(20, 5, 0), e(10, 3, 0)), Some(true), "shares, not counts");
+        assert_eq!(test(e(0, 0, 0), e(0, 0, 0)), None);
+
+        // Each copy's subject, as the page queues again the copies nobody heard of.
+        let mut went = c.clone();
+        went.sent_subject = c.subject.clone();
+        went.sent_subject_b = c.subject_b.clone();
+        went.got_a = drawn.a.iter().map(|(r, _)| r.id).collect();
+        went.got_b = drawn.b.iter().map(|(r, _)| r.id).collect();
+        went.got_a.sort();
+        went.got_b.sort();
+        let (in_a, in_b, later) = (drawn.a[0].0.id, drawn.b[0].0.id, drawn.rest[0].0.id);
+        assert_eq!(went.subject_for(in_a), c.subject);
+        assert_eq!(went.subject_for(in_b), c.subject_b);
+        went.winner_subject = c.subject_b.clone();
+        went.winner_sent_at = Some(Timestamp(1));
+        assert_eq!(went.subject_for(later), c.subject_b, "the rest had the winner");
+        assert_eq!(went.subject_for(in_a), c.subject, "the test's first half kept theirs");
     }
 
     #[test]

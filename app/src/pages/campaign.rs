@@ -210,6 +210,9 @@ fn Draft(id: CampaignId, row: Memo<Option<CampaignRow>>, unsaved: Unsaved) -> im
                 read=|r| r.name.clone() write=|c, v| c.name = v.trim().to_owned() />
             <DraftField id row unsaved testid="campaign-subject" label=move || t_string!(i18n, mail.subject)
                 read=|r| r.subject.clone() write=|c, v| c.subject = v />
+            <DraftField id row unsaved testid="campaign-subject-b" label=move || t_string!(i18n, campaigns.subject_b)
+                read=|r| r.subject_b.clone() write=|c, v| c.subject_b = v />
+            <TestShare id row />
             <DraftField id row unsaved testid="campaign-body" label=move || t_string!(i18n, mail.body) long=true
                 read=|r| r.body.clone() write=|c, v| c.body = v />
             <p class="hint">
@@ -381,9 +384,15 @@ fn Reach(row: Memo<Option<CampaignRow>>, unsaved: Unsaved) -> impl IntoView {
                     _ => Default::default(),
                 })
             });
+            let groups = campaigns::groups(&campaign, &plan.recipients);
+            let split = (campaign.tests_subjects() && !plan.recipients.is_empty()).then_some((
+                groups.a.len(),
+                groups.b.len(),
+                groups.rest.len(),
+            ));
             let skipped: Vec<(Skip, usize)> = plan.skipped.into_iter().collect();
             let reached = plan.recipients.len() - unfilled;
-            (reached, skipped, plan.excluded, preview, campaigns::check(&campaign), unfilled)
+            (reached, skipped, plan.excluded, preview, campaigns::check(&campaign), unfilled, split)
         })
     });
     let count = Memo::new(move |_| reach.with(|r| r.as_ref().map_or(0, |r| r.0)));
@@ -456,10 +465,24 @@ fn Reach(row: Memo<Option<CampaignRow>>, unsaved: Unsaved) -> impl IntoView {
             campaigns::check(&campaign)?;
             let plan = campaigns::plan(&audience, &ws.model, &campaign);
             let how = campaigns::Sending::of(&ws.settings);
-            Ok(campaigns::copies(ws.workspace, &campaign, &ws.model, &plan.recipients, how).0)
+            // A subject test sends its two halves now, the rest later.
+            let groups = campaigns::groups(&campaign, &plan.recipients);
+            let own = |group: Vec<_>| group.into_iter().cloned().collect::<Vec<_>>();
+            let (a, b) = (own(groups.a), own(groups.b));
+            let mut copies = campaigns::copies(ws.workspace, &campaign, &ws.model, &a, how).0;
+            let second = campaign.with_subject(&campaign.subject_b);
+            let b_copies = campaigns::copies(ws.workspace, &second, &ws.model, &b, how).0;
+            let got_b: Vec<String> = b_copies.iter().map(|copy| copy.0.to_string()).collect();
+            let got_a: Vec<String> = if got_b.is_empty() {
+                Vec::new()
+            } else {
+                copies.iter().map(|copy| copy.0.to_string()).collect()
+            };
+            copies.extend(b_copies);
+            Ok((copies, got_a, got_b))
         });
-        let copies = match copies {
-            Some(Ok(copies)) if !copies.is_empty() => copies,
+        let (copies, got_a, got_b) = match copies {
+            Some(Ok((copies, got_a, got_b))) if !copies.is_empty() => (copies, got_a, got_b),
             Some(Err(why)) => return error.set(Some(problem(&why))),
             _ => return,
         };
@@ -471,6 +494,8 @@ fn Reach(row: Memo<Option<CampaignRow>>, unsaved: Unsaved) -> impl IntoView {
                 .map(|(party, address, _, _)| (party.to_string(), address.clone()))
                 .collect();
             let (subject, body) = (campaign.subject.clone(), campaign.body.clone());
+            let subject_b =
+                if got_b.is_empty() { String::new() } else { campaign.subject_b.clone() };
             // The campaign says first whom it went to and what, then the copies are queued: should
             // the tab close in between, its page offers to queue the copies nobody has heard of
             // (the same ids, so nobody twice); the other way round, mail would go out from a
@@ -481,6 +506,9 @@ fn Reach(row: Memo<Option<CampaignRow>>, unsaved: Unsaved) -> impl IntoView {
                     c.sent_by = me;
                     c.sent_subject = subject;
                     c.sent_body = body;
+                    c.sent_subject_b = subject_b;
+                    c.got_a.extend(got_a.into_iter().map(|party| (party, true)));
+                    c.got_b.extend(got_b.into_iter().map(|party| (party, true)));
                 }
                 c.recipients.extend(recipients);
             })
@@ -517,6 +545,11 @@ fn Reach(row: Memo<Option<CampaignRow>>, unsaved: Unsaved) -> impl IntoView {
                     r.1.iter().map(|(skip, n)| skip_text(*skip, *n)).chain(excluded).chain(unfilled).map(|line| view! { <li>{line}</li> }).collect_view()
                 }))}
             </ul>
+            {move || reach.with(|r| r.as_ref().and_then(|r| r.6)).map(|(a, b, rest)| view! {
+                <p class="hint" data-testid="campaign-split" data-a=a data-b=b data-rest=rest>
+                    {t_string!(i18n, campaigns.test_split, a = widgets::count(a), b = widgets::count(b), rest = widgets::count(rest)).to_string()}
+                </p>
+            })}
             {move || reach.with(|r| r.as_ref().and_then(|r| r.4.as_ref().err().map(problem))).map(|why| view! {
                 <p class="error" data-testid="campaign-problem">{why}</p>
             })}
@@ -549,7 +582,8 @@ fn Reach(row: Memo<Option<CampaignRow>>, unsaved: Unsaved) -> impl IntoView {
                     </button>
                     <button type="button" data-testid="campaign-send" disabled=move || !can_send() on:click=send>
                         {move || if confirming.get() {
-                            t_string!(i18n, campaigns.send_confirm, count = widgets::count(count.get())).to_string()
+                            let first = reach.with(|r| r.as_ref().and_then(|r| r.6).map(|(a, b, _)| a + b));
+                            t_string!(i18n, campaigns.send_confirm, count = widgets::count(first.unwrap_or(count.get()))).to_string()
                         } else {
                             t_string!(i18n, campaigns.send).to_owned()
                         }}
@@ -693,17 +727,26 @@ fn Deliveries(row: Memo<Option<CampaignRow>>) -> impl IntoView {
                     Some((ws.model.parties.get(party)?, address.clone()))
                 })
                 .collect();
-            campaigns::copies(
-                workspace,
-                &sent,
-                &ws.model,
-                &recipients,
-                campaigns::Sending::of(&ws.settings),
-            )
-            .0
-            .into_iter()
-            .map(|(_, _, id, work)| (id, work))
-            .collect::<Vec<_>>()
+            // Each with the subject its copy went with (a subject test's).
+            let mut by_subject: std::collections::BTreeMap<&str, Vec<_>> = Default::default();
+            for recipient in recipients {
+                by_subject.entry(sent.subject_for(recipient.0.id)).or_default().push(recipient);
+            }
+            let how = campaigns::Sending::of(&ws.settings);
+            by_subject
+                .into_iter()
+                .flat_map(|(subject, group)| {
+                    campaigns::copies(
+                        workspace,
+                        &sent.with_subject(subject),
+                        &ws.model,
+                        &group,
+                        how,
+                    )
+                    .0
+                })
+                .map(|(_, _, id, work)| (id, work))
+                .collect::<Vec<_>>()
         });
         let Some(items) = items else { return };
         spawn_local(async move {
@@ -716,6 +759,9 @@ fn Deliveries(row: Memo<Option<CampaignRow>>) -> impl IntoView {
     view! {
         <section class="panel" data-testid="campaign-deliveries">
             <h2>{t!(i18n, campaigns.deliveries)}</h2>
+            <Show when=move || row.with(|r| r.as_ref().is_some_and(|r| !r.got_b.is_empty()))>
+                <SubjectTest row />
+            </Show>
             <p class="count" data-testid="campaign-recipients" data-count=move || total.get()>
                 {move || t_string!(i18n, campaigns.sent_to, count = widgets::count(total.get())).to_string()}
             </p>
@@ -808,8 +854,9 @@ fn MailText(testid: &'static str, text: Signal<String>) -> impl IntoView {
         asked_for.set_value(turn);
         spawn_local(async move {
             let rendered = crate::offload::render_mail(markdown).await;
-            if asked_for.get_value() == turn {
-                html.set(rendered);
+            // The preview is made afresh as the campaign changes: this one may be gone by now.
+            if asked_for.try_get_value() == Some(turn) {
+                html.try_set(rendered);
             }
         });
     });
@@ -819,5 +866,177 @@ fn MailText(testid: &'static str, text: Signal<String>) -> impl IntoView {
                 .into_any()
         }
         None => view! { <p class="preview-text" data-testid=testid>{text.get()}</p> }.into_any(),
+    }
+}
+
+/// The shares of the audience a subject test may take first, in percent (0: no test).
+const TEST_SHARES: [u32; 5] = [0, 10, 20, 30, 50];
+
+/// The share of the audience a subject test takes first.
+#[component]
+fn TestShare(id: CampaignId, row: Memo<Option<CampaignRow>>) -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = WorkspaceCtx::use_ctx();
+    let account = crate::account::AccountCtx::use_ctx();
+    let error = RwSignal::new(None::<String>);
+    let share = Memo::new(move |_| row.with(|r| r.as_ref().map_or(0, |r| r.test_percent)));
+    view! {
+        <label>
+            {t!(i18n, campaigns.test_share)}
+            <select data-testid="campaign-test-share" prop:value=move || share.get().to_string()
+                disabled=move || !account.can_edit()
+                on:change=move |e| {
+                    let percent: u32 = event_target_value(&e).parse().unwrap_or(0);
+                    write(ctx, id, Box::new(move |c| c.test_percent = percent), error);
+                }>
+                {TEST_SHARES.map(|percent| {
+                    let label = if percent == 0 {
+                        t_string!(i18n, campaigns.no_test).to_string()
+                    } else {
+                        t_string!(i18n, campaigns.test_share_of, share = percent).to_string()
+                    };
+                    view! { <option value=percent.to_string()>{label}</option> }
+                }).collect_view()}
+            </select>
+        </label>
+        <p class="hint">{t!(i18n, campaigns.test_hint)}</p>
+        {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+    }
+}
+
+/// A subject test's result — each subject's opens and clicks among its half — and, until it went,
+/// sending the chosen subject to everyone else the campaign reaches now.
+#[component]
+fn SubjectTest(row: Memo<Option<CampaignRow>>) -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = WorkspaceCtx::use_ctx();
+    let outbox = OutboxCtx::use_ctx();
+    let account = crate::account::AccountCtx::use_ctx();
+    let workspace = Memo::new(move |_| ctx.read(|ws| ws.workspace));
+    let result = Memo::new(move |_| {
+        let (Some(campaign), Some(workspace)) = (row.get(), workspace.get()) else {
+            return campaigns::SubjectTest::default();
+        };
+        outbox.outbox.with(|o| campaigns::subject_test(workspace, &campaign, o))
+    });
+    // Everyone the campaign reaches now who has not been sent it.
+    let remaining = Memo::new(move |_| {
+        let campaign = row.get()?.as_sent();
+        with_audience(ctx, outbox, |audience, model| {
+            let plan = campaigns::plan(audience, model, &campaign);
+            plan.recipients.iter().filter(|(party, _)| !campaign.sent_to(party.id)).count()
+        })
+    });
+    let remaining = move || remaining.get().unwrap_or(0);
+    let error = RwSignal::new(None::<String>);
+    let send_rest = move |second: bool| {
+        let Some(campaign) = row.get_untracked().map(|c| c.as_sent()) else { return };
+        let subject =
+            if second { campaign.sent_subject_b.clone() } else { campaign.subject.clone() };
+        let chosen = campaign.with_subject(&subject);
+        let copies = ctx.read(|ws| {
+            let audience = rapport_core::segments::Audience::new(
+                &ws.model,
+                &ws.settings,
+                super::marketing::opted_out(outbox),
+                local::now(),
+            );
+            let plan = campaigns::plan(&audience, &ws.model, &chosen);
+            let rest: Vec<(&rapport_core::read_model::PartyRow, String)> = plan
+                .recipients
+                .into_iter()
+                .filter(|(party, _)| !chosen.sent_to(party.id))
+                .collect();
+            let how = campaigns::Sending::of(&ws.settings);
+            campaigns::copies(ws.workspace, &chosen, &ws.model, &rest, how).0
+        });
+        let Some(copies) = copies.filter(|copies| !copies.is_empty()) else { return };
+        spawn_local(async move {
+            let Some(shared) = ctx.shared_once_open().await else { return };
+            let recipients: std::collections::BTreeMap<String, String> = copies
+                .iter()
+                .map(|(party, address, _, _)| (party.to_string(), address.clone()))
+                .collect();
+            // Said first, then queued, as the first send: a page closed in between offers the
+            // copies nobody has heard of again.
+            let went = local::update::<Campaign>(&shared, campaign.id, move |c: &mut Campaign| {
+                if c.winner_sent_at.is_none() {
+                    c.winner_sent_at = Some(local::now());
+                    c.winner_subject = subject;
+                }
+                c.recipients.extend(recipients);
+            })
+            .await;
+            if !ctx.settle(went, error) {
+                return;
+            }
+            let items = copies.into_iter().map(|(_, _, id, work)| (id, work)).collect();
+            if let Err(e) = outbox.queue_many(&shared, items).await {
+                error.set(Some(e.to_string()));
+            }
+        });
+    };
+    let line = move |second: bool| {
+        let (test, campaign) = (result.get(), row.get());
+        let campaign = campaign?;
+        let (e, subject) = if second {
+            (test.b, campaign.sent_subject_b.clone())
+        } else {
+            (test.a, campaign.as_sent().subject)
+        };
+        let better = test.leader() == Some(second);
+        let rate = |part: usize| format!("{}%", (part * 100 + e.sent / 2) / e.sent.max(1));
+        let text = t_string!(
+            i18n,
+            campaigns.variant_line,
+            which = if second { "B" } else { "A" },
+            subject = subject.as_str(),
+            opened = widgets::count(e.opened),
+            sent = widgets::count(e.sent),
+            open_rate = rate(e.opened),
+            clicked = widgets::count(e.clicked),
+            click_rate = rate(e.clicked)
+        )
+        .to_string();
+        Some(view! {
+            <li class="row" data-testid="campaign-variant" data-variant=if second { "b" } else { "a" }
+                data-opened=e.opened data-better=better.to_string()>
+                <span class="row-title">{text}</span>
+                {better.then(|| view! { <span class="tag">{t!(i18n, campaigns.better)}</span> })}
+            </li>
+        })
+    };
+    let can_send =
+        move || account.can_edit() && outbox.relay_mail.get() == Some(true) && remaining() > 0;
+    view! {
+        <div class="subject-test" data-testid="campaign-subject-test">
+            <h3>{t!(i18n, campaigns.subject_test)}</h3>
+            <ul class="rows">{move || line(false)}{move || line(true)}</ul>
+            {move || match row.with(|r| r.as_ref().and_then(|r| r.winner_sent_at.map(|at| (at, r.winner_subject.clone())))) {
+                Some((at, subject)) => view! {
+                    <p class="hint" data-testid="campaign-rest-sent">
+                        {t_string!(i18n, campaigns.rest_sent, subject = subject.as_str(), at = widgets::local_time(at)).to_string()}
+                    </p>
+                }.into_any(),
+                None => view! {
+                    <p class="hint">{t!(i18n, campaigns.rest_hint)}</p>
+                    <Show when=move || account.can_edit()>
+                        <p class="field-row wrapping">
+                            <button type="button" data-testid="campaign-send-a" disabled=move || !can_send()
+                                class=move || if result.get().leader() == Some(false) { "" } else { "secondary" }
+                                on:click=move |_| send_rest(false)>
+                                {move || t_string!(i18n, campaigns.send_rest, which = "A", count = widgets::count(remaining())).to_string()}
+                            </button>
+                            <button type="button" data-testid="campaign-send-b" disabled=move || !can_send()
+                                class=move || if result.get().leader() == Some(true) { "" } else { "secondary" }
+                                on:click=move |_| send_rest(true)>
+                                {move || t_string!(i18n, campaigns.send_rest, which = "B", count = widgets::count(remaining())).to_string()}
+                            </button>
+                        </p>
+                    </Show>
+                }.into_any(),
+            }}
+            {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+        </div>
     }
 }

@@ -65,6 +65,25 @@ pub struct Campaign {
     pub sent_subject: String,
     #[autosurgeon(missing = "Default::default")]
     pub sent_body: String,
+    /// A subject test: a second subject, and the share of the audience (in percent) that receives
+    /// one subject or the other first; the rest later receive the subject that did better. No test
+    /// while the second subject is empty or the share 0.
+    #[autosurgeon(missing = "Default::default")]
+    pub subject_b: String,
+    #[autosurgeon(missing = "Default::default")]
+    pub test_percent: u32,
+    /// The second subject as sent, and who received which subject in the test (party ids as text).
+    #[autosurgeon(missing = "Default::default")]
+    pub sent_subject_b: String,
+    #[autosurgeon(missing = "Default::default")]
+    pub got_a: NameSet,
+    #[autosurgeon(missing = "Default::default")]
+    pub got_b: NameSet,
+    /// The subject sent to the rest after a test, and when.
+    #[autosurgeon(missing = "Default::default")]
+    pub winner_subject: String,
+    #[autosurgeon(missing = "Default::default")]
+    pub winner_sent_at: Option<Timestamp>,
     #[autosurgeon(missing = "Default::default")]
     pub created_by: Option<MemberId>,
     pub created_at: Timestamp,

@@ -314,6 +314,13 @@ struct_from_map!(Campaign {
         recipients,
         sent_subject,
         sent_body,
+        subject_b,
+        test_percent,
+        sent_subject_b,
+        got_a,
+        got_b,
+        winner_subject,
+        winner_sent_at,
         created_by,
         archived
     ],
