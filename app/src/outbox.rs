@@ -26,6 +26,8 @@ const BUSY_MS: u32 = 3_000;
 /// The relay's page of consent events: a full one means more may follow.
 const CONSENT_PAGE: usize = 500;
 const IDLE_MS: u32 = 30_000;
+/// Cancels answered between two writes of the outbox to the device.
+const CANCELS_KEPT: usize = 100;
 /// How long the browser's push service has to accept a subscription.
 const SUBSCRIBE_WITHIN_MS: u32 = 20_000;
 
@@ -91,7 +93,8 @@ impl OutboxCtx {
                 | Changed::INTERACTIONS
                 | Changed::TICKETS
                 | Changed::SETTINGS
-                | Changed::CONTRACTS;
+                | Changed::CONTRACTS
+                | Changed::MARKETING;
             if workspace.read_of(kinds, |_| ()).is_some() {
                 ctx.wake();
             }
@@ -135,6 +138,22 @@ impl OutboxCtx {
         let mut queued = false;
         self.outbox.update(|outbox| queued = outbox.queue(id, work, js_sys::Date::now() as i64));
         if queued {
+            local::keep_outbox(shared, &self.outbox.get_untracked()).await?;
+            self.wake();
+        }
+        Ok(())
+    }
+
+    /// Withdraws a campaign's copies taken back (`DeviceOutbox::withdraw_many`); resolves once that
+    /// is stored.
+    pub async fn withdraw_many(
+        &self,
+        shared: &Shared,
+        ids: Vec<OutboxId>,
+    ) -> Result<(), StorageError> {
+        let mut changed = 0;
+        self.outbox.update(|outbox| changed = outbox.withdraw_many(ids));
+        if changed > 0 {
             local::keep_outbox(shared, &self.outbox.get_untracked()).await?;
             self.wake();
         }
@@ -229,11 +248,14 @@ async fn run(
             loaded = Some(id);
         }
         if connected(&sync.status.get_untracked()) {
-            exchange(ctx, &shared, id).await;
             // Only from a device that is in step (a half-synced one would register stale versions)
             // and may change the workspace (a viewer's registrations are refused).
             let in_step = matches!(sync.status.get_untracked(), SyncStatus::Synced);
             let writes = account.is_some_and(|account| !account.view_only.get_untracked());
+            if in_step && writes {
+                withdraw_taken_back(ctx, &shared, workspace).await;
+            }
+            exchange(ctx, &shared, id, in_step).await;
             if in_step && writes {
                 stamp_recent_events(ctx, &shared).await;
             }
@@ -255,10 +277,26 @@ async fn run(
     }
 }
 
+/// Withdraws the copies of every campaign scheduled and then taken back (here or by a colleague),
+/// and any copy waiting here of a round since taken back: those waiting here are forgotten, those
+/// the relay holds waiting are cancelled.
+async fn withdraw_taken_back(ctx: OutboxCtx, shared: &Shared, workspace: WorkspaceCtx) {
+    let withdrawn = ctx.outbox.with_untracked(|outbox| {
+        workspace
+            .read(|ws| rapport_core::campaigns::withdrawn_copies(ws.workspace, &ws.model, outbox))
+    });
+    let Some(withdrawn) = withdrawn.filter(|ids| !ids.is_empty()) else { return };
+    let mut next = ctx.outbox.get_untracked();
+    if next.withdraw_many(withdrawn) > 0 {
+        keep(ctx, shared, next).await;
+    }
+}
+
 /// One round with the relay: what the services are, every waiting piece of work handed over and
 /// every cancelled job cancelled, the ledger's changes taken in. Each change is kept on the device
-/// before the next step.
-async fn exchange(ctx: OutboxCtx, shared: &Shared, workspace: WorkspaceId) {
+/// before the next step. A campaign's copies go only from a device `in_step` with the workspace's
+/// records: one back online after days hands over none of a campaign a colleague took back meanwhile.
+async fn exchange(ctx: OutboxCtx, shared: &Shared, workspace: WorkspaceId, in_step: bool) {
     if ctx.relay_mail.get_untracked().is_none()
         && let Ok(services) = relay_api::services(workspace).await
     {
@@ -268,18 +306,35 @@ async fn exchange(ctx: OutboxCtx, shared: &Shared, workspace: WorkspaceId) {
         ctx.relay_inbound.set(Some(services.inbound));
         ctx.support_address.set(services.support_address);
     }
+    // Kept every so many answers rather than after each: a campaign taken back cancels thousands,
+    // and a cancel answered but not kept is only asked again (the relay answers the same).
     let cancelling = ctx.outbox.with_untracked(|outbox| outbox.cancelling().to_vec());
+    let mut answered = 0;
     for id in cancelling {
         let (status, body) = relay_api::cancel_job(workspace, &id).await;
         let mut next = ctx.outbox.get_untracked();
-        if next.cancel_answered(&id, status, &body) == Handover::Later {
+        let later = next.cancel_answered(&id, status, &body) == Handover::Later;
+        answered += 1;
+        if later || answered % CANCELS_KEPT == 0 {
+            keep(ctx, shared, next).await;
+        } else {
+            ctx.outbox.set(next);
+        }
+        if later {
             break;
         }
-        keep(ctx, shared, next).await;
+    }
+    if answered % CANCELS_KEPT != 0 {
+        keep(ctx, shared, ctx.outbox.get_untracked()).await;
     }
     // In batches (a campaign's thousands of mails are a few requests and a few writes here), a mail
     // someone just wrote before a backlog of reminders.
-    'batches: for batch in ctx.outbox.with_untracked(DeviceOutbox::batches) {
+    let batches =
+        ctx.outbox.with_untracked(DeviceOutbox::batches).into_iter().filter_map(|mut batch| {
+            batch.retain(|item| in_step || item.work.kind() != "bulk");
+            (!batch.is_empty()).then_some(batch)
+        });
+    'batches: for batch in batches {
         let (status, body) = relay_api::hand_over_batch(workspace, &batch).await;
         let mut next = ctx.outbox.get_untracked();
         match next.batch_answered(&batch, status, &body) {

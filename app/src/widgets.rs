@@ -194,6 +194,40 @@ pub(crate) fn date_input_value(at: Timestamp) -> String {
     format!("{:04}-{:02}-{:02}", date.get_full_year(), date.get_month() + 1, date.get_date())
 }
 
+/// A day and a time of it as the screens' language writes them ("6 Dec 2026, 14:05").
+pub(crate) fn local_date_time(at: Timestamp) -> String {
+    let date = js_sys::Date::new(&JsValue::from_f64(at.0 as f64));
+    let options = options(&[("dateStyle", "medium"), ("timeStyle", "short")]);
+    date.to_locale_string(&language(), &options).into()
+}
+
+/// The moment an `<input type="datetime-local">` holds (`YYYY-MM-DDTHH:MM`, seconds optional), in
+/// the device's time zone; `None` if empty or not a time.
+pub(crate) fn parse_date_time_input(value: &str) -> Option<Timestamp> {
+    let value = value.trim();
+    // The one form a datetime-local input gives, which every browser reads as local time.
+    let plausible = value.len() >= 16 && value.as_bytes().get(10) == Some(&b'T');
+    if !plausible {
+        return None;
+    }
+    let time = js_sys::Date::new(&JsValue::from_str(value)).get_time();
+    (!time.is_nan()).then_some(Timestamp(time as i64))
+}
+
+/// What an `<input type="datetime-local">` shows for `at`, in local time, to the second.
+pub(crate) fn date_time_input_value(at: Timestamp) -> String {
+    let date = js_sys::Date::new(&JsValue::from_f64(at.0 as f64));
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        date.get_full_year(),
+        date.get_month() + 1,
+        date.get_date(),
+        date.get_hours(),
+        date.get_minutes(),
+        date.get_seconds()
+    )
+}
+
 /// Tags typed as "vip, moscow , vip": each once, trimmed, in the order typed.
 pub(crate) fn parse_tags(text: &str) -> Vec<String> {
     let mut tags: Vec<String> = Vec::new();

@@ -33,8 +33,16 @@ pub struct CampaignRow {
     pub include: Vec<SegmentId>,
     pub exclude: Vec<SegmentId>,
     pub consented_only: bool,
+    /// The draft's choice of time and pace ([`Campaign::send_at`], [`Campaign::per_hour`]), and as
+    /// sent ([`Campaign::scheduled_for`], [`Campaign::paced`]).
+    pub send_at: Option<Timestamp>,
+    pub per_hour: u32,
+    pub scheduled_for: Option<Timestamp>,
+    pub paced: u32,
     pub sent_at: Option<Timestamp>,
     pub sent_by: Option<MemberId>,
+    /// [`Campaign::round`].
+    pub round: u32,
     /// Who it was sent to and at which address, in id order.
     pub recipients: Vec<(PartyId, String)>,
     /// The subject and text as sent (empty for a draft).
@@ -65,8 +73,13 @@ impl CampaignRow {
             include: ids(&campaign.include),
             exclude: ids(&campaign.exclude),
             consented_only: campaign.consented_only,
+            send_at: campaign.send_at,
+            per_hour: campaign.per_hour,
+            scheduled_for: campaign.scheduled_for,
+            paced: campaign.paced,
             sent_at: campaign.sent_at,
             sent_by: campaign.sent_by,
+            round: campaign.round,
             recipients: {
                 let mut recipients: Vec<(PartyId, String)> = campaign
                     .recipients
@@ -106,6 +119,29 @@ impl CampaignRow {
     /// Whether `party` was sent it.
     pub fn sent_to(&self, party: PartyId) -> bool {
         self.recipients.binary_search_by_key(&party, |(id, _)| *id).is_ok()
+    }
+
+    /// When its first copies go, if it was sent for a time still to come at `now` (scheduled).
+    pub fn scheduled(&self, now: Timestamp) -> Option<Timestamp> {
+        self.sent_at?;
+        self.scheduled_for.filter(|at| *at > now)
+    }
+
+    /// Whether it was scheduled and then taken back: a draft whose recipients' copies every device
+    /// withdraws ([`withdrawn_copies`]).
+    pub fn taken_back(&self) -> bool {
+        self.sent_at.is_none() && !self.recipients.is_empty()
+    }
+
+    /// The id of `party`'s copy of it, in its round ([`outbox_id`]).
+    pub fn copy_id(&self, workspace: WorkspaceId, party: PartyId) -> OutboxId {
+        outbox_id(workspace, self.id, party, self.round)
+    }
+
+    /// The campaign as its next send makes its copies: a round of its own if it was taken back.
+    pub fn next_round(&self) -> CampaignRow {
+        let round = if self.taken_back() { self.round + 1 } else { self.round };
+        CampaignRow { round, ..self.clone() }
     }
 
     /// Whether it tests two subjects before sending to everyone.
@@ -309,23 +345,171 @@ pub fn copies(
     let mut copies = Vec::with_capacity(recipients.len());
     for (row, address) in recipients {
         match mail(campaign, model, row, address, how) {
-            Ok(work) => copies.push((
-                row.id,
-                address.clone(),
-                outbox_id(workspace, campaign.id, row.id),
-                work,
-            )),
+            Ok(work) => {
+                copies.push((row.id, address.clone(), campaign.copy_id(workspace, row.id), work))
+            }
             Err(_) => unfilled += 1,
         }
     }
     (copies, unfilled)
 }
 
-/// The id of `party`'s copy of `campaign`: the same on every device, so it is queued once. (Two
-/// devices sending at once to records they see differently — one not yet merged on one of them —
-/// could each send an address its own copy.)
-pub fn outbox_id(workspace: WorkspaceId, campaign: CampaignId, party: PartyId) -> OutboxId {
-    OutboxId::from_cause(workspace, &["campaign", &campaign.to_string(), &party.to_string()])
+/// The id of `party`'s copy of `campaign` in `round` ([`Campaign::round`]): the same on every
+/// device, so it is queued once. (Two devices sending at once to records they see differently — one
+/// not yet merged on one of them — could each send an address its own copy.)
+pub fn outbox_id(
+    workspace: WorkspaceId,
+    campaign: CampaignId,
+    party: PartyId,
+    round: u32,
+) -> OutboxId {
+    let (campaign, party) = (campaign.to_string(), party.to_string());
+    match round {
+        // As copies were named before rounds: ledgers already hold them.
+        0 => OutboxId::from_cause(workspace, &["campaign", &campaign, &party]),
+        round => {
+            OutboxId::from_cause(workspace, &["campaign", &campaign, &party, &round.to_string()])
+        }
+    }
+}
+
+/// The copies each device withdraws ([`DeviceOutbox::withdraw_many`]), whichever device took a
+/// campaign back: those of every campaign scheduled and then taken back, and any campaign copy
+/// waiting on this device that no campaign sends now (one of a round since taken back, made while
+/// this device was offline) — so no device hands over a copy of a draft, or of a round before the
+/// one that went. (Bulk mail is a campaign's copy: nothing else is sent as bulk.)
+pub fn withdrawn_copies(
+    workspace: WorkspaceId,
+    model: &ReadModel,
+    outbox: &DeviceOutbox,
+) -> Vec<OutboxId> {
+    fn copies(workspace: WorkspaceId, campaign: &CampaignRow) -> impl Iterator<Item = OutboxId> {
+        campaign.recipients.iter().map(move |(party, _)| campaign.copy_id(workspace, *party))
+    }
+    let mut withdrawn: Vec<OutboxId> = model
+        .campaigns
+        .values()
+        .filter(|c| c.taken_back())
+        .flat_map(|c| copies(workspace, c))
+        .collect();
+    let waiting: Vec<&OutboxId> =
+        outbox.waiting().iter().filter(|w| w.work.kind() == "bulk").map(|w| &w.id).collect();
+    if !waiting.is_empty() {
+        let live: HashSet<OutboxId> = model
+            .campaigns
+            .values()
+            .filter(|c| c.sent_at.is_some())
+            .flat_map(|c| copies(workspace, c))
+            .collect();
+        let taken_back: HashSet<OutboxId> = withdrawn.iter().cloned().collect();
+        let stale =
+            waiting.into_iter().filter(|id| !live.contains(*id) && !taken_back.contains(*id));
+        withdrawn.extend(stale.cloned());
+    }
+    withdrawn
+}
+
+/// How long before its time a scheduled campaign can still be taken back: the relay sends by its own
+/// clock, and a device's may be a little off.
+pub const TAKE_BACK_BEFORE_MS: i64 = 60_000;
+
+/// Whether `campaign` can still be taken back to a draft at `now`: scheduled at least
+/// [`TAKE_BACK_BEFORE_MS`] ahead, and no copy of it heard to be on its way or sent.
+pub fn can_take_back(
+    workspace: WorkspaceId,
+    campaign: &CampaignRow,
+    outbox: &DeviceOutbox,
+    now: Timestamp,
+) -> bool {
+    let ahead = campaign.scheduled(Timestamp(now.0 + TAKE_BACK_BEFORE_MS)).is_some();
+    ahead && !campaign.recipients.iter().any(|(party, _)| {
+        matches!(
+            outbox.status(&campaign.copy_id(workspace, *party)),
+            Some(Status::Relay(entry)) if !matches!(entry.state, State::Queued | State::Cancelled)
+        )
+    })
+}
+
+/// Whether `party`'s copy of an earlier round of `campaign` (one taken back) was sent, or is being
+/// sent, as this device has heard: a later round leaves them out.
+pub fn reached_before(
+    workspace: WorkspaceId,
+    campaign: &CampaignRow,
+    party: PartyId,
+    outbox: &DeviceOutbox,
+) -> bool {
+    (0..campaign.round).any(|round| {
+        matches!(
+            outbox.status(&outbox_id(workspace, campaign.id, party, round)),
+            Some(Status::Relay(entry)) if !matches!(entry.state, State::Queued | State::Cancelled)
+        )
+    })
+}
+
+/// How far each recipient went with each campaign: sent (the relay handed their copy to the mail
+/// server: not one still waiting for its time, suppressed, failed or cancelled), or opened or
+/// clicked as the relay counted it — what segments' campaign conditions read
+/// ([`crate::segments::Audience::with_campaigns`]). Every device that has heard the same ledger and
+/// log reads the same.
+pub fn activity(
+    workspace: WorkspaceId,
+    model: &ReadModel,
+    outbox: &DeviceOutbox,
+) -> crate::segments::CampaignFacts {
+    use crate::model::CampaignActivity;
+    let mut facts = Vec::new();
+    for campaign in model.campaigns.values().filter(|c| c.sent_at.is_some()) {
+        for (party, _) in &campaign.recipients {
+            let id = campaign.copy_id(workspace, *party);
+            let went = matches!(
+                outbox.status(&id),
+                Some(Status::Relay(entry)) if entry.state == State::Sent
+            );
+            let engaged = outbox.engaged(&id);
+            if !went && engaged.is_none() {
+                continue;
+            }
+            let activity = match engaged {
+                Some(engaged) if !engaged.clicks.is_empty() => CampaignActivity::Clicked,
+                Some(engaged) if engaged.opened_at.is_some() => CampaignActivity::Opened,
+                _ => CampaignActivity::Sent,
+            };
+            facts.push((*party, campaign.id, activity));
+        }
+    }
+    facts
+}
+
+/// How often a paced campaign's batches go, in seconds: every ten minutes, a sixth of its hourly
+/// pace each time — steady enough for a mail provider's limits, without a copy each few seconds.
+pub const BATCH_EVERY_SECS: i64 = 600;
+/// The paces a campaign offers (copies an hour at most), besides all at once.
+pub const PACES: [u32; 5] = [100, 500, 1000, 2000, 5000];
+
+/// When the copy at `index` (in sending order) goes, in Unix seconds: at `start` (none: at once),
+/// or, paced at `per_hour`, in batches of a sixth of that every [`BATCH_EVERY_SECS`] from `start`
+/// (or `now`). The relay holds each copy until its time, whether or not any device is online then.
+pub fn send_time(start: Option<i64>, per_hour: u32, now: i64, index: usize) -> Option<i64> {
+    if per_hour == 0 {
+        return start;
+    }
+    // Never more than the pace in any hour: a sixth, rounded down (one at least).
+    let batch = (per_hour / 6).max(1) as usize;
+    Some(start.unwrap_or(now) + (index / batch) as i64 * BATCH_EVERY_SECS)
+}
+
+/// Sets each of `copies`' time to go (as [`send_time`] says, in their order).
+pub fn pace(
+    copies: &mut [(PartyId, String, OutboxId, Work)],
+    start: Option<i64>,
+    per_hour: u32,
+    now: i64,
+) {
+    for (index, (_, _, _, work)) in copies.iter_mut().enumerate() {
+        if let Work::Mail(mail) = work {
+            mail.send_at = send_time(start, per_hour, now, index);
+        }
+    }
 }
 
 /// The id of a test send of `campaign` made at `at_ms`: each test is its own.
@@ -442,6 +626,7 @@ pub fn mail(
         markdown: true,
         track: how.track,
         utm: how.utm.then(|| crate::tracking::campaign_tag(&campaign.name)),
+        send_at: None,
     };
     mail.check().map_err(CampaignError::Mail)?;
     Ok(Work::Mail(mail))
@@ -544,11 +729,8 @@ pub fn deliveries(
     campaign: &CampaignRow,
     outbox: &DeviceOutbox,
 ) -> Vec<(PartyId, Delivery)> {
-    let ids: Vec<OutboxId> = campaign
-        .recipients
-        .iter()
-        .map(|(party, _)| outbox_id(workspace, campaign.id, *party))
-        .collect();
+    let ids: Vec<OutboxId> =
+        campaign.recipients.iter().map(|(party, _)| campaign.copy_id(workspace, *party)).collect();
     let statuses = outbox.statuses(&ids);
     // The consent log counts in seconds.
     let sent_at = campaign.sent_at.map_or(i64::MAX, |at| at.0 / 1000);
@@ -599,7 +781,7 @@ fn engagement_of(
 ) -> Engagement {
     let mut counted = Engagement::default();
     for party in parties {
-        let id = outbox_id(workspace, campaign.id, party);
+        let id = campaign.copy_id(workspace, party);
         let went = matches!(
             outbox.status(&id),
             Some(Status::Relay(entry)) if matches!(entry.state, State::Sent | State::Recorded)
@@ -666,32 +848,19 @@ mod tests {
     }
 
     fn campaign(include: &[SegmentId], exclude: &[SegmentId], consented_only: bool) -> CampaignRow {
-        CampaignRow {
-            id: CampaignId::from_bytes([9; 16]),
+        let ids = |ids: &[SegmentId]| ids.iter().map(|id| (id.to_string(), true)).collect();
+        let draft = Campaign {
             name: "Spring".into(),
             subject: "Hello {{first_name|there}}".into(),
             body: "Dear {{name}} of {{organisation|your company}},\nsee you at the fair: \
                    https://acme.test/fair."
                 .into(),
-            include: include.to_vec(),
-            exclude: exclude.to_vec(),
+            include: ids(include),
+            exclude: ids(exclude),
             consented_only,
-            sent_at: None,
-            sent_by: None,
-            recipients: Vec::new(),
-            sent_subject: String::new(),
-            sent_body: String::new(),
-            subject_b: String::new(),
-            test_percent: 0,
-            sent_subject_b: String::new(),
-            got_a: Vec::new(),
-            got_b: Vec::new(),
-            winner_subject: String::new(),
-            winner_sent_at: None,
-            created_by: None,
-            created_at: Timestamp(0),
-            archived: false,
-        }
+            ..Default::default()
+        };
+        CampaignRow::of(CampaignId::from_bytes([9; 16]), &draft)
     }
 
     #[test]
@@ -866,12 +1035,12 @@ mod tests {
         assert_eq!(test.subject, format!("[Test] Hello {first}"));
 
         let ws = WorkspaceId::from_bytes([3; 16]);
-        assert_eq!(outbox_id(ws, c.id, row.id), outbox_id(ws, c.id, row.id));
-        assert_ne!(outbox_id(ws, c.id, row.id), outbox_id(ws, c.id, plan.recipients[1].0.id));
+        assert_eq!(outbox_id(ws, c.id, row.id, 0), outbox_id(ws, c.id, row.id, 0));
+        assert_ne!(outbox_id(ws, c.id, row.id, 0), outbox_id(ws, c.id, plan.recipients[1].0.id, 0));
         assert_ne!(test_id(ws, c.id, 1), test_id(ws, c.id, 2));
         let (all, unfilled) = copies(ws, &c, &f.model, &plan.recipients, how);
         assert_eq!((all.len(), unfilled), (plan.recipients.len(), 0));
-        assert_eq!(all[0].2, outbox_id(ws, c.id, row.id));
+        assert_eq!(all[0].2, outbox_id(ws, c.id, row.id, 0));
         // A subject filled in past its limit leaves that one out, not everyone.
         let mut long = c.clone();
         // Room for the shortest name of all, and no more.
@@ -889,8 +1058,126 @@ mod tests {
         let mut outbox = DeviceOutbox::default();
         let work =
             self::mail(&c, &f.model, row, address, Sending { track: true, utm: true }).unwrap();
-        assert!(outbox.queue(outbox_id(ws, c.id, row.id), work.clone(), 1));
-        assert!(!outbox.queue(outbox_id(ws, c.id, row.id), work, 2));
+        assert!(outbox.queue(outbox_id(ws, c.id, row.id, 0), work.clone(), 1));
+        assert!(!outbox.queue(outbox_id(ws, c.id, row.id, 0), work, 2));
+    }
+
+    #[test]
+    fn a_paced_campaign_goes_in_batches_of_a_sixth_of_its_hourly_pace_every_ten_minutes() {
+        let (start, now) = (2_000_000_000, 1_900_000_000);
+        // All at once: at its time, or now (no time at all).
+        assert_eq!(send_time(Some(start), 0, now, 9_999), Some(start));
+        assert_eq!(send_time(None, 0, now, 9_999), None);
+        // 500 an hour: 83 each ten minutes, the first batch at the start (now when not scheduled).
+        assert_eq!(send_time(Some(start), 500, now, 0), Some(start));
+        assert_eq!(send_time(Some(start), 500, now, 82), Some(start));
+        assert_eq!(send_time(Some(start), 500, now, 83), Some(start + 600));
+        assert_eq!(send_time(None, 500, now, 166), Some(now + 1200));
+        // Never more than the pace in any hour (six batches), and hardly fewer.
+        for per_hour in PACES.into_iter().chain([7]) {
+            let in_first_hour =
+                (0..20_000).filter(|i| send_time(None, per_hour, 0, *i).unwrap() < 3600).count();
+            assert!(in_first_hour as u32 <= per_hour.max(6), "{per_hour}: {in_first_hour}");
+            assert!(in_first_hour as u32 + 6 > per_hour, "{per_hour}: {in_first_hour}");
+        }
+
+        let f = fixture();
+        let c = campaign(&[f.list], &[], false);
+        let audience = Audience::new(&f.model, &f.demo.settings, Vec::new(), Timestamp(0));
+        let plan = plan(&audience, &f.model, &c);
+        let how = Sending { track: false, utm: false };
+        let (mut copies, _) =
+            copies(WorkspaceId::from_bytes([7; 16]), &c, &f.model, &plan.recipients, how);
+        assert!(copies.len() > 17, "{}", copies.len());
+        pace(&mut copies, Some(start), 100, now);
+        let times: Vec<Option<i64>> = copies
+            .iter()
+            .map(|(.., work)| match work {
+                Work::Mail(mail) => mail.send_at,
+                _ => None,
+            })
+            .collect();
+        assert_eq!(times[0], Some(start));
+        assert_eq!(times[15], Some(start));
+        assert_eq!(times[16], Some(start + 600));
+        assert!(copies.iter().all(|(.., work)| work.check().is_ok()));
+    }
+
+    #[test]
+    fn a_campaign_taken_back_is_withdrawn_on_every_device_and_sent_again_in_a_round_of_its_own() {
+        use crate::outbox::{Changes, Entry};
+        let workspace = WorkspaceId::from_bytes([7; 16]);
+        let (ann, bob) = (PartyId::from_bytes([1; 16]), PartyId::from_bytes([2; 16]));
+        let f = fixture();
+        let mut c = campaign(&[f.list], &[], false);
+        let copy = |c: &CampaignRow, party| {
+            let row = PartyRow::named(party, "Ann");
+            let Work::Mail(mut mail) =
+                mail(c, &f.model, &row, "ann@x.test", Sending { track: false, utm: false })
+                    .unwrap()
+            else {
+                unreachable!()
+            };
+            mail.send_at = Some(2_000_000_000);
+            (c.copy_id(workspace, party), Work::Mail(mail))
+        };
+        c.recipients = vec![(ann, "ann@x.test".into()), (bob, "bob@x.test".into())];
+        c.sent_at = Some(Timestamp(1_000));
+        c.scheduled_for = Some(Timestamp(5_000));
+        assert_eq!(c.scheduled(Timestamp(4_999)), Some(Timestamp(5_000)));
+        assert_eq!(c.scheduled(Timestamp(5_000)), None, "its time has come");
+        assert_eq!(c.copy_id(workspace, ann), outbox_id(workspace, c.id, ann, 0));
+        assert_eq!(c.next_round().round, 0, "sent: no new round");
+
+        // This device queued Ann's copy; the relay holds Bob's (another device's).
+        let mut outbox = DeviceOutbox::default();
+        outbox.queue_many([copy(&c, ann)], 1);
+        let bobs = Entry {
+            id: c.copy_id(workspace, bob),
+            kind: "bulk".into(),
+            state: State::Queued,
+            attempts: 0,
+            queued_at: 1,
+            updated_at: 1,
+            reason: None,
+            message_id: None,
+            due_at: Some(2_000_000_000),
+            digest: None,
+            version: 1,
+        };
+        outbox.apply(Changes { entries: vec![bobs], version: 1, more: false });
+        let mut model = ReadModel::default();
+        model.campaigns.insert(c.id, c.clone());
+        assert!(
+            withdrawn_copies(workspace, &model, &outbox).is_empty(),
+            "scheduled, not taken back"
+        );
+
+        // Taken back (on any device): both withdrawn here.
+        c.sent_at = None;
+        assert!(c.taken_back());
+        model.campaigns.insert(c.id, c.clone());
+        let withdrawn = withdrawn_copies(workspace, &model, &outbox);
+        assert_eq!(withdrawn, vec![c.copy_id(workspace, ann), c.copy_id(workspace, bob)]);
+        assert_eq!(outbox.withdraw_many(withdrawn), 2, "Ann's forgotten, Bob's cancelled");
+
+        // Sent again: a round of its own, other ids; a copy of the old round still waiting on a
+        // device that was offline is withdrawn there, and the new round's are not.
+        let again = c.next_round();
+        assert_eq!(again.round, 1);
+        assert_ne!(again.copy_id(workspace, ann), c.copy_id(workspace, ann));
+        let mut offline = DeviceOutbox::default();
+        offline.queue_many([copy(&c, ann)], 1);
+        let mut sent = again.clone();
+        sent.sent_at = Some(Timestamp(9_000));
+        sent.recipients = vec![(ann, "ann@x.test".into())];
+        offline.queue_many([copy(&sent, ann)], 2);
+        model.campaigns.insert(c.id, sent.clone());
+        assert_eq!(
+            withdrawn_copies(workspace, &model, &offline),
+            vec![c.copy_id(workspace, ann)],
+            "the old round's copy only"
+        );
     }
 
     #[test]
@@ -948,7 +1235,7 @@ mod delivery_tests {
         campaign.recipients =
             parties.iter().zip(addresses).map(|(p, a)| (*p, a.to_owned())).collect();
         let mut outbox = DeviceOutbox::default();
-        sent(&mut outbox, parties.iter().map(|party| outbox_id(workspace, campaign.id, *party)));
+        sent(&mut outbox, parties.iter().map(|party| outbox_id(workspace, campaign.id, *party, 0)));
         // Ann unsubscribed after it went (the relay's log writes addresses normalised); Bob long before (his copy
         // was sent all the same by an older relay: it says sent); Cat never.
         let event = |seq, address: &str, at| ConsentEvent {
@@ -979,7 +1266,7 @@ mod delivery_tests {
         campaign.sent_at = Some(Timestamp(10_000_000));
         campaign.recipients =
             parties.iter().zip(addresses).map(|(p, a)| (*p, a.to_owned())).collect();
-        let id = |n: usize| outbox_id(workspace, campaign.id, parties[n]);
+        let id = |n: usize| outbox_id(workspace, campaign.id, parties[n], 0);
         let mut outbox = DeviceOutbox::default();
         sent(&mut outbox, (0..4).map(id));
         let event = |seq, n: usize, link: Option<&str>| EngagementEvent {

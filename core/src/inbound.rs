@@ -383,6 +383,7 @@ pub fn reply_mail(
         markdown: false,
         track: false,
         utm: None,
+        send_at: None,
     }
 }
 

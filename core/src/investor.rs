@@ -432,6 +432,7 @@ pub fn update_mail(
         markdown: false,
         track: false,
         utm: None,
+        send_at: None,
     }
 }
 

@@ -35,8 +35,8 @@ pub use investor::{
     Attendance, Audience, EventKind, Instrument, InvestorEvent, InvestorUpdate, Metric, Round,
 };
 pub use marketing::{
-    Campaign, Condition, ConditionGroup, ConsentState, DealState, Op, PartyField, RuleCondition,
-    RuleEdit, Segment, SegmentRule,
+    Campaign, CampaignActivity, Condition, ConditionGroup, ConsentState, DealState, Op, PartyField,
+    RuleCondition, RuleEdit, Segment, SegmentRule,
 };
 pub use party::{
     Address, Consent, ConsentNote, ContactPoint, CustomValue, Erasure, LinkKind, Party, PartyKind,

@@ -165,16 +165,20 @@ impl Work {
         }
     }
 
-    /// Unix seconds before which the relay does not do it (a scheduled job), if any.
+    /// Unix seconds before which the relay does not do it (a scheduled job, a scheduled campaign's
+    /// copy), if any.
     pub fn due_at(&self) -> Option<i64> {
         match self {
-            Work::Mail(_) | Work::Stamp {} => None,
+            Work::Mail(mail) => mail.send_at,
+            Work::Stamp {} => None,
             Work::Notify(notify) => Some(notify.due_at),
         }
     }
 
     /// Whether handing over other work under the same id replaces it (a job re-registered with a new
-    /// time or text). A mail, once queued, is what it is: asking again changes nothing.
+    /// time or text). A mail, once queued, is what it is: asking again changes nothing — a
+    /// campaign's copy too, whatever its time (a campaign scheduled again after it was taken back
+    /// queues copies of a new round, under other ids: `crate::campaigns`).
     pub fn replaceable(&self) -> bool {
         matches!(self, Work::Notify(_))
     }
@@ -307,6 +311,10 @@ pub struct Mail {
     /// link as UTM parameters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub utm: Option<String>,
+    /// Bulk mail only: Unix seconds before which the relay does not send it (a campaign scheduled,
+    /// or paced in batches); until then it can be cancelled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub send_at: Option<i64>,
 }
 
 /// Where a survey's text has the relay write its signed rating link.
@@ -376,6 +384,10 @@ pub enum WorkError {
     TrackedNotBulk,
     #[error("a campaign's tag is lower-case letters, digits, dashes and percent-encoded bytes")]
     BadCampaignTag,
+    #[error("only a campaign's mail is sent at a time set in advance")]
+    ScheduledNotBulk,
+    #[error("a mail's sending time must fall between the years 2000 and 2100")]
+    BadSendTime,
     #[error("a notification's due time must fall between the years 2000 and 2100")]
     BadDueTime,
     #[error("a notification may name at most {MOST_NOTIFIED} members")]
@@ -433,6 +445,14 @@ impl Mail {
         }
         if self.utm.as_deref().is_some_and(|tag| !crate::tracking::plausible_tag(tag)) {
             return Err(WorkError::BadCampaignTag);
+        }
+        if let Some(at) = self.send_at {
+            if !self.bulk {
+                return Err(WorkError::ScheduledNotBulk);
+            }
+            if !DUE_SPAN.contains(&at) {
+                return Err(WorkError::BadSendTime);
+            }
         }
         if let Some(key) = &self.rating_for {
             let key_ok = !key.is_empty()
@@ -782,6 +802,28 @@ impl DeviceOutbox {
         if pending && !self.cancelling.contains(id) {
             self.cancelling.push(id.clone());
             changed = true;
+        }
+        changed
+    }
+
+    /// Withdraws each of `ids` (a scheduled campaign's copies, taken back, or of a round since
+    /// taken back): forgets those still waiting here, and asks the relay to cancel those this device
+    /// has heard it holds, waiting. Every device does so as it hears of them, so one that has not yet
+    /// heard of a copy another handed over leaves it to the next round of news — asking again costs
+    /// nothing. Returns how many changed.
+    pub fn withdraw_many(&mut self, ids: impl IntoIterator<Item = OutboxId>) -> usize {
+        let ids: std::collections::HashSet<OutboxId> = ids.into_iter().collect();
+        let before = self.waiting.len();
+        self.waiting.retain(|w| !ids.contains(&w.id));
+        let mut changed = before - self.waiting.len();
+        let mut cancelling: std::collections::HashSet<OutboxId> =
+            self.cancelling.iter().cloned().collect();
+        for id in ids {
+            let waiting = self.ledger.get(&id).is_some_and(|entry| entry.state == State::Queued);
+            if waiting && cancelling.insert(id.clone()) {
+                self.cancelling.push(id);
+                changed += 1;
+            }
         }
         changed
     }
@@ -1188,6 +1230,7 @@ mod tests {
             markdown: false,
             track: false,
             utm: None,
+            send_at: None,
         }
     }
 
@@ -1482,6 +1525,53 @@ mod tests {
             outbox.schedule(id.clone(), reminder(200, "Call"), 6),
             "a cancelled job comes back"
         );
+    }
+
+    #[test]
+    fn a_campaign_copy_waits_for_its_time_and_is_withdrawn_only_while_it_waits() {
+        let copy = |at: i64| {
+            let mut mail = mail("ann@example.test");
+            mail.bulk = true;
+            mail.send_at = Some(at);
+            Work::Mail(mail)
+        };
+        assert_eq!(copy(1_900_000_000).check(), Ok(()));
+        assert_eq!(copy(1_900_000_000).due_at(), Some(1_900_000_000));
+        assert!(!copy(1_900_000_000).replaceable(), "once queued, a copy is what it is");
+        let mut one_to_one = mail("ann@example.test");
+        one_to_one.send_at = Some(1_900_000_000);
+        assert_eq!(Work::Mail(one_to_one).check(), Err(WorkError::ScheduledNotBulk));
+        assert_eq!(copy(5).check(), Err(WorkError::BadSendTime));
+
+        let ids: Vec<OutboxId> = (0..4)
+            .map(|n| OutboxId::from_cause(workspace(1), &["campaign", "c", &n.to_string()]))
+            .collect();
+        let mut outbox = DeviceOutbox::default();
+        let items = ids.iter().map(|id| (id.clone(), copy(1_900_000_000)));
+        assert_eq!(outbox.queue_many(items, 1), 4);
+        // The relay holds the first, has sent the second; the third and fourth still wait here.
+        let held = |id: &OutboxId, state: State| entry(id, state, 1);
+        let changes = Changes {
+            entries: vec![held(&ids[0], State::Queued), held(&ids[1], State::Sent)],
+            version: 1,
+            more: false,
+        };
+        outbox.apply(changes);
+        assert_eq!(outbox.waiting().len(), 2);
+
+        // Withdrawn (the campaign taken back): what waits here is forgotten, the relay is asked to
+        // cancel what it holds waiting, and a sent copy is left as it is.
+        assert_eq!(outbox.withdraw_many(ids[..3].to_vec()), 2, "one forgotten, one cancelled");
+        assert_eq!(outbox.waiting().len(), 1, "the fourth was not withdrawn");
+        assert_eq!(outbox.cancelling(), std::slice::from_ref(&ids[0]));
+        // Asked again after each round of news: nothing more.
+        assert_eq!(outbox.withdraw_many(ids[..3].to_vec()), 0);
+        // Once cancelled, handing the same copy over again queues nothing.
+        let mut cancelled = held(&ids[0], State::Cancelled);
+        cancelled.version = 2;
+        let body = serde_json::to_string(&cancelled).unwrap();
+        assert_eq!(outbox.cancel_answered(&ids[0], 200, &body), Handover::Stored);
+        assert_eq!(outbox.queue_many(vec![(ids[0].clone(), copy(1_900_000_600))], 2), 0);
     }
 
     #[test]

@@ -10,10 +10,10 @@ use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{MemberId, PartyId, SegmentId, StageId, Timestamp};
+use crate::ids::{CampaignId, MemberId, PartyId, SegmentId, StageId, Timestamp};
 use crate::model::{
-    Condition, ConditionGroup, ConsentState, DealState, FieldKind, Op, PartyField, Role, Segment,
-    SegmentRule, WorkspaceSettings, names,
+    CampaignActivity, Condition, ConditionGroup, ConsentState, DealState, FieldKind, Op,
+    PartyField, Role, Segment, SegmentRule, WorkspaceSettings, names,
 };
 use crate::outbox::normalise_address;
 use crate::read_model::{
@@ -149,6 +149,9 @@ impl<'m> Reader<'m> {
             Condition::Consent { state } => Test::Consent(*state),
             Condition::InList { list, has } => Test::InList(*list, *has),
             Condition::Created { days } => Test::Created(days_ago(*days)),
+            Condition::Campaign { campaign, activity, has } => {
+                Test::Campaign(*campaign, *activity, *has)
+            }
         })
     }
 }
@@ -167,7 +170,13 @@ pub struct Audience<'m> {
     contacts: std::borrow::Cow<'m, HashMap<PartyId, Timestamp>>,
     /// Normalised addresses whose latest consent event at the relay is an opt-out.
     opted_out: HashSet<String>,
+    /// How far each party went with each campaign sent to them ([`Audience::with_campaigns`]).
+    campaigns: HashMap<PartyId, Vec<(CampaignId, CampaignActivity)>>,
 }
+
+/// How far each recipient went with each campaign: `(party, campaign, activity)`, as
+/// [`crate::campaigns::activity`] reads it from the campaigns and the relay's log of opens and clicks.
+pub type CampaignFacts = Vec<(PartyId, CampaignId, CampaignActivity)>;
 
 /// A rule with its values read: text folded, numbers parsed.
 #[derive(Debug, Clone)]
@@ -218,6 +227,7 @@ enum Test {
     Consent(ConsentState),
     InList(SegmentId, bool),
     Created(Timestamp),
+    Campaign(Option<CampaignId>, CampaignActivity, bool),
     /// A condition whose value cannot be read: admits nobody.
     Nobody,
 }
@@ -289,7 +299,19 @@ impl<'m> Audience<'m> {
             lists,
             contacts,
             opted_out: opted_out.into_iter().map(|a| normalise_address(&a)).collect(),
+            campaigns: HashMap::new(),
         }
+    }
+
+    /// With how far each recipient went with each campaign (without them, nobody was sent any): a
+    /// copy sent to a record since merged counts for the record it was merged into.
+    pub fn with_campaigns(mut self, facts: CampaignFacts) -> Audience<'m> {
+        let merges = self.model.parties.values().any(|row| row.merged_into.is_some());
+        for (party, campaign, activity) in facts {
+            let party = if merges { survivor(self.model, party) } else { party };
+            self.campaigns.entry(party).or_default().push((campaign, activity));
+        }
+        self
     }
 
     /// Reads `rule`'s values once. A condition that cannot be read admits nobody
@@ -440,6 +462,12 @@ impl<'m> Audience<'m> {
                 self.lists.get(list).is_some_and(|members| members.contains(&row.id)) == *has
             }
             Test::Created(since) => row.created_at >= *since,
+            Test::Campaign(campaign, activity, has) => {
+                let went = self.campaigns.get(&row.id).is_some_and(|done| {
+                    done.iter().any(|(c, a)| campaign.is_none_or(|x| x == *c) && a >= activity)
+                });
+                went == *has
+            }
             Test::Nobody => false,
         }
     }
@@ -533,6 +561,18 @@ mod tests {
         /// Each record merged into another, with the one it was merged into.
         merged: HashMap<PartyId, PartyId>,
         listed: HashSet<PartyId>,
+        /// Two campaigns' recipients and how far each went (some since merged into others).
+        campaigns: CampaignFacts,
+    }
+
+    const SPRING: CampaignId = CampaignId::from_bytes([5; 16]);
+    const AUTUMN: CampaignId = CampaignId::from_bytes([6; 16]);
+
+    impl Fixture {
+        fn audience(&self) -> Audience<'_> {
+            Audience::new(&self.model, &self.demo.settings, self.opted_out.clone(), NOW)
+                .with_campaigns(self.campaigns.clone())
+        }
     }
 
     /// A demo workspace of a few hundred parties with every kind of custom field, some records
@@ -612,7 +652,26 @@ mod tests {
                 .filter_map(|(_, p)| p.emails.first())
                 .map(|e| e.value.to_uppercase())
                 .collect();
-            Fixture { demo, model, list, opted_out, merged, listed }
+            // Spring went to every third record: of those, every second opened it and every fourth
+            // clicked; autumn to every seventh, of whom every third clicked.
+            let mut campaigns = CampaignFacts::new();
+            for (n, (id, _)) in demo.parties.iter().enumerate() {
+                if n % 3 == 0 {
+                    let activity = match n / 3 % 4 {
+                        0 => CampaignActivity::Clicked,
+                        2 => CampaignActivity::Opened,
+                        _ => CampaignActivity::Sent,
+                    };
+                    campaigns.push((*id, SPRING, activity));
+                }
+                if n % 7 == 0 {
+                    let clicked = n / 7 % 3 == 0;
+                    let activity =
+                        if clicked { CampaignActivity::Clicked } else { CampaignActivity::Sent };
+                    campaigns.push((*id, AUTUMN, activity));
+                }
+            }
+            Fixture { demo, model, list, opted_out, merged, listed, campaigns }
         })
     }
 
@@ -827,6 +886,12 @@ mod tests {
                 listed == *has
             }
             Condition::Created { days } => party.created_at >= since(*days),
+            Condition::Campaign { campaign, activity, has } => {
+                let went = f.campaigns.iter().any(|(p, c, a)| {
+                    family.contains(p) && campaign.is_none_or(|x| x == *c) && a >= activity
+                });
+                went == *has
+            }
         }
     }
 
@@ -915,6 +980,21 @@ mod tests {
                 .prop_map(|(list, has)| Condition::InList { list, has }),
             prop::sample::select(vec![30u32, 365, 1_000])
                 .prop_map(|days| Condition::Created { days }),
+            (
+                prop::sample::select(vec![
+                    None,
+                    Some(SPRING),
+                    Some(AUTUMN),
+                    Some(CampaignId::from_bytes([7; 16]))
+                ]),
+                prop::sample::select(CampaignActivity::ALL.to_vec()),
+                any::<bool>(),
+            )
+                .prop_map(|(campaign, activity, has)| Condition::Campaign {
+                    campaign,
+                    activity,
+                    has
+                }),
         ]
     }
 
@@ -955,7 +1035,7 @@ mod tests {
         #[test]
         fn a_segment_admits_exactly_whom_a_naive_filter_over_the_records_admits(rule in rule()) {
             let f = fixture();
-            let audience = Audience::new(&f.model, &f.demo.settings, f.opted_out.clone(), NOW);
+            let audience = f.audience();
             let admitted: Vec<PartyId> = audience.members(&rule).iter().map(|row| row.id).collect();
             let mut expected: Vec<PartyId> =
                 f.demo.parties.iter().filter(|(id, p)| naive(f, &rule, *id, p)).map(|(id, _)| *id).collect();
@@ -970,7 +1050,7 @@ mod tests {
         // Without variety the property above would hold vacuously: each condition here splits the
         // workspace.
         let f = fixture();
-        let audience = Audience::new(&f.model, &f.demo.settings, f.opted_out.clone(), NOW);
+        let audience = f.audience();
         let everyone = audience.count(&SegmentRule::default());
         let standing =
             f.demo.parties.iter().filter(|(_, p)| !p.archived && p.merged_into.is_none()).count();
@@ -1009,6 +1089,22 @@ mod tests {
             Condition::Consent { state: ConsentState::Unknown },
             Condition::InList { list: f.list, has: true },
             Condition::Created { days: 365 },
+            Condition::Campaign {
+                campaign: Some(SPRING),
+                activity: CampaignActivity::Sent,
+                has: true,
+            },
+            Condition::Campaign {
+                campaign: Some(SPRING),
+                activity: CampaignActivity::Opened,
+                has: false,
+            },
+            Condition::Campaign { campaign: None, activity: CampaignActivity::Clicked, has: true },
+            Condition::Campaign {
+                campaign: Some(AUTUMN),
+                activity: CampaignActivity::Clicked,
+                has: false,
+            },
         ] {
             let n = audience.count(&only(condition.clone()));
             assert!(0 < n && n < everyone, "{condition:?} admits {n} of {everyone}");
@@ -1042,6 +1138,19 @@ mod tests {
             admitted.contains(&survivor)
                 == family(f, survivor).iter().any(|p| f.listed.contains(p))
         );
+        // Spring went to the record at 60, which clicked it; the one it was merged into counts.
+        let clicked_spring = only(Condition::Campaign {
+            campaign: Some(SPRING),
+            activity: CampaignActivity::Clicked,
+            has: true,
+        });
+        let clicked: HashSet<PartyId> =
+            audience.members(&clicked_spring).iter().map(|p| p.id).collect();
+        assert_eq!(survivor, f.demo.parties[62].0);
+        assert!(clicked.contains(&survivor) && !clicked.contains(&f.demo.parties[60].0));
+        // Without the campaigns' facts nobody was sent anything.
+        let bare = Audience::new(&f.model, &f.demo.settings, Vec::new(), NOW);
+        assert_eq!(bare.count(&clicked_spring), 0);
         // Taking someone off a list takes off every place standing for them.
         for shown in &of_list {
             let places = list_row.places_of(&f.model, *shown);

@@ -43,6 +43,7 @@ fn copy(n: usize) -> Work {
         markdown: false,
         track: false,
         utm: None,
+        send_at: None,
     })
 }
 

@@ -55,6 +55,7 @@ fn work(n: usize) -> Work {
         markdown: false,
         track: false,
         utm: None,
+        send_at: None,
     })
 }
 

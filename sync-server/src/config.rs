@@ -171,6 +171,12 @@ pub struct Config {
     #[arg(long, env = "RAPPORT_MAIL_AT_ONCE", default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=10))]
     pub mail_at_once: u64,
 
+    /// Campaign mails handed to the SMTP server a minute at most, whatever campaigns ask for (0: as
+    /// fast as it takes them) — a mail provider's sending limit, say. Mail written to one person is
+    /// never held back by it.
+    #[arg(long, env = "RAPPORT_BULK_PER_MINUTE", default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=1_000_000))]
+    pub bulk_per_minute: u32,
+
     /// Send no push notifications (scheduled reminders then reach devices only while Rapport is open).
     #[arg(long, env = "RAPPORT_NO_PUSH")]
     pub no_push: bool,
@@ -288,6 +294,7 @@ impl Config {
             retry_after: std::time::Duration::from_secs(self.mail_retry_secs),
             attempts: self.mail_attempts,
             at_once: self.mail_at_once as usize,
+            bulk_per_minute: std::num::NonZeroU32::new(self.bulk_per_minute),
             links_origin: self.public_origin.clone().unwrap_or_else(|| links_origin.to_owned()),
             bounce_token: self.bounce_token.clone().filter(|token| !token.trim().is_empty()),
         }))

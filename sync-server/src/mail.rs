@@ -48,6 +48,8 @@ pub struct MailSettings {
     /// server's delayed ACK (fixed upstream in lettre#1159, not yet released): one at a time sends
     /// ~22 mails a second, eight ~180.
     pub at_once: usize,
+    /// Campaign mails sent a minute at most, evenly spaced (none: no limit).
+    pub bulk_per_minute: Option<std::num::NonZeroU32>,
     /// Where unsubscribe links point: the relay's public origin.
     pub links_origin: String,
     /// The bearer token the mail system presents when it hands the relay a bounce
@@ -85,6 +87,8 @@ struct Inner {
     /// (mail, and bulk mail).
     wake: tokio::sync::Notify,
     wake_bulk: tokio::sync::Notify,
+    /// Spaces campaign mails out when the relay is told to ([`MailSettings::bulk_per_minute`]).
+    bulk_pace: Option<governor::DefaultDirectRateLimiter>,
 }
 
 impl Mailer {
@@ -101,7 +105,14 @@ impl Mailer {
         let from: Mailbox =
             settings.from.parse().map_err(|_| MailSetupError::From(settings.from.clone()))?;
         let (wake, wake_bulk) = (tokio::sync::Notify::new(), tokio::sync::Notify::new());
-        Ok(Mailer { inner: Arc::new(Inner { transport, from, settings, wake, wake_bulk }) })
+        // Evenly spaced, no burst: a provider's limit per minute is often one per second too.
+        let bulk_pace = settings.bulk_per_minute.map(|per_minute| {
+            let quota =
+                governor::Quota::per_minute(per_minute).allow_burst(std::num::NonZeroU32::MIN);
+            governor::RateLimiter::direct(quota)
+        });
+        let inner = Inner { transport, from, settings, wake, wake_bulk, bulk_pace };
+        Ok(Mailer { inner: Arc::new(inner) })
     }
 
     /// The sender address as members see it.
@@ -179,6 +190,10 @@ impl crate::worker::Service for Sending {
 
     fn wakes(&self) -> &tokio::sync::Notify {
         if self.bulk { &self.mailer.inner.wake_bulk } else { &self.mailer.inner.wake }
+    }
+
+    fn pace(&self) -> Option<&governor::DefaultDirectRateLimiter> {
+        self.mailer.inner.bulk_pace.as_ref().filter(|_| self.bulk)
     }
 
     async fn attempt(&self, state: &AppState, entry: &Due) -> Outcome {
@@ -555,6 +570,7 @@ mod tests {
             retry_after: Duration::from_secs(30),
             attempts,
             at_once: 1,
+            bulk_per_minute: None,
             links_origin: "https://crm.example.com".into(),
             bounce_token: None,
         })

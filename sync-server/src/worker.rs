@@ -23,6 +23,12 @@ pub(crate) trait Service: Clone + Send + Sync + 'static {
     fn at_once(&self) -> usize;
     /// Notified when new work is queued or a retry may be due sooner.
     fn wakes(&self) -> &tokio::sync::Notify;
+    /// Spaces attempts out (a mail provider's limit): one entry is taken at a time, and only once
+    /// the limiter allows — before it is marked `sending`, so a copy waiting for its turn can still
+    /// be cancelled.
+    fn pace(&self) -> Option<&governor::DefaultDirectRateLimiter> {
+        None
+    }
     /// One attempt at `entry`; the outcome is recorded by the loop.
     fn attempt(&self, state: &AppState, entry: &Due) -> impl Future<Output = Outcome> + Send;
 }
@@ -40,7 +46,11 @@ pub(crate) async fn work_through<S: Service>(state: AppState, service: S) {
     let slots = Arc::new(tokio::sync::Semaphore::new(service.at_once().max(1)));
     loop {
         let Ok(first) = slots.clone().acquire_owned().await else { return };
-        let free = 1 + slots.available_permits();
+        let mut free = 1 + slots.available_permits();
+        if let Some(pace) = service.pace() {
+            pace.until_ready().await;
+            free = 1;
+        }
         let now = unix_seconds();
         let due =
             state.store.run(move |db| ledger::take_due(db, kind, now, now + lease, free)).await;

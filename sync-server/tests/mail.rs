@@ -993,6 +993,94 @@ fn bulk(to: &str) -> Value {
 }
 
 #[tokio::test]
+async fn a_campaign_copy_waits_for_its_time_can_be_cancelled_until_then_and_goes_at_the_relay_s_pace()
+ {
+    let dir = tempfile::tempdir().unwrap();
+    let smtp = SmtpServer::start(&dir.path().join("mailbox"), 30);
+    // Two campaign mails a second at most.
+    let flags = ["--bulk-per-minute", "120"];
+    let relay = Relay::start(&dir.path().join("data"), Some(&smtp.url()), &flags);
+    let (owner, member, viewer) = workspace_with_member(&relay.address).await;
+    let at = |work: Value, send_at: i64| {
+        let mut work = work;
+        work["send_at"] = json!(send_at);
+        work
+    };
+    let now = common::socket::unix_now();
+
+    // Ann's copy is due in three seconds, Bob's and Cara's in an hour.
+    let (status, ann) = queue(&relay, &member, &id(1), at(bulk("ann@example.com"), now + 3)).await;
+    assert_eq!((status, ann["due_at"].as_i64()), (201, Some(now + 3)), "{ann}");
+    let (status, _) = queue(&relay, &member, &id(2), at(bulk("bob@example.com"), now + 3600)).await;
+    assert_eq!(status, 201);
+    let (status, _) =
+        queue(&relay, &member, &id(4), at(bulk("cara@example.com"), now + 3600)).await;
+    assert_eq!(status, 201);
+    // Handed over again with another time (a device offline meanwhile): it is what it was.
+    let (status, bob) = queue(&relay, &owner, &id(2), at(bulk("bob@example.com"), now + 4)).await;
+    assert_eq!((status, bob["due_at"].as_i64()), (200, Some(now + 3600)), "{bob}");
+    // Cancelled while it waits (the campaign taken back): handed over again, it stays cancelled.
+    let path = format!("/api/workspaces/{WS}/outbox/{}", id(2));
+    let (status, _, cancelled) =
+        http(&relay.address, Method::DELETE, &path, Some(&member), Value::Null).await;
+    assert_eq!((status, &cancelled["state"]), (200, &json!("cancelled")), "{cancelled}");
+    let (status, bob) = queue(&relay, &member, &id(2), at(bulk("bob@example.com"), now + 4)).await;
+    assert_eq!((status, &bob["state"]), (200, &json!("cancelled")), "{bob}");
+    // A viewer cancels nothing.
+    let cara = format!("/api/workspaces/{WS}/outbox/{}", id(4));
+    let (status, _, _) =
+        http(&relay.address, Method::DELETE, &cara, Some(&viewer), Value::Null).await;
+    assert_eq!(status, 403);
+
+    // Ann's goes at its time, not before.
+    let ann = settled(&relay, &viewer, &id(1)).await;
+    assert_eq!(ann["state"], "sent");
+    assert!(common::socket::unix_now() >= now + 3, "sent before its time: {ann}");
+    assert_eq!(smtp.to("ann@example.com").len(), 1);
+    // Once sent, never again, and cancelling it changes nothing.
+    let ann_path = format!("/api/workspaces/{WS}/outbox/{}", id(1));
+    let (status, _, ann) =
+        http(&relay.address, Method::DELETE, &ann_path, Some(&member), Value::Null).await;
+    assert_eq!((status, &ann["state"]), (200, &json!("sent")), "a sent copy stays sent");
+    let (status, _) = queue(&relay, &owner, &id(1), bulk("ann@example.com")).await;
+    assert_eq!(status, 200);
+    assert_eq!(smtp.to("ann@example.com").len(), 1);
+    assert!(smtp.to("bob@example.com").is_empty(), "a cancelled copy never goes");
+
+    // Only a campaign's copy is sent at a time set in advance, and only within the years 2000-2100.
+    let (status, body) =
+        queue(&relay, &member, &id(3), at(mail("cara@example.com", "Hi"), now + 60)).await;
+    assert_eq!((status, &body["code"]), (400, &json!("bad_work")), "{body}");
+    let (status, body) = queue(&relay, &member, &id(3), at(bulk("cara@example.com"), 5)).await;
+    assert_eq!((status, &body["code"]), (400, &json!("bad_work")), "{body}");
+    let (status, _) = queue(&relay, &member, &id(3), at(bulk("cara@example.com"), i64::MAX)).await;
+    assert_eq!(status, 400);
+    let (status, body) =
+        queue(&relay, &viewer, &id(3), at(bulk("cara@example.com"), now + 60)).await;
+    assert_eq!((status, &body["code"]), (403, &json!("read_only")));
+
+    // Five copies due at once go at the relay's pace, half a second apart; the last, waiting for
+    // its turn, is still only waiting: it can be cancelled.
+    let started = Instant::now();
+    let items: Vec<(String, Value)> =
+        (10..15).map(|n| (id(n), bulk(&format!("p{n}@example.com")))).collect();
+    let batch_path = format!("/api/workspaces/{WS}/outbox");
+    let (status, _, _) =
+        http(&relay.address, Method::POST, &batch_path, Some(&member), batch(&items)).await;
+    assert_eq!(status, 200);
+    let last = format!("/api/workspaces/{WS}/outbox/{}", id(14));
+    let (status, _, cancelled) =
+        http(&relay.address, Method::DELETE, &last, Some(&member), Value::Null).await;
+    assert_eq!((status, &cancelled["state"]), (200, &json!("cancelled")), "{cancelled}");
+    for n in 10..14 {
+        assert_eq!(settled(&relay, &viewer, &id(n)).await["state"], "sent");
+    }
+    let took = started.elapsed();
+    assert!(took >= Duration::from_millis(1400), "four campaign mails in {took:?}");
+    assert!(smtp.to("p14@example.com").is_empty());
+}
+
+#[tokio::test]
 async fn a_batch_is_queued_in_one_request_each_piece_answered_as_its_own_and_sent_once() {
     let dir = tempfile::tempdir().unwrap();
     let smtp = SmtpServer::start(&dir.path().join("mailbox"), 30);

@@ -508,3 +508,49 @@ pub async fn new_list_with(browser: &Browser, name: &str, people: &[&str]) -> E2
     }
     Ok(page)
 }
+
+/// Adds `name` from the people list, with `email` on their record if given.
+pub async fn person_with_email(browser: &Browser, name: &str, email: Option<&str>) -> E2eResult {
+    AppShell::open(browser, "/parties").await?;
+    add_party(browser, name).await?;
+    if let Some(email) = email {
+        open_record(browser, name).await?;
+        set_field(browser, "party-email", email).await?;
+        click_centred(browser, "save-party").await?;
+        browser.by_testid("email-link").await?;
+    }
+    Ok(())
+}
+
+/// Writes a campaign named `name` with `subject` and `body` for the list whose page is `list` (as
+/// [`new_list_with`] returns it), to those never asked for consent too (nobody in a test was asked);
+/// returns the campaign's page.
+pub async fn campaign_for_list(
+    browser: &Browser,
+    name: &str,
+    (subject, body): (&str, &str),
+    list: &str,
+) -> E2eResult<String> {
+    AppShell::open(browser, "/marketing").await?;
+    set_field(browser, "new-campaign-name", name).await?;
+    click_centred(browser, "new-campaign-create").await?;
+    browser.by_testid("campaign-draft").await?;
+    let page = browser.path().await?;
+    change_to(browser, "campaign-subject", subject).await?;
+    change_to(browser, "campaign-body", body).await?;
+    let list = list.rsplit('/').next().unwrap_or_default();
+    change_to(browser, "campaign-include-add", list).await?;
+    browser.by_testid("campaign-include-chip").await?;
+    click_centred(browser, "campaign-consented-only").await?;
+    Ok(page)
+}
+
+/// Anna at her desk (in English), who makes the workspace, and Boris on his phone (in Russian), a
+/// member by her invitation: the pair most tests of colleagues start from.
+pub async fn anna_and_boris(harness: &crate::Harness) -> E2eResult<(Browser, Browser)> {
+    let anna = harness.browser(crate::Viewport::Desktop).await?;
+    sign_up_and_upload(&anna, "anna@example.test", "Anna").await?;
+    let boris = harness.browser_speaking(crate::Viewport::Phone, "ru-RU").await?;
+    join_by_invitation(&anna, &boris, "boris@example.test", "Boris").await?;
+    Ok((anna, boris))
+}

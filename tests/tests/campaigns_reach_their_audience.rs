@@ -13,25 +13,12 @@
 use std::sync::Arc;
 
 use rapport_e2e::flows::{
-    add_party, api_session, attribute_becomes, change_to, click_centred as click,
-    join_by_invitation, new_list_with, open_record, photograph, set_field, sign_up_and_upload,
+    anna_and_boris, api_session, attribute_becomes, change_to, click_centred as click,
+    new_list_with, open_record, person_with_email, photograph, set_field,
 };
 use rapport_e2e::pages::AppShell;
 use rapport_e2e::smtp::SmtpServer;
-use rapport_e2e::{Browser, E2eResult, Viewport, run_with_relay_args, wait_until};
-
-/// Adds `name` with `email` (if any) from the people list.
-async fn person(browser: &Browser, name: &str, email: Option<&str>) -> E2eResult {
-    AppShell::open(browser, "/parties").await?;
-    add_party(browser, name).await?;
-    if let Some(email) = email {
-        open_record(browser, name).await?;
-        set_field(browser, "party-email", email).await?;
-        click(browser, "save-party").await?;
-        browser.by_testid("email-link").await?;
-    }
-    Ok(())
-}
+use rapport_e2e::{Browser, E2eResult, run_with_relay_args, wait_until};
 
 /// How many copies stand in `state` on the campaign's page.
 async fn tally_becomes(browser: &Browser, state: &str, count: usize) -> E2eResult {
@@ -55,17 +42,14 @@ async fn a_campaign_reaches_its_audience_once_each_and_its_deliveries_show_on_ev
     let name = "a_campaign_reaches_its_audience_once_each";
     run_with_relay_args(name, &args, move |harness| async move {
         let relay = harness.relay().url().to_owned();
-        let anna = harness.browser(Viewport::Desktop).await?;
-        sign_up_and_upload(&anna, "anna@example.test", "Anna").await?;
-        let boris = harness.browser_speaking(Viewport::Phone, "ru-RU").await?;
-        join_by_invitation(&anna, &boris, "boris@example.test", "Boris").await?;
+        let (anna, boris) = anna_and_boris(&harness).await?;
         for (name, email) in [
             ("Clara Schumann", Some("clara@example.com")),
             ("Edith Piaf", Some("edith@example.com")),
             ("Fyodor Dostoevsky", None),
             ("Grigory Perelman", Some("grigory@example.com")),
         ] {
-            person(&anna, name, email).await?;
+            person_with_email(&anna, name, email).await?;
         }
         // Grigory unsubscribed from an earlier mail (the relay's link, while every device slept).
         let (client, cookie, workspace) = api_session(&relay, "anna@example.test").await;
@@ -195,6 +179,44 @@ async fn a_campaign_reaches_its_audience_once_each_and_its_deliveries_show_on_ev
         photograph(&boris, "campaign-sent-390x844-ru").await?;
         tally_becomes(&anna, "clicked", 1).await?;
         photograph(&anna, "campaign-clicked-1280x800-en").await?;
+
+        // A segment of campaign activity: who opened any campaign (Edith), who was sent this one
+        // (Clara and Edith), who clicked it (Edith), and who did not open it (the other three).
+        AppShell::open(&anna, "/marketing").await?;
+        set_field(&anna, "new-segment-name", "Engaged").await?;
+        click(&anna, "new-segment-create").await?;
+        anna.by_testid("rule-everyone").await?;
+        attribute_becomes(&anna, "segment-count", "data-count", "4").await?;
+        click(&anna, "add-group").await?;
+        let condition = |testid: &str, value: &str| {
+            format!(
+                "const f = document.querySelector('[data-testid=condition] [data-testid={testid}]');
+                 f.value = {value:?}; f.dispatchEvent(new Event('change', {{ bubbles: true }})); return 1;"
+            )
+        };
+        anna.eval(&condition("condition-kind", "campaign")).await?;
+        attribute_becomes(&anna, "segment-count", "data-count", "1").await?;
+        anna.eval(&condition("condition-state", "sent")).await?;
+        attribute_becomes(&anna, "segment-count", "data-count", "2").await?;
+        let campaign_id = campaign.rsplit('/').next().unwrap_or_default();
+        anna.eval(&condition("condition-choice", campaign_id)).await?;
+        anna.eval(&condition("condition-state", "clicked")).await?;
+        attribute_becomes(&anna, "segment-count", "data-count", "1").await?;
+        anna.eval(&condition("condition-state", "opened")).await?;
+        anna.eval(&condition("condition-has", "no")).await?;
+        attribute_becomes(&anna, "segment-count", "data-count", "3").await?;
+        photograph(&anna, "segment-campaign-activity-1280x800-en").await?;
+        // Kept as chosen: this campaign, not any.
+        let segment = anna.path().await?;
+        anna.open(&segment).await?;
+        attribute_becomes(&anna, "segment-count", "data-count", "3").await?;
+        anna.wait_for_script(
+            "the campaign chosen still",
+            &format!(
+                "return document.querySelector('[data-testid=condition] [data-testid=condition-choice]')?.value === {campaign_id:?};"
+            ),
+        )
+        .await?;
         AppShell::open(&boris, "/parties").await?;
         open_record(&boris, "Clara").await?;
         boris

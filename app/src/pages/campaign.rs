@@ -15,7 +15,7 @@ use rapport_core::model::Campaign;
 use rapport_core::read_model::Changed;
 
 use super::Page;
-use super::marketing::with_audience;
+use super::marketing::{audience_now, with_audience};
 use crate::i18n::{t, t_string, use_i18n};
 use crate::local;
 use crate::outbox::OutboxCtx;
@@ -112,7 +112,7 @@ fn CampaignBody(id: CampaignId, sent: bool, row: Memo<Option<CampaignRow>>) -> i
                 {if sent {
                     view! { <Deliveries row /> }.into_any()
                 } else {
-                    view! { <Draft id row unsaved /> <Audience id row /> }.into_any()
+                    view! { <Draft id row unsaved /> <Audience id row /> <When id row /> }.into_any()
                 }}
             </div>
             <div class="record-activity">
@@ -396,6 +396,23 @@ fn Reach(row: Memo<Option<CampaignRow>>, unsaved: Unsaved) -> impl IntoView {
         })
     });
     let count = Memo::new(move |_| reach.with(|r| r.as_ref().map_or(0, |r| r.0)));
+    // The time chosen, while it is still to come: sending then schedules it.
+    let now = super::tickets::ticking_now();
+    let start = Memo::new(move |_| {
+        row.with(|r| r.as_ref().and_then(|r| r.send_at)).filter(|at| *at > now.get())
+    });
+    // When a paced campaign's last copies go.
+    let last_copies = move || {
+        let per_hour = row.with(|r| r.as_ref().map_or(0, |r| r.per_hour));
+        let first = reach.with(|r| r.as_ref().and_then(|r| r.6).map(|(a, b, _)| a + b));
+        let n = first.unwrap_or(count.get());
+        if per_hour == 0 || n == 0 {
+            return None;
+        }
+        let start = start.get().map(|at| at.0 / 1000);
+        let last = campaigns::send_time(start, per_hour, now.get().0 / 1000, n - 1)?;
+        Some(widgets::local_date_time(rapport_core::ids::Timestamp(last * 1000)))
+    };
     let error = RwSignal::new(None::<String>);
     let notice = RwSignal::new(None::<String>);
     let confirming = RwSignal::new(false);
@@ -413,14 +430,8 @@ fn Reach(row: Memo<Option<CampaignRow>>, unsaved: Unsaved) -> impl IntoView {
     let send_test = move |_| {
         let Some(campaign) = row.get_untracked() else { return };
         let Some(me) = account.account.get_untracked() else { return };
-        let test = ctx.read(|ws| {
-            let audience = rapport_core::segments::Audience::new(
-                &ws.model,
-                &ws.settings,
-                super::marketing::opted_out(outbox),
-                local::now(),
-            );
-            let plan = campaigns::plan(&audience, &ws.model, &campaign);
+        let test = audience_now(ctx, outbox, |audience, ws| {
+            let plan = campaigns::plan(audience, &ws.model, &campaign);
             let (sample, _) = plan.recipients.first()?;
             let how = campaigns::Sending::of(&ws.settings);
             Some(campaigns::test_mail(&campaign, &ws.model, sample, &me.email, how))
@@ -454,16 +465,18 @@ fn Reach(row: Memo<Option<CampaignRow>>, unsaved: Unsaved) -> impl IntoView {
             return;
         }
         let me = ctx.read(|ws| ws.me).flatten();
+        // Taken back before: a round of its own (other ids for every copy).
+        let campaign = campaign.next_round();
         // The copies, decided now; queued under ids of the campaign and each recipient.
-        let copies = ctx.read(|ws| {
-            let audience = rapport_core::segments::Audience::new(
-                &ws.model,
-                &ws.settings,
-                super::marketing::opted_out(outbox),
-                local::now(),
-            );
+        let copies = audience_now(ctx, outbox, |audience, ws| {
             campaigns::check(&campaign)?;
-            let plan = campaigns::plan(&audience, &ws.model, &campaign);
+            let mut plan = campaigns::plan(audience, &ws.model, &campaign);
+            // Whoever a round taken back too late reached is not sent it again.
+            outbox.outbox.with_untracked(|o| {
+                plan.recipients.retain(|(party, _)| {
+                    !campaigns::reached_before(ws.workspace, &campaign, party.id, o)
+                })
+            });
             let how = campaigns::Sending::of(&ws.settings);
             // A subject test sends its two halves now, the rest later.
             let groups = campaigns::groups(&campaign, &plan.recipients);
@@ -479,10 +492,16 @@ fn Reach(row: Memo<Option<CampaignRow>>, unsaved: Unsaved) -> impl IntoView {
                 copies.iter().map(|copy| copy.0.to_string()).collect()
             };
             copies.extend(b_copies);
-            Ok((copies, got_a, got_b))
+            // At its time (if still to come) and pace: the relay holds each copy until then.
+            let now = local::now().0 / 1000;
+            let start = campaign.send_at.map(|at| at.0 / 1000).filter(|at| *at > now);
+            campaigns::pace(&mut copies, start, campaign.per_hour, now);
+            Ok((copies, got_a, got_b, start))
         });
-        let (copies, got_a, got_b) = match copies {
-            Some(Ok((copies, got_a, got_b))) if !copies.is_empty() => (copies, got_a, got_b),
+        let (copies, got_a, got_b, start) = match copies {
+            Some(Ok((copies, got_a, got_b, start))) if !copies.is_empty() => {
+                (copies, got_a, got_b, start)
+            }
             Some(Err(why)) => return error.set(Some(problem(&why))),
             _ => return,
         };
@@ -496,6 +515,7 @@ fn Reach(row: Memo<Option<CampaignRow>>, unsaved: Unsaved) -> impl IntoView {
             let (subject, body) = (campaign.subject.clone(), campaign.body.clone());
             let subject_b =
                 if got_b.is_empty() { String::new() } else { campaign.subject_b.clone() };
+            let (per_hour, round) = (campaign.per_hour, campaign.round);
             // The campaign says first whom it went to and what, then the copies are queued: should
             // the tab close in between, its page offers to queue the copies nobody has heard of
             // (the same ids, so nobody twice); the other way round, mail would go out from a
@@ -507,10 +527,17 @@ fn Reach(row: Memo<Option<CampaignRow>>, unsaved: Unsaved) -> impl IntoView {
                     c.sent_subject = subject;
                     c.sent_body = body;
                     c.sent_subject_b = subject_b;
-                    c.got_a.extend(got_a.into_iter().map(|party| (party, true)));
-                    c.got_b.extend(got_b.into_iter().map(|party| (party, true)));
+                    c.got_a = got_a.into_iter().map(|party| (party, true)).collect();
+                    c.got_b = got_b.into_iter().map(|party| (party, true)).collect();
+                    c.scheduled_for = start.map(|at| rapport_core::ids::Timestamp(at * 1000));
+                    c.paced = per_hour;
+                    c.round = round;
+                    // Scheduled before and taken back: those it no longer reaches are left out
+                    // (their copies were withdrawn).
+                    c.recipients = recipients;
+                } else {
+                    c.recipients.extend(recipients);
                 }
-                c.recipients.extend(recipients);
             })
             .await;
             if !ctx.settle(sent, error) {
@@ -573,6 +600,9 @@ fn Reach(row: Memo<Option<CampaignRow>>, unsaved: Unsaved) -> impl IntoView {
                 Some(Err(why)) => Some(view! { <p class="error">{problem(&why)}</p> }.into_any()),
                 None => None,
             })}
+            {move || last_copies().map(|at| view! {
+                <p class="hint" data-testid="campaign-last-copies">{t_string!(i18n, campaigns.last_copies, at).to_string()}</p>
+            })}
             {move || notice.get().map(|n| view! { <p class="hint" role="status" data-testid="campaign-notice">{n}</p> })}
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             <Show when=move || account.can_edit()>
@@ -581,11 +611,15 @@ fn Reach(row: Memo<Option<CampaignRow>>, unsaved: Unsaved) -> impl IntoView {
                         {t!(i18n, campaigns.send_test)}
                     </button>
                     <button type="button" data-testid="campaign-send" disabled=move || !can_send() on:click=send>
-                        {move || if confirming.get() {
+                        {move || {
                             let first = reach.with(|r| r.as_ref().and_then(|r| r.6).map(|(a, b, _)| a + b));
-                            t_string!(i18n, campaigns.send_confirm, count = widgets::count(first.unwrap_or(count.get()))).to_string()
-                        } else {
-                            t_string!(i18n, campaigns.send).to_owned()
+                            let count = widgets::count(first.unwrap_or(count.get()));
+                            match (confirming.get(), start.get()) {
+                                (false, None) => t_string!(i18n, campaigns.send).to_owned(),
+                                (false, Some(_)) => t_string!(i18n, campaigns.schedule).to_owned(),
+                                (true, None) => t_string!(i18n, campaigns.send_confirm, count).to_string(),
+                                (true, Some(at)) => t_string!(i18n, campaigns.schedule_confirm, count, at = widgets::local_date_time(at)).to_string(),
+                            }
                         }}
                     </button>
                 </p>
@@ -609,16 +643,101 @@ fn SentMail(row: Memo<Option<CampaignRow>>) -> impl IntoView {
                 .flatten()
             });
             let at = widgets::local_time(r.sent_at?);
+            let scheduled = r.scheduled_for.is_some();
             Some(match by {
+                Some(by) if scheduled => {
+                    t_string!(i18n, campaigns.scheduled_by, at, by).to_string()
+                }
                 Some(by) => t_string!(i18n, campaigns.sent_by, at, by).to_string(),
                 None => t_string!(i18n, campaigns.sent_at, at).to_string(),
             })
         })
     };
+    let outbox = OutboxCtx::use_ctx();
+    let account = crate::account::AccountCtx::use_ctx();
+    let now = super::tickets::ticking_now();
+    let scheduled =
+        Memo::new(move |_| row.with(|r| r.as_ref().and_then(|r| r.scheduled(now.get()))));
+    let paced = Memo::new(move |_| row.with(|r| r.as_ref().map_or(0, |r| r.paced)));
+    let can_take_back = Memo::new(move |_| {
+        let (Some(campaign), Some(workspace)) = (row.get(), ctx.read(|ws| ws.workspace)) else {
+            return false;
+        };
+        outbox.outbox.with(|o| campaigns::can_take_back(workspace, &campaign, o, now.get()))
+    });
+    let error = RwSignal::new(None::<String>);
+    let confirming = RwSignal::new(false);
+    // Back to a draft: every copy is withdrawn — those waiting on this device forgotten, the relay
+    // asked to cancel the rest (it sends none it cancelled; one already on its way goes).
+    let take_back = move |_| {
+        if !confirming.get_untracked() {
+            return confirming.set(true);
+        }
+        confirming.set(false);
+        let Some(campaign) = row.get_untracked() else { return };
+        // Checked again now, not as the page last ticked.
+        let workspace = ctx.read(|ws| ws.workspace);
+        let allowed = workspace.is_some_and(|workspace| {
+            outbox
+                .outbox
+                .with_untracked(|o| campaigns::can_take_back(workspace, &campaign, o, local::now()))
+        });
+        if !allowed {
+            return error.set(Some(t_string!(i18n, campaigns.too_late).to_owned()));
+        }
+        spawn_local(async move {
+            let Some(shared) = ctx.shared_once_open().await else { return };
+            let workspace = shared.borrow().replica.workspace;
+            let taken = local::update::<Campaign>(&shared, campaign.id, |c: &mut Campaign| {
+                c.sent_at = None;
+                c.sent_by = None;
+                c.scheduled_for = None;
+                c.paced = 0;
+                c.sent_subject_b.clear();
+                c.got_a.clear();
+                c.got_b.clear();
+                c.winner_subject.clear();
+                c.winner_sent_at = None;
+            })
+            .await;
+            // The page turns into the draft: what goes wrong from here is said on the shell.
+            match taken {
+                Ok(()) => ctx.changed(),
+                Err(failure) => return ctx.report(&failure),
+            }
+            let ids = campaign
+                .recipients
+                .iter()
+                .map(|(party, _)| campaign.copy_id(workspace, *party))
+                .collect();
+            if let Err(e) = outbox.withdraw_many(&shared, ids).await {
+                ctx.notice.set(Some(e.to_string()));
+            }
+        });
+    };
     view! {
         <section class="panel compose-preview" data-testid="campaign-sent">
             <h2>{t!(i18n, campaigns.mail)}</h2>
             <p class="hint" data-testid="campaign-sent-when">{when}</p>
+            {move || scheduled.get().map(|at| view! {
+                <p class="count" data-testid="campaign-scheduled">
+                    {t_string!(i18n, campaigns.scheduled_for, at = widgets::local_date_time(at)).to_string()}
+                </p>
+                <Show when=move || account.can_edit() && can_take_back.get()>
+                    <p class="hint">{t!(i18n, campaigns.take_back_hint)}</p>
+                    <p class="field-row">
+                        <button type="button" class="secondary" data-testid="campaign-take-back" on:click=take_back>
+                            {move || if confirming.get() { t!(i18n, campaigns.take_back_confirm).into_any() } else { t!(i18n, campaigns.take_back).into_any() }}
+                        </button>
+                    </p>
+                </Show>
+            })}
+            {move || (paced.get() > 0).then(|| view! {
+                <p class="hint" data-testid="campaign-paced">
+                    {t_string!(i18n, campaigns.paced, count = widgets::count(paced.get() as usize)).to_string()}
+                </p>
+            })}
+            {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             <p class="row-title">{move || row.with(|r| r.as_ref().map(|r| r.as_sent().subject))}</p>
             <MailText testid="campaign-sent-text"
                 text=Signal::derive(move || row.with(|r| r.as_ref().map(|r| r.as_sent().body).unwrap_or_default())) />
@@ -694,13 +813,17 @@ fn Deliveries(row: Memo<Option<CampaignRow>>) -> impl IntoView {
             rows.truncate(SHOWN);
             rows.into_iter()
                 .map(|(party, name, address)| {
-                    (party, name, address, campaigns::outbox_id(workspace, campaign.id, party))
+                    (party, name, address, campaign.copy_id(workspace, party))
                 })
                 .collect::<Vec<_>>()
         })
         .unwrap_or_default()
     });
     let total = Memo::new(move |_| row.with(|r| r.as_ref().map_or(0, |r| r.recipients.len())));
+    let now = super::tickets::ticking_now();
+    let scheduled = Memo::new(move |_| {
+        row.with(|r| r.as_ref().is_some_and(|r| r.scheduled(now.get()).is_some()))
+    });
     let account = crate::account::AccountCtx::use_ctx();
     let error = RwSignal::new(None::<String>);
     let unknown =
@@ -733,7 +856,7 @@ fn Deliveries(row: Memo<Option<CampaignRow>>) -> impl IntoView {
                 by_subject.entry(sent.subject_for(recipient.0.id)).or_default().push(recipient);
             }
             let how = campaigns::Sending::of(&ws.settings);
-            by_subject
+            let mut copies: Vec<_> = by_subject
                 .into_iter()
                 .flat_map(|(subject, group)| {
                     campaigns::copies(
@@ -745,8 +868,12 @@ fn Deliveries(row: Memo<Option<CampaignRow>>) -> impl IntoView {
                     )
                     .0
                 })
-                .map(|(_, _, id, work)| (id, work))
-                .collect::<Vec<_>>()
+                .collect();
+            // At the campaign's pace, from its time if still to come, else from now.
+            let now = local::now().0 / 1000;
+            let start = sent.scheduled_for.map(|at| at.0 / 1000).filter(|at| *at > now);
+            campaigns::pace(&mut copies, start, sent.paced, now);
+            copies.into_iter().map(|(_, _, id, work)| (id, work)).collect::<Vec<_>>()
         });
         let Some(items) = items else { return };
         spawn_local(async move {
@@ -763,7 +890,11 @@ fn Deliveries(row: Memo<Option<CampaignRow>>) -> impl IntoView {
                 <SubjectTest row />
             </Show>
             <p class="count" data-testid="campaign-recipients" data-count=move || total.get()>
-                {move || t_string!(i18n, campaigns.sent_to, count = widgets::count(total.get())).to_string()}
+                {move || if scheduled.get() {
+                    t_string!(i18n, campaigns.goes_to, count = widgets::count(total.get())).to_string()
+                } else {
+                    t_string!(i18n, campaigns.sent_to, count = widgets::count(total.get())).to_string()
+                }}
             </p>
             <p class="chips" data-testid="campaign-tally">
                 {move || Delivery::ALL.into_iter().filter_map(|d| {
@@ -869,6 +1000,63 @@ fn MailText(testid: &'static str, text: Signal<String>) -> impl IntoView {
     }
 }
 
+/// When the copies go: at a time chosen (none: as soon as it is sent) and at most so many an hour.
+#[component]
+fn When(id: CampaignId, row: Memo<Option<CampaignRow>>) -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = WorkspaceCtx::use_ctx();
+    let account = crate::account::AccountCtx::use_ctx();
+    let error = RwSignal::new(None::<String>);
+    let now = super::tickets::ticking_now();
+    let send_at = Memo::new(move |_| row.with(|r| r.as_ref().and_then(|r| r.send_at)));
+    let per_hour = Memo::new(move |_| row.with(|r| r.as_ref().map_or(0, |r| r.per_hour)));
+    let set_time = move |at: Option<rapport_core::ids::Timestamp>| {
+        write(ctx, id, Box::new(move |c| c.send_at = at), error);
+    };
+    view! {
+        <section class="panel record-form" data-testid="campaign-when">
+            <h2>{t!(i18n, campaigns.when)}</h2>
+            <label>
+                {t!(i18n, campaigns.send_at)}
+                <input type="datetime-local" step="1" data-testid="campaign-send-at"
+                    prop:value=move || send_at.get().map(widgets::date_time_input_value).unwrap_or_default()
+                    disabled=move || !account.can_edit()
+                    on:change=move |e| set_time(widgets::parse_date_time_input(&event_target_value(&e))) />
+            </label>
+            <p class="hint" data-testid="campaign-when-hint">
+                {move || match send_at.get() {
+                    None => t_string!(i18n, campaigns.at_once_hint).to_string(),
+                    Some(at) if at <= now.get() => t_string!(i18n, campaigns.time_passed).to_string(),
+                    Some(at) => t_string!(i18n, campaigns.goes_at, at = widgets::local_date_time(at)).to_string(),
+                }}
+            </p>
+            <Show when=move || send_at.get().is_some() && account.can_edit()>
+                <p class="field-row">
+                    <button type="button" class="secondary" data-testid="campaign-at-once" on:click=move |_| set_time(None)>
+                        {t!(i18n, campaigns.at_once)}
+                    </button>
+                </p>
+            </Show>
+            <label>
+                {t!(i18n, campaigns.pace)}
+                <select data-testid="campaign-pace" prop:value=move || per_hour.get().to_string()
+                    disabled=move || !account.can_edit()
+                    on:change=move |e| {
+                        let pace: u32 = event_target_value(&e).parse().unwrap_or(0);
+                        write(ctx, id, Box::new(move |c| c.per_hour = pace), error);
+                    }>
+                    <option value="0">{t!(i18n, campaigns.all_at_once)}</option>
+                    {campaigns::PACES.map(|pace| view! {
+                        <option value=pace.to_string()>{t_string!(i18n, campaigns.per_hour, count = widgets::count(pace as usize)).to_string()}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <p class="hint">{t!(i18n, campaigns.pace_hint)}</p>
+            {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+        </section>
+    }
+}
+
 /// The shares of the audience a subject test may take first, in percent (0: no test).
 const TEST_SHARES: [u32; 5] = [0, 10, 20, 30, 50];
 
@@ -934,21 +1122,20 @@ fn SubjectTest(row: Memo<Option<CampaignRow>>) -> impl IntoView {
         let subject =
             if second { campaign.sent_subject_b.clone() } else { campaign.subject.clone() };
         let chosen = campaign.with_subject(&subject);
-        let copies = ctx.read(|ws| {
-            let audience = rapport_core::segments::Audience::new(
-                &ws.model,
-                &ws.settings,
-                super::marketing::opted_out(outbox),
-                local::now(),
-            );
-            let plan = campaigns::plan(&audience, &ws.model, &chosen);
+        let copies = audience_now(ctx, outbox, |audience, ws| {
+            let plan = campaigns::plan(audience, &ws.model, &chosen);
             let rest: Vec<(&rapport_core::read_model::PartyRow, String)> = plan
                 .recipients
                 .into_iter()
                 .filter(|(party, _)| !chosen.sent_to(party.id))
                 .collect();
             let how = campaigns::Sending::of(&ws.settings);
-            campaigns::copies(ws.workspace, &chosen, &ws.model, &rest, how).0
+            let mut copies = campaigns::copies(ws.workspace, &chosen, &ws.model, &rest, how).0;
+            // At the campaign's pace, from now — or from its time, should it still be to come.
+            let now = local::now().0 / 1000;
+            let start = chosen.scheduled_for.map(|at| at.0 / 1000).filter(|at| *at > now);
+            campaigns::pace(&mut copies, start, chosen.paced, now);
+            copies
         });
         let Some(copies) = copies.filter(|copies| !copies.is_empty()) else { return };
         spawn_local(async move {
@@ -1006,8 +1193,16 @@ fn SubjectTest(row: Memo<Option<CampaignRow>>) -> impl IntoView {
             </li>
         })
     };
-    let can_send =
-        move || account.can_edit() && outbox.relay_mail.get() == Some(true) && remaining() > 0;
+    // Not before the test itself went: a scheduled test's halves have not been read yet.
+    let now = super::tickets::ticking_now();
+    let test_went =
+        move || row.with(|r| r.as_ref().is_some_and(|r| r.scheduled(now.get()).is_none()));
+    let can_send = move || {
+        account.can_edit()
+            && outbox.relay_mail.get() == Some(true)
+            && remaining() > 0
+            && test_went()
+    };
     view! {
         <div class="subject-test" data-testid="campaign-subject-test">
             <h3>{t!(i18n, campaigns.subject_test)}</h3>

@@ -164,6 +164,7 @@ pub(crate) fn ComposeEmail() -> impl IntoView {
                             markdown: false,
                             track: false,
                             utm: None,
+                            send_at: None,
                         });
                         let id = OutboxId::of_mail(workspace, interaction_id);
                         if let Err(failed) = outbox.queue(&shared, id, work).await {

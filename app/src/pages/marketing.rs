@@ -39,8 +39,39 @@ pub(crate) fn with_audience<T>(
 ) -> Option<T> {
     let opted_out = opted_out(outbox);
     ctx.read_of(AUDIENCE, |ws| {
-        let audience = Audience::new(&ws.model, &ws.settings, opted_out, local::now());
+        let audience = audience_of(ws, outbox, opted_out);
         read(&audience, &ws.model)
+    })
+}
+
+/// The facts segments are evaluated against in `ws`: the records, the relay's opt-outs, and how far
+/// each recipient went with each campaign (the relay's opens and clicks as heard).
+fn audience_of(
+    ws: &rapport_core::replica::Replica,
+    outbox: OutboxCtx,
+    opted_out: Vec<String>,
+) -> Audience<'_> {
+    let audience = Audience::new(&ws.model, &ws.settings, opted_out, local::now());
+    // Read only when a segment asks: it looks at every copy of every campaign.
+    if !ws.model.segments.values().any(|segment| segment.rule.reads_campaigns()) {
+        return audience;
+    }
+    let campaigns =
+        outbox.outbox.with(|o| rapport_core::campaigns::activity(ws.workspace, &ws.model, o));
+    audience.with_campaigns(campaigns)
+}
+
+/// Runs `read` over the audience facts as they are now and the open workspace: what a send decides
+/// from, the same facts the counts on screen read ([`with_audience`]).
+pub(crate) fn audience_now<T>(
+    ctx: WorkspaceCtx,
+    outbox: OutboxCtx,
+    read: impl FnOnce(&Audience, &rapport_core::replica::Replica) -> T,
+) -> Option<T> {
+    let opted_out = opted_out(outbox);
+    ctx.read(|ws| {
+        let audience = audience_of(ws, outbox, opted_out);
+        read(&audience, ws)
     })
 }
 
@@ -133,20 +164,27 @@ fn Campaigns() -> impl IntoView {
                 fallback=move || view! { <EmptyState title=move || t_string!(i18n, campaigns.none) hint=move || t_string!(i18n, campaigns.none_hint) /> }
             >
                 <ul class="rows">
-                    <For each=move || campaigns.get() key=|c| format!("{}{}{:?}{}", c.id, c.name, c.sent_at, c.recipients.len()) let:row>
+                    <For each=move || campaigns.get() key=|c| format!("{}{}{:?}{:?}{}", c.id, c.name, c.sent_at, c.scheduled_for, c.recipients.len()) let:row>
                         <li class="row" data-testid="campaign-row" data-name=row.name.clone() data-sent=row.sent_at.is_some().to_string()>
                             <a class="row-link" href=format!("/marketing/campaigns/{}", row.id)>
                                 <span class="row-title">{row.name.clone()}</span>
                                 <span class="row-detail">
                                     {
                                         let (sent, count) = (row.sent_at, row.recipients.len());
-                                        move || match sent {
-                                            Some(at) => format!(
+                                        let scheduled = row.scheduled(crate::local::now());
+                                        move || match (sent, scheduled) {
+                                            (Some(_), Some(at)) => t_string!(
+                                                i18n,
+                                                campaigns.scheduled_for,
+                                                at = crate::widgets::local_date_time(at)
+                                            )
+                                            .to_string(),
+                                            (Some(at), None) => format!(
                                                 "{} · {}",
                                                 t_string!(i18n, campaigns.sent_to, count = crate::widgets::count(count)),
                                                 crate::widgets::local_time(at)
                                             ),
-                                            None => t_string!(i18n, campaigns.draft).to_owned(),
+                                            (None, _) => t_string!(i18n, campaigns.draft).to_owned(),
                                         }
                                     }
                                 </span>

@@ -890,7 +890,7 @@ fn Timeline(id: PartyId) -> impl IntoView {
                         text: row.name.clone(),
                         who: name(row.sent_by),
                         // Where this person's copy stands, as for any mail.
-                        mail: Some(rapport_core::campaigns::outbox_id(ws.workspace, row.id, to)),
+                        mail: Some(row.copy_id(ws.workspace, to)),
                         link: Some(format!("/marketing/campaigns/{}", row.id)),
                     },
                     TimelineItem::Kudos(row) => Entry {

@@ -12,8 +12,8 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use rapport_core::ids::{MemberId, PartyId, SegmentId};
 use rapport_core::model::{
-    Condition, ConsentState, DealState, FieldKind, Op, PartyField, RecordKind, Role, RuleCondition,
-    RuleEdit, Segment, SegmentRule,
+    CampaignActivity, Condition, ConsentState, DealState, FieldKind, Op, PartyField, RecordKind,
+    Role, RuleCondition, RuleEdit, Segment, SegmentRule,
 };
 use rapport_core::read_model::Changed;
 use rapport_core::segments::{ConditionError, Reader, SegmentRow};
@@ -440,7 +440,7 @@ fn Group(group: String, editor: RuleEditor, first: Signal<bool>) -> impl IntoVie
 }
 
 /// The kinds of condition, in the menu's order; a new condition starts as the first.
-const KINDS: [&str; 12] = [
+const KINDS: [&str; 13] = [
     "tag",
     "role",
     "owner",
@@ -453,6 +453,7 @@ const KINDS: [&str; 12] = [
     "consent",
     "list",
     "created",
+    "campaign",
 ];
 
 fn kind_of(condition: &Condition) -> &'static str {
@@ -469,6 +470,7 @@ fn kind_of(condition: &Condition) -> &'static str {
         Condition::Consent { .. } => "consent",
         Condition::InList { .. } => "list",
         Condition::Created { .. } => "created",
+        Condition::Campaign { .. } => "campaign",
     }
 }
 
@@ -486,6 +488,7 @@ fn kind_label(kind: &str) -> &'static str {
         "ticket" => t_string!(i18n, marketing.c_ticket),
         "consent" => t_string!(i18n, marketing.c_consent),
         "list" => t_string!(i18n, marketing.c_list),
+        "campaign" => t_string!(i18n, marketing.c_campaign),
         _ => t_string!(i18n, marketing.c_created),
     }
 }
@@ -525,6 +528,9 @@ fn fresh(ctx: WorkspaceCtx, kind: &str) -> Condition {
             Condition::InList { list, has: true }
         }
         "created" => Condition::Created { days: 30 },
+        "campaign" => {
+            Condition::Campaign { campaign: None, activity: CampaignActivity::Opened, has: true }
+        }
         "owner" => Condition::Owner { owner: ctx.read(|ws| ws.me).flatten() },
         _ => Condition::Tag { tag: String::new(), has: true },
     }
@@ -867,6 +873,39 @@ fn Params(row: Row) -> impl IntoView {
             }.into_any()
         }
         Condition::Created { .. } => view! { <DaysInput row=row.clone() /> }.into_any(),
+        Condition::Campaign { .. } => {
+            // Any campaign, or one sent (newest first).
+            let mut campaigns = vec![(String::new(), t_string!(i18n, marketing.any_campaign).to_owned())];
+            campaigns.extend(
+                ctx.read(|ws| {
+                    let mut sent: Vec<_> = ws.model.campaigns.values().filter(|c| c.sent_at.is_some() && !c.archived).collect();
+                    sent.sort_by_key(|c| std::cmp::Reverse(c.sent_at));
+                    sent.into_iter().map(|c| (c.id.to_string(), c.name.clone())).collect::<Vec<_>>()
+                })
+                .unwrap_or_default(),
+            );
+            view! {
+                <Choice testid="condition-has" label=label(t_string!(i18n, marketing.has)) options=yes_no(t_string!(i18n, marketing.did), t_string!(i18n, marketing.did_not))
+                    current=row.read(|c| match c { Condition::Campaign { has, .. } => yes_no_of(*has), _ => String::new() })
+                    on_change=choose(|c, v| if let Condition::Campaign { has, .. } = c { *has = v == "yes" }) />
+                <Choice testid="condition-state" label=label(t_string!(i18n, marketing.c_campaign))
+                    options=CampaignActivity::ALL.into_iter().map(|a| (a.key().to_owned(), activity_label(a).to_owned())).collect()
+                    current=row.read(|c| match c { Condition::Campaign { activity, .. } => activity.key().to_owned(), _ => String::new() })
+                    on_change=choose(|c, v| if let (Condition::Campaign { activity, .. }, Some(a)) = (c, CampaignActivity::from_key(v)) { *activity = a }) />
+                <Choice testid="condition-choice" label=label(t_string!(i18n, marketing.c_campaign)) options=campaigns
+                    current=row.read(|c| match c { Condition::Campaign { campaign, .. } => campaign.map(|id| id.to_string()).unwrap_or_default(), _ => String::new() })
+                    on_change=choose(|c, v| if let Condition::Campaign { campaign, .. } = c { *campaign = v.parse().ok() }) />
+            }.into_any()
+        }
+    }
+}
+
+fn activity_label(activity: CampaignActivity) -> &'static str {
+    let i18n = use_i18n();
+    match activity {
+        CampaignActivity::Sent => t_string!(i18n, marketing.was_sent),
+        CampaignActivity::Opened => t_string!(i18n, marketing.opened),
+        CampaignActivity::Clicked => t_string!(i18n, marketing.clicked),
     }
 }
 

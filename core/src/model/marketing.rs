@@ -9,7 +9,7 @@ use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 
 use super::NameSet;
-use crate::ids::{MemberId, SegmentId, StageId, Timestamp};
+use crate::ids::{CampaignId, MemberId, SegmentId, StageId, Timestamp};
 
 /// A saved audience: either a rule (who matches it now, counted afresh as records change) or a static
 /// list of parties added by hand.
@@ -51,12 +51,30 @@ pub struct Campaign {
     /// asked. Those who refused or unsubscribed never receive it.
     #[autosurgeon(missing = "Default::default")]
     pub consented_only: bool,
-    /// When it was sent (a draft until then), and by whom.
+    /// When its copies are to go (at once when none, or when the time has passed by the time it is
+    /// sent), and how many an hour at most (all at once when 0): a draft's choices.
+    #[autosurgeon(missing = "Default::default")]
+    pub send_at: Option<Timestamp>,
+    #[autosurgeon(missing = "Default::default")]
+    pub per_hour: u32,
+    /// As sent: when its first copies go (none: at once), and the pace they went at (0: all at once).
+    #[autosurgeon(missing = "Default::default")]
+    pub scheduled_for: Option<Timestamp>,
+    #[autosurgeon(missing = "Default::default")]
+    pub paced: u32,
+    /// When it was sent (a draft until then; a scheduled campaign taken back is a draft again), and
+    /// by whom.
     #[autosurgeon(missing = "Default::default")]
     pub sent_at: Option<Timestamp>,
     #[autosurgeon(missing = "Default::default")]
     pub sent_by: Option<MemberId>,
-    /// Who it was sent to, fixed when it was sent: party id (as text) → the address used.
+    /// How many times it was sent again after being taken back: each round's copies have ids of
+    /// their own, so a round taken back is cancelled, and copies of it still waiting on a device
+    /// offline meanwhile withdrawn, without touching the next round's.
+    #[autosurgeon(missing = "Default::default")]
+    pub round: u32,
+    /// Who it was sent to, fixed when it was sent: party id (as text) → the address used. A draft
+    /// that has them was scheduled and taken back: every device withdraws their copies.
     #[autosurgeon(missing = "Default::default")]
     pub recipients: std::collections::BTreeMap<String, String>,
     /// The subject and text as they were sent: an edit from a device that had not heard of the send
@@ -217,6 +235,14 @@ impl SegmentRule {
         }
     }
 
+    /// Whether any of its conditions reads campaign activity (which costs a look at every copy).
+    pub fn reads_campaigns(&self) -> bool {
+        self.groups
+            .iter()
+            .flat_map(|g| &g.conditions)
+            .any(|c| matches!(c.test, Condition::Campaign { .. }))
+    }
+
     /// The condition `condition` of group `group`, if both are there.
     pub fn condition(&self, group: &str, condition: &str) -> Option<&Condition> {
         let group = self.groups.iter().find(|g| g.id == group)?;
@@ -253,6 +279,48 @@ pub enum Condition {
     InList { list: SegmentId, has: bool },
     /// Added within the last `days` days.
     Created { days: u32 },
+    /// Was (or was not) sent a campaign — the one named, or any — or opened it, or followed one of
+    /// its links.
+    Campaign { campaign: Option<CampaignId>, activity: CampaignActivity, has: bool },
+}
+
+/// How far someone went with a campaign, each step including the one before: a click counts as an
+/// open too (a reader whose mail program blocks images opened it all the same).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Reconcile,
+    Hydrate,
+    Serialize,
+    Deserialize,
+)]
+pub enum CampaignActivity {
+    Sent,
+    Opened,
+    Clicked,
+}
+
+impl CampaignActivity {
+    pub const ALL: [CampaignActivity; 3] =
+        [CampaignActivity::Sent, CampaignActivity::Opened, CampaignActivity::Clicked];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            CampaignActivity::Sent => "sent",
+            CampaignActivity::Opened => "opened",
+            CampaignActivity::Clicked => "clicked",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<CampaignActivity> {
+        CampaignActivity::ALL.into_iter().find(|&a| a.key() == key)
+    }
 }
 
 /// A party's own field a condition reads.

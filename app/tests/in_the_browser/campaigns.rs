@@ -5,9 +5,7 @@
 //! is handed over in. The medians are printed; BENCHMARKS.md records them.
 //!
 //! `cargo test -p rapport-app --target wasm32-unknown-unknown --release --test
-//! campaigns_in_the_browser -- --include-ignored --nocapture`
-
-#![cfg(target_arch = "wasm32")]
+//! in_the_browser -- campaigns --include-ignored --nocapture`
 
 use rapport_core::campaigns::{self, CampaignRow};
 use rapport_core::demo::{self, DemoSizes};
@@ -16,12 +14,9 @@ use rapport_core::model::{Segment, SegmentRule};
 use rapport_core::outbox::DeviceOutbox;
 use rapport_core::read_model::ReadModel;
 use rapport_core::segments::Audience;
-use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_configure};
+use wasm_bindgen_test::{console_log, wasm_bindgen_test};
 
-wasm_bindgen_test_configure!(run_in_browser);
-
-mod timing;
-use timing::median_ms;
+use crate::timing::median_ms;
 
 #[wasm_bindgen_test]
 #[ignore = "a benchmark: run with --include-ignored --nocapture"]
@@ -51,30 +46,15 @@ fn a_campaign_to_10_000_people_planned_filled_in_and_queued() {
     };
     workspace.segments.push((everyone, list));
     let model = ReadModel::of_demo(&workspace);
-    let campaign = CampaignRow {
-        id: CampaignId::from_bytes([2; 16]),
+    let draft = rapport_core::model::Campaign {
         name: "Spring".into(),
         subject: "{{first_name|Hello}}, the spring fair".into(),
         body: "Dear {{first_name|friend}},\n\nsee {{organisation|you}} at the fair.\n\n".repeat(8),
-        include: vec![everyone],
-        exclude: Vec::new(),
-        consented_only: false,
-        sent_at: None,
-        sent_by: None,
-        recipients: Vec::new(),
-        sent_subject: String::new(),
-        sent_body: String::new(),
-        subject_b: String::new(),
-        test_percent: 0,
-        sent_subject_b: String::new(),
-        got_a: Vec::new(),
-        got_b: Vec::new(),
-        winner_subject: String::new(),
-        winner_sent_at: None,
-        created_by: None,
+        include: [(everyone.to_string(), true)].into(),
         created_at: now,
-        archived: false,
+        ..Default::default()
     };
+    let campaign = CampaignRow::of(CampaignId::from_bytes([2; 16]), &draft);
     let ws = WorkspaceId::from_bytes([3; 16]);
     let mut recipients = 0;
     let mut batches = 0;

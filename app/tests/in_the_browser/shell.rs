@@ -1,13 +1,10 @@
 //! The app mounted in a real Chromium page (wasm-bindgen-test): the shell renders its five destinations
 //! and the router switches pages on a click without reloading.
-#![cfg(target_arch = "wasm32")]
 
 use std::time::Duration;
 
 use wasm_bindgen::JsCast;
-use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
-
-wasm_bindgen_test_configure!(run_in_browser);
+use wasm_bindgen_test::wasm_bindgen_test;
 
 fn document() -> web_sys::Document {
     web_sys::window().unwrap().document().unwrap()

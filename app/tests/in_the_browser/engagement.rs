@@ -5,17 +5,12 @@
 //! medians are printed; BENCHMARKS.md records them.
 //!
 //! `cargo test -p rapport-app --target wasm32-unknown-unknown --release --test
-//! engagement_in_the_browser -- --include-ignored --nocapture`
-
-#![cfg(target_arch = "wasm32")]
+//! in_the_browser -- engagement --include-ignored --nocapture`
 
 use rapport_core::pulse::{self, RoundSummary};
-use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_configure};
+use wasm_bindgen_test::{console_log, wasm_bindgen_test};
 
-wasm_bindgen_test_configure!(run_in_browser);
-
-mod timing;
-use timing::median_ms;
+use crate::timing::median_ms;
 
 #[wasm_bindgen_test]
 #[ignore = "a benchmark: run with --include-ignored --nocapture"]

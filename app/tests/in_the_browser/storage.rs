@@ -1,15 +1,12 @@
 //! Documents saved to real IndexedDB in headless Chromium: they reload, compact into one snapshot
 //! without losing anything, and a damaged chunk is reported while the rest still opens.
-#![cfg(target_arch = "wasm32")]
 
 use rapport_app::storage::ChunkStore;
 use rapport_core::chunks::ChunkKind;
 use rapport_core::document;
 use rapport_core::layout::DocumentId;
 use rapport_core::model::Party;
-use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
-
-wasm_bindgen_test_configure!(run_in_browser);
+use wasm_bindgen_test::wasm_bindgen_test;
 
 /// A database of its own for each test, so tests never see each other's data.
 async fn fresh_store(test: &str) -> (ChunkStore, String) {

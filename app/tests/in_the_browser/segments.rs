@@ -4,9 +4,7 @@
 //! (`rapport_core::segments`). The medians are printed; BENCHMARKS.md records them.
 //!
 //! `cargo test -p rapport-app --target wasm32-unknown-unknown --release --test
-//! segments_in_the_browser -- --include-ignored --nocapture`
-
-#![cfg(target_arch = "wasm32")]
+//! in_the_browser -- segments --include-ignored --nocapture`
 
 use rapport_core::demo::{self, DemoSizes};
 use rapport_core::ids::Timestamp;
@@ -15,12 +13,9 @@ use rapport_core::model::{
 };
 use rapport_core::read_model::ReadModel;
 use rapport_core::segments::Audience;
-use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_configure};
+use wasm_bindgen_test::{console_log, wasm_bindgen_test};
 
-wasm_bindgen_test_configure!(run_in_browser);
-
-mod timing;
-use timing::median_ms;
+use crate::timing::median_ms;
 
 fn only(conditions: Vec<Condition>) -> SegmentRule {
     let conditions = conditions

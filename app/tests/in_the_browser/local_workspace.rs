@@ -1,7 +1,6 @@
 //! The device's workspace on real IndexedDB: an edit is stored with its read-model rows in one
 //! transaction, so a new session sees it without loading any document; damaged rows are reported and
 //! rebuilt from the documents, nothing else lost.
-#![cfg(target_arch = "wasm32")]
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -10,9 +9,7 @@ use rapport_app::local::{self, BrowserIds, LocalWorkspace};
 use rapport_core::ids::PartyId;
 use rapport_core::model::Party;
 use rapport_core::queries::{self, PartyFilter, PartySort};
-use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
-
-wasm_bindgen_test_configure!(run_in_browser);
+use wasm_bindgen_test::wasm_bindgen_test;
 
 fn database(test: &str) -> String {
     format!("rapport-test-{test}-{}", js_sys::Date::now())
