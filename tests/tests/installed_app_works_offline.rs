@@ -34,8 +34,11 @@ async fn after_one_visit_the_app_opens_and_takes_edits_with_the_relay_gone() {
             add_party(&phone, "Typed in the car park").await?;
             party_count(&phone, 2).await?;
             phone.by_testid("row-unsynced").await?;
+            // With the relay away the device tries again now and then: offline between tries,
+            // connecting during one (a run under load caught it there); either way the edit waits.
             let (state, pending) = sync_status(&phone).await?;
-            assert_eq!((state.as_str(), pending.as_str()), ("offline", "1"), "the edit waits");
+            assert!(matches!(state.as_str(), "offline" | "connecting"), "relay away, yet {state}");
+            assert_eq!(pending, "1", "the edit waits");
             phone.screenshot("offline-390x844-light").await?;
             set_dark_mode(&phone, true).await?;
             phone.screenshot("offline-390x844-dark").await?;
