@@ -422,12 +422,11 @@ pub fn can_take_back(
     now: Timestamp,
 ) -> bool {
     let ahead = campaign.scheduled(Timestamp(now.0 + TAKE_BACK_BEFORE_MS)).is_some();
-    ahead && !campaign.recipients.iter().any(|(party, _)| {
-        matches!(
-            outbox.status(&campaign.copy_id(workspace, *party)),
-            Some(Status::Relay(entry)) if !matches!(entry.state, State::Queued | State::Cancelled)
-        )
-    })
+    ahead
+        && !campaign
+            .recipients
+            .iter()
+            .any(|(party, _)| gone(outbox, &campaign.copy_id(workspace, *party)))
 }
 
 /// Whether `party`'s copy of an earlier round of `campaign` (one taken back) was sent, or is being
@@ -438,12 +437,16 @@ pub fn reached_before(
     party: PartyId,
     outbox: &DeviceOutbox,
 ) -> bool {
-    (0..campaign.round).any(|round| {
-        matches!(
-            outbox.status(&outbox_id(workspace, campaign.id, party, round)),
-            Some(Status::Relay(entry)) if !matches!(entry.state, State::Queued | State::Cancelled)
-        )
-    })
+    (0..campaign.round).any(|round| gone(outbox, &outbox_id(workspace, campaign.id, party, round)))
+}
+
+/// Whether the copy `id` is heard to be past waiting: being sent, or sent (or given up on) — no
+/// longer something a take-back can stop.
+fn gone(outbox: &DeviceOutbox, id: &OutboxId) -> bool {
+    matches!(
+        outbox.status(id),
+        Some(Status::Relay(entry)) if !matches!(entry.state, State::Queued | State::Cancelled)
+    )
 }
 
 /// How far each recipient went with each campaign: sent (the relay handed their copy to the mail
