@@ -5,6 +5,7 @@ mod attachments;
 mod edits;
 mod escalations;
 pub mod inbound;
+mod lead_scores;
 mod letters;
 pub mod local;
 mod locale;

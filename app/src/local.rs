@@ -524,6 +524,27 @@ pub async fn create<R: Record>(shared: &Shared, id: R::Id, record: R) -> Result<
     .await
 }
 
+/// Creates record `id` unless this device holds it already — one another device made under the same
+/// derived id stays as it is, with whatever was done to it since; whether it was created.
+pub async fn create_if_absent<R: Record>(
+    shared: &Shared,
+    id: R::Id,
+    record: R,
+) -> Result<bool, LocalError> {
+    let key = id.to_string();
+    let created = std::rc::Rc::new(std::cell::Cell::new(false));
+    let told = created.clone();
+    write(shared, R::doc_key(&id), std::slice::from_ref(&key), |doc| {
+        if document::get::<_, R>(&*doc, &key)?.is_none() {
+            document::put(doc, &key, &record)?;
+            told.set(true);
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(created.get())
+}
+
 /// Changes record `id` in place.
 pub async fn update<R: Record>(
     shared: &Shared,

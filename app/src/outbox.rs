@@ -104,6 +104,7 @@ impl OutboxCtx {
         crate::inbound::start(ctx, workspace, sync, account);
         crate::ratings::start(ctx, workspace, sync, account);
         crate::escalations::start(ctx, workspace, sync, account);
+        crate::lead_scores::start(ctx, workspace, sync, account);
         crate::publishing::start(ctx, workspace, sync, account);
         ctx
     }

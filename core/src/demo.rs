@@ -60,6 +60,22 @@ impl Default for DemoSizes {
     }
 }
 
+impl DemoSizes {
+    /// The marketing benchmarks' workspace (segments, lead scores): 100,000 parties, 200,000
+    /// interactions, 20,000 deals and 10,000 tickets.
+    pub fn hundred_thousand() -> DemoSizes {
+        DemoSizes {
+            parties: 100_000,
+            interactions: 200_000,
+            deals: 20_000,
+            tasks: 0,
+            tickets: 10_000,
+            contracts: 0,
+            suppliers: 0,
+        }
+    }
+}
+
 /// A generated workspace as plain records.
 #[derive(Debug, Clone)]
 pub struct DemoWorkspace {
@@ -477,6 +493,7 @@ pub fn generate(seed: u64, sizes: DemoSizes, now: Timestamp) -> DemoWorkspace {
         demo_purchases(&mut rng, now, &parties, &members, &currency, sizes.suppliers);
     demo_employment(seed, now, &mut parties);
     let segments = demo_marketing(seed, now, &mut settings, &mut parties);
+    settings.scoring_rules = demo_scoring(&segments);
     let campaigns = demo_campaigns(workspace, now, &segments);
     DemoWorkspace {
         workspace,
@@ -712,6 +729,56 @@ fn demo_marketing(
         ),
         (id(), fair),
     ]
+}
+
+/// Lead-scoring rules a sales team would start from: fit (a big open deal, met at the fair) and
+/// activity (calls, meetings, any interaction, campaign opens and clicks), the activity cooling by
+/// half every one to three months. No threshold: adopting the demo hands no lead over by itself.
+fn demo_scoring(
+    segments: &[(crate::ids::SegmentId, crate::model::Segment)],
+) -> std::collections::BTreeMap<String, crate::model::ScoringRule> {
+    let rule =
+        |position: u32, signal: &str, points: i64, half_life_days: u32| crate::model::ScoringRule {
+            position,
+            signal: signal.into(),
+            points,
+            half_life_days,
+            ..Default::default()
+        };
+    let mut rules = Vec::new();
+    for (n, (id, _)) in segments.iter().enumerate().skip(1) {
+        let mut fit = rule(rules.len() as u32, "segment", [0, 25, 15][n.min(2)], 0);
+        fit.segment = Some(id.to_string());
+        rules.push(fit);
+    }
+    for (kind, points, half_life_days) in [("call", 5, 30), ("meeting", 10, 60)] {
+        let mut activity = rule(rules.len() as u32, "interaction", points, half_life_days);
+        activity.interaction_kind = Some(kind.into());
+        rules.push(activity);
+    }
+    rules.push(rule(rules.len() as u32, "interaction", 1, 90));
+    rules.push(rule(rules.len() as u32, "opened", 3, 60));
+    rules.push(rule(rules.len() as u32, "clicked", 5, 60));
+    rules.into_iter().enumerate().map(|(n, rule)| (format!("demo-{n}"), rule)).collect()
+}
+
+/// Campaign engagement as the relay might have counted it over the last three months: every fifth
+/// person opened a campaign, every tenth clicked through (for benchmarks of lead scores, which read
+/// it beside the documents).
+pub fn engagement(
+    model: &crate::read_model::ReadModel,
+    now: Timestamp,
+) -> Vec<crate::scoring::Engagement> {
+    use crate::model::CampaignActivity;
+    let mut found = Vec::new();
+    for (n, id) in model.parties.keys().enumerate().filter(|(n, _)| n % 5 == 0) {
+        let at = Timestamp(now.0 - (n as i64 % 90) * DAY_MS);
+        found.push((*id, CampaignActivity::Opened, at));
+        if n % 10 == 0 {
+            found.push((*id, CampaignActivity::Clicked, at));
+        }
+    }
+    found
 }
 
 type Purchases = Vec<(PurchaseId, Purchase)>;

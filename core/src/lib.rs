@@ -68,6 +68,7 @@ pub mod replica;
 pub mod reviews;
 pub mod satisfaction;
 pub mod scorecard;
+pub mod scoring;
 pub mod search;
 pub mod segments;
 pub mod service;

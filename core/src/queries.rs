@@ -29,16 +29,22 @@ pub enum PartySort {
     LeastRecentlyContacted,
     /// Latest interaction first (never contacted last).
     MostRecentlyContacted,
+    /// Highest lead score first ([`PartySort::by_score`]; ties by name).
+    HighestScore,
+    /// Lowest lead score first.
+    LowestScore,
 }
 
 impl PartySort {
-    pub const ALL: [PartySort; 6] = [
+    pub const ALL: [PartySort; 8] = [
         PartySort::Name,
         PartySort::NameDescending,
         PartySort::Newest,
         PartySort::Oldest,
         PartySort::LeastRecentlyContacted,
         PartySort::MostRecentlyContacted,
+        PartySort::HighestScore,
+        PartySort::LowestScore,
     ];
 
     /// How a saved view stores it.
@@ -50,6 +56,24 @@ impl PartySort {
             PartySort::Oldest => "oldest",
             PartySort::LeastRecentlyContacted => "least-recently-contacted",
             PartySort::MostRecentlyContacted => "most-recently-contacted",
+            PartySort::HighestScore => "highest-score",
+            PartySort::LowestScore => "lowest-score",
+        }
+    }
+
+    /// Whether it orders by lead score, which the rows do not hold: [`parties`] orders such a sort
+    /// by name, and the caller reorders by the scores it has ([`PartySort::by_score`]).
+    pub fn reads_scores(self) -> bool {
+        matches!(self, PartySort::HighestScore | PartySort::LowestScore)
+    }
+
+    /// Reorders `ids` (already by name) by `scores` (parties missing score 0), ties kept in order.
+    pub fn by_score(self, ids: &mut [PartyId], scores: &HashMap<PartyId, i64>) {
+        let score = |id: &PartyId| scores.get(id).copied().unwrap_or(0);
+        match self {
+            PartySort::HighestScore => ids.sort_by_key(|id| std::cmp::Reverse(score(id))),
+            PartySort::LowestScore => ids.sort_by_key(score),
+            _ => {}
         }
     }
 
@@ -62,6 +86,8 @@ impl PartySort {
             PartySort::Oldest => PartySort::Newest,
             PartySort::LeastRecentlyContacted => PartySort::MostRecentlyContacted,
             PartySort::MostRecentlyContacted => PartySort::LeastRecentlyContacted,
+            PartySort::HighestScore => PartySort::LowestScore,
+            PartySort::LowestScore => PartySort::HighestScore,
         }
     }
 
@@ -146,7 +172,9 @@ pub fn parties_page<'m>(
     let last = |row: &PartyRow| model.last_contact.get(&row.id).map(|at| at.0);
     let order = |a: &&'m PartyRow, b: &&'m PartyRow| {
         let by = match sort {
-            PartySort::Name => natural_cmp(&a.sort_name, &b.sort_name),
+            PartySort::Name | PartySort::HighestScore | PartySort::LowestScore => {
+                natural_cmp(&a.sort_name, &b.sort_name)
+            }
             PartySort::NameDescending => natural_cmp(&b.sort_name, &a.sort_name),
             PartySort::Newest => b.created_at.cmp(&a.created_at),
             PartySort::Oldest => a.created_at.cmp(&b.created_at),

@@ -152,6 +152,7 @@ impl<'m> Reader<'m> {
             Condition::Campaign { campaign, activity, has } => {
                 Test::Campaign(*campaign, *activity, *has)
             }
+            Condition::Score { at_least, points } => Test::Score(*at_least, *points),
         })
     }
 }
@@ -172,6 +173,9 @@ pub struct Audience<'m> {
     opted_out: HashSet<String>,
     /// How far each party went with each campaign sent to them ([`Audience::with_campaigns`]).
     campaigns: HashMap<PartyId, Vec<(CampaignId, CampaignActivity)>>,
+    /// Each party's lead score, 0 for those missing ([`Audience::with_scores`]); without them, score
+    /// conditions admit nobody.
+    scores: Option<std::sync::Arc<HashMap<PartyId, i64>>>,
 }
 
 /// How far each recipient went with each campaign: `(party, campaign, activity)`, as
@@ -228,6 +232,7 @@ enum Test {
     InList(SegmentId, bool),
     Created(Timestamp),
     Campaign(Option<CampaignId>, CampaignActivity, bool),
+    Score(bool, i64),
     /// A condition whose value cannot be read: admits nobody.
     Nobody,
 }
@@ -300,7 +305,15 @@ impl<'m> Audience<'m> {
             contacts,
             opted_out: opted_out.into_iter().map(|a| normalise_address(&a)).collect(),
             campaigns: HashMap::new(),
+            scores: None,
         }
+    }
+
+    /// With each party's lead score ([`crate::scoring::Scorer::scores`]; parties missing score 0),
+    /// shared: a device computes them once for every screen that reads them.
+    pub fn with_scores(mut self, scores: std::sync::Arc<HashMap<PartyId, i64>>) -> Audience<'m> {
+        self.scores = Some(scores);
+        self
     }
 
     /// With how far each recipient went with each campaign (without them, nobody was sent any): a
@@ -468,6 +481,10 @@ impl<'m> Audience<'m> {
                 });
                 went == *has
             }
+            Test::Score(at_least, points) => self.scores.as_ref().is_some_and(|scores| {
+                let score = scores.get(&row.id).copied().unwrap_or(0);
+                (score >= *points) == *at_least
+            }),
             Test::Nobody => false,
         }
     }
@@ -563,6 +580,8 @@ mod tests {
         listed: HashSet<PartyId>,
         /// Two campaigns' recipients and how far each went (some since merged into others).
         campaigns: CampaignFacts,
+        /// Lead scores of every second record (from -2 to 10); the others score 0.
+        scores: HashMap<PartyId, i64>,
     }
 
     const SPRING: CampaignId = CampaignId::from_bytes([5; 16]);
@@ -572,6 +591,7 @@ mod tests {
         fn audience(&self) -> Audience<'_> {
             Audience::new(&self.model, &self.demo.settings, self.opted_out.clone(), NOW)
                 .with_campaigns(self.campaigns.clone())
+                .with_scores(std::sync::Arc::new(self.scores.clone()))
         }
     }
 
@@ -671,7 +691,9 @@ mod tests {
                     campaigns.push((*id, AUTUMN, activity));
                 }
             }
-            Fixture { demo, model, list, opted_out, merged, listed, campaigns }
+            let scores = ids.iter().enumerate().step_by(2).map(|(n, id)| (*id, n as i64 % 13 - 2));
+            let scores = scores.collect();
+            Fixture { demo, model, list, opted_out, merged, listed, campaigns, scores }
         })
     }
 
@@ -892,6 +914,10 @@ mod tests {
                 });
                 went == *has
             }
+            Condition::Score { at_least, points } => {
+                let score = f.scores.get(&id).copied().unwrap_or(0);
+                (score >= *points) == *at_least
+            }
         }
     }
 
@@ -995,6 +1021,8 @@ mod tests {
                     activity,
                     has
                 }),
+            (any::<bool>(), prop::sample::select(vec![-5_i64, -1, 0, 3, 10, 11]))
+                .prop_map(|(at_least, points)| Condition::Score { at_least, points }),
         ]
     }
 

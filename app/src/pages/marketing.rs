@@ -38,11 +38,23 @@ pub(crate) fn with_audience<T>(
     read: impl FnOnce(&Audience, &rapport_core::read_model::ReadModel) -> T,
 ) -> Option<T> {
     let opted_out = opted_out(outbox);
+    let scores = scores_if_asked(ctx);
     ctx.read_of(AUDIENCE, |ws| {
-        let audience = audience_of(ws, outbox, opted_out);
+        let audience = audience_of(ws, outbox, opted_out, scores);
         read(&audience, &ws.model)
     })
 }
+
+/// Everyone's lead scores, when some segment selects on them (computed once per change for every
+/// screen, [`crate::lead_scores::LeadScores`]), read before the workspace is.
+fn scores_if_asked(ctx: WorkspaceCtx) -> Option<ScoresNow> {
+    let asked = ctx.read_of(Changed::MARKETING, |ws| {
+        ws.model.segments.values().any(|segment| segment.rule.reads_scores())
+    });
+    asked?.then(|| use_context::<crate::lead_scores::LeadScores>().and_then(|l| l.scores.get()))
+}
+
+type ScoresNow = Option<std::sync::Arc<std::collections::HashMap<rapport_core::ids::PartyId, i64>>>;
 
 /// The facts segments are evaluated against in `ws`: the records, the relay's opt-outs, and how far
 /// each recipient went with each campaign (the relay's opens and clicks as heard).
@@ -50,15 +62,22 @@ fn audience_of(
     ws: &rapport_core::replica::Replica,
     outbox: OutboxCtx,
     opted_out: Vec<String>,
+    scores: Option<ScoresNow>,
 ) -> Audience<'_> {
-    let audience = Audience::new(&ws.model, &ws.settings, opted_out, local::now());
+    let mut audience = Audience::new(&ws.model, &ws.settings, opted_out, local::now());
+    let asked = |reads: fn(&rapport_core::model::SegmentRule) -> bool| {
+        ws.model.segments.values().any(|segment| reads(&segment.rule))
+    };
     // Read only when a segment asks: it looks at every copy of every campaign.
-    if !ws.model.segments.values().any(|segment| segment.rule.reads_campaigns()) {
-        return audience;
+    if asked(rapport_core::model::SegmentRule::reads_campaigns) {
+        let campaigns =
+            outbox.outbox.with(|o| rapport_core::campaigns::activity(ws.workspace, &ws.model, o));
+        audience = audience.with_campaigns(campaigns);
     }
-    let campaigns =
-        outbox.outbox.with(|o| rapport_core::campaigns::activity(ws.workspace, &ws.model, o));
-    audience.with_campaigns(campaigns)
+    if let Some(scores) = scores {
+        audience = audience.with_scores(scores.unwrap_or_default());
+    }
+    audience
 }
 
 /// Runs `read` over the audience facts as they are now and the open workspace: what a send decides
@@ -69,8 +88,9 @@ pub(crate) fn audience_now<T>(
     read: impl FnOnce(&Audience, &rapport_core::replica::Replica) -> T,
 ) -> Option<T> {
     let opted_out = opted_out(outbox);
+    let scores = untrack(|| scores_if_asked(ctx));
     ctx.read(|ws| {
-        let audience = audience_of(ws, outbox, opted_out);
+        let audience = audience_of(ws, outbox, opted_out, scores);
         read(&audience, ws)
     })
 }

@@ -87,6 +87,7 @@ pub(crate) fn Parties() -> impl IntoView {
         state.segment.set(segment.parse().ok());
     }
     let outbox = crate::outbox::OutboxCtx::use_ctx();
+    let lead_scores = crate::lead_scores::LeadScores::use_ctx();
     let account = crate::account::AccountCtx::use_ctx();
     // Every match in order (ids only); the list renders the few in view.
     // `?segment=`'s people, evaluated when the records change, not on every keystroke of a search.
@@ -106,10 +107,18 @@ pub(crate) fn Parties() -> impl IntoView {
     let found = Memo::new(move |_| {
         let span = Span::start("rapport:search");
         let sort = state.sort.get();
-        // Not tasks or deals: ticking a task does not sort ten thousand people again.
-        let ids = ctx.read_of(Changed::PARTIES | Changed::INTERACTIONS | Changed::SETTINGS, |ws| {
+        // Not tasks or deals: ticking a task does not sort ten thousand people again (scores, which
+        // read deals, follow them in their own memo, computed once per change).
+        let kinds = Changed::PARTIES | Changed::INTERACTIONS | Changed::SETTINGS;
+        let scores = if sort.reads_scores() { lead_scores.scores.get() } else { None };
+        let ids = ctx.read_of(kinds, |ws| {
             let filter = state.filter(ws.me);
-            queries::parties(&ws.model, &filter, sort).iter().map(|row| row.id).collect::<Vec<_>>()
+            let rows = queries::parties(&ws.model, &filter, sort);
+            let mut ids = rows.iter().map(|row| row.id).collect::<Vec<_>>();
+            if sort.reads_scores() {
+                sort.by_score(&mut ids, &scores.unwrap_or_default());
+            }
+            ids
         });
         span.end();
         let ids = ids.unwrap_or_default();
@@ -254,6 +263,8 @@ fn ListControls(state: ListState) -> impl IntoView {
         PartySort::Oldest => t_string!(i18n, parties.sort_oldest),
         PartySort::LeastRecentlyContacted => t_string!(i18n, parties.sort_contact),
         PartySort::MostRecentlyContacted => t_string!(i18n, parties.sort_contact_recent),
+        PartySort::HighestScore => t_string!(i18n, parties.sort_score),
+        PartySort::LowestScore => t_string!(i18n, parties.sort_score_lowest),
     };
     view! {
         <div class="list-controls">

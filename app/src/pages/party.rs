@@ -21,6 +21,7 @@ mod employee;
 mod fields;
 mod privacy;
 mod profile;
+mod score;
 mod segments;
 mod supplier;
 
@@ -130,6 +131,7 @@ pub(crate) fn PartyPage() -> impl IntoView {
                                 <employee::EmployeePanel id party=Signal::derive(move || found.with(|f| f.as_ref().map(|f| f.party.clone()))) />
                             </Show>
                             <contracts::PartyContracts id party=Signal::derive(move || found.with(|f| f.as_ref().map(|f| f.party.clone()))) />
+                            <score::LeadScore id />
                             <segments::PartySegments id />
                             <Timeline id />
                             <RecordHistory id />

@@ -440,7 +440,7 @@ fn Group(group: String, editor: RuleEditor, first: Signal<bool>) -> impl IntoVie
 }
 
 /// The kinds of condition, in the menu's order; a new condition starts as the first.
-const KINDS: [&str; 13] = [
+const KINDS: [&str; 14] = [
     "tag",
     "role",
     "owner",
@@ -454,6 +454,7 @@ const KINDS: [&str; 13] = [
     "list",
     "created",
     "campaign",
+    "score",
 ];
 
 fn kind_of(condition: &Condition) -> &'static str {
@@ -471,6 +472,7 @@ fn kind_of(condition: &Condition) -> &'static str {
         Condition::InList { .. } => "list",
         Condition::Created { .. } => "created",
         Condition::Campaign { .. } => "campaign",
+        Condition::Score { .. } => "score",
     }
 }
 
@@ -489,6 +491,7 @@ fn kind_label(kind: &str) -> &'static str {
         "consent" => t_string!(i18n, marketing.c_consent),
         "list" => t_string!(i18n, marketing.c_list),
         "campaign" => t_string!(i18n, marketing.c_campaign),
+        "score" => t_string!(i18n, marketing.c_score),
         _ => t_string!(i18n, marketing.c_created),
     }
 }
@@ -531,6 +534,7 @@ fn fresh(ctx: WorkspaceCtx, kind: &str) -> Condition {
         "campaign" => {
             Condition::Campaign { campaign: None, activity: CampaignActivity::Opened, has: true }
         }
+        "score" => Condition::Score { at_least: true, points: 50 },
         "owner" => Condition::Owner { owner: ctx.read(|ws| ws.me).flatten() },
         _ => Condition::Tag { tag: String::new(), has: true },
     }
@@ -897,6 +901,40 @@ fn Params(row: Row) -> impl IntoView {
                     on_change=choose(|c, v| if let Condition::Campaign { campaign, .. } = c { *campaign = v.parse().ok() }) />
             }.into_any()
         }
+        Condition::Score { .. } => view! {
+            <Choice testid="condition-has" label=label(t_string!(i18n, marketing.c_score)) options=yes_no(t_string!(i18n, marketing.score_at_least), t_string!(i18n, marketing.score_below))
+                current=row.read(|c| match c { Condition::Score { at_least, .. } => yes_no_of(*at_least), _ => String::new() })
+                on_change=choose(|c, v| if let Condition::Score { at_least, .. } = c { *at_least = v == "yes" }) />
+            <PointsInput row=row.clone() />
+        }.into_any(),
+    }
+}
+
+/// The points of a score condition: a whole number, negative ones too; a text that is not one
+/// leaves the points as they were.
+#[component]
+fn PointsInput(row: Row) -> impl IntoView {
+    let i18n = use_i18n();
+    let points = row.read(|c| match c {
+        Condition::Score { points, .. } => points.to_string(),
+        _ => String::new(),
+    });
+    let typing = row.clone();
+    let leaving = row.clone();
+    let writer: Writer = Arc::new(|c, text| {
+        let Ok(n) = text.trim().parse::<i64>() else { return };
+        if let Condition::Score { points, .. } = c {
+            *points = n.clamp(-1_000_000, 1_000_000);
+        }
+    });
+    view! {
+        <label class="inline">
+            <input type="number" step="1" inputmode="numeric" data-testid="condition-points" aria-label=move || t_string!(i18n, marketing.points) prop:value=move || points.get()
+                on:input=move |e| typing.type_into(event_target_value(&e), writer.clone())
+                on:change=move |_| row.commit()
+                on:blur=move |_| leaving.commit() />
+            {t!(i18n, marketing.points)}
+        </label>
     }
 }
 

@@ -4,6 +4,7 @@ mod fields;
 mod mail_panel;
 mod pipelines;
 mod scorecard_panel;
+mod scoring_panel;
 mod service_panel;
 mod sync_panel;
 mod ticket_statuses;
@@ -16,6 +17,7 @@ use leptos::task::spawn_local;
 use mail_panel::MailPanel;
 use pipelines::Pipelines;
 use scorecard_panel::ScorecardPanel;
+use scoring_panel::ScoringPanel;
 use service_panel::ServicePanel;
 use sync_panel::SyncPanel;
 
@@ -43,6 +45,7 @@ pub(crate) fn Settings() -> impl IntoView {
             <Pipelines />
             <ServicePanel />
             <ScorecardPanel />
+            <ScoringPanel />
             <CustomFields />
             <DeviceStorage />
         </Page>

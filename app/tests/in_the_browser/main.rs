@@ -8,6 +8,7 @@ wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 mod campaigns;
 mod engagement;
 mod local_workspace;
+mod scoring;
 mod segments;
 mod shell;
 mod storage;

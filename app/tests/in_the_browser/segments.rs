@@ -33,15 +33,7 @@ fn only(conditions: Vec<Condition>) -> SegmentRule {
 #[ignore = "a benchmark: run with --include-ignored --nocapture"]
 fn a_segment_counted_over_100_000_people_while_typing() {
     let now = Timestamp(1_795_000_000_000);
-    let sizes = DemoSizes {
-        parties: 100_000,
-        interactions: 200_000,
-        deals: 20_000,
-        tasks: 0,
-        tickets: 10_000,
-        contracts: 0,
-        suppliers: 0,
-    };
+    let sizes = DemoSizes::hundred_thousand();
     let workspace = demo::generate(5, sizes, now);
     let model = ReadModel::of_demo(&workspace);
     let settings = &workspace.settings;

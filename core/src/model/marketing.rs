@@ -243,6 +243,14 @@ impl SegmentRule {
             .any(|c| matches!(c.test, Condition::Campaign { .. }))
     }
 
+    /// Whether any of its conditions reads lead scores (which are computed for everyone first).
+    pub fn reads_scores(&self) -> bool {
+        self.groups
+            .iter()
+            .flat_map(|g| &g.conditions)
+            .any(|c| matches!(c.test, Condition::Score { .. }))
+    }
+
     /// The condition `condition` of group `group`, if both are there.
     pub fn condition(&self, group: &str, condition: &str) -> Option<&Condition> {
         let group = self.groups.iter().find(|g| g.id == group)?;
@@ -282,6 +290,9 @@ pub enum Condition {
     /// Was (or was not) sent a campaign — the one named, or any — or opened it, or followed one of
     /// its links.
     Campaign { campaign: Option<CampaignId>, activity: CampaignActivity, has: bool },
+    /// Has a lead score of at least `points` (`at_least`), or below it ([`crate::scoring`]). A
+    /// segment a scoring rule names is evaluated without scores, where this admits nobody.
+    Score { at_least: bool, points: i64 },
 }
 
 /// How far someone went with a campaign, each step including the one before: a click counts as an

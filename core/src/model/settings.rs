@@ -70,6 +70,37 @@ pub struct WorkspaceSettings {
     /// people adding values at once keep both.
     #[autosurgeon(missing = "Default::default")]
     pub company_values: super::NameSet,
+    /// What earns a lead its score (`crate::scoring`): rule id (as text) → rule.
+    #[autosurgeon(missing = "Default::default")]
+    pub scoring_rules: BTreeMap<String, ScoringRule>,
+    /// A lead whose score reaches this is handed to sales: given an owner (when it has none) and a
+    /// follow-up task, once (`crate::scoring::handoffs`). None: leads are not handed over.
+    #[autosurgeon(missing = "Default::default")]
+    pub lead_threshold: Option<i64>,
+    /// Member id (as text) a lead without an owner is given when it is handed over.
+    #[autosurgeon(missing = "Default::default")]
+    pub lead_owner: Option<String>,
+}
+
+/// A lead-scoring rule: points a party earns for being in a segment, or for each interaction or each
+/// campaign it opened or clicked through — those worth half as much every `half_life_days` days,
+/// so a lead cools as it goes quiet (`crate::scoring`). Flat, so two people changing two of its
+/// fields at once keep both.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Reconcile, Hydrate)]
+pub struct ScoringRule {
+    /// Where it is listed; every rule counts.
+    pub position: u32,
+    /// What earns the points: `segment`, `interaction`, `opened` or `clicked`
+    /// ([`crate::scoring::Signal`]); a rule whose signal this version does not know earns nothing.
+    pub signal: String,
+    /// The segment (id as text) of a `segment` rule.
+    pub segment: Option<String>,
+    /// The interaction kind (`call`, `meeting`, …) an `interaction` rule counts; none for any.
+    pub interaction_kind: Option<String>,
+    /// Points earned (negative ones take away), for being in the segment or for each event.
+    pub points: i64,
+    /// Days after which an event is worth half; 0: it never loses value. Segments do not decay.
+    pub half_life_days: u32,
 }
 
 /// A rule the team sets for breached tickets: when one of the chosen clocks runs past its deadline
