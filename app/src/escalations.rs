@@ -59,12 +59,7 @@ pub(crate) fn start(
 /// storage failed (asked again next round: a key taken stays this page's).
 async fn escalate(ctx: OutboxCtx, shared: &Shared, unsaid: &RefCell<Vec<String>>) -> Option<u32> {
     let workspace = shared.borrow().replica.workspace;
-    let waiting = std::mem::take(&mut *unsaid.borrow_mut());
-    for key in waiting {
-        if relay_api::once(workspace, &key, "/done").await == 0 {
-            unsaid.borrow_mut().push(key);
-        }
-    }
+    relay_api::say_unsaid(workspace, unsaid).await;
     let now = local::now();
     let (breaches, workspace, me, rules) = {
         let borrowed = shared.borrow();
@@ -116,9 +111,7 @@ async fn escalate(ctx: OutboxCtx, shared: &Shared, unsaid: &RefCell<Vec<String>>
                 return again();
             }
         }
-        if relay_api::once(workspace, breach.key.as_str(), "/done").await == 0 {
-            unsaid.borrow_mut().push(breach.key.to_string());
-        }
+        relay_api::say_done(workspace, breach.key.to_string(), unsaid).await;
     }
     again()
 }

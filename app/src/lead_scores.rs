@@ -132,12 +132,7 @@ async fn hand_over(
     unsaid: &RefCell<Vec<String>>,
 ) -> Option<u32> {
     let workspace = shared.borrow().replica.workspace;
-    let waiting = std::mem::take(&mut *unsaid.borrow_mut());
-    for key in waiting {
-        if relay_api::once(workspace, &key, "/done").await == 0 {
-            unsaid.borrow_mut().push(key);
-        }
-    }
+    relay_api::say_unsaid(workspace, unsaid).await;
     let scores = scores.get_untracked()?;
     let due = {
         let borrowed = shared.borrow();
@@ -158,9 +153,7 @@ async fn hand_over(
         if give(shared, &lead).await.is_err() {
             continue;
         }
-        if relay_api::once(workspace, key.as_str(), "/done").await == 0 {
-            unsaid.borrow_mut().push(key.to_string());
-        }
+        relay_api::say_done(workspace, key.to_string(), unsaid).await;
     }
     None
 }

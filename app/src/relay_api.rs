@@ -533,6 +533,26 @@ pub async fn once(workspace: WorkspaceId, key: &str, path: &str) -> u16 {
     }
 }
 
+/// Says `key` of the workspace's ledger is done; one the relay did not hear of is kept in `unsaid`,
+/// to be said again ([`say_unsaid`]) before its hold ends and another device would act again.
+pub async fn say_done(
+    workspace: WorkspaceId,
+    key: String,
+    unsaid: &std::cell::RefCell<Vec<String>>,
+) {
+    if once(workspace, &key, "/done").await == 0 {
+        unsaid.borrow_mut().push(key);
+    }
+}
+
+/// Says again each key of `unsaid` done ([`say_done`]).
+pub async fn say_unsaid(workspace: WorkspaceId, unsaid: &std::cell::RefCell<Vec<String>>) {
+    let waiting = std::mem::take(&mut *unsaid.borrow_mut());
+    for key in waiting {
+        say_done(workspace, key, unsaid).await;
+    }
+}
+
 /// This page's own id as a filer of mail or holder of a ledger key: two tabs of one browser share a
 /// session but not this.
 fn this_page() -> String {

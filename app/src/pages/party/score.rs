@@ -39,17 +39,15 @@ fn line(reason: &Reason, segment_name: impl Fn(rapport_core::ids::SegmentId) -> 
         Earns::Segment(segment) => {
             t_string!(i18n, marketing.reason_segment, name = segment_name(segment)).to_string()
         }
-        Earns::Interaction(kind) => {
-            let what =
-                kind.map_or(t_string!(i18n, marketing.interactions), widgets::interaction_label);
-            t_string!(i18n, marketing.reason_events, what, count).to_string()
-        }
-        Earns::Campaign(CampaignActivity::Clicked) => {
-            let what = t_string!(i18n, marketing.signal_clicked);
-            t_string!(i18n, marketing.reason_events, what, count).to_string()
-        }
-        Earns::Campaign(_) => {
-            let what = t_string!(i18n, marketing.signal_opened);
+        Earns::Interaction(_) | Earns::Campaign(_) => {
+            let what = match reason.signal {
+                Earns::Interaction(Some(kind)) => widgets::interaction_label(kind),
+                Earns::Campaign(CampaignActivity::Clicked) => {
+                    t_string!(i18n, marketing.signal_clicked)
+                }
+                Earns::Campaign(_) => t_string!(i18n, marketing.signal_opened),
+                _ => t_string!(i18n, marketing.interactions),
+            };
             t_string!(i18n, marketing.reason_events, what, count).to_string()
         }
     };
