@@ -1,7 +1,8 @@
 //! Email-to-ticket on the device: the mails the relay received for the workspace's support address
 //! are filed here — each taken from the relay first, so one device files it while the others leave
 //! it, then written as core decides (`rapport_core::inbound::file`: a reply on the ticket it answers,
-//! or a new ticket from its sender), then said to be filed. A device cut off between writing and
+//! an answer to an email sent from a timeline on that timeline, or a new ticket from its sender), then
+//! said to be filed. A device cut off between writing and
 //! saying so leaves the mail to be filed again, which writes nothing new: every id comes from the mail.
 //!
 //! Its own loop, beside the outbox's: a round of the outbox (a backlog of reminders handed over) must
@@ -40,6 +41,11 @@ pub(crate) fn start(
         move |shared| {
             async move {
                 let id = shared.borrow().replica.workspace;
+                // The timeline says which emails went out: until it is read, an answer to one
+                // would become a ticket.
+                if shared.borrow().replica.model.interactions_pending {
+                    return Some(500);
+                }
                 // A full page filed: more may wait behind it.
                 while file_mail(ctx, &shared, id).await {}
                 None
@@ -59,6 +65,9 @@ async fn file_mail(ctx: OutboxCtx, shared: &Shared, workspace: WorkspaceId) -> b
     if ctx.support_address.with_untracked(|known| known != &list.address) {
         ctx.support_address.set(list.address.clone());
     }
+    // The emails sent from timelines, which an answer names: read once for the page of mails (a
+    // mail filed here as an answer names none of them).
+    let mut sent = None;
     for mail in list.mails.into_iter().filter(|mail| !mail.taken) {
         match relay_api::inbound_step(workspace, mail.seq, "take").await {
             204 => {}
@@ -70,7 +79,13 @@ async fn file_mail(ctx: OutboxCtx, shared: &Shared, workspace: WorkspaceId) -> b
         let filing = {
             let ws = shared.borrow();
             let model = &ws.replica.model;
-            inbound::file(workspace, &mail, model.tickets.values(), model.parties.values())
+            let sent = sent.get_or_insert_with(|| {
+                inbound::timeline_mails(
+                    workspace,
+                    model.interactions.values().flat_map(|month| month.values()),
+                )
+            });
+            inbound::file(workspace, &mail, model.tickets.values(), model.parties.values(), sent)
         };
         let records = filing.records();
         // Filed once the relay holds what it wrote: until then the relay keeps the mail (and this
@@ -136,6 +151,24 @@ async fn write(shared: &Shared, filing: Filing) -> Result<(), local::LocalError>
                 rapport_core::service::queue_new(&ws.replica.settings, &mut record, &rows, at);
             }
             local::create::<Ticket>(shared, ticket, record).await
+        }
+        Filing::Answer { interaction, record, party, files } => {
+            if !files.is_empty() {
+                local::update::<Party>(shared, party, move |party| {
+                    for (hash, file) in files {
+                        party.files.entry(hash).or_insert(file);
+                    }
+                })
+                .await?;
+            }
+            let known = {
+                let ws = shared.borrow();
+                ws.replica.model.interactions.values().any(|month| month.contains_key(&interaction))
+            };
+            if known {
+                return Ok(());
+            }
+            local::log_interaction(shared, interaction, *record).await.map(drop)
         }
     }
 }

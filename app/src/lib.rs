@@ -20,6 +20,7 @@ pub mod pwa;
 mod ratings;
 pub mod relay_api;
 mod reminders;
+mod sequences;
 mod shell;
 pub mod state;
 pub mod storage;
@@ -93,6 +94,7 @@ fn Root() -> impl IntoView {
                     <Route path=path!("/marketing") view=pages::Marketing />
                     <Route path=path!("/marketing/segments/:id") view=pages::SegmentPage />
                     <Route path=path!("/marketing/campaigns/:id") view=pages::CampaignPage />
+                    <Route path=path!("/marketing/sequences/:id") view=pages::SequencePage />
                     <Route path=path!("/team") view=pages::Team />
                     <Route path=path!("/team/one-on-ones/:id") view=pages::OneOnOnePage />
                     <Route path=path!("/team/surveys/:id") view=pages::SurveyPage />

@@ -52,6 +52,9 @@ pub struct OutboxCtx {
     pub relay_inbound: RwSignal<Option<bool>>,
     /// The workspace's support address (replies sent as mail are answered to it), once made.
     pub support_address: RwSignal<Option<String>>,
+    /// The relay's opt-outs, opens and clicks have been asked for since the page opened: what is
+    /// decided from them (a sequence's branch, who may be mailed) waits for it.
+    pub news_heard: RwSignal<bool>,
     /// A subscription attempt is under way.
     subscribing: StoredValue<bool>,
     wake: StoredValue<Option<UnboundedSender<()>>, LocalStorage>,
@@ -71,6 +74,7 @@ impl OutboxCtx {
             relay_files: RwSignal::new(None),
             relay_inbound: RwSignal::new(None),
             support_address: RwSignal::new(None),
+            news_heard: RwSignal::new(false),
             subscribing: StoredValue::new(false),
             wake: StoredValue::new_local(Some(sender)),
         };
@@ -105,6 +109,7 @@ impl OutboxCtx {
         crate::ratings::start(ctx, workspace, sync, account);
         crate::escalations::start(ctx, workspace, sync, account);
         crate::lead_scores::start(ctx, workspace, sync, account);
+        crate::sequences::start(ctx, workspace, sync, account);
         crate::publishing::start(ctx, workspace, sync, account);
         ctx
     }
@@ -246,6 +251,8 @@ async fn run(
             ctx.relay_files.set(None);
             ctx.relay_inbound.set(None);
             ctx.support_address.set(None);
+            // The relay's news of this workspace is still to be heard.
+            ctx.news_heard.set(false);
             loaded = Some(id);
         }
         if connected(&sync.status.get_untracked()) {
@@ -361,9 +368,13 @@ async fn exchange(ctx: OutboxCtx, shared: &Shared, workspace: WorkspaceId, in_st
         }
     }
     // Who opted out: the composer says so before anything is queued.
+    let mut heard = true;
     loop {
         let after = ctx.outbox.with_untracked(DeviceOutbox::consent_seq);
-        let Ok(log) = relay_api::consent_log(workspace, after).await else { break };
+        let Ok(log) = relay_api::consent_log(workspace, after).await else {
+            heard = false;
+            break;
+        };
         let full = log.events.len() >= CONSENT_PAGE;
         let mut next = ctx.outbox.get_untracked();
         if next.apply_consent(log.events) {
@@ -376,7 +387,10 @@ async fn exchange(ctx: OutboxCtx, shared: &Shared, workspace: WorkspaceId, in_st
     // Opens and clicks of tracked campaign mail.
     loop {
         let after = ctx.outbox.with_untracked(DeviceOutbox::engagement_seq);
-        let Ok(log) = relay_api::engagement_log(workspace, after).await else { break };
+        let Ok(log) = relay_api::engagement_log(workspace, after).await else {
+            heard = false;
+            break;
+        };
         let more = log.more && log.after > after;
         let mut next = ctx.outbox.get_untracked();
         if next.apply_engagement(log.events, log.after) {
@@ -385,6 +399,9 @@ async fn exchange(ctx: OutboxCtx, shared: &Shared, workspace: WorkspaceId, in_st
         if !more {
             break;
         }
+    }
+    if heard && !ctx.news_heard.get_untracked() {
+        ctx.news_heard.set(true);
     }
     loop {
         let after = ctx.outbox.with_untracked(DeviceOutbox::version);

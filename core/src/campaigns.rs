@@ -377,7 +377,8 @@ pub fn outbox_id(
 /// campaign back: those of every campaign scheduled and then taken back, and any campaign copy
 /// waiting on this device that no campaign sends now (one of a round since taken back, made while
 /// this device was offline) — so no device hands over a copy of a draft, or of a round before the
-/// one that went. (Bulk mail is a campaign's copy: nothing else is sent as bulk.)
+/// one that went. (Bulk mail is a campaign's copy or a sequence's email, whose mails
+/// [`crate::sequences::mail_ids`] names: a sequence archived takes back its emails not handed over.)
 pub fn withdrawn_copies(
     workspace: WorkspaceId,
     model: &ReadModel,
@@ -400,6 +401,7 @@ pub fn withdrawn_copies(
             .values()
             .filter(|c| c.sent_at.is_some())
             .flat_map(|c| copies(workspace, c))
+            .chain(crate::sequences::mail_ids(workspace, model))
             .collect();
         let taken_back: HashSet<OutboxId> = withdrawn.iter().cloned().collect();
         let stale =
@@ -588,6 +590,23 @@ pub fn mail(
     address: &str,
     how: Sending,
 ) -> Result<Work, CampaignError> {
+    let mail =
+        filled_mail(&campaign.subject, &campaign.body, &campaign.name, model, row, address, how)?;
+    mail.check().map_err(CampaignError::Mail)?;
+    Ok(Work::Mail(mail))
+}
+
+/// A marketing mail to `address` of `row`, its `subject` and Markdown `body` filled in from their
+/// record; `tag` (a campaign's or sequence's name) tags its links when the workspace asks for UTM tags.
+pub fn filled_mail(
+    subject: &str,
+    body: &str,
+    tag: &str,
+    model: &ReadModel,
+    row: &PartyRow,
+    address: &str,
+    how: Sending,
+) -> Result<Mail, CampaignError> {
     let organisation = match row.kind {
         PartyKindRow::Organisation => Some(row.name.as_str()),
         PartyKindRow::Person => row
@@ -599,16 +618,14 @@ pub fn mail(
     let mut fields = MergeFields::of_row(row, organisation);
     // The address this copy goes to, whichever of the record's it is.
     fields.0.insert("email".to_owned(), address.to_owned());
-    let subject = Template::parse(&campaign.subject)
-        .and_then(|t| t.render(&fields))
-        .map_err(CampaignError::Subject)?;
+    let subject =
+        Template::parse(subject).and_then(|t| t.render(&fields)).map_err(CampaignError::Subject)?;
     // The text is Markdown: a value reads as written (a name is never a link or emphasis).
     for value in fields.0.values_mut() {
         *value = crate::tracking::escape_markdown(value);
     }
-    let text = Template::parse(&campaign.body)
-        .and_then(|t| t.render(&fields))
-        .map_err(CampaignError::Body)?;
+    let text =
+        Template::parse(body).and_then(|t| t.render(&fields)).map_err(CampaignError::Body)?;
     // A header line: a name with line breaks or brackets is left out rather than refused.
     let name = if row.name.contains(['\r', '\n', '<', '>']) || row.name.len() > 200 {
         String::new()
@@ -628,11 +645,10 @@ pub fn mail(
         update_link: None,
         markdown: true,
         track: how.track,
-        utm: how.utm.then(|| crate::tracking::campaign_tag(&campaign.name)),
+        utm: how.utm.then(|| crate::tracking::campaign_tag(tag)),
         send_at: None,
     };
-    mail.check().map_err(CampaignError::Mail)?;
-    Ok(Work::Mail(mail))
+    Ok(mail)
 }
 
 /// A test send to `to` (a member's own address), filled in from `sample`: marked as a test, without
@@ -1181,6 +1197,24 @@ mod tests {
             vec![c.copy_id(workspace, ann)],
             "the old round's copy only"
         );
+
+        // A sequence's email waiting to be handed over is no stale copy; archived, it is.
+        let sequence = crate::ids::SequenceId::from_bytes([4; 16]);
+        let mut drip = crate::model::Sequence::default();
+        let step = crate::model::SequenceStep { kind: "email".into(), ..Default::default() };
+        drip.steps.insert("intro".into(), step);
+        let enrolled = crate::model::Enrolment { at: Timestamp(1), by: None };
+        drip.enrolled.insert(ann.to_string(), enrolled);
+        let interaction = crate::sequences::mail_interaction(workspace, sequence, ann, "intro");
+        let mail = OutboxId::of_mail(workspace, interaction);
+        let mut waiting = DeviceOutbox::default();
+        let (_, work) = copy(&sent, ann);
+        waiting.queue_many([(mail.clone(), work)], 3);
+        model.sequences.insert(sequence, crate::sequences::SequenceRow::of(sequence, &drip));
+        assert!(withdrawn_copies(workspace, &model, &waiting).is_empty());
+        drip.archived = true;
+        model.sequences.insert(sequence, crate::sequences::SequenceRow::of(sequence, &drip));
+        assert_eq!(withdrawn_copies(workspace, &model, &waiting), vec![mail]);
     }
 
     #[test]

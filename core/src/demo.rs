@@ -24,8 +24,9 @@ use crate::layout::{DocKey, Month};
 use crate::model::{
     Article, Assignment, Campaign, Channel, ContactPoint, Contract, Deal, DealStatus, Feedback,
     Interaction, InteractionKind, LinkKind, Member, MessageKind, Money, Party, PartyKind,
-    PartyLink, Pipeline, PipelineKind, Purchase, RecordRef, Role, Segment, Stage, StageChange,
-    StatusChange, Task, Team, Ticket, TicketMessage, TicketPriority, WorkspaceSettings,
+    PartyLink, Pipeline, PipelineKind, Purchase, RecordRef, Role, Segment, Sequence, Stage,
+    StageChange, StatusChange, Task, Team, Ticket, TicketMessage, TicketPriority,
+    WorkspaceSettings,
 };
 use crate::sla::{Week, WorkingHours};
 use crate::workspace;
@@ -95,6 +96,8 @@ pub struct DemoWorkspace {
     pub segments: Vec<(crate::ids::SegmentId, crate::model::Segment)>,
     /// A campaign being written for the first segment.
     pub campaigns: Vec<(crate::ids::CampaignId, crate::model::Campaign)>,
+    /// A drip sequence, paused, with a few people enrolled.
+    pub sequences: Vec<(crate::ids::SequenceId, crate::model::Sequence)>,
 }
 
 const DAY_MS: i64 = 86_400_000;
@@ -379,6 +382,8 @@ pub fn generate(seed: u64, sizes: DemoSizes, now: Timestamp) -> DemoWorkspace {
                     follow_up: None,
                     author,
                     archived: false,
+                    answers: None,
+                    automatic: false,
                 },
             ));
         }
@@ -495,6 +500,7 @@ pub fn generate(seed: u64, sizes: DemoSizes, now: Timestamp) -> DemoWorkspace {
     let segments = demo_marketing(seed, now, &mut settings, &mut parties);
     settings.scoring_rules = demo_scoring(&segments);
     let campaigns = demo_campaigns(workspace, now, &segments);
+    let sequences = demo_sequences(workspace, now, &parties, &members);
     DemoWorkspace {
         workspace,
         settings,
@@ -509,7 +515,74 @@ pub fn generate(seed: u64, sizes: DemoSizes, now: Timestamp) -> DemoWorkspace {
         feedback,
         segments,
         campaigns,
+        sequences,
     }
+}
+
+/// "Trade fair follow-up": an intro, a branch that waits four days for a reply and goes to a call
+/// if one comes, a follow-up, the end, the call — paused (a demo sends nobody anything), with the
+/// first few people who have an address enrolled.
+fn demo_sequences(
+    workspace: WorkspaceId,
+    now: Timestamp,
+    parties: &[(PartyId, Party)],
+    members: &[MemberId],
+) -> Vec<(crate::ids::SequenceId, crate::model::Sequence)> {
+    use crate::model::{Enrolment, SequenceStep};
+    let step = |position: u32, kind: &str| SequenceStep {
+        position,
+        kind: kind.into(),
+        ..SequenceStep::default()
+    };
+    let steps = [
+        ("intro", SequenceStep {
+            subject: "{{first_name|Hello}}, thank you for visiting our stand".into(),
+            body: "Dear {{first_name|customer}},\n\nit was good to meet you at the fair. May I send \
+                   you our price list?\n\nKind regards,\nthe Demo team"
+                .into(),
+            ..step(0, "email")
+        }),
+        ("ask", SequenceStep { days: 4, on: "replied".into(), then: "call".into(), ..step(1, "branch") }),
+        ("again", SequenceStep {
+            subject: "Our price list, {{first_name|as promised}}".into(),
+            body: "Dear {{first_name|customer}},\n\nhere is our price list. Shall we talk next \
+                   week?"
+                .into(),
+            ..step(2, "email")
+        }),
+        ("stop", step(3, "end")),
+        ("call", SequenceStep { subject: "Call about the fair".into(), days: 1, ..step(4, "task") }),
+    ];
+    let enrolled = parties
+        .iter()
+        .filter(|(_, party)| {
+            party.kind == crate::model::PartyKind::Person
+                && !party.emails.is_empty()
+                && !party.archived
+        })
+        .take(6)
+        .map(|(id, _)| {
+            (
+                id.to_string(),
+                Enrolment { at: Timestamp(now.0 - DAY_MS), by: members.first().copied() },
+            )
+        })
+        .collect();
+    let sequence = Sequence {
+        name: "Trade fair follow-up".into(),
+        steps: steps.into_iter().map(|(id, step)| (id.to_owned(), step)).collect(),
+        stay_on_reply: true,
+        paused: true,
+        enrolled,
+        created_by: members.first().copied(),
+        created_at: Timestamp(now.0 - 2 * DAY_MS),
+        ..Sequence::default()
+    };
+    let id = crate::ids::SequenceId::from_bytes(crate::outbox::derived_uuid(
+        workspace,
+        &["demo-sequence"],
+    ));
+    vec![(id, sequence)]
 }
 
 /// A draft campaign to the first segment (those in Germany who agreed), merge fields and all.
@@ -1234,6 +1307,10 @@ impl DemoWorkspace {
         for (id, campaign) in &self.campaigns {
             let made = (campaign.created_at, campaign.created_by);
             write_record(&mut documents, Campaign::doc_key(id), &id.to_string(), campaign, made)?;
+        }
+        for (id, sequence) in &self.sequences {
+            let made = (sequence.created_at, sequence.created_by);
+            write_record(&mut documents, Sequence::doc_key(id), &id.to_string(), sequence, made)?;
         }
         for (id, rating) in &self.feedback {
             let made = (rating.at, rating.author);

@@ -12,12 +12,13 @@ use autosurgeon::{Hydrate, Reconcile};
 
 use crate::ids::{
     ArticleId, CampaignId, ContractId, DealId, EventId, FeedbackId, GoalId, KudosId, OneOnOneId,
-    PartyId, PurchaseId, ReviewCycleId, RoundId, SegmentId, SurveyId, TaskId, TicketId, UpdateId,
+    PartyId, PurchaseId, ReviewCycleId, RoundId, SegmentId, SequenceId, SurveyId, TaskId, TicketId,
+    UpdateId,
 };
 use crate::layout::{Collection, DocKey};
 use crate::model::{
     Article, Campaign, Contract, Deal, Feedback, Goal, InvestorEvent, InvestorUpdate, Kudos,
-    OneOnOne, Party, Purchase, ReviewCycle, Round, Segment, Survey, Task, Ticket,
+    OneOnOne, Party, Purchase, ReviewCycle, Round, Segment, Sequence, Survey, Task, Ticket,
 };
 
 /// Why a record could not be read or written.
@@ -111,6 +112,7 @@ sharded_record!(Kudos, KudosId, Collection::Kudos);
 sharded_record!(Survey, SurveyId, Collection::Surveys);
 sharded_record!(Goal, GoalId, Collection::Goals);
 sharded_record!(ReviewCycle, ReviewCycleId, Collection::Reviews);
+sharded_record!(Sequence, SequenceId, Collection::Sequences);
 
 /// Writes `record` under `key` at the document root, changing only what differs.
 pub fn put<D, R>(doc: &mut D, key: &str, record: &R) -> Result<(), DocumentError>

@@ -252,6 +252,10 @@ define_id!(
     CampaignId
 );
 define_id!(
+    /// A drip sequence.
+    SequenceId
+);
+define_id!(
     /// A workspace; also names its root document.
     WorkspaceId
 );

@@ -13,13 +13,15 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::ids::{PartyId, TicketEventId, TicketId, Timestamp, WorkspaceId};
+use std::collections::HashMap;
+
+use crate::ids::{InteractionId, PartyId, TicketEventId, TicketId, Timestamp, WorkspaceId};
 use crate::model::{
-    Attachment, Channel, ContactPoint, MailLink, MessageKind, Party, PartyKind, Role, Ticket,
-    TicketMessage, TicketPriority,
+    Attachment, Channel, ContactPoint, Interaction, InteractionKind, MailLink, MessageKind, Party,
+    PartyKind, Role, Ticket, TicketMessage, TicketPriority,
 };
 use crate::outbox::{Mail, OutboxId, Recipient, normalise_address};
-use crate::read_model::{PartyRow, TicketRow};
+use crate::read_model::{InteractionRow, PartyRow, TicketRow};
 
 /// A mail the relay received for a workspace, as it read it: the headers threading needs, the sender,
 /// the subject and the text. Bytes the relay could not read as text are left out; it never guesses.
@@ -52,6 +54,10 @@ pub struct InboundMail {
     /// Another member's device took it to file a moment ago; this one leaves it.
     #[serde(default)]
     pub taken: bool,
+    /// Sent by a machine, as its headers say (`Auto-Submitted` other than `no`, `X-Autoreply`,
+    /// `Precedence: auto_reply`…): an out-of-office answer is no reply.
+    #[serde(default)]
+    pub automatic: bool,
 }
 
 /// A file a mail carried.
@@ -212,6 +218,14 @@ pub enum Filing {
         record: Box<Ticket>,
         person: Option<(PartyId, Box<Party>)>,
     },
+    /// An answer to an email sent from a party's timeline (a sequence's, say): on their timeline,
+    /// naming the email it answers; the files it carried (those the relay kept) become the party's.
+    Answer {
+        interaction: InteractionId,
+        record: Box<Interaction>,
+        party: PartyId,
+        files: Vec<(String, Attachment)>,
+    },
 }
 
 impl Filing {
@@ -222,17 +236,53 @@ impl Filing {
             Filing::New { ticket, person, .. } => std::iter::once(ticket.to_string())
                 .chain(person.iter().map(|(id, _)| id.to_string()))
                 .collect(),
+            Filing::Answer { interaction, party, files, .. } => {
+                let mut records = vec![interaction.to_string()];
+                if !files.is_empty() {
+                    records.push(party.to_string());
+                }
+                records
+            }
         }
     }
 }
 
-/// How `mail` is filed in `workspace`, given the tickets and parties the device has. Every id comes
-/// from the mail, so filing it twice writes the same.
+/// The emails sent from parties' timelines, by the outbox id their mail went under
+/// ([`OutboxId::of_mail`]): what an answer names.
+pub fn timeline_mails<'a>(
+    workspace: WorkspaceId,
+    interactions: impl IntoIterator<Item = &'a InteractionRow>,
+) -> HashMap<String, (InteractionId, PartyId)> {
+    interactions
+        .into_iter()
+        .filter(|row| row.kind() == InteractionKind::Email && row.answers.is_none())
+        .filter_map(|row| {
+            let party = *row.parties.first()?;
+            Some((OutboxId::of_mail(workspace, row.id).as_str().to_owned(), (row.id, party)))
+        })
+        .collect()
+}
+
+/// The timeline email `mail` answers, by the mails it names (their `Message-ID` begins with the
+/// outbox id the relay sent them under).
+fn answered<'m>(
+    mail: &InboundMail,
+    sent: &'m HashMap<String, (InteractionId, PartyId)>,
+) -> Option<&'m (InteractionId, PartyId)> {
+    let named =
+        mail.in_reply_to.iter().take(MOST_ANSWERED).chain(mail.references.iter().rev().take(30));
+    named.filter_map(|id| id.split(['.', '@']).next()).find_map(|local| sent.get(local))
+}
+
+/// How `mail` is filed in `workspace`, given the tickets and parties the device has and the emails
+/// sent from timelines ([`timeline_mails`]). Every id comes from the mail, so filing it twice writes
+/// the same.
 pub fn file<'a>(
     workspace: WorkspaceId,
     mail: &InboundMail,
     tickets: impl IntoIterator<Item = &'a TicketRow> + Clone,
     parties: impl IntoIterator<Item = &'a PartyRow>,
+    sent: &HashMap<String, (InteractionId, PartyId)>,
 ) -> Filing {
     let address = normalise_address(&mail.from.address);
     let at = Timestamp(mail.received_at);
@@ -248,6 +298,32 @@ pub fn file<'a>(
         mail.attachments.iter().filter_map(|file| file.attachment(at)).collect();
     if let Some(ticket) = thread_of(mail, tickets) {
         return Filing::Reply { ticket, event, message, files };
+    }
+    if let Some((answers, party)) = answered(mail, sent) {
+        let mut bytes = derived(workspace, &["answer", &mail.key]);
+        bytes[..6].copy_from_slice(&(mail.received_at.max(0) as u64).to_be_bytes()[2..]);
+        bytes[6] = (bytes[6] & 0x0f) | 0x70;
+        let record = Interaction {
+            kind: InteractionKind::Email,
+            at,
+            parties: vec![*party],
+            members: Vec::new(),
+            summary: mail.subject.trim().chars().take(crate::outbox::MOST_SUBJECT_CHARS).collect(),
+            notes: autosurgeon::Text::with_value(message.text),
+            outcome: String::new(),
+            location: None,
+            follow_up: None,
+            author: None,
+            archived: false,
+            answers: Some(*answers),
+            automatic: mail.automatic,
+        };
+        return Filing::Answer {
+            interaction: InteractionId::from_bytes(bytes),
+            record: Box::new(record),
+            party: *party,
+            files,
+        };
     }
     let known = parties
         .into_iter()
@@ -396,6 +472,56 @@ mod tests {
         "0190f5a0-0000-7000-8000-00000000aaaa".parse().unwrap()
     }
 
+    fn no_mails() -> HashMap<String, (InteractionId, PartyId)> {
+        HashMap::new()
+    }
+
+    #[test]
+    fn an_answer_to_a_timeline_email_goes_on_the_timeline_naming_it_and_a_ticket_s_stays_a_reply() {
+        let party = PartyId::from_bytes([3; 16]);
+        let sent_as = InteractionId::from_bytes([4; 16]);
+        let email = InteractionRow {
+            id: sent_as,
+            kind: 3,
+            at: Timestamp(1),
+            parties: vec![party],
+            summary: "Hello".into(),
+            author: None,
+            answers: None,
+            automatic: false,
+        };
+        let call =
+            InteractionRow { id: InteractionId::from_bytes([5; 16]), kind: 0, ..email.clone() };
+        let sent = timeline_mails(workspace(), [&email, &call]);
+        assert_eq!(sent.len(), 1, "only emails are answered");
+        let copy = OutboxId::of_mail(workspace(), sent_as);
+        let mut answer = mail("k1", "x@mail.example");
+        answer.subject = "Re: Hello".into();
+        answer.references = vec!["old@mail.example".into(), format!("{copy}.1@relay.example")];
+        let filed = file(workspace(), &answer, &[], &[], &sent);
+        let Filing::Answer { interaction, record, party: whose, files } = &filed else {
+            panic!("{filed:?}")
+        };
+        assert_eq!((*whose, files.len()), (party, 0));
+        assert_eq!(record.answers, Some(sent_as));
+        assert_eq!(record.parties, vec![party]);
+        assert_eq!(record.kind, InteractionKind::Email);
+        assert_eq!(record.summary, "Re: Hello");
+        assert_eq!(record.at, Timestamp(answer.received_at));
+        assert_eq!(filed.records(), vec![interaction.to_string()]);
+        assert_eq!(file(workspace(), &answer, &[], &[], &sent), filed, "the same ids again");
+        // Its id sorts by when it came, as interaction ids do.
+        assert!(interaction.to_string().starts_with(&format!("{:012x}", answer.received_at)[..8]));
+        // An answer that names a ticket's mail is the ticket's, whatever else it names.
+        let ticket: TicketId = "0190f5a0-0000-7000-8000-00001a2b3c4d".parse().unwrap();
+        answer.in_reply_to = vec!["a@mail.example".into()];
+        let rows = [row(ticket, &["a@mail.example"])];
+        assert!(matches!(file(workspace(), &answer, &rows, &[], &sent), Filing::Reply { .. }));
+        // Naming no timeline mail: a ticket, as before.
+        let unknown = mail("k2", "y@mail.example");
+        assert!(matches!(file(workspace(), &unknown, &[], &[], &sent), Filing::New { .. }));
+    }
+
     fn mail(key: &str, message_id: &str) -> InboundMail {
         InboundMail {
             seq: 1,
@@ -409,6 +535,7 @@ mod tests {
             text: "It jams on every page.".into(),
             attachments: Vec::new(),
             taken: false,
+            automatic: false,
         }
     }
 
@@ -438,7 +565,7 @@ mod tests {
 
     #[test]
     fn a_new_sender_becomes_a_customer_and_the_mail_a_ticket_with_ids_from_the_mail() {
-        let first = file(workspace(), &mail("k1", "a@mail.example"), &[], &[]);
+        let first = file(workspace(), &mail("k1", "a@mail.example"), &[], &[], &no_mails());
         let Filing::New { ticket, record, person: Some((party, person)) } = first.clone() else {
             panic!("{first:?}")
         };
@@ -453,10 +580,10 @@ mod tests {
         let parsed: TicketEventId = event.parse().unwrap();
         assert_eq!(&parsed.as_bytes()[..6], &1_780_000_000_000u64.to_be_bytes()[2..]);
         // Filed again (by another device, or after a cut): the same records under the same ids.
-        assert_eq!(file(workspace(), &mail("k1", "a@mail.example"), &[], &[]), first);
+        assert_eq!(file(workspace(), &mail("k1", "a@mail.example"), &[], &[], &no_mails()), first);
         // Another mail: another ticket, but the same person.
         let Filing::New { ticket: other, person: Some((again, _)), .. } =
-            file(workspace(), &mail("k2", "b@mail.example"), &[], &[])
+            file(workspace(), &mail("k2", "b@mail.example"), &[], &[], &no_mails())
         else {
             panic!()
         };
@@ -471,7 +598,7 @@ mod tests {
             ..PartyRow::named(PartyId::from_bytes([3; 16]), "Ann")
         };
         let Filing::New { record, person: None, .. } =
-            file(workspace(), &mail("k1", "a@x"), &[], std::slice::from_ref(&known))
+            file(workspace(), &mail("k1", "a@x"), &[], std::slice::from_ref(&known), &no_mails())
         else {
             panic!()
         };
@@ -498,7 +625,8 @@ mod tests {
         answer.subject = reply_subject("Printer jams", ticket);
         assert_eq!(answer.subject, "Re: Printer jams [#1a2b3c4d]");
         assert_eq!(thread_of(&answer, &rows), Some(ticket));
-        let Filing::Reply { ticket: found, message, .. } = file(workspace(), &answer, &rows, &[])
+        let Filing::Reply { ticket: found, message, .. } =
+            file(workspace(), &answer, &rows, &[], &no_mails())
         else {
             panic!()
         };
@@ -515,13 +643,14 @@ mod tests {
     fn a_reply_names_the_customer_s_mails_and_carries_the_reference() {
         let id: TicketId = "0190f5a0-0000-7000-8000-00001a2b3c4d".parse().unwrap();
         let Filing::New { record: mut ticket, .. } =
-            file(workspace(), &mail("k1", "a@mail.example"), &[], &[])
+            file(workspace(), &mail("k1", "a@mail.example"), &[], &[], &no_mails())
         else {
             panic!()
         };
         let mut later = mail("k2", "b@mail.example");
         later.received_at += 60_000;
-        let Filing::New { record: second, .. } = file(workspace(), &later, &[], &[]) else {
+        let Filing::New { record: second, .. } = file(workspace(), &later, &[], &[], &no_mails())
+        else {
             panic!()
         };
         for (event, message) in second.messages {
@@ -540,7 +669,9 @@ mod tests {
         for n in 0..40 {
             let mut more = self::mail(&format!("k{n}"), &format!("m{n}@mail.example"));
             more.received_at += 120_000 + n;
-            let Filing::New { record, .. } = file(workspace(), &more, &[], &[]) else { panic!() };
+            let Filing::New { record, .. } = file(workspace(), &more, &[], &[], &no_mails()) else {
+                panic!()
+            };
             for (event, message) in record.messages {
                 ticket.add_message(event, message);
             }
@@ -571,7 +702,9 @@ mod tests {
                 hash: None,
             },
         ];
-        let Filing::New { ticket, record, .. } = file(workspace(), &with_files, &[], &[]) else {
+        let Filing::New { ticket, record, .. } =
+            file(workspace(), &with_files, &[], &[], &no_mails())
+        else {
             panic!()
         };
         let files: Vec<(&String, &str)> =
@@ -586,7 +719,8 @@ mod tests {
         let mut answer = with_files.clone();
         (answer.key, answer.message_id) = ("k2".into(), "b@mail.example".into());
         answer.in_reply_to = vec!["a@mail.example".into()];
-        let Filing::Reply { ticket: found, files, .. } = file(workspace(), &answer, &rows, &[])
+        let Filing::Reply { ticket: found, files, .. } =
+            file(workspace(), &answer, &rows, &[], &no_mails())
         else {
             panic!()
         };

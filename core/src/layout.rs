@@ -44,10 +44,11 @@ pub enum Collection {
     Surveys,
     Goals,
     Reviews,
+    Sequences,
 }
 
 impl Collection {
-    pub const ALL: [Collection; 18] = [
+    pub const ALL: [Collection; 19] = [
         Collection::Parties,
         Collection::Tasks,
         Collection::Deals,
@@ -66,6 +67,7 @@ impl Collection {
         Collection::Surveys,
         Collection::Goals,
         Collection::Reviews,
+        Collection::Sequences,
     ];
 
     /// How many documents the collection is spread over. Fixed for a schema version: changing it moves
@@ -87,7 +89,8 @@ impl Collection {
             | Collection::Updates
             | Collection::Events
             | Collection::Surveys
-            | Collection::Reviews => 1,
+            | Collection::Reviews
+            | Collection::Sequences => 1,
             // Articles are long but few: two documents keep each small enough to load at once.
             Collection::Articles => 2,
         }
@@ -108,6 +111,7 @@ impl Collection {
                 | Collection::Surveys
                 | Collection::Goals
                 | Collection::Reviews
+                | Collection::Sequences
         )
     }
 
@@ -132,6 +136,7 @@ impl Collection {
             Collection::Surveys => "surveys",
             Collection::Goals => "goals",
             Collection::Reviews => "review-cycles",
+            Collection::Sequences => "sequences",
         }
     }
 
@@ -331,7 +336,7 @@ mod tests {
         let keys: Vec<DocKey> = DocKey::initial().collect();
         assert_eq!(
             keys.len(),
-            1 + 32 + 8 + 8 + 4 + 4 + 4 + 1 + 1 + 2 + 4 + 1 + 1 + 1 + 4 + 4 + 1 + 4 + 1
+            1 + 32 + 8 + 8 + 4 + 4 + 4 + 1 + 1 + 2 + 4 + 1 + 1 + 1 + 4 + 4 + 1 + 4 + 1 + 1
         );
         let ids: std::collections::BTreeSet<DocumentId> =
             keys.iter().map(|key| key.document_id(a)).collect();

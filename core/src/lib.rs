@@ -71,6 +71,7 @@ pub mod scorecard;
 pub mod scoring;
 pub mod search;
 pub mod segments;
+pub mod sequences;
 pub mod service;
 pub mod service_report;
 pub mod sla;

@@ -35,8 +35,9 @@ pub use investor::{
     Attendance, Audience, EventKind, Instrument, InvestorEvent, InvestorUpdate, Metric, Round,
 };
 pub use marketing::{
-    Campaign, CampaignActivity, Condition, ConditionGroup, ConsentState, DealState, Op, PartyField,
-    RuleCondition, RuleEdit, Segment, SegmentRule,
+    Campaign, CampaignActivity, Condition, ConditionGroup, ConsentState, DealState, Enrolment, Op,
+    Outcome, PartyField, RuleCondition, RuleEdit, Segment, SegmentRule, Sequence, SequenceStep,
+    StepRun,
 };
 pub use party::{
     Address, Consent, ConsentNote, ContactPoint, CustomValue, Erasure, LinkKind, Party, PartyKind,
@@ -175,6 +176,8 @@ pub(crate) mod tests {
             follow_up: Some(TaskId::from_bytes([3; 16])),
             author: Some(MemberId::from_bytes([2; 16])),
             archived: true,
+            answers: Some(crate::ids::InteractionId::from_bytes([4; 16])),
+            automatic: true,
         }
     }
 

@@ -124,8 +124,23 @@ struct ConsentLine<'a> {
 }
 
 /// Maps of a record keyed by party id: a campaign's recipients (with their addresses), a list's
-/// members, an event's attendees, an investor update's recipients and revoked links.
-const KEYED_BY_PARTY: [&str; 4] = ["recipients", "members", "attendees", "revoked"];
+/// members, an event's attendees, an investor update's recipients and revoked links, a sequence's
+/// enrolments, removals and outcomes.
+const KEYED_BY_PARTY: [&str; 7] =
+    ["recipients", "members", "attendees", "revoked", "enrolled", "removed", "outcomes"];
+/// Maps keyed by party and something of theirs (`party/step`): a sequence's steps done.
+const KEYED_BY_PARTY_PATH: [&str; 1] = ["runs"];
+
+/// Whether a key of a map keyed by party (`party`, or `party/…` in the maps that say so) is one of
+/// `ids`'.
+fn keyed_by(name: &str, key: &str, ids: &BTreeSet<String>) -> bool {
+    let party = if KEYED_BY_PARTY_PATH.contains(&name) {
+        key.split('/').next().unwrap_or_default()
+    } else {
+        key
+    };
+    ids.contains(party)
+}
 
 /// What a record that names the person says about them, and nothing about anyone else: another
 /// party's record gives only its links to them; elsewhere, maps keyed by party keep only their
@@ -155,11 +170,14 @@ fn narrowed(value: &Json, ids: &BTreeSet<String>) -> Json {
             map.iter()
                 .map(|(name, item)| {
                     let item = match item {
-                        Json::Object(entries) if KEYED_BY_PARTY.contains(&name.as_str()) => {
+                        Json::Object(entries)
+                            if KEYED_BY_PARTY.contains(&name.as_str())
+                                || KEYED_BY_PARTY_PATH.contains(&name.as_str()) =>
+                        {
                             Json::Object(
                                 entries
                                     .iter()
-                                    .filter(|(party, _)| ids.contains(*party))
+                                    .filter(|(party, _)| keyed_by(name, party, ids))
                                     .map(|(party, entry)| (party.clone(), entry.clone()))
                                     .collect(),
                             )
@@ -267,6 +285,9 @@ pub struct ErasurePlan {
     pub lists: Vec<Mention>,
     /// Campaigns sent to them: their address taken out of the recipients.
     pub campaigns: Vec<Mention>,
+    /// Sequences they were enrolled in: their enrolment, steps done and outcome taken out (the
+    /// emails and tasks those steps made are on their timeline, handled with it).
+    pub sequences: Vec<Mention>,
     /// This member's private notes on them: deleted.
     pub private_notes: Vec<Mention>,
     /// Other records naming them (deals, tasks, tickets…): kept as they are written, their link to
@@ -286,6 +307,7 @@ impl ErasurePlan {
         let others: BTreeSet<String> =
             [&self.interactions, &self.shared_interactions, &self.lists, &self.campaigns]
                 .into_iter()
+                .chain([&self.sequences])
                 .chain([&self.private_notes, &self.kept])
                 .flatten()
                 .map(|mention| mention.document.clone())
@@ -361,6 +383,11 @@ pub fn plan_erasure(records: &BTreeSet<PartyId>, documents: &[(DocKey, Json)]) -
                     if keys_named(&value["recipients"], &ids) =>
                 {
                     plan.campaigns.push(mention());
+                }
+                DocKey::Shard { collection: Collection::Sequences, .. }
+                    if keys_named(&value["enrolled"], &ids) =>
+                {
+                    plan.sequences.push(mention());
                 }
                 _ => plan.kept.push(mention()),
             }
@@ -486,10 +513,19 @@ pub fn erase(
             changed.push(record);
         }
     }
-    for (list, field) in [(&plan.lists, "members"), (&plan.campaigns, "recipients")] {
+    let keyed = [
+        (&plan.lists, "members"),
+        (&plan.campaigns, "recipients"),
+        (&plan.sequences, "enrolled"),
+        (&plan.sequences, "removed"),
+        (&plan.sequences, "outcomes"),
+        (&plan.sequences, "runs"),
+    ];
+    for (list, field) in keyed {
         for record in in_here(list) {
             if let Some(map) = child(doc, &record, field, ObjType::Map)? {
-                for name in doc.keys(&map).filter(|name| ids.contains(name)).collect::<Vec<_>>() {
+                let theirs = doc.keys(&map).filter(|name| keyed_by(field, name, &ids));
+                for name in theirs.collect::<Vec<_>>() {
                     doc.delete(&map, name.as_str())?;
                 }
                 changed.push(record);
@@ -497,7 +533,8 @@ pub fn erase(
         }
     }
     let addresses: BTreeSet<&str> = plan.addresses.iter().map(String::as_str).collect();
-    let staying = [&plan.kept, &plan.shared_interactions, &plan.lists, &plan.campaigns];
+    let staying =
+        [&plan.kept, &plan.shared_interactions, &plan.lists, &plan.campaigns, &plan.sequences];
     // Another person's record is theirs to keep as it is, even an address they share.
     let others_record = matches!(key, DocKey::Shard { collection: Collection::Parties, .. });
     for record in staying.into_iter().flat_map(|list| in_here(list)).filter(|_| !others_record) {
@@ -713,6 +750,23 @@ mod tests {
         put(<Campaign as Record>::doc_key(&campaign_id), campaign_id.to_string(), &|doc, key| {
             document::put(doc, key, &campaign).unwrap()
         });
+        // A sequence both were enrolled in: Ann under her old record, which has a step done and
+        // an outcome.
+        let mut sequence =
+            crate::model::Sequence { name: "Fair follow-up".into(), ..Default::default() };
+        for party in [old_ann, carl] {
+            let enrolment = crate::model::Enrolment { at: Timestamp(3), by: None };
+            sequence.enrolled.insert(party.to_string(), enrolment);
+            let run = crate::model::StepRun { at: Timestamp(4), yes: false, skipped: false };
+            sequence.runs.insert(format!("{party}/intro"), run);
+        }
+        let finished = crate::sequences::outcome(crate::sequences::Leave::Finished, Timestamp(5));
+        sequence.outcomes.insert(old_ann.to_string(), finished);
+        let sequence_id = crate::ids::SequenceId::from_bytes([12; 16]);
+        let sequence_doc = <crate::model::Sequence as Record>::doc_key(&sequence_id);
+        put(sequence_doc, sequence_id.to_string(), &|doc, key| {
+            document::put(doc, key, &sequence).unwrap()
+        });
         let private = DocKey::Private(crate::layout::DocumentId([9; 16]));
         for (id, note) in [(ann, "Ann is moving to Riga"), (carl, "Carl likes chess")] {
             put(private, id.to_string(), &|doc, key| {
@@ -775,9 +829,19 @@ mod tests {
             2,
             "both interactions, the one through the merged record too: {mentioned:?}"
         );
-        for kind in ["deals", "segments", "campaigns"] {
+        for kind in ["deals", "segments", "campaigns", "sequences"] {
             assert!(mentioned.contains(&kind), "{kind} in {mentioned:?}");
         }
+        // The sequence says when she was enrolled and what was done for her, nothing of Carl.
+        let sequence = file["mentioned_in"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["document"].as_str().unwrap().starts_with("sequences"))
+            .unwrap();
+        let said = sequence["content"].to_string();
+        assert!(said.contains(&format!("{}/intro", ws.old_ann)), "{said}");
+        assert!(!said.contains(&ws.carl.to_string()), "{said}");
         // Carl's record names Ann (she introduced him): only that link is hers to read.
         let carl_says = file["mentioned_in"]
             .as_array()
@@ -812,6 +876,7 @@ mod tests {
         assert_eq!(plan.interactions.len(), 1, "the call with nobody else");
         assert_eq!(plan.shared_interactions.len(), 1);
         assert_eq!((plan.lists.len(), plan.campaigns.len(), plan.private_notes.len()), (1, 1, 1));
+        assert_eq!(plan.sequences.len(), 1);
         assert_eq!(plan.kept.len(), 3, "the deal, the ticket and Carl's link: {:?}", plan.kept);
         assert_eq!(
             plan.kept_kinds(),
@@ -830,6 +895,14 @@ mod tests {
         }
         let after: String =
             contents(&ws.docs).iter().map(|(_, content)| content.to_string()).collect();
+        let sequence = contents(&ws.docs)
+            .into_iter()
+            .find(|(key, _)| key.to_string().starts_with("sequences"))
+            .unwrap()
+            .1
+            .to_string();
+        assert!(!sequence.contains(&ws.old_ann.to_string()), "{sequence}");
+        assert!(sequence.contains(&format!("{}/intro", ws.carl)), "Carl's run stays: {sequence}");
         for trace in ["Ann", "ann@", "ANN@", "ann.lee", "Riga", "passport"] {
             assert!(!after.contains(trace), "“{trace}” is gone from every document");
         }

@@ -555,6 +555,8 @@ mod tests {
                 follow_up: None,
                 author: None,
                 archived: false,
+                answers: None,
+                automatic: false,
             };
             put(
                 DocKey::Interactions(Month::of(at)),
@@ -844,6 +846,8 @@ mod tests {
             follow_up: None,
             author: None,
             archived: false,
+            answers: None,
+            automatic: false,
         };
         let doc =
             docs.entry(DocKey::Interactions(Month::of(at))).or_insert_with(document::new_document);

@@ -16,14 +16,14 @@ use crate::document::{self, DocumentError};
 use crate::ids::{
     ArticleId, CampaignId, ContractId, DealId, EventId, FeedbackId, GoalId, InteractionId, KudosId,
     MemberId, OneOnOneId, PartyId, PipelineId, PurchaseId, ReviewCycleId, RoundId, SegmentId,
-    StageId, SurveyId, TaskId, TeamId, TicketId, Timestamp, UpdateId,
+    SequenceId, StageId, SurveyId, TaskId, TeamId, TicketId, Timestamp, UpdateId,
 };
 use crate::layout::{Collection, DocKey, Month};
 use crate::model::{
     Article, Campaign, Channel, Contract, Deal, DealStatus, Feedback, Goal, Interaction,
     InteractionKind, InvestorEvent, InvestorUpdate, Kudos, LinkKind, MessageKind, OneOnOne, Party,
-    PartyKind, Purchase, RecordRef, RecurrenceUnit, ReviewCycle, Role, Round, Segment, Survey,
-    Task, Ticket, TicketPriority, names,
+    PartyKind, Purchase, RecordRef, RecurrenceUnit, ReviewCycle, Role, Round, Segment, Sequence,
+    Survey, Task, Ticket, TicketPriority, names,
 };
 use crate::search::{SearchIndex, SearchableParty};
 
@@ -32,7 +32,7 @@ mod hydrated;
 use hydrated::FromHydrated;
 
 /// Bumped when a row's shape changes: stored rows of another version are rebuilt from the documents.
-pub const ROWS_FORMAT: u32 = 19;
+pub const ROWS_FORMAT: u32 = 20;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PartyRow {
@@ -135,6 +135,10 @@ pub struct InteractionRow {
     pub parties: Vec<PartyId>,
     pub summary: String,
     pub author: Option<MemberId>,
+    /// The timeline email it answers (a reply that came back by mail).
+    pub answers: Option<InteractionId>,
+    /// Sent by a machine (an out-of-office answer): never counted as a reply.
+    pub automatic: bool,
 }
 
 impl InteractionRow {
@@ -296,6 +300,7 @@ pub enum Rows {
     Reviews(Vec<crate::reviews::ReviewRow>),
     Segments(Vec<crate::segments::SegmentRow>),
     Campaigns(Vec<crate::campaigns::CampaignRow>),
+    Sequences(Vec<crate::sequences::SequenceRow>),
 }
 
 /// Why stored rows could not be used.
@@ -413,9 +418,10 @@ impl Changed {
                     | Collection::Reviews,
                 ..
             } => Changed::EMPLOYEES,
-            DocKey::Shard { collection: Collection::Segments | Collection::Campaigns, .. } => {
-                Changed::MARKETING
-            }
+            DocKey::Shard {
+                collection: Collection::Segments | Collection::Campaigns | Collection::Sequences,
+                ..
+            } => Changed::MARKETING,
             DocKey::Interactions(_) => Changed::INTERACTIONS,
             DocKey::Private(_) => Changed::PRIVATE,
         }
@@ -536,6 +542,8 @@ pub struct ReadModel {
     pub segments: BTreeMap<SegmentId, crate::segments::SegmentRow>,
     /// Archived ones too.
     pub campaigns: BTreeMap<CampaignId, crate::campaigns::CampaignRow>,
+    /// Archived ones too.
+    pub sequences: BTreeMap<SequenceId, crate::sequences::SequenceRow>,
     /// This member's private notes (from their private document), by record id as text.
     pub private_notes: BTreeMap<String, String>,
     /// Interactions by the month document holding them.
@@ -689,6 +697,9 @@ impl ReadModel {
             (_, Rows::Segments(rows)) => self.segments.extend(rows.into_iter().map(|r| (r.id, r))),
             (_, Rows::Campaigns(rows)) => {
                 self.campaigns.extend(rows.into_iter().map(|r| (r.id, r)))
+            }
+            (_, Rows::Sequences(rows)) => {
+                self.sequences.extend(rows.into_iter().map(|r| (r.id, r)))
             }
             (DocKey::Interactions(month), Rows::Interactions(rows)) => {
                 for row in &rows {
@@ -923,6 +934,15 @@ impl ReadModel {
                     None => self.segments.remove(&id),
                 };
             }
+            DocKey::Shard { collection: Collection::Sequences, .. } => {
+                let Ok(id) = record.parse::<SequenceId>() else { return Ok(Vec::new()) };
+                match read::<Sequence>(doc, record, whole)? {
+                    Some(sequence) => {
+                        self.sequences.insert(id, crate::sequences::SequenceRow::of(id, &sequence))
+                    }
+                    None => self.sequences.remove(&id),
+                };
+            }
             DocKey::Shard { collection: Collection::Campaigns, .. } => {
                 let Ok(id) = record.parse::<CampaignId>() else { return Ok(Vec::new()) };
                 match read::<Campaign>(doc, record, whole)? {
@@ -1130,6 +1150,9 @@ impl ReadModel {
             (_, Rows::Campaigns(rows)) => {
                 self.campaigns.extend(rows.into_iter().map(|r| (r.id, r)))
             }
+            (_, Rows::Sequences(rows)) => {
+                self.sequences.extend(rows.into_iter().map(|r| (r.id, r)))
+            }
             (DocKey::Interactions(month), Rows::Interactions(rows)) => self
                 .interactions
                 .entry(month)
@@ -1235,6 +1258,9 @@ impl ReadModel {
             }
             DocKey::Shard { collection: Collection::Campaigns, .. } => {
                 self.campaigns.retain(|id, _| <Campaign as document::Record>::doc_key(id) != key)
+            }
+            DocKey::Shard { collection: Collection::Sequences, .. } => {
+                self.sequences.retain(|id, _| <Sequence as document::Record>::doc_key(id) != key)
             }
             DocKey::Private(_) => self.private_notes.clear(),
             DocKey::Interactions(month) if self.interactions.remove(&month).is_some() => {
@@ -1364,6 +1390,13 @@ impl ReadModel {
                 self.campaigns
                     .iter()
                     .filter(|(id, _)| <Campaign as document::Record>::doc_key(id) == key)
+                    .map(|(_, row)| row.clone())
+                    .collect(),
+            ),
+            DocKey::Shard { collection: Collection::Sequences, .. } => Rows::Sequences(
+                self.sequences
+                    .iter()
+                    .filter(|(id, _)| <Sequence as document::Record>::doc_key(id) == key)
                     .map(|(_, row)| row.clone())
                     .collect(),
             ),
@@ -1567,6 +1600,8 @@ fn interaction_row(id: InteractionId, interaction: &Interaction) -> InteractionR
         parties: interaction.parties.clone(),
         summary: interaction.summary.clone(),
         author: interaction.author,
+        answers: interaction.answers,
+        automatic: interaction.automatic,
     }
 }
 

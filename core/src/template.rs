@@ -149,6 +149,29 @@ fn split_name(name: &str) -> (String, String) {
     }
 }
 
+/// A template as a line names it: each merge field as its fallback word (`{{first_name|Hello}}`:
+/// Hello) or an ellipsis, cut at `most` characters.
+pub fn gist(text: &str, most: usize) -> String {
+    let mut said = String::new();
+    let mut rest = text.trim();
+    while let Some(start) = rest.find("{{") {
+        said.push_str(&rest[..start]);
+        let Some(end) = rest[start..].find("}}") else {
+            rest = &rest[start..];
+            break;
+        };
+        let field = &rest[start + 2..start + end];
+        said.push_str(field.split_once('|').map_or("…", |(_, fallback)| fallback.trim()));
+        rest = &rest[start + end + 2..];
+    }
+    said.push_str(rest);
+    if said.chars().count() > most {
+        said = said.chars().take(most.saturating_sub(1)).collect::<String>().trim_end().to_owned();
+        said.push('…');
+    }
+    said
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -203,5 +226,13 @@ mod tests {
         for text in ["", "plain", "a } b { c", "{ {name} }"] {
             assert_eq!(Template::parse(text).unwrap().render(&fields).unwrap(), text);
         }
+    }
+
+    #[test]
+    fn a_template_s_gist_reads_as_a_line() {
+        assert_eq!(gist("{{first_name|Hello}}, thank you", 40), "Hello, thank you");
+        assert_eq!(gist("Your order {{number}} shipped", 40), "Your order … shipped");
+        assert_eq!(gist("Unclosed {{name", 40), "Unclosed {{name");
+        assert_eq!(gist("Ünïcödé and more words", 10), "Ünïcödé a…");
     }
 }

@@ -177,6 +177,8 @@ fn apply(device: &mut Device, peer: &mut BTreeMap<DocKey, AutoCommit>, edit: &Ed
                     follow_up: None,
                     author: None,
                     archived: false,
+                    answers: None,
+                    automatic: false,
                 };
                 document::put(doc, &id.to_string(), &interaction).unwrap();
             });

@@ -66,6 +66,8 @@ fn log_call(device: &mut Device, n: u8, day: u8) -> Result<DocKey, MemoryError> 
         follow_up: None,
         author: None,
         archived: false,
+        answers: None,
+        automatic: false,
     };
     device.edit(key, std::slice::from_ref(&id), at, |doc| {
         document::put(doc, &id, &interaction).map_err(rapport_core::replica::ReplicaError::from)?;

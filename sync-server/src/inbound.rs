@@ -452,8 +452,19 @@ pub fn read(
         text,
         attachments,
         taken: false,
+        automatic: message.as_ref().is_some_and(automatic),
     };
     Some((mail, contents))
+}
+
+/// Whether a machine sent it, as its headers say (RFC 3834's `Auto-Submitted`, and the older
+/// markers of out-of-office answers).
+fn automatic(message: &mail_parser::Message) -> bool {
+    let value = |name: &str| message.header_raw(name).map(|v| v.trim().to_ascii_lowercase());
+    value("Auto-Submitted").is_some_and(|v| !v.is_empty() && v != "no")
+        || value("X-Autoreply").is_some()
+        || value("X-Autorespond").is_some()
+        || value("Precedence").is_some_and(|v| matches!(v.as_str(), "auto_reply" | "bulk" | "junk"))
 }
 
 fn well_formed_id(id: &str) -> bool {
@@ -623,6 +634,22 @@ mod tests {
         assert_eq!(mail.subject, "Printer jams");
         assert_eq!(mail.text.trim(), "It jams.");
         assert_eq!(mail.key, hex32(b"a1@mail.example"));
+        assert!(!mail.automatic, "a person wrote it");
+        // An out-of-office answer says a machine sent it, in any of the ways mail systems do.
+        for header in [
+            "Auto-Submitted: auto-replied",
+            "Auto-Submitted: Auto-Generated",
+            "X-Autoreply: yes",
+            "X-Autorespond: on",
+            "Precedence: auto_reply",
+        ] {
+            let raw = format!(
+                "From: ann@example.com\r\nSubject: Away\r\n{header}\r\n\r\nBack Monday.\r\n"
+            );
+            assert!(read(raw.as_bytes(), "", 5).unwrap().0.automatic, "{header}");
+        }
+        let raw = b"From: ann@example.com\r\nAuto-Submitted: no\r\n\r\nHi\r\n";
+        assert!(!read(raw, "", 5).unwrap().0.automatic, "Auto-Submitted: no is a person");
         // No header sender: the envelope's; none at all: refused.
         let bare = b"Subject: hi\r\n\r\nbody\r\n";
         assert_eq!(read(bare, "bob@example.org", 5).unwrap().0.from.address, "bob@example.org");

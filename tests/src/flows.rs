@@ -554,3 +554,14 @@ pub async fn anna_and_boris(harness: &crate::Harness) -> E2eResult<(Browser, Bro
     join_by_invitation(&anna, &boris, "boris@example.test", "Boris").await?;
     Ok((anna, boris))
 }
+
+/// A mail system delivering `raw` from `from` to `to` over SMTP at `port` on loopback (the relay's
+/// inbound listener).
+pub async fn deliver_mail(port: u16, from: &str, to: &str, raw: &str) {
+    use lettre::address::Envelope;
+    use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+    let transport =
+        AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous("127.0.0.1").port(port).build();
+    let envelope = Envelope::new(Some(from.parse().unwrap()), vec![to.parse().unwrap()]).unwrap();
+    transport.send_raw(&envelope, raw.as_bytes()).await.expect("the relay takes the mail");
+}

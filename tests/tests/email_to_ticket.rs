@@ -9,24 +9,13 @@
 
 use std::sync::Arc;
 
-use lettre::address::Envelope;
-use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use rapport_e2e::flows::{
-    click_centred, join_by_invitation, nothing_unsynced, set_field, sign_up_and_upload,
+    click_centred, deliver_mail, join_by_invitation, nothing_unsynced, set_field,
+    sign_up_and_upload,
 };
 use rapport_e2e::pages::AppShell;
 use rapport_e2e::smtp::SmtpServer;
 use rapport_e2e::{Browser, E2eResult, Viewport, run_with_relay_args, wait_until};
-
-/// The customer's mail system delivering `raw` to the relay.
-async fn deliver(port: u16, to: &str, raw: String) {
-    let transport =
-        AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous("127.0.0.1").port(port).build();
-    let envelope =
-        Envelope::new(Some("ann@client.example".parse().unwrap()), vec![to.parse().unwrap()])
-            .unwrap();
-    transport.send_raw(&envelope, raw.as_bytes()).await.expect("the relay takes the mail");
-}
 
 fn customer_mail(message_id: &str, subject: &str, text: &str, answering: Option<&str>) -> String {
     let thread = answering
@@ -123,7 +112,7 @@ async fn a_customer_s_mail_becomes_a_ticket_and_the_emailed_reply_threads_both_w
         // Both watch the queue; the customer writes.
         AppShell::open(&anna, "/tickets").await?;
         AppShell::open(&boris, "/tickets").await?;
-        deliver(port, &address, customer_mail("a1@client.example", "Printer jams", "It jams on every page.", None)).await;
+        deliver_mail(port, "ann@client.example", &address, &customer_mail("a1@client.example", "Printer jams", "It jams on every page.", None)).await;
         for (who, browser) in [("Anna", &anna), ("Boris", &boris)] {
             wait_until(&format!("the mail as a ticket on {who}'s screen"), 30, || async {
                 Ok((listed(browser).await? == ["Printer jams"]).then_some(()))
@@ -174,7 +163,7 @@ async fn a_customer_s_mail_becomes_a_ticket_and_the_emailed_reply_threads_both_w
             "Thank you, see you then.",
             &message_id,
         );
-        deliver(port, &address, answer).await;
+        deliver_mail(port, "ann@client.example", &address, &answer).await;
         let whole = [
             ("customer", "It jams on every page."),
             ("reply", "We are sending a technician today."),

@@ -129,7 +129,7 @@ fn CampaignBody(id: CampaignId, sent: bool, row: Memo<Option<CampaignRow>>) -> i
 }
 
 /// A text field of the draft that follows the stored one (a colleague's change shows unless this
-/// person is typing) and is saved when left.
+/// person is typing) and is saved when left; while what is typed differs, `unsaved` names it.
 #[component]
 fn DraftField(
     id: CampaignId,
@@ -144,13 +144,11 @@ fn DraftField(
     long: bool,
 ) -> impl IntoView {
     let ctx = WorkspaceCtx::use_ctx();
-    let account = crate::account::AccountCtx::use_ctx();
     let stored = Memo::new(move |_| row.with(|r| r.as_ref().map(read)).unwrap_or_default());
-    let text = RwSignal::new(String::new());
-    widgets::follow(stored, text);
-    Effect::new(move || {
-        let differs = text.with(|t| stored.with(|s| t != s));
-        unsaved.update(|fields| {
+    let error = RwSignal::new(None::<String>);
+    let save = Callback::new(move |typed: String| write_field(ctx, id, typed, write, error));
+    let differs = Callback::new(move |differs: bool| {
+        unsaved.try_update(|fields| {
             if differs {
                 fields.insert(testid);
             } else {
@@ -158,32 +156,8 @@ fn DraftField(
             }
         });
     });
-    on_cleanup(move || {
-        unsaved.try_update(|fields| fields.remove(testid));
-    });
-    let error = RwSignal::new(None::<String>);
-    let save = move || {
-        let typed = text.get_untracked();
-        if typed != stored.get_untracked() {
-            write_field(ctx, id, typed, write, error);
-        }
-    };
-    let input = move |e: leptos::ev::Event| text.set(event_target_value(&e));
     view! {
-        <label>
-            {move || label.get()}
-            {if long {
-                view! {
-                    <textarea data-testid=testid rows="10" prop:value=move || text.get() disabled=move || !account.can_edit()
-                        on:input=input on:change=move |_| save()></textarea>
-                }.into_any()
-            } else {
-                view! {
-                    <input data-testid=testid prop:value=move || text.get() disabled=move || !account.can_edit()
-                        on:input=input on:change=move |_| save() />
-                }.into_any()
-            }}
-        </label>
+        <widgets::SavedText stored save testid label long differs />
         {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
     }
 }

@@ -139,6 +139,8 @@ pub(crate) fn ComposeEmail() -> impl IntoView {
                     follow_up: None,
                     author: ctx.read(|ws| ws.me).flatten(),
                     archived: false,
+                    answers: None,
+                    automatic: false,
                 };
                 let logged = local::log_interaction(&shared, interaction_id, interaction).await;
                 if !ctx.settle(logged.map(drop), error) {

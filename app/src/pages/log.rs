@@ -136,6 +136,8 @@ pub(crate) fn LogInteraction() -> impl IntoView {
             follow_up: None,
             author: ctx.read(|ws| ws.me).flatten(),
             archived: false,
+            answers: None,
+            automatic: false,
         };
         saving.submit((interaction, party_id, party_name, kind_now));
     };

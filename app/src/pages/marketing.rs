@@ -1,13 +1,13 @@
 //! Marketing: the workspace's segments (saved rules, counted afresh as records change) and static
-//! lists, each with how many people it holds now; its campaigns, drafts and sent; and a new one of
-//! each.
+//! lists, each with how many people it holds now; its campaigns, drafts and sent; its drip
+//! sequences with how many are in each; and a new one of each.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 use rapport_core::campaigns::CampaignRow;
-use rapport_core::ids::{CampaignId, SegmentId};
-use rapport_core::model::{Campaign, NameSet, Segment, SegmentRule};
+use rapport_core::ids::{CampaignId, SegmentId, SequenceId};
+use rapport_core::model::{Campaign, NameSet, Segment, SegmentRule, Sequence};
 use rapport_core::read_model::Changed;
 use rapport_core::segments::{Audience, SegmentRow};
 
@@ -134,6 +134,7 @@ pub(crate) fn Marketing() -> impl IntoView {
                 </Show>
             </section>
             <Campaigns />
+            <Sequences />
         </Page>
     }
 }
@@ -220,23 +221,157 @@ fn Campaigns() -> impl IntoView {
     }
 }
 
-/// A new campaign, named: its page opens to write it.
+/// The drip sequences, by name, with how many steps each has and how many people were enrolled.
 #[component]
-fn NewCampaign() -> impl IntoView {
+fn Sequences() -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = WorkspaceCtx::use_ctx();
+    let account = crate::account::AccountCtx::use_ctx();
+    let sequences = Memo::new(move |_| {
+        ctx.read_of(Changed::MARKETING, |ws| {
+            let mut rows: Vec<(SequenceId, String, usize, usize, bool)> = ws
+                .model
+                .sequences
+                .values()
+                .filter(|s| !s.archived)
+                .map(|s| (s.id, s.name.clone(), s.steps.len(), s.enrolled.len(), s.paused))
+                .collect();
+            rows.sort_by_cached_key(|row| rapport_core::search::fold(&row.1));
+            rows
+        })
+        .unwrap_or_default()
+    });
+    view! {
+        <section class="panel" data-testid="sequences" data-count=move || sequences.with(Vec::len)>
+            <h2>{t!(i18n, sequences.sequences)}</h2>
+            <Show
+                when=move || sequences.with(|s| !s.is_empty())
+                fallback=move || view! { <EmptyState title=move || t_string!(i18n, sequences.none) hint=move || t_string!(i18n, sequences.none_hint) /> }
+            >
+                <ul class="rows">
+                    <For each=move || sequences.get() key=|row| row.clone() let:row>
+                        <li class="row" data-testid="sequence-row" data-name=row.1.clone()>
+                            <a class="row-link" href=format!("/marketing/sequences/{}", row.0)>
+                                <span class="row-title">{row.1.clone()}</span>
+                                <span class="row-detail">
+                                    {
+                                        let (steps, people, paused) = (row.2, row.3, row.4);
+                                        move || {
+                                            let said = t_string!(
+                                                i18n,
+                                                sequences.summary,
+                                                steps = crate::widgets::count(steps),
+                                                people = crate::widgets::count(people)
+                                            )
+                                            .to_string();
+                                            if paused {
+                                                format!("{said} · {}", t_string!(i18n, sequences.paused))
+                                            } else {
+                                                said
+                                            }
+                                        }
+                                    }
+                                </span>
+                            </a>
+                        </li>
+                    </For>
+                </ul>
+            </Show>
+            <Show when=move || account.can_edit()>
+                <NewSequence />
+            </Show>
+        </section>
+    }
+}
+
+/// A record named in a form: `make` makes it from the name typed (one is needed, `needed` says so)
+/// and says the page to open once it is stored. Test handles are `<testid>`, `<testid>-name`,
+/// `<testid>-error` and `<testid>-create`.
+#[component]
+fn NewNamed(
+    testid: &'static str,
+    #[prop(into)] title: TextProp,
+    #[prop(into)] needed: TextProp,
+    make: fn(WorkspaceCtx, String) -> NewRecord,
+) -> impl IntoView {
     let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
     let navigate = use_navigate();
     let name = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
+    let needed_text = needed.clone();
     let create = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
-        let title = name.get_untracked().trim().to_owned();
-        if title.is_empty() {
-            return error.set(Some(t_string!(i18n, campaigns.name_needed).to_owned()));
+        let typed = name.get_untracked().trim().to_owned();
+        if typed.is_empty() {
+            return error.set(Some(needed_text.get().to_string()));
         }
         error.set(None);
+        let (page, store) = make(ctx, typed);
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            let Some(shared) = ctx.shared_once_open().await else { return };
+            if ctx.settle(store(shared).await, error) {
+                navigate(&page, Default::default());
+            }
+        });
+    };
+    view! {
+        <form class="record-form" on:submit=create data-testid=testid>
+            <h3>{move || title.get()}</h3>
+            <label>
+                {t!(i18n, marketing.name)}
+                <input data-testid=format!("{testid}-name") prop:value=move || name.get() on:input=move |e| name.set(event_target_value(&e)) />
+            </label>
+            {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid=format!("{testid}-error")>{e}</p> })}
+            <button type="submit" data-testid=format!("{testid}-create")>{t!(i18n, campaigns.create)}</button>
+        </form>
+    }
+}
+
+/// What [`NewNamed`] makes: the page to open, and the write that stores the record.
+type NewRecord = (
+    String,
+    Box<
+        dyn FnOnce(
+            local::Shared,
+        ) -> std::pin::Pin<
+            Box<dyn std::future::Future<Output = Result<(), local::LocalError>>>,
+        >,
+    >,
+);
+
+/// A new sequence, named: its page opens to write its steps.
+#[component]
+fn NewSequence() -> impl IntoView {
+    let i18n = use_i18n();
+    let make = |ctx: WorkspaceCtx, name: String| -> NewRecord {
+        let sequence = Sequence {
+            name,
+            created_by: ctx.read(|ws| ws.me).flatten(),
+            created_at: local::now(),
+            ..Sequence::default()
+        };
+        let id = SequenceId::generate(&mut local::BrowserIds);
+        let store = move |shared: local::Shared| {
+            Box::pin(async move { local::create(&shared, id, sequence).await }) as _
+        };
+        (format!("/marketing/sequences/{id}"), Box::new(store))
+    };
+    view! {
+        <NewNamed testid="new-sequence" make
+            title=move || t_string!(i18n, sequences.new_sequence)
+            needed=move || t_string!(i18n, sequences.name_needed) />
+    }
+}
+
+/// A new campaign, named: its page opens to write it.
+#[component]
+fn NewCampaign() -> impl IntoView {
+    let i18n = use_i18n();
+    let make = |ctx: WorkspaceCtx, name: String| -> NewRecord {
         let campaign = Campaign {
-            name: title,
+            name,
             // Safe by default: only those who agreed, until someone decides otherwise.
             consented_only: true,
             created_by: ctx.read(|ws| ws.me).flatten(),
@@ -244,24 +379,15 @@ fn NewCampaign() -> impl IntoView {
             ..Campaign::default()
         };
         let id = CampaignId::generate(&mut local::BrowserIds);
-        let navigate = navigate.clone();
-        spawn_local(async move {
-            let Some(shared) = ctx.shared_once_open().await else { return };
-            if ctx.settle(local::create(&shared, id, campaign).await, error) {
-                navigate(&format!("/marketing/campaigns/{id}"), Default::default());
-            }
-        });
+        let store = move |shared: local::Shared| {
+            Box::pin(async move { local::create(&shared, id, campaign).await }) as _
+        };
+        (format!("/marketing/campaigns/{id}"), Box::new(store))
     };
     view! {
-        <form class="record-form" on:submit=create data-testid="new-campaign">
-            <h3>{t!(i18n, campaigns.new_campaign)}</h3>
-            <label>
-                {t!(i18n, marketing.name)}
-                <input data-testid="new-campaign-name" prop:value=move || name.get() on:input=move |e| name.set(event_target_value(&e)) />
-            </label>
-            {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="new-campaign-error">{e}</p> })}
-            <button type="submit" data-testid="new-campaign-create">{t!(i18n, campaigns.create)}</button>
-        </form>
+        <NewNamed testid="new-campaign" make
+            title=move || t_string!(i18n, campaigns.new_campaign)
+            needed=move || t_string!(i18n, campaigns.name_needed) />
     }
 }
 

@@ -23,6 +23,7 @@ mod privacy;
 mod profile;
 mod score;
 mod segments;
+mod sequences;
 mod supplier;
 
 use super::Page;
@@ -133,6 +134,7 @@ pub(crate) fn PartyPage() -> impl IntoView {
                             <contracts::PartyContracts id party=Signal::derive(move || found.with(|f| f.as_ref().map(|f| f.party.clone()))) />
                             <score::LeadScore id />
                             <segments::PartySegments id />
+                            <sequences::PartySequences id />
                             <Timeline id />
                             <RecordHistory id />
                         </div>
@@ -726,7 +728,7 @@ impl Entry {
             TimelineFilter::Visits => self.kind == "visit",
             TimelineFilter::Meetings => matches!(self.kind, "meeting" | "event"),
             TimelineFilter::Emails => {
-                matches!(self.kind, "email" | "message" | "update" | "campaign")
+                matches!(self.kind, "email" | "email-received" | "message" | "update" | "campaign")
             }
             TimelineFilter::Notes => self.kind == "note",
             TimelineFilter::Tasks => self.kind.starts_with("task"),
@@ -748,7 +750,7 @@ fn icon(kind: &str) -> &'static str {
         "meeting" | "event" => {
             "M8 11a3 3 0 1 0 0-6 3 3 0 0 0 0 6M16 11a3 3 0 1 0 0-6 3 3 0 0 0 0 6M2 20c0-3 3-5 6-5s6 2 6 5M13 15.5c1-.3 2-.5 3-.5 3 0 6 2 6 5"
         }
-        "email" | "update" | "campaign" => "M3 5h18v14H3zM3 6l9 7 9-7",
+        "email" | "email-received" | "update" | "campaign" => "M3 5h18v14H3zM3 6l9 7 9-7",
         "task" => "M4 4h16v16H4z",
         "task-done" => "M4 4h16v16H4zM8 12l3 3 5-6",
         "deal" => "M3 7h18v13H3zM8 7V4h8v3M3 12h18",
@@ -792,12 +794,19 @@ fn Timeline(id: PartyId) -> impl IntoView {
                             K::Message => "message",
                             K::Note => "note",
                         };
-                        let mail = (row.kind() == K::Email)
+                        // An answer that came by mail was received, not sent: no sending state.
+                        let received = row.answers.is_some();
+                        let mail = (row.kind() == K::Email && !received)
                             .then(|| rapport_core::outbox::OutboxId::of_mail(ws.workspace, row.id));
+                        let (kind, label) = if received {
+                            ("email-received", t_string!(i18n, party.email_received).to_owned())
+                        } else {
+                            (kind, widgets::interaction_label(row.kind()).to_owned())
+                        };
                         Entry {
                             at,
                             kind,
-                            label: widgets::interaction_label(row.kind()).to_owned(),
+                            label,
                             text: row.summary.clone(),
                             who: name(row.author),
                             mail,

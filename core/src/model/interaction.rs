@@ -3,7 +3,7 @@
 use autosurgeon::{Hydrate, Reconcile, Text};
 
 use super::sparse::reconcile_sparse;
-use crate::ids::{MemberId, PartyId, TaskId, Timestamp};
+use crate::ids::{InteractionId, MemberId, PartyId, TaskId, Timestamp};
 
 #[derive(Debug, Clone, PartialEq, Hydrate)]
 pub struct Interaction {
@@ -30,11 +30,21 @@ pub struct Interaction {
     pub author: Option<MemberId>,
     #[autosurgeon(missing = "Default::default")]
     pub archived: bool,
+    /// The email it answers: a mail that came back to the workspace's support address in answer
+    /// to one sent from the timeline (`crate::inbound`).
+    #[autosurgeon(missing = "Default::default")]
+    pub answers: Option<InteractionId>,
+    /// Sent by a machine (an out-of-office answer, RFC 3834): on the timeline, never a reply.
+    #[autosurgeon(missing = "Default::default")]
+    pub automatic: bool,
 }
 
 reconcile_sparse!(Interaction {
     always: [kind, at],
-    sparse: [parties, members, summary, notes, outcome, location, follow_up, author, archived],
+    sparse: [
+        parties, members, summary, notes, outcome, location, follow_up, author, archived, answers,
+        automatic
+    ],
 });
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Reconcile, Hydrate)]

@@ -6,6 +6,8 @@
 //! campaign sends to whom is decided by [`crate::campaigns`].
 
 use autosurgeon::{Hydrate, Reconcile};
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::NameSet;
@@ -458,4 +460,96 @@ impl ConsentState {
     pub fn from_key(key: &str) -> Option<ConsentState> {
         ConsentState::ALL.into_iter().find(|&state| state.key() == key)
     }
+}
+
+/// A drip sequence: steps a party goes through one after another from the moment they are enrolled —
+/// mails, tasks for their owner, waits and branches on how they answered (`crate::sequences` derives
+/// where each party stands). Steps and enrolments are maps under ids, so two people editing two steps,
+/// or enrolling two people, keep both.
+#[derive(Debug, Clone, PartialEq, Default, Reconcile, Hydrate)]
+pub struct Sequence {
+    pub name: String,
+    /// Steps by id, in the order of their `position`.
+    #[autosurgeon(missing = "Default::default")]
+    pub steps: BTreeMap<String, SequenceStep>,
+    /// A reply does not end the sequence for its sender (a branch on replies decides instead).
+    #[autosurgeon(missing = "Default::default")]
+    pub stay_on_reply: bool,
+    /// Nothing is sent or created while paused; waits count from when a step was done, so a pause
+    /// does not make the steps after it come all at once.
+    #[autosurgeon(missing = "Default::default")]
+    pub paused: bool,
+    /// Who was enrolled (party id as text) and when: a party enters a sequence once.
+    #[autosurgeon(missing = "Default::default")]
+    pub enrolled: BTreeMap<String, Enrolment>,
+    /// Parties taken out by hand (party id as text), and when.
+    #[autosurgeon(missing = "Default::default")]
+    pub removed: BTreeMap<String, Timestamp>,
+    /// Steps done, under `party/step` (ids as text): written by the device that took the step's key
+    /// in the relay's ledger, so each step is done once for each party.
+    #[autosurgeon(missing = "Default::default")]
+    pub runs: BTreeMap<String, StepRun>,
+    /// Who went through it or left it (party id as text), as a device first saw it: kept, so a
+    /// step added later, consent given again or a deal reopened does not take them back in.
+    #[autosurgeon(missing = "Default::default")]
+    pub outcomes: BTreeMap<String, Outcome>,
+    #[autosurgeon(missing = "Default::default")]
+    pub created_by: Option<MemberId>,
+    pub created_at: Timestamp,
+    #[autosurgeon(missing = "Default::default")]
+    pub archived: bool,
+}
+
+/// One step of a [`Sequence`]. Flat, so two people changing two of its fields at once keep both; the
+/// fields a kind does not use are kept, so switching a step's kind back loses nothing typed.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Reconcile, Hydrate)]
+pub struct SequenceStep {
+    pub position: u32,
+    /// `email`, `task`, `wait`, `branch` or `end` ([`crate::sequences::StepKind`]); a kind this
+    /// version does not know is passed over.
+    pub kind: String,
+    /// An email's subject and text (merge fields as in campaigns), or a task's title (`subject`).
+    #[autosurgeon(missing = "Default::default")]
+    pub subject: String,
+    #[autosurgeon(missing = "Default::default")]
+    pub body: String,
+    /// How many days a wait lasts, a branch waits for its answer, or after how many days a task is
+    /// due.
+    #[autosurgeon(missing = "Default::default")]
+    pub days: u32,
+    /// What a branch asks of the sequence's mails to this party so far: `opened`, `clicked` or
+    /// `replied` — yes as soon as they did, no once its days are over.
+    #[autosurgeon(missing = "Default::default")]
+    pub on: String,
+    /// Where a branch goes when the answer is yes: a later step's id, or empty for the end. When
+    /// it is no, the next step follows.
+    #[autosurgeon(missing = "Default::default")]
+    pub then: String,
+}
+
+/// When and by whom a party was enrolled in a sequence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct Enrolment {
+    pub at: Timestamp,
+    #[autosurgeon(missing = "Default::default")]
+    pub by: Option<MemberId>,
+}
+
+/// How a party's time in a sequence ended, and when it was seen to.
+#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct Outcome {
+    pub at: Timestamp,
+    /// `finished`, `replied`, `unsubscribed` or `deal_won` ([`crate::sequences::Leave`]).
+    pub how: String,
+}
+
+/// A step done for one party: when, and for a branch, which way it went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct StepRun {
+    pub at: Timestamp,
+    #[autosurgeon(missing = "Default::default")]
+    pub yes: bool,
+    /// Done without effect: an email to a party with no address they may be mailed at.
+    #[autosurgeon(missing = "Default::default")]
+    pub skipped: bool,
 }

@@ -19,8 +19,8 @@ use automerge::hydrate::Value;
 use autosurgeon::Text;
 
 use crate::ids::{
-    ArticleId, ContractId, DealId, GoalId, MemberId, PartyId, PipelineId, RoundId, StageId, TaskId,
-    TeamId, TenderId, TicketId, Timestamp,
+    ArticleId, ContractId, DealId, GoalId, InteractionId, MemberId, PartyId, PipelineId, RoundId,
+    StageId, TaskId, TeamId, TenderId, TicketId, Timestamp,
 };
 use crate::model::{
     Address, Article, Attachment, Billing, Campaign, Certification, Channel, CheckIn, Consent,
@@ -173,8 +173,20 @@ macro_rules! id_from_text {
 }
 
 id_from_text!(
-    PartyId, MemberId, DealId, TaskId, TicketId, ContractId, PipelineId, StageId, TeamId,
-    ArticleId, TenderId, RoundId, GoalId
+    PartyId,
+    MemberId,
+    DealId,
+    TaskId,
+    TicketId,
+    ContractId,
+    PipelineId,
+    StageId,
+    TeamId,
+    ArticleId,
+    TenderId,
+    RoundId,
+    GoalId,
+    InteractionId
 );
 
 /// A struct stored as a map: `required` fields fail when absent, `defaulted` ones (autosurgeon's
@@ -297,6 +309,12 @@ struct_from_map!(ReviewCycle {
 /// Segments are few, and their rules nest enums with fields, which the macros here do not read:
 /// autosurgeon reads them.
 impl FromHydrated for crate::model::Segment {
+    fn from_hydrated(_: &Value) -> Option<Self> {
+        None
+    }
+}
+/// Sequences are few: autosurgeon reads them.
+impl FromHydrated for crate::model::Sequence {
     fn from_hydrated(_: &Value) -> Option<Self> {
         None
     }
@@ -474,7 +492,10 @@ struct_from_map!(StatusChange { required: [status, at, by], defaulted: [] });
 
 struct_from_map!(Interaction {
     required: [kind, at],
-    defaulted: [parties, members, summary, notes, outcome, location, follow_up, author, archived],
+    defaulted: [
+        parties, members, summary, notes, outcome, location, follow_up, author, archived, answers,
+        automatic
+    ],
 });
 enum_from_name!(InteractionKind { Call, Meeting, Visit, Email, Message, Note });
 struct_from_map!(GeoPoint { required: [latitude, longitude, accuracy_m], defaulted: [] });
@@ -857,6 +878,8 @@ mod tests {
             follow_up: Some(TaskId::from_bytes([9; 16])),
             author: Some(member),
             archived: false,
+            answers: None,
+            automatic: false,
         };
         let key = InteractionId::from_bytes([11; 16]).to_string();
         same::<Interaction>(&written(&[(key.as_str(), &interaction)]), &key);

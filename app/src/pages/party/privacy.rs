@@ -233,6 +233,7 @@ fn plan_lines(
         (plan.shared_interactions.len(), t_string!(i18n, party.erase_shared).to_owned()),
         (plan.lists.len(), t_string!(i18n, party.erase_lists).to_owned()),
         (plan.campaigns.len(), t_string!(i18n, party.erase_campaigns).to_owned()),
+        (plan.sequences.len(), t_string!(i18n, party.erase_sequences).to_owned()),
         (plan.private_notes.len(), t_string!(i18n, party.erase_notes).to_owned()),
         (plan.files.len(), t_string!(i18n, party.erase_files).to_owned()),
         (plan.kept.len(), t_string!(i18n, party.erase_kept).to_owned()),

@@ -1,0 +1,48 @@
+use leptos::prelude::*;
+
+/// A text field that follows the stored text (a colleague's change shows unless this person is
+/// typing) and hands what was typed to `save` when left, if it differs. `differs` hears, as the person
+/// types, whether the field holds text not saved yet (a page that must not act on the stored text
+/// meanwhile, a campaign's send).
+#[component]
+pub(crate) fn SavedText(
+    stored: Memo<String>,
+    save: Callback<String>,
+    testid: &'static str,
+    #[prop(into)] label: TextProp,
+    /// A text area rather than a line.
+    #[prop(optional)]
+    long: bool,
+    #[prop(optional)] differs: Option<Callback<bool>>,
+) -> impl IntoView {
+    let account = crate::account::AccountCtx::use_ctx();
+    let text = RwSignal::new(String::new());
+    super::follow(stored, text);
+    if let Some(differs) = differs {
+        Effect::new(move || differs.run(text.with(|t| stored.with(|s| t != s))));
+        on_cleanup(move || differs.run(false));
+    }
+    let saved = move || {
+        let typed = text.get_untracked();
+        if typed != stored.get_untracked() {
+            save.run(typed);
+        }
+    };
+    let input = move |e: leptos::ev::Event| text.set(event_target_value(&e));
+    view! {
+        <label>
+            {move || label.get()}
+            {if long {
+                view! {
+                    <textarea data-testid=testid rows="8" prop:value=move || text.get() disabled=move || !account.can_edit()
+                        on:input=input on:change=move |_| saved()></textarea>
+                }.into_any()
+            } else {
+                view! {
+                    <input data-testid=testid prop:value=move || text.get() disabled=move || !account.can_edit()
+                        on:input=input on:change=move |_| saved() />
+                }.into_any()
+            }}
+        </label>
+    }
+}
