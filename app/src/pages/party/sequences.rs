@@ -26,6 +26,10 @@ pub(super) fn PartySequences(id: PartyId) -> impl IntoView {
         ctx.read_of(
             Changed::MARKETING | Changed::INTERACTIONS | Changed::DEALS | Changed::PARTIES,
             |ws| {
+                // No sequence, no pass over every interaction and deal on each record's page.
+                if ws.model.sequences.values().all(|s| s.archived) {
+                    return Default::default();
+                }
                 outbox.outbox.with(|o| {
                     let world = rapport_core::sequences::World::new(ws.workspace, &ws.model, o);
                     let (mut on, mut off) = (Vec::new(), Vec::new());
