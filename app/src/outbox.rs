@@ -466,12 +466,20 @@ async fn register_reminders(ctx: OutboxCtx, shared: &Shared) {
             replica.workspace,
             now,
         ));
-        // Breach alerts, at the relay's time of each ticket event this device has heard.
+        // Breach alerts, at the relay's time of each ticket event this device has heard; none yet
+        // for a ticket whose stamp waits here to be handed over.
+        let stamping: std::collections::HashSet<&OutboxId> = next
+            .waiting()
+            .iter()
+            .filter(|waiting| matches!(waiting.work, Work::Stamp {}))
+            .map(|waiting| &waiting.id)
+            .collect();
         wanted.extend(jobs::breach_jobs(
             &replica.model,
             &replica.settings,
             replica.workspace,
             |id| next.stamp(id),
+            |id| stamping.contains(id),
             now,
         ));
         wanted

@@ -186,11 +186,18 @@ pub fn breach_alert_id(workspace: WorkspaceId, ticket: TicketId, metric: &str) -
 /// carries the deadline: a deadline that moves (a new priority, a policy edited, the relay's stamp
 /// heard) replaces the job, and the relay pushes a job once per deadline — so an alert goes out once
 /// per (ticket, metric, deadline). A clock that stops (answered, paused, resolved) cancels it.
+///
+/// `stamp` gives the relay's time of a ticket event's stamp once heard; `awaited` says whether this
+/// device has asked for one and not heard it yet. A ticket with a stamp on its way asks nothing of the
+/// relay until it is heard, a round trip later: its deadline at the device's time would be replaced by
+/// the relay's a moment after — and were the device closed in between, the first would be pushed,
+/// and then, once the device came back, the moved one again.
 pub fn breach_jobs(
     model: &ReadModel,
     settings: &WorkspaceSettings,
     workspace: WorkspaceId,
     stamp: impl Fn(&OutboxId) -> Option<i64>,
+    awaited: impl Fn(&OutboxId) -> bool,
     now: Timestamp,
 ) -> Vec<Job> {
     let desk = Desk::new(workspace, settings);
@@ -206,6 +213,13 @@ pub fn breach_jobs(
             jobs.extend(
                 metrics.map(|metric| Job::Cancel(breach_alert_id(workspace, ticket.id, metric))),
             );
+            continue;
+        }
+        let stamping = ticket.events.iter().any(|event| {
+            let id = desk.stamp_id(ticket.id, &event.id);
+            !event.relay_time && stamp(&id).is_none() && awaited(&id)
+        });
+        if stamping {
             continue;
         }
         let roles: Vec<&str> = ticket
@@ -702,7 +716,7 @@ mod tests {
         };
         let mut model = ReadModel::default();
         model.tickets.insert(ticket.id, ticket.clone());
-        let jobs = breach_jobs(&model, &settings, workspace(), |_| None, Timestamp(NOW));
+        let jobs = breach_jobs(&model, &settings, workspace(), |_| None, |_| false, Timestamp(NOW));
         let first = breach_alert_id(workspace(), ticket.id, "first_response");
         let Some(Job::Schedule(id, Work::Notify(notify))) = jobs.first() else {
             panic!("{jobs:?}")
@@ -718,7 +732,10 @@ mod tests {
         assert_eq!(notify.open, format!("/tickets/{}", ticket.id));
         let scheduled = jobs.iter().filter(|job| matches!(job, Job::Schedule(..))).count();
         assert_eq!(scheduled, 2, "first response and resolution; no next response yet: {jobs:?}");
-        assert_eq!(jobs, breach_jobs(&model, &settings, workspace(), |_| None, Timestamp(NOW)));
+        assert_eq!(
+            jobs,
+            breach_jobs(&model, &settings, workspace(), |_| None, |_| false, Timestamp(NOW))
+        );
 
         // Answered: the first-response alert is cancelled, resolution still due.
         let mut answered = ticket.clone();
@@ -729,26 +746,93 @@ mod tests {
             relay_time: false,
         });
         model.tickets.insert(ticket.id, answered);
-        let jobs = breach_jobs(&model, &settings, workspace(), |_| None, Timestamp(NOW));
+        let jobs = breach_jobs(&model, &settings, workspace(), |_| None, |_| false, Timestamp(NOW));
         assert!(jobs.contains(&Job::Cancel(first.clone())), "{jobs:?}");
         // A deadline long past is the devices' to show, not the relay's to push.
         model.tickets.insert(ticket.id, ticket.clone());
-        let late =
-            breach_jobs(&model, &settings, workspace(), |_| None, Timestamp(NOW + 30 * 24 * HOUR));
+        let late = breach_jobs(
+            &model,
+            &settings,
+            workspace(),
+            |_| None,
+            |_| false,
+            Timestamp(NOW + 30 * 24 * HOUR),
+        );
         assert!(late.iter().all(|job| matches!(job, Job::Cancel(_))), "{late:?}");
         // Resolved: every alert of the ticket cancelled, no clock computed.
         let mut resolved = ticket.clone();
         resolved.status = "resolved".into();
         model.tickets.insert(ticket.id, resolved);
-        let done = breach_jobs(&model, &settings, workspace(), |_| None, Timestamp(NOW));
+        let done = breach_jobs(&model, &settings, workspace(), |_| None, |_| false, Timestamp(NOW));
         assert_eq!(done.len(), 3);
         assert!(done.contains(&Job::Cancel(first.clone())), "{done:?}");
         assert!(done.iter().all(|job| matches!(job, Job::Cancel(_))), "{done:?}");
         model.tickets.insert(ticket.id, ticket.clone());
         // The relay's stamp moves the deadline, and with it the job (same id, new time).
-        let stamped =
-            breach_jobs(&model, &settings, workspace(), |_| Some(NOW + HOUR), Timestamp(NOW));
+        let stamped = breach_jobs(
+            &model,
+            &settings,
+            workspace(),
+            |_| Some(NOW + HOUR),
+            |_| false,
+            Timestamp(NOW),
+        );
         let Some(Job::Schedule(id, Work::Notify(notify))) = stamped.first() else { panic!() };
         assert_eq!((id, notify.due_at), (&first, (NOW + 2 * HOUR) / 1000));
+    }
+
+    /// The device that opened a ticket asks the relay to stamp it; until that stamp is heard, its
+    /// deadline at the device's time is not registered — the relay would push it, and then the one the
+    /// stamp moves a second later, should the device close in between and come back after both.
+    #[test]
+    fn a_breach_alert_waits_for_the_stamp_on_its_way() {
+        use crate::model::TicketPriority;
+        use crate::read_model::{TicketEvent, TicketEventKind, TicketRow};
+        let mut settings = WorkspaceSettings::default();
+        settings.sla_policies.insert("p".into(), crate::service::standard_policy("Standard"));
+        // Opened at 900 ms past a second by the device's clock; an hour to answer, around the clock.
+        let ticket = TicketRow {
+            id: TicketId::from_bytes([9; 16]),
+            subject: "Printer jams".into(),
+            party: None,
+            channel: crate::model::Channel::Phone,
+            priority: TicketPriority::Urgent,
+            status: "open".into(),
+            team: None,
+            assignee: None,
+            tags: Vec::new(),
+            created_at: Timestamp(NOW + 900),
+            events: vec![TicketEvent {
+                id: "opened".into(),
+                at: Timestamp(NOW + 900),
+                kind: TicketEventKind::Opened,
+                relay_time: false,
+            }],
+            mail_ids: Vec::new(),
+            rating: None,
+            escalated: Vec::new(),
+        };
+        let mut model = ReadModel::default();
+        model.tickets.insert(ticket.id, ticket.clone());
+        let stamp_id = crate::service::stamp_id(workspace(), ticket.id, "opened");
+        let asked = |id: &OutboxId| id == &stamp_id;
+        let on_its_way =
+            breach_jobs(&model, &settings, workspace(), |_| None, asked, Timestamp(NOW));
+        assert_eq!(on_its_way, [], "nothing asked of the relay, nothing cancelled either");
+        // Heard: the deadline at the relay's time (the next second, here).
+        let heard = |id: &OutboxId| (id == &stamp_id).then_some(NOW + 1_000);
+        let stamped = breach_jobs(&model, &settings, workspace(), heard, asked, Timestamp(NOW));
+        let first = breach_alert_id(workspace(), ticket.id, "first_response");
+        let Some(Job::Schedule(id, Work::Notify(notify))) = stamped.first() else {
+            panic!("{stamped:?}")
+        };
+        assert_eq!((id, notify.due_at), (&first, (NOW + 1_000 + HOUR) / 1000));
+        // A stamp never asked for (an event older than a day, or refused): the device's time stands.
+        let never =
+            breach_jobs(&model, &settings, workspace(), |_| None, |_| false, Timestamp(NOW));
+        let Some(Job::Schedule(_, Work::Notify(notify))) = never.first() else {
+            panic!("{never:?}")
+        };
+        assert_eq!(notify.due_at, (NOW + 900 + HOUR) / 1000);
     }
 }
