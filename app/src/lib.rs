@@ -2,6 +2,7 @@
 
 pub mod account;
 mod attachments;
+mod automations;
 mod edits;
 mod escalations;
 pub mod inbound;
@@ -95,6 +96,7 @@ fn Root() -> impl IntoView {
                     <Route path=path!("/marketing/segments/:id") view=pages::SegmentPage />
                     <Route path=path!("/marketing/campaigns/:id") view=pages::CampaignPage />
                     <Route path=path!("/marketing/sequences/:id") view=pages::SequencePage />
+                    <Route path=path!("/marketing/automations/:id") view=pages::AutomationPage />
                     <Route path=path!("/team") view=pages::Team />
                     <Route path=path!("/team/one-on-ones/:id") view=pages::OneOnOnePage />
                     <Route path=path!("/team/surveys/:id") view=pages::SurveyPage />

@@ -110,6 +110,7 @@ impl OutboxCtx {
         crate::escalations::start(ctx, workspace, sync, account);
         crate::lead_scores::start(ctx, workspace, sync, account);
         crate::sequences::start(ctx, workspace, sync, account);
+        crate::automations::start(ctx, workspace, sync, account);
         crate::publishing::start(ctx, workspace, sync, account);
         ctx
     }
@@ -139,10 +140,38 @@ impl OutboxCtx {
         id: OutboxId,
         work: Work,
     ) -> Result<(), StorageError> {
+        self.queue_as(shared, id, work, false).await
+    }
+
+    /// [`OutboxCtx::queue`] for once-only work (`Waiting::from_runner`): a sequence's or an
+    /// automation's mail is never withdrawn as a stale campaign copy.
+    pub async fn queue_from_runner(
+        &self,
+        shared: &Shared,
+        id: OutboxId,
+        work: Work,
+    ) -> Result<(), StorageError> {
+        self.queue_as(shared, id, work, true).await
+    }
+
+    async fn queue_as(
+        &self,
+        shared: &Shared,
+        id: OutboxId,
+        work: Work,
+        from_runner: bool,
+    ) -> Result<(), StorageError> {
         // Changed in memory at once (a round with the relay that is storing its own change meanwhile
         // keeps this one: see `keep`), then stored as it now is.
         let mut queued = false;
-        self.outbox.update(|outbox| queued = outbox.queue(id, work, js_sys::Date::now() as i64));
+        let now = js_sys::Date::now() as i64;
+        self.outbox.update(|outbox| {
+            queued = if from_runner {
+                outbox.queue_from_runner(id, work, now)
+            } else {
+                outbox.queue(id, work, now)
+            }
+        });
         if queued {
             local::keep_outbox(shared, &self.outbox.get_untracked()).await?;
             self.wake();
@@ -569,4 +598,33 @@ async fn keep(ctx: OutboxCtx, shared: &Shared, next: DeviceOutbox) {
     // next round writes again.
     ctx.outbox.set(next);
     let _ = local::keep_outbox(shared, &ctx.outbox.get_untracked()).await;
+}
+
+/// Waits (a minute at most) until the relay has confirmed every record a round of once-only work
+/// wrote (ids as text) and holds every piece of work it queued: only then is its ledger key said
+/// done, so a device lost before leaves the work to another.
+pub(crate) async fn held_by_the_relay(
+    ctx: OutboxCtx,
+    shared: &Shared,
+    records: &[&String],
+    queued: &[&OutboxId],
+) -> bool {
+    const EVERY_MS: u32 = 100;
+    const WITHIN_MS: u32 = 60_000;
+    for _ in 0..WITHIN_MS / EVERY_MS {
+        let written = {
+            let ws = shared.borrow();
+            records.iter().all(|id| !ws.replica.is_unsynced(id))
+        };
+        let held = ctx.outbox.with_untracked(|outbox| {
+            queued.iter().all(|id| {
+                !matches!(outbox.status(id), None | Some(rapport_core::outbox::Status::Waiting))
+            })
+        });
+        if written && held {
+            return true;
+        }
+        gloo_timers::future::TimeoutFuture::new(EVERY_MS).await;
+    }
+    false
 }

@@ -1,6 +1,7 @@
 //! One module per route. Each page is a component taking no props; it reads what it needs from context.
 
 mod article;
+pub(crate) mod automation;
 mod campaign;
 mod compose;
 mod contract;
@@ -40,6 +41,7 @@ pub(crate) mod tickets;
 mod today;
 
 pub(crate) use article::ArticlePage;
+pub(crate) use automation::AutomationPage;
 pub(crate) use campaign::CampaignPage;
 pub(crate) use compose::ComposeEmail;
 pub(crate) use contract::ContractPage;

@@ -13,7 +13,7 @@ use leptos::prelude::*;
 use rapport_core::campaigns::Sending;
 use rapport_core::ids::SequenceId;
 use rapport_core::model::{Sequence, Task};
-use rapport_core::outbox::{OutboxId, Status};
+use rapport_core::outbox::OutboxId;
 use rapport_core::read_model::Changed;
 use rapport_core::sequences::{self, Action, DueStep, World, run_key};
 
@@ -30,8 +30,6 @@ const MOST_PER_ROUND: usize = 100;
 /// How long a step another device holds or did is not asked about again: long enough for its run
 /// to arrive, short of a hold's end (after which the step is this device's to do if still due).
 const LEFT_FOR_MS: f64 = 60_000.0;
-/// How long a round waits for the relay to hold what it wrote before saying its keys are done.
-const HELD_WITHIN_MS: u32 = 60_000;
 
 /// Keys the relay said another device holds or did, with when: not asked about for a while.
 type Passed = Rc<RefCell<HashMap<String, f64>>>;
@@ -161,7 +159,9 @@ async fn run_due(
             Err(()) => break,
         }
     }
-    if !done.is_empty() && held_by_the_relay(ctx, shared, &done).await {
+    let records: Vec<&String> = done.iter().flat_map(|d| &d.records).collect();
+    let mails: Vec<&OutboxId> = done.iter().filter_map(|d| d.mail.as_ref()).collect();
+    if !done.is_empty() && crate::outbox::held_by_the_relay(ctx, shared, &records, &mails).await {
         for wrote in done {
             relay_api::say_done(workspace, wrote.key, unsaid).await;
         }
@@ -207,7 +207,7 @@ async fn act(
             }
             let workspace = shared.borrow().replica.workspace;
             let id = OutboxId::of_mail(workspace, interaction);
-            ctx.queue(shared, id.clone(), *mail).await.map_err(drop)?;
+            ctx.queue_from_runner(shared, id.clone(), *mail).await.map_err(drop)?;
             wrote.records.push(interaction.to_string());
             wrote.mail = Some(id);
         }
@@ -233,26 +233,4 @@ async fn write_run(
     })
     .await
     .map_err(drop)
-}
-
-/// Waits (a while, at most) until the relay has confirmed every record `done` wrote and holds every
-/// mail it queued.
-async fn held_by_the_relay(ctx: OutboxCtx, shared: &Shared, done: &[Done]) -> bool {
-    const EVERY_MS: u32 = 100;
-    for _ in 0..HELD_WITHIN_MS / EVERY_MS {
-        let records = {
-            let ws = shared.borrow();
-            done.iter().flat_map(|d| &d.records).all(|id| !ws.replica.is_unsynced(id))
-        };
-        let mails = ctx.outbox.with_untracked(|outbox| {
-            done.iter()
-                .filter_map(|d| d.mail.as_ref())
-                .all(|id| !matches!(outbox.status(id), None | Some(Status::Waiting)))
-        });
-        if records && mails {
-            return true;
-        }
-        gloo_timers::future::TimeoutFuture::new(EVERY_MS).await;
-    }
-    false
 }

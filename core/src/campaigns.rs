@@ -393,8 +393,12 @@ pub fn withdrawn_copies(
         .filter(|c| c.taken_back())
         .flat_map(|c| copies(workspace, c))
         .collect();
-    let waiting: Vec<&OutboxId> =
-        outbox.waiting().iter().filter(|w| w.work.kind() == "bulk").map(|w| &w.id).collect();
+    let waiting: Vec<&OutboxId> = outbox
+        .waiting()
+        .iter()
+        .filter(|w| w.work.kind() == "bulk" && !w.from_runner)
+        .map(|w| &w.id)
+        .collect();
     if !waiting.is_empty() {
         let live: HashSet<OutboxId> = model
             .campaigns
@@ -1215,6 +1219,14 @@ mod tests {
         drip.archived = true;
         model.sequences.insert(sequence, crate::sequences::SequenceRow::of(sequence, &drip));
         assert_eq!(withdrawn_copies(workspace, &model, &waiting), vec![mail]);
+
+        // An automation's email, queued by the device that took its occurrence (before the run that
+        // names it is written): never a stale copy.
+        let welcome = OutboxId::from_cause(workspace, &["a welcome"]);
+        let mut runner = DeviceOutbox::default();
+        let (_, work) = copy(&sent, ann);
+        assert!(runner.queue_from_runner(welcome, work, 4));
+        assert!(withdrawn_copies(workspace, &model, &runner).is_empty());
     }
 
     #[test]

@@ -98,6 +98,8 @@ pub struct DemoWorkspace {
     pub campaigns: Vec<(crate::ids::CampaignId, crate::model::Campaign)>,
     /// A drip sequence, paused, with a few people enrolled.
     pub sequences: Vec<(crate::ids::SequenceId, crate::model::Sequence)>,
+    /// An automation rule, off (a demo does nothing by itself).
+    pub automations: Vec<(crate::ids::AutomationId, crate::model::Automation)>,
 }
 
 const DAY_MS: i64 = 86_400_000;
@@ -501,6 +503,7 @@ pub fn generate(seed: u64, sizes: DemoSizes, now: Timestamp) -> DemoWorkspace {
     settings.scoring_rules = demo_scoring(&segments);
     let campaigns = demo_campaigns(workspace, now, &segments);
     let sequences = demo_sequences(workspace, now, &parties, &members);
+    let automations = demo_automations(workspace, now, &members);
     DemoWorkspace {
         workspace,
         settings,
@@ -516,7 +519,40 @@ pub fn generate(seed: u64, sizes: DemoSizes, now: Timestamp) -> DemoWorkspace {
         segments,
         campaigns,
         sequences,
+        automations,
     }
+}
+
+/// "Welcome new sign-ups": each person or organisation added gets a welcome call for their owner
+/// and the tag "new" — written, tested, and left off.
+fn demo_automations(
+    workspace: WorkspaceId,
+    now: Timestamp,
+    members: &[MemberId],
+) -> Vec<(crate::ids::AutomationId, crate::model::Automation)> {
+    use crate::model::AutomationAction;
+    let action = |position: u32, kind: &str| AutomationAction {
+        position,
+        kind: kind.into(),
+        ..AutomationAction::default()
+    };
+    let actions = [
+        ("call", AutomationAction { subject: "Welcome call".into(), days: 1, ..action(0, "task") }),
+        ("tag", AutomationAction { value: "new".into(), ..action(1, "tag") }),
+    ];
+    let rule = crate::model::Automation {
+        name: "Welcome new sign-ups".into(),
+        trigger: "created".into(),
+        actions: actions.into_iter().map(|(id, action)| (id.to_owned(), action)).collect(),
+        created_by: members.first().copied(),
+        created_at: Timestamp(now.0 - DAY_MS),
+        ..crate::model::Automation::default()
+    };
+    let id = crate::ids::AutomationId::from_bytes(crate::outbox::derived_uuid(
+        workspace,
+        &["demo-automation"],
+    ));
+    vec![(id, rule)]
 }
 
 /// "Trade fair follow-up": an intro, a branch that waits four days for a reply and goes to a call
@@ -1311,6 +1347,11 @@ impl DemoWorkspace {
         for (id, sequence) in &self.sequences {
             let made = (sequence.created_at, sequence.created_by);
             write_record(&mut documents, Sequence::doc_key(id), &id.to_string(), sequence, made)?;
+        }
+        for (id, rule) in &self.automations {
+            let made = (rule.created_at, rule.created_by);
+            let key = <crate::model::Automation as crate::document::Record>::doc_key(id);
+            write_record(&mut documents, key, &id.to_string(), rule, made)?;
         }
         for (id, rating) in &self.feedback {
             let made = (rating.at, rating.author);

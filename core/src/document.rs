@@ -11,14 +11,14 @@ use automerge::{AutoCommit, ObjType, ReadDoc, ScalarValue, Value};
 use autosurgeon::{Hydrate, Reconcile};
 
 use crate::ids::{
-    ArticleId, CampaignId, ContractId, DealId, EventId, FeedbackId, GoalId, KudosId, OneOnOneId,
-    PartyId, PurchaseId, ReviewCycleId, RoundId, SegmentId, SequenceId, SurveyId, TaskId, TicketId,
-    UpdateId,
+    ArticleId, AutomationId, CampaignId, ContractId, DealId, EventId, FeedbackId, GoalId, KudosId,
+    OneOnOneId, PartyId, PurchaseId, ReviewCycleId, RoundId, SegmentId, SequenceId, SurveyId,
+    TaskId, TicketId, UpdateId,
 };
 use crate::layout::{Collection, DocKey};
 use crate::model::{
-    Article, Campaign, Contract, Deal, Feedback, Goal, InvestorEvent, InvestorUpdate, Kudos,
-    OneOnOne, Party, Purchase, ReviewCycle, Round, Segment, Sequence, Survey, Task, Ticket,
+    Article, Automation, Campaign, Contract, Deal, Feedback, Goal, InvestorEvent, InvestorUpdate,
+    Kudos, OneOnOne, Party, Purchase, ReviewCycle, Round, Segment, Sequence, Survey, Task, Ticket,
 };
 
 /// Why a record could not be read or written.
@@ -113,6 +113,7 @@ sharded_record!(Survey, SurveyId, Collection::Surveys);
 sharded_record!(Goal, GoalId, Collection::Goals);
 sharded_record!(ReviewCycle, ReviewCycleId, Collection::Reviews);
 sharded_record!(Sequence, SequenceId, Collection::Sequences);
+sharded_record!(Automation, AutomationId, Collection::Automations);
 
 /// Writes `record` under `key` at the document root, changing only what differs.
 pub fn put<D, R>(doc: &mut D, key: &str, record: &R) -> Result<(), DocumentError>

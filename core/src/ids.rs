@@ -256,6 +256,10 @@ define_id!(
     SequenceId
 );
 define_id!(
+    /// An automation rule.
+    AutomationId
+);
+define_id!(
     /// A workspace; also names its root document.
     WorkspaceId
 );

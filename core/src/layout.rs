@@ -45,10 +45,11 @@ pub enum Collection {
     Goals,
     Reviews,
     Sequences,
+    Automations,
 }
 
 impl Collection {
-    pub const ALL: [Collection; 19] = [
+    pub const ALL: [Collection; 20] = [
         Collection::Parties,
         Collection::Tasks,
         Collection::Deals,
@@ -68,6 +69,7 @@ impl Collection {
         Collection::Goals,
         Collection::Reviews,
         Collection::Sequences,
+        Collection::Automations,
     ];
 
     /// How many documents the collection is spread over. Fixed for a schema version: changing it moves
@@ -90,7 +92,8 @@ impl Collection {
             | Collection::Events
             | Collection::Surveys
             | Collection::Reviews
-            | Collection::Sequences => 1,
+            | Collection::Sequences
+            | Collection::Automations => 1,
             // Articles are long but few: two documents keep each small enough to load at once.
             Collection::Articles => 2,
         }
@@ -112,6 +115,7 @@ impl Collection {
                 | Collection::Goals
                 | Collection::Reviews
                 | Collection::Sequences
+                | Collection::Automations
         )
     }
 
@@ -137,6 +141,7 @@ impl Collection {
             Collection::Goals => "goals",
             Collection::Reviews => "review-cycles",
             Collection::Sequences => "sequences",
+            Collection::Automations => "automations",
         }
     }
 
@@ -336,7 +341,7 @@ mod tests {
         let keys: Vec<DocKey> = DocKey::initial().collect();
         assert_eq!(
             keys.len(),
-            1 + 32 + 8 + 8 + 4 + 4 + 4 + 1 + 1 + 2 + 4 + 1 + 1 + 1 + 4 + 4 + 1 + 4 + 1 + 1
+            1 + 32 + 8 + 8 + 4 + 4 + 4 + 1 + 1 + 2 + 4 + 1 + 1 + 1 + 4 + 4 + 1 + 4 + 1 + 1 + 1
         );
         let ids: std::collections::BTreeSet<DocumentId> =
             keys.iter().map(|key| key.document_id(a)).collect();

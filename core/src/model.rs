@@ -35,9 +35,9 @@ pub use investor::{
     Attendance, Audience, EventKind, Instrument, InvestorEvent, InvestorUpdate, Metric, Round,
 };
 pub use marketing::{
-    Campaign, CampaignActivity, Condition, ConditionGroup, ConsentState, DealState, Enrolment, Op,
-    Outcome, PartyField, RuleCondition, RuleEdit, Segment, SegmentRule, Sequence, SequenceStep,
-    StepRun,
+    Asked, Automation, AutomationAction, AutomationRun, Campaign, CampaignActivity, Condition,
+    ConditionGroup, ConsentState, DealState, Enrolment, Op, Outcome, PartyField, RuleCondition,
+    RuleEdit, Segment, SegmentRule, Sequence, SequenceStep, StepRun,
 };
 pub use party::{
     Address, Consent, ConsentNote, ContactPoint, CustomValue, Erasure, LinkKind, Party, PartyKind,

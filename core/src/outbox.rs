@@ -662,6 +662,11 @@ pub struct Waiting {
     pub work: Work,
     /// Unix milliseconds when it was queued here.
     pub queued_at: i64,
+    /// Queued by a device doing once-only work (a sequence's step, an automation's action) under an
+    /// id derived from its cause: never taken for a stale campaign copy and withdrawn
+    /// (`crate::campaigns::withdrawn_copies`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub from_runner: bool,
 }
 
 /// Where a piece of work stands, as this device knows it.
@@ -735,7 +740,16 @@ impl DeviceOutbox {
         if self.status(&id).is_some() {
             return false;
         }
-        self.waiting.push(Waiting { id, work, queued_at: now_ms });
+        self.waiting.push(Waiting { id, work, queued_at: now_ms, from_runner: false });
+        true
+    }
+
+    /// [`DeviceOutbox::queue`] for once-only work ([`Waiting::from_runner`]).
+    pub fn queue_from_runner(&mut self, id: OutboxId, work: Work, now_ms: i64) -> bool {
+        if self.status(&id).is_some() {
+            return false;
+        }
+        self.waiting.push(Waiting { id, work, queued_at: now_ms, from_runner: true });
         true
     }
 
@@ -754,7 +768,7 @@ impl DeviceOutbox {
                 || self.ledger.contains_key(&id)
                 || self.refused.contains_key(&id);
             if !heard && known.insert(id.clone()) {
-                self.waiting.push(Waiting { id, work, queued_at: now_ms });
+                self.waiting.push(Waiting { id, work, queued_at: now_ms, from_runner: false });
             }
         }
         self.waiting.len() - before
@@ -788,7 +802,7 @@ impl DeviceOutbox {
         }
         self.refused.remove(&id);
         self.refused_digests.remove(&id);
-        self.waiting.push(Waiting { id, work, queued_at: now_ms });
+        self.waiting.push(Waiting { id, work, queued_at: now_ms, from_runner: false });
         true
     }
 

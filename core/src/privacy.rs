@@ -63,14 +63,17 @@ pub struct Mention {
     pub record: String,
 }
 
-/// Whether `value` has one of `ids` as a map key or a text value, at any depth.
+/// Whether `value` has one of `ids` as a map key (or a key's first part, `party/…`) or a text value,
+/// at any depth.
 fn names_any(value: &Json, ids: &BTreeSet<String>) -> bool {
     match value {
         Json::String(text) => ids.contains(text),
         Json::Array(items) => items.iter().any(|item| names_any(item, ids)),
-        Json::Object(map) => {
-            map.iter().any(|(key, item)| ids.contains(key) || names_any(item, ids))
-        }
+        Json::Object(map) => map.iter().any(|(key, item)| {
+            ids.contains(key)
+                || key.split_once('/').is_some_and(|(first, _)| ids.contains(first))
+                || names_any(item, ids)
+        }),
         _ => false,
     }
 }
@@ -125,11 +128,20 @@ struct ConsentLine<'a> {
 
 /// Maps of a record keyed by party id: a campaign's recipients (with their addresses), a list's
 /// members, an event's attendees, an investor update's recipients and revoked links, a sequence's
-/// enrolments, removals and outcomes.
-const KEYED_BY_PARTY: [&str; 7] =
-    ["recipients", "members", "attendees", "revoked", "enrolled", "removed", "outcomes"];
-/// Maps keyed by party and something of theirs (`party/step`): a sequence's steps done.
-const KEYED_BY_PARTY_PATH: [&str; 1] = ["runs"];
+/// enrolments, removals and outcomes, an automation rule's baseline.
+const KEYED_BY_PARTY: [&str; 8] = [
+    "recipients",
+    "members",
+    "attendees",
+    "revoked",
+    "enrolled",
+    "removed",
+    "outcomes",
+    "baseline",
+];
+/// Maps keyed by party and something of theirs (`party/step`): a sequence's steps done, an
+/// automation rule's runs and runs asked for.
+const KEYED_BY_PARTY_PATH: [&str; 2] = ["runs", "asked"];
 
 /// Whether a key of a map keyed by party (`party`, or `party/…` in the maps that say so) is one of
 /// `ids`'.
@@ -288,6 +300,9 @@ pub struct ErasurePlan {
     /// Sequences they were enrolled in: their enrolment, steps done and outcome taken out (the
     /// emails and tasks those steps made are on their timeline, handled with it).
     pub sequences: Vec<Mention>,
+    /// Automation rules that ran for them or wrote them down: their runs, requests and place in
+    /// the rule's baseline taken out (what the runs made is on their timeline, handled with it).
+    pub automations: Vec<Mention>,
     /// This member's private notes on them: deleted.
     pub private_notes: Vec<Mention>,
     /// Other records naming them (deals, tasks, tickets…): kept as they are written, their link to
@@ -307,7 +322,7 @@ impl ErasurePlan {
         let others: BTreeSet<String> =
             [&self.interactions, &self.shared_interactions, &self.lists, &self.campaigns]
                 .into_iter()
-                .chain([&self.sequences])
+                .chain([&self.sequences, &self.automations])
                 .chain([&self.private_notes, &self.kept])
                 .flatten()
                 .map(|mention| mention.document.clone())
@@ -388,6 +403,14 @@ pub fn plan_erasure(records: &BTreeSet<PartyId>, documents: &[(DocKey, Json)]) -
                     if keys_named(&value["enrolled"], &ids) =>
                 {
                     plan.sequences.push(mention());
+                }
+                DocKey::Shard { collection: Collection::Automations, .. }
+                    if ["baseline", "runs", "asked"].into_iter().any(|field| {
+                        let map = value[field].as_object();
+                        map.is_some_and(|map| map.keys().any(|key| keyed_by(field, key, &ids)))
+                    }) =>
+                {
+                    plan.automations.push(mention());
                 }
                 _ => plan.kept.push(mention()),
             }
@@ -520,6 +543,9 @@ pub fn erase(
         (&plan.sequences, "removed"),
         (&plan.sequences, "outcomes"),
         (&plan.sequences, "runs"),
+        (&plan.automations, "baseline"),
+        (&plan.automations, "runs"),
+        (&plan.automations, "asked"),
     ];
     for (list, field) in keyed {
         for record in in_here(list) {
@@ -534,10 +560,12 @@ pub fn erase(
     }
     let addresses: BTreeSet<&str> = plan.addresses.iter().map(String::as_str).collect();
     let staying =
-        [&plan.kept, &plan.shared_interactions, &plan.lists, &plan.campaigns, &plan.sequences];
+        [&plan.kept, &plan.shared_interactions, &plan.lists, &plan.campaigns, &plan.sequences]
+            .into_iter()
+            .chain([&plan.automations]);
     // Another person's record is theirs to keep as it is, even an address they share.
     let others_record = matches!(key, DocKey::Shard { collection: Collection::Parties, .. });
-    for record in staying.into_iter().flat_map(|list| in_here(list)).filter(|_| !others_record) {
+    for record in staying.flat_map(|list| in_here(list)).filter(|_| !others_record) {
         if let Some((automerge::Value::Object(_), object)) =
             doc.get(automerge::ROOT, record.as_str())?
             && blank_addresses(doc, &object, &addresses)?
@@ -767,6 +795,33 @@ mod tests {
         put(sequence_doc, sequence_id.to_string(), &|doc, key| {
             document::put(doc, key, &sequence).unwrap()
         });
+        // An automation rule that ran for both, asked by hand for Ann, with Carl in its baseline.
+        let mut rule = crate::model::Automation { name: "Welcome".into(), ..Default::default() };
+        for party in [old_ann, carl] {
+            let run = crate::model::AutomationRun {
+                at: Timestamp(6),
+                subject: party.to_string(),
+                by: None,
+                did: vec!["task".into()],
+            };
+            rule.runs.insert(format!("{party}/created"), run);
+        }
+        let asked = crate::model::Asked { at: Timestamp(7), by: None };
+        rule.asked.insert(format!("{ann}/7"), asked);
+        rule.baseline.insert(carl.to_string(), Timestamp(1));
+        let rule_id = crate::ids::AutomationId::from_bytes([13; 16]);
+        let rule_doc = <crate::model::Automation as Record>::doc_key(&rule_id);
+        put(rule_doc, rule_id.to_string(), &|doc, key| document::put(doc, key, &rule).unwrap());
+        // Another that names her only in a run asked for by hand, not done yet.
+        let mut asked_only =
+            crate::model::Automation { name: "By hand".into(), ..Default::default() };
+        asked_only
+            .asked
+            .insert(format!("{ann}/8"), crate::model::Asked { at: Timestamp(8), by: None });
+        let asked_id = crate::ids::AutomationId::from_bytes([14; 16]);
+        put(rule_doc, asked_id.to_string(), &|doc, key| {
+            document::put(doc, key, &asked_only).unwrap()
+        });
         let private = DocKey::Private(crate::layout::DocumentId([9; 16]));
         for (id, note) in [(ann, "Ann is moving to Riga"), (carl, "Carl likes chess")] {
             put(private, id.to_string(), &|doc, key| {
@@ -829,9 +884,20 @@ mod tests {
             2,
             "both interactions, the one through the merged record too: {mentioned:?}"
         );
-        for kind in ["deals", "segments", "campaigns", "sequences"] {
+        for kind in ["deals", "segments", "campaigns", "sequences", "automations"] {
             assert!(mentioned.contains(&kind), "{kind} in {mentioned:?}");
         }
+        // The rule says what it did for her and when she asked, nothing of Carl.
+        let rule = file["mentioned_in"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["document"].as_str().unwrap().starts_with("automations"))
+            .unwrap();
+        let said = rule["content"].to_string();
+        assert!(said.contains(&format!("{}/created", ws.old_ann)), "{said}");
+        assert!(said.contains(&format!("{}/7", ws.ann)), "{said}");
+        assert!(!said.contains(&ws.carl.to_string()), "{said}");
         // The sequence says when she was enrolled and what was done for her, nothing of Carl.
         let sequence = file["mentioned_in"]
             .as_array()
@@ -876,7 +942,7 @@ mod tests {
         assert_eq!(plan.interactions.len(), 1, "the call with nobody else");
         assert_eq!(plan.shared_interactions.len(), 1);
         assert_eq!((plan.lists.len(), plan.campaigns.len(), plan.private_notes.len()), (1, 1, 1));
-        assert_eq!(plan.sequences.len(), 1);
+        assert_eq!((plan.sequences.len(), plan.automations.len()), (1, 2));
         assert_eq!(plan.kept.len(), 3, "the deal, the ticket and Carl's link: {:?}", plan.kept);
         assert_eq!(
             plan.kept_kinds(),
@@ -903,6 +969,18 @@ mod tests {
             .to_string();
         assert!(!sequence.contains(&ws.old_ann.to_string()), "{sequence}");
         assert!(sequence.contains(&format!("{}/intro", ws.carl)), "Carl's run stays: {sequence}");
+        let rule = contents(&ws.docs)
+            .into_iter()
+            .find(|(key, _)| key.to_string().starts_with("automations"))
+            .unwrap()
+            .1
+            .to_string();
+        for hers in [ws.old_ann, ws.ann] {
+            assert!(!rule.contains(&hers.to_string()), "{rule}");
+        }
+        assert!(!rule.contains("/8"), "the run asked for her is gone: {rule}");
+        assert!(rule.contains(&format!("{}/created", ws.carl)), "Carl's run stays: {rule}");
+        assert!(rule.contains("baseline"), "{rule}");
         for trace in ["Ann", "ann@", "ANN@", "ann.lee", "Riga", "passport"] {
             assert!(!after.contains(trace), "“{trace}” is gone from every document");
         }

@@ -14,16 +14,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::document::{self, DocumentError};
 use crate::ids::{
-    ArticleId, CampaignId, ContractId, DealId, EventId, FeedbackId, GoalId, InteractionId, KudosId,
-    MemberId, OneOnOneId, PartyId, PipelineId, PurchaseId, ReviewCycleId, RoundId, SegmentId,
-    SequenceId, StageId, SurveyId, TaskId, TeamId, TicketId, Timestamp, UpdateId,
+    ArticleId, AutomationId, CampaignId, ContractId, DealId, EventId, FeedbackId, GoalId,
+    InteractionId, KudosId, MemberId, OneOnOneId, PartyId, PipelineId, PurchaseId, ReviewCycleId,
+    RoundId, SegmentId, SequenceId, StageId, SurveyId, TaskId, TeamId, TicketId, Timestamp,
+    UpdateId,
 };
 use crate::layout::{Collection, DocKey, Month};
 use crate::model::{
-    Article, Campaign, Channel, Contract, Deal, DealStatus, Feedback, Goal, Interaction,
-    InteractionKind, InvestorEvent, InvestorUpdate, Kudos, LinkKind, MessageKind, OneOnOne, Party,
-    PartyKind, Purchase, RecordRef, RecurrenceUnit, ReviewCycle, Role, Round, Segment, Sequence,
-    Survey, Task, Ticket, TicketPriority, names,
+    Article, Automation, Campaign, Channel, Contract, Deal, DealStatus, Feedback, Goal,
+    Interaction, InteractionKind, InvestorEvent, InvestorUpdate, Kudos, LinkKind, MessageKind,
+    OneOnOne, Party, PartyKind, Purchase, RecordRef, RecurrenceUnit, ReviewCycle, Role, Round,
+    Segment, Sequence, Survey, Task, Ticket, TicketPriority, names,
 };
 use crate::search::{SearchIndex, SearchableParty};
 
@@ -32,7 +33,7 @@ mod hydrated;
 use hydrated::FromHydrated;
 
 /// Bumped when a row's shape changes: stored rows of another version are rebuilt from the documents.
-pub const ROWS_FORMAT: u32 = 20;
+pub const ROWS_FORMAT: u32 = 21;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PartyRow {
@@ -301,6 +302,7 @@ pub enum Rows {
     Segments(Vec<crate::segments::SegmentRow>),
     Campaigns(Vec<crate::campaigns::CampaignRow>),
     Sequences(Vec<crate::sequences::SequenceRow>),
+    Automations(Vec<crate::automation::AutomationRow>),
 }
 
 /// Why stored rows could not be used.
@@ -419,7 +421,11 @@ impl Changed {
                 ..
             } => Changed::EMPLOYEES,
             DocKey::Shard {
-                collection: Collection::Segments | Collection::Campaigns | Collection::Sequences,
+                collection:
+                    Collection::Segments
+                    | Collection::Campaigns
+                    | Collection::Sequences
+                    | Collection::Automations,
                 ..
             } => Changed::MARKETING,
             DocKey::Interactions(_) => Changed::INTERACTIONS,
@@ -544,6 +550,8 @@ pub struct ReadModel {
     pub campaigns: BTreeMap<CampaignId, crate::campaigns::CampaignRow>,
     /// Archived ones too.
     pub sequences: BTreeMap<SequenceId, crate::sequences::SequenceRow>,
+    /// Automation rules; archived ones too.
+    pub automations: BTreeMap<AutomationId, crate::automation::AutomationRow>,
     /// This member's private notes (from their private document), by record id as text.
     pub private_notes: BTreeMap<String, String>,
     /// Interactions by the month document holding them.
@@ -700,6 +708,9 @@ impl ReadModel {
             }
             (_, Rows::Sequences(rows)) => {
                 self.sequences.extend(rows.into_iter().map(|r| (r.id, r)))
+            }
+            (_, Rows::Automations(rows)) => {
+                self.automations.extend(rows.into_iter().map(|r| (r.id, r)))
             }
             (DocKey::Interactions(month), Rows::Interactions(rows)) => {
                 for row in &rows {
@@ -934,6 +945,15 @@ impl ReadModel {
                     None => self.segments.remove(&id),
                 };
             }
+            DocKey::Shard { collection: Collection::Automations, .. } => {
+                let Ok(id) = record.parse::<AutomationId>() else { return Ok(Vec::new()) };
+                match read::<Automation>(doc, record, whole)? {
+                    Some(rule) => {
+                        self.automations.insert(id, crate::automation::AutomationRow::of(id, &rule))
+                    }
+                    None => self.automations.remove(&id),
+                };
+            }
             DocKey::Shard { collection: Collection::Sequences, .. } => {
                 let Ok(id) = record.parse::<SequenceId>() else { return Ok(Vec::new()) };
                 match read::<Sequence>(doc, record, whole)? {
@@ -1153,6 +1173,9 @@ impl ReadModel {
             (_, Rows::Sequences(rows)) => {
                 self.sequences.extend(rows.into_iter().map(|r| (r.id, r)))
             }
+            (_, Rows::Automations(rows)) => {
+                self.automations.extend(rows.into_iter().map(|r| (r.id, r)))
+            }
             (DocKey::Interactions(month), Rows::Interactions(rows)) => self
                 .interactions
                 .entry(month)
@@ -1262,6 +1285,9 @@ impl ReadModel {
             DocKey::Shard { collection: Collection::Sequences, .. } => {
                 self.sequences.retain(|id, _| <Sequence as document::Record>::doc_key(id) != key)
             }
+            DocKey::Shard { collection: Collection::Automations, .. } => self
+                .automations
+                .retain(|id, _| <Automation as document::Record>::doc_key(id) != key),
             DocKey::Private(_) => self.private_notes.clear(),
             DocKey::Interactions(month) if self.interactions.remove(&month).is_some() => {
                 self.rebuild_last_contact();
@@ -1397,6 +1423,13 @@ impl ReadModel {
                 self.sequences
                     .iter()
                     .filter(|(id, _)| <Sequence as document::Record>::doc_key(id) == key)
+                    .map(|(_, row)| row.clone())
+                    .collect(),
+            ),
+            DocKey::Shard { collection: Collection::Automations, .. } => Rows::Automations(
+                self.automations
+                    .iter()
+                    .filter(|(id, _)| <Automation as document::Record>::doc_key(id) == key)
                     .map(|(_, row)| row.clone())
                     .collect(),
             ),

@@ -113,6 +113,13 @@ pub struct Config {
     #[arg(long, env = "RAPPORT_MAX_PUBLISHED_UPDATES", default_value_t = Limits::default().published_updates_per_workspace)]
     pub max_published_updates: u64,
 
+    /// Seconds a device holds a key of the once-only ledger it took (an automation's occurrence, a
+    /// sequence's step): another device may do the work once the hold ends without the first saying
+    /// it was done. A device says so only once the relay holds what it wrote, which may take up to a
+    /// minute: below about 90 s devices would do work again routinely (the tests use 1 s to see it).
+    #[arg(long, env = "RAPPORT_ONCE_HOLD_SECS", default_value_t = Limits::default().once_hold_secs, value_parser = clap::value_parser!(i64).range(1..=3600))]
+    pub once_hold_secs: i64,
+
     /// Sign-in and sign-up attempts per client address per minute.
     #[arg(long, env = "RAPPORT_SIGN_INS_PER_MINUTE", default_value_t = Limits::default().sign_ins_per_minute_per_address)]
     pub sign_ins_per_minute: u32,
@@ -232,6 +239,7 @@ impl Config {
             sign_ins_per_minute_per_address: self.sign_ins_per_minute,
             tickets_per_account: self.max_tickets_per_account,
             trust_forwarded_for: self.trust_forwarded_for,
+            once_hold_secs: self.once_hold_secs,
             ..Limits::default()
         }
     }

@@ -67,12 +67,17 @@ pub struct Limits {
     /// Investor updates one workspace may keep on the relay (withdrawn ones count: their readers'
     /// activity stays), each up to about 1 MB (`rapport_core::investor`'s limits).
     pub published_updates_per_workspace: u64,
+    /// How long a device holds a key of the once-only ledger it took (`crate::once`): long enough to
+    /// write the change to its documents, short enough that another device does it soon after one
+    /// that went quiet.
+    pub once_hold_secs: i64,
 }
 
 impl Default for Limits {
     fn default() -> Limits {
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
         Limits {
+            once_hold_secs: 120,
             documents_per_workspace: 20_000,
             document_bytes: MOST_DOCUMENT_BYTES,
             workspace_bytes: 4 * 1024 * 1024 * 1024,

@@ -1,6 +1,6 @@
 //! The ledger of things a workspace's devices do once although every one of them sees the cause (an
 //! escalation of a breached ticket): `POST /api/workspaces/{id}/once/{key}` takes a key for two
-//! minutes (204; 409 while another device holds it; 410 once done), `POST …/once/{key}/done` says it
+//! minutes (`--once-hold-secs`; 204; 409 while another device holds it; 410 once done), `POST …/once/{key}/done` says it
 //! is done (204; 409 from a device that does not hold it; 410 done already; 404 for a key nobody
 //! took). Members who may
 //! write only; a key is what a device derived from the cause (`rapport_core::outbox::OutboxId`), and
@@ -16,10 +16,6 @@ use crate::AppState;
 use crate::accounts::{Refusal, Why, unix_seconds};
 use crate::store::StoreError;
 use crate::store::once::{self as store, Claim};
-
-/// How long a device holds a key it took: long enough to write the change to its documents, short
-/// enough that another device does it soon after one that went quiet.
-const HOLD_SECS: i64 = 120;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -61,8 +57,9 @@ async fn take(
     headers: HeaderMap,
     Path(path): Path<(String, String)>,
 ) -> Result<StatusCode, Refusal> {
-    let claim = ledger_step(&state, &headers, path, |db, workspace, key, holder, now| {
-        store::take(db, workspace, key, holder, now, now + HOLD_SECS)
+    let hold = state.limits.once_hold_secs;
+    let claim = ledger_step(&state, &headers, path, move |db, workspace, key, holder, now| {
+        store::take(db, workspace, key, holder, now, now + hold)
     })
     .await?;
     answer(claim)

@@ -36,6 +36,7 @@ async fn every_page_is_photographed_in_both_languages_at_both_sizes() {
                 let segment = first_href(&browser, "[data-testid=segment-row] a").await?;
                 let campaign = first_href(&browser, "[data-testid=campaign-row] a").await?;
                 let sequence = first_href(&browser, "[data-testid=sequence-row] a").await?;
+                let automation = first_href(&browser, "[data-testid=automation-row] a").await?;
                 let email = format!("{record}/email");
                 for (page, path) in [
                     ("today", "/"),
@@ -57,6 +58,7 @@ async fn every_page_is_photographed_in_both_languages_at_both_sizes() {
                     ("segment", segment.as_str()),
                     ("campaign", campaign.as_str()),
                     ("sequence", sequence.as_str()),
+                    ("automation", automation.as_str()),
                     ("team", "/team"),
                     ("settings", "/settings"),
                 ] {

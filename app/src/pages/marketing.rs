@@ -6,8 +6,8 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 use rapport_core::campaigns::CampaignRow;
-use rapport_core::ids::{CampaignId, SegmentId, SequenceId};
-use rapport_core::model::{Campaign, NameSet, Segment, SegmentRule, Sequence};
+use rapport_core::ids::{AutomationId, CampaignId, SegmentId, SequenceId};
+use rapport_core::model::{Automation, Campaign, NameSet, Segment, SegmentRule, Sequence};
 use rapport_core::read_model::Changed;
 use rapport_core::segments::{Audience, SegmentRow};
 
@@ -58,7 +58,7 @@ type ScoresNow = Option<std::sync::Arc<std::collections::HashMap<rapport_core::i
 
 /// The facts segments are evaluated against in `ws`: the records, the relay's opt-outs, and how far
 /// each recipient went with each campaign (the relay's opens and clicks as heard).
-fn audience_of(
+pub(crate) fn audience_of(
     ws: &rapport_core::replica::Replica,
     outbox: OutboxCtx,
     opted_out: Vec<String>,
@@ -135,6 +135,7 @@ pub(crate) fn Marketing() -> impl IntoView {
             </section>
             <Campaigns />
             <Sequences />
+            <AutomationList />
         </Page>
     }
 }
@@ -281,6 +282,84 @@ fn Sequences() -> impl IntoView {
                 <NewSequence />
             </Show>
         </section>
+    }
+}
+
+/// The automation rules, by name, each on or off with how many times it ran.
+#[component]
+fn AutomationList() -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = WorkspaceCtx::use_ctx();
+    let account = crate::account::AccountCtx::use_ctx();
+    let rules = Memo::new(move |_| {
+        ctx.read_of(Changed::MARKETING, |ws| {
+            let mut rows: Vec<(AutomationId, String, bool, usize)> = ws
+                .model
+                .automations
+                .values()
+                .filter(|a| !a.archived)
+                .map(|a| (a.id, a.name.clone(), a.on_since.is_some(), a.runs.len()))
+                .collect();
+            rows.sort_by_cached_key(|row| rapport_core::search::fold(&row.1));
+            rows
+        })
+        .unwrap_or_default()
+    });
+    view! {
+        <section class="panel" data-testid="automations" data-count=move || rules.with(Vec::len)>
+            <h2>{t!(i18n, automations.title)}</h2>
+            <Show
+                when=move || rules.with(|r| !r.is_empty())
+                fallback=move || view! { <EmptyState title=move || t_string!(i18n, automations.none) hint=move || t_string!(i18n, automations.none_hint) /> }
+            >
+                <ul class="rows">
+                    <For each=move || rules.get() key=|row| row.clone() let:row>
+                        <li class="row" data-testid="automation-row" data-name=row.1.clone() data-on=row.2.to_string()>
+                            <a class="row-link" href=format!("/marketing/automations/{}", row.0)>
+                                <span class="row-title">{row.1.clone()}</span>
+                                <span class="row-detail">
+                                    {
+                                        let (on, runs) = (row.2, row.3);
+                                        move || {
+                                            let state = if on { t_string!(i18n, automations.is_on_short) } else { t_string!(i18n, automations.is_off_short) };
+                                            let ran = t_string!(i18n, automations.ran, count = crate::widgets::count(runs)).to_string();
+                                            format!("{state} · {ran}")
+                                        }
+                                    }
+                                </span>
+                            </a>
+                        </li>
+                    </For>
+                </ul>
+            </Show>
+            <Show when=move || account.can_edit()>
+                <NewAutomation />
+            </Show>
+        </section>
+    }
+}
+
+/// A new automation rule, named and off: its page opens to set it up.
+#[component]
+fn NewAutomation() -> impl IntoView {
+    let i18n = use_i18n();
+    let make = |ctx: WorkspaceCtx, name: String| -> NewRecord {
+        let rule = Automation {
+            name,
+            created_by: ctx.read(|ws| ws.me).flatten(),
+            created_at: local::now(),
+            ..Automation::default()
+        };
+        let id = AutomationId::generate(&mut local::BrowserIds);
+        let store = move |shared: local::Shared| {
+            Box::pin(async move { local::create(&shared, id, rule).await }) as _
+        };
+        (format!("/marketing/automations/{id}"), Box::new(store))
+    };
+    view! {
+        <NewNamed testid="new-automation" make
+            title=move || t_string!(i18n, automations.new_rule)
+            needed=move || t_string!(i18n, automations.name_needed) />
     }
 }
 

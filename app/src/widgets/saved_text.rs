@@ -14,8 +14,12 @@ pub(crate) fn SavedText(
     #[prop(optional)]
     long: bool,
     #[prop(optional)] differs: Option<Callback<bool>>,
+    /// Not to be changed now (beside a viewer's, who changes nothing).
+    #[prop(optional, into)]
+    locked: Signal<bool>,
 ) -> impl IntoView {
     let account = crate::account::AccountCtx::use_ctx();
+    let disabled = move || locked.get() || !account.can_edit();
     let text = RwSignal::new(String::new());
     super::follow(stored, text);
     if let Some(differs) = differs {
@@ -34,12 +38,12 @@ pub(crate) fn SavedText(
             {move || label.get()}
             {if long {
                 view! {
-                    <textarea data-testid=testid rows="8" prop:value=move || text.get() disabled=move || !account.can_edit()
+                    <textarea data-testid=testid rows="8" prop:value=move || text.get() disabled=disabled
                         on:input=input on:change=move |_| saved()></textarea>
                 }.into_any()
             } else {
                 view! {
-                    <input data-testid=testid prop:value=move || text.get() disabled=move || !account.can_edit()
+                    <input data-testid=testid prop:value=move || text.get() disabled=disabled
                         on:input=input on:change=move |_| saved() />
                 }.into_any()
             }}

@@ -553,3 +553,107 @@ pub struct StepRun {
     #[autosurgeon(missing = "Default::default")]
     pub skipped: bool,
 }
+
+/// An automation rule (`crate::automation`): when its trigger happens to a record that meets its
+/// condition, its actions are done — once for each occurrence, by the one device that takes the
+/// occurrence's key in the relay's ledger. Flat fields and maps under ids, so two people editing two
+/// parts of it keep both.
+#[derive(Debug, Clone, PartialEq, Default, Reconcile, Hydrate)]
+pub struct Automation {
+    pub name: String,
+    /// Switched on at; none while off. Only what happens from then on sets it off.
+    #[autosurgeon(missing = "Default::default")]
+    pub on_since: Option<Timestamp>,
+    /// `created`, `field`, `tag`, `stage`, `date`, `score` or `manual`
+    /// ([`crate::automation::Trigger`]); one this version does not know sets nothing off.
+    #[autosurgeon(missing = "Default::default")]
+    pub trigger: String,
+    /// A `field` trigger's custom field, or a `date` trigger's (a custom date field of people, or
+    /// `expected_close` of deals).
+    #[autosurgeon(missing = "Default::default")]
+    pub field: String,
+    /// The value a `field` trigger waits for; a `tag` trigger's tag.
+    #[autosurgeon(missing = "Default::default")]
+    pub value: String,
+    /// A `stage` trigger's stage (id as text).
+    #[autosurgeon(missing = "Default::default")]
+    pub stage: String,
+    /// Days after a `date` trigger's date (before it, when negative).
+    #[autosurgeon(missing = "Default::default")]
+    pub days: i64,
+    /// The score a `score` trigger waits for.
+    #[autosurgeon(missing = "Default::default")]
+    pub points: i64,
+    /// Only for people in this segment or list (id as text); none: anyone.
+    #[autosurgeon(missing = "Default::default")]
+    pub segment: Option<String>,
+    /// What it does, by id, in the order of their `position`.
+    #[autosurgeon(missing = "Default::default")]
+    pub actions: BTreeMap<String, AutomationAction>,
+    /// Records (a party's id, `deal:…`) that already met a field, tag or score trigger when it was
+    /// switched on, and when: they do not set it off.
+    #[autosurgeon(missing = "Default::default")]
+    pub baseline: BTreeMap<String, Timestamp>,
+    /// Runs asked for by hand on a record, under `record/millis`.
+    #[autosurgeon(missing = "Default::default")]
+    pub asked: BTreeMap<String, Asked>,
+    /// The run log: each occurrence acted on, under its cause, written by the device that took its
+    /// key — so a device that sees it does nothing.
+    #[autosurgeon(missing = "Default::default")]
+    pub runs: BTreeMap<String, AutomationRun>,
+    #[autosurgeon(missing = "Default::default")]
+    pub created_by: Option<MemberId>,
+    pub created_at: Timestamp,
+    #[autosurgeon(missing = "Default::default")]
+    pub archived: bool,
+}
+
+/// One action of an [`Automation`]. Flat, so two people changing two of its fields keep both; the
+/// fields its kind does not use are kept, so switching the kind back loses nothing typed.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Reconcile, Hydrate)]
+pub struct AutomationAction {
+    pub position: u32,
+    /// `field`, `tag`, `task`, `owner`, `stage`, `email`, `notify` or `sequence`
+    /// ([`crate::automation::ActionKind`]); one this version does not know is passed over.
+    pub kind: String,
+    /// A field action's custom field.
+    #[autosurgeon(missing = "Default::default")]
+    pub field: String,
+    /// A field action's value, a tag, a stage or a sequence (ids as text).
+    #[autosurgeon(missing = "Default::default")]
+    pub value: String,
+    /// An email's subject, a task's title, a notification's text.
+    #[autosurgeon(missing = "Default::default")]
+    pub subject: String,
+    /// An email's text (merge fields as in campaigns).
+    #[autosurgeon(missing = "Default::default")]
+    pub body: String,
+    /// After how many days a task is due.
+    #[autosurgeon(missing = "Default::default")]
+    pub days: u32,
+    /// The owners spread among, or the colleagues notified (member ids as text).
+    #[autosurgeon(missing = "Default::default")]
+    pub members: NameSet,
+}
+
+/// A run asked for by hand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct Asked {
+    pub at: Timestamp,
+    #[autosurgeon(missing = "Default::default")]
+    pub by: Option<MemberId>,
+}
+
+/// One entry of a rule's run log.
+#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct AutomationRun {
+    pub at: Timestamp,
+    /// The record it ran for (a party's id, `deal:…`).
+    pub subject: String,
+    /// The member whose device did it.
+    #[autosurgeon(missing = "Default::default")]
+    pub by: Option<MemberId>,
+    /// What each action did, in order: its kind, or `skip:` and why.
+    #[autosurgeon(missing = "Default::default")]
+    pub did: Vec<String>,
+}

@@ -319,6 +319,12 @@ impl FromHydrated for crate::model::Sequence {
         None
     }
 }
+/// Automation rules are few: autosurgeon reads them.
+impl FromHydrated for crate::model::Automation {
+    fn from_hydrated(_: &Value) -> Option<Self> {
+        None
+    }
+}
 struct_from_map!(Campaign {
     required: [name, created_at],
     defaulted: [

@@ -234,6 +234,7 @@ fn plan_lines(
         (plan.lists.len(), t_string!(i18n, party.erase_lists).to_owned()),
         (plan.campaigns.len(), t_string!(i18n, party.erase_campaigns).to_owned()),
         (plan.sequences.len(), t_string!(i18n, party.erase_sequences).to_owned()),
+        (plan.automations.len(), t_string!(i18n, party.erase_automations).to_owned()),
         (plan.private_notes.len(), t_string!(i18n, party.erase_notes).to_owned()),
         (plan.files.len(), t_string!(i18n, party.erase_files).to_owned()),
         (plan.kept.len(), t_string!(i18n, party.erase_kept).to_owned()),
