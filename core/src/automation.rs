@@ -548,7 +548,9 @@ impl<'m> Automations<'m> {
         match rule.trigger {
             None => {}
             Some(Trigger::Created) => {
-                for row in parties().filter(|row| row.created_at >= since) {
+                // Those past the week's grace are not even named: a workspace holds years of them.
+                let recent = |row: &&PartyRow| all || now.0 - row.created_at.0 <= GRACE_MS;
+                for row in parties().filter(|row| row.created_at >= since).filter(recent) {
                     let subject = Subject::Party(row.id);
                     found.push(firing(subject, Some(row.id), "created".into(), row.created_at));
                 }
