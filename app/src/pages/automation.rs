@@ -64,7 +64,23 @@ fn action_name(kind: ActionKind) -> &'static str {
     }
 }
 
-/// A run log's or a test's entry, in words: what an action did, or why it did nothing.
+/// A run log's entry, in words: what an action did, or why it did nothing.
+fn done_text(entry: &str) -> String {
+    let i18n = use_i18n();
+    match ActionKind::from_key(entry) {
+        Some(ActionKind::Field) => t_string!(i18n, automations.done_field).to_owned(),
+        Some(ActionKind::Tag) => t_string!(i18n, automations.done_tag).to_owned(),
+        Some(ActionKind::Task) => t_string!(i18n, automations.done_task).to_owned(),
+        Some(ActionKind::Owner) => t_string!(i18n, automations.done_owner).to_owned(),
+        Some(ActionKind::Stage) => t_string!(i18n, automations.done_stage).to_owned(),
+        Some(ActionKind::Email) => t_string!(i18n, automations.done_email).to_owned(),
+        Some(ActionKind::Notify) => t_string!(i18n, automations.done_notify).to_owned(),
+        Some(ActionKind::Sequence) => t_string!(i18n, automations.done_sequence).to_owned(),
+        None => did_text(entry),
+    }
+}
+
+/// A test's entry, in words: what an action would do, or why it would do nothing.
 fn did_text(entry: &str) -> String {
     let i18n = use_i18n();
     let Some(why) = entry.strip_prefix("skip:") else {
@@ -839,7 +855,7 @@ fn RunLog(row: Memo<Option<AutomationRow>>) -> impl IntoView {
             <ul class="rows">
                 {move || runs.get().1.into_iter().map(|(_, run)| {
                     let (path, name) = name_of(&run.subject);
-                    let did = run.did.iter().map(|d| did_text(d)).collect::<Vec<_>>().join(" · ");
+                    let did = run.did.iter().map(|d| done_text(d)).collect::<Vec<_>>().join(" · ");
                     view! {
                         <li class="row" data-testid="automation-run-entry" data-name=name.clone()>
                             <a class="row-link" href=path>
