@@ -28,8 +28,8 @@ use crate::ids::{
     Timestamp, WorkspaceId,
 };
 use crate::model::{
-    Automation, AutomationRun, ConsentState, CustomValue, Interaction, InteractionKind, RecordKind,
-    RecordRef, Task, WorkspaceSettings, names,
+    Automation, AutomationRun, ConsentState, CustomValue, Interaction, RecordKind, RecordRef, Task,
+    WorkspaceSettings, names,
 };
 use crate::outbox::{Notify, OutboxId, Recipient, Work, plausible_address};
 use crate::read_model::{CustomCell, DealRow, DealStatusRow, PartyRow, ReadModel};
@@ -856,21 +856,7 @@ impl<'m> Automations<'m> {
                     return Effect::Skip(Skip::Unfilled(problem.to_string()));
                 }
                 let interaction = action_mail(self.workspace, rule.id, &firing.cause, &action.id);
-                let record = Interaction {
-                    kind: InteractionKind::Email,
-                    at: now,
-                    parties: vec![row.id],
-                    members: Vec::new(),
-                    summary: mail.subject.clone(),
-                    notes: autosurgeon::Text::with_value(mail.text.clone()),
-                    outcome: String::new(),
-                    location: None,
-                    follow_up: None,
-                    author: None,
-                    archived: false,
-                    answers: None,
-                    automatic: false,
-                };
+                let record = crate::sequences::timeline_email(&mail, row.id, now);
                 Effect::Email {
                     interaction,
                     record: Box::new(record),

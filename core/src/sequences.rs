@@ -777,26 +777,32 @@ impl World<'_> {
             .map(|address| Recipient { address: address.to_owned(), name: String::new() });
         mail.check().map_err(CampaignError::Mail)?;
         let interaction = mail_interaction(self.workspace, sequence.id, row.id, &step.id);
-        let record = Interaction {
-            kind: InteractionKind::Email,
-            at: now,
-            parties: vec![row.id],
-            members: Vec::new(),
-            summary: mail.subject.clone(),
-            notes: autosurgeon::Text::with_value(mail.text.clone()),
-            outcome: String::new(),
-            location: None,
-            follow_up: None,
-            author: None,
-            archived: false,
-            answers: None,
-            automatic: false,
-        };
+        let record = timeline_email(&mail, row.id, now);
         Ok(Action::Email {
             interaction,
             record: Box::new(record),
             mail: Box::new(Work::Mail(mail)),
         })
+    }
+}
+
+/// The email `mail` to `party` as their timeline shows it, sent by the workspace at `now` (a
+/// sequence's step, an automation's action).
+pub fn timeline_email(mail: &Mail, party: PartyId, now: Timestamp) -> Interaction {
+    Interaction {
+        kind: InteractionKind::Email,
+        at: now,
+        parties: vec![party],
+        members: Vec::new(),
+        summary: mail.subject.clone(),
+        notes: autosurgeon::Text::with_value(mail.text.clone()),
+        outcome: String::new(),
+        location: None,
+        follow_up: None,
+        author: None,
+        archived: false,
+        answers: None,
+        automatic: false,
     }
 }
 
