@@ -50,6 +50,7 @@ pub(crate) fn start(
         );
         if let Some(scores) = scores {
             scores.scores.track();
+            scores.behind.track();
         }
     };
     let unsaid: Rc<RefCell<Vec<String>>> = Rc::default();
@@ -85,7 +86,8 @@ async fn run_due(
     let workspace = shared.borrow().replica.workspace;
     relay_api::say_unsaid(workspace, unsaid).await;
     let now = local::now();
-    let scores = scores.and_then(|s| s.scores.get_untracked());
+    // None while they lag a change: a score trigger or condition waits for them.
+    let scores = scores.and_then(|s| s.current_untracked());
     let opted_out = untrack(|| opted_out(ctx));
     let member = shared.borrow().replica.me;
     // What every occurrence due does, decided over one snapshot of the records.

@@ -2,7 +2,8 @@
 //! from the workspace's rules, its records and the campaign opens and clicks the relay counted, so
 //! every device agrees. [`LeadScores`] holds everyone's scores, computed once per change for every
 //! screen that reads them (the people list sorted by score, segments on scores) — never per
-//! keystroke. A lead reaching the workspace's threshold is handed to sales by one device: the one
+//! keystroke — in the worker that keeps a read model of its own (`crate::mirror`), so the page never
+//! waits on them; on the page only when no worker can. A lead reaching the workspace's threshold is handed to sales by one device: the one
 //! that takes the handoff's key in the relay's ledger gives the lead the chosen owner if it has none
 //! and writes its follow-up task under an id derived from the lead, so even two devices doing it at
 //! once (a holder offline past its hold) make one task.
@@ -14,9 +15,12 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 use rapport_core::ids::PartyId;
+use rapport_core::mirror::ScoreJob;
+use rapport_core::model::WorkspaceSettings;
 use rapport_core::model::{Party, RecordRef, Task};
 use rapport_core::replica::Replica;
 use rapport_core::scoring::{self, Engagement, Scorer};
+use rapport_core::segments::CampaignFacts;
 
 use crate::local::{self, Shared};
 use crate::outbox::OutboxCtx;
@@ -32,17 +36,61 @@ const IDLE_MS: u32 = 60_000;
 /// save as each control changes, and a rule half set up must not hand anyone over for good.
 const QUIET_MS: f64 = 30_000.0;
 
-/// Everyone's lead scores as they are now; none while the workspace scores nothing or this device is
+type Scores = Option<Arc<HashMap<PartyId, i64>>>;
+
+/// Everyone's lead scores as last computed; none while the workspace scores nothing or this device is
 /// still reading its interactions (a score from part of them would be wrong).
 #[derive(Clone, Copy)]
 pub(crate) struct LeadScores {
-    pub scores: Memo<Option<Arc<HashMap<PartyId, i64>>>>,
+    pub scores: ReadSignal<Scores>,
+    /// Set from a change until the scores take it in (they are computed apart from the page).
+    pub behind: ReadSignal<bool>,
 }
 
 impl LeadScores {
     pub fn use_ctx() -> LeadScores {
         expect_context::<LeadScores>()
     }
+
+    /// The scores, only once they take in every change so far (what is done once on a score must
+    /// not be decided on one that lags), without tracking.
+    pub fn current_untracked(&self) -> Scores {
+        if self.behind.get_untracked() { None } else { self.scores.get_untracked() }
+    }
+}
+
+/// What scoring reads besides the rows, gathered on the page when something changes.
+struct Asked {
+    settings: WorkspaceSettings,
+    job: ScoreJob,
+}
+
+impl Asked {
+    fn of(ws: &Replica, outbox: OutboxCtx, opted_out: Vec<String>) -> Asked {
+        let (engagement, campaigns) = audience_facts(ws, outbox);
+        let job = ScoreJob {
+            workspace: ws.workspace,
+            engagement,
+            opted_out,
+            campaigns,
+            now: local::now(),
+        };
+        Asked { settings: ws.settings.clone(), job }
+    }
+}
+
+/// Everyone's scores for `asked`: in the mirror worker, or on the page when it cannot.
+async fn score(workspace: WorkspaceCtx, asked: Rc<Asked>) -> Scores {
+    let shared = workspace.shared()?;
+    if let Some(scores) = crate::mirror::scores(&shared, &asked.settings, asked.job.clone()).await {
+        return Some(Arc::new(scores));
+    }
+    let job = &asked.job;
+    let borrowed = shared.borrow();
+    let model = &borrowed.replica.model;
+    let scorer = Scorer::new(model, &asked.settings, &job.engagement, job.now)
+        .with_audience_facts(job.opted_out.clone(), job.campaigns.clone());
+    Some(Arc::new(scorer.scores()))
 }
 
 /// The campaign opens and clicks the relay counted, as scores read them (tracked: a new open
@@ -53,21 +101,83 @@ fn engagement(ws: &Replica, outbox: OutboxCtx) -> Vec<Engagement> {
         .with(|o| scoring::engagement(ws.workspace, &ws.model, |id| o.engaged(id).cloned()))
 }
 
-/// Runs `read` with a scorer over `ws` and what the relay told this device: opens and clicks, and
-/// what fit segments read as their own pages do (opt-outs, campaign activity).
+/// What the relay told this device that scores read: opens and clicks, and what fit segments read as
+/// their own pages do (campaign activity).
+fn audience_facts(ws: &Replica, outbox: OutboxCtx) -> (Vec<Engagement>, Option<CampaignFacts>) {
+    let engagement = engagement(ws, outbox);
+    let campaigns = ws.model.segments.values().any(|s| s.rule.reads_campaigns()).then(|| {
+        outbox.outbox.with(|o| rapport_core::campaigns::activity(ws.workspace, &ws.model, o))
+    });
+    (engagement, campaigns)
+}
+
+/// Runs `read` with a scorer over `ws` and what the relay told this device (one record's score and
+/// why, as its page shows it: quick enough on the page).
 pub(crate) fn with_scorer<T>(
     ws: &Replica,
     outbox: OutboxCtx,
     opted_out: Vec<String>,
     read: impl FnOnce(&Scorer) -> T,
 ) -> T {
-    let engagement = engagement(ws, outbox);
-    let campaigns = ws.model.segments.values().any(|s| s.rule.reads_campaigns()).then(|| {
-        outbox.outbox.with(|o| rapport_core::campaigns::activity(ws.workspace, &ws.model, o))
-    });
+    let (engagement, campaigns) = audience_facts(ws, outbox);
     let scorer = Scorer::new(&ws.model, &ws.settings, &engagement, local::now())
         .with_audience_facts(opted_out, campaigns);
     read(&scorer)
+}
+
+/// Scores `asked` and whatever is asked meanwhile, one at a time, the latest only; tells `set` each
+/// answer still wanted.
+struct Scoring {
+    next: RefCell<Option<Rc<Asked>>>,
+    /// The last thing asked, asked again when the mirror has more rows to take in.
+    last: RefCell<Option<Rc<Asked>>>,
+    /// Moves each time scoring stops: an answer to a question asked before is not wanted.
+    stops: Cell<u64>,
+    running: Cell<bool>,
+    scores: RwSignal<Scores>,
+    behind: WriteSignal<bool>,
+}
+
+impl Scoring {
+    fn ask(self: &Rc<Self>, workspace: WorkspaceCtx, asked: Option<Rc<Asked>>) {
+        let Some(asked) = asked else {
+            self.stops.set(self.stops.get() + 1);
+            *self.next.borrow_mut() = None;
+            *self.last.borrow_mut() = None;
+            self.scores.set(None);
+            self.behind.set(false);
+            crate::mirror::release();
+            return;
+        };
+        *self.last.borrow_mut() = Some(asked.clone());
+        *self.next.borrow_mut() = Some(asked);
+        self.behind.set(true);
+        if self.running.replace(true) {
+            return;
+        }
+        let this = self.clone();
+        leptos::task::spawn_local(async move {
+            loop {
+                let Some(asked) = this.next.borrow_mut().take() else { break };
+                let stops = this.stops.get();
+                let scores = score(workspace, asked).await;
+                // The same scores again (a change they do not read) tell no screen.
+                if this.stops.get() == stops && this.scores.with_untracked(|s| *s != scores) {
+                    this.scores.set(scores);
+                }
+            }
+            this.running.set(false);
+            this.behind.set(false);
+        });
+    }
+
+    /// The mirror has rows it has not scored: the last question is asked again.
+    fn stored(self: &Rc<Self>, workspace: WorkspaceCtx) {
+        let last = self.last.borrow().clone();
+        if last.is_some() {
+            self.ask(workspace, last);
+        }
+    }
 }
 
 /// Provides [`LeadScores`] and hands leads over whenever the device comes in step, every
@@ -78,18 +188,33 @@ pub(crate) fn start(
     sync: SyncCtx,
     account: Option<crate::account::AccountCtx>,
 ) {
-    let scores = Memo::new(move |_| {
+    let scores = RwSignal::new(None);
+    let (behind, set_behind) = signal(false);
+    let lead_scores = LeadScores { scores: scores.read_only(), behind };
+    provide_context(lead_scores);
+    let scoring = Rc::new(Scoring {
+        next: RefCell::default(),
+        last: RefCell::default(),
+        stops: Cell::new(0),
+        running: Cell::new(false),
+        scores,
+        behind: set_behind,
+    });
+    let asking = scoring.clone();
+    Effect::new(move || {
         let opted_out = opted_out(ctx);
-        workspace
+        let asked = workspace
             .read_of(AUDIENCE, |ws| {
                 if ws.settings.scoring_rules.is_empty() || ws.model.interactions_pending {
                     return None;
                 }
-                Some(Arc::new(with_scorer(ws, ctx, opted_out, |s| s.scores())))
+                Some(Rc::new(Asked::of(ws, ctx, opted_out)))
             })
-            .flatten()
+            .flatten();
+        asking.ask(workspace, asked);
     });
-    provide_context(LeadScores { scores });
+    // A change this page (or the relay) stored after it was asked about is scored too.
+    crate::mirror::on_stored(move || scoring.stored(workspace));
     // When this device last saw the settings change.
     let settled_since = Rc::new(Cell::new(js_sys::Date::now()));
     let seen = settled_since.clone();
@@ -118,7 +243,7 @@ pub(crate) fn start(
                 if quiet < QUIET_MS {
                     return Some((QUIET_MS - quiet) as u32 + 50);
                 }
-                hand_over(&shared, scores, &unsaid).await
+                hand_over(&shared, lead_scores, &unsaid).await
             }
         },
     );
@@ -128,12 +253,15 @@ pub(crate) fn start(
 /// written is left for the next round, the others go on.
 async fn hand_over(
     shared: &Shared,
-    scores: Memo<Option<Arc<HashMap<PartyId, i64>>>>,
+    scores: LeadScores,
     unsaid: &RefCell<Vec<String>>,
 ) -> Option<u32> {
     let workspace = shared.borrow().replica.workspace;
     relay_api::say_unsaid(workspace, unsaid).await;
-    let scores = scores.get_untracked()?;
+    if scores.behind.get_untracked() {
+        return Some(1_000);
+    }
+    let scores = scores.scores.get_untracked()?;
     let due = {
         let borrowed = shared.borrow();
         let replica = &borrowed.replica;

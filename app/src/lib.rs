@@ -11,6 +11,7 @@ mod letters;
 pub mod local;
 mod locale;
 mod member_kept;
+mod mirror;
 mod nav;
 mod offload;
 pub mod outbox;

@@ -132,10 +132,30 @@ pub async fn store_chunk(shared: &Shared, chunk: &Chunk) -> Result<(), LocalErro
 
 /// Stores `chunk` with its rows in one transaction.
 async fn save(store: &ChunkStore, chunk: &Chunk) -> Result<(), StorageError> {
-    store
+    let saved = store
         .save_with_rows(chunk.document, chunk.kind, &chunk.bytes, &chunk.rows_key, &chunk.rows)
-        .await?;
+        .await;
+    match saved {
+        Ok(_) => crate::mirror::stored(&chunk.rows_key, &chunk.rows),
+        Err(_) => crate::mirror::abandon(),
+    }
+    saved?;
     Ok(())
+}
+
+/// Every unit of rows of `workspace` on the device, by document key (as text), bytes if readable.
+pub async fn stored_rows(
+    shared: &Shared,
+    workspace: WorkspaceId,
+) -> Result<Vec<(String, Option<Vec<u8>>)>, LocalError> {
+    let store = shared.borrow().store.clone();
+    let (low, high) = replica::rows_range(workspace);
+    let prefix = format!("{workspace}/");
+    let stored = store.load_rows_between(&low, &high).await?;
+    Ok(stored
+        .into_iter()
+        .filter_map(|(key, bytes)| Some((key.strip_prefix(&prefix)?.to_owned(), bytes)))
+        .collect())
 }
 
 /// Performs the writes the replica asked for after a chunk was stored. Each is safe to lose: a

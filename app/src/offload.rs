@@ -5,6 +5,7 @@
 //!
 //! Up to [`MAX_WORKERS`] workers (one per core the browser reports), each started on first use; a job
 //! goes to the one with the fewest jobs waiting, so a new device's documents are merged on every core.
+//! One more worker keeps a read model of its own (`crate::mirror`): its jobs always go to it, in order.
 //! Whenever a worker cannot help — it does not load (no build of it, as in
 //! the wasm unit tests), it fails, or it takes too long to start — [`merge_whole`] answers `None` and the
 //! page does the work itself, as it did before there was a worker: slower, never wrong.
@@ -15,7 +16,9 @@ use std::rc::Rc;
 
 use futures_channel::oneshot;
 use futures_util::future::{Either, select};
+use rapport_core::ids::PartyId;
 use rapport_core::layout::DocKey;
+use rapport_core::mirror::{ScoreJob, Update};
 use rapport_core::offload::{self, Job, Merged, Outcome, SavedDocument, WholeDocument};
 use rapport_core::read_model::DocRows;
 use wasm_bindgen::JsCast;
@@ -67,8 +70,48 @@ pub async fn render_mail(markdown: String) -> Option<String> {
     }
 }
 
+/// Sends the mirror worker `update` (what the page stored since) and asks it for everyone's lead
+/// scores. `None` when it cannot help: score on the page.
+pub async fn mirror_scores(update: Update, job: ScoreJob) -> Option<Vec<(PartyId, i64)>> {
+    let index = mirror_index();
+    if !update.is_empty() {
+        match ask_on(index, &Job::Mirror(update), "the mirror's update").await? {
+            Outcome::Mirrored(taken) if !taken.unreadable.is_empty() => {
+                // Rows of a format this build does not write: the page derives them again at
+                // opening and stores them, which sends them again.
+                let unreadable = taken.unreadable.join(", ");
+                web_sys::console::warn_1(&format!("the mirror could not read {unreadable}").into());
+            }
+            Outcome::Mirrored(_) => {}
+            _ => return None,
+        }
+    }
+    match ask_on(index, &Job::Scores(job), "lead scores").await? {
+        Outcome::Scores(scores) => {
+            // Browser tests read this to know the scores on screen came from the worker.
+            crate::timing::mark("rapport:mirror-scored");
+            Some(scores)
+        }
+        _ => None,
+    }
+}
+
+/// Whether the mirror worker may still help (it has not broken).
+pub fn mirror_can_help() -> bool {
+    SLOTS.with(|slots| !matches!(slots.borrow().last(), Some(Slot::Broken)))
+}
+
+/// The worker holding the read model: the last slot, never given other jobs.
+fn mirror_index() -> usize {
+    SLOTS.with(|slots| slots.borrow().len() - 1)
+}
+
 async fn ask(job: &Job, key: &str) -> Option<Outcome> {
-    let worker = running(least_busy()?).await?;
+    ask_on(least_busy()?, job, key).await
+}
+
+async fn ask_on(index: usize, job: &Job, key: &str) -> Option<Outcome> {
+    let worker = running(index).await?;
     let answer = worker.ask(offload::encode_job(job)).await?;
     let outcome = offload::decode_outcome(&answer);
     if let Err(error) = &outcome {
@@ -87,7 +130,8 @@ enum Slot {
 
 thread_local! {
     static SLOTS: RefCell<Vec<Slot>> = RefCell::new(
-        (0..worker_count()).map(|_| Slot::NotStarted).collect(),
+        // One per core, and the mirror's.
+        (0..=worker_count()).map(|_| Slot::NotStarted).collect(),
     );
 }
 
@@ -99,10 +143,12 @@ fn worker_count() -> usize {
 /// The worker with the fewest jobs waiting (one not started yet has none); `None` when every one broke.
 fn least_busy() -> Option<usize> {
     SLOTS.with(|slots| {
+        let slots = slots.borrow();
+        // The last is the mirror's.
         slots
-            .borrow()
             .iter()
             .enumerate()
+            .take(slots.len() - 1)
             .filter_map(|(index, slot)| match slot {
                 Slot::NotStarted => Some((index, 0)),
                 Slot::Starting(waiting) => Some((index, waiting.len())),

@@ -55,6 +55,7 @@ pub mod jobs;
 pub mod knowledge;
 pub mod layout;
 pub mod letters;
+pub mod mirror;
 pub mod model;
 pub mod offload;
 pub mod outbox;

@@ -1,8 +1,10 @@
 //! Work a device hands to other threads: a document arriving whole from the relay, as on a new device
 //! pulling its workspace ([`Job::Merge`]), and the rows of a saved document a device is given whole, as
 //! when it adopts the demo ([`Job::Rows`]). Loading a document, deriving its rows and answering the relay
-//! cost tens to hundreds of milliseconds per document in wasm; the browser runs [`run`] in Web Workers
-//! (one per core) so its page never waits on it, and only stores and shows the outcome.
+//! cost tens to hundreds of milliseconds per document in wasm; the browser runs [`Worker::run`] in Web
+//! Workers (one per core) so its page never waits on it, and only stores and shows the outcome. One
+//! more worker keeps a read model of its own for work over the whole workspace ([`Job::Mirror`],
+//! [`Job::Scores`]; `crate::mirror`).
 //!
 //! Sans IO: a job and its outcome are bytes (postcard), so each crosses `postMessage` as one
 //! `Uint8Array`. The sync state travels whole (every field of Automerge's `sync::State`), so the
@@ -49,6 +51,11 @@ pub enum Job {
     /// A mail's Markdown to render as its HTML part shows it ([`crate::tracking::mail_parts`]: line
     /// breaks kept, bare addresses linked).
     RenderMail(String),
+    /// Rows the page stored, for the worker's own read model ([`crate::mirror`]); always sent to the
+    /// same worker, which keeps them between jobs.
+    Mirror(crate::mirror::Update),
+    /// Everyone's lead scores over the worker's read model.
+    Scores(crate::mirror::ScoreJob),
 }
 
 /// What a worker made of a [`Job`].
@@ -57,6 +64,8 @@ pub enum Outcome {
     Merged(Box<Merged>),
     Rows(DocRows),
     Rendered(String),
+    Mirrored(crate::mirror::Taken),
+    Scores(Vec<(crate::ids::PartyId, i64)>),
 }
 
 /// What the worker made of a [`WholeDocument`].
@@ -125,30 +134,54 @@ pub fn rows_of_saved(job: &SavedDocument) -> Result<DocRows, OffloadError> {
     Ok(ReadModel::default().replace_document(key, &mut doc))
 }
 
-/// A worker's whole job, bytes to bytes: a postcard [`Job`] in, a postcard `Result<Outcome, String>`
-/// out (the error said in English; the page falls back on it and does not show it).
-pub fn run(job: &[u8]) -> Vec<u8> {
-    let outcome: Result<Outcome, String> = postcard::from_bytes::<Job>(job)
-        .map_err(|error| OffloadError::Job(error.to_string()))
-        .and_then(|job| match job {
-            Job::Merge(job) => merge_whole(&job).map(|merged| Outcome::Merged(Box::new(merged))),
-            Job::Rows(job) => rows_of_saved(&job).map(Outcome::Rows),
+/// A Web Worker: what it keeps between jobs (a read model of its own, for the worker the page sends
+/// its rows to) and how it does each.
+#[derive(Debug, Default)]
+pub struct Worker {
+    mirror: crate::mirror::Mirror,
+}
+
+impl Worker {
+    /// A whole job, bytes to bytes: a postcard [`Job`] in, a postcard `Result<Outcome, String>` out
+    /// (the error said in English; the page falls back on it and does not show it).
+    pub fn run(&mut self, job: &[u8]) -> Vec<u8> {
+        let outcome: Result<Outcome, String> = postcard::from_bytes::<Job>(job)
+            .map_err(|error| OffloadError::Job(error.to_string()).to_string())
+            .and_then(|job| self.answer(job));
+        encode_outcome(&outcome)
+    }
+
+    fn answer(&mut self, job: Job) -> Result<Outcome, String> {
+        let said = |error: &dyn std::fmt::Display| error.to_string();
+        match job {
+            Job::Merge(job) => merge_whole(&job)
+                .map(|merged| Outcome::Merged(Box::new(merged)))
+                .map_err(|e| said(&e)),
+            Job::Rows(job) => rows_of_saved(&job).map(Outcome::Rows).map_err(|e| said(&e)),
             Job::Render(markdown) => Ok(Outcome::Rendered(crate::knowledge::render(&markdown))),
             Job::RenderMail(markdown) => {
                 Ok(Outcome::Rendered(crate::tracking::mail_parts(&markdown, |_| None).html))
             }
-        })
-        .map_err(|error| error.to_string());
-    // Serialising plain data to a Vec cannot fail.
-    postcard::to_allocvec(&outcome).unwrap_or_default()
+            Job::Mirror(update) => {
+                self.mirror.take(update).map(Outcome::Mirrored).map_err(|e| said(&e))
+            }
+            Job::Scores(job) => self.mirror.scores(job).map(Outcome::Scores).map_err(|e| said(&e)),
+        }
+    }
 }
 
-/// Encodes a job for [`run`].
+/// Encodes a job for [`Worker::run`].
 pub fn encode_job(job: &Job) -> Vec<u8> {
     postcard::to_allocvec(job).unwrap_or_default()
 }
 
-/// Reads what [`run`] answered.
+/// Encodes what [`Worker::run`] answers.
+pub fn encode_outcome(outcome: &Result<Outcome, String>) -> Vec<u8> {
+    // Serialising plain data to a Vec cannot fail.
+    postcard::to_allocvec(outcome).unwrap_or_default()
+}
+
+/// Reads what [`Worker::run`] answered.
 pub fn decode_outcome(bytes: &[u8]) -> Result<Outcome, String> {
     postcard::from_bytes::<Result<Outcome, String>>(bytes)
         .unwrap_or_else(|error| Err(format!("the worker's answer is not readable: {error}")))
@@ -315,7 +348,8 @@ mod tests {
             state: SyncState::of(&before),
             message: offer.encode(),
         };
-        let Outcome::Merged(merged) = decode_outcome(&run(&encode_job(&Job::Merge(job)))).unwrap()
+        let Outcome::Merged(merged) =
+            decode_outcome(&Worker::default().run(&encode_job(&Job::Merge(job)))).unwrap()
         else {
             panic!("a merge answers with what it merged")
         };
@@ -349,7 +383,8 @@ mod tests {
     #[test]
     fn a_mail_is_rendered_in_the_worker_as_the_relay_sends_it() {
         let markdown = "Dear **Ann**,\nsee https://acme.test";
-        let rendered = decode_outcome(&run(&encode_job(&Job::RenderMail(markdown.into()))));
+        let rendered =
+            decode_outcome(&Worker::default().run(&encode_job(&Job::RenderMail(markdown.into()))));
         let Ok(Outcome::Rendered(html)) = rendered else { panic!("{rendered:?}") };
         assert_eq!(html, crate::tracking::mail_parts(markdown, |_| None).html);
         assert!(
@@ -363,28 +398,29 @@ mod tests {
         let markdown = "**Hi** <script>x</script>";
         let job = encode_job(&Job::Render(markdown.into()));
         assert_eq!(
-            decode_outcome(&run(&job)),
+            decode_outcome(&Worker::default().run(&job)),
             Ok(Outcome::Rendered(crate::knowledge::render(markdown)))
         );
     }
 
     #[test]
     fn a_bad_job_is_an_error_the_page_can_fall_back_on() {
-        assert!(decode_outcome(&run(b"not a job")).is_err());
+        assert!(decode_outcome(&Worker::default().run(b"not a job")).is_err());
         let job = WholeDocument {
             key: "nonsense".into(),
             state: SyncState::default(),
             message: Vec::new(),
         };
-        let merge =
-            |job: &WholeDocument| decode_outcome(&run(&encode_job(&Job::Merge(job.clone()))));
+        let merge = |job: &WholeDocument| {
+            decode_outcome(&Worker::default().run(&encode_job(&Job::Merge(job.clone()))))
+        };
         assert!(merge(&job).unwrap_err().contains("nonsense"));
         let job = WholeDocument { key: DocKey::Root.to_string(), ..job };
         assert!(merge(&job).unwrap_err().contains("sync message"));
         assert!(decode_outcome(b"\xff\xff").is_err());
         let rows = |key: &str, bytes: &[u8]| {
             let job = Job::Rows(SavedDocument { key: key.into(), bytes: bytes.to_vec() });
-            decode_outcome(&run(&encode_job(&job)))
+            decode_outcome(&Worker::default().run(&encode_job(&job)))
         };
         assert!(rows("nonsense", b"").unwrap_err().contains("nonsense"));
         assert!(rows("parties/3", b"not automerge").unwrap_err().contains("not readable"));
@@ -394,7 +430,9 @@ mod tests {
     fn the_rows_of_a_saved_document_are_those_the_page_would_derive() {
         let (key, mut relay, _, _) = relay_offer();
         let job = Job::Rows(SavedDocument { key: key.to_string(), bytes: relay.save() });
-        let Outcome::Rows(rows) = decode_outcome(&run(&encode_job(&job))).unwrap() else {
+        let Outcome::Rows(rows) =
+            decode_outcome(&Worker::default().run(&encode_job(&job))).unwrap()
+        else {
             panic!("rows asked, rows answered")
         };
         assert_eq!(rows, ReadModel::default().replace_document(key, &mut relay));

@@ -1623,6 +1623,32 @@ impl ReadModel {
         model.rebuild_last_contact();
         model
     }
+
+    /// Every document's rows of a model [`ReadModel::of_demo`] built, encoded as a device stores them
+    /// (document key as text → bytes): what a worker's mirror takes in at its start
+    /// (`crate::mirror`), for its benchmarks.
+    pub fn stored_units(&self) -> BTreeMap<String, Vec<u8>> {
+        let mut keys: BTreeSet<DocKey> = BTreeSet::new();
+        keys.extend(self.parties.keys().map(<Party as document::Record>::doc_key));
+        keys.extend(self.deals.keys().map(<Deal as document::Record>::doc_key));
+        keys.extend(self.tickets.keys().map(<Ticket as document::Record>::doc_key));
+        keys.extend(self.segments.keys().map(<crate::model::Segment as document::Record>::doc_key));
+        keys.extend(
+            self.campaigns.keys().map(<crate::model::Campaign as document::Record>::doc_key),
+        );
+        keys.extend(self.interactions.keys().map(|month| DocKey::Interactions(*month)));
+        keys.into_iter()
+            .map(|key| {
+                let unit = DocRows {
+                    format: ROWS_FORMAT,
+                    heads: Vec::new(),
+                    rows: self.rows_of(key),
+                    damaged: Vec::new(),
+                };
+                (key.to_string(), unit.encode())
+            })
+            .collect()
+    }
 }
 
 fn interaction_row(id: InteractionId, interaction: &Interaction) -> InteractionRow {

@@ -1,7 +1,8 @@
 //! Lead scoring, end to end on a real relay. Anna (at her desk, in English) writes two rules — 20
 //! points for being on the "Fair 2026" list, 15 for each call — and sees each record's score with
 //! its reasons, the people list sorted by score, and a segment of leads scoring at least 30 follow a
-//! call she logs. Boris (on his phone, in Russian) sees the same scores. When Anna sets a threshold
+//! call she logs; a call Boris logs reorders her open list (scores are computed in a worker that
+//! takes in every stored change). Boris (on his phone, in Russian) sees the same scores. When Anna sets a threshold
 //! and Boris as the owner of leads without one, both devices look for leads to hand over, and each
 //! lead gets exactly one follow-up task, for Boris; lowered, the threshold hands over the next lead
 //! and never the first again.
@@ -139,6 +140,18 @@ async fn leads_are_scored_by_rules_shown_with_reasons_and_handed_to_sales_once()
             Ok((names == ["Blaise Pascal", "Carl Gauss", "Ada Lovelace"]).then_some(()))
         })
         .await?;
+        // Boris logs a call with Ada on his phone: on Anna's open list she rises to 15, level with
+        // Carl and before him by name — scored in Anna's worker, which takes in the relay's change.
+        log_call(&boris, "Ada", "Called back").await?;
+        wait_until("Ada risen on Anna's list", 30, || async {
+            let names = listed(&anna).await?;
+            Ok((names == ["Blaise Pascal", "Ada Lovelace", "Carl Gauss"]).then_some(()))
+        })
+        .await?;
+        let in_the_worker = anna
+            .eval("return performance.getEntriesByName('rapport:mirror-scored').length;")
+            .await?;
+        assert!(in_the_worker.as_u64() > Some(1), "scored off the page: {in_the_worker}");
 
         // A segment of leads scoring at least 30: Blaise alone.
         AppShell::open(&anna, "/marketing").await?;

@@ -196,7 +196,7 @@ fn Switch(id: AutomationId, row: Memo<Option<AutomationRow>>) -> impl IntoView {
             return write(ctx, id, Box::new(|a| a.on_since = None), error);
         }
         let now = local::now();
-        let scores = scores.and_then(|s| s.scores.get_untracked());
+        let scores = scores.and_then(|s| s.current_untracked());
         let by_score =
             row.with_untracked(|r| r.as_ref().is_some_and(|r| r.trigger == Some(Trigger::Score)));
         // Who meets it now is written down with it: read from all the records, or not switched on.

@@ -1,0 +1,196 @@
+//! A read model of its own in a Web Worker, kept in step with the page's, so that work reading the
+//! whole workspace runs off the page: everyone's lead scores today ([`ScoreJob`]).
+//!
+//! The page never ships its model. It ships what it stores: each document's rows, encoded as they go
+//! to the device's storage beside the document (`read_model::DocRows`) — all of them read back from
+//! storage when the mirror starts, then each document's again whenever the page stores it. The mirror
+//! installs them as the page's model does at opening, so both hold the same rows; the settings, which
+//! live outside the rows, travel as a small Automerge document when they change. A member's private
+//! notes are never mirrored: nothing a worker computes reads them.
+//!
+//! Sans IO: [`Update`] and [`ScoreJob`] cross `postMessage` inside `offload::Job`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+pub use serde_bytes::ByteBuf;
+
+use crate::ids::{PartyId, Timestamp, WorkspaceId};
+use crate::layout::DocKey;
+use crate::model::WorkspaceSettings;
+use crate::read_model::{DocRows, ReadModel};
+use crate::scoring::{Engagement, Scorer};
+use crate::segments::CampaignFacts;
+
+/// Where the settings sit in the document they travel in.
+const SETTINGS: &str = "settings";
+
+/// What the page stored since its last update, for the mirror to take in before its next job.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Update {
+    /// The workspace these rows are of; rows of another replace everything the mirror held.
+    pub workspace: WorkspaceId,
+    /// Everything the mirror holds is dropped first (the page read every unit from storage again).
+    pub fresh: bool,
+    /// Document key (as text, `DocKey`'s `Display`) → its encoded rows as stored, latest only.
+    pub units: BTreeMap<String, ByteBuf>,
+    /// The settings, when they changed ([`encode_settings`]).
+    pub settings: Option<ByteBuf>,
+}
+
+impl Update {
+    /// Whether this update carries nothing to take in.
+    pub fn is_empty(&self) -> bool {
+        !self.fresh && self.units.is_empty() && self.settings.is_none()
+    }
+}
+
+/// What the mirror took in: the documents it holds, and units it could not read (a format this build
+/// does not write: the page derives those again and stores them, which sends them once more).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Taken {
+    pub documents: usize,
+    pub unreadable: Vec<String>,
+}
+
+/// Everyone's lead scores, as `scoring::Scorer::scores` gives them over the mirror's rows and what the
+/// page alone knows: the relay's opens and clicks and opt-outs, and the page's clock.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScoreJob {
+    pub workspace: WorkspaceId,
+    pub engagement: Vec<Engagement>,
+    pub opted_out: Vec<String>,
+    pub campaigns: Option<CampaignFacts>,
+    pub now: Timestamp,
+}
+
+/// Why the mirror could not do a job: the page then does it itself.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MirrorError {
+    #[error("the mirror holds no rows of workspace {0}")]
+    OtherWorkspace(WorkspaceId),
+    #[error("the settings are not readable: {0}")]
+    Settings(String),
+}
+
+/// The worker's copy of the page's rows and settings.
+#[derive(Debug, Default)]
+pub struct Mirror {
+    workspace: Option<WorkspaceId>,
+    model: ReadModel,
+    settings: WorkspaceSettings,
+}
+
+impl Mirror {
+    /// Takes in what the page stored. A fresh update (or one of another workspace) is installed as a
+    /// device opening installs its stored units; later ones replace their documents' rows.
+    pub fn take(&mut self, update: Update) -> Result<Taken, MirrorError> {
+        let settings = match &update.settings {
+            Some(bytes) => Some(decode_settings(bytes)?),
+            None => None,
+        };
+        let mut unreadable = Vec::new();
+        let mut units = Vec::with_capacity(update.units.len());
+        for (key, bytes) in &update.units {
+            match key.parse::<DocKey>().ok().zip(DocRows::decode(bytes).ok()) {
+                Some((DocKey::Private(_), _)) => {}
+                Some(unit) => units.push(unit),
+                None => unreadable.push(key.clone()),
+            }
+        }
+        if update.fresh || self.workspace != Some(update.workspace) {
+            // No search index: nothing here searches.
+            self.model = ReadModel::from_units_deferring_search(units);
+            self.settings = WorkspaceSettings::default();
+            self.workspace = Some(update.workspace);
+        } else {
+            for (key, rows) in units {
+                self.model.replace_rows(key, rows);
+            }
+        }
+        if let Some(settings) = settings {
+            self.settings = settings;
+        }
+        // Nobody is told here: what changed matters to screens, and the mirror has none.
+        self.model.take_changed();
+        self.model.take_changed_records();
+        Ok(Taken { documents: self.model.heads.len(), unreadable })
+    }
+
+    /// Everyone's scores (those with none left out), in no particular order.
+    pub fn scores(&self, job: ScoreJob) -> Result<Vec<(PartyId, i64)>, MirrorError> {
+        if self.workspace != Some(job.workspace) {
+            return Err(MirrorError::OtherWorkspace(job.workspace));
+        }
+        let scorer = Scorer::new(&self.model, &self.settings, &job.engagement, job.now)
+            .with_audience_facts(job.opted_out, job.campaigns);
+        Ok(scorer.scores().into_iter().collect())
+    }
+
+    /// The mirror's rows, to compare with the page's.
+    pub fn model(&self) -> &ReadModel {
+        &self.model
+    }
+}
+
+/// The settings as a small Automerge document (they are not serde types: autosurgeon writes them).
+pub fn encode_settings(settings: &WorkspaceSettings) -> ByteBuf {
+    let mut doc = automerge::AutoCommit::new();
+    // Reconciling plain data into an empty document cannot fail.
+    let _ = autosurgeon::reconcile_prop(&mut doc, automerge::ROOT, SETTINGS, settings);
+    ByteBuf::from(doc.save())
+}
+
+/// Reads what [`encode_settings`] wrote.
+pub fn decode_settings(bytes: &[u8]) -> Result<WorkspaceSettings, MirrorError> {
+    let doc = automerge::AutoCommit::load(bytes)
+        .map_err(|error| MirrorError::Settings(error.to_string()))?;
+    autosurgeon::hydrate_prop(&doc, automerge::ROOT, SETTINGS)
+        .map_err(|error| MirrorError::Settings(error.to_string()))
+}
+
+/// What the lead-score benchmarks give a mirror (natively and in wasm), over the 100,000-party demo.
+#[derive(Debug)]
+pub struct Workload {
+    /// The update that starts it: every stored unit and the settings.
+    pub opening: Update,
+    /// Everyone's scores, with the demo's campaign engagement.
+    pub job: ScoreJob,
+    /// The latest month of interactions stored again.
+    pub one_month: Update,
+}
+
+/// The benchmarks' [`Workload`] at `now`.
+pub fn demo_workload(now: Timestamp) -> Workload {
+    let workspace = crate::demo::generate(5, crate::demo::DemoSizes::hundred_thousand(), now);
+    let model = ReadModel::of_demo(&workspace);
+    let units: BTreeMap<String, ByteBuf> =
+        model.stored_units().into_iter().map(|(key, bytes)| (key, ByteBuf::from(bytes))).collect();
+    let month = units.keys().rev().find(|key| key.starts_with("interactions/")).cloned();
+    let one_month = Update {
+        workspace: workspace.workspace,
+        fresh: false,
+        units: month
+            .and_then(|key| Some((key.clone(), units.get(&key)?.clone())))
+            .into_iter()
+            .collect(),
+        settings: None,
+    };
+    let job = ScoreJob {
+        workspace: workspace.workspace,
+        engagement: crate::demo::engagement(&model, now),
+        opted_out: Vec::new(),
+        campaigns: None,
+        now,
+    };
+    let opening = Update {
+        workspace: workspace.workspace,
+        fresh: true,
+        units,
+        settings: Some(encode_settings(&workspace.settings)),
+    };
+    Workload { opening, job, one_month }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,247 @@
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use automerge::AutoCommit;
+
+use super::*;
+use crate::demo::{self, DemoSizes};
+use crate::document;
+use crate::ids::MemberId;
+use crate::model::{CampaignActivity, Interaction, Party};
+use crate::offload::{Job, Outcome, Worker, decode_outcome, encode_job};
+
+const NOW: Timestamp = Timestamp(1_780_000_000_000);
+const DAY: i64 = 86_400_000;
+
+/// The page's side: its documents and its model, and what it stores after each change.
+struct Page {
+    workspace: WorkspaceId,
+    docs: BTreeMap<DocKey, AutoCommit>,
+    model: ReadModel,
+    settings: WorkspaceSettings,
+    engagement: Vec<Engagement>,
+}
+
+impl Page {
+    /// A demo workspace of 120 parties, 900 interactions and 30 deals, with the demo's rules (fit
+    /// segments, interactions, campaign engagement), one record merged into another, and every unit
+    /// as it would be stored.
+    fn open() -> (Page, Update) {
+        let sizes = DemoSizes {
+            parties: 120,
+            interactions: 900,
+            deals: 30,
+            tasks: 0,
+            tickets: 10,
+            ..Default::default()
+        };
+        let mut demo = demo::generate(11, sizes, NOW);
+        let ids: Vec<PartyId> = demo.parties.iter().map(|(id, _)| *id).collect();
+        demo.parties[4].1.merged_into = Some(ids[5]);
+        demo.parties[4].1.archived = true;
+        let mut docs = demo.to_documents().unwrap();
+        let mut model = ReadModel::default();
+        let mut units = BTreeMap::new();
+        for (key, doc) in &mut docs {
+            units
+                .insert(key.to_string(), ByteBuf::from(model.replace_document(*key, doc).encode()));
+        }
+        let engagement = ids
+            .iter()
+            .enumerate()
+            .step_by(3)
+            .map(|(n, id)| (*id, CampaignActivity::Opened, Timestamp(NOW.0 - n as i64 * DAY)))
+            .collect();
+        let update = Update {
+            workspace: demo.workspace,
+            fresh: true,
+            units,
+            settings: Some(encode_settings(&demo.settings)),
+        };
+        let page =
+            Page { workspace: demo.workspace, docs, model, settings: demo.settings, engagement };
+        (page, update)
+    }
+
+    /// Changes record `record` of document `key` as an edit on the page does, and returns what the
+    /// page stores: the document's rows.
+    fn edit<R: document::Record>(
+        &mut self,
+        key: DocKey,
+        record: &str,
+        change: impl FnOnce(&mut R),
+    ) -> Update {
+        let doc = self.docs.get_mut(&key).unwrap();
+        let mut value: R = document::get(&*doc, record).unwrap().unwrap();
+        change(&mut value);
+        document::put(doc, record, &value).unwrap();
+        crate::history::commit(doc, Some(MemberId::from_bytes([1; 16])), NOW);
+        let rows = self.model.refresh(key, doc, &BTreeSet::from([record.to_owned()]));
+        self.stored([(key, rows.encode())])
+    }
+
+    /// Adds an interaction with `party` as a new record of document `key`.
+    fn log(&mut self, key: DocKey, like: &str, party: PartyId, id: &str) -> Update {
+        let doc = self.docs.get_mut(&key).unwrap();
+        let mut interaction: Interaction = document::get(&*doc, like).unwrap().unwrap();
+        interaction.parties = vec![party];
+        document::put(doc, id, &interaction).unwrap();
+        crate::history::commit(doc, None, NOW);
+        let rows = self.model.refresh(key, doc, &BTreeSet::from([id.to_owned()]));
+        self.stored([(key, rows.encode())])
+    }
+
+    fn stored(&self, units: impl IntoIterator<Item = (DocKey, Vec<u8>)>) -> Update {
+        Update {
+            workspace: self.workspace,
+            fresh: false,
+            units: (units.into_iter())
+                .map(|(key, bytes)| (key.to_string(), ByteBuf::from(bytes)))
+                .collect(),
+            settings: None,
+        }
+    }
+
+    fn job(&self) -> ScoreJob {
+        ScoreJob {
+            workspace: self.workspace,
+            engagement: self.engagement.clone(),
+            opted_out: Vec::new(),
+            campaigns: None,
+            now: NOW,
+        }
+    }
+
+    /// Everyone's scores as the page computes them over its own model.
+    fn scores(&self) -> HashMap<PartyId, i64> {
+        Scorer::new(&self.model, &self.settings, &self.engagement, NOW).scores()
+    }
+
+    fn first_record(&self, wanted: impl Fn(&DocKey) -> bool) -> (DocKey, String) {
+        let (key, doc) = self.docs.iter().find(|(key, _)| wanted(key)).unwrap();
+        (*key, document::keys(doc).into_iter().next().unwrap())
+    }
+}
+
+fn mirrored(mirror: &Mirror, job: ScoreJob) -> HashMap<PartyId, i64> {
+    mirror.scores(job).unwrap().into_iter().collect()
+}
+
+#[test]
+fn a_mirror_fed_what_the_page_stores_scores_every_change_as_the_page_does() {
+    let (mut page, opening) = Page::open();
+    let mut mirror = Mirror::default();
+    let taken = mirror.take(opening).unwrap();
+    assert_eq!(taken.documents, page.model.heads.len());
+    assert!(taken.unreadable.is_empty());
+    let scores = page.scores();
+    assert!(scores.len() > 50, "the demo's rules score most people: {}", scores.len());
+    assert_eq!(mirrored(&mirror, page.job()), scores);
+
+    let parties: Vec<PartyId> = page.model.parties.keys().copied().collect();
+    let (month, like) = page.first_record(|key| matches!(key, DocKey::Interactions(_)));
+    for (n, party) in parties.iter().take(6).enumerate() {
+        let update = page.log(month, &like, *party, &format!("{:032x}", 900 + n));
+        mirror.take(update).unwrap();
+        assert_eq!(mirrored(&mirror, page.job()), page.scores(), "after interaction {n}");
+    }
+    // Archived, then merged into another: the scores move to the survivor on both sides.
+    let (archived, merged) = (parties[7], parties[8]);
+    let key = <Party as document::Record>::doc_key(&archived);
+    mirror.take(page.edit::<Party>(key, &archived.to_string(), |p| p.archived = true)).unwrap();
+    assert_eq!(mirrored(&mirror, page.job()), page.scores());
+    let key = <Party as document::Record>::doc_key(&merged);
+    let update = page.edit::<Party>(key, &merged.to_string(), |p| {
+        p.merged_into = Some(parties[9]);
+        p.archived = true;
+    });
+    mirror.take(update).unwrap();
+    assert_eq!(mirrored(&mirror, page.job()), page.scores());
+    assert_eq!(mirror.model().parties, page.model.parties);
+    assert_eq!(mirror.model().last_contact, page.model.last_contact);
+}
+
+#[test]
+fn a_rule_changed_on_the_page_reaches_the_mirror_with_the_settings() {
+    let (mut page, opening) = Page::open();
+    let mut mirror = Mirror::default();
+    mirror.take(opening).unwrap();
+    let before = page.scores();
+    for rule in page.settings.scoring_rules.values_mut() {
+        rule.points *= 3;
+    }
+    let after = page.scores();
+    assert_ne!(before, after);
+    // Rows alone do not carry the rules.
+    mirror.take(page.stored([])).unwrap();
+    assert_eq!(mirrored(&mirror, page.job()), before);
+    let update = Update { settings: Some(encode_settings(&page.settings)), ..page.stored([]) };
+    mirror.take(update).unwrap();
+    assert_eq!(mirrored(&mirror, page.job()), after);
+    assert_eq!(decode_settings(&encode_settings(&page.settings)).unwrap(), page.settings);
+}
+
+#[test]
+fn another_workspace_replaces_everything_and_scores_are_refused_for_one_not_held() {
+    let (page, opening) = Page::open();
+    let mut mirror = Mirror::default();
+    assert_eq!(mirror.scores(page.job()), Err(MirrorError::OtherWorkspace(page.workspace)));
+    mirror.take(opening.clone()).unwrap();
+    let other = WorkspaceId::from_bytes([9; 16]);
+    let taken = mirror.take(Update { workspace: other, ..page.stored([]) }).unwrap();
+    assert_eq!(taken.documents, 0, "nothing of the first workspace is kept");
+    assert_eq!(mirror.scores(page.job()), Err(MirrorError::OtherWorkspace(page.workspace)));
+    // Opening again (fresh) after a stale partial state installs everything anew.
+    mirror.take(opening.clone()).unwrap();
+    assert_eq!(mirrored(&mirror, page.job()), page.scores());
+    // A fresh update drops what the mirror held, even of the same workspace.
+    let mut roots_only = opening;
+    roots_only.units.retain(|key, _| !key.starts_with("interactions/"));
+    let taken = mirror.take(roots_only.clone()).unwrap();
+    assert_eq!(taken.documents, roots_only.units.len());
+    assert!(mirror.model().interactions.is_empty());
+}
+
+#[test]
+fn private_notes_are_never_mirrored_and_unreadable_units_are_named() {
+    let (page, mut opening) = Page::open();
+    let private = DocKey::Private(crate::layout::DocumentId([3; 16]));
+    let notes = DocRows {
+        format: crate::read_model::ROWS_FORMAT,
+        heads: Vec::new(),
+        rows: crate::read_model::Rows::Private(vec![("x".into(), "a note".into())]),
+        damaged: Vec::new(),
+    };
+    opening.units.insert(private.to_string(), ByteBuf::from(notes.encode()));
+    opening.units.insert("interactions/1999-01".into(), ByteBuf::from(b"not rows".to_vec()));
+    opening.units.insert("no such document".into(), ByteBuf::new());
+    let mut mirror = Mirror::default();
+    let taken = mirror.take(opening).unwrap();
+    assert_eq!(taken.unreadable, ["interactions/1999-01", "no such document"]);
+    assert!(mirror.model().private_notes.is_empty());
+    assert!(!mirror.model().heads.contains_key(&private));
+    assert_eq!(mirrored(&mirror, page.job()), page.scores());
+    let garbled =
+        Update { settings: Some(ByteBuf::from(b"not a document".to_vec())), ..page.stored([]) };
+    assert!(matches!(mirror.take(garbled), Err(MirrorError::Settings(_))));
+}
+
+#[test]
+fn a_worker_keeps_its_mirror_between_jobs() {
+    let (page, opening) = Page::open();
+    let mut worker = Worker::default();
+    let Outcome::Mirrored(taken) =
+        decode_outcome(&worker.run(&encode_job(&Job::Mirror(opening)))).unwrap()
+    else {
+        panic!("not an answer to an update")
+    };
+    assert_eq!(taken.documents, page.model.heads.len());
+    let Outcome::Scores(scores) =
+        decode_outcome(&worker.run(&encode_job(&Job::Scores(page.job())))).unwrap()
+    else {
+        panic!("not scores")
+    };
+    assert_eq!(scores.into_iter().collect::<HashMap<_, _>>(), page.scores());
+    // A worker started afresh (it broke and was replaced) holds nothing: the page is told.
+    let answer = Worker::default().run(&encode_job(&Job::Scores(page.job())));
+    assert!(decode_outcome(&answer).unwrap_err().contains("holds no rows"));
+}
