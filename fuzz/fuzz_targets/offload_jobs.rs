@@ -1,27 +1,54 @@
 //! A Web Worker job carries the relay's sync message for a document, or a saved document to derive rows
 //! from (`rapport_core::offload`): whatever the bytes — a damaged job, or a well-formed job around any
-//! message or document — the worker answers with an error or a result, and never panics (a panic would
-//! take the worker down for the page).
+//! message or document, rows for its read model, a scoring job — the worker answers with an error or a
+//! result, and never panics (a panic would take the worker down for the page). Each input gets a
+//! fresh worker, so a crash replays from its input alone.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use rapport_core::offload::{self, Job, SavedDocument, SyncState, WholeDocument};
+use rapport_core::ids::{Timestamp, WorkspaceId};
+use rapport_core::mirror::{ByteBuf, ScoreJob, Update};
+use rapport_core::offload::{self, Job, SavedDocument, SyncState, WholeDocument, Worker};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&mode, rest)) = data.split_first() else { return };
-    let answer = match mode % 3 {
-        0 => offload::run(rest),
+    let mut worker = Worker::default();
+    let answer = match mode % 4 {
+        0 => worker.run(rest),
         1 => {
             let job = WholeDocument {
                 key: "parties/0".into(),
                 state: SyncState::default(),
                 message: rest.to_vec(),
             };
-            offload::run(&offload::encode_job(&Job::Merge(job)))
+            worker.run(&offload::encode_job(&Job::Merge(job)))
+        }
+        2 => {
+            let job = SavedDocument { key: "parties/0".into(), bytes: rest.to_vec() };
+            worker.run(&offload::encode_job(&Job::Rows(job)))
         }
         _ => {
-            let job = SavedDocument { key: "parties/0".into(), bytes: rest.to_vec() };
-            offload::run(&offload::encode_job(&Job::Rows(job)))
+            // Rows for the worker's read model, as a fresh start and again as a change, then
+            // everyone's scores over them.
+            let workspace = WorkspaceId::from_bytes([1; 16]);
+            let key =
+                ["parties/0", "interactions/2026-01", "deals/0", "segments/0"][rest.len() % 4];
+            let units = [(key.to_owned(), ByteBuf::from(rest.to_vec()))].into();
+            for fresh in [true, false] {
+                let update =
+                    Update { workspace, fresh, units: Clone::clone(&units), settings: None };
+                let _ = offload::decode_outcome(
+                    &worker.run(&offload::encode_job(&Job::Mirror(update))),
+                );
+            }
+            let job = ScoreJob {
+                workspace,
+                engagement: Vec::new(),
+                opted_out: Vec::new(),
+                campaigns: None,
+                now: Timestamp(1_780_000_000_000),
+            };
+            worker.run(&offload::encode_job(&Job::Scores(job)))
         }
     };
     let _ = offload::decode_outcome(&answer);
