@@ -107,10 +107,7 @@ pub async fn scores(
     if !crate::offload::mirror_can_help() || PENDING.with(|pending| pending.borrow().abandoned) {
         return None;
     }
-    let update = match next_update(shared, job.workspace, settings).await {
-        Some(update) => update,
-        None => return None,
-    };
+    let update = next_update(shared, job.workspace, settings).await?;
     let answer = crate::offload::mirror_scores(update, job).await;
     if answer.is_none() {
         // What was sent may not have been taken: start again from storage next time.
