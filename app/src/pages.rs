@@ -1,5 +1,6 @@
 //! One module per route. Each page is a component taking no props; it reads what it needs from context.
 
+mod analytics;
 mod article;
 pub(crate) mod automation;
 mod campaign;
@@ -40,6 +41,7 @@ mod ticket;
 pub(crate) mod tickets;
 mod today;
 
+pub(crate) use analytics::Analytics;
 pub(crate) use article::ArticlePage;
 pub(crate) use automation::AutomationPage;
 pub(crate) use campaign::CampaignPage;

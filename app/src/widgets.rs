@@ -3,6 +3,7 @@
 //! language does.
 
 mod archive_panel;
+mod bar_chart;
 mod files;
 mod mail_state;
 mod member_choice;
@@ -16,6 +17,7 @@ mod task_list;
 mod windowed;
 
 pub(crate) use archive_panel::ArchivePanel;
+pub(crate) use bar_chart::{BarChart, ChartRow, Pick};
 pub(crate) use files::{FileOwner, Files};
 pub(crate) use mail_state::MailState;
 pub(crate) use member_choice::MemberChoice;

@@ -62,6 +62,12 @@ impl Default for DemoSizes {
 }
 
 impl DemoSizes {
+    /// The analytics benchmark workspace (issue 23): 100,000 parties, 500,000 interactions, 20,000
+    /// deals, 5,000 tasks and 10,000 tickets.
+    pub fn analytics() -> DemoSizes {
+        DemoSizes { interactions: 500_000, tasks: 5_000, ..DemoSizes::hundred_thousand() }
+    }
+
     /// The marketing benchmarks' workspace (segments, lead scores): 100,000 parties, 200,000
     /// interactions, 20,000 deals and 10,000 tickets.
     pub fn hundred_thousand() -> DemoSizes {
@@ -405,6 +411,10 @@ pub fn generate(seed: u64, sizes: DemoSizes, now: Timestamp) -> DemoWorkspace {
             } else {
                 DealStatus::Open
             };
+            // A closed deal closed some weeks after it was opened, never in the future. Not drawn
+            // from `rng`, so the rest of the demo stays what it was.
+            let closed_at = (status != DealStatus::Open)
+                .then(|| Timestamp((created + (7 + i as i64 % 113) * DAY_MS).min(now.0)));
             deals.push((
                 id,
                 Deal {
@@ -420,11 +430,12 @@ pub fn generate(seed: u64, sizes: DemoSizes, now: Timestamp) -> DemoWorkspace {
                     parties: vec![pick_party(&mut rng)],
                     status,
                     lost_reason: if status == DealStatus::Lost {
-                        "Budget".into()
+                        ["Price", "Timing", "Went with a competitor", "No decision"][i % 4].into()
                     } else {
                         String::new()
                     },
                     stage_history: vec![StageChange { stage, at: Timestamp(created), by: None }],
+                    closed_at,
                     files: Default::default(),
                     created_at: Timestamp(created),
                     archived: false,

@@ -169,6 +169,20 @@ impl Month {
             .date();
         Month { year: date.year(), month: u8::from(date.month()) }
     }
+
+    /// Its first millisecond (UTC).
+    pub fn start(self) -> Timestamp {
+        let month = time::Month::try_from(self.month.clamp(1, 12)).unwrap_or(time::Month::January);
+        time::Date::from_calendar_date(self.year, month, 1).map_or(Timestamp(0), |date| {
+            Timestamp(date.midnight().assume_utc().unix_timestamp() * 1000)
+        })
+    }
+
+    /// The month `months` later (earlier when negative).
+    pub fn plus(self, months: i32) -> Month {
+        let index = self.year * 12 + i32::from(self.month.clamp(1, 12)) - 1 + months;
+        Month { year: index.div_euclid(12), month: (index.rem_euclid(12) + 1) as u8 }
+    }
 }
 
 impl fmt::Display for Month {

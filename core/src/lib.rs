@@ -30,6 +30,7 @@
 //! - [`contract`]: a contract's terms, notice dates and tacit renewals, derived from what was agreed.
 //! - [`template`]: merge fields (`{{first_name}}`) filled in from a record, unknown ones named.
 
+pub mod analytics;
 pub mod attachments;
 pub mod automation;
 pub mod backup;
@@ -66,6 +67,7 @@ pub mod pulse;
 pub mod purchase;
 pub mod queries;
 pub mod read_model;
+pub mod relationship;
 pub mod replica;
 pub mod reviews;
 pub mod satisfaction;

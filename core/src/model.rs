@@ -211,6 +211,7 @@ pub(crate) mod tests {
                 at: Timestamp(1_700_000_000_000),
                 by: Some(MemberId::from_bytes([3; 16])),
             }],
+            closed_at: Some(Timestamp(1_700_000_100_000)),
             files: [(
                 "ef".repeat(32),
                 Attachment {

@@ -622,6 +622,7 @@ mod tests {
                 status,
                 lost_reason: String::new(),
                 stage_history: vec![],
+                closed_at: None,
                 files: Default::default(),
                 created_at: Timestamp(T0 + i64::from(n)),
                 archived: false,

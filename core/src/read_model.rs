@@ -33,7 +33,7 @@ mod hydrated;
 use hydrated::FromHydrated;
 
 /// Bumped when a row's shape changes: stored rows of another version are rebuilt from the documents.
-pub const ROWS_FORMAT: u32 = 21;
+pub const ROWS_FORMAT: u32 = 22;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PartyRow {
@@ -197,6 +197,12 @@ pub struct DealRow {
     pub created_at: Timestamp,
     /// When the deal entered its current stage ("days in stage" on its card).
     pub stage_since: Timestamp,
+    /// Every stage it entered and when, oldest first: where it stood at a past time (analytics'
+    /// forecast as it stood, time in stage).
+    pub stages: Vec<(Timestamp, StageId)>,
+    /// When it was won or lost (`None` while open, and for deals closed before this was kept).
+    pub closed_at: Option<Timestamp>,
+    pub lost_reason: String,
     /// The fundraising round it is an investor of, with what they soft-circled and committed.
     pub round: Option<RoundId>,
     pub soft_circled: Option<i64>,
@@ -1720,6 +1726,12 @@ fn deal_row(id: DealId, deal: &Deal) -> DealRow {
             .rev()
             .find(|change| change.stage == deal.stage)
             .map_or(deal.created_at, |change| change.at),
+        stages: deal.stage_history.iter().map(|change| (change.at, change.stage)).collect(),
+        closed_at: match deal.status {
+            DealStatus::Open => None,
+            DealStatus::Won | DealStatus::Lost => deal.closed_at,
+        },
+        lost_reason: deal.lost_reason.trim().to_owned(),
         round: deal.round,
         soft_circled: deal.soft_circled,
         committed: deal.committed,

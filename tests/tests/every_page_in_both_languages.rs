@@ -45,6 +45,7 @@ async fn every_page_is_photographed_in_both_languages_at_both_sizes() {
                     ("email", email.as_str()),
                     ("deals", "/deals"),
                     ("deal", deal.as_str()),
+                    ("analytics", "/analytics"),
                     ("tasks", "/tasks"),
                     ("log", "/log/call"),
                     ("import-export", "/import-export"),

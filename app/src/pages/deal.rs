@@ -203,10 +203,54 @@ fn DealStanding(id: DealId, deal: Memo<Option<Deal>>) -> impl IntoView {
         });
     };
     let current = move || deal.with(|d| d.as_ref().map(Deal::destination));
+    let lost = move || deal.with(|d| d.as_ref().is_some_and(|d| d.status == DealStatus::Lost));
+    let reason = Memo::new(move |_| {
+        deal.with(|d| d.as_ref().map(|d| d.lost_reason.clone())).unwrap_or_default()
+    });
+    let give_reason = Callback::new(move |text: String| {
+        let Some(shared) = ctx.shared() else { return };
+        spawn_local(async move {
+            let reason = text.trim().to_owned();
+            if let Err(error) =
+                local::update::<Deal>(&shared, id, move |deal| deal.lost_reason = reason).await
+            {
+                ctx.report(&error);
+            }
+        });
+    });
+    // The reasons the workspace already gave, then the usual ones: the dashboard groups by the text.
+    let reasons = Signal::derive(move || {
+        let mut given: Vec<String> = ctx
+            .read_of(rapport_core::read_model::Changed::DEALS, |ws| {
+                ws.model
+                    .deals
+                    .values()
+                    .map(|d| d.lost_reason.clone())
+                    .filter(|r| !r.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        given.sort();
+        given.dedup();
+        for usual in [
+            t_string!(i18n, deal.reason_price),
+            t_string!(i18n, deal.reason_timing),
+            t_string!(i18n, deal.reason_competitor),
+            t_string!(i18n, deal.reason_no_decision),
+        ] {
+            if !given.iter().any(|g| g == usual) {
+                given.push(usual.to_owned());
+            }
+        }
+        given
+    });
     view! {
         <section class="panel" data-testid="deal-standing">
             <h2>{t!(i18n, deal.standing)}</h2>
             <p data-testid="deal-status">{standing}</p>
+            <Show when=lost>
+                <widgets::SavedText stored=reason save=give_reason testid="lost-reason" label=move || t_string!(i18n, deal.lost_reason) suggestions=reasons />
+            </Show>
             <Show when=move || account.can_edit()>
                 <label class="actions">
                     {t!(i18n, deal.move_to)}

@@ -98,27 +98,7 @@ pub(crate) fn Deals() -> impl IntoView {
     // The deal this page just added, shown where the user sees it.
     let added = RwSignal::new(None::<DealId>);
     let shown = StoredValue::new(None::<DealId>);
-    // The chosen pipeline, or the first sales pipeline, or any.
-    let pipelines = Memo::new(move |_| {
-        ctx.read_of(Changed::SETTINGS, |ws| {
-            let mut all: Vec<(PipelineId, String, bool)> = ws
-                .settings
-                .pipelines
-                .iter()
-                .filter_map(|(id, p)| {
-                    let sales = p.kind == rapport_core::model::PipelineKind::Sales;
-                    Some((id.parse().ok()?, p.name.clone(), sales))
-                })
-                .collect();
-            all.sort_by_key(|(_, name, sales)| (!sales, name.clone()));
-            all
-        })
-        .unwrap_or_default()
-    });
-    let pipeline = Memo::new(move |_| {
-        let all = pipelines.get();
-        chosen.get().filter(|c| all.iter().any(|(id, _, _)| id == c)).or(all.first().map(|p| p.0))
-    });
+    let (pipelines, pipeline) = pipeline_choice(ctx, chosen);
     let columns = Memo::new(move |_| {
         let pipeline = pipeline.get()?;
         ctx.read_of(Changed::DEALS | Changed::SETTINGS, |ws| board(ws, pipeline))
@@ -188,18 +168,7 @@ pub(crate) fn Deals() -> impl IntoView {
                 }
             >
                 <div class="toolbar">
-                    <Show when=move || { pipelines.with(|p| p.len() > 1) }>
-                        <select
-                            aria-label=move || t_string!(i18n, deals.pipeline)
-                            data-testid="pipeline-choice"
-                            on:change=move |e| chosen.set(event_target_value(&e).parse().ok())
-                        >
-                            {move || pipelines.get().into_iter().map(|(id, name, _)| {
-                                let selected = pipeline.get() == Some(id);
-                                view! { <option value=id.to_string() selected=selected>{name}</option> }
-                            }).collect_view()}
-                        </select>
-                    </Show>
+                    <PipelineMenu pipelines pipeline chosen testid="pipeline-choice" />
                     <Segmented
                         value=layout
                         name="deal-layout"
@@ -224,6 +193,7 @@ pub(crate) fn Deals() -> impl IntoView {
                 <Forecast forecast pipeline />
                 // Below the board: what is signed is worked with on its own page.
                 <p class="actions-row">
+                    <a class="action" href="/analytics" data-testid="analytics-link">{t!(i18n, analytics.title)}</a>
                     <a class="action" href="/contracts" data-testid="contracts-link">{t!(i18n, contract.open_contracts)}</a>
                     <a class="action" href="/purchasing" data-testid="purchasing-link">{t!(i18n, purchase.title)}</a>
                     <a class="action" href="/investors" data-testid="investors-link">{t!(i18n, investor.title)}</a>
@@ -231,6 +201,63 @@ pub(crate) fn Deals() -> impl IntoView {
                 </p>
             </Show>
         </Page>
+    }
+}
+
+/// A pipeline as a menu offers it: its id, its name, whether it is a sales one.
+pub(super) type PipelineOption = (PipelineId, String, bool);
+
+/// The workspace's pipelines (sales ones first, then by name) and the one shown: `chosen` while it
+/// exists, else the first.
+pub(super) fn pipeline_choice(
+    ctx: WorkspaceCtx,
+    chosen: RwSignal<Option<PipelineId>>,
+) -> (Memo<Vec<PipelineOption>>, Memo<Option<PipelineId>>) {
+    let pipelines = Memo::new(move |_| {
+        ctx.read_of(Changed::SETTINGS, |ws| {
+            let mut all: Vec<PipelineOption> = ws
+                .settings
+                .pipelines
+                .iter()
+                .filter_map(|(id, p)| {
+                    let sales = p.kind == rapport_core::model::PipelineKind::Sales;
+                    Some((id.parse().ok()?, p.name.clone(), sales))
+                })
+                .collect();
+            all.sort_by_key(|(_, name, sales)| (!sales, name.clone()));
+            all
+        })
+        .unwrap_or_default()
+    });
+    let pipeline = Memo::new(move |_| {
+        let all = pipelines.get();
+        chosen.get().filter(|c| all.iter().any(|(id, _, _)| id == c)).or(all.first().map(|p| p.0))
+    });
+    (pipelines, pipeline)
+}
+
+/// The menu of pipelines, when there is more than one to choose from.
+#[component]
+pub(super) fn PipelineMenu(
+    pipelines: Memo<Vec<PipelineOption>>,
+    pipeline: Memo<Option<PipelineId>>,
+    chosen: RwSignal<Option<PipelineId>>,
+    testid: &'static str,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <Show when=move || { pipelines.with(|p| p.len() > 1) }>
+            <select
+                aria-label=move || t_string!(i18n, deals.pipeline)
+                data-testid=testid
+                on:change=move |e| chosen.set(event_target_value(&e).parse().ok())
+            >
+                {move || pipelines.get().into_iter().map(|(id, name, _)| {
+                    let selected = pipeline.get() == Some(id);
+                    view! { <option value=id.to_string() selected=selected>{name}</option> }
+                }).collect_view()}
+            </select>
+        </Show>
     }
 }
 
@@ -651,7 +678,7 @@ fn Forecast(
 }
 
 /// "Nov 2026" in the screens' language.
-fn month_name(month: Month) -> String {
+pub(super) fn month_name(month: Month) -> String {
     let date =
         js_sys::Date::new_with_year_month_day(month.year as u32, i32::from(month.month) - 1, 1);
     let options = js_sys::Object::new();
@@ -721,6 +748,7 @@ fn NewDeal(pipeline: PipelineId, added: RwSignal<Option<DealId>>) -> impl IntoVi
             status: DealStatus::Open,
             lost_reason: String::new(),
             stage_history: vec![StageChange { stage, at: now, by: me }],
+            closed_at: None,
             files: Default::default(),
             created_at: now,
             archived: false,

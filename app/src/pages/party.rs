@@ -19,6 +19,7 @@ mod contact;
 mod contracts;
 mod employee;
 mod fields;
+pub(crate) mod health;
 mod privacy;
 mod profile;
 mod score;
@@ -125,6 +126,7 @@ pub(crate) fn PartyPage() -> impl IntoView {
                         <div class="record-activity">
                             <LoggedHere />
                             <NextSteps id />
+                            <health::RelationshipHealth id />
                             <Show when=move || found.with(|f| f.as_ref().is_some_and(|f| f.party.roles.get("supplier").copied().unwrap_or(false)))>
                                 <supplier::SupplierPanel id party=Signal::derive(move || found.with(|f| f.as_ref().map(|f| f.party.clone()))) />
                             </Show>

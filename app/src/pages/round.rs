@@ -142,6 +142,7 @@ fn RoundInvestors(id: RoundId, summary: Memo<Option<(RoundRow, RoundSummary)>>) 
                 status: DealStatus::Open,
                 lost_reason: String::new(),
                 stage_history: Vec::new(),
+                closed_at: None,
                 files: Default::default(),
                 created_at: local::now(),
                 archived: false,

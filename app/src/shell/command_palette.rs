@@ -45,10 +45,11 @@ struct Entry {
 }
 
 /// Actions, always offered when they match what is typed (in the screens' language).
-const ACTIONS: [&str; 14] = [
+const ACTIONS: [&str; 15] = [
     "/parties?new=1",
     "/tasks",
     "/deals",
+    "/analytics",
     "/log/visit",
     "/log/call",
     "/log/meeting",
@@ -67,6 +68,7 @@ fn action_label(i18n: I18nContext<Locale>, href: &str) -> &'static str {
         "/parties?new=1" => t_string!(i18n, palette.new_party),
         "/tasks" => t_string!(i18n, palette.new_task),
         "/deals" => t_string!(i18n, palette.new_deal),
+        "/analytics" => t_string!(i18n, palette.analytics),
         "/log/visit" => t_string!(i18n, palette.log_visit),
         "/log/call" => t_string!(i18n, palette.log_call),
         "/log/meeting" => t_string!(i18n, palette.log_meeting),

@@ -17,6 +17,10 @@ pub(crate) fn SavedText(
     /// Not to be changed now (beside a viewer's, who changes nothing).
     #[prop(optional, into)]
     locked: Signal<bool>,
+    /// What the field offers as it is typed in (a line only, once on its page: its list is named
+    /// after `testid`).
+    #[prop(optional, into)]
+    suggestions: Option<Signal<Vec<String>>>,
 ) -> impl IntoView {
     let account = crate::account::AccountCtx::use_ctx();
     let disabled = move || locked.get() || !account.can_edit();
@@ -42,9 +46,16 @@ pub(crate) fn SavedText(
                         on:input=input on:change=move |_| saved()></textarea>
                 }.into_any()
             } else {
+                let choices = suggestions.map(|offered| (format!("{testid}-choices"), offered));
                 view! {
                     <input data-testid=testid prop:value=move || text.get() disabled=disabled
+                        list=choices.as_ref().map(|(id, _)| id.clone())
                         on:input=input on:change=move |_| saved() />
+                    {choices.map(|(id, offered)| view! {
+                        <datalist id=id>
+                            {move || offered.get().into_iter().map(|s| view! { <option value=s /> }).collect_view()}
+                        </datalist>
+                    })}
                 }.into_any()
             }}
         </label>

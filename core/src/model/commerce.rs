@@ -118,6 +118,10 @@ pub struct Deal {
     /// Every stage move, oldest first; appended, never rewritten.
     #[autosurgeon(missing = "Default::default")]
     pub stage_history: Vec<StageChange>,
+    /// When it was last won or lost; cleared when it is reopened. Deals closed before this was kept
+    /// have none, and analytics leave them out of the period they closed in.
+    #[autosurgeon(missing = "Default::default")]
+    pub closed_at: Option<Timestamp>,
     /// Proposals, quotes, signed orders: by the hex SHA-256 of their bytes.
     #[autosurgeon(missing = "Default::default")]
     pub files: BTreeMap<String, super::Attachment>,
@@ -143,6 +147,7 @@ reconcile_sparse!(Deal {
         parties,
         lost_reason,
         stage_history,
+        closed_at,
         files,
         archived,
         round,
@@ -199,7 +204,7 @@ impl Deal {
     /// Moves the deal to `to` at `at` by `by`. Entering a stage (or reopening a closed deal into one)
     /// is written in its stage history, which "days in stage" and the forecast history read; moving to
     /// where it already is changes nothing. Closing keeps its stage, so a reopened deal shows where it
-    /// stood.
+    /// stood, and records when it closed (analytics' "won in March"); reopening clears that.
     pub fn move_to(&mut self, to: Destination, at: Timestamp, by: Option<MemberId>) {
         match to {
             Destination::Stage(stage) => {
@@ -208,9 +213,16 @@ impl Deal {
                     self.status = DealStatus::Open;
                     self.stage_history.push(StageChange { stage, at, by });
                 }
+                self.closed_at = None;
             }
-            Destination::Won => self.status = DealStatus::Won,
-            Destination::Lost => self.status = DealStatus::Lost,
+            Destination::Won | Destination::Lost => {
+                let status =
+                    if to == Destination::Won { DealStatus::Won } else { DealStatus::Lost };
+                if self.status != status {
+                    self.status = status;
+                    self.closed_at = Some(at);
+                }
+            }
         }
     }
 }
@@ -397,6 +409,7 @@ mod tests {
             status: DealStatus::Open,
             lost_reason: String::new(),
             stage_history: vec![StageChange { stage: lead, at: Timestamp(1), by }],
+            closed_at: None,
             files: Default::default(),
             created_at: Timestamp(1),
             archived: false,
@@ -414,12 +427,19 @@ mod tests {
         );
         deal.move_to(Destination::Won, Timestamp(4), by);
         assert_eq!(
-            (deal.status, deal.stage, deal.stage_history.len()),
-            (DealStatus::Won, proposal, 2)
+            (deal.status, deal.stage, deal.stage_history.len(), deal.closed_at),
+            (DealStatus::Won, proposal, 2, Some(Timestamp(4)))
         );
-        // Reopened into the stage it stood in: that is a new entry into it.
+        deal.move_to(Destination::Won, Timestamp(5), by);
+        assert_eq!(deal.closed_at, Some(Timestamp(4)), "won again: still won when it was");
+        // Reopened into the stage it stood in: that is a new entry into it, and it is no longer closed.
         deal.move_to(Destination::Stage(proposal), Timestamp(5), None);
-        assert_eq!((deal.status, deal.stage_history.len()), (DealStatus::Open, 3));
+        assert_eq!(
+            (deal.status, deal.stage_history.len(), deal.closed_at),
+            (DealStatus::Open, 3, None)
+        );
+        deal.move_to(Destination::Lost, Timestamp(6), None);
+        assert_eq!((deal.status, deal.closed_at), (DealStatus::Lost, Some(Timestamp(6))));
         for to in [Destination::Stage(lead), Destination::Won, Destination::Lost] {
             assert_eq!(Destination::from_key(&to.key()), Some(to));
         }

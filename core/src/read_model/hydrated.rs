@@ -394,6 +394,7 @@ struct_from_map!(Deal {
         parties,
         lost_reason,
         stage_history,
+        closed_at,
         files,
         archived,
         round,
@@ -854,6 +855,7 @@ mod tests {
                 StageChange { stage, at: NOW, by: Some(member) },
                 StageChange { stage, at: NOW, by: None },
             ],
+            closed_at: Some(NOW),
             files: [(
                 "aa".repeat(32),
                 Attachment {

@@ -1,0 +1,769 @@
+//! The sales dashboard: the open pipeline by stage, what was won against what was forecast at the start
+//! of each month, win rate, cycle length, why deals were lost and who logged what — for one pipeline
+//! and currency over the last 3, 6 or 12 months, everyone's or one owner's. Every number and bar opens
+//! the list of records it counts. Computed on the device by `rapport_core::analytics`, so it follows
+//! every edit, a colleague's too, as it arrives.
+
+use leptos::prelude::*;
+use rapport_core::analytics::{
+    self, Bar, Compared, LostReason, Months, SalesDashboard, SalesFilter,
+};
+use rapport_core::ids::{DealId, InteractionId, MemberId, PipelineId};
+use rapport_core::layout::Month;
+use rapport_core::model::Money;
+use rapport_core::read_model::{Changed, DealStatusRow};
+
+use super::deals::{PipelineMenu, pipeline_choice};
+use super::{EmptyState, Page};
+use crate::i18n::{t, t_string, use_i18n};
+use crate::state::WorkspaceCtx;
+use crate::widgets::{self, BarChart, ChartRow, MemberChoice, Pick, Segmented};
+
+/// How many months the dashboard looks back over, this one included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Span(u8);
+
+/// A number card someone opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Card {
+    Open,
+    Won,
+}
+
+#[component]
+pub(crate) fn Analytics() -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = WorkspaceCtx::use_ctx();
+    let span = RwSignal::new(Span(6));
+    let chosen = RwSignal::new(None::<PipelineId>);
+    let owner = RwSignal::new(None::<MemberId>);
+    let chosen_currency = RwSignal::new(None::<String>);
+    let (pipelines, pipeline) = pipeline_choice(ctx, chosen);
+    // The currencies of the pipeline's deals: one dashboard adds up one of them.
+    let currencies = Memo::new(move |_| {
+        let pipeline = pipeline.get()?;
+        ctx.read_of(Changed::DEALS | Changed::SETTINGS, |ws| {
+            let main = analytics::main_currency(&ws.model, &ws.settings, pipeline);
+            let mut all: Vec<String> = ws
+                .model
+                .deals
+                .values()
+                .filter(|d| d.pipeline == pipeline)
+                .map(|d| d.currency.clone())
+                .collect();
+            all.sort();
+            all.dedup();
+            all.retain(|c| *c != main);
+            all.insert(0, main);
+            all
+        })
+    });
+    let currency = Memo::new(move |_| {
+        let all = currencies.get()?;
+        chosen_currency.get().filter(|c| all.contains(c)).or_else(|| all.first().cloned())
+    });
+    // Recomputed when the records or the filters change, and once a day (the period before is
+    // compared to date): not on every tick of the clock.
+    let now = super::tickets::ticking_now();
+    let today = Memo::new(move |_| widgets::local_day(now.get()));
+    let filter = Memo::new(move |_| {
+        today.track();
+        let now = now.get_untracked();
+        Some(SalesFilter {
+            months: Months::ending_at(now, span.get().0),
+            pipeline: pipeline.get()?,
+            currency: currency.get()?,
+            owner: owner.get(),
+        })
+    });
+    // None while the device still reads its interactions: activity counted from half of them would
+    // lie.
+    let board = Memo::new(move |_| {
+        let filter = filter.get()?;
+        let now = now.get_untracked();
+        ctx.read_of(Changed::DEALS | Changed::INTERACTIONS | Changed::SETTINGS, |ws| {
+            (!ws.model.interactions_pending)
+                .then(|| analytics::sales(&ws.model, &ws.settings, &filter, now))
+        })
+        .flatten()
+    });
+    let funnel = Memo::new(move |_| {
+        let filter = filter.get()?;
+        ctx.read_of(Changed::DEALS | Changed::SETTINGS, |ws| {
+            analytics::funnel(&ws.model, &ws.settings, &filter)
+        })
+    });
+    Effect::new(move || {
+        if board.with(Option::is_some) {
+            crate::timing::mark("rapport:dashboard-rendered");
+        }
+    });
+    let money = move |minor: i64| widgets::money(minor, &currency.get().unwrap_or_default());
+    let plain = move |minor: i64| {
+        Money { minor, currency: currency.get_untracked().unwrap_or_default() }.to_plain()
+    };
+    let card = RwSignal::new(None::<Card>);
+
+    let stage_names = Memo::new(move |_| {
+        let pipeline = pipeline.get()?;
+        ctx.read_of(Changed::SETTINGS, |ws| {
+            ws.settings.pipelines.get(&pipeline.to_string()).map(|p| {
+                let p = p.clone().named_by(crate::locale::default_name);
+                p.stages.into_iter().map(|s| (s.id, s.name)).collect::<Vec<_>>()
+            })
+        })
+        .flatten()
+    });
+    let member_names = Memo::new(move |_| {
+        ctx.read_of(Changed::SETTINGS, rapport_core::replica::Replica::members).unwrap_or_default()
+    });
+    let member_name = move |member: Option<MemberId>| match member {
+        None => t_string!(i18n, analytics.nobody).to_owned(),
+        Some(member) => member_names.with(|names| {
+            names.iter().find(|(id, _)| *id == member).map_or_else(
+                || t_string!(i18n, analytics.former_member).to_owned(),
+                |(_, name)| name.clone(),
+            )
+        }),
+    };
+
+    let stage_name = move |stage: rapport_core::ids::StageId| {
+        stage_names.with(|names| {
+            names
+                .iter()
+                .flatten()
+                .find(|(id, _)| *id == stage)
+                .map_or_else(String::new, |(_, name)| name.clone())
+        })
+    };
+    let funnel_pick = RwSignal::new(None);
+    let funnel_rows = Signal::derive(move || {
+        funnel.with(|f| {
+            let Some(f) = f else { return Vec::new() };
+            let mut rows: Vec<ChartRow> = f
+                .steps
+                .iter()
+                .enumerate()
+                .map(|(n, step)| {
+                    let count = step.reached.len() as i64;
+                    let mut row = count_row(step.stage.to_string(), stage_name(step.stage), count);
+                    if let Some(drop) = f.drop_off(n) {
+                        row.shown[0] = t_string!(
+                            i18n,
+                            analytics.count_drop,
+                            count = row.shown[0].clone(),
+                            drop
+                        )
+                        .to_string();
+                    }
+                    if let Some(days) = step.median_days {
+                        row.label =
+                            t_string!(i18n, analytics.stage_stay, stage = row.label.clone(), days)
+                                .to_string();
+                    }
+                    row
+                })
+                .collect();
+            rows.push(count_row(
+                "won".to_owned(),
+                t_string!(i18n, analytics.funnel_won).to_owned(),
+                f.won.len() as i64,
+            ));
+            rows
+        })
+    });
+    let funnel_deals = Signal::derive(move || {
+        let Some((key, _)) = funnel_pick.get() else { return Vec::new() };
+        funnel.with(|f| {
+            f.as_ref()
+                .and_then(|f| {
+                    if key == "won" {
+                        return Some(f.won.clone());
+                    }
+                    f.steps.iter().find(|s| s.stage.to_string() == key).map(|s| s.reached.clone())
+                })
+                .unwrap_or_default()
+        })
+    });
+    let stage_pick = RwSignal::new(None);
+    let month_pick = RwSignal::new(None);
+    let reason_pick = RwSignal::new(None);
+    let activity_pick = RwSignal::new(None);
+    // Other filters, other bars: what was picked under the old ones is closed.
+    Effect::new(move |first: Option<()>| {
+        filter.track();
+        if first.is_some() {
+            for pick in [stage_pick, month_pick, reason_pick, activity_pick, funnel_pick] {
+                pick.set(None);
+            }
+            card.set(None);
+        }
+    });
+    let stage_rows = Signal::derive(move || {
+        let names = stage_names.get().unwrap_or_default();
+        board.with(|b| {
+            b.as_ref().map_or_else(Vec::new, |b| {
+                b.by_stage
+                    .iter()
+                    .map(|bar| {
+                        let label = names
+                            .iter()
+                            .find(|(id, _)| *id == bar.key)
+                            .map_or_else(String::new, |(_, name)| name.clone());
+                        money_row(bar.key.to_string(), label, &[bar.value], money, plain)
+                    })
+                    .collect()
+            })
+        })
+    });
+    let month_rows = Signal::derive(move || {
+        board.with(|b| {
+            b.as_ref().map_or_else(Vec::new, |b| {
+                b.by_month
+                    .iter()
+                    .map(|m| {
+                        let values = [m.forecast.value, m.won.value];
+                        money_row(m.month.to_string(), month_name(m.month), &values, money, plain)
+                    })
+                    .collect()
+            })
+        })
+    });
+    let reason_rows = Signal::derive(move || {
+        board.with(|b| {
+            b.as_ref().map_or_else(Vec::new, |b| {
+                b.lost_reasons
+                    .iter()
+                    .map(|bar| {
+                        let (key, label) = match &bar.key {
+                            LostReason::Named(name) => (format!("named:{name}"), name.clone()),
+                            LostReason::Unstated => (
+                                "unstated".to_owned(),
+                                t_string!(i18n, analytics.unstated).to_owned(),
+                            ),
+                            LostReason::Others => {
+                                ("others".to_owned(), t_string!(i18n, analytics.others).to_owned())
+                            }
+                        };
+                        count_row(key, label, bar.value)
+                    })
+                    .collect()
+            })
+        })
+    });
+    let activity_rows = Signal::derive(move || {
+        board.with(|b| {
+            b.as_ref().map_or_else(Vec::new, |b| {
+                b.activity
+                    .iter()
+                    .map(|bar| {
+                        let key = bar.key.map_or_else(|| "nobody".to_owned(), |m| m.to_string());
+                        count_row(key, member_name(bar.key), bar.value)
+                    })
+                    .collect()
+            })
+        })
+    });
+
+    // What a picked bar or card counts.
+    let picked_deals = move |pick: Pick, of: fn(&SalesDashboard, &str, usize) -> Vec<DealId>| {
+        let (key, series) = pick?;
+        board.with(|b| b.as_ref().map(|b| of(b, &key, series)))
+    };
+    let stage_deals = Signal::derive(move || {
+        picked_deals(stage_pick.get(), |b, key, _| {
+            records_of(b.by_stage.iter().find(|bar| bar.key.to_string() == key))
+        })
+        .unwrap_or_default()
+    });
+    let month_deals = Signal::derive(move || {
+        picked_deals(month_pick.get(), |b, key, series| {
+            let month = b.by_month.iter().find(|m| m.month.to_string() == key);
+            records_of(month.map(|m| if series == 0 { &m.forecast } else { &m.won }))
+        })
+        .unwrap_or_default()
+    });
+    let reason_deals = Signal::derive(move || {
+        picked_deals(reason_pick.get(), |b, key, _| {
+            records_of(b.lost_reasons.iter().find(|bar| match &bar.key {
+                LostReason::Named(name) => key.strip_prefix("named:") == Some(name.as_str()),
+                LostReason::Unstated => key == "unstated",
+                LostReason::Others => key == "others",
+            }))
+        })
+        .unwrap_or_default()
+    });
+    let activity_records = Signal::derive(move || {
+        let Some((key, _)) = activity_pick.get() else { return Vec::new() };
+        board.with(|b| {
+            b.as_ref()
+                .and_then(|b| {
+                    b.activity.iter().find(|bar| {
+                        bar.key.map_or_else(|| "nobody".to_owned(), |m| m.to_string()) == key
+                    })
+                })
+                .map(|bar| bar.records.clone())
+                .unwrap_or_default()
+        })
+    });
+    let card_deals = Signal::derive(move || {
+        let Some(card) = card.get() else { return Vec::new() };
+        board.with(|b| {
+            b.as_ref().map_or_else(Vec::new, |b| match card {
+                Card::Open => b.open().collect(),
+                Card::Won => b.won.now.records.clone(),
+            })
+        })
+    });
+
+    let compared_money = move |figure: Compared<i64>| change_text(i18n, figure, money);
+    view! {
+        <Page key="analytics" title=move || t_string!(i18n, analytics.title)>
+            <Show
+                when=move || pipeline.get().is_some()
+                fallback=move || view! {
+                    <EmptyState title=move || t_string!(i18n, analytics.no_pipeline) hint=move || t_string!(i18n, analytics.no_pipeline_hint)>
+                        <a class="action" href="/deals">{t!(i18n, nav.deals)}</a>
+                    </EmptyState>
+                }
+            >
+                <div class="toolbar dashboard-filters">
+                    <Segmented value=span name="dashboard-period" label=Signal::derive(move || t_string!(i18n, analytics.period)) options=vec![
+                        (Span(3), Signal::derive(move || t_string!(i18n, analytics.months_3)), "dashboard-3"),
+                        (Span(6), Signal::derive(move || t_string!(i18n, analytics.months_6)), "dashboard-6"),
+                        (Span(12), Signal::derive(move || t_string!(i18n, analytics.months_12)), "dashboard-12"),
+                    ] />
+                    <PipelineMenu pipelines pipeline chosen testid="dashboard-pipeline" />
+                    <Show when=move || currencies.with(|c| c.as_ref().is_some_and(|c| c.len() > 1))>
+                        <select
+                            aria-label=move || t_string!(i18n, analytics.currency)
+                            data-testid="dashboard-currency"
+                            on:change=move |e| chosen_currency.set(Some(event_target_value(&e)))
+                        >
+                            {move || currencies.get().unwrap_or_default().into_iter().map(|code| {
+                                let selected = currency.get().as_deref() == Some(code.as_str());
+                                view! { <option value=code.clone() selected=selected>{code.clone()}</option> }
+                            }).collect_view()}
+                        </select>
+                    </Show>
+                    <label class="inline-field">
+                        <span>{t!(i18n, analytics.owner)}</span>
+                        <MemberChoice
+                            testid="dashboard-owner"
+                            current=owner.into()
+                            nobody=Signal::derive(move || t_string!(i18n, analytics.everyone).to_owned())
+                            choose=Callback::new(move |member| owner.set(member))
+                        />
+                    </label>
+                </div>
+                <div class="kpis" data-testid="dashboard-kpis">
+                    <Kpi
+                        testid="kpi-open"
+                        label=Signal::derive(move || t_string!(i18n, analytics.open_pipeline).to_owned())
+                        value=Signal::derive(move || board.with(|b| b.as_ref().map(|b| money(b.by_stage.iter().map(|bar| bar.value).sum()))).unwrap_or_default())
+                        note=Signal::derive(move || board.with(|b| b.as_ref().map(|b| t_string!(i18n, analytics.deals_count, count = widgets::count(b.open().count())).to_string())))
+                        open=Some(Card::Open)
+                        card
+                    />
+                    <Kpi
+                        testid="kpi-won"
+                        label=Signal::derive(move || t_string!(i18n, analytics.won).to_owned())
+                        value=Signal::derive(move || board.with(|b| b.as_ref().map(|b| money(b.won.now.value))).unwrap_or_default())
+                        note=Signal::derive(move || board.with(|b| b.as_ref().map(|b| Compared { now: b.won.now.value, before: b.won.before.value })).map(compared_money))
+                        open=Some(Card::Won)
+                        card
+                    />
+                    <Kpi
+                        testid="kpi-win-rate"
+                        label=Signal::derive(move || t_string!(i18n, analytics.win_rate).to_owned())
+                        value=Signal::derive(move || board.with(|b| b.as_ref().and_then(|b| b.win_rate.now)).map_or_else(|| "—".to_owned(), |p| t_string!(i18n, analytics.percent, percent = p).to_string()))
+                        note=Signal::derive(move || board.with(|b| b.as_ref().map(|b| b.win_rate)).and_then(|rate| {
+                            let (now, before) = (rate.now?, rate.before?);
+                            Some(points_text(i18n, i64::from(now) - i64::from(before)))
+                        }))
+                        open=None
+                        card
+                    />
+                    <Kpi
+                        testid="kpi-cycle"
+                        label=Signal::derive(move || t_string!(i18n, analytics.cycle).to_owned())
+                        value=Signal::derive(move || board.with(|b| b.as_ref().and_then(|b| b.cycle_days.now)).map_or_else(|| "—".to_owned(), |days| t_string!(i18n, analytics.days, days = widgets::count(days.max(0) as usize)).to_string()))
+                        note=Signal::derive(move || board.with(|b| b.as_ref().map(|b| b.cycle_days)).and_then(|cycle| {
+                            Some(change_text(i18n, Compared { now: cycle.now?, before: cycle.before? }, |days| t_string!(i18n, analytics.days, days = widgets::count(days.unsigned_abs() as usize)).to_string()))
+                        }))
+                        open=None
+                        card
+                    />
+                </div>
+                <Show when=move || card.get().is_some()>
+                    <section class="panel" data-testid="kpi-records">
+                        <DealRecords deals=card_deals />
+                    </section>
+                </Show>
+                <div class="dashboard-grid">
+                    <BarChart
+                        testid="chart-by-stage"
+                        title=Signal::derive(move || t_string!(i18n, analytics.by_stage).to_owned())
+                        series=Signal::derive(move || vec![t_string!(i18n, analytics.amount).to_owned()])
+                        rows=stage_rows
+                        empty=Signal::derive(move || t_string!(i18n, analytics.no_stages).to_owned())
+                        picked=stage_pick
+                    >
+                        <DealRecords deals=stage_deals />
+                    </BarChart>
+                    <BarChart
+                        testid="chart-forecast-vs-won"
+                        title=Signal::derive(move || t_string!(i18n, analytics.forecast_vs_won).to_owned())
+                        series=Signal::derive(move || vec![t_string!(i18n, analytics.forecast).to_owned(), t_string!(i18n, analytics.won).to_owned()])
+                        rows=month_rows
+                        empty=Signal::derive(String::new)
+                        picked=month_pick
+                    >
+                        <DealRecords deals=month_deals />
+                    </BarChart>
+                    <BarChart
+                        testid="chart-funnel"
+                        title=Signal::derive(move || t_string!(i18n, analytics.funnel).to_owned())
+                        series=Signal::derive(move || vec![t_string!(i18n, analytics.deals).to_owned()])
+                        rows=funnel_rows
+                        empty=Signal::derive(move || t_string!(i18n, analytics.no_stages).to_owned())
+                        picked=funnel_pick
+                    >
+                        <DealRecords deals=funnel_deals />
+                    </BarChart>
+                    <Cohorts funnel stage_names />
+                    <BarChart
+                        testid="chart-lost-reasons"
+                        title=Signal::derive(move || t_string!(i18n, analytics.lost_reasons).to_owned())
+                        series=Signal::derive(move || vec![t_string!(i18n, analytics.deals).to_owned()])
+                        rows=reason_rows
+                        empty=Signal::derive(move || t_string!(i18n, analytics.no_lost).to_owned())
+                        picked=reason_pick
+                    >
+                        <DealRecords deals=reason_deals />
+                    </BarChart>
+                    <BarChart
+                        testid="chart-activity"
+                        title=Signal::derive(move || t_string!(i18n, analytics.activity).to_owned())
+                        series=Signal::derive(move || vec![t_string!(i18n, analytics.interactions).to_owned()])
+                        rows=activity_rows
+                        empty=Signal::derive(move || t_string!(i18n, analytics.no_activity).to_owned())
+                        picked=activity_pick
+                    >
+                        <InteractionRecords interactions=activity_records />
+                    </BarChart>
+                </div>
+                <GoingCold owner today />
+                <p class="hint">{t!(i18n, analytics.how_counted)}</p>
+            </Show>
+        </Page>
+    }
+}
+
+/// The deals opened in each month of the period and how many got to each stage and were won.
+#[component]
+fn Cohorts(
+    funnel: Memo<Option<analytics::Funnel>>,
+    stage_names: Memo<Option<Vec<(rapport_core::ids::StageId, String)>>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <section class="panel chart" data-testid="funnel-cohorts">
+            <h2>{t!(i18n, analytics.cohorts)}</h2>
+            <div class="table-scroll">
+                <table class="data-table">
+                    <thead><tr>
+                        <th>{t!(i18n, analytics.opened_in)}</th>
+                        <th class="number">{t!(i18n, analytics.opened)}</th>
+                        {move || stage_names.get().unwrap_or_default().into_iter().map(|(_, name)| view! { <th class="number">{name}</th> }).collect_view()}
+                        <th class="number">{t!(i18n, analytics.won)}</th>
+                    </tr></thead>
+                    <tbody>
+                        {move || funnel.get().map(|f| f.cohorts.into_iter().rev().map(|cohort| view! {
+                            <tr data-testid="cohort-row" data-month=cohort.month.to_string()>
+                                <th scope="row">{month_name(cohort.month)}</th>
+                                <td class="number">{widgets::count(cohort.opened)}</td>
+                                {cohort.reached.into_iter().map(|n| view! { <td class="number">{widgets::count(n)}</td> }).collect_view()}
+                                <td class="number">{widgets::count(cohort.won)}</td>
+                            </tr>
+                        }).collect_view())}
+                    </tbody>
+                </table>
+            </div>
+        </section>
+    }
+}
+
+/// How many relationships going cold are listed; the heading counts them all.
+const COLD_SHOWN: usize = 10;
+
+/// The relationships going cold (the chosen owner's, or everyone's), the coldest first.
+#[component]
+fn GoingCold(owner: RwSignal<Option<MemberId>>, today: Memo<time::Date>) -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = WorkspaceCtx::use_ctx();
+    let kinds = Changed::PARTIES | Changed::INTERACTIONS | Changed::TICKETS | Changed::TASKS;
+    // None while the device still reads its interactions; again each day, not each tick.
+    let cold = Memo::new(move |_| {
+        today.track();
+        let (now, owner) = (crate::local::now(), owner.get());
+        ctx.read_of(kinds, |ws| {
+            if ws.model.interactions_pending {
+                return None;
+            }
+            let all: Vec<_> = rapport_core::relationship::going_cold(&ws.model, &ws.settings, now)
+                .into_iter()
+                .filter(|(party, _)| owner.is_none_or(|o| party.owner == Some(o)))
+                .collect();
+            let count = all.len();
+            let shown = all
+                .into_iter()
+                .take(COLD_SHOWN)
+                .map(|(party, health)| (party.id, party.name.clone(), health))
+                .collect::<Vec<_>>();
+            Some((count, shown))
+        })
+        .flatten()
+    });
+    view! {
+        <section class="panel" data-testid="going-cold">
+            <h2>{t!(i18n, health.going_cold)}" "<span class="tag" data-testid="going-cold-count">{move || cold.with(|c| c.as_ref().map(|c| widgets::count(c.0)))}</span></h2>
+            <p class="hint">{t!(i18n, health.going_cold_hint)}</p>
+            <Show when=move || cold.with(|c| c.as_ref().is_none_or(|c| c.0 > 0)) fallback=move || view! { <p class="hint">{t!(i18n, health.none_cold)}</p> }>
+                <ul class="rows compact">
+                    {move || cold.get().map(|c| c.1).unwrap_or_default().into_iter().map(|(id, name, health)| {
+                        let why = health.reasons.first().map(|r| super::party::health::reason_text(*r)).unwrap_or_default();
+                        let key = name.clone();
+                        view! {
+                            <li class="row" data-testid="cold-row" data-name=key>
+                                <a class="row-title" href=format!("/parties/{id}")>{name}</a>
+                                <span class="row-detail">{why}</span>
+                                <super::party::health::HealthTag health />
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            </Show>
+        </section>
+    }
+}
+
+/// At most this many records are listed under a number; the count says how many it has.
+const SHOWN: usize = 100;
+
+/// The records a bar counts, when it has any.
+fn records_of<K>(bar: Option<&Bar<K, DealId>>) -> Vec<DealId> {
+    bar.map(|bar| bar.records.clone()).unwrap_or_default()
+}
+
+/// A chart row of amounts.
+fn money_row(
+    key: String,
+    label: String,
+    values: &[i64],
+    money: impl Fn(i64) -> String,
+    plain: impl Fn(i64) -> String,
+) -> ChartRow {
+    ChartRow {
+        key,
+        label,
+        values: values.to_vec(),
+        shown: values.iter().map(|v| money(*v)).collect(),
+        plain: values.iter().map(|v| plain(*v)).collect(),
+    }
+}
+
+/// A chart row of one count.
+fn count_row(key: String, label: String, count: i64) -> ChartRow {
+    ChartRow {
+        key,
+        label,
+        values: vec![count],
+        shown: vec![widgets::count(count.max(0) as usize)],
+        plain: vec![count.to_string()],
+    }
+}
+
+/// "▲ €1,200 on the period before", "▼ …", "As in the period before".
+fn change_text(
+    i18n: leptos_i18n::I18nContext<crate::i18n::Locale>,
+    figure: Compared<i64>,
+    show: impl Fn(i64) -> String,
+) -> String {
+    let difference = figure.now - figure.before;
+    match difference.signum() {
+        0 => t_string!(i18n, analytics.same_as_before).to_owned(),
+        1 => t_string!(i18n, analytics.up_on_before, change = show(difference)).to_string(),
+        _ => t_string!(i18n, analytics.down_on_before, change = show(-difference)).to_string(),
+    }
+}
+
+/// A change of a percentage, in points.
+fn points_text(i18n: leptos_i18n::I18nContext<crate::i18n::Locale>, points: i64) -> String {
+    change_text(i18n, Compared { now: points, before: 0 }, |p| {
+        t_string!(i18n, analytics.points, points = p).to_string()
+    })
+}
+
+/// "Nov 2026" in the screens' language.
+fn month_name(month: Month) -> String {
+    super::deals::month_name(month)
+}
+
+/// A number card: a label, the figure, a line comparing it with the period before; those that count
+/// deals open their list.
+#[component]
+fn Kpi(
+    testid: &'static str,
+    label: Signal<String>,
+    value: Signal<String>,
+    note: Signal<Option<String>>,
+    open: Option<Card>,
+    card: RwSignal<Option<Card>>,
+) -> impl IntoView {
+    let body = move || {
+        view! {
+            <span class="kpi-label">{move || label.get()}</span>
+            <span class="kpi-value" data-testid="kpi-value">{move || value.get()}</span>
+            <span class="kpi-note" data-testid="kpi-note">{move || note.get().unwrap_or_default()}</span>
+        }
+    };
+    match open {
+        Some(which) => view! {
+            <button
+                type="button"
+                class="kpi"
+                data-testid=testid
+                aria-pressed=move || (card.get() == Some(which)).to_string()
+                on:click=move |_| card.update(|c| *c = if *c == Some(which) { None } else { Some(which) })
+            >
+                {body()}
+            </button>
+        }
+        .into_any(),
+        None => view! { <div class="kpi" data-testid=testid>{body()}</div> }.into_any(),
+    }
+}
+
+/// The deals behind a number: each linked to its page, with where it stands, its owner and amount.
+#[component]
+fn DealRecords(#[prop(into)] deals: Signal<Vec<DealId>>) -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = WorkspaceCtx::use_ctx();
+    let rows = move || {
+        let ids = deals.get();
+        ctx.read(|ws| {
+            let members = ws.members();
+            let mut rows: Vec<_> = ids
+                .iter()
+                .filter_map(|id| ws.model.deals.get(id))
+                .map(|deal| {
+                    let stage = match deal.status {
+                        DealStatusRow::Won => t_string!(i18n, deals.won).to_owned(),
+                        DealStatusRow::Lost => t_string!(i18n, deals.lost).to_owned(),
+                        DealStatusRow::Open => ws
+                            .settings
+                            .pipelines
+                            .get(&deal.pipeline.to_string())
+                            .and_then(|p| p.stages.iter().find(|s| s.id == deal.stage))
+                            .map(|s| crate::locale::default_name(&s.name).unwrap_or(s.name.clone()))
+                            .unwrap_or_default(),
+                    };
+                    let owner = deal
+                        .owner
+                        .and_then(|o| members.iter().find(|(id, _)| *id == o))
+                        .map(|(_, name)| name.clone())
+                        .unwrap_or_default();
+                    (
+                        deal.id,
+                        deal.title.clone(),
+                        stage,
+                        owner,
+                        widgets::money(deal.amount_minor, &deal.currency),
+                    )
+                })
+                .collect();
+            rows.sort_by(|a, b| a.1.cmp(&b.1));
+            rows.truncate(SHOWN);
+            rows
+        })
+        .unwrap_or_default()
+    };
+    view! {
+        <div class="records-behind" data-testid="records-behind">
+            <p class="count" data-testid="records-count">
+                {move || t_string!(i18n, analytics.deals_count, count = widgets::count(deals.with(Vec::len))).to_string()}
+                {move || (deals.with(Vec::len) > SHOWN).then(|| t_string!(i18n, analytics.first_shown, count = SHOWN).to_string())}
+            </p>
+            <table class="data-table">
+                <thead><tr>
+                    <th>{t!(i18n, deals.deal)}</th>
+                    <th>{t!(i18n, deals.stage)}</th>
+                    <th>{t!(i18n, deals.owner)}</th>
+                    <th class="number">{t!(i18n, deals.amount)}</th>
+                </tr></thead>
+                <tbody>
+                    {move || rows().into_iter().map(|(id, title, stage, owner, amount)| (title.clone(), id, title, stage, owner, amount)).map(|(key, id, title, stage, owner, amount)| view! {
+                        <tr data-testid="record-row" data-title=key>
+                            <td><a href=format!("/deals/{id}")>{title}</a></td>
+                            <td>{stage}</td>
+                            <td>{owner}</td>
+                            <td class="number">{amount}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+/// The interactions behind a number: when, what, with whom (linked to the record).
+#[component]
+fn InteractionRecords(#[prop(into)] interactions: Signal<Vec<InteractionId>>) -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = WorkspaceCtx::use_ctx();
+    let rows = move || {
+        let ids = interactions.get();
+        ctx.read(|ws| {
+            let mut rows: Vec<_> = ids
+                .iter()
+                .filter_map(|id| ws.model.interactions.values().find_map(|month| month.get(id)))
+                .map(|row| {
+                    let party = row.parties.first().and_then(|p| ws.model.parties.get(p));
+                    let with = party.map(|p| (p.id, p.name.clone()));
+                    (row.at, widgets::interaction_label(row.kind()), row.summary.clone(), with)
+                })
+                .collect();
+            rows.sort_by_key(|row| std::cmp::Reverse(row.0));
+            rows.truncate(SHOWN);
+            rows
+        })
+        .unwrap_or_default()
+    };
+    view! {
+        <div class="records-behind" data-testid="records-behind">
+            <p class="count" data-testid="records-count">
+                {move || t_string!(i18n, analytics.interactions_count, count = widgets::count(interactions.with(Vec::len))).to_string()}
+                {move || (interactions.with(Vec::len) > SHOWN).then(|| t_string!(i18n, analytics.first_shown, count = SHOWN).to_string())}
+            </p>
+            <table class="data-table">
+                <thead><tr>
+                    <th>{t!(i18n, analytics.when)}</th>
+                    <th>{t!(i18n, analytics.kind)}</th>
+                    <th>{t!(i18n, analytics.what)}</th>
+                    <th>{t!(i18n, analytics.with)}</th>
+                </tr></thead>
+                <tbody>
+                    {move || rows().into_iter().map(|(at, kind, summary, with)| (summary.clone(), at, kind, summary, with)).map(|(key, at, kind, summary, with)| view! {
+                        <tr data-testid="record-row" data-title=key>
+                            <td>{widgets::local_date(at)}</td>
+                            <td>{kind}</td>
+                            <td>{summary}</td>
+                            <td>{with.map(|(id, name)| view! { <a href=format!("/parties/{id}")>{name}</a> })}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}

@@ -1,0 +1,215 @@
+//! The sales dashboard, end to end on a real relay. Anna (at her desk, in English) works four deals —
+//! one moved on, one won, one lost, one left in Lead — and her dashboard counts them: the open pipeline
+//! by stage, won against the period before, the win rate, the funnel and why deals were lost; every
+//! number and bar lists the deals behind it, and a chart goes out as a CSV file. The reason she gives
+//! a lost deal on its page shows as its bar; a next step overdue lowers a customer's health. Boris
+//! (on his phone, in Russian) wins a deal, and Anna's open dashboard follows at once.
+
+use rapport_e2e::flows::{
+    add_party, anna_and_boris, choose_move, click_centred as click, downloads_into, new_deal,
+    open_record, photograph, set_date, titles,
+};
+use rapport_e2e::pages::AppShell;
+use rapport_e2e::{Browser, E2eResult, run, wait_until};
+
+/// The `data-value` of every bar of chart `chart`, in order.
+async fn bar_values(browser: &Browser, chart: &str) -> E2eResult<Vec<String>> {
+    let values = browser
+        .eval(&format!(
+            "return [...document.querySelectorAll('[data-testid={chart}] [data-testid=chart-bar]')].map(b => b.dataset.value);"
+        ))
+        .await?;
+    Ok(serde_json::from_value(values).unwrap_or_default())
+}
+
+async fn bars_become(browser: &Browser, chart: &str, expected: &[&str]) -> E2eResult {
+    wait_until(&format!("{chart} to read {expected:?}"), 15, || async {
+        Ok((bar_values(browser, chart).await? == expected).then_some(()))
+    })
+    .await
+}
+
+/// Clicks the bar of row `key` in chart `chart`.
+async fn pick_bar(browser: &Browser, chart: &str, key: &str) -> E2eResult {
+    let clicked = browser
+        .eval(&format!(
+            "const bar = document.querySelector('[data-testid={chart}] [data-testid=chart-row][data-key={key:?}] [data-testid=chart-bar]');
+             bar?.scrollIntoView({{ block: 'center' }}); bar?.click(); return !!bar;"
+        ))
+        .await?;
+    assert_eq!(clicked, true, "a bar {key} in {chart}");
+    Ok(())
+}
+
+/// The deals listed under chart (or card panel) `within`, sorted.
+async fn listed_under(browser: &Browser, within: &str, expected: &[&str]) -> E2eResult {
+    wait_until(&format!("{within} to list {expected:?}"), 15, || async {
+        let mut listed =
+            titles(browser, &format!("[data-testid={within}] [data-testid=record-row]")).await?;
+        listed.sort();
+        Ok((listed == expected).then_some(()))
+    })
+    .await
+}
+
+/// The value of number card `kpi`.
+async fn kpi_becomes(browser: &Browser, kpi: &str, value: &str) -> E2eResult {
+    browser
+        .wait_for_script(
+            &format!("{kpi} to read {value}"),
+            &format!(
+                "return document.querySelector('[data-testid={kpi}] [data-testid=kpi-value]')?.textContent === {value:?};"
+            ),
+        )
+        .await
+}
+
+/// The key of the stage row labelled `name` in the by-stage chart.
+async fn stage_key(browser: &Browser, name: &str) -> E2eResult<String> {
+    let key = browser
+        .eval(&format!(
+            "return [...document.querySelectorAll('[data-testid=chart-by-stage] [data-testid=chart-row]')].find(r => r.querySelector('.bar-label').textContent === {name:?})?.dataset.key ?? '';"
+        ))
+        .await?;
+    Ok(key.as_str().unwrap_or_default().to_owned())
+}
+
+#[tokio::test]
+async fn the_sales_dashboard_counts_each_deal_where_it_belongs_and_follows_a_colleague() {
+    let name = "the_sales_dashboard_counts_what_it_shows";
+    run(name, |harness| async move {
+        let (anna, boris) = anna_and_boris(&harness).await?;
+        AppShell::open(&anna, "/parties").await?;
+        add_party(&anna, "Nordwind GmbH").await?;
+        add_party(&anna, "Kontor AG").await?;
+
+        // Four deals, all opened in Lead: one moved on to Proposal, one won, one lost.
+        AppShell::open(&anna, "/deals").await?;
+        for (title, amount) in [
+            ("Fleet renewal", "12000"),
+            ("Spare parts", "800"),
+            ("Service plan", "3000"),
+            ("Pilot", "1000"),
+        ] {
+            new_deal(&anna, title, amount, "Nord").await?;
+        }
+        wait_until("four deals on the board", 15, || async {
+            Ok((titles(&anna, "[data-testid=deal-card]").await?.len() == 4).then_some(()))
+        })
+        .await?;
+        choose_move(&anna, "Fleet renewal", "Proposal").await?;
+        choose_move(&anna, "Service plan", "Won").await?;
+        choose_move(&anna, "Spare parts", "Lost").await?;
+        wait_until("two deals left on the board", 15, || async {
+            let mut open = titles(&anna, "[data-testid=deal-card]").await?;
+            open.sort();
+            Ok((open == ["Fleet renewal", "Pilot"]).then_some(()))
+        })
+        .await?;
+
+        // The dashboard, reached from the deals page.
+        click(&anna, "analytics-link").await?;
+        anna.by_testid("page-analytics").await?;
+        kpi_becomes(&anna, "kpi-open", "$13,000.00").await?;
+        kpi_becomes(&anna, "kpi-won", "$3,000.00").await?;
+        kpi_becomes(&anna, "kpi-win-rate", "50 %").await?;
+        anna.text_when("kpi-won", |t| t.contains("▲ $3,000.00 on the period before")).await?;
+        // Lead, Qualified, Proposal, Negotiation: in minor units.
+        bars_become(&anna, "chart-by-stage", &["100000", "0", "1200000", "0"]).await?;
+        // Every deal reached Lead; the won one every stage; the one moved to Proposal went past
+        // Qualified on the way.
+        bars_become(&anna, "chart-funnel", &["4", "2", "2", "1", "1"]).await?;
+        bars_become(&anna, "chart-lost-reasons", &["1"]).await?;
+
+        // Each number lists what it counts.
+        click(&anna, "kpi-open").await?;
+        listed_under(&anna, "kpi-records", &["Fleet renewal", "Pilot"]).await?;
+        let proposal = stage_key(&anna, "Proposal").await?;
+        pick_bar(&anna, "chart-by-stage", &proposal).await?;
+        listed_under(&anna, "chart-by-stage", &["Fleet renewal"]).await?;
+        anna.wait_for_script(
+            "the count of what the bar lists",
+            "return document.querySelector('[data-testid=chart-by-stage] [data-testid=records-count]')?.textContent === 'Deals: 1';",
+        )
+        .await?;
+        pick_bar(&anna, "chart-funnel", "won").await?;
+        listed_under(&anna, "chart-funnel", &["Service plan"]).await?;
+
+        // The chart's table goes out as CSV, amounts as a spreadsheet reads them.
+        let downloads = tempfile::tempdir().expect("a temp dir");
+        downloads_into(&anna, downloads.path()).await?;
+        let file = rapport_e2e::flows::download(&anna, "chart-csv", downloads.path(), "csv").await?;
+        assert!(file.ends_with("chart-by-stage.csv"), "{file:?}");
+        let csv = std::fs::read_to_string(&file).expect("the CSV file");
+        let csv = csv.strip_prefix('\u{feff}').expect("a byte-order mark for spreadsheets");
+        assert_eq!(
+            csv,
+            "Open pipeline by stage,Amount\nLead,1000.00\nQualified,0.00\nProposal,12000.00\nNegotiation,0.00\n"
+        );
+
+        // The lost deal had no reason; given one on its page, it is counted under it.
+        pick_bar(&anna, "chart-lost-reasons", "unstated").await?;
+        listed_under(&anna, "chart-lost-reasons", &["Spare parts"]).await?;
+        anna.eval(
+            "document.querySelector('[data-testid=chart-lost-reasons] [data-testid=record-row] a').click(); return 1;",
+        )
+        .await?;
+        anna.by_testid("lost-reason").await?;
+        anna.eval(
+            "const f = document.querySelector('[data-testid=lost-reason]');
+             f.value = 'Price'; f.dispatchEvent(new Event('input', { bubbles: true }));
+             f.dispatchEvent(new Event('change', { bubbles: true })); return 1;",
+        )
+        .await?;
+        anna.driver().back().await?;
+        anna.by_testid("page-analytics").await?;
+        anna.wait_for_script(
+            "the reason's bar",
+            "return !!document.querySelector('[data-testid=chart-lost-reasons] [data-testid=chart-row][data-key=\"named:Price\"]');",
+        )
+        .await?;
+
+        // Kontor AG, new and not yet called, is not late for a first call; a next step two days
+        // overdue takes five points off its health, with the reason. Nobody is going cold yet.
+        open_record(&anna, "Kontor").await?;
+        anna.by_testid("new-task-title").await?.send_keys("Send the price list").await?;
+        set_date(&anna, "new-task-due", -2).await?;
+        click(&anna, "add-task").await?;
+        anna.wait_for_script(
+            "the health of Kontor",
+            "return document.querySelector('[data-testid=relationship-health]')?.dataset.score === '95';",
+        )
+        .await?;
+        anna.text_when("relationship-health", |t| t.contains("Overdue next steps: 1")).await?;
+        AppShell::open(&anna, "/analytics").await?;
+        anna.text_becomes("going-cold-count", "0").await?;
+        kpi_becomes(&anna, "kpi-won", "$3,000.00").await?;
+        photograph(&anna, "dashboard-1280x800-en").await?;
+
+        // Boris wins the pilot on his phone: Anna's open dashboard follows.
+        AppShell::open(&boris, "/deals").await?;
+        wait_until("the pilot on Boris's board", 30, || async {
+            Ok(titles(&boris, "[data-testid=deal-card]").await?.contains(&"Pilot".to_owned())
+                .then_some(()))
+        })
+        .await?;
+        choose_move(&boris, "Pilot", "Выиграна").await?;
+        kpi_becomes(&anna, "kpi-won", "$4,000.00").await?;
+        kpi_becomes(&anna, "kpi-open", "$12,000.00").await?;
+        kpi_becomes(&anna, "kpi-win-rate", "66 %").await?;
+        bars_become(&anna, "chart-by-stage", &["0", "0", "1200000", "0"]).await?;
+
+        // His dashboard, in Russian, fits his phone.
+        AppShell::open(&boris, "/analytics").await?;
+        boris.text_becomes("page-title", "Панель продаж").await?;
+        bars_become(&boris, "chart-funnel", &["4", "3", "3", "2", "2"]).await?;
+        photograph(&boris, "dashboard-390x844-ru").await?;
+
+        for browser in [&anna, &boris] {
+            let errors = browser.console_errors().await?;
+            assert!(errors.is_empty(), "console errors: {errors:?}");
+        }
+        Ok(())
+    })
+    .await;
+}
