@@ -22,7 +22,9 @@ use rapport_core::replica::Replica;
 use rapport_core::scoring::{self, Engagement, Scorer};
 use rapport_core::segments::CampaignFacts;
 
+use crate::latest::Latest;
 use crate::local::{self, Shared};
+use crate::mirror::Unanswered;
 use crate::outbox::OutboxCtx;
 use crate::pages::marketing::{AUDIENCE, opted_out};
 use crate::relay_api;
@@ -37,6 +39,9 @@ const IDLE_MS: u32 = 60_000;
 const QUIET_MS: f64 = 30_000.0;
 
 type Scores = Option<Arc<HashMap<PartyId, i64>>>;
+
+/// How scoring names itself to the worker's read model.
+pub(crate) const MIRROR_USER: crate::mirror::User = "lead scores";
 
 /// Everyone's lead scores as last computed; none while the workspace scores nothing or this device is
 /// still reading its interactions (a score from part of them would be wrong).
@@ -82,8 +87,11 @@ impl Asked {
 /// Everyone's scores for `asked`: in the mirror worker, or on the page when it cannot.
 async fn score(workspace: WorkspaceCtx, asked: Rc<Asked>) -> Scores {
     let shared = workspace.shared()?;
-    if let Some(scores) = crate::mirror::scores(&shared, &asked.settings, asked.job.clone()).await {
-        return Some(Arc::new(scores));
+    match crate::mirror::scores(&shared, &asked.settings, asked.job.clone()).await {
+        Ok(scores) => return Some(Arc::new(scores)),
+        // Nothing is scored any more: nobody wants the answer.
+        Err(Unanswered::Released) => return None,
+        Err(Unanswered::OnThePage) => {}
     }
     let job = &asked.job;
     let borrowed = shared.borrow();
@@ -125,61 +133,6 @@ pub(crate) fn with_scorer<T>(
     read(&scorer)
 }
 
-/// Scores `asked` and whatever is asked meanwhile, one at a time, the latest only; tells `set` each
-/// answer still wanted.
-struct Scoring {
-    next: RefCell<Option<Rc<Asked>>>,
-    /// The last thing asked, asked again when the mirror has more rows to take in.
-    last: RefCell<Option<Rc<Asked>>>,
-    /// Moves each time scoring stops: an answer to a question asked before is not wanted.
-    stops: Cell<u64>,
-    running: Cell<bool>,
-    scores: RwSignal<Scores>,
-    behind: WriteSignal<bool>,
-}
-
-impl Scoring {
-    fn ask(self: &Rc<Self>, workspace: WorkspaceCtx, asked: Option<Rc<Asked>>) {
-        let Some(asked) = asked else {
-            self.stops.set(self.stops.get() + 1);
-            *self.next.borrow_mut() = None;
-            *self.last.borrow_mut() = None;
-            self.scores.set(None);
-            self.behind.set(false);
-            crate::mirror::release();
-            return;
-        };
-        *self.last.borrow_mut() = Some(asked.clone());
-        *self.next.borrow_mut() = Some(asked);
-        self.behind.set(true);
-        if self.running.replace(true) {
-            return;
-        }
-        let this = self.clone();
-        leptos::task::spawn_local(async move {
-            loop {
-                let Some(asked) = this.next.borrow_mut().take() else { break };
-                let stops = this.stops.get();
-                let scores = score(workspace, asked).await;
-                // The same scores again (a change they do not read) tell no screen.
-                if this.stops.get() == stops && this.scores.with_untracked(|s| *s != scores) {
-                    this.scores.set(scores);
-                }
-            }
-            this.running.set(false);
-            this.behind.set(false);
-        });
-    }
-
-    /// The mirror has rows it has not scored: the last question is asked again.
-    fn stored(self: &Rc<Self>, workspace: WorkspaceCtx) {
-        let last = self.last.borrow().clone();
-        if last.is_some() {
-            self.ask(workspace, last);
-        }
-    }
-}
-
 /// Provides [`LeadScores`] and hands leads over whenever the device comes in step, every
 /// [`IDLE_MS`], and once the settings have been left alone for [`QUIET_MS`].
 pub(crate) fn start(
@@ -188,18 +141,9 @@ pub(crate) fn start(
     sync: SyncCtx,
     account: Option<crate::account::AccountCtx>,
 ) {
-    let scores = RwSignal::new(None);
-    let (behind, set_behind) = signal(false);
-    let lead_scores = LeadScores { scores: scores.read_only(), behind };
+    let scoring = Latest::new(move |asked| score(workspace, asked));
+    let lead_scores = LeadScores { scores: scoring.answer(), behind: scoring.behind() };
     provide_context(lead_scores);
-    let scoring = Rc::new(Scoring {
-        next: RefCell::default(),
-        last: RefCell::default(),
-        stops: Cell::new(0),
-        running: Cell::new(false),
-        scores,
-        behind: set_behind,
-    });
     let asking = scoring.clone();
     Effect::new(move || {
         let opted_out = opted_out(ctx);
@@ -208,13 +152,17 @@ pub(crate) fn start(
                 if ws.settings.scoring_rules.is_empty() || ws.model.interactions_pending {
                     return None;
                 }
-                Some(Rc::new(Asked::of(ws, ctx, opted_out)))
+                Some(Asked::of(ws, ctx, opted_out))
             })
             .flatten();
-        asking.ask(workspace, asked);
+        match asked {
+            Some(_) => crate::mirror::hold(MIRROR_USER),
+            None => crate::mirror::release(MIRROR_USER),
+        }
+        asking.ask(asked);
     });
     // A change this page (or the relay) stored after it was asked about is scored too.
-    crate::mirror::on_stored(move || scoring.stored(workspace));
+    crate::mirror::on_stored(MIRROR_USER, AUDIENCE, move || scoring.again());
     // When this device last saw the settings change.
     let settled_since = Rc::new(Cell::new(js_sys::Date::now()));
     let seen = settled_since.clone();

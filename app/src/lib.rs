@@ -5,7 +5,9 @@ mod attachments;
 mod automations;
 mod edits;
 mod escalations;
+mod health;
 pub mod inbound;
+mod latest;
 mod lead_scores;
 mod letters;
 pub mod local;
@@ -68,6 +70,7 @@ fn Root() -> impl IntoView {
     pulse::PulseCtx::provide(workspace, sync, account);
     letters::LettersCtx::provide(workspace, sync);
     reminders::start(workspace);
+    health::start(workspace);
     view! {
         <Router>
             <shell::Shell>

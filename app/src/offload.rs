@@ -16,9 +16,8 @@ use std::rc::Rc;
 
 use futures_channel::oneshot;
 use futures_util::future::{Either, select};
-use rapport_core::ids::PartyId;
 use rapport_core::layout::DocKey;
-use rapport_core::mirror::{ScoreJob, Update};
+use rapport_core::mirror::Update;
 use rapport_core::offload::{self, Job, Merged, Outcome, SavedDocument, WholeDocument};
 use rapport_core::read_model::DocRows;
 use wasm_bindgen::JsCast;
@@ -70,9 +69,9 @@ pub async fn render_mail(markdown: String) -> Option<String> {
     }
 }
 
-/// Sends the mirror worker `update` (what the page stored since) and asks it for everyone's lead
-/// scores. `None` when it cannot help: score on the page.
-pub async fn mirror_scores(update: Update, job: ScoreJob) -> Option<Vec<(PartyId, i64)>> {
+/// Sends the mirror worker `update` (what the page stored since), then `job` (one of the jobs over its
+/// read model), and answers what it made of the job. `None` when it cannot help: do it on the page.
+pub async fn mirror_job(update: Update, job: Job, what: &str) -> Option<Outcome> {
     let index = mirror_index();
     if !update.is_empty() {
         match ask_on(index, &Job::Mirror(update), "the mirror's update").await? {
@@ -86,14 +85,10 @@ pub async fn mirror_scores(update: Update, job: ScoreJob) -> Option<Vec<(PartyId
             _ => return None,
         }
     }
-    match ask_on(index, &Job::Scores(job), "lead scores").await? {
-        Outcome::Scores(scores) => {
-            // Browser tests read this to know the scores on screen came from the worker.
-            crate::timing::mark("rapport:mirror-scored");
-            Some(scores)
-        }
-        _ => None,
-    }
+    let outcome = ask_on(index, &job, what).await?;
+    // Browser tests read this to know what is on screen came from the worker.
+    crate::timing::mark("rapport:mirror-answered");
+    Some(outcome)
 }
 
 /// Whether the mirror worker may still help (it has not broken).

@@ -15,7 +15,7 @@ use rapport_core::offload::{self, Job, Outcome};
 
 fn mirror(c: &mut Criterion) {
     let now = Timestamp(1_795_000_000_000);
-    let Workload { opening, job, one_month: one } = demo_workload(now);
+    let Workload { opening, job, one_month: one, .. } = demo_workload(now);
     let mut started = Mirror::default();
     started.take(opening.clone()).unwrap();
     let answer =

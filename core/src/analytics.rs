@@ -7,13 +7,16 @@
 //! - *won*, *win rate*, *cycle length*, *lost reasons*: deals closed in the period, by the time they
 //!   were won or lost (deals closed before that time was kept have none and are left out);
 //! - *forecast vs won* by month: the weighted value of the deals expected to close in a month, as it
-//!   stood at the start of that month — the stage each deal stood in then, read from its stage
-//!   history — beside what was won in it;
+//!   stood at the start of that month — each deal's stage, amount, currency and expected close then,
+//!   and whether it was open then, read from its history ([`stage_at`], [`terms_at`], [`open_at`]) —
+//!   beside what was won in it;
 //! - *activity*: interactions in the period (not machine answers), by who logged them.
 //!
 //! Months are UTC months, the months of the interaction documents.
 
 use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
 
 use crate::ids::{DealId, InteractionId, MemberId, PipelineId, StageId, Timestamp};
 use crate::layout::Month;
@@ -27,7 +30,7 @@ const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 pub const MAX_REASONS: usize = 8;
 
 /// Whole months, from the start of `first` to the end of the month `count - 1` later.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Months {
     pub first: Month,
     pub count: u8,
@@ -80,7 +83,7 @@ impl Months {
 pub type Window = (Timestamp, Timestamp);
 
 /// What a sales dashboard counts.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SalesFilter {
     pub months: Months,
     pub pipeline: PipelineId,
@@ -91,14 +94,14 @@ pub struct SalesFilter {
 }
 
 /// A value this period and in the period before it, to the same point ([`Months::previous_to_date`]).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Compared<T> {
     pub now: T,
     pub before: T,
 }
 
 /// One bar (or a number card): its value and the records it counts.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Bar<K, R> {
     pub key: K,
     /// A count, or a sum in minor units of the dashboard's currency.
@@ -107,7 +110,7 @@ pub struct Bar<K, R> {
 }
 
 /// One month of forecast against outcome.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MonthOutcome {
     pub month: Month,
     /// Weighted value, at the start of the month, of the deals then open and expected to close in it.
@@ -117,7 +120,7 @@ pub struct MonthOutcome {
 }
 
 /// Why a deal was lost, as a bar's key.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum LostReason {
     Named(String),
     /// Lost with no reason written.
@@ -127,7 +130,7 @@ pub enum LostReason {
 }
 
 /// The default sales dashboard.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SalesDashboard {
     /// Open deals by stage, in the pipeline's order, by amount.
     pub by_stage: Vec<Bar<StageId, DealId>>,
@@ -180,15 +183,15 @@ pub fn sales(
 ) -> SalesDashboard {
     let pipeline = settings.pipelines.get(&filter.pipeline.to_string());
     let probability = |stage: StageId| pipeline.and_then(|p| p.probability(stage)).unwrap_or(0);
-    let deals: Vec<&DealRow> = model
+    let in_pipeline: Vec<&DealRow> = model
         .deals
         .values()
         .filter(|d| {
-            d.pipeline == filter.pipeline
-                && d.currency == filter.currency
-                && filter.owner.is_none_or(|owner| d.owner == Some(owner))
+            d.pipeline == filter.pipeline && filter.owner.is_none_or(|owner| d.owner == Some(owner))
         })
         .collect();
+    let deals: Vec<&DealRow> =
+        in_pipeline.iter().copied().filter(|d| d.currency == filter.currency).collect();
 
     let mut by_stage: Vec<Bar<StageId, DealId>> = pipeline
         .map(|p| {
@@ -237,8 +240,10 @@ pub fn sales(
         .map(|month| {
             let as_of = month.start().min(now);
             let mut forecast = Bar { key: (), value: 0, records: Vec::new() };
-            for deal in &deals {
-                if deal.expected_close.map(Month::of) != Some(month) {
+            // As each deal stood then: its amount, currency and expected close too.
+            for deal in &in_pipeline {
+                let (amount, currency, close) = terms_at(deal, as_of);
+                if currency != filter.currency || close.map(Month::of) != Some(month) {
                     continue;
                 }
                 // A stage since removed from the pipeline has no weight and no column: left out,
@@ -246,7 +251,7 @@ pub fn sales(
                 let stage = stage_at(deal, as_of)
                     .filter(|stage| pipeline.is_some_and(|p| p.probability(*stage).is_some()));
                 if let Some(stage) = stage {
-                    forecast.value += deal.amount_minor * i64::from(probability(stage)) / 100;
+                    forecast.value += amount * i64::from(probability(stage)) / 100;
                     forecast.records.push(deal.id);
                 }
             }
@@ -414,18 +419,71 @@ pub fn funnel(model: &ReadModel, settings: &WorkspaceSettings, filter: &SalesFil
 /// The stage `deal` stood in at `at`, if it was open then: opened before, not yet closed, in the last
 /// stage it had entered. A deal closed at an unknown time is left out of every past month.
 pub fn stage_at(deal: &DealRow, at: Timestamp) -> Option<StageId> {
-    if deal.created_at >= at {
+    if !open_at(deal, at) {
         return None;
-    }
-    match (deal.status, deal.closed_at) {
-        (DealStatusRow::Open, _) => {}
-        (_, Some(closed)) if closed >= at => {}
-        _ => return None,
     }
     let entered = deal.stages.iter().filter(|(when, _)| *when < at).max_by_key(|(when, _)| *when);
     // Before its first recorded move it stood where it was created: the first entry (made with
     // it), or where it stands now when it has no history.
     Some(entered.or(deal.stages.first()).map_or(deal.stage, |(_, stage)| *stage))
+}
+
+/// Whether `deal` was open at `at`: created before it, and neither won nor lost then.
+///
+/// When its history records a change at or after `at`, the last one before `at` says (before its
+/// first, the opposite of what the first made it: a deal first recorded reopening was closed before,
+/// since some unknown time). When nothing was recorded since, its own fields say — so a change by a
+/// device that keeps no history (an older version), or one whose first entries were lost to a
+/// concurrent first write, still counts: open now, or closed at or after `at`.
+pub fn open_at(deal: &DealRow, at: Timestamp) -> bool {
+    if deal.created_at >= at {
+        return false;
+    }
+    if deal.closings.iter().all(|(when, _)| *when < at) {
+        return match (deal.status, deal.closed_at) {
+            (DealStatusRow::Open, _) => true,
+            (_, Some(closed)) => closed >= at,
+            (_, None) => false,
+        };
+    }
+    let before = deal.closings.iter().filter(|(when, _)| *when < at).max_by_key(|(when, _)| *when);
+    let first = deal.closings.iter().min_by_key(|(when, _)| *when);
+    match (before, first) {
+        (Some((_, status)), _) => *status == DealStatusRow::Open,
+        (None, Some((_, first))) => *first != DealStatusRow::Open,
+        (None, None) => true,
+    }
+}
+
+/// A deal's amount (minor units), currency and expected close as they stood at `at`: when its
+/// history records a change at or after `at`, the last entry before `at` (before its first, the
+/// first, which holds what they were at creation); otherwise as they are now (unchanged since, or
+/// changed by a device that keeps no history).
+pub fn terms_at(deal: &DealRow, at: Timestamp) -> (i64, &str, Option<Timestamp>) {
+    let now = (deal.amount_minor, deal.currency.as_str(), deal.expected_close);
+    if deal.terms.iter().all(|t| t.at < at) {
+        return now;
+    }
+    let before = deal.terms.iter().filter(|t| t.at < at).max_by_key(|t| t.at);
+    let entry = before.or_else(|| deal.terms.iter().min_by_key(|t| t.at));
+    entry.map_or(now, |t| (t.amount_minor, t.currency.as_str(), t.expected_close))
+}
+
+/// What the benchmarks count over the demo (natively and in wasm): its sales pipeline in its main
+/// currency over the 12 months to `now`, everyone's.
+pub fn demo_filter(model: &ReadModel, settings: &WorkspaceSettings, now: Timestamp) -> SalesFilter {
+    let pipeline: PipelineId = settings
+        .pipelines
+        .iter()
+        .find(|(_, p)| p.kind == crate::model::PipelineKind::Sales)
+        .and_then(|(id, _)| id.parse().ok())
+        .expect("the demo has a sales pipeline");
+    SalesFilter {
+        months: Months::ending_at(now, 12),
+        pipeline,
+        currency: main_currency(model, settings, pipeline),
+        owner: None,
+    }
 }
 
 /// A chart's table as CSV (quoted as RFC 4180 says, lines ending in `\n`, a header line): what a

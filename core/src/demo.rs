@@ -436,6 +436,8 @@ pub fn generate(seed: u64, sizes: DemoSizes, now: Timestamp) -> DemoWorkspace {
                     },
                     stage_history: vec![StageChange { stage, at: Timestamp(created), by: None }],
                     closed_at,
+                    closings: Vec::new(),
+                    terms_history: Vec::new(),
                     files: Default::default(),
                     created_at: Timestamp(created),
                     archived: false,

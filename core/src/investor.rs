@@ -869,6 +869,8 @@ mod tests {
             stage_since: Timestamp(0),
             stages: Vec::new(),
             closed_at: None,
+            closings: Vec::new(),
+            terms: Vec::new(),
             lost_reason: String::new(),
             round: Some(RoundId::from_bytes([2; 16])),
             soft_circled: soft,

@@ -153,7 +153,9 @@ impl Collection {
 }
 
 /// A calendar month (UTC), naming the document of that month's interactions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct Month {
     pub year: i32,
     /// 1–12.

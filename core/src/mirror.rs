@@ -1,5 +1,10 @@
 //! A read model of its own in a Web Worker, kept in step with the page's, so that work reading the
-//! whole workspace runs off the page: everyone's lead scores today ([`ScoreJob`]).
+//! whole workspace runs off the page: everyone's lead scores ([`ScoreJob`]), the sales dashboard
+//! ([`SalesJob`]) and everyone's relationship health ([`HealthJob`]).
+//!
+//! This is the device's analytics index: built from the rows the device stores in IndexedDB (so it is
+//! rebuilt from them on every new session or device, never synced), kept up to date a document at a
+//! time as the page stores each change, and read only in the worker.
 //!
 //! The page never ships its model. It ships what it stores: each document's rows, encoded as they go
 //! to the device's storage beside the document (`read_model::DocRows`) — all of them read back from
@@ -8,17 +13,19 @@
 //! live outside the rows, travel as a small Automerge document when they change. A member's private
 //! notes are never mirrored: nothing a worker computes reads them.
 //!
-//! Sans IO: [`Update`] and [`ScoreJob`] cross `postMessage` inside `offload::Job`.
+//! Sans IO: [`Update`] and the jobs cross `postMessage` inside `offload::Job`.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 pub use serde_bytes::ByteBuf;
 
+use crate::analytics::{SalesDashboard, SalesFilter};
 use crate::ids::{PartyId, Timestamp, WorkspaceId};
 use crate::layout::DocKey;
 use crate::model::WorkspaceSettings;
 use crate::read_model::{DocRows, ReadModel};
+use crate::relationship::Everyone;
 use crate::scoring::{Engagement, Scorer};
 use crate::segments::CampaignFacts;
 
@@ -61,6 +68,21 @@ pub struct ScoreJob {
     pub engagement: Vec<Engagement>,
     pub opted_out: Vec<String>,
     pub campaigns: Option<CampaignFacts>,
+    pub now: Timestamp,
+}
+
+/// The sales dashboard of `filter` at `now` (`analytics::sales`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SalesJob {
+    pub workspace: WorkspaceId,
+    pub filter: SalesFilter,
+    pub now: Timestamp,
+}
+
+/// Everyone's relationship health at `now` (`relationship::everyone`: those at 100 left out).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct HealthJob {
+    pub workspace: WorkspaceId,
     pub now: Timestamp,
 }
 
@@ -119,12 +141,30 @@ impl Mirror {
 
     /// Everyone's scores (those with none left out), in no particular order.
     pub fn scores(&self, job: ScoreJob) -> Result<Vec<(PartyId, i64)>, MirrorError> {
-        if self.workspace != Some(job.workspace) {
-            return Err(MirrorError::OtherWorkspace(job.workspace));
-        }
+        self.holds(job.workspace)?;
         let scorer = Scorer::new(&self.model, &self.settings, &job.engagement, job.now)
             .with_audience_facts(job.opted_out, job.campaigns);
         Ok(scorer.scores().into_iter().collect())
+    }
+
+    /// The sales dashboard over the mirror's rows.
+    pub fn sales(&self, job: &SalesJob) -> Result<SalesDashboard, MirrorError> {
+        self.holds(job.workspace)?;
+        Ok(crate::analytics::sales(&self.model, &self.settings, &job.filter, job.now))
+    }
+
+    /// Everyone's health.
+    pub fn health(&self, job: HealthJob) -> Result<Everyone, MirrorError> {
+        self.holds(job.workspace)?;
+        Ok(crate::relationship::everyone(&self.model, &self.settings, job.now))
+    }
+
+    fn holds(&self, workspace: WorkspaceId) -> Result<(), MirrorError> {
+        if self.workspace == Some(workspace) {
+            Ok(())
+        } else {
+            Err(MirrorError::OtherWorkspace(workspace))
+        }
     }
 
     /// The mirror's rows, to compare with the page's.
@@ -149,33 +189,52 @@ pub fn decode_settings(bytes: &[u8]) -> Result<WorkspaceSettings, MirrorError> {
         .map_err(|error| MirrorError::Settings(error.to_string()))
 }
 
-/// What the lead-score benchmarks give a mirror (natively and in wasm), over the 100,000-party demo.
+/// What the benchmarks give a mirror (natively and in wasm) over a demo workspace.
 #[derive(Debug)]
 pub struct Workload {
     /// The update that starts it: every stored unit and the settings.
     pub opening: Update,
     /// Everyone's scores, with the demo's campaign engagement.
     pub job: ScoreJob,
-    /// The latest month of interactions stored again.
+    /// The default sales dashboard (`analytics::demo_filter`).
+    pub sales: SalesJob,
+    pub health: HealthJob,
+    /// The latest month of interactions stored again (an interaction logged).
     pub one_month: Update,
+    /// One document of deals stored again (a deal moved).
+    pub one_deals: Update,
 }
 
-/// The benchmarks' [`Workload`] at `now`.
+/// The lead-score benchmarks' [`Workload`] at `now`, over the 100,000-party demo.
 pub fn demo_workload(now: Timestamp) -> Workload {
-    let workspace = crate::demo::generate(5, crate::demo::DemoSizes::hundred_thousand(), now);
+    demo_workload_of(crate::demo::DemoSizes::hundred_thousand(), now)
+}
+
+/// The [`Workload`] of a demo of `sizes` at `now`.
+pub fn demo_workload_of(sizes: crate::demo::DemoSizes, now: Timestamp) -> Workload {
+    let workspace = crate::demo::generate(5, sizes, now);
     let model = ReadModel::of_demo(&workspace);
     let units: BTreeMap<String, ByteBuf> =
         model.stored_units().into_iter().map(|(key, bytes)| (key, ByteBuf::from(bytes))).collect();
-    let month = units.keys().rev().find(|key| key.starts_with("interactions/")).cloned();
-    let one_month = Update {
-        workspace: workspace.workspace,
-        fresh: false,
-        units: month
-            .and_then(|key| Some((key.clone(), units.get(&key)?.clone())))
-            .into_iter()
-            .collect(),
-        settings: None,
+    let again = |prefix: &str| {
+        let key = units.keys().rev().find(|key| key.starts_with(prefix)).cloned();
+        Update {
+            workspace: workspace.workspace,
+            fresh: false,
+            units: key
+                .and_then(|key| Some((key.clone(), units.get(&key)?.clone())))
+                .into_iter()
+                .collect(),
+            settings: None,
+        }
     };
+    let (one_month, one_deals) = (again("interactions/"), again("deals/"));
+    let sales = SalesJob {
+        workspace: workspace.workspace,
+        filter: crate::analytics::demo_filter(&model, &workspace.settings, now),
+        now,
+    };
+    let health = HealthJob { workspace: workspace.workspace, now };
     let job = ScoreJob {
         workspace: workspace.workspace,
         engagement: crate::demo::engagement(&model, now),
@@ -189,7 +248,7 @@ pub fn demo_workload(now: Timestamp) -> Workload {
         units,
         settings: Some(encode_settings(&workspace.settings)),
     };
-    Workload { opening, job, one_month }
+    Workload { opening, job, sales, health, one_month, one_deals }
 }
 
 #[cfg(test)]

@@ -23,8 +23,8 @@ mod ticket;
 pub use article::Article;
 pub use attachment::{Attachment, WithFiles};
 pub use commerce::{
-    AmountError, Billing, Contract, ContractKind, Deal, DealStatus, Destination, Feedback,
-    FeedbackKind, Money, Obligation, Span, SpanUnit, StageChange, minor_digits,
+    AmountError, Billing, Closing, Contract, ContractKind, Deal, DealStatus, Destination, Feedback,
+    FeedbackKind, Money, Obligation, Span, SpanUnit, StageChange, TermsChange, minor_digits,
 };
 pub use employee::{
     CheckIn, Employment, Goal, KeyResult, Kudos, Meeting, OneOnOne, ReviewCycle, Survey,
@@ -212,6 +212,12 @@ pub(crate) mod tests {
                 by: Some(MemberId::from_bytes([3; 16])),
             }],
             closed_at: Some(Timestamp(1_700_000_100_000)),
+            closings: vec![Closing { at: Timestamp(1_700_000_100_000), status: DealStatus::Lost }],
+            terms_history: vec![TermsChange {
+                at: Timestamp(1_700_000_050_000),
+                amount: Money { minor: 1_250_000, currency: "EUR".into() },
+                expected_close: Some(Timestamp(1_700_000_300_000)),
+            }],
             files: [(
                 "ef".repeat(32),
                 Attachment {

@@ -56,6 +56,10 @@ pub enum Job {
     Mirror(crate::mirror::Update),
     /// Everyone's lead scores over the worker's read model.
     Scores(crate::mirror::ScoreJob),
+    /// The sales dashboard over the worker's read model.
+    Sales(crate::mirror::SalesJob),
+    /// Everyone's relationship health over the worker's read model.
+    Health(crate::mirror::HealthJob),
 }
 
 /// What a worker made of a [`Job`].
@@ -66,6 +70,8 @@ pub enum Outcome {
     Rendered(String),
     Mirrored(crate::mirror::Taken),
     Scores(Vec<(crate::ids::PartyId, i64)>),
+    Sales(Box<crate::analytics::SalesDashboard>),
+    Health(Box<crate::relationship::Everyone>),
 }
 
 /// What the worker made of a [`WholeDocument`].
@@ -166,6 +172,16 @@ impl Worker {
                 self.mirror.take(update).map(Outcome::Mirrored).map_err(|e| said(&e))
             }
             Job::Scores(job) => self.mirror.scores(job).map(Outcome::Scores).map_err(|e| said(&e)),
+            Job::Sales(job) => self
+                .mirror
+                .sales(&job)
+                .map(|board| Outcome::Sales(Box::new(board)))
+                .map_err(|e| said(&e)),
+            Job::Health(job) => self
+                .mirror
+                .health(job)
+                .map(|everyone| Outcome::Health(Box::new(everyone)))
+                .map_err(|e| said(&e)),
         }
     }
 }

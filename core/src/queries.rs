@@ -33,10 +33,14 @@ pub enum PartySort {
     HighestScore,
     /// Lowest lead score first.
     LowestScore,
+    /// Lowest relationship health first ([`PartySort::by_health`]; ties by name): who is going cold.
+    Coldest,
+    /// Highest relationship health first.
+    Healthiest,
 }
 
 impl PartySort {
-    pub const ALL: [PartySort; 8] = [
+    pub const ALL: [PartySort; 10] = [
         PartySort::Name,
         PartySort::NameDescending,
         PartySort::Newest,
@@ -45,6 +49,8 @@ impl PartySort {
         PartySort::MostRecentlyContacted,
         PartySort::HighestScore,
         PartySort::LowestScore,
+        PartySort::Coldest,
+        PartySort::Healthiest,
     ];
 
     /// How a saved view stores it.
@@ -58,6 +64,8 @@ impl PartySort {
             PartySort::MostRecentlyContacted => "most-recently-contacted",
             PartySort::HighestScore => "highest-score",
             PartySort::LowestScore => "lowest-score",
+            PartySort::Coldest => "coldest",
+            PartySort::Healthiest => "healthiest",
         }
     }
 
@@ -77,6 +85,27 @@ impl PartySort {
         }
     }
 
+    /// Whether it orders by relationship health, which the rows do not hold: as with scores, the
+    /// caller reorders by the health it has ([`PartySort::by_health`]).
+    pub fn reads_health(self) -> bool {
+        matches!(self, PartySort::Coldest | PartySort::Healthiest)
+    }
+
+    /// Reorders `ids` (already by name) by `health` (`relationship::everyone`: parties missing are at
+    /// 100), ties kept in order.
+    pub fn by_health(
+        self,
+        ids: &mut [PartyId],
+        health: &HashMap<PartyId, crate::relationship::Health>,
+    ) {
+        let score = |id: &PartyId| health.get(id).map_or(100, |health| health.score);
+        match self {
+            PartySort::Coldest => ids.sort_by_key(score),
+            PartySort::Healthiest => ids.sort_by_key(|id| std::cmp::Reverse(score(id))),
+            _ => {}
+        }
+    }
+
     /// The same column sorted the other way (a second click on a column's heading).
     pub fn reversed(self) -> PartySort {
         match self {
@@ -88,6 +117,8 @@ impl PartySort {
             PartySort::MostRecentlyContacted => PartySort::LeastRecentlyContacted,
             PartySort::HighestScore => PartySort::LowestScore,
             PartySort::LowestScore => PartySort::HighestScore,
+            PartySort::Coldest => PartySort::Healthiest,
+            PartySort::Healthiest => PartySort::Coldest,
         }
     }
 
@@ -172,9 +203,11 @@ pub fn parties_page<'m>(
     let last = |row: &PartyRow| model.last_contact.get(&row.id).map(|at| at.0);
     let order = |a: &&'m PartyRow, b: &&'m PartyRow| {
         let by = match sort {
-            PartySort::Name | PartySort::HighestScore | PartySort::LowestScore => {
-                natural_cmp(&a.sort_name, &b.sort_name)
-            }
+            PartySort::Name
+            | PartySort::HighestScore
+            | PartySort::LowestScore
+            | PartySort::Coldest
+            | PartySort::Healthiest => natural_cmp(&a.sort_name, &b.sort_name),
             PartySort::NameDescending => natural_cmp(&b.sort_name, &a.sort_name),
             PartySort::Newest => b.created_at.cmp(&a.created_at),
             PartySort::Oldest => a.created_at.cmp(&b.created_at),
@@ -623,6 +656,8 @@ mod tests {
                 lost_reason: String::new(),
                 stage_history: vec![],
                 closed_at: None,
+                closings: Vec::new(),
+                terms_history: Vec::new(),
                 files: Default::default(),
                 created_at: Timestamp(T0 + i64::from(n)),
                 archived: false,
@@ -721,6 +756,32 @@ mod tests {
             let (total, page) = parties_page(&f.model, &everyone, sort, 2);
             assert_eq!((total, page.as_slice()), (all.len(), &all[..2]));
         }
+    }
+
+    #[test]
+    fn the_coldest_sort_puts_the_lowest_health_first_and_those_in_full_health_last() {
+        let f = fixture();
+        let everyone = PartyFilter::default();
+        let by_name: Vec<PartyId> =
+            parties(&f.model, &everyone, PartySort::Coldest).iter().map(|r| r.id).collect();
+        let names = |ids: &[PartyId]| -> Vec<String> {
+            ids.iter().map(|id| f.model.parties[id].name.clone()).collect()
+        };
+        assert_eq!(names(&by_name), ["Acme", "Zoë Adams", "Борис Петров"], "by name first");
+        let health = |score| crate::relationship::Health { score, reasons: Vec::new() };
+        // Boris is missing: in full health.
+        let scores = HashMap::from([(by_name[0], health(70)), (by_name[1], health(20))]);
+        let mut coldest = by_name.clone();
+        PartySort::Coldest.by_health(&mut coldest, &scores);
+        assert_eq!(names(&coldest), ["Zoë Adams", "Acme", "Борис Петров"]);
+        let mut healthiest = by_name.clone();
+        PartySort::Coldest.reversed().by_health(&mut healthiest, &scores);
+        assert_eq!(names(&healthiest), ["Борис Петров", "Acme", "Zoë Adams"]);
+        // Other sorts are not the health's to reorder.
+        let mut untouched = by_name.clone();
+        PartySort::Name.by_health(&mut untouched, &scores);
+        assert_eq!(untouched, by_name);
+        assert!(PartySort::Coldest.reads_health() && !PartySort::LowestScore.reads_health());
     }
 
     /// A device opens its lists from stored rows first, then builds the search index and reads the

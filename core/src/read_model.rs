@@ -33,7 +33,7 @@ mod hydrated;
 use hydrated::FromHydrated;
 
 /// Bumped when a row's shape changes: stored rows of another version are rebuilt from the documents.
-pub const ROWS_FORMAT: u32 = 22;
+pub const ROWS_FORMAT: u32 = 23;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PartyRow {
@@ -202,6 +202,12 @@ pub struct DealRow {
     pub stages: Vec<(Timestamp, StageId)>,
     /// When it was won or lost (`None` while open, and for deals closed before this was kept).
     pub closed_at: Option<Timestamp>,
+    /// Each closing (won, lost) and reopening (open), oldest first: whether it was open at a past
+    /// time.
+    pub closings: Vec<(Timestamp, DealStatusRow)>,
+    /// Its amount and expected close from each change on, oldest first (empty while they never
+    /// changed): the forecast as it stood at a past time.
+    pub terms: Vec<TermsRow>,
     pub lost_reason: String,
     /// The fundraising round it is an investor of, with what they soft-circled and committed.
     pub round: Option<RoundId>,
@@ -209,11 +215,30 @@ pub struct DealRow {
     pub committed: Option<i64>,
 }
 
+/// A deal's amount and expected close from `at` on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TermsRow {
+    pub at: Timestamp,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub expected_close: Option<Timestamp>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DealStatusRow {
     Open,
     Won,
     Lost,
+}
+
+impl DealStatusRow {
+    pub fn of(status: DealStatus) -> DealStatusRow {
+        match status {
+            DealStatus::Open => DealStatusRow::Open,
+            DealStatus::Won => DealStatusRow::Won,
+            DealStatus::Lost => DealStatusRow::Lost,
+        }
+    }
 }
 
 /// A ticket as lists show it, with the events its SLA clocks are derived from
@@ -1637,6 +1662,7 @@ impl ReadModel {
         let mut keys: BTreeSet<DocKey> = BTreeSet::new();
         keys.extend(self.parties.keys().map(<Party as document::Record>::doc_key));
         keys.extend(self.deals.keys().map(<Deal as document::Record>::doc_key));
+        keys.extend(self.tasks.keys().map(<Task as document::Record>::doc_key));
         keys.extend(self.tickets.keys().map(<Ticket as document::Record>::doc_key));
         keys.extend(self.segments.keys().map(<crate::model::Segment as document::Record>::doc_key));
         keys.extend(
@@ -1714,11 +1740,7 @@ fn deal_row(id: DealId, deal: &Deal) -> DealRow {
         expected_close: deal.expected_close,
         owner: deal.owner,
         parties: deal.parties.clone(),
-        status: match deal.status {
-            DealStatus::Open => DealStatusRow::Open,
-            DealStatus::Won => DealStatusRow::Won,
-            DealStatus::Lost => DealStatusRow::Lost,
-        },
+        status: DealStatusRow::of(deal.status),
         created_at: deal.created_at,
         stage_since: deal
             .stage_history
@@ -1731,6 +1753,17 @@ fn deal_row(id: DealId, deal: &Deal) -> DealRow {
             DealStatus::Open => None,
             DealStatus::Won | DealStatus::Lost => deal.closed_at,
         },
+        closings: deal.closings.iter().map(|c| (c.at, DealStatusRow::of(c.status))).collect(),
+        terms: deal
+            .terms_history
+            .iter()
+            .map(|t| TermsRow {
+                at: t.at,
+                amount_minor: t.amount.minor,
+                currency: t.amount.currency.clone(),
+                expected_close: t.expected_close,
+            })
+            .collect(),
         lost_reason: deal.lost_reason.trim().to_owned(),
         round: deal.round,
         soft_circled: deal.soft_circled,

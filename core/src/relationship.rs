@@ -16,6 +16,8 @@
 //! into, as on its timeline.
 use std::collections::HashMap;
 
+use serde::{Deserialize, Serialize};
+
 use crate::ids::{PartyId, Timestamp};
 use crate::model::{InteractionKind, WorkspaceSettings};
 use crate::read_model::{PartyRow, ReadModel};
@@ -32,7 +34,7 @@ pub const DEFAULT_CADENCE_DAYS: u32 = 60;
 pub const COLD_BELOW: u8 = 60;
 
 /// What lowers a relationship's score, with its numbers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Reason {
     /// Nobody has been in touch yet.
     NeverContacted,
@@ -72,7 +74,7 @@ impl Reason {
 }
 
 /// A relationship's score and why it is not 100, the heaviest reason first.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Health {
     pub score: u8,
     pub reasons: Vec<Reason>,
@@ -234,23 +236,73 @@ pub fn health(party: &PartyRow, signals: &Signals, now: Timestamp) -> Health {
     Health { score: 100u32.saturating_sub(lost) as u8, reasons }
 }
 
-/// The parties going cold, the coldest first (ties by name): active records only.
+/// Everyone's health as lists read it, computed once per change off the page.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Everyone {
+    /// Every active record not at 100 (a record missing here is in good health).
+    pub health: HashMap<PartyId, Health>,
+    /// Those going cold, the coldest first (ties by name): a screen showing the first ten reads ten,
+    /// not ninety thousand.
+    pub coldest: Vec<PartyId>,
+}
+
+/// The health of every active record at `now` ([`Everyone`]).
+pub fn everyone(model: &ReadModel, settings: &WorkspaceSettings, now: Timestamp) -> Everyone {
+    let signals = signals(model, settings, now);
+    let none = Signals::default();
+    let health: HashMap<PartyId, Health> = model
+        .parties
+        .values()
+        .filter(|p| !p.archived && p.merged_into.is_none())
+        .map(|p| (p.id, health(p, signals.get(&p.id).unwrap_or(&none), now)))
+        .filter(|(_, health)| health.score < 100)
+        .collect();
+    let (_, cold) = coldest(model, &health, |_| true, usize::MAX);
+    let coldest = cold.into_iter().map(|(party, _)| party.id).collect();
+    Everyone { health, coldest }
+}
+
+/// Of health by record, how many records `wanted` going cold there are, and the first `limit`
+/// of them, the coldest first (ties by name). Only those are sorted.
+pub fn coldest<'m, 'h>(
+    model: &'m ReadModel,
+    everyone: &'h HashMap<PartyId, Health>,
+    wanted: impl Fn(&PartyRow) -> bool,
+    limit: usize,
+) -> (usize, Vec<(&'m PartyRow, &'h Health)>) {
+    let mut cold: Vec<(&PartyRow, &Health)> = everyone
+        .iter()
+        .filter(|(_, health)| health.going_cold())
+        .filter_map(|(id, health)| Some((model.parties.get(id)?, health)))
+        // Archived or merged since `everyone` was computed.
+        .filter(|(party, _)| !party.archived && party.merged_into.is_none() && wanted(party))
+        .collect();
+    let count = cold.len();
+    let order = |a: &(&PartyRow, &Health), b: &(&PartyRow, &Health)| {
+        (a.1.score.cmp(&b.1.score))
+            .then_with(|| a.0.sort_name.cmp(&b.0.sort_name))
+            .then_with(|| a.0.id.cmp(&b.0.id))
+    };
+    if limit < count {
+        cold.select_nth_unstable_by(limit, order);
+        cold.truncate(limit);
+    }
+    cold.sort_unstable_by(order);
+    (count, cold)
+}
+
+/// The records going cold at `now`, the coldest first (ties by name): active records only.
 pub fn going_cold<'m>(
     model: &'m ReadModel,
     settings: &WorkspaceSettings,
     now: Timestamp,
 ) -> Vec<(&'m PartyRow, Health)> {
-    let signals = signals(model, settings, now);
-    let none = Signals::default();
-    let mut cold: Vec<(&PartyRow, Health)> = model
-        .parties
-        .values()
-        .filter(|p| !p.archived)
-        .map(|p| (p, health(p, signals.get(&p.id).unwrap_or(&none), now)))
-        .filter(|(_, health)| health.going_cold())
-        .collect();
-    cold.sort_by(|a, b| a.1.score.cmp(&b.1.score).then_with(|| a.0.sort_name.cmp(&b.0.sort_name)));
-    cold
+    let Everyone { health, coldest } = everyone(model, settings, now);
+    let mut health = health;
+    coldest
+        .into_iter()
+        .filter_map(|id| Some((model.parties.get(&id)?, health.remove(&id)?)))
+        .collect()
 }
 
 #[cfg(test)]

@@ -1,13 +1,14 @@
 //! A Web Worker job carries the relay's sync message for a document, or a saved document to derive rows
 //! from (`rapport_core::offload`): whatever the bytes — a damaged job, or a well-formed job around any
-//! message or document, rows for its read model, a scoring job — the worker answers with an error or a
+//! message or document, rows for its read model, a scoring, dashboard or health job — the worker answers with an error or a
 //! result, and never panics (a panic would take the worker down for the page). Each input gets a
 //! fresh worker, so a crash replays from its input alone.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use rapport_core::ids::{Timestamp, WorkspaceId};
-use rapport_core::mirror::{ByteBuf, ScoreJob, Update};
+use rapport_core::analytics::{Months, SalesFilter};
+use rapport_core::ids::{PipelineId, Timestamp, WorkspaceId};
+use rapport_core::mirror::{ByteBuf, HealthJob, SalesJob, ScoreJob, Update};
 use rapport_core::offload::{self, Job, SavedDocument, SyncState, WholeDocument, Worker};
 
 fuzz_target!(|data: &[u8]| {
@@ -48,7 +49,18 @@ fuzz_target!(|data: &[u8]| {
                 campaigns: None,
                 now: Timestamp(1_780_000_000_000),
             };
-            worker.run(&offload::encode_job(&Job::Scores(job)))
+            let _ = offload::decode_outcome(&worker.run(&offload::encode_job(&Job::Scores(job))));
+            // The sales dashboard and everyone's health over the same rows.
+            let now = Timestamp(1_780_000_000_000);
+            let filter = SalesFilter {
+                months: Months::ending_at(now, 12),
+                pipeline: PipelineId::from_bytes([2; 16]),
+                currency: "EUR".into(),
+                owner: None,
+            };
+            let sales = SalesJob { workspace, filter, now };
+            let _ = offload::decode_outcome(&worker.run(&offload::encode_job(&Job::Sales(sales))));
+            worker.run(&offload::encode_job(&Job::Health(HealthJob { workspace, now })))
         }
     };
     let _ = offload::decode_outcome(&answer);

@@ -6,8 +6,8 @@
 //! (on his phone, in Russian) wins a deal, and Anna's open dashboard follows at once.
 
 use rapport_e2e::flows::{
-    add_party, anna_and_boris, choose_move, click_centred as click, downloads_into, new_deal,
-    open_record, photograph, set_date, titles,
+    add_party, anna_and_boris, change_to, choose_move, click_centred as click, downloads_into,
+    new_deal, open_record, photograph, set_date, titles,
 };
 use rapport_e2e::pages::AppShell;
 use rapport_e2e::{Browser, E2eResult, run, wait_until};
@@ -181,9 +181,40 @@ async fn the_sales_dashboard_counts_each_deal_where_it_belongs_and_follows_a_col
         )
         .await?;
         anna.text_when("relationship-health", |t| t.contains("Overdue next steps: 1")).await?;
+
+        // The people list, healthiest first: Nordwind (100) before Kontor (95) — the other way
+        // round from their names — each row with its health; going cold first, Kontor leads.
+        AppShell::open(&anna, "/parties").await?;
+        let by_health = |order: &'static [&'static str]| {
+            let anna = &anna;
+            wait_until("the list in order of health", 30, move || async move {
+                let rows = anna
+                    .eval(
+                        "return [...document.querySelectorAll('[data-testid=party-row]')].map(r =>
+                           r.querySelector('.row-title').textContent + ' ' +
+                           (r.querySelector('[data-testid=health-score]')?.textContent ?? '-'));",
+                    )
+                    .await?;
+                let rows: Vec<String> = serde_json::from_value(rows).unwrap_or_default();
+                Ok((rows == order).then_some(()))
+            })
+        };
+        change_to(&anna, "party-sort", "healthiest").await?;
+        by_health(&["Nordwind GmbH 100", "Kontor AG 95"]).await?;
+        change_to(&anna, "party-sort", "coldest").await?;
+        by_health(&["Kontor AG 95", "Nordwind GmbH 100"]).await?;
+        photograph(&anna, "people-going-cold-first-1280x800-en").await?;
+        change_to(&anna, "party-sort", "name").await?;
+        by_health(&["Kontor AG -", "Nordwind GmbH -"]).await?;
+
         AppShell::open(&anna, "/analytics").await?;
         anna.text_becomes("going-cold-count", "0").await?;
         kpi_becomes(&anna, "kpi-won", "$3,000.00").await?;
+        // Computed in the worker's read model, not on the page.
+        let in_the_worker = anna
+            .eval("return performance.getEntriesByName('rapport:dashboard-from-worker').length;")
+            .await?;
+        assert!(in_the_worker.as_u64() > Some(0), "computed off the page: {in_the_worker}");
         photograph(&anna, "dashboard-1280x800-en").await?;
 
         // Boris wins the pilot on his phone: Anna's open dashboard follows.

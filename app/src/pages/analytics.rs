@@ -10,14 +10,51 @@ use rapport_core::analytics::{
 };
 use rapport_core::ids::{DealId, InteractionId, MemberId, PipelineId};
 use rapport_core::layout::Month;
+use rapport_core::mirror::SalesJob;
 use rapport_core::model::Money;
-use rapport_core::read_model::{Changed, DealStatusRow};
+use rapport_core::offload::{Job, Outcome};
+use rapport_core::read_model::{Changed, DealStatusRow, PartyRow};
 
 use super::deals::{PipelineMenu, pipeline_choice};
 use super::{EmptyState, Page};
+use std::rc::Rc;
+use std::sync::Arc;
+
 use crate::i18n::{t, t_string, use_i18n};
+use crate::latest::Latest;
+use crate::mirror::Unanswered;
 use crate::state::WorkspaceCtx;
 use crate::widgets::{self, BarChart, ChartRow, MemberChoice, Pick, Segmented};
+
+/// What the dashboard reads: a change to any of these computes it again.
+const BOARD_READS: Changed = Changed::DEALS.union(Changed::INTERACTIONS).union(Changed::SETTINGS);
+
+const MIRROR_USER: crate::mirror::User = "sales dashboard";
+
+/// A dashboard and the filter it was computed for (a screen shows it only under that filter).
+type Answered = Option<(SalesFilter, Arc<SalesDashboard>)>;
+
+/// The dashboard of `asked`: from the worker's read model, or computed on the page when no worker
+/// can.
+async fn sales_board(ctx: WorkspaceCtx, asked: Rc<SalesJob>) -> Answered {
+    let shared = ctx.shared()?;
+    let settings = shared.borrow().replica.settings.clone();
+    let job = Job::Sales((*asked).clone());
+    match crate::mirror::ask(&shared, MIRROR_USER, asked.workspace, &settings, job).await {
+        Ok(Outcome::Sales(board)) => {
+            // Browser tests read this to know the dashboard on screen came from the worker.
+            crate::timing::mark("rapport:dashboard-from-worker");
+            return Some((asked.filter.clone(), Arc::new(*board)));
+        }
+        // The dashboard was closed.
+        Err(Unanswered::Released) => return None,
+        Ok(_) | Err(Unanswered::OnThePage) => {}
+    }
+    let borrowed = shared.borrow();
+    let ws = &borrowed.replica;
+    let board = analytics::sales(&ws.model, &ws.settings, &asked.filter, asked.now);
+    Some((asked.filter.clone(), Arc::new(board)))
+}
 
 /// How many months the dashboard looks back over, this one included.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,17 +113,38 @@ pub(crate) fn Analytics() -> impl IntoView {
             owner: owner.get(),
         })
     });
-    // None while the device still reads its interactions: activity counted from half of them would
-    // lie.
+    // Computed in the worker's read model, once per change it reads (and again when the worker has
+    // taken in a change the page stored). None while the device still reads its interactions:
+    // activity counted from half of them would lie.
+    let computing = Latest::new(move |asked| sales_board(ctx, asked));
+    // Only the dashboard of the filters shown: under new ones, none until it is computed.
+    let answer = computing.answer();
     let board = Memo::new(move |_| {
-        let filter = filter.get()?;
-        let now = now.get_untracked();
-        ctx.read_of(Changed::DEALS | Changed::INTERACTIONS | Changed::SETTINGS, |ws| {
-            (!ws.model.interactions_pending)
-                .then(|| analytics::sales(&ws.model, &ws.settings, &filter, now))
+        answer.with(|answer| {
+            let (of, board) = answer.as_ref()?;
+            filter.with(|filter| filter.as_ref() == Some(of)).then(|| board.clone())
         })
-        .flatten()
     });
+    let asking = computing.clone();
+    Effect::new(move || {
+        let asked = filter.get().and_then(|filter| {
+            ctx.read_of(BOARD_READS, |ws| {
+                (!ws.model.interactions_pending).then(|| SalesJob {
+                    workspace: ws.workspace,
+                    filter,
+                    now: now.get_untracked(),
+                })
+            })
+            .flatten()
+        });
+        match asked {
+            Some(_) => crate::mirror::hold(MIRROR_USER),
+            None => crate::mirror::release(MIRROR_USER),
+        }
+        asking.ask(asked);
+    });
+    crate::mirror::on_stored(MIRROR_USER, BOARD_READS, move || computing.again());
+    on_cleanup(|| crate::mirror::forget(MIRROR_USER));
     let funnel = Memo::new(move |_| {
         let filter = filter.get()?;
         ctx.read_of(Changed::DEALS | Changed::SETTINGS, |ws| {
@@ -453,7 +511,7 @@ pub(crate) fn Analytics() -> impl IntoView {
                         <InteractionRecords interactions=activity_records />
                     </BarChart>
                 </div>
-                <GoingCold owner today />
+                <GoingCold owner />
                 <p class="hint">{t!(i18n, analytics.how_counted)}</p>
             </Show>
         </Page>
@@ -499,31 +557,38 @@ const COLD_SHOWN: usize = 10;
 
 /// The relationships going cold (the chosen owner's, or everyone's), the coldest first.
 #[component]
-fn GoingCold(owner: RwSignal<Option<MemberId>>, today: Memo<time::Date>) -> impl IntoView {
+fn GoingCold(owner: RwSignal<Option<MemberId>>) -> impl IntoView {
     let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
-    let kinds = Changed::PARTIES | Changed::INTERACTIONS | Changed::TICKETS | Changed::TASKS;
-    // None while the device still reads its interactions; again each day, not each tick.
+    // Everyone's health, computed off the page (None until it is, and while the device still reads
+    // its interactions).
+    let everyone = crate::health::EveryoneHealth::use_ctx().read_while(|| true);
     let cold = Memo::new(move |_| {
-        today.track();
-        let (now, owner) = (crate::local::now(), owner.get());
-        ctx.read_of(kinds, |ws| {
-            if ws.model.interactions_pending {
-                return None;
-            }
-            let all: Vec<_> = rapport_core::relationship::going_cold(&ws.model, &ws.settings, now)
-                .into_iter()
-                .filter(|(party, _)| owner.is_none_or(|o| party.owner == Some(o)))
-                .collect();
-            let count = all.len();
-            let shown = all
-                .into_iter()
+        let owner = owner.get();
+        let everyone = everyone.get()?;
+        ctx.read_of(Changed::PARTIES, |ws| {
+            // In the order the worker put them; only what is shown is looked at, unless an owner
+            // is chosen (then each is looked up to count theirs). Archived or merged since it was
+            // computed: left out.
+            let mine = |party: &&PartyRow| {
+                !party.archived
+                    && party.merged_into.is_none()
+                    && owner.is_none_or(|o| party.owner == Some(o))
+            };
+            let theirs = || everyone.coldest.iter().filter_map(|id| ws.model.parties.get(id));
+            let count = match owner {
+                None => everyone.coldest.len(),
+                Some(_) => theirs().filter(mine).count(),
+            };
+            let shown = theirs()
+                .filter(mine)
                 .take(COLD_SHOWN)
-                .map(|(party, health)| (party.id, party.name.clone(), health))
+                .filter_map(|party| {
+                    Some((party.id, party.name.clone(), everyone.health.get(&party.id)?.clone()))
+                })
                 .collect::<Vec<_>>();
-            Some((count, shown))
+            (count, shown)
         })
-        .flatten()
     });
     view! {
         <section class="panel" data-testid="going-cold">

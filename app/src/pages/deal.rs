@@ -88,10 +88,11 @@ fn DealForm(id: DealId, deal: Memo<Option<Deal>>) -> impl IntoView {
             async move {
                 let Some(shared) = ctx.shared() else { return };
                 let plain = money.to_plain();
+                let now = local::now();
                 let result = local::update::<Deal>(&shared, id, move |deal| {
                     deal.title = new_title;
-                    deal.amount = money;
-                    deal.expected_close = expected_close;
+                    // Kept with what they were: the forecast as it stood reads them.
+                    deal.set_terms(money, expected_close, now);
                 })
                 .await;
                 if ctx.settle(result, error) {

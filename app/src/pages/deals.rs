@@ -749,6 +749,8 @@ fn NewDeal(pipeline: PipelineId, added: RwSignal<Option<DealId>>) -> impl IntoVi
             lost_reason: String::new(),
             stage_history: vec![StageChange { stage, at: now, by: me }],
             closed_at: None,
+            closings: Vec::new(),
+            terms_history: Vec::new(),
             files: Default::default(),
             created_at: now,
             archived: false,

@@ -88,6 +88,9 @@ pub(crate) fn Parties() -> impl IntoView {
     }
     let outbox = crate::outbox::OutboxCtx::use_ctx();
     let lead_scores = crate::lead_scores::LeadScores::use_ctx();
+    // Everyone's health, computed only while the list is sorted by it.
+    let health = crate::health::EveryoneHealth::use_ctx()
+        .read_while(move || state.sort.with(|sort| sort.reads_health()));
     let account = crate::account::AccountCtx::use_ctx();
     // Every match in order (ids only); the list renders the few in view.
     // `?segment=`'s people, evaluated when the records change, not on every keystroke of a search.
@@ -111,12 +114,16 @@ pub(crate) fn Parties() -> impl IntoView {
         // read deals, follow them in their own memo, computed once per change).
         let kinds = Changed::PARTIES | Changed::INTERACTIONS | Changed::SETTINGS;
         let scores = if sort.reads_scores() { lead_scores.scores.get() } else { None };
+        let health = if sort.reads_health() { health.get() } else { None };
         let ids = ctx.read_of(kinds, |ws| {
             let filter = state.filter(ws.me);
             let rows = queries::parties(&ws.model, &filter, sort);
             let mut ids = rows.iter().map(|row| row.id).collect::<Vec<_>>();
             if sort.reads_scores() {
                 sort.by_score(&mut ids, &scores.unwrap_or_default());
+            }
+            if let Some(health) = &health {
+                sort.by_health(&mut ids, &health.health);
             }
             ids
         });
@@ -207,7 +214,7 @@ pub(crate) fn Parties() -> impl IntoView {
                     }
                 })
             >
-                <PeopleTable found state />
+                <PeopleTable found state health />
             </Show>
         </Page>
     }
@@ -265,6 +272,8 @@ fn ListControls(state: ListState) -> impl IntoView {
         PartySort::MostRecentlyContacted => t_string!(i18n, parties.sort_contact_recent),
         PartySort::HighestScore => t_string!(i18n, parties.sort_score),
         PartySort::LowestScore => t_string!(i18n, parties.sort_score_lowest),
+        PartySort::Coldest => t_string!(i18n, parties.sort_coldest),
+        PartySort::Healthiest => t_string!(i18n, parties.sort_healthiest),
     };
     view! {
         <div class="list-controls">
@@ -338,8 +347,16 @@ fn SavedViews(state: ListState) -> impl IntoView {
 /// The matches as a table: a heading per column (a click on Name or Last contact sorts by it, a second
 /// click the other way), then one row per person — only the rows on screen are in the page.
 #[component]
-fn PeopleTable(found: Memo<Vec<PartyId>>, state: ListState) -> impl IntoView {
+fn PeopleTable(
+    found: Memo<Vec<PartyId>>,
+    state: ListState,
+    health: ReadSignal<crate::health::Everyone>,
+) -> impl IntoView {
     let i18n = use_i18n();
+    // Each row shows its health while the list is ordered by it.
+    let health = Signal::derive(move || {
+        if state.sort.with(|sort| sort.reads_health()) { health.get() } else { None }
+    });
     let heading = move |label: &'static str, ascending: PartySort, testid: &'static str| {
         let sorted = move || {
             let sort = state.sort.get();
@@ -383,7 +400,7 @@ fn PeopleTable(found: Memo<Vec<PartyId>>, state: ListState) -> impl IntoView {
             <Windowed
                 items=found
                 key=|id: &PartyId| *id
-                row=|id| view! { <PartyLine id /> }
+                row=move |id| view! { <PartyLine id health /> }
                 class="parties"
                 testid="party-list"
                 row_px=40
@@ -407,9 +424,16 @@ struct Line {
 /// One person or organisation of the table; follows the workspace, so a colleague's rename shows in
 /// the row at once.
 #[component]
-fn PartyLine(id: PartyId) -> impl IntoView {
+fn PartyLine(id: PartyId, health: Signal<crate::health::Everyone>) -> impl IntoView {
     let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
+    let health = move || {
+        health.with(|all| {
+            let all = all.as_ref()?;
+            let full = rapport_core::relationship::Health { score: 100, reasons: Vec::new() };
+            Some(all.health.get(&id).cloned().unwrap_or(full))
+        })
+    };
     let line = Memo::new(move |_| {
         ctx.read(|ws| {
             let row = ws.model.parties.get(&id)?;
@@ -447,6 +471,7 @@ fn PartyLine(id: PartyId) -> impl IntoView {
         <div class="row party-line" role="row" data-testid="party-row">
             <a class="row-link" role="cell" href=format!("/parties/{id}")>
                 <span class="row-title">{move || line.with(|l| l.name.clone())}</span>
+                {move || health().map(|health| view! { <super::party::health::HealthTag health /> })}
                 {move || line.with(|l| l.unsynced).then(|| view! {
                     <span class="badge badge-unsynced" data-testid="row-unsynced" title=move || t_string!(i18n, parties.unsynced)>"●"</span>
                 })}

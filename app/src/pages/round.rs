@@ -143,6 +143,8 @@ fn RoundInvestors(id: RoundId, summary: Memo<Option<(RoundRow, RoundSummary)>>) 
                 lost_reason: String::new(),
                 stage_history: Vec::new(),
                 closed_at: None,
+                closings: Vec::new(),
+                terms_history: Vec::new(),
                 files: Default::default(),
                 created_at: local::now(),
                 archived: false,

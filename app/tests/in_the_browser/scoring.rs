@@ -53,7 +53,7 @@ fn lead_scores_off_the_page_for_100_000_people() {
     use rapport_core::mirror::{Mirror, Workload, demo_workload};
     use rapport_core::offload::{self, Job, Outcome};
 
-    let Workload { opening, job, one_month: one } = demo_workload(Timestamp(1_795_000_000_000));
+    let Workload { opening, job, one_month: one, .. } = demo_workload(Timestamp(1_795_000_000_000));
     let stored_bytes: usize = opening.units.values().map(|bytes| bytes.len()).sum();
     let mut mirror = Mirror::default();
     let start_ms = median_ms(5, || {

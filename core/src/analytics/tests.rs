@@ -4,7 +4,7 @@ use proptest::prelude::*;
 
 use super::*;
 use crate::model::{Pipeline, PipelineKind, Stage};
-use crate::read_model::InteractionRow;
+use crate::read_model::{InteractionRow, TermsRow};
 
 /// 2026-11-18 12:00 UTC.
 const NOW: Timestamp = Timestamp(1_795_003_200_000);
@@ -66,6 +66,8 @@ fn deal(n: u16, stage_now: StageId, amount: i64, created: Timestamp) -> DealRow 
         stage_since: created,
         stages: vec![(created, stage_now)],
         closed_at: None,
+        closings: Vec::new(),
+        terms: Vec::new(),
         lost_reason: String::new(),
         round: None,
         soft_circled: None,
@@ -261,6 +263,61 @@ fn the_main_currency_is_the_one_most_deals_are_in() {
     assert_eq!(main_currency(&ReadModel::default(), &settings, pipeline_id()), "RUB");
 }
 
+/// The forecast as it stood on 1 October reads that day's amount, currency, expected close and
+/// whether the deal was open — not today's.
+#[test]
+fn the_forecast_as_it_stood_reads_each_deal_s_terms_and_closings_of_that_day() {
+    let lead = stage(0);
+    let november = Month::of(NOW);
+    let october = november.plus(-1);
+    let terms = |at, amount_minor, currency: &str, close| TermsRow {
+        at,
+        amount_minor,
+        currency: currency.into(),
+        expected_close: Some(close),
+    };
+    // Expected in October at 20,000 on 1 October; raised to 90,000 and moved to November since.
+    let mut moved = deal(1, lead, 90_000, at_month(october.plus(-2), 0));
+    moved.expected_close = Some(at_month(november, 20));
+    moved.terms = vec![
+        terms(moved.created_at, 20_000, "EUR", at_month(october, 15)),
+        terms(at_month(october, 3), 90_000, "EUR", at_month(november, 20)),
+    ];
+    // Lost in September, reopened in mid-October: not open on 1 October.
+    let mut reopened = deal(2, lead, 30_000, at_month(october.plus(-2), 0));
+    reopened.expected_close = Some(at_month(october, 25));
+    reopened.closings = vec![
+        (at_month(october.plus(-1), 10), DealStatusRow::Lost),
+        (at_month(october, 12), DealStatusRow::Open),
+    ];
+    // In dollars on 1 October, in euros since: not in October's euro forecast.
+    let mut converted = deal(3, lead, 40_000, at_month(october.plus(-2), 0));
+    converted.expected_close = Some(at_month(october, 28));
+    converted.terms = vec![
+        terms(converted.created_at, 45_000, "USD", at_month(october, 28)),
+        terms(at_month(october, 5), 40_000, "EUR", at_month(october, 28)),
+    ];
+    let model = model_of(vec![moved.clone(), reopened.clone(), converted.clone()], Vec::new());
+    let board = sales(&model, &settings(), &filter(2), NOW);
+    let (oct, nov) = (&board.by_month[0], &board.by_month[1]);
+    assert_eq!((oct.month, nov.month), (october, november));
+    assert_eq!(oct.forecast.records, [moved.id], "only the deal expected in October then");
+    assert_eq!(oct.forecast.value, 2_000, "10 % of the 20,000 it stood at");
+    // On 1 November: the moved deal at 90,000, the reopened one (October) and the converted one
+    // (October) expected elsewhere.
+    assert_eq!((nov.forecast.value, nov.forecast.records.clone()), (9_000, vec![moved.id]));
+    assert!(!open_at(&reopened, october.start()) && open_at(&reopened, november.start()));
+    // Reopened here, then won by a device that keeps no history: open until it was won.
+    let mut won_elsewhere = deal(4, lead, 10, at_month(october.plus(-2), 0));
+    won_elsewhere.closings = vec![(at_month(october, 2), DealStatusRow::Open)];
+    won_elsewhere.status = DealStatusRow::Won;
+    won_elsewhere.closed_at = Some(at_month(october, 20));
+    assert!(!open_at(&won_elsewhere, at_month(october, 1)), "closed before its reopening");
+    assert!(open_at(&won_elsewhere, at_month(october, 10)));
+    assert!(!open_at(&won_elsewhere, november.start()), "won since, as its fields say");
+    assert_eq!(terms_at(&converted, october.start()), (45_000, "USD", Some(at_month(october, 28))));
+}
+
 // --- The same figures computed the plain way, over the same records ---------------------------
 
 #[derive(Debug, Clone)]
@@ -276,6 +333,11 @@ struct RandomDeal {
     /// (days after it was opened, stage) of each later move.
     moves: Vec<(i64, u8)>,
     reason: u8,
+    /// (days after it was opened, 0 open / 1 won / 2 lost) of each closing and reopening; some on
+    /// the same day.
+    closings: Vec<(i64, u8)>,
+    /// (days after it was opened, amount, in dollars, expected close in days) of each change of terms.
+    terms: Vec<(i64, i64, bool, Option<i64>)>,
 }
 
 fn random_deal() -> impl Strategy<Value = RandomDeal> {
@@ -287,12 +349,25 @@ fn random_deal() -> impl Strategy<Value = RandomDeal> {
             proptest::option::weighted(0.9, -400i64..200),
         ),
         (proptest::collection::vec((0i64..300, 0u8..4), 0..4), 0u8..4),
+        (
+            proptest::collection::vec((0i64..300, 0u8..3), 0..4),
+            proptest::collection::vec(
+                (
+                    0i64..300,
+                    0i64..1_000_000,
+                    proptest::bool::weighted(0.2),
+                    proptest::option::weighted(0.9, -400i64..200),
+                ),
+                0..4,
+            ),
+        ),
     )
         .prop_map(
             |(
                 (stage, status, amount, dollars, owner),
                 (created, closed, expected),
                 (moves, reason),
+                (closings, terms),
             )| {
                 RandomDeal {
                     stage,
@@ -305,6 +380,8 @@ fn random_deal() -> impl Strategy<Value = RandomDeal> {
                     expected_in_days: expected,
                     moves,
                     reason,
+                    closings,
+                    terms,
                 }
             },
         )
@@ -330,17 +407,76 @@ fn build(n: usize, random: &RandomDeal) -> DealRow {
     }
     row.expected_close = random.expected_in_days.map(day);
     row.lost_reason = ["", "Price", "Timing", "Competitor"][usize::from(random.reason)].into();
+    // Some at the very start of a month (where "as it stood at the month's start" turns).
+    let after = |days: i64| {
+        let at = Timestamp(row.created_at.0 + days * DAY_MS / 2 + 1);
+        if days % 5 == 0 { Month::of(at).start() } else { at }
+    };
+    let statuses = [DealStatusRow::Open, DealStatusRow::Won, DealStatusRow::Lost];
+    row.closings =
+        random.closings.iter().map(|(days, s)| (after(*days), statuses[usize::from(*s)])).collect();
+    row.terms = random
+        .terms
+        .iter()
+        .map(|(days, amount, dollars, close)| TermsRow {
+            at: after(*days),
+            amount_minor: *amount,
+            currency: if *dollars { "USD" } else { "EUR" }.into(),
+            expected_close: close.map(day),
+        })
+        .collect();
+    // Appended in the order they happened (two on one day in the order written) — or, merged from
+    // devices apart, in another order.
+    if random.amount % 3 != 0 {
+        row.closings.sort_by_key(|(at, _)| *at);
+        row.terms.sort_by_key(|t| t.at);
+    }
     row
+}
+
+/// Whether a deal was open at `at`, by replaying its closings and reopenings in time order; with
+/// none recorded since `at`, by what the deal says now.
+fn naive_open_at(deal: &DealRow, at: Timestamp) -> bool {
+    if deal.created_at >= at {
+        return false;
+    }
+    let mut changes = deal.closings.clone();
+    changes.sort_by_key(|(when, _)| *when);
+    if changes.last().is_none_or(|(when, _)| *when < at) {
+        return match deal.status {
+            DealStatusRow::Open => true,
+            _ => deal.closed_at.is_some_and(|closed| closed >= at),
+        };
+    }
+    // Before its first recorded change it was the opposite of what that change made it.
+    let mut open = changes[0].1 != DealStatusRow::Open;
+    for (when, status) in &changes {
+        if *when < at {
+            open = *status == DealStatusRow::Open;
+        }
+    }
+    open
+}
+
+/// A deal's amount, currency and expected close at `at`, by replaying its changes in time order;
+/// with none recorded since `at`, as the deal is now.
+fn naive_terms_at(deal: &DealRow, at: Timestamp) -> (i64, String, Option<Timestamp>) {
+    let mut changes = deal.terms.clone();
+    changes.sort_by_key(|t| t.at);
+    if changes.last().is_none_or(|t| t.at < at) {
+        return (deal.amount_minor, deal.currency.clone(), deal.expected_close);
+    }
+    let mut terms =
+        (changes[0].amount_minor, changes[0].currency.clone(), changes[0].expected_close);
+    for change in changes.iter().filter(|t| t.at < at) {
+        terms = (change.amount_minor, change.currency.clone(), change.expected_close);
+    }
+    terms
 }
 
 /// Where a deal stood at `at`, by replaying its moves in time order.
 fn naive_stage_at(deal: &DealRow, at: Timestamp) -> Option<StageId> {
-    let open_then = deal.created_at < at
-        && match deal.status {
-            DealStatusRow::Open => true,
-            _ => deal.closed_at.is_some_and(|closed| closed >= at),
-        };
-    if !open_then {
+    if !naive_open_at(deal, at) {
         return None;
     }
     let mut stage = deal.stages.first().map_or(deal.stage, |s| s.1);
@@ -422,11 +558,13 @@ proptest! {
             let start = row.month.start().min(NOW);
             let mut value = 0;
             let mut records = Vec::new();
-            for d in &counted {
-                let expected = d.expected_close.is_some_and(|e| e >= row.month.start() && e < row.month.plus(1).start());
+            // As each deal of the pipeline stood then, in whatever currency it is in now.
+            for d in deals.iter().filter(|d| filter.owner.is_none_or(|o| d.owner == Some(o))) {
+                let (amount, currency, close) = naive_terms_at(d, start);
+                let expected = currency == "EUR" && close.is_some_and(|e| e >= row.month.start() && e < row.month.plus(1).start());
                 let known = |stage| settings.pipelines.values().next().unwrap().probability(stage);
                 if let (true, Some(probability)) = (expected, naive_stage_at(d, start).and_then(known)) {
-                    value += d.amount_minor * i64::from(probability) / 100;
+                    value += amount * i64::from(probability) / 100;
                     records.push(d.id);
                 }
             }

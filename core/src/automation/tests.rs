@@ -40,6 +40,8 @@ fn deal(n: u8, party: PartyId, stage: StageId, since: Timestamp) -> DealRow {
         stage_since: since,
         stages: Vec::new(),
         closed_at: None,
+        closings: Vec::new(),
+        terms: Vec::new(),
         lost_reason: String::new(),
         round: None,
         soft_circled: None,

@@ -245,3 +245,74 @@ fn a_worker_keeps_its_mirror_between_jobs() {
     let answer = Worker::default().run(&encode_job(&Job::Scores(page.job())));
     assert!(decode_outcome(&answer).unwrap_err().contains("holds no rows"));
 }
+
+fn sales_job(page: &Page) -> SalesJob {
+    SalesJob {
+        workspace: page.workspace,
+        filter: crate::analytics::demo_filter(&page.model, &page.settings, NOW),
+        now: NOW,
+    }
+}
+
+/// The worker's dashboard and everyone's health, through the worker's bytes as the page reads them.
+fn analytics_of(worker: &mut Worker, page: &Page) -> (SalesDashboard, Everyone) {
+    let Outcome::Sales(board) =
+        decode_outcome(&worker.run(&encode_job(&Job::Sales(sales_job(page))))).unwrap()
+    else {
+        panic!("not a dashboard")
+    };
+    let job = HealthJob { workspace: page.workspace, now: NOW };
+    let Outcome::Health(health) =
+        decode_outcome(&worker.run(&encode_job(&Job::Health(job)))).unwrap()
+    else {
+        panic!("not health")
+    };
+    (*board, *health)
+}
+
+/// The dashboard and everyone's health as the page computes them over its own model.
+fn analytics_on_page(page: &Page) -> (SalesDashboard, Everyone) {
+    let board = crate::analytics::sales(&page.model, &page.settings, &sales_job(page).filter, NOW);
+    (board, crate::relationship::everyone(&page.model, &page.settings, NOW))
+}
+
+#[test]
+fn the_worker_s_dashboard_and_health_follow_each_change_the_page_stores() {
+    let (mut page, opening) = Page::open();
+    let mut worker = Worker::default();
+    worker.run(&encode_job(&Job::Mirror(opening)));
+    let (board, health) = analytics_of(&mut worker, &page);
+    assert_eq!((board.clone(), health.clone()), analytics_on_page(&page));
+    assert!(board.open().count() > 0, "the demo has open deals");
+    assert!(!health.coldest.is_empty(), "the demo has relationships to keep");
+
+    // A deal won: the open pipeline, what was won and the win rate move on both sides.
+    let open = board.open().next().unwrap();
+    let key = <crate::model::Deal as document::Record>::doc_key(&open);
+    let update = page.edit::<crate::model::Deal>(key, &open.to_string(), |deal| {
+        deal.move_to(crate::model::Destination::Won, NOW, None);
+    });
+    worker.run(&encode_job(&Job::Mirror(update)));
+    let (after, health) = analytics_of(&mut worker, &page);
+    assert_ne!(after, board, "the won deal moved the dashboard");
+    assert!(after.won.now.records.contains(&open));
+    assert_eq!((after, health), analytics_on_page(&page));
+
+    // A call logged with someone who was going cold: their health moves on both sides.
+    let everyone = crate::relationship::everyone(&page.model, &page.settings, NOW);
+    let cold = everyone.coldest[0];
+    let before = everyone.health[&cold].clone();
+    let month = DocKey::Interactions(crate::layout::Month::of(NOW));
+    let (month, call) = page.first_record(|key| *key == month);
+    let doc = page.docs.get_mut(&month).unwrap();
+    let mut moved: Interaction = document::get(&*doc, &call).unwrap().unwrap();
+    (moved.parties, moved.at) = (vec![cold], NOW);
+    document::put(doc, &call, &moved).unwrap();
+    crate::history::commit(doc, None, NOW);
+    let rows = page.model.refresh(month, doc, &BTreeSet::from([call.clone()]));
+    let update = page.stored([(month, rows.encode())]);
+    worker.run(&encode_job(&Job::Mirror(update)));
+    let (board, health) = analytics_of(&mut worker, &page);
+    assert_eq!((board, health.clone()), analytics_on_page(&page));
+    assert_ne!(health.health.get(&cold), Some(&before), "their health changed");
+}

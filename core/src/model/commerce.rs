@@ -122,6 +122,16 @@ pub struct Deal {
     /// have none, and analytics leave them out of the period they closed in.
     #[autosurgeon(missing = "Default::default")]
     pub closed_at: Option<Timestamp>,
+    /// Every closing (won, lost) and reopening, oldest first; appended, never rewritten: whether it
+    /// was open at a past time (the forecast as it stood). Deals closed before this was kept have
+    /// none.
+    #[autosurgeon(missing = "Default::default")]
+    pub closings: Vec<Closing>,
+    /// Its amount and expected close from each change on, oldest first, the first entry as they were
+    /// before the first change; appended, never rewritten: the forecast as it stood. Empty while they
+    /// never changed ([`Deal::set_terms`]).
+    #[autosurgeon(missing = "Default::default")]
+    pub terms_history: Vec<TermsChange>,
     /// Proposals, quotes, signed orders: by the hex SHA-256 of their bytes.
     #[autosurgeon(missing = "Default::default")]
     pub files: BTreeMap<String, super::Attachment>,
@@ -140,7 +150,9 @@ pub struct Deal {
 }
 
 reconcile_sparse!(Deal {
-    always: [title, pipeline, stage, amount, status, created_at],
+    // The histories are written with the deal, even empty: two devices' first entries then append
+    // to one list rather than each make its own (of which a merge would keep one).
+    always: [title, pipeline, stage, amount, status, created_at, closings, terms_history],
     sparse: [
         expected_close,
         owner,
@@ -208,6 +220,10 @@ impl Deal {
     pub fn move_to(&mut self, to: Destination, at: Timestamp, by: Option<MemberId>) {
         match to {
             Destination::Stage(stage) => {
+                if self.status != DealStatus::Open {
+                    self.keep_legacy_closing();
+                    self.closings.push(Closing { at, status: DealStatus::Open });
+                }
                 if self.stage != stage || self.status != DealStatus::Open {
                     self.stage = stage;
                     self.status = DealStatus::Open;
@@ -219,12 +235,58 @@ impl Deal {
                 let status =
                     if to == Destination::Won { DealStatus::Won } else { DealStatus::Lost };
                 if self.status != status {
+                    self.keep_legacy_closing();
                     self.status = status;
                     self.closed_at = Some(at);
+                    self.closings.push(Closing { at, status });
                 }
             }
         }
     }
+
+    /// A deal closed before closings were kept has none: the closing its `closed_at` records is
+    /// written first, so what follows does not hide that it was open until then.
+    fn keep_legacy_closing(&mut self) {
+        if let (true, DealStatus::Won | DealStatus::Lost, Some(closed)) =
+            (self.closings.is_empty(), self.status, self.closed_at)
+        {
+            self.closings.push(Closing { at: closed, status: self.status });
+        }
+    }
+
+    /// Sets its amount and expected close at `at`, keeping in its history what they were from then
+    /// on (and, the first time, what they were before): the forecast as it stood at a past time
+    /// reads them. Setting what they already are changes nothing.
+    pub fn set_terms(&mut self, amount: Money, expected_close: Option<Timestamp>, at: Timestamp) {
+        if self.amount == amount && self.expected_close == expected_close {
+            return;
+        }
+        if self.terms_history.is_empty() {
+            self.terms_history.push(TermsChange {
+                at: self.created_at,
+                amount: self.amount.clone(),
+                expected_close: self.expected_close,
+            });
+        }
+        self.amount = amount.clone();
+        self.expected_close = expected_close;
+        self.terms_history.push(TermsChange { at, amount, expected_close });
+    }
+}
+
+/// A deal closed (won or lost) or reopened (`Open`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Reconcile, Hydrate)]
+pub struct Closing {
+    pub at: Timestamp,
+    pub status: DealStatus,
+}
+
+/// A deal's amount and expected close from `at` on.
+#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate)]
+pub struct TermsChange {
+    pub at: Timestamp,
+    pub amount: Money,
+    pub expected_close: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Reconcile, Hydrate)]
@@ -394,28 +456,38 @@ pub enum FeedbackKind {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_deal_moved_to_a_stage_writes_its_history_once_and_closing_keeps_its_stage() {
-        let (lead, proposal) = (StageId::from_bytes([1; 16]), StageId::from_bytes([2; 16]));
-        let by = Some(MemberId::from_bytes([3; 16]));
-        let mut deal = Deal {
+    /// A 100 EUR deal opened at 1 in `stage`, with no history.
+    fn pilot(stage: StageId) -> Deal {
+        Deal {
             title: "Pilot".into(),
             pipeline: PipelineId::from_bytes([4; 16]),
-            stage: lead,
+            stage,
             amount: Money { minor: 100, currency: "EUR".into() },
             expected_close: None,
             owner: None,
             parties: Vec::new(),
             status: DealStatus::Open,
             lost_reason: String::new(),
-            stage_history: vec![StageChange { stage: lead, at: Timestamp(1), by }],
+            stage_history: Vec::new(),
             closed_at: None,
+            closings: Vec::new(),
+            terms_history: Vec::new(),
             files: Default::default(),
             created_at: Timestamp(1),
             archived: false,
             round: None,
             soft_circled: None,
             committed: None,
+        }
+    }
+
+    #[test]
+    fn a_deal_moved_to_a_stage_writes_its_history_once_and_closing_keeps_its_stage() {
+        let (lead, proposal) = (StageId::from_bytes([1; 16]), StageId::from_bytes([2; 16]));
+        let by = Some(MemberId::from_bytes([3; 16]));
+        let mut deal = Deal {
+            stage_history: vec![StageChange { stage: lead, at: Timestamp(1), by }],
+            ..pilot(lead)
         };
         deal.move_to(Destination::Stage(lead), Timestamp(2), by);
         assert_eq!(deal.stage_history.len(), 1, "where it already is: nothing written");
@@ -440,10 +512,45 @@ mod tests {
         );
         deal.move_to(Destination::Lost, Timestamp(6), None);
         assert_eq!((deal.status, deal.closed_at), (DealStatus::Lost, Some(Timestamp(6))));
+        let closing = |at, status| Closing { at: Timestamp(at), status };
+        assert_eq!(
+            deal.closings,
+            [
+                closing(4, DealStatus::Won),
+                closing(5, DealStatus::Open),
+                closing(6, DealStatus::Lost)
+            ],
+            "each closing and reopening once, in order"
+        );
+        // Lost before closings were kept: reopening writes that closing first.
+        deal.closings.clear();
+        deal.move_to(Destination::Stage(lead), Timestamp(9), None);
+        assert_eq!(deal.closings, [closing(6, DealStatus::Lost), closing(9, DealStatus::Open)]);
         for to in [Destination::Stage(lead), Destination::Won, Destination::Lost] {
             assert_eq!(Destination::from_key(&to.key()), Some(to));
         }
         assert_eq!(Destination::from_key("nonsense"), None);
+    }
+
+    #[test]
+    fn changing_a_deal_s_amount_or_close_keeps_what_they_were_and_when() {
+        let eur = |minor| Money { minor, currency: "EUR".into() };
+        let mut deal = pilot(StageId::from_bytes([1; 16]));
+        deal.set_terms(eur(100), None, Timestamp(5));
+        assert!(deal.terms_history.is_empty(), "nothing changed, nothing written");
+        deal.set_terms(eur(250), Some(Timestamp(90)), Timestamp(10));
+        deal.set_terms(eur(250), Some(Timestamp(120)), Timestamp(20));
+        let terms = |at, minor, close: Option<i64>| TermsChange {
+            at: Timestamp(at),
+            amount: eur(minor),
+            expected_close: close.map(Timestamp),
+        };
+        assert_eq!(
+            deal.terms_history,
+            [terms(1, 100, None), terms(10, 250, Some(90)), terms(20, 250, Some(120))],
+            "as created, then each change"
+        );
+        assert_eq!((deal.amount, deal.expected_close), (eur(250), Some(Timestamp(120))));
     }
 
     fn minor(text: &str, currency: &str) -> Result<i64, AmountError> {

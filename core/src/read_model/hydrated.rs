@@ -23,13 +23,14 @@ use crate::ids::{
     StageId, TaskId, TeamId, TenderId, TicketId, Timestamp,
 };
 use crate::model::{
-    Address, Article, Attachment, Billing, Campaign, Certification, Channel, CheckIn, Consent,
-    ConsentNote, ContactPoint, Contract, ContractKind, CustomValue, Deal, DealStatus, Employment,
-    Erasure, Escalated, Feedback, GeoPoint, Goal, Hold, Interaction, InteractionKind, KeyResult,
-    Kudos, LinkKind, MailLink, Meeting, MessageKind, Money, Obligation, OneOnOne, Party, PartyKind,
-    PartyLink, Purchase, PurchaseLine, PurchaseStatus, Rating, RecordRef, Recurrence,
+    Address, Article, Attachment, Billing, Campaign, Certification, Channel, CheckIn, Closing,
+    Consent, ConsentNote, ContactPoint, Contract, ContractKind, CustomValue, Deal, DealStatus,
+    Employment, Erasure, Escalated, Feedback, GeoPoint, Goal, Hold, Interaction, InteractionKind,
+    KeyResult, Kudos, LinkKind, MailLink, Meeting, MessageKind, Money, Obligation, OneOnOne, Party,
+    PartyKind, PartyLink, Purchase, PurchaseLine, PurchaseStatus, Rating, RecordRef, Recurrence,
     RecurrenceUnit, ReviewCycle, Span, SpanUnit, StageChange, Standing, StatusChange, Survey,
-    SurveyQuestion, TalkingPoint, Task, Ticket, TicketMessage, TicketPriority, Training,
+    SurveyQuestion, TalkingPoint, Task, TermsChange, Ticket, TicketMessage, TicketPriority,
+    Training,
 };
 
 /// A type read from a hydrated value as autosurgeon would read it from the document.
@@ -395,6 +396,8 @@ struct_from_map!(Deal {
         lost_reason,
         stage_history,
         closed_at,
+        closings,
+        terms_history,
         files,
         archived,
         round,
@@ -405,6 +408,8 @@ struct_from_map!(Deal {
 struct_from_map!(Money { required: [minor, currency], defaulted: [] });
 enum_from_name!(DealStatus { Open, Won, Lost });
 struct_from_map!(StageChange { required: [stage, at, by], defaulted: [] });
+struct_from_map!(Closing { required: [at, status], defaulted: [] });
+struct_from_map!(TermsChange { required: [at, amount, expected_close], defaulted: [] });
 
 struct_from_map!(Ticket {
     required: [
@@ -856,6 +861,22 @@ mod tests {
                 StageChange { stage, at: NOW, by: None },
             ],
             closed_at: Some(NOW),
+            closings: vec![
+                Closing { at: NOW, status: DealStatus::Won },
+                Closing { at: NOW, status: DealStatus::Lost },
+            ],
+            terms_history: vec![
+                TermsChange {
+                    at: NOW,
+                    amount: Money { minor: 5, currency: "USD".into() },
+                    expected_close: None,
+                },
+                TermsChange {
+                    at: NOW,
+                    amount: Money { minor: -1250, currency: "EUR".into() },
+                    expected_close: Some(NOW),
+                },
+            ],
             files: [(
                 "aa".repeat(32),
                 Attachment {

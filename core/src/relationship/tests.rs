@@ -11,27 +11,10 @@ fn day(days: i64) -> Timestamp {
 
 fn party(n: u8, cadence: Option<u32>) -> PartyRow {
     PartyRow {
-        id: PartyId::from_bytes([n; 16]),
         kind: PartyKindRow::Organisation,
-        name: format!("Party {n}"),
-        sort_name: format!("party {n}"),
-        roles: Vec::new(),
-        tags: Vec::new(),
-        owner: None,
-        emails: Vec::new(),
-        phones: Vec::new(),
-        organisations: Vec::new(),
         keep_in_touch_days: cadence,
         created_at: day(-500),
-        archived: false,
-        merged_into: None,
-        supplier: None,
-        employee: None,
-        cities: Vec::new(),
-        countries: Vec::new(),
-        custom: Vec::new(),
-        email_consent: None,
-        erased: false,
+        ..PartyRow::named(PartyId::from_bytes([n; 16]), &format!("Party {n}"))
     }
 }
 
@@ -194,4 +177,33 @@ fn a_long_silence_costs_at_most_forty_points_and_never_less_than_ten() {
     assert_eq!((overdue(31), overdue(45), overdue(60), overdue(600)), (11, 25, 40, 40));
     assert_eq!(Reason::Overdue { days: 5, cadence: 0 }.penalty(), 40, "a zero cadence is a day");
     assert_eq!(Reason::OpenTickets(9).penalty(), 15);
+}
+
+#[test]
+fn the_coldest_few_are_the_head_of_the_whole_cold_list_and_the_count_is_of_all() {
+    let mut model = ReadModel::default();
+    let mut everyone = HashMap::new();
+    for n in 0..40u8 {
+        let mut row = party(n, None);
+        // Names out of id order, and scores with ties.
+        row.name = format!("Party {}", 39 - n);
+        row.sort_name = row.name.to_lowercase();
+        row.archived = n == 3;
+        row.owner = (n % 2 == 0).then(|| MemberId::from_bytes([1; 16]));
+        everyone.insert(row.id, Health { score: 20 + n % 7 * 10, reasons: Vec::new() });
+        model.parties.insert(row.id, row);
+    }
+    let (count, all) = coldest(&model, &everyone, |_| true, usize::MAX);
+    assert!(all.iter().all(|(p, h)| h.going_cold() && !p.archived));
+    assert!(
+        all.windows(2)
+            .all(|w| (w[0].1.score, &w[0].0.sort_name) <= (w[1].1.score, &w[1].0.sort_name))
+    );
+    assert_eq!(count, all.len());
+    let (few_count, few) = coldest(&model, &everyone, |_| true, 5);
+    assert_eq!((few_count, few.as_slice()), (count, &all[..5]));
+    let theirs = |p: &PartyRow| p.owner.is_some();
+    let (mine_count, mine) = coldest(&model, &everyone, theirs, 3);
+    let expected: Vec<_> = all.iter().filter(|(p, _)| theirs(p)).copied().collect();
+    assert_eq!((mine_count, mine.as_slice()), (expected.len(), &expected[..3]));
 }

@@ -412,6 +412,8 @@ fn what_a_party_did_is_read_from_the_timeline_the_outbox_and_won_deals() {
         stage_since: Timestamp(since),
         stages: Vec::new(),
         closed_at: None,
+        closings: Vec::new(),
+        terms: Vec::new(),
         lost_reason: String::new(),
         round: None,
         soft_circled: None,
