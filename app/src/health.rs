@@ -32,9 +32,6 @@ const READS: Changed = Changed::PARTIES
 
 const MIRROR_USER: crate::mirror::User = "relationship health";
 
-/// How often the day is looked at: health moves with the calendar as well as with records.
-const HOURLY_MS: u64 = 60 * 60 * 1000;
-
 #[derive(Clone, Copy)]
 pub(crate) struct EveryoneHealth {
     /// How many screens read it now.
@@ -78,17 +75,9 @@ pub(crate) fn start(workspace: WorkspaceCtx) {
     let computing = Latest::new(move |asked| compute(workspace, asked));
     let readers = RwSignal::new(0_usize);
     provide_context(EveryoneHealth { readers, health: computing.answer() });
-    let (hour, set_hour) = signal(0_u64);
-    if let Ok(handle) = set_interval_with_handle(
-        move || set_hour.update(|hour| *hour += 1),
-        std::time::Duration::from_millis(HOURLY_MS),
-    ) {
-        on_cleanup(move || handle.clear());
-    }
-    let today = Memo::new(move |_| {
-        hour.track();
-        crate::widgets::local_day(crate::local::now())
-    });
+    // The clock the screens tick by; health is asked again only when the day changes.
+    let now = crate::pages::tickets::ticking_now();
+    let today = Memo::new(move |_| crate::widgets::local_day(now.get()));
     let asking = computing.clone();
     Effect::new(move || {
         let asked = if readers.get() == 0 {

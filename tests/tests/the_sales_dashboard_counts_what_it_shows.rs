@@ -235,6 +235,16 @@ async fn the_sales_dashboard_counts_each_deal_where_it_belongs_and_follows_a_col
         boris.text_becomes("page-title", "Панель продаж").await?;
         bars_become(&boris, "chart-funnel", &["4", "3", "3", "2", "2"]).await?;
         photograph(&boris, "dashboard-390x844-ru").await?;
+        // His people list, going cold first, on his phone.
+        AppShell::open(&boris, "/parties").await?;
+        change_to(&boris, "party-sort", "coldest").await?;
+        boris
+            .wait_for_script(
+                "health on Boris's list",
+                "return document.querySelectorAll('[data-testid=party-row] [data-testid=health-score]').length === 2;",
+            )
+            .await?;
+        photograph(&boris, "people-going-cold-first-390x844-ru").await?;
 
         for browser in [&anna, &boris] {
             let errors = browser.console_errors().await?;
