@@ -83,7 +83,9 @@ pub(crate) fn start(workspace: WorkspaceCtx) {
         let asked = if readers.get() == 0 {
             None
         } else {
-            today.track();
+            // Read, not only tracked: a memo nobody reads is never computed, so never said to
+            // change.
+            let _ = today.get();
             workspace
                 .read_of(READS, |ws| {
                     (!ws.model.interactions_pending).then(|| Asked {

@@ -83,6 +83,7 @@ fn Root() -> impl IntoView {
                     <Route path=path!("/deals") view=pages::Deals />
                     <Route path=path!("/deals/:id") view=pages::DealPage />
                     <Route path=path!("/analytics") view=pages::Analytics />
+                    <Route path=path!("/analytics/reports") view=pages::Reports />
                     <Route path=path!("/tasks") view=pages::Tasks />
                     <Route path=path!("/tickets") view=pages::Tickets />
                     <Route path=path!("/tickets/reports") view=pages::ServiceReports />

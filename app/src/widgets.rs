@@ -17,7 +17,7 @@ mod task_list;
 mod windowed;
 
 pub(crate) use archive_panel::ArchivePanel;
-pub(crate) use bar_chart::{BarChart, ChartRow, Pick};
+pub(crate) use bar_chart::{BarChart, ChartRow, Pick, Shape};
 pub(crate) use files::{FileOwner, Files};
 pub(crate) use mail_state::MailState;
 pub(crate) use member_choice::MemberChoice;
@@ -78,12 +78,66 @@ pub(crate) fn download_text(name: &str, mime: &str, text: &str) -> Result<(), St
     save_as(name, &blob).map_err(fail)
 }
 
+/// Offers the SVG image `svg` (`width` × `height`) drawn as a PNG file named `name`, at twice the
+/// size so that it stays sharp on a slide; the error in the screens' language.
+pub(crate) async fn download_png(
+    name: &str,
+    svg: &str,
+    width: u32,
+    height: u32,
+) -> Result<(), String> {
+    let refused = || td_string!(crate::locale::current(), io.download_refused).to_owned();
+    let png = png_of(svg, width, height).await.ok_or_else(refused)?;
+    save_as(name, &png).map_err(|_| refused())
+}
+
+async fn png_of(svg: &str, width: u32, height: u32) -> Option<web_sys::Blob> {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
+    let parts = js_sys::Array::of1(&svg.into());
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("image/svg+xml");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).ok()?;
+    let document = web_sys::window()?.document()?;
+    let image: web_sys::HtmlImageElement = document.create_element("img").ok()?.dyn_into().ok()?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).ok()?;
+    image.set_src(&url);
+    let decoded = JsFuture::from(image.decode()).await;
+    let _ = web_sys::Url::revoke_object_url(&url);
+    decoded.ok()?;
+    let canvas: web_sys::HtmlCanvasElement =
+        document.create_element("canvas").ok()?.dyn_into().ok()?;
+    canvas.set_width(width * 2);
+    canvas.set_height(height * 2);
+    let context: web_sys::CanvasRenderingContext2d =
+        canvas.get_context("2d").ok()??.dyn_into().ok()?;
+    let (w, h) = (f64::from(width * 2), f64::from(height * 2));
+    context.draw_image_with_html_image_element_and_dw_and_dh(&image, 0.0, 0.0, w, h).ok()?;
+    let made = js_sys::Promise::new(&mut |resolve, reject| {
+        let done = wasm_bindgen::closure::Closure::once_into_js(move |blob: JsValue| {
+            let _ = resolve.call1(&JsValue::NULL, &blob);
+        });
+        // Refused at once (a canvas the browser will not read): said, not waited for forever.
+        if let Err(why) = canvas.to_blob_with_type(done.unchecked_ref(), "image/png") {
+            let _ = reject.call1(&JsValue::NULL, &why);
+        }
+    });
+    JsFuture::from(made).await.ok()?.dyn_into().ok()
+}
+
 /// A calendar day as the screens' language writes it ("27 Nov 2026").
 pub(crate) fn day_text(day: time::Date) -> String {
     local_date(local_midnight(day))
 }
 
-/// A day as the screens' language writes it ("27 Nov 2026").
+/// A moment's UTC calendar day as the screens' language writes it ("27 Nov 2026").
+pub(crate) fn utc_date(at: Timestamp) -> String {
+    let date = js_sys::Date::new(&JsValue::from_f64(at.0 as f64));
+    let options = options(&[("dateStyle", "medium"), ("timeZone", "UTC")]);
+    date.to_locale_date_string(&language(), &options).into()
+}
+
+/// A moment's local calendar day as the screens' language writes it ("27 Nov 2026").
 pub(crate) fn local_date(at: Timestamp) -> String {
     let date = js_sys::Date::new(&JsValue::from_f64(at.0 as f64));
     date.to_locale_date_string(&language(), &options(&[("dateStyle", "medium")])).into()

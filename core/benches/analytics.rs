@@ -3,7 +3,8 @@
 //! cards and charts), the funnel beside it, the relationships going cold and one record's health, as
 //! computed from a read model; then the same off the page, in the worker's read model
 //! (`rapport_core::mirror`, the device's analytics index): building it from every stored unit, taking in
-//! one changed document, answering, and the page's share (decoding the answer).
+//! one changed document, answering, and the page's share (decoding the answer); and report builder
+//! questions over the same read model.
 //!
 //! `cargo bench -p rapport-core --bench analytics`.
 
@@ -15,6 +16,7 @@ use rapport_core::mirror::{Mirror, Workload, demo_workload_of};
 use rapport_core::offload::{self, Outcome};
 use rapport_core::read_model::ReadModel;
 use rapport_core::relationship;
+use rapport_core::report::{self, Dimension, Measure, Number, ReportDef, Source};
 
 const NOW: Timestamp = Timestamp(1_795_000_000_000);
 
@@ -38,7 +40,30 @@ fn on_a_read_model(c: &mut Criterion) {
     group.bench_function("one record's health", |b| {
         b.iter(|| relationship::signals_of(&model, settings, first, NOW))
     });
+    for (name, def) in reports() {
+        group.bench_function(name, |b| b.iter(|| report::run(&model, settings, &def, NOW)));
+    }
     group.finish();
+}
+
+/// Report builder questions (issue 23): the widest (every interaction of all time, by owner and
+/// month) and one over deals.
+fn reports() -> [(&'static str, ReportDef); 3] {
+    let def = ReportDef::grouped;
+    [
+        (
+            "report: interactions of all time by month",
+            def(Source::Interactions, 0, Dimension::Month, Measure::Count),
+        ),
+        (
+            "report: interactions of 12 months by owner",
+            def(Source::Interactions, 12, Dimension::Owner, Measure::Count),
+        ),
+        (
+            "report: deals' median amount by stage",
+            def(Source::Deals, 0, Dimension::Stage, Measure::Median(Number::Amount)),
+        ),
+    ]
 }
 
 fn in_the_worker(c: &mut Criterion) {

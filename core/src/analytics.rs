@@ -161,17 +161,9 @@ pub fn main_currency(
     settings: &WorkspaceSettings,
     pipeline: PipelineId,
 ) -> String {
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for deal in model.deals.values().filter(|d| d.pipeline == pipeline) {
-        *counts.entry(deal.currency.as_str()).or_default() += 1;
-    }
     let fallback = settings.currencies.first().map_or("EUR", String::as_str);
-    // The most deals; on a tie, the first in the alphabet, so every device picks the same one.
-    counts
-        .into_iter()
-        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))
-        .map_or(fallback, |(currency, _)| currency)
-        .to_owned()
+    let deals = model.deals.values().filter(|d| d.pipeline == pipeline);
+    crate::report::most_used(deals.map(|d| d.currency.as_str()), fallback)
 }
 
 /// The sales dashboard of `filter` at `now`.

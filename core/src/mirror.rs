@@ -79,6 +79,14 @@ pub struct SalesJob {
     pub now: Timestamp,
 }
 
+/// A report builder's question at `now` (`report::run`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportJob {
+    pub workspace: WorkspaceId,
+    pub def: crate::report::ReportDef,
+    pub now: Timestamp,
+}
+
 /// Everyone's relationship health at `now` (`relationship::everyone`: those at 100 left out).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct HealthJob {
@@ -151,6 +159,12 @@ impl Mirror {
     pub fn sales(&self, job: &SalesJob) -> Result<SalesDashboard, MirrorError> {
         self.holds(job.workspace)?;
         Ok(crate::analytics::sales(&self.model, &self.settings, &job.filter, job.now))
+    }
+
+    /// A report's answer over the mirror's rows.
+    pub fn report(&self, job: &ReportJob) -> Result<crate::report::Answer, MirrorError> {
+        self.holds(job.workspace)?;
+        Ok(crate::report::run(&self.model, &self.settings, &job.def, job.now))
     }
 
     /// Everyone's health.

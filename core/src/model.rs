@@ -49,8 +49,8 @@ pub use purchase::{
 };
 pub use settings::{
     Assignment, CannedReply, CustomFieldDef, CustomValueError, EscalationRule, FieldKind,
-    MailTemplate, Member, Pipeline, PipelineKind, RecordKind, SavedView, ScoringRule, SlaPolicy,
-    Stage, StageInUse, Team, TicketStatusDef, TicketViewDef, WorkspaceSettings,
+    MailTemplate, Member, Pipeline, PipelineKind, RecordKind, SavedReport, SavedView, ScoringRule,
+    SlaPolicy, Stage, StageInUse, Team, TicketStatusDef, TicketViewDef, WorkspaceSettings,
 };
 pub use task::{RecordRef, Recurrence, RecurrenceUnit, Task};
 pub use ticket::{

@@ -60,6 +60,8 @@ pub enum Job {
     Sales(crate::mirror::SalesJob),
     /// Everyone's relationship health over the worker's read model.
     Health(crate::mirror::HealthJob),
+    /// A report's answer over the worker's read model.
+    Report(crate::mirror::ReportJob),
 }
 
 /// What a worker made of a [`Job`].
@@ -72,6 +74,7 @@ pub enum Outcome {
     Scores(Vec<(crate::ids::PartyId, i64)>),
     Sales(Box<crate::analytics::SalesDashboard>),
     Health(Box<crate::relationship::Everyone>),
+    Report(Box<crate::report::Answer>),
 }
 
 /// What the worker made of a [`WholeDocument`].
@@ -181,6 +184,11 @@ impl Worker {
                 .mirror
                 .health(job)
                 .map(|everyone| Outcome::Health(Box::new(everyone)))
+                .map_err(|e| said(&e)),
+            Job::Report(job) => self
+                .mirror
+                .report(&job)
+                .map(|answer| Outcome::Report(Box::new(answer)))
                 .map_err(|e| said(&e)),
         }
     }

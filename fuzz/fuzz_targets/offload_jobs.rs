@@ -1,6 +1,6 @@
 //! A Web Worker job carries the relay's sync message for a document, or a saved document to derive rows
 //! from (`rapport_core::offload`): whatever the bytes — a damaged job, or a well-formed job around any
-//! message or document, rows for its read model, a scoring, dashboard or health job — the worker answers with an error or a
+//! message or document, rows for its read model, a scoring, dashboard, health or report job — the worker answers with an error or a
 //! result, and never panics (a panic would take the worker down for the page). Each input gets a
 //! fresh worker, so a crash replays from its input alone.
 #![no_main]
@@ -8,8 +8,9 @@
 use libfuzzer_sys::fuzz_target;
 use rapport_core::analytics::{Months, SalesFilter};
 use rapport_core::ids::{PipelineId, Timestamp, WorkspaceId};
-use rapport_core::mirror::{ByteBuf, HealthJob, SalesJob, ScoreJob, Update};
+use rapport_core::mirror::{ByteBuf, HealthJob, ReportJob, SalesJob, ScoreJob, Update};
 use rapport_core::offload::{self, Job, SavedDocument, SyncState, WholeDocument, Worker};
+use rapport_core::report::{Chart, Measure, ReportDef, Source};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&mode, rest)) = data.split_first() else { return };
@@ -60,6 +61,26 @@ fuzz_target!(|data: &[u8]| {
             };
             let sales = SalesJob { workspace, filter, now };
             let _ = offload::decode_outcome(&worker.run(&offload::encode_job(&Job::Sales(sales))));
+            // A report of every kind of record, grouped and measured as the input picks.
+            for source in Source::ALL {
+                let pick = rest.first().copied().map_or(0, usize::from);
+                let measure = match source.numbers().get(pick % 3) {
+                    Some(number) => Measure::Median(*number),
+                    None => Measure::Count,
+                };
+                let def = ReportDef {
+                    source,
+                    date: source.dates()[pick % source.dates().len()],
+                    months: (pick % 13) as u8,
+                    group: source.dimensions().get(pick % 20).copied(),
+                    measure,
+                    conditions: Vec::new(),
+                    currency: None,
+                    chart: Chart::Bar,
+                };
+                let job = Job::Report(ReportJob { workspace, def, now });
+                let _ = offload::decode_outcome(&worker.run(&offload::encode_job(&job)));
+            }
             worker.run(&offload::encode_job(&Job::Health(HealthJob { workspace, now })))
         }
     };

@@ -46,6 +46,7 @@ async fn every_page_is_photographed_in_both_languages_at_both_sizes() {
                     ("deals", "/deals"),
                     ("deal", deal.as_str()),
                     ("analytics", "/analytics"),
+                    ("reports", "/analytics/reports"),
                     ("tasks", "/tasks"),
                     ("log", "/log/call"),
                     ("import-export", "/import-export"),
@@ -68,7 +69,8 @@ async fn every_page_is_photographed_in_both_languages_at_both_sizes() {
                     // What a person would wait for: the page's own content, not just its frame.
                     wait_until(&format!("{page} to show its content"), 15, || async {
                         let ready = browser
-                            .eval("return !document.body.textContent.includes('Opening…') && !document.body.textContent.includes('Открываем…');")
+                            .eval("const text = document.body.textContent;
+                                   return !['Opening…', 'Открываем…', 'Counting…', 'Считается…'].some(busy => text.includes(busy));")
                             .await?;
                         Ok((ready == true).then_some(()))
                     })

@@ -217,6 +217,110 @@ async fn the_sales_dashboard_counts_each_deal_where_it_belongs_and_follows_a_col
         assert!(in_the_worker.as_u64() > Some(0), "computed off the page: {in_the_worker}");
         photograph(&anna, "dashboard-1280x800-en").await?;
 
+        // Her own report: the deals by status, by amount. Every bar lists its deals, the chart goes
+        // out as CSV, and pinned, the report joins the dashboard — her colleagues' too.
+        click(&anna, "report-builder-link").await?;
+        anna.by_testid("page-reports").await?;
+        // At first, deals created in each of the last six months: all four in this one.
+        bars_become(&anna, "report", &["0", "0", "0", "0", "0", "4"]).await?;
+        change_to(&anna, "report-group", "status").await?;
+        change_to(&anna, "report-measure", "sum:amount").await?;
+        bars_become(&anna, "report", &["1300000", "300000", "80000"]).await?;
+        pick_bar(&anna, "report", "v:won").await?;
+        listed_under(&anna, "report", &["Service plan"]).await?;
+        // Its files: the table as CSV, the chart as an SVG image and as a PNG drawn from it.
+        let files = tempfile::tempdir().expect("a temp dir");
+        downloads_into(&anna, files.path()).await?;
+        let file = rapport_e2e::flows::download(&anna, "chart-csv", files.path(), "csv").await?;
+        assert!(file.ends_with("report.csv"), "{file:?}");
+        let csv = std::fs::read_to_string(&file).expect("the CSV file");
+        assert_eq!(
+            csv.strip_prefix('\u{feff}'),
+            Some("Deals: Total amount by Status,Total amount\nOpen,13000.00\nWon,3000.00\nLost,800.00\n")
+        );
+        let file = rapport_e2e::flows::download(&anna, "chart-svg", files.path(), "svg").await?;
+        assert!(file.ends_with("report.svg"), "{file:?}");
+        let svg = std::fs::read_to_string(&file).expect("the SVG file");
+        assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""), "{svg}");
+        assert_eq!(svg.matches("<rect class=\"bar\"").count(), 3, "{svg}");
+        for text in ["Deals: Total amount by Status", "Won", "$3,000.00", "Lost", "$800.00"] {
+            assert!(svg.contains(&format!(">{text}</text>")), "{text} in {svg}");
+        }
+        let file = rapport_e2e::flows::download(&anna, "chart-png", files.path(), "png").await?;
+        let png = std::fs::read(&file).expect("the PNG file");
+        assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "a PNG file: {file:?}");
+        // 1440 pixels wide: the SVG's 720 at twice the size.
+        assert_eq!(u32::from_be_bytes(png[16..20].try_into().unwrap()), 1440);
+        // As a table: the same figures, no bars.
+        click(&anna, "report-table").await?;
+        anna.wait_for_script(
+            "the report as a table",
+            "const s = document.querySelector('[data-testid=report]');
+             const bars = s?.querySelector('ul.bars');
+             return !!bars && getComputedStyle(bars).display === 'none' && s.querySelector('details.chart-table').open
+               && s.querySelector('tbody tr:nth-child(2) td')?.textContent === '$3,000.00';",
+        )
+        .await?;
+        // As a line, each point a button that lists its deals.
+        click(&anna, "report-line").await?;
+        anna.wait_for_script(
+            "three points on the line",
+            "return document.querySelectorAll('[data-testid=report] [data-testid=chart-point]').length === 3;",
+        )
+        .await?;
+        anna.eval(
+            "document.querySelector('[data-testid=report] [data-testid=chart-point][data-key=\"v:lost\"]')
+               .dispatchEvent(new MouseEvent('click', { bubbles: true })); return 1;",
+        )
+        .await?;
+        listed_under(&anna, "report", &["Spare parts"]).await?;
+        click(&anna, "report-bars").await?;
+        // Only where the status is lost, offered with how many deals each status has.
+        change_to(&anna, "report-where", "status").await?;
+        anna.wait_for_script(
+            "the statuses offered",
+            "return [...document.querySelectorAll('[data-testid=report-where-value] option')].map(o => o.textContent).join('|') === 'Any value|Open (2)|Won (1)|Lost (1)';",
+        )
+        .await?;
+        change_to(&anna, "report-where-value", "v:lost").await?;
+        bars_become(&anna, "report", &["80000"]).await?;
+        change_to(&anna, "report-where", "").await?;
+        // Not grouped: one number, listing every deal it adds up.
+        change_to(&anna, "report-group", "").await?;
+        anna.text_when("report-number", |t| t.contains("$16,800.00")).await?;
+        click(&anna, "report-number").await?;
+        anna.wait_for_script(
+            "the number card opened",
+            "return document.querySelector('[data-testid=report-number]')?.getAttribute('aria-pressed') === 'true';",
+        )
+        .await?;
+        listed_under(&anna, "report", &["Fleet renewal", "Pilot", "Service plan", "Spare parts"]).await?;
+        change_to(&anna, "report-group", "status").await?;
+        bars_become(&anna, "report", &["1300000", "300000", "80000"]).await?;
+        click(&anna, "report-pinned").await?;
+        click(&anna, "new-report").await?;
+        anna.by_testid("report-name").await?.send_keys("Revenue by status").await?;
+        click(&anna, "save-report").await?;
+        anna.text_becomes("saved-report", "Revenue by status").await?;
+        photograph(&anna, "report-builder-1280x800-en").await?;
+        // Computed in the worker's read model.
+        let in_the_worker = anna
+            .eval("return performance.getEntriesByName('rapport:report-from-worker').length;")
+            .await?;
+        assert!(in_the_worker.as_u64() > Some(0), "computed off the page: {in_the_worker}");
+        // Another question, then the saved one back.
+        change_to(&anna, "report-source", "tickets").await?;
+        anna.text_becomes("chart-empty", "No records match.").await?;
+        click(&anna, "saved-report").await?;
+        bars_become(&anna, "report", &["1300000", "300000", "80000"]).await?;
+        AppShell::open(&anna, "/analytics").await?;
+        bars_become(&anna, "pinned-report", &["1300000", "300000", "80000"]).await?;
+        // The marketing dashboard: the deal won this month, in its month.
+        click(&anna, "board-marketing-tab").await?;
+        bars_become(&anna, "won-by-month", &["0", "0", "0", "0", "0", "1"]).await?;
+        photograph(&anna, "analytics-marketing-1280x800-en").await?;
+        click(&anna, "board-sales").await?;
+
         // Boris wins the pilot on his phone: Anna's open dashboard follows.
         AppShell::open(&boris, "/deals").await?;
         wait_until("the pilot on Boris's board", 30, || async {
@@ -229,12 +333,24 @@ async fn the_sales_dashboard_counts_each_deal_where_it_belongs_and_follows_a_col
         kpi_becomes(&anna, "kpi-open", "$12,000.00").await?;
         kpi_becomes(&anna, "kpi-win-rate", "66 %").await?;
         bars_become(&anna, "chart-by-stage", &["0", "0", "1200000", "0"]).await?;
+        bars_become(&anna, "pinned-report", &["1200000", "400000", "80000"]).await?;
 
         // His dashboard, in Russian, fits his phone.
         AppShell::open(&boris, "/analytics").await?;
-        boris.text_becomes("page-title", "Панель продаж").await?;
+        boris.text_becomes("page-title", "Аналитика").await?;
         bars_become(&boris, "chart-funnel", &["4", "3", "3", "2", "2"]).await?;
+        bars_become(&boris, "pinned-report", &["1200000", "400000", "80000"]).await?;
         photograph(&boris, "dashboard-390x844-ru").await?;
+        // The relationships dashboard: the two customers.
+        click(&boris, "board-relationships-tab").await?;
+        bars_become(&boris, "relationships-by-role", &["2"]).await?;
+        photograph(&boris, "analytics-relationships-390x844-ru").await?;
+        click(&boris, "board-sales").await?;
+        AppShell::open(&boris, "/analytics/reports").await?;
+        boris.text_becomes("page-title", "Конструктор отчётов").await?;
+        click(&boris, "saved-report").await?;
+        bars_become(&boris, "report", &["1200000", "400000", "80000"]).await?;
+        photograph(&boris, "report-builder-390x844-ru").await?;
         // His people list, going cold first, on his phone.
         AppShell::open(&boris, "/parties").await?;
         change_to(&boris, "party-sort", "coldest").await?;

@@ -16,7 +16,9 @@ use rapport_core::offload::{Job, Outcome};
 use rapport_core::read_model::{Changed, DealStatusRow, PartyRow};
 
 use super::deals::{PipelineMenu, pipeline_choice};
+use super::reports::DefaultBoard;
 use super::{EmptyState, Page};
+use rapport_core::report::Board;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -71,6 +73,8 @@ enum Card {
 pub(crate) fn Analytics() -> impl IntoView {
     let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
+    // The sales dashboard (None) or one made of reports.
+    let shown_board = RwSignal::new(None::<Board>);
     let span = RwSignal::new(Span(6));
     let chosen = RwSignal::new(None::<PipelineId>);
     let owner = RwSignal::new(None::<MemberId>);
@@ -104,7 +108,7 @@ pub(crate) fn Analytics() -> impl IntoView {
     let now = super::tickets::ticking_now();
     let today = Memo::new(move |_| widgets::local_day(now.get()));
     let filter = Memo::new(move |_| {
-        today.track();
+        let _ = today.get();
         let now = now.get_untracked();
         Some(SalesFilter {
             months: Months::ending_at(now, span.get().0),
@@ -249,7 +253,7 @@ pub(crate) fn Analytics() -> impl IntoView {
     let activity_pick = RwSignal::new(None);
     // Other filters, other bars: what was picked under the old ones is closed.
     Effect::new(move |first: Option<()>| {
-        filter.track();
+        let _ = filter.get();
         if first.is_some() {
             for pick in [stage_pick, month_pick, reason_pick, activity_pick, funnel_pick] {
                 pick.set(None);
@@ -377,12 +381,28 @@ pub(crate) fn Analytics() -> impl IntoView {
     let compared_money = move |figure: Compared<i64>| change_text(i18n, figure, money);
     view! {
         <Page key="analytics" title=move || t_string!(i18n, analytics.title)>
+            <Segmented value=shown_board name="dashboard-board" label=Signal::derive(move || t_string!(i18n, report_builder.board)) options=vec![
+                (None, Signal::derive(move || t_string!(i18n, report_builder.sales)), "board-sales"),
+                (Some(Board::Service), Signal::derive(move || t_string!(i18n, report_builder.service)), "board-service-tab"),
+                (Some(Board::Marketing), Signal::derive(move || t_string!(i18n, report_builder.marketing)), "board-marketing-tab"),
+                (Some(Board::Relationships), Signal::derive(move || t_string!(i18n, report_builder.relationships)), "board-relationships-tab"),
+            ] />
+            {move || shown_board.get().map(|board| view! {
+                <DefaultBoard board />
+                {match board {
+                    Board::Service => Some(view! { <p><a class="action" href="/tickets/reports">{t!(i18n, report_builder.service_more)}</a></p> }.into_any()),
+                    Board::Marketing => Some(view! { <p><a class="action" href="/marketing">{t!(i18n, report_builder.marketing_more)}</a></p> }.into_any()),
+                    Board::Relationships => None,
+                }}
+            })}
             <Show
-                when=move || pipeline.get().is_some()
+                when=move || shown_board.get().is_none() && pipeline.get().is_some()
                 fallback=move || view! {
-                    <EmptyState title=move || t_string!(i18n, analytics.no_pipeline) hint=move || t_string!(i18n, analytics.no_pipeline_hint)>
-                        <a class="action" href="/deals">{t!(i18n, nav.deals)}</a>
-                    </EmptyState>
+                    <Show when=move || shown_board.get().is_none()>
+                        <EmptyState title=move || t_string!(i18n, analytics.no_pipeline) hint=move || t_string!(i18n, analytics.no_pipeline_hint)>
+                            <a class="action" href="/deals">{t!(i18n, nav.deals)}</a>
+                        </EmptyState>
+                    </Show>
                 }
             >
                 <div class="toolbar dashboard-filters">
@@ -514,6 +534,9 @@ pub(crate) fn Analytics() -> impl IntoView {
                 <GoingCold owner />
                 <p class="hint">{t!(i18n, analytics.how_counted)}</p>
             </Show>
+            // A workspace without a pipeline still has its own reports (tickets, tasks…).
+            <super::reports::PinnedReports />
+            <p><a class="action" href="/analytics/reports" data-testid="report-builder-link">{t!(i18n, report_builder.open_builder)}</a></p>
         </Page>
     }
 }

@@ -45,11 +45,12 @@ struct Entry {
 }
 
 /// Actions, always offered when they match what is typed (in the screens' language).
-const ACTIONS: [&str; 15] = [
+const ACTIONS: [&str; 16] = [
     "/parties?new=1",
     "/tasks",
     "/deals",
     "/analytics",
+    "/analytics/reports",
     "/log/visit",
     "/log/call",
     "/log/meeting",
@@ -69,6 +70,7 @@ fn action_label(i18n: I18nContext<Locale>, href: &str) -> &'static str {
         "/tasks" => t_string!(i18n, palette.new_task),
         "/deals" => t_string!(i18n, palette.new_deal),
         "/analytics" => t_string!(i18n, palette.analytics),
+        "/analytics/reports" => t_string!(i18n, report_builder.open_builder),
         "/log/visit" => t_string!(i18n, palette.log_visit),
         "/log/call" => t_string!(i18n, palette.log_call),
         "/log/meeting" => t_string!(i18n, palette.log_meeting),

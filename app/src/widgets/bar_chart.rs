@@ -4,6 +4,7 @@
 //! screen readers and for a CSV file.
 
 use leptos::prelude::*;
+use rapport_core::chart::{self, SvgRow};
 
 use crate::i18n::{t, t_string, use_i18n};
 
@@ -24,6 +25,17 @@ pub(crate) struct ChartRow {
 /// A bar someone picked: the row's key and the series.
 pub(crate) type Pick = Option<(String, usize)>;
 
+/// How the rows are drawn; the numbers, the table and the files are the same.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum Shape {
+    #[default]
+    Bars,
+    /// A line through the rows in order (months, weeks), each point a button.
+    Line,
+    /// Only the table, open.
+    Table,
+}
+
 #[component]
 pub(crate) fn BarChart(
     /// The chart's test handle and its CSV file's name.
@@ -37,6 +49,9 @@ pub(crate) fn BarChart(
     #[prop(into)]
     empty: Signal<String>,
     picked: RwSignal<Pick>,
+    /// Bars unless said otherwise.
+    #[prop(optional, into)]
+    shape: Signal<Shape>,
     /// What the picked bar counts, shown under the chart.
     #[prop(optional)]
     children: Option<ChildrenFn>,
@@ -61,10 +76,36 @@ pub(crate) fn BarChart(
         let name = format!("{testid}.csv");
         refused.set(super::download_text(&name, "text/csv;charset=utf-8", &csv).err());
     };
+    // The chart as a file of its own: SVG, and PNG drawn from it.
+    let svg = move || {
+        let lines: Vec<SvgRow> = rows.with_untracked(|rows| {
+            rows.iter()
+                .map(|row| SvgRow {
+                    label: row.label.clone(),
+                    values: row.values.clone(),
+                    shown: row.shown.clone(),
+                })
+                .collect()
+        });
+        let height = chart::height(series.with_untracked(Vec::len), lines.len());
+        (chart::bars_svg(&title.get_untracked(), &series.get_untracked(), &lines), height)
+    };
+    let export_svg = move |_| {
+        let name = format!("{testid}.svg");
+        refused.set(super::download_text(&name, "image/svg+xml", &svg().0).err());
+    };
+    let export_png = move |_| {
+        let (svg, height) = svg();
+        leptos::task::spawn_local(async move {
+            let name = format!("{testid}.png");
+            refused.set(super::download_png(&name, &svg, chart::WIDTH, height).await.err());
+        });
+    };
     view! {
         <section class="panel chart" data-testid=testid>
             <div class="chart-head">
                 <h2>{move || title.get()}</h2>
+                <div class="chart-actions">
                 <button
                     type="button"
                     data-testid="chart-csv"
@@ -73,6 +114,26 @@ pub(crate) fn BarChart(
                 >
                     {t!(i18n, analytics.csv)}
                 </button>
+                // The image files draw bars: not offered for a line.
+                <Show when=move || shape.get() != Shape::Line>
+                    <button
+                        type="button"
+                        data-testid="chart-svg"
+                        aria-label=move || t_string!(i18n, analytics.svg_of, chart = title.get()).to_string()
+                        on:click=export_svg
+                    >
+                        {t!(i18n, analytics.svg)}
+                    </button>
+                    <button
+                        type="button"
+                        data-testid="chart-png"
+                        aria-label=move || t_string!(i18n, analytics.png_of, chart = title.get()).to_string()
+                        on:click=export_png
+                    >
+                        {t!(i18n, analytics.png)}
+                    </button>
+                </Show>
+                </div>
             </div>
             <Show when=move || series.with(|s| s.len() > 1)>
                 <p class="chart-legend">
@@ -82,7 +143,10 @@ pub(crate) fn BarChart(
                 </p>
             </Show>
             <Show when=move || rows.with(|r| !r.is_empty()) fallback=move || view! { <p class="hint" data-testid="chart-empty">{move || empty.get()}</p> }>
-                <ul class="bars">
+                <Show when=move || shape.get() == Shape::Line>
+                    <LineOf rows series picked title />
+                </Show>
+                <ul class="bars" hidden=move || shape.get() != Shape::Bars>
                     {move || {
                         let largest = largest.get();
                         let names = series.get();
@@ -128,7 +192,7 @@ pub(crate) fn BarChart(
                         }).collect_view()
                     }}
                 </ul>
-                <details class="chart-table">
+                <details class="chart-table" open=move || shape.get() == Shape::Table>
                     <summary>{t!(i18n, analytics.as_table)}</summary>
                     <table class="data-table">
                         <thead><tr>
@@ -150,4 +214,115 @@ pub(crate) fn BarChart(
             {move || picked.with(Option::is_some).then(|| children.as_ref().map(|c| c()))}
         </section>
     }
+}
+
+/// The rows as a line per series, left to right, scaled to the largest value; each point is a button
+/// that picks its row, and the first and last rows' labels run under it.
+#[component]
+fn LineOf(
+    rows: Signal<Vec<ChartRow>>,
+    series: Signal<Vec<String>>,
+    picked: RwSignal<Pick>,
+    title: Signal<String>,
+) -> impl IntoView {
+    // In the SVG's own units; it stretches to the panel's width, the strokes do not.
+    const WIDE: f64 = 100.0;
+    const HIGH: f64 = 40.0;
+    let points = Memo::new(move |_| {
+        rows.with(|rows| {
+            let largest =
+                rows.iter().flat_map(|r| r.values.iter().copied()).max().unwrap_or(0).max(1);
+            let step = WIDE / (rows.len().max(2) - 1) as f64;
+            let at = |n: usize, value: i64| {
+                (n as f64 * step, HIGH - value.max(0) as f64 * (HIGH - 2.0) / largest as f64 - 1.0)
+            };
+            let series = rows.first().map_or(0, |r| r.values.len());
+            (0..series)
+                .map(|s| {
+                    rows.iter()
+                        .enumerate()
+                        .map(|(n, row)| {
+                            let (x, y) = at(n, row.values.get(s).copied().unwrap_or(0));
+                            (
+                                row.key.clone(),
+                                row.label.clone(),
+                                row.shown.get(s).cloned().unwrap_or_default(),
+                                x,
+                                y,
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                })
+                .collect::<Vec<_>>()
+        })
+    });
+    let ends = move || {
+        rows.with(|rows| {
+            (
+                rows.first().map(|r| r.label.clone()),
+                rows.last().filter(|_| rows.len() > 1).map(|r| r.label.clone()),
+            )
+        })
+    };
+    view! {
+        <div class="line-chart" data-testid="chart-line">
+            <svg viewBox=format!("0 -2 {WIDE} {}", HIGH + 4.0) preserveAspectRatio="none" role="group" aria-label=move || title.get()>
+                {move || points.get().into_iter().enumerate().map(|(s, line)| {
+                    let path = line.iter().map(|(_, _, _, x, y)| format!("{x:.2},{y:.2}")).collect::<Vec<_>>().join(" ");
+                    let names = series.get();
+                    let dots = line.into_iter().map(|(key, label, shown, x, y)| {
+                        let name = names.get(s).cloned().unwrap_or_default();
+                        let label = if names.len() > 1 { format!("{label}, {name}: {shown}") } else { format!("{label}: {shown}") };
+                        let spoken = label.clone();
+                        let mine = {
+                            let key = key.clone();
+                            move || picked.with(|p| p.as_ref().is_some_and(|(k, n)| *k == key && *n == s))
+                        };
+                        view! {
+                            <line
+                                class="line-point"
+                                data-testid="chart-point"
+                                data-key=key.clone()
+                                x1=format!("{x:.2}") y1=format!("{y:.2}") x2=format!("{x:.2}") y2=format!("{y:.2}")
+                                vector-effect="non-scaling-stroke"
+                                role="button"
+                                tabindex="0"
+                                aria-label=spoken
+                                aria-pressed=move || mine().to_string()
+                                on:click={
+                                    let key = key.clone();
+                                    move |_| toggle(picked, key.clone(), s)
+                                }
+                                // A button's keys: Enter and Space pick it too.
+                                on:keydown=move |e: leptos::ev::KeyboardEvent| {
+                                    if matches!(e.key().as_str(), "Enter" | " ") {
+                                        e.prevent_default();
+                                        toggle(picked, key.clone(), s);
+                                    }
+                                }
+                            ><title>{label}</title></line>
+                        }
+                    }).collect_view();
+                    view! {
+                        <g class=format!("line-series series-{s}")>
+                            <polyline points=path vector-effect="non-scaling-stroke" />
+                            {dots}
+                        </g>
+                    }
+                }).collect_view()}
+            </svg>
+            <p class="line-ends">
+                <span>{move || ends().0}</span>
+                <span>{move || ends().1}</span>
+            </p>
+        </div>
+    }
+}
+
+/// Picks the point (or bar) of row `key` in series `series`, or lets it go when it was picked.
+fn toggle(picked: RwSignal<Pick>, key: String, series: usize) {
+    picked.update(|p| {
+        let this = Some((key, series));
+        *p = if *p == this { None } else { this };
+    });
 }

@@ -254,8 +254,25 @@ fn sales_job(page: &Page) -> SalesJob {
     }
 }
 
-/// The worker's dashboard and everyone's health, through the worker's bytes as the page reads them.
-fn analytics_of(worker: &mut Worker, page: &Page) -> (SalesDashboard, Everyone) {
+/// Three reports: every deal by status (open, won, lost), the amount of the deals created in the
+/// last year by stage, and interactions by author
+/// and month.
+fn report_jobs(page: &Page) -> [ReportJob; 3] {
+    use crate::report::{Dimension, Measure, Number, ReportDef, Source};
+    let def = |source, group, measure| ReportDef::grouped(source, 12, group, measure);
+    [
+        ReportDef { months: 0, ..def(Source::Deals, Dimension::Status, Measure::Count) },
+        def(Source::Deals, Dimension::Stage, Measure::Sum(Number::Amount)),
+        def(Source::Interactions, Dimension::Owner, Measure::Count),
+    ]
+    .map(|def| ReportJob { workspace: page.workspace, def, now: NOW })
+}
+
+type Analytics = (SalesDashboard, Everyone, Vec<crate::report::Answer>);
+
+/// The worker's dashboard, everyone's health and two reports, through the worker's bytes as the page
+/// reads them.
+fn analytics_of(worker: &mut Worker, page: &Page) -> Analytics {
     let Outcome::Sales(board) =
         decode_outcome(&worker.run(&encode_job(&Job::Sales(sales_job(page))))).unwrap()
     else {
@@ -267,13 +284,23 @@ fn analytics_of(worker: &mut Worker, page: &Page) -> (SalesDashboard, Everyone) 
     else {
         panic!("not health")
     };
-    (*board, *health)
+    let reports = report_jobs(page).map(|job| {
+        let Outcome::Report(answer) =
+            decode_outcome(&worker.run(&encode_job(&Job::Report(job)))).unwrap()
+        else {
+            panic!("not a report")
+        };
+        *answer
+    });
+    (*board, *health, reports.into())
 }
 
 /// The dashboard and everyone's health as the page computes them over its own model.
-fn analytics_on_page(page: &Page) -> (SalesDashboard, Everyone) {
+fn analytics_on_page(page: &Page) -> Analytics {
     let board = crate::analytics::sales(&page.model, &page.settings, &sales_job(page).filter, NOW);
-    (board, crate::relationship::everyone(&page.model, &page.settings, NOW))
+    let reports =
+        report_jobs(page).map(|job| crate::report::run(&page.model, &page.settings, &job.def, NOW));
+    (board, crate::relationship::everyone(&page.model, &page.settings, NOW), reports.into())
 }
 
 #[test]
@@ -281,9 +308,10 @@ fn the_worker_s_dashboard_and_health_follow_each_change_the_page_stores() {
     let (mut page, opening) = Page::open();
     let mut worker = Worker::default();
     worker.run(&encode_job(&Job::Mirror(opening)));
-    let (board, health) = analytics_of(&mut worker, &page);
-    assert_eq!((board.clone(), health.clone()), analytics_on_page(&page));
+    let (board, health, reports) = analytics_of(&mut worker, &page);
+    assert_eq!((board.clone(), health.clone(), reports.clone()), analytics_on_page(&page));
     assert!(board.open().count() > 0, "the demo has open deals");
+    assert!(reports.iter().all(|answer| !answer.rows.is_empty()), "the demo has deals and calls");
     assert!(!health.coldest.is_empty(), "the demo has relationships to keep");
 
     // A deal won: the open pipeline, what was won and the win rate move on both sides.
@@ -293,10 +321,11 @@ fn the_worker_s_dashboard_and_health_follow_each_change_the_page_stores() {
         deal.move_to(crate::model::Destination::Won, NOW, None);
     });
     worker.run(&encode_job(&Job::Mirror(update)));
-    let (after, health) = analytics_of(&mut worker, &page);
+    let (after, health, after_reports) = analytics_of(&mut worker, &page);
     assert_ne!(after, board, "the won deal moved the dashboard");
     assert!(after.won.now.records.contains(&open));
-    assert_eq!((after, health), analytics_on_page(&page));
+    assert_ne!(after_reports[0], reports[0], "the won deal moved from open to won");
+    assert_eq!((after, health, after_reports), analytics_on_page(&page));
 
     // A call logged with someone who was going cold: their health moves on both sides.
     let everyone = crate::relationship::everyone(&page.model, &page.settings, NOW);
@@ -312,7 +341,7 @@ fn the_worker_s_dashboard_and_health_follow_each_change_the_page_stores() {
     let rows = page.model.refresh(month, doc, &BTreeSet::from([call.clone()]));
     let update = page.stored([(month, rows.encode())]);
     worker.run(&encode_job(&Job::Mirror(update)));
-    let (board, health) = analytics_of(&mut worker, &page);
-    assert_eq!((board, health.clone()), analytics_on_page(&page));
+    let (board, health, after_reports) = analytics_of(&mut worker, &page);
+    assert_eq!((board, health.clone(), after_reports), analytics_on_page(&page));
     assert_ne!(health.health.get(&cold), Some(&before), "their health changed");
 }

@@ -80,6 +80,37 @@ pub struct WorkspaceSettings {
     /// Member id (as text) a lead without an owner is given when it is handed over.
     #[autosurgeon(missing = "Default::default")]
     pub lead_owner: Option<String>,
+    /// Reports the team saved from the report builder (`crate::report`): report id (as text) →
+    /// report.
+    #[autosurgeon(missing = "Default::default")]
+    pub reports: BTreeMap<String, SavedReport>,
+}
+
+/// A report as the settings keep it: its question in stable keys (`crate::report::ReportDef::saved`),
+/// so that an app that does not know a key says so rather than counting something else. Flat, so two
+/// people changing two of its parts at once keep both.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Reconcile, Hydrate)]
+pub struct SavedReport {
+    pub name: String,
+    /// `deals`, `parties`, `interactions`, `tickets` or `tasks`.
+    pub source: String,
+    /// The date the period and a grouping by month or week read (`created`, `closed`, …).
+    pub date: String,
+    /// Whole months ending with the current one; 0 for all time.
+    pub months: u8,
+    /// What the records are grouped by; none for one number.
+    pub group: Option<String>,
+    /// `count`, `sum`, `average` or `median`.
+    pub measure: String,
+    /// The number a sum, average or median reads (`amount`, `rating`, `cycle_days`).
+    pub number: Option<String>,
+    /// Conditions as `dimension=value`, all of which a record meets.
+    pub conditions: Vec<String>,
+    pub currency: Option<String>,
+    /// `bar`, `line` or `table`.
+    pub chart: String,
+    /// Shown on the analytics page, under the sales dashboard.
+    pub pinned: bool,
 }
 
 /// A lead-scoring rule: points a party earns for being in a segment, or for each interaction or each

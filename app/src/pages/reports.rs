@@ -1,0 +1,951 @@
+//! The report builder: which records (deals, people and companies, interactions, tickets, tasks), over
+//! which months of which of their dates, whose, grouped by what and measured how — drawn as bars or a
+//! table, every bar opening the records it counts, saved by name for the team and, when pinned, shown
+//! on the analytics page. Answered by `rapport_core::report` in the worker's read model, so a report
+//! over half a million interactions never holds up the page.
+
+use std::rc::Rc;
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use rapport_core::ids::MemberId;
+use rapport_core::layout::Month;
+use rapport_core::mirror::ReportJob;
+use rapport_core::model::{
+    Channel, InteractionKind, Role, SavedReport, TicketPriority, WorkspaceSettings,
+};
+use rapport_core::offload::{Job, Outcome};
+use rapport_core::read_model::{Changed, ReadModel};
+use rapport_core::report::{
+    self, Answer, Board, Builtin, Chart, Condition, DateField, Dimension, Item, Key, Measure,
+    Number, ReportDef, Source,
+};
+
+use super::Page;
+use crate::i18n::{t, t_string, use_i18n};
+use crate::latest::Latest;
+use crate::mirror::{Unanswered, User};
+use crate::state::WorkspaceCtx;
+use crate::widgets::{
+    self, BarChart, ChartRow, MemberChoice, SavedChips, SavedKind, Segmented, Shape,
+};
+use leptos_i18n::td_string;
+
+/// What any report may read: what the worker's stored rows are watched for.
+const READS: Changed = Changed::DEALS
+    .union(Changed::PARTIES)
+    .union(Changed::INTERACTIONS)
+    .union(Changed::TICKETS)
+    .union(Changed::TASKS)
+    .union(Changed::SETTINGS);
+
+/// What a report of `source` reads: a change to these asks it again.
+fn reads_of(source: Source) -> Changed {
+    Changed::SETTINGS.union(match source {
+        Source::Deals => Changed::DEALS,
+        Source::Parties => Changed::PARTIES,
+        Source::Interactions => Changed::INTERACTIONS,
+        Source::Tickets => Changed::TICKETS,
+        Source::Tasks => Changed::TASKS,
+    })
+}
+
+/// Reports and the question each answers (a screen shows an answer only under its question).
+type Answered = Option<Vec<(ReportDef, Arc<Answer>)>>;
+
+/// The answers to `asked`, in order: from the worker's read model, or computed on the page when no
+/// worker can.
+async fn answers(ctx: WorkspaceCtx, user: User, asked: Rc<Vec<ReportJob>>) -> Answered {
+    let shared = ctx.shared()?;
+    let settings = shared.borrow().replica.settings.clone();
+    let mut answered = Vec::with_capacity(asked.len());
+    for job in asked.iter() {
+        let def = job.def.clone();
+        let answer = match crate::mirror::ask(
+            &shared,
+            user,
+            job.workspace,
+            &settings,
+            Job::Report(job.clone()),
+        )
+        .await
+        {
+            Ok(Outcome::Report(answer)) => {
+                // Browser tests read this to know the answer on screen came from the worker.
+                crate::timing::mark("rapport:report-from-worker");
+                *answer
+            }
+            Err(Unanswered::Released) => return None,
+            Ok(_) | Err(Unanswered::OnThePage) => {
+                let borrowed = shared.borrow();
+                report::run(&borrowed.replica.model, &borrowed.replica.settings, &def, job.now)
+            }
+        };
+        answered.push((def, Arc::new(answer)));
+    }
+    Some(answered)
+}
+
+/// Answers `defs` while they are asked, again on every change they read and when the worker took in
+/// one; the answer of each (None until it is in, or while interactions are still being read).
+fn answering(user: User, defs: Memo<Vec<ReportDef>>) -> Memo<Vec<Option<Arc<Answer>>>> {
+    let ctx = WorkspaceCtx::use_ctx();
+    // How a report is drawn is not part of its question: another chart is not asked again.
+    let defs = Memo::new(move |_| {
+        defs.get().into_iter().map(|def| ReportDef { chart: Chart::Bar, ..def }).collect::<Vec<_>>()
+    });
+    let now = super::tickets::ticking_now();
+    let today = Memo::new(move |_| widgets::local_day(now.get()));
+    let computing = Latest::new(move |asked| answers(ctx, user, asked));
+    let asking = computing.clone();
+    Effect::new(move || {
+        // Read, not only tracked: a memo nobody reads is never computed, so never said to change.
+        let _ = today.get();
+        let defs = defs.get();
+        // Interactions are read after the first screen: a report of them waits for all of them
+        // (counted from half, it would lie); other reports need not.
+        let waits = defs.iter().any(|d| d.source == Source::Interactions);
+        let reads = defs.iter().fold(Changed::SETTINGS, |reads, d| reads.union(reads_of(d.source)));
+        let asked = ctx
+            .read_of(reads, |ws| {
+                let still_reading = waits && ws.model.interactions_pending;
+                let ready = !defs.is_empty() && !still_reading;
+                ready.then(|| {
+                    let now = now.get_untracked();
+                    defs.into_iter()
+                        .map(|def| ReportJob { workspace: ws.workspace, def, now })
+                        .collect()
+                })
+            })
+            .flatten();
+        match asked {
+            Some(_) => crate::mirror::hold(user),
+            None => crate::mirror::release(user),
+        }
+        asking.ask(asked);
+    });
+    let answer = computing.answer();
+    crate::mirror::on_stored(user, READS, move || computing.again());
+    on_cleanup(move || crate::mirror::forget(user));
+    Memo::new(move |_| {
+        let defs = defs.get();
+        answer.with(|answered| {
+            defs.iter()
+                .map(|def| {
+                    let answered = answered.as_ref()?;
+                    answered.iter().find(|(of, _)| of == def).map(|(_, answer)| answer.clone())
+                })
+                .collect()
+        })
+    })
+}
+
+/// How many months back a report counts; 0 for all time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Span(u8);
+
+#[component]
+pub(crate) fn Reports() -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = WorkspaceCtx::use_ctx();
+    let source = RwSignal::new(Source::Deals);
+    let date = RwSignal::new(DateField::Created);
+    let span = RwSignal::new(Span(6));
+    let group = RwSignal::new(Some(Dimension::Month));
+    let measure = RwSignal::new(Measure::Count);
+    let currency = RwSignal::new(None::<String>);
+    let owner = RwSignal::new(None::<MemberId>);
+    // "Only where …": a dimension, then one of the values the records have.
+    let only_by = RwSignal::new(None::<Dimension>);
+    let only = RwSignal::new(None::<String>);
+    let chart = RwSignal::new(Chart::Bar);
+    let pinned = RwSignal::new(false);
+    // The saved report last applied: its pin follows the checkbox.
+    let applied = RwSignal::new(None::<String>);
+    let unreadable = RwSignal::new(None::<String>);
+    // What is asked, each part kept to what the chosen records have.
+    let def = Memo::new(move |_| {
+        let source = source.get();
+        let applies = |d: &Dimension| source.dimensions().contains(d);
+        ReportDef {
+            source,
+            date: Some(date.get())
+                .filter(|d| source.dates().contains(d))
+                .unwrap_or(DateField::Created),
+            months: span.get().0,
+            group: group.get().filter(applies),
+            measure: Some(measure.get())
+                .filter(|m| m.number().is_none_or(|n| source.numbers().contains(&n)))
+                .unwrap_or(Measure::Count),
+            conditions: owner
+                .get()
+                .map(|o| Condition { dimension: Dimension::Owner, value: o.to_string() })
+                .into_iter()
+                .chain(
+                    only_by
+                        .get()
+                        .filter(applies)
+                        .zip(only.get())
+                        .map(|(dimension, value)| Condition { dimension, value }),
+                )
+                .collect(),
+            currency: currency.get(),
+            chart: chart.get(),
+        }
+    });
+    // The values "only where" offers: the records the report measures (in its currency, with its
+    // number), grouped by that dimension, under the rest of the question.
+    let values_def = Memo::new(move |_| {
+        let by = only_by.get()?;
+        let mut values = def.get();
+        values.conditions.retain(|c| c.dimension != by);
+        values.group = Some(by);
+        values.source.dimensions().contains(&by).then_some(values)
+    });
+    let defs = Memo::new(move |_| std::iter::once(def.get()).chain(values_def.get()).collect());
+    let answers = answering("report builder", defs);
+    let answer = Signal::derive(move || answers.with(|a| a.first().cloned().flatten()));
+    let values = Memo::new(move |_| {
+        let def = values_def.get()?;
+        let answer = answers.with(|a| a.get(1).cloned().flatten())?;
+        ctx.read_of(Changed::SETTINGS, |ws| {
+            let members = ws.members();
+            answer
+                .rows
+                .iter()
+                .filter_map(|row| {
+                    let value = condition_value(&row.key)?;
+                    let label = key_label(&def, &row.key, &ws.settings, &members);
+                    Some((value, format!("{label} ({})", widgets::count(row.records.len()))))
+                })
+                .collect::<Vec<_>>()
+        })
+    });
+    // The value chosen is offered even when no record has it any more (or the values are still
+    // being counted), so the select never shows "any value" while a condition applies.
+    let offered = Memo::new(move |_| {
+        let mut offered = values.get().unwrap_or_default();
+        if let Some(chosen) = only.get()
+            && !offered.iter().any(|(value, _)| *value == chosen)
+        {
+            let label = match (values_def.get(), chosen.is_empty()) {
+                (_, true) => t_string!(i18n, report_builder.no_value).to_owned(),
+                (Some(def), false) => {
+                    let key = match (def.group, chosen.parse()) {
+                        (Some(Dimension::Month | Dimension::Week), Ok(at)) => {
+                            Key::Period(rapport_core::ids::Timestamp(at))
+                        }
+                        _ => Key::Value(chosen.clone()),
+                    };
+                    ctx.read_of(Changed::SETTINGS, |ws| {
+                        key_label(&def, &key, &ws.settings, &ws.members())
+                    })
+                    .unwrap_or_else(|| chosen.clone())
+                }
+                (None, false) => chosen.clone(),
+            };
+            offered.insert(0, (chosen, label));
+        }
+        offered
+    });
+    Effect::new(move || {
+        if answer.with(Option::is_some) {
+            crate::timing::mark("rapport:report-rendered");
+        }
+    });
+    let currencies = Memo::new(move |_| {
+        ctx.read_of(Changed::DEALS | Changed::SETTINGS, |ws| {
+            let mut all: Vec<String> =
+                ws.model.deals.values().map(|d| d.currency.clone()).collect();
+            all.extend(ws.settings.currencies.iter().cloned());
+            all.sort();
+            all.dedup();
+            all
+        })
+        .unwrap_or_default()
+    });
+
+    let apply = Callback::new(move |id: String| {
+        let saved = ctx.read(|ws| ws.settings.reports.get(&id).cloned()).flatten();
+        let Some(saved) = saved else { return };
+        match ReportDef::from_saved(&saved) {
+            Ok(def) => {
+                unreadable.set(None);
+                source.set(def.source);
+                date.set(def.date);
+                span.set(Span(def.months));
+                group.set(def.group);
+                measure.set(def.measure);
+                currency.set(def.currency.clone());
+                owner.set(
+                    def.conditions
+                        .iter()
+                        .find(|c| c.dimension == Dimension::Owner)
+                        .and_then(|c| c.value.parse().ok()),
+                );
+                let other = def.conditions.iter().find(|c| c.dimension != Dimension::Owner);
+                only_by.set(other.map(|c| c.dimension));
+                only.set(other.map(|c| c.value.clone()));
+                chart.set(def.chart);
+                pinned.set(saved.pinned);
+                applied.set(Some(id));
+            }
+            Err(why) => unreadable.set(Some(unreadable_text(&why))),
+        }
+    });
+    // Ticking the box pins (or unpins) the report applied, as well as what is saved next.
+    let pin = move |on: bool| {
+        pinned.set(on);
+        let Some(id) = applied.get_untracked() else { return };
+        leptos::task::spawn_local(async move {
+            let Some(shared) = ctx.shared() else { return };
+            let result = crate::local::update_settings(&shared, move |settings| {
+                if let Some(report) = settings.reports.get_mut(&id) {
+                    report.pinned = on;
+                }
+            })
+            .await;
+            ctx.settle(result, unreadable);
+        });
+    };
+    let saved_kind = SavedKind {
+        testid: "report",
+        list: |settings: &WorkspaceSettings| {
+            settings.reports.iter().map(|(id, r)| (id.clone(), r.name.clone())).collect()
+        },
+        remove: |settings: &mut WorkspaceSettings, id: &str| {
+            settings.reports.remove(id);
+        },
+        keep: Arc::new(move |settings: &mut WorkspaceSettings, id: String, name: String| {
+            let saved = def.get_untracked().saved(&name, pinned.get_untracked());
+            settings.reports.insert(id, saved);
+        }),
+        new_id: || rapport_core::ids::ViewId::generate(&mut crate::local::BrowserIds).to_string(),
+        group_label: Signal::derive(move || t_string!(i18n, report_builder.saved).to_owned()),
+        save_label: Signal::derive(move || t_string!(i18n, report_builder.save).to_owned()),
+        name_label: Signal::derive(move || t_string!(i18n, report_builder.name).to_owned()),
+        name_needed: Signal::derive(move || t_string!(i18n, report_builder.name_needed).to_owned()),
+        remove_label: Arc::new(move |name| {
+            t_string!(i18n, report_builder.remove, name = name).to_string()
+        }),
+    };
+    let title = Signal::derive(move || def.with(report_title));
+    view! {
+        <Page key="reports" title=move || t_string!(i18n, report_builder.title)>
+            <SavedChips kind=saved_kind pick=apply />
+            {move || unreadable.get().map(|why| view! { <p class="error" role="alert" data-testid="report-unreadable">{why}</p> })}
+            <div class="toolbar dashboard-filters report-builder" data-testid="report-builder">
+                <label class="inline-field">
+                    <span>{t!(i18n, report_builder.records)}</span>
+                    <select data-testid="report-source" on:change=move |e| {
+                        if let Some(picked) = Source::from_key(&event_target_value(&e)) {
+                            // Another kind of record: a condition on the last one's values goes.
+                            only_by.set(None);
+                            only.set(None);
+                            source.set(picked);
+                        }
+                    }>
+                        {Source::ALL.into_iter().map(|s| view! {
+                            <option value=s.key() selected=move || source.get() == s>{move || source_name(s)}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                <Show when=move || { source.get().dates().len() > 1 }>
+                    <label class="inline-field">
+                        <span>{t!(i18n, report_builder.date)}</span>
+                        <select data-testid="report-date" on:change=move |e| {
+                            if let Some(picked) = DateField::from_key(&event_target_value(&e)) { date.set(picked) }
+                        }>
+                            {move || source.get().dates().iter().map(|d| {
+                                let d = *d;
+                                view! { <option value=d.key() selected=move || def.with(|def| def.date == d)>{date_name(d)}</option> }
+                            }).collect_view()}
+                        </select>
+                    </label>
+                </Show>
+                <Segmented value=span name="report-period" label=Signal::derive(move || t_string!(i18n, analytics.period)) options=vec![
+                    (Span(3), Signal::derive(move || t_string!(i18n, analytics.months_3)), "report-3"),
+                    (Span(6), Signal::derive(move || t_string!(i18n, analytics.months_6)), "report-6"),
+                    (Span(12), Signal::derive(move || t_string!(i18n, analytics.months_12)), "report-12"),
+                    (Span(0), Signal::derive(move || t_string!(i18n, report_builder.all_time)), "report-all"),
+                ] />
+                <label class="inline-field">
+                    <span>{t!(i18n, report_builder.group_by)}</span>
+                    <select data-testid="report-group" on:change=move |e| group.set(Dimension::from_key(&event_target_value(&e)))>
+                        <option value="" selected=move || def.with(|d| d.group.is_none())>{t!(i18n, report_builder.no_grouping)}</option>
+                        {move || source.get().dimensions().iter().map(|d| {
+                            let d = *d;
+                            view! { <option value=d.key() selected=move || def.with(|def| def.group == Some(d))>{dimension_name(d)}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
+                <label class="inline-field">
+                    <span>{t!(i18n, report_builder.measure)}</span>
+                    <select data-testid="report-measure" on:change=move |e| {
+                        if let Some(picked) = measure_from_key(&event_target_value(&e)) { measure.set(picked) }
+                    }>
+                        {move || measures(source.get()).into_iter().map(|m| view! {
+                            <option value=measure_key(m) selected=move || def.with(|def| def.measure == m)>{measure_name(m)}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                <Show when=move || def.with(|d| d.measure.number() == Some(Number::Amount))>
+                    <select
+                        aria-label=move || t_string!(i18n, analytics.currency)
+                        data-testid="report-currency"
+                        on:change=move |e| currency.set(Some(event_target_value(&e)))
+                    >
+                        {move || {
+                            let shown = answer.with(|a| a.as_ref().and_then(|a| a.currency.clone()));
+                            currencies.get().into_iter().map(|code| {
+                                let selected = shown.as_deref() == Some(code.as_str());
+                                view! { <option value=code.clone() selected=selected>{code.clone()}</option> }
+                            }).collect_view()
+                        }}
+                    </select>
+                </Show>
+                <label class="inline-field">
+                    <span>{t!(i18n, analytics.owner)}</span>
+                    <MemberChoice
+                        testid="report-owner"
+                        current=owner.into()
+                        nobody=Signal::derive(move || t_string!(i18n, analytics.everyone).to_owned())
+                        choose=Callback::new(move |member| owner.set(member))
+                    />
+                </label>
+                <label class="inline-field">
+                    <span>{t!(i18n, report_builder.only_where)}</span>
+                    <select data-testid="report-where" on:change=move |e| {
+                        only_by.set(Dimension::from_key(&event_target_value(&e)));
+                        only.set(None);
+                    }>
+                        <option value="" selected=move || only_by.get().is_none()>{t!(i18n, report_builder.anything)}</option>
+                        {move || source.get().dimensions().iter().filter(|d| **d != Dimension::Owner).map(|d| {
+                            let d = *d;
+                            view! { <option value=d.key() selected=move || only_by.get() == Some(d)>{dimension_name(d)}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
+                <Show when=move || values_def.with(Option::is_some)>
+                    <select
+                        data-testid="report-where-value"
+                        aria-label=move || t_string!(i18n, report_builder.value)
+                        on:change=move |e| {
+                            let value = event_target_value(&e);
+                            only.set(value.strip_prefix("v:").map(str::to_owned));
+                        }
+                    >
+                        <option value="any" selected=move || only.get().is_none()>{t!(i18n, report_builder.any_value)}</option>
+                        {move || offered.get().into_iter().map(|(value, label)| {
+                            let chosen = value.clone();
+                            view! { <option value=format!("v:{value}") selected=move || only.get().as_deref() == Some(chosen.as_str())>{label}</option> }
+                        }).collect_view()}
+                    </select>
+                </Show>
+                <Segmented value=chart name="report-chart" label=Signal::derive(move || t_string!(i18n, report_builder.chart)) options=vec![
+                    (Chart::Bar, Signal::derive(move || t_string!(i18n, report_builder.bars)), "report-bars"),
+                    (Chart::Line, Signal::derive(move || t_string!(i18n, report_builder.line)), "report-line"),
+                    (Chart::Table, Signal::derive(move || t_string!(i18n, report_builder.table)), "report-table"),
+                ] />
+                <label class="check">
+                    <input type="checkbox" data-testid="report-pinned" prop:checked=move || pinned.get() on:change=move |e| pin(event_target_checked(&e)) />
+                    {t!(i18n, report_builder.pinned)}
+                </label>
+            </div>
+            <ReportChart testid="report" title def=def.into() answer />
+            <p class="hint">{t!(i18n, report_builder.how_counted)}</p>
+        </Page>
+    }
+}
+
+/// The team's pinned reports, each a chart: what the analytics page shows under its dashboard.
+#[component]
+pub(crate) fn PinnedReports() -> impl IntoView {
+    let ctx = WorkspaceCtx::use_ctx();
+    let pinned = Memo::new(move |_| {
+        ctx.read_of(Changed::SETTINGS, |ws| {
+            let mut pinned: Vec<(String, SavedReport)> = ws
+                .settings
+                .reports
+                .iter()
+                .filter(|(_, r)| r.pinned)
+                .map(|(id, r)| (id.clone(), r.clone()))
+                .collect();
+            pinned.sort_by(|a, b| a.1.name.cmp(&b.1.name).then_with(|| a.0.cmp(&b.0)));
+            pinned
+        })
+        .unwrap_or_default()
+    });
+    // Those this app can read; the others say so.
+    let defs = Memo::new(move |_| {
+        pinned.with(|p| {
+            p.iter().filter_map(|(_, r)| ReportDef::from_saved(r).ok()).collect::<Vec<_>>()
+        })
+    });
+    let answers = answering("pinned reports", defs);
+    view! {
+        <For each=move || pinned.get() key=|(id, saved)| (id.clone(), saved.clone()) let:entry>
+            {
+                let (_, saved) = entry;
+                let name = saved.name.clone();
+                match ReportDef::from_saved(&saved) {
+                    Ok(def) => {
+                        let asked = def.clone();
+                        let answer = Signal::derive(move || {
+                            defs.with(|defs| defs.iter().position(|d| *d == asked))
+                                .and_then(|at| answers.with(|a| a.get(at).cloned().flatten()))
+                        });
+                        view! { <ReportChart testid="pinned-report" title=Signal::stored(name) def=Signal::stored(def) answer /> }.into_any()
+                    }
+                    Err(why) => view! {
+                        <section class="panel" data-testid="pinned-report">
+                            <h2>{name}</h2>
+                            <p class="error">{unreadable_text(&why)}</p>
+                        </section>
+                    }.into_any(),
+                }
+            }
+        </For>
+    }
+}
+
+/// A dashboard the app ships (service, marketing, relationships): its reports, each a chart titled in
+/// the screens' language, answered like any report.
+#[component]
+pub(crate) fn DefaultBoard(board: Board) -> impl IntoView {
+    let defs =
+        Memo::new(move |_| board.reports().into_iter().map(|(_, def)| def).collect::<Vec<_>>());
+    // A user of the mirror each: one board's cleanup never lets go of the next one's.
+    let user = match board {
+        Board::Service => "service dashboard",
+        Board::Marketing => "marketing dashboard",
+        Board::Relationships => "relationships dashboard",
+    };
+    let answers = answering(user, defs);
+    view! {
+        <div class="dashboard-grid" data-testid=format!("board-{}", board.key())>
+            {board.reports().into_iter().enumerate().map(|(n, (builtin, def))| {
+                let answer = Signal::derive(move || answers.with(|a| a.get(n).cloned().flatten()));
+                let title = Signal::derive(move || builtin_title(builtin).to_owned());
+                view! { <ReportChart testid=builtin.key() title def=Signal::stored(def) answer /> }
+            }).collect_view()}
+        </div>
+    }
+}
+
+/// A default report's title in the screens' language.
+fn builtin_title(builtin: Builtin) -> &'static str {
+    let locale = crate::locale::current();
+    match builtin {
+        Builtin::TicketsByMonth => td_string!(locale, report_builder.tickets_by_month),
+        Builtin::TicketsByStatus => td_string!(locale, report_builder.tickets_by_status),
+        Builtin::RatingByMonth => td_string!(locale, report_builder.rating_by_month),
+        Builtin::TicketsByChannel => td_string!(locale, report_builder.tickets_by_channel),
+        Builtin::TicketsByPriority => td_string!(locale, report_builder.tickets_by_priority),
+        Builtin::NewContactsByMonth => td_string!(locale, report_builder.new_contacts_by_month),
+        Builtin::NewProspectsByMonth => td_string!(locale, report_builder.new_prospects_by_month),
+        Builtin::WonByMonth => td_string!(locale, report_builder.won_by_month),
+        Builtin::InteractionsByKind => td_string!(locale, report_builder.interactions_by_kind),
+        Builtin::RelationshipsByRole => td_string!(locale, report_builder.relationships_by_role),
+        Builtin::SuppliersByCountry => td_string!(locale, report_builder.suppliers_by_country),
+        Builtin::InvestorsByTag => td_string!(locale, report_builder.investors_by_tag),
+        Builtin::EmployeesByCity => td_string!(locale, report_builder.employees_by_city),
+    }
+}
+
+/// A report's answer as bars (or only their table), a bar opening the records it counts.
+#[component]
+fn ReportChart(
+    testid: &'static str,
+    title: Signal<String>,
+    def: Signal<ReportDef>,
+    answer: Signal<Option<Arc<Answer>>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = WorkspaceCtx::use_ctx();
+    let picked = RwSignal::new(None);
+    // Another question, other bars: what was picked is closed (not when only the chart changes).
+    let question = Memo::new(move |_| ReportDef { chart: Chart::Bar, ..def.get() });
+    Effect::new(move |first: Option<()>| {
+        // Read, not only tracked: see `answering`.
+        let _ = question.get();
+        if first.is_some() {
+            picked.set(None);
+        }
+    });
+    let rows = Signal::derive(move || {
+        let def = def.get();
+        let Some(answer) = answer.get() else { return Vec::new() };
+        ctx.read_of(Changed::SETTINGS, |ws| {
+            let members = ws.members();
+            answer
+                .rows
+                .iter()
+                .map(|row| {
+                    let (shown, plain) = value_text(&def, answer.currency.as_deref(), row.value);
+                    // Bars are drawn from whole numbers: averages and medians in hundredths, so
+                    // 3.6 and 4.4 are not one length.
+                    let scale = match def.measure {
+                        Measure::Average(_) | Measure::Median(_) => 100.0,
+                        Measure::Count | Measure::Sum(_) => 1.0,
+                    };
+                    ChartRow {
+                        key: key_text(&row.key),
+                        label: key_label(&def, &row.key, &ws.settings, &members),
+                        values: vec![(row.value.unwrap_or(0.0) * scale).round() as i64],
+                        shown: vec![shown],
+                        plain: vec![plain],
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+    });
+    let records = Memo::new(move |_| {
+        let Some((key, _)) = picked.get() else { return Vec::new() };
+        answer.with(|a| {
+            a.as_ref()
+                .and_then(|a| a.rows.iter().find(|r| key_text(&r.key) == key))
+                .map(|r| r.records.clone())
+                .unwrap_or_default()
+        })
+    });
+    let series = Signal::derive(move || vec![def.with(|d| measure_name(d.measure))]);
+    let shape = Signal::derive(move || match def.with(|d| d.chart) {
+        Chart::Bar => Shape::Bars,
+        Chart::Line => Shape::Line,
+        Chart::Table => Shape::Table,
+    });
+    let chart = move || {
+        view! {
+            <BarChart
+                shape
+                testid
+                title
+                series
+                rows
+                empty=Signal::derive(move || match answer.with(Option::is_some) {
+                    true => t_string!(i18n, report_builder.nothing).to_owned(),
+                    // Still being counted.
+                    false => t_string!(i18n, report_builder.counting).to_owned(),
+                })
+                picked
+            >
+                <ItemRecords items=records />
+            </BarChart>
+        }
+    };
+    // Not grouped: one number, a card that lists what it counts.
+    let number = move || {
+        let shown =
+            move || rows.with(|r| r.first().map(|r| r.shown[0].clone())).unwrap_or_default();
+        view! {
+            <section class="panel chart" data-testid=testid>
+                <h2>{move || title.get()}</h2>
+                <button
+                    type="button"
+                    class="kpi"
+                    data-testid="report-number"
+                    aria-pressed=move || picked.with(Option::is_some).to_string()
+                    on:click=move |_| picked.update(|p| *p = if p.is_some() { None } else { Some(("all".to_owned(), 0)) })
+                >
+                    <span class="kpi-label">{move || series.get().concat()}</span>
+                    <span class="kpi-value" data-testid="kpi-value">{shown}</span>
+                </button>
+                {move || picked.with(Option::is_some).then(|| view! { <ItemRecords items=records /> })}
+            </section>
+        }
+    };
+    view! {
+        <div class="report-chart" data-testid=format!("{testid}-chart")>
+            <Show when=move || def.with(|d| d.group.is_some()) fallback=number>
+                {chart()}
+            </Show>
+        </div>
+    }
+}
+
+/// At most this many records are listed under a bar; the count says how many it has.
+const SHOWN: usize = 100;
+
+/// The records behind a bar, each linked to its page.
+#[component]
+fn ItemRecords(#[prop(into)] items: Signal<Vec<Item>>) -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = WorkspaceCtx::use_ctx();
+    let rows = move || {
+        items.with(|items| {
+            ctx.read(|ws| {
+                items
+                    .iter()
+                    .take(SHOWN)
+                    .filter_map(|item| item_link(&ws.model, *item))
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+        })
+    };
+    view! {
+        <div class="records-behind" data-testid="records-behind">
+            <p class="count" data-testid="records-count">
+                {move || t_string!(i18n, report_builder.records_count, count = widgets::count(items.with(Vec::len))).to_string()}
+                {move || (items.with(Vec::len) > SHOWN).then(|| t_string!(i18n, analytics.first_shown, count = SHOWN).to_string())}
+            </p>
+            <ul class="rows compact">
+                {move || rows().into_iter().map(|(title, href)| (title.clone(), title, href)).map(|(key, title, href)| view! {
+                    <li class="row" data-testid="record-row" data-title=key>
+                        <a class="row-title" href=href>{title}</a>
+                    </li>
+                }).collect_view()}
+            </ul>
+        </div>
+    }
+}
+
+/// A record's name and where it opens.
+fn item_link(model: &ReadModel, item: Item) -> Option<(String, String)> {
+    Some(match item {
+        Item::Deal(id) => (model.deals.get(&id)?.title.clone(), format!("/deals/{id}")),
+        Item::Party(id) => (model.parties.get(&id)?.name.clone(), format!("/parties/{id}")),
+        Item::Ticket(id) => (model.tickets.get(&id)?.subject.clone(), format!("/tickets/{id}")),
+        Item::Task(id) => (model.tasks.get(&id)?.title.clone(), "/tasks".to_owned()),
+        Item::Interaction(id) => {
+            let row = model.interactions.values().find_map(|month| month.get(&id))?;
+            let what = if row.summary.trim().is_empty() {
+                widgets::interaction_label(row.kind()).to_owned()
+            } else {
+                row.summary.clone()
+            };
+            let href =
+                row.parties.first().map_or_else(|| "/".to_owned(), |p| format!("/parties/{p}"));
+            (format!("{} · {what}", widgets::local_date(row.at)), href)
+        }
+    })
+}
+
+/// A key as tests and picks know it.
+/// Prefixed, so that no value typed (a tag "others") can pass for another key.
+fn key_text(key: &Key) -> String {
+    match key {
+        Key::Period(at) => format!("p:{}", at.0),
+        Key::Value(value) => format!("v:{value}"),
+        Key::Missing => "missing".to_owned(),
+        Key::Others => "others".to_owned(),
+        Key::All => "all".to_owned(),
+    }
+}
+
+/// What a condition keeping a group's records says (`Condition::value`); none for "others".
+fn condition_value(key: &Key) -> Option<String> {
+    match key {
+        Key::Period(at) => Some(at.0.to_string()),
+        Key::Value(value) => Some(value.clone()),
+        Key::Missing => Some(String::new()),
+        Key::Others | Key::All => None,
+    }
+}
+
+/// Why a saved report cannot be opened, in the screens' language.
+fn unreadable_text(why: &report::ReportError) -> String {
+    let report::ReportError::Unknown { key, .. } = why;
+    td_string!(crate::locale::current(), report_builder.unreadable, key = key.as_str()).to_string()
+}
+
+/// A group's name in the screens' language.
+fn key_label(
+    def: &ReportDef,
+    key: &Key,
+    settings: &WorkspaceSettings,
+    members: &[(MemberId, String)],
+) -> String {
+    let locale = crate::locale::current();
+    let value = match key {
+        Key::Period(at) => {
+            return match def.group {
+                Some(Dimension::Week) => {
+                    // The week's Monday as a UTC day: west of Greenwich its local time is Sunday.
+                    td_string!(locale, report_builder.week_of, day = widgets::utc_date(*at))
+                        .to_string()
+                }
+                _ => super::deals::month_name(Month::of(*at)),
+            };
+        }
+        Key::Missing => return td_string!(locale, report_builder.no_value).to_owned(),
+        Key::Others => return td_string!(locale, report_builder.others).to_owned(),
+        Key::All => return td_string!(locale, report_builder.all_records).to_owned(),
+        Key::Value(value) => value.as_str(),
+    };
+    let named = match def.group {
+        Some(Dimension::Owner) => members
+            .iter()
+            .find(|(id, _)| id.to_string() == value)
+            .map(|(_, name)| name.clone())
+            .or_else(|| Some(td_string!(locale, analytics.former_member).to_owned())),
+        Some(Dimension::Pipeline) => settings.pipelines.get(value).map(|p| p.name.clone()),
+        Some(Dimension::Stage) => settings
+            .pipelines
+            .values()
+            .flat_map(|p| p.stages.iter())
+            .find(|s| s.id.to_string() == value)
+            .map(|s| crate::locale::default_name(&s.name).unwrap_or(s.name.clone())),
+        Some(Dimension::Status) => match (def.source, value) {
+            (Source::Tickets, _) => Some(super::tickets::status_name(
+                &rapport_core::service::Statuses::of(settings),
+                value,
+            )),
+            (_, "won") => Some(td_string!(locale, report_builder.won).to_owned()),
+            (_, "lost") => Some(td_string!(locale, report_builder.lost).to_owned()),
+            (_, "done") => Some(td_string!(locale, report_builder.done).to_owned()),
+            _ => Some(td_string!(locale, report_builder.open).to_owned()),
+        },
+        Some(Dimension::Kind) => match (def.source, value) {
+            (Source::Parties, "organisation") => {
+                Some(td_string!(locale, report_builder.organisations).to_owned())
+            }
+            (Source::Parties, _) => Some(td_string!(locale, report_builder.people).to_owned()),
+            _ => rapport_core::scoring::INTERACTION_KEYS
+                .iter()
+                .position(|key| *key == value)
+                .map(|at| widgets::interaction_label(InteractionKind::ALL[at]).to_owned()),
+        },
+        Some(Dimension::Role) => Role::from_key(value).map(|r| widgets::role_name(r).to_owned()),
+        Some(Dimension::Priority) => TicketPriority::ALL
+            .into_iter()
+            .find(|p| p.as_str() == value)
+            .map(|p| super::tickets::priority_name(p).to_owned()),
+        Some(Dimension::Channel) => Channel::ALL
+            .into_iter()
+            .find(|c| c.as_str() == value)
+            .map(|c| super::tickets::channel_name(c).to_owned()),
+        Some(Dimension::Team) => settings.teams.get(value).map(|t| t.name.clone()),
+        Some(Dimension::Rating) => Some(format!("{value} ★")),
+        _ => None,
+    };
+    named.unwrap_or_else(|| value.to_owned())
+}
+
+/// A value as people read it and as a spreadsheet does.
+fn value_text(def: &ReportDef, currency: Option<&str>, value: Option<f64>) -> (String, String) {
+    let Some(value) = value else { return ("—".to_owned(), String::new()) };
+    match def.measure.number() {
+        None => (widgets::count(value.max(0.0) as usize), format!("{value}")),
+        Some(Number::Amount) => {
+            let minor = value.round() as i64;
+            let currency = currency.unwrap_or_default().to_owned();
+            (
+                widgets::money(minor, &currency),
+                rapport_core::model::Money { minor, currency }.to_plain(),
+            )
+        }
+        Some(Number::Rating | Number::CycleDays) => {
+            (widgets::tenths((value.max(0.0) * 10.0).round() as u32), format!("{value:.1}"))
+        }
+    }
+}
+
+/// "Deals: amount by stage, last 6 months": what a report counts, as its chart's title.
+fn report_title(def: &ReportDef) -> String {
+    let locale = crate::locale::current();
+    let by = def.group.map(dimension_name);
+    let what = format!("{}: {}", source_name(def.source), measure_name(def.measure));
+    match by {
+        Some(by) => td_string!(locale, report_builder.by, what = what, by = by).to_string(),
+        None => what,
+    }
+}
+
+/// The measures a kind of record offers: a count, and a sum, average and median of each number.
+fn measures(source: Source) -> Vec<Measure> {
+    std::iter::once(Measure::Count)
+        .chain(
+            source
+                .numbers()
+                .iter()
+                .flat_map(|n| [Measure::Sum(*n), Measure::Average(*n), Measure::Median(*n)]),
+        )
+        .collect()
+}
+
+fn measure_key(measure: Measure) -> String {
+    match measure {
+        Measure::Count => "count".to_owned(),
+        Measure::Sum(n) => format!("sum:{}", n.key()),
+        Measure::Average(n) => format!("average:{}", n.key()),
+        Measure::Median(n) => format!("median:{}", n.key()),
+    }
+}
+
+fn measure_from_key(key: &str) -> Option<Measure> {
+    let (how, number) = key.split_once(':').unwrap_or((key, ""));
+    let number = Number::from_key(number);
+    match (how, number) {
+        ("count", _) => Some(Measure::Count),
+        ("sum", Some(n)) => Some(Measure::Sum(n)),
+        ("average", Some(n)) => Some(Measure::Average(n)),
+        ("median", Some(n)) => Some(Measure::Median(n)),
+        _ => None,
+    }
+}
+
+fn source_name(source: Source) -> &'static str {
+    let locale = crate::locale::current();
+    match source {
+        Source::Deals => td_string!(locale, nav.deals),
+        Source::Parties => td_string!(locale, report_builder.parties),
+        Source::Interactions => td_string!(locale, analytics.interactions),
+        Source::Tickets => td_string!(locale, report_builder.tickets),
+        Source::Tasks => td_string!(locale, report_builder.tasks),
+    }
+}
+
+fn date_name(date: DateField) -> &'static str {
+    let locale = crate::locale::current();
+    match date {
+        DateField::Created => td_string!(locale, report_builder.created),
+        DateField::Closed => td_string!(locale, report_builder.closed),
+        DateField::ExpectedClose => td_string!(locale, report_builder.expected_close),
+        DateField::Due => td_string!(locale, report_builder.due),
+        DateField::Done => td_string!(locale, report_builder.done_on),
+    }
+}
+
+fn dimension_name(dimension: Dimension) -> &'static str {
+    let locale = crate::locale::current();
+    match dimension {
+        Dimension::Month => td_string!(locale, report_builder.month),
+        Dimension::Week => td_string!(locale, report_builder.week),
+        Dimension::Owner => td_string!(locale, report_builder.owner),
+        Dimension::Pipeline => td_string!(locale, report_builder.pipeline),
+        Dimension::Stage => td_string!(locale, deals.stage),
+        Dimension::Status => td_string!(locale, report_builder.status),
+        Dimension::Currency => td_string!(locale, analytics.currency),
+        Dimension::LostReason => td_string!(locale, report_builder.lost_reason),
+        Dimension::Kind => td_string!(locale, analytics.kind),
+        Dimension::Role => td_string!(locale, report_builder.role),
+        Dimension::Tag => td_string!(locale, report_builder.tag),
+        Dimension::Country => td_string!(locale, report_builder.country),
+        Dimension::City => td_string!(locale, report_builder.city),
+        Dimension::Priority => td_string!(locale, report_builder.priority),
+        Dimension::Channel => td_string!(locale, report_builder.channel),
+        Dimension::Team => td_string!(locale, report_builder.team),
+        Dimension::Rating => td_string!(locale, report_builder.rating),
+    }
+}
+
+fn measure_name(measure: Measure) -> String {
+    let locale = crate::locale::current();
+    use {Measure as M, Number as N};
+    match measure {
+        M::Count => td_string!(locale, report_builder.count),
+        M::Sum(N::Amount) => td_string!(locale, report_builder.total_amount),
+        M::Average(N::Amount) => td_string!(locale, report_builder.avg_amount),
+        M::Median(N::Amount) => td_string!(locale, report_builder.median_amount),
+        M::Sum(N::Rating) => td_string!(locale, report_builder.total_rating),
+        M::Average(N::Rating) => td_string!(locale, report_builder.avg_rating),
+        M::Median(N::Rating) => td_string!(locale, report_builder.median_rating),
+        M::Sum(N::CycleDays) => td_string!(locale, report_builder.total_days),
+        M::Average(N::CycleDays) => td_string!(locale, report_builder.avg_days),
+        M::Median(N::CycleDays) => td_string!(locale, report_builder.median_days),
+    }
+    .to_owned()
+}
