@@ -35,7 +35,8 @@ pub(crate) fn start(
     let offered = |ctx: &OutboxCtx| ctx.relay_mail.get().is_some();
     let stamps_heard = Memo::new(move |_| ctx.outbox.with(|outbox| outbox.stamps_heard()));
     let wake = move || {
-        stamps_heard.track();
+        // Read, not only tracked: a memo nobody reads is never computed, so it would never change.
+        let _ = stamps_heard.get();
         workspace.read_of(Changed::SETTINGS | Changed::TICKETS, |_| ());
     };
     // Keys this page applied but could not say were done (the relay out of reach): said next round,

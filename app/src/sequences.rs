@@ -48,7 +48,8 @@ pub(crate) fn start(
         ctx.outbox.with(|outbox| (outbox.engagement_seq(), outbox.opt_outs().count()))
     });
     let wake = move || {
-        heard.track();
+        // Read, not only tracked: a memo nobody reads is never computed, so it would never change.
+        let _ = heard.get();
         workspace.read_of(
             Changed::MARKETING | Changed::INTERACTIONS | Changed::DEALS | Changed::PARTIES,
             |_| (),

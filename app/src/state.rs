@@ -143,6 +143,18 @@ impl WorkspaceCtx {
         self.shared.get_value()
     }
 
+    /// Whether this member has a private document to write to now (`local::write_private_note`):
+    /// the relay's once its id is heard, or one this device makes for a workspace that does not
+    /// sync. A synced workspace whose device has not heard the relay's id yet has nowhere private
+    /// to write, and a page says so rather than take what could not be kept.
+    pub fn private_writable(&self) -> bool {
+        self.read_of(Changed::PRIVATE, |ws| {
+            ws.private_to_write().is_some()
+                || (!ws.linked && matches!(ws.private(), rapport_core::replica::PrivateDoc::None))
+        })
+        .unwrap_or(false)
+    }
+
     /// The workspace once it is open: what the user submitted while it was still opening is saved,
     /// not dropped. `None` if it cannot open.
     pub async fn shared_once_open(&self) -> Option<Shared> {

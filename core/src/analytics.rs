@@ -499,6 +499,12 @@ pub fn table_csv(header: &[String], rows: &[Vec<String>]) -> String {
     String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default()
 }
 
+/// Several tables ([`table_csv`]) in one file, one under the other with an empty line between:
+/// what a whole dashboard exports. Each table's header names it in its first cell.
+pub fn tables_csv(tables: &[(Vec<String>, Vec<Vec<String>>)]) -> String {
+    tables.iter().map(|(header, rows)| table_csv(header, rows)).collect::<Vec<_>>().join("\n")
+}
+
 /// Bars by key, the largest first (ties by key), those past [`MAX_REASONS`] merged under `others`.
 fn most_first<K: Ord, R>(groups: BTreeMap<K, Vec<R>>, others: K) -> Vec<Bar<K, R>> {
     let mut bars: Vec<Bar<K, R>> = groups

@@ -1,6 +1,9 @@
-//! A bar chart as a standalone SVG file: what "Save as SVG" writes and what the PNG is drawn from, so
-//! a chart pasted into a slide reads as it did on screen — a row per category, its label above one
-//! bar per series, the value at the bar's end. Plain data in, text out: the same file on every device.
+//! A chart as a standalone SVG file: what "Save as SVG" writes and what the PNG is drawn from, so a
+//! chart pasted into a slide reads as it did on screen — bars (a row per category, its label above
+//! one bar per series, the value at the bar's end) or a line (a point per category, left to right,
+//! the first and last named under it and each series' highest value written over its point). Plain
+//! data in, text out: the same file on every device. A donut is the first series' shares of their
+//! sum, a ring of slices beside a legend of each row's value and share.
 
 use std::fmt::Write as _;
 
@@ -25,8 +28,11 @@ const BAR_GAP: u32 = 6;
 const ROW_GAP: u32 = 10;
 /// Room at a bar's end for its value.
 const VALUE_ROOM: u32 = 140;
-/// Colours of the series, in order (the light theme's).
-const COLOURS: [&str; 4] = ["#2563eb", "#16a34a", "#d97706", "#9333ea"];
+/// Colours of the series (and of a donut's slices), in order (the light theme's).
+const COLOURS: [&str; 6] = ["#2563eb", "#16a34a", "#d97706", "#9333ea", "#dc2626", "#6b7280"];
+/// A donut's ring: its centre's distance from the left and below the title, its radius, and its
+/// thickness.
+const RING: (f64, f64, f64, f64) = (116.0, 108.0, 80.0, 36.0);
 
 /// The height of the file for `rows` rows of `series` series.
 pub fn height(series: usize, rows: usize) -> u32 {
@@ -35,35 +41,16 @@ pub fn height(series: usize, rows: usize) -> u32 {
     TITLE + legend + rows as u32 * row + PAD
 }
 
-/// The chart `title` of `series` as an SVG document.
+/// The height of a line chart's file.
+pub const LINE_HEIGHT: u32 = 320;
+
+/// The chart `title` of `series` as an SVG document of bars.
 pub fn bars_svg(title: &str, series: &[String], rows: &[SvgRow]) -> String {
     let height = height(series.len(), rows.len());
-    let largest = rows.iter().flat_map(|r| r.values.iter().copied()).max().unwrap_or(0).max(1);
+    let largest = largest(rows);
     let room = WIDTH - 2 * PAD - VALUE_ROOM;
     let mut svg = String::new();
-    // Writing to a String cannot fail.
-    let _ = write!(
-        svg,
-        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" font-family="system-ui, sans-serif" font-size="13"><rect width="100%" height="100%" fill="#ffffff"/><text x="{PAD}" y="28" font-size="16" font-weight="600" fill="#111827">{}</text>"##,
-        escape(title)
-    );
-    let mut y = TITLE;
-    if series.len() > 1 {
-        let mut x = PAD;
-        for (n, name) in series.iter().enumerate() {
-            let _ = write!(
-                svg,
-                r##"<rect x="{x}" y="{}" width="12" height="12" fill="{}"/><text x="{}" y="{}" fill="#374151">{}</text>"##,
-                y,
-                colour(n),
-                x + 16,
-                y + 11,
-                escape(name)
-            );
-            x += 16 + 8 * name.chars().count() as u32 + 16;
-        }
-        y += LEGEND;
-    }
+    let mut y = head(&mut svg, title, height, series);
     for row in rows {
         let _ = write!(
             svg,
@@ -89,6 +76,208 @@ pub fn bars_svg(title: &str, series: &[String], rows: &[SvgRow]) -> String {
     }
     svg.push_str("</svg>");
     svg
+}
+
+/// The chart `title` of `series` as an SVG document of lines, one point per row from left to right
+/// (below 0: drawn at 0, as the screen draws it).
+pub fn line_svg(title: &str, series: &[String], rows: &[SvgRow]) -> String {
+    let mut svg = String::new();
+    let top = head(&mut svg, title, LINE_HEIGHT, series) + LABEL;
+    let bottom = LINE_HEIGHT - PAD - LABEL;
+    let (left, right) = (f64::from(PAD), f64::from(WIDTH - PAD));
+    let largest = largest(rows);
+    let step = (right - left) / (rows.len().max(2) - 1) as f64;
+    let at = |n: usize, value: i64| {
+        let rise = value.max(0) as f64 * f64::from(bottom - top) / largest as f64;
+        (left + n as f64 * step, f64::from(bottom) - rise)
+    };
+    // Text at a point: from it at the left edge, up to it at the right, centred between.
+    let anchor = |n: usize| match n {
+        0 => "start",
+        n if n + 1 == rows.len() => "end",
+        _ => "middle",
+    };
+    let _ = write!(
+        svg,
+        r##"<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="#d1d5db"/>"##
+    );
+    for s in 0..rows.first().map_or(0, |r| r.values.len()) {
+        let value = |row: &SvgRow| row.values.get(s).copied().unwrap_or(0);
+        let points: Vec<(f64, f64)> =
+            rows.iter().enumerate().map(|(n, row)| at(n, value(row))).collect();
+        let path: Vec<String> = points.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
+        let _ = write!(
+            svg,
+            r##"<polyline class="line" fill="none" stroke="{}" stroke-width="2" points="{}"/>"##,
+            colour(s),
+            path.join(" ")
+        );
+        for ((x, y), row) in points.iter().zip(rows) {
+            let shown = row.shown.get(s).map_or("", String::as_str);
+            let _ = write!(
+                svg,
+                r##"<circle class="point" cx="{x:.1}" cy="{y:.1}" r="3" fill="{}"><title>{}: {}</title></circle>"##,
+                colour(s),
+                escape(&row.label),
+                escape(shown)
+            );
+        }
+        // The highest point says its value (the first of equals).
+        let highest = rows.iter().enumerate().rev().max_by_key(|(_, row)| value(row));
+        if let Some((n, row)) = highest {
+            let (x, y) = points[n];
+            let _ = write!(
+                svg,
+                r##"<text x="{x:.1}" y="{:.1}" text-anchor="{}" fill="#374151">{}</text>"##,
+                y - 8.0,
+                anchor(n),
+                escape(row.shown.get(s).map_or("", String::as_str))
+            );
+        }
+    }
+    let ends = [
+        rows.first().map(|r| (0, r)),
+        rows.last().filter(|_| rows.len() > 1).map(|r| (rows.len() - 1, r)),
+    ];
+    for (n, row) in ends.into_iter().flatten() {
+        let _ = write!(
+            svg,
+            r##"<text x="{:.1}" y="{}" text-anchor="{}" fill="#111827">{}</text>"##,
+            at(n, 0).0,
+            LINE_HEIGHT - PAD,
+            anchor(n),
+            escape(&row.label)
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// Each value's share of the sum of those above 0, in hundredths (a value of 0 or below has none);
+/// all `None` when nothing is above 0.
+pub fn shares(values: &[i64]) -> Vec<Option<f64>> {
+    let total: f64 = values.iter().filter(|v| **v > 0).map(|v| *v as f64).sum();
+    values.iter().map(|v| (total > 0.0).then(|| (*v).max(0) as f64 / total)).collect()
+}
+
+/// The height of a donut's file of `rows` rows.
+pub fn donut_height(rows: usize) -> u32 {
+    let ring = (RING.1 + RING.2 + RING.3 / 2.0) as u32 + PAD;
+    (TITLE + rows as u32 * LABEL + PAD).max(TITLE + ring)
+}
+
+/// The chart `title` as an SVG document of a donut: the first series' values, each a slice as wide
+/// as its share, and beside it a legend of every row with its value and share.
+pub fn donut_svg(title: &str, rows: &[SvgRow]) -> String {
+    let mut svg = String::new();
+    let height = donut_height(rows.len());
+    let top = head(&mut svg, title, height, &[]);
+    let values: Vec<i64> = rows.iter().map(|r| r.values.first().copied().unwrap_or(0)).collect();
+    let shares = shares(&values);
+    let (cx, cy, r, thick) = (RING.0, f64::from(top) + RING.1, RING.2, RING.3);
+    let _ = write!(
+        svg,
+        r##"<circle cx="{cx}" cy="{cy}" r="{r}" fill="none" stroke="#e5e7eb" stroke-width="{thick}"/>"##
+    );
+    // Clockwise from the top.
+    let point = |turn: f64| {
+        let angle = turn * std::f64::consts::TAU;
+        (cx + r * angle.sin(), cy - r * angle.cos())
+    };
+    let mut from = 0.0;
+    for (n, (row, share)) in rows.iter().zip(&shares).enumerate() {
+        let Some(share) = share.filter(|s| *s > 0.0) else { continue };
+        let title = format!(
+            "{}: {}",
+            escape(&row.label),
+            escape(row.shown.first().map_or("", String::as_str))
+        );
+        if share >= 1.0 {
+            let _ = write!(
+                svg,
+                r##"<circle class="slice" cx="{cx}" cy="{cy}" r="{r}" fill="none" stroke="{}" stroke-width="{thick}"><title>{title}</title></circle>"##,
+                colour(n)
+            );
+        } else {
+            let ((x0, y0), (x1, y1)) = (point(from), point(from + share));
+            let large = u8::from(share > 0.5);
+            let _ = write!(
+                svg,
+                r##"<path class="slice" d="M{x0:.2} {y0:.2} A{r} {r} 0 {large} 1 {x1:.2} {y1:.2}" fill="none" stroke="{}" stroke-width="{thick}"><title>{title}</title></path>"##,
+                colour(n)
+            );
+        }
+        from += share;
+    }
+    let x = (cx + r + thick / 2.0) as u32 + 2 * PAD;
+    for (n, (row, share)) in rows.iter().zip(&shares).enumerate() {
+        let y = top + n as u32 * LABEL;
+        let shown = row.shown.first().map_or("", String::as_str);
+        let percent = share.map_or(String::new(), |s| format!(" ({:.0}%)", s * 100.0));
+        let _ = write!(
+            svg,
+            r##"<rect x="{x}" y="{}" width="12" height="12" fill="{}"/><text x="{}" y="{}" fill="#111827">{} — {}{percent}</text>"##,
+            y + 3,
+            colour(n),
+            x + 18,
+            y + 14,
+            escape(&row.label),
+            escape(shown)
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// Charts' files (each with its height, as the functions above make them), one under the other, as
+/// one file and its height: what a whole dashboard exports.
+pub fn stacked(files: &[(String, u32)]) -> (String, u32) {
+    let height: u32 = files.iter().map(|(_, h)| *h).sum();
+    let mut svg = format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}">"#
+    );
+    let mut y = 0;
+    for (file, h) in files {
+        // A chart's own <svg>, placed: its coordinates stay its own.
+        let _ = write!(svg, r#"<g transform="translate(0 {y})">{file}</g>"#);
+        y += h;
+    }
+    svg.push_str("</svg>");
+    (svg, height)
+}
+
+/// The largest value drawn (at least 1, so that nothing divides by 0).
+fn largest(rows: &[SvgRow]) -> i64 {
+    rows.iter().flat_map(|r| r.values.iter().copied()).max().unwrap_or(0).max(1)
+}
+
+/// Opens the document of `height` with its white page, `title` and, for several series, their
+/// legend; returns where the chart below them starts.
+fn head(svg: &mut String, title: &str, height: u32, series: &[String]) -> u32 {
+    // Writing to a String cannot fail.
+    let _ = write!(
+        svg,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" font-family="system-ui, sans-serif" font-size="13"><rect width="100%" height="100%" fill="#ffffff"/><text x="{PAD}" y="28" font-size="16" font-weight="600" fill="#111827">{}</text>"##,
+        escape(title)
+    );
+    let mut y = TITLE;
+    if series.len() > 1 {
+        let mut x = PAD;
+        for (n, name) in series.iter().enumerate() {
+            let _ = write!(
+                svg,
+                r##"<rect x="{x}" y="{}" width="12" height="12" fill="{}"/><text x="{}" y="{}" fill="#374151">{}</text>"##,
+                y,
+                colour(n),
+                x + 16,
+                y + 11,
+                escape(name)
+            );
+            x += 16 + 8 * name.chars().count() as u32 + 16;
+        }
+        y += LEGEND;
+    }
+    y
 }
 
 fn colour(series: usize) -> &'static str {
@@ -161,6 +350,117 @@ mod tests {
         // One series: no legend.
         assert!(!svg.contains("A&apos;b"));
         assert_eq!(svg.matches("<text").count(), 3);
+    }
+
+    /// The points of each series' polyline, as (x, y).
+    fn lines(svg: &str) -> Vec<Vec<(f64, f64)>> {
+        svg.split(r#"<polyline class="line""#)
+            .skip(1)
+            .map(|line| {
+                let points = line.split(r#"points=""#).nth(1).unwrap();
+                points[..points.find('"').unwrap()]
+                    .split(' ')
+                    .map(|p| {
+                        let (x, y) = p.split_once(',').unwrap();
+                        (x.parse().unwrap(), y.parse().unwrap())
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_line_rises_with_its_values_from_left_to_right_and_names_its_ends_and_its_peak() {
+        let series = ["Deals".to_owned(), "Won".to_owned()];
+        let rows = [row("Sep", &[2, 0]), row("Oct", &[4, 1]), row("Nov", &[1, -3])];
+        let svg = line_svg("By month <all>", &series, &rows);
+        let lines = lines(&svg);
+        assert_eq!(lines.len(), 2);
+        let deals = &lines[0];
+        let xs: Vec<f64> = deals.iter().map(|p| p.0).collect();
+        assert_eq!(xs, [f64::from(PAD), f64::from(WIDTH) / 2.0, f64::from(WIDTH - PAD)]);
+        // Higher values are higher up (smaller y); 0 and below sit on the baseline.
+        let bottom = f64::from(LINE_HEIGHT - PAD - LABEL);
+        assert!(deals[1].1 < deals[0].1 && deals[0].1 < deals[2].1 && deals[2].1 < bottom);
+        assert_eq!(lines[1][0].1, bottom);
+        assert_eq!(lines[1][2].1, bottom);
+        // The peak of 4 is at the top of the plot; half of it halfway down.
+        let top = f64::from(TITLE + LEGEND + LABEL);
+        assert_eq!(deals[1].1, top);
+        assert_eq!(deals[0].1, (top + bottom) / 2.0);
+        assert_eq!(svg.matches("<circle").count(), 6);
+        for text in ["By month &lt;all&gt;", "Deals", "Won", "Sep", "Nov", "€4", "€1"] {
+            assert!(svg.contains(&format!(">{text}</text>")), "{text} in {svg}");
+        }
+        // Oct is named only in its points' titles, not under the axis.
+        assert!(!svg.contains(">Oct</text>"));
+        assert!(svg.contains("<title>Oct: €4</title>"));
+        assert!(svg.contains(&format!("height=\"{LINE_HEIGHT}\"")));
+        assert!(svg.ends_with("</svg>"));
+    }
+
+    #[test]
+    fn a_line_of_one_point_or_none_is_still_a_drawing() {
+        let one = line_svg("Once", &["Deals".to_owned()], &[row("Nov", &[3])]);
+        assert_eq!(lines(&one), [vec![(f64::from(PAD), f64::from(TITLE + LABEL))]]);
+        assert_eq!(one.matches(">Nov</text>").count(), 1);
+        let none = line_svg("Never", &["Deals".to_owned()], &[]);
+        assert!(lines(&none).is_empty());
+        assert!(none.contains(">Never</text>") && none.ends_with("</svg>"));
+    }
+
+    #[test]
+    fn a_donut_s_slices_are_their_shares_of_the_whole_clockwise_from_the_top() {
+        assert_eq!(shares(&[3, 1, 0, -2]), [Some(0.75), Some(0.25), Some(0.0), Some(0.0)]);
+        assert_eq!(shares(&[0, -1]), [None, None]);
+        let svg =
+            donut_svg("By stage", &[row("Won", &[3]), row("Lost <x>", &[1]), row("None", &[0])]);
+        let (cx, cy, r, _) = RING;
+        let cy = cy + f64::from(TITLE);
+        // Three quarters from the top clockwise round to the left, then the last quarter back up.
+        let arcs: Vec<&str> = svg
+            .split(r#"<path class="slice" d=""#)
+            .skip(1)
+            .map(|p| &p[..p.find('"').unwrap()])
+            .collect();
+        assert_eq!(
+            arcs,
+            [
+                format!("M{cx:.2} {:.2} A{r} {r} 0 1 1 {:.2} {cy:.2}", cy - r, cx - r),
+                format!("M{:.2} {cy:.2} A{r} {r} 0 0 1 {cx:.2} {:.2}", cx - r, cy - r),
+            ]
+        );
+        for text in ["By stage", "Won — €3 (75%)", "Lost &lt;x&gt; — €1 (25%)", "None — €0 (0%)"]
+        {
+            assert!(svg.contains(&format!(">{text}</text>")), "{text} in {svg}");
+        }
+        assert!(svg.contains(&format!("height=\"{}\"", donut_height(3))));
+
+        // One slice is the whole ring; nothing to share is the bare ring and the legend.
+        let whole = donut_svg("One", &[row("All", &[5])]);
+        assert_eq!(whole.matches(r#"<circle class="slice""#).count(), 1);
+        assert!(!whole.contains("<path"));
+        let none = donut_svg("None", &[row("A", &[0])]);
+        assert!(!none.contains(r#"class="slice""#));
+        assert!(none.contains(">A — €0</text>"));
+    }
+
+    #[test]
+    fn a_dashboard_s_charts_stack_into_one_file_each_below_the_one_before() {
+        let first = bars_svg("One", &["Deals".to_owned()], &[row("A", &[1])]);
+        let second = line_svg("Two", &["Deals".to_owned()], &[row("B", &[2])]);
+        let first_height = height(1, 1);
+        let (svg, total) = stacked(&[(first.clone(), first_height), (second.clone(), LINE_HEIGHT)]);
+        assert_eq!(total, first_height + LINE_HEIGHT);
+        assert!(svg.starts_with(&format!(
+            r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{total}""#
+        )));
+        assert!(svg.contains(&format!(r#"<g transform="translate(0 0)">{first}</g>"#)));
+        assert!(
+            svg.contains(&format!(r#"<g transform="translate(0 {first_height})">{second}</g>"#))
+        );
+        assert!(svg.ends_with("</g></svg>"));
+        assert_eq!(stacked(&[]).1, 0);
     }
 
     #[test]

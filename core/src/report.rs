@@ -8,13 +8,13 @@
 //! each of their groups. Amounts of different currencies are never added: a money measure counts the
 //! deals of one currency only. At most [`MAX_BARS`] groups are drawn; the rest are one "others" bar.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Bound;
 
 use serde::{Deserialize, Serialize};
 
 use crate::analytics::Months;
-use crate::ids::{DealId, InteractionId, PartyId, TaskId, TicketId, Timestamp};
+use crate::ids::{DealId, InteractionId, MemberId, PartyId, TaskId, TicketId, Timestamp};
 use crate::layout::Month;
 use crate::model::{SavedReport, WorkspaceSettings};
 use crate::read_model::{
@@ -109,6 +109,8 @@ pub enum Measure {
 pub enum Chart {
     Bar,
     Line,
+    /// Each group's share of the whole, as a ring.
+    Donut,
     Table,
 }
 
@@ -177,6 +179,9 @@ pub struct Answer {
     pub rows: Vec<Row>,
     /// The currency a money measure counted.
     pub currency: Option<String>,
+    /// An ungrouped report over a period that ends now: its one number in the period before, as far
+    /// into it as now is into this one ([`Months::previous_to_date`]), in the same currency.
+    pub before: Option<Row>,
 }
 
 /// Why a saved report cannot be read: written by a newer app, most likely.
@@ -277,7 +282,7 @@ keyed!(Dimension {
     Channel => "channel", Team => "team", Rating => "rating",
 });
 keyed!(Number { Amount => "amount", Rating => "rating", CycleDays => "cycle_days" });
-keyed!(Chart { Bar => "bar", Line => "line", Table => "table" });
+keyed!(Chart { Bar => "bar", Line => "line", Donut => "donut", Table => "table" });
 
 impl ReportDef {
     /// What the settings keep of it.
@@ -700,6 +705,23 @@ impl ReportDef {
             chart: Chart::Bar,
         }
     }
+
+    /// The report under its dashboard's filters: a period of `months` when it has a period (one
+    /// over all time stays so), and only `owner`'s records when one is chosen (in place of an owner
+    /// the report names; its other conditions stay).
+    pub fn under(mut self, months: u8, owner: Option<MemberId>) -> ReportDef {
+        if self.months > 0 && months > 0 {
+            self.months = months;
+        }
+        if let Some(owner) = owner
+            && self.source.dimensions().contains(&Dimension::Owner)
+        {
+            self.conditions.retain(|c| c.dimension != Dimension::Owner);
+            self.conditions
+                .push(Condition { dimension: Dimension::Owner, value: owner.to_string() });
+        }
+        self
+    }
 }
 
 impl DateField {
@@ -732,6 +754,36 @@ impl ReportDef {
     }
 }
 
+/// How the saved reports on a member's own analytics page are kept: in their private document
+/// (`crate::employee::write_private_note`, which only their devices receive), one note per report
+/// under this prefix and the report's key, "1" while it is on the page and empty once taken off. A
+/// note of its own each, so that two devices pinning different reports at once keep both, and a
+/// device writes a fixed value rather than an edit of what it last read.
+pub const MY_DASHBOARD: &str = "dashboard:";
+
+/// The note that says whether saved report `report` is on its member's own analytics page.
+pub fn my_dashboard_note(report: &str) -> String {
+    format!("{MY_DASHBOARD}{report}")
+}
+
+/// What that note says: on the page, or not.
+pub fn my_dashboard_text(pinned: bool) -> &'static str {
+    if pinned { "1" } else { "" }
+}
+
+/// The keys of the saved reports on the member's own analytics page, from the `notes` of their
+/// private document (by note, as `crate::read_model::ReadModel::private_notes` holds them).
+pub fn my_dashboard<'a>(
+    notes: impl IntoIterator<Item = (&'a String, &'a String)>,
+) -> BTreeSet<&'a str> {
+    notes
+        .into_iter()
+        .filter(|(_, text)| !text.trim().is_empty())
+        .filter_map(|(note, _)| note.strip_prefix(MY_DASHBOARD))
+        .filter(|report| !report.is_empty())
+        .collect()
+}
+
 /// The currency chosen of those `deals` are in: the most used (the first in the alphabet on a tie),
 /// or `fallback` when there are none.
 pub fn most_used<'a>(deals: impl Iterator<Item = &'a str>, fallback: &str) -> String {
@@ -753,7 +805,28 @@ pub fn run(
     def: &ReportDef,
     now: Timestamp,
 ) -> Answer {
-    let window = def.window(now);
+    let mut answer = answer_in(model, settings, def, def.window(now));
+    // A number is read against the one before it. Not for dates that look ahead: the months
+    // before this one are not "to date" for what is still to come.
+    if def.group.is_none()
+        && !def.date.looks_ahead()
+        && let Some(months) = def.period(now)
+    {
+        let same_currency = ReportDef { currency: answer.currency.clone(), ..def.clone() };
+        let before = answer_in(model, settings, &same_currency, Some(months.previous_to_date(now)));
+        answer.before = before.rows.into_iter().next();
+    }
+    answer
+}
+
+/// The answer to `def` over `window` (from the first millisecond counted to the first one after;
+/// all time when `None`).
+fn answer_in(
+    model: &ReadModel,
+    settings: &WorkspaceSettings,
+    def: &ReportDef,
+    window: Option<(Timestamp, Timestamp)>,
+) -> Answer {
     let number = def.measure.number();
     let wanted: Vec<(Dimension, Key)> =
         def.conditions.iter().map(|c| (c.dimension, c.wanted())).collect();
@@ -827,7 +900,7 @@ pub fn run(
         });
     }
     let rows = cap(def.measure, measured, by_period).into_iter().map(Group::row).collect();
-    Answer { rows, currency }
+    Answer { rows, currency, before: None }
 }
 
 /// A group being measured: its records with their numbers.

@@ -6,8 +6,8 @@
 //! (on his phone, in Russian) wins a deal, and Anna's open dashboard follows at once.
 
 use rapport_e2e::flows::{
-    add_party, anna_and_boris, change_to, choose_move, click_centred as click, downloads_into,
-    new_deal, open_record, photograph, set_date, titles,
+    add_party, anna_and_boris, change_to, choose_move, click_centred as click, download,
+    downloads_into, new_deal, open_record, photograph, set_date, titles,
 };
 use rapport_e2e::pages::AppShell;
 use rapport_e2e::{Browser, E2eResult, run, wait_until};
@@ -62,6 +62,35 @@ async fn kpi_becomes(browser: &Browser, kpi: &str, value: &str) -> E2eResult {
             ),
         )
         .await
+}
+
+/// Downloads what button `testid` gives into a folder of its own: the file's name and its bytes.
+async fn fetch_file(
+    browser: &Browser,
+    testid: &str,
+    extension: &str,
+) -> E2eResult<(String, Vec<u8>)> {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    downloads_into(browser, dir.path()).await?;
+    let file = download(browser, testid, dir.path(), extension).await?;
+    let name = file.file_name().expect("a file name").to_string_lossy().into_owned();
+    Ok((name, std::fs::read(&file).expect("the downloaded file")))
+}
+
+/// A PNG file's width, from its header.
+fn png_width(png: &[u8]) -> u32 {
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "a PNG file");
+    u32::from_be_bytes(png[16..20].try_into().unwrap())
+}
+
+/// The member id of the option of select `testid` whose name contains `name`.
+async fn member_option(browser: &Browser, testid: &str, name: &str) -> E2eResult<String> {
+    let value = browser
+        .eval(&format!(
+            "return [...document.querySelectorAll('[data-testid={testid}] option')].find(o => o.textContent.includes({name:?}))?.value ?? '';"
+        ))
+        .await?;
+    Ok(value.as_str().unwrap_or_default().to_owned())
 }
 
 /// The key of the stage row labelled `name` in the by-stage chart.
@@ -274,6 +303,36 @@ async fn the_sales_dashboard_counts_each_deal_where_it_belongs_and_follows_a_col
         )
         .await?;
         listed_under(&anna, "report", &["Spare parts"]).await?;
+        // The line goes out as an image too: one line through three points.
+        let (name, svg) = fetch_file(&anna, "chart-svg", "svg").await?;
+        assert_eq!(name, "report.svg");
+        let svg = String::from_utf8(svg).expect("UTF-8");
+        assert_eq!(svg.matches("<polyline class=\"line\"").count(), 1, "{svg}");
+        assert_eq!(svg.matches("<circle class=\"point\"").count(), 3, "{svg}");
+        // As a donut: each status's share of the whole, a slice and a legend line each, which
+        // list their deals.
+        click(&anna, "report-donut").await?;
+        anna.wait_for_script(
+            "three slices",
+            "return document.querySelectorAll('[data-testid=report] [data-testid=chart-slice]').length === 3;",
+        )
+        .await?;
+        anna.wait_for_script(
+            "each status's share",
+            "return [...document.querySelectorAll('[data-testid=report] [data-testid=chart-legend-row]')].map(r => r.textContent).join('|')
+               === 'Open$13,000.00 · 77%|Won$3,000.00 · 18%|Lost$800.00 · 5%';",
+        )
+        .await?;
+        anna.eval(
+            "document.querySelector('[data-testid=report] [data-testid=chart-legend-row][data-key=\"v:won\"]').click(); return 1;",
+        )
+        .await?;
+        listed_under(&anna, "report", &["Service plan"]).await?;
+        photograph(&anna, "report-donut-1280x800-en").await?;
+        let (_, svg) = fetch_file(&anna, "chart-svg", "svg").await?;
+        let svg = String::from_utf8(svg).expect("UTF-8");
+        assert_eq!(svg.matches("class=\"slice\"").count(), 3, "{svg}");
+        assert!(svg.contains(">Won — $3,000.00 (18%)</text>"), "{svg}");
         click(&anna, "report-bars").await?;
         // Only where the status is lost, offered with how many deals each status has.
         change_to(&anna, "report-where", "status").await?;
@@ -288,6 +347,9 @@ async fn the_sales_dashboard_counts_each_deal_where_it_belongs_and_follows_a_col
         // Not grouped: one number, listing every deal it adds up.
         change_to(&anna, "report-group", "").await?;
         anna.text_when("report-number", |t| t.contains("$16,800.00")).await?;
+        // Against the six months before, to the same day: nothing then.
+        anna.text_when("report-number", |t| t.contains("▲ $16,800.00 on the period before"))
+            .await?;
         click(&anna, "report-number").await?;
         anna.wait_for_script(
             "the number card opened",
@@ -318,7 +380,46 @@ async fn the_sales_dashboard_counts_each_deal_where_it_belongs_and_follows_a_col
         // The marketing dashboard: the deal won this month, in its month.
         click(&anna, "board-marketing-tab").await?;
         bars_become(&anna, "won-by-month", &["0", "0", "0", "0", "0", "1"]).await?;
+        // Campaigns are drawn beside the reports; none has been sent.
+        anna.wait_for_script(
+            "no campaign sent",
+            "return document.querySelector('[data-testid=campaign-engagement] [data-testid=chart-empty]')?.textContent === 'No campaign has been sent yet.';",
+        )
+        .await?;
+        // The board's filters apply to each of its reports: three months, then Boris's only.
+        click(&anna, "board-3").await?;
+        bars_become(&anna, "won-by-month", &["0", "0", "1"]).await?;
+        let boris_id = member_option(&anna, "board-owner", "Boris").await?;
+        assert!(!boris_id.is_empty(), "Boris among the owners");
+        change_to(&anna, "board-owner", &boris_id).await?;
+        bars_become(&anna, "won-by-month", &["0", "0", "0"]).await?;
+        change_to(&anna, "board-owner", "").await?;
+        bars_become(&anna, "won-by-month", &["0", "0", "1"]).await?;
         photograph(&anna, "analytics-marketing-1280x800-en").await?;
+        // The whole dashboard in one file, in the page's order: the campaigns, four reports, then
+        // the pinned one.
+        let (name, csv) = fetch_file(&anna, "dashboard-csv", "csv").await?;
+        assert_eq!(name, "analytics-marketing.csv");
+        let csv = String::from_utf8(csv).expect("UTF-8");
+        let csv = csv.strip_prefix('\u{feff}').expect("a byte-order mark for spreadsheets");
+        // Each table ends with its line's end, then an empty line.
+        let tables: Vec<&str> = csv.split_inclusive("\n\n").collect();
+        assert_eq!(tables.len(), 6, "{csv}");
+        assert_eq!(tables[0], "\"Latest campaigns: sent, opened, clicked\",Sent,Opened,Clicked\n\n");
+        assert_eq!(tables[5], "Revenue by status,Total amount\nOpen,13000.00\nWon,3000.00\nLost,800.00\n");
+        let (_, svg) = fetch_file(&anna, "dashboard-svg", "svg").await?;
+        let svg = String::from_utf8(svg).expect("UTF-8");
+        assert_eq!(svg.matches("<g transform=").count(), 6, "{svg}");
+        assert!(svg.contains(">Revenue by status</text>"), "{svg}");
+        let (name, png) = fetch_file(&anna, "dashboard-png", "png").await?;
+        assert_eq!(name, "analytics-marketing.png");
+        assert_eq!(png_width(&png), 1440);
+        // The service dashboard: the desk's numbers over 30 days (no tickets yet) above its reports.
+        click(&anna, "board-service-tab").await?;
+        kpi_becomes(&anna, "desk-opened", "0").await?;
+        kpi_becomes(&anna, "desk-sla", "—").await?;
+        anna.by_testid("tickets-by-status").await?;
+        photograph(&anna, "analytics-service-1280x800-en").await?;
         click(&anna, "board-sales").await?;
 
         // Boris wins the pilot on his phone: Anna's open dashboard follows.
@@ -361,6 +462,36 @@ async fn the_sales_dashboard_counts_each_deal_where_it_belongs_and_follows_a_col
             )
             .await?;
         photograph(&boris, "people-going-cold-first-390x844-ru").await?;
+
+        // Anna keeps the revenue report for herself: off the team's page, on her own (in her
+        // private document, which Boris's devices never receive).
+        AppShell::open(&anna, "/analytics/reports").await?;
+        click(&anna, "saved-report").await?;
+        bars_become(&anna, "report", &["1200000", "400000", "80000"]).await?;
+        click(&anna, "report-mine").await?;
+        click(&anna, "report-pinned").await?;
+        // Within the app, as she would (the page keeps saving what she ticked).
+        click(&anna, "nav-deals").await?;
+        anna.by_testid("page-deals").await?;
+        click(&anna, "analytics-link").await?;
+        anna.text_becomes("my-reports", "My reports").await?;
+        bars_become(&anna, "pinned-report", &["1200000", "400000", "80000"]).await?;
+        anna.eval("document.querySelector('[data-testid=my-reports]').scrollIntoView(); return 1;").await?;
+        photograph(&anna, "analytics-my-reports-1280x800-en").await?;
+        anna.driver().refresh().await?;
+        anna.text_becomes("my-reports", "My reports").await?;
+        bars_become(&anna, "pinned-report", &["1200000", "400000", "80000"]).await?;
+        AppShell::open(&boris, "/analytics").await?;
+        bars_become(&boris, "chart-funnel", &["4", "3", "3", "2", "2"]).await?;
+        boris
+            .wait_for_script(
+                "the report gone from Boris's page, and no reports of Anna's own",
+                "return !document.querySelector('[data-testid=pinned-report]') && !document.querySelector('[data-testid=my-reports]');",
+            )
+            .await?;
+        click(&boris, "board-service-tab").await?;
+        kpi_becomes(&boris, "desk-opened", "0").await?;
+        photograph(&boris, "analytics-service-390x844-ru").await?;
 
         for browser in [&anna, &boris] {
             let errors = browser.console_errors().await?;

@@ -75,6 +75,8 @@ pub(crate) fn Analytics() -> impl IntoView {
     let ctx = WorkspaceCtx::use_ctx();
     // The sales dashboard (None) or one made of reports.
     let shown_board = RwSignal::new(None::<Board>);
+    // Every chart shown, for downloading the dashboard whole.
+    let charts = widgets::PageCharts::provide();
     let span = RwSignal::new(Span(6));
     let chosen = RwSignal::new(None::<PipelineId>);
     let owner = RwSignal::new(None::<MemberId>);
@@ -387,8 +389,22 @@ pub(crate) fn Analytics() -> impl IntoView {
                 (Some(Board::Marketing), Signal::derive(move || t_string!(i18n, report_builder.marketing)), "board-marketing-tab"),
                 (Some(Board::Relationships), Signal::derive(move || t_string!(i18n, report_builder.relationships)), "board-relationships-tab"),
             ] />
+            <widgets::PageChartFiles charts name=Signal::derive(move || format!("analytics-{}", shown_board.get().map_or("sales", Board::key))) />
             {move || shown_board.get().map(|board| view! {
-                <DefaultBoard board />
+                // Beside the reports, what a report of records cannot say: the desk's times and
+                // SLA from the tickets' clocks, and campaigns' opens and clicks from the relay.
+                <div class="toolbar dashboard-filters">
+                    // Only where a report counts a period (the relationships are counted over all time).
+                    <Show when=move || board.reports().iter().any(|(_, def)| def.months > 0)>
+                        <PeriodChoice span name="board-period" testids=["board-3", "board-6", "board-12"] />
+                    </Show>
+                    <OwnerChoice owner testid="board-owner" />
+                </div>
+                // The desk's own period (30 days), said on each card.
+                {(board == Board::Service).then(|| view! { <super::service_reports::DeskNumbers /> })}
+                <DefaultBoard board months=Signal::derive(move || span.get().0) owner>
+                    {(board == Board::Marketing).then(|| view! { <super::marketing::CampaignsChart /> })}
+                </DefaultBoard>
                 {match board {
                     Board::Service => Some(view! { <p><a class="action" href="/tickets/reports">{t!(i18n, report_builder.service_more)}</a></p> }.into_any()),
                     Board::Marketing => Some(view! { <p><a class="action" href="/marketing">{t!(i18n, report_builder.marketing_more)}</a></p> }.into_any()),
@@ -406,11 +422,7 @@ pub(crate) fn Analytics() -> impl IntoView {
                 }
             >
                 <div class="toolbar dashboard-filters">
-                    <Segmented value=span name="dashboard-period" label=Signal::derive(move || t_string!(i18n, analytics.period)) options=vec![
-                        (Span(3), Signal::derive(move || t_string!(i18n, analytics.months_3)), "dashboard-3"),
-                        (Span(6), Signal::derive(move || t_string!(i18n, analytics.months_6)), "dashboard-6"),
-                        (Span(12), Signal::derive(move || t_string!(i18n, analytics.months_12)), "dashboard-12"),
-                    ] />
+                    <PeriodChoice span name="dashboard-period" testids=["dashboard-3", "dashboard-6", "dashboard-12"] />
                     <PipelineMenu pipelines pipeline chosen testid="dashboard-pipeline" />
                     <Show when=move || currencies.with(|c| c.as_ref().is_some_and(|c| c.len() > 1))>
                         <select
@@ -424,15 +436,7 @@ pub(crate) fn Analytics() -> impl IntoView {
                             }).collect_view()}
                         </select>
                     </Show>
-                    <label class="inline-field">
-                        <span>{t!(i18n, analytics.owner)}</span>
-                        <MemberChoice
-                            testid="dashboard-owner"
-                            current=owner.into()
-                            nobody=Signal::derive(move || t_string!(i18n, analytics.everyone).to_owned())
-                            choose=Callback::new(move |member| owner.set(member))
-                        />
-                    </label>
+                    <OwnerChoice owner testid="dashboard-owner" />
                 </div>
                 <div class="kpis" data-testid="dashboard-kpis">
                     <Kpi
@@ -535,9 +539,44 @@ pub(crate) fn Analytics() -> impl IntoView {
                 <p class="hint">{t!(i18n, analytics.how_counted)}</p>
             </Show>
             // A workspace without a pipeline still has its own reports (tickets, tasks…).
+            <super::reports::PinnedReports mine=true />
             <super::reports::PinnedReports />
             <p><a class="action" href="/analytics/reports" data-testid="report-builder-link">{t!(i18n, report_builder.open_builder)}</a></p>
         </Page>
+    }
+}
+
+/// A dashboard's period: the last 3, 6 or 12 months (their choices' test handles in that order).
+#[component]
+fn PeriodChoice(
+    span: RwSignal<Span>,
+    name: &'static str,
+    testids: [&'static str; 3],
+) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <Segmented value=span name label=Signal::derive(move || t_string!(i18n, analytics.period)) options=vec![
+            (Span(3), Signal::derive(move || t_string!(i18n, analytics.months_3)), testids[0]),
+            (Span(6), Signal::derive(move || t_string!(i18n, analytics.months_6)), testids[1]),
+            (Span(12), Signal::derive(move || t_string!(i18n, analytics.months_12)), testids[2]),
+        ] />
+    }
+}
+
+/// A dashboard's owner: one member's records, or everyone's.
+#[component]
+fn OwnerChoice(owner: RwSignal<Option<MemberId>>, testid: &'static str) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <label class="inline-field">
+            <span>{t!(i18n, analytics.owner)}</span>
+            <MemberChoice
+                testid
+                current=owner.into()
+                nobody=Signal::derive(move || t_string!(i18n, analytics.everyone).to_owned())
+                choose=Callback::new(move |member| owner.set(member))
+            />
+        </label>
     }
 }
 

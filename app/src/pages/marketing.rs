@@ -16,6 +16,7 @@ use crate::i18n::{t, t_string, use_i18n};
 use crate::local;
 use crate::outbox::OutboxCtx;
 use crate::state::WorkspaceCtx;
+use crate::widgets::{BarChart, ChartRow};
 
 /// What a segment's count depends on: a party's own fields, its deals, tickets and contacts, the
 /// lists, the custom fields' kinds.
@@ -543,4 +544,78 @@ pub(crate) fn create_and_open(
             navigate(&format!("/marketing/segments/{id}"), Default::default());
         }
     });
+}
+
+/// How many of the latest sent campaigns the marketing dashboard draws.
+const CAMPAIGNS_DRAWN: usize = 8;
+
+/// The latest sent campaigns, each as three bars — copies sent, opened and clicked, as this device
+/// heard them from the relay — a bar opening its campaign: the marketing dashboard's first chart.
+#[component]
+pub(crate) fn CampaignsChart() -> impl IntoView {
+    let i18n = use_i18n();
+    let ctx = WorkspaceCtx::use_ctx();
+    let outbox = OutboxCtx::use_ctx();
+    let picked = RwSignal::new(None);
+    let rows = Memo::new(move |_| {
+        outbox
+            .outbox
+            .with(|outbox| {
+                ctx.read_of(Changed::MARKETING, |ws| {
+                    let mut sent: Vec<&CampaignRow> = ws
+                        .model
+                        .campaigns
+                        .values()
+                        .filter(|c| !c.archived && c.sent_at.is_some())
+                        .collect();
+                    // The latest first, the same order on every device.
+                    sent.sort_by_key(|c| (std::cmp::Reverse(c.sent_at), c.id));
+                    sent.truncate(CAMPAIGNS_DRAWN);
+                    sent.into_iter()
+                        .map(|campaign| {
+                            let counted =
+                                rapport_core::campaigns::engagement(ws.workspace, campaign, outbox);
+                            let values = [counted.sent, counted.opened, counted.clicked];
+                            ChartRow {
+                                key: campaign.id.to_string(),
+                                label: campaign.name.clone(),
+                                values: values.iter().map(|v| *v as i64).collect(),
+                                shown: values.iter().map(|v| crate::widgets::count(*v)).collect(),
+                                plain: values.iter().map(usize::to_string).collect(),
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .unwrap_or_default()
+    });
+    let series = Signal::derive(move || {
+        vec![
+            t_string!(i18n, report_builder.sent).to_owned(),
+            t_string!(i18n, report_builder.opened).to_owned(),
+            t_string!(i18n, report_builder.clicked).to_owned(),
+        ]
+    });
+    let opened = move || {
+        picked.get().map(|(key, _): (String, usize)| {
+            let name = rows.with(|rows| rows.iter().find(|r| r.key == key).map(|r| r.label.clone()));
+            view! {
+                <p><a class="action" data-testid="open-campaign" href=format!("/marketing/campaigns/{key}")>
+                    {t_string!(i18n, report_builder.open_campaign, name = name.unwrap_or_default()).to_string()}
+                </a></p>
+            }
+        })
+    };
+    view! {
+        <BarChart
+            testid="campaign-engagement"
+            title=Signal::derive(move || t_string!(i18n, report_builder.campaign_engagement).to_owned())
+            series
+            rows
+            empty=Signal::derive(move || t_string!(i18n, report_builder.no_campaigns).to_owned())
+            picked
+        >
+            {opened}
+        </BarChart>
+    }
 }

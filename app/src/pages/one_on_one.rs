@@ -10,7 +10,6 @@ use rapport_core::employee;
 use rapport_core::ids::{OneOnOneId, PointId};
 use rapport_core::model::{OneOnOne, RecordRef, TalkingPoint, Task};
 use rapport_core::read_model::Changed;
-use rapport_core::replica::PrivateDoc;
 
 use super::Page;
 use super::team::{cadence_name, member_name};
@@ -425,13 +424,7 @@ fn PrivateNotes(id: OneOnOneId, one: Memo<Option<OneOnOne>>) -> impl IntoView {
     };
     // A synced workspace whose device has not heard its private document's id yet has nowhere
     // private to write: say so rather than take notes that could not be kept.
-    let ready = move || {
-        ctx.read_of(Changed::PRIVATE, |ws| {
-            ws.private_to_write().is_some()
-                || (!ws.linked && matches!(ws.private(), PrivateDoc::None))
-        })
-        .unwrap_or(false)
-    };
+    let ready = move || ctx.private_writable();
     let error = RwSignal::new(None::<String>);
     let saved = RwSignal::new(false);
     let save = Callback::new(move |()| {

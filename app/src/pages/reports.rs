@@ -160,6 +160,8 @@ pub(crate) fn Reports() -> impl IntoView {
     let only = RwSignal::new(None::<String>);
     let chart = RwSignal::new(Chart::Bar);
     let pinned = RwSignal::new(false);
+    // On this member's own dashboard (their private document), as well or instead.
+    let mine = RwSignal::new(false);
     // The saved report last applied: its pin follows the checkbox.
     let applied = RwSignal::new(None::<String>);
     let unreadable = RwSignal::new(None::<String>);
@@ -288,6 +290,7 @@ pub(crate) fn Reports() -> impl IntoView {
                 only.set(other.map(|c| c.value.clone()));
                 chart.set(def.chart);
                 pinned.set(saved.pinned);
+                mine.set(my_pins(ctx).contains(&id));
                 applied.set(Some(id));
             }
             Err(why) => unreadable.set(Some(unreadable_text(&why))),
@@ -308,6 +311,13 @@ pub(crate) fn Reports() -> impl IntoView {
             ctx.settle(result, unreadable);
         });
     };
+    let pin_mine = move |on: bool| {
+        mine.set(on);
+        let Some(id) = applied.get_untracked() else { return };
+        leptos::task::spawn_local(async move {
+            ctx.settle(pin_for_me(ctx, id, on).await, unreadable);
+        });
+    };
     let saved_kind = SavedKind {
         testid: "report",
         list: |settings: &WorkspaceSettings| {
@@ -318,6 +328,12 @@ pub(crate) fn Reports() -> impl IntoView {
         },
         keep: Arc::new(move |settings: &mut WorkspaceSettings, id: String, name: String| {
             let saved = def.get_untracked().saved(&name, pinned.get_untracked());
+            if mine.get_untracked() {
+                let id = id.clone();
+                leptos::task::spawn_local(async move {
+                    ctx.settle(pin_for_me(ctx, id, true).await, unreadable);
+                });
+            }
             settings.reports.insert(id, saved);
         }),
         new_id: || rapport_core::ids::ViewId::generate(&mut crate::local::BrowserIds).to_string(),
@@ -445,12 +461,21 @@ pub(crate) fn Reports() -> impl IntoView {
                 <Segmented value=chart name="report-chart" label=Signal::derive(move || t_string!(i18n, report_builder.chart)) options=vec![
                     (Chart::Bar, Signal::derive(move || t_string!(i18n, report_builder.bars)), "report-bars"),
                     (Chart::Line, Signal::derive(move || t_string!(i18n, report_builder.line)), "report-line"),
+                    (Chart::Donut, Signal::derive(move || t_string!(i18n, report_builder.donut)), "report-donut"),
                     (Chart::Table, Signal::derive(move || t_string!(i18n, report_builder.table)), "report-table"),
                 ] />
                 <label class="check">
                     <input type="checkbox" data-testid="report-pinned" prop:checked=move || pinned.get() on:change=move |e| pin(event_target_checked(&e)) />
                     {t!(i18n, report_builder.pinned)}
                 </label>
+                // Nowhere private to write yet (a synced device before the relay named its private
+                // document): not offered rather than lost.
+                <Show when=move || ctx.private_writable()>
+                    <label class="check">
+                        <input type="checkbox" data-testid="report-mine" prop:checked=move || mine.get() on:change=move |e| pin_mine(event_target_checked(&e)) />
+                        {t!(i18n, report_builder.mine)}
+                    </label>
+                </Show>
             </div>
             <ReportChart testid="report" title def=def.into() answer />
             <p class="hint">{t!(i18n, report_builder.how_counted)}</p>
@@ -458,17 +483,44 @@ pub(crate) fn Reports() -> impl IntoView {
     }
 }
 
-/// The team's pinned reports, each a chart: what the analytics page shows under its dashboard.
+/// The keys of the saved reports on this member's own dashboard.
+fn my_pins(ctx: WorkspaceCtx) -> std::collections::BTreeSet<String> {
+    ctx.read_of(Changed::PRIVATE, |ws| {
+        report::my_dashboard(&ws.model.private_notes).into_iter().map(str::to_owned).collect()
+    })
+    .unwrap_or_default()
+}
+
+/// Puts saved report `id` on this member's own dashboard, or takes it off: its note in their
+/// private document, which only their devices receive.
+async fn pin_for_me(
+    ctx: WorkspaceCtx,
+    id: String,
+    on: bool,
+) -> Result<(), crate::local::LocalError> {
+    let Some(shared) = ctx.shared_once_open().await else { return Ok(()) };
+    let (note, text) = (report::my_dashboard_note(&id), report::my_dashboard_text(on));
+    crate::local::write_private_note(&shared, note, text.to_owned()).await
+}
+
+/// Pinned reports, each a chart, by name: the team's (pinned in the workspace's settings), or this
+/// member's own (on their dashboard, and not the team's already) under a heading of their own.
 #[component]
-pub(crate) fn PinnedReports() -> impl IntoView {
+pub(crate) fn PinnedReports(
+    /// This member's own rather than the team's.
+    #[prop(optional)]
+    mine: bool,
+) -> impl IntoView {
+    let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
     let pinned = Memo::new(move |_| {
+        let my_pins = if mine { my_pins(ctx) } else { Default::default() };
         ctx.read_of(Changed::SETTINGS, |ws| {
             let mut pinned: Vec<(String, SavedReport)> = ws
                 .settings
                 .reports
                 .iter()
-                .filter(|(_, r)| r.pinned)
+                .filter(|(id, r)| if mine { !r.pinned && my_pins.contains(*id) } else { r.pinned })
                 .map(|(id, r)| (id.clone(), r.clone()))
                 .collect();
             pinned.sort_by(|a, b| a.1.name.cmp(&b.1.name).then_with(|| a.0.cmp(&b.0)));
@@ -482,8 +534,11 @@ pub(crate) fn PinnedReports() -> impl IntoView {
             p.iter().filter_map(|(_, r)| ReportDef::from_saved(r).ok()).collect::<Vec<_>>()
         })
     });
-    let answers = answering("pinned reports", defs);
+    let answers = answering(if mine { "my reports" } else { "pinned reports" }, defs);
     view! {
+        <Show when=move || mine && pinned.with(|p| !p.is_empty())>
+            <h2 class="board-heading" data-testid="my-reports">{t!(i18n, report_builder.my_reports)}</h2>
+        </Show>
         <For each=move || pinned.get() key=|(id, saved)| (id.clone(), saved.clone()) let:entry>
             {
                 let (_, saved) = entry;
@@ -512,9 +567,20 @@ pub(crate) fn PinnedReports() -> impl IntoView {
 /// A dashboard the app ships (service, marketing, relationships): its reports, each a chart titled in
 /// the screens' language, answered like any report.
 #[component]
-pub(crate) fn DefaultBoard(board: Board) -> impl IntoView {
-    let defs =
-        Memo::new(move |_| board.reports().into_iter().map(|(_, def)| def).collect::<Vec<_>>());
+pub(crate) fn DefaultBoard(
+    board: Board,
+    /// The board's filters, over each of its reports ([`ReportDef::under`]).
+    #[prop(into)]
+    months: Signal<u8>,
+    #[prop(into)] owner: Signal<Option<MemberId>>,
+    /// Widgets of the board's own, first in its grid.
+    #[prop(optional)]
+    children: Option<Children>,
+) -> impl IntoView {
+    let defs = Memo::new(move |_| {
+        let (months, owner) = (months.get(), owner.get());
+        board.reports().into_iter().map(|(_, def)| def.under(months, owner)).collect::<Vec<_>>()
+    });
     // A user of the mirror each: one board's cleanup never lets go of the next one's.
     let user = match board {
         Board::Service => "service dashboard",
@@ -524,10 +590,12 @@ pub(crate) fn DefaultBoard(board: Board) -> impl IntoView {
     let answers = answering(user, defs);
     view! {
         <div class="dashboard-grid" data-testid=format!("board-{}", board.key())>
+            {children.map(|children| children())}
             {board.reports().into_iter().enumerate().map(|(n, (builtin, def))| {
                 let answer = Signal::derive(move || answers.with(|a| a.get(n).cloned().flatten()));
                 let title = Signal::derive(move || builtin_title(builtin).to_owned());
-                view! { <ReportChart testid=builtin.key() title def=Signal::stored(def) answer /> }
+                let def = Signal::derive(move || defs.with(|defs| defs.get(n).cloned()).unwrap_or_else(|| def.clone()));
+                view! { <ReportChart testid=builtin.key() title def answer /> }
             }).collect_view()}
         </div>
     }
@@ -614,6 +682,11 @@ fn ReportChart(
     let shape = Signal::derive(move || match def.with(|d| d.chart) {
         Chart::Bar => Shape::Bars,
         Chart::Line => Shape::Line,
+        // Shares of a whole: of counts and sums only (averages do not add up to anything).
+        Chart::Donut if matches!(def.with(|d| d.measure), Measure::Count | Measure::Sum(_)) => {
+            Shape::Donut
+        }
+        Chart::Donut => Shape::Bars,
         Chart::Table => Shape::Table,
     });
     let chart = move || {
@@ -651,6 +724,9 @@ fn ReportChart(
                 >
                     <span class="kpi-label">{move || series.get().concat()}</span>
                     <span class="kpi-value" data-testid="kpi-value">{shown}</span>
+                    <span class="kpi-note" data-testid="kpi-note">
+                        {move || def.with(|def| answer.with(|a| a.as_deref().and_then(|a| change_note(i18n, def, a)))).unwrap_or_default()}
+                    </span>
                 </button>
                 {move || picked.with(Option::is_some).then(|| view! { <ItemRecords items=records /> })}
             </section>
@@ -841,6 +917,28 @@ fn value_text(def: &ReportDef, currency: Option<&str>, value: Option<f64>) -> (S
             (widgets::tenths((value.max(0.0) * 10.0).round() as u32), format!("{value:.1}"))
         }
     }
+}
+
+/// "▲ €400 on the period before": an ungrouped report's number against the one before it, when
+/// both are known.
+fn change_note(
+    i18n: leptos_i18n::I18nContext<crate::i18n::Locale>,
+    def: &ReportDef,
+    answer: &Answer,
+) -> Option<String> {
+    let now = answer.rows.first()?.value?;
+    let before = answer.before.as_ref()?.value?;
+    let difference = now - before;
+    let shown = |value: f64| value_text(def, answer.currency.as_deref(), Some(value)).0;
+    // As people read them: a difference that rounds to nothing is none.
+    let change = shown(difference.abs());
+    Some(if change == shown(0.0) {
+        t_string!(i18n, analytics.same_as_before).to_owned()
+    } else if difference > 0.0 {
+        t_string!(i18n, analytics.up_on_before, change = change).to_string()
+    } else {
+        t_string!(i18n, analytics.down_on_before, change = change).to_string()
+    })
 }
 
 /// "Deals: amount by stage, last 6 months": what a report counts, as its chart's title.

@@ -14,6 +14,7 @@ use crate::i18n::{t, t_string, use_i18n};
 use crate::outbox::OutboxCtx;
 use crate::state::WorkspaceCtx;
 use crate::widgets::{self, Segmented};
+use leptos_i18n::td_string;
 
 /// How far back a report looks, in days (today included).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,40 +24,8 @@ struct Days(i32);
 pub(crate) fn ServiceReports() -> impl IntoView {
     let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
-    let outbox = OutboxCtx::use_ctx();
     let days = RwSignal::new(Days(30));
-    let cache = StoredValue::new_local(ClockCache::default());
-    // Today in the device's time zone, moved on at midnight while the page stays open.
-    let now = super::tickets::ticking_now();
-    let today = Memo::new(move |_| widgets::local_day(now.get()));
-    let report = Memo::new(move |_| {
-        let Days(days) = days.get();
-        let today = today.get();
-        // From midnight `days - 1` days ago to the end of today.
-        let day = |offset: i64| {
-            widgets::local_midnight(today.saturating_add(time::Duration::days(offset)))
-        };
-        let period = Period { from: day(1 - i64::from(days)), to: day(1) };
-        let kinds = Changed::TICKETS | Changed::SETTINGS | Changed::PARTIES;
-        outbox.outbox.with(|stamps| {
-            ctx.read_of(kinds, |ws| {
-                let desk = Desk::new(ws.workspace, &ws.settings);
-                let heard = stamps.stamps_heard();
-                cache.try_update_value(|cache| {
-                    cache.retain(|id| ws.model.tickets.contains_key(id));
-                    let tickets = ws.model.tickets.values().map(|row| {
-                        let roles: Vec<&'static str> = row
-                            .party
-                            .and_then(|party| ws.model.parties.get(&party))
-                            .map(|party| party.roles.iter().map(|role| role.role().key()).collect())
-                            .unwrap_or_default();
-                        (row, cache.clocks(&desk, row, &roles, heard, |id| stamps.stamp(id)))
-                    });
-                    service_report::report(period, tickets, widgets::local_day)
-                })
-            })
-        })
-    });
+    let report = desk_report(days);
     let names = Memo::new(move |_| {
         let members: Vec<(String, String)> = ctx
             .read_of(Changed::SETTINGS, |ws| {
@@ -142,6 +111,84 @@ pub(crate) fn ServiceReports() -> impl IntoView {
             <PerDay report />
             <p class="hint">{t!(i18n, reports.how_counted)}</p>
         </Page>
+    }
+}
+
+/// The desk's report over the last `days` days (today included), as tickets, their clocks and the
+/// relay's stamps change, and moved on at midnight while a page shows it; `None` until the
+/// workspace is open.
+fn desk_report(days: RwSignal<Days>) -> Memo<Option<Option<Report>>> {
+    let ctx = WorkspaceCtx::use_ctx();
+    let outbox = OutboxCtx::use_ctx();
+    let cache = StoredValue::new_local(ClockCache::default());
+    // Today in the device's time zone, moved on at midnight while the page stays open.
+    let now = super::tickets::ticking_now();
+    let today = Memo::new(move |_| widgets::local_day(now.get()));
+    Memo::new(move |_| {
+        let Days(days) = days.get();
+        let today = today.get();
+        // From midnight `days - 1` days ago to the end of today.
+        let day = |offset: i64| {
+            widgets::local_midnight(today.saturating_add(time::Duration::days(offset)))
+        };
+        let period = Period { from: day(1 - i64::from(days)), to: day(1) };
+        let kinds = Changed::TICKETS | Changed::SETTINGS | Changed::PARTIES;
+        outbox.outbox.with(|stamps| {
+            ctx.read_of(kinds, |ws| {
+                let desk = Desk::new(ws.workspace, &ws.settings);
+                let heard = stamps.stamps_heard();
+                cache.try_update_value(|cache| {
+                    cache.retain(|id| ws.model.tickets.contains_key(id));
+                    let tickets = ws.model.tickets.values().map(|row| {
+                        let roles: Vec<&'static str> = row
+                            .party
+                            .and_then(|party| ws.model.parties.get(&party))
+                            .map(|party| party.roles.iter().map(|role| role.role().key()).collect())
+                            .unwrap_or_default();
+                        (row, cache.clocks(&desk, row, &roles, heard, |id| stamps.stamp(id)))
+                    });
+                    service_report::report(period, tickets, widgets::local_day)
+                })
+            })
+        })
+    })
+}
+
+/// The desk's numbers over the last 30 days, as cards: the service dashboard's top row, each
+/// opening the reports that break it down.
+#[component]
+pub(crate) fn DeskNumbers() -> impl IntoView {
+    let i18n = use_i18n();
+    let report = desk_report(RwSignal::new(Days(30)));
+    let total = Memo::new(move |_| report.get().flatten().map(|report| report.total));
+    let none = || "—".to_owned();
+    let card = move |testid: &'static str,
+                     label: Signal<&'static str>,
+                     value: fn(&Figures) -> Option<String>| {
+        view! {
+            <a class="kpi" href="/tickets/reports" data-testid=testid>
+                <span class="kpi-label">{label}</span>
+                <span class="kpi-value" data-testid="kpi-value">{move || {
+                    // Written again when the language changes: the values say "%" and "min" in it.
+                    let _ = i18n.get_locale();
+                    total.with(|t| t.as_ref().and_then(value)).unwrap_or_else(none)
+                }}</span>
+                <span class="kpi-note">{t!(i18n, reports.last_30_days)}</span>
+            </a>
+        }
+    };
+    view! {
+        <section class="kpis" data-testid="desk-numbers" aria-label=move || t_string!(i18n, reports.title)>
+            {card("desk-opened", Signal::derive(move || t_string!(i18n, reports.opened)), |t| Some(widgets::count(t.opened)))}
+            {card("desk-sla", Signal::derive(move || t_string!(i18n, reports.sla_met)), |t| {
+                t.sla_met_percent().map(|p| td_string!(crate::locale::current(), reports.percent, percent = p).to_string())
+            })}
+            {card("desk-first-response", Signal::derive(move || t_string!(i18n, reports.first_response_median)), |t| t.first_response.median().map(span))}
+            {card("desk-resolution", Signal::derive(move || t_string!(i18n, reports.resolution_median)), |t| t.resolution.median().map(span))}
+            {card("desk-csat", Signal::derive(move || t_string!(i18n, reports.satisfaction)), |t| {
+                t.satisfaction.satisfied_percent().map(|p| td_string!(crate::locale::current(), reports.satisfied, percent = p).to_string())
+            })}
+        </section>
     }
 }
 

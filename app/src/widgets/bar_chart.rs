@@ -22,6 +22,139 @@ pub(crate) struct ChartRow {
     pub plain: Vec<String>,
 }
 
+/// What a chart draws, as its files are made from it.
+#[derive(Clone, Copy)]
+struct Drawn {
+    title: Signal<String>,
+    series: Signal<Vec<String>>,
+    rows: Signal<Vec<ChartRow>>,
+    shape: Signal<Shape>,
+    /// Where it is on the page.
+    section: NodeRef<leptos::html::Section>,
+}
+
+impl Drawn {
+    /// Its table: a header (the title, then the series) and a line per row, as a spreadsheet reads
+    /// the numbers.
+    fn table(&self) -> (Vec<String>, Vec<Vec<String>>) {
+        let header: Vec<String> = std::iter::once(self.title.get_untracked())
+            .chain(self.series.get_untracked())
+            .collect();
+        let lines: Vec<Vec<String>> = self.rows.with_untracked(|rows| {
+            rows.iter()
+                .map(|row| std::iter::once(row.label.clone()).chain(row.plain.clone()).collect())
+                .collect()
+        });
+        (header, lines)
+    }
+
+    /// Its SVG file and that file's height.
+    fn svg(&self) -> (String, u32) {
+        let lines: Vec<SvgRow> = self.rows.with_untracked(|rows| {
+            rows.iter()
+                .map(|row| SvgRow {
+                    label: row.label.clone(),
+                    values: row.values.clone(),
+                    shown: row.shown.clone(),
+                })
+                .collect()
+        });
+        let (title, series) = (self.title.get_untracked(), self.series.get_untracked());
+        match self.shape.get_untracked() {
+            Shape::Line => (chart::line_svg(&title, &series, &lines), chart::LINE_HEIGHT),
+            Shape::Donut => (chart::donut_svg(&title, &lines), chart::donut_height(lines.len())),
+            // A table's file is its bars: the same numbers, drawn.
+            Shape::Bars | Shape::Table => {
+                (chart::bars_svg(&title, &series, &lines), chart::height(series.len(), lines.len()))
+            }
+        }
+    }
+}
+
+/// The charts a page shows, in the order they were drawn, for "download the whole dashboard": every
+/// [`BarChart`] under a page that provides one adds itself, and leaves when it is no longer shown.
+#[derive(Clone, Copy)]
+pub(crate) struct PageCharts(StoredValue<Vec<(u64, Drawn)>>, StoredValue<u64>);
+
+impl PageCharts {
+    pub(crate) fn provide() -> PageCharts {
+        let charts = PageCharts(StoredValue::new(Vec::new()), StoredValue::new(0));
+        provide_context(charts);
+        charts
+    }
+
+    fn add(self, drawn: Drawn) {
+        let id = self.1.get_value();
+        self.1.set_value(id + 1);
+        self.0.update_value(|charts| charts.push((id, drawn)));
+        on_cleanup(move || self.0.update_value(|charts| charts.retain(|(n, _)| *n != id)));
+    }
+
+    /// The charts on the page, in the order it shows them whatever order they were drawn in.
+    fn in_page_order(self) -> Vec<Drawn> {
+        use std::cmp::Ordering;
+        const FOLLOWING: u16 = web_sys::Node::DOCUMENT_POSITION_FOLLOWING;
+        let mut charts: Vec<(Drawn, web_sys::HtmlElement)> = self.0.with_value(|charts| {
+            charts.iter().filter_map(|(_, d)| Some((*d, d.section.get_untracked()?))).collect()
+        });
+        // Elements of one document are in one order: a total one, as sorting needs.
+        charts.sort_by(|(_, a), (_, b)| match a.compare_document_position(b) & FOLLOWING {
+            _ if a == b => Ordering::Equal,
+            0 => Ordering::Greater,
+            _ => Ordering::Less,
+        });
+        charts.into_iter().map(|(drawn, _)| drawn).collect()
+    }
+
+    /// Every chart's table, one under the other, each under its title (`analytics::tables_csv`).
+    pub(crate) fn csv(self) -> String {
+        let tables: Vec<(Vec<String>, Vec<Vec<String>>)> =
+            self.in_page_order().iter().map(Drawn::table).collect();
+        format!("\u{feff}{}", rapport_core::analytics::tables_csv(&tables))
+    }
+
+    /// Every chart's SVG file, one under the other, as one file and its height (`chart::stacked`).
+    pub(crate) fn svg(self) -> (String, u32) {
+        let files: Vec<(String, u32)> = self.in_page_order().iter().map(Drawn::svg).collect();
+        chart::stacked(&files)
+    }
+}
+
+/// "The whole dashboard as CSV, SVG or PNG": every chart the page shows ([`PageCharts`]) in one file
+/// named `name`.
+#[component]
+pub(crate) fn PageChartFiles(
+    charts: PageCharts,
+    #[prop(into)] name: Signal<String>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let refused = RwSignal::new(None::<String>);
+    let csv = move |_| {
+        let file = format!("{}.csv", name.get_untracked());
+        refused.set(super::download_text(&file, "text/csv;charset=utf-8", &charts.csv()).err());
+    };
+    let svg = move |_| {
+        let file = format!("{}.svg", name.get_untracked());
+        refused.set(super::download_text(&file, "image/svg+xml", &charts.svg().0).err());
+    };
+    let png = move |_| {
+        let (svg, height) = charts.svg();
+        let file = format!("{}.png", name.get_untracked());
+        leptos::task::spawn_local(async move {
+            refused.set(super::download_png(&file, &svg, chart::WIDTH, height).await.err());
+        });
+    };
+    view! {
+        <div class="chart-actions page-chart-files" role="group" aria-label=move || t_string!(i18n, analytics.whole_dashboard)>
+            <span class="hint">{t!(i18n, analytics.whole_dashboard)}</span>
+            <button type="button" data-testid="dashboard-csv" on:click=csv>{t!(i18n, analytics.csv)}</button>
+            <button type="button" data-testid="dashboard-svg" on:click=svg>{t!(i18n, analytics.svg)}</button>
+            <button type="button" data-testid="dashboard-png" on:click=png>{t!(i18n, analytics.png)}</button>
+        </div>
+        {move || refused.get().map(|why| view! { <p class="error" role="alert">{why}</p> })}
+    }
+}
+
 /// A bar someone picked: the row's key and the series.
 pub(crate) type Pick = Option<(String, usize)>;
 
@@ -32,6 +165,8 @@ pub(crate) enum Shape {
     Bars,
     /// A line through the rows in order (months, weeks), each point a button.
     Line,
+    /// The first series' shares of their sum as a ring, each slice and its legend line a button.
+    Donut,
     /// Only the table, open.
     Table,
 }
@@ -63,33 +198,20 @@ pub(crate) fn BarChart(
         })
     });
     let refused = RwSignal::new(None::<String>);
+    let section = NodeRef::new();
+    let drawn = Drawn { title, series, rows, shape, section };
+    if let Some(charts) = use_context::<PageCharts>() {
+        charts.add(drawn);
+    }
     let export = move |_| {
-        let header: Vec<String> =
-            std::iter::once(title.get_untracked()).chain(series.get_untracked()).collect();
-        let lines: Vec<Vec<String>> = rows.with_untracked(|rows| {
-            rows.iter()
-                .map(|row| std::iter::once(row.label.clone()).chain(row.plain.clone()).collect())
-                .collect()
-        });
+        let (header, lines) = drawn.table();
         // With a byte-order mark, so a spreadsheet reads the labels as UTF-8 (Cyrillic included).
         let csv = format!("\u{feff}{}", rapport_core::analytics::table_csv(&header, &lines));
         let name = format!("{testid}.csv");
         refused.set(super::download_text(&name, "text/csv;charset=utf-8", &csv).err());
     };
     // The chart as a file of its own: SVG, and PNG drawn from it.
-    let svg = move || {
-        let lines: Vec<SvgRow> = rows.with_untracked(|rows| {
-            rows.iter()
-                .map(|row| SvgRow {
-                    label: row.label.clone(),
-                    values: row.values.clone(),
-                    shown: row.shown.clone(),
-                })
-                .collect()
-        });
-        let height = chart::height(series.with_untracked(Vec::len), lines.len());
-        (chart::bars_svg(&title.get_untracked(), &series.get_untracked(), &lines), height)
-    };
+    let svg = move || drawn.svg();
     let export_svg = move |_| {
         let name = format!("{testid}.svg");
         refused.set(super::download_text(&name, "image/svg+xml", &svg().0).err());
@@ -102,7 +224,7 @@ pub(crate) fn BarChart(
         });
     };
     view! {
-        <section class="panel chart" data-testid=testid>
+        <section class="panel chart" data-testid=testid node_ref=section>
             <div class="chart-head">
                 <h2>{move || title.get()}</h2>
                 <div class="chart-actions">
@@ -114,8 +236,6 @@ pub(crate) fn BarChart(
                 >
                     {t!(i18n, analytics.csv)}
                 </button>
-                // The image files draw bars: not offered for a line.
-                <Show when=move || shape.get() != Shape::Line>
                     <button
                         type="button"
                         data-testid="chart-svg"
@@ -132,7 +252,6 @@ pub(crate) fn BarChart(
                     >
                         {t!(i18n, analytics.png)}
                     </button>
-                </Show>
                 </div>
             </div>
             <Show when=move || series.with(|s| s.len() > 1)>
@@ -145,6 +264,9 @@ pub(crate) fn BarChart(
             <Show when=move || rows.with(|r| !r.is_empty()) fallback=move || view! { <p class="hint" data-testid="chart-empty">{move || empty.get()}</p> }>
                 <Show when=move || shape.get() == Shape::Line>
                     <LineOf rows series picked title />
+                </Show>
+                <Show when=move || shape.get() == Shape::Donut>
+                    <DonutOf rows picked title />
                 </Show>
                 <ul class="bars" hidden=move || shape.get() != Shape::Bars>
                     {move || {
@@ -318,6 +440,101 @@ fn LineOf(
         </div>
     }
 }
+
+/// The first series as a ring of slices, clockwise from the top, each as long as its share of the
+/// sum (`chart::shares`), beside a legend of every row; slices and legend lines are buttons.
+#[component]
+fn DonutOf(
+    rows: Signal<Vec<ChartRow>>,
+    picked: RwSignal<Pick>,
+    title: Signal<String>,
+) -> impl IntoView {
+    /// A radius whose circle is 100 long: a slice's dash is its share in hundredths.
+    const R: f64 = 15.915_494;
+    let slices = Memo::new(move |_| {
+        rows.with(|rows| {
+            let values: Vec<i64> =
+                rows.iter().map(|r| r.values.first().copied().unwrap_or(0)).collect();
+            let mut from = 0.0;
+            rows.iter()
+                .zip(chart::shares(&values))
+                .enumerate()
+                .map(|(n, (row, share))| {
+                    // In hundredths; none when nothing is above 0.
+                    let share = share.map(|s| s * 100.0);
+                    let slice = (
+                        n,
+                        row.key.clone(),
+                        row.label.clone(),
+                        row.shown.first().cloned().unwrap_or_default(),
+                        share,
+                        from,
+                    );
+                    from += share.unwrap_or(0.0);
+                    slice
+                })
+                .collect::<Vec<_>>()
+        })
+    });
+    let mine = move |key: &str| picked.with(|p| p.as_ref().is_some_and(|(k, _)| k == key));
+    view! {
+        <div class="donut-chart" data-testid="chart-donut">
+            <svg viewBox="0 0 42 42" role="group" aria-label=move || title.get()>
+                <circle class="donut-track" cx="21" cy="21" r=R />
+                {move || slices.get().into_iter().filter_map(|(n, key, label, shown, share, from)| {
+                    Some((n, key, label, shown, share.filter(|s| *s > 0.0)?, from))
+                }).map(|(n, key, label, shown, share, from)| {
+                    let spoken = format!("{label}: {shown} ({share:.0}%)");
+                    let tip = spoken.clone();
+                    let pressed = { let key = key.clone(); move || mine(&key).to_string() };
+                    let picks = key.clone();
+                    view! {
+                        <circle
+                            class=format!("donut-slice slice-{}", n % SLICE_COLOURS)
+                            data-testid="chart-slice"
+                            data-key=key.clone()
+                            cx="21" cy="21" r=R
+                            // Drawn from the top: a circle's stroke starts at three o'clock.
+                            stroke-dasharray=format!("{share:.3} {:.3}", 100.0 - share)
+                            stroke-dashoffset=format!("{:.3}", 25.0 - from)
+                            role="button"
+                            tabindex="0"
+                            aria-label=spoken
+                            aria-pressed=pressed
+                            on:click=move |_| toggle(picked, picks.clone(), 0)
+                            on:keydown=move |e: leptos::ev::KeyboardEvent| {
+                                if matches!(e.key().as_str(), "Enter" | " ") {
+                                    e.prevent_default();
+                                    toggle(picked, key.clone(), 0);
+                                }
+                            }
+                        ><title>{tip}</title></circle>
+                    }
+                }).collect_view()}
+            </svg>
+            <ul class="donut-legend">
+                {move || slices.get().into_iter().map(|(n, key, label, shown, share, _)| {
+                    let pressed = { let key = key.clone(); move || mine(&key).to_string() };
+                    view! {
+                        <li>
+                            <button type="button" class="legend-pick" data-testid="chart-legend-row" data-key=key.clone() aria-pressed=pressed on:click=move |_| toggle(picked, key.clone(), 0)>
+                                <span class=format!("swatch slice-{}", n % SLICE_COLOURS) aria-hidden="true"></span>
+                                <span class="legend-label">{label}</span>
+                                <span class="bar-value">{match share {
+                                    Some(share) => format!("{shown} · {share:.0}%"),
+                                    None => shown,
+                                }}</span>
+                            </button>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </div>
+    }
+}
+
+/// How many colours a donut's slices take in turn (`.slice-N` in the style sheet).
+const SLICE_COLOURS: usize = 6;
 
 /// Picks the point (or bar) of row `key` in series `series`, or lets it go when it was picked.
 fn toggle(picked: RwSignal<Pick>, key: String, series: usize) {

@@ -612,6 +612,20 @@ fn a_chart_table_goes_out_as_csv_with_formulas_defused_and_numbers_kept() {
 }
 
 #[test]
+fn a_dashboard_s_tables_go_out_one_under_the_other_with_an_empty_line_between() {
+    let table = |title: &str, rows: &[(&str, &str)]| {
+        (
+            vec![title.to_owned(), "Deals".to_owned()],
+            rows.iter().map(|(l, v)| vec![(*l).to_owned(), (*v).to_owned()]).collect::<Vec<_>>(),
+        )
+    };
+    let csv =
+        tables_csv(&[table("By stage", &[("Lead", "2"), ("Won", "1")]), table("Lost, why", &[])]);
+    assert_eq!(csv, "By stage,Deals\nLead,2\nWon,1\n\n\"Lost, why\",Deals\n");
+    assert_eq!(tables_csv(&[]), "");
+}
+
+#[test]
 fn a_funnel_counts_each_deal_up_to_the_furthest_stage_it_reached_with_its_stays() {
     let (lead, proposal, negotiation) = (stage(0), stage(1), stage(2));
     let november = Month::of(NOW);

@@ -145,6 +145,86 @@ fn a_money_measure_adds_up_one_currency_and_lists_only_what_it_added() {
 }
 
 #[test]
+fn a_number_is_compared_with_the_period_before_to_the_same_day_in_the_same_currency() {
+    // This month (November) to the 18th, against October to the 18th.
+    let model = model_of(
+        vec![
+            deal(1, 100, "EUR", day(-16)),
+            deal(2, 300, "EUR", day(-8)),
+            deal(3, 50, "EUR", day(-44)),
+            // October, but later in it than today is in November.
+            deal(4, 1_000, "EUR", day(-24)),
+            // Most of October's deals are in dollars: not what November counted.
+            deal(5, 7, "USD", day(-46)),
+            deal(6, 9, "USD", day(-45)),
+        ],
+        Vec::new(),
+        Vec::new(),
+    );
+    let settings = WorkspaceSettings::default();
+    let mut def = ReportDef {
+        group: None,
+        ..ReportDef::grouped(Source::Deals, 1, Dimension::Month, Measure::Sum(Number::Amount))
+    };
+    let answer = run(&model, &settings, &def, NOW);
+    assert_eq!(values(&answer), [(Key::All, Some(400.0))]);
+    assert_eq!(answer.currency.as_deref(), Some("EUR"));
+    let before = answer.before.expect("a number over a period has one before it");
+    assert_eq!(before.value, Some(50.0));
+    assert_eq!(before.records, [Item::Deal(DealId::from_bytes(id16(0x10, 3)))]);
+
+    def.measure = Measure::Count;
+    let answer = run(&model, &settings, &def, NOW);
+    assert_eq!(answer.before.map(|b| b.value), Some(Some(3.0)));
+
+    // Nothing to compare: bars, all time, or a date still to come.
+    def.group = Some(Dimension::Owner);
+    assert_eq!(run(&model, &settings, &def, NOW).before, None);
+    def.group = None;
+    def.months = 0;
+    assert_eq!(run(&model, &settings, &def, NOW).before, None);
+    def.months = 3;
+    def.date = DateField::ExpectedClose;
+    assert_eq!(run(&model, &settings, &def, NOW).before, None);
+}
+
+#[test]
+fn reports_pinned_on_two_devices_at_once_are_both_on_the_member_s_own_page() {
+    use crate::employee::write_private_note;
+    let pinned = |doc: &automerge::AutoCommit| {
+        let root: BTreeMap<String, autosurgeon::Text> = autosurgeon::hydrate(doc).unwrap();
+        let notes: BTreeMap<String, String> =
+            root.into_iter().map(|(k, v)| (k, v.as_str().to_owned())).collect();
+        my_dashboard(&notes).into_iter().map(str::to_owned).collect::<Vec<_>>()
+    };
+    let pin = |doc: &mut automerge::AutoCommit, report: &str, on: bool| {
+        write_private_note(doc, &my_dashboard_note(report), my_dashboard_text(on)).unwrap();
+    };
+    // Neither device has pinned anything when they part; each pins its own, and the phone pins
+    // and takes off a third.
+    let mut phone = automerge::AutoCommit::new();
+    write_private_note(&mut phone, "some-record", "A 1:1 note").unwrap();
+    let mut laptop = phone.fork();
+    pin(&mut phone, "churn", true);
+    pin(&mut laptop, "pipeline", true);
+    pin(&mut phone, "weekly", true);
+    pin(&mut phone, "weekly", false);
+    phone.merge(&mut laptop).unwrap();
+    laptop.merge(&mut phone).unwrap();
+    assert_eq!(pinned(&phone), ["churn", "pipeline"]);
+    assert_eq!(pinned(&laptop), ["churn", "pipeline"]);
+
+    // Only notes under the prefix, with something in them, name a report.
+    let notes = BTreeMap::from([
+        ("dashboard:a".to_owned(), "1".to_owned()),
+        ("dashboard:b".to_owned(), " ".to_owned()),
+        ("dashboard:".to_owned(), "1".to_owned()),
+        ("c".to_owned(), "1".to_owned()),
+    ]);
+    assert_eq!(my_dashboard(&notes), BTreeSet::from(["a"]));
+}
+
+#[test]
 fn months_with_nothing_in_them_are_drawn_empty_and_the_period_reads_the_report_s_date() {
     let mut early = deal(1, 100, "EUR", day(-200));
     early.closed_at = Some(day(-1));
@@ -833,6 +913,49 @@ proptest! {
             }
         }
     }
+}
+
+#[test]
+fn a_dashboard_s_filters_narrow_each_report_to_their_period_and_owner() {
+    let owned = |n: u16, days: i64, owner: u8| DealRow {
+        owner: Some(member(owner)),
+        ..deal(n, 100, "EUR", day(days))
+    };
+    let model = model_of(
+        vec![owned(1, -10, 1), owned(2, -12, 2), owned(3, -120, 1)],
+        Vec::new(),
+        Vec::new(),
+    );
+    let settings = WorkspaceSettings::default();
+    let counted = |def: &ReportDef| {
+        let mut items: Vec<Item> =
+            run(&model, &settings, def, NOW).rows.into_iter().flat_map(|r| r.records).collect();
+        items.sort();
+        items
+    };
+    let deal_item = |n: u16| Item::Deal(DealId::from_bytes(id16(0x10, n)));
+    let by_month = ReportDef::grouped(Source::Deals, 12, Dimension::Month, Measure::Count);
+    assert_eq!(counted(&by_month), [deal_item(1), deal_item(2), deal_item(3)]);
+    let mine = by_month.clone().under(3, Some(member(1)));
+    assert_eq!(mine.months, 3);
+    assert_eq!(counted(&mine), [deal_item(1)]);
+    assert_eq!(counted(&by_month.clone().under(3, None)), [deal_item(1), deal_item(2)]);
+    // The board's owner stands in for the report's own; its other conditions stay.
+    let status = Condition { dimension: Dimension::Status, value: "open".into() };
+    let named = ReportDef {
+        conditions: vec![
+            Condition { dimension: Dimension::Owner, value: member(2).to_string() },
+            status.clone(),
+        ],
+        ..by_month.clone()
+    };
+    assert_eq!(
+        named.under(12, Some(member(1))).conditions,
+        [status, Condition { dimension: Dimension::Owner, value: member(1).to_string() }]
+    );
+    // All time stays all time.
+    let ever = ReportDef::grouped(Source::Parties, 0, Dimension::Role, Measure::Count);
+    assert_eq!(ever.clone().under(3, None), ever);
 }
 
 #[test]
