@@ -712,7 +712,7 @@ fn count_row(key: String, label: String, count: i64) -> ChartRow {
 }
 
 /// "▲ €1,200 on the period before", "▼ …", "As in the period before".
-fn change_text(
+pub(super) fn change_text(
     i18n: leptos_i18n::I18nContext<crate::i18n::Locale>,
     figure: Compared<i64>,
     show: impl Fn(i64) -> String,

@@ -928,17 +928,17 @@ fn change_note(
 ) -> Option<String> {
     let now = answer.rows.first()?.value?;
     let before = answer.before.as_ref()?.value?;
-    let difference = now - before;
-    let shown = |value: f64| value_text(def, answer.currency.as_deref(), Some(value)).0;
-    // As people read them: a difference that rounds to nothing is none.
-    let change = shown(difference.abs());
-    Some(if change == shown(0.0) {
-        t_string!(i18n, analytics.same_as_before).to_owned()
-    } else if difference > 0.0 {
-        t_string!(i18n, analytics.up_on_before, change = change).to_string()
-    } else {
-        t_string!(i18n, analytics.down_on_before, change = change).to_string()
-    })
+    // Compared as they are shown (a difference that rounds to nothing is none): tenths of a rating
+    // or of a day, whole counts and minor units of money.
+    let scale = match def.measure.number() {
+        Some(Number::Rating | Number::CycleDays) => 10.0,
+        Some(Number::Amount) | None => 1.0,
+    };
+    let shown = |value: f64| (value * scale).round() as i64;
+    let figure = rapport_core::analytics::Compared { now: shown(now), before: shown(before) };
+    Some(super::analytics::change_text(i18n, figure, |difference| {
+        value_text(def, answer.currency.as_deref(), Some(difference as f64 / scale)).0
+    }))
 }
 
 /// "Deals: amount by stage, last 6 months": what a report counts, as its chart's title.

@@ -228,14 +228,14 @@ pub(crate) fn BarChart(
             <div class="chart-head">
                 <h2>{move || title.get()}</h2>
                 <div class="chart-actions">
-                <button
-                    type="button"
-                    data-testid="chart-csv"
-                    aria-label=move || t_string!(i18n, analytics.csv_of, chart = title.get()).to_string()
-                    on:click=export
-                >
-                    {t!(i18n, analytics.csv)}
-                </button>
+                    <button
+                        type="button"
+                        data-testid="chart-csv"
+                        aria-label=move || t_string!(i18n, analytics.csv_of, chart = title.get()).to_string()
+                        on:click=export
+                    >
+                        {t!(i18n, analytics.csv)}
+                    </button>
                     <button
                         type="button"
                         data-testid="chart-svg"
