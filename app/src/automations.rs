@@ -42,6 +42,7 @@ pub(crate) fn start(
     account: Option<crate::account::AccountCtx>,
 ) {
     let scores = use_context::<crate::lead_scores::LeadScores>();
+    let health = use_context::<crate::health::EveryoneHealth>();
     let wake = move || {
         ctx.outbox.with(|outbox| outbox.opt_outs().count());
         workspace.read_of(
@@ -51,6 +52,9 @@ pub(crate) fn start(
         if let Some(scores) = scores {
             scores.scores.track();
             scores.behind.track();
+        }
+        if let Some(health) = health {
+            health.track();
         }
     };
     let unsaid: Rc<RefCell<Vec<String>>> = Rc::default();
@@ -63,7 +67,7 @@ pub(crate) fn start(
         (wake, IDLE_MS),
         move |shared| {
             let (unsaid, passed) = (unsaid.clone(), passed.clone());
-            async move { run_due(ctx, &shared, scores, &unsaid, &passed).await }
+            async move { run_due(ctx, &shared, (scores, health), &unsaid, &passed).await }
         },
     );
 }
@@ -79,7 +83,10 @@ struct Done {
 async fn run_due(
     ctx: OutboxCtx,
     shared: &Shared,
-    scores: Option<crate::lead_scores::LeadScores>,
+    (scores, health): (
+        Option<crate::lead_scores::LeadScores>,
+        Option<crate::health::EveryoneHealth>,
+    ),
     unsaid: &RefCell<Vec<String>>,
     passed: &RefCell<HashMap<String, f64>>,
 ) -> Option<u32> {
@@ -88,6 +95,7 @@ async fn run_due(
     let now = local::now();
     // None while they lag a change: a score trigger or condition waits for them.
     let scores = scores.and_then(|s| s.current_untracked());
+    let health = health.and_then(|h| h.current_untracked());
     let opted_out = untrack(|| opted_out(ctx));
     let member = shared.borrow().replica.me;
     // What every occurrence due does, decided over one snapshot of the records.
@@ -98,8 +106,8 @@ async fn run_due(
         if !model.automations.values().any(|rule| rule.is_on()) {
             return None;
         }
-        // A condition on last contact or a score, or a score trigger, read from part of the
-        // timeline would be wrong, and what a rule does is not undone: wait for all of it.
+        // A condition on last contact, a score or health, or a score trigger, read from part of
+        // the timeline (or before health is computed) would be wrong, and what a rule does is not undone: wait for all of it.
         let reads_scores = model.automations.values().filter(|rule| rule.is_on()).any(|rule| {
             rule.trigger == Some(rapport_core::automation::Trigger::Score)
                 || rule
@@ -107,12 +115,20 @@ async fn run_due(
                     .and_then(|id| model.segments.get(&id))
                     .is_some_and(|segment| segment.rule.reads_scores())
         });
-        if model.interactions_pending || (reads_scores && scores.is_none()) {
+        // An archived segment holds nobody, and nobody computes health for it.
+        let reads_health = model.automations.values().filter(|rule| rule.is_on()).any(|rule| {
+            (rule.segment.and_then(|id| model.segments.get(&id)))
+                .is_some_and(|segment| !segment.archived && segment.rule.reads_health())
+        });
+        if model.interactions_pending
+            || (reads_scores && scores.is_none())
+            || (reads_health && health.is_none())
+        {
             return Some(1_000);
         }
         let how = Sending::of(&replica.settings);
         let support = ctx.support_address.get_untracked();
-        let audience = audience_of(replica, ctx, opted_out, Some(scores.clone()));
+        let audience = audience_of(replica, ctx, opted_out, Some(scores.clone()), health);
         let automations =
             Automations::new(workspace, model, &replica.settings, &audience, scores.as_deref());
         let mut due = automations.due(now);

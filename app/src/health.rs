@@ -1,6 +1,7 @@
 //! Everyone's relationship health (`rapport_core::relationship::everyone`) for the screens that list
-//! or sort by it — the dashboard's going-cold list, the people list sorted coldest first. Derived,
-//! never stored; computed only while such a screen is open, once per change it reads and once a day,
+//! or sort by it — the dashboard's going-cold list, the people list sorted coldest first — and for
+//! segments that select on it. Derived, never stored; computed only while such a screen is open or
+//! such a segment exists, once per change it reads and once a day,
 //! in the worker's read model (`crate::mirror`), or on the page when no worker can. One record's own
 //! health, on its page, is computed there (a few milliseconds).
 
@@ -37,6 +38,8 @@ pub(crate) struct EveryoneHealth {
     /// How many screens read it now.
     readers: RwSignal<usize>,
     health: ReadSignal<Everyone>,
+    /// Set from a change until the health takes it in.
+    behind: ReadSignal<bool>,
 }
 
 impl EveryoneHealth {
@@ -62,6 +65,41 @@ impl EveryoneHealth {
         });
         self.health
     }
+
+    /// Everyone's health as last computed, without asking for it: what segments read, for which
+    /// it is computed as long as one of them selects on health ([`start`]).
+    pub fn computed(self) -> ReadSignal<Everyone> {
+        self.health
+    }
+
+    /// The health only once it takes in every change so far: what is done once on it (an
+    /// automation's action) must not read one a change behind.
+    pub fn current_untracked(self) -> Everyone {
+        if self.behind.get_untracked() { None } else { self.health.get_untracked() }
+    }
+
+    /// Tracks the health and whether it is behind: a recomputation that answers the same still
+    /// ends a wait for it.
+    pub fn track(self) {
+        self.health.track();
+        self.behind.track();
+    }
+}
+
+/// Whether a segment selects on health that is not computed, or a change behind: a send, an
+/// enrolment or an automation switched on decides once who is in, and must not decide it without.
+pub(crate) fn pending_for_segments(workspace: WorkspaceCtx) -> bool {
+    segments_read_it(workspace)
+        && use_context::<EveryoneHealth>().is_none_or(|h| h.current_untracked().is_none())
+}
+
+/// Whether a segment in use selects on health.
+pub(crate) fn segments_read_it(workspace: WorkspaceCtx) -> bool {
+    workspace
+        .read_of(Changed::MARKETING, |ws| {
+            ws.model.segments.values().any(|s| !s.archived && s.rule.reads_health())
+        })
+        .unwrap_or(false)
 }
 
 struct Asked {
@@ -74,13 +112,17 @@ struct Asked {
 pub(crate) fn start(workspace: WorkspaceCtx) {
     let computing = Latest::new(move |asked| compute(workspace, asked));
     let readers = RwSignal::new(0_usize);
-    provide_context(EveryoneHealth { readers, health: computing.answer() });
+    provide_context(EveryoneHealth {
+        readers,
+        health: computing.answer(),
+        behind: computing.behind(),
+    });
     // The clock the screens tick by; health is asked again only when the day changes.
     let now = crate::pages::tickets::ticking_now();
     let today = Memo::new(move |_| crate::widgets::local_day(now.get()));
     let asking = computing.clone();
     Effect::new(move || {
-        let asked = if readers.get() == 0 {
+        let asked = if readers.get() == 0 && !segments_read_it(workspace) {
             None
         } else {
             // Read, not only tracked: a memo nobody reads is never computed, so never said to

@@ -66,11 +66,12 @@ fn Root() -> impl IntoView {
     });
     let account = account::AccountCtx::provide();
     let sync = sync::SyncCtx::provide(workspace, account);
+    // Before the outbox: its automations read health when a segment selects on it.
+    health::start(workspace);
     outbox::OutboxCtx::provide(workspace, sync);
     pulse::PulseCtx::provide(workspace, sync, account);
     letters::LettersCtx::provide(workspace, sync);
     reminders::start(workspace);
-    health::start(workspace);
     view! {
         <Router>
             <shell::Shell>

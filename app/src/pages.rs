@@ -17,6 +17,7 @@ pub(crate) mod investor_event;
 pub(crate) mod investor_update;
 mod investors;
 mod knowledge;
+mod leads_board;
 mod log;
 pub(crate) mod marketing;
 mod not_found;

@@ -17,7 +17,9 @@ mod task_list;
 mod windowed;
 
 pub(crate) use archive_panel::ArchivePanel;
-pub(crate) use bar_chart::{BarChart, ChartRow, PageChartFiles, PageCharts, Pick, Shape};
+pub(crate) use bar_chart::{
+    BarChart, ChartRow, PageChartFiles, PageCharts, Pick, Shape, cards_in_page_files,
+};
 pub(crate) use files::{FileOwner, Files};
 pub(crate) use mail_state::MailState;
 pub(crate) use member_choice::MemberChoice;

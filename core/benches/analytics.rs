@@ -12,6 +12,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use rapport_core::analytics;
 use rapport_core::demo::{self, DemoSizes};
 use rapport_core::ids::Timestamp;
+use rapport_core::leads;
 use rapport_core::mirror::{Mirror, Workload, demo_workload_of};
 use rapport_core::offload::{self, Outcome};
 use rapport_core::read_model::ReadModel;
@@ -43,6 +44,17 @@ fn on_a_read_model(c: &mut Criterion) {
     for (name, def) in reports() {
         group.bench_function(name, |b| b.iter(|| report::run(&model, settings, &def, NOW)));
     }
+    // The marketing dashboard's leads, computed on the page: each month's leads with those won
+    // since, and everyone by score (a score for every record, as a workspace scoring all of them).
+    let months = analytics::Months::ending_at(NOW, 12);
+    group.bench_function("leads won by the month they came in, 12 months", |b| {
+        b.iter(|| leads::conversion(&model, months, None))
+    });
+    let scores: std::collections::HashMap<_, i64> =
+        model.parties.keys().enumerate().map(|(n, id)| (*id, (n % 140) as i64 - 20)).collect();
+    group.bench_function("leads by score now", |b| {
+        b.iter(|| leads::by_score(&model, &scores, Some(100), None))
+    });
     group.finish();
 }
 

@@ -246,6 +246,53 @@ pub fn stacked(files: &[(String, u32)]) -> (String, u32) {
     (svg, height)
 }
 
+/// Number cards in a line of a file, and a card's size and the gap between cards.
+const CARDS_PER_LINE: usize = 3;
+const CARD_HEIGHT: u32 = 84;
+const CARD_GAP: u32 = 8;
+const CARD_WIDTH: u32 =
+    (WIDTH - 2 * PAD - (CARDS_PER_LINE as u32 - 1) * CARD_GAP) / CARDS_PER_LINE as u32;
+
+/// The height of a file of `cards` number cards.
+pub fn cards_height(cards: usize) -> u32 {
+    let lines = cards.div_ceil(CARDS_PER_LINE) as u32;
+    TITLE + lines * (CARD_HEIGHT + CARD_GAP) + PAD
+}
+
+/// Number cards under `title` as an SVG document, three to a line: each row a card of its label,
+/// its first shown value written large and its second (what it is compared with), when there is
+/// one, under it — the dashboard's cards as they read on screen.
+pub fn cards_svg(title: &str, rows: &[SvgRow]) -> String {
+    let mut svg = String::new();
+    let top = head(&mut svg, title, cards_height(rows.len()), &[]);
+    for (n, row) in rows.iter().enumerate() {
+        let x = PAD + (n % CARDS_PER_LINE) as u32 * (CARD_WIDTH + CARD_GAP);
+        let y = top + (n / CARDS_PER_LINE) as u32 * (CARD_HEIGHT + CARD_GAP);
+        let shown = |n: usize| row.shown.get(n).map_or("", String::as_str);
+        let _ = write!(
+            svg,
+            r##"<rect class="card" x="{x}" y="{y}" width="{CARD_WIDTH}" height="{CARD_HEIGHT}" rx="6" fill="#f9fafb" stroke="#e5e7eb"/><text x="{}" y="{}" fill="#374151">{}</text><text class="card-value" x="{}" y="{}" font-size="22" font-weight="600" fill="#111827">{}</text>"##,
+            x + 12,
+            y + 22,
+            escape(&row.label),
+            x + 12,
+            y + 52,
+            escape(shown(0)),
+        );
+        if !shown(1).is_empty() {
+            let _ = write!(
+                svg,
+                r##"<text x="{}" y="{}" font-size="12" fill="#6b7280">{}</text>"##,
+                x + 12,
+                y + 72,
+                escape(shown(1))
+            );
+        }
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
 /// The largest value drawn (at least 1, so that nothing divides by 0).
 fn largest(rows: &[SvgRow]) -> i64 {
     rows.iter().flat_map(|r| r.values.iter().copied()).max().unwrap_or(0).max(1)
@@ -461,6 +508,57 @@ mod tests {
         );
         assert!(svg.ends_with("</g></svg>"));
         assert_eq!(stacked(&[]).1, 0);
+    }
+
+    #[test]
+    fn number_cards_go_three_to_a_line_each_with_its_value_large_and_its_comparison_under_it() {
+        let cards = [
+            SvgRow {
+                label: "Won".into(),
+                values: vec![3],
+                shown: vec!["$3,000.00".into(), "▲ $3,000.00".into()],
+            },
+            SvgRow {
+                label: "Win rate".into(),
+                values: vec![66],
+                shown: vec!["66 %".into(), String::new()],
+            },
+            row("Open", &[13]),
+            SvgRow { label: "A & B".into(), values: vec![1], shown: vec!["1".into()] },
+        ];
+        let svg = cards_svg("Key figures", &cards);
+        assert!(svg.contains(&format!("height=\"{}\"", cards_height(4))));
+        assert_eq!(cards_height(4), TITLE + 2 * (CARD_HEIGHT + CARD_GAP) + PAD);
+        assert_eq!(cards_height(3), TITLE + CARD_HEIGHT + CARD_GAP + PAD);
+        // Placed left to right, then on the next line.
+        let places: Vec<(String, String)> = svg
+            .split(r#"<rect class="card" "#)
+            .skip(1)
+            .map(|card| {
+                let attribute = |name: &str| {
+                    let value = card.split(&format!("{name}=\"")).nth(1).unwrap();
+                    value[..value.find('"').unwrap()].to_owned()
+                };
+                (attribute("x"), attribute("y"))
+            })
+            .collect();
+        let (second, line) = (PAD + CARD_WIDTH + CARD_GAP, TITLE + CARD_HEIGHT + CARD_GAP);
+        assert_eq!(
+            places,
+            [
+                (PAD.to_string(), TITLE.to_string()),
+                (second.to_string(), TITLE.to_string()),
+                ((second + CARD_WIDTH + CARD_GAP).to_string(), TITLE.to_string()),
+                (PAD.to_string(), line.to_string()),
+            ]
+        );
+        assert!(svg.contains(r##"font-weight="600" fill="#111827">$3,000.00</text>"##), "{svg}");
+        assert!(svg.contains(">▲ $3,000.00</text>"), "{svg}");
+        // No comparison, no line for it; text escaped.
+        assert_eq!(svg.matches(r#"font-size="12""#).count(), 1, "{svg}");
+        assert!(svg.contains(">A &amp; B</text>"), "{svg}");
+        assert!(svg.ends_with("</svg>"));
+        assert_eq!(cards_height(0), TITLE + PAD);
     }
 
     #[test]

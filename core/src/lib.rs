@@ -56,6 +56,7 @@ pub mod investor;
 pub mod jobs;
 pub mod knowledge;
 pub mod layout;
+pub mod leads;
 pub mod letters;
 pub mod mirror;
 pub mod model;

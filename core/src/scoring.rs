@@ -13,7 +13,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::ids::{MemberId, PartyId, SegmentId, TaskId, Timestamp, WorkspaceId};
 use crate::model::{CampaignActivity, InteractionKind, ScoringRule, WorkspaceSettings};
-use crate::read_model::{PartyRow, ReadModel, RoleRow};
+use crate::read_model::{PartyRow, ReadModel};
 use crate::segments::{Audience, CampaignFacts, survivor};
 
 const DAY_MS: f64 = 24.0 * 60.0 * 60.0 * 1000.0;
@@ -348,10 +348,6 @@ pub struct Handoff {
     pub owner: Option<MemberId>,
 }
 
-/// Whom a handoff is never for: colleagues, suppliers and investors are no leads, whatever they
-/// score.
-const NOT_LEADS: [RoleRow; 3] = [RoleRow::Employee, RoleRow::Supplier, RoleRow::Investor];
-
 /// The key a lead's handoff is taken under in the relay's ledger, so that one device does it.
 pub fn handoff_key(workspace: WorkspaceId, party: PartyId) -> crate::outbox::OutboxId {
     crate::outbox::OutboxId::from_cause(workspace, &["lead-handoff", &party.to_string()])
@@ -383,10 +379,9 @@ pub fn handoffs(
         .iter()
         .filter(|(_, points)| **points >= threshold)
         .filter_map(|(party, points)| {
-            let row: &PartyRow = model.parties.get(party).filter(|row| !row.archived)?;
-            if row.roles.iter().any(|role| NOT_LEADS.contains(role)) {
-                return None;
-            }
+            // Colleagues, suppliers and investors are no leads, whatever they score.
+            let row: &PartyRow =
+                model.parties.get(party).filter(|row| crate::leads::is_lead(row))?;
             let task = handoff_task(workspace, *party);
             let family = merged.get(party).into_iter().flatten();
             if has_task(task) || family.into_iter().any(|p| has_task(handoff_task(workspace, *p))) {

@@ -153,6 +153,7 @@ impl<'m> Reader<'m> {
                 Test::Campaign(*campaign, *activity, *has)
             }
             Condition::Score { at_least, points } => Test::Score(*at_least, *points),
+            Condition::Health { at_least, points } => Test::Health(*at_least, *points),
         })
     }
 }
@@ -176,6 +177,9 @@ pub struct Audience<'m> {
     /// Each party's lead score, 0 for those missing ([`Audience::with_scores`]); without them, score
     /// conditions admit nobody.
     scores: Option<std::sync::Arc<HashMap<PartyId, i64>>>,
+    /// Everyone's relationship health ([`Audience::with_health`]); without it, health conditions
+    /// admit nobody.
+    health: Option<std::sync::Arc<crate::relationship::Everyone>>,
 }
 
 /// How far each recipient went with each campaign: `(party, campaign, activity)`, as
@@ -233,6 +237,7 @@ enum Test {
     Created(Timestamp),
     Campaign(Option<CampaignId>, CampaignActivity, bool),
     Score(bool, i64),
+    Health(bool, u8),
     /// A condition whose value cannot be read: admits nobody.
     Nobody,
 }
@@ -306,7 +311,18 @@ impl<'m> Audience<'m> {
             opted_out: opted_out.into_iter().map(|a| normalise_address(&a)).collect(),
             campaigns: HashMap::new(),
             scores: None,
+            health: None,
         }
+    }
+
+    /// With everyone's relationship health ([`crate::relationship::everyone`]; records missing are
+    /// at 100), shared: a device computes it once for every screen that reads it.
+    pub fn with_health(
+        mut self,
+        health: std::sync::Arc<crate::relationship::Everyone>,
+    ) -> Audience<'m> {
+        self.health = Some(health);
+        self
     }
 
     /// With each party's lead score ([`crate::scoring::Scorer::scores`]; parties missing score 0),
@@ -485,6 +501,10 @@ impl<'m> Audience<'m> {
                 let score = scores.get(&row.id).copied().unwrap_or(0);
                 (score >= *points) == *at_least
             }),
+            Test::Health(at_least, points) => self.health.as_ref().is_some_and(|everyone| {
+                let score = everyone.health.get(&row.id).map_or(100, |health| health.score);
+                (score >= *points) == *at_least
+            }),
             Test::Nobody => false,
         }
     }
@@ -582,6 +602,9 @@ mod tests {
         campaigns: CampaignFacts,
         /// Lead scores of every second record (from -2 to 10); the others score 0.
         scores: HashMap<PartyId, i64>,
+        /// Everyone's relationship health at `NOW`, and each record's signals it is computed from.
+        health: crate::relationship::Everyone,
+        signals: HashMap<PartyId, crate::relationship::Signals>,
     }
 
     const SPRING: CampaignId = CampaignId::from_bytes([5; 16]);
@@ -592,6 +615,7 @@ mod tests {
             Audience::new(&self.model, &self.demo.settings, self.opted_out.clone(), NOW)
                 .with_campaigns(self.campaigns.clone())
                 .with_scores(std::sync::Arc::new(self.scores.clone()))
+                .with_health(std::sync::Arc::new(self.health.clone()))
         }
     }
 
@@ -693,7 +717,20 @@ mod tests {
             }
             let scores = ids.iter().enumerate().step_by(2).map(|(n, id)| (*id, n as i64 % 13 - 2));
             let scores = scores.collect();
-            Fixture { demo, model, list, opted_out, merged, listed, campaigns, scores }
+            let health = crate::relationship::everyone(&model, &demo.settings, NOW);
+            let signals = crate::relationship::signals(&model, &demo.settings, NOW);
+            Fixture {
+                demo,
+                model,
+                list,
+                opted_out,
+                merged,
+                listed,
+                campaigns,
+                scores,
+                health,
+                signals,
+            }
         })
     }
 
@@ -918,6 +955,13 @@ mod tests {
                 let score = f.scores.get(&id).copied().unwrap_or(0);
                 (score >= *points) == *at_least
             }
+            Condition::Health { at_least, points } => {
+                // The record's own health, from its signals (not from the shared map of everyone).
+                let none = crate::relationship::Signals::default();
+                let signals = f.signals.get(&id).unwrap_or(&none);
+                let score = crate::relationship::health(&f.model.parties[&id], signals, NOW).score;
+                (score >= *points) == *at_least
+            }
         }
     }
 
@@ -1023,6 +1067,8 @@ mod tests {
                 }),
             (any::<bool>(), prop::sample::select(vec![-5_i64, -1, 0, 3, 10, 11]))
                 .prop_map(|(at_least, points)| Condition::Score { at_least, points }),
+            (any::<bool>(), prop::sample::select(vec![0_u8, 40, 60, 85, 100]))
+                .prop_map(|(at_least, points)| Condition::Health { at_least, points }),
         ]
     }
 

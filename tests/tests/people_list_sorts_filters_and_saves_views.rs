@@ -179,7 +179,15 @@ async fn hundreds_of_people_scroll_with_only_the_rows_in_view_rendered() {
             &format!("return document.querySelector('[data-testid=import-plan]')?.textContent === '{PEOPLE} new · 0 already in Rapport · 0 skipped';"),
         ).await?;
         click_css(&browser, "[data-testid=start-import]").await?;
-        browser.by_testid("import-report").await?;
+        // Six hundred records are written in batches under a moving progress bar: a person waits for
+        // it as long as it moves, and a busy machine (CI runs browsers side by side) can take long.
+        browser
+            .wait_for_script_within(
+                "the import's report",
+                90,
+                "return !!document.querySelector('[data-testid=import-report]');",
+            )
+            .await?;
 
         AppShell::open(&browser, "/parties").await?;
         party_count(&browser, PEOPLE).await?;

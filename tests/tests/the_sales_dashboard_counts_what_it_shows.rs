@@ -2,12 +2,14 @@
 //! one moved on, one won, one lost, one left in Lead — and her dashboard counts them: the open pipeline
 //! by stage, won against the period before, the win rate, the funnel and why deals were lost; every
 //! number and bar lists the deals behind it, and a chart goes out as a CSV file. The reason she gives
-//! a lost deal on its page shows as its bar; a next step overdue lowers a customer's health. Boris
-//! (on his phone, in Russian) wins a deal, and Anna's open dashboard follows at once.
+//! a lost deal on its page shows as its bar; a next step overdue lowers a customer's health, and a
+//! segment on health finds it. The marketing board counts each month's leads and those won since;
+//! the whole dashboard's files hold its number cards. Boris (on his phone, in Russian) wins a deal,
+//! and Anna's open dashboard follows at once.
 
 use rapport_e2e::flows::{
-    add_party, anna_and_boris, change_to, choose_move, click_centred as click, download,
-    downloads_into, new_deal, open_record, photograph, set_date, titles,
+    add_party, anna_and_boris, attribute_becomes, change_to, choose_move, click_centred as click,
+    download, downloads_into, new_deal, open_record, photograph, set_date, set_field, titles,
 };
 use rapport_e2e::pages::AppShell;
 use rapport_e2e::{Browser, E2eResult, run, wait_until};
@@ -236,9 +238,52 @@ async fn the_sales_dashboard_counts_each_deal_where_it_belongs_and_follows_a_col
         change_to(&anna, "party-sort", "name").await?;
         by_health(&["Kontor AG -", "Nordwind GmbH -"]).await?;
 
+        // A segment on health, which is computed for it though no screen shows health: below 60
+        // (going cold, as it starts), nobody; below 100, Kontor alone; at least 100, Nordwind.
+        AppShell::open(&anna, "/marketing").await?;
+        set_field(&anna, "new-segment-name", "Cooling").await?;
+        click(&anna, "new-segment-create").await?;
+        anna.by_testid("rule-everyone").await?;
+        click(&anna, "add-group").await?;
+        anna.by_testid("condition-kind").await?;
+        change_to(&anna, "condition-kind", "health").await?;
+        anna.by_testid("condition-points").await?;
+        let members_are = |names: &'static str| {
+            let anna = &anna;
+            async move {
+                let script = format!(
+                    "const names = [...document.querySelectorAll('[data-testid=segment-member]')].map(e => e.dataset.name);
+                     return names.join(', ') === {names:?};"
+                );
+                // Health is computed in the worker once the segment asks for it.
+                anna.wait_for_script_within("the segment's members", 30, &script).await
+            }
+        };
+        anna.wait_for_script(
+            "health below 60 as the condition",
+            "return document.querySelector('[data-testid=condition-points]').value === '60'
+               && document.querySelector('[data-testid=condition-has]').value === 'no';",
+        )
+        .await?;
+        attribute_becomes(&anna, "segment-count", "data-count", "0").await?;
+        change_to(&anna, "condition-points", "100").await?;
+        members_are("Kontor AG").await?;
+        attribute_becomes(&anna, "segment-count", "data-count", "1").await?;
+        change_to(&anna, "condition-has", "yes").await?;
+        members_are("Nordwind GmbH").await?;
+        photograph(&anna, "segment-health-1280x800-en").await?;
+        let cooling = anna.path().await?;
+
         AppShell::open(&anna, "/analytics").await?;
         anna.text_becomes("going-cold-count", "0").await?;
         kpi_becomes(&anna, "kpi-won", "$3,000.00").await?;
+        // The whole dashboard's files begin with its number cards, as they read.
+        let (_, csv) = fetch_file(&anna, "dashboard-csv", "csv").await?;
+        let csv = String::from_utf8(csv).expect("UTF-8");
+        assert!(
+            csv.starts_with("\u{feff}Key figures,Value,Compared\nOpen pipeline,13000.00,Deals: 2\nWon,3000.00,\"▲ $3,000.00 on the period before\"\n"),
+            "{csv}"
+        );
         // Computed in the worker's read model, not on the page.
         let in_the_worker = anna
             .eval("return performance.getEntriesByName('rapport:dashboard-from-worker').length;")
@@ -386,30 +431,59 @@ async fn the_sales_dashboard_counts_each_deal_where_it_belongs_and_follows_a_col
             "return document.querySelector('[data-testid=campaign-engagement] [data-testid=chart-empty]')?.textContent === 'No campaign has been sent yet.';",
         )
         .await?;
-        // The board's filters apply to each of its reports: three months, then Boris's only.
+        // Leads are not scored in this workspace: the chart of scores says where to set rules.
+        anna.wait_for_script(
+            "no scores",
+            "return document.querySelector('[data-testid=leads-by-score] [data-testid=chart-empty]')?.textContent.startsWith('Leads are not scored yet');",
+        )
+        .await?;
+        // The board's filters apply to each of its reports and to the leads: three months, then
+        // Boris's only (he owns no record: no leads, said). This month's two leads, Nordwind and
+        // Kontor, one won since.
         click(&anna, "board-3").await?;
         bars_become(&anna, "won-by-month", &["0", "0", "1"]).await?;
+        bars_become(&anna, "lead-conversion", &["0", "0", "0", "0", "2", "1"]).await?;
         let boris_id = member_option(&anna, "board-owner", "Boris").await?;
         assert!(!boris_id.is_empty(), "Boris among the owners");
         change_to(&anna, "board-owner", &boris_id).await?;
         bars_become(&anna, "won-by-month", &["0", "0", "0"]).await?;
+        bars_become(&anna, "lead-conversion", &[]).await?;
+        anna.text_when("lead-conversion", |t| t.contains("No leads in this period.")).await?;
         change_to(&anna, "board-owner", "").await?;
         bars_become(&anna, "won-by-month", &["0", "0", "1"]).await?;
+        bars_become(&anna, "lead-conversion", &["0", "0", "0", "0", "2", "1"]).await?;
+        // The won bar lists Nordwind, whose deal was won.
+        let clicked = anna
+            .eval(
+                "const rows = document.querySelectorAll('[data-testid=lead-conversion] [data-testid=chart-row]');
+                 const won = rows[rows.length - 1].querySelectorAll('[data-testid=chart-bar]')[1];
+                 won.scrollIntoView({ block: 'center' }); won.click(); return true;",
+            )
+            .await?;
+        assert_eq!(clicked, true);
+        listed_under(&anna, "lead-conversion", &["Nordwind GmbH"]).await?;
         photograph(&anna, "analytics-marketing-1280x800-en").await?;
-        // The whole dashboard in one file, in the page's order: the campaigns, four reports, then
-        // the pinned one.
+        // The whole dashboard in one file, in the page's order: the campaigns, the leads won, the
+        // leads by score, four reports, then the pinned one.
         let (name, csv) = fetch_file(&anna, "dashboard-csv", "csv").await?;
         assert_eq!(name, "analytics-marketing.csv");
         let csv = String::from_utf8(csv).expect("UTF-8");
         let csv = csv.strip_prefix('\u{feff}').expect("a byte-order mark for spreadsheets");
         // Each table ends with its line's end, then an empty line.
         let tables: Vec<&str> = csv.split_inclusive("\n\n").collect();
-        assert_eq!(tables.len(), 6, "{csv}");
+        assert_eq!(tables.len(), 8, "{csv}");
         assert_eq!(tables[0], "\"Latest campaigns: sent, opened, clicked\",Sent,Opened,Clicked\n\n");
-        assert_eq!(tables[5], "Revenue by status,Total amount\nOpen,13000.00\nWon,3000.00\nLost,800.00\n");
+        assert!(
+            tables[1].starts_with("\"Leads won, by the month they came in\",Leads,Won since\n")
+                && tables[1].ends_with(" · 50% won,2,1\n\n")
+                && tables[1].lines().count() == 5,
+            "{csv}"
+        );
+        assert_eq!(tables[2], "Leads by score now,Leads\n\n");
+        assert_eq!(tables[7], "Revenue by status,Total amount\nOpen,13000.00\nWon,3000.00\nLost,800.00\n");
         let (_, svg) = fetch_file(&anna, "dashboard-svg", "svg").await?;
         let svg = String::from_utf8(svg).expect("UTF-8");
-        assert_eq!(svg.matches("<g transform=").count(), 6, "{svg}");
+        assert_eq!(svg.matches("<g transform=").count(), 8, "{svg}");
         assert!(svg.contains(">Revenue by status</text>"), "{svg}");
         let (name, png) = fetch_file(&anna, "dashboard-png", "png").await?;
         assert_eq!(name, "analytics-marketing.png");
@@ -419,6 +493,15 @@ async fn the_sales_dashboard_counts_each_deal_where_it_belongs_and_follows_a_col
         kpi_becomes(&anna, "desk-opened", "0").await?;
         kpi_becomes(&anna, "desk-sla", "—").await?;
         anna.by_testid("tickets-by-status").await?;
+        // The cards are in the whole dashboard's files too, first, as they read.
+        let (_, csv) = fetch_file(&anna, "dashboard-csv", "csv").await?;
+        let csv = String::from_utf8(csv).expect("UTF-8");
+        let cards = csv.trim_start_matches('\u{feff}').split("\n\n").next().unwrap_or_default();
+        assert!(cards.starts_with("The desk over the last 30 days,Value,Compared\nOpened,0,Last 30 days\nSLA met,—,Last 30 days\n"), "{csv}");
+        assert_eq!(cards.lines().count(), 6, "{csv}");
+        let (_, svg) = fetch_file(&anna, "dashboard-svg", "svg").await?;
+        let svg = String::from_utf8(svg).expect("UTF-8");
+        assert_eq!(svg.matches("<rect class=\"card\"").count(), 5, "{svg}");
         photograph(&anna, "analytics-service-1280x800-en").await?;
         click(&anna, "board-sales").await?;
 
@@ -446,7 +529,16 @@ async fn the_sales_dashboard_counts_each_deal_where_it_belongs_and_follows_a_col
         click(&boris, "board-relationships-tab").await?;
         bars_become(&boris, "relationships-by-role", &["2"]).await?;
         photograph(&boris, "analytics-relationships-390x844-ru").await?;
+        // The marketing dashboard's leads over six months: this month's two, one won.
+        click(&boris, "board-marketing-tab").await?;
+        let leads = ["0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "2", "1"];
+        bars_become(&boris, "lead-conversion", &leads).await?;
+        photograph(&boris, "analytics-marketing-390x844-ru").await?;
         click(&boris, "board-sales").await?;
+        // Anna's segment on health, on his phone.
+        boris.open(&cooling).await?;
+        attribute_becomes(&boris, "segment-count", "data-count", "1").await?;
+        photograph(&boris, "segment-health-390x844-ru").await?;
         AppShell::open(&boris, "/analytics/reports").await?;
         boris.text_becomes("page-title", "Конструктор отчётов").await?;
         click(&boris, "saved-report").await?;

@@ -381,6 +381,66 @@ pub(crate) fn Analytics() -> impl IntoView {
     });
 
     let compared_money = move |figure: Compared<i64>| change_text(i18n, figure, money);
+    // The four number cards — open pipeline, won, win rate, cycle — as rows: label, value (shown
+    // and plain), what it is compared with. The cards read them, and so do the page's files.
+    let kpi_rows = Memo::new(move |_| {
+        let none = || "—".to_owned();
+        board.with(|b| {
+            let Some(b) = b.as_ref() else { return Vec::new() };
+            let open: i64 = b.by_stage.iter().map(|bar| bar.value).sum();
+            let open_note =
+                t_string!(i18n, analytics.deals_count, count = widgets::count(b.open().count()))
+                    .to_string();
+            let won_note =
+                compared_money(Compared { now: b.won.now.value, before: b.won.before.value });
+            let rate =
+                b.win_rate.now.map(|p| t_string!(i18n, analytics.percent, percent = p).to_string());
+            let rate_note = (b.win_rate.now.zip(b.win_rate.before))
+                .map(|(now, before)| points_text(i18n, i64::from(now) - i64::from(before)));
+            let days = |days: i64| {
+                t_string!(i18n, analytics.days, days = widgets::count(days.unsigned_abs() as usize))
+                    .to_string()
+            };
+            let cycle = b.cycle_days.now.map(|d| days(d.max(0)));
+            let cycle_note = (b.cycle_days.now.zip(b.cycle_days.before))
+                .map(|(now, before)| change_text(i18n, Compared { now, before }, days));
+            let card =
+                |key: &str, label: &str, shown: String, plain: String, note: Option<String>| {
+                    let note = note.unwrap_or_default();
+                    ChartRow {
+                        key: key.to_owned(),
+                        label: label.to_owned(),
+                        values: vec![0],
+                        shown: vec![shown, note.clone()],
+                        plain: vec![plain, note],
+                    }
+                };
+            vec![
+                card("open", kpi_name(i18n, 0), money(open), plain(open), Some(open_note)),
+                card(
+                    "won",
+                    kpi_name(i18n, 1),
+                    money(b.won.now.value),
+                    plain(b.won.now.value),
+                    Some(won_note),
+                ),
+                card(
+                    "win-rate",
+                    kpi_name(i18n, 2),
+                    rate.unwrap_or_else(none),
+                    b.win_rate.now.map(|p| p.to_string()).unwrap_or_default(),
+                    rate_note,
+                ),
+                card(
+                    "cycle",
+                    kpi_name(i18n, 3),
+                    cycle.unwrap_or_else(none),
+                    b.cycle_days.now.map(|d| d.to_string()).unwrap_or_default(),
+                    cycle_note,
+                ),
+            ]
+        })
+    });
     view! {
         <Page key="analytics" title=move || t_string!(i18n, analytics.title)>
             <Segmented value=shown_board name="dashboard-board" label=Signal::derive(move || t_string!(i18n, report_builder.board)) options=vec![
@@ -403,7 +463,11 @@ pub(crate) fn Analytics() -> impl IntoView {
                 // The desk's own period (30 days), said on each card.
                 {(board == Board::Service).then(|| view! { <super::service_reports::DeskNumbers /> })}
                 <DefaultBoard board months=Signal::derive(move || span.get().0) owner>
-                    {(board == Board::Marketing).then(|| view! { <super::marketing::CampaignsChart /> })}
+                    {(board == Board::Marketing).then(|| view! {
+                        <super::marketing::CampaignsChart />
+                        <super::leads_board::LeadConversion months=Signal::derive(move || span.get().0) owner />
+                        <super::leads_board::LeadsByScore owner />
+                    })}
                 </DefaultBoard>
                 {match board {
                     Board::Service => Some(view! { <p><a class="action" href="/tickets/reports">{t!(i18n, report_builder.service_more)}</a></p> }.into_any()),
@@ -438,45 +502,7 @@ pub(crate) fn Analytics() -> impl IntoView {
                     </Show>
                     <OwnerChoice owner testid="dashboard-owner" />
                 </div>
-                <div class="kpis" data-testid="dashboard-kpis">
-                    <Kpi
-                        testid="kpi-open"
-                        label=Signal::derive(move || t_string!(i18n, analytics.open_pipeline).to_owned())
-                        value=Signal::derive(move || board.with(|b| b.as_ref().map(|b| money(b.by_stage.iter().map(|bar| bar.value).sum()))).unwrap_or_default())
-                        note=Signal::derive(move || board.with(|b| b.as_ref().map(|b| t_string!(i18n, analytics.deals_count, count = widgets::count(b.open().count())).to_string())))
-                        open=Some(Card::Open)
-                        card
-                    />
-                    <Kpi
-                        testid="kpi-won"
-                        label=Signal::derive(move || t_string!(i18n, analytics.won).to_owned())
-                        value=Signal::derive(move || board.with(|b| b.as_ref().map(|b| money(b.won.now.value))).unwrap_or_default())
-                        note=Signal::derive(move || board.with(|b| b.as_ref().map(|b| Compared { now: b.won.now.value, before: b.won.before.value })).map(compared_money))
-                        open=Some(Card::Won)
-                        card
-                    />
-                    <Kpi
-                        testid="kpi-win-rate"
-                        label=Signal::derive(move || t_string!(i18n, analytics.win_rate).to_owned())
-                        value=Signal::derive(move || board.with(|b| b.as_ref().and_then(|b| b.win_rate.now)).map_or_else(|| "—".to_owned(), |p| t_string!(i18n, analytics.percent, percent = p).to_string()))
-                        note=Signal::derive(move || board.with(|b| b.as_ref().map(|b| b.win_rate)).and_then(|rate| {
-                            let (now, before) = (rate.now?, rate.before?);
-                            Some(points_text(i18n, i64::from(now) - i64::from(before)))
-                        }))
-                        open=None
-                        card
-                    />
-                    <Kpi
-                        testid="kpi-cycle"
-                        label=Signal::derive(move || t_string!(i18n, analytics.cycle).to_owned())
-                        value=Signal::derive(move || board.with(|b| b.as_ref().and_then(|b| b.cycle_days.now)).map_or_else(|| "—".to_owned(), |days| t_string!(i18n, analytics.days, days = widgets::count(days.max(0) as usize)).to_string()))
-                        note=Signal::derive(move || board.with(|b| b.as_ref().map(|b| b.cycle_days)).and_then(|cycle| {
-                            Some(change_text(i18n, Compared { now: cycle.now?, before: cycle.before? }, |days| t_string!(i18n, analytics.days, days = widgets::count(days.unsigned_abs() as usize)).to_string()))
-                        }))
-                        open=None
-                        card
-                    />
-                </div>
+                <KpiCards rows=kpi_rows card />
                 <Show when=move || card.get().is_some()>
                     <section class="panel" data-testid="kpi-records">
                         <DealRecords deals=card_deals />
@@ -697,6 +723,44 @@ fn money_row(
         values: values.to_vec(),
         shown: values.iter().map(|v| money(*v)).collect(),
         plain: values.iter().map(|v| plain(*v)).collect(),
+    }
+}
+
+/// The sales dashboard's number cards, also in the page's files while they are shown.
+#[component]
+fn KpiCards(rows: Memo<Vec<ChartRow>>, card: RwSignal<Option<Card>>) -> impl IntoView {
+    let i18n = use_i18n();
+    let section = NodeRef::new();
+    let title = Signal::derive(move || t_string!(i18n, analytics.key_figures).to_owned());
+    widgets::cards_in_page_files(title, rows.into(), section);
+    let label = move |n: usize| Signal::derive(move || kpi_name(i18n, n).to_owned());
+    let value = move |n: usize| {
+        Signal::derive(move || {
+            rows.with(|r| r.get(n).map(|r| r.shown[0].clone())).unwrap_or_default()
+        })
+    };
+    let note = move |n: usize| {
+        Signal::derive(move || {
+            rows.with(|r| r.get(n).map(|r| r.shown[1].clone()).filter(|n| !n.is_empty()))
+        })
+    };
+    view! {
+        <section class="kpis" data-testid="dashboard-kpis" node_ref=section>
+            <Kpi testid="kpi-open" label=label(0) value=value(0) note=note(0) open=Some(Card::Open) card />
+            <Kpi testid="kpi-won" label=label(1) value=value(1) note=note(1) open=Some(Card::Won) card />
+            <Kpi testid="kpi-win-rate" label=label(2) value=value(2) note=note(2) open=None card />
+            <Kpi testid="kpi-cycle" label=label(3) value=value(3) note=note(3) open=None card />
+        </section>
+    }
+}
+
+/// The name of the sales dashboard's number card `n`: open pipeline, won, win rate, cycle.
+fn kpi_name(i18n: leptos_i18n::I18nContext<crate::i18n::Locale>, n: usize) -> &'static str {
+    match n {
+        0 => t_string!(i18n, analytics.open_pipeline),
+        1 => t_string!(i18n, analytics.won),
+        2 => t_string!(i18n, analytics.win_rate),
+        _ => t_string!(i18n, analytics.cycle),
     }
 }
 

@@ -203,6 +203,9 @@ fn Switch(id: AutomationId, row: Memo<Option<AutomationRow>>) -> impl IntoView {
         if by_score && scores.is_none() {
             return error.set(Some(t_string!(i18n, automations.scores_pending).to_owned()));
         }
+        if crate::health::pending_for_segments(ctx) {
+            return error.set(Some(t_string!(i18n, marketing.health_pending).to_owned()));
+        }
         let baseline = audience_now(ctx, outbox, |audience, ws| {
             if ws.model.interactions_pending {
                 return None;

@@ -404,6 +404,9 @@ fn Reach(row: Memo<Option<CampaignRow>>, unsaved: Unsaved) -> impl IntoView {
     let send_test = move |_| {
         let Some(campaign) = row.get_untracked() else { return };
         let Some(me) = account.account.get_untracked() else { return };
+        if crate::health::pending_for_segments(ctx) {
+            return error.set(Some(t_string!(i18n, marketing.health_pending).to_owned()));
+        }
         let test = audience_now(ctx, outbox, |audience, ws| {
             let plan = campaigns::plan(audience, &ws.model, &campaign);
             let (sample, _) = plan.recipients.first()?;
@@ -437,6 +440,9 @@ fn Reach(row: Memo<Option<CampaignRow>>, unsaved: Unsaved) -> impl IntoView {
         let Some(campaign) = row.get_untracked() else { return };
         if !unsaved.with_untracked(|fields| fields.is_empty()) {
             return;
+        }
+        if crate::health::pending_for_segments(ctx) {
+            return error.set(Some(t_string!(i18n, marketing.health_pending).to_owned()));
         }
         let me = ctx.read(|ws| ws.me).flatten();
         // Taken back before: a round of its own (other ids for every copy).
@@ -1096,6 +1102,9 @@ fn SubjectTest(row: Memo<Option<CampaignRow>>) -> impl IntoView {
         let subject =
             if second { campaign.sent_subject_b.clone() } else { campaign.subject.clone() };
         let chosen = campaign.with_subject(&subject);
+        if crate::health::pending_for_segments(ctx) {
+            return error.set(Some(t_string!(i18n, marketing.health_pending).to_owned()));
+        }
         let copies = audience_now(ctx, outbox, |audience, ws| {
             let plan = campaigns::plan(audience, &ws.model, &chosen);
             let rest: Vec<(&rapport_core::read_model::PartyRow, String)> = plan

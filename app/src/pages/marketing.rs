@@ -40,8 +40,9 @@ pub(crate) fn with_audience<T>(
 ) -> Option<T> {
     let opted_out = opted_out(outbox);
     let scores = scores_if_asked(ctx);
+    let health = health_if_asked(ctx);
     ctx.read_of(AUDIENCE, |ws| {
-        let audience = audience_of(ws, outbox, opted_out, scores);
+        let audience = audience_of(ws, outbox, opted_out, scores, health);
         read(&audience, &ws.model)
     })
 }
@@ -55,6 +56,16 @@ fn scores_if_asked(ctx: WorkspaceCtx) -> Option<ScoresNow> {
     asked?.then(|| use_context::<crate::lead_scores::LeadScores>().and_then(|l| l.scores.get()))
 }
 
+/// Everyone's relationship health, when some segment selects on it (then computed once per change
+/// for every screen, [`crate::health::EveryoneHealth`]); `None` while it is not computed yet, when
+/// health conditions admit nobody.
+fn health_if_asked(ctx: WorkspaceCtx) -> crate::health::Everyone {
+    if !crate::health::segments_read_it(ctx) {
+        return None;
+    }
+    use_context::<crate::health::EveryoneHealth>().and_then(|h| h.computed().get())
+}
+
 type ScoresNow = Option<std::sync::Arc<std::collections::HashMap<rapport_core::ids::PartyId, i64>>>;
 
 /// The facts segments are evaluated against in `ws`: the records, the relay's opt-outs, and how far
@@ -64,6 +75,7 @@ pub(crate) fn audience_of(
     outbox: OutboxCtx,
     opted_out: Vec<String>,
     scores: Option<ScoresNow>,
+    health: crate::health::Everyone,
 ) -> Audience<'_> {
     let mut audience = Audience::new(&ws.model, &ws.settings, opted_out, local::now());
     let asked = |reads: fn(&rapport_core::model::SegmentRule) -> bool| {
@@ -78,6 +90,9 @@ pub(crate) fn audience_of(
     if let Some(scores) = scores {
         audience = audience.with_scores(scores.unwrap_or_default());
     }
+    if let Some(health) = health {
+        audience = audience.with_health(health);
+    }
     audience
 }
 
@@ -90,8 +105,9 @@ pub(crate) fn audience_now<T>(
 ) -> Option<T> {
     let opted_out = opted_out(outbox);
     let scores = untrack(|| scores_if_asked(ctx));
+    let health = untrack(|| health_if_asked(ctx));
     ctx.read(|ws| {
-        let audience = audience_of(ws, outbox, opted_out, scores);
+        let audience = audience_of(ws, outbox, opted_out, scores, health);
         read(&audience, ws)
     })
 }

@@ -712,8 +712,29 @@ fn ReportChart(
     let number = move || {
         let shown =
             move || rows.with(|r| r.first().map(|r| r.shown[0].clone())).unwrap_or_default();
+        let note = Signal::derive(move || {
+            def.with(|def| answer.with(|a| a.as_deref().and_then(|a| change_note(i18n, def, a))))
+                .unwrap_or_default()
+        });
+        // The card in the page's files, as it reads.
+        let section = NodeRef::new();
+        let card = Signal::derive(move || {
+            rows.with(|r| {
+                r.first()
+                    .map(|row| ChartRow {
+                        key: row.key.clone(),
+                        label: series.get().concat(),
+                        values: row.values.clone(),
+                        shown: vec![row.shown[0].clone(), note.get()],
+                        plain: vec![row.plain[0].clone(), note.get()],
+                    })
+                    .into_iter()
+                    .collect()
+            })
+        });
+        widgets::cards_in_page_files(title, card, section);
         view! {
-            <section class="panel chart" data-testid=testid>
+            <section class="panel chart" data-testid=testid node_ref=section>
                 <h2>{move || title.get()}</h2>
                 <button
                     type="button"
@@ -724,9 +745,7 @@ fn ReportChart(
                 >
                     <span class="kpi-label">{move || series.get().concat()}</span>
                     <span class="kpi-value" data-testid="kpi-value">{shown}</span>
-                    <span class="kpi-note" data-testid="kpi-note">
-                        {move || def.with(|def| answer.with(|a| a.as_deref().and_then(|a| change_note(i18n, def, a)))).unwrap_or_default()}
-                    </span>
+                    <span class="kpi-note" data-testid="kpi-note">{note}</span>
                 </button>
                 {move || picked.with(Option::is_some).then(|| view! { <ItemRecords items=records /> })}
             </section>
@@ -746,7 +765,7 @@ const SHOWN: usize = 100;
 
 /// The records behind a bar, each linked to its page.
 #[component]
-fn ItemRecords(#[prop(into)] items: Signal<Vec<Item>>) -> impl IntoView {
+pub(crate) fn ItemRecords(#[prop(into)] items: Signal<Vec<Item>>) -> impl IntoView {
     let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
     let rows = move || {

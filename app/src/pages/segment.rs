@@ -440,7 +440,7 @@ fn Group(group: String, editor: RuleEditor, first: Signal<bool>) -> impl IntoVie
 }
 
 /// The kinds of condition, in the menu's order; a new condition starts as the first.
-const KINDS: [&str; 14] = [
+const KINDS: [&str; 15] = [
     "tag",
     "role",
     "owner",
@@ -455,6 +455,7 @@ const KINDS: [&str; 14] = [
     "created",
     "campaign",
     "score",
+    "health",
 ];
 
 fn kind_of(condition: &Condition) -> &'static str {
@@ -473,6 +474,7 @@ fn kind_of(condition: &Condition) -> &'static str {
         Condition::Created { .. } => "created",
         Condition::Campaign { .. } => "campaign",
         Condition::Score { .. } => "score",
+        Condition::Health { .. } => "health",
     }
 }
 
@@ -492,6 +494,7 @@ fn kind_label(kind: &str) -> &'static str {
         "list" => t_string!(i18n, marketing.c_list),
         "campaign" => t_string!(i18n, marketing.c_campaign),
         "score" => t_string!(i18n, marketing.c_score),
+        "health" => t_string!(i18n, marketing.c_health),
         _ => t_string!(i18n, marketing.c_created),
     }
 }
@@ -535,6 +538,10 @@ fn fresh(ctx: WorkspaceCtx, kind: &str) -> Condition {
             Condition::Campaign { campaign: None, activity: CampaignActivity::Opened, has: true }
         }
         "score" => Condition::Score { at_least: true, points: 50 },
+        // Below where a relationship is said to be going cold: who to win back.
+        "health" => {
+            Condition::Health { at_least: false, points: rapport_core::relationship::COLD_BELOW }
+        }
         "owner" => Condition::Owner { owner: ctx.read(|ws| ws.me).flatten() },
         _ => Condition::Tag { tag: String::new(), has: true },
     }
@@ -907,29 +914,44 @@ fn Params(row: Row) -> impl IntoView {
                 on_change=choose(|c, v| if let Condition::Score { at_least, .. } = c { *at_least = v == "yes" }) />
             <PointsInput row=row.clone() />
         }.into_any(),
+        Condition::Health { .. } => view! {
+            <Choice testid="condition-has" label=label(t_string!(i18n, marketing.c_health)) options=yes_no(t_string!(i18n, marketing.score_at_least), t_string!(i18n, marketing.score_below))
+                current=row.read(|c| match c { Condition::Health { at_least, .. } => yes_no_of(*at_least), _ => String::new() })
+                on_change=choose(|c, v| if let Condition::Health { at_least, .. } = c { *at_least = v == "yes" }) />
+            <PointsInput row=row.clone() />
+        }.into_any(),
     }
 }
 
-/// The points of a score condition: a whole number, negative ones too; a text that is not one
-/// leaves the points as they were.
+/// The points of a score condition (a whole number, negative ones too) or of a health condition
+/// (0 to 100); a text that is not a whole number leaves the points as they were.
 #[component]
 fn PointsInput(row: Row) -> impl IntoView {
     let i18n = use_i18n();
     let points = row.read(|c| match c {
         Condition::Score { points, .. } => points.to_string(),
+        Condition::Health { points, .. } => points.to_string(),
         _ => String::new(),
     });
+    // Health goes from 0 to 100; a score has no bounds.
+    let health = row
+        .read(|c| if matches!(c, Condition::Health { .. }) { "1".into() } else { String::new() })
+        .get_untracked()
+        == "1";
     let typing = row.clone();
     let leaving = row.clone();
     let writer: Writer = Arc::new(|c, text| {
         let Ok(n) = text.trim().parse::<i64>() else { return };
-        if let Condition::Score { points, .. } = c {
-            *points = n.clamp(-1_000_000, 1_000_000);
+        match c {
+            Condition::Score { points, .. } => *points = n.clamp(-1_000_000, 1_000_000),
+            Condition::Health { points, .. } => *points = n.clamp(0, 100) as u8,
+            _ => {}
         }
     });
     view! {
         <label class="inline">
             <input type="number" step="1" inputmode="numeric" data-testid="condition-points" aria-label=move || t_string!(i18n, marketing.points) prop:value=move || points.get()
+                min=health.then_some("0") max=health.then_some("100")
                 on:input=move |e| typing.type_into(event_target_value(&e), writer.clone())
                 on:change=move |_| row.commit()
                 on:blur=move |_| leaving.commit() />

@@ -577,6 +577,9 @@ fn People(id: SequenceId) -> impl IntoView {
     let chosen_segment = RwSignal::new(None::<SegmentId>);
     let enrol_segment = move |_| {
         let Some(segment) = chosen_segment.get_untracked() else { return };
+        if crate::health::pending_for_segments(ctx) {
+            return notice.set(Some(t_string!(i18n, marketing.health_pending).to_string()));
+        }
         let fresh = audience_now(ctx, outbox, |audience, ws| {
             let Some(row) = ws.model.sequences.get(&id) else { return Vec::new() };
             let Some(segment) = ws.model.segments.get(&segment) else { return Vec::new() };

@@ -13,7 +13,7 @@ use super::tickets::span;
 use crate::i18n::{t, t_string, use_i18n};
 use crate::outbox::OutboxCtx;
 use crate::state::WorkspaceCtx;
-use crate::widgets::{self, Segmented};
+use crate::widgets::{self, ChartRow, Segmented};
 use leptos_i18n::td_string;
 
 /// How far back a report looks, in days (today included).
@@ -177,19 +177,71 @@ pub(crate) fn DeskNumbers() -> impl IntoView {
             </a>
         }
     };
+    // The same cards as rows, for the page's files.
+    let rows = Signal::derive(move || {
+        let period = t_string!(i18n, reports.last_30_days).to_owned();
+        desk_cards()
+            .into_iter()
+            .map(|(testid, label, value)| {
+                let shown = total.with(|t| t.as_ref().and_then(value)).unwrap_or_else(none);
+                ChartRow {
+                    key: testid.to_owned(),
+                    label: label(i18n).to_owned(),
+                    values: vec![0],
+                    shown: vec![shown.clone(), period.clone()],
+                    plain: vec![shown, period.clone()],
+                }
+            })
+            .collect()
+    });
+    let section = NodeRef::new();
+    let title = Signal::derive(move || t_string!(i18n, report_builder.desk_numbers).to_owned());
+    widgets::cards_in_page_files(title, rows, section);
     view! {
-        <section class="kpis" data-testid="desk-numbers" aria-label=move || t_string!(i18n, reports.title)>
-            {card("desk-opened", Signal::derive(move || t_string!(i18n, reports.opened)), |t| Some(widgets::count(t.opened)))}
-            {card("desk-sla", Signal::derive(move || t_string!(i18n, reports.sla_met)), |t| {
-                t.sla_met_percent().map(|p| td_string!(crate::locale::current(), reports.percent, percent = p).to_string())
-            })}
-            {card("desk-first-response", Signal::derive(move || t_string!(i18n, reports.first_response_median)), |t| t.first_response.median().map(span))}
-            {card("desk-resolution", Signal::derive(move || t_string!(i18n, reports.resolution_median)), |t| t.resolution.median().map(span))}
-            {card("desk-csat", Signal::derive(move || t_string!(i18n, reports.satisfaction)), |t| {
-                t.satisfaction.satisfied_percent().map(|p| td_string!(crate::locale::current(), reports.satisfied, percent = p).to_string())
-            })}
+        <section class="kpis" data-testid="desk-numbers" aria-label=move || t_string!(i18n, reports.title) node_ref=section>
+            {desk_cards().into_iter().map(|(testid, label, value)| card(testid, Signal::derive(move || label(i18n)), value)).collect_view()}
         </section>
     }
+}
+
+type I18n = leptos_i18n::I18nContext<crate::i18n::Locale>;
+
+/// A desk card: its test handle, its label and its value from the figures.
+type DeskCard = (&'static str, fn(I18n) -> &'static str, fn(&Figures) -> Option<String>);
+
+/// The desk's cards.
+fn desk_cards() -> [DeskCard; 5] {
+    [
+        ("desk-opened", |i18n| t_string!(i18n, reports.opened), |t| Some(widgets::count(t.opened))),
+        (
+            "desk-sla",
+            |i18n| t_string!(i18n, reports.sla_met),
+            |t| {
+                t.sla_met_percent().map(|p| {
+                    td_string!(crate::locale::current(), reports.percent, percent = p).to_string()
+                })
+            },
+        ),
+        (
+            "desk-first-response",
+            |i18n| t_string!(i18n, reports.first_response_median),
+            |t| t.first_response.median().map(span),
+        ),
+        (
+            "desk-resolution",
+            |i18n| t_string!(i18n, reports.resolution_median),
+            |t| t.resolution.median().map(span),
+        ),
+        (
+            "desk-csat",
+            |i18n| t_string!(i18n, reports.satisfaction),
+            |t| {
+                t.satisfaction.satisfied_percent().map(|p| {
+                    td_string!(crate::locale::current(), reports.satisfied, percent = p).to_string()
+                })
+            },
+        ),
+    ]
 }
 
 /// One table of figures, a row per team or person.

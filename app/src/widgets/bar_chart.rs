@@ -31,6 +31,8 @@ struct Drawn {
     shape: Signal<Shape>,
     /// Where it is on the page.
     section: NodeRef<leptos::html::Section>,
+    /// Number cards, not a chart: each row a card (its value, then what it is compared with).
+    cards: bool,
 }
 
 impl Drawn {
@@ -60,6 +62,9 @@ impl Drawn {
                 .collect()
         });
         let (title, series) = (self.title.get_untracked(), self.series.get_untracked());
+        if self.cards {
+            return (chart::cards_svg(&title, &lines), chart::cards_height(lines.len()));
+        }
         match self.shape.get_untracked() {
             Shape::Line => (chart::line_svg(&title, &series, &lines), chart::LINE_HEIGHT),
             Shape::Donut => (chart::donut_svg(&title, &lines), chart::donut_height(lines.len())),
@@ -118,6 +123,32 @@ impl PageCharts {
         let files: Vec<(String, u32)> = self.in_page_order().iter().map(Drawn::svg).collect();
         chart::stacked(&files)
     }
+}
+
+/// Number cards in `section` (each row a card: its label, its value shown and plain, then what it
+/// is compared with) join the page's files with the charts ([`PageCharts`]), where the page has
+/// them.
+pub(crate) fn cards_in_page_files(
+    title: Signal<String>,
+    rows: Signal<Vec<ChartRow>>,
+    section: NodeRef<leptos::html::Section>,
+) {
+    let Some(charts) = use_context::<PageCharts>() else { return };
+    let i18n = use_i18n();
+    let series = Signal::derive(move || {
+        vec![
+            t_string!(i18n, analytics.card_value).to_owned(),
+            t_string!(i18n, analytics.card_compared).to_owned(),
+        ]
+    });
+    charts.add(Drawn {
+        title,
+        series,
+        rows,
+        shape: Signal::from(Shape::Bars),
+        section,
+        cards: true,
+    });
 }
 
 /// "The whole dashboard as CSV, SVG or PNG": every chart the page shows ([`PageCharts`]) in one file
@@ -199,7 +230,7 @@ pub(crate) fn BarChart(
     });
     let refused = RwSignal::new(None::<String>);
     let section = NodeRef::new();
-    let drawn = Drawn { title, series, rows, shape, section };
+    let drawn = Drawn { title, series, rows, shape, section, cards: false };
     if let Some(charts) = use_context::<PageCharts>() {
         charts.add(drawn);
     }

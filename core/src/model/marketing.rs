@@ -253,6 +253,15 @@ impl SegmentRule {
             .any(|c| matches!(c.test, Condition::Score { .. }))
     }
 
+    /// Whether any of its conditions reads relationship health (which is computed for everyone
+    /// first).
+    pub fn reads_health(&self) -> bool {
+        self.groups
+            .iter()
+            .flat_map(|g| &g.conditions)
+            .any(|c| matches!(c.test, Condition::Health { .. }))
+    }
+
     /// The condition `condition` of group `group`, if both are there.
     pub fn condition(&self, group: &str, condition: &str) -> Option<&Condition> {
         let group = self.groups.iter().find(|g| g.id == group)?;
@@ -295,6 +304,10 @@ pub enum Condition {
     /// Has a lead score of at least `points` (`at_least`), or below it ([`crate::scoring`]). A
     /// segment a scoring rule names is evaluated without scores, where this admits nobody.
     Score { at_least: bool, points: i64 },
+    /// Has a relationship health of at least `points` (`at_least`), or below it
+    /// ([`crate::relationship::health`], 0 to 100, derived: as the device last computed it, once per
+    /// change it reads and once a day).
+    Health { at_least: bool, points: u8 },
 }
 
 /// How far someone went with a campaign, each step including the one before: a click counts as an

@@ -4,6 +4,7 @@ use super::*;
 use crate::demo::{self, DemoSizes, DemoWorkspace};
 use crate::ids::CampaignId;
 use crate::model::{Segment, SegmentRule};
+use crate::read_model::RoleRow;
 use crate::segments::SegmentRow;
 
 const NOW: Timestamp = Timestamp(1_790_000_000_000);
