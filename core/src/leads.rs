@@ -9,7 +9,7 @@
 //! they are archived later (a lost lead is still a lead that came in); a duplicate merged into
 //! another record counts as that record, and a person erased at their request not at all.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -82,25 +82,24 @@ pub fn conversion(model: &ReadModel, months: Months, owner: Option<MemberId>) ->
     }
     let won_since =
         |party: &PartyId, since: Timestamp| last_won.get(party).is_some_and(|at| *at >= since);
-    let mut named: HashSet<PartyId> = HashSet::new();
+    // Which month a time falls in, by the months' first milliseconds (cheaper than a calendar).
+    let starts: Vec<Timestamp> = months.iter().map(Month::start).collect();
+    let index = |at: Timestamp| starts.partition_point(|start| *start <= at).checked_sub(1);
+    // In id order (the parties' own), the same on every device; a screen sorts the few it lists.
     for row in leads {
-        let Some(cohort) = cohorts.iter_mut().find(|c| c.month == Month::of(row.created_at)) else {
+        let Some(cohort) = index(row.created_at).and_then(|n| cohorts.get_mut(n)) else {
             continue;
         };
         cohort.leads.value += 1;
         cohort.leads.records.push(row.id);
-        named.clear();
-        named.insert(row.id);
-        named.extend(row.organisations.iter().map(|org| crate::segments::survivor(model, *org)));
-        if named.iter().any(|party| won_since(party, row.created_at)) {
+        let organisations =
+            row.organisations.iter().map(|org| crate::segments::survivor(model, *org));
+        if std::iter::once(row.id)
+            .chain(organisations)
+            .any(|party| won_since(&party, row.created_at))
+        {
             cohort.won.value += 1;
             cohort.won.records.push(row.id);
-        }
-    }
-    // The same order on every device: by name, then id.
-    for cohort in &mut cohorts {
-        for bar in [&mut cohort.leads, &mut cohort.won] {
-            bar.records.sort_by_cached_key(|id| (model.parties[id].sort_name.clone(), *id));
         }
     }
     cohorts
