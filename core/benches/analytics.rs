@@ -59,8 +59,8 @@ fn on_a_read_model(c: &mut Criterion) {
 }
 
 /// Report builder questions (issue 23): the widest (every interaction of all time, by owner and
-/// month) and one over deals.
-fn reports() -> [(&'static str, ReportDef); 3] {
+/// month), one over deals, and both split again (stacked bars).
+fn reports() -> [(&'static str, ReportDef); 5] {
     let def = ReportDef::grouped;
     [
         (
@@ -74,6 +74,20 @@ fn reports() -> [(&'static str, ReportDef); 3] {
         (
             "report: deals' median amount by stage",
             def(Source::Deals, 0, Dimension::Stage, Measure::Median(Number::Amount)),
+        ),
+        (
+            "report: interactions of 12 months by month, split by owner",
+            ReportDef {
+                split: Some(Dimension::Owner),
+                ..def(Source::Interactions, 12, Dimension::Month, Measure::Count)
+            },
+        ),
+        (
+            "report: deals' amount by stage, split by owner",
+            ReportDef {
+                split: Some(Dimension::Owner),
+                ..def(Source::Deals, 0, Dimension::Stage, Measure::Sum(Number::Amount))
+            },
         ),
     ]
 }

@@ -52,13 +52,7 @@ pub fn bars_svg(title: &str, series: &[String], rows: &[SvgRow]) -> String {
     let mut svg = String::new();
     let mut y = head(&mut svg, title, height, series);
     for row in rows {
-        let _ = write!(
-            svg,
-            r##"<text x="{PAD}" y="{}" fill="#111827">{}</text>"##,
-            y + 14,
-            escape(&row.label)
-        );
-        y += LABEL;
+        y = row_label(&mut svg, y, &row.label);
         for (n, value) in row.values.iter().enumerate() {
             let width = (*value).max(0) as f64 * f64::from(room) / largest as f64;
             let shown = row.shown.get(n).map_or("", String::as_str);
@@ -76,6 +70,65 @@ pub fn bars_svg(title: &str, series: &[String], rows: &[SvgRow]) -> String {
     }
     svg.push_str("</svg>");
     svg
+}
+
+/// The height of the file for `rows` stacked bars.
+pub fn stacked_height(rows: usize) -> u32 {
+    TITLE + LEGEND + rows as u32 * (LABEL + BAR + BAR_GAP + ROW_GAP) + PAD
+}
+
+/// The chart `title` as an SVG document of stacked bars: each row's values but its last are its
+/// parts (the `series` but the last), drawn one after the other in their series' colours; its last
+/// value is the whole, the bars' scale, written at the bar's end.
+pub fn stacked_svg(title: &str, series: &[String], rows: &[SvgRow]) -> String {
+    let parts = series.len().saturating_sub(1);
+    // The whole, or the parts end to end where they are longer (no part is drawn past the file).
+    let length = |row: &SvgRow| {
+        let drawn: i64 = row.values.iter().take(parts).map(|v| (*v).max(0)).sum();
+        drawn.max(row.values.get(parts).copied().unwrap_or(0))
+    };
+    let largest = rows.iter().map(length).max().unwrap_or(0).max(1);
+    let room = f64::from(WIDTH - 2 * PAD - VALUE_ROOM);
+    let mut svg = String::new();
+    // The legend names the parts, always: one part is still a split.
+    let top = head(&mut svg, title, stacked_height(rows.len()), &[]);
+    let mut y = legend(&mut svg, top, &series[..parts]);
+    for row in rows {
+        y = row_label(&mut svg, y, &row.label);
+        let mut x = f64::from(PAD);
+        for (n, value) in row.values.iter().take(parts).enumerate() {
+            let width = (*value).max(0) as f64 * room / largest as f64;
+            if width > 0.0 {
+                let shown = row.shown.get(n).map_or("", String::as_str);
+                let name = series.get(n).map_or("", String::as_str);
+                let _ = write!(
+                    svg,
+                    r##"<rect class="bar" x="{x:.1}" y="{y}" width="{width:.1}" height="{BAR}" fill="{}"><title>{}: {}</title></rect>"##,
+                    colour(n),
+                    escape(name),
+                    escape(shown)
+                );
+            }
+            x += width;
+        }
+        let _ = write!(
+            svg,
+            r##"<text x="{:.1}" y="{}" fill="#374151">{}</text>"##,
+            x + 6.0,
+            y + 12,
+            escape(row.shown.get(parts).map_or("", String::as_str))
+        );
+        y += BAR + BAR_GAP + ROW_GAP;
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// A bar's label at `y`; returns where its bar goes.
+fn row_label(svg: &mut String, y: u32, label: &str) -> u32 {
+    let _ =
+        write!(svg, r##"<text x="{PAD}" y="{}" fill="#111827">{}</text>"##, y + 14, escape(label));
+    y + LABEL
 }
 
 /// The chart `title` of `series` as an SVG document of lines, one point per row from left to right
@@ -274,10 +327,10 @@ pub fn cards_svg(title: &str, rows: &[SvgRow]) -> String {
             r##"<rect class="card" x="{x}" y="{y}" width="{CARD_WIDTH}" height="{CARD_HEIGHT}" rx="6" fill="#f9fafb" stroke="#e5e7eb"/><text x="{}" y="{}" fill="#374151">{}</text><text class="card-value" x="{}" y="{}" font-size="22" font-weight="600" fill="#111827">{}</text>"##,
             x + 12,
             y + 22,
-            escape(&row.label),
+            card_text(&row.label, 13),
             x + 12,
             y + 52,
-            escape(shown(0)),
+            card_text(shown(0), 22),
         );
         if !shown(1).is_empty() {
             let _ = write!(
@@ -285,12 +338,24 @@ pub fn cards_svg(title: &str, rows: &[SvgRow]) -> String {
                 r##"<text x="{}" y="{}" font-size="12" fill="#6b7280">{}</text>"##,
                 x + 12,
                 y + 72,
-                escape(shown(1))
+                card_text(shown(1), 12)
             );
         }
     }
     svg.push_str("</svg>");
     svg
+}
+
+/// `text` escaped for a card's line at `font_size`: cut with "…" where it would run past the card
+/// (an SVG text does not wrap or clip by itself), the whole of it then kept as its tooltip.
+fn card_text(text: &str, font_size: u32) -> String {
+    // A character of the sans-serif fonts is on average a little over half the font size wide.
+    let room = ((CARD_WIDTH - 24) * 100 / (font_size * 58)) as usize;
+    if text.chars().count() <= room {
+        return escape(text);
+    }
+    let cut: String = text.chars().take(room.saturating_sub(1)).collect();
+    format!("{}…<title>{}</title>", escape(cut.trim_end()), escape(text))
 }
 
 /// The largest value drawn (at least 1, so that nothing divides by 0).
@@ -307,24 +372,25 @@ fn head(svg: &mut String, title: &str, height: u32, series: &[String]) -> u32 {
         r##"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" font-family="system-ui, sans-serif" font-size="13"><rect width="100%" height="100%" fill="#ffffff"/><text x="{PAD}" y="28" font-size="16" font-weight="600" fill="#111827">{}</text>"##,
         escape(title)
     );
-    let mut y = TITLE;
-    if series.len() > 1 {
-        let mut x = PAD;
-        for (n, name) in series.iter().enumerate() {
-            let _ = write!(
-                svg,
-                r##"<rect x="{x}" y="{}" width="12" height="12" fill="{}"/><text x="{}" y="{}" fill="#374151">{}</text>"##,
-                y,
-                colour(n),
-                x + 16,
-                y + 11,
-                escape(name)
-            );
-            x += 16 + 8 * name.chars().count() as u32 + 16;
-        }
-        y += LEGEND;
+    if series.len() > 1 { legend(svg, TITLE, series) } else { TITLE }
+}
+
+/// A line at `y` naming each series beside its colour; returns where the chart below it starts.
+fn legend(svg: &mut String, y: u32, series: &[String]) -> u32 {
+    let mut x = PAD;
+    for (n, name) in series.iter().enumerate() {
+        let _ = write!(
+            svg,
+            r##"<rect x="{x}" y="{}" width="12" height="12" fill="{}"/><text x="{}" y="{}" fill="#374151">{}</text>"##,
+            y,
+            colour(n),
+            x + 16,
+            y + 11,
+            escape(name)
+        );
+        x += 16 + 8 * name.chars().count() as u32 + 16;
     }
-    y
+    y + LEGEND
 }
 
 fn colour(series: usize) -> &'static str {
@@ -370,6 +436,33 @@ mod tests {
                 width[..width.find('"').unwrap()].parse().unwrap()
             })
             .collect()
+    }
+
+    #[test]
+    fn a_stacked_bar_lays_its_parts_end_to_end_scaled_to_the_largest_whole() {
+        let series = ["Anna".to_owned(), "Boris".to_owned(), "All".to_owned()];
+        let svg = stacked_svg(
+            "Won by stage",
+            &series,
+            &[row("Proposal", &[300, 100, 400]), row("Lead", &[0, 200, 200])],
+        );
+        let room = f64::from(WIDTH - 2 * PAD - VALUE_ROOM);
+        // A part of nothing is not drawn.
+        assert_eq!(bar_widths(&svg), [room * 0.75, room * 0.25, room * 0.5]);
+        let xs: Vec<&str> = svg
+            .split(r#"<rect class="bar" x=""#)
+            .skip(1)
+            .map(|bar| &bar[..bar.find('"').unwrap()])
+            .collect();
+        let (first, after) = (f64::from(PAD), f64::from(PAD) + room * 0.75);
+        assert_eq!(xs, [format!("{first:.1}"), format!("{after:.1}"), format!("{first:.1}")]);
+        // The whole at the bar's end; each part says what it is in its tooltip; the legend names
+        // the parts, not the whole.
+        assert!(svg.contains(">€400</text>") && svg.contains(">€200</text>"), "{svg}");
+        assert!(svg.contains("<title>Boris: €100</title>"), "{svg}");
+        assert!(svg.contains(">Anna</text>") && !svg.contains(">All</text>"), "{svg}");
+        assert!(svg.contains(&format!("height=\"{}\"", stacked_height(2))));
+        assert!(svg.ends_with("</svg>"));
     }
 
     #[test]
@@ -558,6 +651,29 @@ mod tests {
         assert_eq!(svg.matches(r#"font-size="12""#).count(), 1, "{svg}");
         assert!(svg.contains(">A &amp; B</text>"), "{svg}");
         assert!(svg.ends_with("</svg>"));
+    }
+
+    #[test]
+    fn a_card_cuts_what_would_run_past_its_edge_and_keeps_the_whole_as_its_tooltip() {
+        let long = "▲ $13,000.00 on the period before & more";
+        let svg = cards_svg(
+            "Key figures",
+            &[SvgRow {
+                label: "Won".into(),
+                values: vec![13_000],
+                shown: vec!["$13,000.00".into(), long.into()],
+            }],
+        );
+        let comparison = svg.split(r##"font-size="12" fill="#6b7280">"##).nth(1).unwrap();
+        let (drawn, rest) = comparison.split_once("<title>").unwrap();
+        assert!(drawn.ends_with('…'), "{svg}");
+        // What is drawn fits the card at the font's average width.
+        let width = drawn.chars().count() as u32 * 12 * 58 / 100;
+        assert!(width <= CARD_WIDTH - 24, "{drawn}: {width} px");
+        assert!(rest.starts_with("▲ $13,000.00 on the period before &amp; more</title></text>"));
+        // A value that fits is drawn whole, without a tooltip.
+        assert!(svg.contains(">$13,000.00</text>"), "{svg}");
+        assert_eq!(svg.matches("<title>").count(), 1);
         assert_eq!(cards_height(0), TITLE + PAD);
     }
 

@@ -31,6 +31,7 @@
 //! - [`template`]: merge fields (`{{first_name}}`) filled in from a record, unknown ones named.
 
 pub mod analytics;
+pub mod arrange;
 pub mod attachments;
 pub mod automation;
 pub mod backup;

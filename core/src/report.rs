@@ -7,6 +7,12 @@
 //! a given value of a [`Dimension`]; a record with several values of it (a party's tags) is counted in
 //! each of their groups. Amounts of different currencies are never added: a money measure counts the
 //! deals of one currency only. At most [`MAX_BARS`] groups are drawn; the rest are one "others" bar.
+//!
+//! A grouped report can split each group again by a second dimension (`split`): each bar then has a
+//! part per value of it — the same [`MAX_SERIES`] values in every bar, the rest one "others" part —
+//! each measured over the group's records with that value, so a click on a part lists exactly its
+//! records; split by a dimension of one value a record ([`Dimension::one_per_record`]), the parts of
+//! a count or sum add up to their group's, and can be stacked.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Bound;
@@ -23,6 +29,10 @@ use crate::read_model::{
 
 /// At most this many bars (Twenty's cap): past it, the smallest groups are counted as one.
 pub const MAX_BARS: usize = 100;
+
+/// At most this many parts in a split bar (the colours a chart tells apart): past it, the values
+/// smallest over the whole answer are one "others" part.
+pub const MAX_SERIES: usize = 5;
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
@@ -112,6 +122,8 @@ pub enum Chart {
     /// Each group's share of the whole, as a ring.
     Donut,
     Table,
+    /// Each group's bar made of its parts (`split`), one after the other.
+    Stacked,
 }
 
 /// Only the records with this value of the dimension.
@@ -131,6 +143,8 @@ pub struct ReportDef {
     pub months: u8,
     /// Groups, or one number for all the records when `None`.
     pub group: Option<Dimension>,
+    /// Each group split again by this: a part per value (with a group only, and not the group's).
+    pub split: Option<Dimension>,
     pub measure: Measure,
     pub conditions: Vec<Condition>,
     /// The currency of a money measure; the one most deals are in when `None`.
@@ -171,6 +185,17 @@ pub struct Row {
     pub value: Option<f64>,
     /// The records measured, in id order.
     pub records: Vec<Item>,
+    /// Split: a part for each of the answer's `series`, in its order.
+    pub parts: Vec<Part>,
+}
+
+/// The records of a bar with one value of the split, measured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Part {
+    /// `None` for an average or median of no records.
+    pub value: Option<f64>,
+    /// In id order.
+    pub records: Vec<Item>,
 }
 
 /// A report's answer.
@@ -179,6 +204,9 @@ pub struct Answer {
     pub rows: Vec<Row>,
     /// The currency a money measure counted.
     pub currency: Option<String>,
+    /// Split: the values of the split each bar has a part for — periods in time order, others the
+    /// largest over the whole answer first, then [`Key::Others`] for the rest.
+    pub series: Vec<Key>,
     /// An ungrouped report over a period that ends now: its one number in the period before, as far
     /// into it as now is into this one ([`Months::previous_to_date`]), in the same currency.
     pub before: Option<Row>,
@@ -224,6 +252,14 @@ impl Source {
             Source::Tickets => &[Number::Rating],
             Source::Parties | Source::Interactions | Source::Tasks => &[],
         }
+    }
+}
+
+impl Dimension {
+    /// Whether a record has one value of it: not tags, roles, countries or cities, of which a record
+    /// counted in several parts would make a stack of its parts longer than its whole.
+    pub fn one_per_record(self) -> bool {
+        !matches!(self, Dimension::Tag | Dimension::Role | Dimension::Country | Dimension::City)
     }
 }
 
@@ -282,7 +318,7 @@ keyed!(Dimension {
     Channel => "channel", Team => "team", Rating => "rating",
 });
 keyed!(Number { Amount => "amount", Rating => "rating", CycleDays => "cycle_days" });
-keyed!(Chart { Bar => "bar", Line => "line", Donut => "donut", Table => "table" });
+keyed!(Chart { Bar => "bar", Line => "line", Donut => "donut", Table => "table", Stacked => "stacked" });
 
 impl ReportDef {
     /// What the settings keep of it.
@@ -299,6 +335,7 @@ impl ReportDef {
             date: self.date.key().to_owned(),
             months: self.months,
             group: self.group.map(|d| d.key().to_owned()),
+            split: self.split.map(|d| d.key().to_owned()),
             measure: measure.to_owned(),
             number: number.map(|n| n.key().to_owned()),
             conditions: self
@@ -309,6 +346,7 @@ impl ReportDef {
             currency: self.currency.clone(),
             chart: self.chart.key().to_owned(),
             pinned,
+            place: String::new(),
         }
     }
 
@@ -325,6 +363,7 @@ impl ReportDef {
         let date = if source.dates().contains(&date) { date } else { source.dates()[0] };
         let dimension = |key: &str| known("grouping", key, Dimension::from_key(key));
         let group = saved.group.as_deref().map(dimension).transpose()?;
+        let split = saved.split.as_deref().map(dimension).transpose()?;
         let number = saved
             .number
             .as_deref()
@@ -351,11 +390,14 @@ impl ReportDef {
             }
         }
         let chart = known("chart", &saved.chart, Chart::from_key(&saved.chart))?;
+        let group = group.filter(|d| source.dimensions().contains(d));
         Ok(ReportDef {
             source,
             date,
             months: saved.months,
-            group: group.filter(|d| source.dimensions().contains(d)),
+            group,
+            split: split
+                .filter(|d| source.dimensions().contains(d) && group.is_some_and(|g| g != *d)),
             measure,
             conditions,
             currency: saved.currency.clone().filter(|c| !c.trim().is_empty()),
@@ -699,6 +741,7 @@ impl ReportDef {
             date: DateField::Created,
             months,
             group: Some(group),
+            split: None,
             measure,
             conditions: Vec::new(),
             currency: None,
@@ -776,11 +819,19 @@ pub fn my_dashboard_text(pinned: bool) -> &'static str {
 pub fn my_dashboard<'a>(
     notes: impl IntoIterator<Item = (&'a String, &'a String)>,
 ) -> BTreeSet<&'a str> {
+    my_places(notes).into_keys().collect()
+}
+
+/// The same, each with its place on the page (`crate::arrange`): the note's text once the member
+/// moved one, "1" until then.
+pub fn my_places<'a>(
+    notes: impl IntoIterator<Item = (&'a String, &'a String)>,
+) -> BTreeMap<&'a str, &'a str> {
     notes
         .into_iter()
         .filter(|(_, text)| !text.trim().is_empty())
-        .filter_map(|(note, _)| note.strip_prefix(MY_DASHBOARD))
-        .filter(|report| !report.is_empty())
+        .filter_map(|(note, text)| Some((note.strip_prefix(MY_DASHBOARD)?, text.as_str())))
+        .filter(|(report, _)| !report.is_empty())
         .collect()
 }
 
@@ -866,13 +917,20 @@ fn answer_in(
         let fallback = settings.currencies.first().map_or("EUR", String::as_str);
         def.currency.clone().filter(|c| !c.is_empty()).unwrap_or_else(|| most_used(deals, fallback))
     });
-    // Each group's records and their numbers.
+    // Each group's records and their numbers; split, each record's number and values of the split.
     let mut groups: BTreeMap<Key, Vec<(Item, f64)>> = BTreeMap::new();
+    let split_by = def.split.filter(|split| {
+        def.group.is_some_and(|group| group != *split) && def.source.dimensions().contains(split)
+    });
+    let mut by_item: BTreeMap<Item, (f64, Vec<Key>)> = BTreeMap::new();
     for (record, value) in counted {
         if let (Some(currency), Record::Deal(deal)) = (&currency, record)
             && deal.currency != *currency
         {
             continue;
+        }
+        if let Some(split) = split_by {
+            by_item.insert(record.item(), (value, record.keys(split, def.date)));
         }
         let keys = match def.group {
             None => vec![Key::All],
@@ -893,14 +951,72 @@ fn answer_in(
     let mut measured: Vec<Group> =
         groups.into_iter().map(|(key, records)| Group::new(def.measure, key, records)).collect();
     if !by_period {
-        // The largest first; ties and empty averages in key order, so every device agrees.
-        measured.sort_by(|a, b| {
-            let value = |g: &Group| g.value.unwrap_or(f64::NEG_INFINITY);
-            value(b).total_cmp(&value(a)).then_with(|| a.key.cmp(&b.key))
-        });
+        largest_first(&mut measured);
     }
-    let rows = cap(def.measure, measured, by_period).into_iter().map(Group::row).collect();
-    Answer { rows, currency, before: None }
+    let mut rows: Vec<Row> =
+        cap(def.measure, measured, by_period, MAX_BARS).into_iter().map(Group::row).collect();
+    let series = match split_by {
+        Some(dimension) => split_rows(def.measure, dimension, &by_item, &mut rows),
+        None => Vec::new(),
+    };
+    Answer { rows, currency, series, before: None }
+}
+
+/// Splits each of `rows` into parts by the split's values of its records (`by_item`: each record's
+/// number and values), the same series in every row; returns the series.
+fn split_rows(
+    measure: Measure,
+    dimension: Dimension,
+    by_item: &BTreeMap<Item, (f64, Vec<Key>)>,
+    rows: &mut [Row],
+) -> Vec<Key> {
+    // The series: each value measured over every record the bars count.
+    let mut overall: BTreeMap<&Key, Vec<(Item, f64)>> = BTreeMap::new();
+    for item in rows.iter().flat_map(|row| &row.records) {
+        if let Some((value, keys)) = by_item.get(item) {
+            for key in keys {
+                overall.entry(key).or_default().push((*item, *value));
+            }
+        }
+    }
+    let by_period = matches!(dimension, Dimension::Month | Dimension::Week);
+    let mut measured: Vec<Group> = overall
+        .into_iter()
+        .map(|(key, records)| Group::new(measure, key.clone(), records))
+        .collect();
+    if !by_period {
+        largest_first(&mut measured);
+    }
+    let series: Vec<Key> =
+        cap(measure, measured, by_period, MAX_SERIES).into_iter().map(|g| g.key).collect();
+    let others = series.iter().position(|key| *key == Key::Others);
+    for row in rows {
+        let mut parts: Vec<Vec<(Item, f64)>> = vec![Vec::new(); series.len()];
+        for item in &row.records {
+            let Some((value, keys)) = by_item.get(item) else { continue };
+            for key in keys {
+                if let Some(at) = series.iter().position(|s| s == key).or(others) {
+                    parts[at].push((*item, *value));
+                }
+            }
+        }
+        row.parts = parts
+            .into_iter()
+            .map(|records| {
+                let group = Group::new(measure, Key::All, records);
+                Part { value: group.value, records: group.row().records }
+            })
+            .collect();
+    }
+    series
+}
+
+/// The largest first; ties and empty averages in key order, so every device agrees.
+fn largest_first(groups: &mut [Group]) {
+    groups.sort_by(|a, b| {
+        let value = |g: &Group| g.value.unwrap_or(f64::NEG_INFINITY);
+        value(b).total_cmp(&value(a)).then_with(|| a.key.cmp(&b.key))
+    });
 }
 
 /// A group being measured: its records with their numbers.
@@ -924,6 +1040,7 @@ impl Group {
             key: self.key,
             value: self.value,
             records: self.records.into_iter().map(|(item, _)| item).collect(),
+            parts: Vec::new(),
         }
     }
 }
@@ -965,21 +1082,21 @@ fn fill_periods(
     }
 }
 
-/// At most [`MAX_BARS`] groups: past them, the latest periods or the largest groups are kept and
-/// the rest measured together as [`Key::Others`] (first among periods, last among the others).
-fn cap(measure: Measure, mut groups: Vec<Group>, by_period: bool) -> Vec<Group> {
-    if groups.len() <= MAX_BARS {
+/// At most `most` groups: past them, the latest periods or the largest groups are kept and the rest
+/// measured together as [`Key::Others`] (first among periods, last among the others).
+fn cap(measure: Measure, mut groups: Vec<Group>, by_period: bool, most: usize) -> Vec<Group> {
+    if groups.len() <= most {
         return groups;
     }
     let rest: Vec<Group> = if by_period {
         // Periods are in time order with the records of no date last: keep the latest.
         let missing = groups.iter().position(|g| g.key == Key::Missing).map(|at| groups.remove(at));
-        let keep = MAX_BARS - 1 - usize::from(missing.is_some());
+        let keep = most - 1 - usize::from(missing.is_some());
         let rest = groups.drain(..groups.len() - keep).collect();
         groups.extend(missing);
         rest
     } else {
-        groups.split_off(MAX_BARS - 1)
+        groups.split_off(most - 1)
     };
     let others =
         Group::new(measure, Key::Others, rest.into_iter().flat_map(|g| g.records).collect());

@@ -73,6 +73,7 @@ fuzz_target!(|data: &[u8]| {
                     date: source.dates()[pick % source.dates().len()],
                     months: (pick % 13) as u8,
                     group: source.dimensions().get(pick % 20).copied(),
+                    split: source.dimensions().get(pick / 20 % 10).copied(),
                     measure,
                     conditions: Vec::new(),
                     currency: None,

@@ -379,6 +379,49 @@ async fn the_sales_dashboard_counts_each_deal_where_it_belongs_and_follows_a_col
         assert_eq!(svg.matches("class=\"slice\"").count(), 3, "{svg}");
         assert!(svg.contains(">Won — $3,000.00 (18%)</text>"), "{svg}");
         click(&anna, "report-bars").await?;
+        // Split: each stage's bar made of its deals' statuses, stacked — the parts add up to what
+        // each status has, and a part lists exactly its deals.
+        change_to(&anna, "report-group", "stage").await?;
+        change_to(&anna, "report-split", "status").await?;
+        click(&anna, "report-stacked").await?;
+        anna.wait_for_script(
+            "the statuses stacked in each stage",
+            "const s = document.querySelector('[data-testid=report] [data-testid=chart-stacked]');
+             if (!s) return false;
+             const sum = n => [...s.querySelectorAll(`[data-testid=chart-part][data-series=\"${n}\"]`)]
+               .reduce((a, p) => a + Number(p.dataset.value), 0);
+             const legend = [...document.querySelectorAll('[data-testid=report] .chart-legend .legend')].map(l => l.textContent);
+             return legend.join('|') === 'Open|Won|Lost' && s.querySelectorAll('[data-testid=chart-part]').length === 4
+               && sum(0) === 1300000 && sum(1) === 300000 && sum(2) === 80000;",
+        )
+        .await?;
+        let wholes = anna
+            .eval(
+                "return [...document.querySelectorAll('[data-testid=report] [data-testid=chart-stacked] [data-testid=chart-bar]')].map(b => Number(b.dataset.value));",
+            )
+            .await?;
+        let wholes: Vec<i64> = serde_json::from_value(wholes).expect("numbers");
+        assert_eq!(wholes.iter().sum::<i64>(), 1_680_000, "{wholes:?}");
+        anna.eval(
+            "document.querySelector('[data-testid=report] [data-testid=chart-part][data-series=\"1\"]').click(); return 1;",
+        )
+        .await?;
+        listed_under(&anna, "report", &["Service plan"]).await?;
+        photograph(&anna, "report-stacked-1280x800-en").await?;
+        // Its files: a column per status and one for the whole; the parts drawn end to end.
+        let (_, csv) = fetch_file(&anna, "chart-csv", "csv").await?;
+        let csv = String::from_utf8(csv).expect("UTF-8");
+        let mut lines = csv.trim_start_matches('\u{feff}').lines();
+        assert_eq!(lines.next(), Some("Deals: Total amount by Stage and Status,Open,Won,Lost,All"), "{csv}");
+        assert_eq!(lines.count(), wholes.len(), "{csv}");
+        let (_, svg) = fetch_file(&anna, "chart-svg", "svg").await?;
+        let svg = String::from_utf8(svg).expect("UTF-8");
+        assert_eq!(svg.matches("<rect class=\"bar\"").count(), 4, "{svg}");
+        assert!(svg.contains("<title>Won: $3,000.00</title>") && svg.contains(">Lost</text>"), "{svg}");
+        change_to(&anna, "report-split", "").await?;
+        change_to(&anna, "report-group", "status").await?;
+        click(&anna, "report-bars").await?;
+        bars_become(&anna, "report", &["1300000", "300000", "80000"]).await?;
         // Only where the status is lost, offered with how many deals each status has.
         change_to(&anna, "report-where", "status").await?;
         anna.wait_for_script(
@@ -497,7 +540,7 @@ async fn the_sales_dashboard_counts_each_deal_where_it_belongs_and_follows_a_col
         let (_, csv) = fetch_file(&anna, "dashboard-csv", "csv").await?;
         let csv = String::from_utf8(csv).expect("UTF-8");
         let cards = csv.trim_start_matches('\u{feff}').split("\n\n").next().unwrap_or_default();
-        assert!(cards.starts_with("The desk over the last 30 days,Value,Compared\nOpened,0,Last 30 days\nSLA met,—,Last 30 days\n"), "{csv}");
+        assert!(cards.starts_with("The desk over the last 30 days,Value,Compared\nOpened,0,Last 30 days\nSLA met (%),,Last 30 days\n"), "{csv}");
         assert_eq!(cards.lines().count(), 6, "{csv}");
         let (_, svg) = fetch_file(&anna, "dashboard-svg", "svg").await?;
         let svg = String::from_utf8(svg).expect("UTF-8");
@@ -544,6 +587,16 @@ async fn the_sales_dashboard_counts_each_deal_where_it_belongs_and_follows_a_col
         click(&boris, "saved-report").await?;
         bars_become(&boris, "report", &["1200000", "400000", "80000"]).await?;
         photograph(&boris, "report-builder-390x844-ru").await?;
+        // The statuses split by stage, stacked, on his phone.
+        change_to(&boris, "report-split", "stage").await?;
+        click(&boris, "report-stacked").await?;
+        boris
+            .wait_for_script(
+                "the stages stacked",
+                "return document.querySelectorAll('[data-testid=report] [data-testid=chart-stacked] [data-testid=chart-part]').length >= 3;",
+            )
+            .await?;
+        photograph(&boris, "report-stacked-390x844-ru").await?;
         // His people list, going cold first, on his phone.
         AppShell::open(&boris, "/parties").await?;
         change_to(&boris, "party-sort", "coldest").await?;

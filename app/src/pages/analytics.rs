@@ -435,7 +435,7 @@ pub(crate) fn Analytics() -> impl IntoView {
                     "cycle",
                     kpi_name(i18n, 3),
                     cycle.unwrap_or_else(none),
-                    b.cycle_days.now.map(|d| d.to_string()).unwrap_or_default(),
+                    b.cycle_days.now.map(|d| d.max(0).to_string()).unwrap_or_default(),
                     cycle_note,
                 ),
             ]
@@ -736,7 +736,8 @@ fn KpiCards(rows: Memo<Vec<ChartRow>>, card: RwSignal<Option<Card>>) -> impl Int
     let label = move |n: usize| Signal::derive(move || kpi_name(i18n, n).to_owned());
     let value = move |n: usize| {
         Signal::derive(move || {
-            rows.with(|r| r.get(n).map(|r| r.shown[0].clone())).unwrap_or_default()
+            // "—" also while the board is being computed and there are no rows yet.
+            rows.with(|r| r.get(n).map(|r| r.shown[0].clone())).unwrap_or_else(|| "—".to_owned())
         })
     };
     let note = move |n: usize| {

@@ -8,6 +8,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use leptos::prelude::*;
+use rapport_core::arrange::{self, Placed};
 use rapport_core::ids::MemberId;
 use rapport_core::layout::Month;
 use rapport_core::mirror::ReportJob;
@@ -152,6 +153,7 @@ pub(crate) fn Reports() -> impl IntoView {
     let date = RwSignal::new(DateField::Created);
     let span = RwSignal::new(Span(6));
     let group = RwSignal::new(Some(Dimension::Month));
+    let split = RwSignal::new(None::<Dimension>);
     let measure = RwSignal::new(Measure::Count);
     let currency = RwSignal::new(None::<String>);
     let owner = RwSignal::new(None::<MemberId>);
@@ -176,6 +178,10 @@ pub(crate) fn Reports() -> impl IntoView {
                 .unwrap_or(DateField::Created),
             months: span.get().0,
             group: group.get().filter(applies),
+            split: split
+                .get()
+                .filter(applies)
+                .filter(|s| group.get().filter(applies).is_some_and(|g| g != *s)),
             measure: Some(measure.get())
                 .filter(|m| m.number().is_none_or(|n| source.numbers().contains(&n)))
                 .unwrap_or(Measure::Count),
@@ -202,6 +208,7 @@ pub(crate) fn Reports() -> impl IntoView {
         let mut values = def.get();
         values.conditions.retain(|c| c.dimension != by);
         values.group = Some(by);
+        values.split = None;
         values.source.dimensions().contains(&by).then_some(values)
     });
     let defs = Memo::new(move |_| std::iter::once(def.get()).chain(values_def.get()).collect());
@@ -277,6 +284,7 @@ pub(crate) fn Reports() -> impl IntoView {
                 date.set(def.date);
                 span.set(Span(def.months));
                 group.set(def.group);
+                split.set(def.split);
                 measure.set(def.measure);
                 currency.set(def.currency.clone());
                 owner.set(
@@ -395,6 +403,18 @@ pub(crate) fn Reports() -> impl IntoView {
                         }).collect_view()}
                     </select>
                 </label>
+                <Show when=move || def.with(|d| d.group.is_some())>
+                    <label class="inline-field">
+                        <span>{t!(i18n, report_builder.split_by)}</span>
+                        <select data-testid="report-split" on:change=move |e| split.set(Dimension::from_key(&event_target_value(&e)))>
+                            <option value="" selected=move || def.with(|d| d.split.is_none())>{t!(i18n, report_builder.no_split)}</option>
+                            {move || source.get().dimensions().iter().filter(|d| def.with(|def| def.group != Some(**d))).map(|d| {
+                                let d = *d;
+                                view! { <option value=d.key() selected=move || def.with(|def| def.split == Some(d))>{dimension_name(d)}</option> }
+                            }).collect_view()}
+                        </select>
+                    </label>
+                </Show>
                 <label class="inline-field">
                     <span>{t!(i18n, report_builder.measure)}</span>
                     <select data-testid="report-measure" on:change=move |e| {
@@ -460,6 +480,7 @@ pub(crate) fn Reports() -> impl IntoView {
                 </Show>
                 <Segmented value=chart name="report-chart" label=Signal::derive(move || t_string!(i18n, report_builder.chart)) options=vec![
                     (Chart::Bar, Signal::derive(move || t_string!(i18n, report_builder.bars)), "report-bars"),
+                    (Chart::Stacked, Signal::derive(move || t_string!(i18n, report_builder.stacked)), "report-stacked"),
                     (Chart::Line, Signal::derive(move || t_string!(i18n, report_builder.line)), "report-line"),
                     (Chart::Donut, Signal::derive(move || t_string!(i18n, report_builder.donut)), "report-donut"),
                     (Chart::Table, Signal::derive(move || t_string!(i18n, report_builder.table)), "report-table"),
@@ -498,13 +519,20 @@ async fn pin_for_me(
     id: String,
     on: bool,
 ) -> Result<(), crate::local::LocalError> {
+    // Already there: where the member put it stays.
+    if on && my_pins(ctx).contains(&id) {
+        return Ok(());
+    }
     let Some(shared) = ctx.shared_once_open().await else { return Ok(()) };
     let (note, text) = (report::my_dashboard_note(&id), report::my_dashboard_text(on));
     crate::local::write_private_note(&shared, note, text.to_owned()).await
 }
 
-/// Pinned reports, each a chart, by name: the team's (pinned in the workspace's settings), or this
-/// member's own (on their dashboard, and not the team's already) under a heading of their own.
+/// Pinned reports, each a chart, in the order the team (or the member) arranged them — by name until
+/// someone moves one —: the team's (pinned in the workspace's settings), or this member's own (on
+/// their dashboard, and not the team's already) under a heading of their own. A grid of widgets,
+/// each moved by its handle on a desktop or by its "earlier" and "later" buttons on any screen; a
+/// move writes the moved widget's place only (`core::arrange`).
 #[component]
 pub(crate) fn PinnedReports(
     /// This member's own rather than the team's.
@@ -513,54 +541,232 @@ pub(crate) fn PinnedReports(
 ) -> impl IntoView {
     let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
+    let account = crate::account::AccountCtx::use_ctx();
     let pinned = Memo::new(move |_| {
-        let my_pins = if mine { my_pins(ctx) } else { Default::default() };
+        let my_places: std::collections::BTreeMap<String, String> = if mine {
+            ctx.read_of(Changed::PRIVATE, |ws| {
+                report::my_places(&ws.model.private_notes)
+                    .into_iter()
+                    .map(|(id, place)| (id.to_owned(), place.to_owned()))
+                    .collect()
+            })
+            .unwrap_or_default()
+        } else {
+            Default::default()
+        };
         ctx.read_of(Changed::SETTINGS, |ws| {
-            let mut pinned: Vec<(String, SavedReport)> = ws
-                .settings
-                .reports
-                .iter()
-                .filter(|(id, r)| if mine { !r.pinned && my_pins.contains(*id) } else { r.pinned })
-                .map(|(id, r)| (id.clone(), r.clone()))
+            let shown = ws.settings.reports.iter().filter(|(id, r)| match mine {
+                true => !r.pinned && my_places.contains_key(*id),
+                false => r.pinned,
+            });
+            let placed = shown
+                .map(|(id, r)| Placed {
+                    id: id.clone(),
+                    place: if mine { my_places[id].clone() } else { r.place.clone() },
+                    name: r.name.clone(),
+                })
                 .collect();
-            pinned.sort_by(|a, b| a.1.name.cmp(&b.1.name).then_with(|| a.0.cmp(&b.0)));
-            pinned
+            arrange::in_order(placed)
+                .into_iter()
+                .map(|p| {
+                    let saved = ws.settings.reports[&p.id].clone();
+                    (p, saved)
+                })
+                .collect::<Vec<(Placed, SavedReport)>>()
         })
         .unwrap_or_default()
     });
-    // Those this app can read; the others say so.
+    // Those this app can read (the others say so), in id order: a move asks nothing again.
     let defs = Memo::new(move |_| {
         pinned.with(|p| {
-            p.iter().filter_map(|(_, r)| ReportDef::from_saved(r).ok()).collect::<Vec<_>>()
+            let mut readable: Vec<(&str, ReportDef)> = p
+                .iter()
+                .filter_map(|(w, r)| Some((w.id.as_str(), ReportDef::from_saved(r).ok()?)))
+                .collect();
+            readable.sort_by(|a, b| a.0.cmp(b.0));
+            readable.into_iter().map(|(_, def)| def).collect::<Vec<_>>()
         })
     });
     let answers = answering(if mine { "my reports" } else { "pinned reports" }, defs);
+    let refused = RwSignal::new(None::<String>);
+    // Moves the widget at `from` to `to`: its place in the settings, or in the member's notes.
+    let move_widget = move |from: usize, to: usize| {
+        let order: Vec<Placed> =
+            pinned.with_untracked(|p| p.iter().map(|(w, _)| w.clone()).collect());
+        let writes = arrange::move_to(&order, from, to);
+        if writes.is_empty() {
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            let Some(shared) = ctx.shared_once_open().await else { return };
+            let result = if mine {
+                let mut result = Ok(());
+                for (id, place) in writes {
+                    result = crate::local::write_private_note(
+                        &shared,
+                        report::my_dashboard_note(&id),
+                        place,
+                    )
+                    .await;
+                    if result.is_err() {
+                        break;
+                    }
+                }
+                result
+            } else {
+                crate::local::update_settings(&shared, move |settings| {
+                    for (id, place) in writes {
+                        if let Some(report) = settings.reports.get_mut(&id) {
+                            report.place = place;
+                        }
+                    }
+                })
+                .await
+            };
+            ctx.settle(result, refused);
+        });
+    };
+    // A widget moved by its button keeps the focus there: the list moves its element, which blurs it.
+    let refocus = RwSignal::new(None::<(String, &'static str)>);
+    Effect::new(move || {
+        // Read, not only tracked: see `answering`.
+        pinned.with(|_| ());
+        let Some((id, button)) = refocus.get_untracked() else { return };
+        refocus.set(None);
+        request_animation_frame(move || {
+            let document = document();
+            // The other button when this one can go no further.
+            for button in [button, "move-earlier", "move-later"] {
+                let selector = format!(
+                    "[data-testid=pinned-widget][data-id=\"{id}\"] [data-testid={button}]:enabled"
+                );
+                if let Some(found) = document.query_selector(&selector).ok().flatten()
+                    && let Ok(found) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(found)
+                {
+                    let _ = found.focus();
+                    return;
+                }
+            }
+        });
+    });
+    // Dragged by its handle: the widget being dragged, and the one it is over.
+    let dragged = RwSignal::new(None::<usize>);
+    let over = RwSignal::new(None::<usize>);
+    // A member's own page is theirs to arrange; the team's, everyone's but a viewer's.
+    let arranges = move || mine || account.can_edit();
     view! {
         <Show when=move || mine && pinned.with(|p| !p.is_empty())>
             <h2 class="board-heading" data-testid="my-reports">{t!(i18n, report_builder.my_reports)}</h2>
         </Show>
-        <For each=move || pinned.get() key=|(id, saved)| (id.clone(), saved.clone()) let:entry>
-            {
-                let (_, saved) = entry;
-                let name = saved.name.clone();
-                match ReportDef::from_saved(&saved) {
-                    Ok(def) => {
-                        let asked = def.clone();
-                        let answer = Signal::derive(move || {
-                            defs.with(|defs| defs.iter().position(|d| *d == asked))
-                                .and_then(|at| answers.with(|a| a.get(at).cloned().flatten()))
-                        });
-                        view! { <ReportChart testid="pinned-report" title=Signal::stored(name) def=Signal::stored(def) answer /> }.into_any()
+        {move || refused.get().map(|why| view! { <p class="error" role="alert">{why}</p> })}
+        <div class="dashboard-grid" data-testid=if mine { "my-widgets" } else { "pinned-widgets" }>
+            // Keyed without the place: a move reorders the widgets, it does not draw them again.
+            <For
+                each=move || pinned.get().into_iter().enumerate()
+                key=|(_, (placed, saved))| (placed.id.clone(), SavedReport { place: String::new(), ..saved.clone() })
+                let:entry
+            >
+                {
+                    let (_, (placed, saved)) = entry;
+                    let id = placed.id.clone();
+                    let moved = StoredValue::new(id.clone());
+                    let name = saved.name.clone();
+                    // Where it is now, as the order changes under it.
+                    let at = {
+                        let id = id.clone();
+                        Memo::new(move |_| pinned.with(|p| p.iter().position(|(w, _)| w.id == id)).unwrap_or(0))
+                    };
+                    let count = Memo::new(move |_| pinned.with(Vec::len));
+                    let widget = match ReportDef::from_saved(&saved) {
+                        Ok(def) => {
+                            let asked = def.clone();
+                            let answer = Signal::derive(move || {
+                                defs.with(|defs| defs.iter().position(|d| *d == asked))
+                                    .and_then(|at| answers.with(|a| a.get(at).cloned().flatten()))
+                            });
+                            view! { <ReportChart testid="pinned-report" title=Signal::stored(name.clone()) def=Signal::stored(def) answer /> }.into_any()
+                        }
+                        Err(why) => view! {
+                            <section class="panel" data-testid="pinned-report">
+                                <h2>{name.clone()}</h2>
+                                <p class="error">{unreadable_text(&why)}</p>
+                            </section>
+                        }.into_any(),
+                    };
+                    let name = StoredValue::new(name);
+                    view! {
+                        <div
+                            class="widget"
+                            class:drop-target=move || over.get() == Some(at.get()) && dragged.get() != Some(at.get())
+                            data-testid="pinned-widget"
+                            data-id=id.clone()
+                            on:dragover=move |e: leptos::ev::DragEvent| {
+                                if dragged.get_untracked().is_some() {
+                                    // A drop here is welcome.
+                                    e.prevent_default();
+                                    over.set(Some(at.get_untracked()));
+                                }
+                            }
+                            on:drop=move |e: leptos::ev::DragEvent| {
+                                e.prevent_default();
+                                if let Some(from) = dragged.get_untracked() {
+                                    move_widget(from, at.get_untracked());
+                                }
+                                dragged.set(None);
+                                over.set(None);
+                            }
+                        >
+                            <Show when=arranges>
+                                <div class="widget-move">
+                                    <span
+                                        class="drag-handle"
+                                        aria-hidden="true"
+                                        data-testid="widget-handle"
+                                        draggable="true"
+                                        title=move || t_string!(i18n, report_builder.drag_to_move)
+                                        on:dragstart=move |e: leptos::ev::DragEvent| {
+                                            if let Some(transfer) = e.data_transfer() {
+                                                transfer.set_effect_allowed("move");
+                                                // Firefox starts a drag only with something in it.
+                                                let _ = transfer.set_data("text/plain", "");
+                                            }
+                                            dragged.set(Some(at.get_untracked()));
+                                        }
+                                        on:dragend=move |_| {
+                                            dragged.set(None);
+                                            over.set(None);
+                                        }
+                                    >"⠿"</span>
+                                    <button
+                                        type="button"
+                                        class="icon-button"
+                                        data-testid="move-earlier"
+                                        disabled=move || at.get() == 0
+                                        aria-label=move || name.with_value(|name| t_string!(i18n, report_builder.move_earlier, name = name.as_str()).to_string())
+                                        on:click=move |_| {
+                                                refocus.set(Some((moved.get_value(), "move-earlier")));
+                                                move_widget(at.get_untracked(), at.get_untracked().saturating_sub(1));
+                                            }
+                                    >"↑"</button>
+                                    <button
+                                        type="button"
+                                        class="icon-button"
+                                        data-testid="move-later"
+                                        disabled=move || { at.get() + 1 >= count.get() }
+                                        aria-label=move || name.with_value(|name| t_string!(i18n, report_builder.move_later, name = name.as_str()).to_string())
+                                        on:click=move |_| {
+                                                refocus.set(Some((moved.get_value(), "move-later")));
+                                                move_widget(at.get_untracked(), at.get_untracked() + 1);
+                                            }
+                                    >"↓"</button>
+                                </div>
+                            </Show>
+                            {widget}
+                        </div>
                     }
-                    Err(why) => view! {
-                        <section class="panel" data-testid="pinned-report">
-                            <h2>{name}</h2>
-                            <p class="error">{unreadable_text(&why)}</p>
-                        </section>
-                    }.into_any(),
                 }
-            }
-        </For>
+            </For>
+        </div>
     }
 }
 
@@ -634,58 +840,115 @@ fn ReportChart(
     let picked = RwSignal::new(None);
     // Another question, other bars: what was picked is closed (not when only the chart changes).
     let question = Memo::new(move |_| ReportDef { chart: Chart::Bar, ..def.get() });
+    // A pick names a part by its place among the series: when they change, it would name another.
+    let parts = Memo::new(move |_| {
+        answer.with(|a| a.as_ref().map(|a| a.series.clone()).unwrap_or_default())
+    });
     Effect::new(move |first: Option<()>| {
         // Read, not only tracked: see `answering`.
-        let _ = question.get();
+        let _ = (question.get(), parts.get());
         if first.is_some() {
             picked.set(None);
         }
     });
+    // Split bars: a series per value of the split, then the whole group's — not in a donut, the
+    // shares of one whole.
+    let split = Memo::new(move |_| {
+        def.with(|d| d.chart != Chart::Donut)
+            && answer.with(|a| a.as_ref().is_some_and(|a| !a.series.is_empty()))
+    });
     let rows = Signal::derive(move || {
         let def = def.get();
         let Some(answer) = answer.get() else { return Vec::new() };
+        let split = split.get();
         ctx.read_of(Changed::SETTINGS, |ws| {
             let members = ws.members();
+            // Bars are drawn from whole numbers: averages and medians in hundredths, so 3.6 and
+            // 4.4 are not one length.
+            let scale = match def.measure {
+                Measure::Average(_) | Measure::Median(_) => 100.0,
+                Measure::Count | Measure::Sum(_) => 1.0,
+            };
             answer
                 .rows
                 .iter()
                 .map(|row| {
-                    let (shown, plain) = value_text(&def, answer.currency.as_deref(), row.value);
-                    // Bars are drawn from whole numbers: averages and medians in hundredths, so
-                    // 3.6 and 4.4 are not one length.
-                    let scale = match def.measure {
-                        Measure::Average(_) | Measure::Median(_) => 100.0,
-                        Measure::Count | Measure::Sum(_) => 1.0,
-                    };
+                    let parts = row.parts.iter().map(|p| p.value).filter(|_| split);
+                    let values: Vec<Option<f64>> = parts.chain([row.value]).collect();
+                    let texts: Vec<(String, String)> = values
+                        .iter()
+                        .map(|v| value_text(&def, answer.currency.as_deref(), *v))
+                        .collect();
                     ChartRow {
                         key: key_text(&row.key),
                         label: key_label(&def, &row.key, &ws.settings, &members),
-                        values: vec![(row.value.unwrap_or(0.0) * scale).round() as i64],
-                        shown: vec![shown],
-                        plain: vec![plain],
+                        values: values
+                            .iter()
+                            .map(|v| (v.unwrap_or(0.0) * scale).round() as i64)
+                            .collect(),
+                        shown: texts.iter().map(|(shown, _)| shown.clone()).collect(),
+                        plain: texts.into_iter().map(|(_, plain)| plain).collect(),
                     }
                 })
                 .collect()
         })
         .unwrap_or_default()
     });
+    // A part's records, or the whole bar's (its last series, or its only one).
     let records = Memo::new(move |_| {
-        let Some((key, _)) = picked.get() else { return Vec::new() };
+        let Some((key, series)) = picked.get() else { return Vec::new() };
+        let split = split.get();
         answer.with(|a| {
             a.as_ref()
                 .and_then(|a| a.rows.iter().find(|r| key_text(&r.key) == key))
-                .map(|r| r.records.clone())
+                .map(|r| match r.parts.get(series).filter(|_: &&report::Part| split) {
+                    Some(part) => part.records.clone(),
+                    None => r.records.clone(),
+                })
                 .unwrap_or_default()
         })
     });
-    let series = Signal::derive(move || vec![def.with(|d| measure_name(d.measure))]);
+    let series = Signal::derive(move || {
+        let whole = def.with(|d| measure_name(d.measure));
+        if !split.get() {
+            return vec![whole];
+        }
+        let parts = def.with(|def| {
+            // The split's values are named as a grouping by it would name them.
+            let by_split = ReportDef { group: def.split, ..def.clone() };
+            answer.with(|a| {
+                ctx.read_of(Changed::SETTINGS, |ws| {
+                    let members = ws.members();
+                    a.as_ref()
+                        .map(|a| {
+                            a.series
+                                .iter()
+                                .map(|key| key_label(&by_split, key, &ws.settings, &members))
+                                .collect::<Vec<_>>()
+                        })
+                        .unwrap_or_default()
+                })
+                .unwrap_or_default()
+            })
+        });
+        parts.into_iter().chain([t_string!(i18n, report_builder.whole).to_owned()]).collect()
+    });
+    let additive = move || matches!(def.with(|d| d.measure), Measure::Count | Measure::Sum(_));
     let shape = Signal::derive(move || match def.with(|d| d.chart) {
         Chart::Bar => Shape::Bars,
+        // Parts add up to their bar for counts and sums of a split with one value a record only:
+        // side by side otherwise.
+        Chart::Stacked
+            if split.get()
+                && additive()
+                && def.with(|d| d.split.is_some_and(Dimension::one_per_record)) =>
+        {
+            Shape::Stacked
+        }
+        Chart::Stacked => Shape::Bars,
         Chart::Line => Shape::Line,
         // Shares of a whole: of counts and sums only (averages do not add up to anything).
-        Chart::Donut if matches!(def.with(|d| d.measure), Measure::Count | Measure::Sum(_)) => {
-            Shape::Donut
-        }
+        Chart::Donut if additive() => Shape::Donut,
         Chart::Donut => Shape::Bars,
         Chart::Table => Shape::Table,
     });
@@ -963,11 +1226,14 @@ fn change_note(
 /// "Deals: amount by stage, last 6 months": what a report counts, as its chart's title.
 fn report_title(def: &ReportDef) -> String {
     let locale = crate::locale::current();
-    let by = def.group.map(dimension_name);
     let what = format!("{}: {}", source_name(def.source), measure_name(def.measure));
-    match by {
-        Some(by) => td_string!(locale, report_builder.by, what = what, by = by).to_string(),
-        None => what,
+    match (def.group.map(dimension_name), def.split.map(dimension_name)) {
+        (Some(by), Some(split)) => {
+            td_string!(locale, report_builder.by_split, what = what, by = by, split = split)
+                .to_string()
+        }
+        (Some(by), None) => td_string!(locale, report_builder.by, what = what, by = by).to_string(),
+        (None, _) => what,
     }
 }
 

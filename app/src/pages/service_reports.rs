@@ -182,14 +182,16 @@ pub(crate) fn DeskNumbers() -> impl IntoView {
         let period = t_string!(i18n, reports.last_30_days).to_owned();
         desk_cards()
             .into_iter()
-            .map(|(testid, label, value)| {
-                let shown = total.with(|t| t.as_ref().and_then(value)).unwrap_or_else(none);
+            .map(|desk| {
+                let shown = total.with(|t| t.as_ref().and_then(desk.value)).unwrap_or_else(none);
+                // An empty cell where there is no number yet: a spreadsheet sums the column.
+                let plain = total.with(|t| t.as_ref().and_then(desk.plain));
                 ChartRow {
-                    key: testid.to_owned(),
-                    label: label(i18n).to_owned(),
+                    key: desk.testid.to_owned(),
+                    label: (desk.file_label)(i18n).to_owned(),
                     values: vec![0],
-                    shown: vec![shown.clone(), period.clone()],
-                    plain: vec![shown, period.clone()],
+                    shown: vec![shown, period.clone()],
+                    plain: vec![plain.map(|n| n.to_string()).unwrap_or_default(), period.clone()],
                 }
             })
             .collect()
@@ -199,48 +201,74 @@ pub(crate) fn DeskNumbers() -> impl IntoView {
     widgets::cards_in_page_files(title, rows, section);
     view! {
         <section class="kpis" data-testid="desk-numbers" aria-label=move || t_string!(i18n, reports.title) node_ref=section>
-            {desk_cards().into_iter().map(|(testid, label, value)| card(testid, Signal::derive(move || label(i18n)), value)).collect_view()}
+            {desk_cards().into_iter().map(|desk| card(desk.testid, Signal::derive(move || (desk.label)(i18n)), desk.value)).collect_view()}
         </section>
     }
 }
 
 type I18n = leptos_i18n::I18nContext<crate::i18n::Locale>;
 
-/// A desk card: its test handle, its label and its value from the figures.
-type DeskCard = (&'static str, fn(I18n) -> &'static str, fn(&Figures) -> Option<String>);
+/// A desk card: its test handle, its label (on screen and, with the unit its plain value is
+/// counted in, in the page's files), and its value from the figures, as read and as a plain number.
+struct DeskCard {
+    testid: &'static str,
+    label: fn(I18n) -> &'static str,
+    file_label: fn(I18n) -> &'static str,
+    value: fn(&Figures) -> Option<String>,
+    plain: fn(&Figures) -> Option<i64>,
+}
+
+/// Minutes, rounded up as [`span`] shows them.
+fn minutes(ms: i64) -> i64 {
+    (ms.max(0) + 59_999) / 60_000
+}
 
 /// The desk's cards.
 fn desk_cards() -> [DeskCard; 5] {
     [
-        ("desk-opened", |i18n| t_string!(i18n, reports.opened), |t| Some(widgets::count(t.opened))),
-        (
-            "desk-sla",
-            |i18n| t_string!(i18n, reports.sla_met),
-            |t| {
+        DeskCard {
+            testid: "desk-opened",
+            label: |i18n| t_string!(i18n, reports.opened),
+            file_label: |i18n| t_string!(i18n, reports.opened),
+            value: |t| Some(widgets::count(t.opened)),
+            plain: |t| Some(t.opened as i64),
+        },
+        DeskCard {
+            testid: "desk-sla",
+            label: |i18n| t_string!(i18n, reports.sla_met),
+            file_label: |i18n| t_string!(i18n, reports.sla_met_percent),
+            value: |t| {
                 t.sla_met_percent().map(|p| {
                     td_string!(crate::locale::current(), reports.percent, percent = p).to_string()
                 })
             },
-        ),
-        (
-            "desk-first-response",
-            |i18n| t_string!(i18n, reports.first_response_median),
-            |t| t.first_response.median().map(span),
-        ),
-        (
-            "desk-resolution",
-            |i18n| t_string!(i18n, reports.resolution_median),
-            |t| t.resolution.median().map(span),
-        ),
-        (
-            "desk-csat",
-            |i18n| t_string!(i18n, reports.satisfaction),
-            |t| {
+            plain: |t| t.sla_met_percent().map(i64::from),
+        },
+        DeskCard {
+            testid: "desk-first-response",
+            label: |i18n| t_string!(i18n, reports.first_response_median),
+            file_label: |i18n| t_string!(i18n, reports.first_response_minutes),
+            value: |t| t.first_response.median().map(span),
+            plain: |t| t.first_response.median().map(minutes),
+        },
+        DeskCard {
+            testid: "desk-resolution",
+            label: |i18n| t_string!(i18n, reports.resolution_median),
+            file_label: |i18n| t_string!(i18n, reports.resolution_minutes),
+            value: |t| t.resolution.median().map(span),
+            plain: |t| t.resolution.median().map(minutes),
+        },
+        DeskCard {
+            testid: "desk-csat",
+            label: |i18n| t_string!(i18n, reports.satisfaction),
+            file_label: |i18n| t_string!(i18n, reports.satisfied_percent),
+            value: |t| {
                 t.satisfaction.satisfied_percent().map(|p| {
                     td_string!(crate::locale::current(), reports.satisfied, percent = p).to_string()
                 })
             },
-        ),
+            plain: |t| t.satisfaction.satisfied_percent().map(i64::from),
+        },
     ]
 }
 

@@ -68,6 +68,9 @@ impl Drawn {
         match self.shape.get_untracked() {
             Shape::Line => (chart::line_svg(&title, &series, &lines), chart::LINE_HEIGHT),
             Shape::Donut => (chart::donut_svg(&title, &lines), chart::donut_height(lines.len())),
+            Shape::Stacked => {
+                (chart::stacked_svg(&title, &series, &lines), chart::stacked_height(lines.len()))
+            }
             // A table's file is its bars: the same numbers, drawn.
             Shape::Bars | Shape::Table => {
                 (chart::bars_svg(&title, &series, &lines), chart::height(series.len(), lines.len()))
@@ -200,6 +203,9 @@ pub(crate) enum Shape {
     Donut,
     /// Only the table, open.
     Table,
+    /// A bar a row made of its parts: every series but the last, end to end, each a button; the
+    /// last series is the row's whole, written (and picked) at the bar's end.
+    Stacked,
 }
 
 #[component]
@@ -287,9 +293,16 @@ pub(crate) fn BarChart(
             </div>
             <Show when=move || series.with(|s| s.len() > 1)>
                 <p class="chart-legend">
-                    {move || series.get().into_iter().enumerate().map(|(n, name)| view! {
-                        <span class=format!("legend series-{n}")>{name}</span>
-                    }).collect_view()}
+                    {move || {
+                        // Stacked, the last series is the whole: a number, not a colour.
+                        let mut names = series.get();
+                        if shape.get() == Shape::Stacked {
+                            names.pop();
+                        }
+                        names.into_iter().enumerate().map(|(n, name)| view! {
+                            <span class=format!("legend series-{n}")>{name}</span>
+                        }).collect_view()
+                    }}
                 </p>
             </Show>
             <Show when=move || rows.with(|r| !r.is_empty()) fallback=move || view! { <p class="hint" data-testid="chart-empty">{move || empty.get()}</p> }>
@@ -298,6 +311,9 @@ pub(crate) fn BarChart(
                 </Show>
                 <Show when=move || shape.get() == Shape::Donut>
                     <DonutOf rows picked title />
+                </Show>
+                <Show when=move || shape.get() == Shape::Stacked>
+                    <StackedOf rows series picked />
                 </Show>
                 <ul class="bars" hidden=move || shape.get() != Shape::Bars>
                     {move || {
@@ -366,6 +382,88 @@ pub(crate) fn BarChart(
             {move || refused.get().map(|why| view! { <p class="error" role="alert">{why}</p> })}
             {move || picked.with(Option::is_some).then(|| children.as_ref().map(|c| c()))}
         </section>
+    }
+}
+
+/// The rows as stacked bars: each row's parts (every series but the last) end to end, scaled to the
+/// largest whole (the last series), the whole at the end; parts and whole are buttons.
+#[component]
+fn StackedOf(
+    rows: Signal<Vec<ChartRow>>,
+    series: Signal<Vec<String>>,
+    picked: RwSignal<Pick>,
+) -> impl IntoView {
+    // The whole, or the parts end to end where they are longer: nothing runs past the track.
+    let largest = Memo::new(move |_| {
+        let parts = series.with(|s| s.len().saturating_sub(1));
+        rows.with(|rows| {
+            rows.iter()
+                .map(|r| {
+                    let drawn: i64 = r.values.iter().take(parts).map(|v| (*v).max(0)).sum();
+                    drawn.max(r.values.get(parts).copied().unwrap_or(0))
+                })
+                .max()
+                .unwrap_or(0)
+                .max(1)
+        })
+    });
+    let mine = move |key: &str, n: usize| {
+        picked.with(|p| p.as_ref().is_some_and(|(k, s)| k == key && *s == n))
+    };
+    view! {
+        <ul class="bars stacked" data-testid="chart-stacked">
+            {move || {
+                let (largest, names) = (largest.get(), series.get());
+                let whole = names.len().saturating_sub(1);
+                rows.get().into_iter().map(|row| {
+                    let parts = row.values.iter().zip(&row.shown).take(whole).enumerate()
+                        .filter(|(_, (value, _))| **value > 0)
+                        .map(|(n, (value, shown))| {
+                            let width = *value as f64 * 100.0 / largest as f64;
+                            let name = names.get(n).cloned().unwrap_or_default();
+                            let label = format!("{}, {name}: {shown}", row.label);
+                            let (key, picks) = (row.key.clone(), row.key.clone());
+                            view! {
+                                <button
+                                    type="button"
+                                    class=format!("stack-part series-{n}")
+                                    style=format!("width: {width:.2}%")
+                                    data-testid="chart-part"
+                                    data-key=key.clone()
+                                    data-series=n.to_string()
+                                    data-value=value.to_string()
+                                    title=label.clone()
+                                    aria-label=label
+                                    aria-pressed=move || mine(&key, n).to_string()
+                                    on:click=move |_| toggle(picked, picks.clone(), n)
+                                ></button>
+                            }
+                        }).collect_view();
+                    let shown = row.shown.get(whole).cloned().unwrap_or_default();
+                    let label = format!("{}: {shown}", row.label);
+                    let (key, picks) = (row.key.clone(), row.key.clone());
+                    view! {
+                        <li class="bar-row" data-testid="chart-row" data-key=row.key.clone()>
+                            <span class="bar-label">{row.label.clone()}</span>
+                            <div class="stack-line">
+                                <div class="stack-track">{parts}</div>
+                                <button
+                                    type="button"
+                                    class="stack-whole bar-value"
+                                    data-testid="chart-bar"
+                                    data-key=row.key.clone()
+                                    data-series=whole.to_string()
+                                    data-value=row.values.get(whole).copied().unwrap_or(0).to_string()
+                                    aria-label=label
+                                    aria-pressed=move || mine(&key, whole).to_string()
+                                    on:click=move |_| toggle(picked, picks.clone(), whole)
+                                >{shown}</button>
+                            </div>
+                        </li>
+                    }
+                }).collect_view()
+            }}
+        </ul>
     }
 }
 

@@ -100,6 +100,9 @@ pub struct SavedReport {
     pub months: u8,
     /// What the records are grouped by; none for one number.
     pub group: Option<String>,
+    /// What each group is split by, into the parts of a bar (`stage`, `owner`, …); none for whole bars.
+    #[autosurgeon(missing = "Default::default")]
+    pub split: Option<String>,
     /// `count`, `sum`, `average` or `median`.
     pub measure: String,
     /// The number a sum, average or median reads (`amount`, `rating`, `cycle_days`).
@@ -107,10 +110,13 @@ pub struct SavedReport {
     /// Conditions as `dimension=value`, all of which a record meets.
     pub conditions: Vec<String>,
     pub currency: Option<String>,
-    /// `bar`, `line` or `table`.
+    /// `bar`, `line`, `donut`, `table` or `stacked`.
     pub chart: String,
     /// Shown on the analytics page, under the sales dashboard.
     pub pinned: bool,
+    /// Where it is among the pinned ones (`crate::arrange`); empty until someone moves one.
+    #[autosurgeon(missing = "Default::default")]
+    pub place: String,
 }
 
 /// A lead-scoring rule: points a party earns for being in a segment, or for each interaction or each

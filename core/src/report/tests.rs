@@ -222,6 +222,8 @@ fn reports_pinned_on_two_devices_at_once_are_both_on_the_member_s_own_page() {
         ("c".to_owned(), "1".to_owned()),
     ]);
     assert_eq!(my_dashboard(&notes), BTreeSet::from(["a"]));
+    // Each with its place: the note's text ("1" before the member moved any).
+    assert_eq!(my_places(&notes), BTreeMap::from([("a", "1")]));
 }
 
 #[test]
@@ -362,7 +364,12 @@ fn past_a_hundred_groups_the_smallest_are_one_bar_that_lists_them_all() {
     assert_eq!(answer.rows.len(), MAX_BARS);
     assert_eq!(
         answer.rows[0],
-        Row { key: value("tag 000"), value: Some(150.0), records: answer.rows[0].records.clone() }
+        Row {
+            key: value("tag 000"),
+            value: Some(150.0),
+            records: answer.rows[0].records.clone(),
+            parts: Vec::new()
+        }
     );
     let others = answer.rows.last().unwrap();
     assert_eq!(others.key, Key::Others);
@@ -412,7 +419,8 @@ fn interactions_of_the_period_are_read_from_their_months_and_machine_answers_are
         &Row {
             key: Key::Missing,
             value: Some(1.0),
-            records: vec![Item::Interaction(InteractionId::from_bytes(id16(0x40, 4)))]
+            records: vec![Item::Interaction(InteractionId::from_bytes(id16(0x40, 4)))],
+            parts: Vec::new(),
         }
     );
 }
@@ -424,6 +432,7 @@ fn a_saved_report_reads_back_as_it_was_asked_and_unknown_keys_are_refused() {
         date: DateField::Closed,
         months: 12,
         group: Some(Dimension::Owner),
+        split: Some(Dimension::Stage),
         measure: Measure::Median(Number::CycleDays),
         conditions: vec![
             Condition { dimension: Dimension::Status, value: "Won".into() },
@@ -466,6 +475,13 @@ fn a_saved_report_reads_back_as_it_was_asked_and_unknown_keys_are_refused() {
         unknown(|s| s.chart = "pie".into()),
         ReportError::Unknown { what: "chart", .. }
     ));
+    assert!(matches!(
+        unknown(|s| s.split = Some("colour".into())),
+        ReportError::Unknown { what: "grouping", .. }
+    ));
+    // Saved before there was a split: whole bars.
+    let older = SavedReport { split: None, ..saved.clone() };
+    assert_eq!(ReportDef::from_saved(&older).unwrap().split, None);
 
     // Known parts that do not fit together (two people edited it at once) are mended.
     let mended = |edit: fn(&mut SavedReport)| {
@@ -484,6 +500,10 @@ fn a_saved_report_reads_back_as_it_was_asked_and_unknown_keys_are_refused() {
         [Condition { dimension: Dimension::Status, value: "Won".into() }]
     );
     assert_eq!(mended(|s| s.group = Some("tag".into())).group, None);
+    // Tickets have no stage to split by; a split by the grouping itself, or without one, is none.
+    assert_eq!(tickets.split, None);
+    assert_eq!(mended(|s| s.split = Some("owner".into())).split, None);
+    assert_eq!(mended(|s| s.group = None).split, None);
     assert_eq!(mended(|s| s.number = None).measure, Measure::Count);
     assert_eq!(mended(|s| s.number = Some("rating".into())).measure, Measure::Count);
     assert_eq!(mended(|s| s.currency = Some(" ".into())).currency, None);
@@ -592,7 +612,8 @@ fn dates_past_any_calendar_are_no_dates_and_a_long_span_keeps_its_latest_bars_wh
                 records: vec![
                     Item::Deal(DealId::from_bytes(id16(0x10, 1))),
                     Item::Deal(DealId::from_bytes(id16(0x10, 2)))
-                ]
+                ],
+                parts: Vec::new(),
             }
         );
         let periods: Vec<Timestamp> = answer
@@ -772,8 +793,9 @@ fn def_strategy() -> impl Strategy<Value = (ReportDef, Option<(usize, usize)>)> 
         0..3u8,
         prop::option::of((0..6usize, 0..40usize)),
         0..13u8,
+        0..9usize,
     )
-        .prop_map(move |(on_deals, group, date, measure, number, condition, months)| {
+        .prop_map(move |(on_deals, group, date, measure, number, condition, months, split)| {
             let (source, dims): (Source, &[Dimension]) =
                 if on_deals { (Source::Deals, &deal_dims) } else { (Source::Parties, &party_dims) };
             let number = if number == 0 { Number::Amount } else { Number::CycleDays };
@@ -789,10 +811,12 @@ fn def_strategy() -> impl Strategy<Value = (ReportDef, Option<(usize, usize)>)> 
                 date: source.dates()[date % source.dates().len()],
                 months,
                 group: dims.get(group).copied(),
+                // Sometimes the group's own dimension, or one without a group: never split.
+                split: dims.get(split).copied(),
                 measure,
                 conditions: Vec::new(),
                 currency: None,
-                chart: Chart::Bar,
+                chart: Chart::Stacked,
             };
             (def, condition.map(|(dim, record)| (dim % dims.len(), record)))
         })
@@ -878,14 +902,71 @@ proptest! {
                 expected.entry(key).or_default().push((*item, *number));
             }
         }
+        let close = |a: Option<f64>, b: Option<f64>| match (a, b) {
+            (Some(a), Some(b)) => (a - b).abs() < 1e-6,
+            (a, b) => a == b,
+        };
+        // Split: by another dimension than the group's, of a grouped report only.
+        let split = def.split.filter(|s| def.group.is_some_and(|g| g != *s));
+        let split_keys = |item: Item| naive_keys(&model, item, split.unwrap(), def.date);
+        match split {
+            None => prop_assert!(answer.series.is_empty()),
+            Some(split) => {
+                // Every value of the split among the records drawn is a series of its own, or
+                // they are more than the colours and the smallest are "others".
+                let mut values: BTreeSet<Key> = BTreeSet::new();
+                for item in answer.rows.iter().flat_map(|r| &r.records) {
+                    values.extend(split_keys(*item));
+                }
+                let named: Vec<&Key> = answer.series.iter().filter(|k| **k != Key::Others).collect();
+                if values.len() <= MAX_SERIES {
+                    prop_assert_eq!(named.len(), values.len());
+                    prop_assert_eq!(named.len(), answer.series.len());
+                } else {
+                    prop_assert_eq!(answer.series.len(), MAX_SERIES);
+                    prop_assert!(answer.series.contains(&Key::Others));
+                }
+                prop_assert!(named.iter().all(|k| values.contains(*k)));
+                let by_period = matches!(split, Dimension::Month | Dimension::Week);
+                if !by_period {
+                    // The largest over the whole answer first, others last.
+                    let overall = |key: &Key| {
+                        let mut numbers: Vec<(Item, f64)> = counted.iter().copied()
+                            .filter(|(item, _)| answer.rows.iter().any(|r| r.records.contains(item)))
+                            .filter(|(item, _)| split_keys(*item).contains(key))
+                            .collect();
+                        numbers.sort_by_key(|a| a.0);
+                        naive_value(def.measure, numbers.into_iter().map(|(_, n)| n).collect())
+                    };
+                    for pair in named.windows(2) {
+                        prop_assert!(overall(pair[0]).unwrap_or(f64::MIN) >= overall(pair[1]).unwrap_or(f64::MIN));
+                    }
+                    if let Some(at) = answer.series.iter().position(|k| *k == Key::Others) {
+                        prop_assert_eq!(at, answer.series.len() - 1);
+                    }
+                }
+            }
+        }
         for row in &answer.rows {
             let mut want = expected.remove(&row.key).unwrap_or_default();
             want.sort_by_key(|a| a.0);
             prop_assert_eq!(&row.records, &want.iter().map(|(i, _)| *i).collect::<Vec<_>>(), "{:?}", row.key);
             let naive = naive_value(def.measure, want.iter().map(|(_, n)| *n).collect());
-            match (row.value, naive) {
-                (Some(a), Some(b)) => prop_assert!((a - b).abs() < 1e-6, "{:?}: {} against {}", row.key, a, b),
-                (a, b) => prop_assert_eq!(a, b),
+            prop_assert!(close(row.value, naive), "{:?}: {:?} against {:?}", row.key, row.value, naive);
+            // Each part: exactly the bar's records with its value of the split (others: with a
+            // value no series names), measured.
+            prop_assert_eq!(row.parts.len(), answer.series.len());
+            for (key, part) in answer.series.iter().zip(&row.parts) {
+                let mine: Vec<&(Item, f64)> = want.iter().filter(|(item, _)| {
+                    let keys = split_keys(*item);
+                    match key {
+                        Key::Others => keys.iter().any(|k| !answer.series.contains(k)),
+                        key => keys.contains(key),
+                    }
+                }).collect();
+                prop_assert_eq!(&part.records, &mine.iter().map(|(i, _)| *i).collect::<Vec<_>>(), "{:?} / {:?}", row.key, key);
+                let naive = naive_value(def.measure, mine.iter().map(|(_, n)| *n).collect());
+                prop_assert!(close(part.value, naive), "{:?} / {:?}: {:?} against {:?}", row.key, key, part.value, naive);
             }
         }
         // No group left out.
