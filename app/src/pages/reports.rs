@@ -719,7 +719,7 @@ pub(crate) fn PinnedReports(
                             <Show when=arranges>
                                 <div class="widget-move">
                                     <span
-                                        class="drag-handle"
+                                        class="widget-handle"
                                         aria-hidden="true"
                                         data-testid="widget-handle"
                                         draggable="true"
