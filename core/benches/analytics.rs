@@ -8,12 +8,15 @@
 //!
 //! `cargo bench -p rapport-core --bench analytics`.
 
+// The sizes of the answers the page decodes are said beside the timings.
+#![allow(clippy::print_stderr)]
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use rapport_core::analytics;
 use rapport_core::demo::{self, DemoSizes};
 use rapport_core::ids::Timestamp;
-use rapport_core::leads;
-use rapport_core::mirror::{Mirror, Workload, demo_workload_of};
+use rapport_core::leads::{self, Leads, LeadsChart};
+use rapport_core::mirror::{LeadsJob, Mirror, Workload, demo_workload_of};
 use rapport_core::offload::{self, Outcome};
 use rapport_core::read_model::ReadModel;
 use rapport_core::relationship;
@@ -93,10 +96,32 @@ fn reports() -> [(&'static str, ReportDef); 5] {
 }
 
 fn in_the_worker(c: &mut Criterion) {
-    let Workload { opening, sales, health, one_month, one_deals, .. } =
+    let Workload { opening, sales, health, one_month, one_deals, job, .. } =
         demo_workload_of(DemoSizes::analytics(), NOW);
     let mut index = Mirror::default();
     index.take(opening.clone()).unwrap();
+    index.scores(job).unwrap();
+    // The marketing board's leads charts, each with one bar picked (its records sent, the others'
+    // left out): this year's latest month, and the widest band of scores.
+    let leads_job = |chart, pick: &str| LeadsJob {
+        workspace: opening.workspace,
+        chart,
+        owner: None,
+        pick: Some((pick.to_owned(), 0)),
+    };
+    let months = analytics::Months::ending_at(NOW, 12);
+    let conversion = leads_job(
+        LeadsChart::Conversion(months),
+        &rapport_core::layout::Month::of(NOW).to_string(),
+    );
+    let widest = match index.leads(&leads_job(LeadsChart::ByScore, "")).unwrap() {
+        Some(Leads::ByScore(bands)) => bands.iter().max_by_key(|bar| bar.value).unwrap().key.key(),
+        other => panic!("not bands: {other:?}"),
+    };
+    let by_score = leads_job(LeadsChart::ByScore, &widest);
+    let leads_answer = offload::encode_outcome(&Ok(Outcome::Leads(Box::new(
+        index.leads(&by_score).unwrap().unwrap(),
+    ))));
     let board =
         offload::encode_outcome(&Ok(Outcome::Sales(Box::new(index.sales(&sales).unwrap()))));
     let everyone =
@@ -119,9 +144,27 @@ fn in_the_worker(c: &mut Criterion) {
     group.bench_function("page: decode the dashboard", |b| {
         b.iter(|| offload::decode_outcome(&board).unwrap())
     });
+    // As the app asks it since the seventh stop: the records of the figures picked only (none).
+    let mut bare = index.sales(&sales).unwrap();
+    bare.keep_records_of(&[]);
+    let bare = offload::encode_outcome(&Ok(Outcome::Sales(Box::new(bare))));
+    eprintln!("the dashboard: {} bytes, nothing picked: {} bytes", board.len(), bare.len());
+    group.bench_function("page: decode the dashboard, nothing picked", |b| {
+        b.iter(|| offload::decode_outcome(&bare).unwrap())
+    });
     group.bench_function("page: decode everyone's health", |b| {
         b.iter(|| offload::decode_outcome(&everyone).unwrap())
     });
+    group.bench_function("worker: leads won by month, one month picked", |b| {
+        b.iter(|| index.leads(&conversion).unwrap())
+    });
+    group.bench_function("worker: leads by score, the widest band picked", |b| {
+        b.iter(|| index.leads(&by_score).unwrap())
+    });
+    group.bench_function("page: decode the leads by score, the widest band picked", |b| {
+        b.iter(|| offload::decode_outcome(&leads_answer).unwrap())
+    });
+    eprintln!("the leads by score, the widest band picked: {} bytes", leads_answer.len());
     let all = index.health(health).unwrap();
     group.bench_function("page: the twenty coldest of everyone's health", |b| {
         b.iter(|| {

@@ -145,12 +145,62 @@ pub struct SalesDashboard {
     pub lost_reasons: Vec<Bar<LostReason, DealId>>,
     /// Interactions in the period by who logged them (`None`: nobody known), the most first.
     pub activity: Vec<Bar<Option<MemberId>, InteractionId>>,
+    /// How many open deals `by_stage` counts (their records may be left out).
+    pub open_deals: usize,
+}
+
+/// A figure of the sales dashboard whose records a screen lists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SalesPick {
+    /// Every open deal (its number card).
+    Open,
+    /// What was won in the period (its number card).
+    Won,
+    Stage(StageId),
+    /// A month's forecast (series 0) or what was won in it (series 1).
+    Month(Month, usize),
+    Reason(LostReason),
+    Activity(Option<MemberId>),
 }
 
 impl SalesDashboard {
-    /// Every open deal the dashboard counts.
+    /// Every open deal the dashboard counts (unless their records were left out).
     pub fn open(&self) -> impl Iterator<Item = DealId> + '_ {
         self.by_stage.iter().flat_map(|bar| bar.records.iter().copied())
+    }
+
+    /// Leaves out the records of every figure but those `picks` names (their values stay): what
+    /// the worker sends a page, which then reads the few ids it lists rather than every figure's —
+    /// a year's interactions by who logged them are most of a dashboard's bytes.
+    pub fn keep_records_of(&mut self, picks: &[SalesPick]) {
+        let kept = |pick: SalesPick| picks.contains(&pick);
+        let open = kept(SalesPick::Open);
+        for bar in &mut self.by_stage {
+            if !open && !kept(SalesPick::Stage(bar.key)) {
+                bar.records = Vec::new();
+            }
+        }
+        if !kept(SalesPick::Won) {
+            self.won.now.records = Vec::new();
+        }
+        self.won.before.records = Vec::new();
+        for month in &mut self.by_month {
+            for (series, bar) in [&mut month.forecast, &mut month.won].into_iter().enumerate() {
+                if !kept(SalesPick::Month(month.month, series)) {
+                    bar.records = Vec::new();
+                }
+            }
+        }
+        for bar in &mut self.lost_reasons {
+            if !kept(SalesPick::Reason(bar.key.clone())) {
+                bar.records = Vec::new();
+            }
+        }
+        for bar in &mut self.activity {
+            if !kept(SalesPick::Activity(bar.key)) {
+                bar.records = Vec::new();
+            }
+        }
     }
 }
 
@@ -291,6 +341,7 @@ pub fn sales(
     activity.sort_by(|a, b| b.value.cmp(&a.value).then(a.key.cmp(&b.key)));
 
     SalesDashboard {
+        open_deals: by_stage.iter().map(|bar| bar.records.len()).sum(),
         by_stage,
         won: Compared { now: won_in(period), before: won_in(previous) },
         win_rate: Compared { now: win_rate(period), before: win_rate(previous) },

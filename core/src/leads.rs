@@ -166,6 +166,72 @@ pub fn by_score(
     bands
 }
 
+/// A leads chart a board asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LeadsChart {
+    /// The leads of these months, with those won since ([`conversion`]).
+    Conversion(Months),
+    /// The leads by their score now ([`by_score`]).
+    ByScore,
+}
+
+/// The answer of `chart` over `model`, the leads owned by `owner` when one is given; by score over
+/// `scores` (none: [`Leads::Unscored`]).
+pub fn answer(
+    model: &ReadModel,
+    settings: &crate::model::WorkspaceSettings,
+    scores: Option<&HashMap<PartyId, i64>>,
+    chart: LeadsChart,
+    owner: Option<MemberId>,
+) -> Leads {
+    match chart {
+        LeadsChart::Conversion(months) => Leads::Conversion(conversion(model, months, owner)),
+        LeadsChart::ByScore => match scores {
+            Some(scores) => Leads::ByScore(by_score(model, scores, settings.lead_threshold, owner)),
+            None => Leads::Unscored,
+        },
+    }
+}
+
+/// A leads chart's answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Leads {
+    Conversion(Vec<Cohort>),
+    ByScore(Vec<Bar<Band, PartyId>>),
+    /// Nobody is scored (yet): there are no bands to draw.
+    Unscored,
+}
+
+impl Leads {
+    /// Leaves out the records of every bar but `pick`'s — its key as a chart names it (a cohort's
+    /// month, a band's [`Band::key`]) and its series (a cohort's leads 0, those won 1) —: the counts
+    /// stay, and a page reads the few ids it lists rather than every lead of a year.
+    pub fn keep_records_of(&mut self, pick: Option<&(String, usize)>) {
+        let picked =
+            |key: &str, series: usize| pick.is_some_and(|(k, s)| k.as_str() == key && *s == series);
+        match self {
+            Leads::Conversion(cohorts) => {
+                for cohort in cohorts {
+                    let key = cohort.month.to_string();
+                    for (series, bar) in
+                        [&mut cohort.leads, &mut cohort.won].into_iter().enumerate()
+                    {
+                        if !picked(&key, series) {
+                            bar.records = Vec::new();
+                        }
+                    }
+                }
+            }
+            Leads::ByScore(bands) => {
+                for bar in bands.iter_mut().filter(|bar| !picked(&bar.key.key(), 0)) {
+                    bar.records = Vec::new();
+                }
+            }
+            Leads::Unscored => {}
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

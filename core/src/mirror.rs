@@ -15,19 +15,20 @@
 //!
 //! Sans IO: [`Update`] and the jobs cross `postMessage` inside `offload::Job`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 pub use serde_bytes::ByteBuf;
 
 use crate::analytics::{SalesDashboard, SalesFilter};
-use crate::ids::{PartyId, Timestamp, WorkspaceId};
+use crate::ids::{MemberId, PartyId, Timestamp, WorkspaceId};
 use crate::layout::DocKey;
 use crate::model::WorkspaceSettings;
 use crate::read_model::{DocRows, ReadModel};
 use crate::relationship::Everyone;
 use crate::scoring::{Engagement, Scorer};
-use crate::segments::CampaignFacts;
+use crate::segments::{AudienceFacts, CampaignFacts};
 
 /// Where the settings sit in the document they travel in.
 const SETTINGS: &str = "settings";
@@ -77,6 +78,9 @@ pub struct SalesJob {
     pub workspace: WorkspaceId,
     pub filter: SalesFilter,
     pub now: Timestamp,
+    /// The figures whose records the page lists (the others' are left out,
+    /// [`SalesDashboard::keep_records_of`]); every figure's when `None`.
+    pub picks: Option<Vec<crate::analytics::SalesPick>>,
 }
 
 /// A report builder's question at `now` (`report::run`).
@@ -85,6 +89,20 @@ pub struct ReportJob {
     pub workspace: WorkspaceId,
     pub def: crate::report::ReportDef,
     pub now: Timestamp,
+    /// What its segments read that only the page has, when it reads any
+    /// ([`crate::report::ReportDef::segments_read`]).
+    pub audience: Option<AudienceFacts>,
+}
+
+/// A chart of the marketing board's leads (`leads::conversion`, `leads::by_score` over the scores the
+/// mirror last computed), with the records of the bar picked only (`leads::Leads::keep_records_of`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LeadsJob {
+    pub workspace: WorkspaceId,
+    pub chart: crate::leads::LeadsChart,
+    pub owner: Option<MemberId>,
+    /// The bar whose records the page lists: its key and series.
+    pub pick: Option<(String, usize)>,
 }
 
 /// Everyone's relationship health at `now` (`relationship::everyone`: those at 100 left out).
@@ -109,6 +127,9 @@ pub struct Mirror {
     workspace: Option<WorkspaceId>,
     model: ReadModel,
     settings: WorkspaceSettings,
+    /// Everyone's scores as last computed ([`Mirror::scores`]): the page asks for leads by score
+    /// only once it has them too, so these are at least as recent as the scores it shows.
+    scored: Option<Arc<HashMap<PartyId, i64>>>,
 }
 
 impl Mirror {
@@ -133,6 +154,7 @@ impl Mirror {
             self.model = ReadModel::from_units_deferring_search(units);
             self.settings = WorkspaceSettings::default();
             self.workspace = Some(update.workspace);
+            self.scored = None;
         } else {
             for (key, rows) in units {
                 self.model.replace_rows(key, rows);
@@ -141,6 +163,10 @@ impl Mirror {
         if let Some(settings) = settings {
             self.settings = settings;
         }
+        // Scores of rules since removed are nobody's: the page has none any more either.
+        if self.settings.scoring_rules.is_empty() {
+            self.scored = None;
+        }
         // Nobody is told here: what changed matters to screens, and the mirror has none.
         self.model.take_changed();
         self.model.take_changed_records();
@@ -148,23 +174,56 @@ impl Mirror {
     }
 
     /// Everyone's scores (those with none left out), in no particular order.
-    pub fn scores(&self, job: ScoreJob) -> Result<Vec<(PartyId, i64)>, MirrorError> {
+    pub fn scores(&mut self, job: ScoreJob) -> Result<Vec<(PartyId, i64)>, MirrorError> {
         self.holds(job.workspace)?;
         let scorer = Scorer::new(&self.model, &self.settings, &job.engagement, job.now)
             .with_audience_facts(job.opted_out, job.campaigns);
-        Ok(scorer.scores().into_iter().collect())
+        let scores = scorer.scores();
+        let answer = scores.iter().map(|(id, score)| (*id, *score)).collect();
+        self.scored = Some(Arc::new(scores));
+        Ok(answer)
+    }
+
+    /// A chart of the marketing board's leads, with its picked bar's records only; `None` by score
+    /// while the mirror has computed no scores (since it started again): the page answers it.
+    pub fn leads(&self, job: &LeadsJob) -> Result<Option<crate::leads::Leads>, MirrorError> {
+        self.holds(job.workspace)?;
+        if job.chart == crate::leads::LeadsChart::ByScore && self.scored.is_none() {
+            return Ok(None);
+        }
+        let mut leads = crate::leads::answer(
+            &self.model,
+            &self.settings,
+            self.scored.as_deref(),
+            job.chart,
+            job.owner,
+        );
+        leads.keep_records_of(job.pick.as_ref());
+        Ok(Some(leads))
     }
 
     /// The sales dashboard over the mirror's rows.
     pub fn sales(&self, job: &SalesJob) -> Result<SalesDashboard, MirrorError> {
         self.holds(job.workspace)?;
-        Ok(crate::analytics::sales(&self.model, &self.settings, &job.filter, job.now))
+        let mut board = crate::analytics::sales(&self.model, &self.settings, &job.filter, job.now);
+        if let Some(picks) = &job.picks {
+            board.keep_records_of(picks);
+        }
+        Ok(board)
     }
 
     /// A report's answer over the mirror's rows.
-    pub fn report(&self, job: &ReportJob) -> Result<crate::report::Answer, MirrorError> {
+    /// Its segments read over the mirror's scores (everyone's health computed when one reads it);
+    /// `None` when one selects on scores and the mirror has computed none (since it started
+    /// again): the page answers it.
+    pub fn report(&self, job: &ReportJob) -> Result<Option<crate::report::Answer>, MirrorError> {
         self.holds(job.workspace)?;
-        Ok(crate::report::run(&self.model, &self.settings, &job.def, job.now))
+        if self.scored.is_none() && job.def.segments_read().read_scores(&self.model) {
+            return Ok(None);
+        }
+        let facts = job.audience.clone().unwrap_or_default();
+        let read = crate::report::Reading { facts, scores: self.scored.clone(), health: None };
+        Ok(Some(crate::report::run_reading(&self.model, &self.settings, &job.def, job.now, read)))
     }
 
     /// Everyone's health.
@@ -247,6 +306,7 @@ pub fn demo_workload_of(sizes: crate::demo::DemoSizes, now: Timestamp) -> Worklo
         workspace: workspace.workspace,
         filter: crate::analytics::demo_filter(&model, &workspace.settings, now),
         now,
+        picks: None,
     };
     let health = HealthJob { workspace: workspace.workspace, now };
     let job = ScoreJob {

@@ -62,6 +62,8 @@ pub enum Job {
     Health(crate::mirror::HealthJob),
     /// A report's answer over the worker's read model.
     Report(crate::mirror::ReportJob),
+    /// A chart of the marketing board's leads over the worker's read model.
+    Leads(crate::mirror::LeadsJob),
 }
 
 /// What a worker made of a [`Job`].
@@ -75,6 +77,10 @@ pub enum Outcome {
     Sales(Box<crate::analytics::SalesDashboard>),
     Health(Box<crate::relationship::Everyone>),
     Report(Box<crate::report::Answer>),
+    Leads(Box<crate::leads::Leads>),
+    /// The job reads lead scores the mirror has not computed (since it started again): the page
+    /// answers it over its own.
+    Unscored,
 }
 
 /// What the worker made of a [`WholeDocument`].
@@ -188,7 +194,12 @@ impl Worker {
             Job::Report(job) => self
                 .mirror
                 .report(&job)
-                .map(|answer| Outcome::Report(Box::new(answer)))
+                .map(|answer| answer.map_or(Outcome::Unscored, |a| Outcome::Report(Box::new(a))))
+                .map_err(|e| said(&e)),
+            Job::Leads(job) => self
+                .mirror
+                .leads(&job)
+                .map(|leads| leads.map_or(Outcome::Unscored, |l| Outcome::Leads(Box::new(l))))
                 .map_err(|e| said(&e)),
         }
     }

@@ -14,18 +14,21 @@
 //! records; split by a dimension of one value a record ([`Dimension::one_per_record`]), the parts of
 //! a count or sum add up to their group's, and can be stacked.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Bound;
 
 use serde::{Deserialize, Serialize};
 
 use crate::analytics::Months;
-use crate::ids::{DealId, InteractionId, MemberId, PartyId, TaskId, TicketId, Timestamp};
+use crate::ids::{
+    DealId, InteractionId, MemberId, PartyId, SegmentId, TaskId, TicketId, Timestamp,
+};
 use crate::layout::Month;
 use crate::model::{SavedReport, WorkspaceSettings};
 use crate::read_model::{
     DealRow, DealStatusRow, InteractionRow, PartyKindRow, PartyRow, ReadModel, TaskRow, TicketRow,
 };
+use crate::segments::{Audience, SegmentRow};
 
 /// At most this many bars (Twenty's cap): past it, the smallest groups are counted as one.
 pub const MAX_BARS: usize = 100;
@@ -92,6 +95,8 @@ pub enum Dimension {
     Team,
     /// A ticket's satisfaction score, 1–5.
     Rating,
+    /// The segments a record's people and organisations are in ([`SegmentsOf`]).
+    Segment,
 }
 
 /// A number of a record that can be added up.
@@ -237,11 +242,15 @@ impl Source {
     pub fn dimensions(self) -> &'static [Dimension] {
         use Dimension::*;
         match self {
-            Source::Deals => &[Month, Week, Owner, Pipeline, Stage, Status, Currency, LostReason],
-            Source::Parties => &[Month, Week, Owner, Kind, Role, Tag, Country, City],
-            Source::Interactions => &[Month, Week, Owner, Kind],
-            Source::Tickets => &[Month, Week, Owner, Status, Priority, Channel, Team, Tag, Rating],
-            Source::Tasks => &[Month, Week, Owner, Status],
+            Source::Deals => {
+                &[Month, Week, Owner, Pipeline, Stage, Status, Currency, LostReason, Segment]
+            }
+            Source::Parties => &[Month, Week, Owner, Kind, Role, Tag, Country, City, Segment],
+            Source::Interactions => &[Month, Week, Owner, Kind, Segment],
+            Source::Tickets => {
+                &[Month, Week, Owner, Status, Priority, Channel, Team, Tag, Rating, Segment]
+            }
+            Source::Tasks => &[Month, Week, Owner, Status, Segment],
         }
     }
 
@@ -259,7 +268,14 @@ impl Dimension {
     /// Whether a record has one value of it: not tags, roles, countries or cities, of which a record
     /// counted in several parts would make a stack of its parts longer than its whole.
     pub fn one_per_record(self) -> bool {
-        !matches!(self, Dimension::Tag | Dimension::Role | Dimension::Country | Dimension::City)
+        !matches!(
+            self,
+            Dimension::Tag
+                | Dimension::Role
+                | Dimension::Country
+                | Dimension::City
+                | Dimension::Segment
+        )
     }
 }
 
@@ -315,7 +331,7 @@ keyed!(Dimension {
     Month => "month", Week => "week", Owner => "owner", Pipeline => "pipeline", Stage => "stage",
     Status => "status", Currency => "currency", LostReason => "lost_reason", Kind => "kind",
     Role => "role", Tag => "tag", Country => "country", City => "city", Priority => "priority",
-    Channel => "channel", Team => "team", Rating => "rating",
+    Channel => "channel", Team => "team", Rating => "rating", Segment => "segment",
 });
 keyed!(Number { Amount => "amount", Rating => "rating", CycleDays => "cycle_days" });
 keyed!(Chart { Bar => "bar", Line => "line", Donut => "donut", Table => "table", Stacked => "stacked" });
@@ -575,7 +591,7 @@ fn present(value: Option<String>) -> Key {
     value.map_or(Key::Missing, Key::Value)
 }
 
-impl Record<'_> {
+impl<'a> Record<'a> {
     fn item(self) -> Item {
         match self {
             Record::Deal(d) => Item::Deal(d.id),
@@ -621,11 +637,30 @@ impl Record<'_> {
         }
     }
 
-    /// Its values of `dimension` (none when the dimension is not one of its source's).
-    fn keys(self, dimension: Dimension, date: DateField) -> Vec<Key> {
+    /// The people and organisations it is about (a party: itself).
+    fn parties(self) -> &'a [PartyId] {
+        match self {
+            Record::Deal(d) => &d.parties,
+            Record::Party(p) => std::slice::from_ref(&p.id),
+            Record::Interaction(i) => &i.parties,
+            Record::Ticket(t) => t.party.as_slice(),
+            Record::Task(t) => &t.parties,
+        }
+    }
+
+    /// Its values of `dimension` (none when the dimension is not one of its source's); its
+    /// segments are those `segments` says its parties are in.
+    fn keys(self, dimension: Dimension, date: DateField, segments: &SegmentsOf) -> Vec<Key> {
         use Dimension as D;
         let one = |key: Key| vec![key];
         match (self, dimension) {
+            (_, D::Segment) => {
+                let mut ids: Vec<&str> =
+                    self.parties().iter().flat_map(|party| segments.of_party(*party)).collect();
+                ids.sort_unstable();
+                ids.dedup();
+                many(ids.into_iter().map(str::to_owned))
+            }
             (_, D::Month) => {
                 one(self.date(date).map_or(Key::Missing, |at| Key::Period(Month::of(at).start())))
             }
@@ -797,6 +832,127 @@ impl ReportDef {
     }
 }
 
+/// What a report's segments are evaluated over besides the rows ([`run_reading`]).
+#[derive(Debug, Clone, Default)]
+pub struct Reading {
+    pub facts: crate::segments::AudienceFacts,
+    /// Everyone's lead scores, when computed (without them score conditions admit nobody).
+    pub scores: Option<std::sync::Arc<HashMap<PartyId, i64>>>,
+    /// Everyone's health; computed here when a segment reads it and none is given.
+    pub health: Option<std::sync::Arc<crate::relationship::Everyone>>,
+}
+
+/// The answer to `def` at `now`, the segments it reads (if any) evaluated over the rows and `read`,
+/// as the marketing screens evaluate them.
+pub fn run_reading(
+    model: &ReadModel,
+    settings: &WorkspaceSettings,
+    def: &ReportDef,
+    now: Timestamp,
+    read: Reading,
+) -> Answer {
+    let named = def.segments_read();
+    if named == SegmentsRead::None {
+        return run(model, settings, def, now);
+    }
+    let mut audience = Audience::new(model, settings, read.facts.opted_out, now);
+    if let Some(campaigns) = read.facts.campaigns {
+        audience = audience.with_campaigns(campaigns);
+    }
+    if let Some(scores) = read.scores {
+        audience = audience.with_scores(scores);
+    }
+    let health = read.health.or_else(|| {
+        let reads = named.in_model(model).any(|s| !s.list && s.rule.reads_health());
+        reads.then(|| std::sync::Arc::new(crate::relationship::everyone(model, settings, now)))
+    });
+    if let Some(health) = health {
+        audience = audience.with_health(health);
+    }
+    run_with(model, settings, def, now, &SegmentsOf::of(&audience, model, &named))
+}
+
+/// The segments a report reads: those its conditions name, or every one when it groups or splits
+/// by segment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SegmentsRead {
+    None,
+    These(BTreeSet<SegmentId>),
+    All,
+}
+
+impl ReportDef {
+    /// Every segment when it groups or splits by segment, or keeps the records in none (a
+    /// condition of no value: in none of them all); else those its conditions name.
+    pub fn segments_read(&self) -> SegmentsRead {
+        if self.group == Some(Dimension::Segment) || self.split == Some(Dimension::Segment) {
+            return SegmentsRead::All;
+        }
+        let mut named = BTreeSet::new();
+        for condition in self.conditions.iter().filter(|c| c.dimension == Dimension::Segment) {
+            match condition.value.parse::<SegmentId>() {
+                Ok(id) => named.insert(id),
+                Err(_) => return SegmentsRead::All,
+            };
+        }
+        match named.is_empty() {
+            true => SegmentsRead::None,
+            false => SegmentsRead::These(named),
+        }
+    }
+}
+
+impl SegmentsRead {
+    /// The workspace's segments it reads; archived ones are no segments.
+    pub fn in_model<'m>(&'m self, model: &'m ReadModel) -> impl Iterator<Item = &'m SegmentRow> {
+        model.segments.values().filter(|s| !s.archived).filter(move |s| match self {
+            SegmentsRead::None => false,
+            SegmentsRead::These(named) => named.contains(&s.id),
+            SegmentsRead::All => true,
+        })
+    }
+
+    /// Whether one of them selects on lead scores.
+    pub fn read_scores(&self, model: &ReadModel) -> bool {
+        self.in_model(model).any(|s| !s.list && s.rule.reads_scores())
+    }
+}
+
+/// The segments each party is in, of those a report reads: a record's [`Dimension::Segment`]
+/// values are the segments any of its parties is in. Segments are evaluated over facts beyond the
+/// rows (scores, health, the relay's opens and clicks), so the caller evaluates them
+/// ([`SegmentsOf::of`]) with the facts it has, as the marketing screens do.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SegmentsOf(HashMap<PartyId, Vec<String>>);
+
+impl SegmentsOf {
+    /// The segments `read` names (archived ones are no segments), as `audience` admits their
+    /// members; a record merged into another is in the segments of the one it was merged into.
+    pub fn of(audience: &Audience<'_>, model: &ReadModel, read: &SegmentsRead) -> SegmentsOf {
+        let mut of: HashMap<PartyId, Vec<String>> = HashMap::new();
+        for segment in read.in_model(model) {
+            let id = segment.id.to_string();
+            for member in audience.of_segment(segment) {
+                of.entry(member.id).or_default().push(id.clone());
+            }
+        }
+        let merged: Vec<(PartyId, Vec<String>)> = (model.parties.values())
+            .filter(|row| row.merged_into.is_some())
+            .filter_map(|row| {
+                let survivor = crate::segments::survivor(model, row.id);
+                Some((row.id, of.get(&survivor)?.clone()))
+            })
+            .collect();
+        of.extend(merged);
+        SegmentsOf(of)
+    }
+
+    /// The segments (ids) `party` is in.
+    fn of_party(&self, party: PartyId) -> impl Iterator<Item = &str> {
+        self.0.get(&party).into_iter().flatten().map(String::as_str)
+    }
+}
+
 /// How the saved reports on a member's own analytics page are kept: in their private document
 /// (`crate::employee::write_private_note`, which only their devices receive), one note per report
 /// under this prefix and the report's key, "1" while it is on the page and empty once taken off. A
@@ -849,14 +1005,27 @@ pub fn most_used<'a>(deals: impl Iterator<Item = &'a str>, fallback: &str) -> St
         .to_owned()
 }
 
-/// The answer to `def` at `now`.
+/// The answer to `def` at `now`, for a report that reads no segment (one that does counts nobody in
+/// any: see [`run_with`]).
 pub fn run(
     model: &ReadModel,
     settings: &WorkspaceSettings,
     def: &ReportDef,
     now: Timestamp,
 ) -> Answer {
-    let mut answer = answer_in(model, settings, def, def.window(now));
+    run_with(model, settings, def, now, &SegmentsOf::default())
+}
+
+/// The answer to `def` at `now`, the records' segments as `segments` has them (those
+/// [`ReportDef::segments_read`] names).
+pub fn run_with(
+    model: &ReadModel,
+    settings: &WorkspaceSettings,
+    def: &ReportDef,
+    now: Timestamp,
+    segments: &SegmentsOf,
+) -> Answer {
+    let mut answer = answer_in(model, settings, def, def.window(now), segments);
     // A number is read against the one before it. Not for dates that look ahead: the months
     // before this one are not "to date" for what is still to come.
     if def.group.is_none()
@@ -864,7 +1033,13 @@ pub fn run(
         && let Some(months) = def.period(now)
     {
         let same_currency = ReportDef { currency: answer.currency.clone(), ..def.clone() };
-        let before = answer_in(model, settings, &same_currency, Some(months.previous_to_date(now)));
+        let before = answer_in(
+            model,
+            settings,
+            &same_currency,
+            Some(months.previous_to_date(now)),
+            segments,
+        );
         answer.before = before.rows.into_iter().next();
     }
     answer
@@ -877,6 +1052,7 @@ fn answer_in(
     settings: &WorkspaceSettings,
     def: &ReportDef,
     window: Option<(Timestamp, Timestamp)>,
+    segments: &SegmentsOf,
 ) -> Answer {
     let number = def.measure.number();
     let wanted: Vec<(Dimension, Key)> =
@@ -895,7 +1071,7 @@ fn answer_in(
             return None;
         }
         let holds = |(dimension, wanted): &(Dimension, Key)| {
-            record.keys(*dimension, def.date).contains(wanted)
+            record.keys(*dimension, def.date, segments).contains(wanted)
         };
         if !wanted.iter().all(holds) {
             return None;
@@ -930,11 +1106,11 @@ fn answer_in(
             continue;
         }
         if let Some(split) = split_by {
-            by_item.insert(record.item(), (value, record.keys(split, def.date)));
+            by_item.insert(record.item(), (value, record.keys(split, def.date, segments)));
         }
         let keys = match def.group {
             None => vec![Key::All],
-            Some(dimension) => record.keys(dimension, def.date),
+            Some(dimension) => record.keys(dimension, def.date, segments),
         };
         for key in keys {
             groups.entry(key).or_default().push((record.item(), value));

@@ -182,6 +182,14 @@ pub struct Audience<'m> {
     health: Option<std::sync::Arc<crate::relationship::Everyone>>,
 }
 
+/// What segments read beyond the rows that a device has from the relay: the addresses that opted
+/// out, and how far each recipient went with each campaign (when a segment reads campaigns).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AudienceFacts {
+    pub opted_out: Vec<String>,
+    pub campaigns: Option<CampaignFacts>,
+}
+
 /// How far each recipient went with each campaign: `(party, campaign, activity)`, as
 /// [`crate::campaigns::activity`] reads it from the campaigns and the relay's log of opens and clicks.
 pub type CampaignFacts = Vec<(PartyId, CampaignId, CampaignActivity)>;

@@ -1,6 +1,6 @@
 //! A Web Worker job carries the relay's sync message for a document, or a saved document to derive rows
 //! from (`rapport_core::offload`): whatever the bytes — a damaged job, or a well-formed job around any
-//! message or document, rows for its read model, a scoring, dashboard, health or report job — the worker answers with an error or a
+//! message or document, rows for its read model, a scoring, dashboard, health, report or leads job — the worker answers with an error or a
 //! result, and never panics (a panic would take the worker down for the page). Each input gets a
 //! fresh worker, so a crash replays from its input alone.
 #![no_main]
@@ -8,9 +8,11 @@
 use libfuzzer_sys::fuzz_target;
 use rapport_core::analytics::{Months, SalesFilter};
 use rapport_core::ids::{PipelineId, Timestamp, WorkspaceId};
-use rapport_core::mirror::{ByteBuf, HealthJob, ReportJob, SalesJob, ScoreJob, Update};
+use rapport_core::leads::LeadsChart;
+use rapport_core::mirror::{ByteBuf, HealthJob, LeadsJob, ReportJob, SalesJob, ScoreJob, Update};
 use rapport_core::offload::{self, Job, SavedDocument, SyncState, WholeDocument, Worker};
 use rapport_core::report::{Chart, Measure, ReportDef, Source};
+use rapport_core::segments::AudienceFacts;
 
 fuzz_target!(|data: &[u8]| {
     let Some((&mode, rest)) = data.split_first() else { return };
@@ -59,7 +61,9 @@ fuzz_target!(|data: &[u8]| {
                 currency: "EUR".into(),
                 owner: None,
             };
-            let sales = SalesJob { workspace, filter, now };
+            // The records of every figure, or of none picked.
+            let picks = rest.get(1).map(|_| Vec::new());
+            let sales = SalesJob { workspace, filter, now, picks };
             let _ = offload::decode_outcome(&worker.run(&offload::encode_job(&Job::Sales(sales))));
             // A report of every kind of record, grouped and measured as the input picks.
             for source in Source::ALL {
@@ -79,7 +83,14 @@ fuzz_target!(|data: &[u8]| {
                     currency: None,
                     chart: Chart::Bar,
                 };
-                let job = Job::Report(ReportJob { workspace, def, now });
+                let audience = Some(AudienceFacts::default());
+                let job = Job::Report(ReportJob { workspace, def, now, audience });
+                let _ = offload::decode_outcome(&worker.run(&offload::encode_job(&job)));
+            }
+            // Both leads charts, a bar picked.
+            for chart in [LeadsChart::Conversion(Months::ending_at(now, 12)), LeadsChart::ByScore] {
+                let pick = Some((String::from_utf8_lossy(rest).into_owned(), rest.len() % 2));
+                let job = Job::Leads(LeadsJob { workspace, chart, owner: None, pick });
                 let _ = offload::decode_outcome(&worker.run(&offload::encode_job(&job)));
             }
             worker.run(&offload::encode_job(&Job::Health(HealthJob { workspace, now })))

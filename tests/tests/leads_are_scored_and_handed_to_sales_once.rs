@@ -225,6 +225,40 @@ async fn leads_are_scored_by_rules_shown_with_reasons_and_handed_to_sales_once()
             browser.by_testid("next-steps").await?;
             assert_eq!(tasks_for(browser, "Blaise Pascal").await?, 1, "Blaise once, still");
         }
+
+        // The marketing dashboard bands the three leads by score against the threshold of 10 —
+        // all three at 10 or more —, counted in Anna's worker over the scores it computed; the
+        // band lists exactly them once picked (the worker sends a picked band's records only).
+        AppShell::open(&anna, "/analytics").await?;
+        click(&anna, "board-marketing-tab").await?;
+        let bands = "[...document.querySelectorAll('[data-testid=leads-by-score] [data-testid=chart-row]')]
+             .map(r => r.dataset.key + '=' + r.querySelector('[data-testid=chart-bar]')?.dataset.value).join(' ')";
+        anna.wait_for_script(
+            "the leads banded by score",
+            &format!("return {bands} === '0-1=0 2-4=0 5-6=0 7-9=0 10-up=3';"),
+        )
+        .await?;
+        let clicked = anna
+            .eval(
+                "const bar = document.querySelector('[data-testid=leads-by-score] [data-testid=chart-row][data-key=\"10-up\"] [data-testid=chart-bar]');
+                 bar.scrollIntoView({ block: 'center' }); bar.click(); return true;",
+            )
+            .await?;
+        assert_eq!(clicked, true);
+        wait_until("the band's leads listed", 15, || async {
+            let names = anna
+                .eval(
+                    "return [...document.querySelectorAll('[data-testid=leads-by-score] [data-testid=record-row]')].map(e => e.dataset.title).sort().join(', ');",
+                )
+                .await?;
+            Ok((names == "Ada Lovelace, Blaise Pascal, Carl Gauss").then_some(()))
+        })
+        .await?;
+        let in_the_worker = anna
+            .eval("return performance.getEntriesByName('rapport:leads-from-worker').length;")
+            .await?;
+        assert!(in_the_worker.as_u64() > Some(0), "banded off the page: {in_the_worker}");
+        photograph(&anna, "leads-by-score-1280x800-en").await?;
         // The device that found a handoff taken hears 409 from the relay's ledger, or 410 once it
         // is done and its task not here yet — the answers that say so, which the browser logs as
         // failed requests; nothing else may be logged.

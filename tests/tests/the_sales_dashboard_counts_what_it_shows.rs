@@ -8,8 +8,9 @@
 //! and Anna's open dashboard follows at once.
 
 use rapport_e2e::flows::{
-    add_party, anna_and_boris, attribute_becomes, change_to, choose_move, click_centred as click,
-    download, downloads_into, new_deal, open_record, photograph, set_date, set_field, titles,
+    add_party, anna_and_boris, attribute_becomes, change_to, choose_by_text, choose_move,
+    click_centred as click, download, downloads_into, new_deal, open_record, photograph, set_date,
+    set_field, titles,
 };
 use rapport_e2e::pages::AppShell;
 use rapport_e2e::{Browser, E2eResult, run, wait_until};
@@ -432,6 +433,26 @@ async fn the_sales_dashboard_counts_each_deal_where_it_belongs_and_follows_a_col
         change_to(&anna, "report-where-value", "v:lost").await?;
         bars_become(&anna, "report", &["80000"]).await?;
         change_to(&anna, "report-where", "").await?;
+        // Only the people of a segment: Cooling (at full health now, as set above) holds Nordwind,
+        // not Kontor — its members evaluated in the worker, health computed there, as the
+        // marketing screen evaluates them.
+        change_to(&anna, "report-source", "parties").await?;
+        change_to(&anna, "report-group", "kind").await?;
+        change_to(&anna, "report-where", "segment").await?;
+        anna.wait_for_script(
+            "the segments offered",
+            "return [...document.querySelectorAll('[data-testid=report-where-value] option')].map(o => o.textContent).join('|') === 'Any value|Cooling (1)|None (1)';",
+        )
+        .await?;
+        choose_by_text(&anna, "report-where-value", "Cooling (1)").await?;
+        bars_become(&anna, "report", &["1"]).await?;
+        anna.eval("document.querySelector('[data-testid=report] [data-testid=chart-bar]').click(); return 1;")
+            .await?;
+        listed_under(&anna, "report", &["Nordwind GmbH"]).await?;
+        photograph(&anna, "report-segment-1280x800-en").await?;
+        change_to(&anna, "report-source", "deals").await?;
+        change_to(&anna, "report-group", "status").await?;
+        bars_become(&anna, "report", &["1300000", "300000", "80000"]).await?;
         // Not grouped: one number, listing every deal it adds up.
         change_to(&anna, "report-group", "").await?;
         anna.text_when("report-number", |t| t.contains("$16,800.00")).await?;
@@ -492,7 +513,11 @@ async fn the_sales_dashboard_counts_each_deal_where_it_belongs_and_follows_a_col
         bars_become(&anna, "won-by-month", &["0", "0", "0"]).await?;
         bars_become(&anna, "lead-conversion", &[]).await?;
         anna.text_when("lead-conversion", |t| t.contains("No leads in this period.")).await?;
+        // The pinned report too: Boris owns no deal.
+        bars_become(&anna, "pinned-report", &[]).await?;
+        anna.text_when("pinned-report", |t| t.contains("No records match.")).await?;
         change_to(&anna, "board-owner", "").await?;
+        bars_become(&anna, "pinned-report", &["1300000", "300000", "80000"]).await?;
         bars_become(&anna, "won-by-month", &["0", "0", "1"]).await?;
         bars_become(&anna, "lead-conversion", &["0", "0", "0", "0", "2", "1"]).await?;
         // The won bar lists Nordwind, whose deal was won.
@@ -505,6 +530,10 @@ async fn the_sales_dashboard_counts_each_deal_where_it_belongs_and_follows_a_col
             .await?;
         assert_eq!(clicked, true);
         listed_under(&anna, "lead-conversion", &["Nordwind GmbH"]).await?;
+        let in_the_worker = anna
+            .eval("return performance.getEntriesByName('rapport:leads-from-worker').length;")
+            .await?;
+        assert!(in_the_worker.as_u64() > Some(0), "leads counted off the page: {in_the_worker}");
         photograph(&anna, "analytics-marketing-1280x800-en").await?;
         // The whole dashboard in one file, in the page's order: the campaigns, the leads won, the
         // leads by score, four reports, then the pinned one.

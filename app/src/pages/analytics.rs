@@ -6,7 +6,7 @@
 
 use leptos::prelude::*;
 use rapport_core::analytics::{
-    self, Bar, Compared, LostReason, Months, SalesDashboard, SalesFilter,
+    self, Bar, Compared, LostReason, Months, SalesDashboard, SalesFilter, SalesPick,
 };
 use rapport_core::ids::{DealId, InteractionId, MemberId, PipelineId};
 use rapport_core::layout::Month;
@@ -33,8 +33,9 @@ const BOARD_READS: Changed = Changed::DEALS.union(Changed::INTERACTIONS).union(C
 
 const MIRROR_USER: crate::mirror::User = "sales dashboard";
 
-/// A dashboard and the filter it was computed for (a screen shows it only under that filter).
-type Answered = Option<(SalesFilter, Arc<SalesDashboard>)>;
+/// A dashboard, the filter it was computed for (a screen shows it only under that filter) and the
+/// figures whose records it holds (every one's when `None`).
+type Answered = Option<(SalesFilter, Option<Vec<SalesPick>>, Arc<SalesDashboard>)>;
 
 /// The dashboard of `asked`: from the worker's read model, or computed on the page when no worker
 /// can.
@@ -46,7 +47,7 @@ async fn sales_board(ctx: WorkspaceCtx, asked: Rc<SalesJob>) -> Answered {
         Ok(Outcome::Sales(board)) => {
             // Browser tests read this to know the dashboard on screen came from the worker.
             crate::timing::mark("rapport:dashboard-from-worker");
-            return Some((asked.filter.clone(), Arc::new(*board)));
+            return Some((asked.filter.clone(), asked.picks.clone(), Arc::new(*board)));
         }
         // The dashboard was closed.
         Err(Unanswered::Released) => return None,
@@ -55,7 +56,7 @@ async fn sales_board(ctx: WorkspaceCtx, asked: Rc<SalesJob>) -> Answered {
     let borrowed = shared.borrow();
     let ws = &borrowed.replica;
     let board = analytics::sales(&ws.model, &ws.settings, &asked.filter, asked.now);
-    Some((asked.filter.clone(), Arc::new(board)))
+    Some((asked.filter.clone(), None, Arc::new(board)))
 }
 
 /// How many months the dashboard looks back over, this one included.
@@ -78,6 +79,16 @@ pub(crate) fn Analytics() -> impl IntoView {
     // Every chart shown, for downloading the dashboard whole.
     let charts = widgets::PageCharts::provide();
     let span = RwSignal::new(Span(6));
+    // Pinned reports keep their own periods until someone picks one for the dashboard (the sales
+    // board's six months are its default, not a choice); the owner chosen applies at once.
+    let period_picked = RwSignal::new(false);
+    Effect::new(move |first: Option<()>| {
+        let _ = span.get();
+        if first.is_some() {
+            period_picked.set(true);
+        }
+    });
+    let pinned_months = Signal::derive(move || if period_picked.get() { span.get().0 } else { 0 });
     let chosen = RwSignal::new(None::<PipelineId>);
     let owner = RwSignal::new(None::<MemberId>);
     let chosen_currency = RwSignal::new(None::<String>);
@@ -127,18 +138,66 @@ pub(crate) fn Analytics() -> impl IntoView {
     let answer = computing.answer();
     let board = Memo::new(move |_| {
         answer.with(|answer| {
-            let (of, board) = answer.as_ref()?;
+            let (of, _, board) = answer.as_ref()?;
             filter.with(|filter| filter.as_ref() == Some(of)).then(|| board.clone())
         })
     });
+    // What is picked on each chart (and which card is open), as the figures it names: the worker
+    // sends their records only, the rest of the dashboard's are left out.
+    let card = RwSignal::new(None::<Card>);
+    let stage_pick = RwSignal::new(None);
+    let month_pick = RwSignal::new(None);
+    let reason_pick = RwSignal::new(None);
+    let activity_pick = RwSignal::new(None);
+    let picked = Memo::new(move |_| {
+        let (stage, month) = (stage_pick.get(), month_pick.get());
+        let (reason, activity) = (reason_pick.get(), activity_pick.get());
+        let card = card.get().map(|card| match card {
+            Card::Open => SalesPick::Open,
+            Card::Won => SalesPick::Won,
+        });
+        // A bar can be picked only once drawn: its figure is found on the dashboard shown.
+        board.with_untracked(|b| {
+            let bars = b.as_deref();
+            let stage = stage.and_then(|(key, _): (String, usize)| {
+                let bar = bars?.by_stage.iter().find(|bar| bar.key.to_string() == key)?;
+                Some(SalesPick::Stage(bar.key))
+            });
+            let month = month.and_then(|(key, series): (String, usize)| {
+                let m = bars?.by_month.iter().find(|m| m.month.to_string() == key)?;
+                Some(SalesPick::Month(m.month, series))
+            });
+            let reason = reason.and_then(|(key, _): (String, usize)| {
+                let bar = bars?.lost_reasons.iter().find(|bar| reason_key(&bar.key) == key)?;
+                Some(SalesPick::Reason(bar.key.clone()))
+            });
+            let activity = activity.and_then(|(key, _): (String, usize)| {
+                let bar = bars?.activity.iter().find(|bar| member_key(bar.key) == key)?;
+                Some(SalesPick::Activity(bar.key))
+            });
+            [card, stage, month, reason, activity]
+        })
+    });
+    // Whether the dashboard shown holds the records of the figure picked at `at` in `picked`.
+    let listed = move |at: usize| {
+        let Some(pick) = picked.with(|p| p[at].clone()) else { return false };
+        answer.with(|answer| {
+            answer.as_ref().is_some_and(|(of, picks, _)| {
+                filter.with(|filter| filter.as_ref() == Some(of))
+                    && picks.as_ref().is_none_or(|picks| picks.contains(&pick))
+            })
+        })
+    };
     let asking = computing.clone();
     Effect::new(move || {
+        let picks: Vec<SalesPick> = picked.get().into_iter().flatten().collect();
         let asked = filter.get().and_then(|filter| {
             ctx.read_of(BOARD_READS, |ws| {
                 (!ws.model.interactions_pending).then(|| SalesJob {
                     workspace: ws.workspace,
                     filter,
                     now: now.get_untracked(),
+                    picks: Some(picks),
                 })
             })
             .flatten()
@@ -166,7 +225,6 @@ pub(crate) fn Analytics() -> impl IntoView {
     let plain = move |minor: i64| {
         Money { minor, currency: currency.get_untracked().unwrap_or_default() }.to_plain()
     };
-    let card = RwSignal::new(None::<Card>);
 
     let stage_names = Memo::new(move |_| {
         let pipeline = pipeline.get()?;
@@ -249,10 +307,6 @@ pub(crate) fn Analytics() -> impl IntoView {
                 .unwrap_or_default()
         })
     });
-    let stage_pick = RwSignal::new(None);
-    let month_pick = RwSignal::new(None);
-    let reason_pick = RwSignal::new(None);
-    let activity_pick = RwSignal::new(None);
     // Other filters, other bars: what was picked under the old ones is closed.
     Effect::new(move |first: Option<()>| {
         let _ = filter.get();
@@ -299,17 +353,12 @@ pub(crate) fn Analytics() -> impl IntoView {
                 b.lost_reasons
                     .iter()
                     .map(|bar| {
-                        let (key, label) = match &bar.key {
-                            LostReason::Named(name) => (format!("named:{name}"), name.clone()),
-                            LostReason::Unstated => (
-                                "unstated".to_owned(),
-                                t_string!(i18n, analytics.unstated).to_owned(),
-                            ),
-                            LostReason::Others => {
-                                ("others".to_owned(), t_string!(i18n, analytics.others).to_owned())
-                            }
+                        let label = match &bar.key {
+                            LostReason::Named(name) => name.clone(),
+                            LostReason::Unstated => t_string!(i18n, analytics.unstated).to_owned(),
+                            LostReason::Others => t_string!(i18n, analytics.others).to_owned(),
                         };
-                        count_row(key, label, bar.value)
+                        count_row(reason_key(&bar.key), label, bar.value)
                     })
                     .collect()
             })
@@ -320,10 +369,7 @@ pub(crate) fn Analytics() -> impl IntoView {
             b.as_ref().map_or_else(Vec::new, |b| {
                 b.activity
                     .iter()
-                    .map(|bar| {
-                        let key = bar.key.map_or_else(|| "nobody".to_owned(), |m| m.to_string());
-                        count_row(key, member_name(bar.key), bar.value)
-                    })
+                    .map(|bar| count_row(member_key(bar.key), member_name(bar.key), bar.value))
                     .collect()
             })
         })
@@ -349,11 +395,7 @@ pub(crate) fn Analytics() -> impl IntoView {
     });
     let reason_deals = Signal::derive(move || {
         picked_deals(reason_pick.get(), |b, key, _| {
-            records_of(b.lost_reasons.iter().find(|bar| match &bar.key {
-                LostReason::Named(name) => key.strip_prefix("named:") == Some(name.as_str()),
-                LostReason::Unstated => key == "unstated",
-                LostReason::Others => key == "others",
-            }))
+            records_of(b.lost_reasons.iter().find(|bar| reason_key(&bar.key) == key))
         })
         .unwrap_or_default()
     });
@@ -361,11 +403,7 @@ pub(crate) fn Analytics() -> impl IntoView {
         let Some((key, _)) = activity_pick.get() else { return Vec::new() };
         board.with(|b| {
             b.as_ref()
-                .and_then(|b| {
-                    b.activity.iter().find(|bar| {
-                        bar.key.map_or_else(|| "nobody".to_owned(), |m| m.to_string()) == key
-                    })
-                })
+                .and_then(|b| b.activity.iter().find(|bar| member_key(bar.key) == key))
                 .map(|bar| bar.records.clone())
                 .unwrap_or_default()
         })
@@ -389,7 +427,7 @@ pub(crate) fn Analytics() -> impl IntoView {
             let Some(b) = b.as_ref() else { return Vec::new() };
             let open: i64 = b.by_stage.iter().map(|bar| bar.value).sum();
             let open_note =
-                t_string!(i18n, analytics.deals_count, count = widgets::count(b.open().count()))
+                t_string!(i18n, analytics.deals_count, count = widgets::count(b.open_deals))
                     .to_string();
             let won_note =
                 compared_money(Compared { now: b.won.now.value, before: b.won.before.value });
@@ -505,7 +543,7 @@ pub(crate) fn Analytics() -> impl IntoView {
                 <KpiCards rows=kpi_rows card />
                 <Show when=move || card.get().is_some()>
                     <section class="panel" data-testid="kpi-records">
-                        <DealRecords deals=card_deals />
+                        <Show when=move || listed(0)><DealRecords deals=card_deals /></Show>
                     </section>
                 </Show>
                 <div class="dashboard-grid">
@@ -517,7 +555,7 @@ pub(crate) fn Analytics() -> impl IntoView {
                         empty=Signal::derive(move || t_string!(i18n, analytics.no_stages).to_owned())
                         picked=stage_pick
                     >
-                        <DealRecords deals=stage_deals />
+                        <Show when=move || listed(1)><DealRecords deals=stage_deals /></Show>
                     </BarChart>
                     <BarChart
                         testid="chart-forecast-vs-won"
@@ -527,7 +565,7 @@ pub(crate) fn Analytics() -> impl IntoView {
                         empty=Signal::derive(String::new)
                         picked=month_pick
                     >
-                        <DealRecords deals=month_deals />
+                        <Show when=move || listed(2)><DealRecords deals=month_deals /></Show>
                     </BarChart>
                     <BarChart
                         testid="chart-funnel"
@@ -548,7 +586,7 @@ pub(crate) fn Analytics() -> impl IntoView {
                         empty=Signal::derive(move || t_string!(i18n, analytics.no_lost).to_owned())
                         picked=reason_pick
                     >
-                        <DealRecords deals=reason_deals />
+                        <Show when=move || listed(3)><DealRecords deals=reason_deals /></Show>
                     </BarChart>
                     <BarChart
                         testid="chart-activity"
@@ -558,18 +596,32 @@ pub(crate) fn Analytics() -> impl IntoView {
                         empty=Signal::derive(move || t_string!(i18n, analytics.no_activity).to_owned())
                         picked=activity_pick
                     >
-                        <InteractionRecords interactions=activity_records />
+                        <Show when=move || listed(4)><InteractionRecords interactions=activity_records /></Show>
                     </BarChart>
                 </div>
                 <GoingCold owner />
                 <p class="hint">{t!(i18n, analytics.how_counted)}</p>
             </Show>
             // A workspace without a pipeline still has its own reports (tickets, tasks…).
-            <super::reports::PinnedReports mine=true />
-            <super::reports::PinnedReports />
+            <super::reports::PinnedReports mine=true months=pinned_months owner />
+            <super::reports::PinnedReports months=pinned_months owner />
             <p><a class="action" href="/analytics/reports" data-testid="report-builder-link">{t!(i18n, report_builder.open_builder)}</a></p>
         </Page>
     }
+}
+
+/// A lost reason's key on its chart: stable across languages.
+fn reason_key(reason: &LostReason) -> String {
+    match reason {
+        LostReason::Named(name) => format!("named:{name}"),
+        LostReason::Unstated => "unstated".to_owned(),
+        LostReason::Others => "others".to_owned(),
+    }
+}
+
+/// A member's key on a chart ("nobody" for none).
+fn member_key(member: Option<MemberId>) -> String {
+    member.map_or_else(|| "nobody".to_owned(), |m| m.to_string())
 }
 
 /// A dashboard's period: the last 3, 6 or 12 months (their choices' test handles in that order).

@@ -17,15 +17,20 @@ use rapport_core::model::{
 };
 use rapport_core::offload::{Job, Outcome};
 use rapport_core::read_model::{Changed, ReadModel};
+use rapport_core::replica::Replica;
 use rapport_core::report::{
     self, Answer, Board, Builtin, Chart, Condition, DateField, Dimension, Item, Key, Measure,
-    Number, ReportDef, Source,
+    Number, ReportDef, SegmentsRead, Source,
 };
+use rapport_core::segments::AudienceFacts;
 
 use super::Page;
+use crate::health::EveryoneHealth;
 use crate::i18n::{t, t_string, use_i18n};
 use crate::latest::Latest;
+use crate::lead_scores::LeadScores;
 use crate::mirror::{Unanswered, User};
+use crate::outbox::OutboxCtx;
 use crate::state::WorkspaceCtx;
 use crate::widgets::{
     self, BarChart, ChartRow, MemberChoice, SavedChips, SavedKind, Segmented, Shape,
@@ -38,11 +43,16 @@ const READS: Changed = Changed::DEALS
     .union(Changed::INTERACTIONS)
     .union(Changed::TICKETS)
     .union(Changed::TASKS)
+    .union(Changed::MARKETING)
     .union(Changed::SETTINGS);
 
-/// What a report of `source` reads: a change to these asks it again.
-fn reads_of(source: Source) -> Changed {
-    Changed::SETTINGS.union(match source {
+/// What `def` reads: a change to these asks it again. Segments read what an audience does.
+fn reads_of(def: &ReportDef) -> Changed {
+    let segments = match def.segments_read() {
+        SegmentsRead::None => Changed::SETTINGS,
+        _ => super::marketing::AUDIENCE,
+    };
+    segments.union(match def.source {
         Source::Deals => Changed::DEALS,
         Source::Parties => Changed::PARTIES,
         Source::Interactions => Changed::INTERACTIONS,
@@ -51,12 +61,34 @@ fn reads_of(source: Source) -> Changed {
     })
 }
 
+/// What a report's segments read that the page has from the relay (none when it reads no segment):
+/// who opted out, and campaigns' opens and clicks when a segment selects on them. Tracked.
+fn audience_facts(
+    ws: &Replica,
+    outbox: Option<OutboxCtx>,
+    def: &ReportDef,
+) -> Option<AudienceFacts> {
+    if def.segments_read() == SegmentsRead::None {
+        return None;
+    }
+    let Some(outbox) = outbox else { return Some(AudienceFacts::default()) };
+    let campaigns = ws.model.segments.values().any(|s| s.rule.reads_campaigns()).then(|| {
+        outbox.outbox.with(|o| rapport_core::campaigns::activity(ws.workspace, &ws.model, o))
+    });
+    Some(AudienceFacts { opted_out: super::marketing::opted_out(outbox), campaigns })
+}
+
 /// Reports and the question each answers (a screen shows an answer only under its question).
 type Answered = Option<Vec<(ReportDef, Arc<Answer>)>>;
 
 /// The answers to `asked`, in order: from the worker's read model, or computed on the page when no
 /// worker can.
-async fn answers(ctx: WorkspaceCtx, user: User, asked: Rc<Vec<ReportJob>>) -> Answered {
+async fn answers(
+    ctx: WorkspaceCtx,
+    user: User,
+    (use_scores, use_health): (Option<LeadScores>, Option<EveryoneHealth>),
+    asked: Rc<Vec<ReportJob>>,
+) -> Answered {
     let shared = ctx.shared()?;
     let settings = shared.borrow().replica.settings.clone();
     let mut answered = Vec::with_capacity(asked.len());
@@ -78,8 +110,16 @@ async fn answers(ctx: WorkspaceCtx, user: User, asked: Rc<Vec<ReportJob>>) -> An
             }
             Err(Unanswered::Released) => return None,
             Ok(_) | Err(Unanswered::OnThePage) => {
+                // Segments over the scores and health every screen shares (health computed here
+                // when it is not yet).
+                let read = report::Reading {
+                    facts: job.audience.clone().unwrap_or_default(),
+                    scores: use_scores.and_then(|s| s.scores.get_untracked()),
+                    health: use_health.and_then(|h| h.computed().get_untracked()),
+                };
                 let borrowed = shared.borrow();
-                report::run(&borrowed.replica.model, &borrowed.replica.settings, &def, job.now)
+                let ws = &borrowed.replica;
+                report::run_reading(&ws.model, &ws.settings, &def, job.now, read)
             }
         };
         answered.push((def, Arc::new(answer)));
@@ -97,16 +137,27 @@ fn answering(user: User, defs: Memo<Vec<ReportDef>>) -> Memo<Vec<Option<Arc<Answ
     });
     let now = super::tickets::ticking_now();
     let today = Memo::new(move |_| widgets::local_day(now.get()));
-    let computing = Latest::new(move |asked| answers(ctx, user, asked));
+    let (scores, health) = (use_context::<LeadScores>(), use_context::<EveryoneHealth>());
+    let outbox = use_context::<OutboxCtx>();
+    let computing = Latest::new(move |asked| answers(ctx, user, (scores, health), asked));
     let asking = computing.clone();
     Effect::new(move || {
         // Read, not only tracked: a memo nobody reads is never computed, so never said to change.
         let _ = today.get();
         let defs = defs.get();
-        // Interactions are read after the first screen: a report of them waits for all of them
-        // (counted from half, it would lie); other reports need not.
-        let waits = defs.iter().any(|d| d.source == Source::Interactions);
-        let reads = defs.iter().fold(Changed::SETTINGS, |reads, d| reads.union(reads_of(d.source)));
+        let segments = defs.iter().any(|d| d.segments_read() != SegmentsRead::None);
+        if segments {
+            // Segments select on scores too, computed apart from the page (the worker reads those
+            // it last computed): asked again when they are. Health follows the records read.
+            if let Some(scores) = scores {
+                scores.scores.track();
+            }
+        }
+        // Interactions are read after the first screen: a report of them (or of segments, which
+        // read the latest contact) waits for all of them (counted from half, it would lie); other
+        // reports need not.
+        let waits = segments || defs.iter().any(|d| d.source == Source::Interactions);
+        let reads = defs.iter().fold(Changed::SETTINGS, |reads, d| reads.union(reads_of(d)));
         let asked = ctx
             .read_of(reads, |ws| {
                 let still_reading = waits && ws.model.interactions_pending;
@@ -114,7 +165,10 @@ fn answering(user: User, defs: Memo<Vec<ReportDef>>) -> Memo<Vec<Option<Arc<Answ
                 ready.then(|| {
                     let now = now.get_untracked();
                     defs.into_iter()
-                        .map(|def| ReportJob { workspace: ws.workspace, def, now })
+                        .map(|def| {
+                            let audience = audience_facts(ws, outbox, &def);
+                            ReportJob { workspace: ws.workspace, def, now, audience }
+                        })
                         .collect()
                 })
             })
@@ -217,14 +271,14 @@ pub(crate) fn Reports() -> impl IntoView {
     let values = Memo::new(move |_| {
         let def = values_def.get()?;
         let answer = answers.with(|a| a.get(1).cloned().flatten())?;
-        ctx.read_of(Changed::SETTINGS, |ws| {
+        ctx.read_of(Changed::SETTINGS | Changed::MARKETING, |ws| {
             let members = ws.members();
             answer
                 .rows
                 .iter()
                 .filter_map(|row| {
                     let value = condition_value(&row.key)?;
-                    let label = key_label(&def, &row.key, &ws.settings, &members);
+                    let label = key_label(&def, &row.key, ws, &members);
                     Some((value, format!("{label} ({})", widgets::count(row.records.len()))))
                 })
                 .collect::<Vec<_>>()
@@ -246,8 +300,8 @@ pub(crate) fn Reports() -> impl IntoView {
                         }
                         _ => Key::Value(chosen.clone()),
                     };
-                    ctx.read_of(Changed::SETTINGS, |ws| {
-                        key_label(&def, &key, &ws.settings, &ws.members())
+                    ctx.read_of(Changed::SETTINGS | Changed::MARKETING, |ws| {
+                        key_label(&def, &key, ws, &ws.members())
                     })
                     .unwrap_or_else(|| chosen.clone())
                 }
@@ -532,12 +586,19 @@ async fn pin_for_me(
 /// someone moves one —: the team's (pinned in the workspace's settings), or this member's own (on
 /// their dashboard, and not the team's already) under a heading of their own. A grid of widgets,
 /// each moved by its handle on a desktop or by its "earlier" and "later" buttons on any screen; a
-/// move writes the moved widget's place only (`core::arrange`).
+/// move writes the moved widget's place only (`core::arrange`). The dashboard's filters apply on top
+/// of each report's own ([`ReportDef::under`]).
 #[component]
 pub(crate) fn PinnedReports(
     /// This member's own rather than the team's.
     #[prop(optional)]
     mine: bool,
+    /// The dashboard's period over each report with a period; 0 leaves each its own.
+    #[prop(into)]
+    months: Signal<u8>,
+    /// Only this member's records, when the dashboard names one.
+    #[prop(into)]
+    owner: Signal<Option<MemberId>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let ctx = WorkspaceCtx::use_ctx();
@@ -578,10 +639,13 @@ pub(crate) fn PinnedReports(
     });
     // Those this app can read (the others say so), in id order: a move asks nothing again.
     let defs = Memo::new(move |_| {
+        let (months, owner) = (months.get(), owner.get());
         pinned.with(|p| {
             let mut readable: Vec<(&str, ReportDef)> = p
                 .iter()
-                .filter_map(|(w, r)| Some((w.id.as_str(), ReportDef::from_saved(r).ok()?)))
+                .filter_map(|(w, r)| {
+                    Some((w.id.as_str(), ReportDef::from_saved(r).ok()?.under(months, owner)))
+                })
                 .collect();
             readable.sort_by(|a, b| a.0.cmp(b.0));
             readable.into_iter().map(|(_, def)| def).collect::<Vec<_>>()
@@ -679,12 +743,13 @@ pub(crate) fn PinnedReports(
                     let count = Memo::new(move |_| pinned.with(Vec::len));
                     let widget = match ReportDef::from_saved(&saved) {
                         Ok(def) => {
-                            let asked = def.clone();
+                            let def = Signal::derive(move || def.clone().under(months.get(), owner.get()));
                             let answer = Signal::derive(move || {
+                                let asked = def.get();
                                 defs.with(|defs| defs.iter().position(|d| *d == asked))
                                     .and_then(|at| answers.with(|a| a.get(at).cloned().flatten()))
                             });
-                            view! { <ReportChart testid="pinned-report" title=Signal::stored(name.clone()) def=Signal::stored(def) answer /> }.into_any()
+                            view! { <ReportChart testid="pinned-report" title=Signal::stored(name.clone()) def answer /> }.into_any()
                         }
                         Err(why) => view! {
                             <section class="panel" data-testid="pinned-report">
@@ -861,7 +926,7 @@ fn ReportChart(
         let def = def.get();
         let Some(answer) = answer.get() else { return Vec::new() };
         let split = split.get();
-        ctx.read_of(Changed::SETTINGS, |ws| {
+        ctx.read_of(Changed::SETTINGS | Changed::MARKETING, |ws| {
             let members = ws.members();
             // Bars are drawn from whole numbers: averages and medians in hundredths, so 3.6 and
             // 4.4 are not one length.
@@ -881,7 +946,7 @@ fn ReportChart(
                         .collect();
                     ChartRow {
                         key: key_text(&row.key),
-                        label: key_label(&def, &row.key, &ws.settings, &members),
+                        label: key_label(&def, &row.key, ws, &members),
                         values: values
                             .iter()
                             .map(|v| (v.unwrap_or(0.0) * scale).round() as i64)
@@ -917,13 +982,13 @@ fn ReportChart(
             // The split's values are named as a grouping by it would name them.
             let by_split = ReportDef { group: def.split, ..def.clone() };
             answer.with(|a| {
-                ctx.read_of(Changed::SETTINGS, |ws| {
+                ctx.read_of(Changed::SETTINGS | Changed::MARKETING, |ws| {
                     let members = ws.members();
                     a.as_ref()
                         .map(|a| {
                             a.series
                                 .iter()
-                                .map(|key| key_label(&by_split, key, &ws.settings, &members))
+                                .map(|key| key_label(&by_split, key, ws, &members))
                                 .collect::<Vec<_>>()
                         })
                         .unwrap_or_default()
@@ -1110,12 +1175,8 @@ fn unreadable_text(why: &report::ReportError) -> String {
 }
 
 /// A group's name in the screens' language.
-fn key_label(
-    def: &ReportDef,
-    key: &Key,
-    settings: &WorkspaceSettings,
-    members: &[(MemberId, String)],
-) -> String {
+fn key_label(def: &ReportDef, key: &Key, ws: &Replica, members: &[(MemberId, String)]) -> String {
+    let settings = &ws.settings;
     let locale = crate::locale::current();
     let value = match key {
         Key::Period(at) => {
@@ -1140,6 +1201,10 @@ fn key_label(
             .map(|(_, name)| name.clone())
             .or_else(|| Some(td_string!(locale, analytics.former_member).to_owned())),
         Some(Dimension::Pipeline) => settings.pipelines.get(value).map(|p| p.name.clone()),
+        Some(Dimension::Segment) => {
+            let segment = value.parse().ok().and_then(|id| ws.model.segments.get(&id));
+            segment.map(|s| s.name.clone())
+        }
         Some(Dimension::Stage) => settings
             .pipelines
             .values()
@@ -1312,6 +1377,7 @@ fn dimension_name(dimension: Dimension) -> &'static str {
         Dimension::Channel => td_string!(locale, report_builder.channel),
         Dimension::Team => td_string!(locale, report_builder.team),
         Dimension::Rating => td_string!(locale, report_builder.rating),
+        Dimension::Segment => td_string!(locale, report_builder.segment),
     }
 }
 

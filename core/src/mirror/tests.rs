@@ -8,6 +8,7 @@ use crate::document;
 use crate::ids::MemberId;
 use crate::model::{CampaignActivity, Interaction, Party};
 use crate::offload::{Job, Outcome, Worker, decode_outcome, encode_job};
+use crate::segments::AudienceFacts;
 
 const NOW: Timestamp = Timestamp(1_780_000_000_000);
 const DAY: i64 = 86_400_000;
@@ -122,7 +123,7 @@ impl Page {
     }
 }
 
-fn mirrored(mirror: &Mirror, job: ScoreJob) -> HashMap<PartyId, i64> {
+fn mirrored(mirror: &mut Mirror, job: ScoreJob) -> HashMap<PartyId, i64> {
     mirror.scores(job).unwrap().into_iter().collect()
 }
 
@@ -135,27 +136,27 @@ fn a_mirror_fed_what_the_page_stores_scores_every_change_as_the_page_does() {
     assert!(taken.unreadable.is_empty());
     let scores = page.scores();
     assert!(scores.len() > 50, "the demo's rules score most people: {}", scores.len());
-    assert_eq!(mirrored(&mirror, page.job()), scores);
+    assert_eq!(mirrored(&mut mirror, page.job()), scores);
 
     let parties: Vec<PartyId> = page.model.parties.keys().copied().collect();
     let (month, like) = page.first_record(|key| matches!(key, DocKey::Interactions(_)));
     for (n, party) in parties.iter().take(6).enumerate() {
         let update = page.log(month, &like, *party, &format!("{:032x}", 900 + n));
         mirror.take(update).unwrap();
-        assert_eq!(mirrored(&mirror, page.job()), page.scores(), "after interaction {n}");
+        assert_eq!(mirrored(&mut mirror, page.job()), page.scores(), "after interaction {n}");
     }
     // Archived, then merged into another: the scores move to the survivor on both sides.
     let (archived, merged) = (parties[7], parties[8]);
     let key = <Party as document::Record>::doc_key(&archived);
     mirror.take(page.edit::<Party>(key, &archived.to_string(), |p| p.archived = true)).unwrap();
-    assert_eq!(mirrored(&mirror, page.job()), page.scores());
+    assert_eq!(mirrored(&mut mirror, page.job()), page.scores());
     let key = <Party as document::Record>::doc_key(&merged);
     let update = page.edit::<Party>(key, &merged.to_string(), |p| {
         p.merged_into = Some(parties[9]);
         p.archived = true;
     });
     mirror.take(update).unwrap();
-    assert_eq!(mirrored(&mirror, page.job()), page.scores());
+    assert_eq!(mirrored(&mut mirror, page.job()), page.scores());
     assert_eq!(mirror.model().parties, page.model.parties);
     assert_eq!(mirror.model().last_contact, page.model.last_contact);
 }
@@ -173,10 +174,10 @@ fn a_rule_changed_on_the_page_reaches_the_mirror_with_the_settings() {
     assert_ne!(before, after);
     // Rows alone do not carry the rules.
     mirror.take(page.stored([])).unwrap();
-    assert_eq!(mirrored(&mirror, page.job()), before);
+    assert_eq!(mirrored(&mut mirror, page.job()), before);
     let update = Update { settings: Some(encode_settings(&page.settings)), ..page.stored([]) };
     mirror.take(update).unwrap();
-    assert_eq!(mirrored(&mirror, page.job()), after);
+    assert_eq!(mirrored(&mut mirror, page.job()), after);
     assert_eq!(decode_settings(&encode_settings(&page.settings)).unwrap(), page.settings);
 }
 
@@ -192,7 +193,7 @@ fn another_workspace_replaces_everything_and_scores_are_refused_for_one_not_held
     assert_eq!(mirror.scores(page.job()), Err(MirrorError::OtherWorkspace(page.workspace)));
     // Opening again (fresh) after a stale partial state installs everything anew.
     mirror.take(opening.clone()).unwrap();
-    assert_eq!(mirrored(&mirror, page.job()), page.scores());
+    assert_eq!(mirrored(&mut mirror, page.job()), page.scores());
     // A fresh update drops what the mirror held, even of the same workspace.
     let mut roots_only = opening;
     roots_only.units.retain(|key, _| !key.starts_with("interactions/"));
@@ -219,7 +220,7 @@ fn private_notes_are_never_mirrored_and_unreadable_units_are_named() {
     assert_eq!(taken.unreadable, ["interactions/1999-01", "no such document"]);
     assert!(mirror.model().private_notes.is_empty());
     assert!(!mirror.model().heads.contains_key(&private));
-    assert_eq!(mirrored(&mirror, page.job()), page.scores());
+    assert_eq!(mirrored(&mut mirror, page.job()), page.scores());
     let garbled =
         Update { settings: Some(ByteBuf::from(b"not a document".to_vec())), ..page.stored([]) };
     assert!(matches!(mirror.take(garbled), Err(MirrorError::Settings(_))));
@@ -251,6 +252,7 @@ fn sales_job(page: &Page) -> SalesJob {
         workspace: page.workspace,
         filter: crate::analytics::demo_filter(&page.model, &page.settings, NOW),
         now: NOW,
+        picks: None,
     }
 }
 
@@ -265,7 +267,7 @@ fn report_jobs(page: &Page) -> [ReportJob; 3] {
         def(Source::Deals, Dimension::Stage, Measure::Sum(Number::Amount)),
         def(Source::Interactions, Dimension::Owner, Measure::Count),
     ]
-    .map(|def| ReportJob { workspace: page.workspace, def, now: NOW })
+    .map(|def| ReportJob { workspace: page.workspace, def, now: NOW, audience: None })
 }
 
 type Analytics = (SalesDashboard, Everyone, Vec<crate::report::Answer>);
@@ -344,4 +346,177 @@ fn the_worker_s_dashboard_and_health_follow_each_change_the_page_stores() {
     let (board, health, after_reports) = analytics_of(&mut worker, &page);
     assert_eq!((board, health.clone(), after_reports), analytics_on_page(&page));
     assert_ne!(health.health.get(&cold), Some(&before), "their health changed");
+}
+
+/// A leads chart through the worker's bytes, as the page reads it; `None` when the page is to
+/// answer it.
+fn leads_of(worker: &mut Worker, job: LeadsJob) -> Option<crate::leads::Leads> {
+    match decode_outcome(&worker.run(&encode_job(&Job::Leads(job)))).unwrap() {
+        Outcome::Leads(leads) => Some(*leads),
+        Outcome::Unscored => None,
+        other => panic!("not leads: {other:?}"),
+    }
+}
+
+#[test]
+fn the_worker_s_leads_charts_are_the_page_s_with_the_picked_bar_s_records_only() {
+    use crate::leads::{self, Leads, LeadsChart};
+    let (page, opening) = Page::open();
+    let mut worker = Worker::default();
+    worker.run(&encode_job(&Job::Mirror(opening)));
+    let months = crate::analytics::Months::ending_at(NOW, 12);
+    let job = |chart, pick: Option<(&str, usize)>| LeadsJob {
+        workspace: page.workspace,
+        chart,
+        owner: None,
+        pick: pick.map(|(key, series)| (key.to_owned(), series)),
+    };
+    // Nobody scored yet in the worker: the page bands the leads over its own scores.
+    assert_eq!(leads_of(&mut worker, job(LeadsChart::ByScore, None)), None);
+
+    // Leads by month: the counts of every cohort, the records of the one picked only.
+    let cohorts = leads::conversion(&page.model, months, None);
+    let picked = cohorts.iter().max_by_key(|c| c.leads.value).unwrap();
+    assert!(picked.leads.value > 0, "the demo has leads in the last year");
+    let key = picked.month.to_string();
+    let Some(Leads::Conversion(answer)) =
+        leads_of(&mut worker, job(LeadsChart::Conversion(months), Some((&key, 0))))
+    else {
+        panic!("not a conversion")
+    };
+    assert_eq!(answer.len(), cohorts.len());
+    for (worker, page) in answer.iter().zip(&cohorts) {
+        assert_eq!(
+            (worker.month, worker.leads.value, worker.won.value),
+            (page.month, page.leads.value, page.won.value)
+        );
+        assert!(worker.won.records.is_empty(), "only the leads of {key} are listed");
+        let listed = if worker.month == picked.month { &page.leads.records[..] } else { &[] };
+        assert_eq!(worker.leads.records, listed);
+    }
+
+    // Once the mirror has scored everyone: the bands over its scores, as the page bands its own.
+    worker.run(&encode_job(&Job::Scores(page.job())));
+    let bands = leads::by_score(&page.model, &page.scores(), page.settings.lead_threshold, None);
+    let widest = bands.iter().max_by_key(|bar| bar.value).unwrap();
+    let Some(Leads::ByScore(answer)) =
+        leads_of(&mut worker, job(LeadsChart::ByScore, Some((&widest.key.key(), 0))))
+    else {
+        panic!("not bands")
+    };
+    assert_eq!(answer.len(), bands.len());
+    for (worker, page) in answer.iter().zip(&bands) {
+        assert_eq!((worker.key, worker.value), (page.key, page.value));
+        let listed = if worker.key == widest.key { &page.records[..] } else { &[] };
+        assert_eq!(worker.records, listed);
+    }
+    assert!(widest.value > 0, "the demo has leads");
+    // Nothing picked: counts only.
+    let Some(Leads::ByScore(answer)) = leads_of(&mut worker, job(LeadsChart::ByScore, None)) else {
+        panic!("not bands")
+    };
+    assert!(answer.iter().all(|bar| bar.records.is_empty()));
+    // The workspace stops scoring: the worker forgets the scores it had, as the page does.
+    let mut settings = page.settings.clone();
+    settings.scoring_rules.clear();
+    let none: [(DocKey, Vec<u8>); 0] = [];
+    let update = Update { settings: Some(encode_settings(&settings)), ..page.stored(none) };
+    worker.run(&encode_job(&Job::Mirror(update)));
+    assert_eq!(leads_of(&mut worker, job(LeadsChart::ByScore, None)), None);
+}
+
+#[test]
+fn a_report_of_a_segment_s_records_is_the_page_s_whoever_answers_it() {
+    use crate::report::{Condition, Dimension, Measure, Reading, ReportDef, Source};
+    let (page, opening) = Page::open();
+    let mut worker = Worker::default();
+    worker.run(&encode_job(&Job::Mirror(opening)));
+    worker.run(&encode_job(&Job::Scores(page.job())));
+    let opted_out = vec!["someone@example.com".to_owned()];
+    let facts = AudienceFacts { opted_out: opted_out.clone(), campaigns: None };
+    let mut answer = |def: &ReportDef| {
+        let job = ReportJob {
+            workspace: page.workspace,
+            def: def.clone(),
+            now: NOW,
+            audience: Some(facts.clone()),
+        };
+        match decode_outcome(&worker.run(&encode_job(&Job::Report(job)))).unwrap() {
+            Outcome::Report(answer) => *answer,
+            other => panic!("not a report: {other:?}"),
+        }
+    };
+    let on_page = |def: &ReportDef| {
+        let scores = Some(std::sync::Arc::new(page.scores()));
+        let read = Reading { facts: facts.clone(), scores, health: None };
+        crate::report::run_reading(&page.model, &page.settings, def, NOW, read)
+    };
+    // Every interaction by the segments of whom it was with, and those with people in none.
+    let by_segment =
+        ReportDef::grouped(Source::Interactions, 0, Dimension::Segment, Measure::Count);
+    let grouped = answer(&by_segment);
+    assert_eq!(grouped, on_page(&by_segment));
+    assert!(grouped.rows.len() >= 2, "the demo's segments hold people: {grouped:?}");
+    // Each segment alone, and none.
+    for row in &grouped.rows {
+        let value = match &row.key {
+            crate::report::Key::Value(id) => id.clone(),
+            _ => String::new(),
+        };
+        let only = ReportDef {
+            conditions: vec![Condition { dimension: Dimension::Segment, value }],
+            ..ReportDef::grouped(Source::Interactions, 0, Dimension::Month, Measure::Count)
+        };
+        let kept = answer(&only);
+        assert_eq!(kept, on_page(&only));
+        let count: f64 = kept.rows.iter().filter_map(|r| r.value).sum();
+        assert_eq!(Some(count), row.value, "{:?} keeps what its bar counts", row.key);
+    }
+}
+
+#[test]
+fn the_worker_s_dashboard_sends_the_records_of_the_figures_picked_only() {
+    use crate::analytics::SalesPick;
+    let (page, opening) = Page::open();
+    let mut worker = Worker::default();
+    worker.run(&encode_job(&Job::Mirror(opening)));
+    let whole = crate::analytics::sales(&page.model, &page.settings, &sales_job(&page).filter, NOW);
+    let stage = whole.by_stage.iter().find(|bar| !bar.records.is_empty()).expect("open deals");
+    let author = whole.activity.first().expect("calls logged").key;
+    let picks = vec![SalesPick::Stage(stage.key), SalesPick::Activity(author)];
+    let job = SalesJob { picks: Some(picks.clone()), ..sales_job(&page) };
+    let Outcome::Sales(board) = decode_outcome(&worker.run(&encode_job(&Job::Sales(job)))).unwrap()
+    else {
+        panic!("not a dashboard")
+    };
+    // Every figure's value as the page computes it; records only under the two picked.
+    let mut expected = whole.clone();
+    expected.keep_records_of(&picks);
+    assert_eq!(*board, expected);
+    assert_eq!(board.open_deals, whole.open().count(), "the open deals are counted still");
+    let listed = |board: &SalesDashboard| {
+        let stages = board.by_stage.iter().map(|bar| bar.records.len()).sum::<usize>();
+        let months: usize =
+            board.by_month.iter().map(|m| m.forecast.records.len() + m.won.records.len()).sum();
+        let reasons: usize = board.lost_reasons.iter().map(|bar| bar.records.len()).sum();
+        let activity: usize = board.activity.iter().map(|bar| bar.records.len()).sum();
+        (stages, board.won.now.records.len(), months, reasons, activity)
+    };
+    assert_eq!(listed(&board), (stage.records.len(), 0, 0, 0, whole.activity[0].records.len()));
+    assert!(listed(&whole).2 > 0 && listed(&whole).3 > 0, "the demo forecasts and loses deals");
+    // The open card lists every stage's deals; the won card what was won.
+    let mut open = whole.clone();
+    open.keep_records_of(&[SalesPick::Open, SalesPick::Won]);
+    assert_eq!(open.open().collect::<Vec<_>>(), whole.open().collect::<Vec<_>>());
+    assert_eq!(open.won.now.records, whole.won.now.records);
+    // A month's forecast, not what was won in it.
+    let month = (whole.by_month.iter().rev())
+        .find(|m| !m.forecast.records.is_empty())
+        .expect("a month forecast");
+    let mut forecast = whole.clone();
+    forecast.keep_records_of(&[SalesPick::Month(month.month, 0)]);
+    let kept = forecast.by_month.iter().find(|m| m.month == month.month).unwrap();
+    assert_eq!((&kept.forecast.records, kept.won.records.len()), (&month.forecast.records, 0));
+    let others = forecast.by_month.iter().filter(|m| m.month != month.month);
+    assert!(others.into_iter().all(|m| m.forecast.records.is_empty()));
 }

@@ -1021,6 +1021,9 @@ fn a_dashboard_s_filters_narrow_each_report_to_their_period_and_owner() {
     assert_eq!(mine.months, 3);
     assert_eq!(counted(&mine), [deal_item(1)]);
     assert_eq!(counted(&by_month.clone().under(3, None)), [deal_item(1), deal_item(2)]);
+    // No period chosen on the board (pinned reports until one is): each keeps its own.
+    assert_eq!(by_month.clone().under(0, None), by_month);
+    assert_eq!(counted(&by_month.clone().under(0, Some(member(1)))), [deal_item(1), deal_item(3)]);
     // The board's owner stands in for the report's own; its other conditions stay.
     let status = Condition { dimension: Dimension::Status, value: "open".into() };
     let named = ReportDef {
@@ -1071,4 +1074,122 @@ fn every_default_dashboard_reads_back_and_counts_the_demo_workspace() {
             assert!(counted > 0, "{builtin:?} counts something in the demo: {answer:?}");
         }
     }
+}
+
+/// A segment kept by a rule (parties tagged `tag`) or a list of `members`.
+fn segment(
+    n: u16,
+    name: &str,
+    tag: Option<&str>,
+    members: &[PartyId],
+) -> crate::segments::SegmentRow {
+    use crate::model::{ConditionGroup, RuleCondition, SegmentRule};
+    let rule = SegmentRule {
+        any: false,
+        groups: tag
+            .map(|tag| ConditionGroup {
+                id: "g".into(),
+                any: false,
+                conditions: vec![RuleCondition {
+                    id: "c".into(),
+                    test: crate::model::Condition::Tag { tag: tag.into(), has: true },
+                }],
+            })
+            .into_iter()
+            .collect(),
+    };
+    crate::segments::SegmentRow {
+        id: SegmentId::from_bytes(id16(0x40, n)),
+        name: name.into(),
+        list: tag.is_none(),
+        rule,
+        members: members.to_vec(),
+        created_by: None,
+        created_at: NOW,
+        archived: false,
+    }
+}
+
+#[test]
+fn a_segment_keeps_the_records_of_its_members_and_groups_them_by_segment() {
+    // Party 1 is tagged VIP (the rule segment), party 2 is on the fair's list, party 3 was merged
+    // into party 1, party 4 is in neither.
+    let p = |n: u16| PartyId::from_bytes(id16(0x20, n));
+    let mut merged = party(3, &[], day(-5));
+    (merged.merged_into, merged.archived) = (Some(p(1)), true);
+    let parties =
+        vec![party(1, &["VIP"], day(-5)), party(2, &[], day(-5)), merged, party(4, &[], day(-5))];
+    let with = |n: u16, parties: &[u16]| DealRow {
+        parties: parties.iter().map(|n| p(*n)).collect(),
+        ..deal(n, 100, "EUR", day(-2))
+    };
+    let deals = vec![
+        with(1, &[1]),
+        with(2, &[2]),
+        with(3, &[3]),
+        with(4, &[1, 2]),
+        with(5, &[4]),
+        with(6, &[]),
+    ];
+    let mut model = model_of(deals, parties, Vec::new());
+    let (vips, fair) = (segment(1, "VIPs", Some("vip"), &[]), segment(2, "Fair", None, &[p(2)]));
+    let mut archived = segment(3, "Old", None, &[p(4)]);
+    archived.archived = true;
+    for s in [vips.clone(), fair.clone(), archived.clone()] {
+        model.segments.insert(s.id, s);
+    }
+    let settings = WorkspaceSettings::default();
+    let audience = Audience::new(&model, &settings, Vec::<String>::new(), NOW);
+    let answer = |def: &ReportDef| {
+        let segments = SegmentsOf::of(&audience, &model, &def.segments_read());
+        run_with(&model, &settings, def, NOW, &segments)
+    };
+    let deals_of = |answer: &Answer| -> Vec<Item> {
+        answer.rows.iter().flat_map(|row| row.records.clone()).collect()
+    };
+    let d = |n: u16| Item::Deal(DealId::from_bytes(id16(0x10, n)));
+
+    // Only the VIPs' deals: party 1's, the one naming both, and the merged record's.
+    let only = |segment: &crate::segments::SegmentRow| ReportDef {
+        conditions: vec![Condition {
+            dimension: Dimension::Segment,
+            value: segment.id.to_string(),
+        }],
+        ..count_by(Source::Deals, None)
+    };
+    assert_eq!(only(&vips).segments_read(), SegmentsRead::These(BTreeSet::from([vips.id])));
+    assert_eq!(deals_of(&answer(&only(&vips))), [d(1), d(3), d(4)]);
+    assert_eq!(deals_of(&answer(&only(&fair))), [d(2), d(4)]);
+    // In no segment: the deals of party 4 (in an archived one only) and of nobody.
+    let in_none = ReportDef {
+        conditions: vec![Condition { dimension: Dimension::Segment, value: String::new() }],
+        ..count_by(Source::Deals, None)
+    };
+    assert_eq!(in_none.segments_read(), SegmentsRead::All);
+    assert_eq!(deals_of(&answer(&in_none)), [d(5), d(6)]);
+    // An archived segment is no segment; without its members evaluated, nobody is in one.
+    assert_eq!(deals_of(&answer(&only(&archived))), []);
+    assert_eq!(deals_of(&run(&model, &settings, &only(&vips), NOW)), []);
+
+    // Grouped by segment: a deal under each of its parties' segments, those in none as none.
+    let by_segment = count_by(Source::Deals, Some(Dimension::Segment));
+    assert_eq!(by_segment.segments_read(), SegmentsRead::All);
+    let mut rows: Vec<(Key, Vec<Item>)> =
+        answer(&by_segment).rows.into_iter().map(|row| (row.key, row.records)).collect();
+    rows.sort();
+    assert_eq!(
+        rows,
+        [
+            (value(&vips.id.to_string()), vec![d(1), d(3), d(4)]),
+            (value(&fair.id.to_string()), vec![d(2), d(4)]),
+            (Key::Missing, vec![d(5), d(6)]),
+        ]
+    );
+    // The people themselves: the VIPs are party 1 (the merged record is not counted, archived).
+    let parties_of = ReportDef {
+        conditions: vec![Condition { dimension: Dimension::Segment, value: vips.id.to_string() }],
+        ..count_by(Source::Parties, None)
+    };
+    assert_eq!(deals_of(&answer(&parties_of)), [Item::Party(p(1))]);
+    assert!(!Dimension::Segment.one_per_record(), "a record in two segments is in two parts");
 }
