@@ -78,13 +78,7 @@ pub(crate) fn audience_of(
     health: crate::health::Everyone,
 ) -> Audience<'_> {
     let mut audience = Audience::new(&ws.model, &ws.settings, opted_out, local::now());
-    let asked = |reads: fn(&rapport_core::model::SegmentRule) -> bool| {
-        ws.model.segments.values().any(|segment| reads(&segment.rule))
-    };
-    // Read only when a segment asks: it looks at every copy of every campaign.
-    if asked(rapport_core::model::SegmentRule::reads_campaigns) {
-        let campaigns =
-            outbox.outbox.with(|o| rapport_core::campaigns::activity(ws.workspace, &ws.model, o));
+    if let Some(campaigns) = campaign_facts(ws, outbox) {
         audience = audience.with_campaigns(campaigns);
     }
     if let Some(scores) = scores {
@@ -94,6 +88,18 @@ pub(crate) fn audience_of(
         audience = audience.with_health(health);
     }
     audience
+}
+
+/// How far each recipient went with each campaign, as the relay's opens and clicks were heard — read
+/// only when a segment selects on it: it looks at every copy of every campaign.
+pub(crate) fn campaign_facts(
+    ws: &rapport_core::replica::Replica,
+    outbox: OutboxCtx,
+) -> Option<rapport_core::segments::CampaignFacts> {
+    let asked = ws.model.segments.values().any(|segment| segment.rule.reads_campaigns());
+    asked.then(|| {
+        outbox.outbox.with(|o| rapport_core::campaigns::activity(ws.workspace, &ws.model, o))
+    })
 }
 
 /// Runs `read` over the audience facts as they are now and the open workspace: what a send decides

@@ -72,9 +72,7 @@ fn audience_facts(
         return None;
     }
     let Some(outbox) = outbox else { return Some(AudienceFacts::default()) };
-    let campaigns = ws.model.segments.values().any(|s| s.rule.reads_campaigns()).then(|| {
-        outbox.outbox.with(|o| rapport_core::campaigns::activity(ws.workspace, &ws.model, o))
-    });
+    let campaigns = super::marketing::campaign_facts(ws, outbox);
     Some(AudienceFacts { opted_out: super::marketing::opted_out(outbox), campaigns })
 }
 
